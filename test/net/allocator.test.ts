@@ -175,22 +175,21 @@ describe("lowestFreeAlignedBlock", () => {
     expect(formatCidr(lowestFreeAlignedBlock(pool, 24, taken)!)).toBe(formatCidr(nthSubnet(pool, 24, 1250)));
   });
 
-  // Space 10.0.0.0/(16..22) with blocks of up to 2^8 per space, taken ranges scattered around it.
-  const blockCase = fc.integer({ min: 16, max: 22 }).chain((sp) =>
-    fc.record({
+  // Space 10.0.0.0/(20..26); taken ranges from a bit wider than the space down to /32, clustered on and
+  // around it so that the low blocks are usually hit and the sweep has to jump.
+  const blockCase = fc.integer({ min: 20, max: 26 }).chain((sp) => {
+    const size = 2n ** BigInt(32 - sp);
+    return fc.record({
       space: fc.constant(cidrOf(0x0a000000n, "IPv4", sp)),
-      prefix: fc.integer({ min: sp, max: sp + 8 }),
+      prefix: fc.integer({ min: sp, max: Math.min(32, sp + 6) }),
       taken: fc.array(
         fc
-          .tuple(
-            fc.bigInt({ min: 0x09ff0000n, max: 0x0a010000n + 2n ** BigInt(32 - sp) }),
-            fc.integer({ min: sp - 2, max: 32 }),
-          )
-          .map(([v, p]) => cidrOf(v, "IPv4", p)),
-        { maxLength: 60 },
+          .tuple(fc.bigInt({ min: -size / 4n, max: size + size / 4n }), fc.integer({ min: sp - 1, max: 32 }))
+          .map(([off, p]) => cidrOf(0x0a000000n + off, "IPv4", p)),
+        { maxLength: 40 },
       ),
-    }),
-  );
+    });
+  });
 
   it("property: result is aligned, inside, overlaps nothing, and is the lowest such block", () => {
     fc.assert(
