@@ -35,7 +35,6 @@ export type NetErrorReason =
   | "InvalidCidr"
   | "PrefixLengthOutOfRange"
   | "HostBitsSet"
-  | "FamilyMismatch"
   | "AddressOutOfRange"
   | "IndexOutOfRange"
   | "InvalidArgument"
@@ -288,6 +287,25 @@ export function containsIp(cidr: Cidr, ip: bigint | IpAddress): boolean {
 /** True when the blocks share at least one address. Aligned blocks overlap iff one contains the other. */
 export function overlaps(a: Cidr, b: Cidr): boolean {
   return contains(a, b) || contains(b, a);
+}
+
+/**
+ * Indices [i, j] (i < j) of some two entries of `list` that overlap, or undefined if all are disjoint —
+ * e.g. a VNet's address spaces, or a cluster's service / pod / VNet ranges, which must not overlap.
+ * Sort + sweep, O(n log n). When several pairs overlap, which pair is reported is unspecified but
+ * deterministic.
+ */
+export function firstOverlap(list: readonly Cidr[]): [number, number] | undefined {
+  const order = list.map((_, i) => i).sort((x, y) => compareCidr(list[x], list[y]) || x - y);
+  let reach = -1; // index in `list` of the earlier entry (same family) that ends furthest
+  for (const i of order) {
+    const c = list[i];
+    if (reach >= 0 && list[reach].family === c.family && c.network <= lastAddress(list[reach])) {
+      return reach < i ? [reach, i] : [i, reach];
+    }
+    if (reach < 0 || list[reach].family !== c.family || lastAddress(c) > lastAddress(list[reach])) reach = i;
+  }
+  return undefined;
 }
 
 /** Orders by family (IPv4 first), then network address, then prefix length (wider first). */

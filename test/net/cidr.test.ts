@@ -10,6 +10,7 @@ import {
   contains,
   containsIp,
   firstAddress,
+  firstOverlap,
   formatCidr,
   formatIp,
   hostCidr,
@@ -279,6 +280,30 @@ describe("block arithmetic", () => {
     expect(formatCidr(hostCidr(parseIp("10.1.2.3")))).toBe("10.1.2.3/32");
     expect(formatCidr(hostCidr(parseIp("::1")))).toBe("::1/128");
     expect(netError(() => cidrOf(0n, "IPv4", 33)).reason).toBe("PrefixLengthOutOfRange");
+  });
+
+  it("firstOverlap examples", () => {
+    const list = ["10.0.0.0/16", "10.1.0.0/16", "fd00::/64", "10.0.128.0/17"].map((s) => parseCidr(s));
+    expect(firstOverlap(list)).toEqual([0, 3]);
+    expect(firstOverlap(list.slice(0, 3))).toBeUndefined();
+    expect(firstOverlap([])).toBeUndefined();
+    expect(firstOverlap([parseCidr("0.0.0.0/0"), parseCidr("::/0")])).toBeUndefined();
+    expect(firstOverlap([parseCidr("10.0.0.0/24"), parseCidr("10.0.0.0/24")])).toEqual([0, 1]);
+  });
+
+  it("property: firstOverlap finds a pair exactly when one exists", () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(nearCidrArb, cidrArb), { maxLength: 12 }), (list) => {
+        const got = firstOverlap(list);
+        const any = list.some((a, i) => list.some((b, j) => i < j && overlaps(a, b)));
+        expect(got !== undefined).toBe(any);
+        if (got) {
+          expect(got[0]).toBeLessThan(got[1]);
+          expect(overlaps(list[got[0]], list[got[1]])).toBe(true);
+        }
+        expect(firstOverlap(list)).toEqual(got);
+      }),
+    );
   });
 
   it("property: overlaps agrees with interval intersection and is symmetric", () => {
