@@ -1,4 +1,14 @@
+import fs from "node:fs";
+import path from "node:path";
 import { defineConfig } from "vitest/config";
+import { createCa } from "./src/server/tls.js";
+
+// One CA for every emulator the tests start: Node reads NODE_EXTRA_CA_CERTS only at
+// process start, so it is created here, before the workers fork and inherit it.
+const caDir = path.resolve("test/.ca");
+if (!fs.existsSync(path.join(caDir, "ca.pem"))) await createCa(caDir);
+process.env.NODE_EXTRA_CA_CERTS = path.join(caDir, "ca.pem");
+process.env.AKSNET_TEST_CA_DIR = caDir;
 
 export default defineConfig({
   test: {

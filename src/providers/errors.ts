@@ -71,7 +71,12 @@ export const invalidResourceNamespace = (namespace: string) =>
   new ArmError(400, "InvalidResourceNamespace", `The resource namespace '${namespace}' is invalid.`);
 
 export const methodNotAllowed = (method: string, path: string) =>
-  new ArmError(405, "MethodNotAllowed", `The requested resource does not support http method '${method}'.`, path);
+  new ArmError(
+    405,
+    "MethodNotAllowed",
+    `The requested resource does not support http method '${method}'.`,
+    path,
+  );
 
 export const notFoundPath = (path: string) =>
   new ArmError(404, "NotFound", `No HTTP resource was found that matches the request URI '${path}'.`);
@@ -87,7 +92,11 @@ export const unsupportedMediaType = (contentType: string) =>
   );
 
 export const invalidJson = (detail: string) =>
-  new ArmError(400, "InvalidRequestContent", `The request content was invalid and could not be deserialized: '${detail}'.`);
+  new ArmError(
+    400,
+    "InvalidRequestContent",
+    `The request content was invalid and could not be deserialized: '${detail}'.`,
+  );
 
 // ---- auth -----------------------------------------------------------------------------
 
@@ -109,7 +118,11 @@ export const subscriptionNotFound = (subscriptionId: string) =>
   new ArmError(404, "SubscriptionNotFound", `The subscription '${subscriptionId}' could not be found.`);
 
 export const invalidSubscriptionId = (subscriptionId: string) =>
-  new ArmError(400, "InvalidSubscriptionId", `The provided subscription identifier '${subscriptionId}' is malformed or invalid.`);
+  new ArmError(
+    400,
+    "InvalidSubscriptionId",
+    `The provided subscription identifier '${subscriptionId}' is malformed or invalid.`,
+  );
 
 // ---- resources ------------------------------------------------------------------------
 
@@ -145,7 +158,12 @@ export const missingSubscriptionRegistration = (namespace: string) =>
   );
 
 export const invalidResourceName = (name: string, type: string, rule: string) =>
-  new ArmError(400, "InvalidResourceName", `Resource name ${name} is invalid for type '${type}'. ${rule}`, "name");
+  new ArmError(
+    400,
+    "InvalidResourceName",
+    `Resource name ${name} is invalid for type '${type}'. ${rule}`,
+    "name",
+  );
 
 export const invalidResourceGroupName = (name: string) =>
   new ArmError(
@@ -177,7 +195,11 @@ export const invalidResourceLocation = (name: string, existing: string, requeste
 // ---- preconditions ----------------------------------------------------------------------
 
 export const preconditionFailed = (why: string) =>
-  new ArmError(412, "PreconditionFailed", `The condition specified using HTTP conditional header(s) is not met. ${why}`);
+  new ArmError(
+    412,
+    "PreconditionFailed",
+    `The condition specified using HTTP conditional header(s) is not met. ${why}`,
+  );
 
 export const bothPreconditions = () =>
   new ArmError(400, "BadRequest", "If-Match and If-None-Match headers cannot be specified together.");
@@ -190,9 +212,11 @@ export const invalidIfNoneMatch = (value: string) =>
 export const invalidParameter = (target: string, message: string, code = "InvalidParameter") =>
   new ArmError(400, code, message, target);
 
-export const badRequest = (code: string, message: string, target?: string) => new ArmError(400, code, message, target);
+export const badRequest = (code: string, message: string, target?: string) =>
+  new ArmError(400, code, message, target);
 
-export const conflict = (code: string, message: string, target?: string) => new ArmError(409, code, message, target);
+export const conflict = (code: string, message: string, target?: string) =>
+  new ArmError(409, code, message, target);
 
 export const operationNotFound = (id: string) =>
   new ArmError(404, "OperationNotFound", `The operation '${id}' could not be found.`);

@@ -31,8 +31,9 @@ const lower = (s: string) => s.toLowerCase();
 
 function rowToRecord(row: Row): ResourceRecord {
   const body = JSON.parse(row.body) as Record<string, unknown>;
-  const meta = (body as { __meta?: { type: string; subscriptionId: string; resourceGroup?: string; parentId?: string } })
-    .__meta;
+  const meta = (
+    body as { __meta?: { type: string; subscriptionId: string; resourceGroup?: string; parentId?: string } }
+  ).__meta;
   delete (body as { __meta?: unknown }).__meta;
   return {
     id: row.id,
@@ -73,7 +74,9 @@ export class SqliteStore implements Store {
       ),
       deleteResource: db.prepare("DELETE FROM resources WHERE id_key = ?"),
       listUnder: db.prepare("SELECT * FROM resources WHERE id_key LIKE ? ESCAPE '\\' ORDER BY seq"),
-      allocate: db.prepare("INSERT INTO allocations (pool, item, owner) VALUES (?, ?, ?) ON CONFLICT DO NOTHING"),
+      allocate: db.prepare(
+        "INSERT INTO allocations (pool, item, owner) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+      ),
       release: db.prepare("DELETE FROM allocations WHERE pool = ? AND item = ?"),
       releaseOwner: db.prepare("DELETE FROM allocations WHERE owner = ?"),
       listAllocations: db.prepare("SELECT pool, item, owner FROM allocations WHERE pool = ?"),
@@ -92,7 +95,9 @@ export class SqliteStore implements Store {
 
   private migrate(): void {
     this.db.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
-    const row = this.db.prepare("SELECT version FROM schema_version").get() as { version: number } | undefined;
+    const row = this.db.prepare("SELECT version FROM schema_version").get() as
+      | { version: number }
+      | undefined;
     let version = row?.version ?? 0;
     if (!row) this.db.prepare("INSERT INTO schema_version (version) VALUES (0)").run();
     while (version < MIGRATIONS.length) {
@@ -113,7 +118,12 @@ export class SqliteStore implements Store {
     putResource: async (r) => {
       const body = {
         ...r.body,
-        __meta: { type: r.type, subscriptionId: r.subscriptionId, resourceGroup: r.resourceGroup, parentId: r.parentId },
+        __meta: {
+          type: r.type,
+          subscriptionId: r.subscriptionId,
+          resourceGroup: r.resourceGroup,
+          parentId: r.parentId,
+        },
       };
       this.stmts.upsertResource.run({
         id_key: lower(r.id),
@@ -144,7 +154,9 @@ export class SqliteStore implements Store {
         where.push("parent_key = ?");
         args.push(lower(q.parentId));
       }
-      const rows = this.db.prepare(`SELECT * FROM resources WHERE ${where.join(" AND ")} ORDER BY seq`).all(...args);
+      const rows = this.db
+        .prepare(`SELECT * FROM resources WHERE ${where.join(" AND ")} ORDER BY seq`)
+        .all(...args);
       return (rows as Row[]).map(rowToRecord);
     },
     listResourcesUnder: async (prefix) => {
@@ -166,7 +178,9 @@ export class SqliteStore implements Store {
       return row ? (JSON.parse(row.doc) as OperationRecord) : undefined;
     },
     listOperations: async (status: OperationStatus) =>
-      (this.stmts.listOperations.all(status) as { doc: string }[]).map((r) => JSON.parse(r.doc) as OperationRecord),
+      (this.stmts.listOperations.all(status) as { doc: string }[]).map(
+        (r) => JSON.parse(r.doc) as OperationRecord,
+      ),
     getMeta: async (key) => (this.stmts.getMeta.get(key) as { value: string } | undefined)?.value,
     setMeta: async (key, value) => {
       this.stmts.setMeta.run(key, value);

@@ -1,0 +1,220 @@
+// `aksnet start | status | reset`.
+import fs from "node:fs";
+import https from "node:https";
+import path from "node:path";
+import { Command, InvalidArgumentError } from "commander";
+import { startEmulator } from "../server/app.js";
+import { resolveOptions, type ServerOptions } from "../server/config.js";
+
+export interface InfoFile {
+  armEndpoint: string;
+  caFile: string;
+  tenantId: string;
+  subscriptionId: string;
+  pid: number;
+  dataDir: string;
+  inMemory: boolean;
+}
+
+const int = (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError("must be a non-negative integer");
+  return n;
+};
+
+export async function runServerCommand(
+  command: "start" | "reset" | "status",
+  args: string[],
+): Promise<number> {
+  const program = new Command(`aksnet ${command}`).exitOverride().configureOutput({
+    writeErr: (s) => process.stderr.write(s),
+  });
+  program.option("--data-dir <dir>", "where state, certificates and aksnet.json live (default ./.aksnet)");
+  if (command === "start") {
+    program
+      .option("--host <host>", "address to listen on", "127.0.0.1")
+      .option("--port <port>", "port (0 picks a free one)", int, 8443)
+      .option("--in-memory", "keep state in memory only (CI)")
+      .option("--http", "serve plain HTTP (clients will not send tokens over it)")
+      .option("--tenant-id <guid>", "default tenant")
+      .option("--subscription-id <guid>", "default subscription")
+      .option("--subscription <id[:tenant]...>", "extra subscriptions")
+      .option("--client <id:secret...>", "only these service principals may sign in")
+      .option("--public-ipv4-pool <cidr>", "emulated public IPv4 space", "20.0.0.0/8")
+      .option("--feature-registration-delay <ms>", "how long a feature flag stays Registering", int)
+      .option("--operation-delay <ms>", "delay before long-running operations run (testing)", int)
+      .option("--page-size <n>", "list page size before nextLink", int)
+      .option("--quiet", "print only the endpoint line");
+  }
+  try {
+    program.parse(args, { from: "user" });
+  } catch (err) {
+    const code = (err as { exitCode?: number }).exitCode;
+    return code === 0 ? 0 : 2;
+  }
+  const o = program.opts();
+  const opts = resolveOptions({
+    dataDir: o.dataDir,
+    host: o.host,
+    port: o.port,
+    inMemory: o.inMemory,
+    http: o.http,
+    tenantId: o.tenantId,
+    subscriptionId: o.subscriptionId,
+    extraSubscriptions: o.subscription,
+    clients: o.client,
+    publicIPv4Pool: o.publicIpv4Pool,
+    featureRegistrationDelayMs: o.featureRegistrationDelay,
+    operationDelayMs: o.operationDelay,
+    pageSize: o.pageSize,
+    quiet: o.quiet,
+  });
+  if (command === "start") return start(opts);
+  if (command === "status") return status(opts.dataDir);
+  return reset(opts.dataDir);
+}
+
+function infoPath(dataDir: string) {
+  return path.join(dataDir, "aksnet.json");
+}
+
+function readInfo(dataDir: string): InfoFile | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(infoPath(dataDir), "utf8")) as InfoFile;
+  } catch {
+    return undefined;
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function start(opts: ServerOptions): Promise<number> {
+  const previous = readInfo(opts.dataDir);
+  if (previous && previous.pid !== process.pid && alive(previous.pid)) {
+    process.stderr.write(
+      `aksnet: an emulator (pid ${previous.pid}) already serves ${opts.dataDir} at ${previous.armEndpoint}; stop it first or use another --data-dir.\n`,
+    );
+    return 1;
+  }
+  const t0 = performance.now();
+  const emu = await startEmulator(opts);
+  const info: InfoFile = {
+    armEndpoint: emu.url,
+    caFile: emu.caFile,
+    tenantId: emu.tenantId,
+    subscriptionId: emu.subscriptionId,
+    pid: process.pid,
+    dataDir: opts.dataDir,
+    inMemory: opts.inMemory,
+  };
+  fs.writeFileSync(infoPath(opts.dataDir), `${JSON.stringify(info, null, 2)}\n`);
+  const ms = (performance.now() - t0).toFixed(0);
+  if (opts.quiet) {
+    process.stdout.write(`${emu.url}\n`);
+  } else {
+    const rows: [string, string][] = [
+      ["ARM endpoint", emu.url],
+      ["Tenant", emu.tenantId],
+      ["Subscription", emu.subscriptionId],
+      ["Store", opts.inMemory ? "in memory" : path.join(opts.dataDir, "aksnet.db")],
+      ["CA certificate", emu.caFile],
+      ["Info file", infoPath(opts.dataDir)],
+    ];
+    const w = Math.max(...rows.map(([k]) => k.length));
+    process.stdout.write(`aksnet is running (ready in ${ms} ms)\n\n`);
+    for (const [k, v] of rows) process.stdout.write(`  ${k.padEnd(w)}  ${v}\n`);
+    process.stdout.write(
+      `\nTrust the CA:\n  export NODE_EXTRA_CA_CERTS=${emu.caFile}      # Node.js / Azure SDK for JS\n` +
+        `  export REQUESTS_CA_BUNDLE=<system bundle + ${emu.caFile}>  # az / Python\n` +
+        `Use it:\n  aksnet az group create --name demo --location eastus\n\nCtrl-C stops it.\n`,
+    );
+  }
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    await emu.close();
+    const now = readInfo(opts.dataDir);
+    if (now?.pid === process.pid) fs.rmSync(infoPath(opts.dataDir), { force: true });
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void stop());
+  process.on("SIGTERM", () => void stop());
+  return new Promise<number>(() => {
+    // runs until a signal stops it
+  });
+}
+
+async function status(dataDir: string): Promise<number> {
+  const info = readInfo(dataDir);
+  if (!info || !alive(info.pid)) {
+    process.stdout.write(
+      `aksnet is not running for ${dataDir} (start it with: aksnet start --data-dir ${dataDir})\n`,
+    );
+    return 3;
+  }
+  const body = await getJson(`${info.armEndpoint}/_aksnet/status`, info.caFile).catch((e: Error) => ({
+    error: e.message,
+  }));
+  const rows: [string, string][] = [
+    ["ARM endpoint", info.armEndpoint],
+    ["PID", String(info.pid)],
+    ["Tenant", info.tenantId],
+    ["Subscription", info.subscriptionId],
+    ["Store", info.inMemory ? "in memory" : path.join(info.dataDir, "aksnet.db")],
+  ];
+  const b = body as { resources?: number; storeBytes?: number; error?: string };
+  if (b.error) rows.push(["Health", `unreachable: ${b.error}`]);
+  else
+    rows.push(
+      ["Resources", String(b.resources)],
+      ["Store size", `${((b.storeBytes ?? 0) / 1024).toFixed(0)} KiB`],
+    );
+  const w = Math.max(...rows.map(([k]) => k.length));
+  process.stdout.write("aksnet is running\n\n");
+  for (const [k, v] of rows) process.stdout.write(`  ${k.padEnd(w)}  ${v}\n`);
+  return b.error ? 1 : 0;
+}
+
+async function reset(dataDir: string): Promise<number> {
+  const info = readInfo(dataDir);
+  if (info && alive(info.pid)) {
+    await postJson(`${info.armEndpoint}/_aksnet/reset`, info.caFile);
+    process.stdout.write(`Reset the running emulator at ${info.armEndpoint}.\n`);
+    return 0;
+  }
+  for (const f of ["aksnet.db", "aksnet.db-wal", "aksnet.db-shm"])
+    fs.rmSync(path.join(dataDir, f), { force: true });
+  process.stdout.write(`Removed the emulator state in ${dataDir} (certificates kept).\n`);
+  return 0;
+}
+
+function request(method: string, url: string, caFile: string): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const req = https.request(url, { method, ca: fs.readFileSync(caFile), timeout: 5000 }, (res) => {
+      let data = "";
+      res.on("data", (c) => {
+        data += c;
+      });
+      res.on("end", () => {
+        try {
+          resolve(data ? JSON.parse(data) : {});
+        } catch (e) {
+          reject(e);
+        }
+      });
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+const getJson = (url: string, ca: string) => request("GET", url, ca);
+const postJson = (url: string, ca: string) => request("POST", url, ca);

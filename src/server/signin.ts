@@ -1,0 +1,137 @@
+// Sign-in endpoints: OpenID configuration and the client-credentials token endpoint in
+// both the ADFS form (`/adfs/...`, which az 2.45 can use without instance discovery) and
+// the tenant form (`/{tenant}/oauth2/v2.0/token`, what @azure/identity calls), plus ARM's
+// `/metadata/endpoints` so `az cloud register --endpoint-resource-manager` fills itself in.
+import type { EmulatorSettings } from "../providers/context.js";
+import { stableGuid } from "../providers/ids.js";
+import type { TokenService } from "./auth.js";
+
+export interface SigninOptions {
+  settings: EmulatorSettings;
+  tokens: TokenService;
+  /** When set, only these client id → secret pairs may sign in. */
+  clients?: Record<string, string>;
+}
+
+export interface OAuthError {
+  status: number;
+  body: { error: string; error_description: string; error_codes?: number[] };
+}
+
+export function openIdConfiguration(baseUrl: string, authorityPath: string) {
+  const issuerBase = `${baseUrl}${authorityPath}`;
+  return {
+    issuer: issuerBase,
+    authorization_endpoint: `${issuerBase}/oauth2/v2.0/authorize`,
+    token_endpoint: `${issuerBase}/oauth2/v2.0/token`,
+    device_authorization_endpoint: `${issuerBase}/oauth2/v2.0/devicecode`,
+    jwks_uri: `${issuerBase}/discovery/v2.0/keys`,
+    response_types_supported: ["code", "id_token", "token"],
+    subject_types_supported: ["pairwise"],
+    id_token_signing_alg_values_supported: ["RS256"],
+    token_endpoint_auth_methods_supported: ["client_secret_post", "client_secret_basic"],
+    scopes_supported: ["openid", "profile", "email", "offline_access"],
+    tenant_region_scope: "NA",
+    cloud_instance_name: "aksnet.local",
+    msgraph_host: "graph.aksnet.local",
+  };
+}
+
+export function metadataEndpoints(baseUrl: string) {
+  return {
+    galleryEndpoint: `${baseUrl}/`,
+    graphEndpoint: `${baseUrl}/`,
+    portalEndpoint: `${baseUrl}/`,
+    graphAudience: `${baseUrl}/`,
+    name: "aksnet",
+    authentication: {
+      loginEndpoint: `${baseUrl}/adfs`,
+      audiences: [`${baseUrl}/`, "https://management.azure.com/"],
+      tenant: "adfs",
+      identityProvider: "ADFS",
+    },
+    resourceManager: `${baseUrl}/`,
+    suffixes: { acrLoginServer: "azurecr.io", keyVaultDns: "vault.azure.net", storage: "core.windows.net" },
+  };
+}
+
+/**
+ * Client-credentials grant. `tenant` is the path segment (`adfs` means the default tenant).
+ * Returns the token response or an OAuth2 error body.
+ */
+export async function issueToken(
+  opts: SigninOptions,
+  tenant: string,
+  form: Record<string, string>,
+  authorization: string | undefined,
+): Promise<{ status: 200; body: Record<string, unknown> } | OAuthError> {
+  let clientId = form.client_id;
+  let secret = form.client_secret;
+  if (authorization?.startsWith("Basic ")) {
+    const [id, s] = Buffer.from(authorization.slice(6), "base64").toString("utf8").split(":");
+    clientId ??= decodeURIComponent(id ?? "");
+    secret ??= decodeURIComponent(s ?? "");
+  }
+  const grant = form.grant_type;
+  if (grant !== "client_credentials") {
+    return oauthError(
+      400,
+      "unsupported_grant_type",
+      `AADSTS70003: The grant type '${grant ?? ""}' is not supported; use client_credentials.`,
+    );
+  }
+  if (!clientId)
+    return oauthError(
+      400,
+      "invalid_request",
+      "AADSTS900144: The request body must contain the parameter: 'client_id'.",
+    );
+  if (opts.clients) {
+    const expected = opts.clients[clientId];
+    if (expected === undefined)
+      return oauthError(
+        400,
+        "unauthorized_client",
+        `AADSTS700016: Application with identifier '${clientId}' was not found in the directory.`,
+      );
+    if (expected !== secret)
+      return oauthError(401, "invalid_client", "AADSTS7000215: Invalid client secret provided.");
+  }
+  const known = new Set(opts.settings.subscriptions.map((s) => s.tenantId.toLowerCase()));
+  const tid =
+    tenant === "adfs" || tenant === "organizations" || tenant === "common"
+      ? opts.settings.tenantId
+      : tenant.toLowerCase();
+  if (!known.has(tid)) {
+    return oauthError(
+      400,
+      "invalid_request",
+      `AADSTS90002: Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID.`,
+    );
+  }
+  const scope = form.scope ?? form.resource ?? "https://management.azure.com/.default";
+  const audience = scope.replace(/\/?\.default$/, "").split(" ")[0];
+  const lifetime = 3600;
+  const token = await opts.tokens.issue(
+    { tid, appid: clientId, oid: stableGuid("sp", clientId) },
+    audience,
+    lifetime,
+  );
+  const now = Math.floor(Date.now() / 1000);
+  return {
+    status: 200,
+    body: {
+      token_type: "Bearer",
+      expires_in: lifetime,
+      ext_expires_in: lifetime,
+      expires_on: now + lifetime,
+      not_before: now,
+      resource: audience,
+      access_token: token,
+    },
+  };
+}
+
+function oauthError(status: number, error: string, description: string): OAuthError {
+  return { status, body: { error, error_description: description } };
+}
