@@ -1,6 +1,17 @@
 /**
- * Pure networking math for aksnet: CIDR arithmetic, AKS reserved ranges, allocation choices, port specs
- * and capacity formulas. No I/O; every failure is a NetError with a human-readable message.
+ * Pure networking math for aksnet. No I/O and no knowledge of HTTP, ARM or Kubernetes; every failure is a
+ * {@link NetError} with a human-readable `message` (safe to surface in ARM errors) and a stable `reason`.
+ *
+ * - cidr.ts      parse/format addresses and CIDRs (IPv4 + IPv6 as bigint), containment, overlap, subnetting.
+ * - reserved.ts  AKS-reserved ranges (169.254/16, 172.30/16, 172.31/16, 192.0.2/24).
+ * - allocator.ts choose the next free address / aligned block / cidrset block / integer from a taken set.
+ * - portSpec.ts  `--allowed-host-ports` and container-port list syntax.
+ * - capacity.ts  node and pod capacity formulas from the AKS docs.
+ *
+ * Typical use:
+ *   const subnet = parseCidr(body.addressPrefix, { requireCanonical: true });   // throws NetError
+ *   const ip = lowestFreeAddress(subnet, takenIps, { reserveAzure: true });     // undefined = full
+ *   const block = nextFitBlockIndex(256, takenBlocks, cursor);                  // pod CIDR i → nthSubnet(pod, 24, i)
  */
 export * from "./allocator.js";
 export * from "./capacity.js";
