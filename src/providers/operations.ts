@@ -125,7 +125,8 @@ export class OperationRunner {
         let wakeAt: number | undefined;
         for (const op of pending) {
           if (this.stopped) return;
-          if (op.notBefore && op.notBefore > now) {
+          // The delay is this process's test setting: a restart without it runs everything at once.
+          if (this.settings.operationDelayMs > 0 && op.notBefore && op.notBefore > now) {
             wakeAt = Math.min(wakeAt ?? op.notBefore, op.notBefore);
             continue;
           }
@@ -193,7 +194,7 @@ export class OperationRunner {
         await tx.putOperation({
           ...current,
           status: "Failed",
-          error: { code: armError.code, message: armError.message, target: armError.target },
+          error: { code: armError.code, message: armError.message, target: armError.target, status: armError.status },
           endTime: new Date().toISOString(),
         });
       });

@@ -49,7 +49,8 @@ export interface OperationRecord {
   target: string;
   status: OperationStatus;
   payload?: Record<string, unknown>;
-  error?: { code: string; message: string; target?: string };
+  /** `status` is the HTTP status the failure answers on the Location (result) URL. */
+  error?: { code: string; message: string; target?: string; status?: number };
   /** HTTP status of the final result for Location polling (200 with body, 204 without). */
   resultStatus?: number;
   startTime: string;

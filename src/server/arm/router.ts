@@ -312,13 +312,13 @@ export class ArmRouter {
         startTime: op.startTime,
         ...(op.endTime ? { endTime: op.endTime } : {}),
         percentComplete: op.status === "InProgress" ? 0 : 100,
-        ...(op.error ? { error: op.error } : {}),
+        ...(op.error ? { error: { code: op.error.code, message: op.error.message, target: op.error.target } } : {}),
       };
       return { status: 200, headers: op.status === "InProgress" ? { "Retry-After": "0" } : {}, body };
     }
     if (op.status === "InProgress") return { status: 202, headers: this.asyncHeaders(req, op, true) };
     if (op.status === "Failed" && op.error) {
-      throw new ArmError(400, op.error.code, op.error.message, op.error.target);
+      throw new ArmError(op.error.status ?? 400, op.error.code, op.error.message, op.error.target);
     }
     // A finished LRO's result: the resource itself when it still exists, else no content.
     const target = await ctx.tx.getResource(op.target);

@@ -1,0 +1,118 @@
+// Durability: the emulator as a separate process on a file store. State survives a clean
+// stop, and a long-running operation cut off by kill -9 finishes after the next start.
+import { type ChildProcess, spawn } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { seedTestCa, tempDir } from "../helpers/emulator.js";
+
+const bin = path.resolve("bin/aksnet.js");
+let child: ChildProcess | undefined;
+
+afterEach(() => {
+  child?.kill("SIGKILL");
+  child = undefined;
+});
+
+async function start(dataDir: string, extra: string[] = []): Promise<{ url: string; proc: ChildProcess }> {
+  const proc = spawn(process.execPath, [bin, "start", "--port", "0", "--data-dir", dataDir, "--quiet", ...extra], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  child = proc;
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = "";
+    let err = "";
+    proc.stdout!.on("data", (c) => {
+      out += c;
+      const line = out.split("\n")[0];
+      if (out.includes("\n")) resolve(line.trim());
+    });
+    proc.stderr!.on("data", (c) => {
+      err += c;
+    });
+    proc.on("exit", (code) => reject(new Error(`emulator exited with ${code}: ${err}`)));
+  });
+  return { url, proc };
+}
+
+async function token(url: string, tenant: string): Promise<string> {
+  const res = await fetch(`${url}/${tenant}/oauth2/v2.0/token`, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: "grant_type=client_credentials&client_id=a&client_secret=b&scope=https://management.azure.com/.default",
+  });
+  return ((await res.json()) as { access_token: string }).access_token;
+}
+
+function info(dataDir: string) {
+  return JSON.parse(fs.readFileSync(path.join(dataDir, "aksnet.json"), "utf8")) as {
+    armEndpoint: string;
+    tenantId: string;
+    subscriptionId: string;
+    caFile: string;
+    pid: number;
+  };
+}
+
+describe("aksnet start on a file store", () => {
+  it("writes aksnet.json, keeps state across a clean stop, and refuses a second emulator on the same dir", async () => {
+    const dir = tempDir();
+    seedTestCa(dir);
+    const first = await start(dir);
+    const i = info(dir);
+    expect(i.armEndpoint).toBe(first.url);
+    expect(i.pid).toBe(first.proc.pid);
+    expect(fs.existsSync(i.caFile)).toBe(true);
+    const t = await token(first.url, i.tenantId);
+    const rg = `${first.url}/subscriptions/${i.subscriptionId}/resourcegroups/keep?api-version=2021-04-01`;
+    const put = await fetch(rg, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${t}`, "content-type": "application/json" },
+      body: JSON.stringify({ location: "eastus" }),
+    });
+    expect(put.status).toBe(201);
+
+    const second = spawn(process.execPath, [bin, "start", "--port", "0", "--data-dir", dir], { stdio: "pipe" });
+    const code = await new Promise<number | null>((r) => second.on("exit", r));
+    expect(code).toBe(1);
+
+    first.proc.kill("SIGTERM");
+    await new Promise((r) => first.proc.on("exit", r));
+    expect(fs.existsSync(path.join(dir, "aksnet.json"))).toBe(false);
+
+    const again = await start(dir);
+    // the token signing key lives in the data dir, so the old token still works
+    const get = await fetch(rg.replace(first.url, again.url), { headers: { authorization: `Bearer ${t}` } });
+    expect(get.status).toBe(200);
+    expect(((await get.json()) as { name: string }).name).toBe("keep");
+  });
+
+  it("finishes a long-running delete that a kill -9 cut off", async () => {
+    const dir = tempDir();
+    seedTestCa(dir);
+    const slow = await start(dir, ["--operation-delay", "60000"]);
+    const i = info(dir);
+    const t = await token(slow.url, i.tenantId);
+    const auth = { authorization: `Bearer ${t}`, "content-type": "application/json" };
+    const rg = `/subscriptions/${i.subscriptionId}/resourcegroups/doomed?api-version=2021-04-01`;
+    expect((await fetch(slow.url + rg, { method: "PUT", headers: auth, body: '{"location":"eastus"}' })).status).toBe(201);
+    const del = await fetch(slow.url + rg, { method: "DELETE", headers: auth });
+    expect(del.status).toBe(202);
+    const statusUrl = del.headers.get("azure-asyncoperation")!;
+    expect(statusUrl).toMatch(/^https:\/\//);
+    const during = (await (await fetch(statusUrl, { headers: auth })).json()) as { status: string };
+    expect(during.status).toBe("InProgress");
+    slow.proc.kill("SIGKILL");
+    await new Promise((r) => slow.proc.on("exit", r));
+
+    const fast = await start(dir);
+    const url = statusUrl.replace(slow.url, fast.url);
+    let status = "InProgress";
+    for (let n = 0; n < 100 && status === "InProgress"; n++) {
+      status = ((await (await fetch(url, { headers: auth })).json()) as { status: string }).status;
+      if (status === "InProgress") await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(status).toBe("Succeeded");
+    expect((await fetch(fast.url + rg, { headers: auth })).status).toBe(404);
+  });
+});
