@@ -194,7 +194,12 @@ export class OperationRunner {
         await tx.putOperation({
           ...current,
           status: "Failed",
-          error: { code: armError.code, message: armError.message, target: armError.target, status: armError.status },
+          error: {
+            code: armError.code,
+            message: armError.message,
+            target: armError.target,
+            status: armError.status,
+          },
           endTime: new Date().toISOString(),
         });
       });

@@ -15,9 +15,13 @@ afterEach(() => {
 });
 
 async function start(dataDir: string, extra: string[] = []): Promise<{ url: string; proc: ChildProcess }> {
-  const proc = spawn(process.execPath, [bin, "start", "--port", "0", "--data-dir", dataDir, "--quiet", ...extra], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const proc = spawn(
+    process.execPath,
+    [bin, "start", "--port", "0", "--data-dir", dataDir, "--quiet", ...extra],
+    {
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   child = proc;
   const url = await new Promise<string>((resolve, reject) => {
     let out = "";
@@ -72,7 +76,9 @@ describe("aksnet start on a file store", () => {
     });
     expect(put.status).toBe(201);
 
-    const second = spawn(process.execPath, [bin, "start", "--port", "0", "--data-dir", dir], { stdio: "pipe" });
+    const second = spawn(process.execPath, [bin, "start", "--port", "0", "--data-dir", dir], {
+      stdio: "pipe",
+    });
     const code = await new Promise<number | null>((r) => second.on("exit", r));
     expect(code).toBe(1);
 
@@ -95,7 +101,9 @@ describe("aksnet start on a file store", () => {
     const t = await token(slow.url, i.tenantId);
     const auth = { authorization: `Bearer ${t}`, "content-type": "application/json" };
     const rg = `/subscriptions/${i.subscriptionId}/resourcegroups/doomed?api-version=2021-04-01`;
-    expect((await fetch(slow.url + rg, { method: "PUT", headers: auth, body: '{"location":"eastus"}' })).status).toBe(201);
+    expect(
+      (await fetch(slow.url + rg, { method: "PUT", headers: auth, body: '{"location":"eastus"}' })).status,
+    ).toBe(201);
     const del = await fetch(slow.url + rg, { method: "DELETE", headers: auth });
     expect(del.status).toBe(202);
     const statusUrl = del.headers.get("azure-asyncoperation")!;

@@ -312,7 +312,9 @@ export class ArmRouter {
         startTime: op.startTime,
         ...(op.endTime ? { endTime: op.endTime } : {}),
         percentComplete: op.status === "InProgress" ? 0 : 100,
-        ...(op.error ? { error: { code: op.error.code, message: op.error.message, target: op.error.target } } : {}),
+        ...(op.error
+          ? { error: { code: op.error.code, message: op.error.message, target: op.error.target } }
+          : {}),
       };
       return { status: 200, headers: op.status === "InProgress" ? { "Retry-After": "0" } : {}, body };
     }
