@@ -1,0 +1,149 @@
+// az login / logout / account show|list|set, kept in the front-end's profile file.
+
+import { DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET } from "../arm.js";
+import { CliError } from "../io.js";
+import { flag } from "../parser.js";
+import type { EndpointProfile } from "../profile.js";
+import { loadProfile, updateEndpoint } from "../profile.js";
+import { refreshSubscriptions } from "../subscriptions.js";
+import type { CommandTable, Ctx } from "../types.js";
+
+function accountEntries(p: EndpointProfile, cloudKey: "cloudName" | "environmentName") {
+  const user = { name: p.clientId ?? DEFAULT_CLIENT_ID, type: "servicePrincipal" };
+  return (p.subscriptions ?? []).map((s) => ({
+    [cloudKey]: "AzureCloud",
+    homeTenantId: s.tenantId,
+    id: s.id,
+    isDefault: s.id === p.currentSubscription,
+    managedByTenants: [],
+    name: s.name,
+    state: s.state,
+    tenantId: s.tenantId,
+    user,
+  }));
+}
+
+async function ensureSubscriptions(ctx: Ctx): Promise<EndpointProfile> {
+  const arm = await ctx.arm();
+  const entry = loadProfile(ctx.io).endpoints[arm.target.endpoint];
+  if (!entry?.subscriptions?.length) await refreshSubscriptions(arm, ctx.io);
+  return loadProfile(ctx.io).endpoints[arm.target.endpoint] ?? {};
+}
+
+export const COMMANDS: CommandTable = {
+  login: {
+    summary: "Log in to Azure.",
+    long: "The emulator accepts any service principal; the token is cached per endpoint.",
+    style: "raw",
+    flags: [
+      flag("--service-principal:bool", "The credential representing a service principal."),
+      flag("--username -u", "Service principal (application) ID."),
+      flag("--password -p", "Client secret of the service principal."),
+      flag("--tenant -t", "The AAD tenant."),
+      flag("--allow-no-subscriptions:bool", "Support access tenants without subscriptions."),
+      flag("--identity -i:bool", "Log in using the Virtual Machine's identity."),
+      flag("--use-device-code:bool", "Use CLI's old authentication flow based on device code."),
+    ],
+    run: async (ctx) => {
+      const arm = await ctx.arm();
+      const a = ctx.args;
+      if (a.bool("servicePrincipal") && (!a.str("username") || !a.str("password") || !a.str("tenant"))) {
+        throw new CliError(
+          "usage error: --service-principal --username NAME --password SECRET --tenant TENANT",
+          2,
+        );
+      }
+      updateEndpoint(ctx.io, arm.target.endpoint, (p) => {
+        p.clientId = a.str("username") ?? DEFAULT_CLIENT_ID;
+        p.clientSecret = a.str("password") ?? DEFAULT_CLIENT_SECRET;
+        if (a.str("tenant")) p.tenantId = a.str("tenant");
+        p.token = undefined;
+      });
+      if (a.str("tenant") && !arm.target.tenantId) arm.target.tenantId = a.str("tenant");
+      await arm.token(true);
+      await refreshSubscriptions(arm, ctx.io);
+      const entry = loadProfile(ctx.io).endpoints[arm.target.endpoint] ?? {};
+      return accountEntries(entry, "cloudName");
+    },
+  },
+  logout: {
+    summary: "Log out to remove access to Azure subscriptions.",
+    style: "raw",
+    flags: [flag("--username", "Account user, if missing, logout the current active account.")],
+    run: async (ctx) => {
+      const arm = await ctx.arm();
+      updateEndpoint(ctx.io, arm.target.endpoint, (p) => {
+        p.token = undefined;
+        p.clientId = undefined;
+        p.clientSecret = undefined;
+      });
+      return undefined;
+    },
+  },
+  "account show": {
+    summary: "Get the details of a subscription.",
+    style: "raw",
+    flags: [flag("--name -n", "Name or ID of subscription.")],
+    run: async (ctx) => {
+      const p = await ensureSubscriptions(ctx);
+      const want = ctx.args.str("name") ?? ctx.args.str("subscription");
+      const id = want ? await ctx.subscription() : (p.currentSubscription ?? (await ctx.subscription()));
+      const hit = accountEntries(p, "environmentName").find((s) => s.id === id);
+      if (!hit)
+        throw new CliError(
+          `Subscription '${want ?? id}' not found. Check the spelling and casing and try again.`,
+        );
+      return hit;
+    },
+  },
+  "account list": {
+    summary: "Get a list of subscriptions for the logged in account.",
+    style: "raw",
+    flags: [
+      flag("--all:bool", "List all subscriptions from all clouds, rather than just 'Enabled' ones."),
+      flag("--refresh:bool", "Retrieve up-to-date subscriptions from server."),
+    ],
+    table: (r) =>
+      (Array.isArray(r) ? r : []).map((s) => {
+        const o = s as Record<string, unknown>;
+        return {
+          Name: o.name as string,
+          CloudName: o.cloudName as string,
+          SubscriptionId: o.id as string,
+          TenantId: o.tenantId as string,
+          State: o.state as string,
+          IsDefault: o.isDefault as boolean,
+        };
+      }),
+    run: async (ctx) => {
+      if (ctx.args.bool("refresh")) await refreshSubscriptions(await ctx.arm(), ctx.io);
+      const p = await ensureSubscriptions(ctx);
+      return accountEntries(p, "cloudName");
+    },
+  },
+  "account set": {
+    summary: "Set a subscription to be the current active subscription.",
+    style: "raw",
+    flags: [
+      flag("--subscription -s --name -n", "Name or ID of subscription.", {
+        required: true,
+        dest: "subscription",
+      }),
+    ],
+    run: async (ctx) => {
+      const arm = await ctx.arm();
+      await ensureSubscriptions(ctx);
+      const id = await ctx.subscription();
+      const p = loadProfile(ctx.io).endpoints[arm.target.endpoint];
+      if (!p?.subscriptions?.some((s) => s.id === id)) {
+        throw new CliError(
+          `The subscription of '${ctx.args.str("subscription")}' doesn't exist in cloud 'AzureCloud'.`,
+        );
+      }
+      updateEndpoint(ctx.io, arm.target.endpoint, (e) => {
+        e.currentSubscription = id;
+      });
+      return undefined;
+    },
+  },
+};

@@ -1,0 +1,69 @@
+// az vmss list|show|list-instance-public-ips (scale sets AKS creates in the node resource group).
+
+import { API, idFlags, providerPath, rgFlag, targetsFromArgs } from "../common.js";
+import { flag } from "../parser.js";
+import type { CommandTable } from "../types.js";
+
+const NS = "Microsoft.Compute";
+
+export const COMMANDS: CommandTable = {
+  "vmss list": {
+    summary: "List VMSS.",
+    flags: [rgFlag({})],
+    run: async (ctx) => {
+      const arm = await ctx.arm();
+      const sub = await ctx.subscription();
+      const rg = ctx.args.str("resourceGroup");
+      const path = rg
+        ? providerPath(sub, rg, NS, "virtualMachineScaleSets")
+        : `/subscriptions/${sub}/providers/${NS}/virtualMachineScaleSets`;
+      return arm.list(path, API.compute);
+    },
+  },
+  "vmss show": {
+    summary: "Get details on VMs within a VMSS.",
+    flags: [
+      ...idFlags("Scale set name."),
+      flag("--instance-id", "VM instance ID. If missing, show the VMSS."),
+    ],
+    run: async (ctx) => {
+      const arm = await ctx.arm();
+      const sub = await ctx.subscription();
+      const [t] = targetsFromArgs(ctx, ["name"]);
+      let path = providerPath(t.sub ?? sub, t.rg, NS, "virtualMachineScaleSets", t.names[0]);
+      const instance = ctx.args.str("instanceId");
+      if (instance) path += `/virtualMachines/${encodeURIComponent(instance)}`;
+      return arm.get(path, API.compute);
+    },
+  },
+  "vmss list-instance-public-ips": {
+    summary: "List public IP addresses of VM instances within a set.",
+    flags: [rgFlag(), flag("--name -n", "Scale set name.", { required: true })],
+    examples: [
+      {
+        title: "List the node public IPs of an AKS node pool.",
+        command:
+          "az vmss list-instance-public-ips -g MC_MyResourceGroup_MyManagedCluster_eastus -n aks-nodepool1-12345678-vmss",
+      },
+    ],
+    run: async (ctx) => {
+      const arm = await ctx.arm();
+      const sub = await ctx.subscription();
+      const path = providerPath(
+        sub,
+        String(ctx.args.str("resourceGroup")),
+        NS,
+        "virtualMachineScaleSets",
+        String(ctx.args.str("name")),
+      );
+      // az reads the scale set first (a missing one is a ResourceNotFound, not an empty list).
+      await arm.get(path, API.compute);
+      const ips = await arm.list(`${path}/publicipaddresses`, API.vmssPublicIps);
+      // Entries without an address are dropped, as az does.
+      return ips.filter((ip) => {
+        const p = (ip.properties ?? ip) as Record<string, unknown>;
+        return Boolean(p.ipAddress);
+      });
+    },
+  },
+};

@@ -1,0 +1,115 @@
+// Generic show / list / delete commands for ARM resources and their child resources.
+
+import { API, idFlags, noWaitFlag, providerPath, rgFlag, targetsFromArgs } from "./common.js";
+import type { Json, OutputStyle } from "./output.js";
+import type { FlagSpec } from "./parser.js";
+import type { CommandDef, Ctx } from "./types.js";
+
+export interface ResourceKind {
+  namespace: string;
+  /** Type names from the top-level resource down: ["routeTables", "routes"]. */
+  types: string[];
+  apiVersion: string;
+  style: OutputStyle;
+  /** What the resource is called in help texts ("route table"). */
+  label: string;
+  /** Flags naming the parents (e.g. `--route-table-name`), outermost first. */
+  parentFlags?: FlagSpec[];
+  /** Whether `list` may span the subscription when -g is not given. */
+  listBySubscription?: boolean;
+  table?: (r: Json) => Json;
+}
+
+export function resourcePath(kind: ResourceKind, sub: string, rg: string, names: string[]): string {
+  const pairs: string[] = [];
+  kind.types.forEach((t, i) => {
+    pairs.push(t);
+    if (i < names.length) pairs.push(names[i]);
+  });
+  return providerPath(sub, rg, kind.namespace, ...pairs);
+}
+
+const parentDests = (kind: ResourceKind) => (kind.parentFlags ?? []).map((f) => f.dest);
+
+export async function showResource(ctx: Ctx, kind: ResourceKind): Promise<unknown> {
+  const arm = await ctx.arm();
+  const sub = await ctx.subscription();
+  const out = [];
+  for (const t of targetsFromArgs(ctx, [...parentDests(kind), "name"])) {
+    out.push(await arm.get(resourcePath(kind, t.sub ?? sub, t.rg, t.names), kind.apiVersion));
+  }
+  return (ctx.args.list("ids")?.length ?? 0) > 1 ? out : out[0];
+}
+
+export function showCommand(kind: ResourceKind, summary?: string): CommandDef {
+  return {
+    summary: summary ?? `Get the details of a ${kind.label}.`,
+    style: kind.style,
+    table: kind.table,
+    flags: idFlags(`Name of the ${kind.label}.`, kind.parentFlags),
+    run: (ctx) => showResource(ctx, kind),
+  };
+}
+
+export function listCommand(kind: ResourceKind, summary?: string): CommandDef {
+  const parents = kind.parentFlags ?? [];
+  return {
+    summary: summary ?? `List ${kind.label}s.`,
+    style: kind.style,
+    table: kind.table ? (r) => (Array.isArray(r) ? r.map((x) => kind.table?.(x) ?? x) : r) : undefined,
+    flags: [
+      rgFlag(kind.listBySubscription ? {} : { required: true }),
+      ...parents.map((p) => ({ ...p, required: true })),
+    ],
+    run: async (ctx) => {
+      const arm = await ctx.arm();
+      const sub = await ctx.subscription();
+      const rg = ctx.args.str("resourceGroup");
+      if (!rg)
+        return arm.list(
+          `/subscriptions/${sub}/providers/${kind.namespace}/${kind.types[0]}`,
+          kind.apiVersion,
+        );
+      const names = parents.map((p) => String(ctx.args.str(p.dest)));
+      return arm.list(resourcePath(kind, sub, rg, names), kind.apiVersion);
+    },
+  };
+}
+
+export function deleteCommand(
+  kind: ResourceKind,
+  opts: { noWait?: boolean; summary?: string } = {},
+): CommandDef {
+  return {
+    summary: opts.summary ?? `Delete a ${kind.label}.`,
+    style: kind.style,
+    flags: [
+      ...idFlags(`Name of the ${kind.label}.`, kind.parentFlags),
+      ...(opts.noWait === false ? [] : [noWaitFlag()]),
+    ],
+    run: async (ctx) => {
+      const arm = await ctx.arm();
+      const sub = await ctx.subscription();
+      for (const t of targetsFromArgs(ctx, [...parentDests(kind), "name"])) {
+        await arm.lro("DELETE", resourcePath(kind, t.sub ?? sub, t.rg, t.names), kind.apiVersion, undefined, {
+          noWait: ctx.args.bool("noWait"),
+        });
+      }
+      return undefined;
+    },
+  };
+}
+
+export const networkKind = (
+  types: string[],
+  label: string,
+  extra: Partial<ResourceKind> = {},
+): ResourceKind => ({
+  namespace: "Microsoft.Network",
+  types,
+  apiVersion: API.network,
+  style: "aaz",
+  label,
+  listBySubscription: types.length === 1,
+  ...extra,
+});
