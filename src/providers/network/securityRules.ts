@@ -1,0 +1,301 @@
+// Microsoft.Network/networkSecurityGroups/securityRules: the rule grammar (required
+// protocol/access/priority/direction, priority 100–4096 unique per direction, port and
+// prefix syntax, singular-or-plural fields, application security group references) and
+// cluster ownership: a rule written for a cluster (internal.managedBy) cannot be changed
+// or deleted through the Network API.
+import { parseCidr, parseIp } from "../../net/index.js";
+import type { ResourceRecord } from "../../store/types.js";
+import { asObject, field, propertiesOf } from "../common.js";
+import type { ArmContext } from "../context.js";
+import { invalidRequestContent } from "../errors.js";
+import type { Wire } from "../registry.js";
+import {
+  managedByCluster,
+  missingProperty,
+  networkNotFound,
+  securityRuleConflict,
+  securityRuleInvalidAddressPrefix,
+  securityRuleInvalidPortRange,
+  securityRuleInvalidPriority,
+  securityRuleParameterConflict,
+} from "./errors.js";
+import {
+  childBody,
+  idOfType,
+  makeHandler,
+  nameOf,
+  propsOf,
+  readRefList,
+  requireReferenced,
+  saveRecord,
+  TYPES,
+} from "./shared.js";
+
+export const PROTOCOLS = ["Tcp", "Udp", "Icmp", "Esp", "*", "Ah"] as const;
+
+/** Service tags accepted in address prefixes (a regional suffix like `Storage.EastUS` is allowed). */
+const SERVICE_TAGS = [
+  "VirtualNetwork",
+  "Internet",
+  "AzureLoadBalancer",
+  "AzureCloud",
+  "AzureTrafficManager",
+  "Storage",
+  "Sql",
+  "SqlManagement",
+  "AzureCosmosDB",
+  "AzureKeyVault",
+  "AzureMonitor",
+  "AzureActiveDirectory",
+  "AzureContainerRegistry",
+  "AzureFrontDoor.Backend",
+  "AzureFrontDoor.Frontend",
+  "GatewayManager",
+  "ApiManagement",
+  "AppService",
+  "EventHub",
+  "ServiceBus",
+  "MicrosoftContainerRegistry",
+  "AzureKubernetesService",
+  "GuestAndHybridManagement",
+  "AzurePlatformDNS",
+  "AzurePlatformIMDS",
+  "AzurePlatformLKM",
+];
+
+export function isServiceTag(v: string): boolean {
+  const lower = v.toLowerCase();
+  return SERVICE_TAGS.some((t) => {
+    const l = t.toLowerCase();
+    return lower === l || (lower.startsWith(`${l}.`) && /^[a-z0-9]+$/.test(lower.slice(l.length + 1)));
+  });
+}
+
+const PORT_RE = /^(\d{1,5})(?:-(\d{1,5}))?$/;
+
+export function validPortRange(v: string): boolean {
+  if (v === "*") return true;
+  const m = PORT_RE.exec(v);
+  if (!m) return false;
+  const a = Number(m[1]);
+  const b = m[2] === undefined ? a : Number(m[2]);
+  return a <= 65535 && b <= 65535 && a <= b;
+}
+
+export function validRulePrefix(v: string): boolean {
+  if (v === "*" || isServiceTag(v)) return true;
+  try {
+    if (v.includes("/")) parseCidr(v);
+    else parseIp(v);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function strings(props: Record<string, unknown>, key: string, path: string): string[] | undefined {
+  const arr = field.array(props, key, path);
+  if (!arr) return undefined;
+  return arr.map((v, i) => {
+    if (typeof v !== "string")
+      throw invalidRequestContent(`'${path}[${i}]' must be a string.`, `${path}[${i}]`);
+    return v;
+  });
+}
+
+/**
+ * Validates a rule's wire properties and returns them in Azure's response shape (unused
+ * plural fields as [], unused singular fields absent). Pure: references are checked by
+ * the writer.
+ */
+export function normalizeRule(rule: string, raw: Record<string, unknown>, path: string): Wire {
+  const protocol = field.enumOf(raw, "protocol", `${path}.protocol`, PROTOCOLS);
+  if (!protocol) throw missingProperty(`${path}.protocol`, "the security rule property");
+  const access = field.enumOf(raw, "access", `${path}.access`, ["Allow", "Deny"] as const);
+  if (!access) throw missingProperty(`${path}.access`, "the security rule property");
+  const direction = field.enumOf(raw, "direction", `${path}.direction`, ["Inbound", "Outbound"] as const);
+  if (!direction) throw missingProperty(`${path}.direction`, "the security rule property");
+  const priority = field.int(raw, "priority", `${path}.priority`);
+  if (priority === undefined) throw missingProperty(`${path}.priority`, "the security rule property");
+  if (priority < 100 || priority > 4096)
+    throw securityRuleInvalidPriority(rule, priority, `${path}.priority`);
+  const description = field.string(raw, "description", `${path}.description`);
+  if (description !== undefined && description.length > 140)
+    throw invalidRequestContent(
+      `'${path}.description' is longer than 140 characters.`,
+      `${path}.description`,
+    );
+
+  const out: Wire = { protocol };
+  for (const side of ["source", "destination"] as const) {
+    const single = field.string(raw, `${side}PortRange`, `${path}.${side}PortRange`);
+    const plural = strings(raw, `${side}PortRanges`, `${path}.${side}PortRanges`) ?? [];
+    if (single !== undefined && plural.length)
+      throw securityRuleParameterConflict(
+        rule,
+        `${side}PortRange`,
+        `${side}PortRanges`,
+        `${path}.${side}PortRanges`,
+      );
+    if (single === undefined && plural.length === 0)
+      throw securityRuleInvalidPortRange(rule, "(none)", `${path}.${side}PortRange`);
+    if (single !== undefined) {
+      if (!validPortRange(single))
+        throw securityRuleInvalidPortRange(rule, single, `${path}.${side}PortRange`);
+      out[`${side}PortRange`] = single;
+    }
+    plural.forEach((p, i) => {
+      if (p === "*" || !validPortRange(p))
+        throw securityRuleInvalidPortRange(rule, p, `${path}.${side}PortRanges[${i}]`);
+    });
+  }
+  for (const side of ["source", "destination"] as const) {
+    const single = field.string(raw, `${side}AddressPrefix`, `${path}.${side}AddressPrefix`);
+    const plural = strings(raw, `${side}AddressPrefixes`, `${path}.${side}AddressPrefixes`) ?? [];
+    const asgs = readRefList(
+      raw,
+      `${side}ApplicationSecurityGroups`,
+      `${path}.${side}ApplicationSecurityGroups`,
+    );
+    if (single !== undefined && plural.length)
+      throw securityRuleParameterConflict(
+        rule,
+        `${side}AddressPrefix`,
+        `${side}AddressPrefixes`,
+        `${path}.${side}AddressPrefixes`,
+      );
+    if ((single !== undefined || plural.length) && asgs.length)
+      throw securityRuleParameterConflict(
+        rule,
+        `${side}AddressPrefix(es)`,
+        `${side}ApplicationSecurityGroups`,
+        `${path}.${side}ApplicationSecurityGroups`,
+      );
+    if (single === undefined && plural.length === 0 && asgs.length === 0)
+      throw securityRuleInvalidAddressPrefix(rule, "(none)", `${path}.${side}AddressPrefix`);
+    if (single !== undefined) {
+      if (!validRulePrefix(single))
+        throw securityRuleInvalidAddressPrefix(rule, single, `${path}.${side}AddressPrefix`);
+      out[`${side}AddressPrefix`] = single;
+    }
+    plural.forEach((p, i) => {
+      if (p === "*" || isServiceTag(p) || !validRulePrefix(p))
+        throw securityRuleInvalidAddressPrefix(rule, p, `${path}.${side}AddressPrefixes[${i}]`);
+    });
+    if (asgs.length) out[`${side}ApplicationSecurityGroups`] = asgs.map((id) => ({ id }));
+  }
+  out.access = access;
+  out.priority = priority;
+  out.direction = direction;
+  out.sourcePortRanges = strings(raw, "sourcePortRanges", "") ?? [];
+  out.destinationPortRanges = strings(raw, "destinationPortRanges", "") ?? [];
+  out.sourceAddressPrefixes = strings(raw, "sourceAddressPrefixes", "") ?? [];
+  out.destinationAddressPrefixes = strings(raw, "destinationAddressPrefixes", "") ?? [];
+  if (description !== undefined) out.description = description;
+  return out;
+}
+
+/** What identifies a rule's behaviour (for "unchanged" comparisons of managed rules). */
+function fingerprint(p: Wire): string {
+  const { provisioningState: _ps, ...rest } = p;
+  return JSON.stringify(
+    Object.keys(rest)
+      .sort()
+      .map((k) => [k, rest[k]]),
+  );
+}
+
+export function managedByOf(rec: ResourceRecord): string | undefined {
+  const m = rec.internal?.managedBy;
+  return typeof m === "string" ? m : undefined;
+}
+
+export interface RuleWriteOptions {
+  /** Cluster id when a cluster writes its own rule (internal API). */
+  managedBy?: string;
+  /** Skip the per-direction priority check (the NSG PUT checks the whole set itself). */
+  skipConflictCheck?: boolean;
+}
+
+/** Writes one rule of an NSG after normalizeRule; checks ownership, conflicts, ASGs. */
+export async function storeRule(
+  ctx: ArmContext,
+  nsg: ResourceRecord,
+  name: string,
+  props: Wire,
+  path: string,
+  opts: RuleWriteOptions = {},
+): Promise<ResourceRecord> {
+  const kids = await ctx.tx.listResources({ type: TYPES.rule, parentId: nsg.id });
+  const existing = kids.find((k) => nameOf(k.id).toLowerCase() === name.toLowerCase());
+  const id = existing?.id ?? `${nsg.id}/securityRules/${name}`;
+  const owner = existing ? managedByOf(existing) : undefined;
+  if (owner && owner.toLowerCase() !== (opts.managedBy ?? "").toLowerCase()) {
+    if (fingerprint(propsOf(existing as ResourceRecord)) === fingerprint(props))
+      return existing as ResourceRecord;
+    throw managedByCluster("SecurityRule", nameOf(id), nsg.id, owner);
+  }
+  if (!opts.skipConflictCheck) {
+    for (const k of kids) {
+      if (k === existing) continue;
+      const p = propsOf(k);
+      if (p.direction === props.direction && p.priority === props.priority)
+        throw securityRuleConflict(name, nameOf(k.id), `${path}.priority`);
+    }
+  }
+  for (const side of ["source", "destination"] as const) {
+    const asgs = props[`${side}ApplicationSecurityGroups`] as { id: string }[] | undefined;
+    for (const [i, a] of (asgs ?? []).entries()) {
+      const rec = await requireReferenced(
+        ctx,
+        a.id,
+        TYPES.asg,
+        id,
+        `${path}.${side}ApplicationSecurityGroups[${i}].id`,
+      );
+      a.id = rec.id;
+    }
+  }
+  const internal = opts.managedBy ? { managedBy: opts.managedBy } : existing && !owner ? {} : undefined;
+  return saveRecord(
+    ctx,
+    { id, type: TYPES.rule, body: childBody(id, TYPES.rule, props), internal },
+    existing,
+  );
+}
+
+/** Deletes a rule; a cluster's rule only by that cluster (internal API passes `managedBy`). */
+export async function removeRule(ctx: ArmContext, rec: ResourceRecord, byCluster?: string): Promise<void> {
+  const owner = managedByOf(rec);
+  if (owner && owner.toLowerCase() !== (byCluster ?? "").toLowerCase()) {
+    const parent = rec.id.slice(0, rec.id.toLowerCase().lastIndexOf("/securityrules/"));
+    throw managedByCluster("SecurityRule", nameOf(rec.id), parent, owner);
+  }
+  await ctx.tx.deleteResource(rec.id);
+}
+
+export async function requireNsg(ctx: ArmContext, nsgId: string): Promise<ResourceRecord> {
+  idOfType(nsgId, TYPES.nsg, "networkSecurityGroupId");
+  const rec = await ctx.tx.getResource(nsgId);
+  if (!rec) throw networkNotFound(TYPES.nsg, nsgId);
+  return rec;
+}
+
+export const securityRules = makeHandler({
+  type: TYPES.rule,
+  tracked: false,
+  async putWire(ctx, id, body) {
+    const nsgId = id.slice(0, id.toLowerCase().lastIndexOf("/securityrules/"));
+    const nsg = await requireNsg(ctx, nsgId);
+    const name = nameOf(id);
+    const props = normalizeRule(name, propertiesOf(asObject(body)), "properties");
+    return storeRule(ctx, nsg, name, props, "properties");
+  },
+  async present(_ctx, rec) {
+    return structuredClone(rec.body);
+  },
+  async remove(ctx, rec, cascade) {
+    if (cascade) await ctx.tx.deleteResource(rec.id);
+    else await removeRule(ctx, rec);
+  },
+});

@@ -1,0 +1,176 @@
+// Microsoft.Network/virtualNetworks. A VNet PUT carries its subnets inline and is
+// reconciled against the child records: listed subnets are created or updated, omitted
+// ones deleted (refused while in use), all checked as one set against the new address
+// space. Subnets are stored only as child records; the VNet body shows them at read time.
+import { type Cidr, contains, firstOverlap, formatCidr } from "../../net/index.js";
+import type { ResourceRecord } from "../../store/types.js";
+import { field, normalizeLocation, propertiesOf, readTags } from "../common.js";
+import type { ArmContext } from "../context.js";
+import { invalidRequestContent } from "../errors.js";
+import { parseResourceId } from "../ids.js";
+import type { Wire } from "../registry.js";
+import { missingProperty, subnetOutsideVnet, vnetAddressSpacesOverlap } from "./errors.js";
+import {
+  checkSameLocation,
+  idOfType,
+  makeHandler,
+  nameOf,
+  parsePrefixField,
+  readNamedEntries,
+  saveRecord,
+  TYPES,
+  trackedBody,
+} from "./shared.js";
+import {
+  checkPlacement,
+  parseSubnetPrefixes,
+  presentSubnet,
+  removeSubnet,
+  type SubnetSpec,
+  storeSubnet,
+  subnetCidrs,
+  subnetSpecFromWire,
+} from "./subnets.js";
+
+export interface VirtualNetworkSpec {
+  location: string;
+  addressPrefixes: string[];
+  /** Inline subnets; undefined leaves the existing child subnets as they are. */
+  subnets?: { name: string; spec: SubnetSpec; path: string }[];
+  tags?: Record<string, string>;
+  dhcpOptions?: Wire;
+}
+
+function parseVnetPrefixes(id: string, prefixes: string[]): Cidr[] {
+  if (prefixes.length === 0)
+    throw missingProperty("properties.addressSpace.addressPrefixes", "at least one address prefix in");
+  const cidrs = prefixes.map((p, i) =>
+    parsePrefixField(p, id, `properties.addressSpace.addressPrefixes[${i}]`),
+  );
+  const clash = firstOverlap(cidrs);
+  if (clash)
+    throw vnetAddressSpacesOverlap(
+      nameOf(id),
+      formatCidr(cidrs[clash[0]]),
+      formatCidr(cidrs[clash[1]]),
+      `properties.addressSpace.addressPrefixes[${clash[1]}]`,
+    );
+  return cidrs;
+}
+
+export async function writeVirtualNetwork(
+  ctx: ArmContext,
+  id: string,
+  spec: VirtualNetworkSpec,
+  existing?: ResourceRecord,
+): Promise<ResourceRecord> {
+  idOfType(id, TYPES.vnet, "id");
+  checkSameLocation(existing, spec.location);
+  const vnetId = existing?.id ?? id;
+  const vnetName = nameOf(vnetId);
+  const cidrs = parseVnetPrefixes(vnetId, spec.addressPrefixes);
+  const children = await ctx.tx.listResources({ type: TYPES.subnet, parentId: vnetId });
+  const byName = new Map(children.map((c) => [nameOf(c.id).toLowerCase(), c]));
+
+  const props: Wire = { addressSpace: { addressPrefixes: cidrs.map(formatCidr) } };
+  if (spec.dhcpOptions) props.dhcpOptions = spec.dhcpOptions;
+  const ref = parseResourceId(vnetId);
+  const rec = await saveRecord(
+    ctx,
+    {
+      id: vnetId,
+      type: TYPES.vnet,
+      body: trackedBody(vnetId, TYPES.vnet, spec.location, spec.tags ?? {}, props),
+    },
+    existing,
+  );
+
+  if (spec.subnets === undefined) {
+    // Keep the children, but the address space may not shrink out from under them.
+    for (const c of children)
+      if (!subnetCidrs(c).every((sc) => cidrs.some((v) => contains(v, sc))))
+        throw subnetOutsideVnet(nameOf(c.id), vnetName, "properties.addressSpace.addressPrefixes");
+    return rec;
+  }
+
+  // Parse every inline subnet first, then check them as one set: each against the new
+  // space and against the ones listed before it (so each clash is reported once).
+  const parsed = spec.subnets.map((s) => {
+    const sid = byName.get(s.name.toLowerCase())?.id ?? `${vnetId}/subnets/${s.name}`;
+    return { ...s, id: sid, cidrs: parseSubnetPrefixes(s.spec, sid, ref.names[0], s.path) };
+  });
+  parsed.forEach((s, i) => {
+    checkPlacement(
+      nameOf(s.id),
+      s.cidrs,
+      {
+        vnetName,
+        vnetPrefixes: cidrs,
+        siblings: parsed.slice(0, i).map((o) => ({ name: nameOf(o.id), cidrs: o.cidrs })),
+      },
+      s.spec.plural ? `${s.path}.addressPrefixes` : `${s.path}.addressPrefix`,
+    );
+  });
+  const keep = new Set(parsed.map((s) => s.id.toLowerCase()));
+  for (const c of children) if (!keep.has(c.id.toLowerCase())) await removeSubnet(ctx, c);
+  for (const s of parsed)
+    await storeSubnet(ctx, s.id, s.spec, s.cidrs, spec.location, s.path, byName.get(s.name.toLowerCase()));
+  return rec;
+}
+
+export async function presentVirtualNetwork(ctx: ArmContext, rec: ResourceRecord): Promise<Wire> {
+  const body = structuredClone(rec.body);
+  const props = body.properties as Wire;
+  const kids = await ctx.tx.listResources({ type: TYPES.subnet, parentId: rec.id });
+  const subnets: Wire[] = [];
+  for (const k of kids) subnets.push(await presentSubnet(ctx, k));
+  props.subnets = subnets;
+  props.virtualNetworkPeerings = [];
+  props.enableDdosProtection = false;
+  return body;
+}
+
+/** Deletes the VNet and its subnets; refused while any subnet holds an address. */
+export async function removeVirtualNetwork(ctx: ArmContext, rec: ResourceRecord): Promise<void> {
+  for (const k of await ctx.tx.listResources({ type: TYPES.subnet, parentId: rec.id }))
+    await removeSubnet(ctx, k);
+  await ctx.tx.deleteResource(rec.id);
+}
+
+export function vnetSpecFromWire(ctx: ArmContext, body: Record<string, unknown>): VirtualNetworkSpec {
+  const props = propertiesOf(body);
+  const space = field.object(props, "addressSpace", "properties.addressSpace");
+  if (!space) throw missingProperty("properties.addressSpace", "the address space");
+  const list = field.array(space, "addressPrefixes", "properties.addressSpace.addressPrefixes") ?? [];
+  const addressPrefixes = list.map((p, i) => {
+    if (typeof p !== "string")
+      throw invalidRequestContent(
+        `'properties.addressSpace.addressPrefixes[${i}]' must be a string.`,
+        `properties.addressSpace.addressPrefixes[${i}]`,
+      );
+    return p;
+  });
+  // Azure semantics: a PUT without `subnets` removes the subnets (if none is in use).
+  const entries = readNamedEntries(props, "subnets", "properties.subnets") ?? [];
+  return {
+    location: normalizeLocation(ctx, body.location) as string,
+    addressPrefixes,
+    tags: readTags(body),
+    dhcpOptions: field.object(props, "dhcpOptions", "properties.dhcpOptions"),
+    subnets: entries.map((e) => ({ name: e.name, spec: subnetSpecFromWire(e.props, e.path), path: e.path })),
+  };
+}
+
+export const virtualNetworks = makeHandler({
+  type: TYPES.vnet,
+  tracked: true,
+  // Before NSGs / route tables (400), so a group delete drops the subnets that reference them first.
+  cascadeOrder: 350,
+  async putWire(ctx, id, body, existing) {
+    return writeVirtualNetwork(ctx, id, vnetSpecFromWire(ctx, body), existing);
+  },
+  present: presentVirtualNetwork,
+  async remove(ctx, rec) {
+    await removeVirtualNetwork(ctx, rec);
+  },
+});
