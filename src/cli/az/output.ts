@@ -263,8 +263,12 @@ export function formatTable(
   }
   const cells = rows.map((r) => headers.map((h) => tableCell(r.get(h))));
   const widths = headers.map((h, i) => Math.max(h.length + 2, ...cells.map((c) => strWidth(c[i]))));
+  // tabulate's _build_simple_row strips trailing whitespace from every line.
   const line = (cols: string[]) =>
-    cols.map((c, i) => c + " ".repeat(Math.max(0, widths[i] - strWidth(c)))).join("  ");
+    cols
+      .map((c, i) => c + " ".repeat(Math.max(0, widths[i] - strWidth(c))))
+      .join("  ")
+      .trimEnd();
   const out = [line(headers), widths.map((w) => "-".repeat(w)).join("  "), ...cells.map(line)];
   return `${out.join("\n")}\n`;
 }
