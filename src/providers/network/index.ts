@@ -2,6 +2,8 @@
 
 import type { ResourceTypeHandler } from "../registry.js";
 import { applicationSecurityGroups } from "./applicationSecurityGroups.js";
+import { loadBalancers } from "./loadBalancers.js";
+import { networkInterfaces } from "./networkInterfaces.js";
 import { defaultSecurityRulesHandler, networkSecurityGroups } from "./networkSecurityGroups.js";
 import { publicIPAddresses } from "./publicIPAddresses.js";
 import { publicIPPrefixes } from "./publicIPPrefixes.js";
@@ -22,4 +24,6 @@ export const networkHandlers: ResourceTypeHandler[] = [
   applicationSecurityGroups,
   routeTables,
   routes,
+  networkInterfaces,
+  loadBalancers,
 ];

@@ -18,6 +18,8 @@ import type { ArmContext } from "../context.js";
 import type { Wire } from "../registry.js";
 import { writeAsg } from "./applicationSecurityGroups.js";
 import { networkNotFound } from "./errors.js";
+import { writeLoadBalancer } from "./loadBalancers.js";
+import { presentNetworkInterface, writeNetworkInterface } from "./networkInterfaces.js";
 import { presentNsg, writeNsg } from "./networkSecurityGroups.js";
 import {
   attachPublicIP,
@@ -372,6 +374,51 @@ export async function attachPublicIPAddress(ctx: ArmContext, pipId: string, hold
 
 export async function detachPublicIPAddresses(ctx: ArmContext, holderId: string): Promise<void> {
   await detachPublicIPs(ctx, holderId);
+}
+
+// ---- NICs / load balancers ----------------------------------------------------------------
+
+/**
+ * Creates or updates a NIC. Each ip configuration takes `privateIPAddress` (inside the
+ * subnet, free) or keeps the address it holds or gets the lowest free; owner of the
+ * address is the ip configuration id `<nic id>/ipConfigurations/<name>`.
+ */
+export async function putNetworkInterface(
+  ctx: ArmContext,
+  id: string,
+  input: {
+    location: string;
+    ipConfigurations: {
+      name: string;
+      subnetId: string;
+      privateIPAddress?: string;
+      publicIPAddressId?: string;
+      applicationSecurityGroupIds?: string[];
+      primary?: boolean;
+    }[];
+    networkSecurityGroupId?: string;
+    tags?: Record<string, string>;
+  },
+): Promise<Wire> {
+  const existing = await ctx.tx.getResource(id);
+  const rec = await writeNetworkInterface(
+    ctx,
+    id,
+    { ...input, location: loc(ctx, input.location) },
+    existing,
+  );
+  return presentNetworkInterface(ctx, rec);
+}
+
+/** Creates or updates a Standard load balancer from its wire body (as an HTTP PUT would). */
+export async function putLoadBalancer(
+  ctx: ArmContext,
+  id: string,
+  wireBody: Record<string, unknown>,
+): Promise<Wire> {
+  const existing = await ctx.tx.getResource(id);
+  const rec = await writeLoadBalancer(ctx, id, wireBody, existing);
+  return structuredClone(rec.body);
 }
 
 // ---- deletion ----------------------------------------------------------------------------------

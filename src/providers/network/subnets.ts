@@ -363,3 +363,25 @@ export const subnets = makeHandler({
     await removeSubnet(ctx, rec);
   },
 });
+
+/**
+ * Gives `owner` exactly one address in the subnet: the requested static one, or keeps the
+ * address it already holds there, or the lowest free. Any address it held elsewhere is
+ * released (an ip configuration moved to another subnet).
+ */
+export async function ensureOwnerAddress(
+  ctx: ArmContext,
+  subnetId: string,
+  owner: string,
+  requested: string | undefined,
+  target: string,
+): Promise<string> {
+  const subnet = await requireSubnet(ctx, subnetId);
+  const held = (await ctx.tx.listAllocationsByOwner(owner)).filter((r) => r.pool.startsWith("subnet:"));
+  const here = held.filter((r) => r.pool === subnetPool(subnet.id));
+  const keep = requested === undefined ? here[0] : here.find((r) => r.item === requested);
+  for (const r of held) if (r !== keep) await ctx.tx.release(r.pool, r.item);
+  if (keep) return keep.item;
+  if (requested !== undefined) return allocateSpecificAddress(ctx, subnet.id, requested, owner, target);
+  return (await allocateAddresses(ctx, subnet.id, 1, owner))[0];
+}
