@@ -1,0 +1,5 @@
+// Microsoft.Compute handlers (read-only over HTTP; AKS's reconciler writes scale sets).
+import type { ResourceTypeHandler } from "../registry.js";
+import { virtualMachineScaleSets, virtualMachineScaleSetVMs } from "./scaleSets.js";
+
+export const computeHandlers: ResourceTypeHandler[] = [virtualMachineScaleSets, virtualMachineScaleSetVMs];

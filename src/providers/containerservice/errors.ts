@@ -1,0 +1,152 @@
+// Microsoft.ContainerService error catalogue. Azure's codes where they are public
+// (CidrStringParseError, ServiceCidrOverlapExistingSubnetsCidr, NetworkProfileCIDROverlapVNET,
+// InsufficientSubnetSize, PropertyChangeNotAllowed, InvalidParameter …); where they are not,
+// ours, each listed with its rule in docs/errors-containerservice.md.
+import { ArmError } from "../errors.js";
+
+const bad = (code: string, message: string, target?: string) => new ArmError(400, code, message, target);
+
+export const invalidParameter = (target: string, message: string) =>
+  bad("InvalidParameter", `The value of parameter ${target} is invalid. ${message}`, target);
+
+export const cidrParseError = (target: string, value: string) =>
+  bad(
+    "CidrStringParseError",
+    `Cidr '${value}' is invalid: it must be an IP address followed by a prefix length, e.g. 10.0.0.0/16.`,
+    target,
+  );
+
+export const invalidDnsServiceIP = (value: string, why: string) =>
+  bad("InvalidDNSServiceIP", `DNSServiceIP '${value}' is invalid: ${why}`, "networkProfile.dnsServiceIP");
+
+export const reservedRangeOverlap = (target: string, cidr: string, reserved: string) =>
+  bad(
+    "ReservedCidrOverlap",
+    `The CIDR ${cidr} of ${target} overlaps with ${reserved}, which AKS reserves (169.254.0.0/16, 172.30.0.0/16, 172.31.0.0/16, 192.0.2.0/24 cannot be used for service, pod or virtual network ranges).`,
+    target,
+  );
+
+export const serviceCidrOverlapsSubnet = (serviceCidr: string, subnetCidr: string, subnetId: string) =>
+  bad(
+    "ServiceCidrOverlapExistingSubnetsCidr",
+    `The specified service CIDR ${serviceCidr} is conflicted with an existing subnet CIDR ${subnetCidr} (subnet '${subnetId}').`,
+    "networkProfile.serviceCIDR",
+  );
+
+export const podCidrOverlapsVnet = (podCidr: string, vnetCidr: string) =>
+  bad(
+    "NetworkProfileCIDROverlapVNET",
+    `NetworkProfile CIDR ${podCidr} overlaps with reserved VNET CIDR ${vnetCidr}.`,
+    "networkProfile.podCIDR",
+  );
+
+export const podCidrOverlapsServiceCidr = (podCidr: string, serviceCidr: string) =>
+  bad(
+    "PodCidrOverlapServiceCidr",
+    `The pod CIDR ${podCidr} overlaps with the service CIDR ${serviceCidr}; the two ranges must be disjoint.`,
+    "networkProfile.podCIDR",
+  );
+
+export const insufficientPodCidr = (podCidr: string, blocks: number, nodes: number) =>
+  bad(
+    "InsufficientPodCidrSize",
+    `The pod CIDR ${podCidr} holds ${blocks} node blocks of /24, but the cluster needs ${nodes} (one /24 per node).`,
+    "networkProfile.podCIDR",
+  );
+
+export const insufficientSubnetSize = (detail: string) =>
+  bad(
+    "InsufficientSubnetSize",
+    `${detail} See http://aka.ms/aks/insufficientsubnetsize.`,
+    "agentPoolProfile.vnetSubnetID",
+  );
+
+export const kubenetNodeLimit = (nodes: number) =>
+  bad(
+    "KubenetNodeLimitExceeded",
+    `A kubenet cluster can have at most 400 nodes (a route table holds at most 400 routes, one per node); this request needs ${nodes}.`,
+    "agentPoolProfile.count",
+  );
+
+export const windowsRequiresAzureCni = (pool: string) =>
+  bad(
+    "WindowsPoolRequiresAzureCNI",
+    `Windows agent pool '${pool}' is not supported with the kubenet network plugin; Windows Server node pools require Azure CNI (networkPlugin 'azure').`,
+    "agentPoolProfile.osType",
+  );
+
+export const propertyChangeNotAllowed = (property: string, from: unknown, to: unknown) =>
+  bad(
+    "PropertyChangeNotAllowed",
+    `Changing property '${property}' is not allowed (from '${String(from)}' to '${String(to)}'); it can only be set when the resource is created.`,
+    property,
+  );
+
+export const subnetNotFound = (target: string, id: string) =>
+  bad("SubnetNotFound", `The subnet '${id}' referenced by ${target} does not exist.`, target);
+
+export const subnetUsedByKubenetCluster = (subnetId: string, other: string) =>
+  bad(
+    "SubnetUsedByAnotherKubenetCluster",
+    `Subnet '${subnetId}' is already used by the kubenet cluster '${other}'; multiple kubenet clusters cannot share a subnet.`,
+    "agentPoolProfile.vnetSubnetID",
+  );
+
+export const routeTableUsedByOtherCluster = (routeTableId: string, other: string) =>
+  bad(
+    "RouteTableUsedByAnotherCluster",
+    `Route table '${routeTableId}' already serves cluster '${other}'; a route table cannot be shared by two clusters.`,
+    "agentPoolProfile.vnetSubnetID",
+  );
+
+export const customRouteTableNeedsUserAssignedIdentity = (routeTableId: string) =>
+  bad(
+    "CustomRouteTableWithUnsupportedMSIType",
+    `Clusters using managed identity type SystemAssigned do not support bringing your own route table ('${routeTableId}'); use a user-assigned identity that holds the required permissions. See https://aka.ms/aks/customrt.`,
+    "identity.type",
+  );
+
+export const identityMissingSubnetPermission = (
+  identityId: string,
+  principalId: string,
+  subnetId: string,
+  missing: string[],
+) =>
+  bad(
+    "ClusterIdentityMissingSubnetPermission",
+    `The cluster identity '${identityId}' (principal ${principalId}) lacks ${missing.join(" and ")} on subnet '${subnetId}'. ` +
+      "Assign it 'Network Contributor' (or a role with Microsoft.Network/virtualNetworks/subnets/join/action and " +
+      "Microsoft.Network/virtualNetworks/subnets/read) on the subnet, its virtual network, resource group or subscription.",
+    "identity.userAssignedIdentities",
+  );
+
+export const userAssignedIdentityNotFound = (id: string) =>
+  bad(
+    "UserAssignedIdentityNotFound",
+    `The user-assigned identity '${id}' does not exist.`,
+    "identity.userAssignedIdentities",
+  );
+
+export const networkPolicyNotSupported = (policy: string, plugin: string) =>
+  bad(
+    "NetworkPolicyNotSupported",
+    `Network policy '${policy}' is not supported with network plugin '${plugin}' (kubenet supports calico; cilium requires networkDataplane cilium).`,
+    "networkProfile.networkPolicy",
+  );
+
+export const systemPoolRequired = (why: string) =>
+  bad(
+    "SystemPoolRequired",
+    `A cluster must keep at least one System mode agent pool: ${why}`,
+    "agentPoolProfile.mode",
+  );
+
+export const operationInProgress = (what: string) =>
+  new ArmError(
+    409,
+    "OperationNotAllowed",
+    `Operation is not allowed because there's an in progress operation on ${what}; wait for it to finish or abort it.`,
+  );
+
+export const nothingToAbort = (what: string) =>
+  new ArmError(409, "OperationNotAllowed", `There is no in progress operation on ${what} to abort.`);

@@ -1,0 +1,7 @@
+// Microsoft.ContainerService handlers (importing them also registers the reconcile workers).
+import type { ResourceTypeHandler } from "../registry.js";
+import { agentPools } from "./agentPools.js";
+import { managedClusters } from "./managedClusters.js";
+import "./reconcile.js";
+
+export const containerServiceHandlers: ResourceTypeHandler[] = [managedClusters, agentPools];

@@ -1,0 +1,296 @@
+// Request bodies → desired state, with Azure's defaults filled in. On updates every field
+// the request leaves out keeps its current value (what AKS does for a PUT that omits, say,
+// networkProfile), so immutability checks only fire on real changes.
+import { DEFAULT_MAX_PODS } from "../../net/index.js";
+import { asObject, field, normalizeLocation, propertiesOf, readTags } from "../common.js";
+import type { ArmContext } from "../context.js";
+import { invalidRequestContent } from "../errors.js";
+import { invalidParameter } from "./errors.js";
+import {
+  type ClusterSpec,
+  DEFAULT_KUBERNETES_VERSION,
+  defaultNodeResourceGroup,
+  type IdentitySpec,
+  KUBERNETES_VERSIONS,
+  type NetworkSpec,
+  type PoolMode,
+  type PoolSpec,
+} from "./model.js";
+
+const PLUGINS = ["kubenet", "azure", "none"] as const;
+const POLICIES = ["none", "calico", "azure", "cilium"] as const;
+const OUTBOUND = [
+  "loadBalancer",
+  "userDefinedRouting",
+  "managedNATGateway",
+  "userAssignedNATGateway",
+  "none",
+] as const;
+const OS_TYPES = ["Linux", "Windows"] as const;
+const MODES = ["System", "User", "Gateway"] as const;
+
+/** Read-only pool properties a client may send back from a GET; never taken as input. */
+const POOL_READ_ONLY = new Set([
+  "name",
+  "provisioningState",
+  "powerState",
+  "eTag",
+  "currentOrchestratorVersion",
+  "nodeImageVersion",
+]);
+const CLUSTER_READ_ONLY = new Set([
+  "provisioningState",
+  "powerState",
+  "currentKubernetesVersion",
+  "fqdn",
+  "privateFQDN",
+  "azurePortalFQDN",
+  "maxAgentPools",
+  "resourceUID",
+  "agentPoolProfiles",
+  "networkProfile",
+  "identityProfile",
+  "networkCapacity",
+]);
+
+function stringList(obj: Record<string, unknown>, key: string, path: string): string[] | undefined {
+  const a = field.array(obj, key, path);
+  if (!a) return undefined;
+  return a.map((v, i) => {
+    if (typeof v !== "string")
+      throw invalidRequestContent(`'${path}[${i}]' must be a string.`, `${path}[${i}]`);
+    return v;
+  });
+}
+
+function resolveVersion(
+  requested: string | undefined,
+  fallback: string,
+): { version: string; current: string } {
+  const v = requested && requested !== "" ? requested : fallback;
+  const m = /^(\d+)\.(\d+)(?:\.(\d+))?$/.exec(v);
+  if (!m)
+    throw invalidParameter(
+      "kubernetesVersion",
+      `'${v}' is not a Kubernetes version (major.minor or major.minor.patch).`,
+    );
+  const minor = `${m[1]}.${m[2]}`;
+  const current = m[3] !== undefined ? v : (KUBERNETES_VERSIONS[minor] ?? `${minor}.0`);
+  return { version: v, current };
+}
+
+export function parseNetwork(
+  raw: Record<string, unknown> | undefined,
+  prev: NetworkSpec | undefined,
+): NetworkSpec {
+  const np = raw ?? {};
+  const p = "networkProfile";
+  const plugin =
+    field.enumOf(np, "networkPlugin", `${p}.networkPlugin`, PLUGINS) ?? prev?.plugin ?? "kubenet";
+  const pluginModeRaw = field.string(np, "networkPluginMode", `${p}.networkPluginMode`);
+  if (pluginModeRaw !== undefined && pluginModeRaw.toLowerCase() !== "overlay")
+    throw invalidParameter(`${p}.networkPluginMode`, `Only 'overlay' is allowed, not '${pluginModeRaw}'.`);
+  const pluginMode = pluginModeRaw !== undefined ? "overlay" : prev?.pluginMode;
+  if (pluginMode && plugin !== "azure")
+    throw invalidParameter(
+      `${p}.networkPluginMode`,
+      `networkPluginMode 'overlay' requires networkPlugin 'azure', not '${plugin}'.`,
+    );
+  const policy = field.enumOf(np, "networkPolicy", `${p}.networkPolicy`, POLICIES) ?? prev?.policy ?? "none";
+  const dataplane =
+    field.string(np, "networkDataplane", `${p}.networkDataplane`) ??
+    prev?.dataplane ??
+    (plugin === "azure" ? "azure" : undefined);
+  const overlayOrKubenet = plugin === "kubenet" || pluginMode === "overlay";
+
+  const podCidrs = stringList(np, "podCidrs", `${p}.podCidrs`);
+  const serviceCidrs = stringList(np, "serviceCidrs", `${p}.serviceCidrs`);
+  let podCidr = field.string(np, "podCidr", `${p}.podCidr`) ?? podCidrs?.find((c) => !c.includes(":"));
+  if (podCidr !== undefined && !overlayOrKubenet)
+    throw invalidParameter(
+      `${p}.podCidr`,
+      "podCidr can only be set with networkPlugin 'kubenet' or Azure CNI Overlay (networkPluginMode 'overlay'); flat Azure CNI gives pods subnet addresses.",
+    );
+  if (podCidr === undefined && overlayOrKubenet) podCidr = prev?.podCidr ?? "10.244.0.0/16";
+  const serviceCidr =
+    field.string(np, "serviceCidr", `${p}.serviceCidr`) ??
+    serviceCidrs?.find((c) => !c.includes(":")) ??
+    prev?.serviceCidr ??
+    "10.0.0.0/16";
+  const dnsServiceIP =
+    field.string(np, "dnsServiceIP", `${p}.dnsServiceIP`) ?? prev?.dnsServiceIP ?? "10.0.0.10";
+  const outboundType =
+    field.enumOf(np, "outboundType", `${p}.outboundType`, OUTBOUND) ?? prev?.outboundType ?? "loadBalancer";
+  const loadBalancerSku = (field.enumOf(np, "loadBalancerSku", `${p}.loadBalancerSku`, [
+    "standard",
+    "basic",
+  ] as const) ??
+    prev?.loadBalancerSku ??
+    "standard") as string;
+  const lbp = field.object(np, "loadBalancerProfile", `${p}.loadBalancerProfile`);
+  const mo = lbp
+    ? field.object(lbp, "managedOutboundIPs", `${p}.loadBalancerProfile.managedOutboundIPs`)
+    : undefined;
+  const managedOutboundIPs =
+    (mo ? field.int(mo, "count", `${p}.loadBalancerProfile.managedOutboundIPs.count`) : undefined) ??
+    prev?.managedOutboundIPs ??
+    1;
+  if (managedOutboundIPs < 1 || managedOutboundIPs > 100)
+    throw invalidParameter(
+      `${p}.loadBalancerProfile.managedOutboundIPs.count`,
+      "It must be between 1 and 100.",
+    );
+
+  const allPods = podCidrs ?? (podCidr ? [podCidr] : undefined);
+  const allServices = serviceCidrs ?? [serviceCidr];
+  const families = new Set<string>(["IPv4"]);
+  for (const c of [...(allPods ?? []), ...allServices]) if (c.includes(":")) families.add("IPv6");
+  const ipFamilies = stringList(np, "ipFamilies", `${p}.ipFamilies`) ?? prev?.ipFamilies ?? [...families];
+  return {
+    plugin,
+    ...(pluginMode ? { pluginMode } : {}),
+    policy,
+    ...(dataplane ? { dataplane } : {}),
+    ...(podCidr ? { podCidr } : {}),
+    serviceCidr,
+    dnsServiceIP,
+    ...(allPods ? { podCidrs: allPods } : {}),
+    serviceCidrs: allServices,
+    ipFamilies,
+    outboundType,
+    loadBalancerSku,
+    managedOutboundIPs,
+  };
+}
+
+export function parseIdentity(body: Record<string, unknown>, prev: IdentitySpec | undefined): IdentitySpec {
+  const id = field.object(body, "identity", "identity");
+  if (!id) return prev ?? { type: "SystemAssigned" };
+  const type =
+    field.enumOf(id, "type", "identity.type", ["SystemAssigned", "UserAssigned", "None"] as const) ??
+    "SystemAssigned";
+  if (type !== "UserAssigned") return { type };
+  const uai = field.object(id, "userAssignedIdentities", "identity.userAssignedIdentities") ?? {};
+  const keys = Object.keys(uai);
+  if (keys.length !== 1)
+    throw invalidParameter(
+      "identity.userAssignedIdentities",
+      `Exactly one user-assigned identity is allowed, got ${keys.length}.`,
+    );
+  return { type, userAssignedId: keys[0] };
+}
+
+export interface PoolDefaults {
+  plugin: NetworkSpec;
+  kubernetesVersion: string;
+  defaultMode: PoolMode;
+}
+
+/** A pool's desired state from its property bag (inline profile or agentPools PUT). */
+export function parsePool(
+  name: string,
+  props: Record<string, unknown>,
+  prev: PoolSpec | undefined,
+  d: PoolDefaults,
+  path = "agentPoolProfile",
+): PoolSpec {
+  const osType = field.enumOf(props, "osType", `${path}.osType`, OS_TYPES) ?? prev?.osType ?? "Linux";
+  const mode = field.enumOf(props, "mode", `${path}.mode`, MODES) ?? prev?.mode ?? d.defaultMode;
+  const pluginKey =
+    d.plugin.plugin === "azure" ? (d.plugin.pluginMode === "overlay" ? "azure-overlay" : "azure") : "kubenet";
+  const passthrough: Record<string, unknown> = { ...(prev?.passthrough ?? {}) };
+  for (const [k, v] of Object.entries(props)) if (!POOL_READ_ONLY.has(k)) passthrough[k] = v;
+  const count = field.int(props, "count", `${path}.count`) ?? prev?.count ?? 1;
+  return {
+    name,
+    count,
+    vmSize: field.string(props, "vmSize", `${path}.vmSize`) ?? prev?.vmSize ?? "Standard_DS2_v2",
+    osType,
+    osSKU:
+      field.string(props, "osSKU", `${path}.osSKU`) ??
+      prev?.osSKU ??
+      (osType === "Windows" ? "Windows2022" : "Ubuntu"),
+    mode,
+    maxPods: field.int(props, "maxPods", `${path}.maxPods`) ?? prev?.maxPods ?? DEFAULT_MAX_PODS[pluginKey],
+    vnetSubnetID: field.string(props, "vnetSubnetID", `${path}.vnetSubnetID`) ?? prev?.vnetSubnetID,
+    podSubnetID: field.string(props, "podSubnetID", `${path}.podSubnetID`) ?? prev?.podSubnetID,
+    orchestratorVersion:
+      field.string(props, "orchestratorVersion", `${path}.orchestratorVersion`) ||
+      prev?.orchestratorVersion ||
+      d.kubernetesVersion,
+    passthrough,
+  };
+}
+
+export interface ParsedCluster {
+  spec: ClusterSpec;
+  /** Inline pools in request order (name → property bag). */
+  pools: { name: string; props: Record<string, unknown> }[];
+}
+
+export function parseCluster(
+  ctx: ArmContext,
+  raw: unknown,
+  rg: string,
+  clusterName: string,
+  prev: ClusterSpec | undefined,
+): ParsedCluster {
+  const body = asObject(raw);
+  const props = propertiesOf(body);
+  const location = normalizeLocation(ctx, body.location)!;
+  const tags = readTags(body) ?? prev?.tags ?? {};
+  const { version, current } = resolveVersion(
+    field.string(props, "kubernetesVersion", "properties.kubernetesVersion") || undefined,
+    prev?.kubernetesVersion ?? DEFAULT_KUBERNETES_VERSION,
+  );
+  const network = parseNetwork(
+    field.object(props, "networkProfile", "properties.networkProfile"),
+    prev?.network,
+  );
+  const identity = parseIdentity(body, prev?.identity);
+  const passthrough: Record<string, unknown> = { ...(prev?.passthrough ?? {}) };
+  for (const [k, v] of Object.entries(props)) if (!CLUSTER_READ_ONLY.has(k)) passthrough[k] = v;
+  for (const k of ["kubernetesVersion", "dnsPrefix", "fqdnSubdomain", "nodeResourceGroup", "enableRBAC"])
+    delete passthrough[k];
+  const list = field.array(props, "agentPoolProfiles", "properties.agentPoolProfiles") ?? [];
+  const pools = list.map((p, i) => {
+    const o = asObject(p, `properties.agentPoolProfiles[${i}]`);
+    const name = field.string(o, "name", `properties.agentPoolProfiles[${i}].name`);
+    if (!name)
+      throw invalidParameter(`agentPoolProfiles[${i}].name`, "Every agent pool profile needs a name.");
+    return { name, props: o };
+  });
+  const dnsPrefix = field.string(props, "dnsPrefix", "properties.dnsPrefix") ?? prev?.dnsPrefix;
+  const fqdnSubdomain =
+    field.string(props, "fqdnSubdomain", "properties.fqdnSubdomain") ?? prev?.fqdnSubdomain;
+  const spec: ClusterSpec = {
+    location,
+    tags,
+    ...(dnsPrefix || !fqdnSubdomain
+      ? { dnsPrefix: dnsPrefix ?? defaultDnsPrefix(clusterName, rg, ctx.subscriptionId) }
+      : {}),
+    ...(fqdnSubdomain ? { fqdnSubdomain } : {}),
+    kubernetesVersion: version,
+    currentKubernetesVersion: current,
+    nodeResourceGroup:
+      field.string(props, "nodeResourceGroup", "properties.nodeResourceGroup") ||
+      prev?.nodeResourceGroup ||
+      defaultNodeResourceGroup(rg, clusterName, location),
+    enableRBAC: field.bool(props, "enableRBAC", "properties.enableRBAC") ?? prev?.enableRBAC ?? true,
+    network,
+    identity,
+    sku: field.object(body, "sku", "sku") ?? prev?.sku ?? { name: "Base", tier: "Free" },
+    passthrough,
+  };
+  return { spec, pools };
+}
+
+/** What `az aks create` derives: name[:10]-rg[:16]-sub[:6], letters, digits and '-' only. */
+function defaultDnsPrefix(name: string, rg: string, sub: string): string {
+  const clean = (s: string) => s.replace(/[^a-zA-Z0-9-]/g, "");
+  let p = `${clean(name).slice(0, 10)}-${clean(rg).slice(0, 16)}-${sub.slice(0, 6)}`;
+  if (!/^[a-zA-Z]/.test(p)) p = `a${p}`;
+  return p;
+}
+
+export { resolveVersion };

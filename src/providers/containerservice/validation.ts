@@ -1,0 +1,486 @@
+// Every rule AKS enforces on a cluster's network, pools and identity, checked before anything
+// is created or changed. `validateCluster` returns what the reconciler needs (each pool's
+// subnet, the route table, the capacity figures) so nothing is looked up twice.
+import {
+  type Cidr,
+  containsIp,
+  formatCidr,
+  KUBENET_MAX_NODES,
+  NetError,
+  nthAddress,
+  overlaps,
+  parseCidr,
+  parseIp,
+  planSubnet,
+  podCidrNodeCapacity,
+  reservedRangeOverlapping,
+  usableSubnetAddresses,
+} from "../../net/index.js";
+import { missingPermissions } from "../authorization/permissions.js";
+import type { ArmContext } from "../context.js";
+import { getIdentityPrincipal, identityGuids } from "../identity/userAssignedIdentities.js";
+import { stableGuid } from "../ids.js";
+import { subnetFreeAddressCount } from "../network/internal.js";
+import {
+  cidrParseError,
+  customRouteTableNeedsUserAssignedIdentity,
+  identityMissingSubnetPermission,
+  insufficientPodCidr,
+  insufficientSubnetSize,
+  invalidDnsServiceIP,
+  invalidParameter,
+  kubenetNodeLimit,
+  networkPolicyNotSupported,
+  podCidrOverlapsServiceCidr,
+  podCidrOverlapsVnet,
+  propertyChangeNotAllowed,
+  reservedRangeOverlap,
+  routeTableUsedByOtherCluster,
+  serviceCidrOverlapsSubnet,
+  subnetNotFound,
+  subnetUsedByKubenetCluster,
+  systemPoolRequired,
+  userAssignedIdentityNotFound,
+  windowsRequiresAzureCni,
+} from "./errors.js";
+import {
+  addressesPerNode,
+  CLUSTER_TYPE,
+  type ClusterInternal,
+  type ClusterSpec,
+  names,
+  type PoolInternal,
+  type PoolSpec,
+  usesPodCidr,
+} from "./model.js";
+import { readSubnet, type SubnetInfo } from "./network.js";
+
+export const SUBNET_JOIN = "Microsoft.Network/virtualNetworks/subnets/join/action";
+export const SUBNET_READ = "Microsoft.Network/virtualNetworks/subnets/read";
+
+const POOL_NAME_RE = /^[a-z][a-z0-9]{0,11}$/;
+export const MANAGED_VNET_PREFIX = "10.224.0.0/12";
+export const MANAGED_SUBNET_PREFIX = "10.224.0.0/16";
+
+/** What an emulator GET reports about capacity (an extension field, documented). */
+export interface CapacityReport {
+  plugin: string;
+  subnetId: string;
+  subnetPrefix: string;
+  maxPodsPerNode: number;
+  maxNodes: number;
+  maxPods: number;
+  limitedBy: string;
+}
+
+export interface ValidationInput {
+  clusterId: string;
+  rg: string;
+  clusterName: string;
+  spec: ClusterSpec;
+  prev?: ClusterInternal;
+  /** Desired pools after the change (all of the cluster's pools). */
+  pools: PoolSpec[];
+  /** Current pools, by lower-cased name. */
+  prevPools: Map<string, PoolInternal>;
+}
+
+export interface ValidationResult {
+  /** Lower-cased pool name → subnet id its nodes use. */
+  subnetOf: Map<string, string>;
+  defaultSubnetId: string;
+  managedVnet: boolean;
+  /** kubenet: the BYO subnet's route table if it has one. */
+  byoRouteTableId?: string;
+  principalId?: string;
+  clientId?: string;
+  capacity?: CapacityReport;
+}
+
+function cidr(value: string, target: string): Cidr {
+  try {
+    return parseCidr(value);
+  } catch (e) {
+    if (e instanceof NetError) throw cidrParseError(target, value);
+    throw e;
+  }
+}
+
+const fmtN = (n: number) => n.toLocaleString("en-US");
+
+export function pluginLabel(spec: ClusterSpec): "kubenet" | "azure" | "azure-overlay" {
+  if (spec.network.plugin === "azure")
+    return spec.network.pluginMode === "overlay" ? "azure-overlay" : "azure";
+  return "kubenet";
+}
+
+function describePlugin(spec: ClusterSpec): string {
+  const l = pluginLabel(spec);
+  return l === "kubenet" ? "kubenet" : l === "azure" ? "Azure CNI" : "Azure CNI Overlay";
+}
+
+// ---- network profile ------------------------------------------------------------------------
+
+function checkNetworkProfile(spec: ClusterSpec): { service: Cidr; pod?: Cidr } {
+  const n = spec.network;
+  if (n.policy === "azure" && n.plugin === "kubenet") throw networkPolicyNotSupported("azure", "kubenet");
+  if (n.policy === "cilium" && n.dataplane !== "cilium") throw networkPolicyNotSupported("cilium", n.plugin);
+  const service = cidr(n.serviceCidr, "networkProfile.serviceCIDR");
+  const pod = n.podCidr ? cidr(n.podCidr, "networkProfile.podCIDR") : undefined;
+  for (const c of n.serviceCidrs) cidr(c, "networkProfile.serviceCIDRs");
+  for (const c of n.podCidrs ?? []) cidr(c, "networkProfile.podCIDRs");
+  const rs = reservedRangeOverlapping(service);
+  if (rs) throw reservedRangeOverlap("networkProfile.serviceCIDR", n.serviceCidr, rs);
+  if (pod) {
+    const rp = reservedRangeOverlapping(pod);
+    if (rp) throw reservedRangeOverlap("networkProfile.podCIDR", n.podCidr!, rp);
+    if (pod.prefixLength > 24) throw insufficientPodCidr(n.podCidr!, 0, 1);
+    if (overlaps(pod, service)) throw podCidrOverlapsServiceCidr(n.podCidr!, n.serviceCidr);
+  }
+  let dns: ReturnType<typeof parseIp>;
+  try {
+    dns = parseIp(n.dnsServiceIP);
+  } catch {
+    throw invalidDnsServiceIP(n.dnsServiceIP, "it is not an IP address.");
+  }
+  if (dns.family !== service.family || !containsIp(service, dns))
+    throw invalidDnsServiceIP(n.dnsServiceIP, `it must lie within the service CIDR ${n.serviceCidr}.`);
+  // The network address and the first host (kubernetes.default's ClusterIP) are taken.
+  if (dns.value === service.network || dns.value === nthAddress(service, 1))
+    throw invalidDnsServiceIP(
+      n.dnsServiceIP,
+      `it must not be one of the first addresses of the service CIDR ${n.serviceCidr} (the first host is the kubernetes service's cluster IP).`,
+    );
+  if (n.outboundType === "managedNATGateway" || n.outboundType === "userAssignedNATGateway")
+    throw invalidParameter(
+      "networkProfile.outboundType",
+      `outboundType '${n.outboundType}' is not emulated yet; use loadBalancer, userDefinedRouting or none.`,
+    );
+  return { service, pod };
+}
+
+// ---- pools ------------------------------------------------------------------------------------
+
+const MAX_PODS_RANGE: Record<string, [number, number]> = {
+  kubenet: [10, 250],
+  azure: [10, 250],
+  "azure-overlay": [10, 250],
+};
+
+export function checkPool(spec: ClusterSpec, pool: PoolSpec): void {
+  if (!POOL_NAME_RE.test(pool.name))
+    throw invalidParameter(
+      "agentPoolProfile.name",
+      `Agent pool name '${pool.name}' must be 1-12 characters, lowercase letters and digits, starting with a letter.`,
+    );
+  if (pool.osType === "Windows" && pool.name.length > 6)
+    throw invalidParameter(
+      "agentPoolProfile.name",
+      `Windows agent pool name '${pool.name}' must be 6 characters or fewer.`,
+    );
+  const min = pool.mode === "System" ? 1 : 0;
+  if (pool.count < min || pool.count > 1000)
+    throw invalidParameter(
+      "agentPoolProfile.count",
+      `Count ${pool.count} of agent pool '${pool.name}' must be between ${min} and 1000 for a ${pool.mode} pool.`,
+    );
+  const label = pluginLabel(spec);
+  const [lo, hi] = MAX_PODS_RANGE[label];
+  if (pool.maxPods < lo || pool.maxPods > hi)
+    throw invalidParameter(
+      "agentPoolProfile.maxPods",
+      `maxPods ${pool.maxPods} of agent pool '${pool.name}' must be between ${lo} and ${hi} with ${describePlugin(spec)}.`,
+    );
+  if (pool.osType === "Windows" && spec.network.plugin === "kubenet")
+    throw windowsRequiresAzureCni(pool.name);
+  if (pool.osType === "Windows" && pool.mode === "System")
+    throw invalidParameter("agentPoolProfile.mode", `System agent pool '${pool.name}' must run Linux.`);
+  if (pool.podSubnetID && !(spec.network.plugin === "azure" && spec.network.pluginMode !== "overlay"))
+    throw invalidParameter(
+      "agentPoolProfile.podSubnetID",
+      "podSubnetID can only be used with Azure CNI (networkPlugin 'azure' without overlay).",
+    );
+}
+
+function checkImmutable(
+  spec: ClusterSpec,
+  prev: ClusterSpec,
+  pools: PoolSpec[],
+  prevPools: Map<string, PoolInternal>,
+) {
+  const a = prev.network;
+  const b = spec.network;
+  const pairs: [string, unknown, unknown][] = [
+    ["networkProfile.networkPlugin", a.plugin, b.plugin],
+    ["networkProfile.networkPluginMode", a.pluginMode ?? "", b.pluginMode ?? ""],
+    ["networkProfile.podCidr", a.podCidr ?? "", b.podCidr ?? ""],
+    ["networkProfile.serviceCidr", a.serviceCidr, b.serviceCidr],
+    ["networkProfile.dnsServiceIP", a.dnsServiceIP, b.dnsServiceIP],
+    ["networkProfile.outboundType", a.outboundType, b.outboundType],
+    ["location", prev.location, spec.location],
+    ["nodeResourceGroup", prev.nodeResourceGroup, spec.nodeResourceGroup],
+    ["dnsPrefix", prev.dnsPrefix ?? "", spec.dnsPrefix ?? ""],
+  ];
+  for (const [p, x, y] of pairs)
+    if (String(x).toLowerCase() !== String(y).toLowerCase()) throw propertyChangeNotAllowed(p, x, y);
+  for (const pool of pools) {
+    const old = prevPools.get(pool.name.toLowerCase());
+    if (old) checkPoolImmutable(pool, old.spec);
+  }
+}
+
+export function checkPoolImmutable(pool: PoolSpec, old: PoolSpec): void {
+  const pairs: [string, unknown, unknown][] = [
+    ["agentPoolProfile.vnetSubnetID", old.vnetSubnetID ?? "", pool.vnetSubnetID ?? ""],
+    ["agentPoolProfile.podSubnetID", old.podSubnetID ?? "", pool.podSubnetID ?? ""],
+    ["agentPoolProfile.osType", old.osType, pool.osType],
+    ["agentPoolProfile.vmSize", old.vmSize, pool.vmSize],
+    ["agentPoolProfile.maxPods", old.maxPods, pool.maxPods],
+  ];
+  for (const [p, x, y] of pairs)
+    if (String(x).toLowerCase() !== String(y).toLowerCase()) throw propertyChangeNotAllowed(p, x, y);
+}
+
+// ---- subnets, VNets, route tables, identity, capacity ----------------------------------------
+
+function managedSubnet(ctx: ArmContext, spec: ClusterSpec, hash: string): SubnetInfo {
+  const vnetId = `/subscriptions/${ctx.subscriptionId}/resourceGroups/${spec.nodeResourceGroup}/providers/Microsoft.Network/virtualNetworks/${names.vnet(hash)}`;
+  const id = `${vnetId}/subnets/${names.subnet}`;
+  return {
+    id,
+    name: names.subnet,
+    prefixes: [MANAGED_SUBNET_PREFIX],
+    vnetId,
+    vnetPrefixes: [MANAGED_VNET_PREFIX],
+    siblings: [{ id, prefixes: [MANAGED_SUBNET_PREFIX] }],
+    exists: false,
+  };
+}
+
+async function requireSubnet(
+  ctx: ArmContext,
+  cache: Map<string, SubnetInfo>,
+  id: string,
+  target: string,
+): Promise<SubnetInfo> {
+  const key = id.toLowerCase();
+  const hit = cache.get(key);
+  if (hit) return hit;
+  const info = await readSubnet(ctx, id);
+  if (!info) throw subnetNotFound(target, id);
+  cache.set(key, info);
+  return info;
+}
+
+/** Which other cluster (if any) already puts kubenet nodes on the subnet or uses the table. */
+async function otherClusters(ctx: ArmContext, clusterId: string) {
+  const recs = await ctx.tx.listResources({ type: CLUSTER_TYPE, subscriptionId: ctx.subscriptionId });
+  return recs
+    .filter((r) => r.id.toLowerCase() !== clusterId.toLowerCase())
+    .map((r) => ({ id: r.id, internal: r.internal as unknown as ClusterInternal }));
+}
+
+async function poolSubnetsOf(ctx: ArmContext, clusterId: string): Promise<string[]> {
+  const recs = await ctx.tx.listResources({
+    type: "Microsoft.ContainerService/managedClusters/agentPools",
+    parentId: clusterId,
+  });
+  return recs.map((r) => (r.internal as unknown as PoolInternal).subnetId.toLowerCase());
+}
+
+export async function validateCluster(
+  ctx: ArmContext,
+  input: ValidationInput,
+  hash: string,
+): Promise<ValidationResult> {
+  const { spec, prev, pools, prevPools } = input;
+  if (prev) checkImmutable(spec, prev.spec, pools, prevPools);
+  const { service, pod } = checkNetworkProfile(spec);
+
+  // Pools: names unique, each valid, a System pool kept.
+  const seen = new Set<string>();
+  for (const p of pools) {
+    checkPool(spec, p);
+    if (seen.has(p.name.toLowerCase()))
+      throw invalidParameter("agentPoolProfile.name", `Agent pool name '${p.name}' is used twice.`);
+    seen.add(p.name.toLowerCase());
+  }
+  if (pools.length === 0)
+    throw invalidParameter("agentPoolProfiles", "A cluster needs at least one agent pool.");
+  if (!pools.some((p) => p.mode === "System")) throw systemPoolRequired("no agent pool has mode 'System'.");
+
+  // Identity.
+  let principalId: string | undefined;
+  let clientId: string | undefined;
+  if (spec.identity.type === "UserAssigned") {
+    const uai = await getIdentityPrincipal(ctx, spec.identity.userAssignedId!);
+    if (!uai) throw userAssignedIdentityNotFound(spec.identity.userAssignedId!);
+    principalId = uai.principalId;
+    clientId = uai.clientId;
+  } else if (spec.identity.type === "SystemAssigned") {
+    principalId = prev?.spec.identity.principalId ?? stableGuid("aks-system-identity", input.clusterId);
+    clientId = identityGuids(`${input.clusterId}/systemidentity`).clientId;
+  }
+
+  // Subnets: explicit, else the cluster's default (first BYO subnet, or the managed one).
+  const cache = new Map<string, SubnetInfo>();
+  const explicit = pools.find((p) => p.vnetSubnetID)?.vnetSubnetID;
+  let defaultSubnet: SubnetInfo;
+  if (prev) {
+    defaultSubnet = prev.managedVnet
+      ? managedSubnet(ctx, spec, hash)
+      : await requireSubnet(ctx, cache, prev.defaultSubnetId, "agentPoolProfile.vnetSubnetID");
+    if (prev.managedVnet) defaultSubnet.exists = true;
+  } else if (explicit) {
+    defaultSubnet = await requireSubnet(ctx, cache, explicit, "agentPoolProfile.vnetSubnetID");
+  } else {
+    defaultSubnet = managedSubnet(ctx, spec, hash);
+  }
+  const managed = !defaultSubnet.exists || (prev?.managedVnet ?? false);
+  cache.set(defaultSubnet.id.toLowerCase(), defaultSubnet);
+  const subnetOf = new Map<string, string>();
+  for (const p of pools) {
+    const s = p.vnetSubnetID
+      ? await requireSubnet(ctx, cache, p.vnetSubnetID, "agentPoolProfile.vnetSubnetID")
+      : defaultSubnet;
+    subnetOf.set(p.name.toLowerCase(), s.id);
+    if (p.podSubnetID) await requireSubnet(ctx, cache, p.podSubnetID, "agentPoolProfile.podSubnetID");
+  }
+  if (defaultSubnet.exists === false && [...subnetOf.values()].some((id) => id !== defaultSubnet.id))
+    throw invalidParameter(
+      "agentPoolProfile.vnetSubnetID",
+      "Either every agent pool uses a subnet of your own virtual network or none does.",
+    );
+
+  // VNet ranges against the reserved ranges, the service and the pod CIDR.
+  const vnets = new Map<string, SubnetInfo>();
+  for (const s of cache.values()) vnets.set(s.vnetId.toLowerCase(), s);
+  for (const s of vnets.values()) {
+    for (const v of s.vnetPrefixes) {
+      const c = cidr(v, "agentPoolProfile.vnetSubnetID");
+      const r = reservedRangeOverlapping(c);
+      if (r)
+        throw reservedRangeOverlap(
+          "agentPoolProfile.vnetSubnetID",
+          `${v} (virtual network '${s.vnetId}')`,
+          r,
+        );
+      if (pod && overlaps(pod, c)) throw podCidrOverlapsVnet(spec.network.podCidr!, v);
+    }
+    for (const sib of s.siblings)
+      for (const sp of sib.prefixes) {
+        const c = cidr(sp, "agentPoolProfile.vnetSubnetID");
+        if (overlaps(service, c)) throw serviceCidrOverlapsSubnet(spec.network.serviceCidr, sp, sib.id);
+      }
+  }
+
+  // kubenet: one cluster per subnet, one cluster per route table; BYO table needs a UAI.
+  let byoRouteTableId: string | undefined;
+  if (spec.network.plugin === "kubenet") {
+    const mine = new Set([...subnetOf.values()].map((s) => s.toLowerCase()));
+    const others = await otherClusters(ctx, input.clusterId);
+    for (const o of others) {
+      if (o.internal.spec.network.plugin !== "kubenet") continue;
+      for (const s of await poolSubnetsOf(ctx, o.id))
+        if (mine.has(s)) throw subnetUsedByKubenetCluster(s, o.id);
+    }
+    const byo = [...cache.values()].filter((s) => s.exists && mine.has(s.id.toLowerCase()));
+    const tables = new Set(byo.map((s) => s.routeTableId?.toLowerCase()).filter((x): x is string => !!x));
+    if (prev?.routeTableId) byoRouteTableId = prev.routeTableCreated ? undefined : prev.routeTableId;
+    else byoRouteTableId = byo.find((s) => s.routeTableId)?.routeTableId;
+    for (const t of tables) {
+      const user = others.find((o) => o.internal.routeTableId?.toLowerCase() === t);
+      if (user) throw routeTableUsedByOtherCluster(t, user.id);
+    }
+    if (!prev && byoRouteTableId && spec.identity.type === "SystemAssigned")
+      throw customRouteTableNeedsUserAssignedIdentity(byoRouteTableId);
+  }
+
+  // A user-assigned identity must already hold join + read on every BYO subnet.
+  if (spec.identity.type === "UserAssigned" && principalId) {
+    for (const s of cache.values()) {
+      if (!s.exists || (managed && s.id === defaultSubnet.id)) continue;
+      const missing = await missingPermissions(ctx, principalId, s.id, [SUBNET_JOIN, SUBNET_READ]);
+      if (missing.length)
+        throw identityMissingSubnetPermission(spec.identity.userAssignedId!, principalId, s.id, missing);
+    }
+  }
+
+  // Capacity: subnet addresses, kubenet's route limit, pod CIDR blocks.
+  const totalNodes = pools.reduce((n, p) => n + p.count, 0);
+  if (spec.network.plugin === "kubenet" && totalNodes > KUBENET_MAX_NODES) throw kubenetNodeLimit(totalNodes);
+  if (pod && usesPodCidr(spec.network)) {
+    const blocks = podCidrNodeCapacity(pod.prefixLength);
+    if (totalNodes > blocks) throw insufficientPodCidr(spec.network.podCidr!, blocks, totalNodes);
+  }
+  const need = new Map<string, number>();
+  const add = (id: string, n: number) => need.set(id.toLowerCase(), (need.get(id.toLowerCase()) ?? 0) + n);
+  for (const p of pools) {
+    const old = prevPools.get(p.name.toLowerCase());
+    const delta = p.count - (old && !old.deleting ? old.spec.count : 0);
+    if (delta <= 0) continue;
+    add(subnetOf.get(p.name.toLowerCase())!, delta * addressesPerNode(spec.network, p));
+    if (p.podSubnetID) add(p.podSubnetID, delta * p.maxPods);
+  }
+  for (const [id, n] of need) {
+    const s = cache.get(id)!;
+    const free = s.exists ? await subnetFreeAddressCount(ctx, s.id) : usableSubnetAddresses(16);
+    if (n > free) {
+      const prefix = s.prefixes[0] ?? "";
+      const pool = pools.find((p) => subnetOf.get(p.name.toLowerCase())?.toLowerCase() === id) ?? pools[0];
+      const plan = capacityPlan(spec, pool, prefix);
+      throw insufficientSubnetSize(
+        `Pre-allocated IPs ${fmtN(n)} exceeds IPs available ${fmtN(free)} in Subnet Cidr ${prefix}, Subnet Name ${s.name}.` +
+          (plan
+            ? ` A /${plan.subnetPrefixLength} subnet holds at most ${fmtN(plan.nodes)} nodes with ${describePlugin(spec)} ` +
+              `(${fmtN(plan.pods)} pods at ${plan.maxPods} pods per node).`
+            : ""),
+      );
+    }
+  }
+
+  const system = pools.find((p) => p.mode === "System") ?? pools[0];
+  const systemSubnet = cache.get(subnetOf.get(system.name.toLowerCase())!.toLowerCase())!;
+  const plan = capacityPlan(spec, system, systemSubnet.prefixes[0] ?? "");
+  return {
+    subnetOf,
+    defaultSubnetId: defaultSubnet.id,
+    managedVnet: managed,
+    byoRouteTableId,
+    principalId,
+    clientId,
+    ...(plan
+      ? {
+          capacity: {
+            plugin: pluginLabel(spec),
+            subnetId: systemSubnet.id,
+            subnetPrefix: systemSubnet.prefixes[0],
+            maxPodsPerNode: plan.maxPods,
+            maxNodes: plan.nodes,
+            maxPods: plan.pods,
+            limitedBy: plan.limitedBy,
+          },
+        }
+      : {}),
+  };
+}
+
+function capacityPlan(spec: ClusterSpec, pool: PoolSpec, prefix: string) {
+  let c: Cidr;
+  try {
+    c = parseCidr(prefix);
+  } catch {
+    return undefined;
+  }
+  if (c.family !== "IPv4") return undefined;
+  const plugin = pluginLabel(spec);
+  const pod = spec.network.podCidr ? parseCidr(spec.network.podCidr) : undefined;
+  return planSubnet({
+    plugin: plugin === "azure" && pool.podSubnetID ? "azure-overlay" : plugin,
+    subnetPrefixLength: c.prefixLength,
+    maxPods: pool.maxPods,
+    ...(pod && usesPodCidr(spec.network) ? { podCidrPrefixLength: pod.prefixLength } : {}),
+  });
+}
+
+export { formatCidr };
