@@ -741,6 +741,46 @@ describe("commands", () => {
     });
   });
 
+  it("az configure --defaults group=… fills -g for seed lines that omit it (seed 001 nodepool scale/delete)", async () => {
+    arm.on((r) => {
+      if (is(r, "GET", /resourceGroups\/myRG\/.*agentPools\/gw$/))
+        return { body: { name: "gw", properties: { count: 2, mode: "Gateway" } } };
+      if (is(r, "PUT", /agentPools\/gw$/)) return { body: {} };
+      if (is(r, "DELETE", /agentPools\/gw$/)) return { status: 204 };
+      return undefined;
+    });
+    const home = scratchHome();
+    expect(
+      (
+        await runAz(["aks", "nodepool", "scale", "--cluster-name", "c", "-n", "gw", "--node-count", "4"], {
+          endpoint: arm.url,
+          home,
+        })
+      ).stderr,
+    ).toBe("ERROR: the following arguments are required: --resource-group/-g\n");
+    expect((await runAz(["configure", "--defaults", "group=myRG"], { home })).code).toBe(0);
+    expect(
+      (
+        await runAz(["aks", "nodepool", "scale", "--cluster-name", "c", "-n", "gw", "--node-count", "4"], {
+          endpoint: arm.url,
+          home,
+        })
+      ).code,
+    ).toBe(0);
+    expect(
+      (
+        await runAz(["aks", "nodepool", "delete", "--cluster-name", "c", "-n", "gw"], {
+          endpoint: arm.url,
+          home,
+        })
+      ).code,
+    ).toBe(0);
+    expect(arm.calls().map((c) => c.method)).toEqual(["GET", "PUT", "DELETE"]);
+    const env = { AZURE_DEFAULTS_GROUP: "other" };
+    await runAz(["aks", "nodepool", "delete", "--cluster-name", "c", "-n", "gw"], { endpoint: arm.url, env });
+    expect(arm.calls().at(-1)?.path).toMatch(/resourceGroups\/other\//);
+  });
+
   it("vmss list-instance-public-ips keeps the entries that have an address", async () => {
     arm.on((r) => {
       if (is(r, "GET", /virtualMachineScaleSets\/aks-nodepool1-1-vmss$/))

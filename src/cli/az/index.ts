@@ -10,6 +10,7 @@ import type { OutputFormat } from "./output.js";
 import { loadJmespath, OUTPUT_FORMATS, render, TableUnavailable, transformResult } from "./output.js";
 import type { FlagSpec } from "./parser.js";
 import { flag, parseArgs, UsageError } from "./parser.js";
+import { loadProfile } from "./profile.js";
 import { GROUPS, ROOT_COMMANDS } from "./registry.js";
 import { resolveSubscription } from "./subscriptions.js";
 import type { CommandDef, CommandTable, Ctx } from "./types.js";
@@ -99,7 +100,10 @@ export async function main(argv: string[], ioIn?: Io): Promise<number> {
       return 0;
     }
     const def = resolved.def as CommandDef;
-    const specs = [...def.flags, ...GLOBAL_FLAGS.filter((g) => !def.flags.some((f) => f.dest === g.dest))];
+    const specs = withConfiguredDefaults(
+      [...def.flags, ...GLOBAL_FLAGS.filter((g) => !def.flags.some((f) => f.dest === g.dest))],
+      io,
+    );
     const parsed = parseArgs(resolved.rest, specs);
     if (parsed.help) {
       io.stdout(commandHelp(resolved.path, def, GLOBAL_FLAGS));
@@ -179,4 +183,20 @@ export async function main(argv: string[], ioIn?: Io): Promise<number> {
     );
     return 1;
   }
+}
+
+/**
+ * az's configured defaults (`az configure --defaults group=… location=…`, or the
+ * AZURE_DEFAULTS_GROUP / AZURE_DEFAULTS_LOCATION variables) fill --resource-group and
+ * --location, which then stop being required.
+ */
+export function withConfiguredDefaults(specs: FlagSpec[], io: Io): FlagSpec[] {
+  const saved = loadProfile(io).defaults ?? {};
+  const group = io.env.AZURE_DEFAULTS_GROUP || saved.group;
+  const location = io.env.AZURE_DEFAULTS_LOCATION || saved.location;
+  if (!group && !location) return specs;
+  return specs.map((s) => {
+    const value = s.dest === "resourceGroup" ? group : s.dest === "location" ? location : undefined;
+    return value ? { ...s, required: false, default: value } : s;
+  });
 }

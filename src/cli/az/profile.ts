@@ -30,6 +30,8 @@ export interface ExtensionEntry {
 export interface ProfileFile {
   endpoints: Record<string, EndpointProfile>;
   extensions?: ExtensionEntry[];
+  /** `az configure --defaults`: group, location. */
+  defaults?: Record<string, string>;
 }
 
 export function profileDir(io: Io): string {

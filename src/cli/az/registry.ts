@@ -64,4 +64,5 @@ export const GROUPS: Record<string, GroupEntry> = {
 export const ROOT_COMMANDS: Record<string, GroupEntry & { load: Loader }> = {
   login: { summary: "Log in to Azure.", load: account },
   logout: { summary: "Log out to remove access to Azure subscriptions.", load: account },
+  configure: { summary: "Manage Azure CLI configuration.", load: () => import("./commands/configure.js") },
 };
