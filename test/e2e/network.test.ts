@@ -683,6 +683,28 @@ describe("public IP prefixes and addresses", () => {
 });
 
 describe("api-versions, determinism and resource-group cascade", () => {
+  it("speaks ARM on the wire: 201 + Azure-AsyncOperation on create, weak ETags, 202 + Location on delete", async () => {
+    const path = `${rgId()}/providers/Microsoft.Network/applicationSecurityGroups/wire?api-version=2022-09-01`;
+    const put = await emu.arm("PUT", path, { location: "eastus" });
+    expect(put.status).toBe(201);
+    expect(put.headers.get("azure-asyncoperation")).toMatch(/^https:/);
+    const body = put.body as {
+      etag: string;
+      properties: { provisioningState: string; resourceGuid: string };
+    };
+    expect(body.etag).toMatch(/^W\/"/);
+    expect(put.headers.get("etag")).toBe(body.etag);
+    expect(body.properties.provisioningState).toBe("Succeeded");
+    expect((await emu.arm("PUT", path, { location: "eastus" })).status).toBe(200);
+    expect((await emu.arm("PUT", path, { location: "westus" })).status).toBe(409);
+    const stale = await emu.arm("PUT", path, { location: "eastus" }, { "if-match": body.etag });
+    expect(stale.status).toBe(412);
+    const del = await emu.arm("DELETE", path);
+    expect(del.status).toBe(202);
+    expect(del.headers.get("location")).toMatch(/operationresults/);
+    expect((await emu.arm("DELETE", path)).status).toBe(204);
+  });
+
   it("accepts the api-versions az 2.45 sends and refuses unknown ones", async () => {
     const path = `${rgId()}/providers/Microsoft.Network/virtualNetworks/v2`;
     for (const v of ["2022-09-01", "2022-01-01", "2018-11-01"])

@@ -425,12 +425,18 @@ export async function putLoadBalancer(
 
 /**
  * Deletes any Network resource with the same checks and releases as the HTTP DELETE
- * (in-use refusals, cluster-owned routes/rules refused). Absent → no-op.
+ * (in-use refusals, cluster-owned routes/rules refused). Absent → no-op. With
+ * `opts.managedBy` a cluster deletes what it owns: its routes and rules, an NSG holding
+ * its rules, a route table it uses.
  */
-export async function deleteNetworkResource(ctx: ArmContext, id: string): Promise<void> {
+export async function deleteNetworkResource(
+  ctx: ArmContext,
+  id: string,
+  opts: { managedBy?: string } = {},
+): Promise<void> {
   const rec = await ctx.tx.getResource(id);
   if (!rec) return;
   const kind = networkKindOf(rec.type);
   if (!kind) throw networkNotFound(rec.type, id);
-  await kind.remove(ctx, rec, false);
+  await kind.remove(ctx, rec, false, opts.managedBy);
 }

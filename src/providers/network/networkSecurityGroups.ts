@@ -159,14 +159,20 @@ export async function presentNsg(ctx: ArmContext, rec: ResourceRecord): Promise<
   return body;
 }
 
-export async function removeNsg(ctx: ArmContext, rec: ResourceRecord, cascade: boolean): Promise<void> {
+export async function removeNsg(
+  ctx: ArmContext,
+  rec: ResourceRecord,
+  cascade: boolean,
+  byCluster?: string,
+): Promise<void> {
   const users = await nsgUsers(ctx, rec);
   const all = [...users.subnets, ...users.nics];
   if (all.length) throw inUseNsgCannotBeDeleted(rec.id, all);
   for (const k of await ctx.tx.listResources({ type: TYPES.rule, parentId: rec.id })) {
     // A cluster's rules go with the NSG only when the whole group is being removed.
     const owner = managedByOf(k);
-    if (owner && !cascade) throw managedByCluster("SecurityRule", nameOf(k.id), rec.id, owner);
+    if (owner && !cascade && owner.toLowerCase() !== (byCluster ?? "").toLowerCase())
+      throw managedByCluster("SecurityRule", nameOf(k.id), rec.id, owner);
     await ctx.tx.deleteResource(k.id);
   }
   await ctx.tx.deleteResource(rec.id);

@@ -94,10 +94,14 @@ export async function clusterUsing(ctx: ArmContext, rec: ResourceRecord): Promis
   return (await ctx.tx.getResource(c)) ? c : undefined;
 }
 
-export async function removeRouteTable(ctx: ArmContext, rec: ResourceRecord): Promise<void> {
+export async function removeRouteTable(
+  ctx: ArmContext,
+  rec: ResourceRecord,
+  byCluster?: string,
+): Promise<void> {
   const users = await routeTableSubnets(ctx, rec);
   const cluster = await clusterUsing(ctx, rec);
-  if (cluster) users.push(cluster);
+  if (cluster && cluster.toLowerCase() !== (byCluster ?? "").toLowerCase()) users.push(cluster);
   if (users.length) throw inUseRouteTableCannotBeDeleted(rec.id, users);
   for (const k of await ctx.tx.listResources({ type: TYPES.route, parentId: rec.id }))
     await ctx.tx.deleteResource(k.id);
@@ -139,7 +143,7 @@ export const routeTables = makeHandler({
     return writeRouteTable(ctx, id, routeTableSpecFromWire(ctx, body), existing);
   },
   present: presentRouteTable,
-  async remove(ctx, rec) {
-    await removeRouteTable(ctx, rec);
+  async remove(ctx, rec, _cascade, byCluster) {
+    await removeRouteTable(ctx, rec, byCluster);
   },
 });

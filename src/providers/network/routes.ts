@@ -144,8 +144,8 @@ export const routes = makeHandler({
   async present(_ctx, rec) {
     return structuredClone(rec.body);
   },
-  async remove(ctx, rec, cascade) {
+  async remove(ctx, rec, cascade, byCluster) {
     if (cascade) await ctx.tx.deleteResource(rec.id);
-    else await removeRoute(ctx, rec);
+    else await removeRoute(ctx, rec, byCluster);
   },
 });

@@ -294,8 +294,8 @@ export const securityRules = makeHandler({
   async present(_ctx, rec) {
     return structuredClone(rec.body);
   },
-  async remove(ctx, rec, cascade) {
+  async remove(ctx, rec, cascade, byCluster) {
     if (cascade) await ctx.tx.deleteResource(rec.id);
-    else await removeRule(ctx, rec);
+    else await removeRule(ctx, rec, byCluster);
   },
 });

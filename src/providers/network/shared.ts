@@ -328,8 +328,11 @@ export interface NetworkKind {
   ): Promise<ResourceRecord>;
   /** Stored body plus everything derived at read time. */
   present(ctx: ArmContext, rec: ResourceRecord): Promise<Wire>;
-  /** Checks, releases and deletes (children too). `cascade` is set by purge. */
-  remove(ctx: ArmContext, rec: ResourceRecord, cascade: boolean): Promise<void>;
+  /**
+   * Checks, releases and deletes (children too). `cascade` is set by purge; `byCluster`
+   * by a cluster deleting what it owns through the internal API.
+   */
+  remove(ctx: ArmContext, rec: ResourceRecord, cascade: boolean, byCluster?: string): Promise<void>;
   /** Tags PATCH supported (top-level types). */
   tracked: boolean;
 }

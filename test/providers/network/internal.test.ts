@@ -245,8 +245,14 @@ describe("cluster-owned routes and rules", () => {
       ),
     ).toMatchObject({ code: "SecurityRuleConflict", message: expect.stringContaining("aks-80") });
     expect((await h.run((ctx) => net.listSecurityRules(ctx, NSG()))).map((r) => r.name)).toEqual(["aks-80"]);
+    expect(await failure(h.run((ctx) => net.deleteNetworkResource(ctx, NSG())))).toMatchObject({
+      code: "SecurityRuleManagedByCluster",
+    });
     await h.run((ctx) => net.deleteSecurityRule(ctx, NSG(), "aks-80"));
     expect(await h.run((ctx) => net.listSecurityRules(ctx, NSG()))).toEqual([]);
+    await h.run((ctx) => net.putSecurityRule(ctx, NSG(), "aks-80", rule, { managedBy: CLUSTER }));
+    await h.run((ctx) => net.deleteNetworkResource(ctx, NSG(), { managedBy: CLUSTER }));
+    expect(await h.run((ctx) => ctx.tx.getResource(NSG()))).toBeUndefined();
   });
 });
 
