@@ -105,6 +105,16 @@ describe("seed 002: kubenet with your own subnet, system-assigned identity", () 
     const nic = vmss.virtualMachineProfile?.networkProfile?.networkInterfaceConfigurations?.[0];
     expect(nic?.ipConfigurations?.[0]?.subnet?.id).toBe(subnetId);
     expect(nic?.networkSecurityGroup?.id).toMatch(/aks-agentpool-\d{8}-nsg$/);
+    // The `kubernetes` load balancer with the outbound public IP, nodes in its backend pool.
+    const lb = await c.net.loadBalancers.get(mc_, "kubernetes");
+    const pipId = lb.frontendIPConfigurations?.[0]?.publicIPAddress?.id ?? "";
+    expect(mc.networkProfile?.loadBalancerProfile?.effectiveOutboundIPs?.map((x) => x.id)).toEqual([pipId]);
+    const pip = await c.net.publicIPAddresses.get(mc_, pipId.split("/").pop() ?? "");
+    expect(pip.ipAddress).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+    expect(lb.outboundRules?.[0]?.name).toBe("aksOutboundRule");
+    expect(nic?.ipConfigurations?.[0]?.loadBalancerBackendAddressPools?.[0]?.id).toBe(
+      lb.backendAddressPools?.[0]?.id,
+    );
     // The CLI's grant: Network Contributor on the subnet for the cluster identity.
     const grants: string[] = [];
     for await (const a of c.auth.roleAssignments.listForScope(subnetId, { filter: "atScope()" }))
@@ -149,5 +159,375 @@ describe("seed 002: kubenet with your own subnet, system-assigned identity", () 
     const subnet = await c.net.subnets.get(RG, "myAKSVnet", "myAKSSubnet");
     expect(subnet.ipConfigurations ?? []).toHaveLength(0);
     expect(subnet.routeTable).toBeUndefined();
+  });
+});
+
+describe("seed 002: user-assigned identity and your own route table", () => {
+  const rg = "byo-rt";
+  let subnetId: string;
+  let vnetId: string;
+  let identityId: string;
+  let principalId: string;
+
+  it("needs Network Contributor on the VNet before create, then uses the subnet's route table", async () => {
+    await c.resources.resourceGroups.createOrUpdate(rg, { location: "eastus" });
+    subnetId = (await vnetWithSubnet(c, rg, "vnet", "192.168.0.0/16", { aks: "192.168.1.0/24" })).aks;
+    vnetId = subnetId.replace(/\/subnets\/aks$/, "");
+    const id = await c.msi.userAssignedIdentities.createOrUpdate(rg, "myIdentity", { location: "eastus" });
+    identityId = id.id ?? "";
+    principalId = id.principalId ?? "";
+    expect(id.clientId).toMatch(/^[0-9a-f-]{36}$/);
+    // A custom route table with a user route (0.0.0.0/0 to a firewall), attached to the subnet.
+    const rt = await c.net.routeTables.beginCreateOrUpdateAndWait(rg, "myRouteTable", {
+      location: "eastus",
+      routes: [
+        {
+          name: "to-firewall",
+          addressPrefix: "0.0.0.0/0",
+          nextHopType: "VirtualAppliance",
+          nextHopIpAddress: "192.168.2.4",
+        },
+      ],
+    });
+    await c.net.subnets.beginCreateOrUpdateAndWait(rg, "vnet", "aks", {
+      addressPrefix: "192.168.1.0/24",
+      routeTable: { id: rt.id },
+    });
+
+    const denied = await errorOf(
+      c.aks.managedClusters.createOrUpdate(rg, "uai", clusterBody({ subnetId, identityId })),
+    );
+    expect(denied.statusCode).toBe(400);
+    expect(denied.code).toBe("ClusterIdentityMissingSubnetPermission");
+
+    // az role assignment create --assignee <principal> --scope $VNET_ID --role "Network Contributor"
+    const defs: string[] = [];
+    for await (const d of c.auth.roleDefinitions.list(vnetId, {
+      filter: "roleName eq 'Network Contributor'",
+    }))
+      defs.push(d.id ?? "");
+    expect(defs).toHaveLength(1);
+    await c.auth.roleAssignments.create(vnetId, "0b5f2a2c-8c4f-4c55-9a0e-3a1f0b6f2a01", {
+      roleDefinitionId: defs[0],
+      principalId,
+      principalType: "ServicePrincipal",
+    });
+
+    const mc = await c.aks.managedClusters.createOrUpdate(rg, "uai", clusterBody({ subnetId, identityId }));
+    expect(mc.provisioningState).toBe("Succeeded");
+    expect(mc.identity?.type).toBe("UserAssigned");
+    expect(mc.identity?.userAssignedIdentities?.[identityId]?.principalId).toBe(principalId);
+    expect(mc.identityProfile?.kubeletidentity?.resourceId).toContain(
+      `/resourceGroups/${nodeRg(rg, "uai")}/`,
+    );
+    // No route table of its own: the BYO table holds the user route and one route per node.
+    const own: string[] = [];
+    for await (const t of c.net.routeTables.list(nodeRg(rg, "uai"))) own.push(t.name ?? "");
+    expect(own).toEqual([]);
+    const routes = await routesOf(rg, "myRouteTable");
+    expect(routes.map((r) => r.prefix)).toEqual([
+      "0.0.0.0/0",
+      "10.244.0.0/24",
+      "10.244.1.0/24",
+      "10.244.2.0/24",
+    ]);
+  });
+
+  it("refuses changes to AKS routes through the Network API, allows user routes", async () => {
+    const aksRoute = (await routesOf(rg, "myRouteTable"))[1].name;
+    const change = await errorOf(
+      c.net.routes.beginCreateOrUpdateAndWait(rg, "myRouteTable", aksRoute, {
+        addressPrefix: "10.244.0.0/24",
+        nextHopType: "None",
+      }),
+    );
+    expect(change.code).toBe("RouteManagedByCluster");
+    const del = await errorOf(c.net.routes.beginDeleteAndWait(rg, "myRouteTable", aksRoute));
+    expect(del.code).toBe("RouteManagedByCluster");
+    await c.net.routes.beginCreateOrUpdateAndWait(rg, "myRouteTable", "onprem", {
+      addressPrefix: "172.16.0.0/12",
+      nextHopType: "VirtualNetworkGateway",
+    });
+    expect((await routesOf(rg, "myRouteTable")).map((r) => r.name)).toContain("onprem");
+  });
+
+  it("refuses a second kubenet cluster on the subnet and a BYO route table with a system identity", async () => {
+    const twice = await errorOf(
+      c.aks.managedClusters.createOrUpdate(rg, "second", clusterBody({ subnetId, identityId })),
+    );
+    expect(twice.code).toBe("SubnetUsedByAnotherKubenetCluster");
+    const s2 = (await vnetWithSubnet(c, rg, "vnet2", "192.169.0.0/16", { s: "192.169.1.0/24" })).s;
+    const rt = await c.net.routeTables.beginCreateOrUpdateAndWait(rg, "rt2", { location: "eastus" });
+    await c.net.subnets.beginCreateOrUpdateAndWait(rg, "vnet2", "s", {
+      addressPrefix: "192.169.1.0/24",
+      routeTable: { id: rt.id },
+    });
+    const sys = await errorOf(c.aks.managedClusters.createOrUpdate(rg, "sys", clusterBody({ subnetId: s2 })));
+    expect(sys.code).toBe("CustomRouteTableWithUnsupportedMSIType");
+    // The route table already serving a cluster cannot serve another (attached to a second subnet).
+    const s3 = (await vnetWithSubnet(c, rg, "vnet3", "192.170.0.0/16", { s: "192.170.1.0/24" })).s;
+    const first = await c.net.routeTables.get(rg, "myRouteTable");
+    await c.net.subnets.beginCreateOrUpdateAndWait(rg, "vnet3", "s", {
+      addressPrefix: "192.170.1.0/24",
+      routeTable: { id: first.id },
+    });
+    await c.auth.roleAssignments.create(
+      `/subscriptions/${c.emu.subscriptionId}/resourceGroups/${rg}`,
+      "0b5f2a2c-8c4f-4c55-9a0e-3a1f0b6f2a02",
+      {
+        roleDefinitionId: `/subscriptions/${c.emu.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${NETWORK_CONTRIBUTOR}`,
+        principalId,
+      },
+    );
+    const shared = await errorOf(
+      c.aks.managedClusters.createOrUpdate(rg, "shared", clusterBody({ subnetId: s3, identityId })),
+    );
+    expect(shared.code).toBe("RouteTableUsedByAnotherCluster");
+  });
+
+  it("deleting the cluster removes its routes but keeps the BYO table, its user routes and association", async () => {
+    await c.aks.managedClusters.delete(rg, "uai");
+    expect((await routesOf(rg, "myRouteTable")).map((r) => r.name)).toEqual(["to-firewall", "onprem"]);
+    const subnet = await c.net.subnets.get(rg, "vnet", "aks");
+    expect(subnet.routeTable?.id).toContain("myRouteTable");
+    expect(subnet.ipConfigurations ?? []).toHaveLength(0);
+    // The table is free again: a new cluster may use it.
+    const again = await c.aks.managedClusters.createOrUpdate(
+      rg,
+      "uai2",
+      clusterBody({ subnetId, identityId, count: 1 }),
+    );
+    expect(again.provisioningState).toBe("Succeeded");
+    await c.aks.managedClusters.delete(rg, "uai2");
+  });
+});
+
+describe("network plugins", () => {
+  const rg = "plugins";
+  beforeAll(async () => {
+    await c.resources.resourceGroups.createOrUpdate(rg, { location: "eastus" });
+  });
+
+  it("default: AKS creates aks-vnet-<n> 10.224.0.0/12 with aks-subnet, NSG and route table attached", async () => {
+    const mc = await c.aks.managedClusters.createOrUpdate(rg, "default", clusterBody({ count: 2 }));
+    const mc_ = nodeRg(rg, "default");
+    const vnets: { name: string; space: string[] }[] = [];
+    for await (const v of c.net.virtualNetworks.list(mc_))
+      vnets.push({ name: v.name ?? "", space: v.addressSpace?.addressPrefixes ?? [] });
+    expect(vnets).toHaveLength(1);
+    expect(vnets[0].name).toMatch(/^aks-vnet-\d{8}$/);
+    expect(vnets[0].space).toEqual(["10.224.0.0/12"]);
+    const subnet = await c.net.subnets.get(mc_, vnets[0].name, "aks-subnet");
+    expect(subnet.addressPrefix).toBe("10.224.0.0/16");
+    expect(subnet.networkSecurityGroup?.id).toMatch(/aks-agentpool-\d{8}-nsg$/);
+    expect(subnet.routeTable?.id).toMatch(/aks-agentpool-\d{8}-routetable$/);
+    expect(subnet.ipConfigurations?.length).toBe(2);
+    expect(mc.agentPoolProfiles?.[0]?.vnetSubnetID).toBeUndefined();
+    const identities: string[] = [];
+    for await (const i of c.msi.userAssignedIdentities.listByResourceGroup(mc_))
+      identities.push(i.name ?? "");
+    expect(identities).toEqual(["default-agentpool"]);
+  });
+
+  it("azure CNI: each node takes 1 + maxPods subnet addresses, no route table", async () => {
+    const s = (await vnetWithSubnet(c, rg, "cni", "10.10.0.0/16", { nodes: "10.10.1.0/24" })).nodes;
+    const mc = await c.aks.managedClusters.createOrUpdate(
+      rg,
+      "cni",
+      clusterBody({ plugin: "azure", subnetId: s, count: 2 }),
+    );
+    expect(mc.agentPoolProfiles?.[0]?.maxPods).toBe(30);
+    expect(mc.networkProfile?.podCidr).toBeUndefined();
+    const subnet = await c.net.subnets.get(rg, "cni", "nodes");
+    expect(subnet.ipConfigurations).toHaveLength(62);
+    expect(subnet.routeTable).toBeUndefined();
+    const tables: string[] = [];
+    for await (const t of c.net.routeTables.list(nodeRg(rg, "cni"))) tables.push(t.name ?? "");
+    expect(tables).toEqual([]);
+    const vmss: string[] = [];
+    for await (const v of c.compute.virtualMachineScaleSets.list(nodeRg(rg, "cni"))) vmss.push(v.name ?? "");
+    const set = await c.compute.virtualMachineScaleSets.get(nodeRg(rg, "cni"), vmss[0]);
+    expect(
+      set.virtualMachineProfile?.networkProfile?.networkInterfaceConfigurations?.[0]?.ipConfigurations,
+    ).toHaveLength(31);
+  });
+
+  it("azure CNI overlay: pods from the pod CIDR, only node addresses in the subnet", async () => {
+    const s = (await vnetWithSubnet(c, rg, "ovl", "10.20.0.0/16", { nodes: "10.20.1.0/24" })).nodes;
+    const mc = await c.aks.managedClusters.createOrUpdate(
+      rg,
+      "ovl",
+      clusterBody({ plugin: "azure", overlay: true, subnetId: s, count: 3, podCidr: "192.168.0.0/16" }),
+    );
+    expect(mc.networkProfile).toMatchObject({
+      networkPlugin: "azure",
+      networkPluginMode: "overlay",
+      podCidr: "192.168.0.0/16",
+    });
+    expect(mc.agentPoolProfiles?.[0]?.maxPods).toBe(250);
+    const subnet = await c.net.subnets.get(rg, "ovl", "nodes");
+    expect(subnet.ipConfigurations).toHaveLength(3);
+    expect(subnet.routeTable).toBeUndefined();
+  });
+
+  it("azure CNI with a pod subnet: pod addresses from the pod subnet", async () => {
+    const ids = await vnetWithSubnet(c, rg, "podsub", "10.30.0.0/16", {
+      nodes: "10.30.1.0/24",
+      pods: "10.30.2.0/24",
+    });
+    const mc = await c.aks.managedClusters.createOrUpdate(
+      rg,
+      "podsub",
+      clusterBody({ plugin: "azure", subnetId: ids.nodes, podSubnetId: ids.pods, count: 2, maxPods: 50 }),
+    );
+    expect(mc.agentPoolProfiles?.[0]?.podSubnetID).toBe(ids.pods);
+    expect((await c.net.subnets.get(rg, "podsub", "nodes")).ipConfigurations).toHaveLength(2);
+    const pods = await c.emu.arm("GET", `${ids.pods}?api-version=2026-01-01`);
+    expect(c.emu && pods.status).toBe(200);
+    // Each node's pod ip configuration holds maxPods addresses of the pod subnet.
+    expect((await c.net.subnets.get(rg, "podsub", "pods")).ipConfigurations).toHaveLength(2);
+    const free = 251 - 2 * 50;
+    const more = await errorOf(
+      c.aks.agentPools.createOrUpdate(rg, "podsub", "nodepool1", { count: 2 + Math.floor(free / 50) + 1 }),
+    );
+    expect(more.code).toBe("InsufficientSubnetSize");
+  });
+});
+
+describe("lifecycle", () => {
+  const rg = "life";
+  beforeAll(async () => {
+    await c.resources.resourceGroups.createOrUpdate(rg, { location: "eastus" });
+  });
+
+  it("adds and deletes pools; pool delete frees its addresses, pod blocks and routes", async () => {
+    const s = (await vnetWithSubnet(c, rg, "v", "10.50.0.0/16", { s: "10.50.1.0/24" })).s;
+    await c.aks.managedClusters.createOrUpdate(rg, "c1", clusterBody({ subnetId: s, count: 2 }));
+    const pool = await c.aks.agentPools.createOrUpdate(rg, "c1", "user1", {
+      count: 3,
+      mode: "User",
+      vmSize: "Standard_D4s_v5",
+    });
+    expect(pool.provisioningState).toBe("Succeeded");
+    expect(pool.vnetSubnetID).toBe(s);
+    expect(pool.maxPods).toBe(110);
+    const names: string[] = [];
+    for await (const p of c.aks.agentPools.list(rg, "c1")) names.push(p.name ?? "");
+    expect(names).toEqual(["nodepool1", "user1"]);
+    expect((await c.net.subnets.get(rg, "v", "s")).ipConfigurations).toHaveLength(5);
+    const mc = await c.aks.managedClusters.get(rg, "c1");
+    expect(mc.agentPoolProfiles?.map((p) => p.name)).toEqual(["nodepool1", "user1"]);
+    const rt = mc.networkProfile && (await c.net.subnets.get(rg, "v", "s")).routeTable?.id?.split("/");
+    const routes = await routesOf(rt?.[4] ?? "", rt?.[8] ?? "");
+    expect(routes).toHaveLength(5);
+
+    await c.aks.agentPools.delete(rg, "c1", "user1");
+    expect((await c.net.subnets.get(rg, "v", "s")).ipConfigurations).toHaveLength(2);
+    expect(await routesOf(rt?.[4] ?? "", rt?.[8] ?? "")).toHaveLength(2);
+    const vmss: string[] = [];
+    for await (const v of c.compute.virtualMachineScaleSets.list(nodeRg(rg, "c1"))) vmss.push(v.name ?? "");
+    expect(vmss).toHaveLength(1);
+    const last = await errorOf(c.aks.agentPools.delete(rg, "c1", "nodepool1"));
+    expect(last.code).toBe("SystemPoolRequired");
+  });
+
+  it("lists, patches tags with new eTags, returns kubeconfigs", async () => {
+    const before = await c.aks.managedClusters.get(rg, "c1");
+    const poolBefore = await c.aks.agentPools.get(rg, "c1", "nodepool1");
+    const tagged = await c.aks.managedClusters.updateTags(rg, "c1", { tags: { env: "test" } });
+    expect(tagged.tags).toEqual({ env: "test" });
+    expect(tagged.eTag).not.toBe(before.eTag);
+    expect((await c.aks.agentPools.get(rg, "c1", "nodepool1")).eTag).not.toBe(poolBefore.eTag);
+    // A pool operation changes only that pool's eTag.
+    const poolNow = await c.aks.agentPools.get(rg, "c1", "nodepool1");
+    await c.aks.agentPools.createOrUpdate(rg, "c1", "nodepool1", { count: 2 });
+    expect((await c.aks.agentPools.get(rg, "c1", "nodepool1")).eTag).not.toBe(poolNow.eTag);
+    expect((await c.aks.managedClusters.get(rg, "c1")).eTag).toBe(tagged.eTag);
+
+    const inRg: string[] = [];
+    for await (const m of c.aks.managedClusters.listByResourceGroup(rg)) inRg.push(m.name ?? "");
+    expect(inRg).toEqual(["c1"]);
+    const all: string[] = [];
+    for await (const m of c.aks.managedClusters.list()) all.push(m.name ?? "");
+    expect(all).toContain("c1");
+
+    const cred = await c.aks.managedClusters.listClusterUserCredentials(rg, "c1");
+    const kc = Buffer.from(cred.kubeconfigs?.[0]?.value ?? new Uint8Array()).toString("utf8");
+    expect(cred.kubeconfigs?.[0]?.name).toBe("clusterUser");
+    expect(kc).toContain(`server: ${c.emu.url}/clusters/${before.resourceUID}`);
+    expect(kc).toContain("certificate-authority-data:");
+    expect(kc).toMatch(/token: [0-9a-f]{64}/);
+    const admin = await c.aks.managedClusters.listClusterAdminCredentials(rg, "c1");
+    expect(Buffer.from(admin.kubeconfigs?.[0]?.value ?? new Uint8Array()).toString("utf8")).toContain(
+      "clusterAdmin_life_c1",
+    );
+  });
+
+  it("honours If-Match / If-None-Match on clusters and pools", async () => {
+    const base = `/subscriptions/${c.emu.subscriptionId}/resourceGroups/${rg}/providers/Microsoft.ContainerService/managedClusters`;
+    const body = clusterBody({ count: 1 });
+    const raw = {
+      location: body.location,
+      identity: body.identity,
+      properties: { agentPoolProfiles: body.agentPoolProfiles, networkProfile: body.networkProfile },
+    };
+    const absent = await c.emu.arm("PUT", `${base}/etag1?api-version=2026-06-01`, raw, { "if-match": "*" });
+    expect(absent.status).toBe(412);
+    const created = await c.emu.arm("PUT", `${base}/etag1?api-version=2026-06-01`, raw, {
+      "if-none-match": "*",
+    });
+    expect(created.status).toBe(201);
+    expect((created.body as { properties: { provisioningState: string } }).properties.provisioningState).toBe(
+      "Creating",
+    );
+    expect(created.headers.get("azure-asyncoperation")).toContain(
+      "/providers/Microsoft.ContainerService/locations/eastus/operations/",
+    );
+    await c.emu.runner.whenIdle();
+    const again = await c.emu.arm("PUT", `${base}/etag1?api-version=2026-06-01`, raw, {
+      "if-none-match": "*",
+    });
+    expect(again.status).toBe(412);
+    const etag = (await c.emu.arm("GET", `${base}/etag1?api-version=2026-06-01`)).headers.get("etag") ?? "";
+    const wrong = await c.emu.arm("PUT", `${base}/etag1?api-version=2026-06-01`, raw, { "if-match": "nope" });
+    expect(wrong.status).toBe(412);
+    const right = await c.emu.arm("PUT", `${base}/etag1?api-version=2022-11-01`, raw, { "if-match": etag });
+    expect(right.status).toBe(200);
+    await c.emu.runner.whenIdle();
+    const patchAbsent = await c.emu.arm(
+      "PATCH",
+      `${base}/nope?api-version=2026-06-01`,
+      { tags: {} },
+      { "if-match": "*" },
+    );
+    expect(patchAbsent.status).toBe(404);
+    const delAbsent = await c.emu.arm("DELETE", `${base}/nope?api-version=2026-06-01`, undefined, {
+      "if-match": "x",
+    });
+    expect(delAbsent.status).toBe(204);
+    const poolWrong = await c.emu.arm(
+      "PUT",
+      `${base}/etag1/agentPools/nodepool1?api-version=2026-06-01`,
+      { properties: { count: 2 } },
+      { "if-match": "nope" },
+    );
+    expect(poolWrong.status).toBe(412);
+  });
+
+  it("aborts an operation still in progress, 409 when none is", async () => {
+    const none = await errorOf(c.aks.managedClusters.abortLatestOperation(rg, "c1"));
+    expect(none.statusCode).toBe(409);
+  });
+
+  it("deleting the cluster deletes the node resource group and every allocation", async () => {
+    await c.aks.managedClusters.delete(rg, "c1");
+    expect((await c.net.subnets.get(rg, "v", "s")).ipConfigurations ?? []).toHaveLength(0);
+    expect((await errorOf(c.resources.resourceGroups.get(nodeRg(rg, "c1")))).statusCode).toBe(404);
+    const left = await c.emu.store.transaction(async (tx) =>
+      tx.listAllocations(
+        `aks-podcidr:/subscriptions/${c.emu.subscriptionId}/resourcegroups/${rg}/providers/microsoft.containerservice/managedclusters/c1`,
+      ),
+    );
+    expect(left).toEqual([]);
   });
 });

@@ -299,7 +299,7 @@ export const virtualMachineScaleSets: ResourceTypeHandler = {
   apiVersions: COMPUTE_API_VERSIONS,
   scope: "resourceGroup",
   // Before NICs, load balancers and subnets: instances hold their addresses.
-  cascadeOrder: 100,
+  cascadeOrder: 50,
 
   async get(ctx, ref) {
     await requireResourceGroup(ctx, ref);

@@ -9,9 +9,9 @@ import type { ArmContext } from "../context.js";
 import { ensureUserAssignedIdentity, type IdentityPrincipal } from "../identity/userAssignedIdentities.js";
 import { parseResourceId, stableGuid } from "../ids.js";
 import {
-  deleteNetworkResource,
   deleteRoute,
   getSubnet,
+  putLoadBalancer,
   putNetworkSecurityGroup,
   putPublicIPAddress,
   putRouteTable,
@@ -145,6 +145,43 @@ export async function ensureInfrastructure(
         tags: { ...tags, "aks-managed-type": "aks-slb-managed-outbound-ip" },
       });
 
+  // outboundType loadBalancer: the `kubernetes` Standard LB, one frontend per outbound IP,
+  // backend pool `kubernetes` (the nodes) and the outbound rule AKS writes.
+  let lbBackendPoolIds: string[] = [];
+  if (ids.outboundIpIds.length) {
+    const fe = (pip: string) => pip.split("/").pop() as string;
+    const backend = `${ids.lbId}/backendAddressPools/kubernetes`;
+    if (!(await ctx.tx.getResource(ids.lbId)))
+      await putLoadBalancer(ctx, ids.lbId, {
+        location,
+        tags,
+        sku: { name: "Standard", tier: "Regional" },
+        properties: {
+          frontendIPConfigurations: ids.outboundIpIds.map((pip) => ({
+            name: fe(pip),
+            properties: { publicIPAddress: { id: pip } },
+          })),
+          backendAddressPools: [{ name: "kubernetes" }],
+          outboundRules: [
+            {
+              name: "aksOutboundRule",
+              properties: {
+                frontendIPConfigurations: ids.outboundIpIds.map((pip) => ({
+                  id: `${ids.lbId}/frontendIPConfigurations/${fe(pip)}`,
+                })),
+                backendAddressPool: { id: backend },
+                protocol: "All",
+                idleTimeoutInMinutes: 30,
+                allocatedOutboundPorts: 0,
+                enableTcpReset: true,
+              },
+            },
+          ],
+        },
+      });
+    lbBackendPoolIds = [backend];
+  }
+
   const kubelet = await ensureUserAssignedIdentity(ctx, ids.kubeletIdentityId, location, {
     managedBy: clusterId,
   });
@@ -165,7 +202,7 @@ export async function ensureInfrastructure(
     ...(internal.managedVnet ? { vnetId: ids.vnetId } : {}),
     ...(internal.routeTableId ? { routeTableId: internal.routeTableId } : {}),
     outboundIpIds: ids.outboundIpIds,
-    lbBackendPoolIds: [],
+    lbBackendPoolIds,
     kubelet,
   };
 }
@@ -201,5 +238,4 @@ export async function removeInfrastructure(
     }
     await purgeGroup(ctx, ctx.subscriptionId, internal.spec.nodeResourceGroup);
   }
-  void deleteNetworkResource;
 }
