@@ -229,6 +229,28 @@ describe("protocol", () => {
     expect(r.stderr).toBe("");
   });
 
+  it("shows az's progress spinner only when stderr is a terminal", async () => {
+    let polls = 0;
+    arm.on((r, base) => {
+      if (is(r, "PUT", /routeTables\/rt$/))
+        return { status: 201, headers: { "azure-asyncoperation": `${base}/op/3` }, body: {} };
+      if (is(r, "GET", /^\/op\/3$/)) return { body: { status: ++polls < 3 ? "InProgress" : "Succeeded" } };
+      if (is(r, "GET", /routeTables\/rt$/)) return { body: { name: "rt" } };
+      return undefined;
+    });
+    const tty = await runAz(["network", "route-table", "create", "-g", "rg1", "-n", "rt", "-l", "eastus"], {
+      endpoint: arm.url,
+      tty: true,
+    });
+    expect(tty.stderr).toContain(" - Running ..");
+    expect(tty.stderr.endsWith("\r\x1b[K")).toBe(true);
+    polls = 0;
+    const piped = await runAz(["network", "route-table", "create", "-g", "rg1", "-n", "rt", "-l", "eastus"], {
+      endpoint: arm.url,
+    });
+    expect(piped.stderr).toBe("");
+  });
+
   it("reports a failed long-running operation", async () => {
     arm.on((r, base) => {
       if (is(r, "PUT", /routeTables\/rt$/))

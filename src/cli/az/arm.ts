@@ -150,8 +150,18 @@ export class ArmClient {
     private readonly opts: ArmClientOptions = {},
   ) {}
 
+  /**
+   * Key of this emulator in the profile file. It includes the emulator's default subscription,
+   * so a fresh emulator on the same port does not inherit a stale token or current subscription.
+   */
+  get profileKey(): string {
+    return this.target.subscriptionId
+      ? `${this.target.endpoint}#${this.target.subscriptionId}`
+      : this.target.endpoint;
+  }
+
   get tenantId(): string {
-    return this.target.tenantId ?? loadProfile(this.io).endpoints[this.target.endpoint]?.tenantId ?? "common";
+    return this.target.tenantId ?? loadProfile(this.io).endpoints[this.profileKey]?.tenantId ?? "common";
   }
 
   private pollCapMs(): number {
@@ -260,8 +270,8 @@ export class ArmClient {
   /** Fetches (or reuses) the bearer token; `az login` forces a fresh one. */
   async token(force = false): Promise<string> {
     if (this.tokenValue && !force) return this.tokenValue;
-    const endpoint = this.target.endpoint;
-    const saved = loadProfile(this.io).endpoints[endpoint] ?? {};
+    const key = this.profileKey;
+    const saved = loadProfile(this.io).endpoints[key] ?? {};
     if (!force && saved.token && saved.token.expiresOn > Date.now() + 60_000) {
       this.tokenValue = saved.token.accessToken;
       return this.tokenValue;
@@ -290,7 +300,7 @@ export class ArmClient {
     }
     const expiresIn = Number(b.expires_in ?? 3600);
     this.tokenValue = b.access_token;
-    updateEndpoint(this.io, endpoint, (p) => {
+    updateEndpoint(this.io, key, (p) => {
       p.token = { accessToken: b.access_token as string, expiresOn: Date.now() + expiresIn * 1000 };
       p.tenantId ??= this.target.tenantId;
     });

@@ -123,7 +123,8 @@ export async function main(argv: string[], ioIn?: Io): Promise<number> {
     const debug = args.bool("debug") ? (line: string) => io.stderr(`DEBUG: ${line}\n`) : undefined;
 
     let client: ArmClient | undefined;
-    const spinner = ["|", "/", "-", "\\"];
+    // humanfriendly's spinner as az shows it while a long-running operation is polled.
+    const spinner = ["-", "\\", "|", "/"];
     let tick = 0;
     const arm = async (): Promise<ArmClient> => {
       client ??= new ArmClient(resolveTarget(io), io, {
@@ -131,7 +132,7 @@ export async function main(argv: string[], ioIn?: Io): Promise<number> {
         onPoll: () => {
           if (!io.stderrIsTTY) return;
           progressShown = true;
-          io.stderr(`\r${spinner[tick++ % spinner.length]} Running ..`);
+          io.stderr(`\r ${spinner[tick++ % spinner.length]} Running ..`);
         },
       });
       return client;
@@ -155,12 +156,12 @@ export async function main(argv: string[], ioIn?: Io): Promise<number> {
       },
     };
     const result = await def.run(ctx);
-    if (progressShown) io.stderr("\r            \r");
+    if (progressShown) io.stderr("\r\x1b[K");
     const value = transformResult(result, def.style ?? "sdk");
     io.stdout(await render(value, { format, query, tableTransform: def.table, color }));
     return 0;
   } catch (err) {
-    if (progressShown) io.stderr("\r            \r");
+    if (progressShown) io.stderr("\r\x1b[K");
     if (err instanceof UsageError) {
       printError(err.message);
       return 2;

@@ -25,7 +25,7 @@ export async function refreshSubscriptions(client: ArmClient, io: Io) {
       state: s.state ?? "Enabled",
       tenantId: s.tenantId ?? client.tenantId,
     }));
-  updateEndpoint(io, client.target.endpoint, (p) => {
+  updateEndpoint(io, client.profileKey, (p) => {
     p.subscriptions = subs;
     if (!p.currentSubscription || !subs.some((s) => s.id === p.currentSubscription)) {
       p.currentSubscription = client.target.subscriptionId ?? subs[0]?.id;
@@ -39,7 +39,7 @@ export async function resolveSubscription(
   io: Io,
   given: string | undefined,
 ): Promise<string> {
-  const entry = loadProfile(io).endpoints[client.target.endpoint];
+  const entry = loadProfile(io).endpoints[client.profileKey];
   if (given) {
     if (GUID.test(given)) return given;
     let subs = entry?.subscriptions ?? [];

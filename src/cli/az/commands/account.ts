@@ -25,9 +25,9 @@ function accountEntries(p: EndpointProfile, cloudKey: "cloudName" | "environment
 
 async function ensureSubscriptions(ctx: Ctx): Promise<EndpointProfile> {
   const arm = await ctx.arm();
-  const entry = loadProfile(ctx.io).endpoints[arm.target.endpoint];
+  const entry = loadProfile(ctx.io).endpoints[arm.profileKey];
   if (!entry?.subscriptions?.length) await refreshSubscriptions(arm, ctx.io);
-  return loadProfile(ctx.io).endpoints[arm.target.endpoint] ?? {};
+  return loadProfile(ctx.io).endpoints[arm.profileKey] ?? {};
 }
 
 export const COMMANDS: CommandTable = {
@@ -53,7 +53,7 @@ export const COMMANDS: CommandTable = {
           2,
         );
       }
-      updateEndpoint(ctx.io, arm.target.endpoint, (p) => {
+      updateEndpoint(ctx.io, arm.profileKey, (p) => {
         p.clientId = a.str("username") ?? DEFAULT_CLIENT_ID;
         p.clientSecret = a.str("password") ?? DEFAULT_CLIENT_SECRET;
         if (a.str("tenant")) p.tenantId = a.str("tenant");
@@ -62,7 +62,7 @@ export const COMMANDS: CommandTable = {
       if (a.str("tenant") && !arm.target.tenantId) arm.target.tenantId = a.str("tenant");
       await arm.token(true);
       await refreshSubscriptions(arm, ctx.io);
-      const entry = loadProfile(ctx.io).endpoints[arm.target.endpoint] ?? {};
+      const entry = loadProfile(ctx.io).endpoints[arm.profileKey] ?? {};
       return accountEntries(entry, "cloudName");
     },
   },
@@ -72,7 +72,7 @@ export const COMMANDS: CommandTable = {
     flags: [flag("--username", "Account user, if missing, logout the current active account.")],
     run: async (ctx) => {
       const arm = await ctx.arm();
-      updateEndpoint(ctx.io, arm.target.endpoint, (p) => {
+      updateEndpoint(ctx.io, arm.profileKey, (p) => {
         p.token = undefined;
         p.clientId = undefined;
         p.clientSecret = undefined;
@@ -134,13 +134,13 @@ export const COMMANDS: CommandTable = {
       const arm = await ctx.arm();
       await ensureSubscriptions(ctx);
       const id = await ctx.subscription();
-      const p = loadProfile(ctx.io).endpoints[arm.target.endpoint];
+      const p = loadProfile(ctx.io).endpoints[arm.profileKey];
       if (!p?.subscriptions?.some((s) => s.id === id)) {
         throw new CliError(
           `The subscription of '${ctx.args.str("subscription")}' doesn't exist in cloud 'AzureCloud'.`,
         );
       }
-      updateEndpoint(ctx.io, arm.target.endpoint, (e) => {
+      updateEndpoint(ctx.io, arm.profileKey, (e) => {
         e.currentSubscription = id;
       });
       return undefined;
