@@ -15,7 +15,12 @@ import {
   type ScaleSetSpec,
 } from "../compute/scaleSets.js";
 import type { ArmContext } from "../context.js";
-import { allocateSubnetAddresses, deleteRoute, putRoute, releaseAddressesOf } from "../network/internal.js";
+import {
+  allocateSubnetAddressesBatch,
+  deleteRoute,
+  putRoute,
+  releaseAddressesOf,
+} from "../network/internal.js";
 import {
   type ClusterInternal,
   computerName,
@@ -129,31 +134,39 @@ export async function scalePool(
     : new Set<number>();
   const totalBlocks = podCidr ? 2 ** (24 - podCidr.prefixLength) : 0;
   const vmssName = names.vmss(pool.spec.name, internal.hash);
-  for (const n of ids) {
+  // Addresses for every new node in one scan of each subnet (lowest free, in node order):
+  // ipconfig1 is the node's address; flat Azure CNI adds maxPods secondary ip configurations.
+  const nodes = ids.map((n) => {
     const vmId = `${pool.vmssId}/virtualMachines/${n}`;
     const nicId = `${vmId}/networkInterfaces/${vmssName}`;
-    const name = computerName(vmssName, n);
     const cfg = (c: string) => `${nicId}/ipConfigurations/${c}`;
     const owners = [cfg("ipconfig1")];
-    const [nodeIp] = await allocateSubnetAddresses(ctx, pool.subnetId, 1, owners[0]);
-    if (flatCni) {
-      // Azure CNI preallocates maxPods addresses per node, one secondary ip configuration each.
-      for (let i = 0; i < pool.spec.maxPods; i++) {
-        owners.push(cfg(`ipconfig${i + 2}`));
-        await allocateSubnetAddresses(ctx, pool.subnetId, 1, owners[owners.length - 1]);
-      }
-    }
-    if (pool.spec.podSubnetID) {
-      owners.push(cfg("podipconfig"));
-      await allocateSubnetAddresses(ctx, pool.spec.podSubnetID, pool.spec.maxPods, owners[owners.length - 1]);
-    }
-    const data: NodeData = { nodeIp, owners };
+    if (flatCni) for (let i = 0; i < pool.spec.maxPods; i++) owners.push(cfg(`ipconfig${i + 2}`));
+    return { n, vmId, nicId, owners, podOwner: pool.spec.podSubnetID ? cfg("podipconfig") : undefined };
+  });
+  const nodeAddrs = await allocateSubnetAddressesBatch(
+    ctx,
+    pool.subnetId,
+    nodes.flatMap((x) => x.owners.map((owner) => ({ owner, count: 1 }))),
+  );
+  if (pool.spec.podSubnetID)
+    await allocateSubnetAddressesBatch(
+      ctx,
+      pool.spec.podSubnetID,
+      nodes.map((x) => ({ owner: x.podOwner as string, count: pool.spec.maxPods })),
+    );
+  let k = 0;
+  for (const x of nodes) {
+    const nodeIp = nodeAddrs[k][0];
+    k += x.owners.length;
+    const name = computerName(vmssName, x.n);
+    const data: NodeData = { nodeIp, owners: x.podOwner ? [...x.owners, x.podOwner] : x.owners };
     if (podCidr) {
       const pick = nextFitBlockIndex(totalBlocks, takenBlocks, internal.podCidrCursor);
       if (!pick) throw new Error("pod CIDR exhausted despite validation");
       takenBlocks.add(pick.index);
       internal.podCidrCursor = pick.nextCursor;
-      await ctx.tx.allocate(blockPool, String(pick.index), nodeOwner(vmId));
+      await ctx.tx.allocate(blockPool, String(pick.index), nodeOwner(x.vmId));
       data.podBlock = pick.index;
       data.podCidr = formatCidr(nthSubnet(podCidr, 24, pick.index));
     }
@@ -168,9 +181,9 @@ export async function scalePool(
       data.route = name;
     }
     await putInstance(ctx, pool.vmssId, {
-      instanceId: n,
+      instanceId: x.n,
       computerName: name,
-      nicIds: [nicId],
+      nicIds: [x.nicId],
       data: data as unknown as Record<string, unknown>,
     });
   }

@@ -12,12 +12,13 @@
 //   a subnet's `ipConfigurations` shows exactly these strings.
 // - Optional association fields: `undefined` keeps what is stored, `null` clears it
 //   (HTTP PUT semantics differ: there an absent field clears).
+import { parseIp } from "../../net/index.js";
 import type { ResourceRecord } from "../../store/types.js";
 import { normalizeLocation } from "../common.js";
 import type { ArmContext } from "../context.js";
 import type { Wire } from "../registry.js";
 import { writeAsg } from "./applicationSecurityGroups.js";
-import { networkNotFound } from "./errors.js";
+import { networkNotFound, subnetIsFull } from "./errors.js";
 import { writeLoadBalancer } from "./loadBalancers.js";
 import { presentNetworkInterface, writeNetworkInterface } from "./networkInterfaces.js";
 import { presentNsg, writeNsg } from "./networkSecurityGroups.js";
@@ -31,13 +32,24 @@ import { prefixFreeCount, presentPublicIPPrefix, writePublicIPPrefix } from "./p
 import { normalizeRoute, removeRoute, requireRouteTable, storeRoute } from "./routes.js";
 import { presentRouteTable, setRouteTableCluster, writeRouteTable } from "./routeTables.js";
 import { normalizeRule, removeRule, requireNsg, storeRule } from "./securityRules.js";
-import { idOfType, networkKindOf, propsOf, refIdOf, TYPES } from "./shared.js";
+import {
+  fmt,
+  idOfType,
+  lowestFreeAddresses,
+  networkKindOf,
+  propsOf,
+  refIdOf,
+  subnetPool,
+  TYPES,
+  takeAll,
+} from "./shared.js";
 import {
   allocateAddresses,
   allocateSpecificAddress,
   freeAddressCount,
   presentSubnet,
   putSubnetSpec,
+  subnetCidrs,
 } from "./subnets.js";
 import { presentVirtualNetwork, writeVirtualNetwork } from "./virtualNetworks.js";
 // Loaded for their handler registration (deleteNetworkResource finds every kind).
@@ -439,4 +451,33 @@ export async function deleteNetworkResource(
   const kind = networkKindOf(rec.type);
   if (!kind) throw networkNotFound(rec.type, id);
   await kind.remove(ctx, rec, false, opts.managedBy);
+}
+
+/**
+ * `allocateSubnetAddresses` for many owners in one scan of the subnet's taken set (AKS
+ * scaling a pool by hundreds of nodes): request i gets the next `count` lowest free
+ * addresses, in order. All or nothing; full → SubnetIsFull for the total.
+ */
+export async function allocateSubnetAddressesBatch(
+  ctx: ArmContext,
+  subnetId: string,
+  requests: { owner: string; count: number }[],
+): Promise<string[][]> {
+  const rec = await getSubnet(ctx, subnetId);
+  if (!rec) throw networkNotFound(TYPES.subnet, subnetId);
+  const total = requests.reduce((n, r) => n + r.count, 0);
+  const cidrs = subnetCidrs(rec);
+  const pool = subnetPool(rec.id);
+  const taken = new Set((await ctx.tx.listAllocations(pool)).map((r) => parseIp(r.item).value));
+  const picked = lowestFreeAddresses(cidrs, taken, total, true);
+  if (!picked) throw subnetIsFull(rec.id, total);
+  const out: string[][] = [];
+  let k = 0;
+  for (const r of requests) {
+    const items = picked.slice(k, k + r.count).map((v) => fmt(v, cidrs[0]));
+    k += r.count;
+    await takeAll(ctx, pool, items, r.owner);
+    out.push(items);
+  }
+  return out;
 }
