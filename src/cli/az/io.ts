@@ -16,6 +16,10 @@ export interface Io {
 export async function processIo(): Promise<Io> {
   const os = await import("node:os");
   const stdinTTY = Boolean(process.stdin.isTTY);
+  // `aksnet az … | head`: a closed pipe ends the output quietly, as az does on EPIPE.
+  process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code !== "EPIPE") throw err;
+  });
   return {
     stdout: (s) => {
       process.stdout.write(s);

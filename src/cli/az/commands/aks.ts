@@ -353,6 +353,10 @@ export const COMMANDS: CommandTable = {
         default: "nodepool1",
         group: "Node Pool Arguments",
       }),
+      flag("--os-type", "The OS type of the first (system) node pool; system pools must be Linux.", {
+        choices: ["Linux", "Windows"],
+        hidden: true,
+      }),
       ...poolFlags(true),
       flag(
         "--kubernetes-version -k",
