@@ -163,6 +163,22 @@ describe("protocol", () => {
     expect(arm.calls()[0].query.get("api-version")).toBe("2021-04-01");
   });
 
+  it("retries throttled and transient failures like azure-core", async () => {
+    let n = 0;
+    arm.on((r) =>
+      is(r, "GET", /resourcegroups\/rg1$/i)
+        ? ++n < 3
+          ? { status: 503, headers: { "retry-after": "1" } }
+          : { body: rgBody("rg1") }
+        : undefined,
+    );
+    const r = await runAz(["group", "show", "-n", "rg1", "--query", "name", "-o", "tsv"], {
+      endpoint: arm.url,
+    });
+    expect(r).toMatchObject({ code: 0, stdout: "rg1\n" });
+    expect(n).toBe(3);
+  });
+
   it("follows nextLink", async () => {
     arm.on((r, base) => {
       if (!is(r, "GET", /resourcegroups$/i)) return undefined;

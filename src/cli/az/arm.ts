@@ -133,6 +133,7 @@ export function parseErrorBody(body: unknown): ArmErrorBody | undefined {
 }
 
 const TERMINAL = new Set(["succeeded", "failed", "canceled", "cancelled"]);
+const RETRIABLE = new Set([408, 429, 500, 502, 503, 504]);
 
 export interface ArmClientOptions {
   debug?: (line: string) => void;
@@ -279,8 +280,9 @@ export class ArmClient {
     const tenant = this.target.tenantId ?? saved.tenantId ?? "common";
     const form = new URLSearchParams({
       grant_type: "client_credentials",
-      client_id: saved.clientId ?? DEFAULT_CLIENT_ID,
-      client_secret: saved.clientSecret ?? DEFAULT_CLIENT_SECRET,
+      // Without `az login`, the usual CI variables, else a built-in principal the emulator accepts by default.
+      client_id: saved.clientId ?? this.io.env.AZURE_CLIENT_ID ?? DEFAULT_CLIENT_ID,
+      client_secret: saved.clientSecret ?? this.io.env.AZURE_CLIENT_SECRET ?? DEFAULT_CLIENT_SECRET,
       scope: "https://management.azure.com/.default",
     }).toString();
     const res = await this.send(
@@ -296,7 +298,10 @@ export class ArmClient {
     if (res.status >= 400 || !b?.access_token) {
       const err = parseErrorBody(res.body);
       const why = b?.error_description ?? err?.message ?? `status ${res.status}`;
-      throw new CliError(`Authentication with the aksnet emulator failed: ${why}`);
+      throw new CliError(
+        `Authentication with the aksnet emulator failed: ${why} ` +
+          "Run 'az login --service-principal -u <app-id> -p <secret> --tenant <tenant>'.",
+      );
     }
     const expiresIn = Number(b.expires_in ?? 3600);
     this.tokenValue = b.access_token;
@@ -325,6 +330,11 @@ export class ArmClient {
     if (res.status === 401) {
       // The emulator may have restarted with fresh state: retry once with a new token.
       res = await this.send(method, url, body, headers(await this.token(true)));
+    }
+    // azure-core's retry policy: throttling and transient server errors, up to 3 more tries.
+    for (let attempt = 0; attempt < 3 && RETRIABLE.has(res.status); attempt++) {
+      await this.sleep(res);
+      res = await this.send(method, url, body, headers(await this.token()));
     }
     if (res.status >= 400 && !opts.raw) throw this.errorFrom(res);
     return res;
