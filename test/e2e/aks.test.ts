@@ -531,3 +531,147 @@ describe("lifecycle", () => {
     expect(left).toEqual([]);
   });
 });
+
+describe("the requests az 2.45 sends (api-version 2022-11-01) and Microsoft.Compute reads", () => {
+  const rg = "rg1";
+  it("aks create with --vnet-subnet-id --assign-identity, get-credentials, nodepool add, vmss show", async () => {
+    await c.emu.arm(
+      "PUT",
+      `/subscriptions/${c.emu.subscriptionId}/resourcegroups/${rg}?api-version=2021-04-01`,
+      {
+        location: "eastus",
+      },
+    );
+    const subnetId = (await vnetWithSubnet(c, rg, "v", "192.168.0.0/16", { s: "192.168.1.0/24" })).s;
+    const uami = await c.emu.arm(
+      "PUT",
+      `/subscriptions/${c.emu.subscriptionId}/resourceGroups/${rg}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id1?api-version=2018-11-30`,
+      { location: "eastus" },
+    );
+    const uamiId = (uami.body as { id: string }).id;
+    const principal = (uami.body as { properties: { principalId: string } }).properties.principalId;
+    const atScope = await c.emu.arm(
+      "GET",
+      `${subnetId}/providers/Microsoft.Authorization/roleAssignments?$filter=atScope()&api-version=2020-04-01-preview`,
+    );
+    expect(atScope.status).toBe(200);
+    await c.emu.arm(
+      "PUT",
+      `${subnetId}/providers/Microsoft.Authorization/roleAssignments/e0000000-0000-4000-8000-000000000001?api-version=2020-04-01-preview`,
+      {
+        properties: {
+          roleDefinitionId: `/subscriptions/${c.emu.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${NETWORK_CONTRIBUTOR}`,
+          principalId: principal,
+        },
+      },
+    );
+    const base = `/subscriptions/${c.emu.subscriptionId}/resourceGroups/${rg}/providers/Microsoft.ContainerService/managedClusters/c2`;
+    const put = await c.emu.arm("PUT", `${base}?api-version=2022-11-01`, {
+      location: "eastus",
+      identity: { type: "UserAssigned", userAssignedIdentities: { [uamiId]: {} } },
+      properties: {
+        kubernetesVersion: "",
+        dnsPrefix: "c2-rg1-000000",
+        agentPoolProfiles: [
+          {
+            name: "nodepool1",
+            count: 3,
+            vmSize: "Standard_DS2_v2",
+            osType: "Linux",
+            type: "VirtualMachineScaleSets",
+            mode: "System",
+            vnetSubnetID: subnetId,
+          },
+        ],
+        linuxProfile: { adminUsername: "azureuser", ssh: { publicKeys: [{ keyData: "ssh-rsa AAAA test" }] } },
+        enableRBAC: true,
+        networkProfile: {
+          networkPlugin: "kubenet",
+          podCidr: "10.244.0.0/16",
+          serviceCidr: "10.0.0.0/16",
+          dnsServiceIP: "10.0.0.10",
+          outboundType: "loadBalancer",
+          loadBalancerSku: "standard",
+        },
+      },
+    });
+    expect(put.status).toBe(201);
+    await c.emu.runner.whenIdle();
+    const got = await c.emu.arm("GET", `${base}?api-version=2022-11-01`);
+    const props = (got.body as { properties: Record<string, unknown> }).properties;
+    expect(props.provisioningState).toBe("Succeeded");
+    expect(props.linuxProfile).toEqual({
+      adminUsername: "azureuser",
+      ssh: { publicKeys: [{ keyData: "ssh-rsa AAAA test" }] },
+    });
+    expect(props.currentKubernetesVersion).toMatch(/^\d+\.\d+\.\d+$/);
+    const cred = await c.emu.arm("POST", `${base}/listClusterUserCredential?api-version=2022-11-01`);
+    expect((cred.body as { kubeconfigs: { name: string }[] }).kubeconfigs[0].name).toBe("clusterUser");
+    const pools = await c.emu.arm("GET", `${base}/agentPools?api-version=2022-11-01`);
+    expect((pools.body as { value: unknown[] }).value).toHaveLength(1);
+    const np3 = await c.emu.arm("PUT", `${base}/agentPools/np3?api-version=2022-11-01`, {
+      properties: { count: 3, vmSize: "Standard_DS2_v2", mode: "User" },
+    });
+    expect(np3.status).toBe(201);
+    await c.emu.runner.whenIdle();
+
+    const mc_ = nodeRg(rg, "c2");
+    const sets: string[] = [];
+    for await (const s of c.compute.virtualMachineScaleSets.list(mc_)) sets.push(s.name ?? "");
+    expect(sets).toHaveLength(2);
+    expect(sets.every((s) => /^aks-(nodepool1|np3)-\d{8}-vmss$/.test(s))).toBe(true);
+    const vm = await c.compute.virtualMachineScaleSetVMs.get(mc_, sets[0], "1");
+    expect(vm.instanceId).toBe("1");
+    expect(vm.osProfile?.computerName).toBe(`${sets[0]}000001`);
+    expect(vm.networkProfile?.networkInterfaces?.[0]?.id).toBe(`${vm.id}/networkInterfaces/${sets[0]}`);
+    const hybrid = await c.emu.arm(
+      "GET",
+      `/subscriptions/${c.emu.subscriptionId}/resourceGroups/${mc_}/providers/Microsoft.Compute/virtualMachineScaleSets/${sets[0]}?api-version=2020-06-01`,
+    );
+    expect((hybrid.body as { properties: { orchestrationMode: string } }).properties.orchestrationMode).toBe(
+      "Uniform",
+    );
+    const all: string[] = [];
+    for await (const s of c.compute.virtualMachineScaleSets.listAll()) all.push(s.name ?? "");
+    expect(all).toEqual(expect.arrayContaining(sets));
+    // The subnet's ip configurations are the instances' NIC ip configurations.
+    const subnet = await c.net.subnets.get(rg, "v", "s");
+    expect(subnet.ipConfigurations?.[0]?.id).toContain("/virtualMachineScaleSets/aks-nodepool1-");
+    expect(subnet.ipConfigurations).toHaveLength(6);
+  });
+});
+
+describe("abort", () => {
+  it("cancels an operation still in progress; the cluster reads Canceled", async () => {
+    const slow = await startClients({ operationDelayMs: 60_000 });
+    try {
+      await slow.resources.resourceGroups.createOrUpdate("slow", { location: "eastus" });
+      const base = `/subscriptions/${slow.emu.subscriptionId}/resourceGroups/slow/providers/Microsoft.ContainerService/managedClusters/c`;
+      const b = clusterBody({ count: 1 });
+      const put = await slow.emu.arm("PUT", `${base}?api-version=2026-06-01`, {
+        location: "eastus",
+        identity: b.identity,
+        properties: { agentPoolProfiles: b.agentPoolProfiles, networkProfile: b.networkProfile },
+      });
+      expect(put.status).toBe(201);
+      const busy = await slow.emu.arm("PUT", `${base}?api-version=2026-06-01`, {
+        location: "eastus",
+        properties: { agentPoolProfiles: b.agentPoolProfiles },
+      });
+      expect((busy.body as { error: { code: string } }).error.code).toBe("OperationNotAllowed");
+      await slow.aks.managedClusters.abortLatestOperation("slow", "c");
+      const mc = await slow.aks.managedClusters.get("slow", "c");
+      expect(mc.provisioningState).toBe("Canceled");
+      const op = await slow.emu.arm(
+        "GET",
+        new URL(put.headers.get("azure-asyncoperation") ?? "").pathname + "?api-version=2026-06-01",
+      );
+      expect((op.body as { status: string }).status).toBe("Canceled");
+      expect((await errorOf(slow.aks.managedClusters.abortLatestOperation("slow", "c"))).statusCode).toBe(
+        409,
+      );
+    } finally {
+      await slow.emu.close();
+    }
+  });
+});
