@@ -14,6 +14,9 @@ export interface TokenClaims {
 }
 
 export class TokenService {
+  /** Verified tokens until they expire: signature checks dominated request cost without it. */
+  private readonly verified = new Map<string, { claims: TokenClaims; exp: number }>();
+
   private constructor(private readonly key: Uint8Array) {}
 
   /** Signing key from <dir>/token.key (created on first use); in-memory runs get a fresh one. */
@@ -39,17 +42,22 @@ export class TokenService {
 
   /** The claims of a valid token, or a reason it is not valid. */
   async verify(token: string): Promise<{ ok: true; claims: TokenClaims } | { ok: false; reason: string }> {
+    const hit = this.verified.get(token);
+    if (hit) {
+      if (hit.exp * 1000 > Date.now()) return { ok: true, claims: hit.claims };
+      this.verified.delete(token);
+    }
     try {
       const { payload } = await jwtVerify(token, this.key, { algorithms: ["HS256"] });
       if (typeof payload.tid !== "string") return { ok: false, reason: "The token has no tenant claim." };
-      return {
-        ok: true,
-        claims: {
-          tid: payload.tid,
-          appid: String(payload.appid ?? ""),
-          oid: String(payload.oid ?? payload.sub ?? ""),
-        },
+      const claims: TokenClaims = {
+        tid: payload.tid,
+        appid: String(payload.appid ?? ""),
+        oid: String(payload.oid ?? payload.sub ?? ""),
       };
+      if (this.verified.size > 10_000) this.verified.clear();
+      this.verified.set(token, { claims, exp: payload.exp ?? 0 });
+      return { ok: true, claims };
     } catch (err) {
       const code = (err as { code?: string }).code;
       if (code === "ERR_JWT_EXPIRED")

@@ -93,6 +93,18 @@ export class SqliteStore implements Store {
     };
   }
 
+  private readonly statementCache = new Map<string, Database.Statement>();
+
+  /** Statements for the few dynamic queries, prepared once. */
+  private prepared(sql: string): Database.Statement {
+    let st = this.statementCache.get(sql);
+    if (!st) {
+      st = this.db.prepare(sql);
+      this.statementCache.set(sql, st);
+    }
+    return st;
+  }
+
   private migrate(): void {
     this.db.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
     const row = this.db.prepare("SELECT version FROM schema_version").get() as
@@ -154,9 +166,9 @@ export class SqliteStore implements Store {
         where.push("parent_key = ?");
         args.push(lower(q.parentId));
       }
-      const rows = this.db
-        .prepare(`SELECT * FROM resources WHERE ${where.join(" AND ")} ORDER BY seq`)
-        .all(...args);
+      const rows = this.prepared(`SELECT * FROM resources WHERE ${where.join(" AND ")} ORDER BY seq`).all(
+        ...args,
+      );
       return (rows as Row[]).map(rowToRecord);
     },
     listResourcesUnder: async (prefix) => {
@@ -201,6 +213,13 @@ export class SqliteStore implements Store {
         throw err;
       }
     };
+    const next = this.queue.then(run, run);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  read<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    const run = () => fn(this.tx);
     const next = this.queue.then(run, run);
     this.queue = next.catch(() => undefined);
     return next;

@@ -86,6 +86,11 @@ export interface Store {
   readonly kind: "sqlite" | "postgres";
   /** Runs `fn` in one transaction; everything it wrote commits together or not at all. */
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` for reading only (GET/HEAD): serialised with transactions, but without taking
+   * the write lock. Writing inside it is a programming error.
+   */
+  read<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
   /** Removes all state (used by `aksnet reset` and the admin API). */
   reset(): Promise<void>;
   /** Bytes used on disk (0 in memory), for status and benchmarks. */

@@ -97,7 +97,11 @@ export class ArmRouter {
             : route.subscriptionId;
     const subscriptionId = this.subscription(routeSub, req.tenantId).subscriptionId;
     const pre = preconditions(req.headers);
-    return this.services.store.transaction(async (tx) => {
+    const readOnly = req.method === "GET" || req.method === "HEAD";
+    const run = readOnly
+      ? this.services.store.read.bind(this.services.store)
+      : this.services.store.transaction.bind(this.services.store);
+    return run(async (tx) => {
       const ctx = this.context(tx, subscriptionId, req, apiVersion);
       return this.dispatch(route, ctx, req, pre);
     });
