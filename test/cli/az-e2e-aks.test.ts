@@ -24,6 +24,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await emu?.close();
+  if (emu) fs.rmSync(emu.dataDir, { recursive: true, force: true });
 });
 
 const env = () => ({

@@ -30,6 +30,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await emu?.close();
+  if (emu) fs.rmSync(emu.dataDir, { recursive: true, force: true });
 });
 
 /** Runs a command line as a user would type it (whitespace-split; quotes are the shell's job). */

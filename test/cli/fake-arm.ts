@@ -5,6 +5,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { afterAll } from "vitest";
 import { main } from "../../src/cli/az/index.js";
 import type { Io } from "../../src/cli/az/io.js";
 
@@ -93,9 +94,22 @@ export interface RunResult {
   stderr: string;
 }
 
+let scratchRoot: string | undefined;
+
+/** A fresh HOME under one per-file directory, removed after the file's tests. */
 export function scratchHome(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), "aksnet-az-home-"));
+  if (!scratchRoot) {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "aksnet-az-test-"));
+    scratchRoot = root;
+  }
+  return fs.mkdtempSync(path.join(scratchRoot, "home-"));
 }
+
+// Registered while the importing test file is collected, so it runs after that file's tests.
+afterAll(() => {
+  if (scratchRoot) fs.rmSync(scratchRoot, { recursive: true, force: true });
+  scratchRoot = undefined;
+});
 
 /** Runs `aksnet az <args>` in-process against `endpoint` with a scratch HOME. */
 export async function runAz(
