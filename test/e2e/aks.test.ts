@@ -675,3 +675,36 @@ describe("abort", () => {
     }
   });
 });
+
+describe("cascades", () => {
+  it("deleting the cluster's resource group deletes the cluster, MC_ and frees a BYO subnet elsewhere", async () => {
+    await c.resources.resourceGroups.createOrUpdate("netrg", { location: "eastus" });
+    await c.resources.resourceGroups.createOrUpdate("apprg", { location: "eastus" });
+    const s = (await vnetWithSubnet(c, "netrg", "v", "192.168.0.0/16", { s: "192.168.1.0/24" })).s;
+    await c.aks.managedClusters.createOrUpdate("apprg", "gone", clusterBody({ subnetId: s, count: 2 }));
+    expect((await c.net.subnets.get("netrg", "v", "s")).ipConfigurations).toHaveLength(2);
+    await c.resources.resourceGroups.beginDeleteAndWait("apprg");
+    expect((await errorOf(c.resources.resourceGroups.get(nodeRg("apprg", "gone")))).statusCode).toBe(404);
+    const subnet = await c.net.subnets.get("netrg", "v", "s");
+    expect(subnet.ipConfigurations ?? []).toHaveLength(0);
+    expect(subnet.routeTable).toBeUndefined();
+  });
+
+  it("deleting the node resource group directly releases the nodes' addresses in a BYO subnet", async () => {
+    await c.resources.resourceGroups.createOrUpdate("apprg2", { location: "eastus" });
+    const s = (await vnetWithSubnet(c, "netrg", "v2", "192.169.0.0/16", { s: "192.169.1.0/24" })).s;
+    await c.aks.managedClusters.createOrUpdate(
+      "apprg2",
+      "orphan",
+      clusterBody({ plugin: "azure", subnetId: s, count: 2 }),
+    );
+    expect((await c.net.subnets.get("netrg", "v2", "s")).ipConfigurations).toHaveLength(62);
+    await c.resources.resourceGroups.beginDeleteAndWait(nodeRg("apprg2", "orphan"));
+    expect((await c.net.subnets.get("netrg", "v2", "s")).ipConfigurations ?? []).toHaveLength(0);
+    // kubenet: AKS's route table sits on the BYO subnet, so Network refuses to delete MC_ (as Azure does).
+    const k = (await vnetWithSubnet(c, "netrg", "v3", "192.170.0.0/16", { s: "192.170.1.0/24" })).s;
+    await c.aks.managedClusters.createOrUpdate("apprg2", "kub", clusterBody({ subnetId: k, count: 1 }));
+    const e = await errorOf(c.resources.resourceGroups.beginDeleteAndWait(nodeRg("apprg2", "kub")));
+    expect(e.message).toContain("InUseRouteTableCannotBeDeleted");
+  });
+});

@@ -27,7 +27,7 @@ import {
 } from "./model.js";
 import { vmssIdOf } from "./nodes.js";
 import { parseCluster, parsePool } from "./parse.js";
-import { KIND } from "./reconcile.js";
+import { KIND, purgeCluster } from "./reconcile.js";
 import {
   busy,
   type ClusterRecord,
@@ -227,6 +227,10 @@ export const managedClusters: ResourceTypeHandler = {
     }
     await saveCluster(ctx, c.rec.id, c.internal, pools);
     return { existed: true, operation: op };
+  },
+
+  async purge(ctx, ref) {
+    await purgeCluster(ctx, buildId(ref));
   },
 
   actions: {

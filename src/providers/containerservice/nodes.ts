@@ -9,6 +9,7 @@ import {
   deleteScaleSet,
   type InstanceInfo,
   listInstances,
+  onInstancePurge,
   putInstance,
   putScaleSet,
   reserveInstanceIds,
@@ -40,6 +41,8 @@ export interface NodeData {
   podCidr?: string;
   podBlock?: number;
   route?: string;
+  routeTableId?: string;
+  clusterId?: string;
 }
 
 export function vmssIdOf(nodeRgId: string, pool: string, hash: string): string {
@@ -160,7 +163,11 @@ export async function scalePool(
     const nodeIp = nodeAddrs[k][0];
     k += x.owners.length;
     const name = computerName(vmssName, x.n);
-    const data: NodeData = { nodeIp, owners: x.podOwner ? [...x.owners, x.podOwner] : x.owners };
+    const data: NodeData = {
+      nodeIp,
+      owners: x.podOwner ? [...x.owners, x.podOwner] : x.owners,
+      clusterId,
+    };
     if (podCidr) {
       const pick = nextFitBlockIndex(totalBlocks, takenBlocks, internal.podCidrCursor);
       if (!pick) throw new Error("pod CIDR exhausted despite validation");
@@ -179,6 +186,7 @@ export async function scalePool(
         { managedBy: clusterId },
       );
       data.route = name;
+      data.routeTableId = infra.routeTableId;
     }
     await putInstance(ctx, pool.vmssId, {
       instanceId: x.n,
@@ -206,6 +214,18 @@ export async function removeNode(
   await ctx.tx.releaseOwner(nodeOwner(inst.id));
   await deleteInstance(ctx, vmssId, inst.instanceId);
 }
+
+// A scale set purged on its own (someone deleted the node resource group): release what
+// its instances held so BYO subnets and route tables are not left with stale entries.
+onInstancePurge(async (ctx, inst) => {
+  const data = inst.data as unknown as NodeData | undefined;
+  if (!data) return;
+  if (data.route && data.routeTableId && (await ctx.tx.getResource(data.routeTableId)))
+    await deleteRoute(ctx, data.routeTableId, data.route);
+  if (data.podBlock !== undefined && data.clusterId)
+    await ctx.tx.release(podBlockPool(data.clusterId), String(data.podBlock));
+  for (const o of data.owners) await releaseAddressesOf(ctx, o);
+});
 
 /** Removes a pool's nodes and scale set. */
 export async function removePoolNodes(

@@ -8,7 +8,7 @@ import { parseResourceId } from "../ids.js";
 import { registerOperationKind } from "../operations.js";
 import type { PoolInternal } from "./model.js";
 import { ensureInfrastructure, removeInfrastructure } from "./nodeResourceGroup.js";
-import { listNodes, removePoolNodes, scalePool } from "./nodes.js";
+import { removePoolNodes, scalePool } from "./nodes.js";
 import { getCluster, listPools, poolId, saveCluster, savePool } from "./records.js";
 
 export const KIND = {
@@ -86,24 +86,25 @@ registerOperationKind(
   async (ctx, op) => markFailed(ctx, clusterOf(op), String(op.payload?.pool), true),
 );
 
+/**
+ * Removes a cluster completely and synchronously: its nodes (addresses, pod blocks, routes),
+ * what it changed outside its node resource group, the node resource group, its records.
+ * The delete worker runs it; so does a cascade (the cluster's resource group deleted).
+ */
+export async function purgeCluster(ctx: ArmContext, clusterId: string): Promise<void> {
+  const cluster = await getCluster(ctx, clusterId);
+  if (!cluster) return;
+  const pools = await listPools(ctx, cluster.rec.id);
+  for (const p of pools) await removePoolNodes(ctx, cluster.rec.id, cluster.internal, p.internal);
+  await removeInfrastructure(ctx, cluster.rec.id, cluster.internal, []);
+  for (const p of pools) await ctx.tx.deleteResource(poolId(cluster.rec.id, p.internal.spec.name));
+  await ctx.tx.deleteResource(cluster.rec.id);
+}
+
 registerOperationKind(
   KIND.deleteCluster,
   async (ctx, op) => {
-    const cluster = await getCluster(ctx, op.target);
-    if (!cluster) return { resultStatus: 200 };
-    const pools = await listPools(ctx, cluster.rec.id);
-    const routes = (
-      await listNodes(
-        ctx,
-        pools.map((p) => p.internal),
-      )
-    )
-      .map((n) => n.data?.route)
-      .filter((r): r is string => !!r);
-    for (const p of pools) await removePoolNodes(ctx, cluster.rec.id, cluster.internal, p.internal);
-    await removeInfrastructure(ctx, cluster.rec.id, cluster.internal, routes);
-    for (const p of pools) await ctx.tx.deleteResource(poolId(cluster.rec.id, p.internal.spec.name));
-    await ctx.tx.deleteResource(cluster.rec.id);
+    await purgeCluster(ctx, op.target);
     return { resultStatus: 200 };
   },
   async (ctx, op) => markFailed(ctx, op.target),
