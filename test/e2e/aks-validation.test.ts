@@ -334,3 +334,38 @@ describe("identity permissions on a BYO subnet", () => {
     await c.aks.managedClusters.delete(RG, "perm3");
   });
 });
+
+describe("outbound types", () => {
+  it("userDefinedRouting needs your own subnet with a route table; no load balancer then", async () => {
+    const udr = (o: ClusterOptions) => {
+      const b = body(o);
+      (b.networkProfile as { outboundType?: string }).outboundType = "userDefinedRouting";
+      return b;
+    };
+    await refused("u1", udr({}), "InvalidParameter", "networkProfile.outboundType");
+    const s = (await vnetWithSubnet(c, RG, "udr", "10.80.0.0/16", { s: "10.80.1.0/24" })).s;
+    await refused("u2", udr({ plugin: "azure", subnetId: s }), "ExistingRouteTableNotAssociatedWithSubnet");
+    const rt = await c.net.routeTables.beginCreateOrUpdateAndWait(RG, "udr-rt", {
+      location: "eastus",
+      routes: [
+        {
+          name: "default",
+          addressPrefix: "0.0.0.0/0",
+          nextHopType: "VirtualAppliance",
+          nextHopIpAddress: "10.80.2.4",
+        },
+      ],
+    });
+    await c.net.subnets.beginCreateOrUpdateAndWait(RG, "udr", "s", {
+      addressPrefix: "10.80.1.0/24",
+      routeTable: { id: rt.id },
+    });
+    const mc = await c.aks.managedClusters.createOrUpdate(RG, "u3", udr({ plugin: "azure", subnetId: s }));
+    expect(mc.networkProfile?.outboundType).toBe("userDefinedRouting");
+    expect(mc.networkProfile?.loadBalancerProfile).toBeUndefined();
+    const lbs: string[] = [];
+    for await (const lb of c.net.loadBalancers.list(nodeRg(RG, "u3"))) lbs.push(lb.name ?? "");
+    expect(lbs).toEqual([]);
+    await c.aks.managedClusters.delete(RG, "u3");
+  });
+});

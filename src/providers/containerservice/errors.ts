@@ -99,6 +99,13 @@ export const routeTableUsedByOtherCluster = (routeTableId: string, other: string
     "agentPoolProfile.vnetSubnetID",
   );
 
+export const routeTableRequiredForUdr = (subnetId: string) =>
+  bad(
+    "ExistingRouteTableNotAssociatedWithSubnet",
+    `An existing route table has not been associated with subnet '${subnetId}'; outboundType 'userDefinedRouting' needs one (with a default route to your egress device).`,
+    "agentPoolProfile.vnetSubnetID",
+  );
+
 export const customRouteTableNeedsUserAssignedIdentity = (routeTableId: string) =>
   bad(
     "CustomRouteTableWithUnsupportedMSIType",

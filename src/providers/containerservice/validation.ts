@@ -35,6 +35,7 @@ import {
   podCidrOverlapsVnet,
   propertyChangeNotAllowed,
   reservedRangeOverlap,
+  routeTableRequiredForUdr,
   routeTableUsedByOtherCluster,
   serviceCidrOverlapsSubnet,
   subnetNotFound,
@@ -54,6 +55,7 @@ import {
   usesPodCidr,
 } from "./model.js";
 import { readSubnet, type SubnetInfo } from "./network.js";
+import { validateNodeNetworking } from "./poolNetworking.js";
 
 export const SUBNET_JOIN = "Microsoft.Network/virtualNetworks/subnets/join/action";
 export const SUBNET_READ = "Microsoft.Network/virtualNetworks/subnets/read";
@@ -352,6 +354,19 @@ export async function validateCluster(
       "Either every agent pool uses a subnet of your own virtual network or none does.",
     );
 
+  // outboundType userDefinedRouting: egress follows the subnet's route table, so there must be one.
+  if (spec.network.outboundType === "userDefinedRouting" && !prev) {
+    if (!defaultSubnet.exists)
+      throw invalidParameter(
+        "networkProfile.outboundType",
+        "outboundType 'userDefinedRouting' requires agent pools in a subnet of your own (vnetSubnetID).",
+      );
+    for (const id of new Set(subnetOf.values())) {
+      const s = cache.get(id.toLowerCase());
+      if (s && !s.routeTableId) throw routeTableRequiredForUdr(s.id);
+    }
+  }
+
   // VNet ranges against the reserved ranges, the service and the pod CIDR.
   const vnets = new Map<string, SubnetInfo>();
   for (const s of cache.values()) vnets.set(s.vnetId.toLowerCase(), s);
@@ -405,6 +420,9 @@ export async function validateCluster(
         throw identityMissingSubnetPermission(spec.identity.userAssignedId!, principalId, s.id, missing);
     }
   }
+
+  // Node public IPs and their prefix, IP tags, host ports and ASGs, gateway pools (issue #4).
+  await validateNodeNetworking(ctx, input);
 
   // Capacity: subnet addresses, kubenet's route limit, pod CIDR blocks.
   const totalNodes = pools.reduce((n, p) => n + p.count, 0);
