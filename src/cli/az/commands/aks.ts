@@ -230,8 +230,10 @@ async function addNetworkContributor(ctx: Ctx, principalId: string, scope: strin
       body: { properties: { roleDefinitionId, principalId, principalType: "ServicePrincipal" } },
     });
     return true;
-  } catch {
-    return false;
+  } catch (err) {
+    // azure-cli counts an existing assignment as success (the emulator grants the
+    // system-assigned identity itself, as AKS's CLI flow would have).
+    return (err as { body?: { code?: string } }).body?.code === "RoleAssignmentExists";
   }
 }
 
