@@ -91,6 +91,8 @@ export interface NetworkSpec {
   outboundType: string;
   loadBalancerSku: string;
   managedOutboundIPs: number;
+  /** `staticEgressGatewayProfile.enabled`; undefined when never set (issue #4, gatewayPools.ts). */
+  staticEgressGateway?: boolean;
 }
 
 export interface IdentitySpec {

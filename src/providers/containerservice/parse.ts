@@ -6,6 +6,7 @@ import { asObject, field, normalizeLocation, propertiesOf, readTags } from "../c
 import type { ArmContext } from "../context.js";
 import { invalidRequestContent } from "../errors.js";
 import { invalidParameter } from "./errors.js";
+import { readStaticEgressGateway } from "./gatewayPools.js";
 import {
   type ClusterSpec,
   DEFAULT_KUBERNETES_VERSION,
@@ -160,6 +161,7 @@ export function parseNetwork(
     outboundType,
     loadBalancerSku,
     managedOutboundIPs,
+    ...readStaticEgressGateway(np, prev),
   };
 }
 

@@ -9,6 +9,7 @@ import { registerOperationKind } from "../operations.js";
 import type { PoolInternal } from "./model.js";
 import { ensureInfrastructure, removeInfrastructure } from "./nodeResourceGroup.js";
 import { removePoolNodes, scalePool } from "./nodes.js";
+import { reconcilePoolNetworking, releasePoolNetworking, whereOf } from "./poolNetworking.js";
 import { getCluster, listPools, poolId, saveCluster, savePool } from "./records.js";
 
 export const KIND = {
@@ -30,6 +31,7 @@ async function reconcile(ctx: ArmContext, clusterId: string, onlyPool?: string):
   for (const p of pools) {
     if (onlyPool && p.spec.name.toLowerCase() !== onlyPool.toLowerCase()) continue;
     await scalePool(ctx, cluster.rec.id, name, internal, p, infra);
+    await reconcilePoolNetworking(ctx, whereOf(ctx, cluster.rec.id, internal), p);
     p.state = "Succeeded";
     await savePool(ctx, cluster.rec.id, internal, p);
   }
@@ -77,6 +79,8 @@ registerOperationKind(
     const rec = await ctx.tx.getResource(op.target);
     if (cluster && rec) {
       await removePoolNodes(ctx, cluster.rec.id, cluster.internal, rec.internal as unknown as PoolInternal);
+      const where = whereOf(ctx, cluster.rec.id, cluster.internal);
+      await releasePoolNetworking(ctx, where, rec.internal as unknown as PoolInternal);
       await ctx.tx.deleteResource(rec.id);
       const pools = (await listPools(ctx, cluster.rec.id)).map((p) => p.internal);
       await saveCluster(ctx, cluster.rec.id, cluster.internal, pools);

@@ -10,6 +10,7 @@ import {
   POOL_TYPE,
   type PoolInternal,
 } from "./model.js";
+import { poolNetworkingWire } from "./poolNetworking.js";
 import type { CapacityReport } from "./validation.js";
 
 const NODE_IMAGE: Record<string, string> = {
@@ -52,6 +53,7 @@ export function poolProperties(p: PoolInternal, state: string, clusterSubnetMana
     // Azure shows the subnet only when the user brought it.
     ...(s.vnetSubnetID || !clusterSubnetManaged ? { vnetSubnetID: s.vnetSubnetID ?? p.subnetId } : {}),
     ...(s.podSubnetID ? { podSubnetID: s.podSubnetID } : {}),
+    ...poolNetworkingWire(s),
   };
 }
 
@@ -120,6 +122,9 @@ export function clusterWire(v: ClusterView): Wire {
     ...(n.podCidrs ? { podCidrs: n.podCidrs } : {}),
     serviceCidrs: n.serviceCidrs,
     ipFamilies: n.ipFamilies,
+    ...(n.staticEgressGateway !== undefined
+      ? { staticEgressGatewayProfile: { enabled: n.staticEgressGateway } }
+      : {}),
   };
   return {
     id: v.id,
