@@ -3,6 +3,7 @@
 // from a prefix (a /28 takes 16 nodes and refuses the 17th with nothing half-made), IP tags
 // behind their preview flag, and every address returned on scale-in and delete.
 import type { ManagedCluster } from "@azure/arm-containerservice";
+import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Clients, clusterBody, errorOf, nodeRg, startClients } from "./aks-helpers.js";
 import { auditPublicAddresses, pool, registerFeature, vmssPublicIPs } from "./aks-nodenet-helpers.js";
@@ -352,5 +353,68 @@ describe("node public IP tags (preview NodePublicIPTagsPreview, Kubernetes ≥ 1
     );
     expect(change.code).toBe("PropertyChangeNotAllowed");
     await audit();
+  });
+});
+
+describe("property: random create/scale/delete sequences keep every address owned exactly once", () => {
+  const RG = "prop";
+  type Op = { kind: "put"; pool: string; count: number; prefix: boolean } | { kind: "delete"; pool: string };
+
+  it("never leaves a public IP or prefix address owned by nothing or by two", async () => {
+    await c.resources.resourceGroups.createOrUpdate(RG, { location: "eastus" });
+    const prefix = await c.net.publicIPPrefixes.beginCreateOrUpdateAndWait(RG, "p28", {
+      location: "eastus",
+      prefixLength: 28,
+    });
+    const prefixId = prefix.id ?? "";
+    await c.aks.managedClusters.createOrUpdate(RG, "prop", publicIpCluster({ count: 1, prefix: prefixId }));
+    const op = fc.oneof(
+      fc.record({
+        kind: fc.constant("put" as const),
+        pool: fc.constantFrom("a", "b", "c"),
+        count: fc.integer({ min: 0, max: 9 }),
+        prefix: fc.boolean(),
+      }),
+      fc.record({ kind: fc.constant("delete" as const), pool: fc.constantFrom("a", "b", "c") }),
+    );
+    let runs = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 8 }), async (ops: Op[]) => {
+        runs++;
+        for (const o of ops) {
+          const existing = await c.aks.agentPools.get(RG, "prop", o.pool).catch(() => undefined);
+          const before = await auditPublicAddresses(c);
+          if (o.kind === "delete") {
+            if (existing) await c.aks.agentPools.delete(RG, "prop", o.pool);
+          } else {
+            // A pool keeps its prefix choice (immutable); new pools pick at random.
+            const usePrefix = existing ? Boolean(existing.nodePublicIPPrefixID) : o.prefix;
+            const body = pool({
+              count: o.count,
+              enableNodePublicIP: true,
+              ...(usePrefix ? { nodePublicIPPrefixID: prefixId } : {}),
+            });
+            const res = await c.aks.agentPools.createOrUpdate(RG, "prop", o.pool, body).then(
+              () => undefined,
+              (e: { code?: string }) => e,
+            );
+            if (res) {
+              // Only the prefix running out may refuse, and then nothing changed.
+              expect(res.code).toBe("PublicIpPrefixOutOfIpAddressesForVMScaleSet");
+              expect(await auditPublicAddresses(c)).toEqual(before);
+            }
+          }
+          const a = await auditPublicAddresses(c);
+          expect(a.problems).toEqual([]);
+          expect(a.prefixRows).toBeLessThanOrEqual(16);
+        }
+      }),
+      { numRuns: 25, seed: 4242 },
+    );
+    expect(runs).toBe(25);
+    // Deleting the cluster returns every address of the prefix.
+    await c.aks.managedClusters.delete(RG, "prop");
+    expect((await auditPublicAddresses(c)).problems).toEqual([]);
+    expect((await c.net.publicIPPrefixes.get(RG, "p28")).publicIPAddresses ?? []).toEqual([]);
   });
 });
