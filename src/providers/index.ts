@@ -12,6 +12,11 @@ import { resourceGroups } from "./resources/resourceGroups.js";
 export function createRegistry(): Registry {
   const registry = new Registry().add(resourceGroups, features, allFeatures);
   registry.add(...networkHandlers);
-  registry.add(...identityHandlers, ...authorizationHandlers, ...computeHandlers, ...containerServiceHandlers);
+  registry.add(
+    ...identityHandlers,
+    ...authorizationHandlers,
+    ...computeHandlers,
+    ...containerServiceHandlers,
+  );
   return registry;
 }
