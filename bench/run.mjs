@@ -4,6 +4,7 @@ const suites = {
   arm: "./arm.mjs",
   "cluster-create": "./cluster-create.mjs",
   nodeips: "./node-public-ips.mjs",
+  scenarios: "./scenarios.mjs",
 };
 for (const [name, file] of Object.entries(suites)) {
   if (only && only !== name) continue;
