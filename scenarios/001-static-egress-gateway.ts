@@ -189,19 +189,21 @@ export const scenario: Scenario = {
       run: "az aks nodepool delete --cluster-name <cluster-name> -n <nodepool-name>",
     },
     {
-      name: "the gateway pool is gone",
-      run: "az aks nodepool list --cluster-name myAKSCluster --query [].name -o tsv",
-      check: (r) => assert.deepEqual(lines(r), ["nodepool1"]),
+      name: "the gateway pool is gone and its prefix released",
+      run: `az aks nodepool list --cluster-name myAKSCluster --query [].name -o tsv
+az network public-ip prefix list -g ${NODE_RG} --query "length(@)"`,
+      check: (r) => assert.deepEqual(lines(r), ["nodepool1", "0"]),
     },
     {
       name: "--disable-static-egress-gateway once no gateway pool is left",
       seed: "001",
       run: DISABLE,
       check: (r) =>
-        assert.notEqual(r.json<Cluster>().networkProfile.staticEgressGatewayProfile?.enabled, true),
+        assert.deepEqual(r.json<Cluster>().networkProfile.staticEgressGatewayProfile, { enabled: false }),
     },
   ],
   pending: [
+    "Gateway nodes carry the gateway taint so general workloads do not land there (kubectl describe node) — needs the Kubernetes API (later issue).",
     "kubectl apply a StaticGatewayConfiguration (egressgateway.kubernetes.azure.com/v1alpha1, gatewayNodepoolName, excludeCidrs, " +
       "publicIpPrefixId) and kubectl describe it: egress IP prefix and WireGuard details in its status — needs the Kubernetes API (later issue).",
     "A Deployment annotated kubernetes.azure.com/static-gateway-configuration: <name> egresses from the gateway prefix, " +

@@ -190,6 +190,12 @@ az network route-table route list -g ${NODE_RG} --route-table-name $(basename $R
       check: (r) => assertKubenetRoutes(r.json<Route[]>(), 4, "192.168.1.0/24"),
     },
     {
+      name: "a Windows node pool is refused on kubenet (Windows Server pools need Azure CNI)",
+      run: "az aks nodepool add --resource-group myResourceGroup --cluster-name myAKSCluster --name npwin --os-type Windows",
+      expectExit: 1,
+      check: (r) => assert.equal(errorCode(r), "WindowsPoolRequiresAzureCNI"),
+    },
+    {
       name: "a second kubenet cluster on the same subnet is refused",
       run: "az aks create -g myResourceGroup -n mySecondCluster --network-plugin kubenet --vnet-subnet-id $SUBNET_ID --generate-ssh-keys",
       expectExit: 1,
@@ -351,6 +357,20 @@ az network route-table route delete -g myResourceGroup --route-table-name myRout
       name: "setup: a spare /24 subnet for the capacity checks",
       run: `BIG_SUBNET_ID=$(az network vnet subnet create --resource-group myResourceGroup --vnet-name myAKSVnet --name mySpareSubnet \\
   --address-prefixes 192.168.3.0/24 --query id -o tsv)`,
+    },
+    {
+      name: "the reserved ranges (here 172.30.0.0/16 as pod CIDR) are refused",
+      run: `az aks create -g myResourceGroup -n myReservedCluster --network-plugin kubenet --pod-cidr 172.30.0.0/16 \\
+  --vnet-subnet-id $BIG_SUBNET_ID --generate-ssh-keys`,
+      expectExit: 1,
+      check: (r) => assert.equal(errorCode(r), "ReservedCidrOverlap"),
+    },
+    {
+      name: "a DNS service IP outside the service CIDR is refused",
+      run: `az aks create -g myResourceGroup -n myReservedCluster --network-plugin kubenet --service-cidr 10.0.0.0/16 \\
+  --dns-service-ip 10.1.0.10 --vnet-subnet-id $BIG_SUBNET_ID --generate-ssh-keys`,
+      expectExit: 1,
+      check: (r) => assert.equal(errorCode(r), "InvalidDNSServiceIP"),
     },
     {
       name: "kubenet on a /24 cannot hold 252 nodes (251 at most)",

@@ -126,6 +126,19 @@ export const scenario: Scenario = {
       },
     },
     {
+      name: "the same listing with 000's short flags",
+      seed: "000",
+      run: "az vmss list-instance-public-ips -g MC_MyResourceGroup2_MyManagedCluster_eastus -n YourVirtualMachineScaleSetName",
+      check: (r) =>
+        assert.deepEqual(
+          r.json<{ ipAddress: string }[]>().map((p) => p.ipAddress),
+          r
+            .earlier("vmss list-instance-public-ips: one unique public IP per node")
+            .json<{ ipAddress: string }[]>()
+            .map((p) => p.ipAddress),
+        ),
+    },
+    {
       name: "the second pool's nodes have their own public IPs too",
       run: `az vmss list-instance-public-ips -g MC_MyResourceGroup2_MyManagedCluster_eastus \\
   -n $(az vmss list -g MC_MyResourceGroup2_MyManagedCluster_eastus --query "[?contains(name, 'nodepool2')].name" -o tsv) \\
@@ -281,6 +294,35 @@ done`,
           "node public IPs",
         );
         for (const [ip, tags] of got) assert.equal(tags, "RoutingPreference=Internet", `tags of ${ip}`);
+      },
+    },
+    {
+      name: "000's aks create -n -l -g --node-public-ip-tags (SSH key from the first create)",
+      seed: "000",
+      fill: { "<clusterName>": "myTagsCluster2" },
+      run: `az aks create -n <clusterName> -l <location> -g <resourceGroup> \\
+  --enable-node-public-ip \\
+  --node-public-ip-tags RoutingPreference=Internet`,
+      check: (r) => {
+        const pool = r.json<Cluster>().agentPoolProfiles[0];
+        assert.deepEqual(pool.networkProfile?.nodePublicIpTags, [
+          { ipTagType: "RoutingPreference", tag: "Internet" },
+        ]);
+      },
+    },
+    {
+      name: "000's nodepool add -n -l -g --node-public-ip-tags",
+      seed: "000",
+      fill: { "<clusterName>": "myTagsCluster2", "<nodepoolName>": "tagpool" },
+      run: `az aks nodepool add --cluster-name <clusterName> -n <nodepoolName> -l <location> -g <resourceGroup> \\
+  --enable-node-public-ip \\
+  --node-public-ip-tags RoutingPreference=Internet`,
+      check: (r) => {
+        const pool = r.json<AgentPool>();
+        assert.equal(pool.enableNodePublicIp, true);
+        assert.deepEqual(pool.networkProfile?.nodePublicIpTags, [
+          { ipTagType: "RoutingPreference", tag: "Internet" },
+        ]);
       },
     },
     {
@@ -473,8 +515,8 @@ az network nsg rule list -g ${HP_RG} --nsg-name $NSG_NAME -o json`,
       name: "every public IP in the subscription is unique",
       run: "az network public-ip list --query [].ipAddress -o tsv",
       check: (r) => {
-        // 3 + 3 (MyResourceGroup2) + 3 (prefix) + 3 + 3 (tags), plus outbound LB IPs.
-        assert.ok(lines(r).length >= 15, `at least 15 node public IPs: ${lines(r).length}`);
+        // 3 + 3 (MyResourceGroup2) + 3 (prefix) + 2 x (3 + 3) (tags), plus outbound LB IPs.
+        assert.ok(lines(r).length >= 21, `at least 21 node public IPs: ${lines(r).length}`);
         assertUnique(lines(r), "public IPs");
       },
     },
