@@ -322,6 +322,12 @@ az network route-table route create --resource-group myResourceGroup --route-tab
       },
     },
     {
+      name: "your own route table with a system-assigned identity is refused",
+      run: "az aks create --resource-group myResourceGroup --name myManagedCluster --vnet-subnet-id $BYO_SUBNET_ID --generate-ssh-keys",
+      expectExit: 1,
+      check: (r) => assert.equal(errorCode(r), "CustomRouteTableWithUnsupportedMSIType"),
+    },
+    {
       name: "aks create with your own subnet and route table and the user-assigned identity",
       seed: "002",
       run: `az aks create \\
