@@ -115,7 +115,7 @@ export class ShellSession {
   private out = "";
   private waiting: (() => void) | undefined;
   private exited: number | null = null;
-  private readonly dir: string;
+  readonly dir: string;
 
   private constructor(
     private readonly proc: ChildProcessWithoutNullStreams,
@@ -155,7 +155,10 @@ export class ShellSession {
     };
     const proc = spawn("bash", ["--noprofile", "--norc"], { cwd: home, env, stdio: "pipe" });
     const session = new ShellSession(proc, home, assignedNames(steps), opts.stepTimeoutMs ?? 30_000, ownHome);
-    proc.stdin.write('az() { "$AKSNET_NODE" "$AKSNET_BIN" az "$@"; }\n');
+    // Each call appends one byte to a file (a counter variable would not survive `$(az …)`
+    // subshells), so reports can say how many az processes a scenario starts.
+    const calls = path.join(session.dir, "az-calls");
+    proc.stdin.write(`az() { printf . >>'${calls}'; "$AKSNET_NODE" "$AKSNET_BIN" az "$@"; }\n`);
     return session;
   }
 
@@ -201,6 +204,15 @@ export class ShellSession {
       vars: values,
       ms,
     };
+  }
+
+  /** How many `az` processes the session has started. */
+  azCalls(): number {
+    try {
+      return fs.statSync(path.join(this.dir, "az-calls")).size;
+    } catch {
+      return 0;
+    }
   }
 
   close(): void {
@@ -281,6 +293,7 @@ export class ScenarioRun {
 export interface ScenarioReport {
   scenario: string;
   steps: number;
+  azCalls: number;
   ms: number;
   failures: StepFailure[];
 }
@@ -290,6 +303,7 @@ export async function runScenario(scenario: Scenario, opts: SessionOptions): Pro
   const t0 = performance.now();
   const run = ScenarioRun.open(scenario, opts);
   const failures: StepFailure[] = [];
+  let azCalls = 0;
   try {
     for (const step of scenario.steps) {
       try {
@@ -299,10 +313,17 @@ export async function runScenario(scenario: Scenario, opts: SessionOptions): Pro
         else throw e;
       }
     }
+    azCalls = run.session.azCalls();
   } finally {
     run.close();
   }
-  return { scenario: scenario.name, steps: scenario.steps.length, ms: performance.now() - t0, failures };
+  return {
+    scenario: scenario.name,
+    steps: scenario.steps.length,
+    azCalls,
+    ms: performance.now() - t0,
+    failures,
+  };
 }
 
 /**
