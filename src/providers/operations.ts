@@ -167,7 +167,7 @@ export class OperationRunner {
     try {
       await this.store.transaction(async (tx) => {
         const current = await tx.getOperation(op.id);
-        if (!current || current.status !== "InProgress") return; // another runner finished it
+        if (current?.status !== "InProgress") return; // another runner finished it
         if (!kind)
           throw new ArmError(500, "UnknownOperationKind", `No worker for operation kind '${op.kind}'.`);
         const result = await kind.worker(this.context(tx, current), current);

@@ -258,7 +258,7 @@ export const managedClusters: ResourceTypeHandler = {
 /** Marks an InProgress operation Canceled; the runner then skips it. */
 export async function cancelOperation(ctx: ArmContext, opId: string): Promise<void> {
   const op = await ctx.tx.getOperation(opId);
-  if (!op || op.status !== "InProgress") return;
+  if (op?.status !== "InProgress") return;
   await ctx.tx.putOperation({
     ...op,
     status: "Canceled",
