@@ -32,15 +32,16 @@ export async function runServerCommand(
   program.option("--data-dir <dir>", "where state, certificates and aksnet.json live (default ./.aksnet)");
   if (command === "start") {
     program
-      .option("--host <host>", "address to listen on", "127.0.0.1")
-      .option("--port <port>", "port (0 picks a free one)", int, 8443)
+      // Defaults live in resolveOptions so AKSNET_* environment variables can supply them.
+      .option("--host <host>", "address to listen on (default 127.0.0.1, env AKSNET_HOST)")
+      .option("--port <port>", "port, 0 picks a free one (default 8443, env AKSNET_PORT)", int)
       .option("--in-memory", "keep state in memory only (CI)")
       .option("--http", "serve plain HTTP (clients will not send tokens over it)")
       .option("--tenant-id <guid>", "default tenant")
       .option("--subscription-id <guid>", "default subscription")
       .option("--subscription <id[:tenant]...>", "extra subscriptions")
       .option("--client <id:secret...>", "only these service principals may sign in")
-      .option("--public-ipv4-pool <cidr>", "emulated public IPv4 space", "20.0.0.0/8")
+      .option("--public-ipv4-pool <cidr>", "emulated public IPv4 space (default 20.0.0.0/8)")
       .option("--feature-registration-delay <ms>", "how long a feature flag stays Registering", int)
       .option("--operation-delay <ms>", "delay before long-running operations run (testing)", int)
       .option("--page-size <n>", "list page size before nextLink", int)
