@@ -6,11 +6,22 @@ import { containerServiceHandlers } from "./containerservice/index.js";
 import { identityHandlers } from "./identity/index.js";
 import { networkHandlers } from "./network/index.js";
 import { Registry } from "./registry.js";
-import { allFeatures, features } from "./resources/features.js";
+import {
+  allFeatures,
+  allSubscriptionFeatureRegistrations,
+  features,
+  subscriptionFeatureRegistrations,
+} from "./resources/features.js";
 import { resourceGroups } from "./resources/resourceGroups.js";
 
 export function createRegistry(): Registry {
-  const registry = new Registry().add(resourceGroups, features, allFeatures);
+  const registry = new Registry().add(
+    resourceGroups,
+    features,
+    allFeatures,
+    subscriptionFeatureRegistrations,
+    allSubscriptionFeatureRegistrations,
+  );
   registry.add(...networkHandlers);
   registry.add(
     ...identityHandlers,

@@ -66,7 +66,9 @@ describe("resource groups through @azure/arm-resources", () => {
       "DELETE",
       `/subscriptions/${emu.subscriptionId}/resourcegroups/rg-del2?api-version=2021-04-01`,
     );
-    expect(raw.status).toBe(204); // absent
+    // Absent group: ARM answers 404 ResourceGroupNotFound (ResourceGroups_Delete has no 204).
+    expect(raw.status).toBe(404);
+    expect((raw.body as { error: { code: string } }).error.code).toBe("ResourceGroupNotFound");
     await resources.resourceGroups.beginDeleteAndWait("rg-del");
     const e = await errorOf(resources.resourceGroups.get("rg-del"));
     expect(e.statusCode).toBe(404);

@@ -5,7 +5,7 @@
 // passed (computed on read, so nothing needs a timer and restarts keep the schedule).
 import type { ArmContext } from "../context.js";
 import { ArmError } from "../errors.js";
-import type { ResourceRef } from "../ids.js";
+import { buildId, type ResourceRef } from "../ids.js";
 import type { ResourceTypeHandler, Wire } from "../registry.js";
 
 export const FEATURE_TYPE = "Microsoft.Features/providers/features";
@@ -32,6 +32,15 @@ function canonicalName(ns: string, name: string): string {
 
 function canonicalNs(ns: string): string {
   return Object.keys(KNOWN_FEATURES).find((k) => k.toLowerCase() === ns.toLowerCase()) ?? ns;
+}
+
+/** Namespace and feature name as first registered (ids are case-insensitive, names keep their casing). */
+async function storedNames(ctx: ArmContext, ref: ResourceRef): Promise<[string, string]> {
+  const ns = canonicalNs(ref.names[0]);
+  const name = canonicalName(ns, ref.names[1]);
+  const rec = await ctx.tx.getResource(featureId(ctx.subscriptionId, ns, name));
+  const stored = typeof rec?.body.name === "string" ? rec.body.name.split("/") : [];
+  return stored.length === 2 ? [stored[0], stored[1]] : [ns, name];
 }
 
 function wire(sub: string, ns: string, name: string, state: State): Wire {
@@ -78,8 +87,7 @@ async function setState(
   ref: ResourceRef,
   state: "Registered" | "Unregistered",
 ): Promise<Wire> {
-  const ns = canonicalNs(ref.names[0]);
-  const name = canonicalName(ns, ref.names[1]);
+  const [ns, name] = await storedNames(ctx, ref);
   const id = featureId(ctx.subscriptionId, ns, name);
   const before = await currentState(ctx, ns, name);
   const already =
@@ -126,8 +134,7 @@ export const features: ResourceTypeHandler = {
   requiresRegistration: false,
 
   async get(ctx, ref) {
-    const ns = canonicalNs(ref.names[0]);
-    const name = canonicalName(ns, ref.names[1]);
+    const [ns, name] = await storedNames(ctx, ref);
     return wire(ctx.subscriptionId, ns, name, await currentState(ctx, ns, name));
   },
 
@@ -149,5 +156,74 @@ export const allFeatures: ResourceTypeHandler = {
   requiresRegistration: false,
   async list(ctx) {
     return listFeatures(ctx);
+  },
+};
+
+// ---- subscriptionFeatureRegistrations (the newer resource over the same flags) ----------------
+
+export const SFR_TYPE = "Microsoft.Features/featureProviders/subscriptionFeatureRegistrations";
+
+function registrationWire(ctx: ArmContext, feature: Wire): Wire {
+  const [ns, name] = String(feature.name).split("/");
+  const state = (feature.properties as { state: string }).state;
+  return {
+    id: `/subscriptions/${ctx.subscriptionId}/providers/Microsoft.Features/featureProviders/${ns}/subscriptionFeatureRegistrations/${name}`,
+    name,
+    type: SFR_TYPE,
+    properties: {
+      tenantId: ctx.tenantId,
+      subscriptionId: ctx.subscriptionId,
+      featureName: name,
+      displayName: name,
+      providerNamespace: ns,
+      state,
+      approvalType: "AutoApproval",
+      shouldFeatureDisplayInPortal: false,
+    },
+  };
+}
+
+const featureRef = (ref: ResourceRef): ResourceRef => ({
+  subscriptionId: ref.subscriptionId,
+  namespace: "Microsoft.Features",
+  types: ["providers", "features"],
+  names: [ref.names[0], ref.names[1]],
+});
+
+/** `…/featureProviders/{ns}/subscriptionFeatureRegistrations/{f}`: PUT registers, DELETE unregisters. */
+export const subscriptionFeatureRegistrations: ResourceTypeHandler = {
+  type: SFR_TYPE,
+  apiVersions: FEATURE_API_VERSIONS,
+  scope: "subscription",
+  requiresRegistration: false,
+  async get(ctx, ref) {
+    const [ns, name] = await storedNames(ctx, featureRef(ref));
+    return registrationWire(ctx, wire(ctx.subscriptionId, ns, name, await currentState(ctx, ns, name)));
+  },
+  async list(ctx, coll) {
+    return (await listFeatures(ctx, coll.names[0])).map((f) => registrationWire(ctx, f));
+  },
+  async put(ctx, ref) {
+    // SubscriptionFeatureRegistrations_CreateOrUpdate answers 200 whether or not it existed.
+    return {
+      created: false,
+      body: registrationWire(ctx, await setState(ctx, featureRef(ref), "Registered")),
+    };
+  },
+  async delete(ctx, ref) {
+    if (!(await ctx.tx.getResource(buildId(featureRef(ref))))) return { existed: false };
+    await setState(ctx, featureRef(ref), "Unregistered");
+    return { existed: true };
+  },
+};
+
+/** `/subscriptions/{s}/providers/Microsoft.Features/subscriptionFeatureRegistrations`. */
+export const allSubscriptionFeatureRegistrations: ResourceTypeHandler = {
+  type: "Microsoft.Features/subscriptionFeatureRegistrations",
+  apiVersions: FEATURE_API_VERSIONS,
+  scope: "subscription",
+  requiresRegistration: false,
+  async list(ctx) {
+    return (await listFeatures(ctx)).map((f) => registrationWire(ctx, f));
   },
 };

@@ -191,7 +191,8 @@ export const resourceGroups: ResourceTypeHandler = {
 
   async delete(ctx, ref, pre) {
     const existing = await getRecord(ctx, ref);
-    if (!existing) return { existed: false };
+    // ARM answers a delete of an absent group 404, not 204 (ResourceGroups_Delete has no 204).
+    if (!existing) throw resourceGroupNotFound(rgName(ref));
     checkPreconditions(existing, pre);
     existing.body = { ...existing.body, properties: { provisioningState: "Deleting" } };
     await ctx.tx.putResource(existing);

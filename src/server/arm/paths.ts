@@ -19,6 +19,8 @@ export type ArmRoute =
       operationId: string;
     }
   | { kind: "resourceGroups"; subscriptionId: string }
+  /** `…/resources`: the generic list of tracked resources (subscription or one group). */
+  | { kind: "resources"; subscriptionId: string; resourceGroup?: string }
   | { kind: "item"; ref: ResourceRef }
   | { kind: "collection"; coll: CollectionRef }
   | { kind: "action"; ref: ResourceRef; action: string }
@@ -45,6 +47,7 @@ export function classify(segs: string[], registry: Registry): ArmRoute {
   if (segs.length === 1) return { kind: "subscriptions" };
   const subscriptionId = segs[1];
   if (segs.length === 2) return { kind: "subscription", subscriptionId };
+  if (segs.length === 3 && eq(segs[2], "resources")) return { kind: "resources", subscriptionId };
   let i = 2;
   let resourceGroup: string | undefined;
   if (eq(segs[i], "resourcegroups")) {
@@ -61,6 +64,8 @@ export function classify(segs: string[], registry: Registry): ArmRoute {
         },
       };
     }
+    if (segs.length === 5 && eq(segs[4], "resources"))
+      return { kind: "resources", subscriptionId, resourceGroup };
     i = 4;
   }
   if (!eq(segs[i], "providers")) return { kind: "unknown" };

@@ -17,6 +17,12 @@ import {
 } from "../../providers/errors.js";
 import { fullType } from "../../providers/ids.js";
 import type { ActionOutcome, Registry, ResourceTypeHandler, Wire } from "../../providers/registry.js";
+import {
+  GROUP_FIELDS,
+  listGenericResources,
+  matches,
+  parseFilter,
+} from "../../providers/resources/genericResources.js";
 import { providerRegistrations, registrationState } from "../../providers/resources/providerRegistrations.js";
 import { RESOURCE_GROUP_API_VERSIONS } from "../../providers/resources/resourceGroups.js";
 import type { OperationRecord, Tx } from "../../store/types.js";
@@ -166,7 +172,16 @@ export class ArmRouter {
           types: ["resourceGroups"],
           names: [],
         };
-        return this.page(req, await h.list!(ctx, coll));
+        const clauses = parseFilter(ctx.query.$filter, GROUP_FIELDS);
+        return this.page(
+          req,
+          (await h.list!(ctx, coll)).filter((g) => matches(g, clauses)),
+        );
+      }
+      case "resources": {
+        checkResourcesApiVersion(ctx.apiVersion, RESOURCE_GROUP_API_VERSIONS);
+        if (m !== "GET") throw methodNotAllowed(m, req.path);
+        return this.page(req, await listGenericResources(ctx, route.resourceGroup));
       }
       case "item":
         return this.item(route.ref, ctx, req, pre);
@@ -247,8 +262,9 @@ export class ArmRouter {
       case "HEAD": {
         if (h.head) return { status: (await h.head(ctx, ref)) ? 204 : 404, headers: {} };
         if (!h.get) throw methodNotAllowed(m, req.path);
+        // Resources_CheckExistence(ById) answers 204 or 404, never 200.
         await h.get(ctx, ref);
-        return { status: 200, headers: {} };
+        return { status: 204, headers: {} };
       }
       case "PUT": {
         if (!h.put) throw methodNotAllowed(m, req.path);
