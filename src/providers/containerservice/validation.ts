@@ -227,13 +227,22 @@ function checkImmutable(
     if (String(x).toLowerCase() !== String(y).toLowerCase()) throw propertyChangeNotAllowed(p, x, y);
   for (const pool of pools) {
     const old = prevPools.get(pool.name.toLowerCase());
-    if (old) checkPoolImmutable(pool, old.spec);
+    if (old) checkPoolImmutable(pool, old.spec, old.subnetId);
   }
 }
 
-export function checkPoolImmutable(pool: PoolSpec, old: PoolSpec): void {
+/**
+ * `effectiveSubnet` is the subnet the pool's nodes use now: a pool added to a BYO-VNet cluster
+ * without vnetSubnetID shows that subnet on a GET, and a client that PUTs the GET back (the
+ * SDK's GET→modify→PUT, `az aks nodepool scale|update`) sends it; that is no change.
+ */
+export function checkPoolImmutable(pool: PoolSpec, old: PoolSpec, effectiveSubnet = ""): void {
   const pairs: [string, unknown, unknown][] = [
-    ["agentPoolProfile.vnetSubnetID", old.vnetSubnetID ?? "", pool.vnetSubnetID ?? ""],
+    [
+      "agentPoolProfile.vnetSubnetID",
+      old.vnetSubnetID ?? effectiveSubnet,
+      pool.vnetSubnetID ?? old.vnetSubnetID ?? effectiveSubnet,
+    ],
     ["agentPoolProfile.podSubnetID", old.podSubnetID ?? "", pool.podSubnetID ?? ""],
     ["agentPoolProfile.osType", old.osType, pool.osType],
     ["agentPoolProfile.vmSize", old.vmSize, pool.vmSize],

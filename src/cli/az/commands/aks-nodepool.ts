@@ -27,15 +27,19 @@ function poolPath(ctx: Ctx, sub: string): string {
   return `${clusterPath(sub, String(a.str("resourceGroup")), String(a.str("clusterName")))}/agentPools/${encodeURIComponent(String(a.str("name")))}`;
 }
 
-/** az's aks_agentpool_list_table_format. */
+/**
+ * az's aks_agentpool_list_table_format: `{name, osType, kubernetesVersion: orchestratorVersion,
+ * vmSize, osDiskSizeGB: osDiskSizeGB, count, …}` over the todict'ed result, whose key is
+ * `osDiskSizeGb`: the OsDiskSizeGB cell is always None, so knack drops the column.
+ */
 const poolRow = (r: Json): Json => {
   const o = isObject(r) ? r : {};
   return {
     Name: o.name ?? null,
     OsType: o.osType ?? null,
-    KubernetesVersion: o.currentOrchestratorVersion ?? o.orchestratorVersion ?? null,
+    KubernetesVersion: o.orchestratorVersion ?? null,
     VmSize: o.vmSize ?? null,
-    OsDiskSizeGB: o.osDiskSizeGb ?? null,
+    OsDiskSizeGB: o.osDiskSizeGB ?? null,
     Count: o.count ?? null,
     MaxPods: o.maxPods ?? null,
     ProvisioningState: o.provisioningState ?? null,

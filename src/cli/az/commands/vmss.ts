@@ -1,14 +1,38 @@
 // az vmss list|show|list-instance-public-ips (scale sets AKS creates in the node resource group).
 
 import { API, idFlags, providerPath, rgFlag, targetsFromArgs } from "../common.js";
+import type { Json } from "../output.js";
+import { isObject } from "../output.js";
 import { flag } from "../parser.js";
 import type { CommandTable } from "../types.js";
 
 const NS = "Microsoft.Compute";
 
+/**
+ * az's get_vmss_table_output_transformer: `{Name:name, ResourceGroup:resourceGroup,
+ * Location:location, Zones: (!zones && ' ') || join(' ', zones), Capacity:sku.capacity,
+ * Overprovision:overprovision, UpgradePolicy:upgradePolicy.mode}`.
+ */
+const vmssRow = (r: Json): Json => {
+  const o = isObject(r) ? r : {};
+  const zones = Array.isArray(o.zones) && o.zones.length ? o.zones.map(String).join(" ") : " ";
+  const sku = isObject(o.sku) ? o.sku : {};
+  const upgrade = isObject(o.upgradePolicy) ? o.upgradePolicy : {};
+  return {
+    Name: o.name ?? null,
+    ResourceGroup: o.resourceGroup ?? null,
+    Location: o.location ?? null,
+    Zones: zones,
+    Capacity: sku.capacity ?? null,
+    Overprovision: o.overprovision ?? null,
+    UpgradePolicy: upgrade.mode ?? null,
+  };
+};
+
 export const COMMANDS: CommandTable = {
   "vmss list": {
     summary: "List VMSS.",
+    table: (r) => (Array.isArray(r) ? r.map(vmssRow) : vmssRow(r)),
     flags: [rgFlag({})],
     run: async (ctx) => {
       const arm = await ctx.arm();
@@ -22,6 +46,7 @@ export const COMMANDS: CommandTable = {
   },
   "vmss show": {
     summary: "Get details on VMs within a VMSS.",
+    table: vmssRow,
     flags: [
       ...idFlags("Scale set name."),
       flag("--instance-id", "VM instance ID. If missing, show the VMSS."),

@@ -1,0 +1,142 @@
+// Adversarial QA of `aksnet az` against a real emulator: command lines a user would type that
+// differ from the seeds (short flags, --flag=value, -o table/tsv/yaml, --query filters), with
+// output shapes compared to what az prints.
+import fs from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { TestEmulator } from "../helpers/emulator.js";
+import { startTestEmulator } from "../helpers/emulator.js";
+import type { RunResult } from "./fake-arm.js";
+import { runAz, scratchHome } from "./fake-arm.js";
+
+let emu: TestEmulator;
+let home: string;
+
+beforeAll(async () => {
+  emu = await startTestEmulator();
+  home = scratchHome();
+});
+
+afterAll(async () => {
+  await emu?.close();
+  if (emu) fs.rmSync(emu.dataDir, { recursive: true, force: true });
+});
+
+const env = () => ({
+  AKSNET_ENDPOINT: emu.url,
+  AKSNET_CA_FILE: emu.caFile,
+  AKSNET_TENANT_ID: emu.tenantId,
+  AKSNET_SUBSCRIPTION_ID: emu.subscriptionId,
+});
+
+/** A command line as typed; "…" groups words as the shell would. */
+async function az(line: string): Promise<RunResult> {
+  const words = [...line.matchAll(/"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2]);
+  return runAz(words.slice(1), { home, env: env() });
+}
+
+async function ok(line: string): Promise<RunResult> {
+  const r = await az(line);
+  if (r.code !== 0) throw new Error(`${line}\nexit ${r.code}\n${r.stderr}`);
+  return r;
+}
+
+const header = (table: string) =>
+  table
+    .split("\n")[0]
+    .trim()
+    .split(/\s{2,}/);
+
+describe("BYO subnet cluster: short flags, tables, scale of a pool that inherited the subnet", () => {
+  let subnet = "";
+
+  it("creates the cluster with -g -n -c -s -k and --flag=value", async () => {
+    await ok("az group create -n qa -l eastus -o none");
+    await ok(
+      "az network vnet create -g qa -n v1 --address-prefixes 10.10.0.0/16 --subnet-name s1 --subnet-prefixes 10.10.0.0/22 -o none",
+    );
+    subnet = (
+      await ok("az network vnet subnet show -g qa --vnet-name v1 -n s1 --query id -o tsv")
+    ).stdout.trim();
+    const r = await ok(
+      `az aks create -g qa -n c1 -c 2 -s Standard_D4s_v5 -k 1.32 --network-plugin=azure --vnet-subnet-id=${subnet} --max-pods=20 --generate-ssh-keys --query "agentPoolProfiles[].{name:name,subnet:vnetSubnetId,maxPods:maxPods,vm:vmSize}"`,
+    );
+    expect(JSON.parse(r.stdout)).toEqual([{ name: "nodepool1", subnet, maxPods: 20, vm: "Standard_D4s_v5" }]);
+  });
+
+  it("az aks nodepool add without --vnet-subnet-id, then scale and update it", async () => {
+    await ok("az aks nodepool add -g qa --cluster-name c1 -n np2 -c 1 -o none");
+    expect(
+      (
+        await ok("az aks nodepool show -g qa --cluster-name c1 -n np2 --query vnetSubnetId -o tsv")
+      ).stdout.trim(),
+    ).toBe(subnet);
+    const s = await ok("az aks nodepool scale -g qa --cluster-name c1 -n np2 -c 3 --query count -o tsv");
+    expect(s.stdout).toBe("3\n");
+    await ok("az aks nodepool update -g qa --cluster-name c1 -n np2 --labels team=qa -o none");
+    const sc = await ok(
+      "az aks scale -g qa -n c1 --nodepool-name np2 -c 2 --query agentPoolProfiles[1].count",
+    );
+    expect(sc.stdout).toBe("2\n");
+  });
+
+  it("az aks nodepool list -o table prints az's columns (no OsDiskSizeGB, version = orchestratorVersion)", async () => {
+    const t = (await ok("az aks nodepool list -g qa --cluster-name c1 -o table")).stdout;
+    expect(header(t)).toEqual([
+      "Name",
+      "OsType",
+      "KubernetesVersion",
+      "VmSize",
+      "Count",
+      "MaxPods",
+      "ProvisioningState",
+      "Mode",
+    ]);
+    const rows = t
+      .trim()
+      .split("\n")
+      .slice(2)
+      .map((l) => l.trim().split(/\s+/));
+    expect(rows).toEqual([
+      ["nodepool1", "Linux", "1.32", "Standard_D4s_v5", "2", "20", "Succeeded", "System"],
+      ["np2", "Linux", "1.32", "Standard_DS2_v2", "2", "30", "Succeeded", "User"],
+    ]);
+    expect(header((await ok("az aks nodepool show -g qa --cluster-name c1 -n np2 -o table")).stdout)).toEqual(
+      header(t),
+    );
+  });
+
+  it("az aks list -o table", async () => {
+    const t = (await ok("az aks list -o table")).stdout;
+    expect(header(t)).toEqual([
+      "Name",
+      "Location",
+      "ResourceGroup",
+      "KubernetesVersion",
+      "CurrentKubernetesVersion",
+      "ProvisioningState",
+      "Fqdn",
+    ]);
+  });
+
+  it("az vmss list -o table prints az's vmss columns", async () => {
+    const t = (await ok("az vmss list -g MC_qa_c1_eastus -o table")).stdout;
+    expect(header(t)).toEqual([
+      "Name",
+      "ResourceGroup",
+      "Location",
+      "Zones",
+      "Capacity",
+      "Overprovision",
+      "UpgradePolicy",
+    ]);
+    const rows = t
+      .trim()
+      .split("\n")
+      .slice(2)
+      .map((l) => l.trim().split(/\s+/));
+    expect(rows.map((r) => [r[0], r[1], r[2], r[3]])).toEqual([
+      [expect.stringMatching(/^aks-nodepool1-\d{8}-vmss$/), "MC_qa_c1_eastus", "eastus", "2"],
+      [expect.stringMatching(/^aks-np2-\d{8}-vmss$/), "MC_qa_c1_eastus", "eastus", "2"],
+    ]);
+  });
+});
