@@ -140,3 +140,26 @@ describe("BYO subnet cluster: short flags, tables, scale of a pool that inherite
     ]);
   });
 });
+
+describe("dual-stack and overlay command lines", () => {
+  it("az aks create --ip-families ipv4,ipv6 fills in the IPv6 ranges", async () => {
+    const r = await ok(
+      "az aks create -g qa -n ds -c 1 --network-plugin kubenet --ip-families ipv4,ipv6 --generate-ssh-keys --query networkProfile.{f:ipFamilies,p:podCidrs,s:serviceCidrs}",
+    );
+    expect(JSON.parse(r.stdout)).toEqual({
+      f: ["IPv4", "IPv6"],
+      p: ["10.244.0.0/16", "fd12:3456:789a::/64"],
+      s: ["10.0.0.0/16", "fd12:3456:789a:1::/108"],
+    });
+  });
+
+  it("az aks create --pod-cidrs/--service-cidrs with overlay", async () => {
+    const r = await ok(
+      "az aks create -g qa -n ds2 -c 1 --network-plugin azure --network-plugin-mode overlay --ip-families IPv4,IPv6 --pod-cidrs 192.168.0.0/16,fd00:10::/64 --service-cidrs 10.2.0.0/16,fd00:20::/108 --dns-service-ip 10.2.0.10 --generate-ssh-keys -o yaml --query networkProfile",
+    );
+    expect(r.stdout).toContain("podCidrs:\n- 192.168.0.0/16\n- fd00:10::/64\n");
+    expect(r.stdout).toContain("serviceCidrs:\n- 10.2.0.0/16\n- fd00:20::/108\n");
+    expect(r.stdout).toContain("podCidr: 192.168.0.0/16\n");
+    expect(r.stdout).toContain("dnsServiceIp: 10.2.0.10\n");
+  });
+});

@@ -136,6 +136,41 @@ describe("plugins and CIDRs", () => {
     });
   });
 
+  it("dual-stack by ipFamilies alone gets AKS's IPv6 defaults; an update that omits the plural fields keeps them", async () => {
+    const mc = await c.aks.managedClusters.beginCreateOrUpdateAndWait(RG, "ds2", {
+      ...clusterBody({ count: 1 }),
+      networkProfile: { networkPlugin: "azure", networkPluginMode: "overlay", ipFamilies: ["IPv4", "IPv6"] },
+    });
+    expect(mc.networkProfile).toMatchObject({
+      ipFamilies: ["IPv4", "IPv6"],
+      podCidrs: ["10.244.0.0/16", "fd12:3456:789a::/64"],
+      serviceCidrs: ["10.0.0.0/16", "fd12:3456:789a:1::/108"],
+    });
+    // A fresh body with only the singular fields (what a hand-written update sends).
+    const again = await c.aks.managedClusters.beginCreateOrUpdateAndWait(RG, "ds2", {
+      ...clusterBody({ count: 2 }),
+      networkProfile: {
+        networkPlugin: "azure",
+        networkPluginMode: "overlay",
+        podCidr: "10.244.0.0/16",
+        serviceCidr: "10.0.0.0/16",
+      },
+    });
+    expect(again.agentPoolProfiles?.[0].count).toBe(2);
+    expect(again.networkProfile).toMatchObject({
+      ipFamilies: ["IPv4", "IPv6"],
+      podCidrs: ["10.244.0.0/16", "fd12:3456:789a::/64"],
+      serviceCidrs: ["10.0.0.0/16", "fd12:3456:789a:1::/108"],
+    });
+    // Flat Azure CNI has no pod CIDR: only the service ranges become dual-stack.
+    const flat = await c.aks.managedClusters.beginCreateOrUpdateAndWait(RG, "ds3", {
+      ...clusterBody({ count: 1 }),
+      networkProfile: { networkPlugin: "azure", ipFamilies: ["IPv4", "IPv6"] },
+    });
+    expect(flat.networkProfile?.podCidrs).toBeUndefined();
+    expect(flat.networkProfile?.serviceCidrs).toEqual(["10.0.0.0/16", "fd12:3456:789a:1::/108"]);
+  });
+
   it("outboundType none and userDefinedRouting without a subnet", async () => {
     const none = await c.aks.managedClusters.beginCreateOrUpdateAndWait(RG, "ob1", {
       ...clusterBody({ count: 1 }),

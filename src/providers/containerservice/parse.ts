@@ -28,6 +28,9 @@ const OUTBOUND = [
   "none",
 ] as const;
 const OS_TYPES = ["Linux", "Windows"] as const;
+/** AKS's dual-stack defaults (docs: "Use dual-stack kubenet networking"). */
+const DEFAULT_IPV6_POD_CIDR = "fd12:3456:789a::/64";
+const DEFAULT_IPV6_SERVICE_CIDR = "fd12:3456:789a:1::/108";
 const MODES = ["System", "User", "Gateway"] as const;
 
 /** Read-only pool properties a client may send back from a GET; never taken as input. */
@@ -142,11 +145,27 @@ export function parseNetwork(
       "It must be between 1 and 100.",
     );
 
-  const allPods = podCidrs ?? (podCidr ? [podCidr] : undefined);
-  const allServices = serviceCidrs ?? [serviceCidr];
+  // An update that leaves the plural fields out keeps them (a dual-stack cluster stays dual-stack).
+  const keep = (list: string[] | undefined, single: string | undefined) =>
+    list && (single === undefined || list.some((c) => c.toLowerCase() === single.toLowerCase()))
+      ? [...list]
+      : undefined;
+  const allPods =
+    podCidrs ??
+    keep(prev?.podCidrs, field.string(np, "podCidr", `${p}.podCidr`)) ??
+    (podCidr ? [podCidr] : undefined);
+  const allServices = serviceCidrs ??
+    keep(prev?.serviceCidrs, field.string(np, "serviceCidr", `${p}.serviceCidr`)) ?? [serviceCidr];
   const families = new Set<string>(["IPv4"]);
   for (const c of [...(allPods ?? []), ...allServices]) if (c.includes(":")) families.add("IPv6");
-  const ipFamilies = stringList(np, "ipFamilies", `${p}.ipFamilies`) ?? prev?.ipFamilies ?? [...families];
+  const requestedFamilies = stringList(np, "ipFamilies", `${p}.ipFamilies`);
+  const ipFamilies = requestedFamilies ?? prev?.ipFamilies ?? [...families];
+  // ipFamilies [IPv4, IPv6] without IPv6 ranges: AKS fills in its dual-stack defaults.
+  if (requestedFamilies?.some((f) => f.toLowerCase() === "ipv6")) {
+    if (!allServices.some((c) => c.includes(":"))) allServices.push(DEFAULT_IPV6_SERVICE_CIDR);
+    if (allPods && overlayOrKubenet && !allPods.some((c) => c.includes(":")))
+      allPods.push(DEFAULT_IPV6_POD_CIDR);
+  }
   return {
     plugin,
     ...(pluginMode ? { pluginMode } : {}),

@@ -90,6 +90,27 @@ export function parseNodePublicIpTags(values: string[], flagName: string): IpTag
   });
 }
 
+/** azure-cli's extract_comma_separated_string: `a, b,,c` → [a, b, c]. */
+export function commaList(value: string | undefined): string[] | undefined {
+  if (value === undefined) return undefined;
+  return value
+    .split(",")
+    .map((v) => v.trim())
+    .filter(Boolean);
+}
+
+/** `--ip-families ipv4,ipv6` → ["IPv4", "IPv6"] (az accepts any case and sends AKS's spelling). */
+export function parseIpFamilies(value: string | undefined): string[] | undefined {
+  const list = commaList(value);
+  if (!list) return undefined;
+  return list.map((f) => {
+    const v = f.toLowerCase();
+    if (v !== "ipv4" && v !== "ipv6")
+      throw new CliError(`--ip-families: '${f}' is not valid; allowed values are IPv4 and IPv6.`);
+    return v === "ipv4" ? "IPv4" : "IPv6";
+  });
+}
+
 /** `key=value` pairs (--labels, --nodepool-labels). */
 export function parseKeyValues(values: string[] | undefined): Record<string, string> | undefined {
   if (!values) return undefined;
@@ -207,6 +228,9 @@ export interface ManagedClusterInput {
     networkDataplane?: string;
     podCidr?: string;
     serviceCidr?: string;
+    podCidrs?: string[];
+    serviceCidrs?: string[];
+    ipFamilies?: string[];
     dnsServiceIp?: string;
     outboundType?: string;
     loadBalancerSku?: string;
@@ -226,6 +250,9 @@ export function buildManagedCluster(i: ManagedClusterInput): Obj {
   if (n.podCidr) net.podCidr = n.podCidr;
   if (n.serviceCidr) net.serviceCidr = n.serviceCidr;
   if (n.dnsServiceIp) net.dnsServiceIP = n.dnsServiceIp;
+  if (n.podCidrs?.length) net.podCidrs = n.podCidrs;
+  if (n.serviceCidrs?.length) net.serviceCidrs = n.serviceCidrs;
+  if (n.ipFamilies?.length) net.ipFamilies = n.ipFamilies;
   net.outboundType = n.outboundType ?? "loadBalancer";
   net.loadBalancerSku = n.loadBalancerSku ?? "standard";
   if (n.enableStaticEgressGateway) net.staticEgressGatewayProfile = { enabled: true };

@@ -25,8 +25,10 @@ import type { CommandTable, Ctx } from "../types.js";
 import type { AgentPoolInput } from "./aks-body.js";
 import {
   buildManagedCluster,
+  commaList,
   parseAllowedHostPorts,
   parseAsgIds,
+  parseIpFamilies,
   parseKeyValues,
   parseNodePublicIpTags,
   validatePool,
@@ -304,6 +306,9 @@ async function aksCreate(ctx: Ctx): Promise<unknown> {
       podCidr: a.str("podCidr"),
       serviceCidr: a.str("serviceCidr"),
       dnsServiceIp: a.str("dnsServiceIp"),
+      podCidrs: commaList(a.str("podCidrs")),
+      serviceCidrs: commaList(a.str("serviceCidrs")),
+      ipFamilies: parseIpFamilies(a.str("ipFamilies")),
       outboundType: a.str("outboundType"),
       loadBalancerSku: a.str("loadBalancerSku"),
       enableStaticEgressGateway: a.bool("enableStaticEgressGateway"),
@@ -415,6 +420,19 @@ export const COMMANDS: CommandTable = {
         group: "Network Arguments",
       }),
       flag("--dns-service-ip", "An IP address assigned to the Kubernetes DNS service.", {
+        group: "Network Arguments",
+      }),
+      flag(
+        "--pod-cidrs",
+        "A comma-separated list of CIDR notation IP ranges from which to assign pod IPs when kubenet is used.",
+        { group: "Network Arguments" },
+      ),
+      flag(
+        "--service-cidrs",
+        "A comma-separated list of CIDR notation IP ranges from which to assign service cluster IPs.",
+        { group: "Network Arguments" },
+      ),
+      flag("--ip-families", "A comma-separated list of IP versions to use for cluster networking.", {
         group: "Network Arguments",
       }),
       flag("--outbound-type", "How outbound traffic will be configured for a cluster.", {
