@@ -133,6 +133,22 @@ export const privateIpAddressInUse = (address: string, subnetId: string, owner: 
     target,
   );
 
+/** Azure: "Public IP address … has invalid Idle Timeout. The value must be between 4 and 30." */
+export const invalidIdleTimeout = (ipId: string, value: number) =>
+  bad(
+    "PublicIPAddressInvalidIdleTimeout",
+    `Public IP address ${ipId} has invalid Idle Timeout ${value}. The value must be between 4 and 30.`,
+    "properties.idleTimeoutInMinutes",
+  );
+
+/** (ours) An IPv6 ip configuration in a subnet without an IPv6 prefix (or the reverse). */
+export const subnetHasNoPrefixOfVersion = (subnetId: string, version: string, target: string) =>
+  bad(
+    "SubnetHasNoAddressPrefixOfIpVersion",
+    `Subnet ${subnetId} has no ${version} address prefix, so it cannot give an ${version} private IP address. Add an ${version} prefix to the subnet's 'addressPrefixes' or use the other privateIPAddressVersion.`,
+    target,
+  );
+
 // ---- public IPs ------------------------------------------------------------------------------
 
 export const invalidPublicIpPrefixLength = (length: number, version: string) =>
@@ -249,6 +265,13 @@ export const nextHopIpRequired = (routeId: string, target: string) =>
   bad(
     "NextHopIpAddressRequired",
     `NextHopIpAddress cannot be Null or Empty in route ${routeId} when NextHopType is VirtualAppliance.`,
+    target,
+  );
+
+export const invalidNextHopIp = (routeId: string, value: string, target: string) =>
+  bad(
+    "InvalidNextHopIpAddress",
+    `Route ${routeId} has an invalid NextHopIpAddress '${value}': it must be an IPv4 or IPv6 address.`,
     target,
   );
 

@@ -11,6 +11,7 @@ import { routes } from "./routes.js";
 import { routeTables } from "./routeTables.js";
 import { securityRules } from "./securityRules.js";
 import { subnets } from "./subnets.js";
+import { subResourceHandlers } from "./subResources.js";
 import { virtualNetworks } from "./virtualNetworks.js";
 
 export const networkHandlers: ResourceTypeHandler[] = [
@@ -26,4 +27,5 @@ export const networkHandlers: ResourceTypeHandler[] = [
   routes,
   networkInterfaces,
   loadBalancers,
+  ...subResourceHandlers,
 ];

@@ -32,6 +32,8 @@ export interface NicIpConfigSpec {
   publicIPAddressId?: string;
   applicationSecurityGroupIds?: string[];
   primary?: boolean;
+  /** IPv4 (default) or IPv6: which of the subnet's prefixes the address comes from. */
+  privateIPAddressVersion?: "IPv4" | "IPv6";
 }
 
 export interface NicSpec {
@@ -100,6 +102,7 @@ export async function writeNetworkInterface(
       cfgId,
       c.privateIPAddress,
       `${path}.privateIPAddress`,
+      c.privateIPAddressVersion,
     );
     const cp: Wire = {
       provisioningState: "Succeeded",
@@ -201,6 +204,12 @@ export function nicSpecFromWire(ctx: ArmContext, body: Record<string, unknown>):
           `${e.path}.applicationSecurityGroups`,
         ),
         primary: field.bool(e.props, "primary", `${e.path}.primary`),
+        // Azure's default is IPv4; a static IPv6 address without the version implies it.
+        privateIPAddressVersion:
+          field.enumOf(e.props, "privateIPAddressVersion", `${e.path}.privateIPAddressVersion`, [
+            "IPv4",
+            "IPv6",
+          ] as const) ?? (address?.includes(":") && method !== "Dynamic" ? "IPv6" : "IPv4"),
       };
     }),
   };

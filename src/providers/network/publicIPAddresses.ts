@@ -14,6 +14,7 @@ import type { ArmContext } from "../context.js";
 import type { Wire } from "../registry.js";
 import {
   basicSkuRetired,
+  invalidIdleTimeout,
   invalidResourceReference,
   propertyChangeNotAllowed,
   publicIpCannotBeDeleted,
@@ -61,6 +62,8 @@ export async function writePublicIPAddress(
   idOfType(id, TYPES.pip, "id");
   checkSameLocation(existing, spec.location);
   const pipId = existing?.id ?? id;
+  const idle = spec.idleTimeoutInMinutes;
+  if (idle !== undefined && (idle < 4 || idle > 30)) throw invalidIdleTimeout(pipId, idle);
   let ipAddress: string;
   let version: IpVersion;
   let prefixRef: string | undefined;

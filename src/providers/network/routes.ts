@@ -9,6 +9,7 @@ import { asObject, field, propertiesOf } from "../common.js";
 import type { ArmContext } from "../context.js";
 import type { Wire } from "../registry.js";
 import {
+  invalidNextHopIp,
   invalidRouteAddressPrefix,
   managedByCluster,
   missingProperty,
@@ -67,7 +68,7 @@ export function normalizeRoute(routeId: string, raw: Record<string, unknown>, pa
     try {
       parseIp(nextHopIpAddress);
     } catch {
-      throw nextHopIpRequired(routeId, `${path}.nextHopIpAddress`);
+      throw invalidNextHopIp(routeId, nextHopIpAddress, `${path}.nextHopIpAddress`);
     }
   }
   const out: Wire = { addressPrefix, nextHopType };

@@ -27,6 +27,7 @@ import {
   networkNotFound,
   privateIpAddressInUse,
   privateIpAddressInvalid,
+  subnetHasNoPrefixOfVersion,
   subnetIsFull,
   subnetOutsideVnet,
   subnetRangesOverlap,
@@ -288,11 +289,14 @@ export async function allocateAddresses(
   subnetId: string,
   count: number,
   owner: string,
+  family?: "IPv4" | "IPv6",
+  target = "subnet",
 ): Promise<string[]> {
   const rec = await requireSubnet(ctx, subnetId);
   if (!Number.isInteger(count) || count < 0)
     throw invalidRequestContent(`Address count ${count} must be a non-negative integer.`, "count");
-  const cidrs = subnetCidrs(rec);
+  const cidrs = subnetCidrs(rec).filter((c) => !family || c.family === family);
+  if (cidrs.length === 0) throw subnetHasNoPrefixOfVersion(rec.id, family ?? "IPv4", target);
   const picked = lowestFreeAddresses(cidrs, await takenSet(ctx, rec.id), count, true);
   if (!picked) throw subnetIsFull(rec.id, count);
   const items = picked.map((v) => fmt(v, cidrs[0]));
@@ -375,13 +379,19 @@ export async function ensureOwnerAddress(
   owner: string,
   requested: string | undefined,
   target: string,
+  family?: "IPv4" | "IPv6",
 ): Promise<string> {
   const subnet = await requireSubnet(ctx, subnetId);
   const held = (await ctx.tx.listAllocationsByOwner(owner)).filter((r) => r.pool.startsWith("subnet:"));
-  const here = held.filter((r) => r.pool === subnetPool(subnet.id));
+  const ofFamily = (item: string) => !family || (family === "IPv6") === item.includes(":");
+  const here = held.filter((r) => r.pool === subnetPool(subnet.id) && ofFamily(r.item));
   const keep = requested === undefined ? here[0] : here.find((r) => r.item === requested);
   for (const r of held) if (r !== keep) await ctx.tx.release(r.pool, r.item);
   if (keep) return keep.item;
-  if (requested !== undefined) return allocateSpecificAddress(ctx, subnet.id, requested, owner, target);
-  return (await allocateAddresses(ctx, subnet.id, 1, owner))[0];
+  if (requested !== undefined) {
+    if (!ofFamily(requested))
+      throw privateIpAddressInvalid(requested, subnet.id, `it is not an ${family} address.`, target);
+    return allocateSpecificAddress(ctx, subnet.id, requested, owner, target);
+  }
+  return (await allocateAddresses(ctx, subnet.id, 1, owner, family, target))[0];
 }

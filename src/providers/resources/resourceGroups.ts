@@ -66,9 +66,13 @@ async function purgeGroup(ctx: ArmContext, subscriptionId: string, name: string)
   const registry = ctx.services.registry;
   const order = (type: string) => registry.find(type)?.cascadeOrder ?? 500;
   // Repeat until empty: purging one resource may remove others (children, managed groups).
-  for (let round = 0; round < 20; round++) {
+  // One resource per round, so stop only when a round removes nothing (a group may hold
+  // any number of resources).
+  let before = Number.POSITIVE_INFINITY;
+  for (;;) {
     const inside = (await ctx.tx.listResourcesUnder(`${id}/providers/`)).filter((r) => !r.parentId);
-    if (inside.length === 0) break;
+    if (inside.length === 0 || inside.length >= before) break;
+    before = inside.length;
     inside.sort((a, b) => order(a.type) - order(b.type) || (b.seq ?? 0) - (a.seq ?? 0));
     const first = inside[0];
     const handler = registry.find(first.type);
