@@ -163,3 +163,15 @@ describe("dual-stack and overlay command lines", () => {
     expect(r.stdout).toContain("dnsServiceIp: 10.2.0.10\n");
   });
 });
+
+describe("get-credentials", () => {
+  it("--admin merges the context as <cluster>-admin, not <cluster>-admin-admin", async () => {
+    const file = `${home}/kc-admin`;
+    const r = await ok(`az aks get-credentials -g qa -n c1 --admin -f ${file}`);
+    expect(r.stderr).toContain('Merged "c1-admin" as current context');
+    const kc = fs.readFileSync(file, "utf8");
+    expect(kc).toMatch(/current-context: c1-admin\n/);
+    await ok(`az aks get-credentials -g qa -n c1 -f ${file}`);
+    expect(fs.readFileSync(file, "utf8")).toMatch(/current-context: c1\n/);
+  });
+});

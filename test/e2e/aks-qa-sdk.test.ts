@@ -346,6 +346,13 @@ describe("api-versions, credentials, tags, ETags, deletes", () => {
     expect(kc["current-context"]).toBe("kn1");
     const admin = await c.aks.managedClusters.listClusterAdminCredentials(RG, "kn1");
     expect(admin.kubeconfigs?.[0].name).toBe("clusterAdmin");
+    const akc = parseYaml(Buffer.from(admin.kubeconfigs![0].value!).toString("utf8"));
+    // AKS names the admin context after the cluster too; az appends "-admin" when merging.
+    expect(akc["current-context"]).toBe("kn1");
+    expect(akc.contexts[0]).toEqual({
+      name: "kn1",
+      context: { cluster: "kn1", user: "clusterAdmin_qa_kn1" },
+    });
   });
 
   it("updateTags", async () => {

@@ -23,7 +23,9 @@ export interface KubeconfigInput {
 
 export function kubeconfig(i: KubeconfigInput): string {
   const user = `${i.kind === "admin" ? "clusterAdmin" : "clusterUser"}_${i.resourceGroup}_${i.clusterName}`;
-  const context = i.kind === "admin" ? `${i.clusterName}-admin` : i.clusterName;
+  // Both kubeconfigs name the context after the cluster; `az aks get-credentials --admin`
+  // renames the clusterAdmin one to `<cluster>-admin` when it merges.
+  const context = i.clusterName;
   return stringify({
     apiVersion: "v1",
     kind: "Config",
