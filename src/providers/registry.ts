@@ -50,6 +50,8 @@ export interface ResourceTypeHandler {
   delete?(ctx: ArmContext, ref: ResourceRef, pre: Preconditions): Promise<DeleteOutcome>;
   /** POST actions on an instance, keyed by lower-cased action name (e.g. `listclusterusercredential`). */
   actions?: Record<string, Action>;
+  /** GET actions on an instance (e.g. a VNet's `checkIPAddressAvailability`, `usages`), keyed like `actions`. */
+  readActions?: Record<string, (ctx: ArmContext, ref: ResourceRef) => Promise<unknown>>;
   /**
    * Synchronous, complete removal used by cascades (resource-group delete) and by
    * long-running delete workers: releases everything the resource holds. Throws when the

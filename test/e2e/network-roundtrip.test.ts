@@ -340,3 +340,46 @@ describe("resource group delete", () => {
     expect(left).toEqual([]);
   });
 });
+
+describe("virtual network GET actions and more service tags", () => {
+  it("checkIPAddressAvailability and listUsage answer from the subnet's allocations", async () => {
+    const nic = await net.networkInterfaces.get(RG, "nic");
+    const held = nic.ipConfigurations?.find((c) => c.name === "v4")?.privateIPAddress as string;
+    const taken = await net.virtualNetworks.checkIPAddressAvailability(RG, "vnet", held);
+    expect(taken.available).toBe(false);
+    expect(taken.availableIPAddresses?.length).toBe(5);
+    expect(taken.availableIPAddresses).not.toContain(held);
+    expect((await net.virtualNetworks.checkIPAddressAvailability(RG, "vnet", "10.0.1.200")).available).toBe(
+      true,
+    );
+    const reserved = await net.virtualNetworks.checkIPAddressAvailability(RG, "vnet", "10.0.1.1");
+    expect(reserved).toMatchObject({ available: false, isPlatformReserved: true });
+    const outside = await errorOf(net.virtualNetworks.checkIPAddressAvailability(RG, "vnet", "10.0.9.9"));
+    expect(outside.statusCode).toBe(400);
+    const usage = await all(net.virtualNetworks.listUsage(RG, "vnet"));
+    const dual = usage.find((u) => u.id?.endsWith("/subnets/dual"));
+    expect(dual?.currentValue).toBe(2);
+    expect(dual?.unit).toBe("Count");
+    expect(dual?.limit).toBeGreaterThan(251);
+  });
+
+  it("accepts documented service tags such as AzureDevOps and AzureResourceManager in rules", async () => {
+    for (const [name, priority, tag] of [
+      ["devops", 300, "AzureDevOps"],
+      ["arm", 310, "AzureResourceManager"],
+      ["monitor", 320, "AzureMonitor.EastUS"],
+    ] as const) {
+      const rule = await net.securityRules.beginCreateOrUpdateAndWait(RG, "nsg", name, {
+        protocol: "Tcp",
+        access: "Allow",
+        direction: "Outbound",
+        priority,
+        sourcePortRange: "*",
+        destinationPortRange: "443",
+        sourceAddressPrefix: "VirtualNetwork",
+        destinationAddressPrefix: tag,
+      });
+      expect(rule.destinationAddressPrefix).toBe(tag);
+    }
+  });
+});

@@ -2,12 +2,22 @@
 // reconciled against the child records: listed subnets are created or updated, omitted
 // ones deleted (refused while in use), all checked as one set against the new address
 // space. Subnets are stored only as child records; the VNet body shows them at read time.
-import { type Cidr, contains, firstOverlap, formatCidr } from "../../net/index.js";
+import {
+  type Cidr,
+  contains,
+  containsIp,
+  firstOverlap,
+  formatCidr,
+  formatIp,
+  parseIp,
+  usableAddressCount,
+  usableRange,
+} from "../../net/index.js";
 import type { ResourceRecord } from "../../store/types.js";
-import { field, normalizeLocation, propertiesOf, readTags } from "../common.js";
+import { field, normalizeLocation, propertiesOf, readTags, requireResourceGroup } from "../common.js";
 import type { ArmContext } from "../context.js";
-import { invalidRequestContent } from "../errors.js";
-import { parseResourceId } from "../ids.js";
+import { badRequest, invalidRequestContent, resourceNotFound } from "../errors.js";
+import { buildId, parseResourceId, type ResourceRef } from "../ids.js";
 import type { Wire } from "../registry.js";
 import { missingProperty, subnetOutsideVnet, vnetAddressSpacesOverlap } from "./errors.js";
 import {
@@ -18,6 +28,7 @@ import {
   parsePrefixField,
   readNamedEntries,
   saveRecord,
+  subnetPool,
   TYPES,
   trackedBody,
 } from "./shared.js";
@@ -174,3 +185,74 @@ export const virtualNetworks = makeHandler({
     await removeVirtualNetwork(ctx, rec);
   },
 });
+
+// ---- GET actions: checkIPAddressAvailability, usages -----------------------------------------
+
+async function requireVnet(ctx: ArmContext, ref: ResourceRef): Promise<ResourceRecord> {
+  await requireResourceGroup(ctx, ref);
+  const vnetRef = { ...ref, types: ref.types.slice(0, 1), names: ref.names.slice(0, 1) };
+  const rec = await ctx.tx.getResource(buildId(vnetRef));
+  if (!rec) throw resourceNotFound(TYPES.vnet, vnetRef.names[0], ref.resourceGroup);
+  return rec;
+}
+
+/**
+ * `GET …/virtualNetworks/{v}/checkIPAddressAvailability?ipAddress=`: whether a private
+ * address is free in the subnet that contains it, with up to five free neighbours when not.
+ */
+async function checkIPAddressAvailability(ctx: ArmContext, ref: ResourceRef): Promise<Wire> {
+  const vnet = await requireVnet(ctx, ref);
+  const raw = ctx.query.ipAddress;
+  if (!raw) throw missingProperty("ipAddress", "the query parameter");
+  let ip: ReturnType<typeof parseIp>;
+  try {
+    ip = parseIp(raw);
+  } catch {
+    throw badRequest("InvalidIPAddress", `'${raw}' is not a valid IP address.`, "ipAddress");
+  }
+  for (const sub of await ctx.tx.listResources({ type: TYPES.subnet, parentId: vnet.id })) {
+    const cidr = subnetCidrs(sub).find((c) => containsIp(c, ip));
+    if (!cidr) continue;
+    const taken = new Set((await ctx.tx.listAllocations(subnetPool(sub.id))).map((r) => r.item));
+    const u = usableRange(cidr, { reserveAzure: true });
+    const reserved = !u || ip.value < u.first || ip.value > u.last;
+    const item = formatIp(ip.value, cidr.family);
+    if (!reserved && !taken.has(item)) return { available: true };
+    const free: string[] = [];
+    for (let a = u?.first ?? 0n; u && a <= u.last && free.length < 5; a++) {
+      const s = formatIp(a, cidr.family);
+      if (!taken.has(s)) free.push(s);
+    }
+    return { available: false, availableIPAddresses: free, isPlatformReserved: reserved };
+  }
+  throw badRequest(
+    "PrivateIPAddressNotInAnySubnet",
+    `Private IP address ${raw} does not belong to any subnet of virtual network ${vnet.id}.`,
+    "ipAddress",
+  );
+}
+
+/** `GET …/virtualNetworks/{v}/usages`: per subnet, addresses in use against usable addresses. */
+async function usages(ctx: ArmContext, ref: ResourceRef): Promise<Wire> {
+  const vnet = await requireVnet(ctx, ref);
+  const value: Wire[] = [];
+  for (const sub of await ctx.tx.listResources({ type: TYPES.subnet, parentId: vnet.id })) {
+    const cidrs = subnetCidrs(sub);
+    let limit = 0n;
+    for (const c of cidrs) limit += usableAddressCount(c, true);
+    const used = new Set((await ctx.tx.listAllocations(subnetPool(sub.id))).map((r) => r.item)).size;
+    value.push({
+      currentValue: used,
+      id: sub.id,
+      limit: Number(limit),
+      name: { localizedValue: "Subnet size and usage", value: "Subnet size and usage" },
+      unit: "Count",
+    });
+  }
+  return { value };
+}
+
+virtualNetworks.readActions = {
+  checkipaddressavailability: checkIPAddressAvailability,
+  usages,
+};

@@ -200,6 +200,8 @@ export class ArmRouter {
       }
       case "action": {
         const h = await this.prepare(fullType(route.ref), ctx, req);
+        const read = h.readActions?.[route.action];
+        if (read && m === "GET") return ok(await read(ctx, route.ref));
         const action = h.actions?.[route.action];
         if (!action) throw notFoundPath(req.path);
         if (m !== "POST") throw methodNotAllowed(m, req.path);
