@@ -92,6 +92,53 @@ describe("plugins and CIDRs", () => {
     expect(mc.networkProfile?.podCidr).toBeUndefined();
   });
 
+  it("refuses a pool or pod subnet in another virtual network, before anything is made", async () => {
+    const a = await vnetWithSubnet(c, RG, "xva", "10.90.0.0/16", {
+      a: "10.90.0.0/24",
+      pods: "10.90.64.0/18",
+    });
+    const b = await vnetWithSubnet(c, RG, "xvb", "10.91.0.0/16", {
+      b: "10.91.0.0/24",
+      pods: "10.91.64.0/18",
+    });
+    const e = await errorOf(
+      c.aks.managedClusters.beginCreateOrUpdateAndWait(
+        RG,
+        "xv1",
+        clusterBody({
+          plugin: "azure",
+          subnetId: a.a,
+          count: 1,
+          pools: [{ name: "other", vnetSubnetID: b.b }],
+        }),
+      ),
+    );
+    expect({ status: e.statusCode, code: e.code }).toEqual({ status: 400, code: "InvalidParameter" });
+    expect(e.message).toContain("same virtual network");
+    expect((await errorOf(c.aks.managedClusters.get(RG, "xv1"))).statusCode).toBe(404);
+    await c.aks.managedClusters.beginCreateOrUpdateAndWait(
+      RG,
+      "xv1",
+      clusterBody({ plugin: "azure", subnetId: a.a, podSubnetId: a.pods, count: 1 }),
+    );
+    const e2 = await errorOf(
+      c.aks.agentPools.beginCreateOrUpdateAndWait(RG, "xv1", "other", { count: 1, vnetSubnetID: b.b }),
+    );
+    expect({ status: e2.statusCode, code: e2.code }).toEqual({ status: 400, code: "InvalidParameter" });
+    const e3 = await errorOf(
+      c.aks.agentPools.beginCreateOrUpdateAndWait(RG, "xv1", "other", {
+        count: 1,
+        vnetSubnetID: a.a,
+        podSubnetID: b.pods,
+      }),
+    );
+    expect({ status: e3.statusCode, code: e3.code }).toEqual({ status: 400, code: "InvalidParameter" });
+    expect((await errorOf(c.aks.agentPools.get(RG, "xv1", "other"))).statusCode).toBe(404);
+    const vmss: string[] = [];
+    for await (const v of c.compute.virtualMachineScaleSets.list(nodeRg(RG, "xv1"))) vmss.push(v.name ?? "");
+    expect(vmss).toHaveLength(1);
+  });
+
   it("network policy combos", async () => {
     const calico = await c.aks.managedClusters.beginCreateOrUpdateAndWait(RG, "pol1", {
       ...clusterBody({ count: 1 }),

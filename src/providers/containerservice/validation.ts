@@ -362,6 +362,20 @@ export async function validateCluster(
       "agentPoolProfile.vnetSubnetID",
       "Either every agent pool uses a subnet of your own virtual network or none does.",
     );
+  // AKS: all subnets assigned to node pools (and their pod subnets) belong to one virtual network.
+  for (const p of pools) {
+    for (const [id, field] of [
+      [subnetOf.get(p.name.toLowerCase()), "vnetSubnetID"],
+      [p.podSubnetID, "podSubnetID"],
+    ] as const) {
+      const s = id ? cache.get(id.toLowerCase()) : undefined;
+      if (s && s.vnetId.toLowerCase() !== defaultSubnet.vnetId.toLowerCase())
+        throw invalidParameter(
+          `agentPoolProfile.${field}`,
+          `Subnet '${s.id}' of agent pool '${p.name}' is in virtual network '${s.vnetId}', but the cluster's agent pools use virtual network '${defaultSubnet.vnetId}'; all node and pod subnets must belong to the same virtual network.`,
+        );
+    }
+  }
 
   // outboundType userDefinedRouting: egress follows the subnet's route table, so there must be one.
   if (spec.network.outboundType === "userDefinedRouting" && !prev) {
