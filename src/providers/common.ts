@@ -36,7 +36,10 @@ export async function requireResourceGroup(
 export function asObject(body: unknown, what = "request body"): Record<string, unknown> {
   if (body === undefined || body === null) return {};
   if (typeof body !== "object" || Array.isArray(body)) {
-    throw invalidRequestContent(`The ${what} must be a JSON object.`);
+    throw invalidRequestContent(
+      `The ${what} must be a JSON object.`,
+      what === "request body" ? undefined : what,
+    );
   }
   return body as Record<string, unknown>;
 }

@@ -383,3 +383,21 @@ describe("virtual network GET actions and more service tags", () => {
     }
   });
 });
+
+describe("body shape errors", () => {
+  it("names the location first and the offending array entry", async () => {
+    const url = `${base()}/virtualNetworks/shape?api-version=2026-01-01`;
+    const noLocation = await emu.arm("PUT", url, { properties: {} });
+    expect(noLocation.status).toBe(400);
+    expect(noLocation.body).toMatchObject({ error: { code: "LocationRequired", target: "location" } });
+    const badEntry = await emu.arm("PUT", url, {
+      location: "eastus",
+      properties: { addressSpace: { addressPrefixes: ["10.0.0.0/16"] }, subnets: [1] },
+    });
+    expect(badEntry.status).toBe(400);
+    expect(badEntry.body).toMatchObject({
+      error: { code: "InvalidRequestContent", target: "properties.subnets[0]" },
+    });
+    expect((await emu.arm("GET", url)).status).toBe(404);
+  });
+});

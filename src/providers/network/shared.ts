@@ -15,7 +15,14 @@ import {
   usableRange,
 } from "../../net/index.js";
 import type { ResourceRecord } from "../../store/types.js";
-import { asObject, checkPreconditions, field, readTags, requireResourceGroup } from "../common.js";
+import {
+  asObject,
+  checkPreconditions,
+  field,
+  normalizeLocation,
+  readTags,
+  requireResourceGroup,
+} from "../common.js";
 import type { ArmContext } from "../context.js";
 import {
   ArmError,
@@ -411,7 +418,10 @@ export function makeHandler(kind: NetworkKind): ResourceTypeHandler {
       const id = buildId(ref);
       const existing = await ctx.tx.getResource(id);
       checkPreconditions(existing, pre);
-      const rec = await kind.putWire(ctx, id, asObject(raw), existing);
+      const input = asObject(raw);
+      // ARM checks a tracked resource's location before the resource provider sees the body.
+      if (kind.tracked) normalizeLocation(ctx, input.location);
+      const rec = await kind.putWire(ctx, id, input, existing);
       const body = await kind.present(ctx, rec);
       const operation = await completedOperation(ctx, {
         namespace: NS,
