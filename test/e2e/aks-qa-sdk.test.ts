@@ -235,6 +235,37 @@ describe("plugins and CIDRs", () => {
   });
 });
 
+describe("load balancer outbound IPs", () => {
+  it("managedOutboundIPs.count 1 → 3 → 2 reshapes the LB frontends and leaves no stray IP", async () => {
+    await c.aks.managedClusters.beginCreateOrUpdateAndWait(RG, "lbo", clusterBody({ count: 1 }));
+    const MC = nodeRg(RG, "lbo");
+    const state = async () => {
+      const mc = await c.aks.managedClusters.get(RG, "lbo");
+      const lb = await c.net.loadBalancers.get(MC, "kubernetes");
+      const ips: string[] = [];
+      for await (const p of c.net.publicIPAddresses.list(MC)) ips.push(p.id ?? "");
+      return {
+        effective: (mc.networkProfile?.loadBalancerProfile?.effectiveOutboundIPs ?? [])
+          .map((e) => e.id)
+          .sort(),
+        frontends: (lb.frontendIPConfigurations ?? []).map((f) => f.publicIPAddress?.id).sort(),
+        rule: (lb.outboundRules?.[0]?.frontendIPConfigurations ?? []).length,
+        ips: ips.sort(),
+      };
+    };
+    for (const n of [3, 2]) {
+      const mc = await c.aks.managedClusters.get(RG, "lbo");
+      mc.networkProfile!.loadBalancerProfile!.managedOutboundIPs = { count: n };
+      await c.aks.managedClusters.beginCreateOrUpdateAndWait(RG, "lbo", mc);
+      const s = await state();
+      expect(s.effective).toHaveLength(n);
+      expect(s.frontends).toEqual(s.effective);
+      expect(s.ips).toEqual(s.effective);
+      expect(s.rule).toBe(n);
+    }
+  });
+});
+
 describe("pools", () => {
   it("maxPods edges 10/250/251 and count 0", async () => {
     const ok = await c.aks.managedClusters.beginCreateOrUpdateAndWait(

@@ -9,6 +9,7 @@ import type { ArmContext } from "../context.js";
 import { ensureUserAssignedIdentity, type IdentityPrincipal } from "../identity/userAssignedIdentities.js";
 import { parseResourceId, stableGuid } from "../ids.js";
 import {
+  deleteNetworkResource,
   deleteRoute,
   getSubnet,
   putLoadBalancer,
@@ -146,39 +147,44 @@ export async function ensureInfrastructure(
       });
 
   // outboundType loadBalancer: the `kubernetes` Standard LB, one frontend per outbound IP,
-  // backend pool `kubernetes` (the nodes) and the outbound rule AKS writes.
+  // backend pool `kubernetes` (the nodes) and the outbound rule AKS writes. A changed
+  // managedOutboundIPs.count reshapes the frontends and the rule, and drops the IPs let go.
   let lbBackendPoolIds: string[] = [];
   if (ids.outboundIpIds.length) {
     const fe = (pip: string) => pip.split("/").pop() as string;
     const backend = `${ids.lbId}/backendAddressPools/kubernetes`;
-    if (!(await ctx.tx.getResource(ids.lbId)))
+    const frontends = ids.outboundIpIds.map((pip) => ({
+      name: fe(pip),
+      properties: { publicIPAddress: { id: pip } },
+    }));
+    const outboundRule = {
+      name: "aksOutboundRule",
+      properties: {
+        frontendIPConfigurations: ids.outboundIpIds.map((pip) => ({
+          id: `${ids.lbId}/frontendIPConfigurations/${fe(pip)}`,
+        })),
+        backendAddressPool: { id: backend },
+        protocol: "All",
+        idleTimeoutInMinutes: 30,
+        allocatedOutboundPorts: 0,
+        enableTcpReset: true,
+      },
+    };
+    const lb = await ctx.tx.getResource(ids.lbId);
+    if (!lb) {
       await putLoadBalancer(ctx, ids.lbId, {
         location,
         tags,
         sku: { name: "Standard", tier: "Regional" },
         properties: {
-          frontendIPConfigurations: ids.outboundIpIds.map((pip) => ({
-            name: fe(pip),
-            properties: { publicIPAddress: { id: pip } },
-          })),
+          frontendIPConfigurations: frontends,
           backendAddressPools: [{ name: "kubernetes" }],
-          outboundRules: [
-            {
-              name: "aksOutboundRule",
-              properties: {
-                frontendIPConfigurations: ids.outboundIpIds.map((pip) => ({
-                  id: `${ids.lbId}/frontendIPConfigurations/${fe(pip)}`,
-                })),
-                backendAddressPool: { id: backend },
-                protocol: "All",
-                idleTimeoutInMinutes: 30,
-                allocatedOutboundPorts: 0,
-                enableTcpReset: true,
-              },
-            },
-          ],
+          outboundRules: [outboundRule],
         },
       });
+    } else {
+      await reshapeOutbound(ctx, lb.body, ids.lbId, ids.outboundIpIds, frontends, outboundRule, clusterId);
+    }
     lbBackendPoolIds = [backend];
   }
 
@@ -205,6 +211,53 @@ export async function ensureInfrastructure(
     lbBackendPoolIds,
     kubelet,
   };
+}
+
+type Obj = Record<string, unknown>;
+const OUTBOUND_IP_TAG = "aks-slb-managed-outbound-ip";
+
+/** Brings an existing `kubernetes` LB to the wanted managed outbound IPs; deletes the others. */
+async function reshapeOutbound(
+  ctx: ArmContext,
+  body: Obj,
+  lbId: string,
+  wanted: string[],
+  frontends: Obj[],
+  outboundRule: Obj,
+  clusterId: string,
+): Promise<void> {
+  const rgOf = parseResourceId(lbId).resourceGroup;
+  const managed = (
+    await ctx.tx.listResources({
+      type: "Microsoft.Network/publicIPAddresses",
+      subscriptionId: ctx.subscriptionId,
+      ...(rgOf ? { resourceGroup: rgOf } : {}),
+    })
+  )
+    .filter(
+      (r) => (r.body.tags as Record<string, string> | undefined)?.["aks-managed-type"] === OUTBOUND_IP_TAG,
+    )
+    .map((r) => r.id.toLowerCase());
+  const isManaged = (f: Obj) => {
+    const pip = ((f.properties as Obj | undefined)?.publicIPAddress as Obj | undefined)?.id;
+    return typeof pip === "string" && managed.includes(pip.toLowerCase());
+  };
+  const props = (body.properties ?? {}) as Obj;
+  const current = (props.frontendIPConfigurations ?? []) as Obj[];
+  const have = current.filter(isManaged).map((f) => String(f.name).toLowerCase());
+  const want = frontends.map((f) => String(f.name).toLowerCase());
+  if (have.length === want.length && want.every((n) => have.includes(n))) return;
+  const rules = ((props.outboundRules ?? []) as Obj[]).filter((r) => r.name !== "aksOutboundRule");
+  await putLoadBalancer(ctx, lbId, {
+    ...body,
+    properties: {
+      ...props,
+      frontendIPConfigurations: [...current.filter((f) => !isManaged(f)), ...frontends],
+      outboundRules: [...rules, outboundRule],
+    },
+  });
+  const keep = new Set(wanted.map((w) => w.toLowerCase()));
+  for (const id of managed) if (!keep.has(id)) await deleteNetworkResource(ctx, id, { managedBy: clusterId });
 }
 
 /**
