@@ -55,6 +55,16 @@ describe("seed 001: az aks create|update --enable-static-egress-gateway", () => 
     b.networkProfile = { ...b.networkProfile, staticEgressGatewayProfile: { enabled: true } };
     const e = await refused(c.aks.managedClusters.createOrUpdate(RG, "eg", b), "PreviewFeatureNotRegistered");
     expect(e.message).toContain("Microsoft.ContainerService/StaticEgressGatewayPreview");
+    // On the wire the target names the field that needs the flag (the message names the flag).
+    const raw = await c.emu.arm(
+      "PUT",
+      `/subscriptions/${c.emu.subscriptionId}/resourceGroups/${RG}/providers/Microsoft.ContainerService/managedClusters/eg?api-version=2026-06-01`,
+      { location: "eastus", properties: b },
+    );
+    expect(raw.status).toBe(400);
+    expect((raw.body as { error: { target?: string } }).error.target).toBe(
+      "properties.networkProfile.staticEgressGatewayProfile.enabled",
+    );
     expect((await errorOf(c.resources.resourceGroups.get(MC))).statusCode).toBe(404);
   });
 

@@ -113,6 +113,7 @@ export async function validateNodeNetworking(ctx: ArmContext, input: ValidationI
       ctx,
       PREVIEW_FLAGS.staticEgressGateway,
       "The static egress gateway (networkProfile.staticEgressGatewayProfile)",
+      "properties.networkProfile.staticEgressGatewayProfile.enabled",
     );
   const gateways = pools.filter((p) => p.mode === "Gateway");
   if (!enabled && wasEnabled && gateways.some((p) => active(p.name)))
@@ -142,6 +143,7 @@ export async function validateNodeNetworking(ctx: ArmContext, input: ValidationI
         ctx,
         PREVIEW_FLAGS.nodePublicIPTags,
         "Node public IP tags (networkProfile.nodePublicIPTags)",
+        "networkProfile.nodePublicIPTags",
       );
       requireKubernetesVersion(
         version,
@@ -178,6 +180,7 @@ export async function validateNodeNetworking(ctx: ArmContext, input: ValidationI
           ctx,
           PREVIEW_FLAGS.staticEgressGateway,
           "A gateway agent pool (mode 'Gateway')",
+          "mode",
         );
       if (pool.osType === "Windows")
         throw gatewayPoolNotSupported(

@@ -25,8 +25,13 @@ export const HOST_PORT_AUTO_ASSIGN_ANNOTATION = "kubernetes.azure.com/assign-hos
 export const MIN_NODE_NETWORKING_VERSION = "1.24";
 
 /** Throws PreviewFeatureNotRegistered (naming the flag) unless `flag` is Registered. */
-export async function requirePreviewFeature(ctx: ArmContext, flag: PreviewFlag, what: string): Promise<void> {
-  if (!(await isFeatureRegistered(ctx, AKS_NS, flag))) throw featureNotRegistered(AKS_NS, flag, what);
+export async function requirePreviewFeature(
+  ctx: ArmContext,
+  flag: PreviewFlag,
+  what: string,
+  target?: string,
+): Promise<void> {
+  if (!(await isFeatureRegistered(ctx, AKS_NS, flag))) throw featureNotRegistered(AKS_NS, flag, what, target);
 }
 
 /** [major, minor] of "1.29", "1.29.4" (anything unparsable counts as new enough: parse.ts refuses it). */
@@ -61,6 +66,7 @@ export async function requireHostPortAutoAssign(ctx: ArmContext, kubernetesVersi
     ctx,
     PREVIEW_FLAGS.podHostPortAutoAssign,
     `The annotation '${HOST_PORT_AUTO_ASSIGN_ANNOTATION}'`,
+    `metadata.annotations.${HOST_PORT_AUTO_ASSIGN_ANNOTATION}`,
   );
   requireKubernetesVersion(
     kubernetesVersion,

@@ -72,13 +72,14 @@ export async function isFeatureRegistered(ctx: ArmContext, ns: string, name: str
 }
 
 /** The error AKS gives when a preview setting is used without its flag. */
-export function featureNotRegistered(ns: string, name: string, what: string): ArmError {
+/** `target` names the request field that needs the flag (the flag itself is in the message). */
+export function featureNotRegistered(ns: string, name: string, what: string, target?: string): ArmError {
   return new ArmError(
     400,
     "PreviewFeatureNotRegistered",
     `${what} is a preview feature: register the feature flag '${ns}/${name}' on this subscription first ` +
       `('az feature register --namespace "${ns}" --name "${name}"', then 'az provider register --namespace ${ns}').`,
-    name,
+    target ?? name,
   );
 }
 
