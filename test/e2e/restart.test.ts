@@ -123,4 +123,63 @@ describe("aksnet start on a file store", () => {
     expect(status).toBe("Succeeded");
     expect((await fetch(fast.url + rg, { headers: auth })).status).toBe(404);
   });
+
+  it("finishes a cluster create that a kill -9 cut off, with every node address handed out once", async () => {
+    const dir = tempDir();
+    seedTestCa(dir);
+    const slow = await start(dir, ["--operation-delay", "60000"]);
+    const i = info(dir);
+    const t = await token(slow.url, i.tenantId);
+    const auth = { authorization: `Bearer ${t}`, "content-type": "application/json" };
+    const sub = `/subscriptions/${i.subscriptionId}`;
+    const put = (url: string, path: string, body: unknown) =>
+      fetch(url + path, { method: "PUT", headers: auth, body: JSON.stringify(body) });
+    expect(
+      (await put(slow.url, `${sub}/resourcegroups/k?api-version=2021-04-01`, { location: "eastus" })).status,
+    ).toBe(201);
+    const cluster = `${sub}/resourceGroups/k/providers/Microsoft.ContainerService/managedClusters/c1?api-version=2026-06-01`;
+    const created = await put(slow.url, cluster, {
+      location: "eastus",
+      identity: { type: "SystemAssigned" },
+      properties: {
+        dnsPrefix: "c1",
+        agentPoolProfiles: [{ name: "nodepool1", count: 3, vmSize: "Standard_DS2_v2", mode: "System" }],
+        networkProfile: { networkPlugin: "kubenet" },
+      },
+    });
+    expect(created.status).toBe(201);
+    expect(
+      ((await created.json()) as { properties: { provisioningState: string } }).properties.provisioningState,
+    ).toBe("Creating");
+    const statusUrl = created.headers.get("azure-asyncoperation")!;
+    slow.proc.kill("SIGKILL");
+    await new Promise((r) => slow.proc.on("exit", r));
+
+    const fast = await start(dir);
+    let status = "InProgress";
+    for (let n = 0; n < 100 && status === "InProgress"; n++) {
+      const res = await fetch(statusUrl.replace(slow.url, fast.url), { headers: auth });
+      status = ((await res.json()) as { status: string }).status;
+      if (status === "InProgress") await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(status).toBe("Succeeded");
+    const got = (await (await fetch(fast.url + cluster, { headers: auth })).json()) as {
+      properties: { provisioningState: string; nodeResourceGroup: string };
+    };
+    expect(got.properties.provisioningState).toBe("Succeeded");
+    const mc = got.properties.nodeResourceGroup;
+    const vnets = (await (
+      await fetch(
+        `${fast.url}${sub}/resourceGroups/${mc}/providers/Microsoft.Network/virtualNetworks?api-version=2026-01-01`,
+        {
+          headers: auth,
+        },
+      )
+    ).json()) as {
+      value: { properties: { subnets: { properties: { ipConfigurations?: { id: string }[] } }[] } }[];
+    };
+    const holders = vnets.value[0].properties.subnets[0].properties.ipConfigurations ?? [];
+    expect(holders).toHaveLength(3);
+    expect(new Set(holders.map((h) => h.id.toLowerCase())).size).toBe(3);
+  });
 });
