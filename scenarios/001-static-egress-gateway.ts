@@ -44,15 +44,6 @@ export const scenario: Scenario = {
       run: "az group create --name myResourceGroup --location eastus -o none",
     },
     {
-      name: "setup: default resource group, because the seed's scale and delete lines have no -g",
-      run: "az configure --defaults group=myResourceGroup",
-    },
-    {
-      name: "setup: an SSH key in ~/.ssh, because the seed's aks create has no --generate-ssh-keys",
-      run: `mkdir -p ~/.ssh && ssh-keygen -q -t rsa -b 2048 -N "" -f ~/.ssh/id_rsa`,
-      check: (r) => assert.equal(r.stderr, ""),
-    },
-    {
       name: "extension add aks-preview",
       seed: "001",
       run: "az extension add --name aks-preview",

@@ -524,11 +524,28 @@ describe("commands", () => {
     expect(again).toMatchObject({ code: 0, stdout: "", stderr: "" });
   });
 
-  it("aks create without a key and without --generate-ssh-keys fails like az", async () => {
+  it("aks create without any key and without --generate-ssh-keys creates the cluster without SSH, with a warning", async () => {
     arm.on((r) => (is(r, "GET", /resourcegroups\/g$/i) ? { body: rgBody("g") } : undefined));
-    const r = await runAz(["aks", "create", "-g", "g", "-n", "c"], { endpoint: arm.url });
+    let sent: { properties?: { linuxProfile?: unknown } } | undefined;
+    arm.on((r) => {
+      if (!is(r, "PUT", /managedClusters\/c$/i)) return undefined;
+      sent = r.body as typeof sent;
+      return { status: 201, body: { id: "x", name: "c", properties: { provisioningState: "Succeeded" } } };
+    });
+    const r = await runAz(["aks", "create", "-g", "g", "-n", "c", "--no-wait"], { endpoint: arm.url });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/WARNING: No SSH public key at .*id_rsa\.pub and --generate-ssh-keys not given/);
+    expect(sent?.properties).toBeDefined();
+    expect(sent?.properties?.linuxProfile).toBeUndefined();
+  });
+
+  it("aks create with a --ssh-key-value path that does not exist fails like az", async () => {
+    arm.on((r) => (is(r, "GET", /resourcegroups\/g$/i) ? { body: rgBody("g") } : undefined));
+    const r = await runAz(["aks", "create", "-g", "g", "-n", "c", "--ssh-key-value", "/nope/key.pub"], {
+      endpoint: arm.url,
+    });
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/An RSA key file or key value must be supplied to SSH Key Value/);
+    expect(r.stderr).toMatch(/Provided ssh key \(\/nope\/key\.pub\) is invalid or non-existent/);
   });
 
   it("aks create --assign-identity --vnet-subnet-id grants Network Contributor on the subnet first (seed 002)", async () => {
@@ -779,6 +796,58 @@ describe("commands", () => {
     });
   });
 
+  it("without -g or a default group, takes the group of the only cluster with that name (seed 001 verbatim)", async () => {
+    const cluster = (rg: string, name: string) => ({
+      id: `/subscriptions/${SUB}/resourceGroups/${rg}/providers/Microsoft.ContainerService/managedClusters/${name}`,
+      name,
+    });
+    arm.on((r) =>
+      is(r, "GET", /providers\/Microsoft\.ContainerService\/managedClusters$/)
+        ? { body: { value: [cluster("rgA", "only"), cluster("rgB", "twin"), cluster("rgC", "twin")] } }
+        : undefined,
+    );
+    arm.on((r) =>
+      is(r, "GET", /resourceGroups\/rgA\/.*agentPools\/gw$/)
+        ? { body: { name: "gw", properties: { count: 2 } } }
+        : undefined,
+    );
+    arm.on((r) =>
+      is(r, "PUT", /resourceGroups\/rgA\/.*agentPools\/gw$/)
+        ? { body: { name: "gw", properties: { count: 3 } } }
+        : undefined,
+    );
+    const home = scratchHome();
+    const ok = await runAz(
+      ["aks", "nodepool", "scale", "--cluster-name", "only", "-n", "gw", "--node-count", "3", "-o", "none"],
+      {
+        endpoint: arm.url,
+        home,
+      },
+    );
+    expect(ok.code).toBe(0);
+    expect(ok.stderr).toContain("using 'rgA', the resource group of the only cluster named 'only'");
+    expect(
+      arm.requests.some((r) => r.method === "PUT" && /resourceGroups\/rgA\/.*agentPools\/gw$/.test(r.path)),
+    ).toBe(true);
+    // two clusters share the name: az's own error, nothing sent
+    const twin = await runAz(
+      ["aks", "nodepool", "scale", "--cluster-name", "twin", "-n", "gw", "--node-count", "3"],
+      {
+        endpoint: arm.url,
+        home,
+      },
+    );
+    expect(twin).toMatchObject({
+      code: 2,
+      stderr: "ERROR: the following arguments are required: --resource-group/-g\n",
+    });
+    const none = await runAz(["aks", "show", "-n", "missing"], { endpoint: arm.url, home });
+    expect(none).toMatchObject({
+      code: 2,
+      stderr: "ERROR: the following arguments are required: --resource-group/-g\n",
+    });
+  });
+
   it("az configure --defaults group=… fills -g for seed lines that omit it (seed 001 nodepool scale/delete)", async () => {
     arm.on((r) => {
       if (is(r, "GET", /resourceGroups\/myRG\/.*agentPools\/gw$/))
@@ -813,7 +882,13 @@ describe("commands", () => {
         })
       ).code,
     ).toBe(0);
-    expect(arm.calls().map((c) => c.method)).toEqual(["GET", "PUT", "DELETE"]);
+    // the first call looked for a cluster named 'c' to infer -g (none: az's error); then the default group
+    expect(arm.calls().map((c) => `${c.method} ${c.path.split("/").slice(-2).join("/")}`)).toEqual([
+      "GET Microsoft.ContainerService/managedClusters",
+      "GET agentPools/gw",
+      "PUT agentPools/gw",
+      "DELETE agentPools/gw",
+    ]);
     const env = { AZURE_DEFAULTS_GROUP: "other" };
     await runAz(["aks", "nodepool", "delete", "--cluster-name", "c", "-n", "gw"], { endpoint: arm.url, env });
     expect(arm.calls().at(-1)?.path).toMatch(/resourceGroups\/other\//);

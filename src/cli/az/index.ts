@@ -3,6 +3,7 @@
 // with az's rules, runs, and prints the result the way az does.
 
 import { ArmClient, ArmHttpError, resolveTarget } from "./arm.js";
+import { API } from "./common.js";
 import { commandHelp, groupHelp } from "./help.js";
 import type { Io } from "./io.js";
 import { CliError, processIo } from "./io.js";
@@ -100,10 +101,11 @@ export async function main(argv: string[], ioIn?: Io): Promise<number> {
       return 0;
     }
     const def = resolved.def as CommandDef;
+    const inferGroup = def.inferResourceGroupFromCluster;
     const specs = withConfiguredDefaults(
       [...def.flags, ...GLOBAL_FLAGS.filter((g) => !def.flags.some((f) => f.dest === g.dest))],
       io,
-    );
+    ).map((s) => (inferGroup && s.dest === "resourceGroup" ? { ...s, required: false } : s));
     const parsed = parseArgs(resolved.rest, specs);
     if (parsed.help) {
       io.stdout(commandHelp(resolved.path, def, GLOBAL_FLAGS));
@@ -155,6 +157,9 @@ export async function main(argv: string[], ioIn?: Io): Promise<number> {
         return answer === "y" || answer === "yes";
       },
     };
+    if (inferGroup && args.str("resourceGroup") === undefined) {
+      args.values.resourceGroup = await clusterResourceGroup(ctx, String(args.str(inferGroup)));
+    }
     const result = await def.run(ctx);
     if (progressShown) io.stderr("\r\x1b[K");
     const value = transformResult(result, def.style ?? "sdk");
@@ -184,6 +189,35 @@ export async function main(argv: string[], ioIn?: Io): Promise<number> {
     );
     return 1;
   }
+}
+
+/**
+ * The resource group of the only managed cluster called `name` in the subscription. az
+ * itself would demand -g; a walkthrough line without it (seed 001's `nodepool scale` and
+ * `nodepool delete`) then still does what the document says. Anything ambiguous gets az's
+ * own "required" error.
+ */
+async function clusterResourceGroup(ctx: Ctx, name: string): Promise<string> {
+  const required = new UsageError("the following arguments are required: --resource-group/-g");
+  if (!name || name === "undefined") throw required;
+  let clusters: { id?: string; name?: string }[];
+  try {
+    const arm = await ctx.arm();
+    const sub = await ctx.subscription();
+    clusters = (await arm.list(
+      `/subscriptions/${sub}/providers/Microsoft.ContainerService/managedClusters`,
+      API.containerService,
+    )) as { id?: string; name?: string }[];
+  } catch {
+    throw required;
+  }
+  const hits = clusters.filter((c) => c.name?.toLowerCase() === name.toLowerCase());
+  const rg = hits.length === 1 ? /\/resourcegroups\/([^/]+)/i.exec(hits[0].id ?? "")?.[1] : undefined;
+  if (!rg) throw required;
+  ctx.warn(
+    `--resource-group not given: using '${rg}', the resource group of the only cluster named '${name}'.`,
+  );
+  return rg;
 }
 
 /**

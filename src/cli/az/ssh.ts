@@ -44,15 +44,17 @@ export function isSshPublicKey(value: string): boolean {
 }
 
 /**
- * The public key `az aks create` sends. `value` is --ssh-key-value (a key or a path);
- * `warn` reports generated files the way az does.
+ * The public key `az aks create` sends, or undefined for none. `value` is --ssh-key-value (a
+ * key or a path); `warn` reports generated files the way az does. With no key anywhere and no
+ * --generate-ssh-keys, az 2.45 refuses; walkthroughs (seed 001) omit the flag and must still
+ * run, and SSH is optional in the AKS API, so the cluster is created without a key.
  */
 export function resolveSshKey(
   home: string,
   value: string | undefined,
   generate: boolean,
   warn: (msg: string) => void,
-): string {
+): string | undefined {
   if (value && isSshPublicKey(value)) return value.trim();
   const path = value ? value.replace(/^~(?=\/|$)/, home) : join(home, ".ssh", "id_rsa.pub");
   if (existsSync(path)) {
@@ -61,9 +63,14 @@ export function resolveSshKey(
     return content;
   }
   if (!generate) {
-    throw new CliError(
-      "An RSA key file or key value must be supplied to SSH Key Value. You can use --generate-ssh-keys to let CLI generate one for you",
+    // A path the user named (not az's default ~/.ssh/id_rsa.pub) must exist, as in az.
+    if (path !== join(home, ".ssh", "id_rsa.pub"))
+      throw new CliError(`Provided ssh key (${path}) is invalid or non-existent`);
+    warn(
+      `No SSH public key at ${path} and --generate-ssh-keys not given: the cluster is created without SSH access. ` +
+        "Pass --generate-ssh-keys or --ssh-key-value to add one.",
     );
+    return undefined;
   }
   const privatePath = path.endsWith(".pub") ? path.slice(0, -4) : `${path}.private`;
   if (existsSync(privatePath)) {

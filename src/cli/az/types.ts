@@ -30,6 +30,11 @@ export interface CommandDef {
   long?: string;
   examples?: { title: string; command: string }[];
   preview?: boolean;
+  /**
+   * When -g is absent (and no default is configured), take the resource group of the one
+   * managed cluster whose name is in this flag — so seed lines that omit -g still run.
+   */
+  inferResourceGroupFromCluster?: string;
 }
 
 /** Commands of one module, keyed by full path ("network vnet create"). */

@@ -58,6 +58,7 @@ async function putPool(ctx: Ctx, path: string, properties: Obj): Promise<unknown
 
 export const COMMANDS: CommandTable = {
   "aks nodepool add": {
+    inferResourceGroupFromCluster: "clusterName",
     summary: "Add a node pool to the managed Kubernetes cluster.",
     table: poolRow,
     flags: [
@@ -120,12 +121,14 @@ export const COMMANDS: CommandTable = {
     },
   },
   "aks nodepool show": {
+    inferResourceGroupFromCluster: "clusterName",
     summary: "Show the details for a node pool in the managed Kubernetes cluster.",
     table: poolRow,
     flags: [rg(), cluster(), poolName()],
     run: async (ctx) => (await ctx.arm()).get(poolPath(ctx, await ctx.subscription()), API.containerService),
   },
   "aks nodepool list": {
+    inferResourceGroupFromCluster: "clusterName",
     summary: "List node pools in the managed Kubernetes cluster.",
     table: (r) => (Array.isArray(r) ? r.map(poolRow) : poolRow(r)),
     flags: [rg(), cluster()],
@@ -139,6 +142,7 @@ export const COMMANDS: CommandTable = {
     },
   },
   "aks nodepool update": {
+    inferResourceGroupFromCluster: "clusterName",
     summary: "Update a node pool properties.",
     table: poolRow,
     flags: [
@@ -198,6 +202,7 @@ export const COMMANDS: CommandTable = {
     },
   },
   "aks nodepool scale": {
+    inferResourceGroupFromCluster: "clusterName",
     summary: "Scale the node pool in a managed Kubernetes cluster.",
     table: poolRow,
     flags: [
@@ -221,6 +226,7 @@ export const COMMANDS: CommandTable = {
     },
   },
   "aks nodepool delete": {
+    inferResourceGroupFromCluster: "clusterName",
     summary: "Delete the agent pool in the managed Kubernetes cluster.",
     flags: [
       rg(),

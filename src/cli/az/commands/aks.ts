@@ -473,6 +473,7 @@ export const COMMANDS: CommandTable = {
     run: aksCreate,
   },
   "aks show": {
+    inferResourceGroupFromCluster: "name",
     summary: "Show the details for a managed Kubernetes cluster.",
     table: clusterRow,
     flags: clusterFlags(),
@@ -503,6 +504,7 @@ export const COMMANDS: CommandTable = {
     },
   },
   "aks delete": {
+    inferResourceGroupFromCluster: "name",
     summary: "Delete a managed Kubernetes cluster.",
     flags: [...clusterFlags(), noWaitFlag(), yesFlag()],
     run: async (ctx) => {
@@ -519,6 +521,7 @@ export const COMMANDS: CommandTable = {
     },
   },
   "aks update": {
+    inferResourceGroupFromCluster: "name",
     summary: "Update a managed Kubernetes cluster.",
     table: clusterRow,
     flags: [
@@ -563,6 +566,7 @@ export const COMMANDS: CommandTable = {
     },
   },
   "aks scale": {
+    inferResourceGroupFromCluster: "name",
     summary: "Scale the node pool in a managed Kubernetes cluster.",
     table: clusterRow,
     flags: [
@@ -598,6 +602,7 @@ export const COMMANDS: CommandTable = {
     },
   },
   "aks get-credentials": {
+    inferResourceGroupFromCluster: "name",
     summary: "Get access credentials for a managed Kubernetes cluster.",
     style: "raw",
     flags: [
