@@ -14,6 +14,10 @@ async function run(): Promise<number> {
       const { runServerCommand } = await import("./server.js");
       return runServerCommand(command, rest);
     }
+    case "trace": {
+      const { runTraceCommand } = await import("./trace.js");
+      return runTraceCommand(rest);
+    }
     case undefined:
     case "-h":
     case "--help":
@@ -37,6 +41,7 @@ Commands:
   status    Show whether an emulator is running for the data dir and what it holds
   reset     Remove all emulator state from the data dir (stop the emulator first, or it is reset live)
   az        Azure CLI-compatible front-end: aksnet az <group> <command> [flags]
+  trace     Explain whether a node port is reachable and which NSG rule decides
 
 Run 'aksnet <command> --help' for a command's options.
 `;

@@ -7,6 +7,7 @@
  * - allocator.ts choose the next free address / aligned block / cidrset block / integer from a taken set.
  * - portSpec.ts  `--allowed-host-ports` and container-port list syntax.
  * - capacity.ts  node and pod capacity formulas from the AKS docs.
+ * - path.ts      NSG rule evaluation (subnet + NIC, Azure's order and defaults) with the reasons.
  *
  * Typical use:
  *   const subnet = parseCidr(body.addressPrefix, { requireCanonical: true });   // throws NetError
@@ -16,5 +17,6 @@
 export * from "./allocator.js";
 export * from "./capacity.js";
 export * from "./cidr.js";
+export * from "./path.js";
 export * from "./portSpec.js";
 export * from "./reserved.js";

@@ -19,6 +19,7 @@ import {
 import { newGuid } from "../providers/ids.js";
 import { createRegistry } from "../providers/index.js";
 import { OperationRunner } from "../providers/operations.js";
+import { runTrace } from "../providers/views/reachability.js";
 import { SqliteStore } from "../store/sqlite.js";
 import type { Store } from "../store/types.js";
 import { ArmRouter } from "./arm/router.js";
@@ -135,6 +136,8 @@ export async function startEmulator(opts: ServerOptions, log: Log = defaultLog):
     await store.reset();
     return { status: "reset" };
   });
+  // Why a node port is (not) reachable: JSON in and out, ARM-shaped errors (providers/views/reachability.ts).
+  app.post("/_aksnet/trace", async (req) => runTrace(store, settings, services, req.body));
   app.get("/_aksnet/status", async () => ({
     status: "ok",
     store: store.kind,

@@ -1,0 +1,206 @@
+// `aksnet trace`: asks the running emulator (found through <data-dir>/aksnet.json, like
+// `aksnet status`) whether a node port is reachable, and prints per node the verdict and the
+// NSG rule that decided it; `-v` adds the rules examined before it and why each did not match.
+import fs from "node:fs";
+import http from "node:http";
+import https from "node:https";
+import path from "node:path";
+import { Command } from "commander";
+import type { NodeTrace, TraceResult } from "../providers/views/reachability.js";
+import type { InfoFile } from "./server.js";
+
+interface Options {
+  resourceGroup: string;
+  cluster: string;
+  nodepool?: string;
+  node?: string;
+  port: string;
+  from?: string;
+  subscription?: string;
+  dataDir?: string;
+  output: string;
+  verbose?: boolean;
+}
+
+export async function runTraceCommand(args: string[]): Promise<number> {
+  const program = new Command("aksnet trace")
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) })
+    .description("Explain whether traffic reaches a port on a cluster's nodes, and which NSG rule decides")
+    .requiredOption("-g, --resource-group <group>", "the cluster's resource group")
+    .requiredOption("-c, --cluster <name>", "the managed cluster")
+    .option("--nodepool <pool>", "only this agent pool's nodes")
+    .option("--node <name|ip>", "only this node (computer name, private IP or public IP)")
+    .requiredOption("-p, --port <port/proto>", "e.g. 8080/tcp, 53/udp, or icmp")
+    .option("--from <source>", "Internet (default), VirtualNetwork, AzureLoadBalancer or an IP address")
+    .option("--subscription <id>", "subscription (default: the emulator's)")
+    .option("--data-dir <dir>", "where aksnet.json lives (default ./.aksnet, env AKSNET_DATA_DIR)")
+    .option("-o, --output <format>", "table or json", "table")
+    .option("-v, --verbose", "also show the rules that did not match and why");
+  try {
+    program.parse(args, { from: "user" });
+  } catch (err) {
+    const code = (err as { exitCode?: number }).exitCode;
+    return code === 0 ? 0 : 2;
+  }
+  const o = program.opts<Options>();
+  if (o.output !== "table" && o.output !== "json") {
+    process.stderr.write(`aksnet trace: --output must be table or json, not '${o.output}'\n`);
+    return 2;
+  }
+  const dataDir = path.resolve(o.dataDir ?? process.env.AKSNET_DATA_DIR ?? ".aksnet");
+  const info = readInfo(dataDir);
+  if (!info || !alive(info.pid)) {
+    process.stderr.write(
+      `aksnet is not running for ${dataDir} (start it with: aksnet start --data-dir ${dataDir})\n`,
+    );
+    return 3;
+  }
+  const body = {
+    resourceGroup: o.resourceGroup,
+    cluster: o.cluster,
+    port: o.port,
+    ...(o.nodepool ? { nodepool: o.nodepool } : {}),
+    ...(o.node ? { node: o.node } : {}),
+    ...(o.from ? { from: o.from } : {}),
+    subscriptionId: o.subscription ?? info.subscriptionId,
+  };
+  const caFile = path.isAbsolute(info.caFile) ? info.caFile : path.resolve(dataDir, info.caFile);
+  const res = await postJson(`${info.armEndpoint}/_aksnet/trace`, caFile, body);
+  if (res.status !== 200) {
+    const e = (res.body as { error?: { code?: string; message?: string } } | undefined)?.error;
+    process.stderr.write(`aksnet trace: (${e?.code ?? res.status}) ${e?.message ?? "request failed"}\n`);
+    return res.status === 404 ? 3 : 1;
+  }
+  const result = res.body as TraceResult;
+  process.stdout.write(
+    o.output === "json" ? `${JSON.stringify(result, null, 2)}\n` : render(result, o.verbose),
+  );
+  return 0;
+}
+
+// ---- rendering ------------------------------------------------------------------------------------
+
+function table(rows: string[][], indent = ""): string {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
+  return rows
+    .map((r) =>
+      `${indent}${r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join("  ")}`.trimEnd(),
+    )
+    .join("\n");
+}
+
+const nsgLabel = (n: NodeTrace) =>
+  n.decidingRule ? `${n.decidingRule.nsgName} (${n.decidingRule.level})` : "-";
+
+/** The human answer: one aligned row per node, then notes, then (-v) every NSG's reasoning. */
+export function render(r: TraceResult, verbose = false): string {
+  const cluster = r.cluster.split("/").pop();
+  const out: string[] = [
+    `Trace ${r.port} from ${r.from} to the nodes of ${cluster} (${r.resourceGroup})`,
+    "",
+  ];
+  if (!r.nodes.length) return `${out.join("\n")}No nodes.\n`;
+  const rows = [["NODE", "POOL", "PUBLIC IP", "PRIVATE IP", "VERDICT", "RULE", "PRIORITY", "NSG"]];
+  for (const n of r.nodes)
+    rows.push([
+      n.node,
+      n.pool,
+      n.publicIp ?? "-",
+      n.privateIp,
+      n.verdict,
+      n.decidingRule?.name ?? "(no NSG)",
+      n.decidingRule ? String(n.decidingRule.priority) : "-",
+      nsgLabel(n),
+    ]);
+  out.push(table(rows));
+  const notes = r.nodes.flatMap((n) => n.notes.map((t) => `${n.node}: ${t}`));
+  if (notes.length) out.push("", "Notes:", ...notes.map((t) => `  ${t}`));
+  out.push("", `${r.summary.allowed} allowed, ${r.summary.denied} denied.`);
+  if (verbose) {
+    for (const n of r.nodes) {
+      out.push("", `${n.node} (${n.privateIp}${n.publicIp ? `, public ${n.publicIp}` : ""})`);
+      out.push(`  ASGs: ${n.applicationSecurityGroups.map((a) => a.split("/").pop()).join(", ") || "none"}`);
+      for (const l of n.levels) {
+        if (!l.nsg || !l.decision) {
+          out.push(`  ${l.level} NSG: none (not filtered here)`);
+          continue;
+        }
+        const d = l.decision;
+        out.push(
+          `  ${l.level} NSG ${l.nsg.name}: ${d.verdict} by ${d.decidingRule.name} (${d.decidingRule.priority})${
+            l.reached ? "" : " — not reached: an earlier NSG denied"
+          }`,
+        );
+        out.push(`    why: ${d.decidingRule.why.join("; ")}`);
+        if (d.notMatched.length) {
+          out.push("    not matched:");
+          out.push(
+            table(
+              d.notMatched.map((m) => [
+                String(m.priority),
+                m.name,
+                m.mismatches.map((x) => x.reason).join("; "),
+              ]),
+              "      ",
+            ),
+          );
+        }
+      }
+    }
+  }
+  return `${out.join("\n")}\n`;
+}
+
+// ---- emulator discovery and HTTP ------------------------------------------------------------------
+
+function readInfo(dataDir: string): InfoFile | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(dataDir, "aksnet.json"), "utf8")) as InfoFile;
+  } catch {
+    return undefined;
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function postJson(url: string, caFile: string, body: unknown): Promise<{ status: number; body: unknown }> {
+  const payload = JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    // `aksnet start --http` serves plain HTTP; its info file says so in the endpoint.
+    const tls = url.startsWith("https:");
+    const req = (tls ? https : http).request(
+      url,
+      {
+        method: "POST",
+        ...(tls ? { ca: fs.readFileSync(caFile) } : {}),
+        timeout: 30_000,
+        headers: { "content-type": "application/json", "content-length": Buffer.byteLength(payload) },
+      },
+      (res) => {
+        let data = "";
+        res.setEncoding("utf8");
+        res.on("data", (c: string) => {
+          data += c;
+        });
+        res.on("end", () => {
+          try {
+            resolve({ status: res.statusCode ?? 0, body: data ? JSON.parse(data) : undefined });
+          } catch (e) {
+            reject(e);
+          }
+        });
+      },
+    );
+    req.on("timeout", () => req.destroy(new Error(`no answer from ${url} within 30 s`)));
+    req.on("error", reject);
+    req.end(payload);
+  });
+}

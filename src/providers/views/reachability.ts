@@ -1,0 +1,408 @@
+// Why can (or can't) traffic reach a node port? For a cluster's nodes (all, one pool, or one
+// node by name / private IP / public IP) and a port like `8080/tcp`, this gathers what Azure
+// would look at — the node NIC's ASGs and NSG, the node subnet's NSG, the VNet address space
+// and the subnet's user-defined routes (both part of the VirtualNetwork tag) — and lets
+// net/path.ts decide, subnet NSG then NIC NSG. Read-only, inside one store read, through the
+// providers' own read helpers, so the answer is about the rules the emulator really stores.
+import {
+  type AddressContext,
+  AZURE_HOST_VIP,
+  evaluatePath,
+  type Flow,
+  type FlowProtocol,
+  type LevelResult,
+  NetError,
+  type NsgInput,
+  type PathDecision,
+  parseIp,
+  type SecurityRuleSpec,
+  SOURCE_TAGS,
+  virtualNetworkEntryOf,
+} from "../../net/index.js";
+import type { ResourceRecord, Tx } from "../../store/types.js";
+import { asObject, field } from "../common.js";
+import { scaleSetSpecOf } from "../compute/scaleSetPublicIPs.js";
+import { listInstances } from "../compute/scaleSets.js";
+import { clusterIdOf } from "../containerservice/model.js";
+import { primaryIpConfigId } from "../containerservice/nodePublicIPs.js";
+import type { NodeData } from "../containerservice/nodes.js";
+import { getCluster, listPools } from "../containerservice/records.js";
+import type { ArmContext, EmulatorSettings, Services } from "../context.js";
+import { invalidJson, invalidRequestContent, resourceNotFound, subscriptionNotFound } from "../errors.js";
+import { getSubnet, listSecurityRules } from "../network/internal.js";
+import { defaultSecurityRules } from "../network/networkSecurityGroups.js";
+import { publicIPsHeldBy } from "../network/publicIPHolders.js";
+import type { Wire } from "../registry.js";
+
+// ---- request -----------------------------------------------------------------------------------
+
+export interface TraceRequest {
+  /** Default: the emulator's first subscription. */
+  subscriptionId?: string;
+  resourceGroup: string;
+  cluster: string;
+  /** Only this pool's nodes. */
+  nodepool?: string;
+  /** Only this node: its computer name, private IP or public IP. */
+  node?: string;
+  /** `8080/tcp`, `53/udp` or `icmp`. */
+  port: string;
+  /** `Internet` (default), `VirtualNetwork`, `AzureLoadBalancer` or an IP address. */
+  from?: string;
+}
+
+interface PortSpec {
+  protocol: FlowProtocol;
+  port?: number;
+}
+
+/** `8080/tcp` | `53/udp` | `icmp`; one port, because a verdict is about one flow. */
+export function parseTracePort(text: string): PortSpec {
+  const t = text.trim();
+  if (/^icmp$/i.test(t)) return { protocol: "Icmp" };
+  const m = /^(\d{1,5})\/(tcp|udp)$/i.exec(t);
+  const port = m ? Number(m[1]) : Number.NaN;
+  if (!m || port < 1 || port > 65535)
+    throw invalidRequestContent(
+      `Invalid port '${text}': expected <port>/<tcp|udp> with a port between 1 and 65535 (e.g. 8080/tcp), or icmp.`,
+      "port",
+    );
+  return { protocol: m[2].toLowerCase() === "tcp" ? "Tcp" : "Udp", port };
+}
+
+/** `Internet` / `VirtualNetwork` / `AzureLoadBalancer` (any case) in Azure's spelling, or an address. */
+export function parseTraceSource(text: string | undefined): string {
+  if (text === undefined || text.trim() === "") return "Internet";
+  const t = text.trim();
+  const tag = SOURCE_TAGS.find((s) => s.toLowerCase() === t.toLowerCase());
+  if (tag) return tag;
+  try {
+    parseIp(t);
+    return t;
+  } catch {
+    throw invalidRequestContent(
+      `Invalid source '${text}': expected Internet, VirtualNetwork, AzureLoadBalancer or an IP address.`,
+      "from",
+    );
+  }
+}
+
+/** The JSON body of `POST /_aksnet/trace` → a request; 400 InvalidRequestContent naming the field. */
+export function parseTraceRequest(body: unknown): TraceRequest {
+  const o = asObject(body);
+  const need = (key: "resourceGroup" | "cluster" | "port") => {
+    const v = field.string(o, key, key);
+    if (!v?.trim()) throw invalidRequestContent(`The request must name '${key}'.`, key);
+    return v.trim();
+  };
+  const opt = (key: string) => field.string(o, key, key)?.trim() || undefined;
+  const req: TraceRequest = {
+    resourceGroup: need("resourceGroup"),
+    cluster: need("cluster"),
+    port: need("port"),
+  };
+  for (const k of ["subscriptionId", "nodepool", "node", "from"] as const) {
+    const v = opt(k);
+    if (v !== undefined) req[k] = v;
+  }
+  parseTracePort(req.port);
+  req.from = parseTraceSource(req.from);
+  return req;
+}
+
+// ---- answer ------------------------------------------------------------------------------------
+
+export interface DecidingRule {
+  name: string;
+  priority: number;
+  access: "Allow" | "Deny";
+  isDefault: boolean;
+  level: "subnet" | "nic";
+  nsgId: string;
+  nsgName: string;
+  why: string[];
+}
+
+export interface NodeTrace {
+  node: string;
+  pool: string;
+  privateIp: string;
+  publicIp?: string;
+  nicId: string;
+  subnetId: string;
+  applicationSecurityGroups: string[];
+  /** What the NSGs decide for the flow. */
+  verdict: "Allow" | "Deny";
+  decidingRule?: DecidingRule;
+  /** What else stands in the way (or why nothing filters), in words. */
+  notes: string[];
+  levels: LevelResult[];
+}
+
+export interface TraceResult {
+  cluster: string;
+  resourceGroup: string;
+  subscriptionId: string;
+  port: string;
+  protocol: FlowProtocol;
+  destinationPort?: number;
+  from: string;
+  /** What the VirtualNetwork tag stands for on the nodes' subnets (first subnet shown per entry). */
+  virtualNetwork: { prefix: string; origin: string }[];
+  nodes: NodeTrace[];
+  summary: { allowed: number; denied: number };
+}
+
+// ---- reading the store -----------------------------------------------------------------------------
+
+const lastSegment = (id: string) => id.split("/").pop() ?? id;
+const eq = (a: string | undefined, b: string | undefined) =>
+  a !== undefined && b !== undefined && a.toLowerCase() === b.toLowerCase();
+
+function refId(v: unknown): string | undefined {
+  const id = (v as { id?: unknown } | undefined)?.id;
+  return typeof id === "string" ? id : undefined;
+}
+
+function list(v: unknown): string[] {
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : [];
+}
+
+/** A rule's wire properties (as the Network API shows them) → the evaluator's shape. */
+export function ruleFromWire(name: string, p: Wire, isDefault = false): SecurityRuleSpec {
+  const one = (k: string) => (typeof p[k] === "string" ? [p[k] as string] : []);
+  const both = (single: string, plural: string) => [...one(single), ...list(p[plural])];
+  const asgs = (k: string) => (Array.isArray(p[k]) ? (p[k] as unknown[]).map(refId).filter(Boolean) : []);
+  return {
+    name,
+    priority: Number(p.priority),
+    direction: p.direction === "Outbound" ? "Outbound" : "Inbound",
+    access: p.access === "Allow" ? "Allow" : "Deny",
+    protocol: String(p.protocol ?? "*"),
+    sourcePorts: both("sourcePortRange", "sourcePortRanges"),
+    destinationPorts: both("destinationPortRange", "destinationPortRanges"),
+    sourcePrefixes: both("sourceAddressPrefix", "sourceAddressPrefixes"),
+    destinationPrefixes: both("destinationAddressPrefix", "destinationAddressPrefixes"),
+    sourceAsgIds: asgs("sourceApplicationSecurityGroups") as string[],
+    destinationAsgIds: asgs("destinationApplicationSecurityGroups") as string[],
+    ...(isDefault ? { isDefault } : {}),
+  };
+}
+
+/** An NSG's own rules and its default rules, exactly as its GET shows them. */
+async function nsgInput(ctx: ArmContext, nsgId: string): Promise<NsgInput | undefined> {
+  const rec = await ctx.tx.getResource(nsgId);
+  if (!rec) return undefined;
+  const own = (await listSecurityRules(ctx, rec.id)).map((w) =>
+    ruleFromWire(String(w.name), (w.properties ?? {}) as Wire),
+  );
+  const defaults = defaultSecurityRules(rec).map((w) =>
+    ruleFromWire(String(w.name), (w.properties ?? {}) as Wire, true),
+  );
+  return { id: rec.id, name: lastSegment(rec.id), rules: [...own, ...defaults] };
+}
+
+interface SubnetView {
+  nsgId?: string;
+  space: { prefix: string; origin: string }[];
+}
+
+/** The subnet's NSG and what VirtualNetwork means there: VNet spaces, then UDR prefixes. */
+async function subnetView(ctx: ArmContext, subnetId: string): Promise<SubnetView> {
+  const rec = await getSubnet(ctx, subnetId);
+  if (!rec) return { space: [] };
+  const props = (rec.body.properties ?? {}) as Wire;
+  const space: SubnetView["space"] = [];
+  const vnet = rec.parentId ? await ctx.tx.getResource(rec.parentId) : undefined;
+  const vnetName = vnet ? lastSegment(vnet.id) : "the VNet";
+  const addr = (vnet?.body.properties as { addressSpace?: { addressPrefixes?: unknown } } | undefined)
+    ?.addressSpace?.addressPrefixes;
+  for (const p of list(addr)) space.push({ prefix: p, origin: `address space of ${vnetName}` });
+  const rt = refId(props.routeTable);
+  if (rt) {
+    const routes: ResourceRecord[] = await ctx.tx.listResources({
+      type: "Microsoft.Network/routeTables/routes",
+      parentId: (await ctx.tx.getResource(rt))?.id ?? rt,
+    });
+    for (const r of routes) {
+      const prefix = (r.body.properties as { addressPrefix?: unknown } | undefined)?.addressPrefix;
+      if (typeof prefix === "string")
+        space.push({ prefix, origin: `route ${lastSegment(r.id)} of ${lastSegment(rt)}` });
+    }
+  }
+  const nsgId = refId(props.networkSecurityGroup);
+  return { ...(nsgId ? { nsgId } : {}), space };
+}
+
+function decidingRule(d: PathDecision): DecidingRule | undefined {
+  if (!d.decidedBy) return undefined;
+  const { level, nsg, rule } = d.decidedBy;
+  return { ...rule, level, nsgId: nsg.id, nsgName: nsg.name };
+}
+
+function isVnetSource(from: string, ctx: AddressContext): boolean {
+  if (from === "VirtualNetwork") return true;
+  if (from === "Internet") return false;
+  return virtualNetworkEntryOf(from === "AzureLoadBalancer" ? AZURE_HOST_VIP : from, ctx) !== undefined;
+}
+
+/**
+ * Traces `req` for every selected node. Errors are ArmErrors: 404 for a missing subscription,
+ * cluster, pool or node; 400 for a malformed port or source.
+ */
+export async function traceReachability(
+  tx: Tx,
+  settings: EmulatorSettings,
+  services: Services,
+  req: TraceRequest,
+): Promise<TraceResult> {
+  const sub = req.subscriptionId
+    ? settings.subscriptions.find((s) => eq(s.subscriptionId, req.subscriptionId))
+    : settings.subscriptions[0];
+  if (!sub) throw subscriptionNotFound(String(req.subscriptionId));
+  const ctx: ArmContext = {
+    tx,
+    subscriptionId: sub.subscriptionId,
+    tenantId: sub.tenantId,
+    apiVersion: "",
+    query: {},
+    settings,
+    services,
+    now: new Date(),
+  };
+  const { protocol, port } = parseTracePort(req.port);
+  const from = parseTraceSource(req.from);
+  const clusterId = clusterIdOf(sub.subscriptionId, req.resourceGroup, req.cluster);
+  const cluster = await getCluster(ctx, clusterId);
+  if (!cluster)
+    throw resourceNotFound("Microsoft.ContainerService/managedClusters", req.cluster, req.resourceGroup);
+  let pools = (await listPools(ctx, cluster.rec.id)).map((p) => p.internal);
+  if (req.nodepool) {
+    pools = pools.filter((p) => eq(p.spec.name, req.nodepool));
+    if (!pools.length)
+      throw resourceNotFound(
+        "Microsoft.ContainerService/managedClusters/agentPools",
+        `${req.cluster}/${req.nodepool}`,
+        req.resourceGroup,
+      );
+  }
+
+  const nsgs = new Map<string, NsgInput | undefined>();
+  const nsgOf = async (id: string | undefined) => {
+    if (!id) return undefined;
+    const key = id.toLowerCase();
+    if (!nsgs.has(key)) nsgs.set(key, await nsgInput(ctx, id));
+    return nsgs.get(key);
+  };
+  const subnets = new Map<string, SubnetView>();
+  const vnetSeen = new Map<string, { prefix: string; origin: string }>();
+  const nodes: NodeTrace[] = [];
+
+  for (const pool of pools) {
+    const ss = await scaleSetSpecOf(ctx, pool.vmssId);
+    if (!ss) continue;
+    const primary = ss.ipConfigurations.find((c) => c.primary) ?? ss.ipConfigurations[0];
+    const subnetId = primary?.subnetId ?? pool.subnetId;
+    const asgs = primary?.applicationSecurityGroupIds ?? [];
+    const key = subnetId.toLowerCase();
+    if (!subnets.has(key)) subnets.set(key, await subnetView(ctx, subnetId));
+    const sv = subnets.get(key) as SubnetView;
+    for (const e of sv.space) if (!vnetSeen.has(e.prefix)) vnetSeen.set(e.prefix, e);
+    const addressCtx: AddressContext = { virtualNetwork: sv.space };
+    const subnetNsg = sv.nsgId ? await nsgOf(sv.nsgId) : undefined;
+    const nicNsg = await nsgOf(ss.networkSecurityGroupId);
+
+    for (const inst of await listInstances(ctx, pool.vmssId)) {
+      const data = (inst.data ?? {}) as unknown as Partial<NodeData>;
+      const nicId = inst.nicIds[0];
+      if (!nicId || !data.nodeIp) continue;
+      const pip = (await publicIPsHeldBy(ctx, primaryIpConfigId(nicId)))
+        .map((w) => (w.properties as { ipAddress?: unknown } | undefined)?.ipAddress)
+        .find((a): a is string => typeof a === "string");
+      if (req.node && !eq(req.node, inst.computerName) && req.node !== data.nodeIp && req.node !== pip)
+        continue;
+      const flow: Flow = {
+        direction: "Inbound",
+        protocol,
+        source: from,
+        // NSGs see the NIC's private address: the public IP is translated before them.
+        destination: data.nodeIp,
+        ...(port !== undefined ? { destinationPort: port } : {}),
+        destinationAsgIds: asgs,
+      };
+      const d = evaluatePath(
+        flow,
+        { ...(subnetNsg ? { subnet: subnetNsg } : {}), ...(nicNsg ? { nic: nicNsg } : {}) },
+        addressCtx,
+      );
+      const notes: string[] = [];
+      if (sv.nsgId && !subnetNsg)
+        notes.push(`the subnet's NSG ${sv.nsgId} does not exist; nothing filters there`);
+      if (!subnetNsg && !nicNsg) notes.push("no NSG on the subnet or the NIC: nothing filters this traffic");
+      if (!pip && !isVnetSource(from, addressCtx))
+        notes.push(
+          `the node has no public IP: from ${from} it is reachable only through a load balancer, not directly`,
+        );
+      const rule = decidingRule(d);
+      nodes.push({
+        node: inst.computerName,
+        pool: pool.spec.name,
+        privateIp: data.nodeIp,
+        ...(pip ? { publicIp: pip } : {}),
+        nicId,
+        subnetId,
+        applicationSecurityGroups: asgs,
+        verdict: d.verdict,
+        ...(rule ? { decidingRule: rule } : {}),
+        notes,
+        levels: d.levels,
+      });
+    }
+  }
+  if (req.node && nodes.length === 0)
+    throw resourceNotFound(
+      "Microsoft.Compute/virtualMachineScaleSets/virtualMachines",
+      req.node,
+      cluster.internal.spec.nodeResourceGroup,
+    );
+  return {
+    cluster: cluster.rec.id,
+    resourceGroup: req.resourceGroup,
+    subscriptionId: sub.subscriptionId,
+    port: protocol === "Icmp" ? "icmp" : `${port}/${protocol.toLowerCase()}`,
+    protocol,
+    ...(port !== undefined ? { destinationPort: port } : {}),
+    from,
+    virtualNetwork: [...vnetSeen.values()],
+    nodes,
+    summary: {
+      allowed: nodes.filter((n) => n.verdict === "Allow").length,
+      denied: nodes.filter((n) => n.verdict === "Deny").length,
+    },
+  };
+}
+
+/** `POST /_aksnet/trace` (body: the raw JSON text): parse, then trace inside one consistent store read. */
+export async function runTrace(
+  store: { read<T>(fn: (tx: Tx) => Promise<T>): Promise<T> },
+  settings: EmulatorSettings,
+  services: Services,
+  body: unknown,
+): Promise<TraceResult> {
+  let parsed = body;
+  if (typeof body === "string") {
+    try {
+      parsed = body.trim() ? JSON.parse(body) : undefined;
+    } catch (e) {
+      throw invalidJson((e as Error).message);
+    }
+  }
+  const req = parseTraceRequest(parsed);
+  try {
+    return await store.read((tx) => traceReachability(tx, settings, services, req));
+  } catch (e) {
+    // Input the parser let through but net/ refuses (e.g. an odd address) is still bad input.
+    if (e instanceof NetError) throw invalidRequestContent(e.message);
+    throw e;
+  }
+}
