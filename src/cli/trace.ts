@@ -121,16 +121,25 @@ export function render(r: TraceResult, verbose = false): string {
     for (const n of r.nodes) {
       out.push("", `${n.node} (${n.privateIp}${n.publicIp ? `, public ${n.publicIp}` : ""})`);
       out.push(`  ASGs: ${n.applicationSecurityGroups.map((a) => a.split("/").pop()).join(", ") || "none"}`);
+      let previous: string | undefined;
       for (const l of n.levels) {
         if (!l.nsg || !l.decision) {
           out.push(`  ${l.level} NSG: none (not filtered here)`);
+          previous = undefined;
           continue;
         }
         const d = l.decision;
+        const reached = l.reached ? "" : ", not reached: an earlier NSG denied";
+        // AKS's managed subnet and the node NICs carry the same NSG: say so instead of repeating it.
+        if (previous === l.nsg.id.toLowerCase()) {
+          out.push(
+            `  ${l.level} NSG ${l.nsg.name}: the same NSG again (${d.verdict} by ${d.decidingRule.name})${reached}`,
+          );
+          continue;
+        }
+        previous = l.nsg.id.toLowerCase();
         out.push(
-          `  ${l.level} NSG ${l.nsg.name}: ${d.verdict} by ${d.decidingRule.name} (${d.decidingRule.priority})${
-            l.reached ? "" : " — not reached: an earlier NSG denied"
-          }`,
+          `  ${l.level} NSG ${l.nsg.name}: ${d.verdict} by ${d.decidingRule.name} (${d.decidingRule.priority})${reached}`,
         );
         out.push(`    why: ${d.decidingRule.why.join("; ")}`);
         if (d.notMatched.length) {
