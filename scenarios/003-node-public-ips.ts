@@ -57,6 +57,22 @@ function managedAsgId(r: StepResult, pool: string): string {
   return mine[0].id;
 }
 
+interface TraceJson {
+  nodes: { node: string; verdict: string; notes: string[]; decidingRule?: { name: string; why: string[] } }[];
+}
+
+/** The node rows of `aksnet trace`'s table (cells are separated by two or more spaces). */
+function traceRows(r: StepResult) {
+  const all = r.stdout.split("\n");
+  const header = all.findIndex((l) => l.startsWith("NODE "));
+  assert.ok(header >= 0, `no table in:\n${r.stdout}`);
+  const body = all.slice(header + 1, all.indexOf("", header));
+  return body.map((l) => {
+    const [node, pool, publicIp, privateIp, verdict, rule, priority, nsg] = l.split(/ {2,}/);
+    return { node, pool, publicIp, privateIp, verdict, rule, priority, nsg };
+  });
+}
+
 export const scenario: Scenario = {
   name: "003-node-public-ips",
   seed: "003",
@@ -520,11 +536,61 @@ az network nsg rule list -g ${HP_RG} --nsg-name $NSG_NAME -o json`,
         assertUnique(lines(r), "public IPs");
       },
     },
+    {
+      name: "aksnet trace: a host port from auto-assignment (46645/tcp) on a pool without allowed host ports is denied by the default NSG rules",
+      run: "aksnet trace --resource-group MyResourceGroup2 --cluster MyManagedCluster --nodepool nodepool2 --port 46645/tcp",
+      check: (r) => {
+        const nodes = traceRows(r);
+        assert.equal(nodes.length, 3, `3 nodes of nodepool2:\n${r.stdout}`);
+        for (const n of nodes) {
+          assert.match(n.publicIp, /^\d+\.\d+\.\d+\.\d+$/, `${n.node} has its public IP`);
+          assert.deepEqual([n.verdict, n.rule, n.priority], ["Deny", "DenyAllInBound", "65500"], n.node);
+        }
+      },
+    },
+    {
+      name: "aksnet trace -v: why — no rule before DenyAllInBound admits Internet traffic to nodepool2",
+      run: "aksnet trace -g MyResourceGroup2 --cluster MyManagedCluster --nodepool nodepool2 --port 46645/tcp -v",
+      check: (r) => {
+        assert.match(r.stdout, /Deny by DenyAllInBound \(65500\)/);
+        assert.match(r.stdout, /65000 +AllowVnetInBound +source Internet is not VirtualNetwork/);
+      },
+    },
+    {
+      name: "aksnet trace: the same host port on hpnodes (allowed 40000-60000/tcp) is allowed by the AKS rule aimed at the pool's ASG",
+      run: "aksnet trace -g myResourceGroup2 --cluster myHostPortCluster --nodepool hpnodes --port 46645/tcp -o json",
+      check: (r) => {
+        const t = r.json<TraceJson>();
+        assert.equal(t.nodes.length, 3, "3 nodes of hpnodes");
+        const asg = managedAsgId(r, "hpnodes").split("/").pop() as string;
+        for (const n of t.nodes) {
+          assert.equal(n.verdict, "Allow", n.node);
+          assert.equal(n.decidingRule?.name, "aks-hostport-hpnodes-tcp-40000-60000", n.node);
+          assert.ok(
+            n.decidingRule?.why.includes(`the destination NIC is in ASG ${asg}`),
+            n.decidingRule?.why.join("; "),
+          );
+          // The seed created this cluster without --enable-node-public-ip, and the trace says so.
+          assert.ok(
+            n.notes.some((x) => /no public IP/.test(x)),
+            n.notes.join("; "),
+          );
+        }
+      },
+    },
+    {
+      name: "aksnet trace: a port outside hpnodes' allowed host ports (8080/tcp) is denied by DenyAllInBound",
+      run: "aksnet trace -g myResourceGroup2 --cluster myHostPortCluster --nodepool hpnodes --port 8080/tcp",
+      check: (r) => {
+        const nodes = traceRows(r);
+        assert.equal(nodes.length, 3);
+        for (const n of nodes) assert.deepEqual([n.verdict, n.rule], ["Deny", "DenyAllInBound"], n.node);
+      },
+    },
   ],
   pending: [
     "Deploy echoserver-hostport with the annotation kubernetes.azure.com/assign-hostports-for-containerports: 8080/tcp,8443/tcp " +
       "and check that each pod gets host ports from 40000-59999, unique in the cluster, and the " +
       "echoserver-hostport_PORT_8080_TCP_HOSTPORT / _8443_TCP_HOSTPORT variables (kubectl describe pod) — needs the Kubernetes API (later issue).",
-    "Host-port traffic blocked by the default NSG rules unless the pool's allowed host ports cover it — needs the explain API (later issue).",
   ],
 };

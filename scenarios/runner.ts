@@ -159,6 +159,8 @@ export class ShellSession {
     // subshells), so reports can say how many az processes a scenario starts.
     const calls = path.join(session.dir, "az-calls");
     proc.stdin.write(`az() { printf . >>'${calls}'; "$AKSNET_NODE" "$AKSNET_BIN" az "$@"; }\n`);
+    // `aksnet trace …` (and the other aksnet commands) the way a user with the package installed types them.
+    proc.stdin.write(`aksnet() { "$AKSNET_NODE" "$AKSNET_BIN" "$@"; }\n`);
     return session;
   }
 
