@@ -27,6 +27,7 @@ import { bearerToken, TokenService } from "./auth.js";
 import { LOCATIONS, type ServerOptions } from "./config.js";
 import { issueToken, metadataEndpoints, openIdConfiguration } from "./signin.js";
 import { ensureTls } from "./tls.js";
+import { registerWebRoutes } from "./web/routes.js";
 
 export interface RunningEmulator {
   url: string;
@@ -144,13 +145,7 @@ export async function startEmulator(opts: ServerOptions, log: Log = defaultLog):
     storeBytes: await store.sizeBytes(),
     resources: await store.transaction(async (tx) => (await tx.listResourcesUnder("/subscriptions/")).length),
   }));
-  app.get("/", async (_req, reply) =>
-    reply
-      .type("text/html")
-      .send(
-        "<!doctype html><title>aksnet</title><h1>aksnet</h1><p>Azure Kubernetes Service networking emulator.</p>",
-      ),
-  );
+  registerWebRoutes(app, { store, settings, services }); // `/` and `/_aksnet/topology`
 
   // ---- ARM ----
   app.all("/*", async (req, reply) => {

@@ -1,0 +1,321 @@
+// The inspection face: `GET /_aksnet/topology` draws exactly what the SDK built (a kubenet
+// cluster on a BYO subnet with node public IPs from a prefix), and `GET /` is one
+// self-contained page that reads it. Everything is asserted literally: allocation is
+// deterministic, so the same script always yields the same picture.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Topology } from "../../src/providers/views/topology.js";
+import { type Clients, clusterBody, nodeRg, startClients, vnetWithSubnet } from "./aks-helpers.js";
+
+let c: Clients;
+const RG = "web";
+const MC = nodeRg(RG, "aks1");
+
+async function topology(): Promise<Topology> {
+  // No token: admin routes are open (the emulator binds to loopback).
+  const res = await fetch(`${c.emu.url}/_aksnet/topology`);
+  expect(res.status).toBe(200);
+  expect(res.headers.get("content-type")).toMatch(/^application\/json/);
+  return (await res.json()) as Topology;
+}
+
+beforeAll(async () => {
+  c = await startClients();
+});
+afterAll(async () => c?.emu.close());
+
+describe("GET /_aksnet/topology", () => {
+  it("shows every subscription, each empty, before anything is created", async () => {
+    const t = await topology();
+    expect(t.publicIPv4Pool).toBe("20.0.0.0/8");
+    expect(t.subscriptions.map((s) => s.subscriptionId)).toEqual([c.emu.subscriptionId]);
+    expect(t.subscriptions[0]).toMatchObject({
+      resourceGroups: [],
+      virtualNetworks: [],
+      clusters: [],
+      routeTables: [],
+      networkSecurityGroups: [],
+      publicIPPrefixes: [],
+      publicIPAddresses: [],
+    });
+  });
+
+  it("draws a kubenet cluster on a BYO subnet with node public IPs from a prefix", async () => {
+    const sub = c.emu.subscriptionId;
+    await c.resources.resourceGroups.createOrUpdate(RG, { location: "eastus" });
+    const asg = await c.net.applicationSecurityGroups.beginCreateOrUpdateAndWait(RG, "web-asg", {
+      location: "eastus",
+    });
+    await c.net.networkSecurityGroups.beginCreateOrUpdateAndWait(RG, "web-nsg", {
+      location: "eastus",
+      securityRules: [
+        {
+          name: "allow-https",
+          protocol: "Tcp",
+          access: "Allow",
+          direction: "Inbound",
+          priority: 100,
+          sourceAddressPrefix: "Internet",
+          sourcePortRange: "*",
+          destinationApplicationSecurityGroups: [{ id: asg.id }],
+          destinationPortRanges: ["443", "8443"],
+        },
+        {
+          name: "deny-ssh",
+          protocol: "Tcp",
+          access: "Deny",
+          direction: "Inbound",
+          priority: 200,
+          sourceAddressPrefixes: ["10.0.0.0/8", "192.168.0.0/16"],
+          sourcePortRange: "*",
+          destinationAddressPrefix: "*",
+          destinationPortRange: "22",
+        },
+      ],
+    });
+    const subnets = await vnetWithSubnet(c, RG, "vnet1", "10.240.0.0/16", {
+      nodes: "10.240.0.0/24",
+      other: "10.240.8.0/22",
+    });
+    const prefix = await c.net.publicIPPrefixes.beginCreateOrUpdateAndWait(RG, "nodeips", {
+      location: "eastus",
+      sku: { name: "Standard" },
+      prefixLength: 30,
+    });
+    const body = clusterBody({ subnetId: subnets.nodes, count: 3 });
+    const pool = body.agentPoolProfiles?.[0];
+    if (!pool) throw new Error("no pool");
+    pool.enableNodePublicIP = true;
+    pool.nodePublicIPPrefixID = prefix.id;
+    const mc = await c.aks.managedClusters.beginCreateOrUpdateAndWait(RG, "aks1", body);
+    expect(mc.provisioningState).toBe("Succeeded");
+
+    const vmss: string[] = [];
+    for await (const v of c.compute.virtualMachineScaleSets.list(MC)) vmss.push(v.name ?? "");
+    expect(vmss).toHaveLength(1);
+    const hash = vmss[0].split("-")[2];
+    const node = (i: number) => `${vmss[0]}00000${i}`;
+    const clusterId = `/subscriptions/${sub}/resourceGroups/${RG}/providers/Microsoft.ContainerService/managedClusters/aks1`;
+    const mcId = `/subscriptions/${sub}/resourceGroups/${MC}`;
+    const rtId = `${mcId}/providers/Microsoft.Network/routeTables/aks-agentpool-${hash}-routetable`;
+    const nsgId = `${mcId}/providers/Microsoft.Network/networkSecurityGroups/aks-agentpool-${hash}-nsg`;
+    const vmssId = `${mcId}/providers/Microsoft.Compute/virtualMachineScaleSets/${vmss[0]}`;
+    const ipconfig = (i: number) =>
+      `${vmssId}/virtualMachines/${i}/networkInterfaces/${vmss[0]}/ipConfigurations/ipconfig1`;
+    const pipId = (i: number) => `${mcId}/providers/Microsoft.Network/publicIPAddresses/${node(i)}-pip`;
+
+    const [s] = (await topology()).subscriptions;
+    expect(s.resourceGroups).toEqual([
+      { name: RG, location: "eastus" },
+      { name: MC, location: "eastus", managedBy: clusterId },
+    ]);
+
+    // VNet: the address map, subnets in address order, node addresses lowest-free after .0–.3.
+    expect(s.virtualNetworks).toHaveLength(1);
+    const vnet = s.virtualNetworks[0];
+    expect(vnet).toMatchObject({
+      name: "vnet1",
+      resourceGroup: RG,
+      addressSpace: [{ cidr: "10.240.0.0/16", size: 65536 }],
+    });
+    expect(vnet.subnets.map((x) => [x.name, x.prefixes])).toEqual([
+      ["nodes", [{ cidr: "10.240.0.0/24", space: 0, offset: 0, size: 256, usableFirst: 4, usableLast: 254 }]],
+      [
+        "other",
+        [{ cidr: "10.240.8.0/22", space: 0, offset: 2048, size: 1024, usableFirst: 4, usableLast: 1022 }],
+      ],
+    ]);
+    const nodes = vnet.subnets[0];
+    expect(nodes).toMatchObject({ usable: 251, used: 3, free: 248, routeTable: { id: rtId } });
+    expect(nodes.networkSecurityGroup).toBeUndefined();
+    expect(nodes.addresses).toEqual(
+      [0, 1, 2].map((i) => ({
+        kind: "node",
+        label: node(i),
+        id: ipconfig(i),
+        first: `10.240.0.${4 + i}`,
+        last: `10.240.0.${4 + i}`,
+        count: 1,
+        prefixIndex: 0,
+        offset: 4 + i,
+      })),
+    );
+    expect(vnet.subnets[1]).toMatchObject({ usable: 1019, used: 0, free: 1019, addresses: [] });
+
+    // Cluster → pool → nodes, with the pod CIDR blocks (next-fit /24s) and node public IPs.
+    expect(s.clusters).toHaveLength(1);
+    const cl = s.clusters[0];
+    expect(cl).toMatchObject({
+      id: clusterId,
+      name: "aks1",
+      state: "Succeeded",
+      networkPlugin: "kubenet",
+      outboundType: "loadBalancer",
+      podCidr: "10.244.0.0/16",
+      serviceCidr: "10.0.0.0/16",
+      dnsServiceIP: "10.0.0.10",
+      nodeResourceGroup: MC,
+      managedVnet: false,
+      networkSecurityGroup: { id: nsgId, name: `aks-agentpool-${hash}-nsg` },
+      routeTable: { id: rtId, name: `aks-agentpool-${hash}-routetable` },
+    });
+    expect(cl.outboundIPs).toHaveLength(1);
+    expect(cl.podCidrBlocks).toEqual({
+      cidr: "10.244.0.0/16",
+      blocks: 256,
+      used: [0, 1, 2].map((i) => ({ index: i, cidr: `10.244.${i}.0/24`, node: node(i), pool: "nodepool1" })),
+    });
+    expect(cl.pools).toHaveLength(1);
+    const p = cl.pools[0];
+    expect(p).toMatchObject({
+      name: "nodepool1",
+      mode: "System",
+      count: 3,
+      subnet: { id: subnets.nodes, name: "nodes" },
+      vmss: { id: vmssId, name: vmss[0] },
+      enableNodePublicIP: true,
+      nodePublicIPPrefix: { id: prefix.id, name: "nodeips" },
+    });
+    expect(p.nodes).toEqual(
+      [0, 1, 2].map((i) => ({
+        name: node(i),
+        instanceId: i,
+        privateIP: `10.240.0.${4 + i}`,
+        podCidr: `10.244.${i}.0/24`,
+        route: node(i),
+        publicIP: { id: pipId(i), name: `${node(i)}-pip`, ipAddress: `20.0.0.${i}`, prefix: "nodeips" },
+        applicationSecurityGroups: [],
+        taints: [],
+      })),
+    );
+
+    // kubenet's route table: one AKS-owned route per node, pod block → node IP.
+    const rt = s.routeTables.find((r) => r.id === rtId);
+    expect(rt).toMatchObject({
+      resourceGroup: MC,
+      usedByCluster: { id: clusterId, name: "aks1" },
+      subnets: [{ id: subnets.nodes, name: "nodes" }],
+    });
+    expect(rt?.routes).toEqual(
+      [0, 1, 2].map((i) => ({
+        name: node(i),
+        addressPrefix: `10.244.${i}.0/24`,
+        nextHopType: "VirtualAppliance",
+        nextHopIpAddress: `10.240.0.${4 + i}`,
+        managedByCluster: clusterId,
+      })),
+    );
+
+    // NSG rules with ASGs by name, plural prefixes and ports, defaults kept apart.
+    const nsg = s.networkSecurityGroups.find((n) => n.name === "web-nsg");
+    expect(nsg?.rules).toEqual([
+      {
+        name: "allow-https",
+        priority: 100,
+        direction: "Inbound",
+        access: "Allow",
+        protocol: "Tcp",
+        source: ["Internet"],
+        sourcePorts: ["*"],
+        destination: ["asg:web-asg"],
+        destinationPorts: ["443", "8443"],
+      },
+      {
+        name: "deny-ssh",
+        priority: 200,
+        direction: "Inbound",
+        access: "Deny",
+        protocol: "Tcp",
+        source: ["10.0.0.0/8", "192.168.0.0/16"],
+        sourcePorts: ["*"],
+        destination: ["*"],
+        destinationPorts: ["22"],
+      },
+    ]);
+    expect(nsg?.defaultRules.map((r) => `${r.direction} ${r.priority} ${r.name} ${r.access}`)).toEqual([
+      "Inbound 65000 AllowVnetInBound Allow",
+      "Inbound 65001 AllowAzureLoadBalancerInBound Allow",
+      "Inbound 65500 DenyAllInBound Deny",
+      "Outbound 65000 AllowVnetOutBound Allow",
+      "Outbound 65001 AllowInternetOutBound Allow",
+      "Outbound 65500 DenyAllOutBound Deny",
+    ]);
+    expect(s.networkSecurityGroups.find((n) => n.id === nsgId)).toMatchObject({ subnets: [], rules: [] });
+
+    // The prefix: three addresses used by the nodes' public IPs, the fourth free.
+    expect(s.publicIPPrefixes).toEqual([
+      {
+        id: prefix.id,
+        name: "nodeips",
+        resourceGroup: RG,
+        location: "eastus",
+        ipPrefix: "20.0.0.0/30",
+        prefixLength: 30,
+        size: 4,
+        used: 3,
+        addresses: [
+          ...[0, 1, 2].map((i) => ({
+            ipAddress: `20.0.0.${i}`,
+            publicIP: { id: pipId(i), name: `${node(i)}-pip` },
+            holder: { kind: "node", label: node(i), id: ipconfig(i) },
+          })),
+          { ipAddress: "20.0.0.3" },
+        ],
+      },
+    ]);
+    const outbound = s.publicIPAddresses.find((x) => x.aksManagedType === "aks-slb-managed-outbound-ip");
+    expect(outbound).toMatchObject({
+      resourceGroup: MC,
+      holder: { kind: "lb", label: expect.stringMatching(/^kubernetes\//) },
+    });
+    expect(s.publicIPAddresses.filter((x) => x.aksManagedType === "aks-node-public-ip")).toHaveLength(3);
+  });
+
+  it("shows a scale-in at once: the node, its address, block, route and public IP are gone", async () => {
+    await c.aks.agentPools.beginCreateOrUpdateAndWait(RG, "aks1", "nodepool1", {
+      count: 2,
+      vmSize: "Standard_DS2_v2",
+      osType: "Linux",
+      mode: "System",
+    });
+    const [s] = (await topology()).subscriptions;
+    const cl = s.clusters[0];
+    expect(cl.pools[0].nodes.map((n) => n.privateIP)).toEqual(["10.240.0.4", "10.240.0.5"]);
+    expect(cl.podCidrBlocks?.used.map((u) => u.cidr)).toEqual(["10.244.0.0/24", "10.244.1.0/24"]);
+    expect(s.virtualNetworks[0].subnets[0]).toMatchObject({ used: 2, free: 249 });
+    expect(s.routeTables.find((r) => r.id === cl.routeTable?.id)?.routes).toHaveLength(2);
+    expect(s.publicIPPrefixes[0]).toMatchObject({ used: 2 });
+    expect(s.publicIPPrefixes[0].addresses.map((a) => a.publicIP !== undefined)).toEqual([
+      true,
+      true,
+      false,
+      false,
+    ]);
+  });
+});
+
+describe("GET /", () => {
+  it("is one self-contained HTML page that draws the topology JSON", async () => {
+    const res = await fetch(`${c.emu.url}/`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toMatch(/^text\/html/);
+    const html = await res.text();
+    expect(html.startsWith("<!doctype html>")).toBe(true);
+    expect(html).toContain("<title>aksnet — network</title>");
+    for (const id of ['id="main"', 'id="nav"', 'id="refresh"', 'id="auto"', 'id="tip"'])
+      expect(html).toContain(id);
+    expect(html).toContain('fetch("/_aksnet/topology"');
+    // Offline machine: nothing is loaded from anywhere else, no build artefacts.
+    expect(html).not.toMatch(/\s(src|href)="(https?:)?\/\//);
+    expect(html).not.toMatch(/<script[^>]+src=/);
+    expect(html).not.toMatch(/<link[^>]+stylesheet/);
+    // The template string survived: the inline script parses.
+    const script = html.slice(html.indexOf("<script>") + 8, html.lastIndexOf("</script>"));
+    expect(() => new Function(script)).not.toThrow();
+    expect(script).toContain('"\\n"');
+  });
+
+  it("needs no token, like the other admin routes", async () => {
+    const res = await fetch(`${c.emu.url}/`, { headers: { authorization: "Bearer nonsense" } });
+    expect(res.status).toBe(200);
+  });
+});
