@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Topology } from "../../src/providers/views/topology.js";
 import { type Clients, clusterBody, nodeRg, startClients, vnetWithSubnet } from "./aks-helpers.js";
+import { pool, registerFeature } from "./aks-nodenet-helpers.js";
 
 let c: Clients;
 const RG = "web";
@@ -290,6 +291,106 @@ describe("GET /_aksnet/topology", () => {
       false,
       false,
     ]);
+  });
+});
+
+describe("GET /_aksnet/topology: node networking", () => {
+  it("marks gateway nodes' taints, host-port ASGs and the cluster's own NSG rules", async () => {
+    const rg = "web2";
+    const sub = c.emu.subscriptionId;
+    await c.resources.resourceGroups.createOrUpdate(rg, { location: "eastus" });
+    await registerFeature(c, "StaticEgressGatewayPreview");
+    const body = clusterBody({ count: 1 });
+    body.networkProfile = { ...body.networkProfile, staticEgressGatewayProfile: { enabled: true } };
+    const first = body.agentPoolProfiles?.[0];
+    if (!first) throw new Error("no pool");
+    first.networkProfile = { allowedHostPorts: [{ portStart: 80, portEnd: 80, protocol: "TCP" }] };
+    await c.aks.managedClusters.beginCreateOrUpdateAndWait(rg, "gw", body);
+    await c.aks.agentPools.beginCreateOrUpdateAndWait(
+      rg,
+      "gw",
+      "gw",
+      pool({
+        count: 2,
+        mode: "Gateway",
+        vmSize: "Standard_D4s_v5",
+        gatewayProfile: { publicIPPrefixSize: 30 },
+      }),
+    );
+    const mcRg = nodeRg(rg, "gw");
+    const clusterId = `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.ContainerService/managedClusters/gw`;
+    const [s] = (await topology()).subscriptions;
+    const cl = s.clusters.find((x) => x.id === clusterId);
+    if (!cl) throw new Error("cluster gw not drawn");
+    const hash = cl.networkSecurityGroup.name.split("-")[2];
+    const asg = `aks-nodepool1-${hash}-asg`;
+    expect(cl.managedVnet).toBe(true);
+    expect(cl.pools.map((p) => [p.name, p.mode, p.gatewayPrefixSize])).toEqual([
+      ["nodepool1", "System", undefined],
+      ["gw", "Gateway", 30],
+    ]);
+    expect(
+      cl.pools[0].nodes.map((n) => [
+        n.name,
+        n.privateIP,
+        n.applicationSecurityGroups.map((a) => a.name),
+        n.taints,
+      ]),
+    ).toEqual([[`aks-nodepool1-${hash}-vmss000000`, "10.224.0.4", [asg], []]]);
+    expect(cl.pools[1].nodes.map((n) => [n.name, n.privateIP, n.podCidr, n.taints])).toEqual([
+      [
+        `aks-gw-${hash}-vmss000000`,
+        "10.224.0.5",
+        "10.244.1.0/24",
+        ["kubeegressgateway.azure.com/mode=true:NoSchedule"],
+      ],
+      [
+        `aks-gw-${hash}-vmss000001`,
+        "10.224.0.6",
+        "10.244.2.0/24",
+        ["kubeegressgateway.azure.com/mode=true:NoSchedule"],
+      ],
+    ]);
+
+    // The managed VNet in the node resource group, its subnet carrying AKS's NSG and route table.
+    const vnet = s.virtualNetworks.find((v) => v.resourceGroup === mcRg);
+    expect(vnet?.addressSpace).toEqual([{ cidr: "10.224.0.0/12", size: 1048576 }]);
+    expect(
+      vnet?.subnets.map((x) => [
+        x.name,
+        x.prefixes[0].cidr,
+        x.used,
+        x.networkSecurityGroup?.name,
+        x.routeTable?.name,
+      ]),
+    ).toEqual([
+      ["aks-subnet", "10.224.0.0/16", 3, `aks-agentpool-${hash}-nsg`, `aks-agentpool-${hash}-routetable`],
+    ]);
+
+    const nsg = s.networkSecurityGroups.find((n) => n.id === cl.networkSecurityGroup.id);
+    expect(nsg?.subnets.map((x) => x.name)).toEqual(["aks-subnet"]);
+    expect(nsg?.scaleSets.map((x) => x.name)).toEqual([`aks-nodepool1-${hash}-vmss`, `aks-gw-${hash}-vmss`]);
+    expect(nsg?.rules).toEqual([
+      {
+        name: "aks-hostport-nodepool1-tcp-80",
+        priority: 200,
+        direction: "Inbound",
+        access: "Allow",
+        protocol: "Tcp",
+        source: ["*"],
+        sourcePorts: ["*"],
+        destination: [`asg:${asg}`],
+        destinationPorts: ["80"],
+        description: "Allowed host ports of agent pool 'nodepool1' (AKS managed).",
+        managedByCluster: clusterId,
+      },
+    ]);
+    expect(s.publicIPPrefixes.find((p) => p.name === `aks-gw-${hash}-gateway-prefix`)).toMatchObject({
+      resourceGroup: mcRg,
+      prefixLength: 30,
+      size: 4,
+      used: 0,
+    });
   });
 });
 

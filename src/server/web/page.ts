@@ -123,7 +123,10 @@ export const PAGE_HTML = `<!doctype html>
   td.nowrap { white-space: nowrap; }
   /* node tables: same column grid in every pool, so IPs line up down the page */
   table.nodes { table-layout: fixed; }
-  table.nodes th:first-child { width: 320px; }
+  table.nodes th:first-child { width: 300px; }
+  table.nodes th:nth-child(2) { width: 130px; }
+  table.nodes th:nth-child(3) { width: 170px; }
+  td .badge.taint { white-space: normal; overflow-wrap: anywhere; }
   #tip { position: fixed; z-index: 10; pointer-events: none; background: #1d2433; color: #fff; font-size: 12px;
     padding: 5px 8px; border-radius: 6px; max-width: 520px; display: none; white-space: pre-line; box-shadow: 0 4px 14px rgba(0,0,0,.2); }
   @media (max-width: 1180px) { .cells, .blocks { grid-template-columns: repeat(48, 14px); } .pipgrid { grid-template-columns: repeat(2, minmax(0, 1fr)); } }
