@@ -1,8 +1,20 @@
-// Generic show / list / delete commands for ARM resources and their child resources.
+// Generic create / show / list / delete commands for ARM resources and their child resources.
 
-import { API, idFlags, noWaitFlag, providerPath, rgFlag, targetsFromArgs } from "./common.js";
+import {
+  API,
+  idFlags,
+  locationFlag,
+  nameFlag,
+  noWaitFlag,
+  parseTags,
+  providerPath,
+  resolveLocation,
+  rgFlag,
+  tagsFlag,
+  targetsFromArgs,
+} from "./common.js";
 import type { Json, OutputStyle } from "./output.js";
-import type { FlagSpec } from "./parser.js";
+import type { FlagSpec, ParsedArgs } from "./parser.js";
 import type { CommandDef, Ctx } from "./types.js";
 
 export interface ResourceKind {
@@ -39,6 +51,67 @@ export async function showResource(ctx: Ctx, kind: ResourceKind): Promise<unknow
     out.push(await arm.get(resourcePath(kind, t.sub ?? sub, t.rg, t.names), kind.apiVersion));
   }
   return (ctx.args.list("ids")?.length ?? 0) > 1 ? out : out[0];
+}
+
+export interface CreateSpec extends Pick<CommandDef, "summary" | "long" | "examples"> {
+  /** Help of `--name`. */
+  nameHelp: string;
+  /** The command's own flags, listed between `--location` and `--tags`. */
+  flags?: FlagSpec[];
+  /** Adds `--no-wait` and honours it. */
+  noWait?: boolean;
+  /**
+   * Body fields besides `location` and `tags` (sku, properties, zones …). Called after the
+   * location is resolved; the body is `{location, ...these, tags}`.
+   */
+  body?: (a: ParsedArgs, sub: string, rg: string) => Record<string, unknown>;
+  /** az's key around the created resource in its output (`{NewNSG: …}`). */
+  wrap?: string;
+  /** A plain PUT whose response body is the result (no long-running operation is awaited). */
+  plainPut?: boolean;
+}
+
+/**
+ * `create` of a tracked top-level resource: -g, -n, --location (default: the resource
+ * group's), the command's flags, --tags, then a PUT of `{location, ...body, tags}`.
+ */
+export function createCommand(kind: ResourceKind, spec: CreateSpec): CommandDef {
+  return {
+    summary: spec.summary,
+    ...(spec.long === undefined ? {} : { long: spec.long }),
+    style: kind.style,
+    flags: [
+      rgFlag(),
+      nameFlag(spec.nameHelp),
+      locationFlag(),
+      ...(spec.flags ?? []),
+      tagsFlag(),
+      ...(spec.noWait ? [noWaitFlag()] : []),
+    ],
+    examples: spec.examples,
+    run: async (ctx) => {
+      const a = ctx.args;
+      const arm = await ctx.arm();
+      const sub = await ctx.subscription();
+      const rg = String(a.str("resourceGroup"));
+      const body: Record<string, unknown> = {
+        location: await resolveLocation(ctx, rg),
+        ...spec.body?.(a, sub, rg),
+      };
+      const tags = parseTags(a.list("tags"));
+      if (tags) body.tags = tags;
+      const path = resourcePath(kind, sub, rg, [String(a.str("name"))]);
+      if (spec.plainPut) return (await arm.request("PUT", path, { apiVersion: kind.apiVersion, body })).body;
+      const res = await arm.lro(
+        "PUT",
+        path,
+        kind.apiVersion,
+        body,
+        spec.noWait ? { noWait: a.bool("noWait") } : undefined,
+      );
+      return spec.wrap === undefined || res === undefined ? res : { [spec.wrap]: res };
+    },
+  };
 }
 
 export function showCommand(kind: ResourceKind, summary?: string): CommandDef {

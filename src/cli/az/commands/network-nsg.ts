@@ -1,20 +1,10 @@
 // az network nsg create|show|list|delete and az network nsg rule create|show|list|delete.
 
-import {
-  API,
-  locationFlag,
-  nameFlag,
-  parseTags,
-  providerPath,
-  resolveLocation,
-  rgFlag,
-  tagsFlag,
-  toResourceId,
-} from "../common.js";
+import { API, nameFlag, providerPath, rgFlag, toResourceId } from "../common.js";
 import type { Json } from "../output.js";
 import { isObject } from "../output.js";
 import { flag } from "../parser.js";
-import { deleteCommand, listCommand, networkKind, showCommand } from "../resource.js";
+import { createCommand, deleteCommand, listCommand, networkKind, showCommand } from "../resource.js";
 import type { CommandTable } from "../types.js";
 
 const NS = "Microsoft.Network";
@@ -102,33 +92,17 @@ export function buildSecurityRule(a: {
 }
 
 export const COMMANDS: CommandTable = {
-  "network nsg create": {
+  "network nsg create": createCommand(nsg, {
     summary: "Create a network security group.",
-    style: "aaz",
-    flags: [rgFlag(), nameFlag("Name of the network security group."), locationFlag(), tagsFlag()],
+    nameHelp: "Name of the network security group.",
     examples: [
       {
         title: "Create an NSG in a resource group with a specified name.",
         command: "az network nsg create -g MyResourceGroup -n MyNsg",
       },
     ],
-    run: async (ctx) => {
-      const a = ctx.args;
-      const arm = await ctx.arm();
-      const sub = await ctx.subscription();
-      const rg = String(a.str("resourceGroup"));
-      const body: Record<string, unknown> = { location: await resolveLocation(ctx, rg) };
-      const tags = parseTags(a.list("tags"));
-      if (tags) body.tags = tags;
-      const res = await arm.lro(
-        "PUT",
-        providerPath(sub, rg, NS, "networkSecurityGroups", String(a.str("name"))),
-        API.network,
-        body,
-      );
-      return res === undefined ? undefined : { NewNSG: res };
-    },
-  },
+    wrap: "NewNSG",
+  }),
   "network nsg show": showCommand(nsg),
   "network nsg list": listCommand(nsg, "List network security groups."),
   "network nsg delete": deleteCommand(nsg, { noWait: true }),

@@ -1,18 +1,8 @@
 // az network route-table create|show|list|delete and az network route-table route create|show|list|delete.
 
-import {
-  API,
-  locationFlag,
-  nameFlag,
-  noWaitFlag,
-  parseTags,
-  providerPath,
-  resolveLocation,
-  rgFlag,
-  tagsFlag,
-} from "../common.js";
+import { API, nameFlag, noWaitFlag, providerPath, rgFlag } from "../common.js";
 import { flag } from "../parser.js";
-import { deleteCommand, listCommand, networkKind, showCommand } from "../resource.js";
+import { createCommand, deleteCommand, listCommand, networkKind, showCommand } from "../resource.js";
 import type { CommandTable } from "../types.js";
 
 const NS = "Microsoft.Network";
@@ -29,41 +19,21 @@ export const NEXT_HOP_TYPES = [
 ] as const;
 
 export const COMMANDS: CommandTable = {
-  "network route-table create": {
+  "network route-table create": createCommand(table, {
     summary: "Create a route table.",
-    style: "aaz",
-    flags: [
-      rgFlag(),
-      nameFlag("Name of the route table."),
-      locationFlag(),
-      flag("--disable-bgp-route-propagation:tri", "Disable routes learned by BGP."),
-      tagsFlag(),
-    ],
+    nameHelp: "Name of the route table.",
+    flags: [flag("--disable-bgp-route-propagation:tri", "Disable routes learned by BGP.")],
     examples: [
       {
         title: "Create a route table.",
         command: "az network route-table create -g MyResourceGroup -n MyRouteTable",
       },
     ],
-    run: async (ctx) => {
-      const a = ctx.args;
-      const arm = await ctx.arm();
-      const sub = await ctx.subscription();
-      const rg = String(a.str("resourceGroup"));
-      const props: Record<string, unknown> = {};
+    body: (a) => {
       const bgp = a.tri("disableBgpRoutePropagation");
-      if (bgp !== undefined) props.disableBgpRoutePropagation = bgp;
-      const body: Record<string, unknown> = { location: await resolveLocation(ctx, rg), properties: props };
-      const tags = parseTags(a.list("tags"));
-      if (tags) body.tags = tags;
-      return arm.lro(
-        "PUT",
-        providerPath(sub, rg, NS, "routeTables", String(a.str("name"))),
-        API.network,
-        body,
-      );
+      return { properties: bgp === undefined ? {} : { disableBgpRoutePropagation: bgp } };
     },
-  },
+  }),
   "network route-table show": showCommand(table),
   "network route-table list": listCommand(table, "List route tables."),
   "network route-table delete": deleteCommand(table, { noWait: true }),

@@ -3,14 +3,10 @@
 import {
   API,
   idFlags,
-  locationFlag,
   nameFlag,
   noWaitFlag,
-  parseTags,
   providerPath,
-  resolveLocation,
   rgFlag,
-  tagsFlag,
   targetsFromArgs,
   toResourceId,
 } from "../common.js";
@@ -18,6 +14,7 @@ import type { Json } from "../output.js";
 import { isObject } from "../output.js";
 import type { ParsedArgs } from "../parser.js";
 import { flag } from "../parser.js";
+import { createCommand, networkKind } from "../resource.js";
 import type { CommandTable, Ctx } from "../types.js";
 
 const NS = "Microsoft.Network";
@@ -125,12 +122,8 @@ const vnetTable = (r: Json): Json => {
   return Array.isArray(r) ? r.map(one) : one(r);
 };
 
-async function vnetCreate(ctx: Ctx): Promise<unknown> {
-  const a = ctx.args;
-  const arm = await ctx.arm();
-  const sub = await ctx.subscription();
-  const rg = String(a.str("resourceGroup"));
-  const location = await resolveLocation(ctx, rg);
+/** `network vnet create`'s body besides location and tags. */
+function vnetBody(a: ParsedArgs, sub: string, rg: string): Obj {
   const prefixes = a.list("addressPrefixes") ?? ["10.0.0.0/16"];
   const props: Obj = { addressSpace: { addressPrefixes: prefixes } };
   const dns = a.list("dnsServers");
@@ -144,24 +137,15 @@ async function vnetCreate(ctx: Ctx): Promise<unknown> {
     props.subnets = [{ name: subnetName, properties: sprops }];
   }
   if (a.tri("enableEncryption") !== undefined) props.encryption = { enabled: a.tri("enableEncryption") };
-  const body: Obj = { location, properties: props };
-  const tags = parseTags(a.list("tags"));
-  if (tags) body.tags = tags;
-  const vnet = await arm.lro("PUT", vnetPath(sub, rg, String(a.str("name"))), API.network, body, {
-    noWait: a.bool("noWait"),
-  });
-  return vnet === undefined ? undefined : { newVNet: vnet };
+  return { properties: props };
 }
 
 export const COMMANDS: CommandTable = {
-  "network vnet create": {
+  "network vnet create": createCommand(networkKind(["virtualNetworks"], "virtual network"), {
     summary: "Create a virtual network.",
     long: "You may also create a subnet at the same time by specifying a subnet name and (optionally) an address prefix.",
-    style: "aaz",
+    nameHelp: "The virtual network (VNet) name.",
     flags: [
-      rgFlag(),
-      nameFlag("The virtual network (VNet) name."),
-      locationFlag(),
       flag("--address-prefixes:list", "Space-separated list of IP address prefixes for the VNet.", {
         default: ["10.0.0.0/16"],
       }),
@@ -180,9 +164,8 @@ export const COMMANDS: CommandTable = {
       }),
       flag("--dns-servers:list", "Space-separated list of DNS server IP addresses."),
       flag("--enable-encryption:tri", "Enable encryption on the virtual network."),
-      tagsFlag(),
-      noWaitFlag(),
     ],
+    noWait: true,
     examples: [
       {
         title: "Create a virtual network with a specific address prefix and one subnet.",
@@ -190,8 +173,9 @@ export const COMMANDS: CommandTable = {
           "az network vnet create -g MyResourceGroup -n MyVnet --address-prefix 10.0.0.0/16 --subnet-name MySubnet --subnet-prefixes 10.0.0.0/24",
       },
     ],
-    run: vnetCreate,
-  },
+    body: vnetBody,
+    wrap: "newVNet",
+  }),
   "network vnet show": {
     summary: "Get the details of a virtual network.",
     style: "aaz",
