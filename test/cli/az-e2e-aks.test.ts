@@ -1,44 +1,12 @@
 // The seeds' AKS command lines through `aksnet az` against a real emulator.
 import fs from "node:fs";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
-import type { TestEmulator } from "../helpers/emulator.js";
-import { startTestEmulator } from "../helpers/emulator.js";
-import type { RunResult } from "./fake-arm.js";
-import { runAz, scratchHome } from "./fake-arm.js";
+import { useEmulatorAz } from "./emulator-az.js";
 
-let emu: TestEmulator;
-let home: string;
-
-beforeAll(async () => {
-  emu = await startTestEmulator();
-  home = scratchHome();
-});
-
-afterAll(async () => {
-  await emu?.close();
-  if (emu) fs.rmSync(emu.dataDir, { recursive: true, force: true });
-});
-
-const env = () => ({
-  AKSNET_ENDPOINT: emu.url,
-  AKSNET_CA_FILE: emu.caFile,
-  AKSNET_TENANT_ID: emu.tenantId,
-  AKSNET_SUBSCRIPTION_ID: emu.subscriptionId,
-});
-
-/** A command line as typed; "…" groups words as the shell would. */
-async function az(line: string): Promise<RunResult> {
-  const words = [...line.matchAll(/"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2]);
-  return runAz(words.slice(1), { home, env: env() });
-}
-
-async function ok(line: string): Promise<RunResult> {
-  const r = await az(line);
-  if (r.code !== 0) throw new Error(`${line}\nexit ${r.code}\n${r.stderr}`);
-  return r;
-}
+const t = useEmulatorAz();
+const { az, ok } = t;
 
 describe("seed 003: node public IPs", () => {
   it("aks create / nodepool add --enable-node-public-ip, get-credentials", async () => {
@@ -57,7 +25,7 @@ describe("seed 003: node public IPs", () => {
       enableNodePublicIp: true,
       mode: "System",
     });
-    expect(fs.existsSync(path.join(home, ".ssh", "id_rsa.pub"))).toBe(true);
+    expect(fs.existsSync(path.join(t.home, ".ssh", "id_rsa.pub"))).toBe(true);
     const np = await ok(
       "az aks nodepool add --resource-group MyResourceGroup2 --cluster-name MyManagedCluster --name nodepool2 --enable-node-public-ip",
     );
@@ -87,7 +55,7 @@ describe("seed 003: node public IPs", () => {
     expect(addrs).toHaveLength(3);
     expect(new Set(addrs).size).toBe(3);
     await ok("az aks get-credentials --resource-group MyResourceGroup2 --name MyManagedCluster");
-    const kube = parseYaml(fs.readFileSync(path.join(home, ".kube", "config"), "utf8"));
+    const kube = parseYaml(fs.readFileSync(path.join(t.home, ".kube", "config"), "utf8"));
     expect(kube["current-context"]).toBe("MyManagedCluster");
   });
 
@@ -153,7 +121,7 @@ describe("seed 002: kubenet with your own subnet", () => {
       name: "myIdentity",
       clientId: expect.any(String),
       principalId: expect.any(String),
-      tenantId: emu.tenantId,
+      tenantId: t.emu.tenantId,
     });
     const ra = JSON.parse(
       (

@@ -2,43 +2,11 @@
 // differ from the seeds (short flags, --flag=value, -o table/tsv/yaml, --query filters), with
 // output shapes compared to what az prints.
 import fs from "node:fs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { TestEmulator } from "../helpers/emulator.js";
-import { startTestEmulator } from "../helpers/emulator.js";
-import type { RunResult } from "./fake-arm.js";
-import { runAz, scratchHome } from "./fake-arm.js";
+import { describe, expect, it } from "vitest";
+import { useEmulatorAz } from "./emulator-az.js";
 
-let emu: TestEmulator;
-let home: string;
-
-beforeAll(async () => {
-  emu = await startTestEmulator();
-  home = scratchHome();
-});
-
-afterAll(async () => {
-  await emu?.close();
-  if (emu) fs.rmSync(emu.dataDir, { recursive: true, force: true });
-});
-
-const env = () => ({
-  AKSNET_ENDPOINT: emu.url,
-  AKSNET_CA_FILE: emu.caFile,
-  AKSNET_TENANT_ID: emu.tenantId,
-  AKSNET_SUBSCRIPTION_ID: emu.subscriptionId,
-});
-
-/** A command line as typed; "…" groups words as the shell would. */
-async function az(line: string): Promise<RunResult> {
-  const words = [...line.matchAll(/"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2]);
-  return runAz(words.slice(1), { home, env: env() });
-}
-
-async function ok(line: string): Promise<RunResult> {
-  const r = await az(line);
-  if (r.code !== 0) throw new Error(`${line}\nexit ${r.code}\n${r.stderr}`);
-  return r;
-}
+const t = useEmulatorAz();
+const { ok } = t;
 
 const header = (table: string) =>
   table
@@ -166,7 +134,7 @@ describe("dual-stack and overlay command lines", () => {
 
 describe("get-credentials", () => {
   it("--admin merges the context as <cluster>-admin, not <cluster>-admin-admin", async () => {
-    const file = `${home}/kc-admin`;
+    const file = `${t.home}/kc-admin`;
     const r = await ok(`az aks get-credentials -g qa -n c1 --admin -f ${file}`);
     expect(r.stderr).toContain('Merged "c1-admin" as current context');
     const kc = fs.readFileSync(file, "utf8");
