@@ -42,6 +42,41 @@ const HOST_PORTS_WIRE = [
 ];
 const HP_RG = "MC_myResourceGroup2_myHostPortCluster_eastus";
 
+const ROUTING_PREFERENCE_INTERNET = [{ ipTagType: "RoutingPreference", tag: "Internet" }];
+
+const firstPool = (r: StepResult): AgentPool => r.json<Cluster>().agentPoolProfiles[0];
+
+/** The addresses of `vmss list-instance-public-ips` (JSON output). */
+const ipAddresses = (r: StepResult): string[] => r.json<{ ipAddress: string }[]>().map((p) => p.ipAddress);
+
+/** A registered feature's state, from `az feature show|register`. */
+const featureState = (r: StepResult): string => r.json<{ properties: { state: string } }>().properties.state;
+
+/** The pool's node public IPs carry RoutingPreference=Internet. */
+function assertRoutingPreferenceInternet(pool: AgentPool): void {
+  assert.deepEqual(pool.networkProfile?.nodePublicIpTags, ROUTING_PREFERENCE_INTERNET);
+}
+
+/** The two custom ASGs of the setup step, `$ASG_ID_1` and `$ASG_ID_2`. */
+const customAsgs = (r: StepResult): string[] => [r.vars.ASG_ID_1, r.vars.ASG_ID_2];
+
+/** The pool's allowed host ports and custom ASGs, as the cluster or agent pool reads back. */
+function assertHostPorts(
+  pool: AgentPool,
+  ports: NonNullable<AgentPool["networkProfile"]>["allowedHostPorts"],
+  asgIds: string[],
+): void {
+  assert.deepEqual(pool.networkProfile?.allowedHostPorts, ports);
+  assertSameIds(pool.networkProfile?.applicationSecurityGroups ?? [], asgIds, "pool ASGs");
+}
+
+/** Output of `-o tsv` lines followed by `… -o json`: the lines before the JSON and the parsed JSON. */
+function tsvThenJson<T>(r: StepResult): { tsv: string[]; json: T } {
+  const out = r.stdout.split("\n");
+  const at = out.findIndex((l) => l.startsWith("["));
+  return { tsv: out.slice(0, at), json: JSON.parse(out.slice(at).join("\n")) as T };
+}
+
 /** Each node of a pool: one public IP, all distinct, as `vmss list-instance-public-ips` lists them. */
 function nodeIps(r: StepResult, nodes: number): string[] {
   const ips = lines(r);
@@ -136,7 +171,7 @@ export const scenario: Scenario = {
       seed: "003",
       run: "az vmss list-instance-public-ips --resource-group MC_MyResourceGroup2_MyManagedCluster_eastus --name YourVirtualMachineScaleSetName",
       check: (r) => {
-        const ips = r.json<{ ipAddress: string }[]>().map((p) => p.ipAddress);
+        const ips = ipAddresses(r);
         assert.equal(ips.length, 3, "3 nodes, 3 public IPs");
         assertUnique(ips, "node public IPs");
       },
@@ -147,11 +182,8 @@ export const scenario: Scenario = {
       run: "az vmss list-instance-public-ips -g MC_MyResourceGroup2_MyManagedCluster_eastus -n YourVirtualMachineScaleSetName",
       check: (r) =>
         assert.deepEqual(
-          r.json<{ ipAddress: string }[]>().map((p) => p.ipAddress),
-          r
-            .earlier("vmss list-instance-public-ips: one unique public IP per node")
-            .json<{ ipAddress: string }[]>()
-            .map((p) => p.ipAddress),
+          ipAddresses(r),
+          ipAddresses(r.earlier("vmss list-instance-public-ips: one unique public IP per node")),
         ),
     },
     {
@@ -161,10 +193,7 @@ export const scenario: Scenario = {
   --query [].ipAddress -o tsv`,
       check: (r) => {
         const ips = nodeIps(r, 3);
-        const first = r
-          .earlier("vmss list-instance-public-ips: one unique public IP per node")
-          .json<{ ipAddress: string }[]>()
-          .map((p) => p.ipAddress);
+        const first = ipAddresses(r.earlier("vmss list-instance-public-ips: one unique public IP per node"));
         assertUnique([...first, ...ips], "node public IPs across both pools");
       },
     },
@@ -198,8 +227,7 @@ export const scenario: Scenario = {
     --generate-ssh-keys`,
       check: (r) => {
         const prefix = r.earlier("public-ip prefix create --length 28").json<{ id: string }>();
-        const pool = r.json<Cluster>().agentPoolProfiles[0];
-        assert.equal(pool.nodePublicIpPrefixId?.toLowerCase(), prefix.id.toLowerCase());
+        assert.equal(firstPool(r).nodePublicIpPrefixId?.toLowerCase(), prefix.id.toLowerCase());
       },
     },
     {
@@ -249,14 +277,13 @@ export const scenario: Scenario = {
       name: "feature register NodePublicIPTagsPreview",
       seed: "000",
       run: 'az feature register --namespace "Microsoft.ContainerService" --name "NodePublicIPTagsPreview"',
-      check: (r) =>
-        assert.match(r.json<{ properties: { state: string } }>().properties.state, /^Regist(ering|ered)$/),
+      check: (r) => assert.match(featureState(r), /^Regist(ering|ered)$/),
     },
     {
       name: "feature show NodePublicIPTagsPreview: Registered",
       seed: "000",
       run: 'az feature show --namespace "Microsoft.ContainerService" --name "NodePublicIPTagsPreview"',
-      check: (r) => assert.equal(r.json<{ properties: { state: string } }>().properties.state, "Registered"),
+      check: (r) => assert.equal(featureState(r), "Registered"),
     },
     {
       name: "provider register after NodePublicIPTagsPreview",
@@ -274,12 +301,7 @@ export const scenario: Scenario = {
     --enable-node-public-ip \\
     --node-public-ip-tags RoutingPreference=Internet \\
     --generate-ssh-keys`,
-      check: (r) => {
-        const pool = r.json<Cluster>().agentPoolProfiles[0];
-        assert.deepEqual(pool.networkProfile?.nodePublicIpTags, [
-          { ipTagType: "RoutingPreference", tag: "Internet" },
-        ]);
-      },
+      check: (r) => assertRoutingPreferenceInternet(firstPool(r)),
     },
     {
       name: "nodepool add --node-public-ip-tags RoutingPreference=Internet",
@@ -291,9 +313,7 @@ export const scenario: Scenario = {
       check: (r) => {
         const pool = r.json<AgentPool>();
         assert.equal(pool.enableNodePublicIp, true);
-        assert.deepEqual(pool.networkProfile?.nodePublicIpTags, [
-          { ipTagType: "RoutingPreference", tag: "Internet" },
-        ]);
+        assertRoutingPreferenceInternet(pool);
       },
     },
     {
@@ -319,12 +339,7 @@ done`,
       run: `az aks create -n <clusterName> -l <location> -g <resourceGroup> \\
   --enable-node-public-ip \\
   --node-public-ip-tags RoutingPreference=Internet`,
-      check: (r) => {
-        const pool = r.json<Cluster>().agentPoolProfiles[0];
-        assert.deepEqual(pool.networkProfile?.nodePublicIpTags, [
-          { ipTagType: "RoutingPreference", tag: "Internet" },
-        ]);
-      },
+      check: (r) => assertRoutingPreferenceInternet(firstPool(r)),
     },
     {
       name: "000's nodepool add -n -l -g --node-public-ip-tags",
@@ -336,9 +351,7 @@ done`,
       check: (r) => {
         const pool = r.json<AgentPool>();
         assert.equal(pool.enableNodePublicIp, true);
-        assert.deepEqual(pool.networkProfile?.nodePublicIpTags, [
-          { ipTagType: "RoutingPreference", tag: "Internet" },
-        ]);
+        assertRoutingPreferenceInternet(pool);
       },
     },
     {
@@ -362,14 +375,9 @@ ASG_ID_2=$(az network asg create --resource-group myResourceGroup2 --name myASG2
     --nodepool-asg-ids "<asgId>,<asgId>" \\
     --generate-ssh-keys`,
       check: (r) => {
-        const pool = r.json<Cluster>().agentPoolProfiles[0];
+        const pool = firstPool(r);
         assert.equal(pool.name, "hpnodes");
-        assert.deepEqual(pool.networkProfile?.allowedHostPorts, HOST_PORTS_WIRE);
-        assertSameIds(
-          pool.networkProfile?.applicationSecurityGroups ?? [],
-          [r.vars.ASG_ID_1, r.vars.ASG_ID_2],
-          "pool ASGs",
-        );
+        assertHostPorts(pool, HOST_PORTS_WIRE, customAsgs(r));
       },
     },
     {
@@ -401,7 +409,7 @@ az network nsg rule list -g ${HP_RG} --nsg-name $NSG_NAME`,
       check: (r) =>
         assertSameIds(
           lines(r),
-          [managedAsgId(r, "hpnodes"), r.vars.ASG_ID_1, r.vars.ASG_ID_2],
+          [managedAsgId(r, "hpnodes"), ...customAsgs(r)],
           "ASGs of the pool's NIC configuration",
         ),
     },
@@ -421,36 +429,28 @@ az network nsg rule list -g ${HP_RG} --nsg-name $NSG_NAME`,
   --name <nodepoolName> \\
   --allowed-host-ports 80/tcp,443/tcp,53/udp,40000-60000/tcp,40000-50000/udp \\
   --asg-ids "<asgId>,<asgId>"`,
-      check: (r) => {
-        const pool = r.json<AgentPool>();
-        assert.deepEqual(pool.networkProfile?.allowedHostPorts, HOST_PORTS_WIRE);
-        assertSameIds(
-          pool.networkProfile?.applicationSecurityGroups ?? [],
-          [r.vars.ASG_ID_1, r.vars.ASG_ID_2],
-          "pool ASGs",
-        );
-      },
+      check: (r) => assertHostPorts(r.json<AgentPool>(), HOST_PORTS_WIRE, customAsgs(r)),
     },
     {
       name: "nodepool update narrows hpnodes2 to 443/tcp and one ASG",
       run: `az aks nodepool update --resource-group myResourceGroup2 --cluster-name myHostPortCluster --name hpnodes2 \\
   --allowed-host-ports 443/tcp --asg-ids "$ASG_ID_1"`,
-      check: (r) => {
-        const pool = r.json<AgentPool>();
-        assert.deepEqual(pool.networkProfile?.allowedHostPorts, [
-          { portStart: 443, portEnd: 443, protocol: "TCP" },
-        ]);
-        assertSameIds(pool.networkProfile?.applicationSecurityGroups ?? [], [r.vars.ASG_ID_1], "pool ASGs");
-      },
+      check: (r) =>
+        assertHostPorts(
+          r.json<AgentPool>(),
+          [{ portStart: 443, portEnd: 443, protocol: "TCP" }],
+          [r.vars.ASG_ID_1],
+        ),
     },
     {
       name: "after narrowing, only 443/tcp is open to hpnodes2's ASG",
       run: `az network asg list -g ${HP_RG} --query "[?contains(name, '-hpnodes2-')].id" -o tsv
 az network nsg rule list -g ${HP_RG} --nsg-name $NSG_NAME -o json`,
       check: (r) => {
-        const [asgId, ...json] = r.stdout.split("\n");
+        const { tsv, json: rules } = tsvThenJson<SecurityRule[]>(r);
+        assert.equal(tsv.length, 1, `one managed ASG for hpnodes2: ${tsv.join(", ")}`);
+        const [asgId] = tsv;
         assert.match(asgId, /applicationSecurityGroups\/.*hpnodes2/i, "hpnodes2 has a managed ASG");
-        const rules = JSON.parse(json.join("\n")) as SecurityRule[];
         assert.deepEqual(allowedPortsToAsg(rules, asgId), ["Tcp 443"]);
         assert.deepEqual(
           allowedPortsToAsg(rules, managedAsgId(r, "hpnodes")),
@@ -475,15 +475,7 @@ az network nsg rule list -g ${HP_RG} --nsg-name $NSG_NAME -o json`,
   --name <nodepoolName> \\
   --allowed-host-ports 80/tcp,443/tcp,53/udp,40000-60000/tcp,40000-50000/udp \\
   --asg-ids "<asgId>,<asgId>"`,
-      check: (r) => {
-        const pool = r.json<AgentPool>();
-        assert.deepEqual(pool.networkProfile?.allowedHostPorts, HOST_PORTS_WIRE);
-        assertSameIds(
-          pool.networkProfile?.applicationSecurityGroups ?? [],
-          [r.vars.ASG_ID_1, r.vars.ASG_ID_2],
-          "pool ASGs",
-        );
-      },
+      check: (r) => assertHostPorts(r.json<AgentPool>(), HOST_PORTS_WIRE, customAsgs(r)),
     },
     {
       name: "after the update, hpnodes2's nodes join both custom ASGs and all five port specs are open",
@@ -493,14 +485,8 @@ az vmss show -g ${HP_RG} -n $(az vmss list -g ${HP_RG} --query "[?contains(name,
 az network nsg rule list -g ${HP_RG} --nsg-name $NSG_NAME -o json`,
       check: (r) => {
         const asgId = r.vars.HP2_ASG_ID;
-        const out = r.stdout.split("\n");
-        const json = out.findIndex((l) => l.startsWith("["));
-        assertSameIds(
-          out.slice(0, json),
-          [asgId, r.vars.ASG_ID_1, r.vars.ASG_ID_2],
-          "ASGs of hpnodes2's NICs",
-        );
-        const rules = JSON.parse(out.slice(json).join("\n")) as SecurityRule[];
+        const { tsv, json: rules } = tsvThenJson<SecurityRule[]>(r);
+        assertSameIds(tsv, [asgId, ...customAsgs(r)], "ASGs of hpnodes2's NICs");
         assert.deepEqual(allowedPortsToAsg(rules, asgId), HOST_PORTS);
       },
     },
@@ -520,7 +506,7 @@ az network nsg rule list -g ${HP_RG} --nsg-name $NSG_NAME -o json`,
       name: "feature show PodHostPortAutoAssignPreview: Registered",
       seed: "003",
       run: 'az feature show --namespace "Microsoft.ContainerService" --name "PodHostPortAutoAssignPreview"',
-      check: (r) => assert.equal(r.json<{ properties: { state: string } }>().properties.state, "Registered"),
+      check: (r) => assert.equal(featureState(r), "Registered"),
     },
     {
       name: "provider register after PodHostPortAutoAssignPreview",
