@@ -15,6 +15,7 @@ import {
 } from "./common.js";
 import type { Json, OutputStyle } from "./output.js";
 import type { FlagSpec, ParsedArgs } from "./parser.js";
+import { flag } from "./parser.js";
 import type { CommandDef, Ctx } from "./types.js";
 
 export interface ResourceKind {
@@ -25,6 +26,8 @@ export interface ResourceKind {
   style: OutputStyle;
   /** What the resource is called in help texts ("route table"). */
   label: string;
+  /** Help of show's and delete's `--name` (default: "Name of the <label>."). */
+  nameHelp?: string;
   /** Flags naming the parents (e.g. `--route-table-name`), outermost first. */
   parentFlags?: FlagSpec[];
   /** Whether `list` may span the subscription when -g is not given. */
@@ -42,13 +45,20 @@ export function resourcePath(kind: ResourceKind, sub: string, rg: string, names:
 }
 
 const parentDests = (kind: ResourceKind) => (kind.parentFlags ?? []).map((f) => f.dest);
+const idFlagsOf = (kind: ResourceKind) =>
+  idFlags(kind.nameHelp ?? `Name of the ${kind.label}.`, kind.parentFlags);
+
+/** Show's `--expand`, passed on as `$expand`. */
+const expandFlag = () => flag("--expand", "Expand referenced resources.");
 
 export async function showResource(ctx: Ctx, kind: ResourceKind): Promise<unknown> {
   const arm = await ctx.arm();
   const sub = await ctx.subscription();
+  const expand = ctx.args.str("expand");
+  const query = expand ? { $expand: expand } : undefined;
   const out = [];
   for (const t of targetsFromArgs(ctx, [...parentDests(kind), "name"])) {
-    out.push(await arm.get(resourcePath(kind, t.sub ?? sub, t.rg, t.names), kind.apiVersion));
+    out.push(await arm.get(resourcePath(kind, t.sub ?? sub, t.rg, t.names), kind.apiVersion, query));
   }
   return (ctx.args.list("ids")?.length ?? 0) > 1 ? out : out[0];
 }
@@ -114,12 +124,16 @@ export function createCommand(kind: ResourceKind, spec: CreateSpec): CommandDef 
   };
 }
 
-export function showCommand(kind: ResourceKind, summary?: string): CommandDef {
+export function showCommand(
+  kind: ResourceKind,
+  summary?: string,
+  opts: { expand?: boolean } = {},
+): CommandDef {
   return {
     summary: summary ?? `Get the details of a ${kind.label}.`,
     style: kind.style,
     table: kind.table,
-    flags: idFlags(`Name of the ${kind.label}.`, kind.parentFlags),
+    flags: [...idFlagsOf(kind), ...(opts.expand ? [expandFlag()] : [])],
     run: (ctx) => showResource(ctx, kind),
   };
 }
@@ -156,10 +170,7 @@ export function deleteCommand(
   return {
     summary: opts.summary ?? `Delete a ${kind.label}.`,
     style: kind.style,
-    flags: [
-      ...idFlags(`Name of the ${kind.label}.`, kind.parentFlags),
-      ...(opts.noWait === false ? [] : [noWaitFlag()]),
-    ],
+    flags: [...idFlagsOf(kind), ...(opts.noWait === false ? [] : [noWaitFlag()])],
     run: async (ctx) => {
       const arm = await ctx.arm();
       const sub = await ctx.subscription();

@@ -20,6 +20,7 @@ import type { Json } from "../output.js";
 import { isObject } from "../output.js";
 import type { FlagSpec, ParsedArgs } from "../parser.js";
 import { flag } from "../parser.js";
+import { listCommand } from "../resource.js";
 import { resolveSshKey } from "../ssh.js";
 import type { CommandTable, Ctx } from "../types.js";
 import type { AgentPoolInput } from "./aks-body.js";
@@ -489,20 +490,18 @@ export const COMMANDS: CommandTable = {
       );
     },
   },
-  "aks list": {
-    summary: "List managed Kubernetes clusters.",
-    table: (r) => (Array.isArray(r) ? r.map(clusterRow) : clusterRow(r)),
-    flags: [rgFlag({})],
-    run: async (ctx) => {
-      const arm = await ctx.arm();
-      const sub = await ctx.subscription();
-      const rg = ctx.args.str("resourceGroup");
-      const path = rg
-        ? `${providerPath(sub, rg, NS, "managedClusters")}`
-        : `/subscriptions/${sub}/providers/${NS}/managedClusters`;
-      return arm.list(path, API.containerService);
+  "aks list": listCommand(
+    {
+      namespace: NS,
+      types: ["managedClusters"],
+      apiVersion: API.containerService,
+      style: "sdk",
+      label: "managed Kubernetes cluster",
+      listBySubscription: true,
+      table: clusterRow,
     },
-  },
+    "List managed Kubernetes clusters.",
+  ),
   "aks delete": {
     inferResourceGroupFromCluster: "name",
     summary: "Delete a managed Kubernetes cluster.",

@@ -14,19 +14,25 @@ import type { Json } from "../output.js";
 import { isObject } from "../output.js";
 import type { ParsedArgs } from "../parser.js";
 import { flag } from "../parser.js";
-import { createCommand, networkKind } from "../resource.js";
-import type { CommandTable, Ctx } from "../types.js";
+import { createCommand, deleteCommand, listCommand, networkKind, showCommand } from "../resource.js";
+import type { CommandTable } from "../types.js";
 
 const NS = "Microsoft.Network";
 type Obj = Record<string, unknown>;
 
-const vnetPath = (sub: string, rg: string, vnet: string) =>
-  providerPath(sub, rg, NS, "virtualNetworks", vnet);
 const subnetPath = (sub: string, rg: string, vnet: string, subnet: string) =>
   providerPath(sub, rg, NS, "virtualNetworks", vnet, "subnets", subnet);
 
 const vnetNameFlag = (required = true) =>
   flag("--vnet-name", "The virtual network (VNet) name.", { required });
+const vnet = networkKind(["virtualNetworks"], "virtual network", {
+  nameHelp: "The virtual network (VNet) name.",
+  table: (r) => vnetTable(r),
+});
+const subnet = networkKind(["virtualNetworks", "subnets"], "subnet", {
+  nameHelp: "The subnet name.",
+  parentFlags: [vnetNameFlag()],
+});
 
 /** az's default subnet prefix: the VNet prefix's network address with a /24 (or the prefix itself if smaller). */
 export function defaultSubnetPrefix(vnetPrefix: string): string {
@@ -141,7 +147,7 @@ function vnetBody(a: ParsedArgs, sub: string, rg: string): Obj {
 }
 
 export const COMMANDS: CommandTable = {
-  "network vnet create": createCommand(networkKind(["virtualNetworks"], "virtual network"), {
+  "network vnet create": createCommand(vnet, {
     summary: "Create a virtual network.",
     long: "You may also create a subnet at the same time by specifying a subnet name and (optionally) an address prefix.",
     nameHelp: "The virtual network (VNet) name.",
@@ -176,51 +182,9 @@ export const COMMANDS: CommandTable = {
     body: vnetBody,
     wrap: "newVNet",
   }),
-  "network vnet show": {
-    summary: "Get the details of a virtual network.",
-    style: "aaz",
-    table: vnetTable,
-    flags: [...idFlags("The virtual network (VNet) name."), flag("--expand", "Expand referenced resources.")],
-    run: async (ctx) => {
-      const arm = await ctx.arm();
-      const sub = await ctx.subscription();
-      const out = [];
-      for (const t of targetsFromArgs(ctx, ["name"])) {
-        out.push(await arm.get(vnetPath(t.sub ?? sub, t.rg, t.names[0]), API.network, expand(ctx)));
-      }
-      return ctx.args.list("ids") && out.length > 1 ? out : out[0];
-    },
-  },
-  "network vnet list": {
-    summary: "List virtual networks.",
-    style: "aaz",
-    table: vnetTable,
-    flags: [rgFlag({})],
-    run: async (ctx) => {
-      const arm = await ctx.arm();
-      const sub = await ctx.subscription();
-      const rg = ctx.args.str("resourceGroup");
-      const path = rg
-        ? providerPath(sub, rg, NS, "virtualNetworks").replace(/\/$/, "")
-        : `/subscriptions/${sub}/providers/${NS}/virtualNetworks`;
-      return arm.list(path, API.network);
-    },
-  },
-  "network vnet delete": {
-    summary: "Delete a virtual network.",
-    style: "aaz",
-    flags: [...idFlags("The virtual network (VNet) name."), noWaitFlag()],
-    run: async (ctx) => {
-      const arm = await ctx.arm();
-      const sub = await ctx.subscription();
-      for (const t of targetsFromArgs(ctx, ["name"])) {
-        await arm.lro("DELETE", vnetPath(t.sub ?? sub, t.rg, t.names[0]), API.network, undefined, {
-          noWait: ctx.args.bool("noWait"),
-        });
-      }
-      return undefined;
-    },
-  },
+  "network vnet show": showCommand(vnet, undefined, { expand: true }),
+  "network vnet list": listCommand(vnet, "List virtual networks."),
+  "network vnet delete": deleteCommand(vnet, { noWait: true }),
   "network vnet subnet create": {
     summary: "Create a subnet and associate an existing NSG and route table.",
     style: "aaz",
@@ -274,60 +238,7 @@ export const COMMANDS: CommandTable = {
       );
     },
   },
-  "network vnet subnet show": {
-    summary: "Show details of a subnet.",
-    style: "aaz",
-    flags: [
-      ...idFlags("The subnet name.", [vnetNameFlag()]),
-      flag("--expand", "Expand referenced resources."),
-    ],
-    run: async (ctx) => {
-      const arm = await ctx.arm();
-      const sub = await ctx.subscription();
-      const out = [];
-      for (const t of targetsFromArgs(ctx, ["vnetName", "name"])) {
-        out.push(
-          await arm.get(subnetPath(t.sub ?? sub, t.rg, t.names[0], t.names[1]), API.network, expand(ctx)),
-        );
-      }
-      return ctx.args.list("ids") && out.length > 1 ? out : out[0];
-    },
-  },
-  "network vnet subnet list": {
-    summary: "List the subnets in a virtual network.",
-    style: "aaz",
-    flags: [rgFlag(), vnetNameFlag()],
-    run: async (ctx) => {
-      const arm = await ctx.arm();
-      const sub = await ctx.subscription();
-      const path = `${vnetPath(sub, String(ctx.args.str("resourceGroup")), String(ctx.args.str("vnetName")))}/subnets`;
-      return arm.list(path, API.network);
-    },
-  },
-  "network vnet subnet delete": {
-    summary: "Delete a subnet.",
-    style: "aaz",
-    flags: [...idFlags("The subnet name.", [vnetNameFlag()]), noWaitFlag()],
-    run: async (ctx) => {
-      const arm = await ctx.arm();
-      const sub = await ctx.subscription();
-      for (const t of targetsFromArgs(ctx, ["vnetName", "name"])) {
-        await arm.lro(
-          "DELETE",
-          subnetPath(t.sub ?? sub, t.rg, t.names[0], t.names[1]),
-          API.network,
-          undefined,
-          {
-            noWait: ctx.args.bool("noWait"),
-          },
-        );
-      }
-      return undefined;
-    },
-  },
+  "network vnet subnet show": showCommand(subnet, "Show details of a subnet.", { expand: true }),
+  "network vnet subnet list": listCommand(subnet, "List the subnets in a virtual network."),
+  "network vnet subnet delete": deleteCommand(subnet, { noWait: true }),
 };
-
-function expand(ctx: Ctx): Record<string, string> | undefined {
-  const e = ctx.args.str("expand");
-  return e ? { $expand: e } : undefined;
-}

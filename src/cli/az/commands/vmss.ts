@@ -4,6 +4,7 @@ import { API, idFlags, providerPath, rgFlag, targetsFromArgs } from "../common.j
 import type { Json } from "../output.js";
 import { isObject } from "../output.js";
 import { flag } from "../parser.js";
+import { listCommand } from "../resource.js";
 import type { CommandTable } from "../types.js";
 
 const NS = "Microsoft.Compute";
@@ -30,20 +31,18 @@ const vmssRow = (r: Json): Json => {
 };
 
 export const COMMANDS: CommandTable = {
-  "vmss list": {
-    summary: "List VMSS.",
-    table: (r) => (Array.isArray(r) ? r.map(vmssRow) : vmssRow(r)),
-    flags: [rgFlag({})],
-    run: async (ctx) => {
-      const arm = await ctx.arm();
-      const sub = await ctx.subscription();
-      const rg = ctx.args.str("resourceGroup");
-      const path = rg
-        ? providerPath(sub, rg, NS, "virtualMachineScaleSets")
-        : `/subscriptions/${sub}/providers/${NS}/virtualMachineScaleSets`;
-      return arm.list(path, API.compute);
+  "vmss list": listCommand(
+    {
+      namespace: NS,
+      types: ["virtualMachineScaleSets"],
+      apiVersion: API.compute,
+      style: "sdk",
+      label: "scale set",
+      listBySubscription: true,
+      table: vmssRow,
     },
-  },
+    "List VMSS.",
+  ),
   "vmss show": {
     summary: "Get details on VMs within a VMSS.",
     table: vmssRow,
