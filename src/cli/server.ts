@@ -5,16 +5,7 @@ import path from "node:path";
 import { Command, InvalidArgumentError } from "commander";
 import { startEmulator } from "../server/app.js";
 import { resolveOptions, type ServerOptions } from "../server/config.js";
-
-export interface InfoFile {
-  armEndpoint: string;
-  caFile: string;
-  tenantId: string;
-  subscriptionId: string;
-  pid: number;
-  dataDir: string;
-  inMemory: boolean;
-}
+import { alive, type InfoFile, infoPath, readInfo } from "./info.js";
 
 const int = (v: string) => {
   const n = Number(v);
@@ -73,27 +64,6 @@ export async function runServerCommand(
   if (command === "start") return start(opts);
   if (command === "status") return status(opts.dataDir);
   return reset(opts.dataDir);
-}
-
-function infoPath(dataDir: string) {
-  return path.join(dataDir, "aksnet.json");
-}
-
-function readInfo(dataDir: string): InfoFile | undefined {
-  try {
-    return JSON.parse(fs.readFileSync(infoPath(dataDir), "utf8")) as InfoFile;
-  } catch {
-    return undefined;
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function start(opts: ServerOptions): Promise<number> {

@@ -7,7 +7,7 @@ import https from "node:https";
 import path from "node:path";
 import { Command } from "commander";
 import type { NodeTrace, TraceResult } from "../providers/views/reachability.js";
-import type { InfoFile } from "./server.js";
+import { alive, readInfo } from "./info.js";
 
 interface Options {
   resourceGroup: string;
@@ -162,23 +162,6 @@ export function render(r: TraceResult, verbose = false): string {
 }
 
 // ---- emulator discovery and HTTP ------------------------------------------------------------------
-
-function readInfo(dataDir: string): InfoFile | undefined {
-  try {
-    return JSON.parse(fs.readFileSync(path.join(dataDir, "aksnet.json"), "utf8")) as InfoFile;
-  } catch {
-    return undefined;
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function postJson(url: string, caFile: string, body: unknown): Promise<{ status: number; body: unknown }> {
   const payload = JSON.stringify(body);
