@@ -19,6 +19,18 @@ const row = (r: Json): Json => {
   return { Name: o.name ?? null, RegistrationState: p.state ?? null };
 };
 
+/** POST …/register or …/unregister, then az's reminder that the provider must be re-registered. */
+async function postRegistration(ctx: Ctx, action: "register" | "unregister"): Promise<unknown> {
+  const arm = await ctx.arm();
+  const res = await arm.request("POST", await featurePath(ctx, `/${action}`), {
+    apiVersion: API.features,
+  });
+  ctx.warn(
+    `Once the feature '${ctx.args.str("name")}' is ${action}ed, invoking 'az provider register -n ${ctx.args.str("namespace")}' is required to get the change propagated`,
+  );
+  return res.body;
+}
+
 export const COMMANDS: CommandTable = {
   "feature register": {
     summary: "Register a preview feature.",
@@ -32,32 +44,14 @@ export const COMMANDS: CommandTable = {
           'az feature register --namespace "Microsoft.ContainerService" --name "StaticEgressGatewayPreview"',
       },
     ],
-    run: async (ctx) => {
-      const arm = await ctx.arm();
-      const res = await arm.request("POST", await featurePath(ctx, "/register"), {
-        apiVersion: API.features,
-      });
-      ctx.warn(
-        `Once the feature '${ctx.args.str("name")}' is registered, invoking 'az provider register -n ${ctx.args.str("namespace")}' is required to get the change propagated`,
-      );
-      return res.body;
-    },
+    run: (ctx) => postRegistration(ctx, "register"),
   },
   "feature unregister": {
     summary: "Unregister a preview feature.",
     style: "raw",
     table: row,
     flags: [nsFlag(), nameFlag()],
-    run: async (ctx) => {
-      const arm = await ctx.arm();
-      const res = await arm.request("POST", await featurePath(ctx, "/unregister"), {
-        apiVersion: API.features,
-      });
-      ctx.warn(
-        `Once the feature '${ctx.args.str("name")}' is unregistered, invoking 'az provider register -n ${ctx.args.str("namespace")}' is required to get the change propagated`,
-      );
-      return res.body;
-    },
+    run: (ctx) => postRegistration(ctx, "unregister"),
   },
   "feature show": {
     summary: "Get the feature details.",
