@@ -41,6 +41,9 @@ type Obj = Record<string, unknown>;
 
 export const clusterPath = (sub: string, rg: string, name: string) =>
   providerPath(sub, rg, NS, "managedClusters", name);
+/** The cluster named by -g and -n. */
+const cliClusterPath = async (ctx: Ctx) =>
+  clusterPath(await ctx.subscription(), String(ctx.args.str("resourceGroup")), String(ctx.args.str("name")));
 const propsOf = (o: Obj): Obj => (isObject(o.properties as Json) ? (o.properties as Obj) : {});
 
 export const MODES = ["System", "User", "Gateway"] as const;
@@ -480,14 +483,7 @@ export const COMMANDS: CommandTable = {
     flags: clusterFlags(),
     run: async (ctx) => {
       const arm = await ctx.arm();
-      return arm.get(
-        clusterPath(
-          await ctx.subscription(),
-          String(ctx.args.str("resourceGroup")),
-          String(ctx.args.str("name")),
-        ),
-        API.containerService,
-      );
+      return arm.get(await cliClusterPath(ctx), API.containerService);
     },
   },
   "aks list": listCommand(
@@ -510,11 +506,7 @@ export const COMMANDS: CommandTable = {
       if (!ctx.args.bool("yes") && !(await ctx.confirm("Are you sure you want to perform this operation?")))
         return undefined;
       const arm = await ctx.arm();
-      const path = clusterPath(
-        await ctx.subscription(),
-        String(ctx.args.str("resourceGroup")),
-        String(ctx.args.str("name")),
-      );
+      const path = await cliClusterPath(ctx);
       await arm.lro("DELETE", path, API.containerService, undefined, { noWait: ctx.args.bool("noWait") });
       return undefined;
     },
@@ -546,11 +538,7 @@ export const COMMANDS: CommandTable = {
         );
       }
       const arm = await ctx.arm();
-      const path = clusterPath(
-        await ctx.subscription(),
-        String(a.str("resourceGroup")),
-        String(a.str("name")),
-      );
+      const path = await cliClusterPath(ctx);
       // az's update decorator: GET the cluster, change it, PUT it back.
       const mc = await arm.get(path, API.containerService);
       const props = propsOf(mc);
@@ -577,11 +565,7 @@ export const COMMANDS: CommandTable = {
     run: async (ctx) => {
       const a = ctx.args;
       const arm = await ctx.arm();
-      const path = clusterPath(
-        await ctx.subscription(),
-        String(a.str("resourceGroup")),
-        String(a.str("name")),
-      );
+      const path = await cliClusterPath(ctx);
       const mc = await arm.get(path, API.containerService);
       const props = propsOf(mc);
       const pools = (Array.isArray(props.agentPoolProfiles) ? props.agentPoolProfiles : []) as Obj[];
@@ -618,11 +602,7 @@ export const COMMANDS: CommandTable = {
     run: async (ctx) => {
       const a = ctx.args;
       const arm = await ctx.arm();
-      const path = clusterPath(
-        await ctx.subscription(),
-        String(a.str("resourceGroup")),
-        String(a.str("name")),
-      );
+      const path = await cliClusterPath(ctx);
       const action = a.bool("admin") ? "listClusterAdminCredential" : "listClusterUserCredential";
       const query: Record<string, string> = {};
       if (!a.bool("admin") && a.str("format")) query.format = a.str("format") as string;
