@@ -156,15 +156,18 @@ export interface ClusterInternal {
   /** provisioningState of the cluster. */
   state: string;
   /** Capacity figures of the system pool's subnet (shown as `properties.networkCapacity`). */
-  capacity?: {
-    plugin: string;
-    subnetId: string;
-    subnetPrefix: string;
-    maxPodsPerNode: number;
-    maxNodes: number;
-    maxPods: number;
-    limitedBy: string;
-  };
+  capacity?: CapacityReport;
+}
+
+/** What an emulator GET reports about capacity (an extension field, documented). */
+export interface CapacityReport {
+  plugin: string;
+  subnetId: string;
+  subnetPrefix: string;
+  maxPodsPerNode: number;
+  maxNodes: number;
+  maxPods: number;
+  limitedBy: string;
 }
 
 export interface PoolInternal {

@@ -46,6 +46,7 @@ import {
 } from "./errors.js";
 import {
   addressesPerNode,
+  type CapacityReport,
   CLUSTER_TYPE,
   type ClusterInternal,
   type ClusterSpec,
@@ -63,17 +64,6 @@ export const SUBNET_READ = "Microsoft.Network/virtualNetworks/subnets/read";
 const POOL_NAME_RE = /^[a-z][a-z0-9]{0,11}$/;
 export const MANAGED_VNET_PREFIX = "10.224.0.0/12";
 export const MANAGED_SUBNET_PREFIX = "10.224.0.0/16";
-
-/** What an emulator GET reports about capacity (an extension field, documented). */
-export interface CapacityReport {
-  plugin: string;
-  subnetId: string;
-  subnetPrefix: string;
-  maxPodsPerNode: number;
-  maxNodes: number;
-  maxPods: number;
-  limitedBy: string;
-}
 
 export interface ValidationInput {
   clusterId: string;

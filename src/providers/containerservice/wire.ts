@@ -3,6 +3,7 @@
 // resource group, identity principals, kubelet identity, eTags, power state).
 import type { Wire } from "../registry.js";
 import {
+  type CapacityReport,
   CLUSTER_TYPE,
   type ClusterInternal,
   fqdnHash,
@@ -11,7 +12,6 @@ import {
   type PoolInternal,
 } from "./model.js";
 import { poolNetworkingWire } from "./poolNetworking.js";
-import type { CapacityReport } from "./validation.js";
 
 const NODE_IMAGE: Record<string, string> = {
   Linux: "AKSUbuntu-2204gen2containerd-202601.13.0",
