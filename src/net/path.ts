@@ -334,12 +334,7 @@ function ref(r: SecurityRuleSpec): RuleRef {
   return { name: r.name, priority: r.priority, access: r.access, isDefault: Boolean(r.isDefault) };
 }
 
-/** Every field of one rule against the flow. Exported for explanations of a single rule. */
-export function checkRule(flow: Flow, r: SecurityRuleSpec, ctx: AddressContext): Check[] {
-  const space = vnetSpace(ctx);
-  return checkRuleIn(flow, r, space, endpointOf(flow.source), endpointOf(flow.destination));
-}
-
+/** Every field of one rule against the flow. */
 function checkRuleIn(flow: Flow, r: SecurityRuleSpec, space: Space[], src: Endpoint, dst: Endpoint): Check[] {
   return [
     checkProtocol(r, flow),

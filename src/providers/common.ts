@@ -12,8 +12,7 @@ import {
   preconditionFailed,
   resourceGroupNotFound,
 } from "./errors.js";
-import { buildId, type CollectionRef, fullType, parentRef, type ResourceRef, scopePrefix } from "./ids.js";
-import type { Wire } from "./registry.js";
+import { buildId, type CollectionRef, fullType, parentRef, type ResourceRef } from "./ids.js";
 
 export const RESOURCE_GROUP_TYPE = "Microsoft.Resources/resourceGroups";
 
@@ -209,19 +208,4 @@ export async function listRecords(ctx: ArmContext, coll: CollectionRef): Promise
     subscriptionId: coll.subscriptionId,
     resourceGroup: coll.resourceGroup,
   });
-}
-
-/** Resource id of a collection's parent (or the scope prefix for top-level types). */
-export function collectionParentId(coll: CollectionRef): string {
-  if (coll.names.length === 0) return scopePrefix(coll);
-  return buildId({ ...coll, types: coll.types.slice(0, -1), names: coll.names });
-}
-
-export function deepClone<T>(v: T): T {
-  return structuredClone(v);
-}
-
-export function omitUndefined<T extends Wire>(o: T): T {
-  for (const k of Object.keys(o)) if (o[k] === undefined) delete o[k];
-  return o;
 }

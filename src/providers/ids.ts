@@ -51,10 +51,6 @@ export function parentRef(ref: ResourceRef): ResourceRef | undefined {
   return { ...ref, types: ref.types.slice(0, -1), names: ref.names.slice(0, -1) };
 }
 
-export function childRef(ref: ResourceRef, type: string, name: string): ResourceRef {
-  return { ...ref, types: [...ref.types, type], names: [...ref.names, name] };
-}
-
 export function lastName(ref: { names: string[] }): string {
   return ref.names[ref.names.length - 1];
 }

@@ -36,6 +36,8 @@ export interface StartOperation {
   kind: string;
   target: string;
   payload?: Record<string, unknown>;
+  /** "empty" for deletes: the result URL then answers without the (gone) resource. */
+  result?: "resource" | "empty";
 }
 
 /** Records an InProgress operation; the runner starts it once the transaction commits. */
@@ -49,6 +51,7 @@ export async function startOperation(ctx: ArmContext, spec: StartOperation): Pro
     target: spec.target,
     status: "InProgress",
     payload: spec.payload,
+    result: spec.result,
     startTime: ctx.now.toISOString(),
     notBefore:
       ctx.settings.operationDelayMs > 0 ? ctx.now.getTime() + ctx.settings.operationDelayMs : undefined,
@@ -73,6 +76,7 @@ export async function completedOperation(
     target: spec.target,
     status: "Succeeded",
     resultStatus,
+    result: spec.result,
     startTime: ctx.now.toISOString(),
     endTime: ctx.now.toISOString(),
   };

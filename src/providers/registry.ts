@@ -28,10 +28,6 @@ export interface ActionOutcome {
   operation?: OperationRecord;
 }
 
-export interface ListOutcome {
-  value: Wire[];
-}
-
 export type Action = (ctx: ArmContext, ref: ResourceRef, body: unknown) => Promise<ActionOutcome>;
 
 export interface ResourceTypeHandler {
@@ -60,11 +56,6 @@ export interface ResourceTypeHandler {
   purge?(ctx: ArmContext, ref: ResourceRef): Promise<void>;
   /** Cascades remove lower numbers first (clusters before NICs before subnets before VNets). */
   readonly cascadeOrder?: number;
-  /** POST actions on the collection (e.g. `…/providers/{ns}/register` style); keyed like `actions`. */
-  collectionActions?: Record<
-    string,
-    (ctx: ArmContext, coll: CollectionRef, body: unknown) => Promise<ActionOutcome>
-  >;
 }
 
 export class Registry {

@@ -53,6 +53,11 @@ export interface OperationRecord {
   error?: { code: string; message: string; target?: string; status?: number };
   /** HTTP status of the final result for Location polling (200 with body, 204 without). */
   resultStatus?: number;
+  /**
+   * What the finished operation's result URL answers with: the target resource (a PUT) or
+   * nothing (a DELETE). Absent means "resource".
+   */
+  result?: "resource" | "empty";
   startTime: string;
   endTime?: string;
   /** Epoch ms before which the worker must not run it (test hook: simulate slow work). */

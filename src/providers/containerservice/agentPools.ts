@@ -140,6 +140,7 @@ export const agentPools: ResourceTypeHandler = {
       location: c.internal.spec.location,
       kind: KIND.deletePool,
       target: p.rec.id,
+      result: "empty",
       payload: { clusterId: c.rec.id, pool: p.internal.spec.name },
     });
     p.internal.deleting = true;

@@ -217,6 +217,7 @@ export const managedClusters: ResourceTypeHandler = {
       location: c.internal.spec.location,
       kind: KIND.deleteCluster,
       target: c.rec.id,
+      result: "empty",
     });
     c.internal.state = "Deleting";
     c.internal.operationId = op.id;

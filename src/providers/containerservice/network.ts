@@ -5,7 +5,6 @@ import { parseResourceId } from "../ids.js";
 import { getSubnet } from "../network/internal.js";
 
 export const SUBNET_TYPE = "Microsoft.Network/virtualNetworks/subnets";
-export const VNET_TYPE = "Microsoft.Network/virtualNetworks";
 
 export interface SubnetInfo {
   id: string;

@@ -20,7 +20,6 @@ import type { Wire } from "../registry.js";
 import { writeAsg } from "./applicationSecurityGroups.js";
 import { networkNotFound, subnetIsFull } from "./errors.js";
 import { writeLoadBalancer } from "./loadBalancers.js";
-import { presentNetworkInterface, writeNetworkInterface } from "./networkInterfaces.js";
 import { presentNsg, writeNsg } from "./networkSecurityGroups.js";
 import {
   attachPublicIP,
@@ -43,14 +42,7 @@ import {
   TYPES,
   takeAll,
 } from "./shared.js";
-import {
-  allocateAddresses,
-  allocateSpecificAddress,
-  freeAddressCount,
-  presentSubnet,
-  putSubnetSpec,
-  subnetCidrs,
-} from "./subnets.js";
+import { allocateAddresses, freeAddressCount, presentSubnet, putSubnetSpec, subnetCidrs } from "./subnets.js";
 import { presentVirtualNetwork, writeVirtualNetwork } from "./virtualNetworks.js";
 // Loaded for their handler registration (deleteNetworkResource finds every kind).
 import "./applicationSecurityGroups.js";
@@ -156,16 +148,6 @@ export async function allocateSubnetAddresses(
   owner: string,
 ): Promise<string[]> {
   return allocateAddresses(ctx, subnetId, count, owner);
-}
-
-/** Takes one specific address (inside the subnet's usable range, free or already `owner`'s). */
-export async function allocateSubnetAddress(
-  ctx: ArmContext,
-  subnetId: string,
-  address: string,
-  owner: string,
-): Promise<string> {
-  return allocateSpecificAddress(ctx, subnetId, address, owner, "privateIPAddress");
 }
 
 /** Releases everything `owner` holds: subnet addresses, public IP associations, pool addresses. */
@@ -389,38 +371,6 @@ export async function detachPublicIPAddresses(ctx: ArmContext, holderId: string)
 }
 
 // ---- NICs / load balancers ----------------------------------------------------------------
-
-/**
- * Creates or updates a NIC. Each ip configuration takes `privateIPAddress` (inside the
- * subnet, free) or keeps the address it holds or gets the lowest free; owner of the
- * address is the ip configuration id `<nic id>/ipConfigurations/<name>`.
- */
-export async function putNetworkInterface(
-  ctx: ArmContext,
-  id: string,
-  input: {
-    location: string;
-    ipConfigurations: {
-      name: string;
-      subnetId: string;
-      privateIPAddress?: string;
-      publicIPAddressId?: string;
-      applicationSecurityGroupIds?: string[];
-      primary?: boolean;
-    }[];
-    networkSecurityGroupId?: string;
-    tags?: Record<string, string>;
-  },
-): Promise<Wire> {
-  const existing = await ctx.tx.getResource(id);
-  const rec = await writeNetworkInterface(
-    ctx,
-    id,
-    { ...input, location: loc(ctx, input.location) },
-    existing,
-  );
-  return presentNetworkInterface(ctx, rec);
-}
 
 /** Creates or updates a Standard load balancer from its wire body (as an HTTP PUT would). */
 export async function putLoadBalancer(

@@ -42,12 +42,6 @@ export const NEXT_HOP_TYPES = [
   "VirtualApplianceEcmp",
 ] as const;
 
-export interface RouteSpec {
-  addressPrefix: string;
-  nextHopType: string;
-  nextHopIpAddress?: string;
-}
-
 /** Validates a route and returns its stored properties. */
 export function normalizeRoute(routeId: string, raw: Record<string, unknown>, path: string): Wire {
   const addressPrefix = field.string(raw, "addressPrefix", `${path}.addressPrefix`);

@@ -5,15 +5,7 @@
 // Back-references (a subnet's ipConfigurations, a route table's subnets, a prefix's
 // publicIPAddresses …) are never stored: they are derived at read time from allocation
 // rows or from the records that hold the forward reference, so they cannot drift.
-import {
-  type Cidr,
-  familyBits,
-  formatIp,
-  NetError,
-  parseCidr,
-  parseIp,
-  usableRange,
-} from "../../net/index.js";
+import { type Cidr, formatIp, NetError, parseCidr, parseIp, usableRange } from "../../net/index.js";
 import type { ResourceRecord } from "../../store/types.js";
 import {
   asObject,
@@ -315,12 +307,6 @@ export function parsePrefixField(value: unknown, resourceId: string, target: str
   }
 }
 
-export function familyOf(c: Cidr): "IPv4" | "IPv6" {
-  return c.family;
-}
-
-export const bitsOf = (c: Cidr) => familyBits(c.family);
-
 // ---- handler factory --------------------------------------------------------------------------
 
 export interface NetworkKind {
@@ -455,7 +441,11 @@ export function makeHandler(kind: NetworkKind): ResourceTypeHandler {
       checkPreconditions(rec, pre);
       const loc = await location(ctx, rec);
       await kind.remove(ctx, rec, false);
-      const operation = await completedOperation(ctx, { namespace: NS, location: loc, target: rec.id }, 204);
+      const operation = await completedOperation(
+        ctx,
+        { namespace: NS, location: loc, target: rec.id, result: "empty" },
+        204,
+      );
       return { existed: true, operation };
     },
 

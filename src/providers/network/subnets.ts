@@ -346,13 +346,6 @@ export async function allocateSpecificAddress(
   return item;
 }
 
-/** Addresses `owner` holds in a subnet. */
-export async function addressesOf(ctx: ArmContext, subnetId: string, owner: string): Promise<string[]> {
-  return (await ctx.tx.listAllocations(subnetPool(subnetId)))
-    .filter((r) => r.owner.toLowerCase() === owner.toLowerCase())
-    .map((r) => r.item);
-}
-
 export const subnets = makeHandler({
   type: TYPES.subnet,
   tracked: false,

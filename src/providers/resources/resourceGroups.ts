@@ -205,6 +205,7 @@ export const resourceGroups: ResourceTypeHandler = {
       location: String(existing.body.location),
       kind: "resourceGroups.delete",
       target: existing.id,
+      result: "empty",
     });
     return { existed: true, operation };
   },

@@ -714,15 +714,3 @@ export async function readTopology(
   }
   return { publicIPv4Pool: settings.publicIPv4Pool, subscriptions };
 }
-
-/** True when no subscription holds anything worth drawing. */
-export function isEmpty(t: Topology): boolean {
-  return t.subscriptions.every(
-    (s) =>
-      s.resourceGroups.length === 0 &&
-      s.virtualNetworks.length === 0 &&
-      s.clusters.length === 0 &&
-      s.publicIPPrefixes.length === 0 &&
-      s.publicIPAddresses.length === 0,
-  );
-}

@@ -189,13 +189,6 @@ export class ArmRouter {
         const type = fullType(route.coll);
         const h = await this.prepare(type, ctx, req);
         if (m === "GET" && h.list) return this.page(req, await h.list(ctx, route.coll));
-        const action = h.collectionActions?.[""];
-        if (m === "POST" && action)
-          return this.actionResponse(
-            ctx,
-            req,
-            action ? await action(ctx, route.coll, req.body) : { status: 204 },
-          );
         throw methodNotAllowed(m, req.path);
       }
       case "action": {
@@ -344,10 +337,12 @@ export class ArmRouter {
     if (op.status === "Failed" && op.error) {
       throw new ArmError(op.error.status ?? 400, op.error.code, op.error.message, op.error.target);
     }
-    // A finished LRO's result: the resource itself when it still exists, else no content.
-    const target = await ctx.tx.getResource(op.target);
-    if (target && op.resultStatus !== 204 && !op.kind.endsWith(".delete")) return ok(target.body);
-    return { status: op.resultStatus === 200 && !target ? 200 : 204, headers: {} };
+    // A finished PUT answers with the resource (while it exists); a finished DELETE with nothing.
+    if (op.result !== "empty") {
+      const target = await ctx.tx.getResource(op.target);
+      if (target) return ok(target.body);
+    }
+    return { status: op.resultStatus ?? 200, headers: {} };
   }
 
   private page(req: ArmRequest, items: Wire[]): ArmResponse {
