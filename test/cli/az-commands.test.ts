@@ -535,7 +535,9 @@ describe("commands", () => {
     const r = await runAz(["aks", "create", "-g", "g", "-n", "c", "--no-wait"], { endpoint: arm.url });
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/WARNING: No SSH public key at .*id_rsa\.pub and --generate-ssh-keys not given/);
-    expect(sent?.properties).toBeDefined();
+    expect(sent?.properties).toMatchObject({
+      agentPoolProfiles: [expect.objectContaining({ name: "nodepool1" })],
+    });
     expect(sent?.properties?.linuxProfile).toBeUndefined();
   });
 

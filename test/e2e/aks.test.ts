@@ -78,7 +78,8 @@ describe("seed 002: kubenet with your own subnet, system-assigned identity", () 
       maxPods: 110,
       vnetSubnetID: subnetId,
     });
-    expect(mc.eTag).toBeTruthy();
+    expect(mc.eTag).toMatch(/\S/);
+    expect((await c.aks.managedClusters.get(RG, "myAKSCluster")).eTag).toBe(mc.eTag);
 
     const mc_ = nodeRg(RG, "myAKSCluster");
     const tables: string[] = [];

@@ -32,7 +32,7 @@ describe("user-assigned identities", () => {
     expect(got.principalId).toBe(id.principalId);
     const updated = await c.msi.userAssignedIdentities.update(RG, "myIdentity", { tags: { b: "2" } });
     expect(updated.tags).toEqual({ b: "2" });
-    await c.msi.userAssignedIdentities.createOrUpdate(RG, "second", { location: "eastus" });
+    const second = await c.msi.userAssignedIdentities.createOrUpdate(RG, "second", { location: "eastus" });
     const names: string[] = [];
     for await (const i of c.msi.userAssignedIdentities.listByResourceGroup(RG)) names.push(i.name ?? "");
     expect(names).toEqual(["myIdentity", "second"]);
@@ -42,7 +42,7 @@ describe("user-assigned identities", () => {
     await c.msi.userAssignedIdentities.delete(RG, "second");
     expect((await errorOf(c.msi.userAssignedIdentities.get(RG, "second"))).statusCode).toBe(404);
     const recreated = await c.msi.userAssignedIdentities.createOrUpdate(RG, "second", { location: "eastus" });
-    expect(recreated.principalId).toBeTruthy();
+    expect([recreated.clientId, recreated.principalId]).toEqual([second.clientId, second.principalId]);
   });
 
   it("serves the api-versions az and older tools send; refuses bad names and unknown groups", async () => {

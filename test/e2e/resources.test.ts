@@ -60,6 +60,23 @@ describe("resource groups through @azure/arm-resources", () => {
     expect(e3.statusCode).toBeGreaterThanOrEqual(400);
   });
 
+  it("a finished delete's result URL answers without a body, even once the name is taken again", async () => {
+    const rg = `/subscriptions/${emu.subscriptionId}/resourcegroups/rg-result?api-version=2021-04-01`;
+    expect((await emu.arm("PUT", rg, { location: "eastus" })).status).toBe(201);
+    const del = await emu.arm("DELETE", rg);
+    expect(del.status).toBe(202);
+    const result = new URL(del.headers.get("location")!);
+    let res = await emu.arm("GET", result.pathname + result.search);
+    for (let n = 0; n < 50 && res.status === 202; n++)
+      res = await emu.arm("GET", result.pathname + result.search);
+    expect(res.status).toBe(200);
+    expect(res.text).toBe("");
+    expect((await emu.arm("PUT", rg, { location: "eastus" })).status).toBe(201);
+    const again = await emu.arm("GET", result.pathname + result.search);
+    expect(again.status).toBe(200);
+    expect(again.text).toBe("");
+  });
+
   it("deletes as a long-running operation the SDK polls to completion", async () => {
     await resources.resourceGroups.createOrUpdate("rg-del", { location: "eastus" });
     const raw = await emu.arm(

@@ -81,7 +81,11 @@ describe("subnet allocation", () => {
         ),
       ),
     ).toMatchObject({ code: "InUseSubnetCannotBeDeleted" });
-    expect(await h.run((ctx) => net.getSubnet(ctx, SUBNET()))).toBeDefined();
+    // both refusals left the subnet exactly as it was
+    const after = await h.run((ctx) => net.getSubnet(ctx, SUBNET()));
+    expect((after?.body.properties as { addressPrefix?: string } | undefined)?.addressPrefix).toBe(
+      "10.1.0.0/24",
+    );
   });
 });
 
