@@ -4,7 +4,7 @@ import https from "node:https";
 import path from "node:path";
 import { Command, InvalidArgumentError } from "commander";
 import { startEmulator } from "../server/app.js";
-import { resolveOptions, type ServerOptions } from "../server/config.js";
+import { ConfigError, parseSubscriptionSpec, resolveOptions, type ServerOptions } from "../server/config.js";
 import { alive, type InfoFile, infoPath, readInfo } from "./info.js";
 
 const int = (v: string) => {
@@ -12,6 +12,8 @@ const int = (v: string) => {
   if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError("must be a non-negative integer");
   return n;
 };
+
+const collect = (v: string, previous: string[] | undefined) => [...(previous ?? []), v];
 
 export async function runServerCommand(
   command: "start" | "reset" | "status",
@@ -30,8 +32,13 @@ export async function runServerCommand(
       .option("--http", "serve plain HTTP (clients will not send tokens over it)")
       .option("--tenant-id <guid>", "default tenant")
       .option("--subscription-id <guid>", "default subscription")
-      .option("--subscription <id[:tenant]...>", "extra subscriptions")
-      .option("--client <id:secret...>", "only these service principals may sign in")
+      // Repeatable; commander's variadic syntax cannot spell `[:tenant]`, so collect by hand.
+      .option(
+        "--subscription <id:tenant>",
+        "an extra subscription, `<guid>[:<tenant-guid>]`; repeat for more (env AKSNET_EXTRA_SUBSCRIPTIONS, comma-separated)",
+        collect,
+      )
+      .option("--client <id:secret>", "only these service principals may sign in; repeatable", collect)
       .option("--public-ipv4-pool <cidr>", "emulated public IPv4 space (default 20.0.0.0/8)")
       .option("--feature-registration-delay <ms>", "how long a feature flag stays Registering", int)
       .option("--operation-delay <ms>", "delay before long-running operations run (testing)", int)
@@ -61,7 +68,21 @@ export async function runServerCommand(
     pageSize: o.pageSize,
     quiet: o.quiet,
   });
-  if (command === "start") return start(opts);
+  if (command === "start") {
+    try {
+      for (const spec of opts.extraSubscriptions)
+        parseSubscriptionSpec(
+          spec,
+          opts.tenantId,
+          o.subscription ? "--subscription" : "AKSNET_EXTRA_SUBSCRIPTIONS",
+        );
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      process.stderr.write(`aksnet start: ${err.message}\n`);
+      return 2;
+    }
+    return start(opts);
+  }
   if (command === "status") return status(opts.dataDir);
   return reset(opts.dataDir);
 }

@@ -20,7 +20,7 @@ import { adminPlugin } from "./admin/plugin.js";
 import { armPlugin } from "./arm/plugin.js";
 import { ArmRouter } from "./arm/router.js";
 import { TokenService } from "./auth.js";
-import { LOCATIONS, type ServerOptions } from "./config.js";
+import { ConfigError, LOCATIONS, parseSubscriptionSpec, type ServerOptions } from "./config.js";
 import type { FaceDeps } from "./face.js";
 import { signinPlugin } from "./signin/plugin.js";
 import { ensureTls } from "./tls.js";
@@ -48,15 +48,17 @@ export async function startEmulator(opts: ServerOptions, log: Log = defaultLog):
 
   const subscriptions = [
     { subscriptionId: opts.subscriptionId, tenantId: opts.tenantId, displayName: "aksnet subscription" },
-    ...opts.extraSubscriptions.map((s, i) => {
-      const [subscriptionId, tenantId] = s.split(":");
-      return {
-        subscriptionId,
-        tenantId: tenantId || opts.tenantId,
-        displayName: `aksnet subscription ${i + 2}`,
-      };
-    }),
+    ...opts.extraSubscriptions.map((spec, i) => ({
+      ...parseSubscriptionSpec(spec, opts.tenantId),
+      displayName: `aksnet subscription ${i + 2}`,
+    })),
   ];
+  const seen = new Set<string>();
+  for (const s of subscriptions) {
+    if (seen.has(s.subscriptionId.toLowerCase()))
+      throw new ConfigError(`Subscription '${s.subscriptionId}' is configured twice.`);
+    seen.add(s.subscriptionId.toLowerCase());
+  }
   const settings: EmulatorSettings = {
     tenantId: opts.tenantId,
     subscriptions,

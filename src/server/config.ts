@@ -11,7 +11,7 @@ export interface ServerOptions {
   http: boolean;
   tenantId: string;
   subscriptionId: string;
-  /** Extra subscriptions `id[:tenant]` (tenant defaults to the default tenant). */
+  /** Extra subscriptions `id[:tenant]` (tenant defaults to the default tenant); see parseSubscriptionSpec. */
   extraSubscriptions: string[];
   /** `id:secret` pairs; when given, only these may sign in. */
   clients: string[];
@@ -57,6 +57,37 @@ export const LOCATIONS = [
   "uaenorth",
 ] as const;
 
+/** A configuration value that cannot work; the CLI prints the message and exits 2. */
+export class ConfigError extends Error {}
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * `<subscription-guid>[:<tenant-guid>]` → the pair (tenant defaults to `defaultTenant`).
+ * `source` names where the value came from, for the error message.
+ */
+export function parseSubscriptionSpec(
+  spec: string,
+  defaultTenant: string,
+  source = "--subscription",
+): { subscriptionId: string; tenantId: string } {
+  const [subscriptionId, tenantId, ...rest] = spec.trim().split(":");
+  if (rest.length || !GUID.test(subscriptionId ?? "") || (tenantId !== undefined && !GUID.test(tenantId)))
+    throw new ConfigError(
+      `${source} '${spec}' must be <subscription-guid>[:<tenant-guid>], e.g. 11111111-2222-4333-8444-555555555555:99999999-8888-4777-8666-555555555555.`,
+    );
+  return {
+    subscriptionId: subscriptionId.toLowerCase(),
+    tenantId: (tenantId ?? defaultTenant).toLowerCase(),
+  };
+}
+
+/** A list given once (comma- or space-separated) or repeated: every entry, trimmed, non-empty. */
+export function splitList(values: string | readonly string[] | undefined): string[] {
+  if (values === undefined) return [];
+  return (typeof values === "string" ? [values] : values).flatMap((v) => v.split(/[\s,]+/)).filter(Boolean);
+}
+
 function envInt(name: string): number | undefined {
   const v = process.env[name];
   return v === undefined || v === "" ? undefined : Number(v);
@@ -72,9 +103,8 @@ export function resolveOptions(cli: Partial<ServerOptions>): ServerOptions {
     http: cli.http ?? false,
     tenantId: cli.tenantId ?? env.AKSNET_TENANT_ID ?? DEFAULT_TENANT,
     subscriptionId: cli.subscriptionId ?? env.AKSNET_SUBSCRIPTION_ID ?? DEFAULT_SUBSCRIPTION,
-    extraSubscriptions:
-      cli.extraSubscriptions ?? env.AKSNET_EXTRA_SUBSCRIPTIONS?.split(",").filter(Boolean) ?? [],
-    clients: cli.clients ?? env.AKSNET_CLIENTS?.split(",").filter(Boolean) ?? [],
+    extraSubscriptions: splitList(cli.extraSubscriptions ?? env.AKSNET_EXTRA_SUBSCRIPTIONS),
+    clients: splitList(cli.clients ?? env.AKSNET_CLIENTS),
     publicIPv4Pool: cli.publicIPv4Pool ?? env.AKSNET_PUBLIC_IPV4_POOL ?? "20.0.0.0/8",
     publicIPv6Pool: cli.publicIPv6Pool ?? env.AKSNET_PUBLIC_IPV6_POOL ?? "2603:1030::/32",
     featureRegistrationDelayMs: cli.featureRegistrationDelayMs ?? envInt("AKSNET_FEATURE_DELAY_MS") ?? 0,
