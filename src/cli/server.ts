@@ -28,6 +28,10 @@ export async function runServerCommand(
       // Defaults live in resolveOptions so AKSNET_* environment variables can supply them.
       .option("--host <host>", "address to listen on (default 127.0.0.1, env AKSNET_HOST)")
       .option("--port <port>", "port, 0 picks a free one (default 8443, env AKSNET_PORT)", int)
+      .option(
+        "--public-url <url>",
+        "the address clients use, base of every URL the emulator returns (default from --host/--port, env AKSNET_PUBLIC_URL)",
+      )
       .option("--in-memory", "keep state in memory only (CI)")
       .option("--http", "serve plain HTTP (clients will not send tokens over it)")
       .option("--tenant-id <guid>", "default tenant")
@@ -55,6 +59,7 @@ export async function runServerCommand(
   const opts = resolveOptions({
     dataDir: o.dataDir,
     host: o.host,
+    publicUrl: o.publicUrl,
     port: o.port,
     inMemory: o.inMemory,
     http: o.http,
@@ -96,7 +101,14 @@ async function start(opts: ServerOptions): Promise<number> {
     return 1;
   }
   const t0 = performance.now();
-  const emu = await startEmulator(opts);
+  let emu: Awaited<ReturnType<typeof startEmulator>>;
+  try {
+    emu = await startEmulator(opts);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`aksnet start: ${err.message}\n`);
+    return 2;
+  }
   const info: InfoFile = {
     armEndpoint: emu.url,
     caFile: emu.caFile,

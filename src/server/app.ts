@@ -8,7 +8,7 @@
 //   5. the error handler turns typed errors into ARM's envelope — never a stack trace.
 import fs from "node:fs";
 import path from "node:path";
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import Fastify, { type FastifyInstance, type FastifyReply } from "fastify";
 import type { EmulatorSettings, Services } from "../providers/context.js";
 import { ArmError, internalError } from "../providers/errors.js";
 import { newGuid } from "../providers/ids.js";
@@ -20,7 +20,14 @@ import { adminPlugin } from "./admin/plugin.js";
 import { armPlugin } from "./arm/plugin.js";
 import { ArmRouter } from "./arm/router.js";
 import { TokenService } from "./auth.js";
-import { ConfigError, LOCATIONS, parseSubscriptionSpec, type ServerOptions } from "./config.js";
+import {
+  ConfigError,
+  defaultPublicUrl,
+  LOCATIONS,
+  parsePublicUrl,
+  parseSubscriptionSpec,
+  type ServerOptions,
+} from "./config.js";
 import type { FaceDeps } from "./face.js";
 import { signinPlugin } from "./signin/plugin.js";
 import { ensureTls } from "./tls.js";
@@ -41,7 +48,11 @@ type Log = (msg: string, err?: unknown) => void;
 
 export async function startEmulator(opts: ServerOptions, log: Log = defaultLog): Promise<RunningEmulator> {
   fs.mkdirSync(opts.dataDir, { recursive: true });
-  const tls = await ensureTls(path.join(opts.dataDir, "tls"), [opts.host]);
+  const configuredUrl = opts.publicUrl === undefined ? undefined : parsePublicUrl(opts.publicUrl, opts.http);
+  const tls = await ensureTls(path.join(opts.dataDir, "tls"), [
+    opts.host,
+    ...(configuredUrl ? [new URL(configuredUrl).hostname.replace(/^\[|\]$/g, "")] : []),
+  ]);
   const store: Store = new SqliteStore(opts.inMemory ? ":memory:" : path.join(opts.dataDir, "aksnet.db"));
   const tokens = TokenService.open(opts.inMemory ? undefined : opts.dataDir);
   const registry = createRegistry();
@@ -105,9 +116,17 @@ export async function startEmulator(opts: ServerOptions, log: Log = defaultLog):
     return sendArmError(reply, internalError(requestId));
   });
 
-  const base = (req: FastifyRequest) =>
-    `${opts.http ? "http" : "https"}://${req.headers.host ?? `${opts.host}:${port}`}`;
-  const deps: FaceDeps = { store, settings, services, runner, tokens, arm, clients, baseUrl: base };
+  // Absolute URLs come from the configured address only, never from the Host header.
+  const deps: FaceDeps = {
+    store,
+    settings,
+    services,
+    runner,
+    tokens,
+    arm,
+    clients,
+    baseUrl: () => settings.publicBaseUrl,
+  };
 
   // The faces, in this order: the specific routes first, the ARM catch-all (`/*`) last.
   // A new face is one line here and one folder under server/.
@@ -118,12 +137,7 @@ export async function startEmulator(opts: ServerOptions, log: Log = defaultLog):
   await app.listen({ host: opts.host, port: opts.port });
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : opts.port;
-  const hostForUrl = opts.host.includes(":")
-    ? `[${opts.host}]`
-    : opts.host === "0.0.0.0"
-      ? "127.0.0.1"
-      : opts.host;
-  const url = `${opts.http ? "http" : "https"}://${hostForUrl}:${port}`;
+  const url = configuredUrl ?? defaultPublicUrl(opts.host, port, opts.http);
   settings.publicBaseUrl = url;
   runner.kick(); // resume operations a previous run left unfinished
 

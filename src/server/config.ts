@@ -4,6 +4,11 @@ import { stableGuid } from "../providers/ids.js";
 
 export interface ServerOptions {
   host: string;
+  /**
+   * The address clients use (`https://host:port`), the only source of absolute URLs in
+   * responses; the request's Host header is never reflected. Default: from host and bound port.
+   */
+  publicUrl?: string;
   /** 0 picks a free port. */
   port: number;
   dataDir: string;
@@ -88,6 +93,39 @@ export function splitList(values: string | readonly string[] | undefined): strin
   return (typeof values === "string" ? [values] : values).flatMap((v) => v.split(/[\s,]+/)).filter(Boolean);
 }
 
+/** `--public-url`: an origin only (scheme, host, optional port); returned without a trailing slash. */
+export function parsePublicUrl(value: string, http: boolean): string {
+  let u: URL;
+  try {
+    u = new URL(value);
+  } catch {
+    throw new ConfigError(`--public-url '${value}' is not a URL; give e.g. https://aksnet.example:8443.`);
+  }
+  const scheme = http ? "http:" : "https:";
+  if (u.protocol !== scheme)
+    throw new ConfigError(
+      `--public-url '${value}' must use ${scheme.slice(0, -1)} (the emulator serves ${scheme.slice(0, -1)}).`,
+    );
+  if (u.username || u.password || (u.pathname !== "/" && u.pathname !== "") || u.search || u.hash)
+    throw new ConfigError(
+      `--public-url '${value}' must be an origin only (scheme://host[:port]), without a path, query or credentials.`,
+    );
+  return u.origin;
+}
+
+/** The URL clients reach a listener at when no public URL is configured. */
+export function defaultPublicUrl(host: string, port: number, http: boolean): string {
+  const h =
+    host === "0.0.0.0" || host === ""
+      ? "127.0.0.1"
+      : host === "::"
+        ? "[::1]"
+        : host.includes(":")
+          ? `[${host}]`
+          : host;
+  return `${http ? "http" : "https"}://${h}:${port}`;
+}
+
 function envInt(name: string): number | undefined {
   const v = process.env[name];
   return v === undefined || v === "" ? undefined : Number(v);
@@ -97,6 +135,7 @@ export function resolveOptions(cli: Partial<ServerOptions>): ServerOptions {
   const env = process.env;
   return {
     host: cli.host ?? env.AKSNET_HOST ?? "127.0.0.1",
+    publicUrl: cli.publicUrl ?? (env.AKSNET_PUBLIC_URL || undefined),
     port: cli.port ?? envInt("AKSNET_PORT") ?? 8443,
     dataDir: path.resolve(cli.dataDir ?? env.AKSNET_DATA_DIR ?? ".aksnet"),
     inMemory: cli.inMemory ?? env.AKSNET_IN_MEMORY === "1",
