@@ -148,15 +148,15 @@ export function basicCredentials(header: string): { id: string; secret: string }
   const decoded = Buffer.from(b64, "base64").toString("utf8");
   const colon = decoded.indexOf(":");
   if (colon < 0) return undefined;
-  const unescape = (v: string) => {
+  const formDecode = (v: string) => {
     try {
       return decodeURIComponent(v.replace(/\+/g, " "));
     } catch {
       return undefined;
     }
   };
-  const id = unescape(decoded.slice(0, colon));
-  const secret = unescape(decoded.slice(colon + 1));
+  const id = formDecode(decoded.slice(0, colon));
+  const secret = formDecode(decoded.slice(colon + 1));
   return id === undefined || secret === undefined ? undefined : { id, secret };
 }
 

@@ -50,7 +50,14 @@ export async function startTestEmulator(
 ): Promise<TestEmulator> {
   const dataDir = overrides.dataDir ?? tempDir();
   seedTestCa(dataDir);
-  const opts = resolveOptions({ port: 0, inMemory: true, quiet: true, logLevel: "error", ...overrides, dataDir });
+  const opts = resolveOptions({
+    port: 0,
+    inMemory: true,
+    quiet: true,
+    logLevel: "error",
+    ...overrides,
+    dataDir,
+  });
   const emu = await startEmulator(opts, write);
   const tokens = new Map<string, AccessToken>();
   const token = async (tenant = emu.tenantId) => {
