@@ -1,0 +1,83 @@
+// What a pure controller asks the API to do. A controller reads objects through the API,
+// calls its reconcile function, and writes the returned actions back in order; `resource`
+// is the store's key (`<group>/<plural>`, the core group spelt `core`).
+import { createHash } from "node:crypto";
+import type { DaemonSet, Deployment, ReplicaSet, StatefulSet } from "kubernetes-types/apps/v1.js";
+import type { Job } from "kubernetes-types/batch/v1.js";
+import type { Event, Node, Pod } from "kubernetes-types/core/v1.js";
+import type { ObjectMeta, OwnerReference } from "kubernetes-types/meta/v1.js";
+
+export type Resource =
+  | "core/nodes"
+  | "core/pods"
+  | "core/events"
+  | "apps/deployments"
+  | "apps/replicasets"
+  | "apps/daemonsets"
+  | "apps/statefulsets"
+  | "batch/jobs";
+
+/** Any object with Kubernetes metadata (owner checks, references). */
+export interface ObjectWithMeta {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: ObjectMeta;
+}
+
+/** The kinds the controllers write. */
+export type KubeObject = Pod | Node | Event | Deployment | ReplicaSet | DaemonSet | StatefulSet | Job;
+
+export type Action =
+  | { op: "create"; resource: Resource; namespace: string; object: KubeObject }
+  /** Replace metadata/spec (optimistic concurrency on the object's resourceVersion). */
+  | { op: "update"; resource: Resource; namespace: string; object: KubeObject }
+  /** Write the status subresource only. */
+  | { op: "updateStatus"; resource: Resource; namespace: string; object: KubeObject }
+  | { op: "delete"; resource: Resource; namespace: string; name: string };
+
+/** A deterministic RFC 4122-shaped uid from parts (nodes' machine ids, tests). */
+export function stableUid(...parts: string[]): string {
+  const h = createHash("sha256").update(parts.join("\u0000")).digest("hex");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+/** The controller owner reference a child carries (GC follows it; `controller: true`). */
+export function controllerRef(owner: ObjectWithMeta): OwnerReference {
+  return {
+    apiVersion: owner.apiVersion ?? "v1",
+    kind: owner.kind ?? "",
+    name: owner.metadata?.name ?? "",
+    uid: owner.metadata?.uid ?? "",
+    controller: true,
+    blockOwnerDeletion: true,
+  };
+}
+
+/** Whether `child` is controlled by `owner` (by uid when both have one, else by kind + name). */
+export function isControlledBy(child: ObjectWithMeta, owner: ObjectWithMeta): boolean {
+  const ref = child.metadata?.ownerReferences?.find((r) => r.controller);
+  if (!ref) return false;
+  if (ref.uid && owner.metadata?.uid) return ref.uid === owner.metadata.uid;
+  return ref.kind === owner.kind && ref.name === owner.metadata?.name;
+}
+
+/** Objects not yet being deleted. */
+export function alive<T extends ObjectWithMeta>(list: readonly T[]): T[] {
+  return list.filter((o) => !o.metadata?.deletionTimestamp);
+}
+
+/** metadata.labels ⊇ selector.matchLabels (matchExpressions are checked by the scheduler's matcher). */
+export function matchesLabels(
+  labels: Record<string, string> | undefined,
+  want: Record<string, string> | undefined,
+) {
+  if (!want) return true;
+  return Object.entries(want).every(([k, v]) => labels?.[k] === v);
+}
+
+/** Whether any field of `want` differs from `have` (fields only `have` carries are ignored). */
+export function differs(want: object, have: object | undefined): boolean {
+  if (!have) return true;
+  const h = have as Record<string, unknown>;
+  return Object.entries(want).some(([k, v]) => JSON.stringify(v) !== JSON.stringify(h[k]));
+}
