@@ -9,7 +9,6 @@ import {
   type Action,
   addPod,
   assignHostPorts,
-  buildNode,
   choosePodIp,
   HOST_PORT_MAX,
   HOST_PORT_MIN,
