@@ -92,6 +92,8 @@ export class Cluster {
     pools: PoolDef[],
     seed = 1,
     readonly hostPortFlag = true,
+    /** Size of each node's pod block; AKS uses /24, tests may shrink it to force wrap-around. */
+    readonly podBlockPrefix = 24,
   ) {
     this.rng = seededRng(seed);
     for (const p of pools) this.setPool(p);
@@ -140,12 +142,18 @@ export class Cluster {
             instanceId: i,
             computerName: `aks-${name}-12345678-vmss${i.toString(36).padStart(6, "0")}`,
             nodeIp: `10.224.${Math.floor(n / 200)}.${4 + (n % 200)}`,
-            ...(this.plugin !== "azure" ? { podCidr: `10.244.${n}.0/24` } : {}),
+            ...(this.plugin !== "azure" ? { podCidr: this.podBlock(n) } : {}),
           },
           now: this.now(),
         });
       }
     return out;
+  }
+
+  private podBlock(n: number): string {
+    const per = 2 ** (this.podBlockPrefix - 24);
+    const size = 2 ** (32 - this.podBlockPrefix);
+    return `10.244.${Math.floor(n / per)}.${(n % per) * size}/${this.podBlockPrefix}`;
   }
 
   /** Azure CNI: the 1 + maxPods addresses a node holds; the first is the node's own. */
