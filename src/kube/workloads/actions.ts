@@ -4,13 +4,14 @@
 import { createHash } from "node:crypto";
 import type { DaemonSet, Deployment, ReplicaSet, StatefulSet } from "kubernetes-types/apps/v1.js";
 import type { Job } from "kubernetes-types/batch/v1.js";
-import type { Event, Node, Pod } from "kubernetes-types/core/v1.js";
+import type { Event, Node, Pod, Service } from "kubernetes-types/core/v1.js";
 import type { ObjectMeta, OwnerReference } from "kubernetes-types/meta/v1.js";
 
 export type Resource =
   | "core/nodes"
   | "core/pods"
   | "core/events"
+  | "core/services"
   | "apps/deployments"
   | "apps/replicasets"
   | "apps/daemonsets"
@@ -25,7 +26,16 @@ export interface ObjectWithMeta {
 }
 
 /** The kinds the controllers write. */
-export type KubeObject = Pod | Node | Event | Deployment | ReplicaSet | DaemonSet | StatefulSet | Job;
+export type KubeObject =
+  | Pod
+  | Node
+  | Event
+  | Service
+  | Deployment
+  | ReplicaSet
+  | DaemonSet
+  | StatefulSet
+  | Job;
 
 export type Action =
   | { op: "create"; resource: Resource; namespace: string; object: KubeObject }
@@ -59,20 +69,6 @@ export function isControlledBy(child: ObjectWithMeta, owner: ObjectWithMeta): bo
   if (!ref) return false;
   if (ref.uid && owner.metadata?.uid) return ref.uid === owner.metadata.uid;
   return ref.kind === owner.kind && ref.name === owner.metadata?.name;
-}
-
-/** Objects not yet being deleted. */
-export function alive<T extends ObjectWithMeta>(list: readonly T[]): T[] {
-  return list.filter((o) => !o.metadata?.deletionTimestamp);
-}
-
-/** metadata.labels ⊇ selector.matchLabels (matchExpressions are checked by the scheduler's matcher). */
-export function matchesLabels(
-  labels: Record<string, string> | undefined,
-  want: Record<string, string> | undefined,
-) {
-  if (!want) return true;
-  return Object.entries(want).every(([k, v]) => labels?.[k] === v);
 }
 
 /** Whether any field of `want` differs from `have` (fields only `have` carries are ignored). */

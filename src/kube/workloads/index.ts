@@ -16,4 +16,5 @@ export * from "./quantity.js";
 export * from "./replicaset.js";
 export * from "./scheduler.js";
 export * from "./statefulset.js";
+export * from "./system.js";
 export * from "./vmSizes.js";

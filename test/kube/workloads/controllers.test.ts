@@ -7,6 +7,7 @@ import {
   deletionOrder,
   fenceposts,
   HASH_LABEL,
+  kubeDnsService,
   podTemplateHash,
   REVISION,
   REVISION_HISTORY,
@@ -14,6 +15,7 @@ import {
   reconcileReplicaSet,
   reconcileStatefulSet,
   seededRng,
+  systemWorkloads,
 } from "../../../src/kube/workloads/index.js";
 import { Cluster, echoserverDeployment } from "./harness.js";
 
@@ -538,5 +540,58 @@ describe("scheduling through the controllers", () => {
     expect(pending[0].status?.conditions?.[0].message).toBe(
       "0/2 nodes are available: 2 Too many pods. preemption: 0/2 nodes are available: 2 No preemption victims found for incoming pod.",
     );
+  });
+});
+
+describe("kube-system", () => {
+  it("CoreDNS behind kube-dns at dnsServiceIP; host-network add-ons on every node with the node's IP", () => {
+    const input = { version: "1.33.5", dnsServiceIP: "10.0.0.10", plugin: "kubenet" as const };
+    expect(kubeDnsService(input).spec).toMatchObject({
+      clusterIP: "10.0.0.10",
+      selector: { "k8s-app": "kube-dns" },
+      ports: [
+        { name: "dns", port: 53, protocol: "UDP", targetPort: 53 },
+        { name: "dns-tcp", port: 53, protocol: "TCP", targetPort: 53 },
+      ],
+    });
+    const objs = systemWorkloads(input);
+    expect(objs.map((o) => `${o.kind}/${o.metadata?.name}`)).toEqual([
+      "Deployment/coredns",
+      "Deployment/coredns-autoscaler",
+      "Deployment/konnectivity-agent",
+      "Deployment/metrics-server",
+      "DaemonSet/kube-proxy",
+      "DaemonSet/cloud-node-manager",
+      "DaemonSet/azure-ip-masq-agent",
+      "DaemonSet/csi-azuredisk-node",
+      "DaemonSet/csi-azurefile-node",
+    ]);
+    expect(systemWorkloads({ ...input, plugin: "azure" }).some((o) => o.metadata?.name === "azure-cns")).toBe(
+      true,
+    );
+    const c = new Cluster("kubenet", [
+      { name: "nodepool1", count: 2, mode: "System", maxPods: 110 },
+      { name: "gw", count: 1, mode: "Gateway" },
+    ]);
+    for (const o of objs) c.create(o.kind === "Deployment" ? "apps/deployments" : "apps/daemonsets", o);
+    c.settle();
+    const pods = c.livePods();
+    expect(pods.every((p) => p.status?.phase === "Running")).toBe(true);
+    const proxies = pods.filter((p) => p.metadata?.labels?.["k8s-app"] === "kube-proxy");
+    expect(proxies.map((p) => p.spec?.nodeName).sort()).toEqual([
+      "aks-gw-12345678-vmss000000",
+      "aks-nodepool1-12345678-vmss000000",
+      "aks-nodepool1-12345678-vmss000001",
+    ]);
+    for (const p of proxies) expect(p.status?.podIP).toBe(p.status?.hostIP);
+    const dns = pods.filter((p) => p.metadata?.labels?.["k8s-app"] === "kube-dns");
+    expect(dns).toHaveLength(2);
+    for (const p of dns) {
+      expect(p.spec?.nodeName?.startsWith("aks-nodepool1-")).toBe(true);
+      expect(p.status?.podIP?.startsWith("10.244.")).toBe(true);
+    }
+    const konn = pods.filter((p) => p.metadata?.labels?.["k8s-app"] === "konnectivity-agent");
+    expect(konn).toHaveLength(2);
+    for (const p of konn) expect(p.status?.podIP).toBe(p.status?.hostIP);
   });
 });
