@@ -228,8 +228,8 @@ export function buildNode(src: NodeSource): Node {
   const { pool, instance, cluster } = src;
   const name = instance.computerName.toLowerCase();
   const version = kubeletVersion(pool);
-  const res = nodeResources(pool.vmSize, pool.maxPods, version);
   const os = pool.osType === "Windows" ? "windows" : "linux";
+  const res = nodeResources(pool.vmSize, pool.maxPods, version, os);
   const taints = nodeTaints(src);
   const podCidr = usesPodCidr(cluster.network as NetworkSpec) ? instance.podCidr : undefined;
   const list = (r: typeof res.capacity) => ({

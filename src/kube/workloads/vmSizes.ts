@@ -115,8 +115,16 @@ export interface NodeResources {
   allocatable: { cpuMilli: number; memoryBytes: number; pods: number; ephemeralBytes: number };
 }
 
+/** AKS keeps another 2 GiB on Windows nodes for system processes (not in the formula above). */
+const WINDOWS_SYSTEM_RESERVED = 2 * GiB;
+
 /** Capacity and allocatable of a node of `vmSize` with `maxPods`, on Kubernetes `version`. */
-export function nodeResources(vmSize: string, maxPods: number, version: string): NodeResources {
+export function nodeResources(
+  vmSize: string,
+  maxPods: number,
+  version: string,
+  os: "linux" | "windows" = "linux",
+): NodeResources {
   const s = vmSizeOf(vmSize);
   const cpuMilli = s.vcpus * 1000;
   const memoryBytes = s.memoryGiB * GiB;
@@ -126,7 +134,10 @@ export function nodeResources(vmSize: string, maxPods: number, version: string):
     capacity: { cpuMilli, memoryBytes, pods: maxPods, ephemeralBytes },
     allocatable: {
       cpuMilli: cpuMilli - kubeReservedCpuMilli(s.vcpus),
-      memoryBytes: memoryBytes - mem.kubeReserved - mem.eviction,
+      memoryBytes: Math.max(
+        0,
+        memoryBytes - mem.kubeReserved - mem.eviction - (os === "windows" ? WINDOWS_SYSTEM_RESERVED : 0),
+      ),
       pods: maxPods,
       ephemeralBytes: Math.floor(ephemeralBytes * (1 - NODEFS_EVICTION)),
     },

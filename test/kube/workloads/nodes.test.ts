@@ -197,3 +197,12 @@ describe("reconcileNodes", () => {
     expect(n.spec?.unschedulable).toBe(true);
   });
 });
+
+describe("Windows nodes", () => {
+  it("keep another 2 GiB for system processes", () => {
+    const l = nodeResources("Standard_D4s_v3", 30, "1.33.5");
+    const w = nodeResources("Standard_D4s_v3", 30, "1.33.5", "windows");
+    expect(l.allocatable.memoryBytes - w.allocatable.memoryBytes).toBe(2 * 1024 * MiB);
+    expect(l.allocatable.memoryBytes).toBe((16 * 1024 - 650 - 100) * MiB);
+  });
+});
