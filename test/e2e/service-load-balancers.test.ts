@@ -3,11 +3,13 @@
 // through creates, updates and deletes. The Kubernetes side (watching Services) wires in later; here
 // the desired state is handed over directly.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { render } from "../../src/cli/trace.js";
 import { AZURE_LB_ANNOTATIONS as A } from "../../src/kube/services/annotations.js";
 import { applyServiceLoadBalancers } from "../../src/kube/services/azureApply.js";
 import { desiredServiceLoadBalancer, type ServiceLike } from "../../src/kube/services/azureLoadBalancer.js";
 import type { ArmContext } from "../../src/providers/context.js";
 import { createRegistry } from "../../src/providers/index.js";
+import { traceReachability } from "../../src/providers/views/reachability.js";
 import { type Clients, clusterBody, nodeRg, startClients } from "./aks-helpers.js";
 
 let c: Clients;
@@ -221,5 +223,79 @@ describe("LoadBalancer Services → the cluster's Azure resources", () => {
     expect(ok.get("default/web")).toEqual({ ingressIP: pip.ipAddress });
     await apply([]);
     expect((await c.net.publicIPAddresses.get(RG, "my-static")).ipAddress).toBe(pip.ipAddress);
+  });
+});
+
+describe("aksnet trace through a Service's load balancer", () => {
+  const trace = async (body: Record<string, unknown>) =>
+    c.emu.store.read((tx) =>
+      traceReachability(
+        tx,
+        c.emu.settings,
+        { store: c.emu.store, registry, kickOperations: () => undefined },
+        {
+          resourceGroup: RG,
+          cluster: "svc",
+          port: "80/tcp",
+          ...body,
+        },
+      ),
+    );
+
+  it("Internet → frontend → rule → every backend node, let in by the shared k8s-azure-lb rule", async () => {
+    const out = await apply([
+      svc(U1, "web", [80]),
+      svc(U2, "admin", [443], { loadBalancerSourceRanges: ["1.2.3.0/24"] }),
+    ]);
+    const web = out.get("default/web")?.ingressIP ?? "";
+    const r = await trace({ to: web });
+    expect(r.loadBalancer).toMatchObject({
+      loadBalancer: "kubernetes",
+      frontend: "a1111111122223333444455555555555",
+      rule: "a1111111122223333444455555555555-TCP-80",
+      floatingIP: true,
+      frontendPort: 80,
+      probe: { protocol: "Tcp", port: 30100 },
+    });
+    expect(r.nodes).toHaveLength(2);
+    const printed = render(r).split("\n");
+    expect(printed.slice(2, 5)).toEqual([
+      `Internet → ${web}:80 = frontend a1111111122223333444455555555555 of kubernetes`,
+      "  → rule a1111111122223333444455555555555-TCP-80 (Tcp, probe Tcp 30100, floating IP on: nodes see the frontend address)",
+      "  → backend pool kubernetes: the nodes below",
+    ]);
+    for (const n of r.nodes) {
+      expect(n.verdict).toBe("Allow");
+      expect(n.decidingRule?.name).toMatch(/^k8s-azure-lb_allow_IPv4_/);
+    }
+  });
+
+  it("source ranges: Internet is denied, an address in the range is allowed", async () => {
+    const admin = (
+      await apply([
+        svc(U1, "web", [80]),
+        svc(U2, "admin", [443], { loadBalancerSourceRanges: ["1.2.3.0/24"] }),
+      ])
+    ).get("default/admin")?.ingressIP;
+    const denied = await trace({ to: admin, port: "443/tcp" });
+    expect(denied.nodes.map((n) => [n.verdict, n.decidingRule?.name])).toEqual([
+      ["Deny", "DenyAllInBound"],
+      ["Deny", "DenyAllInBound"],
+    ]);
+    const allowed = await trace({ to: admin, port: "443/tcp", from: "1.2.3.4" });
+    expect(allowed.summary).toEqual({ allowed: 2, denied: 0 });
+  });
+
+  it("a port the frontend has no rule for, or an address that is no frontend, is said plainly", async () => {
+    const web = (await apply([svc(U1, "web", [80])])).get("default/web")?.ingressIP ?? "";
+    await expect(trace({ to: web, port: "8080/tcp" })).rejects.toMatchObject({
+      status: 400,
+      message: expect.stringContaining("has no load-balancing rule for 8080/tcp (its rules serve 80/tcp)"),
+    });
+    await expect(trace({ to: "9.9.9.9" })).rejects.toMatchObject({
+      status: 400,
+      message: `9.9.9.9 is not a frontend address of any load balancer in ${MC}.`,
+    });
+    await apply([]);
   });
 });
