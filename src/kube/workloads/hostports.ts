@@ -88,14 +88,15 @@ export function chooseHostPorts(
   taken: ReadonlySet<number>,
   cursor: number,
 ): { ports: number[]; nextCursor: number } | undefined {
-  const used = new Set<number>();
-  for (const p of taken) if (p >= HOST_PORT_MIN && p <= HOST_PORT_MAX) used.add(p - HOST_PORT_MIN);
+  // A view of the taken ports as range indices (no copy: this runs once per pod).
+  const chosen = new Set<number>();
+  const used = { has: (i: number) => chosen.has(i) || taken.has(HOST_PORT_MIN + i) };
   const ports: number[] = [];
   let c = cursor;
   for (let i = 0; i < count; i++) {
     const pick = nextFitBlockIndex(RANGE_SIZE, used, c);
     if (!pick) return undefined;
-    used.add(pick.index);
+    chosen.add(pick.index);
     ports.push(HOST_PORT_MIN + pick.index);
     c = pick.nextCursor;
   }

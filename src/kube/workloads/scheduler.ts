@@ -193,7 +193,7 @@ export function podRequests(pod: Pod, nonZero = false): Requests {
   return sum;
 }
 
-interface Allocatable {
+export interface Allocatable {
   cpuMilli: number;
   memory: number;
   pods: number;
@@ -213,6 +213,8 @@ function allocatableOf(node: Node): Allocatable {
 /** What is already on a node (framework.NodeInfo): its pods' requests, ports and count. */
 export interface NodeInfo {
   node: Node;
+  /** status.allocatable, parsed once. */
+  alloc: Allocatable;
   pods: number;
   requested: Requests;
   nonZeroRequested: Requests;
@@ -230,6 +232,7 @@ export function nodeInfos(nodes: readonly Node[], boundPods: readonly Pod[]): Ma
   for (const node of nodes)
     infos.set(node.metadata?.name ?? "", {
       node,
+      alloc: allocatableOf(node),
       pods: 0,
       requested: { cpuMilli: 0, memory: 0 },
       nonZeroRequested: { cpuMilli: 0, memory: 0 },
@@ -257,8 +260,24 @@ export function addPod(info: NodeInfo, pod: Pod): void {
 
 // ---- filters ----------------------------------------------------------------------------------------
 
+/** What filtering needs from the pod, computed once per scheduling attempt. */
+interface PodFacts {
+  ports: HostPortUse[];
+  req: Requests;
+  nonZero: Requests;
+}
+
+function podFacts(pod: Pod): PodFacts {
+  return { ports: hostPortsOf(pod), req: podRequests(pod), nonZero: podRequests(pod, true) };
+}
+
 /** Runs the filters in upstream order; undefined when the node fits. */
-export function filterNode(pod: Pod, info: NodeInfo, version: string): NodeStatus | undefined {
+export function filterNode(
+  pod: Pod,
+  info: NodeInfo,
+  version: string,
+  facts: PodFacts = podFacts(pod),
+): NodeStatus | undefined {
   const node = info.node;
   const tolerations = pod.spec?.tolerations ?? [];
   // NodeUnschedulable
@@ -274,13 +293,13 @@ export function filterNode(pod: Pod, info: NodeInfo, version: string): NodeStatu
   if (!matchesNodeAffinity(pod, node))
     return { code: "UnschedulableAndUnresolvable", reasons: [REASON.affinity] };
   // NodePorts
-  const want = hostPortsOf(pod);
-  if (want.some((w) => info.ports.some((u) => portsConflict(w, u))))
+  const want = facts.ports;
+  if (want.length && want.some((w) => info.ports.some((u) => portsConflict(w, u))))
     return { code: "Unschedulable", reasons: [REASON.ports] };
   // NodeResourcesFit: every insufficient resource is a reason; asking more than the node
   // has at all cannot be fixed by preemption.
-  const alloc = allocatableOf(node);
-  const req = podRequests(pod);
+  const alloc = info.alloc;
+  const req = facts.req;
   const reasons: string[] = [];
   let code: Code = "Unschedulable";
   if (info.pods + 1 > alloc.pods) reasons.push(REASON.tooManyPods);
@@ -299,9 +318,9 @@ export function filterNode(pod: Pod, info: NodeInfo, version: string): NodeStatu
 
 const MAX_SCORE = 100;
 
-function leastAllocated(info: NodeInfo, pod: Pod): number {
-  const alloc = allocatableOf(info.node);
-  const nz = podRequests(pod, true);
+function leastAllocated(info: NodeInfo, facts: PodFacts): number {
+  const alloc = info.alloc;
+  const nz = facts.nonZero;
   const one = (req: number, cap: number) =>
     cap <= 0 || req > cap ? 0 : Math.floor(((cap - req) * MAX_SCORE) / cap);
   return Math.floor(
@@ -311,9 +330,9 @@ function leastAllocated(info: NodeInfo, pod: Pod): number {
   );
 }
 
-function balancedAllocation(info: NodeInfo, pod: Pod): number {
-  const alloc = allocatableOf(info.node);
-  const r = podRequests(pod);
+function balancedAllocation(info: NodeInfo, facts: PodFacts): number {
+  const alloc = info.alloc;
+  const r = facts.req;
   const frac = (req: number, cap: number) => (cap <= 0 ? 1 : Math.min(1, req / cap));
   const c = frac(info.requested.cpuMilli + r.cpuMilli, alloc.cpuMilli);
   const m = frac(info.requested.memory + r.memory, alloc.memory);
@@ -339,7 +358,11 @@ function intolerablePreferNoSchedule(pod: Pod, node: Node): number {
  * NodeResourcesBalancedAllocation 1, NodeAffinity 2, TaintToleration 3; affinity and taint
  * scores normalised to 0–100 over the feasible nodes as DefaultNormalizeScore does.
  */
-export function scoreNodes(pod: Pod, feasible: readonly NodeInfo[]): Map<string, number> {
+export function scoreNodes(
+  pod: Pod,
+  feasible: readonly NodeInfo[],
+  facts: PodFacts = podFacts(pod),
+): Map<string, number> {
   const aff = feasible.map((i) => preferredAffinity(pod, i.node));
   const tnt = feasible.map((i) => intolerablePreferNoSchedule(pod, i.node));
   const maxAff = Math.max(0, ...aff);
@@ -350,7 +373,7 @@ export function scoreNodes(pod: Pod, feasible: readonly NodeInfo[]): Map<string,
     const tntScore = maxTnt > 0 ? MAX_SCORE - Math.floor((tnt[i] * MAX_SCORE) / maxTnt) : MAX_SCORE;
     out.set(
       info.node.metadata?.name ?? "",
-      leastAllocated(info, pod) + balancedAllocation(info, pod) + 2 * affScore + 3 * tntScore,
+      leastAllocated(info, facts) + balancedAllocation(info, facts) + 2 * affScore + 3 * tntScore,
     );
   });
   return out;
@@ -410,8 +433,9 @@ export function fitErrorMessage(
 export function schedule(pod: Pod, infos: ReadonlyMap<string, NodeInfo>, version: string): ScheduleResult {
   const statuses = new Map<string, NodeStatus>();
   const feasible: NodeInfo[] = [];
+  const facts = podFacts(pod);
   for (const [name, info] of infos) {
-    const st = filterNode(pod, info, version);
+    const st = filterNode(pod, info, version, facts);
     if (st) statuses.set(name, st);
     else feasible.push(info);
   }
@@ -420,9 +444,10 @@ export function schedule(pod: Pod, infos: ReadonlyMap<string, NodeInfo>, version
       message: fitErrorMessage(pod, statuses, version),
       rejected: new Map([...statuses].map(([k, v]) => [k, v.reasons])),
     };
-  const scores = scoreNodes(pod, feasible);
-  const best = [...scores].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))[0];
-  return { node: best[0] };
+  const scores = scoreNodes(pod, feasible, facts);
+  let best: [string, number] | undefined;
+  for (const e of scores) if (!best || e[1] > best[1] || (e[1] === best[1] && e[0] < best[0])) best = e;
+  return { node: (best as [string, number])[0] };
 }
 
 /** The Binding a scheduler posts (pods/binding) and the Scheduled event it records. */
