@@ -84,7 +84,7 @@ function once() {
   const ns = nodes();
   const [createRs] = w.reconcileDeployment(deployment(), [], NOW);
   const rs = { ...createRs.object, metadata: { ...createRs.object.metadata, uid: "rs-uid" } };
-  const creates = w.reconcileReplicaSet(rs, [], w.seededRng(1), new Set()).filter((a) => a.op === "create");
+  const creates = w.reconcileReplicaSet(rs, [], w.seededRng(1), NOW, new Set()).filter((a) => a.op === "create");
   t.controllers = performance.now();
 
   const taken = new Set();

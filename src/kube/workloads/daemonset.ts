@@ -8,6 +8,7 @@ import type { DaemonSet, DaemonSetStatus } from "kubernetes-types/apps/v1.js";
 import type { Node, Pod, Toleration } from "kubernetes-types/core/v1.js";
 import { type Action, differs, isControlledBy } from "./actions.js";
 import { resolveIntOrPercent } from "./deployment.js";
+import { eventAction } from "./events.js";
 import { podTemplateHash, type Rng, uniqueGeneratedName } from "./names.js";
 import { isActive, isReady, podFromTemplate } from "./pods.js";
 import { matchesNodeAffinity, untoleratedTaint } from "./scheduler.js";
@@ -80,6 +81,7 @@ export function reconcileDaemonSet(
   nodes: readonly Node[],
   pods: readonly Pod[],
   rng: Rng,
+  now: string,
 ): Action[] {
   const ns = ds.metadata?.namespace ?? "default";
   const name = ds.metadata?.name ?? "";
@@ -94,8 +96,22 @@ export function reconcileDaemonSet(
   }
   const eligible = [...nodes].filter((n) => shouldRunOn(ds, n)).map((n) => n.metadata?.name ?? "");
   const eligibleSet = new Set(eligible);
-  const del = (p: Pod) =>
+  let seq = 0;
+  const note = (reason: string, message: string) =>
+    actions.push(
+      eventAction({
+        involved: self,
+        reason,
+        message,
+        component: "daemonset-controller",
+        at: now,
+        seq: seq++,
+      }),
+    );
+  const del = (p: Pod) => {
     actions.push({ op: "delete", resource: "core/pods", namespace: ns, name: p.metadata?.name ?? "" });
+    note("SuccessfulDelete", `Deleted pod: ${p.metadata?.name ?? ""}`);
+  };
   const taken = new Set(pods.map((p) => p.metadata?.name ?? ""));
   const hash = templateHash(ds);
   for (const node of eligible.sort()) {
@@ -111,6 +127,7 @@ export function reconcileDaemonSet(
         namespace: ns,
         object: daemonPodFor(ds, node, podName),
       });
+      note("SuccessfulCreate", `Created pod: ${podName}`);
     } else for (const extra of here.slice(1)) del(extra);
   }
   for (const [node, list] of [...byNode].sort(([a], [b]) => (a < b ? -1 : 1)))

@@ -14,6 +14,7 @@ import type {
 } from "kubernetes-types/apps/v1.js";
 import type { PodTemplateSpec } from "kubernetes-types/core/v1.js";
 import { type Action, controllerRef, differs, isControlledBy } from "./actions.js";
+import { eventAction } from "./events.js";
 import { canonicalJson, podTemplateHash } from "./names.js";
 
 export const REVISION = "deployment.kubernetes.io/revision";
@@ -171,8 +172,26 @@ export function reconcileDeployment(
   let newRS = owned.find((rs) => templateSansHash(rs.spec?.template) === want);
   let old = owned.filter((rs) => rs !== newRS);
   const maxOldRevision = Math.max(0, ...old.map(revisionOf));
-  const update = (rs: ReplicaSet) =>
+  let seq = 0;
+  const scaled = (rs: ReplicaSet, from: number) => {
+    const to = specReplicas(rs);
+    if (to === from) return;
+    actions.push(
+      eventAction({
+        involved: self,
+        reason: "ScalingReplicaSet",
+        message: `Scaled ${to > from ? "up" : "down"} replica set ${rs.metadata?.name ?? ""} from ${from} to ${to}`,
+        component: "deployment-controller",
+        at: now,
+        seq: seq++,
+      }),
+    );
+  };
+  const before = new Map(owned.map((rs) => [rs.metadata?.name ?? "", specReplicas(rs)]));
+  const update = (rs: ReplicaSet) => {
     actions.push({ op: "update", resource: "apps/replicasets", namespace: ns, object: rs });
+    scaled(rs, before.get(rs.metadata?.name ?? "") ?? 0);
+  };
   let createdName: string | undefined;
 
   if (d.spec?.paused) return [...actions, ...statusActions(d, newRS, old, unavailable, now, undefined)];
@@ -193,6 +212,7 @@ export function reconcileDeployment(
     newRS = { ...draft, spec: { ...(draft.spec ?? { selector: {} }), replicas: initial } };
     createdName = newRS.metadata?.name;
     actions.push({ op: "create", resource: "apps/replicasets", namespace: ns, object: newRS });
+    scaled(newRS, 0);
   } else if (revisionOf(newRS) <= maxOldRevision) {
     // Rollback to an older template: that ReplicaSet becomes the newest revision again.
     const prevRev = String(revisionOf(newRS));
@@ -225,12 +245,36 @@ export function reconcileDeployment(
       update(newRS);
     }
   } else if (!createdName) {
-    const target = old.length ? rollingNewReplicas(d, [newRS, ...old], newRS, surge) : replicas;
-    if (target !== specReplicas(newRS)) {
-      newRS = withReplicas(newRS, target, d, surge);
-      update(newRS);
-    } else if (old.some((rs) => specReplicas(rs) > 0)) {
-      old = scaleDownOld(d, newRS, old, unavailable, update, surge);
+    const activeOld = old.filter((rs) => specReplicas(rs) > 0);
+    const total = specReplicas(newRS) + activeOld.reduce((s, rs) => s + specReplicas(rs), 0);
+    if (activeOld.length === 0) {
+      // Only the new ReplicaSet is active: a scale event sets it straight to the replicas.
+      if (specReplicas(newRS) !== replicas) {
+        newRS = withReplicas(newRS, replicas, d, surge);
+        update(newRS);
+      }
+    } else if (total > replicas + surge) {
+      // Scaled down mid-rollout. Upstream spreads the cut proportionally; we take it from
+      // the oldest ReplicaSets first, then the new one (same total, simpler split).
+      let excess = total - (replicas + surge);
+      old = old.map((rs) => {
+        if (excess <= 0 || specReplicas(rs) === 0) return rs;
+        const cut = Math.min(excess, specReplicas(rs));
+        excess -= cut;
+        const next = withReplicas(rs, specReplicas(rs) - cut, d, surge);
+        update(next);
+        return next;
+      });
+      if (excess > 0) {
+        newRS = withReplicas(newRS, specReplicas(newRS) - excess, d, surge);
+        update(newRS);
+      }
+    } else {
+      const target = rollingNewReplicas(d, [newRS, ...activeOld], newRS, surge);
+      if (target !== specReplicas(newRS)) {
+        newRS = withReplicas(newRS, target, d, surge);
+        update(newRS);
+      } else old = scaleDownOld(d, newRS, old, unavailable, update, surge);
     }
   }
 

@@ -5,6 +5,7 @@
 export * from "./actions.js";
 export * from "./daemonset.js";
 export * from "./deployment.js";
+export * from "./events.js";
 export * from "./hostports.js";
 export * from "./job.js";
 export * from "./kubelet.js";

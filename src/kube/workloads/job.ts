@@ -5,6 +5,7 @@
 import type { Job, JobCondition, JobStatus } from "kubernetes-types/batch/v1.js";
 import type { Pod } from "kubernetes-types/core/v1.js";
 import { type Action, differs, isControlledBy } from "./actions.js";
+import { eventAction } from "./events.js";
 import { type Rng, uniqueGeneratedName } from "./names.js";
 import { isActive, isReady, podFromTemplate } from "./pods.js";
 
@@ -33,6 +34,19 @@ export function reconcileJob(job: Job, pods: readonly Pod[], rng: Rng, now: stri
   const backoffLimit = job.spec?.backoffLimit ?? 6;
   const indexed = job.spec?.completionMode === "Indexed";
   const conditions: JobCondition[] = [...(job.status?.conditions ?? [])];
+  let seq = 0;
+  const note = (reason: string, message: string, type: "Normal" | "Warning" = "Normal") =>
+    actions.push(
+      eventAction({
+        involved: self,
+        reason,
+        message,
+        type,
+        component: "job-controller",
+        at: now,
+        seq: seq++,
+      }),
+    );
   let completionTime = job.status?.completionTime;
 
   if (!finished(job)) {
@@ -43,6 +57,7 @@ export function reconcileJob(job: Job, pods: readonly Pod[], rng: Rng, now: stri
     if (failed.length > backoffLimit) {
       for (const p of active)
         actions.push({ op: "delete", resource: "core/pods", namespace: ns, name: p.metadata?.name ?? "" });
+      note("BackoffLimitExceeded", "Job has reached the specified backoff limit", "Warning");
       conditions.push({
         type: "Failed",
         status: "True",
@@ -61,6 +76,7 @@ export function reconcileJob(job: Job, pods: readonly Pod[], rng: Rng, now: stri
         lastTransitionTime: now,
       });
       completionTime = now;
+      note("Completed", "Job completed");
     } else {
       const remaining = completions !== undefined ? completions - succeeded.length : parallelism;
       const want = Math.max(0, Math.min(parallelism, remaining) - active.length);
@@ -90,6 +106,7 @@ export function reconcileJob(job: Job, pods: readonly Pod[], rng: Rng, now: stri
             annotations: { ...(pod.metadata?.annotations ?? {}), [COMPLETION_INDEX]: String(index) },
           };
         actions.push({ op: "create", resource: "core/pods", namespace: ns, object: pod });
+        note("SuccessfulCreate", `Created pod: ${podName}`);
       }
     }
   }

@@ -12,6 +12,7 @@ import type {
   PodCondition,
   PodStatus,
 } from "kubernetes-types/core/v1.js";
+import { makeEvent } from "./events.js";
 import { scheduledMessage } from "./scheduler.js";
 
 export type StageName =
@@ -87,7 +88,7 @@ function addMs(now: string, ms: number): string {
   return new Date(Date.parse(now) + ms).toISOString().replace(/\.\d{3}Z$/, "Z");
 }
 
-interface EventSpec {
+interface PodEventSpec {
   reason: string;
   message: string;
   type?: "Normal" | "Warning";
@@ -96,34 +97,18 @@ interface EventSpec {
   at: string;
 }
 
-function event(pod: Pod, node: string | undefined, e: EventSpec, seq: number): Event {
-  const ns = pod.metadata?.namespace ?? "default";
-  const name = pod.metadata?.name ?? "";
-  return {
-    apiVersion: "v1",
-    kind: "Event",
-    metadata: {
-      name: `${name}.${hex(name, e.reason, e.fieldPath ?? "", e.at, String(seq)).slice(0, 16)}`,
-      namespace: ns,
-    },
-    involvedObject: {
-      apiVersion: "v1",
-      kind: "Pod",
-      namespace: ns,
-      name,
-      ...(pod.metadata?.uid ? { uid: pod.metadata.uid } : {}),
-      ...(e.fieldPath ? { fieldPath: e.fieldPath } : {}),
-    },
+function event(pod: Pod, node: string | undefined, e: PodEventSpec, seq: number): Event {
+  return makeEvent({
+    involved: { apiVersion: "v1", kind: "Pod", metadata: pod.metadata },
     reason: e.reason,
     message: e.message,
-    type: e.type ?? "Normal",
-    source: { component: e.component, ...(e.component === "kubelet" && node ? { host: node } : {}) },
-    reportingComponent: e.component,
-    reportingInstance: e.component === "kubelet" ? (node ?? "") : "",
-    firstTimestamp: e.at,
-    lastTimestamp: e.at,
-    count: 1,
-  };
+    component: e.component,
+    at: e.at,
+    ...(e.type ? { type: e.type } : {}),
+    ...(e.fieldPath ? { fieldPath: e.fieldPath } : {}),
+    ...(e.component === "kubelet" && node ? { host: node } : {}),
+    seq,
+  });
 }
 
 function condition(

@@ -4,7 +4,16 @@
 import type { ReplicaSet, ReplicaSetStatus } from "kubernetes-types/apps/v1.js";
 import type { Pod } from "kubernetes-types/core/v1.js";
 import { type Action, controllerRef, differs, isControlledBy } from "./actions.js";
+import { eventAction } from "./events.js";
 import { type Rng, uniqueGeneratedName } from "./names.js";
+
+const COMPONENT = "replicaset-controller";
+
+/** The FailedCreate warning a ReplicaSet records when admission refuses its pod. */
+export function failedCreateMessage(error: string): string {
+  return `Error creating: ${error}`;
+}
+
 import { deletionOrder, isActive, isReady, podFromTemplate, selectorMatches } from "./pods.js";
 
 /** The pods this ReplicaSet controls (and orphans it should adopt), from a namespace's pods. */
@@ -49,6 +58,7 @@ export function reconcileReplicaSet(
   rs: ReplicaSet,
   pods: readonly Pod[],
   rng: Rng,
+  now: string,
   takenNames: ReadonlySet<string> = new Set(pods.map((p) => p.metadata?.name ?? "")),
 ): Action[] {
   const ns = rs.metadata?.namespace ?? "default";
@@ -82,10 +92,32 @@ export function reconcileReplicaSet(
         namespace: ns,
         object: podFromTemplate(self, rs.spec?.template, podName),
       });
+      actions.push(
+        eventAction({
+          involved: self,
+          reason: "SuccessfulCreate",
+          message: `Created pod: ${podName}`,
+          component: COMPONENT,
+          at: now,
+          seq: i,
+        }),
+      );
     }
   } else if (diff < 0) {
-    for (const p of deletionOrder(active).slice(0, -diff))
-      actions.push({ op: "delete", resource: "core/pods", namespace: ns, name: p.metadata?.name ?? "" });
+    for (const [i, p] of deletionOrder(active).slice(0, -diff).entries()) {
+      const podName = p.metadata?.name ?? "";
+      actions.push({ op: "delete", resource: "core/pods", namespace: ns, name: podName });
+      actions.push(
+        eventAction({
+          involved: self,
+          reason: "SuccessfulDelete",
+          message: `Deleted pod: ${podName}`,
+          component: COMPONENT,
+          at: now,
+          seq: i,
+        }),
+      );
+    }
   }
   const status = replicaSetStatus(rs, owned);
   if (differs(status, rs.status))

@@ -6,6 +6,7 @@
 import type { StatefulSet, StatefulSetStatus } from "kubernetes-types/apps/v1.js";
 import type { Pod } from "kubernetes-types/core/v1.js";
 import { type Action, differs, isControlledBy } from "./actions.js";
+import { eventAction } from "./events.js";
 import { podTemplateHash } from "./names.js";
 import { isActive, isReady, podFromTemplate } from "./pods.js";
 
@@ -38,7 +39,7 @@ export function statefulPodFor(sts: StatefulSet, ordinal: number): Pod {
 }
 
 /** One sync of a StatefulSet over the namespace's pods. */
-export function reconcileStatefulSet(sts: StatefulSet, pods: readonly Pod[]): Action[] {
+export function reconcileStatefulSet(sts: StatefulSet, pods: readonly Pod[], now: string): Action[] {
   const ns = sts.metadata?.namespace ?? "default";
   const setName = sts.metadata?.name ?? "";
   const self = { ...sts, apiVersion: "apps/v1", kind: "StatefulSet" };
@@ -55,8 +56,22 @@ export function reconcileStatefulSet(sts: StatefulSet, pods: readonly Pod[]): Ac
       if (o !== undefined) owned.set(o, p);
     }
   const healthy = (p: Pod | undefined) => !!p && isActive(p) && p.status?.phase === "Running" && isReady(p);
-  const del = (o: number) =>
+  let seq = 0;
+  const note = (reason: string, message: string) =>
+    actions.push(
+      eventAction({
+        involved: self,
+        reason,
+        message,
+        component: "statefulset-controller",
+        at: now,
+        seq: seq++,
+      }),
+    );
+  const del = (o: number) => {
     actions.push({ op: "delete", resource: "core/pods", namespace: ns, name: `${setName}-${o}` });
+    note("SuccessfulDelete", `delete Pod ${setName}-${o} in StatefulSet ${setName} successful`);
+  };
 
   // Failed pods are recreated (deleted now, created on the next sync).
   for (const [o, p] of owned) if (p.status?.phase === "Failed" && !p.metadata?.deletionTimestamp) del(o);
@@ -67,6 +82,7 @@ export function reconcileStatefulSet(sts: StatefulSet, pods: readonly Pod[]): Ac
     if (!p) {
       if (!blocked || parallel) {
         actions.push({ op: "create", resource: "core/pods", namespace: ns, object: statefulPodFor(sts, o) });
+        note("SuccessfulCreate", `create Pod ${setName}-${o} in StatefulSet ${setName} successful`);
         if (!parallel) blocked = true;
       }
       continue;

@@ -1,6 +1,6 @@
 import type { DaemonSet, Deployment, ReplicaSet, StatefulSet } from "kubernetes-types/apps/v1.js";
 import type { Job } from "kubernetes-types/batch/v1.js";
-import type { Pod } from "kubernetes-types/core/v1.js";
+import type { Event, Pod } from "kubernetes-types/core/v1.js";
 import { describe, expect, it } from "vitest";
 import {
   type Action,
@@ -37,9 +37,15 @@ function web(
   };
 }
 
+const T = "2026-01-01T00:00:00Z";
+
 const ops = (actions: Action[]) =>
   actions.map((a) =>
-    a.op === "delete" ? `delete ${a.resource} ${a.name}` : `${a.op} ${a.resource} ${a.object.metadata?.name}`,
+    a.op === "delete"
+      ? `delete ${a.resource} ${a.name}`
+      : a.resource === "core/events"
+        ? `event ${(a.object as Event).reason}: ${(a.object as Event).message}`
+        : `${a.op} ${a.resource} ${a.object.metadata?.name}`,
   );
 
 describe("Deployment", () => {
@@ -49,6 +55,7 @@ describe("Deployment", () => {
     const hash = podTemplateHash(d.spec?.template);
     expect(ops(actions)).toEqual([
       `create apps/replicasets web-${hash}`,
+      `event ScalingReplicaSet: Scaled up replica set web-${hash} from 0 to 3`,
       "update apps/deployments web",
       "updateStatus apps/deployments web",
     ]);
@@ -71,7 +78,7 @@ describe("Deployment", () => {
         blockOwnerDeletion: true,
       },
     ]);
-    const status = (actions[2] as { object: Deployment }).object.status;
+    const status = (actions[3] as { object: Deployment }).object.status;
     expect(status?.conditions?.map((c) => [c.type, c.status, c.reason, c.message])).toEqual([
       ["Available", "False", "MinimumReplicasUnavailable", "Deployment does not have minimum availability."],
       ["Progressing", "True", "NewReplicaSetCreated", `Created new replica set "web-${hash}"`],
@@ -170,6 +177,37 @@ describe("Deployment", () => {
     expect(step(1)).toEqual(["web-old=3"]);
     // With 3 old + 1 new, the surge room goes to the new ReplicaSet first.
     expect(step(1, 3)).toEqual(["web-new=2"]);
+  });
+
+  it("scales with history present: straight to the replicas when only the new ReplicaSet is active", () => {
+    const oldT = web(1, "nginx:1.25").spec?.template;
+    const d = web(0, "nginx:1.26");
+    const owner = [
+      { apiVersion: "apps/v1", kind: "Deployment", name: "web", uid: "d-uid", controller: true },
+    ];
+    const rs = (name: string, tpl: typeof oldT, replicas: number, rev: string): ReplicaSet => ({
+      metadata: { name, namespace: "default", ownerReferences: owner, annotations: { [REVISION]: rev } },
+      spec: { replicas, selector: {}, template: tpl },
+      status: { replicas, availableReplicas: replicas },
+    });
+    const acts = reconcileDeployment(
+      d,
+      [rs("web-old", oldT, 0, "1"), rs("web-new", d.spec?.template, 1, "2")],
+      T,
+    );
+    expect(ops(acts).slice(0, 2)).toEqual([
+      "update apps/replicasets web-new",
+      "event ScalingReplicaSet: Scaled down replica set web-new from 1 to 0",
+    ]);
+    // Scaled down mid-rollout: the cut comes from the old ReplicaSet first.
+    const mid = reconcileDeployment(
+      web(2, "nginx:1.26"),
+      [rs("web-old", oldT, 4, "1"), rs("web-new", d.spec?.template, 1, "2")],
+      T,
+    );
+    expect(ops(mid).filter((x) => x.startsWith("event"))).toEqual([
+      "event ScalingReplicaSet: Scaled down replica set web-old from 4 to 2",
+    ]);
   });
 
   it("rollback to the old template reuses its ReplicaSet (same hash) as revision 3", () => {
@@ -276,14 +314,17 @@ describe("ReplicaSet", () => {
       metadata: { name: "stray", namespace: "default", labels: { app: "web" } },
       spec: { containers: [] },
     };
-    const a = reconcileReplicaSet({ ...rs, spec: { ...rs.spec!, replicas: 3 } }, [orphan], seededRng(7));
-    const b = reconcileReplicaSet({ ...rs, spec: { ...rs.spec!, replicas: 3 } }, [orphan], seededRng(7));
+    const a = reconcileReplicaSet({ ...rs, spec: { ...rs.spec!, replicas: 3 } }, [orphan], seededRng(7), T);
+    const b = reconcileReplicaSet({ ...rs, spec: { ...rs.spec!, replicas: 3 } }, [orphan], seededRng(7), T);
     expect(ops(a)).toEqual(ops(b));
     expect(ops(a)[0]).toBe("update core/pods stray");
     const created = a
-      .filter((x) => x.op === "create")
+      .filter((x) => x.op === "create" && x.resource === "core/pods")
       .map((x) => (x.op === "create" ? x.object.metadata?.name : ""));
     expect(created).toHaveLength(2);
+    expect(ops(a).filter((x) => x.startsWith("event"))).toEqual(
+      created.map((n) => `event SuccessfulCreate: Created pod: ${n}`),
+    );
     for (const n of created) expect(n).toMatch(/^web-abc-[bcdfghjklmnpqrstvwxz2456789]{5}$/);
   });
 
@@ -308,7 +349,7 @@ describe("ReplicaSet", () => {
       "new-ready",
       "old-ready",
     ]);
-    const acts = reconcileReplicaSet({ ...rs, spec: { ...rs.spec!, replicas: 1 } }, pods, seededRng(1));
+    const acts = reconcileReplicaSet({ ...rs, spec: { ...rs.spec!, replicas: 1 } }, pods, seededRng(1), T);
     expect(ops(acts).filter((x) => x.startsWith("delete"))).toEqual([
       "delete core/pods unbound",
       "delete core/pods pending",
@@ -395,7 +436,7 @@ describe("StatefulSet", () => {
   };
 
   it("OrderedReady: db-0 first, the next only once the previous is Running and Ready", () => {
-    const first = reconcileStatefulSet(sts, []);
+    const first = reconcileStatefulSet(sts, [], T);
     expect(ops(first).filter((x) => x.startsWith("create"))).toEqual(["create core/pods db-0"]);
     const pod0 = (first[0] as { object: Pod }).object;
     expect(pod0.spec?.hostname).toBe("db-0");
@@ -404,14 +445,15 @@ describe("StatefulSet", () => {
       "statefulset.kubernetes.io/pod-name": "db-0",
       "apps.kubernetes.io/pod-index": "0",
     });
-    expect(ops(reconcileStatefulSet(sts, [pod0])).filter((x) => x.startsWith("create"))).toEqual([]);
+    expect(ops(reconcileStatefulSet(sts, [pod0], T)).filter((x) => x.startsWith("create"))).toEqual([]);
     const ready = { ...pod0, status: { phase: "Running", conditions: [{ type: "Ready", status: "True" }] } };
-    expect(ops(reconcileStatefulSet(sts, [ready])).filter((x) => x.startsWith("create"))).toEqual([
+    expect(ops(reconcileStatefulSet(sts, [ready], T)).filter((x) => x.startsWith("create"))).toEqual([
       "create core/pods db-1",
     ]);
     const parallel = reconcileStatefulSet(
       { ...sts, spec: { ...sts.spec!, podManagementPolicy: "Parallel" } },
       [],
+      T,
     );
     expect(ops(parallel).filter((x) => x.startsWith("create"))).toEqual([
       "create core/pods db-0",

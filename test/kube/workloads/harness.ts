@@ -220,7 +220,11 @@ export class Cluster {
 
   apply(actions: readonly Action[]): void {
     for (const a of actions) {
-      if (a.resource === "core/nodes" || a.resource === "core/events") continue;
+      if (a.resource === "core/events") {
+        if (a.op === "create") this.events.push(a.object as Event);
+        continue;
+      }
+      if (a.resource === "core/nodes") continue;
       const store = this.storeFor(a.resource);
       if (a.op === "create") this.create(a.resource, a.object);
       else if (a.op === "delete") this.remove(a.resource, a.namespace, a.name);
@@ -298,11 +302,11 @@ export class Cluster {
     const rs = [...this.replicaSets.values()];
     for (const d of [...this.deployments.values()]) this.apply(reconcileDeployment(d, rs, now));
     for (const r of [...this.replicaSets.values()])
-      this.apply(reconcileReplicaSet(r, [...this.pods.values()], this.rng));
+      this.apply(reconcileReplicaSet(r, [...this.pods.values()], this.rng, now));
     for (const ds of [...this.daemonSets.values()])
-      this.apply(reconcileDaemonSet(ds, [...this.nodes.values()], [...this.pods.values()], this.rng));
+      this.apply(reconcileDaemonSet(ds, [...this.nodes.values()], [...this.pods.values()], this.rng, now));
     for (const s of [...this.statefulSets.values()])
-      this.apply(reconcileStatefulSet(s, [...this.pods.values()]));
+      this.apply(reconcileStatefulSet(s, [...this.pods.values()], now));
     for (const j of [...this.jobs.values()])
       this.apply(reconcileJob(j, [...this.pods.values()], this.rng, now));
     this.scheduleAll(now);

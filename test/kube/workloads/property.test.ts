@@ -163,7 +163,7 @@ describe("property: scale/deploy/delete sequences never share an address or a ho
             }
           },
         ),
-        { numRuns: 40 },
+        { numRuns: Number(process.env.PROPERTY_RUNS ?? 40) },
       );
     });
   }
