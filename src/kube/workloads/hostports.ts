@@ -194,3 +194,34 @@ export function describeHostPorts(c: Container): string {
     .map((p) => `${p.hostPort}/${p.protocol ?? "TCP"}`)
     .join(", ");
 }
+
+/** The Kubernetes Status the API answers when this admission step refuses a pod. */
+export function hostPortRefusalStatus(err: HostPortAssignError, podName: string) {
+  const invalid = err.kind === "Invalid";
+  return {
+    kind: "Status",
+    apiVersion: "v1",
+    metadata: {},
+    status: "Failure",
+    message: invalid
+      ? `Pod "${podName}" is invalid: ${err.message}`
+      : `pods "${podName}" is forbidden: ${err.message}`,
+    reason: invalid ? "Invalid" : "Forbidden",
+    details: {
+      name: podName,
+      kind: "pods",
+      ...(invalid
+        ? {
+            causes: [
+              {
+                reason: "FieldValueInvalid",
+                message: err.message.slice(err.field.length + 2),
+                field: err.field,
+              },
+            ],
+          }
+        : {}),
+    },
+    code: invalid ? 422 : 403,
+  };
+}

@@ -4,9 +4,11 @@ import {
   assignHostPorts,
   chooseHostPorts,
   describeHostPorts,
+  failedCreateMessage,
   HOST_PORT_AUTO_ASSIGN_ANNOTATION,
   HostPortAssignError,
   hostPortEnvName,
+  hostPortRefusalStatus,
   workloadName,
 } from "../../../src/kube/workloads/index.js";
 import { Cluster, echoserverDeployment } from "./harness.js";
@@ -187,6 +189,41 @@ describe("seed 003 end to end through the controllers", () => {
     for (const p of c.livePods()) {
       expect(p.spec?.containers[0].ports?.every((x) => x.hostPort === undefined)).toBe(true);
       expect(p.spec?.containers[0].env).toBeUndefined();
+    }
+  });
+});
+
+describe("refusal as the API answers it", () => {
+  it("Invalid (422) names the field; exhaustion is Forbidden (403); the ReplicaSet's FailedCreate quotes it", () => {
+    let err: HostPortAssignError | undefined;
+    try {
+      assignHostPorts(seedPod("8080/tcp,9999/tcp"), ctx);
+    } catch (e) {
+      err = e as HostPortAssignError;
+    }
+    const st = hostPortRefusalStatus(err as HostPortAssignError, "echoserver-hostport-75dc8d8855-");
+    expect(st).toMatchObject({ kind: "Status", status: "Failure", reason: "Invalid", code: 422 });
+    expect(st.message).toBe(
+      `Pod "echoserver-hostport-75dc8d8855-" is invalid: metadata.annotations[${ANN}]: Invalid value: "8080/tcp,9999/tcp": port 9999/TCP is not declared by any container of the pod (spec.containers[*].ports[*].containerPort)`,
+    );
+    expect(st.details.causes?.[0]).toEqual({
+      reason: "FieldValueInvalid",
+      field: `metadata.annotations[${ANN}]`,
+      message: `Invalid value: "8080/tcp,9999/tcp": port 9999/TCP is not declared by any container of the pod (spec.containers[*].ports[*].containerPort)`,
+    });
+    expect(failedCreateMessage(st.message)).toBe(`Error creating: ${st.message}`);
+    const full = new Set<number>();
+    for (let p = 40000; p <= 59999; p++) full.add(p);
+    try {
+      assignHostPorts(seedPod(), { ...ctx, taken: full });
+    } catch (e) {
+      const ex = hostPortRefusalStatus(e as HostPortAssignError, "x");
+      expect(ex).toMatchObject({ reason: "Forbidden", code: 403 });
+      expect(
+        ex.message.startsWith(
+          `pods "x" is forbidden: metadata.annotations[${ANN}]: Forbidden: "8080/tcp,8443/tcp": no free host ports left`,
+        ),
+      ).toBe(true);
     }
   });
 });
