@@ -271,7 +271,8 @@ export function buildNode(src: NodeSource): Node {
         osImage: img.osImage,
         containerRuntimeVersion: img.containerRuntimeVersion,
         kubeletVersion: version,
-        kubeProxyVersion: version,
+        // KEP-4004: from 1.33 the kubelet leaves the deprecated field empty.
+        kubeProxyVersion: Number(/^v1\.(\d+)/.exec(version)?.[1] ?? 0) >= 33 ? "" : version,
         operatingSystem: os,
         architecture: vmSizeOf(pool.vmSize).arch,
       },

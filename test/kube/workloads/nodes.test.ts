@@ -119,6 +119,7 @@ describe("Node object", () => {
     ]);
     expect(n.status?.nodeInfo).toMatchObject({
       kubeletVersion: "v1.33.5",
+      kubeProxyVersion: "",
       containerRuntimeVersion: "containerd://1.7.25-1",
       osImage: "Ubuntu 22.04.5 LTS",
       operatingSystem: "linux",
