@@ -5,12 +5,16 @@
 // route points at), the NIC and public addresses, capacity from the VM size, Ready.
 // `desiredNodes` + `reconcileNodes` turn the ARM records into create/update/delete actions.
 import type { Node, NodeAddress, NodeCondition, Taint } from "kubernetes-types/core/v1.js";
+import type { InstanceInfo } from "../../providers/compute/scaleSets.js";
 import {
+  type ClusterInternal,
   KUBERNETES_VERSIONS,
   type NetworkSpec,
+  type PoolInternal,
   type PoolSpec,
   usesPodCidr,
 } from "../../providers/containerservice/model.js";
+import type { NodeData } from "../../providers/containerservice/nodes.js";
 import type { NodeNetworking } from "../../providers/containerservice/poolNetworking.js";
 import { nodeKubernetesMeta } from "../../providers/containerservice/poolNetworking.js";
 import type { Action } from "./actions.js";
@@ -43,6 +47,42 @@ export interface NodeSource {
   };
   /** RFC 3339 time used for condition timestamps. */
   now: string;
+}
+
+/**
+ * The NodeSource of one instance, from the ARM records as the store holds them: the cluster's
+ * and pool's `internal` state and the instance (its `data` is nodes.ts's NodeData plus the
+ * `networking` poolNetworking.ts records). `publicIp` is the address of
+ * `data.networking.publicIPAddressId`, which the caller reads from that resource.
+ */
+export function nodeSourceFromArm(input: {
+  subscriptionId: string;
+  cluster: Pick<ClusterInternal, "spec">;
+  pool: Pick<PoolInternal, "spec" | "vmssId">;
+  instance: Pick<InstanceInfo, "instanceId" | "computerName" | "data">;
+  publicIp?: string;
+  now: string;
+}): NodeSource {
+  const data = (input.instance.data ?? {}) as Partial<NodeData> & { networking?: NodeNetworking };
+  return {
+    subscriptionId: input.subscriptionId,
+    cluster: {
+      location: input.cluster.spec.location,
+      nodeResourceGroup: input.cluster.spec.nodeResourceGroup,
+      network: input.cluster.spec.network,
+    },
+    pool: input.pool.spec,
+    instance: {
+      vmssId: input.pool.vmssId,
+      instanceId: input.instance.instanceId,
+      computerName: input.instance.computerName,
+      nodeIp: data.nodeIp ?? "",
+      ...(data.podCidr ? { podCidr: data.podCidr } : {}),
+      ...(input.publicIp ? { publicIp: input.publicIp } : {}),
+      ...(data.networking ? { networking: data.networking } : {}),
+    },
+    now: input.now,
+  };
 }
 
 /** AKS node image naming (Ubuntu 22.04, containerd); the version is the image's release. */
