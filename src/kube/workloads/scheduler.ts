@@ -135,13 +135,19 @@ export interface HostPortUse {
   port: number;
 }
 
-/** The host ports a pod holds (containers' ports with hostPort > 0; defaults TCP and 0.0.0.0). */
+/**
+ * The host ports a pod holds (containers' ports with hostPort > 0; defaults TCP and 0.0.0.0).
+ * hostNetwork pods hold their containerPorts on the node whether or not the API defaulted
+ * hostPort to them.
+ */
 export function hostPortsOf(pod: Pod): HostPortUse[] {
   const out: HostPortUse[] = [];
+  const hostNet = pod.spec?.hostNetwork === true;
   for (const c of pod.spec?.containers ?? [])
-    for (const p of c.ports ?? [])
-      if (p.hostPort && p.hostPort > 0)
-        out.push({ hostIP: p.hostIP || "0.0.0.0", protocol: p.protocol ?? "TCP", port: p.hostPort });
+    for (const p of c.ports ?? []) {
+      const port = p.hostPort && p.hostPort > 0 ? p.hostPort : hostNet ? p.containerPort : 0;
+      if (port > 0) out.push({ hostIP: p.hostIP || "0.0.0.0", protocol: p.protocol ?? "TCP", port });
+    }
   return out;
 }
 

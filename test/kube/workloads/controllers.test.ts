@@ -516,6 +516,24 @@ describe("Job", () => {
   });
 });
 
+describe("finished pods give their address back", () => {
+  it("a 12-completion Job runs to Complete on a node block of 5 addresses", () => {
+    const c = new Cluster("kubenet", [{ name: "np", count: 1, maxPods: 6 }], 1, true, 29);
+    c.create("batch/jobs", {
+      metadata: { name: "many", namespace: "default" },
+      spec: {
+        completions: 12,
+        parallelism: 3,
+        template: { spec: { restartPolicy: "Never", containers: [{ name: "x", image: "busybox:1.36" }] } },
+      },
+    });
+    c.settle();
+    expect(c.jobs.get("default/many")?.status).toMatchObject({ succeeded: 12, failed: 0 });
+    expect(c.events.some((e) => e.reason === "FailedCreatePodSandBox")).toBe(false);
+    expect(c.events.filter((e) => e.reason === "Completed").map((e) => e.message)).toEqual(["Job completed"]);
+  });
+});
+
 describe("scheduling through the controllers", () => {
   it("explicit hostPort wider than the cluster: exactly the surplus stays Pending with FailedScheduling", () => {
     const c = new Cluster("kubenet", [

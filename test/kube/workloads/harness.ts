@@ -352,7 +352,14 @@ export class Cluster {
         else {
           const taken = new Set(
             [...this.pods.values()]
-              .filter((q) => q.spec?.nodeName === nodeName && q.status?.podIP && !q.spec?.hostNetwork)
+              .filter(
+                (q) =>
+                  q.spec?.nodeName === nodeName &&
+                  q.status?.podIP &&
+                  !q.spec?.hostNetwork &&
+                  q.status?.phase !== "Succeeded" &&
+                  q.status?.phase !== "Failed",
+              )
               .map((q) => q.status?.podIP as string),
           );
           const c = choosePodIp(p, this.podNetwork(node), taken, this.ipCursor.get(nodeName as string) ?? 0);

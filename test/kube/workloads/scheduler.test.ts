@@ -221,6 +221,19 @@ describe("filters", () => {
     expect(schedule(hostPortPod("x", 53, undefined, undefined, "UDP"), infos, "1.33.5").node).toBeUndefined();
   });
 
+  it("hostNetwork pods hold their container ports on the node", () => {
+    const hn = (name: string, nodeName?: string) =>
+      pod(
+        name,
+        { hostNetwork: true, containers: [{ name: "c", ports: [{ containerPort: 10250 }] }] },
+        nodeName,
+      );
+    const r = schedule(hn("x"), nodeInfos([node("a")], [hn("y", "a")]), "1.33.5");
+    expect(r.node === undefined && r.message).toBe(
+      "0/1 nodes are available: 1 node(s) didn't have free ports for the requested pod ports. preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod.",
+    );
+  });
+
   it("finished pods free their node; requests sum containers and take the largest init container", () => {
     const done = { ...hostPortPod("y", 80, "a"), status: { phase: "Succeeded" } };
     expect(schedule(hostPortPod("x", 80), nodeInfos([node("a")], [done]), "1.33.5").node).toBe("a");
