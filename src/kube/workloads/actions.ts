@@ -77,3 +77,21 @@ export function differs(want: object, have: object | undefined): boolean {
   const h = have as Record<string, unknown>;
   return Object.entries(want).some(([k, v]) => JSON.stringify(v) !== JSON.stringify(h[k]));
 }
+
+/**
+ * Several updates of one object in one step become the last one (each is built on the one
+ * before), so the writer makes one write per object and never conflicts with itself.
+ */
+export function coalesceUpdates(actions: readonly Action[]): Action[] {
+  const key = (a: Action) =>
+    a.op === "update" ? `${a.resource}/${a.namespace}/${a.object.metadata?.name ?? ""}` : undefined;
+  const last = new Map<string, number>();
+  actions.forEach((a, i) => {
+    const k = key(a);
+    if (k) last.set(k, i);
+  });
+  return actions.filter((a, i) => {
+    const k = key(a);
+    return !k || last.get(k) === i;
+  });
+}

@@ -13,7 +13,7 @@ import type {
   ReplicaSet,
 } from "kubernetes-types/apps/v1.js";
 import type { PodTemplateSpec } from "kubernetes-types/core/v1.js";
-import { type Action, controllerRef, differs, isControlledBy } from "./actions.js";
+import { type Action, coalesceUpdates, controllerRef, differs, isControlledBy } from "./actions.js";
 import { eventAction } from "./events.js";
 import { canonicalJson, podTemplateHash } from "./names.js";
 
@@ -289,7 +289,7 @@ export function reconcileDeployment(
       name: rs.metadata?.name ?? "",
     });
 
-  return [...actions, ...statusActions(d, newRS, old, unavailable, now, createdName)];
+  return coalesceUpdates([...actions, ...statusActions(d, newRS, old, unavailable, now, createdName)]);
 }
 
 /** reconcileOldReplicaSets: first the unhealthy old replicas, then old ones down to minAvailable. */

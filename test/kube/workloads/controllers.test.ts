@@ -229,6 +229,17 @@ describe("Deployment", () => {
     setImage("nginx:1.26");
     setImage("nginx:1.25");
     expect(c.replicaSets.size).toBe(2);
+    // One write per ReplicaSet per step, even when the revision and the replicas both change.
+    const d = c.deployments.get("default/web") as Deployment;
+    const again = reconcileDeployment(
+      { ...d, spec: { ...d.spec!, template: web(2, "nginx:1.26").spec!.template } },
+      [...c.replicaSets.values()],
+      T,
+    );
+    const updates = again.filter((a) => a.op === "update" && a.resource === "apps/replicasets");
+    expect(new Set(updates.map((a) => (a.op === "update" ? a.object.metadata?.name : ""))).size).toBe(
+      updates.length,
+    );
     const back = c.replicaSets.get(firstRs[0]) as ReplicaSet;
     expect(back.spec?.replicas).toBe(2);
     expect(back.metadata?.annotations?.[REVISION]).toBe("3");
