@@ -60,9 +60,55 @@ async function getRecord(ctx: ArmContext, ref: ResourceRef) {
   return ctx.tx.getResource(rgId(ref.subscriptionId, rgName(ref)));
 }
 
+/** True when the group's `managedBy` names `managerId` (the resource that created it). */
+export function isManagedBy(rg: { body: Wire }, managerId: string): boolean {
+  const m = rg.body.managedBy;
+  return typeof m === "string" && m.toLowerCase() === managerId.toLowerCase();
+}
+
+/**
+ * Groups whose purge is under way, per transaction. A purge can reach another group's purge
+ * (a cluster inside deletes its node resource group); if that is the group already being
+ * purged, the inner call must not start over (it would recurse without end).
+ */
+const purging = new WeakMap<object, Set<string>>();
+
 /** Removes every resource inside the group, then the group. Used by the delete operation. */
 async function purgeGroup(ctx: ArmContext, subscriptionId: string, name: string): Promise<void> {
   const id = rgId(subscriptionId, name);
+  const key = id.toLowerCase();
+  let active = purging.get(ctx.tx);
+  if (!active) {
+    active = new Set();
+    purging.set(ctx.tx, active);
+  }
+  if (active.has(key)) return;
+  active.add(key);
+  try {
+    await purgeGroupContents(ctx, id, name);
+  } finally {
+    active.delete(key);
+  }
+}
+
+/**
+ * Purges a group only if `managerId` created it (its `managedBy` says so, checked now, not
+ * when the manager was created): a group a user made or re-labelled is never removed by
+ * someone else's delete. Returns whether it purged.
+ */
+export async function purgeManagedGroup(
+  ctx: ArmContext,
+  subscriptionId: string,
+  name: string,
+  managerId: string,
+): Promise<boolean> {
+  const rg = await ctx.tx.getResource(rgId(subscriptionId, name));
+  if (!rg || !isManagedBy(rg, managerId)) return false;
+  await purgeGroup(ctx, subscriptionId, name);
+  return true;
+}
+
+async function purgeGroupContents(ctx: ArmContext, id: string, name: string): Promise<void> {
   const registry = ctx.services.registry;
   const order = (type: string) => registry.find(type)?.cascadeOrder ?? 500;
   // Repeat until empty: purging one resource may remove others (children, managed groups).
@@ -215,17 +261,31 @@ export const resourceGroups: ResourceTypeHandler = {
   },
 };
 
-/** Creates a group if absent (used for node resource groups); returns its id. */
+/**
+ * Creates a group if absent (used for node resource groups); returns its id. With
+ * `managedBy`, an existing group must already be managed by that resource: a group made by
+ * someone else in the meantime is never adopted (`onForeign` says what to throw).
+ */
 export async function ensureResourceGroup(
   ctx: ArmContext,
   subscriptionId: string,
   name: string,
   location: string,
-  extra: { managedBy?: string; tags?: Record<string, string> } = {},
+  extra: { managedBy?: string; tags?: Record<string, string>; onForeign?: () => Error } = {},
 ): Promise<string> {
   const id = rgId(subscriptionId, name);
   const existing = await ctx.tx.getResource(id);
-  if (existing) return existing.id;
+  if (existing) {
+    if (extra.managedBy && !isManagedBy(existing, extra.managedBy))
+      throw (
+        extra.onForeign?.() ??
+        conflict(
+          "ResourceGroupNotManaged",
+          `Resource group '${name}' exists and is not managed by '${extra.managedBy}'.`,
+        )
+      );
+    return existing.id;
+  }
   const wire: Wire = {
     id,
     name,
