@@ -31,8 +31,9 @@ export function linkedReferences(body: unknown): LinkedReference[] {
   while (stack.length) {
     const [v, path] = stack.pop() as [unknown, string];
     if (typeof v === "string") test(v, path);
-    else if (Array.isArray(v)) v.forEach((x, i) => stack.push([x, `${path}[${i}]`]));
-    else if (v && typeof v === "object") {
+    else if (Array.isArray(v)) {
+      for (const [i, x] of v.entries()) stack.push([x, `${path}[${i}]`]);
+    } else if (v && typeof v === "object") {
       for (const [k, x] of Object.entries(v)) {
         if (path === "" && k === "tags") continue;
         test(k, join(path, k));
