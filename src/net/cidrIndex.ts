@@ -5,14 +5,20 @@
 // query and per insert, instead of O(n) per query (O(n²) for a VNet's subnets).
 import type { Cidr } from "./cidr.js";
 
-const keyOf = (c: Cidr, length: number) =>
-  `${c.family}/${length}/${(c.network >> BigInt(c.bits - length)).toString(16)}`;
+/**
+ * Key of the length-`length` ancestor of `c`. IPv4 keys are plain numbers (the prefix bits
+ * and the length packed below 2^53); IPv6 keys are strings built from the bigint.
+ */
+function keyOf(c: Cidr, length: number): number | string {
+  if (c.bits === 32) return Math.floor(Number(c.network) / 2 ** (32 - length)) * 64 + length;
+  return `${length}/${(c.network >> BigInt(128 - length)).toString(16)}`;
+}
 
 export class CidrIndex<T> {
   /** Stored blocks → tag. */
-  private readonly blocks = new Map<string, T>();
+  private readonly blocks = new Map<number | string, T>();
   /** Every ancestor (itself included) of a stored block → the tag of the first such block. */
-  private readonly covered = new Map<string, T>();
+  private readonly covered = new Map<number | string, T>();
 
   add(c: Cidr, tag: T): void {
     const own = keyOf(c, c.prefixLength);

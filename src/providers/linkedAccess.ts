@@ -22,22 +22,39 @@ export interface LinkedReference {
  */
 export function linkedReferences(body: unknown): LinkedReference[] {
   const out: LinkedReference[] = [];
-  const stack: [unknown, string][] = [[body, ""]];
-  const join = (base: string, key: string) => (base ? `${base}.${key}` : key);
-  const test = (s: string, path: string) => {
-    const m = LINKED_SUB_RE.exec(s);
-    if (m) out.push({ subscriptionId: m[1], path });
+  // A node's path is rebuilt from its parents only when it matches: bodies with thousands
+  // of entries (rules, subnets) are walked without building a string per node.
+  interface Node {
+    value: unknown;
+    parent?: Node;
+    key: string | number;
+  }
+  const pathOf = (n: Node): string => {
+    const parts: string[] = [];
+    for (let p: Node | undefined = n; p?.parent; p = p.parent)
+      parts.push(typeof p.key === "number" ? `[${p.key}]` : `.${p.key}`);
+    return parts
+      .reverse()
+      .map((x, i) => (i === 0 && x.startsWith(".") ? x.slice(1) : x))
+      .join("");
   };
+  const test = (s: string, at: () => string) => {
+    if (s.charCodeAt(0) !== 47) return; // "/"
+    const m = LINKED_SUB_RE.exec(s);
+    if (m) out.push({ subscriptionId: m[1], path: at() });
+  };
+  const stack: Node[] = [{ value: body, key: "" }];
   while (stack.length) {
-    const [v, path] = stack.pop() as [unknown, string];
-    if (typeof v === "string") test(v, path);
+    const n = stack.pop() as Node;
+    const v = n.value;
+    if (typeof v === "string") test(v, () => pathOf(n));
     else if (Array.isArray(v)) {
-      for (const [i, x] of v.entries()) stack.push([x, `${path}[${i}]`]);
+      for (let i = 0; i < v.length; i++) stack.push({ value: v[i], parent: n, key: i });
     } else if (v && typeof v === "object") {
-      for (const [k, x] of Object.entries(v)) {
-        if (path === "" && k === "tags") continue;
-        test(k, join(path, k));
-        stack.push([x, join(path, k)]);
+      for (const k of Object.keys(v)) {
+        if (!n.parent && k === "tags") continue;
+        test(k, () => pathOf({ value: undefined, parent: n, key: k }));
+        stack.push({ value: (v as Record<string, unknown>)[k], parent: n, key: k });
       }
     }
   }

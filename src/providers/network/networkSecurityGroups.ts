@@ -173,6 +173,35 @@ export async function nsgUsers(ctx: ArmContext, nsg: ResourceRecord) {
   };
 }
 
+/**
+ * Who references each NSG of a subscription, from one pass over its subnets and NICs (a
+ * view of every NSG would otherwise read them all once per NSG).
+ */
+export async function allNsgUsers(
+  ctx: ArmContext,
+  subscriptionId: string,
+): Promise<(nsgId: string) => { subnets: string[]; nics: string[] }> {
+  const by = new Map<string, { subnets: string[]; nics: string[] }>();
+  const entry = (id: string) => {
+    const k = id.toLowerCase();
+    let e = by.get(k);
+    if (!e) {
+      e = { subnets: [], nics: [] };
+      by.set(k, e);
+    }
+    return e;
+  };
+  for (const [type, list] of [
+    [TYPES.subnet, "subnets"],
+    [TYPES.nic, "nics"],
+  ] as const)
+    for (const r of await ctx.tx.listResources({ type, subscriptionId })) {
+      const nsg = refIdOf(propsOf(r).networkSecurityGroup);
+      if (nsg) entry(nsg)[list].push(r.id);
+    }
+  return (nsgId) => by.get(nsgId.toLowerCase()) ?? { subnets: [], nics: [] };
+}
+
 export async function presentNsg(ctx: ArmContext, rec: ResourceRecord): Promise<Wire> {
   const body = structuredClone(rec.body);
   const props = body.properties as Wire;

@@ -21,6 +21,7 @@ import {
 } from "../errors.js";
 import { newGuid, parseResourceId, type ResourceRef } from "../ids.js";
 import { registerOperationKind, startOperation } from "../operations.js";
+import { slicer } from "../slices.js";
 import type { ResourceTypeHandler, Wire } from "../registry.js";
 
 export const RESOURCE_GROUP_API_VERSIONS = [
@@ -111,23 +112,29 @@ export async function purgeManagedGroup(
 async function purgeGroupContents(ctx: ArmContext, id: string, name: string): Promise<void> {
   const registry = ctx.services.registry;
   const order = (type: string) => registry.find(type)?.cascadeOrder ?? 500;
-  // Repeat until empty: purging one resource may remove others (children, managed groups).
-  // One resource per round, so stop only when a round removes nothing (a group may hold
-  // any number of resources).
-  let before = Number.POSITIVE_INFINITY;
+  const slice = slicer();
+  // One listing per pass, purged in cascade order; purging one resource may remove others
+  // (children, managed groups), so each is looked up again before its turn. A pass that
+  // removes nothing ends the loop (what is left blocks the delete). Passes, not one
+  // listing per resource: a group of n resources costs O(n), not O(n²).
   for (;;) {
     const inside = (await ctx.tx.listResourcesUnder(`${id}/providers/`)).filter((r) => !r.parentId);
-    if (inside.length === 0 || inside.length >= before) break;
-    before = inside.length;
+    if (inside.length === 0) break;
     inside.sort((a, b) => order(a.type) - order(b.type) || (b.seq ?? 0) - (a.seq ?? 0));
-    const first = inside[0];
-    const handler = registry.find(first.type);
-    if (handler?.purge) {
-      await handler.purge(ctx, parseResourceId(first.id));
-    } else {
-      // Types without purge hold nothing but their own rows (and their children's).
-      for (const r of await ctx.tx.listResourcesUnder(first.id)) await ctx.tx.deleteResource(r.id);
+    let removed = 0;
+    for (const r of inside) {
+      await slice();
+      if (!(await ctx.tx.getResource(r.id))) continue;
+      const handler = registry.find(r.type);
+      if (handler?.purge) {
+        await handler.purge(ctx, parseResourceId(r.id));
+      } else {
+        // Types without purge hold nothing but their own rows (and their children's).
+        for (const c of await ctx.tx.listResourcesUnder(r.id)) await ctx.tx.deleteResource(c.id);
+      }
+      if (!(await ctx.tx.getResource(r.id))) removed++;
     }
+    if (removed === 0) break;
   }
   const left = (await ctx.tx.listResourcesUnder(`${id}/providers/`)).filter((r) => !r.parentId);
   if (left.length)
