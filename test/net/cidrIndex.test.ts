@@ -13,7 +13,7 @@ const nearV6Arb: fc.Arbitrary<Cidr> = fc
 
 function agrees(stored: Cidr[], queries: Cidr[]) {
   const index = new CidrIndex<number>();
-  stored.forEach((c, i) => index.add(c, i));
+  for (const [i, c] of stored.entries()) index.add(c, i);
   for (const q of queries) {
     const hit = index.overlapping(q);
     const expected = stored.some((s) => overlaps(s, q));

@@ -21,8 +21,8 @@ import {
 } from "../errors.js";
 import { newGuid, parseResourceId, type ResourceRef } from "../ids.js";
 import { registerOperationKind, startOperation } from "../operations.js";
-import { slicer } from "../slices.js";
 import type { ResourceTypeHandler, Wire } from "../registry.js";
+import { slicer } from "../slices.js";
 
 export const RESOURCE_GROUP_API_VERSIONS = [
   "2025-04-01",
