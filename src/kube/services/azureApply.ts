@@ -18,6 +18,7 @@ import {
   putPublicIPAddress,
   putSecurityRule,
 } from "../../providers/network/internal.js";
+import type { ResourceRecord } from "../../store/types.js";
 import type { DesiredServiceLoadBalancer } from "./azureLoadBalancer.js";
 import { planSecurityRules, type ServiceFrontends } from "./securityRules.js";
 
@@ -48,14 +49,28 @@ async function clusterOf(ctx: ArmContext, clusterId: string) {
   return { rec, internal, ids, location: String(rec.body.location) };
 }
 
-async function findPublicIP(ctx: ArmContext, resourceGroupId: string, match: (p: Obj) => boolean) {
-  const rg = resourceGroupId.split("/")[4];
-  const all = await ctx.tx.listResources({
-    type: "Microsoft.Network/publicIPAddresses",
-    subscriptionId: ctx.subscriptionId,
-    resourceGroup: rg,
-  });
-  return all.find((r) => match(r.body));
+/** The public IPs of resource groups, each group listed once per reconcile (not once per Service). */
+class PublicIPIndex {
+  private readonly groups = new Map<string, ResourceRecord[]>();
+  constructor(private readonly ctx: ArmContext) {}
+
+  async inGroup(rg: string): Promise<ResourceRecord[]> {
+    const key = lower(rg);
+    let recs = this.groups.get(key);
+    if (!recs) {
+      recs = await this.ctx.tx.listResources({
+        type: "Microsoft.Network/publicIPAddresses",
+        subscriptionId: this.ctx.subscriptionId,
+        resourceGroup: rg,
+      });
+      this.groups.set(key, recs);
+    }
+    return recs;
+  }
+
+  add(rg: string, rec: ResourceRecord): void {
+    this.groups.get(lower(rg))?.push(rec);
+  }
 }
 
 /**
@@ -66,14 +81,16 @@ async function ensurePublicIP(
   ctx: ArmContext,
   cluster: Awaited<ReturnType<typeof clusterOf>>,
   lb: DesiredServiceLoadBalancer,
+  index: PublicIPIndex,
 ): Promise<{ id: string; address: string }> {
   const pip = lb.publicIP;
   if (!pip) throw new Error("not a public service");
   const rgName = pip.resourceGroup ?? cluster.internal.spec.nodeResourceGroup;
   const rgIdOf = rgId(ctx.subscriptionId, rgName);
+  const inGroup = await index.inGroup(rgName);
   let rec = pip.requestedAddress
-    ? await findPublicIP(ctx, rgIdOf, (b) => props(b).ipAddress === pip.requestedAddress)
-    : await findPublicIP(ctx, rgIdOf, (b) => lower(String(b.name)) === lower(pip.name));
+    ? inGroup.find((r) => props(r.body).ipAddress === pip.requestedAddress)
+    : inGroup.find((r) => lower(String(r.body.name)) === lower(pip.name));
   if (!rec && pip.requestedAddress) {
     throw `user supplied IP address ${pip.requestedAddress} was not found in resource group ${rgName}`;
   }
@@ -98,6 +115,7 @@ async function ensurePublicIP(
     });
     rec = await ctx.tx.getResource(id);
     if (!rec) throw new Error(`public IP ${id} was not stored`);
+    index.add(rgName, rec);
   }
   return { id: rec.id, address: String(props(rec.body).ipAddress) };
 }
@@ -186,6 +204,7 @@ export async function applyServiceLoadBalancers(
   const internalParts: { lb: DesiredServiceLoadBalancer; parts: ReturnType<typeof lbParts> }[] = [];
   const internalLbId = `${cluster.ids.lbId}-internal`;
   const usedPips = new Set<string>();
+  const pips = new PublicIPIndex(ctx);
 
   for (const lb of services) {
     if (lb.internal) {
@@ -201,7 +220,7 @@ export async function applyServiceLoadBalancers(
       continue;
     }
     try {
-      const pip = await ensurePublicIP(ctx, cluster, lb);
+      const pip = await ensurePublicIP(ctx, cluster, lb, pips);
       usedPips.add(lower(pip.id));
       publicParts.push(lbParts(cluster.ids.lbId, lb, { publicIPAddress: { id: pip.id } }));
       out.set(lb.service, { ingressIP: pip.address });
@@ -228,12 +247,7 @@ export async function applyServiceLoadBalancers(
 
   // Public IPs this controller made for Services that no longer want them.
   const nodeRg = cluster.internal.spec.nodeResourceGroup;
-  const ours = await ctx.tx.listResources({
-    type: "Microsoft.Network/publicIPAddresses",
-    subscriptionId: ctx.subscriptionId,
-    resourceGroup: nodeRg,
-  });
-  for (const r of ours) {
+  for (const r of [...(await pips.inGroup(nodeRg))]) {
     const tags = (r.body.tags ?? {}) as Record<string, string>;
     if (tags[SERVICE_TAG] && !usedPips.has(lower(r.id))) await deleteNetworkResource(ctx, r.id);
   }
