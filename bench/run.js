@@ -9,6 +9,7 @@ const suites = {
   "cluster-create": "./cluster-create.mjs",
   nodeips: "./node-public-ips.mjs",
   scenarios: "./scenarios.mjs",
+  workloads: "./workloads.mjs",
 };
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
 const only = process.argv.slice(2);

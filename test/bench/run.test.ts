@@ -20,7 +20,7 @@ describe("npm run bench", () => {
     );
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(
-      "unknown suite 'nosuch'; choose from: arm, cluster-create, nodeips, scenarios",
+      "unknown suite 'nosuch'; choose from: arm, cluster-create, nodeips, scenarios, workloads",
     );
   });
 });
