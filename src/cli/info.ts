@@ -34,3 +34,12 @@ export function alive(pid: number): boolean {
     return false;
   }
 }
+
+/** The running emulator's admin credential (`<data-dir>/admin.token`, mode 0600), for the CLI's admin calls. */
+export function readAdminToken(dataDir: string): string | undefined {
+  try {
+    return fs.readFileSync(path.join(dataDir, "admin.token"), "utf8").trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -5,7 +5,9 @@ import path from "node:path";
 import { Command, InvalidArgumentError } from "commander";
 import { startEmulator } from "../server/app.js";
 import { ConfigError, parseSubscriptionSpec, resolveOptions, type ServerOptions } from "../server/config.js";
-import { alive, type InfoFile, infoPath, readInfo } from "./info.js";
+import { writeFileAtomic } from "../server/files.js";
+import { DataDirInUse } from "../server/lock.js";
+import { alive, type InfoFile, infoPath, readAdminToken, readInfo } from "./info.js";
 
 const int = (v: string) => {
   const n = Number(v);
@@ -108,6 +110,10 @@ async function start(opts: ServerOptions): Promise<number> {
   try {
     emu = await startEmulator(opts);
   } catch (err) {
+    if (err instanceof DataDirInUse) {
+      process.stderr.write(`aksnet start: ${err.message}\n`);
+      return 1;
+    }
     if (!(err instanceof ConfigError)) throw err;
     process.stderr.write(`aksnet start: ${err.message}\n`);
     return 2;
@@ -121,7 +127,13 @@ async function start(opts: ServerOptions): Promise<number> {
     dataDir: opts.dataDir,
     inMemory: opts.inMemory,
   };
-  fs.writeFileSync(infoPath(opts.dataDir), `${JSON.stringify(info, null, 2)}\n`);
+  writeFileAtomic(infoPath(opts.dataDir), `${JSON.stringify(info, null, 2)}\n`);
+  if (!isLoopback(opts.host))
+    process.stderr.write(
+      `aksnet: WARNING: listening on ${opts.host}, not loopback. Anyone who can reach this address can sign in to ARM ` +
+        `(any client id/secret unless --client is set) and use the Kubernetes API with a cluster's credentials; ` +
+        `the admin API and the page still need the admin credential or a login URL.\n`,
+    );
   const ms = (performance.now() - t0).toFixed(0);
   if (opts.quiet) {
     process.stdout.write(`${emu.url}\n`);
@@ -133,6 +145,7 @@ async function start(opts: ServerOptions): Promise<number> {
       ["Store", opts.inMemory ? "in memory" : path.join(opts.dataDir, "aksnet.db")],
       ["CA certificate", emu.caFile],
       ["Info file", infoPath(opts.dataDir)],
+      ["Page (one-time login)", emu.loginUrl()],
     ];
     const w = Math.max(...rows.map(([k]) => k.length));
     process.stdout.write(`aksnet is running (ready in ${ms} ms)\n\n`);
@@ -167,9 +180,17 @@ async function status(dataDir: string): Promise<number> {
     );
     return 3;
   }
-  const body = await getJson(`${info.armEndpoint}/_aksnet/status`, info.caFile).catch((e: Error) => ({
-    error: e.message,
-  }));
+  const token = readAdminToken(dataDir);
+  const body = await request("GET", `${info.armEndpoint}/_aksnet/status`, info.caFile, token).catch(
+    (e: Error) => ({
+      error: e.message,
+    }),
+  );
+  const login = (await request("POST", `${info.armEndpoint}/_aksnet/login`, info.caFile, token).catch(
+    () => ({}),
+  )) as {
+    url?: string;
+  };
   const rows: [string, string][] = [
     ["ARM endpoint", info.armEndpoint],
     ["PID", String(info.pid)],
@@ -183,6 +204,7 @@ async function status(dataDir: string): Promise<number> {
     rows.push(
       ["Resources", String(b.resources)],
       ["Store size", `${((b.storeBytes ?? 0) / 1024).toFixed(0)} KiB`],
+      ...(login.url ? ([["Page (one-time login)", login.url]] as [string, string][]) : []),
     );
   const w = Math.max(...rows.map(([k]) => k.length));
   process.stdout.write("aksnet is running\n\n");
@@ -193,7 +215,18 @@ async function status(dataDir: string): Promise<number> {
 async function reset(dataDir: string): Promise<number> {
   const info = readInfo(dataDir);
   if (info && alive(info.pid)) {
-    await postJson(`${info.armEndpoint}/_aksnet/reset`, info.caFile);
+    const res = (await request(
+      "POST",
+      `${info.armEndpoint}/_aksnet/reset`,
+      info.caFile,
+      readAdminToken(dataDir),
+    )) as {
+      error?: { message?: string };
+    };
+    if (res.error) {
+      process.stderr.write(`aksnet reset: ${res.error.message ?? "refused"}\n`);
+      return 1;
+    }
     process.stdout.write(`Reset the running emulator at ${info.armEndpoint}.\n`);
     return 0;
   }
@@ -203,9 +236,10 @@ async function reset(dataDir: string): Promise<number> {
   return 0;
 }
 
-function request(method: string, url: string, caFile: string): Promise<unknown> {
+function request(method: string, url: string, caFile: string, adminToken?: string): Promise<unknown> {
   return new Promise((resolve, reject) => {
-    const req = https.request(url, { method, ca: fs.readFileSync(caFile), timeout: 5000 }, (res) => {
+    const headers = adminToken ? { authorization: `Bearer ${adminToken}` } : undefined;
+    const req = https.request(url, { method, ca: fs.readFileSync(caFile), timeout: 5000, headers }, (res) => {
       let data = "";
       res.on("data", (c) => {
         data += c;
@@ -223,5 +257,6 @@ function request(method: string, url: string, caFile: string): Promise<unknown> 
   });
 }
 
-const getJson = (url: string, ca: string) => request("GET", url, ca);
-const postJson = (url: string, ca: string) => request("POST", url, ca);
+function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || /^127\./.test(host);
+}

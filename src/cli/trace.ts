@@ -7,7 +7,7 @@ import https from "node:https";
 import path from "node:path";
 import { Command } from "commander";
 import type { NodeTrace, TraceResult } from "../providers/views/reachability.js";
-import { alive, readInfo } from "./info.js";
+import { alive, readAdminToken, readInfo } from "./info.js";
 
 interface Options {
   resourceGroup: string;
@@ -72,7 +72,7 @@ export async function runTraceCommand(args: string[]): Promise<number> {
     subscriptionId: o.subscription ?? info.subscriptionId,
   };
   const caFile = path.isAbsolute(info.caFile) ? info.caFile : path.resolve(dataDir, info.caFile);
-  const res = await postJson(`${info.armEndpoint}/_aksnet/trace`, caFile, body);
+  const res = await postJson(`${info.armEndpoint}/_aksnet/trace`, caFile, body, readAdminToken(dataDir));
   if (res.status !== 200) {
     const e = (res.body as { error?: { code?: string; message?: string } } | undefined)?.error;
     process.stderr.write(`aksnet trace: (${e?.code ?? res.status}) ${e?.message ?? "request failed"}\n`);
@@ -181,7 +181,12 @@ export function render(r: TraceResult, verbose = false): string {
 
 // ---- emulator discovery and HTTP ------------------------------------------------------------------
 
-function postJson(url: string, caFile: string, body: unknown): Promise<{ status: number; body: unknown }> {
+function postJson(
+  url: string,
+  caFile: string,
+  body: unknown,
+  adminToken: string | undefined,
+): Promise<{ status: number; body: unknown }> {
   const payload = JSON.stringify(body);
   return new Promise((resolve, reject) => {
     // `aksnet start --http` serves plain HTTP; its info file says so in the endpoint.
@@ -192,7 +197,11 @@ function postJson(url: string, caFile: string, body: unknown): Promise<{ status:
         method: "POST",
         ...(tls ? { ca: fs.readFileSync(caFile) } : {}),
         timeout: 30_000,
-        headers: { "content-type": "application/json", "content-length": Buffer.byteLength(payload) },
+        headers: {
+          "content-type": "application/json",
+          "content-length": Buffer.byteLength(payload),
+          ...(adminToken ? { authorization: `Bearer ${adminToken}` } : {}),
+        },
       },
       (res) => {
         let data = "";

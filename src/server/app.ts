@@ -15,6 +15,7 @@ import { createRegistry } from "../providers/index.js";
 import { OperationRunner } from "../providers/operations.js";
 import { SqliteStore } from "../store/sqlite.js";
 import type { Store } from "../store/types.js";
+import { AdminCredentials } from "./admin/credentials.js";
 import { adminPlugin } from "./admin/plugin.js";
 import { armPlugin } from "./arm/plugin.js";
 import { ArmRouter } from "./arm/router.js";
@@ -29,6 +30,7 @@ import {
   type ServerOptions,
 } from "./config.js";
 import type { FaceDeps } from "./face.js";
+import { type DataDirLock, lockDataDir } from "./lock.js";
 import { createLogger, installRequestLogging, type Logger } from "./logging.js";
 import { signinPlugin } from "./signin/plugin.js";
 import { ensureTls } from "./tls.js";
@@ -44,6 +46,10 @@ export interface RunningEmulator {
   runner: OperationRunner;
   settings: EmulatorSettings;
   logger: Logger;
+  /** The CLI's admin credential (also in `<data-dir>/admin.token`). */
+  adminSecret: string;
+  /** A fresh one-time URL that opens a browser session on the page. */
+  loginUrl(): string;
   close(): Promise<void>;
 }
 
@@ -53,15 +59,27 @@ export async function startEmulator(
   write?: (line: string) => void,
 ): Promise<RunningEmulator> {
   const logger = createLogger({ level: opts.logLevel, format: opts.logFormat, write });
-  const log = (msg: string, err?: unknown) => logger.error(msg, err);
   fs.mkdirSync(opts.dataDir, { recursive: true });
+  // One process per data dir, taken before anything in it is touched (TLS, keys, the database).
+  const lock = lockDataDir(opts.dataDir);
+  try {
+    return await serve(opts, logger, lock);
+  } catch (e) {
+    lock.release();
+    throw e;
+  }
+}
+
+async function serve(opts: ServerOptions, logger: Logger, lock: DataDirLock): Promise<RunningEmulator> {
+  const log = (msg: string, err?: unknown) => logger.error(msg, err);
   const configuredUrl = opts.publicUrl === undefined ? undefined : parsePublicUrl(opts.publicUrl, opts.http);
-  const tls = await ensureTls(path.join(opts.dataDir, "tls"), [
+  const tls = await ensureTls(path.join(opts.dataDir, "tls"), (m) => logger.warn(m), [
     opts.host,
     ...(configuredUrl ? [new URL(configuredUrl).hostname.replace(/^\[|\]$/g, "")] : []),
   ]);
   const store: Store = new SqliteStore(opts.inMemory ? ":memory:" : path.join(opts.dataDir, "aksnet.db"));
   const tokens = TokenService.open(opts.inMemory ? undefined : opts.dataDir);
+  const admin = new AdminCredentials(opts.dataDir);
   const registry = createRegistry();
 
   const subscriptions = [
@@ -142,6 +160,7 @@ export async function startEmulator(
     services,
     runner,
     tokens,
+    admin,
     arm,
     clients,
     baseUrl: () => settings.publicBaseUrl,
@@ -170,10 +189,13 @@ export async function startEmulator(
     runner,
     settings,
     logger,
+    adminSecret: admin.secret,
+    loginUrl: () => `${url}/?login=${admin.newLoginCode()}`,
     async close() {
       runner.stop();
       await app.close();
       await store.close();
+      lock.release();
     },
   };
 }

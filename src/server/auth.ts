@@ -12,6 +12,7 @@ import {
   invalidAuthenticationToken,
   invalidTokenAudience,
 } from "../providers/errors.js";
+import { writeFileAtomic } from "./files.js";
 
 export interface TokenClaims {
   tid: string;
@@ -36,7 +37,7 @@ export class TokenService {
     if (!dir) return new TokenService(randomBytes(32));
     fs.mkdirSync(dir, { recursive: true });
     const file = path.join(dir, "token.key");
-    if (!fs.existsSync(file)) fs.writeFileSync(file, randomBytes(32).toString("base64"), { mode: 0o600 });
+    if (!fs.existsSync(file)) writeFileAtomic(file, randomBytes(32).toString("base64"), 0o600);
     return new TokenService(Buffer.from(fs.readFileSync(file, "utf8").trim(), "base64"));
   }
 

@@ -3,6 +3,7 @@
 import type { EmulatorSettings, Services } from "../providers/context.js";
 import type { OperationRunner } from "../providers/operations.js";
 import type { Store } from "../store/types.js";
+import type { AdminCredentials } from "./admin/credentials.js";
 import type { ArmRouter } from "./arm/router.js";
 import type { TokenService } from "./auth.js";
 
@@ -12,6 +13,8 @@ export interface FaceDeps {
   services: Services;
   runner: OperationRunner;
   tokens: TokenService;
+  /** The admin face's credentials: the CLI secret, login codes, browser sessions. */
+  admin: AdminCredentials;
   arm: ArmRouter;
   /** When set, only these client id → secret pairs may sign in. */
   clients: Record<string, string> | undefined;

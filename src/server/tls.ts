@@ -1,7 +1,7 @@
 // Local CA and server certificate. Created on first start in <data-dir>/tls and reused
 // after, so users trust the CA once (NODE_EXTRA_CA_CERTS / REQUESTS_CA_BUNDLE). ECDSA P-256
 // keeps generation in milliseconds; kubectl, Python requests and Node all accept it.
-import { webcrypto } from "node:crypto";
+import { createPrivateKey, webcrypto, X509Certificate } from "node:crypto";
 
 type CryptoKeyPair = webcrypto.CryptoKeyPair;
 
@@ -10,6 +10,7 @@ import path from "node:path";
 // @peculiar/x509 resolves its ASN.1 helpers through tsyringe, which needs the Reflect polyfill.
 import "reflect-metadata";
 import * as x509 from "@peculiar/x509";
+import { writeFileAtomic } from "./files.js";
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
@@ -61,8 +62,8 @@ export async function createCa(dir: string): Promise<void> {
     ],
   });
   const keyDer = await webcrypto.subtle.exportKey("pkcs8", keys.privateKey);
-  fs.writeFileSync(path.join(dir, "ca-key.pem"), pemKey(keyDer, "PRIVATE KEY"), { mode: 0o600 });
-  fs.writeFileSync(path.join(dir, "ca.pem"), cert.toString("pem"));
+  writeFileAtomic(path.join(dir, "ca-key.pem"), pemKey(keyDer, "PRIVATE KEY"), 0o600);
+  writeFileAtomic(path.join(dir, "ca.pem"), cert.toString("pem"));
 }
 
 async function createServerCert(dir: string, hosts: string[]): Promise<void> {
@@ -97,13 +98,46 @@ async function createServerCert(dir: string, hosts: string[]): Promise<void> {
     ],
   });
   const keyDer = await webcrypto.subtle.exportKey("pkcs8", keys.privateKey);
-  fs.writeFileSync(path.join(dir, "server-key.pem"), pemKey(keyDer, "PRIVATE KEY"), { mode: 0o600 });
-  fs.writeFileSync(path.join(dir, "server.pem"), cert.toString("pem"));
-  fs.writeFileSync(path.join(dir, "server.hosts"), hosts.join("\n"));
+  writeFileAtomic(path.join(dir, "server-key.pem"), pemKey(keyDer, "PRIVATE KEY"), 0o600);
+  writeFileAtomic(path.join(dir, "server.pem"), cert.toString("pem"));
+  writeFileAtomic(path.join(dir, "server.hosts"), hosts.join("\n"));
 }
 
-/** Loads (or creates) the CA and a server certificate valid for `hosts` (plus loopback names). */
-export async function ensureTls(dir: string, extraHosts: string[] = []): Promise<TlsMaterial> {
+/**
+ * What is wrong with the TLS material in `dir`, or undefined when it is whole: each file parses, the
+ * CA's key is the CA's, and the server certificate was signed by that CA and matches its key.
+ * `ca` = the CA itself is unusable (everything is made anew); `server` = only the server certificate.
+ */
+export function checkTls(dir: string): { broken: "ca" | "server"; why: string } | undefined {
+  const read = (f: string) => fs.readFileSync(path.join(dir, f), "utf8");
+  let ca: X509Certificate;
+  try {
+    ca = new X509Certificate(read("ca.pem"));
+    if (!ca.checkPrivateKey(createPrivateKey(read("ca-key.pem"))))
+      return { broken: "ca", why: "ca-key.pem is not the key of ca.pem" };
+  } catch (e) {
+    return { broken: "ca", why: `ca.pem or ca-key.pem cannot be read (${(e as Error).message})` };
+  }
+  try {
+    const server = new X509Certificate(read("server.pem"));
+    if (!server.verify(ca.publicKey)) return { broken: "server", why: "server.pem was not signed by ca.pem" };
+    if (!server.checkPrivateKey(createPrivateKey(read("server-key.pem"))))
+      return { broken: "server", why: "server-key.pem is not the key of server.pem" };
+  } catch (e) {
+    return { broken: "server", why: `server.pem or server-key.pem cannot be read (${(e as Error).message})` };
+  }
+  return undefined;
+}
+
+/**
+ * Loads (or creates) the CA and a server certificate valid for `hosts` (plus loopback names). A
+ * broken `tls/` (half-written, mismatched, from another CA) is made anew, with a message saying why.
+ */
+export async function ensureTls(
+  dir: string,
+  warn: (message: string) => void = () => undefined,
+  extraHosts: string[] = [],
+): Promise<TlsMaterial> {
   const hosts = [
     ...new Set([
       "127.0.0.1",
@@ -112,12 +146,25 @@ export async function ensureTls(dir: string, extraHosts: string[] = []): Promise
       ...extraHosts.filter((h) => h && h !== "0.0.0.0" && h !== "::"),
     ]),
   ];
-  if (!fs.existsSync(path.join(dir, "ca.pem")) || !fs.existsSync(path.join(dir, "ca-key.pem")))
+  let fresh = false;
+  if (!fs.existsSync(path.join(dir, "ca.pem")) || !fs.existsSync(path.join(dir, "ca-key.pem"))) {
     await createCa(dir);
+    fresh = true;
+  } else if (fs.existsSync(path.join(dir, "server.pem"))) {
+    const problem = checkTls(dir);
+    if (problem) {
+      warn(
+        `TLS material in ${dir} is broken: ${problem.why}. Making ${problem.broken === "ca" ? "a new CA and server certificate (clients must trust the new ca.pem)" : "a new server certificate"}.`,
+      );
+      if (problem.broken === "ca") await createCa(dir);
+      fresh = true;
+    }
+  }
   const hostsFile = path.join(dir, "server.hosts");
   const known = fs.existsSync(hostsFile) ? fs.readFileSync(hostsFile, "utf8").split("\n") : [];
   const covered = hosts.every((h) => known.includes(h));
   if (
+    fresh ||
     !covered ||
     !fs.existsSync(path.join(dir, "server.pem")) ||
     !fs.existsSync(path.join(dir, "server-key.pem"))

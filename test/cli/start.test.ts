@@ -1,6 +1,10 @@
 // `aksnet start` as a user runs it (the built bin/aksnet.js): flags, environment, refusals.
+import fs from "node:fs";
+import path from "node:path";
+import tls from "node:tls";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_TENANT } from "../../src/server/config.js";
+import { createCa } from "../../src/server/tls.js";
 import { cliToken, requireBuild, runCli, type Started, startCli, stopCli } from "../helpers/cli.js";
 import { seedTestCa, tempDir } from "../helpers/emulator.js";
 
@@ -75,5 +79,71 @@ describe("aksnet start --subscription (issue 8 item 11)", () => {
     ]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("--subscription 'not-a-guid:x' must be <subscription-guid>[:<tenant-guid>]");
+  });
+});
+
+describe("one aksnet per data dir, and whole TLS material (issue 8 item 6)", () => {
+  it("two `aksnet start` on one data dir at the same instant: exactly one runs, the other says why (5 tries)", async () => {
+    for (let i = 0; i < 5; i++) {
+      const dir = tempDir();
+      seedTestCa(dir);
+      const results = await Promise.allSettled([
+        startCli(dir, ["--in-memory"]),
+        startCli(dir, ["--in-memory"]),
+      ]);
+      const up = results.filter((r): r is PromiseFulfilledResult<Started> => r.status === "fulfilled");
+      const down = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
+      running.push(...up.map((r) => r.value));
+      expect(up).toHaveLength(1);
+      expect(String(down[0].reason)).toMatch(
+        /exited with 1: aksnet start: another aksnet is already running with data dir/,
+      );
+      // The one that runs serves a certificate its ca.pem verifies.
+      expect((await fetch(`${up[0].value.url}/_aksnet/health`)).status).toBe(200);
+      await Promise.all(running.map(stopCli));
+      running = [];
+    }
+  });
+
+  it("the lock dies with its holder: after kill -9 the next start runs", async () => {
+    const dir = tempDir();
+    seedTestCa(dir);
+    const first = await startCli(dir, ["--in-memory"]);
+    const exited = new Promise((r) => first.proc.on("exit", r));
+    first.proc.kill("SIGKILL");
+    await exited;
+    running.push(await startCli(dir, ["--in-memory"]));
+  });
+
+  it("a broken tls/ (a server certificate from another CA, a truncated key) is detected and made anew", async () => {
+    const dir = tempDir();
+    seedTestCa(dir);
+    const first = await startCli(dir, ["--in-memory"]);
+    await stopCli(first);
+    // A certificate that does not chain to ca.pem: the CA of another install.
+    const other = tempDir();
+    await createCa(other);
+    fs.copyFileSync(path.join(other, "ca.pem"), path.join(dir, "tls", "server.pem"));
+    const second = await startCli(dir, ["--in-memory"]);
+    running.push(second);
+    expect(second.stderr()).toContain(
+      "is broken: server.pem was not signed by ca.pem. Making a new server certificate",
+    );
+    const ca = fs.readFileSync(path.join(dir, "tls", "ca.pem"), "utf8");
+    const served = await new Promise<string>((resolve, reject) => {
+      const u = new URL(second.url);
+      const s = tls.connect({ host: u.hostname, port: Number(u.port), ca, servername: "localhost" }, () => {
+        resolve(s.authorized ? "verified" : String(s.authorizationError));
+        s.end();
+      });
+      s.on("error", reject);
+    });
+    expect(served).toBe("verified");
+    await stopCli(second);
+    running = [];
+    fs.writeFileSync(path.join(dir, "tls", "server-key.pem"), "-----BEGIN PRIVATE KEY-----\nMIG\n");
+    const third = await startCli(dir, ["--in-memory"]);
+    running.push(third);
+    expect(third.stderr()).toContain("server.pem or server-key.pem cannot be read");
   });
 });

@@ -363,5 +363,5 @@ describe("fuzz (defect: bad input got 5xx answers)", () => {
     expect(failures.slice(0, 5)).toEqual([]);
     expect(health.status).toBe(200);
     expect(sent).toBeGreaterThanOrEqual(RUNS);
-  });
+  }, 240_000); // bounded by RUNS; the timeout only guards a shared, loaded machine
 });

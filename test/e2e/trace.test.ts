@@ -35,7 +35,7 @@ function cluster(subnetId?: string): ManagedCluster {
 async function trace(body: Record<string, unknown>): Promise<TraceResult> {
   const res = await fetch(`${c.emu.url}/_aksnet/trace`, {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", authorization: `Bearer ${await c.emu.token()}` },
     body: JSON.stringify(body),
   });
   const json = (await res.json()) as TraceResult;
@@ -48,7 +48,7 @@ async function raw(
 ): Promise<{ status: number; body: { error?: { code: string; message: string } } }> {
   const res = await fetch(`${c.emu.url}/_aksnet/trace`, {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", authorization: `Bearer ${await c.emu.token()}` },
     body,
   });
   return { status: res.status, body: (await res.json()) as { error?: { code: string; message: string } } };

@@ -12,8 +12,10 @@ const RG = "web";
 const MC = nodeRg(RG, "aks1");
 
 async function topology(): Promise<Topology> {
-  // No token: admin routes are open (the emulator binds to loopback).
-  const res = await fetch(`${c.emu.url}/_aksnet/topology`);
+  // An ARM token sees its own tenant's subscriptions (the admin face's rule).
+  const res = await fetch(`${c.emu.url}/_aksnet/topology`, {
+    headers: { authorization: `Bearer ${await c.emu.token()}` },
+  });
   expect(res.status).toBe(200);
   expect(res.headers.get("content-type")).toMatch(/^application\/json/);
   return (await res.json()) as Topology;
@@ -396,7 +398,9 @@ describe("GET /_aksnet/topology: node networking", () => {
 
 describe("GET /", () => {
   it("is one self-contained HTML page that draws the topology JSON", async () => {
-    const res = await fetch(`${c.emu.url}/`);
+    const login = await fetch(c.emu.loginUrl(), { redirect: "manual" });
+    const cookie = (login.headers.get("set-cookie") ?? "").split(";")[0];
+    const res = await fetch(`${c.emu.url}/`, { headers: { cookie } });
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toMatch(/^text\/html/);
     const html = await res.text();
@@ -415,8 +419,9 @@ describe("GET /", () => {
     expect(script).toContain('"\\n"');
   });
 
-  it("needs no token, like the other admin routes", async () => {
+  it("without a session it explains how to sign in (401), whatever bearer token comes along", async () => {
     const res = await fetch(`${c.emu.url}/`, { headers: { authorization: "Bearer nonsense" } });
-    expect(res.status).toBe(200);
+    expect(res.status).toBe(401);
+    expect(await res.text()).toContain("one-time login URL");
   });
 });

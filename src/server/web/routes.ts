@@ -1,7 +1,8 @@
 // The inspection face: `GET /` (one self-contained page, no build step, no external assets:
 // the machine may be offline) and `GET /_aksnet/topology` (the JSON the page draws). Both are
-// admin routes, unauthenticated like the rest of /_aksnet: the emulator binds to loopback.
-import type { FastifyInstance } from "fastify";
+// admin routes: the admin face has authenticated the caller, and `settingsFor` narrows what an
+// ARM tenant sees to its own subscriptions.
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { EmulatorSettings, Services } from "../../providers/context.js";
 import { readTopology } from "../../providers/views/topology.js";
 import type { Store } from "../../store/types.js";
@@ -11,11 +12,14 @@ export interface WebDeps {
   store: Store;
   settings: EmulatorSettings;
   services: Services;
+  /** The settings as the caller may see them (its tenant's subscriptions). */
+  settingsFor(req: FastifyRequest): EmulatorSettings;
 }
 
 export function registerWebRoutes(app: FastifyInstance, deps: WebDeps): void {
-  app.get("/_aksnet/topology", async (_req, reply) => {
-    const topology = await deps.store.read((tx) => readTopology(tx, deps.settings, deps.services));
+  app.get("/_aksnet/topology", async (req, reply) => {
+    const settings = deps.settingsFor(req);
+    const topology = await deps.store.read((tx) => readTopology(tx, settings, deps.services));
     return reply
       .header("cache-control", "no-store")
       .type("application/json; charset=utf-8")
