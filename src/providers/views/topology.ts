@@ -737,7 +737,7 @@ const partsOf = (p: Record<string, unknown>, key: string) =>
 /** Backend pool id (lower-cased) → scale set ids whose ip configurations join it. */
 async function backendMembers(ctx: ArmContext, nodeRgId: string): Promise<Map<string, string[]>> {
   const out = new Map<string, string[]>();
-  const { resourceGroup } = parseResourceId(nodeRgId);
+  const resourceGroup = nodeRgId.split("/").pop();
   for (const r of await ctx.tx.listResources({ type: VMSS_TYPE, subscriptionId: ctx.subscriptionId })) {
     if (rgOf(r).toLowerCase() !== (resourceGroup ?? "").toLowerCase()) continue;
     const profile = (propsOf(r).virtualMachineProfile ?? {}) as Record<string, unknown>;
@@ -762,7 +762,7 @@ async function loadBalancerViews(
   const nodesOf = (vmssId: string) =>
     pools.find((p) => p.vmss.id.toLowerCase() === vmssId)?.nodes.map((n) => n.name) ?? [];
   const out: LoadBalancerView[] = [];
-  const { resourceGroup } = parseResourceId(nodeRgId);
+  const resourceGroup = nodeRgId.split("/").pop();
   for (const rec of await ctx.tx.listResources({ type: TYPES.lb, subscriptionId: ctx.subscriptionId })) {
     if (rgOf(rec).toLowerCase() !== (resourceGroup ?? "").toLowerCase()) continue;
     const p = propsOf(rec);
@@ -833,7 +833,7 @@ async function egressGatewayViews(
 ): Promise<EgressGatewayView[]> {
   const ilb = lbs.find((l) => l.name.toLowerCase() === GATEWAY_ILB);
   if (!ilb) return [];
-  const { resourceGroup } = parseResourceId(nodeRgId);
+  const resourceGroup = nodeRgId.split("/").pop();
   const pips = (await ctx.tx.listResources({ type: TYPES.pip, subscriptionId: ctx.subscriptionId })).filter(
     (r) => rgOf(r).toLowerCase() === (resourceGroup ?? "").toLowerCase(),
   );
@@ -841,16 +841,18 @@ async function egressGatewayViews(
   for (const rule of ilb.rules) {
     const uid = rule.name;
     const mine = pips.filter((r) => nameOf(r.id).toLowerCase().startsWith(`egressgateway-${uid}-`));
-    const pool = pools.find((pv) =>
-      ilb.backendPools
-        .find((b) => b.name === rule.backendPool)
-        ?.nodes.some((n) => pv.nodes.some((x) => x.name === n)),
-    );
-    const nodes = mine.map((r) => {
-      const instanceId = Number(str(tagsOf(r)["aks-managed-instance-id"]) ?? nameOf(r.id).split("-").pop());
-      const node = pool?.nodes.find((n) => n.instanceId === instanceId)?.name ?? String(instanceId);
-      return { node, publicIP: refOf(r.id), ipAddress: String(propsOf(r).ipAddress ?? "") };
-    });
+    // Each public IP is held by a gateway node's `egressgateway-<uid>` ip configuration.
+    let pool: PoolView | undefined;
+    const nodes: EgressGatewayView["nodes"] = [];
+    for (const r of mine) {
+      const holder = VMSS_IPCONFIG.exec((await holderOf(ctx, r.id)) ?? "");
+      const vmssId = holder?.[1].split(/\/virtualmachines\//i)[0].toLowerCase();
+      const instanceId = Number(holder?.[1].split("/").pop());
+      const pv = pools.find((x) => x.vmss.id.toLowerCase() === vmssId);
+      pool ??= pv;
+      const node = pv?.nodes.find((n) => n.instanceId === instanceId)?.name ?? nameOf(r.id);
+      nodes.push({ node, publicIP: refOf(r.id), ipAddress: String(propsOf(r).ipAddress ?? "") });
+    }
     const auto = `${nodeRgId}/providers/Microsoft.Network/publicIPPrefixes/egressgateway-${uid}`;
     const prefixId = mine.map((r) => refIdOf(propsOf(r).publicIPPrefix)).find(Boolean) ?? auto;
     const prefixRec = await ctx.tx.getResource(prefixId);
