@@ -3,6 +3,12 @@
 // self-contained page that reads it. Everything is asserted literally: allocation is
 // deterministic, so the same script always yields the same picture.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { applyGatewayConfiguration } from "../../src/kube/egress/azureApply.js";
+import { AZURE_LB_ANNOTATIONS } from "../../src/kube/services/annotations.js";
+import { applyServiceLoadBalancers } from "../../src/kube/services/azureApply.js";
+import { desiredServiceLoadBalancer, type ServiceLike } from "../../src/kube/services/azureLoadBalancer.js";
+import type { ArmContext } from "../../src/providers/context.js";
+import { createRegistry } from "../../src/providers/index.js";
 import type { Topology } from "../../src/providers/views/topology.js";
 import { type Clients, clusterBody, nodeRg, startClients, vnetWithSubnet } from "./aks-helpers.js";
 import { pool, registerFeature } from "./aks-nodenet-helpers.js";
@@ -396,6 +402,208 @@ describe("GET /_aksnet/topology: node networking", () => {
   });
 });
 
+// The Azure side of issues 12 and 13, made the way the controllers make it (in a store
+// transaction on the running emulator), then read back through the topology.
+function inTx<T>(fn: (ctx: ArmContext) => Promise<T>): Promise<T> {
+  const emu = c.emu;
+  const registry = createRegistry();
+  return emu.store.transaction((tx) =>
+    fn({
+      tx,
+      subscriptionId: emu.subscriptionId,
+      tenantId: emu.tenantId,
+      apiVersion: "2026-01-01",
+      query: {},
+      settings: emu.settings,
+      services: { store: emu.store, registry, kickOperations: () => undefined },
+      now: new Date(),
+    }),
+  );
+}
+
+const service = (uid: string, name: string, port: number, internal: boolean): ServiceLike => ({
+  metadata: {
+    uid,
+    namespace: "default",
+    name,
+    annotations: internal ? { [AZURE_LB_ANNOTATIONS.internal]: "true" } : undefined,
+  },
+  spec: { type: "LoadBalancer", ports: [{ port, protocol: "TCP", nodePort: 30080 }] },
+});
+
+describe("GET /_aksnet/topology: load balancers and egress gateways", () => {
+  it("draws Service frontends → rules → backend pool → nodes, Service NSG rules and a gateway", async () => {
+    const rg = "web3";
+    const sub = c.emu.subscriptionId;
+    await c.resources.resourceGroups.createOrUpdate(rg, { location: "eastus" });
+    await registerFeature(c, "StaticEgressGatewayPreview");
+    const body = clusterBody({ count: 1 });
+    body.networkProfile = { ...body.networkProfile, staticEgressGatewayProfile: { enabled: true } };
+    await c.aks.managedClusters.beginCreateOrUpdateAndWait(rg, "lbc", body);
+    await c.aks.agentPools.beginCreateOrUpdateAndWait(
+      rg,
+      "lbc",
+      "gw",
+      pool({
+        count: 2,
+        mode: "Gateway",
+        vmSize: "Standard_D4s_v5",
+        gatewayProfile: { publicIPPrefixSize: 31 },
+      }),
+    );
+    const clusterId = `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.ContainerService/managedClusters/lbc`;
+    const U1 = "11111111-2222-3333-4444-555555555555";
+    const U2 = "66666666-7777-8888-9999-aaaaaaaaaaaa";
+    const G1 = "aaaaaaaa-0000-4000-8000-000000000001";
+    await inTx((ctx) =>
+      applyServiceLoadBalancers(
+        ctx,
+        clusterId,
+        [service(U1, "web", 80, false), service(U2, "api", 8080, true)].map((x) => {
+          const d = desiredServiceLoadBalancer(x);
+          if (!d.ok) throw new Error(d.message);
+          return d.value;
+        }),
+      ),
+    );
+    const gw = await inTx((ctx) =>
+      applyGatewayConfiguration(ctx, clusterId, {
+        uid: G1,
+        key: "default/egress1",
+        gatewayNodepoolName: "gw",
+        provisionPublicIps: true,
+      }),
+    );
+    if (!gw.ok) throw new Error(gw.error);
+    const [s] = (await topology()).subscriptions;
+    const cl = s.clusters.find((x) => x.id === clusterId);
+    if (!cl) throw new Error("cluster lbc not drawn");
+    const mcRg = nodeRg(rg, "lbc");
+    const hash = cl.networkSecurityGroup.name.split("-")[2];
+    const net = `/subscriptions/${sub}/resourceGroups/${mcRg}/providers/Microsoft.Network`;
+    const ref = (type: string, name: string) => ({ id: `${net}/${type}/${name}`, name });
+    const subnet = ref(`virtualNetworks/aks-vnet-${hash}/subnets`, "aks-subnet");
+    const outbound = cl.outboundIPs[0].name;
+    const fe1 = "a1111111122223333444455555555555";
+    const fe2 = "a66666666777788889999aaaaaaaaaaa";
+    const part = cl.loadBalancers[2]?.frontends[0]?.name ?? "";
+    const node = (pool: string, i: number) => `aks-${pool}-${hash}-vmss00000${i}`;
+    // Public addresses depend on what earlier tests took from the pool: read them back by name.
+    const addressOf = (name: string) => s.publicIPAddresses.find((x) => x.name === name)?.ipAddress ?? "";
+    const outboundIp = addressOf(outbound);
+    const webIp = addressOf(`kubernetes-${fe1}`);
+    expect([outboundIp, webIp].every((a) => /^20\.255\.255\.\d+$/.test(a))).toBe(true);
+    expect(cl.loadBalancers).toEqual([
+      {
+        ...ref("loadBalancers", "kubernetes"),
+        frontends: [
+          { name: outbound, address: outboundIp, publicIP: ref("publicIPAddresses", outbound) },
+          {
+            name: fe1,
+            address: webIp,
+            publicIP: ref("publicIPAddresses", `kubernetes-${fe1}`),
+            service: "default/web",
+          },
+        ],
+        rules: [
+          {
+            name: `${fe1}-TCP-80`,
+            protocol: "Tcp",
+            frontend: fe1,
+            frontendPort: 80,
+            backendPort: 80,
+            enableFloatingIP: true,
+            backendPool: "kubernetes",
+            probe: `${fe1}-TCP-80: Tcp 30080`,
+          },
+        ],
+        backendPools: [{ name: "kubernetes", nodes: [node("nodepool1", 0), node("gw", 0), node("gw", 1)] }],
+        outboundRules: [
+          {
+            name: "aksOutboundRule",
+            protocol: "All",
+            frontends: [outbound],
+            backendPool: "kubernetes",
+            allocatedOutboundPorts: 0,
+          },
+        ],
+      },
+      {
+        ...ref("loadBalancers", "kubernetes-internal"),
+        frontends: [{ name: fe2, address: "10.224.0.7", subnet }],
+        rules: [
+          {
+            name: `${fe2}-TCP-8080`,
+            protocol: "Tcp",
+            frontend: fe2,
+            frontendPort: 8080,
+            backendPort: 8080,
+            enableFloatingIP: true,
+            backendPool: "kubernetes",
+            probe: `${fe2}-TCP-8080: Tcp 30080`,
+          },
+        ],
+        // No scale set joins the internal pool yet: the page shows what the emulator holds.
+        backendPools: [{ name: "kubernetes", nodes: [] }],
+        outboundRules: [],
+      },
+      {
+        ...ref("loadBalancers", "kubeegressgateway-ilb"),
+        frontends: [{ name: part, address: "10.224.0.10", subnet }],
+        rules: [
+          {
+            name: G1,
+            protocol: "Udp",
+            frontend: part,
+            frontendPort: 6000,
+            backendPort: 6000,
+            enableFloatingIP: true,
+            backendPool: part,
+            probe: `${G1}: Http 8082 /gw/${G1}`,
+          },
+        ],
+        backendPools: [{ name: part, nodes: [] }],
+        outboundRules: [],
+      },
+    ]);
+    expect(part).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-/);
+    const egress = gw.status.egressIpPrefix ?? "";
+    expect(egress).toMatch(/^20\.0\.\d+\.\d+\/31$/);
+    const [net24, first] = egress.split("/")[0].split(/\.(?=\d+$)/);
+    expect(cl.egressGateways).toEqual([
+      {
+        uid: G1,
+        configuration: "default/egress1",
+        pool: "gw",
+        prefix: { ...ref("publicIPPrefixes", `egressgateway-${G1}`), ipPrefix: egress, byo: false },
+        ilb: { rule: G1, frontendIP: "10.224.0.10", port: 6000 },
+        nodes: [0, 1].map((i) => ({
+          node: node("gw", i),
+          publicIP: ref("publicIPAddresses", `egressgateway-${G1}-${i}`),
+          ipAddress: `${net24}.${Number(first) + i}`,
+        })),
+      },
+    ]);
+    const nsg = s.networkSecurityGroups.find((n) => n.id === cl.networkSecurityGroup.id);
+    expect(nsg?.rules.filter((r) => r.serviceRule)).toEqual([
+      {
+        name: expect.stringMatching(/^k8s-azure-lb_allow_IPv4_[0-9a-f]{32}$/),
+        priority: 500,
+        direction: "Inbound",
+        access: "Allow",
+        protocol: "Tcp",
+        source: ["Internet"],
+        sourcePorts: ["*"],
+        destination: [webIp],
+        destinationPorts: ["80"],
+        serviceRule: {
+          frontends: [{ address: webIp, frontend: `kubernetes/${fe1}`, service: "default/web" }],
+        },
+      },
+    ]);
+  });
+});
+
 describe("GET /", () => {
   it("is one self-contained HTML page that draws the topology JSON", async () => {
     const login = await fetch(c.emu.loginUrl(), { redirect: "manual" });
@@ -417,6 +625,15 @@ describe("GET /", () => {
     const script = html.slice(html.indexOf("<script>") + 8, html.lastIndexOf("</script>"));
     expect(() => new Function(script)).not.toThrow();
     expect(script).toContain('"\\n"');
+    // Issues 12 and 13: the load balancer flow, the gateway table, the Service NSG rules.
+    for (const path of [
+      "function lbFlow(lb)",
+      "function egressTable(gws)",
+      "clusterEdges(c)",
+      "r.serviceRule",
+    ])
+      expect(script).toContain(path);
+    expect(script).toContain('"Service rules (cloud-provider-azure)"');
   });
 
   it("without a session it explains how to sign in (401), whatever bearer token comes along", async () => {

@@ -161,6 +161,9 @@ export interface ClusterView extends Ref {
   outboundIPs: Ref[];
   podCidrBlocks?: PodCidrView;
   pools: PoolView[];
+  /** The node resource group's load balancers (issue 12) and egress gateways (issue 13). */
+  loadBalancers: LoadBalancerView[];
+  egressGateways: EgressGatewayView[];
 }
 
 export interface RouteView {
@@ -193,6 +196,8 @@ export interface RuleView {
   destinationPorts: string[];
   description?: string;
   managedByCluster?: string;
+  /** `k8s-azure-lb_*` rules: cloud-provider-azure's Service rules, and the frontends each opens. */
+  serviceRule?: { frontends: { address: string; frontend: string; service?: string }[] };
 }
 
 export interface NsgView extends Ref {
@@ -476,6 +481,8 @@ async function clusterViews(ctx: ArmContext): Promise<ClusterView[]> {
         .sort((a, b) => a.index - b.index);
       podCidrBlocks = { cidr: net.podCidr, blocks, used };
     }
+    const loadBalancers = await loadBalancerViews(ctx, ids.nodeRgId, poolViews);
+    const egressGateways = await egressGatewayViews(ctx, ids.nodeRgId, loadBalancers, poolViews);
     const outboundIPs: Ref[] = [];
     for (const id of ids.outboundIpIds) if (await ctx.tx.getResource(id)) outboundIPs.push(refOf(id));
     out.push({
@@ -498,6 +505,8 @@ async function clusterViews(ctx: ArmContext): Promise<ClusterView[]> {
       outboundIPs,
       ...(podCidrBlocks ? { podCidrBlocks } : {}),
       pools: poolViews,
+      loadBalancers,
+      egressGateways,
     });
   }
   return out;
@@ -661,6 +670,240 @@ async function prefixViews(
   return out;
 }
 
+// ---- load balancers and static egress gateways (issues 12 and 13) ----------------------------
+
+export interface LbFrontendView {
+  name: string;
+  /** The public IP's address, or the private IP on a subnet. */
+  address: string;
+  publicIP?: Ref;
+  subnet?: Ref;
+  /** `<namespace>/<name>` of the Service a frontend `a<uid>` belongs to (public IP tag). */
+  service?: string;
+}
+
+export interface LbRuleView {
+  name: string;
+  protocol: string;
+  frontend: string;
+  frontendPort: number;
+  backendPort: number;
+  enableFloatingIP: boolean;
+  backendPool: string;
+  /** `name: Protocol port [path]` of the rule's health probe. */
+  probe?: string;
+}
+
+export interface LbBackendPoolView {
+  name: string;
+  /** Nodes whose scale set ip configurations join the pool. */
+  nodes: string[];
+}
+
+export interface LbOutboundRuleView {
+  name: string;
+  protocol: string;
+  frontends: string[];
+  backendPool: string;
+  allocatedOutboundPorts?: number;
+}
+
+export interface LoadBalancerView extends Ref {
+  frontends: LbFrontendView[];
+  rules: LbRuleView[];
+  backendPools: LbBackendPoolView[];
+  outboundRules: LbOutboundRuleView[];
+}
+
+export interface EgressGatewayView {
+  uid: string;
+  /** `<namespace>/<name>` of the StaticGatewayConfiguration (tag `aks-managed-staticgatewayconfiguration`). */
+  configuration?: string;
+  pool?: string;
+  /** The egress prefix: `egressgateway-<uid>` made for it, or the user's (byo). */
+  prefix?: Ref & { ipPrefix: string; byo: boolean };
+  /** The kubeegressgateway-ilb rule: frontend address and UDP port. */
+  ilb?: { rule: string; frontendIP: string; port: number };
+  nodes: { node: string; publicIP: Ref; ipAddress: string }[];
+}
+
+const SERVICE_FRONTEND = /^a[0-9a-f]{31}$/i;
+const GATEWAY_ILB = "kubeegressgateway-ilb";
+const SGC_TAG = "aks-managed-staticgatewayconfiguration";
+const tagsOf = (rec: ResourceRecord | undefined) => (rec?.body.tags ?? {}) as Record<string, unknown>;
+const partsOf = (p: Record<string, unknown>, key: string) =>
+  (Array.isArray(p[key]) ? p[key] : []) as { name?: string; properties?: Record<string, unknown> }[];
+
+/** Backend pool id (lower-cased) → scale set ids whose ip configurations join it. */
+async function backendMembers(ctx: ArmContext, nodeRgId: string): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  const resourceGroup = nodeRgId.split("/").pop();
+  for (const r of await ctx.tx.listResources({ type: VMSS_TYPE, subscriptionId: ctx.subscriptionId })) {
+    if (rgOf(r).toLowerCase() !== (resourceGroup ?? "").toLowerCase()) continue;
+    const profile = (propsOf(r).virtualMachineProfile ?? {}) as Record<string, unknown>;
+    const network = (profile.networkProfile ?? {}) as Record<string, unknown>;
+    for (const nic of partsOf(network, "networkInterfaceConfigurations"))
+      for (const ipc of partsOf(nic.properties ?? {}, "ipConfigurations"))
+        for (const pool of (ipc.properties?.loadBalancerBackendAddressPools as unknown[] | undefined) ?? []) {
+          const id = refIdOf(pool)?.toLowerCase();
+          if (id && !out.get(id)?.includes(r.id.toLowerCase()))
+            out.set(id, [...(out.get(id) ?? []), r.id.toLowerCase()]);
+        }
+  }
+  return out;
+}
+
+async function loadBalancerViews(
+  ctx: ArmContext,
+  nodeRgId: string,
+  pools: PoolView[],
+): Promise<LoadBalancerView[]> {
+  const members = await backendMembers(ctx, nodeRgId);
+  const nodesOf = (vmssId: string) =>
+    pools.find((p) => p.vmss.id.toLowerCase() === vmssId)?.nodes.map((n) => n.name) ?? [];
+  const out: LoadBalancerView[] = [];
+  const resourceGroup = nodeRgId.split("/").pop();
+  for (const rec of await ctx.tx.listResources({ type: TYPES.lb, subscriptionId: ctx.subscriptionId })) {
+    if (rgOf(rec).toLowerCase() !== (resourceGroup ?? "").toLowerCase()) continue;
+    const p = propsOf(rec);
+    const frontends: LbFrontendView[] = [];
+    for (const f of partsOf(p, "frontendIPConfigurations")) {
+      const fp = f.properties ?? {};
+      const pipId = refIdOf(fp.publicIPAddress);
+      const subnet = refIdOf(fp.subnet);
+      const pip = pipId ? await ctx.tx.getResource(pipId) : undefined;
+      const service = SERVICE_FRONTEND.test(f.name ?? "") ? str(tagsOf(pip)["k8s-azure-service"]) : undefined;
+      frontends.push({
+        name: String(f.name ?? ""),
+        address: String((pip ? propsOf(pip).ipAddress : fp.privateIPAddress) ?? ""),
+        ...(pipId ? { publicIP: refOf(pipId) } : {}),
+        ...(subnet ? { subnet: refOf(subnet) } : {}),
+        ...(service ? { service } : {}),
+      });
+    }
+    const probes = new Map(
+      partsOf(p, "probes").map((x) => {
+        const pp = x.properties ?? {};
+        const path = str(pp.requestPath);
+        return [String(x.name), `${x.name}: ${pp.protocol} ${pp.port}${path ? ` ${path}` : ""}`];
+      }),
+    );
+    const rules: LbRuleView[] = partsOf(p, "loadBalancingRules").map((r) => {
+      const rp = r.properties ?? {};
+      const probe = probes.get(nameOf(refIdOf(rp.probe) ?? ""));
+      return {
+        name: String(r.name ?? ""),
+        protocol: String(rp.protocol ?? ""),
+        frontend: nameOf(refIdOf(rp.frontendIPConfiguration) ?? ""),
+        frontendPort: Number(rp.frontendPort),
+        backendPort: Number(rp.backendPort),
+        enableFloatingIP: rp.enableFloatingIP === true,
+        backendPool: nameOf(refIdOf(rp.backendAddressPool) ?? ""),
+        ...(probe ? { probe } : {}),
+      };
+    });
+    const backendPools = partsOf(p, "backendAddressPools").map((b) => ({
+      name: String(b.name ?? ""),
+      nodes: (members.get(`${rec.id}/backendAddressPools/${b.name}`.toLowerCase()) ?? []).flatMap(nodesOf),
+    }));
+    const outboundRules = partsOf(p, "outboundRules").map((o) => {
+      const op = o.properties ?? {};
+      const ports = op.allocatedOutboundPorts;
+      return {
+        name: String(o.name ?? ""),
+        protocol: String(op.protocol ?? ""),
+        frontends: ((op.frontendIPConfigurations as unknown[] | undefined) ?? []).map((f) =>
+          nameOf(refIdOf(f) ?? ""),
+        ),
+        backendPool: nameOf(refIdOf(op.backendAddressPool) ?? ""),
+        ...(typeof ports === "number" ? { allocatedOutboundPorts: ports } : {}),
+      };
+    });
+    out.push({ ...refOf(rec.id), frontends, rules, backendPools, outboundRules });
+  }
+  return out;
+}
+
+/** Per StaticGatewayConfiguration (one kubeegressgateway-ilb rule each): prefix, node IPs, port. */
+async function egressGatewayViews(
+  ctx: ArmContext,
+  nodeRgId: string,
+  lbs: LoadBalancerView[],
+  pools: PoolView[],
+): Promise<EgressGatewayView[]> {
+  const ilb = lbs.find((l) => l.name.toLowerCase() === GATEWAY_ILB);
+  if (!ilb) return [];
+  const resourceGroup = nodeRgId.split("/").pop();
+  const pips = (await ctx.tx.listResources({ type: TYPES.pip, subscriptionId: ctx.subscriptionId })).filter(
+    (r) => rgOf(r).toLowerCase() === (resourceGroup ?? "").toLowerCase(),
+  );
+  const out: EgressGatewayView[] = [];
+  for (const rule of ilb.rules) {
+    const uid = rule.name;
+    const mine = pips.filter((r) => nameOf(r.id).toLowerCase().startsWith(`egressgateway-${uid}-`));
+    // Each public IP is held by a gateway node's `egressgateway-<uid>` ip configuration.
+    let pool: PoolView | undefined;
+    const nodes: EgressGatewayView["nodes"] = [];
+    for (const r of mine) {
+      const holder = VMSS_IPCONFIG.exec((await holderOf(ctx, r.id)) ?? "");
+      const vmssId = holder?.[1].split(/\/virtualmachines\//i)[0].toLowerCase();
+      const instanceId = Number(holder?.[1].split("/").pop());
+      const pv = pools.find((x) => x.vmss.id.toLowerCase() === vmssId);
+      pool ??= pv;
+      const node = pv?.nodes.find((n) => n.instanceId === instanceId)?.name ?? nameOf(r.id);
+      nodes.push({ node, publicIP: refOf(r.id), ipAddress: String(propsOf(r).ipAddress ?? "") });
+    }
+    const auto = `${nodeRgId}/providers/Microsoft.Network/publicIPPrefixes/egressgateway-${uid}`;
+    const prefixId = mine.map((r) => refIdOf(propsOf(r).publicIPPrefix)).find(Boolean) ?? auto;
+    const prefixRec = await ctx.tx.getResource(prefixId);
+    const configuration = str(tagsOf(mine[0] ?? prefixRec)[SGC_TAG]);
+    out.push({
+      uid,
+      ...(configuration ? { configuration } : {}),
+      ...(pool ? { pool: pool.name } : {}),
+      ...(prefixRec
+        ? {
+            prefix: {
+              ...refOf(prefixRec.id),
+              ipPrefix: String(propsOf(prefixRec).ipPrefix ?? ""),
+              byo: prefixRec.id.toLowerCase() !== auto.toLowerCase(),
+            },
+          }
+        : {}),
+      ilb: {
+        rule: rule.name,
+        frontendIP: ilb.frontends.find((f) => f.name === rule.frontend)?.address ?? "",
+        port: rule.frontendPort,
+      },
+      nodes,
+    });
+  }
+  return out;
+}
+
+/** Marks the cluster NSGs' `k8s-azure-lb_*` rules with the Service frontends they open. */
+function markServiceRules(nsgs: NsgView[], clusters: ClusterView[]): void {
+  const byAddress = new Map<string, { address: string; frontend: string; service?: string }>();
+  for (const c of clusters)
+    for (const lb of c.loadBalancers)
+      for (const f of lb.frontends)
+        if (f.address)
+          byAddress.set(f.address, {
+            address: f.address,
+            frontend: `${lb.name}/${f.name}`,
+            ...(f.service ? { service: f.service } : {}),
+          });
+  for (const nsg of nsgs)
+    for (const r of nsg.rules) {
+      if (!r.name.startsWith("k8s-azure-lb_")) continue;
+      const frontends = r.destination.flatMap((d) => {
+        const hit = byAddress.get(d.replace(/\/(32|128)$/, ""));
+        return hit ? [hit] : [];
+      });
+      r.serviceRule = { frontends };
+    }
+}
+
 async function subscriptionView(
   ctx: ArmContext,
   displayName: string,
@@ -684,14 +927,18 @@ async function subscriptionView(
     await slice();
   }
   const pips = new Map(pipList.map((p) => [p.id.toLowerCase(), p]));
+  const virtualNetworks = await vnetViews(ctx, nodes);
+  const clusters = await clusterViews(ctx);
+  const networkSecurityGroups = await nsgViews(ctx);
+  markServiceRules(networkSecurityGroups, clusters);
   return {
     subscriptionId: sub,
     displayName,
     resourceGroups,
-    virtualNetworks: await vnetViews(ctx, nodes),
-    clusters: await clusterViews(ctx),
+    virtualNetworks,
+    clusters,
     routeTables: await routeTableViews(ctx),
-    networkSecurityGroups: await nsgViews(ctx),
+    networkSecurityGroups,
     publicIPPrefixes: await prefixViews(ctx, pips, nodes),
     publicIPAddresses: pipList,
   };

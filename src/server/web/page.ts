@@ -127,6 +127,18 @@ export const PAGE_HTML = `<!doctype html>
   table.nodes th:nth-child(2) { width: 130px; }
   table.nodes th:nth-child(3) { width: 170px; }
   td .badge.taint { white-space: normal; overflow-wrap: anywhere; }
+  /* load balancers and egress gateways: frontend → rules → backend pool → nodes */
+  .lb { border: 1px solid var(--line); border-left: 5px solid var(--lb); border-radius: 8px; padding: 8px 12px; margin: 10px 0 0; }
+  .flow { display: grid; grid-template-columns: minmax(220px, 1.1fr) 22px minmax(260px, 1.6fr) 22px minmax(150px, .8fr) 22px minmax(160px, 1fr); align-items: center; row-gap: 8px; margin-top: 6px; }
+  .flow .arrow { text-align: center; color: var(--muted); font-size: 16px; }
+  .fbox { border: 1px solid var(--line); border-radius: 6px; padding: 5px 8px; background: #fafbfc; font-size: 12.5px; min-height: 40px; }
+  .fbox.fe { background: #f3eefe; border-color: #d6c8fb; }
+  .fbox.bp { background: #eaf1ff; border-color: #bcd0f7; }
+  .fbox .mono { font-size: 12px; }
+  .fbox .who { color: var(--muted); font-size: 11.5px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+  .rule { font-family: var(--mono); font-size: 12px; white-space: nowrap; }
+  .rule .meta { font-family: system-ui, sans-serif; }
+  .svc { color: #6d3fd6; font-weight: 600; }
   #tip { position: fixed; z-index: 10; pointer-events: none; background: #1d2433; color: #fff; font-size: 12px;
     padding: 5px 8px; border-radius: 6px; max-width: 520px; display: none; white-space: pre-line; box-shadow: 0 4px 14px rgba(0,0,0,.2); }
   @media (max-width: 1180px) { .cells, .blocks { grid-template-columns: repeat(48, 14px); } .pipgrid { grid-template-columns: repeat(2, minmax(0, 1fr)); } }
@@ -424,7 +436,72 @@ export const PAGE_HTML = `<!doctype html>
             p.gatewayPrefixSize !== undefined ? badge("gateway prefix /" + p.gatewayPrefixSize) : null,
             p.state !== "Succeeded" ? badge(p.state, "warn") : null),
           nodeTable(p));
+      }),
+      clusterEdges(c));
+  }
+
+  // ---- load balancers and static egress gateways (issues 12, 13) ----
+  var arrow = function () { return h("div", { class: "arrow", text: "→" }); };
+  function lbFlow(lb) {
+    var rows = [];
+    lb.frontends.forEach(function (f) {
+      var rules = lb.rules.filter(function (r) { return r.frontend === f.name; });
+      var pools = [];
+      rules.forEach(function (r) { if (pools.indexOf(r.backendPool) < 0) pools.push(r.backendPool); });
+      if (!pools.length) pools.push("");
+      pools.forEach(function (pn, i) {
+        var mine = rules.filter(function (r) { return r.backendPool === pn; });
+        var bp = lb.backendPools.filter(function (b) { return b.name === pn; })[0];
+        rows.push(i === 0
+          ? h("div", { class: "fbox fe", tip: f.name + (f.publicIP ? "\\npublic IP " + f.publicIP.name : "") + (f.subnet ? "\\nsubnet " + f.subnet.name : "") },
+            h("span", { class: "mono", text: f.address || "(no address)" }), " ",
+            f.publicIP ? badge("public") : badge("private"),
+            h("div", { class: "who" }, f.service ? h("span", { class: "svc", text: "Service " + f.service }) : h("span", { text: f.name })))
+          : h("div"));
+        rows.push(arrow());
+        rows.push(h("div", { class: "fbox" }, mine.length ? mine.map(function (r) {
+          return h("div", { class: "rule", tip: r.name + (r.probe ? "\\nprobe " + r.probe : "") },
+            r.protocol + " " + r.frontendPort + " → " + r.backendPort, " ",
+            r.enableFloatingIP ? badge("floating IP") : null, " ",
+            h("span", { class: "meta", text: r.probe ? "probe " + r.probe.split(": ")[1] : "no probe" }));
+        }) : h("span", { class: "meta", text: "no load-balancing rule" })));
+        rows.push(arrow());
+        rows.push(bp ? h("div", { class: "fbox bp" }, h("b", { text: bp.name.length > 20 ? bp.name.slice(0, 8) + "…" : bp.name, tip: bp.name }),
+          h("div", { class: "who", text: plural(bp.nodes.length, "node") })) : h("div", { class: "fbox", text: "—" }));
+        rows.push(arrow());
+        rows.push(h("div", { class: "fbox" }, bp && bp.nodes.length ? bp.nodes.map(function (n) { return h("div", { class: "mono", text: n }); }) : h("span", { class: "meta", text: "no nodes" })));
+      });
+    });
+    return h("div", { class: "lb" },
+      h("div", { class: "pool-head" }, h("b", { text: lb.name }), badge("load balancer", "", lb.id),
+        h("span", { class: "meta", text: plural(lb.frontends.length, "frontend") + " · " + plural(lb.rules.length, "rule") + " · " + plural(lb.backendPools.length, "backend pool") })),
+      rows.length ? h("div", { class: "flow" }, rows) : null,
+      lb.outboundRules.map(function (o) {
+        var fes = o.frontends.map(function (n) { var f = lb.frontends.filter(function (x) { return x.name === n; })[0]; return f && f.address ? f.address : n; });
+        return h("div", { class: "label" }, "outbound ", h("b", { text: o.name }), ": backend pool ", h("b", { text: o.backendPool }),
+          " → " + o.protocol + " via ", h("span", { class: "mono", text: fes.join(", ") }),
+          o.allocatedOutboundPorts !== undefined ? " · " + o.allocatedOutboundPorts + " SNAT ports/node" : "");
       }));
+  }
+  function egressTable(gws) {
+    return h("div", { class: "lb", style: "border-left-color:#1f9d68" },
+      h("div", { class: "pool-head" }, h("b", { text: "Static egress gateways" }), h("span", { class: "meta", text: plural(gws.length, "StaticGatewayConfiguration") })),
+      h("table", null, h("thead", null, h("tr", null, ["Configuration", "Pool", "Egress prefix", "ILB frontend : port", "Node → egress public IP"].map(function (x) { return h("th", { text: x }); }))),
+        h("tbody", null, gws.map(function (g) {
+          return h("tr", null,
+            h("td", { tip: "uid " + g.uid }, h("b", { text: g.configuration || g.uid })),
+            h("td", { text: g.pool || "—" }),
+            h("td", null, g.prefix ? [h("span", { class: "mono", text: g.prefix.ipPrefix }), " ", badge(g.prefix.byo ? "BYO " + g.prefix.name : "automatic", g.prefix.byo ? "" : "aks", g.prefix.id)] : h("span", { class: "meta", text: "no public IPs" })),
+            h("td", { class: "mono", text: g.ilb ? g.ilb.frontendIP + " : " + g.ilb.port + " (UDP)" : "—" }),
+            h("td", null, g.nodes.map(function (n) { return h("div", { class: "mono", text: n.node + " → " + n.ipAddress, tip: n.publicIP.name }); })));
+        }))));
+  }
+  function clusterEdges(c) {
+    return [
+      c.loadBalancers.length ? h("div", { class: "label", text: "Load balancers (node resource group " + c.nodeResourceGroup + ")" }) : null,
+      c.loadBalancers.map(lbFlow),
+      c.egressGateways.length ? egressTable(c.egressGateways) : null,
+    ];
   }
 
   // ---- route tables ----
@@ -452,8 +529,10 @@ export const PAGE_HTML = `<!doctype html>
           h("td", { text: r.direction }), h("td", { class: "num mono", text: String(r.priority) }), h("td", { class: "mono", text: r.name }),
           h("td", { class: r.access === "Allow" ? "allow" : "deny", text: r.access }), h("td", { text: r.protocol }),
           h("td", { class: "mono", text: r.source.join(", ") }), h("td", { class: "mono", text: r.sourcePorts.join(", ") }),
-          h("td", { class: "mono", text: r.destination.join(", ") }), h("td", { class: "mono", text: r.destinationPorts.join(", ") }),
-          h("td", null, r.managedByCluster ? badge("AKS · " + clusterName(r.managedByCluster), "aks", r.managedByCluster) : r.name.indexOf("Default") === 0 || r.priority >= 65000 ? h("span", { class: "meta", text: "Azure" }) : h("span", { class: "meta", text: "user" })));
+          h("td", { class: "mono" }, r.destination.join(", "), r.serviceRule ? r.serviceRule.frontends.map(function (f) {
+            return h("div", { class: "svc", text: "opens " + f.address + (f.service ? " (" + f.service + ")" : ""), tip: f.frontend });
+          }) : null), h("td", { class: "mono", text: r.destinationPorts.join(", ") }),
+          h("td", null, r.serviceRule ? badge("Service rules (cloud-provider-azure)", "aks") : r.managedByCluster ? badge("AKS · " + clusterName(r.managedByCluster), "aks", r.managedByCluster) : r.name.indexOf("Default") === 0 || r.priority >= 65000 ? h("span", { class: "meta", text: "Azure" }) : h("span", { class: "meta", text: "user" })));
       })));
   }
 
