@@ -25,6 +25,7 @@ import type { Store } from "../store/types.js";
 import { ArmRouter } from "./arm/router.js";
 import { bearerToken, TokenService } from "./auth.js";
 import { LOCATIONS, type ServerOptions } from "./config.js";
+import { hciPlugin } from "./hci/plugin.js";
 import { issueToken, metadataEndpoints, openIdConfiguration } from "./signin.js";
 import { ensureTls } from "./tls.js";
 import { registerWebRoutes } from "./web/routes.js";
@@ -146,6 +147,7 @@ export async function startEmulator(opts: ServerOptions, log: Log = defaultLog):
     resources: await store.transaction(async (tx) => (await tx.listResourcesUnder("/subscriptions/")).length),
   }));
   registerWebRoutes(app, { store, settings, services }); // `/` and `/_aksnet/topology`
+  app.register(hciPlugin, { prefix: "/_aksnet/hci", store, settings, tokens }); // AksHci face (server/hci/)
 
   // ---- ARM ----
   app.all("/*", async (req, reply) => {
