@@ -93,11 +93,11 @@ export const networkExists = (name: string) =>
     name,
   );
 
-export const networkInUse = (name: string, clusters: string[]) =>
+export const networkInUse = (name: string, users: string[]) =>
   new HciError(
     "ResourceBusy",
     "NetworkInUse",
-    `The cluster network '${name}' cannot be removed: it is In Use by ${clusters.length === 1 ? "cluster" : "clusters"} ${clusters.map((c) => `'${c}'`).join(", ")}. Remove ${clusters.length === 1 ? "it" : "them"} first.`,
+    `The cluster network '${name}' cannot be removed: it is In Use by ${users.join(", ")}. Remove ${users.length === 1 ? "it" : "them"} first.`,
     name,
   );
 

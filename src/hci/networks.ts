@@ -288,7 +288,7 @@ export async function clustersOnNetwork(tx: Tx, sub: string, name: string): Prom
 /** Remove-AksHciClusterNetwork: refused while a cluster (or the host) uses it. */
 export async function removeClusterNetwork(tx: Tx, sub: string, name: string): Promise<void> {
   const n = await getNetwork(tx, sub, name);
-  const users = await clustersOnNetwork(tx, sub, name);
+  const users = (await clustersOnNetwork(tx, sub, name)).map((c) => `cluster '${c}'`);
   const host = (await tx.getResource(configId(sub)))?.body as unknown as HostConfigBody | undefined;
   if (n.role === "host" || host?.network.toLowerCase() === name.toLowerCase()) users.unshift("the AKS host");
   if (users.length) throw networkInUse(n.name, users);

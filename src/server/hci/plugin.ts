@@ -79,11 +79,9 @@ export async function hciPlugin(app: FastifyInstance, deps: HciDeps): Promise<vo
   app.setErrorHandler((err: unknown, _req, reply: FastifyReply) => {
     if (err instanceof HciError) return reply.code(err.status).send(err.toBody());
     if (err instanceof NetError)
-      return reply
-        .code(400)
-        .send({
-          error: { code: "InvalidParameterValue", message: err.message, category: "InvalidArgument" },
-        });
+      return reply.code(400).send({
+        error: { code: "InvalidParameterValue", message: err.message, category: "InvalidArgument" },
+      });
     return reply.code(500).send({
       error: {
         code: "InternalError",
