@@ -264,7 +264,7 @@ export class Session {
       let expr = a.value;
       if (!expr) {
         const nx = args[i + 1];
-        if (!nx || nx.kind !== "value")
+        if (nx?.kind !== "value")
           throw bindingError(
             cmdlet.name,
             a.pos,

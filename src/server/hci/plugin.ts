@@ -109,7 +109,11 @@ export async function hciPlugin(app: FastifyInstance, deps: HciDeps): Promise<vo
     read(async (tx, s) => {
       await requireInstalled(tx, s);
       const n = await getNetwork(tx, s, (req.params as Params).name);
-      return { ...n, clusters: await clustersOnNetwork(tx, s, n.name) };
+      return {
+        ...n,
+        clusters: await clustersOnNetwork(tx, s, n.name),
+        vipConflicts: await vipConflicts(tx, s, n.name, await listClusters(tx, s)),
+      };
     }),
   );
   app.put("/networks/:name", async (req, reply) => {
