@@ -367,7 +367,9 @@ New-AksHciCluster -name "$name" -controlPlaneNodeCount 1 -linuxNodeCount 2
   it("reads scripts from stdin, expands variables, and removes clusters releasing their addresses", async () => {
     // The 6-address VIP pool is full now (host, 2 API servers, 3 Services): a VIP is refused first.
     const full = await hci(["New-AksHciCluster -name tmpcl"]);
-    expect(full.stderr).toContain("needs 1 address from the VIP pool of network 'mgmtvnet' (172.16.255.0-172.16.255.5), but only 0 are free.");
+    expect(full.stderr).toContain(
+      "needs 1 address from the VIP pool of network 'mgmtvnet' (172.16.255.0-172.16.255.5), but only 0 are free.",
+    );
     expect((await emu.arm("DELETE", "/_aksnet/hci/clusters/calicocl/services/default/web")).status).toBe(204);
     const r = await hci(
       [],
