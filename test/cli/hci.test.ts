@@ -301,6 +301,8 @@ New-AksHciCluster -name "$name" -controlPlaneNodeCount 1 -linuxNodeCount 2
     );
     expect(cfg).toContain("bind 172.16.255.1:6443");
     expect(cfg).toContain("server tcp0 172.16.10.4:6443 check");
+    // CI installs Debian's haproxy (.ci/run); elsewhere the check runs when it is there.
+    if (!haproxy && process.env.CI) throw new Error("haproxy is not installed: apt-get install -y haproxy");
     if (haproxy) {
       const file = path.join(home, "haproxy.cfg");
       fs.writeFileSync(file, cfg);
