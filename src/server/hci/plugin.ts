@@ -31,15 +31,9 @@ import { ensureServiceVip, listServices, removeServiceVip, vipConflicts } from "
 import { readHci } from "../../hci/view.js";
 import { NetError } from "../../net/index.js";
 import { kubeconfig } from "../../providers/containerservice/kubeconfig.js";
-import type { EmulatorSettings } from "../../providers/context.js";
-import type { Store, Tx } from "../../store/types.js";
-import { bearerToken, type TokenService } from "../auth.js";
-
-export interface HciDeps {
-  store: Store;
-  settings: EmulatorSettings;
-  tokens: TokenService;
-}
+import type { Tx } from "../../store/types.js";
+import { bearerToken } from "../auth.js";
+import type { FaceDeps } from "../face.js";
 
 type Params = Record<string, string>;
 
@@ -62,7 +56,7 @@ async function clusterOut(tx: Tx, sub: string, c: ClusterBody) {
   return { ...c, vipConflicts: conflicts };
 }
 
-export async function hciPlugin(app: FastifyInstance, deps: HciDeps): Promise<void> {
+export async function hciPlugin(app: FastifyInstance, deps: FaceDeps): Promise<void> {
   const { store, settings, tokens } = deps;
   const sub = () => settings.subscriptions[0].subscriptionId;
   const write = <T>(fn: (tx: Tx, s: string) => Promise<T>) => store.transaction((tx) => fn(tx, sub()));
