@@ -10,6 +10,9 @@ const suites = {
   nodeips: "./node-public-ips.mjs",
   scenarios: "./scenarios.mjs",
   workloads: "./workloads.mjs",
+  services: "./services.mjs",
+  hci: "./hci.mjs",
+  "large-inputs": "./large-inputs.mjs",
 };
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
 const only = process.argv.slice(2);

@@ -8,6 +8,10 @@ async function run(): Promise<number> {
       const { main } = await import("./az/index.js");
       return main(rest);
     }
+    case "hci": {
+      const { main } = await import("./hci/index.js");
+      return main(rest);
+    }
     case "start":
     case "reset":
     case "status": {
@@ -41,6 +45,7 @@ Commands:
   status    Show whether an emulator is running for the data dir and what it holds
   reset     Remove all emulator state from the data dir (stop the emulator first, or it is reset live)
   az        Azure CLI-compatible front-end: aksnet az <group> <command> [flags]
+  hci       AksHci PowerShell front-end: aksnet hci <command line> | -f script.ps1 | (prompt)
   trace     Explain whether a node port is reachable and which NSG rule decides
 
 Run 'aksnet <command> --help' for a command's options.

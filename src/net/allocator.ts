@@ -165,3 +165,23 @@ export function highestFreeInt(min: number, max: number, taken: ReadonlySet<numb
   }
   return undefined;
 }
+
+/**
+ * Lowest address in the inclusive range [first, last] not in `taken` (AKS-HCI's k8s node IP pool and VIP
+ * pool are start–end ranges, not CIDRs), or undefined when all are taken or first > last. O(|taken|).
+ */
+export function lowestFreeInRange(
+  first: bigint,
+  last: bigint,
+  taken: ReadonlySet<bigint>,
+): bigint | undefined {
+  for (let a = first; a <= last; a++) {
+    if (!taken.has(a)) return a;
+  }
+  return undefined;
+}
+
+/** True when the inclusive ranges [a0, a1] and [b0, b1] share an address. */
+export function rangesOverlap(a0: bigint, a1: bigint, b0: bigint, b1: bigint): boolean {
+  return a0 <= b1 && b0 <= a1;
+}

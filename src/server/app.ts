@@ -30,6 +30,7 @@ import {
   type ServerOptions,
 } from "./config.js";
 import type { FaceDeps } from "./face.js";
+import { hciPlugin } from "./hci/plugin.js";
 import { type DataDirLock, lockDataDir } from "./lock.js";
 import { createLogger, installRequestLogging, type Logger } from "./logging.js";
 import { signinPlugin } from "./signin/plugin.js";
@@ -170,6 +171,7 @@ async function serve(opts: ServerOptions, logger: Logger, lock: DataDirLock): Pr
   // A new face is one line here and one folder under server/.
   await app.register(signinPlugin, deps); // token, OpenID configuration, /metadata/endpoints
   await app.register(adminPlugin, deps); // /_aksnet/* and the web page at `/`
+  await app.register(hciPlugin, { ...deps, prefix: "/_aksnet/hci" }); // AksHci face, bearer token required
   await app.register(armPlugin, deps); // everything else: ARM, bearer token required
 
   await app.listen({ host: opts.host, port: opts.port });

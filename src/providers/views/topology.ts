@@ -4,6 +4,8 @@
 // is consistent. Nothing here decides anything: every figure comes from the records and
 // allocation rows the providers wrote, through their own read helpers, so the page can
 // never show a rule the emulator does not apply.
+
+import { type HciView, readHci } from "../../hci/view.js";
 import {
   type Cidr,
   cidrSize,
@@ -250,6 +252,8 @@ export interface SubscriptionView {
 export interface Topology {
   publicIPv4Pool: string;
   subscriptions: SubscriptionView[];
+  /** AKS on Azure Stack HCI (the AksHci face keeps it under the default subscription). */
+  hci: HciView;
 }
 
 // ---- building it ------------------------------------------------------------------------------
@@ -971,5 +975,6 @@ export async function readTopology(
     };
     subscriptions.push(await subscriptionView(ctx, s.displayName, nodes));
   }
-  return { publicIPv4Pool: settings.publicIPv4Pool, subscriptions };
+  const hci = await readHci(tx, settings.subscriptions[0].subscriptionId);
+  return { publicIPv4Pool: settings.publicIPv4Pool, subscriptions, hci };
 }

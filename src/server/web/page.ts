@@ -113,6 +113,11 @@ export const PAGE_HTML = `<!doctype html>
   td.num, th.num { text-align: right; }
   details summary { cursor: pointer; color: var(--muted); font-size: 13px; margin-top: 8px; }
   details[open] summary { margin-bottom: 4px; }
+  /* AKS on Azure Stack HCI */
+  .cell.host { background: #1d2433; } .cell.controlplane { background: #2f6fdb; } .cell.worker { background: #5b8def; }
+  .cell.loadbalancer { background: var(--lb); } .cell.update { background: var(--reserved); } .cell.apiserver { background: #0f766e; }
+  .cell.service { background: var(--pod); } .cell.conflict { background: var(--deny-ink); outline: 2px solid #f3caca; }
+  td.conflict, .badge.conflict { background: var(--deny); color: var(--deny-ink); border-color: #f0c2c2; font-weight: 600; }
   /* public IP prefixes */
   .pipgrid { display: grid; grid-template-columns: repeat(4, minmax(0, 1fr)); gap: 6px; margin-top: 6px; }
   .pipcell { border: 1px solid var(--line); border-radius: 6px; padding: 5px 7px; background: #fafbfc; min-height: 48px; }
@@ -578,13 +583,76 @@ export const PAGE_HTML = `<!doctype html>
     return s.resourceGroups.length || s.virtualNetworks.length || s.clusters.length || s.publicIPPrefixes.length || s.publicIPAddresses.length;
   }
 
+  // ---- AKS on Azure Stack HCI: networks with their node and VIP pools, clusters, HAProxy VMs ----
+  function ipNum(ip) { return ipv4ToNum(ip); }
+  function poolCells(pool, conflicts) {
+    var ends = pool.range.split("-");
+    var first = ipNum(ends[0]), last = ipNum(ends[1]);
+    var byIp = {};
+    pool.holders.forEach(function (x) { (byIp[x.ip] = byIp[x.ip] || []).push(x); });
+    var cells = h("div", { class: "cells" });
+    var n = Math.min(last - first + 1, 512);
+    for (var i = 0; i < n; i++) {
+      var ip = numToIpv4(first + i);
+      var hs = byIp[ip];
+      var cls = "cell" + (hs ? " " + (hs.some(function (x) { return x.conflict; }) ? "conflict" : hs[0].kind) : "");
+      cells.appendChild(h("span", { class: cls, tip: ip + (hs ? "\\n" + hs.map(function (x) { return x.label; }).join("\\n") : "\\nfree") }));
+    }
+    return [cells, last - first + 1 > n ? h("div", { class: "more", text: "first " + n + " of " + (last - first + 1) + " addresses drawn" }) : null];
+  }
+  function holderTable(pool) {
+    if (!pool.holders.length) return h("div", { class: "meta", text: "nothing taken" });
+    return h("table", null, h("thead", null, h("tr", null, ["Address", "Holder", "Kind"].map(function (x) { return h("th", { text: x }); }))),
+      h("tbody", null, pool.holders.map(function (x) {
+        return h("tr", null, h("td", { class: "mono" + (x.conflict ? " conflict" : ""), text: x.ip }), h("td", { text: x.label }), h("td", null, badge(x.kind, x.conflict ? "conflict" : "")));
+      })));
+  }
+  function hciNetworkCard(n) {
+    return h("div", { class: "card" },
+      h("div", { class: "card-title" }, h("b", { text: n.name }), badge(n.role === "host" ? "AKS host network" : "cluster network", "aks"),
+        badge(n.ipAllocationMethod), h("span", { class: "meta", text: "switch " + n.vswitchName + (n.vlanID ? " · VLAN " + n.vlanID : "") })),
+      kv([["Prefix", n.ipAddressPrefix || "(DHCP)"], ["Gateway", n.gateway], ["DNS", (n.dnsServers || []).join(", ")], ["Clusters", n.clusters.join(", ") || "none"]]),
+      h("div", { class: "label", text: (n.ipAllocationMethod === "static" ? "k8s node IP pool " : "DHCP scope ") + n.nodePool.range + " · " + n.nodePool.free + " of " + n.nodePool.size + " free" }),
+      poolCells(n.nodePool), details("hci-node-" + n.name, "who holds each node address", holderTable(n.nodePool)),
+      h("div", { class: "label", text: "VIP pool " + n.vipPool.range + " · " + n.vipPool.free + " of " + n.vipPool.size + " free" }),
+      poolCells(n.vipPool), details("hci-vip-" + n.name, "who holds each VIP", holderTable(n.vipPool)),
+      n.conflicts.map(function (c) { return h("div", { class: "error", text: "Duplicate VIP " + c.vip + " (" + c.clusters.join(", ") + "): " + c.effect }); }));
+  }
+  function hciClusterCard(c) {
+    var rows = c.frontends.map(function (f) {
+      return h("tr", null, h("td", { class: "mono", text: f.bind }), h("td", { text: f.service || "API server" }), h("td", { class: "mono", text: f.backends.join(", ") }));
+    });
+    return h("div", { class: "card" },
+      h("div", { class: "card-title" }, h("b", { text: c.name }), badge(c.primaryNetworkPlugin, c.primaryNetworkPlugin === "calico" ? "ok" : "warn",
+        c.networkPolicy ? "enforces NetworkPolicy" : "NetworkPolicy stored, not enforced; no pod to VM in the same network"),
+        h("span", { class: "meta", text: "network " + c.network + " · " + c.kubernetesVersion })),
+      kv([["API server VIP", c.apiServerVip], ["Pod CIDR", c.podCidr], ["Service CIDR", c.serviceCidr],
+        ["Load balancer", c.loadBalancer.sku + (c.loadBalancer.sku === "HAProxy" ? " × " + c.loadBalancer.count : "")],
+        ["LB VMs", c.loadBalancer.vms.map(function (v) { return v.name + " " + v.ip; }).join(", ") || "none (kube-vip)"],
+        ["Kept for updates", c.updateReserve.join(", ")]]),
+      h("table", null, h("thead", null, h("tr", null, ["Node", "Role", "Pool", "IP", "Pod CIDR"].map(function (x) { return h("th", { text: x }); }))),
+        h("tbody", null, c.nodes.map(function (x) { return h("tr", null, h("td", { class: "mono", text: x.name }), h("td", { text: x.role }), h("td", { text: x.pool }), h("td", { class: "mono", text: x.ip }), h("td", { class: "mono", text: x.podCidr || "" })); }))),
+      h("div", { class: "label", text: "HAProxy frontends (haproxy.cfg)" }),
+      h("table", null, h("thead", null, h("tr", null, ["Frontend", "For", "Backends"].map(function (x) { return h("th", { text: x }); }))), h("tbody", null, rows)),
+      c.services.filter(function (x) { return x.conflict; }).map(function (x) { return h("div", { class: "error", text: x.namespace + "/" + x.name + " holds " + x.vip + ", which another cluster's load balancer also claims" }); }));
+  }
+  function renderHci(t, main, nav) {
+    var x = t.hci;
+    if (!x || !x.networks.length) return;
+    nav.appendChild(h("a", { href: "#hci", text: "AKS on HCI " + x.clusters.length }));
+    add(main, section("hci", "AKS on Azure Stack HCI — networks", x.networks.length,
+      [h("div", { class: "meta", text: (x.installed ? "AKS host installed" : "AKS host not installed") + (x.host && x.host.apiServerVip ? " · host API server " + x.host.apiServerVip : "") + (x.emulateKnownIssues ? " · known duplicate-VIP defect emulated" : " · duplicate VIPs prevented") })]
+        .concat(x.networks.map(hciNetworkCard))));
+    if (x.clusters.length) add(main, section("hci-clusters", "AKS on Azure Stack HCI — workload clusters", x.clusters.length, x.clusters.map(hciClusterCard)));
+  }
+
   function render(t) {
     var main = document.getElementById("main");
     var nav = document.getElementById("nav");
     main.textContent = "";
     nav.textContent = "";
     var subs = t.subscriptions.filter(hasAnything);
-    if (!subs.length) {
+    if (!subs.length && !(t.hci && t.hci.networks.length)) {
       nav.style.display = "none";
       main.appendChild(h("div", { class: "empty" },
         h("h3", { text: "Nothing yet" }),
@@ -623,6 +691,7 @@ export const PAGE_HTML = `<!doctype html>
       if (s.publicIPPrefixes.length) add(main, section(p + "prefixes", "Public IP prefixes", s.publicIPPrefixes.length, s.publicIPPrefixes.map(prefixCard)));
       if (s.publicIPAddresses.length) add(main, section(p + "pips", "Public IP addresses", s.publicIPAddresses.length, pipTable(s.publicIPAddresses)));
     });
+    renderHci(t, main, nav);
     var legend = h("span", { class: "legend" }, ["node", "pod", "nic", "lb"].map(function (k) {
       return h("span", null, h("span", { class: "swatch cell " + k }), KIND_NAMES[k]);
     }), h("span", null, h("span", { class: "swatch cell reserved" }), "reserved"), h("span", null, h("span", { class: "swatch cell" }), "free"));
