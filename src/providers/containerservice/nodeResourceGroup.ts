@@ -2,8 +2,7 @@
 // pieces in it, built through Microsoft.Network's internal API so each is a real, readable
 // ARM resource: the managed VNet/subnet when no subnet was brought, the cluster NSG, the
 // kubenet route table (or the BYO subnet's own), the outbound public IP(s), the kubelet
-// identity, and the Network Contributor grant the CLI makes for a system-assigned identity.
-import { grantRole } from "../authorization/permissions.js";
+// identity.
 import { rgId } from "../common.js";
 import type { ArmContext } from "../context.js";
 import { ensureUserAssignedIdentity, type IdentityPrincipal } from "../identity/userAssignedIdentities.js";
@@ -192,15 +191,8 @@ export async function ensureInfrastructure(
     managedBy: clusterId,
   });
 
-  // The CLI grants a system-assigned identity Network Contributor on a BYO subnet.
-  if (spec.identity.type === "SystemAssigned" && spec.identity.principalId && !internal.managedVnet) {
-    const subnets = new Set<string>();
-    for (const p of pools) {
-      subnets.add(p.subnetId);
-      if (p.spec.podSubnetID) subnets.add(p.spec.podSubnetID);
-    }
-    for (const s of subnets) await grantRole(ctx, s, spec.identity.principalId);
-  }
+  // No role grant here: ARM never grants the cluster identity anything on a BYO subnet;
+  // az (and `aksnet az aks create`) does that client-side right after the PUT.
 
   return {
     nodeRgId: ids.nodeRgId,
