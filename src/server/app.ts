@@ -25,7 +25,13 @@ import type { Store } from "../store/types.js";
 import { ArmRouter } from "./arm/router.js";
 import { bearerToken, TokenService } from "./auth.js";
 import { LOCATIONS, type ServerOptions } from "./config.js";
-import { issueToken, metadataEndpoints, openIdConfiguration } from "./signin.js";
+import {
+  issueToken,
+  metadataEndpoints,
+  openIdConfiguration,
+  resolveTenant,
+  tenantNotFound,
+} from "./signin.js";
 import { ensureTls } from "./tls.js";
 import { registerWebRoutes } from "./web/routes.js";
 
@@ -113,11 +119,28 @@ export async function startEmulator(opts: ServerOptions, log: Log = defaultLog):
   // ---- sign-in and metadata (no token needed) ----
   app.get("/metadata/endpoints", async (req) => metadataEndpoints(base(req)));
   app.get("/adfs/.well-known/openid-configuration", async (req) => openIdConfiguration(base(req), "/adfs"));
-  app.get("/:tenant/v2.0/.well-known/openid-configuration", async (req) =>
-    openIdConfiguration(base(req), `/${(req.params as { tenant: string }).tenant}`),
+  // A tenant's discovery document; `/adfs/{tenant}/…` is where az 2.45 looks up a domain-name tenant.
+  const tenantDiscovery =
+    (authority: (t: string) => string) => async (req: FastifyRequest, reply: FastifyReply) => {
+      const tenant = (req.params as { tenant: string }).tenant;
+      const tid = resolveTenant(settings, tenant);
+      if (!tid) {
+        const err = tenantNotFound(tenant, "invalid_tenant");
+        return reply.code(err.status).send(err.body);
+      }
+      return openIdConfiguration(base(req), authority(tenant), tid);
+    };
+  app.get(
+    "/adfs/:tenant/.well-known/openid-configuration",
+    tenantDiscovery(() => "/adfs"),
   );
-  app.get("/:tenant/.well-known/openid-configuration", async (req) =>
-    openIdConfiguration(base(req), `/${(req.params as { tenant: string }).tenant}`),
+  app.get(
+    "/:tenant/v2.0/.well-known/openid-configuration",
+    tenantDiscovery((t) => `/${t}`),
+  );
+  app.get(
+    "/:tenant/.well-known/openid-configuration",
+    tenantDiscovery((t) => `/${t}`),
   );
   const token = async (req: FastifyRequest, reply: FastifyReply) => {
     const tenant = (req.params as { tenant?: string }).tenant ?? "adfs";
