@@ -25,6 +25,7 @@ import type { Store } from "../store/types.js";
 import { ArmRouter } from "./arm/router.js";
 import { bearerToken, TokenService } from "./auth.js";
 import { LOCATIONS, type ServerOptions } from "./config.js";
+import { graphPlugin } from "./graph/plugin.js";
 import {
   issueToken,
   metadataEndpoints,
@@ -142,10 +143,13 @@ export async function startEmulator(opts: ServerOptions, log: Log = defaultLog):
     "/:tenant/.well-known/openid-configuration",
     tenantDiscovery((t) => `/${t}`),
   );
+  // Clients that signed in since start: the Graph face lists them as service principals.
+  const signedIn = new Set<string>(Object.keys(clients ?? {}));
   const token = async (req: FastifyRequest, reply: FastifyReply) => {
     const tenant = (req.params as { tenant?: string }).tenant ?? "adfs";
     const form = Object.fromEntries(new URLSearchParams(typeof req.body === "string" ? req.body : ""));
     const out = await issueToken({ settings, tokens, clients }, tenant, form, req.headers.authorization);
+    if (out.status === 200 && form.client_id && signedIn.size < 10_000) signedIn.add(form.client_id);
     return reply.code(out.status).send(out.body);
   };
   app.post("/adfs/oauth2/v2.0/token", token);
@@ -169,6 +173,7 @@ export async function startEmulator(opts: ServerOptions, log: Log = defaultLog):
     resources: await store.transaction(async (tx) => (await tx.listResourcesUnder("/subscriptions/")).length),
   }));
   registerWebRoutes(app, { store, settings, services }); // `/` and `/_aksnet/topology`
+  await app.register(graphPlugin, { store, settings, tokens, clients: () => signedIn }); // `/v1.0/…`
 
   // ---- ARM ----
   app.all("/*", async (req, reply) => {

@@ -11,6 +11,8 @@ export interface TokenClaims {
   tid: string;
   appid: string;
   oid: string;
+  /** Audience the token was issued for (verify fills it in; issue ignores it). */
+  aud?: string;
 }
 
 export class TokenService {
@@ -54,6 +56,7 @@ export class TokenService {
         tid: payload.tid,
         appid: String(payload.appid ?? ""),
         oid: String(payload.oid ?? payload.sub ?? ""),
+        ...(typeof payload.aud === "string" ? { aud: payload.aud } : {}),
       };
       if (this.verified.size > 10_000) this.verified.clear();
       this.verified.set(token, { claims, exp: payload.exp ?? 0 });
