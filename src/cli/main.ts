@@ -14,6 +14,10 @@ async function run(): Promise<number> {
       const { runServerCommand } = await import("./server.js");
       return runServerCommand(command, rest);
     }
+    case "setup": {
+      const { runSetupCommand } = await import("./setup-az.js");
+      return runSetupCommand(rest);
+    }
     case "trace": {
       const { runTraceCommand } = await import("./trace.js");
       return runTraceCommand(rest);
@@ -42,6 +46,7 @@ Commands:
   reset     Remove all emulator state from the data dir (stop the emulator first, or it is reset live)
   az        Azure CLI-compatible front-end: aksnet az <group> <command> [flags]
   trace     Explain whether a node port is reachable and which NSG rule decides
+  setup az  Register the running emulator as a cloud in the real Azure CLI and sign in
 
 Run 'aksnet <command> --help' for a command's options.
 `;
