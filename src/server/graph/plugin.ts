@@ -5,21 +5,14 @@
 // innerError}}`, and a bearer token whose audience is Graph's (`https://graph.microsoft.com`, or
 // the emulator's own base URL, which `aksnet setup az` registers as the cloud's Graph resource).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import type { EmulatorSettings } from "../../providers/context.js";
 import { newGuid } from "../../providers/ids.js";
 import { listServicePrincipals, type ServicePrincipal } from "../../providers/views/directory.js";
-import type { Store } from "../../store/types.js";
-import { bearerToken, type TokenService } from "../auth.js";
+import { bearerToken } from "../auth.js";
+import type { FaceDeps } from "../face.js";
 import { GraphError, graphErrors } from "./errors.js";
 import { matchFilter, parseFilter } from "./filter.js";
 
-export interface GraphDeps {
-  store: Store;
-  settings: EmulatorSettings;
-  tokens: TokenService;
-  /** Client ids that can sign in (configured) or did (seen at the token endpoint). */
-  clients(): Iterable<string>;
-}
+type GraphDeps = Pick<FaceDeps, "store" | "settings" | "tokens" | "signedIn">;
 
 const GRAPH_AUDIENCES = ["https://graph.microsoft.com", "https://graph.windows.net"];
 const METADATA = "https://graph.microsoft.com/v1.0/$metadata";
@@ -43,7 +36,7 @@ export async function graphPlugin(app: FastifyInstance, deps: GraphDeps): Promis
 
   async function principals(req: FastifyRequest): Promise<ServicePrincipal[]> {
     const claims = await caller(req);
-    const clients = new Set(deps.clients());
+    const clients = new Set(deps.signedIn);
     if (claims.appid) clients.add(claims.appid);
     return deps.store.read((tx) => listServicePrincipals(tx, deps.settings, claims.tid, clients));
   }
