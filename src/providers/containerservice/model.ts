@@ -105,6 +105,10 @@ export interface NetworkSpec {
   outboundType: string;
   loadBalancerSku: string;
   managedOutboundIPs: number;
+  /** loadBalancerProfile.allocatedOutboundPorts (0 = Azure's dynamic allocation); absent in old records = 0. */
+  allocatedOutboundPorts?: number;
+  /** loadBalancerProfile.idleTimeoutInMinutes (4–120); absent in old records = 30. */
+  lbIdleTimeoutInMinutes?: number;
   /** `staticEgressGatewayProfile.enabled`; undefined when never set (issue #4, gatewayPools.ts). */
   staticEgressGateway?: boolean;
 }

@@ -166,8 +166,8 @@ export async function ensureInfrastructure(
         })),
         backendAddressPool: { id: backend },
         protocol: "All",
-        idleTimeoutInMinutes: 30,
-        allocatedOutboundPorts: 0,
+        idleTimeoutInMinutes: spec.network.lbIdleTimeoutInMinutes ?? 30,
+        allocatedOutboundPorts: spec.network.allocatedOutboundPorts ?? 0,
         enableTcpReset: true,
       },
     };
@@ -240,7 +240,13 @@ async function reshapeOutbound(
   const current = (props.frontendIPConfigurations ?? []) as Obj[];
   const have = current.filter(isManaged).map((f) => String(f.name).toLowerCase());
   const want = frontends.map((f) => String(f.name).toLowerCase());
-  if (have.length === want.length && want.every((n) => have.includes(n))) return;
+  const rule = ((props.outboundRules ?? []) as Obj[]).find((r) => r.name === "aksOutboundRule");
+  const ruleProps = (rule?.properties ?? {}) as Obj;
+  const wantProps = outboundRule.properties as Obj;
+  const sameRule =
+    ruleProps.allocatedOutboundPorts === wantProps.allocatedOutboundPorts &&
+    ruleProps.idleTimeoutInMinutes === wantProps.idleTimeoutInMinutes;
+  if (sameRule && have.length === want.length && want.every((n) => have.includes(n))) return;
   const rules = ((props.outboundRules ?? []) as Obj[]).filter((r) => r.name !== "aksOutboundRule");
   await putLoadBalancer(ctx, lbId, {
     ...body,
