@@ -37,7 +37,7 @@ function exec(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<Run
   });
 }
 
-describe.skipIf(!azVersion)(`the real az (${azVersion ?? "absent"})`, { timeout: 240_000 }, () => {
+describe.skipIf(!azVersion)(`the real az (${azVersion ?? "absent"})`, { timeout: 480_000 }, () => {
   let emu: TestEmulator;
   let home: string;
   let configDir: string;
