@@ -18,6 +18,10 @@ async function run(): Promise<number> {
       const { runServerCommand } = await import("./server.js");
       return runServerCommand(command, rest);
     }
+    case "setup": {
+      const { runSetupCommand } = await import("./setup-az.js");
+      return runSetupCommand(rest);
+    }
     case "trace": {
       const { runTraceCommand } = await import("./trace.js");
       return runTraceCommand(rest);
@@ -47,6 +51,7 @@ Commands:
   az        Azure CLI-compatible front-end: aksnet az <group> <command> [flags]
   hci       AksHci PowerShell front-end: aksnet hci <command line> | -f script.ps1 | (prompt)
   trace     Explain whether a node port is reachable and which NSG rule decides
+  setup az  Register the running emulator as a cloud in the real Azure CLI and sign in
 
 Run 'aksnet <command> --help' for a command's options.
 `;

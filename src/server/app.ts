@@ -30,6 +30,7 @@ import {
   type ServerOptions,
 } from "./config.js";
 import type { FaceDeps } from "./face.js";
+import { graphPlugin } from "./graph/plugin.js";
 import { hciPlugin } from "./hci/plugin.js";
 import { type DataDirLock, lockDataDir } from "./lock.js";
 import { createLogger, installRequestLogging, type Logger } from "./logging.js";
@@ -164,6 +165,7 @@ async function serve(opts: ServerOptions, logger: Logger, lock: DataDirLock): Pr
     admin,
     arm,
     clients,
+    signedIn: new Set(Object.keys(clients ?? {})),
     baseUrl: () => settings.publicBaseUrl,
   };
 
@@ -172,6 +174,7 @@ async function serve(opts: ServerOptions, logger: Logger, lock: DataDirLock): Pr
   await app.register(signinPlugin, deps); // token, OpenID configuration, /metadata/endpoints
   await app.register(adminPlugin, deps); // /_aksnet/* and the web page at `/`
   await app.register(hciPlugin, { ...deps, prefix: "/_aksnet/hci" }); // AksHci face, bearer token required
+  await app.register(graphPlugin, deps); // /v1.0/…: Microsoft Graph, Graph-audience token required
   await app.register(armPlugin, deps); // everything else: ARM, bearer token required
 
   await app.listen({ host: opts.host, port: opts.port });

@@ -18,6 +18,8 @@ export interface FaceDeps {
   arm: ArmRouter;
   /** When set, only these client id → secret pairs may sign in. */
   clients: Record<string, string> | undefined;
+  /** Client ids configured or seen signing in since start (the Graph face lists them). */
+  signedIn: Set<string>;
   /** The configured public address (`https://host:port`), the base of every absolute URL in a response. */
   baseUrl(): string;
 }

@@ -18,10 +18,41 @@ export interface OAuthError {
   body: { error: string; error_description: string; error_codes?: number[] };
 }
 
-export function openIdConfiguration(baseUrl: string, authorityPath: string) {
+const GUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The tenant id a path segment names: `adfs`, `common`, `organizations` and any domain name
+ * (`contoso.onmicrosoft.com`, what `az login --tenant <domain>` resolves) mean the emulator's
+ * tenant; a GUID names itself. Undefined when the tenant is not one of the emulator's.
+ */
+export function resolveTenant(settings: EmulatorSettings, segment: string): string | undefined {
+  const s = segment.toLowerCase();
+  const known = new Set(settings.subscriptions.map((x) => x.tenantId.toLowerCase()));
+  known.add(settings.tenantId.toLowerCase());
+  if (GUID_RE.test(s)) return known.has(s) ? s : undefined;
+  if (s === "adfs" || s === "common" || s === "organizations" || /^[a-z0-9-]+(\.[a-z0-9-]+)+$/.test(s))
+    return settings.tenantId;
+  return undefined;
+}
+
+/** AAD's answer for a tenant it does not know: `invalid_tenant` from discovery, `invalid_request` from the token endpoint. */
+export function tenantNotFound(tenant: string, error = "invalid_request"): OAuthError {
+  return oauthError(
+    400,
+    error,
+    `AADSTS90002: Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID.`,
+  );
+}
+
+/**
+ * OpenID configuration of an authority. `issuer` carries the tenant GUID as its fourth `/`
+ * part, as AAD's does (`https://sts.windows.net/<tid>/`): az resolves a domain-name tenant by
+ * reading it from there.
+ */
+export function openIdConfiguration(baseUrl: string, authorityPath: string, tenantId?: string) {
   const issuerBase = `${baseUrl}${authorityPath}`;
   return {
-    issuer: issuerBase,
+    issuer: tenantId ? `${baseUrl}/${tenantId}/v2.0` : issuerBase,
     authorization_endpoint: `${issuerBase}/oauth2/v2.0/authorize`,
     token_endpoint: `${issuerBase}/oauth2/v2.0/token`,
     device_authorization_endpoint: `${issuerBase}/oauth2/v2.0/devicecode`,
@@ -104,18 +135,8 @@ export async function issueToken(
     if (expected !== secret)
       return oauthError(401, "invalid_client", "AADSTS7000215: Invalid client secret provided.");
   }
-  const known = new Set(opts.settings.subscriptions.map((s) => s.tenantId.toLowerCase()));
-  const tid =
-    tenant === "adfs" || tenant === "organizations" || tenant === "common"
-      ? opts.settings.tenantId
-      : tenant.toLowerCase();
-  if (!known.has(tid)) {
-    return oauthError(
-      400,
-      "invalid_request",
-      `AADSTS90002: Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID.`,
-    );
-  }
+  const tid = resolveTenant(opts.settings, tenant);
+  if (!tid) return tenantNotFound(tenant);
   const audience = tokenAudience(form);
   const lifetime = 3600;
   const token = await opts.tokens.issue(

@@ -154,6 +154,38 @@ describe("seed 002: kubenet with your own subnet", () => {
   });
 });
 
+describe("the BYO-subnet grant is the client's", () => {
+  it("aks create (system-assigned) grants Network Contributor on the subnet after the PUT", async () => {
+    await ok("az group create --name grantRG --location eastus");
+    await ok(
+      "az network vnet create -g grantRG -n v --address-prefixes 10.20.0.0/16 --subnet-name s --subnet-prefix 10.20.1.0/24",
+    );
+    const subnetId = (
+      await ok("az network vnet subnet show -g grantRG --vnet-name v -n s --query id -o tsv")
+    ).stdout.trim();
+    const mc = JSON.parse(
+      (
+        await ok(
+          `az aks create -g grantRG -n sys --network-plugin kubenet --vnet-subnet-id ${subnetId} --generate-ssh-keys`,
+        )
+      ).stdout,
+    );
+    expect(mc.identity.type).toBe("SystemAssigned");
+    const grants = JSON.parse(
+      (await ok(`az role assignment list --scope ${subnetId} --query "[].[principalId,roleDefinitionName]"`))
+        .stdout,
+    );
+    expect(grants).toEqual([[mc.identity.principalId, "Network Contributor"]]);
+    // --skip-subnet-role-assignment: nobody grants anything.
+    await ok("az network vnet subnet create -g grantRG --vnet-name v -n s2 --address-prefixes 10.20.2.0/24");
+    const s2 = `${subnetId.slice(0, -2)}/s2`;
+    await ok(
+      `az aks create -g grantRG -n sys2 --network-plugin kubenet --vnet-subnet-id ${s2} --skip-subnet-role-assignment --generate-ssh-keys`,
+    );
+    expect((await ok(`az role assignment list --scope ${s2} -o tsv`)).stdout).toBe("");
+  });
+});
+
 describe("seed 001: static egress gateway", () => {
   it("feature, cluster with the gateway enabled, gateway pool, scale, delete, disable", async () => {
     await ok("az extension add --name aks-preview");

@@ -78,4 +78,27 @@ describe("sign-in", () => {
     expect(tenant.status).toBe(400);
     expect(((await tenant.json()) as { error_description: string }).error_description).toContain("not found");
   });
+
+  it("resolves a domain-name tenant to the emulator's tenant (az login --tenant contoso.onmicrosoft.com)", async () => {
+    // az 2.45 reads the GUID from the issuer's fourth `/` part of {activeDirectory}/{tenant}/.well-known/…
+    const doc = await fetch(`${emu.url}/adfs/contoso.onmicrosoft.com/.well-known/openid-configuration`);
+    expect(doc.status).toBe(200);
+    const issuer = ((await doc.json()) as { issuer: string }).issuer;
+    expect(issuer.split("/")[3]).toBe(emu.tenantId);
+    const v2 = await fetch(`${emu.url}/contoso.onmicrosoft.com/v2.0/.well-known/openid-configuration`);
+    expect(((await v2.json()) as { issuer: string }).issuer.split("/")[3]).toBe(emu.tenantId);
+    const res = await fetch(
+      `${emu.url}/contoso.onmicrosoft.com/oauth2/v2.0/token`,
+      form({ grant_type: "client_credentials", client_id: "app-123", client_secret: "s3cret" }),
+    );
+    expect(res.status).toBe(200);
+    const token = ((await res.json()) as { access_token: string }).access_token;
+    const claims = JSON.parse(Buffer.from(token.split(".")[1], "base64url").toString("utf8"));
+    expect(claims.tid).toBe(emu.tenantId);
+    const unknown = await fetch(
+      `${emu.url}/00000000-0000-4000-8000-000000000001/v2.0/.well-known/openid-configuration`,
+    );
+    expect(unknown.status).toBe(400);
+    expect(await unknown.json()).toMatchObject({ error: "invalid_tenant" });
+  });
 });

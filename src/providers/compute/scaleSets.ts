@@ -36,6 +36,9 @@ export const COMPUTE_API_VERSIONS = [
   "2019-03-01",
   "2018-10-01",
   "2018-06-01",
+  "2018-04-01",
+  "2017-12-01",
+  "2017-03-30",
 ] as const;
 
 /** One IP configuration of the scale set's NIC template. */

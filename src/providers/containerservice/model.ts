@@ -70,6 +70,20 @@ export const AKS_API_VERSIONS = [
   "2021-03-01",
   "2021-02-01",
   "2020-12-01",
+  "2020-11-01",
+  "2020-09-01",
+  "2020-07-01",
+  "2020-06-01",
+  "2020-04-01",
+  "2020-03-01",
+  "2020-02-01",
+  "2020-01-01",
+  "2019-11-01",
+  "2019-10-01",
+  "2019-08-01",
+  "2019-06-01",
+  "2019-04-01",
+  "2019-02-01",
 ] as const;
 
 export type NetworkPlugin = "kubenet" | "azure" | "none";
@@ -91,6 +105,10 @@ export interface NetworkSpec {
   outboundType: string;
   loadBalancerSku: string;
   managedOutboundIPs: number;
+  /** loadBalancerProfile.allocatedOutboundPorts (0 = Azure's dynamic allocation); absent in old records = 0. */
+  allocatedOutboundPorts?: number;
+  /** loadBalancerProfile.idleTimeoutInMinutes (4–120); absent in old records = 30. */
+  lbIdleTimeoutInMinutes?: number;
   /** `staticEgressGatewayProfile.enabled`; undefined when never set (issue #4, gatewayPools.ts). */
   staticEgressGateway?: boolean;
 }

@@ -2,8 +2,7 @@
 // pieces in it, built through Microsoft.Network's internal API so each is a real, readable
 // ARM resource: the managed VNet/subnet when no subnet was brought, the cluster NSG, the
 // kubenet route table (or the BYO subnet's own), the outbound public IP(s), the kubelet
-// identity, and the Network Contributor grant the CLI makes for a system-assigned identity.
-import { grantRole } from "../authorization/permissions.js";
+// identity.
 import { rgId } from "../common.js";
 import type { ArmContext } from "../context.js";
 import { ensureUserAssignedIdentity, type IdentityPrincipal } from "../identity/userAssignedIdentities.js";
@@ -167,8 +166,8 @@ export async function ensureInfrastructure(
         })),
         backendAddressPool: { id: backend },
         protocol: "All",
-        idleTimeoutInMinutes: 30,
-        allocatedOutboundPorts: 0,
+        idleTimeoutInMinutes: spec.network.lbIdleTimeoutInMinutes ?? 30,
+        allocatedOutboundPorts: spec.network.allocatedOutboundPorts ?? 0,
         enableTcpReset: true,
       },
     };
@@ -194,15 +193,8 @@ export async function ensureInfrastructure(
     managedBy: clusterId,
   });
 
-  // The CLI grants a system-assigned identity Network Contributor on a BYO subnet.
-  if (spec.identity.type === "SystemAssigned" && spec.identity.principalId && !internal.managedVnet) {
-    const subnets = new Set<string>();
-    for (const p of pools) {
-      subnets.add(p.subnetId);
-      if (p.spec.podSubnetID) subnets.add(p.spec.podSubnetID);
-    }
-    for (const s of subnets) await grantRole(ctx, s, spec.identity.principalId);
-  }
+  // No role grant here: ARM never grants the cluster identity anything on a BYO subnet;
+  // az (and `aksnet az aks create`) does that client-side right after the PUT.
 
   return {
     nodeRgId: ids.nodeRgId,
@@ -248,7 +240,13 @@ async function reshapeOutbound(
   const current = (props.frontendIPConfigurations ?? []) as Obj[];
   const have = current.filter(isManaged).map((f) => String(f.name).toLowerCase());
   const want = frontends.map((f) => String(f.name).toLowerCase());
-  if (have.length === want.length && want.every((n) => have.includes(n))) return;
+  const rule = ((props.outboundRules ?? []) as Obj[]).find((r) => r.name === "aksOutboundRule");
+  const ruleProps = (rule?.properties ?? {}) as Obj;
+  const wantProps = outboundRule.properties as Obj;
+  const sameRule =
+    ruleProps.allocatedOutboundPorts === wantProps.allocatedOutboundPorts &&
+    ruleProps.idleTimeoutInMinutes === wantProps.idleTimeoutInMinutes;
+  if (sameRule && have.length === want.length && want.every((n) => have.includes(n))) return;
   const rules = ((props.outboundRules ?? []) as Obj[]).filter((r) => r.name !== "aksOutboundRule");
   await putLoadBalancer(ctx, lbId, {
     ...body,

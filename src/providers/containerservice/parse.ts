@@ -145,6 +145,29 @@ export function parseNetwork(
       "It must be between 1 and 100.",
     );
 
+  const ports =
+    (lbp
+      ? field.int(lbp, "allocatedOutboundPorts", `${p}.loadBalancerProfile.allocatedOutboundPorts`)
+      : undefined) ??
+    prev?.allocatedOutboundPorts ??
+    0;
+  if (ports < 0 || ports > 64000 || ports % 8 !== 0)
+    throw invalidParameter(
+      `${p}.loadBalancerProfile.allocatedOutboundPorts`,
+      "It must be between 0 and 64000 inclusive and a multiple of 8.",
+    );
+  const idle =
+    (lbp
+      ? field.int(lbp, "idleTimeoutInMinutes", `${p}.loadBalancerProfile.idleTimeoutInMinutes`)
+      : undefined) ??
+    prev?.lbIdleTimeoutInMinutes ??
+    30;
+  if (idle < 4 || idle > 120)
+    throw invalidParameter(
+      `${p}.loadBalancerProfile.idleTimeoutInMinutes`,
+      "It must be between 4 and 120 inclusive.",
+    );
+
   // An update that leaves the plural fields out keeps them (a dual-stack cluster stays dual-stack).
   const keep = (list: string[] | undefined, single: string | undefined) =>
     list && (single === undefined || list.some((c) => c.toLowerCase() === single.toLowerCase()))
@@ -180,6 +203,8 @@ export function parseNetwork(
     outboundType,
     loadBalancerSku,
     managedOutboundIPs,
+    allocatedOutboundPorts: ports,
+    lbIdleTimeoutInMinutes: idle,
     ...readStaticEgressGateway(np, prev),
   };
 }

@@ -116,6 +116,8 @@ export function clusterWire(v: ClusterView): Wire {
           loadBalancerProfile: {
             managedOutboundIPs: { count: n.managedOutboundIPs },
             effectiveOutboundIPs: v.outboundIpIds.map((id) => ({ id })),
+            allocatedOutboundPorts: n.allocatedOutboundPorts ?? 0,
+            idleTimeoutInMinutes: n.lbIdleTimeoutInMinutes ?? 30,
             backendPoolType: "nodeIPConfiguration",
           },
         }

@@ -237,8 +237,7 @@ async function addNetworkContributor(ctx: Ctx, principalId: string, scope: strin
     });
     return true;
   } catch (err) {
-    // azure-cli counts an existing assignment as success (the emulator grants the
-    // system-assigned identity itself, as AKS's CLI flow would have).
+    // azure-cli counts an existing assignment as success.
     return (err as { body?: { code?: string } }).body?.code === "RoleAssignmentExists";
   }
 }
