@@ -35,5 +35,6 @@ export function describeStore(loc: StoreLocation): string {
 export async function openStore(url: string, log: Log = () => undefined): Promise<Store> {
   const loc = parseStoreUrl(url);
   if (loc.kind === "sqlite") return new SqliteStore(loc.target, log);
-  throw new Error(`the PostgreSQL backend is not built yet (${describeStore(loc)}); log: ${typeof log}`);
+  const { PostgresStore } = await import("./postgres.js");
+  return PostgresStore.open(loc.target, log);
 }
