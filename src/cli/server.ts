@@ -4,7 +4,8 @@ import https from "node:https";
 import path from "node:path";
 import { Command, InvalidArgumentError } from "commander";
 import { startEmulator } from "../server/app.js";
-import { resolveOptions, type ServerOptions } from "../server/config.js";
+import { resolveOptions, type ServerOptions, storeUrl } from "../server/config.js";
+import { describeStore, parseStoreUrl } from "../store/open.js";
 import { alive, type InfoFile, infoPath, readInfo } from "./info.js";
 
 const int = (v: string) => {
@@ -27,6 +28,15 @@ export async function runServerCommand(
       .option("--host <host>", "address to listen on (default 127.0.0.1, env AKSNET_HOST)")
       .option("--port <port>", "port, 0 picks a free one (default 8443, env AKSNET_PORT)", int)
       .option("--in-memory", "keep state in memory only (CI)")
+      .option(
+        "--store <url>",
+        "sqlite:<path> (default <data-dir>/aksnet.db) or postgresql://user:pass@host:port/db, shared by several emulators (env AKSNET_STORE)",
+      )
+      .option(
+        "--operation-retention <ms>",
+        "how long finished operation records stay readable (default 24 h)",
+        int,
+      )
       .option("--http", "serve plain HTTP (clients will not send tokens over it)")
       .option("--tenant-id <guid>", "default tenant")
       .option("--subscription-id <guid>", "default subscription")
@@ -50,6 +60,8 @@ export async function runServerCommand(
     host: o.host,
     port: o.port,
     inMemory: o.inMemory,
+    store: o.store,
+    operationRetentionMs: o.operationRetention,
     http: o.http,
     tenantId: o.tenantId,
     subscriptionId: o.subscriptionId,
@@ -75,7 +87,13 @@ async function start(opts: ServerOptions): Promise<number> {
     return 1;
   }
   const t0 = performance.now();
-  const emu = await startEmulator(opts);
+  let emu: Awaited<ReturnType<typeof startEmulator>>;
+  try {
+    emu = await startEmulator(opts);
+  } catch (err) {
+    process.stderr.write(`aksnet: cannot start: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  }
   const info: InfoFile = {
     armEndpoint: emu.url,
     caFile: emu.caFile,
@@ -94,7 +112,7 @@ async function start(opts: ServerOptions): Promise<number> {
       ["ARM endpoint", emu.url],
       ["Tenant", emu.tenantId],
       ["Subscription", emu.subscriptionId],
-      ["Store", opts.inMemory ? "in memory" : path.join(opts.dataDir, "aksnet.db")],
+      ["Store", describeStore(parseStoreUrl(storeUrl(opts)))],
       ["CA certificate", emu.caFile],
       ["Info file", infoPath(opts.dataDir)],
     ];

@@ -9,18 +9,21 @@
 import fs from "node:fs";
 import path from "node:path";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import { CLUSTER_OPERATION_KINDS } from "../providers/containerservice/reconcile.js";
 import type { EmulatorSettings, Services } from "../providers/context.js";
 import { ArmError, internalError } from "../providers/errors.js";
 import { newGuid } from "../providers/ids.js";
 import { createRegistry } from "../providers/index.js";
-import { OperationRunner } from "../providers/operations.js";
-import { SqliteStore } from "../store/sqlite.js";
+import { adoptOrphanOperations, operationWork } from "../providers/operations.js";
+import { RESOURCE_GROUP_OPERATION_KINDS } from "../providers/resources/resourceGroups.js";
+import { Runtime } from "../runtime/runtime.js";
+import { openStore, parseStoreUrl } from "../store/open.js";
 import type { Store } from "../store/types.js";
 import { adminPlugin } from "./admin/plugin.js";
 import { armPlugin } from "./arm/plugin.js";
 import { ArmRouter } from "./arm/router.js";
 import { TokenService } from "./auth.js";
-import { LOCATIONS, type ServerOptions } from "./config.js";
+import { LOCATIONS, type ServerOptions, storeUrl } from "./config.js";
 import type { FaceDeps } from "./face.js";
 import { signinPlugin } from "./signin/plugin.js";
 import { ensureTls } from "./tls.js";
@@ -32,7 +35,7 @@ export interface RunningEmulator {
   tenantId: string;
   subscriptionId: string;
   store: Store;
-  runner: OperationRunner;
+  runtime: Runtime;
   settings: EmulatorSettings;
   close(): Promise<void>;
 }
@@ -42,8 +45,13 @@ type Log = (msg: string, err?: unknown) => void;
 export async function startEmulator(opts: ServerOptions, log: Log = defaultLog): Promise<RunningEmulator> {
   fs.mkdirSync(opts.dataDir, { recursive: true });
   const tls = await ensureTls(path.join(opts.dataDir, "tls"), [opts.host]);
-  const store: Store = new SqliteStore(opts.inMemory ? ":memory:" : path.join(opts.dataDir, "aksnet.db"));
-  const tokens = TokenService.open(opts.inMemory ? undefined : opts.dataDir);
+  const url0 = storeUrl(opts);
+  const loc = parseStoreUrl(url0);
+  const store: Store = await openStore(url0, log);
+  // A SQLite file keeps the key file in the data dir (it survives `aksnet reset`); processes
+  // sharing PostgreSQL share the first one's key through the store.
+  const fileKeyDir = loc.kind === "sqlite" && loc.target !== ":memory:" ? opts.dataDir : undefined;
+  const tokens = await TokenService.fromStore(store, TokenService.fileKey(fileKeyDir));
   const registry = createRegistry();
 
   const subscriptions = [
@@ -69,9 +77,14 @@ export async function startEmulator(opts: ServerOptions, log: Log = defaultLog):
     publicBaseUrl: "",
     caCertPem: tls.caCertPem,
   };
-  let runner: OperationRunner;
-  const services: Services = { store, registry, kickOperations: () => runner?.kick() };
-  runner = new OperationRunner(store, settings, () => services, log);
+  let runtime: Runtime | undefined;
+  const services: Services = { store, registry, kickOperations: () => runtime?.kick() };
+  runtime = new Runtime(store, settings, () => services, log);
+  // Every kind of background work, registered here and nowhere else.
+  runtime.register(operationWork([...CLUSTER_OPERATION_KINDS, ...RESOURCE_GROUP_OPERATION_KINDS], log));
+  // Finished operations expire as ARM's do; the change log keeps the last 100,000 revisions.
+  const housekeeping = housekeeper(store, opts.operationRetentionMs, log);
+  runtime.everyPoll(housekeeping);
   const arm = new ArmRouter(registry, settings, services);
   const clients = opts.clients.length
     ? Object.fromEntries(opts.clients.map((c) => [c.split(":")[0], c.split(":").slice(1).join(":")]))
@@ -105,7 +118,7 @@ export async function startEmulator(opts: ServerOptions, log: Log = defaultLog):
 
   const base = (req: FastifyRequest) =>
     `${opts.http ? "http" : "https"}://${req.headers.host ?? `${opts.host}:${port}`}`;
-  const deps: FaceDeps = { store, settings, services, runner, tokens, arm, clients, baseUrl: base };
+  const deps: FaceDeps = { store, settings, services, runtime, tokens, arm, clients, baseUrl: base };
 
   // The faces, in this order: the specific routes first, the ARM catch-all (`/*`) last.
   // A new face is one line here and one folder under server/.
@@ -123,7 +136,12 @@ export async function startEmulator(opts: ServerOptions, log: Log = defaultLog):
       : opts.host;
   const url = `${opts.http ? "http" : "https"}://${hostForUrl}:${port}`;
   settings.publicBaseUrl = url;
-  runner.kick(); // resume operations a previous run left unfinished
+  // Resume what a previous run left: on a SQLite file this process is the only one (the data
+  // dir is locked), so leases still recorded belong to a dead process.
+  if (loc.kind === "sqlite") await store.releaseLeases();
+  await adoptOrphanOperations(store);
+  await runtime.start();
+  await housekeeping();
 
   return {
     url,
@@ -132,13 +150,33 @@ export async function startEmulator(opts: ServerOptions, log: Log = defaultLog):
     tenantId: opts.tenantId,
     subscriptionId: opts.subscriptionId,
     store,
-    runner,
+    runtime,
     settings,
     async close() {
-      runner.stop();
+      runtime.stop();
       await app.close();
       await store.close();
     },
+  };
+}
+
+const CHANGE_LOG_KEEP = 100_000;
+
+/** Purges expired operation records and compacts the change log, at most once a minute. */
+function housekeeper(store: Store, retentionMs: number, log: Log): () => Promise<void> {
+  let last = 0;
+  return async () => {
+    const now = Date.now();
+    if (now - last < Math.min(60_000, Math.max(1000, retentionMs / 10))) return;
+    last = now;
+    try {
+      await store.purgeOperations(now - retentionMs);
+      const rev = await store.currentRevision();
+      if (rev - CHANGE_LOG_KEEP > (await store.compactedRevision()))
+        await store.compact(rev - CHANGE_LOG_KEEP);
+    } catch (err) {
+      log("housekeeping failed", err);
+    }
   };
 }
 

@@ -6,6 +6,7 @@ import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { jwtVerify, SignJWT } from "jose";
+import type { Store } from "../store/types.js";
 
 export interface TokenClaims {
   tid: string;
@@ -21,11 +22,27 @@ export class TokenService {
 
   /** Signing key from <dir>/token.key (created on first use); in-memory runs get a fresh one. */
   static open(dir: string | undefined): TokenService {
-    if (!dir) return new TokenService(randomBytes(32));
+    return new TokenService(TokenService.fileKey(dir));
+  }
+
+  /** The key bytes open() would use (read or created in <dir>/token.key, or fresh). */
+  static fileKey(dir: string | undefined): Buffer {
+    if (!dir) return randomBytes(32);
     fs.mkdirSync(dir, { recursive: true });
     const file = path.join(dir, "token.key");
     if (!fs.existsSync(file)) fs.writeFileSync(file, randomBytes(32).toString("base64"), { mode: 0o600 });
-    return new TokenService(Buffer.from(fs.readFileSync(file, "utf8").trim(), "base64"));
+    return Buffer.from(fs.readFileSync(file, "utf8").trim(), "base64");
+  }
+
+  /**
+   * The key shared by every process on one store (meta `install.tokenKey`): the first
+   * process's `candidate` wins, so tokens from any of them verify in all.
+   */
+  static async fromStore(store: Store, candidate: Buffer): Promise<TokenService> {
+    const b64 = await store.transaction((tx) =>
+      tx.initMeta("install.tokenKey", candidate.toString("base64")),
+    );
+    return new TokenService(Buffer.from(b64, "base64"));
   }
 
   async issue(claims: TokenClaims, audience: string, lifetimeSeconds = 3600): Promise<string> {

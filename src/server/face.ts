@@ -2,7 +2,7 @@
 // built once per process. A face registers its routes with these and nothing else.
 import type { FastifyRequest } from "fastify";
 import type { EmulatorSettings, Services } from "../providers/context.js";
-import type { OperationRunner } from "../providers/operations.js";
+import type { Runtime } from "../runtime/runtime.js";
 import type { Store } from "../store/types.js";
 import type { ArmRouter } from "./arm/router.js";
 import type { TokenService } from "./auth.js";
@@ -11,7 +11,7 @@ export interface FaceDeps {
   store: Store;
   settings: EmulatorSettings;
   services: Services;
-  runner: OperationRunner;
+  runtime: Runtime;
   tokens: TokenService;
   arm: ArmRouter;
   /** When set, only these client id → secret pairs may sign in. */

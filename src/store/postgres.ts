@@ -350,6 +350,13 @@ export class PostgresStore implements Store {
     );
   }
 
+  async releaseLeases(): Promise<number> {
+    const r = await this.pool.query(
+      "UPDATE work SET lease_owner = NULL, lease_until = NULL WHERE lease_owner IS NOT NULL",
+    );
+    return r.rowCount ?? 0;
+  }
+
   async nextWorkAt(): Promise<number | undefined> {
     const rows = (
       await this.pool.query(

@@ -289,6 +289,15 @@ export class SqliteStore implements Store {
     });
   }
 
+  async releaseLeases(): Promise<number> {
+    return this.enqueue(
+      async () =>
+        this.writer.db
+          .prepare("UPDATE work SET lease_owner = NULL, lease_until = NULL WHERE lease_owner IS NOT NULL")
+          .run().changes,
+    );
+  }
+
   async nextWorkAt(): Promise<number | undefined> {
     return this.read(async (tx) => {
       const rows = await this.execOf(tx).all(

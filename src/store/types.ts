@@ -282,6 +282,11 @@ export interface Store {
   renewWork(owner: string, items: { kind: string; key: string }[], leaseMs: number): Promise<string[]>;
   /** Gives an item back for a later attempt (backoff) and records why the last one failed. */
   retryWork(kind: string, key: string, owner: string, notBefore: number, error: string): Promise<void>;
+  /**
+   * Frees every lease. Only for a store no other process can be using (a SQLite file under
+   * the data-dir lock): the leases left belong to a dead process.
+   */
+  releaseLeases(): Promise<number>;
   /** Epoch ms of the earliest time any queued item becomes runnable (lease expiry included). */
   nextWorkAt(): Promise<number | undefined>;
   /** Deletes finished operation records that ended before `before` (epoch ms); returns how many. */

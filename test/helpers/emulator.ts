@@ -6,6 +6,7 @@ import path from "node:path";
 import type { AccessToken, TokenCredential } from "@azure/core-auth";
 import { type RunningEmulator, startEmulator } from "../../src/server/app.js";
 import { resolveOptions, type ServerOptions } from "../../src/server/config.js";
+import { pgUrl } from "./stores.js";
 
 export interface TestEmulator extends RunningEmulator {
   dataDir: string;
@@ -46,7 +47,9 @@ export function tempDir(prefix = "aksnet-test-"): string {
 export async function startTestEmulator(overrides: Partial<ServerOptions> = {}): Promise<TestEmulator> {
   const dataDir = overrides.dataDir ?? tempDir();
   seedTestCa(dataDir);
-  const opts = resolveOptions({ port: 0, inMemory: true, quiet: true, ...overrides, dataDir });
+  // AKSNET_TEST_STORE=postgres runs the end-to-end tests on PostgreSQL (a fresh schema each).
+  const store = overrides.store ?? (process.env.AKSNET_TEST_STORE === "postgres" ? pgUrl() : undefined);
+  const opts = resolveOptions({ port: 0, inMemory: true, quiet: true, ...overrides, dataDir, store });
   const emu = await startEmulator(opts, () => undefined);
   const tokens = new Map<string, AccessToken>();
   const token = async (tenant = emu.tenantId) => {

@@ -3,10 +3,11 @@
 // PostgreSQL tests are skipped with a printed reason — except in CI (CI=true), where a
 // missing server is a failure. Each PostgreSQL store gets a fresh schema, so test files
 // running in parallel do not see each other.
+import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { openStore } from "../../src/store/open.js";
 import type { Store } from "../../src/store/types.js";
-import { tempDir } from "./emulator.js";
 
 export interface Backend {
   name: string;
@@ -47,7 +48,7 @@ export function backends(): Backend[] {
       open: async (shared) => {
         let file = shared ? files.get(shared) : undefined;
         if (!file) {
-          file = path.join(tempDir("aksnet-store-"), "aksnet.db");
+          file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "aksnet-store-")), "aksnet.db");
           if (shared) files.set(shared, file);
         }
         return openStore(`sqlite:${file}`);

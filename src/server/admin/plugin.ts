@@ -5,10 +5,10 @@ import type { FaceDeps } from "../face.js";
 import { registerWebRoutes } from "../web/routes.js";
 
 export async function adminPlugin(app: FastifyInstance, deps: FaceDeps): Promise<void> {
-  const { store, settings, services, runner } = deps;
+  const { store, settings, services, runtime } = deps;
   app.get("/_aksnet/health", async () => ({ status: "ok", store: store.kind }));
   app.post("/_aksnet/reset", async () => {
-    await runner.whenIdle();
+    await runtime.whenIdle();
     await store.reset();
     return { status: "reset" };
   });
@@ -18,7 +18,9 @@ export async function adminPlugin(app: FastifyInstance, deps: FaceDeps): Promise
     status: "ok",
     store: store.kind,
     storeBytes: await store.sizeBytes(),
-    resources: await store.transaction(async (tx) => (await tx.listResourcesUnder("/subscriptions/")).length),
+    resources: await store.read(async (tx) => (await tx.listResourcesUnder("/subscriptions/")).length),
+    revision: await store.currentRevision(),
+    work: runtime.counters,
   }));
   registerWebRoutes(app, { store, settings, services }); // `/` and `/_aksnet/topology`
 }

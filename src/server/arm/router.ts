@@ -58,6 +58,9 @@ const SUBSCRIPTION_API_VERSIONS = [
 ];
 const GUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** A request's context: the api-version is always known. */
+type RequestContext = ArmContext & { apiVersion: string };
+
 export class ArmRouter {
   constructor(
     private readonly registry: Registry,
@@ -122,7 +125,7 @@ export class ArmRouter {
     return sub;
   }
 
-  private context(tx: Tx, subscriptionId: string, req: ArmRequest, apiVersion: string): ArmContext {
+  private context(tx: Tx, subscriptionId: string, req: ArmRequest, apiVersion: string): RequestContext {
     const query: Record<string, string> = {};
     for (const [k, v] of Object.entries(req.query)) if (k !== "api-version") query[k] = v;
     return {
@@ -139,7 +142,7 @@ export class ArmRouter {
 
   private async dispatch(
     route: ArmRoute,
-    ctx: ArmContext,
+    ctx: RequestContext,
     req: ArmRequest,
     pre: Preconditions,
   ): Promise<ArmResponse> {
@@ -215,7 +218,7 @@ export class ArmRouter {
   }
 
   /** Finds the handler, checks the api-version and the namespace registration. */
-  private async prepare(type: string, ctx: ArmContext, req: ArmRequest): Promise<ResourceTypeHandler> {
+  private async prepare(type: string, ctx: RequestContext, req: ArmRequest): Promise<ResourceTypeHandler> {
     const h = this.handler(type);
     const location =
       typeof (req.body as { location?: unknown })?.location === "string"
@@ -241,7 +244,7 @@ export class ArmRouter {
 
   private async item(
     ref: ArmRoute & { kind: "item" } extends { ref: infer R } ? R : never,
-    ctx: ArmContext,
+    ctx: RequestContext,
     req: ArmRequest,
     pre: Preconditions,
   ): Promise<ArmResponse> {
@@ -290,7 +293,7 @@ export class ArmRouter {
     }
   }
 
-  private actionResponse(_ctx: ArmContext, req: ArmRequest, out: ActionOutcome): ArmResponse {
+  private actionResponse(_ctx: RequestContext, req: ArmRequest, out: ActionOutcome): ArmResponse {
     const headers = out.operation ? this.asyncHeaders(req, out.operation, true) : {};
     return { status: out.status, headers, body: out.body };
   }
@@ -310,7 +313,7 @@ export class ArmRouter {
   }
 
   private async operation(
-    ctx: ArmContext,
+    ctx: RequestContext,
     req: ArmRequest,
     id: string,
     flavour: "status" | "result",
