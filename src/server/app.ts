@@ -12,7 +12,6 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { CLUSTER_OPERATION_KINDS } from "../providers/containerservice/reconcile.js";
 import type { EmulatorSettings, Services } from "../providers/context.js";
 import { ArmError, internalError } from "../providers/errors.js";
-import { newGuid } from "../providers/ids.js";
 import { createRegistry } from "../providers/index.js";
 import { adoptOrphanOperations, operationWork } from "../providers/operations.js";
 import { RESOURCE_GROUP_OPERATION_KINDS } from "../providers/resources/resourceGroups.js";
@@ -23,10 +22,13 @@ import { adminPlugin } from "./admin/plugin.js";
 import { armPlugin } from "./arm/plugin.js";
 import { ArmRouter } from "./arm/router.js";
 import { TokenService } from "./auth.js";
+import { MAX_BODY_BYTES } from "./body.js";
 import { LOCATIONS, type ServerOptions, storeUrl } from "./config.js";
 import type { FaceDeps } from "./face.js";
+import { createLogger, installRequestLogging, type Logger } from "./logging.js";
 import { signinPlugin } from "./signin/plugin.js";
 import { ensureTls } from "./tls.js";
+import { clientErrorHandler, frameworkError, isSigninPath, oauthBody, requestIds } from "./wire.js";
 
 export interface RunningEmulator {
   url: string;
@@ -37,12 +39,17 @@ export interface RunningEmulator {
   store: Store;
   runtime: Runtime;
   settings: EmulatorSettings;
+  logger: Logger;
   close(): Promise<void>;
 }
 
-type Log = (msg: string, err?: unknown) => void;
-
-export async function startEmulator(opts: ServerOptions, log: Log = defaultLog): Promise<RunningEmulator> {
+/** `write` receives each log line (default: stderr); `opts.logLevel`/`logFormat` shape them. */
+export async function startEmulator(
+  opts: ServerOptions,
+  write?: (line: string) => void,
+): Promise<RunningEmulator> {
+  const logger = createLogger({ level: opts.logLevel, format: opts.logFormat, write });
+  const log = (msg: string, err?: unknown) => logger.error(msg, err);
   fs.mkdirSync(opts.dataDir, { recursive: true });
   const tls = await ensureTls(path.join(opts.dataDir, "tls"), [opts.host]);
   const url0 = storeUrl(opts);
@@ -93,28 +100,40 @@ export async function startEmulator(opts: ServerOptions, log: Log = defaultLog):
   const app: FastifyInstance = Fastify({
     ...(opts.http ? {} : { https: { key: tls.keyPem, cert: tls.certPem } }),
     logger: false,
-    bodyLimit: 16 * 1024 * 1024,
-    routerOptions: { maxParamLength: 2000 },
+    bodyLimit: MAX_BODY_BYTES,
+    routerOptions: { maxParamLength: 8192 },
     rewriteUrl: (req) => (req.url ?? "/").replace(/\/{2,}/g, "/"),
+    // Refusals from Fastify's router and Node's parser answer in ARM's shape too (wire.ts).
+    frameworkErrors: (err, req, reply) => sendError(err, req, reply),
+    clientErrorHandler: clientErrorHandler((what) => logger.warn(`refused a malformed request: ${what}`)),
   });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("*", { parseAs: "string" }, (_req, body, done) => done(null, body));
 
   app.addHook("onRequest", async (req, reply) => {
-    const id = (req.headers["x-ms-client-request-id"] as string | undefined) ?? newGuid();
-    reply.header("x-ms-request-id", id);
-    reply.header(
-      "x-ms-correlation-request-id",
-      (req.headers["x-ms-correlation-request-id"] as string | undefined) ?? id,
-    );
+    const { requestId, correlationId } = requestIds(req.headers);
+    reply.header("x-ms-request-id", requestId);
+    reply.header("x-ms-correlation-request-id", correlationId);
   });
+  installRequestLogging(app, logger, (reply) => String(reply.getHeader("x-ms-request-id") ?? ""));
 
-  app.setErrorHandler((err: unknown, req, reply) => {
-    if (err instanceof ArmError) return sendArmError(reply, err);
-    const requestId = String(reply.getHeader("x-ms-request-id") ?? "");
-    log(`request ${requestId} ${req.method} ${req.url} failed`, err);
-    return sendArmError(reply, internalError(requestId));
-  });
+  // Typed errors become the face's envelope; anything else is a bug: logged with its stack,
+  // answered 500 with only the request id.
+  const sendError = (err: unknown, req: FastifyRequest, reply: FastifyReply) => {
+    if (!reply.getHeader("x-ms-request-id")) {
+      const ids = requestIds(req.headers);
+      reply.header("x-ms-request-id", ids.requestId).header("x-ms-correlation-request-id", ids.correlationId);
+    }
+    let armErr = err instanceof ArmError ? err : frameworkError(err, req.headers, req.url);
+    if (!armErr) {
+      const requestId = String(reply.getHeader("x-ms-request-id"));
+      logger.error(`request ${requestId} ${req.method} ${req.url.split("?")[0]} failed`, err);
+      armErr = internalError(requestId);
+    }
+    if (isSigninPath(req.url)) return reply.code(armErr.status).send(oauthBody(armErr));
+    return sendArmError(reply, armErr);
+  };
+  app.setErrorHandler((err: unknown, req, reply) => sendError(err, req, reply));
 
   const base = (req: FastifyRequest) =>
     `${opts.http ? "http" : "https"}://${req.headers.host ?? `${opts.host}:${port}`}`;
@@ -152,6 +171,7 @@ export async function startEmulator(opts: ServerOptions, log: Log = defaultLog):
     store,
     runtime,
     settings,
+    logger,
     async close() {
       runtime.stop();
       await app.close();
@@ -163,7 +183,11 @@ export async function startEmulator(opts: ServerOptions, log: Log = defaultLog):
 const CHANGE_LOG_KEEP = 100_000;
 
 /** Purges expired operation records and compacts the change log, at most once a minute. */
-function housekeeper(store: Store, retentionMs: number, log: Log): () => Promise<void> {
+function housekeeper(
+  store: Store,
+  retentionMs: number,
+  log: (msg: string, err?: unknown) => void,
+): () => Promise<void> {
   let last = 0;
   return async () => {
     const now = Date.now();
@@ -183,9 +207,4 @@ function housekeeper(store: Store, retentionMs: number, log: Log): () => Promise
 function sendArmError(reply: FastifyReply, err: ArmError) {
   if (err.headers) for (const [k, v] of Object.entries(err.headers)) reply.header(k, v);
   return reply.code(err.status).type("application/json; charset=utf-8").send(JSON.stringify(err.toBody()));
-}
-
-function defaultLog(msg: string, err?: unknown) {
-  const detail = err instanceof Error ? (err.stack ?? err.message) : err !== undefined ? String(err) : "";
-  process.stderr.write(`[aksnet] ${msg}${detail ? `: ${detail}` : ""}\n`);
 }
