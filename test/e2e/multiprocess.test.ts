@@ -197,7 +197,7 @@ describe.skipIf(skip !== undefined)("two processes on one PostgreSQL", () => {
     a.proc.kill("SIGKILL");
     await new Promise((r) => a.proc.on("exit", r));
     let status = "InProgress";
-    const deadline = Date.now() + 30_000;
+    const deadline = Date.now() + 60_000;
     while (status === "InProgress" && Date.now() < deadline) {
       status = (
         (await (await fetch(statusUrl.replace(a.url, b.url), { headers: h })).json()) as { status: string }
@@ -209,5 +209,5 @@ describe.skipIf(skip !== undefined)("two processes on one PostgreSQL", () => {
       properties: { provisioningState: string };
     };
     expect(got.properties.provisioningState).toBe("Succeeded");
-  }, 90_000);
+  }, 150_000);
 });

@@ -96,6 +96,8 @@ describe.each(backends())("runtime on $name", (backend) => {
       await tx.enqueueWork({ kind: "bad", key: "verdict" });
     });
     await until(() => gaveUp.length === 2);
+    // giveUp's writes commit just after it returns
+    await until(async () => (await store.read((tx) => tx.getWork("bad", "always"))) === undefined);
     expect(gaveUp.sort()).toEqual(["always:4:always", "verdict:1:no"]);
     expect(runs).toBe(5);
     expect(await store.read((tx) => tx.getMeta("failed:always"))).toBe("always");
@@ -204,14 +206,16 @@ describe.each(backends())("runtime on $name", (backend) => {
     expect((await store.read((tx) => tx.getOperation("op2")))?.status).toBe("Succeeded");
   });
 
-  it("two runtimes on one store run each item exactly once", async () => {
+  it("two runtimes on one store commit each item exactly once", async () => {
     const store = await fresh();
     const runs = new Map<string, number>();
     const kind = (): WorkKind => ({
       kind: "count",
       async run(ctx, item) {
         runs.set(item.key, (runs.get(item.key) ?? 0) + 1);
-        await ctx.tx.setMeta(`done:${item.key}`, "1");
+        // Committed effect: an attempt whose lease was lost rolls back, so this counts commits.
+        const n = Number((await ctx.tx.getMeta(`done:${item.key}`)) ?? 0);
+        await ctx.tx.setMeta(`done:${item.key}`, String(n + 1));
       },
     });
     const a = runtimeOn(store, [kind()]);
@@ -222,8 +226,12 @@ describe.each(backends())("runtime on $name", (backend) => {
       for (let i = 0; i < 40; i++) await tx.enqueueWork({ kind: "count", key: `k${i}` });
     });
     await until(() => runs.size === 40);
+    const committedNow = () =>
+      store.read(async (tx) => Promise.all(Array.from({ length: 40 }, (_, i) => tx.getMeta(`done:k${i}`))));
+    await until(async () => (await committedNow()).every((v) => v !== undefined));
     await new Promise((r) => setTimeout(r, 200));
-    expect([...runs.values()].every((n) => n === 1)).toBe(true);
+    const committed = await committedNow();
+    expect(committed).toEqual(Array(40).fill("1"));
     expect(a.counters.succeeded + b.counters.succeeded).toBe(40);
   });
 });
