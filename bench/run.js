@@ -13,6 +13,7 @@ const suites = {
   services: "./services.mjs",
   hci: "./hci.mjs",
   "large-inputs": "./large-inputs.mjs",
+  store: "./store.mjs",
 };
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
 const only = process.argv.slice(2);

@@ -4,9 +4,16 @@ import https from "node:https";
 import path from "node:path";
 import { Command, InvalidArgumentError } from "commander";
 import { startEmulator } from "../server/app.js";
-import { ConfigError, parseSubscriptionSpec, resolveOptions, type ServerOptions } from "../server/config.js";
+import {
+  ConfigError,
+  parseSubscriptionSpec,
+  resolveOptions,
+  type ServerOptions,
+  storeUrl,
+} from "../server/config.js";
 import { writeFileAtomic } from "../server/files.js";
 import { DataDirInUse } from "../server/lock.js";
+import { describeStore, parseStoreUrl } from "../store/open.js";
 import { alive, type InfoFile, infoPath, readAdminToken, readInfo } from "./info.js";
 
 const int = (v: string) => {
@@ -35,6 +42,15 @@ export async function runServerCommand(
         "the address clients use, base of every URL the emulator returns (default from --host/--port, env AKSNET_PUBLIC_URL)",
       )
       .option("--in-memory", "keep state in memory only (CI)")
+      .option(
+        "--store <url>",
+        "sqlite:<path> (default <data-dir>/aksnet.db) or postgresql://user:pass@host:port/db, shared by several emulators (env AKSNET_STORE)",
+      )
+      .option(
+        "--operation-retention <ms>",
+        "how long finished operation records stay readable (default 24 h)",
+        int,
+      )
       .option("--http", "serve plain HTTP (clients will not send tokens over it)")
       .option("--tenant-id <guid>", "default tenant")
       .option("--subscription-id <guid>", "default subscription")
@@ -68,6 +84,8 @@ export async function runServerCommand(
       publicUrl: o.publicUrl,
       port: o.port,
       inMemory: o.inMemory,
+      store: o.store,
+      operationRetentionMs: o.operationRetention,
       http: o.http,
       tenantId: o.tenantId,
       subscriptionId: o.subscriptionId,
@@ -114,9 +132,12 @@ async function start(opts: ServerOptions): Promise<number> {
       process.stderr.write(`aksnet start: ${err.message}\n`);
       return 1;
     }
-    if (!(err instanceof ConfigError)) throw err;
-    process.stderr.write(`aksnet start: ${err.message}\n`);
-    return 2;
+    if (err instanceof ConfigError) {
+      process.stderr.write(`aksnet start: ${err.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`aksnet: cannot start: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
   }
   const info: InfoFile = {
     armEndpoint: emu.url,
@@ -142,7 +163,7 @@ async function start(opts: ServerOptions): Promise<number> {
       ["ARM endpoint", emu.url],
       ["Tenant", emu.tenantId],
       ["Subscription", emu.subscriptionId],
-      ["Store", opts.inMemory ? "in memory" : path.join(opts.dataDir, "aksnet.db")],
+      ["Store", describeStore(parseStoreUrl(storeUrl(opts)))],
       ["CA certificate", emu.caFile],
       ["Info file", infoPath(opts.dataDir)],
       ["Page (one-time login)", emu.loginUrl()],

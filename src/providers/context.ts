@@ -32,11 +32,17 @@ export interface Services {
   kickOperations(): void;
 }
 
+/**
+ * The caller of provider code: a request (with the api-version it asked for) or background
+ * work acting in a subscription (`backgroundContext`: no api-version, no query — nothing
+ * faked). Code that needs the api-version runs only for requests.
+ */
 export interface ArmContext {
   tx: Tx;
   subscriptionId: string;
   tenantId: string;
-  apiVersion: string;
+  /** The request's api-version; absent for background work. */
+  apiVersion?: string;
   /** Query parameters other than api-version, keys as sent. */
   query: Record<string, string>;
   settings: EmulatorSettings;
@@ -47,4 +53,25 @@ export interface ArmContext {
 export interface Preconditions {
   ifMatch?: string;
   ifNoneMatch?: string;
+}
+
+/** A context for work no request drives (workers, read models): the subscription's tenant, empty query. */
+export function backgroundContext(
+  tx: Tx,
+  settings: EmulatorSettings,
+  services: Services,
+  subscriptionId: string,
+): ArmContext {
+  const sub = settings.subscriptions.find(
+    (s) => s.subscriptionId.toLowerCase() === subscriptionId.toLowerCase(),
+  );
+  return {
+    tx,
+    subscriptionId,
+    tenantId: sub?.tenantId ?? settings.tenantId,
+    query: {},
+    settings,
+    services,
+    now: new Date(),
+  };
 }

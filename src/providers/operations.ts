@@ -1,10 +1,15 @@
 // Long-running operations. A PUT/DELETE that has work to do records an operation in the
-// same transaction as the desired state and answers at once; the runner then executes the
-// registered worker for the operation's kind in its own transaction. An operation left
-// InProgress by a crash or kill is picked up again at the next start, and because its work
-// commits in one transaction it is either fully done or not at all.
-import type { OperationRecord, Store } from "../store/types.js";
-import type { ArmContext, EmulatorSettings, Services } from "./context.js";
+// same transaction as the desired state, and queues a work item (kind `arm-operation`, key =
+// operation id) for the runtime (src/runtime/); the request answers at once. The runtime runs
+// the operation kind's worker in its own transaction, in whichever process holds the item's
+// lease, and marks the operation Succeeded or — after a deterministic error or the last
+// attempt — Failed with an Azure-shaped error. Because the work commits in one transaction a
+// kill leaves an operation either done or untouched, and another process (or the next start)
+// takes it over.
+import type { WorkContext, WorkKind } from "../runtime/runtime.js";
+import { AttemptsExhausted } from "../runtime/runtime.js";
+import type { OperationRecord, Store, WorkItem } from "../store/types.js";
+import { type ArmContext, backgroundContext } from "./context.js";
 import { ArmError } from "./errors.js";
 import { newGuid } from "./ids.js";
 
@@ -14,21 +19,15 @@ export type OperationWorker = (
 ) => Promise<{ resultStatus?: number } | undefined>;
 export type OperationFailureHook = (ctx: ArmContext, op: OperationRecord, error: ArmError) => Promise<void>;
 
-interface Kind {
+/** One kind of long-running operation: its worker and what a failure leaves behind. */
+export interface OperationKind {
+  kind: string;
   worker: OperationWorker;
   onFailure?: OperationFailureHook;
 }
 
-const kinds = new Map<string, Kind>();
-
-/** Providers register each kind of background work once, at module load. */
-export function registerOperationKind(
-  kind: string,
-  worker: OperationWorker,
-  onFailure?: OperationFailureHook,
-): void {
-  kinds.set(kind, { worker, onFailure });
-}
+/** The work-queue kind every ARM operation runs as. */
+export const OPERATION_WORK = "arm-operation";
 
 export interface StartOperation {
   namespace: string;
@@ -57,6 +56,7 @@ export async function startOperation(ctx: ArmContext, spec: StartOperation): Pro
       ctx.settings.operationDelayMs > 0 ? ctx.now.getTime() + ctx.settings.operationDelayMs : undefined,
   };
   await ctx.tx.putOperation(op);
+  await ctx.tx.enqueueWork({ kind: OPERATION_WORK, key: op.id });
   ctx.services.kickOperations();
   return op;
 }
@@ -84,129 +84,91 @@ export async function completedOperation(
   return op;
 }
 
-export class OperationRunner {
-  private running = false;
-  private again = false;
-  private timer: NodeJS.Timeout | undefined;
-  private stopped = false;
-  private idleWaiters: (() => void)[] = [];
-
-  constructor(
-    private readonly store: Store,
-    private readonly settings: EmulatorSettings,
-    private readonly services: () => Services,
-    private readonly log: (msg: string, err?: unknown) => void,
-  ) {}
-
-  /** Ask the runner to look for work (cheap; coalesces). */
-  kick(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = true;
-    setImmediate(() => void this.drain());
-  }
-
-  /** Resolves when no runnable operation is left (tests, shutdown). */
-  whenIdle(): Promise<void> {
-    if (!this.running) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
-  }
-
-  stop(): void {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-  }
-
-  private async drain(): Promise<void> {
-    try {
-      do {
-        this.again = false;
-        const pending = await this.store.transaction((tx) => tx.listOperations("InProgress"));
-        const now = Date.now();
-        let wakeAt: number | undefined;
-        for (const op of pending) {
-          if (this.stopped) return;
-          // The delay is this process's test setting: a restart without it runs everything at once.
-          if (this.settings.operationDelayMs > 0 && op.notBefore && op.notBefore > now) {
-            wakeAt = Math.min(wakeAt ?? op.notBefore, op.notBefore);
-            continue;
-          }
-          await this.execute(op);
-        }
-        if (wakeAt !== undefined && !this.stopped) {
-          if (this.timer) clearTimeout(this.timer);
-          this.timer = setTimeout(() => this.kick(), Math.max(1, wakeAt - Date.now()));
-        }
-      } while (this.again && !this.stopped);
-    } catch (err) {
-      this.log("operation runner failed", err);
-    } finally {
-      this.running = false;
-      const waiters = this.idleWaiters.splice(0);
-      for (const w of waiters) w();
-    }
-  }
-
-  private context(tx: ArmContext["tx"], op: OperationRecord): ArmContext {
-    const sub = this.settings.subscriptions.find(
-      (s) => s.subscriptionId.toLowerCase() === op.subscriptionId.toLowerCase(),
-    );
-    return {
-      tx,
-      subscriptionId: op.subscriptionId,
-      tenantId: sub?.tenantId ?? this.settings.tenantId,
-      apiVersion: "",
-      query: {},
-      settings: this.settings,
-      services: this.services(),
-      now: new Date(),
-    };
-  }
-
-  private async execute(op: OperationRecord): Promise<void> {
-    const kind = kinds.get(op.kind);
-    try {
-      await this.store.transaction(async (tx) => {
-        const current = await tx.getOperation(op.id);
-        if (current?.status !== "InProgress") return; // another runner finished it
-        if (!kind)
-          throw new ArmError(500, "UnknownOperationKind", `No worker for operation kind '${op.kind}'.`);
-        const result = await kind.worker(this.context(tx, current), current);
-        await tx.putOperation({
-          ...current,
-          status: "Succeeded",
-          resultStatus: result?.resultStatus ?? current.resultStatus ?? 200,
-          endTime: new Date().toISOString(),
-        });
+/**
+ * The runtime's work kind for ARM operations, over the operation kinds the composition root
+ * lists. The operation record says what to do; the work item only says "run it".
+ */
+export function operationWork(
+  kinds: readonly OperationKind[],
+  log: (msg: string, err?: unknown) => void,
+): WorkKind {
+  const byKind = new Map(kinds.map((k) => [k.kind, k]));
+  const load = async (ctx: WorkContext, item: WorkItem) => ctx.tx.getOperation(item.key);
+  const armContext = (ctx: WorkContext, op: OperationRecord): ArmContext => ({
+    ...backgroundContext(ctx.tx, ctx.settings, ctx.services, op.subscriptionId),
+    now: ctx.now,
+  });
+  return {
+    kind: OPERATION_WORK,
+    // The delay is this process's test setting: a process without it runs the item at once.
+    async readyAt(item, { settings, store }) {
+      if (settings.operationDelayMs <= 0) return undefined;
+      const op = await store.read((tx) => tx.getOperation(item.key));
+      return op?.notBefore;
+    },
+    async run(ctx, item) {
+      const op = await load(ctx, item);
+      if (op?.status !== "InProgress") return; // finished (or expired) already
+      const kind = byKind.get(op.kind);
+      if (!kind)
+        throw new ArmError(500, "UnknownOperationKind", `No worker for operation kind '${op.kind}'.`);
+      const result = await kind.worker(armContext(ctx, op), op);
+      await ctx.tx.putOperation({
+        ...op,
+        status: "Succeeded",
+        resultStatus: result?.resultStatus ?? op.resultStatus ?? 200,
+        endTime: new Date().toISOString(),
       });
-    } catch (err) {
+    },
+    // An ArmError is the operation's verdict (validation, capacity …); anything else may pass.
+    retryable: (err) => !(err instanceof ArmError),
+    async giveUp(ctx, item, err) {
+      const op = await load(ctx, item);
+      if (op?.status !== "InProgress") return;
       const armError =
         err instanceof ArmError
           ? err
-          : new ArmError(
-              500,
-              "InternalOperationError",
-              "The operation failed unexpectedly; see the emulator log.",
-            );
-      if (!(err instanceof ArmError)) this.log(`operation ${op.id} (${op.kind}) failed`, err);
-      await this.store.transaction(async (tx) => {
-        const current = (await tx.getOperation(op.id)) ?? op;
-        if (kind?.onFailure) await kind.onFailure(this.context(tx, current), current, armError);
-        await tx.putOperation({
-          ...current,
-          status: "Failed",
-          error: {
-            code: armError.code,
-            message: armError.message,
-            target: armError.target,
-            status: armError.status,
-          },
-          endTime: new Date().toISOString(),
-        });
+          : err instanceof AttemptsExhausted
+            ? new ArmError(
+                500,
+                "OperationAttemptsExhausted",
+                `The operation was attempted ${err.maxAttempts} times without finishing and was stopped. ${err.message}.`,
+              )
+            : new ArmError(
+                500,
+                "InternalOperationError",
+                "The operation failed unexpectedly; see the emulator log.",
+              );
+      if (!(err instanceof ArmError)) log(`operation ${op.id} (${op.kind}) failed`, err);
+      const kind = byKind.get(op.kind);
+      if (kind?.onFailure) await kind.onFailure(armContext(ctx, op), op, armError);
+      await ctx.tx.putOperation({
+        ...op,
+        status: "Failed",
+        error: {
+          code: armError.code,
+          message: armError.message,
+          target: armError.target,
+          status: armError.status,
+        },
+        endTime: new Date().toISOString(),
       });
+    },
+  };
+}
+
+/**
+ * Queues every InProgress operation that has no work item (a data dir written before the
+ * work queue existed, or an item lost to a reset).
+ */
+export async function adoptOrphanOperations(store: Store): Promise<number> {
+  return store.transaction(async (tx) => {
+    let n = 0;
+    for (const op of await tx.listOperations("InProgress")) {
+      if (await tx.getWork(OPERATION_WORK, op.id)) continue;
+      await tx.enqueueWork({ kind: OPERATION_WORK, key: op.id });
+      n++;
     }
-  }
+    return n;
+  });
 }

@@ -9,11 +9,14 @@
 import fs from "node:fs";
 import path from "node:path";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import { CLUSTER_OPERATION_KINDS } from "../providers/containerservice/reconcile.js";
 import type { EmulatorSettings, Services } from "../providers/context.js";
 import { ArmError, internalError } from "../providers/errors.js";
 import { createRegistry } from "../providers/index.js";
-import { OperationRunner } from "../providers/operations.js";
-import { SqliteStore } from "../store/sqlite.js";
+import { adoptOrphanOperations, operationWork } from "../providers/operations.js";
+import { RESOURCE_GROUP_OPERATION_KINDS } from "../providers/resources/resourceGroups.js";
+import { Runtime } from "../runtime/runtime.js";
+import { openStore, parseStoreUrl } from "../store/open.js";
 import type { Store } from "../store/types.js";
 import { AdminCredentials } from "./admin/credentials.js";
 import { adminPlugin } from "./admin/plugin.js";
@@ -28,6 +31,7 @@ import {
   parsePublicUrl,
   parseSubscriptionSpec,
   type ServerOptions,
+  storeUrl,
 } from "./config.js";
 import type { FaceDeps } from "./face.js";
 import { graphPlugin } from "./graph/plugin.js";
@@ -45,7 +49,7 @@ export interface RunningEmulator {
   tenantId: string;
   subscriptionId: string;
   store: Store;
-  runner: OperationRunner;
+  runtime: Runtime;
   settings: EmulatorSettings;
   logger: Logger;
   /** The CLI's admin credential (also in `<data-dir>/admin.token`). */
@@ -79,8 +83,13 @@ async function serve(opts: ServerOptions, logger: Logger, lock: DataDirLock): Pr
     opts.host,
     ...(configuredUrl ? [new URL(configuredUrl).hostname.replace(/^\[|\]$/g, "")] : []),
   ]);
-  const store: Store = new SqliteStore(opts.inMemory ? ":memory:" : path.join(opts.dataDir, "aksnet.db"));
-  const tokens = TokenService.open(opts.inMemory ? undefined : opts.dataDir);
+  const url0 = storeUrl(opts);
+  const loc = parseStoreUrl(url0);
+  const store: Store = await openStore(url0, log);
+  // A SQLite file keeps the key file in the data dir (it survives `aksnet reset`); processes
+  // sharing PostgreSQL share the first one's key through the store.
+  const fileKeyDir = loc.kind === "sqlite" && loc.target !== ":memory:" ? opts.dataDir : undefined;
+  const tokens = await TokenService.fromStore(store, TokenService.fileKey(fileKeyDir));
   const admin = new AdminCredentials(opts.dataDir);
   const registry = createRegistry();
 
@@ -109,9 +118,14 @@ async function serve(opts: ServerOptions, logger: Logger, lock: DataDirLock): Pr
     publicBaseUrl: "",
     caCertPem: tls.caCertPem,
   };
-  let runner: OperationRunner;
-  const services: Services = { store, registry, kickOperations: () => runner?.kick() };
-  runner = new OperationRunner(store, settings, () => services, log);
+  let runtime: Runtime | undefined;
+  const services: Services = { store, registry, kickOperations: () => runtime?.kick() };
+  runtime = new Runtime(store, settings, () => services, log);
+  // Every kind of background work, registered here and nowhere else.
+  runtime.register(operationWork([...CLUSTER_OPERATION_KINDS, ...RESOURCE_GROUP_OPERATION_KINDS], log));
+  // Finished operations expire as ARM's do; the change log keeps the last 100,000 revisions.
+  const housekeeping = housekeeper(store, opts.operationRetentionMs, log);
+  runtime.everyPoll(housekeeping);
   const arm = new ArmRouter(registry, settings, services);
   const clients = opts.clients.length
     ? Object.fromEntries(opts.clients.map((c) => [c.split(":")[0], c.split(":").slice(1).join(":")]))
@@ -160,7 +174,7 @@ async function serve(opts: ServerOptions, logger: Logger, lock: DataDirLock): Pr
     store,
     settings,
     services,
-    runner,
+    runtime,
     tokens,
     admin,
     arm,
@@ -182,7 +196,12 @@ async function serve(opts: ServerOptions, logger: Logger, lock: DataDirLock): Pr
   const port = typeof address === "object" && address ? address.port : opts.port;
   const url = configuredUrl ?? defaultPublicUrl(opts.host, port, opts.http);
   settings.publicBaseUrl = url;
-  runner.kick(); // resume operations a previous run left unfinished
+  // Resume what a previous run left: on a SQLite file this process is the only one (the data
+  // dir is locked), so leases still recorded belong to a dead process.
+  if (loc.kind === "sqlite") await store.releaseLeases();
+  await adoptOrphanOperations(store);
+  await runtime.start();
+  await housekeeping();
 
   return {
     url,
@@ -191,17 +210,41 @@ async function serve(opts: ServerOptions, logger: Logger, lock: DataDirLock): Pr
     tenantId: opts.tenantId,
     subscriptionId: opts.subscriptionId,
     store,
-    runner,
+    runtime,
     settings,
     logger,
     adminSecret: admin.secret,
     loginUrl: () => `${url}/?login=${admin.newLoginCode()}`,
     async close() {
-      runner.stop();
+      runtime.stop();
       await app.close();
       await store.close();
       lock.release();
     },
+  };
+}
+
+const CHANGE_LOG_KEEP = 100_000;
+
+/** Purges expired operation records and compacts the change log, at most once a minute. */
+function housekeeper(
+  store: Store,
+  retentionMs: number,
+  log: (msg: string, err?: unknown) => void,
+): () => Promise<void> {
+  let last = 0;
+  return async () => {
+    const now = Date.now();
+    if (now - last < Math.min(60_000, Math.max(1000, retentionMs / 10))) return;
+    last = now;
+    try {
+      await store.purgeOperations(now - retentionMs);
+      const rev = await store.currentRevision();
+      if (rev - CHANGE_LOG_KEEP > (await store.compactedRevision()))
+        await store.compact(rev - CHANGE_LOG_KEEP);
+    } catch (err) {
+      log("housekeeping failed", err);
+    }
   };
 }
 

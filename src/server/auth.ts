@@ -12,6 +12,7 @@ import {
   invalidAuthenticationToken,
   invalidTokenAudience,
 } from "../providers/errors.js";
+import type { Store } from "../store/types.js";
 import { writeFileAtomic } from "./files.js";
 
 export interface TokenClaims {
@@ -34,11 +35,27 @@ export class TokenService {
 
   /** Signing key from <dir>/token.key (created on first use); in-memory runs get a fresh one. */
   static open(dir: string | undefined): TokenService {
-    if (!dir) return new TokenService(randomBytes(32));
+    return new TokenService(TokenService.fileKey(dir));
+  }
+
+  /** The key bytes open() would use (read or created in <dir>/token.key, or fresh). */
+  static fileKey(dir: string | undefined): Buffer {
+    if (!dir) return randomBytes(32);
     fs.mkdirSync(dir, { recursive: true });
     const file = path.join(dir, "token.key");
     if (!fs.existsSync(file)) writeFileAtomic(file, randomBytes(32).toString("base64"), 0o600);
-    return new TokenService(Buffer.from(fs.readFileSync(file, "utf8").trim(), "base64"));
+    return Buffer.from(fs.readFileSync(file, "utf8").trim(), "base64");
+  }
+
+  /**
+   * The key shared by every process on one store (meta `install.tokenKey`): the first
+   * process's `candidate` wins, so tokens from any of them verify in all.
+   */
+  static async fromStore(store: Store, candidate: Buffer): Promise<TokenService> {
+    const b64 = await store.transaction((tx) =>
+      tx.initMeta("install.tokenKey", candidate.toString("base64")),
+    );
+    return new TokenService(Buffer.from(b64, "base64"));
   }
 
   async issue(claims: TokenClaims, audience: string, lifetimeSeconds = 3600): Promise<string> {

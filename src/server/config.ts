@@ -14,6 +14,13 @@ export interface ServerOptions {
   port: number;
   dataDir: string;
   inMemory: boolean;
+  /**
+   * Store URL (`--store`, env AKSNET_STORE): `sqlite:<path>`, `sqlite::memory:` or
+   * `postgresql://…`. Undefined: SQLite in <dataDir>/aksnet.db (or in memory with inMemory).
+   */
+  store?: string;
+  /** How long finished operation records (and their URLs) stay readable (ms). */
+  operationRetentionMs: number;
   http: boolean;
   tenantId: string;
   subscriptionId: string;
@@ -155,6 +162,9 @@ export function resolveOptions(cli: Partial<ServerOptions>): ServerOptions {
     port: cli.port ?? envInt("AKSNET_PORT") ?? 8443,
     dataDir: path.resolve(cli.dataDir ?? env.AKSNET_DATA_DIR ?? ".aksnet"),
     inMemory: cli.inMemory ?? env.AKSNET_IN_MEMORY === "1",
+    store: cli.store ?? (env.AKSNET_STORE || undefined),
+    operationRetentionMs:
+      cli.operationRetentionMs ?? envInt("AKSNET_OPERATION_RETENTION_MS") ?? 24 * 3600_000,
     http: cli.http ?? false,
     tenantId: cli.tenantId ?? env.AKSNET_TENANT_ID ?? DEFAULT_TENANT,
     subscriptionId: cli.subscriptionId ?? env.AKSNET_SUBSCRIPTION_ID ?? DEFAULT_SUBSCRIPTION,
@@ -169,4 +179,10 @@ export function resolveOptions(cli: Partial<ServerOptions>): ServerOptions {
     logLevel: oneOf("log level", cli.logLevel ?? env.AKSNET_LOG_LEVEL, LOG_LEVELS) ?? "info",
     logFormat: oneOf("log format", cli.logFormat ?? env.AKSNET_LOG_FORMAT, LOG_FORMATS) ?? "text",
   };
+}
+
+/** The store URL these options select. */
+export function storeUrl(opts: Pick<ServerOptions, "store" | "inMemory" | "dataDir">): string {
+  if (opts.store) return opts.store;
+  return opts.inMemory ? "sqlite::memory:" : `sqlite:${path.join(opts.dataDir, "aksnet.db")}`;
 }

@@ -1,7 +1,7 @@
 // What every face plugin receives from the composition root (app.ts): the shared services,
 // built once per process. A face registers its routes with these and nothing else.
 import type { EmulatorSettings, Services } from "../providers/context.js";
-import type { OperationRunner } from "../providers/operations.js";
+import type { Runtime } from "../runtime/runtime.js";
 import type { Store } from "../store/types.js";
 import type { AdminCredentials } from "./admin/credentials.js";
 import type { ArmRouter } from "./arm/router.js";
@@ -11,7 +11,7 @@ export interface FaceDeps {
   store: Store;
   settings: EmulatorSettings;
   services: Services;
-  runner: OperationRunner;
+  runtime: Runtime;
   tokens: TokenService;
   /** The admin face's credentials: the CLI secret, login codes, browser sessions. */
   admin: AdminCredentials;

@@ -484,7 +484,7 @@ describe("lifecycle", () => {
     expect(created.headers.get("azure-asyncoperation")).toContain(
       "/providers/Microsoft.ContainerService/locations/eastus/operations/",
     );
-    await c.emu.runner.whenIdle();
+    await c.emu.runtime.whenIdle();
     const again = await c.emu.arm("PUT", `${base}/etag1?api-version=2026-06-01`, raw, {
       "if-none-match": "*",
     });
@@ -494,7 +494,7 @@ describe("lifecycle", () => {
     expect(wrong.status).toBe(412);
     const right = await c.emu.arm("PUT", `${base}/etag1?api-version=2022-11-01`, raw, { "if-match": etag });
     expect(right.status).toBe(200);
-    await c.emu.runner.whenIdle();
+    await c.emu.runtime.whenIdle();
     const patchAbsent = await c.emu.arm(
       "PATCH",
       `${base}/nope?api-version=2026-06-01`,
@@ -597,7 +597,7 @@ describe("the requests az 2.45 sends (api-version 2022-11-01) and Microsoft.Comp
       },
     });
     expect(put.status).toBe(201);
-    await c.emu.runner.whenIdle();
+    await c.emu.runtime.whenIdle();
     const got = await c.emu.arm("GET", `${base}?api-version=2022-11-01`);
     const props = (got.body as { properties: Record<string, unknown> }).properties;
     expect(props.provisioningState).toBe("Succeeded");
@@ -614,7 +614,7 @@ describe("the requests az 2.45 sends (api-version 2022-11-01) and Microsoft.Comp
       properties: { count: 3, vmSize: "Standard_DS2_v2", mode: "User" },
     });
     expect(np3.status).toBe(201);
-    await c.emu.runner.whenIdle();
+    await c.emu.runtime.whenIdle();
 
     const mc_ = nodeRg(rg, "c2");
     const sets: string[] = [];

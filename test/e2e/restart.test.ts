@@ -3,8 +3,9 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { seedTestCa, tempDir } from "../helpers/emulator.js";
+import { PG_URL, pgUrl } from "../helpers/stores.js";
 
 const bin = path.resolve("bin/aksnet.js");
 let child: ChildProcess | undefined;
@@ -14,10 +15,15 @@ afterEach(() => {
   child = undefined;
 });
 
+// The same file runs on SQLite and, when a server is configured, on PostgreSQL (one schema
+// per data dir, so a restart finds its state again).
+let backendArgs: (dataDir: string) => string[] = () => [];
+const pgSchemas = new Map<string, string>();
+
 async function start(dataDir: string, extra: string[] = []): Promise<{ url: string; proc: ChildProcess }> {
   const proc = spawn(
     process.execPath,
-    [bin, "start", "--port", "0", "--data-dir", dataDir, "--quiet", ...extra],
+    [bin, "start", "--port", "0", "--data-dir", dataDir, "--quiet", ...backendArgs(dataDir), ...extra],
     {
       stdio: ["ignore", "pipe", "pipe"],
     },
@@ -58,7 +64,23 @@ function info(dataDir: string) {
   };
 }
 
-describe("aksnet start on a file store", () => {
+const BACKENDS: { name: string; args: (dataDir: string) => string[] }[] = [
+  { name: "sqlite", args: () => [] },
+];
+if (PG_URL)
+  BACKENDS.push({
+    name: "postgres",
+    args: (dir) => {
+      if (!pgSchemas.has(dir)) pgSchemas.set(dir, pgUrl());
+      return ["--store", pgSchemas.get(dir) as string];
+    },
+  });
+
+describe.each(BACKENDS)("aksnet start on a $name store", (backend) => {
+  beforeAll(() => {
+    backendArgs = backend.args;
+  });
+
   it("writes aksnet.json, keeps state across a clean stop, and refuses a second emulator on the same dir", async () => {
     const dir = tempDir();
     seedTestCa(dir);
@@ -116,7 +138,7 @@ describe("aksnet start on a file store", () => {
     const fast = await start(dir);
     const url = statusUrl.replace(slow.url, fast.url);
     let status = "InProgress";
-    for (let n = 0; n < 100 && status === "InProgress"; n++) {
+    for (const until = Date.now() + 20_000; status === "InProgress" && Date.now() < until; ) {
       status = ((await (await fetch(url, { headers: auth })).json()) as { status: string }).status;
       if (status === "InProgress") await new Promise((r) => setTimeout(r, 20));
     }
@@ -157,7 +179,7 @@ describe("aksnet start on a file store", () => {
 
     const fast = await start(dir);
     let status = "InProgress";
-    for (let n = 0; n < 100 && status === "InProgress"; n++) {
+    for (const until = Date.now() + 20_000; status === "InProgress" && Date.now() < until; ) {
       const res = await fetch(statusUrl.replace(slow.url, fast.url), { headers: auth });
       status = ((await res.json()) as { status: string }).status;
       if (status === "InProgress") await new Promise((r) => setTimeout(r, 20));

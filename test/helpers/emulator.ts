@@ -6,6 +6,7 @@ import path from "node:path";
 import type { AccessToken, TokenCredential } from "@azure/core-auth";
 import { type RunningEmulator, startEmulator } from "../../src/server/app.js";
 import { resolveOptions, type ServerOptions } from "../../src/server/config.js";
+import { pgUrl } from "./stores.js";
 
 export interface TestEmulator extends RunningEmulator {
   dataDir: string;
@@ -50,6 +51,8 @@ export async function startTestEmulator(
 ): Promise<TestEmulator> {
   const dataDir = overrides.dataDir ?? tempDir();
   seedTestCa(dataDir);
+  // AKSNET_TEST_STORE=postgres runs the end-to-end tests on PostgreSQL (a fresh schema each).
+  const store = overrides.store ?? (process.env.AKSNET_TEST_STORE === "postgres" ? pgUrl() : undefined);
   const opts = resolveOptions({
     port: 0,
     inMemory: true,
@@ -57,6 +60,7 @@ export async function startTestEmulator(
     logLevel: "error",
     ...overrides,
     dataDir,
+    store,
   });
   const emu = await startEmulator(opts, write);
   const tokens = new Map<string, AccessToken>();

@@ -2,6 +2,5 @@
 import type { ResourceTypeHandler } from "../registry.js";
 import { agentPools } from "./agentPools.js";
 import { managedClusters } from "./managedClusters.js";
-import "./reconcile.js";
 
 export const containerServiceHandlers: ResourceTypeHandler[] = [managedClusters, agentPools];

@@ -5,7 +5,7 @@
 import type { OperationRecord } from "../../store/types.js";
 import type { ArmContext } from "../context.js";
 import { parseResourceId } from "../ids.js";
-import { registerOperationKind } from "../operations.js";
+import type { OperationKind } from "../operations.js";
 import type { PoolInternal } from "./model.js";
 import { ensureInfrastructure, removeInfrastructure } from "./nodeResourceGroup.js";
 import { removePoolNodes, scalePool } from "./nodes.js";
@@ -53,43 +53,6 @@ async function markFailed(ctx: ArmContext, clusterId: string, onlyPool?: string,
   await saveCluster(ctx, cluster.rec.id, cluster.internal, pools);
 }
 
-registerOperationKind(
-  KIND.reconcileCluster,
-  async (ctx, op) => {
-    await reconcile(ctx, clusterOf(op));
-    return { resultStatus: 200 };
-  },
-  async (ctx, op) => markFailed(ctx, clusterOf(op)),
-);
-
-registerOperationKind(
-  KIND.reconcilePool,
-  async (ctx, op) => {
-    await reconcile(ctx, clusterOf(op), String(op.payload?.pool));
-    return { resultStatus: 200 };
-  },
-  async (ctx, op) => markFailed(ctx, clusterOf(op), String(op.payload?.pool)),
-);
-
-registerOperationKind(
-  KIND.deletePool,
-  async (ctx, op) => {
-    const clusterId = clusterOf(op);
-    const cluster = await getCluster(ctx, clusterId);
-    const rec = await ctx.tx.getResource(op.target);
-    if (cluster && rec) {
-      await removePoolNodes(ctx, cluster.rec.id, cluster.internal, rec.internal as unknown as PoolInternal);
-      const where = whereOf(ctx, cluster.rec.id, cluster.internal);
-      await releasePoolNetworking(ctx, where, rec.internal as unknown as PoolInternal);
-      await ctx.tx.deleteResource(rec.id);
-      const pools = (await listPools(ctx, cluster.rec.id)).map((p) => p.internal);
-      await saveCluster(ctx, cluster.rec.id, cluster.internal, pools);
-    }
-    return { resultStatus: 200 };
-  },
-  async (ctx, op) => markFailed(ctx, clusterOf(op), String(op.payload?.pool), true),
-);
-
 /**
  * Removes a cluster completely and synchronously: its nodes (addresses, pod blocks, routes),
  * what it changed outside its node resource group, the node resource group, its records.
@@ -105,11 +68,48 @@ export async function purgeCluster(ctx: ArmContext, clusterId: string): Promise<
   await ctx.tx.deleteResource(cluster.rec.id);
 }
 
-registerOperationKind(
-  KIND.deleteCluster,
-  async (ctx, op) => {
-    await purgeCluster(ctx, op.target);
-    return { resultStatus: 200 };
+/** The cluster and pool operations; the composition root registers them with the runtime. */
+export const CLUSTER_OPERATION_KINDS: OperationKind[] = [
+  {
+    kind: KIND.reconcileCluster,
+    worker: async (ctx, op) => {
+      await reconcile(ctx, clusterOf(op));
+      return { resultStatus: 200 };
+    },
+    onFailure: async (ctx, op) => markFailed(ctx, clusterOf(op)),
   },
-  async (ctx, op) => markFailed(ctx, op.target),
-);
+  {
+    kind: KIND.reconcilePool,
+    worker: async (ctx, op) => {
+      await reconcile(ctx, clusterOf(op), String(op.payload?.pool));
+      return { resultStatus: 200 };
+    },
+    onFailure: async (ctx, op) => markFailed(ctx, clusterOf(op), String(op.payload?.pool)),
+  },
+  {
+    kind: KIND.deletePool,
+    worker: async (ctx, op) => {
+      const clusterId = clusterOf(op);
+      const cluster = await getCluster(ctx, clusterId);
+      const rec = await ctx.tx.getResource(op.target);
+      if (cluster && rec) {
+        await removePoolNodes(ctx, cluster.rec.id, cluster.internal, rec.internal as unknown as PoolInternal);
+        const where = whereOf(ctx, cluster.rec.id, cluster.internal);
+        await releasePoolNetworking(ctx, where, rec.internal as unknown as PoolInternal);
+        await ctx.tx.deleteResource(rec.id);
+        const pools = (await listPools(ctx, cluster.rec.id)).map((p) => p.internal);
+        await saveCluster(ctx, cluster.rec.id, cluster.internal, pools);
+      }
+      return { resultStatus: 200 };
+    },
+    onFailure: async (ctx, op) => markFailed(ctx, clusterOf(op), String(op.payload?.pool), true),
+  },
+  {
+    kind: KIND.deleteCluster,
+    worker: async (ctx, op) => {
+      await purgeCluster(ctx, op.target);
+      return { resultStatus: 200 };
+    },
+    onFailure: async (ctx, op) => markFailed(ctx, op.target),
+  },
+];

@@ -20,7 +20,7 @@ import {
   resourceGroupNotFound,
 } from "../errors.js";
 import { newGuid, parseResourceId, type ResourceRef } from "../ids.js";
-import { registerOperationKind, startOperation } from "../operations.js";
+import { type OperationKind, startOperation } from "../operations.js";
 import type { ResourceTypeHandler, Wire } from "../registry.js";
 import { slicer } from "../slices.js";
 
@@ -145,22 +145,25 @@ async function purgeGroupContents(ctx: ArmContext, id: string, name: string): Pr
   await ctx.tx.deleteResource(id);
 }
 
-registerOperationKind(
-  "resourceGroups.delete",
-  async (ctx, op) => {
-    const ref = parseResourceGroupId(op.target);
-    if (await ctx.tx.getResource(op.target)) await purgeGroup(ctx, ref.subscriptionId, ref.name);
-    return { resultStatus: 200 };
+/** The resource-group delete operation; the composition root registers it with the runtime. */
+export const RESOURCE_GROUP_OPERATION_KINDS: OperationKind[] = [
+  {
+    kind: "resourceGroups.delete",
+    worker: async (ctx, op) => {
+      const ref = parseResourceGroupId(op.target);
+      if (await ctx.tx.getResource(op.target)) await purgeGroup(ctx, ref.subscriptionId, ref.name);
+      return { resultStatus: 200 };
+    },
+    onFailure: async (ctx, op) => {
+      // A failed delete leaves the group usable again, as Azure does.
+      const rg = await ctx.tx.getResource(op.target);
+      if (rg) {
+        rg.body = { ...rg.body, properties: { provisioningState: "Succeeded" } };
+        await ctx.tx.putResource(rg);
+      }
+    },
   },
-  async (ctx, op) => {
-    // A failed delete leaves the group usable again, as Azure does.
-    const rg = await ctx.tx.getResource(op.target);
-    if (rg) {
-      rg.body = { ...rg.body, properties: { provisioningState: "Succeeded" } };
-      await ctx.tx.putResource(rg);
-    }
-  },
-);
+];
 
 function parseResourceGroupId(id: string): { subscriptionId: string; name: string } {
   const m = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)$/i.exec(id);

@@ -27,7 +27,7 @@ import { clusterIdOf } from "../containerservice/model.js";
 import { primaryIpConfigId } from "../containerservice/nodePublicIPs.js";
 import type { NodeData } from "../containerservice/nodes.js";
 import { getCluster, listPools } from "../containerservice/records.js";
-import type { ArmContext, EmulatorSettings, Services } from "../context.js";
+import { type ArmContext, backgroundContext, type EmulatorSettings, type Services } from "../context.js";
 import { invalidJson, invalidRequestContent, resourceNotFound, subscriptionNotFound } from "../errors.js";
 import { getSubnet, listSecurityRules } from "../network/internal.js";
 import { defaultSecurityRules } from "../network/networkSecurityGroups.js";
@@ -275,16 +275,7 @@ export async function traceReachability(
     ? settings.subscriptions.find((s) => eq(s.subscriptionId, req.subscriptionId))
     : settings.subscriptions[0];
   if (!sub) throw subscriptionNotFound(String(req.subscriptionId));
-  const ctx: ArmContext = {
-    tx,
-    subscriptionId: sub.subscriptionId,
-    tenantId: sub.tenantId,
-    apiVersion: "",
-    query: {},
-    settings,
-    services,
-    now: new Date(),
-  };
+  const ctx = backgroundContext(tx, settings, services, sub.subscriptionId);
   const { protocol, port } = parseTracePort(req.port);
   const from = parseTraceSource(req.from);
   const clusterId = clusterIdOf(sub.subscriptionId, req.resourceGroup, req.cluster);

@@ -27,7 +27,7 @@ import { listNodes } from "../containerservice/nodes.js";
 import type { NodeNetworking } from "../containerservice/poolNetworking.js";
 import { readPoolNetworkSpec } from "../containerservice/poolNetworkSpec.js";
 import { listPools } from "../containerservice/records.js";
-import type { ArmContext, EmulatorSettings, Services } from "../context.js";
+import { type ArmContext, backgroundContext, type EmulatorSettings, type Services } from "../context.js";
 import { parseResourceId } from "../ids.js";
 import { allNsgUsers, defaultSecurityRules } from "../network/networkSecurityGroups.js";
 import { holderOf } from "../network/publicIPAddresses.js";
@@ -963,16 +963,7 @@ export async function readTopology(
   );
   const subscriptions: SubscriptionView[] = [];
   for (const s of settings.subscriptions) {
-    const ctx: ArmContext = {
-      tx,
-      subscriptionId: s.subscriptionId,
-      tenantId: s.tenantId,
-      apiVersion: "",
-      query: {},
-      settings,
-      services,
-      now: new Date(),
-    };
+    const ctx = backgroundContext(tx, settings, services, s.subscriptionId);
     subscriptions.push(await subscriptionView(ctx, s.displayName, nodes));
   }
   const hci = await readHci(tx, settings.subscriptions[0].subscriptionId);

@@ -36,7 +36,7 @@ const NOT_SIGNED_IN_PAGE = `<!doctype html><meta charset="utf-8"><title>aksnet</
 that <code>aksnet start</code> printed, or run <code>aksnet status</code> for a fresh one.</p></body>`;
 
 export async function adminPlugin(app: FastifyInstance, deps: FaceDeps): Promise<void> {
-  const { store, settings, services, runner, tokens, admin } = deps;
+  const { store, settings, services, runtime, tokens, admin } = deps;
 
   const principal = async (req: FastifyRequest): Promise<AdminPrincipal | undefined> => {
     if (admin.isSession(cookieValue(req.headers.cookie, SESSION_COOKIE))) return { kind: "owner" };
@@ -95,7 +95,7 @@ export async function adminPlugin(app: FastifyInstance, deps: FaceDeps): Promise
       throw forbidden(
         "A reset wipes every tenant's state: it needs the emulator's admin credential (aksnet reset) or a browser session, not an ARM token.",
       );
-    await runner.whenIdle();
+    await runtime.whenIdle();
     await store.reset();
     return { status: "reset" };
   });
@@ -121,7 +121,14 @@ export async function adminPlugin(app: FastifyInstance, deps: FaceDeps): Promise
         n += (await tx.listResourcesUnder(`/subscriptions/${s.subscriptionId}/`)).length;
       return n;
     });
-    return { status: "ok", store: store.kind, storeBytes: await store.sizeBytes(), resources };
+    return {
+      status: "ok",
+      store: store.kind,
+      storeBytes: await store.sizeBytes(),
+      resources,
+      revision: await store.currentRevision(),
+      work: runtime.counters,
+    };
   });
   registerWebRoutes(app, {
     store,

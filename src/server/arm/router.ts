@@ -58,6 +58,9 @@ const SUBSCRIPTION_API_VERSIONS = [
 ];
 const GUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** A request's context: the api-version is always known. */
+type RequestContext = ArmContext & { apiVersion: string };
+
 export class ArmRouter {
   constructor(
     private readonly registry: Registry,
@@ -125,7 +128,7 @@ export class ArmRouter {
     return sub;
   }
 
-  private context(tx: Tx, subscriptionId: string, req: ArmRequest, apiVersion: string): ArmContext {
+  private context(tx: Tx, subscriptionId: string, req: ArmRequest, apiVersion: string): RequestContext {
     const query: Record<string, string> = {};
     for (const [k, v] of Object.entries(req.query)) if (k !== "api-version") query[k] = v;
     return {
@@ -142,7 +145,7 @@ export class ArmRouter {
 
   private async dispatch(
     route: ArmRoute,
-    ctx: ArmContext,
+    ctx: RequestContext,
     req: ArmRequest,
     pre: Preconditions,
   ): Promise<ArmResponse> {
@@ -218,7 +221,7 @@ export class ArmRouter {
   }
 
   /** Finds the handler, checks the api-version and the namespace registration. */
-  private async prepare(type: string, ctx: ArmContext, req: ArmRequest): Promise<ResourceTypeHandler> {
+  private async prepare(type: string, ctx: RequestContext, req: ArmRequest): Promise<ResourceTypeHandler> {
     const h = this.handler(type);
     const location =
       typeof (req.body as { location?: unknown })?.location === "string"
@@ -244,7 +247,7 @@ export class ArmRouter {
 
   private async item(
     ref: ArmRoute & { kind: "item" } extends { ref: infer R } ? R : never,
-    ctx: ArmContext,
+    ctx: RequestContext,
     req: ArmRequest,
     pre: Preconditions,
   ): Promise<ArmResponse> {
@@ -293,7 +296,7 @@ export class ArmRouter {
     }
   }
 
-  private actionResponse(_ctx: ArmContext, req: ArmRequest, out: ActionOutcome): ArmResponse {
+  private actionResponse(_ctx: RequestContext, req: ArmRequest, out: ActionOutcome): ArmResponse {
     const headers = out.operation ? this.asyncHeaders(req, out.operation, true) : {};
     return { status: out.status, headers, body: out.body };
   }
@@ -313,7 +316,7 @@ export class ArmRouter {
   }
 
   private async operation(
-    ctx: ArmContext,
+    ctx: RequestContext,
     req: ArmRequest,
     id: string,
     flavour: "status" | "result",
