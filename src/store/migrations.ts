@@ -1,8 +1,11 @@
 // Versioned schema. Each entry runs once, in order, inside a transaction; the applied
-// version is kept in `schema_version`. Statements are plain SQL that SQLite and
-// PostgreSQL both accept, so one list serves every backend.
+// version is kept in `schema_version`. A statement is plain SQL both backends accept, or a
+// pair when the dialects differ (PostgreSQL needs COLLATE "C" for byte-ordered names).
 
-export const MIGRATIONS: readonly string[][] = [
+export type Dialect = "sqlite" | "postgres";
+export type MigrationStatement = string | Record<Dialect, string>;
+
+export const MIGRATIONS: readonly MigrationStatement[][] = [
   [
     `CREATE TABLE IF NOT EXISTS resources (
        id_key TEXT PRIMARY KEY,
@@ -34,5 +37,68 @@ export const MIGRATIONS: readonly string[][] = [
      )`,
     "CREATE INDEX IF NOT EXISTS operations_by_status ON operations (status)",
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+  ],
+  [
+    // The database-wide revision counter: one row, locked by the writer that bumps it until
+    // commit, so revisions commit in order. Starts after the old per-process `seq` values.
+    "CREATE TABLE IF NOT EXISTS revision (id INTEGER PRIMARY KEY, value BIGINT NOT NULL)",
+    "INSERT INTO revision (id, value) SELECT 1, COALESCE(MAX(seq), 0) FROM resources",
+    "CREATE TABLE IF NOT EXISTS compaction (id INTEGER PRIMARY KEY, value BIGINT NOT NULL)",
+    "INSERT INTO compaction (id, value) VALUES (1, 0)",
+    {
+      sqlite: `CREATE TABLE IF NOT EXISTS objects (
+         cluster TEXT NOT NULL,
+         resource TEXT NOT NULL,
+         namespace TEXT NOT NULL,
+         name TEXT NOT NULL,
+         body TEXT NOT NULL,
+         revision BIGINT NOT NULL,
+         PRIMARY KEY (cluster, resource, namespace, name)
+       )`,
+      postgres: `CREATE TABLE IF NOT EXISTS objects (
+         cluster TEXT COLLATE "C" NOT NULL,
+         resource TEXT COLLATE "C" NOT NULL,
+         namespace TEXT COLLATE "C" NOT NULL,
+         name TEXT COLLATE "C" NOT NULL,
+         body TEXT NOT NULL,
+         revision BIGINT NOT NULL,
+         PRIMARY KEY (cluster, resource, namespace, name)
+       )`,
+    },
+    // The change log: written in the same transaction as the change it records.
+    `CREATE TABLE IF NOT EXISTS changes (
+       revision BIGINT PRIMARY KEY,
+       kind TEXT NOT NULL,
+       key TEXT NOT NULL,
+       type TEXT NOT NULL,
+       object TEXT NOT NULL,
+       cluster TEXT,
+       resource TEXT,
+       namespace TEXT,
+       at BIGINT NOT NULL
+     )`,
+    "CREATE INDEX IF NOT EXISTS changes_by_at ON changes (at)",
+    // Background work: one row per (kind, key); a lease (owner, until) says who runs it.
+    `CREATE TABLE IF NOT EXISTS work (
+       kind TEXT NOT NULL,
+       key TEXT NOT NULL,
+       payload TEXT,
+       attempts INTEGER NOT NULL,
+       not_before BIGINT NOT NULL,
+       lease_owner TEXT,
+       lease_until BIGINT,
+       last_error TEXT,
+       PRIMARY KEY (kind, key)
+     )`,
+    "CREATE INDEX IF NOT EXISTS work_by_time ON work (not_before)",
+    // Finished operation records expire: end_at is when they finished (epoch ms).
+    "ALTER TABLE operations ADD COLUMN end_at BIGINT",
+    "CREATE INDEX IF NOT EXISTS operations_by_end ON operations (end_at)",
+    {
+      sqlite:
+        "UPDATE operations SET end_at = CAST(strftime('%s','now') AS INTEGER) * 1000 WHERE status <> 'InProgress'",
+      postgres:
+        "UPDATE operations SET end_at = CAST(EXTRACT(EPOCH FROM now()) * 1000 AS BIGINT) WHERE status <> 'InProgress'",
+    },
   ],
 ];

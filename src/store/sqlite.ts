@@ -1,241 +1,333 @@
-// SQLite backend (better-sqlite3, WAL). One connection per process; transactions are
-// serialised by a promise queue because better-sqlite3 is synchronous and a transaction
-// body may await. A file database survives kill -9: WAL commits are in the OS before
-// the HTTP answer is sent.
+// SQLite backend (better-sqlite3, WAL): the embedded default, a file or `:memory:`.
+// Writes go through one connection, one transaction at a time (a promise queue, because a
+// transaction body may await; BEGIN IMMEDIATE also excludes other processes). Reads of a
+// file database use separate read-only connections, each inside a deferred transaction, so
+// they see one committed snapshot and never wait behind a write. An in-memory database has
+// only one connection, so its reads are queued with the writes (still one snapshot each).
+// A file database survives kill -9: WAL commits are in the OS before the answer is sent.
 import fs from "node:fs";
 import Database from "better-sqlite3";
-import { MIGRATIONS } from "./migrations.js";
+import { StoreTimeoutError } from "./errors.js";
+import { ChangeFeed } from "./feed.js";
+import {
+  CLAIM_CANDIDATES,
+  type Exec,
+  migrationSql,
+  RESET_TABLES,
+  type Row,
+  readChanges,
+  rowToWork,
+  SqlTx,
+} from "./sql.js";
 import type {
-  AllocationRecord,
-  ListQuery,
-  OperationRecord,
-  OperationStatus,
-  ResourceRecord,
+  ChangeRecord,
   Store,
+  TransactionOptions,
   Tx,
+  WatchFilter,
+  WatchHandle,
+  WorkItem,
 } from "./types.js";
 
-type Row = {
-  id: string;
-  type_key: string;
-  sub_key: string;
-  rg_key: string | null;
-  parent_key: string | null;
-  body: string;
-  internal: string | null;
-  etag: string;
-  seq: number;
-};
+class Conn implements Exec {
+  private readonly cache = new Map<string, Database.Statement>();
+  constructor(readonly db: Database.Database) {}
 
-const lower = (s: string) => s.toLowerCase();
-
-function rowToRecord(row: Row): ResourceRecord {
-  const body = JSON.parse(row.body) as Record<string, unknown>;
-  const meta = (
-    body as { __meta?: { type: string; subscriptionId: string; resourceGroup?: string; parentId?: string } }
-  ).__meta;
-  delete (body as { __meta?: unknown }).__meta;
-  return {
-    id: row.id,
-    type: meta?.type ?? row.type_key,
-    subscriptionId: meta?.subscriptionId ?? row.sub_key,
-    resourceGroup: meta?.resourceGroup,
-    parentId: meta?.parentId,
-    body,
-    internal: row.internal ? (JSON.parse(row.internal) as Record<string, unknown>) : undefined,
-    etag: row.etag,
-    seq: row.seq,
-  };
-}
-
-export class SqliteStore implements Store {
-  readonly kind = "sqlite" as const;
-  private readonly db: Database.Database;
-  private queue: Promise<unknown> = Promise.resolve();
-  private seq = 0;
-  private readonly stmts;
-
-  constructor(private readonly file: string | ":memory:") {
-    this.db = new Database(file);
-    if (file !== ":memory:") {
-      this.db.pragma("journal_mode = WAL");
-      this.db.pragma("synchronous = NORMAL");
-    }
-    this.db.pragma("busy_timeout = 5000");
-    this.migrate();
-    this.seq = (this.db.prepare("SELECT COALESCE(MAX(seq), 0) AS s FROM resources").get() as { s: number }).s;
-    const db = this.db;
-    this.stmts = {
-      getResource: db.prepare("SELECT * FROM resources WHERE id_key = ?"),
-      upsertResource: db.prepare(
-        `INSERT INTO resources (id_key, id, type_key, sub_key, rg_key, parent_key, body, internal, etag, seq)
-         VALUES (@id_key, @id, @type_key, @sub_key, @rg_key, @parent_key, @body, @internal, @etag, @seq)
-         ON CONFLICT (id_key) DO UPDATE SET body = excluded.body, internal = excluded.internal, etag = excluded.etag`,
-      ),
-      deleteResource: db.prepare("DELETE FROM resources WHERE id_key = ?"),
-      listUnder: db.prepare("SELECT * FROM resources WHERE id_key LIKE ? ESCAPE '\\' ORDER BY seq"),
-      allocate: db.prepare(
-        "INSERT INTO allocations (pool, item, owner) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-      ),
-      release: db.prepare("DELETE FROM allocations WHERE pool = ? AND item = ?"),
-      releaseOwner: db.prepare("DELETE FROM allocations WHERE owner = ?"),
-      listAllocations: db.prepare("SELECT pool, item, owner FROM allocations WHERE pool = ?"),
-      listByOwner: db.prepare("SELECT pool, item, owner FROM allocations WHERE owner = ?"),
-      putOperation: db.prepare(
-        "INSERT INTO operations (id, status, doc) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET status = excluded.status, doc = excluded.doc",
-      ),
-      getOperation: db.prepare("SELECT doc FROM operations WHERE id = ?"),
-      listOperations: db.prepare("SELECT doc FROM operations WHERE status = ? ORDER BY rowid"),
-      getMeta: db.prepare("SELECT value FROM meta WHERE key = ?"),
-      setMeta: db.prepare(
-        "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-      ),
-    };
-  }
-
-  private readonly statementCache = new Map<string, Database.Statement>();
-
-  /** Statements for the few dynamic queries, prepared once. */
-  private prepared(sql: string): Database.Statement {
-    let st = this.statementCache.get(sql);
+  private stmt(sql: string): Database.Statement {
+    let st = this.cache.get(sql);
     if (!st) {
       st = this.db.prepare(sql);
-      this.statementCache.set(sql, st);
+      this.cache.set(sql, st);
     }
     return st;
   }
 
+  async all(sql: string, params: unknown[] = []): Promise<Row[]> {
+    return this.allSync(sql, params);
+  }
+
+  allSync(sql: string, params: unknown[] = []): Row[] {
+    const st = this.stmt(sql);
+    if (st.reader) return st.all(...params) as Row[];
+    st.run(...params);
+    return [];
+  }
+
+  async run(sql: string, params: unknown[] = []): Promise<number> {
+    return this.stmt(sql).run(...params).changes;
+  }
+}
+
+const READERS = 4;
+
+export class SqliteStore implements Store {
+  readonly kind = "sqlite" as const;
+  private readonly writer: Conn;
+  private readonly idleReaders: Conn[] = [];
+  private readerCount = 0;
+  private readerWaiters: ((c: Conn) => void)[] = [];
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly feed: ChangeFeed;
+  private closed = false;
+
+  constructor(
+    private readonly file: string | ":memory:",
+    log: (msg: string, err?: unknown) => void = () => undefined,
+  ) {
+    const db = new Database(file);
+    if (file !== ":memory:") {
+      db.pragma("journal_mode = WAL");
+      db.pragma("synchronous = NORMAL");
+    }
+    db.pragma("busy_timeout = 5000");
+    this.writer = new Conn(db);
+    this.migrate();
+    // Another process on the same file (not the usual set-up) is seen by the slow poll.
+    this.feed = new ChangeFeed(
+      {
+        readChanges: (after, upTo, filter, limit) =>
+          this.read((tx) => readChanges(this.execOf(tx), after, upTo, filter, limit)),
+        currentRevision: () => this.currentRevision(),
+      },
+      file === ":memory:" ? 0 : 500,
+      log,
+    );
+  }
+
+  private readonly execs = new WeakMap<Tx, Exec>();
+  private execOf(tx: Tx): Exec {
+    const e = this.execs.get(tx);
+    if (!e) throw new Error("not a transaction of this store");
+    return e;
+  }
+
   private migrate(): void {
-    this.db.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
-    const row = this.db.prepare("SELECT version FROM schema_version").get() as
-      | { version: number }
-      | undefined;
+    const db = this.writer.db;
+    db.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
+    const row = db.prepare("SELECT version FROM schema_version").get() as { version: number } | undefined;
     let version = row?.version ?? 0;
-    if (!row) this.db.prepare("INSERT INTO schema_version (version) VALUES (0)").run();
-    while (version < MIGRATIONS.length) {
-      const steps = MIGRATIONS[version];
-      this.db.transaction(() => {
-        for (const sql of steps) this.db.exec(sql);
-        this.db.prepare("UPDATE schema_version SET version = ?").run(version + 1);
+    if (!row) db.prepare("INSERT INTO schema_version (version) VALUES (0)").run();
+    const steps = migrationSql("sqlite");
+    while (version < steps.length) {
+      const step = steps[version];
+      db.transaction(() => {
+        for (const sql of step) db.exec(sql);
+        db.prepare("UPDATE schema_version SET version = ?").run(version + 1);
       })();
       version++;
     }
   }
 
-  private readonly tx: Tx = {
-    getResource: async (id) => {
-      const row = this.stmts.getResource.get(lower(id)) as Row | undefined;
-      return row ? rowToRecord(row) : undefined;
-    },
-    putResource: async (r) => {
-      const body = {
-        ...r.body,
-        __meta: {
-          type: r.type,
-          subscriptionId: r.subscriptionId,
-          resourceGroup: r.resourceGroup,
-          parentId: r.parentId,
-        },
-      };
-      this.stmts.upsertResource.run({
-        id_key: lower(r.id),
-        id: r.id,
-        type_key: lower(r.type),
-        sub_key: lower(r.subscriptionId),
-        rg_key: r.resourceGroup ? lower(r.resourceGroup) : null,
-        parent_key: r.parentId ? lower(r.parentId) : null,
-        body: JSON.stringify(body),
-        internal: r.internal ? JSON.stringify(r.internal) : null,
-        etag: r.etag,
-        seq: ++this.seq,
-      });
-    },
-    deleteResource: async (id) => this.stmts.deleteResource.run(lower(id)).changes > 0,
-    listResources: async (q: ListQuery) => {
-      const where = ["type_key = ?"];
-      const args: string[] = [lower(q.type)];
-      if (q.subscriptionId) {
-        where.push("sub_key = ?");
-        args.push(lower(q.subscriptionId));
-      }
-      if (q.resourceGroup) {
-        where.push("rg_key = ?");
-        args.push(lower(q.resourceGroup));
-      }
-      if (q.parentId) {
-        where.push("parent_key = ?");
-        args.push(lower(q.parentId));
-      }
-      const rows = this.prepared(`SELECT * FROM resources WHERE ${where.join(" AND ")} ORDER BY seq`).all(
-        ...args,
-      );
-      return (rows as Row[]).map(rowToRecord);
-    },
-    listResourcesUnder: async (prefix) => {
-      const escaped = lower(prefix).replace(/[\\%_]/g, (c) => `\\${c}`);
-      return (this.stmts.listUnder.all(`${escaped}%`) as Row[]).map(rowToRecord);
-    },
-    allocate: async (pool, item, owner) => this.stmts.allocate.run(pool, item, owner).changes === 1,
-    release: async (pool, item) => {
-      this.stmts.release.run(pool, item);
-    },
-    releaseOwner: async (owner) => this.stmts.releaseOwner.run(owner).changes,
-    listAllocations: async (pool) => this.stmts.listAllocations.all(pool) as AllocationRecord[],
-    listAllocationsByOwner: async (owner) => this.stmts.listByOwner.all(owner) as AllocationRecord[],
-    putOperation: async (op: OperationRecord) => {
-      this.stmts.putOperation.run(op.id, op.status, JSON.stringify(op));
-    },
-    getOperation: async (id) => {
-      const row = this.stmts.getOperation.get(id) as { doc: string } | undefined;
-      return row ? (JSON.parse(row.doc) as OperationRecord) : undefined;
-    },
-    listOperations: async (status: OperationStatus) =>
-      (this.stmts.listOperations.all(status) as { doc: string }[]).map(
-        (r) => JSON.parse(r.doc) as OperationRecord,
-      ),
-    getMeta: async (key) => (this.stmts.getMeta.get(key) as { value: string } | undefined)?.value,
-    setMeta: async (key, value) => {
-      this.stmts.setMeta.run(key, value);
-    },
-  };
-
-  transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
-    const run = async (): Promise<T> => {
-      const seqBefore = this.seq;
-      this.db.exec("BEGIN IMMEDIATE");
-      try {
-        const result = await fn(this.tx);
-        this.db.exec("COMMIT");
-        return result;
-      } catch (err) {
-        if (this.db.inTransaction) this.db.exec("ROLLBACK");
-        this.seq = seqBefore;
-        throw err;
-      }
-    };
+  private enqueue<T>(run: () => Promise<T>): Promise<T> {
     const next = this.queue.then(run, run);
     this.queue = next.catch(() => undefined);
     return next;
   }
 
-  read<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
-    const run = () => fn(this.tx);
-    const next = this.queue.then(run, run);
-    this.queue = next.catch(() => undefined);
-    return next;
+  transaction<T>(fn: (tx: Tx) => Promise<T>, opts: TransactionOptions = {}): Promise<T> {
+    return this.enqueue(async () => {
+      const db = this.writer.db;
+      db.exec("BEGIN IMMEDIATE");
+      const tx = new SqlTx(this.writer, false);
+      this.execs.set(tx, this.writer);
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        const body = fn(tx);
+        const result = opts.timeoutMs
+          ? await Promise.race([
+              body,
+              new Promise<never>((_, reject) => {
+                timer = setTimeout(
+                  () => reject(new StoreTimeoutError(opts.timeoutMs as number)),
+                  opts.timeoutMs,
+                );
+              }),
+            ])
+          : await body;
+        tx.closed = true;
+        db.exec("COMMIT");
+        if (tx.wroteChanges) this.feed.poke();
+        return result;
+      } catch (err) {
+        tx.closed = true;
+        if (db.inTransaction) db.exec("ROLLBACK");
+        throw err;
+      } finally {
+        if (timer) clearTimeout(timer);
+      }
+    });
+  }
+
+  private acquireReader(): Promise<Conn> {
+    const idle = this.idleReaders.pop();
+    if (idle) return Promise.resolve(idle);
+    if (this.readerCount < READERS) {
+      this.readerCount++;
+      const db = new Database(this.file, { readonly: true, fileMustExist: true });
+      db.pragma("busy_timeout = 5000");
+      return Promise.resolve(new Conn(db));
+    }
+    return new Promise((resolve) => this.readerWaiters.push(resolve));
+  }
+
+  private releaseReader(c: Conn): void {
+    const waiter = this.readerWaiters.shift();
+    if (waiter) waiter(c);
+    else this.idleReaders.push(c);
+  }
+
+  async read<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    if (this.file === ":memory:") {
+      return this.enqueue(async () => {
+        const tx = new SqlTx(this.writer, true);
+        this.execs.set(tx, this.writer);
+        try {
+          return await fn(tx);
+        } finally {
+          tx.closed = true;
+        }
+      });
+    }
+    const conn = await this.acquireReader();
+    const tx = new SqlTx(conn, true);
+    this.execs.set(tx, conn);
+    // BEGIN is deferred: the snapshot is taken by the first read and kept until COMMIT.
+    conn.db.exec("BEGIN");
+    try {
+      return await fn(tx);
+    } finally {
+      tx.closed = true;
+      conn.db.exec("COMMIT");
+      this.releaseReader(conn);
+    }
+  }
+
+  async currentRevision(): Promise<number> {
+    return this.read((tx) => tx.currentRevision());
+  }
+
+  watch(
+    fromRevision: number,
+    filter: WatchFilter,
+    onChange: (c: ChangeRecord) => void,
+    onError?: (e: Error) => void,
+  ): WatchHandle {
+    return this.feed.watch(fromRevision, filter, onChange, onError);
+  }
+
+  async compact(revision: number): Promise<void> {
+    await this.enqueue(async () => {
+      const db = this.writer.db;
+      db.transaction(() => {
+        const current = (db.prepare("SELECT value FROM compaction WHERE id = 1").get() as { value: number })
+          .value;
+        if (revision <= current) return;
+        db.prepare("DELETE FROM changes WHERE revision <= ?").run(revision);
+        db.prepare("UPDATE compaction SET value = ? WHERE id = 1").run(revision);
+      })();
+    });
+  }
+
+  async compactedRevision(): Promise<number> {
+    return this.read(async (tx) =>
+      Number((await this.execOf(tx).all("SELECT value FROM compaction WHERE id = 1"))[0]?.value ?? 0),
+    );
+  }
+
+  async claimWork(
+    owner: string,
+    opts: { leaseMs: number; limit: number; kinds?: string[] },
+  ): Promise<WorkItem[]> {
+    return this.enqueue(async () => {
+      const db = this.writer.db;
+      const now = Date.now();
+      return db.transaction(() => {
+        let sql = CLAIM_CANDIDATES;
+        const args: unknown[] = [now, now];
+        if (opts.kinds) {
+          sql += ` AND kind IN (${opts.kinds.map(() => "?").join(", ")})`;
+          args.push(...opts.kinds);
+        }
+        sql += " ORDER BY not_before LIMIT ?";
+        args.push(opts.limit);
+        const out: WorkItem[] = [];
+        for (const c of this.writer.allSync(sql, args)) {
+          const rows = this.writer.allSync(
+            "UPDATE work SET lease_owner = ?, lease_until = ?, attempts = attempts + 1 WHERE kind = ? AND key = ? RETURNING *",
+            [owner, now + opts.leaseMs, c.kind, c.key],
+          );
+          if (rows[0]) out.push(rowToWork(rows[0]));
+        }
+        return out;
+      })();
+    });
+  }
+
+  async renewWork(owner: string, items: { kind: string; key: string }[], leaseMs: number): Promise<string[]> {
+    return this.enqueue(async () => {
+      const until = Date.now() + leaseMs;
+      const held: string[] = [];
+      this.writer.db.transaction(() => {
+        for (const i of items) {
+          const n = this.writer.db
+            .prepare("UPDATE work SET lease_until = ? WHERE kind = ? AND key = ? AND lease_owner = ?")
+            .run(until, i.kind, i.key, owner).changes;
+          if (n === 1) held.push(i.key);
+        }
+      })();
+      return held;
+    });
+  }
+
+  async retryWork(kind: string, key: string, owner: string, notBefore: number, error: string): Promise<void> {
+    await this.enqueue(async () => {
+      this.writer.db
+        .prepare(
+          "UPDATE work SET lease_owner = NULL, lease_until = NULL, not_before = ?, last_error = ? WHERE kind = ? AND key = ? AND lease_owner = ?",
+        )
+        .run(notBefore, error, kind, key, owner);
+    });
+  }
+
+  async nextWorkAt(): Promise<number | undefined> {
+    return this.read(async (tx) => {
+      const rows = await this.execOf(tx).all(
+        "SELECT MIN(CASE WHEN lease_until IS NOT NULL AND lease_until > not_before THEN lease_until ELSE not_before END) AS t FROM work",
+      );
+      const t = rows[0]?.t;
+      return t === null || t === undefined ? undefined : Number(t);
+    });
+  }
+
+  async purgeOperations(before: number): Promise<number> {
+    return this.enqueue(
+      async () =>
+        this.writer.db
+          .prepare(
+            "DELETE FROM operations WHERE status <> 'InProgress' AND end_at IS NOT NULL AND end_at < ?",
+          )
+          .run(before).changes,
+    );
   }
 
   async reset(): Promise<void> {
-    await this.transaction(async () => {
-      for (const t of ["resources", "allocations", "operations", "meta"]) this.db.exec(`DELETE FROM ${t}`);
+    await this.enqueue(async () => {
+      const db = this.writer.db;
+      db.transaction(() => {
+        for (const t of RESET_TABLES) db.exec(`DELETE FROM ${t}`);
+        db.exec("DELETE FROM meta WHERE key NOT LIKE 'install.%'");
+        // Every earlier revision is gone: watches from before the reset are told so.
+        db.exec("DELETE FROM changes");
+        db.exec("UPDATE compaction SET value = (SELECT value FROM revision WHERE id = 1) WHERE id = 1");
+      })();
     });
-    this.seq = 0;
+    this.feed.poke();
   }
 
   async sizeBytes(): Promise<number> {
     if (this.file === ":memory:") {
-      const pages = this.db.pragma("page_count", { simple: true }) as number;
-      const size = this.db.pragma("page_size", { simple: true }) as number;
+      const pages = this.writer.db.pragma("page_count", { simple: true }) as number;
+      const size = this.writer.db.pragma("page_size", { simple: true }) as number;
       return pages * size;
     }
     let total = 0;
@@ -250,7 +342,11 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.feed.stop();
     await this.queue;
-    this.db.close();
+    for (const r of this.idleReaders) r.db.close();
+    this.writer.db.close();
   }
 }

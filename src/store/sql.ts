@@ -1,0 +1,515 @@
+// The SQL both backends share: one `Tx` implementation over a minimal executor, so SQLite
+// and PostgreSQL differ only in how they connect, lock and retry (sqlite.ts, postgres.ts).
+// Placeholders are written `?`; the PostgreSQL executor numbers them.
+import { StoreConflictError, StoreReadOnlyError } from "./errors.js";
+import { type Dialect, MIGRATIONS } from "./migrations.js";
+import type {
+  AllocationRecord,
+  ChangeRecord,
+  ChangeType,
+  KubeObjectRecord,
+  ListQuery,
+  ObjectQuery,
+  OperationRecord,
+  OperationStatus,
+  ResourceRecord,
+  Tx,
+  WatchFilter,
+  WorkItem,
+} from "./types.js";
+
+export type Row = Record<string, unknown>;
+
+/** What a backend provides for one connection inside one transaction. */
+export interface Exec {
+  all(sql: string, params?: unknown[]): Promise<Row[]>;
+  /** Runs a write; returns the number of rows changed. */
+  run(sql: string, params?: unknown[]): Promise<number>;
+}
+
+const lower = (s: string) => s.toLowerCase();
+const num = (v: unknown): number => (typeof v === "number" ? v : Number(v));
+const json = (v: unknown) => JSON.parse(String(v)) as Record<string, unknown>;
+
+export function migrationSql(dialect: Dialect): string[][] {
+  return MIGRATIONS.map((steps) => steps.map((s) => (typeof s === "string" ? s : s[dialect])));
+}
+
+function rowToResource(row: Row): ResourceRecord {
+  const body = json(row.body);
+  const meta = (
+    body as { __meta?: { type: string; subscriptionId: string; resourceGroup?: string; parentId?: string } }
+  ).__meta;
+  delete (body as { __meta?: unknown }).__meta;
+  return {
+    id: String(row.id),
+    type: meta?.type ?? String(row.type_key),
+    subscriptionId: meta?.subscriptionId ?? String(row.sub_key),
+    resourceGroup: meta?.resourceGroup,
+    parentId: meta?.parentId,
+    body,
+    internal: row.internal ? json(row.internal) : undefined,
+    etag: String(row.etag),
+    seq: num(row.seq),
+  };
+}
+
+function rowToObject(row: Row): KubeObjectRecord {
+  return {
+    cluster: String(row.cluster),
+    resource: String(row.resource),
+    namespace: String(row.namespace),
+    name: String(row.name),
+    body: json(row.body),
+    revision: num(row.revision),
+  };
+}
+
+export function rowToChange(row: Row): ChangeRecord {
+  const c: ChangeRecord = {
+    revision: num(row.revision),
+    kind: String(row.kind),
+    key: String(row.key),
+    type: String(row.type) as ChangeType,
+    object: json(row.object),
+  };
+  if (row.cluster !== null && row.cluster !== undefined) c.cluster = String(row.cluster);
+  if (row.resource !== null && row.resource !== undefined) c.resource = String(row.resource);
+  if (row.namespace !== null && row.namespace !== undefined) c.namespace = String(row.namespace);
+  return c;
+}
+
+export function rowToWork(row: Row): WorkItem {
+  const w: WorkItem = {
+    kind: String(row.kind),
+    key: String(row.key),
+    attempts: num(row.attempts),
+    notBefore: num(row.not_before),
+  };
+  if (row.payload) w.payload = json(row.payload);
+  if (row.lease_owner) w.leaseOwner = String(row.lease_owner);
+  if (row.lease_until !== null && row.lease_until !== undefined) w.leaseUntil = num(row.lease_until);
+  if (row.last_error) w.lastError = String(row.last_error);
+  return w;
+}
+
+/** SQL `WHERE` fragment and arguments for a change-log filter. */
+export function changeFilterSql(filter: WatchFilter): { where: string; args: unknown[] } {
+  const parts: string[] = [];
+  const args: unknown[] = [];
+  for (const col of ["kind", "cluster", "resource", "namespace"] as const) {
+    const v = filter[col];
+    if (v !== undefined) {
+      parts.push(`${col} = ?`);
+      args.push(v);
+    }
+  }
+  return { where: parts.map((p) => ` AND ${p}`).join(""), args };
+}
+
+/**
+ * One transaction's view. `closed` is set when the transaction ends (commit, rollback or
+ * timeout); a body still running after that gets an error on its next call instead of
+ * writing outside any transaction.
+ */
+export class SqlTx implements Tx {
+  /** Set once this transaction wrote to the change log (the backend then wakes watchers). */
+  wroteChanges = false;
+  closed = false;
+
+  constructor(
+    private readonly exec: Exec,
+    private readonly readOnly: boolean,
+  ) {}
+
+  private async all(sql: string, params: unknown[] = []): Promise<Row[]> {
+    if (this.closed) throw new Error("the transaction has ended (rolled back or timed out)");
+    return this.exec.all(sql, params);
+  }
+
+  private async run(method: string, sql: string, params: unknown[] = []): Promise<number> {
+    if (this.closed) throw new Error("the transaction has ended (rolled back or timed out)");
+    if (this.readOnly) throw new StoreReadOnlyError(method);
+    return this.exec.run(sql, params);
+  }
+
+  /** Takes the next database-wide revision (locks the counter row until commit). */
+  private async nextRevision(): Promise<number> {
+    if (this.readOnly) throw new StoreReadOnlyError("nextRevision");
+    const rows = await this.all("UPDATE revision SET value = value + 1 WHERE id = 1 RETURNING value");
+    return num(rows[0].value);
+  }
+
+  private async logChange(
+    revision: number,
+    c: Omit<ChangeRecord, "revision" | "object"> & { object: Record<string, unknown> },
+  ): Promise<void> {
+    await this.run(
+      "logChange",
+      "INSERT INTO changes (revision, kind, key, type, object, cluster, resource, namespace, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      [
+        revision,
+        c.kind,
+        c.key,
+        c.type,
+        JSON.stringify(c.object),
+        c.cluster ?? null,
+        c.resource ?? null,
+        c.namespace ?? null,
+        Date.now(),
+      ],
+    );
+    this.wroteChanges = true;
+  }
+
+  // ---- ARM resources ----
+
+  async getResource(id: string): Promise<ResourceRecord | undefined> {
+    const rows = await this.all("SELECT * FROM resources WHERE id_key = ?", [lower(id)]);
+    return rows[0] ? rowToResource(rows[0]) : undefined;
+  }
+
+  async putResource(r: ResourceRecord): Promise<void> {
+    if (this.readOnly) throw new StoreReadOnlyError("putResource");
+    const key = lower(r.id);
+    const existed = (await this.all("SELECT seq FROM resources WHERE id_key = ?", [key]))[0];
+    const revision = await this.nextRevision();
+    const body = {
+      ...r.body,
+      __meta: {
+        type: r.type,
+        subscriptionId: r.subscriptionId,
+        resourceGroup: r.resourceGroup,
+        parentId: r.parentId,
+      },
+    };
+    await this.run(
+      "putResource",
+      `INSERT INTO resources (id_key, id, type_key, sub_key, rg_key, parent_key, body, internal, etag, seq)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (id_key) DO UPDATE SET body = excluded.body, internal = excluded.internal, etag = excluded.etag`,
+      [
+        key,
+        r.id,
+        lower(r.type),
+        lower(r.subscriptionId),
+        r.resourceGroup ? lower(r.resourceGroup) : null,
+        r.parentId ? lower(r.parentId) : null,
+        JSON.stringify(body),
+        r.internal ? JSON.stringify(r.internal) : null,
+        r.etag,
+        revision,
+      ],
+    );
+    await this.logChange(revision, {
+      kind: "arm",
+      key,
+      type: existed ? "MODIFIED" : "ADDED",
+      object: r.body,
+    });
+  }
+
+  async deleteResource(id: string): Promise<boolean> {
+    if (this.readOnly) throw new StoreReadOnlyError("deleteResource");
+    const key = lower(id);
+    const rows = await this.all("SELECT body FROM resources WHERE id_key = ?", [key]);
+    if (!rows[0]) return false;
+    const body = json(rows[0].body);
+    delete (body as { __meta?: unknown }).__meta;
+    const revision = await this.nextRevision();
+    await this.run("deleteResource", "DELETE FROM resources WHERE id_key = ?", [key]);
+    await this.logChange(revision, { kind: "arm", key, type: "DELETED", object: body });
+    return true;
+  }
+
+  async listResources(q: ListQuery): Promise<ResourceRecord[]> {
+    const where = ["type_key = ?"];
+    const args: string[] = [lower(q.type)];
+    if (q.subscriptionId) {
+      where.push("sub_key = ?");
+      args.push(lower(q.subscriptionId));
+    }
+    if (q.resourceGroup) {
+      where.push("rg_key = ?");
+      args.push(lower(q.resourceGroup));
+    }
+    if (q.parentId) {
+      where.push("parent_key = ?");
+      args.push(lower(q.parentId));
+    }
+    const rows = await this.all(`SELECT * FROM resources WHERE ${where.join(" AND ")} ORDER BY seq`, args);
+    return rows.map(rowToResource);
+  }
+
+  async listResourcesUnder(prefix: string): Promise<ResourceRecord[]> {
+    const escaped = lower(prefix).replace(/[\\%_]/g, (c) => `\\${c}`);
+    const rows = await this.all("SELECT * FROM resources WHERE id_key LIKE ? ESCAPE '\\' ORDER BY seq", [
+      `${escaped}%`,
+    ]);
+    return rows.map(rowToResource);
+  }
+
+  // ---- Kubernetes objects ----
+
+  async getObject(
+    cluster: string,
+    resource: string,
+    namespace: string,
+    name: string,
+  ): Promise<KubeObjectRecord | undefined> {
+    const rows = await this.all(
+      "SELECT * FROM objects WHERE cluster = ? AND resource = ? AND namespace = ? AND name = ?",
+      [cluster, resource, namespace, name],
+    );
+    return rows[0] ? rowToObject(rows[0]) : undefined;
+  }
+
+  async putObject(
+    rec: Omit<KubeObjectRecord, "revision">,
+    opts: { expectedRevision?: number; create?: boolean } = {},
+  ): Promise<number> {
+    if (this.readOnly) throw new StoreReadOnlyError("putObject");
+    const existing = await this.all(
+      "SELECT revision FROM objects WHERE cluster = ? AND resource = ? AND namespace = ? AND name = ?",
+      [rec.cluster, rec.resource, rec.namespace, rec.name],
+    );
+    const current = existing[0] ? num(existing[0].revision) : undefined;
+    if (opts.create && current !== undefined)
+      throw new StoreConflictError(`${objectKey(rec)} already exists`, current);
+    if (opts.expectedRevision !== undefined && current !== opts.expectedRevision)
+      throw new StoreConflictError(
+        current === undefined
+          ? `${objectKey(rec)} does not exist`
+          : `${objectKey(rec)} is at revision ${current}, not ${opts.expectedRevision}`,
+        current,
+      );
+    const revision = await this.nextRevision();
+    await this.run(
+      "putObject",
+      `INSERT INTO objects (cluster, resource, namespace, name, body, revision) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (cluster, resource, namespace, name) DO UPDATE SET body = excluded.body, revision = excluded.revision`,
+      [rec.cluster, rec.resource, rec.namespace, rec.name, JSON.stringify(rec.body), revision],
+    );
+    await this.logChange(revision, {
+      kind: "kube",
+      key: objectKey(rec),
+      type: current === undefined ? "ADDED" : "MODIFIED",
+      object: rec.body,
+      cluster: rec.cluster,
+      resource: rec.resource,
+      namespace: rec.namespace,
+    });
+    return revision;
+  }
+
+  async deleteObject(
+    cluster: string,
+    resource: string,
+    namespace: string,
+    name: string,
+    opts: { expectedRevision?: number } = {},
+  ): Promise<number | undefined> {
+    if (this.readOnly) throw new StoreReadOnlyError("deleteObject");
+    const existing = await this.getObject(cluster, resource, namespace, name);
+    const key = objectKey({ cluster, resource, namespace, name });
+    if (!existing) {
+      if (opts.expectedRevision !== undefined) throw new StoreConflictError(`${key} does not exist`);
+      return undefined;
+    }
+    if (opts.expectedRevision !== undefined && existing.revision !== opts.expectedRevision)
+      throw new StoreConflictError(
+        `${key} is at revision ${existing.revision}, not ${opts.expectedRevision}`,
+        existing.revision,
+      );
+    const revision = await this.nextRevision();
+    await this.run(
+      "deleteObject",
+      "DELETE FROM objects WHERE cluster = ? AND resource = ? AND namespace = ? AND name = ?",
+      [cluster, resource, namespace, name],
+    );
+    await this.logChange(revision, {
+      kind: "kube",
+      key,
+      type: "DELETED",
+      object: existing.body,
+      cluster,
+      resource,
+      namespace,
+    });
+    return revision;
+  }
+
+  async listObjects(q: ObjectQuery): Promise<KubeObjectRecord[]> {
+    const where = ["cluster = ?", "resource = ?"];
+    const args: unknown[] = [q.cluster, q.resource];
+    if (q.namespace !== undefined) {
+      where.push("namespace = ?");
+      args.push(q.namespace);
+    }
+    if (q.after !== undefined) {
+      const slash = q.after.indexOf("/");
+      const ns = slash < 0 ? "" : q.after.slice(0, slash);
+      const name = slash < 0 ? q.after : q.after.slice(slash + 1);
+      where.push("(namespace > ? OR (namespace = ? AND name > ?))");
+      args.push(ns, ns, name);
+    }
+    let sql = `SELECT * FROM objects WHERE ${where.join(" AND ")} ORDER BY namespace, name`;
+    if (q.limit !== undefined) {
+      sql += " LIMIT ?";
+      args.push(q.limit);
+    }
+    return (await this.all(sql, args)).map(rowToObject);
+  }
+
+  // ---- allocations ----
+
+  async allocate(pool: string, item: string, owner: string): Promise<boolean> {
+    return (
+      (await this.run(
+        "allocate",
+        "INSERT INTO allocations (pool, item, owner) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+        [pool, item, owner],
+      )) === 1
+    );
+  }
+
+  async release(pool: string, item: string): Promise<void> {
+    await this.run("release", "DELETE FROM allocations WHERE pool = ? AND item = ?", [pool, item]);
+  }
+
+  async releaseOwner(owner: string): Promise<number> {
+    return this.run("releaseOwner", "DELETE FROM allocations WHERE owner = ?", [owner]);
+  }
+
+  async listAllocations(pool: string): Promise<AllocationRecord[]> {
+    const rows = await this.all("SELECT pool, item, owner FROM allocations WHERE pool = ?", [pool]);
+    return rows.map((r) => ({ pool: String(r.pool), item: String(r.item), owner: String(r.owner) }));
+  }
+
+  async listAllocationsByOwner(owner: string): Promise<AllocationRecord[]> {
+    const rows = await this.all("SELECT pool, item, owner FROM allocations WHERE owner = ?", [owner]);
+    return rows.map((r) => ({ pool: String(r.pool), item: String(r.item), owner: String(r.owner) }));
+  }
+
+  // ---- operations ----
+
+  async putOperation(op: OperationRecord): Promise<void> {
+    const endAt = op.status === "InProgress" ? null : op.endTime ? Date.parse(op.endTime) : Date.now();
+    await this.run(
+      "putOperation",
+      `INSERT INTO operations (id, status, doc, end_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET status = excluded.status, doc = excluded.doc, end_at = excluded.end_at`,
+      [op.id, op.status, JSON.stringify(op), Number.isFinite(endAt) ? endAt : Date.now()],
+    );
+  }
+
+  async getOperation(id: string): Promise<OperationRecord | undefined> {
+    const rows = await this.all("SELECT doc FROM operations WHERE id = ?", [id]);
+    return rows[0] ? (json(rows[0].doc) as unknown as OperationRecord) : undefined;
+  }
+
+  async listOperations(status: OperationStatus): Promise<OperationRecord[]> {
+    const rows = await this.all("SELECT doc FROM operations WHERE status = ? ORDER BY id", [status]);
+    return rows.map((r) => json(r.doc) as unknown as OperationRecord);
+  }
+
+  // ---- work queue ----
+
+  async enqueueWork(item: {
+    kind: string;
+    key: string;
+    payload?: Record<string, unknown>;
+    notBefore?: number;
+  }): Promise<void> {
+    const notBefore = item.notBefore ?? Date.now();
+    await this.run(
+      "enqueueWork",
+      `INSERT INTO work (kind, key, payload, attempts, not_before) VALUES (?, ?, ?, 0, ?)
+       ON CONFLICT (kind, key) DO UPDATE SET payload = excluded.payload, not_before = excluded.not_before`,
+      [item.kind, item.key, item.payload ? JSON.stringify(item.payload) : null, notBefore],
+    );
+    // The wake-up for runtimes in every process travels on the change feed.
+    const revision = await this.nextRevision();
+    await this.logChange(revision, {
+      kind: "work",
+      key: `${item.kind}/${item.key}`,
+      type: "ADDED",
+      object: { kind: item.kind, key: item.key, notBefore },
+    });
+  }
+
+  async getWork(kind: string, key: string): Promise<WorkItem | undefined> {
+    const rows = await this.all("SELECT * FROM work WHERE kind = ? AND key = ?", [kind, key]);
+    return rows[0] ? rowToWork(rows[0]) : undefined;
+  }
+
+  async finishWork(kind: string, key: string, owner: string): Promise<boolean> {
+    return (
+      (await this.run("finishWork", "DELETE FROM work WHERE kind = ? AND key = ? AND lease_owner = ?", [
+        kind,
+        key,
+        owner,
+      ])) === 1
+    );
+  }
+
+  // ---- metadata ----
+
+  async getMeta(key: string): Promise<string | undefined> {
+    const rows = await this.all("SELECT value FROM meta WHERE key = ?", [key]);
+    return rows[0] ? String(rows[0].value) : undefined;
+  }
+
+  async setMeta(key: string, value: string): Promise<void> {
+    await this.run(
+      "setMeta",
+      "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+      [key, value],
+    );
+  }
+
+  async initMeta(key: string, value: string): Promise<string> {
+    await this.run("initMeta", "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT DO NOTHING", [
+      key,
+      value,
+    ]);
+    return (await this.getMeta(key)) ?? value;
+  }
+
+  async currentRevision(): Promise<number> {
+    const rows = await this.all("SELECT value FROM revision WHERE id = 1");
+    return rows[0] ? num(rows[0].value) : 0;
+  }
+}
+
+export function objectKey(o: { cluster: string; resource: string; namespace: string; name: string }): string {
+  return `${o.cluster}/${o.resource}/${o.namespace}/${o.name}`;
+}
+
+// ---- store-level statements shared by both backends ----
+
+/** Changes in (after, upTo] matching the filter, and the compaction point, from one snapshot. */
+export async function readChanges(
+  exec: Exec,
+  after: number,
+  upTo: number | undefined,
+  filter: WatchFilter,
+  limit: number,
+): Promise<{ changes: ChangeRecord[]; compacted: number }> {
+  const f = changeFilterSql(filter);
+  const args: unknown[] = [after];
+  let sql = "SELECT * FROM changes WHERE revision > ?";
+  if (upTo !== undefined) {
+    sql += " AND revision <= ?";
+    args.push(upTo);
+  }
+  sql += `${f.where} ORDER BY revision LIMIT ?`;
+  const rows = await exec.all(sql, [...args, ...f.args, limit]);
+  const compacted = num((await exec.all("SELECT value FROM compaction WHERE id = 1"))[0]?.value ?? 0);
+  return { changes: rows.map(rowToChange), compacted };
+}
+
+export const CLAIM_CANDIDATES =
+  "SELECT kind, key FROM work WHERE not_before <= ? AND (lease_until IS NULL OR lease_until < ?)";
+
+export const RESET_TABLES = ["resources", "objects", "allocations", "operations", "work"] as const;
