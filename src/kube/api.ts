@@ -24,7 +24,7 @@ import {
   unsupportedMediaType,
 } from "./errors.js";
 import { serverSideApply, trackUpdate } from "./fields.js";
-import { DEFAULT_NAMESPACES, groupVersion } from "./kinds.js";
+import { BUILTIN_KINDS, DEFAULT_NAMESPACES, groupVersion } from "./kinds.js";
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch } from "./patch.js";
 import { type BuiltinSchemas, builtinSchemas, pruneUnknown, type Schema } from "./schemas.js";
 import { matchFields, matchLabels, parseFieldSelector, parseLabelSelector } from "./selectors.js";
@@ -92,7 +92,7 @@ export class KubeApi {
     readonly store: Store,
     private readonly log: (msg: string, err?: unknown) => void = () => undefined,
   ) {
-    this.schemas = builtinSchemas([]);
+    this.schemas = builtinSchemas(BUILTIN_KINDS);
   }
 
   resolve = (s: Schema | undefined): Schema | undefined => this.schemas.resolve(s);

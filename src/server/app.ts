@@ -26,6 +26,7 @@ import { ArmRouter } from "./arm/router.js";
 import { bearerToken, TokenService } from "./auth.js";
 import { LOCATIONS, type ServerOptions } from "./config.js";
 import { issueToken, metadataEndpoints, openIdConfiguration } from "./signin.js";
+import { kubePlugin } from "./kube/plugin.js";
 import { ensureTls } from "./tls.js";
 import { registerWebRoutes } from "./web/routes.js";
 
@@ -146,6 +147,9 @@ export async function startEmulator(opts: ServerOptions, log: Log = defaultLog):
     resources: await store.transaction(async (tx) => (await tx.listResourcesUnder("/subscriptions/")).length),
   }));
   registerWebRoutes(app, { store, settings, services }); // `/` and `/_aksnet/topology`
+
+  // ---- Kubernetes: /clusters/<uid>/… (own plugin, own Status error handler) ----
+  await app.register(kubePlugin, { store, log });
 
   // ---- ARM ----
   app.all("/*", async (req, reply) => {
