@@ -20,6 +20,7 @@ import {
   unsupportedMediaType,
 } from "../../kube/errors.js";
 import { hashDoc, openapiV2, openapiV3, openapiV3Index } from "../../kube/openapi.js";
+import { encodeOpenApiV2, OPENAPI_V2_PROTOBUF } from "../../kube/openapiProto.js";
 import { renderTable } from "../../kube/tables.js";
 import type { Store } from "../../store/types.js";
 import { bearerToken } from "../auth.js";
@@ -349,10 +350,14 @@ async function openapi(api: KubeApi, r: Req, req: FastifyRequest, reply: Fastify
   const types = await api.types(r.cluster.uid);
   const version = r.cluster.version;
   if (tail[0] === "v2" && tail.length === 1) {
-    // Only JSON here; a protobuf-only client (kubectl's v2 fallback) treats 404 as "no v2".
     const acc = req.headers.accept ?? "";
-    if (acc && !/application\/json|\*\/\*/.test(acc)) throw pathNotFound();
-    return send(reply, 200, openapiV2(types, api.schemas, version));
+    const doc = openapiV2(types, api.schemas, version);
+    reply.header("Etag", `"${hashDoc(doc)}"`);
+    // kubectl up to 1.28 asks for the protobuf form only.
+    if (acc.includes(OPENAPI_V2_PROTOBUF) && !/application\/json/.test(acc.split(OPENAPI_V2_PROTOBUF)[0]))
+      return reply.code(200).type(OPENAPI_V2_PROTOBUF).send(encodeOpenApiV2(doc));
+    if (acc && !/application\/json|\*\/\*/.test(acc)) throw notAcceptable(acc);
+    return send(reply, 200, doc);
   }
   if (tail[0] === "v3") {
     if (tail.length === 1) {
