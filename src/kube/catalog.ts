@@ -44,7 +44,15 @@ export class Catalog {
     return types;
   }
 
-  async find(tx: Tx, cluster: string, group: string, version: string, plural: string): Promise<ResourceType | undefined> {
-    return (await this.types(tx, cluster)).find((t) => t.group === group && t.version === version && t.plural === plural);
+  async find(
+    tx: Tx,
+    cluster: string,
+    group: string,
+    version: string,
+    plural: string,
+  ): Promise<ResourceType | undefined> {
+    return (await this.types(tx, cluster)).find(
+      (t) => t.group === group && t.version === version && t.plural === plural,
+    );
   }
 }

@@ -110,7 +110,8 @@ function schema(s: Obj): Writer {
   for (const a of (s.allOf as Obj[] | undefined) ?? []) out.message(24, schema(a));
   if (isObj(s.properties)) {
     const props = w();
-    for (const [k, v] of Object.entries(s.properties)) if (isObj(v)) props.message(1, w().string(1, k).message(2, schema(v)));
+    for (const [k, v] of Object.entries(s.properties))
+      if (isObj(v)) props.message(1, w().string(1, k).message(2, schema(v)));
     out.message(25, props);
   }
   extensions(s, 31, out);
@@ -119,15 +120,31 @@ function schema(s: Obj): Writer {
 
 function parameter(p: Obj): Writer {
   if (p.in === "body") {
-    const body = w().string(1, p.description as string | undefined).string(2, String(p.name)).string(3, "body").bool(4, p.required === true);
+    const body = w()
+      .string(1, p.description as string | undefined)
+      .string(2, String(p.name))
+      .string(3, "body")
+      .bool(4, p.required === true);
     if (isObj(p.schema)) body.message(5, schema(p.schema));
     return w().message(1, w().message(1, body));
   }
   if (p.in === "path") {
-    const sub = w().bool(1, true).string(2, "path").string(3, p.description as string | undefined).string(4, String(p.name)).string(5, String(p.type ?? "string")).bool(19, p.uniqueItems === true);
+    const sub = w()
+      .bool(1, true)
+      .string(2, "path")
+      .string(3, p.description as string | undefined)
+      .string(4, String(p.name))
+      .string(5, String(p.type ?? "string"))
+      .bool(19, p.uniqueItems === true);
     return w().message(1, w().message(2, w().message(4, sub)));
   }
-  const sub = w().bool(1, p.required === true).string(2, "query").string(3, p.description as string | undefined).string(4, String(p.name)).string(6, String(p.type ?? "string")).bool(20, p.uniqueItems === true);
+  const sub = w()
+    .bool(1, p.required === true)
+    .string(2, "query")
+    .string(3, p.description as string | undefined)
+    .string(4, String(p.name))
+    .string(6, String(p.type ?? "string"))
+    .bool(20, p.uniqueItems === true);
   return w().message(1, w().message(2, w().message(3, sub)));
 }
 
@@ -149,19 +166,33 @@ function operation(op: Obj): Writer {
   return out;
 }
 
-const METHOD_FIELD: Record<string, number> = { get: 2, put: 3, post: 4, delete: 5, options: 6, head: 7, patch: 8 };
+const METHOD_FIELD: Record<string, number> = {
+  get: 2,
+  put: 3,
+  post: 4,
+  delete: 5,
+  options: 6,
+  head: 7,
+  patch: 8,
+};
 
 /** Encodes an OpenAPI v2 (swagger) JSON document as gnostic's openapi.v2.Document. */
 export function encodeOpenApiV2(doc: Obj): Buffer {
   const out = w().string(1, String(doc.swagger ?? "2.0"));
   const info = (doc.info ?? {}) as Obj;
-  out.message(2, w().string(1, info.title as string | undefined).string(2, info.version as string | undefined));
+  out.message(
+    2,
+    w()
+      .string(1, info.title as string | undefined)
+      .string(2, info.version as string | undefined),
+  );
   const paths = w();
   for (const [p, item] of Object.entries((doc.paths ?? {}) as Obj)) {
     if (!isObj(item)) continue;
     const pi = w();
     for (const [m, op] of Object.entries(item)) {
-      if (m === "parameters" && Array.isArray(op)) for (const x of op) if (isObj(x)) pi.message(9, parameter(x));
+      if (m === "parameters" && Array.isArray(op))
+        for (const x of op) if (isObj(x)) pi.message(9, parameter(x));
       const f = METHOD_FIELD[m];
       if (f && isObj(op)) pi.message(f, operation(op));
     }

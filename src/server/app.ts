@@ -25,8 +25,8 @@ import type { Store } from "../store/types.js";
 import { ArmRouter } from "./arm/router.js";
 import { bearerToken, TokenService } from "./auth.js";
 import { LOCATIONS, type ServerOptions } from "./config.js";
-import { issueToken, metadataEndpoints, openIdConfiguration } from "./signin.js";
 import { kubePlugin } from "./kube/plugin.js";
+import { issueToken, metadataEndpoints, openIdConfiguration } from "./signin.js";
 import { ensureTls } from "./tls.js";
 import { registerWebRoutes } from "./web/routes.js";
 

@@ -5,8 +5,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TestEmulator } from "../helpers/emulator.js";
 import { tempDir } from "../helpers/emulator.js";
-import { createCluster, type KubeCluster, kube, kubectl } from "../kube/kube-helpers.js";
-import { startKubeEmulator } from "../kube/kube-helpers.js";
+import { createCluster, type KubeCluster, kube, kubectl, startKubeEmulator } from "../kube/kube-helpers.js";
 
 let emu: TestEmulator;
 const clusters: Record<string, KubeCluster> = {};
@@ -50,7 +49,10 @@ describe.each(["1.28", "1.33"])("kubectl against a cluster reporting %s", (v) =>
   it("picks the kubectl matching /version and lists the default namespaces", async () => {
     const ver = await kubectl(c(), ["version", "-o", "json"]);
     expect(ver.stderr).toBe("");
-    const out = JSON.parse(ver.stdout) as { clientVersion: { minor: string }; serverVersion: { gitVersion: string; minor: string } };
+    const out = JSON.parse(ver.stdout) as {
+      clientVersion: { minor: string };
+      serverVersion: { gitVersion: string; minor: string };
+    };
     expect(out.serverVersion.minor).toBe(v.split(".")[1]);
     expect(out.clientVersion.minor).toBe(v.split(".")[1]);
     const nsl = await kubectl(c(), ["get", "namespaces", "-o", "name"]);
@@ -60,17 +62,30 @@ describe.each(["1.28", "1.33"])("kubectl against a cluster reporting %s", (v) =>
       "namespace/kube-public",
       "namespace/kube-system",
     ]);
-    const created = await kubectl(c(), ["apply", "-f", file(`apiVersion: v1\nkind: Namespace\nmetadata: {name: ${ns}}\n`)]);
+    const created = await kubectl(c(), [
+      "apply",
+      "-f",
+      file(`apiVersion: v1\nkind: Namespace\nmetadata: {name: ${ns}}\n`),
+    ]);
     expect(created.stdout.trim()).toBe(`namespace/${ns} created`);
   });
 
   it("api-resources lists every built-in kind with short names", async () => {
     const r = await kubectl(c(), ["api-resources", "--no-headers"]);
     expect(r.code).toBe(0);
-    const rows = r.stdout.trim().split("\n").map((l) => l.trim().split(/\s+/));
+    const rows = r.stdout
+      .trim()
+      .split("\n")
+      .map((l) => l.trim().split(/\s+/));
     const byName = (n: string, gv: string) => rows.find((x) => x[0] === n && x.includes(gv));
     expect(byName("pods", "v1")).toEqual(["pods", "po", "v1", "true", "Pod"]);
-    expect(byName("deployments", "apps/v1")).toEqual(["deployments", "deploy", "apps/v1", "true", "Deployment"]);
+    expect(byName("deployments", "apps/v1")).toEqual([
+      "deployments",
+      "deploy",
+      "apps/v1",
+      "true",
+      "Deployment",
+    ]);
     expect(byName("customresourcedefinitions", "apiextensions.k8s.io/v1")).toEqual([
       "customresourcedefinitions",
       "crd,crds",
@@ -87,13 +102,29 @@ describe.each(["1.28", "1.33"])("kubectl against a cluster reporting %s", (v) =>
     expect(first.stdout.trim()).toBe("deployment.apps/web created");
     const again = await kubectl(c(), ["apply", "-n", ns, "-f", file(deployment("nginx:1.28"))]);
     expect(again.stdout.trim()).toBe("deployment.apps/web configured");
-    const got = await kubectl(c(), ["get", "deploy", "web", "-n", ns, "-o", "jsonpath={.spec.template.spec.containers[*].image} {.metadata.generation}"]);
+    const got = await kubectl(c(), [
+      "get",
+      "deploy",
+      "web",
+      "-n",
+      ns,
+      "-o",
+      "jsonpath={.spec.template.spec.containers[*].image} {.metadata.generation}",
+    ]);
     expect(got.stdout).toBe("nginx:1.28 busybox:1.36 2");
     const unchanged = await kubectl(c(), ["apply", "-n", ns, "-f", file(deployment("nginx:1.28"))]);
     expect(unchanged.stdout.trim()).toBe("deployment.apps/web unchanged");
     // Dropping the sidecar from the manifest removes it (the last-applied annotation says it was ours).
     await kubectl(c(), ["apply", "-n", ns, "-f", file(deployment("nginx:1.28", false))]);
-    const one = await kubectl(c(), ["get", "deploy", "web", "-n", ns, "-o", "jsonpath={.spec.template.spec.containers[*].name}"]);
+    const one = await kubectl(c(), [
+      "get",
+      "deploy",
+      "web",
+      "-n",
+      ns,
+      "-o",
+      "jsonpath={.spec.template.spec.containers[*].name}",
+    ]);
     expect(one.stdout).toBe("web");
   });
 
@@ -102,7 +133,16 @@ describe.each(["1.28", "1.33"])("kubectl against a cluster reporting %s", (v) =>
     expect(r.stdout.split("\n")[0].split(/\s+/)).toEqual(["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"]);
     expect(r.stdout.split("\n")[1].split(/\s+/).slice(0, 4)).toEqual(["web", "0/2", "0", "0"]);
     const w = await kubectl(c(), ["get", "deploy", "-n", ns, "-o", "wide"]);
-    expect(w.stdout.split("\n")[0].split(/\s+/)).toEqual(["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE", "CONTAINERS", "IMAGES", "SELECTOR"]);
+    expect(w.stdout.split("\n")[0].split(/\s+/)).toEqual([
+      "NAME",
+      "READY",
+      "UP-TO-DATE",
+      "AVAILABLE",
+      "AGE",
+      "CONTAINERS",
+      "IMAGES",
+      "SELECTOR",
+    ]);
     expect(w.stdout.split("\n")[1].split(/\s+/).slice(-3)).toEqual(["web", "nginx:1.28", "app=web"]);
     await kubectl(c(), ["run", "p1", "-n", ns, "--image=nginx", "--labels=tier=a"]);
     const pods = await kubectl(c(), ["get", "pods", "-n", ns, "-o", "wide"]);
@@ -113,30 +153,92 @@ describe.each(["1.28", "1.33"])("kubectl against a cluster reporting %s", (v) =>
   });
 
   it("patch: strategic (default), merge, json", async () => {
-    const smp = await kubectl(c(), ["patch", "deploy", "web", "-n", ns, "-p", '{"spec":{"template":{"spec":{"containers":[{"name":"extra","image":"redis:7"}]}}}}']);
+    const smp = await kubectl(c(), [
+      "patch",
+      "deploy",
+      "web",
+      "-n",
+      ns,
+      "-p",
+      '{"spec":{"template":{"spec":{"containers":[{"name":"extra","image":"redis:7"}]}}}}',
+    ]);
     expect(smp.stdout.trim()).toBe("deployment.apps/web patched");
-    const names = await kubectl(c(), ["get", "deploy", "web", "-n", ns, "-o", "jsonpath={.spec.template.spec.containers[*].name}"]);
+    const names = await kubectl(c(), [
+      "get",
+      "deploy",
+      "web",
+      "-n",
+      ns,
+      "-o",
+      "jsonpath={.spec.template.spec.containers[*].name}",
+    ]);
     expect(names.stdout).toBe("web extra");
-    await kubectl(c(), ["patch", "deploy", "web", "-n", ns, "--type=merge", "-p", '{"metadata":{"labels":{"team":"blue"}}}']);
-    await kubectl(c(), ["patch", "deploy", "web", "-n", ns, "--type=json", "-p", '[{"op":"replace","path":"/spec/replicas","value":3}]']);
-    const g = await kubectl(c(), ["get", "deploy", "web", "-n", ns, "-o", "jsonpath={.metadata.labels.team} {.spec.replicas}"]);
+    await kubectl(c(), [
+      "patch",
+      "deploy",
+      "web",
+      "-n",
+      ns,
+      "--type=merge",
+      "-p",
+      '{"metadata":{"labels":{"team":"blue"}}}',
+    ]);
+    await kubectl(c(), [
+      "patch",
+      "deploy",
+      "web",
+      "-n",
+      ns,
+      "--type=json",
+      "-p",
+      '[{"op":"replace","path":"/spec/replicas","value":3}]',
+    ]);
+    const g = await kubectl(c(), [
+      "get",
+      "deploy",
+      "web",
+      "-n",
+      ns,
+      "-o",
+      "jsonpath={.metadata.labels.team} {.spec.replicas}",
+    ]);
     expect(g.stdout).toBe("blue 3");
-    const bad = await kubectl(c(), ["patch", "deploy", "web", "-n", ns, "--type=json", "-p", '[{"op":"test","path":"/spec/replicas","value":9}]']);
+    const bad = await kubectl(c(), [
+      "patch",
+      "deploy",
+      "web",
+      "-n",
+      ns,
+      "--type=json",
+      "-p",
+      '[{"op":"test","path":"/spec/replicas","value":9}]',
+    ]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain("the server rejected our request due to an error in our request");
   });
 
   it("server-side apply owns fields, conflicts with another manager, and --force-conflicts takes them", async () => {
-    const cm = (v: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ssa, namespace: ${ns}}\ndata: {k: "${v}"}\n`;
+    const cm = (v: string) =>
+      `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ssa, namespace: ${ns}}\ndata: {k: "${v}"}\n`;
     const a = await kubectl(c(), ["apply", "--server-side", "--field-manager=alice", "-f", file(cm("1"))]);
     expect(a.stdout.trim()).toBe("configmap/ssa serverside-applied");
     const b = await kubectl(c(), ["apply", "--server-side", "--field-manager=bob", "-f", file(cm("2"))]);
     expect(b.code).toBe(1);
     expect(b.stderr).toContain('conflict with "alice": .data.k');
-    const f = await kubectl(c(), ["apply", "--server-side", "--field-manager=bob", "--force-conflicts", "-f", file(cm("2"))]);
+    const f = await kubectl(c(), [
+      "apply",
+      "--server-side",
+      "--field-manager=bob",
+      "--force-conflicts",
+      "-f",
+      file(cm("2")),
+    ]);
     expect(f.stdout.trim()).toBe("configmap/ssa serverside-applied");
     const got = await kubectl(c(), ["get", "cm", "ssa", "-n", ns, "-o", "json", "--show-managed-fields"]);
-    const obj = JSON.parse(got.stdout) as { data: { k: string }; metadata: { managedFields: { manager: string; operation: string; fieldsV1: unknown }[] } };
+    const obj = JSON.parse(got.stdout) as {
+      data: { k: string };
+      metadata: { managedFields: { manager: string; operation: string; fieldsV1: unknown }[] };
+    };
     expect(obj.data.k).toBe("2");
     const bob = obj.metadata.managedFields.find((m) => m.manager === "bob");
     expect(bob?.operation).toBe("Apply");
@@ -145,12 +247,22 @@ describe.each(["1.28", "1.33"])("kubectl against a cluster reporting %s", (v) =>
   });
 
   it("label and field selectors, pagination", async () => {
-    for (const n of ["p2", "p3", "p4"]) await kubectl(c(), ["run", n, "-n", ns, "--image=nginx", `--labels=tier=${n === "p4" ? "b" : "a"}`]);
+    for (const n of ["p2", "p3", "p4"])
+      await kubectl(c(), ["run", n, "-n", ns, "--image=nginx", `--labels=tier=${n === "p4" ? "b" : "a"}`]);
     const a = await kubectl(c(), ["get", "pods", "-n", ns, "-l", "tier=a", "-o", "name"]);
     expect(a.stdout.trim().split("\n")).toEqual(["pod/p1", "pod/p2", "pod/p3"]);
     const notin = await kubectl(c(), ["get", "pods", "-n", ns, "-l", "tier notin (a)", "-o", "name"]);
     expect(notin.stdout.trim()).toBe("pod/p4");
-    const f = await kubectl(c(), ["get", "pods", "-n", ns, "--field-selector", "metadata.name!=p1,status.phase=Pending", "-o", "name"]);
+    const f = await kubectl(c(), [
+      "get",
+      "pods",
+      "-n",
+      ns,
+      "--field-selector",
+      "metadata.name!=p1,status.phase=Pending",
+      "-o",
+      "name",
+    ]);
     expect(f.stdout.trim().split("\n")).toEqual(["pod/p2", "pod/p3", "pod/p4"]);
     const paged = await kubectl(c(), ["get", "pods", "-n", ns, "--chunk-size=1", "-o", "name", "-v=6"]);
     expect(paged.stdout.trim().split("\n")).toEqual(["pod/p1", "pod/p2", "pod/p3", "pod/p4"]);
@@ -175,7 +287,9 @@ describe.each(["1.28", "1.33"])("kubectl against a cluster reporting %s", (v) =>
   });
 
   it("describe pod shows the pod and its events (field selector on involvedObject.uid)", async () => {
-    const pod = JSON.parse((await kubectl(c(), ["get", "pod", "p1", "-n", ns, "-o", "json"])).stdout) as { metadata: { uid: string } };
+    const pod = JSON.parse((await kubectl(c(), ["get", "pod", "p1", "-n", ns, "-o", "json"])).stdout) as {
+      metadata: { uid: string };
+    };
     const ev = {
       apiVersion: "v1",
       kind: "Event",
@@ -234,30 +348,62 @@ spec:
 `;
     const r = await kubectl(c(), ["apply", "-f", file(crd)]);
     expect(r.stdout.trim()).toBe("customresourcedefinition.apiextensions.k8s.io/widgets.example.com created");
-    const w = await kubectl(c(), ["apply", "-n", ns, "-f", file("apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w1}\nspec: {size: 3}\n")]);
+    const w = await kubectl(c(), [
+      "apply",
+      "-n",
+      ns,
+      "-f",
+      file("apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w1}\nspec: {size: 3}\n"),
+    ]);
     expect(w.stdout.trim()).toBe("widget.example.com/w1 created");
     const g = await kubectl(c(), ["get", "wd", "-n", ns]);
     expect(g.stdout.split("\n")[0].split(/\s+/)).toEqual(["NAME", "SIZE", "COLOR"]);
     expect(g.stdout.split("\n")[1].split(/\s+/)).toEqual(["w1", "3", "red"]);
-    const bad = await kubectl(c(), ["apply", "-n", ns, "-f", file("apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w2}\nspec: {size: 30, color: green}\n")]);
+    const bad = await kubectl(c(), [
+      "apply",
+      "-n",
+      ns,
+      "-f",
+      file(
+        "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w2}\nspec: {size: 30, color: green}\n",
+      ),
+    ]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('The Widget "w2" is invalid');
-    expect(bad.stderr).toContain("spec.size: Invalid value: 30: spec.size in body should be less than or equal to 10");
+    expect(bad.stderr).toContain(
+      "spec.size: Invalid value: 30: spec.size in body should be less than or equal to 10",
+    );
     expect(bad.stderr).toContain('spec.color: Unsupported value: "green": supported values: "red", "blue"');
-    const unknown = await kubectl(c(), ["apply", "-n", ns, "-f", file("apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w3}\nspec: {size: 3, shape: round}\n")]);
+    const unknown = await kubectl(c(), [
+      "apply",
+      "-n",
+      ns,
+      "-f",
+      file("apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w3}\nspec: {size: 3, shape: round}\n"),
+    ]);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain('unknown field "spec.shape"');
     // Re-apply of a custom resource uses a merge patch.
-    const re = await kubectl(c(), ["apply", "-n", ns, "-f", file("apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w1}\nspec: {size: 4, color: blue}\n")]);
+    const re = await kubectl(c(), [
+      "apply",
+      "-n",
+      ns,
+      "-f",
+      file("apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w1}\nspec: {size: 4, color: blue}\n"),
+    ]);
     expect(re.stdout.trim()).toBe("widget.example.com/w1 configured");
   });
 
   it("get -w streams changes", async () => {
     const home = path.dirname(c().kubeconfigPath);
     const { spawn } = await import("node:child_process");
-    const child = spawn("/usr/bin/kubectl", ["get", "cm", "-n", ns, "-w", "-o", "name", "--cache-dir", path.join(home, "home", "cache")], {
-      env: { ...process.env, KUBECONFIG: c().kubeconfigPath, HOME: path.join(home, "home") },
-    });
+    const child = spawn(
+      "/usr/bin/kubectl",
+      ["get", "cm", "-n", ns, "-w", "-o", "name", "--cache-dir", path.join(home, "home", "cache")],
+      {
+        env: { ...process.env, KUBECONFIG: c().kubeconfigPath, HOME: path.join(home, "home") },
+      },
+    );
     let out = "";
     child.stdout.on("data", (d) => {
       out += String(d);
@@ -267,7 +413,11 @@ spec:
       return out.includes(s);
     };
     expect(await waitFor("configmap/ssa")).toBe(true);
-    await kubectl(c(), ["create", "-f", file(`apiVersion: v1\nkind: ConfigMap\nmetadata: {name: watched, namespace: ${ns}}\n`)]);
+    await kubectl(c(), [
+      "create",
+      "-f",
+      file(`apiVersion: v1\nkind: ConfigMap\nmetadata: {name: watched, namespace: ${ns}}\n`),
+    ]);
     expect(await waitFor("configmap/watched")).toBe(true);
     child.kill();
   });
@@ -291,7 +441,9 @@ describe("credentials", () => {
     const b = clusters["1.33"];
     expect(a.token).not.toBe(b.token);
     expect(a.token).not.toBe(a.adminToken);
-    const cross = await fetch(`${b.server}/api/v1/namespaces`, { headers: { authorization: `Bearer ${a.token}` } });
+    const cross = await fetch(`${b.server}/api/v1/namespaces`, {
+      headers: { authorization: `Bearer ${a.token}` },
+    });
     expect(cross.status).toBe(401);
     expect(await cross.json()).toEqual({
       kind: "Status",
@@ -304,9 +456,14 @@ describe("credentials", () => {
     });
     const none = await fetch(`${a.server}/api/v1/namespaces`);
     expect(none.status).toBe(401);
-    const admin = await fetch(`${a.server}/api/v1/namespaces`, { headers: { authorization: `Bearer ${a.adminToken}` } });
+    const admin = await fetch(`${a.server}/api/v1/namespaces`, {
+      headers: { authorization: `Bearer ${a.adminToken}` },
+    });
     expect(admin.status).toBe(200);
-    const r = await kubectl({ ...b, kubeconfigPath: writeKubeconfig(b.kubeconfig.replace(b.token, a.token)) }, ["get", "pods"]);
+    const r = await kubectl(
+      { ...b, kubeconfigPath: writeKubeconfig(b.kubeconfig.replace(b.token, a.token)) },
+      ["get", "pods"],
+    );
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("You must be logged in to the server");
   });

@@ -23,7 +23,12 @@ export async function startKubeEmulator(): Promise<TestEmulator> {
   return startTestEmulator({ pageSize: 1000 });
 }
 
-export async function createCluster(emu: TestEmulator, name: string, version: string, rg = "kube-rg"): Promise<KubeCluster> {
+export async function createCluster(
+  emu: TestEmulator,
+  name: string,
+  version: string,
+  rg = "kube-rg",
+): Promise<KubeCluster> {
   const sub = `/subscriptions/${emu.subscriptionId}`;
   await emu.arm("PUT", `${sub}/resourcegroups/${rg}?api-version=2021-04-01`, { location: "eastus" });
   const id = `${sub}/resourceGroups/${rg}/providers/Microsoft.ContainerService/managedClusters/${name}`;
@@ -33,7 +38,9 @@ export async function createCluster(emu: TestEmulator, name: string, version: st
     properties: {
       kubernetesVersion: version,
       dnsPrefix: name,
-      agentPoolProfiles: [{ name: "nodepool1", count: 1, vmSize: "Standard_DS2_v2", mode: "System", osType: "Linux" }],
+      agentPoolProfiles: [
+        { name: "nodepool1", count: 1, vmSize: "Standard_DS2_v2", mode: "System", osType: "Linux" },
+      ],
       networkProfile: { networkPlugin: "kubenet" },
     },
   });
@@ -68,10 +75,19 @@ export async function kubectl(c: KubeCluster, args: string[], input?: string): P
   const full = [...args, "--cache-dir", path.join(home, "cache")];
   const env = { ...process.env, KUBECONFIG: c.kubeconfigPath, HOME: home };
   return new Promise((resolve) => {
-    const child = execFile("/usr/bin/kubectl", full, { env, timeout: 60_000, maxBuffer: 32 * 1024 * 1024 }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === "number" ? ((err as { code: number }).code) : 1) : 0;
-      resolve({ code, stdout: String(stdout), stderr: String(stderr) });
-    });
+    const child = execFile(
+      "/usr/bin/kubectl",
+      full,
+      { env, timeout: 60_000, maxBuffer: 32 * 1024 * 1024 },
+      (err, stdout, stderr) => {
+        const code = err
+          ? typeof (err as { code?: unknown }).code === "number"
+            ? (err as { code: number }).code
+            : 1
+          : 0;
+        resolve({ code, stdout: String(stdout), stderr: String(stderr) });
+      },
+    );
     if (input !== undefined) child.stdin?.end(input);
   });
 }
