@@ -32,7 +32,10 @@ import { validateBuiltin } from "./validation.js";
 
 export type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => !!v && typeof v === "object" && !Array.isArray(v);
-const meta = (o: Obj): Obj => (isObj(o.metadata) ? o.metadata : ((o.metadata = {}) as Obj));
+function meta(o: Obj): Obj {
+  if (!isObj(o.metadata)) o.metadata = {};
+  return o.metadata as Obj;
+}
 const nowTime = () => new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
 
 export type FieldValidation = "Strict" | "Warn" | "Ignore";
@@ -760,7 +763,8 @@ export class KubeApi {
         throw conflict(q(t), name, `pod ${name} is already assigned to node "${String(spec.nodeName)}"`);
       const next = structuredClone(old.body);
       (next.spec as Obj).nodeName = target;
-      const st = (next.status ??= {}) as Obj;
+      if (!isObj(next.status)) next.status = {};
+      const st = next.status as Obj;
       const conds = Array.isArray(st.conditions)
         ? (st.conditions as Obj[]).filter((c) => c.type !== "PodScheduled")
         : [];
@@ -1202,7 +1206,10 @@ function decodeContinue(token: string): string {
 function setPath(o: Obj, p: string, v: unknown): void {
   const parts = p.replace(/^\./, "").split(".");
   let cur = o;
-  for (const k of parts.slice(0, -1)) cur = (isObj(cur[k]) ? cur[k] : (cur[k] = {})) as Obj;
+  for (const k of parts.slice(0, -1)) {
+    if (!isObj(cur[k])) cur[k] = {};
+    cur = cur[k] as Obj;
+  }
   cur[parts[parts.length - 1]] = v;
 }
 

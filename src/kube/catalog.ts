@@ -36,7 +36,7 @@ export class Catalog {
     const custom: ResourceType[] = [];
     for (const rec of crds) {
       const info = crdInfo(rec.body);
-      if (!info || !info.established) continue;
+      if (!info?.established) continue;
       for (const k of crdKinds(info)) custom.push({ ...k, key: `${info.group}/${info.plural}` });
     }
     const types = [...builtins, ...custom];

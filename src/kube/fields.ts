@@ -25,7 +25,7 @@ interface Ctx {
 }
 
 function listInfo(s: Schema | undefined): { key?: string; set: boolean } | undefined {
-  if (!s || s.type !== "array") return undefined;
+  if (s?.type !== "array") return undefined;
   const strategy = String(s["x-kubernetes-patch-strategy"] ?? "");
   const key =
     (s["x-kubernetes-patch-merge-key"] as string | undefined) ??
@@ -176,7 +176,8 @@ function entries(obj: Obj): ManagedFieldsEntry[] {
 }
 
 function setEntries(obj: Obj, list: ManagedFieldsEntry[]): void {
-  const meta = (obj.metadata ??= {}) as Obj;
+  if (!isObj(obj.metadata)) obj.metadata = {};
+  const meta = obj.metadata as Obj;
   const kept = list.filter((e) => Object.keys(e.fieldsV1).length > 0);
   if (kept.length) meta.managedFields = kept;
   else delete meta.managedFields;
