@@ -99,7 +99,11 @@ function sendStatus(reply: FastifyReply, err: KubeError) {
 
 function send(reply: FastifyReply, status: number, body: unknown, ct = JSON_CT, warnings: string[] = []) {
   for (const w of warnings) reply.header("Warning", `299 - ${JSON.stringify(w)}`);
-  return reply.code(status).type(ct).send(JSON.stringify(body));
+  // Set as a raw header: reply.type() would quote the discovery media type's parameters.
+  return reply
+    .code(status)
+    .header("content-type", ct)
+    .send(Buffer.from(JSON.stringify(body)));
 }
 
 function versionInfo(v: string): Obj {
@@ -504,6 +508,8 @@ async function watch(
       "Transfer-Encoding": "chunked",
       "Cache-Control": "no-cache, private",
     });
+    // Clients wait for the headers before they read events; an idle watch must still send them.
+    res.flushHeaders();
   };
   try {
     const h = await api.watch(
