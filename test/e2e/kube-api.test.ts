@@ -7,6 +7,7 @@ import { createCluster, type KubeCluster, kube, startKubeEmulator } from "../kub
 
 let emu: TestEmulator;
 let c: KubeCluster;
+// biome-ignore lint/suspicious/noExplicitAny: the tests walk arbitrary JSON answers
 type Obj = Record<string, any>;
 
 beforeAll(async () => {
