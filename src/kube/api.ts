@@ -154,12 +154,15 @@ export class KubeApi {
 
   // ---------------------------------------------------------------- reads
 
+  /** The object as served: apiVersion/kind of the request, resourceVersion = revision (a shallow copy; callers copy before mutating deeper). */
   serve(t: ResourceType, rec: KubeObjectRecord): Obj {
-    const body = structuredClone(rec.body);
-    body.apiVersion = gv(t);
-    body.kind = t.kind;
-    meta(body).resourceVersion = String(rec.revision);
-    return body;
+    const { apiVersion: _a, kind: _k, metadata, ...rest } = rec.body;
+    return {
+      apiVersion: gv(t),
+      kind: t.kind,
+      metadata: { ...(metadata as Obj), resourceVersion: String(rec.revision) },
+      ...rest,
+    };
   }
 
   async get(cluster: string, t: ResourceType, ns: string, name: string): Promise<Obj> {
@@ -1102,10 +1105,15 @@ export class KubeApi {
       (c: ChangeRecord) => {
         if (closed) return;
         last = c.revision;
-        const obj = structuredClone(c.object);
-        obj.apiVersion = gv(t);
-        obj.kind = t.kind;
-        meta(obj).resourceVersion = String(c.revision);
+        // Every watcher gets the same change record: copy only what is changed here.
+        const obj = this.serve(t, {
+          cluster,
+          resource: t.key,
+          namespace: c.namespace ?? "",
+          name: "",
+          body: c.object,
+          revision: c.revision,
+        });
         const key = `${c.namespace ?? ""}/${String(meta(obj).name)}`;
         if (!selective) {
           send({ type: c.type, object: obj });
