@@ -88,7 +88,7 @@ const gv = (t: ResourceType) => groupVersion(t);
 export class KubeApi {
   readonly catalog = new Catalog();
   readonly schemas: BuiltinSchemas;
-  private readonly seeded = new Set<string>();
+  private readonly seeded = new Map<string, number>();
   private readonly gcPending = new Set<string>();
 
   constructor(
@@ -102,7 +102,17 @@ export class KubeApi {
 
   /** The default namespaces exist in every cluster from its first request on. */
   async ensureCluster(cluster: string): Promise<void> {
-    if (this.seeded.has(cluster)) return;
+    const at = this.seeded.get(cluster);
+    // Re-checked now and then: `aksnet reset` wipes the objects under a running process.
+    if (at !== undefined && Date.now() - at < 5000) return;
+    const missing = await this.store.read(async (tx) => {
+      for (const ns of DEFAULT_NAMESPACES) if (!(await tx.getObject(cluster, NAMESPACE_KEY, "", ns))) return true;
+      return false;
+    });
+    if (!missing) {
+      this.seeded.set(cluster, Date.now());
+      return;
+    }
     await this.store.transaction(async (tx) => {
       for (const ns of DEFAULT_NAMESPACES) {
         if (await tx.getObject(cluster, NAMESPACE_KEY, "", ns)) continue;
@@ -129,7 +139,7 @@ export class KubeApi {
         );
       }
     });
-    this.seeded.add(cluster);
+    this.seeded.set(cluster, Date.now());
   }
 
   async types(cluster: string): Promise<ResourceType[]> {
