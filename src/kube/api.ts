@@ -106,7 +106,8 @@ export class KubeApi {
     // Re-checked now and then: `aksnet reset` wipes the objects under a running process.
     if (at !== undefined && Date.now() - at < 5000) return;
     const missing = await this.store.read(async (tx) => {
-      for (const ns of DEFAULT_NAMESPACES) if (!(await tx.getObject(cluster, NAMESPACE_KEY, "", ns))) return true;
+      for (const ns of DEFAULT_NAMESPACES)
+        if (!(await tx.getObject(cluster, NAMESPACE_KEY, "", ns))) return true;
       return false;
     });
     if (!missing) {

@@ -402,3 +402,44 @@ describe("reads", () => {
     expect((unsupported.body as Obj).reason).toBe("UnsupportedMediaType");
   });
 });
+
+describe("bad input", () => {
+  it("never answers 5xx: deep nesting, garbage bodies, wrong types, unknown paths", async () => {
+    let deep = "1";
+    for (let i = 0; i < 5000; i++) deep = `{"a":${deep}}`;
+    const nested = await kube(c, "PATCH", "/api/v1/namespaces/default/configmaps/dup", deep, {
+      "content-type": "application/strategic-merge-patch+json",
+    });
+    expect(nested.status).toBe(400);
+    expect((nested.body as Obj).message).toBe("json: exceeded max depth 1000");
+    const bodies = [
+      "{",
+      "[]",
+      "null",
+      "42",
+      '"s"',
+      '{"metadata":[]}',
+      '{"metadata":{"name":5}}',
+      '{"spec":"x"}',
+      '{"data":{"a":{"b":1}}}',
+    ];
+    const paths = [
+      ["POST", "/api/v1/namespaces/default/configmaps"],
+      ["PUT", "/api/v1/namespaces/default/configmaps/dup"],
+      ["PATCH", "/api/v1/namespaces/default/configmaps/dup"],
+      ["POST", "/apis/apps/v1/namespaces/default/deployments"],
+      ["POST", "/api/v1/namespaces/default/pods/nope/binding"],
+      ["DELETE", "/api/v1/namespaces/default/configmaps/dup?propagationPolicy=Sideways"],
+      ["GET", "/api/v1/namespaces/default/configmaps?limit=x"],
+      ["GET", "/api/v1/namespaces/default/configmaps?continue=%%%"],
+      ["GET", "/apis/nope/v9/things"],
+    ];
+    for (const [m, p] of paths)
+      for (const b of bodies) {
+        const ct = m === "PATCH" ? "application/merge-patch+json" : "application/json";
+        const r = await kube(c, m, p, m === "GET" || m === "DELETE" ? undefined : b, { "content-type": ct });
+        expect(r.status, `${m} ${p} ${b}`).toBeLessThan(500);
+        expect((r.body as Obj | undefined)?.kind ?? "Status", `${m} ${p} ${b}`).not.toBe(undefined);
+      }
+  });
+});
