@@ -22,7 +22,7 @@ export async function kubeTokenKey(tx: Pick<Tx, "initMeta">): Promise<Buffer> {
 export function clusterToken(key: Buffer, resourceUID: string, kind: CredentialKind): string {
   return createHmac("sha256", key)
     .update(`aksnet-kube-token\u0000${resourceUID}\u0000${kind}`)
-    .digest("base64url");
+    .digest("hex");
 }
 
 /** Which credential of this cluster `token` is, if any (constant-time comparisons). */
