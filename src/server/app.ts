@@ -36,6 +36,7 @@ import {
 import type { FaceDeps } from "./face.js";
 import { graphPlugin } from "./graph/plugin.js";
 import { hciPlugin } from "./hci/plugin.js";
+import { kubePlugin } from "./kube/plugin.js";
 import { type DataDirLock, lockDataDir } from "./lock.js";
 import { createLogger, installRequestLogging, type Logger } from "./logging.js";
 import { signinPlugin } from "./signin/plugin.js";
@@ -189,6 +190,7 @@ async function serve(opts: ServerOptions, logger: Logger, lock: DataDirLock): Pr
   await app.register(adminPlugin, deps); // /_aksnet/* and the web page at `/`
   await app.register(hciPlugin, { ...deps, prefix: "/_aksnet/hci" }); // AksHci face, bearer token required
   await app.register(graphPlugin, deps); // /v1.0/…: Microsoft Graph, Graph-audience token required
+  await app.register(kubePlugin, { store, log }); // /clusters/<uid>/…: Kubernetes, Status errors
   await app.register(armPlugin, deps); // everything else: ARM, bearer token required
 
   await app.listen({ host: opts.host, port: opts.port });

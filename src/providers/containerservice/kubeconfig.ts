@@ -1,15 +1,40 @@
 // Kubeconfigs for listClusterUserCredential / listClusterAdminCredential: the server is this
 // cluster's Kubernetes endpoint on the emulator (`<base>/clusters/<resourceUID>`), trusted
-// through the emulator's CA, authenticated by a bearer token derived from the cluster's UID
-// so the Kubernetes face (a later issue) can verify it without stored secrets.
-import { createHash } from "node:crypto";
+// through the emulator's CA, authenticated by a bearer token that is an HMAC of the cluster
+// and the credential kind under a random per-install key (kept in the store as
+// `install.kube-token-key`, which reset keeps). So tokens differ per install, per cluster and
+// per kind, cannot be derived from the cluster's id, and the Kubernetes face verifies them
+// without storing any.
+import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { stringify } from "yaml";
+import type { Tx } from "../../store/types.js";
 
 export type CredentialKind = "user" | "admin";
 
+const KEY_META = "install.kube-token-key";
+
+/** The install's token key (created on first use; every process of the install shares it). */
+export async function kubeTokenKey(tx: Pick<Tx, "initMeta">): Promise<Buffer> {
+  return Buffer.from(await tx.initMeta(KEY_META, randomBytes(32).toString("base64")), "base64");
+}
+
 /** The bearer token for a cluster's user or admin credential. */
-export function clusterToken(resourceUID: string, kind: CredentialKind): string {
-  return createHash("sha256").update(`aksnet-kube-token\u0000${resourceUID}\u0000${kind}`).digest("hex");
+export function clusterToken(key: Buffer, resourceUID: string, kind: CredentialKind): string {
+  return createHmac("sha256", key).update(`aksnet-kube-token\u0000${resourceUID}\u0000${kind}`).digest("hex");
+}
+
+/** Which credential of this cluster `token` is, if any (constant-time comparisons). */
+export function verifyClusterToken(
+  key: Buffer,
+  resourceUID: string,
+  token: string,
+): CredentialKind | undefined {
+  const got = Buffer.from(token);
+  for (const kind of ["admin", "user"] as const) {
+    const want = Buffer.from(clusterToken(key, resourceUID, kind));
+    if (got.length === want.length && timingSafeEqual(got, want)) return kind;
+  }
+  return undefined;
 }
 
 export interface KubeconfigInput {
@@ -19,6 +44,7 @@ export interface KubeconfigInput {
   clusterName: string;
   resourceGroup: string;
   kind: CredentialKind;
+  token: string;
 }
 
 export function kubeconfig(i: KubeconfigInput): string {
@@ -41,7 +67,7 @@ export function kubeconfig(i: KubeconfigInput): string {
     contexts: [{ name: context, context: { cluster: i.clusterName, user } }],
     "current-context": context,
     preferences: {},
-    users: [{ name: user, user: { token: clusterToken(i.resourceUID, i.kind) } }],
+    users: [{ name: user, user: { token: i.token } }],
   });
 }
 

@@ -15,7 +15,7 @@ import { buildId, lastName, newGuid, type ResourceRef } from "../ids.js";
 import { startOperation } from "../operations.js";
 import type { ActionOutcome, ResourceTypeHandler, Wire } from "../registry.js";
 import { nothingToAbort, operationInProgress } from "./errors.js";
-import { type CredentialKind, credentialResults } from "./kubeconfig.js";
+import { type CredentialKind, clusterToken, credentialResults, kubeTokenKey } from "./kubeconfig.js";
 import {
   AKS_API_VERSIONS,
   CLUSTER_TYPE,
@@ -159,6 +159,7 @@ async function credentials(ctx: ArmContext, ref: ResourceRef, kind: CredentialKi
       clusterName: String(c.rec.body.name ?? lastName(ref)),
       resourceGroup: ref.resourceGroup!,
       kind,
+      token: clusterToken(await kubeTokenKey(ctx.tx), c.internal.resourceUID, kind),
     }),
   };
 }

@@ -30,7 +30,7 @@ import { canReach, type ReachQuery } from "../../hci/plugins.js";
 import { ensureServiceVip, listServices, removeServiceVip, vipConflicts } from "../../hci/services.js";
 import { readHci } from "../../hci/view.js";
 import { NetError } from "../../net/index.js";
-import { kubeconfig } from "../../providers/containerservice/kubeconfig.js";
+import { clusterToken, kubeconfig, kubeTokenKey } from "../../providers/containerservice/kubeconfig.js";
 import type { Tx } from "../../store/types.js";
 import { bearerToken } from "../auth.js";
 import type { FaceDeps } from "../face.js";
@@ -175,13 +175,14 @@ export async function hciPlugin(app: FastifyInstance, deps: FaceDeps): Promise<v
     return reply.type("text/plain; charset=utf-8").send(text);
   });
   app.get("/clusters/:name/kubeconfig", async (req, reply) => {
-    const c = await read(async (tx, s) => {
+    const { c, token } = await read(async (tx, s) => {
       await requireInstalled(tx, s);
-      return getCluster(tx, s, (req.params as Params).name);
+      const cluster = await getCluster(tx, s, (req.params as Params).name);
+      return { c: cluster, token: clusterToken(await kubeTokenKey(tx), cluster.uid, "admin") };
     });
-    const base = settings.publicBaseUrl || `https://${req.headers.host}`;
     const text = kubeconfig({
-      baseUrl: base,
+      baseUrl: settings.publicBaseUrl,
+      token,
       caCertPem: settings.caCertPem,
       resourceUID: c.uid,
       clusterName: c.name,

@@ -1,0 +1,1317 @@
+// The Kubernetes API's semantics for every kind (kube-apiserver's generic registry): CRUD,
+// lists with selectors and pagination, optimistic concurrency on resourceVersion (= the
+// store revision), generation, status/scale/binding/eviction subresources, the four patch
+// types, dry-run, deletion with finalizers, propagation and owner-reference garbage
+// collection, namespace termination, and watches over the store's change feed. No HTTP here:
+// the wire (server/kube/) parses requests into these calls and serialises their results.
+import { randomUUID } from "node:crypto";
+import type { ChangeRecord, KubeObjectRecord, Store, Tx } from "../store/types.js";
+import { StoreConflictError, TooOldError } from "../store/types.js";
+import { Catalog, CRD_KEY, NAMESPACE_KEY, type ResourceType } from "./catalog.js";
+import { crdInfo, validateCrd, validateCustom } from "./crd.js";
+import {
+  alreadyExists,
+  badRequest,
+  conflict,
+  forbiddenNamespaceTerminating,
+  gone,
+  invalid,
+  KubeError,
+  MODIFIED,
+  notFound,
+  type Qualified,
+  type StatusCause,
+  unsupportedMediaType,
+} from "./errors.js";
+import { serverSideApply, trackUpdate } from "./fields.js";
+import { BUILTIN_KINDS, DEFAULT_NAMESPACES, groupVersion } from "./kinds.js";
+import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch } from "./patch.js";
+import { type BuiltinSchemas, builtinSchemas, pruneUnknown, type Schema } from "./schemas.js";
+import { matchFields, matchLabels, parseFieldSelector, parseLabelSelector } from "./selectors.js";
+import { validateBuiltin } from "./validation.js";
+
+export type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => !!v && typeof v === "object" && !Array.isArray(v);
+function meta(o: Obj): Obj {
+  if (!isObj(o.metadata)) o.metadata = {};
+  return o.metadata as Obj;
+}
+const nowTime = () => new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
+
+export type FieldValidation = "Strict" | "Warn" | "Ignore";
+export type PatchType = "json" | "merge" | "strategic" | "apply";
+
+export interface WriteOptions {
+  dryRun?: boolean;
+  fieldManager?: string;
+  fieldValidation?: FieldValidation;
+  force?: boolean;
+}
+
+export interface Result {
+  status: number;
+  body: Obj;
+  warnings: string[];
+}
+
+export interface ListQuery {
+  labelSelector?: string;
+  fieldSelector?: string;
+  limit?: number;
+  continue?: string;
+}
+
+export interface DeleteOptions {
+  dryRun?: boolean;
+  gracePeriodSeconds?: number;
+  propagationPolicy?: "Foreground" | "Background" | "Orphan";
+  preconditions?: { uid?: string; resourceVersion?: string };
+}
+
+export interface WatchQuery extends ListQuery {
+  resourceVersion?: string;
+  allowWatchBookmarks?: boolean;
+  timeoutSeconds?: number;
+  /** Bookmark period (ms); kube-apiserver's is about a minute. */
+  bookmarkMs?: number;
+}
+
+export interface WatchEvent {
+  type: "ADDED" | "MODIFIED" | "DELETED" | "BOOKMARK" | "ERROR";
+  object: Obj;
+}
+
+const q = (t: ResourceType): Qualified => ({ group: t.group, resource: t.plural });
+const gv = (t: ResourceType) => groupVersion(t);
+
+/** One cluster's API, bound to its uid. */
+export class KubeApi {
+  readonly catalog = new Catalog();
+  readonly schemas: BuiltinSchemas;
+  private readonly seeded = new Map<string, number>();
+  private readonly gcPending = new Set<string>();
+
+  constructor(
+    readonly store: Store,
+    private readonly log: (msg: string, err?: unknown) => void = () => undefined,
+  ) {
+    this.schemas = builtinSchemas(BUILTIN_KINDS);
+  }
+
+  resolve = (s: Schema | undefined): Schema | undefined => this.schemas.resolve(s);
+
+  /** The default namespaces exist in every cluster from its first request on. */
+  async ensureCluster(cluster: string): Promise<void> {
+    const at = this.seeded.get(cluster);
+    // Re-checked now and then: `aksnet reset` wipes the objects under a running process.
+    if (at !== undefined && Date.now() - at < 5000) return;
+    const missing = await this.store.read(async (tx) => {
+      for (const ns of DEFAULT_NAMESPACES)
+        if (!(await tx.getObject(cluster, NAMESPACE_KEY, "", ns))) return true;
+      return false;
+    });
+    if (!missing) {
+      this.seeded.set(cluster, Date.now());
+      return;
+    }
+    await this.store.transaction(async (tx) => {
+      for (const ns of DEFAULT_NAMESPACES) {
+        if (await tx.getObject(cluster, NAMESPACE_KEY, "", ns)) continue;
+        await tx.putObject(
+          {
+            cluster,
+            resource: NAMESPACE_KEY,
+            namespace: "",
+            name: ns,
+            body: {
+              apiVersion: "v1",
+              kind: "Namespace",
+              metadata: {
+                name: ns,
+                uid: randomUUID(),
+                creationTimestamp: nowTime(),
+                labels: { "kubernetes.io/metadata.name": ns },
+              },
+              spec: { finalizers: ["kubernetes"] },
+              status: { phase: "Active" },
+            },
+          },
+          { create: true },
+        );
+      }
+    });
+    this.seeded.set(cluster, Date.now());
+  }
+
+  async types(cluster: string): Promise<ResourceType[]> {
+    return this.store.read((tx) => this.catalog.types(tx, cluster));
+  }
+
+  async find(
+    cluster: string,
+    group: string,
+    version: string,
+    plural: string,
+  ): Promise<ResourceType | undefined> {
+    return this.store.read((tx) => this.catalog.find(tx, cluster, group, version, plural));
+  }
+
+  /** The schema of a type's objects: built-in definitions, or the CRD version's openAPIV3Schema. */
+  schemaOf(t: ResourceType): Schema | undefined {
+    if (t.crd) return t.crd.schema;
+    const name = this.schemas.topFor(t.group, t.version, t.kind);
+    return name ? this.schemas.defs.get(name) : undefined;
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  /** The object as served: apiVersion/kind of the request, resourceVersion = revision (a shallow copy; callers copy before mutating deeper). */
+  serve(t: ResourceType, rec: KubeObjectRecord): Obj {
+    const { apiVersion: _a, kind: _k, metadata, ...rest } = rec.body;
+    return {
+      apiVersion: gv(t),
+      kind: t.kind,
+      metadata: { ...(metadata as Obj), resourceVersion: String(rec.revision) },
+      ...rest,
+    };
+  }
+
+  async get(cluster: string, t: ResourceType, ns: string, name: string): Promise<Obj> {
+    const rec = await this.store.read((tx) => tx.getObject(cluster, t.key, ns, name));
+    if (!rec) throw notFound(q(t), name);
+    return this.serve(t, rec);
+  }
+
+  async list(
+    cluster: string,
+    t: ResourceType,
+    ns: string | undefined,
+    lq: ListQuery,
+  ): Promise<{ items: Obj[]; meta: Obj }> {
+    const labels = parseLabelSelector(lq.labelSelector);
+    const fields = parseFieldSelector(lq.fieldSelector, t.fieldSelectors ?? []);
+    const limit = lq.limit && lq.limit > 0 ? lq.limit : undefined;
+    let after: string | undefined;
+    if (lq.continue) after = decodeContinue(lq.continue);
+    return this.store.read(async (tx) => {
+      const rv = await tx.currentRevision();
+      const items: Obj[] = [];
+      const page = limit ? Math.max(limit, 500) : 5000;
+      let more = false;
+      let lastKey = "";
+      for (;;) {
+        const batch = await tx.listObjects({
+          cluster,
+          resource: t.key,
+          namespace: ns,
+          after,
+          limit: page + 1,
+        });
+        const hasNext = batch.length > page;
+        for (const rec of batch.slice(0, page)) {
+          after = `${rec.namespace}/${rec.name}`;
+          if (!matchLabels(labels, (rec.body.metadata as Obj | undefined)?.labels as Record<string, string>))
+            continue;
+          if (
+            fields.length &&
+            !matchFields(fields, { ...rec.body, metadata: { ...meta(rec.body), namespace: rec.namespace } })
+          )
+            continue;
+          if (limit && items.length === limit) {
+            more = true;
+            break;
+          }
+          items.push(this.serve(t, rec));
+          lastKey = `${rec.namespace}/${rec.name}`;
+        }
+        if (more || !hasNext) break;
+      }
+      const m: Obj = { resourceVersion: String(rv) };
+      if (more) m.continue = encodeContinue(lastKey, rv);
+      return { items, meta: m };
+    });
+  }
+
+  // ---------------------------------------------------------------- writes
+
+  private async namespaceCheck(
+    tx: Tx,
+    cluster: string,
+    t: ResourceType,
+    ns: string,
+    name: string,
+  ): Promise<void> {
+    if (!t.namespaced) return;
+    const rec = await tx.getObject(cluster, NAMESPACE_KEY, "", ns);
+    if (!rec) throw notFound({ group: "", resource: "namespaces" }, ns);
+    if (meta(rec.body).deletionTimestamp) throw forbiddenNamespaceTerminating(q(t), name, ns);
+  }
+
+  /** Decode-time checks: apiVersion/kind, unknown fields per fieldValidation, schema (CRs), kind rules. */
+  private admit(t: ResourceType, body: Obj, fv: FieldValidation, warnings: string[], old?: Obj): Obj {
+    if (body.apiVersion !== undefined && body.apiVersion !== gv(t))
+      throw badRequest(
+        `the API version in the data (${String(body.apiVersion)}) does not match the expected API version (${gv(t)})`,
+      );
+    if (body.kind !== undefined && body.kind !== t.kind)
+      throw badRequest(
+        `the kind in the data (${String(body.kind)}) does not match the expected kind (${t.kind})`,
+      );
+    const unknown: string[] = [];
+    let out: Obj;
+    const name = String(meta(body).name ?? meta(body).generateName ?? "");
+    if (t.crd) {
+      const causes: StatusCause[] = [];
+      const { metadata, ...rest } = body;
+      const checked = validateCustom(rest, t.crd.schema, "", causes, unknown) as Obj;
+      // metadata is always the standard ObjectMeta.
+      const mUnknown: string[] = [];
+      const mm = pruneUnknown(
+        metadata ?? {},
+        { $ref: "#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta" },
+        this.resolve,
+        "metadata",
+        mUnknown,
+        [],
+      );
+      unknown.push(...mUnknown);
+      out = { ...checked, metadata: mm };
+      if (causes.length) throw invalid(t.kind, t.group, name, causes);
+    } else {
+      const mismatched: string[] = [];
+      out = pruneUnknown(body, this.schemaOf(t), this.resolve, "", unknown, mismatched) as Obj;
+      if (mismatched.length)
+        throw badRequest(
+          `${t.kind} in version "${t.version}" cannot be handled as a ${t.kind}: json: cannot unmarshal into Go struct field ${mismatched[0]} of type ${t.kind}`,
+        );
+      const causes = validateBuiltin(t, out, old);
+      if (t.key === CRD_KEY) causes.push(...validateCrd(out));
+      if (causes.length) throw invalid(t.kind, t.group, name, causes);
+    }
+    if (unknown.length) {
+      const msgs = unknown.map((u) => `unknown field "${u}"`);
+      if (fv === "Strict") throw badRequest(`strict decoding error: ${msgs.join(", ")}`);
+      if (fv === "Warn") warnings.push(...msgs);
+    }
+    return out;
+  }
+
+  private nameCheck(t: ResourceType, name: string): StatusCause[] {
+    const label = t.key === NAMESPACE_KEY || t.key === "core/services";
+    const re = label
+      ? /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/
+      : /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+    if (re.test(name) && name.length <= (label ? 63 : 253)) return [];
+    return [
+      {
+        reason: "FieldValueInvalid",
+        field: "metadata.name",
+        message: label
+          ? `Invalid value: ${JSON.stringify(name)}: a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')`
+          : `Invalid value: ${JSON.stringify(name)}: a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')`,
+      },
+    ];
+  }
+
+  private statusOnCreate(t: ResourceType, body: Obj): void {
+    if (t.key === NAMESPACE_KEY) {
+      body.status = { phase: "Active" };
+      body.spec = { finalizers: ["kubernetes"] };
+      meta(body).labels = {
+        ...((meta(body).labels as Obj) ?? {}),
+        "kubernetes.io/metadata.name": meta(body).name,
+      };
+      return;
+    }
+    if (t.key === "core/pods") {
+      body.status = { phase: "Pending", qosClass: qosClass(body) };
+      return;
+    }
+    if (t.key === "core/services") body.status = { loadBalancer: {} };
+    else if (t.subresources?.includes("status")) delete body.status;
+  }
+
+  async create(
+    cluster: string,
+    t: ResourceType,
+    ns: string,
+    input: unknown,
+    o: WriteOptions,
+  ): Promise<Result> {
+    if (!isObj(input)) throw badRequest("Object 'Kind' is missing in the request body");
+    await this.ensureCluster(cluster);
+    const warnings: string[] = [];
+    const res = await this.store.transaction(async (tx) => {
+      const body = this.admit(t, structuredClone(input), o.fieldValidation ?? "Ignore", warnings);
+      const m = meta(body);
+      if (t.namespaced) {
+        if (m.namespace !== undefined && m.namespace !== "" && m.namespace !== ns)
+          throw badRequest(
+            "the namespace of the provided object does not match the namespace sent on the request",
+          );
+      } else delete m.namespace;
+      let name = String(m.name ?? "");
+      if (!name && m.generateName) name = `${String(m.generateName)}${randomSuffix()}`;
+      if (!name)
+        throw invalid(t.kind, t.group, "", [
+          {
+            reason: "FieldValueRequired",
+            field: "metadata.name",
+            message: "Required value: name or generateName is required",
+          },
+        ]);
+      const nameCauses = this.nameCheck(t, name);
+      if (nameCauses.length) throw invalid(t.kind, t.group, name, nameCauses);
+      await this.namespaceCheck(tx, cluster, t, ns, name);
+      if (await tx.getObject(cluster, t.key, t.namespaced ? ns : "", name)) throw alreadyExists(q(t), name);
+      m.name = name;
+      if (t.namespaced) m.namespace = ns;
+      m.uid = randomUUID();
+      m.creationTimestamp = nowTime();
+      delete m.resourceVersion;
+      delete m.deletionTimestamp;
+      delete m.deletionGracePeriodSeconds;
+      delete m.managedFields;
+      if (t.hasGeneration || t.crd) m.generation = 1;
+      else delete m.generation;
+      this.statusOnCreate(t, body);
+      if (t.key === CRD_KEY) acceptCrd(body);
+      body.apiVersion = gv(t);
+      body.kind = t.kind;
+      trackUpdate(undefined, body, o.fieldManager ?? "unknown", gv(t), this.schemaOf(t), this.resolve);
+      return this.commit(tx, cluster, t, t.namespaced ? ns : "", name, body, undefined, o, 201);
+    });
+    if (t.key === CRD_KEY) this.catalog.invalidate(cluster);
+    return { ...res, warnings };
+  }
+
+  /** Writes (or, dry-run, pretends to) and returns the served object. */
+  private async commit(
+    tx: Tx,
+    cluster: string,
+    t: ResourceType,
+    ns: string,
+    name: string,
+    body: Obj,
+    old: KubeObjectRecord | undefined,
+    o: WriteOptions,
+    status: number,
+  ): Promise<Result> {
+    delete meta(body).resourceVersion;
+    if (o.dryRun) {
+      return {
+        status,
+        body: this.serve(t, {
+          cluster,
+          resource: t.key,
+          namespace: ns,
+          name,
+          body,
+          revision: old?.revision ?? 0,
+        }),
+        warnings: [],
+      };
+    }
+    let revision: number;
+    try {
+      revision = await tx.putObject(
+        { cluster, resource: t.key, namespace: ns, name, body },
+        old ? { expectedRevision: old.revision } : { create: true },
+      );
+    } catch (e) {
+      if (e instanceof StoreConflictError)
+        throw old ? conflict(q(t), name, MODIFIED) : alreadyExists(q(t), name);
+      throw e;
+    }
+    return {
+      status,
+      body: this.serve(t, { cluster, resource: t.key, namespace: ns, name, body, revision }),
+      warnings: [],
+    };
+  }
+
+  /** Shared by PUT and PATCH: the new object replaces the old under kube's update rules. */
+  private async updateWith(
+    tx: Tx,
+    cluster: string,
+    t: ResourceType,
+    ns: string,
+    name: string,
+    old: KubeObjectRecord,
+    next: Obj,
+    o: WriteOptions,
+    sub: string | undefined,
+    warnings: string[],
+    tracked = false,
+  ): Promise<Result> {
+    const prev = old.body;
+    const body = this.admit(t, next, o.fieldValidation ?? "Ignore", warnings, prev);
+    const m = meta(body);
+    const pm = meta(prev);
+    if (m.name !== undefined && m.name !== name)
+      throw badRequest(
+        `the name of the object (${String(m.name)}) does not match the name on the URL (${name})`,
+      );
+    if (t.namespaced && m.namespace !== undefined && m.namespace !== "" && m.namespace !== ns)
+      throw badRequest(
+        "the namespace of the provided object does not match the namespace sent on the request",
+      );
+    if (
+      m.resourceVersion !== undefined &&
+      m.resourceVersion !== "" &&
+      String(m.resourceVersion) !== String(old.revision)
+    )
+      throw conflict(q(t), name, MODIFIED);
+    if (m.uid !== undefined && m.uid !== "" && m.uid !== pm.uid)
+      throw conflict(
+        q(t),
+        name,
+        `Precondition failed: UID in precondition: ${String(m.uid)}, UID in object meta: ${String(pm.uid)}`,
+      );
+    // System fields are the server's.
+    m.name = name;
+    if (t.namespaced) m.namespace = ns;
+    else delete m.namespace;
+    m.uid = pm.uid;
+    m.creationTimestamp = pm.creationTimestamp;
+    for (const k of ["deletionTimestamp", "deletionGracePeriodSeconds"]) {
+      if (pm[k] !== undefined) m[k] = pm[k];
+      else delete m[k];
+    }
+    if (!tracked) m.managedFields = pm.managedFields;
+    let result: Obj = body;
+    if (sub === "status") {
+      result = { ...prev, status: body.status, metadata: { ...pm, managedFields: m.managedFields } };
+      if (body.status === undefined) delete result.status;
+    } else if (t.subresources?.includes("status") && !(t.key === NAMESPACE_KEY && sub === "finalize")) {
+      if (prev.status !== undefined) result.status = prev.status;
+      else delete result.status;
+    }
+    if (t.key === NAMESPACE_KEY && sub !== "finalize") result.spec = prev.spec;
+    if (pm.deletionTimestamp) {
+      // No new finalizers on an object being deleted.
+      const before = new Set(((pm.finalizers as string[] | undefined) ?? []).map(String));
+      const added = (((meta(result).finalizers as string[] | undefined) ?? []) as string[]).filter(
+        (f) => !before.has(f),
+      );
+      if (added.length)
+        throw invalid(t.kind, t.group, name, [
+          {
+            reason: "FieldValueForbidden",
+            field: "metadata.finalizers",
+            message: `Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers []string{${added.map((f) => JSON.stringify(f)).join(", ")}}`,
+          },
+        ]);
+    }
+    // generation: spec (everything but metadata and status) changes only.
+    if (t.hasGeneration || t.crd) {
+      const strip = (x: Obj) =>
+        JSON.stringify({
+          ...x,
+          metadata: undefined,
+          status: undefined,
+          apiVersion: undefined,
+          kind: undefined,
+        });
+      const g = Number(pm.generation ?? 1);
+      meta(result).generation = sub !== "status" && strip(result) !== strip(prev) ? g + 1 : g;
+    }
+    if (t.key === CRD_KEY) acceptCrd(result);
+    result.apiVersion = gv(t);
+    result.kind = t.kind;
+    if (!tracked)
+      trackUpdate(prev, result, o.fieldManager ?? "unknown", gv(t), this.schemaOf(t), this.resolve, sub);
+    // Finalizers all gone on an object being deleted: it goes now.
+    if (
+      pm.deletionTimestamp &&
+      !((meta(result).finalizers as unknown[] | undefined) ?? []).length &&
+      sub !== "status"
+    ) {
+      if (!o.dryRun) await tx.deleteObject(cluster, t.key, ns, name);
+      this.kickGc(cluster);
+      return { status: 200, body: this.serve(t, { ...old, body: result }), warnings };
+    }
+    const unchanged =
+      JSON.stringify({ ...result, metadata: { ...meta(result), managedFields: undefined } }) ===
+      JSON.stringify({
+        ...prev,
+        apiVersion: gv(t),
+        kind: t.kind,
+        metadata: { ...pm, managedFields: undefined, resourceVersion: undefined },
+      });
+    if (unchanged && JSON.stringify(meta(result).managedFields) === JSON.stringify(pm.managedFields))
+      return { status: 200, body: this.serve(t, old), warnings };
+    const res = await this.commit(tx, cluster, t, ns, name, result, old, o, 200);
+    return { ...res, warnings };
+  }
+
+  async update(
+    cluster: string,
+    t: ResourceType,
+    ns: string,
+    name: string,
+    input: unknown,
+    o: WriteOptions,
+    sub?: string,
+  ): Promise<Result> {
+    if (!isObj(input)) throw badRequest("Object 'Kind' is missing in the request body");
+    if (sub === "scale") return this.updateScale(cluster, t, ns, name, input, o);
+    const warnings: string[] = [];
+    const res = await this.store.transaction(async (tx) => {
+      const old = await tx.getObject(cluster, t.key, t.namespaced ? ns : "", name);
+      if (!old) throw notFound(q(t), name);
+      return this.updateWith(
+        tx,
+        cluster,
+        t,
+        t.namespaced ? ns : "",
+        name,
+        old,
+        structuredClone(input),
+        o,
+        sub,
+        warnings,
+      );
+    });
+    if (t.key === CRD_KEY) this.catalog.invalidate(cluster);
+    return res;
+  }
+
+  async patch(
+    cluster: string,
+    t: ResourceType,
+    ns: string,
+    name: string,
+    type: PatchType,
+    patch: unknown,
+    o: WriteOptions,
+    sub?: string,
+  ): Promise<Result> {
+    if (type === "strategic" && t.crd) throw unsupportedMediaType("application/strategic-merge-patch+json");
+    if (sub === "scale") {
+      const cur = await this.getScale(cluster, t, ns, name);
+      const next = this.patched(
+        cur,
+        type,
+        patch,
+        this.schemas.defs.get(this.schemas.topFor("autoscaling", "v1", "Scale") ?? ""),
+      );
+      return this.updateScale(cluster, t, ns, name, next, o);
+    }
+    if (type === "apply") {
+      if (!o.fieldManager)
+        throw badRequest(
+          'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch',
+        );
+      if (!isObj(patch)) throw badRequest("error decoding YAML: the applied configuration is not an object");
+    }
+    const warnings: string[] = [];
+    const k = t.namespaced ? ns : "";
+    const res = await this.store.transaction(async (tx) => {
+      const old = await tx.getObject(cluster, t.key, k, name);
+      if (type === "apply") {
+        const applied = patch as Obj;
+        if (applied.apiVersion !== gv(t) || applied.kind !== t.kind) {
+          if (applied.apiVersion === undefined || applied.kind === undefined)
+            throw badRequest(
+              `${applied.kind === undefined ? "Object 'Kind' is missing" : "Object 'apiVersion' is missing"} in '${JSON.stringify(applied).slice(0, 200)}'`,
+            );
+        }
+        const am = isObj(applied.metadata) ? applied.metadata : {};
+        if (am.name !== undefined && am.name !== name)
+          throw badRequest(
+            `the name of the object (${String(am.name)}) does not match the name on the URL (${name})`,
+          );
+        if (!old) {
+          if (sub) throw notFound(q(t), name);
+          const merged = serverSideApply({
+            live: undefined,
+            applied: structuredClone(applied),
+            manager: o.fieldManager!,
+            force: true,
+            apiVersion: gv(t),
+            schema: this.schemaOf(t),
+            resolve: this.resolve,
+            q: q(t),
+            name,
+          });
+          meta(merged).name = name;
+          const mf = meta(merged).managedFields;
+          const created = await this.createIn(tx, cluster, t, k, merged, o, warnings);
+          void mf;
+          return created;
+        }
+        const live = this.serve(t, old);
+        const merged = serverSideApply({
+          live,
+          applied: structuredClone(applied),
+          manager: o.fieldManager!,
+          force: o.force === true,
+          apiVersion: gv(t),
+          schema: this.schemaOf(t),
+          resolve: this.resolve,
+          q: q(t),
+          name,
+          subresource: sub,
+        });
+        delete meta(merged).resourceVersion;
+        return this.updateWith(tx, cluster, t, k, name, old, merged, o, sub, warnings, true);
+      }
+      if (!old) throw notFound(q(t), name);
+      const cur = this.serve(t, old);
+      const next = this.patched(cur, type, patch, this.schemaOf(t));
+      // A patch never carries the object's own resourceVersion unless the caller put it there.
+      if (
+        isObj(next.metadata) &&
+        next.metadata.resourceVersion === String(old.revision) &&
+        !patchSetsRv(patch)
+      )
+        delete next.metadata.resourceVersion;
+      return this.updateWith(tx, cluster, t, k, name, old, next, o, sub, warnings);
+    });
+    if (t.key === CRD_KEY) this.catalog.invalidate(cluster);
+    return res;
+  }
+
+  /** Create inside an open transaction (server-side apply of a new object). */
+  private async createIn(
+    tx: Tx,
+    cluster: string,
+    t: ResourceType,
+    ns: string,
+    input: Obj,
+    o: WriteOptions,
+    warnings: string[],
+  ): Promise<Result> {
+    const mf = meta(input).managedFields;
+    const body = this.admit(t, input, o.fieldValidation ?? "Ignore", warnings);
+    const m = meta(body);
+    const name = String(m.name);
+    const nameCauses = this.nameCheck(t, name);
+    if (nameCauses.length) throw invalid(t.kind, t.group, name, nameCauses);
+    await this.namespaceCheck(tx, cluster, t, ns, name);
+    if (t.namespaced) m.namespace = ns;
+    m.uid = randomUUID();
+    m.creationTimestamp = nowTime();
+    if (t.hasGeneration || t.crd) m.generation = 1;
+    this.statusOnCreate(t, body);
+    if (t.key === CRD_KEY) acceptCrd(body);
+    body.apiVersion = gv(t);
+    body.kind = t.kind;
+    m.managedFields = mf;
+    return this.commit(tx, cluster, t, ns, name, body, undefined, o, 201);
+  }
+
+  private patched(cur: Obj, type: PatchType, patch: unknown, schema: Schema | undefined): Obj {
+    switch (type) {
+      case "json":
+        return applyJsonPatch(cur, patch);
+      case "merge": {
+        if (!isObj(patch))
+          throw badRequest("json: cannot unmarshal array into Go value of type map[string]interface {}");
+        return applyMergePatch(cur, patch) as Obj;
+      }
+      case "strategic":
+        return applyStrategicMergePatch(cur, patch, schema, this.resolve);
+      default:
+        throw badRequest(`unsupported patch type ${type}`);
+    }
+  }
+
+  // ---------------------------------------------------------------- scale, binding, eviction
+
+  async getScale(cluster: string, t: ResourceType, ns: string, name: string): Promise<Obj> {
+    const obj = await this.get(cluster, t, ns, name);
+    return toScale(t, obj);
+  }
+
+  private async updateScale(
+    cluster: string,
+    t: ResourceType,
+    ns: string,
+    name: string,
+    input: Obj,
+    o: WriteOptions,
+  ): Promise<Result> {
+    if (!t.scale) throw notFound(q(t), name);
+    const replicas = (input.spec as Obj | undefined)?.replicas;
+    if (typeof replicas !== "number" || !Number.isInteger(replicas) || replicas < 0)
+      throw invalid("Scale", "autoscaling", name, [
+        {
+          reason: "FieldValueInvalid",
+          field: "spec.replicas",
+          message: `Invalid value: ${JSON.stringify(replicas ?? null)}: must be greater than or equal to 0`,
+        },
+      ]);
+    const res = await this.store.transaction(async (tx) => {
+      const old = await tx.getObject(cluster, t.key, ns, name);
+      if (!old) throw notFound(q(t), name);
+      const rv = (input.metadata as Obj | undefined)?.resourceVersion;
+      if (rv !== undefined && rv !== "" && String(rv) !== String(old.revision))
+        throw conflict(q(t), name, MODIFIED);
+      const next = structuredClone(old.body);
+      setPath(next, t.scale!.specReplicas, replicas);
+      return this.updateWith(tx, cluster, t, ns, name, old, next, o, undefined, []);
+    });
+    return { ...res, body: toScale(t, res.body) };
+  }
+
+  async bind(
+    cluster: string,
+    t: ResourceType,
+    ns: string,
+    name: string,
+    binding: unknown,
+    o: WriteOptions,
+  ): Promise<Result> {
+    const target = isObj(binding) && isObj(binding.target) ? String(binding.target.name ?? "") : "";
+    if (!target)
+      throw invalid("Binding", "", name, [
+        { reason: "FieldValueRequired", field: "target.name", message: "Required value" },
+      ]);
+    return this.store.transaction(async (tx) => {
+      const old = await tx.getObject(cluster, t.key, ns, name);
+      if (!old) throw notFound(q(t), name);
+      const spec = (old.body.spec ?? {}) as Obj;
+      if (spec.nodeName)
+        throw conflict(q(t), name, `pod ${name} is already assigned to node "${String(spec.nodeName)}"`);
+      const next = structuredClone(old.body);
+      (next.spec as Obj).nodeName = target;
+      if (!isObj(next.status)) next.status = {};
+      const st = next.status as Obj;
+      const conds = Array.isArray(st.conditions)
+        ? (st.conditions as Obj[]).filter((c) => c.type !== "PodScheduled")
+        : [];
+      st.conditions = [
+        ...conds,
+        { type: "PodScheduled", status: "True", lastProbeTime: null, lastTransitionTime: nowTime() },
+      ];
+      delete meta(next).resourceVersion;
+      trackUpdate(old.body, next, o.fieldManager ?? "unknown", gv(t), this.schemaOf(t), this.resolve);
+      if (!o.dryRun)
+        await tx.putObject(
+          { cluster, resource: t.key, namespace: ns, name, body: next },
+          { expectedRevision: old.revision },
+        );
+      return { status: 201, body: successStatus(), warnings: [] };
+    });
+  }
+
+  async evict(cluster: string, t: ResourceType, ns: string, name: string, o: WriteOptions): Promise<Result> {
+    await this.delete(cluster, t, ns, name, { dryRun: o.dryRun });
+    return { status: 201, body: successStatus(), warnings: [] };
+  }
+
+  // ---------------------------------------------------------------- deletion
+
+  async delete(
+    cluster: string,
+    t: ResourceType,
+    ns: string,
+    name: string,
+    d: DeleteOptions,
+  ): Promise<Result> {
+    const k = t.namespaced ? ns : "";
+    const res = await this.store.transaction(async (tx) => {
+      const old = await tx.getObject(cluster, t.key, k, name);
+      if (!old) throw notFound(q(t), name);
+      return this.deleteIn(tx, cluster, t, old, d);
+    });
+    if (!d.dryRun) this.kickGc(cluster);
+    if (t.key === CRD_KEY) this.catalog.invalidate(cluster);
+    return res;
+  }
+
+  private async deleteIn(
+    tx: Tx,
+    cluster: string,
+    t: ResourceType,
+    old: KubeObjectRecord,
+    d: DeleteOptions,
+  ): Promise<Result> {
+    const name = old.name;
+    const m = meta(old.body);
+    if (d.preconditions?.uid && d.preconditions.uid !== m.uid)
+      throw conflict(
+        q(t),
+        name,
+        `Precondition failed: UID in precondition: ${d.preconditions.uid}, UID in object meta: ${String(m.uid)}`,
+      );
+    if (d.preconditions?.resourceVersion && d.preconditions.resourceVersion !== String(old.revision))
+      throw conflict(
+        q(t),
+        name,
+        `Precondition failed: ResourceVersion in precondition: ${d.preconditions.resourceVersion}, ResourceVersion in meta: ${old.revision}`,
+      );
+    if (t.key === NAMESPACE_KEY && ["default", "kube-system", "kube-public"].includes(name))
+      throw new KubeError(
+        403,
+        "Forbidden",
+        `namespaces "${name}" is forbidden: this namespace may not be deleted`,
+        {
+          name,
+          kind: "namespaces",
+        },
+      );
+    const next = structuredClone(old.body);
+    const nm = meta(next);
+    let finalizers = ((nm.finalizers as string[] | undefined) ?? []).map(String);
+    const policy =
+      d.propagationPolicy ??
+      (t.crd || t.group === "apps" || t.group === "batch" ? "Background" : "Background");
+    if (policy === "Orphan") {
+      await this.orphanDependents(tx, cluster, String(m.uid));
+    }
+    if (policy === "Foreground" && !finalizers.includes("foregroundDeletion"))
+      finalizers = [...finalizers, "foregroundDeletion"];
+    if (t.key === NAMESPACE_KEY) {
+      // Namespaces terminate: contents go first (in the background), then the namespace.
+      if (!nm.deletionTimestamp) {
+        nm.deletionTimestamp = nowTime();
+        nm.deletionGracePeriodSeconds = 0;
+        next.status = { ...(next.status as Obj), phase: "Terminating" };
+        if (d.dryRun) return { status: 200, body: this.serve(t, { ...old, body: next }), warnings: [] };
+        const rev = await tx.putObject(
+          { cluster, resource: t.key, namespace: "", name, body: next },
+          { expectedRevision: old.revision },
+        );
+        return { status: 200, body: this.serve(t, { ...old, body: next, revision: rev }), warnings: [] };
+      }
+      return { status: 200, body: this.serve(t, old), warnings: [] };
+    }
+    if (finalizers.length) {
+      if (!nm.deletionTimestamp) {
+        nm.deletionTimestamp = nowTime();
+        nm.deletionGracePeriodSeconds = 0;
+      }
+      nm.finalizers = finalizers;
+      if (d.dryRun) return { status: 200, body: this.serve(t, { ...old, body: next }), warnings: [] };
+      const rev = await tx.putObject(
+        { cluster, resource: t.key, namespace: old.namespace, name, body: next },
+        { expectedRevision: old.revision },
+      );
+      return { status: 200, body: this.serve(t, { ...old, body: next, revision: rev }), warnings: [] };
+    }
+    if (!d.dryRun) await tx.deleteObject(cluster, t.key, old.namespace, name);
+    // Pods and custom resources answer with the object; other kinds with a Status.
+    if (t.key === "core/pods" || t.crd) return { status: 200, body: this.serve(t, old), warnings: [] };
+    return {
+      status: 200,
+      body: successStatus({
+        name,
+        ...(t.group ? { group: t.group } : {}),
+        kind: t.plural,
+        uid: String(m.uid),
+      }),
+      warnings: [],
+    };
+  }
+
+  async deleteCollection(
+    cluster: string,
+    t: ResourceType,
+    ns: string | undefined,
+    lq: ListQuery,
+    d: DeleteOptions,
+  ): Promise<Result> {
+    const { items, meta: lm } = await this.list(cluster, t, ns, {
+      ...lq,
+      limit: undefined,
+      continue: undefined,
+    });
+    const out: Obj[] = [];
+    for (const it of items) {
+      const m = meta(it);
+      try {
+        const r = await this.delete(cluster, t, String(m.namespace ?? ""), String(m.name), d);
+        if (r.body.kind === t.kind) out.push(r.body);
+        else out.push(it);
+      } catch (e) {
+        if (!(e instanceof KubeError && e.code === 404)) throw e;
+      }
+    }
+    return {
+      status: 200,
+      body: { apiVersion: gv(t), kind: `${t.kind}List`, metadata: lm, items: out },
+      warnings: [],
+    };
+  }
+
+  private async orphanDependents(tx: Tx, cluster: string, uid: string): Promise<void> {
+    for (const t of await this.catalog.types(tx, cluster)) {
+      if (t.crd && t.crd.storage === false) continue;
+      for (const rec of await tx.listObjects({ cluster, resource: t.key })) {
+        const refs = meta(rec.body).ownerReferences;
+        if (!Array.isArray(refs) || !refs.some((r) => isObj(r) && r.uid === uid)) continue;
+        const next = structuredClone(rec.body);
+        const kept = (refs as Obj[]).filter((r) => r.uid !== uid);
+        if (kept.length) meta(next).ownerReferences = kept;
+        else delete meta(next).ownerReferences;
+        await tx.putObject(
+          { cluster, resource: t.key, namespace: rec.namespace, name: rec.name, body: next },
+          { expectedRevision: rec.revision },
+        );
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- garbage collection
+
+  /** Runs the collector for a cluster soon (coalesced): dependents of gone owners, foreground owners, terminating namespaces. */
+  kickGc(cluster: string): void {
+    if (this.gcPending.has(cluster)) return;
+    this.gcPending.add(cluster);
+    setTimeout(() => {
+      this.gcPending.delete(cluster);
+      this.collect(cluster).catch((e) =>
+        this.log(`kube garbage collection for cluster ${cluster} failed`, e),
+      );
+    }, 20);
+  }
+
+  async collect(cluster: string): Promise<void> {
+    for (let round = 0; round < 20; round++) {
+      const changed = await this.store.transaction(async (tx) => {
+        const types = (await this.catalog.types(tx, cluster)).filter((t) => !t.crd || t.crd.storage);
+        const all: { t: ResourceType; rec: KubeObjectRecord }[] = [];
+        for (const t of types)
+          for (const rec of await tx.listObjects({ cluster, resource: t.key })) all.push({ t, rec });
+        const uids = new Map<string, { t: ResourceType; rec: KubeObjectRecord }>();
+        for (const x of all) uids.set(String(meta(x.rec.body).uid), x);
+        const terminating = new Set(
+          all
+            .filter((x) => x.t.key === NAMESPACE_KEY && meta(x.rec.body).deletionTimestamp)
+            .map((x) => x.rec.name),
+        );
+        let n = 0;
+        for (const x of all) {
+          const m = meta(x.rec.body);
+          if (!uids.has(String(m.uid))) continue;
+          // 1. contents of terminating namespaces
+          if (x.t.namespaced && terminating.has(x.rec.namespace)) {
+            if (!m.deletionTimestamp) {
+              await this.deleteIn(tx, cluster, x.t, x.rec, {});
+              n++;
+            }
+            continue;
+          }
+          // 2. dependents whose owners are all gone
+          const refs = Array.isArray(m.ownerReferences) ? (m.ownerReferences as Obj[]) : [];
+          if (refs.length && !m.deletionTimestamp) {
+            const live = refs.filter((r) => uids.has(String(r.uid)));
+            const ownersDeleting = live.filter((r) => {
+              const om = meta(uids.get(String(r.uid))!.rec.body);
+              return (
+                om.deletionTimestamp &&
+                ((om.finalizers as string[] | undefined) ?? []).includes("foregroundDeletion")
+              );
+            });
+            if (live.length === 0 || (ownersDeleting.length && ownersDeleting.length === live.length)) {
+              await this.deleteIn(tx, cluster, x.t, x.rec, {
+                propagationPolicy: ownersDeleting.length ? "Foreground" : "Background",
+              });
+              uids.delete(String(m.uid));
+              n++;
+              continue;
+            }
+          }
+          // 3. foreground owners whose dependents are gone
+          const fins = ((m.finalizers as string[] | undefined) ?? []).map(String);
+          if (m.deletionTimestamp && fins.includes("foregroundDeletion")) {
+            const uid = String(m.uid);
+            const deps = all.filter(
+              (y) =>
+                uids.has(String(meta(y.rec.body).uid)) &&
+                ((meta(y.rec.body).ownerReferences as Obj[] | undefined) ?? []).some((r) => r.uid === uid),
+            );
+            if (!deps.length) {
+              const next = structuredClone(x.rec.body);
+              const left = fins.filter((f) => f !== "foregroundDeletion");
+              if (left.length) {
+                meta(next).finalizers = left;
+                await tx.putObject(
+                  { cluster, resource: x.t.key, namespace: x.rec.namespace, name: x.rec.name, body: next },
+                  { expectedRevision: x.rec.revision },
+                );
+              } else await tx.deleteObject(cluster, x.t.key, x.rec.namespace, x.rec.name);
+              uids.delete(uid);
+              n++;
+            }
+          }
+        }
+        // 4. terminating namespaces that are empty
+        for (const ns of terminating) {
+          const left = all.some(
+            (x) => x.t.namespaced && x.rec.namespace === ns && uids.has(String(meta(x.rec.body).uid)),
+          );
+          if (left) continue;
+          const rec = await tx.getObject(cluster, NAMESPACE_KEY, "", ns);
+          if (rec) {
+            await tx.deleteObject(cluster, NAMESPACE_KEY, "", ns);
+            n++;
+          }
+        }
+        return n;
+      });
+      if (!changed) return;
+    }
+  }
+
+  // ---------------------------------------------------------------- watch
+
+  /**
+   * Streams events to `send` until closed: synthetic ADDED for the current state when no
+   * resourceVersion (or "0") is given, then every change after it from the store's feed.
+   */
+  async watch(
+    cluster: string,
+    t: ResourceType,
+    ns: string | undefined,
+    wq: WatchQuery,
+    send: (e: WatchEvent) => void,
+    end: () => void,
+  ): Promise<{ close(): void }> {
+    const labels = parseLabelSelector(wq.labelSelector);
+    const fields = parseFieldSelector(wq.fieldSelector, t.fieldSelectors ?? []);
+    const selective = labels.length > 0 || fields.length > 0;
+    const matches = (o: Obj) =>
+      matchLabels(labels, meta(o).labels as Record<string, string>) && matchFields(fields, o);
+    let from: number;
+    const visible = new Set<string>();
+    const rv = wq.resourceVersion;
+    if (rv !== undefined && rv !== "" && rv !== "0") {
+      from = Number(rv);
+      if (!Number.isInteger(from) || from < 0) throw badRequest(`invalid resource version: ${rv}`);
+      if (selective) {
+        const { items } = await this.list(cluster, t, ns, {
+          labelSelector: wq.labelSelector,
+          fieldSelector: wq.fieldSelector,
+        });
+        for (const it of items) visible.add(`${String(meta(it).namespace ?? "")}/${String(meta(it).name)}`);
+      }
+    } else {
+      const { items, meta: lm } = await this.list(cluster, t, ns, {
+        labelSelector: wq.labelSelector,
+        fieldSelector: wq.fieldSelector,
+      });
+      from = Number(lm.resourceVersion);
+      for (const it of items) {
+        visible.add(`${String(meta(it).namespace ?? "")}/${String(meta(it).name)}`);
+        send({ type: "ADDED", object: it });
+      }
+    }
+    let last = from;
+    let closed = false;
+    const timers: NodeJS.Timeout[] = [];
+    const finish = () => {
+      if (closed) return;
+      closed = true;
+      for (const x of timers) clearTimeout(x);
+      handle.close();
+      end();
+    };
+    const handle = this.store.watch(
+      from,
+      { kind: "kube", cluster, resource: t.key, ...(ns !== undefined ? { namespace: ns } : {}) },
+      (c: ChangeRecord) => {
+        if (closed) return;
+        last = c.revision;
+        // Every watcher gets the same change record: copy only what is changed here.
+        const obj = this.serve(t, {
+          cluster,
+          resource: t.key,
+          namespace: c.namespace ?? "",
+          name: "",
+          body: c.object,
+          revision: c.revision,
+        });
+        const key = `${c.namespace ?? ""}/${String(meta(obj).name)}`;
+        if (!selective) {
+          send({ type: c.type, object: obj });
+          return;
+        }
+        const now = c.type !== "DELETED" && matches(obj);
+        const was = visible.has(key);
+        if (c.type === "DELETED") {
+          if (was) send({ type: "DELETED", object: obj });
+          visible.delete(key);
+        } else if (now && was) send({ type: "MODIFIED", object: obj });
+        else if (now) {
+          visible.add(key);
+          send({ type: "ADDED", object: obj });
+        } else if (was) {
+          visible.delete(key);
+          send({ type: "DELETED", object: obj });
+        }
+      },
+      (e: Error) => {
+        if (closed) return;
+        if (e instanceof TooOldError) {
+          send({
+            type: "ERROR",
+            object: gone(`too old resource version: ${from} (${e.compactedRevision})`).toStatus(),
+          });
+        } else {
+          this.log("kube watch failed", e);
+          send({
+            type: "ERROR",
+            object: new KubeError(
+              500,
+              "InternalError",
+              "Internal error occurred: the watch ended",
+            ).toStatus(),
+          });
+        }
+        finish();
+      },
+    );
+    if (wq.allowWatchBookmarks) {
+      const period = wq.bookmarkMs ?? 60_000;
+      const tick = () => {
+        if (closed) return;
+        send({
+          type: "BOOKMARK",
+          object: { kind: t.kind, apiVersion: gv(t), metadata: { resourceVersion: String(last) } },
+        });
+        timers.push(setTimeout(tick, period));
+      };
+      timers.push(setTimeout(tick, period));
+    }
+    const timeout = (wq.timeoutSeconds && wq.timeoutSeconds > 0 ? wq.timeoutSeconds : 1800) * 1000;
+    timers.push(setTimeout(finish, timeout));
+    return { close: finish };
+  }
+}
+
+function successStatus(details?: Obj): Obj {
+  return {
+    kind: "Status",
+    apiVersion: "v1",
+    metadata: {},
+    status: "Success",
+    ...(details ? { details } : {}),
+  };
+}
+
+function patchSetsRv(patch: unknown): boolean {
+  if (Array.isArray(patch))
+    return patch.some((op) => isObj(op) && String(op.path ?? "").startsWith("/metadata/resourceVersion"));
+  return isObj(patch) && isObj(patch.metadata) && "resourceVersion" in patch.metadata;
+}
+
+function randomSuffix(): string {
+  const alphabet = "bcdfghjklmnpqrstvwxz2456789";
+  let s = "";
+  for (let i = 0; i < 5; i++) s += alphabet[Math.floor(Math.random() * alphabet.length)];
+  return s;
+}
+
+export function encodeContinue(key: string, rv: number): string {
+  return Buffer.from(JSON.stringify({ v: "meta.k8s.io/v1", rv, start: `${key}\u0000` })).toString(
+    "base64url",
+  );
+}
+
+function decodeContinue(token: string): string {
+  try {
+    const o = JSON.parse(Buffer.from(token, "base64url").toString("utf8")) as { v?: string; start?: string };
+    if (o.v !== "meta.k8s.io/v1" || typeof o.start !== "string") throw new Error("bad");
+    return o.start.replace(/\u0000$/, "");
+  } catch {
+    throw badRequest(`continue key is not valid: illegal base64 data or unknown version`);
+  }
+}
+
+function setPath(o: Obj, p: string, v: unknown): void {
+  const parts = p.replace(/^\./, "").split(".");
+  let cur = o;
+  for (const k of parts.slice(0, -1)) {
+    if (!isObj(cur[k])) cur[k] = {};
+    cur = cur[k] as Obj;
+  }
+  cur[parts[parts.length - 1]] = v;
+}
+
+function getPathValue(o: Obj, p: string): unknown {
+  let cur: unknown = o;
+  for (const k of p.replace(/^\./, "").split(".")) cur = isObj(cur) ? cur[k] : undefined;
+  return cur;
+}
+
+function toScale(t: ResourceType, obj: Obj): Obj {
+  const m = meta(obj);
+  const sel = t.scale?.labelSelector ? getPathValue(obj, t.scale.labelSelector) : undefined;
+  let selector = "";
+  if (isObj(sel)) {
+    const ml = (sel.matchLabels ?? {}) as Obj;
+    selector = Object.entries(ml)
+      .map(([k, v]) => `${k}=${String(v)}`)
+      .join(",");
+  } else if (typeof sel === "string") selector = sel;
+  return {
+    kind: "Scale",
+    apiVersion: "autoscaling/v1",
+    metadata: {
+      name: m.name,
+      ...(m.namespace ? { namespace: m.namespace } : {}),
+      uid: m.uid,
+      resourceVersion: m.resourceVersion,
+      creationTimestamp: m.creationTimestamp,
+    },
+    spec: { replicas: Number(getPathValue(obj, t.scale?.specReplicas ?? ".spec.replicas") ?? 0) },
+    status: {
+      replicas: Number(getPathValue(obj, t.scale?.statusReplicas ?? ".status.replicas") ?? 0),
+      ...(selector ? { selector } : {}),
+    },
+  };
+}
+
+function qosClass(pod: Obj): string {
+  const cs = (((pod.spec as Obj | undefined)?.containers as Obj[] | undefined) ?? []).filter(isObj);
+  let any = false;
+  let guaranteed = cs.length > 0;
+  for (const c of cs) {
+    const r = (c.resources ?? {}) as Obj;
+    const lim = (r.limits ?? {}) as Obj;
+    const req = (r.requests ?? {}) as Obj;
+    if (Object.keys(lim).length || Object.keys(req).length) any = true;
+    for (const k of ["cpu", "memory"]) {
+      if (lim[k] === undefined || (req[k] !== undefined && String(req[k]) !== String(lim[k])))
+        guaranteed = false;
+    }
+  }
+  return guaranteed ? "Guaranteed" : any ? "Burstable" : "BestEffort";
+}
+
+/** A CRD is accepted at once: names accepted, established. */
+function acceptCrd(body: Obj): void {
+  const info = crdInfo(body);
+  if (!info) return;
+  const spec = body.spec as Obj;
+  const names = (spec.names ?? {}) as Obj;
+  names.singular ??= info.singular;
+  names.listKind ??= info.listKind;
+  const now = nowTime();
+  body.status = {
+    acceptedNames: { ...names },
+    conditions: [
+      {
+        type: "NamesAccepted",
+        status: "True",
+        lastTransitionTime: now,
+        reason: "NoConflicts",
+        message: "no conflicts found",
+      },
+      {
+        type: "Established",
+        status: "True",
+        lastTransitionTime: now,
+        reason: "InitialNamesAccepted",
+        message: "the initial names have been accepted",
+      },
+    ],
+    storedVersions: ((spec.versions as Obj[] | undefined) ?? [])
+      .filter((v) => v.storage === true)
+      .map((v) => String(v.name)),
+  };
+}

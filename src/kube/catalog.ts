@@ -1,0 +1,58 @@
+// What one cluster serves: the built-in kinds of kinds.ts plus every established CRD's
+// served versions. Resolves URL segments (group, version, plural) to a resource type.
+import type { Tx } from "../store/types.js";
+import { type CrdVersionInfo, crdInfo, crdKinds } from "./crd.js";
+import { BUILTIN_KINDS, type KindSpec, resourceKey } from "./kinds.js";
+
+export interface ResourceType extends KindSpec {
+  /** The store's resource key, `<group>/<plural>`. */
+  key: string;
+  /** Present for custom resources. */
+  crd?: CrdVersionInfo;
+}
+
+export const CRD_KEY = "apiextensions.k8s.io/customresourcedefinitions";
+export const NAMESPACE_KEY = "core/namespaces";
+
+const builtins: ResourceType[] = BUILTIN_KINDS.map((k) => ({ ...k, key: resourceKey(k) }));
+
+export function builtinTypes(): ResourceType[] {
+  return builtins;
+}
+
+/** Per-cluster cache of the CRD-derived types, dropped whenever a CRD is written here. */
+export class Catalog {
+  private readonly cache = new Map<string, { at: number; types: ResourceType[] }>();
+
+  invalidate(cluster: string): void {
+    this.cache.delete(cluster);
+  }
+
+  async types(tx: Tx, cluster: string): Promise<ResourceType[]> {
+    const hit = this.cache.get(cluster);
+    // A short lifetime bounds staleness when another process wrote a CRD.
+    if (hit && Date.now() - hit.at < 2000) return hit.types;
+    const crds = await tx.listObjects({ cluster, resource: CRD_KEY });
+    const custom: ResourceType[] = [];
+    for (const rec of crds) {
+      const info = crdInfo(rec.body);
+      if (!info?.established) continue;
+      for (const k of crdKinds(info)) custom.push({ ...k, key: `${info.group}/${info.plural}` });
+    }
+    const types = [...builtins, ...custom];
+    this.cache.set(cluster, { at: Date.now(), types });
+    return types;
+  }
+
+  async find(
+    tx: Tx,
+    cluster: string,
+    group: string,
+    version: string,
+    plural: string,
+  ): Promise<ResourceType | undefined> {
+    return (await this.types(tx, cluster)).find(
+      (t) => t.group === group && t.version === version && t.plural === plural,
+    );
+  }
+}

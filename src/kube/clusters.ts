@@ -1,0 +1,67 @@
+// Which emulated cluster a Kubernetes request is for: `/clusters/<uid>` names a managed
+// cluster by its resourceUID (providers/containerservice), whose kubernetesVersion the
+// cluster's `/version` reports; and whether a bearer token is one of its credentials.
+import {
+  type CredentialKind,
+  kubeTokenKey,
+  verifyClusterToken,
+} from "../providers/containerservice/kubeconfig.js";
+import { CLUSTER_TYPE } from "../providers/containerservice/model.js";
+import type { Store } from "../store/types.js";
+
+export interface ClusterInfo {
+  uid: string;
+  id: string;
+  name: string;
+  /** `1.33.5` */
+  version: string;
+}
+
+export class ClusterDirectory {
+  private cache = new Map<string, { at: number; info: ClusterInfo | undefined }>();
+  private key: Buffer | undefined;
+
+  constructor(private readonly store: Store) {}
+
+  async find(uid: string): Promise<ClusterInfo | undefined> {
+    const hit = this.cache.get(uid);
+    if (hit && Date.now() - hit.at < 2000) return hit.info;
+    const all = await this.store.read((tx) => tx.listResources({ type: CLUSTER_TYPE }));
+    const now = Date.now();
+    this.cache.clear();
+    let found: ClusterInfo | undefined;
+    for (const r of all) {
+      const internal = (r.internal ?? {}) as { resourceUID?: string; spec?: { kubernetesVersion?: string } };
+      if (!internal.resourceUID) continue;
+      const props = (r.body.properties ?? {}) as {
+        currentKubernetesVersion?: string;
+        kubernetesVersion?: string;
+      };
+      const info: ClusterInfo = {
+        uid: internal.resourceUID,
+        id: r.id,
+        name: String(r.body.name ?? ""),
+        version: fullVersion(
+          props.currentKubernetesVersion ??
+            props.kubernetesVersion ??
+            internal.spec?.kubernetesVersion ??
+            "1.33",
+        ),
+      };
+      this.cache.set(info.uid, { at: now, info });
+      if (info.uid === uid) found = info;
+    }
+    if (!found) this.cache.set(uid, { at: now, info: undefined });
+    return found;
+  }
+
+  async verify(uid: string, token: string): Promise<CredentialKind | undefined> {
+    this.key ??= await this.store.transaction((tx) => kubeTokenKey(tx));
+    return verifyClusterToken(this.key, uid, token);
+  }
+}
+
+function fullVersion(v: string): string {
+  const m = /^(\d+)\.(\d+)(?:\.(\d+))?/.exec(v);
+  return m ? `${m[1]}.${m[2]}.${m[3] ?? "0"}` : "1.33.0";
+}

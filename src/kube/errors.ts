@@ -1,0 +1,158 @@
+// The Kubernetes face's one error catalogue: `Status` objects with kube-apiserver's reasons,
+// codes and wording (k8s.io/apimachinery/pkg/api/errors). Semantics throw these; the wire
+// serialises `toStatus()` with `code` as the HTTP status.
+
+export interface StatusCause {
+  reason: string;
+  message: string;
+  field?: string;
+}
+
+export interface StatusDetails {
+  name?: string;
+  group?: string;
+  kind?: string;
+  uid?: string;
+  causes?: StatusCause[];
+  retryAfterSeconds?: number;
+}
+
+export class KubeError extends Error {
+  constructor(
+    readonly code: number,
+    readonly reason: string,
+    message: string,
+    readonly details?: StatusDetails,
+  ) {
+    super(message);
+  }
+
+  toStatus(): Record<string, unknown> {
+    return {
+      kind: "Status",
+      apiVersion: "v1",
+      metadata: {},
+      status: "Failure",
+      message: this.message,
+      reason: this.reason,
+      ...(this.details ? { details: this.details } : {}),
+      code: this.code,
+    };
+  }
+}
+
+/** `pods` or `deployments.apps`: how kube-apiserver names a resource in messages. */
+export interface Qualified {
+  group: string;
+  resource: string;
+}
+const qname = (q: Qualified) => (q.group ? `${q.resource}.${q.group}` : q.resource);
+const det = (q: Qualified, name: string, extra?: Partial<StatusDetails>): StatusDetails => ({
+  name,
+  ...(q.group ? { group: q.group } : {}),
+  kind: q.resource,
+  ...extra,
+});
+
+export const notFound = (q: Qualified, name: string) =>
+  new KubeError(404, "NotFound", `${qname(q)} "${name}" not found`, det(q, name));
+
+export const alreadyExists = (q: Qualified, name: string) =>
+  new KubeError(409, "AlreadyExists", `${qname(q)} "${name}" already exists`, det(q, name));
+
+export const conflict = (q: Qualified, name: string, why: string) =>
+  new KubeError(
+    409,
+    "Conflict",
+    `Operation cannot be fulfilled on ${qname(q)} "${name}": ${why}`,
+    det(q, name),
+  );
+
+export const MODIFIED =
+  "the object has been modified; please apply your changes to the latest version and try again";
+
+export const applyConflict = (q: Qualified, name: string, causes: StatusCause[]) =>
+  new KubeError(
+    409,
+    "Conflict",
+    `Apply failed with ${causes.length} conflict${causes.length === 1 ? "" : "s"}: ${causes.map((c) => c.message).join("\n")}`,
+    det(q, name, { causes }),
+  );
+
+export const invalid = (kind: string, group: string, name: string, causes: StatusCause[]) => {
+  const parts = causes.map((c) => (c.field ? `${c.field}: ${c.message}` : c.message));
+  const list = parts.length === 1 ? parts[0] : `[${parts.join(", ")}]`;
+  return new KubeError(422, "Invalid", `${kind}${group ? `.${group}` : ""} "${name}" is invalid: ${list}`, {
+    name,
+    ...(group ? { group } : {}),
+    kind,
+    causes,
+  });
+};
+
+export const badRequest = (message: string, causes?: StatusCause[]) =>
+  new KubeError(400, "BadRequest", message, causes ? { causes } : undefined);
+
+export const unauthorized = () => new KubeError(401, "Unauthorized", "Unauthorized");
+
+export const forbidden = (user: string, verb: string, q: Qualified, name: string | undefined, why: string) =>
+  new KubeError(
+    403,
+    "Forbidden",
+    `${qname(q)}${name ? ` "${name}"` : ""} is forbidden: User "${user}" cannot ${verb} resource "${q.resource}" in API group "${q.group}"${why ? `: ${why}` : ""}`,
+    det(q, name ?? ""),
+  );
+
+export const forbiddenNamespaceTerminating = (q: Qualified, name: string, ns: string) =>
+  new KubeError(
+    403,
+    "Forbidden",
+    `${qname(q)} "${name}" is forbidden: unable to create new content in namespace ${ns} because it is being terminated`,
+    det(q, name, {
+      causes: [
+        {
+          reason: "NamespaceTerminating",
+          message: `namespace ${ns} is being terminated`,
+          field: "metadata.namespace",
+        },
+      ],
+    }),
+  );
+
+export const methodNotAllowed = (verb: string, q: Qualified) =>
+  new KubeError(
+    405,
+    "MethodNotAllowed",
+    `${verb} is not supported on resources of kind "${qname(q)}"`,
+    det(q, "", {}),
+  );
+
+export const notAcceptable = (accept: string) =>
+  new KubeError(
+    406,
+    "NotAcceptable",
+    `the server was unable to respond with a content type that the client supports (${accept})`,
+  );
+
+export const unsupportedMediaType = (ct: string) =>
+  new KubeError(
+    415,
+    "UnsupportedMediaType",
+    `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json (got ${JSON.stringify(ct)})`,
+  );
+
+export const gone = (message: string) => new KubeError(410, "Expired", message);
+
+export const tooOldResourceVersion = (rv: number | string, oldest: number | string) =>
+  new KubeError(410, "Expired", `too old resource version: ${rv} (${oldest})`);
+
+export const pathNotFound = () =>
+  new KubeError(404, "NotFound", "the server could not find the requested resource");
+
+export const requestEntityTooLarge = () =>
+  new KubeError(413, "RequestEntityTooLarge", "Request entity too large");
+
+export const internalError = (message: string) =>
+  new KubeError(500, "InternalError", `Internal error occurred: ${message}`);
+
+export const tooManyRequests = (message: string) => new KubeError(429, "TooManyRequests", message);

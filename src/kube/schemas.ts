@@ -1,0 +1,248 @@
+// Schemas of the built-in kinds (generated at build time from @kubernetes/client-node's
+// models: scripts/gen-kube-schemas.mjs) plus the patch metadata of kinds.ts, exposed under
+// kube-apiserver's definition names. Used by the OpenAPI documents, server-side field
+// validation (unknown fields) and strategic merge patch.
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { type KindSpec, PATCH_META } from "./kinds.js";
+
+export type Schema = Record<string, unknown> & {
+  type?: string;
+  properties?: Record<string, Schema>;
+  items?: Schema;
+  additionalProperties?: Schema | boolean;
+  $ref?: string;
+  required?: string[];
+  description?: string;
+};
+
+interface Generated {
+  source: string;
+  definitions: Record<string, Schema>;
+}
+
+let loaded: Generated | undefined;
+
+/** generated/kube-schemas.json, found from this file upwards (src/kube or dist/kube). */
+function load(): Generated {
+  if (loaded) return loaded;
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++) {
+    const f = path.join(dir, "generated", "kube-schemas.json");
+    if (fs.existsSync(f)) {
+      loaded = JSON.parse(fs.readFileSync(f, "utf8")) as Generated;
+      return loaded;
+    }
+    dir = path.dirname(dir);
+  }
+  throw new Error(
+    "generated/kube-schemas.json is missing: run `npm run build` (scripts/gen-kube-schemas.mjs)",
+  );
+}
+
+export function schemaSource(): string {
+  return load().source;
+}
+
+const META_TYPES = new Set([
+  "V1ObjectMeta",
+  "V1ListMeta",
+  "V1OwnerReference",
+  "V1ManagedFieldsEntry",
+  "V1LabelSelector",
+  "V1LabelSelectorRequirement",
+  "V1Status",
+  "V1StatusDetails",
+  "V1StatusCause",
+  "V1Condition",
+  "V1DeleteOptions",
+  "V1Preconditions",
+  "V1WatchEvent",
+]);
+
+const GROUP_PKG: Record<string, string> = {
+  "": "io.k8s.api.core",
+  apps: "io.k8s.api.apps",
+  batch: "io.k8s.api.batch",
+  "discovery.k8s.io": "io.k8s.api.discovery",
+  "networking.k8s.io": "io.k8s.api.networking",
+  "coordination.k8s.io": "io.k8s.api.coordination",
+  "events.k8s.io": "io.k8s.api.events",
+  "apiextensions.k8s.io": "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions",
+  autoscaling: "io.k8s.api.autoscaling",
+  policy: "io.k8s.api.policy",
+};
+
+/** The built-in kinds' schemas, renamed to kube-apiserver's definition names. */
+export class BuiltinSchemas {
+  /** class name → public definition name */
+  readonly names = new Map<string, string>();
+  /** public name → schema (with x-kubernetes-* extensions) */
+  readonly defs = new Map<string, Schema>();
+  /** public name of each kind's top-level schema, keyed `<group>/<version>/<Kind>` */
+  readonly top = new Map<string, string>();
+
+  constructor(kinds: KindSpec[]) {
+    const gen = load().definitions;
+    const extra: { cls: string; group: string; version: string; kind: string }[] = [
+      { cls: "V1Scale", group: "autoscaling", version: "v1", kind: "Scale" },
+      { cls: "V1Eviction", group: "policy", version: "v1", kind: "Eviction" },
+      { cls: "V1Binding", group: "", version: "v1", kind: "Binding" },
+    ];
+    const roots = [
+      ...kinds.map((k) => ({ cls: k.schema, group: k.group, version: k.version, kind: k.kind })),
+      ...extra,
+    ];
+    for (const r of roots) this.visit(gen, r.cls, r.group);
+    for (const r of roots) {
+      const pub = this.names.get(r.cls);
+      if (!pub) continue;
+      const s = this.defs.get(pub)!;
+      s["x-kubernetes-group-version-kind"] = [{ group: r.group, version: r.version, kind: r.kind }];
+      this.top.set(`${r.group}/${r.version}/${r.kind}`, pub);
+      const list = this.names.get(`${r.cls}List`);
+      if (list) {
+        this.defs.get(list)!["x-kubernetes-group-version-kind"] = [
+          { group: r.group, version: r.version, kind: `${r.kind}List` },
+        ];
+      }
+    }
+    for (const cls of ["V1Status", "V1DeleteOptions", "V1WatchEvent"]) this.visit(gen, cls, "");
+  }
+
+  private visit(gen: Record<string, Schema>, cls: string, group: string): void {
+    if (this.names.has(cls) || !gen[cls]) return;
+    const m = /^([A-Z][a-z]+)?(V\d+(?:alpha\d+|beta\d+)?)(.+)$/.exec(cls);
+    const version = m ? m[2].toLowerCase() : "v1";
+    const rest = m ? m[3] : cls;
+    const prefixGroup = m?.[1]?.toLowerCase();
+    const pkg = META_TYPES.has(cls)
+      ? "io.k8s.apimachinery.pkg.apis.meta"
+      : prefixGroup === "core"
+        ? GROUP_PKG[""]
+        : prefixGroup === "events"
+          ? GROUP_PKG["events.k8s.io"]
+          : prefixGroup
+            ? `io.k8s.api.${prefixGroup}`
+            : (GROUP_PKG[group] ?? "io.k8s.api.core");
+    const pub = `${pkg}.${version}.${rest}`;
+    this.names.set(cls, pub);
+    const copy = structuredClone(gen[cls]);
+    this.defs.set(pub, copy);
+    const refs: string[] = [];
+    walkRefs(copy, (ref) => refs.push(ref));
+    for (const r of refs) this.visit(gen, r, group);
+    // Rewrite refs to public names, and add patch metadata.
+    walkRefs(copy, (ref, holder) => {
+      holder.$ref = `#/definitions/${this.names.get(ref) ?? ref}`;
+    });
+    for (const [field, s] of Object.entries(copy.properties ?? {})) {
+      const meta = PATCH_META[`${cls}.${field}`];
+      if (meta?.strategy) s["x-kubernetes-patch-strategy"] = meta.strategy;
+      if (meta?.key) s["x-kubernetes-patch-merge-key"] = meta.key;
+      if (meta?.key && s.type === "array") {
+        s["x-kubernetes-list-type"] = "map";
+        s["x-kubernetes-list-map-keys"] = [meta.key];
+      }
+    }
+  }
+
+  topFor(group: string, version: string, kind: string): string | undefined {
+    return this.top.get(`${group}/${version}/${kind}`);
+  }
+
+  /** Every definition reachable from `names`. */
+  closure(names: string[]): Map<string, Schema> {
+    const out = new Map<string, Schema>();
+    const stack = [...names];
+    while (stack.length) {
+      const n = stack.pop()!;
+      if (out.has(n)) continue;
+      const s = this.defs.get(n);
+      if (!s) continue;
+      out.set(n, s);
+      walkRefs(s, (ref) => stack.push(ref.replace(/^#\/definitions\//, "")));
+    }
+    return out;
+  }
+
+  resolve(s: Schema | undefined): Schema | undefined {
+    let cur = s;
+    for (let i = 0; cur?.$ref && i < 10; i++)
+      cur = this.defs.get(cur.$ref.replace(/^#\/(definitions|components\/schemas)\//, ""));
+    return cur;
+  }
+}
+
+function walkRefs(s: unknown, fn: (ref: string, holder: Record<string, unknown>) => void): void {
+  if (!s || typeof s !== "object") return;
+  if (Array.isArray(s)) {
+    for (const x of s) walkRefs(x, fn);
+    return;
+  }
+  const o = s as Record<string, unknown>;
+  if (typeof o.$ref === "string") fn(o.$ref.replace(/^#\/definitions\//, ""), o);
+  for (const [k, v] of Object.entries(o)) if (k !== "$ref") walkRefs(v, fn);
+}
+
+let shared: BuiltinSchemas | undefined;
+export function builtinSchemas(kinds: KindSpec[]): BuiltinSchemas {
+  shared ??= new BuiltinSchemas(kinds);
+  return shared;
+}
+
+/**
+ * Drops fields a schema does not know (they would not decode in kube-apiserver) and reports
+ * their paths, for fieldValidation=Strict (error) or Warn (warning). Also reports object vs
+ * scalar mismatches, which kube-apiserver refuses whatever fieldValidation says.
+ */
+export function pruneUnknown(
+  value: unknown,
+  schema: Schema | undefined,
+  resolve: (s: Schema | undefined) => Schema | undefined,
+  at: string,
+  unknown: string[],
+  mismatched: string[],
+): unknown {
+  const s = resolve(schema);
+  if (!s || value === null || value === undefined) return value;
+  if (s["x-kubernetes-preserve-unknown-fields"] === true && !s.properties) return value;
+  if (s["x-kubernetes-int-or-string"]) return value;
+  if (s.type === "object" || s.properties) {
+    if (typeof value !== "object" || Array.isArray(value)) {
+      mismatched.push(at);
+      return value;
+    }
+    const o = value as Record<string, unknown>;
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(o)) {
+      const child = at ? `${at}.${k}` : k;
+      if (s.properties && Object.hasOwn(s.properties, k)) {
+        out[k] = pruneUnknown(v, s.properties[k], resolve, child, unknown, mismatched);
+      } else if (s.additionalProperties && typeof s.additionalProperties === "object") {
+        out[k] = pruneUnknown(v, s.additionalProperties, resolve, child, unknown, mismatched);
+      } else if (s.additionalProperties === true || (!s.properties && !s.additionalProperties)) {
+        out[k] = v;
+      } else if (s["x-kubernetes-preserve-unknown-fields"] === true) {
+        out[k] = v;
+      } else {
+        unknown.push(child);
+      }
+    }
+    return out;
+  }
+  if (s.type === "array") {
+    if (!Array.isArray(value)) {
+      mismatched.push(at);
+      return value;
+    }
+    return value.map((v, i) => pruneUnknown(v, s.items, resolve, `${at}[${i}]`, unknown, mismatched));
+  }
+  if (
+    (s.type === "string" || s.type === "integer" || s.type === "boolean" || s.type === "number") &&
+    typeof value === "object"
+  )
+    mismatched.push(at);
+  return value;
+}

@@ -1,0 +1,286 @@
+// `Accept: application/json;as=Table;v=v1;g=meta.k8s.io`: the columns kube-apiserver prints
+// per kind (kinds.ts holds them as data; the computed cells are here, after
+// pkg/printers/internalversion/printers.go), and CRDs' additionalPrinterColumns.
+import type { PrinterColumn } from "./kinds.js";
+import { formatLabelSelector } from "./selectors.js";
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => !!v && typeof v === "object" && !Array.isArray(v);
+
+/** kubectl's duration.HumanDuration. */
+export function humanDuration(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  if (s < 120) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 10) return s % 60 === 0 ? `${m}m` : `${m}m${s % 60}s`;
+  if (m < 180) return `${m}m`;
+  const h = Math.floor(m / 60);
+  if (h < 8) return m % 60 === 0 ? `${h}h` : `${h}h${m % 60}m`;
+  if (h < 48) return `${h}h`;
+  const d = Math.floor(h / 24);
+  if (h < 192) return h % 24 === 0 ? `${d}d` : `${d}d${h % 24}h`;
+  if (d < 365 * 2) return `${d}d`;
+  const y = Math.floor(d / 365);
+  if (d < 365 * 8) return d % 365 === 0 ? `${y}y` : `${y}y${d % 365}d`;
+  return `${y}y`;
+}
+
+/** `.a.b[0].c` → value; `{.a.b}` (CRD JSONPath) also accepted. */
+export function getPath(obj: unknown, p: string): unknown {
+  const clean = p.replace(/^\{|\}$/g, "").replace(/^\./, "");
+  if (!clean) return obj;
+  let cur: unknown = obj;
+  for (const part of clean.split(/\.(?![^[]*\])/)) {
+    const m = /^([^[]*)((?:\[[^\]]*\])*)$/.exec(part);
+    if (!m) return undefined;
+    if (m[1]) cur = isObj(cur) ? cur[m[1]] : undefined;
+    for (const idx of m[2].match(/\[[^\]]*\]/g) ?? []) {
+      const i = Number(idx.slice(1, -1));
+      cur = Array.isArray(cur) && Number.isInteger(i) ? cur[i < 0 ? cur.length + i : i] : undefined;
+    }
+  }
+  return cur;
+}
+
+const since = (now: number, ts: unknown) =>
+  typeof ts === "string" && ts ? humanDuration(now - Date.parse(ts)) : "<unknown>";
+const arr = (v: unknown): Obj[] => (Array.isArray(v) ? (v.filter(isObj) as Obj[]) : []);
+const str = (v: unknown) => (v === undefined || v === null || v === "" ? "<none>" : String(v));
+
+function podStatus(pod: Obj): string {
+  const st = (pod.status ?? {}) as Obj;
+  let reason = String(st.reason ?? st.phase ?? "Pending");
+  for (const cs of arr(st.containerStatuses)) {
+    const state = (cs.state ?? {}) as Obj;
+    const w = state.waiting as Obj | undefined;
+    const t = state.terminated as Obj | undefined;
+    if (w?.reason) reason = String(w.reason);
+    else if (t?.reason) reason = String(t.reason);
+  }
+  if ((pod.metadata as Obj | undefined)?.deletionTimestamp) reason = "Terminating";
+  return reason;
+}
+
+function cell(c: PrinterColumn, o: Obj, now: number): unknown {
+  const [fn, arg = ""] = c.cell.startsWith(".")
+    ? ["path", c.cell]
+    : (c.cell.split(/:(.*)/s) as [string, string?]);
+  const meta = (o.metadata ?? {}) as Obj;
+  const spec = (o.spec ?? {}) as Obj;
+  const status = (o.status ?? {}) as Obj;
+  switch (fn) {
+    case "path": {
+      const v = getPath(o, arg);
+      if (c.type === "integer" || c.type === "number") return typeof v === "number" ? v : (v ?? null);
+      if (c.type === "date") return typeof v === "string" ? v : null;
+      if (v === undefined || v === null || v === "") return c.name === "Name" ? "" : "<none>";
+      return typeof v === "object" ? JSON.stringify(v) : v;
+    }
+    case "age":
+      return since(now, meta.creationTimestamp);
+    case "since":
+      return since(now, getPath(o, arg));
+    case "int":
+      return Number(getPath(o, arg) ?? 0);
+    case "ratio": {
+      const [a, b] = arg.split(",");
+      return `${Number(getPath(o, a) ?? 0)}/${Number(getPath(o, b) ?? (b === ".spec.completions" ? 1 : 0))}`;
+    }
+    case "count":
+      return arg
+        .split(",")
+        .reduce((n, p) => n + Object.keys((getPath(o, p) as Obj | undefined) ?? {}).length, 0);
+    case "len": {
+      const v = getPath(o, arg);
+      return Array.isArray(v) ? v.length : 0;
+    }
+    case "map": {
+      const m = getPath(o, arg);
+      if (!isObj(m) || Object.keys(m).length === 0) return "<none>";
+      return Object.entries(m)
+        .map(([k, v]) => `${k}=${String(v)}`)
+        .join(",");
+    }
+    case "selector":
+    case "labelSelector": {
+      const s = getPath(o, arg);
+      if (fn === "labelSelector" && isObj(s) && Object.keys(s).length === 0) return "<none>";
+      return formatLabelSelector(s);
+    }
+    case "containers":
+      return arr((getPath(o, arg) as Obj | undefined)?.containers)
+        .map((x) => String(x.name))
+        .join(",");
+    case "images":
+      return arr((getPath(o, arg) as Obj | undefined)?.containers)
+        .map((x) => String(x.image))
+        .join(",");
+    case "pod.ready": {
+      const cs = arr(status.containerStatuses);
+      return `${cs.filter((x) => x.ready === true).length}/${arr(spec.containers).length}`;
+    }
+    case "pod.status":
+      return podStatus(o);
+    case "pod.restarts": {
+      const cs = arr(status.containerStatuses);
+      const n = cs.reduce((a, x) => a + Number(x.restartCount ?? 0), 0);
+      return String(n);
+    }
+    case "pod.readinessGates": {
+      const gates = arr(spec.readinessGates);
+      if (!gates.length) return "<none>";
+      const conds = arr(status.conditions);
+      const ok = gates.filter((g) =>
+        conds.some((x) => x.type === g.conditionType && x.status === "True"),
+      ).length;
+      return `${ok}/${gates.length}`;
+    }
+    case "node.status": {
+      const ready = arr(status.conditions).find((x) => x.type === "Ready");
+      const s = ready ? (ready.status === "True" ? "Ready" : "NotReady") : "Unknown";
+      return spec.unschedulable ? `${s},SchedulingDisabled` : s;
+    }
+    case "node.roles": {
+      const roles = Object.keys((meta.labels as Obj | undefined) ?? {})
+        .filter((k) => k.startsWith("node-role.kubernetes.io/"))
+        .map((k) => k.slice("node-role.kubernetes.io/".length))
+        .filter(Boolean);
+      return roles.length ? roles.sort().join(",") : "<none>";
+    }
+    case "node.address":
+      return str(arr(status.addresses).find((a) => a.type === arg)?.address);
+    case "service.clusterIP":
+      return str(spec.clusterIP);
+    case "service.externalIP": {
+      const ing = arr(((status.loadBalancer ?? {}) as Obj).ingress).map((x) => x.ip ?? x.hostname);
+      const ext = Array.isArray(spec.externalIPs) ? spec.externalIPs.map(String) : [];
+      const all = [...ing.map(String), ...ext];
+      if (all.length) return all.join(",");
+      return spec.type === "LoadBalancer" ? "<pending>" : "<none>";
+    }
+    case "service.ports": {
+      const ps = arr(spec.ports).map(
+        (p) => `${p.port}${p.nodePort ? `:${p.nodePort}` : ""}/${p.protocol ?? "TCP"}`,
+      );
+      return ps.length ? ps.join(",") : "<none>";
+    }
+    case "endpoints.list": {
+      const out: string[] = [];
+      for (const s of arr(o.subsets))
+        for (const a of arr(s.addresses))
+          for (const p of arr(s.ports).length ? arr(s.ports) : [{}])
+            out.push(p.port ? `${a.ip}:${p.port}` : String(a.ip));
+      if (!out.length) return "<none>";
+      return out.length > 3 ? `${out.slice(0, 3).join(",")} + ${out.length - 3} more...` : out.join(",");
+    }
+    case "event.lastSeen":
+      return since(now, o.lastTimestamp ?? o.eventTime ?? meta.creationTimestamp);
+    case "event.object": {
+      const io = (o.involvedObject ?? {}) as Obj;
+      return `${String(io.kind ?? "").toLowerCase()}/${String(io.name ?? "")}`;
+    }
+    case "event.regarding": {
+      const io = (o.regarding ?? {}) as Obj;
+      return `${String(io.kind ?? "").toLowerCase()}/${String(io.name ?? "")}`;
+    }
+    case "event.source": {
+      const s = (o.source ?? {}) as Obj;
+      return s.host ? `${s.component}, ${s.host}` : str(s.component);
+    }
+    case "job.status": {
+      const conds = arr(status.conditions).filter((x) => x.status === "True");
+      if (conds.some((x) => x.type === "Complete")) return "Complete";
+      if (conds.some((x) => x.type === "Failed")) return "Failed";
+      if (meta.deletionTimestamp) return "Terminating";
+      if (spec.suspend === true) return "Suspended";
+      return "Running";
+    }
+    case "job.duration": {
+      if (!status.startTime) return "";
+      const end = status.completionTime ? Date.parse(String(status.completionTime)) : now;
+      return humanDuration(end - Date.parse(String(status.startTime)));
+    }
+    case "slice.ports": {
+      const ps = arr(o.ports).map((p) => String(p.port ?? ""));
+      return ps.length ? ps.join(",") : "<unset>";
+    }
+    case "slice.endpoints": {
+      const as = arr(o.endpoints).flatMap((e) => (Array.isArray(e.addresses) ? e.addresses.map(String) : []));
+      if (!as.length) return "<unset>";
+      return as.length > 3 ? `${as.slice(0, 3).join(",")} + ${as.length - 3} more...` : as.join(",");
+    }
+    case "ingress.hosts": {
+      const hs = arr(spec.rules).map((r) => String(r.host ?? "*"));
+      return hs.length ? hs.join(",") : "*";
+    }
+    case "ingress.address": {
+      const ing = arr(((status.loadBalancer ?? {}) as Obj).ingress).map((x) => String(x.ip ?? x.hostname));
+      return ing.join(",");
+    }
+    case "ingress.ports":
+      return arr(spec.tls).length ? "80, 443" : "80";
+    default:
+      return "";
+  }
+}
+
+export interface TableOptions {
+  includeObject: "None" | "Metadata" | "Object";
+  now?: number;
+}
+
+export function renderTable(
+  columns: PrinterColumn[],
+  items: Obj[],
+  listMeta: Obj,
+  opts: TableOptions,
+): Record<string, unknown> {
+  const now = opts.now ?? Date.now();
+  return {
+    kind: "Table",
+    apiVersion: "meta.k8s.io/v1",
+    metadata: listMeta,
+    columnDefinitions: columns.map((c) => ({
+      name: c.name,
+      type: c.type === "date" ? "string" : c.type,
+      format: c.format ?? (c.type === "date" ? "date" : ""),
+      description: c.description ?? "",
+      priority: c.priority ?? 0,
+    })),
+    rows: items.map((o) => ({
+      cells: columns.map((c) => cell(c, o, now)),
+      object:
+        opts.includeObject === "None"
+          ? undefined
+          : opts.includeObject === "Object"
+            ? o
+            : {
+                kind: "PartialObjectMetadata",
+                apiVersion: "meta.k8s.io/v1",
+                metadata: o.metadata,
+              },
+    })),
+  };
+}
+
+/** A CRD version's additionalPrinterColumns as table columns (Name first, Age last by default). */
+export function crdColumns(apc: Obj[] | undefined): PrinterColumn[] {
+  const cols: PrinterColumn[] = [{ name: "Name", type: "string", format: "name", cell: ".metadata.name" }];
+  if (!apc || apc.length === 0) {
+    cols.push({ name: "Age", type: "date", cell: "since:.metadata.creationTimestamp" });
+    return cols;
+  }
+  for (const c of apc) {
+    const type = String(c.type ?? "string") as PrinterColumn["type"];
+    cols.push({
+      name: String(c.name),
+      type,
+      ...(c.format ? { format: String(c.format) } : {}),
+      ...(c.description ? { description: String(c.description) } : {}),
+      priority: Number(c.priority ?? 0),
+      // kube-apiserver renders date columns of custom resources as ages.
+      cell: `${type === "date" ? "since:" : ""}.${String(c.jsonPath ?? "").replace(/^\./, "")}`,
+    });
+  }
+  return cols;
+}

@@ -1,0 +1,142 @@
+// Validation rules of the built-in kinds that clients meet most (k8s.io/kubernetes
+// pkg/apis/*/validation), with kube-apiserver's field paths and wording. Each rule is data:
+// the kind it applies to and a check returning causes.
+import type { ResourceType } from "./catalog.js";
+import type { StatusCause } from "./errors.js";
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => !!v && typeof v === "object" && !Array.isArray(v);
+const required = (field: string): StatusCause => ({
+  reason: "FieldValueRequired",
+  field,
+  message: "Required value",
+});
+const invalidValue = (field: string, value: unknown, msg: string): StatusCause => ({
+  reason: "FieldValueInvalid",
+  field,
+  message: `Invalid value: ${typeof value === "string" ? JSON.stringify(value) : JSON.stringify(value)}: ${msg}`,
+});
+
+function podSpec(spec: unknown, at: string): StatusCause[] {
+  const out: StatusCause[] = [];
+  if (!isObj(spec)) return [required(at)];
+  const cs = spec.containers;
+  if (!Array.isArray(cs) || cs.length === 0) out.push(required(`${at}.containers`));
+  else {
+    const seen = new Set<string>();
+    cs.forEach((c, i) => {
+      const p = `${at}.containers[${i}]`;
+      if (!isObj(c)) return;
+      if (!c.name) out.push(required(`${p}.name`));
+      else if (seen.has(String(c.name)))
+        out.push({
+          reason: "FieldValueDuplicate",
+          field: `${p}.name`,
+          message: `Duplicate value: ${JSON.stringify(c.name)}`,
+        });
+      seen.add(String(c.name));
+      if (!c.image) out.push(required(`${p}.image`));
+      const ports = Array.isArray(c.ports) ? c.ports : [];
+      ports.forEach((port, j) => {
+        const cp = isObj(port) ? port.containerPort : undefined;
+        if (typeof cp !== "number" || cp < 1 || cp > 65535)
+          out.push(
+            invalidValue(`${p}.ports[${j}].containerPort`, cp ?? 0, "must be between 1 and 65535, inclusive"),
+          );
+      });
+    });
+  }
+  return out;
+}
+
+function selectorMatchesTemplate(o: Obj): StatusCause[] {
+  const spec = (o.spec ?? {}) as Obj;
+  const out: StatusCause[] = [];
+  const sel = spec.selector;
+  if (!isObj(sel) || (!isObj(sel.matchLabels) && !Array.isArray(sel.matchExpressions))) {
+    out.push(required("spec.selector"));
+    return out;
+  }
+  const labels = (((spec.template as Obj | undefined)?.metadata as Obj | undefined)?.labels ?? {}) as Obj;
+  const ml = (sel.matchLabels ?? {}) as Obj;
+  if (Object.entries(ml).some(([k, v]) => labels[k] !== v))
+    out.push({
+      reason: "FieldValueInvalid",
+      field: "spec.template.metadata.labels",
+      message: `Invalid value: map[string]string{${Object.entries(labels)
+        .map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`)
+        .join(", ")}}: \`selector\` does not match template \`labels\``,
+    });
+  out.push(...podSpec((spec.template as Obj | undefined)?.spec, "spec.template.spec"));
+  return out;
+}
+
+function replicas(o: Obj): StatusCause[] {
+  const r = (o.spec as Obj | undefined)?.replicas;
+  if (r !== undefined && (typeof r !== "number" || r < 0))
+    return [invalidValue("spec.replicas", r, "must be greater than or equal to 0")];
+  return [];
+}
+
+function service(o: Obj): StatusCause[] {
+  const spec = (o.spec ?? {}) as Obj;
+  const out: StatusCause[] = [];
+  const type = spec.type ?? "ClusterIP";
+  if (!["ClusterIP", "NodePort", "LoadBalancer", "ExternalName"].includes(String(type)))
+    out.push({
+      reason: "FieldValueNotSupported",
+      field: "spec.type",
+      message: `Unsupported value: ${JSON.stringify(type)}: supported values: "ClusterIP", "ExternalName", "LoadBalancer", "NodePort"`,
+    });
+  const ports = Array.isArray(spec.ports) ? spec.ports : [];
+  if (type !== "ExternalName" && spec.clusterIP !== "None" && ports.length === 0)
+    out.push(required("spec.ports"));
+  ports.forEach((p, i) => {
+    const port = isObj(p) ? p.port : undefined;
+    if (typeof port !== "number" || port < 1 || port > 65535)
+      out.push(invalidValue(`spec.ports[${i}].port`, port ?? 0, "must be between 1 and 65535, inclusive"));
+  });
+  return out;
+}
+
+const RULES: Record<string, ((o: Obj, old?: Obj) => StatusCause[])[]> = {
+  "core/pods": [(o) => podSpec(o.spec, "spec")],
+  "apps/deployments": [replicas, selectorMatchesTemplate],
+  "apps/replicasets": [replicas, selectorMatchesTemplate],
+  "apps/statefulsets": [replicas, selectorMatchesTemplate],
+  "apps/daemonsets": [selectorMatchesTemplate],
+  "batch/jobs": [
+    (o) => podSpec(((o.spec as Obj | undefined)?.template as Obj | undefined)?.spec, "spec.template.spec"),
+  ],
+  "core/services": [service],
+  "core/configmaps": [
+    (o) =>
+      Object.keys((o.data ?? {}) as Obj)
+        .filter((k) => !/^[-._a-zA-Z0-9]+$/.test(k))
+        .map((k) =>
+          invalidValue(
+            `data[${k}]`,
+            k,
+            "a valid config key must consist of alphanumeric characters, '-', '_' or '.'",
+          ),
+        ),
+  ],
+};
+
+export function validateBuiltin(t: ResourceType, o: Obj, old?: Obj): StatusCause[] {
+  const out: StatusCause[] = [];
+  for (const rule of RULES[t.key] ?? []) out.push(...rule(o, old));
+  // Selectors of apps kinds are immutable (apps/v1).
+  if (
+    old &&
+    t.group === "apps" &&
+    JSON.stringify((o.spec as Obj | undefined)?.selector) !==
+      JSON.stringify((old.spec as Obj | undefined)?.selector)
+  )
+    out.push({
+      reason: "FieldValueInvalid",
+      field: "spec.selector",
+      message: `Invalid value: ${JSON.stringify((o.spec as Obj | undefined)?.selector ?? null)}: field is immutable`,
+    });
+  return out;
+}

@@ -1,0 +1,566 @@
+// The Kubernetes face: one API server per emulated cluster at `/clusters/<uid>/…`, as one
+// Fastify plugin with its own error handler (every error is a Kubernetes `Status`). This file
+// is wire only: it authenticates, classifies the path, negotiates content types, streams
+// watches, and calls src/kube/ (api.ts semantics, discovery.ts, openapi.ts, tables.ts).
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { parse as parseYaml } from "yaml";
+import {
+  type DeleteOptions,
+  type FieldValidation,
+  KubeApi,
+  type Obj,
+  type PatchType,
+  type WriteOptions,
+} from "../../kube/api.js";
+import type { ResourceType } from "../../kube/catalog.js";
+import { ClusterDirectory, type ClusterInfo } from "../../kube/clusters.js";
+import {
+  aggregated,
+  apiGroup,
+  apiGroupList,
+  apiResourceList,
+  apiVersions,
+  groups,
+} from "../../kube/discovery.js";
+import {
+  badRequest,
+  internalError,
+  KubeError,
+  methodNotAllowed,
+  notAcceptable,
+  pathNotFound,
+  requestEntityTooLarge,
+  unauthorized,
+  unsupportedMediaType,
+} from "../../kube/errors.js";
+import { hashDoc, openapiV2, openapiV3, openapiV3Index } from "../../kube/openapi.js";
+import { encodeOpenApiV2, OPENAPI_V2_PROTOBUF } from "../../kube/openapiProto.js";
+import { renderTable } from "../../kube/tables.js";
+import type { Store } from "../../store/types.js";
+import { bearerToken } from "../auth.js";
+
+export interface KubePluginOptions {
+  store: Store;
+  log: (msg: string, err?: unknown) => void;
+  /** Bookmark period for watches (ms). */
+  bookmarkMs?: number;
+}
+
+const JSON_CT = "application/json";
+
+interface Req {
+  cluster: ClusterInfo;
+  prefix: string;
+  rest: string[];
+  query: URLSearchParams;
+}
+
+export async function kubePlugin(app: FastifyInstance, opts: KubePluginOptions): Promise<void> {
+  const api = new KubeApi(opts.store, opts.log);
+  const clusters = new ClusterDirectory(opts.store);
+
+  app.setErrorHandler((err: unknown, req, reply) => {
+    if (err instanceof KubeError) return sendStatus(reply, err);
+    const e = err as { statusCode?: number; code?: string };
+    if (e?.code === "FST_ERR_CTP_BODY_TOO_LARGE" || e?.statusCode === 413)
+      return sendStatus(reply, requestEntityTooLarge());
+    if (typeof e?.statusCode === "number" && e.statusCode >= 400 && e.statusCode < 500)
+      return sendStatus(reply, badRequest(String((err as Error).message ?? "bad request")));
+    opts.log(`kube request ${req.method} ${req.url} failed`, err);
+    return sendStatus(reply, internalError("an unexpected error happened; see the emulator log"));
+  });
+
+  const handler = async (req: FastifyRequest, reply: FastifyReply) => {
+    const url = new URL(req.url, "https://x");
+    const segs = url.pathname.split("/").filter(Boolean).map(decodeURIComponent);
+    const uid = segs[1] ?? "";
+    const rest = segs.slice(2);
+    const publicPath = rest.length === 1 && ["version", "healthz", "livez", "readyz"].includes(rest[0]);
+    const cluster = await clusters.find(uid);
+    const token = bearerToken(req.headers.authorization);
+    if (!cluster) {
+      // Same answer whether or not the cluster exists, so a probe learns nothing without a token.
+      if (!token) throw unauthorized();
+      throw unauthorized();
+    }
+    const who = token ? await clusters.verify(cluster.uid, token) : undefined;
+    if (!who && !publicPath) throw unauthorized();
+    const r: Req = { cluster, prefix: `/clusters/${cluster.uid}`, rest, query: url.searchParams };
+    await api.ensureCluster(cluster.uid);
+    return route(api, r, req, reply, opts);
+  };
+  app.all("/clusters/:uid", handler);
+  app.all("/clusters/:uid/*", handler);
+}
+
+function sendStatus(reply: FastifyReply, err: KubeError) {
+  return reply.code(err.code).type(JSON_CT).send(JSON.stringify(err.toStatus()));
+}
+
+function send(reply: FastifyReply, status: number, body: unknown, ct = JSON_CT, warnings: string[] = []) {
+  for (const w of warnings) reply.header("Warning", `299 - ${JSON.stringify(w)}`);
+  // Set as a raw header: reply.type() would quote the discovery media type's parameters.
+  return reply
+    .code(status)
+    .header("content-type", ct)
+    .send(Buffer.from(JSON.stringify(body)));
+}
+
+function versionInfo(v: string): Obj {
+  const [major, minor] = v.split(".");
+  return {
+    major,
+    minor,
+    gitVersion: `v${v}`,
+    gitCommit: "0000000000000000000000000000000000000000",
+    gitTreeState: "clean",
+    buildDate: "2025-01-01T00:00:00Z",
+    goVersion: "go1.23.0",
+    compiler: "gc",
+    platform: "linux/amd64",
+  };
+}
+
+/** Which response form the Accept header asks for. */
+function negotiate(accept: string | undefined): {
+  as: "object" | "table" | "partial";
+  tableVersion?: string;
+} {
+  const a = accept ?? "";
+  if (!a || a === "*/*") return { as: "object" };
+  for (const part of a.split(",")) {
+    const p = part.trim();
+    if (/as=Table/.test(p) && /g=meta\.k8s\.io/.test(p)) {
+      const v = /v=(v1beta1|v1)/.exec(p)?.[1] ?? "v1";
+      return { as: "table", tableVersion: v };
+    }
+    if (/as=PartialObjectMetadata/.test(p)) return { as: "partial" };
+    if (
+      /^application\/json(;|$)/.test(p) ||
+      p === "*/*" ||
+      p.startsWith("application/*") ||
+      /^application\/yaml/.test(p)
+    )
+      return { as: "object" };
+  }
+  throw notAcceptable(a);
+}
+
+function aggregatedWanted(accept: string | undefined): "v2" | "v2beta1" | undefined {
+  for (const part of (accept ?? "").split(",")) {
+    if (!/as=APIGroupDiscoveryList/.test(part) || !/g=apidiscovery\.k8s\.io/.test(part)) continue;
+    if (/v=v2beta1/.test(part)) return "v2beta1";
+    if (/v=v2(;|$|\s)/.test(part)) return "v2";
+  }
+  return undefined;
+}
+
+function parseBody(req: FastifyRequest, allowPatch: boolean): { value: unknown; patchType?: PatchType } {
+  const raw = typeof req.body === "string" ? req.body : "";
+  const ct = String(req.headers["content-type"] ?? "application/json")
+    .split(";")[0]
+    .trim()
+    .toLowerCase();
+  const types: Record<string, PatchType> = {
+    "application/json-patch+json": "json",
+    "application/merge-patch+json": "merge",
+    "application/strategic-merge-patch+json": "strategic",
+    "application/apply-patch+yaml": "apply",
+    "application/apply-patch+cbor": "apply",
+  };
+  let patchType: PatchType | undefined;
+  if (allowPatch) {
+    patchType = types[ct];
+    if (!patchType || ct.endsWith("cbor")) throw unsupportedMediaType(ct);
+  } else if (ct !== "application/json" && ct !== "application/yaml" && ct !== "*/*")
+    throw unsupportedMediaType(ct);
+  if (!raw.trim()) throw badRequest("the body of the request is empty");
+  let value: unknown;
+  try {
+    if (patchType === "apply" || ct === "application/yaml") value = parseYaml(raw, { maxAliasCount: 100 });
+    else value = JSON.parse(raw);
+  } catch (e) {
+    const msg = (e as Error).message.split("\n")[0];
+    throw badRequest(
+      `${patchType === "apply" || ct === "application/yaml" ? "error converting YAML to JSON" : "couldn't get version/kind; json parse error"}: ${msg}`,
+    );
+  }
+  // The patch engines and validators recurse; refuse what would overflow them.
+  if (depth(value) > MAX_DEPTH) throw badRequest(`json: exceeded max depth ${MAX_DEPTH}`);
+  return { value, patchType };
+}
+
+const MAX_DEPTH = 1000;
+
+/** Nesting depth, walked iteratively (a recursive walk would overflow on hostile input). */
+function depth(v: unknown): number {
+  let max = 0;
+  const stack: [unknown, number][] = [[v, 1]];
+  while (stack.length) {
+    const [x, d] = stack.pop()!;
+    if (!x || typeof x !== "object") continue;
+    if (d > max) max = d;
+    if (max > MAX_DEPTH) return max;
+    for (const c of Object.values(x as Record<string, unknown>))
+      if (c && typeof c === "object") stack.push([c, d + 1]);
+  }
+  return max;
+}
+
+function writeOptions(q: URLSearchParams, patch: boolean): WriteOptions {
+  const dry = q.getAll("dryRun");
+  if (dry.some((d) => d !== "All"))
+    throw badRequest(`Invalid dry run value: ${JSON.stringify(dry)}: supported values: "All"`);
+  const fv = q.get("fieldValidation") ?? "";
+  if (fv && !["Strict", "Warn", "Ignore"].includes(fv))
+    throw badRequest(
+      `Invalid value: ${JSON.stringify(fv)}: fieldValidation must be one of "Ignore", "Warn", or "Strict"`,
+    );
+  const force = q.get("force");
+  if (force !== null && !patch) throw badRequest("force is only allowed for apply patch");
+  return {
+    dryRun: dry.length > 0,
+    fieldManager: q.get("fieldManager") ?? undefined,
+    // kube-apiserver's default is Warn (unknown fields reported as warnings).
+    fieldValidation: (fv || "Warn") as FieldValidation,
+    force: force === "true",
+  };
+}
+
+function deleteOptions(q: URLSearchParams, body: unknown): DeleteOptions {
+  const b = (body && typeof body === "object" ? body : {}) as Obj;
+  const policy = (q.get("propagationPolicy") ?? b.propagationPolicy) as string | undefined;
+  if (policy !== undefined && !["Foreground", "Background", "Orphan"].includes(policy))
+    throw badRequest(
+      `DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Unsupported value: ${JSON.stringify(policy)}: supported values: "Foreground", "Background", "Orphan"`,
+    );
+  const orphan = b.orphanDependents;
+  const dry = q.getAll("dryRun").length > 0 || (Array.isArray(b.dryRun) && b.dryRun.length > 0);
+  const grace = q.get("gracePeriodSeconds") ?? b.gracePeriodSeconds;
+  return {
+    dryRun: dry,
+    ...(grace !== undefined && grace !== null ? { gracePeriodSeconds: Number(grace) } : {}),
+    ...(policy
+      ? { propagationPolicy: policy as DeleteOptions["propagationPolicy"] }
+      : orphan === true
+        ? { propagationPolicy: "Orphan" }
+        : {}),
+    ...(b.preconditions && typeof b.preconditions === "object"
+      ? { preconditions: b.preconditions as DeleteOptions["preconditions"] }
+      : {}),
+  };
+}
+
+async function route(
+  api: KubeApi,
+  r: Req,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  opts: KubePluginOptions,
+) {
+  const [first, ...tail] = r.rest;
+  const method = req.method;
+  const version = r.cluster.version;
+  if (r.rest.length === 0)
+    return send(reply, 200, {
+      paths: [
+        "/api",
+        "/api/v1",
+        "/apis",
+        "/healthz",
+        "/livez",
+        "/openapi/v2",
+        "/openapi/v3",
+        "/readyz",
+        "/version",
+      ],
+    });
+  if (first === "version" && tail.length === 0) return send(reply, 200, versionInfo(version));
+  if ((first === "healthz" || first === "livez" || first === "readyz") && method === "GET")
+    return reply.code(200).type("text/plain; charset=utf-8").send("ok");
+  if (first === "openapi") return openapi(api, r, req, reply, tail);
+  if (first !== "api" && first !== "apis") throw pathNotFound();
+  const types = await api.types(r.cluster.uid);
+  // ---- discovery
+  if (first === "api" && tail.length === 0) {
+    const agg = aggregatedWanted(req.headers.accept);
+    if (agg)
+      return send(
+        reply,
+        200,
+        aggregated(types, true, agg),
+        `application/json;g=apidiscovery.k8s.io;v=${agg};as=APIGroupDiscoveryList`,
+      );
+    return send(reply, 200, apiVersions(String(req.headers.host ?? "")));
+  }
+  if (first === "apis" && tail.length === 0) {
+    const agg = aggregatedWanted(req.headers.accept);
+    if (agg)
+      return send(
+        reply,
+        200,
+        aggregated(types, false, agg),
+        `application/json;g=apidiscovery.k8s.io;v=${agg};as=APIGroupDiscoveryList`,
+      );
+    return send(reply, 200, apiGroupList(types));
+  }
+  let group: string;
+  let ver: string;
+  let segs: string[];
+  if (first === "api") {
+    group = "";
+    ver = tail[0];
+    segs = tail.slice(1);
+  } else {
+    group = tail[0];
+    ver = tail[1];
+    segs = tail.slice(2);
+    if (ver === undefined) {
+      const g = groups(types).find((x) => x.name === group);
+      if (!g) throw pathNotFound();
+      return send(reply, 200, apiGroup(g.name, g.versions));
+    }
+  }
+  if (!types.some((t) => t.group === group && t.version === ver)) throw pathNotFound();
+  if (segs.length === 0) return send(reply, 200, apiResourceList(types, group, ver));
+  // ---- resources
+  let ns: string | undefined;
+  let plural: string;
+  let name: string | undefined;
+  let sub: string | undefined;
+  if (
+    segs[0] === "namespaces" &&
+    segs.length >= 3 &&
+    !(segs.length === 3 && (segs[2] === "status" || segs[2] === "finalize"))
+  ) {
+    ns = segs[1];
+    [plural, name, sub] = segs.slice(2);
+    if (segs.length > 5) throw pathNotFound();
+  } else {
+    [plural, name, sub] = segs;
+    if (segs.length > 3) throw pathNotFound();
+  }
+  const t = types.find((x) => x.group === group && x.version === ver && x.plural === plural);
+  if (!t) throw pathNotFound();
+  if (t.namespaced === false && ns !== undefined) throw pathNotFound();
+  if (
+    sub !== undefined &&
+    !(t.subresources ?? []).includes(sub as "status") &&
+    !(t.key === "core/namespaces" && sub === "finalize")
+  )
+    throw pathNotFound();
+  const cluster = r.cluster.uid;
+  const q = r.query;
+  const nsArg = t.namespaced ? (ns ?? "") : "";
+  if (t.namespaced && name !== undefined && ns === undefined) throw pathNotFound();
+
+  if (name === undefined) {
+    if (method === "GET") {
+      if (q.get("watch") === "true" || q.get("watch") === "1") return watch(api, t, ns, r, req, reply, opts);
+      const neg = negotiate(req.headers.accept);
+      const lq = listQuery(q);
+      const out = await api.list(cluster, t, t.namespaced ? ns : undefined, lq);
+      if (neg.as === "table") return send(reply, 200, table(t, out.items, out.meta, q, neg.tableVersion));
+      if (neg.as === "partial") return send(reply, 200, partialList(out.items, out.meta));
+      return send(reply, 200, {
+        apiVersion: t.group ? `${t.group}/${t.version}` : t.version,
+        kind: `${t.kind}List`,
+        metadata: out.meta,
+        items: out.items,
+      });
+    }
+    if (method === "POST") {
+      if (t.namespaced && ns === undefined)
+        throw methodNotAllowed("create", { group: t.group, resource: t.plural });
+      const { value } = parseBody(req, false);
+      const res = await api.create(cluster, t, nsArg, value, writeOptions(q, false));
+      return send(reply, res.status, res.body, JSON_CT, res.warnings);
+    }
+    if (method === "DELETE") {
+      const body = typeof req.body === "string" && req.body.trim() ? safeJson(req.body) : undefined;
+      const res = await api.deleteCollection(
+        cluster,
+        t,
+        t.namespaced ? ns : undefined,
+        listQuery(q),
+        deleteOptions(q, body),
+      );
+      return send(reply, res.status, res.body);
+    }
+    throw methodNotAllowed(method.toLowerCase(), { group: t.group, resource: t.plural });
+  }
+
+  if (method === "GET") {
+    const neg = negotiate(req.headers.accept);
+    if (sub === "scale") return send(reply, 200, await api.getScale(cluster, t, nsArg, name));
+    const obj = await api.get(cluster, t, nsArg, name);
+    if (neg.as === "table")
+      return send(
+        reply,
+        200,
+        table(t, [obj], { resourceVersion: (obj.metadata as Obj).resourceVersion }, q, neg.tableVersion),
+      );
+    if (neg.as === "partial")
+      return send(reply, 200, {
+        kind: "PartialObjectMetadata",
+        apiVersion: "meta.k8s.io/v1",
+        metadata: obj.metadata,
+      });
+    return send(reply, 200, obj);
+  }
+  if (method === "PUT") {
+    const { value } = parseBody(req, false);
+    const res = await api.update(cluster, t, nsArg, name, value, writeOptions(q, false), sub);
+    return send(reply, res.status, res.body, JSON_CT, res.warnings);
+  }
+  if (method === "PATCH") {
+    const { value, patchType } = parseBody(req, true);
+    const res = await api.patch(cluster, t, nsArg, name, patchType!, value, writeOptions(q, true), sub);
+    return send(reply, res.status, res.body, JSON_CT, res.warnings);
+  }
+  if (method === "DELETE") {
+    if (sub) throw methodNotAllowed("delete", { group: t.group, resource: `${t.plural}/${sub}` });
+    const body = typeof req.body === "string" && req.body.trim() ? safeJson(req.body) : undefined;
+    const res = await api.delete(cluster, t, nsArg, name, deleteOptions(q, body));
+    return send(reply, res.status, res.body);
+  }
+  if (method === "POST" && sub === "binding") {
+    const { value } = parseBody(req, false);
+    const res = await api.bind(cluster, t, nsArg, name, value, writeOptions(q, false));
+    return send(reply, res.status, res.body);
+  }
+  if (method === "POST" && sub === "eviction") {
+    const res = await api.evict(cluster, t, nsArg, name, writeOptions(q, false));
+    return send(reply, res.status, res.body);
+  }
+  throw methodNotAllowed(method.toLowerCase(), { group: t.group, resource: t.plural });
+}
+
+function safeJson(s: string): unknown {
+  try {
+    return JSON.parse(s);
+  } catch (e) {
+    throw badRequest(`json parse error: ${(e as Error).message}`);
+  }
+}
+
+function listQuery(q: URLSearchParams) {
+  const limit = q.get("limit");
+  if (limit !== null && !/^\d+$/.test(limit)) throw badRequest(`invalid limit: ${limit}`);
+  return {
+    labelSelector: q.get("labelSelector") ?? undefined,
+    fieldSelector: q.get("fieldSelector") ?? undefined,
+    limit: limit ? Number(limit) : undefined,
+    continue: q.get("continue") ?? undefined,
+  };
+}
+
+function table(t: ResourceType, items: Obj[], meta: Obj, q: URLSearchParams, v = "v1") {
+  const inc = q.get("includeObject") ?? "Metadata";
+  if (!["None", "Metadata", "Object"].includes(inc))
+    throw badRequest(`includeObject: Unsupported value: ${JSON.stringify(inc)}`);
+  const tab = renderTable(t.columns, items, meta, { includeObject: inc as "None" | "Metadata" | "Object" });
+  tab.apiVersion = `meta.k8s.io/${v}`;
+  return tab;
+}
+
+function partialList(items: Obj[], meta: Obj) {
+  return {
+    kind: "PartialObjectMetadataList",
+    apiVersion: "meta.k8s.io/v1",
+    metadata: meta,
+    items: items.map((o) => ({
+      kind: "PartialObjectMetadata",
+      apiVersion: "meta.k8s.io/v1",
+      metadata: o.metadata,
+    })),
+  };
+}
+
+async function openapi(api: KubeApi, r: Req, req: FastifyRequest, reply: FastifyReply, tail: string[]) {
+  const types = await api.types(r.cluster.uid);
+  const version = r.cluster.version;
+  if (tail[0] === "v2" && tail.length === 1) {
+    const acc = req.headers.accept ?? "";
+    const doc = openapiV2(types, api.schemas, version);
+    reply.header("Etag", `"${hashDoc(doc)}"`);
+    // kubectl up to 1.28 asks for the protobuf form only.
+    if (acc.includes(OPENAPI_V2_PROTOBUF) && !/application\/json/.test(acc.split(OPENAPI_V2_PROTOBUF)[0]))
+      return reply.code(200).type(OPENAPI_V2_PROTOBUF).send(encodeOpenApiV2(doc));
+    if (acc && !/application\/json|\*\/\*/.test(acc)) throw notAcceptable(acc);
+    return send(reply, 200, doc);
+  }
+  if (tail[0] === "v3") {
+    if (tail.length === 1) {
+      const hashOf = (gv: string) => hashDoc(openapiV3(types, api.schemas, version, gv));
+      return send(reply, 200, openapiV3Index(types, r.prefix, hashOf));
+    }
+    const gv = tail.slice(1).join("/");
+    const doc = openapiV3(types, api.schemas, version, gv);
+    if (!doc) throw pathNotFound();
+    reply.header("Etag", `"${hashDoc(doc)}"`);
+    if (r.query.get("hash")) reply.header("Cache-Control", "public, immutable");
+    return send(reply, 200, doc);
+  }
+  throw pathNotFound();
+}
+
+async function watch(
+  api: KubeApi,
+  t: ResourceType,
+  ns: string | undefined,
+  r: Req,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  opts: KubePluginOptions,
+) {
+  const q = r.query;
+  const timeout = q.get("timeoutSeconds");
+  const lq = listQuery(q);
+  reply.hijack();
+  const res = reply.raw;
+  let started = false;
+  const begin = () => {
+    if (started) return;
+    started = true;
+    res.writeHead(200, {
+      "Content-Type": JSON_CT,
+      "Transfer-Encoding": "chunked",
+      "Cache-Control": "no-cache, private",
+    });
+    // Clients wait for the headers before they read events; an idle watch must still send them.
+    res.flushHeaders();
+  };
+  try {
+    const h = await api.watch(
+      r.cluster.uid,
+      t,
+      t.namespaced ? ns : undefined,
+      {
+        ...lq,
+        resourceVersion: q.get("resourceVersion") ?? undefined,
+        allowWatchBookmarks: q.get("allowWatchBookmarks") === "true",
+        timeoutSeconds: timeout ? Number(timeout) : undefined,
+        bookmarkMs: opts.bookmarkMs,
+      },
+      (e) => {
+        begin();
+        res.write(`${JSON.stringify(e)}\n`);
+      },
+      () => {
+        begin();
+        res.end();
+      },
+    );
+    begin();
+    req.raw.on("close", () => h.close());
+    res.on("close", () => h.close());
+  } catch (e) {
+    const err = e instanceof KubeError ? e : internalError("the watch could not start");
+    if (!(e instanceof KubeError)) opts.log("kube watch failed to start", e);
+    if (!started) {
+      res.writeHead(err.code, { "Content-Type": JSON_CT });
+      res.end(JSON.stringify(err.toStatus()));
+    } else res.end();
+  }
+}
