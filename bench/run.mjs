@@ -5,6 +5,7 @@ const suites = {
   "cluster-create": "./cluster-create.mjs",
   nodeips: "./node-public-ips.mjs",
   scenarios: "./scenarios.mjs",
+  workloads: "./workloads.mjs",
 };
 for (const [name, file] of Object.entries(suites)) {
   if (only && only !== name) continue;

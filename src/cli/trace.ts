@@ -16,6 +16,7 @@ interface Options {
   node?: string;
   port: string;
   from?: string;
+  to?: string;
   subscription?: string;
   dataDir?: string;
   output: string;
@@ -33,6 +34,10 @@ export async function runTraceCommand(args: string[]): Promise<number> {
     .option("--node <name|ip>", "only this node (computer name, private IP or public IP)")
     .requiredOption("-p, --port <port/proto>", "e.g. 8080/tcp, 53/udp, or icmp")
     .option("--from <source>", "Internet (default), VirtualNetwork, AzureLoadBalancer or an IP address")
+    .option(
+      "--to <ip>",
+      "a load balancer frontend address (a Service's IP): through its rule to the backend nodes",
+    )
     .option("--subscription <id>", "subscription (default: the emulator's)")
     .option("--data-dir <dir>", "where aksnet.json lives (default ./.aksnet, env AKSNET_DATA_DIR)")
     .option("-o, --output <format>", "table or json", "table")
@@ -63,6 +68,7 @@ export async function runTraceCommand(args: string[]): Promise<number> {
     ...(o.nodepool ? { nodepool: o.nodepool } : {}),
     ...(o.node ? { node: o.node } : {}),
     ...(o.from ? { from: o.from } : {}),
+    ...(o.to ? { to: o.to } : {}),
     subscriptionId: o.subscription ?? info.subscriptionId,
   };
   const caFile = path.isAbsolute(info.caFile) ? info.caFile : path.resolve(dataDir, info.caFile);
@@ -100,6 +106,18 @@ export function render(r: TraceResult, verbose = false): string {
     `Trace ${r.port} from ${r.from} to the nodes of ${cluster} (${r.resourceGroup})`,
     "",
   ];
+  const lb = r.loadBalancer;
+  if (lb) {
+    const probe = lb.probe
+      ? `probe ${lb.probe.protocol} ${lb.probe.port}${lb.probe.requestPath ? ` ${lb.probe.requestPath}` : ""}`
+      : "no probe";
+    out.push(
+      `${r.from} → ${lb.frontendIp}:${lb.frontendPort} = frontend ${lb.frontend} of ${lb.loadBalancer}`,
+      `  → rule ${lb.rule} (${lb.protocol}, ${probe}, floating IP ${lb.floatingIP ? "on: nodes see the frontend address" : `off: to node port ${lb.backendPort}`})`,
+      `  → backend pool ${lb.backendPoolId.split("/").pop()}: the nodes below`,
+      "",
+    );
+  }
   if (!r.nodes.length) return `${out.join("\n")}No nodes.\n`;
   const rows = [["NODE", "POOL", "PUBLIC IP", "PRIVATE IP", "VERDICT", "RULE", "PRIORITY", "NSG"]];
   for (const n of r.nodes)

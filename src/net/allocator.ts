@@ -118,7 +118,7 @@ export interface NextFit {
  */
 export function nextFitBlockIndex(
   total: number,
-  taken: ReadonlySet<number>,
+  taken: Pick<ReadonlySet<number>, "has">,
   cursor: number,
 ): NextFit | undefined {
   if (!Number.isSafeInteger(total) || total < 0) {

@@ -3,6 +3,7 @@
  * {@link NetError} with a human-readable `message` (safe to surface in ARM errors) and a stable `reason`.
  *
  * - cidr.ts      parse/format addresses and CIDRs (IPv4 + IPv6 as bigint), containment, overlap, subnetting.
+ * - cidrIndex.ts overlap lookup against many blocks in O(prefix length) (a VNet's thousands of subnets).
  * - reserved.ts  AKS-reserved ranges (169.254/16, 172.30/16, 172.31/16, 192.0.2/24).
  * - allocator.ts choose the next free address / aligned block / cidrset block / integer from a taken set.
  * - portSpec.ts  `--allowed-host-ports` and container-port list syntax.
@@ -17,6 +18,7 @@
 export * from "./allocator.js";
 export * from "./capacity.js";
 export * from "./cidr.js";
+export * from "./cidrIndex.js";
 export * from "./path.js";
 export * from "./portSpec.js";
 export * from "./reserved.js";

@@ -227,3 +227,21 @@ export const internalError = (requestId: string) =>
     "InternalServerError",
     `The server encountered an internal error; the emulator log has the details under request id '${requestId}'.`,
   );
+
+/**
+ * A request body links to a resource the caller cannot read (a subscription of another
+ * tenant, or one this emulator does not serve). ARM's wording for the cross-tenant case.
+ */
+export const linkedAuthorizationFailed = (
+  action: string,
+  scope: string,
+  tenantId: string,
+  linkedSubscriptionId: string,
+  target?: string,
+) =>
+  new ArmError(
+    403,
+    "LinkedAuthorizationFailed",
+    `The client has permission to perform action '${action}' on scope '${scope}', however the current tenant '${tenantId}' is not authorized to access linked subscription '${linkedSubscriptionId}'.`,
+    target,
+  );

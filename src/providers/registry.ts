@@ -4,7 +4,9 @@
 // plain outcomes; the router turns them into status codes and LRO headers.
 import type { OperationRecord } from "../store/types.js";
 import type { ArmContext, Preconditions } from "./context.js";
-import type { CollectionRef, ResourceRef } from "./ids.js";
+import { buildId, type CollectionRef, type ResourceRef } from "./ids.js";
+import { checkLinkedAccess } from "./linkedAccess.js";
+import { withoutWriteOnly } from "./writeOnly.js";
 
 export type Wire = Record<string, unknown>;
 
@@ -64,7 +66,7 @@ export class Registry {
 
   add(...handlers: ResourceTypeHandler[]): this {
     for (const h of handlers) {
-      this.handlers.set(h.type.toLowerCase(), h);
+      this.handlers.set(h.type.toLowerCase(), guarded(h));
       const ns = h.type.split("/")[0];
       this.namespaces.set(ns.toLowerCase(), ns);
     }
@@ -83,4 +85,51 @@ export class Registry {
   all(): ResourceTypeHandler[] {
     return [...this.handlers.values()];
   }
+}
+
+/**
+ * What holds for every resource type, applied once here rather than in each handler: a
+ * write's body may only link to resources the caller can read (linkedAccess.ts), and no
+ * response carries a write-only field (writeOnly.ts).
+ */
+function guarded(h: ResourceTypeHandler): ResourceTypeHandler {
+  const strip = (body: Wire) => withoutWriteOnly(h.type, body);
+  const write = `${h.type}/write`;
+  const { get, list, put, patch, actions } = h;
+  return {
+    ...h,
+    ...(get ? { get: async (ctx, ref) => strip(await get(ctx, ref)) } : {}),
+    ...(list ? { list: async (ctx, coll) => (await list(ctx, coll)).map(strip) } : {}),
+    ...(put
+      ? {
+          put: async (ctx, ref, body, pre) => {
+            checkLinkedAccess(ctx, buildId(ref), write, body);
+            const out = await put(ctx, ref, body, pre);
+            return { ...out, body: strip(out.body) };
+          },
+        }
+      : {}),
+    ...(patch
+      ? {
+          patch: async (ctx, ref, body, pre) => {
+            checkLinkedAccess(ctx, buildId(ref), write, body);
+            const out = await patch(ctx, ref, body, pre);
+            return { ...out, body: strip(out.body) };
+          },
+        }
+      : {}),
+    ...(actions
+      ? {
+          actions: Object.fromEntries(
+            Object.entries(actions).map(([name, run]): [string, Action] => [
+              name,
+              async (ctx, ref, body) => {
+                checkLinkedAccess(ctx, buildId(ref), `${h.type}/${name}/action`, body);
+                return run(ctx, ref, body);
+              },
+            ]),
+          ),
+        }
+      : {}),
+  };
 }

@@ -1,34 +1,30 @@
-// Composition root: one process, one port, three faces (ARM, sign-in, admin; Kubernetes
-// joins later). Order of work for every request:
+// Composition root: one process, one port, one Fastify plugin per face (sign-in in signin/,
+// admin in admin/, ARM in arm/; Kubernetes joins later). Shared setup lives here; the routes
+// live in the plugins. Order of work for every request:
 //   1. rewriteUrl collapses duplicate slashes (az sends `//metadata/endpoints`);
 //   2. bodies arrive as raw strings (our parser, so malformed JSON is an ARM error, not fastify's);
-//   3. sign-in, metadata and admin routes are public; everything else needs a bearer token;
+//   3. the face that owns the path checks its own credentials;
 //   4. the ARM router runs the request in one store transaction;
 //   5. the error handler turns typed errors into ARM's envelope — never a stack trace.
 import fs from "node:fs";
 import path from "node:path";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import type { EmulatorSettings, Services } from "../providers/context.js";
-import {
-  ArmError,
-  authenticationFailed,
-  internalError,
-  invalidJson,
-  unsupportedMediaType,
-} from "../providers/errors.js";
+import { ArmError, internalError } from "../providers/errors.js";
 import { newGuid } from "../providers/ids.js";
 import { createRegistry } from "../providers/index.js";
 import { OperationRunner } from "../providers/operations.js";
-import { runTrace } from "../providers/views/reachability.js";
 import { SqliteStore } from "../store/sqlite.js";
 import type { Store } from "../store/types.js";
+import { adminPlugin } from "./admin/plugin.js";
+import { armPlugin } from "./arm/plugin.js";
 import { ArmRouter } from "./arm/router.js";
-import { bearerToken, TokenService } from "./auth.js";
+import { TokenService } from "./auth.js";
 import { LOCATIONS, type ServerOptions } from "./config.js";
-import { issueToken, metadataEndpoints, openIdConfiguration } from "./signin.js";
+import type { FaceDeps } from "./face.js";
 import { kubePlugin } from "./kube/plugin.js";
+import { signinPlugin } from "./signin/plugin.js";
 import { ensureTls } from "./tls.js";
-import { registerWebRoutes } from "./web/routes.js";
 
 export interface RunningEmulator {
   url: string;
@@ -110,75 +106,14 @@ export async function startEmulator(opts: ServerOptions, log: Log = defaultLog):
 
   const base = (req: FastifyRequest) =>
     `${opts.http ? "http" : "https"}://${req.headers.host ?? `${opts.host}:${port}`}`;
+  const deps: FaceDeps = { store, settings, services, runner, tokens, arm, clients, baseUrl: base };
 
-  // ---- sign-in and metadata (no token needed) ----
-  app.get("/metadata/endpoints", async (req) => metadataEndpoints(base(req)));
-  app.get("/adfs/.well-known/openid-configuration", async (req) => openIdConfiguration(base(req), "/adfs"));
-  app.get("/:tenant/v2.0/.well-known/openid-configuration", async (req) =>
-    openIdConfiguration(base(req), `/${(req.params as { tenant: string }).tenant}`),
-  );
-  app.get("/:tenant/.well-known/openid-configuration", async (req) =>
-    openIdConfiguration(base(req), `/${(req.params as { tenant: string }).tenant}`),
-  );
-  const token = async (req: FastifyRequest, reply: FastifyReply) => {
-    const tenant = (req.params as { tenant?: string }).tenant ?? "adfs";
-    const form = Object.fromEntries(new URLSearchParams(typeof req.body === "string" ? req.body : ""));
-    const out = await issueToken({ settings, tokens, clients }, tenant, form, req.headers.authorization);
-    return reply.code(out.status).send(out.body);
-  };
-  app.post("/adfs/oauth2/v2.0/token", token);
-  app.post("/adfs/oauth2/token", token);
-  app.post("/:tenant/oauth2/v2.0/token", token);
-  app.post("/:tenant/oauth2/token", token);
-
-  // ---- admin ----
-  app.get("/_aksnet/health", async () => ({ status: "ok", store: store.kind }));
-  app.post("/_aksnet/reset", async () => {
-    await runner.whenIdle();
-    await store.reset();
-    return { status: "reset" };
-  });
-  // Why a node port is (not) reachable: JSON in and out, ARM-shaped errors (providers/views/reachability.ts).
-  app.post("/_aksnet/trace", async (req) => runTrace(store, settings, services, req.body));
-  app.get("/_aksnet/status", async () => ({
-    status: "ok",
-    store: store.kind,
-    storeBytes: await store.sizeBytes(),
-    resources: await store.transaction(async (tx) => (await tx.listResourcesUnder("/subscriptions/")).length),
-  }));
-  registerWebRoutes(app, { store, settings, services }); // `/` and `/_aksnet/topology`
-
-  // ---- Kubernetes: /clusters/<uid>/… (own plugin, own Status error handler) ----
-  await app.register(kubePlugin, { store, log });
-
-  // ---- ARM ----
-  app.all("/*", async (req, reply) => {
-    const url = new URL(req.url, "https://x");
-    const claims = await authenticate(tokens, req.headers.authorization);
-    let body: unknown;
-    if (typeof req.body === "string" && req.body.trim().length > 0) {
-      const ct = String(req.headers["content-type"] ?? "application/json");
-      if (!/json/i.test(ct)) throw unsupportedMediaType(ct);
-      try {
-        body = JSON.parse(req.body);
-      } catch (e) {
-        throw invalidJson((e as Error).message);
-      }
-    }
-    const res = await arm.handle({
-      method: req.method,
-      path: url.pathname,
-      query: Object.fromEntries(url.searchParams),
-      headers: req.headers as Record<string, string | undefined>,
-      body,
-      tenantId: claims.tid,
-      baseUrl: base(req),
-    });
-    reply.code(res.status);
-    for (const [k, v] of Object.entries(res.headers)) reply.header(k, v);
-    if (res.body === undefined) return reply.send();
-    return reply.type("application/json; charset=utf-8").send(JSON.stringify(res.body));
-  });
+  // The faces, in this order: the specific routes first, the ARM catch-all (`/*`) last.
+  // A new face is one line here and one folder under server/.
+  await app.register(signinPlugin, deps); // token, OpenID configuration, /metadata/endpoints
+  await app.register(adminPlugin, deps); // /_aksnet/* and the web page at `/`
+  await app.register(kubePlugin, { store, log }); // /clusters/<uid>/…: Kubernetes, own Status errors
+  await app.register(armPlugin, deps); // everything else: ARM, bearer token required
 
   await app.listen({ host: opts.host, port: opts.port });
   const address = app.server.address();
@@ -207,14 +142,6 @@ export async function startEmulator(opts: ServerOptions, log: Log = defaultLog):
       await store.close();
     },
   };
-}
-
-async function authenticate(tokens: TokenService, header: string | undefined) {
-  const token = bearerToken(header);
-  if (!token) throw authenticationFailed("The 'Authorization' header is missing or is not a Bearer token.");
-  const result = await tokens.verify(token);
-  if (!result.ok) throw authenticationFailed(result.reason);
-  return result.claims;
 }
 
 function sendArmError(reply: FastifyReply, err: ArmError) {

@@ -157,3 +157,17 @@ export const operationInProgress = (what: string) =>
 
 export const nothingToAbort = (what: string) =>
   new ArmError(409, "OperationNotAllowed", `There is no in progress operation on ${what} to abort.`);
+
+export const nodeResourceGroupSameAsResourceGroup = (nodeRg: string, rg: string) =>
+  bad(
+    "NodeResourceGroupSameAsResourceGroup",
+    `Node resource group '${nodeRg}' is the same as ResourceGroup '${rg}', which is not allowed, please provide a different node resource group.`,
+    "properties.nodeResourceGroup",
+  );
+
+export const nodeResourceGroupAlreadyExists = (nodeRg: string, subscriptionId: string) =>
+  bad(
+    "NodeResourceGroupAlreadyExists",
+    `Node resource group '${nodeRg}' under subscription '${subscriptionId}' already exists, please provide a new one.`,
+    "properties.nodeResourceGroup",
+  );

@@ -20,7 +20,8 @@ import {
   putVirtualNetwork,
   setRouteTableUsedByCluster,
 } from "../network/internal.js";
-import { ensureResourceGroup, purgeGroup } from "../resources/resourceGroups.js";
+import { ensureResourceGroup, isManagedBy, purgeManagedGroup } from "../resources/resourceGroups.js";
+import { nodeResourceGroupAlreadyExists } from "./errors.js";
 import { type ClusterInternal, names, type PoolInternal } from "./model.js";
 import { MANAGED_SUBNET_PREFIX, MANAGED_VNET_PREFIX } from "./validation.js";
 
@@ -89,6 +90,7 @@ export async function ensureInfrastructure(
   const location = spec.location;
   await ensureResourceGroup(ctx, ctx.subscriptionId, spec.nodeResourceGroup, location, {
     managedBy: clusterId,
+    onForeign: () => nodeResourceGroupAlreadyExists(spec.nodeResourceGroup, ctx.subscriptionId),
     tags: { "aks-managed-cluster-name": clusterName, "aks-managed-cluster-rg": ref.resourceGroup ?? "" },
   });
   const tags = { "aks-managed-cluster-name": clusterName, "aks-managed-cluster-rg": ref.resourceGroup ?? "" };
@@ -278,8 +280,9 @@ export async function removeInfrastructure(
     if (!(await getSubnet(ctx, subnetId))) continue;
     await putSubnet(ctx, subnetId, { addressPrefix: await subnetPrefix(ctx, subnetId), routeTableId: null });
   }
-  const nodeRg = nodeRgIdOf(ctx, internal);
-  if (await ctx.tx.getResource(nodeRg)) {
+  const nodeRg = await ctx.tx.getResource(nodeRgIdOf(ctx, internal));
+  // Only a group this cluster created (managedBy = the cluster) goes with it.
+  if (nodeRg && isManagedBy(nodeRg, clusterId)) {
     // The managed subnet holds the NSG/route-table associations: drop the VNet first.
     const ids = infraIds(ctx, parseResourceId(clusterId).names[0], internal);
     if (internal.managedVnet && (await ctx.tx.getResource(ids.vnetId))) {
@@ -289,6 +292,6 @@ export async function removeInfrastructure(
         routeTableId: null,
       });
     }
-    await purgeGroup(ctx, ctx.subscriptionId, internal.spec.nodeResourceGroup);
+    await purgeManagedGroup(ctx, ctx.subscriptionId, internal.spec.nodeResourceGroup, clusterId);
   }
 }

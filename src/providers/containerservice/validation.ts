@@ -17,10 +17,12 @@ import {
   usableSubnetAddresses,
 } from "../../net/index.js";
 import { missingPermissions } from "../authorization/permissions.js";
+import { rgId } from "../common.js";
 import type { ArmContext } from "../context.js";
 import { getIdentityPrincipal, identityGuids } from "../identity/userAssignedIdentities.js";
 import { stableGuid } from "../ids.js";
 import { subnetFreeAddressCount } from "../network/internal.js";
+import { isManagedBy } from "../resources/resourceGroups.js";
 import {
   cidrParseError,
   customRouteTableNeedsUserAssignedIdentity,
@@ -31,6 +33,8 @@ import {
   invalidParameter,
   kubenetNodeLimit,
   networkPolicyNotSupported,
+  nodeResourceGroupAlreadyExists,
+  nodeResourceGroupSameAsResourceGroup,
   podCidrOverlapsServiceCidr,
   podCidrOverlapsVnet,
   propertyChangeNotAllowed,
@@ -289,6 +293,21 @@ async function poolSubnetsOf(ctx: ArmContext, clusterId: string): Promise<string
   return recs.map((r) => (r.internal as unknown as PoolInternal).subnetId.toLowerCase());
 }
 
+/**
+ * AKS creates the node resource group itself and deletes it with the cluster, so it must be
+ * neither the cluster's own group nor any existing group (which the cluster would adopt and
+ * later delete with everything the user keeps in it). Only a group this cluster already
+ * created (a create retried after a failure) is accepted.
+ */
+async function checkNodeResourceGroup(ctx: ArmContext, input: ValidationInput): Promise<void> {
+  const nodeRg = input.spec.nodeResourceGroup;
+  if (nodeRg.toLowerCase() === input.rg.toLowerCase())
+    throw nodeResourceGroupSameAsResourceGroup(nodeRg, input.rg);
+  const existing = await ctx.tx.getResource(rgId(ctx.subscriptionId, nodeRg));
+  if (existing && !isManagedBy(existing, input.clusterId))
+    throw nodeResourceGroupAlreadyExists(nodeRg, ctx.subscriptionId);
+}
+
 export async function validateCluster(
   ctx: ArmContext,
   input: ValidationInput,
@@ -296,6 +315,7 @@ export async function validateCluster(
 ): Promise<ValidationResult> {
   const { spec, prev, pools, prevPools } = input;
   if (prev) checkImmutable(spec, prev.spec, pools, prevPools);
+  else await checkNodeResourceGroup(ctx, input);
   const { service, pod } = checkNetworkProfile(spec);
 
   // Pools: names unique, each valid, a System pool kept.

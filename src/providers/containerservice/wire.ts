@@ -2,6 +2,7 @@
 // AKS fills in (network profile incl. plural CIDR fields and ipFamilies, fqdn, node
 // resource group, identity principals, kubelet identity, eTags, power state).
 import type { Wire } from "../registry.js";
+import { withoutWriteOnly } from "../writeOnly.js";
 import {
   type CapacityReport,
   CLUSTER_TYPE,
@@ -126,7 +127,8 @@ export function clusterWire(v: ClusterView): Wire {
       ? { staticEgressGatewayProfile: { enabled: n.staticEgressGateway } }
       : {}),
   };
-  return {
+  // Secrets the client sent stay in the spec (passthrough) but never reach a body.
+  return withoutWriteOnly(CLUSTER_TYPE, {
     id: v.id,
     location: region,
     name: v.name,
@@ -159,5 +161,5 @@ export function clusterWire(v: ClusterView): Wire {
       resourceUID: v.internal.resourceUID,
       ...(v.capacity ? { networkCapacity: v.capacity } : {}),
     },
-  };
+  });
 }

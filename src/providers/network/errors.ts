@@ -316,3 +316,42 @@ function lastSegment(id: string): string {
   const parts = id.split("/");
   return parts[parts.length - 1];
 }
+
+// ---- documented limits (limits.ts) -----------------------------------------------------------
+
+export const securityRuleCountLimitReached = (limit: number, target: string) =>
+  bad(
+    "SecurityRuleCountLimitReached",
+    `A security group cannot have more than ${limit} security rules.`,
+    target,
+  );
+
+/** (ours) Azure's code for the per-NSG address limit is not public. */
+export const securityRuleAddressLimitReached = (
+  nsgId: string,
+  side: "source" | "destination",
+  count: number,
+  limit: number,
+  target: string,
+) =>
+  bad(
+    "SecurityRuleAddressPrefixLimitReached",
+    `Network security group ${nsgId} would have ${count} ${side} IP addresses and ranges across its security rules; at most ${limit} are allowed (the limit applies separately to source and destination).`,
+    target,
+  );
+
+/** (ours) Azure's code for the subnets-per-VNet limit is not public. */
+export const subnetCountLimitReached = (vnetId: string, count: number, limit: number, target: string) =>
+  bad(
+    "SubnetCountLimitReached",
+    `Virtual network ${vnetId} cannot have more than ${limit} subnets; the request would make it ${count}.`,
+    target,
+  );
+
+/** (ours) Azure's code for the IP-configurations-per-NIC limit is not public. */
+export const ipConfigurationCountLimitReached = (nicId: string, count: number, limit: number) =>
+  bad(
+    "IpConfigurationCountLimitReached",
+    `Network interface ${nicId} cannot have more than ${limit} IP configurations; the request has ${count}.`,
+    "properties.ipConfigurations",
+  );

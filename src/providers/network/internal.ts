@@ -332,6 +332,8 @@ export async function putPublicIPAddress(
     ipTags?: { ipTagType: string; tag: string }[];
     tags?: Record<string, string>;
     publicIPAddressVersion?: "IPv4" | "IPv6";
+    /** `{ domainNameLabel }`: the FQDN `<label>.<location>.cloudapp.azure.com` (a Service's DNS label). */
+    dnsSettings?: { domainNameLabel: string };
   },
 ): Promise<Wire> {
   const existing = await ctx.tx.getResource(id);
@@ -344,6 +346,14 @@ export async function putPublicIPAddress(
       version: input.publicIPAddressVersion,
       ipTags: input.ipTags,
       tags: input.tags,
+      ...(input.dnsSettings
+        ? {
+            dnsSettings: {
+              domainNameLabel: input.dnsSettings.domainNameLabel,
+              fqdn: `${input.dnsSettings.domainNameLabel}.${loc(ctx, input.location)}.cloudapp.azure.com`,
+            },
+          }
+        : {}),
     },
     existing,
   );

@@ -81,10 +81,12 @@ export async function writeLoadBalancer(
     );
   const props = propertiesOf(body);
   const parts = {} as Record<Part, { name: string; props: Record<string, unknown>; path: string }[]>;
-  const names = {} as Record<Part, Set<string>>;
+  // Lower-cased name → the name as written, per part kind: references resolve in O(1), so a
+  // load balancer with thousands of rules validates in linear time.
+  const names = {} as Record<Part, Map<string, string>>;
   for (const p of Object.keys(PART_TYPES) as Part[]) {
     parts[p] = readNamedEntries(props, p, `properties.${p}`) ?? [];
-    names[p] = new Set(parts[p].map((e) => e.name.toLowerCase()));
+    names[p] = new Map(parts[p].map((e) => [e.name.toLowerCase(), e.name]));
   }
   const partId = (p: Part, name: string) => `${lbId}/${PART_TYPES[p]}/${name}`;
   /** A reference must name one of this load balancer's own parts of the right kind. */
@@ -94,8 +96,7 @@ export async function writeLoadBalancer(
     const name = ref.toLowerCase().startsWith(prefix) ? ref.slice(prefix.length) : "";
     if (!name || name.includes("/") || !names[p].has(name.toLowerCase()))
       throw invalidResourceReference(ref, lbId, path);
-    const entry = parts[p].find((e) => e.name.toLowerCase() === name.toLowerCase());
-    return { id: partId(p, entry?.name ?? name) };
+    return { id: partId(p, names[p].get(name.toLowerCase()) ?? name) };
   };
 
   const newFrontends = new Set(

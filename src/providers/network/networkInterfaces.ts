@@ -8,7 +8,8 @@ import { asObject, field, normalizeLocation, propertiesOf, readTags } from "../c
 import type { ArmContext } from "../context.js";
 import { badRequest } from "../errors.js";
 import type { Wire } from "../registry.js";
-import { missingProperty } from "./errors.js";
+import { ipConfigurationCountLimitReached, missingProperty } from "./errors.js";
+import { NETWORK_LIMITS } from "./limits.js";
 import { attachPublicIP, detachPublicIPs } from "./publicIPAddresses.js";
 import {
   checkSameLocation,
@@ -63,6 +64,12 @@ export async function writeNetworkInterface(
   const nicId = existing?.id ?? id;
   if (spec.ipConfigurations.length === 0)
     throw missingProperty("properties.ipConfigurations", "at least one ip configuration in");
+  if (spec.ipConfigurations.length > NETWORK_LIMITS.ipConfigurationsPerNic)
+    throw ipConfigurationCountLimitReached(
+      nicId,
+      spec.ipConfigurations.length,
+      NETWORK_LIMITS.ipConfigurationsPerNic,
+    );
   const primaries = spec.ipConfigurations.filter((c) => c.primary === true).length;
   if (primaries > 1)
     throw badRequest(

@@ -8,8 +8,15 @@ import type { ArmContext } from "../context.js";
 import { notFound } from "../errors.js";
 import { buildId, type CollectionRef, type ResourceRef } from "../ids.js";
 import type { ResourceTypeHandler, Wire } from "../registry.js";
-import { inUseNsgCannotBeDeleted, managedByCluster, securityRuleConflict } from "./errors.js";
-import { managedByOf, normalizeRule, removeRule, storeRule } from "./securityRules.js";
+import { slicer } from "../slices.js";
+import {
+  inUseNsgCannotBeDeleted,
+  managedByCluster,
+  securityRuleConflict,
+  securityRuleCountLimitReached,
+} from "./errors.js";
+import { NETWORK_LIMITS } from "./limits.js";
+import { checkAddressLimits, managedByOf, normalizeRule, removeRule, storeRule } from "./securityRules.js";
 import {
   checkSameLocation,
   idOfType,
@@ -113,18 +120,37 @@ export async function writeNsg(
     existing,
   );
   if (!spec.rules) return rec;
-  const normalized = spec.rules.map((r) => ({ ...r, wire: normalizeRule(r.name, r.props, r.path) }));
+  const limit = NETWORK_LIMITS.securityRulesPerNsg;
+  if (spec.rules.length > limit) throw securityRuleCountLimitReached(limit, "properties.securityRules");
+  const slice = slicer();
+  const normalized: { name: string; path: string; wire: Wire }[] = [];
+  for (const r of spec.rules) {
+    normalized.push({ name: r.name, path: r.path, wire: normalizeRule(r.name, r.props, r.path) });
+    await slice();
+  }
   // Priorities are unique per direction within the new set (each clash reported once, on the later rule).
-  normalized.forEach((r, i) => {
-    const other = normalized
-      .slice(0, i)
-      .find((o) => o.wire.direction === r.wire.direction && o.wire.priority === r.wire.priority);
-    if (other) throw securityRuleConflict(r.name, other.name, `${r.path}.priority`);
-  });
+  const byPriority = new Map<string, string>();
+  for (const r of normalized) {
+    const key = `${r.wire.direction}/${r.wire.priority}`;
+    const other = byPriority.get(key);
+    if (other !== undefined) throw securityRuleConflict(r.name, other, `${r.path}.priority`);
+    byPriority.set(key, r.name);
+  }
+  checkAddressLimits(rec.id, normalized);
   const keep = new Set(normalized.map((r) => r.name.toLowerCase()));
-  for (const k of await ctx.tx.listResources({ type: TYPES.rule, parentId: rec.id }))
+  const current = await ctx.tx.listResources({ type: TYPES.rule, parentId: rec.id });
+  const byName = new Map(current.map((k) => [nameOf(k.id).toLowerCase(), k]));
+  for (const k of current) {
     if (!keep.has(nameOf(k.id).toLowerCase())) await removeRule(ctx, k);
-  for (const r of normalized) await storeRule(ctx, rec, r.name, r.wire, r.path, { skipConflictCheck: true });
+    await slice();
+  }
+  for (const r of normalized) {
+    await storeRule(ctx, rec, r.name, r.wire, r.path, {
+      skipConflictCheck: true,
+      existing: byName.get(r.name.toLowerCase()) ?? null,
+    });
+    await slice();
+  }
   return rec;
 }
 
@@ -145,6 +171,35 @@ export async function nsgUsers(ctx: ArmContext, nsg: ResourceRecord) {
     subnets: await referencing(ctx, TYPES.subnet, nsg.subscriptionId, (p) => isMe(p.networkSecurityGroup)),
     nics: await referencing(ctx, TYPES.nic, nsg.subscriptionId, (p) => isMe(p.networkSecurityGroup)),
   };
+}
+
+/**
+ * Who references each NSG of a subscription, from one pass over its subnets and NICs (a
+ * view of every NSG would otherwise read them all once per NSG).
+ */
+export async function allNsgUsers(
+  ctx: ArmContext,
+  subscriptionId: string,
+): Promise<(nsgId: string) => { subnets: string[]; nics: string[] }> {
+  const by = new Map<string, { subnets: string[]; nics: string[] }>();
+  const entry = (id: string) => {
+    const k = id.toLowerCase();
+    let e = by.get(k);
+    if (!e) {
+      e = { subnets: [], nics: [] };
+      by.set(k, e);
+    }
+    return e;
+  };
+  for (const [type, list] of [
+    [TYPES.subnet, "subnets"],
+    [TYPES.nic, "nics"],
+  ] as const)
+    for (const r of await ctx.tx.listResources({ type, subscriptionId })) {
+      const nsg = refIdOf(propsOf(r).networkSecurityGroup);
+      if (nsg) entry(nsg)[list].push(r.id);
+    }
+  return (nsgId) => by.get(nsgId.toLowerCase()) ?? { subnets: [], nics: [] };
 }
 
 export async function presentNsg(ctx: ArmContext, rec: ResourceRecord): Promise<Wire> {

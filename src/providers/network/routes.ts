@@ -18,6 +18,7 @@ import {
   nextHopIpRequired,
   routeTableLimitReached,
 } from "./errors.js";
+import { NETWORK_LIMITS } from "./limits.js";
 import { isServiceTag } from "./securityRules.js";
 import {
   childBody,
@@ -31,7 +32,7 @@ import {
 } from "./shared.js";
 
 /** Azure's documented per-table limit (the SPEC's kubenet 400-node ceiling follows from it). */
-export const ROUTE_LIMIT = 400;
+export const ROUTE_LIMIT = NETWORK_LIMITS.routesPerRouteTable;
 
 export const NEXT_HOP_TYPES = [
   "VirtualNetworkGateway",

@@ -13,12 +13,15 @@ import {
   managedByCluster,
   missingProperty,
   networkNotFound,
+  securityRuleAddressLimitReached,
   securityRuleConflict,
+  securityRuleCountLimitReached,
   securityRuleInvalidAddressPrefix,
   securityRuleInvalidPortRange,
   securityRuleInvalidPriority,
   securityRuleParameterConflict,
 } from "./errors.js";
+import { NETWORK_LIMITS } from "./limits.js";
 import {
   childBody,
   idOfType,
@@ -289,6 +292,37 @@ export interface RuleWriteOptions {
   managedBy?: string;
   /** Skip the per-direction priority check (the NSG PUT checks the whole set itself). */
   skipConflictCheck?: boolean;
+  /**
+   * The rule's current record (null: none) when the caller already listed the NSG's rules;
+   * with it (and skipConflictCheck) a rule is written without reading all its siblings.
+   */
+  existing?: ResourceRecord | null;
+}
+
+/** Rules with their wire properties (normalizeRule's output), for the per-NSG limits. */
+interface RuleProps {
+  path: string;
+  wire: Wire;
+}
+
+/** Addresses and ranges a rule names on one side (service tags and `*` count as one). */
+function addressCount(p: Wire, side: "source" | "destination"): number {
+  const plural = p[`${side}AddressPrefixes`];
+  if (Array.isArray(plural) && plural.length) return plural.length;
+  return typeof p[`${side}AddressPrefix`] === "string" ? 1 : 0;
+}
+
+/** Azure's per-NSG limit on source (and, separately, destination) addresses and ranges. */
+export function checkAddressLimits(nsgId: string, rules: RuleProps[]): void {
+  const limit = NETWORK_LIMITS.addressPrefixesPerNsgSide;
+  for (const side of ["source", "destination"] as const) {
+    let total = 0;
+    for (const r of rules) {
+      total += addressCount(r.wire, side);
+      if (total > limit)
+        throw securityRuleAddressLimitReached(nsgId, side, total, limit, `${r.path}.${side}AddressPrefixes`);
+    }
+  }
 }
 
 /** Writes one rule of an NSG after normalizeRule; checks ownership, conflicts, ASGs. */
@@ -300,8 +334,11 @@ export async function storeRule(
   path: string,
   opts: RuleWriteOptions = {},
 ): Promise<ResourceRecord> {
-  const kids = await ctx.tx.listResources({ type: TYPES.rule, parentId: nsg.id });
-  const existing = kids.find((k) => nameOf(k.id).toLowerCase() === name.toLowerCase());
+  const preloaded = opts.existing !== undefined && opts.skipConflictCheck;
+  const kids = preloaded ? [] : await ctx.tx.listResources({ type: TYPES.rule, parentId: nsg.id });
+  const existing = preloaded
+    ? (opts.existing ?? undefined)
+    : kids.find((k) => nameOf(k.id).toLowerCase() === name.toLowerCase());
   const id = existing?.id ?? `${nsg.id}/securityRules/${name}`;
   const owner = existing ? managedByOf(existing) : undefined;
   if (owner && owner.toLowerCase() !== (opts.managedBy ?? "").toLowerCase()) {
@@ -310,12 +347,15 @@ export async function storeRule(
     throw managedByCluster("SecurityRule", nameOf(id), nsg.id, owner);
   }
   if (!opts.skipConflictCheck) {
-    for (const k of kids) {
-      if (k === existing) continue;
+    const others = kids.filter((k) => k !== existing);
+    const limit = NETWORK_LIMITS.securityRulesPerNsg;
+    if (others.length + 1 > limit) throw securityRuleCountLimitReached(limit, path);
+    for (const k of others) {
       const p = propsOf(k);
       if (p.direction === props.direction && p.priority === props.priority)
         throw securityRuleConflict(name, nameOf(k.id), `${path}.priority`);
     }
+    checkAddressLimits(nsg.id, [...others.map((k) => ({ path, wire: propsOf(k) })), { path, wire: props }]);
   }
   for (const side of ["source", "destination"] as const) {
     const asgs = props[`${side}ApplicationSecurityGroups`] as { id: string }[] | undefined;

@@ -6,6 +6,7 @@
 // derived from those rows, so it is always exactly what holds an address.
 import {
   type Cidr,
+  CidrIndex,
   contains,
   containsIp,
   formatCidr,
@@ -27,11 +28,13 @@ import {
   networkNotFound,
   privateIpAddressInUse,
   privateIpAddressInvalid,
+  subnetCountLimitReached,
   subnetHasNoPrefixOfVersion,
   subnetIsFull,
   subnetOutsideVnet,
   subnetRangesOverlap,
 } from "./errors.js";
+import { NETWORK_LIMITS } from "./limits.js";
 import {
   checkSameRegion,
   childBody,
@@ -134,21 +137,30 @@ export function parseSubnetPrefixes(
 export interface Placement {
   vnetName: string;
   vnetPrefixes: Cidr[];
-  /** Other subnets of the VNet with their prefixes. */
-  siblings: { name: string; cidrs: Cidr[] }[];
+  /** Other subnets of the VNet: their prefixes, tagged with the subnet's name. */
+  siblings: CidrIndex<string>;
 }
 
-/** Inside the VNet address space, disjoint from itself and from every sibling. */
+/**
+ * Inside the VNet address space, disjoint from itself and from every sibling. The siblings
+ * are an index, so checking thousands of subnets as one set stays linear.
+ */
 export function checkPlacement(subnetName: string, cidrs: Cidr[], where: Placement, path: string): void {
   cidrs.forEach((c, i) => {
     if (!where.vnetPrefixes.some((v) => contains(v, c)))
       throw subnetOutsideVnet(subnetName, where.vnetName, path);
     for (let j = 0; j < i; j++)
       if (overlaps(cidrs[j], c)) throw subnetRangesOverlap(subnetName, subnetName, where.vnetName, path);
-    for (const s of where.siblings)
-      if (s.cidrs.some((o) => overlaps(o, c)))
-        throw subnetRangesOverlap(subnetName, s.name, where.vnetName, path);
+    const other = where.siblings.overlapping(c);
+    if (other !== undefined) throw subnetRangesOverlap(subnetName, other, where.vnetName, path);
   });
+}
+
+/** An index of subnets' prefixes by subnet name. */
+export function siblingIndex(subnets: { name: string; cidrs: Cidr[] }[]): CidrIndex<string> {
+  const index = new CidrIndex<string>();
+  for (const s of subnets) for (const c of s.cidrs) index.add(c, s.name);
+  return index;
 }
 
 /** The stored prefixes of a subnet record. */
@@ -248,10 +260,13 @@ export async function putSubnetSpec(
   const id = existing?.id ?? subnetId;
   const vnetName = ref.names[0];
   const cidrs = parseSubnetPrefixes(spec, id, vnetName, path);
+  const siblings = await siblingsOf(ctx, vnet.id, id);
+  if (!existing && siblings.length + 1 > NETWORK_LIMITS.subnetsPerVnet)
+    throw subnetCountLimitReached(vnet.id, siblings.length + 1, NETWORK_LIMITS.subnetsPerVnet, path);
   checkPlacement(
     nameOf(id),
     cidrs,
-    { vnetName, vnetPrefixes: vnetCidrs(vnet), siblings: await siblingsOf(ctx, vnet.id, id) },
+    { vnetName, vnetPrefixes: vnetCidrs(vnet), siblings: siblingIndex(siblings) },
     spec.plural ? `${path}.addressPrefixes` : `${path}.addressPrefix`,
   );
   return storeSubnet(ctx, id, spec, cidrs, String(vnet.body.location), path, existing);

@@ -4,6 +4,7 @@
 // space. Subnets are stored only as child records; the VNet body shows them at read time.
 import {
   type Cidr,
+  CidrIndex,
   contains,
   containsIp,
   firstOverlap,
@@ -19,7 +20,14 @@ import type { ArmContext } from "../context.js";
 import { badRequest, invalidRequestContent, resourceNotFound } from "../errors.js";
 import { buildId, parseResourceId, type ResourceRef } from "../ids.js";
 import type { Wire } from "../registry.js";
-import { missingProperty, subnetOutsideVnet, vnetAddressSpacesOverlap } from "./errors.js";
+import { slicer } from "../slices.js";
+import {
+  missingProperty,
+  subnetCountLimitReached,
+  subnetOutsideVnet,
+  vnetAddressSpacesOverlap,
+} from "./errors.js";
+import { NETWORK_LIMITS } from "./limits.js";
 import {
   checkSameLocation,
   idOfType,
@@ -104,28 +112,42 @@ export async function writeVirtualNetwork(
     return rec;
   }
 
+  if (spec.subnets.length > NETWORK_LIMITS.subnetsPerVnet)
+    throw subnetCountLimitReached(
+      vnetId,
+      spec.subnets.length,
+      NETWORK_LIMITS.subnetsPerVnet,
+      "properties.subnets",
+    );
   // Parse every inline subnet first, then check them as one set: each against the new
   // space and against the ones listed before it (so each clash is reported once).
-  const parsed = spec.subnets.map((s) => {
+  const slice = slicer();
+  const parsed: { name: string; spec: SubnetSpec; path: string; id: string; cidrs: Cidr[] }[] = [];
+  for (const s of spec.subnets) {
     const sid = byName.get(s.name.toLowerCase())?.id ?? `${vnetId}/subnets/${s.name}`;
-    return { ...s, id: sid, cidrs: parseSubnetPrefixes(s.spec, sid, ref.names[0], s.path) };
-  });
-  parsed.forEach((s, i) => {
+    parsed.push({ ...s, id: sid, cidrs: parseSubnetPrefixes(s.spec, sid, ref.names[0], s.path) });
+    await slice();
+  }
+  const earlier = new CidrIndex<string>();
+  for (const s of parsed) {
     checkPlacement(
       nameOf(s.id),
       s.cidrs,
-      {
-        vnetName,
-        vnetPrefixes: cidrs,
-        siblings: parsed.slice(0, i).map((o) => ({ name: nameOf(o.id), cidrs: o.cidrs })),
-      },
+      { vnetName, vnetPrefixes: cidrs, siblings: earlier },
       s.spec.plural ? `${s.path}.addressPrefixes` : `${s.path}.addressPrefix`,
     );
-  });
+    for (const c of s.cidrs) earlier.add(c, nameOf(s.id));
+    await slice();
+  }
   const keep = new Set(parsed.map((s) => s.id.toLowerCase()));
-  for (const c of children) if (!keep.has(c.id.toLowerCase())) await removeSubnet(ctx, c);
-  for (const s of parsed)
+  for (const c of children) {
+    if (!keep.has(c.id.toLowerCase())) await removeSubnet(ctx, c);
+    await slice();
+  }
+  for (const s of parsed) {
     await storeSubnet(ctx, s.id, s.spec, s.cidrs, spec.location, s.path, byName.get(s.name.toLowerCase()));
+    await slice();
+  }
   return rec;
 }
 
@@ -134,7 +156,11 @@ export async function presentVirtualNetwork(ctx: ArmContext, rec: ResourceRecord
   const props = body.properties as Wire;
   const kids = await ctx.tx.listResources({ type: TYPES.subnet, parentId: rec.id });
   const subnets: Wire[] = [];
-  for (const k of kids) subnets.push(await presentSubnet(ctx, k));
+  const slice = slicer();
+  for (const k of kids) {
+    subnets.push(await presentSubnet(ctx, k));
+    await slice();
+  }
   props.subnets = subnets;
   props.virtualNetworkPeerings = [];
   props.enableDdosProtection = false;
@@ -143,8 +169,11 @@ export async function presentVirtualNetwork(ctx: ArmContext, rec: ResourceRecord
 
 /** Deletes the VNet and its subnets; refused while any subnet holds an address. */
 export async function removeVirtualNetwork(ctx: ArmContext, rec: ResourceRecord): Promise<void> {
-  for (const k of await ctx.tx.listResources({ type: TYPES.subnet, parentId: rec.id }))
+  const slice = slicer();
+  for (const k of await ctx.tx.listResources({ type: TYPES.subnet, parentId: rec.id })) {
     await removeSubnet(ctx, k);
+    await slice();
+  }
   await ctx.tx.deleteResource(rec.id);
 }
 

@@ -22,6 +22,7 @@ import {
 import { newGuid, parseResourceId, type ResourceRef } from "../ids.js";
 import { registerOperationKind, startOperation } from "../operations.js";
 import type { ResourceTypeHandler, Wire } from "../registry.js";
+import { slicer } from "../slices.js";
 
 export const RESOURCE_GROUP_API_VERSIONS = [
   "2025-04-01",
@@ -60,28 +61,80 @@ async function getRecord(ctx: ArmContext, ref: ResourceRef) {
   return ctx.tx.getResource(rgId(ref.subscriptionId, rgName(ref)));
 }
 
+/** True when the group's `managedBy` names `managerId` (the resource that created it). */
+export function isManagedBy(rg: { body: Wire }, managerId: string): boolean {
+  const m = rg.body.managedBy;
+  return typeof m === "string" && m.toLowerCase() === managerId.toLowerCase();
+}
+
+/**
+ * Groups whose purge is under way, per transaction. A purge can reach another group's purge
+ * (a cluster inside deletes its node resource group); if that is the group already being
+ * purged, the inner call must not start over (it would recurse without end).
+ */
+const purging = new WeakMap<object, Set<string>>();
+
 /** Removes every resource inside the group, then the group. Used by the delete operation. */
 async function purgeGroup(ctx: ArmContext, subscriptionId: string, name: string): Promise<void> {
   const id = rgId(subscriptionId, name);
+  const key = id.toLowerCase();
+  let active = purging.get(ctx.tx);
+  if (!active) {
+    active = new Set();
+    purging.set(ctx.tx, active);
+  }
+  if (active.has(key)) return;
+  active.add(key);
+  try {
+    await purgeGroupContents(ctx, id, name);
+  } finally {
+    active.delete(key);
+  }
+}
+
+/**
+ * Purges a group only if `managerId` created it (its `managedBy` says so, checked now, not
+ * when the manager was created): a group a user made or re-labelled is never removed by
+ * someone else's delete. Returns whether it purged.
+ */
+export async function purgeManagedGroup(
+  ctx: ArmContext,
+  subscriptionId: string,
+  name: string,
+  managerId: string,
+): Promise<boolean> {
+  const rg = await ctx.tx.getResource(rgId(subscriptionId, name));
+  if (!rg || !isManagedBy(rg, managerId)) return false;
+  await purgeGroup(ctx, subscriptionId, name);
+  return true;
+}
+
+async function purgeGroupContents(ctx: ArmContext, id: string, name: string): Promise<void> {
   const registry = ctx.services.registry;
   const order = (type: string) => registry.find(type)?.cascadeOrder ?? 500;
-  // Repeat until empty: purging one resource may remove others (children, managed groups).
-  // One resource per round, so stop only when a round removes nothing (a group may hold
-  // any number of resources).
-  let before = Number.POSITIVE_INFINITY;
+  const slice = slicer();
+  // One listing per pass, purged in cascade order; purging one resource may remove others
+  // (children, managed groups), so each is looked up again before its turn. A pass that
+  // removes nothing ends the loop (what is left blocks the delete). Passes, not one
+  // listing per resource: a group of n resources costs O(n), not O(n²).
   for (;;) {
     const inside = (await ctx.tx.listResourcesUnder(`${id}/providers/`)).filter((r) => !r.parentId);
-    if (inside.length === 0 || inside.length >= before) break;
-    before = inside.length;
+    if (inside.length === 0) break;
     inside.sort((a, b) => order(a.type) - order(b.type) || (b.seq ?? 0) - (a.seq ?? 0));
-    const first = inside[0];
-    const handler = registry.find(first.type);
-    if (handler?.purge) {
-      await handler.purge(ctx, parseResourceId(first.id));
-    } else {
-      // Types without purge hold nothing but their own rows (and their children's).
-      for (const r of await ctx.tx.listResourcesUnder(first.id)) await ctx.tx.deleteResource(r.id);
+    let removed = 0;
+    for (const r of inside) {
+      await slice();
+      if (!(await ctx.tx.getResource(r.id))) continue;
+      const handler = registry.find(r.type);
+      if (handler?.purge) {
+        await handler.purge(ctx, parseResourceId(r.id));
+      } else {
+        // Types without purge hold nothing but their own rows (and their children's).
+        for (const c of await ctx.tx.listResourcesUnder(r.id)) await ctx.tx.deleteResource(c.id);
+      }
+      if (!(await ctx.tx.getResource(r.id))) removed++;
     }
+    if (removed === 0) break;
   }
   const left = (await ctx.tx.listResourcesUnder(`${id}/providers/`)).filter((r) => !r.parentId);
   if (left.length)
@@ -215,17 +268,31 @@ export const resourceGroups: ResourceTypeHandler = {
   },
 };
 
-/** Creates a group if absent (used for node resource groups); returns its id. */
+/**
+ * Creates a group if absent (used for node resource groups); returns its id. With
+ * `managedBy`, an existing group must already be managed by that resource: a group made by
+ * someone else in the meantime is never adopted (`onForeign` says what to throw).
+ */
 export async function ensureResourceGroup(
   ctx: ArmContext,
   subscriptionId: string,
   name: string,
   location: string,
-  extra: { managedBy?: string; tags?: Record<string, string> } = {},
+  extra: { managedBy?: string; tags?: Record<string, string>; onForeign?: () => Error } = {},
 ): Promise<string> {
   const id = rgId(subscriptionId, name);
   const existing = await ctx.tx.getResource(id);
-  if (existing) return existing.id;
+  if (existing) {
+    if (extra.managedBy && !isManagedBy(existing, extra.managedBy))
+      throw (
+        extra.onForeign?.() ??
+        conflict(
+          "ResourceGroupNotManaged",
+          `Resource group '${name}' exists and is not managed by '${extra.managedBy}'.`,
+        )
+      );
+    return existing.id;
+  }
   const wire: Wire = {
     id,
     name,

@@ -33,6 +33,7 @@ import { getSubnet, listSecurityRules } from "../network/internal.js";
 import { defaultSecurityRules } from "../network/networkSecurityGroups.js";
 import { publicIPsHeldBy } from "../network/publicIPHolders.js";
 import type { Wire } from "../registry.js";
+import { joinsPool, type LoadBalancerHop, loadBalancerHop } from "./loadBalancerPath.js";
 
 // ---- request -----------------------------------------------------------------------------------
 
@@ -49,6 +50,8 @@ export interface TraceRequest {
   port: string;
   /** `Internet` (default), `VirtualNetwork`, `AzureLoadBalancer` or an IP address. */
   from?: string;
+  /** A load balancer frontend address (a Service's IP): trace through its rule to the backend nodes. */
+  to?: string;
 }
 
 interface PortSpec {
@@ -101,12 +104,22 @@ export function parseTraceRequest(body: unknown): TraceRequest {
     cluster: need("cluster"),
     port: need("port"),
   };
-  for (const k of ["subscriptionId", "nodepool", "node", "from"] as const) {
+  for (const k of ["subscriptionId", "nodepool", "node", "from", "to"] as const) {
     const v = opt(k);
     if (v !== undefined) req[k] = v;
   }
   parseTracePort(req.port);
   req.from = parseTraceSource(req.from);
+  if (req.to !== undefined) {
+    try {
+      parseIp(req.to);
+    } catch {
+      throw invalidRequestContent(
+        `Invalid destination '${req.to}': expected a load balancer frontend IP address.`,
+        "to",
+      );
+    }
+  }
   return req;
 }
 
@@ -149,6 +162,8 @@ export interface TraceResult {
   from: string;
   /** What the VirtualNetwork tag stands for on the nodes' subnets (first subnet shown per entry). */
   virtualNetwork: { prefix: string; origin: string }[];
+  /** With `to`: the frontend, rule and backend pool the traffic goes through. */
+  loadBalancer?: LoadBalancerHop;
   nodes: NodeTrace[];
   summary: { allowed: number; denied: number };
 }
@@ -287,6 +302,16 @@ export async function traceReachability(
       );
   }
 
+  let hop: LoadBalancerHop | undefined;
+  if (req.to) {
+    hop = await loadBalancerHop(ctx, cluster.internal.spec.nodeResourceGroup, req.to, protocol, port);
+    if (!hop)
+      throw invalidRequestContent(
+        `${req.to} is not a frontend address of any load balancer in ${cluster.internal.spec.nodeResourceGroup}.`,
+        "to",
+      );
+  }
+
   const nsgs = new Map<string, NsgInput | undefined>();
   const nsgOf = async (id: string | undefined) => {
     if (!id) return undefined;
@@ -304,6 +329,7 @@ export async function traceReachability(
     const primary = ss.ipConfigurations.find((c) => c.primary) ?? ss.ipConfigurations[0];
     const subnetId = primary?.subnetId ?? pool.subnetId;
     const asgs = primary?.applicationSecurityGroupIds ?? [];
+    if (hop && !joinsPool(primary, hop.backendPoolId)) continue;
     const key = subnetId.toLowerCase();
     if (!subnets.has(key)) subnets.set(key, await subnetView(ctx, subnetId));
     const sv = subnets.get(key) as SubnetView;
@@ -321,13 +347,16 @@ export async function traceReachability(
         .find((a): a is string => typeof a === "string");
       if (req.node && !eq(req.node, inst.computerName) && req.node !== data.nodeIp && req.node !== pip)
         continue;
+      // NSGs see the NIC's private address (a public IP is translated before them) — or, behind a
+      // floating-IP rule, the frontend address and port; without floating IP, the backend port.
+      const destination = hop?.floatingIP ? hop.frontendIp : data.nodeIp;
+      const destinationPort = hop ? (hop.floatingIP ? hop.frontendPort : hop.backendPort) : port;
       const flow: Flow = {
         direction: "Inbound",
         protocol,
         source: from,
-        // NSGs see the NIC's private address: the public IP is translated before them.
-        destination: data.nodeIp,
-        ...(port !== undefined ? { destinationPort: port } : {}),
+        destination,
+        ...(destinationPort !== undefined ? { destinationPort } : {}),
         destinationAsgIds: asgs,
       };
       const d = evaluatePath(
@@ -339,7 +368,7 @@ export async function traceReachability(
       if (sv.nsgId && !subnetNsg)
         notes.push(`the subnet's NSG ${sv.nsgId} does not exist; nothing filters there`);
       if (!subnetNsg && !nicNsg) notes.push("no NSG on the subnet or the NIC: nothing filters this traffic");
-      if (!pip && !isVnetSource(from, addressCtx))
+      if (!hop && !pip && !isVnetSource(from, addressCtx))
         notes.push(
           `the node has no public IP: from ${from} it is reachable only through a load balancer, not directly`,
         );
@@ -374,6 +403,7 @@ export async function traceReachability(
     ...(port !== undefined ? { destinationPort: port } : {}),
     from,
     virtualNetwork: [...vnetSeen.values()],
+    ...(hop ? { loadBalancer: hop } : {}),
     nodes,
     summary: {
       allowed: nodes.filter((n) => n.verdict === "Allow").length,

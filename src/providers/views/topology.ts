@@ -27,7 +27,7 @@ import { readPoolNetworkSpec } from "../containerservice/poolNetworkSpec.js";
 import { listPools } from "../containerservice/records.js";
 import type { ArmContext, EmulatorSettings, Services } from "../context.js";
 import { parseResourceId } from "../ids.js";
-import { defaultSecurityRules, nsgUsers } from "../network/networkSecurityGroups.js";
+import { allNsgUsers, defaultSecurityRules } from "../network/networkSecurityGroups.js";
 import { holderOf } from "../network/publicIPAddresses.js";
 import { prefixCidr } from "../network/publicIPPrefixes.js";
 import { routeManagedBy } from "../network/routes.js";
@@ -35,6 +35,7 @@ import { clusterUsing, routeTableSubnets } from "../network/routeTables.js";
 import { managedByOf } from "../network/securityRules.js";
 import { nameOf, prefixPool, propsOf, refIdOf, subnetPool, TYPES } from "../network/shared.js";
 import { freeAddressCount, subnetCidrs, vnetCidrs } from "../network/subnets.js";
+import { slicer } from "../slices.js";
 
 // ---- the JSON shape ---------------------------------------------------------------------------
 
@@ -347,11 +348,14 @@ async function subnetView(ctx: ArmContext, rec: ResourceRecord, space: Cidr[], n
 
 async function vnetViews(ctx: ArmContext, nodes: NodeNames): Promise<VnetView[]> {
   const out: VnetView[] = [];
+  const slice = slicer();
   for (const v of await ctx.tx.listResources({ type: TYPES.vnet, subscriptionId: ctx.subscriptionId })) {
     const space = vnetCidrs(v);
     const subnets: SubnetView[] = [];
-    for (const s of await ctx.tx.listResources({ type: TYPES.subnet, parentId: v.id }))
+    for (const s of await ctx.tx.listResources({ type: TYPES.subnet, parentId: v.id })) {
       subnets.push(await subnetView(ctx, s, space, nodes));
+      await slice();
+    }
     // Drawn left to right, so in address order rather than creation order.
     subnets.sort(
       (a, b) => a.prefixes[0].space - b.prefixes[0].space || a.prefixes[0].offset - b.prefixes[0].offset,
@@ -592,11 +596,16 @@ async function nsgScaleSets(ctx: ArmContext): Promise<Map<string, Ref[]>> {
 async function nsgViews(ctx: ArmContext): Promise<NsgView[]> {
   const out: NsgView[] = [];
   const scaleSets = await nsgScaleSets(ctx);
+  const usersOf = await allNsgUsers(ctx, ctx.subscriptionId);
+  const slice = slicer();
   for (const rec of await ctx.tx.listResources({ type: TYPES.nsg, subscriptionId: ctx.subscriptionId })) {
-    const rules = (await ctx.tx.listResources({ type: TYPES.rule, parentId: rec.id }))
-      .map((r) => ruleView(r.body, managedByOf(r)))
-      .sort(ruleOrder);
-    const users = await nsgUsers(ctx, rec);
+    const rules: ReturnType<typeof ruleView>[] = [];
+    for (const r of await ctx.tx.listResources({ type: TYPES.rule, parentId: rec.id })) {
+      rules.push(ruleView(r.body, managedByOf(r)));
+      await slice();
+    }
+    rules.sort(ruleOrder);
+    const users = usersOf(rec.id);
     out.push({
       ...refOf(rec.id),
       resourceGroup: rgOf(rec),
@@ -669,8 +678,11 @@ async function subscriptionView(
     },
   );
   const pipList: PublicIPView[] = [];
-  for (const r of await ctx.tx.listResources({ type: TYPES.pip, subscriptionId: sub }))
+  const slice = slicer();
+  for (const r of await ctx.tx.listResources({ type: TYPES.pip, subscriptionId: sub })) {
     pipList.push(await publicIPView(ctx, r, nodes));
+    await slice();
+  }
   const pips = new Map(pipList.map((p) => [p.id.toLowerCase(), p]));
   return {
     subscriptionId: sub,

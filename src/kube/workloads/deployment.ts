@@ -1,0 +1,444 @@
+// Deployment controller (pkg/controller/deployment) as a pure step over the Deployment and
+// the namespace's ReplicaSets: find or create the ReplicaSet of the current template
+// (`<deployment>-<pod-template-hash>`), move replicas from old to new within maxSurge /
+// maxUnavailable (RollingUpdate) or old-to-zero-then-new (Recreate), keep the revision
+// annotations (a template that returns to an old ReplicaSet's is a rollback: that ReplicaSet
+// becomes the newest revision again), prune history beyond revisionHistoryLimit, and report
+// status and conditions. Each call is one step; the wiring calls it again when the
+// ReplicaSets' status moves, as the real controller re-syncs on their events.
+import type {
+  Deployment,
+  DeploymentCondition,
+  DeploymentStatus,
+  ReplicaSet,
+} from "kubernetes-types/apps/v1.js";
+import type { PodTemplateSpec } from "kubernetes-types/core/v1.js";
+import { type Action, coalesceUpdates, controllerRef, differs, isControlledBy } from "./actions.js";
+import { eventAction } from "./events.js";
+import { canonicalJson, podTemplateHash } from "./names.js";
+
+export const REVISION = "deployment.kubernetes.io/revision";
+export const REVISION_HISTORY = "deployment.kubernetes.io/revision-history";
+export const DESIRED_REPLICAS = "deployment.kubernetes.io/desired-replicas";
+export const MAX_REPLICAS = "deployment.kubernetes.io/max-replicas";
+export const HASH_LABEL = "pod-template-hash";
+
+/** intstr: an int, or "N%" of `total` rounded up (surge) or down (unavailable). */
+export function resolveIntOrPercent(
+  v: number | string | undefined,
+  total: number,
+  roundUp: boolean,
+  dflt: string,
+): number {
+  const x = v ?? dflt;
+  if (typeof x === "number") return x;
+  const m = /^(\d+)%$/.exec(x);
+  if (!m) {
+    if (/^\d+$/.test(x)) return Number(x);
+    throw new Error(`invalid value for IntOrString: invalid type: string is not a percentage`);
+  }
+  const f = (Number(m[1]) * total) / 100;
+  return roundUp ? Math.ceil(f) : Math.floor(f);
+}
+
+/** deploymentutil.ResolveFenceposts: (maxSurge, maxUnavailable), never both 0. */
+export function fenceposts(d: Deployment): { surge: number; unavailable: number } {
+  const replicas = d.spec?.replicas ?? 1;
+  const ru = d.spec?.strategy?.rollingUpdate;
+  const surge = resolveIntOrPercent(ru?.maxSurge, replicas, true, "25%");
+  let unavailable = resolveIntOrPercent(ru?.maxUnavailable, replicas, false, "25%");
+  if (surge === 0 && unavailable === 0) unavailable = 1;
+  return { surge, unavailable };
+}
+
+function templateSansHash(t: PodTemplateSpec | undefined): string {
+  const labels = { ...(t?.metadata?.labels ?? {}) };
+  delete labels[HASH_LABEL];
+  return canonicalJson({ ...t, metadata: { ...(t?.metadata ?? {}), labels } });
+}
+
+const revisionOf = (rs: ReplicaSet) => Number(rs.metadata?.annotations?.[REVISION] ?? "0") || 0;
+const specReplicas = (rs: ReplicaSet) => rs.spec?.replicas ?? 0;
+const available = (rs: ReplicaSet) => rs.status?.availableReplicas ?? 0;
+const byAge = (a: ReplicaSet, b: ReplicaSet) => {
+  const ta = a.metadata?.creationTimestamp ?? "";
+  const tb = b.metadata?.creationTimestamp ?? "";
+  if (ta !== tb) return ta < tb ? -1 : 1;
+  return (a.metadata?.name ?? "") < (b.metadata?.name ?? "") ? -1 : 1;
+};
+
+function withReplicas(rs: ReplicaSet, replicas: number, d: Deployment, surge: number): ReplicaSet {
+  return {
+    ...rs,
+    metadata: {
+      ...rs.metadata,
+      annotations: {
+        ...(rs.metadata?.annotations ?? {}),
+        [DESIRED_REPLICAS]: String(d.spec?.replicas ?? 1),
+        [MAX_REPLICAS]: String((d.spec?.replicas ?? 1) + surge),
+      },
+    },
+    spec: { ...(rs.spec ?? { selector: {} }), replicas },
+  };
+}
+
+/** The ReplicaSet a Deployment creates for its current template. */
+export function newReplicaSetFor(
+  d: Deployment,
+  hash: string,
+  replicas: number,
+  revision: number,
+  surge: number,
+): ReplicaSet {
+  const tpl = structuredClone(d.spec?.template ?? {});
+  const labels = { ...(tpl.metadata?.labels ?? {}), [HASH_LABEL]: hash };
+  return {
+    apiVersion: "apps/v1",
+    kind: "ReplicaSet",
+    metadata: {
+      name: `${d.metadata?.name ?? ""}-${hash}`,
+      namespace: d.metadata?.namespace ?? "default",
+      labels,
+      annotations: {
+        [DESIRED_REPLICAS]: String(d.spec?.replicas ?? 1),
+        [MAX_REPLICAS]: String((d.spec?.replicas ?? 1) + surge),
+        [REVISION]: String(revision),
+      },
+      ownerReferences: [controllerRef({ ...d, apiVersion: "apps/v1", kind: "Deployment" })],
+    },
+    spec: {
+      replicas,
+      ...(d.spec?.minReadySeconds ? { minReadySeconds: d.spec.minReadySeconds } : {}),
+      selector: {
+        ...(d.spec?.selector ?? {}),
+        matchLabels: { ...(d.spec?.selector?.matchLabels ?? {}), [HASH_LABEL]: hash },
+      },
+      template: { ...tpl, metadata: { ...(tpl.metadata ?? {}), labels } },
+    },
+  };
+}
+
+/** deploymentutil.NewRSNewReplicas for RollingUpdate: scale up within maxSurge. */
+function rollingNewReplicas(d: Deployment, all: ReplicaSet[], newRS: ReplicaSet, surge: number): number {
+  const replicas = d.spec?.replicas ?? 1;
+  const current = all.reduce((s, rs) => s + specReplicas(rs), 0);
+  const maxTotal = replicas + surge;
+  if (current >= maxTotal) return specReplicas(newRS);
+  const up = Math.min(maxTotal - current, Math.max(0, replicas - specReplicas(newRS)));
+  return specReplicas(newRS) + up;
+}
+
+function condition(
+  prev: DeploymentCondition[] | undefined,
+  type: string,
+  status: "True" | "False",
+  reason: string,
+  message: string,
+  now: string,
+): DeploymentCondition {
+  const old = prev?.find((c) => c.type === type);
+  const same = old && old.status === status;
+  return {
+    type,
+    status,
+    lastUpdateTime:
+      same && old.reason === reason && old.message === message ? (old.lastUpdateTime ?? now) : now,
+    lastTransitionTime: same ? (old.lastTransitionTime ?? now) : now,
+    reason,
+    message,
+  };
+}
+
+/**
+ * One sync. `replicaSets` are the namespace's ReplicaSets (the function picks the ones the
+ * Deployment controls); `now` stamps conditions. Returns the writes in order.
+ */
+export function reconcileDeployment(
+  d: Deployment,
+  replicaSets: readonly ReplicaSet[],
+  now: string,
+): Action[] {
+  const ns = d.metadata?.namespace ?? "default";
+  const dName = d.metadata?.name ?? "";
+  const self = { ...d, apiVersion: "apps/v1", kind: "Deployment" };
+  const actions: Action[] = [];
+  if (d.metadata?.deletionTimestamp) return actions;
+  const replicas = d.spec?.replicas ?? 1;
+  const { surge, unavailable } = fenceposts(d);
+  const owned = replicaSets
+    .filter((rs) => isControlledBy(rs, self) && !rs.metadata?.deletionTimestamp)
+    .sort(byAge);
+  const want = templateSansHash(d.spec?.template);
+  let newRS = owned.find((rs) => templateSansHash(rs.spec?.template) === want);
+  let old = owned.filter((rs) => rs !== newRS);
+  const maxOldRevision = Math.max(0, ...old.map(revisionOf));
+  let seq = 0;
+  const scaled = (rs: ReplicaSet, from: number) => {
+    const to = specReplicas(rs);
+    if (to === from) return;
+    actions.push(
+      eventAction({
+        involved: self,
+        reason: "ScalingReplicaSet",
+        message: `Scaled ${to > from ? "up" : "down"} replica set ${rs.metadata?.name ?? ""} from ${from} to ${to}`,
+        component: "deployment-controller",
+        at: now,
+        seq: seq++,
+      }),
+    );
+  };
+  const before = new Map(owned.map((rs) => [rs.metadata?.name ?? "", specReplicas(rs)]));
+  const update = (rs: ReplicaSet) => {
+    actions.push({ op: "update", resource: "apps/replicasets", namespace: ns, object: rs });
+    scaled(rs, before.get(rs.metadata?.name ?? "") ?? 0);
+  };
+  let createdName: string | undefined;
+
+  if (d.spec?.paused) return [...actions, ...statusActions(d, newRS, old, unavailable, now, undefined)];
+
+  if (!newRS) {
+    const collisionCount = d.status?.collisionCount;
+    const hash = podTemplateHash(d.spec?.template, collisionCount);
+    const clash = replicaSets.find((rs) => rs.metadata?.name === `${dName}-${hash}`);
+    if (clash) {
+      // Same name, other template: bump collisionCount so the next hash differs (upstream).
+      const status: DeploymentStatus = { ...(d.status ?? {}), collisionCount: (collisionCount ?? 0) + 1 };
+      return [{ op: "updateStatus", resource: "apps/deployments", namespace: ns, object: { ...d, status } }];
+    }
+    const recreate = d.spec?.strategy?.type === "Recreate";
+    const oldActive = old.reduce((s, rs) => s + specReplicas(rs) + (rs.status?.replicas ?? 0), 0);
+    const draft = newReplicaSetFor(d, hash, 0, maxOldRevision + 1, surge);
+    const initial = recreate ? (oldActive === 0 ? replicas : 0) : rollingNewReplicas(d, old, draft, surge);
+    newRS = { ...draft, spec: { ...(draft.spec ?? { selector: {} }), replicas: initial } };
+    createdName = newRS.metadata?.name;
+    actions.push({ op: "create", resource: "apps/replicasets", namespace: ns, object: newRS });
+    scaled(newRS, 0);
+  } else if (revisionOf(newRS) <= maxOldRevision) {
+    // Rollback to an older template: that ReplicaSet becomes the newest revision again.
+    const prevRev = String(revisionOf(newRS));
+    const history = newRS.metadata?.annotations?.[REVISION_HISTORY];
+    newRS = {
+      ...newRS,
+      metadata: {
+        ...newRS.metadata,
+        annotations: {
+          ...(newRS.metadata?.annotations ?? {}),
+          [REVISION]: String(maxOldRevision + 1),
+          [REVISION_HISTORY]: history ? `${history},${prevRev}` : prevRev,
+        },
+      },
+    };
+    update(newRS);
+  }
+
+  if (d.spec?.strategy?.type === "Recreate") {
+    const running = old.filter((rs) => specReplicas(rs) > 0);
+    if (running.length) {
+      old = old.map((rs) => (specReplicas(rs) > 0 ? withReplicas(rs, 0, d, 0) : rs));
+      for (const rs of old) if (running.some((r) => r.metadata?.name === rs.metadata?.name)) update(rs);
+    } else if (
+      !old.some((rs) => (rs.status?.replicas ?? 0) > 0) &&
+      specReplicas(newRS) !== replicas &&
+      !createdName
+    ) {
+      newRS = withReplicas(newRS, replicas, d, 0);
+      update(newRS);
+    }
+  } else if (!createdName) {
+    const activeOld = old.filter((rs) => specReplicas(rs) > 0);
+    const total = specReplicas(newRS) + activeOld.reduce((s, rs) => s + specReplicas(rs), 0);
+    if (activeOld.length === 0) {
+      // Only the new ReplicaSet is active: a scale event sets it straight to the replicas.
+      if (specReplicas(newRS) !== replicas) {
+        newRS = withReplicas(newRS, replicas, d, surge);
+        update(newRS);
+      }
+    } else if (total > replicas + surge) {
+      // Scaled down mid-rollout. Upstream spreads the cut proportionally; we take it from
+      // the oldest ReplicaSets first, then the new one (same total, simpler split).
+      let excess = total - (replicas + surge);
+      old = old.map((rs) => {
+        if (excess <= 0 || specReplicas(rs) === 0) return rs;
+        const cut = Math.min(excess, specReplicas(rs));
+        excess -= cut;
+        const next = withReplicas(rs, specReplicas(rs) - cut, d, surge);
+        update(next);
+        return next;
+      });
+      if (excess > 0) {
+        newRS = withReplicas(newRS, specReplicas(newRS) - excess, d, surge);
+        update(newRS);
+      }
+    } else {
+      const target = rollingNewReplicas(d, [newRS, ...activeOld], newRS, surge);
+      if (target !== specReplicas(newRS)) {
+        newRS = withReplicas(newRS, target, d, surge);
+        update(newRS);
+      } else old = scaleDownOld(d, newRS, old, unavailable, update, surge);
+    }
+  }
+
+  // History beyond revisionHistoryLimit: the oldest fully scaled-down ReplicaSets go.
+  const limit = d.spec?.revisionHistoryLimit ?? 10;
+  const idle = old.filter((rs) => specReplicas(rs) === 0 && (rs.status?.replicas ?? 0) === 0);
+  for (const rs of idle.slice(0, Math.max(0, idle.length - limit)))
+    actions.push({
+      op: "delete",
+      resource: "apps/replicasets",
+      namespace: ns,
+      name: rs.metadata?.name ?? "",
+    });
+
+  return coalesceUpdates([...actions, ...statusActions(d, newRS, old, unavailable, now, createdName)]);
+}
+
+/** reconcileOldReplicaSets: first the unhealthy old replicas, then old ones down to minAvailable. */
+function scaleDownOld(
+  d: Deployment,
+  newRS: ReplicaSet,
+  old: ReplicaSet[],
+  maxUnavailable: number,
+  update: (rs: ReplicaSet) => void,
+  surge: number,
+): ReplicaSet[] {
+  const replicas = d.spec?.replicas ?? 1;
+  const all = [newRS, ...old];
+  const allPods = all.reduce((s, rs) => s + specReplicas(rs), 0);
+  const minAvailable = replicas - maxUnavailable;
+  const newUnavailable = specReplicas(newRS) - available(newRS);
+  let budget = allPods - minAvailable - newUnavailable;
+  if (budget <= 0) return old;
+  const next = old.map((rs) => ({ ...rs }));
+  const changed = new Set<number>();
+  // cleanupUnhealthyReplicas
+  for (const [i, rs] of next.entries()) {
+    if (budget <= 0) break;
+    const unhealthy = specReplicas(rs) - available(rs);
+    if (unhealthy <= 0) continue;
+    const down = Math.min(budget, unhealthy);
+    next[i] = withReplicas(rs, specReplicas(rs) - down, d, surge);
+    budget -= down;
+    changed.add(i);
+  }
+  // scaleDownOldReplicaSetsForRollingUpdate
+  const availableNow = [newRS, ...next].reduce((s, rs) => s + Math.min(available(rs), specReplicas(rs)), 0);
+  let total = availableNow - minAvailable;
+  for (const [i, rs] of next.entries()) {
+    if (total <= 0) break;
+    if (specReplicas(rs) === 0) continue;
+    const down = Math.min(specReplicas(rs), total);
+    next[i] = withReplicas(rs, specReplicas(rs) - down, d, surge);
+    total -= down;
+    changed.add(i);
+  }
+  for (const i of [...changed].sort((a, b) => a - b)) update(next[i]);
+  return next;
+}
+
+function statusActions(
+  d: Deployment,
+  newRS: ReplicaSet | undefined,
+  old: ReplicaSet[],
+  maxUnavailable: number,
+  now: string,
+  createdName: string | undefined,
+): Action[] {
+  const ns = d.metadata?.namespace ?? "default";
+  const all = newRS ? [newRS, ...old] : old;
+  const replicas = d.spec?.replicas ?? 1;
+  const sum = (f: (rs: ReplicaSet) => number) => all.reduce((s, rs) => s + f(rs), 0);
+  const availableReplicas = sum((rs) => rs.status?.availableReplicas ?? 0);
+  const updated = newRS?.status?.replicas ?? 0;
+  const oldPods = old.reduce((s, rs) => s + (rs.status?.replicas ?? 0) + specReplicas(rs), 0);
+  const prev = d.status?.conditions;
+  const rsName = newRS?.metadata?.name ?? "";
+  const complete =
+    updated === replicas &&
+    availableReplicas >= replicas &&
+    oldPods === 0 &&
+    specReplicas(newRS ?? {}) === replicas;
+  const progressing = createdName
+    ? condition(
+        prev,
+        "Progressing",
+        "True",
+        "NewReplicaSetCreated",
+        `Created new replica set "${createdName}"`,
+        now,
+      )
+    : complete
+      ? condition(
+          prev,
+          "Progressing",
+          "True",
+          "NewReplicaSetAvailable",
+          `ReplicaSet "${rsName}" has successfully progressed.`,
+          now,
+        )
+      : condition(
+          prev,
+          "Progressing",
+          "True",
+          "ReplicaSetUpdated",
+          `ReplicaSet "${rsName}" is progressing.`,
+          now,
+        );
+  const availableCond =
+    availableReplicas >= replicas - maxUnavailable
+      ? condition(
+          prev,
+          "Available",
+          "True",
+          "MinimumReplicasAvailable",
+          "Deployment has minimum availability.",
+          now,
+        )
+      : condition(
+          prev,
+          "Available",
+          "False",
+          "MinimumReplicasUnavailable",
+          "Deployment does not have minimum availability.",
+          now,
+        );
+  const status: DeploymentStatus = {
+    ...(d.metadata?.generation !== undefined ? { observedGeneration: d.metadata.generation } : {}),
+    replicas: sum((rs) => rs.status?.replicas ?? 0),
+    updatedReplicas: updated,
+    readyReplicas: sum((rs) => rs.status?.readyReplicas ?? 0),
+    availableReplicas,
+    ...(Math.max(0, replicas - availableReplicas) > 0
+      ? { unavailableReplicas: replicas - availableReplicas }
+      : {}),
+    conditions: d.spec?.paused ? (prev ?? []) : [availableCond, progressing],
+    ...(d.status?.collisionCount !== undefined ? { collisionCount: d.status.collisionCount } : {}),
+  };
+  const out: Action[] = [];
+  const rev = newRS?.metadata?.annotations?.[REVISION];
+  if (rev && d.metadata?.annotations?.[REVISION] !== rev)
+    out.push({
+      op: "update",
+      resource: "apps/deployments",
+      namespace: ns,
+      object: {
+        ...d,
+        metadata: { ...d.metadata, annotations: { ...(d.metadata?.annotations ?? {}), [REVISION]: rev } },
+      },
+    });
+  const cmp = {
+    ...status,
+    conditions: status.conditions?.map(({ lastUpdateTime: _u, lastTransitionTime: _t, ...c }) => c),
+  };
+  const have = d.status
+    ? {
+        ...d.status,
+        conditions: d.status.conditions?.map(({ lastUpdateTime: _u, lastTransitionTime: _t, ...c }) => c),
+      }
+    : undefined;
+  if (
+    differs(cmp, have) ||
+    (have && have.unavailableReplicas !== undefined && status.unavailableReplicas === undefined)
+  )
+    out.push({ op: "updateStatus", resource: "apps/deployments", namespace: ns, object: { ...d, status } });
+  return out;
+}

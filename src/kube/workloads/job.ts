@@ -1,0 +1,127 @@
+// Job controller (pkg/controller/job), NonIndexed and Indexed completion, as a pure step:
+// keep min(parallelism, completions − succeeded) pods active, count finished pods, and end
+// with Complete (succeeded ≥ completions) or Failed (failures beyond backoffLimit, active
+// pods removed). Pods carry the job-name / controller-uid labels the controller adds.
+import type { Job, JobCondition, JobStatus } from "kubernetes-types/batch/v1.js";
+import type { Pod } from "kubernetes-types/core/v1.js";
+import { type Action, differs, isControlledBy } from "./actions.js";
+import { eventAction } from "./events.js";
+import { type Rng, uniqueGeneratedName } from "./names.js";
+import { isActive, isReady, podFromTemplate } from "./pods.js";
+
+const COMPLETION_INDEX = "batch.kubernetes.io/job-completion-index";
+
+function finished(job: Job): boolean {
+  return (job.status?.conditions ?? []).some(
+    (c) => (c.type === "Complete" || c.type === "Failed") && c.status === "True",
+  );
+}
+
+/** One sync of a Job over the namespace's pods; `now` stamps start/completion times and conditions. */
+export function reconcileJob(job: Job, pods: readonly Pod[], rng: Rng, now: string): Action[] {
+  const ns = job.metadata?.namespace ?? "default";
+  const name = job.metadata?.name ?? "";
+  const uid = job.metadata?.uid ?? "";
+  const self = { ...job, apiVersion: "batch/v1", kind: "Job" };
+  if (job.metadata?.deletionTimestamp) return [];
+  const actions: Action[] = [];
+  const owned = pods.filter((p) => isControlledBy(p, self));
+  const active = owned.filter(isActive);
+  const succeeded = owned.filter((p) => p.status?.phase === "Succeeded");
+  const failed = owned.filter((p) => p.status?.phase === "Failed");
+  const parallelism = job.spec?.parallelism ?? 1;
+  const completions = job.spec?.completions ?? (job.spec?.parallelism === undefined ? 1 : undefined);
+  const backoffLimit = job.spec?.backoffLimit ?? 6;
+  const indexed = job.spec?.completionMode === "Indexed";
+  const conditions: JobCondition[] = [...(job.status?.conditions ?? [])];
+  let seq = 0;
+  const note = (reason: string, message: string, type: "Normal" | "Warning" = "Normal") =>
+    actions.push(
+      eventAction({
+        involved: self,
+        reason,
+        message,
+        type,
+        component: "job-controller",
+        at: now,
+        seq: seq++,
+      }),
+    );
+  let completionTime = job.status?.completionTime;
+
+  if (!finished(job)) {
+    const done =
+      completions !== undefined
+        ? succeeded.length >= completions
+        : succeeded.length > 0 && active.length === 0;
+    if (failed.length > backoffLimit) {
+      for (const p of active)
+        actions.push({ op: "delete", resource: "core/pods", namespace: ns, name: p.metadata?.name ?? "" });
+      note("BackoffLimitExceeded", "Job has reached the specified backoff limit", "Warning");
+      conditions.push({
+        type: "Failed",
+        status: "True",
+        reason: "BackoffLimitExceeded",
+        message: "Job has reached the specified backoff limit",
+        lastProbeTime: now,
+        lastTransitionTime: now,
+      });
+    } else if (done) {
+      conditions.push({
+        type: "Complete",
+        status: "True",
+        reason: "CompletionsReached",
+        message: "Reached expected number of succeeded pods",
+        lastProbeTime: now,
+        lastTransitionTime: now,
+      });
+      completionTime = now;
+      note("Completed", "Job completed");
+    } else {
+      const remaining = completions !== undefined ? completions - succeeded.length : parallelism;
+      const want = Math.max(0, Math.min(parallelism, remaining) - active.length);
+      const taken = new Set(pods.map((p) => p.metadata?.name ?? ""));
+      const busy = new Set([...active, ...succeeded].map((p) => p.metadata?.annotations?.[COMPLETION_INDEX]));
+      let nextIndex = 0;
+      for (let i = 0; i < want; i++) {
+        const labels: Record<string, string> = {
+          "batch.kubernetes.io/controller-uid": uid,
+          "batch.kubernetes.io/job-name": name,
+          "controller-uid": uid,
+          "job-name": name,
+        };
+        let podName: string;
+        let index: number | undefined;
+        if (indexed) {
+          while (busy.has(String(nextIndex))) nextIndex++;
+          index = nextIndex++;
+          labels[COMPLETION_INDEX] = String(index);
+          podName = uniqueGeneratedName(`${name}-${index}-`, rng, taken);
+        } else podName = uniqueGeneratedName(`${name}-`, rng, taken);
+        taken.add(podName);
+        const pod = podFromTemplate(self, job.spec?.template, podName, labels);
+        if (index !== undefined)
+          pod.metadata = {
+            ...pod.metadata,
+            annotations: { ...(pod.metadata?.annotations ?? {}), [COMPLETION_INDEX]: String(index) },
+          };
+        actions.push({ op: "create", resource: "core/pods", namespace: ns, object: pod });
+        note("SuccessfulCreate", `Created pod: ${podName}`);
+      }
+    }
+  }
+  const ended = conditions.some((c) => (c.type === "Complete" || c.type === "Failed") && c.status === "True");
+  const status: JobStatus = {
+    startTime: job.status?.startTime ?? now,
+    active: ended ? 0 : active.length,
+    ready: ended ? 0 : active.filter(isReady).length,
+    succeeded: succeeded.length,
+    failed: failed.length,
+    ...(conditions.length ? { conditions } : {}),
+    ...(completionTime ? { completionTime } : {}),
+    uncountedTerminatedPods: {},
+  };
+  if (differs(status, job.status))
+    actions.push({ op: "updateStatus", resource: "batch/jobs", namespace: ns, object: { ...job, status } });
+  return actions;
+}

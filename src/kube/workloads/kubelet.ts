@@ -1,0 +1,452 @@
+// The simulated kubelet as data, in the style of kwok's stages: a pod moves
+// Pending → Scheduled → ContainerCreating → Running, each stage a pure function from the pod
+// (and what the node knows) to the status to write and the events `kubectl describe pod`
+// shows, worded as the kubelet and kube-scheduler word them. No container runs; the
+// addresses, ports, placement and timing fields are the real parts.
+import { createHash } from "node:crypto";
+import type {
+  Container,
+  ContainerStatus,
+  Event,
+  Pod,
+  PodCondition,
+  PodStatus,
+} from "kubernetes-types/core/v1.js";
+import { makeEvent } from "./events.js";
+import { scheduledMessage } from "./scheduler.js";
+
+export type StageName =
+  | "Unschedulable"
+  | "Scheduled"
+  | "ContainerCreating"
+  | "SandboxFailed"
+  | "Running"
+  | "Completed";
+
+export interface StageInput {
+  pod: Pod;
+  /** Node the pod is bound to (Scheduled onwards). */
+  node?: string;
+  hostIP?: string;
+  podIP?: string;
+  /** Kubernetes version of the cluster (event wording changed in 1.35). */
+  version: string;
+  /** RFC 3339 "now"; timestamps are derived from it, never from the clock. */
+  now: string;
+  /** Images the node already holds (IfNotPresent pulls are skipped for these). */
+  imagesOnNode?: ReadonlySet<string>;
+  /** Unschedulable: the scheduler's message; SandboxFailed: the CNI's. */
+  message?: string;
+}
+
+export interface StageOutput {
+  status: PodStatus;
+  events: Event[];
+}
+
+const hex = (...parts: string[]) => createHash("sha256").update(parts.join("\u0000")).digest("hex");
+
+function minorOf(version: string): number {
+  const m = /^v?1\.(\d+)/.exec(version);
+  return m ? Number(m[1]) : 99;
+}
+
+/** docker.io/library/ for bare names and :latest when untagged, as containerd reports `image`. */
+export function normalizeImage(image: string): string {
+  let ref = image;
+  const first = ref.split("/")[0];
+  const hasRegistry =
+    ref.includes("/") && (first.includes(".") || first.includes(":") || first === "localhost");
+  if (!hasRegistry) ref = ref.includes("/") ? `docker.io/${ref}` : `docker.io/library/${ref}`;
+  const lastPart = ref.slice(ref.lastIndexOf("/") + 1);
+  if (!lastPart.includes(":") && !ref.includes("@")) ref += ":latest";
+  return ref;
+}
+
+/** `repo@sha256:<digest>` (the digest is derived from the reference: stable, not a registry's). */
+export function imageId(image: string): string {
+  const n = normalizeImage(image);
+  const at = n.indexOf("@");
+  const repo = at >= 0 ? n.slice(0, at) : n.slice(0, n.lastIndexOf(":"));
+  return `${repo}@sha256:${hex("image", n)}`;
+}
+
+/** PullAlways when the tag is latest or missing (the API's defaulting), else IfNotPresent. */
+export function pullPolicy(c: Container): string {
+  if (c.imagePullPolicy) return c.imagePullPolicy;
+  const n = normalizeImage(c.image ?? "");
+  return n.endsWith(":latest") ? "Always" : "IfNotPresent";
+}
+
+/** Go's time.Duration String for whole milliseconds: "845ms", "1.562s", "2s". */
+export function goDuration(ms: number): string {
+  if (ms < 1000) return `${ms}ms`;
+  return `${(ms / 1000).toString()}s`;
+}
+
+function addMs(now: string, ms: number): string {
+  return new Date(Date.parse(now) + ms).toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
+interface PodEventSpec {
+  reason: string;
+  message: string;
+  type?: "Normal" | "Warning";
+  component: "kubelet" | "default-scheduler";
+  fieldPath?: string;
+  at: string;
+}
+
+function event(pod: Pod, node: string | undefined, e: PodEventSpec, seq: number): Event {
+  return makeEvent({
+    involved: { apiVersion: "v1", kind: "Pod", metadata: pod.metadata },
+    reason: e.reason,
+    message: e.message,
+    component: e.component,
+    at: e.at,
+    ...(e.type ? { type: e.type } : {}),
+    ...(e.fieldPath ? { fieldPath: e.fieldPath } : {}),
+    ...(e.component === "kubelet" && node ? { host: node } : {}),
+    seq,
+  });
+}
+
+function condition(
+  type: string,
+  status: "True" | "False",
+  at: string,
+  reason?: string,
+  message?: string,
+): PodCondition {
+  return {
+    type,
+    status,
+    lastTransitionTime: at,
+    ...(reason ? { reason } : {}),
+    ...(message ? { message } : {}),
+  };
+}
+
+function allContainers(pod: Pod): { c: Container; init: boolean; index: number }[] {
+  return [
+    ...(pod.spec?.initContainers ?? []).map((c, index) => ({ c, init: true, index })),
+    ...(pod.spec?.containers ?? []).map((c, index) => ({ c, init: false, index })),
+  ];
+}
+
+function fieldPath(x: { c: Container; init: boolean }): string {
+  return `${x.init ? "spec.initContainers" : "spec.containers"}{${x.c.name}}`;
+}
+
+/** Deterministic pull timing for a container: 0.5–3 s, and a plausible image size. */
+function pullFigures(pod: Pod, c: Container) {
+  const h = Number.parseInt(
+    hex("pull", pod.metadata?.uid ?? pod.metadata?.name ?? "", c.image ?? "").slice(0, 8),
+    16,
+  );
+  return { ms: 500 + (h % 2500), bytes: 5_000_000 + (h % 95_000_000) };
+}
+
+function ips(input: StageInput) {
+  return {
+    ...(input.hostIP ? { hostIP: input.hostIP, hostIPs: [{ ip: input.hostIP }] } : {}),
+    ...(input.podIP ? { podIP: input.podIP, podIPs: [{ ip: input.podIP }] } : {}),
+  };
+}
+
+/** QoS class as the API computes it (requests == limits for all → Guaranteed, none → BestEffort). */
+export function qosClass(pod: Pod): "Guaranteed" | "Burstable" | "BestEffort" {
+  const cs = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])];
+  const any = cs.some(
+    (c) => Object.keys(c.resources?.requests ?? {}).length || Object.keys(c.resources?.limits ?? {}).length,
+  );
+  if (!any) return "BestEffort";
+  const guaranteed = cs.every((c) => {
+    const l = c.resources?.limits ?? {};
+    const r = c.resources?.requests ?? l;
+    return ["cpu", "memory"].every((k) => l[k] !== undefined && String(r[k] ?? l[k]) === String(l[k]));
+  });
+  return guaranteed ? "Guaranteed" : "Burstable";
+}
+
+// ---- the stages ------------------------------------------------------------------------------
+
+/** Pending with PodScheduled=False/Unschedulable and the FailedScheduling warning. */
+function unschedulable(input: StageInput): StageOutput {
+  const msg = input.message ?? "";
+  return {
+    status: {
+      phase: "Pending",
+      conditions: [condition("PodScheduled", "False", input.now, "Unschedulable", msg)],
+      qosClass: qosClass(input.pod),
+    },
+    events: [
+      event(
+        input.pod,
+        undefined,
+        {
+          reason: "FailedScheduling",
+          message: msg,
+          type: "Warning",
+          component: "default-scheduler",
+          at: input.now,
+        },
+        0,
+      ),
+    ],
+  };
+}
+
+/** Bound: PodScheduled=True and the Scheduled event. */
+function scheduled(input: StageInput): StageOutput {
+  return {
+    status: {
+      phase: "Pending",
+      conditions: [condition("PodScheduled", "True", input.now)],
+      qosClass: qosClass(input.pod),
+    },
+    events: [
+      event(
+        input.pod,
+        input.node,
+        {
+          reason: "Scheduled",
+          message: scheduledMessage(input.pod, input.node ?? ""),
+          component: "default-scheduler",
+          at: input.now,
+        },
+        0,
+      ),
+    ],
+  };
+}
+
+function waiting(pod: Pod, reason: string): ContainerStatus[] {
+  return (pod.spec?.containers ?? []).map((c) => ({
+    name: c.name,
+    image: c.image ?? "",
+    imageID: "",
+    ready: false,
+    started: false,
+    restartCount: 0,
+    state: { waiting: { reason } },
+    lastState: {},
+  }));
+}
+
+function pendingConditions(input: StageInput, sandboxReady: boolean): PodCondition[] {
+  const initDone = (input.pod.spec?.initContainers ?? []).length === 0;
+  const notReady =
+    "containers with unready status: " +
+    `[${(input.pod.spec?.containers ?? []).map((c) => c.name).join(" ")}]`;
+  return [
+    ...(minorOf(input.version) >= 29
+      ? [condition("PodReadyToStartContainers", sandboxReady ? "True" : "False", input.now)]
+      : []),
+    condition(
+      "Initialized",
+      initDone ? "True" : "False",
+      input.now,
+      initDone ? undefined : "ContainersNotInitialized",
+    ),
+    condition("Ready", "False", input.now, "ContainersNotReady", notReady),
+    condition("ContainersReady", "False", input.now, "ContainersNotReady", notReady),
+    condition("PodScheduled", "True", input.now),
+  ];
+}
+
+/** Sandbox being set up: ContainerCreating, startTime set, hostIP known. */
+function containerCreating(input: StageInput): StageOutput {
+  return {
+    status: {
+      phase: "Pending",
+      conditions: pendingConditions(input, false),
+      ...ips({ ...input, podIP: undefined }),
+      startTime: input.now,
+      containerStatuses: waiting(input.pod, "ContainerCreating"),
+      qosClass: qosClass(input.pod),
+    },
+    events: [],
+  };
+}
+
+/** The CNI could not give an address: still ContainerCreating, with the sandbox warning. */
+function sandboxFailed(input: StageInput): StageOutput {
+  const out = containerCreating(input);
+  out.events = [
+    event(
+      input.pod,
+      input.node,
+      {
+        reason: "FailedCreatePodSandBox",
+        message: input.message ?? "",
+        type: "Warning",
+        component: "kubelet",
+        at: input.now,
+      },
+      0,
+    ),
+  ];
+  return out;
+}
+
+/** Every container pulled, created, started: Running, Ready, with the kubelet's events. */
+function running(input: StageInput): StageOutput {
+  const v = minorOf(input.version);
+  const events: Event[] = [];
+  let t = 0;
+  let seq = 0;
+  const statuses: ContainerStatus[] = [];
+  const initStatuses: ContainerStatus[] = [];
+  const present = new Set(input.imagesOnNode ?? []);
+  for (const x of allContainers(input.pod)) {
+    const c = x.c;
+    const image = c.image ?? "";
+    const fp = fieldPath(x);
+    const add = (reason: string, message: string) =>
+      events.push(
+        event(
+          input.pod,
+          input.node,
+          { reason, message, component: "kubelet", fieldPath: fp, at: addMs(input.now, t) },
+          seq++,
+        ),
+      );
+    if (pullPolicy(c) !== "Always" && present.has(normalizeImage(image))) {
+      add("Pulled", `Container image "${image}" already present on machine`);
+    } else {
+      const f = pullFigures(input.pod, c);
+      add("Pulling", `Pulling image "${image}"`);
+      t += f.ms;
+      const waited = goDuration(f.ms);
+      add(
+        "Pulled",
+        v >= 30
+          ? `Successfully pulled image "${image}" in ${waited} (${waited} including waiting). Image size: ${f.bytes} bytes.`
+          : `Successfully pulled image "${image}" in ${waited} (${waited} including waiting)`,
+      );
+      present.add(normalizeImage(image));
+    }
+    t += 100;
+    add("Created", v >= 35 ? "Container created" : `Created container ${c.name}`);
+    t += 50;
+    add("Started", v >= 35 ? "Container started" : `Started container ${c.name}`);
+    const startedAt = addMs(input.now, t);
+    const id = `containerd://${hex("container", input.pod.metadata?.uid ?? input.pod.metadata?.name ?? "", c.name)}`;
+    const base = {
+      name: c.name,
+      image: normalizeImage(image),
+      imageID: imageId(image),
+      containerID: id,
+      restartCount: 0,
+    };
+    if (x.init)
+      initStatuses.push({
+        ...base,
+        ready: true,
+        started: false,
+        state: {
+          terminated: { exitCode: 0, reason: "Completed", startedAt, finishedAt: startedAt, containerID: id },
+        },
+        lastState: {},
+      });
+    else
+      statuses.push({
+        ...base,
+        ready: true,
+        started: true,
+        state: { running: { startedAt } },
+        lastState: {},
+      });
+  }
+  const ready = addMs(input.now, t);
+  return {
+    status: {
+      phase: "Running",
+      conditions: [
+        ...(v >= 29 ? [condition("PodReadyToStartContainers", "True", input.now)] : []),
+        condition("Initialized", "True", input.now),
+        condition("Ready", "True", ready),
+        condition("ContainersReady", "True", ready),
+        condition("PodScheduled", "True", input.now),
+      ],
+      ...ips(input),
+      startTime: input.now,
+      ...(initStatuses.length ? { initContainerStatuses: initStatuses } : {}),
+      containerStatuses: statuses,
+      qosClass: qosClass(input.pod),
+    },
+    events,
+  };
+}
+
+/**
+ * Containers of run-to-completion pods (restartPolicy Never/OnFailure, e.g. Jobs) exit 0:
+ * Succeeded, containers terminated Completed, Ready False with reason PodCompleted.
+ */
+function completed(input: StageInput): StageOutput {
+  const prev = input.pod.status ?? {};
+  const at = input.now;
+  const containerStatuses = (prev.containerStatuses ?? []).map((cs) => ({
+    ...cs,
+    ready: false,
+    started: false,
+    state: {
+      terminated: {
+        exitCode: 0,
+        reason: "Completed",
+        startedAt: cs.state?.running?.startedAt ?? at,
+        finishedAt: at,
+        ...(cs.containerID ? { containerID: cs.containerID } : {}),
+      },
+    },
+  }));
+  return {
+    status: {
+      ...prev,
+      phase: "Succeeded",
+      conditions: [
+        ...(minorOf(input.version) >= 29 ? [condition("PodReadyToStartContainers", "False", at)] : []),
+        condition("Initialized", "True", at, "PodCompleted"),
+        condition("Ready", "False", at, "PodCompleted"),
+        condition("ContainersReady", "False", at, "PodCompleted"),
+        condition("PodScheduled", "True", prev.startTime ?? at),
+      ],
+      containerStatuses,
+    },
+    events: [],
+  };
+}
+
+/** The stages, in order, kwok-style: which one applies is decided by `nextStage`. */
+export const STAGES: Readonly<Record<StageName, (input: StageInput) => StageOutput>> = {
+  Unschedulable: unschedulable,
+  Scheduled: scheduled,
+  ContainerCreating: containerCreating,
+  SandboxFailed: sandboxFailed,
+  Running: running,
+  Completed: completed,
+};
+
+/**
+ * The stage a pod is due for, from what it shows: not bound → the scheduler's business;
+ * bound but not yet ContainerCreating → Scheduled; creating with an address → Running; a
+ * finished or running pod → nothing.
+ */
+export function nextStage(pod: Pod, podIP: string | undefined): StageName | undefined {
+  const phase = pod.status?.phase ?? "Pending";
+  if (pod.metadata?.deletionTimestamp) return undefined;
+  if (phase === "Running")
+    return (pod.spec?.restartPolicy ?? "Always") !== "Always" ? "Completed" : undefined;
+  if (phase !== "Pending") return undefined;
+  if (!pod.spec?.nodeName) return undefined;
+  const scheduledCond = pod.status?.conditions?.find((c) => c.type === "PodScheduled");
+  if (scheduledCond?.status !== "True") return "Scheduled";
+  if (!pod.status?.startTime) return "ContainerCreating";
+  return podIP || pod.spec?.hostNetwork ? "Running" : "SandboxFailed";
+}
+
+/** What `kubectl logs` answers for a simulated container: an honest explanation, at once. */
+export function simulatedLogs(pod: Pod, container: string): string {
+  return `aksnet: container "${container}" of pod ${pod.metadata?.namespace ?? "default"}/${pod.metadata?.name ?? ""} is simulated; no process runs, so there is no log output.\n`;
+}

@@ -1,0 +1,89 @@
+// Pod addresses per network plugin, chosen the way the node's CNI IPAM chooses them:
+// - kubenet (bridge + host-local) and Azure CNI Overlay: from the node's /24 of the pod CIDR.
+//   host-local's range defaults to network+1 … broadcast−1 with the gateway (network+1, the
+//   cbr0 bridge) skipped, and it allocates round-robin from the last reserved address (its
+//   `last_reserved_ip` file), so the first pod gets .2 and a freed address comes back only
+//   after a wrap — next-fit, the same as net/allocator's nextFitBlockIndex.
+// - Azure CNI (flat) and Azure CNI with a pod subnet: from the addresses the ARM side reserved
+//   for the node (its secondary ip configurations / its pod-subnet batch), lowest free first.
+// - hostNetwork pods: the node's InternalIP.
+// Exhaustion is not an exception: it is the FailedCreatePodSandBox event text the CNI gives.
+import { createHash } from "node:crypto";
+import type { Node, Pod } from "kubernetes-types/core/v1.js";
+import { formatIp, nextFitBlockIndex, nthAddress, parseCidr, parseIp } from "../../net/index.js";
+
+export type PodNetwork =
+  /** kubenet or Azure CNI Overlay: the node's pod CIDR block (spec.podCIDR). */
+  | { plugin: "kubenet" | "azure-overlay"; podCidr: string }
+  /** Azure CNI (flat or pod subnet): the addresses reserved for this node. */
+  | { plugin: "azure"; addresses: readonly string[] };
+
+export type PodIpChoice =
+  | { ip: string; nextCursor: number }
+  | { ip?: undefined; reason: "FailedCreatePodSandBox"; message: string };
+
+/** host-local's usable range of a node block: [network+1, broadcast−1]; index 0 is the gateway. */
+function hostLocalRange(podCidr: string) {
+  const c = parseCidr(podCidr);
+  const first = nthAddress(c, 1);
+  const last = nthAddress(c, -2);
+  return { c, first, last, size: Number(last - first + 1n) };
+}
+
+/** The sandbox id containerd would print (64 hex), stable per pod uid and attempt. */
+export function sandboxId(pod: Pod, attempt = 0): string {
+  return createHash("sha256")
+    .update(`${pod.metadata?.uid ?? pod.metadata?.name ?? ""}/${attempt}`)
+    .digest("hex");
+}
+
+function sandboxFailure(pod: Pod, plugin: string, error: string): PodIpChoice {
+  return {
+    reason: "FailedCreatePodSandBox",
+    message: `Failed to create pod sandbox: rpc error: code = Unknown desc = failed to setup network for sandbox "${sandboxId(pod)}": plugin type="${plugin}" failed (add): ${error}`,
+  };
+}
+
+/**
+ * The address for `pod` on a node with `net`, given the addresses its pods already hold and
+ * the node's host-local cursor (an index into the range; unused for Azure CNI). Never returns
+ * an address in `taken`.
+ */
+export function choosePodIp(pod: Pod, net: PodNetwork, taken: ReadonlySet<string>, cursor = 0): PodIpChoice {
+  if (net.plugin === "azure") {
+    const free = [...net.addresses]
+      .map((a) => ({ a, v: parseIp(a).value }))
+      .sort((x, y) => (x.v < y.v ? -1 : x.v > y.v ? 1 : 0))
+      .find((x) => !taken.has(x.a));
+    if (free) return { ip: free.a, nextCursor: cursor };
+    return sandboxFailure(
+      pod,
+      "azure-vnet",
+      "Failed to allocate pool: Failed to allocate address: No available addresses",
+    );
+  }
+  const r = hostLocalRange(net.podCidr);
+  const used = new Set<number>([0]); // the gateway (cbr0)
+  for (const t of taken) {
+    const v = parseIp(t).value;
+    if (v >= r.first && v <= r.last) used.add(Number(v - r.first));
+  }
+  const pick = nextFitBlockIndex(r.size, used, cursor);
+  if (pick) return { ip: formatIp(r.first + BigInt(pick.index), r.c.family), nextCursor: pick.nextCursor };
+  const set = `${formatIp(r.first, r.c.family)}-${formatIp(r.last, r.c.family)}`;
+  return sandboxFailure(
+    pod,
+    net.plugin === "kubenet" ? "bridge" : "azure-vnet",
+    `failed to allocate for range 0: no IP addresses available in range set: ${set}`,
+  );
+}
+
+/** The node's InternalIP (what hostNetwork pods report as podIP). */
+export function nodeInternalIp(node: Node): string | undefined {
+  return node.status?.addresses?.find((a) => a.type === "InternalIP")?.address;
+}
+
+/** hostNetwork pods share the node's address and take nothing from the pod range. */
+export function usesHostNetwork(pod: Pod): boolean {
+  return pod.spec?.hostNetwork === true;
+}

@@ -1,0 +1,131 @@
+// ReplicaSet controller (pkg/controller/replicaset) as a pure step: adopt orphans that match
+// the selector, create the missing pods (`<rs>-<5 safe characters>`, from a seeded RNG),
+// delete the surplus in upstream's order, and report status from the pods observed.
+import type { ReplicaSet, ReplicaSetStatus } from "kubernetes-types/apps/v1.js";
+import type { Pod } from "kubernetes-types/core/v1.js";
+import { type Action, controllerRef, differs, isControlledBy } from "./actions.js";
+import { eventAction } from "./events.js";
+import { type Rng, uniqueGeneratedName } from "./names.js";
+
+const COMPONENT = "replicaset-controller";
+
+/** The FailedCreate warning a ReplicaSet records when admission refuses its pod. */
+export function failedCreateMessage(error: string): string {
+  return `Error creating: ${error}`;
+}
+
+import { deletionOrder, isActive, isReady, podFromTemplate, selectorMatches } from "./pods.js";
+
+/** The pods this ReplicaSet controls (and orphans it should adopt), from a namespace's pods. */
+export function ownedPods(rs: ReplicaSet, pods: readonly Pod[]): { owned: Pod[]; orphans: Pod[] } {
+  const owned: Pod[] = [];
+  const orphans: Pod[] = [];
+  for (const p of pods) {
+    if (p.metadata?.namespace !== undefined && p.metadata.namespace !== (rs.metadata?.namespace ?? "default"))
+      continue;
+    if (isControlledBy(p, { ...rs, kind: "ReplicaSet" })) owned.push(p);
+    else if (
+      !p.metadata?.ownerReferences?.some((r) => r.controller) &&
+      !p.metadata?.deletionTimestamp &&
+      selectorMatches(rs.spec?.selector, p.metadata?.labels)
+    )
+      orphans.push(p);
+  }
+  return { owned, orphans };
+}
+
+/** The status a ReplicaSet reports for the pods it owns. */
+export function replicaSetStatus(rs: ReplicaSet, owned: readonly Pod[]): ReplicaSetStatus {
+  const active = owned.filter(isActive);
+  const ready = active.filter(isReady).length;
+  const labels = rs.spec?.template?.metadata?.labels ?? {};
+  return {
+    replicas: active.length,
+    fullyLabeledReplicas: active.filter((p) =>
+      Object.entries(labels).every(([k, v]) => p.metadata?.labels?.[k] === v),
+    ).length,
+    readyReplicas: ready,
+    availableReplicas: ready,
+    ...(rs.metadata?.generation !== undefined ? { observedGeneration: rs.metadata.generation } : {}),
+  };
+}
+
+/**
+ * One sync of a ReplicaSet. `pods` are the namespace's pods; `takenNames` the pod names
+ * already in use there (generated names avoid them); `rng` draws the name suffixes.
+ */
+export function reconcileReplicaSet(
+  rs: ReplicaSet,
+  pods: readonly Pod[],
+  rng: Rng,
+  now: string,
+  takenNames: ReadonlySet<string> = new Set(pods.map((p) => p.metadata?.name ?? "")),
+): Action[] {
+  const ns = rs.metadata?.namespace ?? "default";
+  const name = rs.metadata?.name ?? "";
+  const self = { ...rs, apiVersion: "apps/v1", kind: "ReplicaSet" };
+  const actions: Action[] = [];
+  if (rs.metadata?.deletionTimestamp) return actions;
+  const { owned, orphans } = ownedPods(rs, pods);
+  for (const p of orphans) {
+    const adopted: Pod = {
+      ...p,
+      metadata: {
+        ...p.metadata,
+        ownerReferences: [...(p.metadata?.ownerReferences ?? []), controllerRef(self)],
+      },
+    };
+    actions.push({ op: "update", resource: "core/pods", namespace: ns, object: adopted });
+    owned.push(adopted);
+  }
+  const active = owned.filter(isActive);
+  const want = rs.spec?.replicas ?? 1;
+  const diff = want - active.length;
+  if (diff > 0) {
+    const taken = new Set(takenNames);
+    for (let i = 0; i < diff; i++) {
+      const podName = uniqueGeneratedName(`${name}-`, rng, taken);
+      taken.add(podName);
+      actions.push({
+        op: "create",
+        resource: "core/pods",
+        namespace: ns,
+        object: podFromTemplate(self, rs.spec?.template, podName),
+      });
+      actions.push(
+        eventAction({
+          involved: self,
+          reason: "SuccessfulCreate",
+          message: `Created pod: ${podName}`,
+          component: COMPONENT,
+          at: now,
+          seq: i,
+        }),
+      );
+    }
+  } else if (diff < 0) {
+    for (const [i, p] of deletionOrder(active).slice(0, -diff).entries()) {
+      const podName = p.metadata?.name ?? "";
+      actions.push({ op: "delete", resource: "core/pods", namespace: ns, name: podName });
+      actions.push(
+        eventAction({
+          involved: self,
+          reason: "SuccessfulDelete",
+          message: `Deleted pod: ${podName}`,
+          component: COMPONENT,
+          at: now,
+          seq: i,
+        }),
+      );
+    }
+  }
+  const status = replicaSetStatus(rs, owned);
+  if (differs(status, rs.status))
+    actions.push({
+      op: "updateStatus",
+      resource: "apps/replicasets",
+      namespace: ns,
+      object: { ...rs, status },
+    });
+  return actions;
+}

@@ -1,0 +1,471 @@
+// kube-scheduler's default profile for one pod, as pure functions: the Filter plugins in
+// their upstream order (NodeUnschedulable, TaintToleration, NodeAffinity, NodePorts,
+// NodeResourcesFit — a node is rejected by the first plugin that fails, so it contributes
+// that plugin's reasons only), then scoring and a deterministic choice. When no node fits,
+// the FitError text is built the way framework.FitError.Error() builds it: reasons counted
+// over nodes, "<count> <reason>" strings sorted as Go's sort.Strings sorts them, and the
+// DefaultPreemption post-filter's own sentence appended.
+import type {
+  Container,
+  Node,
+  NodeSelectorRequirement,
+  NodeSelectorTerm,
+  Pod,
+  Taint,
+  Toleration,
+} from "kubernetes-types/core/v1.js";
+import { milliValue, unitValue } from "./quantity.js";
+
+/** framework.Code: whether preemption could ever help on that node. */
+type Code = "Unschedulable" | "UnschedulableAndUnresolvable";
+
+interface NodeStatus {
+  code: Code;
+  reasons: string[];
+}
+
+export const REASON = {
+  unschedulable: "node(s) were unschedulable",
+  affinity: "node(s) didn't match Pod's node affinity/selector",
+  ports: "node(s) didn't have free ports for the requested pod ports",
+  tooManyPods: "Too many pods",
+  cpu: "Insufficient cpu",
+  memory: "Insufficient memory",
+  notHelpful: "Preemption is not helpful for scheduling",
+  noVictims: "No preemption victims found for incoming pod",
+} as const;
+
+const UNSCHEDULABLE_TAINT = "node.kubernetes.io/unschedulable";
+
+// ---- versions ------------------------------------------------------------------------------
+
+function parseVersion(v: string): [number, number, number] {
+  const m = /^v?(\d+)\.(\d+)(?:\.(\d+))?/.exec(v);
+  return m ? [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)] : [1, 99, 0];
+}
+
+/**
+ * kubernetes#134740 (1.35, cherry-picked into 1.34.2) stopped naming the taint; earlier
+ * schedulers print `{key: value}` of the first untolerated taint.
+ */
+export function taintReason(taint: Taint, version: string): string {
+  const [, minor, patch] = parseVersion(version);
+  if (minor >= 35 || (minor === 34 && patch >= 2)) return "node(s) had untolerated taint(s)";
+  return `node(s) had untolerated taint {${taint.key}: ${taint.value ?? ""}}`;
+}
+
+/** DynamicResourceAllocation is on by default from 1.34; its PostFilter speaks before preemption's. */
+function draPostFilter(version: string): string {
+  return parseVersion(version)[1] >= 34 ? "no new claims to deallocate, " : "";
+}
+
+// ---- tolerations, selectors ----------------------------------------------------------------
+
+/** v1helper Toleration.ToleratesTaint. */
+export function tolerates(t: Toleration, taint: Taint): boolean {
+  if (t.effect && t.effect !== taint.effect) return false;
+  if (t.key && t.key !== taint.key) return false;
+  const op = t.operator ?? "Equal";
+  if (op === "Exists") return true;
+  return op === "Equal" && (t.value ?? "") === (taint.value ?? "");
+}
+
+/** First NoSchedule/NoExecute taint no toleration covers (FindMatchingUntoleratedTaint). */
+export function untoleratedTaint(
+  taints: readonly Taint[],
+  tolerations: readonly Toleration[],
+): Taint | undefined {
+  return taints.find(
+    (taint) =>
+      (taint.effect === "NoSchedule" || taint.effect === "NoExecute") &&
+      !tolerations.some((t) => tolerates(t, taint)),
+  );
+}
+
+function matchRequirement(r: NodeSelectorRequirement, value: string | undefined): boolean {
+  const vals = r.values ?? [];
+  switch (r.operator) {
+    case "In":
+      return value !== undefined && vals.includes(value);
+    case "NotIn":
+      return value === undefined || !vals.includes(value);
+    case "Exists":
+      return value !== undefined;
+    case "DoesNotExist":
+      return value === undefined;
+    case "Gt":
+    case "Lt": {
+      if (value === undefined || vals.length !== 1) return false;
+      const a = Number.parseInt(value, 10);
+      const b = Number.parseInt(vals[0], 10);
+      if (!Number.isInteger(a) || !Number.isInteger(b) || !/^-?\d+$/.test(value)) return false;
+      return r.operator === "Gt" ? a > b : a < b;
+    }
+    default:
+      return false;
+  }
+}
+
+/** A NodeSelectorTerm: its requirements ANDed; an empty term matches nothing. */
+export function matchTerm(term: NodeSelectorTerm, node: Node): boolean {
+  const exprs = term.matchExpressions ?? [];
+  const fields = term.matchFields ?? [];
+  if (exprs.length === 0 && fields.length === 0) return false;
+  const labels = node.metadata?.labels ?? {};
+  return (
+    exprs.every((r) => matchRequirement(r, labels[r.key])) &&
+    fields.every((r) => r.key === "metadata.name" && matchRequirement(r, node.metadata?.name))
+  );
+}
+
+/** nodeSelector and required node affinity (terms ORed). */
+export function matchesNodeAffinity(pod: Pod, node: Node): boolean {
+  const labels = node.metadata?.labels ?? {};
+  for (const [k, v] of Object.entries(pod.spec?.nodeSelector ?? {})) if (labels[k] !== v) return false;
+  const req = pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
+  if (req) return req.nodeSelectorTerms.some((t) => matchTerm(t, node));
+  return true;
+}
+
+// ---- host ports ------------------------------------------------------------------------------
+
+export interface HostPortUse {
+  hostIP: string;
+  protocol: string;
+  port: number;
+}
+
+/**
+ * The host ports a pod holds (containers' ports with hostPort > 0; defaults TCP and 0.0.0.0).
+ * hostNetwork pods hold their containerPorts on the node whether or not the API defaulted
+ * hostPort to them.
+ */
+export function hostPortsOf(pod: Pod): HostPortUse[] {
+  const out: HostPortUse[] = [];
+  const hostNet = pod.spec?.hostNetwork === true;
+  for (const c of pod.spec?.containers ?? [])
+    for (const p of c.ports ?? []) {
+      const port = p.hostPort && p.hostPort > 0 ? p.hostPort : hostNet ? p.containerPort : 0;
+      if (port > 0) out.push({ hostIP: p.hostIP || "0.0.0.0", protocol: p.protocol ?? "TCP", port });
+    }
+  return out;
+}
+
+/** HostPortInfo.CheckConflict: same protocol and port, and same IP or either one 0.0.0.0. */
+export function portsConflict(a: HostPortUse, b: HostPortUse): boolean {
+  return (
+    a.port === b.port &&
+    a.protocol === b.protocol &&
+    (a.hostIP === b.hostIP || a.hostIP === "0.0.0.0" || b.hostIP === "0.0.0.0")
+  );
+}
+
+// ---- resources ---------------------------------------------------------------------------------
+
+export interface Requests {
+  cpuMilli: number;
+  memory: number;
+}
+
+const DEFAULT_NONZERO = { cpuMilli: 100, memory: 200 * 2 ** 20 };
+
+function containerRequests(c: Container, nonZero: boolean): Requests {
+  const r = c.resources?.requests ?? {};
+  const cpu = r.cpu !== undefined ? milliValue(r.cpu) : nonZero ? DEFAULT_NONZERO.cpuMilli : 0;
+  const mem = r.memory !== undefined ? unitValue(r.memory) : nonZero ? DEFAULT_NONZERO.memory : 0;
+  return { cpuMilli: cpu, memory: mem };
+}
+
+/**
+ * A pod's requests: the sum over containers, at least the largest init container, plus the
+ * overhead. `nonZero` applies the scheduler's scoring defaults (100m, 200Mi) to containers
+ * that request nothing, so empty pods still spread.
+ */
+export function podRequests(pod: Pod, nonZero = false): Requests {
+  const sum = { cpuMilli: 0, memory: 0 };
+  for (const c of pod.spec?.containers ?? []) {
+    const r = containerRequests(c, nonZero);
+    sum.cpuMilli += r.cpuMilli;
+    sum.memory += r.memory;
+  }
+  for (const c of pod.spec?.initContainers ?? []) {
+    const r = containerRequests(c, nonZero);
+    sum.cpuMilli = Math.max(sum.cpuMilli, r.cpuMilli);
+    sum.memory = Math.max(sum.memory, r.memory);
+  }
+  const o = pod.spec?.overhead ?? {};
+  if (o.cpu !== undefined) sum.cpuMilli += milliValue(o.cpu);
+  if (o.memory !== undefined) sum.memory += unitValue(o.memory);
+  return sum;
+}
+
+export interface Allocatable {
+  cpuMilli: number;
+  memory: number;
+  pods: number;
+}
+
+function allocatableOf(node: Node): Allocatable {
+  const a = node.status?.allocatable ?? {};
+  return {
+    cpuMilli: a.cpu !== undefined ? milliValue(a.cpu) : 0,
+    memory: a.memory !== undefined ? unitValue(a.memory) : 0,
+    pods: a.pods !== undefined ? unitValue(a.pods) : 0,
+  };
+}
+
+// ---- the node view -------------------------------------------------------------------------------
+
+/** What is already on a node (framework.NodeInfo): its pods' requests, ports and count. */
+export interface NodeInfo {
+  node: Node;
+  /** status.allocatable, parsed once. */
+  alloc: Allocatable;
+  pods: number;
+  requested: Requests;
+  nonZeroRequested: Requests;
+  ports: HostPortUse[];
+}
+
+/** Pods holding a node: bound and not finished. */
+export function occupiesNode(p: Pod): boolean {
+  const phase = p.status?.phase;
+  return !!p.spec?.nodeName && phase !== "Succeeded" && phase !== "Failed";
+}
+
+export function nodeInfos(nodes: readonly Node[], boundPods: readonly Pod[]): Map<string, NodeInfo> {
+  const infos = new Map<string, NodeInfo>();
+  for (const node of nodes)
+    infos.set(node.metadata?.name ?? "", {
+      node,
+      alloc: allocatableOf(node),
+      pods: 0,
+      requested: { cpuMilli: 0, memory: 0 },
+      nonZeroRequested: { cpuMilli: 0, memory: 0 },
+      ports: [],
+    });
+  for (const p of boundPods) {
+    if (!occupiesNode(p)) continue;
+    const info = infos.get(p.spec?.nodeName ?? "");
+    if (info) addPod(info, p);
+  }
+  return infos;
+}
+
+/** Accounts a pod on a node (after binding, so the next pod of a batch sees it). */
+export function addPod(info: NodeInfo, pod: Pod): void {
+  const r = podRequests(pod);
+  const nz = podRequests(pod, true);
+  info.pods++;
+  info.requested.cpuMilli += r.cpuMilli;
+  info.requested.memory += r.memory;
+  info.nonZeroRequested.cpuMilli += nz.cpuMilli;
+  info.nonZeroRequested.memory += nz.memory;
+  info.ports.push(...hostPortsOf(pod));
+}
+
+// ---- filters ----------------------------------------------------------------------------------------
+
+/** What filtering needs from the pod, computed once per scheduling attempt. */
+interface PodFacts {
+  ports: HostPortUse[];
+  req: Requests;
+  nonZero: Requests;
+}
+
+function podFacts(pod: Pod): PodFacts {
+  return { ports: hostPortsOf(pod), req: podRequests(pod), nonZero: podRequests(pod, true) };
+}
+
+/** Runs the filters in upstream order; undefined when the node fits. */
+export function filterNode(
+  pod: Pod,
+  info: NodeInfo,
+  version: string,
+  facts: PodFacts = podFacts(pod),
+): NodeStatus | undefined {
+  const node = info.node;
+  const tolerations = pod.spec?.tolerations ?? [];
+  // NodeUnschedulable
+  if (
+    node.spec?.unschedulable &&
+    !tolerations.some((t) => tolerates(t, { key: UNSCHEDULABLE_TAINT, effect: "NoSchedule" }))
+  )
+    return { code: "UnschedulableAndUnresolvable", reasons: [REASON.unschedulable] };
+  // TaintToleration
+  const taint = untoleratedTaint(node.spec?.taints ?? [], tolerations);
+  if (taint) return { code: "UnschedulableAndUnresolvable", reasons: [taintReason(taint, version)] };
+  // NodeAffinity (nodeSelector included)
+  if (!matchesNodeAffinity(pod, node))
+    return { code: "UnschedulableAndUnresolvable", reasons: [REASON.affinity] };
+  // NodePorts
+  const want = facts.ports;
+  if (want.length && want.some((w) => info.ports.some((u) => portsConflict(w, u))))
+    return { code: "Unschedulable", reasons: [REASON.ports] };
+  // NodeResourcesFit: every insufficient resource is a reason; asking more than the node
+  // has at all cannot be fixed by preemption.
+  const alloc = info.alloc;
+  const req = facts.req;
+  const reasons: string[] = [];
+  let code: Code = "Unschedulable";
+  if (info.pods + 1 > alloc.pods) reasons.push(REASON.tooManyPods);
+  if (req.cpuMilli > 0 && alloc.cpuMilli < req.cpuMilli + info.requested.cpuMilli) {
+    reasons.push(REASON.cpu);
+    if (req.cpuMilli > alloc.cpuMilli) code = "UnschedulableAndUnresolvable";
+  }
+  if (req.memory > 0 && alloc.memory < req.memory + info.requested.memory) {
+    reasons.push(REASON.memory);
+    if (req.memory > alloc.memory) code = "UnschedulableAndUnresolvable";
+  }
+  return reasons.length ? { code, reasons } : undefined;
+}
+
+// ---- scoring --------------------------------------------------------------------------------------
+
+const MAX_SCORE = 100;
+
+function leastAllocated(info: NodeInfo, facts: PodFacts): number {
+  const alloc = info.alloc;
+  const nz = facts.nonZero;
+  const one = (req: number, cap: number) =>
+    cap <= 0 || req > cap ? 0 : Math.floor(((cap - req) * MAX_SCORE) / cap);
+  return Math.floor(
+    (one(info.nonZeroRequested.cpuMilli + nz.cpuMilli, alloc.cpuMilli) +
+      one(info.nonZeroRequested.memory + nz.memory, alloc.memory)) /
+      2,
+  );
+}
+
+function balancedAllocation(info: NodeInfo, facts: PodFacts): number {
+  const alloc = info.alloc;
+  const r = facts.req;
+  const frac = (req: number, cap: number) => (cap <= 0 ? 1 : Math.min(1, req / cap));
+  const c = frac(info.requested.cpuMilli + r.cpuMilli, alloc.cpuMilli);
+  const m = frac(info.requested.memory + r.memory, alloc.memory);
+  return Math.floor((1 - Math.abs(c - m) / 2) * MAX_SCORE);
+}
+
+function preferredAffinity(pod: Pod, node: Node): number {
+  let sum = 0;
+  for (const t of pod.spec?.affinity?.nodeAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? [])
+    if (matchTerm(t.preference, node)) sum += t.weight;
+  return sum;
+}
+
+function intolerablePreferNoSchedule(pod: Pod, node: Node): number {
+  const tol = (pod.spec?.tolerations ?? []).filter((t) => !t.effect || t.effect === "PreferNoSchedule");
+  return (node.spec?.taints ?? []).filter(
+    (taint) => taint.effect === "PreferNoSchedule" && !tol.some((t) => tolerates(t, taint)),
+  ).length;
+}
+
+/**
+ * Scores of the feasible nodes with the default weights: NodeResourcesFit (LeastAllocated) 1,
+ * NodeResourcesBalancedAllocation 1, NodeAffinity 2, TaintToleration 3; affinity and taint
+ * scores normalised to 0–100 over the feasible nodes as DefaultNormalizeScore does.
+ */
+export function scoreNodes(
+  pod: Pod,
+  feasible: readonly NodeInfo[],
+  facts: PodFacts = podFacts(pod),
+): Map<string, number> {
+  const aff = feasible.map((i) => preferredAffinity(pod, i.node));
+  const tnt = feasible.map((i) => intolerablePreferNoSchedule(pod, i.node));
+  const maxAff = Math.max(0, ...aff);
+  const maxTnt = Math.max(0, ...tnt);
+  const out = new Map<string, number>();
+  feasible.forEach((info, i) => {
+    const affScore = maxAff > 0 ? Math.floor((aff[i] * MAX_SCORE) / maxAff) : 0;
+    const tntScore = maxTnt > 0 ? MAX_SCORE - Math.floor((tnt[i] * MAX_SCORE) / maxTnt) : MAX_SCORE;
+    out.set(
+      info.node.metadata?.name ?? "",
+      leastAllocated(info, facts) + balancedAllocation(info, facts) + 2 * affScore + 3 * tntScore,
+    );
+  });
+  return out;
+}
+
+// ---- the decision ------------------------------------------------------------------------------------
+
+export type ScheduleResult =
+  | { node: string }
+  | {
+      node?: undefined;
+      /** The FailedScheduling event message and PodScheduled=False condition message. */
+      message: string;
+      /** Per node, the reasons it was rejected with (for explanations and tests). */
+      rejected: Map<string, string[]>;
+    };
+
+/** Go's sort.Strings over "<count> <reason>". */
+function histogram(statuses: Iterable<string[]>): string {
+  const counts = new Map<string, number>();
+  for (const reasons of statuses) for (const r of reasons) counts.set(r, (counts.get(r) ?? 0) + 1);
+  return [...counts]
+    .map(([r, n]) => `${n} ${r}`)
+    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+    .join(", ");
+}
+
+/** framework.FitError.Error() with DefaultPreemption's post-filter message. */
+export function fitErrorMessage(
+  pod: Pod,
+  statuses: ReadonlyMap<string, NodeStatus>,
+  version: string,
+): string {
+  const n = statuses.size;
+  if (n === 0) return "no nodes available to schedule pods";
+  let msg = `0/${n} nodes are available: ${histogram([...statuses.values()].map((s) => s.reasons))}.`;
+  let post: string;
+  if (pod.spec?.preemptionPolicy === "Never")
+    post = "preemption: not eligible due to preemptionPolicy=Never.";
+  else {
+    // Every pod here has the same priority, so no node offers victims: nodes preemption could
+    // help get "No preemption victims found", the others "not helpful".
+    const per = [...statuses.values()].map((s) => [
+      s.code === "UnschedulableAndUnresolvable" ? REASON.notHelpful : REASON.noVictims,
+    ]);
+    post = `preemption: 0/${n} nodes are available: ${histogram(per)}.`;
+  }
+  msg += ` ${draPostFilter(version)}${post}`;
+  return msg;
+}
+
+/**
+ * Picks a node for `pod` among `nodes`, given the node views (`nodeInfos`). The highest
+ * score wins; ties go to the lexically smallest node name (upstream picks at random among
+ * the best; we stay deterministic). `version` is the cluster's Kubernetes version (wording).
+ */
+export function schedule(pod: Pod, infos: ReadonlyMap<string, NodeInfo>, version: string): ScheduleResult {
+  const statuses = new Map<string, NodeStatus>();
+  const feasible: NodeInfo[] = [];
+  const facts = podFacts(pod);
+  for (const [name, info] of infos) {
+    const st = filterNode(pod, info, version, facts);
+    if (st) statuses.set(name, st);
+    else feasible.push(info);
+  }
+  if (feasible.length === 0)
+    return {
+      message: fitErrorMessage(pod, statuses, version),
+      rejected: new Map([...statuses].map(([k, v]) => [k, v.reasons])),
+    };
+  const scores = scoreNodes(pod, feasible, facts);
+  let best: [string, number] | undefined;
+  for (const e of scores) if (!best || e[1] > best[1] || (e[1] === best[1] && e[0] < best[0])) best = e;
+  return { node: (best as [string, number])[0] };
+}
+
+/** The Binding a scheduler posts (pods/binding) and the Scheduled event it records. */
+export function bindingFor(pod: Pod, node: string) {
+  return {
+    apiVersion: "v1",
+    kind: "Binding",
+    metadata: { name: pod.metadata?.name ?? "", namespace: pod.metadata?.namespace ?? "default" },
+    target: { apiVersion: "v1", kind: "Node", name: node },
+  };
+}
+
+export function scheduledMessage(pod: Pod, node: string): string {
+  return `Successfully assigned ${pod.metadata?.namespace ?? "default"}/${pod.metadata?.name ?? ""} to ${node}`;
+}

@@ -1,0 +1,128 @@
+// StatefulSet controller (pkg/controller/statefulset) as a pure step: pods named
+// `<set>-<ordinal>` from spec.ordinals.start, with hostname/subdomain and the identity labels.
+// OrderedReady (default) creates the lowest missing ordinal only once every lower one is
+// Running and Ready, and removes the highest ordinal first, one at a time; Parallel does all
+// at once. A template change replaces pods from the highest ordinal down (RollingUpdate).
+import type { StatefulSet, StatefulSetStatus } from "kubernetes-types/apps/v1.js";
+import type { Pod } from "kubernetes-types/core/v1.js";
+import { type Action, differs, isControlledBy } from "./actions.js";
+import { eventAction } from "./events.js";
+import { podTemplateHash } from "./names.js";
+import { isActive, isReady, podFromTemplate } from "./pods.js";
+
+export const POD_NAME_LABEL = "statefulset.kubernetes.io/pod-name";
+export const POD_INDEX_LABEL = "apps.kubernetes.io/pod-index";
+
+export function ordinalOf(setName: string, podName: string): number | undefined {
+  const m = /^(.*)-(\d+)$/.exec(podName);
+  return m && m[1] === setName ? Number(m[2]) : undefined;
+}
+
+export function revisionName(sts: StatefulSet): string {
+  return `${sts.metadata?.name ?? ""}-${podTemplateHash(sts.spec?.template, sts.status?.collisionCount)}`;
+}
+
+export function statefulPodFor(sts: StatefulSet, ordinal: number): Pod {
+  const name = `${sts.metadata?.name ?? ""}-${ordinal}`;
+  const self = { ...sts, apiVersion: "apps/v1", kind: "StatefulSet" };
+  const pod = podFromTemplate(self, sts.spec?.template, name, {
+    "controller-revision-hash": revisionName(sts),
+    [POD_NAME_LABEL]: name,
+    [POD_INDEX_LABEL]: String(ordinal),
+  });
+  pod.spec = {
+    ...(pod.spec ?? { containers: [] }),
+    hostname: name,
+    ...(sts.spec?.serviceName ? { subdomain: sts.spec.serviceName } : {}),
+  };
+  return pod;
+}
+
+/** One sync of a StatefulSet over the namespace's pods. */
+export function reconcileStatefulSet(sts: StatefulSet, pods: readonly Pod[], now: string): Action[] {
+  const ns = sts.metadata?.namespace ?? "default";
+  const setName = sts.metadata?.name ?? "";
+  const self = { ...sts, apiVersion: "apps/v1", kind: "StatefulSet" };
+  if (sts.metadata?.deletionTimestamp) return [];
+  const actions: Action[] = [];
+  const replicas = sts.spec?.replicas ?? 1;
+  const start = sts.spec?.ordinals?.start ?? 0;
+  const parallel = sts.spec?.podManagementPolicy === "Parallel";
+  const rev = revisionName(sts);
+  const owned = new Map<number, Pod>();
+  for (const p of pods)
+    if (isControlledBy(p, self)) {
+      const o = ordinalOf(setName, p.metadata?.name ?? "");
+      if (o !== undefined) owned.set(o, p);
+    }
+  const healthy = (p: Pod | undefined) => !!p && isActive(p) && p.status?.phase === "Running" && isReady(p);
+  let seq = 0;
+  const note = (reason: string, message: string) =>
+    actions.push(
+      eventAction({
+        involved: self,
+        reason,
+        message,
+        component: "statefulset-controller",
+        at: now,
+        seq: seq++,
+      }),
+    );
+  const del = (o: number) => {
+    actions.push({ op: "delete", resource: "core/pods", namespace: ns, name: `${setName}-${o}` });
+    note("SuccessfulDelete", `delete Pod ${setName}-${o} in StatefulSet ${setName} successful`);
+  };
+
+  // Failed pods are recreated (deleted now, created on the next sync).
+  for (const [o, p] of owned) if (p.status?.phase === "Failed" && !p.metadata?.deletionTimestamp) del(o);
+
+  let blocked = false;
+  for (let o = start; o < start + replicas; o++) {
+    const p = owned.get(o);
+    if (!p) {
+      if (!blocked || parallel) {
+        actions.push({ op: "create", resource: "core/pods", namespace: ns, object: statefulPodFor(sts, o) });
+        note("SuccessfulCreate", `create Pod ${setName}-${o} in StatefulSet ${setName} successful`);
+        if (!parallel) blocked = true;
+      }
+      continue;
+    }
+    if (!parallel && !healthy(p)) blocked = true;
+  }
+  // Condemned ordinals (outside [start, start+replicas)), highest first.
+  const condemned = [...owned.keys()].filter((o) => o < start || o >= start + replicas).sort((a, b) => b - a);
+  const allHealthy = [...owned.values()].every((p) => healthy(p) || !!p.metadata?.deletionTimestamp);
+  if (condemned.length && (parallel || allHealthy)) {
+    for (const o of parallel ? condemned : condemned.slice(0, 1))
+      if (!owned.get(o)?.metadata?.deletionTimestamp) del(o);
+  } else if (!condemned.length && (sts.spec?.updateStrategy?.type ?? "RollingUpdate") === "RollingUpdate") {
+    // Replace the highest out-of-date pod once every pod is healthy.
+    const partition = sts.spec?.updateStrategy?.rollingUpdate?.partition ?? 0;
+    const stale = [...owned]
+      .filter(([o, p]) => o >= start + partition && p.metadata?.labels?.["controller-revision-hash"] !== rev)
+      .sort(([a], [b]) => b - a);
+    if (stale.length && allHealthy && owned.size === replicas) del(stale[0][0]);
+  }
+
+  const active = [...owned.values()].filter(isActive);
+  const ready = active.filter(isReady).length;
+  const updated = active.filter((p) => p.metadata?.labels?.["controller-revision-hash"] === rev).length;
+  const status: StatefulSetStatus = {
+    ...(sts.metadata?.generation !== undefined ? { observedGeneration: sts.metadata.generation } : {}),
+    replicas: active.length,
+    readyReplicas: ready,
+    availableReplicas: ready,
+    currentReplicas: updated,
+    updatedReplicas: updated,
+    currentRevision: rev,
+    updateRevision: rev,
+  };
+  if (differs(status, sts.status))
+    actions.push({
+      op: "updateStatus",
+      resource: "apps/statefulsets",
+      namespace: ns,
+      object: { ...sts, status },
+    });
+  return actions;
+}

@@ -1,0 +1,29 @@
+// Sign-in face: token endpoints (tenant and ADFS forms, v1 and v2 paths), OpenID
+// configuration and ARM's `/metadata/endpoints`. No token needed, by nature.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { FaceDeps } from "../face.js";
+import { issueToken, metadataEndpoints, openIdConfiguration } from "../signin.js";
+
+export async function signinPlugin(app: FastifyInstance, deps: FaceDeps): Promise<void> {
+  const { settings, tokens, clients, baseUrl } = deps;
+  app.get("/metadata/endpoints", async (req) => metadataEndpoints(baseUrl(req)));
+  app.get("/adfs/.well-known/openid-configuration", async (req) =>
+    openIdConfiguration(baseUrl(req), "/adfs"),
+  );
+  app.get("/:tenant/v2.0/.well-known/openid-configuration", async (req) =>
+    openIdConfiguration(baseUrl(req), `/${(req.params as { tenant: string }).tenant}`),
+  );
+  app.get("/:tenant/.well-known/openid-configuration", async (req) =>
+    openIdConfiguration(baseUrl(req), `/${(req.params as { tenant: string }).tenant}`),
+  );
+  const token = async (req: FastifyRequest, reply: FastifyReply) => {
+    const tenant = (req.params as { tenant?: string }).tenant ?? "adfs";
+    const form = Object.fromEntries(new URLSearchParams(typeof req.body === "string" ? req.body : ""));
+    const out = await issueToken({ settings, tokens, clients }, tenant, form, req.headers.authorization);
+    return reply.code(out.status).send(out.body);
+  };
+  app.post("/adfs/oauth2/v2.0/token", token);
+  app.post("/adfs/oauth2/token", token);
+  app.post("/:tenant/oauth2/v2.0/token", token);
+  app.post("/:tenant/oauth2/token", token);
+}

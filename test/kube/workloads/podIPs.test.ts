@@ -1,0 +1,55 @@
+import type { Pod } from "kubernetes-types/core/v1.js";
+import { describe, expect, it } from "vitest";
+import { choosePodIp, sandboxId } from "../../../src/kube/workloads/index.js";
+
+const pod: Pod = {
+  metadata: { name: "web-1", namespace: "default", uid: "11111111-2222-4333-a444-555555555555" },
+};
+
+describe("pod addresses", () => {
+  it("kubenet: host-local from .2 (gateway .1 skipped), next-fit, wraps to reuse", () => {
+    const net = { plugin: "kubenet" as const, podCidr: "10.244.3.0/24" };
+    const a = choosePodIp(pod, net, new Set(), 0);
+    expect(a).toEqual({ ip: "10.244.3.2", nextCursor: 2 });
+    const b = choosePodIp(pod, net, new Set(["10.244.3.2"]), 2);
+    expect(b).toEqual({ ip: "10.244.3.3", nextCursor: 3 });
+    // .2 was freed, but next-fit continues after the cursor.
+    expect(choosePodIp(pod, net, new Set(["10.244.3.3"]), 3).ip).toBe("10.244.3.4");
+    // At the end of the range (.254) it wraps and skips the gateway.
+    expect(choosePodIp(pod, net, new Set(["10.244.3.254"]), 253)).toEqual({
+      ip: "10.244.3.2",
+      nextCursor: 2,
+    });
+  });
+
+  it("kubenet exhaustion: FailedCreatePodSandBox worded as containerd + bridge/host-local", () => {
+    const taken = new Set(Array.from({ length: 253 }, (_, i) => `10.244.3.${i + 2}`));
+    const r = choosePodIp(pod, { plugin: "kubenet", podCidr: "10.244.3.0/24" }, taken, 17);
+    expect(r).toEqual({
+      reason: "FailedCreatePodSandBox",
+      message: `Failed to create pod sandbox: rpc error: code = Unknown desc = failed to setup network for sandbox "${sandboxId(pod)}": plugin type="bridge" failed (add): failed to allocate for range 0: no IP addresses available in range set: 10.244.3.1-10.244.3.254`,
+    });
+    expect(sandboxId(pod)).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it("overlay: the node's block; exhaustion through azure-vnet", () => {
+    const net = { plugin: "azure-overlay" as const, podCidr: "10.244.0.0/24" };
+    expect(choosePodIp(pod, net, new Set(), 0).ip).toBe("10.244.0.2");
+    const taken = new Set(Array.from({ length: 253 }, (_, i) => `10.244.0.${i + 2}`));
+    const r = choosePodIp(pod, net, taken, 0);
+    expect(r.ip === undefined && r.message).toContain(
+      'plugin type="azure-vnet" failed (add): failed to allocate for range 0',
+    );
+  });
+
+  it("Azure CNI: lowest free of the node's reserved addresses, never another's", () => {
+    const net = { plugin: "azure" as const, addresses: ["10.224.0.10", "10.224.0.9", "10.224.0.35"] };
+    expect(choosePodIp(pod, net, new Set(), 0).ip).toBe("10.224.0.9");
+    expect(choosePodIp(pod, net, new Set(["10.224.0.9"]), 0).ip).toBe("10.224.0.10");
+    const r = choosePodIp(pod, net, new Set(net.addresses), 0);
+    expect(r).toEqual({
+      reason: "FailedCreatePodSandBox",
+      message: `Failed to create pod sandbox: rpc error: code = Unknown desc = failed to setup network for sandbox "${sandboxId(pod)}": plugin type="azure-vnet" failed (add): Failed to allocate pool: Failed to allocate address: No available addresses`,
+    });
+  });
+});
