@@ -8,6 +8,7 @@ import { randomUUID } from "node:crypto";
 import type { ChangeRecord, KubeObjectRecord, Store, Tx } from "../store/types.js";
 import { StoreConflictError, TooOldError } from "../store/types.js";
 import { CRD_KEY, Catalog, NAMESPACE_KEY, type ResourceType } from "./catalog.js";
+import { runMutatingAdmission } from "./admission.js";
 import { crdInfo, validateCrd, validateCustom } from "./crd.js";
 import {
   alreadyExists,
@@ -302,6 +303,8 @@ export class KubeApi {
       if (t.hasGeneration || t.crd) m.generation = 1;
       else delete m.generation;
       this.statusOnCreate(t, body);
+      // Mutating admission (kube/admission.ts: AKS's host-port webhook), in this transaction.
+      await runMutatingAdmission(this.store, { tx, cluster, resource: t.key, namespace: ns, operation: "CREATE", object: body, dryRun: o.dryRun });
       if (t.key === CRD_KEY) acceptCrd(body);
       body.apiVersion = gv(t);
       body.kind = t.kind;
@@ -527,6 +530,8 @@ export class KubeApi {
     m.creationTimestamp = nowTime();
     if (t.hasGeneration || t.crd) m.generation = 1;
     this.statusOnCreate(t, body);
+    // Mutating admission (kube/admission.ts), as in create().
+    await runMutatingAdmission(this.store, { tx, cluster, resource: t.key, namespace: ns, operation: "CREATE", object: body, dryRun: o.dryRun });
     if (t.key === CRD_KEY) acceptCrd(body);
     body.apiVersion = gv(t);
     body.kind = t.kind;

@@ -12,6 +12,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import type { EmulatorSettings, Services } from "../providers/context.js";
 import { ArmError, internalError } from "../providers/errors.js";
 import { newGuid } from "../providers/ids.js";
+import { startKubeControllers } from "../kube/controllers/index.js";
 import { createRegistry } from "../providers/index.js";
 import { OperationRunner } from "../providers/operations.js";
 import { SqliteStore } from "../store/sqlite.js";
@@ -126,6 +127,7 @@ export async function startEmulator(opts: ServerOptions, log: Log = defaultLog):
   const url = `${opts.http ? "http" : "https"}://${hostForUrl}:${port}`;
   settings.publicBaseUrl = url;
   runner.kick(); // resume operations a previous run left unfinished
+  const controllers = await startKubeControllers({ store, settings, services, log }); // admission + controller manager
 
   return {
     url,
@@ -138,6 +140,7 @@ export async function startEmulator(opts: ServerOptions, log: Log = defaultLog):
     settings,
     async close() {
       runner.stop();
+      controllers.stop();
       await app.close();
       await store.close();
     },
