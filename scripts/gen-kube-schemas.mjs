@@ -65,6 +65,9 @@ function typeSchema(type, format) {
       return { "x-kubernetes-int-or-string": true };
     case "any":
       return {};
+    // The models type MicroTime as a class they do not ship; upstream it is a date-time string.
+    case "V1MicroTime":
+      return { type: "string", format: "date-time" };
     default:
       return { $ref: `#/definitions/${t}` };
   }

@@ -7,8 +7,8 @@
 import { randomUUID } from "node:crypto";
 import type { ChangeRecord, KubeObjectRecord, Store, Tx } from "../store/types.js";
 import { StoreConflictError, TooOldError } from "../store/types.js";
-import { CRD_KEY, Catalog, NAMESPACE_KEY, type ResourceType } from "./catalog.js";
 import { runMutatingAdmission } from "./admission.js";
+import { Catalog, CRD_KEY, NAMESPACE_KEY, type ResourceType } from "./catalog.js";
 import { crdInfo, validateCrd, validateCustom } from "./crd.js";
 import {
   alreadyExists,
@@ -33,7 +33,10 @@ import { validateBuiltin } from "./validation.js";
 
 export type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => !!v && typeof v === "object" && !Array.isArray(v);
-const meta = (o: Obj): Obj => (isObj(o.metadata) ? o.metadata : (o.metadata = {}) as Obj);
+function meta(o: Obj): Obj {
+  if (!isObj(o.metadata)) o.metadata = {};
+  return o.metadata as Obj;
+}
 const nowTime = () => new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
 
 export type FieldValidation = "Strict" | "Warn" | "Ignore";
@@ -134,7 +137,12 @@ export class KubeApi {
     return this.store.read((tx) => this.catalog.types(tx, cluster));
   }
 
-  async find(cluster: string, group: string, version: string, plural: string): Promise<ResourceType | undefined> {
+  async find(
+    cluster: string,
+    group: string,
+    version: string,
+    plural: string,
+  ): Promise<ResourceType | undefined> {
     return this.store.read((tx) => this.catalog.find(tx, cluster, group, version, plural));
   }
 
@@ -161,7 +169,12 @@ export class KubeApi {
     return this.serve(t, rec);
   }
 
-  async list(cluster: string, t: ResourceType, ns: string | undefined, lq: ListQuery): Promise<{ items: Obj[]; meta: Obj }> {
+  async list(
+    cluster: string,
+    t: ResourceType,
+    ns: string | undefined,
+    lq: ListQuery,
+  ): Promise<{ items: Obj[]; meta: Obj }> {
     const labels = parseLabelSelector(lq.labelSelector);
     const fields = parseFieldSelector(lq.fieldSelector, t.fieldSelectors ?? []);
     const limit = lq.limit && lq.limit > 0 ? lq.limit : undefined;
@@ -174,12 +187,22 @@ export class KubeApi {
       let more = false;
       let lastKey = "";
       for (;;) {
-        const batch = await tx.listObjects({ cluster, resource: t.key, namespace: ns, after, limit: page + 1 });
+        const batch = await tx.listObjects({
+          cluster,
+          resource: t.key,
+          namespace: ns,
+          after,
+          limit: page + 1,
+        });
         const hasNext = batch.length > page;
         for (const rec of batch.slice(0, page)) {
           after = `${rec.namespace}/${rec.name}`;
-          if (!matchLabels(labels, (rec.body.metadata as Obj | undefined)?.labels as Record<string, string>)) continue;
-          if (fields.length && !matchFields(fields, { ...rec.body, metadata: { ...meta(rec.body), namespace: rec.namespace } }))
+          if (!matchLabels(labels, (rec.body.metadata as Obj | undefined)?.labels as Record<string, string>))
+            continue;
+          if (
+            fields.length &&
+            !matchFields(fields, { ...rec.body, metadata: { ...meta(rec.body), namespace: rec.namespace } })
+          )
             continue;
           if (limit && items.length === limit) {
             more = true;
@@ -198,7 +221,13 @@ export class KubeApi {
 
   // ---------------------------------------------------------------- writes
 
-  private async namespaceCheck(tx: Tx, cluster: string, t: ResourceType, ns: string, name: string): Promise<void> {
+  private async namespaceCheck(
+    tx: Tx,
+    cluster: string,
+    t: ResourceType,
+    ns: string,
+    name: string,
+  ): Promise<void> {
     if (!t.namespaced) return;
     const rec = await tx.getObject(cluster, NAMESPACE_KEY, "", ns);
     if (!rec) throw notFound({ group: "", resource: "namespaces" }, ns);
@@ -208,9 +237,13 @@ export class KubeApi {
   /** Decode-time checks: apiVersion/kind, unknown fields per fieldValidation, schema (CRs), kind rules. */
   private admit(t: ResourceType, body: Obj, fv: FieldValidation, warnings: string[], old?: Obj): Obj {
     if (body.apiVersion !== undefined && body.apiVersion !== gv(t))
-      throw badRequest(`the API version in the data (${String(body.apiVersion)}) does not match the expected API version (${gv(t)})`);
+      throw badRequest(
+        `the API version in the data (${String(body.apiVersion)}) does not match the expected API version (${gv(t)})`,
+      );
     if (body.kind !== undefined && body.kind !== t.kind)
-      throw badRequest(`the kind in the data (${String(body.kind)}) does not match the expected kind (${t.kind})`);
+      throw badRequest(
+        `the kind in the data (${String(body.kind)}) does not match the expected kind (${t.kind})`,
+      );
     const unknown: string[] = [];
     let out: Obj;
     const name = String(meta(body).name ?? meta(body).generateName ?? "");
@@ -220,7 +253,14 @@ export class KubeApi {
       const checked = validateCustom(rest, t.crd.schema, "", causes, unknown) as Obj;
       // metadata is always the standard ObjectMeta.
       const mUnknown: string[] = [];
-      const mm = pruneUnknown(metadata ?? {}, { $ref: "#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta" }, this.resolve, "metadata", mUnknown, []);
+      const mm = pruneUnknown(
+        metadata ?? {},
+        { $ref: "#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta" },
+        this.resolve,
+        "metadata",
+        mUnknown,
+        [],
+      );
       unknown.push(...mUnknown);
       out = { ...checked, metadata: mm };
       if (causes.length) throw invalid(t.kind, t.group, name, causes);
@@ -228,7 +268,9 @@ export class KubeApi {
       const mismatched: string[] = [];
       out = pruneUnknown(body, this.schemaOf(t), this.resolve, "", unknown, mismatched) as Obj;
       if (mismatched.length)
-        throw badRequest(`${t.kind} in version "${t.version}" cannot be handled as a ${t.kind}: json: cannot unmarshal into Go struct field ${mismatched[0]} of type ${t.kind}`);
+        throw badRequest(
+          `${t.kind} in version "${t.version}" cannot be handled as a ${t.kind}: json: cannot unmarshal into Go struct field ${mismatched[0]} of type ${t.kind}`,
+        );
       const causes = validateBuiltin(t, out, old);
       if (t.key === CRD_KEY) causes.push(...validateCrd(out));
       if (causes.length) throw invalid(t.kind, t.group, name, causes);
@@ -243,7 +285,9 @@ export class KubeApi {
 
   private nameCheck(t: ResourceType, name: string): StatusCause[] {
     const label = t.key === NAMESPACE_KEY || t.key === "core/services";
-    const re = label ? /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/ : /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+    const re = label
+      ? /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/
+      : /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
     if (re.test(name) && name.length <= (label ? 63 : 253)) return [];
     return [
       {
@@ -260,7 +304,10 @@ export class KubeApi {
     if (t.key === NAMESPACE_KEY) {
       body.status = { phase: "Active" };
       body.spec = { finalizers: ["kubernetes"] };
-      meta(body).labels = { ...((meta(body).labels as Obj) ?? {}), "kubernetes.io/metadata.name": meta(body).name };
+      meta(body).labels = {
+        ...((meta(body).labels as Obj) ?? {}),
+        "kubernetes.io/metadata.name": meta(body).name,
+      };
       return;
     }
     if (t.key === "core/pods") {
@@ -271,7 +318,13 @@ export class KubeApi {
     else if (t.subresources?.includes("status")) delete body.status;
   }
 
-  async create(cluster: string, t: ResourceType, ns: string, input: unknown, o: WriteOptions): Promise<Result> {
+  async create(
+    cluster: string,
+    t: ResourceType,
+    ns: string,
+    input: unknown,
+    o: WriteOptions,
+  ): Promise<Result> {
     if (!isObj(input)) throw badRequest("Object 'Kind' is missing in the request body");
     await this.ensureCluster(cluster);
     const warnings: string[] = [];
@@ -280,13 +333,19 @@ export class KubeApi {
       const m = meta(body);
       if (t.namespaced) {
         if (m.namespace !== undefined && m.namespace !== "" && m.namespace !== ns)
-          throw badRequest("the namespace of the provided object does not match the namespace sent on the request");
+          throw badRequest(
+            "the namespace of the provided object does not match the namespace sent on the request",
+          );
       } else delete m.namespace;
       let name = String(m.name ?? "");
       if (!name && m.generateName) name = `${String(m.generateName)}${randomSuffix()}`;
       if (!name)
         throw invalid(t.kind, t.group, "", [
-          { reason: "FieldValueRequired", field: "metadata.name", message: "Required value: name or generateName is required" },
+          {
+            reason: "FieldValueRequired",
+            field: "metadata.name",
+            message: "Required value: name or generateName is required",
+          },
         ]);
       const nameCauses = this.nameCheck(t, name);
       if (nameCauses.length) throw invalid(t.kind, t.group, name, nameCauses);
@@ -329,7 +388,18 @@ export class KubeApi {
   ): Promise<Result> {
     delete meta(body).resourceVersion;
     if (o.dryRun) {
-      return { status, body: this.serve(t, { cluster, resource: t.key, namespace: ns, name, body, revision: old?.revision ?? 0 }), warnings: [] };
+      return {
+        status,
+        body: this.serve(t, {
+          cluster,
+          resource: t.key,
+          namespace: ns,
+          name,
+          body,
+          revision: old?.revision ?? 0,
+        }),
+        warnings: [],
+      };
     }
     let revision: number;
     try {
@@ -338,10 +408,15 @@ export class KubeApi {
         old ? { expectedRevision: old.revision } : { create: true },
       );
     } catch (e) {
-      if (e instanceof StoreConflictError) throw old ? conflict(q(t), name, MODIFIED) : alreadyExists(q(t), name);
+      if (e instanceof StoreConflictError)
+        throw old ? conflict(q(t), name, MODIFIED) : alreadyExists(q(t), name);
       throw e;
     }
-    return { status, body: this.serve(t, { cluster, resource: t.key, namespace: ns, name, body, revision }), warnings: [] };
+    return {
+      status,
+      body: this.serve(t, { cluster, resource: t.key, namespace: ns, name, body, revision }),
+      warnings: [],
+    };
   }
 
   /** Shared by PUT and PATCH: the new object replaces the old under kube's update rules. */
@@ -363,13 +438,25 @@ export class KubeApi {
     const m = meta(body);
     const pm = meta(prev);
     if (m.name !== undefined && m.name !== name)
-      throw badRequest(`the name of the object (${String(m.name)}) does not match the name on the URL (${name})`);
+      throw badRequest(
+        `the name of the object (${String(m.name)}) does not match the name on the URL (${name})`,
+      );
     if (t.namespaced && m.namespace !== undefined && m.namespace !== "" && m.namespace !== ns)
-      throw badRequest("the namespace of the provided object does not match the namespace sent on the request");
-    if (m.resourceVersion !== undefined && m.resourceVersion !== "" && String(m.resourceVersion) !== String(old.revision))
+      throw badRequest(
+        "the namespace of the provided object does not match the namespace sent on the request",
+      );
+    if (
+      m.resourceVersion !== undefined &&
+      m.resourceVersion !== "" &&
+      String(m.resourceVersion) !== String(old.revision)
+    )
       throw conflict(q(t), name, MODIFIED);
     if (m.uid !== undefined && m.uid !== "" && m.uid !== pm.uid)
-      throw conflict(q(t), name, `Precondition failed: UID in precondition: ${String(m.uid)}, UID in object meta: ${String(pm.uid)}`);
+      throw conflict(
+        q(t),
+        name,
+        `Precondition failed: UID in precondition: ${String(m.uid)}, UID in object meta: ${String(pm.uid)}`,
+      );
     // System fields are the server's.
     m.name = name;
     if (t.namespaced) m.namespace = ns;
@@ -393,44 +480,87 @@ export class KubeApi {
     if (pm.deletionTimestamp) {
       // No new finalizers on an object being deleted.
       const before = new Set(((pm.finalizers as string[] | undefined) ?? []).map(String));
-      const added = (((meta(result).finalizers as string[] | undefined) ?? []) as string[]).filter((f) => !before.has(f));
+      const added = (((meta(result).finalizers as string[] | undefined) ?? []) as string[]).filter(
+        (f) => !before.has(f),
+      );
       if (added.length)
         throw invalid(t.kind, t.group, name, [
-          { reason: "FieldValueForbidden", field: "metadata.finalizers", message: `Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers []string{${added.map((f) => JSON.stringify(f)).join(", ")}}` },
+          {
+            reason: "FieldValueForbidden",
+            field: "metadata.finalizers",
+            message: `Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers []string{${added.map((f) => JSON.stringify(f)).join(", ")}}`,
+          },
         ]);
     }
     // generation: spec (everything but metadata and status) changes only.
     if (t.hasGeneration || t.crd) {
-      const strip = (x: Obj) => JSON.stringify({ ...x, metadata: undefined, status: undefined, apiVersion: undefined, kind: undefined });
+      const strip = (x: Obj) =>
+        JSON.stringify({
+          ...x,
+          metadata: undefined,
+          status: undefined,
+          apiVersion: undefined,
+          kind: undefined,
+        });
       const g = Number(pm.generation ?? 1);
       meta(result).generation = sub !== "status" && strip(result) !== strip(prev) ? g + 1 : g;
     }
     if (t.key === CRD_KEY) acceptCrd(result);
     result.apiVersion = gv(t);
     result.kind = t.kind;
-    if (!tracked) trackUpdate(prev, result, o.fieldManager ?? "unknown", gv(t), this.schemaOf(t), this.resolve, sub);
+    if (!tracked)
+      trackUpdate(prev, result, o.fieldManager ?? "unknown", gv(t), this.schemaOf(t), this.resolve, sub);
     // Finalizers all gone on an object being deleted: it goes now.
-    if (pm.deletionTimestamp && !((meta(result).finalizers as unknown[] | undefined) ?? []).length && sub !== "status") {
+    if (
+      pm.deletionTimestamp &&
+      !((meta(result).finalizers as unknown[] | undefined) ?? []).length &&
+      sub !== "status"
+    ) {
       if (!o.dryRun) await tx.deleteObject(cluster, t.key, ns, name);
       this.kickGc(cluster);
       return { status: 200, body: this.serve(t, { ...old, body: result }), warnings };
     }
-    const unchanged = JSON.stringify({ ...result, metadata: { ...meta(result), managedFields: undefined } }) ===
-      JSON.stringify({ ...prev, apiVersion: gv(t), kind: t.kind, metadata: { ...pm, managedFields: undefined, resourceVersion: undefined } });
+    const unchanged =
+      JSON.stringify({ ...result, metadata: { ...meta(result), managedFields: undefined } }) ===
+      JSON.stringify({
+        ...prev,
+        apiVersion: gv(t),
+        kind: t.kind,
+        metadata: { ...pm, managedFields: undefined, resourceVersion: undefined },
+      });
     if (unchanged && JSON.stringify(meta(result).managedFields) === JSON.stringify(pm.managedFields))
       return { status: 200, body: this.serve(t, old), warnings };
     const res = await this.commit(tx, cluster, t, ns, name, result, old, o, 200);
     return { ...res, warnings };
   }
 
-  async update(cluster: string, t: ResourceType, ns: string, name: string, input: unknown, o: WriteOptions, sub?: string): Promise<Result> {
+  async update(
+    cluster: string,
+    t: ResourceType,
+    ns: string,
+    name: string,
+    input: unknown,
+    o: WriteOptions,
+    sub?: string,
+  ): Promise<Result> {
     if (!isObj(input)) throw badRequest("Object 'Kind' is missing in the request body");
     if (sub === "scale") return this.updateScale(cluster, t, ns, name, input, o);
     const warnings: string[] = [];
     const res = await this.store.transaction(async (tx) => {
       const old = await tx.getObject(cluster, t.key, t.namespaced ? ns : "", name);
       if (!old) throw notFound(q(t), name);
-      return this.updateWith(tx, cluster, t, t.namespaced ? ns : "", name, old, structuredClone(input), o, sub, warnings);
+      return this.updateWith(
+        tx,
+        cluster,
+        t,
+        t.namespaced ? ns : "",
+        name,
+        old,
+        structuredClone(input),
+        o,
+        sub,
+        warnings,
+      );
     });
     if (t.key === CRD_KEY) this.catalog.invalidate(cluster);
     return res;
@@ -449,11 +579,19 @@ export class KubeApi {
     if (type === "strategic" && t.crd) throw unsupportedMediaType("application/strategic-merge-patch+json");
     if (sub === "scale") {
       const cur = await this.getScale(cluster, t, ns, name);
-      const next = this.patched(cur, type, patch, this.schemas.defs.get(this.schemas.topFor("autoscaling", "v1", "Scale") ?? ""));
+      const next = this.patched(
+        cur,
+        type,
+        patch,
+        this.schemas.defs.get(this.schemas.topFor("autoscaling", "v1", "Scale") ?? ""),
+      );
       return this.updateScale(cluster, t, ns, name, next, o);
     }
     if (type === "apply") {
-      if (!o.fieldManager) throw badRequest("PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: is required for apply patch");
+      if (!o.fieldManager)
+        throw badRequest(
+          'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch',
+        );
       if (!isObj(patch)) throw badRequest("error decoding YAML: the applied configuration is not an object");
     }
     const warnings: string[] = [];
@@ -464,11 +602,15 @@ export class KubeApi {
         const applied = patch as Obj;
         if (applied.apiVersion !== gv(t) || applied.kind !== t.kind) {
           if (applied.apiVersion === undefined || applied.kind === undefined)
-            throw badRequest(`${applied.kind === undefined ? "Object 'Kind' is missing" : "Object 'apiVersion' is missing"} in '${JSON.stringify(applied).slice(0, 200)}'`);
+            throw badRequest(
+              `${applied.kind === undefined ? "Object 'Kind' is missing" : "Object 'apiVersion' is missing"} in '${JSON.stringify(applied).slice(0, 200)}'`,
+            );
         }
         const am = isObj(applied.metadata) ? applied.metadata : {};
         if (am.name !== undefined && am.name !== name)
-          throw badRequest(`the name of the object (${String(am.name)}) does not match the name on the URL (${name})`);
+          throw badRequest(
+            `the name of the object (${String(am.name)}) does not match the name on the URL (${name})`,
+          );
         if (!old) {
           if (sub) throw notFound(q(t), name);
           const merged = serverSideApply({
@@ -508,7 +650,11 @@ export class KubeApi {
       const cur = this.serve(t, old);
       const next = this.patched(cur, type, patch, this.schemaOf(t));
       // A patch never carries the object's own resourceVersion unless the caller put it there.
-      if (isObj(next.metadata) && next.metadata.resourceVersion === String(old.revision) && !patchSetsRv(patch))
+      if (
+        isObj(next.metadata) &&
+        next.metadata.resourceVersion === String(old.revision) &&
+        !patchSetsRv(patch)
+      )
         delete next.metadata.resourceVersion;
       return this.updateWith(tx, cluster, t, k, name, old, next, o, sub, warnings);
     });
@@ -517,7 +663,15 @@ export class KubeApi {
   }
 
   /** Create inside an open transaction (server-side apply of a new object). */
-  private async createIn(tx: Tx, cluster: string, t: ResourceType, ns: string, input: Obj, o: WriteOptions, warnings: string[]): Promise<Result> {
+  private async createIn(
+    tx: Tx,
+    cluster: string,
+    t: ResourceType,
+    ns: string,
+    input: Obj,
+    o: WriteOptions,
+    warnings: string[],
+  ): Promise<Result> {
     const mf = meta(input).managedFields;
     const body = this.admit(t, input, o.fieldValidation ?? "Ignore", warnings);
     const m = meta(body);
@@ -544,7 +698,8 @@ export class KubeApi {
       case "json":
         return applyJsonPatch(cur, patch);
       case "merge": {
-        if (!isObj(patch)) throw badRequest("json: cannot unmarshal array into Go value of type map[string]interface {}");
+        if (!isObj(patch))
+          throw badRequest("json: cannot unmarshal array into Go value of type map[string]interface {}");
         return applyMergePatch(cur, patch) as Obj;
       }
       case "strategic":
@@ -561,18 +716,30 @@ export class KubeApi {
     return toScale(t, obj);
   }
 
-  private async updateScale(cluster: string, t: ResourceType, ns: string, name: string, input: Obj, o: WriteOptions): Promise<Result> {
+  private async updateScale(
+    cluster: string,
+    t: ResourceType,
+    ns: string,
+    name: string,
+    input: Obj,
+    o: WriteOptions,
+  ): Promise<Result> {
     if (!t.scale) throw notFound(q(t), name);
     const replicas = (input.spec as Obj | undefined)?.replicas;
     if (typeof replicas !== "number" || !Number.isInteger(replicas) || replicas < 0)
       throw invalid("Scale", "autoscaling", name, [
-        { reason: "FieldValueInvalid", field: "spec.replicas", message: `Invalid value: ${JSON.stringify(replicas ?? null)}: must be greater than or equal to 0` },
+        {
+          reason: "FieldValueInvalid",
+          field: "spec.replicas",
+          message: `Invalid value: ${JSON.stringify(replicas ?? null)}: must be greater than or equal to 0`,
+        },
       ]);
     const res = await this.store.transaction(async (tx) => {
       const old = await tx.getObject(cluster, t.key, ns, name);
       if (!old) throw notFound(q(t), name);
       const rv = (input.metadata as Obj | undefined)?.resourceVersion;
-      if (rv !== undefined && rv !== "" && String(rv) !== String(old.revision)) throw conflict(q(t), name, MODIFIED);
+      if (rv !== undefined && rv !== "" && String(rv) !== String(old.revision))
+        throw conflict(q(t), name, MODIFIED);
       const next = structuredClone(old.body);
       setPath(next, t.scale!.specReplicas, replicas);
       return this.updateWith(tx, cluster, t, ns, name, old, next, o, undefined, []);
@@ -580,23 +747,43 @@ export class KubeApi {
     return { ...res, body: toScale(t, res.body) };
   }
 
-  async bind(cluster: string, t: ResourceType, ns: string, name: string, binding: unknown, o: WriteOptions): Promise<Result> {
+  async bind(
+    cluster: string,
+    t: ResourceType,
+    ns: string,
+    name: string,
+    binding: unknown,
+    o: WriteOptions,
+  ): Promise<Result> {
     const target = isObj(binding) && isObj(binding.target) ? String(binding.target.name ?? "") : "";
     if (!target)
-      throw invalid("Binding", "", name, [{ reason: "FieldValueRequired", field: "target.name", message: "Required value" }]);
+      throw invalid("Binding", "", name, [
+        { reason: "FieldValueRequired", field: "target.name", message: "Required value" },
+      ]);
     return this.store.transaction(async (tx) => {
       const old = await tx.getObject(cluster, t.key, ns, name);
       if (!old) throw notFound(q(t), name);
       const spec = (old.body.spec ?? {}) as Obj;
-      if (spec.nodeName) throw conflict(q(t), name, `pod ${name} is already assigned to node "${String(spec.nodeName)}"`);
+      if (spec.nodeName)
+        throw conflict(q(t), name, `pod ${name} is already assigned to node "${String(spec.nodeName)}"`);
       const next = structuredClone(old.body);
       (next.spec as Obj).nodeName = target;
-      const st = (next.status ??= {}) as Obj;
-      const conds = Array.isArray(st.conditions) ? (st.conditions as Obj[]).filter((c) => c.type !== "PodScheduled") : [];
-      st.conditions = [...conds, { type: "PodScheduled", status: "True", lastProbeTime: null, lastTransitionTime: nowTime() }];
+      if (!isObj(next.status)) next.status = {};
+      const st = next.status as Obj;
+      const conds = Array.isArray(st.conditions)
+        ? (st.conditions as Obj[]).filter((c) => c.type !== "PodScheduled")
+        : [];
+      st.conditions = [
+        ...conds,
+        { type: "PodScheduled", status: "True", lastProbeTime: null, lastTransitionTime: nowTime() },
+      ];
       delete meta(next).resourceVersion;
       trackUpdate(old.body, next, o.fieldManager ?? "unknown", gv(t), this.schemaOf(t), this.resolve);
-      if (!o.dryRun) await tx.putObject({ cluster, resource: t.key, namespace: ns, name, body: next }, { expectedRevision: old.revision });
+      if (!o.dryRun)
+        await tx.putObject(
+          { cluster, resource: t.key, namespace: ns, name, body: next },
+          { expectedRevision: old.revision },
+        );
       return { status: 201, body: successStatus(), warnings: [] };
     });
   }
@@ -608,7 +795,13 @@ export class KubeApi {
 
   // ---------------------------------------------------------------- deletion
 
-  async delete(cluster: string, t: ResourceType, ns: string, name: string, d: DeleteOptions): Promise<Result> {
+  async delete(
+    cluster: string,
+    t: ResourceType,
+    ns: string,
+    name: string,
+    d: DeleteOptions,
+  ): Promise<Result> {
     const k = t.namespaced ? ns : "";
     const res = await this.store.transaction(async (tx) => {
       const old = await tx.getObject(cluster, t.key, k, name);
@@ -620,26 +813,48 @@ export class KubeApi {
     return res;
   }
 
-  private async deleteIn(tx: Tx, cluster: string, t: ResourceType, old: KubeObjectRecord, d: DeleteOptions): Promise<Result> {
+  private async deleteIn(
+    tx: Tx,
+    cluster: string,
+    t: ResourceType,
+    old: KubeObjectRecord,
+    d: DeleteOptions,
+  ): Promise<Result> {
     const name = old.name;
     const m = meta(old.body);
     if (d.preconditions?.uid && d.preconditions.uid !== m.uid)
-      throw conflict(q(t), name, `Precondition failed: UID in precondition: ${d.preconditions.uid}, UID in object meta: ${String(m.uid)}`);
-    if (d.preconditions?.resourceVersion && d.preconditions.resourceVersion !== String(old.revision))
-      throw conflict(q(t), name, `Precondition failed: ResourceVersion in precondition: ${d.preconditions.resourceVersion}, ResourceVersion in meta: ${old.revision}`);
-    if (t.key === NAMESPACE_KEY && ["default", "kube-system", "kube-public"].includes(name))
-      throw new KubeError(403, "Forbidden", `namespaces "${name}" is forbidden: this namespace may not be deleted`, {
+      throw conflict(
+        q(t),
         name,
-        kind: "namespaces",
-      });
+        `Precondition failed: UID in precondition: ${d.preconditions.uid}, UID in object meta: ${String(m.uid)}`,
+      );
+    if (d.preconditions?.resourceVersion && d.preconditions.resourceVersion !== String(old.revision))
+      throw conflict(
+        q(t),
+        name,
+        `Precondition failed: ResourceVersion in precondition: ${d.preconditions.resourceVersion}, ResourceVersion in meta: ${old.revision}`,
+      );
+    if (t.key === NAMESPACE_KEY && ["default", "kube-system", "kube-public"].includes(name))
+      throw new KubeError(
+        403,
+        "Forbidden",
+        `namespaces "${name}" is forbidden: this namespace may not be deleted`,
+        {
+          name,
+          kind: "namespaces",
+        },
+      );
     const next = structuredClone(old.body);
     const nm = meta(next);
     let finalizers = ((nm.finalizers as string[] | undefined) ?? []).map(String);
-    const policy = d.propagationPolicy ?? (t.crd || t.group === "apps" || t.group === "batch" ? "Background" : "Background");
+    const policy =
+      d.propagationPolicy ??
+      (t.crd || t.group === "apps" || t.group === "batch" ? "Background" : "Background");
     if (policy === "Orphan") {
       await this.orphanDependents(tx, cluster, String(m.uid));
     }
-    if (policy === "Foreground" && !finalizers.includes("foregroundDeletion")) finalizers = [...finalizers, "foregroundDeletion"];
+    if (policy === "Foreground" && !finalizers.includes("foregroundDeletion"))
+      finalizers = [...finalizers, "foregroundDeletion"];
     if (t.key === NAMESPACE_KEY) {
       // Namespaces terminate: contents go first (in the background), then the namespace.
       if (!nm.deletionTimestamp) {
@@ -647,7 +862,10 @@ export class KubeApi {
         nm.deletionGracePeriodSeconds = 0;
         next.status = { ...(next.status as Obj), phase: "Terminating" };
         if (d.dryRun) return { status: 200, body: this.serve(t, { ...old, body: next }), warnings: [] };
-        const rev = await tx.putObject({ cluster, resource: t.key, namespace: "", name, body: next }, { expectedRevision: old.revision });
+        const rev = await tx.putObject(
+          { cluster, resource: t.key, namespace: "", name, body: next },
+          { expectedRevision: old.revision },
+        );
         return { status: 200, body: this.serve(t, { ...old, body: next, revision: rev }), warnings: [] };
       }
       return { status: 200, body: this.serve(t, old), warnings: [] };
@@ -659,7 +877,10 @@ export class KubeApi {
       }
       nm.finalizers = finalizers;
       if (d.dryRun) return { status: 200, body: this.serve(t, { ...old, body: next }), warnings: [] };
-      const rev = await tx.putObject({ cluster, resource: t.key, namespace: old.namespace, name, body: next }, { expectedRevision: old.revision });
+      const rev = await tx.putObject(
+        { cluster, resource: t.key, namespace: old.namespace, name, body: next },
+        { expectedRevision: old.revision },
+      );
       return { status: 200, body: this.serve(t, { ...old, body: next, revision: rev }), warnings: [] };
     }
     if (!d.dryRun) await tx.deleteObject(cluster, t.key, old.namespace, name);
@@ -667,13 +888,28 @@ export class KubeApi {
     if (t.key === "core/pods" || t.crd) return { status: 200, body: this.serve(t, old), warnings: [] };
     return {
       status: 200,
-      body: successStatus({ name, ...(t.group ? { group: t.group } : {}), kind: t.plural, uid: String(m.uid) }),
+      body: successStatus({
+        name,
+        ...(t.group ? { group: t.group } : {}),
+        kind: t.plural,
+        uid: String(m.uid),
+      }),
       warnings: [],
     };
   }
 
-  async deleteCollection(cluster: string, t: ResourceType, ns: string | undefined, lq: ListQuery, d: DeleteOptions): Promise<Result> {
-    const { items, meta: lm } = await this.list(cluster, t, ns, { ...lq, limit: undefined, continue: undefined });
+  async deleteCollection(
+    cluster: string,
+    t: ResourceType,
+    ns: string | undefined,
+    lq: ListQuery,
+    d: DeleteOptions,
+  ): Promise<Result> {
+    const { items, meta: lm } = await this.list(cluster, t, ns, {
+      ...lq,
+      limit: undefined,
+      continue: undefined,
+    });
     const out: Obj[] = [];
     for (const it of items) {
       const m = meta(it);
@@ -685,7 +921,11 @@ export class KubeApi {
         if (!(e instanceof KubeError && e.code === 404)) throw e;
       }
     }
-    return { status: 200, body: { apiVersion: gv(t), kind: `${t.kind}List`, metadata: lm, items: out }, warnings: [] };
+    return {
+      status: 200,
+      body: { apiVersion: gv(t), kind: `${t.kind}List`, metadata: lm, items: out },
+      warnings: [],
+    };
   }
 
   private async orphanDependents(tx: Tx, cluster: string, uid: string): Promise<void> {
@@ -698,7 +938,10 @@ export class KubeApi {
         const kept = (refs as Obj[]).filter((r) => r.uid !== uid);
         if (kept.length) meta(next).ownerReferences = kept;
         else delete meta(next).ownerReferences;
-        await tx.putObject({ cluster, resource: t.key, namespace: rec.namespace, name: rec.name, body: next }, { expectedRevision: rec.revision });
+        await tx.putObject(
+          { cluster, resource: t.key, namespace: rec.namespace, name: rec.name, body: next },
+          { expectedRevision: rec.revision },
+        );
       }
     }
   }
@@ -711,7 +954,9 @@ export class KubeApi {
     this.gcPending.add(cluster);
     setTimeout(() => {
       this.gcPending.delete(cluster);
-      this.collect(cluster).catch((e) => this.log(`kube garbage collection for cluster ${cluster} failed`, e));
+      this.collect(cluster).catch((e) =>
+        this.log(`kube garbage collection for cluster ${cluster} failed`, e),
+      );
     }, 20);
   }
 
@@ -720,11 +965,14 @@ export class KubeApi {
       const changed = await this.store.transaction(async (tx) => {
         const types = (await this.catalog.types(tx, cluster)).filter((t) => !t.crd || t.crd.storage);
         const all: { t: ResourceType; rec: KubeObjectRecord }[] = [];
-        for (const t of types) for (const rec of await tx.listObjects({ cluster, resource: t.key })) all.push({ t, rec });
+        for (const t of types)
+          for (const rec of await tx.listObjects({ cluster, resource: t.key })) all.push({ t, rec });
         const uids = new Map<string, { t: ResourceType; rec: KubeObjectRecord }>();
         for (const x of all) uids.set(String(meta(x.rec.body).uid), x);
         const terminating = new Set(
-          all.filter((x) => x.t.key === NAMESPACE_KEY && meta(x.rec.body).deletionTimestamp).map((x) => x.rec.name),
+          all
+            .filter((x) => x.t.key === NAMESPACE_KEY && meta(x.rec.body).deletionTimestamp)
+            .map((x) => x.rec.name),
         );
         let n = 0;
         for (const x of all) {
@@ -744,10 +992,15 @@ export class KubeApi {
             const live = refs.filter((r) => uids.has(String(r.uid)));
             const ownersDeleting = live.filter((r) => {
               const om = meta(uids.get(String(r.uid))!.rec.body);
-              return om.deletionTimestamp && ((om.finalizers as string[] | undefined) ?? []).includes("foregroundDeletion");
+              return (
+                om.deletionTimestamp &&
+                ((om.finalizers as string[] | undefined) ?? []).includes("foregroundDeletion")
+              );
             });
             if (live.length === 0 || (ownersDeleting.length && ownersDeleting.length === live.length)) {
-              await this.deleteIn(tx, cluster, x.t, x.rec, { propagationPolicy: ownersDeleting.length ? "Foreground" : "Background" });
+              await this.deleteIn(tx, cluster, x.t, x.rec, {
+                propagationPolicy: ownersDeleting.length ? "Foreground" : "Background",
+              });
               uids.delete(String(m.uid));
               n++;
               continue;
@@ -757,13 +1010,20 @@ export class KubeApi {
           const fins = ((m.finalizers as string[] | undefined) ?? []).map(String);
           if (m.deletionTimestamp && fins.includes("foregroundDeletion")) {
             const uid = String(m.uid);
-            const deps = all.filter((y) => uids.has(String(meta(y.rec.body).uid)) && ((meta(y.rec.body).ownerReferences as Obj[] | undefined) ?? []).some((r) => r.uid === uid));
+            const deps = all.filter(
+              (y) =>
+                uids.has(String(meta(y.rec.body).uid)) &&
+                ((meta(y.rec.body).ownerReferences as Obj[] | undefined) ?? []).some((r) => r.uid === uid),
+            );
             if (!deps.length) {
               const next = structuredClone(x.rec.body);
               const left = fins.filter((f) => f !== "foregroundDeletion");
               if (left.length) {
                 meta(next).finalizers = left;
-                await tx.putObject({ cluster, resource: x.t.key, namespace: x.rec.namespace, name: x.rec.name, body: next }, { expectedRevision: x.rec.revision });
+                await tx.putObject(
+                  { cluster, resource: x.t.key, namespace: x.rec.namespace, name: x.rec.name, body: next },
+                  { expectedRevision: x.rec.revision },
+                );
               } else await tx.deleteObject(cluster, x.t.key, x.rec.namespace, x.rec.name);
               uids.delete(uid);
               n++;
@@ -772,7 +1032,9 @@ export class KubeApi {
         }
         // 4. terminating namespaces that are empty
         for (const ns of terminating) {
-          const left = all.some((x) => x.t.namespaced && x.rec.namespace === ns && uids.has(String(meta(x.rec.body).uid)));
+          const left = all.some(
+            (x) => x.t.namespaced && x.rec.namespace === ns && uids.has(String(meta(x.rec.body).uid)),
+          );
           if (left) continue;
           const rec = await tx.getObject(cluster, NAMESPACE_KEY, "", ns);
           if (rec) {
@@ -803,7 +1065,8 @@ export class KubeApi {
     const labels = parseLabelSelector(wq.labelSelector);
     const fields = parseFieldSelector(wq.fieldSelector, t.fieldSelectors ?? []);
     const selective = labels.length > 0 || fields.length > 0;
-    const matches = (o: Obj) => matchLabels(labels, meta(o).labels as Record<string, string>) && matchFields(fields, o);
+    const matches = (o: Obj) =>
+      matchLabels(labels, meta(o).labels as Record<string, string>) && matchFields(fields, o);
     let from: number;
     const visible = new Set<string>();
     const rv = wq.resourceVersion;
@@ -811,11 +1074,17 @@ export class KubeApi {
       from = Number(rv);
       if (!Number.isInteger(from) || from < 0) throw badRequest(`invalid resource version: ${rv}`);
       if (selective) {
-        const { items } = await this.list(cluster, t, ns, { labelSelector: wq.labelSelector, fieldSelector: wq.fieldSelector });
+        const { items } = await this.list(cluster, t, ns, {
+          labelSelector: wq.labelSelector,
+          fieldSelector: wq.fieldSelector,
+        });
         for (const it of items) visible.add(`${String(meta(it).namespace ?? "")}/${String(meta(it).name)}`);
       }
     } else {
-      const { items, meta: lm } = await this.list(cluster, t, ns, { labelSelector: wq.labelSelector, fieldSelector: wq.fieldSelector });
+      const { items, meta: lm } = await this.list(cluster, t, ns, {
+        labelSelector: wq.labelSelector,
+        fieldSelector: wq.fieldSelector,
+      });
       from = Number(lm.resourceVersion);
       for (const it of items) {
         visible.add(`${String(meta(it).namespace ?? "")}/${String(meta(it).name)}`);
@@ -864,10 +1133,20 @@ export class KubeApi {
       (e: Error) => {
         if (closed) return;
         if (e instanceof TooOldError) {
-          send({ type: "ERROR", object: gone(`too old resource version: ${from} (${e.compactedRevision})`).toStatus() });
+          send({
+            type: "ERROR",
+            object: gone(`too old resource version: ${from} (${e.compactedRevision})`).toStatus(),
+          });
         } else {
           this.log("kube watch failed", e);
-          send({ type: "ERROR", object: new KubeError(500, "InternalError", "Internal error occurred: the watch ended").toStatus() });
+          send({
+            type: "ERROR",
+            object: new KubeError(
+              500,
+              "InternalError",
+              "Internal error occurred: the watch ended",
+            ).toStatus(),
+          });
         }
         finish();
       },
@@ -876,7 +1155,10 @@ export class KubeApi {
       const period = wq.bookmarkMs ?? 60_000;
       const tick = () => {
         if (closed) return;
-        send({ type: "BOOKMARK", object: { kind: t.kind, apiVersion: gv(t), metadata: { resourceVersion: String(last) } } });
+        send({
+          type: "BOOKMARK",
+          object: { kind: t.kind, apiVersion: gv(t), metadata: { resourceVersion: String(last) } },
+        });
         timers.push(setTimeout(tick, period));
       };
       timers.push(setTimeout(tick, period));
@@ -888,11 +1170,18 @@ export class KubeApi {
 }
 
 function successStatus(details?: Obj): Obj {
-  return { kind: "Status", apiVersion: "v1", metadata: {}, status: "Success", ...(details ? { details } : {}) };
+  return {
+    kind: "Status",
+    apiVersion: "v1",
+    metadata: {},
+    status: "Success",
+    ...(details ? { details } : {}),
+  };
 }
 
 function patchSetsRv(patch: unknown): boolean {
-  if (Array.isArray(patch)) return patch.some((op) => isObj(op) && String(op.path ?? "").startsWith("/metadata/resourceVersion"));
+  if (Array.isArray(patch))
+    return patch.some((op) => isObj(op) && String(op.path ?? "").startsWith("/metadata/resourceVersion"));
   return isObj(patch) && isObj(patch.metadata) && "resourceVersion" in patch.metadata;
 }
 
@@ -904,7 +1193,9 @@ function randomSuffix(): string {
 }
 
 export function encodeContinue(key: string, rv: number): string {
-  return Buffer.from(JSON.stringify({ v: "meta.k8s.io/v1", rv, start: `${key}\u0000` })).toString("base64url");
+  return Buffer.from(JSON.stringify({ v: "meta.k8s.io/v1", rv, start: `${key}\u0000` })).toString(
+    "base64url",
+  );
 }
 
 function decodeContinue(token: string): string {
@@ -920,7 +1211,10 @@ function decodeContinue(token: string): string {
 function setPath(o: Obj, p: string, v: unknown): void {
   const parts = p.replace(/^\./, "").split(".");
   let cur = o;
-  for (const k of parts.slice(0, -1)) cur = (isObj(cur[k]) ? cur[k] : (cur[k] = {})) as Obj;
+  for (const k of parts.slice(0, -1)) {
+    if (!isObj(cur[k])) cur[k] = {};
+    cur = cur[k] as Obj;
+  }
   cur[parts[parts.length - 1]] = v;
 }
 
@@ -951,7 +1245,10 @@ function toScale(t: ResourceType, obj: Obj): Obj {
       creationTimestamp: m.creationTimestamp,
     },
     spec: { replicas: Number(getPathValue(obj, t.scale?.specReplicas ?? ".spec.replicas") ?? 0) },
-    status: { replicas: Number(getPathValue(obj, t.scale?.statusReplicas ?? ".status.replicas") ?? 0), ...(selector ? { selector } : {}) },
+    status: {
+      replicas: Number(getPathValue(obj, t.scale?.statusReplicas ?? ".status.replicas") ?? 0),
+      ...(selector ? { selector } : {}),
+    },
   };
 }
 
@@ -965,7 +1262,8 @@ function qosClass(pod: Obj): string {
     const req = (r.requests ?? {}) as Obj;
     if (Object.keys(lim).length || Object.keys(req).length) any = true;
     for (const k of ["cpu", "memory"]) {
-      if (lim[k] === undefined || (req[k] !== undefined && String(req[k]) !== String(lim[k]))) guaranteed = false;
+      if (lim[k] === undefined || (req[k] !== undefined && String(req[k]) !== String(lim[k])))
+        guaranteed = false;
     }
   }
   return guaranteed ? "Guaranteed" : any ? "Burstable" : "BestEffort";
@@ -983,9 +1281,23 @@ function acceptCrd(body: Obj): void {
   body.status = {
     acceptedNames: { ...names },
     conditions: [
-      { type: "NamesAccepted", status: "True", lastTransitionTime: now, reason: "NoConflicts", message: "no conflicts found" },
-      { type: "Established", status: "True", lastTransitionTime: now, reason: "InitialNamesAccepted", message: "the initial names have been accepted" },
+      {
+        type: "NamesAccepted",
+        status: "True",
+        lastTransitionTime: now,
+        reason: "NoConflicts",
+        message: "no conflicts found",
+      },
+      {
+        type: "Established",
+        status: "True",
+        lastTransitionTime: now,
+        reason: "InitialNamesAccepted",
+        message: "the initial names have been accepted",
+      },
     ],
-    storedVersions: ((spec.versions as Obj[] | undefined) ?? []).filter((v) => v.storage === true).map((v) => String(v.name)),
+    storedVersions: ((spec.versions as Obj[] | undefined) ?? [])
+      .filter((v) => v.storage === true)
+      .map((v) => String(v.name)),
   };
 }

@@ -36,7 +36,7 @@ export class Catalog {
     const custom: ResourceType[] = [];
     for (const rec of crds) {
       const info = crdInfo(rec.body);
-      if (!info || !info.established) continue;
+      if (!info?.established) continue;
       for (const k of crdKinds(info)) custom.push({ ...k, key: `${info.group}/${info.plural}` });
     }
     const types = [...builtins, ...custom];
@@ -44,7 +44,15 @@ export class Catalog {
     return types;
   }
 
-  async find(tx: Tx, cluster: string, group: string, version: string, plural: string): Promise<ResourceType | undefined> {
-    return (await this.types(tx, cluster)).find((t) => t.group === group && t.version === version && t.plural === plural);
+  async find(
+    tx: Tx,
+    cluster: string,
+    group: string,
+    version: string,
+    plural: string,
+  ): Promise<ResourceType | undefined> {
+    return (await this.types(tx, cluster)).find(
+      (t) => t.group === group && t.version === version && t.plural === plural,
+    );
   }
 }

@@ -1,7 +1,11 @@
 // Which emulated cluster a Kubernetes request is for: `/clusters/<uid>` names a managed
 // cluster by its resourceUID (providers/containerservice), whose kubernetesVersion the
 // cluster's `/version` reports; and whether a bearer token is one of its credentials.
-import { type CredentialKind, kubeTokenKey, verifyClusterToken } from "../providers/containerservice/kubeconfig.js";
+import {
+  type CredentialKind,
+  kubeTokenKey,
+  verifyClusterToken,
+} from "../providers/containerservice/kubeconfig.js";
 import { CLUSTER_TYPE } from "../providers/containerservice/model.js";
 import type { Store } from "../store/types.js";
 
@@ -29,12 +33,20 @@ export class ClusterDirectory {
     for (const r of all) {
       const internal = (r.internal ?? {}) as { resourceUID?: string; spec?: { kubernetesVersion?: string } };
       if (!internal.resourceUID) continue;
-      const props = (r.body.properties ?? {}) as { currentKubernetesVersion?: string; kubernetesVersion?: string };
+      const props = (r.body.properties ?? {}) as {
+        currentKubernetesVersion?: string;
+        kubernetesVersion?: string;
+      };
       const info: ClusterInfo = {
         uid: internal.resourceUID,
         id: r.id,
         name: String(r.body.name ?? ""),
-        version: fullVersion(props.currentKubernetesVersion ?? props.kubernetesVersion ?? internal.spec?.kubernetesVersion ?? "1.33"),
+        version: fullVersion(
+          props.currentKubernetesVersion ??
+            props.kubernetesVersion ??
+            internal.spec?.kubernetesVersion ??
+            "1.33",
+        ),
       };
       this.cache.set(info.uid, { at: now, info });
       if (info.uid === uid) found = info;

@@ -74,7 +74,7 @@ export function crdInfo(body: Obj): CrdInfo | undefined {
   };
 }
 
-export function crdKinds(info: CrdInfo): (KindSpec & { crdVersion: CrdVersionInfo })[] {
+export function crdKinds(info: CrdInfo): (KindSpec & { crd: CrdVersionInfo })[] {
   return info.versions
     .filter((v) => v.served)
     .map((v) => ({
@@ -100,7 +100,7 @@ export function crdKinds(info: CrdInfo): (KindSpec & { crdVersion: CrdVersionInf
             },
           }
         : {}),
-      crdVersion: v,
+      crd: v,
     }));
 }
 
@@ -111,27 +111,48 @@ const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0
 export function validateCrd(body: Obj): StatusCause[] {
   const causes: StatusCause[] = [];
   const bad = (field: string, value: unknown, msg: string) =>
-    causes.push({ reason: "FieldValueInvalid", field, message: `Invalid value: ${JSON.stringify(value)}: ${msg}` });
-  const req = (field: string) => causes.push({ reason: "FieldValueRequired", field, message: "Required value" });
+    causes.push({
+      reason: "FieldValueInvalid",
+      field,
+      message: `Invalid value: ${JSON.stringify(value)}: ${msg}`,
+    });
+  const req = (field: string) =>
+    causes.push({ reason: "FieldValueRequired", field, message: "Required value" });
   const spec = (body.spec ?? {}) as Obj;
   const names = (spec.names ?? {}) as Obj;
   const name = String((body.metadata as Obj | undefined)?.name ?? "");
   const group = String(spec.group ?? "");
   if (!group) req("spec.group");
-  else if (!DNS_SUBDOMAIN.test(group) || !group.includes(".")) bad("spec.group", group, "should be a domain with at least one dot");
+  else if (!DNS_SUBDOMAIN.test(group) || !group.includes("."))
+    bad("spec.group", group, "should be a domain with at least one dot");
   if (!names.plural) req("spec.names.plural");
-  else if (!DNS_LABEL.test(String(names.plural))) bad("spec.names.plural", names.plural, "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-'");
+  else if (!DNS_LABEL.test(String(names.plural)))
+    bad(
+      "spec.names.plural",
+      names.plural,
+      "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-'",
+    );
   if (!names.kind) req("spec.names.kind");
   if (names.plural && group && name !== `${String(names.plural)}.${group}`)
     bad("metadata.name", name, `must be spec.names.plural+"."+spec.group`);
   if (spec.scope !== "Namespaced" && spec.scope !== "Cluster") {
     if (spec.scope === undefined) req("spec.scope");
-    else causes.push({ reason: "FieldValueNotSupported", field: "spec.scope", message: `Unsupported value: ${JSON.stringify(spec.scope)}: supported values: "Cluster", "Namespaced"` });
+    else
+      causes.push({
+        reason: "FieldValueNotSupported",
+        field: "spec.scope",
+        message: `Unsupported value: ${JSON.stringify(spec.scope)}: supported values: "Cluster", "Namespaced"`,
+      });
   }
   const versions = Array.isArray(spec.versions) ? (spec.versions as Obj[]) : [];
   if (!versions.length) req("spec.versions");
   const storage = versions.filter((v) => v.storage === true).length;
-  if (versions.length && storage !== 1) bad("spec.versions", versions.map((v) => v.name), "must have exactly one version marked as storage version");
+  if (versions.length && storage !== 1)
+    bad(
+      "spec.versions",
+      versions.map((v) => v.name),
+      "must have exactly one version marked as storage version",
+    );
   versions.forEach((v, i) => {
     const s = (v.schema as Obj | undefined)?.openAPIV3Schema;
     if (!s) {
@@ -148,12 +169,22 @@ function structural(s: Schema, at: string, causes: StatusCause[], root: boolean)
   const preserve = s["x-kubernetes-preserve-unknown-fields"] === true;
   const ios = s["x-kubernetes-int-or-string"] === true;
   if (!s.type && !preserve && !ios && !root)
-    causes.push({ reason: "FieldValueRequired", field: `${at}.type`, message: "Required value: must not be empty for specified object fields" });
+    causes.push({
+      reason: "FieldValueRequired",
+      field: `${at}.type`,
+      message: "Required value: must not be empty for specified object fields",
+    });
   if (root && s.type !== "object")
-    causes.push({ reason: "FieldValueInvalid", field: `${at}.type`, message: `Invalid value: ${JSON.stringify(s.type ?? "")}: must be object at the root` });
-  for (const [k, v] of Object.entries(s.properties ?? {})) if (isObj(v)) structural(v as Schema, `${at}.properties[${k}]`, causes, false);
+    causes.push({
+      reason: "FieldValueInvalid",
+      field: `${at}.type`,
+      message: `Invalid value: ${JSON.stringify(s.type ?? "")}: must be object at the root`,
+    });
+  for (const [k, v] of Object.entries(s.properties ?? {}))
+    if (isObj(v)) structural(v as Schema, `${at}.properties[${k}]`, causes, false);
   if (isObj(s.items)) structural(s.items as Schema, `${at}.items`, causes, false);
-  if (isObj(s.additionalProperties)) structural(s.additionalProperties as Schema, `${at}.additionalProperties`, causes, false);
+  if (isObj(s.additionalProperties))
+    structural(s.additionalProperties as Schema, `${at}.additionalProperties`, causes, false);
 }
 
 /** Validates `value` against a CR schema, applying defaults and pruning unknown fields. */
@@ -168,7 +199,11 @@ export function validateCustom(
   if (value === null) {
     if (s.nullable === true) return value;
     if (!at) return value;
-    causes.push({ reason: "FieldValueTypeInvalid", field: at, message: `Invalid value: "null": ${at} in body must be of type ${s.type ?? "object"}: "null"` });
+    causes.push({
+      reason: "FieldValueTypeInvalid",
+      field: at,
+      message: `Invalid value: "null": ${at} in body must be of type ${s.type ?? "object"}: "null"`,
+    });
     return value;
   }
   const ios = s["x-kubernetes-int-or-string"] === true;
@@ -177,39 +212,81 @@ export function validateCustom(
   const shown = typeof value === "string" ? JSON.stringify(value) : JSON.stringify(value);
   if (ios) {
     if (actual !== "integer" && actual !== "string")
-      causes.push({ reason: "FieldValueTypeInvalid", field: at, message: `Invalid value: ${JSON.stringify(actual)}: ${at} in body must be of type integer or string: ${JSON.stringify(actual)}` });
+      causes.push({
+        reason: "FieldValueTypeInvalid",
+        field: at,
+        message: `Invalid value: ${JSON.stringify(actual)}: ${at} in body must be of type integer or string: ${JSON.stringify(actual)}`,
+      });
   } else if (type) {
     const ok =
       type === actual ||
       (type === "number" && (actual === "integer" || actual === "number")) ||
       (type === "object" && actual === "object");
     if (!ok) {
-      causes.push({ reason: "FieldValueTypeInvalid", field: at, message: `Invalid value: ${JSON.stringify(actual)}: ${at} in body must be of type ${type}: ${JSON.stringify(actual)}` });
+      causes.push({
+        reason: "FieldValueTypeInvalid",
+        field: at,
+        message: `Invalid value: ${JSON.stringify(actual)}: ${at} in body must be of type ${type}: ${JSON.stringify(actual)}`,
+      });
       return value;
     }
   }
   if (Array.isArray(s.enum) && !s.enum.some((e) => JSON.stringify(e) === JSON.stringify(value)))
-    causes.push({ reason: "FieldValueNotSupported", field: at, message: `Unsupported value: ${shown}: supported values: ${s.enum.map((e) => JSON.stringify(e)).join(", ")}` });
+    causes.push({
+      reason: "FieldValueNotSupported",
+      field: at,
+      message: `Unsupported value: ${shown}: supported values: ${s.enum.map((e) => JSON.stringify(e)).join(", ")}`,
+    });
   if (typeof value === "number") {
     if (typeof s.maximum === "number" && (s.exclusiveMaximum ? value >= s.maximum : value > s.maximum))
-      causes.push({ reason: "FieldValueInvalid", field: at, message: `Invalid value: ${value}: ${at} in body should be less than ${s.exclusiveMaximum ? "" : "or equal to "}${s.maximum}` });
+      causes.push({
+        reason: "FieldValueInvalid",
+        field: at,
+        message: `Invalid value: ${value}: ${at} in body should be less than ${s.exclusiveMaximum ? "" : "or equal to "}${s.maximum}`,
+      });
     if (typeof s.minimum === "number" && (s.exclusiveMinimum ? value <= s.minimum : value < s.minimum))
-      causes.push({ reason: "FieldValueInvalid", field: at, message: `Invalid value: ${value}: ${at} in body should be greater than ${s.exclusiveMinimum ? "" : "or equal to "}${s.minimum}` });
+      causes.push({
+        reason: "FieldValueInvalid",
+        field: at,
+        message: `Invalid value: ${value}: ${at} in body should be greater than ${s.exclusiveMinimum ? "" : "or equal to "}${s.minimum}`,
+      });
   }
   if (typeof value === "string") {
     if (typeof s.maxLength === "number" && [...value].length > s.maxLength)
-      causes.push({ reason: "FieldValueTooLong", field: at, message: `Too long: may not be longer than ${s.maxLength}` });
+      causes.push({
+        reason: "FieldValueTooLong",
+        field: at,
+        message: `Too long: may not be longer than ${s.maxLength}`,
+      });
     if (typeof s.minLength === "number" && [...value].length < s.minLength)
-      causes.push({ reason: "FieldValueInvalid", field: at, message: `Invalid value: ${shown}: ${at} in body should be at least ${s.minLength} chars long` });
+      causes.push({
+        reason: "FieldValueInvalid",
+        field: at,
+        message: `Invalid value: ${shown}: ${at} in body should be at least ${s.minLength} chars long`,
+      });
     if (typeof s.pattern === "string" && !new RegExp(s.pattern, "u").test(value))
-      causes.push({ reason: "FieldValueInvalid", field: at, message: `Invalid value: ${shown}: ${at} in body should match '${s.pattern}'` });
+      causes.push({
+        reason: "FieldValueInvalid",
+        field: at,
+        message: `Invalid value: ${shown}: ${at} in body should match '${s.pattern}'`,
+      });
   }
   if (Array.isArray(value)) {
     if (typeof s.maxItems === "number" && value.length > s.maxItems)
-      causes.push({ reason: "FieldValueTooMany", field: at, message: `Too many: ${value.length}: must have at most ${s.maxItems} items` });
+      causes.push({
+        reason: "FieldValueTooMany",
+        field: at,
+        message: `Too many: ${value.length}: must have at most ${s.maxItems} items`,
+      });
     if (typeof s.minItems === "number" && value.length < s.minItems)
-      causes.push({ reason: "FieldValueInvalid", field: at, message: `Invalid value: ${value.length}: ${at} in body should have at least ${s.minItems} items` });
-    return value.map((v, i) => validateCustom(v, s.items as Schema | undefined, `${at}[${i}]`, causes, unknown));
+      causes.push({
+        reason: "FieldValueInvalid",
+        field: at,
+        message: `Invalid value: ${value.length}: ${at} in body should have at least ${s.minItems} items`,
+      });
+    return value.map((v, i) =>
+      validateCustom(v, s.items as Schema | undefined, `${at}[${i}]`, causes, unknown),
+    );
   }
   if (isObj(value)) {
     const out: Obj = {};
@@ -222,20 +299,41 @@ export function validateCustom(
         continue;
       }
       if (Object.hasOwn(props, k)) out[k] = validateCustom(v, props[k], child, causes, unknown);
-      else if (isObj(s.additionalProperties)) out[k] = validateCustom(v, s.additionalProperties as Schema, child, causes, unknown);
-      else if (s.additionalProperties === true || preserve || (!s.properties && !s.additionalProperties && !type)) out[k] = v;
+      else if (isObj(s.additionalProperties))
+        out[k] = validateCustom(v, s.additionalProperties as Schema, child, causes, unknown);
+      else if (
+        s.additionalProperties === true ||
+        preserve ||
+        (!s.properties && !s.additionalProperties && !type)
+      )
+        out[k] = v;
       else unknown.push(child);
     }
     for (const [k, ps] of Object.entries(props)) {
       if (out[k] === undefined && ps && (ps as Schema).default !== undefined) {
-        out[k] = validateCustom(structuredClone((ps as Schema).default), ps, at ? `${at}.${k}` : k, causes, unknown);
+        out[k] = validateCustom(
+          structuredClone((ps as Schema).default),
+          ps,
+          at ? `${at}.${k}` : k,
+          causes,
+          unknown,
+        );
       }
     }
     for (const r of s.required ?? []) {
-      if (out[r] === undefined) causes.push({ reason: "FieldValueRequired", field: at ? `${at}.${r}` : r, message: "Required value" });
+      if (out[r] === undefined)
+        causes.push({
+          reason: "FieldValueRequired",
+          field: at ? `${at}.${r}` : r,
+          message: "Required value",
+        });
     }
     if (typeof s.maxProperties === "number" && Object.keys(out).length > s.maxProperties)
-      causes.push({ reason: "FieldValueTooMany", field: at, message: `Too many: ${Object.keys(out).length}: must have at most ${s.maxProperties} items` });
+      causes.push({
+        reason: "FieldValueTooMany",
+        field: at,
+        message: `Too many: ${Object.keys(out).length}: must have at most ${s.maxProperties} items`,
+      });
     return out;
   }
   return value;

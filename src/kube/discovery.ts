@@ -17,9 +17,17 @@ function subresources(t: ResourceType): Sub[] {
   const out: Sub[] = [];
   for (const s of t.subresources ?? []) {
     if (s === "status") out.push({ name: "status", kind: t.kind, verbs: ["get", "patch", "update"] });
-    if (s === "scale") out.push({ name: "scale", kind: "Scale", group: "autoscaling", version: "v1", verbs: ["get", "patch", "update"] });
+    if (s === "scale")
+      out.push({
+        name: "scale",
+        kind: "Scale",
+        group: "autoscaling",
+        version: "v1",
+        verbs: ["get", "patch", "update"],
+      });
     if (s === "binding") out.push({ name: "binding", kind: "Binding", verbs: ["create"] });
-    if (s === "eviction") out.push({ name: "eviction", kind: "Eviction", group: "policy", version: "v1", verbs: ["create"] });
+    if (s === "eviction")
+      out.push({ name: "eviction", kind: "Eviction", group: "policy", version: "v1", verbs: ["create"] });
   }
   return out;
 }
@@ -97,7 +105,12 @@ export function apiResourceList(types: ResourceType[], group: string, version: s
       });
     }
   }
-  return { kind: "APIResourceList", apiVersion: "v1", groupVersion: groupVersion({ group, version }), resources };
+  return {
+    kind: "APIResourceList",
+    apiVersion: "v1",
+    groupVersion: groupVersion({ group, version }),
+    resources,
+  };
 }
 
 /** Aggregated discovery for `/api` (core) or `/apis` (every other group). */
@@ -122,7 +135,11 @@ export function aggregated(types: ResourceType[], core: boolean, version: "v2" |
               ? {
                   subresources: subresources(t).map((s) => ({
                     subresource: s.name,
-                    responseKind: { group: s.group ?? t.group, version: s.version ?? t.version, kind: s.kind },
+                    responseKind: {
+                      group: s.group ?? t.group,
+                      version: s.version ?? t.version,
+                      kind: s.kind,
+                    },
                     verbs: s.verbs,
                   })),
                 }

@@ -25,18 +25,24 @@ interface Ctx {
 }
 
 function listInfo(s: Schema | undefined): { key?: string; set: boolean } | undefined {
-  if (!s || s.type !== "array") return undefined;
+  if (s?.type !== "array") return undefined;
   const strategy = String(s["x-kubernetes-patch-strategy"] ?? "");
-  const key = (s["x-kubernetes-patch-merge-key"] as string | undefined) ??
-    (Array.isArray(s["x-kubernetes-list-map-keys"]) ? String((s["x-kubernetes-list-map-keys"] as string[])[0]) : undefined);
-  if (key && (strategy.includes("merge") || s["x-kubernetes-list-type"] === "map")) return { key, set: false };
+  const key =
+    (s["x-kubernetes-patch-merge-key"] as string | undefined) ??
+    (Array.isArray(s["x-kubernetes-list-map-keys"])
+      ? String((s["x-kubernetes-list-map-keys"] as string[])[0])
+      : undefined);
+  if (key && (strategy.includes("merge") || s["x-kubernetes-list-type"] === "map"))
+    return { key, set: false };
   if (strategy.includes("merge") || s["x-kubernetes-list-type"] === "set") return { set: true };
   return undefined;
 }
 
 const child = (s: Schema | undefined, k: string, ctx: Ctx): Schema | undefined => {
   const r = ctx.resolve(s);
-  return ctx.resolve(r?.properties?.[k] ?? (isObj(r?.additionalProperties) ? (r?.additionalProperties as Schema) : undefined));
+  return ctx.resolve(
+    r?.properties?.[k] ?? (isObj(r?.additionalProperties) ? (r?.additionalProperties as Schema) : undefined),
+  );
 };
 
 /** Every leaf path of `value` (object roots skip apiVersion/kind and metadata's system fields). */
@@ -48,7 +54,8 @@ export function fieldPaths(value: Obj, schema: Schema | undefined, resolve: Sche
     if (k === "metadata") {
       for (const mk of ["labels", "annotations", "finalizers", "ownerReferences"]) {
         const mv = (v as Obj | undefined)?.[mk];
-        if (mv !== undefined) walk(mv, child(child(schema, "metadata", ctx), mk, ctx), [`f:metadata`, `f:${mk}`], out, ctx);
+        if (mv !== undefined)
+          walk(mv, child(child(schema, "metadata", ctx), mk, ctx), [`f:metadata`, `f:${mk}`], out, ctx);
       }
       continue;
     }
@@ -143,7 +150,9 @@ function removeAt(obj: Obj, path: string): void {
     if (el.startsWith("f:")) cur = isObj(cur) ? cur[el.slice(2)] : undefined;
     else if (el.startsWith("k:")) {
       const [[k, v]] = Object.entries(JSON.parse(el.slice(2)) as Obj);
-      cur = Array.isArray(cur) ? cur.find((x) => isObj(x) && JSON.stringify(x[k]) === JSON.stringify(v)) : undefined;
+      cur = Array.isArray(cur)
+        ? cur.find((x) => isObj(x) && JSON.stringify(x[k]) === JSON.stringify(v))
+        : undefined;
     }
     if (cur === undefined) return;
   }
@@ -167,7 +176,8 @@ function entries(obj: Obj): ManagedFieldsEntry[] {
 }
 
 function setEntries(obj: Obj, list: ManagedFieldsEntry[]): void {
-  const meta = (obj.metadata ??= {}) as Obj;
+  if (!isObj(obj.metadata)) obj.metadata = {};
+  const meta = obj.metadata as Obj;
   const kept = list.filter((e) => Object.keys(e.fieldsV1).length > 0);
   if (kept.length) meta.managedFields = kept;
   else delete meta.managedFields;
@@ -194,7 +204,8 @@ export function trackUpdate(
   const after = pick(newObj, schema, resolve);
   const before = oldObj ? pick(oldObj, schema, resolve) : new Set<string>();
   const changed = new Set<string>();
-  for (const p of after) if (!before.has(p) || !same(valueAt(oldObj, p).value, valueAt(newObj, p).value)) changed.add(p);
+  for (const p of after)
+    if (!before.has(p) || !same(valueAt(oldObj, p).value, valueAt(newObj, p).value)) changed.add(p);
   const removed = [...before].filter((p) => !after.has(p));
   const list = entries(newObj).map((e) => ({ ...e }));
   for (const e of list) {
@@ -206,7 +217,10 @@ export function trackUpdate(
     if (dirty) e.fieldsV1 = toFieldsV1(s);
   }
   if (changed.size) {
-    const mine = list.find((e) => e.manager === manager && e.operation === "Update" && (e.subresource ?? "") === (subresource ?? ""));
+    const mine = list.find(
+      (e) =>
+        e.manager === manager && e.operation === "Update" && (e.subresource ?? "") === (subresource ?? ""),
+    );
     if (mine) {
       const s = pathsOf(mine);
       for (const p of changed) s.add(p);
@@ -296,7 +310,10 @@ export function serverSideApply(i: ApplyInput): Obj {
   }
   if (conflicts.length && !i.force) throw applyConflict(i.q, i.name, conflicts);
   // Fields this manager applied before and no longer applies go, unless someone else owns them.
-  const mine = list.find((e) => e.manager === i.manager && e.operation === "Apply" && (e.subresource ?? "") === (i.subresource ?? ""));
+  const mine = list.find(
+    (e) =>
+      e.manager === i.manager && e.operation === "Apply" && (e.subresource ?? "") === (i.subresource ?? ""),
+  );
   if (mine) {
     const others = new Set<string>();
     for (const e of list) if (e !== mine) for (const p of pathsOf(e)) others.add(p);
@@ -323,7 +340,15 @@ function stripForMerge(applied: Obj): Obj {
   const { metadata, ...rest } = applied;
   const m = (metadata ?? {}) as Obj;
   const keep: Obj = {};
-  for (const k of ["labels", "annotations", "finalizers", "ownerReferences", "name", "namespace", "generateName"])
+  for (const k of [
+    "labels",
+    "annotations",
+    "finalizers",
+    "ownerReferences",
+    "name",
+    "namespace",
+    "generateName",
+  ])
     if (m[k] !== undefined) keep[k] = m[k];
   return { ...rest, metadata: keep };
 }

@@ -16,17 +16,33 @@ function crdName(t: ResourceType): string {
 }
 
 /** Definitions (v2 naming, `#/definitions/…` refs) of the given types. */
-function definitions(types: ResourceType[], s: BuiltinSchemas): { defs: Map<string, Schema>; top: Map<ResourceType, string> } {
+function definitions(
+  types: ResourceType[],
+  s: BuiltinSchemas,
+): { defs: Map<string, Schema>; top: Map<ResourceType, string> } {
   const top = new Map<ResourceType, string>();
-  const roots: string[] = [`${META}.Status`, `${META}.DeleteOptions`, `${META}.ObjectMeta`, `${META}.ListMeta`];
+  const roots: string[] = [
+    `${META}.Status`,
+    `${META}.DeleteOptions`,
+    `${META}.ObjectMeta`,
+    `${META}.ListMeta`,
+  ];
   const custom = new Map<string, Schema>();
   for (const t of types) {
     if (t.crd) {
       const name = crdName(t);
-      const base = structuredClone(t.crd.schema ?? { type: "object", "x-kubernetes-preserve-unknown-fields": true }) as Schema;
+      const base = structuredClone(
+        t.crd.schema ?? { type: "object", "x-kubernetes-preserve-unknown-fields": true },
+      ) as Schema;
       base.properties = {
-        apiVersion: { type: "string", description: "APIVersion defines the versioned schema of this representation of an object." },
-        kind: { type: "string", description: "Kind is a string value representing the REST resource this object represents." },
+        apiVersion: {
+          type: "string",
+          description: "APIVersion defines the versioned schema of this representation of an object.",
+        },
+        kind: {
+          type: "string",
+          description: "Kind is a string value representing the REST resource this object represents.",
+        },
         metadata: { $ref: `#/definitions/${META}.ObjectMeta`, description: "Standard object's metadata." },
         ...(base.properties ?? {}),
       };
@@ -51,12 +67,38 @@ function definitions(types: ResourceType[], s: BuiltinSchemas): { defs: Map<stri
   return { defs, top };
 }
 
+/** Custom resources take no strategic merge patch: kubectl 1.29+ reads this to choose its patch type. */
+const patchTypes = (t: ResourceType) => [
+  "application/json-patch+json",
+  "application/merge-patch+json",
+  ...(t.crd ? [] : ["application/strategic-merge-patch+json"]),
+  "application/apply-patch+yaml",
+];
+
 const param = (name: string, where: "query" | "path", v3: boolean, description = ""): Obj =>
   v3
-    ? { name, in: where, description, ...(where === "path" ? { required: true } : {}), schema: { type: "string", uniqueItems: true } }
-    : { name, in: where, description, type: "string", uniqueItems: true, ...(where === "path" ? { required: true } : {}) };
+    ? {
+        name,
+        in: where,
+        description,
+        ...(where === "path" ? { required: true } : {}),
+        schema: { type: "string", uniqueItems: true },
+      }
+    : {
+        name,
+        in: where,
+        description,
+        type: "string",
+        uniqueItems: true,
+        ...(where === "path" ? { required: true } : {}),
+      };
 
-function paths(types: ResourceType[], top: Map<ResourceType, string>, v3: boolean, ref: (n: string) => string): Obj {
+function paths(
+  types: ResourceType[],
+  top: Map<ResourceType, string>,
+  v3: boolean,
+  ref: (n: string) => string,
+): Obj {
   const out: Obj = {};
   for (const t of types) {
     const schema = top.get(t);
@@ -70,9 +112,17 @@ function paths(types: ResourceType[], top: Map<ResourceType, string>, v3: boolea
         : { parameters: [{ name: "body", in: "body", required: true, schema: { $ref: ref(n) } }] };
     const resp = (n: string) =>
       v3
-        ? { responses: { "200": { description: "OK", content: { "application/json": { schema: { $ref: ref(n) } } } } } }
+        ? {
+            responses: {
+              "200": { description: "OK", content: { "application/json": { schema: { $ref: ref(n) } } } },
+            },
+          }
         : { responses: { "200": { description: "OK", schema: { $ref: ref(n) } } } };
-    const write = [param("dryRun", "query", v3), param("fieldManager", "query", v3), param("fieldValidation", "query", v3)];
+    const write = [
+      param("dryRun", "query", v3),
+      param("fieldManager", "query", v3),
+      param("fieldValidation", "query", v3),
+    ];
     const op = (action: string, id: string, extra: Obj, params: Obj[] = []) => {
       const b = extra.parameters as Obj[] | undefined;
       return {
@@ -95,7 +145,24 @@ function paths(types: ResourceType[], top: Map<ResourceType, string>, v3: boolea
     out[`${coll}/{name}`] = {
       get: op("get", "", resp(schema)),
       put: op("put", "", { ...body(schema), ...resp(schema) }, write),
-      patch: op("patch", "", { ...(v3 ? { requestBody: { content: { "application/json-patch+json": { schema: { type: "object" } }, "application/merge-patch+json": { schema: { type: "object" } }, "application/strategic-merge-patch+json": { schema: { type: "object" } }, "application/apply-patch+yaml": { schema: { type: "object" } } }, required: true } } : { parameters: [{ name: "body", in: "body", required: true, schema: { type: "object" } }] }), ...resp(schema) }, [...write, param("force", "query", v3)]),
+      patch: op(
+        "patch",
+        "",
+        {
+          ...(v3
+            ? {
+                requestBody: {
+                  content: Object.fromEntries(
+                    patchTypes(t).map((ct) => [ct, { schema: { type: "object" } }]),
+                  ),
+                  required: true,
+                },
+              }
+            : { parameters: [{ name: "body", in: "body", required: true, schema: { type: "object" } }] }),
+          ...resp(schema),
+        },
+        [...write, param("force", "query", v3)],
+      ),
       delete: op("delete", "", resp(`${META}.Status`)),
       parameters: [param("name", "path", v3), ...pathParams],
     };
@@ -130,8 +197,15 @@ function rewriteRefs(v: unknown, to: string): unknown {
   return o;
 }
 
-export function openapiV3(types: ResourceType[], s: BuiltinSchemas, version: string, gvPath: string): Obj | undefined {
-  const mine = types.filter((t) => (t.group ? `apis/${t.group}/${t.version}` : `api/${t.version}`) === gvPath);
+export function openapiV3(
+  types: ResourceType[],
+  s: BuiltinSchemas,
+  version: string,
+  gvPath: string,
+): Obj | undefined {
+  const mine = types.filter(
+    (t) => (t.group ? `apis/${t.group}/${t.version}` : `api/${t.version}`) === gvPath,
+  );
   if (!mine.length) return undefined;
   const { defs, top } = definitions(mine, s);
   const schemas: Obj = {};
@@ -139,12 +213,19 @@ export function openapiV3(types: ResourceType[], s: BuiltinSchemas, version: str
   return {
     openapi: "3.0.0",
     info: { title: "Kubernetes", version: `v${version}` },
-    paths: rewriteRefs(paths(mine, top, true, (n) => `#/definitions/${n}`), "#/components/schemas/"),
+    paths: rewriteRefs(
+      paths(mine, top, true, (n) => `#/definitions/${n}`),
+      "#/components/schemas/",
+    ),
     components: { schemas },
   };
 }
 
-export function openapiV3Index(types: ResourceType[], prefix: string, hashOf: (gvPath: string) => string): Obj {
+export function openapiV3Index(
+  types: ResourceType[],
+  prefix: string,
+  hashOf: (gvPath: string) => string,
+): Obj {
   const gvs = new Set<string>();
   for (const t of types) gvs.add(t.group ? `apis/${t.group}/${t.version}` : `api/${t.version}`);
   const out: Obj = {};

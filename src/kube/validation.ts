@@ -6,7 +6,11 @@ import type { StatusCause } from "./errors.js";
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => !!v && typeof v === "object" && !Array.isArray(v);
-const required = (field: string): StatusCause => ({ reason: "FieldValueRequired", field, message: "Required value" });
+const required = (field: string): StatusCause => ({
+  reason: "FieldValueRequired",
+  field,
+  message: "Required value",
+});
 const invalidValue = (field: string, value: unknown, msg: string): StatusCause => ({
   reason: "FieldValueInvalid",
   field,
@@ -24,14 +28,21 @@ function podSpec(spec: unknown, at: string): StatusCause[] {
       const p = `${at}.containers[${i}]`;
       if (!isObj(c)) return;
       if (!c.name) out.push(required(`${p}.name`));
-      else if (seen.has(String(c.name))) out.push({ reason: "FieldValueDuplicate", field: `${p}.name`, message: `Duplicate value: ${JSON.stringify(c.name)}` });
+      else if (seen.has(String(c.name)))
+        out.push({
+          reason: "FieldValueDuplicate",
+          field: `${p}.name`,
+          message: `Duplicate value: ${JSON.stringify(c.name)}`,
+        });
       seen.add(String(c.name));
       if (!c.image) out.push(required(`${p}.image`));
       const ports = Array.isArray(c.ports) ? c.ports : [];
       ports.forEach((port, j) => {
         const cp = isObj(port) ? port.containerPort : undefined;
         if (typeof cp !== "number" || cp < 1 || cp > 65535)
-          out.push(invalidValue(`${p}.ports[${j}].containerPort`, cp ?? 0, "must be between 1 and 65535, inclusive"));
+          out.push(
+            invalidValue(`${p}.ports[${j}].containerPort`, cp ?? 0, "must be between 1 and 65535, inclusive"),
+          );
       });
     });
   }
@@ -62,7 +73,8 @@ function selectorMatchesTemplate(o: Obj): StatusCause[] {
 
 function replicas(o: Obj): StatusCause[] {
   const r = (o.spec as Obj | undefined)?.replicas;
-  if (r !== undefined && (typeof r !== "number" || r < 0)) return [invalidValue("spec.replicas", r, "must be greater than or equal to 0")];
+  if (r !== undefined && (typeof r !== "number" || r < 0))
+    return [invalidValue("spec.replicas", r, "must be greater than or equal to 0")];
   return [];
 }
 
@@ -71,9 +83,14 @@ function service(o: Obj): StatusCause[] {
   const out: StatusCause[] = [];
   const type = spec.type ?? "ClusterIP";
   if (!["ClusterIP", "NodePort", "LoadBalancer", "ExternalName"].includes(String(type)))
-    out.push({ reason: "FieldValueNotSupported", field: "spec.type", message: `Unsupported value: ${JSON.stringify(type)}: supported values: "ClusterIP", "ExternalName", "LoadBalancer", "NodePort"` });
+    out.push({
+      reason: "FieldValueNotSupported",
+      field: "spec.type",
+      message: `Unsupported value: ${JSON.stringify(type)}: supported values: "ClusterIP", "ExternalName", "LoadBalancer", "NodePort"`,
+    });
   const ports = Array.isArray(spec.ports) ? spec.ports : [];
-  if (type !== "ExternalName" && spec.clusterIP !== "None" && ports.length === 0) out.push(required("spec.ports"));
+  if (type !== "ExternalName" && spec.clusterIP !== "None" && ports.length === 0)
+    out.push(required("spec.ports"));
   ports.forEach((p, i) => {
     const port = isObj(p) ? p.port : undefined;
     if (typeof port !== "number" || port < 1 || port > 65535)
@@ -88,13 +105,21 @@ const RULES: Record<string, ((o: Obj, old?: Obj) => StatusCause[])[]> = {
   "apps/replicasets": [replicas, selectorMatchesTemplate],
   "apps/statefulsets": [replicas, selectorMatchesTemplate],
   "apps/daemonsets": [selectorMatchesTemplate],
-  "batch/jobs": [(o) => podSpec(((o.spec as Obj | undefined)?.template as Obj | undefined)?.spec, "spec.template.spec")],
+  "batch/jobs": [
+    (o) => podSpec(((o.spec as Obj | undefined)?.template as Obj | undefined)?.spec, "spec.template.spec"),
+  ],
   "core/services": [service],
   "core/configmaps": [
     (o) =>
       Object.keys((o.data ?? {}) as Obj)
         .filter((k) => !/^[-._a-zA-Z0-9]+$/.test(k))
-        .map((k) => invalidValue(`data[${k}]`, k, "a valid config key must consist of alphanumeric characters, '-', '_' or '.'")),
+        .map((k) =>
+          invalidValue(
+            `data[${k}]`,
+            k,
+            "a valid config key must consist of alphanumeric characters, '-', '_' or '.'",
+          ),
+        ),
   ],
 };
 
@@ -102,7 +127,12 @@ export function validateBuiltin(t: ResourceType, o: Obj, old?: Obj): StatusCause
   const out: StatusCause[] = [];
   for (const rule of RULES[t.key] ?? []) out.push(...rule(o, old));
   // Selectors of apps kinds are immutable (apps/v1).
-  if (old && t.group === "apps" && JSON.stringify((o.spec as Obj | undefined)?.selector) !== JSON.stringify((old.spec as Obj | undefined)?.selector))
+  if (
+    old &&
+    t.group === "apps" &&
+    JSON.stringify((o.spec as Obj | undefined)?.selector) !==
+      JSON.stringify((old.spec as Obj | undefined)?.selector)
+  )
     out.push({
       reason: "FieldValueInvalid",
       field: "spec.selector",

@@ -113,7 +113,7 @@ export async function startEmulator(opts: ServerOptions, log: Log = defaultLog):
   // A new face is one line here and one folder under server/.
   await app.register(signinPlugin, deps); // token, OpenID configuration, /metadata/endpoints
   await app.register(adminPlugin, deps); // /_aksnet/* and the web page at `/`
-  await app.register(kubePlugin, { store, log }); // /clusters/<uid>/…: Kubernetes, own Status errors
+  await app.register(kubePlugin, { store, log }); // /clusters/<uid>/…: Kubernetes, Status errors
   await app.register(armPlugin, deps); // everything else: ARM, bearer token required
 
   await app.listen({ host: opts.host, port: opts.port });

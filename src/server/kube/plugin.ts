@@ -4,10 +4,24 @@
 // watches, and calls src/kube/ (api.ts semantics, discovery.ts, openapi.ts, tables.ts).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { parse as parseYaml } from "yaml";
-import { type DeleteOptions, type FieldValidation, KubeApi, type Obj, type PatchType, type WriteOptions } from "../../kube/api.js";
+import {
+  type DeleteOptions,
+  type FieldValidation,
+  KubeApi,
+  type Obj,
+  type PatchType,
+  type WriteOptions,
+} from "../../kube/api.js";
 import type { ResourceType } from "../../kube/catalog.js";
-import { type ClusterInfo, ClusterDirectory } from "../../kube/clusters.js";
-import { aggregated, apiGroup, apiGroupList, apiResourceList, apiVersions, groups } from "../../kube/discovery.js";
+import { ClusterDirectory, type ClusterInfo } from "../../kube/clusters.js";
+import {
+  aggregated,
+  apiGroup,
+  apiGroupList,
+  apiResourceList,
+  apiVersions,
+  groups,
+} from "../../kube/discovery.js";
 import {
   badRequest,
   internalError,
@@ -20,6 +34,7 @@ import {
   unsupportedMediaType,
 } from "../../kube/errors.js";
 import { hashDoc, openapiV2, openapiV3, openapiV3Index } from "../../kube/openapi.js";
+import { encodeOpenApiV2, OPENAPI_V2_PROTOBUF } from "../../kube/openapiProto.js";
 import { renderTable } from "../../kube/tables.js";
 import type { Store } from "../../store/types.js";
 import { bearerToken } from "../auth.js";
@@ -47,7 +62,8 @@ export async function kubePlugin(app: FastifyInstance, opts: KubePluginOptions):
   app.setErrorHandler((err: unknown, req, reply) => {
     if (err instanceof KubeError) return sendStatus(reply, err);
     const e = err as { statusCode?: number; code?: string };
-    if (e?.code === "FST_ERR_CTP_BODY_TOO_LARGE" || e?.statusCode === 413) return sendStatus(reply, requestEntityTooLarge());
+    if (e?.code === "FST_ERR_CTP_BODY_TOO_LARGE" || e?.statusCode === 413)
+      return sendStatus(reply, requestEntityTooLarge());
     if (typeof e?.statusCode === "number" && e.statusCode >= 400 && e.statusCode < 500)
       return sendStatus(reply, badRequest(String((err as Error).message ?? "bad request")));
     opts.log(`kube request ${req.method} ${req.url} failed`, err);
@@ -102,7 +118,10 @@ function versionInfo(v: string): Obj {
 }
 
 /** Which response form the Accept header asks for. */
-function negotiate(accept: string | undefined): { as: "object" | "table" | "partial"; tableVersion?: string } {
+function negotiate(accept: string | undefined): {
+  as: "object" | "table" | "partial";
+  tableVersion?: string;
+} {
   const a = accept ?? "";
   if (!a || a === "*/*") return { as: "object" };
   for (const part of a.split(",")) {
@@ -112,7 +131,12 @@ function negotiate(accept: string | undefined): { as: "object" | "table" | "part
       return { as: "table", tableVersion: v };
     }
     if (/as=PartialObjectMetadata/.test(p)) return { as: "partial" };
-    if (/^application\/json(;|$)/.test(p) || p === "*/*" || p.startsWith("application/*") || /^application\/yaml/.test(p))
+    if (
+      /^application\/json(;|$)/.test(p) ||
+      p === "*/*" ||
+      p.startsWith("application/*") ||
+      /^application\/yaml/.test(p)
+    )
       return { as: "object" };
   }
   throw notAcceptable(a);
@@ -129,7 +153,10 @@ function aggregatedWanted(accept: string | undefined): "v2" | "v2beta1" | undefi
 
 function parseBody(req: FastifyRequest, allowPatch: boolean): { value: unknown; patchType?: PatchType } {
   const raw = typeof req.body === "string" ? req.body : "";
-  const ct = String(req.headers["content-type"] ?? "application/json").split(";")[0].trim().toLowerCase();
+  const ct = String(req.headers["content-type"] ?? "application/json")
+    .split(";")[0]
+    .trim()
+    .toLowerCase();
   const types: Record<string, PatchType> = {
     "application/json-patch+json": "json",
     "application/merge-patch+json": "merge",
@@ -141,23 +168,30 @@ function parseBody(req: FastifyRequest, allowPatch: boolean): { value: unknown; 
   if (allowPatch) {
     patchType = types[ct];
     if (!patchType || ct.endsWith("cbor")) throw unsupportedMediaType(ct);
-  } else if (ct !== "application/json" && ct !== "application/yaml" && ct !== "*/*") throw unsupportedMediaType(ct);
+  } else if (ct !== "application/json" && ct !== "application/yaml" && ct !== "*/*")
+    throw unsupportedMediaType(ct);
   if (!raw.trim()) throw badRequest("the body of the request is empty");
   try {
-    if (patchType === "apply" || ct === "application/yaml") return { value: parseYaml(raw, { maxAliasCount: 100 }), patchType };
+    if (patchType === "apply" || ct === "application/yaml")
+      return { value: parseYaml(raw, { maxAliasCount: 100 }), patchType };
     return { value: JSON.parse(raw), patchType };
   } catch (e) {
     const msg = (e as Error).message.split("\n")[0];
-    throw badRequest(`${patchType === "apply" || ct === "application/yaml" ? "error converting YAML to JSON" : "couldn't get version/kind; json parse error"}: ${msg}`);
+    throw badRequest(
+      `${patchType === "apply" || ct === "application/yaml" ? "error converting YAML to JSON" : "couldn't get version/kind; json parse error"}: ${msg}`,
+    );
   }
 }
 
 function writeOptions(q: URLSearchParams, patch: boolean): WriteOptions {
   const dry = q.getAll("dryRun");
-  if (dry.some((d) => d !== "All")) throw badRequest(`Invalid dry run value: ${JSON.stringify(dry)}: supported values: "All"`);
+  if (dry.some((d) => d !== "All"))
+    throw badRequest(`Invalid dry run value: ${JSON.stringify(dry)}: supported values: "All"`);
   const fv = q.get("fieldValidation") ?? "";
   if (fv && !["Strict", "Warn", "Ignore"].includes(fv))
-    throw badRequest(`Invalid value: ${JSON.stringify(fv)}: fieldValidation must be one of "Ignore", "Warn", or "Strict"`);
+    throw badRequest(
+      `Invalid value: ${JSON.stringify(fv)}: fieldValidation must be one of "Ignore", "Warn", or "Strict"`,
+    );
   const force = q.get("force");
   if (force !== null && !patch) throw badRequest("force is only allowed for apply patch");
   return {
@@ -173,23 +207,50 @@ function deleteOptions(q: URLSearchParams, body: unknown): DeleteOptions {
   const b = (body && typeof body === "object" ? body : {}) as Obj;
   const policy = (q.get("propagationPolicy") ?? b.propagationPolicy) as string | undefined;
   if (policy !== undefined && !["Foreground", "Background", "Orphan"].includes(policy))
-    throw badRequest(`DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Unsupported value: ${JSON.stringify(policy)}: supported values: "Foreground", "Background", "Orphan"`);
+    throw badRequest(
+      `DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Unsupported value: ${JSON.stringify(policy)}: supported values: "Foreground", "Background", "Orphan"`,
+    );
   const orphan = b.orphanDependents;
   const dry = q.getAll("dryRun").length > 0 || (Array.isArray(b.dryRun) && b.dryRun.length > 0);
   const grace = q.get("gracePeriodSeconds") ?? b.gracePeriodSeconds;
   return {
     dryRun: dry,
     ...(grace !== undefined && grace !== null ? { gracePeriodSeconds: Number(grace) } : {}),
-    ...(policy ? { propagationPolicy: policy as DeleteOptions["propagationPolicy"] } : orphan === true ? { propagationPolicy: "Orphan" } : {}),
-    ...(b.preconditions && typeof b.preconditions === "object" ? { preconditions: b.preconditions as DeleteOptions["preconditions"] } : {}),
+    ...(policy
+      ? { propagationPolicy: policy as DeleteOptions["propagationPolicy"] }
+      : orphan === true
+        ? { propagationPolicy: "Orphan" }
+        : {}),
+    ...(b.preconditions && typeof b.preconditions === "object"
+      ? { preconditions: b.preconditions as DeleteOptions["preconditions"] }
+      : {}),
   };
 }
 
-async function route(api: KubeApi, r: Req, req: FastifyRequest, reply: FastifyReply, opts: KubePluginOptions) {
+async function route(
+  api: KubeApi,
+  r: Req,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  opts: KubePluginOptions,
+) {
   const [first, ...tail] = r.rest;
   const method = req.method;
   const version = r.cluster.version;
-  if (r.rest.length === 0) return send(reply, 200, { paths: ["/api", "/api/v1", "/apis", "/healthz", "/livez", "/openapi/v2", "/openapi/v3", "/readyz", "/version"] });
+  if (r.rest.length === 0)
+    return send(reply, 200, {
+      paths: [
+        "/api",
+        "/api/v1",
+        "/apis",
+        "/healthz",
+        "/livez",
+        "/openapi/v2",
+        "/openapi/v3",
+        "/readyz",
+        "/version",
+      ],
+    });
   if (first === "version" && tail.length === 0) return send(reply, 200, versionInfo(version));
   if ((first === "healthz" || first === "livez" || first === "readyz") && method === "GET")
     return reply.code(200).type("text/plain; charset=utf-8").send("ok");
@@ -199,12 +260,24 @@ async function route(api: KubeApi, r: Req, req: FastifyRequest, reply: FastifyRe
   // ---- discovery
   if (first === "api" && tail.length === 0) {
     const agg = aggregatedWanted(req.headers.accept);
-    if (agg) return send(reply, 200, aggregated(types, true, agg), `application/json;g=apidiscovery.k8s.io;v=${agg};as=APIGroupDiscoveryList`);
+    if (agg)
+      return send(
+        reply,
+        200,
+        aggregated(types, true, agg),
+        `application/json;g=apidiscovery.k8s.io;v=${agg};as=APIGroupDiscoveryList`,
+      );
     return send(reply, 200, apiVersions(String(req.headers.host ?? "")));
   }
   if (first === "apis" && tail.length === 0) {
     const agg = aggregatedWanted(req.headers.accept);
-    if (agg) return send(reply, 200, aggregated(types, false, agg), `application/json;g=apidiscovery.k8s.io;v=${agg};as=APIGroupDiscoveryList`);
+    if (agg)
+      return send(
+        reply,
+        200,
+        aggregated(types, false, agg),
+        `application/json;g=apidiscovery.k8s.io;v=${agg};as=APIGroupDiscoveryList`,
+      );
     return send(reply, 200, apiGroupList(types));
   }
   let group: string;
@@ -231,7 +304,11 @@ async function route(api: KubeApi, r: Req, req: FastifyRequest, reply: FastifyRe
   let plural: string;
   let name: string | undefined;
   let sub: string | undefined;
-  if (segs[0] === "namespaces" && segs.length >= 3 && !(segs.length === 3 && (segs[2] === "status" || segs[2] === "finalize"))) {
+  if (
+    segs[0] === "namespaces" &&
+    segs.length >= 3 &&
+    !(segs.length === 3 && (segs[2] === "status" || segs[2] === "finalize"))
+  ) {
     ns = segs[1];
     [plural, name, sub] = segs.slice(2);
     if (segs.length > 5) throw pathNotFound();
@@ -242,7 +319,11 @@ async function route(api: KubeApi, r: Req, req: FastifyRequest, reply: FastifyRe
   const t = types.find((x) => x.group === group && x.version === ver && x.plural === plural);
   if (!t) throw pathNotFound();
   if (t.namespaced === false && ns !== undefined) throw pathNotFound();
-  if (sub !== undefined && !(t.subresources ?? []).includes(sub as "status") && !(t.key === "core/namespaces" && sub === "finalize"))
+  if (
+    sub !== undefined &&
+    !(t.subresources ?? []).includes(sub as "status") &&
+    !(t.key === "core/namespaces" && sub === "finalize")
+  )
     throw pathNotFound();
   const cluster = r.cluster.uid;
   const q = r.query;
@@ -257,17 +338,29 @@ async function route(api: KubeApi, r: Req, req: FastifyRequest, reply: FastifyRe
       const out = await api.list(cluster, t, t.namespaced ? ns : undefined, lq);
       if (neg.as === "table") return send(reply, 200, table(t, out.items, out.meta, q, neg.tableVersion));
       if (neg.as === "partial") return send(reply, 200, partialList(out.items, out.meta));
-      return send(reply, 200, { apiVersion: t.group ? `${t.group}/${t.version}` : t.version, kind: `${t.kind}List`, metadata: out.meta, items: out.items });
+      return send(reply, 200, {
+        apiVersion: t.group ? `${t.group}/${t.version}` : t.version,
+        kind: `${t.kind}List`,
+        metadata: out.meta,
+        items: out.items,
+      });
     }
     if (method === "POST") {
-      if (t.namespaced && ns === undefined) throw methodNotAllowed("create", { group: t.group, resource: t.plural });
+      if (t.namespaced && ns === undefined)
+        throw methodNotAllowed("create", { group: t.group, resource: t.plural });
       const { value } = parseBody(req, false);
       const res = await api.create(cluster, t, nsArg, value, writeOptions(q, false));
       return send(reply, res.status, res.body, JSON_CT, res.warnings);
     }
     if (method === "DELETE") {
       const body = typeof req.body === "string" && req.body.trim() ? safeJson(req.body) : undefined;
-      const res = await api.deleteCollection(cluster, t, t.namespaced ? ns : undefined, listQuery(q), deleteOptions(q, body));
+      const res = await api.deleteCollection(
+        cluster,
+        t,
+        t.namespaced ? ns : undefined,
+        listQuery(q),
+        deleteOptions(q, body),
+      );
       return send(reply, res.status, res.body);
     }
     throw methodNotAllowed(method.toLowerCase(), { group: t.group, resource: t.plural });
@@ -277,8 +370,18 @@ async function route(api: KubeApi, r: Req, req: FastifyRequest, reply: FastifyRe
     const neg = negotiate(req.headers.accept);
     if (sub === "scale") return send(reply, 200, await api.getScale(cluster, t, nsArg, name));
     const obj = await api.get(cluster, t, nsArg, name);
-    if (neg.as === "table") return send(reply, 200, table(t, [obj], { resourceVersion: (obj.metadata as Obj).resourceVersion }, q, neg.tableVersion));
-    if (neg.as === "partial") return send(reply, 200, { kind: "PartialObjectMetadata", apiVersion: "meta.k8s.io/v1", metadata: obj.metadata });
+    if (neg.as === "table")
+      return send(
+        reply,
+        200,
+        table(t, [obj], { resourceVersion: (obj.metadata as Obj).resourceVersion }, q, neg.tableVersion),
+      );
+    if (neg.as === "partial")
+      return send(reply, 200, {
+        kind: "PartialObjectMetadata",
+        apiVersion: "meta.k8s.io/v1",
+        metadata: obj.metadata,
+      });
     return send(reply, 200, obj);
   }
   if (method === "PUT") {
@@ -319,7 +422,7 @@ function safeJson(s: string): unknown {
 
 function listQuery(q: URLSearchParams) {
   const limit = q.get("limit");
-  if (limit !== null && (!/^\d+$/.test(limit))) throw badRequest(`invalid limit: ${limit}`);
+  if (limit !== null && !/^\d+$/.test(limit)) throw badRequest(`invalid limit: ${limit}`);
   return {
     labelSelector: q.get("labelSelector") ?? undefined,
     fieldSelector: q.get("fieldSelector") ?? undefined,
@@ -330,7 +433,8 @@ function listQuery(q: URLSearchParams) {
 
 function table(t: ResourceType, items: Obj[], meta: Obj, q: URLSearchParams, v = "v1") {
   const inc = q.get("includeObject") ?? "Metadata";
-  if (!["None", "Metadata", "Object"].includes(inc)) throw badRequest(`includeObject: Unsupported value: ${JSON.stringify(inc)}`);
+  if (!["None", "Metadata", "Object"].includes(inc))
+    throw badRequest(`includeObject: Unsupported value: ${JSON.stringify(inc)}`);
   const tab = renderTable(t.columns, items, meta, { includeObject: inc as "None" | "Metadata" | "Object" });
   tab.apiVersion = `meta.k8s.io/${v}`;
   return tab;
@@ -341,7 +445,11 @@ function partialList(items: Obj[], meta: Obj) {
     kind: "PartialObjectMetadataList",
     apiVersion: "meta.k8s.io/v1",
     metadata: meta,
-    items: items.map((o) => ({ kind: "PartialObjectMetadata", apiVersion: "meta.k8s.io/v1", metadata: o.metadata })),
+    items: items.map((o) => ({
+      kind: "PartialObjectMetadata",
+      apiVersion: "meta.k8s.io/v1",
+      metadata: o.metadata,
+    })),
   };
 }
 
@@ -349,10 +457,14 @@ async function openapi(api: KubeApi, r: Req, req: FastifyRequest, reply: Fastify
   const types = await api.types(r.cluster.uid);
   const version = r.cluster.version;
   if (tail[0] === "v2" && tail.length === 1) {
-    // Only JSON here; a protobuf-only client (kubectl's v2 fallback) treats 404 as "no v2".
     const acc = req.headers.accept ?? "";
-    if (acc && !/application\/json|\*\/\*/.test(acc)) throw pathNotFound();
-    return send(reply, 200, openapiV2(types, api.schemas, version));
+    const doc = openapiV2(types, api.schemas, version);
+    reply.header("Etag", `"${hashDoc(doc)}"`);
+    // kubectl up to 1.28 asks for the protobuf form only.
+    if (acc.includes(OPENAPI_V2_PROTOBUF) && !/application\/json/.test(acc.split(OPENAPI_V2_PROTOBUF)[0]))
+      return reply.code(200).type(OPENAPI_V2_PROTOBUF).send(encodeOpenApiV2(doc));
+    if (acc && !/application\/json|\*\/\*/.test(acc)) throw notAcceptable(acc);
+    return send(reply, 200, doc);
   }
   if (tail[0] === "v3") {
     if (tail.length === 1) {
@@ -369,7 +481,15 @@ async function openapi(api: KubeApi, r: Req, req: FastifyRequest, reply: Fastify
   throw pathNotFound();
 }
 
-async function watch(api: KubeApi, t: ResourceType, ns: string | undefined, r: Req, req: FastifyRequest, reply: FastifyReply, opts: KubePluginOptions) {
+async function watch(
+  api: KubeApi,
+  t: ResourceType,
+  ns: string | undefined,
+  r: Req,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  opts: KubePluginOptions,
+) {
   const q = r.query;
   const timeout = q.get("timeoutSeconds");
   const lq = listQuery(q);
@@ -379,7 +499,11 @@ async function watch(api: KubeApi, t: ResourceType, ns: string | undefined, r: R
   const begin = () => {
     if (started) return;
     started = true;
-    res.writeHead(200, { "Content-Type": JSON_CT, "Transfer-Encoding": "chunked", "Cache-Control": "no-cache, private" });
+    res.writeHead(200, {
+      "Content-Type": JSON_CT,
+      "Transfer-Encoding": "chunked",
+      "Cache-Control": "no-cache, private",
+    });
   };
   try {
     const h = await api.watch(

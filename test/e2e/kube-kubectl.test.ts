@@ -1,0 +1,476 @@
+// The machine's real kubectl (the dispatcher picks kubectl 1.28 or 1.33 from /version)
+// against two emulated clusters, with the kubeconfig listClusterUserCredential returns.
+import fs from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { TestEmulator } from "../helpers/emulator.js";
+import { tempDir } from "../helpers/emulator.js";
+import { createCluster, type KubeCluster, kube, kubectl, startKubeEmulator } from "../kube/kube-helpers.js";
+
+let emu: TestEmulator;
+const clusters: Record<string, KubeCluster> = {};
+
+beforeAll(async () => {
+  emu = await startKubeEmulator();
+  clusters["1.28"] = await createCluster(emu, "k128", "1.28");
+  clusters["1.33"] = await createCluster(emu, "k133", "1.33");
+});
+afterAll(async () => {
+  await emu?.close();
+});
+
+const deployment = (image: string, sidecar = true) => `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  labels: {app: web}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+      - name: web
+        image: ${image}
+        ports: [{containerPort: 80}]
+${sidecar ? "      - name: sidecar\n        image: busybox:1.36\n        command: [sleep, '3600']\n" : ""}`;
+
+function file(content: string): string {
+  const p = path.join(tempDir("aksnet-manifest-"), "m.yaml");
+  fs.writeFileSync(p, content);
+  return p;
+}
+
+describe.each(["1.28", "1.33"])("kubectl against a cluster reporting %s", (v) => {
+  const c = () => clusters[v];
+  const ns = `t${v.replace(".", "")}`;
+
+  it("picks the kubectl matching /version and lists the default namespaces", async () => {
+    const ver = await kubectl(c(), ["version", "-o", "json"]);
+    expect(ver.stderr).toBe("");
+    const out = JSON.parse(ver.stdout) as {
+      clientVersion: { minor: string };
+      serverVersion: { gitVersion: string; minor: string };
+    };
+    expect(out.serverVersion.minor).toBe(v.split(".")[1]);
+    expect(out.clientVersion.minor).toBe(v.split(".")[1]);
+    const nsl = await kubectl(c(), ["get", "namespaces", "-o", "name"]);
+    expect(nsl.stdout.trim().split("\n").sort()).toEqual([
+      "namespace/default",
+      "namespace/kube-node-lease",
+      "namespace/kube-public",
+      "namespace/kube-system",
+    ]);
+    const created = await kubectl(c(), [
+      "apply",
+      "-f",
+      file(`apiVersion: v1\nkind: Namespace\nmetadata: {name: ${ns}}\n`),
+    ]);
+    expect(created.stdout.trim()).toBe(`namespace/${ns} created`);
+  });
+
+  it("api-resources lists every built-in kind with short names", async () => {
+    const r = await kubectl(c(), ["api-resources", "--no-headers"]);
+    expect(r.code).toBe(0);
+    const rows = r.stdout
+      .trim()
+      .split("\n")
+      .map((l) => l.trim().split(/\s+/));
+    const byName = (n: string, gv: string) => rows.find((x) => x[0] === n && x.includes(gv));
+    expect(byName("pods", "v1")).toEqual(["pods", "po", "v1", "true", "Pod"]);
+    expect(byName("deployments", "apps/v1")).toEqual([
+      "deployments",
+      "deploy",
+      "apps/v1",
+      "true",
+      "Deployment",
+    ]);
+    expect(byName("customresourcedefinitions", "apiextensions.k8s.io/v1")).toEqual([
+      "customresourcedefinitions",
+      "crd,crds",
+      "apiextensions.k8s.io/v1",
+      "false",
+      "CustomResourceDefinition",
+    ]);
+    expect(rows.length).toBe(20);
+  });
+
+  it("client-side apply with default validation, then a re-apply that changes one image keeps the other container", async () => {
+    const first = await kubectl(c(), ["apply", "-n", ns, "-f", file(deployment("nginx:1.27"))]);
+    expect(first.stderr).toBe("");
+    expect(first.stdout.trim()).toBe("deployment.apps/web created");
+    const again = await kubectl(c(), ["apply", "-n", ns, "-f", file(deployment("nginx:1.28"))]);
+    expect(again.stdout.trim()).toBe("deployment.apps/web configured");
+    const got = await kubectl(c(), [
+      "get",
+      "deploy",
+      "web",
+      "-n",
+      ns,
+      "-o",
+      "jsonpath={.spec.template.spec.containers[*].image} {.metadata.generation}",
+    ]);
+    expect(got.stdout).toBe("nginx:1.28 busybox:1.36 2");
+    const unchanged = await kubectl(c(), ["apply", "-n", ns, "-f", file(deployment("nginx:1.28"))]);
+    expect(unchanged.stdout.trim()).toBe("deployment.apps/web unchanged");
+    // Dropping the sidecar from the manifest removes it (the last-applied annotation says it was ours).
+    await kubectl(c(), ["apply", "-n", ns, "-f", file(deployment("nginx:1.28", false))]);
+    const one = await kubectl(c(), [
+      "get",
+      "deploy",
+      "web",
+      "-n",
+      ns,
+      "-o",
+      "jsonpath={.spec.template.spec.containers[*].name}",
+    ]);
+    expect(one.stdout).toBe("web");
+  });
+
+  it("get prints the real columns (and -o wide more)", async () => {
+    const r = await kubectl(c(), ["get", "deploy", "-n", ns]);
+    expect(r.stdout.split("\n")[0].split(/\s+/)).toEqual(["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"]);
+    expect(r.stdout.split("\n")[1].split(/\s+/).slice(0, 4)).toEqual(["web", "0/2", "0", "0"]);
+    const w = await kubectl(c(), ["get", "deploy", "-n", ns, "-o", "wide"]);
+    expect(w.stdout.split("\n")[0].split(/\s+/)).toEqual([
+      "NAME",
+      "READY",
+      "UP-TO-DATE",
+      "AVAILABLE",
+      "AGE",
+      "CONTAINERS",
+      "IMAGES",
+      "SELECTOR",
+    ]);
+    expect(w.stdout.split("\n")[1].split(/\s+/).slice(-3)).toEqual(["web", "nginx:1.28", "app=web"]);
+    await kubectl(c(), ["run", "p1", "-n", ns, "--image=nginx", "--labels=tier=a"]);
+    const pods = await kubectl(c(), ["get", "pods", "-n", ns, "-o", "wide"]);
+    expect(pods.stdout.split("\n")[0].replace(/\s+/g, " ").trim()).toBe(
+      "NAME READY STATUS RESTARTS AGE IP NODE NOMINATED NODE READINESS GATES",
+    );
+    expect(pods.stdout.split("\n")[1].split(/\s+/).slice(0, 4)).toEqual(["p1", "0/1", "Pending", "0"]);
+  });
+
+  it("patch: strategic (default), merge, json", async () => {
+    const smp = await kubectl(c(), [
+      "patch",
+      "deploy",
+      "web",
+      "-n",
+      ns,
+      "-p",
+      '{"spec":{"template":{"spec":{"containers":[{"name":"extra","image":"redis:7"}]}}}}',
+    ]);
+    expect(smp.stdout.trim()).toBe("deployment.apps/web patched");
+    const names = await kubectl(c(), [
+      "get",
+      "deploy",
+      "web",
+      "-n",
+      ns,
+      "-o",
+      "jsonpath={.spec.template.spec.containers[*].name}",
+    ]);
+    expect(names.stdout).toBe("web extra");
+    await kubectl(c(), [
+      "patch",
+      "deploy",
+      "web",
+      "-n",
+      ns,
+      "--type=merge",
+      "-p",
+      '{"metadata":{"labels":{"team":"blue"}}}',
+    ]);
+    await kubectl(c(), [
+      "patch",
+      "deploy",
+      "web",
+      "-n",
+      ns,
+      "--type=json",
+      "-p",
+      '[{"op":"replace","path":"/spec/replicas","value":3}]',
+    ]);
+    const g = await kubectl(c(), [
+      "get",
+      "deploy",
+      "web",
+      "-n",
+      ns,
+      "-o",
+      "jsonpath={.metadata.labels.team} {.spec.replicas}",
+    ]);
+    expect(g.stdout).toBe("blue 3");
+    const bad = await kubectl(c(), [
+      "patch",
+      "deploy",
+      "web",
+      "-n",
+      ns,
+      "--type=json",
+      "-p",
+      '[{"op":"test","path":"/spec/replicas","value":9}]',
+    ]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain("the server rejected our request due to an error in our request");
+  });
+
+  it("server-side apply owns fields, conflicts with another manager, and --force-conflicts takes them", async () => {
+    const cm = (v: string) =>
+      `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ssa, namespace: ${ns}}\ndata: {k: "${v}"}\n`;
+    const a = await kubectl(c(), ["apply", "--server-side", "--field-manager=alice", "-f", file(cm("1"))]);
+    expect(a.stdout.trim()).toBe("configmap/ssa serverside-applied");
+    const b = await kubectl(c(), ["apply", "--server-side", "--field-manager=bob", "-f", file(cm("2"))]);
+    expect(b.code).toBe(1);
+    expect(b.stderr).toContain('conflict with "alice": .data.k');
+    const f = await kubectl(c(), [
+      "apply",
+      "--server-side",
+      "--field-manager=bob",
+      "--force-conflicts",
+      "-f",
+      file(cm("2")),
+    ]);
+    expect(f.stdout.trim()).toBe("configmap/ssa serverside-applied");
+    const got = await kubectl(c(), ["get", "cm", "ssa", "-n", ns, "-o", "json", "--show-managed-fields"]);
+    const obj = JSON.parse(got.stdout) as {
+      data: { k: string };
+      metadata: { managedFields: { manager: string; operation: string; fieldsV1: unknown }[] };
+    };
+    expect(obj.data.k).toBe("2");
+    const bob = obj.metadata.managedFields.find((m) => m.manager === "bob");
+    expect(bob?.operation).toBe("Apply");
+    expect(bob?.fieldsV1).toEqual({ "f:data": { "f:k": {} } });
+    expect(obj.metadata.managedFields.find((m) => m.manager === "alice")).toBeUndefined();
+  });
+
+  it("label and field selectors, pagination", async () => {
+    for (const n of ["p2", "p3", "p4"])
+      await kubectl(c(), ["run", n, "-n", ns, "--image=nginx", `--labels=tier=${n === "p4" ? "b" : "a"}`]);
+    const a = await kubectl(c(), ["get", "pods", "-n", ns, "-l", "tier=a", "-o", "name"]);
+    expect(a.stdout.trim().split("\n")).toEqual(["pod/p1", "pod/p2", "pod/p3"]);
+    const notin = await kubectl(c(), ["get", "pods", "-n", ns, "-l", "tier notin (a)", "-o", "name"]);
+    expect(notin.stdout.trim()).toBe("pod/p4");
+    const f = await kubectl(c(), [
+      "get",
+      "pods",
+      "-n",
+      ns,
+      "--field-selector",
+      "metadata.name!=p1,status.phase=Pending",
+      "-o",
+      "name",
+    ]);
+    expect(f.stdout.trim().split("\n")).toEqual(["pod/p2", "pod/p3", "pod/p4"]);
+    const paged = await kubectl(c(), ["get", "pods", "-n", ns, "--chunk-size=1", "-o", "name", "-v=6"]);
+    expect(paged.stdout.trim().split("\n")).toEqual(["pod/p1", "pod/p2", "pod/p3", "pod/p4"]);
+    expect(paged.stderr.match(/continue=/g)?.length).toBe(3);
+    const badSel = await kubectl(c(), ["get", "pods", "-n", ns, "--field-selector", "spec.foo=x"]);
+    expect(badSel.stderr).toContain("field label not supported: spec.foo");
+  });
+
+  it("conflicts on a stale resourceVersion, with kube-apiserver's wording", async () => {
+    const got = await kubectl(c(), ["get", "cm", "ssa", "-n", ns, "-o", "json"]);
+    const obj = JSON.parse(got.stdout) as { metadata: { resourceVersion: string } };
+    await kubectl(c(), ["label", "cm", "ssa", "-n", ns, "x=1"]);
+    const stale = { ...JSON.parse(got.stdout), data: { k: "3" } };
+    const r = await kubectl(c(), ["replace", "-f", "-"], JSON.stringify(stale));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      'Operation cannot be fulfilled on configmaps "ssa": the object has been modified; please apply your changes to the latest version and try again',
+    );
+    expect(obj.metadata.resourceVersion).toMatch(/^\d+$/);
+    const nf = await kubectl(c(), ["get", "pod", "web-1", "-n", ns]);
+    expect(nf.stderr.trim()).toBe('Error from server (NotFound): pods "web-1" not found');
+  });
+
+  it("describe pod shows the pod and its events (field selector on involvedObject.uid)", async () => {
+    const pod = JSON.parse((await kubectl(c(), ["get", "pod", "p1", "-n", ns, "-o", "json"])).stdout) as {
+      metadata: { uid: string };
+    };
+    const ev = {
+      apiVersion: "v1",
+      kind: "Event",
+      metadata: { name: "p1.1", namespace: ns },
+      involvedObject: { kind: "Pod", name: "p1", namespace: ns, uid: pod.metadata.uid },
+      reason: "Scheduled",
+      message: "Successfully assigned p1",
+      type: "Normal",
+      source: { component: "default-scheduler" },
+      firstTimestamp: new Date().toISOString().replace(/\.\d+Z/, "Z"),
+      lastTimestamp: new Date().toISOString().replace(/\.\d+Z/, "Z"),
+      count: 1,
+    };
+    expect((await kube(c(), "POST", `/api/v1/namespaces/${ns}/events`, ev)).status).toBe(201);
+    const d = await kubectl(c(), ["describe", "pod", "p1", "-n", ns]);
+    expect(d.stdout).toMatch(/^Name:\s+p1$/m);
+    expect(d.stdout).toMatch(/Normal\s+Scheduled\s+\S+\s+default-scheduler\s+Successfully assigned p1/);
+  });
+
+  it("explain reads the served OpenAPI", async () => {
+    const r = await kubectl(c(), ["explain", "pod.spec.containers.ports"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/containerPort\s+<integer>( -required-)?/);
+  });
+
+  it("CRDs: established, served with printer columns and short names, schema refusal", async () => {
+    const crd = `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: widgets.example.com}
+spec:
+  group: example.com
+  scope: Namespaced
+  names: {plural: widgets, singular: widget, kind: Widget, shortNames: [wd]}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    subresources: {status: {}}
+    additionalPrinterColumns:
+    - {name: Size, type: integer, jsonPath: .spec.size}
+    - {name: Color, type: string, jsonPath: .spec.color}
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec:
+            type: object
+            required: [size]
+            properties:
+              size: {type: integer, minimum: 1, maximum: 10}
+              color: {type: string, enum: [red, blue], default: red}
+          status:
+            type: object
+            properties:
+              ok: {type: boolean}
+`;
+    const r = await kubectl(c(), ["apply", "-f", file(crd)]);
+    expect(r.stdout.trim()).toBe("customresourcedefinition.apiextensions.k8s.io/widgets.example.com created");
+    const w = await kubectl(c(), [
+      "apply",
+      "-n",
+      ns,
+      "-f",
+      file("apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w1}\nspec: {size: 3}\n"),
+    ]);
+    expect(w.stdout.trim()).toBe("widget.example.com/w1 created");
+    const g = await kubectl(c(), ["get", "wd", "-n", ns]);
+    expect(g.stdout.split("\n")[0].split(/\s+/)).toEqual(["NAME", "SIZE", "COLOR"]);
+    expect(g.stdout.split("\n")[1].split(/\s+/)).toEqual(["w1", "3", "red"]);
+    const bad = await kubectl(c(), [
+      "apply",
+      "-n",
+      ns,
+      "-f",
+      file(
+        "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w2}\nspec: {size: 30, color: green}\n",
+      ),
+    ]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('The Widget "w2" is invalid');
+    expect(bad.stderr).toContain(
+      "spec.size: Invalid value: 30: spec.size in body should be less than or equal to 10",
+    );
+    expect(bad.stderr).toContain('spec.color: Unsupported value: "green": supported values: "red", "blue"');
+    const unknown = await kubectl(c(), [
+      "apply",
+      "-n",
+      ns,
+      "-f",
+      file("apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w3}\nspec: {size: 3, shape: round}\n"),
+    ]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('unknown field "spec.shape"');
+    // Re-apply of a custom resource uses a merge patch.
+    const re = await kubectl(c(), [
+      "apply",
+      "-n",
+      ns,
+      "-f",
+      file("apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w1}\nspec: {size: 4, color: blue}\n"),
+    ]);
+    expect(re.stdout.trim()).toBe("widget.example.com/w1 configured");
+  });
+
+  it("get -w streams changes", async () => {
+    const home = path.dirname(c().kubeconfigPath);
+    const { spawn } = await import("node:child_process");
+    const child = spawn(
+      "/usr/bin/kubectl",
+      ["get", "cm", "-n", ns, "-w", "-o", "name", "--cache-dir", path.join(home, "home", "cache")],
+      {
+        env: { ...process.env, KUBECONFIG: c().kubeconfigPath, HOME: path.join(home, "home") },
+      },
+    );
+    let out = "";
+    child.stdout.on("data", (d) => {
+      out += String(d);
+    });
+    const waitFor = async (s: string) => {
+      for (let i = 0; i < 100 && !out.includes(s); i++) await new Promise((r) => setTimeout(r, 100));
+      return out.includes(s);
+    };
+    expect(await waitFor("configmap/ssa")).toBe(true);
+    await kubectl(c(), [
+      "create",
+      "-f",
+      file(`apiVersion: v1\nkind: ConfigMap\nmetadata: {name: watched, namespace: ${ns}}\n`),
+    ]);
+    expect(await waitFor("configmap/watched")).toBe(true);
+    child.kill();
+  });
+
+  it("delete, and namespace termination removes everything inside", async () => {
+    const d = await kubectl(c(), ["delete", "deploy", "web", "-n", ns]);
+    expect(d.stdout.trim()).toBe('deployment.apps "web" deleted');
+    const gone = await kubectl(c(), ["get", "deploy", "web", "-n", ns]);
+    expect(gone.stderr.trim()).toBe('Error from server (NotFound): deployments.apps "web" not found');
+    const del = await kubectl(c(), ["delete", "namespace", ns, "--wait=true", "--timeout=30s"]);
+    expect(del.stdout.trim()).toBe(`namespace "${ns}" deleted`);
+    const after = await kube(c(), "GET", `/api/v1/namespaces/${ns}/pods`);
+    expect((after.body as { items: unknown[] }).items).toEqual([]);
+    expect((await kube(c(), "GET", `/api/v1/namespaces/${ns}`)).status).toBe(404);
+  });
+});
+
+describe("credentials", () => {
+  it("a cluster's token opens no other cluster; no token is 401 as a Status", async () => {
+    const a = clusters["1.28"];
+    const b = clusters["1.33"];
+    expect(a.token).not.toBe(b.token);
+    expect(a.token).not.toBe(a.adminToken);
+    const cross = await fetch(`${b.server}/api/v1/namespaces`, {
+      headers: { authorization: `Bearer ${a.token}` },
+    });
+    expect(cross.status).toBe(401);
+    expect(await cross.json()).toEqual({
+      kind: "Status",
+      apiVersion: "v1",
+      metadata: {},
+      status: "Failure",
+      message: "Unauthorized",
+      reason: "Unauthorized",
+      code: 401,
+    });
+    const none = await fetch(`${a.server}/api/v1/namespaces`);
+    expect(none.status).toBe(401);
+    const admin = await fetch(`${a.server}/api/v1/namespaces`, {
+      headers: { authorization: `Bearer ${a.adminToken}` },
+    });
+    expect(admin.status).toBe(200);
+    const r = await kubectl(
+      { ...b, kubeconfigPath: writeKubeconfig(b.kubeconfig.replace(b.token, a.token)) },
+      ["get", "pods"],
+    );
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("You must be logged in to the server");
+  });
+});
+
+function writeKubeconfig(text: string): string {
+  const p = path.join(tempDir("aksnet-kubeconfig-"), "config");
+  fs.writeFileSync(p, text, { mode: 0o600 });
+  return p;
+}
