@@ -8,12 +8,12 @@
 // steps need ARM facts (feature flags, the cluster's version) that the Kubernetes semantics
 // in api.ts do not carry; api.ts calls `runMutatingAdmission` and knows nothing else.
 import type { Pod } from "kubernetes-types/core/v1.js";
-import type { EmulatorSettings, Services } from "../providers/context.js";
 import { AKS_NS, PREVIEW_FLAGS } from "../providers/containerservice/previewGates.js";
+import type { EmulatorSettings, Services } from "../providers/context.js";
 import { isFeatureRegistered } from "../providers/resources/features.js";
 import type { Store, Tx } from "../store/types.js";
-import { KubeError, type StatusDetails } from "./errors.js";
 import { clusterRecord } from "./controllers/arm.js";
+import { invalid, KubeError, type StatusDetails } from "./errors.js";
 import { assignHostPorts, HostPortAssignError, hostPortRefusalStatus } from "./workloads/hostports.js";
 
 export type Obj = Record<string, unknown>;
@@ -71,7 +71,8 @@ export function hostPortAdmission(settings: EmulatorSettings, services: Services
   return async (req) => {
     if (req.resource !== "core/pods" || req.operation !== "CREATE") return req.object;
     const pod = req.object as Pod;
-    if (!pod.metadata?.annotations?.["kubernetes.azure.com/assign-hostports-for-containerports"]) return req.object;
+    if (!pod.metadata?.annotations?.["kubernetes.azure.com/assign-hostports-for-containerports"])
+      return req.object;
     const arm = await clusterRecord(req.tx, req.cluster);
     if (!arm) return req.object;
     const featureRegistered = await isFeatureRegistered(
@@ -96,7 +97,12 @@ export function hostPortAdmission(settings: EmulatorSettings, services: Services
       result = assignHostPorts(pod, { featureRegistered, kubernetesVersion: arm.version, taken, cursor });
     } catch (e) {
       if (!(e instanceof HostPortAssignError)) throw e;
-      const s = hostPortRefusalStatus(e, pod.metadata?.name ?? "");
+      const name = pod.metadata?.name ?? "";
+      if (e.kind === "Invalid")
+        throw invalid("Pod", "", name, [
+          { reason: "FieldValueInvalid", field: e.field, message: e.message.slice(e.field.length + 2) },
+        ]);
+      const s = hostPortRefusalStatus(e, name);
       throw new KubeError(s.code, s.reason, s.message, s.details as StatusDetails);
     }
     if (!result.changed || req.dryRun) return result.pod as Obj;

@@ -363,7 +363,15 @@ export class KubeApi {
       else delete m.generation;
       this.statusOnCreate(t, body);
       // Mutating admission (kube/admission.ts: AKS's host-port webhook), in this transaction.
-      await runMutatingAdmission(this.store, { tx, cluster, resource: t.key, namespace: ns, operation: "CREATE", object: body, dryRun: o.dryRun });
+      await runMutatingAdmission(this.store, {
+        tx,
+        cluster,
+        resource: t.key,
+        namespace: ns,
+        operation: "CREATE",
+        object: body,
+        dryRun: o.dryRun,
+      });
       if (t.key === CRD_KEY) acceptCrd(body);
       body.apiVersion = gv(t);
       body.kind = t.kind;
@@ -685,7 +693,15 @@ export class KubeApi {
     if (t.hasGeneration || t.crd) m.generation = 1;
     this.statusOnCreate(t, body);
     // Mutating admission (kube/admission.ts), as in create().
-    await runMutatingAdmission(this.store, { tx, cluster, resource: t.key, namespace: ns, operation: "CREATE", object: body, dryRun: o.dryRun });
+    await runMutatingAdmission(this.store, {
+      tx,
+      cluster,
+      resource: t.key,
+      namespace: ns,
+      operation: "CREATE",
+      object: body,
+      dryRun: o.dryRun,
+    });
     if (t.key === CRD_KEY) acceptCrd(body);
     body.apiVersion = gv(t);
     body.kind = t.kind;

@@ -9,10 +9,10 @@
 import fs from "node:fs";
 import path from "node:path";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import { startKubeControllers } from "../kube/controllers/index.js";
 import type { EmulatorSettings, Services } from "../providers/context.js";
 import { ArmError, internalError } from "../providers/errors.js";
 import { newGuid } from "../providers/ids.js";
-import { startKubeControllers } from "../kube/controllers/index.js";
 import { createRegistry } from "../providers/index.js";
 import { OperationRunner } from "../providers/operations.js";
 import { SqliteStore } from "../store/sqlite.js";

@@ -139,14 +139,23 @@ spec:
 `;
     const r = await kubectl(c, ["apply", "-f", file(pod)]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/Pod "badports" is invalid: .*9999/);
+    expect(r.stderr.trim()).toBe(
+      'The Pod "badports" is invalid: metadata.annotations[kubernetes.azure.com/assign-hostports-for-containerports]: Invalid value: "9999/tcp": port 9999/TCP is not declared by any container of the pod (spec.containers[*].ports[*].containerPort)',
+    );
     const g = await kubectl(c, ["get", "pod", "badports"]);
     expect(g.stderr.trim()).toBe('Error from server (NotFound): pods "badports" not found');
   });
 
   it("a fixed hostPort on 3 nodes: 4 replicas → exactly one Pending with kube-scheduler's FailedScheduling", async () => {
-    await kubectl(c, ["create", "namespace", "conflict"]);
+    // (apply, not `kubectl create`: imperative create sends protobuf, which the face does not speak yet)
+    const nsr = await kubectl(c, [
+      "apply",
+      "-f",
+      file("apiVersion: v1\nkind: Namespace\nmetadata: {name: conflict}\n"),
+    ]);
+    expect(nsr.stderr).toBe("");
     const r = await kubectl(c, ["apply", "-n", "conflict", "-f", file(fixedHostPort("fixed", 4))]);
+    expect(r.stderr).toBe("");
     expect(r.stdout.trim()).toBe("deployment.apps/fixed created");
     const ps = await until(async () => {
       const all = await pods(c, "conflict");
@@ -154,7 +163,9 @@ spec:
       const unsched = all.filter((p) =>
         p.status?.conditions?.some((x) => x.type === "PodScheduled" && x.status === "False"),
       );
-      return all.length === 4 && running.length === 3 && unsched.length === 1 ? { running, unsched } : undefined;
+      return all.length === 4 && running.length === 3 && unsched.length === 1
+        ? { running, unsched }
+        : undefined;
     });
     expect(new Set(ps.running.map((p) => p.spec?.nodeName)).size).toBe(3);
     const name = ps.unsched[0].metadata?.name ?? "";
@@ -185,17 +196,26 @@ spec:
     const cidr = new Map(nodes.items.map((n) => [n.metadata.name, n.spec.podCIDR]));
     const all = (await pods(c)).filter((p) => p.status?.podIP && !p.spec?.hostNetwork);
     expect(all.length).toBeGreaterThanOrEqual(6);
-    for (const p of all) expect(inCidr(p.status?.podIP ?? "", cidr.get(p.spec?.nodeName ?? "") ?? "")).toBe(true);
+    for (const p of all)
+      expect(inCidr(p.status?.podIP ?? "", cidr.get(p.spec?.nodeName ?? "") ?? "")).toBe(true);
     expect(new Set(all.map((p) => p.status?.podIP)).size).toBe(all.length);
   });
 
   it("kube-system: kube-proxy on every node with the node's IP, kube-dns at the dnsServiceIP", async () => {
     const kp = await until(async () => {
-      const ps = await pods(c, "kube-system", "component=kube-proxy");
+      const ps = await pods(c, "kube-system", "k8s-app=kube-proxy");
       return ps.length === 3 && ps.every((p) => p.status?.phase === "Running") ? ps : undefined;
     });
     for (const p of kp) expect(p.status?.podIP).toBe(p.status?.hostIP);
-    const svc = await kubectl(c, ["get", "svc", "-n", "kube-system", "kube-dns", "-o", "jsonpath={.spec.clusterIP}"]);
+    const svc = await kubectl(c, [
+      "get",
+      "svc",
+      "-n",
+      "kube-system",
+      "kube-dns",
+      "-o",
+      "jsonpath={.spec.clusterIP}",
+    ]);
     expect(svc.stdout).toBe("10.0.0.10");
   });
 
@@ -213,16 +233,33 @@ spec:
       return n.length === 2 ? n : undefined;
     });
     const live = new Set(nodes.map((n) => n.replace("node/", "")));
+    // Auto-assigned host ports never conflict: all three echoservers run on the two nodes left.
     await until(async () => {
       const ps = await pods(c, "default", "app=echoserver-hostport");
       return ps.length === 3 &&
-        ps.every((p) => live.has(p.spec?.nodeName ?? "") || !p.spec?.nodeName) &&
-        ps.filter((p) => p.status?.phase === "Running").length === 2
+        ps.every((p) => live.has(p.spec?.nodeName ?? "") && p.status?.phase === "Running")
         ? ps
         : undefined;
     });
+    // The fixed hostPort 8088 fits once per node: now 2 Running, 2 Pending, with the new count.
+    const fixed = await until(async () => {
+      const ps = await pods(c, "conflict");
+      const running = ps.filter((p) => p.status?.phase === "Running" && live.has(p.spec?.nodeName ?? ""));
+      const msgs = ps
+        .filter((p) => !p.spec?.nodeName)
+        .map((p) => p.status?.conditions?.find((x) => x.type === "PodScheduled")?.message);
+      return ps.length === 4 &&
+        running.length === 2 &&
+        msgs.length === 2 &&
+        msgs.every((m) => m?.startsWith("0/2 "))
+        ? msgs
+        : undefined;
+    });
+    expect(fixed[0]).toBe(
+      "0/2 nodes are available: 2 node(s) didn't have free ports for the requested pod ports. preemption: 0/2 nodes are available: 2 No preemption victims found for incoming pod.",
+    );
     const kp = await until(async () => {
-      const ps = await pods(c, "kube-system", "component=kube-proxy");
+      const ps = await pods(c, "kube-system", "k8s-app=kube-proxy");
       return ps.length === 2 ? ps : undefined;
     });
     expect(new Set(kp.map((p) => p.spec?.nodeName))).toEqual(live);
@@ -231,8 +268,13 @@ spec:
 
 describe("Azure CNI and gateway pools", () => {
   it("pod addresses come from the node's reserved subnet addresses, never a node's", async () => {
-    const c = await makeCluster(emu, "cni", { count: 2, plugin: "azure", maxPods: 10, version: "1.33" });
-    await kubectl(c, ["create", "deployment", "web", "--image=nginx:1.27", "--replicas=6"]);
+    const c = await makeCluster(emu, "cni", { count: 2, plugin: "azure", maxPods: 30, version: "1.33" });
+    const r = await kubectl(c, [
+      "apply",
+      "-f",
+      file(fixedHostPort("web", 6).replace(", hostPort: 8088", "")),
+    ]);
+    expect(r.stdout.trim()).toBe("deployment.apps/web created");
     const ps = await until(async () => {
       const all = await pods(c, "default", "app=web");
       return all.length === 6 && all.every((p) => p.status?.phase === "Running") ? all : undefined;
@@ -240,7 +282,9 @@ describe("Azure CNI and gateway pools", () => {
     const nodes = JSON.parse((await kubectl(c, ["get", "nodes", "-o", "json"])).stdout) as {
       items: { status: { addresses: { type: string; address: string }[] } }[];
     };
-    const nodeIps = new Set(nodes.items.map((n) => n.status.addresses.find((a) => a.type === "InternalIP")?.address));
+    const nodeIps = new Set(
+      nodes.items.map((n) => n.status.addresses.find((a) => a.type === "InternalIP")?.address),
+    );
     for (const p of ps) {
       expect(inCidr(p.status?.podIP ?? "", "10.224.0.0/16")).toBe(true);
       expect(nodeIps.has(p.status?.podIP)).toBe(false);

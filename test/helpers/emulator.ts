@@ -47,7 +47,11 @@ export async function startTestEmulator(overrides: Partial<ServerOptions> = {}):
   const dataDir = overrides.dataDir ?? tempDir();
   seedTestCa(dataDir);
   const opts = resolveOptions({ port: 0, inMemory: true, quiet: true, ...overrides, dataDir });
-  const emu = await startEmulator(opts, () => undefined);
+  // AKSNET_TEST_LOG=1 prints the emulator's log (background work, controllers) while debugging.
+  const log = process.env.AKSNET_TEST_LOG
+    ? (m: string, e?: unknown) => console.error(`[aksnet] ${m}`, e ?? "")
+    : () => undefined;
+  const emu = await startEmulator(opts, log);
   const tokens = new Map<string, AccessToken>();
   const token = async (tenant = emu.tenantId) => {
     const cached = tokens.get(tenant);

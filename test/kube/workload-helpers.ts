@@ -25,14 +25,19 @@ export function clusterId(emu: TestEmulator, name: string, rg = "work-rg"): stri
 async function waitSucceeded(emu: TestEmulator, id: string): Promise<void> {
   await until(async () => {
     const r = await emu.arm("GET", `${id}?${API}`);
-    const state = (r.body as { properties?: { provisioningState?: string } } | undefined)?.properties?.provisioningState;
+    const state = (r.body as { properties?: { provisioningState?: string } } | undefined)?.properties
+      ?.provisioningState;
     if (state === "Failed") throw new Error(`${id} failed: ${r.text}`);
     return state === "Succeeded" ? true : undefined;
   }, 60_000);
 }
 
 /** A managed cluster created through ARM (waited for), with its user kubeconfig on disk. */
-export async function makeCluster(emu: TestEmulator, name: string, o: ClusterOptions = {}): Promise<KubeCluster> {
+export async function makeCluster(
+  emu: TestEmulator,
+  name: string,
+  o: ClusterOptions = {},
+): Promise<KubeCluster> {
   const rg = o.rg ?? "work-rg";
   const sub = `/subscriptions/${emu.subscriptionId}`;
   await emu.arm("PUT", `${sub}/resourcegroups/${rg}?api-version=2021-04-01`, { location: "eastus" });
@@ -60,16 +65,33 @@ export async function makeCluster(emu: TestEmulator, name: string, o: ClusterOpt
   await waitSucceeded(emu, id);
   const r = await emu.arm("POST", `${id}/listClusterUserCredential?${API}`);
   if (r.status !== 200) throw new Error(`credential failed: ${r.status} ${r.text}`);
-  const kubeconfig = Buffer.from((r.body as { kubeconfigs: { value: string }[] }).kubeconfigs[0].value, "base64").toString("utf8");
+  const kubeconfig = Buffer.from(
+    (r.body as { kubeconfigs: { value: string }[] }).kubeconfigs[0].value,
+    "base64",
+  ).toString("utf8");
   const server = /server: (\S+)/.exec(kubeconfig)?.[1] ?? "";
   const token = /token: (\S+)/.exec(kubeconfig)?.[1] ?? "";
   const kubeconfigPath = path.join(tempDir("aksnet-kubeconfig-"), "config");
   fs.writeFileSync(kubeconfigPath, kubeconfig, { mode: 0o600 });
-  return { name, uid: server.split("/clusters/")[1], server, token, adminToken: token, kubeconfig, kubeconfigPath };
+  return {
+    name,
+    uid: server.split("/clusters/")[1],
+    server,
+    token,
+    adminToken: token,
+    kubeconfig,
+    kubeconfigPath,
+  };
 }
 
 /** Scales a pool through ARM and waits for the operation. */
-export async function poolScale(emu: TestEmulator, c: KubeCluster, pool: string, count: number, rg = "work-rg"): Promise<void> {
+export async function poolScale(
+  emu: TestEmulator,
+  c: KubeCluster,
+  pool: string,
+  count: number,
+  rg = "work-rg",
+): Promise<void> {
   const id = `${clusterId(emu, c.name, rg)}/agentPools/${pool}`;
   const cur = await emu.arm("GET", `${id}?${API}`);
   const props = (cur.body as { properties: Record<string, unknown> }).properties;
@@ -81,7 +103,14 @@ export async function poolScale(emu: TestEmulator, c: KubeCluster, pool: string,
 }
 
 export async function pods(c: KubeCluster, ns?: string, selector?: string): Promise<Pod[]> {
-  const args = ["get", "pods", "-o", "json", ...(ns ? ["-n", ns] : ["-A"]), ...(selector ? ["-l", selector] : [])];
+  const args = [
+    "get",
+    "pods",
+    "-o",
+    "json",
+    ...(ns ? ["-n", ns] : ["-A"]),
+    ...(selector ? ["-l", selector] : []),
+  ];
   const r = await kubectl(c, args);
   if (r.code !== 0) throw new Error(r.stderr);
   return (JSON.parse(r.stdout) as { items: Pod[] }).items;

@@ -3,7 +3,12 @@
 // from plus (Azure CNI) the subnet addresses the ARM side reserved for the node's pods. Read
 // only; the ARM providers stay the single writer of these records.
 import { VMSS_VM_TYPE } from "../../providers/compute/scaleSets.js";
-import { CLUSTER_TYPE, type ClusterInternal, POOL_TYPE, type PoolInternal } from "../../providers/containerservice/model.js";
+import {
+  CLUSTER_TYPE,
+  type ClusterInternal,
+  POOL_TYPE,
+  type PoolInternal,
+} from "../../providers/containerservice/model.js";
 import type { Tx } from "../../store/types.js";
 import { type NodeSource, nodeSourceFromArm } from "../workloads/nodes.js";
 
@@ -21,11 +26,21 @@ function fullVersion(v: string): string {
   return m ? `${m[1]}.${m[2]}.${m[3] ?? "0"}` : "1.33.0";
 }
 
-function toArmCluster(r: { id: string; subscriptionId: string; internal?: Record<string, unknown> }): ArmCluster | undefined {
+function toArmCluster(r: {
+  id: string;
+  subscriptionId: string;
+  internal?: Record<string, unknown>;
+}): ArmCluster | undefined {
   const internal = r.internal as ClusterInternal | undefined;
   if (!internal?.resourceUID || !internal.spec) return undefined;
   const v = internal.spec.currentKubernetesVersion || internal.spec.kubernetesVersion || "1.33";
-  return { id: r.id, subscriptionId: r.subscriptionId, uid: internal.resourceUID, version: fullVersion(v), internal };
+  return {
+    id: r.id,
+    subscriptionId: r.subscriptionId,
+    uid: internal.resourceUID,
+    version: fullVersion(v),
+    internal,
+  };
 }
 
 /** Every managed cluster that has a Kubernetes face (a resourceUID). */

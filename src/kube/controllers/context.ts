@@ -52,7 +52,12 @@ export class ControllerContext {
     return items as T[];
   }
 
-  async get<T = KubeObject>(cluster: string, resource: Resource, ns: string, name: string): Promise<T | undefined> {
+  async get<T = KubeObject>(
+    cluster: string,
+    resource: Resource,
+    ns: string,
+    name: string,
+  ): Promise<T | undefined> {
     try {
       return (await this.api.get(cluster, await this.type(cluster, resource), ns, name)) as T;
     } catch (e) {
@@ -74,7 +79,10 @@ export class ControllerContext {
    * controller on fresh reads; an object already gone or already there is not an error.
    * Returns the pod creates admission refused (the caller records FailedCreate).
    */
-  async apply(cluster: string, actions: readonly Action[]): Promise<{ refused: { pod: Pod; error: KubeError }[] }> {
+  async apply(
+    cluster: string,
+    actions: readonly Action[],
+  ): Promise<{ refused: { pod: Pod; error: KubeError }[] }> {
     const refused: { pod: Pod; error: KubeError }[] = [];
     for (const a of actions) {
       const t = await this.type(cluster, a.resource);
@@ -106,7 +114,15 @@ export class ControllerContext {
         // The status subresource is not writable on create: write it now (Nodes are Ready at once).
         if (obj.status !== undefined && t.subresources?.includes("status") && a.resource !== "core/pods") {
           const next = { ...created, status: obj.status };
-          await this.api.update(cluster, t, a.namespace, String((created.metadata as Obj).name), next, W, "status");
+          await this.api.update(
+            cluster,
+            t,
+            a.namespace,
+            String((created.metadata as Obj).name),
+            next,
+            W,
+            "status",
+          );
         }
         continue;
       }
@@ -117,8 +133,20 @@ export class ControllerContext {
       }
       const r = await this.api.update(cluster, t, a.namespace, m.name ?? "", obj, W);
       const after = r.body as { status?: unknown; metadata?: Obj };
-      if (obj.status !== undefined && t.subresources?.includes("status") && JSON.stringify(after.status) !== JSON.stringify(obj.status)) {
-        await this.api.update(cluster, t, a.namespace, m.name ?? "", { ...after, status: obj.status }, W, "status");
+      if (
+        obj.status !== undefined &&
+        t.subresources?.includes("status") &&
+        JSON.stringify(after.status) !== JSON.stringify(obj.status)
+      ) {
+        await this.api.update(
+          cluster,
+          t,
+          a.namespace,
+          m.name ?? "",
+          { ...after, status: obj.status },
+          W,
+          "status",
+        );
       }
     }
     return { refused };

@@ -5,7 +5,12 @@ import { coalesceUpdates } from "../workloads/actions.js";
 import { reconcileDeployment } from "../workloads/deployment.js";
 import type { ControllerContext } from "./context.js";
 
-export async function syncDeployment(ctx: ControllerContext, cluster: string, ns: string, name: string): Promise<void> {
+export async function syncDeployment(
+  ctx: ControllerContext,
+  cluster: string,
+  ns: string,
+  name: string,
+): Promise<void> {
   const d = await ctx.get<Deployment>(cluster, "apps/deployments", ns, name);
   if (!d) return;
   const rss = await ctx.list<ReplicaSet>(cluster, "apps/replicasets", ns);

@@ -6,7 +6,7 @@
 // released by `sweep`, which also frees the host ports admission allocated.
 import type { Node, Pod } from "kubernetes-types/core/v1.js";
 import { hostPortPool, podOwner } from "../admission.js";
-import { STAGES, nextStage } from "../workloads/kubelet.js";
+import { nextStage, STAGES } from "../workloads/kubelet.js";
 import { choosePodIp, nodeInternalIp, type PodNetwork } from "../workloads/podIPs.js";
 import { type ArmCluster, armNodes, clusterRecord } from "./arm.js";
 import type { ControllerContext } from "./context.js";
@@ -22,12 +22,18 @@ function podNetwork(c: ArmCluster, node: Node, reserved: Map<string, string[]>):
   const net = c.internal.spec.network;
   const name = node.metadata?.name ?? "";
   if (reserved.has(name)) return { plugin: "azure", addresses: reserved.get(name) ?? [] };
-  if (node.spec?.podCIDR) return { plugin: net.plugin === "kubenet" ? "kubenet" : "azure-overlay", podCidr: node.spec.podCIDR };
+  if (node.spec?.podCIDR)
+    return { plugin: net.plugin === "kubenet" ? "kubenet" : "azure-overlay", podCidr: node.spec.podCIDR };
   return undefined;
 }
 
 /** The pod's address: the one it already holds, else a new allocation row. */
-async function podIp(ctx: ControllerContext, cluster: string, pod: Pod, net: PodNetwork): Promise<{ ip?: string; message?: string }> {
+async function podIp(
+  ctx: ControllerContext,
+  cluster: string,
+  pod: Pod,
+  net: PodNetwork,
+): Promise<{ ip?: string; message?: string }> {
   const owner = podOwner(cluster, pod.metadata?.uid ?? "");
   const pool = podIpPool(cluster);
   const node = pod.spec?.nodeName ?? "";
@@ -37,7 +43,8 @@ async function podIp(ctx: ControllerContext, cluster: string, pod: Pod, net: Pod
     const taken = new Set((await tx.listAllocations(pool)).map((a) => a.item));
     const choice = choosePodIp(pod, net, taken, cursors.get(`${cluster}/${node}`) ?? 0);
     if (choice.ip === undefined) return { message: choice.message };
-    if (!(await tx.allocate(pool, choice.ip, owner))) throw new Error(`pod address ${choice.ip} taken concurrently`);
+    if (!(await tx.allocate(pool, choice.ip, owner)))
+      throw new Error(`pod address ${choice.ip} taken concurrently`);
     cursors.set(`${cluster}/${node}`, choice.nextCursor);
     return { ip: choice.ip };
   });
@@ -51,7 +58,9 @@ export async function syncKubelet(ctx: ControllerContext, cluster: string): Prom
   });
   if (!found) return;
   const version = `v${found.c.version}`;
-  const nodes = new Map((await ctx.list<Node>(cluster, "core/nodes")).map((n) => [n.metadata?.name ?? "", n]));
+  const nodes = new Map(
+    (await ctx.list<Node>(cluster, "core/nodes")).map((n) => [n.metadata?.name ?? "", n]),
+  );
   for (const p of await ctx.list<Pod>(cluster, "core/pods")) {
     const nodeName = p.spec?.nodeName;
     const node = nodeName ? nodes.get(nodeName) : undefined;
@@ -79,7 +88,12 @@ export async function syncKubelet(ctx: ControllerContext, cluster: string): Prom
     await ctx.updateStatus(cluster, "core/pods", { ...p, status: out.status });
     await ctx.apply(
       cluster,
-      out.events.map((e) => ({ op: "create" as const, resource: "core/events" as const, namespace: p.metadata?.namespace ?? "default", object: e })),
+      out.events.map((e) => ({
+        op: "create" as const,
+        resource: "core/events" as const,
+        namespace: p.metadata?.namespace ?? "default",
+        object: e,
+      })),
     );
   }
 }

@@ -20,7 +20,7 @@ import { ControllerContext } from "./context.js";
 import { syncDaemonSet } from "./daemonset.js";
 import { syncDeployment } from "./deployment.js";
 import { syncJob } from "./job.js";
-import { syncKubelet, sweep } from "./kubelet.js";
+import { sweep, syncKubelet } from "./kubelet.js";
 import { syncNodes } from "./nodes.js";
 import { InProcessQueue, type WorkQueue } from "./queue.js";
 import { syncReplicaSet } from "./replicaset.js";
@@ -162,7 +162,10 @@ export class ControllerManager {
         // Everything of the cluster once (start, lost feed): objects, then the passes.
         await this.api.ensureCluster(cluster);
         for (const [resource, wl] of Object.entries(WORKLOADS))
-          for (const o of await ctx.list<{ metadata?: { namespace?: string; name?: string } }>(cluster, resource as never))
+          for (const o of await ctx.list<{ metadata?: { namespace?: string; name?: string } }>(
+            cluster,
+            resource as never,
+          ))
             this.queue.add(`${wl.ctrl}|${cluster}|${o.metadata?.namespace ?? ""}|${o.metadata?.name ?? ""}`);
         this.dirty.add(cluster);
         this.queue.add(`scheduler|${cluster}`);
@@ -170,7 +173,10 @@ export class ControllerManager {
         return;
       }
       case "daemonsets":
-        for (const ds of await ctx.list<{ metadata?: { namespace?: string; name?: string } }>(cluster, "apps/daemonsets"))
+        for (const ds of await ctx.list<{ metadata?: { namespace?: string; name?: string } }>(
+          cluster,
+          "apps/daemonsets",
+        ))
           this.queue.add(`daemonset|${cluster}|${ds.metadata?.namespace ?? ""}|${ds.metadata?.name ?? ""}`);
         return;
       case "scheduler":

@@ -7,10 +7,24 @@ import { reconcileReplicaSet } from "../workloads/replicaset.js";
 import type { ControllerContext } from "./context.js";
 import { recordRefusals } from "./owners.js";
 
-export async function syncReplicaSet(ctx: ControllerContext, cluster: string, ns: string, name: string): Promise<void> {
+export async function syncReplicaSet(
+  ctx: ControllerContext,
+  cluster: string,
+  ns: string,
+  name: string,
+): Promise<void> {
   const rs = await ctx.get<ReplicaSet>(cluster, "apps/replicasets", ns, name);
   if (!rs) return;
   const pods = await ctx.list<Pod>(cluster, "core/pods", ns);
-  const { refused } = await ctx.apply(cluster, coalesceUpdates(reconcileReplicaSet(rs, pods, ctx.rng, ctx.now())));
-  await recordRefusals(ctx, cluster, { ...rs, apiVersion: "apps/v1", kind: "ReplicaSet" }, "replicaset-controller", refused);
+  const { refused } = await ctx.apply(
+    cluster,
+    coalesceUpdates(reconcileReplicaSet(rs, pods, ctx.rng, ctx.now())),
+  );
+  await recordRefusals(
+    ctx,
+    cluster,
+    { ...rs, apiVersion: "apps/v1", kind: "ReplicaSet" },
+    "replicaset-controller",
+    refused,
+  );
 }

@@ -14,9 +14,15 @@ export async function syncScheduler(ctx: ControllerContext, cluster: string): Pr
   const version = `v${c.version}`;
   const nodes = await ctx.list<Node>(cluster, "core/nodes");
   const pods = await ctx.list<Pod>(cluster, "core/pods");
-  const infos = nodeInfos(nodes, pods.filter((p) => p.spec?.nodeName));
+  const infos = nodeInfos(
+    nodes,
+    pods.filter((p) => p.spec?.nodeName),
+  );
   const pending = pods
-    .filter((p) => !p.spec?.nodeName && !p.metadata?.deletionTimestamp && (p.status?.phase ?? "Pending") === "Pending")
+    .filter(
+      (p) =>
+        !p.spec?.nodeName && !p.metadata?.deletionTimestamp && (p.status?.phase ?? "Pending") === "Pending",
+    )
     .sort(
       (a, b) =>
         (a.metadata?.creationTimestamp ?? "").localeCompare(b.metadata?.creationTimestamp ?? "") ||
@@ -33,16 +39,39 @@ export async function syncScheduler(ctx: ControllerContext, cluster: string): Pr
       if (cond?.status === "False" && cond.message === r.message) continue;
       const out = STAGES.Unschedulable({ pod: p, version, now, message: r.message });
       await ctx.updateStatus(cluster, "core/pods", { ...p, status: out.status });
-      await ctx.apply(cluster, out.events.map((e) => ({ op: "create" as const, resource: "core/events" as const, namespace: ns, object: e })));
+      await ctx.apply(
+        cluster,
+        out.events.map((e) => ({
+          op: "create" as const,
+          resource: "core/events" as const,
+          namespace: ns,
+          object: e,
+        })),
+      );
       continue;
     }
-    await ctx.api.bind(cluster, podType, ns, name, { target: { kind: "Node", name: r.node } }, { fieldManager: FIELD_MANAGER });
+    await ctx.api.bind(
+      cluster,
+      podType,
+      ns,
+      name,
+      { target: { kind: "Node", name: r.node } },
+      { fieldManager: FIELD_MANAGER },
+    );
     const bound = await ctx.get<Pod>(cluster, "core/pods", ns, name);
     if (!bound) continue;
     const info = infos.get(r.node);
     if (info) addPod(info, bound);
     const out = STAGES.Scheduled({ pod: bound, node: r.node, version, now });
     await ctx.updateStatus(cluster, "core/pods", { ...bound, status: out.status });
-    await ctx.apply(cluster, out.events.map((e) => ({ op: "create" as const, resource: "core/events" as const, namespace: ns, object: e })));
+    await ctx.apply(
+      cluster,
+      out.events.map((e) => ({
+        op: "create" as const,
+        resource: "core/events" as const,
+        namespace: ns,
+        object: e,
+      })),
+    );
   }
 }
