@@ -292,5 +292,3 @@ describe("Azure CNI and gateway pools", () => {
     expect(new Set(ps.map((p) => p.status?.podIP)).size).toBe(6);
   });
 });
-
-export type { KubeCluster };

@@ -70,7 +70,10 @@ export class InProcessQueue implements WorkQueue {
     if (this.timer) clearTimeout(this.timer);
     let next = Number.POSITIVE_INFINITY;
     for (const at of this.due.values()) next = Math.min(next, at);
-    if (next === Number.POSITIVE_INFINITY) return this.wake();
+    if (next === Number.POSITIVE_INFINITY) {
+      this.wake();
+      return;
+    }
     this.timer = setTimeout(() => void this.run(), Math.max(0, next - Date.now()));
   }
 
