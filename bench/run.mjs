@@ -6,6 +6,7 @@ const suites = {
   nodeips: "./node-public-ips.mjs",
   scenarios: "./scenarios.mjs",
   workloads: "./workloads.mjs",
+  kube: "./kube.mjs",
 };
 for (const [name, file] of Object.entries(suites)) {
   if (only && only !== name) continue;
