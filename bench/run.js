@@ -14,6 +14,7 @@ const suites = {
   hci: "./hci.mjs",
   "large-inputs": "./large-inputs.mjs",
   store: "./store.mjs",
+  kube: "./kube.mjs",
 };
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
 const only = process.argv.slice(2);

@@ -42,6 +42,45 @@ const HOST_PORTS_WIRE = [
 ];
 const HP_RG = "MC_myResourceGroup2_myHostPortCluster_eastus";
 
+/** Seed 003's echoserver-hostport Deployment, exactly as the seed prints it. */
+const ECHOSERVER_HOSTPORT_YAML = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: echoserver-hostport
+  labels:
+    app: echoserver-hostport
+spec:
+  replicas: 3
+  selector:
+    matchLabels:
+      app: echoserver-hostport
+  template:
+    metadata:
+      annotations:
+        kubernetes.azure.com/assign-hostports-for-containerports: 8080/tcp,8443/tcp
+      labels:
+        app: echoserver-hostport
+    spec:
+      nodeSelector:
+        kubernetes.io/os: linux
+      containers:
+        - name: echoserver-hostport
+          image: k8s.gcr.io/echoserver:1.10
+          ports:
+            - name: http
+              containerPort: 8080
+              protocol: TCP
+            - name: https
+              containerPort: 8443
+              protocol: TCP
+`;
+
+interface PodJson {
+  metadata: { name: string };
+  spec: { nodeName?: string; containers: { ports?: { containerPort: number; hostPort?: number }[] }[] };
+  status: { phase?: string };
+}
+
 const ROUTING_PREFERENCE_INTERNET = [{ ipTagType: "RoutingPreference", tag: "Internet" }];
 
 const firstPool = (r: StepResult): AgentPool => r.json<Cluster>().agentPoolProfiles[0];
@@ -514,6 +553,59 @@ az network nsg rule list -g ${HP_RG} --nsg-name $NSG_NAME -o json`,
       run: "az provider register --namespace Microsoft.ContainerService",
     },
     {
+      name: "get credentials for myHostPortCluster (not in the seed: kubectl needs a kubeconfig)",
+      run: "az aks get-credentials --resource-group myResourceGroup2 --name myHostPortCluster",
+    },
+    {
+      name: "kubectl apply the seed's echoserver-hostport Deployment (its YAML verbatim)",
+      run: `kubectl apply -f - <<'EOF'\n${ECHOSERVER_HOSTPORT_YAML}EOF`,
+      check: (r) => assert.equal(r.stdout.trim(), "deployment.apps/echoserver-hostport created"),
+    },
+    {
+      name: "wait until the Deployment is available (not in the seed)",
+      run: `for i in $(seq 1 40); do [ "$(kubectl get deploy echoserver-hostport -o jsonpath='{.status.availableReplicas}')" = 3 ] && break; sleep 0.5; done
+kubectl get deploy echoserver-hostport --no-headers`,
+      check: (r) =>
+        assert.deepEqual(r.stdout.trim().split(/\s+/).slice(0, 4), ["echoserver-hostport", "3/3", "3", "3"]),
+    },
+    {
+      name: "the pods: Running, each with two host ports from 40000-59999, unique in the cluster",
+      run: "kubectl get pods -l app=echoserver-hostport -o json",
+      check: (r) => {
+        const pods = r.json<{ items: PodJson[] }>().items;
+        assert.equal(pods.length, 3);
+        const ports: number[] = [];
+        for (const p of pods) {
+          assert.equal(p.status.phase, "Running", p.metadata.name);
+          const hp = (p.spec.containers[0].ports ?? []).map((x) => x.hostPort ?? 0);
+          assert.equal(hp.length, 2, p.metadata.name);
+          for (const h of hp) assert.ok(h >= 40000 && h <= 59999, `${h} in 40000-59999`);
+          ports.push(...hp);
+        }
+        assertUnique(ports.map(String), "host ports");
+      },
+    },
+    {
+      name: "kubectl describe pod <first echoserver-hostport pod> (the seed names its own pod): Host Ports and the _HOSTPORT variables",
+      run: `kubectl describe pod "$(kubectl get pods -l app=echoserver-hostport -o jsonpath='{.items[0].metadata.name}')"`,
+      check: (r) => {
+        const m = /\n {4}Host Ports: {5}(\d+)\/TCP, (\d+)\/TCP\n/.exec(r.stdout);
+        assert.ok(m, `Host Ports line in:\n${r.stdout}`);
+        const [, p8080, p8443] = m;
+        assert.match(r.stdout, /\n {4}Ports: {10}8080\/TCP, 8443\/TCP\n/);
+        assert.ok(
+          r.stdout.includes(`      echoserver-hostport_PORT_8080_TCP_HOSTPORT:  ${p8080}\n`),
+          r.stdout,
+        );
+        assert.ok(
+          r.stdout.includes(`      echoserver-hostport_PORT_8443_TCP_HOSTPORT:  ${p8443}\n`),
+          r.stdout,
+        );
+        assert.match(r.stdout, /\n {4}State: {10}Running\n/);
+        assert.match(r.stdout, /\n {4}Restart Count: {2}0\n/);
+      },
+    },
+    {
       name: "every public IP in the subscription is unique",
       run: "az network public-ip list --query [].ipAddress -o tsv",
       check: (r) => {
@@ -574,9 +666,5 @@ az network nsg rule list -g ${HP_RG} --nsg-name $NSG_NAME -o json`,
       },
     },
   ],
-  pending: [
-    "Deploy echoserver-hostport with the annotation kubernetes.azure.com/assign-hostports-for-containerports: 8080/tcp,8443/tcp " +
-      "and check that each pod gets host ports from 40000-59999, unique in the cluster, and the " +
-      "echoserver-hostport_PORT_8080_TCP_HOSTPORT / _8443_TCP_HOSTPORT variables (kubectl describe pod) — needs the Kubernetes API (later issue).",
-  ],
+  pending: [],
 };

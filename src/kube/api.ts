@@ -7,6 +7,7 @@
 import { randomUUID } from "node:crypto";
 import type { ChangeRecord, KubeObjectRecord, Store, Tx } from "../store/types.js";
 import { StoreConflictError, TooOldError } from "../store/types.js";
+import { runMutatingAdmission } from "./admission.js";
 import { Catalog, CRD_KEY, NAMESPACE_KEY, type ResourceType } from "./catalog.js";
 import { crdInfo, validateCrd, validateCustom } from "./crd.js";
 import {
@@ -375,6 +376,16 @@ export class KubeApi {
       if (t.hasGeneration || t.crd) m.generation = 1;
       else delete m.generation;
       this.statusOnCreate(t, body);
+      // Mutating admission (kube/admission.ts: AKS's host-port webhook), in this transaction.
+      await runMutatingAdmission(this.store, {
+        tx,
+        cluster,
+        resource: t.key,
+        namespace: ns,
+        operation: "CREATE",
+        object: body,
+        dryRun: o.dryRun,
+      });
       if (t.key === CRD_KEY) acceptCrd(body);
       body.apiVersion = gv(t);
       body.kind = t.kind;
@@ -695,6 +706,16 @@ export class KubeApi {
     m.creationTimestamp = nowTime();
     if (t.hasGeneration || t.crd) m.generation = 1;
     this.statusOnCreate(t, body);
+    // Mutating admission (kube/admission.ts), as in create().
+    await runMutatingAdmission(this.store, {
+      tx,
+      cluster,
+      resource: t.key,
+      namespace: ns,
+      operation: "CREATE",
+      object: body,
+      dryRun: o.dryRun,
+    });
     if (t.key === CRD_KEY) acceptCrd(body);
     body.apiVersion = gv(t);
     body.kind = t.kind;

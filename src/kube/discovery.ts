@@ -28,6 +28,7 @@ function subresources(t: ResourceType): Sub[] {
     if (s === "binding") out.push({ name: "binding", kind: "Binding", verbs: ["create"] });
     if (s === "eviction")
       out.push({ name: "eviction", kind: "Eviction", group: "policy", version: "v1", verbs: ["create"] });
+    if (s === "log") out.push({ name: "log", kind: "Pod", verbs: ["get"] });
   }
   return out;
 }

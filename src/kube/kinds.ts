@@ -36,7 +36,7 @@ export interface KindSpec {
   shortNames?: string[];
   categories?: string[];
   verbs: Verb[];
-  subresources?: ("status" | "scale" | "binding" | "eviction")[];
+  subresources?: ("status" | "scale" | "binding" | "eviction" | "log")[];
   /** Definition name in generated/kube-schemas.json. */
   schema: string;
   columns: PrinterColumn[];
@@ -107,7 +107,7 @@ export const BUILTIN_KINDS: KindSpec[] = [
     shortNames: ["po"],
     categories: ["all"],
     verbs: ALL_VERBS,
-    subresources: ["status", "binding", "eviction"],
+    subresources: ["status", "binding", "eviction", "log"],
     schema: "V1Pod",
     columns: [
       name,

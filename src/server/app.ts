@@ -9,6 +9,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import { startKubeControllers } from "../kube/controllers/index.js";
 import { CLUSTER_OPERATION_KINDS } from "../providers/containerservice/reconcile.js";
 import type { EmulatorSettings, Services } from "../providers/context.js";
 import { ArmError, internalError } from "../providers/errors.js";
@@ -204,6 +205,7 @@ async function serve(opts: ServerOptions, logger: Logger, lock: DataDirLock): Pr
   await adoptOrphanOperations(store);
   await runtime.start();
   await housekeeping();
+  const controllers = await startKubeControllers({ store, settings, services, log }); // admission + controller manager
 
   return {
     url,
@@ -219,6 +221,7 @@ async function serve(opts: ServerOptions, logger: Logger, lock: DataDirLock): Pr
     loginUrl: () => `${url}/?login=${admin.newLoginCode()}`,
     async close() {
       runtime.stop();
+      controllers.stop();
       await app.close();
       await store.close();
       lock.release();

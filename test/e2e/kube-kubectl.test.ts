@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TestEmulator } from "../helpers/emulator.js";
 import { tempDir } from "../helpers/emulator.js";
 import { createCluster, type KubeCluster, kube, kubectl, startKubeEmulator } from "../kube/kube-helpers.js";
+import { until } from "../kube/workload-helpers.js";
 
 let emu: TestEmulator;
 const clusters: Record<string, KubeCluster> = {};
@@ -131,7 +132,14 @@ describe.each(["1.28", "1.33"])("kubectl against a cluster reporting %s", (v) =>
   it("get prints the real columns (and -o wide more)", async () => {
     const r = await kubectl(c(), ["get", "deploy", "-n", ns]);
     expect(r.stdout.split("\n")[0].split(/\s+/)).toEqual(["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"]);
-    expect(r.stdout.split("\n")[1].split(/\s+/).slice(0, 4)).toEqual(["web", "0/2", "0", "0"]);
+    // The controllers run the Deployment (issue 11): it becomes 2/2 available.
+    const ready = await until(async () => {
+      const row = (await kubectl(c(), ["get", "deploy", "-n", ns, "--no-headers"])).stdout
+        .split(/\s+/)
+        .slice(0, 4);
+      return row[1] === "2/2" ? row : undefined;
+    });
+    expect(ready).toEqual(["web", "2/2", "2", "2"]);
     const w = await kubectl(c(), ["get", "deploy", "-n", ns, "-o", "wide"]);
     expect(w.stdout.split("\n")[0].split(/\s+/)).toEqual([
       "NAME",
@@ -149,7 +157,14 @@ describe.each(["1.28", "1.33"])("kubectl against a cluster reporting %s", (v) =>
     expect(pods.stdout.split("\n")[0].replace(/\s+/g, " ").trim()).toBe(
       "NAME READY STATUS RESTARTS AGE IP NODE NOMINATED NODE READINESS GATES",
     );
-    expect(pods.stdout.split("\n")[1].split(/\s+/).slice(0, 4)).toEqual(["p1", "0/1", "Pending", "0"]);
+    expect(pods.stdout.split("\n")[1].split(/\s+/)[0]).toBe("p1");
+    const running = await until(async () => {
+      const row = (await kubectl(c(), ["get", "pod", "p1", "-n", ns, "--no-headers"])).stdout
+        .split(/\s+/)
+        .slice(0, 4);
+      return row[2] === "Running" ? row : undefined;
+    });
+    expect(running).toEqual(["p1", "1/1", "Running", "0"]);
   });
 
   it("patch: strategic (default), merge, json", async () => {
@@ -251,20 +266,38 @@ describe.each(["1.28", "1.33"])("kubectl against a cluster reporting %s", (v) =>
       await kubectl(c(), ["run", n, "-n", ns, "--image=nginx", `--labels=tier=${n === "p4" ? "b" : "a"}`]);
     const a = await kubectl(c(), ["get", "pods", "-n", ns, "-l", "tier=a", "-o", "name"]);
     expect(a.stdout.trim().split("\n")).toEqual(["pod/p1", "pod/p2", "pod/p3"]);
-    const notin = await kubectl(c(), ["get", "pods", "-n", ns, "-l", "tier notin (a)", "-o", "name"]);
+    const notin = await kubectl(c(), ["get", "pods", "-n", ns, "-l", "tier,tier notin (a)", "-o", "name"]);
     expect(notin.stdout.trim()).toBe("pod/p4");
-    const f = await kubectl(c(), [
+    const f = await until(async () => {
+      const r = await kubectl(c(), [
+        "get",
+        "pods",
+        "-n",
+        ns,
+        "--field-selector",
+        "metadata.name!=p1,status.phase=Running",
+        "-o",
+        "name",
+      ]);
+      const names = r.stdout
+        .trim()
+        .split("\n")
+        .filter((l) => l.startsWith("pod/p"));
+      return names.length === 3 ? names : undefined;
+    });
+    expect(f).toEqual(["pod/p2", "pod/p3", "pod/p4"]);
+    const paged = await kubectl(c(), [
       "get",
       "pods",
       "-n",
       ns,
-      "--field-selector",
-      "metadata.name!=p1,status.phase=Pending",
+      "-l",
+      "tier",
+      "--chunk-size=1",
       "-o",
       "name",
+      "-v=6",
     ]);
-    expect(f.stdout.trim().split("\n")).toEqual(["pod/p2", "pod/p3", "pod/p4"]);
-    const paged = await kubectl(c(), ["get", "pods", "-n", ns, "--chunk-size=1", "-o", "name", "-v=6"]);
     expect(paged.stdout.trim().split("\n")).toEqual(["pod/p1", "pod/p2", "pod/p3", "pod/p4"]);
     expect(paged.stderr.match(/continue=/g)?.length).toBe(3);
     const badSel = await kubectl(c(), ["get", "pods", "-n", ns, "--field-selector", "spec.foo=x"]);

@@ -33,6 +33,7 @@ import {
   unauthorized,
   unsupportedMediaType,
 } from "../../kube/errors.js";
+import { podLog } from "../../kube/logs.js";
 import { hashDoc, openapiV2, openapiV3, openapiV3Index } from "../../kube/openapi.js";
 import { encodeOpenApiV2, OPENAPI_V2_PROTOBUF } from "../../kube/openapiProto.js";
 import { renderTable } from "../../kube/tables.js";
@@ -393,6 +394,12 @@ async function route(
   if (method === "GET") {
     const neg = negotiate(req.headers.accept);
     if (sub === "scale") return send(reply, 200, await api.getScale(cluster, t, nsArg, name));
+    // pods/log: simulated containers have no output; kube/logs.ts says so (i11).
+    if (sub === "log")
+      return reply
+        .code(200)
+        .type("text/plain")
+        .send(podLog(await api.get(cluster, t, nsArg, name), q.get("container") ?? undefined));
     const obj = await api.get(cluster, t, nsArg, name);
     if (neg.as === "table")
       return send(

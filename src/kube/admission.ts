@@ -1,0 +1,118 @@
+// Mutating admission: steps that change (or refuse) an object on its way into the store, inside
+// the write transaction of the create, after kube-apiserver's decoding and defaulting and
+// before the write — where a mutating webhook sits. AKS runs host-port auto-assignment
+// (`PodHostPortAutoAssignPreview`) as such a webhook, so `kubectl get pod -o yaml` shows the
+// `hostPort` right after create.
+//
+// The chain is registered per store by the composition root (server/app.ts), because the
+// steps need ARM facts (feature flags, the cluster's version) that the Kubernetes semantics
+// in api.ts do not carry; api.ts calls `runMutatingAdmission` and knows nothing else.
+import type { Pod } from "kubernetes-types/core/v1.js";
+import { AKS_NS, PREVIEW_FLAGS } from "../providers/containerservice/previewGates.js";
+import type { EmulatorSettings, Services } from "../providers/context.js";
+import { isFeatureRegistered } from "../providers/resources/features.js";
+import type { Store, Tx } from "../store/types.js";
+import { clusterRecord } from "./controllers/arm.js";
+import { invalid, KubeError, type StatusDetails } from "./errors.js";
+import { assignHostPorts, HostPortAssignError, hostPortRefusalStatus } from "./workloads/hostports.js";
+
+export type Obj = Record<string, unknown>;
+
+export interface AdmissionRequest {
+  tx: Tx;
+  cluster: string;
+  /** Store key of the type, `core/pods`. */
+  resource: string;
+  namespace: string;
+  operation: "CREATE";
+  /** Dry run: mutate, but allocate nothing. */
+  dryRun?: boolean;
+  /** The object as it will be written (name and uid already set); a step may change it. */
+  object: Obj;
+}
+
+/** One step: returns the (possibly changed) object or throws a KubeError. */
+export type AdmissionStep = (req: AdmissionRequest) => Promise<Obj>;
+
+const chains = new WeakMap<Store, AdmissionStep[]>();
+
+/** Installs the chain for one store (one emulator). */
+export function registerAdmission(store: Store, steps: AdmissionStep[]): void {
+  chains.set(store, steps);
+}
+
+/**
+ * Runs the store's chain in order and writes the result into `req.object` (in place, so the
+ * caller's object is the admitted one); no chain registered → unchanged.
+ */
+export async function runMutatingAdmission(store: Store, req: AdmissionRequest): Promise<void> {
+  let obj = req.object;
+  for (const step of chains.get(store) ?? []) obj = await step({ ...req, object: obj });
+  if (obj === req.object) return;
+  for (const k of Object.keys(req.object)) if (!(k in obj)) delete req.object[k];
+  Object.assign(req.object, obj);
+}
+
+// ---------------------------------------------------------------- host ports
+
+/** Allocation pool of a cluster's auto-assigned host ports (one row per port, owner = the pod). */
+export const hostPortPool = (cluster: string) => `kube/${cluster}/hostports`;
+/** Allocation owner of everything a pod holds (host ports, its address). */
+export const podOwner = (cluster: string, uid: string) => `kube/${cluster}/pod/${uid}`;
+const cursorKey = (cluster: string) => `kube/${cluster}/hostport-cursor`;
+
+/**
+ * The AKS host-port webhook: for pods annotated `kubernetes.azure.com/assign-hostports-for-
+ * containerports`, on clusters whose subscription has the flag Registered and Kubernetes ≥ 1.24.
+ * Each chosen port becomes an allocation row in this transaction, so two pods never get the
+ * same port even if two creates race; the rows go with the pod (controllers/kubelet.ts).
+ */
+export function hostPortAdmission(settings: EmulatorSettings, services: Services): AdmissionStep {
+  return async (req) => {
+    if (req.resource !== "core/pods" || req.operation !== "CREATE") return req.object;
+    const pod = req.object as Pod;
+    if (!pod.metadata?.annotations?.["kubernetes.azure.com/assign-hostports-for-containerports"])
+      return req.object;
+    const arm = await clusterRecord(req.tx, req.cluster);
+    if (!arm) return req.object;
+    const featureRegistered = await isFeatureRegistered(
+      {
+        tx: req.tx,
+        subscriptionId: arm.subscriptionId,
+        tenantId: settings.tenantId,
+        apiVersion: "",
+        query: {},
+        settings,
+        services,
+        now: new Date(),
+      },
+      AKS_NS,
+      PREVIEW_FLAGS.podHostPortAutoAssign,
+    );
+    const pool = hostPortPool(req.cluster);
+    const taken = new Set((await req.tx.listAllocations(pool)).map((a) => Number(a.item)));
+    const cursor = Number((await req.tx.getMeta(cursorKey(req.cluster))) ?? "0");
+    let result: ReturnType<typeof assignHostPorts>;
+    try {
+      result = assignHostPorts(pod, { featureRegistered, kubernetesVersion: arm.version, taken, cursor });
+    } catch (e) {
+      if (!(e instanceof HostPortAssignError)) throw e;
+      const name = pod.metadata?.name ?? "";
+      if (e.kind === "Invalid")
+        throw invalid("Pod", "", name, [
+          { reason: "FieldValueInvalid", field: e.field, message: e.message.slice(e.field.length + 2) },
+        ]);
+      const s = hostPortRefusalStatus(e, name);
+      throw new KubeError(s.code, s.reason, s.message, s.details as StatusDetails);
+    }
+    if (!result.changed || req.dryRun) return result.pod as Obj;
+    const owner = podOwner(req.cluster, pod.metadata?.uid ?? "");
+    for (const p of result.ports) {
+      // `taken` was read in this transaction, so a refusal here means a bug, not a race.
+      if (!(await req.tx.allocate(pool, String(p.hostPort), owner)))
+        throw new KubeError(409, "Conflict", `host port ${p.hostPort} is already assigned; retry the create`);
+    }
+    await req.tx.setMeta(cursorKey(req.cluster), String(result.nextCursor));
+    return result.pod as Obj;
+  };
+}

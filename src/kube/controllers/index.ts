@@ -1,0 +1,20 @@
+// Starts what makes an emulated cluster alive, once per emulator: the mutating admission
+// chain (host-port auto-assignment) for the store, and the controller manager.
+import type { EmulatorSettings, Services } from "../../providers/context.js";
+import type { Store } from "../../store/types.js";
+import { hostPortAdmission, registerAdmission } from "../admission.js";
+import { ControllerManager } from "./manager.js";
+
+export { ControllerManager } from "./manager.js";
+
+export async function startKubeControllers(deps: {
+  store: Store;
+  settings: EmulatorSettings;
+  services: Services;
+  log: (msg: string, err?: unknown) => void;
+}): Promise<ControllerManager> {
+  registerAdmission(deps.store, [hostPortAdmission(deps.settings, deps.services)]);
+  const m = new ControllerManager(deps.store, deps.log);
+  await m.start();
+  return m;
+}

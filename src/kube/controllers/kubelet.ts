@@ -1,0 +1,129 @@
+// The simulated kubelet + CNI of every node: advances bound pods one stage per run
+// (Scheduled → ContainerCreating → Running, Completed for run-to-completion pods; events as
+// `kubectl describe pod` shows them). The pod address is allocated in the store (pool
+// `kube/<cluster>/podips`, one row per address, owner = the pod) before the status names it,
+// so an address is never handed out twice; rows of pods that are gone or finished are
+// released by `sweep`, which also frees the host ports admission allocated.
+import type { Node, Pod } from "kubernetes-types/core/v1.js";
+import { hostPortPool, podOwner } from "../admission.js";
+import { nextStage, STAGES } from "../workloads/kubelet.js";
+import { choosePodIp, nodeInternalIp, type PodNetwork } from "../workloads/podIPs.js";
+import { type ArmCluster, armNodes, clusterRecord } from "./arm.js";
+import type { ControllerContext } from "./context.js";
+
+export const podIpPool = (cluster: string) => `kube/${cluster}/podips`;
+
+/** Per-node next-fit cursors (order only: losing them on restart changes no guarantee). */
+const cursors = new Map<string, number>();
+/** Pods whose FailedCreatePodSandBox was recorded (once per pod, as the kubelet backs off). */
+const sandboxFailed = new Set<string>();
+
+function podNetwork(c: ArmCluster, node: Node, reserved: Map<string, string[]>): PodNetwork | undefined {
+  const net = c.internal.spec.network;
+  const name = node.metadata?.name ?? "";
+  if (reserved.has(name)) return { plugin: "azure", addresses: reserved.get(name) ?? [] };
+  if (node.spec?.podCIDR)
+    return { plugin: net.plugin === "kubenet" ? "kubenet" : "azure-overlay", podCidr: node.spec.podCIDR };
+  return undefined;
+}
+
+/** The pod's address: the one it already holds, else a new allocation row. */
+async function podIp(
+  ctx: ControllerContext,
+  cluster: string,
+  pod: Pod,
+  net: PodNetwork,
+): Promise<{ ip?: string; message?: string }> {
+  const owner = podOwner(cluster, pod.metadata?.uid ?? "");
+  const pool = podIpPool(cluster);
+  const node = pod.spec?.nodeName ?? "";
+  return ctx.store.transaction(async (tx) => {
+    const held = (await tx.listAllocationsByOwner(owner)).find((a) => a.pool === pool);
+    if (held) return { ip: held.item };
+    const taken = new Set((await tx.listAllocations(pool)).map((a) => a.item));
+    const choice = choosePodIp(pod, net, taken, cursors.get(`${cluster}/${node}`) ?? 0);
+    if (choice.ip === undefined) return { message: choice.message };
+    if (!(await tx.allocate(pool, choice.ip, owner)))
+      throw new Error(`pod address ${choice.ip} taken concurrently`);
+    cursors.set(`${cluster}/${node}`, choice.nextCursor);
+    return { ip: choice.ip };
+  });
+}
+
+export async function syncKubelet(ctx: ControllerContext, cluster: string): Promise<void> {
+  const now = ctx.now();
+  const found = await ctx.store.read(async (tx) => {
+    const c = await clusterRecord(tx, cluster);
+    return c ? { c, reserved: (await armNodes(tx, c, now)).reserved } : undefined;
+  });
+  if (!found) return;
+  const version = `v${found.c.version}`;
+  const nodes = new Map(
+    (await ctx.list<Node>(cluster, "core/nodes")).map((n) => [n.metadata?.name ?? "", n]),
+  );
+  for (const p of await ctx.list<Pod>(cluster, "core/pods")) {
+    const nodeName = p.spec?.nodeName;
+    const node = nodeName ? nodes.get(nodeName) : undefined;
+    if (!node || !nodeName) continue;
+    const hostIP = nodeInternalIp(node);
+    let podIP = p.status?.podIP;
+    let message: string | undefined;
+    if (!podIP && p.status?.startTime && !p.metadata?.deletionTimestamp) {
+      if (p.spec?.hostNetwork) podIP = hostIP;
+      else {
+        const net = podNetwork(found.c, node, found.reserved);
+        const got = net ? await podIp(ctx, cluster, p, net) : { message: "no pod network on this node" };
+        podIP = got.ip;
+        message = got.message;
+      }
+    }
+    const stage = nextStage(p, podIP);
+    if (!stage) continue;
+    const uid = p.metadata?.uid ?? "";
+    if (stage === "SandboxFailed") {
+      if (sandboxFailed.has(uid)) continue;
+      sandboxFailed.add(uid);
+    } else sandboxFailed.delete(uid);
+    const out = STAGES[stage]({ pod: p, node: nodeName, hostIP, podIP, version, now, message });
+    await ctx.updateStatus(cluster, "core/pods", { ...p, status: out.status });
+    await ctx.apply(
+      cluster,
+      out.events.map((e) => ({
+        op: "create" as const,
+        resource: "core/events" as const,
+        namespace: p.metadata?.namespace ?? "default",
+        object: e,
+      })),
+    );
+  }
+}
+
+/**
+ * Releases what pods no longer hold, in one transaction against the pods it sees: addresses
+ * of pods gone or finished (their sandbox is gone), host ports of pods gone.
+ */
+export async function sweep(ctx: ControllerContext, cluster: string): Promise<number> {
+  return ctx.store.transaction(async (tx) => {
+    const live = new Map<string, string>();
+    for (const r of await tx.listObjects({ cluster, resource: "core/pods" })) {
+      const m = (r.body.metadata ?? {}) as { uid?: string };
+      const phase = String(((r.body.status ?? {}) as { phase?: string }).phase ?? "Pending");
+      if (m.uid) live.set(podOwner(cluster, m.uid), phase);
+    }
+    let n = 0;
+    for (const a of await tx.listAllocations(podIpPool(cluster))) {
+      const phase = live.get(a.owner);
+      if (phase === undefined || phase === "Succeeded" || phase === "Failed") {
+        await tx.release(a.pool, a.item);
+        n++;
+      }
+    }
+    for (const a of await tx.listAllocations(hostPortPool(cluster))) {
+      if (!live.has(a.owner)) {
+        await tx.release(a.pool, a.item);
+        n++;
+      }
+    }
+    return n;
+  });
+}

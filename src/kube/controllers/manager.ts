@@ -1,0 +1,207 @@
+// The controller manager of every emulated cluster (one per emulator process, started by the
+// composition root). It follows the store's change feed — ARM resources and Kubernetes objects
+// alike — and turns each change into work-queue keys:
+//
+//   ARM cluster / pool / scale set / instance / public IP  → nodes of every cluster
+//   Deployment, ReplicaSet, DaemonSet, StatefulSet, Job    → that object (and its owner)
+//   Pod                                                    → its controlling owner, scheduler, kubelet
+//   Node                                                   → the cluster's DaemonSets, scheduler, kubelet
+//
+// A key names one object (`deployment|<cluster>|<ns>|<name>`) or one cluster-wide pass
+// (`scheduler|<cluster>`); the queue de-duplicates, so a burst of changes is one run. Each
+// run re-reads through KubeApi, calls a pure reconcile (kube/workloads) and writes its
+// actions through KubeApi; a conflict re-runs it with backoff. Nothing is remembered between
+// runs, so a restart only needs the resync `start` does.
+import type { ChangeRecord, Store, WatchHandle } from "../../store/types.js";
+import { KubeApi } from "../api.js";
+import { KubeError } from "../errors.js";
+import { armClusters } from "./arm.js";
+import { ControllerContext } from "./context.js";
+import { syncDaemonSet } from "./daemonset.js";
+import { syncDeployment } from "./deployment.js";
+import { syncJob } from "./job.js";
+import { sweep, syncKubelet } from "./kubelet.js";
+import { syncNodes } from "./nodes.js";
+import { InProcessQueue, type WorkQueue } from "./queue.js";
+import { syncReplicaSet } from "./replicaset.js";
+import { syncScheduler } from "./scheduler.js";
+import { syncStatefulSet } from "./statefulset.js";
+import { syncSystem } from "./system.js";
+
+type ObjectSync = (ctx: ControllerContext, cluster: string, ns: string, name: string) => Promise<void>;
+
+/** Workload kinds: store key → controller name and sync. */
+const WORKLOADS: Record<string, { ctrl: string; kind: string; sync: ObjectSync }> = {
+  "apps/deployments": { ctrl: "deployment", kind: "Deployment", sync: syncDeployment },
+  "apps/replicasets": { ctrl: "replicaset", kind: "ReplicaSet", sync: syncReplicaSet },
+  "apps/daemonsets": { ctrl: "daemonset", kind: "DaemonSet", sync: syncDaemonSet },
+  "apps/statefulsets": { ctrl: "statefulset", kind: "StatefulSet", sync: syncStatefulSet },
+  "batch/jobs": { ctrl: "job", kind: "Job", sync: syncJob },
+};
+const BY_CTRL = new Map(Object.entries(WORKLOADS).map(([resource, w]) => [w.ctrl, { resource, ...w }]));
+const BY_KIND = new Map(Object.entries(WORKLOADS).map(([resource, w]) => [w.kind, { resource, ...w }]));
+
+/** ARM types whose changes can move Nodes (lower-cased id fragments). */
+const ARM_NODE_SOURCES = [
+  "/providers/microsoft.containerservice/managedclusters/",
+  "/providers/microsoft.compute/virtualmachinescalesets/",
+  "/providers/microsoft.network/publicipaddresses/",
+];
+
+/** AKSNET_TRACE_CONTROLLERS=1 logs every run with its duration (debugging). */
+const TRACE = !!process.env.AKSNET_TRACE_CONTROLLERS;
+
+/** Coalescing delay for bursts (an ARM reconcile writes many records in a row). */
+const BURST_MS = 15;
+
+export class ControllerManager {
+  readonly api: KubeApi;
+  readonly queue: WorkQueue;
+  private readonly ctx: ControllerContext;
+  private watch: WatchHandle | undefined;
+  private stopped = false;
+  /** Clusters whose pod allocations need a sweep (a pod went away). */
+  private readonly dirty = new Set<string>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly log: (msg: string, err?: unknown) => void = () => undefined,
+    queue?: WorkQueue,
+  ) {
+    this.api = new KubeApi(store, log);
+    this.queue =
+      queue ??
+      new InProcessQueue((k) => this.run(k), {
+        log,
+        // Conflicts and races are worth another try; anything else is logged and dropped.
+        retryable: (e) => !(e instanceof KubeError) || e.code === 409 || e.code >= 500,
+      });
+    this.ctx = new ControllerContext(this.api, store, this.queue, log);
+  }
+
+  async start(): Promise<void> {
+    const from = await this.store.currentRevision();
+    this.watch = this.store.watch(
+      from,
+      {},
+      (c) => this.onChange(c),
+      (e) => {
+        if (this.stopped) return;
+        this.log("controller manager: change feed ended; resyncing", e);
+        void this.start();
+      },
+    );
+    this.queue.add("nodes-all");
+    this.queue.add("resync-all");
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.watch?.close();
+    this.queue.stop();
+  }
+
+  /** Resolves when every queued key has run (tests, benchmarks). */
+  idle(): Promise<void> {
+    return this.queue.idle();
+  }
+
+  private onChange(c: ChangeRecord): void {
+    if (c.kind === "arm") {
+      if (ARM_NODE_SOURCES.some((s) => c.key.includes(s))) this.queue.add("nodes-all", BURST_MS);
+      return;
+    }
+    if (c.kind !== "kube" || !c.cluster || !c.resource) return;
+    const cluster = c.cluster;
+    const ns = c.namespace ?? "";
+    const meta = (c.object.metadata ?? {}) as {
+      name?: string;
+      ownerReferences?: { kind?: string; name?: string; controller?: boolean }[];
+    };
+    const owner = meta.ownerReferences?.find((r) => r.controller);
+    const ownerKey = () => {
+      const w = owner?.kind ? BY_KIND.get(owner.kind) : undefined;
+      if (w && owner?.name) this.queue.add(`${w.ctrl}|${cluster}|${ns}|${owner.name}`, BURST_MS);
+    };
+    const w = WORKLOADS[c.resource];
+    if (w) {
+      this.queue.add(`${w.ctrl}|${cluster}|${ns}|${meta.name ?? ""}`, BURST_MS);
+      ownerKey();
+      return;
+    }
+    if (c.resource === "core/pods") {
+      ownerKey();
+      this.queue.add(`scheduler|${cluster}`, BURST_MS);
+      this.queue.add(`kubelet|${cluster}`, BURST_MS);
+      if (c.type === "DELETED") this.dirty.add(cluster);
+      return;
+    }
+    if (c.resource === "core/nodes") {
+      this.queue.add(`daemonsets|${cluster}`, BURST_MS);
+      this.queue.add(`scheduler|${cluster}`, BURST_MS);
+      this.queue.add(`kubelet|${cluster}`, BURST_MS);
+    }
+  }
+
+  private async run(key: string): Promise<void> {
+    if (!TRACE) return this.runKey(key);
+    const t0 = performance.now();
+    try {
+      await this.runKey(key);
+    } finally {
+      this.log(`controller ${key} ${(performance.now() - t0).toFixed(1)} ms`);
+    }
+  }
+
+  private async runKey(key: string): Promise<void> {
+    const [ctrl, cluster = "", ns = "", name = ""] = key.split("|");
+    const ctx = this.ctx;
+    switch (ctrl) {
+      case "nodes-all":
+        for (const c of await this.store.read((tx) => armClusters(tx))) this.queue.add(`nodes|${c.uid}`);
+        return;
+      case "resync-all":
+        for (const c of await this.store.read((tx) => armClusters(tx))) this.queue.add(`resync|${c.uid}`);
+        return;
+      case "nodes":
+        if (await syncNodes(ctx, cluster)) {
+          this.queue.add(`system|${cluster}`);
+          this.queue.add(`daemonsets|${cluster}`);
+        }
+        return;
+      case "system":
+        return syncSystem(ctx, cluster);
+      case "resync": {
+        // Everything of the cluster once (start, lost feed): objects, then the passes.
+        await this.api.ensureCluster(cluster);
+        for (const [resource, wl] of Object.entries(WORKLOADS))
+          for (const o of await ctx.list<{ metadata?: { namespace?: string; name?: string } }>(
+            cluster,
+            resource as never,
+          ))
+            this.queue.add(`${wl.ctrl}|${cluster}|${o.metadata?.namespace ?? ""}|${o.metadata?.name ?? ""}`);
+        this.dirty.add(cluster);
+        this.queue.add(`scheduler|${cluster}`);
+        this.queue.add(`kubelet|${cluster}`);
+        return;
+      }
+      case "daemonsets":
+        for (const ds of await ctx.list<{ metadata?: { namespace?: string; name?: string } }>(
+          cluster,
+          "apps/daemonsets",
+        ))
+          this.queue.add(`daemonset|${cluster}|${ds.metadata?.namespace ?? ""}|${ds.metadata?.name ?? ""}`);
+        return;
+      case "scheduler":
+        return syncScheduler(ctx, cluster);
+      case "kubelet":
+        if (this.dirty.delete(cluster)) await sweep(ctx, cluster);
+        return syncKubelet(ctx, cluster);
+      default: {
+        const w = BY_CTRL.get(ctrl);
+        if (w) return w.sync(ctx, cluster, ns, name);
+        this.log(`controller manager: unknown work key ${key}`);
+      }
+    }
+  }
+}

@@ -1,0 +1,30 @@
+// The kube-system add-ons AKS runs (workloads/system.ts): created once per cluster when it
+// first has nodes; a user who deletes one gets it back on the next resync, as AKS's addon
+// manager does.
+import type { Service } from "kubernetes-types/core/v1.js";
+import type { Action } from "../workloads/actions.js";
+import { kubeDnsService, systemWorkloads } from "../workloads/system.js";
+import { clusterRecord } from "./arm.js";
+import type { ControllerContext } from "./context.js";
+
+export async function syncSystem(ctx: ControllerContext, cluster: string): Promise<void> {
+  const c = await ctx.store.read((tx) => clusterRecord(tx, cluster));
+  if (!c) return;
+  const net = c.internal.spec.network;
+  const input = {
+    version: c.version,
+    dnsServiceIP: net.dnsServiceIP,
+    plugin: net.plugin === "kubenet" || net.plugin === "azure" ? net.plugin : ("none" as const),
+    ...(net.pluginMode === "overlay" ? { pluginMode: "overlay" as const } : {}),
+  };
+  const actions: Action[] = [];
+  for (const w of systemWorkloads(input)) {
+    const resource = w.kind === "DaemonSet" ? "apps/daemonsets" : "apps/deployments";
+    if (!(await ctx.get(cluster, resource, "kube-system", w.metadata?.name ?? "")))
+      actions.push({ op: "create", resource, namespace: "kube-system", object: w });
+  }
+  const dns: Service = kubeDnsService(input);
+  if (!(await ctx.get(cluster, "core/services", "kube-system", dns.metadata?.name ?? "")))
+    actions.push({ op: "create", resource: "core/services", namespace: "kube-system", object: dns });
+  await ctx.apply(cluster, actions);
+}

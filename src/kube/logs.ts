@@ -1,0 +1,28 @@
+// pods/log for simulated pods: no process runs, so the answer is an explanation, at once
+// (never a hang, `-f` included), with kubelet's refusals for a wrong container or a container
+// that has not started.
+import type { Pod } from "kubernetes-types/core/v1.js";
+import type { Obj } from "./api.js";
+import { badRequest } from "./errors.js";
+import { simulatedLogs } from "./workloads/kubelet.js";
+
+export function podLog(obj: Obj, container: string | undefined): string {
+  const pod = obj as Pod;
+  const name = pod.metadata?.name ?? "";
+  const names = (pod.spec?.containers ?? []).map((c) => c.name);
+  let c = container;
+  if (!c) {
+    if (names.length !== 1)
+      throw badRequest(
+        `a container name must be specified for pod ${name}, choose one of: [${names.join(" ")}]`,
+      );
+    c = names[0];
+  }
+  if (!names.includes(c)) throw badRequest(`container ${c} is not valid for pod ${name}`);
+  const st = pod.status?.containerStatuses?.find((s) => s.name === c);
+  if (!st?.state?.running && !st?.state?.terminated) {
+    const reason = st?.state?.waiting?.reason ?? "ContainerCreating";
+    throw badRequest(`container "${c}" in pod "${name}" is waiting to start: ${reason}`);
+  }
+  return simulatedLogs(pod, c);
+}

@@ -1,0 +1,334 @@
+// The cluster comes alive (issue 11), driven with the machine's real kubectl: Nodes follow the
+// scale sets, the seed 003 host-port Deployment gets its ports from admission, the scheduler
+// refuses host-port conflicts the way kube-scheduler words it, pods get addresses per plugin.
+import fs from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { TestEmulator } from "../helpers/emulator.js";
+import { tempDir } from "../helpers/emulator.js";
+import { type KubeCluster, kubectl, startKubeEmulator } from "../kube/kube-helpers.js";
+import { addGatewayPool, inCidr, makeCluster, pods, poolScale, until } from "../kube/workload-helpers.js";
+
+let emu: TestEmulator;
+
+beforeAll(async () => {
+  emu = await startKubeEmulator();
+});
+afterAll(async () => {
+  await emu?.close();
+});
+
+function file(content: string): string {
+  const p = path.join(tempDir("aksnet-manifest-"), "m.yaml");
+  fs.writeFileSync(p, content);
+  return p;
+}
+
+// Seed 003, verbatim.
+const ECHOSERVER = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: echoserver-hostport
+  labels:
+    app: echoserver-hostport
+spec:
+  replicas: 3
+  selector:
+    matchLabels:
+      app: echoserver-hostport
+  template:
+    metadata:
+      annotations:
+        kubernetes.azure.com/assign-hostports-for-containerports: 8080/tcp,8443/tcp
+      labels:
+        app: echoserver-hostport
+    spec:
+      nodeSelector:
+        kubernetes.io/os: linux
+      containers:
+        - name: echoserver-hostport
+          image: k8s.gcr.io/echoserver:1.10
+          ports:
+            - name: http
+              containerPort: 8080
+              protocol: TCP
+            - name: https
+              containerPort: 8443
+              protocol: TCP
+`;
+
+const fixedHostPort = (name: string, replicas: number) => `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: ${name}}
+spec:
+  replicas: ${replicas}
+  selector: {matchLabels: {app: ${name}}}
+  template:
+    metadata: {labels: {app: ${name}}}
+    spec:
+      containers:
+      - name: web
+        image: nginx:1.27
+        ports: [{containerPort: 80, hostPort: 8088, protocol: TCP}]
+`;
+
+describe("seed 003: host-port auto-assignment with kubectl", () => {
+  let c: KubeCluster;
+  beforeAll(async () => {
+    const sub = `/subscriptions/${emu.subscriptionId}`;
+    const reg = await emu.arm(
+      "POST",
+      `${sub}/providers/Microsoft.Features/providers/Microsoft.ContainerService/features/PodHostPortAutoAssignPreview/register?api-version=2021-07-01`,
+    );
+    expect(reg.status).toBe(200);
+    c = await makeCluster(emu, "hp", { count: 3, version: "1.33" });
+  });
+
+  it("three Ready nodes named after the scale set's instances", async () => {
+    const nodes = await until(async () => {
+      const r = await kubectl(c, ["get", "nodes", "--no-headers"]);
+      const rows = r.stdout.trim().split("\n").filter(Boolean);
+      return rows.length === 3 && rows.every((l) => l.split(/\s+/)[1] === "Ready") ? rows : undefined;
+    });
+    expect(nodes.map((l) => l.split(/\s+/)[0])).toEqual([
+      expect.stringMatching(/^aks-nodepool1-\d{8}-vmss000000$/),
+      expect.stringMatching(/^aks-nodepool1-\d{8}-vmss000001$/),
+      expect.stringMatching(/^aks-nodepool1-\d{8}-vmss000002$/),
+    ]);
+  });
+
+  it("the seed's Deployment: describe pod shows Host Ports and the _HOSTPORT variables", async () => {
+    const applied = await kubectl(c, ["apply", "-f", file(ECHOSERVER)]);
+    expect(applied.stderr).toBe("");
+    expect(applied.stdout.trim()).toBe("deployment.apps/echoserver-hostport created");
+    const running = await until(async () => {
+      const ps = await pods(c, "default", "app=echoserver-hostport");
+      return ps.length === 3 && ps.every((p) => p.status?.phase === "Running") ? ps : undefined;
+    });
+    const all = new Set<number>();
+    for (const p of running) {
+      const ports = p.spec?.containers[0].ports ?? [];
+      const [h1, h2] = ports.map((x) => x.hostPort ?? 0);
+      for (const h of [h1, h2]) {
+        expect(h).toBeGreaterThanOrEqual(40000);
+        expect(h).toBeLessThanOrEqual(59999);
+        all.add(h);
+      }
+      const d = await kubectl(c, ["describe", "pod", p.metadata?.name ?? ""]);
+      expect(d.code).toBe(0);
+      expect(d.stdout).toContain(`    Host Ports:     ${h1}/TCP, ${h2}/TCP\n`);
+      expect(d.stdout).toContain(`      echoserver-hostport_PORT_8080_TCP_HOSTPORT:  ${h1}\n`);
+      expect(d.stdout).toContain(`      echoserver-hostport_PORT_8443_TCP_HOSTPORT:  ${h2}\n`);
+      expect(d.stdout).toMatch(/\n\s+Ports:\s+8080\/TCP, 8443\/TCP\n/);
+      expect(d.stdout).toMatch(/\n\s+State:\s+Running\n/);
+      for (const reason of ["Scheduled", "Pulling", "Pulled", "Created", "Started"])
+        expect(d.stdout).toMatch(new RegExp(`\\n\\s+Normal\\s+${reason}\\s`));
+    }
+    // Unique across the cluster: 3 pods × 2 ports.
+    expect(all.size).toBe(6);
+  });
+
+  it("the annotation naming an undeclared port is refused with a clear message", async () => {
+    const pod = `apiVersion: v1
+kind: Pod
+metadata:
+  name: badports
+  annotations: {kubernetes.azure.com/assign-hostports-for-containerports: 9999/tcp}
+spec:
+  containers: [{name: c, image: nginx, ports: [{containerPort: 80}]}]
+`;
+    const r = await kubectl(c, ["apply", "-f", file(pod)]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim()).toBe(
+      'The Pod "badports" is invalid: metadata.annotations[kubernetes.azure.com/assign-hostports-for-containerports]: Invalid value: "9999/tcp": port 9999/TCP is not declared by any container of the pod (spec.containers[*].ports[*].containerPort)',
+    );
+    const g = await kubectl(c, ["get", "pod", "badports"]);
+    expect(g.stderr.trim()).toBe('Error from server (NotFound): pods "badports" not found');
+  });
+
+  it("a fixed hostPort on 3 nodes: 4 replicas → exactly one Pending with kube-scheduler's FailedScheduling", async () => {
+    // (apply, not `kubectl create`: imperative create sends protobuf, which the face does not speak yet)
+    const nsr = await kubectl(c, [
+      "apply",
+      "-f",
+      file("apiVersion: v1\nkind: Namespace\nmetadata: {name: conflict}\n"),
+    ]);
+    expect(nsr.stderr).toBe("");
+    const r = await kubectl(c, ["apply", "-n", "conflict", "-f", file(fixedHostPort("fixed", 4))]);
+    expect(r.stderr).toBe("");
+    expect(r.stdout.trim()).toBe("deployment.apps/fixed created");
+    const ps = await until(async () => {
+      const all = await pods(c, "conflict");
+      const running = all.filter((p) => p.status?.phase === "Running");
+      const unsched = all.filter((p) =>
+        p.status?.conditions?.some((x) => x.type === "PodScheduled" && x.status === "False"),
+      );
+      return all.length === 4 && running.length === 3 && unsched.length === 1
+        ? { running, unsched }
+        : undefined;
+    });
+    expect(new Set(ps.running.map((p) => p.spec?.nodeName)).size).toBe(3);
+    const name = ps.unsched[0].metadata?.name ?? "";
+    const ev = await until(async () => {
+      const e = await kubectl(c, [
+        "get",
+        "events",
+        "-n",
+        "conflict",
+        "--field-selector",
+        `involvedObject.name=${name},reason=FailedScheduling`,
+        "-o",
+        "jsonpath={.items[*].message}",
+      ]);
+      return e.stdout || undefined;
+    });
+    expect(ev).toBe(
+      "0/3 nodes are available: 3 node(s) didn't have free ports for the requested pod ports. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod.",
+    );
+    const d = await kubectl(c, ["describe", "pod", "-n", "conflict", name]);
+    expect(d.stdout).toMatch(/Warning\s+FailedScheduling\s+.*default-scheduler\s+0\/3 nodes are available/);
+  });
+
+  it("kubenet: every pod address lies in its node's podCIDR and none repeats", async () => {
+    const nodes = JSON.parse((await kubectl(c, ["get", "nodes", "-o", "json"])).stdout) as {
+      items: { metadata: { name: string }; spec: { podCIDR: string } }[];
+    };
+    const cidr = new Map(nodes.items.map((n) => [n.metadata.name, n.spec.podCIDR]));
+    const all = (await pods(c)).filter((p) => p.status?.podIP && !p.spec?.hostNetwork);
+    expect(all.length).toBeGreaterThanOrEqual(6);
+    for (const p of all)
+      expect(inCidr(p.status?.podIP ?? "", cidr.get(p.spec?.nodeName ?? "") ?? "")).toBe(true);
+    expect(new Set(all.map((p) => p.status?.podIP)).size).toBe(all.length);
+  });
+
+  it("kube-system: kube-proxy on every node with the node's IP, kube-dns at the dnsServiceIP", async () => {
+    const kp = await until(async () => {
+      const ps = await pods(c, "kube-system", "k8s-app=kube-proxy");
+      return ps.length === 3 && ps.every((p) => p.status?.phase === "Running") ? ps : undefined;
+    });
+    for (const p of kp) expect(p.status?.podIP).toBe(p.status?.hostIP);
+    const svc = await kubectl(c, [
+      "get",
+      "svc",
+      "-n",
+      "kube-system",
+      "kube-dns",
+      "-o",
+      "jsonpath={.spec.clusterIP}",
+    ]);
+    expect(svc.stdout).toBe("10.0.0.10");
+  });
+
+  it("kubectl logs answers at once, honestly", async () => {
+    const p = (await pods(c, "default", "app=echoserver-hostport"))[0];
+    const r = await kubectl(c, ["logs", p.metadata?.name ?? ""]);
+    expect(r.stdout).toMatch(/simulated; no process runs/);
+  });
+
+  it("scale-in removes the nodes; their pods are replaced; the DaemonSet follows", async () => {
+    await poolScale(emu, c, "nodepool1", 2);
+    const nodes = await until(async () => {
+      const r = await kubectl(c, ["get", "nodes", "-o", "name"]);
+      const n = r.stdout.trim().split("\n").filter(Boolean);
+      return n.length === 2 ? n : undefined;
+    });
+    const live = new Set(nodes.map((n) => n.replace("node/", "")));
+    // Auto-assigned host ports never conflict: all three echoservers run on the two nodes left.
+    await until(async () => {
+      const ps = await pods(c, "default", "app=echoserver-hostport");
+      return ps.length === 3 &&
+        ps.every((p) => live.has(p.spec?.nodeName ?? "") && p.status?.phase === "Running")
+        ? ps
+        : undefined;
+    });
+    // The fixed hostPort 8088 fits once per node: now 2 Running, 2 Pending, with the new count.
+    const fixed = await until(async () => {
+      const ps = await pods(c, "conflict");
+      const running = ps.filter((p) => p.status?.phase === "Running" && live.has(p.spec?.nodeName ?? ""));
+      const msgs = ps
+        .filter((p) => !p.spec?.nodeName)
+        .map((p) => p.status?.conditions?.find((x) => x.type === "PodScheduled")?.message);
+      return ps.length === 4 &&
+        running.length === 2 &&
+        msgs.length === 2 &&
+        msgs.every((m) => m?.startsWith("0/2 "))
+        ? msgs
+        : undefined;
+    });
+    expect(fixed[0]).toBe(
+      "0/2 nodes are available: 2 node(s) didn't have free ports for the requested pod ports. preemption: 0/2 nodes are available: 2 No preemption victims found for incoming pod.",
+    );
+    const kp = await until(async () => {
+      const ps = await pods(c, "kube-system", "k8s-app=kube-proxy");
+      return ps.length === 2 ? ps : undefined;
+    });
+    expect(new Set(kp.map((p) => p.spec?.nodeName))).toEqual(live);
+  });
+});
+
+describe("Azure CNI and gateway pools", () => {
+  it("pod addresses come from the node's reserved subnet addresses, never a node's", async () => {
+    const c = await makeCluster(emu, "cni", { count: 2, plugin: "azure", maxPods: 30, version: "1.33" });
+    const r = await kubectl(c, [
+      "apply",
+      "-f",
+      file(fixedHostPort("web", 6).replace(", hostPort: 8088", "")),
+    ]);
+    expect(r.stdout.trim()).toBe("deployment.apps/web created");
+    const ps = await until(async () => {
+      const all = await pods(c, "default", "app=web");
+      return all.length === 6 && all.every((p) => p.status?.phase === "Running") ? all : undefined;
+    });
+    const nodes = JSON.parse((await kubectl(c, ["get", "nodes", "-o", "json"])).stdout) as {
+      items: { status: { addresses: { type: string; address: string }[] } }[];
+    };
+    const nodeIps = new Set(
+      nodes.items.map((n) => n.status.addresses.find((a) => a.type === "InternalIP")?.address),
+    );
+    for (const p of ps) {
+      expect(inCidr(p.status?.podIP ?? "", "10.224.0.0/16")).toBe(true);
+      expect(nodeIps.has(p.status?.podIP)).toBe(false);
+    }
+    expect(new Set(ps.map((p) => p.status?.podIP)).size).toBe(6);
+  });
+
+  it("nothing lands on a gateway pool; the DaemonSets that tolerate everything do", async () => {
+    const c = await makeCluster(emu, "gwc", { count: 2, version: "1.33" });
+    await addGatewayPool(emu, c, "gw", 2);
+    const nodes = await until(async () => {
+      const r = JSON.parse((await kubectl(c, ["get", "nodes", "-o", "json"])).stdout) as {
+        items: {
+          metadata: { name: string };
+          spec: { taints?: { key: string; value?: string; effect: string }[] };
+        }[];
+      };
+      return r.items.length === 4 ? r.items : undefined;
+    });
+    const gw = new Set(
+      nodes
+        .filter((n) =>
+          n.spec.taints?.some(
+            (t) => t.key === "kubeegressgateway.azure.com/mode" && t.effect === "NoSchedule",
+          ),
+        )
+        .map((n) => n.metadata.name),
+    );
+    expect(gw.size).toBe(2);
+    const r = await kubectl(c, [
+      "apply",
+      "-f",
+      file(fixedHostPort("spread", 8).replace(", hostPort: 8088", "")),
+    ]);
+    expect(r.stdout.trim()).toBe("deployment.apps/spread created");
+    const ps = await until(async () => {
+      const all = await pods(c, "default", "app=spread");
+      return all.length === 8 && all.every((p) => p.status?.phase === "Running") ? all : undefined;
+    });
+    for (const p of ps) expect(gw.has(p.spec?.nodeName ?? "")).toBe(false);
+    const kp = await until(async () => {
+      const all = await pods(c, "kube-system", "k8s-app=kube-proxy");
+      return all.length === 4 ? all : undefined;
+    });
+    expect(kp.filter((p) => gw.has(p.spec?.nodeName ?? "")).length).toBe(2);
+  });
+});
