@@ -36,7 +36,9 @@ export async function runServerCommand(
       .option("--feature-registration-delay <ms>", "how long a feature flag stays Registering", int)
       .option("--operation-delay <ms>", "delay before long-running operations run (testing)", int)
       .option("--page-size <n>", "list page size before nextLink", int)
-      .option("--quiet", "print only the endpoint line");
+      .option("--quiet", "print only the endpoint line")
+      .option("--log-level <level>", "error|warn|info|debug (default info, env AKSNET_LOG_LEVEL)")
+      .option("--log-format <format>", "text|json (default text, env AKSNET_LOG_FORMAT)");
   }
   try {
     program.parse(args, { from: "user" });
@@ -45,22 +47,30 @@ export async function runServerCommand(
     return code === 0 ? 0 : 2;
   }
   const o = program.opts();
-  const opts = resolveOptions({
-    dataDir: o.dataDir,
-    host: o.host,
-    port: o.port,
-    inMemory: o.inMemory,
-    http: o.http,
-    tenantId: o.tenantId,
-    subscriptionId: o.subscriptionId,
-    extraSubscriptions: o.subscription,
-    clients: o.client,
-    publicIPv4Pool: o.publicIpv4Pool,
-    featureRegistrationDelayMs: o.featureRegistrationDelay,
-    operationDelayMs: o.operationDelay,
-    pageSize: o.pageSize,
-    quiet: o.quiet,
-  });
+  let opts: ServerOptions;
+  try {
+    opts = resolveOptions({
+      dataDir: o.dataDir,
+      host: o.host,
+      port: o.port,
+      inMemory: o.inMemory,
+      http: o.http,
+      tenantId: o.tenantId,
+      subscriptionId: o.subscriptionId,
+      extraSubscriptions: o.subscription,
+      clients: o.client,
+      publicIPv4Pool: o.publicIpv4Pool,
+      featureRegistrationDelayMs: o.featureRegistrationDelay,
+      operationDelayMs: o.operationDelay,
+      pageSize: o.pageSize,
+      quiet: o.quiet,
+      logLevel: o.logLevel,
+      logFormat: o.logFormat,
+    });
+  } catch (err) {
+    process.stderr.write(`aksnet ${command}: ${(err as Error).message}\n`);
+    return 2;
+  }
   if (command === "start") return start(opts);
   if (command === "status") return status(opts.dataDir);
   return reset(opts.dataDir);

@@ -1,6 +1,7 @@
 // Emulator configuration: defaults, then environment (AKSNET_*), then command-line options.
 import path from "node:path";
 import { stableGuid } from "../providers/ids.js";
+import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from "./logging.js";
 
 export interface ServerOptions {
   host: string;
@@ -21,6 +22,9 @@ export interface ServerOptions {
   operationDelayMs: number;
   pageSize: number;
   quiet: boolean;
+  /** Requests are logged at info (refusals warn, 5xx error, health polls debug). */
+  logLevel: LogLevel;
+  logFormat: LogFormat;
 }
 
 export const DEFAULT_TENANT = stableGuid("aksnet", "tenant");
@@ -57,6 +61,18 @@ export const LOCATIONS = [
   "uaenorth",
 ] as const;
 
+function oneOf<T extends string>(
+  name: string,
+  value: string | undefined,
+  allowed: readonly T[],
+): T | undefined {
+  if (value === undefined || value === "") return undefined;
+  const v = value.toLowerCase();
+  if (!(allowed as readonly string[]).includes(v))
+    throw new Error(`${name} must be one of ${allowed.join("|")} (got '${value}')`);
+  return v as T;
+}
+
 function envInt(name: string): number | undefined {
   const v = process.env[name];
   return v === undefined || v === "" ? undefined : Number(v);
@@ -81,5 +97,7 @@ export function resolveOptions(cli: Partial<ServerOptions>): ServerOptions {
     operationDelayMs: cli.operationDelayMs ?? envInt("AKSNET_OPERATION_DELAY_MS") ?? 0,
     pageSize: cli.pageSize ?? envInt("AKSNET_PAGE_SIZE") ?? 100,
     quiet: cli.quiet ?? false,
+    logLevel: oneOf("log level", cli.logLevel ?? env.AKSNET_LOG_LEVEL, LOG_LEVELS) ?? "info",
+    logFormat: oneOf("log format", cli.logFormat ?? env.AKSNET_LOG_FORMAT, LOG_FORMATS) ?? "text",
   };
 }
