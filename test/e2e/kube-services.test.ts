@@ -21,19 +21,68 @@ function file(content: string): string {
   fs.writeFileSync(p, content);
   return p;
 }
+/**
+ * kubectl's generators (`create service …`, `create deployment`, `expose`) send protobuf bodies, which
+ * the Kubernetes face does not decode yet; those commands are turned into the manifest they would
+ * send and created with `kubectl create -f` (JSON on the wire). Everything else runs as typed.
+ */
+function asManifest(args: string[]): string | undefined {
+  const flags = new Map(
+    args
+      .filter((a) => a.startsWith("--"))
+      .map((a) => [a.slice(2).split("=")[0], a.split("=").slice(1).join("=")]),
+  );
+  const pos = args.filter((a) => !a.startsWith("--"));
+  const ports = (tcp: string | undefined, nodePort?: string) =>
+    tcp
+      ? `[{port: ${tcp.split(":")[0]}, targetPort: ${tcp.split(":")[1] ?? tcp.split(":")[0]}${nodePort ? `, nodePort: ${nodePort}` : ""}}]`
+      : "[]";
+  if (pos[0] === "create" && pos[1] === "service") {
+    const type = {
+      clusterip: "ClusterIP",
+      nodeport: "NodePort",
+      loadbalancer: "LoadBalancer",
+      externalname: "ExternalName",
+    }[pos[2]];
+    const spec =
+      type === "ExternalName"
+        ? `{type: ExternalName, externalName: ${flags.get("external-name")}}`
+        : `{type: ${type}, selector: {app: ${pos[3]}}${flags.has("clusterip") ? `, clusterIP: "${flags.get("clusterip")}"` : ""}, ports: ${ports(flags.get("tcp"), flags.get("node-port"))}}`;
+    return `apiVersion: v1\nkind: Service\nmetadata: {name: ${pos[3]}, labels: {app: ${pos[3]}}}\nspec: ${spec}\n`;
+  }
+  if (pos[0] === "create" && pos[1] === "deployment") {
+    const n = pos[2];
+    return `apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: ${n}, labels: {app: ${n}}}\nspec:\n  replicas: ${flags.get("replicas") ?? 1}\n  selector: {matchLabels: {app: ${n}}}\n  template:\n    metadata: {labels: {app: ${n}}}\n    spec: {containers: [{name: ${n}, image: "${flags.get("image")}", ports: [{containerPort: ${flags.get("port")}}]}]}\n`;
+  }
+  if (pos[0] === "expose" && pos[1] === "deployment") {
+    const n = flags.get("name") ?? pos[2];
+    return `apiVersion: v1\nkind: Service\nmetadata: {name: ${n}, labels: {app: ${pos[2]}}}\nspec: {type: ${flags.get("type") ?? "ClusterIP"}, selector: {app: ${pos[2]}}, ports: [{port: ${flags.get("port")}, targetPort: ${flags.get("target-port") ?? flags.get("port")}}]}\n`;
+  }
+  return undefined;
+}
+const kc = (args: string[]) => {
+  const m = asManifest(args);
+  return kubectl(c, m ? ["create", "-f", file(m)] : args);
+};
 async function ok(args: string[]) {
-  const r = await kubectl(c, args);
+  const r = await kc(args);
   if (r.code !== 0) throw new Error(`kubectl ${args.join(" ")}: ${r.stderr}`);
   return r.stdout;
 }
-const svc = async (name: string, ns = "default") => JSON.parse(await ok(["get", "svc", name, "-n", ns, "-o", "json"])) as Service;
+const svc = async (name: string, ns = "default") =>
+  JSON.parse(await ok(["get", "svc", name, "-n", ns, "-o", "json"])) as Service;
 const arm = async (p: string) => {
-  const r = await emu.arm("GET", `/subscriptions/${emu.subscriptionId}/resourceGroups/${mc}/providers/Microsoft.Network/${p}?${API}`);
-  return { status: r.status, body: r.json as Record<string, unknown> };
+  const r = await emu.arm(
+    "GET",
+    `/subscriptions/${emu.subscriptionId}/resourceGroups/${mc}/providers/Microsoft.Network/${p}?${API}`,
+  );
+  return { status: r.status, body: r.body as Record<string, unknown> };
 };
 const lbRules = async () => {
   const r = await arm("loadBalancers/kubernetes");
-  const props = (r.body.properties ?? {}) as { loadBalancingRules?: { name: string; properties: { frontendPort: number } }[] };
+  const props = (r.body.properties ?? {}) as {
+    loadBalancingRules?: { name: string; properties: { frontendPort: number } }[];
+  };
   return (props.loadBalancingRules ?? []).map((x) => `${x.name}:${x.properties.frontendPort}`).sort();
 };
 const nsgRules = async () => {
@@ -46,26 +95,34 @@ const nsgRules = async () => {
 };
 const servicePips = async () => {
   const r = await arm("publicIPAddresses");
-  return ((r.body.value ?? []) as { name: string; tags?: Record<string, string>; properties: Record<string, unknown> }[]).filter(
-    (p) => p.tags?.["k8s-azure-service"],
-  );
+  return (
+    (r.body.value ?? []) as {
+      name: string;
+      tags?: Record<string, string>;
+      properties: Record<string, unknown>;
+    }[]
+  ).filter((p) => p.tags?.["k8s-azure-service"]);
 };
 
 beforeAll(async () => {
   emu = await startKubeEmulator();
   c = await makeCluster(emu, "svc", { count: 2 });
   const r = await emu.arm("GET", `${clusterId(emu, "svc")}?${API}`);
-  mc = String(((r.json as Record<string, unknown>).properties as Record<string, unknown>).nodeResourceGroup);
-  await until(async () => ((await kubectl(c, ["get", "svc", "kube-dns", "-n", "kube-system"])).code === 0 ? true : undefined));
+  mc = String(((r.body as Record<string, unknown>).properties as Record<string, unknown>).nodeResourceGroup);
+  await until(async () =>
+    (await kc(["get", "svc", "kube-dns", "-n", "kube-system"])).code === 0 ? true : undefined,
+  );
 }, 120_000);
 afterAll(async () => emu?.close());
 
 describe("ClusterIP and NodePort allocation", () => {
   it("kube-dns keeps dnsServiceIP and kubernetes the first address, both allocated", async () => {
     expect((await svc("kube-dns", "kube-system")).spec?.clusterIP).toBe("10.0.0.10");
-    const k = await until(async () => ((await kubectl(c, ["get", "svc", "kubernetes"])).code === 0 ? svc("kubernetes") : undefined));
+    const k = await until(async () =>
+      (await kc(["get", "svc", "kubernetes"])).code === 0 ? svc("kubernetes") : undefined,
+    );
     expect(k.spec?.clusterIP).toBe("10.0.0.1");
-    const dup = await kubectl(c, ["create", "service", "clusterip", "dup", "--tcp=80:80", "--clusterip=10.0.0.10"]);
+    const dup = await kc(["create", "service", "clusterip", "dup", "--tcp=80:80", "--clusterip=10.0.0.10"]);
     expect(dup.code).not.toBe(0);
     expect(dup.stderr).toContain(
       'spec.clusterIPs: Invalid value: []string{"10.0.0.10"}: failed to allocate IP 10.0.0.10: provided IP is already allocated',
@@ -80,11 +137,18 @@ describe("ClusterIP and NodePort allocation", () => {
     expect(web.spec?.ipFamilies).toEqual(["IPv4"]);
     await ok(["create", "service", "clusterip", "fixed", "--tcp=80:80", "--clusterip=10.0.0.5"]);
     expect((await svc("fixed")).spec?.clusterIP).toBe("10.0.0.5");
-    const again = await kubectl(c, ["create", "service", "clusterip", "fixed2", "--tcp=80:80", "--clusterip=10.0.0.5"]);
+    const again = await kc([
+      "create",
+      "service",
+      "clusterip",
+      "fixed2",
+      "--tcp=80:80",
+      "--clusterip=10.0.0.5",
+    ]);
     expect(again.stderr).toContain(
       'The Service "fixed2" is invalid: spec.clusterIPs: Invalid value: []string{"10.0.0.5"}: failed to allocate IP 10.0.0.5: provided IP is already allocated',
     );
-    const out = await kubectl(c, ["create", "service", "clusterip", "out", "--tcp=80:80", "--clusterip=192.168.0.5"]);
+    const out = await kc(["create", "service", "clusterip", "out", "--tcp=80:80", "--clusterip=192.168.0.5"]);
     expect(out.stderr).toContain(
       "failed to allocate IP 192.168.0.5: the provided IP (192.168.0.5) is not in the valid range. The range of valid IPs is 10.0.0.0/16",
     );
@@ -93,7 +157,7 @@ describe("ClusterIP and NodePort allocation", () => {
     // Released on delete: the address can be requested again.
     await ok(["delete", "svc", "fixed"]);
     await until(async () => {
-      const r = await kubectl(c, ["create", "service", "clusterip", "fixed3", "--tcp=80:80", "--clusterip=10.0.0.5"]);
+      const r = await kc(["create", "service", "clusterip", "fixed3", "--tcp=80:80", "--clusterip=10.0.0.5"]);
       return r.code === 0 ? true : undefined;
     });
   });
@@ -104,12 +168,14 @@ describe("ClusterIP and NodePort allocation", () => {
     expect(np.spec?.ports?.[0].nodePort).toBe(30128);
     await ok(["create", "service", "nodeport", "np2", "--tcp=80:8080", "--node-port=30080"]);
     expect((await svc("np2")).spec?.ports?.[0].nodePort).toBe(30080);
-    const dup = await kubectl(c, ["create", "service", "nodeport", "np3", "--tcp=80:8080", "--node-port=30080"]);
+    const dup = await kc(["create", "service", "nodeport", "np3", "--tcp=80:8080", "--node-port=30080"]);
     expect(dup.stderr).toContain(
       'The Service "np3" is invalid: spec.ports[0].nodePort: Invalid value: 30080: provided port is already allocated',
     );
-    const range = await kubectl(c, ["create", "service", "nodeport", "np4", "--tcp=80:8080", "--node-port=80"]);
-    expect(range.stderr).toContain("provided port is not in the valid range. The range of valid ports is 30000-32767");
+    const range = await kc(["create", "service", "nodeport", "np4", "--tcp=80:8080", "--node-port=80"]);
+    expect(range.stderr).toContain(
+      "provided port is not in the valid range. The range of valid ports is 30000-32767",
+    );
     const table = await ok(["get", "svc", "np2", "web", "headless"]);
     expect(table).toMatch(/np2\s+NodePort\s+10\.0\.\d+\.\d+\s+<none>\s+80:30080\/TCP/);
     expect(table).toMatch(/web\s+ClusterIP\s+10\.0\.1\.0\s+<none>\s+80\/TCP/);
@@ -125,7 +191,9 @@ describe("ClusterIP and NodePort allocation", () => {
     const e = await svc("ext");
     expect(e.spec?.externalName).toBe("db.example.com");
     expect(e.spec?.clusterIP).toBeUndefined();
-    expect(await ok(["get", "svc", "ext"])).toMatch(/ext\s+ExternalName\s+<none>\s+db\.example\.com\s+<none>/);
+    expect(await ok(["get", "svc", "ext"])).toMatch(
+      /ext\s+ExternalName\s+<none>\s+db\.example\.com\s+<none>/,
+    );
   });
 });
 
@@ -134,9 +202,11 @@ describe("Endpoints and EndpointSlices", () => {
     await ok(["create", "deployment", "echo", "--image=nginx:1.27", "--replicas=2", "--port=8080"]);
     await ok(["expose", "deployment", "echo", "--port=80", "--target-port=8080"]);
     const eps = await until(async () => {
-      const r = await kubectl(c, ["get", "endpoints", "echo", "-o", "json"]);
+      const r = await kc(["get", "endpoints", "echo", "-o", "json"]);
       if (r.code !== 0) return undefined;
-      const o = JSON.parse(r.stdout) as { subsets?: { addresses?: { ip: string }[]; ports: { port: number }[] }[] };
+      const o = JSON.parse(r.stdout) as {
+        subsets?: { addresses?: { ip: string }[]; ports: { port: number }[] }[];
+      };
       return o.subsets?.[0]?.addresses?.length === 2 ? o : undefined;
     }, 60_000);
     expect(eps.subsets?.[0].ports[0].port).toBe(8080);
@@ -144,9 +214,13 @@ describe("Endpoints and EndpointSlices", () => {
       (p: { status: { podIP: string } }) => p.status.podIP,
     );
     expect(eps.subsets?.[0].addresses?.map((a) => a.ip).sort()).toEqual([...podIps].sort());
-    const slices = JSON.parse(await ok(["get", "endpointslices", "-l", "kubernetes.io/service-name=echo", "-o", "json"]));
+    const slices = JSON.parse(
+      await ok(["get", "endpointslices", "-l", "kubernetes.io/service-name=echo", "-o", "json"]),
+    );
     expect(slices.items).toHaveLength(1);
-    expect(slices.items[0].endpoints.map((e: { addresses: string[] }) => e.addresses[0]).sort()).toEqual([...podIps].sort());
+    expect(slices.items[0].endpoints.map((e: { addresses: string[] }) => e.addresses[0]).sort()).toEqual(
+      [...podIps].sort(),
+    );
     expect(slices.items[0].ports[0]).toEqual({ name: "", port: 8080, protocol: "TCP" });
     await ok(["scale", "deployment", "echo", "--replicas=1"]);
     await until(async () => {
@@ -159,7 +233,15 @@ describe("Endpoints and EndpointSlices", () => {
 describe("LoadBalancer Services on the Azure load balancer", () => {
   it("public, internal, source ranges, DNS label → ARM; events; delete cleans up", async () => {
     const t0 = Date.now();
-    await ok(["expose", "deployment", "echo", "--name=pub", "--type=LoadBalancer", "--port=80", "--target-port=8080"]);
+    await ok([
+      "expose",
+      "deployment",
+      "echo",
+      "--name=pub",
+      "--type=LoadBalancer",
+      "--port=80",
+      "--target-port=8080",
+    ]);
     const pub = await until(async () => {
       const s = await svc("pub");
       return s.status?.loadBalancer?.ingress?.[0]?.ip ? s : undefined;
@@ -170,7 +252,9 @@ describe("LoadBalancer Services on the Azure load balancer", () => {
     const uid = String(pub.metadata?.uid).replaceAll("-", "");
     const feName = `a${uid}`.slice(0, 32);
     expect(await ok(["get", "svc", "pub"])).toMatch(
-      new RegExp(`pub\\s+LoadBalancer\\s+10\\.0\\.\\d+\\.\\d+\\s+${ip.replaceAll(".", "\\.")}\\s+80:${pub.spec?.ports?.[0].nodePort}/TCP`),
+      new RegExp(
+        `pub\\s+LoadBalancer\\s+10\\.0\\.\\d+\\.\\d+\\s+${ip.replaceAll(".", "\\.")}\\s+80:${pub.spec?.ports?.[0].nodePort}/TCP`,
+      ),
     );
     expect(await lbRules()).toEqual([`${feName}-TCP-80:80`]);
     const pips = await servicePips();
@@ -181,7 +265,9 @@ describe("LoadBalancer Services on the Azure load balancer", () => {
     expect(rules).toHaveLength(1);
     expect(rules[0].properties.priority).toBe(500);
     expect(rules[0].properties.sourceAddressPrefix).toBe("Internet");
-    expect(rules[0].properties.destinationAddressPrefixes ?? [rules[0].properties.destinationAddressPrefix]).toEqual([ip]);
+    expect(
+      rules[0].properties.destinationAddressPrefixes ?? [rules[0].properties.destinationAddressPrefix],
+    ).toEqual([ip]);
     const ev = await ok(["get", "events", "--field-selector", "involvedObject.name=pub", "-o", "json"]);
     const reasons = JSON.parse(ev).items.map((e: { reason: string }) => e.reason);
     expect(reasons).toEqual(expect.arrayContaining(["EnsuringLoadBalancer", "EnsuredLoadBalancer"]));
@@ -226,7 +312,9 @@ spec:
     const internal = await arm("loadBalancers/kubernetes-internal");
     expect(internal.status).toBe(200);
     const dns = (await servicePips()).find((p) => p.tags?.["k8s-azure-service"] === "default/ranged");
-    expect((dns?.properties.dnsSettings as { domainNameLabel?: string } | undefined)?.domainNameLabel).toBe("ranged-echo");
+    expect((dns?.properties.dnsSettings as { domainNameLabel?: string } | undefined)?.domainNameLabel).toBe(
+      "ranged-echo",
+    );
     const ranges = (await nsgRules()).filter((r) => r.properties.sourceAddressPrefix === "203.0.113.0/24");
     expect(ranges).toHaveLength(1);
 
@@ -243,16 +331,22 @@ spec: {type: LoadBalancer, ports: [{port: 81}]}
 `),
     ]);
     const failed = await until(async () => {
-      const r = JSON.parse(await ok(["get", "events", "--field-selector", "involvedObject.name=bad", "-o", "json"]));
+      const r = JSON.parse(
+        await ok(["get", "events", "--field-selector", "involvedObject.name=bad", "-o", "json"]),
+      );
       return r.items.find((e: { reason: string }) => e.reason === "SyncLoadBalancerFailed");
     });
     expect(failed.type).toBe("Warning");
-    expect(failed.message).toContain("idle timeout value must be a whole number representing minutes between 4 and 100, actual value: 200");
+    expect(failed.message).toContain(
+      "idle timeout value must be a whole number representing minutes between 4 and 100, actual value: 200",
+    );
     expect((await svc("bad")).status?.loadBalancer?.ingress).toBeUndefined();
 
     // Delete: everything gone from ARM.
     await ok(["delete", "svc", "pub", "ilb", "ranged", "bad"]);
-    await until(async () => ((await servicePips()).length === 0 && (await nsgRules()).length === 0 ? true : undefined));
+    await until(async () =>
+      (await servicePips()).length === 0 && (await nsgRules()).length === 0 ? true : undefined,
+    );
     expect(await lbRules()).toEqual([]);
     expect((await arm("loadBalancers/kubernetes-internal")).status).toBe(404);
     console.log(`service create → EXTERNAL-IP: ${latencyMs} ms`);
