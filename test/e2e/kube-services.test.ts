@@ -165,7 +165,7 @@ describe("ClusterIP and NodePort allocation", () => {
   it("NodePort: chosen from 30000–32767 (upper band), requested honoured or refused", async () => {
     await ok(["create", "service", "nodeport", "np", "--tcp=80:8080"]);
     const np = await svc("np");
-    expect(np.spec?.ports?.[0].nodePort).toBe(30128);
+    expect(np.spec?.ports?.[0].nodePort).toBe(30086);
     await ok(["create", "service", "nodeport", "np2", "--tcp=80:8080", "--node-port=30080"]);
     expect((await svc("np2")).spec?.ports?.[0].nodePort).toBe(30080);
     const dup = await kc(["create", "service", "nodeport", "np3", "--tcp=80:8080", "--node-port=30080"]);
@@ -266,7 +266,9 @@ describe("LoadBalancer Services on the Azure load balancer", () => {
     expect(rules[0].properties.priority).toBe(500);
     expect(rules[0].properties.sourceAddressPrefix).toBe("Internet");
     expect(
-      rules[0].properties.destinationAddressPrefixes ?? [rules[0].properties.destinationAddressPrefix],
+      (rules[0].properties.destinationAddressPrefixes as string[] | undefined)?.length
+        ? rules[0].properties.destinationAddressPrefixes
+        : [rules[0].properties.destinationAddressPrefix],
     ).toEqual([ip]);
     const ev = await ok(["get", "events", "--field-selector", "involvedObject.name=pub", "-o", "json"]);
     const reasons = JSON.parse(ev).items.map((e: { reason: string }) => e.reason);
