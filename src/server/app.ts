@@ -21,7 +21,14 @@ import { armPlugin } from "./arm/plugin.js";
 import { ArmRouter } from "./arm/router.js";
 import { TokenService } from "./auth.js";
 import { MAX_BODY_BYTES } from "./body.js";
-import { LOCATIONS, type ServerOptions } from "./config.js";
+import {
+  ConfigError,
+  defaultPublicUrl,
+  LOCATIONS,
+  parsePublicUrl,
+  parseSubscriptionSpec,
+  type ServerOptions,
+} from "./config.js";
 import type { FaceDeps } from "./face.js";
 import { kubePlugin } from "./kube/plugin.js";
 import { createLogger, installRequestLogging, type Logger } from "./logging.js";
@@ -50,22 +57,28 @@ export async function startEmulator(
   const logger = createLogger({ level: opts.logLevel, format: opts.logFormat, write });
   const log = (msg: string, err?: unknown) => logger.error(msg, err);
   fs.mkdirSync(opts.dataDir, { recursive: true });
-  const tls = await ensureTls(path.join(opts.dataDir, "tls"), [opts.host]);
+  const configuredUrl = opts.publicUrl === undefined ? undefined : parsePublicUrl(opts.publicUrl, opts.http);
+  const tls = await ensureTls(path.join(opts.dataDir, "tls"), [
+    opts.host,
+    ...(configuredUrl ? [new URL(configuredUrl).hostname.replace(/^\[|\]$/g, "")] : []),
+  ]);
   const store: Store = new SqliteStore(opts.inMemory ? ":memory:" : path.join(opts.dataDir, "aksnet.db"));
   const tokens = TokenService.open(opts.inMemory ? undefined : opts.dataDir);
   const registry = createRegistry();
 
   const subscriptions = [
     { subscriptionId: opts.subscriptionId, tenantId: opts.tenantId, displayName: "aksnet subscription" },
-    ...opts.extraSubscriptions.map((s, i) => {
-      const [subscriptionId, tenantId] = s.split(":");
-      return {
-        subscriptionId,
-        tenantId: tenantId || opts.tenantId,
-        displayName: `aksnet subscription ${i + 2}`,
-      };
-    }),
+    ...opts.extraSubscriptions.map((spec, i) => ({
+      ...parseSubscriptionSpec(spec, opts.tenantId),
+      displayName: `aksnet subscription ${i + 2}`,
+    })),
   ];
+  const seen = new Set<string>();
+  for (const s of subscriptions) {
+    if (seen.has(s.subscriptionId.toLowerCase()))
+      throw new ConfigError(`Subscription '${s.subscriptionId}' is configured twice.`);
+    seen.add(s.subscriptionId.toLowerCase());
+  }
   const settings: EmulatorSettings = {
     tenantId: opts.tenantId,
     subscriptions,
@@ -124,9 +137,17 @@ export async function startEmulator(
   };
   app.setErrorHandler((err: unknown, req, reply) => sendError(err, req, reply));
 
-  const base = (req: FastifyRequest) =>
-    `${opts.http ? "http" : "https"}://${req.headers.host ?? `${opts.host}:${port}`}`;
-  const deps: FaceDeps = { store, settings, services, runner, tokens, arm, clients, baseUrl: base };
+  // Absolute URLs come from the configured address only, never from the Host header.
+  const deps: FaceDeps = {
+    store,
+    settings,
+    services,
+    runner,
+    tokens,
+    arm,
+    clients,
+    baseUrl: () => settings.publicBaseUrl,
+  };
 
   // The faces, in this order: the specific routes first, the ARM catch-all (`/*`) last.
   // A new face is one line here and one folder under server/.
@@ -138,12 +159,7 @@ export async function startEmulator(
   await app.listen({ host: opts.host, port: opts.port });
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : opts.port;
-  const hostForUrl = opts.host.includes(":")
-    ? `[${opts.host}]`
-    : opts.host === "0.0.0.0"
-      ? "127.0.0.1"
-      : opts.host;
-  const url = `${opts.http ? "http" : "https"}://${hostForUrl}:${port}`;
+  const url = configuredUrl ?? defaultPublicUrl(opts.host, port, opts.http);
   settings.publicBaseUrl = url;
   runner.kick(); // resume operations a previous run left unfinished
   const controllers = await startKubeControllers({ store, settings, services, log }); // admission + controller manager

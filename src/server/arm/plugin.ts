@@ -18,7 +18,7 @@ export async function armPlugin(app: FastifyInstance, deps: FaceDeps): Promise<v
       headers: req.headers as Record<string, string | undefined>,
       body,
       tenantId: claims.tid,
-      baseUrl: baseUrl(req),
+      baseUrl: baseUrl(),
     });
     reply.code(res.status);
     for (const [k, v] of Object.entries(res.headers)) reply.header(k, v);

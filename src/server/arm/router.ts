@@ -38,7 +38,7 @@ export interface ArmRequest {
   body: unknown;
   /** Tenant of the caller's token (auth has already been checked). */
   tenantId: string;
-  /** `https://host:port` as the client reached us, for absolute operation URLs. */
+  /** The configured public address (`https://host:port`), for absolute operation URLs and nextLinks. */
   baseUrl: string;
 }
 
