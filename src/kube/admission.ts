@@ -24,7 +24,9 @@ export interface AdmissionRequest {
   /** Store key of the type, `core/pods`. */
   resource: string;
   namespace: string;
-  operation: "CREATE";
+  operation: "CREATE" | "UPDATE";
+  /** UPDATE: the object as stored before. */
+  oldObject?: Obj;
   /** Dry run: mutate, but allocate nothing. */
   dryRun?: boolean;
   /** The object as it will be written (name and uid already set); a step may change it. */

@@ -527,6 +527,17 @@ export class KubeApi {
       const g = Number(pm.generation ?? 1);
       meta(result).generation = sub !== "status" && strip(result) !== strip(prev) ? g + 1 : g;
     }
+    if (sub === undefined && !pm.deletionTimestamp)
+      await runMutatingAdmission(this.store, {
+        tx,
+        cluster,
+        resource: t.key,
+        namespace: ns,
+        operation: "UPDATE",
+        object: result,
+        oldObject: prev,
+        dryRun: o.dryRun,
+      });
     if (t.key === CRD_KEY) acceptCrd(result);
     result.apiVersion = gv(t);
     result.kind = t.kind;

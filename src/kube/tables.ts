@@ -152,6 +152,7 @@ function cell(c: PrinterColumn, o: Obj, now: number): unknown {
     case "service.clusterIP":
       return str(spec.clusterIP);
     case "service.externalIP": {
+      if (spec.type === "ExternalName") return str(spec.externalName);
       const ing = arr(((status.loadBalancer ?? {}) as Obj).ingress).map((x) => x.ip ?? x.hostname);
       const ext = Array.isArray(spec.externalIPs) ? spec.externalIPs.map(String) : [];
       const all = [...ing.map(String), ...ext];

@@ -3,7 +3,9 @@
 import type { EmulatorSettings, Services } from "../../providers/context.js";
 import type { Store } from "../../store/types.js";
 import { hostPortAdmission, registerAdmission } from "../admission.js";
+import { serviceAllocationAdmission } from "../services/admission.js";
 import { ControllerManager } from "./manager.js";
+import { registerServiceLbDeps } from "./services.js";
 
 export { ControllerManager } from "./manager.js";
 
@@ -13,7 +15,11 @@ export async function startKubeControllers(deps: {
   services: Services;
   log: (msg: string, err?: unknown) => void;
 }): Promise<ControllerManager> {
-  registerAdmission(deps.store, [hostPortAdmission(deps.settings, deps.services)]);
+  registerAdmission(deps.store, [
+    hostPortAdmission(deps.settings, deps.services),
+    serviceAllocationAdmission(),
+  ]);
+  registerServiceLbDeps(deps.store, { settings: deps.settings, services: deps.services });
   const m = new ControllerManager(deps.store, deps.log);
   await m.start();
   return m;

@@ -25,6 +25,7 @@ import { syncNodes } from "./nodes.js";
 import { InProcessQueue, type WorkQueue } from "./queue.js";
 import { syncReplicaSet } from "./replicaset.js";
 import { syncScheduler } from "./scheduler.js";
+import { syncEndpoints, syncServiceLoadBalancers, syncServices } from "./services.js";
 import { syncStatefulSet } from "./statefulset.js";
 import { syncSystem } from "./system.js";
 
@@ -129,7 +130,14 @@ export class ControllerManager {
       ownerKey();
       return;
     }
+    if (c.resource === "core/services") {
+      this.queue.add(`endpoints|${cluster}|${ns}|${meta.name ?? ""}`, BURST_MS);
+      this.queue.add(`service-lb|${cluster}`, BURST_MS);
+      if (c.type === "DELETED") this.queue.add(`services|${cluster}`, BURST_MS);
+      return;
+    }
     if (c.resource === "core/pods") {
+      this.queue.add(`endpoints-ns|${cluster}|${ns}`, BURST_MS);
       ownerKey();
       this.queue.add(`scheduler|${cluster}`, BURST_MS);
       this.queue.add(`kubelet|${cluster}`, BURST_MS);
@@ -137,6 +145,7 @@ export class ControllerManager {
       return;
     }
     if (c.resource === "core/nodes") {
+      this.queue.add(`service-lb|${cluster}`, BURST_MS);
       this.queue.add(`daemonsets|${cluster}`, BURST_MS);
       this.queue.add(`scheduler|${cluster}`, BURST_MS);
       this.queue.add(`kubelet|${cluster}`, BURST_MS);
@@ -166,6 +175,7 @@ export class ControllerManager {
       case "nodes":
         if (await syncNodes(ctx, cluster)) {
           this.queue.add(`system|${cluster}`);
+          this.queue.add(`services|${cluster}`);
           this.queue.add(`daemonsets|${cluster}`);
         }
         return;
@@ -180,6 +190,13 @@ export class ControllerManager {
             resource as never,
           ))
             this.queue.add(`${wl.ctrl}|${cluster}|${o.metadata?.namespace ?? ""}|${o.metadata?.name ?? ""}`);
+        for (const o of await ctx.list<{ metadata?: { namespace?: string; name?: string } }>(
+          cluster,
+          "core/services",
+        ))
+          this.queue.add(`endpoints|${cluster}|${o.metadata?.namespace ?? ""}|${o.metadata?.name ?? ""}`);
+        this.queue.add(`services|${cluster}`);
+        this.queue.add(`service-lb|${cluster}`);
         this.dirty.add(cluster);
         this.queue.add(`scheduler|${cluster}`);
         this.queue.add(`kubelet|${cluster}`);
@@ -192,6 +209,16 @@ export class ControllerManager {
         ))
           this.queue.add(`daemonset|${cluster}|${ds.metadata?.namespace ?? ""}|${ds.metadata?.name ?? ""}`);
         return;
+      case "services":
+        return syncServices(ctx, cluster);
+      case "endpoints":
+        return syncEndpoints(ctx, cluster, ns, name);
+      case "endpoints-ns":
+        for (const o of await ctx.list<{ metadata?: { name?: string } }>(cluster, "core/services", ns))
+          this.queue.add(`endpoints|${cluster}|${ns}|${o.metadata?.name ?? ""}`);
+        return;
+      case "service-lb":
+        return syncServiceLoadBalancers(ctx, cluster);
       case "scheduler":
         return syncScheduler(ctx, cluster);
       case "kubelet":
