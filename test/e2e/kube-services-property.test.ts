@@ -130,7 +130,14 @@ async function mismatch(): Promise<string | undefined> {
   for (const s of lbs) {
     const ip = s.status?.loadBalancer?.ingress?.[0]?.ip;
     if (!ip) return `no ingress yet for ${s.metadata?.name}`;
-    const srcs = s.spec?.loadBalancerSourceRanges?.length ? s.spec.loadBalancerSourceRanges : ["Internet"];
+    // cloud-provider-azure: ranges replace Internet; an internal Service without ranges gets no
+    // allow rule at all (the VNet's default rule lets the VNet in).
+    const internal = s.metadata?.annotations?.["service.beta.kubernetes.io/azure-load-balancer-internal"];
+    const srcs = s.spec?.loadBalancerSourceRanges?.length
+      ? s.spec.loadBalancerSourceRanges
+      : internal
+        ? []
+        : ["Internet"];
     for (const src of srcs) served.set(src, [...(served.get(src) ?? []), ip]);
   }
   for (const s of svcs)
@@ -163,10 +170,8 @@ async function mismatch(): Promise<string | undefined> {
   return undefined;
 }
 
-// Known failure (seed 12, run 2; AKSNET_PROP_RUNS=2 shows it): an internal Service updated from
-// loadBalancerSourceRanges to none, after a public `externalTrafficPolicy: Local` one was deleted,
-// ends with no NSG allow rule for its frontend (want Internet → 10.224.0.6). Not yet diagnosed
-// (wiring or services/securityRules.ts); the default stays at the one run that passes.
+// (Seed 12 once "failed" here because this model wanted Internet → an internal frontend; real
+// cloud-provider-azure opens nothing for an internal Service without source ranges.)
 it("random Service sequences leave LBs, NSG rules and public IPs exactly matching the Services", async () => {
   await fc.assert(
     fc.asyncProperty(fc.array(op, { minLength: 3, maxLength: 6 }), async (ops) => {
@@ -225,7 +230,7 @@ it("random Service sequences leave LBs, NSG rules and public IPs exactly matchin
       }
     }),
     {
-      numRuns: Number(process.env.AKSNET_PROP_RUNS ?? 1),
+      numRuns: Number(process.env.AKSNET_PROP_RUNS ?? 3),
       seed: Number(process.env.AKSNET_PROP_SEED ?? 12),
       endOnFailure: true,
     },

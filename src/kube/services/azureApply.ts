@@ -101,6 +101,22 @@ async function ensurePublicIP(
       throw `Retriable: false, RetryAfter: 0s, HTTPStatusCode: 403, RawError: {"error":{"code":"LinkedAuthorizationFailed","message":"The client '${principal ?? ""}' with object id '${principal ?? ""}' has permission to perform action 'Microsoft.Network/loadBalancers/write' on scope '${cluster.ids.lbId}'; however, it does not have permission to perform action(s) '${action}' on the linked scope(s) '${rec.id}' (respectively) or the linked scope(s) are invalid."}}`;
     }
   }
+  // Our own IP follows the Service's DNS label (set, changed or removed), as the provider does.
+  const ours = rec && (rec.body.tags as Record<string, string> | undefined)?.[SERVICE_TAG] === lb.service;
+  const label = (props(rec?.body).dnsSettings as { domainNameLabel?: string } | undefined)?.domainNameLabel;
+  if (rec && ours && label !== pip.dnsLabel) {
+    const tags: Record<string, string> = {
+      [SERVICE_TAG]: lb.service,
+      [CLUSTER_NAME_TAG]: lb.backendPoolName,
+    };
+    if (pip.dnsLabel) tags[DNS_LABEL_SERVICE_TAG] = lb.service;
+    await putPublicIPAddress(ctx, rec.id, {
+      location: cluster.location,
+      tags,
+      ...(pip.dnsLabel ? { dnsSettings: { domainNameLabel: pip.dnsLabel } } : {}),
+    });
+    rec = (await ctx.tx.getResource(rec.id)) ?? rec;
+  }
   if (!rec) {
     const id = `${rgIdOf}/providers/Microsoft.Network/publicIPAddresses/${pip.name}`;
     const tags: Record<string, string> = {
