@@ -4,7 +4,7 @@ import https from "node:https";
 import path from "node:path";
 import { Command, InvalidArgumentError } from "commander";
 import { startEmulator } from "../server/app.js";
-import { resolveOptions, type ServerOptions } from "../server/config.js";
+import { ConfigError, parseSubscriptionSpec, resolveOptions, type ServerOptions } from "../server/config.js";
 import { alive, type InfoFile, infoPath, readInfo } from "./info.js";
 
 const int = (v: string) => {
@@ -12,6 +12,8 @@ const int = (v: string) => {
   if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError("must be a non-negative integer");
   return n;
 };
+
+const collect = (v: string, previous: string[] | undefined) => [...(previous ?? []), v];
 
 export async function runServerCommand(
   command: "start" | "reset" | "status",
@@ -26,17 +28,28 @@ export async function runServerCommand(
       // Defaults live in resolveOptions so AKSNET_* environment variables can supply them.
       .option("--host <host>", "address to listen on (default 127.0.0.1, env AKSNET_HOST)")
       .option("--port <port>", "port, 0 picks a free one (default 8443, env AKSNET_PORT)", int)
+      .option(
+        "--public-url <url>",
+        "the address clients use, base of every URL the emulator returns (default from --host/--port, env AKSNET_PUBLIC_URL)",
+      )
       .option("--in-memory", "keep state in memory only (CI)")
       .option("--http", "serve plain HTTP (clients will not send tokens over it)")
       .option("--tenant-id <guid>", "default tenant")
       .option("--subscription-id <guid>", "default subscription")
-      .option("--subscription <id[:tenant]...>", "extra subscriptions")
-      .option("--client <id:secret...>", "only these service principals may sign in")
+      // Repeatable; commander's variadic syntax cannot spell `[:tenant]`, so collect by hand.
+      .option(
+        "--subscription <id:tenant>",
+        "an extra subscription, `<guid>[:<tenant-guid>]`; repeat for more (env AKSNET_EXTRA_SUBSCRIPTIONS, comma-separated)",
+        collect,
+      )
+      .option("--client <id:secret>", "only these service principals may sign in; repeatable", collect)
       .option("--public-ipv4-pool <cidr>", "emulated public IPv4 space (default 20.0.0.0/8)")
       .option("--feature-registration-delay <ms>", "how long a feature flag stays Registering", int)
       .option("--operation-delay <ms>", "delay before long-running operations run (testing)", int)
       .option("--page-size <n>", "list page size before nextLink", int)
-      .option("--quiet", "print only the endpoint line");
+      .option("--quiet", "print only the endpoint line")
+      .option("--log-level <level>", "error|warn|info|debug (default info, env AKSNET_LOG_LEVEL)")
+      .option("--log-format <format>", "text|json (default text, env AKSNET_LOG_FORMAT)");
   }
   try {
     program.parse(args, { from: "user" });
@@ -45,22 +58,38 @@ export async function runServerCommand(
     return code === 0 ? 0 : 2;
   }
   const o = program.opts();
-  const opts = resolveOptions({
-    dataDir: o.dataDir,
-    host: o.host,
-    port: o.port,
-    inMemory: o.inMemory,
-    http: o.http,
-    tenantId: o.tenantId,
-    subscriptionId: o.subscriptionId,
-    extraSubscriptions: o.subscription,
-    clients: o.client,
-    publicIPv4Pool: o.publicIpv4Pool,
-    featureRegistrationDelayMs: o.featureRegistrationDelay,
-    operationDelayMs: o.operationDelay,
-    pageSize: o.pageSize,
-    quiet: o.quiet,
-  });
+  let opts: ServerOptions;
+  try {
+    opts = resolveOptions({
+      dataDir: o.dataDir,
+      host: o.host,
+      publicUrl: o.publicUrl,
+      port: o.port,
+      inMemory: o.inMemory,
+      http: o.http,
+      tenantId: o.tenantId,
+      subscriptionId: o.subscriptionId,
+      extraSubscriptions: o.subscription,
+      clients: o.client,
+      publicIPv4Pool: o.publicIpv4Pool,
+      featureRegistrationDelayMs: o.featureRegistrationDelay,
+      operationDelayMs: o.operationDelay,
+      pageSize: o.pageSize,
+      quiet: o.quiet,
+      logLevel: o.logLevel,
+      logFormat: o.logFormat,
+    });
+    if (command === "start")
+      for (const spec of opts.extraSubscriptions)
+        parseSubscriptionSpec(
+          spec,
+          opts.tenantId,
+          o.subscription ? "--subscription" : "AKSNET_EXTRA_SUBSCRIPTIONS",
+        );
+  } catch (err) {
+    process.stderr.write(`aksnet ${command}: ${(err as Error).message}\n`);
+    return 2;
+  }
   if (command === "start") return start(opts);
   if (command === "status") return status(opts.dataDir);
   return reset(opts.dataDir);
@@ -75,7 +104,14 @@ async function start(opts: ServerOptions): Promise<number> {
     return 1;
   }
   const t0 = performance.now();
-  const emu = await startEmulator(opts);
+  let emu: Awaited<ReturnType<typeof startEmulator>>;
+  try {
+    emu = await startEmulator(opts);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`aksnet start: ${err.message}\n`);
+    return 2;
+  }
   const info: InfoFile = {
     armEndpoint: emu.url,
     caFile: emu.caFile,

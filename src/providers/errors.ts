@@ -105,6 +105,38 @@ export const authenticationFailed = (why: string) =>
     "WWW-Authenticate": 'Bearer authorization_uri="", error="invalid_token"',
   });
 
+// Fixed text: the header never carries anything taken from the request or the token.
+const bearerChallenge = (description: string) => ({
+  "WWW-Authenticate": `Bearer authorization_uri="", error="invalid_token", error_description="${description}"`,
+});
+
+export const invalidAuthenticationToken = (message = "The access token is invalid.") =>
+  new ArmError(
+    401,
+    "InvalidAuthenticationToken",
+    message,
+    undefined,
+    undefined,
+    bearerChallenge("The access token is invalid."),
+  );
+
+/** ARM's refusal of a token issued for another resource (Graph, Key Vault, …). */
+export const invalidTokenAudience = (audience: string, allowed: readonly string[]) =>
+  invalidAuthenticationToken(
+    `The access token has been obtained for wrong audience or resource '${audience.slice(0, 200)}'. It should exactly match ` +
+      `with one of the allowed audiences ${allowed.map((a) => `'${a}'`).join(",")}.`,
+  );
+
+export const expiredAuthenticationToken = (expiry: Date, now: Date) =>
+  new ArmError(
+    401,
+    "ExpiredAuthenticationToken",
+    `The access token expiry UTC time '${expiry.toISOString()}' is earlier than current UTC time '${now.toISOString()}'.`,
+    undefined,
+    undefined,
+    bearerChallenge("The access token has expired."),
+  );
+
 export const invalidTokenTenant = (tokenTenant: string, subscriptionTenant: string) =>
   new ArmError(
     401,

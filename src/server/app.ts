@@ -12,7 +12,6 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { startKubeControllers } from "../kube/controllers/index.js";
 import type { EmulatorSettings, Services } from "../providers/context.js";
 import { ArmError, internalError } from "../providers/errors.js";
-import { newGuid } from "../providers/ids.js";
 import { createRegistry } from "../providers/index.js";
 import { OperationRunner } from "../providers/operations.js";
 import { SqliteStore } from "../store/sqlite.js";
@@ -21,11 +20,21 @@ import { adminPlugin } from "./admin/plugin.js";
 import { armPlugin } from "./arm/plugin.js";
 import { ArmRouter } from "./arm/router.js";
 import { TokenService } from "./auth.js";
-import { LOCATIONS, type ServerOptions } from "./config.js";
+import { MAX_BODY_BYTES } from "./body.js";
+import {
+  ConfigError,
+  defaultPublicUrl,
+  LOCATIONS,
+  parsePublicUrl,
+  parseSubscriptionSpec,
+  type ServerOptions,
+} from "./config.js";
 import type { FaceDeps } from "./face.js";
 import { kubePlugin } from "./kube/plugin.js";
+import { createLogger, installRequestLogging, type Logger } from "./logging.js";
 import { signinPlugin } from "./signin/plugin.js";
 import { ensureTls } from "./tls.js";
+import { clientErrorHandler, frameworkError, isSigninPath, oauthBody, requestIds } from "./wire.js";
 
 export interface RunningEmulator {
   url: string;
@@ -36,29 +45,40 @@ export interface RunningEmulator {
   store: Store;
   runner: OperationRunner;
   settings: EmulatorSettings;
+  logger: Logger;
   close(): Promise<void>;
 }
 
-type Log = (msg: string, err?: unknown) => void;
-
-export async function startEmulator(opts: ServerOptions, log: Log = defaultLog): Promise<RunningEmulator> {
+/** `write` receives each log line (default: stderr); `opts.logLevel`/`logFormat` shape them. */
+export async function startEmulator(
+  opts: ServerOptions,
+  write?: (line: string) => void,
+): Promise<RunningEmulator> {
+  const logger = createLogger({ level: opts.logLevel, format: opts.logFormat, write });
+  const log = (msg: string, err?: unknown) => logger.error(msg, err);
   fs.mkdirSync(opts.dataDir, { recursive: true });
-  const tls = await ensureTls(path.join(opts.dataDir, "tls"), [opts.host]);
+  const configuredUrl = opts.publicUrl === undefined ? undefined : parsePublicUrl(opts.publicUrl, opts.http);
+  const tls = await ensureTls(path.join(opts.dataDir, "tls"), [
+    opts.host,
+    ...(configuredUrl ? [new URL(configuredUrl).hostname.replace(/^\[|\]$/g, "")] : []),
+  ]);
   const store: Store = new SqliteStore(opts.inMemory ? ":memory:" : path.join(opts.dataDir, "aksnet.db"));
   const tokens = TokenService.open(opts.inMemory ? undefined : opts.dataDir);
   const registry = createRegistry();
 
   const subscriptions = [
     { subscriptionId: opts.subscriptionId, tenantId: opts.tenantId, displayName: "aksnet subscription" },
-    ...opts.extraSubscriptions.map((s, i) => {
-      const [subscriptionId, tenantId] = s.split(":");
-      return {
-        subscriptionId,
-        tenantId: tenantId || opts.tenantId,
-        displayName: `aksnet subscription ${i + 2}`,
-      };
-    }),
+    ...opts.extraSubscriptions.map((spec, i) => ({
+      ...parseSubscriptionSpec(spec, opts.tenantId),
+      displayName: `aksnet subscription ${i + 2}`,
+    })),
   ];
+  const seen = new Set<string>();
+  for (const s of subscriptions) {
+    if (seen.has(s.subscriptionId.toLowerCase()))
+      throw new ConfigError(`Subscription '${s.subscriptionId}' is configured twice.`);
+    seen.add(s.subscriptionId.toLowerCase());
+  }
   const settings: EmulatorSettings = {
     tenantId: opts.tenantId,
     subscriptions,
@@ -82,32 +102,52 @@ export async function startEmulator(opts: ServerOptions, log: Log = defaultLog):
   const app: FastifyInstance = Fastify({
     ...(opts.http ? {} : { https: { key: tls.keyPem, cert: tls.certPem } }),
     logger: false,
-    bodyLimit: 16 * 1024 * 1024,
-    routerOptions: { maxParamLength: 2000 },
+    bodyLimit: MAX_BODY_BYTES,
+    routerOptions: { maxParamLength: 8192 },
     rewriteUrl: (req) => (req.url ?? "/").replace(/\/{2,}/g, "/"),
+    // Refusals from Fastify's router and Node's parser answer in ARM's shape too (wire.ts).
+    frameworkErrors: (err, req, reply) => sendError(err, req, reply),
+    clientErrorHandler: clientErrorHandler((what) => logger.warn(`refused a malformed request: ${what}`)),
   });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("*", { parseAs: "string" }, (_req, body, done) => done(null, body));
 
   app.addHook("onRequest", async (req, reply) => {
-    const id = (req.headers["x-ms-client-request-id"] as string | undefined) ?? newGuid();
-    reply.header("x-ms-request-id", id);
-    reply.header(
-      "x-ms-correlation-request-id",
-      (req.headers["x-ms-correlation-request-id"] as string | undefined) ?? id,
-    );
+    const { requestId, correlationId } = requestIds(req.headers);
+    reply.header("x-ms-request-id", requestId);
+    reply.header("x-ms-correlation-request-id", correlationId);
   });
+  installRequestLogging(app, logger, (reply) => String(reply.getHeader("x-ms-request-id") ?? ""));
 
-  app.setErrorHandler((err: unknown, req, reply) => {
-    if (err instanceof ArmError) return sendArmError(reply, err);
-    const requestId = String(reply.getHeader("x-ms-request-id") ?? "");
-    log(`request ${requestId} ${req.method} ${req.url} failed`, err);
-    return sendArmError(reply, internalError(requestId));
-  });
+  // Typed errors become the face's envelope; anything else is a bug: logged with its stack,
+  // answered 500 with only the request id.
+  const sendError = (err: unknown, req: FastifyRequest, reply: FastifyReply) => {
+    if (!reply.getHeader("x-ms-request-id")) {
+      const ids = requestIds(req.headers);
+      reply.header("x-ms-request-id", ids.requestId).header("x-ms-correlation-request-id", ids.correlationId);
+    }
+    let armErr = err instanceof ArmError ? err : frameworkError(err, req.headers, req.url);
+    if (!armErr) {
+      const requestId = String(reply.getHeader("x-ms-request-id"));
+      logger.error(`request ${requestId} ${req.method} ${req.url.split("?")[0]} failed`, err);
+      armErr = internalError(requestId);
+    }
+    if (isSigninPath(req.url)) return reply.code(armErr.status).send(oauthBody(armErr));
+    return sendArmError(reply, armErr);
+  };
+  app.setErrorHandler((err: unknown, req, reply) => sendError(err, req, reply));
 
-  const base = (req: FastifyRequest) =>
-    `${opts.http ? "http" : "https"}://${req.headers.host ?? `${opts.host}:${port}`}`;
-  const deps: FaceDeps = { store, settings, services, runner, tokens, arm, clients, baseUrl: base };
+  // Absolute URLs come from the configured address only, never from the Host header.
+  const deps: FaceDeps = {
+    store,
+    settings,
+    services,
+    runner,
+    tokens,
+    arm,
+    clients,
+    baseUrl: () => settings.publicBaseUrl,
+  };
 
   // The faces, in this order: the specific routes first, the ARM catch-all (`/*`) last.
   // A new face is one line here and one folder under server/.
@@ -119,12 +159,7 @@ export async function startEmulator(opts: ServerOptions, log: Log = defaultLog):
   await app.listen({ host: opts.host, port: opts.port });
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : opts.port;
-  const hostForUrl = opts.host.includes(":")
-    ? `[${opts.host}]`
-    : opts.host === "0.0.0.0"
-      ? "127.0.0.1"
-      : opts.host;
-  const url = `${opts.http ? "http" : "https"}://${hostForUrl}:${port}`;
+  const url = configuredUrl ?? defaultPublicUrl(opts.host, port, opts.http);
   settings.publicBaseUrl = url;
   runner.kick(); // resume operations a previous run left unfinished
   const controllers = await startKubeControllers({ store, settings, services, log }); // admission + controller manager
@@ -138,6 +173,7 @@ export async function startEmulator(opts: ServerOptions, log: Log = defaultLog):
     store,
     runner,
     settings,
+    logger,
     async close() {
       runner.stop();
       controllers.stop();
@@ -150,9 +186,4 @@ export async function startEmulator(opts: ServerOptions, log: Log = defaultLog):
 function sendArmError(reply: FastifyReply, err: ArmError) {
   if (err.headers) for (const [k, v] of Object.entries(err.headers)) reply.header(k, v);
   return reply.code(err.status).type("application/json; charset=utf-8").send(JSON.stringify(err.toBody()));
-}
-
-function defaultLog(msg: string, err?: unknown) {
-  const detail = err instanceof Error ? (err.stack ?? err.message) : err !== undefined ? String(err) : "";
-  process.stderr.write(`[aksnet] ${msg}${detail ? `: ${detail}` : ""}\n`);
 }

@@ -1,6 +1,5 @@
 // What every face plugin receives from the composition root (app.ts): the shared services,
 // built once per process. A face registers its routes with these and nothing else.
-import type { FastifyRequest } from "fastify";
 import type { EmulatorSettings, Services } from "../providers/context.js";
 import type { OperationRunner } from "../providers/operations.js";
 import type { Store } from "../store/types.js";
@@ -16,6 +15,6 @@ export interface FaceDeps {
   arm: ArmRouter;
   /** When set, only these client id → secret pairs may sign in. */
   clients: Record<string, string> | undefined;
-  /** `https://host:port` for absolute URLs in responses. */
-  baseUrl(req: FastifyRequest): string;
+  /** The configured public address (`https://host:port`), the base of every absolute URL in a response. */
+  baseUrl(): string;
 }

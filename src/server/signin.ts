@@ -67,10 +67,17 @@ export async function issueToken(
 ): Promise<{ status: 200; body: Record<string, unknown> } | OAuthError> {
   let clientId = form.client_id;
   let secret = form.client_secret;
-  if (authorization?.startsWith("Basic ")) {
-    const [id, s] = Buffer.from(authorization.slice(6), "base64").toString("utf8").split(":");
-    clientId ??= decodeURIComponent(id ?? "");
-    secret ??= decodeURIComponent(s ?? "");
+  if (authorization !== undefined && /^basic\b/i.test(authorization)) {
+    const basic = basicCredentials(authorization);
+    if (!basic)
+      return oauthError(
+        401,
+        "invalid_client",
+        "The client credentials in the 'Authorization: Basic' header are malformed: expected base64 of " +
+          "form-encoded 'client_id:client_secret'.",
+      );
+    clientId ??= basic.id;
+    secret ??= basic.secret;
   }
   const grant = form.grant_type;
   if (grant !== "client_credentials") {
@@ -109,8 +116,7 @@ export async function issueToken(
       `AADSTS90002: Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID.`,
     );
   }
-  const scope = form.scope ?? form.resource ?? "https://management.azure.com/.default";
-  const audience = scope.replace(/\/?\.default$/, "").split(" ")[0];
+  const audience = tokenAudience(form);
   const lifetime = 3600;
   const token = await opts.tokens.issue(
     { tid, appid: clientId, oid: stableGuid("sp", clientId) },
@@ -130,6 +136,42 @@ export async function issueToken(
       access_token: token,
     },
   };
+}
+
+/**
+ * RFC 6749 §2.3.1: `Basic base64(urlencode(id) ":" urlencode(secret))`. Undefined when the
+ * header is not that (bad base64, no colon, a broken percent-encoding).
+ */
+export function basicCredentials(header: string): { id: string; secret: string } | undefined {
+  const b64 = header.replace(/^basic\s*/i, "").trim();
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(b64) || b64.length % 4 === 1) return undefined;
+  const decoded = Buffer.from(b64, "base64").toString("utf8");
+  const colon = decoded.indexOf(":");
+  if (colon < 0) return undefined;
+  const formDecode = (v: string) => {
+    try {
+      return decodeURIComponent(v.replace(/\+/g, " "));
+    } catch {
+      return undefined;
+    }
+  };
+  const id = formDecode(decoded.slice(0, colon));
+  const secret = formDecode(decoded.slice(colon + 1));
+  return id === undefined || secret === undefined ? undefined : { id, secret };
+}
+
+const OIDC_SCOPES = new Set(["openid", "profile", "offline_access", "email"]);
+
+/**
+ * The resource a token is for: v1's `resource=` as given, or v2's first resource scope without
+ * its `/.default` (az on a registered cloud asks for `<endpoint>//.default`, leaving
+ * `<endpoint>/`); MSAL may add OpenID scopes, which name no resource.
+ */
+export function tokenAudience(form: Record<string, string>): string {
+  if (form.scope === undefined && form.resource) return form.resource;
+  const scopes = (form.scope ?? "").split(/\s+/).filter((s) => s && !OIDC_SCOPES.has(s.toLowerCase()));
+  const first = scopes[0] ?? "https://management.azure.com/.default";
+  return first.replace(/\/\.default$/i, "").replace(/\.default$/i, "") || first;
 }
 
 function oauthError(status: number, error: string, description: string): OAuthError {

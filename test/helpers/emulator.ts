@@ -43,15 +43,23 @@ export function tempDir(prefix = "aksnet-test-"): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
-export async function startTestEmulator(overrides: Partial<ServerOptions> = {}): Promise<TestEmulator> {
+/** `write` receives the emulator's log lines; by default only errors reach stderr. */
+export async function startTestEmulator(
+  overrides: Partial<ServerOptions> = {},
+  write?: (line: string) => void,
+): Promise<TestEmulator> {
   const dataDir = overrides.dataDir ?? tempDir();
   seedTestCa(dataDir);
-  const opts = resolveOptions({ port: 0, inMemory: true, quiet: true, ...overrides, dataDir });
-  // AKSNET_TEST_LOG=1 prints the emulator's log (background work, controllers) while debugging.
-  const log = process.env.AKSNET_TEST_LOG
-    ? (m: string, e?: unknown) => console.error(`[aksnet] ${m}`, e ?? "")
-    : () => undefined;
-  const emu = await startEmulator(opts, log);
+  const opts = resolveOptions({
+    port: 0,
+    inMemory: true,
+    quiet: true,
+    // AKSNET_TEST_LOG=1 prints the emulator's whole log (background work, controllers) while debugging.
+    logLevel: process.env.AKSNET_TEST_LOG ? "debug" : "error",
+    ...overrides,
+    dataDir,
+  });
+  const emu = await startEmulator(opts, write);
   const tokens = new Map<string, AccessToken>();
   const token = async (tenant = emu.tenantId) => {
     const cached = tokens.get(tenant);

@@ -1,6 +1,7 @@
 // Admin face: `/_aksnet/health|status|reset|trace|topology` and the web page at `/`.
 import type { FastifyInstance } from "fastify";
 import { runTrace } from "../../providers/views/reachability.js";
+import { parseJsonBody } from "../body.js";
 import type { FaceDeps } from "../face.js";
 import { registerWebRoutes } from "../web/routes.js";
 
@@ -13,7 +14,9 @@ export async function adminPlugin(app: FastifyInstance, deps: FaceDeps): Promise
     return { status: "reset" };
   });
   // Why a node port is (not) reachable: JSON in and out, ARM-shaped errors (providers/views/reachability.ts).
-  app.post("/_aksnet/trace", async (req) => runTrace(store, settings, services, req.body));
+  app.post("/_aksnet/trace", async (req) =>
+    runTrace(store, settings, services, parseJsonBody(req.body, req.headers["content-type"])),
+  );
   app.get("/_aksnet/status", async () => ({
     status: "ok",
     store: store.kind,

@@ -38,7 +38,7 @@ export interface ArmRequest {
   body: unknown;
   /** Tenant of the caller's token (auth has already been checked). */
   tenantId: string;
-  /** `https://host:port` as the client reached us, for absolute operation URLs. */
+  /** The configured public address (`https://host:port`), for absolute operation URLs and nextLinks. */
   baseUrl: string;
 }
 
@@ -73,8 +73,9 @@ export class ArmRouter {
         throw notFoundPath(req.path);
       case "tenants":
         checkResourcesApiVersion(apiVersion, SUBSCRIPTION_API_VERSIONS);
+        // Only the caller's own tenant: another tenant's id is not the caller's to learn.
         return ok({
-          value: [...new Set(this.settings.subscriptions.map((s) => s.tenantId))].map((t) => ({
+          value: [req.tenantId].map((t) => ({
             id: `/tenants/${t}`,
             tenantId: t,
             tenantCategory: "Home",
@@ -84,7 +85,9 @@ export class ArmRouter {
       case "subscriptions":
         checkResourcesApiVersion(apiVersion, SUBSCRIPTION_API_VERSIONS);
         return ok({
-          value: this.settings.subscriptions.filter((s) => s.tenantId === req.tenantId).map(subscriptionWire),
+          value: this.settings.subscriptions
+            .filter((s) => s.tenantId.toLowerCase() === req.tenantId.toLowerCase())
+            .map(subscriptionWire),
         });
       case "subscription": {
         checkResourcesApiVersion(apiVersion, SUBSCRIPTION_API_VERSIONS);

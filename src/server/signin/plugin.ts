@@ -6,15 +6,13 @@ import { issueToken, metadataEndpoints, openIdConfiguration } from "../signin.js
 
 export async function signinPlugin(app: FastifyInstance, deps: FaceDeps): Promise<void> {
   const { settings, tokens, clients, baseUrl } = deps;
-  app.get("/metadata/endpoints", async (req) => metadataEndpoints(baseUrl(req)));
-  app.get("/adfs/.well-known/openid-configuration", async (req) =>
-    openIdConfiguration(baseUrl(req), "/adfs"),
-  );
+  app.get("/metadata/endpoints", async () => metadataEndpoints(baseUrl()));
+  app.get("/adfs/.well-known/openid-configuration", async () => openIdConfiguration(baseUrl(), "/adfs"));
   app.get("/:tenant/v2.0/.well-known/openid-configuration", async (req) =>
-    openIdConfiguration(baseUrl(req), `/${(req.params as { tenant: string }).tenant}`),
+    openIdConfiguration(baseUrl(), `/${(req.params as { tenant: string }).tenant}`),
   );
   app.get("/:tenant/.well-known/openid-configuration", async (req) =>
-    openIdConfiguration(baseUrl(req), `/${(req.params as { tenant: string }).tenant}`),
+    openIdConfiguration(baseUrl(), `/${(req.params as { tenant: string }).tenant}`),
   );
   const token = async (req: FastifyRequest, reply: FastifyReply) => {
     const tenant = (req.params as { tenant?: string }).tenant ?? "adfs";

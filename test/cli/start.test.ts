@@ -1,0 +1,79 @@
+// `aksnet start` as a user runs it (the built bin/aksnet.js): flags, environment, refusals.
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { DEFAULT_TENANT } from "../../src/server/config.js";
+import { cliToken, requireBuild, runCli, type Started, startCli, stopCli } from "../helpers/cli.js";
+import { seedTestCa, tempDir } from "../helpers/emulator.js";
+
+const TENANT_1 = "aaaaaaaa-1111-4111-8111-111111111111";
+const TENANT_2 = "bbbbbbbb-2222-4222-8222-222222222222";
+const SUB_A = "11111111-aaaa-4aaa-8aaa-aaaaaaaaaaaa";
+const SUB_B = "22222222-bbbb-4bbb-8bbb-bbbbbbbbbbbb";
+
+let running: Started[] = [];
+beforeAll(requireBuild);
+afterEach(async () => {
+  await Promise.all(running.map(stopCli));
+  running = [];
+});
+
+async function start(extra: string[], env: Record<string, string> = {}): Promise<Started> {
+  const dir = tempDir();
+  seedTestCa(dir);
+  const s = await startCli(dir, ["--in-memory", ...extra], env);
+  running.push(s);
+  return s;
+}
+
+/** GET /subscriptions/{sub} with a token of `tenant`: status and error code. */
+async function getSubscription(url: string, sub: string, tenant: string) {
+  const res = await fetch(`${url}/subscriptions/${sub}?api-version=2022-12-01`, {
+    headers: { authorization: `Bearer ${await cliToken(url, tenant)}` },
+  });
+  const body = (await res.json()) as { subscriptionId?: string; tenantId?: string; error?: { code: string } };
+  return { status: res.status, body };
+}
+
+describe("aksnet start --subscription (issue 8 item 11)", () => {
+  it("does not crash with 'opts.extraSubscriptions.map is not a function'; a repeated flag serves each subscription to its own tenant", async () => {
+    const s = await start([
+      "--subscription",
+      `${SUB_A}:${TENANT_1}`,
+      "--subscription",
+      `${SUB_B}:${TENANT_2}`,
+    ]);
+    const a = await getSubscription(s.url, SUB_A, TENANT_1);
+    expect(a.status).toBe(200);
+    expect(a.body).toMatchObject({ subscriptionId: SUB_A, tenantId: TENANT_1 });
+    const b = await getSubscription(s.url, SUB_B, TENANT_2);
+    expect(b.status).toBe(200);
+    expect(b.body).toMatchObject({ subscriptionId: SUB_B, tenantId: TENANT_2 });
+    // each subscription admits only its own tenant's tokens
+    const cross = await getSubscription(s.url, SUB_B, TENANT_1);
+    expect(cross.status).toBe(401);
+    expect(cross.body.error?.code).toBe("InvalidAuthenticationTokenTenant");
+  });
+
+  it("takes the same list from AKSNET_EXTRA_SUBSCRIPTIONS (comma-separated), tenant defaulting to the default tenant", async () => {
+    const s = await start([], { AKSNET_EXTRA_SUBSCRIPTIONS: `${SUB_A}:${TENANT_1},${SUB_B}` });
+    expect((await getSubscription(s.url, SUB_A, TENANT_1)).body).toMatchObject({ tenantId: TENANT_1 });
+    const b = await getSubscription(s.url, SUB_B, DEFAULT_TENANT);
+    expect(b.status).toBe(200);
+    expect(b.body).toMatchObject({ subscriptionId: SUB_B, tenantId: DEFAULT_TENANT });
+  });
+
+  it("refuses a malformed --subscription with exit code 2 and a message naming the flag and the form", async () => {
+    const dir = tempDir();
+    const r = await runCli([
+      "start",
+      "--data-dir",
+      dir,
+      "--port",
+      "0",
+      "--in-memory",
+      "--subscription",
+      "not-a-guid:x",
+    ]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("--subscription 'not-a-guid:x' must be <subscription-guid>[:<tenant-guid>]");
+  });
+});
