@@ -4,6 +4,7 @@ import type { EmulatorSettings, Services } from "../../providers/context.js";
 import type { Store } from "../../store/types.js";
 import { hostPortAdmission, registerAdmission } from "../admission.js";
 import { ControllerManager } from "./manager.js";
+import { egressPodAdmission, registerEgressArm } from "./staticGatewayConfiguration.js";
 
 export { ControllerManager } from "./manager.js";
 
@@ -13,7 +14,8 @@ export async function startKubeControllers(deps: {
   services: Services;
   log: (msg: string, err?: unknown) => void;
 }): Promise<ControllerManager> {
-  registerAdmission(deps.store, [hostPortAdmission(deps.settings, deps.services)]);
+  registerAdmission(deps.store, [hostPortAdmission(deps.settings, deps.services), egressPodAdmission()]);
+  registerEgressArm(deps.store, deps.settings, deps.services);
   const m = new ControllerManager(deps.store, deps.log);
   await m.start();
   return m;

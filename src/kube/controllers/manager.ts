@@ -26,6 +26,12 @@ import { InProcessQueue, type WorkQueue } from "./queue.js";
 import { syncReplicaSet } from "./replicaset.js";
 import { syncScheduler } from "./scheduler.js";
 import { syncStatefulSet } from "./statefulset.js";
+import {
+  listStaticGatewayConfigurations,
+  SGC_KEY,
+  syncEgressFeature,
+  syncStaticGatewayConfiguration,
+} from "./staticGatewayConfiguration.js";
 import { syncSystem } from "./system.js";
 
 type ObjectSync = (ctx: ControllerContext, cluster: string, ns: string, name: string) => Promise<void>;
@@ -106,6 +112,7 @@ export class ControllerManager {
   private onChange(c: ChangeRecord): void {
     if (c.kind === "arm") {
       if (ARM_NODE_SOURCES.some((s) => c.key.includes(s))) this.queue.add("nodes-all", BURST_MS);
+      if (c.key.includes(ARM_NODE_SOURCES[0])) this.queue.add("egress-all", BURST_MS); // the CRD follows the flag
       return;
     }
     if (c.kind !== "kube" || !c.cluster || !c.resource) return;
@@ -124,6 +131,11 @@ export class ControllerManager {
     if (w) {
       this.queue.add(`${w.ctrl}|${cluster}|${ns}|${meta.name ?? ""}`, BURST_MS);
       ownerKey();
+      return;
+    }
+    if (c.resource === SGC_KEY) {
+      this.queue.add(`sgc|${cluster}|${ns}|${meta.name ?? ""}`, BURST_MS);
+      this.queue.add(`kubelet|${cluster}`, BURST_MS); // annotated pods wait for its prefix
       return;
     }
     if (c.resource === "core/pods") {
@@ -158,6 +170,13 @@ export class ControllerManager {
         return;
       case "system":
         return syncSystem(ctx, cluster);
+      case "egress-all":
+        for (const c of await this.store.read((tx) => armClusters(tx))) this.queue.add(`egress|${c.uid}`);
+        return;
+      case "egress":
+        return syncEgressFeature(ctx, cluster);
+      case "sgc":
+        return syncStaticGatewayConfiguration(ctx, cluster, ns, name);
       case "resync": {
         // Everything of the cluster once (start, lost feed): objects, then the passes.
         await this.api.ensureCluster(cluster);
@@ -167,6 +186,9 @@ export class ControllerManager {
             resource as never,
           ))
             this.queue.add(`${wl.ctrl}|${cluster}|${o.metadata?.namespace ?? ""}|${o.metadata?.name ?? ""}`);
+        this.queue.add(`egress|${cluster}`);
+        for (const o of await listStaticGatewayConfigurations(ctx, cluster))
+          this.queue.add(`sgc|${cluster}|${o.namespace}|${o.name}`);
         this.dirty.add(cluster);
         this.queue.add(`scheduler|${cluster}`);
         this.queue.add(`kubelet|${cluster}`);
