@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { defineConfig } from "vitest/config";
@@ -9,6 +10,10 @@ const caDir = path.resolve("test/.ca");
 if (!fs.existsSync(path.join(caDir, "ca.pem"))) await createCa(caDir);
 process.env.NODE_EXTRA_CA_CERTS = path.join(caDir, "ca.pem");
 process.env.AKSNET_TEST_CA_DIR = caDir;
+
+// The Kubernetes face's schemas are generated from @kubernetes/client-node at build time
+// (scripts/gen-kube-schemas.mjs); make them when tests run before any build.
+if (!fs.existsSync(path.resolve("generated/kube-schemas.json"))) execFileSync(process.execPath, ["scripts/gen-kube-schemas.mjs"]);
 
 export default defineConfig({
   test: {

@@ -10,6 +10,7 @@ const suites = {
   nodeips: "./node-public-ips.mjs",
   scenarios: "./scenarios.mjs",
   workloads: "./workloads.mjs",
+  kube: "./kube.mjs",
 };
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
 const only = process.argv.slice(2);

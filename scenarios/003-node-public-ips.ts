@@ -562,9 +562,11 @@ az network nsg rule list -g ${HP_RG} --nsg-name $NSG_NAME -o json`,
       check: (r) => assert.equal(r.stdout.trim(), "deployment.apps/echoserver-hostport created"),
     },
     {
-      name: "wait for the rollout (not in the seed)",
-      run: "kubectl rollout status deployment/echoserver-hostport --timeout=60s",
-      check: (r) => assert.match(r.stdout, /deployment "echoserver-hostport" successfully rolled out/),
+      name: "wait until the Deployment is available (not in the seed)",
+      run: `for i in $(seq 1 40); do [ "$(kubectl get deploy echoserver-hostport -o jsonpath='{.status.availableReplicas}')" = 3 ] && break; sleep 0.5; done
+kubectl get deploy echoserver-hostport --no-headers`,
+      check: (r) =>
+        assert.deepEqual(r.stdout.trim().split(/\s+/).slice(0, 4), ["echoserver-hostport", "3/3", "3", "3"]),
     },
     {
       name: "the pods: Running, each with two host ports from 40000-59999, unique in the cluster",

@@ -89,7 +89,7 @@ const gv = (t: ResourceType) => groupVersion(t);
 export class KubeApi {
   readonly catalog = new Catalog();
   readonly schemas: BuiltinSchemas;
-  private readonly seeded = new Set<string>();
+  private readonly seeded = new Map<string, number>();
   private readonly gcPending = new Set<string>();
 
   constructor(
@@ -103,7 +103,18 @@ export class KubeApi {
 
   /** The default namespaces exist in every cluster from its first request on. */
   async ensureCluster(cluster: string): Promise<void> {
-    if (this.seeded.has(cluster)) return;
+    const at = this.seeded.get(cluster);
+    // Re-checked now and then: `aksnet reset` wipes the objects under a running process.
+    if (at !== undefined && Date.now() - at < 5000) return;
+    const missing = await this.store.read(async (tx) => {
+      for (const ns of DEFAULT_NAMESPACES)
+        if (!(await tx.getObject(cluster, NAMESPACE_KEY, "", ns))) return true;
+      return false;
+    });
+    if (!missing) {
+      this.seeded.set(cluster, Date.now());
+      return;
+    }
     await this.store.transaction(async (tx) => {
       for (const ns of DEFAULT_NAMESPACES) {
         if (await tx.getObject(cluster, NAMESPACE_KEY, "", ns)) continue;
@@ -130,7 +141,7 @@ export class KubeApi {
         );
       }
     });
-    this.seeded.add(cluster);
+    this.seeded.set(cluster, Date.now());
   }
 
   async types(cluster: string): Promise<ResourceType[]> {
@@ -155,12 +166,15 @@ export class KubeApi {
 
   // ---------------------------------------------------------------- reads
 
+  /** The object as served: apiVersion/kind of the request, resourceVersion = revision (a shallow copy; callers copy before mutating deeper). */
   serve(t: ResourceType, rec: KubeObjectRecord): Obj {
-    const body = structuredClone(rec.body);
-    body.apiVersion = gv(t);
-    body.kind = t.kind;
-    meta(body).resourceVersion = String(rec.revision);
-    return body;
+    const { apiVersion: _a, kind: _k, metadata, ...rest } = rec.body;
+    return {
+      apiVersion: gv(t),
+      kind: t.kind,
+      metadata: { ...(metadata as Obj), resourceVersion: String(rec.revision) },
+      ...rest,
+    };
   }
 
   async get(cluster: string, t: ResourceType, ns: string, name: string): Promise<Obj> {
@@ -1123,10 +1137,15 @@ export class KubeApi {
       (c: ChangeRecord) => {
         if (closed) return;
         last = c.revision;
-        const obj = structuredClone(c.object);
-        obj.apiVersion = gv(t);
-        obj.kind = t.kind;
-        meta(obj).resourceVersion = String(c.revision);
+        // Every watcher gets the same change record: copy only what is changed here.
+        const obj = this.serve(t, {
+          cluster,
+          resource: t.key,
+          namespace: c.namespace ?? "",
+          name: "",
+          body: c.object,
+          revision: c.revision,
+        });
         const key = `${c.namespace ?? ""}/${String(meta(obj).name)}`;
         if (!selective) {
           send({ type: c.type, object: obj });

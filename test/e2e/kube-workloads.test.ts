@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TestEmulator } from "../helpers/emulator.js";
 import { tempDir } from "../helpers/emulator.js";
 import { type KubeCluster, kubectl, startKubeEmulator } from "../kube/kube-helpers.js";
-import { inCidr, makeCluster, pods, poolScale, until } from "../kube/workload-helpers.js";
+import { addGatewayPool, inCidr, makeCluster, pods, poolScale, until } from "../kube/workload-helpers.js";
 
 let emu: TestEmulator;
 
@@ -290,5 +290,45 @@ describe("Azure CNI and gateway pools", () => {
       expect(nodeIps.has(p.status?.podIP)).toBe(false);
     }
     expect(new Set(ps.map((p) => p.status?.podIP)).size).toBe(6);
+  });
+
+  it("nothing lands on a gateway pool; the DaemonSets that tolerate everything do", async () => {
+    const c = await makeCluster(emu, "gwc", { count: 2, version: "1.33" });
+    await addGatewayPool(emu, c, "gw", 2);
+    const nodes = await until(async () => {
+      const r = JSON.parse((await kubectl(c, ["get", "nodes", "-o", "json"])).stdout) as {
+        items: {
+          metadata: { name: string };
+          spec: { taints?: { key: string; value?: string; effect: string }[] };
+        }[];
+      };
+      return r.items.length === 4 ? r.items : undefined;
+    });
+    const gw = new Set(
+      nodes
+        .filter((n) =>
+          n.spec.taints?.some(
+            (t) => t.key === "kubeegressgateway.azure.com/mode" && t.effect === "NoSchedule",
+          ),
+        )
+        .map((n) => n.metadata.name),
+    );
+    expect(gw.size).toBe(2);
+    const r = await kubectl(c, [
+      "apply",
+      "-f",
+      file(fixedHostPort("spread", 8).replace(", hostPort: 8088", "")),
+    ]);
+    expect(r.stdout.trim()).toBe("deployment.apps/spread created");
+    const ps = await until(async () => {
+      const all = await pods(c, "default", "app=spread");
+      return all.length === 8 && all.every((p) => p.status?.phase === "Running") ? all : undefined;
+    });
+    for (const p of ps) expect(gw.has(p.spec?.nodeName ?? "")).toBe(false);
+    const kp = await until(async () => {
+      const all = await pods(c, "kube-system", "k8s-app=kube-proxy");
+      return all.length === 4 ? all : undefined;
+    });
+    expect(kp.filter((p) => gw.has(p.spec?.nodeName ?? "")).length).toBe(2);
   });
 });

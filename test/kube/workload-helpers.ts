@@ -136,3 +136,51 @@ export function inCidr(ip: string, cidr: string): boolean {
   if (!ip || !cidr) return false;
   return containsIp(parseCidr(cidr), parseIp(ip));
 }
+
+/** Registers a Microsoft.ContainerService preview flag on the emulator's subscription. */
+export async function registerFlag(emu: TestEmulator, name: string): Promise<void> {
+  const r = await emu.arm(
+    "POST",
+    `/subscriptions/${emu.subscriptionId}/providers/Microsoft.Features/providers/Microsoft.ContainerService/features/${name}/register?api-version=2021-07-01`,
+  );
+  if (r.status !== 200) throw new Error(`feature register failed: ${r.status} ${r.text}`);
+}
+
+/** Enables the static egress gateway on a cluster and adds a Gateway pool (seed 001's shape). */
+export async function addGatewayPool(
+  emu: TestEmulator,
+  c: KubeCluster,
+  pool: string,
+  count: number,
+  rg = "work-rg",
+): Promise<void> {
+  await registerFlag(emu, "StaticEgressGatewayPreview");
+  const id = clusterId(emu, c.name, rg);
+  const cur = (await emu.arm("GET", `${id}?${API}`)).body as {
+    location: string;
+    properties: Record<string, unknown>;
+  };
+  const np = cur.properties.networkProfile as Record<string, unknown>;
+  const put = await emu.arm("PUT", `${id}?api-version=2026-10-02-preview`, {
+    location: cur.location,
+    identity: { type: "SystemAssigned" },
+    properties: {
+      ...cur.properties,
+      networkProfile: { ...np, staticEgressGatewayProfile: { enabled: true } },
+    },
+  });
+  if (put.status >= 300) throw new Error(`cluster PUT failed: ${put.status} ${put.text}`);
+  await waitSucceeded(emu, id);
+  const pid = `${id}/agentPools/${pool}`;
+  const pp = await emu.arm("PUT", `${pid}?api-version=2026-10-02-preview`, {
+    properties: {
+      count,
+      mode: "Gateway",
+      vmSize: "Standard_D4s_v5",
+      osType: "Linux",
+      gatewayProfile: { publicIPPrefixSize: 30 },
+    },
+  });
+  if (pp.status >= 300) throw new Error(`pool PUT failed: ${pp.status} ${pp.text}`);
+  await waitSucceeded(emu, pid);
+}

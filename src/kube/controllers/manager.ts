@@ -54,6 +54,9 @@ const ARM_NODE_SOURCES = [
   "/providers/microsoft.network/publicipaddresses/",
 ];
 
+/** AKSNET_TRACE_CONTROLLERS=1 logs every run with its duration (debugging). */
+const TRACE = !!process.env.AKSNET_TRACE_CONTROLLERS;
+
 /** Coalescing delay for bursts (an ARM reconcile writes many records in a row). */
 const BURST_MS = 15;
 
@@ -153,6 +156,16 @@ export class ControllerManager {
   }
 
   private async run(key: string): Promise<void> {
+    if (!TRACE) return this.runKey(key);
+    const t0 = performance.now();
+    try {
+      await this.runKey(key);
+    } finally {
+      this.log(`controller ${key} ${(performance.now() - t0).toFixed(1)} ms`);
+    }
+  }
+
+  private async runKey(key: string): Promise<void> {
     const [ctrl, cluster = "", ns = "", name = ""] = key.split("|");
     const ctx = this.ctx;
     switch (ctrl) {

@@ -20,9 +20,7 @@ export async function kubeTokenKey(tx: Pick<Tx, "initMeta">): Promise<Buffer> {
 
 /** The bearer token for a cluster's user or admin credential. */
 export function clusterToken(key: Buffer, resourceUID: string, kind: CredentialKind): string {
-  return createHmac("sha256", key)
-    .update(`aksnet-kube-token\u0000${resourceUID}\u0000${kind}`)
-    .digest("base64url");
+  return createHmac("sha256", key).update(`aksnet-kube-token\u0000${resourceUID}\u0000${kind}`).digest("hex");
 }
 
 /** Which credential of this cluster `token` is, if any (constant-time comparisons). */

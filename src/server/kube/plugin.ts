@@ -100,7 +100,11 @@ function sendStatus(reply: FastifyReply, err: KubeError) {
 
 function send(reply: FastifyReply, status: number, body: unknown, ct = JSON_CT, warnings: string[] = []) {
   for (const w of warnings) reply.header("Warning", `299 - ${JSON.stringify(w)}`);
-  return reply.code(status).type(ct).send(JSON.stringify(body));
+  // Set as a raw header: reply.type() would quote the discovery media type's parameters.
+  return reply
+    .code(status)
+    .header("content-type", ct)
+    .send(Buffer.from(JSON.stringify(body)));
 }
 
 function versionInfo(v: string): Obj {
@@ -172,16 +176,36 @@ function parseBody(req: FastifyRequest, allowPatch: boolean): { value: unknown; 
   } else if (ct !== "application/json" && ct !== "application/yaml" && ct !== "*/*")
     throw unsupportedMediaType(ct);
   if (!raw.trim()) throw badRequest("the body of the request is empty");
+  let value: unknown;
   try {
-    if (patchType === "apply" || ct === "application/yaml")
-      return { value: parseYaml(raw, { maxAliasCount: 100 }), patchType };
-    return { value: JSON.parse(raw), patchType };
+    if (patchType === "apply" || ct === "application/yaml") value = parseYaml(raw, { maxAliasCount: 100 });
+    else value = JSON.parse(raw);
   } catch (e) {
     const msg = (e as Error).message.split("\n")[0];
     throw badRequest(
       `${patchType === "apply" || ct === "application/yaml" ? "error converting YAML to JSON" : "couldn't get version/kind; json parse error"}: ${msg}`,
     );
   }
+  // The patch engines and validators recurse; refuse what would overflow them.
+  if (depth(value) > MAX_DEPTH) throw badRequest(`json: exceeded max depth ${MAX_DEPTH}`);
+  return { value, patchType };
+}
+
+const MAX_DEPTH = 1000;
+
+/** Nesting depth, walked iteratively (a recursive walk would overflow on hostile input). */
+function depth(v: unknown): number {
+  let max = 0;
+  const stack: [unknown, number][] = [[v, 1]];
+  while (stack.length) {
+    const [x, d] = stack.pop()!;
+    if (!x || typeof x !== "object") continue;
+    if (d > max) max = d;
+    if (max > MAX_DEPTH) return max;
+    for (const c of Object.values(x as Record<string, unknown>))
+      if (c && typeof c === "object") stack.push([c, d + 1]);
+  }
+  return max;
 }
 
 function writeOptions(q: URLSearchParams, patch: boolean): WriteOptions {
@@ -511,6 +535,8 @@ async function watch(
       "Transfer-Encoding": "chunked",
       "Cache-Control": "no-cache, private",
     });
+    // Clients wait for the headers before they read events; an idle watch must still send them.
+    res.flushHeaders();
   };
   try {
     const h = await api.watch(

@@ -1,0 +1,445 @@
+// The Kubernetes face over raw HTTP, where kubectl hides the wire: watch resume, 410 Gone,
+// bookmarks and timeouts; dry-run; status subresource and generation; fieldValidation;
+// finalizers and owner-reference garbage collection; tables; aggregated discovery; Status errors.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { TestEmulator } from "../helpers/emulator.js";
+import { createCluster, type KubeCluster, kube, startKubeEmulator } from "../kube/kube-helpers.js";
+
+let emu: TestEmulator;
+let c: KubeCluster;
+// biome-ignore lint/suspicious/noExplicitAny: the tests walk arbitrary JSON answers
+type Obj = Record<string, any>;
+
+beforeAll(async () => {
+  emu = await startKubeEmulator();
+  c = await createCluster(emu, "raw", "1.31");
+});
+afterAll(async () => {
+  await emu?.close();
+});
+
+const cm = (name: string, data: Record<string, string> = {}) => ({
+  apiVersion: "v1",
+  kind: "ConfigMap",
+  metadata: { name },
+  data,
+});
+
+/** Reads newline-delimited watch events until `n` arrived or the stream ends. */
+async function watchEvents(p: string, n: number, act?: () => Promise<void>, ms = 5000): Promise<Obj[]> {
+  const ac = new AbortController();
+  const res = await fetch(`${c.server}${p}`, {
+    headers: { authorization: `Bearer ${c.token}` },
+    signal: ac.signal,
+  });
+  expect(res.status).toBe(200);
+  const reader = res.body!.getReader();
+  const out: Obj[] = [];
+  let buf = "";
+  const timer = setTimeout(() => ac.abort(), ms);
+  let acted = false;
+  try {
+    while (out.length < n) {
+      if (act && !acted) {
+        acted = true;
+        void act();
+      }
+      const { done, value } = await reader.read();
+      if (done) break;
+      buf += Buffer.from(value).toString("utf8");
+      let i = buf.indexOf("\n");
+      while (i >= 0) {
+        out.push(JSON.parse(buf.slice(0, i)));
+        buf = buf.slice(i + 1);
+        i = buf.indexOf("\n");
+      }
+    }
+  } catch {
+    // aborted
+  } finally {
+    clearTimeout(timer);
+    ac.abort();
+  }
+  return out;
+}
+
+describe("watch", () => {
+  it("resumes after a resourceVersion, in order, with the store revision as resourceVersion", async () => {
+    const a = await kube(c, "POST", "/api/v1/namespaces/default/configmaps", cm("wa"));
+    const rv = (a.body as Obj).metadata.resourceVersion;
+    const b = await kube(c, "POST", "/api/v1/namespaces/default/configmaps", cm("wb"));
+    await kube(c, "DELETE", "/api/v1/namespaces/default/configmaps/wa");
+    const ev = await watchEvents(`/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=${rv}`, 2);
+    expect(ev.map((e) => [e.type, e.object.metadata.name])).toEqual([
+      ["ADDED", "wb"],
+      ["DELETED", "wa"],
+    ]);
+    expect(ev[0].object.metadata.resourceVersion).toBe((b.body as Obj).metadata.resourceVersion);
+    expect(Number(ev[1].object.metadata.resourceVersion)).toBeGreaterThan(
+      Number(ev[0].object.metadata.resourceVersion),
+    );
+  });
+
+  it("label selectors turn a relabel into ADDED/DELETED as kube-apiserver does", async () => {
+    const ev = await watchEvents(
+      "/api/v1/namespaces/default/configmaps?watch=1&labelSelector=app%3Dx",
+      2,
+      async () => {
+        await kube(c, "POST", "/api/v1/namespaces/default/configmaps", {
+          ...cm("sel"),
+          metadata: { name: "sel", labels: { app: "x" } },
+        });
+        await kube(
+          c,
+          "PATCH",
+          "/api/v1/namespaces/default/configmaps/sel",
+          { metadata: { labels: { app: "y" } } },
+          { "content-type": "application/merge-patch+json" },
+        );
+      },
+    );
+    expect(ev.map((e) => [e.type, e.object.metadata.name])).toEqual([
+      ["ADDED", "sel"],
+      ["DELETED", "sel"],
+    ]);
+  });
+
+  it("answers 410 Gone (an ERROR event with an Expired Status) for a compacted resourceVersion", async () => {
+    const rev = await emu.store.currentRevision();
+    await kube(c, "POST", "/api/v1/namespaces/default/configmaps", cm("after-compact"));
+    await emu.store.compact(rev);
+    const ev = await watchEvents("/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=1", 1);
+    expect(ev).toHaveLength(1);
+    expect(ev[0].type).toBe("ERROR");
+    expect(ev[0].object).toMatchObject({ kind: "Status", status: "Failure", reason: "Expired", code: 410 });
+    expect(ev[0].object.message).toMatch(/^too old resource version: 1 \(\d+\)$/);
+  });
+
+  it("ends at timeoutSeconds", async () => {
+    const t0 = Date.now();
+    const ev = await watchEvents(
+      "/api/v1/namespaces/kube-system/configmaps?watch=true&timeoutSeconds=1",
+      99,
+      undefined,
+      5000,
+    );
+    expect(ev).toEqual([]);
+    expect(Date.now() - t0).toBeLessThan(4000);
+  });
+});
+
+describe("writes", () => {
+  it("dryRun=All validates and answers without storing", async () => {
+    const r = await kube(c, "POST", "/api/v1/namespaces/default/configmaps?dryRun=All", cm("dry"));
+    expect(r.status).toBe(201);
+    expect((r.body as Obj).metadata.name).toBe("dry");
+    expect((await kube(c, "GET", "/api/v1/namespaces/default/configmaps/dry")).status).toBe(404);
+  });
+
+  it("generateName, uid, creationTimestamp; AlreadyExists; Invalid with causes", async () => {
+    const r = await kube(c, "POST", "/api/v1/namespaces/default/configmaps", {
+      metadata: { generateName: "gen-" },
+    });
+    expect((r.body as Obj).metadata.name).toMatch(/^gen-[a-z0-9]{5}$/);
+    expect((r.body as Obj).metadata.creationTimestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    const again = await kube(c, "POST", "/api/v1/namespaces/default/configmaps", cm("dup"));
+    expect(again.status).toBe(201);
+    const dup = await kube(c, "POST", "/api/v1/namespaces/default/configmaps", cm("dup"));
+    expect(dup.status).toBe(409);
+    expect(dup.body).toMatchObject({ reason: "AlreadyExists", message: 'configmaps "dup" already exists' });
+    const bad = await kube(c, "POST", "/api/v1/namespaces/default/configmaps", cm("Bad_Name"));
+    expect(bad.status).toBe(422);
+    expect((bad.body as Obj).details.causes[0]).toMatchObject({
+      reason: "FieldValueInvalid",
+      field: "metadata.name",
+    });
+  });
+
+  it("fieldValidation: Strict refuses unknown fields, Warn answers a Warning header", async () => {
+    const body = { ...cm("fv"), spec: { nope: 1 } };
+    const strict = await kube(
+      c,
+      "POST",
+      "/api/v1/namespaces/default/configmaps?fieldValidation=Strict",
+      body,
+    );
+    expect(strict.status).toBe(400);
+    expect((strict.body as Obj).message).toBe('strict decoding error: unknown field "spec"');
+    const warn = await kube(c, "POST", "/api/v1/namespaces/default/configmaps?fieldValidation=Warn", body);
+    expect(warn.status).toBe(201);
+    expect(warn.headers.get("warning")).toBe('299 - "unknown field \\"spec\\""');
+    expect((warn.body as Obj).spec).toBeUndefined();
+  });
+
+  it("status is its own subresource; generation counts spec changes only", async () => {
+    const d = {
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: { name: "gen" },
+      spec: {
+        selector: { matchLabels: { a: "b" } },
+        template: { metadata: { labels: { a: "b" } }, spec: { containers: [{ name: "c", image: "i" }] } },
+      },
+      status: { replicas: 7 },
+    };
+    const created = (await kube(c, "POST", "/apis/apps/v1/namespaces/default/deployments", d)).body as Obj;
+    expect(created.status).toBeUndefined();
+    expect(created.metadata.generation).toBe(1);
+    const st = await kube(c, "PUT", "/apis/apps/v1/namespaces/default/deployments/gen/status", {
+      ...created,
+      status: { replicas: 3 },
+      spec: { ...created.spec, replicas: 9 },
+    });
+    expect((st.body as Obj).status).toEqual({ replicas: 3 });
+    expect((st.body as Obj).spec.replicas).toBeUndefined();
+    expect((st.body as Obj).metadata.generation).toBe(1);
+    const lab = await kube(
+      c,
+      "PATCH",
+      "/apis/apps/v1/namespaces/default/deployments/gen",
+      { metadata: { labels: { x: "y" } } },
+      { "content-type": "application/merge-patch+json" },
+    );
+    expect((lab.body as Obj).metadata.generation).toBe(1);
+    const scale = await kube(
+      c,
+      "PATCH",
+      "/apis/apps/v1/namespaces/default/deployments/gen/scale",
+      { spec: { replicas: 5 } },
+      { "content-type": "application/merge-patch+json" },
+    );
+    expect(scale.body).toMatchObject({
+      kind: "Scale",
+      apiVersion: "autoscaling/v1",
+      spec: { replicas: 5 },
+      status: { replicas: 3, selector: "a=b" },
+    });
+    const after = (await kube(c, "GET", "/apis/apps/v1/namespaces/default/deployments/gen")).body as Obj;
+    expect([after.spec.replicas, after.metadata.generation]).toEqual([5, 2]);
+  });
+
+  it("strategic merge patch directives: $patch delete, $retainKeys, $deleteFromPrimitiveList, $setElementOrder", async () => {
+    const pod = {
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name: "smp", finalizers: ["a/b", "c/d"] },
+      spec: {
+        containers: [
+          { name: "a", image: "x" },
+          { name: "b", image: "y" },
+          { name: "c", image: "z" },
+        ],
+      },
+    };
+    await kube(c, "POST", "/api/v1/namespaces/default/pods", pod);
+    const r = await kube(
+      c,
+      "PATCH",
+      "/api/v1/namespaces/default/pods/smp",
+      {
+        metadata: { "$deleteFromPrimitiveList/finalizers": ["a/b"] },
+        spec: {
+          "$setElementOrder/containers": [{ name: "c" }, { name: "a" }],
+          containers: [
+            { name: "b", $patch: "delete" },
+            { name: "c", image: "z2" },
+          ],
+        },
+      },
+      { "content-type": "application/strategic-merge-patch+json" },
+    );
+    expect(r.status).toBe(200);
+    const b = r.body as Obj;
+    expect(b.spec.containers.map((x: Obj) => `${x.name}=${x.image}`)).toEqual(["c=z2", "a=x"]);
+    expect(b.metadata.finalizers).toEqual(["c/d"]);
+  });
+});
+
+describe("deletion", () => {
+  it("finalizers hold an object with a deletionTimestamp until they are removed", async () => {
+    await kube(c, "POST", "/api/v1/namespaces/default/configmaps", {
+      ...cm("fin"),
+      metadata: { name: "fin", finalizers: ["example.com/hold"] },
+    });
+    const del = await kube(c, "DELETE", "/api/v1/namespaces/default/configmaps/fin");
+    expect(del.status).toBe(200);
+    expect((del.body as Obj).metadata.deletionTimestamp).toMatch(/Z$/);
+    expect((await kube(c, "GET", "/api/v1/namespaces/default/configmaps/fin")).status).toBe(200);
+    const rm = await kube(
+      c,
+      "PATCH",
+      "/api/v1/namespaces/default/configmaps/fin",
+      [{ op: "remove", path: "/metadata/finalizers" }],
+      { "content-type": "application/json-patch+json" },
+    );
+    expect(rm.status).toBe(200);
+    expect((await kube(c, "GET", "/api/v1/namespaces/default/configmaps/fin")).status).toBe(404);
+  });
+
+  it("garbage-collects dependents in the background, orphans them on Orphan, waits for them on Foreground", async () => {
+    const owner = (await kube(c, "POST", "/api/v1/namespaces/default/configmaps", cm("owner"))).body as Obj;
+    const ref = [{ apiVersion: "v1", kind: "ConfigMap", name: "owner", uid: owner.metadata.uid }];
+    await kube(c, "POST", "/api/v1/namespaces/default/configmaps", {
+      ...cm("dep1"),
+      metadata: { name: "dep1", ownerReferences: ref },
+    });
+    expect((await kube(c, "DELETE", "/api/v1/namespaces/default/configmaps/owner")).status).toBe(200);
+    let gone = false;
+    for (let i = 0; i < 50 && !gone; i++) {
+      gone = (await kube(c, "GET", "/api/v1/namespaces/default/configmaps/dep1")).status === 404;
+      if (!gone) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(gone).toBe(true);
+
+    const o2 = (await kube(c, "POST", "/api/v1/namespaces/default/configmaps", cm("owner2"))).body as Obj;
+    await kube(c, "POST", "/api/v1/namespaces/default/configmaps", {
+      ...cm("dep2"),
+      metadata: { name: "dep2", ownerReferences: [{ ...ref[0], name: "owner2", uid: o2.metadata.uid }] },
+    });
+    await kube(c, "DELETE", "/api/v1/namespaces/default/configmaps/owner2?propagationPolicy=Orphan");
+    await new Promise((r) => setTimeout(r, 200));
+    const dep2 = (await kube(c, "GET", "/api/v1/namespaces/default/configmaps/dep2")).body as Obj;
+    expect(dep2.metadata.ownerReferences).toBeUndefined();
+
+    const o3 = (await kube(c, "POST", "/api/v1/namespaces/default/configmaps", cm("owner3"))).body as Obj;
+    await kube(c, "POST", "/api/v1/namespaces/default/configmaps", {
+      ...cm("dep3"),
+      metadata: { name: "dep3", ownerReferences: [{ ...ref[0], name: "owner3", uid: o3.metadata.uid }] },
+    });
+    const fg = await kube(c, "DELETE", "/api/v1/namespaces/default/configmaps/owner3", {
+      propagationPolicy: "Foreground",
+    });
+    expect((fg.body as Obj).metadata.finalizers).toEqual(["foregroundDeletion"]);
+    let both = false;
+    for (let i = 0; i < 50 && !both; i++) {
+      both =
+        (await kube(c, "GET", "/api/v1/namespaces/default/configmaps/dep3")).status === 404 &&
+        (await kube(c, "GET", "/api/v1/namespaces/default/configmaps/owner3")).status === 404;
+      if (!both) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(both).toBe(true);
+  });
+
+  it("refuses to delete the default namespace and to create in a terminating one", async () => {
+    const r = await kube(c, "DELETE", "/api/v1/namespaces/default");
+    expect(r.status).toBe(403);
+    expect((r.body as Obj).message).toBe(
+      'namespaces "default" is forbidden: this namespace may not be deleted',
+    );
+  });
+});
+
+describe("reads", () => {
+  it("tables with includeObject, and the Status of a missing object", async () => {
+    const t = await kube(
+      c,
+      "GET",
+      "/api/v1/namespaces/default/configmaps?limit=1&includeObject=Object",
+      undefined,
+      {
+        accept: "application/json;as=Table;v=v1;g=meta.k8s.io",
+      },
+    );
+    const tb = t.body as Obj;
+    expect(tb.kind).toBe("Table");
+    expect(tb.columnDefinitions.map((x: Obj) => x.name)).toEqual(["Name", "Data", "Age"]);
+    expect(tb.rows[0].object.kind).toBe("ConfigMap");
+    expect(typeof tb.metadata.continue).toBe("string");
+    const nf = await kube(c, "GET", "/api/v1/namespaces/default/pods/web-1");
+    expect(nf.body).toEqual({
+      kind: "Status",
+      apiVersion: "v1",
+      metadata: {},
+      status: "Failure",
+      message: 'pods "web-1" not found',
+      reason: "NotFound",
+      details: { name: "web-1", kind: "pods" },
+      code: 404,
+    });
+  });
+
+  it("aggregated discovery v2 and v2beta1, and the legacy documents", async () => {
+    const v2 = await kube(c, "GET", "/apis", undefined, {
+      accept: "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json",
+    });
+    expect(v2.headers.get("content-type")).toBe(
+      "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList",
+    );
+    const apps = (v2.body as Obj).items.find((g: Obj) => g.metadata.name === "apps");
+    const dep = apps.versions[0].resources.find((r: Obj) => r.resource === "deployments");
+    expect(dep).toMatchObject({
+      scope: "Namespaced",
+      singularResource: "deployment",
+      shortNames: ["deploy"],
+      responseKind: { group: "apps", version: "v1", kind: "Deployment" },
+    });
+    expect(dep.subresources.map((s: Obj) => s.subresource)).toEqual(["status", "scale"]);
+    const beta = await kube(c, "GET", "/api", undefined, {
+      accept: "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList",
+    });
+    expect((beta.body as Obj).apiVersion).toBe("apidiscovery.k8s.io/v2beta1");
+    const legacy = await kube(c, "GET", "/api/v1");
+    expect((legacy.body as Obj).resources.find((r: Obj) => r.name === "pods/eviction")).toEqual({
+      name: "pods/eviction",
+      singularName: "",
+      namespaced: true,
+      group: "policy",
+      version: "v1",
+      kind: "Eviction",
+      verbs: ["create"],
+    });
+  });
+
+  it("healthz/livez/readyz and /version answer without a token; everything else needs one", async () => {
+    for (const p of ["/healthz", "/livez", "/readyz"])
+      expect(await (await fetch(`${c.server}${p}`)).text()).toBe("ok");
+    expect(((await (await fetch(`${c.server}/version`)).json()) as Obj).gitVersion).toBe("v1.31.13");
+    expect((await fetch(`${c.server}/api`)).status).toBe(401);
+    const unsupported = await kube(c, "PATCH", "/api/v1/namespaces/default/configmaps/dup", "{}", {
+      "content-type": "text/plain",
+    });
+    expect(unsupported.status).toBe(415);
+    expect((unsupported.body as Obj).reason).toBe("UnsupportedMediaType");
+  });
+});
+
+describe("bad input", () => {
+  it("never answers 5xx: deep nesting, garbage bodies, wrong types, unknown paths", async () => {
+    let deep = "1";
+    for (let i = 0; i < 5000; i++) deep = `{"a":${deep}}`;
+    const nested = await kube(c, "PATCH", "/api/v1/namespaces/default/configmaps/dup", deep, {
+      "content-type": "application/strategic-merge-patch+json",
+    });
+    expect(nested.status).toBe(400);
+    expect((nested.body as Obj).message).toBe("json: exceeded max depth 1000");
+    const bodies = [
+      "{",
+      "[]",
+      "null",
+      "42",
+      '"s"',
+      '{"metadata":[]}',
+      '{"metadata":{"name":5}}',
+      '{"spec":"x"}',
+      '{"data":{"a":{"b":1}}}',
+    ];
+    const paths = [
+      ["POST", "/api/v1/namespaces/default/configmaps"],
+      ["PUT", "/api/v1/namespaces/default/configmaps/dup"],
+      ["PATCH", "/api/v1/namespaces/default/configmaps/dup"],
+      ["POST", "/apis/apps/v1/namespaces/default/deployments"],
+      ["POST", "/api/v1/namespaces/default/pods/nope/binding"],
+      ["DELETE", "/api/v1/namespaces/default/configmaps/dup?propagationPolicy=Sideways"],
+      ["GET", "/api/v1/namespaces/default/configmaps?limit=x"],
+      ["GET", "/api/v1/namespaces/default/configmaps?continue=%%%"],
+      ["GET", "/apis/nope/v9/things"],
+    ];
+    for (const [m, p] of paths)
+      for (const b of bodies) {
+        const ct = m === "PATCH" ? "application/merge-patch+json" : "application/json";
+        const r = await kube(c, m, p, m === "GET" || m === "DELETE" ? undefined : b, { "content-type": ct });
+        expect(r.status, `${m} ${p} ${b}`).toBeLessThan(500);
+        expect((r.body as Obj | undefined)?.kind ?? "Status", `${m} ${p} ${b}`).not.toBe(undefined);
+      }
+  });
+});
