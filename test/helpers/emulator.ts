@@ -57,7 +57,8 @@ export async function startTestEmulator(
     port: 0,
     inMemory: true,
     quiet: true,
-    logLevel: "error",
+    // AKSNET_TEST_LOG=1 prints the emulator's whole log (background work, controllers) while debugging.
+    logLevel: process.env.AKSNET_TEST_LOG ? "debug" : "error",
     ...overrides,
     dataDir,
     store,

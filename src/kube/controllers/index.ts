@@ -6,6 +6,7 @@ import { hostPortAdmission, registerAdmission } from "../admission.js";
 import { serviceAllocationAdmission } from "../services/admission.js";
 import { ControllerManager } from "./manager.js";
 import { registerServiceLbDeps } from "./services.js";
+import { egressPodAdmission, registerEgressArm } from "./staticGatewayConfiguration.js";
 
 export { ControllerManager } from "./manager.js";
 
@@ -18,8 +19,10 @@ export async function startKubeControllers(deps: {
   registerAdmission(deps.store, [
     hostPortAdmission(deps.settings, deps.services),
     serviceAllocationAdmission(),
+    egressPodAdmission(),
   ]);
   registerServiceLbDeps(deps.store, { settings: deps.settings, services: deps.services });
+  registerEgressArm(deps.store, deps.settings, deps.services);
   const m = new ControllerManager(deps.store, deps.log);
   await m.start();
   return m;

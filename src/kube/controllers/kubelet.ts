@@ -10,6 +10,7 @@ import { nextStage, STAGES } from "../workloads/kubelet.js";
 import { choosePodIp, nodeInternalIp, type PodNetwork } from "../workloads/podIPs.js";
 import { type ArmCluster, armNodes, clusterRecord } from "./arm.js";
 import type { ControllerContext } from "./context.js";
+import { egressSandboxBlock } from "./staticGatewayConfiguration.js";
 
 export const podIpPool = (cluster: string) => `kube/${cluster}/podips`;
 
@@ -69,7 +70,9 @@ export async function syncKubelet(ctx: ControllerContext, cluster: string): Prom
     let podIP = p.status?.podIP;
     let message: string | undefined;
     if (!podIP && p.status?.startTime && !p.metadata?.deletionTimestamp) {
+      const blocked = await egressSandboxBlock(ctx, cluster, p); // static egress gateway (CNI)
       if (p.spec?.hostNetwork) podIP = hostIP;
+      else if (blocked) message = blocked;
       else {
         const net = podNetwork(found.c, node, found.reserved);
         const got = net ? await podIp(ctx, cluster, p, net) : { message: "no pod network on this node" };

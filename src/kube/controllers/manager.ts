@@ -27,6 +27,12 @@ import { syncReplicaSet } from "./replicaset.js";
 import { syncScheduler } from "./scheduler.js";
 import { syncEndpoints, syncServiceLoadBalancers, syncServices } from "./services.js";
 import { syncStatefulSet } from "./statefulset.js";
+import {
+  listStaticGatewayConfigurations,
+  SGC_KEY,
+  syncEgressFeature,
+  syncStaticGatewayConfiguration,
+} from "./staticGatewayConfiguration.js";
 import { syncSystem } from "./system.js";
 
 type ObjectSync = (ctx: ControllerContext, cluster: string, ns: string, name: string) => Promise<void>;
@@ -110,6 +116,7 @@ export class ControllerManager {
   private onChange(c: ChangeRecord): void {
     if (c.kind === "arm") {
       if (ARM_NODE_SOURCES.some((s) => c.key.includes(s))) this.queue.add("nodes-all", BURST_MS);
+      if (c.key.includes(ARM_NODE_SOURCES[0])) this.queue.add("egress-all", BURST_MS); // the CRD follows the flag
       return;
     }
     if (c.kind !== "kube" || !c.cluster || !c.resource) return;
@@ -134,6 +141,11 @@ export class ControllerManager {
       this.queue.add(`endpoints|${cluster}|${ns}|${meta.name ?? ""}`, BURST_MS);
       this.queue.add(`service-lb|${cluster}`, BURST_MS);
       if (c.type === "DELETED") this.queue.add(`services|${cluster}`, BURST_MS);
+      return;
+    }
+    if (c.resource === SGC_KEY) {
+      this.queue.add(`sgc|${cluster}|${ns}|${meta.name ?? ""}`, BURST_MS);
+      this.queue.add(`kubelet|${cluster}`, BURST_MS); // annotated pods wait for its prefix
       return;
     }
     if (c.resource === "core/pods") {
@@ -181,6 +193,13 @@ export class ControllerManager {
         return;
       case "system":
         return syncSystem(ctx, cluster);
+      case "egress-all":
+        for (const c of await this.store.read((tx) => armClusters(tx))) this.queue.add(`egress|${c.uid}`);
+        return;
+      case "egress":
+        return syncEgressFeature(ctx, cluster);
+      case "sgc":
+        return syncStaticGatewayConfiguration(ctx, cluster, ns, name);
       case "resync": {
         // Everything of the cluster once (start, lost feed): objects, then the passes.
         await this.api.ensureCluster(cluster);
@@ -197,6 +216,9 @@ export class ControllerManager {
           this.queue.add(`endpoints|${cluster}|${o.metadata?.namespace ?? ""}|${o.metadata?.name ?? ""}`);
         this.queue.add(`services|${cluster}`);
         this.queue.add(`service-lb|${cluster}`);
+        this.queue.add(`egress|${cluster}`);
+        for (const o of await listStaticGatewayConfigurations(ctx, cluster))
+          this.queue.add(`sgc|${cluster}|${o.namespace}|${o.name}`);
         this.dirty.add(cluster);
         this.queue.add(`scheduler|${cluster}`);
         this.queue.add(`kubelet|${cluster}`);
