@@ -99,9 +99,9 @@ export function parseSubscriptionSpec(
 }
 
 /** A list given once (comma- or space-separated) or repeated: every entry, trimmed, non-empty. */
-export function splitList(values: string | readonly string[] | undefined): string[] {
+export function splitList(values: string | readonly string[] | undefined, separator: RegExp = /[\s,]+/): string[] {
   if (values === undefined) return [];
-  return (typeof values === "string" ? [values] : values).flatMap((v) => v.split(/[\s,]+/)).filter(Boolean);
+  return (typeof values === "string" ? [values] : values).flatMap((v) => v.split(separator)).filter(Boolean);
 }
 
 /** `--public-url`: an origin only (scheme, host, optional port); returned without a trailing slash. */
@@ -169,7 +169,8 @@ export function resolveOptions(cli: Partial<ServerOptions>): ServerOptions {
     tenantId: cli.tenantId ?? env.AKSNET_TENANT_ID ?? DEFAULT_TENANT,
     subscriptionId: cli.subscriptionId ?? env.AKSNET_SUBSCRIPTION_ID ?? DEFAULT_SUBSCRIPTION,
     extraSubscriptions: splitList(cli.extraSubscriptions ?? env.AKSNET_EXTRA_SUBSCRIPTIONS),
-    clients: splitList(cli.clients ?? env.AKSNET_CLIENTS),
+    // Client ids and secrets may hold spaces (RFC 6749 form-encodes them): only commas separate.
+    clients: splitList(cli.clients ?? env.AKSNET_CLIENTS, /,/),
     publicIPv4Pool: cli.publicIPv4Pool ?? env.AKSNET_PUBLIC_IPV4_POOL ?? "20.0.0.0/8",
     publicIPv6Pool: cli.publicIPv6Pool ?? env.AKSNET_PUBLIC_IPV6_POOL ?? "2603:1030::/32",
     featureRegistrationDelayMs: cli.featureRegistrationDelayMs ?? envInt("AKSNET_FEATURE_DELAY_MS") ?? 0,
