@@ -99,7 +99,10 @@ export function parseSubscriptionSpec(
 }
 
 /** A list given once (comma- or space-separated) or repeated: every entry, trimmed, non-empty. */
-export function splitList(values: string | readonly string[] | undefined, separator: RegExp = /[\s,]+/): string[] {
+export function splitList(
+  values: string | readonly string[] | undefined,
+  separator: RegExp = /[\s,]+/,
+): string[] {
   if (values === undefined) return [];
   return (typeof values === "string" ? [values] : values).flatMap((v) => v.split(separator)).filter(Boolean);
 }
