@@ -205,7 +205,10 @@ async function serve(opts: ServerOptions, logger: Logger, lock: DataDirLock): Pr
   await adoptOrphanOperations(store);
   await runtime.start();
   await housekeeping();
-  const controllers = await startKubeControllers({ store, settings, services, log }); // admission + controller manager
+  const controllers =
+    opts.kubeControllers === false
+      ? { stop: () => undefined }
+      : await startKubeControllers({ store, settings, services, log }); // admission + controller manager
 
   return {
     url,

@@ -4,6 +4,11 @@ import { stableGuid } from "../providers/ids.js";
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from "./logging.js";
 
 export interface ServerOptions {
+  /**
+   * Run the Kubernetes controller manager (default on). Tests that drive the controllers' Azure
+   * halves directly turn it off so a live service controller does not reconcile under them.
+   */
+  kubeControllers?: boolean;
   host: string;
   /**
    * The address clients use (`https://host:port`), the only source of absolute URLs in
@@ -160,6 +165,7 @@ function envInt(name: string): number | undefined {
 export function resolveOptions(cli: Partial<ServerOptions>): ServerOptions {
   const env = process.env;
   return {
+    kubeControllers: cli.kubeControllers ?? true,
     host: cli.host ?? env.AKSNET_HOST ?? "127.0.0.1",
     publicUrl: cli.publicUrl ?? (env.AKSNET_PUBLIC_URL || undefined),
     port: cli.port ?? envInt("AKSNET_PORT") ?? 8443,

@@ -49,6 +49,8 @@ beforeAll(async () => {
       inMemory: true,
     }),
   );
+  // The CLI's admin credential, as `aksnet start` leaves it in its data dir.
+  fs.writeFileSync(path.join(dataDir, "admin.token"), `${c.emu.adminSecret}\n`, { mode: 0o600 });
   await c.resources.resourceGroups.createOrUpdate(RG, { location: "eastus" });
   const body = clusterBody({ count: 1 });
   const first = body.agentPoolProfiles?.[0];

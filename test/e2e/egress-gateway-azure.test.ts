@@ -21,7 +21,8 @@ let clusterId = "";
 const registry = createRegistry();
 
 beforeAll(async () => {
-  c = await startClients();
+  // The Azure halves are driven directly here: no live controller may reconcile under the test.
+  c = await startClients({ kubeControllers: false });
   await c.resources.resourceGroups.createOrUpdate(RG, { location: "eastus" });
   await registerFeature(c, "StaticEgressGatewayPreview");
   const b = clusterBody({ count: 1 });

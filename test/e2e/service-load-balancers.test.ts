@@ -19,7 +19,8 @@ let clusterId = "";
 const registry = createRegistry();
 
 beforeAll(async () => {
-  c = await startClients();
+  // The Azure halves are driven directly here: no live controller may reconcile under the test.
+  c = await startClients({ kubeControllers: false });
   await c.resources.resourceGroups.createOrUpdate(RG, { location: "eastus" });
   const mc = await c.aks.managedClusters.createOrUpdate(RG, "svc", clusterBody({ count: 2 }));
   clusterId = mc.id ?? "";

@@ -28,7 +28,8 @@ async function topology(): Promise<Topology> {
 }
 
 beforeAll(async () => {
-  c = await startClients();
+  // The page tests hand the Services to the Azure half directly: no live controller underneath.
+  c = await startClients({ kubeControllers: false });
 });
 afterAll(async () => c?.emu.close());
 

@@ -175,11 +175,12 @@ export async function hciPlugin(app: FastifyInstance, deps: FaceDeps): Promise<v
     return reply.type("text/plain; charset=utf-8").send(text);
   });
   app.get("/clusters/:name/kubeconfig", async (req, reply) => {
-    const { c, token } = await read(async (tx, s) => {
+    const c = await read(async (tx, s) => {
       await requireInstalled(tx, s);
-      const cluster = await getCluster(tx, s, (req.params as Params).name);
-      return { c: cluster, token: clusterToken(await kubeTokenKey(tx), cluster.uid, "admin") };
+      return getCluster(tx, s, (req.params as Params).name);
     });
+    // The per-install key is made on first use, so it needs a write transaction.
+    const token = clusterToken(await store.transaction((tx) => kubeTokenKey(tx)), c.uid, "admin");
     const text = kubeconfig({
       baseUrl: settings.publicBaseUrl,
       token,
