@@ -14,7 +14,7 @@ import { median, signIn, table } from "./lib.mjs";
 const dist = new URL("../dist/", import.meta.url);
 const { startEmulator } = await import(new URL("server/app.js", dist).href);
 const { resolveOptions } = await import(new URL("server/config.js", dist).href);
-const { createRegistry } = await import(new URL("providers/index.js", dist).href);
+const { backgroundContext } = await import(new URL("providers/context.js", dist).href);
 const { desiredServiceLoadBalancer } = await import(new URL("kube/services/azureLoadBalancer.js", dist).href);
 const { applyServiceLoadBalancers } = await import(new URL("kube/services/azureApply.js", dist).href);
 
@@ -63,20 +63,10 @@ export async function run() {
   }
   const get = median(gets);
 
-  const registry = createRegistry();
   const apply = (services) =>
     emu.store.transaction((tx) =>
       applyServiceLoadBalancers(
-        {
-          tx,
-          subscriptionId: emu.subscriptionId,
-          tenantId: emu.tenantId,
-          apiVersion: "2026-01-01",
-          query: {},
-          settings: emu.settings,
-          services: { store: emu.store, registry, kickOperations: () => undefined },
-          now: new Date(),
-        },
+        backgroundContext(tx, emu.settings, emu.services, emu.subscriptionId),
         mc.id,
         services,
       ),

@@ -53,6 +53,8 @@ export interface RunningEmulator {
   store: Store;
   runtime: Runtime;
   settings: EmulatorSettings;
+  /** What providers receive (store, registry, work kick): for in-process callers such as tests. */
+  services: Services;
   logger: Logger;
   /** The CLI's admin credential (also in `<data-dir>/admin.token`). */
   adminSecret: string;
@@ -219,6 +221,7 @@ async function serve(opts: ServerOptions, logger: Logger, lock: DataDirLock): Pr
     store,
     runtime,
     settings,
+    services,
     logger,
     adminSecret: admin.secret,
     loginUrl: () => `${url}/?login=${admin.newLoginCode()}`,

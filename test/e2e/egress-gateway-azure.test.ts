@@ -10,7 +10,7 @@ import {
   removeGatewayConfiguration,
 } from "../../src/kube/egress/azureApply.js";
 import type { ArmContext } from "../../src/providers/context.js";
-import { createRegistry } from "../../src/providers/index.js";
+import { inArmTransaction } from "../helpers/emulator.js";
 import { type Clients, clusterBody, nodeRg, startClients } from "./aks-helpers.js";
 import { pool, registerFeature } from "./aks-nodenet-helpers.js";
 
@@ -18,7 +18,6 @@ let c: Clients;
 const RG = "sgc";
 const MC = nodeRg(RG, "gwc");
 let clusterId = "";
-const registry = createRegistry();
 
 beforeAll(async () => {
   // The Azure halves are driven directly here: no live controller may reconcile under the test.
@@ -43,19 +42,7 @@ beforeAll(async () => {
 afterAll(async () => c?.emu.close());
 
 function inTx<T>(fn: (ctx: ArmContext) => Promise<T>): Promise<T> {
-  const emu = c.emu;
-  return emu.store.transaction((tx) =>
-    fn({
-      tx,
-      subscriptionId: emu.subscriptionId,
-      tenantId: emu.tenantId,
-      apiVersion: "2026-01-01",
-      query: {},
-      settings: emu.settings,
-      services: { store: emu.store, registry, kickOperations: () => undefined },
-      now: new Date(),
-    }),
-  );
+  return inArmTransaction(c.emu, fn);
 }
 
 const sgc = (uid: string, extra: Partial<GatewayConfigurationInput> = {}): GatewayConfigurationInput => ({

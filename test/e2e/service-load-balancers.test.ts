@@ -7,16 +7,14 @@ import { render } from "../../src/cli/trace.js";
 import { AZURE_LB_ANNOTATIONS as A } from "../../src/kube/services/annotations.js";
 import { applyServiceLoadBalancers } from "../../src/kube/services/azureApply.js";
 import { desiredServiceLoadBalancer, type ServiceLike } from "../../src/kube/services/azureLoadBalancer.js";
-import type { ArmContext } from "../../src/providers/context.js";
-import { createRegistry } from "../../src/providers/index.js";
 import { traceReachability } from "../../src/providers/views/reachability.js";
+import { inArmTransaction } from "../helpers/emulator.js";
 import { type Clients, clusterBody, nodeRg, startClients } from "./aks-helpers.js";
 
 let c: Clients;
 const RG = "svc-rg";
 const MC = nodeRg(RG, "svc");
 let clusterId = "";
-const registry = createRegistry();
 
 beforeAll(async () => {
   // The Azure halves are driven directly here: no live controller may reconcile under the test.
@@ -48,20 +46,7 @@ async function apply(services: ServiceLike[]) {
     if (!d.ok) throw new Error(d.message);
     return d.value;
   });
-  const emu = c.emu;
-  return emu.store.transaction((tx) => {
-    const ctx: ArmContext = {
-      tx,
-      subscriptionId: emu.subscriptionId,
-      tenantId: emu.tenantId,
-      apiVersion: "2026-01-01",
-      query: {},
-      settings: emu.settings,
-      services: { store: emu.store, registry, kickOperations: () => undefined },
-      now: new Date(),
-    };
-    return applyServiceLoadBalancers(ctx, clusterId, desired);
-  });
+  return inArmTransaction(c.emu, (ctx) => applyServiceLoadBalancers(ctx, clusterId, desired));
 }
 
 async function state() {
@@ -230,17 +215,12 @@ describe("LoadBalancer Services → the cluster's Azure resources", () => {
 describe("aksnet trace through a Service's load balancer", () => {
   const trace = async (body: Record<string, unknown>) =>
     c.emu.store.read((tx) =>
-      traceReachability(
-        tx,
-        c.emu.settings,
-        { store: c.emu.store, registry, kickOperations: () => undefined },
-        {
-          resourceGroup: RG,
-          cluster: "svc",
-          port: "80/tcp",
-          ...body,
-        },
-      ),
+      traceReachability(tx, c.emu.settings, c.emu.services, {
+        resourceGroup: RG,
+        cluster: "svc",
+        port: "80/tcp",
+        ...body,
+      }),
     );
 
   it("Internet → frontend → rule → every backend node, let in by the shared k8s-azure-lb rule", async () => {

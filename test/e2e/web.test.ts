@@ -8,8 +8,8 @@ import { AZURE_LB_ANNOTATIONS } from "../../src/kube/services/annotations.js";
 import { applyServiceLoadBalancers } from "../../src/kube/services/azureApply.js";
 import { desiredServiceLoadBalancer, type ServiceLike } from "../../src/kube/services/azureLoadBalancer.js";
 import type { ArmContext } from "../../src/providers/context.js";
-import { createRegistry } from "../../src/providers/index.js";
 import type { Topology } from "../../src/providers/views/topology.js";
+import { inArmTransaction } from "../helpers/emulator.js";
 import { type Clients, clusterBody, nodeRg, startClients, vnetWithSubnet } from "./aks-helpers.js";
 import { pool, registerFeature } from "./aks-nodenet-helpers.js";
 
@@ -406,20 +406,7 @@ describe("GET /_aksnet/topology: node networking", () => {
 // The Azure side of issues 12 and 13, made the way the controllers make it (in a store
 // transaction on the running emulator), then read back through the topology.
 function inTx<T>(fn: (ctx: ArmContext) => Promise<T>): Promise<T> {
-  const emu = c.emu;
-  const registry = createRegistry();
-  return emu.store.transaction((tx) =>
-    fn({
-      tx,
-      subscriptionId: emu.subscriptionId,
-      tenantId: emu.tenantId,
-      apiVersion: "2026-01-01",
-      query: {},
-      settings: emu.settings,
-      services: { store: emu.store, registry, kickOperations: () => undefined },
-      now: new Date(),
-    }),
-  );
+  return inArmTransaction(c.emu, fn);
 }
 
 const service = (uid: string, name: string, port: number, internal: boolean): ServiceLike => ({

@@ -4,6 +4,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { AccessToken, TokenCredential } from "@azure/core-auth";
+import { type ArmContext, backgroundContext } from "../../src/providers/context.js";
 import { type RunningEmulator, startEmulator } from "../../src/server/app.js";
 import { resolveOptions, type ServerOptions } from "../../src/server/config.js";
 import { pgUrl } from "./stores.js";
@@ -114,4 +115,11 @@ export async function startTestEmulator(
     return { status: res.status, headers: res.headers, body: parsed, text };
   };
   return { ...emu, dataDir, credential, clientOptions: { endpoint: emu.url }, token, arm };
+}
+
+/** Runs `fn` in one store transaction with a background ARM context of the emulator's subscription. */
+export function inArmTransaction<T>(emu: RunningEmulator, fn: (ctx: ArmContext) => Promise<T>): Promise<T> {
+  return emu.store.transaction((tx) =>
+    fn(backgroundContext(tx, emu.settings, emu.services, emu.subscriptionId)),
+  );
 }
