@@ -375,25 +375,40 @@ export class KubeApi {
       delete m.managedFields;
       if (t.hasGeneration || t.crd) m.generation = 1;
       else delete m.generation;
-      this.statusOnCreate(t, body);
-      // Mutating admission (kube/admission.ts: AKS's host-port webhook), in this transaction.
-      await runMutatingAdmission(this.store, {
-        tx,
-        cluster,
-        resource: t.key,
-        namespace: ns,
-        operation: "CREATE",
-        object: body,
-        dryRun: o.dryRun,
-      });
-      if (t.key === CRD_KEY) acceptCrd(body);
-      body.apiVersion = gv(t);
-      body.kind = t.kind;
+      await this.admitCreate(tx, cluster, t, ns, body, o);
       trackUpdate(undefined, body, o.fieldManager ?? "unknown", gv(t), this.schemaOf(t), this.resolve);
       return this.commit(tx, cluster, t, t.namespaced ? ns : "", name, body, undefined, o, 201);
     });
     if (t.key === CRD_KEY) this.catalog.invalidate(cluster);
     return { ...res, warnings };
+  }
+
+  /**
+   * The last steps before a new object is written, shared by create and server-side-apply create:
+   * status reset, mutating admission (kube/admission.ts: AKS's host-port webhook …) in this
+   * transaction, CRD acceptance, and the served apiVersion/kind.
+   */
+  private async admitCreate(
+    tx: Tx,
+    cluster: string,
+    t: ResourceType,
+    ns: string,
+    body: Obj,
+    o: WriteOptions,
+  ) {
+    this.statusOnCreate(t, body);
+    await runMutatingAdmission(this.store, {
+      tx,
+      cluster,
+      resource: t.key,
+      namespace: ns,
+      operation: "CREATE",
+      object: body,
+      dryRun: o.dryRun,
+    });
+    if (t.key === CRD_KEY) acceptCrd(body);
+    body.apiVersion = gv(t);
+    body.kind = t.kind;
   }
 
   /** Writes (or, dry-run, pretends to) and returns the served object. */
@@ -716,20 +731,7 @@ export class KubeApi {
     m.uid = randomUUID();
     m.creationTimestamp = nowTime();
     if (t.hasGeneration || t.crd) m.generation = 1;
-    this.statusOnCreate(t, body);
-    // Mutating admission (kube/admission.ts), as in create().
-    await runMutatingAdmission(this.store, {
-      tx,
-      cluster,
-      resource: t.key,
-      namespace: ns,
-      operation: "CREATE",
-      object: body,
-      dryRun: o.dryRun,
-    });
-    if (t.key === CRD_KEY) acceptCrd(body);
-    body.apiVersion = gv(t);
-    body.kind = t.kind;
+    await this.admitCreate(tx, cluster, t, ns, body, o);
     m.managedFields = mf;
     return this.commit(tx, cluster, t, ns, name, body, undefined, o, 201);
   }

@@ -39,15 +39,7 @@ export async function syncScheduler(ctx: ControllerContext, cluster: string): Pr
       if (cond?.status === "False" && cond.message === r.message) continue;
       const out = STAGES.Unschedulable({ pod: p, version, now, message: r.message });
       await ctx.updateStatus(cluster, "core/pods", { ...p, status: out.status });
-      await ctx.apply(
-        cluster,
-        out.events.map((e) => ({
-          op: "create" as const,
-          resource: "core/events" as const,
-          namespace: ns,
-          object: e,
-        })),
-      );
+      await ctx.apply(cluster, eventActions(ns, out.events));
       continue;
     }
     await ctx.api.bind(
@@ -64,14 +56,16 @@ export async function syncScheduler(ctx: ControllerContext, cluster: string): Pr
     if (info) addPod(info, bound);
     const out = STAGES.Scheduled({ pod: bound, node: r.node, version, now });
     await ctx.updateStatus(cluster, "core/pods", { ...bound, status: out.status });
-    await ctx.apply(
-      cluster,
-      out.events.map((e) => ({
-        op: "create" as const,
-        resource: "core/events" as const,
-        namespace: ns,
-        object: e,
-      })),
-    );
+    await ctx.apply(cluster, eventActions(ns, out.events));
   }
+}
+
+/** Create actions for a stage's events, in the pod's namespace. */
+function eventActions(namespace: string, events: readonly object[]) {
+  return events.map((object) => ({
+    op: "create" as const,
+    resource: "core/events" as const,
+    namespace,
+    object,
+  }));
 }
