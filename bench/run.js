@@ -15,6 +15,7 @@ const suites = {
   "large-inputs": "./large-inputs.mjs",
   store: "./store.mjs",
   kube: "./kube.mjs",
+  egress: "./egress.mjs",
 };
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
 const only = process.argv.slice(2);
