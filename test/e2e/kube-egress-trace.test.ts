@@ -92,7 +92,11 @@ beforeAll(async () => {
   await c.resources.resourceGroups.createOrUpdate(RG, { location: "eastus" });
   await registerFeature(c, "StaticEgressGatewayPreview");
   const body = clusterBody({ count: 1 });
-  body.networkProfile = { ...body.networkProfile, staticEgressGatewayProfile: { enabled: true } };
+  body.networkProfile = {
+    ...body.networkProfile,
+    networkPolicy: "calico",
+    staticEgressGatewayProfile: { enabled: true },
+  };
   await c.aks.managedClusters.beginCreateOrUpdateAndWait(RG, NAME, body);
   await c.aks.agentPools.beginCreateOrUpdateAndWait(
     RG,
@@ -158,13 +162,39 @@ metadata:
   name: plain
 spec:
   containers: [{name: c, image: nginx}]
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: locked
+  labels: {role: locked}
+spec:
+  containers: [{name: c, image: nginx}]
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: locked-gw
+  labels: {role: locked}
+  annotations: {kubernetes.azure.com/static-gateway-configuration: my-gateway}
+spec:
+  containers: [{name: c, image: nginx}]
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: egress-lock, namespace: default}
+spec:
+  podSelector: {matchLabels: {role: locked}}
+  policyTypes: [Egress]
+  egress:
+  - to: [{ipBlock: {cidr: 10.0.0.0/8}}]
+    ports: [{protocol: TCP, port: 443}]
 `),
   ]);
   expect(applied.stderr).toBe("");
   await until(async () => {
-    const a = await podJson("annotated");
-    const p = await podJson("plain");
-    return a.status.phase === "Running" && p.status.phase === "Running" ? true : undefined;
+    const phases = await Promise.all(["annotated", "plain", "locked", "locked-gw"].map(podJson));
+    return phases.every((p) => p.status.phase === "Running") ? true : undefined;
   }, 30_000);
   uid = (
     await kubectl(k, ["get", "staticgatewayconfiguration", "my-gateway", "-o", "jsonpath={.metadata.uid}"])
@@ -272,6 +302,30 @@ describe("aksnet trace --from-pod to destinations outside the cluster", () => {
       expect(r.egressIp).toBe(outboundIp);
       expect(r.notes).toEqual([]);
     }
+  }, 60_000);
+
+  it("egress NetworkPolicies (calico) decide on the normal way out and do not apply to the gateway leg", async () => {
+    const dropped = await trace("default/locked", "20.50.1.1:443/tcp");
+    expect(dropped.verdict).toBe("Dropped");
+    expect(dropped.hops.map((h) => [h.what, h.verdict, h.decidedBy])).toEqual([
+      ["NetworkPolicy", "drop", "NetworkPolicy default/egress-lock"],
+    ]);
+    expect(dropped.egressIp).toBeUndefined();
+    const allowed = await trace("default/locked", "10.1.2.3:443/tcp");
+    expect(allowed.verdict).toBe("Delivered");
+    expect(allowed.hops.map((h) => [h.what, h.verdict])).toEqual([
+      ["NetworkPolicy", "forward"],
+      ["NAT", "snat"],
+      ["outbound rule", "snat"],
+    ]);
+    expect(allowed.hops[0].decidedBy).toBe("NetworkPolicy default/egress-lock");
+    const viaGateway = await trace("default/locked-gw", "20.50.1.1:443/tcp");
+    expect(viaGateway.verdict).toBe("Delivered");
+    expect(viaGateway.hops.map((h) => h.what)).toEqual(["pod routing", "WireGuard", "SNAT"]);
+    expect([...egress.values()]).toContain(viaGateway.egressIp);
+    expect(viaGateway.notes[1]).toMatch(
+      /^NetworkPolicy default\/egress-lock would drop this flow on the normal way out \(.*\); through the gateway it does not apply\.$/,
+    );
   }, 60_000);
 
   it("the CLI prints the hops as a table, or the same answer as JSON; -p is not needed with --to <ip>:<port>/<proto>", async () => {

@@ -34,6 +34,7 @@ import {
   type StaticGatewayConfigurationSpec,
   type StaticGatewayConfigurationStatus,
 } from "../egress/staticGatewayConfiguration.js";
+import { AKS_POLICY_ENFORCED, evaluatePolicies, type NetworkPolicy } from "../networkPolicy.js";
 
 // ---- request -----------------------------------------------------------------------------------
 
@@ -340,6 +341,44 @@ async function clusterOutbound(
   };
 }
 
+/**
+ * The pod's egress NetworkPolicies toward an address outside the cluster, when the cluster's
+ * networkPolicy enforces them (they do on the normal way out, not on the gateway leg): a hop that
+ * forwards or drops, or undefined when nothing is enforced or nothing selects the pod.
+ */
+export async function egressPolicyHop(t: PodTraceContext, dest: Destination): Promise<Hop | undefined> {
+  const engine = t.cluster.internal.spec.network.policy;
+  if (!AKS_POLICY_ENFORCED[engine] || !dest.ip || dest.port === undefined || dest.protocol === "ICMP")
+    return undefined;
+  const policies = await t.listObjects<NetworkPolicy>("networking.k8s.io/networkpolicies", t.namespace);
+  const ns = await t.getObject<{ metadata?: { labels?: Record<string, string> } }>(
+    "core/namespaces",
+    "",
+    t.namespace,
+  );
+  const v = evaluatePolicies({
+    from: {
+      kind: "pod",
+      namespace: t.namespace,
+      labels: t.pod.metadata?.labels ?? {},
+      ...(ns?.metadata?.labels ? { namespaceLabels: ns.metadata.labels } : {}),
+      ...(t.podIp ? { ip: t.podIp } : {}),
+    },
+    to: { kind: "vm", ip: dest.ip, sameNetwork: false },
+    port: dest.port,
+    protocol: dest.protocol,
+    policies,
+  });
+  if (v.decidedBy === "default") return undefined;
+  return {
+    what: "NetworkPolicy",
+    where: `pod ${t.namespace}/${t.podName} (${engine})`,
+    decidedBy: v.decidedBy.replace(/^(policy|isolation):/, "NetworkPolicy "),
+    verdict: v.allowed ? "forward" : "drop",
+    detail: v.reason,
+  };
+}
+
 /** The normal way out: the pod's own address or the node's (kubenet / overlay NAT), then the outbound. */
 async function normalLeg(t: PodTraceContext, dest: Destination, why: string): Promise<DestinationLeg> {
   const net = t.cluster.internal.spec.network;
@@ -348,6 +387,12 @@ async function normalLeg(t: PodTraceContext, dest: Destination, why: string): Pr
   const flat = net.plugin === "azure" && net.pluginMode !== "overlay";
   const hostNet = t.pod.spec?.hostNetwork === true;
   const hops: Hop[] = [];
+  const policy = hostNet ? undefined : await egressPolicyHop(t, dest);
+  if (policy) {
+    hops.push({ ...policy, source: t.podIp ?? "", destination: to });
+    if (policy.verdict === "drop")
+      return { hops, verdict: "Dropped", summary: `dropped by ${policy.decidedBy}: ${policy.detail ?? ""}` };
+  }
   let source = t.podIp ?? "";
   if (hostNet) {
     source = t.nodeIp ?? source;
@@ -462,6 +507,7 @@ export const externalDestination: DestinationResolver = {
         verdict: t.podIp ? "Dropped" : "Pending",
         summary: d.reason,
       };
+    const bypassed = await egressPolicyHop(t, dest);
     const gsp = sgc.status?.gatewayServerProfile ?? {};
     const tunnel = `${gsp.ip ?? "?"}:${gsp.port ?? "?"}/udp`;
     const excluded = spec.excludeCidrs?.length ? spec.excludeCidrs.join(", ") : "none";
@@ -498,6 +544,11 @@ export const externalDestination: DestinationResolver = {
       summary: `through gateway node ${d.gatewayNode}, SNAT to ${d.snatAddress} of ${d.egressPrefix}`,
       notes: [
         "Network policies do not apply to the gateway leg: the packet is inside the WireGuard tunnel from the pod to the gateway node, and the gateway node (not a pod) makes the SNAT.",
+        ...(bypassed?.verdict === "drop"
+          ? [
+              `${bypassed.decidedBy} would drop this flow on the normal way out (${bypassed.detail}); through the gateway it does not apply.`,
+            ]
+          : []),
       ],
     };
   },
