@@ -10,6 +10,7 @@ import { StoreConflictError, TooOldError } from "../store/types.js";
 import { runMutatingAdmission } from "./admission.js";
 import { Catalog, CRD_KEY, NAMESPACE_KEY, type ResourceType } from "./catalog.js";
 import { crdInfo, validateCrd, validateCustom } from "./crd.js";
+import { applyDefaults } from "./defaults.js";
 import {
   alreadyExists,
   badRequest,
@@ -285,6 +286,8 @@ export class KubeApi {
         throw badRequest(
           `${t.kind} in version "${t.version}" cannot be handled as a ${t.kind}: json: cannot unmarshal into Go struct field ${mismatched[0]} of type ${t.kind}`,
         );
+      const def = this.schemas.topFor(t.group, t.version, t.kind);
+      if (def) applyDefaults(out, def, this.schemas.defs, old === undefined);
       const causes = validateBuiltin(t, out, old);
       if (t.key === CRD_KEY) causes.push(...validateCrd(out));
       if (causes.length) throw invalid(t.kind, t.group, name, causes);
