@@ -8,6 +8,7 @@ import { randomUUID } from "node:crypto";
 import type { ChangeRecord, KubeObjectRecord, Store, Tx } from "../store/types.js";
 import { StoreConflictError, TooOldError } from "../store/types.js";
 import { runMutatingAdmission } from "./admission.js";
+import { BOOTSTRAP } from "./bootstrap.js";
 import { Catalog, CRD_KEY, crdStampKey, NAMESPACE_KEY, type ResourceType } from "./catalog.js";
 import { crdInfo, validateCrd, validateCustom } from "./crd.js";
 import { applyDefaults } from "./defaults.js";
@@ -31,6 +32,7 @@ import { BUILTIN_KINDS, DEFAULT_NAMESPACES, groupVersion } from "./kinds.js";
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch } from "./patch.js";
 import { type BuiltinSchemas, builtinSchemas, pruneUnknown, type Schema } from "./schemas.js";
 import { matchFields, matchLabels, parseFieldSelector, parseLabelSelector } from "./selectors.js";
+import { DEFAULT_AUDIENCE, mintServiceAccountToken } from "./tokens.js";
 import { validateBuiltin } from "./validation.js";
 
 export type Obj = Record<string, unknown>;
@@ -111,6 +113,8 @@ export class KubeApi {
     const missing = await this.store.read(async (tx) => {
       for (const ns of DEFAULT_NAMESPACES)
         if (!(await tx.getObject(cluster, NAMESPACE_KEY, "", ns))) return true;
+      for (const b of BOOTSTRAP)
+        if (!(await tx.getObject(cluster, b.resource, b.namespace, String(meta(b.body).name)))) return true;
       return false;
     });
     if (!missing) {
@@ -139,6 +143,16 @@ export class KubeApi {
               status: { phase: "Active" },
             },
           },
+          { create: true },
+        );
+      }
+      for (const b of BOOTSTRAP) {
+        const name = String(meta(b.body).name);
+        if (await tx.getObject(cluster, b.resource, b.namespace, name)) continue;
+        const body = structuredClone(b.body);
+        Object.assign(meta(body), { uid: randomUUID(), creationTimestamp: nowTime() });
+        await tx.putObject(
+          { cluster, resource: b.resource, namespace: b.namespace, name, body },
           { create: true },
         );
       }
@@ -839,6 +853,55 @@ export class KubeApi {
         );
       return { status: 201, body: successStatus(), warnings: [] };
     });
+  }
+
+  /** serviceaccounts/<name>/token: a TokenRequest answered with a bound token (kube/tokens.ts). */
+  async createToken(
+    cluster: string,
+    t: ResourceType,
+    ns: string,
+    name: string,
+    input: unknown,
+    installKey: Buffer,
+  ): Promise<Result> {
+    if (!isObj(input)) throw badRequest("Object 'Kind' is missing in the request body");
+    const spec = isObj(input.spec) ? input.spec : {};
+    const audiences =
+      Array.isArray(spec.audiences) && spec.audiences.length
+        ? spec.audiences.map(String)
+        : [DEFAULT_AUDIENCE];
+    const exp = spec.expirationSeconds ?? 3600;
+    if (typeof exp !== "number" || !Number.isInteger(exp) || exp < 600 || exp > 2 ** 32)
+      throw invalid("TokenRequest", "authentication.k8s.io", name, [
+        {
+          reason: "FieldValueInvalid",
+          field: "spec.expirationSeconds",
+          message:
+            typeof exp === "number" && exp < 600
+              ? `Invalid value: ${exp}: may not specify a duration less than 10 minutes`
+              : `Invalid value: ${JSON.stringify(exp)}: may not specify a duration larger than 2^32 seconds`,
+        },
+      ]);
+    const sa = await this.get(cluster, t, ns, name);
+    const uid = String(meta(sa).uid);
+    const { token, expires } = await mintServiceAccountToken(
+      installKey,
+      cluster,
+      { namespace: ns, name, uid },
+      audiences,
+      exp,
+    );
+    return {
+      status: 201,
+      body: {
+        kind: "TokenRequest",
+        apiVersion: "authentication.k8s.io/v1",
+        metadata: { name, namespace: ns, creationTimestamp: null },
+        spec: { audiences, expirationSeconds: exp, boundObjectRef: spec.boundObjectRef ?? null },
+        status: { token, expirationTimestamp: expires.toISOString().replace(/\.\d{3}Z$/, "Z") },
+      },
+      warnings: [],
+    };
   }
 
   async evict(cluster: string, t: ResourceType, ns: string, name: string, o: WriteOptions): Promise<Result> {
