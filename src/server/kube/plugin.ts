@@ -54,6 +54,8 @@ interface Req {
   prefix: string;
   rest: string[];
   query: URLSearchParams;
+  /** The install's kube token key (service account tokens). */
+  tokenKey: () => Promise<Buffer>;
 }
 
 export async function kubePlugin(app: FastifyInstance, opts: KubePluginOptions): Promise<void> {
@@ -86,7 +88,13 @@ export async function kubePlugin(app: FastifyInstance, opts: KubePluginOptions):
     }
     const who = token ? await clusters.verify(cluster.uid, token) : undefined;
     if (!who && !publicPath) throw unauthorized();
-    const r: Req = { cluster, prefix: `/clusters/${cluster.uid}`, rest, query: url.searchParams };
+    const r: Req = {
+      cluster,
+      prefix: `/clusters/${cluster.uid}`,
+      rest,
+      query: url.searchParams,
+      tokenKey: () => clusters.tokenKey(),
+    };
     await api.ensureCluster(cluster.uid);
     return route(api, r, req, reply, opts);
   };
@@ -434,6 +442,11 @@ async function route(
   if (method === "POST" && sub === "binding") {
     const { value } = parseBody(req, false);
     const res = await api.bind(cluster, t, nsArg, name, value, writeOptions(q, false));
+    return send(reply, res.status, res.body);
+  }
+  if (method === "POST" && sub === "token") {
+    const { value } = parseBody(req, false);
+    const res = await api.createToken(cluster, t, nsArg, name, value, await r.tokenKey());
     return send(reply, res.status, res.body);
   }
   if (method === "POST" && sub === "eviction") {
