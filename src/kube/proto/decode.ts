@@ -224,7 +224,7 @@ function mapEntry(buf: Uint8Array, f: Field, path: Path, depth: number): [string
   const r = protobuf.Reader.create(buf);
   let key = "";
   let value: Json | undefined;
-  let valueParts: Uint8Array[] | undefined;
+  const valueParts: Uint8Array[] = [];
   while (r.pos < r.len) {
     const tag = r.uint32();
     const num = tag >>> 3;
@@ -235,7 +235,7 @@ function mapEntry(buf: Uint8Array, f: Field, path: Path, depth: number): [string
     } else if (num === 2) {
       if (wire !== wireOf(f.type)) throw new Fail(`proto: ${path}: wrong wireType = ${wire} for map value`);
       if (isScalar(f.type)) value = readScalar(r, f.type);
-      else (valueParts ??= []).push(r.bytes());
+      else valueParts.push(r.bytes());
     } else r.skipType(wire);
   }
   if (!isScalar(f.type))
