@@ -7,7 +7,7 @@
 // derived data (field numbers, JSON names, types and Go encoding flags).
 //
 //   node scripts/gen-kube-proto.mjs --api <k8s.io/api> --apimachinery <k8s.io/apimachinery> \
-//     --apiextensions <k8s.io/apiextensions-apiserver> [--ref v0.34.10]
+//     --apiextensions <k8s.io/apiextensions-apiserver> [--ref v0.33.13]
 //
 // Each source is a checkout of the repository (kubernetes/api, kubernetes/apimachinery,
 // kubernetes/apiextensions-apiserver) or a bare git directory of it, read at --ref.
@@ -25,7 +25,7 @@ const opt = (name, dflt) => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? args[i + 1] : dflt;
 };
-const REF = opt("ref", "v0.34.10");
+const REF = opt("ref", "v0.33.13");
 const SOURCES = {
   api: opt("api"),
   apimachinery: opt("apimachinery"),
@@ -332,5 +332,7 @@ const body = [
 ].join("\n");
 fs.mkdirSync(path.dirname(OUT), { recursive: true });
 fs.writeFileSync(OUT, body);
+// Formatted as the repository's linter wants it, so `biome check` stays clean.
+execFileSync(path.resolve("node_modules/.bin/biome"), ["format", "--write", OUT], { stdio: "ignore" });
 for (const w of warnings) console.warn(`warning: ${w}`);
 console.log(`${out.size} messages, ${Object.keys(kinds).length} kinds → ${path.relative(process.cwd(), OUT)}`);
