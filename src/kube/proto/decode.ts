@@ -66,7 +66,7 @@ function message(name: string): Message {
   let m = compiled.get(name);
   if (m) return m;
   const def: MessageDef | undefined = table[name];
-  if (!def) throw new Error(`protobuf table has no message ${name}`);
+  if (!def) throw new TableError(`protobuf table has no message ${name}`);
   const fields = (def.fields ?? []).map((r: FieldRow) => {
     const f = r[3];
     return {
@@ -110,7 +110,10 @@ const SCALAR_WIRE: Record<string, number> = {
 const isScalar = (t: string) => t in SCALAR_WIRE;
 const wireOf = (t: string) => SCALAR_WIRE[t] ?? 2;
 
+/** Malformed input: a 400. */
 class Fail extends Error {}
+/** The generated table is inconsistent: a bug, not the client's fault. */
+class TableError extends Error {}
 
 /** Where the decoder is, for messages: `Deployment.spec.template.spec.containers`. */
 type Path = string;
@@ -151,7 +154,7 @@ function readScalar(r: protobuf.Reader, type: string): Json {
     case "fixed64":
       return longNumber(r.fixed64());
     default:
-      throw new Fail(`unknown scalar type ${type}`);
+      throw new TableError(`unknown scalar type ${type}`);
   }
 }
 
@@ -416,7 +419,7 @@ function special(m: Message, got: Map<number, Gathered>, buf: Uint8Array, path: 
     case "items":
       return field("items")?.list ?? null;
     default:
-      throw new Fail(`no decoder for ${m.special}`);
+      throw new TableError(`no decoder for ${m.special}`);
   }
 }
 
@@ -484,14 +487,8 @@ export function decodeKubeProtobuf(body: Uint8Array, defaults?: TypeMeta): Recor
     return decodeEnvelope(body, defaults, 0);
   } catch (e) {
     if (e instanceof Fail) throw badRequest(e.message);
-    // protobufjs reports truncation and bad wire types as RangeError / Error.
-    if (
-      e instanceof RangeError ||
-      (e instanceof Error && /wire type|index out of range|invalid/i.test(e.message))
-    )
-      throw badRequest(
-        `unable to decode the protobuf body: unexpected EOF or malformed field (${e.message})`,
-      );
-    throw e;
+    if (e instanceof TableError) throw e;
+    // protobufjs reports truncation, bad wire types and tags as RangeError / Error.
+    throw badRequest(`unable to decode the protobuf body: ${e instanceof Error ? e.message : String(e)}`);
   }
 }
