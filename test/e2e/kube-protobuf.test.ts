@@ -316,7 +316,38 @@ describe("protobuf request bodies (kubectl 1.33) store what JSON bodies (kubectl
     });
     expect(ok.status).toBe(201);
     expect(((await ok.json()) as Obj).data).toEqual({ k: "v" });
-    const patch = await kube(c, "PATCH", `/api/v1/namespaces/${ns}/configmaps/handmade`, "k8s\u0000", pb);
+    // A typed client's DELETE carries DeleteOptions as protobuf: dryRun=All keeps the object,
+    // then a real delete with preconditions naming another uid is a 409.
+    const delBody = (w: protobuf.Writer) => {
+      const e = protobuf.Writer.create();
+      e.uint32(10).fork().uint32(10).string("v1").uint32(18).string("DeleteOptions").ldelim();
+      e.uint32(18).bytes(w.finish());
+      return Buffer.concat([Buffer.from("k8s\u0000", "latin1"), e.finish()]);
+    };
+    const del = (body: Buffer) =>
+      fetch(`${c.server}/api/v1/namespaces/${ns}/configmaps/handmade`, {
+        method: "DELETE",
+        headers: { authorization: `Bearer ${c.token}`, ...pb },
+        body,
+      });
+    const dry = await del(delBody(protobuf.Writer.create().uint32(42).string("All")));
+    expect(dry.status).toBe(200);
+    expect((await kube(c, "GET", `/api/v1/namespaces/${ns}/configmaps/handmade`)).status).toBe(200);
+    const pre = await del(
+      delBody(
+        protobuf.Writer.create()
+          .uint32(18)
+          .fork()
+          .uint32(10)
+          .string("00000000-0000-0000-0000-000000000000")
+          .ldelim(),
+      ),
+    );
+    expect(pre.status).toBe(409);
+    expect((await kube(c, "GET", `/api/v1/namespaces/${ns}/configmaps/handmade`)).status).toBe(200);
+    expect((await del(delBody(protobuf.Writer.create()))).status).toBe(200);
+    expect((await kube(c, "GET", `/api/v1/namespaces/${ns}/configmaps/handmade`)).status).toBe(404);
+    const patch = await kube(c, "PATCH", `/api/v1/namespaces/${ns}/configmaps/cm`, "k8s\u0000", pb);
     expect(patch.status).toBe(415);
     expect(patch.body).toMatchObject({ reason: "UnsupportedMediaType" });
     const plain = await kube(c, "POST", `/api/v1/namespaces/${ns}/configmaps`, "a: b", {
