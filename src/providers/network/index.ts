@@ -3,6 +3,7 @@
 import type { ResourceTypeHandler } from "../registry.js";
 import { applicationSecurityGroups } from "./applicationSecurityGroups.js";
 import { loadBalancers } from "./loadBalancers.js";
+import { natGateways } from "./natGateways.js";
 import { networkInterfaces } from "./networkInterfaces.js";
 import { defaultSecurityRulesHandler, networkSecurityGroups } from "./networkSecurityGroups.js";
 import { publicIPAddresses } from "./publicIPAddresses.js";
@@ -27,5 +28,6 @@ export const networkHandlers: ResourceTypeHandler[] = [
   routes,
   networkInterfaces,
   loadBalancers,
+  natGateways,
   ...subResourceHandlers,
 ];
