@@ -1,12 +1,13 @@
 // How a node's traffic to one destination leaves: the route Azure picks on the node's subnet
-// (system routes + the route table's user routes, longest prefix, net/routeLookup.ts), then, for a
+// (system routes + the route table's user routes, longest prefix: net/routes.ts, the same answer
+// as the NIC's effectiveRouteTable), then, for a
 // destination on the Internet, who translates the source address — Azure's precedence: the subnet's
 // NAT gateway, else the node's instance-level public IP, else the outbound rule of a load balancer
 // whose backend pool holds the node, else default outbound access (when the subnet allows it).
 // Read-only, through the store records the providers wrote; callers (`aksnet trace`, the pod egress
 // leg) print `hops` and report `sourceAddress`.
 import { type Cidr, firstAddress, formatIp, parseCidr, parseIp } from "../../net/cidr.js";
-import { type RouteEntry, selectRoute, systemRoutes } from "../../net/routeLookup.js";
+import { effectiveRoutes, routeFor } from "../../net/routes.js";
 import type { ResourceRecord } from "../../store/types.js";
 import { scaleSetSpecOf } from "../compute/scaleSetPublicIPs.js";
 import { listInstances } from "../compute/scaleSets.js";
@@ -16,6 +17,7 @@ import { getCluster, listPools } from "../containerservice/records.js";
 import type { ArmContext } from "../context.js";
 import { invalidRequestContent, resourceNotFound } from "../errors.js";
 import { parseResourceId } from "../ids.js";
+import { subnetContext } from "../network/effective.js";
 import { getSubnet } from "../network/internal.js";
 import { publicIPsHeldBy } from "../network/publicIPHolders.js";
 
@@ -144,31 +146,26 @@ async function findNode(ctx: ArmContext, clusterId: string, node: string): Promi
   );
 }
 
-/** The subnet's routes: system routes from its VNet's spaces, user routes from its route table. */
-async function routesOf(ctx: ArmContext, subnet: ResourceRecord): Promise<RouteEntry[]> {
-  const vnet = subnet.parentId ? await ctx.tx.getResource(subnet.parentId) : undefined;
-  const space = (props(vnet?.body).addressSpace as Obj | undefined)?.addressPrefixes;
-  const routes = systemRoutes(Array.isArray(space) ? space.filter((s) => typeof s === "string") : []);
-  const rtId = refId(props(subnet.body).routeTable);
-  const rt = rtId ? await ctx.tx.getResource(rtId) : undefined;
-  if (rt) {
-    for (const r of await ctx.tx.listResources({
-      type: "Microsoft.Network/routeTables/routes",
-      parentId: rt.id,
-    })) {
-      const p = props(r.body);
-      if (typeof p.addressPrefix !== "string" || typeof p.nextHopType !== "string") continue;
-      routes.push({
-        prefix: p.addressPrefix,
-        nextHopType: p.nextHopType,
-        ...(typeof p.nextHopIpAddress === "string" ? { nextHopIpAddress: p.nextHopIpAddress } : {}),
-        source: "User",
-        name: last(r.id),
-        routeTableId: rt.id,
-      });
-    }
-  }
-  return routes;
+/** The route Azure picks on the subnet (the same evaluation as the NIC's effectiveRouteTable). */
+async function routeOn(ctx: ArmContext, subnetId: string | undefined, destination: string) {
+  const sc = subnetId ? await subnetContext(ctx, subnetId) : undefined;
+  const route = routeFor(
+    effectiveRoutes({
+      vnetPrefixes: sc?.vnetPrefixes ?? [],
+      peeredPrefixes: sc?.peeredPrefixes ?? [],
+      userRoutes: sc?.routeTable?.routes ?? [],
+    }),
+    destination,
+  );
+  if (!route) return undefined;
+  return {
+    prefix: route.addressPrefix[0],
+    nextHopType: route.nextHopType,
+    ...(route.nextHopIpAddress[0] ? { nextHopIpAddress: route.nextHopIpAddress[0] } : {}),
+    source: route.source,
+    ...(route.name ? { name: route.name } : {}),
+    ...(route.source === "User" && sc?.routeTable ? { routeTableId: sc.routeTable.id } : {}),
+  };
 }
 
 async function ipOf(ctx: ArmContext, pipId: string): Promise<string | undefined> {
@@ -313,8 +310,7 @@ export async function nodeEgress(ctx: ArmContext, req: NodeEgressRequest): Promi
     sourceCandidates: candidates,
     hops,
   });
-  const routes = subnet ? await routesOf(ctx, subnet) : systemRoutes([]);
-  const route = selectRoute(routes, req.destination);
+  const route = await routeOn(ctx, subnet?.id, req.destination);
   if (!route) {
     hops.push({ kind: "drop", detail: `no route covers ${req.destination}: dropped` });
     return done("dropped", undefined);
@@ -327,14 +323,7 @@ export async function nodeEgress(ctx: ArmContext, req: NodeEgressRequest): Promi
       ? { resourceId: `${route.routeTableId}/routes/${route.name}` }
       : {}),
     detail: `${origin}: ${route.prefix} → ${route.nextHopType}${route.nextHopIpAddress ? ` ${route.nextHopIpAddress}` : ""}`,
-    route: {
-      prefix: route.prefix,
-      nextHopType: route.nextHopType,
-      ...(route.nextHopIpAddress ? { nextHopIpAddress: route.nextHopIpAddress } : {}),
-      source: route.source,
-      ...(route.name ? { name: route.name } : {}),
-      ...(route.routeTableId ? { routeTableId: route.routeTableId } : {}),
-    },
+    route,
   });
   switch (route.nextHopType) {
     case "VnetLocal":
