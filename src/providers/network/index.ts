@@ -8,6 +8,7 @@ import type { ResourceTypeHandler, Wire } from "../registry.js";
 import { applicationSecurityGroups } from "./applicationSecurityGroups.js";
 import { effectiveNetworkSecurityGroups, effectiveRouteTable, nicAnswer, nicViewOf } from "./effective.js";
 import { loadBalancers } from "./loadBalancers.js";
+import { natGateways } from "./natGateways.js";
 import { networkInterfaces } from "./networkInterfaces.js";
 import { defaultSecurityRulesHandler, networkSecurityGroups } from "./networkSecurityGroups.js";
 import { publicIPAddresses } from "./publicIPAddresses.js";
@@ -75,5 +76,6 @@ export const networkHandlers: ResourceTypeHandler[] = [
   routes,
   networkInterfaces,
   loadBalancers,
+  natGateways,
   ...subResourceHandlers,
 ];
