@@ -15,7 +15,7 @@ import { publicIPPrefixes } from "./publicIPPrefixes.js";
 import { routes } from "./routes.js";
 import { routeTables } from "./routeTables.js";
 import { securityRules } from "./securityRules.js";
-import { NS, networkKindOf, propsOf, TYPES } from "./shared.js";
+import { networkKindOf, propsOf, TYPES } from "./shared.js";
 import { subnets } from "./subnets.js";
 import { subResourceHandlers } from "./subResources.js";
 import { virtualNetworks } from "./virtualNetworks.js";

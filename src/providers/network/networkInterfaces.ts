@@ -6,7 +6,7 @@
 import type { ResourceRecord } from "../../store/types.js";
 import { asObject, field, normalizeLocation, propertiesOf, readTags } from "../common.js";
 import type { ArmContext } from "../context.js";
-import { badRequest } from "../errors.js";
+import { badRequest, invalidRequestContent } from "../errors.js";
 import type { Wire } from "../registry.js";
 import { ipConfigurationCountLimitReached, missingProperty } from "./errors.js";
 import { NETWORK_LIMITS } from "./limits.js";
@@ -24,7 +24,7 @@ import {
   TYPES,
   trackedBody,
 } from "./shared.js";
-import { ensureOwnerAddress } from "./subnets.js";
+import { ensureOwnerAddress, ensureOwnerBlock } from "./subnets.js";
 
 export interface NicIpConfigSpec {
   name: string;
@@ -35,6 +35,8 @@ export interface NicIpConfigSpec {
   primary?: boolean;
   /** IPv4 (default) or IPv6: which of the subnet's prefixes the address comes from. */
   privateIPAddressVersion?: "IPv4" | "IPv6";
+  /** Dynamic allocation of an aligned block of this size instead of one address (IPv4). */
+  privateIPAddressPrefixLength?: number;
 }
 
 export interface NicSpec {
@@ -44,6 +46,7 @@ export interface NicSpec {
   tags?: Record<string, string>;
   enableIPForwarding?: boolean;
   enableAcceleratedNetworking?: boolean;
+  disableTcpStateTracking?: boolean;
 }
 
 const IPCONFIG_TYPE = "Microsoft.Network/networkInterfaces/ipConfigurations";
@@ -103,14 +106,23 @@ export async function writeNetworkInterface(
         (o) => o.toLowerCase() === `${nicId}/ipConfigurations/${c.name}`.toLowerCase(),
       ) ?? `${nicId}/ipConfigurations/${c.name}`;
     const subnet = await requireReferenced(ctx, c.subnetId, TYPES.subnet, cfgId, `${path}.subnet.id`);
-    const address = await ensureOwnerAddress(
-      ctx,
-      subnet.id,
-      cfgId,
-      c.privateIPAddress,
-      `${path}.privateIPAddress`,
-      c.privateIPAddressVersion,
-    );
+    const address =
+      c.privateIPAddressPrefixLength !== undefined
+        ? await ensureOwnerBlock(
+            ctx,
+            subnet.id,
+            cfgId,
+            c.privateIPAddressPrefixLength,
+            `${path}.privateIPAddressPrefixLength`,
+          )
+        : await ensureOwnerAddress(
+            ctx,
+            subnet.id,
+            cfgId,
+            c.privateIPAddress,
+            `${path}.privateIPAddress`,
+            c.privateIPAddressVersion,
+          );
     const cp: Wire = {
       provisioningState: "Succeeded",
       privateIPAddress: address,
@@ -118,6 +130,9 @@ export async function writeNetworkInterface(
       subnet: { id: subnet.id },
       primary: primaries === 0 ? i === 0 : c.primary === true,
       privateIPAddressVersion: address.includes(":") ? "IPv6" : "IPv4",
+      ...(c.privateIPAddressPrefixLength !== undefined
+        ? { privateIPAddressPrefixLength: c.privateIPAddressPrefixLength }
+        : {}),
     };
     await detachPublicIPs(ctx, cfgId);
     if (c.publicIPAddressId)
@@ -150,6 +165,8 @@ export async function writeNetworkInterface(
   props.ipConfigurations = configs;
   props.enableIPForwarding = spec.enableIPForwarding ?? false;
   props.enableAcceleratedNetworking = spec.enableAcceleratedNetworking ?? false;
+  props.disableTcpStateTracking = spec.disableTcpStateTracking ?? false;
+  props.vnetEncryptionSupported = false;
   props.nicType = "Standard";
   props.dnsSettings = { dnsServers: [], appliedDnsServers: [] };
   return saveRecord(
@@ -187,9 +204,27 @@ export function nicSpecFromWire(ctx: ArmContext, body: Record<string, unknown>):
       "enableAcceleratedNetworking",
       "properties.enableAcceleratedNetworking",
     ),
-    ipConfigurations: entries.map((e) => {
-      const subnetId = field.ref(e.props, "subnet", `${e.path}.subnet`);
+    disableTcpStateTracking: field.bool(
+      props,
+      "disableTcpStateTracking",
+      "properties.disableTcpStateTracking",
+    ),
+    ipConfigurations: entries.map((e, i) => {
+      // A secondary ip configuration may leave the subnet out: it shares the first one's subnet.
+      const subnetId =
+        field.ref(e.props, "subnet", `${e.path}.subnet`) ??
+        (i > 0 ? field.ref(entries[0].props, "subnet", `${entries[0].path}.subnet`) : undefined);
       if (!subnetId) throw missingProperty(`${e.path}.subnet`, "the ip configuration property");
+      const prefixLength = field.int(
+        e.props,
+        "privateIPAddressPrefixLength",
+        `${e.path}.privateIPAddressPrefixLength`,
+      );
+      if (prefixLength !== undefined && (prefixLength < 1 || prefixLength > 32))
+        throw invalidRequestContent(
+          `'${e.path}.privateIPAddressPrefixLength' must be between 1 and 32 for an IPv4 ip configuration; got ${prefixLength}.`,
+          `${e.path}.privateIPAddressPrefixLength`,
+        );
       const method = field.enumOf(
         e.props,
         "privateIPAllocationMethod",
@@ -217,6 +252,7 @@ export function nicSpecFromWire(ctx: ArmContext, body: Record<string, unknown>):
             "IPv4",
             "IPv6",
           ] as const) ?? (address?.includes(":") && method !== "Dynamic" ? "IPv6" : "IPv4"),
+        ...(prefixLength !== undefined ? { privateIPAddressPrefixLength: prefixLength } : {}),
       };
     }),
   };
