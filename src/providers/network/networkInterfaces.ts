@@ -8,7 +8,7 @@ import { asObject, field, normalizeLocation, propertiesOf, readTags } from "../c
 import type { ArmContext } from "../context.js";
 import { badRequest, invalidRequestContent } from "../errors.js";
 import type { Wire } from "../registry.js";
-import { ipConfigurationCountLimitReached, missingProperty } from "./errors.js";
+import { invalidResourceReference, ipConfigurationCountLimitReached, missingProperty } from "./errors.js";
 import { NETWORK_LIMITS } from "./limits.js";
 import { attachPublicIP, detachPublicIPs } from "./publicIPAddresses.js";
 import {
@@ -37,6 +37,8 @@ export interface NicIpConfigSpec {
   privateIPAddressVersion?: "IPv4" | "IPv6";
   /** Dynamic allocation of an aligned block of this size instead of one address (IPv4). */
   privateIPAddressPrefixLength?: number;
+  /** Load balancer backend pools the ip configuration joins. */
+  loadBalancerBackendAddressPoolIds?: string[];
 }
 
 export interface NicSpec {
@@ -160,6 +162,19 @@ export async function writeNetworkInterface(
       }
       cp.applicationSecurityGroups = asgs;
     }
+    if (c.loadBalancerBackendAddressPoolIds?.length) {
+      const pools: Wire[] = [];
+      for (const [j, poolId] of c.loadBalancerBackendAddressPoolIds.entries())
+        pools.push({
+          id: await requireBackendPool(
+            ctx,
+            poolId,
+            cfgId,
+            `${path}.loadBalancerBackendAddressPools[${j}].id`,
+          ),
+        });
+      cp.loadBalancerBackendAddressPools = pools;
+    }
     configs.push({ name: c.name, id: cfgId, type: IPCONFIG_TYPE, properties: cp });
   }
   props.ipConfigurations = configs;
@@ -178,6 +193,24 @@ export async function writeNetworkInterface(
     },
     existing,
   );
+}
+
+/** A backend pool reference must name a pool of an existing load balancer; returns its stored id. */
+async function requireBackendPool(
+  ctx: ArmContext,
+  poolId: string,
+  by: string,
+  target: string,
+): Promise<string> {
+  const m = /^(.*\/providers\/Microsoft\.Network\/loadBalancers\/[^/]+)\/backendAddressPools\/([^/]+)$/i.exec(
+    poolId,
+  );
+  const lb = m ? await requireReferenced(ctx, m[1], TYPES.lb, by, target) : undefined;
+  const pool = ((propsOf(lb ?? { body: {} }).backendAddressPools as Wire[] | undefined) ?? []).find(
+    (b) => String(b.name).toLowerCase() === m?.[2].toLowerCase(),
+  );
+  if (!lb || !pool) throw invalidResourceReference(poolId, by, target);
+  return String(pool.id);
 }
 
 export async function presentNetworkInterface(_ctx: ArmContext, rec: ResourceRecord): Promise<Wire> {
@@ -246,6 +279,11 @@ export function nicSpecFromWire(ctx: ArmContext, body: Record<string, unknown>):
           `${e.path}.applicationSecurityGroups`,
         ),
         primary: field.bool(e.props, "primary", `${e.path}.primary`),
+        loadBalancerBackendAddressPoolIds: readRefList(
+          e.props,
+          "loadBalancerBackendAddressPools",
+          `${e.path}.loadBalancerBackendAddressPools`,
+        ),
         // Azure's default is IPv4; a static IPv6 address without the version implies it.
         privateIPAddressVersion:
           field.enumOf(e.props, "privateIPAddressVersion", `${e.path}.privateIPAddressVersion`, [
