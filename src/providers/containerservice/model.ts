@@ -177,6 +177,8 @@ export interface ClusterInternal {
   createdAt: string;
   /** provisioningState of the cluster. */
   state: string;
+  /** `Stopped` after managedClusters/stop (nodes deallocated, addresses kept); absent = Running. */
+  powerState?: "Running" | "Stopped";
   /** Capacity figures of the system pool's subnet (shown as `properties.networkCapacity`). */
   capacity?: CapacityReport;
 }
