@@ -4,9 +4,9 @@
 // and may not reset (a reset wipes every tenant). State-changing calls also refuse cross-site
 // requests (Origin / Sec-Fetch-Site), so a page elsewhere cannot POST here even with a cookie.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { runClusterTrace } from "../../kube/trace/clusterTrace.js";
 import type { EmulatorSettings } from "../../providers/context.js";
 import { ArmError, authenticationFailed } from "../../providers/errors.js";
-import { runTrace } from "../../providers/views/reachability.js";
 import { authenticateArm, bearerToken } from "../auth.js";
 import { parseJsonBody } from "../body.js";
 import type { FaceDeps } from "../face.js";
@@ -106,7 +106,7 @@ export async function adminPlugin(app: FastifyInstance, deps: FaceDeps): Promise
   });
   // Why a node port is (not) reachable: JSON in and out, ARM-shaped errors (providers/views/reachability.ts).
   app.post("/_aksnet/trace", async (req) =>
-    runTrace(
+    runClusterTrace(
       store,
       settingsFor(settings, whoIs(req)),
       services,

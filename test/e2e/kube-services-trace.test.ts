@@ -1,0 +1,177 @@
+// The Service path explained (issue 12, item 6) on a living cluster driven by the real kubectl:
+// cluster DNS names in `aksnet trace`, and Internet → load balancer frontend → rule → nodes →
+// the Service's endpoint pods with their NetworkPolicy verdicts (calico enforces them).
+import fs from "node:fs";
+import path from "node:path";
+import type { Service } from "kubernetes-types/core/v1.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { render } from "../../src/cli/trace.js";
+import type { ClusterTraceResult } from "../../src/kube/trace/clusterTrace.js";
+import type { TestEmulator } from "../helpers/emulator.js";
+import { tempDir } from "../helpers/emulator.js";
+import { type KubeCluster, kubectl, startKubeEmulator } from "../kube/kube-helpers.js";
+import { makeCluster, until } from "../kube/workload-helpers.js";
+
+let emu: TestEmulator;
+let c: KubeCluster;
+
+const MANIFEST = `
+apiVersion: v1
+kind: Namespace
+metadata: {name: shop, labels: {team: shop}}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: default}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec: {containers: [{name: main, image: "nginx:1.27", ports: [{name: http, containerPort: 8080}]}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: default}
+spec: {selector: {app: web}, ports: [{name: http, port: 80, targetPort: http}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: front, namespace: default}
+spec: {type: LoadBalancer, selector: {app: web}, ports: [{name: http, port: 80, targetPort: http}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: idle, namespace: default}
+spec: {type: LoadBalancer, selector: {app: nobody}, ports: [{port: 8443, targetPort: 8443}]}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: web-from-shop, namespace: default}
+spec:
+  podSelector: {matchLabels: {app: web}}
+  policyTypes: [Ingress]
+  ingress:
+  - from: [{namespaceSelector: {matchLabels: {team: shop}}}]
+    ports: [{protocol: TCP, port: http}]
+`;
+
+async function ok(args: string[]) {
+  const r = await kubectl(c, args);
+  if (r.code !== 0) throw new Error(`kubectl ${args.join(" ")}: ${r.stderr}`);
+  return r.stdout;
+}
+
+async function trace(
+  body: Record<string, unknown>,
+): Promise<{ status: number; body: ClusterTraceResult & { error?: { code: string; message: string } } }> {
+  const res = await fetch(`${emu.url}/_aksnet/trace`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${await emu.token()}` },
+    body: JSON.stringify({ resourceGroup: "work-rg", cluster: "tr", ...body }),
+  });
+  return {
+    status: res.status,
+    body: (await res.json()) as ClusterTraceResult & { error?: { code: string; message: string } },
+  };
+}
+
+let frontIp = "";
+let webPods: string[] = [];
+
+beforeAll(async () => {
+  emu = await startKubeEmulator();
+  c = await makeCluster(emu, "tr", { count: 2, networkPolicy: "calico" });
+  const f = path.join(tempDir("aksnet-trace-"), "m.yaml");
+  fs.writeFileSync(f, MANIFEST);
+  await ok(["apply", "-f", f]);
+  await until(async () => {
+    const e = JSON.parse(await ok(["get", "endpoints", "web", "-o", "json"]));
+    return e.subsets?.[0]?.addresses?.length === 2 ? true : undefined;
+  }, 60_000);
+  const front = await until(async () => {
+    const s = JSON.parse(await ok(["get", "svc", "front", "-o", "json"])) as Service;
+    return s.status?.loadBalancer?.ingress?.[0]?.ip ? s : undefined;
+  }, 60_000);
+  frontIp = front.status?.loadBalancer?.ingress?.[0]?.ip ?? "";
+  await until(async () => {
+    const s = JSON.parse(await ok(["get", "svc", "idle", "-o", "json"])) as Service;
+    return s.status?.loadBalancer?.ingress?.[0]?.ip ? true : undefined;
+  }, 60_000);
+  const pods = JSON.parse(await ok(["get", "pods", "-l", "app=web", "-o", "json"])).items as {
+    metadata: { name: string };
+  }[];
+  webPods = pods.map((p) => `default/${p.metadata.name}`).sort();
+}, 180_000);
+afterAll(async () => emu?.close());
+
+describe("Internet → load balancer → nodes → endpoint pods", () => {
+  it("by the Service's DNS name with the port in --to: frontend, rule, nodes, then both pods on the named targetPort", async () => {
+    const r = await trace({ to: "front.default.svc.cluster.local:80/tcp" });
+    expect(r.status).toBe(200);
+    expect(r.body.dns).toMatchObject({
+      kind: "clusterIP",
+      fqdn: "front.default.svc.cluster.local",
+      server: "10.0.0.10",
+    });
+    expect(r.body.loadBalancer?.frontendIp).toBe(frontIp);
+    expect(r.body.nodes.map((n) => n.verdict)).toEqual(["Allow", "Allow"]);
+    const s = r.body.service;
+    expect(s?.service).toMatchObject({
+      namespace: "default",
+      name: "front",
+      port: { name: "http", port: 80, targetPort: "http" },
+    });
+    expect(s?.endpoints.map((e) => e.pod).sort()).toEqual(webPods);
+    expect(s?.endpoints.map((e) => [e.port, e.targetPort])).toEqual([
+      [8080, "targetPort 'http' → container main port http = 8080"],
+      [8080, "targetPort 'http' → container main port http = 8080"],
+    ]);
+    // externalTrafficPolicy Cluster: the pods see the nodes (SNAT), which web-from-shop does not admit.
+    expect(s?.networkPolicy).toEqual({ plugin: "calico", enforced: true });
+    expect(s?.endpoints.map((e) => [e.verdict, e.policy.decidedBy])).toEqual([
+      ["Deny", "isolation:default/web-from-shop"],
+      ["Deny", "isolation:default/web-from-shop"],
+    ]);
+    expect(s?.verdict).toBe("Deny");
+    const printed = render(r.body);
+    expect(printed).toContain(
+      `front.default.svc.cluster.local → front.default.svc.cluster.local (cluster DNS, kube-dns 10.0.0.10) → ${frontIp}`,
+    );
+    expect(printed).toContain("→ Service default/front:");
+    expect(printed).toMatch(
+      /default\/web-\S+\s+10\.244\.\d+\.\d+\s+aks-nodepool1-\S+\s+8080\/tcp\s+Deny\s+ingress to the destination pod is isolated by default\/web-from-shop/,
+    );
+  });
+
+  it("by address and -p, the same; a Service without ready endpoints says so", async () => {
+    const r = await trace({ to: frontIp, port: "80/tcp" });
+    expect(r.body.service?.endpoints).toHaveLength(2);
+    const idle = await trace({ to: "idle.default" });
+    expect(idle.status).toBe(200);
+    expect(idle.body.service?.verdict).toBe("NoEndpoints");
+    expect(idle.body.service?.steps.at(-1)).toBe(
+      "Service default/idle has no ready endpoints: no running pod matches app=nobody: kube-proxy rejects the connection",
+    );
+  });
+
+  it("a ClusterIP name is explained, not traced from outside; unknown names and bad ports are 400s", async () => {
+    const web = await trace({ to: "web.default.svc.cluster.local:80/tcp" });
+    expect(web.status).toBe(400);
+    expect(web.body.error?.message).toMatch(
+      /^web\.default\.svc\.cluster\.local resolves, inside the cluster only \(kube-dns 10\.0\.0\.10\), to ClusterIP 10\.0\.\d+\.\d+ \(Service default\/web, type ClusterIP\), which is not reachable from outside the cluster; trace it from a pod/,
+    );
+    const nx = await trace({ to: "nope.default.svc.cluster.local", port: "80/tcp" });
+    expect(nx.body.error).toEqual({
+      code: "InvalidRequestContent",
+      message: "nope.default.svc.cluster.local does not resolve: no Service nope in namespace default.",
+      target: "to",
+    });
+    const clash = await trace({ to: `${frontIp}:80/tcp`, port: "443/tcp" });
+    expect(clash.status).toBe(400);
+    expect(clash.body.error?.message).toBe(
+      "The destination names port 80/tcp but 'port' is 443/tcp: give one of them.",
+    );
+    expect((await trace({ to: "bad_name!:80" })).status).toBe(400);
+  });
+});
