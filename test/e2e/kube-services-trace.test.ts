@@ -6,6 +6,7 @@ import path from "node:path";
 import type { Service } from "kubernetes-types/core/v1.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { render } from "../../src/cli/trace.js";
+import type { ServiceView } from "../../src/kube/services/view.js";
 import type { ClusterTraceResult } from "../../src/kube/trace/clusterTrace.js";
 import type { TestEmulator } from "../helpers/emulator.js";
 import { tempDir } from "../helpers/emulator.js";
@@ -44,6 +45,14 @@ apiVersion: v1
 kind: Service
 metadata: {name: idle, namespace: default}
 spec: {type: LoadBalancer, selector: {app: nobody}, ports: [{port: 8443, targetPort: 8443}]}
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: inside
+  namespace: default
+  annotations: {service.beta.kubernetes.io/azure-load-balancer-internal: "true"}
+spec: {type: LoadBalancer, selector: {app: web}, ports: [{port: 81, targetPort: http}]}
 ---
 apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
@@ -94,10 +103,11 @@ beforeAll(async () => {
     return s.status?.loadBalancer?.ingress?.[0]?.ip ? s : undefined;
   }, 60_000);
   frontIp = front.status?.loadBalancer?.ingress?.[0]?.ip ?? "";
-  await until(async () => {
-    const s = JSON.parse(await ok(["get", "svc", "idle", "-o", "json"])) as Service;
-    return s.status?.loadBalancer?.ingress?.[0]?.ip ? true : undefined;
-  }, 60_000);
+  for (const name of ["idle", "inside"])
+    await until(async () => {
+      const s = JSON.parse(await ok(["get", "svc", name, "-o", "json"])) as Service;
+      return s.status?.loadBalancer?.ingress?.[0]?.ip ? true : undefined;
+    }, 60_000);
   const pods = JSON.parse(await ok(["get", "pods", "-l", "app=web", "-o", "json"])).items as {
     metadata: { name: string };
   }[];
@@ -173,5 +183,56 @@ describe("Internet → load balancer → nodes → endpoint pods", () => {
       "The destination names port 80/tcp but 'port' is 443/tcp: give one of them.",
     );
     expect((await trace({ to: "bad_name!:80" })).status).toBe(400);
+  });
+});
+
+describe("the page's data: Services with their addresses, ports and backends", () => {
+  it("lists each Service's type, cluster IP, external IP, ports and endpoint pods, and names internal frontends' Services", async () => {
+    const res = await fetch(`${emu.url}/_aksnet/topology`, {
+      headers: { authorization: `Bearer ${await emu.token()}` },
+    });
+    expect(res.status).toBe(200);
+    const t = (await res.json()) as {
+      subscriptions: {
+        clusters: {
+          name: string;
+          services: ServiceView[];
+          loadBalancers: { name: string; frontends: { name: string; address: string; service?: string }[] }[];
+        }[];
+      }[];
+    };
+    const cl = t.subscriptions[0].clusters.find((x) => x.name === "tr");
+    const byName = new Map(cl?.services.map((s) => [`${s.namespace}/${s.name}`, s]));
+    const front = byName.get("default/front");
+    const k8sFront = JSON.parse(await ok(["get", "svc", "front", "-o", "json"])) as Service;
+    expect(front).toMatchObject({
+      type: "LoadBalancer",
+      clusterIPs: k8sFront.spec?.clusterIPs,
+      externalIPs: [frontIp],
+      internal: false,
+      ports: [
+        {
+          name: "http",
+          port: 80,
+          protocol: "TCP",
+          targetPort: "http",
+          nodePort: k8sFront.spec?.ports?.[0].nodePort,
+        },
+      ],
+      selector: "app=web",
+    });
+    expect(front?.backends.map((b) => `default/${b.pod}`).sort()).toEqual(webPods);
+    expect(front?.backends.every((b) => b.ready && b.node?.startsWith("aks-nodepool1-"))).toBe(true);
+    expect(byName.get("kube-system/kube-dns")).toMatchObject({
+      type: "ClusterIP",
+      clusterIPs: ["10.0.0.10"],
+    });
+    expect(byName.get("default/idle")?.backends).toEqual([]);
+    const inside = byName.get("default/inside");
+    expect(inside).toMatchObject({ type: "LoadBalancer", internal: true });
+    const ilb = cl?.loadBalancers.find((l) => l.name === "kubernetes-internal");
+    const fe = ilb?.frontends.find((f) => f.address === inside?.externalIPs[0]);
+    expect(fe?.service).toBe("default/inside");
+    expect(fe?.name).toBe(inside?.frontend);
   });
 });
