@@ -5,9 +5,10 @@ import fs from "node:fs";
 import path from "node:path";
 import type { Service } from "kubernetes-types/core/v1.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { render } from "../../src/cli/trace.js";
+import { render, renderPod } from "../../src/cli/trace.js";
 import type { ServiceView } from "../../src/kube/services/view.js";
 import type { ClusterTraceResult } from "../../src/kube/trace/clusterTrace.js";
+import type { PodTraceResult } from "../../src/kube/trace/podTrace.js";
 import type { TestEmulator } from "../helpers/emulator.js";
 import { tempDir } from "../helpers/emulator.js";
 import { type KubeCluster, kubectl, startKubeEmulator } from "../kube/kube-helpers.js";
@@ -53,6 +54,16 @@ metadata:
   namespace: default
   annotations: {service.beta.kubernetes.io/azure-load-balancer-internal: "true"}
 spec: {type: LoadBalancer, selector: {app: web}, ports: [{port: 81, targetPort: http}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: client, namespace: shop, labels: {app: client}}
+spec: {containers: [{name: c, image: "busybox:1.36"}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: other, namespace: default, labels: {app: other}}
+spec: {containers: [{name: c, image: "busybox:1.36"}]}
 ---
 apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
@@ -107,6 +118,14 @@ beforeAll(async () => {
     await until(async () => {
       const s = JSON.parse(await ok(["get", "svc", name, "-o", "json"])) as Service;
       return s.status?.loadBalancer?.ingress?.[0]?.ip ? true : undefined;
+    }, 60_000);
+  for (const [ns, name] of [
+    ["shop", "client"],
+    ["default", "other"],
+  ])
+    await until(async () => {
+      const p = JSON.parse(await ok(["get", "pod", name, "-n", ns, "-o", "json"]));
+      return p.status?.podIP && p.status?.phase === "Running" ? true : undefined;
     }, 60_000);
   const pods = JSON.parse(await ok(["get", "pods", "-l", "app=web", "-o", "json"])).items as {
     metadata: { name: string };
@@ -234,5 +253,81 @@ describe("the page's data: Services with their addresses, ports and backends", (
     const fe = ilb?.frontends.find((f) => f.address === inside?.externalIPs[0]);
     expect(fe?.service).toBe("default/inside");
     expect(fe?.name).toBe(inside?.frontend);
+  });
+});
+
+describe("--from-pod: pod → Service (kube-dns, kube-proxy, endpoints, NetworkPolicy) and pod → pod", () => {
+  const podTrace = async (fromPod: string, to: string) =>
+    (await trace({ fromPod, to })) as unknown as {
+      status: number;
+      body: PodTraceResult & { error?: { message: string } };
+    };
+
+  it("a pod in a team=shop namespace reaches both web pods through the Service's DNS name", async () => {
+    const r = await podTrace("shop/client", "web.default.svc.cluster.local:80/tcp");
+    expect(r.status).toBe(200);
+    expect(r.body.to.class).toBe("in-cluster");
+    expect(r.body.verdict).toBe("Delivered");
+    const web = JSON.parse(await ok(["get", "svc", "web", "-o", "json"])) as Service;
+    expect(r.body.hops.map((h) => [h.what, h.verdict])).toEqual([
+      ["cluster DNS", "forward"],
+      ["kube-proxy", "forward"],
+      ["endpoint", "deliver"],
+      ["endpoint", "deliver"],
+    ]);
+    expect(r.body.hops[0]).toMatchObject({
+      where: "kube-dns 10.0.0.10",
+      detail: `web.default.svc.cluster.local A ${web.spec?.clusterIP}`,
+    });
+    expect(r.body.hops[1]).toMatchObject({
+      decidedBy: "Service default/web port 'http' 80/TCP → targetPort http",
+      destination: `${web.spec?.clusterIP}:80`,
+    });
+    expect(r.body.hops.slice(2).map((h) => h.decidedBy)).toEqual([
+      "policy:default/web-from-shop",
+      "policy:default/web-from-shop",
+    ]);
+    expect(r.body.hops[2].destination).toMatch(/:8080$/);
+    const printed = renderPod(r.body);
+    expect(printed).toContain("[in-cluster]");
+    expect(printed).toContain("Delivered: reaches all 2 endpoint(s)");
+  });
+
+  it("a pod outside team=shop is dropped at each endpoint by the enforced policy; by ClusterIP the same", async () => {
+    const web = JSON.parse(await ok(["get", "svc", "web", "-o", "json"])) as Service;
+    for (const to of ["web:80/tcp", `${web.spec?.clusterIP}:80/tcp`]) {
+      const r = await podTrace("default/other", to);
+      expect(r.body.verdict).toBe("Dropped");
+      expect(r.body.hops.filter((h) => h.what === "endpoint").map((h) => [h.verdict, h.decidedBy])).toEqual([
+        ["drop", "isolation:default/web-from-shop"],
+        ["drop", "isolation:default/web-from-shop"],
+      ]);
+      expect(r.body.summary).toBe("NetworkPolicy denies every endpoint (2): connections time out");
+    }
+  });
+
+  it("no ready endpoints, a port the Service lacks, a name that does not exist, a pod IP", async () => {
+    const idle = await podTrace("shop/client", "idle.default:8443/tcp");
+    expect(idle.body.verdict).toBe("Dropped");
+    expect(idle.body.hops.at(-1)?.detail).toBe(
+      "Service default/idle has no ready endpoints: no running pod matches app=nobody: kube-proxy rejects the connection (ICMP port unreachable: connection refused)",
+    );
+    const port = await podTrace("shop/client", "web.default:81/tcp");
+    expect(port.body.verdict).toBe("Dropped");
+    expect(port.body.hops.at(-1)?.detail).toMatch(
+      /^Service default\/web has no port 81\/TCP \(its ports: 80\/TCP\)/,
+    );
+    const nx = await podTrace("shop/client", "nope.default.svc.cluster.local:80/tcp");
+    expect(nx.body.verdict).toBe("Dropped");
+    expect(nx.body.hops[0]).toMatchObject({
+      what: "cluster DNS",
+      verdict: "drop",
+      detail: "NXDOMAIN: no Service nope in namespace default",
+    });
+    const webPod = JSON.parse(await ok(["get", "pod", webPods[0].split("/")[1], "-o", "json"]));
+    const direct = await podTrace("default/other", `${webPod.status.podIP}:8080/tcp`);
+    expect(direct.body.hops.map((h) => [h.what, h.where.split(" on ")[0], h.verdict])).toEqual([
+      ["endpoint", `pod ${webPods[0]}`, "drop"],
+    ]);
   });
 });

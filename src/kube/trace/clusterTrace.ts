@@ -33,8 +33,8 @@ import {
   type ClusterFacts,
   type EndpointHop,
   type InClusterObjects,
+  type InClusterTrace,
   noEndpointsReason,
-  type PodTraceResult,
   type PolicySource,
   type ServiceHop,
   serviceBackends,
@@ -45,7 +45,7 @@ import {
 export interface ServiceBackendTrace {
   service: ServiceHop;
   endpoints: EndpointHop[];
-  notReady: PodTraceResult["notReady"];
+  notReady: InClusterTrace["notReady"];
   networkPolicy: { plugin: string; enforced: boolean };
   steps: string[];
   verdict: "Allow" | "Deny" | "NoEndpoints";

@@ -103,7 +103,7 @@ export interface ServiceHop {
   sessionAffinity?: string;
 }
 
-export type PodTraceVerdict =
+export type InClusterVerdict =
   | "Allow"
   | "Deny"
   | "NoEndpoints"
@@ -111,7 +111,7 @@ export type PodTraceVerdict =
   | "Unresolved"
   | "LeavesCluster";
 
-export interface PodTraceResult {
+export interface InClusterTrace {
   from: { pod: string; ip?: string; node?: string; hostNetwork: boolean };
   to: string;
   port?: number;
@@ -126,7 +126,7 @@ export interface PodTraceResult {
   /** Addresses the Service selects that are not ready (kube-proxy sends nothing there). */
   notReady: { pod: string; ip: string; node?: string }[];
   networkPolicy: { plugin: string; enforced: boolean };
-  verdict: PodTraceVerdict;
+  verdict: InClusterVerdict;
   summary: string;
 }
 
@@ -231,14 +231,14 @@ export function serviceBackends(
   objects: InClusterObjects,
   facts: ClusterFacts,
   sources: (a: EndpointAddress) => PolicySource[],
-): { endpoints: EndpointHop[]; notReady: PodTraceResult["notReady"]; endpointsObject: boolean } {
+): { endpoints: EndpointHop[]; notReady: InClusterTrace["notReady"]; endpointsObject: boolean } {
   const ns = svc.metadata?.namespace ?? "default";
   const ep = objects.endpoints.find(
     (e) => e.metadata?.namespace === ns && e.metadata?.name === svc.metadata?.name,
   );
   const protocol = (sp.protocol ?? "TCP") as TraceProtocol;
   const endpoints: EndpointHop[] = [];
-  const notReady: PodTraceResult["notReady"] = [];
+  const notReady: InClusterTrace["notReady"] = [];
   const podOf = (a: EndpointAddress) =>
     a.targetRef?.kind === "Pod"
       ? objects.pods.find(
@@ -317,10 +317,10 @@ function sourceOf(objects: InClusterObjects, from: Pod): PolicySource {
   return { label: key(from.metadata?.namespace, from.metadata?.name), peer: policyPeer(objects, from) };
 }
 
-function finish(r: Omit<PodTraceResult, "verdict" | "summary">): PodTraceResult {
+function finish(r: Omit<InClusterTrace, "verdict" | "summary">): InClusterTrace {
   const allowed = r.endpoints.filter((e) => e.verdict === "Allow").length;
   const wouldDeny = r.endpoints.filter((e) => !e.policy.policyAllows).length;
-  let verdict: PodTraceVerdict = allowed ? "Allow" : "Deny";
+  let verdict: InClusterVerdict = allowed ? "Allow" : "Deny";
   let summary: string;
   if (!r.endpoints.length) {
     verdict = "NoEndpoints";
@@ -335,14 +335,14 @@ function finish(r: Omit<PodTraceResult, "verdict" | "summary">): PodTraceResult 
 }
 
 function serviceWalk(
-  base: Omit<PodTraceResult, "verdict" | "summary" | "endpoints" | "notReady">,
+  base: Omit<InClusterTrace, "verdict" | "summary" | "endpoints" | "notReady">,
   from: Pod,
   svc: Service,
   via: (sp: ServicePort) => string,
   target: TraceTarget,
   objects: InClusterObjects,
   facts: ClusterFacts,
-): PodTraceResult {
+): InClusterTrace {
   const name = key(svc.metadata?.namespace, svc.metadata?.name);
   const sp = servicePortFor(svc, target.port, target.protocol);
   const clusterIPs = (
@@ -392,13 +392,13 @@ function serviceWalk(
 }
 
 function podWalk(
-  base: Omit<PodTraceResult, "verdict" | "summary" | "endpoints" | "notReady">,
+  base: Omit<InClusterTrace, "verdict" | "summary" | "endpoints" | "notReady">,
   from: Pod,
   targets: { ip: string; pod?: Pod }[],
   target: TraceTarget,
   objects: InClusterObjects,
   facts: ClusterFacts,
-): PodTraceResult {
+): InClusterTrace {
   if (target.port === undefined)
     throw new TraceTargetError(`Name the port for a pod destination: ${target.host}:<port>/<protocol>.`);
   const protocol = target.protocol ?? "TCP";
@@ -430,7 +430,7 @@ export function tracePodToCluster(
   objects: InClusterObjects,
   facts: ClusterFacts,
   depth = 0,
-): PodTraceResult | undefined {
+): InClusterTrace | undefined {
   const plugin = facts.networkPolicy || "none";
   const ip = podIPs(from)[0];
   const base = {
