@@ -31,12 +31,15 @@ export async function runTraceCommand(args: string[]): Promise<number> {
     .requiredOption("-g, --resource-group <group>", "the cluster's resource group")
     .requiredOption("-c, --cluster <name>", "the managed cluster")
     .option("--nodepool <pool>", "only this agent pool's nodes")
-    .option("--node <name|ip>", "only this node (computer name, private IP or public IP)")
+    .option(
+      "--node <name|ip>",
+      "only this node (computer name, private IP or public IP); a tcp/udp trace ends at the pod holding the port",
+    )
     .requiredOption("-p, --port <port/proto>", "e.g. 8080/tcp, 53/udp, or icmp")
     .option("--from <source>", "Internet (default), VirtualNetwork, AzureLoadBalancer or an IP address")
     .option(
       "--to <ip>",
-      "a load balancer frontend address (a Service's IP): through its rule to the backend nodes",
+      "a load balancer frontend address (a Service's IP): through its rule to the backend nodes; or a node's address",
     )
     .option("--subscription <id>", "subscription (default: the emulator's)")
     .option("--data-dir <dir>", "where aksnet.json lives (default ./.aksnet, env AKSNET_DATA_DIR)")
@@ -119,7 +122,21 @@ export function render(r: TraceResult, verbose = false): string {
     );
   }
   if (!r.nodes.length) return `${out.join("\n")}No nodes.\n`;
-  const rows = [["NODE", "POOL", "PUBLIC IP", "PRIVATE IP", "VERDICT", "RULE", "PRIORITY", "NSG"]];
+  // Straight to a node port, the last hop is the pod holding it as hostPort (or nobody).
+  const pods = r.nodes.some((n) => n.receiver);
+  const rows = [
+    [
+      "NODE",
+      "POOL",
+      "PUBLIC IP",
+      "PRIVATE IP",
+      "VERDICT",
+      "RULE",
+      "PRIORITY",
+      "NSG",
+      ...(pods ? ["POD"] : []),
+    ],
+  ];
   for (const n of r.nodes)
     rows.push([
       n.node,
@@ -130,8 +147,10 @@ export function render(r: TraceResult, verbose = false): string {
       n.decidingRule?.name ?? "(no NSG)",
       n.decidingRule ? String(n.decidingRule.priority) : "-",
       nsgLabel(n),
+      ...(pods ? [n.receiver?.pod ? `${n.receiver.pod.namespace}/${n.receiver.pod.name}` : "(none)"] : []),
     ]);
   out.push(table(rows));
+  if (pods) out.push("", "Path:", ...r.nodes.map((n) => `  ${n.node}: ${(n.path ?? []).join(" → ")}`));
   const notes = r.nodes.flatMap((n) => n.notes.map((t) => `${n.node}: ${t}`));
   if (notes.length) out.push("", "Notes:", ...notes.map((t) => `  ${t}`));
   out.push("", `${r.summary.allowed} allowed, ${r.summary.denied} denied.`);
