@@ -10,14 +10,16 @@ import type { Pod } from "kubernetes-types/core/v1.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ECHOSERVER_HOSTPORT_YAML } from "../../scenarios/003-node-public-ips.js";
 import type { TraceResult } from "../../src/providers/views/reachability.js";
+import type { Topology } from "../../src/providers/views/topology.js";
 import type { TestEmulator } from "../helpers/emulator.js";
 import { tempDir } from "../helpers/emulator.js";
 import { type KubeCluster, kubectl, startKubeEmulator } from "../kube/kube-helpers.js";
-import { makeCluster, pods, until } from "../kube/workload-helpers.js";
+import { inCidr, makeCluster, pods, until } from "../kube/workload-helpers.js";
 
 const execFileP = promisify(execFile);
 const repo = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../..");
 const RG = "trace-hp-rg";
+const CHROMIUM = "/usr/bin/chromium";
 
 let emu: TestEmulator;
 let c: KubeCluster;
@@ -78,6 +80,108 @@ beforeAll(async () => {
 afterAll(async () => {
   await emu?.close();
   if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe("the page's pods per node (GET /_aksnet/topology → cluster.pods)", () => {
+  it("every pod of the cluster under its node, with its pod IP and host ports, as kubectl lists them", async () => {
+    const res = await fetch(`${emu.url}/_aksnet/topology`, {
+      headers: { authorization: `Bearer ${await emu.token()}` },
+    });
+    expect(res.status).toBe(200);
+    const t = (await res.json()) as Topology;
+    const cl = t.subscriptions[0].clusters.find((x) => x.name === "hpt");
+    if (!cl) throw new Error("no cluster hpt in the topology");
+    const all = await pods(c);
+    expect(cl.pods.total).toBe(all.length);
+    expect(cl.pods.unscheduled).toBe(0);
+    const nodes = cl.pools[0].nodes.map((n) => n.name);
+    expect(cl.pods.nodes.map((n) => n.node)).toEqual(nodes);
+    // Each node lists exactly the pods kubectl places there, with kubectl's address and phase.
+    for (const n of cl.pods.nodes) {
+      const mine = all.filter((p) => p.spec?.nodeName === n.node);
+      expect(n.pods.map((p) => `${p.namespace}/${p.name} ${p.podIP} ${p.phase}`).sort()).toEqual(
+        mine
+          .map((p) => `${p.metadata?.namespace}/${p.metadata?.name} ${p.status?.podIP} ${p.status?.phase}`)
+          .sort(),
+      );
+    }
+    for (const p of running) {
+      const shown = cl.pods.nodes
+        .find((n) => n.node === p.spec?.nodeName)
+        ?.pods.find((x) => x.name === p.metadata?.name);
+      expect(shown).toEqual({
+        namespace: "default",
+        name: p.metadata?.name,
+        podIP: p.status?.podIP,
+        phase: "Running",
+        hostNetwork: false,
+        hostPorts: [
+          {
+            container: "echoserver-hostport",
+            containerPort: 8080,
+            hostPort: hostPortOf(p, 8080),
+            protocol: "TCP",
+          },
+          {
+            container: "echoserver-hostport",
+            containerPort: 8443,
+            hostPort: hostPortOf(p, 8443),
+            protocol: "TCP",
+          },
+        ],
+      });
+      // kubenet: the pod address is inside its node's pod CIDR block.
+      const block = cl.pools[0].nodes.find((n) => n.name === p.spec?.nodeName)?.podCidr ?? "";
+      expect(inCidr(p.status?.podIP ?? "", block)).toBe(true);
+    }
+    // hostNetwork pods (kube-proxy) report the node's address and hold their ports on the node.
+    const proxy = cl.pods.nodes[0].pods.find((p) => p.name.startsWith("kube-proxy-"));
+    expect(proxy).toMatchObject({
+      namespace: "kube-system",
+      hostNetwork: true,
+      podIP: cl.pools[0].nodes[0].privateIP,
+    });
+  });
+
+  it("the page draws that section: podsSection(c) in each cluster card, the script still parses", async () => {
+    const login = await fetch(emu.loginUrl(), { redirect: "manual" });
+    const cookie = (login.headers.get("set-cookie") ?? "").split(";")[0];
+    const html = await (await fetch(`${emu.url}/`, { headers: { cookie } })).text();
+    const script = html.slice(html.indexOf("<script>") + 8, html.lastIndexOf("</script>"));
+    expect(() => new Function(script)).not.toThrow();
+    expect(script).toContain("function podsSection(c)");
+    expect(script).toMatch(/nodeTable\(p\)\);\s+\}\),\s+podsSection\(c\),/);
+    expect(html).toContain(".pods table.pod-table td.hostports");
+  });
+
+  // A real browser, when the machine has one: the drawn DOM holds each pod row under its node.
+  it.skipIf(!fs.existsSync(CHROMIUM))(
+    "headless chromium draws each echoserver pod with its IP and host ports",
+    async () => {
+      const r = await execFileP(
+        CHROMIUM,
+        [
+          "--headless",
+          "--no-sandbox",
+          "--disable-gpu",
+          "--ignore-certificate-errors",
+          `--user-data-dir=${tempDir("aksnet-chromium-")}`,
+          "--virtual-time-budget=10000",
+          "--dump-dom",
+          emu.loginUrl(),
+        ],
+        { timeout: 90_000, maxBuffer: 64 * 1024 * 1024 },
+      );
+      for (const p of running) {
+        const row = new RegExp(
+          `<tr data-pod="default/${p.metadata?.name}"><td class="mono">default/${p.metadata?.name}</td><td class="mono">${p.status?.podIP}</td><td class="hostports">${hostPortOf(p, 8080)}/TCP → 8080, ${hostPortOf(p, 8443)}/TCP → 8443</td><td class="phase-Running">Running</td></tr>`,
+        );
+        expect(r.stdout).toMatch(row);
+      }
+      expect(r.stdout).toMatch(/<summary>Pods: \d+ pods on 2 nodes<\/summary>/);
+    },
+    120_000,
+  );
 });
 
 describe("aksnet trace: a pod's host port", () => {
