@@ -5,12 +5,14 @@
 // so an address is never handed out twice; rows of pods that are gone or finished are
 // released by `sweep`, which also frees the host ports admission allocated.
 import type { Node, Pod } from "kubernetes-types/core/v1.js";
+import { podSubnetBatch } from "../../providers/containerservice/model.js";
+import { allocateSubnetAddressesBatch, subnetFreeAddressCount } from "../../providers/network/internal.js";
 import { hostPortPool, podOwner } from "../admission.js";
 import { nextStage, STAGES } from "../workloads/kubelet.js";
-import { choosePodIp, nodeInternalIp, type PodNetwork } from "../workloads/podIPs.js";
-import { type ArmCluster, armNodes, clusterRecord } from "./arm.js";
+import { choosePodIp, cnsExhausted, nodeInternalIp, type PodNetwork } from "../workloads/podIPs.js";
+import { type ArmCluster, armNodes, clusterRecord, type PodSubnetNode } from "./arm.js";
 import type { ControllerContext } from "./context.js";
-import { egressSandboxBlock } from "./staticGatewayConfiguration.js";
+import { armContext, egressSandboxBlock } from "./staticGatewayConfiguration.js";
 
 export const podIpPool = (cluster: string) => `kube/${cluster}/podips`;
 
@@ -32,8 +34,10 @@ function podNetwork(c: ArmCluster, node: Node, reserved: Map<string, string[]>):
 async function podIp(
   ctx: ControllerContext,
   cluster: string,
+  subscriptionId: string,
   pod: Pod,
   net: PodNetwork,
+  podSubnet?: PodSubnetNode,
 ): Promise<{ ip?: string; message?: string }> {
   const owner = podOwner(cluster, pod.metadata?.uid ?? "");
   const pool = podIpPool(cluster);
@@ -42,7 +46,20 @@ async function podIp(
     const held = (await tx.listAllocationsByOwner(owner)).find((a) => a.pool === pool);
     if (held) return { ip: held.item };
     const taken = new Set((await tx.listAllocations(pool)).map((a) => a.item));
-    const choice = choosePodIp(pod, net, taken, cursors.get(`${cluster}/${node}`) ?? 0);
+    let choice = choosePodIp(pod, net, taken, cursors.get(`${cluster}/${node}`) ?? 0);
+    if (choice.ip === undefined && podSubnet) {
+      // Dynamic pod subnet: the node's batches are full, so CNS asks for another batch of the
+      // pod subnet (no more than maxPods in all); none left there → SubnetFull.
+      const arm = armContext(ctx.store, tx, subscriptionId);
+      const mine = (await tx.listAllocationsByOwner(podSubnet.owner)).map((a) => a.item);
+      const want = Math.min(podSubnetBatch(podSubnet.maxPods), podSubnet.maxPods - mine.length);
+      const got = Math.min(want, await subnetFreeAddressCount(arm, podSubnet.subnetId));
+      if (got <= 0) return { message: cnsExhausted(pod, want > 0 ? "SubnetFull" : "").message };
+      const [more] = await allocateSubnetAddressesBatch(arm, podSubnet.subnetId, [
+        { owner: podSubnet.owner, count: got },
+      ]);
+      choice = choosePodIp(pod, { plugin: "azure", addresses: [...mine, ...more] }, taken, 0);
+    }
     if (choice.ip === undefined) return { message: choice.message };
     if (!(await tx.allocate(pool, choice.ip, owner)))
       throw new Error(`pod address ${choice.ip} taken concurrently`);
@@ -55,7 +72,9 @@ export async function syncKubelet(ctx: ControllerContext, cluster: string): Prom
   const now = ctx.now();
   const found = await ctx.store.read(async (tx) => {
     const c = await clusterRecord(tx, cluster);
-    return c ? { c, reserved: (await armNodes(tx, c, now)).reserved } : undefined;
+    if (!c) return undefined;
+    const { reserved, podSubnets } = await armNodes(tx, c, now);
+    return { c, reserved, podSubnets };
   });
   if (!found) return;
   const version = `v${found.c.version}`;
@@ -75,7 +94,9 @@ export async function syncKubelet(ctx: ControllerContext, cluster: string): Prom
       else if (blocked) message = blocked;
       else {
         const net = podNetwork(found.c, node, found.reserved);
-        const got = net ? await podIp(ctx, cluster, p, net) : { message: "no pod network on this node" };
+        const got = net
+          ? await podIp(ctx, cluster, found.c.subscriptionId, p, net, found.podSubnets.get(nodeName))
+          : { message: "no pod network on this node" };
         podIP = got.ip;
         message = got.message;
       }
