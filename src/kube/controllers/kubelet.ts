@@ -8,8 +8,9 @@ import type { Node, Pod } from "kubernetes-types/core/v1.js";
 import { hostPortPool, podOwner } from "../admission.js";
 import { nextStage, STAGES } from "../workloads/kubelet.js";
 import { choosePodIp, nodeInternalIp, type PodNetwork } from "../workloads/podIPs.js";
-import { type ArmCluster, armNodes, clusterRecord } from "./arm.js";
+import { armNodes } from "./arm.js";
 import type { ControllerContext } from "./context.js";
+import { type ClusterSource, clusterSource } from "./source.js";
 import { egressSandboxBlock } from "./staticGatewayConfiguration.js";
 
 export const podIpPool = (cluster: string) => `kube/${cluster}/podips`;
@@ -19,13 +20,13 @@ const cursors = new Map<string, number>();
 /** Pods whose FailedCreatePodSandBox was recorded (once per pod, as the kubelet backs off). */
 const sandboxFailed = new Set<string>();
 
-function podNetwork(c: ArmCluster, node: Node, reserved: Map<string, string[]>): PodNetwork | undefined {
-  const net = c.internal.spec.network;
+function podNetwork(c: ClusterSource, node: Node, reserved: Map<string, string[]>): PodNetwork | undefined {
   const name = node.metadata?.name ?? "";
   if (reserved.has(name)) return { plugin: "azure", addresses: reserved.get(name) ?? [] };
-  if (node.spec?.podCIDR)
-    return { plugin: net.plugin === "kubenet" ? "kubenet" : "azure-overlay", podCidr: node.spec.podCIDR };
-  return undefined;
+  if (!node.spec?.podCIDR) return undefined;
+  if (c.platform === "hci") return { plugin: c.hci.body.primaryNetworkPlugin, podCidr: node.spec.podCIDR };
+  const plugin = c.arm.internal.spec.network.plugin === "kubenet" ? "kubenet" : "azure-overlay";
+  return { plugin, podCidr: node.spec.podCIDR };
 }
 
 /** The pod's address: the one it already holds, else a new allocation row. */
@@ -54,8 +55,9 @@ async function podIp(
 export async function syncKubelet(ctx: ControllerContext, cluster: string): Promise<void> {
   const now = ctx.now();
   const found = await ctx.store.read(async (tx) => {
-    const c = await clusterRecord(tx, cluster);
-    return c ? { c, reserved: (await armNodes(tx, c, now)).reserved } : undefined;
+    const c = await clusterSource(tx, cluster);
+    if (!c) return undefined;
+    return { c, reserved: c.platform === "aks" ? (await armNodes(tx, c.arm, now)).reserved : new Map() };
   });
   if (!found) return;
   const version = `v${found.c.version}`;

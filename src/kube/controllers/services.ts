@@ -24,16 +24,17 @@ import {
 import { eventAction } from "../workloads/events.js";
 import { clusterRecord } from "./arm.js";
 import type { ControllerContext } from "./context.js";
+import { clusterSource, serviceCidrStrings } from "./source.js";
 
 const W = { fieldManager: "aksnet-controller-manager" };
 
 // ---------------------------------------------------------------- kubernetes Service + sweep
 
 export async function syncServices(ctx: ControllerContext, cluster: string): Promise<void> {
-  const arm = await ctx.store.read((tx) => clusterRecord(tx, cluster));
-  if (!arm) return;
+  const src = await ctx.store.read((tx) => clusterSource(tx, cluster));
+  if (!src) return;
   if (!(await ctx.get(cluster, "core/services", "default", "kubernetes"))) {
-    const cidr = arm.internal.spec.network.serviceCidrs?.[0] ?? arm.internal.spec.network.serviceCidr;
+    const cidr = serviceCidrStrings(src)[0];
     const first = firstServiceIP(cidr);
     await ctx.apply(cluster, [
       {
