@@ -23,8 +23,8 @@ let emu: TestEmulator;
 let home: string;
 const clusters: Record<string, KubeCluster> = {};
 
-async function hci(line: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env = { PATH: process.env.PATH ?? "", AKSNET_DATA_DIR: emu.dataDir, HOME: home };
+async function hci(line: string, on = emu): Promise<{ code: number; stdout: string; stderr: string }> {
+  const env = { PATH: process.env.PATH ?? "", AKSNET_DATA_DIR: on.dataDir, HOME: home };
   try {
     const p = run(process.execPath, [bin, "hci", line], { env, cwd: home });
     p.child.stdin?.end("");
@@ -35,8 +35,8 @@ async function hci(line: string): Promise<{ code: number; stdout: string; stderr
     return { code: x.code ?? 1, stdout: x.stdout ?? "", stderr: x.stderr ?? "" };
   }
 }
-async function ok(line: string): Promise<string> {
-  const r = await hci(line);
+async function ok(line: string, on = emu): Promise<string> {
+  const r = await hci(line, on);
   if (r.code !== 0) throw new Error(`${line}: ${r.stderr}`);
   return r.stdout;
 }
@@ -50,9 +50,9 @@ interface HciView {
 const view = async (name: string) => (await emu.arm("GET", `/_aksnet/hci/clusters/${name}`)).body as HciView;
 
 /** The kubeconfig Get-AksHciCredential writes, as a kubectl target. */
-async function credential(name: string): Promise<KubeCluster> {
+async function credential(name: string, on = emu): Promise<KubeCluster> {
   const dir = tempDir("aksnet-hci-kc-");
-  await ok(`Get-AksHciCredential -name ${name} -configPath ${dir}`);
+  await ok(`Get-AksHciCredential -name ${name} -configPath ${dir}`, on);
   const kubeconfigPath = path.join(dir, "config");
   const kubeconfig = fs.readFileSync(kubeconfigPath, "utf8");
   const server = /server: (\S+)/.exec(kubeconfig)?.[1] ?? "";
@@ -88,13 +88,20 @@ spec:
     spec: {containers: [{name: c, image: nginx, ports: [{containerPort: 80}]}]}
 `;
 
+const HOST_SETUP = `$vnet = New-AksHciNetworkSetting -name mgmtvnet -vswitchName "extSwitch" -k8sNodeIpPoolStart "172.16.10.1" -k8sNodeIpPoolEnd "172.16.10.60" -vipPoolStart "172.16.255.0" -vipPoolEnd "172.16.255.9" -ipAddressPrefix "172.16.0.0/16" -gateway "172.16.0.1" -dnsServers "172.16.0.1"; Set-AksHciConfig -vnet $vnet -cloudServiceCidr "172.16.10.100/16"; Install-AksHci`;
+
+const lbService = (name: string, port: number, app = "web") =>
+  `apiVersion: v1
+kind: Service
+metadata: {name: ${name}}
+spec: {type: LoadBalancer, selector: {app: ${app}}, ports: [{port: ${port}, targetPort: 80}]}
+`;
+
 beforeAll(async () => {
   emu = await startTestEmulator();
   writeInfoFile(emu.dataDir, emu);
   home = tempDir("aksnet-hci-kubectl-home-");
-  await ok(
-    `$vnet = New-AksHciNetworkSetting -name mgmtvnet -vswitchName "extSwitch" -k8sNodeIpPoolStart "172.16.10.1" -k8sNodeIpPoolEnd "172.16.10.60" -vipPoolStart "172.16.255.0" -vipPoolEnd "172.16.255.9" -ipAddressPrefix "172.16.0.0/16" -gateway "172.16.0.1" -dnsServers "172.16.0.1"; Set-AksHciConfig -vnet $vnet -cloudServiceCidr "172.16.10.100/16"; Install-AksHci`,
-  );
+  await ok(HOST_SETUP);
   await ok("New-AksHciCluster -name calicocl -nodePoolName pool1 -nodeCount 2 -osType linux");
   await ok("New-AksHciCluster -name flannelcl -primaryNetworkPlugin flannel -kubernetesVersion v1.28.5");
   clusters.calicocl = await credential("calicocl");
@@ -217,5 +224,132 @@ describe("kubectl on an AKS-on-HCI workload cluster", () => {
       }
       expect(new Set(pods.map((p) => p.status?.podIP)).size).toBe(3);
     }
+  });
+});
+
+interface HciService {
+  namespace: string;
+  name: string;
+  vip?: string;
+  kubeUid?: string;
+  ports: { port: number; nodePort: number; protocol: string }[];
+}
+const hciServices = async (cluster: string, on = emu) =>
+  (await on.arm("GET", `/_aksnet/hci/clusters/${cluster}/services`)).body as HciService[];
+const ingressOf = (name: string, svc: string) =>
+  until(async () => {
+    const s = await json<Service>(name, ["get", "svc", svc]);
+    return s.status?.loadBalancer?.ingress?.[0]?.ip ? s : undefined;
+  });
+
+describe("LoadBalancer Services created with kubectl on an HCI cluster", () => {
+  it("take a VIP from the cluster network's VIP pool, show it as EXTERNAL-IP and in haproxy.cfg", async () => {
+    await kc("calicocl", ["apply", "-f", "-"], lbService("web", 8080));
+    const s = await ingressOf("calicocl", "web");
+    const ip = s.status?.loadBalancer?.ingress?.[0]?.ip ?? "";
+    // Host API VIP .0, the two clusters' API VIPs .1 and .2: the Service takes the next, .3.
+    expect(ip).toBe("172.16.255.3");
+    expect(inCidr(s.spec?.clusterIP ?? "", "10.96.0.0/12")).toBe(true);
+    const nodePort = s.spec?.ports?.[0]?.nodePort ?? 0;
+    expect(nodePort).toBeGreaterThanOrEqual(30000);
+    expect(nodePort).toBeLessThanOrEqual(32767);
+    const rec = (await hciServices("calicocl")).find((x) => x.name === "web");
+    expect(rec).toMatchObject({ namespace: "default", vip: ip, kubeUid: s.metadata?.uid });
+    expect(rec?.ports).toEqual([{ port: 8080, nodePort, protocol: "TCP" }]);
+    const table = await kc("calicocl", ["get", "svc", "web"]);
+    expect(table).toMatch(
+      new RegExp(
+        `^web\\s+LoadBalancer\\s+${s.spec?.clusterIP}\\s+${ip.replaceAll(".", "\\.")}\\s+8080:${nodePort}/TCP`,
+        "m",
+      ),
+    );
+    const cfg = (await emu.arm("GET", "/_aksnet/hci/clusters/calicocl/haproxy.cfg")).text;
+    expect(cfg).toContain(`${ip}:8080`);
+    const workers = (await view("calicocl")).vms.filter((m) => m.role !== "loadbalancer");
+    for (const w of workers) expect(cfg).toContain(`${w.ip}:${nodePort}`);
+    const haproxy = ["/usr/sbin/haproxy", "/usr/bin/haproxy"].find((f) => fs.existsSync(f));
+    if (haproxy) {
+      const f = path.join(tempDir("aksnet-haproxy-"), "haproxy.cfg");
+      fs.writeFileSync(f, cfg);
+      const r = await run(haproxy, ["-c", "-f", f]);
+      expect(r.stdout).toContain("Configuration file is valid");
+    }
+    const events = await kc("calicocl", ["get", "events", "--field-selector", "involvedObject.name=web"]);
+    expect(events).toContain("EnsuredLoadBalancer");
+  });
+
+  it("never shares a VIP between clusters on one network (prevention), and releases it on delete", async () => {
+    await kc("flannelcl", ["apply", "-f", "-"], lbService("api", 9090));
+    const s = await ingressOf("flannelcl", "api");
+    expect(s.status?.loadBalancer?.ingress?.[0]?.ip).toBe("172.16.255.4");
+    await kc("calicocl", ["delete", "svc", "web"]);
+    await until(async () =>
+      (await hciServices("calicocl")).some((x) => x.name === "web") ? undefined : true,
+    );
+    expect((await emu.arm("GET", "/_aksnet/hci/clusters/calicocl/haproxy.cfg")).text).not.toContain(
+      "172.16.255.3:8080",
+    );
+    // The freed VIP is the lowest free again: the next Service gets it.
+    await kc("calicocl", ["apply", "-f", "-"], lbService("web2", 80));
+    expect((await ingressOf("calicocl", "web2")).status?.loadBalancer?.ingress?.[0]?.ip).toBe("172.16.255.3");
+    // A Service changed to ClusterIP loses its VIP and its ingress.
+    await kc("calicocl", ["patch", "svc", "web2", "-p", '{"spec":{"type":"ClusterIP"}}']);
+    await until(async () =>
+      (await hciServices("calicocl")).some((x) => x.name === "web2") ? undefined : true,
+    );
+    const after = await until(async () => {
+      const x = await json<Service>("calicocl", ["get", "svc", "web2"]);
+      return x.status?.loadBalancer?.ingress ? undefined : x;
+    });
+    expect(after.spec?.type).toBe("ClusterIP");
+  });
+
+  it("stay <pending> on a cluster with load balancer SKU none", async () => {
+    await ok(
+      "New-AksHciCluster -name nolb -loadBalancerSettings (New-AksHciLoadBalancerSetting -name nolb -loadBalancerSku none)",
+    );
+    clusters.nolb = await credential("nolb");
+    await kc("nolb", ["apply", "-f", "-"], lbService("web", 80));
+    await until(async () => ((await hciServices("nolb")).some((x) => x.name === "web") ? true : undefined));
+    expect((await hciServices("nolb")).find((x) => x.name === "web")?.vip).toBeUndefined();
+    const table = await kc("nolb", ["get", "svc", "web"]);
+    expect(table).toMatch(/^web\s+LoadBalancer\s+\S+\s+<pending>\s+80:3\d{4}\/TCP/m);
+  });
+});
+
+describe("the duplicate-VIP defect switched on at start (aksnet start --emulate-known-issues)", () => {
+  let defect: TestEmulator;
+  beforeAll(async () => {
+    defect = await startTestEmulator({ emulateKnownIssues: true });
+    writeInfoFile(defect.dataDir, defect);
+    await ok(HOST_SETUP, defect);
+    await ok("New-AksHciCluster -name one", defect);
+    await ok("New-AksHciCluster -name two", defect);
+    clusters.one = await credential("one", defect);
+    clusters.two = await credential("two", defect);
+  }, 120_000);
+  afterAll(async () => {
+    await defect?.close();
+  });
+
+  it("gives Services of two clusters on different ports one VIP and shows the conflict; same port clears it", async () => {
+    await kc("one", ["apply", "-f", "-"], lbService("a", 80));
+    await kc("two", ["apply", "-f", "-"], lbService("b", 443));
+    const a = (await ingressOf("one", "a")).status?.loadBalancer?.ingress?.[0]?.ip;
+    const b = (await ingressOf("two", "b")).status?.loadBalancer?.ingress?.[0]?.ip;
+    expect(a).toBe("172.16.255.3");
+    expect(b).toBe(a);
+    const out = await ok("Get-AksHciCluster -name one", defect);
+    expect(out).toContain("VipConflicts");
+    expect(out).toContain("172.16.255.3");
+    // The documented workaround: redeploy on the same port — each then gets its own VIP.
+    await kc("two", ["apply", "-f", "-"], lbService("b", 80));
+    const b2 = await until(async () => {
+      const s = await json<Service>("two", ["get", "svc", "b"]);
+      const ip = s.status?.loadBalancer?.ingress?.[0]?.ip;
+      return ip && ip !== a ? ip : undefined;
+    });
+    expect(b2).toBe("172.16.255.4");
+    expect(await ok("Get-AksHciCluster -name one", defect)).not.toContain("VipConflicts");
   });
 });

@@ -231,18 +231,22 @@ export async function hciPlugin(app: FastifyInstance, deps: FaceDeps): Promise<v
     return reply.code(204).send();
   });
 
-  // ---- LoadBalancer Services: the hook the Kubernetes face will call (ensureServiceVip) ----
+  // ---- LoadBalancer Services: a hook beside kubectl (the Kubernetes face's service controller
+  // calls ensureServiceVip for Services created with kubectl; kube/controllers/hciServices.ts) ----
   app.get("/clusters/:name/services", async (req) =>
     read(async (tx, s) => listServices(tx, s, (await getCluster(tx, s, (req.params as Params).name)).name)),
   );
   app.put("/clusters/:name/services/:namespace/:service", async (req) => {
     const p = req.params as Params;
     return write(async (tx, s) =>
-      ensureServiceVip(tx, s, await getCluster(tx, s, p.name), {
-        ...(json(req) as { ports: never }),
-        namespace: p.namespace,
-        name: p.service,
-      }),
+      ensureServiceVip(
+        tx,
+        s,
+        await getCluster(tx, s, p.name),
+        { ports: (json(req) as { ports: never }).ports, namespace: p.namespace, name: p.service },
+        new Date(),
+        { emulateKnownIssues: settings.emulateKnownIssues ?? false },
+      ),
     );
   });
   app.delete("/clusters/:name/services/:namespace/:service", async (req, reply) => {
