@@ -353,3 +353,150 @@ describe("the duplicate-VIP defect switched on at start (aksnet start --emulate-
     expect(await ok("Get-AksHciCluster -name one", defect)).not.toContain("VipConflicts");
   });
 });
+
+describe("NetworkPolicy objects created with kubectl decide the HCI trace (Calico enforces, Flannel does not)", () => {
+  async function trace(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    const env = { PATH: process.env.PATH ?? "", AKSNET_DATA_DIR: emu.dataDir, HOME: home };
+    try {
+      const p = run(process.execPath, [bin, "trace", ...args], { env, cwd: home });
+      p.child.stdin?.end("");
+      const r = await p;
+      return { code: 0, stdout: r.stdout, stderr: r.stderr };
+    } catch (e) {
+      const x = e as { code?: number; stdout?: string; stderr?: string };
+      return { code: x.code ?? 1, stdout: x.stdout ?? "", stderr: x.stderr ?? "" };
+    }
+  }
+  const policy = `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: web-from-frontend}
+spec:
+  podSelector: {matchLabels: {app: web}}
+  policyTypes: [Ingress]
+  ingress: [{from: [{podSelector: {matchLabels: {role: frontend}}}], ports: [{port: 80}]}]
+`;
+  const podNames = async (name: string, app: string) => {
+    const l = await until(async () => {
+      const items = (await json<{ items: Pod[] }>(name, ["get", "pods", "-l", `app=${app}`])).items;
+      return items.length && items.every((p) => p.status?.podIP) ? items : undefined;
+    });
+    return l.map((p) => `default/${p.metadata?.name}`);
+  };
+
+  it("Calico: a pod the policy does not admit is denied, naming the policy; an admitted one is allowed by it", async () => {
+    await kc("calicocl", ["apply", "-f", "-"], deployment("client", 1));
+    await kc("calicocl", ["apply", "-f", "-"], deployment("front", 1, "{app: front, role: frontend}"));
+    await kc("calicocl", ["apply", "-f", "-"], policy);
+    const [web] = await podNames("calicocl", "web");
+    const [client] = await podNames("calicocl", "client");
+    const [front] = await podNames("calicocl", "front");
+    const denied = await trace([
+      "--hci-cluster",
+      "calicocl",
+      "--from",
+      client,
+      "--to",
+      web,
+      "-p",
+      "80/tcp",
+      "-o",
+      "json",
+    ]);
+    expect(denied.stderr).toBe("");
+    expect(JSON.parse(denied.stdout)).toMatchObject({
+      allowed: false,
+      decidedBy: "isolation:default/web-from-frontend",
+      plugin: "calico",
+      policies: ["default/web-from-frontend"],
+      notEnforced: [],
+    });
+    const allowed = JSON.parse(
+      (await trace(["--hci-cluster", "calicocl", "--from", front, "--to", web, "-p", "80/tcp", "-o", "json"]))
+        .stdout,
+    );
+    expect(allowed).toMatchObject({ allowed: true, decidedBy: "policy:default/web-from-frontend" });
+    expect(allowed.to.ip).toMatch(/^10\.244\./);
+    // Another port is not in the rule.
+    const other = JSON.parse(
+      (
+        await trace([
+          "--hci-cluster",
+          "calicocl",
+          "--from",
+          front,
+          "--to",
+          web,
+          "-p",
+          "8080/tcp",
+          "-o",
+          "json",
+        ])
+      ).stdout,
+    );
+    expect(other.allowed).toBe(false);
+    const table = await trace(["--hci-cluster", "calicocl", "--from", client, "--to", web, "-p", "80/tcp"]);
+    expect(table.stdout).toContain("DENIED  decided by isolation:default/web-from-frontend");
+  });
+
+  it("Flannel: the same policy is stored but not enforced, and a VM in the cluster's network is unreachable", async () => {
+    await kc("flannelcl", ["apply", "-f", "-"], deployment("client", 1));
+    await kc("flannelcl", ["apply", "-f", "-"], policy);
+    const [web] = await podNames("flannelcl", "web");
+    const [client] = await podNames("flannelcl", "client");
+    const r = JSON.parse(
+      (
+        await trace([
+          "--hci-cluster",
+          "flannelcl",
+          "--from",
+          client,
+          "--to",
+          web,
+          "-p",
+          "80/tcp",
+          "-o",
+          "json",
+        ])
+      ).stdout,
+    );
+    expect(r).toMatchObject({
+      allowed: true,
+      decidedBy: "plugin:podToPod",
+      plugin: "flannel",
+      notEnforced: ["default/web-from-frontend"],
+    });
+    const vm = JSON.parse(
+      (
+        await trace([
+          "--hci-cluster",
+          "flannelcl",
+          "--from",
+          client,
+          "--to",
+          "172.16.10.50",
+          "-p",
+          "22/tcp",
+          "-o",
+          "json",
+        ])
+      ).stdout,
+    );
+    expect(vm).toMatchObject({
+      allowed: false,
+      decidedBy: "plugin:podToVmSameNetwork",
+      to: { sameNetwork: true },
+    });
+    const missing = await trace([
+      "--hci-cluster",
+      "flannelcl",
+      "--from",
+      "default/nope",
+      "--to",
+      web,
+      "-p",
+      "80/tcp",
+    ]);
+    expect(missing.code).toBe(3);
+    expect(missing.stderr).toContain("Pod default/nope (from) was not found in cluster 'flannelcl'.");
+  });
+});
