@@ -28,6 +28,9 @@ interface Options {
 }
 
 export async function runTraceCommand(args: string[]): Promise<number> {
+  // AKS on HCI: pod to pod (or VM) by the cluster's plugin and NetworkPolicies (hciTrace.ts).
+  if (args.some((a) => a === "--hci-cluster" || a.startsWith("--hci-cluster=")))
+    return (await import("./hciTrace.js")).runHciTraceCommand(args);
   const program = new Command("aksnet trace")
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) })
