@@ -35,6 +35,7 @@ import {
   type StaticGatewayConfigurationStatus,
 } from "../egress/staticGatewayConfiguration.js";
 import { AKS_POLICY_ENFORCED, evaluatePolicies, type NetworkPolicy } from "../networkPolicy.js";
+import { inClusterDestination } from "./inClusterResolver.js";
 
 // ---- request -----------------------------------------------------------------------------------
 
@@ -558,7 +559,7 @@ export const externalDestination: DestinationResolver = {
  * Destination classes, first match wins. In-cluster classes (ClusterIP, `<svc>.<ns>.svc.cluster.local`,
  * pod IPs) are added ABOVE `externalDestination`, one line each.
  */
-export const DESTINATION_RESOLVERS: DestinationResolver[] = [externalDestination];
+export const DESTINATION_RESOLVERS: DestinationResolver[] = [inClusterDestination, externalDestination];
 
 // ---- dispatch ------------------------------------------------------------------------------------
 
