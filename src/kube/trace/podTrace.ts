@@ -5,7 +5,7 @@
 // which takes every other address). Each hop says what it is, where, which object or rule decides,
 // and the verdict. Read-only, inside one store read.
 import type { Node, Pod } from "kubernetes-types/core/v1.js";
-import { containsIp, NetError, parseCidr, parseIp } from "../../net/index.js";
+import { NetError, parseIp } from "../../net/index.js";
 import { asObject, field } from "../../providers/common.js";
 import { type ClusterInternal, clusterIdOf } from "../../providers/containerservice/model.js";
 import { getCluster } from "../../providers/containerservice/records.js";
@@ -221,21 +221,6 @@ interface Sgc {
   metadata?: { name?: string; uid?: string; deletionTimestamp?: string };
   spec?: StaticGatewayConfigurationSpec;
   status?: StaticGatewayConfigurationStatus;
-}
-
-const props = (o: unknown): Record<string, unknown> =>
-  ((o as { properties?: Record<string, unknown> } | undefined)?.properties ?? {}) as Record<string, unknown>;
-
-function inAny(ip: string, cidrs: readonly string[]): string | undefined {
-  const a = parseIp(ip);
-  return cidrs.find((c) => {
-    try {
-      return containsIp(parseCidr(c), a);
-    } catch (e) {
-      if (e instanceof NetError) return false;
-      throw e;
-    }
-  });
 }
 
 const HOP_WORDS: Record<EgressHop["kind"], { what: string; verdict: HopVerdict }> = {
