@@ -172,6 +172,50 @@ describe("node egress, outboundType loadBalancer", () => {
     expect(b.hops[1].route?.name).toBe("blackhole");
   });
 
+  it("a NAT gateway on the subnet wins over the outbound rule and over the node's own public IP", async () => {
+    const ip = await c.net.publicIPAddresses.beginCreateOrUpdateAndWait(RG, "nat-ip", {
+      location: "eastus",
+      sku: { name: "Standard" },
+    });
+    const pf = await c.net.publicIPPrefixes.beginCreateOrUpdateAndWait(RG, "nat-pf", {
+      location: "eastus",
+      prefixLength: 30,
+    });
+    const g = await c.net.natGateways.beginCreateOrUpdateAndWait(RG, "nat", {
+      location: "eastus",
+      idleTimeoutInMinutes: 7,
+      publicIpAddresses: [{ id: ip.id }],
+      publicIpPrefixes: [{ id: pf.id }],
+    });
+    const ids = await vnetWithSubnet(c, RG, "natv", "10.80.0.0/16", { nodes: "10.80.0.0/22" });
+    await c.net.subnets.beginCreateOrUpdateAndWait(RG, "natv", "nodes", {
+      addressPrefix: "10.80.0.0/22",
+      natGateway: { id: g.id },
+    });
+    const body = clusterBody({ count: 1, plugin: "azure", subnetId: ids.nodes });
+    body.agentPoolProfiles?.push({
+      ...pool({ count: 1, enableNodePublicIP: true }),
+      name: "pub",
+      vnetSubnetID: ids.nodes,
+    });
+    await c.aks.managedClusters.beginCreateOrUpdateAndWait(RG, "natc", body);
+    for (const list of Object.values(await nodesOf(nodeRg(RG, "natc")))) {
+      const e = await egress({ node: list[0].name, destination: "8.8.4.4" }, "natc");
+      expect(e).toMatchObject({
+        via: "natGateway",
+        sourceAddress: ip.ipAddress,
+        sourceCandidates: [ip.ipAddress, pf.ipPrefix],
+      });
+      expect(e.hops[2]).toMatchObject({
+        kind: "natGateway",
+        resourceId: g.id,
+        publicIpAddresses: [ip.ipAddress],
+        publicIpPrefixes: [pf.ipPrefix],
+        idleTimeoutInMinutes: 7,
+      });
+    }
+  });
+
   it("refuses an unknown node (404) and a destination that is not an address (400)", async () => {
     await expect(egress({ node: "aks-nope-000000", destination: "8.8.8.8" })).rejects.toMatchObject({
       status: 404,
