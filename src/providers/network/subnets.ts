@@ -18,7 +18,7 @@ import {
   usableRange,
 } from "../../net/index.js";
 import type { ResourceRecord } from "../../store/types.js";
-import { field } from "../common.js";
+import { asObject, field } from "../common.js";
 import type { ArmContext } from "../context.js";
 import { invalidRequestContent } from "../errors.js";
 import type { Wire } from "../registry.js";
@@ -74,6 +74,40 @@ const PASS_THROUGH = [
   "privateLinkServiceNetworkPolicies",
   "defaultOutboundAccess",
 ] as const;
+
+/** A service endpoint as Azure returns it: the regions it serves (the VNet's unless given), state. */
+function serviceEndpoint(e: Wire, vnetLocation: string, path: string): Wire {
+  const o = asObject(e, path);
+  const service = field.string(o, "service", `${path}.service`);
+  if (!service) throw missingProperty(`${path}.service`, "the service endpoint property");
+  const locations = field.array(o, "locations", `${path}.locations`);
+  return {
+    ...o,
+    service,
+    locations: locations?.length ? locations : [vnetLocation],
+    provisioningState: "Succeeded",
+  };
+}
+
+/** A delegation as Azure returns it: id, type, the service's actions, state. */
+function delegation(d: Wire, subnetId: string, path: string): Wire {
+  const o = asObject(d, path);
+  const name = field.string(o, "name", `${path}.name`);
+  if (!name) throw missingProperty(`${path}.name`, "the delegation property");
+  const p = asObject(o.properties ?? {}, `${path}.properties`);
+  const serviceName = field.string(p, "serviceName", `${path}.properties.serviceName`);
+  if (!serviceName) throw missingProperty(`${path}.properties.serviceName`, "the delegation property");
+  return {
+    name,
+    id: `${subnetId}/delegations/${name}`,
+    type: "Microsoft.Network/virtualNetworks/subnets/delegations",
+    properties: {
+      serviceName,
+      actions: field.array(p, "actions", `${path}.properties.actions`) ?? [],
+      provisioningState: "Succeeded",
+    },
+  };
+}
 
 /** Reads a subnet's wire `properties` (child PUT body or inline `subnets[i].properties`). */
 export function subnetSpecFromWire(props: Record<string, unknown>, path: string): SubnetSpec {
@@ -206,6 +240,14 @@ export async function storeSubnet(
     props.routeTable = { id: rt.id };
   }
   Object.assign(props, spec.extra ?? {});
+  if (Array.isArray(props.serviceEndpoints))
+    props.serviceEndpoints = (props.serviceEndpoints as Wire[]).map((e, i) =>
+      serviceEndpoint(e, vnetLocation, `${path}.serviceEndpoints[${i}]`),
+    );
+  if (Array.isArray(props.delegations))
+    props.delegations = (props.delegations as Wire[]).map((d, i) =>
+      delegation(d, id, `${path}.delegations[${i}]`),
+    );
   if (existing) {
     const target = spec.plural ? `${path}.addressPrefixes` : `${path}.addressPrefix`;
     for (const row of await ctx.tx.listAllocations(subnetPool(id))) {
