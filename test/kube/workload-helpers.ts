@@ -14,6 +14,8 @@ export interface ClusterOptions {
   plugin?: "kubenet" | "azure";
   maxPods?: number;
   rg?: string;
+  /** networkProfile.networkPolicy (calico, azure, cilium, none). */
+  networkPolicy?: string;
 }
 
 const API = "api-version=2024-05-01";
@@ -58,7 +60,10 @@ export async function makeCluster(
           ...(o.maxPods ? { maxPods: o.maxPods } : {}),
         },
       ],
-      networkProfile: { networkPlugin: o.plugin ?? "kubenet" },
+      networkProfile: {
+        networkPlugin: o.plugin ?? "kubenet",
+        ...(o.networkPolicy ? { networkPolicy: o.networkPolicy } : {}),
+      },
     },
   });
   if (put.status >= 300) throw new Error(`cluster PUT failed: ${put.status} ${put.text}`);

@@ -9,6 +9,7 @@ import { applicationSecurityGroups } from "./applicationSecurityGroups.js";
 import { effectiveNetworkSecurityGroups, effectiveRouteTable, nicAnswer, nicViewOf } from "./effective.js";
 import { missingProperty } from "./errors.js";
 import { loadBalancers } from "./loadBalancers.js";
+import { natGateways } from "./natGateways.js";
 import { networkInterfaces } from "./networkInterfaces.js";
 import { defaultSecurityRulesHandler, networkSecurityGroups } from "./networkSecurityGroups.js";
 import { publicIPAddresses } from "./publicIPAddresses.js";
@@ -96,5 +97,6 @@ export const networkHandlers: ResourceTypeHandler[] = [
   routes,
   networkInterfaces,
   loadBalancers,
+  natGateways,
   ...subResourceHandlers,
 ];

@@ -43,12 +43,62 @@ export interface TraceRequest {
   nodepool?: string;
   /** Only this node: its computer name, private IP or public IP. */
   node?: string;
-  /** `8080/tcp`, `53/udp` or `icmp`. */
-  port: string;
+  /** `8080/tcp`, `53/udp` or `icmp`; may come with `to` instead (`<host>:<port>/<proto>`). */
+  port?: string;
   /** `Internet` (default), `VirtualNetwork`, `AzureLoadBalancer` or an IP address. */
   from?: string;
-  /** A load balancer frontend address (a Service's IP): trace through its rule to the backend nodes. */
+  /**
+   * A load balancer frontend address (a Service's IP): trace through its rule to the backend nodes.
+   * A cluster DNS name (`<svc>.<ns>[.svc[.cluster.local]]`) is resolved by kube/trace first.
+   */
   to?: string;
+}
+
+export interface TraceDestination {
+  /** An IP address or a DNS name (lower case, no trailing dot). */
+  host: string;
+  /** `80/tcp` when the destination named a port (`:80` alone means tcp). */
+  port?: string;
+}
+
+const DNS_NAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/;
+
+/** `<ip|name>[:<port>[/<tcp|udp>]]`, IPv6 as `[addr]:port` or bare; 400 naming `to` otherwise. */
+export function parseTraceDestination(text: string, fieldName = "to"): TraceDestination {
+  const t = text.trim();
+  const bad = () =>
+    invalidRequestContent(
+      `Invalid destination '${text}': expected an IP address or a DNS name, optionally with :<port>/<tcp|udp> (e.g. 20.0.0.7, my-svc.default.svc.cluster.local:80/tcp).`,
+      fieldName,
+    );
+  let host = t;
+  let port: string | undefined;
+  const v6 = /^\[([^\]]+)\](?::(.+))?$/.exec(t);
+  const withPort = /^([^:]+):([^:]+)$/.exec(t);
+  if (v6) {
+    host = v6[1];
+    port = v6[2];
+  } else if (withPort) {
+    host = withPort[1];
+    port = withPort[2];
+  }
+  if (port !== undefined) {
+    port = /^\d+$/.test(port) ? `${port}/tcp` : port;
+    try {
+      if (parseTracePort(port).port === undefined) throw bad();
+    } catch {
+      throw bad();
+    }
+    port = port.toLowerCase();
+  }
+  try {
+    parseIp(host);
+    return { host, ...(port ? { port } : {}) };
+  } catch {
+    const name = host.toLowerCase().replace(/\.$/, "");
+    if (!DNS_NAME.test(name) || /^[\d.]+$/.test(name)) throw bad();
+    return { host: name, ...(port ? { port } : {}) };
+  }
 }
 
 interface PortSpec {
@@ -90,7 +140,7 @@ export function parseTraceSource(text: string | undefined): string {
 /** The JSON body of `POST /_aksnet/trace` → a request; 400 InvalidRequestContent naming the field. */
 export function parseTraceRequest(body: unknown): TraceRequest {
   const o = asObject(body);
-  const need = (key: "resourceGroup" | "cluster" | "port") => {
+  const need = (key: "resourceGroup" | "cluster") => {
     const v = field.string(o, key, key);
     if (!v?.trim()) throw invalidRequestContent(`The request must name '${key}'.`, key);
     return v.trim();
@@ -99,23 +149,22 @@ export function parseTraceRequest(body: unknown): TraceRequest {
   const req: TraceRequest = {
     resourceGroup: need("resourceGroup"),
     cluster: need("cluster"),
-    port: need("port"),
   };
-  for (const k of ["subscriptionId", "nodepool", "node", "from", "to"] as const) {
+  for (const k of ["subscriptionId", "nodepool", "node", "from", "to", "port"] as const) {
     const v = opt(k);
     if (v !== undefined) req[k] = v;
   }
-  parseTracePort(req.port);
+  if (req.port !== undefined) parseTracePort(req.port);
   req.from = parseTraceSource(req.from);
   if (req.to !== undefined) {
-    try {
-      parseIp(req.to);
-    } catch {
+    const dest = parseTraceDestination(req.to);
+    if (dest.port && req.port && dest.port !== req.port.toLowerCase())
       throw invalidRequestContent(
-        `Invalid destination '${req.to}': expected a load balancer frontend IP address.`,
-        "to",
+        `The destination names port ${dest.port} but 'port' is ${req.port}: give one of them.`,
+        "port",
       );
-    }
+    req.to = dest.host;
+    if (dest.port) req.port = dest.port;
   }
   return req;
 }
@@ -212,6 +261,11 @@ export async function traceReachability(
     : settings.subscriptions[0];
   if (!sub) throw subscriptionNotFound(String(req.subscriptionId));
   const ctx = backgroundContext(tx, settings, services, sub.subscriptionId);
+  if (!req.port)
+    throw invalidRequestContent(
+      "The request must name 'port' (e.g. 8080/tcp), or a destination with its port (<host>:<port>/<proto>).",
+      "port",
+    );
   const { protocol, port } = parseTracePort(req.port);
   const from = parseTraceSource(req.from);
   const clusterId = clusterIdOf(sub.subscriptionId, req.resourceGroup, req.cluster);
