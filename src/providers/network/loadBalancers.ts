@@ -178,6 +178,13 @@ export async function writeLoadBalancer(
       idleTimeoutInMinutes: field.int(r.props, "idleTimeoutInMinutes", `${r.path}.idleTimeoutInMinutes`) ?? 4,
       disableOutboundSnat:
         field.bool(r.props, "disableOutboundSnat", `${r.path}.disableOutboundSnat`) ?? false,
+      enableTcpReset: field.bool(r.props, "enableTcpReset", `${r.path}.enableTcpReset`) ?? false,
+      loadDistribution:
+        field.enumOf(r.props, "loadDistribution", `${r.path}.loadDistribution`, [
+          "Default",
+          "SourceIP",
+          "SourceIPProtocol",
+        ] as const) ?? "Default",
     };
     const pool = ownRef(
       "backendAddressPools",
@@ -220,6 +227,7 @@ export async function writeLoadBalancer(
   });
   out.inboundNatRules = [];
   out.inboundNatPools = [];
+  linkParts(out);
   return saveRecord(
     ctx,
     {
@@ -231,6 +239,45 @@ export async function writeLoadBalancer(
     },
     existing,
   );
+}
+
+/**
+ * What Azure adds to every part when it answers: the part's `type`, defaults (a probe's
+ * `probeThreshold`, a private frontend's `privateIPAddressVersion`) and the back-references —
+ * a frontend, pool or probe lists the rules that use it. Derived from the parts in the same
+ * body, so they cannot drift.
+ */
+function linkParts(out: Wire): void {
+  const parts = (k: string) => (out[k] as Wire[] | undefined) ?? [];
+  for (const k of Object.values(PART_TYPES)) for (const part of parts(k)) part.type = `${TYPES.lb}/${k}`;
+  const back = new Map<string, Map<string, { id: string }[]>>();
+  const link = (target: unknown, kind: string, ruleId: string) => {
+    const id = (target as { id?: unknown } | undefined)?.id;
+    if (typeof id !== "string") return;
+    const byKind = back.get(id.toLowerCase()) ?? new Map<string, { id: string }[]>();
+    const list = byKind.get(kind) ?? [];
+    if (!list.some((x) => x.id === ruleId)) list.push({ id: ruleId });
+    byKind.set(kind, list);
+    back.set(id.toLowerCase(), byKind);
+  };
+  for (const r of parts("loadBalancingRules")) {
+    const rp = r.properties as Wire;
+    for (const k of ["frontendIPConfiguration", "backendAddressPool", "probe"])
+      link(rp[k], "loadBalancingRules", String(r.id));
+  }
+  for (const o of parts("outboundRules")) {
+    const op = o.properties as Wire;
+    for (const f of (op.frontendIPConfigurations as Wire[] | undefined) ?? [])
+      link(f, "outboundRules", String(o.id));
+    link(op.backendAddressPool, "outboundRules", String(o.id));
+  }
+  for (const k of ["frontendIPConfigurations", "backendAddressPools", "probes"])
+    for (const part of parts(k)) {
+      const pp = part.properties as Wire;
+      for (const [kind, ids] of back.get(String(part.id).toLowerCase()) ?? []) pp[kind] = ids;
+      if (k === "probes") pp.probeThreshold ??= 1;
+      if (k === "frontendIPConfigurations" && pp.subnet) pp.privateIPAddressVersion ??= "IPv4";
+    }
 }
 
 export async function removeLoadBalancer(ctx: ArmContext, rec: ResourceRecord): Promise<void> {
