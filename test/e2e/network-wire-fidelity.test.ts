@@ -125,3 +125,95 @@ describe("network security groups", () => {
     expect(b.flushConnection).toBe(true);
   });
 });
+
+describe("load balancers", () => {
+  it("parts carry their type and defaults; frontends, pools and probes list the rules using them; NAT rules kept", async () => {
+    const v = await c.net.virtualNetworks.beginCreateOrUpdateAndWait(RG, "lbv", {
+      location: "eastus",
+      addressSpace: { addressPrefixes: ["10.9.0.0/16"] },
+      subnets: [{ name: "s", addressPrefix: "10.9.0.0/24" }],
+    });
+    const id = `/subscriptions/${c.emu.subscriptionId}/resourceGroups/${RG}/providers/Microsoft.Network/loadBalancers/lb1`;
+    const lb = await c.net.loadBalancers.beginCreateOrUpdateAndWait(RG, "lb1", {
+      location: "eastus",
+      sku: { name: "Standard" },
+      frontendIPConfigurations: [{ name: "fe", subnet: { id: v.subnets?.[0]?.id } }],
+      backendAddressPools: [{ name: "be" }],
+      probes: [{ name: "p", protocol: "Tcp", port: 80 }],
+      loadBalancingRules: [
+        {
+          name: "r",
+          frontendIPConfiguration: { id: `${id}/frontendIPConfigurations/fe` },
+          backendAddressPool: { id: `${id}/backendAddressPools/be` },
+          probe: { id: `${id}/probes/p` },
+          protocol: "Tcp",
+          frontendPort: 80,
+          backendPort: 80,
+        },
+      ],
+      inboundNatRules: [
+        {
+          name: "rdp",
+          frontendIPConfiguration: { id: `${id}/frontendIPConfigurations/fe` },
+          protocol: "Tcp",
+          frontendPort: 3389,
+          backendPort: 3389,
+          enableFloatingIP: true,
+          idleTimeoutInMinutes: 15,
+        },
+        {
+          name: "ssh-range",
+          frontendIPConfiguration: { id: `${id}/frontendIPConfigurations/fe` },
+          backendAddressPool: { id: `${id}/backendAddressPools/be` },
+          protocol: "Tcp",
+          frontendPortRangeStart: 50000,
+          frontendPortRangeEnd: 50099,
+          backendPort: 22,
+        },
+      ],
+    });
+    const fe = lb.frontendIPConfigurations?.[0];
+    expect(fe?.type).toBe("Microsoft.Network/loadBalancers/frontendIPConfigurations");
+    expect(fe?.privateIPAddressVersion).toBe("IPv4");
+    expect(fe?.loadBalancingRules).toEqual([{ id: `${id}/loadBalancingRules/r` }]);
+    expect(fe?.inboundNatRules).toEqual([
+      { id: `${id}/inboundNatRules/rdp` },
+      { id: `${id}/inboundNatRules/ssh-range` },
+    ]);
+    expect(lb.backendAddressPools?.[0]?.loadBalancingRules).toEqual([{ id: `${id}/loadBalancingRules/r` }]);
+    expect(lb.probes?.[0]).toMatchObject({
+      type: "Microsoft.Network/loadBalancers/probes",
+      probeThreshold: 1,
+      loadBalancingRules: [{ id: `${id}/loadBalancingRules/r` }],
+    });
+    expect(lb.loadBalancingRules?.[0]).toMatchObject({
+      type: "Microsoft.Network/loadBalancers/loadBalancingRules",
+      loadDistribution: "Default",
+      enableTcpReset: false,
+    });
+    expect(
+      lb.inboundNatRules?.map((n) => [
+        n.name,
+        n.type,
+        n.frontendPort,
+        n.frontendPortRangeStart,
+        n.backendPort,
+      ]),
+    ).toEqual([
+      ["rdp", "Microsoft.Network/loadBalancers/inboundNatRules", 3389, undefined, 3389],
+      ["ssh-range", "Microsoft.Network/loadBalancers/inboundNatRules", undefined, 50000, 22],
+    ]);
+    const got = await c.net.inboundNatRules.get(RG, "lb1", "rdp");
+    expect([got.enableFloatingIP, got.idleTimeoutInMinutes]).toEqual([true, 15]);
+    const e = await errorOf(
+      c.net.loadBalancers.beginCreateOrUpdateAndWait(RG, "lb2", {
+        location: "eastus",
+        sku: { name: "Standard" },
+        frontendIPConfigurations: [{ name: "fe", subnet: { id: v.subnets?.[0]?.id } }],
+        inboundNatRules: [{ name: "x", protocol: "Tcp", frontendPort: 1, backendPort: 1 }],
+      }),
+    );
+    expect(e.statusCode).toBe(400);
+    expect(e.message).toMatch(/frontendIPConfiguration/);
+  });
+});

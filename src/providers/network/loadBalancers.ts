@@ -29,6 +29,7 @@ const PART_TYPES = {
   probes: "probes",
   loadBalancingRules: "loadBalancingRules",
   outboundRules: "outboundRules",
+  inboundNatRules: "inboundNatRules",
 } as const;
 type Part = keyof typeof PART_TYPES;
 
@@ -225,7 +226,47 @@ export async function writeLoadBalancer(
       },
     };
   });
-  out.inboundNatRules = [];
+  // Inbound NAT rules: one frontend port to one backend ip configuration (which joins the rule
+  // from its NIC), or — with a backend pool — a frontend port range mapped across the pool.
+  out.inboundNatRules = parts.inboundNatRules.map((n) => {
+    const fe = ownRef(
+      "frontendIPConfigurations",
+      field.ref(n.props, "frontendIPConfiguration", `${n.path}.frontendIPConfiguration`),
+      `${n.path}.frontendIPConfiguration.id`,
+    );
+    if (!fe) throw missingProperty(`${n.path}.frontendIPConfiguration`, "the inbound NAT rule property");
+    const protocol = field.enumOf(n.props, "protocol", `${n.path}.protocol`, ["Tcp", "Udp", "All"] as const);
+    if (!protocol) throw missingProperty(`${n.path}.protocol`, "the inbound NAT rule property");
+    const pool = ownRef(
+      "backendAddressPools",
+      field.ref(n.props, "backendAddressPool", `${n.path}.backendAddressPool`),
+      `${n.path}.backendAddressPool.id`,
+    );
+    const start = port(n.props, "frontendPortRangeStart", n.path, 1, 65534, false);
+    const end = port(n.props, "frontendPortRangeEnd", n.path, 1, 65534, false);
+    const np: Wire = {
+      provisioningState: "Succeeded",
+      frontendIPConfiguration: fe,
+      protocol,
+      backendPort: port(n.props, "backendPort", n.path, 1, 65535, true),
+      enableFloatingIP: field.bool(n.props, "enableFloatingIP", `${n.path}.enableFloatingIP`) ?? false,
+      idleTimeoutInMinutes: field.int(n.props, "idleTimeoutInMinutes", `${n.path}.idleTimeoutInMinutes`) ?? 4,
+      enableTcpReset: field.bool(n.props, "enableTcpReset", `${n.path}.enableTcpReset`) ?? false,
+    };
+    if (pool) {
+      if (start === undefined || end === undefined || end < start)
+        throw invalidRequestContent(
+          `An inbound NAT rule with a backend pool needs '${n.path}.frontendPortRangeStart' and '${n.path}.frontendPortRangeEnd' (start <= end).`,
+          `${n.path}.frontendPortRangeStart`,
+        );
+      Object.assign(np, {
+        backendAddressPool: pool,
+        frontendPortRangeStart: start,
+        frontendPortRangeEnd: end,
+      });
+    } else np.frontendPort = port(n.props, "frontendPort", n.path, 1, 65534, true);
+    return { name: n.name, id: partId("inboundNatRules", n.name), properties: np };
+  });
   out.inboundNatPools = [];
   linkParts(out);
   return saveRecord(
@@ -264,6 +305,11 @@ function linkParts(out: Wire): void {
     const rp = r.properties as Wire;
     for (const k of ["frontendIPConfiguration", "backendAddressPool", "probe"])
       link(rp[k], "loadBalancingRules", String(r.id));
+  }
+  for (const n of parts("inboundNatRules")) {
+    const np = n.properties as Wire;
+    link(np.frontendIPConfiguration, "inboundNatRules", String(n.id));
+    link(np.backendAddressPool, "inboundNatRules", String(n.id));
   }
   for (const o of parts("outboundRules")) {
     const op = o.properties as Wire;
