@@ -28,6 +28,9 @@ interface Options {
 }
 
 export async function runTraceCommand(args: string[]): Promise<number> {
+  // AKS on HCI: pod to pod (or VM) by the cluster's plugin and NetworkPolicies (hciTrace.ts).
+  if (args.some((a) => a === "--hci-cluster" || a.startsWith("--hci-cluster=")))
+    return (await import("./hciTrace.js")).runHciTraceCommand(args);
   const program = new Command("aksnet trace")
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) })
@@ -35,13 +38,16 @@ export async function runTraceCommand(args: string[]): Promise<number> {
     .requiredOption("-g, --resource-group <group>", "the cluster's resource group")
     .requiredOption("-c, --cluster <name>", "the managed cluster")
     .option("--nodepool <pool>", "only this agent pool's nodes")
-    .option("--node <name|ip>", "only this node (computer name, private IP or public IP)")
+    .option(
+      "--node <name|ip>",
+      "only this node (computer name, private IP or public IP); a tcp/udp trace ends at the pod holding the port",
+    )
     .option("-p, --port <port/proto>", "e.g. 8080/tcp, 53/udp, or icmp (or as part of --to)")
     .option("--from <source>", "Internet (default), VirtualNetwork, AzureLoadBalancer or an IP address")
     .option("--from-pod <ns/pod>", "trace a packet from this pod, hop by hop (needs --to)")
     .option(
       "--to <ip|name>[:port/proto]",
-      "a load balancer frontend address or a Service's DNS name (<svc>.<ns>.svc.cluster.local): through its rule to the backend nodes and the Service's pods; with --from-pod any address or name, e.g. 20.1.2.3:443/tcp",
+      "a load balancer frontend address or a Service's DNS name (<svc>.<ns>.svc.cluster.local): through its rule to the backend nodes and the Service's pods; or a node's address; with --from-pod any address or name, e.g. 20.1.2.3:443/tcp",
     )
     .option("--subscription <id>", "subscription (default: the emulator's)")
     .option("--data-dir <dir>", "where aksnet.json lives (default ./.aksnet, env AKSNET_DATA_DIR)")
@@ -138,7 +144,21 @@ export function render(r: ClusterTraceResult, verbose = false): string {
     );
   }
   if (!r.nodes.length) return `${out.join("\n")}No nodes.\n`;
-  const rows = [["NODE", "POOL", "PUBLIC IP", "PRIVATE IP", "VERDICT", "RULE", "PRIORITY", "NSG"]];
+  // Straight to a node port, the last hop is the pod holding it as hostPort (or nobody).
+  const pods = r.nodes.some((n) => n.receiver);
+  const rows = [
+    [
+      "NODE",
+      "POOL",
+      "PUBLIC IP",
+      "PRIVATE IP",
+      "VERDICT",
+      "RULE",
+      "PRIORITY",
+      "NSG",
+      ...(pods ? ["POD"] : []),
+    ],
+  ];
   for (const n of r.nodes)
     rows.push([
       n.node,
@@ -149,8 +169,10 @@ export function render(r: ClusterTraceResult, verbose = false): string {
       n.decidingRule?.name ?? "(no NSG)",
       n.decidingRule ? String(n.decidingRule.priority) : "-",
       nsgLabel(n),
+      ...(pods ? [n.receiver?.pod ? `${n.receiver.pod.namespace}/${n.receiver.pod.name}` : "(none)"] : []),
     ]);
   out.push(table(rows));
+  if (pods) out.push("", "Path:", ...r.nodes.map((n) => `  ${n.node}: ${(n.path ?? []).join(" → ")}`));
   const notes = r.nodes.flatMap((n) => n.notes.map((t) => `${n.node}: ${t}`));
   if (notes.length) out.push("", "Notes:", ...notes.map((t) => `  ${t}`));
   out.push("", `${r.summary.allowed} allowed, ${r.summary.denied} denied.`);

@@ -16,6 +16,10 @@ export interface ClusterOptions {
   rg?: string;
   /** networkProfile.networkPolicy (calico, azure, cilium, none). */
   networkPolicy?: string;
+  /** More agent pool properties (enableNodePublicIP, networkProfile.allowedHostPorts, …). */
+  pool?: Record<string, unknown>;
+  /** More networkProfile properties (networkPluginMode, podCidr, …). */
+  network?: Record<string, unknown>;
 }
 
 const API = "api-version=2024-05-01";
@@ -58,11 +62,13 @@ export async function makeCluster(
           mode: "System",
           osType: "Linux",
           ...(o.maxPods ? { maxPods: o.maxPods } : {}),
+          ...o.pool,
         },
       ],
       networkProfile: {
         networkPlugin: o.plugin ?? "kubenet",
         ...(o.networkPolicy ? { networkPolicy: o.networkPolicy } : {}),
+        ...o.network,
       },
     },
   });

@@ -26,6 +26,7 @@ import { InProcessQueue, type WorkQueue } from "./queue.js";
 import { syncReplicaSet } from "./replicaset.js";
 import { syncScheduler } from "./scheduler.js";
 import { syncEndpoints, syncServiceLoadBalancers, syncServices } from "./services.js";
+import { clusterSources } from "./source.js";
 import { syncStatefulSet } from "./statefulset.js";
 import {
   listStaticGatewayConfigurations,
@@ -53,6 +54,7 @@ const ARM_NODE_SOURCES = [
   "/providers/microsoft.containerservice/managedclusters/",
   "/providers/microsoft.compute/virtualmachinescalesets/",
   "/providers/microsoft.network/publicipaddresses/",
+  "/providers/akshci/clusters/", // AKS on HCI: its VMs are the Nodes
 ];
 
 /** AKSNET_TRACE_CONTROLLERS=1 logs every run with its duration (debugging). */
@@ -181,10 +183,10 @@ export class ControllerManager {
     const ctx = this.ctx;
     switch (ctrl) {
       case "nodes-all":
-        for (const c of await this.store.read((tx) => armClusters(tx))) this.queue.add(`nodes|${c.uid}`);
+        for (const c of await this.store.read((tx) => clusterSources(tx))) this.queue.add(`nodes|${c.uid}`);
         return;
       case "resync-all":
-        for (const c of await this.store.read((tx) => armClusters(tx))) this.queue.add(`resync|${c.uid}`);
+        for (const c of await this.store.read((tx) => clusterSources(tx))) this.queue.add(`resync|${c.uid}`);
         return;
       case "nodes":
         if (await syncNodes(ctx, cluster)) {

@@ -31,6 +31,7 @@ import { invalidJson, invalidRequestContent, resourceNotFound, subscriptionNotFo
 import { nsgInput, ruleFromWire, subnetContext } from "../network/effective.js";
 import { publicIPsHeldBy } from "../network/publicIPHolders.js";
 import { joinsPool, type LoadBalancerHop, loadBalancerHop } from "./loadBalancerPath.js";
+import { clusterPods, type HostPortListener, hostPortListener, type PodView, podsByNode } from "./pods.js";
 
 // ---- request -----------------------------------------------------------------------------------
 
@@ -50,6 +51,7 @@ export interface TraceRequest {
   /**
    * A load balancer frontend address (a Service's IP): trace through its rule to the backend nodes.
    * A cluster DNS name (`<svc>.<ns>[.svc[.cluster.local]]`) is resolved by kube/trace first.
+   * A node's public or private address instead: that node, as `node` would.
    */
   to?: string;
 }
@@ -182,6 +184,14 @@ export interface DecidingRule {
   why: string[];
 }
 
+/** Who receives the traced port on the node (tcp/udp traces straight to a node, not through a load balancer). */
+export interface Receiver {
+  /** The pod holding the port as hostPort (a hostNetwork pod's container port counts). */
+  pod?: HostPortListener;
+  /** In words: the pod and where the packet goes, or that nothing listens there. */
+  text: string;
+}
+
 export interface NodeTrace {
   node: string;
   pool: string;
@@ -196,6 +206,9 @@ export interface NodeTrace {
   /** What else stands in the way (or why nothing filters), in words. */
   notes: string[];
   levels: LevelResult[];
+  receiver?: Receiver;
+  /** The hops in words: source → node address:port → NSG verdict → the pod (or nobody). */
+  path?: string[];
 }
 
 export interface TraceResult {
@@ -284,14 +297,17 @@ export async function traceReachability(
   }
 
   let hop: LoadBalancerHop | undefined;
+  // `to` that is no frontend may be a node's address: then it picks that node.
+  let toNode: string | undefined;
   if (req.to) {
     hop = await loadBalancerHop(ctx, cluster.internal.spec.nodeResourceGroup, req.to, protocol, port);
-    if (!hop)
-      throw invalidRequestContent(
-        `${req.to} is not a frontend address of any load balancer in ${cluster.internal.spec.nodeResourceGroup}.`,
-        "to",
-      );
+    if (!hop) toNode = req.to;
   }
+  // Straight to a node's port: the pods decide who answers (a frontend's rule goes to kube-proxy).
+  const podsOn =
+    !hop && port !== undefined && protocol !== "Icmp"
+      ? podsByNode(await clusterPods(tx, cluster.internal.resourceUID))
+      : undefined;
 
   const nsgs = new Map<string, NsgInput | undefined>();
   const nsgOf = async (id: string | undefined) => {
@@ -328,6 +344,7 @@ export async function traceReachability(
         .find((a): a is string => typeof a === "string");
       if (req.node && !eq(req.node, inst.computerName) && req.node !== data.nodeIp && req.node !== pip)
         continue;
+      if (toNode && toNode !== data.nodeIp && toNode !== pip) continue;
       // NSGs see the NIC's private address (a public IP is translated before them) — or, behind a
       // floating-IP rule, the frontend address and port; without floating IP, the backend port.
       const destination = hop?.floatingIP ? hop.frontendIp : data.nodeIp;
@@ -354,6 +371,11 @@ export async function traceReachability(
           `the node has no public IP: from ${from} it is reachable only through a load balancer, not directly`,
         );
       const rule = decidingRule(d);
+      const receiver =
+        podsOn && port !== undefined
+          ? receiverOf(podsOn.get(inst.computerName) ?? [], port, protocol, data.nodeIp)
+          : undefined;
+      const address = !isVnetSource(from, addressCtx) && !toNode ? pip : (toNode ?? data.nodeIp);
       nodes.push({
         node: inst.computerName,
         pool: pool.spec.name,
@@ -366,9 +388,27 @@ export async function traceReachability(
         ...(rule ? { decidingRule: rule } : {}),
         notes,
         levels: d.levels,
+        ...(receiver
+          ? {
+              receiver,
+              path: [
+                from,
+                address
+                  ? `${address}:${port} (node ${address === pip ? "public" : "private"} IP)`
+                  : `no address of ${inst.computerName} is reachable from ${from}`,
+                `NSG: ${d.verdict}${rule ? ` by ${rule.name} (${rule.priority}, ${rule.level} NSG ${rule.nsgName})` : " (no NSG)"}`,
+                receiver.text,
+              ],
+            }
+          : {}),
       });
     }
   }
+  if (toNode && nodes.length === 0)
+    throw invalidRequestContent(
+      `${req.to} is not a frontend address of any load balancer in ${cluster.internal.spec.nodeResourceGroup}, nor an address of the cluster's nodes.`,
+      "to",
+    );
   if (req.node && nodes.length === 0)
     throw resourceNotFound(
       "Microsoft.Compute/virtualMachineScaleSets/virtualMachines",
@@ -390,6 +430,26 @@ export async function traceReachability(
       allowed: nodes.filter((n) => n.verdict === "Allow").length,
       denied: nodes.filter((n) => n.verdict === "Deny").length,
     },
+  };
+}
+
+function receiverOf(
+  podsOnNode: readonly PodView[],
+  port: number,
+  protocol: FlowProtocol,
+  nodeIp: string,
+): Receiver {
+  const proto = protocol === "Udp" ? "UDP" : "TCP";
+  const pod = hostPortListener(podsOnNode, port, proto, nodeIp);
+  if (!pod) return { text: `no pod listens on ${port}/${proto.toLowerCase()} on this node` };
+  const where = pod.hostNetwork
+    ? "host network: the node's own address"
+    : pod.podIP
+      ? `pod IP ${pod.podIP}:${pod.containerPort}`
+      : `containerPort ${pod.containerPort}, no pod IP yet (${pod.phase})`;
+  return {
+    pod,
+    text: `pod ${pod.namespace}/${pod.name}, container ${pod.container}, containerPort ${pod.containerPort}/${proto} (${where})`,
   };
 }
 

@@ -1,11 +1,13 @@
 // The page at `/`: one self-contained HTML document (inline CSS and vanilla JS, no build step,
 // nothing fetched from elsewhere — the machine may be offline). It polls
 // `/_aksnet/topology` and draws what the store holds: address maps per VNet, clusters down
-// to nodes, the pod-CIDR blocks, route tables, NSG rules and public IP prefixes.
+// to nodes and their pods (pods.ts), the pod-CIDR blocks, route tables, NSG rules and public IP prefixes.
 //
 // The script builds DOM nodes with textContent only (names come from whoever called the
 // API) and uses no template literals, so it lives verbatim inside this template string; the
 // one escape, a doubled backslash before "n" in tooltips, becomes a newline in the page.
+import { PODS_CSS, PODS_SCRIPT } from "./pods.js";
+
 export const PAGE_HTML = `<!doctype html>
 <html lang="en">
 <head>
@@ -147,7 +149,7 @@ export const PAGE_HTML = `<!doctype html>
   #tip { position: fixed; z-index: 10; pointer-events: none; background: #1d2433; color: #fff; font-size: 12px;
     padding: 5px 8px; border-radius: 6px; max-width: 520px; display: none; white-space: pre-line; box-shadow: 0 4px 14px rgba(0,0,0,.2); }
   @media (max-width: 1180px) { .cells, .blocks { grid-template-columns: repeat(48, 14px); } .pipgrid { grid-template-columns: repeat(2, minmax(0, 1fr)); } }
-</style>
+${PODS_CSS}</style>
 </head>
 <body>
 <header>
@@ -442,9 +444,11 @@ export const PAGE_HTML = `<!doctype html>
             p.state !== "Succeeded" ? badge(p.state, "warn") : null),
           nodeTable(p));
       }),
+      podsSection(c),
       clusterEdges(c));
   }
 
+${PODS_SCRIPT}
   // ---- load balancers and static egress gateways (issues 12, 13) ----
   var arrow = function () { return h("div", { class: "arrow", text: "→" }); };
   function lbFlow(lb) {
