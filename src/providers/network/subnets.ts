@@ -7,13 +7,15 @@
 import {
   type Cidr,
   CidrIndex,
+  cidrOf,
   contains,
   containsIp,
   formatCidr,
   lastAddress,
+  lowestFreeAlignedBlock,
   overlaps,
   parseIp,
-  subdivide,
+  rangeToCidrs,
   usableAddressCount,
   usableRange,
 } from "../../net/index.js";
@@ -484,24 +486,23 @@ export async function ensureOwnerBlock(
     if (first % size === 0n) return `${fmt(first, cidrs[0])}/${prefixLength}`;
   }
   for (const r of held) await ctx.tx.release(r.pool, r.item);
-  const taken = await takenSet(ctx, subnet.id);
+  const taken = [...(await takenSet(ctx, subnet.id))];
   for (const c of cidrs) {
     if (prefixLength < c.prefixLength) continue;
     const u = usableRange(c, { reserveAzure: true });
     if (!u) continue;
-    for (const block of subdivide(c, prefixLength)) {
-      if (block.network < u.first || lastAddress(block) > u.last) continue;
-      const items: bigint[] = [];
-      for (let a = block.network; a <= lastAddress(block); a++) if (!taken.has(a)) items.push(a);
-      if (BigInt(items.length) !== size) continue;
-      await takeAll(
-        ctx,
-        subnetPool(subnet.id),
-        items.map((v) => fmt(v, c)),
-        owner,
-      );
-      return `${fmt(block.network, c)}/${prefixLength}`;
-    }
+    // Azure's reserved addresses (network, .1–.3, broadcast) count as taken.
+    const blocked = [
+      ...rangeToCidrs(c.network, u.first - 1n, "IPv4"),
+      ...(u.last < lastAddress(c) ? rangeToCidrs(u.last + 1n, lastAddress(c), "IPv4") : []),
+      ...taken.filter((v) => containsIp(c, v)).map((v) => cidrOf(v, "IPv4", 32)),
+    ];
+    const block = lowestFreeAlignedBlock(c, prefixLength, blocked);
+    if (!block) continue;
+    const items: string[] = [];
+    for (let a = block.network; a <= lastAddress(block); a++) items.push(fmt(a, c));
+    await takeAll(ctx, subnetPool(subnet.id), items, owner);
+    return `${fmt(block.network, c)}/${prefixLength}`;
   }
   throw subnetIsFull(subnet.id, Number(size));
 }
