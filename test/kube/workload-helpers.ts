@@ -14,6 +14,8 @@ export interface ClusterOptions {
   plugin?: "kubenet" | "azure";
   maxPods?: number;
   rg?: string;
+  /** networkProfile.networkPolicy (calico, azure, cilium, none). */
+  networkPolicy?: string;
   /** More agent pool properties (enableNodePublicIP, networkProfile.allowedHostPorts, …). */
   pool?: Record<string, unknown>;
   /** More networkProfile properties (networkPluginMode, podCidr, …). */
@@ -63,7 +65,11 @@ export async function makeCluster(
           ...o.pool,
         },
       ],
-      networkProfile: { networkPlugin: o.plugin ?? "kubenet", ...o.network },
+      networkProfile: {
+        networkPlugin: o.plugin ?? "kubenet",
+        ...(o.networkPolicy ? { networkPolicy: o.networkPolicy } : {}),
+        ...o.network,
+      },
     },
   });
   if (put.status >= 300) throw new Error(`cluster PUT failed: ${put.status} ${put.text}`);

@@ -73,11 +73,13 @@ export interface PodSubnetNode {
   maxPods: number;
 }
 
-/** The instances of every pool of the cluster that is not being deleted. */
+/** The instances of every pool of the cluster that is not being deleted (none while it is stopped). */
 export async function armNodes(tx: Tx, c: ArmCluster, now: string): Promise<ArmNodes> {
   const sources: NodeSource[] = [];
   const reserved = new Map<string, string[]>();
   const podSubnets = new Map<string, PodSubnetNode>();
+  // A stopped cluster's VMs are deallocated: no Nodes (their addresses stay with the instances).
+  if (c.internal.powerState === "Stopped") return { sources, reserved, podSubnets };
   for (const p of await tx.listResources({ type: POOL_TYPE, parentId: c.id })) {
     const pi = p.internal as PoolInternal | undefined;
     if (!pi?.vmssId || pi.deleting) continue;

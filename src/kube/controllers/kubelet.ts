@@ -10,8 +10,9 @@ import { allocateSubnetAddressesBatch, subnetFreeAddressCount } from "../../prov
 import { hostPortPool, podOwner } from "../admission.js";
 import { nextStage, STAGES } from "../workloads/kubelet.js";
 import { choosePodIp, cnsExhausted, nodeInternalIp, type PodNetwork } from "../workloads/podIPs.js";
-import { type ArmCluster, armNodes, clusterRecord, type PodSubnetNode } from "./arm.js";
+import { armNodes, type PodSubnetNode } from "./arm.js";
 import type { ControllerContext } from "./context.js";
+import { type ClusterSource, clusterSource } from "./source.js";
 import { armContext, egressSandboxBlock } from "./staticGatewayConfiguration.js";
 
 export const podIpPool = (cluster: string) => `kube/${cluster}/podips`;
@@ -21,13 +22,13 @@ const cursors = new Map<string, number>();
 /** Pods whose FailedCreatePodSandBox was recorded (once per pod, as the kubelet backs off). */
 const sandboxFailed = new Set<string>();
 
-function podNetwork(c: ArmCluster, node: Node, reserved: Map<string, string[]>): PodNetwork | undefined {
-  const net = c.internal.spec.network;
+function podNetwork(c: ClusterSource, node: Node, reserved: Map<string, string[]>): PodNetwork | undefined {
   const name = node.metadata?.name ?? "";
   if (reserved.has(name)) return { plugin: "azure", addresses: reserved.get(name) ?? [] };
-  if (node.spec?.podCIDR)
-    return { plugin: net.plugin === "kubenet" ? "kubenet" : "azure-overlay", podCidr: node.spec.podCIDR };
-  return undefined;
+  if (!node.spec?.podCIDR) return undefined;
+  if (c.platform === "hci") return { plugin: c.hci.body.primaryNetworkPlugin, podCidr: node.spec.podCIDR };
+  const plugin = c.arm.internal.spec.network.plugin === "kubenet" ? "kubenet" : "azure-overlay";
+  return { plugin, podCidr: node.spec.podCIDR };
 }
 
 /** The pod's address: the one it already holds, else a new allocation row. */
@@ -81,9 +82,11 @@ async function podIp(
 export async function syncKubelet(ctx: ControllerContext, cluster: string): Promise<void> {
   const now = ctx.now();
   const found = await ctx.store.read(async (tx) => {
-    const c = await clusterRecord(tx, cluster);
+    const c = await clusterSource(tx, cluster);
     if (!c) return undefined;
-    const { reserved, podSubnets } = await armNodes(tx, c, now);
+    if (c.platform !== "aks")
+      return { c, reserved: new Map<string, string[]>(), podSubnets: new Map<string, PodSubnetNode>() };
+    const { reserved, podSubnets } = await armNodes(tx, c.arm, now);
     return { c, reserved, podSubnets };
   });
   if (!found) return;
@@ -105,7 +108,14 @@ export async function syncKubelet(ctx: ControllerContext, cluster: string): Prom
       else {
         const net = podNetwork(found.c, node, found.reserved);
         const got = net
-          ? await podIp(ctx, cluster, found.c.subscriptionId, p, net, found.podSubnets.get(nodeName))
+          ? await podIp(
+              ctx,
+              cluster,
+              found.c.platform === "aks" ? found.c.arm.subscriptionId : found.c.hci.subscriptionId,
+              p,
+              net,
+              found.podSubnets.get(nodeName),
+            )
           : { message: "no pod network on this node" };
         podIP = got.ip;
         message = got.message;

@@ -510,7 +510,37 @@ ${PODS_SCRIPT}
       c.loadBalancers.length ? h("div", { class: "label", text: "Load balancers (node resource group " + c.nodeResourceGroup + ")" }) : null,
       c.loadBalancers.map(lbFlow),
       c.egressGateways.length ? egressTable(c.egressGateways) : null,
+      c.services && c.services.length ? servicesTable(c.services) : null,
     ];
+  }
+
+  // ---- Services (issue 12): type, cluster IPs, external addresses, ports, backends ----
+  function servicePorts(sv) {
+    return sv.ports.map(function (p) {
+      return (p.name ? p.name + " " : "") + p.port + (p.nodePort ? ":" + p.nodePort : "") + "/" + p.protocol + " → " + p.targetPort;
+    }).join(", ");
+  }
+  function serviceBackends(sv) {
+    if (sv.type === "ExternalName") return h("span", { class: "meta", text: "CNAME " + sv.externalName });
+    if (!sv.backends.length) return h("span", { class: "meta", text: sv.selector ? "no endpoints (selector " + sv.selector + ")" : "no selector" });
+    return sv.backends.map(function (b) {
+      return h("div", { class: "mono", tip: b.node ? "node " + b.node : undefined },
+        (b.pod || "-") + " " + b.ip, " ", b.ready ? null : badge("not ready", "warn"));
+    });
+  }
+  function servicesTable(list) {
+    return h("div", { class: "lb services", style: "border-left-color:#6b5bd6" },
+      h("div", { class: "pool-head" }, h("b", { text: "Services" }), h("span", { class: "meta", text: plural(list.length, "Service") })),
+      h("table", null, h("thead", null, h("tr", null, ["Service", "Type", "Cluster IP", "External IP", "Ports", "Backends (endpoints)"].map(function (x) { return h("th", { text: x }); }))),
+        h("tbody", null, list.map(function (sv) {
+          return h("tr", null,
+            h("td", null, h("span", { class: "meta", text: sv.namespace + "/" }), h("b", { text: sv.name })),
+            h("td", null, sv.type, sv.internal ? [" ", badge("internal")] : null),
+            h("td", { class: "mono", text: sv.clusterIPs.join(", ") || "—" }),
+            h("td", { class: "mono", text: sv.externalIPs.join(", ") || (sv.type === "LoadBalancer" ? "<pending>" : "—"), tip: sv.frontend ? "frontend " + sv.frontend : undefined }),
+            h("td", { class: "mono", text: servicePorts(sv) || "—" }),
+            h("td", null, serviceBackends(sv)));
+        }))));
   }
 
   // ---- route tables ----
