@@ -318,8 +318,7 @@ spec:
   it("next-fit skips ports someone already holds at the cursor", async () => {
     const cursor = Number(await emu.store.read((tx) => tx.getMeta(`kube/${c.uid}/hostport-cursor`)));
     await emu.store.transaction(async (tx) => {
-      for (let i = 0; i < 10; i++)
-        await tx.allocate(pool(), String(40000 + ((cursor + i) % 20000)), other);
+      for (let i = 0; i < 10; i++) await tx.allocate(pool(), String(40000 + ((cursor + i) % 20000)), other);
     });
     const r = await kubectl(c, ["apply", "-f", "-"], pod("skips", "8080/tcp"));
     expect(r.stdout.trim()).toBe("pod/skips created");
