@@ -10,6 +10,7 @@ const suites = {
   nodeips: "./node-public-ips.mjs",
   scenarios: "./scenarios.mjs",
   workloads: "./workloads.mjs",
+  "workloads-api": "./workloads-api.mjs",
   services: "./services.mjs",
   hci: "./hci.mjs",
   "large-inputs": "./large-inputs.mjs",
