@@ -159,6 +159,8 @@ export class ControllerManager {
       return;
     }
     if (c.resource === "core/nodes") {
+      // A gateway pool that scaled: every configuration re-applies (ip configurations, public IPs).
+      if (c.type !== "MODIFIED") this.queue.add(`sgc-all|${cluster}`, BURST_MS);
       this.queue.add(`service-lb|${cluster}`, BURST_MS);
       this.queue.add(`daemonsets|${cluster}`, BURST_MS);
       this.queue.add(`scheduler|${cluster}`, BURST_MS);
@@ -202,6 +204,10 @@ export class ControllerManager {
         return syncEgressFeature(ctx, cluster);
       case "sgc":
         return syncStaticGatewayConfiguration(ctx, cluster, ns, name);
+      case "sgc-all":
+        for (const o of await listStaticGatewayConfigurations(ctx, cluster))
+          this.queue.add(`sgc|${cluster}|${o.namespace}|${o.name}`);
+        return;
       case "resync": {
         // Everything of the cluster once (start, lost feed): objects, then the passes.
         await this.api.ensureCluster(cluster);

@@ -21,9 +21,8 @@ export type PodNetwork =
   /** Azure CNI (flat or pod subnet): the addresses reserved for this node. */
   | { plugin: "azure"; addresses: readonly string[] };
 
-export type PodIpChoice =
-  | { ip: string; nextCursor: number }
-  | { ip?: undefined; reason: "FailedCreatePodSandBox"; message: string };
+export type SandboxFailure = { ip?: undefined; reason: "FailedCreatePodSandBox"; message: string };
+export type PodIpChoice = { ip: string; nextCursor: number } | SandboxFailure;
 
 /** host-local's usable range of a node block: [network+1, broadcast−1]; index 0 is the gateway. */
 function hostLocalRange(podCidr: string) {
@@ -40,7 +39,7 @@ export function sandboxId(pod: Pod, attempt = 0): string {
     .digest("hex");
 }
 
-function sandboxFailure(pod: Pod, plugin: string, error: string): PodIpChoice {
+function sandboxFailure(pod: Pod, plugin: string, error: string): SandboxFailure {
   return {
     reason: "FailedCreatePodSandBox",
     message: `Failed to create pod sandbox: rpc error: code = Unknown desc = failed to setup network for sandbox "${sandboxId(pod)}": plugin type="${plugin}" failed (add): ${error}`,
@@ -105,4 +104,22 @@ export function nodeInternalIp(node: Node): string | undefined {
 /** hostNetwork pods share the node's address and take nothing from the pod range. */
 export function usesHostNetwork(pod: Pod): boolean {
   return pod.spec?.hostNetwork === true;
+}
+
+/**
+ * Azure CNI with a pod subnet (dynamic allocation): CNS has no free address for the pod and
+ * cannot get another batch — `SubnetFull` when the pod subnet is exhausted. Worded as CNS
+ * answers azure-vnet's IPAM invoker.
+ */
+export function cnsExhausted(pod: Pod, ncStatus: string): SandboxFailure {
+  const sandbox = sandboxId(pod);
+  const context = JSON.stringify({
+    PodName: pod.metadata?.name ?? "",
+    PodNamespace: pod.metadata?.namespace ?? "default",
+  });
+  return sandboxFailure(
+    pod,
+    "azure-vnet",
+    `IPAM Invoker Add failed with error: Failed to get IP address from CNS with error: %w: AllocateIPConfig failed: not enough IPs available for ${pod.metadata?.uid ?? ""}, waiting on Azure CNS to allocate more with NC Status: ${ncStatus}, IP config request is [IPConfigRequest: DesiredIPAddress , PodInterfaceID ${sandbox.slice(0, 8)}-eth0, InfraContainerID ${sandbox}, OrchestratorContext ${context}]`,
+  );
 }
