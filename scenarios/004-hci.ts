@@ -66,7 +66,7 @@ export const scenario: Scenario = {
         // Wait until cluster $1 lists $2 nodes.
         'nodes() { for i in $(seq 150); do [ "$(k $1 get nodes --no-headers 2>/dev/null | wc -l)" -ge $2 ] && return 0; sleep 0.2; done; return 1; }',
         // A one-replica Deployment <name> (labels app=<name> plus $3, e.g. "role: frontend").
-        'deploy() { printf "apiVersion: apps/v1\\nkind: Deployment\\nmetadata: {name: %s}\\nspec:\\n  replicas: 1\\n  selector: {matchLabels: {app: %s}}\\n  template:\\n    metadata: {labels: {app: %s, %s}}\\n    spec: {containers: [{name: c, image: nginx, ports: [{containerPort: 80}]}]}\\n" $2 $2 $2 "${3:-tier: app}" | k $1 apply -f - >/dev/null; }',
+        'deploy() { local extra=$3; [ -n "$extra" ] || extra="tier: app"; printf "apiVersion: apps/v1\\nkind: Deployment\\nmetadata: {name: %s}\\nspec:\\n  replicas: 1\\n  selector: {matchLabels: {app: %s}}\\n  template:\\n    metadata: {labels: {app: %s, %s}}\\n    spec: {containers: [{name: c, image: nginx, ports: [{containerPort: 80}]}]}\\n" $2 $2 $2 "$extra" | k $1 apply -f - >/dev/null; }',
         // namespace/name of the first pod of app=$2 once it has an address.
         'podof() { for i in $(seq 150); do ip=$(k $1 get pods -l app=$2 -o jsonpath="{.items[0].status.podIP}"); [ -n "$ip" ] && { echo "default/$(k $1 get pods -l app=$2 -o jsonpath="{.items[0].metadata.name}")"; return 0; }; sleep 0.2; done; return 1; }',
       ].join("\n"),
