@@ -3,7 +3,10 @@
 // host's network and Install-AksHci, a Calico cluster, the HAProxy load balancer's
 // haproxy.cfg (checked by the real `haproxy -c`), the duplicate-VIP defect prevented, then
 // reproduced and cleared by both documented workarounds, and the pool-size refusals.
-// The cmdlets are bash functions calling `aksnet hci`, so the seed line runs as typed.
+// The cmdlets are bash functions calling `aksnet hci`, so the seed line runs as typed. The
+// workloads are real: kubectl against the kubeconfigs Get-AksHciCredential writes (nodes, a
+// Deployment, LoadBalancer Services whose VIPs come from the network's VIP pool, a
+// NetworkPolicy that Calico enforces and Flannel does not, in `aksnet trace --hci-cluster`).
 import { assert } from "./checks.js";
 import type { Scenario, StepResult } from "./runner.js";
 
@@ -20,6 +23,7 @@ const CMDLETS = [
   "Remove-AksHciCluster",
   "Get-AksHciNodePool",
   "Get-AksHciLoadBalancerConfig",
+  "Get-AksHciCredential",
 ];
 
 /** `Name : value` of PowerShell's list output (first object). */
@@ -32,9 +36,16 @@ function props(r: StepResult): Record<string, string> {
   return o;
 }
 
-const vip = (r: StepResult) => (JSON.parse(r.stdout) as { vip: string }).vip;
-/** Until the Kubernetes face exists: the service hook kubectl-created Services will go through. */
-const service = (verb: string, rest: string) => `"$AKSNET_NODE" "$HCI_SERVICE" ${verb} ${rest}`;
+/** `kubectl apply` of a LoadBalancer Service on a cluster, then its EXTERNAL-IP (one other than `was`). */
+const lb = (cluster: string, name: string, port: number, nodePort: number, was = "") =>
+  `lbsvc ${cluster} ${name} ${port} ${nodePort} ${was}`.trimEnd();
+const POLICY = `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: web-from-frontend}
+spec:
+  podSelector: {matchLabels: {app: web}}
+  policyTypes: [Ingress]
+  ingress: [{from: [{podSelector: {matchLabels: {role: frontend}}}], ports: [{port: 80}]}]`;
 
 export const scenario: Scenario = {
   name: "004-hci",
@@ -46,7 +57,18 @@ export const scenario: Scenario = {
       name: "setup (not in the seed): the AksHci cmdlets as shell functions calling aksnet hci",
       run: [
         ...CMDLETS.map((c) => `${c}() { aksnet hci ${c} "$@"; }`),
-        `HCI_SERVICE="$(dirname "$AKSNET_BIN")/../scenarios/hci-service.mjs"`,
+        // kubectl on cluster $1 with the kubeconfig Get-AksHciCredential wrote for it.
+        'k() { local c=$1; shift; kubectl --kubeconfig "kc/$c/config" "$@"; }',
+        // Wait for a Service's EXTERNAL-IP (the service controller assigns it), other than $3.
+        'svcip() { for i in $(seq 150); do ip=$(k $1 get svc $2 -o jsonpath="{.status.loadBalancer.ingress[0].ip}"); [ -n "$ip" ] && [ "$ip" != "$3" ] && { echo "$ip"; return 0; }; sleep 0.2; done; return 1; }',
+        // A LoadBalancer Service <name> on <port> (node port <nodePort>) selecting app=<name>.
+        'lbsvc() { printf "apiVersion: v1\\nkind: Service\\nmetadata: {name: %s}\\nspec: {type: LoadBalancer, selector: {app: %s}, ports: [{port: %s, nodePort: %s, targetPort: 80}]}\\n" $2 $2 $3 $4 | k $1 apply -f - >/dev/null && svcip $1 $2 $5; }',
+        // Wait until cluster $1 lists $2 nodes.
+        'nodes() { for i in $(seq 150); do [ "$(k $1 get nodes --no-headers 2>/dev/null | wc -l)" -ge $2 ] && return 0; sleep 0.2; done; return 1; }',
+        // A one-replica Deployment <name> (labels app=<name> plus $3, e.g. "role: frontend").
+        'deploy() { local extra=$3; [ -n "$extra" ] || extra="tier: app"; printf "apiVersion: apps/v1\\nkind: Deployment\\nmetadata: {name: %s}\\nspec:\\n  replicas: 1\\n  selector: {matchLabels: {app: %s}}\\n  template:\\n    metadata: {labels: {app: %s, %s}}\\n    spec: {containers: [{name: c, image: nginx, ports: [{containerPort: 80}]}]}\\n" $2 $2 $2 "$extra" | k $1 apply -f - >/dev/null; }',
+        // namespace/name of the first pod of app=$2 once it has an address.
+        'podof() { for i in $(seq 150); do ip=$(k $1 get pods -l app=$2 -o jsonpath="{.items[0].status.podIP}"); [ -n "$ip" ] && { echo "default/$(k $1 get pods -l app=$2 -o jsonpath="{.items[0].metadata.name}")"; return 0; }; sleep 0.2; done; return 1; }',
       ].join("\n"),
     },
     {
@@ -114,14 +136,35 @@ PS`,
       },
     },
     {
-      name: "defect prevented (default): Services of two clusters on one network, different ports, get different VIPs",
-      run: `${service("put", "MyCluster default/web 80:30080")} && ${service("put", "calicocl default/api 443:30443")}`,
+      name: "kubectl: Get-AksHciCredential writes each cluster's kubeconfig; the server is the cluster's v1.20.7",
+      run: "mkdir -p kc/MyCluster kc/calicocl && Get-AksHciCredential -name MyCluster -configPath kc/MyCluster && Get-AksHciCredential -name calicocl -configPath kc/calicocl && k MyCluster version -o json | grep gitVersion | tail -1",
+      check: (r) => assert.match(r.stdout, /"gitVersion": "v1\.20\.7"/),
+    },
+    {
+      name: "kubectl get nodes: the control-plane and worker VMs (not the load-balancer VMs), node IPs, Flannel /24 and Calico /26 pod blocks",
+      run: "nodes MyCluster 2 && k MyCluster get nodes -o custom-columns=IP:.status.addresses[0].address,PODCIDR:.spec.podCIDR --no-headers | sort && nodes calicocl 2 && k calicocl get nodes -o custom-columns=IP:.status.addresses[0].address,PODCIDR:.spec.podCIDR --no-headers | sort",
+      check: (r) =>
+        assert.match(
+          r.stdout,
+          /^172\.16\.10\.4 +10\.244\.0\.0\/24\n172\.16\.10\.6 +10\.244\.1\.0\/24\n172\.16\.10\.12 +10\.244\.0\.0\/26\n172\.16\.10\.14 +10\.244\.0\.64\/26\n$/,
+        ),
+    },
+    {
+      name: "kube-system runs the plugin's agent: kube-flannel-ds on MyCluster, calico-node on calicocl",
+      run: 'for i in $(seq 100); do [ "$(k calicocl get ds -n kube-system --no-headers | wc -l)" -ge 2 ] && [ "$(k MyCluster get ds -n kube-system --no-headers | wc -l)" -ge 2 ] && break; sleep 0.2; done; k MyCluster get ds -n kube-system -o name; k calicocl get ds -n kube-system -o name',
+      check: (r) =>
+        assert.equal(
+          r.stdout,
+          "daemonset.apps/kube-flannel-ds\ndaemonset.apps/kube-proxy\ndaemonset.apps/calico-node\ndaemonset.apps/kube-proxy\n",
+        ),
+    },
+    {
+      name: "defect prevented (default): kubectl LoadBalancer Services of two clusters on one network, different ports, get different VIPs",
+      run: `${lb("MyCluster", "web", 80, 30080)} && ${lb("calicocl", "api", 443, 30443)} && k MyCluster get svc web --no-headers`,
       check: (r) => {
-        const [a, b] = r.stdout
-          .trim()
-          .split("\n")
-          .map((l) => (JSON.parse(l) as { vip: string }).vip);
+        const [a, b, row] = r.stdout.trim().split("\n");
         assert.deepEqual([a, b], ["172.16.255.3", "172.16.255.4"]);
+        assert.match(row, /^web +LoadBalancer +10\.\S+ +172\.16\.255\.3 +80:30080\/TCP/);
       },
     },
     {
@@ -137,12 +180,10 @@ PS`,
       name: "defect reproduced: with -emulateKnownIssues, both workloads redeployed on different ports share one VIP",
       run: [
         "Set-AksHciConfig -emulateKnownIssues",
-        service("delete", "MyCluster default/web"),
-        service("delete", "calicocl default/api"),
-        `${service("put", "MyCluster default/web 80:30080")} >/dev/null`,
-        service("put", "calicocl default/api 443:30443"),
+        `${lb("MyCluster", "web", 80, 30081)} >/dev/null`,
+        lb("calicocl", "api", 443, 30444, "172.16.255.4"),
       ].join(" && "),
-      check: (r) => assert.equal(vip(r), "172.16.255.3"),
+      check: (r) => assert.equal(r.stdout.trim(), "172.16.255.3"),
     },
     {
       name: "the conflict shows in Get-AksHciCluster and Get-AksHciClusterNetwork output",
@@ -161,9 +202,9 @@ PS`,
     },
     {
       name: "workaround 1: redeploy on the same port: the workload gets its own VIP, the conflict is gone",
-      run: `${service("delete", "calicocl default/api")} && ${service("put", "calicocl default/api 80:30443")} && aksnet hci 'Get-AksHciCluster -name calicocl | Format-List Name,VipConflicts'`,
+      run: `${lb("calicocl", "api", 80, 30444, "172.16.255.3")} && aksnet hci 'Get-AksHciCluster -name calicocl | Format-List Name,VipConflicts'`,
       check: (r) => {
-        assert.match(r.stdout, /"vip":"172\.16\.255\.4"/);
+        assert.match(r.stdout, /^172\.16\.255\.4\n/);
         assert.doesNotMatch(r.stdout, /VipConflicts/);
       },
     },
@@ -173,8 +214,33 @@ PS`,
 New-AksHciClusterNetwork -name net2 -vswitchName extSwitch -k8sNodeIpPoolStart 10.20.0.10 -k8sNodeIpPoolEnd 10.20.0.40 -vipPoolStart 10.20.0.100 -vipPoolEnd 10.20.0.110 -ipAddressPrefix 10.20.0.0/24 -gateway 10.20.0.1 -dnsServers 10.20.0.1 | Out-Null
 New-AksHciCluster -name other -vnet (Get-AksHciClusterNetwork -name net2) | Out-Null
 PS
-${service("put", "other default/api 443:30443")}`,
-      check: (r) => assert.equal(vip(r), "10.20.0.101"),
+mkdir -p kc/other && Get-AksHciCredential -name other -configPath kc/other && ${lb("other", "api", 443, 30443)}`,
+      check: (r) => assert.equal(r.stdout.trim(), "10.20.0.101"),
+    },
+    {
+      name: "NetworkPolicy with kubectl: Calico enforces it (trace names the policy), Flannel stores it and enforces nothing",
+      run: [
+        "for c in MyCluster calicocl; do deploy $c web && deploy $c client && deploy $c front \"role: frontend\" && k $c apply -f - >/dev/null <<'YAML'",
+        POLICY,
+        "YAML",
+        "done",
+        'aksnet trace --hci-cluster calicocl --from "$(podof calicocl client)" --to "$(podof calicocl web)" -p 80/tcp',
+        'aksnet trace --hci-cluster calicocl --from "$(podof calicocl front)" --to "$(podof calicocl web)" -p 80/tcp',
+        'aksnet trace --hci-cluster MyCluster --from "$(podof MyCluster client)" --to "$(podof MyCluster web)" -p 80/tcp',
+        'aksnet trace --hci-cluster MyCluster --from "$(podof MyCluster client)" --to 172.16.10.4 -p 22/tcp',
+      ].join("\n"),
+      check: (r) => {
+        const blocks = r.stdout.split(/\n(?=Trace )/);
+        assert.equal(blocks.length, 4);
+        assert.match(
+          blocks[0],
+          /in calicocl \(calico\)\n\n {2}DENIED {2}decided by isolation:default\/web-from-frontend\n/,
+        );
+        assert.match(blocks[1], /ALLOWED {2}decided by policy:default\/web-from-frontend\n/);
+        assert.match(blocks[2], /in MyCluster \(flannel\)\n\n {2}ALLOWED {2}decided by plugin:podToPod\n/);
+        assert.match(blocks[2], /not enforced by flannel: default\/web-from-frontend \(would have denied\)/);
+        assert.match(blocks[3], /DENIED {2}decided by plugin:podToVmSameNetwork\n/);
+      },
     },
     {
       name: "a cluster that does not fit the node pool is refused before anything is made",
@@ -200,9 +266,5 @@ ${service("put", "other default/api 443:30443")}`,
       },
     },
   ],
-  pending: [
-    "kubectl get svc shows the Service VIP as EXTERNAL-IP (<pending> with -loadBalancerSku none): needs the Kubernetes face (issue 10) and Services (issue 12)",
-    "Get-AksHciCredential then kubectl get nodes against the cluster: needs the Kubernetes face (issue 10)",
-    "NetworkPolicy objects created with kubectl enforced by Calico and ignored by Flannel in aksnet trace: needs the Kubernetes face",
-  ],
+  pending: [],
 };

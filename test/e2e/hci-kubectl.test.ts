@@ -500,3 +500,34 @@ spec:
     expect(missing.stderr).toContain("Pod default/nope (from) was not found in cluster 'flannelcl'.");
   });
 });
+
+describe("Nodes follow the HCI node pools", () => {
+  it("Set-AksHciNodePool -count adds and removes Nodes; pods of a removed node are replaced", async () => {
+    const count = async () => (await json<{ items: Node[] }>("calicocl", ["get", "nodes"])).items.length;
+    await ok("Set-AksHciNodePool -clusterName calicocl -name pool1 -count 3");
+    expect(await until(async () => ((await count()) === 4 ? 4 : undefined))).toBe(4);
+    const v = await view("calicocl");
+    const ips = (await json<{ items: Node[] }>("calicocl", ["get", "nodes"])).items
+      .map((n) => n.status?.addresses?.find((a) => a.type === "InternalIP")?.address)
+      .sort();
+    expect(ips).toEqual(
+      v.vms
+        .filter((m) => m.role !== "loadbalancer")
+        .map((m) => m.ip)
+        .sort(),
+    );
+    await ok("Set-AksHciNodePool -clusterName calicocl -name pool1 -count 1");
+    expect(await until(async () => ((await count()) === 2 ? 2 : undefined))).toBe(2);
+    const live = new Set(
+      (await json<{ items: Node[] }>("calicocl", ["get", "nodes"])).items.map((n) => n.metadata?.name),
+    );
+    const pods = await until(async () => {
+      const l = (await json<{ items: Pod[] }>("calicocl", ["get", "pods", "-l", "app=web"])).items;
+      return l.length === 3 &&
+        l.every((p) => p.spec?.nodeName && live.has(p.spec.nodeName) && p.status?.podIP)
+        ? l
+        : undefined;
+    });
+    expect(pods).toHaveLength(3);
+  });
+});
