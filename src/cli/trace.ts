@@ -6,6 +6,7 @@ import http from "node:http";
 import https from "node:https";
 import path from "node:path";
 import { Command } from "commander";
+import type { PodTraceResult } from "../kube/trace/podTrace.js";
 import type { NodeTrace, TraceResult } from "../providers/views/reachability.js";
 import { alive, readAdminToken, readInfo } from "./info.js";
 
@@ -14,8 +15,9 @@ interface Options {
   cluster: string;
   nodepool?: string;
   node?: string;
-  port: string;
+  port?: string;
   from?: string;
+  fromPod?: string;
   to?: string;
   subscription?: string;
   dataDir?: string;
@@ -32,11 +34,12 @@ export async function runTraceCommand(args: string[]): Promise<number> {
     .requiredOption("-c, --cluster <name>", "the managed cluster")
     .option("--nodepool <pool>", "only this agent pool's nodes")
     .option("--node <name|ip>", "only this node (computer name, private IP or public IP)")
-    .requiredOption("-p, --port <port/proto>", "e.g. 8080/tcp, 53/udp, or icmp")
+    .option("-p, --port <port/proto>", "e.g. 8080/tcp, 53/udp, or icmp (with --from-pod: part of --to)")
     .option("--from <source>", "Internet (default), VirtualNetwork, AzureLoadBalancer or an IP address")
+    .option("--from-pod <ns/pod>", "trace a packet from this pod, hop by hop (needs --to)")
     .option(
-      "--to <ip>",
-      "a load balancer frontend address (a Service's IP): through its rule to the backend nodes",
+      "--to <ip[:port/proto]>",
+      "a load balancer frontend address (a Service's IP): through its rule to the backend nodes; with --from-pod any address or name, e.g. 20.1.2.3:443/tcp",
     )
     .option("--subscription <id>", "subscription (default: the emulator's)")
     .option("--data-dir <dir>", "where aksnet.json lives (default ./.aksnet, env AKSNET_DATA_DIR)")
@@ -61,10 +64,20 @@ export async function runTraceCommand(args: string[]): Promise<number> {
     );
     return 3;
   }
+  const podTrace = o.fromPod !== undefined;
+  if (podTrace ? !o.to : !o.port) {
+    process.stderr.write(
+      podTrace
+        ? "aksnet trace: --from-pod needs --to <ip|name>[:<port>/<proto>]\n"
+        : "aksnet trace: required option '-p, --port <port/proto>' not specified\n",
+    );
+    return 2;
+  }
   const body = {
     resourceGroup: o.resourceGroup,
     cluster: o.cluster,
-    port: o.port,
+    ...(o.port ? { port: o.port } : {}),
+    ...(podTrace ? { fromPod: o.fromPod } : {}),
     ...(o.nodepool ? { nodepool: o.nodepool } : {}),
     ...(o.node ? { node: o.node } : {}),
     ...(o.from ? { from: o.from } : {}),
@@ -78,10 +91,9 @@ export async function runTraceCommand(args: string[]): Promise<number> {
     process.stderr.write(`aksnet trace: (${e?.code ?? res.status}) ${e?.message ?? "request failed"}\n`);
     return res.status === 404 ? 3 : 1;
   }
-  const result = res.body as TraceResult;
-  process.stdout.write(
-    o.output === "json" ? `${JSON.stringify(result, null, 2)}\n` : render(result, o.verbose),
-  );
+  if (o.output === "json") process.stdout.write(`${JSON.stringify(res.body, null, 2)}\n`);
+  else if (podTrace) process.stdout.write(renderPod(res.body as PodTraceResult));
+  else process.stdout.write(render(res.body as TraceResult, o.verbose));
   return 0;
 }
 
@@ -176,6 +188,31 @@ export function render(r: TraceResult, verbose = false): string {
       }
     }
   }
+  return `${out.join("\n")}\n`;
+}
+
+/** The pod trace: who sends, one aligned row per hop, the verdict, then notes. */
+export function renderPod(r: PodTraceResult): string {
+  const f = r.from;
+  const dest = `${r.to.text}${r.to.port ? `:${r.to.port}/${r.to.protocol.toLowerCase()}` : ` (${r.to.protocol.toLowerCase()})`}`;
+  const out: string[] = [
+    `Trace from pod ${f.namespace}/${f.pod} (${f.podIp ?? "no IP"}${f.node ? ` on ${f.node}` : ""}) to ${dest} [${r.to.class}]`,
+  ];
+  if (f.staticGatewayConfiguration)
+    out.push(`  annotated kubernetes.azure.com/static-gateway-configuration=${f.staticGatewayConfiguration}`);
+  out.push("");
+  const rows = [["#", "HOP", "WHERE", "VERDICT", "SOURCE → DESTINATION", "DECIDED BY"]];
+  for (const [i, h] of r.hops.entries())
+    rows.push([
+      String(i + 1),
+      h.what,
+      h.where,
+      h.verdict,
+      h.source || h.destination ? `${h.source || "-"} → ${h.destination || "-"}` : "-",
+      h.detail ? `${h.decidedBy}; ${h.detail}` : h.decidedBy,
+    ]);
+  out.push(table(rows), "", `${r.verdict}: ${r.summary}${r.egressIp ? ` (source seen: ${r.egressIp})` : ""}`);
+  if (r.notes.length) out.push("", "Notes:", ...r.notes.map((t) => `  ${t}`));
   return `${out.join("\n")}\n`;
 }
 

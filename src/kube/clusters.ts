@@ -8,6 +8,7 @@ import {
 } from "../providers/containerservice/kubeconfig.js";
 import { CLUSTER_TYPE } from "../providers/containerservice/model.js";
 import type { Store } from "../store/types.js";
+import { verifyServiceAccountToken } from "./tokens.js";
 
 export interface ClusterInfo {
   uid: string;
@@ -55,9 +56,28 @@ export class ClusterDirectory {
     return found;
   }
 
-  async verify(uid: string, token: string): Promise<CredentialKind | undefined> {
+  /** The install's kube token key (service account tokens are signed with a key derived from it). */
+  async tokenKey(): Promise<Buffer> {
     this.key ??= await this.store.transaction((tx) => kubeTokenKey(tx));
-    return verifyClusterToken(this.key, uid, token);
+    return this.key;
+  }
+
+  /**
+   * The cluster's user or admin credential, or a service account token of this cluster whose
+   * service account still exists with the same uid (it acts as the user credential: RBAC is
+   * not enforced).
+   */
+  async verify(uid: string, token: string): Promise<CredentialKind | undefined> {
+    const key = await this.tokenKey();
+    const kind = verifyClusterToken(key, uid, token);
+    if (kind) return kind;
+    const sa = await verifyServiceAccountToken(key, uid, token);
+    if (!sa) return undefined;
+    const rec = await this.store.read((tx) =>
+      tx.getObject(uid, "core/serviceaccounts", sa.namespace, sa.name),
+    );
+    const live = (rec?.body.metadata as { uid?: string } | undefined)?.uid;
+    return live === sa.uid ? "user" : undefined;
   }
 }
 

@@ -127,6 +127,15 @@ export const methodNotAllowed = (verb: string, q: Qualified) =>
     det(q, "", {}),
   );
 
+/** A custom resource create while its CRD is being deleted (apiextensions-apiserver's wording). */
+export const crdTerminating = (q: Qualified) =>
+  new KubeError(
+    405,
+    "MethodNotAllowed",
+    "create not allowed while custom resource definition is terminating",
+    det(q, "", {}),
+  );
+
 export const notAcceptable = (accept: string) =>
   new KubeError(
     406,

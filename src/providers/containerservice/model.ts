@@ -109,6 +109,10 @@ export interface NetworkSpec {
   allocatedOutboundPorts?: number;
   /** loadBalancerProfile.idleTimeoutInMinutes (4–120); absent in old records = 30. */
   lbIdleTimeoutInMinutes?: number;
+  /** outboundType managedNATGateway: natGatewayProfile.managedOutboundIPProfile.count (1–16). */
+  natManagedOutboundIPs?: number;
+  /** natGatewayProfile.idleTimeoutInMinutes (4–120), managedNATGateway. */
+  natIdleTimeoutInMinutes?: number;
   /** `staticEgressGatewayProfile.enabled`; undefined when never set (issue #4, gatewayPools.ts). */
   staticEgressGateway?: boolean;
 }
@@ -226,6 +230,8 @@ export const names = {
   routeTable: (hash: string) => `aks-agentpool-${hash}-routetable`,
   vmss: (pool: string, hash: string) => `aks-${pool}-${hash}-vmss`,
   lb: "kubernetes",
+  /** outboundType managedNATGateway: the NAT gateway AKS creates in the node resource group. */
+  natGateway: "aks-natgw",
   kubeletIdentity: (cluster: string) => `${cluster}-agentpool`,
 };
 

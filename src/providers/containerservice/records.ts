@@ -56,6 +56,7 @@ export function renderCluster(
     state: internal.state,
     poolStates: new Map(pools.map((p) => [p.spec.name.toLowerCase(), p.state])),
     outboundIpIds: ids.outboundIpIds,
+    natOutboundIpIds: ids.natOutboundIpIds,
     kubeletIdentity: {
       resourceId: ids.kubeletIdentityId,
       clientId: kubelet.clientId,

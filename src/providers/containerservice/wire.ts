@@ -76,6 +76,8 @@ export interface ClusterView {
   poolStates: Map<string, string>;
   /** Outbound public IP ids (effectiveOutboundIPs), when created. */
   outboundIpIds: string[];
+  /** managedNATGateway: the NAT gateway's public IP ids (natGatewayProfile.effectiveOutboundIPs). */
+  natOutboundIpIds?: string[];
   kubeletIdentity?: { resourceId: string; clientId: string; objectId: string };
   capacity?: CapacityReport;
   tenantId: string;
@@ -119,6 +121,15 @@ export function clusterWire(v: ClusterView): Wire {
             allocatedOutboundPorts: n.allocatedOutboundPorts ?? 0,
             idleTimeoutInMinutes: n.lbIdleTimeoutInMinutes ?? 30,
             backendPoolType: "nodeIPConfiguration",
+          },
+        }
+      : {}),
+    ...(n.outboundType === "managedNATGateway"
+      ? {
+          natGatewayProfile: {
+            managedOutboundIPProfile: { count: n.natManagedOutboundIPs ?? 1 },
+            effectiveOutboundIPs: (v.natOutboundIpIds ?? []).map((id) => ({ id })),
+            idleTimeoutInMinutes: n.natIdleTimeoutInMinutes ?? 4,
           },
         }
       : {}),

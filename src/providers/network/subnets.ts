@@ -61,6 +61,7 @@ export interface SubnetSpec {
   plural: boolean;
   routeTableId?: string;
   networkSecurityGroupId?: string;
+  natGatewayId?: string;
   /** Pass-through properties we keep but do not interpret. */
   extra?: Wire;
 }
@@ -106,6 +107,7 @@ export function subnetSpecFromWire(props: Record<string, unknown>, path: string)
     plural: isPlural,
     routeTableId: field.ref(props, "routeTable", `${path}.routeTable`),
     networkSecurityGroupId: field.ref(props, "networkSecurityGroup", `${path}.networkSecurityGroup`),
+    natGatewayId: field.ref(props, "natGateway", `${path}.natGateway`),
     extra,
   };
 }
@@ -202,6 +204,17 @@ export async function storeSubnet(
     const rt = await requireReferenced(ctx, spec.routeTableId, TYPES.routeTable, id, `${path}.routeTable.id`);
     checkSameRegion(rt, vnetLocation, id, `${path}.routeTable.id`);
     props.routeTable = { id: rt.id };
+  }
+  if (spec.natGatewayId) {
+    const nat = await requireReferenced(
+      ctx,
+      spec.natGatewayId,
+      TYPES.natGateway,
+      id,
+      `${path}.natGateway.id`,
+    );
+    checkSameRegion(nat, vnetLocation, id, `${path}.natGateway.id`);
+    props.natGateway = { id: nat.id };
   }
   Object.assign(props, spec.extra ?? {});
   if (existing) {

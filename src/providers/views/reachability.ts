@@ -15,11 +15,10 @@ import {
   type NsgInput,
   type PathDecision,
   parseIp,
-  type SecurityRuleSpec,
   SOURCE_TAGS,
   virtualNetworkEntryOf,
 } from "../../net/index.js";
-import type { ResourceRecord, Tx } from "../../store/types.js";
+import type { Tx } from "../../store/types.js";
 import { asObject, field } from "../common.js";
 import { scaleSetSpecOf } from "../compute/scaleSetPublicIPs.js";
 import { listInstances } from "../compute/scaleSets.js";
@@ -29,10 +28,8 @@ import type { NodeData } from "../containerservice/nodes.js";
 import { getCluster, listPools } from "../containerservice/records.js";
 import { type ArmContext, backgroundContext, type EmulatorSettings, type Services } from "../context.js";
 import { invalidJson, invalidRequestContent, resourceNotFound, subscriptionNotFound } from "../errors.js";
-import { getSubnet, listSecurityRules } from "../network/internal.js";
-import { defaultSecurityRules } from "../network/networkSecurityGroups.js";
+import { nsgInput, ruleFromWire, subnetContext } from "../network/effective.js";
 import { publicIPsHeldBy } from "../network/publicIPHolders.js";
-import type { Wire } from "../registry.js";
 import { joinsPool, type LoadBalancerHop, loadBalancerHop } from "./loadBalancerPath.js";
 
 // ---- request -----------------------------------------------------------------------------------
@@ -170,83 +167,22 @@ export interface TraceResult {
 
 // ---- reading the store -----------------------------------------------------------------------------
 
-const lastSegment = (id: string) => id.split("/").pop() ?? id;
 const eq = (a: string | undefined, b: string | undefined) =>
   a !== undefined && b !== undefined && a.toLowerCase() === b.toLowerCase();
 
-function refId(v: unknown): string | undefined {
-  const id = (v as { id?: unknown } | undefined)?.id;
-  return typeof id === "string" ? id : undefined;
-}
-
-function list(v: unknown): string[] {
-  return Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : [];
-}
-
-/** A rule's wire properties (as the Network API shows them) → the evaluator's shape. */
-export function ruleFromWire(name: string, p: Wire, isDefault = false): SecurityRuleSpec {
-  const one = (k: string) => (typeof p[k] === "string" ? [p[k] as string] : []);
-  const both = (single: string, plural: string) => [...one(single), ...list(p[plural])];
-  const asgs = (k: string) => (Array.isArray(p[k]) ? (p[k] as unknown[]).map(refId).filter(Boolean) : []);
-  return {
-    name,
-    priority: Number(p.priority),
-    direction: p.direction === "Outbound" ? "Outbound" : "Inbound",
-    access: p.access === "Allow" ? "Allow" : "Deny",
-    protocol: String(p.protocol ?? "*"),
-    sourcePorts: both("sourcePortRange", "sourcePortRanges"),
-    destinationPorts: both("destinationPortRange", "destinationPortRanges"),
-    sourcePrefixes: both("sourceAddressPrefix", "sourceAddressPrefixes"),
-    destinationPrefixes: both("destinationAddressPrefix", "destinationAddressPrefixes"),
-    sourceAsgIds: asgs("sourceApplicationSecurityGroups") as string[],
-    destinationAsgIds: asgs("destinationApplicationSecurityGroups") as string[],
-    ...(isDefault ? { isDefault } : {}),
-  };
-}
-
-/** An NSG's own rules and its default rules, exactly as its GET shows them. */
-async function nsgInput(ctx: ArmContext, nsgId: string): Promise<NsgInput | undefined> {
-  const rec = await ctx.tx.getResource(nsgId);
-  if (!rec) return undefined;
-  const own = (await listSecurityRules(ctx, rec.id)).map((w) =>
-    ruleFromWire(String(w.name), (w.properties ?? {}) as Wire),
-  );
-  const defaults = defaultSecurityRules(rec).map((w) =>
-    ruleFromWire(String(w.name), (w.properties ?? {}) as Wire, true),
-  );
-  return { id: rec.id, name: lastSegment(rec.id), rules: [...own, ...defaults] };
-}
+// The subnet's context and NSG rules are read by the same helpers that answer a NIC's
+// effectiveNetworkSecurityGroups, so the trace and that answer cannot disagree.
+export { ruleFromWire };
 
 interface SubnetView {
   nsgId?: string;
   space: { prefix: string; origin: string }[];
 }
 
-/** The subnet's NSG and what VirtualNetwork means there: VNet spaces, then UDR prefixes. */
+/** The subnet's NSG and what VirtualNetwork means there: VNet spaces, peerings, then UDR prefixes. */
 async function subnetView(ctx: ArmContext, subnetId: string): Promise<SubnetView> {
-  const rec = await getSubnet(ctx, subnetId);
-  if (!rec) return { space: [] };
-  const props = (rec.body.properties ?? {}) as Wire;
-  const space: SubnetView["space"] = [];
-  const vnet = rec.parentId ? await ctx.tx.getResource(rec.parentId) : undefined;
-  const vnetName = vnet ? lastSegment(vnet.id) : "the VNet";
-  const addr = (vnet?.body.properties as { addressSpace?: { addressPrefixes?: unknown } } | undefined)
-    ?.addressSpace?.addressPrefixes;
-  for (const p of list(addr)) space.push({ prefix: p, origin: `address space of ${vnetName}` });
-  const rt = refId(props.routeTable);
-  if (rt) {
-    const routes: ResourceRecord[] = await ctx.tx.listResources({
-      type: "Microsoft.Network/routeTables/routes",
-      parentId: (await ctx.tx.getResource(rt))?.id ?? rt,
-    });
-    for (const r of routes) {
-      const prefix = (r.body.properties as { addressPrefix?: unknown } | undefined)?.addressPrefix;
-      if (typeof prefix === "string")
-        space.push({ prefix, origin: `route ${lastSegment(r.id)} of ${lastSegment(rt)}` });
-    }
-  }
-  const nsgId = refId(props.networkSecurityGroup);
-  return { ...(nsgId ? { nsgId } : {}), space };
+  const sc = await subnetContext(ctx, subnetId);
+  return { ...(sc.nsgId ? { nsgId: sc.nsgId } : {}), space: sc.virtualNetwork };
 }
 
 function decidingRule(d: PathDecision): DecidingRule | undefined {

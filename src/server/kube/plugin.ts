@@ -55,6 +55,8 @@ interface Req {
   prefix: string;
   rest: string[];
   query: URLSearchParams;
+  /** The install's kube token key (service account tokens). */
+  tokenKey: () => Promise<Buffer>;
 }
 
 export async function kubePlugin(app: FastifyInstance, opts: KubePluginOptions): Promise<void> {
@@ -90,7 +92,13 @@ export async function kubePlugin(app: FastifyInstance, opts: KubePluginOptions):
     }
     const who = token ? await clusters.verify(cluster.uid, token) : undefined;
     if (!who && !publicPath) throw unauthorized();
-    const r: Req = { cluster, prefix: `/clusters/${cluster.uid}`, rest, query: url.searchParams };
+    const r: Req = {
+      cluster,
+      prefix: `/clusters/${cluster.uid}`,
+      rest,
+      query: url.searchParams,
+      tokenKey: () => clusters.tokenKey(),
+    };
     await api.ensureCluster(cluster.uid);
     return route(api, r, req, reply, opts);
   };
@@ -465,6 +473,11 @@ async function route(
   if (method === "POST" && sub === "binding") {
     const { value } = parseBody(req, false, t, { apiVersion: "v1", kind: "Binding" });
     const res = await api.bind(cluster, t, nsArg, name, value, writeOptions(q, false));
+    return send(reply, res.status, res.body);
+  }
+  if (method === "POST" && sub === "token") {
+    const { value } = parseBody(req, false);
+    const res = await api.createToken(cluster, t, nsArg, name, value, await r.tokenKey());
     return send(reply, res.status, res.body);
   }
   if (method === "POST" && sub === "eviction") {
