@@ -103,6 +103,14 @@ export const forbidden = (user: string, verb: string, q: Qualified, name: string
     det(q, name ?? ""),
   );
 
+/** A write with listClusterMonitoringUserCredential's token, which may only read. */
+export const readOnlyCredential = (method: string, path: string) =>
+  new KubeError(
+    403,
+    "Forbidden",
+    `forbidden: User "clusterMonitoringUser" cannot ${method.toLowerCase()} ${path}: the monitoring credential may only get, list and watch`,
+  );
+
 export const forbiddenNamespaceTerminating = (q: Qualified, name: string, ns: string) =>
   new KubeError(
     403,

@@ -34,6 +34,7 @@ import {
   type StaticGatewayConfigurationSpec,
   type StaticGatewayConfigurationStatus,
 } from "../egress/staticGatewayConfiguration.js";
+import { inClusterDestination } from "./inClusterResolver.js";
 
 // ---- request -----------------------------------------------------------------------------------
 
@@ -507,7 +508,7 @@ export const externalDestination: DestinationResolver = {
  * Destination classes, first match wins. In-cluster classes (ClusterIP, `<svc>.<ns>.svc.cluster.local`,
  * pod IPs) are added ABOVE `externalDestination`, one line each.
  */
-export const DESTINATION_RESOLVERS: DestinationResolver[] = [externalDestination];
+export const DESTINATION_RESOLVERS: DestinationResolver[] = [inClusterDestination, externalDestination];
 
 // ---- dispatch ------------------------------------------------------------------------------------
 

@@ -29,6 +29,7 @@ import {
   methodNotAllowed,
   notAcceptable,
   pathNotFound,
+  readOnlyCredential,
   requestEntityTooLarge,
   unauthorized,
   unsupportedMediaType,
@@ -92,6 +93,8 @@ export async function kubePlugin(app: FastifyInstance, opts: KubePluginOptions):
     }
     const who = token ? await clusters.verify(cluster.uid, token) : undefined;
     if (!who && !publicPath) throw unauthorized();
+    if (who === "monitoring" && req.method !== "GET" && req.method !== "HEAD")
+      throw readOnlyCredential(req.method, `/${rest.join("/")}`);
     const r: Req = {
       cluster,
       prefix: `/clusters/${cluster.uid}`,
