@@ -22,7 +22,7 @@ beforeAll(async () => {
   emu = await startKubeEmulator();
   clusters["1.28"] = await createCluster(emu, "pb128", "1.28");
   clusters["1.33"] = await createCluster(emu, "pb133", "1.33");
-});
+}, 180_000);
 afterAll(async () => {
   await emu?.close();
 });
@@ -170,7 +170,7 @@ describe("protobuf request bodies (kubectl 1.33) store what JSON bodies (kubectl
     const a = await kubectl(clusters["1.33"], ["get", "namespace", ns, "-o", "json"]);
     const b = await kubectl(clusters["1.28"], ["get", "namespace", ns, "-o", "json"]);
     expect(comparable(JSON.parse(a.stdout) as Obj)).toEqual(comparable(JSON.parse(b.stdout) as Obj));
-  });
+  }, 180_000);
 
   it("imperative create commands and expose: same stored objects from both kubectl versions", async () => {
     const all = [...COMMANDS, ...MORE];
@@ -323,7 +323,7 @@ describe("protobuf request bodies (kubectl 1.33) store what JSON bodies (kubectl
     }, 60_000);
     const row = await kubectl(c, ["get", "svc", "web", "-n", ns, "--no-headers"]);
     expect(row.stdout.split(/\s+/)[3]).toBe(ip);
-  }, 300_000);
+  }, 600_000);
 
   it("malformed protobuf is a 400 Status; patches and custom resources refuse protobuf with 415", async () => {
     const c = clusters["1.33"];
@@ -416,5 +416,5 @@ describe("protobuf request bodies (kubectl 1.33) store what JSON bodies (kubectl
     expect((cr.body as Obj).message).toBe(
       'the body of the request was in an unknown format - accepted media types include: application/json, application/yaml (got "application/vnd.kubernetes.protobuf")',
     );
-  });
+  }, 180_000);
 });
