@@ -286,8 +286,8 @@ while (queue.length) {
   const byNum = new Map(msg.fields.map((f) => [f.num, f]));
   const fields = [];
   for (const g of goFields) {
-    if (g.num === undefined) {
-      if (g.json !== "-" && !(g.inline && /TypeMeta$/.test(g.goType)))
+    if (g.num === undefined || g.json === "-") {
+      if (g.num === undefined && g.json !== "-" && !(g.inline && /TypeMeta$/.test(g.goType)))
         warnings.push(`${fq}.${g.goName}: no protobuf tag, left out`);
       continue;
     }

@@ -22,7 +22,7 @@ beforeAll(async () => {
   emu = await startKubeEmulator();
   clusters["1.28"] = await createCluster(emu, "pb128", "1.28");
   clusters["1.33"] = await createCluster(emu, "pb133", "1.33");
-});
+}, 180_000);
 afterAll(async () => {
   await emu?.close();
 });
@@ -90,52 +90,39 @@ const COMMANDS: [string[], string, string][] = [
   ],
 ];
 
-// Kinds that other work may serve: checked the same way when the cluster lists them.
-const MAYBE: [string, string[], string, string][] = [
+// The kinds added with RBAC, PDBs, priority classes, cron jobs and HPAs (no ResourceQuota yet).
+const MORE: [string[], string, string][] = [
   [
-    "resourcequotas",
-    ["create", "quota", "q", "--hard=cpu=1,memory=1G,pods=2"],
-    "resourcequota/q created",
-    "resourcequota/q",
-  ],
-  [
-    "priorityclasses",
     ["create", "priorityclass", "pc-pb", "--value=1000", "--description=high"],
     "priorityclass.scheduling.k8s.io/pc-pb created",
     "priorityclass/pc-pb",
   ],
   [
-    "poddisruptionbudgets",
     ["create", "poddisruptionbudget", "pdb", "--selector=app=x", "--min-available=1"],
     "poddisruptionbudget.policy/pdb created",
     "poddisruptionbudget/pdb",
   ],
   [
-    "roles",
     ["create", "role", "r", "--verb=get", "--resource=pods"],
     "role.rbac.authorization.k8s.io/r created",
     "role/r",
   ],
   [
-    "rolebindings",
     ["create", "rolebinding", "rb", "--role=r", `--serviceaccount=${ns}:sa`],
     "rolebinding.rbac.authorization.k8s.io/rb created",
     "rolebinding/rb",
   ],
   [
-    "clusterroles",
     ["create", "clusterrole", "cr-pb", "--verb=get", "--resource=nodes"],
     "clusterrole.rbac.authorization.k8s.io/cr-pb created",
     "clusterrole/cr-pb",
   ],
   [
-    "clusterrolebindings",
     ["create", "clusterrolebinding", "crb-pb", "--clusterrole=cr-pb", "--user=u"],
     "clusterrolebinding.rbac.authorization.k8s.io/crb-pb created",
     "clusterrolebinding/crb-pb",
   ],
   [
-    "cronjobs",
     ["create", "cronjob", "cj", "--image=busybox", "--schedule=*/5 * * * *"],
     "cronjob.batch/cj created",
     "cronjob/cj",
@@ -148,6 +135,7 @@ function comparable(o: Obj): Obj {
   const m = c.metadata as Obj;
   for (const k of ["uid", "resourceVersion", "creationTimestamp"]) delete m[k];
   for (const mf of (m.managedFields as Obj[] | undefined) ?? []) delete mf.time;
+  for (const o of (m.ownerReferences as Obj[] | undefined) ?? []) delete o.uid;
   delete c.status;
   const spec = (c.spec ?? {}) as Obj;
   delete spec.clusterIP;
@@ -182,12 +170,10 @@ describe("protobuf request bodies (kubectl 1.33) store what JSON bodies (kubectl
     const a = await kubectl(clusters["1.33"], ["get", "namespace", ns, "-o", "json"]);
     const b = await kubectl(clusters["1.28"], ["get", "namespace", ns, "-o", "json"]);
     expect(comparable(JSON.parse(a.stdout) as Obj)).toEqual(comparable(JSON.parse(b.stdout) as Obj));
-  });
+  }, 180_000);
 
   it("imperative create commands and expose: same stored objects from both kubectl versions", async () => {
-    const served = (await kubectl(clusters["1.33"], ["api-resources", "-o", "name"])).stdout.split("\n");
-    const maybe = MAYBE.filter(([res]) => served.some((s) => s === res || s.startsWith(`${res}.`)));
-    const all = [...COMMANDS, ...maybe.map(([, a, o, g]) => [a, o, g] as [string[], string, string])];
+    const all = [...COMMANDS, ...MORE];
     for (const v of ["1.33", "1.28"]) {
       for (const [args, out] of all) {
         const r = await kubectl(clusters[v], ["-n", ns, ...args]);
@@ -200,6 +186,52 @@ describe("protobuf request bodies (kubectl 1.33) store what JSON bodies (kubectl
     }
 
     const c = clusters["1.33"];
+    // TokenRequest goes as protobuf too; the token names the service account.
+    const tok = await kubectl(c, ["create", "token", "sa", "-n", ns, "--duration=10m"]);
+    expect(tok.stderr).toBe("");
+    const parts = tok.stdout.trim().split(".");
+    expect(parts).toHaveLength(3);
+    const claims = JSON.parse(Buffer.from(parts[1], "base64url").toString("utf8")) as {
+      sub: string;
+      exp: number;
+      iat: number;
+    };
+    expect(claims.sub).toBe(`system:serviceaccount:${ns}:sa`);
+    expect(claims.exp - claims.iat).toBe(600);
+    // kubectl 1.33 autoscale POSTs an autoscaling/v2 HPA as protobuf (1.28 sends autoscaling/v1,
+    // which is not served yet).
+    const hpa = await kubectl(c, ["autoscale", "deployment", "x", "-n", ns, "--max=3", "--cpu-percent=70"]);
+    expect(hpa.stdout.trim()).toBe("horizontalpodautoscaler.autoscaling/x autoscaled");
+    expect((await getJson(c, "horizontalpodautoscaler/x")).spec).toMatchObject({
+      scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: "x" },
+      maxReplicas: 3,
+      metrics: [
+        {
+          type: "Resource",
+          resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 70 } },
+        },
+      ],
+    });
+    // A Job from the CronJob (kubectl 1.33 sets controller but, unlike 1.28, not blockOwnerDeletion).
+    const j2 = await kubectl(c, ["create", "job", "j2", "-n", ns, "--from=cronjob/cj"]);
+    expect(j2.stdout.trim()).toBe("job.batch/j2 created");
+    const cj = await getJson(c, "cronjob/cj");
+    const fromCj = await getJson(c, "job/j2");
+    const jm = fromCj.metadata as Obj;
+    expect(jm.ownerReferences).toEqual([
+      {
+        apiVersion: "batch/v1",
+        kind: "CronJob",
+        name: "cj",
+        uid: (cj.metadata as Obj).uid,
+        controller: true,
+      },
+    ]);
+    expect(jm.annotations).toEqual({ "cronjob.kubernetes.io/instantiate": "manual" });
+    const cjTemplate = (cj.spec as { jobTemplate: { spec: { template: { spec: Obj } } } }).jobTemplate.spec
+      .template.spec;
+    const j2Template = (fromCj.spec as { template: { spec: Obj } }).template.spec;
+    expect(j2Template.containers).toEqual(cjTemplate.containers);
     const x = await getJson(c, "deployment/x");
     expect((x.metadata as Obj).labels).toEqual({ app: "x" });
     const xs = x.spec as { replicas: number; selector: Obj; template: { spec: { containers: Obj[] } } };
@@ -291,7 +323,7 @@ describe("protobuf request bodies (kubectl 1.33) store what JSON bodies (kubectl
     }, 60_000);
     const row = await kubectl(c, ["get", "svc", "web", "-n", ns, "--no-headers"]);
     expect(row.stdout.split(/\s+/)[3]).toBe(ip);
-  }, 300_000);
+  }, 600_000);
 
   it("malformed protobuf is a 400 Status; patches and custom resources refuse protobuf with 415", async () => {
     const c = clusters["1.33"];
@@ -384,5 +416,5 @@ describe("protobuf request bodies (kubectl 1.33) store what JSON bodies (kubectl
     expect((cr.body as Obj).message).toBe(
       'the body of the request was in an unknown format - accepted media types include: application/json, application/yaml (got "application/vnd.kubernetes.protobuf")',
     );
-  });
+  }, 180_000);
 });

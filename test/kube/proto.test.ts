@@ -320,6 +320,7 @@ describe("kube protobuf decoding", () => {
       const e = bad(good.subarray(0, cut));
       expect(e.code).toBe(400);
       expect(e.reason).toBe("BadRequest");
+      expect(e.message).toMatch(/^unable to decode the protobuf body: unexpected EOF/);
     }
     const wrongWire = envelope("apps/v1", "Deployment", (w) => msg(w, 2, (spec) => str(spec, 1, "three")));
     expect(bad(wrongWire).message).toBe(

@@ -489,6 +489,9 @@ export function decodeKubeProtobuf(body: Uint8Array, defaults?: TypeMeta): Recor
     if (e instanceof Fail) throw badRequest(e.message);
     if (e instanceof TableError) throw e;
     // protobufjs reports truncation, bad wire types and tags as RangeError / Error.
-    throw badRequest(`unable to decode the protobuf body: ${e instanceof Error ? e.message : String(e)}`);
+    // A length or varint running past the end is gogo-protobuf's "unexpected EOF".
+    const why =
+      e instanceof RangeError ? `unexpected EOF (${e.message})` : e instanceof Error ? e.message : String(e);
+    throw badRequest(`unable to decode the protobuf body: ${why}`);
   }
 }
