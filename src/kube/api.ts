@@ -5,6 +5,7 @@
 // collection, namespace termination, and watches over the store's change feed. No HTTP here:
 // the wire (server/kube/) parses requests into these calls and serialises their results.
 import { randomUUID } from "node:crypto";
+import { slicer } from "../providers/slices.js";
 import type { ChangeRecord, KubeObjectRecord, Store, Tx } from "../store/types.js";
 import { StoreConflictError, TooOldError } from "../store/types.js";
 import { runMutatingAdmission } from "./admission.js";
@@ -213,7 +214,9 @@ export class KubeApi {
     return this.store.read(async (tx) => {
       const rv = await tx.currentRevision();
       const items: Obj[] = [];
-      const page = limit ? Math.max(limit, 500) : 5000;
+      // Pages of 500 with yields between items: a list of thousands never holds the event loop.
+      const page = limit ? Math.max(limit, 500) : 500;
+      const slice = slicer();
       let more = false;
       let lastKey = "";
       for (;;) {
@@ -240,6 +243,7 @@ export class KubeApi {
           }
           items.push(this.serve(t, rec));
           lastKey = `${rec.namespace}/${rec.name}`;
+          await slice();
         }
         if (more || !hasNext) break;
       }
