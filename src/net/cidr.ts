@@ -400,3 +400,42 @@ export function* subdivide(c: Cidr, newPrefix: number): Generator<Cidr, void, un
     yield { family: c.family, network: c.network + i * step, prefixLength: newPrefix, bits: c.bits };
   }
 }
+
+/** The fewest aligned blocks that cover exactly the addresses first…last (inclusive). */
+export function rangeToCidrs(first: bigint, last: bigint, family: IpFamily): Cidr[] {
+  const bits = familyBits(family);
+  const out: Cidr[] = [];
+  let at = first;
+  while (at <= last) {
+    // The largest block that starts at `at` (alignment) and does not run past `last`.
+    let len: number = bits;
+    while (len > 0) {
+      const wider = len - 1;
+      const size = 1n << BigInt(bits - wider);
+      if (at % size !== 0n || at + size - 1n > last) break;
+      len = wider;
+    }
+    const c = cidrOf(at, family, len);
+    out.push(c);
+    at = lastAddress(c) + 1n;
+  }
+  return out;
+}
+
+/**
+ * Every address of the family outside the given blocks, as the fewest aligned blocks in address
+ * order (e.g. what the `Internet` service tag stands for: everything outside `VirtualNetwork`).
+ */
+export function complementOf(blocks: readonly Cidr[], family: IpFamily): Cidr[] {
+  const sorted = blocks.filter((b) => b.family === family).sort(compareCidr);
+  const end = (1n << BigInt(familyBits(family))) - 1n;
+  const out: Cidr[] = [];
+  let next = 0n;
+  for (const b of sorted) {
+    if (b.network > next) out.push(...rangeToCidrs(next, b.network - 1n, family));
+    const after = lastAddress(b) + 1n;
+    if (after > next) next = after;
+  }
+  if (next <= end) out.push(...rangeToCidrs(next, end, family));
+  return out;
+}

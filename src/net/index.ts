@@ -22,3 +22,4 @@ export * from "./cidrIndex.js";
 export * from "./path.js";
 export * from "./portSpec.js";
 export * from "./reserved.js";
+export * from "./routes.js";

@@ -21,7 +21,17 @@
  * - Two levels: inbound traffic meets the subnet's NSG, then the NIC's; outbound the NIC's, then the
  *   subnet's. Each present NSG must allow; a level without an NSG does not filter.
  */
-import { type Cidr, contains, containsIp, type IpAddress, NetError, parseCidr, parseIp } from "./cidr.js";
+import {
+  type Cidr,
+  complementOf,
+  contains,
+  containsIp,
+  formatCidr,
+  type IpAddress,
+  NetError,
+  parseCidr,
+  parseIp,
+} from "./cidr.js";
 
 export type Direction = "Inbound" | "Outbound";
 export type FlowProtocol = "Tcp" | "Udp" | "Icmp";
@@ -458,4 +468,146 @@ export function evaluatePath(
     if (decision.verdict === "Deny") blocked = true;
   }
   return { verdict: blocked ? "Deny" : "Allow", ...(decidedBy ? { decidedBy } : {}), levels };
+}
+
+// ---- effective rules (Network Watcher's view of an NSG) ------------------------------------------
+
+/** One rule as Azure's effectiveNetworkSecurityGroups lists it: ports as ranges, tags expanded. */
+export interface EffectiveSecurityRule {
+  /** `securityRules/<name>` or `defaultSecurityRules/<name>`. */
+  name: string;
+  /** `All` for `*`. */
+  protocol: string;
+  sourcePortRange?: string;
+  sourcePortRanges?: string[];
+  destinationPortRange?: string;
+  destinationPortRanges?: string[];
+  sourceAddressPrefix?: string;
+  sourceAddressPrefixes?: string[];
+  expandedSourceAddressPrefix?: string[];
+  destinationAddressPrefix?: string;
+  destinationAddressPrefixes?: string[];
+  expandedDestinationAddressPrefix?: string[];
+  access: Access;
+  priority: number;
+  direction: Direction;
+}
+
+/** The tags the emulator models, in Azure's spelling. */
+const MODELLED_TAGS = ["VirtualNetwork", "AzureLoadBalancer", "Internet"] as const;
+
+/**
+ * What a service tag stands for on this subnet, as canonical prefixes — the same classes
+ * {@link evaluateNsg} matches against: VirtualNetwork = the VNet spaces, peered spaces and user route
+ * prefixes plus the host VIP; Internet = every IPv4 address outside VirtualNetwork; AzureLoadBalancer
+ * = the host VIP. Undefined for a tag the emulator does not model (Storage, …).
+ */
+export function expandServiceTag(tag: string, ctx: AddressContext): string[] | undefined {
+  const t = MODELLED_TAGS.find((x) => x.toLowerCase() === tag.toLowerCase());
+  if (!t) return undefined;
+  if (t === "AzureLoadBalancer") return [`${AZURE_HOST_VIP}/32`];
+  const space = vnetSpace(ctx);
+  if (t === "Internet")
+    return complementOf(
+      space.map((s) => s.cidr),
+      "IPv4",
+    ).map(formatCidr);
+  const out: string[] = [];
+  for (const s of [...space.filter((x) => !x.implied), ...space.filter((x) => x.implied)]) {
+    const p = formatCidr(s.cidr);
+    if (!out.includes(p)) out.push(p);
+  }
+  return out;
+}
+
+function isTag(prefix: string): boolean {
+  return prefix !== "*" && !/^[0-9a-f:.]+(\/\d+)?$/i.test(prefix);
+}
+
+/** `*` → 0.0.0.0/0, an address → its /32 (/128), a CIDR → canonical; tags stay as they are. */
+function effectivePrefix(prefix: string): string {
+  if (prefix === "*") return "0.0.0.0/0";
+  if (isTag(prefix)) return prefix;
+  try {
+    return formatCidr(prefix.includes("/") ? parseCidr(prefix) : hostOf(prefix));
+  } catch {
+    return prefix;
+  }
+}
+
+/** `*` → 0-65535, `80` → 80-80, ranges as written. */
+function effectivePortRange(range: string): string {
+  if (range === "*") return "0-65535";
+  return range.includes("-") ? range.replace(/\s/g, "") : `${range.trim()}-${range.trim()}`;
+}
+
+/**
+ * The rules of one NSG (its own, then Azure's defaults) as effectiveNetworkSecurityGroups shows them,
+ * and the tag map: every tag the rules name → its prefixes. `asgMembers` gives the addresses of the
+ * NICs in an application security group (by lower-cased id), which is what an ASG side expands to.
+ */
+export function effectiveSecurityRules(
+  rules: readonly SecurityRuleSpec[],
+  ctx: AddressContext,
+  asgMembers: (asgId: string) => readonly string[] = () => [],
+): { rules: EffectiveSecurityRule[]; tagMap: Record<string, string[]> } {
+  const all = withDefaultRules(rules);
+  const own = all
+    .filter((r) => !r.isDefault)
+    .sort(
+      (a, b) =>
+        (a.direction === b.direction ? 0 : a.direction === "Inbound" ? -1 : 1) ||
+        a.priority - b.priority ||
+        a.name.localeCompare(b.name),
+    );
+  const defaults = all.filter((r) => r.isDefault);
+  const tagMap: Record<string, string[]> = {};
+  const note = (prefixes: readonly string[]) => {
+    const expanded: string[] = [];
+    for (const p of prefixes) {
+      if (!isTag(p)) continue;
+      const e = expandServiceTag(p, ctx) ?? [];
+      const key = MODELLED_TAGS.find((x) => x.toLowerCase() === p.toLowerCase()) ?? p;
+      tagMap[key] = e;
+      for (const x of e) if (!expanded.includes(x)) expanded.push(x);
+    }
+    return expanded;
+  };
+  const side = (r: SecurityRuleSpec, which: "source" | "destination"): Partial<EffectiveSecurityRule> => {
+    const asgs = which === "source" ? r.sourceAsgIds : r.destinationAsgIds;
+    const raw = asgs.length
+      ? asgs.flatMap((a) => asgMembers(a.toLowerCase()))
+      : (which === "source" ? r.sourcePrefixes : r.destinationPrefixes).length
+        ? which === "source"
+          ? r.sourcePrefixes
+          : r.destinationPrefixes
+        : ["*"];
+    const prefixes = raw.map(effectivePrefix);
+    const expanded = asgs.length ? [] : note(raw);
+    const cap = which === "source" ? "Source" : "Destination";
+    return {
+      ...(prefixes.length === 1
+        ? { [`${which}AddressPrefix`]: prefixes[0] }
+        : { [`${which}AddressPrefixes`]: prefixes }),
+      ...(expanded.length ? { [`expanded${cap}AddressPrefix`]: expanded } : {}),
+    };
+  };
+  const ports = (list: readonly string[], which: "source" | "destination") => {
+    const ranges = (list.length ? list : ["*"]).map(effectivePortRange);
+    return ranges.length === 1 ? { [`${which}PortRange`]: ranges[0] } : { [`${which}PortRanges`]: ranges };
+  };
+  const out = [...own, ...defaults].map(
+    (r): EffectiveSecurityRule => ({
+      name: `${r.isDefault ? "defaultSecurityRules" : "securityRules"}/${r.name}`,
+      protocol: r.protocol === "*" ? "All" : r.protocol,
+      ...ports(r.sourcePorts, "source"),
+      ...ports(r.destinationPorts, "destination"),
+      ...side(r, "source"),
+      ...side(r, "destination"),
+      access: r.access,
+      priority: r.priority,
+      direction: r.direction,
+    }),
+  );
+  return { rules: out, tagMap };
 }

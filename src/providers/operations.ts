@@ -85,6 +85,21 @@ export async function completedOperation(
 }
 
 /**
+ * Records a finished POST action whose answer is computed at once: the request answers 202 and
+ * the Location (result) URL serves `body`, as actions with final-state-via location do.
+ */
+export async function completedActionOperation(
+  ctx: ArmContext,
+  spec: { namespace: string; location: string; target: string },
+  body: unknown,
+): Promise<OperationRecord> {
+  const op = await completedOperation(ctx, spec, 200);
+  const done = { ...op, resultBody: body };
+  await ctx.tx.putOperation(done);
+  return done;
+}
+
+/**
  * The runtime's work kind for ARM operations, over the operation kinds the composition root
  * lists. The operation record says what to do; the work item only says "run it".
  */

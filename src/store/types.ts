@@ -130,6 +130,8 @@ export interface OperationRecord {
    * nothing (a DELETE). Absent means "resource".
    */
   result?: "resource" | "empty";
+  /** A finished action's answer (e.g. an effective route table), served on the result URL. */
+  resultBody?: unknown;
   startTime: string;
   endTime?: string;
   /** Epoch ms before which the worker must not run it (test hook: simulate slow work). */

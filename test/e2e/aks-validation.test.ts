@@ -213,7 +213,7 @@ describe("immutable settings", () => {
     await change({ podCidr: "10.245.0.0/16" });
     await change({ dnsServiceIP: "10.0.0.11" });
     await change({}, (b) => {
-      (b.networkProfile as { outboundType?: string }).outboundType = "userDefinedRouting";
+      (b.networkProfile as { outboundType?: string }).outboundType = "none";
     });
     await change({ subnetId: cniSubnet24 });
     const pool = await errorOf(

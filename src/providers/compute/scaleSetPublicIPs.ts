@@ -11,6 +11,12 @@ import { requireResourceGroup } from "../common.js";
 import type { ArmContext } from "../context.js";
 import { resourceNotFound } from "../errors.js";
 import { buildId, type CollectionRef, type ResourceRef } from "../ids.js";
+import {
+  effectiveNetworkSecurityGroups,
+  effectiveRouteTable,
+  type NicView,
+  nicAnswer,
+} from "../network/effective.js";
 import { publicIPsHeldBy, subnetAddressesHeldBy } from "../network/publicIPHolders.js";
 import type { ResourceTypeHandler, Wire } from "../registry.js";
 import { type InstanceInfo, listInstances, type ScaleSetSpec, VMSS_TYPE } from "./scaleSets.js";
@@ -204,6 +210,54 @@ export const scaleSetVMNetworkInterfaces: ResourceTypeHandler = {
     const view = await requireScaleSet(ctx, ref);
     const { inst, nicId } = findNic(view, ref);
     return nicWire(ctx, view.spec, inst, nicId);
+  },
+};
+
+/** A scale set instance NIC as the effective-route/NSG answers see it (its primary ip configuration). */
+function instanceNicView(spec: ScaleSetSpec, nicId: string): NicView {
+  const primary = spec.ipConfigurations.find((c) => c.primary) ?? spec.ipConfigurations[0];
+  return {
+    nicId,
+    subnetId: primary?.subnetId ?? "",
+    ...(spec.networkSecurityGroupId ? { nsgId: spec.networkSecurityGroupId } : {}),
+  };
+}
+
+/** Addresses of every scale set instance ip configuration in an ASG, by lower-cased ASG id. */
+async function scaleSetAsgMembers(ctx: ArmContext): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  for (const rec of await ctx.tx.listResources({ type: VMSS_TYPE, subscriptionId: ctx.subscriptionId })) {
+    const spec = (rec.internal as { spec?: ScaleSetSpec } | undefined)?.spec;
+    const inAsg = spec?.ipConfigurations.filter((c) => c.applicationSecurityGroupIds?.length) ?? [];
+    if (!spec || !inAsg.length) continue;
+    for (const inst of await listInstances(ctx, spec.id))
+      for (const nicId of inst.nicIds)
+        for (const c of inAsg)
+          for (const a of await subnetAddressesHeldBy(ctx, `${nicId}/ipConfigurations/${c.name}`))
+            for (const asg of c.applicationSecurityGroupIds ?? []) {
+              const list = out.get(asg.toLowerCase()) ?? [];
+              list.push(a.address);
+              out.set(asg.toLowerCase(), list);
+            }
+  }
+  return out;
+}
+
+// Network Watcher's answers for an AKS node's NIC, at the instance NIC's path (the Network spec
+// documents them for Microsoft.Network NICs only; the portal asks them of scale set instances too).
+scaleSetVMNetworkInterfaces.actions = {
+  async effectiveroutetable(ctx, ref) {
+    const view = await requireScaleSet(ctx, ref);
+    const { nicId } = findNic(view, ref);
+    return nicAnswer(ctx, instanceNicView(view.spec, nicId), view.spec.location, effectiveRouteTable);
+  },
+  async effectivenetworksecuritygroups(ctx, ref) {
+    const view = await requireScaleSet(ctx, ref);
+    const { nicId } = findNic(view, ref);
+    const members = await scaleSetAsgMembers(ctx);
+    return nicAnswer(ctx, instanceNicView(view.spec, nicId), view.spec.location, (c, n) =>
+      effectiveNetworkSecurityGroups(c, n, members),
+    );
   },
 };
 

@@ -171,3 +171,29 @@ export const nodeResourceGroupAlreadyExists = (nodeRg: string, subscriptionId: s
     `Node resource group '${nodeRg}' under subscription '${subscriptionId}' already exists, please provide a new one.`,
     "properties.nodeResourceGroup",
   );
+
+// ---- outbound types ----------------------------------------------------------------------------
+
+/** (ours) userAssignedNATGateway and a pool subnet without a NAT gateway that has addresses. */
+export const natGatewayRequiredForUserAssignedNat = (subnetId: string, why: string) =>
+  bad(
+    "ExistingNatGatewayNotAssociatedWithSubnet",
+    `Subnet '${subnetId}' ${why}; outboundType 'userAssignedNATGateway' needs the subnet to be associated with a NAT gateway with outbound public IPs or IP prefixes.`,
+    "agentPoolProfile.vnetSubnetID",
+  );
+
+/** (ours) userDefinedRouting and a route table with no 0.0.0.0/0 route. */
+export const defaultRouteRequiredForUdr = (subnetId: string, routeTableId: string) =>
+  bad(
+    "ExistingRouteTableHasNoDefaultRoute",
+    `Route table '${routeTableId}' of subnet '${subnetId}' has no route for 0.0.0.0/0; outboundType 'userDefinedRouting' needs a default route to your egress device (next hop VirtualAppliance, VirtualNetworkGateway or Internet).`,
+    "agentPoolProfile.vnetSubnetID",
+  );
+
+/** (ours) an outboundType change AKS does not support for the cluster's kind of VNet. */
+export const outboundTypeMigrationNotSupported = (from: string, to: string, managedVnet: boolean) =>
+  bad(
+    "OutboundTypeMigrationNotSupported",
+    `Updating outboundType from '${from}' to '${to}' is not supported for a cluster with ${managedVnet ? "the AKS-managed virtual network" : "a virtual network of your own (BYO)"}.`,
+    "networkProfile.outboundType",
+  );

@@ -109,6 +109,10 @@ export interface NetworkSpec {
   allocatedOutboundPorts?: number;
   /** loadBalancerProfile.idleTimeoutInMinutes (4–120); absent in old records = 30. */
   lbIdleTimeoutInMinutes?: number;
+  /** outboundType managedNATGateway: natGatewayProfile.managedOutboundIPProfile.count (1–16). */
+  natManagedOutboundIPs?: number;
+  /** natGatewayProfile.idleTimeoutInMinutes (4–120), managedNATGateway. */
+  natIdleTimeoutInMinutes?: number;
   /** `staticEgressGatewayProfile.enabled`; undefined when never set (issue #4, gatewayPools.ts). */
   staticEgressGateway?: boolean;
 }
@@ -173,6 +177,8 @@ export interface ClusterInternal {
   createdAt: string;
   /** provisioningState of the cluster. */
   state: string;
+  /** `Stopped` after managedClusters/stop (nodes deallocated, addresses kept); absent = Running. */
+  powerState?: "Running" | "Stopped";
   /** Capacity figures of the system pool's subnet (shown as `properties.networkCapacity`). */
   capacity?: CapacityReport;
 }
@@ -226,6 +232,8 @@ export const names = {
   routeTable: (hash: string) => `aks-agentpool-${hash}-routetable`,
   vmss: (pool: string, hash: string) => `aks-${pool}-${hash}-vmss`,
   lb: "kubernetes",
+  /** outboundType managedNATGateway: the NAT gateway AKS creates in the node resource group. */
+  natGateway: "aks-natgw",
   kubeletIdentity: (cluster: string) => `${cluster}-agentpool`,
 };
 
@@ -255,6 +263,13 @@ export const KUBERNETES_VERSIONS: Record<string, string> = {
 export const DEFAULT_KUBERNETES_VERSION = "1.33";
 
 /** Per-node subnet addresses a pool consumes from its node subnet. */
+/**
+ * Azure CNI with a pod subnet allocates dynamically: each node takes pod-subnet addresses in
+ * batches of 16 (capped at maxPods), one at start and another whenever its pods need more.
+ */
+export const POD_SUBNET_BATCH = 16;
+export const podSubnetBatch = (maxPods: number) => Math.min(POD_SUBNET_BATCH, maxPods);
+
 export function addressesPerNode(net: NetworkSpec, pool: PoolSpec): number {
   return net.plugin === "azure" && net.pluginMode !== "overlay" && !pool.podSubnetID ? 1 + pool.maxPods : 1;
 }

@@ -14,6 +14,7 @@ export interface SubnetInfo {
   vnetPrefixes: string[];
   routeTableId?: string;
   networkSecurityGroupId?: string;
+  natGatewayId?: string;
   /** Every subnet of the same VNet (this one included): id and prefixes. */
   siblings: { id: string; prefixes: string[] }[];
   /** False for the managed VNet the reconciler has yet to create. */
@@ -59,6 +60,7 @@ export async function readSubnet(ctx: ArmContext, subnetId: string): Promise<Sub
     vnetPrefixes: vnetProps?.addressSpace?.addressPrefixes ?? [],
     routeTableId: refId(props.routeTable),
     networkSecurityGroupId: refId(props.networkSecurityGroup),
+    natGatewayId: refId(props.natGateway),
     siblings,
     exists: true,
   };

@@ -12,6 +12,7 @@ import {
   deleteRoute,
   getSubnet,
   putLoadBalancer,
+  putNatGateway,
   putNetworkSecurityGroup,
   putPublicIPAddress,
   putRouteTable,
@@ -55,6 +56,13 @@ export function infraIds(ctx: ArmContext, clusterName: string, internal: Cluster
       n.outboundType === "loadBalancer"
         ? Array.from({ length: n.managedOutboundIPs }, (_, i) =>
             net(nodeRgId, "publicIPAddresses", stableGuid("aks-outbound-ip", nodeRgId, String(i))),
+          )
+        : [],
+    natGatewayId: net(nodeRgId, "natGateways", names.natGateway),
+    natOutboundIpIds:
+      n.outboundType === "managedNATGateway"
+        ? Array.from({ length: n.natManagedOutboundIPs ?? 1 }, (_, i) =>
+            net(nodeRgId, "publicIPAddresses", stableGuid("aks-natgw-outbound-ip", nodeRgId, String(i))),
           )
         : [],
     kubeletIdentityId: `${nodeRgId}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${names.kubeletIdentity(clusterName)}`,
@@ -187,7 +195,12 @@ export async function ensureInfrastructure(
       await reshapeOutbound(ctx, lb.body, ids.lbId, ids.outboundIpIds, frontends, outboundRule, clusterId);
     }
     lbBackendPoolIds = [backend];
+  } else {
+    // Another outbound type (or a migration away from loadBalancer): no outbound rule, no managed IPs.
+    const lb = await ctx.tx.getResource(ids.lbId);
+    if (lb) await dropOutbound(ctx, lb.body, ids.lbId, clusterId);
   }
+  await ensureManagedNatGateway(ctx, clusterId, internal, ids, tags);
 
   const kubelet = await ensureUserAssignedIdentity(ctx, ids.kubeletIdentityId, location, {
     managedBy: clusterId,
@@ -209,6 +222,104 @@ export async function ensureInfrastructure(
 
 type Obj = Record<string, unknown>;
 const OUTBOUND_IP_TAG = "aks-slb-managed-outbound-ip";
+const NAT_IP_TAG = "aks-natgw-managed-outbound-ip";
+
+/** Public IPs of the node resource group that AKS tagged as its `tag` kind. */
+async function taggedIps(ctx: ArmContext, resourceGroup: string, tag: string): Promise<string[]> {
+  return (
+    await ctx.tx.listResources({
+      type: "Microsoft.Network/publicIPAddresses",
+      subscriptionId: ctx.subscriptionId,
+      resourceGroup,
+    })
+  )
+    .filter((r) => (r.body.tags as Record<string, string> | undefined)?.["aks-managed-type"] === tag)
+    .map((r) => r.id);
+}
+
+/**
+ * outboundType managedNATGateway: `aks-natgw` in the node resource group with
+ * `natGatewayProfile.managedOutboundIPProfile.count` public IPs and the profile's idle timeout,
+ * associated with the managed subnet; a changed count adds or drops IPs. Any other type: a NAT
+ * gateway left from a migration is dissociated and deleted with its IPs.
+ */
+async function ensureManagedNatGateway(
+  ctx: ArmContext,
+  clusterId: string,
+  internal: ClusterInternal,
+  ids: ReturnType<typeof infraIds>,
+  tags: Record<string, string>,
+): Promise<void> {
+  const n = internal.spec.network;
+  const location = internal.spec.location;
+  const existing = await ctx.tx.getResource(ids.natGatewayId);
+  if (n.outboundType !== "managedNATGateway") {
+    if (!existing) return;
+    if (internal.managedVnet && (await getSubnet(ctx, internal.defaultSubnetId)))
+      await putSubnet(ctx, internal.defaultSubnetId, {
+        addressPrefix: MANAGED_SUBNET_PREFIX,
+        natGatewayId: null,
+      });
+    await deleteNetworkResource(ctx, ids.natGatewayId, { managedBy: clusterId });
+    for (const id of await taggedIps(ctx, internal.spec.nodeResourceGroup, NAT_IP_TAG))
+      await deleteNetworkResource(ctx, id, { managedBy: clusterId });
+    return;
+  }
+  for (const id of ids.natOutboundIpIds)
+    if (!(await ctx.tx.getResource(id)))
+      await putPublicIPAddress(ctx, id, { location, tags: { ...tags, "aks-managed-type": NAT_IP_TAG } });
+  const idle = n.natIdleTimeoutInMinutes ?? 4;
+  const p = (existing?.body.properties ?? {}) as {
+    idleTimeoutInMinutes?: number;
+    publicIpAddresses?: { id: string }[];
+  };
+  const have = (p.publicIpAddresses ?? []).map((r) => r.id.toLowerCase()).sort();
+  const want = ids.natOutboundIpIds.map((x) => x.toLowerCase()).sort();
+  if (!existing || p.idleTimeoutInMinutes !== idle || have.join() !== want.join())
+    await putNatGateway(ctx, ids.natGatewayId, {
+      location,
+      tags,
+      idleTimeoutInMinutes: idle,
+      publicIpAddressIds: ids.natOutboundIpIds,
+    });
+  const keep = new Set(want);
+  for (const id of await taggedIps(ctx, internal.spec.nodeResourceGroup, NAT_IP_TAG))
+    if (!keep.has(id.toLowerCase())) await deleteNetworkResource(ctx, id, { managedBy: clusterId });
+  const subnet = await getSubnet(ctx, internal.defaultSubnetId);
+  const assoc = (
+    (subnet?.body.properties as { natGateway?: { id?: string } } | undefined)?.natGateway?.id ?? ""
+  ).toLowerCase();
+  if (internal.managedVnet && subnet && assoc !== ids.natGatewayId.toLowerCase())
+    await putSubnet(ctx, internal.defaultSubnetId, {
+      addressPrefix: MANAGED_SUBNET_PREFIX,
+      natGatewayId: ids.natGatewayId,
+    });
+}
+
+/** Removes AKS's outbound rule and managed outbound frontends from the LB and deletes those IPs. */
+async function dropOutbound(ctx: ArmContext, body: Obj, lbId: string, clusterId: string): Promise<void> {
+  const managed = (await taggedIps(ctx, parseResourceId(lbId).resourceGroup ?? "", OUTBOUND_IP_TAG)).map(
+    (x) => x.toLowerCase(),
+  );
+  const props = (body.properties ?? {}) as Obj;
+  const frontends = (props.frontendIPConfigurations ?? []) as Obj[];
+  const rules = (props.outboundRules ?? []) as Obj[];
+  const isManaged = (f: Obj) => {
+    const pip = ((f.properties as Obj | undefined)?.publicIPAddress as Obj | undefined)?.id;
+    return typeof pip === "string" && managed.includes(pip.toLowerCase());
+  };
+  if (!rules.some((r) => r.name === "aksOutboundRule") && !frontends.some(isManaged) && !managed.length)
+    return;
+  await putLoadBalancer(ctx, lbId, {
+    ...body,
+    properties: {
+      ...props,
+      frontendIPConfigurations: frontends.filter((f) => !isManaged(f)),
+      outboundRules: rules.filter((r) => r.name !== "aksOutboundRule"),
+    },
+  });
+  for (const id of managed) await deleteNetworkResource(ctx, id, { managedBy: clusterId });
+}
 
 /** Brings an existing `kubernetes` LB to the wanted managed outbound IPs; deletes the others. */
 async function reshapeOutbound(
@@ -288,6 +399,7 @@ export async function removeInfrastructure(
         addressPrefix: MANAGED_SUBNET_PREFIX,
         networkSecurityGroupId: null,
         routeTableId: null,
+        natGatewayId: null,
       });
     }
     await purgeManagedGroup(ctx, ctx.subscriptionId, internal.spec.nodeResourceGroup, clusterId);

@@ -168,6 +168,9 @@ export function parseNetwork(
       "It must be between 4 and 120 inclusive.",
     );
 
+  const nat = readNatGatewayProfile(np, prev, outboundType);
+  checkOutboundProfiles(np, prev, outboundType, loadBalancerSku);
+
   // An update that leaves the plural fields out keeps them (a dual-stack cluster stays dual-stack).
   const keep = (list: string[] | undefined, single: string | undefined) =>
     list && (single === undefined || list.some((c) => c.toLowerCase() === single.toLowerCase()))
@@ -205,8 +208,74 @@ export function parseNetwork(
     managedOutboundIPs,
     allocatedOutboundPorts: ports,
     lbIdleTimeoutInMinutes: idle,
+    ...nat,
     ...readStaticEgressGateway(np, prev),
   };
+}
+
+/** natGatewayProfile (managedNATGateway): managed outbound IP count 1–16 (default 1), idle timeout 4–120 (default 4). */
+function readNatGatewayProfile(
+  np: Record<string, unknown>,
+  prev: NetworkSpec | undefined,
+  outboundType: string,
+): Pick<NetworkSpec, "natManagedOutboundIPs" | "natIdleTimeoutInMinutes"> {
+  const p = "networkProfile.natGatewayProfile";
+  const ngp = field.object(np, "natGatewayProfile", p);
+  const mo = ngp ? field.object(ngp, "managedOutboundIPProfile", `${p}.managedOutboundIPProfile`) : undefined;
+  const count = mo ? field.int(mo, "count", `${p}.managedOutboundIPProfile.count`) : undefined;
+  const idle = ngp ? field.int(ngp, "idleTimeoutInMinutes", `${p}.idleTimeoutInMinutes`) : undefined;
+  if (outboundType !== "managedNATGateway") {
+    // A create that sets managed NAT gateway IPs for another outbound type is a mistake; an update
+    // may echo a GET of the cluster it migrates from, so only a create is refused.
+    if (!prev && count !== undefined)
+      throw invalidParameter(
+        `${p}.managedOutboundIPProfile.count`,
+        `natGatewayProfile.managedOutboundIPProfile can only be set with outboundType 'managedNATGateway', not '${outboundType}'.`,
+      );
+    return {};
+  }
+  const n = count ?? prev?.natManagedOutboundIPs ?? 1;
+  if (n < 1 || n > 16)
+    throw invalidParameter(`${p}.managedOutboundIPProfile.count`, "It must be between 1 and 16 inclusive.");
+  const t = idle ?? prev?.natIdleTimeoutInMinutes ?? 4;
+  if (t < 4 || t > 120)
+    throw invalidParameter(`${p}.idleTimeoutInMinutes`, "It must be between 4 and 120 inclusive.");
+  return { natManagedOutboundIPs: n, natIdleTimeoutInMinutes: t };
+}
+
+const LB_IP_KEYS = ["managedOutboundIPs", "outboundIPs", "outboundIPPrefixes"] as const;
+const LB_OUTBOUND_KEYS = [...LB_IP_KEYS, "allocatedOutboundPorts", "idleTimeoutInMinutes"] as const;
+
+/**
+ * What AKS refuses around the outbound type: a basic load balancer with NAT gateway or UDR egress;
+ * a loadBalancerProfile's outbound settings with a NAT gateway type (the NAT gateway does the
+ * SNAT); load balancer outbound IPs with userDefinedRouting. On an update from loadBalancer the
+ * body may echo the old profile (a GET → PUT migration), which is ignored.
+ */
+function checkOutboundProfiles(
+  np: Record<string, unknown>,
+  prev: NetworkSpec | undefined,
+  outboundType: string,
+  sku: string,
+): void {
+  if (outboundType === "loadBalancer" || outboundType === "none") return;
+  if (sku === "basic")
+    throw invalidParameter(
+      "networkProfile.loadBalancerSku",
+      `${outboundType} doesn't support basic load balancer sku.`,
+    );
+  const lbp = field.object(np, "loadBalancerProfile", "networkProfile.loadBalancerProfile");
+  if (!lbp || prev?.outboundType === "loadBalancer") return;
+  const nat = outboundType === "managedNATGateway" || outboundType === "userAssignedNATGateway";
+  const keys: readonly string[] = nat ? LB_OUTBOUND_KEYS : LB_IP_KEYS;
+  const given = keys.find((k) => lbp[k] !== undefined && lbp[k] !== null);
+  if (given)
+    throw invalidParameter(
+      `networkProfile.loadBalancerProfile.${given}`,
+      nat
+        ? `loadBalancerProfile outbound settings cannot be used with outboundType '${outboundType}': the NAT gateway handles egress${outboundType === "managedNATGateway" ? " (use natGatewayProfile)" : ""}.`
+        : "userDefinedRouting doesn't support customizing a standard load balancer with IP addresses.",
+    );
 }
 
 export function parseIdentity(body: Record<string, unknown>, prev: IdentitySpec | undefined): IdentitySpec {

@@ -36,7 +36,7 @@ export function poolId(clusterId: string, name: string): string {
 }
 
 export function renderPool(clusterId: string, cluster: ClusterInternal, p: PoolInternal): Wire {
-  return poolWire(clusterId, p, p.state, cluster.managedVnet);
+  return poolWire(clusterId, p, p.state, cluster.managedVnet, cluster.powerState);
 }
 
 export function renderCluster(
@@ -56,6 +56,7 @@ export function renderCluster(
     state: internal.state,
     poolStates: new Map(pools.map((p) => [p.spec.name.toLowerCase(), p.state])),
     outboundIpIds: ids.outboundIpIds,
+    natOutboundIpIds: ids.natOutboundIpIds,
     kubeletIdentity: {
       resourceId: ids.kubeletIdentityId,
       clientId: kubelet.clientId,

@@ -26,15 +26,18 @@ import { isManagedBy } from "../resources/resourceGroups.js";
 import {
   cidrParseError,
   customRouteTableNeedsUserAssignedIdentity,
+  defaultRouteRequiredForUdr,
   identityMissingSubnetPermission,
   insufficientPodCidr,
   insufficientSubnetSize,
   invalidDnsServiceIP,
   invalidParameter,
   kubenetNodeLimit,
+  natGatewayRequiredForUserAssignedNat,
   networkPolicyNotSupported,
   nodeResourceGroupAlreadyExists,
   nodeResourceGroupSameAsResourceGroup,
+  outboundTypeMigrationNotSupported,
   podCidrOverlapsServiceCidr,
   podCidrOverlapsVnet,
   propertyChangeNotAllowed,
@@ -57,6 +60,7 @@ import {
   names,
   type PoolInternal,
   type PoolSpec,
+  podSubnetBatch,
   usesPodCidr,
 } from "./model.js";
 import { readSubnet, type SubnetInfo } from "./network.js";
@@ -147,12 +151,104 @@ function checkNetworkProfile(spec: ClusterSpec): { service: Cidr; pod?: Cidr } {
       n.dnsServiceIP,
       `it must not be one of the first addresses of the service CIDR ${n.serviceCidr} (the first host is the kubernetes service's cluster IP).`,
     );
-  if (n.outboundType === "managedNATGateway" || n.outboundType === "userAssignedNATGateway")
+  return { service, pod };
+}
+
+// ---- outbound type ------------------------------------------------------------------------------
+
+/**
+ * AKS's supported outboundType updates ("Updating outboundType after cluster creation"), by kind of
+ * VNet: from → the types it may become. Anything else involving `none` stays create-only.
+ */
+export const OUTBOUND_MIGRATIONS: Record<"managed" | "byo", Record<string, readonly string[]>> = {
+  managed: {
+    loadBalancer: ["managedNATGateway", "userDefinedRouting"],
+    managedNATGateway: ["loadBalancer", "userDefinedRouting"],
+    userDefinedRouting: ["loadBalancer", "managedNATGateway"],
+  },
+  byo: {
+    loadBalancer: ["userAssignedNATGateway", "userDefinedRouting"],
+    userAssignedNATGateway: ["loadBalancer", "userDefinedRouting"],
+    userDefinedRouting: ["loadBalancer", "userAssignedNATGateway"],
+  },
+};
+
+const OWN_SUBNET: Record<string, string> = {
+  userDefinedRouting:
+    "outboundType 'userDefinedRouting' requires agent pools in a subnet of your own (vnetSubnetID).",
+  userAssignedNATGateway:
+    "outboundType 'userAssignedNATGateway' requires agent pools in a subnet of your own (vnetSubnetID), associated with a NAT gateway with outbound public IPs or IP prefixes.",
+};
+
+/** The subnet's NAT gateway has at least one public IP or prefix; else why not. */
+async function natGatewayProblem(ctx: ArmContext, s: SubnetInfo): Promise<string | undefined> {
+  if (!s.natGatewayId) return "has no NAT gateway";
+  const nat = await ctx.tx.getResource(s.natGatewayId);
+  if (!nat) return `names NAT gateway '${s.natGatewayId}', which does not exist`;
+  const p = (nat.body.properties ?? {}) as { publicIpAddresses?: unknown[]; publicIpPrefixes?: unknown[] };
+  if (!p.publicIpAddresses?.length && !p.publicIpPrefixes?.length)
+    return `is associated with NAT gateway '${nat.id}', which has no public IP addresses or prefixes`;
+  return undefined;
+}
+
+/** True when the route table has a 0.0.0.0/0 route. */
+async function hasDefaultRoute(ctx: ArmContext, routeTableId: string): Promise<boolean> {
+  const rt = await ctx.tx.getResource(routeTableId);
+  if (!rt) return false;
+  const routes = await ctx.tx.listResources({
+    type: "Microsoft.Network/routeTables/routes",
+    parentId: rt.id,
+  });
+  return routes.some(
+    (r) => (r.body.properties as { addressPrefix?: unknown } | undefined)?.addressPrefix === "0.0.0.0/0",
+  );
+}
+
+/**
+ * The outbound type's needs: an allowed migration on update; managedNATGateway only on the managed
+ * VNet; userAssignedNATGateway and userDefinedRouting only on subnets of your own, each with a NAT
+ * gateway that has addresses / a route table with a default route. Checked at create, at a change of
+ * type, and for pools that are new to the cluster.
+ */
+async function checkOutboundType(
+  ctx: ArmContext,
+  input: ValidationInput,
+  managed: boolean,
+  subnetOf: Map<string, string>,
+  cache: Map<string, SubnetInfo>,
+): Promise<void> {
+  const to = input.spec.network.outboundType;
+  const from = input.prev?.spec.network.outboundType;
+  if (from !== undefined && from.toLowerCase() !== to.toLowerCase()) {
+    const allowed = OUTBOUND_MIGRATIONS[managed ? "managed" : "byo"][from] ?? [];
+    if (from === "none" || to === "none")
+      throw propertyChangeNotAllowed("networkProfile.outboundType", from, to);
+    if (!allowed.includes(to)) throw outboundTypeMigrationNotSupported(from, to, managed);
+  }
+  if (to === "managedNATGateway" && !managed)
     throw invalidParameter(
       "networkProfile.outboundType",
-      `outboundType '${n.outboundType}' is not emulated yet; use loadBalancer, userDefinedRouting or none.`,
+      "outboundType 'managedNATGateway' is supported only with the AKS-managed virtual network; with a subnet of your own (vnetSubnetID) use 'userAssignedNATGateway'.",
     );
-  return { service, pod };
+  if (to !== "userAssignedNATGateway" && to !== "userDefinedRouting") return;
+  if (managed) throw invalidParameter("networkProfile.outboundType", OWN_SUBNET[to]);
+  const changed = from === undefined || from !== to;
+  const checked = new Set<string>();
+  for (const p of input.pools) {
+    if (!changed && input.prevPools.has(p.name.toLowerCase())) continue;
+    const id = subnetOf.get(p.name.toLowerCase());
+    const s = id ? cache.get(id.toLowerCase()) : undefined;
+    if (!s || checked.has(s.id.toLowerCase())) continue;
+    checked.add(s.id.toLowerCase());
+    if (to === "userAssignedNATGateway") {
+      const why = await natGatewayProblem(ctx, s);
+      if (why) throw natGatewayRequiredForUserAssignedNat(s.id, why);
+    } else {
+      if (!s.routeTableId) throw routeTableRequiredForUdr(s.id);
+      if (!(await hasDefaultRoute(ctx, s.routeTableId)))
+        throw defaultRouteRequiredForUdr(s.id, s.routeTableId);
+    }
+  }
 }
 
 // ---- pools ------------------------------------------------------------------------------------
@@ -212,7 +308,6 @@ function checkImmutable(
     ["networkProfile.podCidr", a.podCidr ?? "", b.podCidr ?? ""],
     ["networkProfile.serviceCidr", a.serviceCidr, b.serviceCidr],
     ["networkProfile.dnsServiceIP", a.dnsServiceIP, b.dnsServiceIP],
-    ["networkProfile.outboundType", a.outboundType, b.outboundType],
     ["location", prev.location, spec.location],
     ["nodeResourceGroup", prev.nodeResourceGroup, spec.nodeResourceGroup],
     ["dnsPrefix", prev.dnsPrefix ?? "", spec.dnsPrefix ?? ""],
@@ -387,18 +482,7 @@ export async function validateCluster(
     }
   }
 
-  // outboundType userDefinedRouting: egress follows the subnet's route table, so there must be one.
-  if (spec.network.outboundType === "userDefinedRouting" && !prev) {
-    if (!defaultSubnet.exists)
-      throw invalidParameter(
-        "networkProfile.outboundType",
-        "outboundType 'userDefinedRouting' requires agent pools in a subnet of your own (vnetSubnetID).",
-      );
-    for (const id of new Set(subnetOf.values())) {
-      const s = cache.get(id.toLowerCase());
-      if (s && !s.routeTableId) throw routeTableRequiredForUdr(s.id);
-    }
-  }
+  await checkOutboundType(ctx, input, managed, subnetOf, cache);
 
   // VNet ranges against the reserved ranges, the service and the pod CIDR.
   const vnets = new Map<string, SubnetInfo>();
@@ -471,7 +555,8 @@ export async function validateCluster(
     const delta = p.count - (old && !old.deleting ? old.spec.count : 0);
     if (delta <= 0) continue;
     add(subnetOf.get(p.name.toLowerCase())!, delta * addressesPerNode(spec.network, p));
-    if (p.podSubnetID) add(p.podSubnetID, delta * p.maxPods);
+    // Dynamic allocation: a new node needs its first batch; later batches come as pods need them.
+    if (p.podSubnetID) add(p.podSubnetID, delta * podSubnetBatch(p.maxPods));
   }
   for (const [id, n] of need) {
     const s = cache.get(id)!;

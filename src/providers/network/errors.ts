@@ -355,3 +355,53 @@ export const ipConfigurationCountLimitReached = (nicId: string, count: number, l
     `Network interface ${nicId} cannot have more than ${limit} IP configurations; the request has ${count}.`,
     "properties.ipConfigurations",
   );
+
+// ---- NAT gateways ----------------------------------------------------------------------------
+
+/** Network's wording when a NAT gateway still serves subnets. */
+export const cannotDeleteNatGatewayAssociatedToSubnet = (natId: string, subnets: string[]) =>
+  bad(
+    "CannotDeleteNatGatewayAssociatedToSubnet",
+    `NAT Gateway ${natId} is still configured on ${subnets.length} subnet${subnets.length === 1 ? "" : "s"} (${subnets.join(", ")}). Remove NAT Gateway from all referenced subnets and then delete NAT Gateway.`,
+    natId,
+  );
+
+/** (ours: Azure's code is not public) idle timeout outside 4–120 minutes. */
+export const natGatewayInvalidIdleTimeout = (natId: string, value: number) =>
+  bad(
+    "NatGatewayInvalidIdleTimeout",
+    `NAT Gateway ${natId} has invalid idle timeout ${value}. The value must be between 4 and 120 minutes.`,
+    "properties.idleTimeoutInMinutes",
+  );
+
+/** (ours) more than 16 addresses across public IPs and prefixes. */
+export const natGatewayTooManyAddresses = (natId: string, count: number) =>
+  bad(
+    "NatGatewayPublicIpAddressLimitReached",
+    `NAT Gateway ${natId} would use ${count} public IP addresses; a NAT gateway supports at most 16 (public IP addresses plus the addresses of public IP prefixes).`,
+    "properties.publicIpAddresses",
+  );
+
+/** (ours) an IPv6 address or prefix in the IPv4 lists. */
+export const natGatewayWrongIpVersion = (natId: string, ref: string, target: string) =>
+  bad(
+    "NatGatewayPublicIpVersionMismatch",
+    `NAT Gateway ${natId} cannot use ${ref} in '${target}': it is IPv6, and '${target}' takes IPv4 resources only.`,
+    target,
+  );
+
+/** (ours) a prefix another NAT gateway already uses. */
+export const publicIpPrefixInUseByNatGateway = (prefixId: string, holder: string, target: string) =>
+  bad(
+    "PublicIpPrefixInUse",
+    `Public IP prefix ${prefixId} is already used by NAT gateway ${holder}.`,
+    target,
+  );
+
+/** (ours) zonal NAT gateways take one zone. */
+export const natGatewayMultipleZones = (natId: string, zones: string[]) =>
+  bad(
+    "NatGatewayCannotHaveMultipleZones",
+    `NAT Gateway ${natId} lists zones ${zones.join(", ")}; a NAT gateway is zonal in at most one zone.`,
+    "zones",
+  );

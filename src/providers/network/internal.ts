@@ -20,6 +20,7 @@ import type { Wire } from "../registry.js";
 import { writeAsg } from "./applicationSecurityGroups.js";
 import { networkNotFound, subnetIsFull } from "./errors.js";
 import { writeLoadBalancer } from "./loadBalancers.js";
+import { presentNatGateway, writeNatGateway } from "./natGateways.js";
 import { presentNsg, writeNsg } from "./networkSecurityGroups.js";
 import {
   attachPublicIP,
@@ -93,13 +94,18 @@ export async function putVirtualNetwork(
 }
 
 /**
- * Creates or updates one subnet. `routeTableId` / `networkSecurityGroupId`: undefined keeps
+ * Creates or updates one subnet. `routeTableId` / `networkSecurityGroupId` / `natGatewayId`: undefined keeps
  * the stored association, null removes it. Other stored properties are kept.
  */
 export async function putSubnet(
   ctx: ArmContext,
   subnetId: string,
-  input: { addressPrefix: string; routeTableId?: string | null; networkSecurityGroupId?: string | null },
+  input: {
+    addressPrefix: string;
+    routeTableId?: string | null;
+    networkSecurityGroupId?: string | null;
+    natGatewayId?: string | null;
+  },
 ): Promise<Wire> {
   idOfType(subnetId, TYPES.subnet, "subnetId");
   const existing = await ctx.tx.getResource(subnetId);
@@ -120,6 +126,7 @@ export async function putSubnet(
     plural: false,
     routeTableId: keep(input.routeTableId, old.routeTable),
     networkSecurityGroupId: keep(input.networkSecurityGroupId, old.networkSecurityGroup),
+    natGatewayId: keep(input.natGatewayId, old.natGateway),
     extra,
   });
   return presentSubnet(ctx, rec);
@@ -391,6 +398,36 @@ export async function putLoadBalancer(
   const existing = await ctx.tx.getResource(id);
   const rec = await writeLoadBalancer(ctx, id, wireBody, existing);
   return structuredClone(rec.body);
+}
+
+/** Creates or updates a NAT gateway (AKS's managed one) with the HTTP PUT's rules. */
+export async function putNatGateway(
+  ctx: ArmContext,
+  id: string,
+  input: {
+    location: string;
+    tags?: Record<string, string>;
+    idleTimeoutInMinutes?: number;
+    publicIpAddressIds: string[];
+    publicIpPrefixIds?: string[];
+  },
+): Promise<Wire> {
+  const existing = await ctx.tx.getResource(id);
+  const rec = await writeNatGateway(
+    ctx,
+    id,
+    {
+      location: loc(ctx, input.location),
+      tags: input.tags ?? (existing?.body.tags as Record<string, string> | undefined),
+      ...(input.idleTimeoutInMinutes !== undefined
+        ? { idleTimeoutInMinutes: input.idleTimeoutInMinutes }
+        : {}),
+      publicIpAddressIds: input.publicIpAddressIds,
+      publicIpPrefixIds: input.publicIpPrefixIds ?? [],
+    },
+    existing,
+  );
+  return presentNatGateway(ctx, rec);
 }
 
 // ---- deletion ----------------------------------------------------------------------------------

@@ -145,7 +145,10 @@ export async function holderOf(ctx: ArmContext, pipId: string): Promise<string |
 export async function presentPublicIPAddress(ctx: ArmContext, rec: ResourceRecord): Promise<Wire> {
   const body = structuredClone(rec.body);
   const holder = await holderOf(ctx, rec.id);
-  if (holder) (body.properties as Wire).ipConfiguration = { id: holder };
+  // A NAT gateway shows as `natGateway`; NIC ip configurations and LB frontends as `ipConfiguration`.
+  if (holder && /\/providers\/Microsoft\.Network\/natGateways\/[^/]+$/i.test(holder))
+    (body.properties as Wire).natGateway = { id: holder };
+  else if (holder) (body.properties as Wire).ipConfiguration = { id: holder };
   return body;
 }
 

@@ -34,6 +34,7 @@ import {
   lowestFreeAddresses,
   makeHandler,
   poolOwners,
+  prefixAttachPool,
   prefixPool,
   propsOf,
   publicPool,
@@ -132,11 +133,16 @@ export async function presentPublicIPPrefix(ctx: ArmContext, rec: ResourceRecord
   const body = structuredClone(rec.body);
   const owners = await poolOwners(ctx, prefixPool(rec.id));
   if (owners.length) (body.properties as Wire).publicIPAddresses = owners.map((id) => ({ id }));
+  const nat = (await ctx.tx.listAllocations(prefixAttachPool(rec.id)))[0]?.owner;
+  if (nat) (body.properties as Wire).natGateway = { id: nat };
   return body;
 }
 
 export async function removePublicIPPrefix(ctx: ArmContext, rec: ResourceRecord): Promise<void> {
-  const owners = await poolOwners(ctx, prefixPool(rec.id));
+  const owners = [
+    ...(await poolOwners(ctx, prefixPool(rec.id))),
+    ...(await ctx.tx.listAllocations(prefixAttachPool(rec.id))).map((r) => r.owner),
+  ];
   if (owners.length) throw inUsePublicIpPrefixCannotBeDeleted(rec.id, owners);
   await ctx.tx.releaseOwner(rec.id);
   await ctx.tx.deleteResource(rec.id);

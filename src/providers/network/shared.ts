@@ -58,6 +58,7 @@ export const TYPES = {
   route: "Microsoft.Network/routeTables/routes",
   nic: "Microsoft.Network/networkInterfaces",
   lb: "Microsoft.Network/loadBalancers",
+  natGateway: "Microsoft.Network/natGateways",
 } as const;
 
 /**
@@ -133,6 +134,8 @@ export const publicPool = (family: "IPv4" | "IPv6") => `public:${family}`;
 /** At most one holder per public IP (item "holder"): owner = NIC ipconfig / LB frontend id. */
 export const attachPool = (pipId: string) => `pipattach:${pipId.toLowerCase()}`;
 export const ATTACH_ITEM = "holder";
+/** At most one NAT gateway per public IP prefix (item "holder"): owner = NAT gateway id. */
+export const prefixAttachPool = (prefixId: string) => `prefixattach:${prefixId.toLowerCase()}`;
 
 /** Distinct owners of a pool, ordered by their lowest address (stable, deterministic). */
 export async function poolOwners(ctx: ArmContext, pool: string): Promise<string[]> {

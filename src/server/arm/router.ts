@@ -343,6 +343,7 @@ export class ArmRouter {
     if (op.status === "Failed" && op.error) {
       throw new ArmError(op.error.status ?? 400, op.error.code, op.error.message, op.error.target);
     }
+    if (op.resultBody !== undefined) return ok(op.resultBody);
     // A finished PUT answers with the resource (while it exists); a finished DELETE with nothing.
     if (op.result !== "empty") {
       const target = await ctx.tx.getResource(op.target);

@@ -12,8 +12,8 @@ import {
 
 export async function signinPlugin(app: FastifyInstance, deps: FaceDeps): Promise<void> {
   const { settings, tokens, clients, baseUrl } = deps;
-  app.get("/metadata/endpoints", async (req) => metadataEndpoints(baseUrl()));
-  app.get("/adfs/.well-known/openid-configuration", async (req) => openIdConfiguration(baseUrl(), "/adfs"));
+  app.get("/metadata/endpoints", async () => metadataEndpoints(baseUrl()));
+  app.get("/adfs/.well-known/openid-configuration", async () => openIdConfiguration(baseUrl(), "/adfs"));
   // A tenant's discovery document; `/adfs/{tenant}/…` is where az 2.45 looks up a domain-name tenant.
   const tenantDiscovery =
     (authority: (t: string) => string) => async (req: FastifyRequest, reply: FastifyReply) => {
