@@ -489,7 +489,10 @@ async function route(
     return send(reply, res.status, res.body);
   }
   if (method === "POST" && sub === "token") {
-    const { value } = parseBody(req, false);
+    const { value } = parseBody(req, false, t, {
+      apiVersion: "authentication.k8s.io/v1",
+      kind: "TokenRequest",
+    });
     const res = await api.createToken(cluster, t, nsArg, name, value, await r.tokenKey());
     return send(reply, res.status, res.body);
   }
