@@ -14,13 +14,14 @@ export function tempDir() {
 }
 
 /** Starts `aksnet start` as a child process; resolves when it prints its endpoint. */
-export function startEmulator(dataDir, extra = []) {
+export function startEmulator(dataDir, extra = [], env = {}) {
   const t0 = performance.now();
   const proc = spawn(
     process.execPath,
     [path.join(root, "bin/aksnet.js"), "start", "--port", "0", "--data-dir", dataDir, "--quiet", ...extra],
     {
       stdio: ["ignore", "pipe", "inherit"],
+      env: { ...process.env, ...env },
     },
   );
   return new Promise((resolve, reject) => {

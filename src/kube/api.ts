@@ -5,6 +5,7 @@
 // collection, namespace termination, and watches over the store's change feed. No HTTP here:
 // the wire (server/kube/) parses requests into these calls and serialises their results.
 import { randomUUID } from "node:crypto";
+import { slicer } from "../providers/slices.js";
 import type { ChangeRecord, KubeObjectRecord, Store, Tx } from "../store/types.js";
 import { StoreConflictError, TooOldError } from "../store/types.js";
 import { runMutatingAdmission } from "./admission.js";
@@ -94,7 +95,6 @@ export class KubeApi {
   readonly catalog = new Catalog();
   readonly schemas: BuiltinSchemas;
   private readonly seeded = new Map<string, number>();
-  private readonly gcPending = new Set<string>();
 
   constructor(
     readonly store: Store,
@@ -213,7 +213,9 @@ export class KubeApi {
     return this.store.read(async (tx) => {
       const rv = await tx.currentRevision();
       const items: Obj[] = [];
-      const page = limit ? Math.max(limit, 500) : 5000;
+      // Pages of 500 with yields between items: a list of thousands never holds the event loop.
+      const page = limit ? Math.max(limit, 500) : 500;
+      const slice = slicer();
       let more = false;
       let lastKey = "";
       for (;;) {
@@ -240,6 +242,7 @@ export class KubeApi {
           }
           items.push(this.serve(t, rec));
           lastKey = `${rec.namespace}/${rec.name}`;
+          await slice();
         }
         if (more || !hasNext) break;
       }
@@ -587,8 +590,8 @@ export class KubeApi {
       if (!o.dryRun) {
         await tx.deleteObject(cluster, t.key, ns, name);
         if (t.key === CRD_KEY) await crdsChanged(tx, cluster);
+        await this.queueGc(tx, cluster);
       }
-      this.kickGc(cluster);
       return { status: 200, body: this.serve(t, { ...old, body: result }), warnings };
     }
     const unchanged =
@@ -922,9 +925,10 @@ export class KubeApi {
     const res = await this.store.transaction(async (tx) => {
       const old = await tx.getObject(cluster, t.key, k, name);
       if (!old) throw notFound(q(t), name);
-      return this.deleteIn(tx, cluster, t, old, d);
+      const r = await this.deleteIn(tx, cluster, t, old, d);
+      if (!d.dryRun) await this.queueGc(tx, cluster);
+      return r;
     });
-    if (!d.dryRun) this.kickGc(cluster);
     if (t.key === CRD_KEY) this.catalog.invalidate(cluster);
     return res;
   }
@@ -1078,21 +1082,25 @@ export class KubeApi {
 
   // ---------------------------------------------------------------- garbage collection
 
-  /** Runs the collector for a cluster soon (coalesced): dependents of gone owners, foreground owners, terminating namespaces. */
-  kickGc(cluster: string): void {
-    if (this.gcPending.has(cluster)) return;
-    this.gcPending.add(cluster);
-    setTimeout(() => {
-      this.gcPending.delete(cluster);
-      this.collect(cluster).catch((e) =>
-        this.log(`kube garbage collection for cluster ${cluster} failed`, e),
-      );
-    }, 20);
+  /**
+   * Queues the collector for a cluster as store work (`GC_WORK`, one item per cluster), in the
+   * transaction of the deletion that calls for it: the runtime runs it (dependents of gone
+   * owners, foreground owners, terminating namespaces and CRDs), and a process killed before
+   * or during the collection leaves the item for the next one.
+   */
+  async queueGc(tx: Tx, cluster: string): Promise<void> {
+    await tx.enqueueWork({ kind: GC_WORK, key: cluster });
   }
 
+  /** The collector in its own transaction (tests, callers without a runtime). */
   async collect(cluster: string): Promise<void> {
+    await this.store.transaction((tx) => this.collectIn(tx, cluster));
+  }
+
+  /** Collection rounds inside `tx` until one changes nothing (at most 20). */
+  async collectIn(tx: Tx, cluster: string): Promise<void> {
     for (let round = 0; round < 20; round++) {
-      const changed = await this.store.transaction(async (tx) => {
+      const changed = await (async () => {
         const types = (await this.catalog.types(tx, cluster)).filter((t) => !t.crd || t.crd.storage);
         const all: { t: ResourceType; rec: KubeObjectRecord }[] = [];
         for (const t of types)
@@ -1220,7 +1228,7 @@ export class KubeApi {
           }
         }
         return n;
-      });
+      })();
       if (!changed) return;
     }
   }
@@ -1485,6 +1493,9 @@ function acceptCrd(body: Obj): void {
 }
 
 export const CRD_CLEANUP = "customresourcecleanup.apiextensions.k8s.io";
+
+/** The runtime work kind of the garbage collector (key: the cluster uid). */
+export const GC_WORK = "kube-gc";
 
 function setCrdCondition(crd: Obj, type: string, reason: string, message: string): void {
   const st = isObj(crd.status) ? crd.status : {};

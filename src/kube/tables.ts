@@ -303,6 +303,11 @@ export function renderTable(
   opts: TableOptions,
 ): Record<string, unknown> {
   const now = opts.now ?? Date.now();
+  return { ...tableHead(columns, listMeta), rows: items.map((o) => tableRow(columns, o, opts, now)) };
+}
+
+/** A Table without its rows (large lists are serialised row by row, in slices). */
+export function tableHead(columns: PrinterColumn[], listMeta: Obj): Record<string, unknown> {
   return {
     kind: "Table",
     apiVersion: "meta.k8s.io/v1",
@@ -314,19 +319,22 @@ export function renderTable(
       description: c.description ?? "",
       priority: c.priority ?? 0,
     })),
-    rows: items.map((o) => ({
-      cells: columns.map((c) => cell(c, o, now)),
-      object:
-        opts.includeObject === "None"
-          ? undefined
-          : opts.includeObject === "Object"
-            ? o
-            : {
-                kind: "PartialObjectMetadata",
-                apiVersion: "meta.k8s.io/v1",
-                metadata: o.metadata,
-              },
-    })),
+  };
+}
+
+export function tableRow(columns: PrinterColumn[], o: Obj, opts: TableOptions, now: number): Obj {
+  return {
+    cells: columns.map((c) => cell(c, o, now)),
+    object:
+      opts.includeObject === "None"
+        ? undefined
+        : opts.includeObject === "Object"
+          ? o
+          : {
+              kind: "PartialObjectMetadata",
+              apiVersion: "meta.k8s.io/v1",
+              metadata: o.metadata,
+            },
   };
 }
 

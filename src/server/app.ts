@@ -9,6 +9,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import { GC_WORK, KubeApi } from "../kube/api.js";
 import { startKubeControllers } from "../kube/controllers/index.js";
 import { CLUSTER_OPERATION_KINDS } from "../providers/containerservice/reconcile.js";
 import type { EmulatorSettings, Services } from "../providers/context.js";
@@ -128,6 +129,9 @@ async function serve(opts: ServerOptions, logger: Logger, lock: DataDirLock): Pr
   runtime = new Runtime(store, settings, () => services, log);
   // Every kind of background work, registered here and nowhere else.
   runtime.register(operationWork([...CLUSTER_OPERATION_KINDS, ...RESOURCE_GROUP_OPERATION_KINDS], log));
+  // Kubernetes garbage collection (owner references, namespaces, CRDs), queued by deletions.
+  const gcApi = new KubeApi(store, log);
+  runtime.register({ kind: GC_WORK, run: (ctx, item) => gcApi.collectIn(ctx.tx, item.key) });
   // Finished operations expire as ARM's do; the change log keeps the last 100,000 revisions.
   const housekeeping = housekeeper(store, opts.operationRetentionMs, log);
   runtime.everyPoll(housekeeping);

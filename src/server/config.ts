@@ -167,7 +167,8 @@ function envInt(name: string): number | undefined {
 export function resolveOptions(cli: Partial<ServerOptions>): ServerOptions {
   const env = process.env;
   return {
-    kubeControllers: cli.kubeControllers ?? true,
+    // AKSNET_KUBE_CONTROLLERS=0: the API alone, no controller manager (benchmarks of the API face).
+    kubeControllers: cli.kubeControllers ?? env.AKSNET_KUBE_CONTROLLERS !== "0",
     host: cli.host ?? env.AKSNET_HOST ?? "127.0.0.1",
     publicUrl: cli.publicUrl ?? (env.AKSNET_PUBLIC_URL || undefined),
     port: cli.port ?? envInt("AKSNET_PORT") ?? 8443,

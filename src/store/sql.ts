@@ -350,8 +350,17 @@ export class SqlTx implements Tx {
       const slash = q.after.indexOf("/");
       const ns = slash < 0 ? "" : q.after.slice(0, slash);
       const name = slash < 0 ? q.after : q.after.slice(slash + 1);
-      where.push("(namespace > ? OR (namespace = ? AND name > ?))");
-      args.push(ns, ns, name);
+      // Forms both SQLite and PostgreSQL answer by seeking the primary key (an OR of the two
+      // would scan every row of the resource for each page).
+      if (q.namespace !== undefined && ns === q.namespace) {
+        where.push("name > ?");
+        args.push(name);
+      } else if (q.namespace !== undefined) {
+        where.push(ns < q.namespace ? "1 = 1" : "1 = 0");
+      } else {
+        where.push("(namespace, name) > (?, ?)");
+        args.push(ns, name);
+      }
     }
     let sql = `SELECT * FROM objects WHERE ${where.join(" AND ")} ORDER BY namespace, name`;
     if (q.limit !== undefined) {

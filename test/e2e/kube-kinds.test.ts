@@ -206,4 +206,34 @@ describe("kinds beyond workloads", () => {
     expect((await kubectl(c, ["delete", "serviceaccount", "bot"])).code).toBe(0);
     expect(await as(c, "/api/v1/namespaces/default/pods")).toBe(401);
   });
+
+  it("kubectl 1.33 (protobuf bodies): create rolebinding / pdb / priorityclass, and create token", async () => {
+    for (const [args, want] of [
+      [
+        ["create", "role", "r", "--verb=get", "--resource=pods"],
+        "role.rbac.authorization.k8s.io/r created\n",
+      ],
+      [
+        ["create", "rolebinding", "rb", "--role=r", "--user=alice"],
+        "rolebinding.rbac.authorization.k8s.io/rb created\n",
+      ],
+      [
+        ["create", "pdb", "p", "--selector=a=b", "--max-unavailable=1"],
+        "poddisruptionbudget.policy/p created\n",
+      ],
+      [["create", "priorityclass", "low", "--value=10"], "priorityclass.scheduling.k8s.io/low created\n"],
+      [["create", "serviceaccount", "robot"], "serviceaccount/robot created\n"],
+    ] as const) {
+      const r = await kubectl(other, [...args]);
+      expect(r.stderr).toBe("");
+      expect(r.stdout).toBe(want);
+    }
+    const t = await kubectl(other, ["create", "token", "robot"]);
+    expect(t.stderr).toBe("");
+    const token = t.stdout.trim();
+    const r = await fetch(`${other.server}/api/v1/namespaces`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(r.status).toBe(200);
+  });
 });

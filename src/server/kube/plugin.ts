@@ -2,6 +2,7 @@
 // Fastify plugin with its own error handler (every error is a Kubernetes `Status`). This file
 // is wire only: it authenticates, classifies the path, negotiates content types, streams
 // watches, and calls src/kube/ (api.ts semantics, discovery.ts, openapi.ts, tables.ts).
+import { Readable } from "node:stream";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { parse as parseYaml } from "yaml";
 import {
@@ -38,7 +39,8 @@ import { podLog } from "../../kube/logs.js";
 import { hashDoc, openapiV2, openapiV3, openapiV3Index } from "../../kube/openapi.js";
 import { encodeOpenApiV2, OPENAPI_V2_PROTOBUF } from "../../kube/openapiProto.js";
 import { decodeKubeProtobuf, PROTOBUF_CT, type TypeMeta } from "../../kube/proto/decode.js";
-import { renderTable } from "../../kube/tables.js";
+import { tableHead, tableRow } from "../../kube/tables.js";
+import { slicer } from "../../providers/slices.js";
 import type { Store } from "../../store/types.js";
 import { bearerToken } from "../auth.js";
 
@@ -398,14 +400,22 @@ async function route(
       const neg = negotiate(req.headers.accept);
       const lq = listQuery(q);
       const out = await api.list(cluster, t, t.namespaced ? ns : undefined, lq);
-      if (neg.as === "table") return send(reply, 200, table(t, out.items, out.meta, q, neg.tableVersion));
-      if (neg.as === "partial") return send(reply, 200, partialList(out.items, out.meta));
-      return send(reply, 200, {
-        apiVersion: t.group ? `${t.group}/${t.version}` : t.version,
-        kind: `${t.kind}List`,
-        metadata: out.meta,
-        items: out.items,
-      });
+      if (neg.as === "table") {
+        const { head, row } = tableParts(t, out.meta, q, neg.tableVersion);
+        return sendList(reply, head, "rows", out.items, row);
+      }
+      if (neg.as === "partial")
+        return sendList(reply, partialList([], out.meta), "items", out.items, partialItem);
+      return sendList(
+        reply,
+        {
+          apiVersion: t.group ? `${t.group}/${t.version}` : t.version,
+          kind: `${t.kind}List`,
+          metadata: out.meta,
+        },
+        "items",
+        out.items,
+      );
     }
     if (method === "POST") {
       if (t.namespaced && ns === undefined)
@@ -522,25 +532,67 @@ function listQuery(q: URLSearchParams) {
 }
 
 function table(t: ResourceType, items: Obj[], meta: Obj, q: URLSearchParams, v = "v1") {
+  const { head, row } = tableParts(t, meta, q, v);
+  return { ...head, rows: items.map(row) };
+}
+
+function tableParts(t: ResourceType, meta: Obj, q: URLSearchParams, v = "v1") {
   const inc = q.get("includeObject") ?? "Metadata";
   if (!["None", "Metadata", "Object"].includes(inc))
     throw badRequest(`includeObject: Unsupported value: ${JSON.stringify(inc)}`);
-  const tab = renderTable(t.columns, items, meta, { includeObject: inc as "None" | "Metadata" | "Object" });
-  tab.apiVersion = `meta.k8s.io/${v}`;
-  return tab;
+  const opts = { includeObject: inc as "None" | "Metadata" | "Object" };
+  const now = Date.now();
+  return {
+    head: { ...tableHead(t.columns, meta), apiVersion: `meta.k8s.io/${v}` },
+    row: (o: Obj) => tableRow(t.columns, o, opts, now),
+  };
 }
+
+const partialItem = (o: Obj) => ({
+  kind: "PartialObjectMetadata",
+  apiVersion: "meta.k8s.io/v1",
+  metadata: o.metadata,
+});
 
 function partialList(items: Obj[], meta: Obj) {
   return {
     kind: "PartialObjectMetadataList",
     apiVersion: "meta.k8s.io/v1",
     metadata: meta,
-    items: items.map((o) => ({
-      kind: "PartialObjectMetadata",
-      apiVersion: "meta.k8s.io/v1",
-      metadata: o.metadata,
-    })),
+    items: items.map(partialItem),
   };
+}
+
+/** Lists longer than this are serialised in slices and streamed. */
+const STREAM_ITEMS = 500;
+
+/**
+ * A list answer `head` + `{key: items.map(each)}`. Long lists are serialised item by item,
+ * yielding the event loop every few milliseconds (slices.ts), and streamed in 64 KiB chunks.
+ */
+function sendList(
+  reply: FastifyReply,
+  head: Obj,
+  key: string,
+  items: Obj[],
+  each: (o: Obj) => unknown = (o) => o,
+) {
+  if (items.length <= STREAM_ITEMS) return send(reply, 200, { ...head, [key]: items.map(each) });
+  async function* chunks() {
+    const slice = slicer();
+    const h = JSON.stringify(head);
+    let buf = `${h.slice(0, -1)}${h === "{}" ? "" : ","}${JSON.stringify(key)}:[`;
+    for (let i = 0; i < items.length; i++) {
+      buf += (i ? "," : "") + JSON.stringify(each(items[i]));
+      if (buf.length >= 65536) {
+        yield Buffer.from(buf);
+        buf = "";
+      }
+      await slice();
+    }
+    yield Buffer.from(`${buf}]}`);
+  }
+  return reply.code(200).header("content-type", JSON_CT).send(Readable.from(chunks()));
 }
 
 async function openapi(api: KubeApi, r: Req, req: FastifyRequest, reply: FastifyReply, tail: string[]) {
