@@ -344,7 +344,8 @@ describe("outboundType userAssignedNATGateway", () => {
     expect(back.networkProfile?.outboundType).toBe("userAssignedNATGateway");
     expect(back.networkProfile?.loadBalancerProfile).toBeUndefined();
     // No outbound rule left (the service controller may also drop the then empty LB, as cloud-provider-azure does).
-    for await (const lb of c.net.loadBalancers.list(nodeRg(RG, "unat"))) expect(lb.outboundRules ?? []).toEqual([]);
+    for await (const lb of c.net.loadBalancers.list(nodeRg(RG, "unat")))
+      expect(lb.outboundRules ?? []).toEqual([]);
   });
 });
 

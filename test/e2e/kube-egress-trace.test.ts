@@ -239,39 +239,49 @@ describe("aksnet trace --from-pod to destinations outside the cluster", () => {
     expect((await trace("default/annotated", "20.50.1.1:443/tcp")).egressIp).toBe(r.egressIp);
   }, 60_000);
 
-  it("an excluded CIDR, IMDS and a pod without the annotation: kubenet NAT to the node IP, then the LB outbound IP", async () => {
+  it("an excluded CIDR, IMDS and a pod without the annotation: kubenet NAT to the node IP, then the node's egress (nodeEgress)", async () => {
     expect(outboundIp).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
-    for (const [from, to, why] of [
-      [
-        "default/annotated",
-        "10.1.2.3:443/tcp",
-        "StaticGatewayConfiguration default/my-gateway: destination is inside excludeCidrs entry 10.0.0.0/8",
-      ],
-      [
-        "default/annotated",
-        "169.254.169.254:80/tcp",
-        "StaticGatewayConfiguration default/my-gateway: destination is inside excludeCidrs entry 169.254.169.254/32",
-      ],
-      [
-        "default/plain",
-        "20.50.1.1:443/tcp",
-        "the pod is not annotated with kubernetes.azure.com/static-gateway-configuration",
-      ],
-    ] as const) {
-      const pod = await podJson(from.split("/")[1]);
-      const r = await trace(from, to);
-      expect(r.verdict).toBe("Delivered");
-      expect(r.hops.map((h) => [h.what, h.verdict, h.source])).toEqual([
-        ["NAT", "snat", pod.status.hostIP],
-        ["outbound rule", "snat", outboundIp],
-      ]);
-      expect(r.hops[0].detail).toBe(why);
-      expect(r.hops[0].decidedBy).toMatch(
-        /^kubenet: ip-masq-agent masquerades pod CIDR 10\.244\.0\.0\/16 to the node's primary IP$/,
-      );
-      expect(r.egressIp).toBe(outboundIp);
-      expect(r.notes).toEqual([]);
-    }
+    const natHop = /^kubenet: ip-masq-agent masquerades pod CIDR 10\.244\.0\.0\/16 to the node's primary IP$/;
+    const annotated = await podJson("annotated");
+    const plain = await podJson("plain");
+    // 10.0.0.0/8 outside the VNet: Azure's system route sends it nowhere (next hop None).
+    const priv = await trace("default/annotated", "10.1.2.3:443/tcp");
+    expect(priv.verdict).toBe("Dropped");
+    expect(priv.hops.map((h) => [h.what, h.verdict, h.source])).toEqual([
+      ["NAT", "snat", annotated.status.hostIP],
+      ["route", "drop", annotated.status.hostIP],
+    ]);
+    expect(priv.hops[0].detail).toBe(
+      "StaticGatewayConfiguration default/my-gateway: destination is inside excludeCidrs entry 10.0.0.0/8",
+    );
+    expect(priv.hops[0].decidedBy).toMatch(natHop);
+    expect(priv.hops[1].decidedBy).toBe("system route: 10.0.0.0/8 → None");
+    expect(priv.egressIp).toBeUndefined();
+    // IMDS answers on the node's host: no route, no SNAT.
+    const imds = await trace("default/annotated", "169.254.169.254:80/tcp");
+    expect(imds.verdict).toBe("Delivered");
+    expect(imds.hops.map((h) => [h.what, h.verdict, h.source])).toEqual([
+      ["NAT", "snat", annotated.status.hostIP],
+      ["Azure platform", "deliver", annotated.status.hostIP],
+    ]);
+    expect(imds.hops[0].detail).toBe(
+      "StaticGatewayConfiguration default/my-gateway: destination is inside excludeCidrs entry 169.254.169.254/32",
+    );
+    expect(imds.egressIp).toBe(annotated.status.hostIP);
+    // Not annotated: the cluster's outbound rule and its public IP.
+    const r = await trace("default/plain", "20.50.1.1:443/tcp");
+    expect(r.verdict).toBe("Delivered");
+    expect(r.hops.map((h) => [h.what, h.verdict, h.source])).toEqual([
+      ["NAT", "snat", plain.status.hostIP],
+      ["outbound rule", "snat", outboundIp],
+    ]);
+    expect(r.hops[0].detail).toBe(
+      "the pod is not annotated with kubernetes.azure.com/static-gateway-configuration",
+    );
+    expect(r.hops[1].where).toBe("load balancer kubernetes");
+    expect(r.egressIp).toBe(outboundIp);
+    expect(r.summary).toBe(`leaves through the cluster load balancer's outbound IP ${outboundIp}`);
+    expect(r.notes).toEqual([]);
   }, 60_000);
 
   it("the CLI prints the hops as a table, or the same answer as JSON; -p is not needed with --to <ip>:<port>/<proto>", async () => {

@@ -109,6 +109,12 @@ describe("node egress, outboundType loadBalancer", () => {
     expect(d.sourceAddress).toBeUndefined();
     expect(d.hops[1].route).toEqual({ prefix: "192.168.0.0/16", nextHopType: "None", source: "Default" });
     expect(d.hops.at(-1)?.kind).toBe("drop");
+    // IMDS and the wire server answer on the host, whatever the routes say.
+    for (const platform of ["169.254.169.254", "168.63.129.16"]) {
+      const p = await egress({ node: plain[0].name, destination: platform });
+      expect(p).toMatchObject({ via: "azurePlatform", sourceAddress: plain[0].ip, sourceCandidates: [] });
+      expect(p.hops.map((h) => h.kind)).toEqual(["node", "azurePlatform"]);
+    }
   });
 
   it("kubenet: another node's pod block goes by AKS's route to that node (a longer prefix than the default)", async () => {

@@ -24,6 +24,12 @@ import {
   subscriptionNotFound,
 } from "../../providers/errors.js";
 import { getSubnet } from "../../providers/network/internal.js";
+import {
+  type EgressHop,
+  type EgressVia,
+  type NodeEgress,
+  nodeEgress,
+} from "../../providers/views/nodeEgress.js";
 import type { Tx } from "../../store/types.js";
 import { gatewayEgressAddresses } from "../egress/azureApply.js";
 import { egressDecision, type Flow } from "../egress/egressPath.js";
@@ -254,12 +260,115 @@ async function vnetSpace(t: PodTraceContext): Promise<{ name: string; prefixes: 
   };
 }
 
+/** What each nodeEgress hop is called in a pod trace. */
+const EGRESS_HOP_NAMES: Record<EgressHop["kind"], string> = {
+  node: "node",
+  azurePlatform: "Azure platform",
+  route: "route",
+  natGateway: "NAT gateway",
+  nodePublicIP: "node public IP",
+  loadBalancerOutboundRule: "outbound rule",
+  defaultOutbound: "default outbound access",
+  drop: "drop",
+};
+
+const EGRESS_SUMMARY: Record<EgressVia, (e: NodeEgress) => string> = {
+  virtualNetwork: (e) => `delivered inside the VNet from ${e.sourceAddress}`,
+  virtualAppliance: (e) =>
+    `handed to the virtual appliance ${e.hops.find((h) => h.kind === "route")?.route?.nextHopIpAddress ?? ""} (what the destination sees is the appliance's choice)`,
+  virtualNetworkGateway: (e) => `sent to the virtual network gateway from ${e.sourceAddress}`,
+  natGateway: (e) =>
+    `leaves through NAT gateway ${lastSegment(e.hops.at(-1)?.resourceId ?? "")}'s IP ${e.sourceAddress}`,
+  nodePublicIP: (e) => `leaves from the node's own public IP ${e.sourceAddress}`,
+  loadBalancer: (e) => `leaves through the cluster load balancer's outbound IP ${e.sourceAddress}`,
+  defaultOutbound: () => "leaves through Azure's default outbound access (an address Azure picks)",
+  azurePlatform: (e) => `answered by the Azure platform on the node's host (from ${e.sourceAddress})`,
+  dropped: (e) => `dropped: ${e.hops.at(-1)?.detail ?? ""}`,
+};
+
+const lastSegment = (id: string) => id.split("/").pop() ?? id;
+
 /**
- * The cluster's outbound for a packet that leaves `t`'s node with `source` — kept minimal here
- * (node public IP, else the `kubernetes` load balancer's outbound IPs, else the outbound type in
- * words); providers/views/nodeEgress.ts explains every outboundType and replaces it when present.
+ * The cluster's outbound for a packet that leaves `t`'s node with `source`: providers/views/
+ * nodeEgress.ts (the subnet's route, then NAT gateway / node public IP / LB outbound rule / default
+ * outbound, per outboundType). The default route to the Internet is not shown as a hop; a user
+ * route or any other next hop is. A node the ARM side does not know falls back to the outbound
+ * type in words.
  */
 async function clusterOutbound(
+  t: PodTraceContext,
+  source: string,
+  dest: Destination,
+): Promise<DestinationLeg> {
+  const nodeName = t.node?.metadata?.name;
+  if (nodeName && dest.ip) {
+    let e: NodeEgress | undefined;
+    try {
+      e = await nodeEgress(t.arm, {
+        clusterId: t.cluster.id,
+        node: nodeName,
+        destination: dest.ip,
+        sourceIp: source,
+      });
+    } catch (err) {
+      if (!(err instanceof ArmError && err.status === 404)) throw err;
+    }
+    if (e) return egressLeg(e, source, dest);
+  }
+  return outboundInWords(t, source, dest);
+}
+
+function egressLeg(e: NodeEgress, source: string, dest: Destination): DestinationLeg {
+  const to = `${dest.ip}${dest.port ? `:${dest.port}` : ""}`;
+  const hops: Hop[] = [];
+  for (const h of e.hops) {
+    if (h.kind === "node") continue;
+    // A route to nowhere already shows the drop: its words become the hop's detail.
+    const prev = hops.at(-1);
+    if (h.kind === "drop" && prev?.what === "route") {
+      prev.detail = h.detail;
+      continue;
+    }
+    if (h.kind === "route" && h.route?.source === "Default" && h.route.nextHopType === "Internet") continue;
+    const snat =
+      h.kind === "natGateway" || h.kind === "nodePublicIP" || h.kind === "loadBalancerOutboundRule";
+    const dropped = h.kind === "drop" || (h.kind === "route" && e.via === "dropped");
+    const where =
+      h.kind === "route"
+        ? `subnet ${lastSegment(e.subnetId)}`
+        : h.kind === "loadBalancerOutboundRule"
+          ? `load balancer ${(h.resourceId ?? "").split("/")[8] ?? ""}`
+          : h.resourceId
+            ? lastSegment(h.resourceId)
+            : `node ${e.node}`;
+    hops.push({
+      what: EGRESS_HOP_NAMES[h.kind],
+      where,
+      decidedBy: h.detail,
+      verdict: dropped
+        ? "drop"
+        : snat
+          ? "snat"
+          : e.via === "azurePlatform" || e.via === "virtualNetwork"
+            ? "deliver"
+            : "forward",
+      source: snat ? (e.sourceAddress ?? source) : source,
+      destination: to,
+      ...(snat && e.sourceCandidates.length > 1
+        ? { detail: `SNAT to one of ${e.sourceCandidates.join(", ")}` }
+        : {}),
+    });
+  }
+  return {
+    hops,
+    verdict: e.via === "dropped" ? "Dropped" : "Delivered",
+    ...(e.sourceAddress && e.via !== "dropped" ? { egressIp: e.sourceAddress } : {}),
+    summary: EGRESS_SUMMARY[e.via](e),
+  };
+}
+
+/** Without an ARM node to ask: node public IP, else the LB's outbound IPs, else the type in words. */
+async function outboundInWords(
   t: PodTraceContext,
   source: string,
   dest: Destination,

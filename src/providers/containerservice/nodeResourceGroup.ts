@@ -298,8 +298,8 @@ async function ensureManagedNatGateway(
 
 /** Removes AKS's outbound rule and managed outbound frontends from the LB and deletes those IPs. */
 async function dropOutbound(ctx: ArmContext, body: Obj, lbId: string, clusterId: string): Promise<void> {
-  const managed = (await taggedIps(ctx, parseResourceId(lbId).resourceGroup ?? "", OUTBOUND_IP_TAG)).map((x) =>
-    x.toLowerCase(),
+  const managed = (await taggedIps(ctx, parseResourceId(lbId).resourceGroup ?? "", OUTBOUND_IP_TAG)).map(
+    (x) => x.toLowerCase(),
   );
   const props = (body.properties ?? {}) as Obj;
   const frontends = (props.frontendIPConfigurations ?? []) as Obj[];
