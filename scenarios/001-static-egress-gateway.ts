@@ -1,7 +1,7 @@
 // Seed 001 (Japanese): static egress gateway — preview registration, a cluster with the
 // gateway enabled, a gateway node pool whose size is bounded by its public IP prefix, scaling
 // within that bound, deleting the pool, and disabling the gateway once no pool is left.
-import { assert, errorCode, lines } from "./checks.js";
+import { assert, errorCode, inCidr, lines } from "./checks.js";
 import type { Scenario } from "./runner.js";
 
 interface AgentPool {
@@ -17,6 +17,59 @@ interface Cluster {
 }
 
 const NODE_RG = "MC_myResourceGroup_myAKSCluster_eastus";
+
+// The seed's YAML, verbatim (its extraction lost the indentation; YAML needs it back).
+export const SGC_YAML = `apiVersion: egressgateway.kubernetes.azure.com/v1alpha1
+kind: StaticGatewayConfiguration
+metadata:
+  name: <gateway-config-name>
+  namespace: <namespace>
+spec:
+  gatewayNodepoolName: <nodepool-name>
+  excludeCidrs: # Optional
+  - 10.0.0.0/8
+  - 172.16.0.0/12
+  - 169.254.169.254/32
+  publicIpPrefixId: /subscriptions/<subscription-id>/resourceGroups/<resource-group>/providers/Microsoft.Network/publicIPPrefixes/<prefix-name> # Optional
+`;
+/** The seed's tip: without publicIpPrefixId the prefix is made automatically. */
+const SGC_YAML_AUTO = SGC_YAML.split("\n")
+  .filter((l) => !l.includes("publicIpPrefixId"))
+  .join("\n");
+// The seed's Deployment fragment, verbatim, then what a Deployment needs besides (not in the seed).
+export const DEPLOYMENT_YAML = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: <deployment-name>
+  namespace: <namespace>
+spec:
+  template:
+    metadata:
+      annotations:
+        kubernetes.azure.com/static-gateway-configuration: <gateway-config-name>
+`;
+const DEPLOYMENT_REST = `      labels: {app: egress-app}
+    spec:
+      containers: [{name: app, image: nginx}]
+  replicas: 2
+  selector: {matchLabels: {app: egress-app}}
+`;
+
+/** Polls a kubectl jsonpath until it prints something (not in the seed: the controller works in the background). */
+const waitFor = (cmd: string) =>
+  `for i in $(seq 1 60); do out="$(${cmd})"; [ -n "$out" ] && break; sleep 0.5; done; echo "$out"`;
+
+/** The configurations' node public IPs in the node resource group, once there are `n` (not in the seed). */
+const egressIpCount = (n: number) =>
+  `for i in $(seq 1 60); do [ "$(az network public-ip list -g ${NODE_RG} --query "length([?starts_with(name, 'egressgateway-')])")" = ${n} ] && break; sleep 0.5; done
+az network public-ip list -g ${NODE_RG} --query "length([?starts_with(name, 'egressgateway-')])"`;
+
+interface PodTrace {
+  verdict: string;
+  egressIp?: string;
+  hops: { what: string; source?: string }[];
+  notes: string[];
+}
 
 // The seed's nodepool add, scale, delete and update lines, each used with several values.
 const NODEPOOL_ADD = `az aks nodepool add --cluster-name <cluster-name> \\
@@ -138,6 +191,153 @@ export const scenario: Scenario = {
       check: (r) => assert.deepEqual(lines(r), ["30"]),
     },
     {
+      name: "get credentials (not in the seed: kubectl needs a kubeconfig)",
+      run: "az aks get-credentials --resource-group myResourceGroup --name myAKSCluster",
+    },
+    {
+      name: "kubectl describe the gateway nodes (not in the seed): the gateway taint keeps general workloads off",
+      run: "kubectl describe nodes -l kubernetes.azure.com/agentpool=gwpool",
+      check: (r) => {
+        const taints =
+          r.stdout.match(/\nTaints: +kubeegressgateway\.azure\.com\/mode=true:NoSchedule\n/g) ?? [];
+        assert.equal(taints.length, 4, r.stdout);
+      },
+    },
+    {
+      name: "kubectl apply the seed's StaticGatewayConfiguration without publicIpPrefixId (the seed's tip)",
+      fill: { "<gateway-config-name>": "my-gateway", "<namespace>": "default" },
+      run: `kubectl apply -f - <<'EOF'\n${SGC_YAML_AUTO}EOF`,
+      check: (r) =>
+        assert.equal(
+          r.stdout.trim(),
+          "staticgatewayconfiguration.egressgateway.kubernetes.azure.com/my-gateway created",
+        ),
+    },
+    {
+      name: "wait for its status (not in the seed)",
+      run: waitFor(
+        "kubectl get staticgatewayconfiguration my-gateway -o jsonpath='{.status.egressIpPrefix}'",
+      ),
+      check: (r) => assert.match(r.stdout.trim(), /^\d+\.\d+\.\d+\.\d+\/30$/),
+    },
+    {
+      name: "kubectl describe StaticGatewayConfiguration: the egress IP prefix (made automatically) and the WireGuard server",
+      seed: "001",
+      fill: { "<gateway-config-name>": "my-gateway", "<namespace>": "default" },
+      run: "kubectl describe StaticGatewayConfiguration <gateway-config-name> -n <namespace>",
+      check: (r) => {
+        const prefix = r.earlier("wait for its status (not in the seed)").stdout.trim();
+        assert.ok(r.stdout.includes(`Egress Ip Prefix:  ${prefix}\n`), r.stdout);
+        assert.match(r.stdout, /Gateway Server Profile:\n/);
+        assert.match(r.stdout, /\n +Port: +6000\n/);
+        assert.match(r.stdout, /\n +Public Key: +[A-Za-z0-9+/]{43}=\n/);
+        assert.match(
+          r.stdout,
+          /Normal +Reconciled .*StaticGatewayConfiguration provisioned with egress prefix/,
+        );
+      },
+    },
+    {
+      name: "the automatic prefix is a /30 in the node resource group (not in the seed)",
+      run: `az network public-ip prefix list -g ${NODE_RG} --query "[?starts_with(name, 'egressgateway-')].ipPrefix" -o tsv`,
+      check: (r) =>
+        assert.deepEqual(lines(r), [r.earlier("wait for its status (not in the seed)").stdout.trim()]),
+    },
+    {
+      name: "setup for publicIpPrefixId (not in the seed): a /30 prefix of your own",
+      run: `SUBSCRIPTION_ID=$(az account show --query id -o tsv)
+az network public-ip prefix create -g myResourceGroup -n myGatewayPrefix --length 30 --query ipPrefix -o tsv`,
+      check: (r) => assert.match(r.stdout.trim(), /^\d+\.\d+\.\d+\.\d+\/30$/),
+    },
+    {
+      name: "kubectl apply the seed's StaticGatewayConfiguration with publicIpPrefixId, before the cluster identity has Network Contributor on it",
+      fill: {
+        "<gateway-config-name>": "byo-gateway",
+        "<namespace>": "default",
+        "<subscription-id>": "$SUBSCRIPTION_ID",
+        "<prefix-name>": "myGatewayPrefix",
+      },
+      run: `kubectl apply -f - <<EOF\n${SGC_YAML}EOF`,
+      check: (r) =>
+        assert.equal(
+          r.stdout.trim(),
+          "staticgatewayconfiguration.egressgateway.kubernetes.azure.com/byo-gateway created",
+        ),
+    },
+    {
+      name: "without the role it does not reconcile and says why in a ReconcileError event",
+      run: waitFor(
+        "kubectl get events --field-selector involvedObject.name=byo-gateway,reason=ReconcileError -o jsonpath='{.items[*].message}'",
+      ),
+      check: (r) =>
+        assert.match(
+          r.stdout,
+          /does not have authorization to perform action 'Microsoft\.Network\/publicIPPrefixes\/join\/action' over scope '\/subscriptions\/[0-9a-f-]+\/resourceGroups\/myResourceGroup\/providers\/Microsoft\.Network\/publicIPPrefixes\/myGatewayPrefix'/,
+        ),
+    },
+    {
+      name: "grant the cluster identity Network Contributor on the prefix (the seed says to)",
+      run: `az role assignment create --assignee "$(az aks show -g myResourceGroup -n myAKSCluster --query identity.principalId -o tsv)" --role "Network Contributor" --scope "$(az network public-ip prefix show -g myResourceGroup -n myGatewayPrefix --query id -o tsv)" --query roleDefinitionName -o tsv`,
+    },
+    {
+      name: "then its status names your prefix (the controller retries)",
+      run: waitFor(
+        "kubectl get staticgatewayconfiguration byo-gateway -o jsonpath='{.status.egressIpPrefix}'",
+      ),
+      check: (r) =>
+        assert.equal(
+          r.stdout.trim(),
+          r.earlier("setup for publicIpPrefixId (not in the seed): a /30 prefix of your own").stdout.trim(),
+        ),
+    },
+    {
+      name: "kubectl apply the seed's annotated Deployment (its fragment verbatim, completed with selector and containers)",
+      fill: {
+        "<deployment-name>": "egress-app",
+        "<namespace>": "default",
+        "<gateway-config-name>": "my-gateway",
+      },
+      run: `kubectl apply -f - <<'EOF'\n${DEPLOYMENT_YAML}${DEPLOYMENT_REST}EOF`,
+      check: (r) => assert.equal(r.stdout.trim(), "deployment.apps/egress-app created"),
+    },
+    {
+      name: "its pods run (not in the seed)",
+      run: `for i in $(seq 1 60); do [ "$(kubectl get deploy egress-app -o jsonpath='{.status.availableReplicas}')" = 2 ] && break; sleep 0.5; done
+kubectl get deploy egress-app --no-headers
+POD=$(kubectl get pods -l app=egress-app -o jsonpath='{.items[0].metadata.name}')`,
+      check: (r) =>
+        assert.deepEqual(r.stdout.trim().split(/\s+/).slice(0, 4), ["egress-app", "2/2", "2", "2"]),
+    },
+    {
+      name: "aksnet trace: an annotated pod leaves from an address of the gateway prefix (network policies do not apply there)",
+      run: 'aksnet trace -g myResourceGroup -c myAKSCluster --from-pod "default/$POD" --to 20.50.1.1:443/tcp -o json',
+      check: (r) => {
+        const t = r.json<PodTrace>();
+        const prefix = r.earlier("wait for its status (not in the seed)").stdout.trim();
+        assert.equal(t.verdict, "Delivered");
+        assert.deepEqual(
+          t.hops.map((h) => h.what),
+          ["pod routing", "WireGuard", "SNAT"],
+        );
+        assert.ok(t.egressIp && inCidr(t.egressIp, prefix), `${t.egressIp} in ${prefix}`);
+        assert.match(t.notes.join(" "), /Network policies do not apply to the gateway leg/);
+      },
+    },
+    {
+      name: "aksnet trace: to an excluded CIDR the pod goes the normal way (kubenet NAT to the node, then the cluster's outbound)",
+      run: 'aksnet trace -g myResourceGroup -c myAKSCluster --from-pod "default/$POD" --to 10.1.2.3:443/tcp -o json',
+      check: (r) => {
+        const t = r.json<PodTrace>();
+        const prefix = r.earlier("wait for its status (not in the seed)").stdout.trim();
+        assert.equal(t.verdict, "Delivered");
+        assert.deepEqual(
+          t.hops.map((h) => h.what),
+          ["NAT", "outbound rule"],
+        );
+        assert.ok(t.egressIp && !inCidr(t.egressIp, prefix), `${t.egressIp} outside ${prefix}`);
+      },
+    },
+    {
       name: "--disable-static-egress-gateway is refused while a gateway pool exists",
       seed: "001",
       run: DISABLE,
@@ -153,6 +353,11 @@ export const scenario: Scenario = {
       fill: { "<desired-node-count>": "2" },
       run: NODEPOOL_SCALE,
       check: (r) => assert.equal(r.json<AgentPool>().count, 2),
+    },
+    {
+      name: "the configurations follow the scale: 2 nodes, the removed nodes' public IPs released (not in the seed)",
+      run: egressIpCount(4),
+      check: (r) => assert.equal(r.stdout.trim(), "4"),
     },
     {
       name: "nodepool scale to 5, beyond the /30, is refused",
@@ -175,6 +380,26 @@ export const scenario: Scenario = {
       check: (r) => assert.equal(r.json<AgentPool>().count, 4),
     },
     {
+      name: "the configurations follow the scale: 4 nodes, one public IP each per configuration (not in the seed)",
+      run: egressIpCount(8),
+      check: (r) => assert.equal(r.stdout.trim(), "8"),
+    },
+    {
+      name: "the configurations are handled before the pool goes, as the seed asks (not its line: kubectl delete)",
+      run: "kubectl delete deployment egress-app && kubectl delete staticgatewayconfiguration my-gateway byo-gateway --timeout=30s",
+      check: (r) =>
+        assert.deepEqual(lines(r), [
+          'deployment.apps "egress-app" deleted',
+          'staticgatewayconfiguration.egressgateway.kubernetes.azure.com "my-gateway" deleted',
+          'staticgatewayconfiguration.egressgateway.kubernetes.azure.com "byo-gateway" deleted',
+        ]),
+    },
+    {
+      name: "your own prefix is left alone (not in the seed)",
+      run: "az network public-ip prefix show -g myResourceGroup -n myGatewayPrefix --query prefixLength",
+      check: (r) => assert.equal(r.stdout.trim(), "30"),
+    },
+    {
       name: "nodepool delete the gateway pool",
       seed: "001",
       run: "az aks nodepool delete --cluster-name <cluster-name> -n <nodepool-name>",
@@ -193,11 +418,5 @@ az network public-ip prefix list -g ${NODE_RG} --query "length(@)"`,
         assert.deepEqual(r.json<Cluster>().networkProfile.staticEgressGatewayProfile, { enabled: false }),
     },
   ],
-  pending: [
-    "Gateway nodes carry the gateway taint so general workloads do not land there (kubectl describe node) — needs the Kubernetes API (later issue).",
-    "kubectl apply a StaticGatewayConfiguration (egressgateway.kubernetes.azure.com/v1alpha1, gatewayNodepoolName, excludeCidrs, " +
-      "publicIpPrefixId) and kubectl describe it: egress IP prefix and WireGuard details in its status — needs the Kubernetes API (later issue).",
-    "A Deployment annotated kubernetes.azure.com/static-gateway-configuration: <name> egresses from the gateway prefix, " +
-      "except to excludeCidrs — needs the Kubernetes API (later issue).",
-  ],
+  pending: [],
 };

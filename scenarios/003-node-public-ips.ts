@@ -42,8 +42,8 @@ const HOST_PORTS_WIRE = [
 ];
 const HP_RG = "MC_myResourceGroup2_myHostPortCluster_eastus";
 
-/** Seed 003's echoserver-hostport Deployment, exactly as the seed prints it. */
-const ECHOSERVER_HOSTPORT_YAML = `apiVersion: apps/v1
+/** Seed 003's echoserver-hostport Deployment, exactly as the seed prints it (test/e2e reads it from here). */
+export const ECHOSERVER_HOSTPORT_YAML = `apiVersion: apps/v1
 kind: Deployment
 metadata:
   name: echoserver-hostport

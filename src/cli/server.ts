@@ -65,6 +65,10 @@ export async function runServerCommand(
       .option("--feature-registration-delay <ms>", "how long a feature flag stays Registering", int)
       .option("--operation-delay <ms>", "delay before long-running operations run (testing)", int)
       .option("--page-size <n>", "list page size before nextLink", int)
+      .option(
+        "--emulate-known-issues",
+        "AKS on HCI: reproduce the documented duplicate load-balancer VIP defect (env AKSNET_EMULATE_KNOWN_ISSUES=1)",
+      )
       .option("--quiet", "print only the endpoint line")
       .option("--log-level <level>", "error|warn|info|debug (default info, env AKSNET_LOG_LEVEL)")
       .option("--log-format <format>", "text|json (default text, env AKSNET_LOG_FORMAT)");
@@ -95,6 +99,7 @@ export async function runServerCommand(
       featureRegistrationDelayMs: o.featureRegistrationDelay,
       operationDelayMs: o.operationDelay,
       pageSize: o.pageSize,
+      emulateKnownIssues: o.emulateKnownIssues,
       quiet: o.quiet,
       logLevel: o.logLevel,
       logFormat: o.logFormat,

@@ -6,9 +6,11 @@ import http from "node:http";
 import https from "node:https";
 import path from "node:path";
 import { Command } from "commander";
+import type { ClusterTraceResult } from "../kube/trace/clusterTrace.js";
+import type { EndpointHop } from "../kube/trace/podToService.js";
 import type { PodTraceResult } from "../kube/trace/podTrace.js";
 import type { NodeEgressTraceResult } from "../providers/views/nodeEgressTrace.js";
-import type { NodeTrace, TraceResult } from "../providers/views/reachability.js";
+import type { NodeTrace } from "../providers/views/reachability.js";
 import { alive, readAdminToken, readInfo } from "./info.js";
 
 interface Options {
@@ -28,6 +30,9 @@ interface Options {
 }
 
 export async function runTraceCommand(args: string[]): Promise<number> {
+  // AKS on HCI: pod to pod (or VM) by the cluster's plugin and NetworkPolicies (hciTrace.ts).
+  if (args.some((a) => a === "--hci-cluster" || a.startsWith("--hci-cluster=")))
+    return (await import("./hciTrace.js")).runHciTraceCommand(args);
   const program = new Command("aksnet trace")
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) })
@@ -35,8 +40,11 @@ export async function runTraceCommand(args: string[]): Promise<number> {
     .requiredOption("-g, --resource-group <group>", "the cluster's resource group")
     .requiredOption("-c, --cluster <name>", "the managed cluster")
     .option("--nodepool <pool>", "only this agent pool's nodes")
-    .option("--node <name|ip>", "only this node (computer name, private IP or public IP)")
-    .option("-p, --port <port/proto>", "e.g. 8080/tcp, 53/udp, or icmp (with --from-pod: part of --to)")
+    .option(
+      "--node <name|ip>",
+      "only this node (computer name, private IP or public IP); a tcp/udp trace ends at the pod holding the port",
+    )
+    .option("-p, --port <port/proto>", "e.g. 8080/tcp, 53/udp, or icmp (or as part of --to)")
     .option("--from <source>", "Internet (default), VirtualNetwork, AzureLoadBalancer or an IP address")
     .option("--from-pod <ns/pod>", "trace a packet from this pod, hop by hop (needs --to)")
     .option(
@@ -44,8 +52,8 @@ export async function runTraceCommand(args: string[]): Promise<number> {
       "how the nodes' traffic to this address leaves: route, SNAT (NAT gateway, node public IP, LB outbound rule) and the source the destination sees",
     )
     .option(
-      "--to <ip[:port/proto]>",
-      "a load balancer frontend address (a Service's IP): through its rule to the backend nodes; with --from-pod any address or name, e.g. 20.1.2.3:443/tcp",
+      "--to <ip|name>[:port/proto]",
+      "a load balancer frontend address or a Service's DNS name (<svc>.<ns>.svc.cluster.local): through its rule to the backend nodes and the Service's pods; or a node's address; with --from-pod any address or name, e.g. 20.1.2.3:443/tcp",
     )
     .option("--subscription <id>", "subscription (default: the emulator's)")
     .option("--data-dir <dir>", "where aksnet.json lives (default ./.aksnet, env AKSNET_DATA_DIR)")
@@ -72,7 +80,7 @@ export async function runTraceCommand(args: string[]): Promise<number> {
   }
   const podTrace = o.fromPod !== undefined;
   const egressTrace = !podTrace && o.egress !== undefined;
-  if (podTrace ? !o.to : !egressTrace && !o.port) {
+  if (podTrace ? !o.to : !egressTrace && !o.port && !o.to) {
     process.stderr.write(
       podTrace
         ? "aksnet trace: --from-pod needs --to <ip|name>[:<port>/<proto>]\n"
@@ -102,7 +110,7 @@ export async function runTraceCommand(args: string[]): Promise<number> {
   if (o.output === "json") process.stdout.write(`${JSON.stringify(res.body, null, 2)}\n`);
   else if (podTrace) process.stdout.write(renderPod(res.body as PodTraceResult));
   else if (egressTrace) process.stdout.write(renderEgress(res.body as NodeEgressTraceResult));
-  else process.stdout.write(render(res.body as TraceResult, o.verbose));
+  else process.stdout.write(render(res.body as ClusterTraceResult, o.verbose));
   return 0;
 }
 
@@ -121,12 +129,17 @@ const nsgLabel = (n: NodeTrace) =>
   n.decidingRule ? `${n.decidingRule.nsgName} (${n.decidingRule.level})` : "-";
 
 /** The human answer: one aligned row per node, then notes, then (-v) every NSG's reasoning. */
-export function render(r: TraceResult, verbose = false): string {
+export function render(r: ClusterTraceResult, verbose = false): string {
   const cluster = r.cluster.split("/").pop();
   const out: string[] = [
     `Trace ${r.port} from ${r.from} to the nodes of ${cluster} (${r.resourceGroup})`,
     "",
   ];
+  if (r.dns && "fqdn" in r.dns)
+    out.push(
+      `${r.dns.query} → ${r.dns.fqdn} (cluster DNS, kube-dns ${r.dns.server ?? ""}) → ${r.loadBalancer?.frontendIp ?? ""}`,
+      "",
+    );
   const lb = r.loadBalancer;
   if (lb) {
     const probe = lb.probe
@@ -140,7 +153,21 @@ export function render(r: TraceResult, verbose = false): string {
     );
   }
   if (!r.nodes.length) return `${out.join("\n")}No nodes.\n`;
-  const rows = [["NODE", "POOL", "PUBLIC IP", "PRIVATE IP", "VERDICT", "RULE", "PRIORITY", "NSG"]];
+  // Straight to a node port, the last hop is the pod holding it as hostPort (or nobody).
+  const pods = r.nodes.some((n) => n.receiver);
+  const rows = [
+    [
+      "NODE",
+      "POOL",
+      "PUBLIC IP",
+      "PRIVATE IP",
+      "VERDICT",
+      "RULE",
+      "PRIORITY",
+      "NSG",
+      ...(pods ? ["POD"] : []),
+    ],
+  ];
   for (const n of r.nodes)
     rows.push([
       n.node,
@@ -151,11 +178,23 @@ export function render(r: TraceResult, verbose = false): string {
       n.decidingRule?.name ?? "(no NSG)",
       n.decidingRule ? String(n.decidingRule.priority) : "-",
       nsgLabel(n),
+      ...(pods ? [n.receiver?.pod ? `${n.receiver.pod.namespace}/${n.receiver.pod.name}` : "(none)"] : []),
     ]);
   out.push(table(rows));
+  if (pods) out.push("", "Path:", ...r.nodes.map((n) => `  ${n.node}: ${(n.path ?? []).join(" → ")}`));
   const notes = r.nodes.flatMap((n) => n.notes.map((t) => `${n.node}: ${t}`));
   if (notes.length) out.push("", "Notes:", ...notes.map((t) => `  ${t}`));
   out.push("", `${r.summary.allowed} allowed, ${r.summary.denied} denied.`);
+  if (r.service) {
+    const s = r.service;
+    out.push("", `→ Service ${s.service.namespace}/${s.service.name}:`, ...s.steps.map((t) => `  ${t}`), "");
+    if (s.endpoints.length) out.push(endpointTable(s.endpoints));
+    for (const n of s.notReady) out.push(`  not ready (kube-proxy skips it): ${n.pod || n.ip} ${n.ip}`);
+    out.push(
+      "",
+      `Endpoints: ${s.summary} (NetworkPolicy ${s.networkPolicy.enforced ? "enforced" : "not enforced"}: networkPolicy ${s.networkPolicy.plugin}).`,
+    );
+  }
   if (verbose) {
     for (const n of r.nodes) {
       out.push("", `${n.node} (${n.privateIp}${n.publicIp ? `, public ${n.publicIp}` : ""})`);
@@ -198,6 +237,21 @@ export function render(r: TraceResult, verbose = false): string {
     }
   }
   return `${out.join("\n")}\n`;
+}
+
+/** One row per endpoint pod: where it is, the port it receives on, and the NetworkPolicy verdict. */
+export function endpointTable(endpoints: EndpointHop[]): string {
+  const rows = [["POD", "IP", "NODE", "PORT", "VERDICT", "NETWORKPOLICY"]];
+  for (const e of endpoints)
+    rows.push([
+      e.pod || "-",
+      e.ip,
+      e.node ?? "-",
+      `${e.port}/${e.protocol.toLowerCase()}`,
+      e.verdict,
+      `${e.policy.enforced ? "" : e.policy.policyAllows ? "(not enforced) " : "would deny, not enforced: "}${e.policy.reason}${e.policy.deniedFrom ? ` (from ${e.policy.deniedFrom.join(", ")})` : ""}`,
+    ]);
+  return table(rows);
 }
 
 /** The pod trace: who sends, one aligned row per hop, the verdict, then notes. */

@@ -127,6 +127,8 @@ export interface ServiceBody {
   vip?: string;
   /** The VIP was handed out by (IP, port) with the known defect switched on. */
   sharedByPort?: boolean;
+  /** uid of the Kubernetes Service this record follows (kubectl-created); absent for the face's hook. */
+  kubeUid?: string;
   createdAt: string;
 }
 

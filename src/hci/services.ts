@@ -25,6 +25,13 @@ export interface ServiceInput {
   namespace: string;
   name: string;
   ports: { name?: string; port: number; nodePort: number; protocol?: string }[];
+  /** The Kubernetes Service's uid when the Kubernetes face's service controller calls. */
+  kubeUid?: string;
+}
+
+export interface VipOptions {
+  /** `aksnet start --emulate-known-issues`: the defect on whatever Set-AksHciConfig says. */
+  emulateKnownIssues?: boolean;
 }
 
 const DNS1123 = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -87,11 +94,12 @@ export async function ensureServiceVip(
   cluster: ClusterBody,
   input: ServiceInput,
   now = new Date(),
+  opts: VipOptions = {},
 ): Promise<ServiceBody> {
   const ports = validPorts(input);
   const id = serviceId(sub, cluster.name, input.namespace, input.name);
   const existing = (await tx.getResource(id))?.body as unknown as ServiceBody | undefined;
-  if (existing && samePorts(existing.ports, ports)) return existing;
+  if (existing && samePorts(existing.ports, ports) && existing.kubeUid === input.kubeUid) return existing;
   const net = await getNetwork(tx, sub, cluster.network);
   const owner = serviceOwner(cluster.name, input.namespace, input.name);
   if (existing?.vip) await releaseServiceVip(tx, net, existing.vip, owner);
@@ -100,11 +108,12 @@ export async function ensureServiceVip(
     namespace: input.namespace,
     name: input.name,
     ports,
+    ...(input.kubeUid ? { kubeUid: input.kubeUid } : {}),
     createdAt: existing?.createdAt ?? now.toISOString(),
   };
   if (cluster.loadBalancer.sku === "HAProxy") {
     const what = `Service ${input.namespace}/${input.name} of cluster '${cluster.name}'`;
-    const defect = (await getConfig(tx, sub))?.emulateKnownIssues ?? false;
+    const defect = opts.emulateKnownIssues || ((await getConfig(tx, sub))?.emulateKnownIssues ?? false);
     if (defect) {
       body.vip = await takeVipByPort(tx, net, ports, owner, what);
       body.sharedByPort = true;

@@ -8,12 +8,15 @@ import { randomUUID } from "node:crypto";
 import type { ChangeRecord, KubeObjectRecord, Store, Tx } from "../store/types.js";
 import { StoreConflictError, TooOldError } from "../store/types.js";
 import { runMutatingAdmission } from "./admission.js";
-import { Catalog, CRD_KEY, NAMESPACE_KEY, type ResourceType } from "./catalog.js";
+import { BOOTSTRAP } from "./bootstrap.js";
+import { Catalog, CRD_KEY, crdStampKey, NAMESPACE_KEY, type ResourceType } from "./catalog.js";
 import { crdInfo, validateCrd, validateCustom } from "./crd.js";
+import { applyDefaults } from "./defaults.js";
 import {
   alreadyExists,
   badRequest,
   conflict,
+  crdTerminating,
   forbiddenNamespaceTerminating,
   gone,
   invalid,
@@ -29,6 +32,7 @@ import { BUILTIN_KINDS, DEFAULT_NAMESPACES, groupVersion } from "./kinds.js";
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch } from "./patch.js";
 import { type BuiltinSchemas, builtinSchemas, pruneUnknown, type Schema } from "./schemas.js";
 import { matchFields, matchLabels, parseFieldSelector, parseLabelSelector } from "./selectors.js";
+import { DEFAULT_AUDIENCE, mintServiceAccountToken } from "./tokens.js";
 import { validateBuiltin } from "./validation.js";
 
 export type Obj = Record<string, unknown>;
@@ -109,6 +113,8 @@ export class KubeApi {
     const missing = await this.store.read(async (tx) => {
       for (const ns of DEFAULT_NAMESPACES)
         if (!(await tx.getObject(cluster, NAMESPACE_KEY, "", ns))) return true;
+      for (const b of BOOTSTRAP)
+        if (!(await tx.getObject(cluster, b.resource, b.namespace, String(meta(b.body).name)))) return true;
       return false;
     });
     if (!missing) {
@@ -137,6 +143,16 @@ export class KubeApi {
               status: { phase: "Active" },
             },
           },
+          { create: true },
+        );
+      }
+      for (const b of BOOTSTRAP) {
+        const name = String(meta(b.body).name);
+        if (await tx.getObject(cluster, b.resource, b.namespace, name)) continue;
+        const body = structuredClone(b.body);
+        Object.assign(meta(body), { uid: randomUUID(), creationTimestamp: nowTime() });
+        await tx.putObject(
+          { cluster, resource: b.resource, namespace: b.namespace, name, body },
           { create: true },
         );
       }
@@ -285,6 +301,8 @@ export class KubeApi {
         throw badRequest(
           `${t.kind} in version "${t.version}" cannot be handled as a ${t.kind}: json: cannot unmarshal into Go struct field ${mismatched[0]} of type ${t.kind}`,
         );
+      const def = this.schemas.topFor(t.group, t.version, t.kind);
+      if (def) applyDefaults(out, def, this.schemas.defs, old === undefined);
       const causes = validateBuiltin(t, out, old);
       if (t.key === CRD_KEY) causes.push(...validateCrd(out));
       if (causes.length) throw invalid(t.kind, t.group, name, causes);
@@ -340,6 +358,7 @@ export class KubeApi {
     o: WriteOptions,
   ): Promise<Result> {
     if (!isObj(input)) throw badRequest("Object 'Kind' is missing in the request body");
+    if (t.crd?.terminating) throw crdTerminating(q(t));
     await this.ensureCluster(cluster);
     const warnings: string[] = [];
     const res = await this.store.transaction(async (tx) => {
@@ -444,6 +463,7 @@ export class KubeApi {
         { cluster, resource: t.key, namespace: ns, name, body },
         old ? { expectedRevision: old.revision } : { create: true },
       );
+      if (t.key === CRD_KEY) await crdsChanged(tx, cluster);
     } catch (e) {
       if (e instanceof StoreConflictError)
         throw old ? conflict(q(t), name, MODIFIED) : alreadyExists(q(t), name);
@@ -564,7 +584,10 @@ export class KubeApi {
       !((meta(result).finalizers as unknown[] | undefined) ?? []).length &&
       sub !== "status"
     ) {
-      if (!o.dryRun) await tx.deleteObject(cluster, t.key, ns, name);
+      if (!o.dryRun) {
+        await tx.deleteObject(cluster, t.key, ns, name);
+        if (t.key === CRD_KEY) await crdsChanged(tx, cluster);
+      }
       this.kickGc(cluster);
       return { status: 200, body: this.serve(t, { ...old, body: result }), warnings };
     }
@@ -661,6 +684,7 @@ export class KubeApi {
           );
         if (!old) {
           if (sub) throw notFound(q(t), name);
+          if (t.crd?.terminating) throw crdTerminating(q(t));
           const merged = serverSideApply({
             live: undefined,
             applied: structuredClone(applied),
@@ -831,6 +855,55 @@ export class KubeApi {
     });
   }
 
+  /** serviceaccounts/<name>/token: a TokenRequest answered with a bound token (kube/tokens.ts). */
+  async createToken(
+    cluster: string,
+    t: ResourceType,
+    ns: string,
+    name: string,
+    input: unknown,
+    installKey: Buffer,
+  ): Promise<Result> {
+    if (!isObj(input)) throw badRequest("Object 'Kind' is missing in the request body");
+    const spec = isObj(input.spec) ? input.spec : {};
+    const audiences =
+      Array.isArray(spec.audiences) && spec.audiences.length
+        ? spec.audiences.map(String)
+        : [DEFAULT_AUDIENCE];
+    const exp = spec.expirationSeconds ?? 3600;
+    if (typeof exp !== "number" || !Number.isInteger(exp) || exp < 600 || exp > 2 ** 32)
+      throw invalid("TokenRequest", "authentication.k8s.io", name, [
+        {
+          reason: "FieldValueInvalid",
+          field: "spec.expirationSeconds",
+          message:
+            typeof exp === "number" && exp < 600
+              ? `Invalid value: ${exp}: may not specify a duration less than 10 minutes`
+              : `Invalid value: ${JSON.stringify(exp)}: may not specify a duration larger than 2^32 seconds`,
+        },
+      ]);
+    const sa = await this.get(cluster, t, ns, name);
+    const uid = String(meta(sa).uid);
+    const { token, expires } = await mintServiceAccountToken(
+      installKey,
+      cluster,
+      { namespace: ns, name, uid },
+      audiences,
+      exp,
+    );
+    return {
+      status: 201,
+      body: {
+        kind: "TokenRequest",
+        apiVersion: "authentication.k8s.io/v1",
+        metadata: { name, namespace: ns, creationTimestamp: null },
+        spec: { audiences, expirationSeconds: exp, boundObjectRef: spec.boundObjectRef ?? null },
+        status: { token, expirationTimestamp: expires.toISOString().replace(/\.\d{3}Z$/, "Z") },
+      },
+      warnings: [],
+    };
+  }
+
   async evict(cluster: string, t: ResourceType, ns: string, name: string, o: WriteOptions): Promise<Result> {
     await this.delete(cluster, t, ns, name, { dryRun: o.dryRun });
     return { status: 201, body: successStatus(), warnings: [] };
@@ -898,6 +971,16 @@ export class KubeApi {
     }
     if (policy === "Foreground" && !finalizers.includes("foregroundDeletion"))
       finalizers = [...finalizers, "foregroundDeletion"];
+    if (t.key === CRD_KEY && !nm.deletionTimestamp) {
+      // kube-apiserver: the CRD waits, Terminating, while its custom objects are deleted (collect).
+      if (!finalizers.includes(CRD_CLEANUP)) finalizers = [...finalizers, CRD_CLEANUP];
+      setCrdCondition(
+        next,
+        "Terminating",
+        "InstanceDeletionPending",
+        "CustomResourceDefinition marked for deletion; CustomResource deletion will begin soon",
+      );
+    }
     if (t.key === NAMESPACE_KEY) {
       // Namespaces terminate: contents go first (in the background), then the namespace.
       if (!nm.deletionTimestamp) {
@@ -924,9 +1007,13 @@ export class KubeApi {
         { cluster, resource: t.key, namespace: old.namespace, name, body: next },
         { expectedRevision: old.revision },
       );
+      if (t.key === CRD_KEY) await crdsChanged(tx, cluster);
       return { status: 200, body: this.serve(t, { ...old, body: next, revision: rev }), warnings: [] };
     }
-    if (!d.dryRun) await tx.deleteObject(cluster, t.key, old.namespace, name);
+    if (!d.dryRun) {
+      await tx.deleteObject(cluster, t.key, old.namespace, name);
+      if (t.key === CRD_KEY) await crdsChanged(tx, cluster);
+    }
     // Pods and custom resources answer with the object; other kinds with a Status.
     if (t.key === "core/pods" || t.crd) return { status: 200, body: this.serve(t, old), warnings: [] };
     return {
@@ -1073,7 +1160,54 @@ export class KubeApi {
             }
           }
         }
-        // 4. terminating namespaces that are empty
+        // 4. custom objects of terminating CRDs, then the CRDs (customresourcecleanup finalizer)
+        for (const x of all) {
+          if (x.t.key !== CRD_KEY) continue;
+          const m = meta(x.rec.body);
+          const fins = ((m.finalizers as string[] | undefined) ?? []).map(String);
+          if (!m.deletionTimestamp || !fins.includes(CRD_CLEANUP)) continue;
+          const info = crdInfo(x.rec.body);
+          const key = info ? `${info.group}/${info.plural}` : "";
+          const instances = key ? await tx.listObjects({ cluster, resource: key }) : [];
+          const it = types.find((y) => y.key === key);
+          if (instances.length && it) {
+            for (const rec of instances) {
+              if (meta(rec.body).deletionTimestamp) continue;
+              await this.deleteIn(tx, cluster, it, rec, {});
+              n++;
+            }
+            if (!String(JSON.stringify(x.rec.body.status)).includes("InstanceDeletionInProgress")) {
+              const next = structuredClone(x.rec.body);
+              setCrdCondition(
+                next,
+                "Terminating",
+                "InstanceDeletionInProgress",
+                "CustomResource deletion is in progress",
+              );
+              await tx.putObject(
+                { cluster, resource: CRD_KEY, namespace: "", name: x.rec.name, body: next },
+                { expectedRevision: x.rec.revision },
+              );
+              n++;
+            }
+            continue;
+          }
+          // All gone (objects with finalizers of their own are waited for): drop the finalizer.
+          if (instances.length) continue;
+          const left = fins.filter((f) => f !== CRD_CLEANUP);
+          if (left.length) {
+            const next = structuredClone(x.rec.body);
+            meta(next).finalizers = left;
+            setCrdCondition(next, "Terminating", "InstanceDeletionCompleted", "removed all instances");
+            await tx.putObject(
+              { cluster, resource: CRD_KEY, namespace: "", name: x.rec.name, body: next },
+              { expectedRevision: x.rec.revision },
+            );
+          } else await tx.deleteObject(cluster, CRD_KEY, "", x.rec.name);
+          await crdsChanged(tx, cluster);
+          n++;
+        }
+        // 5. terminating namespaces that are empty
         for (const ns of terminating) {
           const left = all.some(
             (x) => x.t.namespaced && x.rec.namespace === ns && uids.has(String(meta(x.rec.body).uid)),
@@ -1348,4 +1482,19 @@ function acceptCrd(body: Obj): void {
       .filter((v) => v.storage === true)
       .map((v) => String(v.name)),
   };
+}
+
+export const CRD_CLEANUP = "customresourcecleanup.apiextensions.k8s.io";
+
+function setCrdCondition(crd: Obj, type: string, reason: string, message: string): void {
+  const st = isObj(crd.status) ? crd.status : {};
+  crd.status = st;
+  const conds = Array.isArray(st.conditions) ? (st.conditions as Obj[]).filter((c) => c.type !== type) : [];
+  conds.push({ type, status: "True", lastTransitionTime: nowTime(), reason, message });
+  st.conditions = conds;
+}
+
+/** Every process's catalog compares this stamp (in the store) with the one it cached. */
+async function crdsChanged(tx: Tx, cluster: string): Promise<void> {
+  await tx.setMeta(crdStampKey(cluster), randomUUID());
 }

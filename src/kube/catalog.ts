@@ -20,18 +20,25 @@ export function builtinTypes(): ResourceType[] {
   return builtins;
 }
 
-/** Per-cluster cache of the CRD-derived types, dropped whenever a CRD is written here. */
+/** Meta key whose value changes in every transaction that writes a CRD of the cluster. */
+export const crdStampKey = (cluster: string) => `kube/${cluster}/crd-stamp`;
+
+/**
+ * Per-cluster cache of the CRD-derived types. Valid while the cluster's CRD stamp (written in
+ * the same transaction as any CRD change, by any process) is the one it was built at, so a
+ * new CRD is served by the next request everywhere.
+ */
 export class Catalog {
-  private readonly cache = new Map<string, { at: number; types: ResourceType[] }>();
+  private readonly cache = new Map<string, { stamp: string; types: ResourceType[] }>();
 
   invalidate(cluster: string): void {
     this.cache.delete(cluster);
   }
 
   async types(tx: Tx, cluster: string): Promise<ResourceType[]> {
+    const stamp = (await tx.getMeta(crdStampKey(cluster))) ?? "";
     const hit = this.cache.get(cluster);
-    // A short lifetime bounds staleness when another process wrote a CRD.
-    if (hit && Date.now() - hit.at < 2000) return hit.types;
+    if (hit && hit.stamp === stamp) return hit.types;
     const crds = await tx.listObjects({ cluster, resource: CRD_KEY });
     const custom: ResourceType[] = [];
     for (const rec of crds) {
@@ -40,7 +47,7 @@ export class Catalog {
       for (const k of crdKinds(info)) custom.push({ ...k, key: `${info.group}/${info.plural}` });
     }
     const types = [...builtins, ...custom];
-    this.cache.set(cluster, { at: Date.now(), types });
+    this.cache.set(cluster, { stamp, types });
     return types;
   }
 

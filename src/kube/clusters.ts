@@ -1,6 +1,9 @@
 // Which emulated cluster a Kubernetes request is for: `/clusters/<uid>` names a managed
-// cluster by its resourceUID (providers/containerservice), whose kubernetesVersion the
-// cluster's `/version` reports; and whether a bearer token is one of its credentials.
+// cluster by its resourceUID (providers/containerservice) or an AKS-on-HCI workload cluster by
+// its uid (hci/clusters.ts), whose Kubernetes version the cluster's `/version` reports; and
+// whether a bearer token is one of its credentials (both kinds use the same HMAC tokens).
+
+import { clusterId as hciClusterId } from "../hci/model.js";
 import {
   type CredentialKind,
   kubeTokenKey,
@@ -8,6 +11,8 @@ import {
 } from "../providers/containerservice/kubeconfig.js";
 import { CLUSTER_TYPE } from "../providers/containerservice/model.js";
 import type { Store } from "../store/types.js";
+import { hciClusters, fullVersion as hciVersion } from "./controllers/source.js";
+import { verifyServiceAccountToken } from "./tokens.js";
 
 export interface ClusterInfo {
   uid: string;
@@ -15,6 +20,7 @@ export interface ClusterInfo {
   name: string;
   /** `1.33.5` */
   version: string;
+  platform: "aks" | "hci";
 }
 
 export class ClusterDirectory {
@@ -26,7 +32,9 @@ export class ClusterDirectory {
   async find(uid: string): Promise<ClusterInfo | undefined> {
     const hit = this.cache.get(uid);
     if (hit && Date.now() - hit.at < 2000) return hit.info;
-    const all = await this.store.read((tx) => tx.listResources({ type: CLUSTER_TYPE }));
+    const [all, hci] = await this.store.read(
+      async (tx) => [await tx.listResources({ type: CLUSTER_TYPE }), await hciClusters(tx)] as const,
+    );
     const now = Date.now();
     this.cache.clear();
     let found: ClusterInfo | undefined;
@@ -47,6 +55,18 @@ export class ClusterDirectory {
             internal.spec?.kubernetesVersion ??
             "1.33",
         ),
+        platform: "aks",
+      };
+      this.cache.set(info.uid, { at: now, info });
+      if (info.uid === uid) found = info;
+    }
+    for (const h of hci) {
+      const info: ClusterInfo = {
+        uid: h.body.uid,
+        id: hciClusterId(h.subscriptionId, h.body.name),
+        name: h.body.name,
+        version: hciVersion(h.body.kubernetesVersion),
+        platform: "hci",
       };
       this.cache.set(info.uid, { at: now, info });
       if (info.uid === uid) found = info;
@@ -55,9 +75,28 @@ export class ClusterDirectory {
     return found;
   }
 
-  async verify(uid: string, token: string): Promise<CredentialKind | undefined> {
+  /** The install's kube token key (service account tokens are signed with a key derived from it). */
+  async tokenKey(): Promise<Buffer> {
     this.key ??= await this.store.transaction((tx) => kubeTokenKey(tx));
-    return verifyClusterToken(this.key, uid, token);
+    return this.key;
+  }
+
+  /**
+   * The cluster's user or admin credential, or a service account token of this cluster whose
+   * service account still exists with the same uid (it acts as the user credential: RBAC is
+   * not enforced).
+   */
+  async verify(uid: string, token: string): Promise<CredentialKind | undefined> {
+    const key = await this.tokenKey();
+    const kind = verifyClusterToken(key, uid, token);
+    if (kind) return kind;
+    const sa = await verifyServiceAccountToken(key, uid, token);
+    if (!sa) return undefined;
+    const rec = await this.store.read((tx) =>
+      tx.getObject(uid, "core/serviceaccounts", sa.namespace, sa.name),
+    );
+    const live = (rec?.body.metadata as { uid?: string } | undefined)?.uid;
+    return live === sa.uid ? "user" : undefined;
   }
 }
 

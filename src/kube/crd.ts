@@ -17,6 +17,8 @@ export interface CrdVersionInfo {
   columns: PrinterColumn[];
   status: boolean;
   scale?: { specReplicasPath: string; statusReplicasPath: string; labelSelectorPath?: string };
+  /** The CRD is being deleted: no new objects. */
+  terminating?: boolean;
 }
 
 export interface CrdInfo {
@@ -31,6 +33,7 @@ export interface CrdInfo {
   namespaced: boolean;
   versions: CrdVersionInfo[];
   established: boolean;
+  terminating: boolean;
 }
 
 export function crdInfo(body: Obj): CrdInfo | undefined {
@@ -49,7 +52,9 @@ export function crdInfo(body: Obj): CrdInfo | undefined {
     shortNames: Array.isArray(names.shortNames) ? names.shortNames.map(String) : [],
     categories: Array.isArray(names.categories) ? names.categories.map(String) : [],
     namespaced: spec.scope !== "Cluster",
-    established: !(meta.deletionTimestamp !== undefined),
+    // Still served while terminating (its objects are being deleted), as kube-apiserver does.
+    established: true,
+    terminating: meta.deletionTimestamp !== undefined,
     versions: versions.map((v) => {
       const sub = (v.subresources ?? {}) as Obj;
       const scale = sub.scale as Obj | undefined;
@@ -100,7 +105,7 @@ export function crdKinds(info: CrdInfo): (KindSpec & { crd: CrdVersionInfo })[] 
             },
           }
         : {}),
-      crd: v,
+      crd: { ...v, terminating: info.terminating },
     }));
 }
 

@@ -29,6 +29,14 @@ function subresources(t: ResourceType): Sub[] {
     if (s === "eviction")
       out.push({ name: "eviction", kind: "Eviction", group: "policy", version: "v1", verbs: ["create"] });
     if (s === "log") out.push({ name: "log", kind: "Pod", verbs: ["get"] });
+    if (s === "token")
+      out.push({
+        name: "token",
+        kind: "TokenRequest",
+        group: "authentication.k8s.io",
+        version: "v1",
+        verbs: ["create"],
+      });
   }
   return out;
 }

@@ -103,6 +103,14 @@ export const forbidden = (user: string, verb: string, q: Qualified, name: string
     det(q, name ?? ""),
   );
 
+/** A write with listClusterMonitoringUserCredential's token, which may only read. */
+export const readOnlyCredential = (method: string, path: string) =>
+  new KubeError(
+    403,
+    "Forbidden",
+    `forbidden: User "clusterMonitoringUser" cannot ${method.toLowerCase()} ${path}: the monitoring credential may only get, list and watch`,
+  );
+
 export const forbiddenNamespaceTerminating = (q: Qualified, name: string, ns: string) =>
   new KubeError(
     403,
@@ -127,6 +135,15 @@ export const methodNotAllowed = (verb: string, q: Qualified) =>
     det(q, "", {}),
   );
 
+/** A custom resource create while its CRD is being deleted (apiextensions-apiserver's wording). */
+export const crdTerminating = (q: Qualified) =>
+  new KubeError(
+    405,
+    "MethodNotAllowed",
+    "create not allowed while custom resource definition is terminating",
+    det(q, "", {}),
+  );
+
 export const notAcceptable = (accept: string) =>
   new KubeError(
     406,
@@ -134,11 +151,15 @@ export const notAcceptable = (accept: string) =>
     `the server was unable to respond with a content type that the client supports (${accept})`,
   );
 
-export const unsupportedMediaType = (ct: string) =>
+/** Patch media types by default; for create/update the object media types the endpoint reads. */
+export const unsupportedMediaType = (
+  ct: string,
+  accepted = "application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json",
+) =>
   new KubeError(
     415,
     "UnsupportedMediaType",
-    `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json (got ${JSON.stringify(ct)})`,
+    `the body of the request was in an unknown format - accepted media types include: ${accepted} (got ${JSON.stringify(ct)})`,
   );
 
 export const gone = (message: string) => new KubeError(410, "Expired", message);

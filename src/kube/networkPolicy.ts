@@ -191,3 +191,35 @@ export function evaluatePolicies(q: PolicyQuery): {
     reason: "no NetworkPolicy selects these pods: all traffic is allowed",
   };
 }
+
+/**
+ * Ingress alone, for traffic that does not come from a pod (a client on the Internet behind a
+ * load balancer, a node): is `to` isolated for ingress, and does a rule admit `from`?
+ */
+export function evaluateIngress(q: {
+  from: PodEndpoint | VmEndpoint;
+  to: PodEndpoint;
+  port: number;
+  protocol?: "TCP" | "UDP" | "SCTP";
+  policies?: NetworkPolicy[];
+}): { allowed: boolean; decidedBy: string; reason: string } {
+  const protocol = q.protocol ?? "TCP";
+  const ing = direction("Ingress", q.to, q.from, q.port, protocol, q.policies ?? [], q.to.namedPorts);
+  if (ing.isolatedBy.length && !ing.allowedBy)
+    return {
+      allowed: false,
+      decidedBy: `isolation:${ing.isolatedBy.join(",")}`,
+      reason: `ingress to the destination pod is isolated by ${ing.isolatedBy.join(", ")} and no ingress rule allows the source on ${q.port}/${protocol}`,
+    };
+  if (ing.allowedBy)
+    return {
+      allowed: true,
+      decidedBy: `policy:${ing.allowedBy}`,
+      reason: `ingress rule of ${ing.allowedBy} allows it`,
+    };
+  return {
+    allowed: true,
+    decidedBy: "default",
+    reason: "no NetworkPolicy selects the destination pod for ingress: all traffic is allowed",
+  };
+}

@@ -72,6 +72,10 @@ const GROUP_PKG: Record<string, string> = {
   "apiextensions.k8s.io": "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions",
   autoscaling: "io.k8s.api.autoscaling",
   policy: "io.k8s.api.policy",
+  "rbac.authorization.k8s.io": "io.k8s.api.rbac",
+  "scheduling.k8s.io": "io.k8s.api.scheduling",
+  "storage.k8s.io": "io.k8s.api.storage",
+  "authentication.k8s.io": "io.k8s.api.authentication",
 };
 
 /** The built-in kinds' schemas, renamed to kube-apiserver's definition names. */
@@ -89,6 +93,12 @@ export class BuiltinSchemas {
       { cls: "V1Scale", group: "autoscaling", version: "v1", kind: "Scale" },
       { cls: "V1Eviction", group: "policy", version: "v1", kind: "Eviction" },
       { cls: "V1Binding", group: "", version: "v1", kind: "Binding" },
+      {
+        cls: "AuthenticationV1TokenRequest",
+        group: "authentication.k8s.io",
+        version: "v1",
+        kind: "TokenRequest",
+      },
     ];
     const roots = [
       ...kinds.map((k) => ({ cls: k.schema, group: k.group, version: k.version, kind: k.kind })),

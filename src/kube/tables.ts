@@ -220,6 +220,72 @@ function cell(c: PrinterColumn, o: Obj, now: number): unknown {
     }
     case "ingress.ports":
       return arr(spec.tls).length ? "80, 443" : "80";
+    case "orNA": {
+      const v = getPath(o, arg);
+      return v === undefined || v === null ? "N/A" : String(v);
+    }
+    case "bool":
+      return getPath(o, arg) === true ? "true" : "false";
+    case "controllerRevision.controller": {
+      const ref = arr(meta.ownerReferences).find((r) => r.controller === true);
+      if (!ref) return "<none>";
+      const group = String(ref.apiVersion ?? "").includes("/")
+        ? `.${String(ref.apiVersion).split("/")[0]}`
+        : "";
+      return `${String(ref.kind).toLowerCase()}${group}/${String(ref.name)}`;
+    }
+    case "hpa.reference": {
+      const r = (spec.scaleTargetRef ?? {}) as Obj;
+      return `${String(r.kind ?? "")}/${String(r.name ?? "")}`;
+    }
+    case "hpa.minPods":
+      return spec.minReplicas === undefined ? "<unset>" : String(spec.minReplicas);
+    case "hpa.targets": {
+      const current = arr(status.currentMetrics);
+      const out = arr(spec.metrics).map((m, i) => {
+        const target = ((m.resource ?? m.containerResource ?? m.pods ?? m.object ?? m.external ?? {}) as Obj)
+          .target as Obj | undefined;
+        const name = String(((m.resource ?? m.containerResource ?? {}) as Obj).name ?? "");
+        const cur = ((current[i]?.resource ?? {}) as Obj).current as Obj | undefined;
+        const util = target?.type === "Utilization";
+        const want = util
+          ? `${String(target?.averageUtilization ?? "")}%`
+          : String(target?.averageValue ?? target?.value ?? "");
+        const have =
+          cur === undefined
+            ? "<unknown>"
+            : util
+              ? `${String(cur.averageUtilization ?? "")}%`
+              : String(cur.averageValue ?? cur.value ?? "");
+        return `${name ? `${name}: ` : ""}${have}/${want}`;
+      });
+      return out.length ? out.join(", ") : "<none>";
+    }
+    case "storageClass.name": {
+      const ann = (meta.annotations ?? {}) as Obj;
+      const dflt =
+        ann["storageclass.kubernetes.io/is-default-class"] === "true" ||
+        ann["storageclass.beta.kubernetes.io/is-default-class"] === "true";
+      return `${String(meta.name)}${dflt ? " (default)" : ""}`;
+    }
+    case "ingressClass.parameters": {
+      const p = spec.parameters as Obj | undefined;
+      if (!p) return "<none>";
+      const g = p.apiGroup ? `.${String(p.apiGroup)}` : "";
+      return `${String(p.kind)}${g}/${String(p.name)}`;
+    }
+    case "rbac.role": {
+      const r = (o.roleRef ?? {}) as Obj;
+      return `${String(r.kind ?? "")}/${String(r.name ?? "")}`;
+    }
+    case "rbac.subjects": {
+      const names = arr(o.subjects)
+        .filter((x) => x.kind === arg)
+        .map((x) =>
+          arg === "ServiceAccount" ? `${String(x.namespace ?? "")}/${String(x.name)}` : String(x.name),
+        );
+      return names.join(", ");
+    }
     default:
       return "";
   }

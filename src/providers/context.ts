@@ -23,6 +23,8 @@ export interface EmulatorSettings {
   publicBaseUrl: string;
   /** PEM of the CA that signed the server certificate (embedded in kubeconfigs). */
   caCertPem: string;
+  /** AKS on HCI: the documented duplicate-VIP defect on for every network (`aksnet start --emulate-known-issues`). */
+  emulateKnownIssues?: boolean;
 }
 
 export interface Services {

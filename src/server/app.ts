@@ -121,6 +121,7 @@ async function serve(opts: ServerOptions, logger: Logger, lock: DataDirLock): Pr
     operationDelayMs: opts.operationDelayMs,
     publicBaseUrl: "",
     caCertPem: tls.caCertPem,
+    emulateKnownIssues: opts.emulateKnownIssues,
   };
   let runtime: Runtime | undefined;
   const services: Services = { store, registry, kickOperations: () => runtime?.kick() };

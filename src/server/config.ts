@@ -38,6 +38,8 @@ export interface ServerOptions {
   featureRegistrationDelayMs: number;
   operationDelayMs: number;
   pageSize: number;
+  /** AKS on HCI: reproduce the documented duplicate-VIP defect (`--emulate-known-issues`, env AKSNET_EMULATE_KNOWN_ISSUES=1). */
+  emulateKnownIssues: boolean;
   quiet: boolean;
   /** Requests are logged at info (refusals warn, 5xx error, health polls debug). */
   logLevel: LogLevel;
@@ -185,6 +187,7 @@ export function resolveOptions(cli: Partial<ServerOptions>): ServerOptions {
     featureRegistrationDelayMs: cli.featureRegistrationDelayMs ?? envInt("AKSNET_FEATURE_DELAY_MS") ?? 0,
     operationDelayMs: cli.operationDelayMs ?? envInt("AKSNET_OPERATION_DELAY_MS") ?? 0,
     pageSize: cli.pageSize ?? envInt("AKSNET_PAGE_SIZE") ?? 100,
+    emulateKnownIssues: cli.emulateKnownIssues ?? env.AKSNET_EMULATE_KNOWN_ISSUES === "1",
     quiet: cli.quiet ?? false,
     logLevel: oneOf("log level", cli.logLevel ?? env.AKSNET_LOG_LEVEL, LOG_LEVELS) ?? "info",
     logFormat: oneOf("log format", cli.logFormat ?? env.AKSNET_LOG_FORMAT, LOG_FORMATS) ?? "text",

@@ -76,7 +76,7 @@ describe("aksnet trace", () => {
     const lines = r.stdout.split("\n");
     expect(lines[0]).toBe("Trace 46645/tcp from Internet to the nodes of tc (clitrace)");
     const header = lines[2];
-    expect(header).toMatch(/^NODE +POOL +PUBLIC IP +PRIVATE IP +VERDICT +RULE +PRIORITY +NSG$/);
+    expect(header).toMatch(/^NODE +POOL +PUBLIC IP +PRIVATE IP +VERDICT +RULE +PRIORITY +NSG +POD$/);
     const rows = lines.slice(3, 6);
     const col = (name: string) => header.indexOf(name);
     for (const row of rows) {

@@ -385,11 +385,12 @@ describe("network plugins", () => {
     expect((await c.net.subnets.get(rg, "podsub", "nodes")).ipConfigurations).toHaveLength(2);
     const pods = await c.emu.arm("GET", `${ids.pods}?api-version=2026-01-01`);
     expect(c.emu && pods.status).toBe(200);
-    // Each node's pod ip configuration holds maxPods addresses of the pod subnet.
+    // Dynamic allocation: each node's pod ip configuration starts with a batch of 16 addresses
+    // of the pod subnet (more come as its pods need them), so a new node needs 16 free.
     expect((await c.net.subnets.get(rg, "podsub", "pods")).ipConfigurations).toHaveLength(2);
-    const free = 251 - 2 * 50;
+    const free = 251 - 2 * 16;
     const more = await errorOf(
-      c.aks.agentPools.createOrUpdate(rg, "podsub", "nodepool1", { count: 2 + Math.floor(free / 50) + 1 }),
+      c.aks.agentPools.createOrUpdate(rg, "podsub", "nodepool1", { count: 2 + Math.floor(free / 16) + 1 }),
     );
     expect(more.code).toBe("InsufficientSubnetSize");
   });

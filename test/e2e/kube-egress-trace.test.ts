@@ -346,4 +346,62 @@ describe("aksnet trace --from-pod to destinations outside the cluster", () => {
     expect(withPortField.status).toBe(200);
     expect((withPortField.json as PodTraceResult).to).toMatchObject({ protocol: "UDP", port: 53 });
   }, 30_000);
+
+  it("the gateway pool scales: a removed node releases its egress ip configuration and public IP, a new one gets them", async () => {
+    const mine = async () => {
+      const pips: string[] = [];
+      for await (const p of c.net.publicIPAddresses.list(MC))
+        if ((p.name ?? "").startsWith(`egressgateway-${uid}-`)) pips.push(p.ipAddress ?? "");
+      const held: string[] = [];
+      for await (const v of c.net.virtualNetworks.list(MC))
+        for (const sn of v.subnets ?? [])
+          for (const ipc of (await c.net.subnets.get(MC, v.name ?? "", sn.name ?? "")).ipConfigurations ?? [])
+            if ((ipc.id ?? "").toLowerCase().endsWith(`/ipconfigurations/egressgateway-${uid}`))
+              held.push(ipc.id ?? "");
+      return { pips: pips.sort(), held: held.length };
+    };
+    const before = await mine();
+    expect(before.pips).toEqual([...egress.values()].sort());
+    expect(before.held).toBe(2);
+    await c.aks.agentPools.beginCreateOrUpdateAndWait(
+      RG,
+      NAME,
+      "gw",
+      pool({
+        count: 1,
+        mode: "Gateway",
+        vmSize: "Standard_D4s_v5",
+        gatewayProfile: { publicIPPrefixSize: 31 },
+      }),
+    );
+    const one = await until(async () => {
+      const m = await mine();
+      return m.pips.length === 1 && m.held === 1 ? m : undefined;
+    }, 20_000);
+    expect(before.pips).toContain(one.pips[0]);
+    // Every flow now leaves from the one node left.
+    for (const to of ["20.50.1.1:443/tcp", "20.50.1.2:443/tcp", "8.8.8.8:53/udp"])
+      expect((await trace("default/annotated", to)).egressIp).toBe(one.pips[0]);
+    await c.aks.agentPools.beginCreateOrUpdateAndWait(
+      RG,
+      NAME,
+      "gw",
+      pool({
+        count: 2,
+        mode: "Gateway",
+        vmSize: "Standard_D4s_v5",
+        gatewayProfile: { publicIPPrefixSize: 31 },
+      }),
+    );
+    const two = await until(async () => {
+      const m = await mine();
+      return m.pips.length === 2 && m.held === 2 ? m : undefined;
+    }, 20_000);
+    // The /31 holds exactly these two addresses again.
+    expect(two.pips).toEqual(before.pips);
+    const seen = new Set<string>();
+    for (let i = 1; i <= 16; i++)
+      seen.add((await trace("default/annotated", `20.50.1.${i}:443/tcp`)).egressIp ?? "");
+    expect([...seen].sort()).toEqual(two.pips);
+  }, 120_000);
 });

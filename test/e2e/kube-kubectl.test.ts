@@ -94,7 +94,7 @@ describe.each(["1.28", "1.33"])("kubectl against a cluster reporting %s", (v) =>
       "false",
       "CustomResourceDefinition",
     ]);
-    expect(rows.length).toBe(20);
+    expect(rows.length).toBe(31);
   });
 
   it("client-side apply with default validation, then a re-apply that changes one image keeps the other container", async () => {

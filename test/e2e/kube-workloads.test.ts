@@ -4,6 +4,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ECHOSERVER_HOSTPORT_YAML } from "../../scenarios/003-node-public-ips.js";
 import type { TestEmulator } from "../helpers/emulator.js";
 import { tempDir } from "../helpers/emulator.js";
 import { type KubeCluster, kubectl, startKubeEmulator } from "../kube/kube-helpers.js";
@@ -24,38 +25,8 @@ function file(content: string): string {
   return p;
 }
 
-// Seed 003, verbatim.
-const ECHOSERVER = `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: echoserver-hostport
-  labels:
-    app: echoserver-hostport
-spec:
-  replicas: 3
-  selector:
-    matchLabels:
-      app: echoserver-hostport
-  template:
-    metadata:
-      annotations:
-        kubernetes.azure.com/assign-hostports-for-containerports: 8080/tcp,8443/tcp
-      labels:
-        app: echoserver-hostport
-    spec:
-      nodeSelector:
-        kubernetes.io/os: linux
-      containers:
-        - name: echoserver-hostport
-          image: k8s.gcr.io/echoserver:1.10
-          ports:
-            - name: http
-              containerPort: 8080
-              protocol: TCP
-            - name: https
-              containerPort: 8443
-              protocol: TCP
-`;
+// Seed 003, verbatim: the scenario's copy, the one place it is written.
+const ECHOSERVER = ECHOSERVER_HOSTPORT_YAML;
 
 const fixedHostPort = (name: string, replicas: number) => `apiVersion: apps/v1
 kind: Deployment

@@ -361,3 +361,106 @@ describe("an AKS node's NIC (scale set instance path)", () => {
     expect(vnetId).toMatch(/vnet1$/);
   });
 });
+
+describe("NIC ip configurations, load balancers, subnet network policies", () => {
+  it("a secondary ip configuration shares the subnet and takes an aligned /28 block", async () => {
+    const vnet = await c.net.virtualNetworks.beginCreateOrUpdateAndWait(RG, "blocks", {
+      location: "eastus",
+      addressSpace: { addressPrefixes: ["10.50.0.0/24"] },
+      subnets: [{ name: "s", addressPrefix: "10.50.0.0/24" }],
+    });
+    const nic = await c.net.networkInterfaces.beginCreateOrUpdateAndWait(RG, "block-nic", {
+      location: "eastus",
+      disableTcpStateTracking: true,
+      ipConfigurations: [
+        { name: "ip1", subnet: { id: vnet.subnets?.[0]?.id } },
+        { name: "ip2", privateIPAddressPrefixLength: 28 },
+      ],
+    });
+    expect(nic.disableTcpStateTracking).toBe(true);
+    expect(nic.ipConfigurations?.map((x) => [x.name, x.privateIPAddress, x.subnet?.id])).toEqual([
+      ["ip1", "10.50.0.4", vnet.subnets?.[0]?.id],
+      // .0–.3 are Azure's and .4 is ip1's: the first free aligned /28 is .16/28.
+      ["ip2", "10.50.0.16/28", vnet.subnets?.[0]?.id],
+    ]);
+    expect(nic.ipConfigurations?.[1]?.privateIPAddressPrefixLength).toBe(28);
+    // The block's 16 addresses are held: the next /28 request gets .32/28.
+    const other = await c.net.networkInterfaces.beginCreateOrUpdateAndWait(RG, "block-nic2", {
+      location: "eastus",
+      ipConfigurations: [
+        { name: "a", subnet: { id: vnet.subnets?.[0]?.id }, privateIPAddressPrefixLength: 28 },
+      ],
+    });
+    expect(other.ipConfigurations?.[0]?.privateIPAddress).toBe("10.50.0.32/28");
+    // A re-PUT keeps the block.
+    const again = await c.net.networkInterfaces.beginCreateOrUpdateAndWait(RG, "block-nic", {
+      location: "eastus",
+      ipConfigurations: [
+        { name: "ip1", subnet: { id: vnet.subnets?.[0]?.id } },
+        { name: "ip2", privateIPAddressPrefixLength: 28 },
+      ],
+    });
+    expect(again.ipConfigurations?.[1]?.privateIPAddress).toBe("10.50.0.16/28");
+    const bad = await errorOf(
+      c.net.networkInterfaces.beginCreateOrUpdateAndWait(RG, "block-bad", {
+        location: "eastus",
+        ipConfigurations: [
+          { name: "a", subnet: { id: vnet.subnets?.[0]?.id }, privateIPAddressPrefixLength: 0 },
+        ],
+      }),
+    );
+    expect([bad.statusCode, bad.code]).toEqual([400, "InvalidRequestContent"]);
+  });
+
+  it("lists the load balancers whose backend pools a NIC joins", async () => {
+    const lb = await c.net.loadBalancers.beginCreateOrUpdateAndWait(RG, "ilb", {
+      location: "eastus",
+      sku: { name: "Standard" },
+      frontendIPConfigurations: [{ name: "fe", subnet: { id: subnetId } }],
+      backendAddressPools: [{ name: "be" }],
+    });
+    const poolId = lb.backendAddressPools?.[0]?.id ?? "";
+    const nic = await c.net.networkInterfaces.beginCreateOrUpdateAndWait(RG, "lb-nic", {
+      location: "eastus",
+      ipConfigurations: [
+        { name: "ip", subnet: { id: subnetId }, loadBalancerBackendAddressPools: [{ id: poolId }] },
+      ],
+    });
+    expect(nic.ipConfigurations?.[0]?.loadBalancerBackendAddressPools).toEqual([{ id: poolId }]);
+    const listed: string[] = [];
+    for await (const x of c.net.networkInterfaceLoadBalancers.list(RG, "lb-nic")) listed.push(x.id ?? "");
+    expect(listed).toEqual([lb.id]);
+    const none: string[] = [];
+    for await (const x of c.net.networkInterfaceLoadBalancers.list(RG, "nic1")) none.push(x.id ?? "");
+    expect(none).toEqual([]);
+    const e = await errorOf(
+      c.net.networkInterfaces.beginCreateOrUpdateAndWait(RG, "lb-nic2", {
+        location: "eastus",
+        ipConfigurations: [
+          {
+            name: "ip",
+            subnet: { id: subnetId },
+            loadBalancerBackendAddressPools: [{ id: `${lb.id}/backendAddressPools/nope` }],
+          },
+        ],
+      }),
+    );
+    expect([e.statusCode, e.code]).toEqual([400, "InvalidResourceReference"]);
+  });
+
+  it("PrepareNetworkPolicies / UnprepareNetworkPolicies need the subnet and a serviceName", async () => {
+    await c.net.subnets.prepareNetworkPolicies(RG, "vnet1", "s1", {
+      serviceName: "Microsoft.Sql/managedInstances",
+    });
+    await c.net.subnets.unprepareNetworkPolicies(RG, "vnet1", "s1", {
+      serviceName: "Microsoft.Sql/managedInstances",
+    });
+    const e1 = await errorOf(c.net.subnets.prepareNetworkPolicies(RG, "vnet1", "nope", { serviceName: "x" }));
+    expect(e1.statusCode).toBe(404);
+    const e2 = await c.emu.arm("POST", `${subnetId}/PrepareNetworkPolicies?api-version=2026-01-01`, {});
+    expect(e2.status).toBe(400);
+    expect((e2.body as { error: { code: string; target?: string } }).error).toMatchObject({
+      target: "serviceName",
+    });
+  });
+});

@@ -275,7 +275,7 @@ describe("aksnet trace through a Service's load balancer", () => {
     });
     await expect(trace({ to: "9.9.9.9" })).rejects.toMatchObject({
       status: 400,
-      message: `9.9.9.9 is not a frontend address of any load balancer in ${MC}.`,
+      message: `9.9.9.9 is not a frontend address of any load balancer in ${MC}, nor an address of the cluster's nodes.`,
     });
     await apply([]);
   });

@@ -14,6 +14,12 @@ export interface ClusterOptions {
   plugin?: "kubenet" | "azure";
   maxPods?: number;
   rg?: string;
+  /** networkProfile.networkPolicy (calico, azure, cilium, none). */
+  networkPolicy?: string;
+  /** More agent pool properties (enableNodePublicIP, networkProfile.allowedHostPorts, …). */
+  pool?: Record<string, unknown>;
+  /** More networkProfile properties (networkPluginMode, podCidr, …). */
+  network?: Record<string, unknown>;
 }
 
 const API = "api-version=2024-05-01";
@@ -56,9 +62,14 @@ export async function makeCluster(
           mode: "System",
           osType: "Linux",
           ...(o.maxPods ? { maxPods: o.maxPods } : {}),
+          ...o.pool,
         },
       ],
-      networkProfile: { networkPlugin: o.plugin ?? "kubenet" },
+      networkProfile: {
+        networkPlugin: o.plugin ?? "kubenet",
+        ...(o.networkPolicy ? { networkPolicy: o.networkPolicy } : {}),
+        ...o.network,
+      },
     },
   });
   if (put.status >= 300) throw new Error(`cluster PUT failed: ${put.status} ${put.text}`);

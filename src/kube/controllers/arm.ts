@@ -60,14 +60,26 @@ export async function clusterRecord(tx: Tx, uid: string): Promise<ArmCluster | u
 
 export interface ArmNodes {
   sources: NodeSource[];
-  /** Azure CNI (flat): node name → the subnet addresses reserved for its pods. */
+  /** Azure CNI (flat, or pod subnet): node name → the subnet addresses reserved for its pods. */
   reserved: Map<string, string[]>;
+  /** Pod subnet (dynamic allocation): node name → where its next batch comes from. */
+  podSubnets: Map<string, PodSubnetNode>;
 }
 
-/** The instances of every pool of the cluster that is not being deleted. */
+export interface PodSubnetNode {
+  subnetId: string;
+  /** Allocation owner of the node's batches (its NIC's `podipconfig`). */
+  owner: string;
+  maxPods: number;
+}
+
+/** The instances of every pool of the cluster that is not being deleted (none while it is stopped). */
 export async function armNodes(tx: Tx, c: ArmCluster, now: string): Promise<ArmNodes> {
   const sources: NodeSource[] = [];
   const reserved = new Map<string, string[]>();
+  const podSubnets = new Map<string, PodSubnetNode>();
+  // A stopped cluster's VMs are deallocated: no Nodes (their addresses stay with the instances).
+  if (c.internal.powerState === "Stopped") return { sources, reserved, podSubnets };
   for (const p of await tx.listResources({ type: POOL_TYPE, parentId: c.id })) {
     const pi = p.internal as PoolInternal | undefined;
     if (!pi?.vmssId || pi.deleting) continue;
@@ -87,8 +99,16 @@ export async function armNodes(tx: Tx, c: ArmCluster, now: string): Promise<ArmN
           now,
         }),
       );
-      // Flat Azure CNI: ipconfig1 is the node's own address, ipconfig2… are its pods'.
+      // Flat Azure CNI: ipconfig1 is the node's own address, ipconfig2… are its pods'; with a
+      // pod subnet, podipconfig holds the node's batches of pod-subnet addresses.
       const owners = ((ri.data.owners as string[] | undefined) ?? []).slice(1);
+      const podOwner = owners.find((o) => /\/ipConfigurations\/podipconfig$/i.test(o));
+      if (pi.spec.podSubnetID && podOwner)
+        podSubnets.set(ri.computerName, {
+          subnetId: pi.spec.podSubnetID,
+          owner: podOwner,
+          maxPods: pi.spec.maxPods,
+        });
       if (owners.length) {
         const ips: string[] = [];
         for (const o of owners) for (const a of await tx.listAllocationsByOwner(o)) ips.push(a.item);
@@ -96,5 +116,5 @@ export async function armNodes(tx: Tx, c: ArmCluster, now: string): Promise<ArmN
       }
     }
   }
-  return { sources, reserved };
+  return { sources, reserved, podSubnets };
 }

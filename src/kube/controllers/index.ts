@@ -4,6 +4,7 @@ import type { EmulatorSettings, Services } from "../../providers/context.js";
 import type { Store } from "../../store/types.js";
 import { hostPortAdmission, registerAdmission } from "../admission.js";
 import { serviceAllocationAdmission } from "../services/admission.js";
+import { registerHciKubeOptions } from "./hciServices.js";
 import { ControllerManager } from "./manager.js";
 import { registerServiceLbDeps } from "./services.js";
 import { egressPodAdmission, registerEgressArm } from "./staticGatewayConfiguration.js";
@@ -22,6 +23,7 @@ export async function startKubeControllers(deps: {
     egressPodAdmission(),
   ]);
   registerServiceLbDeps(deps.store, { settings: deps.settings, services: deps.services });
+  registerHciKubeOptions(deps.store, { emulateKnownIssues: deps.settings.emulateKnownIssues ?? false });
   registerEgressArm(deps.store, deps.settings, deps.services);
   const m = new ControllerManager(deps.store, deps.log);
   await m.start();

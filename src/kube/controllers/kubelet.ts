@@ -5,12 +5,15 @@
 // so an address is never handed out twice; rows of pods that are gone or finished are
 // released by `sweep`, which also frees the host ports admission allocated.
 import type { Node, Pod } from "kubernetes-types/core/v1.js";
+import { podSubnetBatch } from "../../providers/containerservice/model.js";
+import { allocateSubnetAddressesBatch, subnetFreeAddressCount } from "../../providers/network/internal.js";
 import { hostPortPool, podOwner } from "../admission.js";
 import { nextStage, STAGES } from "../workloads/kubelet.js";
-import { choosePodIp, nodeInternalIp, type PodNetwork } from "../workloads/podIPs.js";
-import { type ArmCluster, armNodes, clusterRecord } from "./arm.js";
+import { choosePodIp, cnsExhausted, nodeInternalIp, type PodNetwork } from "../workloads/podIPs.js";
+import { armNodes, type PodSubnetNode } from "./arm.js";
 import type { ControllerContext } from "./context.js";
-import { egressSandboxBlock } from "./staticGatewayConfiguration.js";
+import { type ClusterSource, clusterSource } from "./source.js";
+import { armContext, egressSandboxBlock } from "./staticGatewayConfiguration.js";
 
 export const podIpPool = (cluster: string) => `kube/${cluster}/podips`;
 
@@ -19,21 +22,23 @@ const cursors = new Map<string, number>();
 /** Pods whose FailedCreatePodSandBox was recorded (once per pod, as the kubelet backs off). */
 const sandboxFailed = new Set<string>();
 
-function podNetwork(c: ArmCluster, node: Node, reserved: Map<string, string[]>): PodNetwork | undefined {
-  const net = c.internal.spec.network;
+function podNetwork(c: ClusterSource, node: Node, reserved: Map<string, string[]>): PodNetwork | undefined {
   const name = node.metadata?.name ?? "";
   if (reserved.has(name)) return { plugin: "azure", addresses: reserved.get(name) ?? [] };
-  if (node.spec?.podCIDR)
-    return { plugin: net.plugin === "kubenet" ? "kubenet" : "azure-overlay", podCidr: node.spec.podCIDR };
-  return undefined;
+  if (!node.spec?.podCIDR) return undefined;
+  if (c.platform === "hci") return { plugin: c.hci.body.primaryNetworkPlugin, podCidr: node.spec.podCIDR };
+  const plugin = c.arm.internal.spec.network.plugin === "kubenet" ? "kubenet" : "azure-overlay";
+  return { plugin, podCidr: node.spec.podCIDR };
 }
 
 /** The pod's address: the one it already holds, else a new allocation row. */
 async function podIp(
   ctx: ControllerContext,
   cluster: string,
+  subscriptionId: string,
   pod: Pod,
   net: PodNetwork,
+  podSubnet?: PodSubnetNode,
 ): Promise<{ ip?: string; message?: string }> {
   const owner = podOwner(cluster, pod.metadata?.uid ?? "");
   const pool = podIpPool(cluster);
@@ -42,7 +47,20 @@ async function podIp(
     const held = (await tx.listAllocationsByOwner(owner)).find((a) => a.pool === pool);
     if (held) return { ip: held.item };
     const taken = new Set((await tx.listAllocations(pool)).map((a) => a.item));
-    const choice = choosePodIp(pod, net, taken, cursors.get(`${cluster}/${node}`) ?? 0);
+    let choice = choosePodIp(pod, net, taken, cursors.get(`${cluster}/${node}`) ?? 0);
+    if (choice.ip === undefined && podSubnet) {
+      // Dynamic pod subnet: the node's batches are full, so CNS asks for another batch of the
+      // pod subnet (no more than maxPods in all); none left there → SubnetFull.
+      const arm = armContext(ctx.store, tx, subscriptionId);
+      const mine = (await tx.listAllocationsByOwner(podSubnet.owner)).map((a) => a.item);
+      const want = Math.min(podSubnetBatch(podSubnet.maxPods), podSubnet.maxPods - mine.length);
+      const got = Math.min(want, await subnetFreeAddressCount(arm, podSubnet.subnetId));
+      if (got <= 0) return { message: cnsExhausted(pod, want > 0 ? "SubnetFull" : "").message };
+      const [more] = await allocateSubnetAddressesBatch(arm, podSubnet.subnetId, [
+        { owner: podSubnet.owner, count: got },
+      ]);
+      choice = choosePodIp(pod, { plugin: "azure", addresses: [...mine, ...more] }, taken, 0);
+    }
     if (choice.ip === undefined) return { message: choice.message };
     if (!(await tx.allocate(pool, choice.ip, owner)))
       throw new Error(`pod address ${choice.ip} taken concurrently`);
@@ -54,8 +72,12 @@ async function podIp(
 export async function syncKubelet(ctx: ControllerContext, cluster: string): Promise<void> {
   const now = ctx.now();
   const found = await ctx.store.read(async (tx) => {
-    const c = await clusterRecord(tx, cluster);
-    return c ? { c, reserved: (await armNodes(tx, c, now)).reserved } : undefined;
+    const c = await clusterSource(tx, cluster);
+    if (!c) return undefined;
+    if (c.platform !== "aks")
+      return { c, reserved: new Map<string, string[]>(), podSubnets: new Map<string, PodSubnetNode>() };
+    const { reserved, podSubnets } = await armNodes(tx, c.arm, now);
+    return { c, reserved, podSubnets };
   });
   if (!found) return;
   const version = `v${found.c.version}`;
@@ -75,7 +97,16 @@ export async function syncKubelet(ctx: ControllerContext, cluster: string): Prom
       else if (blocked) message = blocked;
       else {
         const net = podNetwork(found.c, node, found.reserved);
-        const got = net ? await podIp(ctx, cluster, p, net) : { message: "no pod network on this node" };
+        const got = net
+          ? await podIp(
+              ctx,
+              cluster,
+              found.c.platform === "aks" ? found.c.arm.subscriptionId : found.c.hci.subscriptionId,
+              p,
+              net,
+              found.podSubnets.get(nodeName),
+            )
+          : { message: "no pod network on this node" };
         podIP = got.ip;
         message = got.message;
       }

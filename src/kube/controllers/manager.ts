@@ -26,6 +26,7 @@ import { InProcessQueue, type WorkQueue } from "./queue.js";
 import { syncReplicaSet } from "./replicaset.js";
 import { syncScheduler } from "./scheduler.js";
 import { syncEndpoints, syncServiceLoadBalancers, syncServices } from "./services.js";
+import { clusterSources } from "./source.js";
 import { syncStatefulSet } from "./statefulset.js";
 import {
   listStaticGatewayConfigurations,
@@ -53,6 +54,7 @@ const ARM_NODE_SOURCES = [
   "/providers/microsoft.containerservice/managedclusters/",
   "/providers/microsoft.compute/virtualmachinescalesets/",
   "/providers/microsoft.network/publicipaddresses/",
+  "/providers/akshci/clusters/", // AKS on HCI: its VMs are the Nodes
 ];
 
 /** AKSNET_TRACE_CONTROLLERS=1 logs every run with its duration (debugging). */
@@ -157,6 +159,8 @@ export class ControllerManager {
       return;
     }
     if (c.resource === "core/nodes") {
+      // A gateway pool that scaled: every configuration re-applies (ip configurations, public IPs).
+      if (c.type !== "MODIFIED") this.queue.add(`sgc-all|${cluster}`, BURST_MS);
       this.queue.add(`service-lb|${cluster}`, BURST_MS);
       this.queue.add(`daemonsets|${cluster}`, BURST_MS);
       this.queue.add(`scheduler|${cluster}`, BURST_MS);
@@ -179,10 +183,10 @@ export class ControllerManager {
     const ctx = this.ctx;
     switch (ctrl) {
       case "nodes-all":
-        for (const c of await this.store.read((tx) => armClusters(tx))) this.queue.add(`nodes|${c.uid}`);
+        for (const c of await this.store.read((tx) => clusterSources(tx))) this.queue.add(`nodes|${c.uid}`);
         return;
       case "resync-all":
-        for (const c of await this.store.read((tx) => armClusters(tx))) this.queue.add(`resync|${c.uid}`);
+        for (const c of await this.store.read((tx) => clusterSources(tx))) this.queue.add(`resync|${c.uid}`);
         return;
       case "nodes":
         if (await syncNodes(ctx, cluster)) {
@@ -200,6 +204,10 @@ export class ControllerManager {
         return syncEgressFeature(ctx, cluster);
       case "sgc":
         return syncStaticGatewayConfiguration(ctx, cluster, ns, name);
+      case "sgc-all":
+        for (const o of await listStaticGatewayConfigurations(ctx, cluster))
+          this.queue.add(`sgc|${cluster}|${o.namespace}|${o.name}`);
+        return;
       case "resync": {
         // Everything of the cluster once (start, lost feed): objects, then the passes.
         await this.api.ensureCluster(cluster);

@@ -3,21 +3,34 @@
 // then the pod garbage collector's rule: pods bound to a Node that is gone are deleted, and
 // their controllers replace them.
 import type { Node, Pod } from "kubernetes-types/core/v1.js";
-import { reconcileNodes } from "../workloads/nodes.js";
-import { armNodes, clusterRecord } from "./arm.js";
+import { HCI_NODE_NAME } from "../workloads/hciNodes.js";
+import { reconcileNodeObjects, reconcileNodes } from "../workloads/nodes.js";
+import { armNodes } from "./arm.js";
 import type { ControllerContext } from "./context.js";
+import { clusterSource, hciNodes } from "./source.js";
 
 export async function syncNodes(ctx: ControllerContext, cluster: string): Promise<boolean> {
   const now = ctx.now();
   const found = await ctx.store.read(async (tx) => {
-    const c = await clusterRecord(tx, cluster);
-    return c ? { c, nodes: await armNodes(tx, c, now) } : undefined;
+    const c = await clusterSource(tx, cluster);
+    if (c?.platform === "aks") return { aks: (await armNodes(tx, c.arm, now)).sources };
+    if (c?.platform === "hci") return { hci: hciNodes(c.hci, now) };
+    return undefined;
   });
   if (!found) return false;
   await ctx.api.ensureCluster(cluster);
   const observed = await ctx.list<Node>(cluster, "core/nodes");
-  await ctx.apply(cluster, reconcileNodes(found.nodes.sources, observed));
-  const live = new Set(found.nodes.sources.map((s) => s.instance.computerName.toLowerCase()));
+  await ctx.apply(
+    cluster,
+    found.aks
+      ? reconcileNodes(found.aks, observed)
+      : reconcileNodeObjects(found.hci, observed, HCI_NODE_NAME),
+  );
+  const live = new Set(
+    found.aks
+      ? found.aks.map((s) => s.instance.computerName.toLowerCase())
+      : found.hci.map((n) => n.metadata?.name ?? ""),
+  );
   const orphans = (await ctx.list<Pod>(cluster, "core/pods")).filter(
     (p) => p.spec?.nodeName && !live.has(p.spec.nodeName),
   );

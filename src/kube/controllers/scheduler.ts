@@ -5,11 +5,11 @@
 import type { Node, Pod } from "kubernetes-types/core/v1.js";
 import { STAGES } from "../workloads/kubelet.js";
 import { addPod, nodeInfos, schedule } from "../workloads/scheduler.js";
-import { clusterRecord } from "./arm.js";
 import { type ControllerContext, FIELD_MANAGER } from "./context.js";
+import { clusterSource } from "./source.js";
 
 export async function syncScheduler(ctx: ControllerContext, cluster: string): Promise<void> {
-  const c = await ctx.store.read((tx) => clusterRecord(tx, cluster));
+  const c = await ctx.store.read((tx) => clusterSource(tx, cluster));
   if (!c) return;
   const version = `v${c.version}`;
   const nodes = await ctx.list<Node>(cluster, "core/nodes");

@@ -24,16 +24,18 @@ import {
 import { eventAction } from "../workloads/events.js";
 import { clusterRecord } from "./arm.js";
 import type { ControllerContext } from "./context.js";
+import { syncHciServiceLoadBalancers } from "./hciServices.js";
+import { clusterSource, serviceCidrStrings } from "./source.js";
 
 const W = { fieldManager: "aksnet-controller-manager" };
 
 // ---------------------------------------------------------------- kubernetes Service + sweep
 
 export async function syncServices(ctx: ControllerContext, cluster: string): Promise<void> {
-  const arm = await ctx.store.read((tx) => clusterRecord(tx, cluster));
-  if (!arm) return;
+  const src = await ctx.store.read((tx) => clusterSource(tx, cluster));
+  if (!src) return;
   if (!(await ctx.get(cluster, "core/services", "default", "kubernetes"))) {
-    const cidr = arm.internal.spec.network.serviceCidrs?.[0] ?? arm.internal.spec.network.serviceCidr;
+    const cidr = serviceCidrStrings(src)[0];
     const first = firstServiceIP(cidr);
     await ctx.apply(cluster, [
       {
@@ -299,6 +301,8 @@ function toLike(s: Service): ServiceLike {
 }
 
 export async function syncServiceLoadBalancers(ctx: ControllerContext, cluster: string): Promise<void> {
+  const src = await ctx.store.read((tx) => clusterSource(tx, cluster));
+  if (src?.platform === "hci") return syncHciServiceLoadBalancers(ctx, cluster, src.hci);
   const deps = armDeps.get(ctx.store);
   if (!deps) return;
   const arm = await ctx.store.read((tx) => clusterRecord(tx, cluster));

@@ -68,7 +68,7 @@ export function registerEgressArm(store: Store, settings: EmulatorSettings, serv
   armDeps.set(store, { settings, services });
 }
 
-function armContext(store: Store, tx: Tx, subscriptionId: string): ArmContext {
+export function armContext(store: Store, tx: Tx, subscriptionId: string): ArmContext {
   const deps = armDeps.get(store);
   if (!deps) throw new Error("egress controller: ARM services not registered for this store");
   return {

@@ -1,22 +1,32 @@
-// The kube-system add-ons AKS runs (workloads/system.ts): created once per cluster when it
+// The kube-system add-ons AKS (or AKS on HCI) runs (workloads/system.ts): created once per cluster when it
 // first has nodes; a user who deletes one gets it back on the next resync, as AKS's addon
 // manager does.
 import type { Service } from "kubernetes-types/core/v1.js";
 import type { Action } from "../workloads/actions.js";
-import { kubeDnsService, systemWorkloads } from "../workloads/system.js";
-import { clusterRecord } from "./arm.js";
+import { kubeDnsService, type SystemInput, systemWorkloads } from "../workloads/system.js";
 import type { ControllerContext } from "./context.js";
+import { clusterSource, dnsServiceIP } from "./source.js";
 
 export async function syncSystem(ctx: ControllerContext, cluster: string): Promise<void> {
-  const c = await ctx.store.read((tx) => clusterRecord(tx, cluster));
+  const c = await ctx.store.read((tx) => clusterSource(tx, cluster));
   if (!c) return;
-  const net = c.internal.spec.network;
-  const input = {
-    version: c.version,
-    dnsServiceIP: net.dnsServiceIP,
-    plugin: net.plugin === "kubenet" || net.plugin === "azure" ? net.plugin : ("none" as const),
-    ...(net.pluginMode === "overlay" ? { pluginMode: "overlay" as const } : {}),
-  };
+  let input: SystemInput;
+  if (c.platform === "hci")
+    input = {
+      version: c.version,
+      dnsServiceIP: dnsServiceIP(c),
+      plugin: c.hci.body.primaryNetworkPlugin,
+      platform: "hci",
+    };
+  else {
+    const net = c.arm.internal.spec.network;
+    input = {
+      version: c.version,
+      dnsServiceIP: net.dnsServiceIP,
+      plugin: net.plugin === "kubenet" || net.plugin === "azure" ? net.plugin : "none",
+      ...(net.pluginMode === "overlay" ? { pluginMode: "overlay" as const } : {}),
+    };
+  }
   const actions: Action[] = [];
   for (const w of systemWorkloads(input)) {
     const resource = w.kind === "DaemonSet" ? "apps/daemonsets" : "apps/deployments";

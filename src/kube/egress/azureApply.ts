@@ -149,6 +149,28 @@ export async function applyGatewayConfiguration(
     }
   }
 
+  // Nodes the pool lost (scaled in): their ip configuration and public IP go (kube-egress-gateway's
+  // VM configuration controller reconciles the instances it finds; the rest is cleaned up).
+  const live = new Set((await listInstances(ctx, pool.internal.vmssId)).map((i) => String(i.instanceId)));
+  const nodeRg = ids.nodeRgId.split("/")[4];
+  const vmssName = pool.internal.vmssId.split("/").pop() ?? "";
+  for (const r of await ctx.tx.listResources({
+    type: "Microsoft.Network/publicIPAddresses",
+    subscriptionId: ctx.subscriptionId,
+    resourceGroup: nodeRg,
+  })) {
+    const name = String(r.body.name);
+    if (!name.startsWith(`${cfg}-`) || live.has(name.slice(cfg.length + 1))) continue;
+    const attached = (props(r.body).ipConfiguration as Obj | undefined)?.id;
+    const holder =
+      typeof attached === "string"
+        ? attached
+        : `${pool.internal.vmssId}/virtualMachines/${name.slice(cfg.length + 1)}/networkInterfaces/${vmssName}/ipConfigurations/${cfg}`;
+    await detachPublicIPAddresses(ctx, holder);
+    await releaseAddressesOf(ctx, holder.toLowerCase());
+    await deleteNetworkResource(ctx, r.id);
+  }
+
   // The ILB: frontend + backend per pool, rule + probe per configuration.
   const ilbId = ilbIdOf(ids.nodeRgId);
   const part = poolPartName(pool.internal.vmssId);

@@ -10,7 +10,7 @@ import type { Service, ServicePort } from "kubernetes-types/core/v1.js";
 import { type Cidr, NetError, parseCidr } from "../../net/cidr.js";
 import type { Tx } from "../../store/types.js";
 import type { AdmissionStep, Obj } from "../admission.js";
-import { clusterRecord } from "../controllers/arm.js";
+import { clusterSource, serviceCidrStrings } from "../controllers/source.js";
 import { invalid, type StatusCause } from "../errors.js";
 import {
   type AllocationFailure,
@@ -24,11 +24,10 @@ export const clusterIPPool = (cluster: string) => `kube/${cluster}/service-ips`;
 export const nodePortPool = (cluster: string) => `kube/${cluster}/node-ports`;
 export const serviceOwner = (cluster: string, uid: string) => `kube/${cluster}/svc/${uid}`;
 
-/** The cluster's service CIDRs (first = primary family), from the managed cluster's networkProfile. */
+/** The cluster's service CIDRs (first = primary family): the managed cluster's networkProfile, or AksHci's fixed one. */
 export async function serviceCidrs(tx: Tx, cluster: string): Promise<Cidr[]> {
-  const arm = await clusterRecord(tx, cluster);
-  const net = arm?.internal.spec.network;
-  const list = net?.serviceCidrs?.length ? net.serviceCidrs : [net?.serviceCidr ?? "10.0.0.0/16"];
+  const c = await clusterSource(tx, cluster);
+  const list = c ? serviceCidrStrings(c) : ["10.0.0.0/16"];
   const out: Cidr[] = [];
   for (const s of list) {
     try {

@@ -40,6 +40,7 @@ import {
   type StaticGatewayConfigurationSpec,
   type StaticGatewayConfigurationStatus,
 } from "../egress/staticGatewayConfiguration.js";
+import { inClusterDestination } from "./inClusterResolver.js";
 
 // ---- request -----------------------------------------------------------------------------------
 
@@ -616,7 +617,7 @@ export const externalDestination: DestinationResolver = {
  * Destination classes, first match wins. In-cluster classes (ClusterIP, `<svc>.<ns>.svc.cluster.local`,
  * pod IPs) are added ABOVE `externalDestination`, one line each.
  */
-export const DESTINATION_RESOLVERS: DestinationResolver[] = [externalDestination];
+export const DESTINATION_RESOLVERS: DestinationResolver[] = [inClusterDestination, externalDestination];
 
 // ---- dispatch ------------------------------------------------------------------------------------
 

@@ -330,7 +330,16 @@ const AKS_NODE_NAME = /^aks-.+-\d{8}-vmss[0-9a-z]{6}$/;
  * the kubelet's job, not a reason to write).
  */
 export function reconcileNodes(sources: readonly NodeSource[], observed: readonly Node[]): Action[] {
-  const want = new Map(sources.map((s) => [s.instance.computerName.toLowerCase(), buildNode(s)]));
+  return reconcileNodeObjects(sources.map(buildNode), observed, AKS_NODE_NAME);
+}
+
+/** reconcileNodes over built Nodes (AKS or AKS-on-HCI); only names matching `ours` are deleted. */
+export function reconcileNodeObjects(
+  built: readonly Node[],
+  observed: readonly Node[],
+  ours: RegExp,
+): Action[] {
+  const want = new Map(built.map((n) => [n.metadata?.name ?? "", n]));
   const have = new Map(observed.map((n) => [n.metadata?.name ?? "", n]));
   const actions: Action[] = [];
   for (const [name, node] of [...want].sort(([a], [b]) => a.localeCompare(b))) {
@@ -357,7 +366,7 @@ export function reconcileNodes(sources: readonly NodeSource[], observed: readonl
     }
   }
   for (const [name] of [...have].sort(([a], [b]) => a.localeCompare(b)))
-    if (!want.has(name) && AKS_NODE_NAME.test(name))
+    if (!want.has(name) && ours.test(name))
       actions.push({ op: "delete", resource: "core/nodes", namespace: "", name });
   return actions;
 }

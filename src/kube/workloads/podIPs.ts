@@ -6,6 +6,9 @@
 //   after a wrap — next-fit, the same as net/allocator's nextFitBlockIndex.
 // - Azure CNI (flat) and Azure CNI with a pod subnet: from the addresses the ARM side reserved
 //   for the node (its secondary ip configurations / its pod-subnet batch), lowest free first.
+// - AKS on HCI: Flannel's CNI delegates to bridge + host-local on the node's /24 (as kubenet);
+//   calico-ipam hands out the node's affine /26 block by ordinal, lowest free first, with no
+//   gateway address (Calico routes /32s), so the first pod gets the block's first address.
 // - hostNetwork pods: the node's InternalIP.
 // Exhaustion is not an exception: it is the FailedCreatePodSandBox event text the CNI gives.
 import { createHash } from "node:crypto";
@@ -14,13 +17,12 @@ import { formatIp, nextFitBlockIndex, nthAddress, parseCidr, parseIp } from "../
 
 export type PodNetwork =
   /** kubenet or Azure CNI Overlay: the node's pod CIDR block (spec.podCIDR). */
-  | { plugin: "kubenet" | "azure-overlay"; podCidr: string }
+  | { plugin: "kubenet" | "azure-overlay" | "flannel" | "calico"; podCidr: string }
   /** Azure CNI (flat or pod subnet): the addresses reserved for this node. */
   | { plugin: "azure"; addresses: readonly string[] };
 
-export type PodIpChoice =
-  | { ip: string; nextCursor: number }
-  | { ip?: undefined; reason: "FailedCreatePodSandBox"; message: string };
+export type SandboxFailure = { ip?: undefined; reason: "FailedCreatePodSandBox"; message: string };
+export type PodIpChoice = { ip: string; nextCursor: number } | SandboxFailure;
 
 /** host-local's usable range of a node block: [network+1, broadcast−1]; index 0 is the gateway. */
 function hostLocalRange(podCidr: string) {
@@ -37,7 +39,7 @@ export function sandboxId(pod: Pod, attempt = 0): string {
     .digest("hex");
 }
 
-function sandboxFailure(pod: Pod, plugin: string, error: string): PodIpChoice {
+function sandboxFailure(pod: Pod, plugin: string, error: string): SandboxFailure {
   return {
     reason: "FailedCreatePodSandBox",
     message: `Failed to create pod sandbox: rpc error: code = Unknown desc = failed to setup network for sandbox "${sandboxId(pod)}": plugin type="${plugin}" failed (add): ${error}`,
@@ -62,6 +64,22 @@ export function choosePodIp(pod: Pod, net: PodNetwork, taken: ReadonlySet<string
       "Failed to allocate pool: Failed to allocate address: No available addresses",
     );
   }
+  if (net.plugin === "calico") {
+    const c = parseCidr(net.podCidr);
+    const size = Number(nthAddress(c, -1) - c.network + 1n);
+    const used = new Set<number>();
+    for (const t of taken) {
+      const v = parseIp(t).value;
+      if (v >= c.network && v < c.network + BigInt(size)) used.add(Number(v - c.network));
+    }
+    for (let i = 0; i < size; i++)
+      if (!used.has(i)) return { ip: formatIp(c.network + BigInt(i), c.family), nextCursor: cursor };
+    return sandboxFailure(
+      pod,
+      "calico",
+      `error getting ClusterInformation: failed to request IPv4 addresses: no free addresses in block ${net.podCidr}`,
+    );
+  }
   const r = hostLocalRange(net.podCidr);
   const used = new Set<number>([0]); // the gateway (cbr0)
   for (const t of taken) {
@@ -73,7 +91,7 @@ export function choosePodIp(pod: Pod, net: PodNetwork, taken: ReadonlySet<string
   const set = `${formatIp(r.first, r.c.family)}-${formatIp(r.last, r.c.family)}`;
   return sandboxFailure(
     pod,
-    net.plugin === "kubenet" ? "bridge" : "azure-vnet",
+    net.plugin === "kubenet" ? "bridge" : net.plugin === "flannel" ? "flannel" : "azure-vnet",
     `failed to allocate for range 0: no IP addresses available in range set: ${set}`,
   );
 }
@@ -86,4 +104,22 @@ export function nodeInternalIp(node: Node): string | undefined {
 /** hostNetwork pods share the node's address and take nothing from the pod range. */
 export function usesHostNetwork(pod: Pod): boolean {
   return pod.spec?.hostNetwork === true;
+}
+
+/**
+ * Azure CNI with a pod subnet (dynamic allocation): CNS has no free address for the pod and
+ * cannot get another batch — `SubnetFull` when the pod subnet is exhausted. Worded as CNS
+ * answers azure-vnet's IPAM invoker.
+ */
+export function cnsExhausted(pod: Pod, ncStatus: string): SandboxFailure {
+  const sandbox = sandboxId(pod);
+  const context = JSON.stringify({
+    PodName: pod.metadata?.name ?? "",
+    PodNamespace: pod.metadata?.namespace ?? "default",
+  });
+  return sandboxFailure(
+    pod,
+    "azure-vnet",
+    `IPAM Invoker Add failed with error: Failed to get IP address from CNS with error: %w: AllocateIPConfig failed: not enough IPs available for ${pod.metadata?.uid ?? ""}, waiting on Azure CNS to allocate more with NC Status: ${ncStatus}, IP config request is [IPConfigRequest: DesiredIPAddress , PodInterfaceID ${sandbox.slice(0, 8)}-eth0, InfraContainerID ${sandbox}, OrchestratorContext ${context}]`,
+  );
 }

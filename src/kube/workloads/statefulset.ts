@@ -106,15 +106,21 @@ export function reconcileStatefulSet(sts: StatefulSet, pods: readonly Pod[], now
 
   const active = [...owned.values()].filter(isActive);
   const ready = active.filter(isReady).length;
-  const updated = active.filter((p) => p.metadata?.labels?.["controller-revision-hash"] === rev).length;
+  const at = (r: string) =>
+    active.filter((p) => p.metadata?.labels?.["controller-revision-hash"] === r).length;
+  const updated = at(rev);
+  // currentRevision stays the one the pods had until every replica runs the update revision
+  // (what `kubectl rollout status` waits for).
+  const done = updated === replicas && active.length === replicas;
+  const currentRevision = done ? rev : (sts.status?.currentRevision ?? rev);
   const status: StatefulSetStatus = {
     ...(sts.metadata?.generation !== undefined ? { observedGeneration: sts.metadata.generation } : {}),
     replicas: active.length,
     readyReplicas: ready,
     availableReplicas: ready,
-    currentReplicas: updated,
+    currentReplicas: at(currentRevision),
     updatedReplicas: updated,
-    currentRevision: rev,
+    currentRevision,
     updateRevision: rev,
   };
   if (differs(status, sts.status))

@@ -12,9 +12,13 @@ export interface SystemInput {
   version: string;
   /** networkProfile.dnsServiceIP (the kube-dns ClusterIP). */
   dnsServiceIP: string;
-  plugin: "kubenet" | "azure" | "none";
+  plugin: "kubenet" | "azure" | "none" | "calico" | "flannel";
   pluginMode?: "overlay";
+  /** AKS (default) or an AKS-on-HCI workload cluster, whose add-ons differ. */
+  platform?: "aks" | "hci";
 }
+
+const aks = (i: SystemInput) => (i.platform ?? "aks") === "aks";
 
 const NS = "kube-system";
 const CRITICAL: Toleration = { key: "CriticalAddonsOnly", operator: "Exists" };
@@ -55,6 +59,7 @@ const ADD_ONS: readonly AddOn[] = [
   },
   {
     name: "coredns-autoscaler",
+    when: aks,
     kind: "Deployment",
     replicas: 1,
     image: () => "mcr.microsoft.com/oss/v2/kubernetes/autoscaler/cluster-proportional-autoscaler:v1.9.0-1",
@@ -65,6 +70,7 @@ const ADD_ONS: readonly AddOn[] = [
   },
   {
     name: "konnectivity-agent",
+    when: aks,
     kind: "Deployment",
     replicas: 2,
     image: () => "mcr.microsoft.com/oss/v2/kubernetes/apiserver-network-proxy/agent:v0.30.3-hotfix.20240819",
@@ -75,6 +81,7 @@ const ADD_ONS: readonly AddOn[] = [
   },
   {
     name: "metrics-server",
+    when: aks,
     kind: "Deployment",
     replicas: 2,
     image: () => "mcr.microsoft.com/oss/v2/kubernetes/metrics-server:v0.7.2-1",
@@ -96,6 +103,7 @@ const ADD_ONS: readonly AddOn[] = [
   },
   {
     name: "cloud-node-manager",
+    when: aks,
     kind: "DaemonSet",
     image: (v) =>
       `mcr.microsoft.com/oss/kubernetes/azure-cloud-node-manager:v${v.replace(/^1\.(\d+)\..*$/, "1.$1.0")}`,
@@ -112,7 +120,7 @@ const ADD_ONS: readonly AddOn[] = [
     cpu: "100m",
     memory: "50Mi",
     priorityClassName: "system-node-critical",
-    when: (i) => i.plugin !== "none",
+    when: (i) => aks(i) && i.plugin !== "none",
   },
   {
     name: "azure-cns",
@@ -122,10 +130,11 @@ const ADD_ONS: readonly AddOn[] = [
     cpu: "40m",
     memory: "250Mi",
     priorityClassName: "system-node-critical",
-    when: (i) => i.plugin === "azure",
+    when: (i) => aks(i) && i.plugin === "azure",
   },
   {
     name: "csi-azuredisk-node",
+    when: aks,
     kind: "DaemonSet",
     image: () => "mcr.microsoft.com/oss/v2/kubernetes-csi/azuredisk-csi:v1.31.5",
     hostNetwork: true,
@@ -135,12 +144,47 @@ const ADD_ONS: readonly AddOn[] = [
   },
   {
     name: "csi-azurefile-node",
+    when: aks,
     kind: "DaemonSet",
     image: () => "mcr.microsoft.com/oss/v2/kubernetes-csi/azurefile-csi:v1.32.2",
     hostNetwork: true,
     cpu: "30m",
     memory: "60Mi",
     priorityClassName: "system-node-critical",
+  },
+  // AKS on Azure Stack HCI: the primary network plugin's agents (container-networking page:
+  // "Linux: DaemonSet").
+  {
+    name: "calico-node",
+    kind: "DaemonSet",
+    image: () => "mcr.microsoft.com/oss/calico/node:v3.19.1",
+    hostNetwork: true,
+    cpu: "250m",
+    memory: "0",
+    priorityClassName: "system-node-critical",
+    when: (i) => i.platform === "hci" && i.plugin === "calico",
+  },
+  {
+    name: "calico-kube-controllers",
+    kind: "Deployment",
+    replicas: 1,
+    image: () => "mcr.microsoft.com/oss/calico/kube-controllers:v3.19.1",
+    hostNetwork: false,
+    cpu: "10m",
+    memory: "0",
+    priorityClassName: "system-cluster-critical",
+    when: (i) => i.platform === "hci" && i.plugin === "calico",
+  },
+  {
+    name: "kube-flannel-ds",
+    kind: "DaemonSet",
+    image: () => "mcr.microsoft.com/oss/coreos/flannel:v0.14.0",
+    hostNetwork: true,
+    cpu: "100m",
+    memory: "50Mi",
+    priorityClassName: "system-node-critical",
+    labelKey: "flannel",
+    when: (i) => i.platform === "hci" && i.plugin === "flannel",
   },
 ];
 
@@ -183,7 +227,7 @@ function podSpec(a: AddOn, input: SystemInput): PodSpec {
   };
 }
 
-/** The kube-system Deployments and DaemonSets of an AKS cluster. */
+/** The kube-system Deployments and DaemonSets of an AKS (or AKS-on-HCI) cluster. */
 export function systemWorkloads(input: SystemInput): (Deployment | DaemonSet)[] {
   return ADD_ONS.filter((a) => a.when?.(input) ?? true).map((a) => {
     const labels = { "k8s-app": a.labelKey ?? a.name, "kubernetes.azure.com/managedby": "aks" };

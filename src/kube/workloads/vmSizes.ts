@@ -46,6 +46,12 @@ export const VM_SIZES: Readonly<Record<string, VmSize>> = {
   Standard_F8s_v2: { vcpus: 8, memoryGiB: 16, arch: "amd64" },
   Standard_F16s_v2: { vcpus: 16, memoryGiB: 32, arch: "amd64" },
   Standard_NC6s_v3: { vcpus: 6, memoryGiB: 112, arch: "amd64" },
+  // AKS on Azure Stack HCI (the AksHci module's Get-AksHciVmSize table).
+  Standard_K8S_v1: { vcpus: 4, memoryGiB: 2, arch: "amd64" },
+  Standard_K8S2_v1: { vcpus: 2, memoryGiB: 2, arch: "amd64" },
+  Standard_K8S3_v1: { vcpus: 4, memoryGiB: 6, arch: "amd64" },
+  Standard_A2_v2: { vcpus: 2, memoryGiB: 4, arch: "amd64" },
+  Standard_A4_v2: { vcpus: 4, memoryGiB: 8, arch: "amd64" },
 };
 
 export const DEFAULT_VM_SIZE = "Standard_DS2_v2";

@@ -2,5 +2,11 @@
 import type { ResourceTypeHandler } from "../registry.js";
 import { agentPools } from "./agentPools.js";
 import { managedClusters } from "./managedClusters.js";
+import { clusterUpgradeProfiles, poolUpgradeProfiles } from "./upgradeProfiles.js";
 
-export const containerServiceHandlers: ResourceTypeHandler[] = [managedClusters, agentPools];
+export const containerServiceHandlers: ResourceTypeHandler[] = [
+  managedClusters,
+  agentPools,
+  clusterUpgradeProfiles,
+  poolUpgradeProfiles,
+];

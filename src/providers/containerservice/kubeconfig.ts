@@ -9,7 +9,8 @@ import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { stringify } from "yaml";
 import type { Tx } from "../../store/types.js";
 
-export type CredentialKind = "user" | "admin";
+/** `monitoring`: listClusterMonitoringUserCredential's read-only credential. */
+export type CredentialKind = "user" | "admin" | "monitoring";
 
 const KEY_META = "install.kube-token-key";
 
@@ -30,12 +31,19 @@ export function verifyClusterToken(
   token: string,
 ): CredentialKind | undefined {
   const got = Buffer.from(token);
-  for (const kind of ["admin", "user"] as const) {
+  for (const kind of ["admin", "user", "monitoring"] as const) {
     const want = Buffer.from(clusterToken(key, resourceUID, kind));
     if (got.length === want.length && timingSafeEqual(got, want)) return kind;
   }
   return undefined;
 }
+
+/** AKS's credential and kubeconfig user names per kind. */
+const USER_NAMES: Record<CredentialKind, string> = {
+  user: "clusterUser",
+  admin: "clusterAdmin",
+  monitoring: "clusterMonitoringUser",
+};
 
 export interface KubeconfigInput {
   baseUrl: string;
@@ -48,7 +56,7 @@ export interface KubeconfigInput {
 }
 
 export function kubeconfig(i: KubeconfigInput): string {
-  const user = `${i.kind === "admin" ? "clusterAdmin" : "clusterUser"}_${i.resourceGroup}_${i.clusterName}`;
+  const user = `${USER_NAMES[i.kind]}_${i.resourceGroup}_${i.clusterName}`;
   // Both kubeconfigs name the context after the cluster; `az aks get-credentials --admin`
   // renames the clusterAdmin one to `<cluster>-admin` when it merges.
   const context = i.clusterName;
@@ -76,7 +84,7 @@ export function credentialResults(i: KubeconfigInput): { kubeconfigs: { name: st
   return {
     kubeconfigs: [
       {
-        name: i.kind === "admin" ? "clusterAdmin" : "clusterUser",
+        name: USER_NAMES[i.kind],
         value: Buffer.from(kubeconfig(i), "utf8").toString("base64"),
       },
     ],

@@ -12,7 +12,7 @@ import {
 import type { ArmContext, Preconditions } from "../context.js";
 import { invalidResourceName, resourceNotFound } from "../errors.js";
 import { buildId, lastName, newGuid, type ResourceRef } from "../ids.js";
-import { startOperation } from "../operations.js";
+import { completedOperation, startOperation } from "../operations.js";
 import type { ActionOutcome, ResourceTypeHandler, Wire } from "../registry.js";
 import { nothingToAbort, operationInProgress } from "./errors.js";
 import { type CredentialKind, clusterToken, credentialResults, kubeTokenKey } from "./kubeconfig.js";
@@ -37,6 +37,7 @@ import {
   saveCluster,
   savePool,
 } from "./records.js";
+import { availableAgentPoolVersions } from "./upgradeProfiles.js";
 import { validateCluster } from "./validation.js";
 
 const NAME_RE = /^[a-zA-Z0-9]$|^[a-zA-Z0-9][-_a-zA-Z0-9]{0,61}[a-zA-Z0-9]$/;
@@ -127,6 +128,7 @@ async function put(ctx: ArmContext, ref: ResourceRef, raw: unknown, pre: Precond
     eTag: newGuid(),
     createdAt: prev?.createdAt ?? ctx.now.toISOString(),
     state: prev ? "Updating" : "Creating",
+    ...(prev?.powerState ? { powerState: prev.powerState } : {}),
     ...(v.capacity ? { capacity: v.capacity } : {}),
   };
   const op = await startOperation(ctx, {
@@ -238,6 +240,9 @@ export const managedClusters: ResourceTypeHandler = {
   actions: {
     listclusterusercredential: (ctx, ref) => credentials(ctx, ref, "user"),
     listclusteradmincredential: (ctx, ref) => credentials(ctx, ref, "admin"),
+    listclustermonitoringusercredential: (ctx, ref) => credentials(ctx, ref, "monitoring"),
+    stop: (ctx, ref) => setPower(ctx, ref, "Stopped"),
+    start: (ctx, ref) => setPower(ctx, ref, "Running"),
     abort: async (ctx, ref) => {
       const c = await requireCluster(ctx, ref);
       const opId = c.internal.operationId;
@@ -256,6 +261,44 @@ export const managedClusters: ResourceTypeHandler = {
     },
   },
 };
+
+managedClusters.readActions = {
+  availableagentpoolversions: availableAgentPoolVersions,
+};
+
+/**
+ * `stop` / `start`: the power state flips in this request's transaction and the answer is 202
+ * with an operation that has finished (its result URL answers 204, as AKS's does). Stopped, the
+ * node VMs are deallocated — the Kubernetes Nodes go (their pods with them, as the pod GC does) —
+ * but every instance keeps its NIC, addresses and pod CIDR block, so `start` brings the same
+ * nodes back. Refused while another operation runs on the cluster.
+ */
+async function setPower(
+  ctx: ArmContext,
+  ref: ResourceRef,
+  to: "Running" | "Stopped",
+): Promise<ActionOutcome> {
+  const c = await requireCluster(ctx, ref);
+  if (await busy(ctx, c.internal.operationId))
+    throw operationInProgress(`managed cluster '${lastName(ref)}'`);
+  if (c.internal.state === "Deleting") throw operationInProgress(`managed cluster '${lastName(ref)}'`);
+  if ((c.internal.powerState ?? "Running") !== to) {
+    c.internal.powerState = to;
+    c.internal.eTag = newGuid();
+    const pools = (await listPools(ctx, c.rec.id)).map((p) => p.internal);
+    for (const p of pools) {
+      p.eTag = newGuid();
+      await savePool(ctx, c.rec.id, c.internal, p);
+    }
+    await saveCluster(ctx, c.rec.id, c.internal, pools);
+  }
+  const operation = await completedOperation(
+    ctx,
+    { namespace: NS, location: c.internal.spec.location, target: c.rec.id, result: "empty" },
+    204,
+  );
+  return { status: 202, operation };
+}
 
 /** Marks an InProgress operation Canceled; the runner then skips it. */
 export async function cancelOperation(ctx: ArmContext, opId: string): Promise<void> {

@@ -177,6 +177,8 @@ export interface ClusterInternal {
   createdAt: string;
   /** provisioningState of the cluster. */
   state: string;
+  /** `Stopped` after managedClusters/stop (nodes deallocated, addresses kept); absent = Running. */
+  powerState?: "Running" | "Stopped";
   /** Capacity figures of the system pool's subnet (shown as `properties.networkCapacity`). */
   capacity?: CapacityReport;
 }
@@ -261,6 +263,13 @@ export const KUBERNETES_VERSIONS: Record<string, string> = {
 export const DEFAULT_KUBERNETES_VERSION = "1.33";
 
 /** Per-node subnet addresses a pool consumes from its node subnet. */
+/**
+ * Azure CNI with a pod subnet allocates dynamically: each node takes pod-subnet addresses in
+ * batches of 16 (capped at maxPods), one at start and another whenever its pods need more.
+ */
+export const POD_SUBNET_BATCH = 16;
+export const podSubnetBatch = (maxPods: number) => Math.min(POD_SUBNET_BATCH, maxPods);
+
 export function addressesPerNode(net: NetworkSpec, pool: PoolSpec): number {
   return net.plugin === "azure" && net.pluginMode !== "overlay" && !pool.podSubnetID ? 1 + pool.maxPods : 1;
 }

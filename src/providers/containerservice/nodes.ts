@@ -29,6 +29,7 @@ import {
   nodeOwner,
   type PoolInternal,
   podBlockPool,
+  podSubnetBatch,
   usesPodCidr,
 } from "./model.js";
 import type { Infra } from "./nodeResourceGroup.js";
@@ -156,7 +157,7 @@ export async function scalePool(
     await allocateSubnetAddressesBatch(
       ctx,
       pool.spec.podSubnetID,
-      nodes.map((x) => ({ owner: x.podOwner as string, count: pool.spec.maxPods })),
+      nodes.map((x) => ({ owner: x.podOwner as string, count: podSubnetBatch(pool.spec.maxPods) })),
     );
   let k = 0;
   for (const x of nodes) {

@@ -36,7 +36,7 @@ export function poolId(clusterId: string, name: string): string {
 }
 
 export function renderPool(clusterId: string, cluster: ClusterInternal, p: PoolInternal): Wire {
-  return poolWire(clusterId, p, p.state, cluster.managedVnet);
+  return poolWire(clusterId, p, p.state, cluster.managedVnet, cluster.powerState);
 }
 
 export function renderCluster(

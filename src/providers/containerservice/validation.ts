@@ -60,6 +60,7 @@ import {
   names,
   type PoolInternal,
   type PoolSpec,
+  podSubnetBatch,
   usesPodCidr,
 } from "./model.js";
 import { readSubnet, type SubnetInfo } from "./network.js";
@@ -554,7 +555,8 @@ export async function validateCluster(
     const delta = p.count - (old && !old.deleting ? old.spec.count : 0);
     if (delta <= 0) continue;
     add(subnetOf.get(p.name.toLowerCase())!, delta * addressesPerNode(spec.network, p));
-    if (p.podSubnetID) add(p.podSubnetID, delta * p.maxPods);
+    // Dynamic allocation: a new node needs its first batch; later batches come as pods need them.
+    if (p.podSubnetID) add(p.podSubnetID, delta * podSubnetBatch(p.maxPods));
   }
   for (const [id, n] of need) {
     const s = cache.get(id)!;

@@ -1,6 +1,7 @@
 // Desired state → the JSON Azure returns for clusters and agent pools, with every default
 // AKS fills in (network profile incl. plural CIDR fields and ipFamilies, fqdn, node
 // resource group, identity principals, kubelet identity, eTags, power state).
+import { stableGuid } from "../ids.js";
 import type { Wire } from "../registry.js";
 import { withoutWriteOnly } from "../writeOnly.js";
 import {
@@ -14,7 +15,7 @@ import {
 } from "./model.js";
 import { poolNetworkingWire } from "./poolNetworking.js";
 
-const NODE_IMAGE: Record<string, string> = {
+export const NODE_IMAGE: Record<string, string> = {
   Linux: "AKSUbuntu-2204gen2containerd-202601.13.0",
   Windows: "AKSWindows-2022-containerd-20348.2966.260113",
 };
@@ -23,7 +24,12 @@ function currentVersion(v: string): string {
   return /^\d+\.\d+\.\d+$/.test(v) ? v : (KUBERNETES_VERSIONS[v] ?? `${v}.0`);
 }
 
-export function poolProperties(p: PoolInternal, state: string, clusterSubnetManaged: boolean): Wire {
+export function poolProperties(
+  p: PoolInternal,
+  state: string,
+  clusterSubnetManaged: boolean,
+  power: "Running" | "Stopped" = "Running",
+): Wire {
   const s = p.spec;
   return {
     ...s.passthrough,
@@ -38,7 +44,7 @@ export function poolProperties(p: PoolInternal, state: string, clusterSubnetMana
     enableAutoScaling: (s.passthrough.enableAutoScaling as boolean | undefined) ?? false,
     scaleDownMode: "Delete",
     provisioningState: state,
-    powerState: { code: "Running" },
+    powerState: { code: power },
     orchestratorVersion: s.orchestratorVersion,
     currentOrchestratorVersion: currentVersion(s.orchestratorVersion),
     enableNodePublicIP: (s.passthrough.enableNodePublicIP as boolean | undefined) ?? false,
@@ -58,12 +64,18 @@ export function poolProperties(p: PoolInternal, state: string, clusterSubnetMana
   };
 }
 
-export function poolWire(clusterId: string, p: PoolInternal, state: string, managed: boolean): Wire {
+export function poolWire(
+  clusterId: string,
+  p: PoolInternal,
+  state: string,
+  managed: boolean,
+  power: "Running" | "Stopped" = "Running",
+): Wire {
   return {
     id: `${clusterId}/agentPools/${p.spec.name}`,
     name: p.spec.name,
     type: POOL_TYPE,
-    properties: poolProperties(p, state, managed),
+    properties: poolProperties(p, state, managed, power),
   };
 }
 
@@ -153,16 +165,22 @@ export function clusterWire(v: ClusterView): Wire {
     properties: {
       ...spec.passthrough,
       provisioningState: v.state,
-      powerState: { code: "Running" },
+      powerState: { code: v.internal.powerState ?? "Running" },
       kubernetesVersion: spec.kubernetesVersion,
       currentKubernetesVersion: spec.currentKubernetesVersion,
       ...(spec.dnsPrefix ? { dnsPrefix: spec.dnsPrefix } : {}),
       ...(spec.fqdnSubdomain ? { fqdnSubdomain: spec.fqdnSubdomain } : {}),
       fqdn: `${prefix}-${fh}.hcp.${region}.azmk8s.io`,
+      ...privateFqdn(spec.passthrough.apiServerAccessProfile, prefix, fh, region, v.internal.resourceUID),
       azurePortalFQDN: `${prefix}-${fh}.portal.hcp.${region}.azmk8s.io`,
       agentPoolProfiles: v.pools.map((p) => ({
         name: p.spec.name,
-        ...poolProperties(p, v.poolStates.get(p.spec.name.toLowerCase()) ?? v.state, v.internal.managedVnet),
+        ...poolProperties(
+          p,
+          v.poolStates.get(p.spec.name.toLowerCase()) ?? v.state,
+          v.internal.managedVnet,
+          v.internal.powerState,
+        ),
       })),
       ...(spec.identity.type !== "None" ? { servicePrincipalProfile: { clientId: "msi" } } : {}),
       nodeResourceGroup: spec.nodeResourceGroup,
@@ -175,4 +193,29 @@ export function clusterWire(v: ClusterView): Wire {
       ...(v.capacity ? { networkCapacity: v.capacity } : {}),
     },
   });
+}
+
+/**
+ * A private cluster's API server name: `<prefix>-<hash>.<guid>.privatelink.<region>.azmk8s.io` in
+ * the system zone, or `<fqdnSubdomain|prefix>.<zone>` in a private DNS zone the user brought.
+ */
+function privateFqdn(
+  access: unknown,
+  prefix: string,
+  hash: string,
+  region: string,
+  uid: string,
+): { privateFQDN?: string; apiServerAccessProfile?: Wire } {
+  const a = (access ?? {}) as { enablePrivateCluster?: unknown; privateDNSZone?: unknown };
+  if (a.enablePrivateCluster !== true) return {};
+  const profile = { ...(access as Wire), privateDNSZone: a.privateDNSZone ?? "system" };
+  const zone = typeof a.privateDNSZone === "string" ? a.privateDNSZone : "system";
+  if (zone.toLowerCase() === "system" || zone.toLowerCase() === "none") {
+    const guid = stableGuid("aks-private-fqdn", uid);
+    return {
+      privateFQDN: `${prefix}-${hash}.${guid}.privatelink.${region}.azmk8s.io`,
+      apiServerAccessProfile: profile,
+    };
+  }
+  return { privateFQDN: `${prefix}.${zone.split("/").pop()}`, apiServerAccessProfile: profile };
 }

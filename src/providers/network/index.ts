@@ -1,12 +1,13 @@
 // Every Microsoft.Network handler, for the registry (src/providers/index.ts).
 
-import { requireResourceGroup } from "../common.js";
+import { asObject, field, requireResourceGroup } from "../common.js";
 import type { ArmContext } from "../context.js";
 import { resourceNotFound } from "../errors.js";
 import { buildId, type ResourceRef } from "../ids.js";
-import type { ResourceTypeHandler, Wire } from "../registry.js";
+import type { ActionOutcome, ResourceTypeHandler, Wire } from "../registry.js";
 import { applicationSecurityGroups } from "./applicationSecurityGroups.js";
 import { effectiveNetworkSecurityGroups, effectiveRouteTable, nicAnswer, nicViewOf } from "./effective.js";
+import { missingProperty } from "./errors.js";
 import { loadBalancers } from "./loadBalancers.js";
 import { natGateways } from "./natGateways.js";
 import { networkInterfaces } from "./networkInterfaces.js";
@@ -50,6 +51,26 @@ export async function loadBalancersOfPools(ctx: ArmContext, poolIds: readonly st
     if (wanted.has(lb.id.toLowerCase()) && kind) out.push(await kind.present(ctx, lb));
   return out;
 }
+
+/**
+ * `POST …/subnets/{s}/PrepareNetworkPolicies` and `…/UnprepareNetworkPolicies` (what SQL Managed
+ * Instance's deployment calls): the subnet must exist and the body must name `serviceName`; the
+ * emulator keeps no network intent policies, so a valid request changes nothing and answers 200.
+ */
+async function networkPolicies(ctx: ArmContext, ref: ResourceRef, body: unknown): Promise<ActionOutcome> {
+  await requireResourceGroup(ctx, ref);
+  const rec = await ctx.tx.getResource(buildId(ref));
+  if (!rec) throw resourceNotFound(TYPES.subnet, `${ref.names[0]}/${ref.names[1]}`, ref.resourceGroup);
+  const o = asObject(body);
+  const service = field.string(o, "serviceName", "serviceName");
+  if (!service?.trim()) throw missingProperty("serviceName", "the property");
+  return { status: 200 };
+}
+
+subnets.actions = {
+  preparenetworkpolicies: networkPolicies,
+  unpreparenetworkpolicies: networkPolicies,
+};
 
 networkInterfaces.readActions = {
   /** `GET …/networkInterfaces/{nic}/loadBalancers`. */

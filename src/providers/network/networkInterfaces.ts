@@ -6,9 +6,9 @@
 import type { ResourceRecord } from "../../store/types.js";
 import { asObject, field, normalizeLocation, propertiesOf, readTags } from "../common.js";
 import type { ArmContext } from "../context.js";
-import { badRequest } from "../errors.js";
+import { badRequest, invalidRequestContent } from "../errors.js";
 import type { Wire } from "../registry.js";
-import { ipConfigurationCountLimitReached, missingProperty } from "./errors.js";
+import { invalidResourceReference, ipConfigurationCountLimitReached, missingProperty } from "./errors.js";
 import { NETWORK_LIMITS } from "./limits.js";
 import { attachPublicIP, detachPublicIPs } from "./publicIPAddresses.js";
 import {
@@ -24,7 +24,7 @@ import {
   TYPES,
   trackedBody,
 } from "./shared.js";
-import { ensureOwnerAddress } from "./subnets.js";
+import { ensureOwnerAddress, ensureOwnerBlock } from "./subnets.js";
 
 export interface NicIpConfigSpec {
   name: string;
@@ -35,6 +35,10 @@ export interface NicIpConfigSpec {
   primary?: boolean;
   /** IPv4 (default) or IPv6: which of the subnet's prefixes the address comes from. */
   privateIPAddressVersion?: "IPv4" | "IPv6";
+  /** Dynamic allocation of an aligned block of this size instead of one address (IPv4). */
+  privateIPAddressPrefixLength?: number;
+  /** Load balancer backend pools the ip configuration joins. */
+  loadBalancerBackendAddressPoolIds?: string[];
 }
 
 export interface NicSpec {
@@ -44,6 +48,7 @@ export interface NicSpec {
   tags?: Record<string, string>;
   enableIPForwarding?: boolean;
   enableAcceleratedNetworking?: boolean;
+  disableTcpStateTracking?: boolean;
 }
 
 const IPCONFIG_TYPE = "Microsoft.Network/networkInterfaces/ipConfigurations";
@@ -103,14 +108,23 @@ export async function writeNetworkInterface(
         (o) => o.toLowerCase() === `${nicId}/ipConfigurations/${c.name}`.toLowerCase(),
       ) ?? `${nicId}/ipConfigurations/${c.name}`;
     const subnet = await requireReferenced(ctx, c.subnetId, TYPES.subnet, cfgId, `${path}.subnet.id`);
-    const address = await ensureOwnerAddress(
-      ctx,
-      subnet.id,
-      cfgId,
-      c.privateIPAddress,
-      `${path}.privateIPAddress`,
-      c.privateIPAddressVersion,
-    );
+    const address =
+      c.privateIPAddressPrefixLength !== undefined
+        ? await ensureOwnerBlock(
+            ctx,
+            subnet.id,
+            cfgId,
+            c.privateIPAddressPrefixLength,
+            `${path}.privateIPAddressPrefixLength`,
+          )
+        : await ensureOwnerAddress(
+            ctx,
+            subnet.id,
+            cfgId,
+            c.privateIPAddress,
+            `${path}.privateIPAddress`,
+            c.privateIPAddressVersion,
+          );
     const cp: Wire = {
       provisioningState: "Succeeded",
       privateIPAddress: address,
@@ -118,6 +132,9 @@ export async function writeNetworkInterface(
       subnet: { id: subnet.id },
       primary: primaries === 0 ? i === 0 : c.primary === true,
       privateIPAddressVersion: address.includes(":") ? "IPv6" : "IPv4",
+      ...(c.privateIPAddressPrefixLength !== undefined
+        ? { privateIPAddressPrefixLength: c.privateIPAddressPrefixLength }
+        : {}),
     };
     await detachPublicIPs(ctx, cfgId);
     if (c.publicIPAddressId)
@@ -145,11 +162,26 @@ export async function writeNetworkInterface(
       }
       cp.applicationSecurityGroups = asgs;
     }
+    if (c.loadBalancerBackendAddressPoolIds?.length) {
+      const pools: Wire[] = [];
+      for (const [j, poolId] of c.loadBalancerBackendAddressPoolIds.entries())
+        pools.push({
+          id: await requireBackendPool(
+            ctx,
+            poolId,
+            cfgId,
+            `${path}.loadBalancerBackendAddressPools[${j}].id`,
+          ),
+        });
+      cp.loadBalancerBackendAddressPools = pools;
+    }
     configs.push({ name: c.name, id: cfgId, type: IPCONFIG_TYPE, properties: cp });
   }
   props.ipConfigurations = configs;
   props.enableIPForwarding = spec.enableIPForwarding ?? false;
   props.enableAcceleratedNetworking = spec.enableAcceleratedNetworking ?? false;
+  props.disableTcpStateTracking = spec.disableTcpStateTracking ?? false;
+  props.vnetEncryptionSupported = false;
   props.nicType = "Standard";
   props.dnsSettings = { dnsServers: [], appliedDnsServers: [] };
   return saveRecord(
@@ -161,6 +193,24 @@ export async function writeNetworkInterface(
     },
     existing,
   );
+}
+
+/** A backend pool reference must name a pool of an existing load balancer; returns its stored id. */
+async function requireBackendPool(
+  ctx: ArmContext,
+  poolId: string,
+  by: string,
+  target: string,
+): Promise<string> {
+  const m = /^(.*\/providers\/Microsoft\.Network\/loadBalancers\/[^/]+)\/backendAddressPools\/([^/]+)$/i.exec(
+    poolId,
+  );
+  const lb = m ? await requireReferenced(ctx, m[1], TYPES.lb, by, target) : undefined;
+  const pool = ((propsOf(lb ?? { body: {} }).backendAddressPools as Wire[] | undefined) ?? []).find(
+    (b) => String(b.name).toLowerCase() === m?.[2].toLowerCase(),
+  );
+  if (!lb || !pool) throw invalidResourceReference(poolId, by, target);
+  return String(pool.id);
 }
 
 export async function presentNetworkInterface(_ctx: ArmContext, rec: ResourceRecord): Promise<Wire> {
@@ -187,9 +237,27 @@ export function nicSpecFromWire(ctx: ArmContext, body: Record<string, unknown>):
       "enableAcceleratedNetworking",
       "properties.enableAcceleratedNetworking",
     ),
-    ipConfigurations: entries.map((e) => {
-      const subnetId = field.ref(e.props, "subnet", `${e.path}.subnet`);
+    disableTcpStateTracking: field.bool(
+      props,
+      "disableTcpStateTracking",
+      "properties.disableTcpStateTracking",
+    ),
+    ipConfigurations: entries.map((e, i) => {
+      // A secondary ip configuration may leave the subnet out: it shares the first one's subnet.
+      const subnetId =
+        field.ref(e.props, "subnet", `${e.path}.subnet`) ??
+        (i > 0 ? field.ref(entries[0].props, "subnet", `${entries[0].path}.subnet`) : undefined);
       if (!subnetId) throw missingProperty(`${e.path}.subnet`, "the ip configuration property");
+      const prefixLength = field.int(
+        e.props,
+        "privateIPAddressPrefixLength",
+        `${e.path}.privateIPAddressPrefixLength`,
+      );
+      if (prefixLength !== undefined && (prefixLength < 1 || prefixLength > 32))
+        throw invalidRequestContent(
+          `'${e.path}.privateIPAddressPrefixLength' must be between 1 and 32 for an IPv4 ip configuration; got ${prefixLength}.`,
+          `${e.path}.privateIPAddressPrefixLength`,
+        );
       const method = field.enumOf(
         e.props,
         "privateIPAllocationMethod",
@@ -211,12 +279,18 @@ export function nicSpecFromWire(ctx: ArmContext, body: Record<string, unknown>):
           `${e.path}.applicationSecurityGroups`,
         ),
         primary: field.bool(e.props, "primary", `${e.path}.primary`),
+        loadBalancerBackendAddressPoolIds: readRefList(
+          e.props,
+          "loadBalancerBackendAddressPools",
+          `${e.path}.loadBalancerBackendAddressPools`,
+        ),
         // Azure's default is IPv4; a static IPv6 address without the version implies it.
         privateIPAddressVersion:
           field.enumOf(e.props, "privateIPAddressVersion", `${e.path}.privateIPAddressVersion`, [
             "IPv4",
             "IPv6",
           ] as const) ?? (address?.includes(":") && method !== "Dynamic" ? "IPv6" : "IPv4"),
+        ...(prefixLength !== undefined ? { privateIPAddressPrefixLength: prefixLength } : {}),
       };
     }),
   };

@@ -10,8 +10,10 @@ import {
   contains,
   containsIp,
   formatCidr,
+  lastAddress,
   overlaps,
   parseIp,
+  subdivide,
   usableAddressCount,
   usableRange,
 } from "../../net/index.js";
@@ -415,4 +417,49 @@ export async function ensureOwnerAddress(
     return allocateSpecificAddress(ctx, subnet.id, requested, owner, target);
   }
   return (await allocateAddresses(ctx, subnet.id, 1, owner, family, target))[0];
+}
+
+/**
+ * Gives `owner` one aligned block of the subnet (`privateIPAddressPrefixLength`, Azure's IP
+ * prefix on a NIC ip configuration): the block it already holds when the size matches, else the
+ * lowest aligned block whose addresses are all usable and free. Returns `a.b.c.d/len`.
+ */
+export async function ensureOwnerBlock(
+  ctx: ArmContext,
+  subnetId: string,
+  owner: string,
+  prefixLength: number,
+  target: string,
+): Promise<string> {
+  const subnet = await requireSubnet(ctx, subnetId);
+  const cidrs = subnetCidrs(subnet).filter((c) => c.family === "IPv4");
+  if (cidrs.length === 0) throw subnetHasNoPrefixOfVersion(subnet.id, "IPv4", target);
+  const held = (await ctx.tx.listAllocationsByOwner(owner)).filter((r) => r.pool.startsWith("subnet:"));
+  const here = held.filter((r) => r.pool === subnetPool(subnet.id)).map((r) => parseIp(r.item).value);
+  const size = 1n << BigInt(32 - prefixLength);
+  if (here.length > 0 && BigInt(here.length) === size) {
+    const first = here.reduce((a, b) => (b < a ? b : a));
+    if (first % size === 0n) return `${fmt(first, cidrs[0])}/${prefixLength}`;
+  }
+  for (const r of held) await ctx.tx.release(r.pool, r.item);
+  const taken = await takenSet(ctx, subnet.id);
+  for (const c of cidrs) {
+    if (prefixLength < c.prefixLength) continue;
+    const u = usableRange(c, { reserveAzure: true });
+    if (!u) continue;
+    for (const block of subdivide(c, prefixLength)) {
+      if (block.network < u.first || lastAddress(block) > u.last) continue;
+      const items: bigint[] = [];
+      for (let a = block.network; a <= lastAddress(block); a++) if (!taken.has(a)) items.push(a);
+      if (BigInt(items.length) !== size) continue;
+      await takeAll(
+        ctx,
+        subnetPool(subnet.id),
+        items.map((v) => fmt(v, c)),
+        owner,
+      );
+      return `${fmt(block.network, c)}/${prefixLength}`;
+    }
+  }
+  throw subnetIsFull(subnet.id, Number(size));
 }

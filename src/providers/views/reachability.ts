@@ -31,6 +31,7 @@ import { invalidJson, invalidRequestContent, resourceNotFound, subscriptionNotFo
 import { nsgInput, ruleFromWire, subnetContext } from "../network/effective.js";
 import { publicIPsHeldBy } from "../network/publicIPHolders.js";
 import { joinsPool, type LoadBalancerHop, loadBalancerHop } from "./loadBalancerPath.js";
+import { clusterPods, type HostPortListener, hostPortListener, type PodView, podsByNode } from "./pods.js";
 
 // ---- request -----------------------------------------------------------------------------------
 
@@ -43,12 +44,63 @@ export interface TraceRequest {
   nodepool?: string;
   /** Only this node: its computer name, private IP or public IP. */
   node?: string;
-  /** `8080/tcp`, `53/udp` or `icmp`. */
-  port: string;
+  /** `8080/tcp`, `53/udp` or `icmp`; may come with `to` instead (`<host>:<port>/<proto>`). */
+  port?: string;
   /** `Internet` (default), `VirtualNetwork`, `AzureLoadBalancer` or an IP address. */
   from?: string;
-  /** A load balancer frontend address (a Service's IP): trace through its rule to the backend nodes. */
+  /**
+   * A load balancer frontend address (a Service's IP): trace through its rule to the backend nodes.
+   * A cluster DNS name (`<svc>.<ns>[.svc[.cluster.local]]`) is resolved by kube/trace first.
+   * A node's public or private address instead: that node, as `node` would.
+   */
   to?: string;
+}
+
+export interface TraceDestination {
+  /** An IP address or a DNS name (lower case, no trailing dot). */
+  host: string;
+  /** `80/tcp` when the destination named a port (`:80` alone means tcp). */
+  port?: string;
+}
+
+const DNS_NAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/;
+
+/** `<ip|name>[:<port>[/<tcp|udp>]]`, IPv6 as `[addr]:port` or bare; 400 naming `to` otherwise. */
+export function parseTraceDestination(text: string, fieldName = "to"): TraceDestination {
+  const t = text.trim();
+  const bad = () =>
+    invalidRequestContent(
+      `Invalid destination '${text}': expected an IP address or a DNS name, optionally with :<port>/<tcp|udp> (e.g. 20.0.0.7, my-svc.default.svc.cluster.local:80/tcp).`,
+      fieldName,
+    );
+  let host = t;
+  let port: string | undefined;
+  const v6 = /^\[([^\]]+)\](?::(.+))?$/.exec(t);
+  const withPort = /^([^:]+):([^:]+)$/.exec(t);
+  if (v6) {
+    host = v6[1];
+    port = v6[2];
+  } else if (withPort) {
+    host = withPort[1];
+    port = withPort[2];
+  }
+  if (port !== undefined) {
+    port = /^\d+$/.test(port) ? `${port}/tcp` : port;
+    try {
+      if (parseTracePort(port).port === undefined) throw bad();
+    } catch {
+      throw bad();
+    }
+    port = port.toLowerCase();
+  }
+  try {
+    parseIp(host);
+    return { host, ...(port ? { port } : {}) };
+  } catch {
+    const name = host.toLowerCase().replace(/\.$/, "");
+    if (!DNS_NAME.test(name) || /^[\d.]+$/.test(name)) throw bad();
+    return { host: name, ...(port ? { port } : {}) };
+  }
 }
 
 interface PortSpec {
@@ -90,7 +142,7 @@ export function parseTraceSource(text: string | undefined): string {
 /** The JSON body of `POST /_aksnet/trace` → a request; 400 InvalidRequestContent naming the field. */
 export function parseTraceRequest(body: unknown): TraceRequest {
   const o = asObject(body);
-  const need = (key: "resourceGroup" | "cluster" | "port") => {
+  const need = (key: "resourceGroup" | "cluster") => {
     const v = field.string(o, key, key);
     if (!v?.trim()) throw invalidRequestContent(`The request must name '${key}'.`, key);
     return v.trim();
@@ -99,23 +151,22 @@ export function parseTraceRequest(body: unknown): TraceRequest {
   const req: TraceRequest = {
     resourceGroup: need("resourceGroup"),
     cluster: need("cluster"),
-    port: need("port"),
   };
-  for (const k of ["subscriptionId", "nodepool", "node", "from", "to"] as const) {
+  for (const k of ["subscriptionId", "nodepool", "node", "from", "to", "port"] as const) {
     const v = opt(k);
     if (v !== undefined) req[k] = v;
   }
-  parseTracePort(req.port);
+  if (req.port !== undefined) parseTracePort(req.port);
   req.from = parseTraceSource(req.from);
   if (req.to !== undefined) {
-    try {
-      parseIp(req.to);
-    } catch {
+    const dest = parseTraceDestination(req.to);
+    if (dest.port && req.port && dest.port !== req.port.toLowerCase())
       throw invalidRequestContent(
-        `Invalid destination '${req.to}': expected a load balancer frontend IP address.`,
-        "to",
+        `The destination names port ${dest.port} but 'port' is ${req.port}: give one of them.`,
+        "port",
       );
-    }
+    req.to = dest.host;
+    if (dest.port) req.port = dest.port;
   }
   return req;
 }
@@ -133,6 +184,14 @@ export interface DecidingRule {
   why: string[];
 }
 
+/** Who receives the traced port on the node (tcp/udp traces straight to a node, not through a load balancer). */
+export interface Receiver {
+  /** The pod holding the port as hostPort (a hostNetwork pod's container port counts). */
+  pod?: HostPortListener;
+  /** In words: the pod and where the packet goes, or that nothing listens there. */
+  text: string;
+}
+
 export interface NodeTrace {
   node: string;
   pool: string;
@@ -147,6 +206,9 @@ export interface NodeTrace {
   /** What else stands in the way (or why nothing filters), in words. */
   notes: string[];
   levels: LevelResult[];
+  receiver?: Receiver;
+  /** The hops in words: source → node address:port → NSG verdict → the pod (or nobody). */
+  path?: string[];
 }
 
 export interface TraceResult {
@@ -212,6 +274,11 @@ export async function traceReachability(
     : settings.subscriptions[0];
   if (!sub) throw subscriptionNotFound(String(req.subscriptionId));
   const ctx = backgroundContext(tx, settings, services, sub.subscriptionId);
+  if (!req.port)
+    throw invalidRequestContent(
+      "The request must name 'port' (e.g. 8080/tcp), or a destination with its port (<host>:<port>/<proto>).",
+      "port",
+    );
   const { protocol, port } = parseTracePort(req.port);
   const from = parseTraceSource(req.from);
   const clusterId = clusterIdOf(sub.subscriptionId, req.resourceGroup, req.cluster);
@@ -230,14 +297,17 @@ export async function traceReachability(
   }
 
   let hop: LoadBalancerHop | undefined;
+  // `to` that is no frontend may be a node's address: then it picks that node.
+  let toNode: string | undefined;
   if (req.to) {
     hop = await loadBalancerHop(ctx, cluster.internal.spec.nodeResourceGroup, req.to, protocol, port);
-    if (!hop)
-      throw invalidRequestContent(
-        `${req.to} is not a frontend address of any load balancer in ${cluster.internal.spec.nodeResourceGroup}.`,
-        "to",
-      );
+    if (!hop) toNode = req.to;
   }
+  // Straight to a node's port: the pods decide who answers (a frontend's rule goes to kube-proxy).
+  const podsOn =
+    !hop && port !== undefined && protocol !== "Icmp"
+      ? podsByNode(await clusterPods(tx, cluster.internal.resourceUID))
+      : undefined;
 
   const nsgs = new Map<string, NsgInput | undefined>();
   const nsgOf = async (id: string | undefined) => {
@@ -274,6 +344,7 @@ export async function traceReachability(
         .find((a): a is string => typeof a === "string");
       if (req.node && !eq(req.node, inst.computerName) && req.node !== data.nodeIp && req.node !== pip)
         continue;
+      if (toNode && toNode !== data.nodeIp && toNode !== pip) continue;
       // NSGs see the NIC's private address (a public IP is translated before them) — or, behind a
       // floating-IP rule, the frontend address and port; without floating IP, the backend port.
       const destination = hop?.floatingIP ? hop.frontendIp : data.nodeIp;
@@ -300,6 +371,11 @@ export async function traceReachability(
           `the node has no public IP: from ${from} it is reachable only through a load balancer, not directly`,
         );
       const rule = decidingRule(d);
+      const receiver =
+        podsOn && port !== undefined
+          ? receiverOf(podsOn.get(inst.computerName) ?? [], port, protocol, data.nodeIp)
+          : undefined;
+      const address = !isVnetSource(from, addressCtx) && !toNode ? pip : (toNode ?? data.nodeIp);
       nodes.push({
         node: inst.computerName,
         pool: pool.spec.name,
@@ -312,9 +388,27 @@ export async function traceReachability(
         ...(rule ? { decidingRule: rule } : {}),
         notes,
         levels: d.levels,
+        ...(receiver
+          ? {
+              receiver,
+              path: [
+                from,
+                address
+                  ? `${address}:${port} (node ${address === pip ? "public" : "private"} IP)`
+                  : `no address of ${inst.computerName} is reachable from ${from}`,
+                `NSG: ${d.verdict}${rule ? ` by ${rule.name} (${rule.priority}, ${rule.level} NSG ${rule.nsgName})` : " (no NSG)"}`,
+                receiver.text,
+              ],
+            }
+          : {}),
       });
     }
   }
+  if (toNode && nodes.length === 0)
+    throw invalidRequestContent(
+      `${req.to} is not a frontend address of any load balancer in ${cluster.internal.spec.nodeResourceGroup}, nor an address of the cluster's nodes.`,
+      "to",
+    );
   if (req.node && nodes.length === 0)
     throw resourceNotFound(
       "Microsoft.Compute/virtualMachineScaleSets/virtualMachines",
@@ -336,6 +430,26 @@ export async function traceReachability(
       allowed: nodes.filter((n) => n.verdict === "Allow").length,
       denied: nodes.filter((n) => n.verdict === "Deny").length,
     },
+  };
+}
+
+function receiverOf(
+  podsOnNode: readonly PodView[],
+  port: number,
+  protocol: FlowProtocol,
+  nodeIp: string,
+): Receiver {
+  const proto = protocol === "Udp" ? "UDP" : "TCP";
+  const pod = hostPortListener(podsOnNode, port, proto, nodeIp);
+  if (!pod) return { text: `no pod listens on ${port}/${proto.toLowerCase()} on this node` };
+  const where = pod.hostNetwork
+    ? "host network: the node's own address"
+    : pod.podIP
+      ? `pod IP ${pod.podIP}:${pod.containerPort}`
+      : `containerPort ${pod.containerPort}, no pod IP yet (${pod.phase})`;
+  return {
+    pod,
+    text: `pod ${pod.namespace}/${pod.name}, container ${pod.container}, containerPort ${pod.containerPort}/${proto} (${where})`,
   };
 }
 

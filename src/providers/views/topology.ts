@@ -38,6 +38,7 @@ import { managedByOf } from "../network/securityRules.js";
 import { nameOf, prefixPool, propsOf, refIdOf, subnetPool, TYPES } from "../network/shared.js";
 import { freeAddressCount, subnetCidrs, vnetCidrs } from "../network/subnets.js";
 import { slicer } from "../slices.js";
+import { type ClusterPodsView, clusterPodsView } from "./pods.js";
 
 // ---- the JSON shape ---------------------------------------------------------------------------
 
@@ -165,6 +166,8 @@ export interface ClusterView extends Ref {
   pools: PoolView[];
   /** The node resource group's load balancers (issue 12) and egress gateways (issue 13). */
   loadBalancers: LoadBalancerView[];
+  /** The Kubernetes pods per node: addresses and host ports (issue 11; `pods.ts`). */
+  pods: ClusterPodsView;
   egressGateways: EgressGatewayView[];
 }
 
@@ -485,6 +488,7 @@ async function clusterViews(ctx: ArmContext): Promise<ClusterView[]> {
         .sort((a, b) => a.index - b.index);
       podCidrBlocks = { cidr: net.podCidr, blocks, used };
     }
+    const pods = await clusterPodsView(ctx.tx, internal.resourceUID);
     const loadBalancers = await loadBalancerViews(ctx, ids.nodeRgId, poolViews);
     const egressGateways = await egressGatewayViews(ctx, ids.nodeRgId, loadBalancers, poolViews);
     const outboundIPs: Ref[] = [];
@@ -511,6 +515,7 @@ async function clusterViews(ctx: ArmContext): Promise<ClusterView[]> {
       pools: poolViews,
       loadBalancers,
       egressGateways,
+      pods,
     });
   }
   return out;

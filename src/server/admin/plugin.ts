@@ -4,11 +4,11 @@
 // and may not reset (a reset wipes every tenant). State-changing calls also refuse cross-site
 // requests (Origin / Sec-Fetch-Site), so a page elsewhere cannot POST here even with a cookie.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { runClusterTrace } from "../../kube/trace/clusterTrace.js";
 import { isPodTraceBody, runPodTrace } from "../../kube/trace/podTrace.js";
 import type { EmulatorSettings } from "../../providers/context.js";
 import { ArmError, authenticationFailed } from "../../providers/errors.js";
 import { isNodeEgressBody, runNodeEgressTrace } from "../../providers/views/nodeEgressTrace.js";
-import { runTrace } from "../../providers/views/reachability.js";
 import { authenticateArm, bearerToken } from "../auth.js";
 import { parseJsonBody } from "../body.js";
 import type { FaceDeps } from "../face.js";
@@ -106,15 +106,16 @@ export async function adminPlugin(app: FastifyInstance, deps: FaceDeps): Promise
     if (whoIs(req).kind !== "owner") throw forbidden("Only the emulator's owner may open browser sessions.");
     return { url: `${deps.baseUrl()}/?login=${admin.newLoginCode()}` };
   });
-  // Why a node port is (not) reachable (providers/views/reachability.ts), with `fromPod` how a
-  // pod's packet travels (kube/trace/podTrace.ts), with `egressTo` how the nodes' traffic leaves
+  // Why a node port is (not) reachable, through a load balancer to the Service's pods
+  // (kube/trace/clusterTrace.ts over providers/views/reachability.ts), with `fromPod` how a pod's
+  // packet travels (kube/trace/podTrace.ts), with `egressTo` how the nodes' traffic leaves
   // (providers/views/nodeEgressTrace.ts): JSON in and out, ARM-shaped errors.
   app.post("/_aksnet/trace", async (req) => {
     const body = parseJsonBody(req.body, req.headers["content-type"]);
     const visible = settingsFor(settings, whoIs(req));
     if (isPodTraceBody(body)) return runPodTrace(store, visible, services, body);
     if (isNodeEgressBody(body)) return runNodeEgressTrace(store, visible, services, body);
-    return runTrace(store, visible, services, body);
+    return runClusterTrace(store, visible, services, body);
   });
   app.get("/_aksnet/status", async (req) => {
     const visible = settingsFor(settings, whoIs(req)).subscriptions;

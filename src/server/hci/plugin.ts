@@ -28,6 +28,7 @@ import {
 } from "../../hci/networks.js";
 import { canReach, type ReachQuery } from "../../hci/plugins.js";
 import { ensureServiceVip, listServices, removeServiceVip, vipConflicts } from "../../hci/services.js";
+import { tracePods } from "../../hci/trace.js";
 import { readHci } from "../../hci/view.js";
 import { NetError } from "../../net/index.js";
 import { clusterToken, kubeconfig, kubeTokenKey } from "../../providers/containerservice/kubeconfig.js";
@@ -231,18 +232,22 @@ export async function hciPlugin(app: FastifyInstance, deps: FaceDeps): Promise<v
     return reply.code(204).send();
   });
 
-  // ---- LoadBalancer Services: the hook the Kubernetes face will call (ensureServiceVip) ----
+  // ---- LoadBalancer Services: a hook beside kubectl (the Kubernetes face's service controller
+  // calls ensureServiceVip for Services created with kubectl; kube/controllers/hciServices.ts) ----
   app.get("/clusters/:name/services", async (req) =>
     read(async (tx, s) => listServices(tx, s, (await getCluster(tx, s, (req.params as Params).name)).name)),
   );
   app.put("/clusters/:name/services/:namespace/:service", async (req) => {
     const p = req.params as Params;
     return write(async (tx, s) =>
-      ensureServiceVip(tx, s, await getCluster(tx, s, p.name), {
-        ...(json(req) as { ports: never }),
-        namespace: p.namespace,
-        name: p.service,
-      }),
+      ensureServiceVip(
+        tx,
+        s,
+        await getCluster(tx, s, p.name),
+        { ports: (json(req) as { ports: never }).ports, namespace: p.namespace, name: p.service },
+        new Date(),
+        { emulateKnownIssues: settings.emulateKnownIssues ?? false },
+      ),
     );
   });
   app.delete("/clusters/:name/services/:namespace/:service", async (req, reply) => {
@@ -256,6 +261,34 @@ export async function hciPlugin(app: FastifyInstance, deps: FaceDeps): Promise<v
   // ---- Calico vs Flannel: can pod A reach pod B / a VM ----
   app.post("/reach", async (req) => {
     const q = json(req) as unknown as ReachQuery & { cluster?: string };
+    // Pods by `namespace/name` in the cluster's Kubernetes API (hci/trace.ts).
+    if (q.cluster && (typeof q.from === "string" || typeof q.to === "string")) {
+      const t = json(req) as { from?: unknown; to?: unknown; port?: unknown; protocol?: unknown };
+      if (typeof t.from !== "string" || typeof t.to !== "string")
+        throw new HciError(
+          "InvalidArgument",
+          "InvalidParameterValue",
+          "from and to must both be pod references (namespace/name); to may also be a VM's IPv4 address.",
+          typeof t.from !== "string" ? "from" : "to",
+        );
+      const protocol = String(t.protocol ?? "TCP").toUpperCase();
+      if (protocol !== "TCP" && protocol !== "UDP" && protocol !== "SCTP")
+        throw new HciError(
+          "InvalidArgument",
+          "InvalidParameterValue",
+          `protocol must be TCP, UDP or SCTP; '${String(t.protocol)}' was given.`,
+          "protocol",
+        );
+      return read((tx, s) =>
+        tracePods(tx, s, {
+          cluster: String(q.cluster),
+          from: t.from as string,
+          to: t.to as string,
+          port: Number(t.port),
+          protocol,
+        }),
+      );
+    }
     if (q.cluster)
       q.plugin = (await read((tx, s) => getCluster(tx, s, String(q.cluster)))).primaryNetworkPlugin;
     if (q.plugin !== "calico" && q.plugin !== "flannel")

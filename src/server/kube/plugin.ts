@@ -29,6 +29,7 @@ import {
   methodNotAllowed,
   notAcceptable,
   pathNotFound,
+  readOnlyCredential,
   requestEntityTooLarge,
   unauthorized,
   unsupportedMediaType,
@@ -36,6 +37,7 @@ import {
 import { podLog } from "../../kube/logs.js";
 import { hashDoc, openapiV2, openapiV3, openapiV3Index } from "../../kube/openapi.js";
 import { encodeOpenApiV2, OPENAPI_V2_PROTOBUF } from "../../kube/openapiProto.js";
+import { decodeKubeProtobuf, PROTOBUF_CT, type TypeMeta } from "../../kube/proto/decode.js";
 import { renderTable } from "../../kube/tables.js";
 import type { Store } from "../../store/types.js";
 import { bearerToken } from "../auth.js";
@@ -54,11 +56,16 @@ interface Req {
   prefix: string;
   rest: string[];
   query: URLSearchParams;
+  /** The install's kube token key (service account tokens). */
+  tokenKey: () => Promise<Buffer>;
 }
 
 export async function kubePlugin(app: FastifyInstance, opts: KubePluginOptions): Promise<void> {
   const api = new KubeApi(opts.store, opts.log);
   const clusters = new ClusterDirectory(opts.store);
+
+  // Protobuf bodies are binary: keep them as bytes (the app's catch-all parser reads text).
+  app.addContentTypeParser(PROTOBUF_CT, { parseAs: "buffer" }, (_req, body, done) => done(null, body));
 
   app.setErrorHandler((err: unknown, req, reply) => {
     if (err instanceof KubeError) return sendStatus(reply, err);
@@ -86,13 +93,23 @@ export async function kubePlugin(app: FastifyInstance, opts: KubePluginOptions):
     }
     const who = token ? await clusters.verify(cluster.uid, token) : undefined;
     if (!who && !publicPath) throw unauthorized();
-    const r: Req = { cluster, prefix: `/clusters/${cluster.uid}`, rest, query: url.searchParams };
+    if (who === "monitoring" && req.method !== "GET" && req.method !== "HEAD")
+      throw readOnlyCredential(req.method, `/${rest.join("/")}`);
+    const r: Req = {
+      cluster,
+      prefix: `/clusters/${cluster.uid}`,
+      rest,
+      query: url.searchParams,
+      tokenKey: () => clusters.tokenKey(),
+    };
     await api.ensureCluster(cluster.uid);
     return route(api, r, req, reply, opts);
   };
   app.all("/clusters/:uid", handler);
   app.all("/clusters/:uid/*", handler);
 }
+
+const gvOf = (t: ResourceType) => (t.group ? `${t.group}/${t.version}` : t.version);
 
 function sendStatus(reply: FastifyReply, err: KubeError) {
   return reply.code(err.code).type(JSON_CT).send(JSON.stringify(err.toStatus()));
@@ -156,12 +173,27 @@ function aggregatedWanted(accept: string | undefined): "v2" | "v2beta1" | undefi
   return undefined;
 }
 
-function parseBody(req: FastifyRequest, allowPatch: boolean): { value: unknown; patchType?: PatchType } {
+/**
+ * The request body as an object. `t` and `expect` (the kind the endpoint reads, e.g. Scale for
+ * `…/scale`) let a protobuf body of a built-in kind be decoded; custom resources, like
+ * kube-apiserver's, read only JSON and YAML.
+ */
+function parseBody(
+  req: FastifyRequest,
+  allowPatch: boolean,
+  t?: ResourceType,
+  expect?: TypeMeta,
+): { value: unknown; patchType?: PatchType } {
   const raw = typeof req.body === "string" ? req.body : "";
   const ct = String(req.headers["content-type"] ?? "application/json")
     .split(";")[0]
     .trim()
     .toLowerCase();
+  if (ct === PROTOBUF_CT && !allowPatch) {
+    if (!t || t.crd) throw unsupportedMediaType(ct, "application/json, application/yaml");
+    const buf = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    return { value: decodeKubeProtobuf(buf, expect ?? { apiVersion: gvOf(t), kind: t.kind }) };
+  }
   const types: Record<string, PatchType> = {
     "application/json-patch+json": "json",
     "application/merge-patch+json": "merge",
@@ -174,7 +206,12 @@ function parseBody(req: FastifyRequest, allowPatch: boolean): { value: unknown; 
     patchType = types[ct];
     if (!patchType || ct.endsWith("cbor")) throw unsupportedMediaType(ct);
   } else if (ct !== "application/json" && ct !== "application/yaml" && ct !== "*/*")
-    throw unsupportedMediaType(ct);
+    throw unsupportedMediaType(
+      ct,
+      t && !t.crd
+        ? `application/json, application/yaml, ${PROTOBUF_CT}`
+        : "application/json, application/yaml",
+    );
   if (!raw.trim()) throw badRequest("the body of the request is empty");
   let value: unknown;
   try {
@@ -373,12 +410,12 @@ async function route(
     if (method === "POST") {
       if (t.namespaced && ns === undefined)
         throw methodNotAllowed("create", { group: t.group, resource: t.plural });
-      const { value } = parseBody(req, false);
+      const { value } = parseBody(req, false, t);
       const res = await api.create(cluster, t, nsArg, value, writeOptions(q, false));
       return send(reply, res.status, res.body, JSON_CT, res.warnings);
     }
     if (method === "DELETE") {
-      const body = typeof req.body === "string" && req.body.trim() ? safeJson(req.body) : undefined;
+      const body = deleteBody(req);
       const res = await api.deleteCollection(
         cluster,
         t,
@@ -416,7 +453,12 @@ async function route(
     return send(reply, 200, obj);
   }
   if (method === "PUT") {
-    const { value } = parseBody(req, false);
+    const { value } = parseBody(
+      req,
+      false,
+      t,
+      sub === "scale" ? { apiVersion: "autoscaling/v1", kind: "Scale" } : undefined,
+    );
     const res = await api.update(cluster, t, nsArg, name, value, writeOptions(q, false), sub);
     return send(reply, res.status, res.body, JSON_CT, res.warnings);
   }
@@ -427,13 +469,18 @@ async function route(
   }
   if (method === "DELETE") {
     if (sub) throw methodNotAllowed("delete", { group: t.group, resource: `${t.plural}/${sub}` });
-    const body = typeof req.body === "string" && req.body.trim() ? safeJson(req.body) : undefined;
+    const body = deleteBody(req);
     const res = await api.delete(cluster, t, nsArg, name, deleteOptions(q, body));
     return send(reply, res.status, res.body);
   }
   if (method === "POST" && sub === "binding") {
-    const { value } = parseBody(req, false);
+    const { value } = parseBody(req, false, t, { apiVersion: "v1", kind: "Binding" });
     const res = await api.bind(cluster, t, nsArg, name, value, writeOptions(q, false));
+    return send(reply, res.status, res.body);
+  }
+  if (method === "POST" && sub === "token") {
+    const { value } = parseBody(req, false);
+    const res = await api.createToken(cluster, t, nsArg, name, value, await r.tokenKey());
     return send(reply, res.status, res.body);
   }
   if (method === "POST" && sub === "eviction") {
@@ -441,6 +488,15 @@ async function route(
     return send(reply, res.status, res.body);
   }
   throw methodNotAllowed(method.toLowerCase(), { group: t.group, resource: t.plural });
+}
+
+/** DeleteOptions from a DELETE body: JSON, or protobuf from typed clients. */
+function deleteBody(req: FastifyRequest): unknown {
+  if (Buffer.isBuffer(req.body))
+    return req.body.length
+      ? decodeKubeProtobuf(req.body, { apiVersion: "meta.k8s.io/v1", kind: "DeleteOptions" })
+      : undefined;
+  return typeof req.body === "string" && req.body.trim() ? safeJson(req.body) : undefined;
 }
 
 function safeJson(s: string): unknown {

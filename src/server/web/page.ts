@@ -1,11 +1,13 @@
 // The page at `/`: one self-contained HTML document (inline CSS and vanilla JS, no build step,
 // nothing fetched from elsewhere — the machine may be offline). It polls
 // `/_aksnet/topology` and draws what the store holds: address maps per VNet, clusters down
-// to nodes, the pod-CIDR blocks, route tables, NSG rules and public IP prefixes.
+// to nodes and their pods (pods.ts), the pod-CIDR blocks, route tables, NSG rules and public IP prefixes.
 //
 // The script builds DOM nodes with textContent only (names come from whoever called the
 // API) and uses no template literals, so it lives verbatim inside this template string; the
 // one escape, a doubled backslash before "n" in tooltips, becomes a newline in the page.
+import { PODS_CSS, PODS_SCRIPT } from "./pods.js";
+
 export const PAGE_HTML = `<!doctype html>
 <html lang="en">
 <head>
@@ -147,7 +149,7 @@ export const PAGE_HTML = `<!doctype html>
   #tip { position: fixed; z-index: 10; pointer-events: none; background: #1d2433; color: #fff; font-size: 12px;
     padding: 5px 8px; border-radius: 6px; max-width: 520px; display: none; white-space: pre-line; box-shadow: 0 4px 14px rgba(0,0,0,.2); }
   @media (max-width: 1180px) { .cells, .blocks { grid-template-columns: repeat(48, 14px); } .pipgrid { grid-template-columns: repeat(2, minmax(0, 1fr)); } }
-</style>
+${PODS_CSS}</style>
 </head>
 <body>
 <header>
@@ -442,9 +444,11 @@ export const PAGE_HTML = `<!doctype html>
             p.state !== "Succeeded" ? badge(p.state, "warn") : null),
           nodeTable(p));
       }),
+      podsSection(c),
       clusterEdges(c));
   }
 
+${PODS_SCRIPT}
   // ---- load balancers and static egress gateways (issues 12, 13) ----
   var arrow = function () { return h("div", { class: "arrow", text: "→" }); };
   function lbFlow(lb) {
@@ -506,7 +510,37 @@ export const PAGE_HTML = `<!doctype html>
       c.loadBalancers.length ? h("div", { class: "label", text: "Load balancers (node resource group " + c.nodeResourceGroup + ")" }) : null,
       c.loadBalancers.map(lbFlow),
       c.egressGateways.length ? egressTable(c.egressGateways) : null,
+      c.services && c.services.length ? servicesTable(c.services) : null,
     ];
+  }
+
+  // ---- Services (issue 12): type, cluster IPs, external addresses, ports, backends ----
+  function servicePorts(sv) {
+    return sv.ports.map(function (p) {
+      return (p.name ? p.name + " " : "") + p.port + (p.nodePort ? ":" + p.nodePort : "") + "/" + p.protocol + " → " + p.targetPort;
+    }).join(", ");
+  }
+  function serviceBackends(sv) {
+    if (sv.type === "ExternalName") return h("span", { class: "meta", text: "CNAME " + sv.externalName });
+    if (!sv.backends.length) return h("span", { class: "meta", text: sv.selector ? "no endpoints (selector " + sv.selector + ")" : "no selector" });
+    return sv.backends.map(function (b) {
+      return h("div", { class: "mono", tip: b.node ? "node " + b.node : undefined },
+        (b.pod || "-") + " " + b.ip, " ", b.ready ? null : badge("not ready", "warn"));
+    });
+  }
+  function servicesTable(list) {
+    return h("div", { class: "lb services", style: "border-left-color:#6b5bd6" },
+      h("div", { class: "pool-head" }, h("b", { text: "Services" }), h("span", { class: "meta", text: plural(list.length, "Service") })),
+      h("table", null, h("thead", null, h("tr", null, ["Service", "Type", "Cluster IP", "External IP", "Ports", "Backends (endpoints)"].map(function (x) { return h("th", { text: x }); }))),
+        h("tbody", null, list.map(function (sv) {
+          return h("tr", null,
+            h("td", null, h("span", { class: "meta", text: sv.namespace + "/" }), h("b", { text: sv.name })),
+            h("td", null, sv.type, sv.internal ? [" ", badge("internal")] : null),
+            h("td", { class: "mono", text: sv.clusterIPs.join(", ") || "—" }),
+            h("td", { class: "mono", text: sv.externalIPs.join(", ") || (sv.type === "LoadBalancer" ? "<pending>" : "—"), tip: sv.frontend ? "frontend " + sv.frontend : undefined }),
+            h("td", { class: "mono", text: servicePorts(sv) || "—" }),
+            h("td", null, serviceBackends(sv)));
+        }))));
   }
 
   // ---- route tables ----

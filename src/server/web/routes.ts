@@ -3,6 +3,7 @@
 // admin routes: the admin face has authenticated the caller, and `settingsFor` narrows what an
 // ARM tenant sees to its own subscriptions.
 import type { FastifyInstance, FastifyRequest } from "fastify";
+import { addServiceViews } from "../../kube/services/view.js";
 import type { EmulatorSettings, Services } from "../../providers/context.js";
 import { readTopology } from "../../providers/views/topology.js";
 import type { Store } from "../../store/types.js";
@@ -19,7 +20,10 @@ export interface WebDeps {
 export function registerWebRoutes(app: FastifyInstance, deps: WebDeps): void {
   app.get("/_aksnet/topology", async (req, reply) => {
     const settings = deps.settingsFor(req);
-    const topology = await deps.store.read((tx) => readTopology(tx, settings, deps.services));
+    // The ARM picture, then each cluster's Services from its Kubernetes objects (same snapshot).
+    const topology = await deps.store.read(async (tx) =>
+      addServiceViews(tx, await readTopology(tx, settings, deps.services)),
+    );
     return reply
       .header("cache-control", "no-store")
       .type("application/json; charset=utf-8")

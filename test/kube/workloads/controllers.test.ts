@@ -498,6 +498,40 @@ describe("StatefulSet", () => {
     expect(seen.map((s) => s.join(","))).toContain("db-0,db-1");
     expect(c.livePods().map((p) => p.metadata?.name)).toEqual(["db-0"]);
   });
+  it("a template change keeps status.currentRevision at the old revision until every pod runs the new one", () => {
+    const c = new Cluster("kubenet", [{ name: "np", count: 2, maxPods: 110 }]);
+    c.create("apps/statefulsets", sts);
+    c.settle();
+    const before = (c.statefulSets.get("default/db") as StatefulSet).status!;
+    expect(before.currentRevision).toBe(before.updateRevision);
+    const cur = c.statefulSets.get("default/db") as StatefulSet;
+    const tpl = cur.spec!.template;
+    c.statefulSets.set("default/db", {
+      ...cur,
+      metadata: { ...cur.metadata, generation: 2 },
+      spec: {
+        ...cur.spec!,
+        template: { ...tpl, spec: { containers: [{ name: "db", image: "postgres:17" }] } },
+      },
+    });
+    const seen: { current?: string; update?: string; updated?: number }[] = [];
+    for (let i = 0; i < 60; i++) {
+      const st = (c.statefulSets.get("default/db") as StatefulSet).status!;
+      seen.push({ current: st.currentRevision, update: st.updateRevision, updated: st.updatedReplicas });
+      if (!c.step()) break;
+    }
+    const after = (c.statefulSets.get("default/db") as StatefulSet).status!;
+    expect(after.updateRevision).not.toBe(before.updateRevision);
+    expect(after.currentRevision).toBe(after.updateRevision);
+    expect(after.updatedReplicas).toBe(3);
+    // Mid-roll: the new revision is the update revision while the old one is still current.
+    expect(
+      seen.some(
+        (x) =>
+          x.update === after.updateRevision && x.current === before.currentRevision && (x.updated ?? 0) < 3,
+      ),
+    ).toBe(true);
+  });
 });
 
 describe("Job", () => {

@@ -1,0 +1,267 @@
+// kube-apiserver's defaulting of built-in kinds, as a table: for each schema definition, the
+// fields it fills when absent (pkg/apis/{core,apps,batch,networking}/v1/defaults.go and the
+// `+default` markers of k8s.io/api). `applyDefaults` walks an object along its schema and
+// applies the rows of every definition it meets, parent before children, as the generated
+// SetObjectDefaults_* functions do, so a PodSpec inside a Deployment's template gets the same
+// defaults as a Pod's. Applied on every create and update, before validation and storage.
+//
+// A few rows are what admission plugins add to a new Pod (ServiceAccount, Priority,
+// DefaultTolerationSeconds): marked `onCreate`, top-level only.
+import type { Schema } from "./schemas.js";
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => !!v && typeof v === "object" && !Array.isArray(v);
+
+export interface DefaultRule {
+  /** Dotted path below the object of this definition. */
+  field: string;
+  /** The value when the field is absent (copied). */
+  value?: unknown;
+  /** Or a value computed from the object of this definition. */
+  compute?: (o: Obj) => unknown;
+  /** Only when this holds for the object. */
+  when?: (o: Obj) => boolean;
+  /** A `null` is dropped (Go decodes it as the zero value, which is omitted). */
+  dropNull?: true;
+  /** Only on create (admission plugins' additions). */
+  onCreate?: true;
+}
+
+/** ParseImageName's tag: "latest" when the reference names none (and has no digest). */
+export function imageTag(image: string): string | undefined {
+  if (image.includes("@")) return undefined;
+  const last = image.slice(image.lastIndexOf("/") + 1);
+  const colon = last.lastIndexOf(":");
+  return colon < 0 ? "latest" : last.slice(colon + 1);
+}
+
+const get = (o: Obj, p: string): unknown => {
+  let cur: unknown = o;
+  for (const k of p.split(".")) cur = isObj(cur) ? cur[k] : undefined;
+  return cur;
+};
+const strategyIs = (path: string, type: string) => (o: Obj) => get(o, path) === type;
+const DEFAULT_MODE = 420; // 0644
+
+const CORE = "io.k8s.api.core.v1";
+const APPS = "io.k8s.api.apps.v1";
+const BATCH = "io.k8s.api.batch.v1";
+const NET = "io.k8s.api.networking.v1";
+
+/** Definition name → rows. Service defaults live with its address allocation (services/admission.ts). */
+export const DEFAULTS: Record<string, DefaultRule[]> = {
+  "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta": [{ field: "creationTimestamp", dropNull: true }],
+  [`${CORE}.Pod`]: [
+    { field: "spec.enableServiceLinks", value: true },
+    { field: "spec.serviceAccountName", value: "default", onCreate: true },
+    { field: "spec.serviceAccount", compute: (o) => get(o, "spec.serviceAccountName"), onCreate: true },
+    { field: "spec.priority", value: 0, onCreate: true },
+    { field: "spec.preemptionPolicy", value: "PreemptLowerPriority", onCreate: true },
+    {
+      field: "spec.tolerations",
+      compute: (o) => defaultTolerations(get(o, "spec.tolerations")),
+      onCreate: true,
+    },
+  ],
+  [`${CORE}.PodSpec`]: [
+    { field: "dnsPolicy", value: "ClusterFirst" },
+    { field: "restartPolicy", value: "Always" },
+    { field: "securityContext", value: {} },
+    { field: "terminationGracePeriodSeconds", value: 30 },
+    { field: "schedulerName", value: "default-scheduler" },
+  ],
+  [`${CORE}.Container`]: [
+    {
+      field: "imagePullPolicy",
+      compute: (c) => (imageTag(String(c.image ?? "")) === "latest" ? "Always" : "IfNotPresent"),
+    },
+    { field: "terminationMessagePath", value: "/dev/termination-log" },
+    { field: "terminationMessagePolicy", value: "File" },
+    // A struct, not a pointer, in Go: always serialised.
+    { field: "resources", value: {} },
+  ],
+  [`${CORE}.EphemeralContainer`]: [
+    {
+      field: "imagePullPolicy",
+      compute: (c) => (imageTag(String(c.image ?? "")) === "latest" ? "Always" : "IfNotPresent"),
+    },
+    { field: "terminationMessagePath", value: "/dev/termination-log" },
+    { field: "terminationMessagePolicy", value: "File" },
+  ],
+  [`${CORE}.ContainerPort`]: [{ field: "protocol", value: "TCP" }],
+  [`${CORE}.Probe`]: [
+    { field: "timeoutSeconds", value: 1 },
+    { field: "periodSeconds", value: 10 },
+    { field: "successThreshold", value: 1 },
+    { field: "failureThreshold", value: 3 },
+  ],
+  [`${CORE}.HTTPGetAction`]: [
+    { field: "path", value: "/" },
+    { field: "scheme", value: "HTTP" },
+  ],
+  [`${CORE}.Volume`]: [
+    {
+      field: "emptyDir",
+      value: {},
+      when: (v) => Object.keys(v).every((k) => k === "name"),
+    },
+  ],
+  [`${CORE}.SecretVolumeSource`]: [{ field: "defaultMode", value: DEFAULT_MODE }],
+  [`${CORE}.ConfigMapVolumeSource`]: [{ field: "defaultMode", value: DEFAULT_MODE }],
+  [`${CORE}.DownwardAPIVolumeSource`]: [{ field: "defaultMode", value: DEFAULT_MODE }],
+  [`${CORE}.ProjectedVolumeSource`]: [{ field: "defaultMode", value: DEFAULT_MODE }],
+  [`${CORE}.ServiceAccountTokenProjection`]: [{ field: "expirationSeconds", value: 3600 }],
+  [`${CORE}.HostPathVolumeSource`]: [{ field: "type", value: "" }],
+  [`${CORE}.ObjectFieldSelector`]: [{ field: "apiVersion", value: "v1" }],
+  [`${CORE}.Secret`]: [{ field: "type", value: "Opaque" }],
+  [`${APPS}.DeploymentSpec`]: [
+    { field: "replicas", value: 1 },
+    { field: "strategy.type", value: "RollingUpdate" },
+    {
+      field: "strategy.rollingUpdate.maxUnavailable",
+      value: "25%",
+      when: strategyIs("strategy.type", "RollingUpdate"),
+    },
+    {
+      field: "strategy.rollingUpdate.maxSurge",
+      value: "25%",
+      when: strategyIs("strategy.type", "RollingUpdate"),
+    },
+    { field: "revisionHistoryLimit", value: 10 },
+    { field: "progressDeadlineSeconds", value: 600 },
+  ],
+  [`${APPS}.ReplicaSetSpec`]: [{ field: "replicas", value: 1 }],
+  [`${APPS}.DaemonSetSpec`]: [
+    { field: "updateStrategy.type", value: "RollingUpdate" },
+    {
+      field: "updateStrategy.rollingUpdate.maxUnavailable",
+      value: 1,
+      when: strategyIs("updateStrategy.type", "RollingUpdate"),
+    },
+    {
+      field: "updateStrategy.rollingUpdate.maxSurge",
+      value: 0,
+      when: strategyIs("updateStrategy.type", "RollingUpdate"),
+    },
+    { field: "revisionHistoryLimit", value: 10 },
+  ],
+  [`${APPS}.StatefulSetSpec`]: [
+    { field: "podManagementPolicy", value: "OrderedReady" },
+    // A type left out becomes RollingUpdate with an (empty) rollingUpdate; a given type does not.
+    {
+      field: "updateStrategy.rollingUpdate",
+      value: {},
+      when: (o) => get(o, "updateStrategy.type") === undefined,
+    },
+    { field: "updateStrategy.type", value: "RollingUpdate" },
+    {
+      field: "updateStrategy.rollingUpdate.partition",
+      value: 0,
+      when: (o) =>
+        get(o, "updateStrategy.type") === "RollingUpdate" && isObj(get(o, "updateStrategy.rollingUpdate")),
+    },
+    { field: "persistentVolumeClaimRetentionPolicy.whenDeleted", value: "Retain" },
+    { field: "persistentVolumeClaimRetentionPolicy.whenScaled", value: "Retain" },
+    { field: "replicas", value: 1 },
+    { field: "revisionHistoryLimit", value: 10 },
+  ],
+  [`${BATCH}.Job`]: [
+    {
+      field: "metadata.labels",
+      compute: (o) => get(o, "spec.template.metadata.labels"),
+      when: (o) => !Object.keys((get(o, "metadata.labels") as Obj | undefined) ?? {}).length,
+    },
+  ],
+  [`${BATCH}.JobSpec`]: [
+    { field: "completions", value: 1, when: (o) => o.parallelism === undefined },
+    { field: "parallelism", value: 1 },
+    { field: "backoffLimit", value: 6 },
+    { field: "completionMode", value: "NonIndexed" },
+    { field: "suspend", value: false },
+    {
+      field: "podReplacementPolicy",
+      compute: (o) => (o.podFailurePolicy ? "Failed" : "TerminatingOrFailed"),
+    },
+  ],
+  [`${BATCH}.CronJobSpec`]: [
+    { field: "concurrencyPolicy", value: "Allow" },
+    { field: "suspend", value: false },
+    { field: "successfulJobsHistoryLimit", value: 3 },
+    { field: "failedJobsHistoryLimit", value: 1 },
+  ],
+  [`${NET}.NetworkPolicySpec`]: [
+    {
+      field: "policyTypes",
+      compute: (o) => (Array.isArray(o.egress) && o.egress.length ? ["Ingress", "Egress"] : ["Ingress"]),
+    },
+  ],
+  [`${NET}.NetworkPolicyPort`]: [{ field: "protocol", value: "TCP" }],
+};
+
+/** DefaultTolerationSeconds: not-ready and unreachable tolerated for 300 s unless the pod says otherwise. */
+function defaultTolerations(have: unknown): unknown {
+  const list = Array.isArray(have) ? (have as Obj[]) : [];
+  const out = [...list];
+  for (const key of ["node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"]) {
+    const covered = list.some(
+      (t) =>
+        (t.key === key || (t.key === undefined && t.operator === "Exists")) &&
+        (t.effect === undefined || t.effect === "" || t.effect === "NoExecute"),
+    );
+    if (!covered) out.push({ key, operator: "Exists", effect: "NoExecute", tolerationSeconds: 300 });
+  }
+  return out;
+}
+
+function setIfAbsent(o: Obj, path: string, r: DefaultRule): void {
+  const parts = path.split(".");
+  let cur = o;
+  for (const k of parts.slice(0, -1)) {
+    if (cur[k] === undefined) cur[k] = {};
+    if (!isObj(cur[k])) return;
+    cur = cur[k] as Obj;
+  }
+  const last = parts[parts.length - 1];
+  if (r.dropNull) {
+    if (cur[last] === null) delete cur[last];
+    return;
+  }
+  if (cur[last] !== undefined) return;
+  const v = r.compute ? r.compute(o) : structuredClone(r.value);
+  if (v !== undefined) cur[last] = v;
+}
+
+const refName = (s: Schema | undefined) => s?.$ref?.replace(/^#\/(definitions|components\/schemas)\//, "");
+
+/**
+ * Fills the defaults of `obj` (of definition `name`) in place, walking nested definitions.
+ * `create`: also the admission rows of a new object.
+ */
+export function applyDefaults(
+  obj: unknown,
+  name: string,
+  defs: ReadonlyMap<string, Schema>,
+  create: boolean,
+  top = true,
+): void {
+  if (!isObj(obj)) return;
+  for (const r of DEFAULTS[name] ?? []) {
+    if (r.onCreate && !(create && top)) continue;
+    if (r.when && !r.when(obj)) continue;
+    setIfAbsent(obj, r.field, r);
+  }
+  const s = defs.get(name);
+  for (const [k, ps] of Object.entries(s?.properties ?? {})) {
+    const v = obj[k];
+    if (v === undefined || v === null) continue;
+    const direct = refName(ps);
+    if (direct) applyDefaults(v, direct, defs, create, false);
+    else if (ps.type === "array" && Array.isArray(v)) {
+      const item = refName(ps.items);
+      if (item) for (const x of v) applyDefaults(x, item, defs, create, false);
+    } else if (isObj(v) && isObj(ps.additionalProperties)) {
+      const item = refName(ps.additionalProperties as Schema);
+      if (item) for (const x of Object.values(v)) applyDefaults(x, item, defs, create, false);
+    }
+  }
+}

@@ -1,0 +1,113 @@
+// Pod addresses run out (issue 11, item 6), seen with the real kubectl: Azure CNI with a pod
+// subnet allocates dynamically — a node starts with a batch of 16 pod-subnet addresses and
+// takes more as its pods need them — and when the pod subnet has none left the pod stays
+// ContainerCreating with CNS's FailedCreatePodSandBox event (NC Status SubnetFull).
+import type { Pod } from "kubernetes-types/core/v1.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { TestEmulator } from "../helpers/emulator.js";
+import { type KubeCluster, kubectl, startKubeEmulator } from "../kube/kube-helpers.js";
+import { inCidr, makeCluster, pods, until } from "../kube/workload-helpers.js";
+
+const RG = "podaddr-rg";
+const POD_SUBNET = "10.40.1.0/27"; // 32 − Azure's 5 reserved = 27 usable addresses
+let emu: TestEmulator;
+let c: KubeCluster;
+
+const fill = (replicas: number) => `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: fill}
+spec:
+  replicas: ${replicas}
+  selector: {matchLabels: {app: fill}}
+  template:
+    metadata: {labels: {app: fill}}
+    spec:
+      containers: [{name: c, image: nginx:1.27}]
+`;
+
+/** Pods that take a pod-subnet address (not hostNetwork), cluster-wide. */
+const addressed = (ps: Pod[]) => ps.filter((p) => !p.spec?.hostNetwork);
+
+beforeAll(async () => {
+  emu = await startKubeEmulator();
+  const sub = `/subscriptions/${emu.subscriptionId}`;
+  await emu.arm("PUT", `${sub}/resourcegroups/${RG}?api-version=2021-04-01`, { location: "eastus" });
+  const vnet = `${sub}/resourceGroups/${RG}/providers/Microsoft.Network/virtualNetworks/v`;
+  const put = await emu.arm("PUT", `${vnet}?api-version=2024-05-01`, {
+    location: "eastus",
+    properties: {
+      addressSpace: { addressPrefixes: ["10.40.0.0/16"] },
+      subnets: [
+        { name: "nodes", properties: { addressPrefix: "10.40.0.0/24" } },
+        { name: "pods", properties: { addressPrefix: POD_SUBNET } },
+      ],
+    },
+  });
+  expect(put.status).toBeLessThan(300);
+  c = await makeCluster(emu, "podaddr", {
+    rg: RG,
+    plugin: "azure",
+    count: 1,
+    maxPods: 250,
+    pool: { vnetSubnetID: `${vnet}/subnets/nodes`, podSubnetID: `${vnet}/subnets/pods` },
+  });
+}, 120_000);
+afterAll(async () => {
+  await emu?.close();
+});
+
+describe("pod subnet: dynamic allocation until the subnet is full", () => {
+  let stuck: Pod[] = [];
+  it("40 replicas on one node: the node grows past its first batch of 16 to all 27 addresses, the rest wait", async () => {
+    const r = await kubectl(c, ["apply", "-f", "-"], fill(40));
+    expect(r.stdout.trim()).toBe("deployment.apps/fill created");
+    const settled = await until(async () => {
+      const all = await pods(c);
+      const fills = all.filter((p) => p.metadata?.labels?.app === "fill");
+      if (fills.length !== 40) return undefined;
+      const withIp = addressed(all).filter((p) => p.status?.podIP);
+      const waiting = fills.filter(
+        (p) => p.status?.containerStatuses?.[0]?.state?.waiting?.reason === "ContainerCreating",
+      );
+      return withIp.length === 27 && withIp.length + waiting.length === addressed(all).length
+        ? { withIp, waiting }
+        : undefined;
+    }, 60_000);
+    // Every address is the pod subnet's, none twice.
+    const ips = settled.withIp.map((p) => p.status?.podIP ?? "");
+    expect(ips.every((ip) => inCidr(ip, POD_SUBNET))).toBe(true);
+    expect(new Set(ips).size).toBe(27);
+    expect(settled.waiting.length).toBeGreaterThan(0);
+    expect(settled.waiting.every((p) => p.status?.phase === "Pending" && !p.status.podIP)).toBe(true);
+    stuck = settled.waiting;
+  });
+
+  it("kubectl shows the waiting pod ContainerCreating, and describe shows CNS's FailedCreatePodSandBox", async () => {
+    const p = stuck[0];
+    const name = p.metadata?.name ?? "";
+    const get = await kubectl(c, ["get", "pod", name, "--no-headers"]);
+    expect(get.stdout.trim().split(/\s+/).slice(1, 3)).toEqual(["0/1", "ContainerCreating"]);
+    const d = await kubectl(c, ["describe", "pod", name]);
+    expect(d.code).toBe(0);
+    expect(d.stdout).toMatch(/\n {4}State: {10}Waiting\n {6}Reason: {7}ContainerCreating\n/);
+    const sandbox = /failed to setup network for sandbox "([0-9a-f]{64})"/.exec(d.stdout)?.[1] ?? "";
+    const line = d.stdout.split("\n").find((l) => l.startsWith("  Warning  FailedCreatePodSandBox  ")) ?? "";
+    const [, type, reason, , from, message] = line.split(/ {2,}/);
+    expect([type, reason, from]).toEqual(["Warning", "FailedCreatePodSandBox", "kubelet"]);
+    expect(message).toBe(
+      `Failed to create pod sandbox: rpc error: code = Unknown desc = failed to setup network for sandbox "${sandbox}": plugin type="azure-vnet" failed (add): IPAM Invoker Add failed with error: Failed to get IP address from CNS with error: %w: AllocateIPConfig failed: not enough IPs available for ${p.metadata?.uid}, waiting on Azure CNS to allocate more with NC Status: SubnetFull, IP config request is [IPConfigRequest: DesiredIPAddress , PodInterfaceID ${sandbox.slice(0, 8)}-eth0, InfraContainerID ${sandbox}, OrchestratorContext {"PodName":"${name}","PodNamespace":"default"}]`,
+    );
+  });
+
+  it("scaling down frees addresses: the remaining pods all get one and run", async () => {
+    const r = await kubectl(c, ["scale", "deployment", "fill", "--replicas=10"]);
+    expect(r.code).toBe(0);
+    const done = await until(async () => {
+      const fills = (await pods(c, "default", "app=fill")).filter((p) => !p.metadata?.deletionTimestamp);
+      return fills.length === 10 && fills.every((p) => p.status?.phase === "Running" && p.status.podIP)
+        ? fills
+        : undefined;
+    }, 60_000);
+    expect(done.every((p) => inCidr(p.status?.podIP ?? "", POD_SUBNET))).toBe(true);
+  });
+});

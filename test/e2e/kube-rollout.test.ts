@@ -1,0 +1,212 @@
+// Rollouts and built-in defaulting, driven with the machine's real kubectl against a server
+// reporting 1.28 and one reporting 1.33: `rollout status` returns for Deployments, DaemonSets
+// and StatefulSets, `wait --for=condition=Available`, `rollout undo` goes back to the old
+// ReplicaSet (history 2, 3 as on a real cluster), and what kube-apiserver defaults is there
+// without making re-applies or `kubectl diff` see changes.
+import fs from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { TestEmulator } from "../helpers/emulator.js";
+import { tempDir } from "../helpers/emulator.js";
+import { type KubeCluster, kubectl, startKubeEmulator } from "../kube/kube-helpers.js";
+import { makeCluster } from "../kube/workload-helpers.js";
+
+let emu: TestEmulator;
+beforeAll(async () => {
+  emu = await startKubeEmulator();
+});
+afterAll(async () => {
+  await emu?.close();
+});
+
+function file(content: string): string {
+  const p = path.join(tempDir("aksnet-manifest-"), "m.yaml");
+  fs.writeFileSync(p, content);
+  return p;
+}
+
+const WORKLOADS = `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: 3
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers: [{name: nginx, image: "nginx:1.27", ports: [{containerPort: 80}]}]
+---
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: agent}
+spec:
+  selector: {matchLabels: {app: agent}}
+  template:
+    metadata: {labels: {app: agent}}
+    spec:
+      containers: [{name: c, image: busybox}]
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db}
+spec:
+  replicas: 2
+  serviceName: db
+  selector: {matchLabels: {app: db}}
+  template:
+    metadata: {labels: {app: db}}
+    spec:
+      containers: [{name: c, image: "postgres:16"}]
+`;
+
+const jp = async (c: KubeCluster, what: string, expr: string) => {
+  const r = await kubectl(c, ["get", what, "-o", `jsonpath=${expr}`]);
+  expect(r.stderr).toBe("");
+  return r.stdout;
+};
+
+for (const version of ["1.28", "1.33"]) {
+  describe(`kubectl ${version}`, () => {
+    let c: KubeCluster;
+    let manifest: string;
+    beforeAll(async () => {
+      c = await makeCluster(emu, `roll${version.replace(".", "")}`, { count: 2, version });
+      manifest = file(WORKLOADS);
+    });
+
+    it("apply, then rollout status returns for a Deployment, a DaemonSet and a StatefulSet", async () => {
+      const a = await kubectl(c, ["apply", "-f", manifest]);
+      expect(a.stderr).toBe("");
+      expect(a.stdout).toBe(
+        "deployment.apps/web created\ndaemonset.apps/agent created\nstatefulset.apps/db created\n",
+      );
+      const d = await kubectl(c, ["rollout", "status", "deployment/web", "--timeout=30s"]);
+      expect(d.code).toBe(0);
+      expect(d.stdout.trim().split("\n").at(-1)).toBe('deployment "web" successfully rolled out');
+      const ds = await kubectl(c, ["rollout", "status", "daemonset/agent", "--timeout=30s"]);
+      expect(ds.stderr).toBe("");
+      expect(ds.code).toBe(0);
+      expect(ds.stdout.trim().split("\n").at(-1)).toBe('daemon set "agent" successfully rolled out');
+      const sts = await kubectl(c, ["rollout", "status", "statefulset/db", "--timeout=30s"]);
+      expect(sts.stderr).toBe("");
+      expect(sts.code).toBe(0);
+      // partition defaults to 0, so kubectl reports the partitioned form, as against a real cluster.
+      expect(sts.stdout.trim().split("\n").at(-1)).toBe(
+        "partitioned roll out complete: 2 new pods have been updated...",
+      );
+      const w = await kubectl(c, ["wait", "--for=condition=Available", "deployment/web", "--timeout=30s"]);
+      expect(w.code).toBe(0);
+      expect(w.stdout).toBe("deployment.apps/web condition met\n");
+    });
+
+    it("kube-apiserver's defaults are stored: Deployment, pod template, DaemonSet, StatefulSet, Pod", async () => {
+      expect(
+        await jp(
+          c,
+          "deployment/web",
+          "{.spec.strategy.type} {.spec.strategy.rollingUpdate.maxSurge} {.spec.strategy.rollingUpdate.maxUnavailable} {.spec.revisionHistoryLimit} {.spec.progressDeadlineSeconds}",
+        ),
+      ).toBe("RollingUpdate 25% 25% 10 600");
+      const tpl = ".spec.template.spec";
+      expect(
+        await jp(
+          c,
+          "deployment/web",
+          `{${tpl}.restartPolicy} {${tpl}.dnsPolicy} {${tpl}.schedulerName} {${tpl}.terminationGracePeriodSeconds} {${tpl}.securityContext} {${tpl}.containers[0].imagePullPolicy} {${tpl}.containers[0].terminationMessagePath} {${tpl}.containers[0].terminationMessagePolicy} {${tpl}.containers[0].ports[0].protocol}`,
+        ),
+      ).toBe("Always ClusterFirst default-scheduler 30 {} IfNotPresent /dev/termination-log File TCP");
+      // No tag means :latest, which is pulled Always.
+      expect(await jp(c, "daemonset/agent", `{${tpl}.containers[0].imagePullPolicy}`)).toBe("Always");
+      expect(
+        await jp(
+          c,
+          "daemonset/agent",
+          "{.spec.updateStrategy.type} {.spec.updateStrategy.rollingUpdate.maxUnavailable} {.spec.updateStrategy.rollingUpdate.maxSurge} {.spec.revisionHistoryLimit}",
+        ),
+      ).toBe("RollingUpdate 1 0 10");
+      expect(
+        await jp(
+          c,
+          "statefulset/db",
+          "{.spec.podManagementPolicy} {.spec.updateStrategy.type} {.spec.updateStrategy.rollingUpdate.partition} {.spec.persistentVolumeClaimRetentionPolicy.whenDeleted}",
+        ),
+      ).toBe("OrderedReady RollingUpdate 0 Retain");
+      // A Pod (not a template) also gets what admission adds.
+      const pod = await kubectl(c, ["get", "pods", "-l", "app=web", "-o", "jsonpath={.items[0].spec}"]);
+      const spec = JSON.parse(pod.stdout) as Record<string, unknown>;
+      expect(spec.enableServiceLinks).toBe(true);
+      expect(spec.serviceAccountName).toBe("default");
+      expect(spec.priority).toBe(0);
+      expect(spec.tolerations).toEqual([
+        {
+          key: "node.kubernetes.io/not-ready",
+          operator: "Exists",
+          effect: "NoExecute",
+          tolerationSeconds: 300,
+        },
+        {
+          key: "node.kubernetes.io/unreachable",
+          operator: "Exists",
+          effect: "NoExecute",
+          tolerationSeconds: 300,
+        },
+      ]);
+    });
+
+    it("defaults make no change for a re-apply (client- and server-side) or kubectl diff", async () => {
+      const again = await kubectl(c, ["apply", "-f", manifest]);
+      expect(again.stdout).toBe(
+        "deployment.apps/web unchanged\ndaemonset.apps/agent unchanged\nstatefulset.apps/db unchanged\n",
+      );
+      const diff = await kubectl(c, ["diff", "-f", manifest]);
+      expect(diff.stdout).toBe("");
+      expect(diff.code).toBe(0);
+      const gen = await jp(c, "deployment/web", "{.metadata.generation}");
+      for (let i = 0; i < 2; i++) {
+        const ssa = await kubectl(c, ["apply", "--server-side", "--force-conflicts", "-f", manifest]);
+        expect(ssa.stderr).toBe("");
+        expect(ssa.code).toBe(0);
+      }
+      expect(await jp(c, "deployment/web", "{.metadata.generation}")).toBe(gen);
+    });
+
+    it("a rolling update, then rollout undo goes back to the first ReplicaSet (history 2, 3)", async () => {
+      const set = await kubectl(c, ["set", "image", "deployment/web", "nginx=nginx:1.28"]);
+      expect(set.stdout).toBe("deployment.apps/web image updated\n");
+      const st = await kubectl(c, ["rollout", "status", "deployment/web", "--timeout=30s"]);
+      expect(st.code).toBe(0);
+      const undo = await kubectl(c, ["rollout", "undo", "deployment/web"]);
+      expect(undo.stdout).toBe("deployment.apps/web rolled back\n");
+      const st2 = await kubectl(c, ["rollout", "status", "deployment/web", "--timeout=30s"]);
+      expect(st2.code).toBe(0);
+      const rs = await kubectl(c, ["get", "rs", "-l", "app=web", "--no-headers"]);
+      expect(rs.stdout.trim().split("\n")).toHaveLength(2);
+      const h = await kubectl(c, ["rollout", "history", "deployment/web"]);
+      expect(h.stdout.split("\n").filter((l) => /^\d/.test(l))).toEqual([
+        "2         <none>",
+        "3         <none>",
+      ]);
+    });
+
+    it("rollout status waits through a DaemonSet and a StatefulSet template change", async () => {
+      expect((await kubectl(c, ["set", "image", "daemonset/agent", "c=busybox:1.37"])).code).toBe(0);
+      const ds = await kubectl(c, ["rollout", "status", "daemonset/agent", "--timeout=30s"]);
+      expect(ds.code).toBe(0);
+      expect(ds.stdout.trim().split("\n").at(-1)).toBe('daemon set "agent" successfully rolled out');
+      expect(
+        await jp(c, "daemonset/agent", "{.status.updatedNumberScheduled}/{.status.desiredNumberScheduled}"),
+      ).toBe("2/2");
+      expect((await kubectl(c, ["set", "image", "statefulset/db", "c=postgres:17"])).code).toBe(0);
+      const sts = await kubectl(c, ["rollout", "status", "statefulset/db", "--timeout=30s"]);
+      expect(sts.code).toBe(0);
+      const revs = await jp(
+        c,
+        "statefulset/db",
+        "{.status.currentRevision} {.status.updateRevision} {.status.updatedReplicas}",
+      );
+      const [cur, upd, n] = revs.split(" ");
+      expect(cur).toBe(upd);
+      expect(n).toBe("2");
+    });
+  });
+}
