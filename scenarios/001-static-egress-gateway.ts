@@ -324,17 +324,21 @@ POD=$(kubectl get pods -l app=egress-app -o jsonpath='{.items[0].metadata.name}'
       },
     },
     {
-      name: "aksnet trace: to an excluded CIDR the pod goes the normal way (kubenet NAT to the node, then the cluster's outbound)",
+      name: "aksnet trace: to an excluded CIDR the pod goes the normal way (kubenet NAT to the node, then the node's route: 10.0.0.0/8 outside the VNet has Azure's next hop None)",
       run: 'aksnet trace -g myResourceGroup -c myAKSCluster --from-pod "default/$POD" --to 10.1.2.3:443/tcp -o json',
       check: (r) => {
         const t = r.json<PodTrace>();
         const prefix = r.earlier("wait for its status (not in the seed)").stdout.trim();
-        assert.equal(t.verdict, "Delivered");
+        assert.equal(t.verdict, "Dropped");
         assert.deepEqual(
-          t.hops.map((h) => h.what),
-          ["NAT", "outbound rule"],
+          t.hops.map((h) => [h.what, h.verdict]),
+          [
+            ["NAT", "snat"],
+            ["route", "drop"],
+          ],
         );
-        assert.ok(t.egressIp && !inCidr(t.egressIp, prefix), `${t.egressIp} outside ${prefix}`);
+        assert.equal(t.hops[1].decidedBy, "system route: 10.0.0.0/8 → None");
+        assert.ok(!t.egressIp || !inCidr(t.egressIp, prefix), `${t.egressIp} outside ${prefix}`);
       },
     },
     {
