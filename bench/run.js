@@ -10,11 +10,13 @@ const suites = {
   nodeips: "./node-public-ips.mjs",
   scenarios: "./scenarios.mjs",
   workloads: "./workloads.mjs",
+  "workloads-api": "./workloads-api.mjs",
   services: "./services.mjs",
   hci: "./hci.mjs",
   "large-inputs": "./large-inputs.mjs",
   store: "./store.mjs",
   kube: "./kube.mjs",
+  egress: "./egress.mjs",
 };
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
 const only = process.argv.slice(2);

@@ -2,7 +2,10 @@
 //  1. 1,000 LoadBalancer Services reconciled onto a cluster's `kubernetes` load balancer and NSG in
 //     one pass (the service controller's Azure half): time, and the NSG / LB sizes it leaves;
 //  2. one Service update at that size (a full reconcile: every part rewritten once);
-// each as a ratio to one authenticated ARM GET on the same in-process emulator.
+// each as a ratio to one authenticated ARM GET on the same in-process emulator;
+//  3. the NSG half alone: K rules written one at a time (putSecurityRule per rule, what the
+//     controller did before) against one write of the whole set (applySecurityRules), and the store
+//     writes a reconcile that changes nothing costs each way.
 import fs from "node:fs";
 import https from "node:https";
 import os from "node:os";
@@ -17,6 +20,9 @@ const { resolveOptions } = await import(new URL("server/config.js", dist).href);
 const { backgroundContext } = await import(new URL("providers/context.js", dist).href);
 const { desiredServiceLoadBalancer } = await import(new URL("kube/services/azureLoadBalancer.js", dist).href);
 const { applyServiceLoadBalancers } = await import(new URL("kube/services/azureApply.js", dist).href);
+const { applySecurityRules, deleteSecurityRule, putSecurityRule } = await import(
+  new URL("providers/network/internal.js", dist).href
+);
 
 const N = Number(process.env.BENCH_SERVICES ?? 1000);
 
@@ -109,6 +115,64 @@ export async function run() {
     [`reconcile ${N} Services in one pass (${served} served)`, full.toFixed(0), (full / get).toFixed(0)],
     ["one Service updated at that size (median of 5)", update.toFixed(0), (update / get).toFixed(0)],
     [`NSG rules / LB frontends / LB rules`, `${sizes.rules} / ${sizes.frontends} / ${sizes.lbRules}`, ""],
+  ]);
+
+  // 3. The NSG write alone, on the cluster's NSG (already holding the Services' rules).
+  const K = Number(process.env.BENCH_NSG_RULES ?? 400);
+  const nsgId = await emu.store.read(async (tx) => {
+    const nsgs = await tx.listResources({
+      type: "Microsoft.Network/networkSecurityGroups",
+      subscriptionId: emu.subscriptionId,
+    });
+    return nsgs.find((n) => n.id.toLowerCase().includes(`/resourcegroups/${nodeRg.toLowerCase()}/`)).id;
+  });
+  const rules = Array.from({ length: K }, (_, i) => ({
+    name: `bench-${i}`,
+    props: {
+      protocol: "Tcp",
+      access: "Allow",
+      direction: "Inbound",
+      priority: 1000 + i,
+      sourceAddressPrefix: "Internet",
+      sourcePortRange: "*",
+      destinationAddressPrefix: `20.9.${i >> 8}.${i & 255}`,
+      destinationPortRange: "80",
+    },
+  }));
+  const inTx = (fn) =>
+    emu.store.transaction((tx) => fn(backgroundContext(tx, emu.settings, emu.services, emu.subscriptionId)));
+  const clear = () =>
+    inTx(async (ctx) => {
+      for (const r of rules) await deleteSecurityRule(ctx, nsgId, r.name);
+    });
+  const timed = async (fn) => {
+    const rev = await emu.store.currentRevision();
+    const t0 = performance.now();
+    await fn();
+    return { ms: performance.now() - t0, writes: (await emu.store.currentRevision()) - rev };
+  };
+  const oneByOne = () =>
+    inTx(async (ctx) => {
+      for (const r of rules) await putSecurityRule(ctx, nsgId, r.name, r.props);
+    });
+  const oneWrite = () => inTx((ctx) => applySecurityRules(ctx, nsgId, { put: rules, remove: [] }));
+  const a = await timed(oneByOne);
+  const aAgain = await timed(oneByOne);
+  await clear();
+  const b = await timed(oneWrite);
+  const bAgain = await timed(oneWrite);
+  await clear();
+  table(`NSG rules written by a reconcile (K = ${K} rules)`, [
+    ["what", "ms", "store writes", "× one write"],
+    ["one write of the set (applySecurityRules)", b.ms.toFixed(0), String(b.writes), "1.0"],
+    ["one rule at a time (putSecurityRule × K)", a.ms.toFixed(0), String(a.writes), (a.ms / b.ms).toFixed(1)],
+    ["again, nothing changed: one write", bAgain.ms.toFixed(0), String(bAgain.writes), "1.0"],
+    [
+      "again, nothing changed: one at a time",
+      aAgain.ms.toFixed(0),
+      String(aAgain.writes),
+      (aAgain.ms / bAgain.ms).toFixed(1),
+    ],
   ]);
   agent.destroy();
   await emu.close();

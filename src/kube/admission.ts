@@ -92,27 +92,48 @@ export function hostPortAdmission(settings: EmulatorSettings, services: Services
       PREVIEW_FLAGS.podHostPortAutoAssign,
     );
     const pool = hostPortPool(req.cluster);
-    const taken = new Set((await req.tx.listAllocations(pool)).map((a) => Number(a.item)));
     const cursor = Number((await req.tx.getMeta(cursorKey(req.cluster))) ?? "0");
-    let result: ReturnType<typeof assignHostPorts>;
-    try {
-      result = assignHostPorts(pod, { featureRegistered, kubernetesVersion: arm.version, taken, cursor });
-    } catch (e) {
-      if (!(e instanceof HostPortAssignError)) throw e;
-      const name = pod.metadata?.name ?? "";
-      if (e.kind === "Invalid")
-        throw invalid("Pod", "", name, [
-          { reason: "FieldValueInvalid", field: e.field, message: e.message.slice(e.field.length + 2) },
-        ]);
-      const s = hostPortRefusalStatus(e, name);
-      throw new KubeError(s.code, s.reason, s.message, s.details as StatusDetails);
-    }
-    if (!result.changed || req.dryRun) return result.pod as Obj;
     const owner = podOwner(req.cluster, pod.metadata?.uid ?? "");
-    for (const p of result.ports) {
-      // `taken` was read in this transaction, so a refusal here means a bug, not a race.
-      if (!(await req.tx.allocate(pool, String(p.hostPort), owner)))
-        throw new KubeError(409, "Conflict", `host port ${p.hostPort} is already assigned; retry the create`);
+    // Next-fit from the cursor rarely meets a taken port, so rather than reading the whole pool
+    // (20,000 rows at the range's end, per pod) the choice is made against the ports learned
+    // taken so far and its ports are claimed; a refused claim adds that port and chooses
+    // again. After a few refusals (a wrapped, crowded range) the pool is read once instead.
+    const assign = (taken: ReadonlySet<number>) => {
+      try {
+        return assignHostPorts(pod, { featureRegistered, kubernetesVersion: arm.version, taken, cursor });
+      } catch (e) {
+        if (!(e instanceof HostPortAssignError)) throw e;
+        const name = pod.metadata?.name ?? "";
+        if (e.kind === "Invalid")
+          throw invalid("Pod", "", name, [
+            { reason: "FieldValueInvalid", field: e.field, message: e.message.slice(e.field.length + 2) },
+          ]);
+        const s = hostPortRefusalStatus(e, name);
+        throw new KubeError(s.code, s.reason, s.message, s.details as StatusDetails);
+      }
+    };
+    const whole = async () => new Set((await req.tx.listAllocations(pool)).map((a) => Number(a.item)));
+    // Dry run allocates nothing: the choice against the pool as it stands.
+    if (req.dryRun) return assign(await whole()).pod as Obj;
+    const taken = new Set<number>();
+    let refusals = 0;
+    let result: ReturnType<typeof assignHostPorts>;
+    for (;;) {
+      result = assign(taken);
+      if (!result.changed) return result.pod as Obj;
+      const claimed: number[] = [];
+      let refused: number | undefined;
+      for (const p of result.ports) {
+        if (await req.tx.allocate(pool, String(p.hostPort), owner)) claimed.push(p.hostPort);
+        else {
+          refused = p.hostPort;
+          break;
+        }
+      }
+      if (refused === undefined) break;
+      for (const p of claimed) await req.tx.release(pool, String(p));
+      taken.add(refused);
+      if (++refusals === 8) for (const t of await whole()) taken.add(t);
     }
     await req.tx.setMeta(cursorKey(req.cluster), String(result.nextCursor));
     return result.pod as Obj;

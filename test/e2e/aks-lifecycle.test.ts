@@ -106,14 +106,29 @@ describe("stop and start", () => {
     expect([e.statusCode, e.code]).toEqual([404, "ResourceNotFound"]);
   });
 
-  it("a PUT keeps a stopped cluster stopped", async () => {
+  it("a stopped cluster can only be started or deleted: PUTs and pool changes are refused, nothing changes", async () => {
     await c.aks.managedClusters.beginStopAndWait(RG, "life");
     const cur = await c.aks.managedClusters.get(RG, "life");
-    const again = await c.aks.managedClusters.beginCreateOrUpdateAndWait(RG, "life", {
-      ...cur,
-      tags: { k: "v" },
-    });
-    expect(again.powerState?.code).toBe("Stopped");
+    const e1 = await errorOf(
+      c.aks.managedClusters.beginCreateOrUpdateAndWait(RG, "life", { ...cur, tags: { k: "v" } }),
+    );
+    expect([e1.statusCode, e1.code]).toEqual([409, "OperationNotAllowed"]);
+    expect(e1.message).toMatch(/stopped/);
+    const e2 = await errorOf(
+      c.aks.agentPools.beginCreateOrUpdateAndWait(RG, "life", "nodepool1", {
+        count: 3,
+        vmSize: "Standard_DS2_v2",
+      }),
+    );
+    expect([e2.statusCode, e2.code]).toEqual([409, "OperationNotAllowed"]);
+    const e3 = await errorOf(c.aks.agentPools.beginDeleteAndWait(RG, "life", "nodepool1"));
+    expect([e3.statusCode, e3.code]).toEqual([409, "OperationNotAllowed"]);
+    const after = await c.aks.managedClusters.get(RG, "life");
+    expect([after.tags, after.agentPoolProfiles?.[0]?.count, after.powerState?.code]).toEqual([
+      cur.tags,
+      2,
+      "Stopped",
+    ]);
     await c.aks.managedClusters.beginStartAndWait(RG, "life");
   });
 });

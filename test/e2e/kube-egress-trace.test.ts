@@ -92,7 +92,11 @@ beforeAll(async () => {
   await c.resources.resourceGroups.createOrUpdate(RG, { location: "eastus" });
   await registerFeature(c, "StaticEgressGatewayPreview");
   const body = clusterBody({ count: 1 });
-  body.networkProfile = { ...body.networkProfile, staticEgressGatewayProfile: { enabled: true } };
+  body.networkProfile = {
+    ...body.networkProfile,
+    networkPolicy: "calico",
+    staticEgressGatewayProfile: { enabled: true },
+  };
   await c.aks.managedClusters.beginCreateOrUpdateAndWait(RG, NAME, body);
   await c.aks.agentPools.beginCreateOrUpdateAndWait(
     RG,
@@ -158,13 +162,39 @@ metadata:
   name: plain
 spec:
   containers: [{name: c, image: nginx}]
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: locked
+  labels: {role: locked}
+spec:
+  containers: [{name: c, image: nginx}]
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: locked-gw
+  labels: {role: locked}
+  annotations: {kubernetes.azure.com/static-gateway-configuration: my-gateway}
+spec:
+  containers: [{name: c, image: nginx}]
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: egress-lock, namespace: default}
+spec:
+  podSelector: {matchLabels: {role: locked}}
+  policyTypes: [Egress]
+  egress:
+  - to: [{ipBlock: {cidr: 10.0.0.0/8}}]
+    ports: [{protocol: TCP, port: 443}]
 `),
   ]);
   expect(applied.stderr).toBe("");
   await until(async () => {
-    const a = await podJson("annotated");
-    const p = await podJson("plain");
-    return a.status.phase === "Running" && p.status.phase === "Running" ? true : undefined;
+    const phases = await Promise.all(["annotated", "plain", "locked", "locked-gw"].map(podJson));
+    return phases.every((p) => p.status.phase === "Running") ? true : undefined;
   }, 30_000);
   uid = (
     await kubectl(k, ["get", "staticgatewayconfiguration", "my-gateway", "-o", "jsonpath={.metadata.uid}"])
@@ -239,49 +269,83 @@ describe("aksnet trace --from-pod to destinations outside the cluster", () => {
     expect((await trace("default/annotated", "20.50.1.1:443/tcp")).egressIp).toBe(r.egressIp);
   }, 60_000);
 
-  it("an excluded CIDR, IMDS and a pod without the annotation: kubenet NAT to the node IP, then the node's egress (nodeEgress)", async () => {
+  it("an excluded CIDR, IMDS and a pod without the annotation: kubenet NAT to the node IP, then the subnet's route and the cluster's outbound", async () => {
     expect(outboundIp).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
-    const natHop = /^kubenet: ip-masq-agent masquerades pod CIDR 10\.244\.0\.0\/16 to the node's primary IP$/;
-    const annotated = await podJson("annotated");
-    const plain = await podJson("plain");
-    // 10.0.0.0/8 outside the VNet: Azure's system route sends it nowhere (next hop None).
-    const priv = await trace("default/annotated", "10.1.2.3:443/tcp");
-    expect(priv.verdict).toBe("Dropped");
-    expect(priv.hops.map((h) => [h.what, h.verdict, h.source])).toEqual([
-      ["NAT", "snat", annotated.status.hostIP],
-      ["route", "drop", annotated.status.hostIP],
+    const excluded =
+      "StaticGatewayConfiguration default/my-gateway: destination is inside excludeCidrs entry";
+    for (const [from, to, why] of [
+      ["default/annotated", "169.254.169.254:80/tcp", `${excluded} 169.254.169.254/32`],
+      [
+        "default/plain",
+        "20.50.1.1:443/tcp",
+        "the pod is not annotated with kubernetes.azure.com/static-gateway-configuration",
+      ],
+    ] as const) {
+      const pod = await podJson(from.split("/")[1]);
+      const r = await trace(from, to);
+      expect(r.verdict).toBe("Delivered");
+      expect(r.hops.map((h) => [h.what, h.verdict, h.source])).toEqual([
+        ["NAT", "snat", pod.status.hostIP],
+        ["route", "forward", pod.status.hostIP],
+        ["outbound rule", "snat", outboundIp],
+      ]);
+      expect(r.hops[0].detail).toBe(why);
+      expect(r.hops[0].decidedBy).toMatch(
+        /^kubenet: ip-masq-agent masquerades pod CIDR 10\.244\.0\.0\/16 to the node's primary IP$/,
+      );
+      expect(r.hops[1].decidedBy).toBe("system route: 0.0.0.0/0 → Internet");
+      expect(r.hops[2].decidedBy).toMatch(
+        new RegExp(
+          `^outbound rule aksOutboundRule of load balancer kubernetes translates the source to ${outboundIp.replace(/\./g, "\\.")} `,
+        ),
+      );
+      expect(r.egressIp).toBe(outboundIp);
+      expect(r.notes).toEqual([]);
+    }
+    // Inside the VNet (and excluded): the node's address, no outbound.
+    const pod = await podJson("annotated");
+    const inVnet = await trace("default/annotated", "10.224.0.200:443/tcp");
+    expect(inVnet.verdict).toBe("Delivered");
+    expect(inVnet.hops.map((h) => [h.what, h.verdict, h.decidedBy])).toEqual([
+      ["NAT", "snat", expect.stringMatching(/^kubenet: /)],
+      ["route", "forward", "system route: 10.224.0.0/12 → VnetLocal"],
     ]);
-    expect(priv.hops[0].detail).toBe(
-      "StaticGatewayConfiguration default/my-gateway: destination is inside excludeCidrs entry 10.0.0.0/8",
-    );
-    expect(priv.hops[0].decidedBy).toMatch(natHop);
-    expect(priv.hops[1].decidedBy).toBe("system route: 10.0.0.0/8 → None");
-    expect(priv.egressIp).toBeUndefined();
-    // IMDS answers on the node's host: no route, no SNAT.
-    const imds = await trace("default/annotated", "169.254.169.254:80/tcp");
-    expect(imds.verdict).toBe("Delivered");
-    expect(imds.hops.map((h) => [h.what, h.verdict, h.source])).toEqual([
-      ["NAT", "snat", annotated.status.hostIP],
-      ["Azure platform", "deliver", annotated.status.hostIP],
+    expect(inVnet.hops[0].detail).toBe(`${excluded} 10.0.0.0/8`);
+    expect(inVnet.egressIp).toBe(pod.status.hostIP);
+    // Excluded but outside the VNet, in RFC 1918 space: Azure's system route drops it.
+    const none = await trace("default/annotated", "10.1.2.3:443/tcp");
+    expect(none.verdict).toBe("Dropped");
+    expect(none.hops.map((h) => [h.what, h.verdict])).toEqual([
+      ["NAT", "snat"],
+      ["route", "forward"],
+      ["drop", "drop"],
     ]);
-    expect(imds.hops[0].detail).toBe(
-      "StaticGatewayConfiguration default/my-gateway: destination is inside excludeCidrs entry 169.254.169.254/32",
-    );
-    expect(imds.egressIp).toBe(annotated.status.hostIP);
-    // Not annotated: the cluster's outbound rule and its public IP.
-    const r = await trace("default/plain", "20.50.1.1:443/tcp");
-    expect(r.verdict).toBe("Delivered");
-    expect(r.hops.map((h) => [h.what, h.verdict, h.source])).toEqual([
-      ["NAT", "snat", plain.status.hostIP],
-      ["outbound rule", "snat", outboundIp],
+    expect(none.hops[1].decidedBy).toBe("system route: 10.0.0.0/8 → None");
+    expect(none.summary).toBe("next hop None: Azure drops traffic to 10.1.2.3");
+  }, 60_000);
+
+  it("egress NetworkPolicies (calico) decide on the normal way out and do not apply to the gateway leg", async () => {
+    const dropped = await trace("default/locked", "20.50.1.1:443/tcp");
+    expect(dropped.verdict).toBe("Dropped");
+    expect(dropped.hops.map((h) => [h.what, h.verdict, h.decidedBy])).toEqual([
+      ["NetworkPolicy", "drop", "NetworkPolicy default/egress-lock"],
     ]);
-    expect(r.hops[0].detail).toBe(
-      "the pod is not annotated with kubernetes.azure.com/static-gateway-configuration",
+    expect(dropped.egressIp).toBeUndefined();
+    const allowed = await trace("default/locked", "10.224.0.200:443/tcp");
+    expect(allowed.verdict).toBe("Delivered");
+    expect(allowed.hops.map((h) => [h.what, h.verdict])).toEqual([
+      ["NetworkPolicy", "forward"],
+      ["NAT", "snat"],
+      ["route", "forward"],
+    ]);
+    expect(allowed.hops[0].decidedBy).toBe("NetworkPolicy default/egress-lock");
+    const viaGateway = await trace("default/locked-gw", "20.50.1.1:443/tcp");
+    expect(viaGateway.verdict).toBe("Delivered");
+    expect(viaGateway.hops.map((h) => h.what)).toEqual(["pod routing", "WireGuard", "SNAT"]);
+    expect([...egress.values()]).toContain(viaGateway.egressIp);
+    expect(viaGateway.notes[1]).toMatch(
+      /^NetworkPolicy default\/egress-lock would drop this flow on the normal way out \(.*\); through the gateway it does not apply\.$/,
     );
-    expect(r.hops[1].where).toBe("load balancer kubernetes");
-    expect(r.egressIp).toBe(outboundIp);
-    expect(r.summary).toBe(`leaves through the cluster load balancer's outbound IP ${outboundIp}`);
-    expect(r.notes).toEqual([]);
   }, 60_000);
 
   it("the CLI prints the hops as a table, or the same answer as JSON; -p is not needed with --to <ip>:<port>/<proto>", async () => {

@@ -295,3 +295,57 @@ describe("aksnet trace: a pod's host port", () => {
     expect(gone.receiver?.text).toBe(`no pod listens on ${h}/tcp on this node`);
   });
 });
+
+describe("host-port admission claims ports in the store without reading the whole pool", () => {
+  const pod = (name: string, spec: string) => `apiVersion: v1
+kind: Pod
+metadata:
+  name: ${name}
+  annotations: {kubernetes.azure.com/assign-hostports-for-containerports: "${spec}"}
+spec:
+  containers: [{name: c, image: nginx, ports: [{containerPort: 8080}, {containerPort: 9090, protocol: UDP}]}]
+`;
+  const pool = () => `kube/${c.uid}/hostports`;
+  // Rows need a live owner, or the kubelet's sweep releases them: a plain pod holds them.
+  let other = "";
+  beforeAll(async () => {
+    const r = await kubectl(c, ["run", "holder", "--image=nginx", "--restart=Never"]);
+    expect(r.code).toBe(0);
+    const uid = (await pods(c, "default")).find((p) => p.metadata?.name === "holder")?.metadata?.uid;
+    other = `kube/${c.uid}/pod/${uid}`;
+  });
+
+  it("next-fit skips ports someone already holds at the cursor", async () => {
+    const cursor = Number(await emu.store.read((tx) => tx.getMeta(`kube/${c.uid}/hostport-cursor`)));
+    await emu.store.transaction(async (tx) => {
+      for (let i = 0; i < 10; i++) await tx.allocate(pool(), String(40000 + ((cursor + i) % 20000)), other);
+    });
+    const r = await kubectl(c, ["apply", "-f", "-"], pod("skips", "8080/tcp"));
+    expect(r.stdout.trim()).toBe("pod/skips created");
+    const got = (await pods(c, "default")).find((p) => p.metadata?.name === "skips");
+    expect(got?.spec?.containers[0].ports?.[0].hostPort).toBe(40000 + ((cursor + 10) % 20000));
+  });
+
+  it("a full range is refused (403) and claims nothing", async () => {
+    await emu.store.transaction(async (tx) => {
+      for (let p = 40000; p <= 59999; p++) await tx.allocate(pool(), String(p), other);
+    });
+    const skips = (await pods(c, "default")).find((p) => p.metadata?.name === "skips");
+    const held = skips?.spec?.containers[0].ports?.[0].hostPort ?? 0;
+    // One port free: not enough for two.
+    const free = held === 59999 ? 40000 : held + 1;
+    await emu.store.transaction(async (tx) => {
+      await tx.release(pool(), String(free));
+    });
+    const r = await kubectl(c, ["apply", "-f", "-"], pod("full", "8080/tcp,9090/udp"));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      'pods "full" is forbidden: metadata.annotations[kubernetes.azure.com/assign-hostports-for-containerports]: ',
+    );
+    expect(r.stderr).toContain("no free host ports left in 40000-59999 for 2 port(s)");
+    const rows = await emu.store.read((tx) => tx.listAllocations(pool()));
+    expect(rows.length).toBe(19999);
+    expect(rows.filter((a) => a.owner !== other).length).toBeLessThanOrEqual(1);
+    expect(rows.some((a) => a.item === String(free))).toBe(false);
+  });
+});

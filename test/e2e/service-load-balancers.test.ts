@@ -7,6 +7,7 @@ import { render } from "../../src/cli/trace.js";
 import { AZURE_LB_ANNOTATIONS as A } from "../../src/kube/services/annotations.js";
 import { applyServiceLoadBalancers } from "../../src/kube/services/azureApply.js";
 import { desiredServiceLoadBalancer, type ServiceLike } from "../../src/kube/services/azureLoadBalancer.js";
+import { applySecurityRules } from "../../src/providers/network/internal.js";
 import { traceReachability } from "../../src/providers/views/reachability.js";
 import { inArmTransaction } from "../helpers/emulator.js";
 import { type Clients, clusterBody, nodeRg, startClients } from "./aks-helpers.js";
@@ -209,6 +210,64 @@ describe("LoadBalancer Services → the cluster's Azure resources", () => {
     expect(ok.get("default/web")).toEqual({ ingressIP: pip.ipAddress });
     await apply([]);
     expect((await c.net.publicIPAddresses.get(RG, "my-static")).ipAddress).toBe(pip.ipAddress);
+  });
+});
+
+describe("the NSG half writes the rule set once per reconcile", () => {
+  const etags = async () => {
+    const nsgs = [];
+    for await (const n of c.net.networkSecurityGroups.list(MC)) nsgs.push(n);
+    const out = new Map<string, string>();
+    for await (const r of c.net.securityRules.list(MC, nsgs[0].name ?? ""))
+      if (r.name?.startsWith("k8s-azure-lb")) out.set(r.name, r.etag ?? "");
+    return { nsg: nsgs[0].id ?? "", rules: out };
+  };
+
+  it("a reconcile that changes nothing rewrites no rule; a change rewrites only the rules it touches", async () => {
+    await apply([
+      svc(U1, "web", [80]),
+      svc(U2, "admin", [443], { loadBalancerSourceRanges: ["1.2.3.0/24"] }),
+    ]);
+    const first = await etags();
+    expect(first.rules.size).toBe(2);
+    await apply([
+      svc(U1, "web", [80]),
+      svc(U2, "admin", [443], { loadBalancerSourceRanges: ["1.2.3.0/24"] }),
+    ]);
+    expect((await etags()).rules).toEqual(first.rules);
+    await apply([
+      svc(U1, "web", [80]),
+      svc(U2, "admin", [443], { loadBalancerSourceRanges: ["5.6.7.0/24"] }),
+    ]);
+    const after = await etags();
+    const same = [...after.rules].filter(([n, e]) => first.rules.get(n) === e).map(([n]) => n);
+    expect(same).toHaveLength(1); // web's Internet rule kept its record; admin's source-range rule is new
+    await apply([]);
+  });
+
+  it("the whole set is checked before anything is written: a priority clash refuses every rule", async () => {
+    const { nsg } = await etags();
+    const rule = (name: string, dst: string) => ({
+      name,
+      props: {
+        protocol: "Tcp",
+        access: "Allow",
+        direction: "Inbound",
+        priority: 3000,
+        sourceAddressPrefix: "Internet",
+        sourcePortRange: "*",
+        destinationAddressPrefix: dst,
+        destinationPortRange: "80",
+      },
+    });
+    await expect(
+      inArmTransaction(c.emu, (ctx) =>
+        applySecurityRules(ctx, nsg, { put: [rule("x-a", "20.9.0.1"), rule("x-b", "20.9.0.2")], remove: [] }),
+      ),
+    ).rejects.toMatchObject({ code: "SecurityRuleConflict" });
+    const names = [];
+    for await (const r of c.net.securityRules.list(MC, nsg.split("/").pop() ?? "")) names.push(r.name);
+    expect(names.filter((n) => n?.startsWith("x-"))).toEqual([]);
   });
 });
 

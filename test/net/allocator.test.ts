@@ -160,7 +160,7 @@ describe("lowestFreeAlignedBlock", () => {
     expect(() => lowestFreeAlignedBlock(pool, 33, [])).toThrow(/between 8 and 32/);
   });
 
-  it("sweeps thousands of taken ranges quickly", () => {
+  it("finds the one hole among thousands of shuffled taken ranges", () => {
     // 20,000 /28s packed from the start, shuffled, plus a hole at index 15,000.
     const taken: Cidr[] = [];
     for (let i = 0; i < 20_000; i++) if (i !== 15_000) taken.push(nthSubnet(pool, 28, i));
@@ -168,9 +168,8 @@ describe("lowestFreeAlignedBlock", () => {
       const j = (i * 7919) % (i + 1);
       [taken[i], taken[j]] = [taken[j], taken[i]];
     }
-    const t0 = performance.now();
+    // Its speed is measured in bench/, not here (timed unit tests fail on a loaded machine).
     const got = lowestFreeAlignedBlock(pool, 28, taken)!;
-    expect(performance.now() - t0).toBeLessThan(500);
     expect(formatCidr(got)).toBe(formatCidr(nthSubnet(pool, 28, 15_000)));
     expect(formatCidr(lowestFreeAlignedBlock(pool, 24, taken)!)).toBe(formatCidr(nthSubnet(pool, 24, 1250)));
   });

@@ -46,8 +46,15 @@ async function podIp(
   return ctx.store.transaction(async (tx) => {
     const held = (await tx.listAllocationsByOwner(owner)).find((a) => a.pool === pool);
     if (held) return { ip: held.item };
-    const taken = new Set((await tx.listAllocations(pool)).map((a) => a.item));
-    let choice = choosePodIp(pod, net, taken, cursors.get(`${cluster}/${node}`) ?? 0);
+    // Claim the IPAM's choice; an address found taken is learned and the choice made again —
+    // bounded by the node's range, where reading the whole cluster's pool per pod is not.
+    const taken = new Set<string>();
+    const cursor = cursors.get(`${cluster}/${node}`) ?? 0;
+    let choice = choosePodIp(pod, net, taken, cursor);
+    while (choice.ip !== undefined && !(await tx.allocate(pool, choice.ip, owner))) {
+      taken.add(choice.ip);
+      choice = choosePodIp(pod, net, taken, cursor);
+    }
     if (choice.ip === undefined && podSubnet) {
       // Dynamic pod subnet: the node's batches are full, so CNS asks for another batch of the
       // pod subnet (no more than maxPods in all); none left there → SubnetFull.
@@ -59,11 +66,14 @@ async function podIp(
       const [more] = await allocateSubnetAddressesBatch(arm, podSubnet.subnetId, [
         { owner: podSubnet.owner, count: got },
       ]);
-      choice = choosePodIp(pod, { plugin: "azure", addresses: [...mine, ...more] }, taken, 0);
+      const grown: PodNetwork = { plugin: "azure", addresses: [...mine, ...more] };
+      choice = choosePodIp(pod, grown, taken, 0);
+      while (choice.ip !== undefined && !(await tx.allocate(pool, choice.ip, owner))) {
+        taken.add(choice.ip);
+        choice = choosePodIp(pod, grown, taken, 0);
+      }
     }
     if (choice.ip === undefined) return { message: choice.message };
-    if (!(await tx.allocate(pool, choice.ip, owner)))
-      throw new Error(`pod address ${choice.ip} taken concurrently`);
     cursors.set(`${cluster}/${node}`, choice.nextCursor);
     return { ip: choice.ip };
   });

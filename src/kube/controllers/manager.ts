@@ -14,11 +14,13 @@
 // runs, so a restart only needs the resync `start` does.
 import type { ChangeRecord, Store, WatchHandle } from "../../store/types.js";
 import { KubeApi } from "../api.js";
+import { SGC_POD_ANNOTATION } from "../egress/staticGatewayConfiguration.js";
 import { KubeError } from "../errors.js";
 import { armClusters } from "./arm.js";
 import { ControllerContext } from "./context.js";
 import { syncDaemonSet } from "./daemonset.js";
 import { syncDeployment } from "./deployment.js";
+import { GATEWAYSTATUS_KEY, PODENDPOINT_KEY, syncEgressPeers } from "./egressPeers.js";
 import { syncJob } from "./job.js";
 import { sweep, syncKubelet } from "./kubelet.js";
 import { syncNodes } from "./nodes.js";
@@ -148,9 +150,17 @@ export class ControllerManager {
     if (c.resource === SGC_KEY) {
       this.queue.add(`sgc|${cluster}|${ns}|${meta.name ?? ""}`, BURST_MS);
       this.queue.add(`kubelet|${cluster}`, BURST_MS); // annotated pods wait for its prefix
+      this.queue.add(`egress-peers|${cluster}`, BURST_MS);
+      return;
+    }
+    if (c.resource === PODENDPOINT_KEY || c.resource === GATEWAYSTATUS_KEY) {
+      this.queue.add(`egress-peers|${cluster}`, BURST_MS);
       return;
     }
     if (c.resource === "core/pods") {
+      const annotations = (c.object.metadata as { annotations?: Record<string, string> } | undefined)
+        ?.annotations;
+      if (annotations?.[SGC_POD_ANNOTATION]) this.queue.add(`egress-peers|${cluster}`, BURST_MS);
       this.queue.add(`endpoints-ns|${cluster}|${ns}`, BURST_MS);
       ownerKey();
       this.queue.add(`scheduler|${cluster}`, BURST_MS);
@@ -160,7 +170,10 @@ export class ControllerManager {
     }
     if (c.resource === "core/nodes") {
       // A gateway pool that scaled: every configuration re-applies (ip configurations, public IPs).
-      if (c.type !== "MODIFIED") this.queue.add(`sgc-all|${cluster}`, BURST_MS);
+      if (c.type !== "MODIFIED") {
+        this.queue.add(`sgc-all|${cluster}`, BURST_MS);
+        this.queue.add(`egress-peers|${cluster}`, BURST_MS);
+      }
       this.queue.add(`service-lb|${cluster}`, BURST_MS);
       this.queue.add(`daemonsets|${cluster}`, BURST_MS);
       this.queue.add(`scheduler|${cluster}`, BURST_MS);
@@ -204,6 +217,8 @@ export class ControllerManager {
         return syncEgressFeature(ctx, cluster);
       case "sgc":
         return syncStaticGatewayConfiguration(ctx, cluster, ns, name);
+      case "egress-peers":
+        return syncEgressPeers(ctx, cluster);
       case "sgc-all":
         for (const o of await listStaticGatewayConfigurations(ctx, cluster))
           this.queue.add(`sgc|${cluster}|${o.namespace}|${o.name}`);
@@ -227,6 +242,7 @@ export class ControllerManager {
         this.queue.add(`egress|${cluster}`);
         for (const o of await listStaticGatewayConfigurations(ctx, cluster))
           this.queue.add(`sgc|${cluster}|${o.namespace}|${o.name}`);
+        this.queue.add(`egress-peers|${cluster}`);
         this.dirty.add(cluster);
         this.queue.add(`scheduler|${cluster}`);
         this.queue.add(`kubelet|${cluster}`);

@@ -16,6 +16,7 @@ import type { AdmissionStep } from "../admission.js";
 import type { Obj } from "../api.js";
 import type { ResourceType } from "../catalog.js";
 import { applyGatewayConfiguration, removeGatewayConfiguration } from "../egress/azureApply.js";
+import { INTERNAL_CRDS, OPERATOR_NAMESPACE, operatorObjects } from "../egress/operator.js";
 import {
   prefixNotReadyMessage,
   reconcileEvent,
@@ -103,22 +104,49 @@ async function getOr404<T>(p: Promise<T>): Promise<T | undefined> {
   }
 }
 
-/** Installs or removes the CRD so that it matches the cluster's staticEgressGatewayProfile. */
+/** The add-on's CRDs: StaticGatewayConfiguration, then the internal PodEndpoint and GatewayStatus. */
+const FEATURE_CRDS = [
+  { name: CRD_NAME, make: staticGatewayConfigurationCrd },
+  ...INTERNAL_CRDS.map((c) => ({ name: `${c.plural}.${SGC_GROUP}`, make: c.make })),
+];
+
+/**
+ * Installs or removes the add-on so that it matches the cluster's staticEgressGatewayProfile: its
+ * CRDs and the operator's objects in kube-system (a user who deletes one gets it back, as AKS's
+ * addon manager does).
+ */
 export async function syncEgressFeature(ctx: ControllerContext, cluster: string): Promise<void> {
   const c = await ctx.store.read((tx) => clusterRecord(tx, cluster));
   if (!c) return;
   await ctx.api.ensureCluster(cluster);
   const enabled = c.internal.spec.network.staticEgressGateway === true;
   const t = await crdType(ctx, cluster);
-  const existing = await getOr404(ctx.api.get(cluster, t, "", CRD_NAME));
-  if (enabled && !existing) {
-    try {
-      await ctx.api.create(cluster, t, "", staticGatewayConfigurationCrd(), W);
-    } catch (e) {
-      if (!(e instanceof KubeError && e.code === 409)) throw e;
+  for (const crd of FEATURE_CRDS) {
+    const existing = await getOr404(ctx.api.get(cluster, t, "", crd.name));
+    if (enabled && !existing) {
+      try {
+        await ctx.api.create(cluster, t, "", crd.make(), W);
+      } catch (e) {
+        if (!(e instanceof KubeError && e.code === 409)) throw e;
+      }
+    } else if (!enabled && existing && !(existing.metadata as Obj | undefined)?.deletionTimestamp) {
+      await getOr404(ctx.api.delete(cluster, t, "", crd.name, {}));
     }
-  } else if (!enabled && existing && !(existing.metadata as Obj | undefined)?.deletionTimestamp) {
-    await getOr404(ctx.api.delete(cluster, t, "", CRD_NAME, {}));
+  }
+  for (const o of operatorObjects()) {
+    const ot = await ctx.api.find(cluster, o.group, "v1", o.plural);
+    if (!ot) continue;
+    const name = o.object.metadata?.name ?? "";
+    const existing = await getOr404(ctx.api.get(cluster, ot, OPERATOR_NAMESPACE, name));
+    if (enabled && !existing) {
+      try {
+        await ctx.api.create(cluster, ot, OPERATOR_NAMESPACE, o.object as Obj, W);
+      } catch (e) {
+        if (!(e instanceof KubeError && e.code === 409)) throw e;
+      }
+    } else if (!enabled && existing) {
+      await getOr404(ctx.api.delete(cluster, ot, OPERATOR_NAMESPACE, name, {}));
+    }
   }
 }
 

@@ -11,12 +11,11 @@ import { infraIds } from "../../providers/containerservice/nodeResourceGroup.js"
 import { getCluster } from "../../providers/containerservice/records.js";
 import type { ArmContext } from "../../providers/context.js";
 import {
+  applySecurityRules,
   deleteNetworkResource,
-  deleteSecurityRule,
   listSecurityRules,
   putLoadBalancer,
   putPublicIPAddress,
-  putSecurityRule,
 } from "../../providers/network/internal.js";
 import type { ResourceRecord } from "../../store/types.js";
 import type { DesiredServiceLoadBalancer } from "./azureLoadBalancer.js";
@@ -277,7 +276,10 @@ export async function applyServiceLoadBalancers(
     priority: Number(props(r).priority),
   }));
   const plan = planSecurityRules(existing, frontends);
-  for (const name of plan.delete) await deleteSecurityRule(ctx, cluster.ids.nsgId, name);
-  for (const { name, ...rule } of plan.rules) await putSecurityRule(ctx, cluster.ids.nsgId, name, rule);
+  // One write for the whole set, as the provider sends one NSG PUT: unchanged rules stay as they are.
+  await applySecurityRules(ctx, cluster.ids.nsgId, {
+    put: plan.rules.map(({ name, ...props }) => ({ name, props })),
+    remove: plan.delete,
+  });
   return out;
 }

@@ -5,11 +5,10 @@
 // which takes every other address). Each hop says what it is, where, which object or rule decides,
 // and the verdict. Read-only, inside one store read.
 import type { Node, Pod } from "kubernetes-types/core/v1.js";
-import { containsIp, NetError, parseCidr, parseIp } from "../../net/index.js";
+import { NetError, parseIp } from "../../net/index.js";
 import { asObject, field } from "../../providers/common.js";
 import { type ClusterInternal, clusterIdOf } from "../../providers/containerservice/model.js";
-import { infraIds } from "../../providers/containerservice/nodeResourceGroup.js";
-import { getCluster, listPools } from "../../providers/containerservice/records.js";
+import { getCluster } from "../../providers/containerservice/records.js";
 import {
   type ArmContext,
   backgroundContext,
@@ -23,13 +22,7 @@ import {
   resourceNotFound,
   subscriptionNotFound,
 } from "../../providers/errors.js";
-import { getSubnet } from "../../providers/network/internal.js";
-import {
-  type EgressHop,
-  type EgressVia,
-  type NodeEgress,
-  nodeEgress,
-} from "../../providers/views/nodeEgress.js";
+import { type EgressHop, nodeEgress } from "../../providers/views/nodeEgress.js";
 import type { Tx } from "../../store/types.js";
 import { gatewayEgressAddresses } from "../egress/azureApply.js";
 import { egressDecision, type Flow } from "../egress/egressPath.js";
@@ -40,6 +33,7 @@ import {
   type StaticGatewayConfigurationSpec,
   type StaticGatewayConfigurationStatus,
 } from "../egress/staticGatewayConfiguration.js";
+import { AKS_POLICY_ENFORCED, evaluatePolicies, type NetworkPolicy } from "../networkPolicy.js";
 import { inClusterDestination } from "./inClusterResolver.js";
 
 // ---- request -----------------------------------------------------------------------------------
@@ -229,224 +223,96 @@ interface Sgc {
   status?: StaticGatewayConfigurationStatus;
 }
 
-const props = (o: unknown): Record<string, unknown> =>
-  ((o as { properties?: Record<string, unknown> } | undefined)?.properties ?? {}) as Record<string, unknown>;
-
-function inAny(ip: string, cidrs: readonly string[]): string | undefined {
-  const a = parseIp(ip);
-  return cidrs.find((c) => {
-    try {
-      return containsIp(parseCidr(c), a);
-    } catch (e) {
-      if (e instanceof NetError) return false;
-      throw e;
-    }
-  });
-}
-
-/** The address spaces of the VNet that holds the node's subnet (traffic there is not outbound). */
-async function vnetSpace(t: PodTraceContext): Promise<{ name: string; prefixes: string[] } | undefined> {
-  const pool = (await listPools(t.arm, t.cluster.id)).find(
-    (p) => p.internal.spec.name.toLowerCase() === (t.poolName ?? "").toLowerCase(),
-  );
-  const subnetId = pool?.internal.subnetId;
-  if (!subnetId) return undefined;
-  const subnet = await getSubnet(t.arm, subnetId);
-  const vnet = subnet?.parentId ? await t.tx.getResource(subnet.parentId) : undefined;
-  if (!vnet) return undefined;
-  const space = (props(vnet.body).addressSpace as { addressPrefixes?: unknown } | undefined)?.addressPrefixes;
-  return {
-    name: vnet.id.split("/").pop() ?? vnet.id,
-    prefixes: Array.isArray(space) ? space.filter((x): x is string => typeof x === "string") : [],
-  };
-}
-
-/** What each nodeEgress hop is called in a pod trace. */
-const EGRESS_HOP_NAMES: Record<EgressHop["kind"], string> = {
-  node: "node",
-  azurePlatform: "Azure platform",
-  route: "route",
-  natGateway: "NAT gateway",
-  nodePublicIP: "node public IP",
-  loadBalancerOutboundRule: "outbound rule",
-  defaultOutbound: "default outbound access",
-  drop: "drop",
+const HOP_WORDS: Record<EgressHop["kind"], { what: string; verdict: HopVerdict }> = {
+  node: { what: "node", verdict: "forward" },
+  azurePlatform: { what: "Azure platform", verdict: "deliver" },
+  route: { what: "route", verdict: "forward" },
+  natGateway: { what: "NAT gateway", verdict: "snat" },
+  nodePublicIP: { what: "node public IP", verdict: "snat" },
+  loadBalancerOutboundRule: { what: "outbound rule", verdict: "snat" },
+  defaultOutbound: { what: "default outbound access", verdict: "snat" },
+  drop: { what: "drop", verdict: "drop" },
 };
-
-const EGRESS_SUMMARY: Record<EgressVia, (e: NodeEgress) => string> = {
-  virtualNetwork: (e) => `delivered inside the VNet from ${e.sourceAddress}`,
-  virtualAppliance: (e) =>
-    `handed to the virtual appliance ${e.hops.find((h) => h.kind === "route")?.route?.nextHopIpAddress ?? ""} (what the destination sees is the appliance's choice)`,
-  virtualNetworkGateway: (e) => `sent to the virtual network gateway from ${e.sourceAddress}`,
-  natGateway: (e) =>
-    `leaves through NAT gateway ${lastSegment(e.hops.at(-1)?.resourceId ?? "")}'s IP ${e.sourceAddress}`,
-  nodePublicIP: (e) => `leaves from the node's own public IP ${e.sourceAddress}`,
-  loadBalancer: (e) => `leaves through the cluster load balancer's outbound IP ${e.sourceAddress}`,
-  defaultOutbound: () => "leaves through Azure's default outbound access (an address Azure picks)",
-  azurePlatform: (e) => `answered by the Azure platform on the node's host (from ${e.sourceAddress})`,
-  dropped: (e) => `dropped: ${e.hops.at(-1)?.detail ?? ""}`,
-};
-
-const lastSegment = (id: string) => id.split("/").pop() ?? id;
 
 /**
- * The cluster's outbound for a packet that leaves `t`'s node with `source`: providers/views/
- * nodeEgress.ts (the subnet's route, then NAT gateway / node public IP / LB outbound rule / default
- * outbound, per outboundType). The default route to the Internet is not shown as a hop; a user
- * route or any other next hop is. A node the ARM side does not know falls back to the outbound
- * type in words.
+ * The cluster's outbound for a packet that leaves `t`'s node with `source`: the subnet's route,
+ * then whoever translates the source (providers/views/nodeEgress.ts, every outboundType).
  */
 async function clusterOutbound(
   t: PodTraceContext,
   source: string,
   dest: Destination,
 ): Promise<DestinationLeg> {
-  const nodeName = t.node?.metadata?.name;
-  if (nodeName && dest.ip) {
-    let e: NodeEgress | undefined;
-    try {
-      e = await nodeEgress(t.arm, {
-        clusterId: t.cluster.id,
-        node: nodeName,
-        destination: dest.ip,
-        sourceIp: source,
-      });
-    } catch (err) {
-      if (!(err instanceof ArmError && err.status === 404)) throw err;
-    }
-    if (e) return egressLeg(e, source, dest);
-  }
-  return outboundInWords(t, source, dest);
-}
-
-function egressLeg(e: NodeEgress, source: string, dest: Destination): DestinationLeg {
-  const to = `${dest.ip}${dest.port ? `:${dest.port}` : ""}`;
+  const ip = dest.ip ?? dest.text;
+  const to = `${ip}${dest.port ? `:${dest.port}` : ""}`;
+  const e = await nodeEgress(t.arm, {
+    clusterId: t.cluster.id,
+    node: t.node?.metadata?.name ?? t.nodeIp ?? "",
+    destination: ip,
+    sourceIp: source,
+  });
   const hops: Hop[] = [];
+  let current = source;
   for (const h of e.hops) {
-    if (h.kind === "node") continue;
-    // A route to nowhere already shows the drop: its words become the hop's detail.
-    const prev = hops.at(-1);
-    if (h.kind === "drop" && prev?.what === "route") {
-      prev.detail = h.detail;
-      continue;
-    }
-    if (h.kind === "route" && h.route?.source === "Default" && h.route.nextHopType === "Internet") continue;
-    const snat =
-      h.kind === "natGateway" || h.kind === "nodePublicIP" || h.kind === "loadBalancerOutboundRule";
-    const dropped = h.kind === "drop" || (h.kind === "route" && e.via === "dropped");
-    const where =
-      h.kind === "route"
-        ? `subnet ${lastSegment(e.subnetId)}`
-        : h.kind === "loadBalancerOutboundRule"
-          ? `load balancer ${(h.resourceId ?? "").split("/")[8] ?? ""}`
-          : h.resourceId
-            ? lastSegment(h.resourceId)
-            : `node ${e.node}`;
+    if (h.kind === "node") continue; // the pod's hops already name the node and the source
+    const words = HOP_WORDS[h.kind];
+    if (words.verdict === "snat") current = h.publicIpAddresses?.[0] ?? e.sourceAddress ?? current;
     hops.push({
-      what: EGRESS_HOP_NAMES[h.kind],
-      where,
+      what: words.what,
+      where: h.resourceId
+        ? (h.resourceId.split("/").slice(-3).join("/") ?? h.resourceId)
+        : `node ${e.node}'s subnet`,
       decidedBy: h.detail,
-      verdict: dropped
-        ? "drop"
-        : snat
-          ? "snat"
-          : e.via === "azurePlatform" || e.via === "virtualNetwork"
-            ? "deliver"
-            : "forward",
-      source: snat ? (e.sourceAddress ?? source) : source,
-      destination: to,
-      ...(snat && e.sourceCandidates.length > 1
-        ? { detail: `SNAT to one of ${e.sourceCandidates.join(", ")}` }
-        : {}),
+      verdict: words.verdict,
+      ...(words.verdict === "drop" ? {} : { source: current, destination: to }),
     });
   }
-  return {
-    hops,
-    verdict: e.via === "dropped" ? "Dropped" : "Delivered",
-    ...(e.sourceAddress && e.via !== "dropped" ? { egressIp: e.sourceAddress } : {}),
-    summary: EGRESS_SUMMARY[e.via](e),
-  };
+  if (e.via === "dropped")
+    return { hops, verdict: "Dropped", summary: e.hops[e.hops.length - 1]?.detail ?? "dropped" };
+  const summary =
+    e.via === "virtualNetwork"
+      ? `delivered inside the virtual network from ${e.sourceAddress ?? source}`
+      : e.sourceAddress
+        ? `leaves through ${HOP_WORDS[e.hops[e.hops.length - 1].kind].what} ${e.sourceAddress} (outboundType ${e.outboundType})`
+        : `leaves through ${e.via} (outboundType ${e.outboundType})`;
+  return { hops, verdict: "Delivered", ...(e.sourceAddress ? { egressIp: e.sourceAddress } : {}), summary };
 }
 
-/** Without an ARM node to ask: node public IP, else the LB's outbound IPs, else the type in words. */
-async function outboundInWords(
-  t: PodTraceContext,
-  source: string,
-  dest: Destination,
-): Promise<DestinationLeg> {
-  const net = t.cluster.internal.spec.network;
-  const to = `${dest.ip}${dest.port ? `:${dest.port}` : ""}`;
-  if (t.nodePublicIp)
-    return {
-      hops: [
-        {
-          what: "node public IP",
-          where: `node ${t.node?.metadata?.name}`,
-          decidedBy: `instance-level public IP ${t.nodePublicIp} (takes precedence over the cluster's outbound)`,
-          verdict: "snat",
-          source: t.nodePublicIp,
-          destination: to,
-        },
-      ],
-      verdict: "Delivered",
-      egressIp: t.nodePublicIp,
-      summary: `leaves from the node's own public IP ${t.nodePublicIp}`,
-    };
-  if (net.outboundType === "loadBalancer") {
-    const ids = infraIds(t.arm, t.cluster.name, t.cluster.internal);
-    const ips: string[] = [];
-    for (const id of ids.outboundIpIds) {
-      const rec = await t.tx.getResource(id);
-      const a = props(rec?.body).ipAddress;
-      if (typeof a === "string") ips.push(a);
-    }
-    if (!ips.length)
-      return {
-        hops: [
-          {
-            what: "outbound rule",
-            where: "load balancer kubernetes",
-            decidedBy: "outboundType loadBalancer",
-            verdict: "drop",
-            source,
-            destination: to,
-            detail: "the load balancer has no outbound IP",
-          },
-        ],
-        verdict: "Dropped",
-        summary: "the cluster's load balancer has no outbound IP",
-      };
-    const chosen = ips[0];
-    return {
-      hops: [
-        {
-          what: "outbound rule",
-          where: "load balancer kubernetes",
-          decidedBy: `outbound rule aksOutboundRule (outboundType loadBalancer; outbound IPs ${ips.join(", ")})`,
-          verdict: "snat",
-          source: chosen,
-          destination: to,
-          ...(ips.length > 1 ? { detail: `SNAT to one of ${ips.join(", ")}` } : {}),
-        },
-      ],
-      verdict: "Delivered",
-      egressIp: chosen,
-      summary: `leaves through the cluster load balancer's outbound IP ${chosen}`,
-    };
-  }
+/**
+ * The pod's egress NetworkPolicies toward an address outside the cluster, when the cluster's
+ * networkPolicy enforces them (they do on the normal way out, not on the gateway leg): a hop that
+ * forwards or drops, or undefined when nothing is enforced or nothing selects the pod.
+ */
+export async function egressPolicyHop(t: PodTraceContext, dest: Destination): Promise<Hop | undefined> {
+  const engine = t.cluster.internal.spec.network.policy;
+  if (!AKS_POLICY_ENFORCED[engine] || !dest.ip || dest.port === undefined || dest.protocol === "ICMP")
+    return undefined;
+  const policies = await t.listObjects<NetworkPolicy>("networking.k8s.io/networkpolicies", t.namespace);
+  const ns = await t.getObject<{ metadata?: { labels?: Record<string, string> } }>(
+    "core/namespaces",
+    "",
+    t.namespace,
+  );
+  const v = evaluatePolicies({
+    from: {
+      kind: "pod",
+      namespace: t.namespace,
+      labels: t.pod.metadata?.labels ?? {},
+      ...(ns?.metadata?.labels ? { namespaceLabels: ns.metadata.labels } : {}),
+      ...(t.podIp ? { ip: t.podIp } : {}),
+    },
+    to: { kind: "vm", ip: dest.ip, sameNetwork: false },
+    port: dest.port,
+    protocol: dest.protocol,
+    policies,
+  });
+  if (v.decidedBy === "default") return undefined;
   return {
-    hops: [
-      {
-        what: "cluster outbound",
-        where: `node ${t.node?.metadata?.name}'s subnet`,
-        decidedBy: `outboundType ${net.outboundType}`,
-        verdict: "forward",
-        source,
-        destination: to,
-      },
-    ],
-    verdict: "Delivered",
-    summary: `leaves through the cluster's outbound (${net.outboundType})`,
+    what: "NetworkPolicy",
+    where: `pod ${t.namespace}/${t.podName} (${engine})`,
+    decidedBy: v.decidedBy.replace(/^(policy|isolation):/, "NetworkPolicy "),
+    verdict: v.allowed ? "forward" : "drop",
+    detail: v.reason,
   };
 }
 
@@ -458,6 +324,12 @@ async function normalLeg(t: PodTraceContext, dest: Destination, why: string): Pr
   const flat = net.plugin === "azure" && net.pluginMode !== "overlay";
   const hostNet = t.pod.spec?.hostNetwork === true;
   const hops: Hop[] = [];
+  const policy = hostNet ? undefined : await egressPolicyHop(t, dest);
+  if (policy) {
+    hops.push({ ...policy, source: t.podIp ?? "", destination: to });
+    if (policy.verdict === "drop")
+      return { hops, verdict: "Dropped", summary: `dropped by ${policy.decidedBy}: ${policy.detail ?? ""}` };
+  }
   let source = t.podIp ?? "";
   if (hostNet) {
     source = t.nodeIp ?? source;
@@ -491,25 +363,6 @@ async function normalLeg(t: PodTraceContext, dest: Destination, why: string): Pr
       destination: to,
       detail: why,
     });
-  }
-  const vnet = await vnetSpace(t);
-  const inVnet = vnet ? inAny(ip, vnet.prefixes) : undefined;
-  if (vnet && inVnet) {
-    hops.push({
-      what: "VNet routing",
-      where: `VNet ${vnet.name}`,
-      decidedBy: `address space ${inVnet}`,
-      verdict: "deliver",
-      source,
-      destination: to,
-      detail: "inside the VNet: no outbound SNAT",
-    });
-    return {
-      hops,
-      verdict: "Delivered",
-      egressIp: source,
-      summary: `delivered inside VNet ${vnet.name} from ${source}`,
-    };
   }
   const out = await clusterOutbound(t, source, dest);
   return { ...out, hops: [...hops, ...out.hops] };
@@ -572,6 +425,7 @@ export const externalDestination: DestinationResolver = {
         verdict: t.podIp ? "Dropped" : "Pending",
         summary: d.reason,
       };
+    const bypassed = await egressPolicyHop(t, dest);
     const gsp = sgc.status?.gatewayServerProfile ?? {};
     const tunnel = `${gsp.ip ?? "?"}:${gsp.port ?? "?"}/udp`;
     const excluded = spec.excludeCidrs?.length ? spec.excludeCidrs.join(", ") : "none";
@@ -608,6 +462,11 @@ export const externalDestination: DestinationResolver = {
       summary: `through gateway node ${d.gatewayNode}, SNAT to ${d.snatAddress} of ${d.egressPrefix}`,
       notes: [
         "Network policies do not apply to the gateway leg: the packet is inside the WireGuard tunnel from the pod to the gateway node, and the gateway node (not a pod) makes the SNAT.",
+        ...(bypassed?.verdict === "drop"
+          ? [
+              `${bypassed.decidedBy} would drop this flow on the normal way out (${bypassed.detail}); through the gateway it does not apply.`,
+            ]
+          : []),
       ],
     };
   },

@@ -7,7 +7,7 @@ import { ArmError, resourceNotFound } from "../errors.js";
 import { lastName, newGuid, type ResourceRef } from "../ids.js";
 import { startOperation } from "../operations.js";
 import type { ResourceTypeHandler } from "../registry.js";
-import { nothingToAbort, operationInProgress, systemPoolRequired } from "./errors.js";
+import { clusterStopped, nothingToAbort, operationInProgress, systemPoolRequired } from "./errors.js";
 import { cancelOperation } from "./managedClusters.js";
 import { AKS_API_VERSIONS, CLUSTER_TYPE, NS, POOL_TYPE, type PoolInternal } from "./model.js";
 import { vmssIdOf } from "./nodes.js";
@@ -72,6 +72,7 @@ export const agentPools: ResourceTypeHandler = {
     const all = await listPools(ctx, c.rec.id);
     const existing = all.find((p) => p.internal.spec.name.toLowerCase() === name.toLowerCase());
     checkPreconditions(existing ? { etag: existing.internal.eTag } : undefined, pre);
+    if (c.internal.powerState === "Stopped") throw clusterStopped(ref.names[0]);
     if (await busy(ctx, c.internal.operationId))
       throw operationInProgress(`managed cluster '${ref.names[0]}'`);
     if (existing && (await busy(ctx, existing.internal.operationId)))
@@ -127,6 +128,7 @@ export const agentPools: ResourceTypeHandler = {
     if (p.internal.deleting && (await busy(ctx, p.internal.operationId))) {
       return { existed: true, operation: await ctx.tx.getOperation(p.internal.operationId!) };
     }
+    if (c.internal.powerState === "Stopped") throw clusterStopped(ref.names[0]);
     if (await busy(ctx, c.internal.operationId))
       throw operationInProgress(`managed cluster '${ref.names[0]}'`);
     if (await busy(ctx, p.internal.operationId)) throw operationInProgress(`agent pool '${lastName(ref)}'`);

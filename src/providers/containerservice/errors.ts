@@ -155,6 +155,14 @@ export const operationInProgress = (what: string) =>
     `Operation is not allowed because there's an in progress operation on ${what}; wait for it to finish or abort it.`,
   );
 
+/** AKS: a stopped cluster can only be started or deleted. */
+export const clusterStopped = (name: string) =>
+  new ArmError(
+    409,
+    "OperationNotAllowed",
+    `Managed cluster '${name}' is stopped: only start and delete are allowed on a stopped cluster. Start the cluster first.`,
+  );
+
 export const nothingToAbort = (what: string) =>
   new ArmError(409, "OperationNotAllowed", `There is no in progress operation on ${what} to abort.`);
 

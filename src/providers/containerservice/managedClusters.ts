@@ -14,7 +14,7 @@ import { invalidResourceName, resourceNotFound } from "../errors.js";
 import { buildId, lastName, newGuid, type ResourceRef } from "../ids.js";
 import { completedOperation, startOperation } from "../operations.js";
 import type { ActionOutcome, ResourceTypeHandler, Wire } from "../registry.js";
-import { nothingToAbort, operationInProgress } from "./errors.js";
+import { clusterStopped, nothingToAbort, operationInProgress } from "./errors.js";
 import { type CredentialKind, clusterToken, credentialResults, kubeTokenKey } from "./kubeconfig.js";
 import {
   AKS_API_VERSIONS,
@@ -65,6 +65,7 @@ async function put(ctx: ArmContext, ref: ResourceRef, raw: unknown, pre: Precond
     );
   const existing = await getCluster(ctx, buildId(ref));
   checkPreconditions(existing ? { etag: existing.internal.eTag } : undefined, pre);
+  if (existing?.internal.powerState === "Stopped") throw clusterStopped(name);
   if (existing && (await busy(ctx, existing.internal.operationId)))
     throw operationInProgress(`managed cluster '${name}'`);
   const id = existing?.rec.id ?? buildId(ref);
@@ -128,7 +129,6 @@ async function put(ctx: ArmContext, ref: ResourceRef, raw: unknown, pre: Precond
     eTag: newGuid(),
     createdAt: prev?.createdAt ?? ctx.now.toISOString(),
     state: prev ? "Updating" : "Creating",
-    ...(prev?.powerState ? { powerState: prev.powerState } : {}),
     ...(v.capacity ? { capacity: v.capacity } : {}),
   };
   const op = await startOperation(ctx, {

@@ -31,7 +31,7 @@ import {
 import { prefixFreeCount, presentPublicIPPrefix, writePublicIPPrefix } from "./publicIPPrefixes.js";
 import { normalizeRoute, removeRoute, requireRouteTable, storeRoute } from "./routes.js";
 import { presentRouteTable, setRouteTableCluster, writeRouteTable } from "./routeTables.js";
-import { normalizeRule, removeRule, requireNsg, storeRule } from "./securityRules.js";
+import { normalizeRule, removeRule, requireNsg, storeRule, storeRuleSet } from "./securityRules.js";
 import {
   fmt,
   idOfType,
@@ -191,6 +191,20 @@ export async function putSecurityRule(
   const wire = normalizeRule(name, props, "properties");
   const rec = await storeRule(ctx, nsg, name, wire, "properties", { managedBy: opts.managedBy });
   return structuredClone(rec.body);
+}
+
+/**
+ * Many rules of one NSG in one write: `put` rules (wire `properties`) created or changed, `remove`
+ * deleted, the resulting set checked once; unchanged rules are not rewritten.
+ */
+export async function applySecurityRules(
+  ctx: ArmContext,
+  nsgId: string,
+  change: { put: { name: string; props: Record<string, unknown> }[]; remove: string[] },
+  opts: { managedBy?: string } = {},
+): Promise<{ written: number; removed: number }> {
+  const nsg = await requireNsg(ctx, nsgId);
+  return storeRuleSet(ctx, nsg, change.put, change.remove, opts);
 }
 
 /** Deletes a rule (a cluster-owned one too: this is the owner's path). Absent → no-op. */

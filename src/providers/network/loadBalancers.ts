@@ -29,6 +29,7 @@ const PART_TYPES = {
   probes: "probes",
   loadBalancingRules: "loadBalancingRules",
   outboundRules: "outboundRules",
+  inboundNatRules: "inboundNatRules",
 } as const;
 type Part = keyof typeof PART_TYPES;
 
@@ -178,6 +179,13 @@ export async function writeLoadBalancer(
       idleTimeoutInMinutes: field.int(r.props, "idleTimeoutInMinutes", `${r.path}.idleTimeoutInMinutes`) ?? 4,
       disableOutboundSnat:
         field.bool(r.props, "disableOutboundSnat", `${r.path}.disableOutboundSnat`) ?? false,
+      enableTcpReset: field.bool(r.props, "enableTcpReset", `${r.path}.enableTcpReset`) ?? false,
+      loadDistribution:
+        field.enumOf(r.props, "loadDistribution", `${r.path}.loadDistribution`, [
+          "Default",
+          "SourceIP",
+          "SourceIPProtocol",
+        ] as const) ?? "Default",
     };
     const pool = ownRef(
       "backendAddressPools",
@@ -218,8 +226,49 @@ export async function writeLoadBalancer(
       },
     };
   });
-  out.inboundNatRules = [];
+  // Inbound NAT rules: one frontend port to one backend ip configuration (which joins the rule
+  // from its NIC), or — with a backend pool — a frontend port range mapped across the pool.
+  out.inboundNatRules = parts.inboundNatRules.map((n) => {
+    const fe = ownRef(
+      "frontendIPConfigurations",
+      field.ref(n.props, "frontendIPConfiguration", `${n.path}.frontendIPConfiguration`),
+      `${n.path}.frontendIPConfiguration.id`,
+    );
+    if (!fe) throw missingProperty(`${n.path}.frontendIPConfiguration`, "the inbound NAT rule property");
+    const protocol = field.enumOf(n.props, "protocol", `${n.path}.protocol`, ["Tcp", "Udp", "All"] as const);
+    if (!protocol) throw missingProperty(`${n.path}.protocol`, "the inbound NAT rule property");
+    const pool = ownRef(
+      "backendAddressPools",
+      field.ref(n.props, "backendAddressPool", `${n.path}.backendAddressPool`),
+      `${n.path}.backendAddressPool.id`,
+    );
+    const start = port(n.props, "frontendPortRangeStart", n.path, 1, 65534, false);
+    const end = port(n.props, "frontendPortRangeEnd", n.path, 1, 65534, false);
+    const np: Wire = {
+      provisioningState: "Succeeded",
+      frontendIPConfiguration: fe,
+      protocol,
+      backendPort: port(n.props, "backendPort", n.path, 1, 65535, true),
+      enableFloatingIP: field.bool(n.props, "enableFloatingIP", `${n.path}.enableFloatingIP`) ?? false,
+      idleTimeoutInMinutes: field.int(n.props, "idleTimeoutInMinutes", `${n.path}.idleTimeoutInMinutes`) ?? 4,
+      enableTcpReset: field.bool(n.props, "enableTcpReset", `${n.path}.enableTcpReset`) ?? false,
+    };
+    if (pool) {
+      if (start === undefined || end === undefined || end < start)
+        throw invalidRequestContent(
+          `An inbound NAT rule with a backend pool needs '${n.path}.frontendPortRangeStart' and '${n.path}.frontendPortRangeEnd' (start <= end).`,
+          `${n.path}.frontendPortRangeStart`,
+        );
+      Object.assign(np, {
+        backendAddressPool: pool,
+        frontendPortRangeStart: start,
+        frontendPortRangeEnd: end,
+      });
+    } else np.frontendPort = port(n.props, "frontendPort", n.path, 1, 65534, true);
+    return { name: n.name, id: partId("inboundNatRules", n.name), properties: np };
+  });
   out.inboundNatPools = [];
+  linkParts(out);
   return saveRecord(
     ctx,
     {
@@ -231,6 +280,50 @@ export async function writeLoadBalancer(
     },
     existing,
   );
+}
+
+/**
+ * What Azure adds to every part when it answers: the part's `type`, defaults (a probe's
+ * `probeThreshold`, a private frontend's `privateIPAddressVersion`) and the back-references —
+ * a frontend, pool or probe lists the rules that use it. Derived from the parts in the same
+ * body, so they cannot drift.
+ */
+function linkParts(out: Wire): void {
+  const parts = (k: string) => (out[k] as Wire[] | undefined) ?? [];
+  for (const k of Object.values(PART_TYPES)) for (const part of parts(k)) part.type = `${TYPES.lb}/${k}`;
+  const back = new Map<string, Map<string, { id: string }[]>>();
+  const link = (target: unknown, kind: string, ruleId: string) => {
+    const id = (target as { id?: unknown } | undefined)?.id;
+    if (typeof id !== "string") return;
+    const byKind = back.get(id.toLowerCase()) ?? new Map<string, { id: string }[]>();
+    const list = byKind.get(kind) ?? [];
+    if (!list.some((x) => x.id === ruleId)) list.push({ id: ruleId });
+    byKind.set(kind, list);
+    back.set(id.toLowerCase(), byKind);
+  };
+  for (const r of parts("loadBalancingRules")) {
+    const rp = r.properties as Wire;
+    for (const k of ["frontendIPConfiguration", "backendAddressPool", "probe"])
+      link(rp[k], "loadBalancingRules", String(r.id));
+  }
+  for (const n of parts("inboundNatRules")) {
+    const np = n.properties as Wire;
+    link(np.frontendIPConfiguration, "inboundNatRules", String(n.id));
+    link(np.backendAddressPool, "inboundNatRules", String(n.id));
+  }
+  for (const o of parts("outboundRules")) {
+    const op = o.properties as Wire;
+    for (const f of (op.frontendIPConfigurations as Wire[] | undefined) ?? [])
+      link(f, "outboundRules", String(o.id));
+    link(op.backendAddressPool, "outboundRules", String(o.id));
+  }
+  for (const k of ["frontendIPConfigurations", "backendAddressPools", "probes"])
+    for (const part of parts(k)) {
+      const pp = part.properties as Wire;
+      for (const [kind, ids] of back.get(String(part.id).toLowerCase()) ?? []) pp[kind] = ids;
+      if (k === "probes") pp.probeThreshold ??= 1;
+      if (k === "frontendIPConfigurations" && pp.subnet) pp.privateIPAddressVersion ??= "IPv4";
+    }
 }
 
 export async function removeLoadBalancer(ctx: ArmContext, rec: ResourceRecord): Promise<void> {

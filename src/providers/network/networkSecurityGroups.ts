@@ -3,7 +3,7 @@
 // are generated at read time; `subnets[]` and `networkInterfaces[]` are derived from the
 // records that reference the NSG, and an NSG in use cannot be deleted.
 import type { ResourceRecord } from "../../store/types.js";
-import { normalizeLocation, propertiesOf, readTags } from "../common.js";
+import { field, normalizeLocation, propertiesOf, readTags } from "../common.js";
 import type { ArmContext } from "../context.js";
 import { notFound } from "../errors.js";
 import { buildId, type CollectionRef, type ResourceRef } from "../ids.js";
@@ -36,6 +36,8 @@ export interface NsgSpec {
   tags?: Record<string, string>;
   /** Inline rules (wire properties); undefined leaves the existing rules alone. */
   rules?: { name: string; props: Record<string, unknown>; path: string }[];
+  /** Whether flows are re-evaluated when rules change (kept; the emulator has no flows). */
+  flushConnection?: boolean;
 }
 
 const DEFAULT_RULES: [string, string, string, string, string, number, "Inbound" | "Outbound"][] = [
@@ -116,7 +118,13 @@ export async function writeNsg(
   const nsgId = existing?.id ?? id;
   const rec = await saveRecord(
     ctx,
-    { id: nsgId, type: TYPES.nsg, body: trackedBody(nsgId, TYPES.nsg, spec.location, spec.tags ?? {}, {}) },
+    {
+      id: nsgId,
+      type: TYPES.nsg,
+      body: trackedBody(nsgId, TYPES.nsg, spec.location, spec.tags ?? {}, {
+        flushConnection: spec.flushConnection ?? false,
+      }),
+    },
     existing,
   );
   if (!spec.rules) return rec;
@@ -239,6 +247,7 @@ export function nsgSpecFromWire(ctx: ArmContext, body: Record<string, unknown>):
     location: normalizeLocation(ctx, body.location) as string,
     tags: readTags(body),
     rules: readNamedEntries(props, "securityRules", "properties.securityRules") ?? [],
+    flushConnection: field.bool(props, "flushConnection", "properties.flushConnection"),
   };
 }
 

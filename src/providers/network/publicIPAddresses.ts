@@ -51,6 +51,7 @@ export interface PublicIPSpec {
   idleTimeoutInMinutes?: number;
   dnsSettings?: Wire;
   zones?: string[];
+  ddosSettings?: Wire;
 }
 
 export async function writePublicIPAddress(
@@ -109,6 +110,8 @@ export async function writePublicIPAddress(
   };
   if (prefixRef) props.publicIPPrefix = { id: prefixRef };
   if (spec.dnsSettings) props.dnsSettings = spec.dnsSettings;
+  // Azure's default: DDoS protection as the VNet of whatever uses the address has it.
+  props.ddosSettings = spec.ddosSettings ?? { protectionMode: "VirtualNetworkInherited" };
   const extra: Wire = { sku: { name: "Standard", tier: "Regional" } };
   if (spec.zones) extra.zones = spec.zones;
   return saveRecord(
@@ -201,10 +204,38 @@ function specFromWire(ctx: ArmContext, body: Record<string, unknown>): PublicIPS
   let dnsSettings: Wire | undefined;
   if (dns) {
     const label = field.string(dns, "domainNameLabel", "properties.dnsSettings.domainNameLabel");
+    const scope = field.enumOf(dns, "domainNameLabelScope", "properties.dnsSettings.domainNameLabelScope", [
+      "TenantReuse",
+      "SubscriptionReuse",
+      "ResourceGroupReuse",
+      "NoReuse",
+    ] as const);
     dnsSettings = label
-      ? { domainNameLabel: label, fqdn: `${label}.${location}.cloudapp.azure.com` }
+      ? {
+          domainNameLabel: label,
+          ...(scope ? { domainNameLabelScope: scope } : {}),
+          fqdn: `${label}.${location}.cloudapp.azure.com`,
+        }
       : undefined;
   }
+  const ddos = field.object(props, "ddosSettings", "properties.ddosSettings");
+  const ddosSettings = ddos
+    ? {
+        protectionMode:
+          field.enumOf(ddos, "protectionMode", "properties.ddosSettings.protectionMode", [
+            "VirtualNetworkInherited",
+            "Enabled",
+            "Disabled",
+          ] as const) ?? "VirtualNetworkInherited",
+        ...(field.ref(ddos, "ddosProtectionPlan", "properties.ddosSettings.ddosProtectionPlan")
+          ? {
+              ddosProtectionPlan: {
+                id: field.ref(ddos, "ddosProtectionPlan", "properties.ddosSettings.ddosProtectionPlan"),
+              },
+            }
+          : {}),
+      }
+    : undefined;
   return {
     location,
     publicIPPrefixId: field.ref(props, "publicIPPrefix", "properties.publicIPPrefix"),
@@ -217,6 +248,7 @@ function specFromWire(ctx: ArmContext, body: Record<string, unknown>): PublicIPS
     ...(idle !== undefined ? { idleTimeoutInMinutes: idle } : {}),
     ...(dnsSettings ? { dnsSettings } : {}),
     ...(zones ? { zones: zones.map(String) } : {}),
+    ...(ddosSettings ? { ddosSettings } : {}),
   };
 }
 

@@ -9,6 +9,7 @@ import { asObject, field, propertiesOf } from "../common.js";
 import type { ArmContext } from "../context.js";
 import { invalidRequestContent } from "../errors.js";
 import type { Wire } from "../registry.js";
+import { slicer } from "../slices.js";
 import {
   managedByCluster,
   missingProperty,
@@ -376,6 +377,79 @@ export async function storeRule(
     { id, type: TYPES.rule, body: childBody(id, TYPES.rule, props), internal },
     existing,
   );
+}
+
+/**
+ * A cluster's change to many rules of one NSG as one write (what cloud-provider-azure sends as one
+ * NSG PUT): the NSG's rules are listed once, the resulting set is checked once (count, priority per
+ * direction, address limits), rules named in `remove` go, and only rules whose properties change are
+ * written — an unchanged rule keeps its record and revision. Linear in the NSG's size.
+ */
+export async function storeRuleSet(
+  ctx: ArmContext,
+  nsg: ResourceRecord,
+  put: { name: string; props: Wire }[],
+  remove: string[],
+  opts: { managedBy?: string } = {},
+): Promise<{ written: number; removed: number }> {
+  const slice = slicer();
+  const current = await ctx.tx.listResources({ type: TYPES.rule, parentId: nsg.id });
+  const byName = new Map(current.map((k) => [nameOf(k.id).toLowerCase(), k]));
+  const gone = new Set(remove.map((n) => n.toLowerCase()));
+  const wanted = new Map<string, { name: string; path: string; wire: Wire }>();
+  for (const r of put) {
+    wanted.set(r.name.toLowerCase(), {
+      name: r.name,
+      path: "properties",
+      wire: normalizeRule(r.name, r.props, "properties"),
+    });
+    gone.delete(r.name.toLowerCase());
+    await slice();
+  }
+  // The set after the change: kept rules, then the written ones.
+  const after: { name: string; path: string; wire: Wire }[] = [];
+  for (const k of current) {
+    const key = nameOf(k.id).toLowerCase();
+    if (!gone.has(key) && !wanted.has(key))
+      after.push({ name: nameOf(k.id), path: "properties", wire: propsOf(k) });
+  }
+  after.push(...wanted.values());
+  const limit = NETWORK_LIMITS.securityRulesPerNsg;
+  if (after.length > limit) throw securityRuleCountLimitReached(limit, "properties");
+  const byPriority = new Map<string, string>();
+  for (const r of after) {
+    const key = `${r.wire.direction}/${r.wire.priority}`;
+    const other = byPriority.get(key);
+    if (other !== undefined) throw securityRuleConflict(r.name, other, `${r.path}.priority`);
+    byPriority.set(key, r.name);
+  }
+  checkAddressLimits(nsg.id, after);
+  let removed = 0;
+  for (const key of gone) {
+    const rec = byName.get(key);
+    if (!rec) continue;
+    await removeRule(ctx, rec, managedByOf(rec)); // the internal API is the owner's path
+    removed++;
+    await slice();
+  }
+  let written = 0;
+  for (const [key, r] of wanted) {
+    const existing = byName.get(key) ?? null;
+    if (
+      existing &&
+      fingerprint(propsOf(existing)) === fingerprint(r.wire) &&
+      (managedByOf(existing) ?? "").toLowerCase() === (opts.managedBy ?? "").toLowerCase()
+    )
+      continue;
+    await storeRule(ctx, nsg, r.name, r.wire, r.path, {
+      skipConflictCheck: true,
+      existing,
+      ...(opts.managedBy ? { managedBy: opts.managedBy } : {}),
+    });
+    written++;
+    await slice();
+  }
+  return { written, removed };
 }
 
 /** Deletes a rule; a cluster's rule only by that cluster (internal API passes `managedBy`). */

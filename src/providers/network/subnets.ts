@@ -7,18 +7,20 @@
 import {
   type Cidr,
   CidrIndex,
+  cidrOf,
   contains,
   containsIp,
   formatCidr,
   lastAddress,
+  lowestFreeAlignedBlock,
   overlaps,
   parseIp,
-  subdivide,
+  rangeToCidrs,
   usableAddressCount,
   usableRange,
 } from "../../net/index.js";
 import type { ResourceRecord } from "../../store/types.js";
-import { field } from "../common.js";
+import { asObject, field } from "../common.js";
 import type { ArmContext } from "../context.js";
 import { invalidRequestContent } from "../errors.js";
 import type { Wire } from "../registry.js";
@@ -75,6 +77,40 @@ const PASS_THROUGH = [
   "privateLinkServiceNetworkPolicies",
   "defaultOutboundAccess",
 ] as const;
+
+/** A service endpoint as Azure returns it: the regions it serves (the VNet's unless given), state. */
+function serviceEndpoint(e: Wire, vnetLocation: string, path: string): Wire {
+  const o = asObject(e, path);
+  const service = field.string(o, "service", `${path}.service`);
+  if (!service) throw missingProperty(`${path}.service`, "the service endpoint property");
+  const locations = field.array(o, "locations", `${path}.locations`);
+  return {
+    ...o,
+    service,
+    locations: locations?.length ? locations : [vnetLocation],
+    provisioningState: "Succeeded",
+  };
+}
+
+/** A delegation as Azure returns it: id, type, the service's actions, state. */
+function delegation(d: Wire, subnetId: string, path: string): Wire {
+  const o = asObject(d, path);
+  const name = field.string(o, "name", `${path}.name`);
+  if (!name) throw missingProperty(`${path}.name`, "the delegation property");
+  const p = asObject(o.properties ?? {}, `${path}.properties`);
+  const serviceName = field.string(p, "serviceName", `${path}.properties.serviceName`);
+  if (!serviceName) throw missingProperty(`${path}.properties.serviceName`, "the delegation property");
+  return {
+    name,
+    id: `${subnetId}/delegations/${name}`,
+    type: "Microsoft.Network/virtualNetworks/subnets/delegations",
+    properties: {
+      serviceName,
+      actions: field.array(p, "actions", `${path}.properties.actions`) ?? [],
+      provisioningState: "Succeeded",
+    },
+  };
+}
 
 /** Reads a subnet's wire `properties` (child PUT body or inline `subnets[i].properties`). */
 export function subnetSpecFromWire(props: Record<string, unknown>, path: string): SubnetSpec {
@@ -219,6 +255,14 @@ export async function storeSubnet(
     props.natGateway = { id: nat.id };
   }
   Object.assign(props, spec.extra ?? {});
+  if (Array.isArray(props.serviceEndpoints))
+    props.serviceEndpoints = (props.serviceEndpoints as Wire[]).map((e, i) =>
+      serviceEndpoint(e, vnetLocation, `${path}.serviceEndpoints[${i}]`),
+    );
+  if (Array.isArray(props.delegations))
+    props.delegations = (props.delegations as Wire[]).map((d, i) =>
+      delegation(d, id, `${path}.delegations[${i}]`),
+    );
   if (existing) {
     const target = spec.plural ? `${path}.addressPrefixes` : `${path}.addressPrefix`;
     for (const row of await ctx.tx.listAllocations(subnetPool(id))) {
@@ -442,24 +486,23 @@ export async function ensureOwnerBlock(
     if (first % size === 0n) return `${fmt(first, cidrs[0])}/${prefixLength}`;
   }
   for (const r of held) await ctx.tx.release(r.pool, r.item);
-  const taken = await takenSet(ctx, subnet.id);
+  const taken = [...(await takenSet(ctx, subnet.id))];
   for (const c of cidrs) {
     if (prefixLength < c.prefixLength) continue;
     const u = usableRange(c, { reserveAzure: true });
     if (!u) continue;
-    for (const block of subdivide(c, prefixLength)) {
-      if (block.network < u.first || lastAddress(block) > u.last) continue;
-      const items: bigint[] = [];
-      for (let a = block.network; a <= lastAddress(block); a++) if (!taken.has(a)) items.push(a);
-      if (BigInt(items.length) !== size) continue;
-      await takeAll(
-        ctx,
-        subnetPool(subnet.id),
-        items.map((v) => fmt(v, c)),
-        owner,
-      );
-      return `${fmt(block.network, c)}/${prefixLength}`;
-    }
+    // Azure's reserved addresses (network, .1–.3, broadcast) count as taken.
+    const blocked = [
+      ...rangeToCidrs(c.network, u.first - 1n, "IPv4"),
+      ...(u.last < lastAddress(c) ? rangeToCidrs(u.last + 1n, lastAddress(c), "IPv4") : []),
+      ...taken.filter((v) => containsIp(c, v)).map((v) => cidrOf(v, "IPv4", 32)),
+    ];
+    const block = lowestFreeAlignedBlock(c, prefixLength, blocked);
+    if (!block) continue;
+    const items: string[] = [];
+    for (let a = block.network; a <= lastAddress(block); a++) items.push(fmt(a, c));
+    await takeAll(ctx, subnetPool(subnet.id), items, owner);
+    return `${fmt(block.network, c)}/${prefixLength}`;
   }
   throw subnetIsFull(subnet.id, Number(size));
 }

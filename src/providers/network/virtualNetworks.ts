@@ -58,7 +58,17 @@ export interface VirtualNetworkSpec {
   subnets?: { name: string; spec: SubnetSpec; path: string }[];
   tags?: Record<string, string>;
   dhcpOptions?: Wire;
+  /** Echoed settings the emulator keeps but does not act on (flow timeout, encryption, BGP). */
+  settings?: Wire;
 }
+
+/**
+ * The regional BGP community Azure adds next to a VNet's own, per region — only the value the
+ * published API example shows; other regions get none rather than a guessed one.
+ */
+const REGIONAL_COMMUNITY: Record<string, string> = {
+  eastus: "12076:50004",
+};
 
 function parseVnetPrefixes(id: string, prefixes: string[]): Cidr[] {
   if (prefixes.length === 0)
@@ -93,6 +103,9 @@ export async function writeVirtualNetwork(
 
   const props: Wire = { addressSpace: { addressPrefixes: cidrs.map(formatCidr) } };
   if (spec.dhcpOptions) props.dhcpOptions = spec.dhcpOptions;
+  Object.assign(props, spec.settings ?? {});
+  const bgp = props.bgpCommunities as Wire | undefined;
+  if (bgp && REGIONAL_COMMUNITY[spec.location]) bgp.regionalCommunity = REGIONAL_COMMUNITY[spec.location];
   const ref = parseResourceId(vnetId);
   const rec = await saveRecord(
     ctx,
@@ -197,8 +210,51 @@ export function vnetSpecFromWire(ctx: ArmContext, body: Record<string, unknown>)
     addressPrefixes,
     tags: readTags(body),
     dhcpOptions: field.object(props, "dhcpOptions", "properties.dhcpOptions"),
+    settings: vnetSettings(props),
     subnets: entries.map((e) => ({ name: e.name, spec: subnetSpecFromWire(e.props, e.path), path: e.path })),
   };
+}
+
+/** flowTimeoutInMinutes (4–30), encryption ({enabled, enforcement}), bgpCommunities, validated. */
+function vnetSettings(props: Record<string, unknown>): Wire {
+  const out: Wire = {};
+  const flow = field.int(props, "flowTimeoutInMinutes", "properties.flowTimeoutInMinutes");
+  if (flow !== undefined) {
+    if (flow < 4 || flow > 30)
+      throw invalidRequestContent(
+        `'properties.flowTimeoutInMinutes' must be between 4 and 30 minutes; got ${flow}.`,
+        "properties.flowTimeoutInMinutes",
+      );
+    out.flowTimeoutInMinutes = flow;
+  }
+  const enc = field.object(props, "encryption", "properties.encryption");
+  if (enc) {
+    const enabled = field.bool(enc, "enabled", "properties.encryption.enabled");
+    if (enabled === undefined) throw missingProperty("properties.encryption.enabled", "the property");
+    out.encryption = {
+      enabled,
+      enforcement:
+        field.enumOf(enc, "enforcement", "properties.encryption.enforcement", [
+          "DropUnencrypted",
+          "AllowUnencrypted",
+        ] as const) ?? "AllowUnencrypted",
+    };
+  }
+  const bgp = field.object(props, "bgpCommunities", "properties.bgpCommunities");
+  if (bgp) {
+    const community = field.string(
+      bgp,
+      "virtualNetworkCommunity",
+      "properties.bgpCommunities.virtualNetworkCommunity",
+    );
+    if (!community || !/^\d{1,5}:\d{1,5}$/.test(community))
+      throw invalidRequestContent(
+        "'properties.bgpCommunities.virtualNetworkCommunity' must be a BGP community '<asn>:<value>', e.g. 12076:20000.",
+        "properties.bgpCommunities.virtualNetworkCommunity",
+      );
+    out.bgpCommunities = { virtualNetworkCommunity: community };
+  }
+  return out;
 }
 
 export const virtualNetworks = makeHandler({
