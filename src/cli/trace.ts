@@ -9,6 +9,7 @@ import { Command } from "commander";
 import type { ClusterTraceResult } from "../kube/trace/clusterTrace.js";
 import type { EndpointHop } from "../kube/trace/podToService.js";
 import type { PodTraceResult } from "../kube/trace/podTrace.js";
+import type { NodeEgressTraceResult } from "../providers/views/nodeEgressTrace.js";
 import type { NodeTrace } from "../providers/views/reachability.js";
 import { alive, readAdminToken, readInfo } from "./info.js";
 
@@ -20,6 +21,7 @@ interface Options {
   port?: string;
   from?: string;
   fromPod?: string;
+  egress?: string;
   to?: string;
   subscription?: string;
   dataDir?: string;
@@ -45,6 +47,10 @@ export async function runTraceCommand(args: string[]): Promise<number> {
     .option("-p, --port <port/proto>", "e.g. 8080/tcp, 53/udp, or icmp (or as part of --to)")
     .option("--from <source>", "Internet (default), VirtualNetwork, AzureLoadBalancer or an IP address")
     .option("--from-pod <ns/pod>", "trace a packet from this pod, hop by hop (needs --to)")
+    .option(
+      "--egress <ip>",
+      "how the nodes' traffic to this address leaves: route, SNAT (NAT gateway, node public IP, LB outbound rule) and the source the destination sees",
+    )
     .option(
       "--to <ip|name>[:port/proto]",
       "a load balancer frontend address or a Service's DNS name (<svc>.<ns>.svc.cluster.local): through its rule to the backend nodes and the Service's pods; or a node's address; with --from-pod any address or name, e.g. 20.1.2.3:443/tcp",
@@ -73,7 +79,8 @@ export async function runTraceCommand(args: string[]): Promise<number> {
     return 3;
   }
   const podTrace = o.fromPod !== undefined;
-  if (podTrace ? !o.to : !o.port && !o.to) {
+  const egressTrace = !podTrace && o.egress !== undefined;
+  if (podTrace ? !o.to : !egressTrace && !o.port && !o.to) {
     process.stderr.write(
       podTrace
         ? "aksnet trace: --from-pod needs --to <ip|name>[:<port>/<proto>]\n"
@@ -86,6 +93,7 @@ export async function runTraceCommand(args: string[]): Promise<number> {
     cluster: o.cluster,
     ...(o.port ? { port: o.port } : {}),
     ...(podTrace ? { fromPod: o.fromPod } : {}),
+    ...(egressTrace ? { egressTo: o.egress } : {}),
     ...(o.nodepool ? { nodepool: o.nodepool } : {}),
     ...(o.node ? { node: o.node } : {}),
     ...(o.from ? { from: o.from } : {}),
@@ -101,6 +109,7 @@ export async function runTraceCommand(args: string[]): Promise<number> {
   }
   if (o.output === "json") process.stdout.write(`${JSON.stringify(res.body, null, 2)}\n`);
   else if (podTrace) process.stdout.write(renderPod(res.body as PodTraceResult));
+  else if (egressTrace) process.stdout.write(renderEgress(res.body as NodeEgressTraceResult));
   else process.stdout.write(render(res.body as ClusterTraceResult, o.verbose));
   return 0;
 }
@@ -313,4 +322,24 @@ function postJson(
     req.on("error", reject);
     req.end(payload);
   });
+}
+
+/** `--egress`: one row per node (how it leaves, the source the destination sees), then each node's hops. */
+export function renderEgress(r: NodeEgressTraceResult): string {
+  const cluster = r.cluster.split("/").pop();
+  const out = [
+    `Egress from the nodes of ${cluster} (${r.resourceGroup}) to ${r.destination} (outboundType ${r.outboundType})`,
+    "",
+  ];
+  if (!r.nodes.length) return `${out.join("\n")}No nodes.\n`;
+  const rows = [["NODE", "POOL", "PRIVATE IP", "VIA", "SOURCE SEEN"]];
+  for (const n of r.nodes) rows.push([n.node, n.pool, n.privateIp, n.via, n.sourceAddress ?? "-"]);
+  out.push(table(rows), "");
+  for (const n of r.nodes) {
+    out.push(`${n.node}:`);
+    n.hops.forEach((h, i) => {
+      out.push(`  ${i + 1}. ${h.kind}: ${h.detail}`);
+    });
+  }
+  return `${out.join("\n")}\n`;
 }

@@ -274,7 +274,6 @@ describe("aksnet trace --from-pod to destinations outside the cluster", () => {
     const excluded =
       "StaticGatewayConfiguration default/my-gateway: destination is inside excludeCidrs entry";
     for (const [from, to, why] of [
-      ["default/annotated", "169.254.169.254:80/tcp", `${excluded} 169.254.169.254/32`],
       [
         "default/plain",
         "20.50.1.1:443/tcp",

@@ -3,8 +3,10 @@
 // node's own public IP (it wins), the kubenet pod-CIDR route, a BYO route table's 0.0.0.0/0
 // to an appliance, the private ranges Azure drops.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { renderEgress } from "../../src/cli/trace.js";
 import { clusterIdOf } from "../../src/providers/containerservice/model.js";
 import { type NodeEgress, type NodeEgressRequest, nodeEgress } from "../../src/providers/views/nodeEgress.js";
+import type { NodeEgressTraceResult } from "../../src/providers/views/nodeEgressTrace.js";
 import { inArmTransaction } from "../helpers/emulator.js";
 import { type Clients, clusterBody, nodeRg, startClients, vnetWithSubnet } from "./aks-helpers.js";
 import { pool, vmssPublicIPs } from "./aks-nodenet-helpers.js";
@@ -109,6 +111,12 @@ describe("node egress, outboundType loadBalancer", () => {
     expect(d.sourceAddress).toBeUndefined();
     expect(d.hops[1].route).toEqual({ prefix: "192.168.0.0/16", nextHopType: "None", source: "Default" });
     expect(d.hops.at(-1)?.kind).toBe("drop");
+    // IMDS and the wire server answer on the host, whatever the routes say.
+    for (const platform of ["169.254.169.254", "168.63.129.16"]) {
+      const p = await egress({ node: plain[0].name, destination: platform });
+      expect(p).toMatchObject({ via: "azurePlatform", sourceAddress: plain[0].ip, sourceCandidates: [] });
+      expect(p.hops.map((h) => h.kind)).toEqual(["node", "azurePlatform"]);
+    }
   });
 
   it("kubenet: another node's pod block goes by AKS's route to that node (a longer prefix than the default)", async () => {
@@ -214,6 +222,47 @@ describe("node egress, outboundType loadBalancer", () => {
         idleTimeoutInMinutes: 7,
       });
     }
+  });
+
+  it("POST /_aksnet/trace with egressTo answers every node (aksnet trace --egress); the CLI renders it", async () => {
+    const post = async (body: Record<string, unknown>) => {
+      const res = await fetch(`${c.emu.url}/_aksnet/trace`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${await c.emu.token()}` },
+        body: JSON.stringify({ resourceGroup: RG, cluster: "lb", ...body }),
+      });
+      return {
+        status: res.status,
+        json: (await res.json()) as NodeEgressTraceResult & { error?: { code: string; target?: string } },
+      };
+    };
+    const all = await post({ egressTo: "8.8.8.8" });
+    expect(all.status).toBe(200);
+    expect(all.json.outboundType).toBe("loadBalancer");
+    expect(all.json.nodes.map((n) => [n.node, n.via, n.sourceAddress]).sort()).toEqual(
+      [
+        ...plain.map((n) => [n.name, "loadBalancer", outboundIp]),
+        [pub[0].name, "nodePublicIP", (await vmssPublicIPs(c, MC, pubVmss))[0].ip],
+      ].sort(),
+    );
+    const one = await post({ egressTo: "8.8.8.8", nodepool: "pub" });
+    expect(one.json.nodes.map((n) => n.pool)).toEqual(["pub"]);
+    const text = renderEgress(all.json);
+    expect(text.split("\n")[0]).toBe(
+      `Egress from the nodes of lb (${RG}) to 8.8.8.8 (outboundType loadBalancer)`,
+    );
+    expect(text).toContain(`${plain[0].name}:\n  1. node: node ${plain[0].name} (${plain[0].ip})`);
+    expect(text).toMatch(
+      / {2}3\. loadBalancerOutboundRule: outbound rule aksOutboundRule of load balancer kubernetes/,
+    );
+    const bad = await post({ egressTo: "nope" });
+    expect([bad.status, bad.json.error?.code, bad.json.error?.target]).toEqual([
+      400,
+      "InvalidRequestContent",
+      "egressTo",
+    ]);
+    const missing = await post({ egressTo: "8.8.8.8", node: "aks-x-000000" });
+    expect(missing.status).toBe(404);
   });
 
   it("refuses an unknown node (404) and a destination that is not an address (400)", async () => {

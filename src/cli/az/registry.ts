@@ -13,6 +13,7 @@ const nsg: Loader = () => import("./commands/network-nsg.js");
 const asg: Loader = () => import("./commands/network-asg.js");
 const routeTable: Loader = () => import("./commands/network-route-table.js");
 const lb: Loader = () => import("./commands/network-lb.js");
+const natGateway: Loader = () => import("./commands/network-nat.js");
 const nic: Loader = () => import("./commands/network-nic.js");
 const identity: Loader = () => import("./commands/identity.js");
 const role: Loader = () => import("./commands/role.js");
@@ -42,6 +43,8 @@ export const GROUPS: Record<string, GroupEntry> = {
   "network route-table": { summary: "Manage route tables.", load: routeTable },
   "network route-table route": { summary: "Manage routes in a route table.", load: routeTable },
   "network lb": { summary: "Manage and configure load balancers.", load: lb },
+  "network nat": { summary: "Commands to manage NAT resources." },
+  "network nat gateway": { summary: "Commands to manage NAT gateways.", load: natGateway },
   "network nic": { summary: "Manage network interfaces.", load: nic },
   identity: { summary: "Managed Identities.", load: identity },
   role: { summary: "Manage Azure role-based access control (Azure RBAC)." },

@@ -225,6 +225,7 @@ interface Sgc {
 
 const HOP_WORDS: Record<EgressHop["kind"], { what: string; verdict: HopVerdict }> = {
   node: { what: "node", verdict: "forward" },
+  azurePlatform: { what: "Azure platform", verdict: "deliver" },
   route: { what: "route", verdict: "forward" },
   natGateway: { what: "NAT gateway", verdict: "snat" },
   nodePublicIP: { what: "node public IP", verdict: "snat" },

@@ -43,11 +43,13 @@ export type EgressVia =
   | "nodePublicIP"
   | "loadBalancer"
   | "defaultOutbound"
+  | "azurePlatform"
   | "dropped";
 
 export interface EgressHop {
   kind:
     | "node"
+    | "azurePlatform"
     | "route"
     | "natGateway"
     | "nodePublicIP"
@@ -107,6 +109,12 @@ const refId = (v: unknown): string | undefined => {
 const eq = (a: string | undefined, b: string | undefined) =>
   a !== undefined && b !== undefined && a.toLowerCase() === b.toLowerCase();
 const last = (id: string) => id.split("/").pop() ?? id;
+
+/** Azure's platform addresses a VM reaches on its host, whatever its routes say. */
+const AZURE_PLATFORM: Record<string, string> = {
+  "169.254.169.254": "the Instance Metadata Service (IMDS)",
+  "168.63.129.16": "the Azure platform's wire server (DNS, DHCP, health probes)",
+};
 
 interface NodeFound {
   name: string;
@@ -310,6 +318,15 @@ export async function nodeEgress(ctx: ArmContext, req: NodeEgressRequest): Promi
     sourceCandidates: candidates,
     hops,
   });
+  // IMDS and the wire server answer on the host: no route, no SNAT.
+  const platform = AZURE_PLATFORM[req.destination];
+  if (platform) {
+    hops.push({
+      kind: "azurePlatform",
+      detail: `${req.destination} is ${platform}, answered on the node's host`,
+    });
+    return done("azurePlatform", source);
+  }
   const route = await routeOn(ctx, subnet?.id, req.destination);
   if (!route) {
     hops.push({ kind: "drop", detail: `no route covers ${req.destination}: dropped` });

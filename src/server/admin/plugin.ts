@@ -8,6 +8,7 @@ import { runClusterTrace } from "../../kube/trace/clusterTrace.js";
 import { isPodTraceBody, runPodTrace } from "../../kube/trace/podTrace.js";
 import type { EmulatorSettings } from "../../providers/context.js";
 import { ArmError, authenticationFailed } from "../../providers/errors.js";
+import { isNodeEgressBody, runNodeEgressTrace } from "../../providers/views/nodeEgressTrace.js";
 import { authenticateArm, bearerToken } from "../auth.js";
 import { parseJsonBody } from "../body.js";
 import type { FaceDeps } from "../face.js";
@@ -106,14 +107,15 @@ export async function adminPlugin(app: FastifyInstance, deps: FaceDeps): Promise
     return { url: `${deps.baseUrl()}/?login=${admin.newLoginCode()}` };
   });
   // Why a node port is (not) reachable, through a load balancer to the Service's pods
-  // (kube/trace/clusterTrace.ts over providers/views/reachability.ts), or with `fromPod` how a
-  // pod's packet travels (kube/trace/podTrace.ts): JSON in and out, ARM-shaped errors.
+  // (kube/trace/clusterTrace.ts over providers/views/reachability.ts), with `fromPod` how a pod's
+  // packet travels (kube/trace/podTrace.ts), with `egressTo` how the nodes' traffic leaves
+  // (providers/views/nodeEgressTrace.ts): JSON in and out, ARM-shaped errors.
   app.post("/_aksnet/trace", async (req) => {
     const body = parseJsonBody(req.body, req.headers["content-type"]);
     const visible = settingsFor(settings, whoIs(req));
-    return isPodTraceBody(body)
-      ? runPodTrace(store, visible, services, body)
-      : runClusterTrace(store, visible, services, body);
+    if (isPodTraceBody(body)) return runPodTrace(store, visible, services, body);
+    if (isNodeEgressBody(body)) return runNodeEgressTrace(store, visible, services, body);
+    return runClusterTrace(store, visible, services, body);
   });
   app.get("/_aksnet/status", async (req) => {
     const visible = settingsFor(settings, whoIs(req)).subscriptions;

@@ -235,6 +235,8 @@ export interface ManagedClusterInput {
     outboundType?: string;
     loadBalancerSku?: string;
     enableStaticEgressGateway?: boolean;
+    natGatewayManagedOutboundIpCount?: number;
+    natGatewayIdleTimeout?: number;
   };
 }
 
@@ -256,6 +258,8 @@ export function buildManagedCluster(i: ManagedClusterInput): Obj {
   net.outboundType = n.outboundType ?? "loadBalancer";
   net.loadBalancerSku = n.loadBalancerSku ?? "standard";
   if (n.enableStaticEgressGateway) net.staticEgressGatewayProfile = { enabled: true };
+  const ngp = natGatewayProfile(n.natGatewayManagedOutboundIpCount, n.natGatewayIdleTimeout);
+  if (ngp) net.natGatewayProfile = ngp;
 
   const props: Obj = {
     kubernetesVersion: i.kubernetesVersion ?? "",
@@ -282,4 +286,13 @@ export function buildManagedCluster(i: ManagedClusterInput): Obj {
   }
   body.properties = props;
   return body;
+}
+
+/** `--nat-gateway-managed-outbound-ip-count` / `--nat-gateway-idle-timeout` → natGatewayProfile (or nothing). */
+export function natGatewayProfile(count: number | undefined, idle: number | undefined): Obj | undefined {
+  if (count === undefined && idle === undefined) return undefined;
+  return {
+    ...(count !== undefined ? { managedOutboundIPProfile: { count } } : {}),
+    ...(idle !== undefined ? { idleTimeoutInMinutes: idle } : {}),
+  };
 }

@@ -27,6 +27,7 @@ import type { AgentPoolInput } from "./aks-body.js";
 import {
   buildManagedCluster,
   commaList,
+  natGatewayProfile,
   parseAllowedHostPorts,
   parseAsgIds,
   parseIpFamilies,
@@ -315,6 +316,8 @@ async function aksCreate(ctx: Ctx): Promise<unknown> {
       outboundType: a.str("outboundType"),
       loadBalancerSku: a.str("loadBalancerSku"),
       enableStaticEgressGateway: a.bool("enableStaticEgressGateway"),
+      natGatewayManagedOutboundIpCount: a.int("natGatewayManagedOutboundIpCount"),
+      natGatewayIdleTimeout: a.int("natGatewayIdleTimeout"),
     },
   });
 
@@ -458,6 +461,14 @@ export const COMMANDS: CommandTable = {
       flag("--disable-static-egress-gateway:bool", "Disable Static Egress Gateway addon to the cluster.", {
         hidden: true,
       }),
+      flag(
+        "--nat-gateway-managed-outbound-ip-count:int",
+        "NAT gateway managed outbound IP count (1-16), outbound type managedNATGateway only.",
+        { group: "Network Arguments" },
+      ),
+      flag("--nat-gateway-idle-timeout:int", "NAT gateway idle timeout in minutes (4-120).", {
+        group: "Network Arguments",
+      }),
       tagsFlag(),
       noWaitFlag(),
       yesFlag(),
@@ -518,6 +529,23 @@ export const COMMANDS: CommandTable = {
       ...clusterFlags(),
       flag("--enable-static-egress-gateway:bool", "Enable Static Egress Gateway addon to the cluster."),
       flag("--disable-static-egress-gateway:bool", "Disable Static Egress Gateway addon to the cluster."),
+      flag("--outbound-type", "How outbound traffic will be configured for a cluster.", {
+        choices: [
+          "loadBalancer",
+          "userDefinedRouting",
+          "managedNATGateway",
+          "userAssignedNATGateway",
+          "none",
+        ],
+      }),
+      flag(
+        "--nat-gateway-managed-outbound-ip-count:int",
+        "NAT gateway managed outbound IP count (1-16), outbound type managedNATGateway only.",
+        { group: "Network Arguments" },
+      ),
+      flag("--nat-gateway-idle-timeout:int", "NAT gateway idle timeout in minutes (4-120).", {
+        group: "Network Arguments",
+      }),
       tagsFlag(),
       noWaitFlag(),
       yesFlag(),
@@ -531,9 +559,14 @@ export const COMMANDS: CommandTable = {
           "Cannot specify --enable-static-egress-gateway and --disable-static-egress-gateway at the same time.",
         );
       }
-      if (!enable && !disable && !a.has("tags")) {
+      const outbound = a.str("outboundType");
+      const ngp = natGatewayProfile(
+        a.int("natGatewayManagedOutboundIpCount"),
+        a.int("natGatewayIdleTimeout"),
+      );
+      if (!enable && !disable && !a.has("tags") && !outbound && !ngp) {
         throw new CliError(
-          'Please specify one or more of "--enable-static-egress-gateway" or "--disable-static-egress-gateway" or "--tags".',
+          'Please specify one or more of "--enable-static-egress-gateway" or "--disable-static-egress-gateway" or "--outbound-type" or "--nat-gateway-managed-outbound-ip-count" or "--nat-gateway-idle-timeout" or "--tags".',
         );
       }
       const arm = await ctx.arm();
@@ -544,6 +577,20 @@ export const COMMANDS: CommandTable = {
       if (enable || disable) {
         const net = isObject(props.networkProfile as Json) ? (props.networkProfile as Obj) : {};
         net.staticEgressGatewayProfile = { enabled: enable };
+        props.networkProfile = net;
+      }
+      if (outbound || ngp) {
+        const net = isObject(props.networkProfile as Json) ? (props.networkProfile as Obj) : {};
+        if (outbound && outbound !== net.outboundType) {
+          net.outboundType = outbound;
+          // az drops the other type's profile when the outbound type changes.
+          if (outbound !== "loadBalancer") delete net.loadBalancerProfile;
+          if (outbound !== "managedNATGateway") delete net.natGatewayProfile;
+        }
+        if (ngp) {
+          const cur = isObject(net.natGatewayProfile as Json) ? (net.natGatewayProfile as Obj) : {};
+          net.natGatewayProfile = { ...cur, ...ngp };
+        }
         props.networkProfile = net;
       }
       if (a.has("tags")) mc.tags = parseTags(a.list("tags")) ?? {};
