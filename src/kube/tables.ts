@@ -274,6 +274,18 @@ function cell(c: PrinterColumn, o: Obj, now: number): unknown {
       const g = p.apiGroup ? `.${String(p.apiGroup)}` : "";
       return `${String(p.kind)}${g}/${String(p.name)}`;
     }
+    // kubectl's printer: "key: used/hard" for every hard key, `limits.*` in Limit, the rest in Request.
+    case "quota.request":
+    case "quota.limit": {
+      const hard = (status.hard ?? spec.hard ?? {}) as Obj;
+      const used = (status.used ?? {}) as Obj;
+      const limits = fn === "quota.limit";
+      return Object.keys(hard)
+        .sort()
+        .filter((k) => k.startsWith("limits.") === limits)
+        .map((k) => `${k}: ${String(used[k] ?? "0")}/${String(hard[k])}`)
+        .join(", ");
+    }
     case "rbac.role": {
       const r = (o.roleRef ?? {}) as Obj;
       return `${String(r.kind ?? "")}/${String(r.name ?? "")}`;

@@ -25,6 +25,7 @@ import { syncJob } from "./job.js";
 import { sweep, syncKubelet } from "./kubelet.js";
 import { syncNodes } from "./nodes.js";
 import { InProcessQueue, type WorkQueue } from "./queue.js";
+import { QUOTA_COUNTED, syncQuotas } from "./quota.js";
 import { syncReplicaSet } from "./replicaset.js";
 import { syncScheduler } from "./scheduler.js";
 import { syncEndpoints, syncServiceLoadBalancers, syncServices } from "./services.js";
@@ -135,6 +136,8 @@ export class ControllerManager {
       const w = owner?.kind ? BY_KIND.get(owner.kind) : undefined;
       if (w && owner?.name) this.queue.add(`${w.ctrl}|${cluster}|${ns}|${owner.name}`, BURST_MS);
     };
+    if (c.resource === "core/resourcequotas" || (QUOTA_COUNTED as Set<string>).has(c.resource))
+      this.queue.add(`quota|${cluster}|${ns}`, BURST_MS);
     const w = WORKLOADS[c.resource];
     if (w) {
       this.queue.add(`${w.ctrl}|${cluster}|${ns}|${meta.name ?? ""}`, BURST_MS);
@@ -237,6 +240,8 @@ export class ControllerManager {
           "core/services",
         ))
           this.queue.add(`endpoints|${cluster}|${o.metadata?.namespace ?? ""}|${o.metadata?.name ?? ""}`);
+        for (const o of await ctx.list<{ metadata?: { namespace?: string } }>(cluster, "core/resourcequotas"))
+          this.queue.add(`quota|${cluster}|${o.metadata?.namespace ?? ""}`);
         this.queue.add(`services|${cluster}`);
         this.queue.add(`service-lb|${cluster}`);
         this.queue.add(`egress|${cluster}`);
@@ -265,6 +270,8 @@ export class ControllerManager {
         return;
       case "service-lb":
         return syncServiceLoadBalancers(ctx, cluster);
+      case "quota":
+        return syncQuotas(ctx, cluster, ns);
       case "scheduler":
         return syncScheduler(ctx, cluster);
       case "kubelet":

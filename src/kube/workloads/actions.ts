@@ -4,7 +4,7 @@
 import { createHash } from "node:crypto";
 import type { DaemonSet, Deployment, ReplicaSet, StatefulSet } from "kubernetes-types/apps/v1.js";
 import type { Job } from "kubernetes-types/batch/v1.js";
-import type { Event, Node, Pod, Service } from "kubernetes-types/core/v1.js";
+import type { Event, Node, Pod, ResourceQuota, Service } from "kubernetes-types/core/v1.js";
 import type { ObjectMeta, OwnerReference } from "kubernetes-types/meta/v1.js";
 
 export type Resource =
@@ -12,6 +12,9 @@ export type Resource =
   | "core/pods"
   | "core/events"
   | "core/services"
+  | "core/configmaps"
+  | "core/secrets"
+  | "core/resourcequotas"
   | "apps/deployments"
   | "apps/replicasets"
   | "apps/daemonsets"
@@ -35,7 +38,8 @@ export type KubeObject =
   | ReplicaSet
   | DaemonSet
   | StatefulSet
-  | Job;
+  | Job
+  | ResourceQuota;
 
 export type Action =
   | { op: "create"; resource: Resource; namespace: string; object: KubeObject }
