@@ -4,14 +4,11 @@
 // whether a bearer token is one of its credentials (both kinds use the same HMAC tokens).
 
 import { clusterId as hciClusterId } from "../hci/model.js";
-import {
-  type CredentialKind,
-  kubeTokenKey,
-  verifyClusterToken,
-} from "../providers/containerservice/kubeconfig.js";
+import { kubeTokenKey, verifyClusterToken } from "../providers/containerservice/kubeconfig.js";
 import { CLUSTER_TYPE } from "../providers/containerservice/model.js";
 import type { Store } from "../store/types.js";
 import { hciClusters, fullVersion as hciVersion } from "./controllers/source.js";
+import type { Identity } from "./reviews.js";
 import { verifyServiceAccountToken } from "./tokens.js";
 
 export interface ClusterInfo {
@@ -82,21 +79,23 @@ export class ClusterDirectory {
   }
 
   /**
-   * The cluster's user or admin credential, or a service account token of this cluster whose
-   * service account still exists with the same uid (it acts as the user credential: RBAC is
-   * not enforced).
+   * The cluster's user, admin or monitoring credential, or a service account token of this
+   * cluster whose service account still exists with the same uid (it acts as the user
+   * credential: RBAC is not enforced).
    */
-  async verify(uid: string, token: string): Promise<CredentialKind | undefined> {
+  async verify(uid: string, token: string): Promise<Identity | undefined> {
     const key = await this.tokenKey();
     const kind = verifyClusterToken(key, uid, token);
-    if (kind) return kind;
+    if (kind) return { kind };
     const sa = await verifyServiceAccountToken(key, uid, token);
     if (!sa) return undefined;
     const rec = await this.store.read((tx) =>
       tx.getObject(uid, "core/serviceaccounts", sa.namespace, sa.name),
     );
     const live = (rec?.body.metadata as { uid?: string } | undefined)?.uid;
-    return live === sa.uid ? "user" : undefined;
+    return live === sa.uid
+      ? { kind: "user", serviceAccount: { namespace: sa.namespace, name: sa.name, uid: sa.uid } }
+      : undefined;
   }
 }
 

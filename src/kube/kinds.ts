@@ -46,6 +46,11 @@ export interface KindSpec {
   scale?: { specReplicas: string; statusReplicas: string; labelSelector?: string };
   /** Extra field selectors beyond metadata.name/metadata.namespace. */
   fieldSelectors?: string[];
+  /**
+   * A review kind (create-only, computed by kube/reviews.ts, never stored); `self` ones answer
+   * for the caller's own credential, so the read-only monitoring credential may create them.
+   */
+  review?: "selfAccess" | "access" | "self";
 }
 
 const age: PrinterColumn = { name: "Age", type: "string", cell: "age" };
@@ -691,6 +696,42 @@ export const BUILTIN_KINDS: KindSpec[] = [
     schema: "V1CustomResourceDefinition",
     hasGeneration: true,
     columns: [name, { name: "Created At", type: "date", cell: ".metadata.creationTimestamp" }],
+  },
+  {
+    group: "authorization.k8s.io",
+    version: "v1",
+    kind: "SelfSubjectAccessReview",
+    plural: "selfsubjectaccessreviews",
+    singular: "selfsubjectaccessreview",
+    namespaced: false,
+    verbs: ["create"],
+    schema: "V1SelfSubjectAccessReview",
+    columns: [],
+    review: "selfAccess",
+  },
+  {
+    group: "authorization.k8s.io",
+    version: "v1",
+    kind: "SubjectAccessReview",
+    plural: "subjectaccessreviews",
+    singular: "subjectaccessreview",
+    namespaced: false,
+    verbs: ["create"],
+    schema: "V1SubjectAccessReview",
+    columns: [],
+    review: "access",
+  },
+  {
+    group: "authentication.k8s.io",
+    version: "v1",
+    kind: "SelfSubjectReview",
+    plural: "selfsubjectreviews",
+    singular: "selfsubjectreview",
+    namespaced: false,
+    verbs: ["create"],
+    schema: "V1SelfSubjectReview",
+    columns: [],
+    review: "self",
   },
 ];
 

@@ -35,10 +35,17 @@ import {
   unauthorized,
   unsupportedMediaType,
 } from "../../kube/errors.js";
+import { BUILTIN_KINDS } from "../../kube/kinds.js";
 import { podLog } from "../../kube/logs.js";
 import { hashDoc, openapiV2, openapiV3, openapiV3Index } from "../../kube/openapi.js";
 import { encodeOpenApiV2, OPENAPI_V2_PROTOBUF } from "../../kube/openapiProto.js";
 import { decodeKubeProtobuf, PROTOBUF_CT, type TypeMeta } from "../../kube/proto/decode.js";
+import {
+  type Identity,
+  selfSubjectAccessReview,
+  selfSubjectReview,
+  subjectAccessReview,
+} from "../../kube/reviews.js";
 import { tableHead, tableRow } from "../../kube/tables.js";
 import { slicer } from "../../providers/slices.js";
 import type { Store } from "../../store/types.js";
@@ -55,6 +62,8 @@ const JSON_CT = "application/json";
 
 interface Req {
   cluster: ClusterInfo;
+  /** The credential's identity (undefined on the public paths). */
+  who?: Identity;
   prefix: string;
   rest: string[];
   query: URLSearchParams;
@@ -95,10 +104,16 @@ export async function kubePlugin(app: FastifyInstance, opts: KubePluginOptions):
     }
     const who = token ? await clusters.verify(cluster.uid, token) : undefined;
     if (!who && !publicPath) throw unauthorized();
-    if (who === "monitoring" && req.method !== "GET" && req.method !== "HEAD")
+    if (
+      who?.kind === "monitoring" &&
+      req.method !== "GET" &&
+      req.method !== "HEAD" &&
+      !(req.method === "POST" && SELF_REVIEW_PATHS.has(rest.join("/")))
+    )
       throw readOnlyCredential(req.method, `/${rest.join("/")}`);
     const r: Req = {
       cluster,
+      who,
       prefix: `/clusters/${cluster.uid}`,
       rest,
       query: url.searchParams,
@@ -110,6 +125,13 @@ export async function kubePlugin(app: FastifyInstance, opts: KubePluginOptions):
   app.all("/clusters/:uid", handler);
   app.all("/clusters/:uid/*", handler);
 }
+
+/** Reviews that answer for the caller's own credential: read-only, so open to the monitoring one. */
+const SELF_REVIEW_PATHS = new Set(
+  BUILTIN_KINDS.filter((k) => k.review === "selfAccess" || k.review === "self").map(
+    (k) => `apis/${k.group}/${k.version}/${k.plural}`,
+  ),
+);
 
 const gvOf = (t: ResourceType) => (t.group ? `${t.group}/${t.version}` : t.version);
 
@@ -389,6 +411,7 @@ async function route(
     !(t.key === "core/namespaces" && sub === "finalize")
   )
     throw pathNotFound();
+  if (t.review) return review(t, r, req, reply);
   const cluster = r.cluster.uid;
   const q = r.query;
   const nsArg = t.namespaced ? (ns ?? "") : "";
@@ -681,4 +704,22 @@ async function watch(
       res.end(JSON.stringify(err.toStatus()));
     } else res.end();
   }
+}
+
+/** POST of a review kind: answered from the caller's identity, never stored (kube/reviews.ts). */
+function review(t: ResourceType, r: Req, req: FastifyRequest, reply: FastifyReply) {
+  const [, , , , name] = r.rest;
+  if (req.method !== "POST" || name !== undefined || !r.who)
+    throw methodNotAllowed(req.method.toLowerCase(), { group: t.group, resource: t.plural });
+  const ct = String(req.headers["content-type"] ?? "");
+  // SelfSubjectReview carries nothing the answer reads, and its message is not in the generated
+  // protobuf table: a protobuf body of it is accepted unread.
+  const body = t.review === "self" && ct.startsWith(PROTOBUF_CT) ? {} : parseBody(req, false, t).value;
+  const out =
+    t.review === "selfAccess"
+      ? selfSubjectAccessReview(r.who, body)
+      : t.review === "access"
+        ? subjectAccessReview(body)
+        : selfSubjectReview(r.who, body);
+  return send(reply, 201, out);
 }
