@@ -50,6 +50,8 @@ export const KINDS: Record<string, string> = {
   "authentication.k8s.io/v1/TokenRequest": "authentication.v1.TokenRequest",
   "authorization.k8s.io/v1/SelfSubjectAccessReview": "authorization.v1.SelfSubjectAccessReview",
   "authorization.k8s.io/v1/SelfSubjectRulesReview": "authorization.v1.SelfSubjectRulesReview",
+  "authorization.k8s.io/v1/SubjectAccessReview": "authorization.v1.SubjectAccessReview",
+  "authentication.k8s.io/v1/SelfSubjectReview": "authentication.v1.SelfSubjectReview",
   "meta.k8s.io/v1/DeleteOptions": "apis.meta.v1.DeleteOptions",
 };
 
@@ -577,6 +579,16 @@ export const MESSAGES: MessageTable = {
       [4, "uid", "string", "o"],
     ],
   },
+  "authentication.v1.ExtraValue": { special: "items", fields: [[1, "items", "string", "r"]] },
+  "authentication.v1.SelfSubjectReview": {
+    fields: [
+      [1, "metadata", "apis.meta.v1.ObjectMeta", "o"],
+      [2, "status", "authentication.v1.SelfSubjectReviewStatus", "o"],
+    ],
+  },
+  "authentication.v1.SelfSubjectReviewStatus": {
+    fields: [[1, "userInfo", "authentication.v1.UserInfo", "o"]],
+  },
   "authentication.v1.TokenRequest": {
     fields: [
       [1, "metadata", "apis.meta.v1.ObjectMeta", "o"],
@@ -597,6 +609,15 @@ export const MESSAGES: MessageTable = {
       [2, "expirationTimestamp", "apis.meta.v1.Time", ""],
     ],
   },
+  "authentication.v1.UserInfo": {
+    fields: [
+      [1, "username", "string", "o"],
+      [2, "uid", "string", "o"],
+      [3, "groups", "string", "ro"],
+      [4, "extra", "authentication.v1.ExtraValue", "mo", "string"],
+    ],
+  },
+  "authorization.v1.ExtraValue": { special: "items", fields: [[1, "items", "string", "r"]] },
   "authorization.v1.FieldSelectorAttributes": {
     fields: [
       [1, "rawSelector", "string", "o"],
@@ -663,6 +684,23 @@ export const MESSAGES: MessageTable = {
     ],
   },
   "authorization.v1.SelfSubjectRulesReviewSpec": { fields: [[1, "namespace", "string", "o"]] },
+  "authorization.v1.SubjectAccessReview": {
+    fields: [
+      [1, "metadata", "apis.meta.v1.ObjectMeta", "o"],
+      [2, "spec", "authorization.v1.SubjectAccessReviewSpec", ""],
+      [3, "status", "authorization.v1.SubjectAccessReviewStatus", "o"],
+    ],
+  },
+  "authorization.v1.SubjectAccessReviewSpec": {
+    fields: [
+      [1, "resourceAttributes", "authorization.v1.ResourceAttributes", "po"],
+      [2, "nonResourceAttributes", "authorization.v1.NonResourceAttributes", "po"],
+      [3, "user", "string", "o"],
+      [4, "groups", "string", "ro"],
+      [5, "extra", "authorization.v1.ExtraValue", "mo", "string"],
+      [6, "uid", "string", "o"],
+    ],
+  },
   "authorization.v1.SubjectAccessReviewStatus": {
     fields: [
       [1, "allowed", "bool", ""],

@@ -711,10 +711,7 @@ function review(t: ResourceType, r: Req, req: FastifyRequest, reply: FastifyRepl
   const [, , , , name] = r.rest;
   if (req.method !== "POST" || name !== undefined || !r.who)
     throw methodNotAllowed(req.method.toLowerCase(), { group: t.group, resource: t.plural });
-  const ct = String(req.headers["content-type"] ?? "");
-  // SelfSubjectReview carries nothing the answer reads, and its message is not in the generated
-  // protobuf table: a protobuf body of it is accepted unread.
-  const body = t.review === "self" && ct.startsWith(PROTOBUF_CT) ? {} : parseBody(req, false, t).value;
+  const body = parseBody(req, false, t).value;
   const out =
     t.review === "selfAccess"
       ? selfSubjectAccessReview(r.who, body)
