@@ -121,3 +121,15 @@ describe("kubectl auth", () => {
     expect(names).toEqual(["selfsubjectaccessreviews", "subjectaccessreviews"]);
   });
 });
+
+describe("kubectl 1.33 sends these bodies as protobuf", () => {
+  it("auth can-i and auth whoami POST protobuf and are answered", async () => {
+    const PB = /curl -v -XPOST .*-H "Content-Type: application\/vnd\.kubernetes\.protobuf"/;
+    const can = await kubectl(c133, ["auth", "can-i", "create", "pods", "-v=9"]);
+    expect(can.stderr).toMatch(PB);
+    expect(can.stdout.trim()).toBe("yes");
+    const who = await kubectl(c133, ["auth", "whoami", "-o", "json", "-v=9"]);
+    expect(who.stderr).toMatch(PB);
+    expect((JSON.parse(who.stdout) as Obj).status.userInfo.username).toBe("clusterUser");
+  });
+});

@@ -47,8 +47,10 @@ describe("resource quotas and limit ranges", () => {
   for (const v of ["1.28", "1.33"] as const) {
     it(`kubectl ${v} create quota; get/describe show hard and used; status follows the namespace`, async () => {
       const c = v === "1.28" ? c128 : c133;
-      const cr = await kubectl(c, ["create", "quota", "q", "--hard=pods=10,services=5,configmaps=3"]);
-      expect(cr.stderr).toBe("");
+      const cr = await kubectl(c, ["create", "quota", "q", "--hard=pods=10,services=5,configmaps=3", "-v=9"]);
+      // 1.28 POSTs JSON, 1.33 protobuf.
+      const ct = v === "1.28" ? "application\\/json" : "application\\/vnd\\.kubernetes\\.protobuf";
+      expect(cr.stderr).toMatch(new RegExp(`curl -v -XPOST .*-H "Content-Type: ${ct}"`));
       expect(cr.stdout).toBe("resourcequota/q created\n");
       expect((await kubectl(c, ["create", "configmap", "one", "--from-literal=a=b"])).code).toBe(0);
       const q = await until(
