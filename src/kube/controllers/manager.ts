@@ -28,7 +28,7 @@ import { InProcessQueue, type WorkQueue } from "./queue.js";
 import { syncReplicaSet } from "./replicaset.js";
 import { syncScheduler } from "./scheduler.js";
 import { syncEndpoints, syncServiceLoadBalancers, syncServices } from "./services.js";
-import { clusterSources } from "./source.js";
+import { clusterSource, clusterSources } from "./source.js";
 import { syncStatefulSet } from "./statefulset.js";
 import {
   listStaticGatewayConfigurations,
@@ -194,6 +194,9 @@ export class ControllerManager {
   private async runKey(key: string): Promise<void> {
     const [ctrl, cluster = "", ns = "", name = ""] = key.split("|");
     const ctx = this.ctx;
+    // A deleted cluster's objects are being swept (kube/sweep.ts): no controller recreates them.
+    if (cluster && !ctrl.endsWith("-all") && !(await this.store.read((tx) => clusterSource(tx, cluster))))
+      return;
     switch (ctrl) {
       case "nodes-all":
         for (const c of await this.store.read((tx) => clusterSources(tx))) this.queue.add(`nodes|${c.uid}`);
