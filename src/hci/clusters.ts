@@ -1,7 +1,9 @@
 // Workload clusters: New-/Get-/Set-/Remove-AksHciCluster, node pools and the load-balancer
 // VM count. Every rule is checked and every address counted before anything is taken, so a
 // refused request leaves nothing behind (the transaction is also rolled back on any throw).
+
 import { randomUUID } from "node:crypto";
+import { queueClusterSweep } from "../kube/sweep.js";
 import { formatCidr, nextFitBlockIndex, nthSubnet, parseCidr } from "../net/index.js";
 import type { Tx } from "../store/types.js";
 import {
@@ -366,6 +368,7 @@ export async function removeCluster(tx: Tx, sub: string, name: string): Promise<
   await removeAllServices(tx, sub, c, net);
   await tx.releaseOwner(clusterOwner(c.name));
   await tx.deleteResource(clusterId(sub, c.name));
+  await queueClusterSweep(tx, c.uid);
 }
 
 // ---- node pools -------------------------------------------------------------------------------

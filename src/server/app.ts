@@ -11,6 +11,7 @@ import path from "node:path";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { GC_WORK, KubeApi } from "../kube/api.js";
 import { startKubeControllers } from "../kube/controllers/index.js";
+import { SWEEP_WORK, sweepSlice } from "../kube/sweep.js";
 import { CLUSTER_OPERATION_KINDS } from "../providers/containerservice/reconcile.js";
 import type { EmulatorSettings, Services } from "../providers/context.js";
 import { ArmError, internalError } from "../providers/errors.js";
@@ -132,6 +133,8 @@ async function serve(opts: ServerOptions, logger: Logger, lock: DataDirLock): Pr
   // Kubernetes garbage collection (owner references, namespaces, CRDs), queued by deletions.
   const gcApi = new KubeApi(store, log);
   runtime.register({ kind: GC_WORK, run: (ctx, item) => gcApi.collectIn(ctx.tx, item.key) });
+  // A deleted cluster's Kubernetes objects, swept in slices (kube/sweep.ts).
+  runtime.register({ kind: SWEEP_WORK, run: (ctx, item) => sweepSlice(ctx.tx, item) });
   // Finished operations expire as ARM's do; the change log keeps the last 100,000 revisions.
   const housekeeping = housekeeper(store, opts.operationRetentionMs, log);
   runtime.everyPoll(housekeeping);

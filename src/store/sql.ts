@@ -370,6 +370,17 @@ export class SqlTx implements Tx {
     return (await this.all(sql, args)).map(rowToObject);
   }
 
+  async listClusterObjects(
+    cluster: string,
+    opts: { maxRevision: number; limit: number },
+  ): Promise<KubeObjectRecord[]> {
+    const rows = await this.all(
+      "SELECT * FROM objects WHERE cluster = ? AND revision <= ? ORDER BY resource, namespace, name LIMIT ?",
+      [cluster, opts.maxRevision, opts.limit],
+    );
+    return rows.map(rowToObject);
+  }
+
   // ---- allocations ----
 
   async allocate(pool: string, item: string, owner: string): Promise<boolean> {
@@ -388,6 +399,14 @@ export class SqlTx implements Tx {
 
   async releaseOwner(owner: string): Promise<number> {
     return this.run("releaseOwner", "DELETE FROM allocations WHERE owner = ?", [owner]);
+  }
+
+  async releasePoolPrefix(prefix: string): Promise<number> {
+    // substr, not LIKE: pool names may hold '_' and '%', and PostgreSQL's LIKE follows the collation.
+    return this.run("releasePoolPrefix", "DELETE FROM allocations WHERE substr(pool, 1, ?) = ?", [
+      prefix.length,
+      prefix,
+    ]);
   }
 
   async listAllocations(pool: string): Promise<AllocationRecord[]> {

@@ -193,12 +193,19 @@ export interface Tx {
   ): Promise<number | undefined>;
   /** Ordered by (namespace, name) in byte order; `after` = continue key "namespace/name". */
   listObjects(q: ObjectQuery): Promise<KubeObjectRecord[]>;
+  /** Up to `limit` objects of a cluster, every resource, last written at or before `maxRevision` (a deleted cluster's sweep). */
+  listClusterObjects(
+    cluster: string,
+    opts: { maxRevision: number; limit: number },
+  ): Promise<KubeObjectRecord[]>;
 
   // ---- allocations (uniqueness by primary key (pool, item)) ----
   /** Take `item` in `pool` for `owner`; false when somebody already holds it. */
   allocate(pool: string, item: string, owner: string): Promise<boolean>;
   release(pool: string, item: string): Promise<void>;
   releaseOwner(owner: string): Promise<number>;
+  /** Frees every allocation of every pool whose name starts with `prefix` (case-sensitive); returns how many. */
+  releasePoolPrefix(prefix: string): Promise<number>;
   listAllocations(pool: string): Promise<AllocationRecord[]>;
   listAllocationsByOwner(owner: string): Promise<AllocationRecord[]>;
 

@@ -11,6 +11,9 @@ import { promisify } from "node:util";
 import type { Node, Pod, Service } from "kubernetes-types/core/v1.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeInfoFile } from "../../scenarios/runner.js";
+import { hostPortPool } from "../../src/kube/admission.js";
+import { podIpPool } from "../../src/kube/controllers/kubelet.js";
+import { clusterIPPool, nodePortPool } from "../../src/kube/services/admission.js";
 import { startTestEmulator, type TestEmulator, tempDir } from "../helpers/emulator.js";
 import { type KubeCluster, kubectl } from "../kube/kube-helpers.js";
 import { inCidr, until } from "../kube/workload-helpers.js";
@@ -529,5 +532,40 @@ describe("Nodes follow the HCI node pools", () => {
         : undefined;
     });
     expect(pods).toHaveLength(3);
+  });
+});
+
+describe("Remove-AksHciCluster sweeps the cluster's Kubernetes side (kube/sweep.ts)", () => {
+  it("zero objects and zero kube/<uid>/ allocations remain; its kubeconfig is refused; the name re-created starts empty", async () => {
+    const old = clusters.nolb;
+    const uid = old.uid;
+    const left = () =>
+      emu.store.read(async (tx) => {
+        const objects = await tx.listClusterObjects(uid, {
+          maxRevision: Number.MAX_SAFE_INTEGER,
+          limit: 100_000,
+        });
+        let allocations = 0;
+        for (const pool of [podIpPool(uid), hostPortPool(uid), clusterIPPool(uid), nodePortPool(uid)])
+          allocations += (await tx.listAllocations(pool)).length;
+        return { objects: objects.length, allocations };
+      });
+    const before = await left();
+    expect(before.objects).toBeGreaterThan(5);
+    expect(before.allocations).toBeGreaterThanOrEqual(2); // web's service IP and node port at least
+    await ok("Remove-AksHciCluster -name nolb");
+    expect((await left()).allocations).toBe(0);
+    await until(async () => ((await left()).objects === 0 ? true : undefined));
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await left()).toEqual({ objects: 0, allocations: 0 });
+    const refused = await kubectl(old, ["get", "pods"]);
+    expect(refused.code).toBe(1);
+
+    await ok("New-AksHciCluster -name nolb");
+    clusters.nolb = await credential("nolb");
+    expect(clusters.nolb.uid).not.toBe(uid);
+    expect((await kc("nolb", ["get", "services", "-n", "default", "-o", "name"])).trim()).toBe(
+      "service/kubernetes",
+    );
   });
 });

@@ -423,6 +423,30 @@ describe("aksnet trace --from-pod to destinations outside the cluster", () => {
               held.push(ipc.id ?? "");
       return { pips: pips.sort(), held: held.length };
     };
+    // A second configuration without public IPs: its nodes hold only private addresses.
+    await kubectl(k, [
+      "apply",
+      "-f",
+      file(`apiVersion: egressgateway.kubernetes.azure.com/v1alpha1
+kind: StaticGatewayConfiguration
+metadata: {name: private-gw, namespace: default}
+spec:
+  gatewayNodepoolName: gw
+  provisionPublicIps: false
+`),
+    ]);
+    const privateUid = (
+      await kubectl(k, ["get", "staticgatewayconfiguration", "private-gw", "-o", "jsonpath={.metadata.uid}"])
+    ).stdout.trim();
+    const privateHeld = async () => {
+      let n = 0;
+      for await (const v of c.net.virtualNetworks.list(MC))
+        for (const sn of v.subnets ?? [])
+          for (const ipc of (await c.net.subnets.get(MC, v.name ?? "", sn.name ?? "")).ipConfigurations ?? [])
+            if ((ipc.id ?? "").toLowerCase().endsWith(`/ipconfigurations/egressgateway-${privateUid}`)) n++;
+      return n;
+    };
+    await until(async () => ((await privateHeld()) === 2 ? true : undefined), 20_000);
     const before = await mine();
     expect(before.pips).toEqual([...egress.values()].sort());
     expect(before.held).toBe(2);
@@ -442,6 +466,8 @@ describe("aksnet trace --from-pod to destinations outside the cluster", () => {
       return m.pips.length === 1 && m.held === 1 ? m : undefined;
     }, 20_000);
     expect(before.pips).toContain(one.pips[0]);
+    // The lost node's private address of the configuration without public IPs is released too.
+    await until(async () => ((await privateHeld()) === 1 ? true : undefined), 20_000);
     // Every flow now leaves from the one node left.
     for (const to of ["20.50.1.1:443/tcp", "20.50.1.2:443/tcp", "8.8.8.8:53/udp"])
       expect((await trace("default/annotated", to)).egressIp).toBe(one.pips[0]);

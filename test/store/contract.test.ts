@@ -290,6 +290,42 @@ describe.each(backends())("store contract on $name", (backend) => {
     expect(await s.transaction((tx) => tx.releaseOwner(held[0].owner))).toBe(1);
   });
 
+  it("a deleted cluster's leftovers: listClusterObjects spans resources up to a revision; releasePoolPrefix frees by prefix", async () => {
+    const s = await fresh();
+    const put = (cluster: string, resource: string, ns: string, name: string) =>
+      s.transaction((tx) => tx.putObject({ cluster, resource, namespace: ns, name, body: { name } }));
+    await put("c1", "core/pods", "default", "p1");
+    await put("c1", "core/services", "default", "s1");
+    const cut = await put("c1", "apps/deployments", "kube-system", "d1");
+    await put("c2", "core/pods", "default", "other");
+    await put("c1", "core/pods", "default", "p2");
+    const keys = (objs: { resource: string; namespace: string; name: string }[]) =>
+      objs.map((o) => `${o.resource}/${o.namespace}/${o.name}`);
+    const upToCut = await s.read((tx) => tx.listClusterObjects("c1", { maxRevision: cut, limit: 10 }));
+    expect(keys(upToCut)).toEqual([
+      "apps/deployments/kube-system/d1",
+      "core/pods/default/p1",
+      "core/services/default/s1",
+    ]);
+    const all = await s.read((tx) =>
+      tx.listClusterObjects("c1", { maxRevision: Number.MAX_SAFE_INTEGER, limit: 2 }),
+    );
+    expect(keys(all)).toEqual(["apps/deployments/kube-system/d1", "core/pods/default/p1"]);
+
+    await s.transaction(async (tx) => {
+      await tx.allocate("kube/c1/podips", "10.244.0.5", "kube/c1/pod/a");
+      await tx.allocate("kube/c1/node-ports", "30001", "kube/c1/svc/b");
+      await tx.allocate("kube/c1x/podips", "10.244.0.5", "kube/c1x/pod/a");
+      await tx.allocate("kube/c_/podips", "10.244.0.6", "x");
+    });
+    expect(await s.transaction((tx) => tx.releasePoolPrefix("kube/c1/"))).toBe(2);
+    expect(await s.read((tx) => tx.listAllocations("kube/c1/podips"))).toEqual([]);
+    expect(await s.read((tx) => tx.listAllocations("kube/c1x/podips"))).toHaveLength(1);
+    // A prefix is literal: '_' and '%' match only themselves.
+    expect(await s.transaction((tx) => tx.releasePoolPrefix("kube/c%"))).toBe(0);
+    expect(await s.transaction((tx) => tx.releasePoolPrefix("kube/c_/"))).toBe(1);
+  });
+
   it("work items: claimed by one owner at a time, retried after backoff, taken over after lease expiry", async () => {
     const s = await fresh();
     await s.transaction((tx) => tx.enqueueWork({ kind: "k", key: "obj1", payload: { a: 1 } }));

@@ -29,7 +29,7 @@ import { QUOTA_COUNTED, syncQuotas } from "./quota.js";
 import { syncReplicaSet } from "./replicaset.js";
 import { syncScheduler } from "./scheduler.js";
 import { syncEndpoints, syncServiceLoadBalancers, syncServices } from "./services.js";
-import { clusterSources } from "./source.js";
+import { clusterSource, clusterSources } from "./source.js";
 import { syncStatefulSet } from "./statefulset.js";
 import {
   listStaticGatewayConfigurations,
@@ -197,6 +197,9 @@ export class ControllerManager {
   private async runKey(key: string): Promise<void> {
     const [ctrl, cluster = "", ns = "", name = ""] = key.split("|");
     const ctx = this.ctx;
+    // A deleted cluster's objects are being swept (kube/sweep.ts): no controller recreates them.
+    if (cluster && !ctrl.endsWith("-all") && !(await this.store.read((tx) => clusterSource(tx, cluster))))
+      return;
     switch (ctrl) {
       case "nodes-all":
         for (const c of await this.store.read((tx) => clusterSources(tx))) this.queue.add(`nodes|${c.uid}`);

@@ -27,6 +27,7 @@ import {
   putPublicIPPrefix,
   releaseAddressesOf,
 } from "../../providers/network/internal.js";
+import { subnetPool } from "../../providers/network/shared.js";
 import {
   checkPrefixLength,
   chooseWireguardPort,
@@ -169,6 +170,14 @@ export async function applyGatewayConfiguration(
     await detachPublicIPAddresses(ctx, holder);
     await releaseAddressesOf(ctx, holder.toLowerCase());
     await deleteNetworkResource(ctx, r.id);
+  }
+  // Without public IPs (provisionPublicIps: false) a lost node holds only the private address of
+  // its ip configuration: found by owner in the gateway subnet's pool.
+  const suffix = `/ipconfigurations/${cfg.toLowerCase()}`;
+  for (const a of await ctx.tx.listAllocations(subnetPool(pool.internal.subnetId))) {
+    if (!a.owner.endsWith(suffix)) continue;
+    const instance = /\/virtualmachines\/([^/]+)\//.exec(a.owner)?.[1];
+    if (instance !== undefined && !live.has(instance)) await releaseAddressesOf(ctx, a.owner);
   }
 
   // The ILB: frontend + backend per pool, rule + probe per configuration.

@@ -9,18 +9,13 @@
 //     with Cluster).
 // Reads only, in one store snapshot.
 import type { Endpoints, Namespace, Pod, Service } from "kubernetes-types/core/v1.js";
-import { NetError } from "../../net/index.js";
 import { type ClusterInternal, clusterIdOf } from "../../providers/containerservice/model.js";
 import type { EmulatorSettings, Services } from "../../providers/context.js";
-import {
-  invalidJson,
-  invalidRequestContent,
-  resourceNotFound,
-  subscriptionNotFound,
-} from "../../providers/errors.js";
+import { invalidRequestContent, resourceNotFound, subscriptionNotFound } from "../../providers/errors.js";
 import type { LoadBalancerHop } from "../../providers/views/loadBalancerPath.js";
 import {
   parseTraceRequest,
+  runTraceWith,
   type TraceRequest,
   type TraceResult,
   traceReachability,
@@ -312,19 +307,5 @@ export async function runClusterTrace(
   services: Services,
   body: unknown,
 ): Promise<ClusterTraceResult> {
-  let parsed = body;
-  if (typeof body === "string") {
-    try {
-      parsed = body.trim() ? JSON.parse(body) : undefined;
-    } catch (e) {
-      throw invalidJson((e as Error).message);
-    }
-  }
-  const req = parseTraceRequest(parsed);
-  try {
-    return await store.read((tx) => traceCluster(tx, settings, services, req));
-  } catch (e) {
-    if (e instanceof NetError) throw invalidRequestContent(e.message);
-    throw e;
-  }
+  return runTraceWith(store, body, parseTraceRequest, (tx, req) => traceCluster(tx, settings, services, req));
 }

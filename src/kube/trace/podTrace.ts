@@ -17,12 +17,12 @@ import {
 } from "../../providers/context.js";
 import {
   ArmError,
-  invalidJson,
   invalidRequestContent,
   resourceNotFound,
   subscriptionNotFound,
 } from "../../providers/errors.js";
 import { type EgressHop, nodeEgress } from "../../providers/views/nodeEgress.js";
+import { runTraceWith } from "../../providers/views/reachability.js";
 import type { Tx } from "../../store/types.js";
 import { gatewayEgressAddresses } from "../egress/azureApply.js";
 import { egressDecision, type Flow } from "../egress/egressPath.js";
@@ -603,21 +603,7 @@ export async function runPodTrace(
   services: Services,
   body: unknown,
 ): Promise<PodTraceResult> {
-  let parsed = body;
-  if (typeof body === "string") {
-    try {
-      parsed = body.trim() ? JSON.parse(body) : undefined;
-    } catch (e) {
-      throw invalidJson((e as Error).message);
-    }
-  }
-  const req = parsePodTraceRequest(parsed);
-  try {
-    return await store.read((tx) => tracePod(tx, settings, services, req));
-  } catch (e) {
-    if (e instanceof NetError) throw invalidRequestContent(e.message);
-    throw e;
-  }
+  return runTraceWith(store, body, parsePodTraceRequest, (tx, req) => tracePod(tx, settings, services, req));
 }
 
 /** Whether a trace body asks for the pod trace (has `fromPod`). */

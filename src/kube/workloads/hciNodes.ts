@@ -6,6 +6,7 @@
 // records.
 import type { Node, Taint } from "kubernetes-types/core/v1.js";
 import { stableUid } from "./actions.js";
+import { healthyConditions } from "./nodes.js";
 import { formatCpu, formatKi } from "./quantity.js";
 import { nodeResources } from "./vmSizes.js";
 
@@ -65,7 +66,7 @@ export function buildHciNode(src: HciNodeSource): Node {
   const taints: Taint[] = cp
     ? [{ key: `node-role.kubernetes.io/${role}`, effect: "NoSchedule" }]
     : src.taints.map(parseTaint).filter((t): t is Taint => t !== undefined);
-  const at = { lastHeartbeatTime: src.now, lastTransitionTime: src.now };
+  const _at = { lastHeartbeatTime: src.now, lastTransitionTime: src.now };
   const img = IMAGE[os];
   return {
     apiVersion: "v1",
@@ -102,36 +103,7 @@ export function buildHciNode(src: HciNodeSource): Node {
     status: {
       capacity: list(res.capacity),
       allocatable: list(res.allocatable),
-      conditions: [
-        {
-          type: "MemoryPressure",
-          status: "False",
-          reason: "KubeletHasSufficientMemory",
-          message: "kubelet has sufficient memory available",
-          ...at,
-        },
-        {
-          type: "DiskPressure",
-          status: "False",
-          reason: "KubeletHasNoDiskPressure",
-          message: "kubelet has no disk pressure",
-          ...at,
-        },
-        {
-          type: "PIDPressure",
-          status: "False",
-          reason: "KubeletHasSufficientPID",
-          message: "kubelet has sufficient PID available",
-          ...at,
-        },
-        {
-          type: "Ready",
-          status: "True",
-          reason: "KubeletReady",
-          message: "kubelet is posting ready status",
-          ...at,
-        },
-      ],
+      conditions: healthyConditions(src.now),
       addresses: [
         { type: "InternalIP", address: src.vm.ip },
         { type: "Hostname", address: name },

@@ -198,21 +198,10 @@ export function nodeTaints(src: NodeSource): Taint[] {
   return out;
 }
 
-function conditions(src: NodeSource): NodeCondition[] {
-  const at = { lastHeartbeatTime: src.now, lastTransitionTime: src.now };
-  const list: NodeCondition[] = [];
-  // kubenet needs the route controller's route; cloud-controller-manager reports it.
-  if (src.cluster.network.plugin === "kubenet")
-    list.push({
-      type: "NetworkUnavailable",
-      status: src.instance.podCidr ? "False" : "True",
-      reason: src.instance.podCidr ? "RouteCreated" : "NoRouteCreated",
-      message: src.instance.podCidr
-        ? "RouteController created a route"
-        : "RouteController failed to create a route",
-      ...at,
-    });
-  list.push(
+/** What a healthy kubelet reports (memory, disk, PID, Ready), stamped `now`. */
+export function healthyConditions(now: string): NodeCondition[] {
+  const at = { lastHeartbeatTime: now, lastTransitionTime: now };
+  return [
     {
       type: "MemoryPressure",
       status: "False",
@@ -241,7 +230,24 @@ function conditions(src: NodeSource): NodeCondition[] {
       message: "kubelet is posting ready status",
       ...at,
     },
-  );
+  ];
+}
+
+function conditions(src: NodeSource): NodeCondition[] {
+  const at = { lastHeartbeatTime: src.now, lastTransitionTime: src.now };
+  const list: NodeCondition[] = [];
+  // kubenet needs the route controller's route; cloud-controller-manager reports it.
+  if (src.cluster.network.plugin === "kubenet")
+    list.push({
+      type: "NetworkUnavailable",
+      status: src.instance.podCidr ? "False" : "True",
+      reason: src.instance.podCidr ? "RouteCreated" : "NoRouteCreated",
+      message: src.instance.podCidr
+        ? "RouteController created a route"
+        : "RouteController failed to create a route",
+      ...at,
+    });
+  list.push(...healthyConditions(src.now));
   return list;
 }
 

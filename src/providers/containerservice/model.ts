@@ -1,7 +1,7 @@
 // The desired state of a managed cluster and its agent pools, as the emulator keeps it
 // (record `internal`), plus the names AKS derives from it. Everything the wire shows and
 // everything the reconciler builds comes from these, so reads never re-parse requests.
-import { createHash } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 
 export const CLUSTER_TYPE = "Microsoft.ContainerService/managedClusters";
 export const POOL_TYPE = "Microsoft.ContainerService/managedClusters/agentPools";
@@ -217,8 +217,12 @@ export function fqdnHash(clusterId: string): string {
   return sha("aks-fqdn", clusterId).toString("hex").slice(0, 8);
 }
 
+/**
+ * A new cluster's uid, fresh per creation as Azure's is: a cluster re-created under a deleted
+ * one's name must not answer to its kubeconfig (tokens derive from the uid) or meet its objects.
+ */
 export function resourceUID(clusterId: string): string {
-  return sha("aks-uid", clusterId).toString("hex").slice(0, 24);
+  return sha("aks-uid", `${clusterId}\u0000${randomUUID()}`).toString("hex").slice(0, 24);
 }
 
 export function defaultNodeResourceGroup(rg: string, name: string, location: string): string {

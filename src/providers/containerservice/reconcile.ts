@@ -2,6 +2,7 @@
 // and recorded the desired state plus an InProgress operation; these workers then build (or
 // tear down) the node resource group in their own transaction, so a failure leaves nothing
 // half-made and the resource reads `Failed`.
+import { queueClusterSweep } from "../../kube/sweep.js";
 import type { OperationRecord } from "../../store/types.js";
 import type { ArmContext } from "../context.js";
 import { parseResourceId } from "../ids.js";
@@ -56,6 +57,7 @@ async function markFailed(ctx: ArmContext, clusterId: string, onlyPool?: string,
 /**
  * Removes a cluster completely and synchronously: its nodes (addresses, pod blocks, routes),
  * what it changed outside its node resource group, the node resource group, its records.
+ * Its Kubernetes objects and allocations go by store work (kube/sweep.ts).
  * The delete worker runs it; so does a cascade (the cluster's resource group deleted).
  */
 export async function purgeCluster(ctx: ArmContext, clusterId: string): Promise<void> {
@@ -66,6 +68,7 @@ export async function purgeCluster(ctx: ArmContext, clusterId: string): Promise<
   await removeInfrastructure(ctx, cluster.rec.id, cluster.internal, []);
   for (const p of pools) await ctx.tx.deleteResource(poolId(cluster.rec.id, p.internal.spec.name));
   await ctx.tx.deleteResource(cluster.rec.id);
+  await queueClusterSweep(ctx.tx, cluster.internal.resourceUID);
 }
 
 /** The cluster and pool operations; the composition root registers them with the runtime. */

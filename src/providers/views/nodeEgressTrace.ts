@@ -9,8 +9,9 @@ import { clusterIdOf } from "../containerservice/model.js";
 import type { NodeData } from "../containerservice/nodes.js";
 import { getCluster, listPools } from "../containerservice/records.js";
 import { backgroundContext, type EmulatorSettings, type Services } from "../context.js";
-import { invalidJson, invalidRequestContent, resourceNotFound, subscriptionNotFound } from "../errors.js";
+import { invalidRequestContent, resourceNotFound, subscriptionNotFound } from "../errors.js";
 import { type NodeEgress, nodeEgress } from "./nodeEgress.js";
+import { runTraceWith } from "./reachability.js";
 
 export interface NodeEgressTraceRequest {
   subscriptionId?: string;
@@ -135,14 +136,7 @@ export async function runNodeEgressTrace(
   services: Services,
   body: unknown,
 ): Promise<NodeEgressTraceResult> {
-  let parsed = body;
-  if (typeof body === "string") {
-    try {
-      parsed = body.trim() ? JSON.parse(body) : undefined;
-    } catch (e) {
-      throw invalidJson((e as Error).message);
-    }
-  }
-  const req = parseNodeEgressTraceRequest(parsed);
-  return store.read((tx) => traceNodeEgress(tx, settings, services, req));
+  return runTraceWith(store, body, parseNodeEgressTraceRequest, (tx, req) =>
+    traceNodeEgress(tx, settings, services, req),
+  );
 }

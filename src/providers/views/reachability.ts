@@ -453,13 +453,17 @@ function receiverOf(
   };
 }
 
-/** `POST /_aksnet/trace` (body: the raw JSON text): parse, then trace inside one consistent store read. */
-export async function runTrace(
+/**
+ * Every `POST /_aksnet/trace` form: the body (raw JSON text or parsed) through `parse`, then `trace`
+ * inside one consistent store read. Input the parser let through but net/ refuses (e.g. an odd
+ * address) is still bad input.
+ */
+export async function runTraceWith<Req, Res>(
   store: { read<T>(fn: (tx: Tx) => Promise<T>): Promise<T> },
-  settings: EmulatorSettings,
-  services: Services,
   body: unknown,
-): Promise<TraceResult> {
+  parse: (parsed: unknown) => Req,
+  trace: (tx: Tx, req: Req) => Promise<Res>,
+): Promise<Res> {
   let parsed = body;
   if (typeof body === "string") {
     try {
@@ -468,12 +472,23 @@ export async function runTrace(
       throw invalidJson((e as Error).message);
     }
   }
-  const req = parseTraceRequest(parsed);
+  const req = parse(parsed);
   try {
-    return await store.read((tx) => traceReachability(tx, settings, services, req));
+    return await store.read((tx) => trace(tx, req));
   } catch (e) {
-    // Input the parser let through but net/ refuses (e.g. an odd address) is still bad input.
     if (e instanceof NetError) throw invalidRequestContent(e.message);
     throw e;
   }
+}
+
+/** `POST /_aksnet/trace` to the nodes. */
+export async function runTrace(
+  store: { read<T>(fn: (tx: Tx) => Promise<T>): Promise<T> },
+  settings: EmulatorSettings,
+  services: Services,
+  body: unknown,
+): Promise<TraceResult> {
+  return runTraceWith(store, body, parseTraceRequest, (tx, req) =>
+    traceReachability(tx, settings, services, req),
+  );
 }
