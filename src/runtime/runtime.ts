@@ -32,7 +32,8 @@ export interface WorkKind {
   kind: string;
   /** One attempt, inside `ctx.tx`; throwing rolls its writes back. */
   run(ctx: WorkContext, item: WorkItem): Promise<void>;
-  /** After the last attempt or a permanent error, in its own transaction: record the failure. */
+  /** After the last attempt or a permanent error, in its own transaction: record the failure
+   *  (through `ctx.tx` only: a store retry of that transaction may run it again). */
   giveUp?(ctx: WorkContext, item: WorkItem, error: Error): Promise<void>;
   /** false: fail at once (a deterministic error); default: every error is retried. */
   retryable?(error: Error): boolean;
