@@ -570,8 +570,33 @@ describe("GET /_aksnet/topology: load balancers and egress gateways", () => {
           publicIP: ref("publicIPAddresses", `egressgateway-${G1}-${i}`),
           ipAddress: `${net24}.${Number(first) + i}`,
         })),
+        pods: [],
       },
     ]);
+    // A pod that opts in is listed with the configuration it egresses through.
+    await inTx(async (ctx) => {
+      const rec = await ctx.tx.getResource(clusterId);
+      const uid = (rec?.internal as { resourceUID?: string } | undefined)?.resourceUID ?? "";
+      await ctx.tx.putObject({
+        cluster: uid,
+        resource: "core/pods",
+        namespace: "default",
+        name: "egress-user",
+        body: {
+          apiVersion: "v1",
+          kind: "Pod",
+          metadata: {
+            name: "egress-user",
+            namespace: "default",
+            annotations: { "kubernetes.azure.com/static-gateway-configuration": "egress1" },
+          },
+          spec: { nodeName: node("nodepool1", 0), containers: [{ name: "c", image: "nginx" }] },
+          status: { phase: "Running", podIP: "10.244.0.9" },
+        },
+      });
+    });
+    const again = (await topology()).subscriptions[0].clusters.find((x) => x.id === clusterId);
+    expect(again?.egressGateways.map((g) => g.pods)).toEqual([["default/egress-user"]]);
     const nsg = s.networkSecurityGroups.find((n) => n.id === cl.networkSecurityGroup.id);
     expect(nsg?.rules.filter((r) => r.serviceRule)).toEqual([
       {

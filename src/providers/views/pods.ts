@@ -25,7 +25,12 @@ export interface PodView {
   hostNetwork: boolean;
   /** The node ports this pod holds on its node. */
   hostPorts: PodHostPort[];
+  /** The StaticGatewayConfiguration (in the pod's namespace) the pod egresses through. */
+  staticGatewayConfiguration?: string;
 }
+
+/** The static egress gateway opt-in (kube/egress names it too; views do not import kube/). */
+const SGC_POD_ANNOTATION = "kubernetes.azure.com/static-gateway-configuration";
 
 const protocolOf = (p: string | undefined): PortProtocol =>
   p === "UDP" ? "UDP" : p === "SCTP" ? "SCTP" : "TCP";
@@ -59,6 +64,9 @@ export function podView(pod: Pod): PodView {
     phase: pod.status?.phase ?? "Pending",
     hostNetwork: pod.spec?.hostNetwork === true,
     hostPorts: hostPortsOf(pod),
+    ...(pod.metadata?.annotations?.[SGC_POD_ANNOTATION]
+      ? { staticGatewayConfiguration: pod.metadata.annotations[SGC_POD_ANNOTATION] }
+      : {}),
   };
 }
 

@@ -491,6 +491,12 @@ async function clusterViews(ctx: ArmContext): Promise<ClusterView[]> {
     const pods = await clusterPodsView(ctx.tx, internal.resourceUID);
     const loadBalancers = await loadBalancerViews(ctx, ids.nodeRgId, poolViews);
     const egressGateways = await egressGatewayViews(ctx, ids.nodeRgId, loadBalancers, poolViews);
+    for (const g of egressGateways)
+      g.pods = pods.nodes.flatMap((n) =>
+        n.pods
+          .filter((p) => `${p.namespace}/${p.staticGatewayConfiguration}` === g.configuration)
+          .map((p) => `${p.namespace}/${p.name}`),
+      );
     const outboundIPs: Ref[] = [];
     for (const id of ids.outboundIpIds) if (await ctx.tx.getResource(id)) outboundIPs.push(refOf(id));
     out.push({
@@ -734,6 +740,8 @@ export interface EgressGatewayView {
   /** The kubeegressgateway-ilb rule: frontend address and UDP port. */
   ilb?: { rule: string; frontendIP: string; port: number };
   nodes: { node: string; publicIP: Ref; ipAddress: string }[];
+  /** `<namespace>/<name>` of the scheduled pods annotated with this configuration. */
+  pods: string[];
 }
 
 const SERVICE_FRONTEND = /^a[0-9a-f]{31}$/i;
@@ -868,6 +876,7 @@ async function egressGatewayViews(
     const configuration = str(tagsOf(mine[0] ?? prefixRec)[SGC_TAG]);
     out.push({
       uid,
+      pods: [], // filled by the caller, which has the cluster's pods
       ...(configuration ? { configuration } : {}),
       ...(pool ? { pool: pool.name } : {}),
       ...(prefixRec

@@ -495,14 +495,15 @@ ${PODS_SCRIPT}
   function egressTable(gws) {
     return h("div", { class: "lb", style: "border-left-color:#1f9d68" },
       h("div", { class: "pool-head" }, h("b", { text: "Static egress gateways" }), h("span", { class: "meta", text: plural(gws.length, "StaticGatewayConfiguration") })),
-      h("table", null, h("thead", null, h("tr", null, ["Configuration", "Pool", "Egress prefix", "ILB frontend : port", "Node → egress public IP"].map(function (x) { return h("th", { text: x }); }))),
+      h("table", null, h("thead", null, h("tr", null, ["Configuration", "Pool", "Egress prefix", "ILB frontend : port", "Node → egress public IP", "Pods using it"].map(function (x) { return h("th", { text: x }); }))),
         h("tbody", null, gws.map(function (g) {
           return h("tr", null,
             h("td", { tip: "uid " + g.uid }, h("b", { text: g.configuration || g.uid })),
             h("td", { text: g.pool || "—" }),
             h("td", null, g.prefix ? [h("span", { class: "mono", text: g.prefix.ipPrefix }), " ", badge(g.prefix.byo ? "BYO " + g.prefix.name : "automatic", g.prefix.byo ? "" : "aks", g.prefix.id)] : h("span", { class: "meta", text: "no public IPs" })),
             h("td", { class: "mono", text: g.ilb ? g.ilb.frontendIP + " : " + g.ilb.port + " (UDP)" : "—" }),
-            h("td", null, g.nodes.map(function (n) { return h("div", { class: "mono", text: n.node + " → " + n.ipAddress, tip: n.publicIP.name }); })));
+            h("td", null, g.nodes.map(function (n) { return h("div", { class: "mono", text: n.node + " → " + n.ipAddress, tip: n.publicIP.name }); })),
+            h("td", null, (g.pods || []).length ? g.pods.map(function (p) { return h("div", { class: "mono", text: p }); }) : h("span", { class: "meta", text: "none" })));
         }))));
   }
   function clusterEdges(c) {
