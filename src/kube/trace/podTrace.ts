@@ -9,20 +9,10 @@ import { NetError, parseIp } from "../../net/index.js";
 import { asObject, field } from "../../providers/common.js";
 import { type ClusterInternal, clusterIdOf } from "../../providers/containerservice/model.js";
 import { getCluster } from "../../providers/containerservice/records.js";
-import {
-  type ArmContext,
-  backgroundContext,
-  type EmulatorSettings,
-  type Services,
-} from "../../providers/context.js";
-import {
-  ArmError,
-  invalidRequestContent,
-  resourceNotFound,
-  subscriptionNotFound,
-} from "../../providers/errors.js";
+import type { ArmContext, EmulatorSettings, Services } from "../../providers/context.js";
+import { ArmError, invalidRequestContent, resourceNotFound } from "../../providers/errors.js";
 import { type EgressHop, nodeEgress } from "../../providers/views/nodeEgress.js";
-import { runTraceWith } from "../../providers/views/reachability.js";
+import { runTraceWith, traceContext } from "../../providers/views/reachability.js";
 import type { Tx } from "../../store/types.js";
 import { gatewayEgressAddresses } from "../egress/azureApply.js";
 import { egressDecision, type Flow } from "../egress/egressPath.js";
@@ -480,7 +470,7 @@ export const DESTINATION_RESOLVERS: DestinationResolver[] = [inClusterDestinatio
 
 // ---- dispatch ------------------------------------------------------------------------------------
 
-const eq = (a: string | undefined, b: string | undefined) =>
+const _eq = (a: string | undefined, b: string | undefined) =>
   a !== undefined && b !== undefined && a.toLowerCase() === b.toLowerCase();
 
 export async function tracePod(
@@ -490,12 +480,8 @@ export async function tracePod(
   req: PodTraceRequest,
   resolvers: readonly DestinationResolver[] = DESTINATION_RESOLVERS,
 ): Promise<PodTraceResult> {
-  const sub = req.subscriptionId
-    ? settings.subscriptions.find((s) => eq(s.subscriptionId, req.subscriptionId))
-    : settings.subscriptions[0];
-  if (!sub) throw subscriptionNotFound(String(req.subscriptionId));
-  const arm = backgroundContext(tx, settings, services, sub.subscriptionId);
-  const clusterId = clusterIdOf(sub.subscriptionId, req.resourceGroup, req.cluster);
+  const arm = traceContext(tx, settings, services, req.subscriptionId);
+  const clusterId = clusterIdOf(arm.subscriptionId, req.resourceGroup, req.cluster);
   const cluster = await getCluster(arm, clusterId);
   const uid = (cluster?.internal as { resourceUID?: string } | undefined)?.resourceUID;
   if (!cluster || !uid)
@@ -550,7 +536,7 @@ export async function tracePod(
   const base = {
     cluster: cluster.rec.id,
     resourceGroup: req.resourceGroup,
-    subscriptionId: sub.subscriptionId,
+    subscriptionId: arm.subscriptionId,
     from,
   };
   // A pod with no address yet sends nothing: say why instead of tracing a packet that cannot exist.

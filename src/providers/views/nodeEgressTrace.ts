@@ -5,13 +5,11 @@ import { NetError, parseIp } from "../../net/index.js";
 import type { Tx } from "../../store/types.js";
 import { asObject, field } from "../common.js";
 import { listInstances } from "../compute/scaleSets.js";
-import { clusterIdOf } from "../containerservice/model.js";
 import type { NodeData } from "../containerservice/nodes.js";
-import { getCluster, listPools } from "../containerservice/records.js";
-import { backgroundContext, type EmulatorSettings, type Services } from "../context.js";
-import { invalidRequestContent, resourceNotFound, subscriptionNotFound } from "../errors.js";
+import type { EmulatorSettings, Services } from "../context.js";
+import { invalidRequestContent, resourceNotFound } from "../errors.js";
 import { type NodeEgress, nodeEgress } from "./nodeEgress.js";
-import { runTraceWith } from "./reachability.js";
+import { runTraceWith, traceClusterPools, traceContext } from "./reachability.js";
 
 export interface NodeEgressTraceRequest {
   subscriptionId?: string;
@@ -68,25 +66,8 @@ export async function traceNodeEgress(
   services: Services,
   req: NodeEgressTraceRequest,
 ): Promise<NodeEgressTraceResult> {
-  const sub = req.subscriptionId
-    ? settings.subscriptions.find((s) => eq(s.subscriptionId, req.subscriptionId))
-    : settings.subscriptions[0];
-  if (!sub) throw subscriptionNotFound(String(req.subscriptionId));
-  const ctx = backgroundContext(tx, settings, services, sub.subscriptionId);
-  const clusterId = clusterIdOf(sub.subscriptionId, req.resourceGroup, req.cluster);
-  const cluster = await getCluster(ctx, clusterId);
-  if (!cluster)
-    throw resourceNotFound("Microsoft.ContainerService/managedClusters", req.cluster, req.resourceGroup);
-  let pools = (await listPools(ctx, cluster.rec.id)).map((p) => p.internal);
-  if (req.nodepool) {
-    pools = pools.filter((p) => eq(p.spec.name, req.nodepool));
-    if (!pools.length)
-      throw resourceNotFound(
-        "Microsoft.ContainerService/managedClusters/agentPools",
-        `${req.cluster}/${req.nodepool}`,
-        req.resourceGroup,
-      );
-  }
+  const ctx = traceContext(tx, settings, services, req.subscriptionId);
+  const { cluster, pools } = await traceClusterPools(ctx, req);
   const nodes: NodeEgress[] = [];
   for (const pool of pools)
     for (const inst of await listInstances(ctx, pool.vmssId)) {
@@ -110,7 +91,7 @@ export async function traceNodeEgress(
   return {
     cluster: cluster.rec.id,
     resourceGroup: req.resourceGroup,
-    subscriptionId: sub.subscriptionId,
+    subscriptionId: ctx.subscriptionId,
     destination: req.egressTo,
     outboundType: cluster.internal.spec.network.outboundType,
     nodes,

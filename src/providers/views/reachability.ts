@@ -263,26 +263,26 @@ function isVnetSource(from: string, ctx: AddressContext): boolean {
  * Traces `req` for every selected node. Errors are ArmErrors: 404 for a missing subscription,
  * cluster, pool or node; 400 for a malformed port or source.
  */
-export async function traceReachability(
+/** The subscription a trace asks about (default: the emulator's first), as a background context. */
+export function traceContext(
   tx: Tx,
   settings: EmulatorSettings,
   services: Services,
-  req: TraceRequest,
-): Promise<TraceResult> {
-  const sub = req.subscriptionId
-    ? settings.subscriptions.find((s) => eq(s.subscriptionId, req.subscriptionId))
+  subscriptionId: string | undefined,
+): ArmContext {
+  const sub = subscriptionId
+    ? settings.subscriptions.find((s) => eq(s.subscriptionId, subscriptionId))
     : settings.subscriptions[0];
-  if (!sub) throw subscriptionNotFound(String(req.subscriptionId));
-  const ctx = backgroundContext(tx, settings, services, sub.subscriptionId);
-  if (!req.port)
-    throw invalidRequestContent(
-      "The request must name 'port' (e.g. 8080/tcp), or a destination with its port (<host>:<port>/<proto>).",
-      "port",
-    );
-  const { protocol, port } = parseTracePort(req.port);
-  const from = parseTraceSource(req.from);
-  const clusterId = clusterIdOf(sub.subscriptionId, req.resourceGroup, req.cluster);
-  const cluster = await getCluster(ctx, clusterId);
+  if (!sub) throw subscriptionNotFound(String(subscriptionId));
+  return backgroundContext(tx, settings, services, sub.subscriptionId);
+}
+
+/** The traced cluster and its pools (only `nodepool` when named); 404s as ARM words them. */
+export async function traceClusterPools(
+  ctx: ArmContext,
+  req: { resourceGroup: string; cluster: string; nodepool?: string },
+) {
+  const cluster = await getCluster(ctx, clusterIdOf(ctx.subscriptionId, req.resourceGroup, req.cluster));
   if (!cluster)
     throw resourceNotFound("Microsoft.ContainerService/managedClusters", req.cluster, req.resourceGroup);
   let pools = (await listPools(ctx, cluster.rec.id)).map((p) => p.internal);
@@ -295,6 +295,24 @@ export async function traceReachability(
         req.resourceGroup,
       );
   }
+  return { cluster, pools };
+}
+
+export async function traceReachability(
+  tx: Tx,
+  settings: EmulatorSettings,
+  services: Services,
+  req: TraceRequest,
+): Promise<TraceResult> {
+  const ctx = traceContext(tx, settings, services, req.subscriptionId);
+  if (!req.port)
+    throw invalidRequestContent(
+      "The request must name 'port' (e.g. 8080/tcp), or a destination with its port (<host>:<port>/<proto>).",
+      "port",
+    );
+  const { protocol, port } = parseTracePort(req.port);
+  const from = parseTraceSource(req.from);
+  const { cluster, pools } = await traceClusterPools(ctx, req);
 
   let hop: LoadBalancerHop | undefined;
   // `to` that is no frontend may be a node's address: then it picks that node.
@@ -418,7 +436,7 @@ export async function traceReachability(
   return {
     cluster: cluster.rec.id,
     resourceGroup: req.resourceGroup,
-    subscriptionId: sub.subscriptionId,
+    subscriptionId: ctx.subscriptionId,
     port: protocol === "Icmp" ? "icmp" : `${port}/${protocol.toLowerCase()}`,
     protocol,
     ...(port !== undefined ? { destinationPort: port } : {}),
