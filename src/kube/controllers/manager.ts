@@ -129,7 +129,9 @@ export class ControllerManager {
   stop(): void {
     if (TRACE === "summary")
       for (const [k, v] of [...traceTotals].sort((a, b) => b[1].ms - a[1].ms))
-        process.stderr.write(`${k.padEnd(16)} ${String(v.runs).padStart(7)} runs ${v.ms.toFixed(0).padStart(8)} ms\n`);
+        process.stderr.write(
+          `${k.padEnd(16)} ${String(v.runs).padStart(7)} runs ${v.ms.toFixed(0).padStart(8)} ms\n`,
+        );
     this.stopped = true;
     this.watch?.close();
     this.queue.stop();
