@@ -674,8 +674,13 @@ export class KubeApi {
     input: object,
     o: WriteOptions,
     sub?: string,
+    known?: KubeObjectRecord,
   ): Promise<Result> {
-    const old = await tx.getObject(cluster, t.key, t.namespaced ? ns : "", name);
+    // A status write may start from the object as the caller last read it (the controllers'
+    // cache) instead of reading it again: the write still expects that revision, so a newer
+    // stored one fails it with a conflict.
+    const old =
+      sub === "status" && known ? known : await tx.getObject(cluster, t.key, t.namespaced ? ns : "", name);
     if (!old) throw notFound(q(t), name);
     return this.updateWith(
       tx,

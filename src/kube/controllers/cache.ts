@@ -47,6 +47,25 @@ function served(body: Obj, revision: number): Obj {
   };
 }
 
+/**
+ * The store record behind an object this cache handed out (for writes that start from it:
+ * KubeApi.updateTx's `known`); undefined without a resourceVersion.
+ */
+export function recordOf(cluster: string, resource: Resource, object: object): KubeObjectRecord | undefined {
+  const o = object as Obj;
+  const { resourceVersion, ...m } = (o.metadata as Obj | undefined) ?? {};
+  const revision = Number(resourceVersion);
+  if (!Number.isInteger(revision) || revision <= 0) return undefined;
+  return {
+    cluster,
+    resource,
+    namespace: String(m.namespace ?? ""),
+    name: String(m.name ?? ""),
+    body: { ...o, metadata: m },
+    revision,
+  };
+}
+
 export class ObjectCache {
   private readonly shelves = new Map<string, Shelf>();
   private readonly loading = new Map<string, Promise<Shelf>>();

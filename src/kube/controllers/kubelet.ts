@@ -13,6 +13,7 @@ import type { KubeError } from "../errors.js";
 import { nextStage, STAGES } from "../workloads/kubelet.js";
 import { choosePodIp, cnsExhausted, nodeInternalIp, type PodNetwork } from "../workloads/podIPs.js";
 import { armNodes, type PodSubnetNode } from "./arm.js";
+import { recordOf } from "./cache.js";
 import { BATCH_WRITES, type ControllerContext, FIELD_MANAGER } from "./context.js";
 import { type ClusterSource, clusterSource } from "./source.js";
 import { armContext, egressSandboxBlock } from "./staticGatewayConfiguration.js";
@@ -162,6 +163,7 @@ export async function syncKubelet(ctx: ControllerContext, cluster: string): Prom
             { ...p, status: out.status },
             W,
             "status",
+            recordOf(cluster, "core/pods", p),
           ),
         );
         if (wrote instanceof Error) {
