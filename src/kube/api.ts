@@ -689,11 +689,26 @@ export class KubeApi {
       t.namespaced ? ns : "",
       name,
       old,
-      structuredClone(input) as Obj,
+      this.writable(t, input, sub),
       o,
       sub,
       [],
     );
+  }
+
+  /**
+   * The caller's object, copied before admission changes it. A built-in kind's status write
+   * keeps only metadata and status (admit and updateWith take the rest from the stored object),
+   * so only those are copied.
+   */
+  private writable(t: ResourceType, input: object, sub: string | undefined): Obj {
+    const i = input as Obj;
+    if (sub !== "status" || t.crd || !t.subresources?.includes("status")) return structuredClone(i);
+    const out: Obj = { metadata: isObj(i.metadata) ? { ...i.metadata } : i.metadata };
+    if (i.apiVersion !== undefined) out.apiVersion = i.apiVersion;
+    if (i.kind !== undefined) out.kind = i.kind;
+    if (i.status !== undefined) out.status = structuredClone(i.status);
+    return out;
   }
 
   async patch(

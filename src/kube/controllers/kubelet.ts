@@ -104,8 +104,24 @@ export async function syncKubelet(ctx: ControllerContext, cluster: string): Prom
   const nodes = new Map(
     (await ctx.list<Node>(cluster, "core/nodes")).map((n) => [n.metadata?.name ?? "", n]),
   );
+  const pods = await ctx.list<Pod>(cluster, "core/pods");
+  // Images each node holds: those its pods' containers started from (a pulled image stays, so
+  // the next IfNotPresent container there is "already present on machine").
+  const images = new Map<string, Set<string>>();
+  const holds = (node: string) => {
+    let set = images.get(node);
+    if (!set) {
+      set = new Set();
+      images.set(node, set);
+    }
+    return set;
+  };
+  for (const p of pods)
+    if (p.spec?.nodeName)
+      for (const cs of [...(p.status?.initContainerStatuses ?? []), ...(p.status?.containerStatuses ?? [])])
+        if (cs.imageID) holds(p.spec.nodeName).add(cs.image);
   // Pods with something to do: bound to a known node and not settled (any address would do).
-  const due = (await ctx.list<Pod>(cluster, "core/pods")).filter(
+  const due = pods.filter(
     (p) => p.spec?.nodeName && nodes.has(p.spec.nodeName) && nextStage(p, "0.0.0.0") !== undefined,
   );
   const podType = await ctx.type(cluster, "core/pods");
@@ -151,7 +167,16 @@ export async function syncKubelet(ctx: ControllerContext, cluster: string): Prom
           if (sandboxFailed.has(uid)) continue;
           marked.push(uid);
         } else sandboxFailed.delete(uid);
-        const out = STAGES[stage]({ pod: p, node: nodeName, hostIP, podIP, version, now, message });
+        const out = STAGES[stage]({
+          pod: p,
+          node: nodeName,
+          hostIP,
+          podIP,
+          version,
+          now,
+          message,
+          imagesOnNode: holds(nodeName),
+        });
         const ns = p.metadata?.namespace ?? "default";
         const wrote = await w.attempt(() =>
           ctx.api.updateTx(
@@ -170,6 +195,11 @@ export async function syncKubelet(ctx: ControllerContext, cluster: string): Prom
           first ??= wrote; // changed meanwhile: the next pass sees it (its address stays held)
           continue;
         }
+        for (const cs of [
+          ...(out.status.initContainerStatuses ?? []),
+          ...(out.status.containerStatuses ?? []),
+        ])
+          if (cs.imageID) holds(nodeName).add(cs.image);
         for (const e of out.events)
           await w.attempt(() => ctx.api.createTx(w.tx, cluster, eventType, ns, e, W));
       }

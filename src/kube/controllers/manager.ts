@@ -111,6 +111,11 @@ export class ControllerManager {
       from,
       {},
       (c) => {
+        if (TRACE === "summary") {
+          const k = `change ${c.resource ?? c.kind} ${c.type}`;
+          const cur = traceTotals.get(k) ?? { runs: 0, ms: 0 };
+          traceTotals.set(k, { runs: cur.runs + 1, ms: 0 });
+        }
         this.ctx.cache.observe(c);
         this.feedAt = c.revision;
         if (this.feedWaiters.length) this.releaseWaiters();
@@ -130,7 +135,7 @@ export class ControllerManager {
     if (TRACE === "summary")
       for (const [k, v] of [...traceTotals].sort((a, b) => b[1].ms - a[1].ms))
         process.stderr.write(
-          `${k.padEnd(16)} ${String(v.runs).padStart(7)} runs ${v.ms.toFixed(0).padStart(8)} ms\n`,
+          `${k.padEnd(36)} ${String(v.runs).padStart(7)} runs ${v.ms.toFixed(0).padStart(8)} ms\n`,
         );
     this.stopped = true;
     this.watch?.close();
