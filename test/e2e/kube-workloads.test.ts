@@ -97,7 +97,10 @@ describe("seed 003: host-port auto-assignment with kubectl", () => {
         expect(d.stdout).toMatch(new RegExp(`\\n\\s+Normal\\s+${reason}\\s`));
       // The first pod on a node pulls; the image then stays there (IfNotPresent).
       if (/already present on machine/.test(d.stdout)) expect(d.stdout).not.toMatch(/Normal\s+Pulling\s/);
-      else expect(d.stdout).toMatch(/\n\s+Normal\s+Pulling\s+\S+\s+kubelet\s+Pulling image "k8s\.gcr\.io\/echoserver:1\.10"/);
+      else
+        expect(d.stdout).toMatch(
+          /\n\s+Normal\s+Pulling\s+\S+\s+kubelet\s+Pulling image "k8s\.gcr\.io\/echoserver:1\.10"/,
+        );
       byNode.set(p.spec?.nodeName ?? "", [...(byNode.get(p.spec?.nodeName ?? "") ?? []), d.stdout]);
     }
     // Per node, exactly one of its pods pulled the image.
