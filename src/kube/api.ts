@@ -919,8 +919,10 @@ export class KubeApi {
     const spec = (old.body.spec ?? {}) as Obj;
     if (spec.nodeName)
       throw conflict(q(t), name, `pod ${name} is already assigned to node "${String(spec.nodeName)}"`);
-    const next = structuredClone(old.body);
-    (next.spec as Obj).nodeName = target;
+    // The record was just read (ours to change). The binding writes storage directly, as
+    // kube-apiserver's assignPod does: no field manager sees it, so managedFields stay as they are.
+    const next = old.body;
+    next.spec = { ...spec, nodeName: target };
     if (!isObj(next.status)) next.status = {};
     const st = next.status as Obj;
     const conds = Array.isArray(st.conditions)
@@ -931,7 +933,6 @@ export class KubeApi {
       { type: "PodScheduled", status: "True", lastProbeTime: null, lastTransitionTime: nowTime() },
     ];
     delete meta(next).resourceVersion;
-    trackUpdate(old.body, next, o.fieldManager ?? "unknown", gv(t), this.schemaOf(t), this.resolve);
     if (!o.dryRun)
       await tx.putObject(
         { cluster, resource: t.key, namespace: ns, name, body: next },
