@@ -139,10 +139,13 @@ export async function run() {
   let status = {};
   let rsReplicas = 0;
   const limit = t0 + Number(process.env.BENCH_TIMEOUT_S ?? 600) * 1000;
+  const polls = [];
   for (;;) {
+    const tp = performance.now();
     status =
       (await kube("GET", "/apis/apps/v1/namespaces/default/deployments/echoserver-hostport")).json().status ??
       {};
+    polls.push(performance.now() - tp);
     const rss = (await kube("GET", "/apis/apps/v1/namespaces/default/replicasets")).json().items ?? [];
     rsReplicas = rss.reduce((n, rs) => n + (rs.status?.replicas ?? 0), 0);
     const now = performance.now();
@@ -224,6 +227,12 @@ export async function run() {
         "",
       ],
       ["end-to-end throughput (to Running), pods/s", (REPLICAS / (total / 1000)).toFixed(0), "", ""],
+      [
+        `slowest Deployment GET while it rolled out (of ${polls.length}), ms`,
+        Math.max(...polls).toFixed(0),
+        (Math.max(...polls) / get).toFixed(0),
+        "",
+      ],
       ["heap retained per pod (after gc), KiB", (heapPerPod / 1024).toFixed(1), "", ""],
       ["distinct host ports / distinct pod IPs", `${ports.size} / ${ips.size}`, "", ""],
     ],

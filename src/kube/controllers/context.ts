@@ -1,6 +1,7 @@
 // What every controller gets: the cluster's API (the same KubeApi semantics the wire uses, so
 // resourceVersion, validation, admission and watch events are the real ones), typed reads, and
 // `apply`, which writes a pure controller's Actions in order.
+import { setImmediate as nextTurn } from "node:timers/promises";
 import type { Pod } from "kubernetes-types/core/v1.js";
 import type { Store, Tx } from "../../store/types.js";
 import type { KubeApi, Obj } from "../api.js";
@@ -35,7 +36,7 @@ const W = { fieldManager: FIELD_MANAGER };
  * one fsync on a file) for many objects, yet short enough that a kubectl write waiting for
  * the writer never waits long.
  */
-export const BATCH_WRITES = 200;
+export const BATCH_WRITES = 100;
 
 /** What one batch writes with: the transaction, and the API's in-transaction writes. */
 export interface BatchWriter {
@@ -110,6 +111,9 @@ export class ControllerContext {
    */
   async batch<T>(cluster: string, fn: (w: BatchWriter) => Promise<T>): Promise<T> {
     await this.api.ensureCluster(cluster);
+    // A run of many batches is all promise continuations: give the event loop a turn before
+    // each, so requests waiting on sockets are read and queue their transactions in between.
+    await nextTurn();
     return this.store.transaction((tx) =>
       fn({
         tx,
