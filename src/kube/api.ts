@@ -304,10 +304,15 @@ export class KubeApi {
       unknown.push(...mUnknown);
       out = { ...checked, metadata: mm };
       if (causes.length) throw invalid(t.kind, t.group, name, causes);
-    } else if (sub === "status" && old !== undefined && t.subresources?.includes("status")) {
+    } else if (
+      sub === "status" &&
+      fv === "Ignore" &&
+      old !== undefined &&
+      t.subresources?.includes("status")
+    ) {
       // A status write keeps only the status (updateWith takes everything else from the stored
       // object, as the status strategies do): only that part is pruned and defaulted, and the
-      // spec is not validated again.
+      // spec is not validated again. (Strict or Warn field validation reads the whole body.)
       const mismatched: string[] = [];
       const statusSchema = this.resolve(this.schemaOf(t))?.properties?.status;
       const status = pruneUnknown(body.status, statusSchema, this.resolve, "status", unknown, mismatched);
@@ -689,7 +694,7 @@ export class KubeApi {
       t.namespaced ? ns : "",
       name,
       old,
-      this.writable(t, input, sub),
+      this.writable(t, input, sub, o),
       o,
       sub,
       [],
@@ -701,9 +706,15 @@ export class KubeApi {
    * keeps only metadata and status (admit and updateWith take the rest from the stored object),
    * so only those are copied.
    */
-  private writable(t: ResourceType, input: object, sub: string | undefined): Obj {
+  private writable(t: ResourceType, input: object, sub: string | undefined, o: WriteOptions): Obj {
     const i = input as Obj;
-    if (sub !== "status" || t.crd || !t.subresources?.includes("status")) return structuredClone(i);
+    if (
+      sub !== "status" ||
+      t.crd ||
+      !t.subresources?.includes("status") ||
+      (o.fieldValidation ?? "Ignore") !== "Ignore"
+    )
+      return structuredClone(i);
     const out: Obj = { metadata: isObj(i.metadata) ? { ...i.metadata } : i.metadata };
     if (i.apiVersion !== undefined) out.apiVersion = i.apiVersion;
     if (i.kind !== undefined) out.kind = i.kind;
