@@ -924,31 +924,44 @@ export class KubeApi {
     name: string,
     target: string,
     o: WriteOptions,
+    known?: KubeObjectRecord,
   ): Promise<Result> {
-    const old = await tx.getObject(cluster, t.key, ns, name);
+    // `known`: the pod as the caller last read it (the scheduler's cache); the write expects
+    // its revision, so a pod changed since is a conflict, as a stale binding is upstream.
+    const old = known ?? (await tx.getObject(cluster, t.key, ns, name));
     if (!old) throw notFound(q(t), name);
     const spec = (old.body.spec ?? {}) as Obj;
     if (spec.nodeName)
       throw conflict(q(t), name, `pod ${name} is already assigned to node "${String(spec.nodeName)}"`);
-    // The record was just read (ours to change). The binding writes storage directly, as
-    // kube-apiserver's assignPod does: no field manager sees it, so managedFields stay as they are.
-    const next = old.body;
-    next.spec = { ...spec, nodeName: target };
-    if (!isObj(next.status)) next.status = {};
-    const st = next.status as Obj;
-    const conds = Array.isArray(st.conditions)
-      ? (st.conditions as Obj[]).filter((c) => c.type !== "PodScheduled")
+    // The binding writes storage directly, as kube-apiserver's assignPod does: no field manager
+    // sees it, so managedFields stay as they are. `old` is not changed (it may be shared).
+    const status = isObj(old.body.status) ? old.body.status : {};
+    const conds = Array.isArray(status.conditions)
+      ? (status.conditions as Obj[]).filter((c) => c.type !== "PodScheduled")
       : [];
-    st.conditions = [
-      ...conds,
-      { type: "PodScheduled", status: "True", lastProbeTime: null, lastTransitionTime: nowTime() },
-    ];
-    delete meta(next).resourceVersion;
+    const { resourceVersion: _rv, ...m } = meta(old.body);
+    const next: Obj = {
+      ...old.body,
+      metadata: m,
+      spec: { ...spec, nodeName: target },
+      status: {
+        ...status,
+        conditions: [
+          ...conds,
+          { type: "PodScheduled", status: "True", lastProbeTime: null, lastTransitionTime: nowTime() },
+        ],
+      },
+    };
     if (!o.dryRun)
-      await tx.putObject(
-        { cluster, resource: t.key, namespace: ns, name, body: next },
-        { expectedRevision: old.revision },
-      );
+      try {
+        await tx.putObject(
+          { cluster, resource: t.key, namespace: ns, name, body: next },
+          { expectedRevision: old.revision },
+        );
+      } catch (e) {
+        if (e instanceof StoreConflictError) throw conflict(q(t), name, MODIFIED);
+        throw e;
+      }
     return { status: 201, body: successStatus(), warnings: [] };
   }
 

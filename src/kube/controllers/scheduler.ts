@@ -9,6 +9,7 @@ import type { Node, Pod } from "kubernetes-types/core/v1.js";
 import type { KubeError } from "../errors.js";
 import { STAGES } from "../workloads/kubelet.js";
 import { addPod, nodeInfos, schedule } from "../workloads/scheduler.js";
+import { recordOf } from "./cache.js";
 import { BATCH_WRITES, type ControllerContext, FIELD_MANAGER } from "./context.js";
 import { clusterSource } from "./source.js";
 
@@ -76,7 +77,16 @@ export async function syncScheduler(ctx: ControllerContext, cluster: string): Pr
                 W,
                 "status",
               )
-            : ctx.api.bindTx(w.tx, cluster, podType, ns, name, node, W),
+            : ctx.api.bindTx(
+                w.tx,
+                cluster,
+                podType,
+                ns,
+                name,
+                node,
+                W,
+                recordOf(cluster, "core/pods", d.pod),
+              ),
         );
         if (wrote instanceof Error) {
           first ??= wrote; // bound meanwhile, gone, or changed: the next pass sees it
