@@ -94,12 +94,10 @@ for (const b of backends()) {
       cache.observe({ ...before, revision: r2, object: pod("a", "Running") });
       await listing;
       const a = await cache.get(C, "core/pods", "default", "a");
-      expect((a?.status as { phase: string }).phase).toBe("Running");
-      expect((a?.metadata as { resourceVersion: string }).resourceVersion).toBe(String(r2));
+      expect(a?.status).toEqual({ phase: "Running" });
+      expect(a?.metadata).toMatchObject({ resourceVersion: String(r2) });
       cache.observe({ ...before, revision: r2 - 1, object: pod("a", "Stale") });
-      expect(((await cache.get(C, "core/pods", "default", "a"))?.status as { phase: string }).phase).toBe(
-        "Running",
-      );
+      expect((await cache.get(C, "core/pods", "default", "a"))?.status).toEqual({ phase: "Running" });
     });
 
     it("clear forgets everything: the next read lists the store again", async () => {
