@@ -1,0 +1,164 @@
+// The Kubernetes face's per-write semantic pipeline, in process (build first: npm run build;
+// then node bench/fields.mjs, or npm run bench fields). For a realistic pod (the shape the
+// controller manager writes: owner reference, labels, annotations, two containers with ports,
+// env and probes; a kubelet status with conditions and container statuses):
+//  - trackUpdate of its create (managedFields of a new object),
+//  - trackUpdate of a kubelet status update (status subresource, existing managers),
+//  - admit's prune of unknown fields + defaulting (pruneUnknown then applyDefaults),
+// each as a ratio to `structuredClone(pod)` timed the same way in the same run.
+import { median, table } from "./lib.mjs";
+
+const dist = new URL("../dist/", import.meta.url);
+const { trackUpdate } = await import(new URL("kube/fields.js", dist).href);
+const { builtinSchemas, pruneUnknown } = await import(new URL("kube/schemas.js", dist).href);
+const { applyDefaults } = await import(new URL("kube/defaults.js", dist).href);
+const { BUILTIN_KINDS } = await import(new URL("kube/kinds.js", dist).href);
+
+const ROUNDS = 7;
+const N = Number(process.env.BENCH_N ?? 2000);
+
+function pod(i) {
+  const container = (name, port) => ({
+    name,
+    image: `mcr.microsoft.com/oss/kubernetes/${name}:v1.2.${i % 7}`,
+    ports: [
+      { name: "http", containerPort: port, protocol: "TCP", hostPort: 40000 + i },
+      { name: "metrics", containerPort: port + 1, protocol: "TCP" },
+    ],
+    env: [
+      { name: "MODE", value: "serve" },
+      { name: "POD_IP", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } },
+      { name: `echoserver-hostport_PORT_${port}_TCP_HOSTPORT`, value: String(40000 + i) },
+    ],
+    resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "256Mi" } },
+    readinessProbe: { httpGet: { path: "/healthz", port } },
+    volumeMounts: [{ name: "config", mountPath: "/etc/config", readOnly: true }],
+  });
+  return {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: {
+      name: `web-7d4b9c8f6-${i.toString(36)}`,
+      generateName: "web-7d4b9c8f6-",
+      namespace: "default",
+      uid: `0b6c2d1e-0000-4000-8000-${String(i).padStart(12, "0")}`,
+      labels: { app: "web", "pod-template-hash": "7d4b9c8f6", tier: "frontend" },
+      annotations: { "kubernetes.azure.com/assign-hostports-for-containerports": "8080/tcp" },
+      ownerReferences: [
+        {
+          apiVersion: "apps/v1",
+          kind: "ReplicaSet",
+          name: "web-7d4b9c8f6",
+          uid: "5f0e9a4c-1111-4000-8000-000000000001",
+          controller: true,
+          blockOwnerDeletion: true,
+        },
+      ],
+    },
+    spec: {
+      containers: [container("web", 8080), container("sidecar", 9090)],
+      volumes: [{ name: "config", configMap: { name: "web-config" } }],
+      nodeSelector: { "kubernetes.io/os": "linux" },
+      tolerations: [{ key: "sku", operator: "Equal", value: "gpu", effect: "NoSchedule" }],
+    },
+  };
+}
+
+function withStatus(p, phase) {
+  const t = "2026-12-01T06:00:00Z";
+  const ready = phase === "Running" ? "True" : "False";
+  return {
+    ...p,
+    spec: { ...p.spec, nodeName: "aks-nodepool1-12345678-vmss000003" },
+    status: {
+      phase,
+      hostIP: "10.224.0.7",
+      podIP: phase === "Running" ? "10.244.3.17" : undefined,
+      podIPs: phase === "Running" ? [{ ip: "10.244.3.17" }] : undefined,
+      startTime: t,
+      qosClass: "Burstable",
+      conditions: ["PodScheduled", "Initialized", "ContainersReady", "Ready"].map((type) => ({
+        type,
+        status: type === "PodScheduled" ? "True" : ready,
+        lastProbeTime: null,
+        lastTransitionTime: t,
+      })),
+      containerStatuses: p.spec.containers.map((c) => ({
+        name: c.name,
+        image: c.image,
+        imageID: "",
+        ready: phase === "Running",
+        restartCount: 0,
+        started: phase === "Running",
+        state:
+          phase === "Running" ? { running: { startedAt: t } } : { waiting: { reason: "ContainerCreating" } },
+      })),
+    },
+  };
+}
+
+const schemas = builtinSchemas(BUILTIN_KINDS);
+const resolve = (s) => schemas.resolve(s);
+const podDef = schemas.topFor("", "v1", "Pod");
+const podSchema = schemas.defs.get(podDef);
+
+/** Median microseconds per call of `fn(i)` over ROUNDS rounds of N calls. */
+function time(fn) {
+  for (let i = 0; i < N; i++) fn(i); // warm-up
+  const rounds = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    const t = performance.now();
+    for (let i = 0; i < N; i++) fn(i);
+    rounds.push(((performance.now() - t) * 1000) / N);
+  }
+  return median(rounds);
+}
+
+export async function run() {
+  const pods = Array.from({ length: 64 }, (_, i) => pod(i));
+  // The stored pod after create + the kubelet's Pending status; the next write makes it Running.
+  const pending = pods.map((p) => {
+    const o = withStatus(structuredClone(p), "Pending");
+    trackUpdate(undefined, o, "kube-controller-manager", "v1", podSchema, resolve);
+    const prev = structuredClone(o);
+    trackUpdate(prev, o, "kubelet", "v1", podSchema, resolve, "status");
+    return JSON.parse(JSON.stringify(o));
+  });
+  const running = pending.map((o) => {
+    const r = withStatus(structuredClone(o), "Running");
+    return JSON.parse(JSON.stringify(r));
+  });
+  const runningMf = running.map((o) => o.metadata.managedFields);
+
+  const base = time((i) => structuredClone(pods[i & 63]));
+  const create = time((i) => {
+    const p = pods[i & 63];
+    delete p.metadata.managedFields;
+    trackUpdate(undefined, p, "kube-controller-manager", "v1", podSchema, resolve);
+  });
+  const status = time((i) => {
+    const k = i & 63;
+    running[k].metadata.managedFields = runningMf[k];
+    trackUpdate(pending[k], running[k], "kubelet", "v1", podSchema, resolve, "status");
+  });
+  for (const p of pods) delete p.metadata.managedFields;
+  const admit = time((i) => {
+    const out = pruneUnknown(pods[i & 63], podSchema, resolve, "", [], []);
+    applyDefaults(out, podDef, schemas.defs, true);
+  });
+  const admitRunning = time((i) => {
+    const out = pruneUnknown(running[i & 63], podSchema, resolve, "", [], []);
+    applyDefaults(out, podDef, schemas.defs, false);
+  });
+  const row = (name, us) => [name, us.toFixed(1), (us / base).toFixed(2)];
+  table(`Per-write pipeline of a pod (median of ${ROUNDS} rounds of ${N})`, [
+    ["step", "µs/op", "× structuredClone(pod)"],
+    row("structuredClone(pod) (baseline)", base),
+    row("trackUpdate: create", create),
+    row("trackUpdate: kubelet status update", status),
+    row("admit: pruneUnknown + applyDefaults (create)", admit),
+    row("admit: pruneUnknown + applyDefaults (update, with status)", admitRunning),
+  ]);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await run();
