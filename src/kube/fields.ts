@@ -22,75 +22,149 @@ export interface ManagedFieldsEntry {
 
 interface Ctx {
   resolve: SchemaResolver;
+  /** child(s, k) per schema object (schemas never change once built; see kidsOf). */
+  kids: WeakMap<Schema, Map<string, Schema | undefined>>;
 }
 
+const kidsByResolver = new WeakMap<SchemaResolver, WeakMap<Schema, Map<string, Schema | undefined>>>();
+function ctxOf(resolve: SchemaResolver): Ctx {
+  let kids = kidsByResolver.get(resolve);
+  if (!kids) {
+    kids = new WeakMap();
+    kidsByResolver.set(resolve, kids);
+  }
+  return { resolve, kids };
+}
+
+const listInfos = new WeakMap<Schema, { key?: string; set: boolean } | null>();
 function listInfo(s: Schema | undefined): { key?: string; set: boolean } | undefined {
   if (s?.type !== "array") return undefined;
+  const hit = listInfos.get(s);
+  if (hit !== undefined) return hit ?? undefined;
   const strategy = String(s["x-kubernetes-patch-strategy"] ?? "");
   const key =
     (s["x-kubernetes-patch-merge-key"] as string | undefined) ??
     (Array.isArray(s["x-kubernetes-list-map-keys"])
       ? String((s["x-kubernetes-list-map-keys"] as string[])[0])
       : undefined);
+  let info: { key?: string; set: boolean } | undefined;
   if (key && (strategy.includes("merge") || s["x-kubernetes-list-type"] === "map"))
-    return { key, set: false };
-  if (strategy.includes("merge") || s["x-kubernetes-list-type"] === "set") return { set: true };
-  return undefined;
+    info = { key, set: false };
+  else if (strategy.includes("merge") || s["x-kubernetes-list-type"] === "set") info = { set: true };
+  listInfos.set(s, info ?? null);
+  return info;
 }
 
-const child = (s: Schema | undefined, k: string, ctx: Ctx): Schema | undefined => {
+function child(s: Schema | undefined, k: string, ctx: Ctx): Schema | undefined {
+  if (!s) return childOf(s, k, ctx);
+  let m = ctx.kids.get(s);
+  if (!m) {
+    m = new Map();
+    ctx.kids.set(s, m);
+  }
+  if (m.has(k)) return m.get(k);
+  const c = childOf(s, k, ctx);
+  m.set(k, c);
+  return c;
+}
+
+function childOf(s: Schema | undefined, k: string, ctx: Ctx): Schema | undefined {
   const r = ctx.resolve(s);
   return ctx.resolve(
     r?.properties?.[k] ?? (isObj(r?.additionalProperties) ? (r?.additionalProperties as Schema) : undefined),
   );
-};
+}
 
-/** Every leaf path of `value` (object roots skip apiVersion/kind and metadata's system fields). */
-export function fieldPaths(value: Obj, schema: Schema | undefined, resolve: SchemaResolver): Set<string> {
-  const out = new Set<string>();
-  const ctx = { resolve };
-  for (const [k, v] of Object.entries(value)) {
+/**
+ * Leaf paths, and for trackUpdate each path's value (the first one seen, as valueAt finds it).
+ * `irregular`: a path that valueAt would not read back as the walk saw it (a duplicate
+ * merge key, or a field name holding the separator); the caller then uses valueAt.
+ */
+interface Paths {
+  out: Set<string>;
+  values?: Map<string, unknown>;
+  irregular: boolean;
+}
+/** The value of a `v:` path: equal on both sides whenever both have the path. */
+const SET_ITEM = Symbol("set item");
+
+const METADATA_FIELDS = ["labels", "annotations", "finalizers", "ownerReferences"];
+
+function mainPaths(value: Obj, schema: Schema | undefined, ctx: Ctx, acc: Paths): void {
+  for (const k of Object.keys(value)) {
     if (k === "apiVersion" || k === "kind" || k === "status") continue;
+    const v = value[k];
     if (k === "metadata") {
-      for (const mk of ["labels", "annotations", "finalizers", "ownerReferences"]) {
+      for (const mk of METADATA_FIELDS) {
         const mv = (v as Obj | undefined)?.[mk];
         if (mv !== undefined)
-          walk(mv, child(child(schema, "metadata", ctx), mk, ctx), [`f:metadata`, `f:${mk}`], out, ctx);
+          walk(mv, child(child(schema, "metadata", ctx), mk, ctx), `f:metadata${SEP}f:${mk}`, acc, ctx);
       }
       continue;
     }
-    walk(v, child(schema, k, ctx), [`f:${k}`], out, ctx);
+    if (k.includes(SEP)) acc.irregular = true;
+    walk(v, child(schema, k, ctx), `f:${k}`, acc, ctx);
   }
-  return out;
+}
+
+function subPaths(value: Obj, schema: Schema | undefined, ctx: Ctx, acc: Paths): void {
+  if (value.status !== undefined) walk(value.status, child(schema, "status", ctx), "f:status", acc, ctx);
+}
+
+/** Every leaf path of `value` (object roots skip apiVersion/kind and metadata's system fields). */
+export function fieldPaths(value: Obj, schema: Schema | undefined, resolve: SchemaResolver): Set<string> {
+  const acc: Paths = { out: new Set(), irregular: false };
+  mainPaths(value, schema, ctxOf(resolve), acc);
+  return acc.out;
 }
 
 /** Leaf paths of the status part only (the status subresource's own managers). */
 export function statusPaths(value: Obj, schema: Schema | undefined, resolve: SchemaResolver): Set<string> {
-  const out = new Set<string>();
-  const ctx = { resolve };
-  if (value.status !== undefined) walk(value.status, child(schema, "status", ctx), ["f:status"], out, ctx);
-  return out;
+  const acc: Paths = { out: new Set(), irregular: false };
+  subPaths(value, schema, ctxOf(resolve), acc);
+  return acc.out;
 }
 
-function walk(v: unknown, s: Schema | undefined, at: string[], out: Set<string>, ctx: Ctx): void {
-  if (isObj(v) && Object.keys(v).length > 0 && !s?.["x-kubernetes-int-or-string"]) {
-    for (const [k, x] of Object.entries(v)) walk(x, child(s, k, ctx), [...at, `f:${k}`], out, ctx);
-    return;
-  }
-  const li = Array.isArray(v) ? listInfo(ctx.resolve(s)) : undefined;
-  if (Array.isArray(v) && li) {
-    const items = ctx.resolve(ctx.resolve(s)?.items);
-    for (const item of v) {
-      if (li.set) out.add([...at, `v:${JSON.stringify(item)}`].join(SEP));
-      else if (isObj(item) && li.key && item[li.key] !== undefined) {
-        const p = [...at, `k:${JSON.stringify({ [li.key]: item[li.key] })}`];
-        out.add([...p, "."].join(SEP));
-        for (const [k, x] of Object.entries(item)) walk(x, child(items, k, ctx), [...p, `f:${k}`], out, ctx);
+function leaf(acc: Paths, p: string, v: unknown): void {
+  if (acc.out.has(p)) return;
+  acc.out.add(p);
+  acc.values?.set(p, v);
+}
+
+function walk(v: unknown, s: Schema | undefined, at: string, acc: Paths, ctx: Ctx): void {
+  if (isObj(v) && !s?.["x-kubernetes-int-or-string"]) {
+    const keys = Object.keys(v);
+    if (keys.length > 0) {
+      for (const k of keys) {
+        if (k.includes(SEP)) acc.irregular = true;
+        walk(v[k], child(s, k, ctx), `${at}${SEP}f:${k}`, acc, ctx);
       }
+      return;
     }
-    return;
   }
-  out.add(at.join(SEP));
+  if (Array.isArray(v)) {
+    const r = ctx.resolve(s);
+    const li = listInfo(r);
+    if (li) {
+      const items = li.set ? undefined : ctx.resolve(r?.items);
+      for (const item of v) {
+        if (li.set) leaf(acc, `${at}${SEP}v:${JSON.stringify(item)}`, SET_ITEM);
+        else if (isObj(item) && li.key && item[li.key] !== undefined) {
+          const p = `${at}${SEP}k:${JSON.stringify({ [li.key]: item[li.key] })}`;
+          const dot = `${p}${SEP}.`;
+          // valueAt finds the first item with a key: the walk's values would be the last's.
+          if (acc.out.has(dot)) acc.irregular = true;
+          leaf(acc, dot, item);
+          for (const k of Object.keys(item)) {
+            if (k.includes(SEP)) acc.irregular = true;
+            walk(item[k], child(items, k, ctx), `${p}${SEP}f:${k}`, acc, ctx);
+          }
+        }
+      }
+      return;
+    }
+  }
+  leaf(acc, at, v);
 }
 
 export function toFieldsV1(paths: Iterable<string>): Obj {
@@ -107,13 +181,13 @@ export function toFieldsV1(paths: Iterable<string>): Obj {
 
 export function fromFieldsV1(f: unknown): Set<string> {
   const out = new Set<string>();
-  const rec = (o: unknown, at: string[]) => {
+  const rec = (o: unknown, at: string, depth: number) => {
     if (!isObj(o)) return;
     const keys = Object.keys(o);
-    if (keys.length === 0 && at.length) out.add(at.join(SEP));
-    for (const k of keys) rec(o[k], [...at, k]);
+    if (keys.length === 0 && depth) out.add(at);
+    for (const k of keys) rec(o[k], depth ? `${at}${SEP}${k}` : k, depth + 1);
   };
-  rec(f, []);
+  rec(f, "", 0);
   return out;
 }
 
@@ -141,6 +215,109 @@ function valueAt(obj: unknown, path: string): { found: boolean; value?: unknown 
   return { found: true, value: cur };
 }
 
+/** `k:{"name":"web"}` → ["name", JSON of "web"], as valueAt reads it; bounded. */
+const parsedKeys = new Map<string, [string, string | undefined]>();
+function parseKey(el: string): [string, string | undefined] {
+  let hit = parsedKeys.get(el);
+  if (!hit) {
+    const [[k, v]] = Object.entries(JSON.parse(el.slice(2)) as Obj);
+    hit = [k, JSON.stringify(v)];
+    if (parsedKeys.size >= 10_000) parsedKeys.clear();
+    parsedKeys.set(el, hit);
+  }
+  return hit;
+}
+
+/**
+ * valueAt(obj, path).found for every leaf of a FieldsV1 tree at once: one step per tree node
+ * instead of per path, list lookups indexed once per list.
+ */
+class Finder {
+  private readonly byKey = new Map<unknown[], Map<string, Map<string | undefined, unknown>>>();
+  private readonly sets = new Map<unknown[], Set<string | undefined>>();
+
+  /** The state after `el` from `cur`: a value to go on from, or FOUND / MISSING (valueAt returned). */
+  step(cur: unknown, el: string): unknown {
+    if (el === ".") return cur !== undefined ? FOUND : MISSING;
+    if (el.startsWith("f:")) {
+      const name = el.slice(2);
+      if (!isObj(cur) || !(name in cur)) return MISSING;
+      return cur[name];
+    }
+    if (el.startsWith("k:")) {
+      const [k, want] = parseKey(el);
+      if (!Array.isArray(cur)) return MISSING;
+      let keyed = this.byKey.get(cur);
+      if (!keyed) {
+        keyed = new Map();
+        this.byKey.set(cur, keyed);
+      }
+      let index = keyed.get(k);
+      if (!index) {
+        index = new Map();
+        for (const x of cur) {
+          if (!isObj(x)) continue;
+          const j = JSON.stringify(x[k]);
+          if (!index.has(j)) index.set(j, x);
+        }
+        keyed.set(k, index);
+      }
+      return index.has(want) ? index.get(want) : MISSING;
+    }
+    if (el.startsWith("v:")) {
+      if (!Array.isArray(cur)) return MISSING;
+      let set = this.sets.get(cur);
+      if (!set) {
+        set = new Set(cur.map((x) => JSON.stringify(x)));
+        this.sets.set(cur, set);
+      }
+      return set.has(el.slice(2)) ? FOUND : MISSING;
+    }
+    return cur;
+  }
+}
+const FOUND = Symbol("found");
+const MISSING = Symbol("missing");
+
+/** A FieldsV1 tree holds no field name the string form of its paths would not keep. */
+class Unkeyable extends Error {}
+
+/**
+ * An entry's FieldsV1 less the `gone` paths and the paths `obj` no longer has — what
+ * toFieldsV1 of (fromFieldsV1(f) − gone − {p : !valueAt(obj, p).found}) gives — and whether
+ * anything was dropped.
+ */
+function prune(f: Obj, obj: Obj, gone: Set<string>, finder: Finder): { tree: Obj; dirty: boolean } {
+  let dirty = false;
+  const rec = (o: Obj, at: string, depth: number, state: unknown): Obj | undefined => {
+    const keys = Object.keys(o);
+    if (keys.length === 0) {
+      if (!depth) return undefined;
+      if (gone.has(at) || state === MISSING) {
+        dirty = true;
+        return undefined;
+      }
+      return {};
+    }
+    let out: Obj | undefined;
+    for (const k of keys) {
+      const x = o[k];
+      if (!isObj(x)) continue;
+      if (k.includes(SEP) || k === "__proto__") throw new Unkeyable();
+      const next = state === FOUND || state === MISSING ? state : finder.step(state, k);
+      const sub = rec(x, depth ? `${at}${SEP}${k}` : k, depth + 1, next);
+      if (!sub) continue;
+      out ??= {};
+      out[k] = sub;
+    }
+    return out;
+  };
+  const tree = rec(f, "", 0, obj) ?? {};
+  return { tree, dirty };
+}
+
+const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
 function removeAt(obj: Obj, path: string): void {
   const els = path.split(SEP).filter((e) => e !== ".");
   const last = els.pop();
@@ -167,7 +344,6 @@ function removeAt(obj: Obj, path: string): void {
   }
 }
 
-const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 const nowTime = () => new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
 
 function entries(obj: Obj): ManagedFieldsEntry[] {
@@ -187,6 +363,37 @@ function pathsOf(e: ManagedFieldsEntry): Set<string> {
   return fromFieldsV1(e.fieldsV1);
 }
 
+/** The paths set or changed from `oldObj` to `newObj`, and the paths `newObj` no longer has. */
+function diff(
+  oldObj: Obj | undefined,
+  newObj: Obj,
+  status: boolean,
+  schema: Schema | undefined,
+  ctx: Ctx,
+): { changed: Set<string>; removed: string[] } {
+  const pick = status ? subPaths : mainPaths;
+  const after: Paths = { out: new Set(), values: new Map(), irregular: false };
+  const before: Paths = { out: new Set(), values: new Map(), irregular: false };
+  pick(newObj, schema, ctx, after);
+  if (oldObj) pick(oldObj, schema, ctx, before);
+  const changed = new Set<string>();
+  if (after.irregular || before.irregular) {
+    for (const p of after.out)
+      if (!before.out.has(p) || !same(valueAt(oldObj, p).value, valueAt(newObj, p).value)) changed.add(p);
+  } else {
+    const bv = before.values!;
+    for (const [p, v] of after.values!) {
+      if (!bv.has(p)) changed.add(p);
+      else {
+        const w = bv.get(p);
+        if (w !== v && !same(w, v)) changed.add(p);
+      }
+    }
+  }
+  const removed = [...before.out].filter((p) => !after.out.has(p));
+  return { changed, removed };
+}
+
 /**
  * Records an Update by `manager`: fields it set or changed become its own and leave other
  * managers; removed fields leave everybody.
@@ -200,21 +407,25 @@ export function trackUpdate(
   resolve: SchemaResolver,
   subresource?: string,
 ): void {
-  const pick = subresource === "status" ? statusPaths : fieldPaths;
-  const after = pick(newObj, schema, resolve);
-  const before = oldObj ? pick(oldObj, schema, resolve) : new Set<string>();
-  const changed = new Set<string>();
-  for (const p of after)
-    if (!before.has(p) || !same(valueAt(oldObj, p).value, valueAt(newObj, p).value)) changed.add(p);
-  const removed = [...before].filter((p) => !after.has(p));
+  const { changed, removed } = diff(oldObj, newObj, subresource === "status", schema, ctxOf(resolve));
+  const gone = new Set([...changed, ...removed]);
   const list = entries(newObj).map((e) => ({ ...e }));
+  const finder = new Finder();
   for (const e of list) {
-    const s = pathsOf(e);
-    let dirty = false;
-    for (const p of [...changed, ...removed]) if (s.delete(p)) dirty = true;
-    // A set the object no longer has (e.g. a spec the update dropped) stops being owned.
-    for (const p of s) if (!valueAt(newObj, p).found && s.delete(p)) dirty = true;
-    if (dirty) e.fieldsV1 = toFieldsV1(s);
+    if (!isObj(e.fieldsV1)) continue;
+    try {
+      const { tree, dirty } = prune(e.fieldsV1, newObj, gone, finder);
+      if (dirty) e.fieldsV1 = tree;
+    } catch (err) {
+      if (!(err instanceof Unkeyable)) throw err;
+      // Field names holding the path separator: the string form of the paths decides.
+      const s = pathsOf(e);
+      let dirty = false;
+      for (const p of gone) if (s.delete(p)) dirty = true;
+      // A set the object no longer has (e.g. a spec the update dropped) stops being owned.
+      for (const p of s) if (!valueAt(newObj, p).found && s.delete(p)) dirty = true;
+      if (dirty) e.fieldsV1 = toFieldsV1(s);
+    }
   }
   if (changed.size) {
     const mine = list.find(
@@ -241,7 +452,6 @@ export function trackUpdate(
   }
   setEntries(newObj, list);
 }
-
 /** Merges an applied configuration into `live` (associative lists by key, atomic lists replaced). */
 function mergeApplied(live: unknown, applied: unknown, s: Schema | undefined, ctx: Ctx): unknown {
   if (isObj(applied)) {
@@ -285,7 +495,7 @@ export interface ApplyInput {
 
 /** Server-side apply: conflicts (409 unless force), removal of fields the manager stopped applying, merge, ownership. */
 export function serverSideApply(i: ApplyInput): Obj {
-  const ctx = { resolve: i.resolve };
+  const ctx = ctxOf(i.resolve);
   const pick = i.subresource === "status" ? statusPaths : fieldPaths;
   const appliedPaths = pick(i.applied, i.schema, i.resolve);
   const live = i.live ? structuredClone(i.live) : { metadata: {} };
