@@ -102,16 +102,27 @@ const resolve = (s) => schemas.resolve(s);
 const podDef = schemas.topFor("", "v1", "Pod");
 const podSchema = schemas.defs.get(podDef);
 
-/** Median microseconds per call of `fn(i)` over ROUNDS rounds of N calls. */
-function time(fn) {
-  for (let i = 0; i < N; i++) fn(i); // warm-up
-  const rounds = [];
+/**
+ * Median microseconds per call of each `fns[name](i)`, and its median ratio to `fns.base`:
+ * ROUNDS rounds of N calls each, the functions interleaved within a round so that load on
+ * the shared machine hits them alike.
+ */
+function time(fns) {
+  const names = Object.keys(fns);
+  for (const n of names) for (let i = 0; i < N; i++) fns[n](i); // warm-up
+  const us = Object.fromEntries(names.map((n) => [n, []]));
+  const ratio = Object.fromEntries(names.map((n) => [n, []]));
   for (let r = 0; r < ROUNDS; r++) {
-    const t = performance.now();
-    for (let i = 0; i < N; i++) fn(i);
-    rounds.push(((performance.now() - t) * 1000) / N);
+    const round = {};
+    for (const n of names) {
+      const t = performance.now();
+      for (let i = 0; i < N; i++) fns[n](i);
+      round[n] = ((performance.now() - t) * 1000) / N;
+      us[n].push(round[n]);
+    }
+    for (const n of names) ratio[n].push(round[n] / round.base);
   }
-  return median(rounds);
+  return Object.fromEntries(names.map((n) => [n, { us: median(us[n]), ratio: median(ratio[n]) }]));
 }
 
 export async function run() {
@@ -130,34 +141,37 @@ export async function run() {
   });
   const runningMf = running.map((o) => o.metadata.managedFields);
 
-  const base = time((i) => structuredClone(pods[i & 63]));
-  const create = time((i) => {
-    const p = pods[i & 63];
-    delete p.metadata.managedFields;
-    trackUpdate(undefined, p, "kube-controller-manager", "v1", podSchema, resolve);
+  const f = time({
+    base: (i) => structuredClone(pods[i & 63]),
+    create: (i) => {
+      const p = pods[i & 63];
+      delete p.metadata.managedFields;
+      trackUpdate(undefined, p, "kube-controller-manager", "v1", podSchema, resolve);
+    },
+    status: (i) => {
+      const k = i & 63;
+      running[k].metadata.managedFields = runningMf[k];
+      trackUpdate(pending[k], running[k], "kubelet", "v1", podSchema, resolve, "status");
+    },
+    admit: (i) => {
+      const p = pods[i & 63];
+      delete p.metadata.managedFields;
+      const out = pruneUnknown(p, podSchema, resolve, "", [], []);
+      applyDefaults(out, podDef, schemas.defs, true);
+    },
+    admitRunning: (i) => {
+      const out = pruneUnknown(running[i & 63], podSchema, resolve, "", [], []);
+      applyDefaults(out, podDef, schemas.defs, false);
+    },
   });
-  const status = time((i) => {
-    const k = i & 63;
-    running[k].metadata.managedFields = runningMf[k];
-    trackUpdate(pending[k], running[k], "kubelet", "v1", podSchema, resolve, "status");
-  });
-  for (const p of pods) delete p.metadata.managedFields;
-  const admit = time((i) => {
-    const out = pruneUnknown(pods[i & 63], podSchema, resolve, "", [], []);
-    applyDefaults(out, podDef, schemas.defs, true);
-  });
-  const admitRunning = time((i) => {
-    const out = pruneUnknown(running[i & 63], podSchema, resolve, "", [], []);
-    applyDefaults(out, podDef, schemas.defs, false);
-  });
-  const row = (name, us) => [name, us.toFixed(1), (us / base).toFixed(2)];
-  table(`Per-write pipeline of a pod (median of ${ROUNDS} rounds of ${N})`, [
+  const row = (name, x) => [name, x.us.toFixed(1), x.ratio.toFixed(2)];
+  table(`Per-write pipeline of a pod (medians of ${ROUNDS} interleaved rounds of ${N})`, [
     ["step", "µs/op", "× structuredClone(pod)"],
-    row("structuredClone(pod) (baseline)", base),
-    row("trackUpdate: create", create),
-    row("trackUpdate: kubelet status update", status),
-    row("admit: pruneUnknown + applyDefaults (create)", admit),
-    row("admit: pruneUnknown + applyDefaults (update, with status)", admitRunning),
+    row("structuredClone(pod) (baseline)", f.base),
+    row("trackUpdate: create", f.create),
+    row("trackUpdate: kubelet status update", f.status),
+    row("admit: pruneUnknown + applyDefaults (create)", f.admit),
+    row("admit: pruneUnknown + applyDefaults (update, with status)", f.admitRunning),
   ]);
 }
 
