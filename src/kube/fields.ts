@@ -81,8 +81,7 @@ function childOf(s: Schema | undefined, k: string, ctx: Ctx): Schema | undefined
  * merge key, or a field name holding the separator); the caller then uses valueAt.
  */
 interface Paths {
-  out: Set<string>;
-  values?: Map<string, unknown>;
+  values: Map<string, unknown>;
   irregular: boolean;
 }
 /** The value of a `v:` path: equal on both sides whenever both have the path. */
@@ -113,22 +112,21 @@ function subPaths(value: Obj, schema: Schema | undefined, ctx: Ctx, acc: Paths):
 
 /** Every leaf path of `value` (object roots skip apiVersion/kind and metadata's system fields). */
 export function fieldPaths(value: Obj, schema: Schema | undefined, resolve: SchemaResolver): Set<string> {
-  const acc: Paths = { out: new Set(), irregular: false };
+  const acc: Paths = { values: new Map(), irregular: false };
   mainPaths(value, schema, ctxOf(resolve), acc);
-  return acc.out;
+  return new Set(acc.values.keys());
 }
 
 /** Leaf paths of the status part only (the status subresource's own managers). */
 export function statusPaths(value: Obj, schema: Schema | undefined, resolve: SchemaResolver): Set<string> {
-  const acc: Paths = { out: new Set(), irregular: false };
+  const acc: Paths = { values: new Map(), irregular: false };
   subPaths(value, schema, ctxOf(resolve), acc);
-  return acc.out;
+  return new Set(acc.values.keys());
 }
 
+/** A path seen again keeps its place (as in a Set); only irregular walks see one twice. */
 function leaf(acc: Paths, p: string, v: unknown): void {
-  if (acc.out.has(p)) return;
-  acc.out.add(p);
-  acc.values?.set(p, v);
+  acc.values.set(p, v);
 }
 
 function walk(v: unknown, s: Schema | undefined, at: string, acc: Paths, ctx: Ctx): void {
@@ -153,7 +151,7 @@ function walk(v: unknown, s: Schema | undefined, at: string, acc: Paths, ctx: Ct
           const p = `${at}${SEP}k:${JSON.stringify({ [li.key]: item[li.key] })}`;
           const dot = `${p}${SEP}.`;
           // valueAt finds the first item with a key: the walk's values would be the last's.
-          if (acc.out.has(dot)) acc.irregular = true;
+          if (acc.values.has(dot)) acc.irregular = true;
           leaf(acc, dot, item);
           for (const k of Object.keys(item)) {
             if (k.includes(SEP)) acc.irregular = true;
@@ -169,11 +167,33 @@ function walk(v: unknown, s: Schema | undefined, at: string, acc: Paths, ctx: Ct
 
 export function toFieldsV1(paths: Iterable<string>): Obj {
   const root: Obj = {};
+  // Paths come in walk order: each shares leading elements with the one before, whose nodes
+  // are reused instead of looked up again (the same nodes: a node, once set, never changes).
+  let prev = "";
+  const nodes: Obj[] = [root];
+  const ends: number[] = [];
   for (const p of paths) {
-    let cur = root;
-    for (const el of p.split(SEP)) {
+    const n = Math.min(p.length, prev.length);
+    let i = 0;
+    while (i < n && p.charCodeAt(i) === prev.charCodeAt(i)) i++;
+    let d = 0;
+    while (d < ends.length && ends[d] <= i && (ends[d] === p.length || p.charCodeAt(ends[d]) === 0)) d++;
+    ends.length = d;
+    nodes.length = d + 1;
+    prev = p;
+    if (d > 0 && ends[d - 1] === p.length) continue;
+    let cur = nodes[d];
+    let pos = d > 0 ? ends[d - 1] + 1 : 0;
+    for (;;) {
+      const next = p.indexOf(SEP, pos);
+      const end = next < 0 ? p.length : next;
+      const el = p.slice(pos, end);
       cur[el] ??= {};
       cur = cur[el] as Obj;
+      ends.push(end);
+      nodes.push(cur);
+      if (next < 0) break;
+      pos = next + 1;
     }
   }
   return root;
@@ -372,17 +392,17 @@ function diff(
   ctx: Ctx,
 ): { changed: Set<string>; removed: string[] } {
   const pick = status ? subPaths : mainPaths;
-  const after: Paths = { out: new Set(), values: new Map(), irregular: false };
-  const before: Paths = { out: new Set(), values: new Map(), irregular: false };
+  const after: Paths = { values: new Map(), irregular: false };
+  const before: Paths = { values: new Map(), irregular: false };
   pick(newObj, schema, ctx, after);
   if (oldObj) pick(oldObj, schema, ctx, before);
   const changed = new Set<string>();
   if (after.irregular || before.irregular) {
-    for (const p of after.out)
-      if (!before.out.has(p) || !same(valueAt(oldObj, p).value, valueAt(newObj, p).value)) changed.add(p);
+    for (const p of after.values.keys())
+      if (!before.values.has(p) || !same(valueAt(oldObj, p).value, valueAt(newObj, p).value)) changed.add(p);
   } else {
-    const bv = before.values!;
-    for (const [p, v] of after.values!) {
+    const bv = before.values;
+    for (const [p, v] of after.values) {
       if (!bv.has(p)) changed.add(p);
       else {
         const w = bv.get(p);
@@ -390,7 +410,8 @@ function diff(
       }
     }
   }
-  const removed = [...before.out].filter((p) => !after.out.has(p));
+  const removed: string[] = [];
+  for (const p of before.values.keys()) if (!after.values.has(p)) removed.push(p);
   return { changed, removed };
 }
 

@@ -5,7 +5,14 @@
 // the clock's. Seeded and replayable: FIELDS_SEED=<n> reruns one seed; a failure names its seed.
 import { describe, expect, it } from "vitest";
 import { applyDefaults } from "../../../src/kube/defaults.js";
-import { fieldPaths, serverSideApply, statusPaths, trackUpdate } from "../../../src/kube/fields.js";
+import {
+  fieldPaths,
+  fromFieldsV1,
+  serverSideApply,
+  statusPaths,
+  toFieldsV1,
+  trackUpdate,
+} from "../../../src/kube/fields.js";
 import { BUILTIN_KINDS } from "../../../src/kube/kinds.js";
 import { builtinSchemas, pruneUnknown, type Schema } from "../../../src/kube/schemas.js";
 import * as oracleAdmit from "./oracle-admit.js";
@@ -446,6 +453,18 @@ describe("managedFields tracking equals the oracle", () => {
       expect(normalised(g), label).toBe(normalised(w));
       expect(normalised(got), label).toBe(normalised(want));
       expect(JSON.parse(normalised(got)), label).toStrictEqual(JSON.parse(normalised(want)));
+    }
+  });
+
+  it("toFieldsV1 and fromFieldsV1 on random path lists (shared prefixes, repeats, any order)", () => {
+    const els = ["f:a", "f:b", 'k:{"name":"x"}', ".", "v:1", "", "f:__proto__", "f:constructor"];
+    for (const seed of SEEDS.slice(0, 2000)) {
+      const r = rng(seed + 300_000);
+      const paths = r.times(12, () => r.times(4, () => r.pick(els)).join(SEP));
+      const want = oracle.toFieldsV1(paths);
+      const got = toFieldsV1(paths);
+      expect(JSON.stringify(got), `seed ${seed}`).toBe(JSON.stringify(want));
+      expect([...fromFieldsV1(want)], `seed ${seed}`).toEqual([...oracle.fromFieldsV1(want)]);
     }
   });
 
