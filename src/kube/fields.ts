@@ -302,40 +302,6 @@ const MISSING = Symbol("missing");
 /** A FieldsV1 tree holds no field name the string form of its paths would not keep. */
 class Unkeyable extends Error {}
 
-/**
- * An entry's FieldsV1 less the `gone` paths and the paths `obj` no longer has — what
- * toFieldsV1 of (fromFieldsV1(f) − gone − {p : !valueAt(obj, p).found}) gives — and whether
- * anything was dropped.
- */
-function prune(f: Obj, obj: Obj, gone: Set<string>, finder: Finder): { tree: Obj; dirty: boolean } {
-  let dirty = false;
-  const rec = (o: Obj, at: string, depth: number, state: unknown): Obj | undefined => {
-    const keys = Object.keys(o);
-    if (keys.length === 0) {
-      if (!depth) return undefined;
-      if (gone.has(at) || state === MISSING) {
-        dirty = true;
-        return undefined;
-      }
-      return {};
-    }
-    let out: Obj | undefined;
-    for (const k of keys) {
-      const x = o[k];
-      if (!isObj(x)) continue;
-      if (k.includes(SEP) || k === "__proto__") throw new Unkeyable();
-      const next = state === FOUND || state === MISSING ? state : finder.step(state, k);
-      const sub = rec(x, depth ? `${at}${SEP}${k}` : k, depth + 1, next);
-      if (!sub) continue;
-      out ??= {};
-      out[k] = sub;
-    }
-    return out;
-  };
-  const tree = rec(f, "", 0, obj) ?? {};
-  return { tree, dirty };
-}
-
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
 function removeAt(obj: Obj, path: string): void {
@@ -383,38 +349,6 @@ function pathsOf(e: ManagedFieldsEntry): Set<string> {
   return fromFieldsV1(e.fieldsV1);
 }
 
-/** The paths set or changed from `oldObj` to `newObj`, and the paths `newObj` no longer has. */
-function diff(
-  oldObj: Obj | undefined,
-  newObj: Obj,
-  status: boolean,
-  schema: Schema | undefined,
-  ctx: Ctx,
-): { changed: Set<string>; removed: string[] } {
-  const pick = status ? subPaths : mainPaths;
-  const after: Paths = { values: new Map(), irregular: false };
-  const before: Paths = { values: new Map(), irregular: false };
-  pick(newObj, schema, ctx, after);
-  if (oldObj) pick(oldObj, schema, ctx, before);
-  const changed = new Set<string>();
-  if (after.irregular || before.irregular) {
-    for (const p of after.values.keys())
-      if (!before.values.has(p) || !same(valueAt(oldObj, p).value, valueAt(newObj, p).value)) changed.add(p);
-  } else {
-    const bv = before.values;
-    for (const [p, v] of after.values) {
-      if (!bv.has(p)) changed.add(p);
-      else {
-        const w = bv.get(p);
-        if (w !== v && !same(w, v)) changed.add(p);
-      }
-    }
-  }
-  const removed: string[] = [];
-  for (const p of before.values.keys()) if (!after.values.has(p)) removed.push(p);
-  return { changed, removed };
-}
-
 /**
  * Records an Update by `manager`: fields it set or changed become its own and leave other
  * managers; removed fields leave everybody.
@@ -428,26 +362,99 @@ export function trackUpdate(
   resolve: SchemaResolver,
   subresource?: string,
 ): void {
-  const { changed, removed } = diff(oldObj, newObj, subresource === "status", schema, ctxOf(resolve));
-  const gone = new Set([...changed, ...removed]);
+  const ctx = ctxOf(resolve);
+  const status = subresource === "status";
+  const after = newTree(newObj, status, schema, ctx);
+  const before = oldObj ? newTree(oldObj, status, schema, ctx) : undefined;
+  if (after.irregular || before?.irregular) {
+    trackByPaths(oldObj, newObj, manager, apiVersion, schema, ctx, subresource);
+    return;
+  }
+  const changed = diffTrees(after.root, before?.root, after.values, before?.values ?? new Map(), true);
+  const removed = before ? diffTrees(before.root, after.root, before.values, after.values, false) : undefined;
+  let gone: Set<string> | undefined;
   const list = entries(newObj).map((e) => ({ ...e }));
   const finder = new Finder();
   for (const e of list) {
     if (!isObj(e.fieldsV1)) continue;
     try {
-      const { tree, dirty } = prune(e.fieldsV1, newObj, gone, finder);
+      const { tree, dirty } = pruneTree(e.fieldsV1, newObj, changed, removed, finder);
       if (dirty) e.fieldsV1 = tree;
     } catch (err) {
       if (!(err instanceof Unkeyable)) throw err;
-      // Field names holding the path separator: the string form of the paths decides.
-      const s = pathsOf(e);
-      let dirty = false;
-      for (const p of gone) if (s.delete(p)) dirty = true;
-      // A set the object no longer has (e.g. a spec the update dropped) stops being owned.
-      for (const p of s) if (!valueAt(newObj, p).found && s.delete(p)) dirty = true;
-      if (dirty) e.fieldsV1 = toFieldsV1(s);
+      gone ??= new Set([...fromFieldsV1(changed), ...fromFieldsV1(removed)]);
+      dropPaths(e, newObj, gone);
     }
   }
+  if (!changed) {
+    setEntries(newObj, list);
+    return;
+  }
+  const mine = list.find(
+    (e) => e.manager === manager && e.operation === "Update" && (e.subresource ?? "") === (subresource ?? ""),
+  );
+  if (mine) {
+    try {
+      const base = isObj(mine.fieldsV1) ? (canonical(mine.fieldsV1) ?? {}) : {};
+      mergeInto(base, changed);
+      mine.fieldsV1 = base;
+    } catch (err) {
+      if (!(err instanceof Unkeyable)) throw err;
+      const s = pathsOf(mine);
+      for (const p of fromFieldsV1(changed)) s.add(p);
+      mine.fieldsV1 = toFieldsV1(s);
+    }
+    mine.time = nowTime();
+    mine.apiVersion = apiVersion;
+  } else {
+    list.push({
+      manager,
+      operation: "Update",
+      apiVersion,
+      time: nowTime(),
+      fieldsType: "FieldsV1",
+      fieldsV1: changed,
+      ...(subresource ? { subresource } : {}),
+    });
+  }
+  setEntries(newObj, list);
+}
+
+/** Drops the `gone` paths and those `obj` no longer has from an entry, by their string form. */
+function dropPaths(e: ManagedFieldsEntry, obj: Obj, gone: Set<string>): void {
+  const s = pathsOf(e);
+  let dirty = false;
+  for (const p of gone) if (s.delete(p)) dirty = true;
+  // A set the object no longer has (e.g. a spec the update dropped) stops being owned.
+  for (const p of s) if (!valueAt(obj, p).found && s.delete(p)) dirty = true;
+  if (dirty) e.fieldsV1 = toFieldsV1(s);
+}
+
+/**
+ * trackUpdate by the string form of the paths, reading values back with valueAt: for
+ * objects whose walk is irregular (duplicate merge keys, names holding the separator).
+ */
+function trackByPaths(
+  oldObj: Obj | undefined,
+  newObj: Obj,
+  manager: string,
+  apiVersion: string,
+  schema: Schema | undefined,
+  ctx: Ctx,
+  subresource?: string,
+): void {
+  const pick = subresource === "status" ? subPaths : mainPaths;
+  const after: Paths = { values: new Map(), irregular: false };
+  const before: Paths = { values: new Map(), irregular: false };
+  pick(newObj, schema, ctx, after);
+  if (oldObj) pick(oldObj, schema, ctx, before);
+  const changed = new Set<string>();
+  for (const p of after.values.keys())
+    if (!before.values.has(p) || !same(valueAt(oldObj, p).value, valueAt(newObj, p).value)) changed.add(p);
+  const gone = new Set(changed);
+  for (const p of before.values.keys()) if (!after.values.has(p)) gone.add(p);
+  const list = entries(newObj).map((e) => ({ ...e }));
+  for (const e of list) dropPaths(e, newObj, gone);
   if (changed.size) {
     const mine = list.find(
       (e) =>
@@ -473,6 +480,213 @@ export function trackUpdate(
   }
   setEntries(newObj, list);
 }
+
+/**
+ * A walk's leaf paths as a FieldsV1 tree (leaves are empty objects, keys in walk order: the
+ * tree toFieldsV1 would make of the paths) and each leaf's value. Only for regular walks:
+ * `irregular` as in Paths.
+ */
+interface Tree {
+  root: Obj | undefined;
+  values: Map<Obj, unknown>;
+  irregular: boolean;
+}
+
+function newTree(value: Obj, status: boolean, schema: Schema | undefined, ctx: Ctx): Tree {
+  const t: Tree = { root: undefined, values: new Map(), irregular: false };
+  if (status) {
+    if (value.status !== undefined) {
+      const sub = treeOf(value.status, child(schema, "status", ctx), t, ctx);
+      if (sub) t.root = { "f:status": sub };
+    }
+    return t;
+  }
+  let root: Obj | undefined;
+  for (const k of Object.keys(value)) {
+    if (k === "apiVersion" || k === "kind" || k === "status") continue;
+    const v = value[k];
+    if (k === "metadata") {
+      let m: Obj | undefined;
+      for (const mk of METADATA_FIELDS) {
+        const mv = (v as Obj | undefined)?.[mk];
+        if (mv === undefined) continue;
+        const sub = treeOf(mv, child(child(schema, "metadata", ctx), mk, ctx), t, ctx);
+        if (!sub) continue;
+        m ??= {};
+        m[`f:${mk}`] = sub;
+      }
+      if (!m) continue;
+      root ??= {};
+      root["f:metadata"] = m;
+      continue;
+    }
+    if (k.includes(SEP)) t.irregular = true;
+    const sub = treeOf(v, child(schema, k, ctx), t, ctx);
+    if (!sub) continue;
+    root ??= {};
+    root[`f:${k}`] = sub;
+  }
+  t.root = root;
+  return t;
+}
+
+/** The subtree of `v`'s paths (as walk makes them), or undefined when it has none. */
+function treeOf(v: unknown, s: Schema | undefined, t: Tree, ctx: Ctx): Obj | undefined {
+  if (isObj(v) && !s?.["x-kubernetes-int-or-string"]) {
+    const keys = Object.keys(v);
+    if (keys.length > 0) {
+      let out: Obj | undefined;
+      for (const k of keys) {
+        if (k.includes(SEP)) t.irregular = true;
+        const sub = treeOf(v[k], child(s, k, ctx), t, ctx);
+        if (!sub) continue;
+        out ??= {};
+        out[`f:${k}`] = sub;
+      }
+      return out;
+    }
+  }
+  if (Array.isArray(v)) {
+    const r = ctx.resolve(s);
+    const li = listInfo(r);
+    if (li) {
+      const items = li.set ? undefined : ctx.resolve(r?.items);
+      let out: Obj | undefined;
+      for (const item of v) {
+        if (li.set) {
+          const leaf = {};
+          t.values.set(leaf, SET_ITEM);
+          out ??= {};
+          out[`v:${JSON.stringify(item)}`] = leaf;
+        } else if (isObj(item) && li.key && item[li.key] !== undefined) {
+          const el = `k:${JSON.stringify({ [li.key]: item[li.key] })}`;
+          out ??= {};
+          if (out[el] !== undefined) t.irregular = true;
+          const dot = {};
+          t.values.set(dot, item);
+          const n: Obj = { ".": dot };
+          for (const k of Object.keys(item)) {
+            if (k.includes(SEP)) t.irregular = true;
+            const sub = treeOf(item[k], child(items, k, ctx), t, ctx);
+            if (sub) n[`f:${k}`] = sub;
+          }
+          out[el] = n;
+        }
+      }
+      return out;
+    }
+  }
+  const leaf = {};
+  t.values.set(leaf, v);
+  return leaf;
+}
+
+const own = (o: Obj | undefined, k: string): Obj | undefined =>
+  o && Object.hasOwn(o, k) ? (o[k] as Obj) : undefined;
+
+/**
+ * The leaves of `a` that `b` lacks — and with `compare`, those whose values differ (as JSON)
+ * — as a new tree in `a`'s order; undefined when none.
+ */
+function diffTrees(
+  a: Obj | undefined,
+  b: Obj | undefined,
+  av: Map<Obj, unknown>,
+  bv: Map<Obj, unknown>,
+  compare: boolean,
+): Obj | undefined {
+  if (!a) return undefined;
+  let out: Obj | undefined;
+  for (const k of Object.keys(a)) {
+    const x = a[k] as Obj;
+    const y = own(b, k);
+    let sub: Obj | undefined;
+    if (av.has(x)) {
+      const kept = y !== undefined && bv.has(y);
+      if (!kept || (compare && !equalValues(bv.get(y), av.get(x)))) sub = {};
+    } else sub = diffTrees(x, y, av, bv, compare);
+    if (!sub) continue;
+    out ??= {};
+    out[k] = sub;
+  }
+  return out;
+}
+
+const isLeaf = (n: Obj | undefined): boolean => !!n && Object.keys(n).length === 0;
+
+function equalValues(a: unknown, b: unknown): boolean {
+  return a === b || same(a, b);
+}
+
+/**
+ * An entry's FieldsV1 less the paths changed or removed and those `obj` no longer has (what
+ * toFieldsV1 of fromFieldsV1(f) less those gives), and whether anything was dropped.
+ */
+function pruneTree(
+  f: Obj,
+  obj: Obj,
+  changed: Obj | undefined,
+  removed: Obj | undefined,
+  finder: Finder,
+): { tree: Obj; dirty: boolean } {
+  let dirty = false;
+  const rec = (
+    o: Obj,
+    depth: number,
+    state: unknown,
+    c: Obj | undefined,
+    r: Obj | undefined,
+  ): Obj | undefined => {
+    const keys = Object.keys(o);
+    if (keys.length === 0) {
+      if (!depth) return undefined;
+      if (state === MISSING || isLeaf(c) || isLeaf(r)) {
+        dirty = true;
+        return undefined;
+      }
+      return {};
+    }
+    let out: Obj | undefined;
+    for (const k of keys) {
+      const x = o[k];
+      if (!isObj(x)) continue;
+      if (k.includes(SEP) || k === "__proto__") throw new Unkeyable();
+      const next = state === FOUND || state === MISSING ? state : finder.step(state, k);
+      const sub = rec(x, depth + 1, next, own(c, k), own(r, k));
+      if (!sub) continue;
+      out ??= {};
+      out[k] = sub;
+    }
+    return out;
+  };
+  const tree = rec(f, 0, obj, changed, removed) ?? {};
+  return { tree, dirty };
+}
+
+/** toFieldsV1(fromFieldsV1(f)): leaves kept, nodes without leaves below dropped. */
+function canonical(f: Obj): Obj | undefined {
+  let out: Obj | undefined;
+  for (const k of Object.keys(f)) {
+    const x = f[k];
+    if (!isObj(x)) continue;
+    // toFieldsV1 would split these, or find the prototype's properties.
+    if (k.includes(SEP) || k in Object.prototype) throw new Unkeyable();
+    const sub = Object.keys(x).length === 0 ? {} : canonical(x);
+    if (!sub) continue;
+    out ??= {};
+    out[k] = sub;
+  }
+  return out;
+}
+
+/** Adds the paths of `add` to `into` as toFieldsV1 would, after the ones it has. */
+function mergeInto(into: Obj, add: Obj): void {
+  for (const k of Object.keys(add)) {
+    into[k] ??= {};
+    mergeInto(into[k] as Obj, add[k] as Obj);
+  }
+}
+
 /** Merges an applied configuration into `live` (associative lists by key, atomic lists replaced). */
 function mergeApplied(live: unknown, applied: unknown, s: Schema | undefined, ctx: Ctx): unknown {
   if (isObj(applied)) {

@@ -456,6 +456,43 @@ describe("managedFields tracking equals the oracle", () => {
     }
   });
 
+  it("an updating manager's own entry holding odd field names (separator, prototype names)", () => {
+    const schema = schemas.defs.get(schemas.topFor("", "v1", "Pod")!);
+    for (const odd of [`f:we${SEP}ird`, "toString", "__proto__", "f:ok"]) {
+      for (const sub of [undefined, "status"]) {
+        const fieldsV1 = JSON.parse(
+          `{"f:metadata":{"f:labels":{"f:a":{},${JSON.stringify(odd)}:{}}},"f:status":{"f:phase":{}}}`,
+        );
+        const old: Obj = {
+          metadata: {
+            labels: { a: "1", [odd.slice(2)]: "x" },
+            managedFields: [
+              {
+                manager: "m",
+                operation: "Update",
+                apiVersion: "v1",
+                time: "t",
+                fieldsType: "FieldsV1",
+                fieldsV1,
+                ...(sub ? { subresource: sub } : {}),
+              },
+            ],
+          },
+          spec: { containers: [{ name: "c", image: "i" }] },
+          status: { phase: "Pending" },
+        };
+        const neu = structuredClone(old);
+        ((neu.metadata as Obj).labels as Obj).b = "2";
+        (neu.status as Obj).phase = "Running";
+        const want = structuredClone(neu);
+        const got = structuredClone(neu);
+        oracle.trackUpdate(structuredClone(old), want, "m", "v1", schema, resolve, sub);
+        trackUpdate(structuredClone(old), got, "m", "v1", schema, resolve, sub);
+        expect(normalised(got), `${odd} ${sub}`).toBe(normalised(want));
+      }
+    }
+  });
+
   it("toFieldsV1 and fromFieldsV1 on random path lists (shared prefixes, repeats, any order)", () => {
     const els = ["f:a", "f:b", 'k:{"name":"x"}', ".", "v:1", "", "f:__proto__", "f:constructor"];
     for (const seed of SEEDS.slice(0, 2000)) {
