@@ -4,6 +4,7 @@
 // env and probes; a kubelet status with conditions and container statuses):
 //  - trackUpdate of its create (managedFields of a new object),
 //  - trackUpdate of a kubelet status update (status subresource, existing managers),
+//  - trackUpdate of the scheduler's binding (spec.nodeName set: the whole spec compared),
 //  - admit's prune of unknown fields + defaulting (pruneUnknown then applyDefaults),
 // each as a ratio to `structuredClone(pod)` timed the same way in the same run.
 import { median, table } from "./lib.mjs";
@@ -140,6 +141,18 @@ export async function run() {
     return JSON.parse(JSON.stringify(r));
   });
   const runningMf = running.map((o) => o.metadata.managedFields);
+  // The scheduler's binding: the created pod gets spec.nodeName (a main-resource update).
+  const created = pods.map((p) => {
+    const o = structuredClone(p);
+    trackUpdate(undefined, o, "kube-controller-manager", "v1", podSchema, resolve);
+    return o;
+  });
+  const bound = created.map((o) => {
+    const b = structuredClone(o);
+    b.spec.nodeName = "aks-n-3";
+    return b;
+  });
+  const boundMf = bound.map((o) => o.metadata.managedFields);
 
   const f = time({
     base: (i) => structuredClone(pods[i & 63]),
@@ -152,6 +165,11 @@ export async function run() {
       const k = i & 63;
       running[k].metadata.managedFields = runningMf[k];
       trackUpdate(pending[k], running[k], "kubelet", "v1", podSchema, resolve, "status");
+    },
+    bind: function bind(i) {
+      const k = i & 63;
+      bound[k].metadata.managedFields = boundMf[k];
+      trackUpdate(created[k], bound[k], "kube-scheduler", "v1", podSchema, resolve);
     },
     admit: (i) => {
       const p = pods[i & 63];
@@ -170,6 +188,7 @@ export async function run() {
     row("structuredClone(pod) (baseline)", f.base),
     row("trackUpdate: create", f.create),
     row("trackUpdate: kubelet status update", f.status),
+    row("trackUpdate: scheduler binding (spec.nodeName)", f.bind),
     row("admit: pruneUnknown + applyDefaults (create)", f.admit),
     row("admit: pruneUnknown + applyDefaults (update, with status)", f.admitRunning),
   ]);
