@@ -364,14 +364,11 @@ export function trackUpdate(
 ): void {
   const ctx = ctxOf(resolve);
   const status = subresource === "status";
-  const after = newTree(newObj, status, schema, ctx);
-  const before = oldObj ? newTree(oldObj, status, schema, ctx) : undefined;
-  if (after.irregular || before?.irregular) {
+  const { changed, removed, irregular } = delta(oldObj, newObj, status, schema, ctx);
+  if (irregular) {
     trackByPaths(oldObj, newObj, manager, apiVersion, schema, ctx, subresource);
     return;
   }
-  const changed = diffTrees(after.root, before?.root, after.values, before?.values ?? new Map(), true);
-  const removed = before ? diffTrees(before.root, after.root, before.values, after.values, false) : undefined;
   let gone: Set<string> | undefined;
   const list = entries(newObj).map((e) => ({ ...e }));
   const finder = new Finder();
@@ -481,64 +478,251 @@ function trackByPaths(
   setEntries(newObj, list);
 }
 
-/**
- * A walk's leaf paths as a FieldsV1 tree (leaves are empty objects, keys in walk order: the
- * tree toFieldsV1 would make of the paths) and each leaf's value. Only for regular walks:
- * `irregular` as in Paths.
- */
-interface Tree {
-  root: Obj | undefined;
-  values: Map<Obj, unknown>;
+/** The field paths an update set or changed, and those it removed, as FieldsV1 trees. */
+interface Delta {
+  changed: Obj | undefined;
+  removed: Obj | undefined;
+  /** As in Paths: the trees cannot stand for the string paths; use trackByPaths. */
   irregular: boolean;
 }
 
-function newTree(value: Obj, status: boolean, schema: Schema | undefined, ctx: Ctx): Tree {
-  const t: Tree = { root: undefined, values: new Map(), irregular: false };
+/**
+ * The changed and removed leaf paths of an update (what comparing the walks of both objects
+ * gives: new paths, paths whose values differ as JSON, paths gone), found by walking both
+ * objects side by side; each tree in its own object's walk order, as toFieldsV1 would build it.
+ */
+function delta(
+  oldObj: Obj | undefined,
+  newObj: Obj,
+  status: boolean,
+  schema: Schema | undefined,
+  ctx: Ctx,
+): Delta {
+  const d: Delta = { changed: undefined, removed: undefined, irregular: false };
   if (status) {
-    if (value.status !== undefined) {
-      const sub = treeOf(value.status, child(schema, "status", ctx), t, ctx);
-      if (sub) t.root = { "f:status": sub };
-    }
-    return t;
+    const s = child(schema, "status", ctx);
+    const nv = newObj.status;
+    const ov = oldObj?.status;
+    let c: Obj | undefined;
+    let r: Obj | undefined;
+    if (nv !== undefined && ov !== undefined) {
+      const x = pair(nv, ov, s, ctx, d);
+      c = x?.c;
+      r = x?.r;
+    } else if (nv !== undefined) c = full(nv, s, ctx, d);
+    else if (ov !== undefined) r = full(ov, s, ctx, d);
+    if (c) d.changed = { "f:status": c };
+    if (r) d.removed = { "f:status": r };
+    return d;
   }
-  let root: Obj | undefined;
-  for (const k of Object.keys(value)) {
-    if (k === "apiVersion" || k === "kind" || k === "status") continue;
-    const v = value[k];
-    if (k === "metadata") {
-      let m: Obj | undefined;
-      for (const mk of METADATA_FIELDS) {
-        const mv = (v as Obj | undefined)?.[mk];
-        if (mv === undefined) continue;
-        const sub = treeOf(mv, child(child(schema, "metadata", ctx), mk, ctx), t, ctx);
-        if (!sub) continue;
-        m ??= {};
-        m[`f:${mk}`] = sub;
-      }
-      if (!m) continue;
-      root ??= {};
-      root["f:metadata"] = m;
-      continue;
-    }
-    if (k.includes(SEP)) t.irregular = true;
-    const sub = treeOf(v, child(schema, k, ctx), t, ctx);
-    if (!sub) continue;
-    root ??= {};
-    root[`f:${k}`] = sub;
-  }
-  t.root = root;
-  return t;
+  const x = fields(newObj, oldObj ?? {}, schema, ctx, d, true);
+  d.changed = x?.c;
+  d.removed = x?.r;
+  return d;
 }
 
-/** The subtree of `v`'s paths (as walk makes them), or undefined when it has none. */
-function treeOf(v: unknown, s: Schema | undefined, t: Tree, ctx: Ctx): Obj | undefined {
+interface Pair {
+  c?: Obj;
+  r?: Obj;
+}
+
+const enumerable = (o: Obj, k: string) => Object.prototype.propertyIsEnumerable.call(o, k);
+
+/** What the walk makes of a value: an object it descends into, a merged list, or a leaf. */
+function shapeIn(v: unknown, s: Schema | undefined, ctx: Ctx): "object" | "list" | "leaf" {
+  if (isObj(v) && !s?.["x-kubernetes-int-or-string"] && Object.keys(v).length > 0) return "object";
+  if (Array.isArray(v) && listInfo(ctx.resolve(s))) return "list";
+  return "leaf";
+}
+
+/** Both objects have a value at this path. */
+function pair(nv: unknown, ov: unknown, s: Schema | undefined, ctx: Ctx, d: Delta): Pair | undefined {
+  const ns = shapeIn(nv, s, ctx);
+  const os = shapeIn(ov, s, ctx);
+  if (ns === "object" && os === "object") return fields(nv as Obj, ov as Obj, s, ctx, d, false);
+  if (ns === "list" && os === "list") return lists(nv as unknown[], ov as unknown[], s, ctx, d);
+  if (ns === "leaf" && os === "leaf") return jsonEqual(nv, ov) ? undefined : { c: {} };
+  const c = ns === "leaf" ? {} : full(nv, s, ctx, d);
+  const r = os === "leaf" ? {} : full(ov, s, ctx, d);
+  return c || r ? { c, r } : undefined;
+}
+
+/** The fields of two objects (or, `top`, two whole objects: metadata's fields, no status). */
+function fields(nv: Obj, ov: Obj, s: Schema | undefined, ctx: Ctx, d: Delta, top: boolean): Pair | undefined {
+  let c: Obj | undefined;
+  let shared: Map<string, Obj> | undefined;
+  for (const k of Object.keys(nv)) {
+    if (top && (k === "apiVersion" || k === "kind" || k === "status")) continue;
+    let x: Pair | undefined;
+    if (top && k === "metadata") x = metadata(nv.metadata, enumerable(ov, k), ov.metadata, s, ctx, d);
+    else {
+      if (k.includes(SEP)) d.irregular = true;
+      const cs = child(s, k, ctx);
+      x = enumerable(ov, k) ? pair(nv[k], ov[k], cs, ctx, d) : { c: full(nv[k], cs, ctx, d) };
+    }
+    if (x?.c) {
+      c ??= {};
+      c[`f:${k}`] = x.c;
+    }
+    if (x?.r) {
+      shared ??= new Map();
+      shared.set(k, x.r);
+    }
+  }
+  let r: Obj | undefined;
+  for (const k of Object.keys(ov)) {
+    if (top && (k === "apiVersion" || k === "kind" || k === "status")) continue;
+    let gone: Obj | undefined;
+    if (enumerable(nv, k)) gone = shared?.get(k);
+    else if (top && k === "metadata")
+      gone = metadata(undefined, false, undefined, s, ctx, d, ov.metadata ?? null)?.r;
+    else {
+      if (k.includes(SEP)) d.irregular = true;
+      gone = full(ov[k], child(s, k, ctx), ctx, d);
+    }
+    if (!gone) continue;
+    r ??= {};
+    r[`f:${k}`] = gone;
+  }
+  return c || r ? { c, r } : undefined;
+}
+
+/**
+ * metadata's tracked fields (labels, annotations, finalizers, ownerReferences): `nm` the new
+ * object's metadata, `inOld`/`om` the old one's; `onlyOld`: the old object's, the new one having none.
+ */
+function metadata(
+  nm: unknown,
+  inOld: boolean,
+  om: unknown,
+  schema: Schema | undefined,
+  ctx: Ctx,
+  d: Delta,
+  onlyOld?: unknown,
+): Pair | undefined {
+  const ms = child(schema, "metadata", ctx);
+  let c: Obj | undefined;
+  let r: Obj | undefined;
+  for (const mk of METADATA_FIELDS) {
+    const s = child(ms, mk, ctx);
+    const el = `f:${mk}`;
+    if (onlyOld !== undefined) {
+      const ov = (onlyOld as Obj | undefined)?.[mk];
+      const gone = ov === undefined ? undefined : full(ov, s, ctx, d);
+      if (gone) {
+        r ??= {};
+        r[el] = gone;
+      }
+      continue;
+    }
+    const nv = (nm as Obj | undefined)?.[mk];
+    const ov = inOld ? (om as Obj | undefined)?.[mk] : undefined;
+    let x: Pair | undefined;
+    if (nv !== undefined && ov !== undefined) x = pair(nv, ov, s, ctx, d);
+    else if (nv !== undefined) x = { c: full(nv, s, ctx, d) };
+    else if (ov !== undefined) x = { r: full(ov, s, ctx, d) };
+    if (x?.c) {
+      c ??= {};
+      c[el] = x.c;
+    }
+    if (x?.r) {
+      r ??= {};
+      r[el] = x.r;
+    }
+  }
+  return c || r ? { c, r } : undefined;
+}
+
+/** Two merged lists (same schema): sets by item, associative lists by key. */
+function lists(nv: unknown[], ov: unknown[], s: Schema | undefined, ctx: Ctx, d: Delta): Pair | undefined {
+  const r0 = ctx.resolve(s);
+  const li = listInfo(r0)!;
+  let c: Obj | undefined;
+  let r: Obj | undefined;
+  if (li.set) {
+    const olds = new Set(ov.map((x) => `v:${JSON.stringify(x)}`));
+    const news = new Set(nv.map((x) => `v:${JSON.stringify(x)}`));
+    for (const el of news)
+      if (!olds.has(el)) {
+        c ??= {};
+        c[el] = {};
+      }
+    for (const el of olds)
+      if (!news.has(el)) {
+        r ??= {};
+        r[el] = {};
+      }
+    return c || r ? { c, r } : undefined;
+  }
+  const key = li.key!;
+  const items = ctx.resolve(r0?.items);
+  const index = (xs: unknown[]) => {
+    const m = new Map<string, Obj>();
+    for (const x of xs) {
+      if (!isObj(x) || x[key] === undefined) continue;
+      const el = `k:${JSON.stringify({ [key]: x[key] })}`;
+      if (m.has(el)) d.irregular = true;
+      else m.set(el, x);
+    }
+    return m;
+  };
+  const ni = index(nv);
+  const oi = index(ov);
+  let shared: Map<string, Obj> | undefined;
+  for (const [el, x] of ni) {
+    const y = oi.get(el);
+    let sub: Pair | undefined;
+    if (!y) sub = { c: full(x, undefined, ctx, d, items, key) };
+    else {
+      const f = fields(x, y, items, ctx, d, false);
+      sub = jsonEqual(x, y) ? f : { c: { ".": {}, ...f?.c }, r: f?.r };
+    }
+    if (sub?.c) {
+      c ??= {};
+      c[el] = sub.c;
+    }
+    if (sub?.r) {
+      shared ??= new Map();
+      shared.set(el, sub.r);
+    }
+  }
+  for (const [el, y] of oi) {
+    const gone = ni.has(el) ? shared?.get(el) : full(y, undefined, ctx, d, items, key);
+    if (!gone) continue;
+    r ??= {};
+    r[el] = gone;
+  }
+  return c || r ? { c, r } : undefined;
+}
+
+/**
+ * Every leaf path of `v` as a tree (undefined when none): walk's paths. With `item`, `v` is
+ * an associative list's item of that schema: its `.` and its fields.
+ */
+function full(
+  v: unknown,
+  s: Schema | undefined,
+  ctx: Ctx,
+  d: Delta,
+  item?: Schema | undefined,
+  key?: string,
+): Obj | undefined {
+  if (key !== undefined) {
+    const n: Obj = { ".": {} };
+    for (const k of Object.keys(v as Obj)) {
+      if (k.includes(SEP)) d.irregular = true;
+      const sub = full((v as Obj)[k], child(item, k, ctx), ctx, d);
+      if (sub) n[`f:${k}`] = sub;
+    }
+    return n;
+  }
   if (isObj(v) && !s?.["x-kubernetes-int-or-string"]) {
     const keys = Object.keys(v);
     if (keys.length > 0) {
       let out: Obj | undefined;
       for (const k of keys) {
-        if (k.includes(SEP)) t.irregular = true;
-        const sub = treeOf(v[k], child(s, k, ctx), t, ctx);
+        if (k.includes(SEP)) d.irregular = true;
+        const sub = full(v[k], child(s, k, ctx), ctx, d);
         if (!sub) continue;
         out ??= {};
         out[`f:${k}`] = sub;
@@ -552,71 +736,79 @@ function treeOf(v: unknown, s: Schema | undefined, t: Tree, ctx: Ctx): Obj | und
     if (li) {
       const items = li.set ? undefined : ctx.resolve(r?.items);
       let out: Obj | undefined;
-      for (const item of v) {
+      for (const x of v) {
         if (li.set) {
-          const leaf = {};
-          t.values.set(leaf, SET_ITEM);
           out ??= {};
-          out[`v:${JSON.stringify(item)}`] = leaf;
-        } else if (isObj(item) && li.key && item[li.key] !== undefined) {
-          const el = `k:${JSON.stringify({ [li.key]: item[li.key] })}`;
+          out[`v:${JSON.stringify(x)}`] = {};
+        } else if (isObj(x) && li.key && x[li.key] !== undefined) {
+          const el = `k:${JSON.stringify({ [li.key]: x[li.key] })}`;
           out ??= {};
-          if (out[el] !== undefined) t.irregular = true;
-          const dot = {};
-          t.values.set(dot, item);
-          const n: Obj = { ".": dot };
-          for (const k of Object.keys(item)) {
-            if (k.includes(SEP)) t.irregular = true;
-            const sub = treeOf(item[k], child(items, k, ctx), t, ctx);
-            if (sub) n[`f:${k}`] = sub;
-          }
-          out[el] = n;
+          if (out[el] !== undefined) d.irregular = true;
+          out[el] = full(x, undefined, ctx, d, items, li.key);
         }
       }
       return out;
     }
   }
-  const leaf = {};
-  t.values.set(leaf, v);
-  return leaf;
+  return {};
 }
 
 const own = (o: Obj | undefined, k: string): Obj | undefined =>
   o && Object.hasOwn(o, k) ? (o[k] as Obj) : undefined;
 
-/**
- * The leaves of `a` that `b` lacks — and with `compare`, those whose values differ (as JSON)
- * — as a new tree in `a`'s order; undefined when none.
- */
-function diffTrees(
-  a: Obj | undefined,
-  b: Obj | undefined,
-  av: Map<Obj, unknown>,
-  bv: Map<Obj, unknown>,
-  compare: boolean,
-): Obj | undefined {
-  if (!a) return undefined;
-  let out: Obj | undefined;
-  for (const k of Object.keys(a)) {
-    const x = a[k] as Obj;
-    const y = own(b, k);
-    let sub: Obj | undefined;
-    if (av.has(x)) {
-      const kept = y !== undefined && bv.has(y);
-      if (!kept || (compare && !equalValues(bv.get(y), av.get(x)))) sub = {};
-    } else sub = diffTrees(x, y, av, bv, compare);
-    if (!sub) continue;
-    out ??= {};
-    out[k] = sub;
+/** JSON.stringify(a) === JSON.stringify(b), without the strings for plain JSON data. */
+function jsonEqual(a: unknown, b: unknown): boolean {
+  const r = eq(a, b);
+  return r === UNSURE ? same(a, b) : r;
+}
+const UNSURE = 2;
+const odd = (x: unknown) => x === undefined || typeof x === "function" || typeof x === "symbol";
+const plain = (o: object) => {
+  const p = Object.getPrototypeOf(o);
+  return (p === Object.prototype || p === null) && !("toJSON" in o);
+};
+/** true/false when sure; UNSURE where JSON's own rules would decide (undefined, toJSON, NaN…). */
+function eq(a: unknown, b: unknown): boolean | typeof UNSURE {
+  if (a === b) return typeof a === "bigint" ? UNSURE : true;
+  const t = typeof a;
+  if (t !== typeof b) return UNSURE;
+  if (t === "string" || t === "boolean") return false;
+  if (t === "number") return Number.isFinite(a) && Number.isFinite(b) ? false : UNSURE;
+  if (t !== "object" || a === null || b === null) return UNSURE;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || "toJSON" in a || "toJSON" in b) return UNSURE;
+    if (a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) {
+      if (odd(a[i]) || odd(b[i])) return UNSURE;
+      const r = eq(a[i], b[i]);
+      if (r !== true) return r;
+    }
+    return true;
   }
-  return out;
+  if (Array.isArray(b) || !plain(a as object) || !plain(b as object)) return UNSURE;
+  const x = a as Obj;
+  const y = b as Obj;
+  const kx = Object.keys(x);
+  const ky = Object.keys(y);
+  if (kx.length !== ky.length) {
+    for (const k of kx) if (odd(x[k])) return UNSURE;
+    for (const k of ky) if (odd(y[k])) return UNSURE;
+    return false;
+  }
+  let verdict: boolean | typeof UNSURE = true;
+  for (let i = 0; i < kx.length; i++) {
+    const u = x[kx[i]];
+    const v = y[ky[i]];
+    if (odd(u) || odd(v)) return UNSURE;
+    if (verdict !== true) continue;
+    if (kx[i] !== ky[i]) verdict = false;
+    else verdict = eq(u, v);
+    if (verdict === UNSURE) return UNSURE;
+  }
+  return verdict;
 }
 
 const isLeaf = (n: Obj | undefined): boolean => !!n && Object.keys(n).length === 0;
-
-function equalValues(a: unknown, b: unknown): boolean {
-  return a === b || same(a, b);
-}
 
 /**
  * An entry's FieldsV1 less the paths changed or removed and those `obj` no longer has (what

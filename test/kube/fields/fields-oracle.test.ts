@@ -41,18 +41,23 @@ function rng(seed: number) {
   return { next, int, pick, chance, times };
 }
 type R = ReturnType<typeof rng>;
+const isPlain = (v: unknown): v is Obj => !!v && typeof v === "object" && !Array.isArray(v);
 
 // Small pools, so names repeat (duplicate merge keys) and old/new objects overlap.
 const NAMES = ["web", "side", "init", "a", "b", "MODE", "POD_IP", "x.y", "k8s.io/name", `we${SEP}ird`];
+// Rarely, values only in-process objects hold (JSON would write them as null or drop them).
+const unusual = (r: R): unknown => r.pick([undefined, Number.NaN, Number.POSITIVE_INFINITY, -0, new Date(0)]);
 const scalar = (r: R): unknown =>
-  r.pick([
-    () => r.pick(NAMES),
-    () => r.int(5),
-    () => r.chance(0.5),
-    () => null,
-    () => "",
-    () => r.int(70000),
-  ])();
+  r.chance(0.03)
+    ? unusual(r)
+    : r.pick([
+        () => r.pick(NAMES),
+        () => r.int(5),
+        () => r.chance(0.5),
+        () => null,
+        () => "",
+        () => r.int(70000),
+      ])();
 const labels = (r: R): Obj => Object.fromEntries(r.times(4, () => [r.pick(NAMES), String(r.pick(NAMES))]));
 
 function junk(r: R, depth = 0): unknown {
@@ -327,6 +332,9 @@ function mutate(r: R, o: Obj, regen: () => Obj): Obj {
       else if (op === 2) h.reverse();
       else if (op === 3 && h[i] && typeof h[i] === "object")
         (h[i] as Obj)[r.pick(["name", "type", "uid", "containerPort", "ip"])] = scalar(r);
+      else if (op === 4 && isPlain(h[i]))
+        // Same content, new key order.
+        h[i] = Object.fromEntries(Object.entries(h[i] as Obj).reverse());
       else h[i] = r.chance(0.5) ? scalar(r) : junk(r);
     } else {
       if (op === 0 || op === 1) delete h[k];
