@@ -330,7 +330,34 @@ function removeAt(obj: Obj, path: string): void {
   }
 }
 
-const nowTime = () => new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
+let clock = { second: Number.NaN, text: "" };
+/** Now, to the second (as managedFields' `time`): formatted once per second. */
+function nowTime(): string {
+  const ms = Date.now();
+  const second = Math.floor(ms / 1000);
+  if (second !== clock.second) clock = { second, text: new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z") };
+  return clock.text;
+}
+
+/** `k:{"name":"web"}`: JSON.stringify({ [key]: value }), without the object for scalars. */
+function keyElement(key: string, value: unknown): string {
+  const t = typeof value;
+  if (t === "string" || t === "number" || t === "boolean")
+    return `k:{${JSON.stringify(key)}:${JSON.stringify(value)}}`;
+  return `k:${JSON.stringify({ [key]: value })}`;
+}
+
+/** `f:<name>`, one string per name (property names are then already interned). */
+const fieldElements = new Map<string, string>();
+function fieldElement(k: string): string {
+  let el = fieldElements.get(k);
+  if (el === undefined) {
+    el = `f:${k}`;
+    if (fieldElements.size >= 50_000) fieldElements.clear();
+    fieldElements.set(k, el);
+  }
+  return el;
+}
 
 function entries(obj: Obj): ManagedFieldsEntry[] {
   const mf = (obj.metadata as Obj | undefined)?.managedFields;
@@ -562,7 +589,7 @@ function fields(nv: Obj, ov: Obj, s: Schema | undefined, ctx: Ctx, d: Delta, top
     }
     if (x?.c) {
       c ??= {};
-      c[`f:${k}`] = x.c;
+      c[fieldElement(k)] = x.c;
     }
     if (x?.r) {
       shared ??= new Map();
@@ -660,7 +687,7 @@ function lists(nv: unknown[], ov: unknown[], s: Schema | undefined, ctx: Ctx, d:
     const m = new Map<string, Obj>();
     for (const x of xs) {
       if (!isObj(x) || x[key] === undefined) continue;
-      const el = `k:${JSON.stringify({ [key]: x[key] })}`;
+      const el = keyElement(key, x[key]);
       if (m.has(el)) d.irregular = true;
       else m.set(el, x);
     }
@@ -712,7 +739,7 @@ function full(
     for (const k of Object.keys(v as Obj)) {
       if (k.includes(SEP)) d.irregular = true;
       const sub = full((v as Obj)[k], child(item, k, ctx), ctx, d);
-      if (sub) n[`f:${k}`] = sub;
+      if (sub) n[fieldElement(k)] = sub;
     }
     return n;
   }
@@ -725,7 +752,7 @@ function full(
         const sub = full(v[k], child(s, k, ctx), ctx, d);
         if (!sub) continue;
         out ??= {};
-        out[`f:${k}`] = sub;
+        out[fieldElement(k)] = sub;
       }
       return out;
     }
@@ -741,7 +768,7 @@ function full(
           out ??= {};
           out[`v:${JSON.stringify(x)}`] = {};
         } else if (isObj(x) && li.key && x[li.key] !== undefined) {
-          const el = `k:${JSON.stringify({ [li.key]: x[li.key] })}`;
+          const el = keyElement(li.key, x[li.key]);
           out ??= {};
           if (out[el] !== undefined) d.irregular = true;
           out[el] = full(x, undefined, ctx, d, items, li.key);
@@ -851,6 +878,20 @@ function pruneTree(
     }
     return out;
   };
+  // Most entries lose nothing: find that out without building their copy.
+  const drops = (o: Obj, depth: number, state: unknown, c: Obj | undefined, r: Obj | undefined): boolean => {
+    const keys = Object.keys(o);
+    if (keys.length === 0) return depth > 0 && (state === MISSING || isLeaf(c) || isLeaf(r));
+    for (const k of keys) {
+      const x = o[k];
+      if (!isObj(x)) continue;
+      if (k.includes(SEP) || k === "__proto__") throw new Unkeyable();
+      const next = state === FOUND || state === MISSING ? state : finder.step(state, k);
+      if (drops(x, depth + 1, next, own(c, k), own(r, k))) return true;
+    }
+    return false;
+  };
+  if (!drops(f, 0, obj, changed, removed)) return { tree: f, dirty: false };
   const tree = rec(f, 0, obj, changed, removed) ?? {};
   return { tree, dirty };
 }
