@@ -171,7 +171,7 @@ export async function run() {
       bound[k].metadata.managedFields = boundMf[k];
       trackUpdate(created[k], bound[k], "kube-scheduler", "v1", podSchema, resolve);
     },
-    admit: (i) => {
+    admit: function admit(i) {
       const p = pods[i & 63];
       delete p.metadata.managedFields;
       const out = pruneUnknown(p, podSchema, resolve, "", [], []);

@@ -213,10 +213,16 @@ function defaultTolerations(have: unknown): unknown {
   return out;
 }
 
+const splitFields = new Map<string, string[]>();
 function setIfAbsent(o: Obj, path: string, r: DefaultRule): void {
-  const parts = path.split(".");
+  let parts = splitFields.get(path);
+  if (!parts) {
+    parts = path.split(".");
+    splitFields.set(path, parts);
+  }
   let cur = o;
-  for (const k of parts.slice(0, -1)) {
+  for (let i = 0; i < parts.length - 1; i++) {
+    const k = parts[i];
     if (cur[k] === undefined) cur[k] = {};
     if (!isObj(cur[k])) return;
     cur = cur[k] as Obj;
@@ -227,7 +233,7 @@ function setIfAbsent(o: Obj, path: string, r: DefaultRule): void {
     return;
   }
   if (cur[last] !== undefined) return;
-  const v = r.compute ? r.compute(o) : structuredClone(r.value);
+  const v = r.compute ? r.compute(o) : typeof r.value === "object" ? structuredClone(r.value) : r.value;
   if (v !== undefined) cur[last] = v;
 }
 

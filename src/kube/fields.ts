@@ -259,9 +259,11 @@ class Finder {
   /** The state after `el` from `cur`: a value to go on from, or FOUND / MISSING (valueAt returned). */
   step(cur: unknown, el: string): unknown {
     if (el === ".") return cur !== undefined ? FOUND : MISSING;
-    if (el.startsWith("f:")) {
-      const name = el.slice(2);
-      if (!isObj(cur) || !(name in cur)) return MISSING;
+    if (el.charCodeAt(0) === 102 && el.charCodeAt(1) === 58) {
+      // "f:"
+      if (!isObj(cur)) return MISSING;
+      const name = fieldName(el);
+      if (!(name in cur)) return MISSING;
       return cur[name];
     }
     if (el.startsWith("k:")) {
@@ -345,6 +347,18 @@ function keyElement(key: string, value: unknown): string {
   if (t === "string" || t === "number" || t === "boolean")
     return `k:{${JSON.stringify(key)}:${JSON.stringify(value)}}`;
   return `k:${JSON.stringify({ [key]: value })}`;
+}
+
+/** The name of an `f:<name>` element, one string per element (so property lookups hit interned names). */
+const fieldNames = new Map<string, string>();
+function fieldName(el: string): string {
+  let name = fieldNames.get(el);
+  if (name === undefined) {
+    name = el.slice(2);
+    if (fieldNames.size >= 50_000) fieldNames.clear();
+    fieldNames.set(el, name);
+  }
+  return name;
 }
 
 /** `f:<name>`, one string per name (property names are then already interned). */
