@@ -22,11 +22,20 @@ export interface ManagedFieldsEntry {
 
 interface Ctx {
   resolve: SchemaResolver;
-  /** child(s, k) per schema object (schemas never change once built; see kidsOf). */
-  kids: WeakMap<Schema, Map<string, Schema | undefined>>;
+  /** child(s, k) per schema object (schemas never change once built). */
+  kids: WeakMap<Schema, Kids>;
 }
 
-const kidsByResolver = new WeakMap<SchemaResolver, WeakMap<Schema, Map<string, Schema | undefined>>>();
+/**
+ * A schema's children: its declared properties one by one, and one answer for every other
+ * name (its additionalProperties, or none) — so map keys (labels, data) do not grow the cache.
+ */
+interface Kids {
+  resolved: Schema | undefined;
+  props: Map<string, Schema | undefined>;
+  other?: { schema: Schema | undefined };
+}
+const kidsByResolver = new WeakMap<SchemaResolver, WeakMap<Schema, Kids>>();
 function ctxOf(resolve: SchemaResolver): Ctx {
   let kids = kidsByResolver.get(resolve);
   if (!kids) {
@@ -59,13 +68,21 @@ function child(s: Schema | undefined, k: string, ctx: Ctx): Schema | undefined {
   if (!s) return childOf(s, k, ctx);
   let m = ctx.kids.get(s);
   if (!m) {
-    m = new Map();
+    m = { resolved: ctx.resolve(s), props: new Map() };
     ctx.kids.set(s, m);
   }
-  if (m.has(k)) return m.get(k);
-  const c = childOf(s, k, ctx);
-  m.set(k, c);
-  return c;
+  const hit = m.props.get(k);
+  if (hit !== undefined || m.props.has(k)) return hit;
+  const props = m.resolved?.properties;
+  if (props && Object.hasOwn(props, k)) {
+    const c = childOf(s, k, ctx);
+    m.props.set(k, c);
+    return c;
+  }
+  // An inherited name (`constructor`…) reads the prototype: not cached.
+  if (props && k in props) return childOf(s, k, ctx);
+  m.other ??= { schema: childOf(s, k, ctx) };
+  return m.other.schema;
 }
 
 function childOf(s: Schema | undefined, k: string, ctx: Ctx): Schema | undefined {
