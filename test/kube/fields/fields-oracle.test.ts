@@ -559,8 +559,9 @@ describe("admission's prune and defaults equal the oracle", () => {
       const create = r.chance(0.5);
       const a = structuredClone(want);
       const b = structuredClone(want);
-      oracleAdmit.applyDefaults(a, def, schemas.defs, create);
-      applyDefaults(b, def, schemas.defs, create);
+      const top = r.chance(0.8);
+      oracleAdmit.applyDefaults(a, def, schemas.defs, create, top);
+      applyDefaults(b, def, schemas.defs, create, top);
       expect(JSON.stringify(b), label).toBe(JSON.stringify(a));
       expect(b, label).toStrictEqual(a);
     }
