@@ -541,6 +541,7 @@ describe("managedFields tracking equals the oracle", () => {
 
 describe("admission's prune and defaults equal the oracle", () => {
   it("pruneUnknown and applyDefaults on random objects, create and update", () => {
+    let statusOnly = 0;
     for (const seed of SEEDS) {
       const { r, schema, make, def } = kindFor(seed + 200_000);
       const o = make(r);
@@ -556,6 +557,28 @@ describe("admission's prune and defaults equal the oracle", () => {
       expect(got, label).toStrictEqual(want);
       expect([gu, gm], label).toEqual([wu, wm]);
       if (!def) continue;
+      // A status-only write: the status alone, pruned and defaulted below the top.
+      const statusSchema = resolve(schema)?.properties?.status;
+      const ref = statusSchema?.$ref;
+      if (o.status !== undefined && ref) {
+        statusOnly++;
+        const su: string[][] = [[], [], [], []];
+        const ws = oracleAdmit.pruneUnknown(
+          structuredClone(o.status),
+          statusSchema,
+          resolve,
+          "status",
+          su[0],
+          su[1],
+        );
+        const gs = pruneUnknown(structuredClone(o.status), statusSchema, resolve, "status", su[2], su[3]);
+        expect(JSON.stringify(gs), label).toBe(JSON.stringify(ws));
+        expect([su[2], su[3]], label).toEqual([su[0], su[1]]);
+        const sdef = ref.slice(ref.lastIndexOf("/") + 1);
+        oracleAdmit.applyDefaults(ws, sdef, schemas.defs, false, false);
+        applyDefaults(gs, sdef, schemas.defs, false, false);
+        expect(JSON.stringify(gs), label).toBe(JSON.stringify(ws));
+      }
       const create = r.chance(0.5);
       const a = structuredClone(want);
       const b = structuredClone(want);
@@ -565,5 +588,6 @@ describe("admission's prune and defaults equal the oracle", () => {
       expect(JSON.stringify(b), label).toBe(JSON.stringify(a));
       expect(b, label).toStrictEqual(a);
     }
+    if (SEEDS.length > 100) expect(statusOnly).toBeGreaterThan(100);
   });
 });
