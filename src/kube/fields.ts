@@ -92,21 +92,9 @@ function childOf(s: Schema | undefined, k: string, ctx: Ctx): Schema | undefined
   );
 }
 
-/**
- * Leaf paths, and for trackUpdate each path's value (the first one seen, as valueAt finds it).
- * `irregular`: a path that valueAt would not read back as the walk saw it (a duplicate
- * merge key, or a field name holding the separator); the caller then uses valueAt.
- */
-interface Paths {
-  values: Map<string, unknown>;
-  irregular: boolean;
-}
-/** The value of a `v:` path: equal on both sides whenever both have the path. */
-const SET_ITEM = Symbol("set item");
-
 const METADATA_FIELDS = ["labels", "annotations", "finalizers", "ownerReferences"];
 
-function mainPaths(value: Obj, schema: Schema | undefined, ctx: Ctx, acc: Paths): void {
+function mainPaths(value: Obj, schema: Schema | undefined, ctx: Ctx, out: Set<string>): void {
   for (const k of Object.keys(value)) {
     if (k === "apiVersion" || k === "kind" || k === "status") continue;
     const v = value[k];
@@ -114,46 +102,37 @@ function mainPaths(value: Obj, schema: Schema | undefined, ctx: Ctx, acc: Paths)
       for (const mk of METADATA_FIELDS) {
         const mv = (v as Obj | undefined)?.[mk];
         if (mv !== undefined)
-          walk(mv, child(child(schema, "metadata", ctx), mk, ctx), `f:metadata${SEP}f:${mk}`, acc, ctx);
+          walk(mv, child(child(schema, "metadata", ctx), mk, ctx), `f:metadata${SEP}f:${mk}`, out, ctx);
       }
       continue;
     }
-    if (k.includes(SEP)) acc.irregular = true;
-    walk(v, child(schema, k, ctx), `f:${k}`, acc, ctx);
+    walk(v, child(schema, k, ctx), `f:${k}`, out, ctx);
   }
 }
 
-function subPaths(value: Obj, schema: Schema | undefined, ctx: Ctx, acc: Paths): void {
-  if (value.status !== undefined) walk(value.status, child(schema, "status", ctx), "f:status", acc, ctx);
+function subPaths(value: Obj, schema: Schema | undefined, ctx: Ctx, out: Set<string>): void {
+  if (value.status !== undefined) walk(value.status, child(schema, "status", ctx), "f:status", out, ctx);
 }
 
 /** Every leaf path of `value` (object roots skip apiVersion/kind and metadata's system fields). */
 export function fieldPaths(value: Obj, schema: Schema | undefined, resolve: SchemaResolver): Set<string> {
-  const acc: Paths = { values: new Map(), irregular: false };
-  mainPaths(value, schema, ctxOf(resolve), acc);
-  return new Set(acc.values.keys());
+  const out = new Set<string>();
+  mainPaths(value, schema, ctxOf(resolve), out);
+  return out;
 }
 
 /** Leaf paths of the status part only (the status subresource's own managers). */
 export function statusPaths(value: Obj, schema: Schema | undefined, resolve: SchemaResolver): Set<string> {
-  const acc: Paths = { values: new Map(), irregular: false };
-  subPaths(value, schema, ctxOf(resolve), acc);
-  return new Set(acc.values.keys());
+  const out = new Set<string>();
+  subPaths(value, schema, ctxOf(resolve), out);
+  return out;
 }
 
-/** A path seen again keeps its place (as in a Set); only irregular walks see one twice. */
-function leaf(acc: Paths, p: string, v: unknown): void {
-  acc.values.set(p, v);
-}
-
-function walk(v: unknown, s: Schema | undefined, at: string, acc: Paths, ctx: Ctx): void {
+function walk(v: unknown, s: Schema | undefined, at: string, out: Set<string>, ctx: Ctx): void {
   if (isObj(v) && !s?.["x-kubernetes-int-or-string"]) {
     const keys = Object.keys(v);
     if (keys.length > 0) {
-      for (const k of keys) {
-        if (k.includes(SEP)) acc.irregular = true;
-        walk(v[k], child(s, k, ctx), `${at}${SEP}f:${k}`, acc, ctx);
-      }
+      for (const k of keys) walk(v[k], child(s, k, ctx), `${at}${SEP}f:${k}`, out, ctx);
       return;
     }
   }
@@ -163,23 +142,18 @@ function walk(v: unknown, s: Schema | undefined, at: string, acc: Paths, ctx: Ct
     if (li) {
       const items = li.set ? undefined : ctx.resolve(r?.items);
       for (const item of v) {
-        if (li.set) leaf(acc, `${at}${SEP}v:${JSON.stringify(item)}`, SET_ITEM);
+        if (li.set) out.add(`${at}${SEP}v:${JSON.stringify(item)}`);
         else if (isObj(item) && li.key && item[li.key] !== undefined) {
           const p = `${at}${SEP}k:${JSON.stringify({ [li.key]: item[li.key] })}`;
-          const dot = `${p}${SEP}.`;
-          // valueAt finds the first item with a key: the walk's values would be the last's.
-          if (acc.values.has(dot)) acc.irregular = true;
-          leaf(acc, dot, item);
-          for (const k of Object.keys(item)) {
-            if (k.includes(SEP)) acc.irregular = true;
-            walk(item[k], child(items, k, ctx), `${p}${SEP}f:${k}`, acc, ctx);
-          }
+          out.add(`${p}${SEP}.`);
+          for (const k of Object.keys(item))
+            walk(item[k], child(items, k, ctx), `${p}${SEP}f:${k}`, out, ctx);
         }
       }
       return;
     }
   }
-  leaf(acc, at, v);
+  out.add(at);
 }
 
 export function toFieldsV1(paths: Iterable<string>): Obj {
@@ -499,15 +473,15 @@ function trackByPaths(
   subresource?: string,
 ): void {
   const pick = subresource === "status" ? subPaths : mainPaths;
-  const after: Paths = { values: new Map(), irregular: false };
-  const before: Paths = { values: new Map(), irregular: false };
+  const after = new Set<string>();
+  const before = new Set<string>();
   pick(newObj, schema, ctx, after);
   if (oldObj) pick(oldObj, schema, ctx, before);
   const changed = new Set<string>();
-  for (const p of after.values.keys())
-    if (!before.values.has(p) || !same(valueAt(oldObj, p).value, valueAt(newObj, p).value)) changed.add(p);
+  for (const p of after)
+    if (!before.has(p) || !same(valueAt(oldObj, p).value, valueAt(newObj, p).value)) changed.add(p);
   const gone = new Set(changed);
-  for (const p of before.values.keys()) if (!after.values.has(p)) gone.add(p);
+  for (const p of before) if (!after.has(p)) gone.add(p);
   const list = entries(newObj).map((e) => ({ ...e }));
   for (const e of list) dropPaths(e, newObj, gone);
   if (changed.size) {
@@ -540,7 +514,10 @@ function trackByPaths(
 interface Delta {
   changed: Obj | undefined;
   removed: Obj | undefined;
-  /** As in Paths: the trees cannot stand for the string paths; use trackByPaths. */
+  /**
+   * The trees cannot stand for the string paths (a duplicate merge key: valueAt reads the
+   * first item; a field name holding the separator): use trackByPaths.
+   */
   irregular: boolean;
 }
 
