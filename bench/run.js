@@ -17,6 +17,7 @@ const suites = {
   store: "./store.mjs",
   kube: "./kube.mjs",
   egress: "./egress.mjs",
+  fields: "./fields.mjs",
 };
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
 const only = process.argv.slice(2);

@@ -213,10 +213,16 @@ function defaultTolerations(have: unknown): unknown {
   return out;
 }
 
+const splitFields = new Map<string, string[]>();
 function setIfAbsent(o: Obj, path: string, r: DefaultRule): void {
-  const parts = path.split(".");
+  let parts = splitFields.get(path);
+  if (!parts) {
+    parts = path.split(".");
+    splitFields.set(path, parts);
+  }
   let cur = o;
-  for (const k of parts.slice(0, -1)) {
+  for (let i = 0; i < parts.length - 1; i++) {
+    const k = parts[i];
     if (cur[k] === undefined) cur[k] = {};
     if (!isObj(cur[k])) return;
     cur = cur[k] as Obj;
@@ -227,11 +233,80 @@ function setIfAbsent(o: Obj, path: string, r: DefaultRule): void {
     return;
   }
   if (cur[last] !== undefined) return;
-  const v = r.compute ? r.compute(o) : structuredClone(r.value);
+  const v = r.compute ? r.compute(o) : typeof r.value === "object" ? structuredClone(r.value) : r.value;
   if (v !== undefined) cur[last] = v;
 }
 
 const refName = (s: Schema | undefined) => s?.$ref?.replace(/^#\/(definitions|components\/schemas)\//, "");
+
+/**
+ * How applyDefaults descends into one property (the original's branches, in order): a
+ * definition; else, for an array schema and an array value, each item's; else, for an object
+ * value, each map value's. Names without rows below are left out.
+ */
+interface Descent {
+  field: string;
+  ref?: string;
+  array: boolean;
+  items?: string;
+  values?: string;
+}
+interface Plan {
+  rows: DefaultRule[];
+  /** Only the properties under which some definition has rows, in schema order. */
+  descents: Descent[];
+}
+
+function descents(s: Schema | undefined): Descent[] {
+  const out: Descent[] = [];
+  for (const [field, ps] of Object.entries(s?.properties ?? {})) {
+    const ref = refName(ps);
+    const items = ps.type === "array" ? refName(ps.items) : undefined;
+    const values = isObj(ps.additionalProperties) ? refName(ps.additionalProperties as Schema) : undefined;
+    if (ref || items || values) out.push({ field, ref, array: ps.type === "array", items, values });
+  }
+  return out;
+}
+
+/**
+ * Per definition: its rows and the properties worth descending into — those leading to a
+ * definition with rows (a fixed point over the definitions, which may be recursive).
+ */
+const plans = new WeakMap<ReadonlyMap<string, Schema>, Map<string, Plan>>();
+function plansFor(defs: ReadonlyMap<string, Schema>): Map<string, Plan> {
+  let out = plans.get(defs);
+  if (out) return out;
+  const all = new Map<string, Descent[]>();
+  for (const [name, s] of defs) all.set(name, descents(s));
+  const useful = new Set(Object.keys(DEFAULTS).filter((n) => DEFAULTS[n].length));
+  const leads = (n: string | undefined) => n !== undefined && useful.has(n);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const [name, ds] of all)
+      if (!useful.has(name) && ds.some((d) => leads(d.ref) || leads(d.items) || leads(d.values))) {
+        useful.add(name);
+        grew = true;
+      }
+  }
+  out = new Map();
+  for (const name of new Set([...all.keys(), ...Object.keys(DEFAULTS)])) {
+    const ds: Descent[] = [];
+    for (const d of all.get(name) ?? []) {
+      // A ref always takes its branch, useful or not; the others only their own value shapes.
+      if (d.ref) {
+        if (leads(d.ref)) ds.push({ field: d.field, ref: d.ref, array: false });
+        continue;
+      }
+      const items = leads(d.items) ? d.items : undefined;
+      const values = leads(d.values) ? d.values : undefined;
+      if (items || values) ds.push({ field: d.field, array: d.array, items, values });
+    }
+    out.set(name, { rows: DEFAULTS[name] ?? [], descents: ds });
+  }
+  plans.set(defs, out);
+  return out;
+}
+const NO_PLAN: Plan = { rows: [], descents: [] };
 
 /**
  * Fills the defaults of `obj` (of definition `name`) in place, walking nested definitions.
@@ -244,24 +319,24 @@ export function applyDefaults(
   create: boolean,
   top = true,
 ): void {
+  fill(obj, name, plansFor(defs), create, top);
+}
+
+function fill(obj: unknown, name: string, plans: Map<string, Plan>, create: boolean, top: boolean): void {
   if (!isObj(obj)) return;
-  for (const r of DEFAULTS[name] ?? []) {
+  const plan = plans.get(name) ?? NO_PLAN;
+  for (const r of plan.rows) {
     if (r.onCreate && !(create && top)) continue;
     if (r.when && !r.when(obj)) continue;
     setIfAbsent(obj, r.field, r);
   }
-  const s = defs.get(name);
-  for (const [k, ps] of Object.entries(s?.properties ?? {})) {
-    const v = obj[k];
+  for (const d of plan.descents) {
+    const v = obj[d.field];
     if (v === undefined || v === null) continue;
-    const direct = refName(ps);
-    if (direct) applyDefaults(v, direct, defs, create, false);
-    else if (ps.type === "array" && Array.isArray(v)) {
-      const item = refName(ps.items);
-      if (item) for (const x of v) applyDefaults(x, item, defs, create, false);
-    } else if (isObj(v) && isObj(ps.additionalProperties)) {
-      const item = refName(ps.additionalProperties as Schema);
-      if (item) for (const x of Object.values(v)) applyDefaults(x, item, defs, create, false);
-    }
+    if (d.ref) fill(v, d.ref, plans, create, false);
+    else if (d.array && Array.isArray(v)) {
+      if (d.items) for (const x of v) fill(x, d.items, plans, create, false);
+    } else if (isObj(v) && d.values)
+      for (const x of Object.values(v)) fill(x, d.values, plans, create, false);
   }
 }

@@ -22,84 +22,169 @@ export interface ManagedFieldsEntry {
 
 interface Ctx {
   resolve: SchemaResolver;
+  /** child(s, k) per schema object (schemas never change once built). */
+  kids: WeakMap<Schema, Kids>;
 }
 
+/**
+ * A schema's children: its declared properties one by one, and one answer for every other
+ * name (its additionalProperties, or none) — so map keys (labels, data) do not grow the cache.
+ */
+interface Kids {
+  resolved: Schema | undefined;
+  props: Map<string, Schema | undefined>;
+  other?: { schema: Schema | undefined };
+}
+const kidsByResolver = new WeakMap<SchemaResolver, WeakMap<Schema, Kids>>();
+function ctxOf(resolve: SchemaResolver): Ctx {
+  let kids = kidsByResolver.get(resolve);
+  if (!kids) {
+    kids = new WeakMap();
+    kidsByResolver.set(resolve, kids);
+  }
+  return { resolve, kids };
+}
+
+const listInfos = new WeakMap<Schema, { key?: string; set: boolean } | null>();
 function listInfo(s: Schema | undefined): { key?: string; set: boolean } | undefined {
   if (s?.type !== "array") return undefined;
+  const hit = listInfos.get(s);
+  if (hit !== undefined) return hit ?? undefined;
   const strategy = String(s["x-kubernetes-patch-strategy"] ?? "");
   const key =
     (s["x-kubernetes-patch-merge-key"] as string | undefined) ??
     (Array.isArray(s["x-kubernetes-list-map-keys"])
       ? String((s["x-kubernetes-list-map-keys"] as string[])[0])
       : undefined);
+  let info: { key?: string; set: boolean } | undefined;
   if (key && (strategy.includes("merge") || s["x-kubernetes-list-type"] === "map"))
-    return { key, set: false };
-  if (strategy.includes("merge") || s["x-kubernetes-list-type"] === "set") return { set: true };
-  return undefined;
+    info = { key, set: false };
+  else if (strategy.includes("merge") || s["x-kubernetes-list-type"] === "set") info = { set: true };
+  listInfos.set(s, info ?? null);
+  return info;
 }
 
-const child = (s: Schema | undefined, k: string, ctx: Ctx): Schema | undefined => {
+function child(s: Schema | undefined, k: string, ctx: Ctx): Schema | undefined {
+  if (!s) return childOf(s, k, ctx);
+  let m = ctx.kids.get(s);
+  if (!m) {
+    m = { resolved: ctx.resolve(s), props: new Map() };
+    ctx.kids.set(s, m);
+  }
+  const hit = m.props.get(k);
+  if (hit !== undefined || m.props.has(k)) return hit;
+  const props = m.resolved?.properties;
+  if (props && Object.hasOwn(props, k)) {
+    const c = childOf(s, k, ctx);
+    m.props.set(k, c);
+    return c;
+  }
+  // An inherited name (`constructor`…) reads the prototype: not cached.
+  if (props && k in props) return childOf(s, k, ctx);
+  m.other ??= { schema: childOf(s, k, ctx) };
+  return m.other.schema;
+}
+
+function childOf(s: Schema | undefined, k: string, ctx: Ctx): Schema | undefined {
   const r = ctx.resolve(s);
   return ctx.resolve(
     r?.properties?.[k] ?? (isObj(r?.additionalProperties) ? (r?.additionalProperties as Schema) : undefined),
   );
-};
+}
+
+const METADATA_FIELDS = ["labels", "annotations", "finalizers", "ownerReferences"];
+
+function mainPaths(value: Obj, schema: Schema | undefined, ctx: Ctx, out: Set<string>): void {
+  for (const k of Object.keys(value)) {
+    if (k === "apiVersion" || k === "kind" || k === "status") continue;
+    const v = value[k];
+    if (k === "metadata") {
+      for (const mk of METADATA_FIELDS) {
+        const mv = (v as Obj | undefined)?.[mk];
+        if (mv !== undefined)
+          walk(mv, child(child(schema, "metadata", ctx), mk, ctx), `f:metadata${SEP}f:${mk}`, out, ctx);
+      }
+      continue;
+    }
+    walk(v, child(schema, k, ctx), `f:${k}`, out, ctx);
+  }
+}
+
+function subPaths(value: Obj, schema: Schema | undefined, ctx: Ctx, out: Set<string>): void {
+  if (value.status !== undefined) walk(value.status, child(schema, "status", ctx), "f:status", out, ctx);
+}
 
 /** Every leaf path of `value` (object roots skip apiVersion/kind and metadata's system fields). */
 export function fieldPaths(value: Obj, schema: Schema | undefined, resolve: SchemaResolver): Set<string> {
   const out = new Set<string>();
-  const ctx = { resolve };
-  for (const [k, v] of Object.entries(value)) {
-    if (k === "apiVersion" || k === "kind" || k === "status") continue;
-    if (k === "metadata") {
-      for (const mk of ["labels", "annotations", "finalizers", "ownerReferences"]) {
-        const mv = (v as Obj | undefined)?.[mk];
-        if (mv !== undefined)
-          walk(mv, child(child(schema, "metadata", ctx), mk, ctx), [`f:metadata`, `f:${mk}`], out, ctx);
-      }
-      continue;
-    }
-    walk(v, child(schema, k, ctx), [`f:${k}`], out, ctx);
-  }
+  mainPaths(value, schema, ctxOf(resolve), out);
   return out;
 }
 
 /** Leaf paths of the status part only (the status subresource's own managers). */
 export function statusPaths(value: Obj, schema: Schema | undefined, resolve: SchemaResolver): Set<string> {
   const out = new Set<string>();
-  const ctx = { resolve };
-  if (value.status !== undefined) walk(value.status, child(schema, "status", ctx), ["f:status"], out, ctx);
+  subPaths(value, schema, ctxOf(resolve), out);
   return out;
 }
 
-function walk(v: unknown, s: Schema | undefined, at: string[], out: Set<string>, ctx: Ctx): void {
-  if (isObj(v) && Object.keys(v).length > 0 && !s?.["x-kubernetes-int-or-string"]) {
-    for (const [k, x] of Object.entries(v)) walk(x, child(s, k, ctx), [...at, `f:${k}`], out, ctx);
-    return;
-  }
-  const li = Array.isArray(v) ? listInfo(ctx.resolve(s)) : undefined;
-  if (Array.isArray(v) && li) {
-    const items = ctx.resolve(ctx.resolve(s)?.items);
-    for (const item of v) {
-      if (li.set) out.add([...at, `v:${JSON.stringify(item)}`].join(SEP));
-      else if (isObj(item) && li.key && item[li.key] !== undefined) {
-        const p = [...at, `k:${JSON.stringify({ [li.key]: item[li.key] })}`];
-        out.add([...p, "."].join(SEP));
-        for (const [k, x] of Object.entries(item)) walk(x, child(items, k, ctx), [...p, `f:${k}`], out, ctx);
-      }
+function walk(v: unknown, s: Schema | undefined, at: string, out: Set<string>, ctx: Ctx): void {
+  if (isObj(v) && !s?.["x-kubernetes-int-or-string"]) {
+    const keys = Object.keys(v);
+    if (keys.length > 0) {
+      for (const k of keys) walk(v[k], child(s, k, ctx), `${at}${SEP}f:${k}`, out, ctx);
+      return;
     }
-    return;
   }
-  out.add(at.join(SEP));
+  if (Array.isArray(v)) {
+    const r = ctx.resolve(s);
+    const li = listInfo(r);
+    if (li) {
+      const items = li.set ? undefined : ctx.resolve(r?.items);
+      for (const item of v) {
+        if (li.set) out.add(`${at}${SEP}v:${JSON.stringify(item)}`);
+        else if (isObj(item) && li.key && item[li.key] !== undefined) {
+          const p = `${at}${SEP}k:${JSON.stringify({ [li.key]: item[li.key] })}`;
+          out.add(`${p}${SEP}.`);
+          for (const k of Object.keys(item))
+            walk(item[k], child(items, k, ctx), `${p}${SEP}f:${k}`, out, ctx);
+        }
+      }
+      return;
+    }
+  }
+  out.add(at);
 }
 
 export function toFieldsV1(paths: Iterable<string>): Obj {
   const root: Obj = {};
+  // Paths come in walk order: each shares leading elements with the one before, whose nodes
+  // are reused instead of looked up again (the same nodes: a node, once set, never changes).
+  let prev = "";
+  const nodes: Obj[] = [root];
+  const ends: number[] = [];
   for (const p of paths) {
-    let cur = root;
-    for (const el of p.split(SEP)) {
+    const n = Math.min(p.length, prev.length);
+    let i = 0;
+    while (i < n && p.charCodeAt(i) === prev.charCodeAt(i)) i++;
+    let d = 0;
+    while (d < ends.length && ends[d] <= i && (ends[d] === p.length || p.charCodeAt(ends[d]) === 0)) d++;
+    ends.length = d;
+    nodes.length = d + 1;
+    prev = p;
+    if (d > 0 && ends[d - 1] === p.length) continue;
+    let cur = nodes[d];
+    let pos = d > 0 ? ends[d - 1] + 1 : 0;
+    for (;;) {
+      const next = p.indexOf(SEP, pos);
+      const end = next < 0 ? p.length : next;
+      const el = p.slice(pos, end);
       cur[el] ??= {};
       cur = cur[el] as Obj;
+      ends.push(end);
+      nodes.push(cur);
+      if (next < 0) break;
+      pos = next + 1;
     }
   }
   return root;
@@ -107,13 +192,13 @@ export function toFieldsV1(paths: Iterable<string>): Obj {
 
 export function fromFieldsV1(f: unknown): Set<string> {
   const out = new Set<string>();
-  const rec = (o: unknown, at: string[]) => {
+  const rec = (o: unknown, at: string, depth: number) => {
     if (!isObj(o)) return;
     const keys = Object.keys(o);
-    if (keys.length === 0 && at.length) out.add(at.join(SEP));
-    for (const k of keys) rec(o[k], [...at, k]);
+    if (keys.length === 0 && depth) out.add(at);
+    for (const k of keys) rec(o[k], depth ? `${at}${SEP}${k}` : k, depth + 1);
   };
-  rec(f, []);
+  rec(f, "", 0);
   return out;
 }
 
@@ -141,6 +226,77 @@ function valueAt(obj: unknown, path: string): { found: boolean; value?: unknown 
   return { found: true, value: cur };
 }
 
+/** `k:{"name":"web"}` → ["name", JSON of "web"], as valueAt reads it; bounded. */
+const parsedKeys = new Map<string, [string, string | undefined]>();
+function parseKey(el: string): [string, string | undefined] {
+  let hit = parsedKeys.get(el);
+  if (!hit) {
+    const [[k, v]] = Object.entries(JSON.parse(el.slice(2)) as Obj);
+    hit = [k, JSON.stringify(v)];
+    if (parsedKeys.size >= 10_000) parsedKeys.clear();
+    parsedKeys.set(el, hit);
+  }
+  return hit;
+}
+
+/**
+ * valueAt(obj, path).found for every leaf of a FieldsV1 tree at once: one step per tree node
+ * instead of per path, list lookups indexed once per list.
+ */
+class Finder {
+  private readonly byKey = new Map<unknown[], Map<string, Map<string | undefined, unknown>>>();
+  private readonly sets = new Map<unknown[], Set<string | undefined>>();
+
+  /** The state after `el` from `cur`: a value to go on from, or FOUND / MISSING (valueAt returned). */
+  step(cur: unknown, el: string): unknown {
+    if (el === ".") return cur !== undefined ? FOUND : MISSING;
+    if (el.charCodeAt(0) === 102 && el.charCodeAt(1) === 58) {
+      // "f:"
+      if (!isObj(cur)) return MISSING;
+      const name = fieldName(el);
+      if (!(name in cur)) return MISSING;
+      return cur[name];
+    }
+    if (el.startsWith("k:")) {
+      const [k, want] = parseKey(el);
+      if (!Array.isArray(cur)) return MISSING;
+      let keyed = this.byKey.get(cur);
+      if (!keyed) {
+        keyed = new Map();
+        this.byKey.set(cur, keyed);
+      }
+      let index = keyed.get(k);
+      if (!index) {
+        index = new Map();
+        for (const x of cur) {
+          if (!isObj(x)) continue;
+          const j = JSON.stringify(x[k]);
+          if (!index.has(j)) index.set(j, x);
+        }
+        keyed.set(k, index);
+      }
+      return index.has(want) ? index.get(want) : MISSING;
+    }
+    if (el.startsWith("v:")) {
+      if (!Array.isArray(cur)) return MISSING;
+      let set = this.sets.get(cur);
+      if (!set) {
+        set = new Set(cur.map((x) => JSON.stringify(x)));
+        this.sets.set(cur, set);
+      }
+      return set.has(el.slice(2)) ? FOUND : MISSING;
+    }
+    return cur;
+  }
+}
+const FOUND = Symbol("found");
+const MISSING = Symbol("missing");
+
+/** A FieldsV1 tree holds no field name the string form of its paths would not keep. */
+class Unkeyable extends Error {}
+
+const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
 function removeAt(obj: Obj, path: string): void {
   const els = path.split(SEP).filter((e) => e !== ".");
   const last = els.pop();
@@ -167,8 +323,46 @@ function removeAt(obj: Obj, path: string): void {
   }
 }
 
-const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
-const nowTime = () => new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
+let clock = { second: Number.NaN, text: "" };
+/** Now, to the second (as managedFields' `time`): formatted once per second. */
+function nowTime(): string {
+  const ms = Date.now();
+  const second = Math.floor(ms / 1000);
+  if (second !== clock.second) clock = { second, text: new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z") };
+  return clock.text;
+}
+
+/** `k:{"name":"web"}`: JSON.stringify({ [key]: value }), without the object for scalars. */
+function keyElement(key: string, value: unknown): string {
+  const t = typeof value;
+  if (t === "string" || t === "number" || t === "boolean")
+    return `k:{${JSON.stringify(key)}:${JSON.stringify(value)}}`;
+  return `k:${JSON.stringify({ [key]: value })}`;
+}
+
+/** The name of an `f:<name>` element, one string per element (so property lookups hit interned names). */
+const fieldNames = new Map<string, string>();
+function fieldName(el: string): string {
+  let name = fieldNames.get(el);
+  if (name === undefined) {
+    name = el.slice(2);
+    if (fieldNames.size >= 50_000) fieldNames.clear();
+    fieldNames.set(el, name);
+  }
+  return name;
+}
+
+/** `f:<name>`, one string per name (property names are then already interned). */
+const fieldElements = new Map<string, string>();
+function fieldElement(k: string): string {
+  let el = fieldElements.get(k);
+  if (el === undefined) {
+    el = `f:${k}`;
+    if (fieldElements.size >= 50_000) fieldElements.clear();
+    fieldElements.set(k, el);
+  }
+  return el;
+}
 
 function entries(obj: Obj): ManagedFieldsEntry[] {
   const mf = (obj.metadata as Obj | undefined)?.managedFields;
@@ -200,22 +394,96 @@ export function trackUpdate(
   resolve: SchemaResolver,
   subresource?: string,
 ): void {
-  const pick = subresource === "status" ? statusPaths : fieldPaths;
-  const after = pick(newObj, schema, resolve);
-  const before = oldObj ? pick(oldObj, schema, resolve) : new Set<string>();
+  const ctx = ctxOf(resolve);
+  const status = subresource === "status";
+  const { changed, removed, irregular } = delta(oldObj, newObj, status, schema, ctx);
+  if (irregular) {
+    trackByPaths(oldObj, newObj, manager, apiVersion, schema, ctx, subresource);
+    return;
+  }
+  let gone: Set<string> | undefined;
+  const list = entries(newObj).map((e) => ({ ...e }));
+  const finder = new Finder();
+  for (const e of list) {
+    if (!isObj(e.fieldsV1)) continue;
+    try {
+      const { tree, dirty } = pruneTree(e.fieldsV1, newObj, changed, removed, finder);
+      if (dirty) e.fieldsV1 = tree;
+    } catch (err) {
+      if (!(err instanceof Unkeyable)) throw err;
+      gone ??= new Set([...fromFieldsV1(changed), ...fromFieldsV1(removed)]);
+      dropPaths(e, newObj, gone);
+    }
+  }
+  if (!changed) {
+    setEntries(newObj, list);
+    return;
+  }
+  const mine = list.find(
+    (e) => e.manager === manager && e.operation === "Update" && (e.subresource ?? "") === (subresource ?? ""),
+  );
+  if (mine) {
+    try {
+      const base = isObj(mine.fieldsV1) ? (canonical(mine.fieldsV1) ?? {}) : {};
+      mergeInto(base, changed);
+      mine.fieldsV1 = base;
+    } catch (err) {
+      if (!(err instanceof Unkeyable)) throw err;
+      const s = pathsOf(mine);
+      for (const p of fromFieldsV1(changed)) s.add(p);
+      mine.fieldsV1 = toFieldsV1(s);
+    }
+    mine.time = nowTime();
+    mine.apiVersion = apiVersion;
+  } else {
+    list.push({
+      manager,
+      operation: "Update",
+      apiVersion,
+      time: nowTime(),
+      fieldsType: "FieldsV1",
+      fieldsV1: changed,
+      ...(subresource ? { subresource } : {}),
+    });
+  }
+  setEntries(newObj, list);
+}
+
+/** Drops the `gone` paths and those `obj` no longer has from an entry, by their string form. */
+function dropPaths(e: ManagedFieldsEntry, obj: Obj, gone: Set<string>): void {
+  const s = pathsOf(e);
+  let dirty = false;
+  for (const p of gone) if (s.delete(p)) dirty = true;
+  // A set the object no longer has (e.g. a spec the update dropped) stops being owned.
+  for (const p of s) if (!valueAt(obj, p).found && s.delete(p)) dirty = true;
+  if (dirty) e.fieldsV1 = toFieldsV1(s);
+}
+
+/**
+ * trackUpdate by the string form of the paths, reading values back with valueAt: for
+ * objects whose walk is irregular (duplicate merge keys, names holding the separator).
+ */
+function trackByPaths(
+  oldObj: Obj | undefined,
+  newObj: Obj,
+  manager: string,
+  apiVersion: string,
+  schema: Schema | undefined,
+  ctx: Ctx,
+  subresource?: string,
+): void {
+  const pick = subresource === "status" ? subPaths : mainPaths;
+  const after = new Set<string>();
+  const before = new Set<string>();
+  pick(newObj, schema, ctx, after);
+  if (oldObj) pick(oldObj, schema, ctx, before);
   const changed = new Set<string>();
   for (const p of after)
     if (!before.has(p) || !same(valueAt(oldObj, p).value, valueAt(newObj, p).value)) changed.add(p);
-  const removed = [...before].filter((p) => !after.has(p));
+  const gone = new Set(changed);
+  for (const p of before) if (!after.has(p)) gone.add(p);
   const list = entries(newObj).map((e) => ({ ...e }));
-  for (const e of list) {
-    const s = pathsOf(e);
-    let dirty = false;
-    for (const p of [...changed, ...removed]) if (s.delete(p)) dirty = true;
-    // A set the object no longer has (e.g. a spec the update dropped) stops being owned.
-    for (const p of s) if (!valueAt(newObj, p).found && s.delete(p)) dirty = true;
-    if (dirty) e.fieldsV1 = toFieldsV1(s);
-  }
+  for (const e of list) dropPaths(e, newObj, gone);
   if (changed.size) {
     const mine = list.find(
       (e) =>
@@ -240,6 +508,424 @@ export function trackUpdate(
     }
   }
   setEntries(newObj, list);
+}
+
+/** The field paths an update set or changed, and those it removed, as FieldsV1 trees. */
+interface Delta {
+  changed: Obj | undefined;
+  removed: Obj | undefined;
+  /**
+   * The trees cannot stand for the string paths (a duplicate merge key: valueAt reads the
+   * first item; a field name holding the separator): use trackByPaths.
+   */
+  irregular: boolean;
+}
+
+/**
+ * The changed and removed leaf paths of an update (what comparing the walks of both objects
+ * gives: new paths, paths whose values differ as JSON, paths gone), found by walking both
+ * objects side by side; each tree in its own object's walk order, as toFieldsV1 would build it.
+ */
+function delta(
+  oldObj: Obj | undefined,
+  newObj: Obj,
+  status: boolean,
+  schema: Schema | undefined,
+  ctx: Ctx,
+): Delta {
+  const d: Delta = { changed: undefined, removed: undefined, irregular: false };
+  if (status) {
+    const s = child(schema, "status", ctx);
+    const nv = newObj.status;
+    const ov = oldObj?.status;
+    let c: Obj | undefined;
+    let r: Obj | undefined;
+    if (nv !== undefined && ov !== undefined) {
+      const x = pair(nv, ov, s, ctx, d);
+      c = x?.c;
+      r = x?.r;
+    } else if (nv !== undefined) c = full(nv, s, ctx, d);
+    else if (ov !== undefined) r = full(ov, s, ctx, d);
+    if (c) d.changed = { "f:status": c };
+    if (r) d.removed = { "f:status": r };
+    return d;
+  }
+  const x = fields(newObj, oldObj ?? {}, schema, ctx, d, true);
+  d.changed = x?.c;
+  d.removed = x?.r;
+  return d;
+}
+
+interface Pair {
+  c?: Obj;
+  r?: Obj;
+}
+
+const enumerable = (o: Obj, k: string) => Object.prototype.propertyIsEnumerable.call(o, k);
+
+/** What the walk makes of a value: an object it descends into, a merged list, or a leaf. */
+function shapeIn(v: unknown, s: Schema | undefined, ctx: Ctx): "object" | "list" | "leaf" {
+  if (isObj(v) && !s?.["x-kubernetes-int-or-string"] && Object.keys(v).length > 0) return "object";
+  if (Array.isArray(v) && listInfo(ctx.resolve(s))) return "list";
+  return "leaf";
+}
+
+/** Both objects have a value at this path. */
+function pair(nv: unknown, ov: unknown, s: Schema | undefined, ctx: Ctx, d: Delta): Pair | undefined {
+  const ns = shapeIn(nv, s, ctx);
+  const os = shapeIn(ov, s, ctx);
+  if (ns === "object" && os === "object") return fields(nv as Obj, ov as Obj, s, ctx, d, false);
+  if (ns === "list" && os === "list") return lists(nv as unknown[], ov as unknown[], s, ctx, d);
+  if (ns === "leaf" && os === "leaf") return jsonEqual(nv, ov) ? undefined : { c: {} };
+  const c = ns === "leaf" ? {} : full(nv, s, ctx, d);
+  const r = os === "leaf" ? {} : full(ov, s, ctx, d);
+  return c || r ? { c, r } : undefined;
+}
+
+/** The fields of two objects (or, `top`, two whole objects: metadata's fields, no status). */
+function fields(nv: Obj, ov: Obj, s: Schema | undefined, ctx: Ctx, d: Delta, top: boolean): Pair | undefined {
+  let c: Obj | undefined;
+  let shared: Map<string, Obj> | undefined;
+  for (const k of Object.keys(nv)) {
+    if (top && (k === "apiVersion" || k === "kind" || k === "status")) continue;
+    let x: Pair | undefined;
+    if (top && k === "metadata") x = metadata(nv.metadata, enumerable(ov, k), ov.metadata, s, ctx, d);
+    else {
+      if (k.includes(SEP)) d.irregular = true;
+      const cs = child(s, k, ctx);
+      x = enumerable(ov, k) ? pair(nv[k], ov[k], cs, ctx, d) : { c: full(nv[k], cs, ctx, d) };
+    }
+    if (x?.c) {
+      c ??= {};
+      c[fieldElement(k)] = x.c;
+    }
+    if (x?.r) {
+      shared ??= new Map();
+      shared.set(k, x.r);
+    }
+  }
+  let r: Obj | undefined;
+  for (const k of Object.keys(ov)) {
+    if (top && (k === "apiVersion" || k === "kind" || k === "status")) continue;
+    let gone: Obj | undefined;
+    if (enumerable(nv, k)) gone = shared?.get(k);
+    else if (top && k === "metadata")
+      gone = metadata(undefined, false, undefined, s, ctx, d, ov.metadata ?? null)?.r;
+    else {
+      if (k.includes(SEP)) d.irregular = true;
+      gone = full(ov[k], child(s, k, ctx), ctx, d);
+    }
+    if (!gone) continue;
+    r ??= {};
+    r[`f:${k}`] = gone;
+  }
+  return c || r ? { c, r } : undefined;
+}
+
+/**
+ * metadata's tracked fields (labels, annotations, finalizers, ownerReferences): `nm` the new
+ * object's metadata, `inOld`/`om` the old one's; `onlyOld`: the old object's, the new one having none.
+ */
+function metadata(
+  nm: unknown,
+  inOld: boolean,
+  om: unknown,
+  schema: Schema | undefined,
+  ctx: Ctx,
+  d: Delta,
+  onlyOld?: unknown,
+): Pair | undefined {
+  const ms = child(schema, "metadata", ctx);
+  let c: Obj | undefined;
+  let r: Obj | undefined;
+  for (const mk of METADATA_FIELDS) {
+    const s = child(ms, mk, ctx);
+    const el = `f:${mk}`;
+    if (onlyOld !== undefined) {
+      const ov = (onlyOld as Obj | undefined)?.[mk];
+      const gone = ov === undefined ? undefined : full(ov, s, ctx, d);
+      if (gone) {
+        r ??= {};
+        r[el] = gone;
+      }
+      continue;
+    }
+    const nv = (nm as Obj | undefined)?.[mk];
+    const ov = inOld ? (om as Obj | undefined)?.[mk] : undefined;
+    let x: Pair | undefined;
+    if (nv !== undefined && ov !== undefined) x = pair(nv, ov, s, ctx, d);
+    else if (nv !== undefined) x = { c: full(nv, s, ctx, d) };
+    else if (ov !== undefined) x = { r: full(ov, s, ctx, d) };
+    if (x?.c) {
+      c ??= {};
+      c[el] = x.c;
+    }
+    if (x?.r) {
+      r ??= {};
+      r[el] = x.r;
+    }
+  }
+  return c || r ? { c, r } : undefined;
+}
+
+/** Two merged lists (same schema): sets by item, associative lists by key. */
+function lists(nv: unknown[], ov: unknown[], s: Schema | undefined, ctx: Ctx, d: Delta): Pair | undefined {
+  const r0 = ctx.resolve(s);
+  const li = listInfo(r0)!;
+  let c: Obj | undefined;
+  let r: Obj | undefined;
+  if (li.set) {
+    const olds = new Set(ov.map((x) => `v:${JSON.stringify(x)}`));
+    const news = new Set(nv.map((x) => `v:${JSON.stringify(x)}`));
+    for (const el of news)
+      if (!olds.has(el)) {
+        c ??= {};
+        c[el] = {};
+      }
+    for (const el of olds)
+      if (!news.has(el)) {
+        r ??= {};
+        r[el] = {};
+      }
+    return c || r ? { c, r } : undefined;
+  }
+  const key = li.key!;
+  const items = ctx.resolve(r0?.items);
+  const index = (xs: unknown[]) => {
+    const m = new Map<string, Obj>();
+    for (const x of xs) {
+      if (!isObj(x) || x[key] === undefined) continue;
+      const el = keyElement(key, x[key]);
+      if (m.has(el)) d.irregular = true;
+      else m.set(el, x);
+    }
+    return m;
+  };
+  const ni = index(nv);
+  const oi = index(ov);
+  let shared: Map<string, Obj> | undefined;
+  for (const [el, x] of ni) {
+    const y = oi.get(el);
+    let sub: Pair | undefined;
+    if (!y) sub = { c: full(x, undefined, ctx, d, items, key) };
+    else {
+      const f = fields(x, y, items, ctx, d, false);
+      sub = jsonEqual(x, y) ? f : { c: { ".": {}, ...f?.c }, r: f?.r };
+    }
+    if (sub?.c) {
+      c ??= {};
+      c[el] = sub.c;
+    }
+    if (sub?.r) {
+      shared ??= new Map();
+      shared.set(el, sub.r);
+    }
+  }
+  for (const [el, y] of oi) {
+    const gone = ni.has(el) ? shared?.get(el) : full(y, undefined, ctx, d, items, key);
+    if (!gone) continue;
+    r ??= {};
+    r[el] = gone;
+  }
+  return c || r ? { c, r } : undefined;
+}
+
+/**
+ * Every leaf path of `v` as a tree (undefined when none): walk's paths. With `item`, `v` is
+ * an associative list's item of that schema: its `.` and its fields.
+ */
+function full(
+  v: unknown,
+  s: Schema | undefined,
+  ctx: Ctx,
+  d: Delta,
+  item?: Schema | undefined,
+  key?: string,
+): Obj | undefined {
+  if (key !== undefined) {
+    const n: Obj = { ".": {} };
+    for (const k of Object.keys(v as Obj)) {
+      if (k.includes(SEP)) d.irregular = true;
+      const sub = full((v as Obj)[k], child(item, k, ctx), ctx, d);
+      if (sub) n[fieldElement(k)] = sub;
+    }
+    return n;
+  }
+  if (isObj(v) && !s?.["x-kubernetes-int-or-string"]) {
+    const keys = Object.keys(v);
+    if (keys.length > 0) {
+      let out: Obj | undefined;
+      for (const k of keys) {
+        if (k.includes(SEP)) d.irregular = true;
+        const sub = full(v[k], child(s, k, ctx), ctx, d);
+        if (!sub) continue;
+        out ??= {};
+        out[fieldElement(k)] = sub;
+      }
+      return out;
+    }
+  }
+  if (Array.isArray(v)) {
+    const r = ctx.resolve(s);
+    const li = listInfo(r);
+    if (li) {
+      const items = li.set ? undefined : ctx.resolve(r?.items);
+      let out: Obj | undefined;
+      for (const x of v) {
+        if (li.set) {
+          out ??= {};
+          out[`v:${JSON.stringify(x)}`] = {};
+        } else if (isObj(x) && li.key && x[li.key] !== undefined) {
+          const el = keyElement(li.key, x[li.key]);
+          out ??= {};
+          if (out[el] !== undefined) d.irregular = true;
+          out[el] = full(x, undefined, ctx, d, items, li.key);
+        }
+      }
+      return out;
+    }
+  }
+  return {};
+}
+
+const own = (o: Obj | undefined, k: string): Obj | undefined =>
+  o && Object.hasOwn(o, k) ? (o[k] as Obj) : undefined;
+
+/** JSON.stringify(a) === JSON.stringify(b), without the strings for plain JSON data. */
+function jsonEqual(a: unknown, b: unknown): boolean {
+  const r = eq(a, b);
+  return r === UNSURE ? same(a, b) : r;
+}
+const UNSURE = 2;
+const odd = (x: unknown) => x === undefined || typeof x === "function" || typeof x === "symbol";
+const plain = (o: object) => {
+  const p = Object.getPrototypeOf(o);
+  return (p === Object.prototype || p === null) && !("toJSON" in o);
+};
+/** true/false when sure; UNSURE where JSON's own rules would decide (undefined, toJSON, NaN…). */
+function eq(a: unknown, b: unknown): boolean | typeof UNSURE {
+  if (a === b) return typeof a === "bigint" ? UNSURE : true;
+  const t = typeof a;
+  if (t !== typeof b) return UNSURE;
+  if (t === "string" || t === "boolean") return false;
+  if (t === "number") return Number.isFinite(a) && Number.isFinite(b) ? false : UNSURE;
+  if (t !== "object" || a === null || b === null) return UNSURE;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || "toJSON" in a || "toJSON" in b) return UNSURE;
+    if (a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) {
+      if (odd(a[i]) || odd(b[i])) return UNSURE;
+      const r = eq(a[i], b[i]);
+      if (r !== true) return r;
+    }
+    return true;
+  }
+  if (Array.isArray(b) || !plain(a as object) || !plain(b as object)) return UNSURE;
+  const x = a as Obj;
+  const y = b as Obj;
+  const kx = Object.keys(x);
+  const ky = Object.keys(y);
+  if (kx.length !== ky.length) {
+    for (const k of kx) if (odd(x[k])) return UNSURE;
+    for (const k of ky) if (odd(y[k])) return UNSURE;
+    return false;
+  }
+  let verdict: boolean | typeof UNSURE = true;
+  for (let i = 0; i < kx.length; i++) {
+    const u = x[kx[i]];
+    const v = y[ky[i]];
+    if (odd(u) || odd(v)) return UNSURE;
+    if (verdict !== true) continue;
+    if (kx[i] !== ky[i]) verdict = false;
+    else verdict = eq(u, v);
+    if (verdict === UNSURE) return UNSURE;
+  }
+  return verdict;
+}
+
+const isLeaf = (n: Obj | undefined): boolean => !!n && Object.keys(n).length === 0;
+
+/**
+ * An entry's FieldsV1 less the paths changed or removed and those `obj` no longer has (what
+ * toFieldsV1 of fromFieldsV1(f) less those gives), and whether anything was dropped.
+ */
+function pruneTree(
+  f: Obj,
+  obj: Obj,
+  changed: Obj | undefined,
+  removed: Obj | undefined,
+  finder: Finder,
+): { tree: Obj; dirty: boolean } {
+  let dirty = false;
+  const rec = (
+    o: Obj,
+    depth: number,
+    state: unknown,
+    c: Obj | undefined,
+    r: Obj | undefined,
+  ): Obj | undefined => {
+    const keys = Object.keys(o);
+    if (keys.length === 0) {
+      if (!depth) return undefined;
+      if (state === MISSING || isLeaf(c) || isLeaf(r)) {
+        dirty = true;
+        return undefined;
+      }
+      return {};
+    }
+    let out: Obj | undefined;
+    for (const k of keys) {
+      const x = o[k];
+      if (!isObj(x)) continue;
+      if (k.includes(SEP) || k === "__proto__") throw new Unkeyable();
+      const next = state === FOUND || state === MISSING ? state : finder.step(state, k);
+      const sub = rec(x, depth + 1, next, own(c, k), own(r, k));
+      if (!sub) continue;
+      out ??= {};
+      out[k] = sub;
+    }
+    return out;
+  };
+  // Most entries lose nothing: find that out without building their copy.
+  const drops = (o: Obj, depth: number, state: unknown, c: Obj | undefined, r: Obj | undefined): boolean => {
+    const keys = Object.keys(o);
+    if (keys.length === 0) return depth > 0 && (state === MISSING || isLeaf(c) || isLeaf(r));
+    for (const k of keys) {
+      const x = o[k];
+      if (!isObj(x)) continue;
+      if (k.includes(SEP) || k === "__proto__") throw new Unkeyable();
+      const next = state === FOUND || state === MISSING ? state : finder.step(state, k);
+      if (drops(x, depth + 1, next, own(c, k), own(r, k))) return true;
+    }
+    return false;
+  };
+  if (!drops(f, 0, obj, changed, removed)) return { tree: f, dirty: false };
+  const tree = rec(f, 0, obj, changed, removed) ?? {};
+  return { tree, dirty };
+}
+
+/** toFieldsV1(fromFieldsV1(f)): leaves kept, nodes without leaves below dropped. */
+function canonical(f: Obj): Obj | undefined {
+  let out: Obj | undefined;
+  for (const k of Object.keys(f)) {
+    const x = f[k];
+    if (!isObj(x)) continue;
+    // toFieldsV1 would split these, or find the prototype's properties.
+    if (k.includes(SEP) || k in Object.prototype) throw new Unkeyable();
+    const sub = Object.keys(x).length === 0 ? {} : canonical(x);
+    if (!sub) continue;
+    out ??= {};
+    out[k] = sub;
+  }
+  return out;
+}
+
+/** Adds the paths of `add` to `into` as toFieldsV1 would, after the ones it has. */
+function mergeInto(into: Obj, add: Obj): void {
+  for (const k of Object.keys(add)) {
+    into[k] ??= {};
+    mergeInto(into[k] as Obj, add[k] as Obj);
+  }
 }
 
 /** Merges an applied configuration into `live` (associative lists by key, atomic lists replaced). */
@@ -285,7 +971,7 @@ export interface ApplyInput {
 
 /** Server-side apply: conflicts (409 unless force), removal of fields the manager stopped applying, merge, ownership. */
 export function serverSideApply(i: ApplyInput): Obj {
-  const ctx = { resolve: i.resolve };
+  const ctx = ctxOf(i.resolve);
   const pick = i.subresource === "status" ? statusPaths : fieldPaths;
   const appliedPaths = pick(i.applied, i.schema, i.resolve);
   const live = i.live ? structuredClone(i.live) : { metadata: {} };

@@ -215,44 +215,103 @@ export function pruneUnknown(
   unknown: string[],
   mismatched: string[],
 ): unknown {
-  const s = resolve(schema);
+  return prune(value, schema, { resolve, resolved: resolvedBy(resolve), unknown, mismatched }, at);
+}
+
+/** What pruneUnknown does with a value of one (resolved) schema. */
+enum Shape {
+  /** Kept as it is (no schema, preserve-unknown-fields without properties, int-or-string). */
+  Any,
+  Object,
+  Array,
+  Scalar,
+  Other,
+}
+const shapes = new WeakMap<Schema, Shape>();
+function shapeOf(s: Schema): Shape {
+  let shape = shapes.get(s);
+  if (shape !== undefined) return shape;
+  if (s["x-kubernetes-preserve-unknown-fields"] === true && !s.properties) shape = Shape.Any;
+  else if (s["x-kubernetes-int-or-string"]) shape = Shape.Any;
+  else if (s.type === "object" || s.properties) shape = Shape.Object;
+  else if (s.type === "array") shape = Shape.Array;
+  else if (s.type === "string" || s.type === "integer" || s.type === "boolean" || s.type === "number")
+    shape = Shape.Scalar;
+  else shape = Shape.Other;
+  shapes.set(s, shape);
+  return shape;
+}
+
+type Resolver = (s: Schema | undefined) => Schema | undefined;
+/** resolve(s) per schema object and resolver (schemas never change once built). */
+const resolvedByResolver = new WeakMap<Resolver, WeakMap<Schema, Schema | null>>();
+function resolvedBy(resolve: Resolver): WeakMap<Schema, Schema | null> {
+  let m = resolvedByResolver.get(resolve);
+  if (!m) {
+    m = new WeakMap();
+    resolvedByResolver.set(resolve, m);
+  }
+  return m;
+}
+
+interface PruneCtx {
+  resolve: Resolver;
+  resolved: WeakMap<Schema, Schema | null>;
+  unknown: string[];
+  mismatched: string[];
+}
+
+function resolveIn(schema: Schema | undefined, ctx: PruneCtx): Schema | undefined {
+  if (!schema || typeof schema !== "object") return ctx.resolve(schema);
+  const hit = ctx.resolved.get(schema);
+  if (hit !== undefined) return hit ?? undefined;
+  const s = ctx.resolve(schema);
+  ctx.resolved.set(schema, s ?? null);
+  return s;
+}
+
+function prune(value: unknown, schema: Schema | undefined, ctx: PruneCtx, at: string): unknown {
+  const s = resolveIn(schema, ctx);
   if (!s || value === null || value === undefined) return value;
-  if (s["x-kubernetes-preserve-unknown-fields"] === true && !s.properties) return value;
-  if (s["x-kubernetes-int-or-string"]) return value;
-  if (s.type === "object" || s.properties) {
+  const shape = shapeOf(s);
+  if (shape === Shape.Any) return value;
+  if (shape === Shape.Object) {
     if (typeof value !== "object" || Array.isArray(value)) {
-      mismatched.push(at);
+      ctx.mismatched.push(at);
       return value;
     }
     const o = value as Record<string, unknown>;
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(o)) {
-      const child = at ? `${at}.${k}` : k;
-      if (s.properties && Object.hasOwn(s.properties, k)) {
-        out[k] = pruneUnknown(v, s.properties[k], resolve, child, unknown, mismatched);
-      } else if (s.additionalProperties && typeof s.additionalProperties === "object") {
-        out[k] = pruneUnknown(v, s.additionalProperties, resolve, child, unknown, mismatched);
-      } else if (s.additionalProperties === true || (!s.properties && !s.additionalProperties)) {
-        out[k] = v;
-      } else if (s["x-kubernetes-preserve-unknown-fields"] === true) {
-        out[k] = v;
-      } else {
-        unknown.push(child);
-      }
+    const props = s.properties;
+    const extra = s.additionalProperties;
+    for (const k of Object.keys(o)) {
+      const v = o[k];
+      if (props && Object.hasOwn(props, k)) out[k] = pruneChild(v, props[k], ctx, at, k);
+      else if (extra && typeof extra === "object") out[k] = pruneChild(v, extra, ctx, at, k);
+      else if (extra === true || (!props && !extra)) out[k] = v;
+      else if (s["x-kubernetes-preserve-unknown-fields"] === true) out[k] = v;
+      else ctx.unknown.push(at ? `${at}.${k}` : k);
     }
     return out;
   }
-  if (s.type === "array") {
+  if (shape === Shape.Array) {
     if (!Array.isArray(value)) {
-      mismatched.push(at);
+      ctx.mismatched.push(at);
       return value;
     }
-    return value.map((v, i) => pruneUnknown(v, s.items, resolve, `${at}[${i}]`, unknown, mismatched));
+    return value.map((v, i) => prune(v, s.items, ctx, `${at}[${i}]`));
   }
-  if (
-    (s.type === "string" || s.type === "integer" || s.type === "boolean" || s.type === "number") &&
-    typeof value === "object"
-  )
-    mismatched.push(at);
+  if (shape === Shape.Scalar && typeof value === "object") ctx.mismatched.push(at);
   return value;
+}
+
+/** A property's value: scalars are kept without building their path unless they mismatch. */
+function pruneChild(v: unknown, schema: Schema | undefined, ctx: PruneCtx, at: string, k: string): unknown {
+  if (v !== null && typeof v === "object") return prune(v, schema, ctx, at ? `${at}.${k}` : k);
+  if (v === null || v === undefined) return v;
+  const s = resolveIn(schema, ctx);
+  if (!s) return v;
+  const shape = shapeOf(s);
+  if (shape === Shape.Object || shape === Shape.Array) ctx.mismatched.push(at ? `${at}.${k}` : k);
+  return v;
 }
