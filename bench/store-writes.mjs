@@ -10,13 +10,13 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import { root, table, tempDir } from "./lib.mjs";
 
-const dist = process.env.AKSNET_BENCH_DIST ?? path.join(root, "dist");
+const dist = path.resolve(process.env.AKSNET_BENCH_DIST ?? path.join(root, "dist"));
 const { openStore } = await import(path.join(dist, "store/open.js"));
 const PG = process.env.AKSNET_BENCH_PG_URL ?? process.env.AKSNET_TEST_PG_URL;
 const N = Number(process.env.AKSNET_BENCH_N ?? 5000);
 
 /** A pod as the controllers write it: labels, owner, two containers with ports and env, status. */
-function podBody(name) {
+export function podBody(name) {
   const container = (n, port) => ({
     name: n,
     image: `mcr.microsoft.com/oss/kubernetes/${n}:v1.2.3`,

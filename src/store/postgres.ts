@@ -11,13 +11,14 @@
 //  - Work: claimed with `FOR UPDATE SKIP LOCKED`, so two processes never lease one item.
 // `?schema=name` in the URL keeps the tables in their own schema (tests, several emulators
 // on one database).
-import { createHash } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import pg from "pg";
 import { StoreTimeoutError } from "./errors.js";
 import { ChangeFeed } from "./feed.js";
 import {
   CLAIM_CANDIDATES,
   type Exec,
+  type LoggedChange,
   migrationSql,
   RESET_TABLES,
   type Row,
@@ -80,6 +81,8 @@ export class PostgresStore implements Store {
   private readonly execs = new WeakMap<Tx, Exec>();
   /** Serialization failures seen (status, benchmarks). */
   retries = 0;
+  /** Sent as the NOTIFY payload, so the listener can skip this store's own commits. */
+  private readonly instance = randomUUID();
 
   private constructor(
     private readonly pool: pg.Pool,
@@ -177,7 +180,10 @@ export class PostgresStore implements Store {
   private async listen(): Promise<void> {
     if (this.closed) return;
     const client = new pg.Client(this.config);
-    client.on("notification", () => this.feed.poke());
+    // Our own commits reach the feed directly (offer); a NOTIFY from us carries our id.
+    client.on("notification", (m) => {
+      if (m.payload !== this.instance) this.feed.poke();
+    });
     client.on("error", (err) => {
       this.log("postgres LISTEN connection failed; reconnecting", err);
       client.end().catch(() => undefined);
@@ -228,7 +234,7 @@ export class PostgresStore implements Store {
 
   transaction<T>(fn: (tx: Tx) => Promise<T>, opts: TransactionOptions = {}): Promise<T> {
     return this.enqueue(async () => {
-      let notified = false;
+      let committed: readonly LoggedChange[] = [];
       const result = await this.serializable(async (exec) => {
         const tx = new SqlTx(exec, false);
         this.execs.set(tx, exec);
@@ -246,17 +252,18 @@ export class PostgresStore implements Store {
                 }),
               ])
             : await body;
+          await tx.flush();
           tx.closed = true;
           // Delivered by PostgreSQL only if and when this transaction commits.
-          if (tx.wroteChanges) await exec.run("SELECT pg_notify(?, '')", [this.channel]);
-          notified = tx.wroteChanges;
+          committed = tx.takeChanges();
+          if (committed.length > 0) await exec.run("SELECT pg_notify(?, ?)", [this.channel, this.instance]);
           return value;
         } finally {
           tx.closed = true;
           if (timer) clearTimeout(timer);
         }
       });
-      if (notified) this.feed.poke();
+      this.feed.offer(committed);
       return result;
     });
   }
@@ -302,6 +309,8 @@ export class PostgresStore implements Store {
       await exec.run("DELETE FROM changes WHERE revision <= ?", [revision]);
       await exec.run("UPDATE compaction SET value = ? WHERE id = 1", [revision]);
     });
+    // Live watchers behind the compaction point hear TooOld at the next log read.
+    this.feed.poke();
   }
 
   async compactedRevision(): Promise<number> {
