@@ -25,7 +25,22 @@ export interface Exec {
   all(sql: string, params?: unknown[]): Promise<Row[]>;
   /** Runs a write; returns the number of rows changed. */
   run(sql: string, params?: unknown[]): Promise<number>;
+  /**
+   * PostgreSQL: a statement may write in a `WITH` clause, so an object write and its log
+   * entry go in one round trip. (SQLite runs in-process: two statements cost no round trip.)
+   */
+  readonly writableCte?: boolean;
 }
+
+const LOG_COLUMNS = "(revision, kind, key, type, object, cluster, resource, namespace, at)";
+const OBJECT_PK = "cluster = ? AND resource = ? AND namespace = ? AND name = ?";
+/** PostgreSQL: create-only insert and its log entry; one row changed when it was created. */
+const PG_CREATE = `WITH o AS (INSERT INTO objects (cluster, resource, namespace, name, body, revision)
+  VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING revision)
+  INSERT INTO changes ${LOG_COLUMNS} SELECT revision, 'kube', ?, 'ADDED', ?, ?, ?, ?, ? FROM o`;
+/** PostgreSQL: compare-and-set update and its log entry; one row changed when it matched. */
+const PG_CAS = `WITH o AS (UPDATE objects SET body = ?, revision = ? WHERE ${OBJECT_PK} AND revision = ? RETURNING revision)
+  INSERT INTO changes ${LOG_COLUMNS} SELECT revision, 'kube', ?, 'MODIFIED', ?, ?, ?, ?, ? FROM o`;
 
 const lower = (s: string) => s.toLowerCase();
 const num = (v: unknown): number => (typeof v === "number" ? v : Number(v));
@@ -234,6 +249,10 @@ export class SqlTx implements Tx {
         Date.now(),
       ],
     );
+    this.recordChange(revision, c, text);
+  }
+
+  private recordChange(revision: number, c: Omit<ChangeRecord, "revision" | "object">, text: string): void {
     this.changes.push({
       revision,
       kind: c.kind,
@@ -364,8 +383,57 @@ export class SqlTx implements Tx {
     // Serialised once: the same text goes to the row, the log and (parsed lazily) the feed.
     const text = JSON.stringify(rec.body);
     const expected = opts.expectedRevision;
+    const createOnly = opts.create === true && expected === undefined;
+    const casOnly = opts.create !== true && expected !== undefined;
     let type: ChangeType;
-    if (opts.create && expected === undefined) {
+    if (this.exec.writableCte && (createOnly || casOnly)) {
+      const n = createOnly
+        ? await this.run("putObject", PG_CREATE, [
+            ...pk,
+            text,
+            revision,
+            key,
+            text,
+            ...pk.slice(0, 3),
+            Date.now(),
+          ])
+        : await this.run("putObject", PG_CAS, [
+            text,
+            revision,
+            ...pk,
+            expected,
+            key,
+            text,
+            ...pk.slice(0, 3),
+            Date.now(),
+          ]);
+      if (n === 0) {
+        const current = await this.objectRevision(pk);
+        throw new StoreConflictError(
+          createOnly
+            ? `${key} already exists`
+            : current === undefined
+              ? `${key} does not exist`
+              : `${key} is at revision ${current}, not ${expected}`,
+          current,
+        );
+      }
+      this.takeRevision(revision);
+      this.recordChange(
+        revision,
+        {
+          kind: "kube",
+          key,
+          type: createOnly ? "ADDED" : "MODIFIED",
+          cluster: rec.cluster,
+          resource: rec.resource,
+          namespace: rec.namespace,
+        },
+        text,
+      );
+      return revision;
+    }
+    if (createOnly) {
       // Create-only: the insert itself is the existence check.
       const n = await this.run(
         "putObject",
@@ -374,7 +442,7 @@ export class SqlTx implements Tx {
       );
       if (n === 0) throw new StoreConflictError(`${key} already exists`, await this.objectRevision(pk));
       type = "ADDED";
-    } else if (expected !== undefined && !opts.create) {
+    } else if (casOnly) {
       // Compare-and-set: the update matches only the expected revision.
       const n = await this.run(
         "putObject",
