@@ -496,24 +496,25 @@ export class SqlTx implements Tx {
   ): Promise<number | undefined> {
     if (this.readOnly) throw new StoreReadOnlyError("deleteObject");
     const pk = [cluster, resource, namespace, name];
-    const rows = await this.all(
-      "SELECT body, revision FROM objects WHERE cluster = ? AND resource = ? AND namespace = ? AND name = ?",
-      pk,
-    );
     const key = objectKey({ cluster, resource, namespace, name });
+    const expected = opts.expectedRevision;
+    // The delete itself is the existence (and revision) check; it returns the last state.
+    const rows =
+      expected === undefined
+        ? await this.all(`DELETE FROM objects WHERE ${OBJECT_PK} RETURNING body`, pk)
+        : await this.all(`DELETE FROM objects WHERE ${OBJECT_PK} AND revision = ? RETURNING body`, [
+            ...pk,
+            expected,
+          ]);
     if (!rows[0]) {
-      if (opts.expectedRevision !== undefined) throw new StoreConflictError(`${key} does not exist`);
-      return undefined;
+      if (expected === undefined) return undefined;
+      const current = await this.objectRevision(pk);
+      throw new StoreConflictError(
+        current === undefined ? `${key} does not exist` : `${key} is at revision ${current}, not ${expected}`,
+        current,
+      );
     }
-    const current = num(rows[0].revision);
-    if (opts.expectedRevision !== undefined && current !== opts.expectedRevision)
-      throw new StoreConflictError(`${key} is at revision ${current}, not ${opts.expectedRevision}`, current);
     const revision = await this.nextRevision("deleteObject");
-    await this.run(
-      "deleteObject",
-      "DELETE FROM objects WHERE cluster = ? AND resource = ? AND namespace = ? AND name = ?",
-      pk,
-    );
     // The last state, as stored.
     await this.logChange(
       revision,

@@ -103,6 +103,10 @@ describe.each(backends())("write path and change feed hand-over on $name", (back
         StoreConflictError,
       );
       await expect(tx.putObject(pod("zz"), { expectedRevision: 1 })).rejects.toThrow("does not exist");
+      await expect(
+        tx.deleteObject("c1", "core/pods", "default", "a", { expectedRevision: r0 + 1 }),
+      ).rejects.toThrow(`is at revision ${r0 + 3}, not ${r0 + 1}`);
+      expect(await tx.deleteObject("c1", "core/pods", "default", "zz")).toBeUndefined();
       return tx.putObject(pod("d"), { create: true });
     });
     expect(afterRefusal).toBe(r0 + 4);
