@@ -12,7 +12,7 @@ import { AKS_NS, PREVIEW_FLAGS } from "../providers/containerservice/previewGate
 import type { EmulatorSettings, Services } from "../providers/context.js";
 import { isFeatureRegistered } from "../providers/resources/features.js";
 import type { Store, Tx } from "../store/types.js";
-import { clusterRecord } from "./controllers/arm.js";
+import { type ArmCluster, clusterRecord } from "./controllers/arm.js";
 import { invalid, KubeError, type StatusDetails } from "./errors.js";
 import { assignHostPorts, HostPortAssignError, hostPortRefusalStatus } from "./workloads/hostports.js";
 
@@ -70,27 +70,42 @@ const cursorKey = (cluster: string) => `kube/${cluster}/hostport-cursor`;
  * same port even if two creates race; the rows go with the pod (controllers/kubelet.ts).
  */
 export function hostPortAdmission(settings: EmulatorSettings, services: Services): AdmissionStep {
+  /** What a transaction already read about a cluster (admission writes neither). */
+  const seen = new WeakMap<Tx, Map<string, { arm?: ArmCluster; featureRegistered: boolean }>>();
   return async (req) => {
     if (req.resource !== "core/pods" || req.operation !== "CREATE") return req.object;
     const pod = req.object as Pod;
     if (!pod.metadata?.annotations?.["kubernetes.azure.com/assign-hostports-for-containerports"])
       return req.object;
-    const arm = await clusterRecord(req.tx, req.cluster);
+    // Once per transaction and cluster: a controller's batch creates hundreds of pods in one.
+    let facts = seen.get(req.tx)?.get(req.cluster);
+    if (!facts) {
+      const arm = await clusterRecord(req.tx, req.cluster);
+      facts = {
+        arm,
+        featureRegistered: arm
+          ? await isFeatureRegistered(
+              {
+                tx: req.tx,
+                subscriptionId: arm.subscriptionId,
+                tenantId: settings.tenantId,
+                apiVersion: "",
+                query: {},
+                settings,
+                services,
+                now: new Date(),
+              },
+              AKS_NS,
+              PREVIEW_FLAGS.podHostPortAutoAssign,
+            )
+          : false,
+      };
+      const perTx = seen.get(req.tx) ?? new Map();
+      perTx.set(req.cluster, facts);
+      seen.set(req.tx, perTx);
+    }
+    const { arm, featureRegistered } = facts;
     if (!arm) return req.object;
-    const featureRegistered = await isFeatureRegistered(
-      {
-        tx: req.tx,
-        subscriptionId: arm.subscriptionId,
-        tenantId: settings.tenantId,
-        apiVersion: "",
-        query: {},
-        settings,
-        services,
-        now: new Date(),
-      },
-      AKS_NS,
-      PREVIEW_FLAGS.podHostPortAutoAssign,
-    );
     const pool = hostPortPool(req.cluster);
     const cursor = Number((await req.tx.getMeta(cursorKey(req.cluster))) ?? "0");
     const owner = podOwner(req.cluster, pod.metadata?.uid ?? "");

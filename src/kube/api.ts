@@ -268,7 +268,14 @@ export class KubeApi {
   }
 
   /** Decode-time checks: apiVersion/kind, unknown fields per fieldValidation, schema (CRs), kind rules. */
-  private admit(t: ResourceType, body: Obj, fv: FieldValidation, warnings: string[], old?: Obj): Obj {
+  private admit(
+    t: ResourceType,
+    body: Obj,
+    fv: FieldValidation,
+    warnings: string[],
+    old?: Obj,
+    sub?: string,
+  ): Obj {
     if (body.apiVersion !== undefined && body.apiVersion !== gv(t))
       throw badRequest(
         `the API version in the data (${String(body.apiVersion)}) does not match the expected API version (${gv(t)})`,
@@ -297,6 +304,26 @@ export class KubeApi {
       unknown.push(...mUnknown);
       out = { ...checked, metadata: mm };
       if (causes.length) throw invalid(t.kind, t.group, name, causes);
+    } else if (
+      sub === "status" &&
+      fv === "Ignore" &&
+      old !== undefined &&
+      t.subresources?.includes("status")
+    ) {
+      // A status write keeps only the status (updateWith takes everything else from the stored
+      // object, as the status strategies do): only that part is pruned and defaulted, and the
+      // spec is not validated again. (Strict or Warn field validation reads the whole body.)
+      const mismatched: string[] = [];
+      const statusSchema = this.resolve(this.schemaOf(t))?.properties?.status;
+      const status = pruneUnknown(body.status, statusSchema, this.resolve, "status", unknown, mismatched);
+      if (mismatched.length)
+        throw badRequest(
+          `${t.kind} in version "${t.version}" cannot be handled as a ${t.kind}: json: cannot unmarshal into Go struct field ${mismatched[0]} of type ${t.kind}`,
+        );
+      const ref = (statusSchema as { $ref?: string } | undefined)?.$ref;
+      if (ref) applyDefaults(status, ref.slice(ref.lastIndexOf("/") + 1), this.schemas.defs, false, false);
+      out = { ...body, status };
+      if (status === undefined) delete out.status;
     } else {
       const mismatched: string[] = [];
       out = pruneUnknown(body, this.schemaOf(t), this.resolve, "", unknown, mismatched) as Obj;
@@ -364,45 +391,60 @@ export class KubeApi {
     if (t.crd?.terminating) throw crdTerminating(q(t));
     await this.ensureCluster(cluster);
     const warnings: string[] = [];
-    const res = await this.store.transaction(async (tx) => {
-      const body = this.admit(t, structuredClone(input), o.fieldValidation ?? "Ignore", warnings);
-      const m = meta(body);
-      if (t.namespaced) {
-        if (m.namespace !== undefined && m.namespace !== "" && m.namespace !== ns)
-          throw badRequest(
-            "the namespace of the provided object does not match the namespace sent on the request",
-          );
-      } else delete m.namespace;
-      let name = String(m.name ?? "");
-      if (!name && m.generateName) name = `${String(m.generateName)}${randomSuffix()}`;
-      if (!name)
-        throw invalid(t.kind, t.group, "", [
-          {
-            reason: "FieldValueRequired",
-            field: "metadata.name",
-            message: "Required value: name or generateName is required",
-          },
-        ]);
-      const nameCauses = this.nameCheck(t, name);
-      if (nameCauses.length) throw invalid(t.kind, t.group, name, nameCauses);
-      await this.namespaceCheck(tx, cluster, t, ns, name);
-      if (await tx.getObject(cluster, t.key, t.namespaced ? ns : "", name)) throw alreadyExists(q(t), name);
-      m.name = name;
-      if (t.namespaced) m.namespace = ns;
-      m.uid = randomUUID();
-      m.creationTimestamp = nowTime();
-      delete m.resourceVersion;
-      delete m.deletionTimestamp;
-      delete m.deletionGracePeriodSeconds;
-      delete m.managedFields;
-      if (t.hasGeneration || t.crd) m.generation = 1;
-      else delete m.generation;
-      await this.admitCreate(tx, cluster, t, ns, body, o);
-      trackUpdate(undefined, body, o.fieldManager ?? "unknown", gv(t), this.schemaOf(t), this.resolve);
-      return this.commit(tx, cluster, t, t.namespaced ? ns : "", name, body, undefined, o, 201);
-    });
+    const res = await this.store.transaction((tx) => this.createTx(tx, cluster, t, ns, input, o, warnings));
     if (t.key === CRD_KEY) this.catalog.invalidate(cluster);
     return { ...res, warnings };
+  }
+
+  /**
+   * Create inside the caller's transaction (the controllers' batches: many writes, one commit).
+   * The caller has called ensureCluster; CRDs are not written this way (the catalog would not
+   * learn of them).
+   */
+  async createTx(
+    tx: Tx,
+    cluster: string,
+    t: ResourceType,
+    ns: string,
+    input: object,
+    o: WriteOptions,
+    warnings: string[] = [],
+  ): Promise<Result> {
+    const body = this.admit(t, structuredClone(input) as Obj, o.fieldValidation ?? "Ignore", warnings);
+    const m = meta(body);
+    if (t.namespaced) {
+      if (m.namespace !== undefined && m.namespace !== "" && m.namespace !== ns)
+        throw badRequest(
+          "the namespace of the provided object does not match the namespace sent on the request",
+        );
+    } else delete m.namespace;
+    let name = String(m.name ?? "");
+    if (!name && m.generateName) name = `${String(m.generateName)}${randomSuffix()}`;
+    if (!name)
+      throw invalid(t.kind, t.group, "", [
+        {
+          reason: "FieldValueRequired",
+          field: "metadata.name",
+          message: "Required value: name or generateName is required",
+        },
+      ]);
+    const nameCauses = this.nameCheck(t, name);
+    if (nameCauses.length) throw invalid(t.kind, t.group, name, nameCauses);
+    await this.namespaceCheck(tx, cluster, t, ns, name);
+    if (await tx.getObject(cluster, t.key, t.namespaced ? ns : "", name)) throw alreadyExists(q(t), name);
+    m.name = name;
+    if (t.namespaced) m.namespace = ns;
+    m.uid = randomUUID();
+    m.creationTimestamp = nowTime();
+    delete m.resourceVersion;
+    delete m.deletionTimestamp;
+    delete m.deletionGracePeriodSeconds;
+    delete m.managedFields;
+    if (t.hasGeneration || t.crd) m.generation = 1;
+    else delete m.generation;
+    await this.admitCreate(tx, cluster, t, ns, body, o);
+    trackUpdate(undefined, body, o.fieldManager ?? "unknown", gv(t), this.schemaOf(t), this.resolve);
+    return this.commit(tx, cluster, t, t.namespaced ? ns : "", name, body, undefined, o, 201);
   }
 
   /**
@@ -494,7 +536,7 @@ export class KubeApi {
     tracked = false,
   ): Promise<Result> {
     const prev = old.body;
-    const body = this.admit(t, next, o.fieldValidation ?? "Ignore", warnings, prev);
+    const body = this.admit(t, next, o.fieldValidation ?? "Ignore", warnings, prev, sub);
     const m = meta(body);
     const pm = meta(prev);
     if (m.name !== undefined && m.name !== name)
@@ -594,14 +636,17 @@ export class KubeApi {
       }
       return { status: 200, body: this.serve(t, { ...old, body: result }), warnings };
     }
+    // A status write changes nothing but the status (and managedFields): comparing that is enough.
     const unchanged =
-      JSON.stringify({ ...result, metadata: { ...meta(result), managedFields: undefined } }) ===
-      JSON.stringify({
-        ...prev,
-        apiVersion: gv(t),
-        kind: t.kind,
-        metadata: { ...pm, managedFields: undefined, resourceVersion: undefined },
-      });
+      sub === "status" && prev.apiVersion === gv(t) && prev.kind === t.kind
+        ? JSON.stringify(result.status) === JSON.stringify(prev.status)
+        : JSON.stringify({ ...result, metadata: { ...meta(result), managedFields: undefined } }) ===
+          JSON.stringify({
+            ...prev,
+            apiVersion: gv(t),
+            kind: t.kind,
+            metadata: { ...pm, managedFields: undefined, resourceVersion: undefined },
+          });
     if (unchanged && JSON.stringify(meta(result).managedFields) === JSON.stringify(pm.managedFields))
       return { status: 200, body: this.serve(t, old), warnings };
     const res = await this.commit(tx, cluster, t, ns, name, result, old, o, 200);
@@ -619,25 +664,62 @@ export class KubeApi {
   ): Promise<Result> {
     if (!isObj(input)) throw badRequest("Object 'Kind' is missing in the request body");
     if (sub === "scale") return this.updateScale(cluster, t, ns, name, input, o);
-    const warnings: string[] = [];
-    const res = await this.store.transaction(async (tx) => {
-      const old = await tx.getObject(cluster, t.key, t.namespaced ? ns : "", name);
-      if (!old) throw notFound(q(t), name);
-      return this.updateWith(
-        tx,
-        cluster,
-        t,
-        t.namespaced ? ns : "",
-        name,
-        old,
-        structuredClone(input),
-        o,
-        sub,
-        warnings,
-      );
-    });
+    const res = await this.store.transaction((tx) => this.updateTx(tx, cluster, t, ns, name, input, o, sub));
     if (t.key === CRD_KEY) this.catalog.invalidate(cluster);
     return res;
+  }
+
+  /** Update (or status update) inside the caller's transaction (see createTx). */
+  async updateTx(
+    tx: Tx,
+    cluster: string,
+    t: ResourceType,
+    ns: string,
+    name: string,
+    input: object,
+    o: WriteOptions,
+    sub?: string,
+    known?: KubeObjectRecord,
+  ): Promise<Result> {
+    // A status write may start from the object as the caller last read it (the controllers'
+    // cache) instead of reading it again: the write still expects that revision, so a newer
+    // stored one fails it with a conflict.
+    const old =
+      sub === "status" && known ? known : await tx.getObject(cluster, t.key, t.namespaced ? ns : "", name);
+    if (!old) throw notFound(q(t), name);
+    return this.updateWith(
+      tx,
+      cluster,
+      t,
+      t.namespaced ? ns : "",
+      name,
+      old,
+      this.writable(t, input, sub, o),
+      o,
+      sub,
+      [],
+    );
+  }
+
+  /**
+   * The caller's object, copied before admission changes it. A built-in kind's status write
+   * keeps only metadata and status (admit and updateWith take the rest from the stored object),
+   * so only those are copied.
+   */
+  private writable(t: ResourceType, input: object, sub: string | undefined, o: WriteOptions): Obj {
+    const i = input as Obj;
+    if (
+      sub !== "status" ||
+      t.crd ||
+      !t.subresources?.includes("status") ||
+      (o.fieldValidation ?? "Ignore") !== "Ignore"
+    )
+      return structuredClone(i);
+    const out: Obj = { metadata: isObj(i.metadata) ? { ...i.metadata } : i.metadata };
+    if (i.apiVersion !== undefined) out.apiVersion = i.apiVersion;
+    if (i.kind !== undefined) out.kind = i.kind;
+    if (i.status !== undefined) out.status = structuredClone(i.status);
+    return out;
   }
 
   async patch(
@@ -830,32 +912,57 @@ export class KubeApi {
       throw invalid("Binding", "", name, [
         { reason: "FieldValueRequired", field: "target.name", message: "Required value" },
       ]);
-    return this.store.transaction(async (tx) => {
-      const old = await tx.getObject(cluster, t.key, ns, name);
-      if (!old) throw notFound(q(t), name);
-      const spec = (old.body.spec ?? {}) as Obj;
-      if (spec.nodeName)
-        throw conflict(q(t), name, `pod ${name} is already assigned to node "${String(spec.nodeName)}"`);
-      const next = structuredClone(old.body);
-      (next.spec as Obj).nodeName = target;
-      if (!isObj(next.status)) next.status = {};
-      const st = next.status as Obj;
-      const conds = Array.isArray(st.conditions)
-        ? (st.conditions as Obj[]).filter((c) => c.type !== "PodScheduled")
-        : [];
-      st.conditions = [
-        ...conds,
-        { type: "PodScheduled", status: "True", lastProbeTime: null, lastTransitionTime: nowTime() },
-      ];
-      delete meta(next).resourceVersion;
-      trackUpdate(old.body, next, o.fieldManager ?? "unknown", gv(t), this.schemaOf(t), this.resolve);
-      if (!o.dryRun)
+    return this.store.transaction((tx) => this.bindTx(tx, cluster, t, ns, name, target, o));
+  }
+
+  /** Binding inside the caller's transaction (the scheduler's batches). */
+  async bindTx(
+    tx: Tx,
+    cluster: string,
+    t: ResourceType,
+    ns: string,
+    name: string,
+    target: string,
+    o: WriteOptions,
+    known?: KubeObjectRecord,
+  ): Promise<Result> {
+    // `known`: the pod as the caller last read it (the scheduler's cache); the write expects
+    // its revision, so a pod changed since is a conflict, as a stale binding is upstream.
+    const old = known ?? (await tx.getObject(cluster, t.key, ns, name));
+    if (!old) throw notFound(q(t), name);
+    const spec = (old.body.spec ?? {}) as Obj;
+    if (spec.nodeName)
+      throw conflict(q(t), name, `pod ${name} is already assigned to node "${String(spec.nodeName)}"`);
+    // The binding writes storage directly, as kube-apiserver's assignPod does: no field manager
+    // sees it, so managedFields stay as they are. `old` is not changed (it may be shared).
+    const status = isObj(old.body.status) ? old.body.status : {};
+    const conds = Array.isArray(status.conditions)
+      ? (status.conditions as Obj[]).filter((c) => c.type !== "PodScheduled")
+      : [];
+    const { resourceVersion: _rv, ...m } = meta(old.body);
+    const next: Obj = {
+      ...old.body,
+      metadata: m,
+      spec: { ...spec, nodeName: target },
+      status: {
+        ...status,
+        conditions: [
+          ...conds,
+          { type: "PodScheduled", status: "True", lastProbeTime: null, lastTransitionTime: nowTime() },
+        ],
+      },
+    };
+    if (!o.dryRun)
+      try {
         await tx.putObject(
           { cluster, resource: t.key, namespace: ns, name, body: next },
           { expectedRevision: old.revision },
         );
-      return { status: 201, body: successStatus(), warnings: [] };
-    });
+      } catch (e) {
+        if (e instanceof StoreConflictError) throw conflict(q(t), name, MODIFIED);
+        throw e;
+      }
+    return { status: 201, body: successStatus(), warnings: [] };
   }
 
   /** serviceaccounts/<name>/token: a TokenRequest answered with a bound token (kube/tokens.ts). */
@@ -921,16 +1028,25 @@ export class KubeApi {
     name: string,
     d: DeleteOptions,
   ): Promise<Result> {
-    const k = t.namespaced ? ns : "";
-    const res = await this.store.transaction(async (tx) => {
-      const old = await tx.getObject(cluster, t.key, k, name);
-      if (!old) throw notFound(q(t), name);
-      const r = await this.deleteIn(tx, cluster, t, old, d);
-      if (!d.dryRun) await this.queueGc(tx, cluster);
-      return r;
-    });
+    const res = await this.store.transaction((tx) => this.deleteTx(tx, cluster, t, ns, name, d));
     if (t.key === CRD_KEY) this.catalog.invalidate(cluster);
     return res;
+  }
+
+  /** Delete inside the caller's transaction (see createTx). */
+  async deleteTx(
+    tx: Tx,
+    cluster: string,
+    t: ResourceType,
+    ns: string,
+    name: string,
+    d: DeleteOptions,
+  ): Promise<Result> {
+    const old = await tx.getObject(cluster, t.key, t.namespaced ? ns : "", name);
+    if (!old) throw notFound(q(t), name);
+    const r = await this.deleteIn(tx, cluster, t, old, d);
+    if (!d.dryRun) await this.queueGc(tx, cluster);
+    return r;
   }
 
   private async deleteIn(

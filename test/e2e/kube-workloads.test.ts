@@ -77,6 +77,7 @@ describe("seed 003: host-port auto-assignment with kubectl", () => {
       return ps.length === 3 && ps.every((p) => p.status?.phase === "Running") ? ps : undefined;
     });
     const all = new Set<number>();
+    const byNode = new Map<string, string[]>();
     for (const p of running) {
       const ports = p.spec?.containers[0].ports ?? [];
       const [h1, h2] = ports.map((x) => x.hostPort ?? 0);
@@ -92,9 +93,19 @@ describe("seed 003: host-port auto-assignment with kubectl", () => {
       expect(d.stdout).toContain(`      echoserver-hostport_PORT_8443_TCP_HOSTPORT:  ${h2}\n`);
       expect(d.stdout).toMatch(/\n\s+Ports:\s+8080\/TCP, 8443\/TCP\n/);
       expect(d.stdout).toMatch(/\n\s+State:\s+Running\n/);
-      for (const reason of ["Scheduled", "Pulling", "Pulled", "Created", "Started"])
+      for (const reason of ["Scheduled", "Pulled", "Created", "Started"])
         expect(d.stdout).toMatch(new RegExp(`\\n\\s+Normal\\s+${reason}\\s`));
+      // The first pod on a node pulls; the image then stays there (IfNotPresent).
+      if (/already present on machine/.test(d.stdout)) expect(d.stdout).not.toMatch(/Normal\s+Pulling\s/);
+      else
+        expect(d.stdout).toMatch(
+          /\n\s+Normal\s+Pulling\s+\S+\s+kubelet\s+Pulling image "k8s\.gcr\.io\/echoserver:1\.10"/,
+        );
+      byNode.set(p.spec?.nodeName ?? "", [...(byNode.get(p.spec?.nodeName ?? "") ?? []), d.stdout]);
     }
+    // Per node, exactly one of its pods pulled the image.
+    for (const [node, outs] of byNode)
+      expect(outs.filter((o) => /Normal\s+Pulling\s/.test(o)).length, node).toBe(1);
     // Unique across the cluster: 3 pods × 2 ports.
     expect(all.size).toBe(6);
   });

@@ -1,13 +1,15 @@
 // What every controller gets: the cluster's API (the same KubeApi semantics the wire uses, so
 // resourceVersion, validation, admission and watch events are the real ones), typed reads, and
 // `apply`, which writes a pure controller's Actions in order.
+import { setImmediate as nextTurn } from "node:timers/promises";
 import type { Pod } from "kubernetes-types/core/v1.js";
-import type { Store } from "../../store/types.js";
+import type { Store, Tx } from "../../store/types.js";
 import type { KubeApi, Obj } from "../api.js";
 import type { ResourceType } from "../catalog.js";
 import { KubeError } from "../errors.js";
 import type { Action, KubeObject, Resource } from "../workloads/actions.js";
 import type { Rng } from "../workloads/names.js";
+import { CACHED, ObjectCache } from "./cache.js";
 import type { WorkQueue } from "./queue.js";
 
 /** group, version, plural of the store keys the controllers write. */
@@ -29,28 +31,53 @@ const GVP: Record<Resource, [string, string, string]> = {
 export const FIELD_MANAGER = "aksnet-controller-manager";
 const W = { fieldManager: FIELD_MANAGER };
 
+/**
+ * Writes per store transaction in a controller's batch: one commit (one change-feed wake-up,
+ * one fsync on a file) for many objects, yet short enough that a kubectl write waiting for
+ * the writer never waits long.
+ */
+export const BATCH_WRITES = 100;
+
+/** What one batch writes with: the transaction, and the API's in-transaction writes. */
+export interface BatchWriter {
+  tx: Tx;
+  /** Runs one write; a KubeError is returned (that object's answer), anything else aborts the batch. */
+  attempt<T>(write: () => Promise<T>): Promise<T | KubeError>;
+}
+
 export class ControllerContext {
   readonly rng: Rng = { next: Math.random };
+  readonly cache: ObjectCache;
+  /** Built-in types never change within a cluster: looked up once. */
+  private readonly types = new Map<string, ResourceType>();
 
   constructor(
     readonly api: KubeApi,
     readonly store: Store,
     readonly queue: WorkQueue,
     readonly log: (msg: string, err?: unknown) => void,
-  ) {}
+  ) {
+    this.cache = new ObjectCache(store);
+  }
 
   now(): string {
     return new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
   }
 
   async type(cluster: string, resource: Resource): Promise<ResourceType> {
+    const key = `${cluster}|${resource}`;
+    const have = this.types.get(key);
+    if (have) return have;
     const [g, v, p] = GVP[resource];
     const t = await this.api.find(cluster, g, v, p);
     if (!t) throw new Error(`no type ${resource}`);
+    this.types.set(key, t);
     return t;
   }
 
+  /** A cluster's objects of a kind (from the informer cache for the kinds it holds; read-only). */
   async list<T = KubeObject>(cluster: string, resource: Resource, ns?: string): Promise<T[]> {
+    if (CACHED.has(resource)) return (await this.cache.list(cluster, resource, ns)) as T[];
     const { items } = await this.api.list(cluster, await this.type(cluster, resource), ns, {});
     return items as T[];
   }
@@ -61,6 +88,7 @@ export class ControllerContext {
     ns: string,
     name: string,
   ): Promise<T | undefined> {
+    if (CACHED.has(resource)) return (await this.cache.get(cluster, resource, ns, name)) as T | undefined;
     try {
       return (await this.api.get(cluster, await this.type(cluster, resource), ns, name)) as T;
     } catch (e) {
@@ -78,80 +106,119 @@ export class ControllerContext {
   }
 
   /**
-   * Applies actions in order. A conflict (409 on update) throws, so the queue re-runs the
-   * controller on fresh reads; an object already gone or already there is not an error.
-   * Returns the pod creates admission refused (the caller records FailedCreate).
+   * Runs `fn` in one store transaction (a batch of writes). `fn` may be run again when the
+   * store retries the transaction (PostgreSQL serialization), so it keeps its results local.
+   */
+  async batch<T>(cluster: string, fn: (w: BatchWriter) => Promise<T>): Promise<T> {
+    await this.api.ensureCluster(cluster);
+    // A run of many batches is all promise continuations: give the event loop a turn before
+    // each, so requests waiting on sockets are read and queue their transactions in between.
+    await nextTurn();
+    return this.store.transaction((tx) =>
+      fn({
+        tx,
+        attempt: async <R>(write: () => Promise<R>) => {
+          try {
+            return await write();
+          } catch (e) {
+            if (e instanceof KubeError) return e;
+            throw e;
+          }
+        },
+      }),
+    );
+  }
+
+  /**
+   * Applies actions in order, BATCH_WRITES to a transaction. A conflict (409 on update) is
+   * thrown once the batch has committed, so the queue re-runs the controller on fresh reads; an
+   * object already gone or already there is not an error. Returns the pod creates admission
+   * refused (the caller records FailedCreate).
    */
   async apply(
     cluster: string,
     actions: readonly Action[],
   ): Promise<{ refused: { pod: Pod; error: KubeError }[] }> {
     const refused: { pod: Pod; error: KubeError }[] = [];
-    for (const a of actions) {
-      const t = await this.type(cluster, a.resource);
-      if (a.op === "delete") {
-        try {
-          await this.api.delete(cluster, t, a.namespace, a.name, {});
-        } catch (e) {
-          if (!(e instanceof KubeError && e.code === 404)) throw e;
-        }
-        continue;
-      }
-      const obj = structuredClone(a.object) as KubeObject & { status?: unknown };
-      if (a.op === "create") {
-        let created: Obj;
-        try {
-          const { metadata, ...rest } = obj;
-          const m = { ...(metadata ?? {}) };
-          delete m.resourceVersion;
-          delete m.uid;
-          created = (await this.api.create(cluster, t, a.namespace, { ...rest, metadata: m }, W)).body;
-        } catch (e) {
-          if (e instanceof KubeError && e.code === 409 && e.reason === "AlreadyExists") continue;
-          if (e instanceof KubeError && a.resource === "core/pods" && e.code >= 400 && e.code < 500) {
-            refused.push({ pod: obj as Pod, error: e });
+    let conflict: KubeError | undefined;
+    for (let i = 0; i < actions.length; i += BATCH_WRITES) {
+      const chunk = actions.slice(i, i + BATCH_WRITES);
+      const types = await Promise.all(chunk.map((a) => this.type(cluster, a.resource)));
+      const r = await this.batch(cluster, async (w) => {
+        const out: { refused: { pod: Pod; error: KubeError }[]; conflict?: KubeError } = { refused: [] };
+        for (const [j, a] of chunk.entries()) {
+          const e = await w.attempt(() => this.applyOne(w.tx, cluster, types[j], a));
+          if (!(e instanceof KubeError)) continue;
+          if (a.op === "delete" && e.code === 404) continue;
+          if (a.op === "create" && e.code === 409 && e.reason === "AlreadyExists") continue;
+          if (a.op === "create" && a.resource === "core/pods" && e.code >= 400 && e.code < 500) {
+            out.refused.push({ pod: a.object as Pod, error: e });
+            continue;
+          }
+          if (e.code === 404 || e.code === 409) {
+            out.conflict ??= e;
             continue;
           }
           throw e;
         }
-        // The status subresource is not writable on create: write it now (Nodes are Ready at once).
-        if (obj.status !== undefined && t.subresources?.includes("status") && a.resource !== "core/pods") {
-          const next = { ...created, status: obj.status };
-          await this.api.update(
-            cluster,
-            t,
-            a.namespace,
-            String((created.metadata as Obj).name),
-            next,
-            W,
-            "status",
-          );
-        }
-        continue;
-      }
-      const m = obj.metadata ?? {};
-      if (a.op === "updateStatus") {
-        await this.api.update(cluster, t, a.namespace, m.name ?? "", obj, W, "status");
-        continue;
-      }
-      const r = await this.api.update(cluster, t, a.namespace, m.name ?? "", obj, W);
-      const after = r.body as { status?: unknown; metadata?: Obj };
-      if (
-        obj.status !== undefined &&
-        t.subresources?.includes("status") &&
-        JSON.stringify(after.status) !== JSON.stringify(obj.status)
-      ) {
-        await this.api.update(
+        return out;
+      });
+      refused.push(...r.refused);
+      conflict ??= r.conflict;
+    }
+    if (conflict) throw conflict;
+    return { refused };
+  }
+
+  private async applyOne(tx: Tx, cluster: string, t: ResourceType, a: Action): Promise<void> {
+    if (a.op === "delete") {
+      await this.api.deleteTx(tx, cluster, t, a.namespace, a.name, {});
+      return;
+    }
+    // createTx/updateTx copy what they are given: the action's object is only read here.
+    const obj = a.object as KubeObject & { status?: unknown };
+    const m = obj.metadata ?? {};
+    if (a.op === "create") {
+      const { metadata, ...rest } = obj;
+      const fresh = { ...(metadata ?? {}) };
+      delete fresh.resourceVersion;
+      delete fresh.uid;
+      const created = (await this.api.createTx(tx, cluster, t, a.namespace, { ...rest, metadata: fresh }, W))
+        .body;
+      // The status subresource is not writable on create: write it now (Nodes are Ready at once).
+      if (obj.status !== undefined && t.subresources?.includes("status") && a.resource !== "core/pods")
+        await this.api.updateTx(
+          tx,
           cluster,
           t,
           a.namespace,
-          m.name ?? "",
-          { ...after, status: obj.status },
+          String((created.metadata as Obj).name),
+          { ...created, status: obj.status },
           W,
           "status",
         );
-      }
+      return;
     }
-    return { refused };
+    if (a.op === "updateStatus") {
+      await this.api.updateTx(tx, cluster, t, a.namespace, m.name ?? "", obj, W, "status");
+      return;
+    }
+    const r = await this.api.updateTx(tx, cluster, t, a.namespace, m.name ?? "", obj, W);
+    const after = r.body as { status?: unknown; metadata?: Obj };
+    if (
+      obj.status !== undefined &&
+      t.subresources?.includes("status") &&
+      JSON.stringify(after.status) !== JSON.stringify(obj.status)
+    )
+      await this.api.updateTx(
+        tx,
+        cluster,
+        t,
+        a.namespace,
+        m.name ?? "",
+        { ...after, status: obj.status },
+        W,
+        "status",
+      );
   }
 }

@@ -7,15 +7,20 @@
 import type { Node, Pod } from "kubernetes-types/core/v1.js";
 import { podSubnetBatch } from "../../providers/containerservice/model.js";
 import { allocateSubnetAddressesBatch, subnetFreeAddressCount } from "../../providers/network/internal.js";
+import type { Tx } from "../../store/types.js";
 import { hostPortPool, podOwner } from "../admission.js";
+import type { KubeError } from "../errors.js";
 import { nextStage, STAGES } from "../workloads/kubelet.js";
 import { choosePodIp, cnsExhausted, nodeInternalIp, type PodNetwork } from "../workloads/podIPs.js";
 import { armNodes, type PodSubnetNode } from "./arm.js";
-import type { ControllerContext } from "./context.js";
+import { recordOf } from "./cache.js";
+import { BATCH_WRITES, type ControllerContext, FIELD_MANAGER } from "./context.js";
 import { type ClusterSource, clusterSource } from "./source.js";
 import { armContext, egressSandboxBlock } from "./staticGatewayConfiguration.js";
 
 export const podIpPool = (cluster: string) => `kube/${cluster}/podips`;
+
+const W = { fieldManager: FIELD_MANAGER };
 
 /** Per-node next-fit cursors (order only: losing them on restart changes no guarantee). */
 const cursors = new Map<string, number>();
@@ -31,9 +36,10 @@ function podNetwork(c: ClusterSource, node: Node, reserved: Map<string, string[]
   return { plugin, podCidr: node.spec.podCIDR };
 }
 
-/** The pod's address: the one it already holds, else a new allocation row. */
+/** The pod's address: the one it already holds, else a new allocation row (in the batch's transaction). */
 async function podIp(
   ctx: ControllerContext,
+  tx: Tx,
   cluster: string,
   subscriptionId: string,
   pod: Pod,
@@ -43,7 +49,7 @@ async function podIp(
   const owner = podOwner(cluster, pod.metadata?.uid ?? "");
   const pool = podIpPool(cluster);
   const node = pod.spec?.nodeName ?? "";
-  return ctx.store.transaction(async (tx) => {
+  {
     const held = (await tx.listAllocationsByOwner(owner)).find((a) => a.pool === pool);
     if (held) return { ip: held.item };
     // Claim the IPAM's choice; an address found taken is learned and the choice made again —
@@ -76,8 +82,11 @@ async function podIp(
     if (choice.ip === undefined) return { message: choice.message };
     cursors.set(`${cluster}/${node}`, choice.nextCursor);
     return { ip: choice.ip };
-  });
+  }
 }
+
+/** Pods per transaction: each writes a status and up to four events. */
+const PODS_PER_BATCH = Math.max(1, Math.floor(BATCH_WRITES / 5));
 
 export async function syncKubelet(ctx: ControllerContext, cluster: string): Promise<void> {
   const now = ctx.now();
@@ -91,55 +100,115 @@ export async function syncKubelet(ctx: ControllerContext, cluster: string): Prom
   });
   if (!found) return;
   const version = `v${found.c.version}`;
+  const subscriptionId = found.c.platform === "aks" ? found.c.arm.subscriptionId : found.c.hci.subscriptionId;
   const nodes = new Map(
     (await ctx.list<Node>(cluster, "core/nodes")).map((n) => [n.metadata?.name ?? "", n]),
   );
-  for (const p of await ctx.list<Pod>(cluster, "core/pods")) {
-    const nodeName = p.spec?.nodeName;
-    const node = nodeName ? nodes.get(nodeName) : undefined;
-    if (!node || !nodeName) continue;
-    const hostIP = nodeInternalIp(node);
-    let podIP = p.status?.podIP;
-    let message: string | undefined;
-    if (!podIP && p.status?.startTime && !p.metadata?.deletionTimestamp) {
-      const blocked = await egressSandboxBlock(ctx, cluster, p); // static egress gateway (CNI)
-      if (p.spec?.hostNetwork) podIP = hostIP;
-      else if (blocked) message = blocked;
-      else {
-        const net = podNetwork(found.c, node, found.reserved);
-        const got = net
-          ? await podIp(
-              ctx,
-              cluster,
-              found.c.platform === "aks" ? found.c.arm.subscriptionId : found.c.hci.subscriptionId,
-              p,
-              net,
-              found.podSubnets.get(nodeName),
-            )
-          : { message: "no pod network on this node" };
-        podIP = got.ip;
-        message = got.message;
-      }
+  const pods = await ctx.list<Pod>(cluster, "core/pods");
+  // Images each node holds: those its pods' containers started from (a pulled image stays, so
+  // the next IfNotPresent container there is "already present on machine").
+  const images = new Map<string, Set<string>>();
+  const holds = (node: string) => {
+    let set = images.get(node);
+    if (!set) {
+      set = new Set();
+      images.set(node, set);
     }
-    const stage = nextStage(p, podIP);
-    if (!stage) continue;
-    const uid = p.metadata?.uid ?? "";
-    if (stage === "SandboxFailed") {
-      if (sandboxFailed.has(uid)) continue;
-      sandboxFailed.add(uid);
-    } else sandboxFailed.delete(uid);
-    const out = STAGES[stage]({ pod: p, node: nodeName, hostIP, podIP, version, now, message });
-    await ctx.updateStatus(cluster, "core/pods", { ...p, status: out.status });
-    await ctx.apply(
-      cluster,
-      out.events.map((e) => ({
-        op: "create" as const,
-        resource: "core/events" as const,
-        namespace: p.metadata?.namespace ?? "default",
-        object: e,
-      })),
+    return set;
+  };
+  for (const p of pods)
+    if (p.spec?.nodeName)
+      for (const cs of [...(p.status?.initContainerStatuses ?? []), ...(p.status?.containerStatuses ?? [])])
+        if (cs.imageID) holds(p.spec.nodeName).add(cs.image);
+  // Pods with something to do: bound to a known node and not settled (any address would do).
+  const due = pods.filter(
+    (p) => p.spec?.nodeName && nodes.has(p.spec.nodeName) && nextStage(p, "0.0.0.0") !== undefined,
+  );
+  const podType = await ctx.type(cluster, "core/pods");
+  const eventType = await ctx.type(cluster, "core/events");
+  let conflict: KubeError | undefined;
+  for (let i = 0; i < due.length; i += PODS_PER_BATCH) {
+    const chunk = due.slice(i, i + PODS_PER_BATCH);
+    // The static egress gateway's CNI check reads the API: before the transaction.
+    const blocks = await Promise.all(
+      chunk.map((p) =>
+        !p.status?.podIP && p.status?.startTime && !p.metadata?.deletionTimestamp
+          ? egressSandboxBlock(ctx, cluster, p)
+          : undefined,
+      ),
     );
+    // Recorded once committed (the store may run a transaction body again).
+    const marked: string[] = [];
+    const failed = await ctx.batch(cluster, async (w) => {
+      marked.length = 0;
+      let first: KubeError | undefined;
+      for (const [j, p] of chunk.entries()) {
+        const nodeName = p.spec?.nodeName ?? "";
+        const node = nodes.get(nodeName) as Node;
+        const hostIP = nodeInternalIp(node);
+        let podIP = p.status?.podIP;
+        let message: string | undefined;
+        if (!podIP && p.status?.startTime && !p.metadata?.deletionTimestamp) {
+          if (p.spec?.hostNetwork) podIP = hostIP;
+          else if (blocks[j]) message = blocks[j];
+          else {
+            const net = podNetwork(found.c, node, found.reserved);
+            const got = net
+              ? await podIp(ctx, w.tx, cluster, subscriptionId, p, net, found.podSubnets.get(nodeName))
+              : { message: "no pod network on this node" };
+            podIP = got.ip;
+            message = got.message;
+          }
+        }
+        const stage = nextStage(p, podIP);
+        if (!stage) continue;
+        const uid = p.metadata?.uid ?? "";
+        if (stage === "SandboxFailed") {
+          if (sandboxFailed.has(uid)) continue;
+          marked.push(uid);
+        } else sandboxFailed.delete(uid);
+        const out = STAGES[stage]({
+          pod: p,
+          node: nodeName,
+          hostIP,
+          podIP,
+          version,
+          now,
+          message,
+          imagesOnNode: holds(nodeName),
+        });
+        const ns = p.metadata?.namespace ?? "default";
+        const wrote = await w.attempt(() =>
+          ctx.api.updateTx(
+            w.tx,
+            cluster,
+            podType,
+            ns,
+            p.metadata?.name ?? "",
+            { ...p, status: out.status },
+            W,
+            "status",
+            recordOf(cluster, "core/pods", p),
+          ),
+        );
+        if (wrote instanceof Error) {
+          first ??= wrote; // changed meanwhile: the next pass sees it (its address stays held)
+          continue;
+        }
+        for (const cs of [
+          ...(out.status.initContainerStatuses ?? []),
+          ...(out.status.containerStatuses ?? []),
+        ])
+          if (cs.imageID) holds(nodeName).add(cs.image);
+        for (const e of out.events)
+          await w.attempt(() => ctx.api.createTx(w.tx, cluster, eventType, ns, e, W));
+      }
+      return first;
+    });
+    for (const uid of marked) sandboxFailed.add(uid);
+    conflict ??= failed;
   }
+  if (conflict && conflict.code !== 404) throw conflict;
 }
 
 /**

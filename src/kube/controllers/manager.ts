@@ -60,11 +60,18 @@ const ARM_NODE_SOURCES = [
   "/providers/akshci/clusters/", // AKS on HCI: its VMs are the Nodes
 ];
 
-/** AKSNET_TRACE_CONTROLLERS=1 logs every run with its duration (debugging). */
-const TRACE = !!process.env.AKSNET_TRACE_CONTROLLERS;
+/**
+ * AKSNET_TRACE_CONTROLLERS=1 logs every run with its duration; =summary prints, at stop, runs
+ * and total milliseconds per controller to stderr (debugging, benchmarks).
+ */
+const TRACE = process.env.AKSNET_TRACE_CONTROLLERS;
+const traceTotals = new Map<string, { runs: number; ms: number }>();
 
 /** Coalescing delay for bursts (an ARM reconcile writes many records in a row). */
 const BURST_MS = 15;
+
+/** Longest wait for the change feed to catch up before a run. */
+const FEED_WAIT_MS = 2000;
 
 export class ControllerManager {
   readonly api: KubeApi;
@@ -74,6 +81,9 @@ export class ControllerManager {
   private stopped = false;
   /** Clusters whose pod allocations need a sweep (a pod went away). */
   private readonly dirty = new Set<string>();
+  /** The last revision the feed handed over (the cache is current up to it). */
+  private feedAt = 0;
+  private readonly feedWaiters: { rev: number; done: () => void }[] = [];
 
   constructor(
     private readonly store: Store,
@@ -93,10 +103,24 @@ export class ControllerManager {
 
   async start(): Promise<void> {
     const from = await this.store.currentRevision();
+    // Whatever the cache held is from before `from` (or before a lost feed): list again.
+    this.ctx.cache.clear();
+    this.feedAt = from;
+    this.releaseWaiters();
     this.watch = this.store.watch(
       from,
       {},
-      (c) => this.onChange(c),
+      (c) => {
+        if (TRACE === "summary") {
+          const k = `change ${c.resource ?? c.kind} ${c.type}`;
+          const cur = traceTotals.get(k) ?? { runs: 0, ms: 0 };
+          traceTotals.set(k, { runs: cur.runs + 1, ms: 0 });
+        }
+        this.ctx.cache.observe(c);
+        this.feedAt = c.revision;
+        if (this.feedWaiters.length) this.releaseWaiters();
+        this.onChange(c);
+      },
       (e) => {
         if (this.stopped) return;
         this.log("controller manager: change feed ended; resyncing", e);
@@ -108,9 +132,41 @@ export class ControllerManager {
   }
 
   stop(): void {
+    if (TRACE === "summary")
+      for (const [k, v] of [...traceTotals].sort((a, b) => b[1].ms - a[1].ms))
+        process.stderr.write(
+          `${k.padEnd(36)} ${String(v.runs).padStart(7)} runs ${v.ms.toFixed(0).padStart(8)} ms\n`,
+        );
     this.stopped = true;
     this.watch?.close();
     this.queue.stop();
+    this.feedAt = Number.POSITIVE_INFINITY;
+    this.releaseWaiters();
+  }
+
+  private releaseWaiters(): void {
+    for (let i = this.feedWaiters.length - 1; i >= 0; i--)
+      if (this.feedWaiters[i].rev <= this.feedAt) this.feedWaiters.splice(i, 1)[0].done();
+  }
+
+  /**
+   * Read-your-writes for the cache: a run starts once the feed has handed over everything
+   * committed so far (its own earlier writes included). Bounded: a feed that lags for long is
+   * not waited for (writes stay optimistic, so a stale read costs a retry).
+   */
+  private async caughtUp(): Promise<void> {
+    const rev = await this.store.currentRevision();
+    if (this.feedAt >= rev) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, FEED_WAIT_MS);
+      this.feedWaiters.push({
+        rev,
+        done: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      });
+    });
   }
 
   /** Resolves when every queued key has run (tests, benchmarks). */
@@ -185,12 +241,18 @@ export class ControllerManager {
   }
 
   private async run(key: string): Promise<void> {
+    await this.caughtUp();
     if (!TRACE) return this.runKey(key);
     const t0 = performance.now();
     try {
       await this.runKey(key);
     } finally {
-      this.log(`controller ${key} ${(performance.now() - t0).toFixed(1)} ms`);
+      const ms = performance.now() - t0;
+      if (TRACE === "summary") {
+        const k = key.split("|")[0];
+        const cur = traceTotals.get(k) ?? { runs: 0, ms: 0 };
+        traceTotals.set(k, { runs: cur.runs + 1, ms: cur.ms + ms });
+      } else this.log(`controller ${key} ${ms.toFixed(1)} ms`);
     }
   }
 

@@ -1,12 +1,19 @@
 // kube-scheduler: every unbound pod, oldest first, against the Nodes and what is bound to them
-// (workloads/scheduler.ts filters and scores). A fit is bound through the binding subresource
-// and gets the `Scheduled` event; no fit leaves the pod Pending with PodScheduled=False and a
-// `FailedScheduling` event, written once per distinct message (kube-scheduler de-duplicates too).
+// (workloads/scheduler.ts filters and scores), from the informer cache. A fit is bound through
+// the binding subresource (which sets PodScheduled=True) and gets the `Scheduled` event; no fit
+// leaves the pod Pending with PodScheduled=False and a `FailedScheduling` event, written once
+// per distinct message (kube-scheduler de-duplicates too). Decisions are made for a batch of
+// pods in memory (each bound pod counted on its node before the next decision), then written
+// in one transaction.
 import type { Node, Pod } from "kubernetes-types/core/v1.js";
+import type { KubeError } from "../errors.js";
 import { STAGES } from "../workloads/kubelet.js";
 import { addPod, nodeInfos, schedule } from "../workloads/scheduler.js";
-import { type ControllerContext, FIELD_MANAGER } from "./context.js";
+import { recordOf } from "./cache.js";
+import { BATCH_WRITES, type ControllerContext, FIELD_MANAGER } from "./context.js";
 import { clusterSource } from "./source.js";
+
+const W = { fieldManager: FIELD_MANAGER };
 
 export async function syncScheduler(ctx: ControllerContext, cluster: string): Promise<void> {
   const c = await ctx.store.read((tx) => clusterSource(tx, cluster));
@@ -29,43 +36,68 @@ export async function syncScheduler(ctx: ControllerContext, cluster: string): Pr
         (a.metadata?.name ?? "").localeCompare(b.metadata?.name ?? ""),
     );
   const podType = await ctx.type(cluster, "core/pods");
-  for (const p of pending) {
+  const eventType = await ctx.type(cluster, "core/events");
+  let conflict: KubeError | undefined;
+  for (let i = 0; i < pending.length; i += BATCH_WRITES) {
     const now = ctx.now();
-    const r = schedule(p, infos, version);
-    const ns = p.metadata?.namespace ?? "default";
-    const name = p.metadata?.name ?? "";
-    if (r.node === undefined) {
-      const cond = p.status?.conditions?.find((x) => x.type === "PodScheduled");
-      if (cond?.status === "False" && cond.message === r.message) continue;
-      const out = STAGES.Unschedulable({ pod: p, version, now, message: r.message });
-      await ctx.updateStatus(cluster, "core/pods", { ...p, status: out.status });
-      await ctx.apply(cluster, eventActions(ns, out.events));
-      continue;
+    const decisions: { pod: Pod; node?: string; message?: string }[] = [];
+    for (const p of pending.slice(i, i + BATCH_WRITES)) {
+      const r = schedule(p, infos, version);
+      if (r.node === undefined) {
+        const cond = p.status?.conditions?.find((x) => x.type === "PodScheduled");
+        if (cond?.status === "False" && cond.message === r.message) continue;
+        decisions.push({ pod: p, message: r.message });
+        continue;
+      }
+      const info = infos.get(r.node);
+      if (info)
+        addPod(info, { ...p, spec: { ...p.spec, containers: p.spec?.containers ?? [], nodeName: r.node } });
+      decisions.push({ pod: p, node: r.node });
     }
-    await ctx.api.bind(
-      cluster,
-      podType,
-      ns,
-      name,
-      { target: { kind: "Node", name: r.node } },
-      { fieldManager: FIELD_MANAGER },
-    );
-    const bound = await ctx.get<Pod>(cluster, "core/pods", ns, name);
-    if (!bound) continue;
-    const info = infos.get(r.node);
-    if (info) addPod(info, bound);
-    const out = STAGES.Scheduled({ pod: bound, node: r.node, version, now });
-    await ctx.updateStatus(cluster, "core/pods", { ...bound, status: out.status });
-    await ctx.apply(cluster, eventActions(ns, out.events));
+    if (!decisions.length) continue;
+    const failed = await ctx.batch(cluster, async (w) => {
+      let first: KubeError | undefined;
+      for (const d of decisions) {
+        const ns = d.pod.metadata?.namespace ?? "default";
+        const name = d.pod.metadata?.name ?? "";
+        const out =
+          d.node === undefined
+            ? STAGES.Unschedulable({ pod: d.pod, version, now, message: d.message })
+            : STAGES.Scheduled({ pod: d.pod, node: d.node, version, now });
+        const node = d.node;
+        const wrote = await w.attempt(() =>
+          node === undefined
+            ? ctx.api.updateTx(
+                w.tx,
+                cluster,
+                podType,
+                ns,
+                name,
+                { ...d.pod, status: out.status },
+                W,
+                "status",
+              )
+            : ctx.api.bindTx(
+                w.tx,
+                cluster,
+                podType,
+                ns,
+                name,
+                node,
+                W,
+                recordOf(cluster, "core/pods", d.pod),
+              ),
+        );
+        if (wrote instanceof Error) {
+          first ??= wrote; // bound meanwhile, gone, or changed: the next pass sees it
+          continue;
+        }
+        for (const e of out.events)
+          await w.attempt(() => ctx.api.createTx(w.tx, cluster, eventType, ns, e, W));
+      }
+      return first;
+    });
+    conflict ??= failed;
   }
-}
-
-/** Create actions for a stage's events, in the pod's namespace. */
-function eventActions(namespace: string, events: readonly object[]) {
-  return events.map((object) => ({
-    op: "create" as const,
-    resource: "core/events" as const,
-    namespace,
-    object,
-  }));
+  if (conflict && conflict.code !== 404) throw conflict;
 }

@@ -225,7 +225,11 @@ export interface NodeInfo {
   requested: Requests;
   nonZeroRequested: Requests;
   ports: HostPortUse[];
+  /** The same ports by `<protocol>/<port>` (a conflict needs both equal): no scan of a full node. */
+  portIndex: Map<string, HostPortUse[]>;
 }
+
+const portKey = (u: HostPortUse) => `${u.protocol}/${u.port}`;
 
 /** Pods holding a node: bound and not finished. */
 export function occupiesNode(p: Pod): boolean {
@@ -243,6 +247,7 @@ export function nodeInfos(nodes: readonly Node[], boundPods: readonly Pod[]): Ma
       requested: { cpuMilli: 0, memory: 0 },
       nonZeroRequested: { cpuMilli: 0, memory: 0 },
       ports: [],
+      portIndex: new Map(),
     });
   for (const p of boundPods) {
     if (!occupiesNode(p)) continue;
@@ -261,7 +266,13 @@ export function addPod(info: NodeInfo, pod: Pod): void {
   info.requested.memory += r.memory;
   info.nonZeroRequested.cpuMilli += nz.cpuMilli;
   info.nonZeroRequested.memory += nz.memory;
-  info.ports.push(...hostPortsOf(pod));
+  for (const u of hostPortsOf(pod)) {
+    info.ports.push(u);
+    const k = portKey(u);
+    const same = info.portIndex.get(k);
+    if (same) same.push(u);
+    else info.portIndex.set(k, [u]);
+  }
 }
 
 // ---- filters ----------------------------------------------------------------------------------------
@@ -300,7 +311,7 @@ export function filterNode(
     return { code: "UnschedulableAndUnresolvable", reasons: [REASON.affinity] };
   // NodePorts
   const want = facts.ports;
-  if (want.length && want.some((w) => info.ports.some((u) => portsConflict(w, u))))
+  if (want.length && want.some((w) => info.portIndex.get(portKey(w))?.some((u) => portsConflict(w, u))))
     return { code: "Unschedulable", reasons: [REASON.ports] };
   // NodeResourcesFit: every insufficient resource is a reason; asking more than the node
   // has at all cannot be fixed by preemption.
