@@ -190,7 +190,7 @@ describe.each(backends())("write path and change feed hand-over on $name", (back
     w.handle.close();
   });
 
-  it("compaction behind a live watcher still answers TooOld before any later change", async () => {
+  it("a watch from before the compaction point gets TooOld even when later changes are handed over", async () => {
     const s = await fresh();
     const r0 = await s.currentRevision();
     for (let i = 0; i < 3; i++) await s.transaction((tx) => tx.putObject(pod(`c${i}`)));
