@@ -193,9 +193,8 @@ export class ChangeFeed {
             continue;
           }
           if (this.gap && readAll) {
-            // Cannot happen while revisions commit in order; never spin on it: read again
-            // at the next wake-up.
-            this.log(`change feed: revision ${this.head + 1} is not in the log yet`);
+            // The records came in while the log was being read (from a snapshot before them):
+            // their offer set `again`, so the next round reads the log again. Never spin here.
             this.mustRead = true;
             break;
           }
