@@ -142,6 +142,48 @@ describe.each(backends())("write path and change feed hand-over on $name", (back
     w.handle.close();
   });
 
+  it("ARM bodies are serialised once: empty bodies and a body's own __meta key round-trip as before", async () => {
+    const s = await fresh();
+    const r0 = await s.currentRevision();
+    const w = watchAll(s, r0);
+    const base = { subscriptionId: "S1", resourceGroup: "G", etag: "e1" };
+    await s.transaction(async (tx) => {
+      await tx.putResource({
+        ...base,
+        id: "/subscriptions/S1/resourceGroups/G/providers/A.B/x/Empty",
+        type: "A.B/x",
+        body: {},
+      });
+      await tx.putResource({
+        ...base,
+        id: "/subscriptions/S1/resourceGroups/G/providers/A.B/x/Meta",
+        type: "A.B/x",
+        parentId: "/subscriptions/S1/resourceGroups/G",
+        body: { name: "Meta", __meta: { type: "spoofed" } },
+      });
+    });
+    const [empty, meta] = await s.read((tx) =>
+      Promise.all([
+        tx.getResource("/subscriptions/s1/resourcegroups/g/providers/a.b/x/empty"),
+        tx.getResource("/subscriptions/S1/resourceGroups/G/providers/A.B/x/Meta"),
+      ]),
+    );
+    expect(empty?.body).toEqual({});
+    expect(empty?.type).toBe("A.B/x");
+    expect(meta?.body).toEqual({ name: "Meta" });
+    expect([meta?.type, meta?.resourceGroup, meta?.parentId]).toEqual([
+      "A.B/x",
+      "G",
+      "/subscriptions/S1/resourceGroups/G",
+    ]);
+    const got = await w.until(2);
+    expect(got.map((c) => [c.type, c.object])).toEqual([
+      ["ADDED", {}],
+      ["ADDED", { name: "Meta", __meta: { type: "spoofed" } }],
+    ]);
+    w.handle.close();
+  });
+
   it("a watcher sees what was stored, not the caller's object changed after the write", async () => {
     const s = await fresh();
     const r0 = await s.currentRevision();
