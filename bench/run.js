@@ -11,6 +11,7 @@ const suites = {
   scenarios: "./scenarios.mjs",
   workloads: "./workloads.mjs",
   "workloads-api": "./workloads-api.mjs",
+  "store-writes": "./store-writes.mjs",
   services: "./services.mjs",
   hci: "./hci.mjs",
   "large-inputs": "./large-inputs.mjs",

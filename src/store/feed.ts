@@ -1,9 +1,15 @@
 // The change feed: serves `Store.watch` from the change log. The log is the truth; a wake-up
-// (a commit in this process, PostgreSQL NOTIFY from another, or a slow poll) only says "look
-// again". One pump per store reads each new log entry once and hands it to every live
-// watcher; a new watcher first catches up from its own revision to the pump's position, in
-// the same serial loop, so no change is skipped or delivered twice.
+// (PostgreSQL NOTIFY from another process, or a slow poll) only says "look again". One pump
+// per store reads each new log entry once and hands it to every live watcher; a new watcher
+// first catches up from its own revision to the pump's position, in the same serial loop, so
+// no change is skipped or delivered twice.
+// Commits of this process hand their log records over (`offer`) instead of the pump reading
+// them back: a handed-over record is used only when its revision is exactly the pump's
+// position + 1 (revisions commit in order, so nothing can come between). Any gap — another
+// process committed in between — and any outside wake-up, compaction or reset make the pump
+// read the log, which then also answers TooOld as before.
 import { TooOldError } from "./errors.js";
+import { type LoggedChange, toChangeRecord } from "./sql.js";
 import type { ChangeRecord, WatchFilter, WatchHandle } from "./types.js";
 
 export interface FeedSource {
@@ -13,7 +19,7 @@ export interface FeedSource {
     upTo: number | undefined,
     filter: WatchFilter,
     limit: number,
-  ): Promise<{ changes: ChangeRecord[]; compacted: number }>;
+  ): Promise<{ changes: LoggedChange[]; compacted: number }>;
   currentRevision(): Promise<number>;
 }
 
@@ -25,9 +31,9 @@ interface Watcher {
   closed: boolean;
 }
 
-const BATCH = 1000;
+const BATCH = 2000;
 
-function matches(f: WatchFilter, c: ChangeRecord): boolean {
+function matches(f: WatchFilter, c: LoggedChange): boolean {
   return (
     (f.kind === undefined || f.kind === c.kind) &&
     (f.cluster === undefined || f.cluster === c.cluster) &&
@@ -44,6 +50,13 @@ export class ChangeFeed {
   private again = false;
   private pollTimer: NodeJS.Timeout | undefined;
   private stopped = false;
+  /** Records this process committed, in revision order; `offered[taken]` is the next unused. */
+  private offered: LoggedChange[] = [];
+  private taken = 0;
+  /** The log must be read before handed-over records are used again. */
+  private mustRead = true;
+  /** The next handed-over record is beyond head + 1 (someone else's commit comes first). */
+  private gap = false;
 
   constructor(
     private readonly source: FeedSource,
@@ -70,8 +83,22 @@ export class ChangeFeed {
     };
   }
 
-  /** Something committed: look at the log again (cheap; coalesces). */
+  /** Something committed elsewhere (or the log changed under us): read the log again (coalesces). */
   poke(): void {
+    this.mustRead = true;
+    this.wake();
+  }
+
+  /** This process committed these records (revision order, one transaction): deliver them. */
+  offer(records: readonly LoggedChange[]): void {
+    if (this.stopped || records.length === 0) return;
+    // Nobody watching: the next watcher starts from the log (head is reset with it).
+    if (this.live.size === 0 && this.pending.length === 0) return;
+    for (const r of records) this.offered.push(r);
+    this.wake();
+  }
+
+  private wake(): void {
     if (this.stopped) return;
     if (this.running) {
       this.again = true;
@@ -88,6 +115,12 @@ export class ChangeFeed {
     for (const w of this.live) w.closed = true;
     this.live.clear();
     this.pending.length = 0;
+    this.dropOffered();
+  }
+
+  private dropOffered(): void {
+    this.offered = [];
+    this.taken = 0;
   }
 
   /** Number of open watches (status, tests). */
@@ -101,7 +134,10 @@ export class ChangeFeed {
       if (this.live.size === 0 && this.pending.length === 0) {
         clearInterval(this.pollTimer);
         this.pollTimer = undefined;
-        this.head = -1;
+        if (!this.running) {
+          this.head = -1;
+          this.dropOffered();
+        }
         return;
       }
       this.poke();
@@ -135,7 +171,10 @@ export class ChangeFeed {
       do {
         this.again = false;
         if (this.stopped) return;
-        if (this.head < 0) this.head = await this.source.currentRevision();
+        if (this.head < 0) {
+          this.mustRead = true;
+          this.head = await this.source.currentRevision();
+        }
         // 1. New watchers catch up to the pump's position, each from its own revision.
         while (this.pending.length > 0) {
           const w = this.pending.shift() as Watcher;
@@ -147,21 +186,35 @@ export class ChangeFeed {
           }
         }
         // 2. Everything committed since, once, to every live watcher.
-        for (;;) {
+        for (let readAll = false; ; ) {
           if (this.live.size === 0) break;
+          if (this.useOffered()) {
+            readAll = false;
+            continue;
+          }
+          if (this.gap && readAll) {
+            // The records came in while the log was being read (from a snapshot before them):
+            // their offer set `again`, so the next round reads the log again. Never spin here.
+            this.mustRead = true;
+            break;
+          }
+          if (!this.mustRead) break;
+          this.mustRead = false;
           const { changes, compacted } = await this.source.readChanges(this.head, undefined, {}, BATCH);
           if (this.head < compacted) {
             for (const w of [...this.live]) this.fail(w, new TooOldError(w.cursor, compacted));
             this.head = -1;
+            this.dropOffered();
             break;
           }
-          for (const c of changes) {
-            for (const w of this.live) if (c.revision > w.cursor && matches(w.filter, c)) this.deliver(w, c);
-            this.head = c.revision;
-          }
-          if (changes.length < BATCH) break;
+          for (const c of changes) this.publish(c);
+          readAll = changes.length < BATCH;
+          if (!readAll) this.mustRead = true;
         }
-        if (this.live.size === 0 && this.pending.length === 0) this.head = -1;
+        if (this.live.size === 0 && this.pending.length === 0) {
+          this.head = -1;
+          this.dropOffered();
+        }
       } while (this.again && !this.stopped);
     } catch (err) {
       this.log("change feed failed", err);
@@ -169,10 +222,47 @@ export class ChangeFeed {
       for (const w of [...this.live, ...this.pending]) this.fail(w, e);
       this.pending.length = 0;
       this.head = -1;
+      this.dropOffered();
     } finally {
       this.running = false;
-      if (this.again && !this.stopped) this.poke();
+      if (this.again && !this.stopped) this.wake();
     }
+  }
+
+  /** One change to every live watcher it concerns (parsed once, shared by them). */
+  private publish(l: LoggedChange): void {
+    let c: ChangeRecord | undefined;
+    for (const w of this.live)
+      if (l.revision > w.cursor && matches(w.filter, l)) {
+        c ??= toChangeRecord(l);
+        this.deliver(w, c);
+      }
+    this.head = l.revision;
+  }
+
+  /**
+   * Delivers handed-over records that continue the log exactly at head + 1; true when it
+   * delivered any. Records at or below head (already read from the log) are dropped; a gap
+   * sets `mustRead` (another process's commit is in the log, not here).
+   */
+  private useOffered(): boolean {
+    const list = this.offered;
+    while (this.taken < list.length && list[this.taken].revision <= this.head) this.taken++;
+    let used = false;
+    if (!this.mustRead) {
+      while (this.taken < list.length && list[this.taken].revision === this.head + 1 && this.live.size > 0) {
+        this.publish(list[this.taken++]);
+        used = true;
+      }
+    }
+    this.gap = !used && this.taken < list.length && list[this.taken].revision > this.head + 1;
+    if (this.gap) this.mustRead = true;
+    if (this.taken === list.length) this.dropOffered();
+    else if (this.taken > 4096) {
+      this.offered = list.slice(this.taken);
+      this.taken = 0;
+    }
+    return used;
   }
 
   private async catchUp(w: Watcher): Promise<void> {
@@ -183,7 +273,7 @@ export class ChangeFeed {
         this.fail(w, new TooOldError(w.cursor, compacted));
         return;
       }
-      for (const c of changes) this.deliver(w, c);
+      for (const c of changes) this.deliver(w, toChangeRecord(c));
       if (changes.length < BATCH) {
         if (!w.closed) w.cursor = this.head;
         return;

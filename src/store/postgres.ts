@@ -11,13 +11,14 @@
 //  - Work: claimed with `FOR UPDATE SKIP LOCKED`, so two processes never lease one item.
 // `?schema=name` in the URL keeps the tables in their own schema (tests, several emulators
 // on one database).
-import { createHash } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import pg from "pg";
 import { StoreTimeoutError } from "./errors.js";
 import { ChangeFeed } from "./feed.js";
 import {
   CLAIM_CANDIDATES,
   type Exec,
+  type LoggedChange,
   migrationSql,
   RESET_TABLES,
   type Row,
@@ -49,13 +50,28 @@ function toPg(sql: string): string {
   return out;
 }
 
+const names = new Map<string, string>();
+/**
+ * A named (prepared) statement: each connection parses and plans it once, later runs only
+ * bind and execute. Names are per text, so one name never means two statements.
+ */
+function prepared(sql: string, values: unknown[]): pg.QueryConfig {
+  let name = names.get(sql);
+  if (name === undefined) {
+    name = `aksnet_${names.size + 1}`;
+    names.set(sql, name);
+  }
+  return { name, text: toPg(sql), values };
+}
+
 class PgExec implements Exec {
+  readonly writableCte = true;
   constructor(private readonly client: pg.PoolClient | pg.Client) {}
   async all(sql: string, params: unknown[] = []): Promise<Row[]> {
-    return (await this.client.query(toPg(sql), params)).rows as Row[];
+    return (await this.client.query(prepared(sql, params))).rows as Row[];
   }
   async run(sql: string, params: unknown[] = []): Promise<number> {
-    return (await this.client.query(toPg(sql), params)).rowCount ?? 0;
+    return (await this.client.query(prepared(sql, params))).rowCount ?? 0;
   }
 }
 
@@ -80,6 +96,8 @@ export class PostgresStore implements Store {
   private readonly execs = new WeakMap<Tx, Exec>();
   /** Serialization failures seen (status, benchmarks). */
   retries = 0;
+  /** Sent as the NOTIFY payload, so the listener can skip this store's own commits. */
+  private readonly instance = randomUUID();
 
   private constructor(
     private readonly pool: pg.Pool,
@@ -177,7 +195,10 @@ export class PostgresStore implements Store {
   private async listen(): Promise<void> {
     if (this.closed) return;
     const client = new pg.Client(this.config);
-    client.on("notification", () => this.feed.poke());
+    // Our own commits reach the feed directly (offer); a NOTIFY from us carries our id.
+    client.on("notification", (m) => {
+      if (m.payload !== this.instance) this.feed.poke();
+    });
     client.on("error", (err) => {
       this.log("postgres LISTEN connection failed; reconnecting", err);
       client.end().catch(() => undefined);
@@ -199,15 +220,21 @@ export class PostgresStore implements Store {
     return next;
   }
 
-  /** Runs `body` in a serializable transaction on a pooled connection, re-running it on conflict. */
-  private async serializable<T>(body: (exec: PgExec) => Promise<T>): Promise<T> {
+  /**
+   * Runs `body` in a serializable transaction on a pooled connection, re-running it on conflict.
+   * `beforeCommit` (parameter-free SQL) travels with the COMMIT in one round trip.
+   */
+  private async serializable<T>(
+    body: (exec: PgExec) => Promise<T>,
+    beforeCommit: () => string = () => "",
+  ): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       const client = await this.pool.connect();
       let broken = false;
       try {
         await client.query("BEGIN ISOLATION LEVEL SERIALIZABLE");
         const result = await body(new PgExec(client));
-        await client.query("COMMIT");
+        await client.query(`${beforeCommit()}COMMIT`);
         return result;
       } catch (err) {
         await client.query("ROLLBACK").catch(() => {
@@ -228,35 +255,41 @@ export class PostgresStore implements Store {
 
   transaction<T>(fn: (tx: Tx) => Promise<T>, opts: TransactionOptions = {}): Promise<T> {
     return this.enqueue(async () => {
-      let notified = false;
-      const result = await this.serializable(async (exec) => {
-        const tx = new SqlTx(exec, false);
-        this.execs.set(tx, exec);
-        let timer: NodeJS.Timeout | undefined;
-        try {
-          const body = fn(tx);
-          const value = opts.timeoutMs
-            ? await Promise.race([
-                body,
-                new Promise<never>((_, reject) => {
-                  timer = setTimeout(
-                    () => reject(new StoreTimeoutError(opts.timeoutMs as number)),
-                    opts.timeoutMs,
-                  );
-                }),
-              ])
-            : await body;
-          tx.closed = true;
-          // Delivered by PostgreSQL only if and when this transaction commits.
-          if (tx.wroteChanges) await exec.run("SELECT pg_notify(?, '')", [this.channel]);
-          notified = tx.wroteChanges;
-          return value;
-        } finally {
-          tx.closed = true;
-          if (timer) clearTimeout(timer);
-        }
-      });
-      if (notified) this.feed.poke();
+      let committed: readonly LoggedChange[] = [];
+      const result = await this.serializable(
+        async (exec) => {
+          committed = [];
+          const tx = new SqlTx(exec, false);
+          this.execs.set(tx, exec);
+          let timer: NodeJS.Timeout | undefined;
+          try {
+            const body = fn(tx);
+            const value = opts.timeoutMs
+              ? await Promise.race([
+                  body,
+                  new Promise<never>((_, reject) => {
+                    timer = setTimeout(
+                      () => reject(new StoreTimeoutError(opts.timeoutMs as number)),
+                      opts.timeoutMs,
+                    );
+                  }),
+                ])
+              : await body;
+            await tx.flush();
+            tx.closed = true;
+            // Handed to this process's feed once the transaction has committed.
+            committed = tx.takeChanges();
+            return value;
+          } finally {
+            tx.closed = true;
+            if (timer) clearTimeout(timer);
+          }
+        },
+        // Delivered by PostgreSQL only if and when this transaction commits; the payload
+        // lets this store's own listener skip it (it gets the records handed over).
+        () => (committed.length > 0 ? `SELECT pg_notify('${this.channel}', '${this.instance}'); ` : ""),
+      );
+      this.feed.offer(committed);
       return result;
     });
   }
@@ -302,6 +335,8 @@ export class PostgresStore implements Store {
       await exec.run("DELETE FROM changes WHERE revision <= ?", [revision]);
       await exec.run("UPDATE compaction SET value = ? WHERE id = 1", [revision]);
     });
+    // Live watchers behind the compaction point hear TooOld at the next log read.
+    this.feed.poke();
   }
 
   async compactedRevision(): Promise<number> {

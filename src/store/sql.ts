@@ -25,7 +25,22 @@ export interface Exec {
   all(sql: string, params?: unknown[]): Promise<Row[]>;
   /** Runs a write; returns the number of rows changed. */
   run(sql: string, params?: unknown[]): Promise<number>;
+  /**
+   * PostgreSQL: a statement may write in a `WITH` clause, so an object write and its log
+   * entry go in one round trip. (SQLite runs in-process: two statements cost no round trip.)
+   */
+  readonly writableCte?: boolean;
 }
+
+const LOG_COLUMNS = "(revision, kind, key, type, object, cluster, resource, namespace, at)";
+const OBJECT_PK = "cluster = ? AND resource = ? AND namespace = ? AND name = ?";
+/** PostgreSQL: create-only insert and its log entry; one row changed when it was created. */
+const PG_CREATE = `WITH o AS (INSERT INTO objects (cluster, resource, namespace, name, body, revision)
+  VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING revision)
+  INSERT INTO changes ${LOG_COLUMNS} SELECT revision, 'kube', ?, 'ADDED', ?, ?, ?, ?, ? FROM o`;
+/** PostgreSQL: compare-and-set update and its log entry; one row changed when it matched. */
+const PG_CAS = `WITH o AS (UPDATE objects SET body = ?, revision = ? WHERE ${OBJECT_PK} AND revision = ? RETURNING revision)
+  INSERT INTO changes ${LOG_COLUMNS} SELECT revision, 'kube', ?, 'MODIFIED', ?, ?, ?, ?, ? FROM o`;
 
 const lower = (s: string) => s.toLowerCase();
 const num = (v: unknown): number => (typeof v === "number" ? v : Number(v));
@@ -65,18 +80,50 @@ function rowToObject(row: Row): KubeObjectRecord {
   };
 }
 
-export function rowToChange(row: Row): ChangeRecord {
+/**
+ * A change-log entry as stored: the object still as its JSON text. The feed parses it only
+ * when a watcher takes the change (`toChangeRecord`), once for every watcher; the text is
+ * what the log holds, never the writer's object, so a caller changing its object after the
+ * write cannot change what watchers see. (A plain object on purpose: records kept until the
+ * feed runs must stay cheap for the garbage collector.)
+ */
+export interface LoggedChange {
+  revision: number;
+  kind: string;
+  key: string;
+  type: ChangeType;
+  cluster: string | undefined;
+  resource: string | undefined;
+  namespace: string | undefined;
+  text: string;
+}
+
+export function toChangeRecord(l: LoggedChange): ChangeRecord {
   const c: ChangeRecord = {
+    revision: l.revision,
+    kind: l.kind,
+    key: l.key,
+    type: l.type,
+    object: json(l.text),
+  };
+  if (l.cluster !== undefined) c.cluster = l.cluster;
+  if (l.resource !== undefined) c.resource = l.resource;
+  if (l.namespace !== undefined) c.namespace = l.namespace;
+  return c;
+}
+
+function rowToLogged(row: Row): LoggedChange {
+  const opt = (v: unknown) => (v === null || v === undefined ? undefined : String(v));
+  return {
     revision: num(row.revision),
     kind: String(row.kind),
     key: String(row.key),
     type: String(row.type) as ChangeType,
-    object: json(row.object),
+    cluster: opt(row.cluster),
+    resource: opt(row.resource),
+    namespace: opt(row.namespace),
+    text: String(row.object),
   };
-  if (row.cluster !== null && row.cluster !== undefined) c.cluster = String(row.cluster);
-  if (row.resource !== null && row.resource !== undefined) c.resource = String(row.resource);
-  if (row.namespace !== null && row.namespace !== undefined) c.namespace = String(row.namespace);
-  return c;
 }
 
 export function rowToWork(row: Row): WorkItem {
@@ -113,9 +160,18 @@ export function changeFilterSql(filter: WatchFilter): { where: string; args: unk
  * writing outside any transaction.
  */
 export class SqlTx implements Tx {
-  /** Set once this transaction wrote to the change log (the backend then wakes watchers). */
-  wroteChanges = false;
+  /** What this transaction appended to the change log, in revision order (see `takeChanges`). */
+  private changes: LoggedChange[] = [];
   closed = false;
+  /**
+   * The revision counter. The first write of a transaction bumps the row (which locks it:
+   * PostgreSQL's row lock; SQLite already holds the write lock from BEGIN IMMEDIATE) and
+   * keeps it here; later writes count in memory and `flush()` writes the counter back once
+   * before commit. Nobody else can take a revision meanwhile, as the lock is held to commit.
+   * `stored`: the value the row holds in this transaction; `revision`: the last one taken.
+   */
+  private revision: number | undefined;
+  private stored: number | undefined;
 
   constructor(
     private readonly exec: Exec,
@@ -133,17 +189,51 @@ export class SqlTx implements Tx {
     return this.exec.run(sql, params);
   }
 
-  /** Takes the next database-wide revision (locks the counter row until commit). */
-  private async nextRevision(): Promise<number> {
-    if (this.readOnly) throw new StoreReadOnlyError("nextRevision");
-    const rows = await this.all("UPDATE revision SET value = value + 1 WHERE id = 1 RETURNING value");
-    return num(rows[0].value);
+  /**
+   * The revision the next write will take (not yet taken: a write refused after this leaves
+   * no gap, as `flush()` puts the row back to the last revision taken).
+   */
+  private async peekRevision(method: string): Promise<number> {
+    if (this.readOnly) throw new StoreReadOnlyError(method);
+    if (this.revision === undefined) {
+      // Bumped now, so a transaction of one write needs no write-back.
+      const rows = await this.all("UPDATE revision SET value = value + 1 WHERE id = 1 RETURNING value");
+      this.stored = num(rows[0].value);
+      this.revision = this.stored - 1;
+    }
+    return this.revision + 1;
   }
 
-  private async logChange(
-    revision: number,
-    c: Omit<ChangeRecord, "revision" | "object"> & { object: Record<string, unknown> },
-  ): Promise<void> {
+  private takeRevision(revision: number): void {
+    this.revision = revision;
+  }
+
+  /** Takes the next database-wide revision. */
+  private async nextRevision(method: string): Promise<number> {
+    const revision = await this.peekRevision(method);
+    this.takeRevision(revision);
+    return revision;
+  }
+
+  /**
+   * The records logged so far, for the feed after commit; the transaction lets go of them
+   * (it may stay reachable for a while, and they hold the objects' text).
+   */
+  takeChanges(): LoggedChange[] {
+    const out = this.changes;
+    this.changes = [];
+    return out;
+  }
+
+  /** Writes the counter back; the backend calls it just before COMMIT. */
+  async flush(): Promise<void> {
+    if (this.revision === undefined || this.stored === this.revision) return;
+    await this.run("flush", "UPDATE revision SET value = ? WHERE id = 1", [this.revision]);
+    this.stored = this.revision;
+  }
+
+  /** Appends to the change log; `text` is the object's JSON exactly as stored. */
+  private async logChange(revision: number, c: Omit<ChangeRecord, "revision" | "object">, text: string) {
     await this.run(
       "logChange",
       "INSERT INTO changes (revision, kind, key, type, object, cluster, resource, namespace, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -152,14 +242,27 @@ export class SqlTx implements Tx {
         c.kind,
         c.key,
         c.type,
-        JSON.stringify(c.object),
+        text,
         c.cluster ?? null,
         c.resource ?? null,
         c.namespace ?? null,
         Date.now(),
       ],
     );
-    this.wroteChanges = true;
+    this.recordChange(revision, c, text);
+  }
+
+  private recordChange(revision: number, c: Omit<ChangeRecord, "revision" | "object">, text: string): void {
+    this.changes.push({
+      revision,
+      kind: c.kind,
+      key: c.key,
+      type: c.type,
+      cluster: c.cluster,
+      resource: c.resource,
+      namespace: c.namespace,
+      text,
+    });
   }
 
   // ---- ARM resources ----
@@ -173,16 +276,17 @@ export class SqlTx implements Tx {
     if (this.readOnly) throw new StoreReadOnlyError("putResource");
     const key = lower(r.id);
     const existed = (await this.all("SELECT seq FROM resources WHERE id_key = ?", [key]))[0];
-    const revision = await this.nextRevision();
-    const body = {
-      ...r.body,
-      __meta: {
-        type: r.type,
-        subscriptionId: r.subscriptionId,
-        resourceGroup: r.resourceGroup,
-        parentId: r.parentId,
-      },
-    };
+    const revision = await this.nextRevision("putResource");
+    // The body is serialised once: the log gets it as is, the row gets it with `__meta`
+    // appended as the last key (so it wins over any `__meta` of the body, as a spread would).
+    const text = JSON.stringify(r.body);
+    const meta = JSON.stringify({
+      type: r.type,
+      subscriptionId: r.subscriptionId,
+      resourceGroup: r.resourceGroup,
+      parentId: r.parentId,
+    });
+    const stored = `${text.slice(0, -1)}${text === "{}" ? "" : ","}"__meta":${meta}}`;
     await this.run(
       "putResource",
       `INSERT INTO resources (id_key, id, type_key, sub_key, rg_key, parent_key, body, internal, etag, seq)
@@ -195,18 +299,13 @@ export class SqlTx implements Tx {
         lower(r.subscriptionId),
         r.resourceGroup ? lower(r.resourceGroup) : null,
         r.parentId ? lower(r.parentId) : null,
-        JSON.stringify(body),
+        stored,
         r.internal ? JSON.stringify(r.internal) : null,
         r.etag,
         revision,
       ],
     );
-    await this.logChange(revision, {
-      kind: "arm",
-      key,
-      type: existed ? "MODIFIED" : "ADDED",
-      object: r.body,
-    });
+    await this.logChange(revision, { kind: "arm", key, type: existed ? "MODIFIED" : "ADDED" }, text);
   }
 
   async deleteResource(id: string): Promise<boolean> {
@@ -216,9 +315,9 @@ export class SqlTx implements Tx {
     if (!rows[0]) return false;
     const body = json(rows[0].body);
     delete (body as { __meta?: unknown }).__meta;
-    const revision = await this.nextRevision();
+    const revision = await this.nextRevision("deleteResource");
     await this.run("deleteResource", "DELETE FROM resources WHERE id_key = ?", [key]);
-    await this.logChange(revision, { kind: "arm", key, type: "DELETED", object: body });
+    await this.logChange(revision, { kind: "arm", key, type: "DELETED" }, JSON.stringify(body));
     return true;
   }
 
@@ -264,41 +363,127 @@ export class SqlTx implements Tx {
     return rows[0] ? rowToObject(rows[0]) : undefined;
   }
 
+  /** The stored revision of an object, or undefined (for conflict answers). */
+  private async objectRevision(pk: unknown[]): Promise<number | undefined> {
+    const rows = await this.all(
+      "SELECT revision FROM objects WHERE cluster = ? AND resource = ? AND namespace = ? AND name = ?",
+      pk,
+    );
+    return rows[0] ? num(rows[0].revision) : undefined;
+  }
+
   async putObject(
     rec: Omit<KubeObjectRecord, "revision">,
     opts: { expectedRevision?: number; create?: boolean } = {},
   ): Promise<number> {
     if (this.readOnly) throw new StoreReadOnlyError("putObject");
-    const existing = await this.all(
-      "SELECT revision FROM objects WHERE cluster = ? AND resource = ? AND namespace = ? AND name = ?",
-      [rec.cluster, rec.resource, rec.namespace, rec.name],
-    );
-    const current = existing[0] ? num(existing[0].revision) : undefined;
-    if (opts.create && current !== undefined)
-      throw new StoreConflictError(`${objectKey(rec)} already exists`, current);
-    if (opts.expectedRevision !== undefined && current !== opts.expectedRevision)
-      throw new StoreConflictError(
-        current === undefined
-          ? `${objectKey(rec)} does not exist`
-          : `${objectKey(rec)} is at revision ${current}, not ${opts.expectedRevision}`,
-        current,
+    const key = objectKey(rec);
+    const pk = [rec.cluster, rec.resource, rec.namespace, rec.name];
+    const revision = await this.peekRevision("putObject");
+    // Serialised once: the same text goes to the row, the log and (parsed lazily) the feed.
+    const text = JSON.stringify(rec.body);
+    const expected = opts.expectedRevision;
+    const createOnly = opts.create === true && expected === undefined;
+    const casOnly = opts.create !== true && expected !== undefined;
+    let type: ChangeType;
+    if (this.exec.writableCte && (createOnly || casOnly)) {
+      const n = createOnly
+        ? await this.run("putObject", PG_CREATE, [
+            ...pk,
+            text,
+            revision,
+            key,
+            text,
+            ...pk.slice(0, 3),
+            Date.now(),
+          ])
+        : await this.run("putObject", PG_CAS, [
+            text,
+            revision,
+            ...pk,
+            expected,
+            key,
+            text,
+            ...pk.slice(0, 3),
+            Date.now(),
+          ]);
+      if (n === 0) {
+        const current = await this.objectRevision(pk);
+        throw new StoreConflictError(
+          createOnly
+            ? `${key} already exists`
+            : current === undefined
+              ? `${key} does not exist`
+              : `${key} is at revision ${current}, not ${expected}`,
+          current,
+        );
+      }
+      this.takeRevision(revision);
+      this.recordChange(
+        revision,
+        {
+          kind: "kube",
+          key,
+          type: createOnly ? "ADDED" : "MODIFIED",
+          cluster: rec.cluster,
+          resource: rec.resource,
+          namespace: rec.namespace,
+        },
+        text,
       );
-    const revision = await this.nextRevision();
-    await this.run(
-      "putObject",
-      `INSERT INTO objects (cluster, resource, namespace, name, body, revision) VALUES (?, ?, ?, ?, ?, ?)
-       ON CONFLICT (cluster, resource, namespace, name) DO UPDATE SET body = excluded.body, revision = excluded.revision`,
-      [rec.cluster, rec.resource, rec.namespace, rec.name, JSON.stringify(rec.body), revision],
+      return revision;
+    }
+    if (createOnly) {
+      // Create-only: the insert itself is the existence check.
+      const n = await this.run(
+        "putObject",
+        "INSERT INTO objects (cluster, resource, namespace, name, body, revision) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        [...pk, text, revision],
+      );
+      if (n === 0) throw new StoreConflictError(`${key} already exists`, await this.objectRevision(pk));
+      type = "ADDED";
+    } else if (casOnly) {
+      // Compare-and-set: the update matches only the expected revision.
+      const n = await this.run(
+        "putObject",
+        "UPDATE objects SET body = ?, revision = ? WHERE cluster = ? AND resource = ? AND namespace = ? AND name = ? AND revision = ?",
+        [text, revision, ...pk, expected],
+      );
+      if (n === 0) {
+        const current = await this.objectRevision(pk);
+        throw new StoreConflictError(
+          current === undefined
+            ? `${key} does not exist`
+            : `${key} is at revision ${current}, not ${expected}`,
+          current,
+        );
+      }
+      type = "MODIFIED";
+    } else {
+      const current = await this.objectRevision(pk);
+      if (opts.create && current !== undefined)
+        throw new StoreConflictError(`${key} already exists`, current);
+      if (expected !== undefined && current !== expected)
+        throw new StoreConflictError(
+          current === undefined
+            ? `${key} does not exist`
+            : `${key} is at revision ${current}, not ${expected}`,
+          current,
+        );
+      await this.run(
+        "putObject",
+        `INSERT INTO objects (cluster, resource, namespace, name, body, revision) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (cluster, resource, namespace, name) DO UPDATE SET body = excluded.body, revision = excluded.revision`,
+        [...pk, text, revision],
+      );
+      type = current === undefined ? "ADDED" : "MODIFIED";
+    }
+    this.takeRevision(revision);
+    await this.logChange(
+      revision,
+      { kind: "kube", key, type, cluster: rec.cluster, resource: rec.resource, namespace: rec.namespace },
+      text,
     );
-    await this.logChange(revision, {
-      kind: "kube",
-      key: objectKey(rec),
-      type: current === undefined ? "ADDED" : "MODIFIED",
-      object: rec.body,
-      cluster: rec.cluster,
-      resource: rec.resource,
-      namespace: rec.namespace,
-    });
     return revision;
   }
 
@@ -310,32 +495,32 @@ export class SqlTx implements Tx {
     opts: { expectedRevision?: number } = {},
   ): Promise<number | undefined> {
     if (this.readOnly) throw new StoreReadOnlyError("deleteObject");
-    const existing = await this.getObject(cluster, resource, namespace, name);
+    const pk = [cluster, resource, namespace, name];
     const key = objectKey({ cluster, resource, namespace, name });
-    if (!existing) {
-      if (opts.expectedRevision !== undefined) throw new StoreConflictError(`${key} does not exist`);
-      return undefined;
-    }
-    if (opts.expectedRevision !== undefined && existing.revision !== opts.expectedRevision)
+    const expected = opts.expectedRevision;
+    // The delete itself is the existence (and revision) check; it returns the last state.
+    const rows =
+      expected === undefined
+        ? await this.all(`DELETE FROM objects WHERE ${OBJECT_PK} RETURNING body`, pk)
+        : await this.all(`DELETE FROM objects WHERE ${OBJECT_PK} AND revision = ? RETURNING body`, [
+            ...pk,
+            expected,
+          ]);
+    if (!rows[0]) {
+      if (expected === undefined) return undefined;
+      const current = await this.objectRevision(pk);
       throw new StoreConflictError(
-        `${key} is at revision ${existing.revision}, not ${opts.expectedRevision}`,
-        existing.revision,
+        current === undefined ? `${key} does not exist` : `${key} is at revision ${current}, not ${expected}`,
+        current,
       );
-    const revision = await this.nextRevision();
-    await this.run(
-      "deleteObject",
-      "DELETE FROM objects WHERE cluster = ? AND resource = ? AND namespace = ? AND name = ?",
-      [cluster, resource, namespace, name],
+    }
+    const revision = await this.nextRevision("deleteObject");
+    // The last state, as stored.
+    await this.logChange(
+      revision,
+      { kind: "kube", key, type: "DELETED", cluster, resource, namespace },
+      String(rows[0].body),
     );
-    await this.logChange(revision, {
-      kind: "kube",
-      key,
-      type: "DELETED",
-      object: existing.body,
-      cluster,
-      resource,
-      namespace,
-    });
     return revision;
   }
 
@@ -457,13 +642,12 @@ export class SqlTx implements Tx {
       [item.kind, item.key, item.payload ? JSON.stringify(item.payload) : null, notBefore],
     );
     // The wake-up for runtimes in every process travels on the change feed.
-    const revision = await this.nextRevision();
-    await this.logChange(revision, {
-      kind: "work",
-      key: `${item.kind}/${item.key}`,
-      type: "ADDED",
-      object: { kind: item.kind, key: item.key, notBefore },
-    });
+    const revision = await this.nextRevision("enqueueWork");
+    await this.logChange(
+      revision,
+      { kind: "work", key: `${item.kind}/${item.key}`, type: "ADDED" },
+      JSON.stringify({ kind: item.kind, key: item.key, notBefore }),
+    );
   }
 
   async getWork(kind: string, key: string): Promise<WorkItem | undefined> {
@@ -505,6 +689,7 @@ export class SqlTx implements Tx {
   }
 
   async currentRevision(): Promise<number> {
+    if (this.revision !== undefined) return this.revision;
     const rows = await this.all("SELECT value FROM revision WHERE id = 1");
     return rows[0] ? num(rows[0].value) : 0;
   }
@@ -523,7 +708,7 @@ export async function readChanges(
   upTo: number | undefined,
   filter: WatchFilter,
   limit: number,
-): Promise<{ changes: ChangeRecord[]; compacted: number }> {
+): Promise<{ changes: LoggedChange[]; compacted: number }> {
   const f = changeFilterSql(filter);
   const args: unknown[] = [after];
   let sql = "SELECT * FROM changes WHERE revision > ?";
@@ -534,7 +719,7 @@ export async function readChanges(
   sql += `${f.where} ORDER BY revision LIMIT ?`;
   const rows = await exec.all(sql, [...args, ...f.args, limit]);
   const compacted = num((await exec.all("SELECT value FROM compaction WHERE id = 1"))[0]?.value ?? 0);
-  return { changes: rows.map(rowToChange), compacted };
+  return { changes: rows.map(rowToLogged), compacted };
 }
 
 export const CLAIM_CANDIDATES =

@@ -144,9 +144,10 @@ export class SqliteStore implements Store {
               }),
             ])
           : await body;
+        await tx.flush();
         tx.closed = true;
         db.exec("COMMIT");
-        if (tx.wroteChanges) this.feed.poke();
+        this.feed.offer(tx.takeChanges());
         return result;
       } catch (err) {
         tx.closed = true;
@@ -225,6 +226,8 @@ export class SqliteStore implements Store {
         db.prepare("DELETE FROM changes WHERE revision <= ?").run(revision);
         db.prepare("UPDATE compaction SET value = ? WHERE id = 1").run(revision);
       })();
+      // Before any later commit hands records over: live watchers behind it hear TooOld.
+      this.feed.poke();
     });
   }
 
@@ -329,8 +332,8 @@ export class SqliteStore implements Store {
         db.exec("DELETE FROM changes");
         db.exec("UPDATE compaction SET value = (SELECT value FROM revision WHERE id = 1) WHERE id = 1");
       })();
+      this.feed.poke();
     });
-    this.feed.poke();
   }
 
   async sizeBytes(): Promise<number> {

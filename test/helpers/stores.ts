@@ -58,3 +58,11 @@ export function backends(): Backend[] {
   if (!pgMissingReason()) list.push({ name: "postgres", open: async (shared) => openStore(pgUrl(shared)) });
   return list;
 }
+
+/** The store URL a `shared` name opened on this backend stands for (for a child process). */
+export function sharedStoreUrl(backend: string, shared: string): string {
+  if (backend === "postgres") return pgUrl(shared);
+  const file = files.get(shared);
+  if (backend !== "sqlite-file" || !file) throw new Error(`no shared ${backend} store named ${shared}`);
+  return `sqlite:${file}`;
+}
