@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TestEmulator } from "../helpers/emulator.js";
 import { tempDir } from "../helpers/emulator.js";
 import { type KubeCluster, kubectl, startKubeEmulator } from "../kube/kube-helpers.js";
-import { makeCluster } from "../kube/workload-helpers.js";
+import { makeCluster, until } from "../kube/workload-helpers.js";
 
 let emu: TestEmulator;
 beforeAll(async () => {
@@ -58,6 +58,32 @@ spec:
     spec:
       containers: [{name: c, image: "postgres:16"}]
 `;
+
+const HISTORY = `apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: logs}
+spec:
+  selector: {matchLabels: {app: logs}}
+  template:
+    metadata: {labels: {app: logs}}
+    spec:
+      containers: [{name: c, image: "busybox:1.35"}]
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: kv}
+spec:
+  replicas: 2
+  serviceName: kv
+  selector: {matchLabels: {app: kv}}
+  template:
+    metadata: {labels: {app: kv}}
+    spec:
+      containers: [{name: c, image: "redis:7.0"}]
+`;
+
+/** A safe-encoded hash (util/rand's alphabet). */
+const SAFE = /^[bcdfghjklmnpqrstvwxz2456789]+$/;
 
 const jp = async (c: KubeCluster, what: string, expr: string) => {
   const r = await kubectl(c, ["get", what, "-o", `jsonpath=${expr}`]);
@@ -207,6 +233,210 @@ for (const version of ["1.28", "1.33"]) {
       const [cur, upd, n] = revs.split(" ");
       expect(cur).toBe(upd);
       expect(n).toBe("2");
+    });
+  });
+}
+
+/** The lines of `kubectl rollout history` after its `<kind>/<name>` heading. */
+const rows = (out: string) => out.split("\n").filter((l) => /^\d/.test(l));
+
+for (const version of ["1.28", "1.33"]) {
+  describe(`ControllerRevisions with kubectl ${version}`, () => {
+    let c: KubeCluster;
+    beforeAll(async () => {
+      c = await makeCluster(emu, `hist${version.replace(".", "")}`, { count: 2, version });
+      const a = await kubectl(c, ["apply", "-f", file(HISTORY)]);
+      expect(a.stdout).toBe("daemonset.apps/logs created\nstatefulset.apps/kv created\n");
+    });
+
+    const rolled = async (what: string) => {
+      const r = await kubectl(c, ["rollout", "status", what, "--timeout=30s"]);
+      expect(r.stderr).toBe("");
+      expect(r.code).toBe(0);
+    };
+
+    it("a DaemonSet: set image twice → history 1, 2, 3; --revision=2; undo to 1; revisions listed and collected", async () => {
+      await rolled("daemonset/logs");
+      expect((await kubectl(c, ["set", "image", "daemonset/logs", "c=busybox:1.36"])).code).toBe(0);
+      await rolled("daemonset/logs");
+      const ann = await kubectl(c, ["annotate", "daemonset/logs", "kubernetes.io/change-cause=to 1.37"]);
+      expect(ann.stdout).toBe("daemonset.apps/logs annotated\n");
+      expect((await kubectl(c, ["set", "image", "daemonset/logs", "c=busybox:1.37"])).code).toBe(0);
+      await rolled("daemonset/logs");
+      const h = await kubectl(c, ["rollout", "history", "daemonset/logs"]);
+      expect(h.stderr).toBe("");
+      expect(h.stdout).toBe(
+        "daemonset.apps/logs \nREVISION  CHANGE-CAUSE\n1         <none>\n2         <none>\n3         to 1.37\n\n",
+      );
+      const r2 = await kubectl(c, ["rollout", "history", "daemonset/logs", "--revision=2"]);
+      expect(r2.stderr).toBe("");
+      expect(r2.stdout).toContain("daemonset.apps/logs with revision #2\n");
+      expect(r2.stdout).toContain("    Image:\tbusybox:1.36\n");
+
+      // Each revision is <owner>-<hash>; the pods carry the current one's hash.
+      const revs = await jp(
+        c,
+        "controllerrevisions",
+        '{range .items[?(@.metadata.ownerReferences[0].name=="logs")]}{.metadata.name} {.revision} {.metadata.labels.controller-revision-hash} {.metadata.ownerReferences[0].kind} {.data.spec.template.spec.containers[0].image}{"\\n"}{end}',
+      );
+      const table = revs
+        .trim()
+        .split("\n")
+        .map((l) => l.split(" "))
+        .sort((a, b) => Number(a[1]) - Number(b[1]));
+      expect(table.map((r) => [r[1], r[3], r[4]])).toEqual([
+        ["1", "DaemonSet", "busybox:1.35"],
+        ["2", "DaemonSet", "busybox:1.36"],
+        ["3", "DaemonSet", "busybox:1.37"],
+      ]);
+      for (const [name, , hash] of table) {
+        expect(hash).toMatch(SAFE);
+        expect(name).toBe(`logs-${hash}`);
+      }
+      const podHashes = await kubectl(c, [
+        "get",
+        "pods",
+        "-l",
+        "app=logs",
+        "-o",
+        "jsonpath={.items[*].metadata.labels.controller-revision-hash}",
+      ]);
+      expect(podHashes.stdout).toBe(`${table[2][2]} ${table[2][2]}`);
+      const get = await kubectl(c, ["get", "controllerrevisions", "-l", "app=logs", "--no-headers"]);
+      expect(
+        get.stdout
+          .trim()
+          .split("\n")
+          .map((l) => l.split(/\s+/).slice(0, 3).join(" "))
+          .sort(),
+      ).toEqual(table.map(([name, rev]) => `${name} daemonset.apps/logs ${rev}`).sort());
+
+      // Undo to 1: the first template comes back, revision 1 becomes 4 (no new revision).
+      const undo = await kubectl(c, ["rollout", "undo", "daemonset/logs", "--to-revision=1"]);
+      expect(undo.stderr).toBe("");
+      expect(undo.stdout).toBe("daemonset.apps/logs rolled back\n");
+      await rolled("daemonset/logs");
+      expect(
+        (
+          await kubectl(c, [
+            "get",
+            "pods",
+            "-l",
+            "app=logs",
+            "-o",
+            "jsonpath={.items[*].spec.containers[0].image}",
+          ])
+        ).stdout,
+      ).toBe("busybox:1.35 busybox:1.35");
+      expect(rows((await kubectl(c, ["rollout", "history", "daemonset/logs"])).stdout)).toEqual([
+        "2         <none>",
+        "3         to 1.37",
+        "4         <none>",
+      ]);
+      expect(
+        (
+          await kubectl(c, [
+            "get",
+            "pods",
+            "-l",
+            "app=logs",
+            "-o",
+            "jsonpath={.items[*].metadata.labels.controller-revision-hash}",
+          ])
+        ).stdout,
+      ).toBe(`${table[0][2]} ${table[0][2]}`);
+      const again = await kubectl(c, ["rollout", "undo", "daemonset/logs", "--to-revision=4"]);
+      expect(again.stdout).toBe(
+        "daemonset.apps/logs skipped rollback (current template already matches revision 4)\n",
+      );
+
+      // Deleting the DaemonSet takes its revisions with it (garbage collection).
+      expect((await kubectl(c, ["delete", "daemonset/logs", "--wait=true"])).code).toBe(0);
+      await until(async () => {
+        const left = await kubectl(c, ["get", "controllerrevisions", "-l", "app=logs", "-o", "name"]);
+        return left.stdout === "" ? true : undefined;
+      }, 30_000);
+    });
+
+    it("a StatefulSet: set image twice → history 1, 2, 3; --revision=2; undo to 1; status names its revisions", async () => {
+      await rolled("statefulset/kv");
+      expect((await kubectl(c, ["set", "image", "statefulset/kv", "c=redis:7.2"])).code).toBe(0);
+      await rolled("statefulset/kv");
+      expect((await kubectl(c, ["set", "image", "statefulset/kv", "c=redis:7.4"])).code).toBe(0);
+      await rolled("statefulset/kv");
+      const h = await kubectl(c, ["rollout", "history", "statefulset/kv"]);
+      expect(h.stderr).toBe("");
+      expect(rows(h.stdout).map((l) => l.trim().split(/\s+/)[0])).toEqual(["1", "2", "3"]);
+      const r2 = await kubectl(c, ["rollout", "history", "statefulset/kv", "--revision=2"]);
+      expect(r2.stderr).toBe("");
+      expect(r2.stdout).toContain("statefulset.apps/kv with revision #2\n");
+      expect(r2.stdout).toContain("    Image:\tredis:7.2\n");
+
+      const revs = await jp(
+        c,
+        "controllerrevisions",
+        '{range .items[?(@.metadata.ownerReferences[0].name=="kv")]}{.metadata.name} {.revision} {.metadata.labels.controller\\.kubernetes\\.io/hash} {.data.spec.template.spec.containers[0].image}{"\\n"}{end}',
+      );
+      const table = revs
+        .trim()
+        .split("\n")
+        .map((l) => l.split(" "))
+        .sort((a, b) => Number(a[1]) - Number(b[1]));
+      expect(table.map((r) => [r[1], r[3]])).toEqual([
+        ["1", "redis:7.0"],
+        ["2", "redis:7.2"],
+        ["3", "redis:7.4"],
+      ]);
+      for (const [name, , hash] of table) {
+        expect(hash).toMatch(SAFE);
+        expect(name).toBe(`kv-${hash}`);
+      }
+      expect(await jp(c, "statefulset/kv", "{.status.currentRevision} {.status.updateRevision}")).toBe(
+        `${table[2][0]} ${table[2][0]}`,
+      );
+      expect(
+        (
+          await kubectl(c, [
+            "get",
+            "pods",
+            "-l",
+            "app=kv",
+            "-o",
+            "jsonpath={.items[*].metadata.labels.controller-revision-hash}",
+          ])
+        ).stdout,
+      ).toBe(`${table[2][0]} ${table[2][0]}`);
+
+      const undo = await kubectl(c, ["rollout", "undo", "statefulset/kv", "--to-revision=1"]);
+      expect(undo.stderr).toBe("");
+      expect(undo.stdout).toBe("statefulset.apps/kv rolled back\n");
+      await rolled("statefulset/kv");
+      expect(
+        (
+          await kubectl(c, [
+            "get",
+            "pods",
+            "-l",
+            "app=kv",
+            "-o",
+            "jsonpath={.items[*].spec.containers[0].image}",
+          ])
+        ).stdout,
+      ).toBe("redis:7.0 redis:7.0");
+      expect(await jp(c, "statefulset/kv", "{.status.currentRevision} {.status.updateRevision}")).toBe(
+        `${table[0][0]} ${table[0][0]}`,
+      );
+      expect(
+        rows((await kubectl(c, ["rollout", "history", "statefulset/kv"])).stdout).map(
+          (l) => l.trim().split(/\s+/)[0],
+        ),
+      ).toEqual(["2", "3", "4"]);
+
+      expect((await kubectl(c, ["delete", "statefulset/kv", "--wait=true"])).code).toBe(0);
+      await until(async () => {
+        const left = await kubectl(c, ["get", "controllerrevisions", "-l", "app=kv", "-o", "name"]);
+        return left.stdout === "" ? true : undefined;
+      }, 30_000);
     });
   });
 }
