@@ -249,6 +249,13 @@ for (const version of ["1.28", "1.33"]) {
       expect(a.stdout).toBe("daemonset.apps/logs created\nstatefulset.apps/kv created\n");
     });
 
+    // kubectl's DescribePodTemplate (1.33 adds node selectors and tolerations).
+    const described = (head: string, labels: string, image: string) =>
+      `${head}\nPod Template:\n  Labels:\t${labels}\n  Containers:\n   c:\n    Image:\t${image}\n` +
+      "    Port:\t<none>\n    Host Port:\t<none>\n    Environment:\t<none>\n    Mounts:\t<none>\n  Volumes:\t<none>\n" +
+      (version === "1.33" ? "  Node-Selectors:\t<none>\n  Tolerations:\t<none>\n" : "") +
+      "\n";
+
     const rolled = async (what: string) => {
       const r = await kubectl(c, ["rollout", "status", what, "--timeout=30s"]);
       expect(r.stderr).toBe("");
@@ -270,8 +277,7 @@ for (const version of ["1.28", "1.33"]) {
       );
       const r2 = await kubectl(c, ["rollout", "history", "daemonset/logs", "--revision=2"]);
       expect(r2.stderr).toBe("");
-      expect(r2.stdout).toContain("daemonset.apps/logs with revision #2\n");
-      expect(r2.stdout).toContain("    Image:\tbusybox:1.36\n");
+      expect(r2.stdout).toBe(described("daemonset.apps/logs with revision #2", "app=logs", "busybox:1.36"));
 
       // Each revision is <owner>-<hash>; the pods carry the current one's hash.
       const revs = await jp(
@@ -366,11 +372,12 @@ for (const version of ["1.28", "1.33"]) {
       await rolled("statefulset/kv");
       const h = await kubectl(c, ["rollout", "history", "statefulset/kv"]);
       expect(h.stderr).toBe("");
-      expect(rows(h.stdout).map((l) => l.trim().split(/\s+/)[0])).toEqual(["1", "2", "3"]);
+      expect(h.stdout).toBe(
+        "statefulset.apps/kv \nREVISION  CHANGE-CAUSE\n1         <none>\n2         <none>\n3         <none>\n\n",
+      );
       const r2 = await kubectl(c, ["rollout", "history", "statefulset/kv", "--revision=2"]);
       expect(r2.stderr).toBe("");
-      expect(r2.stdout).toContain("statefulset.apps/kv with revision #2\n");
-      expect(r2.stdout).toContain("    Image:\tredis:7.2\n");
+      expect(r2.stdout).toBe(described("statefulset.apps/kv with revision #2", "app=kv", "redis:7.2"));
 
       const revs = await jp(
         c,
