@@ -308,6 +308,34 @@ for (const version of ["1.28", "1.33"]) {
         "jsonpath={.items[*].metadata.labels.controller-revision-hash}",
       ]);
       expect(podHashes.stdout).toBe(`${table[2][2]} ${table[2][2]}`);
+      // The template generation kube-apiserver keeps: 3 after two template changes (not the
+      // annotate); the pods' label and the revision's copied annotations follow it.
+      expect(
+        await jp(
+          c,
+          "daemonset/logs",
+          "{.metadata.annotations.deprecated\\.daemonset\\.template\\.generation}",
+        ),
+      ).toBe("3");
+      expect(
+        (
+          await kubectl(c, [
+            "get",
+            "pods",
+            "-l",
+            "app=logs",
+            "-o",
+            "jsonpath={.items[*].metadata.labels.pod-template-generation}",
+          ])
+        ).stdout,
+      ).toBe("3 3");
+      expect(
+        await jp(
+          c,
+          `controllerrevision/${table[2][0]}`,
+          "{.metadata.annotations.deprecated\\.daemonset\\.template\\.generation} {.metadata.annotations.kubernetes\\.io/change-cause}",
+        ),
+      ).toBe("3 to 1.37");
       const get = await kubectl(c, ["get", "controllerrevisions", "-l", "app=logs", "--no-headers"]);
       expect(
         get.stdout

@@ -2,8 +2,9 @@
 // ControllerRevisions (history) first, so pods carry the current revision's hash.
 import type { ControllerRevision, DaemonSet } from "kubernetes-types/apps/v1.js";
 import type { Node, Pod } from "kubernetes-types/core/v1.js";
+import type { AdmissionStep } from "../admission.js";
 import { coalesceUpdates, isControlledBy } from "../workloads/actions.js";
-import { reconcileDaemonSet } from "../workloads/daemonset.js";
+import { reconcileDaemonSet, templateGenerationAnnotations } from "../workloads/daemonset.js";
 import { daemonSetHistory } from "../workloads/history.js";
 import type { ControllerContext } from "./context.js";
 import { recordRefusals } from "./owners.js";
@@ -48,4 +49,17 @@ export async function syncDaemonSet(
     ]),
   );
   await recordRefusals(ctx, cluster, self, "daemonset-controller", refused);
+}
+
+/**
+ * kube-apiserver's DaemonSet strategy keeps the template generation in an annotation (what
+ * the pods' pod-template-generation label and the revisions copy); it runs where admission runs.
+ */
+export function daemonSetTemplateGenerationAdmission(): AdmissionStep {
+  return async (req) => {
+    if (req.resource !== "apps/daemonsets") return req.object;
+    const ds = req.object as DaemonSet;
+    const annotations = templateGenerationAnnotations(ds, req.oldObject as DaemonSet | undefined);
+    return { ...req.object, metadata: { ...ds.metadata, annotations } };
+  };
 }

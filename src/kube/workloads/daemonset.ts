@@ -10,7 +10,7 @@ import { type Action, differs, isControlledBy } from "./actions.js";
 import { resolveIntOrPercent } from "./deployment.js";
 import { eventAction } from "./events.js";
 import { CONTROLLER_REVISION_HASH } from "./history.js";
-import { podTemplateHash, type Rng, uniqueGeneratedName } from "./names.js";
+import { canonicalJson, podTemplateHash, type Rng, uniqueGeneratedName } from "./names.js";
 import { isActive, isReady, podFromTemplate } from "./pods.js";
 import { matchesNodeAffinity, untoleratedTaint } from "./scheduler.js";
 
@@ -40,6 +40,27 @@ export function shouldRunOn(ds: DaemonSet, node: Node): boolean {
   return !untoleratedTaint(node.spec?.taints ?? [], daemonTolerations(pod));
 }
 
+/** Where apps/v1 keeps the DaemonSet strategy's templateGeneration. */
+export const TEMPLATE_GENERATION = "deprecated.daemonset.template.generation";
+
+/**
+ * The DaemonSet strategy's templateGeneration (registry/apps/daemonset): at least 1 on create,
+ * the old value on update — plus one when the template changed; a client cannot change it.
+ * Returns the annotations the object is stored with.
+ */
+export function templateGenerationAnnotations(ds: DaemonSet, old?: DaemonSet): Record<string, string> {
+  const given = (o?: DaemonSet) => {
+    const n = Number(o?.metadata?.annotations?.[TEMPLATE_GENERATION]);
+    return Number.isSafeInteger(n) ? n : 0;
+  };
+  let gen = Math.max(1, given(ds));
+  if (old) {
+    gen = given(old);
+    if (canonicalJson(old.spec?.template) !== canonicalJson(ds.spec?.template)) gen++;
+  }
+  return { ...(ds.metadata?.annotations ?? {}), [TEMPLATE_GENERATION]: String(gen) };
+}
+
 /** The hash of the template (upstream's ComputeHash), the suffix of its ControllerRevision's name. */
 export function templateHash(ds: DaemonSet): string {
   return podTemplateHash(ds.spec?.template, ds.status?.collisionCount);
@@ -53,7 +74,8 @@ export function daemonPodFor(ds: DaemonSet, node: string, name: string, hash = t
   const self = { ...ds, apiVersion: "apps/v1", kind: "DaemonSet" };
   const pod = podFromTemplate(self, ds.spec?.template, name, {
     [CONTROLLER_REVISION_HASH]: hash,
-    "pod-template-generation": String(ds.metadata?.generation ?? 1),
+    "pod-template-generation":
+      ds.metadata?.annotations?.[TEMPLATE_GENERATION] ?? String(ds.metadata?.generation ?? 1),
   });
   const spec = pod.spec ?? { containers: [] };
   pod.spec = {
