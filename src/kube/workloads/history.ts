@@ -7,6 +7,7 @@
 // to spec.revisionHistoryLimit, oldest first. Owner references let GC remove them with the owner.
 import type { ControllerRevision, DaemonSet, StatefulSet } from "kubernetes-types/apps/v1.js";
 import type { Pod, PodTemplateSpec } from "kubernetes-types/core/v1.js";
+import type { LabelSelector } from "kubernetes-types/meta/v1.js";
 import { type Action, controllerRef, isControlledBy } from "./actions.js";
 import { canonicalJson, podTemplateHash, safeEncode } from "./names.js";
 import { selectorMatches } from "./pods.js";
@@ -104,6 +105,37 @@ const remove = (r: ControllerRevision): Action => ({
   name: r.metadata?.name ?? "",
 });
 
+/**
+ * ClaimControllerRevisions without the release half: the revisions `owner` controls, and the
+ * orphans its selector matches, adopted (an update that adds the controller reference).
+ */
+function claim(
+  owner: { apiVersion: string; kind: string; metadata?: DaemonSet["metadata"] },
+  selector: LabelSelector | undefined,
+  revisions: readonly ControllerRevision[],
+  actions: Action[],
+): ControllerRevision[] {
+  return revisions.flatMap((r) => {
+    if (isControlledBy(r, owner)) return [r];
+    if (!selectorMatches(selector, r.metadata?.labels)) return [];
+    if (r.metadata?.ownerReferences?.some((o) => o.controller) || r.metadata?.deletionTimestamp) return [];
+    const adopted: ControllerRevision = {
+      ...r,
+      metadata: {
+        ...r.metadata,
+        ownerReferences: [...(r.metadata?.ownerReferences ?? []), controllerRef(owner)],
+      },
+    };
+    actions.push({
+      op: "update",
+      resource: RESOURCE,
+      namespace: r.metadata?.namespace ?? "default",
+      object: adopted,
+    });
+    return [adopted];
+  });
+}
+
 export interface DaemonSetHistory {
   actions: Action[];
   /** The current revision's hash: the `controller-revision-hash` its pods carry. */
@@ -125,7 +157,7 @@ export function daemonSetHistory(
   const ns = ds.metadata?.namespace ?? "default";
   const actions: Action[] = [];
   const patch = revisionPatch(ds.spec?.template);
-  const owned = revisions.filter((r) => isControlledBy(r, self));
+  const owned = claim(self, ds.spec?.selector, revisions, actions);
   const cur = owned.filter((r) => sameData(r, patch));
   const old = owned.filter((r) => !sameData(r, patch));
   const next = maxRevision(old) + 1;
@@ -196,23 +228,7 @@ export function statefulSetHistory(
   const ns = sts.metadata?.namespace ?? "default";
   const setName = sts.metadata?.name ?? "";
   const actions: Action[] = [];
-  // ListControllerRevisions: the selector's revisions this set controls, and orphans it adopts.
-  const owned = sortRevisions(
-    revisions.flatMap((r) => {
-      if (!selectorMatches(sts.spec?.selector, r.metadata?.labels)) return [];
-      if (isControlledBy(r, self)) return [r];
-      if (r.metadata?.ownerReferences?.some((o) => o.controller) || r.metadata?.deletionTimestamp) return [];
-      const adopted: ControllerRevision = {
-        ...r,
-        metadata: {
-          ...r.metadata,
-          ownerReferences: [...(r.metadata?.ownerReferences ?? []), controllerRef(self)],
-        },
-      };
-      actions.push({ op: "update", resource: RESOURCE, namespace: ns, object: adopted });
-      return [adopted];
-    }),
-  );
+  const owned = sortRevisions(claim(self, sts.spec?.selector, revisions, actions));
   let collisionCount = sts.status?.collisionCount ?? 0;
   const patch = revisionPatch(sts.spec?.template);
   const next = maxRevision(owned) + 1;

@@ -142,6 +142,22 @@ describe("DaemonSet history", () => {
     ]);
   });
 
+  it("adopts orphans its selector matches (a DaemonSet deleted with --cascade=orphan and created again)", () => {
+    const orphan = dsRevision("busybox:1", 1);
+    delete orphan.metadata?.ownerReferences;
+    const old = dsRevision("busybox:0", 2);
+    delete old.metadata?.ownerReferences;
+    const h = daemonSetHistory(ds("busybox:1"), [orphan, old], []);
+    const name = `agent-${podTemplateHash(tpl("busybox:1"))}`;
+    expect(ops(h.actions)).toEqual([
+      `update apps/controllerrevisions ${name} 1`,
+      `update apps/controllerrevisions agent-${podTemplateHash(tpl("busybox:0"))} 2`,
+      `update apps/controllerrevisions ${name} 3`,
+    ]);
+    const bumped = (h.actions[2] as { object: ControllerRevision }).object;
+    expect(bumped.metadata?.ownerReferences).toEqual(owner("DaemonSet", DS_UID, "agent"));
+  });
+
   it("duplicates of the current template: the highest revision stays, pods move to its hash, the others go", () => {
     const keep = dsRevision("busybox:1", 3);
     const dup = dsRevision("busybox:1", 1, "dupdup");
