@@ -396,12 +396,14 @@ for (const version of ["1.28", "1.33"]) {
       await rolled("statefulset/kv");
       expect((await kubectl(c, ["set", "image", "statefulset/kv", "c=redis:7.2"])).code).toBe(0);
       await rolled("statefulset/kv");
+      const ann = await kubectl(c, ["annotate", "statefulset/kv", "kubernetes.io/change-cause=to 7.4"]);
+      expect(ann.stdout).toBe("statefulset.apps/kv annotated\n");
       expect((await kubectl(c, ["set", "image", "statefulset/kv", "c=redis:7.4"])).code).toBe(0);
       await rolled("statefulset/kv");
       const h = await kubectl(c, ["rollout", "history", "statefulset/kv"]);
       expect(h.stderr).toBe("");
       expect(h.stdout).toBe(
-        "statefulset.apps/kv \nREVISION  CHANGE-CAUSE\n1         <none>\n2         <none>\n3         <none>\n\n",
+        "statefulset.apps/kv \nREVISION  CHANGE-CAUSE\n1         <none>\n2         <none>\n3         to 7.4\n\n",
       );
       const r2 = await kubectl(c, ["rollout", "history", "statefulset/kv", "--revision=2"]);
       expect(r2.stderr).toBe("");
@@ -461,11 +463,19 @@ for (const version of ["1.28", "1.33"]) {
       expect(await jp(c, "statefulset/kv", "{.status.currentRevision} {.status.updateRevision}")).toBe(
         `${table[0][0]} ${table[0][0]}`,
       );
+      expect(rows((await kubectl(c, ["rollout", "history", "statefulset/kv"])).stdout)).toEqual([
+        "2         <none>",
+        "3         to 7.4",
+        "4         <none>",
+      ]);
+      // All three stay (revisionHistoryLimit 10): revision 1 is now 4.
       expect(
-        rows((await kubectl(c, ["rollout", "history", "statefulset/kv"])).stdout).map(
-          (l) => l.trim().split(/\s+/)[0],
-        ),
-      ).toEqual(["2", "3", "4"]);
+        (await kubectl(c, ["get", "controllerrevisions", "-l", "app=kv", "--no-headers"])).stdout
+          .trim()
+          .split("\n")
+          .map((l) => l.split(/\s+/).slice(0, 3).join(" "))
+          .sort(),
+      ).toEqual(table.map(([name, rev]) => `${name} statefulset.apps/kv ${rev === "1" ? "4" : rev}`).sort());
 
       expect((await kubectl(c, ["delete", "statefulset/kv", "--wait=true"])).code).toBe(0);
       await until(async () => {
