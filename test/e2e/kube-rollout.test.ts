@@ -392,6 +392,41 @@ for (const version of ["1.28", "1.33"]) {
       }, 30_000);
     });
 
+    it("revisionHistoryLimit 1: once the pods have moved on, only the current revision and one old one stay", async () => {
+      const m = file(`apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: trim}
+spec:
+  revisionHistoryLimit: 1
+  selector: {matchLabels: {app: trim}}
+  template:
+    metadata: {labels: {app: trim}}
+    spec:
+      containers: [{name: c, image: "busybox:1.35"}]
+`);
+      expect((await kubectl(c, ["apply", "-f", m])).stdout).toBe("daemonset.apps/trim created\n");
+      await rolled("daemonset/trim");
+      for (const tag of ["1.36", "1.37", "1.38"]) {
+        expect((await kubectl(c, ["set", "image", "daemonset/trim", `c=busybox:${tag}`])).code).toBe(0);
+        await rolled("daemonset/trim");
+      }
+      const revs = await until(async () => {
+        const r = await jp(
+          c,
+          "controllerrevisions",
+          '{range .items[?(@.metadata.ownerReferences[0].name=="trim")]}{.revision}:{.data.spec.template.spec.containers[0].image} {end}',
+        );
+        const list = r.trim().split(" ").sort();
+        return list.length === 2 ? list : undefined;
+      });
+      expect(revs).toEqual(["3:busybox:1.37", "4:busybox:1.38"]);
+      expect(rows((await kubectl(c, ["rollout", "history", "daemonset/trim"])).stdout)).toEqual([
+        "3         <none>",
+        "4         <none>",
+      ]);
+      expect((await kubectl(c, ["delete", "daemonset/trim"])).code).toBe(0);
+    });
+
     it("a StatefulSet: set image twice → history 1, 2, 3; --revision=2; undo to 1; status names its revisions", async () => {
       await rolled("statefulset/kv");
       expect((await kubectl(c, ["set", "image", "statefulset/kv", "c=redis:7.2"])).code).toBe(0);
