@@ -55,7 +55,8 @@ export function templateGenerationAnnotations(ds: DaemonSet, old?: DaemonSet): R
   };
   let gen = Math.max(1, given(ds));
   if (old) {
-    gen = given(old);
+    // A DaemonSet stored before the annotation existed counts as generation 1.
+    gen = Math.max(1, given(old));
     if (canonicalJson(old.spec?.template) !== canonicalJson(ds.spec?.template)) gen++;
   }
   return { ...(ds.metadata?.annotations ?? {}), [TEMPLATE_GENERATION]: String(gen) };
