@@ -53,6 +53,18 @@ export function controllerRevisionName(prefix: string, hash: string): string {
   return `${prefix.slice(0, 223)}-${hash}`;
 }
 
+/** The template a revision restores (its patch without the directive and the null timestamp). */
+export function templateOf(r: ControllerRevision): PodTemplateSpec | undefined {
+  const t = (r.data as { spec?: { template?: Record<string, unknown> } } | undefined)?.spec?.template;
+  if (!t) return undefined;
+  const { $patch: _directive, metadata, ...rest } = t;
+  const { creationTimestamp, ...meta } = (metadata ?? {}) as Record<string, unknown>;
+  return {
+    ...rest,
+    metadata: creationTimestamp === null ? meta : { creationTimestamp, ...meta },
+  } as PodTemplateSpec;
+}
+
 const dataOf = (r: ControllerRevision) => canonicalJson(r.data ?? null);
 const sameData = (r: ControllerRevision, patch: string) => dataOf(r) === canonicalJson(JSON.parse(patch));
 
@@ -212,6 +224,8 @@ export function daemonSetHistory(
 
 export interface StatefulSetHistory {
   actions: Action[];
+  /** The current revision's template (ApplyRevision), when it differs from the update revision. */
+  currentTemplate?: PodTemplateSpec;
   /** status.currentRevision and status.updateRevision: revision names. */
   currentRevision: string;
   updateRevision: string;
@@ -269,5 +283,13 @@ export function statefulSetHistory(
   const limit = sts.spec?.revisionHistoryLimit ?? DEFAULT_HISTORY_LIMIT;
   if (limit >= 0 && historic.length > limit)
     for (const r of historic.slice(0, historic.length - limit)) actions.push(remove(r));
-  return { actions, currentRevision, updateRevision, collisionCount };
+  const current = owned.find((r) => r.metadata?.name === currentRevision);
+  const currentTemplate = current && currentRevision !== updateRevision ? templateOf(current) : undefined;
+  return {
+    actions,
+    currentRevision,
+    updateRevision,
+    collisionCount,
+    ...(currentTemplate ? { currentTemplate } : {}),
+  };
 }

@@ -4,7 +4,7 @@
 // Running and Ready, and removes the highest ordinal first, one at a time; Parallel does all
 // at once. A template change replaces pods from the highest ordinal down (RollingUpdate).
 import type { StatefulSet, StatefulSetStatus } from "kubernetes-types/apps/v1.js";
-import type { Pod } from "kubernetes-types/core/v1.js";
+import type { Pod, PodTemplateSpec } from "kubernetes-types/core/v1.js";
 import { type Action, differs, isControlledBy } from "./actions.js";
 import { eventAction } from "./events.js";
 import { controllerRevisionName, hashControllerRevision, revisionPatch } from "./history.js";
@@ -24,10 +24,15 @@ export function revisionName(sts: StatefulSet): string {
   return controllerRevisionName(sts.metadata?.name ?? "", hash);
 }
 
-export function statefulPodFor(sts: StatefulSet, ordinal: number, revision = revisionName(sts)): Pod {
+export function statefulPodFor(
+  sts: StatefulSet,
+  ordinal: number,
+  revision = revisionName(sts),
+  template = sts.spec?.template,
+): Pod {
   const name = `${sts.metadata?.name ?? ""}-${ordinal}`;
   const self = { ...sts, apiVersion: "apps/v1", kind: "StatefulSet" };
-  const pod = podFromTemplate(self, sts.spec?.template, name, {
+  const pod = podFromTemplate(self, template, name, {
     "controller-revision-hash": revision,
     [POD_NAME_LABEL]: name,
     [POD_INDEX_LABEL]: String(ordinal),
@@ -45,6 +50,8 @@ export interface StatefulSetRevisions {
   currentRevision?: string;
   updateRevision: string;
   collisionCount?: number;
+  /** The current revision's template, when it is not the set's own (a rollout under way). */
+  currentTemplate?: PodTemplateSpec;
 }
 
 /** One sync of a StatefulSet over the namespace's pods. */
@@ -87,6 +94,18 @@ export function reconcileStatefulSet(
     note("SuccessfulDelete", `delete Pod ${setName}-${o} in StatefulSet ${setName} successful`);
   };
 
+  // newVersionedStatefulSetPod: below the partition a missing pod comes back at the current
+  // revision (its template from the revision's data), so a partitioned rollout stays put.
+  const partition = sts.spec?.updateStrategy?.rollingUpdate?.partition ?? 0;
+  const versionedPod = (o: number): Pod =>
+    (sts.spec?.updateStrategy?.type ?? "RollingUpdate") === "RollingUpdate" &&
+    o < start + partition &&
+    revisions.currentRevision &&
+    revisions.currentTemplate &&
+    revisions.currentRevision !== rev
+      ? statefulPodFor(sts, o, revisions.currentRevision, revisions.currentTemplate)
+      : statefulPodFor(sts, o, rev);
+
   // Failed pods are recreated (deleted now, created on the next sync).
   for (const [o, p] of owned) if (p.status?.phase === "Failed" && !p.metadata?.deletionTimestamp) del(o);
 
@@ -99,7 +118,7 @@ export function reconcileStatefulSet(
           op: "create",
           resource: "core/pods",
           namespace: ns,
-          object: statefulPodFor(sts, o, rev),
+          object: versionedPod(o),
         });
         note("SuccessfulCreate", `create Pod ${setName}-${o} in StatefulSet ${setName} successful`);
         if (!parallel) blocked = true;
@@ -116,7 +135,6 @@ export function reconcileStatefulSet(
       if (!owned.get(o)?.metadata?.deletionTimestamp) del(o);
   } else if (!condemned.length && (sts.spec?.updateStrategy?.type ?? "RollingUpdate") === "RollingUpdate") {
     // Replace the highest out-of-date pod once every pod is healthy.
-    const partition = sts.spec?.updateStrategy?.rollingUpdate?.partition ?? 0;
     const stale = [...owned]
       .filter(([o, p]) => o >= start + partition && p.metadata?.labels?.["controller-revision-hash"] !== rev)
       .sort(([a], [b]) => b - a);

@@ -10,6 +10,7 @@ import {
   fnv32,
   hashControllerRevision,
   podTemplateHash,
+  reconcileStatefulSet,
   revisionPatch,
   safeEncode,
   statefulSetHistory,
@@ -306,5 +307,34 @@ describe("StatefulSet history", () => {
     const h = statefulSetHistory(sts("redis:7"), [squatter], []);
     expect(h.collisionCount).toBe(1);
     expect(ops(h.actions)).toEqual([`create apps/controllerrevisions ${stsName("redis:7", 1)} 1`]);
+  });
+
+  it("mid-rollout, pods below the partition come back at the current revision, from its data", () => {
+    const r1 = stsRevision("redis:7", 1);
+    const r2 = stsRevision("redis:8", 2);
+    const base = sts("redis:8", st(stsName("redis:7"), stsName("redis:8")));
+    const set: StatefulSet = {
+      ...base,
+      spec: {
+        ...base.spec!,
+        replicas: 2,
+        podManagementPolicy: "Parallel",
+        updateStrategy: { type: "RollingUpdate", rollingUpdate: { partition: 1 } },
+      },
+    };
+    const h = statefulSetHistory(set, [r1, r2], []);
+    expect(h.currentTemplate).toEqual(tpl("redis:7"));
+    const created = reconcileStatefulSet(set, [], "2026-01-01T00:00:00Z", h)
+      .filter((a) => a.op === "create" && a.resource === "core/pods")
+      .map((a) => (a as { object: Pod }).object)
+      .map(
+        (p) =>
+          `${p.metadata?.name} ${p.spec?.containers[0].image} ${p.metadata?.labels?.["controller-revision-hash"]}`,
+      );
+    expect(created).toEqual([`db-0 redis:7 ${stsName("redis:7")}`, `db-1 redis:8 ${stsName("redis:8")}`]);
+    // Rollout done (current = update): no current template to restore.
+    expect(
+      statefulSetHistory(sts("redis:8", st(stsName("redis:8"))), [r1, r2], []).currentTemplate,
+    ).toBeUndefined();
   });
 });
