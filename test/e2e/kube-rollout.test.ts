@@ -427,6 +427,57 @@ spec:
       expect((await kubectl(c, ["delete", "daemonset/trim"])).code).toBe(0);
     });
 
+    it("a partitioned StatefulSet rollout: a deleted pod below the partition comes back at the old revision", async () => {
+      const m = file(`apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: part}
+spec:
+  replicas: 2
+  serviceName: part
+  updateStrategy: {type: RollingUpdate, rollingUpdate: {partition: 1}}
+  selector: {matchLabels: {app: part}}
+  template:
+    metadata: {labels: {app: part}}
+    spec:
+      containers: [{name: c, image: "redis:7.0"}]
+`);
+      expect((await kubectl(c, ["apply", "-f", m])).stdout).toBe("statefulset.apps/part created\n");
+      await rolled("statefulset/part");
+      expect((await kubectl(c, ["set", "image", "statefulset/part", "c=redis:7.2"])).code).toBe(0);
+      const images = () =>
+        kubectl(c, [
+          "get",
+          "pods",
+          "-l",
+          "app=part",
+          "-o",
+          "jsonpath={range .items[*]}{.metadata.name}={.spec.containers[0].image} {end}",
+        ]).then((r) => r.stdout.trim());
+      await until(async () => ((await images()) === "part-0=redis:7.0 part-1=redis:7.2" ? true : undefined));
+      const [cur, upd] = (
+        await jp(c, "statefulset/part", "{.status.currentRevision} {.status.updateRevision}")
+      ).split(" ");
+      expect(cur).not.toBe(upd);
+      expect((await kubectl(c, ["delete", "pod", "part-0"])).code).toBe(0);
+      await until(async () => {
+        const r = await kubectl(c, ["get", "pod", "part-0", "-o", "jsonpath={.status.phase}"]);
+        return r.stdout === "Running" ? true : undefined;
+      });
+      expect(await images()).toBe("part-0=redis:7.0 part-1=redis:7.2");
+      expect(
+        (
+          await kubectl(c, [
+            "get",
+            "pod",
+            "part-0",
+            "-o",
+            "jsonpath={.metadata.labels.controller-revision-hash}",
+          ])
+        ).stdout,
+      ).toBe(cur);
+      expect((await kubectl(c, ["delete", "statefulset/part"])).code).toBe(0);
+    });
+
     it("a StatefulSet: set image twice → history 1, 2, 3; --revision=2; undo to 1; status names its revisions", async () => {
       await rolled("statefulset/kv");
       expect((await kubectl(c, ["set", "image", "statefulset/kv", "c=redis:7.2"])).code).toBe(0);
