@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TestEmulator } from "../helpers/emulator.js";
 import { tempDir } from "../helpers/emulator.js";
 import { type KubeCluster, kubectl, startKubeEmulator } from "../kube/kube-helpers.js";
-import { makeCluster } from "../kube/workload-helpers.js";
+import { makeCluster, until } from "../kube/workload-helpers.js";
 
 let emu: TestEmulator;
 beforeAll(async () => {
@@ -58,6 +58,32 @@ spec:
     spec:
       containers: [{name: c, image: "postgres:16"}]
 `;
+
+const HISTORY = `apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: logs}
+spec:
+  selector: {matchLabels: {app: logs}}
+  template:
+    metadata: {labels: {app: logs}}
+    spec:
+      containers: [{name: c, image: "busybox:1.35"}]
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: kv}
+spec:
+  replicas: 2
+  serviceName: kv
+  selector: {matchLabels: {app: kv}}
+  template:
+    metadata: {labels: {app: kv}}
+    spec:
+      containers: [{name: c, image: "redis:7.0"}]
+`;
+
+/** A safe-encoded hash (util/rand's alphabet). */
+const SAFE = /^[bcdfghjklmnpqrstvwxz2456789]+$/;
 
 const jp = async (c: KubeCluster, what: string, expr: string) => {
   const r = await kubectl(c, ["get", what, "-o", `jsonpath=${expr}`]);
@@ -207,6 +233,341 @@ for (const version of ["1.28", "1.33"]) {
       const [cur, upd, n] = revs.split(" ");
       expect(cur).toBe(upd);
       expect(n).toBe("2");
+    });
+  });
+}
+
+/** The lines of `kubectl rollout history` after its `<kind>/<name>` heading. */
+const rows = (out: string) => out.split("\n").filter((l) => /^\d/.test(l));
+
+for (const version of ["1.28", "1.33"]) {
+  describe(`ControllerRevisions with kubectl ${version}`, () => {
+    let c: KubeCluster;
+    beforeAll(async () => {
+      c = await makeCluster(emu, `hist${version.replace(".", "")}`, { count: 2, version });
+      const a = await kubectl(c, ["apply", "-f", file(HISTORY)]);
+      expect(a.stdout).toBe("daemonset.apps/logs created\nstatefulset.apps/kv created\n");
+    });
+
+    // kubectl's DescribePodTemplate (1.33 adds node selectors and tolerations).
+    const described = (head: string, labels: string, image: string) =>
+      `${head}\nPod Template:\n  Labels:\t${labels}\n  Containers:\n   c:\n    Image:\t${image}\n` +
+      "    Port:\t<none>\n    Host Port:\t<none>\n    Environment:\t<none>\n    Mounts:\t<none>\n  Volumes:\t<none>\n" +
+      (version === "1.33" ? "  Node-Selectors:\t<none>\n  Tolerations:\t<none>\n" : "") +
+      "\n";
+
+    const rolled = async (what: string) => {
+      const r = await kubectl(c, ["rollout", "status", what, "--timeout=30s"]);
+      expect(r.stderr).toBe("");
+      expect(r.code).toBe(0);
+    };
+
+    it("a DaemonSet: set image twice → history 1, 2, 3; --revision=2; undo to 1; revisions listed and collected", async () => {
+      await rolled("daemonset/logs");
+      expect((await kubectl(c, ["set", "image", "daemonset/logs", "c=busybox:1.36"])).code).toBe(0);
+      await rolled("daemonset/logs");
+      const ann = await kubectl(c, ["annotate", "daemonset/logs", "kubernetes.io/change-cause=to 1.37"]);
+      expect(ann.stdout).toBe("daemonset.apps/logs annotated\n");
+      expect((await kubectl(c, ["set", "image", "daemonset/logs", "c=busybox:1.37"])).code).toBe(0);
+      await rolled("daemonset/logs");
+      const h = await kubectl(c, ["rollout", "history", "daemonset/logs"]);
+      expect(h.stderr).toBe("");
+      expect(h.stdout).toBe(
+        "daemonset.apps/logs \nREVISION  CHANGE-CAUSE\n1         <none>\n2         <none>\n3         to 1.37\n\n",
+      );
+      const r2 = await kubectl(c, ["rollout", "history", "daemonset/logs", "--revision=2"]);
+      expect(r2.stderr).toBe("");
+      expect(r2.stdout).toBe(described("daemonset.apps/logs with revision #2", "app=logs", "busybox:1.36"));
+
+      // Each revision is <owner>-<hash>; the pods carry the current one's hash.
+      const revs = await jp(
+        c,
+        "controllerrevisions",
+        '{range .items[?(@.metadata.ownerReferences[0].name=="logs")]}{.metadata.name} {.revision} {.metadata.labels.controller-revision-hash} {.metadata.ownerReferences[0].kind} {.data.spec.template.spec.containers[0].image}{"\\n"}{end}',
+      );
+      const table = revs
+        .trim()
+        .split("\n")
+        .map((l) => l.split(" "))
+        .sort((a, b) => Number(a[1]) - Number(b[1]));
+      expect(table.map((r) => [r[1], r[3], r[4]])).toEqual([
+        ["1", "DaemonSet", "busybox:1.35"],
+        ["2", "DaemonSet", "busybox:1.36"],
+        ["3", "DaemonSet", "busybox:1.37"],
+      ]);
+      for (const [name, , hash] of table) {
+        expect(hash).toMatch(SAFE);
+        expect(name).toBe(`logs-${hash}`);
+      }
+      const podHashes = await kubectl(c, [
+        "get",
+        "pods",
+        "-l",
+        "app=logs",
+        "-o",
+        "jsonpath={.items[*].metadata.labels.controller-revision-hash}",
+      ]);
+      expect(podHashes.stdout).toBe(`${table[2][2]} ${table[2][2]}`);
+      // The template generation kube-apiserver keeps: 3 after two template changes (not the
+      // annotate); the pods' label and the revision's copied annotations follow it.
+      expect(
+        await jp(
+          c,
+          "daemonset/logs",
+          "{.metadata.annotations.deprecated\\.daemonset\\.template\\.generation}",
+        ),
+      ).toBe("3");
+      expect(
+        (
+          await kubectl(c, [
+            "get",
+            "pods",
+            "-l",
+            "app=logs",
+            "-o",
+            "jsonpath={.items[*].metadata.labels.pod-template-generation}",
+          ])
+        ).stdout,
+      ).toBe("3 3");
+      expect(
+        await jp(
+          c,
+          `controllerrevision/${table[2][0]}`,
+          "{.metadata.annotations.deprecated\\.daemonset\\.template\\.generation} {.metadata.annotations.kubernetes\\.io/change-cause}",
+        ),
+      ).toBe("3 to 1.37");
+      const get = await kubectl(c, ["get", "controllerrevisions", "-l", "app=logs", "--no-headers"]);
+      expect(
+        get.stdout
+          .trim()
+          .split("\n")
+          .map((l) => l.split(/\s+/).slice(0, 3).join(" "))
+          .sort(),
+      ).toEqual(table.map(([name, rev]) => `${name} daemonset.apps/logs ${rev}`).sort());
+
+      // Undo to 1: the first template comes back, revision 1 becomes 4 (no new revision).
+      const undo = await kubectl(c, ["rollout", "undo", "daemonset/logs", "--to-revision=1"]);
+      expect(undo.stderr).toBe("");
+      expect(undo.stdout).toBe("daemonset.apps/logs rolled back\n");
+      await rolled("daemonset/logs");
+      expect(
+        (
+          await kubectl(c, [
+            "get",
+            "pods",
+            "-l",
+            "app=logs",
+            "-o",
+            "jsonpath={.items[*].spec.containers[0].image}",
+          ])
+        ).stdout,
+      ).toBe("busybox:1.35 busybox:1.35");
+      expect(rows((await kubectl(c, ["rollout", "history", "daemonset/logs"])).stdout)).toEqual([
+        "2         <none>",
+        "3         to 1.37",
+        "4         <none>",
+      ]);
+      expect(
+        (
+          await kubectl(c, [
+            "get",
+            "pods",
+            "-l",
+            "app=logs",
+            "-o",
+            "jsonpath={.items[*].metadata.labels.controller-revision-hash}",
+          ])
+        ).stdout,
+      ).toBe(`${table[0][2]} ${table[0][2]}`);
+      const again = await kubectl(c, ["rollout", "undo", "daemonset/logs", "--to-revision=4"]);
+      expect(again.stdout).toBe(
+        "daemonset.apps/logs skipped rollback (current template already matches revision 4)\n",
+      );
+
+      // Deleting the DaemonSet takes its revisions with it (garbage collection).
+      expect((await kubectl(c, ["delete", "daemonset/logs", "--wait=true"])).code).toBe(0);
+      await until(async () => {
+        const left = await kubectl(c, ["get", "controllerrevisions", "-l", "app=logs", "-o", "name"]);
+        return left.stdout === "" ? true : undefined;
+      }, 30_000);
+    });
+
+    it("revisionHistoryLimit 1: once the pods have moved on, only the current revision and one old one stay", async () => {
+      const m = file(`apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: trim}
+spec:
+  revisionHistoryLimit: 1
+  selector: {matchLabels: {app: trim}}
+  template:
+    metadata: {labels: {app: trim}}
+    spec:
+      containers: [{name: c, image: "busybox:1.35"}]
+`);
+      expect((await kubectl(c, ["apply", "-f", m])).stdout).toBe("daemonset.apps/trim created\n");
+      await rolled("daemonset/trim");
+      for (const tag of ["1.36", "1.37", "1.38"]) {
+        expect((await kubectl(c, ["set", "image", "daemonset/trim", `c=busybox:${tag}`])).code).toBe(0);
+        await rolled("daemonset/trim");
+      }
+      const revs = await until(async () => {
+        const r = await jp(
+          c,
+          "controllerrevisions",
+          '{range .items[?(@.metadata.ownerReferences[0].name=="trim")]}{.revision}:{.data.spec.template.spec.containers[0].image} {end}',
+        );
+        const list = r.trim().split(" ").sort();
+        return list.length === 2 ? list : undefined;
+      });
+      expect(revs).toEqual(["3:busybox:1.37", "4:busybox:1.38"]);
+      expect(rows((await kubectl(c, ["rollout", "history", "daemonset/trim"])).stdout)).toEqual([
+        "3         <none>",
+        "4         <none>",
+      ]);
+      expect((await kubectl(c, ["delete", "daemonset/trim"])).code).toBe(0);
+    });
+
+    it("a partitioned StatefulSet rollout: a deleted pod below the partition comes back at the old revision", async () => {
+      const m = file(`apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: part}
+spec:
+  replicas: 2
+  serviceName: part
+  updateStrategy: {type: RollingUpdate, rollingUpdate: {partition: 1}}
+  selector: {matchLabels: {app: part}}
+  template:
+    metadata: {labels: {app: part}}
+    spec:
+      containers: [{name: c, image: "redis:7.0"}]
+`);
+      expect((await kubectl(c, ["apply", "-f", m])).stdout).toBe("statefulset.apps/part created\n");
+      await rolled("statefulset/part");
+      expect((await kubectl(c, ["set", "image", "statefulset/part", "c=redis:7.2"])).code).toBe(0);
+      const images = () =>
+        kubectl(c, [
+          "get",
+          "pods",
+          "-l",
+          "app=part",
+          "-o",
+          "jsonpath={range .items[*]}{.metadata.name}={.spec.containers[0].image} {end}",
+        ]).then((r) => r.stdout.trim());
+      await until(async () => ((await images()) === "part-0=redis:7.0 part-1=redis:7.2" ? true : undefined));
+      const [cur, upd] = (
+        await jp(c, "statefulset/part", "{.status.currentRevision} {.status.updateRevision}")
+      ).split(" ");
+      expect(cur).not.toBe(upd);
+      expect((await kubectl(c, ["delete", "pod", "part-0"])).code).toBe(0);
+      await until(async () => {
+        const r = await kubectl(c, ["get", "pod", "part-0", "-o", "jsonpath={.status.phase}"]);
+        return r.stdout === "Running" ? true : undefined;
+      });
+      expect(await images()).toBe("part-0=redis:7.0 part-1=redis:7.2");
+      expect(
+        (
+          await kubectl(c, [
+            "get",
+            "pod",
+            "part-0",
+            "-o",
+            "jsonpath={.metadata.labels.controller-revision-hash}",
+          ])
+        ).stdout,
+      ).toBe(cur);
+      expect((await kubectl(c, ["delete", "statefulset/part"])).code).toBe(0);
+    });
+
+    it("a StatefulSet: set image twice → history 1, 2, 3; --revision=2; undo to 1; status names its revisions", async () => {
+      await rolled("statefulset/kv");
+      expect((await kubectl(c, ["set", "image", "statefulset/kv", "c=redis:7.2"])).code).toBe(0);
+      await rolled("statefulset/kv");
+      const ann = await kubectl(c, ["annotate", "statefulset/kv", "kubernetes.io/change-cause=to 7.4"]);
+      expect(ann.stdout).toBe("statefulset.apps/kv annotated\n");
+      expect((await kubectl(c, ["set", "image", "statefulset/kv", "c=redis:7.4"])).code).toBe(0);
+      await rolled("statefulset/kv");
+      const h = await kubectl(c, ["rollout", "history", "statefulset/kv"]);
+      expect(h.stderr).toBe("");
+      expect(h.stdout).toBe(
+        "statefulset.apps/kv \nREVISION  CHANGE-CAUSE\n1         <none>\n2         <none>\n3         to 7.4\n\n",
+      );
+      const r2 = await kubectl(c, ["rollout", "history", "statefulset/kv", "--revision=2"]);
+      expect(r2.stderr).toBe("");
+      expect(r2.stdout).toBe(described("statefulset.apps/kv with revision #2", "app=kv", "redis:7.2"));
+
+      const revs = await jp(
+        c,
+        "controllerrevisions",
+        '{range .items[?(@.metadata.ownerReferences[0].name=="kv")]}{.metadata.name} {.revision} {.metadata.labels.controller\\.kubernetes\\.io/hash} {.data.spec.template.spec.containers[0].image}{"\\n"}{end}',
+      );
+      const table = revs
+        .trim()
+        .split("\n")
+        .map((l) => l.split(" "))
+        .sort((a, b) => Number(a[1]) - Number(b[1]));
+      expect(table.map((r) => [r[1], r[3]])).toEqual([
+        ["1", "redis:7.0"],
+        ["2", "redis:7.2"],
+        ["3", "redis:7.4"],
+      ]);
+      for (const [name, , hash] of table) {
+        expect(hash).toMatch(SAFE);
+        expect(name).toBe(`kv-${hash}`);
+      }
+      expect(await jp(c, "statefulset/kv", "{.status.currentRevision} {.status.updateRevision}")).toBe(
+        `${table[2][0]} ${table[2][0]}`,
+      );
+      expect(
+        (
+          await kubectl(c, [
+            "get",
+            "pods",
+            "-l",
+            "app=kv",
+            "-o",
+            "jsonpath={.items[*].metadata.labels.controller-revision-hash}",
+          ])
+        ).stdout,
+      ).toBe(`${table[2][0]} ${table[2][0]}`);
+
+      const undo = await kubectl(c, ["rollout", "undo", "statefulset/kv", "--to-revision=1"]);
+      expect(undo.stderr).toBe("");
+      expect(undo.stdout).toBe("statefulset.apps/kv rolled back\n");
+      await rolled("statefulset/kv");
+      expect(
+        (
+          await kubectl(c, [
+            "get",
+            "pods",
+            "-l",
+            "app=kv",
+            "-o",
+            "jsonpath={.items[*].spec.containers[0].image}",
+          ])
+        ).stdout,
+      ).toBe("redis:7.0 redis:7.0");
+      expect(await jp(c, "statefulset/kv", "{.status.currentRevision} {.status.updateRevision}")).toBe(
+        `${table[0][0]} ${table[0][0]}`,
+      );
+      expect(rows((await kubectl(c, ["rollout", "history", "statefulset/kv"])).stdout)).toEqual([
+        "2         <none>",
+        "3         to 7.4",
+        "4         <none>",
+      ]);
+      // All three stay (revisionHistoryLimit 10): revision 1 is now 4.
+      expect(
+        (await kubectl(c, ["get", "controllerrevisions", "-l", "app=kv", "--no-headers"])).stdout
+          .trim()
+          .split("\n")
+          .map((l) => l.split(/\s+/).slice(0, 3).join(" "))
+          .sort(),
+      ).toEqual(table.map(([name, rev]) => `${name} statefulset.apps/kv ${rev === "1" ? "4" : rev}`).sort());
+
+      expect((await kubectl(c, ["delete", "statefulset/kv", "--wait=true"])).code).toBe(0);
+      await until(async () => {
+        const left = await kubectl(c, ["get", "controllerrevisions", "-l", "app=kv", "-o", "name"]);
+        return left.stdout === "" ? true : undefined;
+      }, 30_000);
     });
   });
 }

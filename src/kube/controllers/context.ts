@@ -25,6 +25,7 @@ const GVP: Record<Resource, [string, string, string]> = {
   "apps/replicasets": ["apps", "v1", "replicasets"],
   "apps/daemonsets": ["apps", "v1", "daemonsets"],
   "apps/statefulsets": ["apps", "v1", "statefulsets"],
+  "apps/controllerrevisions": ["apps", "v1", "controllerrevisions"],
   "batch/jobs": ["batch", "v1", "jobs"],
 };
 

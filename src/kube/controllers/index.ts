@@ -4,6 +4,7 @@ import type { EmulatorSettings, Services } from "../../providers/context.js";
 import type { Store } from "../../store/types.js";
 import { hostPortAdmission, registerAdmission } from "../admission.js";
 import { serviceAllocationAdmission } from "../services/admission.js";
+import { daemonSetTemplateGenerationAdmission } from "./daemonset.js";
 import { registerHciKubeOptions } from "./hciServices.js";
 import { ControllerManager } from "./manager.js";
 import { registerServiceLbDeps } from "./services.js";
@@ -21,6 +22,7 @@ export async function startKubeControllers(deps: {
     hostPortAdmission(deps.settings, deps.services),
     serviceAllocationAdmission(),
     egressPodAdmission(),
+    daemonSetTemplateGenerationAdmission(),
   ]);
   registerServiceLbDeps(deps.store, { settings: deps.settings, services: deps.services });
   registerHciKubeOptions(deps.store, { emulateKnownIssues: deps.settings.emulateKnownIssues ?? false });

@@ -2,7 +2,13 @@
 // calls its reconcile function, and writes the returned actions back in order; `resource`
 // is the store's key (`<group>/<plural>`, the core group spelt `core`).
 import { createHash } from "node:crypto";
-import type { DaemonSet, Deployment, ReplicaSet, StatefulSet } from "kubernetes-types/apps/v1.js";
+import type {
+  ControllerRevision,
+  DaemonSet,
+  Deployment,
+  ReplicaSet,
+  StatefulSet,
+} from "kubernetes-types/apps/v1.js";
 import type { Job } from "kubernetes-types/batch/v1.js";
 import type { Event, Node, Pod, ResourceQuota, Service } from "kubernetes-types/core/v1.js";
 import type { ObjectMeta, OwnerReference } from "kubernetes-types/meta/v1.js";
@@ -19,6 +25,7 @@ export type Resource =
   | "apps/replicasets"
   | "apps/daemonsets"
   | "apps/statefulsets"
+  | "apps/controllerrevisions"
   | "batch/jobs";
 
 /** Any object with Kubernetes metadata (owner checks, references). */
@@ -38,6 +45,7 @@ export type KubeObject =
   | ReplicaSet
   | DaemonSet
   | StatefulSet
+  | ControllerRevision
   | Job
   | ResourceQuota;
 

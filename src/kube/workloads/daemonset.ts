@@ -9,11 +9,12 @@ import type { Node, Pod, Toleration } from "kubernetes-types/core/v1.js";
 import { type Action, differs, isControlledBy } from "./actions.js";
 import { resolveIntOrPercent } from "./deployment.js";
 import { eventAction } from "./events.js";
-import { podTemplateHash, type Rng, uniqueGeneratedName } from "./names.js";
+import { CONTROLLER_REVISION_HASH } from "./history.js";
+import { canonicalJson, podTemplateHash, type Rng, uniqueGeneratedName } from "./names.js";
 import { isActive, isReady, podFromTemplate } from "./pods.js";
 import { matchesNodeAffinity, untoleratedTaint } from "./scheduler.js";
 
-export const CONTROLLER_REVISION_HASH = "controller-revision-hash";
+export { CONTROLLER_REVISION_HASH };
 
 /** util.AddOrUpdateDaemonPodTolerations: what every daemon pod tolerates. */
 export function daemonTolerations(pod: Pod): Toleration[] {
@@ -39,16 +40,43 @@ export function shouldRunOn(ds: DaemonSet, node: Node): boolean {
   return !untoleratedTaint(node.spec?.taints ?? [], daemonTolerations(pod));
 }
 
-function templateHash(ds: DaemonSet): string {
+/** Where apps/v1 keeps the DaemonSet strategy's templateGeneration. */
+export const TEMPLATE_GENERATION = "deprecated.daemonset.template.generation";
+
+/**
+ * The DaemonSet strategy's templateGeneration (registry/apps/daemonset): at least 1 on create,
+ * the old value on update — plus one when the template changed; a client cannot change it.
+ * Returns the annotations the object is stored with.
+ */
+export function templateGenerationAnnotations(ds: DaemonSet, old?: DaemonSet): Record<string, string> {
+  const given = (o?: DaemonSet) => {
+    const n = Number(o?.metadata?.annotations?.[TEMPLATE_GENERATION]);
+    return Number.isSafeInteger(n) ? n : 0;
+  };
+  let gen = Math.max(1, given(ds));
+  if (old) {
+    // A DaemonSet stored before the annotation existed counts as generation 1.
+    gen = Math.max(1, given(old));
+    if (canonicalJson(old.spec?.template) !== canonicalJson(ds.spec?.template)) gen++;
+  }
+  return { ...(ds.metadata?.annotations ?? {}), [TEMPLATE_GENERATION]: String(gen) };
+}
+
+/** The hash of the template (upstream's ComputeHash), the suffix of its ControllerRevision's name. */
+export function templateHash(ds: DaemonSet): string {
   return podTemplateHash(ds.spec?.template, ds.status?.collisionCount);
 }
 
-/** The daemon pod for `node`: template + tolerations + node-name affinity + revision label. */
-export function daemonPodFor(ds: DaemonSet, node: string, name: string): Pod {
+/**
+ * The daemon pod for `node`: template + tolerations + node-name affinity + revision label
+ * (`hash`: the current ControllerRevision's, which the template's own hash unless history says otherwise).
+ */
+export function daemonPodFor(ds: DaemonSet, node: string, name: string, hash = templateHash(ds)): Pod {
   const self = { ...ds, apiVersion: "apps/v1", kind: "DaemonSet" };
   const pod = podFromTemplate(self, ds.spec?.template, name, {
-    [CONTROLLER_REVISION_HASH]: templateHash(ds),
-    "pod-template-generation": String(ds.metadata?.generation ?? 1),
+    [CONTROLLER_REVISION_HASH]: hash,
+    "pod-template-generation":
+      ds.metadata?.annotations?.[TEMPLATE_GENERATION] ?? String(ds.metadata?.generation ?? 1),
   });
   const spec = pod.spec ?? { containers: [] };
   pod.spec = {
@@ -75,13 +103,17 @@ export function daemonPodNode(p: Pod): string | undefined {
   return terms[0]?.matchFields?.find((f) => f.key === "metadata.name")?.values?.[0];
 }
 
-/** One sync of a DaemonSet over the cluster's nodes and the namespace's pods. */
+/**
+ * One sync of a DaemonSet over the cluster's nodes and the namespace's pods; `hash` is the
+ * current ControllerRevision's (daemonSetHistory), the label up-to-date pods carry.
+ */
 export function reconcileDaemonSet(
   ds: DaemonSet,
   nodes: readonly Node[],
   pods: readonly Pod[],
   rng: Rng,
   now: string,
+  hash = templateHash(ds),
 ): Action[] {
   const ns = ds.metadata?.namespace ?? "default";
   const name = ds.metadata?.name ?? "";
@@ -113,7 +145,6 @@ export function reconcileDaemonSet(
     note("SuccessfulDelete", `Deleted pod: ${p.metadata?.name ?? ""}`);
   };
   const taken = new Set(pods.map((p) => p.metadata?.name ?? ""));
-  const hash = templateHash(ds);
   for (const node of eligible.sort()) {
     const here = (byNode.get(node) ?? []).sort((a, b) =>
       (a.metadata?.creationTimestamp ?? "") < (b.metadata?.creationTimestamp ?? "") ? -1 : 1,
@@ -125,7 +156,7 @@ export function reconcileDaemonSet(
         op: "create",
         resource: "core/pods",
         namespace: ns,
-        object: daemonPodFor(ds, node, podName),
+        object: daemonPodFor(ds, node, podName, hash),
       });
       note("SuccessfulCreate", `Created pod: ${podName}`);
     } else for (const extra of here.slice(1)) del(extra);
@@ -162,6 +193,7 @@ export function reconcileDaemonSet(
       (byNode.get(n) ?? []).some((p) => p.metadata?.labels?.[CONTROLLER_REVISION_HASH] === hash),
     ).length,
     ...(ds.metadata?.generation !== undefined ? { observedGeneration: ds.metadata.generation } : {}),
+    ...(ds.status?.collisionCount !== undefined ? { collisionCount: ds.status.collisionCount } : {}),
   };
   if (differs(status, ds.status))
     actions.push({

@@ -6,6 +6,7 @@ export * from "./actions.js";
 export * from "./daemonset.js";
 export * from "./deployment.js";
 export * from "./events.js";
+export * from "./history.js";
 export * from "./hostports.js";
 export * from "./job.js";
 export * from "./kubelet.js";

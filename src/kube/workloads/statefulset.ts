@@ -4,10 +4,10 @@
 // Running and Ready, and removes the highest ordinal first, one at a time; Parallel does all
 // at once. A template change replaces pods from the highest ordinal down (RollingUpdate).
 import type { StatefulSet, StatefulSetStatus } from "kubernetes-types/apps/v1.js";
-import type { Pod } from "kubernetes-types/core/v1.js";
+import type { Pod, PodTemplateSpec } from "kubernetes-types/core/v1.js";
 import { type Action, differs, isControlledBy } from "./actions.js";
 import { eventAction } from "./events.js";
-import { podTemplateHash } from "./names.js";
+import { controllerRevisionName, hashControllerRevision, revisionPatch } from "./history.js";
 import { isActive, isReady, podFromTemplate } from "./pods.js";
 
 export const POD_NAME_LABEL = "statefulset.kubernetes.io/pod-name";
@@ -18,15 +18,22 @@ export function ordinalOf(setName: string, podName: string): number | undefined 
   return m && m[1] === setName ? Number(m[2]) : undefined;
 }
 
+/** The name of the ControllerRevision the set's template hashes to (newRevision's). */
 export function revisionName(sts: StatefulSet): string {
-  return `${sts.metadata?.name ?? ""}-${podTemplateHash(sts.spec?.template, sts.status?.collisionCount)}`;
+  const hash = hashControllerRevision(revisionPatch(sts.spec?.template), sts.status?.collisionCount ?? 0);
+  return controllerRevisionName(sts.metadata?.name ?? "", hash);
 }
 
-export function statefulPodFor(sts: StatefulSet, ordinal: number): Pod {
+export function statefulPodFor(
+  sts: StatefulSet,
+  ordinal: number,
+  revision = revisionName(sts),
+  template = sts.spec?.template,
+): Pod {
   const name = `${sts.metadata?.name ?? ""}-${ordinal}`;
   const self = { ...sts, apiVersion: "apps/v1", kind: "StatefulSet" };
-  const pod = podFromTemplate(self, sts.spec?.template, name, {
-    "controller-revision-hash": revisionName(sts),
+  const pod = podFromTemplate(self, template, name, {
+    "controller-revision-hash": revision,
     [POD_NAME_LABEL]: name,
     [POD_INDEX_LABEL]: String(ordinal),
   });
@@ -38,8 +45,22 @@ export function statefulPodFor(sts: StatefulSet, ordinal: number): Pod {
   return pod;
 }
 
+/** The set's revisions as its history has them (statefulSetHistory). */
+export interface StatefulSetRevisions {
+  currentRevision?: string;
+  updateRevision: string;
+  collisionCount?: number;
+  /** The current revision's template, when it is not the set's own (a rollout under way). */
+  currentTemplate?: PodTemplateSpec;
+}
+
 /** One sync of a StatefulSet over the namespace's pods. */
-export function reconcileStatefulSet(sts: StatefulSet, pods: readonly Pod[], now: string): Action[] {
+export function reconcileStatefulSet(
+  sts: StatefulSet,
+  pods: readonly Pod[],
+  now: string,
+  revisions: StatefulSetRevisions = { updateRevision: revisionName(sts) },
+): Action[] {
   const ns = sts.metadata?.namespace ?? "default";
   const setName = sts.metadata?.name ?? "";
   const self = { ...sts, apiVersion: "apps/v1", kind: "StatefulSet" };
@@ -48,7 +69,7 @@ export function reconcileStatefulSet(sts: StatefulSet, pods: readonly Pod[], now
   const replicas = sts.spec?.replicas ?? 1;
   const start = sts.spec?.ordinals?.start ?? 0;
   const parallel = sts.spec?.podManagementPolicy === "Parallel";
-  const rev = revisionName(sts);
+  const rev = revisions.updateRevision;
   const owned = new Map<number, Pod>();
   for (const p of pods)
     if (isControlledBy(p, self)) {
@@ -73,6 +94,18 @@ export function reconcileStatefulSet(sts: StatefulSet, pods: readonly Pod[], now
     note("SuccessfulDelete", `delete Pod ${setName}-${o} in StatefulSet ${setName} successful`);
   };
 
+  // newVersionedStatefulSetPod: below the partition a missing pod comes back at the current
+  // revision (its template from the revision's data), so a partitioned rollout stays put.
+  const partition = sts.spec?.updateStrategy?.rollingUpdate?.partition ?? 0;
+  const versionedPod = (o: number): Pod =>
+    (sts.spec?.updateStrategy?.type ?? "RollingUpdate") === "RollingUpdate" &&
+    o < start + partition &&
+    revisions.currentRevision &&
+    revisions.currentTemplate &&
+    revisions.currentRevision !== rev
+      ? statefulPodFor(sts, o, revisions.currentRevision, revisions.currentTemplate)
+      : statefulPodFor(sts, o, rev);
+
   // Failed pods are recreated (deleted now, created on the next sync).
   for (const [o, p] of owned) if (p.status?.phase === "Failed" && !p.metadata?.deletionTimestamp) del(o);
 
@@ -81,7 +114,12 @@ export function reconcileStatefulSet(sts: StatefulSet, pods: readonly Pod[], now
     const p = owned.get(o);
     if (!p) {
       if (!blocked || parallel) {
-        actions.push({ op: "create", resource: "core/pods", namespace: ns, object: statefulPodFor(sts, o) });
+        actions.push({
+          op: "create",
+          resource: "core/pods",
+          namespace: ns,
+          object: versionedPod(o),
+        });
         note("SuccessfulCreate", `create Pod ${setName}-${o} in StatefulSet ${setName} successful`);
         if (!parallel) blocked = true;
       }
@@ -97,7 +135,6 @@ export function reconcileStatefulSet(sts: StatefulSet, pods: readonly Pod[], now
       if (!owned.get(o)?.metadata?.deletionTimestamp) del(o);
   } else if (!condemned.length && (sts.spec?.updateStrategy?.type ?? "RollingUpdate") === "RollingUpdate") {
     // Replace the highest out-of-date pod once every pod is healthy.
-    const partition = sts.spec?.updateStrategy?.rollingUpdate?.partition ?? 0;
     const stale = [...owned]
       .filter(([o, p]) => o >= start + partition && p.metadata?.labels?.["controller-revision-hash"] !== rev)
       .sort(([a], [b]) => b - a);
@@ -112,7 +149,7 @@ export function reconcileStatefulSet(sts: StatefulSet, pods: readonly Pod[], now
   // currentRevision stays the one the pods had until every replica runs the update revision
   // (what `kubectl rollout status` waits for).
   const done = updated === replicas && active.length === replicas;
-  const currentRevision = done ? rev : (sts.status?.currentRevision ?? rev);
+  const currentRevision = done ? rev : (revisions.currentRevision ?? sts.status?.currentRevision ?? rev);
   const status: StatefulSetStatus = {
     ...(sts.metadata?.generation !== undefined ? { observedGeneration: sts.metadata.generation } : {}),
     replicas: active.length,
@@ -122,6 +159,11 @@ export function reconcileStatefulSet(sts: StatefulSet, pods: readonly Pod[], now
     updatedReplicas: updated,
     currentRevision,
     updateRevision: rev,
+    ...(revisions.collisionCount !== undefined
+      ? { collisionCount: revisions.collisionCount }
+      : sts.status?.collisionCount !== undefined
+        ? { collisionCount: sts.status.collisionCount }
+        : {}),
   };
   if (differs(status, sts.status))
     actions.push({
