@@ -3,6 +3,7 @@
 // pkg/printers/internalversion/printers.go), and CRDs' additionalPrinterColumns.
 import type { PrinterColumn } from "./kinds.js";
 import { formatLabelSelector } from "./selectors.js";
+import { inStorageShape } from "./conversions/index.js";
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => !!v && typeof v === "object" && !Array.isArray(v);
@@ -335,8 +336,10 @@ export function tableHead(columns: PrinterColumn[], listMeta: Obj): Record<strin
 }
 
 export function tableRow(columns: PrinterColumn[], o: Obj, opts: TableOptions, now: number): Obj {
+  // Cells read the storage version's shape (kube-apiserver prints from the internal object).
+  const shaped = inStorageShape(o);
   return {
-    cells: columns.map((c) => cell(c, o, now)),
+    cells: columns.map((c) => cell(c, shaped, now)),
     object:
       opts.includeObject === "None"
         ? undefined
