@@ -869,13 +869,23 @@ export class KubeApi {
     sub?: string,
   ): Promise<Result> {
     if (type === "apply")
-      return this.viaStorage(t, patch, o, (s, b) => this.patch(cluster, s, ns, name, "apply", b, o, sub), false);
+      return this.viaStorage(
+        t,
+        patch,
+        o,
+        (s, b) => this.patch(cluster, s, ns, name, "apply", b, o, sub),
+        false,
+      );
     const k = t.namespaced ? ns : "";
     return this.store.transaction(async (tx) => {
       const old = await tx.getObject(cluster, t.key, k, name);
       if (!old) throw notFound(q(t), name);
       const next = this.patched(this.serve(t, old), type, patch, this.schemaOf(t));
-      if (isObj(next.metadata) && next.metadata.resourceVersion === String(old.revision) && !patchSetsRv(patch))
+      if (
+        isObj(next.metadata) &&
+        next.metadata.resourceVersion === String(old.revision) &&
+        !patchSetsRv(patch)
+      )
         delete next.metadata.resourceVersion;
       return this.viaStorage(t, next, o, (s, b) => this.updateTx(tx, cluster, s, ns, name, b, o, sub));
     });

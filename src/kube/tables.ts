@@ -1,9 +1,10 @@
 // `Accept: application/json;as=Table;v=v1;g=meta.k8s.io`: the columns kube-apiserver prints
 // per kind (kinds.ts holds them as data; the computed cells are here, after
 // pkg/printers/internalversion/printers.go), and CRDs' additionalPrinterColumns.
+
+import { inStorageShape } from "./conversions/index.js";
 import type { PrinterColumn } from "./kinds.js";
 import { formatLabelSelector } from "./selectors.js";
-import { inStorageShape } from "./conversions/index.js";
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => !!v && typeof v === "object" && !Array.isArray(v);

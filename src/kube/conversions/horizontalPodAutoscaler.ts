@@ -13,7 +13,12 @@ export const METRICS_ANNOTATION = "autoscaling.alpha.kubernetes.io/metrics";
 export const CURRENT_METRICS_ANNOTATION = "autoscaling.alpha.kubernetes.io/current-metrics";
 export const CONDITIONS_ANNOTATION = "autoscaling.alpha.kubernetes.io/conditions";
 export const BEHAVIOR_ANNOTATION = "autoscaling.alpha.kubernetes.io/behavior";
-const ROUND_TRIP = [METRICS_ANNOTATION, CURRENT_METRICS_ANNOTATION, CONDITIONS_ANNOTATION, BEHAVIOR_ANNOTATION];
+const ROUND_TRIP = [
+  METRICS_ANNOTATION,
+  CURRENT_METRICS_ANNOTATION,
+  CONDITIONS_ANNOTATION,
+  BEHAVIOR_ANNOTATION,
+];
 /** autoscaling/v1 formerly defaulted this in the controller; the conversion makes it explicit. */
 const DEFAULT_CPU_UTILIZATION = 80;
 
@@ -65,7 +70,9 @@ function metricSpecToV1(m: Obj): Obj {
       const id = (p.metric ?? {}) as Obj;
       return {
         type,
-        pods: pick({ metricName: id.name, ...targetToV1(p.target as Obj, false) }, id, [["selector", "selector"]]),
+        pods: pick({ metricName: id.name, ...targetToV1(p.target as Obj, false) }, id, [
+          ["selector", "selector"],
+        ]),
       };
     }
     case "Object": {
@@ -121,7 +128,10 @@ function metricSpecToV2(m: Obj): Obj {
     }
     case "External": {
       const e = src("external");
-      return { type, external: { metric: identifier(e.metricName, e.metricSelector), target: targetToV2(e) } };
+      return {
+        type,
+        external: { metric: identifier(e.metricName, e.metricSelector), target: targetToV2(e) },
+      };
     }
     default:
       return { ...m };
@@ -160,7 +170,10 @@ function metricStatusToV1(m: Obj): Obj {
     case "Pods": {
       const p = src("pods");
       const id = (p.metric ?? {}) as Obj;
-      const out = { metricName: id.name, ...currentToV1(p.current as Obj, [["averageValue", "currentAverageValue"]]) };
+      const out = {
+        metricName: id.name,
+        ...currentToV1(p.current as Obj, [["averageValue", "currentAverageValue"]]),
+      };
       return { type, pods: pick(out, id, [["selector", "selector"]]) };
     }
     case "Object": {
@@ -208,7 +221,10 @@ function metricStatusToV2(m: Obj): Obj {
     }
     case "ContainerResource": {
       const r = src("containerResource");
-      return { type, containerResource: { name: r.name, container: r.container, current: resourceCurrent(r) } };
+      return {
+        type,
+        containerResource: { name: r.name, container: r.container, current: resourceCurrent(r) },
+      };
     }
     case "Pods": {
       const p = src("pods");
@@ -266,7 +282,12 @@ const POLICY_KEYS: [string, string][] = [
 ];
 const flip = (keys: [string, string][]): [string, string][] => keys.map(([a, b]) => [b, a]);
 
-function rulesTo(r: unknown, keys: [string, string][], policy: [string, string][], policies: [string, string]) {
+function rulesTo(
+  r: unknown,
+  keys: [string, string][],
+  policy: [string, string][],
+  policies: [string, string],
+) {
   if (!isObj(r)) return undefined;
   const out = pick({}, r, keys);
   if (Array.isArray(r[policies[0]])) out[policies[1]] = arr(r[policies[0]]).map((p) => pick({}, p, policy));
@@ -337,7 +358,12 @@ export function hpaV2ToV1(o: Obj): Obj {
     ]);
     for (const c of current) {
       const r = isObj(c.resource) ? c.resource : undefined;
-      if (c.type === "Resource" && r?.name === "cpu" && isObj(r.current) && r.current.averageUtilization !== undefined)
+      if (
+        c.type === "Resource" &&
+        r?.name === "cpu" &&
+        isObj(r.current) &&
+        r.current.averageUtilization !== undefined
+      )
         st.currentCPUUtilizationPercentage = r.current.averageUtilization;
     }
     // Saved even when it maps to the CPU percentage: the raw value goes along.
@@ -393,7 +419,10 @@ export function hpaV1ToV2(o: Obj): Obj {
     if (!metrics.length)
       metrics.push({
         type: "Resource",
-        resource: { name: "cpu", target: { type: "Utilization", averageUtilization: DEFAULT_CPU_UTILIZATION } },
+        resource: {
+          name: "cpu",
+          target: { type: "Utilization", averageUtilization: DEFAULT_CPU_UTILIZATION },
+        },
       });
     s.metrics = metrics;
     const behavior = parseAnnotation(given, BEHAVIOR_ANNOTATION);
@@ -410,7 +439,10 @@ export function hpaV1ToV2(o: Obj): Obj {
     const saved = parseAnnotation(given, CURRENT_METRICS_ANNOTATION);
     // The annotation has more than the percentage: it wins over currentCPUUtilizationPercentage.
     if (Array.isArray(saved)) st.currentMetrics = arr(saved).map(metricStatusToV2);
-    else if (status.currentCPUUtilizationPercentage !== undefined && status.currentCPUUtilizationPercentage !== null)
+    else if (
+      status.currentCPUUtilizationPercentage !== undefined &&
+      status.currentCPUUtilizationPercentage !== null
+    )
       st.currentMetrics = [
         {
           type: "Resource",
