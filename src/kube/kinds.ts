@@ -50,7 +50,7 @@ export interface KindSpec {
    * A review kind (create-only, computed by kube/reviews.ts, never stored); `self` ones answer
    * for the caller's own credential, so the read-only monitoring credential may create them.
    */
-  review?: "selfAccess" | "access" | "self";
+  review?: "selfAccess" | "selfRules" | "access" | "self";
   /**
    * Served by conversion from the kind's storage version (kube/conversions.ts): objects are
    * stored in that version and converted on every read and write in this one.
@@ -731,6 +731,18 @@ export const BUILTIN_KINDS: KindSpec[] = [
     schema: "V1SelfSubjectAccessReview",
     columns: [],
     review: "selfAccess",
+  },
+  {
+    group: "authorization.k8s.io",
+    version: "v1",
+    kind: "SelfSubjectRulesReview",
+    plural: "selfsubjectrulesreviews",
+    singular: "selfsubjectrulesreview",
+    namespaced: false,
+    verbs: ["create"],
+    schema: "V1SelfSubjectRulesReview",
+    columns: [],
+    review: "selfRules",
   },
   {
     group: "authorization.k8s.io",
