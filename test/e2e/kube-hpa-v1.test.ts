@@ -327,6 +327,49 @@ describe("autoscaling/v1 HorizontalPodAutoscaler", () => {
     await kube(c, "DELETE", "/apis/autoscaling/v1/namespaces/default/horizontalpodautoscalers/st");
   });
 
+  for (const v of ["1.28", "1.33"] as const)
+    it(`kubectl ${v} apply (client and server side) and explain with an autoscaling/v1 manifest`, async () => {
+      const c = v === "1.28" ? c128 : c133;
+      const manifest = (max: number) =>
+        YAML.stringify({
+          apiVersion: "autoscaling/v1",
+          kind: "HorizontalPodAutoscaler",
+          metadata: { name: "applied" },
+          spec: { scaleTargetRef: ref, minReplicas: 1, maxReplicas: max, targetCPUUtilizationPercentage: 65 },
+        });
+      expect(await ok(c, ["apply", "-f", "-"], manifest(3))).toBe(
+        "horizontalpodautoscaler.autoscaling/applied created\n",
+      );
+      expect(await ok(c, ["apply", "-f", "-"], manifest(6))).toBe(
+        "horizontalpodautoscaler.autoscaling/applied configured\n",
+      );
+      let v2 = (
+        await kube(c, "GET", "/apis/autoscaling/v2/namespaces/default/horizontalpodautoscalers/applied")
+      ).body as Obj;
+      expect([v2.spec.maxReplicas, v2.spec.metrics]).toEqual([6, [cpu(65)]]);
+      // Server-side apply over kubectl's client-side apply: the changed field is the other manager's.
+      const conflict = await kubectl(c, ["apply", "--server-side", "-f", "-"], manifest(7));
+      expect(conflict.code).toBe(1);
+      expect(conflict.stderr).toContain(
+        'error: Apply failed with 1 conflict: conflict with "kubectl-client-side-apply"',
+      );
+      expect(conflict.stderr).toContain(": .spec.maxReplicas\n");
+      expect(await ok(c, ["apply", "--server-side", "--force-conflicts", "-f", "-"], manifest(7))).toBe(
+        "horizontalpodautoscaler.autoscaling/applied serverside-applied\n",
+      );
+      v2 = (await kube(c, "GET", "/apis/autoscaling/v2/namespaces/default/horizontalpodautoscalers/applied"))
+        .body as Obj;
+      expect([v2.spec.maxReplicas, v2.spec.metrics]).toEqual([7, [cpu(65)]]);
+      const explain = await ok(c, [
+        "explain",
+        "horizontalpodautoscalers.spec.targetCPUUtilizationPercentage",
+        "--api-version=autoscaling/v1",
+      ]);
+      expect(explain).toContain("VERSION:    v1");
+      expect(explain).toContain("targetCPUUtilizationPercentage");
+      await ok(c, ["delete", "horizontalpodautoscalers.v1.autoscaling", "applied"]);
+    });
+
   it("v1 input is decoded against the v1 schema: unknown fields refused under Strict", async () => {
     const r = await kube(
       c133,
