@@ -370,7 +370,7 @@ describe("autoscaling/v1 HorizontalPodAutoscaler", () => {
       await ok(c, ["delete", "horizontalpodautoscalers.v1.autoscaling", "applied"]);
     });
 
-  it("v1 input is decoded against the v1 schema: unknown fields refused under Strict", async () => {
+  it("v1 input is decoded against the v1 schema (unknown fields refused under Strict) and validated once converted", async () => {
     const r = await kube(
       c133,
       "POST",
@@ -384,6 +384,33 @@ describe("autoscaling/v1 HorizontalPodAutoscaler", () => {
     );
     expect(r.status).toBe(400);
     expect((r.body as Obj).message).toBe('strict decoding error: unknown field "spec.metrics"');
+    // Validated once converted, as kube-apiserver validates the internal object: v2 field paths.
+    const bad = await kube(c133, "POST", "/apis/autoscaling/v1/namespaces/default/horizontalpodautoscalers", {
+      apiVersion: "autoscaling/v1",
+      kind: "HorizontalPodAutoscaler",
+      metadata: { name: "bad" },
+      spec: {
+        scaleTargetRef: { kind: "Deployment" },
+        minReplicas: 5,
+        maxReplicas: 2,
+        targetCPUUtilizationPercentage: 0,
+      },
+    });
+    expect(bad.status).toBe(422);
+    expect((bad.body as Obj).reason).toBe("Invalid");
+    expect((bad.body as Obj).details.causes).toEqual([
+      { reason: "FieldValueRequired", field: "spec.scaleTargetRef.name", message: "Required value" },
+      {
+        reason: "FieldValueInvalid",
+        field: "spec.maxReplicas",
+        message: "Invalid value: 2: must be greater than or equal to `minReplicas`",
+      },
+      {
+        reason: "FieldValueInvalid",
+        field: "spec.metrics[0].resource.target.averageUtilization",
+        message: "Invalid value: 0: must be greater than 0",
+      },
+    ]);
     const wrong = await kube(
       c133,
       "POST",
