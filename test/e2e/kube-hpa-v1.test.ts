@@ -111,6 +111,11 @@ describe("autoscaling/v1 HorizontalPodAutoscaler", () => {
         expect(t[0]).toEqual(["NAME", "REFERENCE", "TARGETS", "MINPODS", "MAXPODS", "REPLICAS", "AGE"]);
         expect(t[1].slice(0, 6)).toEqual(["web", "Deployment/web", "cpu: <unknown>/80%", "2", "5", "0"]);
       }
+      // The `all` category names it once (discovery's preferred version only).
+      const all = (await ok(c, ["get", "all", "-o", "name"])).split("\n");
+      expect(all.filter((l) => l.startsWith("horizontalpodautoscaler"))).toEqual([
+        "horizontalpodautoscaler.autoscaling/web",
+      ]);
       expect(await ok(c, ["delete", "horizontalpodautoscalers.v1.autoscaling", "web"])).toBe(
         'horizontalpodautoscaler.autoscaling "web" deleted\n',
       );
