@@ -227,11 +227,14 @@ describe("kubectl auth", () => {
 });
 
 describe("kubectl 1.33 sends these bodies as protobuf", () => {
-  it("auth can-i and auth whoami POST protobuf and are answered", async () => {
+  it("auth can-i (also --list) and auth whoami POST protobuf and are answered", async () => {
     const PB = /curl -v -XPOST .*-H "Content-Type: application\/vnd\.kubernetes\.protobuf"/;
     const can = await kubectl(c133, ["auth", "can-i", "create", "pods", "-v=9"]);
     expect(can.stderr).toMatch(PB);
     expect(can.stdout.trim()).toBe("yes");
+    const list = await kubectl(c133, ["auth", "can-i", "--list", "-v=9"]);
+    expect(list.stderr).toMatch(PB);
+    expect(list.stdout).toBe(ADMIN_LIST);
     const who = await kubectl(c133, ["auth", "whoami", "-o", "json", "-v=9"]);
     expect(who.stderr).toMatch(PB);
     expect((JSON.parse(who.stdout) as Obj).status.userInfo.username).toBe("clusterUser");
