@@ -56,6 +56,13 @@ describe("autoscaling/v1 HorizontalPodAutoscaler", () => {
       "horizontalpodautoscalers",
       "horizontalpodautoscalers/status",
     ]);
+    for (const c of [c128, c133]) {
+      const versions = (await ok(c, ["api-versions"])).split("\n");
+      expect(versions.filter((l) => l.startsWith("autoscaling/"))).toEqual([
+        "autoscaling/v1",
+        "autoscaling/v2",
+      ]);
+    }
     const ar = rows(await ok(c128, ["api-resources", "--api-group=autoscaling", "--no-headers"]));
     expect(ar).toEqual([
       ["horizontalpodautoscalers", "hpa", "autoscaling/v2", "true", "HorizontalPodAutoscaler"],
