@@ -868,7 +868,8 @@ export class KubeApi {
     o: WriteOptions,
     sub?: string,
   ): Promise<Result> {
-    if (type === "apply")
+    // An apply configuration without apiVersion or kind gets the storage write's refusal as is.
+    if (type === "apply" && isObj(patch) && patch.apiVersion !== undefined && patch.kind !== undefined)
       return this.viaStorage(
         t,
         patch,
@@ -876,6 +877,7 @@ export class KubeApi {
         (s, b) => this.patch(cluster, s, ns, name, "apply", b, o, sub),
         false,
       );
+    if (type === "apply") return this.patch(cluster, storageTypeOf(t), ns, name, type, patch, o, sub);
     const k = t.namespaced ? ns : "";
     return this.store.transaction(async (tx) => {
       const old = await tx.getObject(cluster, t.key, k, name);

@@ -435,6 +435,15 @@ describe("autoscaling/v1 HorizontalPodAutoscaler", () => {
       },
     );
     expect(wrong.status).toBe(400);
+    const noKind = await kube(
+      c133,
+      "PATCH",
+      "/apis/autoscaling/v1/namespaces/default/horizontalpodautoscalers/nokind?fieldManager=t",
+      { apiVersion: "autoscaling/v1", metadata: { name: "nokind" } },
+      { "content-type": "application/apply-patch+yaml" },
+    );
+    expect(noKind.status).toBe(400);
+    expect((noKind.body as Obj).message).toMatch(/^Object 'Kind' is missing in '/);
     expect((wrong.body as Obj).message).toBe(
       "the API version in the data (autoscaling/v2) does not match the expected API version (autoscaling/v1)",
     );
