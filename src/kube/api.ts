@@ -10,7 +10,8 @@ import type { ChangeRecord, KubeObjectRecord, Store, Tx } from "../store/types.j
 import { StoreConflictError, TooOldError } from "../store/types.js";
 import { runMutatingAdmission } from "./admission.js";
 import { BOOTSTRAP } from "./bootstrap.js";
-import { Catalog, CRD_KEY, crdStampKey, NAMESPACE_KEY, type ResourceType } from "./catalog.js";
+import { Catalog, CRD_KEY, crdStampKey, NAMESPACE_KEY, type ResourceType, storageTypeOf } from "./catalog.js";
+import { conversionFor } from "./conversions/index.js";
 import { crdInfo, validateCrd, validateCustom } from "./crd.js";
 import { applyDefaults } from "./defaults.js";
 import {
@@ -185,11 +186,40 @@ export class KubeApi {
   /** The object as served: apiVersion/kind of the request, resourceVersion = revision (a shallow copy; callers copy before mutating deeper). */
   serve(t: ResourceType, rec: KubeObjectRecord): Obj {
     const { apiVersion: _a, kind: _k, metadata, ...rest } = rec.body;
-    return {
+    const out = {
       apiVersion: gv(t),
       kind: t.kind,
       metadata: { ...(metadata as Obj), resourceVersion: String(rec.revision) },
       ...rest,
+    };
+    const c = t.storageVersion ? conversionFor(t) : undefined;
+    return c ? c.fromStorage(out) : out;
+  }
+
+  /**
+   * A write in a version served by conversion (kinds.ts `storageVersion`): the body is decoded
+   * against this version's schema, converted, written in the storage version by `write`, and
+   * answered in this version.
+   */
+  private async viaStorage(
+    t: ResourceType,
+    input: unknown,
+    o: WriteOptions,
+    write: (s: ResourceType, body: Obj) => Promise<Result>,
+    decode = true,
+  ): Promise<Result> {
+    if (!isObj(input)) throw badRequest("Object 'Kind' is missing in the request body");
+    const c = conversionFor(t);
+    if (!c) throw new Error(`no conversion for ${gv(t)} ${t.kind}`);
+    const warnings: string[] = [];
+    const body = decode
+      ? this.admit(t, structuredClone(input), o.fieldValidation ?? "Ignore", warnings)
+      : structuredClone(input);
+    const res = await write(storageTypeOf(t), c.toStorage(body));
+    return {
+      ...res,
+      body: res.body.kind === t.kind ? c.fromStorage(res.body) : res.body,
+      warnings: [...warnings, ...res.warnings],
     };
   }
 
@@ -387,6 +417,7 @@ export class KubeApi {
     input: unknown,
     o: WriteOptions,
   ): Promise<Result> {
+    if (t.storageVersion) return this.viaStorage(t, input, o, (s, b) => this.create(cluster, s, ns, b, o));
     if (!isObj(input)) throw badRequest("Object 'Kind' is missing in the request body");
     if (t.crd?.terminating) throw crdTerminating(q(t));
     await this.ensureCluster(cluster);
@@ -662,6 +693,8 @@ export class KubeApi {
     o: WriteOptions,
     sub?: string,
   ): Promise<Result> {
+    if (t.storageVersion)
+      return this.viaStorage(t, input, o, (s, b) => this.update(cluster, s, ns, name, b, o, sub));
     if (!isObj(input)) throw badRequest("Object 'Kind' is missing in the request body");
     if (sub === "scale") return this.updateScale(cluster, t, ns, name, input, o);
     const res = await this.store.transaction((tx) => this.updateTx(tx, cluster, t, ns, name, input, o, sub));
@@ -733,6 +766,7 @@ export class KubeApi {
     sub?: string,
   ): Promise<Result> {
     if (type === "strategic" && t.crd) throw unsupportedMediaType("application/strategic-merge-patch+json");
+    if (t.storageVersion) return this.patchViaStorage(cluster, t, ns, name, type, patch, o, sub);
     if (sub === "scale") {
       const cur = await this.getScale(cluster, t, ns, name);
       const next = this.patched(
@@ -817,6 +851,46 @@ export class KubeApi {
     });
     if (t.key === CRD_KEY) this.catalog.invalidate(cluster);
     return res;
+  }
+
+  /**
+   * A patch in a version served by conversion: applied to the object as this version shows it,
+   * then written in the storage version in the same transaction. An apply configuration is
+   * converted as it is and applied in the storage version.
+   */
+  private async patchViaStorage(
+    cluster: string,
+    t: ResourceType,
+    ns: string,
+    name: string,
+    type: PatchType,
+    patch: unknown,
+    o: WriteOptions,
+    sub?: string,
+  ): Promise<Result> {
+    // An apply configuration without apiVersion or kind gets the storage write's refusal as is.
+    if (type === "apply" && isObj(patch) && patch.apiVersion !== undefined && patch.kind !== undefined)
+      return this.viaStorage(
+        t,
+        patch,
+        o,
+        (s, b) => this.patch(cluster, s, ns, name, "apply", b, o, sub),
+        false,
+      );
+    if (type === "apply") return this.patch(cluster, storageTypeOf(t), ns, name, type, patch, o, sub);
+    const k = t.namespaced ? ns : "";
+    return this.store.transaction(async (tx) => {
+      const old = await tx.getObject(cluster, t.key, k, name);
+      if (!old) throw notFound(q(t), name);
+      const next = this.patched(this.serve(t, old), type, patch, this.schemaOf(t));
+      if (
+        isObj(next.metadata) &&
+        next.metadata.resourceVersion === String(old.revision) &&
+        !patchSetsRv(patch)
+      )
+        delete next.metadata.resourceVersion;
+      return this.viaStorage(t, next, o, (s, b) => this.updateTx(tx, cluster, s, ns, name, b, o, sub));
+    });
   }
 
   /** Create inside an open transaction (server-side apply of a new object). */
@@ -1180,7 +1254,7 @@ export class KubeApi {
 
   private async orphanDependents(tx: Tx, cluster: string, uid: string): Promise<void> {
     for (const t of await this.catalog.types(tx, cluster)) {
-      if (t.crd && t.crd.storage === false) continue;
+      if ((t.crd && t.crd.storage === false) || t.storageVersion) continue;
       for (const rec of await tx.listObjects({ cluster, resource: t.key })) {
         const refs = meta(rec.body).ownerReferences;
         if (!Array.isArray(refs) || !refs.some((r) => isObj(r) && r.uid === uid)) continue;
@@ -1217,7 +1291,9 @@ export class KubeApi {
   async collectIn(tx: Tx, cluster: string): Promise<void> {
     for (let round = 0; round < 20; round++) {
       const changed = await (async () => {
-        const types = (await this.catalog.types(tx, cluster)).filter((t) => !t.crd || t.crd.storage);
+        const types = (await this.catalog.types(tx, cluster)).filter(
+          (t) => (!t.crd || t.crd.storage) && !t.storageVersion,
+        );
         const all: { t: ResourceType; rec: KubeObjectRecord }[] = [];
         for (const t of types)
           for (const rec of await tx.listObjects({ cluster, resource: t.key })) all.push({ t, rec });

@@ -20,6 +20,13 @@ export function builtinTypes(): ResourceType[] {
   return builtins;
 }
 
+/** The type a version served by conversion (`storageVersion`) stores its objects as. */
+export function storageTypeOf(t: ResourceType): ResourceType {
+  const s = builtins.find((b) => b.group === t.group && b.kind === t.kind && b.version === t.storageVersion);
+  if (!s) throw new Error(`no storage version ${String(t.storageVersion)} for ${t.group}/${t.kind}`);
+  return s;
+}
+
 /** Meta key whose value changes in every transaction that writes a CRD of the cluster. */
 export const crdStampKey = (cluster: string) => `kube/${cluster}/crd-stamp`;
 

@@ -50,7 +50,12 @@ export interface KindSpec {
    * A review kind (create-only, computed by kube/reviews.ts, never stored); `self` ones answer
    * for the caller's own credential, so the read-only monitoring credential may create them.
    */
-  review?: "selfAccess" | "access" | "self";
+  review?: "selfAccess" | "selfRules" | "access" | "self";
+  /**
+   * Served by conversion from the kind's storage version (kube/conversions.ts): objects are
+   * stored in that version and converted on every read and write in this one.
+   */
+  storageVersion?: string;
 }
 
 const age: PrinterColumn = { name: "Age", type: "string", cell: "age" };
@@ -61,6 +66,17 @@ const containers = (base: string): PrinterColumn[] => [
   wide({ name: "Images", type: "string", cell: `images:${base}` }),
 ];
 const selector = wide({ name: "Selector", type: "string", cell: "selector:.spec.selector" });
+
+// The cells read the storage (v2) shape; tables.ts converts a v1 object before reading it.
+const hpaColumns: PrinterColumn[] = [
+  name,
+  { name: "Reference", type: "string", cell: "hpa.reference" },
+  { name: "Targets", type: "string", cell: "hpa.targets" },
+  { name: "MinPods", type: "string", cell: "hpa.minPods" },
+  { name: "MaxPods", type: "integer", cell: "int:.spec.maxReplicas" },
+  { name: "Replicas", type: "integer", cell: "int:.status.currentReplicas" },
+  age,
+];
 
 export const BUILTIN_KINDS: KindSpec[] = [
   {
@@ -540,15 +556,22 @@ export const BUILTIN_KINDS: KindSpec[] = [
     verbs: ALL_VERBS,
     subresources: ["status"],
     schema: "V2HorizontalPodAutoscaler",
-    columns: [
-      name,
-      { name: "Reference", type: "string", cell: "hpa.reference" },
-      { name: "Targets", type: "string", cell: "hpa.targets" },
-      { name: "MinPods", type: "string", cell: "hpa.minPods" },
-      { name: "MaxPods", type: "integer", cell: "int:.spec.maxReplicas" },
-      { name: "Replicas", type: "integer", cell: "int:.status.currentReplicas" },
-      age,
-    ],
+    columns: hpaColumns,
+  },
+  {
+    group: "autoscaling",
+    version: "v1",
+    kind: "HorizontalPodAutoscaler",
+    plural: "horizontalpodautoscalers",
+    singular: "horizontalpodautoscaler",
+    namespaced: true,
+    shortNames: ["hpa"],
+    categories: ["all"],
+    verbs: ALL_VERBS,
+    subresources: ["status"],
+    schema: "V1HorizontalPodAutoscaler",
+    columns: hpaColumns,
+    storageVersion: "v2",
   },
   {
     group: "policy",
@@ -708,6 +731,18 @@ export const BUILTIN_KINDS: KindSpec[] = [
     schema: "V1SelfSubjectAccessReview",
     columns: [],
     review: "selfAccess",
+  },
+  {
+    group: "authorization.k8s.io",
+    version: "v1",
+    kind: "SelfSubjectRulesReview",
+    plural: "selfsubjectrulesreviews",
+    singular: "selfsubjectrulesreview",
+    namespaced: false,
+    verbs: ["create"],
+    schema: "V1SelfSubjectRulesReview",
+    columns: [],
+    review: "selfRules",
   },
   {
     group: "authorization.k8s.io",

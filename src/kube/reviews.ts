@@ -1,9 +1,10 @@
-// The review kinds kubectl's `auth can-i` and `auth whoami` create: computed answers, never
-// stored. RBAC is not enforced: the admin and user credentials (and service account tokens)
-// are cluster admins, as AKS local accounts are; the monitoring credential may only read (the
-// wire refuses its writes with 403), so its reviews allow read verbs only.
+// The review kinds kubectl's `auth can-i` (also `--list`) and `auth whoami` create: computed
+// answers, never stored. RBAC is not enforced: the admin and user credentials (and service
+// account tokens) are cluster admins, as AKS local accounts are; the monitoring credential may
+// only read (the wire refuses its writes with 403, all but its own reviews), so its reviews
+// allow read verbs only. Both answers come from one table of rules per credential.
 import type { CredentialKind } from "../providers/containerservice/kubeconfig.js";
-import { invalid } from "./errors.js";
+import { badRequest, invalid } from "./errors.js";
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => !!v && typeof v === "object" && !Array.isArray(v);
@@ -21,7 +22,95 @@ const USERS: Record<CredentialKind, { username: string; groups: string[] }> = {
   monitoring: { username: "clusterMonitoringUser", groups: ["system:authenticated"] },
 };
 
-const READ_VERBS = new Set(["get", "list", "watch", "head"]);
+interface ResourceRule {
+  verbs: string[];
+  apiGroups: string[];
+  resources: string[];
+}
+interface NonResourceRule {
+  verbs: string[];
+  nonResourceURLs: string[];
+}
+interface Rules {
+  resourceRules: ResourceRule[];
+  nonResourceRules: NonResourceRule[];
+}
+
+/**
+ * What every authenticated user may do in any cluster: kube-apiserver's default cluster roles
+ * bound to system:authenticated (system:basic-user, system:discovery,
+ * system:public-info-viewer), in the order the rule resolver lists them.
+ */
+const AUTHENTICATED: Rules = {
+  resourceRules: [
+    { verbs: ["create"], apiGroups: ["authentication.k8s.io"], resources: ["selfsubjectreviews"] },
+    {
+      verbs: ["create"],
+      apiGroups: ["authorization.k8s.io"],
+      resources: ["selfsubjectaccessreviews", "selfsubjectrulesreviews"],
+    },
+  ],
+  nonResourceRules: [
+    {
+      verbs: ["get"],
+      nonResourceURLs: [
+        "/api",
+        "/api/*",
+        "/apis",
+        "/apis/*",
+        "/healthz",
+        "/livez",
+        "/openapi",
+        "/openapi/*",
+        "/readyz",
+        "/version",
+        "/version/",
+      ],
+    },
+    { verbs: ["get"], nonResourceURLs: ["/healthz", "/livez", "/readyz", "/version", "/version/"] },
+  ],
+};
+
+/** Cluster admin (the `cluster-admin` role AKS binds its admin and user accounts to). */
+const ADMIN: Rules = {
+  resourceRules: [{ verbs: ["*"], apiGroups: ["*"], resources: ["*"] }, ...AUTHENTICATED.resourceRules],
+  nonResourceRules: [{ verbs: ["*"], nonResourceURLs: ["*"] }, ...AUTHENTICATED.nonResourceRules],
+};
+
+/** The monitoring credential: reads everything, writes nothing but its own reviews. */
+const READ_ONLY: Rules = {
+  resourceRules: [
+    { verbs: ["get", "list", "watch"], apiGroups: ["*"], resources: ["*"] },
+    ...AUTHENTICATED.resourceRules,
+  ],
+  nonResourceRules: [{ verbs: ["get"], nonResourceURLs: ["*"] }, ...AUTHENTICATED.nonResourceRules],
+};
+
+const rulesOf = (readOnly: boolean): Rules => (readOnly ? READ_ONLY : ADMIN);
+const has = (list: string[], v: string) => list.includes("*") || list.includes(v);
+/** RBAC's non-resource URL match: exact, or a trailing `*` as a prefix. */
+const urlMatches = (pattern: string, url: string) =>
+  pattern === "*" || pattern === url || (pattern.endsWith("*") && url.startsWith(pattern.slice(0, -1)));
+
+function allows(rules: Rules, spec: Obj, verb: string): boolean {
+  const ra = spec.resourceAttributes;
+  if (isObj(ra)) {
+    const resource = ra.subresource
+      ? `${String(ra.resource ?? "")}/${String(ra.subresource)}`
+      : String(ra.resource ?? "");
+    const group = String(ra.group ?? "");
+    return rules.resourceRules.some(
+      (r) =>
+        has(r.verbs, verb) &&
+        has(r.apiGroups, group) &&
+        (has(r.resources, resource) || r.resources.includes(`${String(ra.resource ?? "")}/*`)),
+    );
+  }
+  const path = String((spec.nonResourceAttributes as Obj).path ?? "");
+  return rules.nonResourceRules.some(
+    (r) => has(r.verbs, verb) && r.nonResourceURLs.some((u) => urlMatches(u, path)),
+  );
+}
 
 export function userInfo(who: Identity): { username: string; uid?: string; groups: string[] } {
   const sa = who.serviceAccount;
@@ -34,9 +123,9 @@ export function userInfo(who: Identity): { username: string; uid?: string; group
   return USERS[who.kind];
 }
 
-function decide(readOnly: boolean, verb: string): { allowed: boolean; reason?: string } {
+function decide(readOnly: boolean, spec: Obj, verb: string): { allowed: boolean; reason?: string } {
   // A denial carries no reason, as RBAC's: kubectl prints a plain "no".
-  if (readOnly && !READ_VERBS.has(verb)) return { allowed: false };
+  if (!allows(rulesOf(readOnly), spec, verb)) return { allowed: false };
   return {
     allowed: true,
     reason:
@@ -71,7 +160,7 @@ export function selfSubjectAccessReview(who: Identity, body: unknown): Obj {
     kind: "SelfSubjectAccessReview",
     metadata: { ...metaOf(body), creationTimestamp: null },
     spec,
-    status: decide(who.kind === "monitoring" && !who.serviceAccount, verb),
+    status: decide(readOnlyIdentity(who), spec, verb),
   };
 }
 
@@ -93,7 +182,27 @@ export function subjectAccessReview(body: unknown): Obj {
     kind: "SubjectAccessReview",
     metadata: { ...metaOf(body), creationTimestamp: null },
     spec,
-    status: decide(spec.user === USERS.monitoring.username, verb),
+    status: decide(spec.user === USERS.monitoring.username, spec, verb),
+  };
+}
+
+const readOnlyIdentity = (who: Identity) => who.kind === "monitoring" && !who.serviceAccount;
+
+/** POST selfsubjectrulesreviews: what this request's credential may do in a namespace (`kubectl auth can-i --list`). */
+export function selfSubjectRulesReview(who: Identity, body: unknown): Obj {
+  const ns = specOf(body).namespace;
+  if (typeof ns !== "string" || ns === "") throw badRequest("no namespace on request");
+  const rules = rulesOf(readOnlyIdentity(who));
+  return {
+    apiVersion: "authorization.k8s.io/v1",
+    kind: "SelfSubjectRulesReview",
+    metadata: { creationTimestamp: null },
+    spec: {},
+    status: {
+      resourceRules: structuredClone(rules.resourceRules),
+      nonResourceRules: structuredClone(rules.nonResourceRules),
+      incomplete: false,
+    },
   };
 }
 

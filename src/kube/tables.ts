@@ -1,6 +1,8 @@
 // `Accept: application/json;as=Table;v=v1;g=meta.k8s.io`: the columns kube-apiserver prints
 // per kind (kinds.ts holds them as data; the computed cells are here, after
 // pkg/printers/internalversion/printers.go), and CRDs' additionalPrinterColumns.
+
+import { inStorageShape } from "./conversions/index.js";
 import type { PrinterColumn } from "./kinds.js";
 import { formatLabelSelector } from "./selectors.js";
 
@@ -335,8 +337,10 @@ export function tableHead(columns: PrinterColumn[], listMeta: Obj): Record<strin
 }
 
 export function tableRow(columns: PrinterColumn[], o: Obj, opts: TableOptions, now: number): Obj {
+  // Cells read the storage version's shape (kube-apiserver prints from the internal object).
+  const shaped = inStorageShape(o);
   return {
-    cells: columns.map((c) => cell(c, o, now)),
+    cells: columns.map((c) => cell(c, shaped, now)),
     object:
       opts.includeObject === "None"
         ? undefined

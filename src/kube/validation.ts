@@ -99,7 +99,35 @@ function service(o: Obj): StatusCause[] {
   return out;
 }
 
+/** autoscaling ValidateHorizontalPodAutoscaler, on the storage (v2) shape as upstream's on the internal one. */
+function horizontalPodAutoscaler(o: Obj): StatusCause[] {
+  const spec = (o.spec ?? {}) as Obj;
+  const out: StatusCause[] = [];
+  const ref = isObj(spec.scaleTargetRef) ? spec.scaleTargetRef : {};
+  if (!ref.kind) out.push(required("spec.scaleTargetRef.kind"));
+  if (!ref.name) out.push(required("spec.scaleTargetRef.name"));
+  const min = spec.minReplicas;
+  const max = typeof spec.maxReplicas === "number" ? spec.maxReplicas : 0;
+  if (typeof min === "number" && min < 1)
+    out.push(invalidValue("spec.minReplicas", min, "must be greater than or equal to 1"));
+  if (max < 1) out.push(invalidValue("spec.maxReplicas", max, "must be greater than 0"));
+  else if (typeof min === "number" && max < min)
+    out.push(invalidValue("spec.maxReplicas", max, "must be greater than or equal to `minReplicas`"));
+  (Array.isArray(spec.metrics) ? spec.metrics : []).forEach((m, i) => {
+    for (const src of ["resource", "containerResource"]) {
+      const target = isObj(m) && isObj(m[src]) ? (m[src] as Obj).target : undefined;
+      const u = isObj(target) ? target.averageUtilization : undefined;
+      if (typeof u === "number" && u <= 0)
+        out.push(
+          invalidValue(`spec.metrics[${i}].${src}.target.averageUtilization`, u, "must be greater than 0"),
+        );
+    }
+  });
+  return out;
+}
+
 const RULES: Record<string, ((o: Obj, old?: Obj) => StatusCause[])[]> = {
+  "autoscaling/horizontalpodautoscalers": [horizontalPodAutoscaler],
   "core/pods": [(o) => podSpec(o.spec, "spec")],
   "apps/deployments": [replicas, selectorMatchesTemplate],
   "apps/replicasets": [replicas, selectorMatchesTemplate],
@@ -125,6 +153,8 @@ const RULES: Record<string, ((o: Obj, old?: Obj) => StatusCause[])[]> = {
 
 export function validateBuiltin(t: ResourceType, o: Obj, old?: Obj): StatusCause[] {
   const out: StatusCause[] = [];
+  // A version served by conversion is validated once converted, by its storage type's write.
+  if (t.storageVersion) return out;
   for (const rule of RULES[t.key] ?? []) out.push(...rule(o, old));
   // Selectors of apps kinds are immutable (apps/v1).
   if (

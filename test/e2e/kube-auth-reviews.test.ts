@@ -36,6 +36,59 @@ async function withCredential(c: KubeCluster, kind: "Admin" | "MonitoringUser"):
   return { ...c, kubeconfig, kubeconfigPath, token: /token: (\S+)/.exec(kubeconfig)![1] };
 }
 
+/**
+ * `kubectl auth can-i --list` as kubectl prints it: one row per resource or URL of each rule,
+ * sorted by kubectl (by verbs first), so the read-only rules follow the `create` ones.
+ */
+const ADMIN_LIST = `${[
+  "Resources                                       Non-Resource URLs   Resource Names   Verbs",
+  "*.*                                             []                  []               [*]",
+  "                                                [*]                 []               [*]",
+  "selfsubjectreviews.authentication.k8s.io        []                  []               [create]",
+  "selfsubjectaccessreviews.authorization.k8s.io   []                  []               [create]",
+  "selfsubjectrulesreviews.authorization.k8s.io    []                  []               [create]",
+  "                                                [/api/*]            []               [get]",
+  "                                                [/api]              []               [get]",
+  "                                                [/apis/*]           []               [get]",
+  "                                                [/apis]             []               [get]",
+  "                                                [/healthz]          []               [get]",
+  "                                                [/healthz]          []               [get]",
+  "                                                [/livez]            []               [get]",
+  "                                                [/livez]            []               [get]",
+  "                                                [/openapi/*]        []               [get]",
+  "                                                [/openapi]          []               [get]",
+  "                                                [/readyz]           []               [get]",
+  "                                                [/readyz]           []               [get]",
+  "                                                [/version/]         []               [get]",
+  "                                                [/version/]         []               [get]",
+  "                                                [/version]          []               [get]",
+  "                                                [/version]          []               [get]",
+].join("\n")}\n`;
+const MONITORING_LIST = `${[
+  "Resources                                       Non-Resource URLs   Resource Names   Verbs",
+  "selfsubjectreviews.authentication.k8s.io        []                  []               [create]",
+  "selfsubjectaccessreviews.authorization.k8s.io   []                  []               [create]",
+  "selfsubjectrulesreviews.authorization.k8s.io    []                  []               [create]",
+  "*.*                                             []                  []               [get list watch]",
+  "                                                [*]                 []               [get]",
+  "                                                [/api/*]            []               [get]",
+  "                                                [/api]              []               [get]",
+  "                                                [/apis/*]           []               [get]",
+  "                                                [/apis]             []               [get]",
+  "                                                [/healthz]          []               [get]",
+  "                                                [/healthz]          []               [get]",
+  "                                                [/livez]            []               [get]",
+  "                                                [/livez]            []               [get]",
+  "                                                [/openapi/*]        []               [get]",
+  "                                                [/openapi]          []               [get]",
+  "                                                [/readyz]           []               [get]",
+  "                                                [/readyz]           []               [get]",
+  "                                                [/version/]         []               [get]",
+  "                                                [/version/]         []               [get]",
+  "                                                [/version]          []               [get]",
+  "                                                [/version]          []               [get]",
+].join("\n")}\n`;
+
 describe("kubectl auth", () => {
   for (const v of ["1.28", "1.33"] as const) {
     it(`kubectl ${v} auth can-i: yes for the user and admin credentials, read-only for monitoring`, async () => {
@@ -59,6 +112,36 @@ describe("kubectl auth", () => {
       const w = await kubectl(mon, ["create", "configmap", "x"]);
       expect(w.code).not.toBe(0);
       expect(w.stderr).toContain('forbidden: User "clusterMonitoringUser" cannot post');
+    });
+
+    it(`kubectl ${v} auth can-i --list: every rule for the user and admin credentials, reads for monitoring`, async () => {
+      const c = v === "1.28" ? c128 : c133;
+      const mon = await withCredential(c, "MonitoringUser");
+      const admin = await withCredential(c, "Admin");
+      for (const [who, want] of [
+        [c, ADMIN_LIST],
+        [admin, ADMIN_LIST],
+        [mon, MONITORING_LIST],
+      ] as const) {
+        const r = await kubectl(who, ["auth", "can-i", "--list"]);
+        expect(r.stderr).toBe("");
+        expect(r.code).toBe(0);
+        expect(r.stdout).toBe(want);
+        // The same in another namespace.
+        expect((await kubectl(who, ["auth", "can-i", "--list", "-n", "kube-system"])).stdout).toBe(want);
+      }
+      // can-i agrees with the list: the monitoring credential may create its own reviews.
+      const self = await kubectl(mon, [
+        "auth",
+        "can-i",
+        "create",
+        "selfsubjectrulesreviews.authorization.k8s.io",
+      ]);
+      expect(self.stdout.trim()).toBe("yes");
+      const ro = await kubectl(mon, ["auth", "can-i", "get", "/healthz"]);
+      expect(ro.stdout.trim()).toBe("yes");
+      const post = await kubectl(mon, ["auth", "can-i", "post", "/healthz"]);
+      expect(post.stdout.trim()).toBe("no");
     });
 
     it(`kubectl ${v} auth whoami names AKS's users`, async () => {
@@ -113,21 +196,45 @@ describe("kubectl auth", () => {
       spec: { resourceAttributes: { verb: "get", resource: "pods" } },
     });
     expect(noUser.status).toBe(422);
+    const noNs = await kube(c128, "POST", "/apis/authorization.k8s.io/v1/selfsubjectrulesreviews", {
+      apiVersion: "authorization.k8s.io/v1",
+      kind: "SelfSubjectRulesReview",
+      spec: {},
+    });
+    expect(noNs.status).toBe(400);
+    expect((noNs.body as Obj).message).toBe("no namespace on request");
+    const rules = await kube(c128, "POST", "/apis/authorization.k8s.io/v1/selfsubjectrulesreviews", {
+      apiVersion: "authorization.k8s.io/v1",
+      kind: "SelfSubjectRulesReview",
+      spec: { namespace: "default" },
+    });
+    expect(rules.status).toBe(201);
+    const rb = rules.body as Obj;
+    expect([rb.apiVersion, rb.kind, rb.status.incomplete]).toEqual([
+      "authorization.k8s.io/v1",
+      "SelfSubjectRulesReview",
+      false,
+    ]);
+    expect(rb.status.resourceRules[0]).toEqual({ verbs: ["*"], apiGroups: ["*"], resources: ["*"] });
+    expect(rb.status.nonResourceRules[0]).toEqual({ verbs: ["*"], nonResourceURLs: ["*"] });
     const r = await kubectl(c128, ["api-resources", "--no-headers", "--api-group=authorization.k8s.io"]);
     const names = r.stdout
       .trim()
       .split("\n")
       .map((l) => l.trim().split(/\s+/)[0]);
-    expect(names).toEqual(["selfsubjectaccessreviews", "subjectaccessreviews"]);
+    expect(names).toEqual(["selfsubjectaccessreviews", "selfsubjectrulesreviews", "subjectaccessreviews"]);
   });
 });
 
 describe("kubectl 1.33 sends these bodies as protobuf", () => {
-  it("auth can-i and auth whoami POST protobuf and are answered", async () => {
+  it("auth can-i (also --list) and auth whoami POST protobuf and are answered", async () => {
     const PB = /curl -v -XPOST .*-H "Content-Type: application\/vnd\.kubernetes\.protobuf"/;
     const can = await kubectl(c133, ["auth", "can-i", "create", "pods", "-v=9"]);
     expect(can.stderr).toMatch(PB);
     expect(can.stdout.trim()).toBe("yes");
+    const list = await kubectl(c133, ["auth", "can-i", "--list", "-v=9"]);
+    expect(list.stderr).toMatch(PB);
+    expect(list.stdout).toBe(ADMIN_LIST);
     const who = await kubectl(c133, ["auth", "whoami", "-o", "json", "-v=9"]);
     expect(who.stderr).toMatch(PB);
     expect((JSON.parse(who.stdout) as Obj).status.userInfo.username).toBe("clusterUser");

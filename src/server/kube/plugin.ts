@@ -44,6 +44,7 @@ import {
   type Identity,
   selfSubjectAccessReview,
   selfSubjectReview,
+  selfSubjectRulesReview,
   subjectAccessReview,
 } from "../../kube/reviews.js";
 import { tableHead, tableRow } from "../../kube/tables.js";
@@ -128,9 +129,9 @@ export async function kubePlugin(app: FastifyInstance, opts: KubePluginOptions):
 
 /** Reviews that answer for the caller's own credential: read-only, so open to the monitoring one. */
 const SELF_REVIEW_PATHS = new Set(
-  BUILTIN_KINDS.filter((k) => k.review === "selfAccess" || k.review === "self").map(
-    (k) => `apis/${k.group}/${k.version}/${k.plural}`,
-  ),
+  BUILTIN_KINDS.filter(
+    (k) => k.review === "selfAccess" || k.review === "selfRules" || k.review === "self",
+  ).map((k) => `apis/${k.group}/${k.version}/${k.plural}`),
 );
 
 const gvOf = (t: ResourceType) => (t.group ? `${t.group}/${t.version}` : t.version);
@@ -715,8 +716,10 @@ function review(t: ResourceType, r: Req, req: FastifyRequest, reply: FastifyRepl
   const out =
     t.review === "selfAccess"
       ? selfSubjectAccessReview(r.who, body)
-      : t.review === "access"
-        ? subjectAccessReview(body)
-        : selfSubjectReview(r.who, body);
+      : t.review === "selfRules"
+        ? selfSubjectRulesReview(r.who, body)
+        : t.review === "access"
+          ? subjectAccessReview(body)
+          : selfSubjectReview(r.who, body);
   return send(reply, 201, out);
 }
