@@ -419,9 +419,7 @@ export function trackUpdate(
     setEntries(newObj, list);
     return;
   }
-  const mine = list.find(
-    (e) => e.manager === manager && e.operation === "Update" && (e.subresource ?? "") === (subresource ?? ""),
-  );
+  const mine = ownEntry(list, manager, subresource);
   if (mine) {
     try {
       const base = isObj(mine.fieldsV1) ? (canonical(mine.fieldsV1) ?? {}) : {};
@@ -433,20 +431,43 @@ export function trackUpdate(
       for (const p of fromFieldsV1(changed)) s.add(p);
       mine.fieldsV1 = toFieldsV1(s);
     }
-    mine.time = nowTime();
-    mine.apiVersion = apiVersion;
-  } else {
-    list.push({
-      manager,
-      operation: "Update",
-      apiVersion,
-      time: nowTime(),
-      fieldsType: "FieldsV1",
-      fieldsV1: changed,
-      ...(subresource ? { subresource } : {}),
-    });
-  }
+    touch(mine, apiVersion);
+  } else list.push(newEntry(manager, apiVersion, changed, subresource));
   setEntries(newObj, list);
+}
+
+/** The updating manager's own Update entry (per subresource), if it has one. */
+function ownEntry(
+  list: ManagedFieldsEntry[],
+  manager: string,
+  subresource: string | undefined,
+): ManagedFieldsEntry | undefined {
+  return list.find(
+    (e) => e.manager === manager && e.operation === "Update" && (e.subresource ?? "") === (subresource ?? ""),
+  );
+}
+
+/** An entry that gained fields: stamped now, in the request's apiVersion. */
+function touch(e: ManagedFieldsEntry, apiVersion: string): void {
+  e.time = nowTime();
+  e.apiVersion = apiVersion;
+}
+
+function newEntry(
+  manager: string,
+  apiVersion: string,
+  fieldsV1: Obj,
+  subresource: string | undefined,
+): ManagedFieldsEntry {
+  return {
+    manager,
+    operation: "Update",
+    apiVersion,
+    time: nowTime(),
+    fieldsType: "FieldsV1",
+    fieldsV1,
+    ...(subresource ? { subresource } : {}),
+  };
 }
 
 /** Drops the `gone` paths and those `obj` no longer has from an entry, by their string form. */
@@ -485,27 +506,13 @@ function trackByPaths(
   const list = entries(newObj).map((e) => ({ ...e }));
   for (const e of list) dropPaths(e, newObj, gone);
   if (changed.size) {
-    const mine = list.find(
-      (e) =>
-        e.manager === manager && e.operation === "Update" && (e.subresource ?? "") === (subresource ?? ""),
-    );
+    const mine = ownEntry(list, manager, subresource);
     if (mine) {
       const s = pathsOf(mine);
       for (const p of changed) s.add(p);
       mine.fieldsV1 = toFieldsV1(s);
-      mine.time = nowTime();
-      mine.apiVersion = apiVersion;
-    } else {
-      list.push({
-        manager,
-        operation: "Update",
-        apiVersion,
-        time: nowTime(),
-        fieldsType: "FieldsV1",
-        fieldsV1: toFieldsV1(changed),
-        ...(subresource ? { subresource } : {}),
-      });
-    }
+      touch(mine, apiVersion);
+    } else list.push(newEntry(manager, apiVersion, toFieldsV1(changed), subresource));
   }
   setEntries(newObj, list);
 }

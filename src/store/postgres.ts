@@ -13,7 +13,6 @@
 // on one database).
 import { createHash, randomUUID } from "node:crypto";
 import pg from "pg";
-import { StoreTimeoutError } from "./errors.js";
 import { ChangeFeed } from "./feed.js";
 import {
   CLAIM_CANDIDATES,
@@ -24,6 +23,7 @@ import {
   type Row,
   readChanges,
   rowToWork,
+  runBody,
   SqlTx,
 } from "./sql.js";
 import type {
@@ -261,29 +261,10 @@ export class PostgresStore implements Store {
           committed = [];
           const tx = new SqlTx(exec, false);
           this.execs.set(tx, exec);
-          let timer: NodeJS.Timeout | undefined;
-          try {
-            const body = fn(tx);
-            const value = opts.timeoutMs
-              ? await Promise.race([
-                  body,
-                  new Promise<never>((_, reject) => {
-                    timer = setTimeout(
-                      () => reject(new StoreTimeoutError(opts.timeoutMs as number)),
-                      opts.timeoutMs,
-                    );
-                  }),
-                ])
-              : await body;
-            await tx.flush();
-            tx.closed = true;
-            // Handed to this process's feed once the transaction has committed.
-            committed = tx.takeChanges();
-            return value;
-          } finally {
-            tx.closed = true;
-            if (timer) clearTimeout(timer);
-          }
+          const value = await runBody(tx, fn, opts.timeoutMs);
+          // Handed to this process's feed once the transaction has committed.
+          committed = tx.takeChanges();
+          return value;
         },
         // Delivered by PostgreSQL only if and when this transaction commits; the payload
         // lets this store's own listener skip it (it gets the records handed over).

@@ -1,7 +1,7 @@
 // The SQL both backends share: one `Tx` implementation over a minimal executor, so SQLite
 // and PostgreSQL differ only in how they connect, lock and retry (sqlite.ts, postgres.ts).
 // Placeholders are written `?`; the PostgreSQL executor numbers them.
-import { StoreConflictError, StoreReadOnlyError } from "./errors.js";
+import { StoreConflictError, StoreReadOnlyError, StoreTimeoutError } from "./errors.js";
 import { type Dialect, MIGRATIONS } from "./migrations.js";
 import type {
   AllocationRecord,
@@ -152,6 +152,31 @@ export function changeFilterSql(filter: WatchFilter): { where: string; args: unk
     }
   }
   return { where: parts.map((p) => ` AND ${p}`).join(""), args };
+}
+
+/**
+ * Runs a write transaction's body under its optional time limit, then writes back what the
+ * transaction kept in memory (the revision counter). The Tx is closed either way, so a body
+ * still running after a timeout cannot write; the backend commits or rolls back after.
+ */
+export async function runBody<T>(tx: SqlTx, fn: (tx: Tx) => Promise<T>, timeoutMs?: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const body = fn(tx);
+    const value = timeoutMs
+      ? await Promise.race([
+          body,
+          new Promise<never>((_, reject) => {
+            timer = setTimeout(() => reject(new StoreTimeoutError(timeoutMs)), timeoutMs);
+          }),
+        ])
+      : await body;
+    await tx.flush();
+    return value;
+  } finally {
+    tx.closed = true;
+    if (timer) clearTimeout(timer);
+  }
 }
 
 /**

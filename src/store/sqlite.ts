@@ -7,7 +7,6 @@
 // A file database survives kill -9: WAL commits are in the OS before the answer is sent.
 import fs from "node:fs";
 import Database from "better-sqlite3";
-import { StoreTimeoutError } from "./errors.js";
 import { ChangeFeed } from "./feed.js";
 import {
   CLAIM_CANDIDATES,
@@ -17,6 +16,7 @@ import {
   type Row,
   readChanges,
   rowToWork,
+  runBody,
   SqlTx,
 } from "./sql.js";
 import type {
@@ -130,31 +130,14 @@ export class SqliteStore implements Store {
       db.exec("BEGIN IMMEDIATE");
       const tx = new SqlTx(this.writer, false);
       this.execs.set(tx, this.writer);
-      let timer: NodeJS.Timeout | undefined;
       try {
-        const body = fn(tx);
-        const result = opts.timeoutMs
-          ? await Promise.race([
-              body,
-              new Promise<never>((_, reject) => {
-                timer = setTimeout(
-                  () => reject(new StoreTimeoutError(opts.timeoutMs as number)),
-                  opts.timeoutMs,
-                );
-              }),
-            ])
-          : await body;
-        await tx.flush();
-        tx.closed = true;
+        const result = await runBody(tx, fn, opts.timeoutMs);
         db.exec("COMMIT");
         this.feed.offer(tx.takeChanges());
         return result;
       } catch (err) {
-        tx.closed = true;
         if (db.inTransaction) db.exec("ROLLBACK");
         throw err;
-      } finally {
-        if (timer) clearTimeout(timer);
       }
     });
   }

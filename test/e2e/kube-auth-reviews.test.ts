@@ -40,13 +40,8 @@ async function withCredential(c: KubeCluster, kind: "Admin" | "MonitoringUser"):
  * `kubectl auth can-i --list` as kubectl prints it: one row per resource or URL of each rule,
  * sorted by kubectl (by verbs first), so the read-only rules follow the `create` ones.
  */
-const ADMIN_LIST = `${[
-  "Resources                                       Non-Resource URLs   Resource Names   Verbs",
-  "*.*                                             []                  []               [*]",
-  "                                                [*]                 []               [*]",
-  "selfsubjectreviews.authentication.k8s.io        []                  []               [create]",
-  "selfsubjectaccessreviews.authorization.k8s.io   []                  []               [create]",
-  "selfsubjectrulesreviews.authorization.k8s.io    []                  []               [create]",
+/** Every signed-in user's discovery and health URLs (some granted by two default roles, so kubectl lists them twice). */
+const DISCOVERY_URLS = [
   "                                                [/api/*]            []               [get]",
   "                                                [/api]              []               [get]",
   "                                                [/apis/*]           []               [get]",
@@ -63,6 +58,15 @@ const ADMIN_LIST = `${[
   "                                                [/version/]         []               [get]",
   "                                                [/version]          []               [get]",
   "                                                [/version]          []               [get]",
+];
+const ADMIN_LIST = `${[
+  "Resources                                       Non-Resource URLs   Resource Names   Verbs",
+  "*.*                                             []                  []               [*]",
+  "                                                [*]                 []               [*]",
+  "selfsubjectreviews.authentication.k8s.io        []                  []               [create]",
+  "selfsubjectaccessreviews.authorization.k8s.io   []                  []               [create]",
+  "selfsubjectrulesreviews.authorization.k8s.io    []                  []               [create]",
+  ...DISCOVERY_URLS,
 ].join("\n")}\n`;
 const MONITORING_LIST = `${[
   "Resources                                       Non-Resource URLs   Resource Names   Verbs",
@@ -71,22 +75,7 @@ const MONITORING_LIST = `${[
   "selfsubjectrulesreviews.authorization.k8s.io    []                  []               [create]",
   "*.*                                             []                  []               [get list watch]",
   "                                                [*]                 []               [get]",
-  "                                                [/api/*]            []               [get]",
-  "                                                [/api]              []               [get]",
-  "                                                [/apis/*]           []               [get]",
-  "                                                [/apis]             []               [get]",
-  "                                                [/healthz]          []               [get]",
-  "                                                [/healthz]          []               [get]",
-  "                                                [/livez]            []               [get]",
-  "                                                [/livez]            []               [get]",
-  "                                                [/openapi/*]        []               [get]",
-  "                                                [/openapi]          []               [get]",
-  "                                                [/readyz]           []               [get]",
-  "                                                [/readyz]           []               [get]",
-  "                                                [/version/]         []               [get]",
-  "                                                [/version/]         []               [get]",
-  "                                                [/version]          []               [get]",
-  "                                                [/version]          []               [get]",
+  ...DISCOVERY_URLS,
 ].join("\n")}\n`;
 
 describe("kubectl auth", () => {

@@ -7,7 +7,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import YAML from "yaml";
 import type { TestEmulator } from "../helpers/emulator.js";
-import { createCluster, type KubeCluster, kube, kubectl, startKubeEmulator } from "../kube/kube-helpers.js";
+import {
+  createCluster,
+  type KubeCluster,
+  kube,
+  kubectl,
+  rows,
+  startKubeEmulator,
+} from "../kube/kube-helpers.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: the tests walk arbitrary JSON answers
 type Obj = Record<string, any>;
@@ -23,12 +30,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await emu?.close();
 });
-
-const rows = (s: string) =>
-  s
-    .trim()
-    .split("\n")
-    .map((l) => l.trim().split(/\s{2,}/));
 
 async function ok(c: KubeCluster, args: string[], input?: string): Promise<string> {
   const r = await kubectl(c, args, input);

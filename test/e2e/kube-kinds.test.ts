@@ -5,7 +5,14 @@
 // (TokenRequest) that open their own cluster only, while their service account lives.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TestEmulator } from "../helpers/emulator.js";
-import { createCluster, type KubeCluster, kube, kubectl, startKubeEmulator } from "../kube/kube-helpers.js";
+import {
+  createCluster,
+  type KubeCluster,
+  kube,
+  kubectl,
+  rows,
+  startKubeEmulator,
+} from "../kube/kube-helpers.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: the tests walk arbitrary JSON answers
 type Obj = Record<string, any>;
@@ -21,12 +28,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await emu?.close();
 });
-
-const rows = (s: string) =>
-  s
-    .trim()
-    .split("\n")
-    .map((l) => l.trim().split(/\s{2,}/));
 
 describe("kinds beyond workloads", () => {
   it("api-resources lists them; discovery names the token subresource", async () => {

@@ -3,7 +3,14 @@
 // status.hard and counts pods/services/configmaps/secrets into status.used.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TestEmulator } from "../helpers/emulator.js";
-import { createCluster, type KubeCluster, kube, kubectl, startKubeEmulator } from "../kube/kube-helpers.js";
+import {
+  createCluster,
+  type KubeCluster,
+  kube,
+  kubectl,
+  rows,
+  startKubeEmulator,
+} from "../kube/kube-helpers.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: the tests walk arbitrary JSON answers
 type Obj = Record<string, any>;
@@ -19,12 +26,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await emu?.close();
 });
-
-const rows = (s: string) =>
-  s
-    .trim()
-    .split("\n")
-    .map((l) => l.trim().split(/\s{2,}/));
 
 async function until<T>(f: () => Promise<T>, ok: (v: T) => boolean, ms = 15_000): Promise<T> {
   const end = Date.now() + ms;

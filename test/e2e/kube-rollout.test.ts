@@ -262,19 +262,37 @@ for (const version of ["1.28", "1.33"]) {
       expect(r.code).toBe(0);
     };
 
-    it("a DaemonSet: set image twice → history 1, 2, 3; --revision=2; undo to 1; revisions listed and collected", async () => {
-      await rolled("daemonset/logs");
-      expect((await kubectl(c, ["set", "image", "daemonset/logs", "c=busybox:1.36"])).code).toBe(0);
-      await rolled("daemonset/logs");
-      const ann = await kubectl(c, ["annotate", "daemonset/logs", "kubernetes.io/change-cause=to 1.37"]);
-      expect(ann.stdout).toBe("daemonset.apps/logs annotated\n");
-      expect((await kubectl(c, ["set", "image", "daemonset/logs", "c=busybox:1.37"])).code).toBe(0);
-      await rolled("daemonset/logs");
-      const h = await kubectl(c, ["rollout", "history", "daemonset/logs"]);
+    /**
+     * `set image` to `second`, then (with a change-cause) to `third`: `rollout history` lists
+     * revisions 1, 2 and 3, the last with its cause.
+     */
+    const threeRevisions = async (what: string, second: string, third: string) => {
+      const printed = what.replace("/", ".apps/");
+      const cause = `to ${third.split(":")[1]}`;
+      await rolled(what);
+      expect((await kubectl(c, ["set", "image", what, `c=${second}`])).code).toBe(0);
+      await rolled(what);
+      const ann = await kubectl(c, ["annotate", what, `kubernetes.io/change-cause=${cause}`]);
+      expect(ann.stdout).toBe(`${printed} annotated\n`);
+      expect((await kubectl(c, ["set", "image", what, `c=${third}`])).code).toBe(0);
+      await rolled(what);
+      const h = await kubectl(c, ["rollout", "history", what]);
       expect(h.stderr).toBe("");
       expect(h.stdout).toBe(
-        "daemonset.apps/logs \nREVISION  CHANGE-CAUSE\n1         <none>\n2         <none>\n3         to 1.37\n\n",
+        `${printed} \nREVISION  CHANGE-CAUSE\n1         <none>\n2         <none>\n3         ${cause}\n\n`,
       );
+    };
+
+    /** The rows a jsonpath over controllerrevisions printed, split on spaces, by revision (column 2). */
+    const byRevision = (out: string) =>
+      out
+        .trim()
+        .split("\n")
+        .map((l) => l.split(" "))
+        .sort((a, b) => Number(a[1]) - Number(b[1]));
+
+    it("a DaemonSet: set image twice → history 1, 2, 3; --revision=2; undo to 1; revisions listed and collected", async () => {
+      await threeRevisions("daemonset/logs", "busybox:1.36", "busybox:1.37");
       const r2 = await kubectl(c, ["rollout", "history", "daemonset/logs", "--revision=2"]);
       expect(r2.stderr).toBe("");
       expect(r2.stdout).toBe(described("daemonset.apps/logs with revision #2", "app=logs", "busybox:1.36"));
@@ -285,11 +303,7 @@ for (const version of ["1.28", "1.33"]) {
         "controllerrevisions",
         '{range .items[?(@.metadata.ownerReferences[0].name=="logs")]}{.metadata.name} {.revision} {.metadata.labels.controller-revision-hash} {.metadata.ownerReferences[0].kind} {.data.spec.template.spec.containers[0].image}{"\\n"}{end}',
       );
-      const table = revs
-        .trim()
-        .split("\n")
-        .map((l) => l.split(" "))
-        .sort((a, b) => Number(a[1]) - Number(b[1]));
+      const table = byRevision(revs);
       expect(table.map((r) => [r[1], r[3], r[4]])).toEqual([
         ["1", "DaemonSet", "busybox:1.35"],
         ["2", "DaemonSet", "busybox:1.36"],
@@ -479,18 +493,7 @@ spec:
     });
 
     it("a StatefulSet: set image twice → history 1, 2, 3; --revision=2; undo to 1; status names its revisions", async () => {
-      await rolled("statefulset/kv");
-      expect((await kubectl(c, ["set", "image", "statefulset/kv", "c=redis:7.2"])).code).toBe(0);
-      await rolled("statefulset/kv");
-      const ann = await kubectl(c, ["annotate", "statefulset/kv", "kubernetes.io/change-cause=to 7.4"]);
-      expect(ann.stdout).toBe("statefulset.apps/kv annotated\n");
-      expect((await kubectl(c, ["set", "image", "statefulset/kv", "c=redis:7.4"])).code).toBe(0);
-      await rolled("statefulset/kv");
-      const h = await kubectl(c, ["rollout", "history", "statefulset/kv"]);
-      expect(h.stderr).toBe("");
-      expect(h.stdout).toBe(
-        "statefulset.apps/kv \nREVISION  CHANGE-CAUSE\n1         <none>\n2         <none>\n3         to 7.4\n\n",
-      );
+      await threeRevisions("statefulset/kv", "redis:7.2", "redis:7.4");
       const r2 = await kubectl(c, ["rollout", "history", "statefulset/kv", "--revision=2"]);
       expect(r2.stderr).toBe("");
       expect(r2.stdout).toBe(described("statefulset.apps/kv with revision #2", "app=kv", "redis:7.2"));
@@ -500,11 +503,7 @@ spec:
         "controllerrevisions",
         '{range .items[?(@.metadata.ownerReferences[0].name=="kv")]}{.metadata.name} {.revision} {.metadata.labels.controller\\.kubernetes\\.io/hash} {.data.spec.template.spec.containers[0].image}{"\\n"}{end}',
       );
-      const table = revs
-        .trim()
-        .split("\n")
-        .map((l) => l.split(" "))
-        .sort((a, b) => Number(a[1]) - Number(b[1]));
+      const table = byRevision(revs);
       expect(table.map((r) => [r[1], r[3]])).toEqual([
         ["1", "redis:7.0"],
         ["2", "redis:7.2"],

@@ -119,4 +119,11 @@ export async function kube(
   return { status: res.status, headers: res.headers, body: parsed, text };
 }
 
+/** A table kubectl printed, as rows of cells (columns are two or more spaces apart). */
+export const rows = (s: string) =>
+  s
+    .trim()
+    .split("\n")
+    .map((l) => l.trim().split(/\s{2,}/));
+
 export { run };

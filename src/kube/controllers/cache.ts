@@ -84,11 +84,6 @@ export class ObjectCache {
     this.epoch++;
   }
 
-  /** A cluster's objects forgotten (its sweep). */
-  forgetCluster(cluster: string): void {
-    for (const k of [...this.shelves.keys()]) if (k.startsWith(`${cluster}|`)) this.shelves.delete(k);
-  }
-
   /** Applies one change of the feed (in revision order). */
   observe(c: ChangeRecord): void {
     if (c.kind !== "kube" || !c.cluster || !c.resource) return;

@@ -30,7 +30,8 @@ const GVP: Record<Resource, [string, string, string]> = {
 };
 
 export const FIELD_MANAGER = "aksnet-controller-manager";
-const W = { fieldManager: FIELD_MANAGER };
+/** Write options of every controller write (its field manager). */
+export const W = { fieldManager: FIELD_MANAGER };
 
 /**
  * Writes per store transaction in a controller's batch: one commit (one change-feed wake-up,

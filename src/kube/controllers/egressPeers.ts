@@ -26,9 +26,8 @@ import {
 } from "../egress/staticGatewayConfiguration.js";
 import { KubeError } from "../errors.js";
 import { controllerRef } from "../workloads/actions.js";
-import { type ControllerContext, FIELD_MANAGER } from "./context.js";
+import { type ControllerContext, W } from "./context.js";
 
-const W = { fieldManager: FIELD_MANAGER };
 export const PODENDPOINT_KEY = `${SGC_GROUP}/podendpoints`;
 export const GATEWAYSTATUS_KEY = `${SGC_GROUP}/gatewaystatuses`;
 const GATEWAY_NODE_LABEL = "kubeegressgateway.azure.com/mode";

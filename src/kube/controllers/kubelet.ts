@@ -14,13 +14,11 @@ import { nextStage, STAGES } from "../workloads/kubelet.js";
 import { choosePodIp, cnsExhausted, nodeInternalIp, type PodNetwork } from "../workloads/podIPs.js";
 import { armNodes, type PodSubnetNode } from "./arm.js";
 import { recordOf } from "./cache.js";
-import { BATCH_WRITES, type ControllerContext, FIELD_MANAGER } from "./context.js";
+import { BATCH_WRITES, type ControllerContext, W } from "./context.js";
 import { type ClusterSource, clusterSource } from "./source.js";
 import { armContext, egressSandboxBlock } from "./staticGatewayConfiguration.js";
 
 export const podIpPool = (cluster: string) => `kube/${cluster}/podips`;
-
-const W = { fieldManager: FIELD_MANAGER };
 
 /** Per-node next-fit cursors (order only: losing them on restart changes no guarantee). */
 const cursors = new Map<string, number>();

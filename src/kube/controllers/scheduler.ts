@@ -10,10 +10,8 @@ import type { KubeError } from "../errors.js";
 import { STAGES } from "../workloads/kubelet.js";
 import { addPod, nodeInfos, schedule } from "../workloads/scheduler.js";
 import { recordOf } from "./cache.js";
-import { BATCH_WRITES, type ControllerContext, FIELD_MANAGER } from "./context.js";
+import { BATCH_WRITES, type ControllerContext, W } from "./context.js";
 import { clusterSource } from "./source.js";
-
-const W = { fieldManager: FIELD_MANAGER };
 
 export async function syncScheduler(ctx: ControllerContext, cluster: string): Promise<void> {
   const c = await ctx.store.read((tx) => clusterSource(tx, cluster));

@@ -23,11 +23,9 @@ import {
 } from "../services/azureLoadBalancer.js";
 import { eventAction } from "../workloads/events.js";
 import { clusterRecord } from "./arm.js";
-import type { ControllerContext } from "./context.js";
+import { type ControllerContext, W } from "./context.js";
 import { syncHciServiceLoadBalancers } from "./hciServices.js";
 import { clusterSource, serviceCidrStrings } from "./source.js";
-
-const W = { fieldManager: "aksnet-controller-manager" };
 
 // ---------------------------------------------------------------- kubernetes Service + sweep
 

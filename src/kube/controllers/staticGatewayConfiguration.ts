@@ -34,7 +34,7 @@ import {
 import { invalid, KubeError } from "../errors.js";
 import { eventAction } from "../workloads/events.js";
 import { clusterRecord } from "./arm.js";
-import { type ControllerContext, FIELD_MANAGER } from "./context.js";
+import { type ControllerContext, W } from "./context.js";
 
 const PLURAL = "staticgatewayconfigurations";
 /** Store key of the custom resource (what the change feed names). */
@@ -44,7 +44,6 @@ const COMPONENT = "staticgatewayconfiguration-controller";
 const SECRET_NS = "kube-system";
 /** A configuration that failed (missing rights, no pool yet) is tried again after this long. */
 const RETRY_MS = 5000;
-const W = { fieldManager: FIELD_MANAGER };
 
 interface Sgc {
   apiVersion?: string;
