@@ -3,6 +3,7 @@
 // version's openAPIV3Schema with apiextensions' error wording.
 import type { StatusCause } from "./errors.js";
 import type { KindSpec, PrinterColumn } from "./kinds.js";
+import { setOwn } from "./ownKeys.js";
 import type { Schema } from "./schemas.js";
 import { crdColumns } from "./tables.js";
 
@@ -300,22 +301,23 @@ export function validateCustom(
     for (const [k, v] of Object.entries(value)) {
       const child = at ? `${at}.${k}` : k;
       if (at === "" && (k === "apiVersion" || k === "kind" || k === "metadata")) {
-        out[k] = v;
+        setOwn(out, k, v);
         continue;
       }
       if (Object.hasOwn(props, k)) out[k] = validateCustom(v, props[k], child, causes, unknown);
       else if (isObj(s.additionalProperties))
-        out[k] = validateCustom(v, s.additionalProperties as Schema, child, causes, unknown);
+        setOwn(out, k, validateCustom(v, s.additionalProperties as Schema, child, causes, unknown));
       else if (
         s.additionalProperties === true ||
         preserve ||
         (!s.properties && !s.additionalProperties && !type)
       )
-        out[k] = v;
+        // A client's key (`__proto__` included) stays an ordinary key.
+        setOwn(out, k, v);
       else unknown.push(child);
     }
     for (const [k, ps] of Object.entries(props)) {
-      if (out[k] === undefined && ps && (ps as Schema).default !== undefined) {
+      if (!Object.hasOwn(out, k) && ps && (ps as Schema).default !== undefined) {
         out[k] = validateCustom(
           structuredClone((ps as Schema).default),
           ps,

@@ -3,6 +3,7 @@
 // configuration into the live object. Lists with a merge key are associative (`k:{…}`),
 // merged primitive lists are sets (`v:…`), other lists are atomic.
 import { applyConflict, type Qualified, type StatusCause } from "./errors.js";
+import { getOwn, setOwn } from "./ownKeys.js";
 import type { SchemaResolver } from "./patch.js";
 import type { Schema } from "./schemas.js";
 
@@ -179,8 +180,13 @@ export function toFieldsV1(paths: Iterable<string>): Obj {
       const next = p.indexOf(SEP, pos);
       const end = next < 0 ? p.length : next;
       const el = p.slice(pos, end);
-      cur[el] ??= {};
-      cur = cur[el] as Obj;
+      // Elements are client data (a fieldsV1 key may be a bare `__proto__`): own keys only.
+      let node = getOwn(cur, el) as Obj | undefined;
+      if (node === undefined) {
+        node = {};
+        setOwn(cur, el, node);
+      }
+      cur = node;
       ends.push(end);
       nodes.push(cur);
       if (next < 0) break;
@@ -208,13 +214,13 @@ function valueAt(obj: unknown, path: string): { found: boolean; value?: unknown 
   for (const el of path.split(SEP)) {
     if (el === ".") return { found: cur !== undefined, value: cur };
     if (el.startsWith("f:")) {
-      if (!isObj(cur) || !(el.slice(2) in cur)) return { found: false };
+      if (!isObj(cur) || !Object.hasOwn(cur, el.slice(2))) return { found: false };
       cur = cur[el.slice(2)];
     } else if (el.startsWith("k:")) {
       const key = JSON.parse(el.slice(2)) as Obj;
       const [[k, v]] = Object.entries(key);
       if (!Array.isArray(cur)) return { found: false };
-      cur = cur.find((x) => isObj(x) && JSON.stringify(x[k]) === JSON.stringify(v));
+      cur = cur.find((x) => isObj(x) && JSON.stringify(getOwn(x, k)) === JSON.stringify(v));
       if (cur === undefined) return { found: false };
     } else if (el.startsWith("v:")) {
       if (!Array.isArray(cur)) return { found: false };
@@ -254,7 +260,7 @@ class Finder {
       // "f:"
       if (!isObj(cur)) return MISSING;
       const name = fieldName(el);
-      if (!(name in cur)) return MISSING;
+      if (!Object.hasOwn(cur, name)) return MISSING;
       return cur[name];
     }
     if (el.startsWith("k:")) {
@@ -270,7 +276,7 @@ class Finder {
         index = new Map();
         for (const x of cur) {
           if (!isObj(x)) continue;
-          const j = JSON.stringify(x[k]);
+          const j = JSON.stringify(getOwn(x, k));
           if (!index.has(j)) index.set(j, x);
         }
         keyed.set(k, index);
@@ -303,11 +309,11 @@ function removeAt(obj: Obj, path: string): void {
   if (!last) return;
   let cur: unknown = obj;
   for (const el of els) {
-    if (el.startsWith("f:")) cur = isObj(cur) ? cur[el.slice(2)] : undefined;
+    if (el.startsWith("f:")) cur = isObj(cur) ? getOwn(cur, el.slice(2)) : undefined;
     else if (el.startsWith("k:")) {
       const [[k, v]] = Object.entries(JSON.parse(el.slice(2)) as Obj);
       cur = Array.isArray(cur)
-        ? cur.find((x) => isObj(x) && JSON.stringify(x[k]) === JSON.stringify(v))
+        ? cur.find((x) => isObj(x) && JSON.stringify(getOwn(x, k)) === JSON.stringify(v))
         : undefined;
     }
     if (cur === undefined) return;
@@ -315,7 +321,7 @@ function removeAt(obj: Obj, path: string): void {
   if (last.startsWith("f:") && isObj(cur)) delete cur[last.slice(2)];
   else if (last.startsWith("k:") && Array.isArray(cur)) {
     const [[k, v]] = Object.entries(JSON.parse(last.slice(2)) as Obj);
-    const i = cur.findIndex((x) => isObj(x) && JSON.stringify(x[k]) === JSON.stringify(v));
+    const i = cur.findIndex((x) => isObj(x) && JSON.stringify(getOwn(x, k)) === JSON.stringify(v));
     if (i >= 0) cur.splice(i, 1);
   } else if (last.startsWith("v:") && Array.isArray(cur)) {
     const i = cur.findIndex((x) => JSON.stringify(x) === last.slice(2));
@@ -930,8 +936,12 @@ function canonical(f: Obj): Obj | undefined {
 /** Adds the paths of `add` to `into` as toFieldsV1 would, after the ones it has. */
 function mergeInto(into: Obj, add: Obj): void {
   for (const k of Object.keys(add)) {
-    into[k] ??= {};
-    mergeInto(into[k] as Obj, add[k] as Obj);
+    let next = getOwn(into, k) as Obj | undefined;
+    if (next === undefined) {
+      next = {};
+      setOwn(into, k, next);
+    }
+    mergeInto(next, add[k] as Obj);
   }
 }
 
@@ -940,7 +950,9 @@ function mergeApplied(live: unknown, applied: unknown, s: Schema | undefined, ct
   if (isObj(applied)) {
     if (Object.keys(applied).length === 0) return isObj(live) ? live : {};
     const out: Obj = isObj(live) ? { ...live } : {};
-    for (const [k, v] of Object.entries(applied)) out[k] = mergeApplied(out[k], v, child(s, k, ctx), ctx);
+    // Keys are the client's (`data: {__proto__: …}` is an ordinary key): own properties only.
+    for (const [k, v] of Object.entries(applied))
+      setOwn(out, k, mergeApplied(getOwn(out, k), v, child(s, k, ctx), ctx));
     return out;
   }
   if (Array.isArray(applied)) {
@@ -954,7 +966,7 @@ function mergeApplied(live: unknown, applied: unknown, s: Schema | undefined, ct
     const items = ctx.resolve(s)?.items;
     for (const item of applied) {
       if (!isObj(item) || !li.key) continue;
-      const i = cur.findIndex((x) => isObj(x) && same(x[li.key!], item[li.key!]));
+      const i = cur.findIndex((x) => isObj(x) && same(getOwn(x, li.key!), getOwn(item, li.key!)));
       if (i >= 0) cur[i] = mergeApplied(cur[i], item, items, ctx);
       else cur.push(mergeApplied(undefined, item, items, ctx));
     }

@@ -1,40 +1,172 @@
-// The three classic patch types kube-apiserver accepts: JSON patch (RFC 6902, through
-// fast-json-patch), JSON merge patch (RFC 7386) and strategic merge patch, whose list
-// semantics come from the schema's x-kubernetes-patch-strategy / -merge-key (kinds.ts
+// The three classic patch types kube-apiserver accepts: JSON patch (RFC 6902, as
+// evanphx/json-patch applies it), JSON merge patch (RFC 7386) and strategic merge patch, whose
+// list semantics come from the schema's x-kubernetes-patch-strategy / -merge-key (kinds.ts
 // PATCH_META) and whose directives are `$patch`, `$retainKeys`, `$setElementOrder/<list>`
 // and `$deleteFromPrimitiveList/<list>` (k8s.io/apimachinery/pkg/util/strategicpatch).
-import fastJsonPatch from "fast-json-patch";
+// Every key a patch names is an ordinary map key, as in Go: read and written as an own
+// property only (ownKeys.ts), so `__proto__` or `constructor` neither get lost nor reach a prototype.
 import { badRequest, KubeError } from "./errors.js";
+import { getOwn, setOwn } from "./ownKeys.js";
 import type { Schema } from "./schemas.js";
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => !!v && typeof v === "object" && !Array.isArray(v);
 
+const rejected = (m: string) =>
+  new KubeError(422, "Invalid", `the server rejected our request due to an error in our request: ${m}`);
+
+/** RFC 6901 pointer → its reference tokens. */
+function tokens(p: unknown, what: string): string[] {
+  if (typeof p !== "string") throw rejected(`${what} operation has no path`);
+  if (p === "") return [];
+  if (!p.startsWith("/")) throw rejected(`JSON pointer must be empty or start with a "/": ${p}`);
+  return p
+    .slice(1)
+    .split("/")
+    .map((t) => t.replaceAll("~1", "/").replaceAll("~0", "~"));
+}
+
+/** The container the pointer's last token lives in, or undefined when the path is missing. */
+function parentOf(doc: unknown, toks: string[]): unknown {
+  let cur = doc;
+  for (const t of toks.slice(0, -1)) {
+    if (Array.isArray(cur)) {
+      if (!/^(0|[1-9][0-9]*)$/.test(t) || Number(t) >= cur.length) return undefined;
+      cur = cur[Number(t)];
+    } else if (isObj(cur)) {
+      if (!Object.hasOwn(cur, t)) return undefined;
+      cur = cur[t];
+    } else return undefined;
+  }
+  return cur;
+}
+
+const arrayIndex = (t: string, len: number, add: boolean): number | undefined => {
+  if (add && t === "-") return len;
+  if (!/^(0|[1-9][0-9]*)$/.test(t)) return undefined;
+  const i = Number(t);
+  return i < len || (add && i === len) ? i : undefined;
+};
+
+function getAt(doc: unknown, toks: string[]): { found: boolean; value?: unknown } {
+  if (!toks.length) return { found: true, value: doc };
+  const parent = parentOf(doc, toks);
+  const last = toks[toks.length - 1];
+  if (Array.isArray(parent)) {
+    const i = arrayIndex(last, parent.length, false);
+    return i === undefined ? { found: false } : { found: true, value: parent[i] };
+  }
+  if (isObj(parent) && Object.hasOwn(parent, last)) return { found: true, value: parent[last] };
+  return { found: false };
+}
+
+/** Applies one JSON patch (RFC 6902) to a copy of `doc`; evanphx/json-patch's error wording. */
 export function applyJsonPatch(doc: Obj, patch: unknown): Obj {
   if (!Array.isArray(patch))
     throw badRequest("json: cannot unmarshal object into Go value of type jsonpatch.Patch");
-  const err = fastJsonPatch.validate(patch as fastJsonPatch.Operation[], doc);
-  if (err)
-    throw new KubeError(
-      422,
-      "Invalid",
-      `the server rejected our request due to an error in our request: ${describe(err)}`,
-    );
-  try {
-    return fastJsonPatch.applyPatch(structuredClone(doc), patch as fastJsonPatch.Operation[], true, false)
-      .newDocument as Obj;
-  } catch (e) {
-    throw new KubeError(
-      422,
-      "Invalid",
-      `the server rejected our request due to an error in our request: ${describe(e)}`,
-    );
+  let root: unknown = structuredClone(doc);
+  for (const raw of patch) {
+    if (!isObj(raw)) throw rejected("json: cannot unmarshal operation: not an object");
+    const op = raw.op;
+    const path = raw.path;
+    const add = (toks: string[], value: unknown, verb: string) => {
+      if (!toks.length) {
+        root = value;
+        return;
+      }
+      const parent = parentOf(root, toks);
+      const last = toks[toks.length - 1];
+      if (Array.isArray(parent)) {
+        const i = arrayIndex(last, parent.length, true);
+        if (i === undefined)
+          throw rejected(`${verb} operation does not apply: doc is missing path: "${path}": missing value`);
+        parent.splice(i, 0, value);
+      } else if (isObj(parent)) setOwn(parent, last, value);
+      else throw rejected(`${verb} operation does not apply: doc is missing path: "${path}": missing value`);
+    };
+    const remove = (toks: string[], verb: string, p: unknown) => {
+      const parent = parentOf(root, toks);
+      const last = toks[toks.length - 1];
+      if (Array.isArray(parent)) {
+        const i = arrayIndex(last, parent.length, false);
+        if (i !== undefined) return parent.splice(i, 1)[0];
+      } else if (toks.length && isObj(parent) && Object.hasOwn(parent, last)) {
+        const v = parent[last];
+        delete parent[last];
+        return v;
+      }
+      throw rejected(`${verb} operation does not apply: doc is missing path: "${String(p)}": missing value`);
+    };
+    switch (op) {
+      case "add":
+        if (!Object.hasOwn(raw, "value")) throw rejected("add operation missing value");
+        add(tokens(path, "add"), structuredClone(raw.value), "add");
+        break;
+      case "remove":
+        remove(tokens(path, "remove"), "remove", path);
+        break;
+      case "replace": {
+        if (!Object.hasOwn(raw, "value")) throw rejected("replace operation missing value");
+        const toks = tokens(path, "replace");
+        if (!getAt(root, toks).found)
+          throw rejected(
+            `replace operation does not apply: doc is missing key: ${String(path)}: missing value`,
+          );
+        const value = structuredClone(raw.value);
+        const parent = parentOf(root, toks);
+        const last = toks[toks.length - 1];
+        // In place: a replaced key keeps its position.
+        if (!toks.length) root = value;
+        else if (Array.isArray(parent)) parent[Number(last)] = value;
+        else setOwn(parent as Obj, last, value);
+        break;
+      }
+      case "move": {
+        const from = tokens(raw.from, "move");
+        const to = tokens(path, "move");
+        if (!getAt(root, from).found)
+          throw rejected(
+            `move operation does not apply: doc is missing from path: ${String(raw.from)}: missing value`,
+          );
+        const v = from.length ? remove(from, "move", raw.from) : root;
+        add(to, v, "move");
+        break;
+      }
+      case "copy": {
+        const got = getAt(root, tokens(raw.from, "copy"));
+        if (!got.found)
+          throw rejected(
+            `copy operation does not apply: doc is missing from path: ${String(raw.from)}: missing value`,
+          );
+        add(tokens(path, "copy"), structuredClone(got.value), "copy");
+        break;
+      }
+      case "test": {
+        const got = getAt(root, tokens(path, "test"));
+        if (!got.found || !deepEqual(got.value, raw.value))
+          throw rejected(`testing value ${String(path)} failed: test failed`);
+        break;
+      }
+      default:
+        throw rejected(`Unexpected kind: ${String(op)}`);
+    }
   }
+  if (!isObj(root)) throw rejected("the patched document is not an object");
+  return root;
 }
 
-function describe(e: unknown): string {
-  const m = e instanceof Error ? e.message : String(e);
-  return m.split("\n")[0];
+/** JSON equality, object keys in any order. */
+function deepEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a))
+    return Array.isArray(b) && a.length === b.length && a.every((x, i) => deepEqual(x, b[i]));
+  if (isObj(a) && isObj(b)) {
+    const ka = Object.keys(a);
+    return (
+      ka.length === Object.keys(b).length && ka.every((k) => Object.hasOwn(b, k) && deepEqual(a[k], b[k]))
+    );
+  }
+  return false;
 }
 
 export function applyMergePatch(doc: unknown, patch: unknown): unknown {
@@ -42,7 +174,7 @@ export function applyMergePatch(doc: unknown, patch: unknown): unknown {
   const out: Obj = isObj(doc) ? { ...doc } : {};
   for (const [k, v] of Object.entries(patch)) {
     if (v === null) delete out[k];
-    else out[k] = applyMergePatch(out[k], v);
+    else setOwn(out, k, applyMergePatch(getOwn(out, k), v));
   }
   return out;
 }
@@ -94,34 +226,36 @@ function mergeMap(orig: unknown, patch: Obj, schema: Schema | undefined, ctx: Ct
     if (k.startsWith("$deleteFromPrimitiveList/")) {
       const field = k.slice("$deleteFromPrimitiveList/".length);
       if (!Array.isArray(v)) throw badRequest(`invalid ${k}: must be a list`);
-      const cur = out[field];
+      const cur = getOwn(out, field);
       if (Array.isArray(cur))
         out[field] = cur.filter((x) => !v.some((d) => JSON.stringify(d) === JSON.stringify(x)));
       continue;
     }
     const fs =
-      s?.properties?.[k] ??
+      (s?.properties && Object.hasOwn(s.properties, k) ? s.properties[k] : undefined) ??
       (isObj(s?.additionalProperties) ? (s?.additionalProperties as Schema) : undefined);
     if (v === null) {
       delete out[k];
       continue;
     }
     if (isObj(v)) {
-      const merged = mergeMap(out[k], v, fs, ctx);
+      const merged = mergeMap(getOwn(out, k), v, fs, ctx);
       if (merged === undefined) delete out[k];
-      else out[k] = merged;
+      else setOwn(out, k, merged);
       continue;
     }
     if (Array.isArray(v)) {
-      out[k] = mergeList(out[k], v, fs, ctx);
+      setOwn(out, k, mergeList(getOwn(out, k), v, fs, ctx));
       continue;
     }
-    out[k] = v;
+    setOwn(out, k, v);
   }
   for (const [field, order] of orders) {
-    const cur = out[field];
+    const cur = getOwn(out, field);
     if (!Array.isArray(cur)) continue;
-    const fs = ctx.resolve(s?.properties?.[field]);
+    const fs = ctx.resolve(
+      s?.properties && Object.hasOwn(s.properties, field) ? s.properties[field] : undefined,
+    );
     out[field] = reorder(cur, order, fs?.["x-kubernetes-patch-merge-key"] as string | undefined);
   }
   return out;

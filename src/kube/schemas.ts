@@ -6,6 +6,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { type KindSpec, PATCH_META } from "./kinds.js";
+import { setOwn } from "./ownKeys.js";
 
 export type Schema = Record<string, unknown> & {
   type?: string;
@@ -286,10 +287,11 @@ function prune(value: unknown, schema: Schema | undefined, ctx: PruneCtx, at: st
     const extra = s.additionalProperties;
     for (const k of Object.keys(o)) {
       const v = o[k];
+      // Map keys are the client's: `__proto__` must stay an ordinary own key (ownKeys.ts).
       if (props && Object.hasOwn(props, k)) out[k] = pruneChild(v, props[k], ctx, at, k);
-      else if (extra && typeof extra === "object") out[k] = pruneChild(v, extra, ctx, at, k);
-      else if (extra === true || (!props && !extra)) out[k] = v;
-      else if (s["x-kubernetes-preserve-unknown-fields"] === true) out[k] = v;
+      else if (extra && typeof extra === "object") setOwn(out, k, pruneChild(v, extra, ctx, at, k));
+      else if (extra === true || (!props && !extra)) setOwn(out, k, v);
+      else if (s["x-kubernetes-preserve-unknown-fields"] === true) setOwn(out, k, v);
       else ctx.unknown.push(at ? `${at}.${k}` : k);
     }
     return out;

@@ -3,6 +3,7 @@
 // the kind it applies to and a check returning causes.
 import type { ResourceType } from "./catalog.js";
 import type { StatusCause } from "./errors.js";
+import { getOwn } from "./ownKeys.js";
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => !!v && typeof v === "object" && !Array.isArray(v);
@@ -59,7 +60,7 @@ function selectorMatchesTemplate(o: Obj): StatusCause[] {
   }
   const labels = (((spec.template as Obj | undefined)?.metadata as Obj | undefined)?.labels ?? {}) as Obj;
   const ml = (sel.matchLabels ?? {}) as Obj;
-  if (Object.entries(ml).some(([k, v]) => labels[k] !== v))
+  if (Object.entries(ml).some(([k, v]) => getOwn(labels, k) !== v))
     out.push({
       reason: "FieldValueInvalid",
       field: "spec.template.metadata.labels",
@@ -126,6 +127,69 @@ function horizontalPodAutoscaler(o: Obj): StatusCause[] {
   return out;
 }
 
+// apimachinery's IsQualifiedName / IsValidLabelValue / IsDNS1123Subdomain wording.
+const QUALIFIED = "([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]";
+const QUALIFIED_RE = new RegExp(`^${QUALIFIED}$`);
+const QUALIFIED_EG =
+  "(e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '" + QUALIFIED + "')";
+const SUBDOMAIN = "[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*";
+const SUBDOMAIN_RE = new RegExp(`^${SUBDOMAIN}$`);
+const LABEL_VALUE = "(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?";
+const LABEL_VALUE_RE = new RegExp(`^${LABEL_VALUE}$`);
+
+function qualifiedName(v: string): string[] {
+  const parts = v.split("/");
+  let name = parts[0];
+  const out: string[] = [];
+  if (parts.length === 2) {
+    const prefix = parts[0];
+    name = parts[1];
+    if (!prefix) out.push("prefix part must be non-empty");
+    else {
+      if (prefix.length > 253) out.push("prefix part must be no more than 253 characters");
+      if (!SUBDOMAIN_RE.test(prefix))
+        out.push(
+          `prefix part a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '${SUBDOMAIN}')`,
+        );
+    }
+  } else if (parts.length > 2)
+    return [
+      `a qualified name must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character ${QUALIFIED_EG} with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')`,
+    ];
+  if (!name) out.push("name part must be non-empty");
+  else if (name.length > 63) out.push("name part must be no more than 63 characters");
+  if (!QUALIFIED_RE.test(name))
+    out.push(
+      `name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character ${QUALIFIED_EG}`,
+    );
+  return out;
+}
+
+/** ValidateObjectMeta's label and annotation checks (keys such as `__proto__` are refused here). */
+function objectMeta(o: Obj): StatusCause[] {
+  const m = isObj(o.metadata) ? o.metadata : {};
+  const out: StatusCause[] = [];
+  if (isObj(m.labels))
+    for (const [k, v] of Object.entries(m.labels)) {
+      for (const msg of qualifiedName(k)) out.push(invalidValue("metadata.labels", k, msg));
+      if (typeof v !== "string") continue;
+      if (v.length > 63) out.push(invalidValue("metadata.labels", v, "must be no more than 63 characters"));
+      if (!LABEL_VALUE_RE.test(v))
+        out.push(
+          invalidValue(
+            "metadata.labels",
+            v,
+            `a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '${LABEL_VALUE}')`,
+          ),
+        );
+    }
+  if (isObj(m.annotations))
+    for (const k of Object.keys(m.annotations))
+      for (const msg of qualifiedName(k.toLowerCase()))
+        out.push(invalidValue("metadata.annotations", k, msg));
+  return out;
+}
+
 const RULES: Record<string, ((o: Obj, old?: Obj) => StatusCause[])[]> = {
   "autoscaling/horizontalpodautoscalers": [horizontalPodAutoscaler],
   "core/pods": [(o) => podSpec(o.spec, "spec")],
@@ -155,6 +219,7 @@ export function validateBuiltin(t: ResourceType, o: Obj, old?: Obj): StatusCause
   const out: StatusCause[] = [];
   // A version served by conversion is validated once converted, by its storage type's write.
   if (t.storageVersion) return out;
+  out.push(...objectMeta(o));
   for (const rule of RULES[t.key] ?? []) out.push(...rule(o, old));
   // Selectors of apps kinds are immutable (apps/v1).
   if (

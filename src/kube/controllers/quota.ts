@@ -2,6 +2,7 @@
 // the object-count resources it can see (pods, services, configmaps, secrets), as
 // kube-controller-manager's resourcequota controller reports them. Quotas are not enforced.
 import type { ResourceQuota } from "kubernetes-types/core/v1.js";
+import { setOwn } from "../ownKeys.js";
 import type { Resource } from "../workloads/actions.js";
 import type { ControllerContext } from "./context.js";
 
@@ -42,7 +43,7 @@ export async function syncQuotas(ctx: ControllerContext, cluster: string, ns: st
     for (const k of Object.keys(hard)) {
       const r = COUNTED[k];
       // Compute resources (cpu, memory…) are reported as used 0: nothing here consumes them.
-      used[k] = r ? String(await count(r)) : (q.status?.used?.[k] ?? "0");
+      setOwn(used, k, r ? String(await count(r)) : (q.status?.used?.[k] ?? "0"));
     }
     const status = { hard, used };
     if (JSON.stringify(status) === JSON.stringify({ hard: q.status?.hard ?? {}, used: q.status?.used ?? {} }))

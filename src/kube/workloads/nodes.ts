@@ -17,6 +17,7 @@ import {
 import type { NodeData } from "../../providers/containerservice/nodes.js";
 import type { NodeNetworking } from "../../providers/containerservice/poolNetworking.js";
 import { nodeKubernetesMeta } from "../../providers/containerservice/poolNetworking.js";
+import { setOwn } from "../ownKeys.js";
 import type { Action } from "./actions.js";
 import { stableUid } from "./actions.js";
 import { formatCpu, formatKi } from "./quantity.js";
@@ -119,7 +120,8 @@ function poolLabels(pool: PoolSpec): Record<string, string> {
   const raw = pool.passthrough.nodeLabels;
   if (!raw || typeof raw !== "object" || Array.isArray(raw)) return {};
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(raw as Record<string, unknown>)) if (typeof v === "string") out[k] = v;
+  for (const [k, v] of Object.entries(raw as Record<string, unknown>))
+    if (typeof v === "string") setOwn(out, k, v);
   return out;
 }
 

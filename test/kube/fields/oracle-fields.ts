@@ -3,7 +3,10 @@
 // apply: who owns which field, conflicts between field managers, and the merge of an applied
 // configuration into the live object. Lists with a merge key are associative (`k:{…}`),
 // merged primitive lists are sets (`v:…`), other lists are atomic.
+// One change since it was frozen: keys are own properties only (a field or element named
+// `__proto__`, `toString`… is an ordinary key, never the prototype's; src/kube/ownKeys.ts).
 import { applyConflict, type Qualified, type StatusCause } from "../../../src/kube/errors.js";
+import { getOwn, setOwn } from "../../../src/kube/ownKeys.js";
 import type { SchemaResolver } from "../../../src/kube/patch.js";
 import type { Schema } from "../../../src/kube/schemas.js";
 
@@ -99,7 +102,7 @@ export function toFieldsV1(paths: Iterable<string>): Obj {
   for (const p of paths) {
     let cur = root;
     for (const el of p.split(SEP)) {
-      cur[el] ??= {};
+      if (!Object.hasOwn(cur, el)) setOwn(cur, el, {});
       cur = cur[el] as Obj;
     }
   }
@@ -124,13 +127,13 @@ function valueAt(obj: unknown, path: string): { found: boolean; value?: unknown 
   for (const el of path.split(SEP)) {
     if (el === ".") return { found: cur !== undefined, value: cur };
     if (el.startsWith("f:")) {
-      if (!isObj(cur) || !(el.slice(2) in cur)) return { found: false };
+      if (!isObj(cur) || !Object.hasOwn(cur, el.slice(2))) return { found: false };
       cur = cur[el.slice(2)];
     } else if (el.startsWith("k:")) {
       const key = JSON.parse(el.slice(2)) as Obj;
       const [[k, v]] = Object.entries(key);
       if (!Array.isArray(cur)) return { found: false };
-      cur = cur.find((x) => isObj(x) && JSON.stringify(x[k]) === JSON.stringify(v));
+      cur = cur.find((x) => isObj(x) && JSON.stringify(getOwn(x, k)) === JSON.stringify(v));
       if (cur === undefined) return { found: false };
     } else if (el.startsWith("v:")) {
       if (!Array.isArray(cur)) return { found: false };
@@ -148,11 +151,11 @@ function removeAt(obj: Obj, path: string): void {
   if (!last) return;
   let cur: unknown = obj;
   for (const el of els) {
-    if (el.startsWith("f:")) cur = isObj(cur) ? cur[el.slice(2)] : undefined;
+    if (el.startsWith("f:")) cur = isObj(cur) ? getOwn(cur, el.slice(2)) : undefined;
     else if (el.startsWith("k:")) {
       const [[k, v]] = Object.entries(JSON.parse(el.slice(2)) as Obj);
       cur = Array.isArray(cur)
-        ? cur.find((x) => isObj(x) && JSON.stringify(x[k]) === JSON.stringify(v))
+        ? cur.find((x) => isObj(x) && JSON.stringify(getOwn(x, k)) === JSON.stringify(v))
         : undefined;
     }
     if (cur === undefined) return;
@@ -160,7 +163,7 @@ function removeAt(obj: Obj, path: string): void {
   if (last.startsWith("f:") && isObj(cur)) delete cur[last.slice(2)];
   else if (last.startsWith("k:") && Array.isArray(cur)) {
     const [[k, v]] = Object.entries(JSON.parse(last.slice(2)) as Obj);
-    const i = cur.findIndex((x) => isObj(x) && JSON.stringify(x[k]) === JSON.stringify(v));
+    const i = cur.findIndex((x) => isObj(x) && JSON.stringify(getOwn(x, k)) === JSON.stringify(v));
     if (i >= 0) cur.splice(i, 1);
   } else if (last.startsWith("v:") && Array.isArray(cur)) {
     const i = cur.findIndex((x) => JSON.stringify(x) === last.slice(2));
@@ -248,7 +251,8 @@ function mergeApplied(live: unknown, applied: unknown, s: Schema | undefined, ct
   if (isObj(applied)) {
     if (Object.keys(applied).length === 0) return isObj(live) ? live : {};
     const out: Obj = isObj(live) ? { ...live } : {};
-    for (const [k, v] of Object.entries(applied)) out[k] = mergeApplied(out[k], v, child(s, k, ctx), ctx);
+    for (const [k, v] of Object.entries(applied))
+      setOwn(out, k, mergeApplied(getOwn(out, k), v, child(s, k, ctx), ctx));
     return out;
   }
   if (Array.isArray(applied)) {
