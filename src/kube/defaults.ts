@@ -23,6 +23,8 @@ export interface DefaultRule {
   when?: (o: Obj) => boolean;
   /** A `null` is dropped (Go decodes it as the zero value, which is omitted). */
   dropNull?: true;
+  /** An empty list is dropped (a `len(x) == 0` default in Go takes it as absent). */
+  dropEmpty?: true;
   /** Only on create (admission plugins' additions). */
   onCreate?: true;
 }
@@ -47,6 +49,17 @@ const CORE = "io.k8s.api.core.v1";
 const APPS = "io.k8s.api.apps.v1";
 const BATCH = "io.k8s.api.batch.v1";
 const NET = "io.k8s.api.networking.v1";
+const HPA_V2 = "io.k8s.api.autoscaling.v2";
+
+/** pkg/apis/autoscaling/v2/defaults.go: the CPU target an HPA without metrics gets, and behavior's rules. */
+const DEFAULT_HPA_METRICS = [
+  { type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 80 } } },
+];
+const HPA_SCALE_UP_POLICIES = [
+  { type: "Pods", value: 4, periodSeconds: 15 },
+  { type: "Percent", value: 100, periodSeconds: 15 },
+];
+const HPA_SCALE_DOWN_POLICIES = [{ type: "Percent", value: 100, periodSeconds: 15 }];
 
 /** Definition name → rows. Service defaults live with its address allocation (services/admission.ts). */
 export const DEFAULTS: Record<string, DefaultRule[]> = {
@@ -196,6 +209,21 @@ export const DEFAULTS: Record<string, DefaultRule[]> = {
     },
   ],
   [`${NET}.NetworkPolicyPort`]: [{ field: "protocol", value: "TCP" }],
+  ["io.k8s.api.autoscaling.v1.HorizontalPodAutoscalerSpec"]: [{ field: "minReplicas", value: 1 }],
+  [`${HPA_V2}.HorizontalPodAutoscalerSpec`]: [
+    { field: "minReplicas", value: 1 },
+    { field: "metrics", dropEmpty: true },
+    { field: "metrics", value: DEFAULT_HPA_METRICS },
+  ],
+  // Only a behavior that is there is filled (scale-down's stabilization window stays unset:
+  // the controller's 300 s applies).
+  [`${HPA_V2}.HorizontalPodAutoscalerBehavior`]: [
+    { field: "scaleUp.stabilizationWindowSeconds", value: 0 },
+    { field: "scaleUp.selectPolicy", value: "Max" },
+    { field: "scaleUp.policies", value: HPA_SCALE_UP_POLICIES },
+    { field: "scaleDown.selectPolicy", value: "Max" },
+    { field: "scaleDown.policies", value: HPA_SCALE_DOWN_POLICIES },
+  ],
 };
 
 /** DefaultTolerationSeconds: not-ready and unreachable tolerated for 300 s unless the pod says otherwise. */
@@ -230,6 +258,11 @@ function setIfAbsent(o: Obj, path: string, r: DefaultRule): void {
   const last = parts[parts.length - 1];
   if (r.dropNull) {
     if (cur[last] === null) delete cur[last];
+    return;
+  }
+  if (r.dropEmpty) {
+    const v = cur[last];
+    if (Array.isArray(v) && v.length === 0) delete cur[last];
     return;
   }
   if (cur[last] !== undefined) return;

@@ -6,6 +6,7 @@
 //   Deployment, ReplicaSet, DaemonSet, StatefulSet, Job    → that object (and its owner)
 //   Pod                                                    → its controlling owner, scheduler, kubelet
 //   Node                                                   → the cluster's DaemonSets, scheduler, kubelet
+//   HPA, Deployment, ReplicaSet, StatefulSet               → the namespace's HPAs
 //
 // A key names one object (`deployment|<cluster>|<ns>|<name>`) or one cluster-wide pass
 // (`scheduler|<cluster>`); the queue de-duplicates, so a burst of changes is one run. Each
@@ -21,6 +22,7 @@ import { ControllerContext } from "./context.js";
 import { syncDaemonSet } from "./daemonset.js";
 import { syncDeployment } from "./deployment.js";
 import { GATEWAYSTATUS_KEY, PODENDPOINT_KEY, syncEgressPeers } from "./egressPeers.js";
+import { HPA_TRIGGERS, syncHorizontalPodAutoscalers } from "./horizontalPodAutoscaler.js";
 import { syncJob } from "./job.js";
 import { sweep, syncKubelet } from "./kubelet.js";
 import { syncNodes } from "./nodes.js";
@@ -194,6 +196,7 @@ export class ControllerManager {
     };
     if (c.resource === "core/resourcequotas" || (QUOTA_COUNTED as Set<string>).has(c.resource))
       this.queue.add(`quota|${cluster}|${ns}`, BURST_MS);
+    if (HPA_TRIGGERS.has(c.resource)) this.queue.add(`hpa|${cluster}|${ns}`, BURST_MS);
     const w = WORKLOADS[c.resource];
     if (w) {
       this.queue.add(`${w.ctrl}|${cluster}|${ns}|${meta.name ?? ""}`, BURST_MS);
@@ -307,6 +310,7 @@ export class ControllerManager {
           this.queue.add(`endpoints|${cluster}|${o.metadata?.namespace ?? ""}|${o.metadata?.name ?? ""}`);
         for (const o of await ctx.list<{ metadata?: { namespace?: string } }>(cluster, "core/resourcequotas"))
           this.queue.add(`quota|${cluster}|${o.metadata?.namespace ?? ""}`);
+        this.queue.add(`hpa|${cluster}|`);
         this.queue.add(`services|${cluster}`);
         this.queue.add(`service-lb|${cluster}`);
         this.queue.add(`egress|${cluster}`);
@@ -337,6 +341,8 @@ export class ControllerManager {
         return syncServiceLoadBalancers(ctx, cluster);
       case "quota":
         return syncQuotas(ctx, cluster, ns);
+      case "hpa":
+        return syncHorizontalPodAutoscalers(ctx, cluster, ns);
       case "scheduler":
         return syncScheduler(ctx, cluster);
       case "kubelet":

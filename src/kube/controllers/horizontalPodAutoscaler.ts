@@ -1,0 +1,167 @@
+// HorizontalPodAutoscaler controller: per namespace (`hpa|<cluster>|<ns>`, every namespace when
+// empty), each autoscaling/v2 HPA → its target's scale subresource (looked up by the
+// scaleTargetRef's group and kind, as the controller's REST mapper does) →
+// planHorizontalPodAutoscaler → the scale write, the status subresource, events from
+// `horizontal-pod-autoscaler`. Queued by HPA changes and by changes of the kinds an HPA scales,
+// so a target pushed outside the bounds is brought back at once (upstream notices on its 15 s resync).
+import type { HorizontalPodAutoscaler } from "kubernetes-types/autoscaling/v2.js";
+import type { Event } from "kubernetes-types/core/v1.js";
+import type { ResourceType } from "../catalog.js";
+import { KubeError } from "../errors.js";
+import { eventAction } from "../workloads/events.js";
+import {
+  type HpaEvent,
+  type HpaPlan,
+  planHorizontalPodAutoscaler,
+  rescaled,
+  rescaleFailed,
+  type ScaleRead,
+} from "../workloads/horizontalPodAutoscaler.js";
+import { type ControllerContext, W } from "./context.js";
+
+export const HPA_KEY = "autoscaling/horizontalpodautoscalers";
+/** Store kinds whose changes re-run their namespace's HPAs (the HPAs and what they scale). */
+export const HPA_TRIGGERS: ReadonlySet<string> = new Set([
+  HPA_KEY,
+  "apps/deployments",
+  "apps/replicasets",
+  "apps/statefulsets",
+  "core/replicationcontrollers",
+]);
+
+const COMPONENT = "horizontal-pod-autoscaler";
+/** kube-controller-manager's --horizontal-pod-autoscaler-sync-period: how often a failing metric is reported again. */
+const SYNC_PERIOD_MS = 15_000;
+
+/** Per process: when an HPA's failing-metric warnings were last recorded, and the events to count on. */
+const warned = new Map<string, { at: number; text: string }>();
+const recorded = new Map<string, string>();
+
+export async function syncHorizontalPodAutoscalers(
+  ctx: ControllerContext,
+  cluster: string,
+  ns: string,
+): Promise<void> {
+  const t = await ctx.api.find(cluster, "autoscaling", "v2", "horizontalpodautoscalers");
+  if (!t) return;
+  const { items } = await ctx.api.list(cluster, t, ns || undefined, {});
+  for (const hpa of items as HorizontalPodAutoscaler[]) await syncOne(ctx, cluster, t, hpa);
+}
+
+async function syncOne(
+  ctx: ControllerContext,
+  cluster: string,
+  t: ResourceType,
+  hpa: HorizontalPodAutoscaler,
+): Promise<void> {
+  if (hpa.metadata?.deletionTimestamp) return;
+  const ns = hpa.metadata?.namespace ?? "default";
+  const now = ctx.now();
+  const target = await targetOf(ctx, cluster, hpa);
+  let plan: HpaPlan = planHorizontalPodAutoscaler(hpa, target.read, now);
+  if (plan.rescale && target.write) {
+    try {
+      await target.write(plan.rescale.replicas);
+      plan = rescaled(hpa, plan, now);
+    } catch (e) {
+      if (!(e instanceof KubeError) || e.code === 409) throw e;
+      plan = rescaleFailed(hpa, plan, e.message, now);
+    }
+  }
+  if (JSON.stringify(plan.status) !== JSON.stringify(hpa.status ?? {}))
+    await ctx.api.update(
+      cluster,
+      t,
+      ns,
+      hpa.metadata?.name ?? "",
+      { ...hpa, status: plan.status },
+      W,
+      "status",
+    );
+  await record(ctx, cluster, hpa, plan.events);
+}
+
+/** The target's scale (or the error the controller would report) and how to write it. */
+async function targetOf(
+  ctx: ControllerContext,
+  cluster: string,
+  hpa: HorizontalPodAutoscaler,
+): Promise<{ read: ScaleRead; write?: (replicas: number) => Promise<void> }> {
+  const ref = hpa.spec?.scaleTargetRef;
+  const ns = hpa.metadata?.namespace ?? "default";
+  const apiVersion = ref?.apiVersion ?? "";
+  const group = apiVersion.includes("/") ? apiVersion.slice(0, apiVersion.indexOf("/")) : "";
+  const kind = ref?.kind ?? "";
+  // The REST mapper: the group's types of that kind, preferring the storage one.
+  const types = (await ctx.api.types(cluster)).filter((x) => x.group === group && x.kind === kind);
+  const t = types.find((x) => !x.storageVersion) ?? types[0];
+  if (!t) return { read: { error: `no matches for kind "${kind}" in group "${group}"` } };
+  if (!t.scale) return { read: { error: "the server could not find the requested resource" } };
+  const name = ref?.name ?? "";
+  let scale: { spec?: { replicas?: number }; status?: { selector?: string } };
+  try {
+    scale = await ctx.api.getScale(cluster, t, ns, name);
+  } catch (e) {
+    if (e instanceof KubeError && e.code < 500) return { read: { error: e.message } };
+    throw e;
+  }
+  return {
+    read: { replicas: scale.spec?.replicas ?? 0, selector: scale.status?.selector ?? "" },
+    write: async (replicas) => {
+      await ctx.api.update(cluster, t, ns, name, { ...scale, spec: { replicas } }, W, "scale");
+    },
+  };
+}
+
+/**
+ * Records the plan's events. A rescale is always told; metric failures at most once per sync
+ * period unless their text changes, counted on the same Event as the client-go recorder does.
+ */
+async function record(
+  ctx: ControllerContext,
+  cluster: string,
+  hpa: HorizontalPodAutoscaler,
+  events: HpaEvent[],
+): Promise<void> {
+  if (!events.length) return;
+  const uid = hpa.metadata?.uid ?? "";
+  const warnings = events.filter((e) => e.type === "Warning");
+  const text = JSON.stringify(warnings);
+  const last = warned.get(uid);
+  const quiet = !!last && last.text === text && Date.now() - last.at < SYNC_PERIOD_MS;
+  if (warnings.length && !quiet) warned.set(uid, { at: Date.now(), text });
+  const involved = { ...hpa, apiVersion: "autoscaling/v2", kind: "HorizontalPodAutoscaler" };
+  const ns = hpa.metadata?.namespace ?? "default";
+  const now = ctx.now();
+  let seq = 0;
+  for (const e of events) {
+    if (e.type === "Warning" && quiet) continue;
+    const key = `${uid}|${e.type}|${e.reason}|${e.message}`;
+    const name = recorded.get(key);
+    const existing = name ? await ctx.get<Event>(cluster, "core/events", ns, name) : undefined;
+    if (existing) {
+      await ctx.apply(cluster, [
+        {
+          op: "update",
+          resource: "core/events",
+          namespace: ns,
+          object: { ...existing, count: (existing.count ?? 1) + 1, lastTimestamp: now },
+        },
+      ]);
+      continue;
+    }
+    const action = eventAction({
+      involved,
+      reason: e.reason,
+      type: e.type,
+      message: e.message,
+      component: COMPONENT,
+      at: now,
+      seq: seq++,
+    });
+    if (action.op === "create") recorded.set(key, action.object.metadata?.name ?? "");
+    if (recorded.size > 10_000) recorded.clear();
+    await ctx.apply(cluster, [action]);
+  }
+  if (warned.size > 10_000) warned.clear();
+}
