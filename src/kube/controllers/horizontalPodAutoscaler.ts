@@ -33,6 +33,13 @@ const COMPONENT = "horizontal-pod-autoscaler";
 /** kube-controller-manager's --horizontal-pod-autoscaler-sync-period: how often a failing metric is reported again. */
 const SYNC_PERIOD_MS = 15_000;
 
+/**
+ * Per process: what each HPA was last reconciled from (its spec and its target's scale) and
+ * when. The same inputs within a sync period are not reconciled again — a status written by
+ * this controller (or by a user) is left as it is until the spec or the target changes, or the
+ * period has passed, as upstream's rate-limited queue does.
+ */
+const reconciled = new Map<string, { from: string; at: number }>();
 /** Per process: when an HPA's failing-metric warnings were last recorded, and the events to count on. */
 const warned = new Map<string, { at: number; text: string }>();
 const recorded = new Map<string, string>();
@@ -58,6 +65,10 @@ async function syncOne(
   const ns = hpa.metadata?.namespace ?? "default";
   const now = ctx.now();
   const target = await targetOf(ctx, cluster, hpa);
+  const uid = hpa.metadata?.uid ?? "";
+  const from = JSON.stringify([hpa.metadata?.generation, hpa.spec, target.read]);
+  const last = reconciled.get(uid);
+  if (last && last.from === from && Date.now() - last.at < SYNC_PERIOD_MS) return;
   let plan: HpaPlan = planHorizontalPodAutoscaler(hpa, target.read, now);
   if (plan.rescale && target.write) {
     try {
@@ -79,6 +90,9 @@ async function syncOne(
       "status",
     );
   await record(ctx, cluster, hpa, plan.events);
+  // Only once done: a conflict above re-runs this reconcile in full.
+  if (reconciled.size > 10_000) reconciled.clear();
+  reconciled.set(uid, { from, at: Date.now() });
 }
 
 /** The target's scale (or the error the controller would report) and how to write it. */
