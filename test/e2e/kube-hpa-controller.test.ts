@@ -39,9 +39,9 @@ const hpa = async (name: string) => (await kube(c, "GET", `${HPAS}/${name}`)).bo
 const replicasOf = async (name: string) =>
   ((await kube(c, "GET", `/apis/apps/v1/namespaces/default/deployments/${name}`)).body as Obj).spec.replicas;
 
-/** Polls `probe` until it returns something defined (20 s at most). */
-async function until<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
-  for (let i = 0; i < 200; i++) {
+/** Polls `probe` every 100 ms until it returns something defined (`tries` times at most). */
+async function until<T>(what: string, probe: () => Promise<T | undefined>, tries = 200): Promise<T> {
+  for (let i = 0; i < tries; i++) {
     const v = await probe();
     if (v !== undefined) return v;
     await new Promise((r) => setTimeout(r, 100));
@@ -208,6 +208,44 @@ describe("HorizontalPodAutoscaler controller (no metrics API)", () => {
     ]);
     expect((await kube(c, "GET", "/apis/apps/v1/namespaces/default/deployments/nope")).status).toBe(404);
     await ok(["delete", "hpa", "ghost"]);
+  });
+
+  it("every 15 s sync period the HPA is looked at again: the same warning is counted on one Event", async () => {
+    expect(
+      (
+        await kube(c, "POST", HPAS, {
+          apiVersion: "autoscaling/v2",
+          kind: "HorizontalPodAutoscaler",
+          metadata: { name: "resync" },
+          spec: {
+            scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: "absent" },
+            maxReplicas: 2,
+          },
+        })
+      ).status,
+    ).toBe(201);
+    const warnings = async () =>
+      (
+        (await kube(c, "GET", "/api/v1/namespaces/default/events?fieldSelector=involvedObject.name%3Dresync"))
+          .body as Obj
+      ).items as Obj[];
+    const counted = await until(
+      "a second count",
+      async () => {
+        const w = await warnings();
+        return w.length === 1 && w[0].count === 2 ? w[0] : undefined;
+      },
+      250,
+    );
+    expect([counted.type, counted.reason, counted.message]).toEqual([
+      "Warning",
+      "FailedGetScale",
+      'deployments.apps "absent" not found',
+    ]);
+    expect(Date.parse(counted.lastTimestamp) - Date.parse(counted.firstTimestamp)).toBeGreaterThanOrEqual(
+      14_000,
+    );
+    await ok(["delete", "hpa", "resync"]);
   });
 
   it("autoscaling/v2 defaults: minReplicas 1, the 80% CPU metric, behavior's rules", async () => {

@@ -3,7 +3,8 @@
 // scaleTargetRef's group and kind, as the controller's REST mapper does) →
 // planHorizontalPodAutoscaler → the scale write, the status subresource, events from
 // `horizontal-pod-autoscaler`. Queued by HPA changes and by changes of the kinds an HPA scales,
-// so a target pushed outside the bounds is brought back at once (upstream notices on its 15 s resync).
+// so a target pushed outside the bounds is brought back at once (upstream notices on its 15 s
+// resync), and every sync period while the namespace has HPAs, as upstream resyncs.
 import type { HorizontalPodAutoscaler } from "kubernetes-types/autoscaling/v2.js";
 import type { Event } from "kubernetes-types/core/v1.js";
 import type { ResourceType } from "../catalog.js";
@@ -52,7 +53,14 @@ export async function syncHorizontalPodAutoscalers(
   const t = await ctx.api.find(cluster, "autoscaling", "v2", "horizontalpodautoscalers");
   if (!t) return;
   const { items } = await ctx.api.list(cluster, t, ns || undefined, {});
-  for (const hpa of items as HorizontalPodAutoscaler[]) await syncOne(ctx, cluster, t, hpa);
+  const namespaces = new Set<string>();
+  for (const hpa of items as HorizontalPodAutoscaler[]) {
+    await syncOne(ctx, cluster, t, hpa);
+    namespaces.add(hpa.metadata?.namespace ?? "default");
+  }
+  // Upstream's resync: every HPA is looked at again each sync period (a namespace without
+  // HPAs is not); a change of the namespace's HPAs or targets runs it sooner.
+  for (const n of namespaces) ctx.queue.add(`hpa|${cluster}|${n}`, SYNC_PERIOD_MS);
 }
 
 async function syncOne(

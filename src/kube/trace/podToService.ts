@@ -144,7 +144,8 @@ function namespaceLabels(objects: InClusterObjects, ns: string): Record<string, 
 }
 
 function namedPorts(p: Pod | undefined): Record<string, number> {
-  const out: Record<string, number> = {};
+  // Port names are the client's: no prototype, so `constructor` is only ever a port.
+  const out = Object.create(null) as Record<string, number>;
   for (const c of p?.spec?.containers ?? [])
     for (const cp of c.ports ?? []) if (cp.name) out[cp.name] = cp.containerPort;
   return out;
