@@ -8,7 +8,7 @@ import { toFieldsV1, trackUpdate } from "../../src/kube/fields.js";
 import { BUILTIN_KINDS } from "../../src/kube/kinds.js";
 import { builtinSchemas, type Schema } from "../../src/kube/schemas.js";
 import type { TestEmulator } from "../helpers/emulator.js";
-import { createCluster, type KubeCluster, kube, startKubeEmulator } from "../kube/kube-helpers.js";
+import { createCluster, type KubeCluster, kube, kubectl, startKubeEmulator } from "../kube/kube-helpers.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: the tests walk arbitrary JSON answers
 type Obj = Record<string, any>;
@@ -249,6 +249,44 @@ describe("a `__proto__` key is an ordinary key", () => {
       ["__proto__", "g"],
       ["z", "1"],
       ["w", "1"],
+    ]);
+  });
+});
+
+describe("with the real kubectl", () => {
+  it("kubectl create configmap (protobuf) and apply --server-side (YAML) keep `__proto__` data keys", async () => {
+    const created = await kubectl(c, [
+      "create",
+      "configmap",
+      "k1",
+      "--from-literal=__proto__=p",
+      "--from-literal=constructor=c",
+    ]);
+    expect([created.code, created.stdout, created.stderr]).toEqual([0, "configmap/k1 created\n", ""]);
+    expect(await data("k1")).toEqual([
+      ["__proto__", "p"],
+      ["constructor", "c"],
+    ]);
+    const manifest = (v: string) =>
+      `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: k2\ndata:\n  __proto__: "${v}"\n  toString: t\n`;
+    for (const [v, word] of [
+      ["1", "serverside-applied"],
+      ["2", "serverside-applied"],
+    ]) {
+      const r = await kubectl(c, ["apply", "--server-side", "--field-manager=ops", "-f", "-"], manifest(v));
+      expect([r.code, r.stdout, r.stderr]).toEqual([0, `configmap/k2 ${word}\n`, ""]);
+      expect(await data("k2")).toEqual([
+        ["__proto__", v],
+        ["toString", "t"],
+      ]);
+    }
+    const got = (await kube(c, "GET", `${CM}/k2`)).body as Obj;
+    const [entry] = got.metadata.managedFields as Obj[];
+    expect([entry.manager, entry.operation]).toEqual(["ops", "Apply"]);
+    // (kube-apiserver also lists the map itself, `.`; the field names are what matters here.)
+    expect(Object.keys(entry.fieldsV1["f:data"]).filter((k) => k !== ".")).toEqual([
+      "f:__proto__",
+      "f:toString",
     ]);
   });
 });
