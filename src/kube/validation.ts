@@ -165,6 +165,28 @@ function qualifiedName(v: string): string[] {
   return out;
 }
 
+/** IsConfigMapKey for every key of a ConfigMap's or Secret's map (`__proto__` is a valid key). */
+function configKeys(m: unknown, field: string): StatusCause[] {
+  if (!isObj(m)) return [];
+  const out: StatusCause[] = [];
+  for (const k of Object.keys(m)) {
+    const at = `${field}[${k}]`;
+    if (k.length > 253) out.push(invalidValue(at, k, "must be no more than 253 characters"));
+    if (!/^[-._a-zA-Z0-9]+$/.test(k))
+      out.push(
+        invalidValue(
+          at,
+          k,
+          "a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')",
+        ),
+      );
+    if (k === ".") out.push(invalidValue(at, k, "must not be '.'"));
+    else if (k === "..") out.push(invalidValue(at, k, "must not be '..'"));
+    else if (k.startsWith("..")) out.push(invalidValue(at, k, "must not start with '..'"));
+  }
+  return out;
+}
+
 /** ValidateObjectMeta's label and annotation checks (keys such as `__proto__` are refused here). */
 function objectMeta(o: Obj): StatusCause[] {
   const m = isObj(o.metadata) ? o.metadata : {};
@@ -201,18 +223,8 @@ const RULES: Record<string, ((o: Obj, old?: Obj) => StatusCause[])[]> = {
     (o) => podSpec(((o.spec as Obj | undefined)?.template as Obj | undefined)?.spec, "spec.template.spec"),
   ],
   "core/services": [service],
-  "core/configmaps": [
-    (o) =>
-      Object.keys((o.data ?? {}) as Obj)
-        .filter((k) => !/^[-._a-zA-Z0-9]+$/.test(k))
-        .map((k) =>
-          invalidValue(
-            `data[${k}]`,
-            k,
-            "a valid config key must consist of alphanumeric characters, '-', '_' or '.'",
-          ),
-        ),
-  ],
+  "core/configmaps": [(o) => [...configKeys(o.data, "data"), ...configKeys(o.binaryData, "binaryData")]],
+  "core/secrets": [(o) => [...configKeys(o.data, "data"), ...configKeys(o.stringData, "data")]],
 };
 
 export function validateBuiltin(t: ResourceType, o: Obj, old?: Obj): StatusCause[] {

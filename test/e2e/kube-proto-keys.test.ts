@@ -99,6 +99,39 @@ describe("a `__proto__` key is an ordinary key", () => {
     expect((await kube(c, "GET", `${CM}/p2`)).status).toBe(404);
   });
 
+  it("ConfigMap and Secret keys follow IsConfigMapKey: `__proto__` passes, `..x` and `a/b` do not", async () => {
+    const r = await kube(c, "POST", CM, '{"metadata":{"name":"keys"},"data":{"..x":"1","a/b":"2"}}');
+    expect(r.status).toBe(422);
+    expect((r.body as Obj).details.causes).toEqual([
+      {
+        reason: "FieldValueInvalid",
+        field: "data[..x]",
+        message: `Invalid value: "..x": must not start with '..'`,
+      },
+      {
+        reason: "FieldValueInvalid",
+        field: "data[a/b]",
+        message: `Invalid value: "a/b": a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')`,
+      },
+    ]);
+    const s = await kube(
+      c,
+      "POST",
+      "/api/v1/namespaces/default/secrets",
+      '{"metadata":{"name":"sk"},"data":{"__proto__":"eA=="},"stringData":{"bad key":"y"}}',
+    );
+    expect(s.status).toBe(422);
+    expect((s.body as Obj).details.causes.map((x: Obj) => x.field)).toEqual(["data[bad key]"]);
+    const ok = await kube(
+      c,
+      "POST",
+      "/api/v1/namespaces/default/secrets",
+      '{"metadata":{"name":"sk"},"data":{"__proto__":"eA=="}}',
+    );
+    expect(ok.status).toBe(201);
+    expect(ok.text).toContain('"data":{"__proto__":"eA=="}');
+  });
+
   it("merge patch sets, keeps and deletes a data key `__proto__`", async () => {
     await kube(c, "POST", CM, '{"metadata":{"name":"p3"},"data":{"a":"1"}}');
     let r = await kube(c, "PATCH", `${CM}/p3?fieldManager=bob`, '{"data":{"__proto__":"m"}}', MERGE);
