@@ -6,6 +6,7 @@
 // Every key a patch names is an ordinary map key, as in Go: read and written as an own
 // property only (ownKeys.ts), so `__proto__` or `constructor` neither get lost nor reach a prototype.
 import { badRequest, KubeError } from "./errors.js";
+import { cloneJson } from "./json.js";
 import { getOwn, setOwn } from "./ownKeys.js";
 import type { Schema } from "./schemas.js";
 
@@ -64,7 +65,7 @@ function getAt(doc: unknown, toks: string[]): { found: boolean; value?: unknown 
 export function applyJsonPatch(doc: Obj, patch: unknown): Obj {
   if (!Array.isArray(patch))
     throw badRequest("json: cannot unmarshal object into Go value of type jsonpatch.Patch");
-  let root: unknown = structuredClone(doc);
+  let root: unknown = cloneJson(doc);
   for (const raw of patch) {
     if (!isObj(raw)) throw rejected("json: cannot unmarshal operation: not an object");
     const op = raw.op;
@@ -100,7 +101,7 @@ export function applyJsonPatch(doc: Obj, patch: unknown): Obj {
     switch (op) {
       case "add":
         if (!Object.hasOwn(raw, "value")) throw rejected("add operation missing value");
-        add(tokens(path, "add"), structuredClone(raw.value), "add");
+        add(tokens(path, "add"), cloneJson(raw.value), "add");
         break;
       case "remove":
         remove(tokens(path, "remove"), "remove", path);
@@ -112,7 +113,7 @@ export function applyJsonPatch(doc: Obj, patch: unknown): Obj {
           throw rejected(
             `replace operation does not apply: doc is missing key: ${String(path)}: missing value`,
           );
-        const value = structuredClone(raw.value);
+        const value = cloneJson(raw.value);
         const parent = parentOf(root, toks);
         const last = toks[toks.length - 1];
         // In place: a replaced key keeps its position.
@@ -138,7 +139,7 @@ export function applyJsonPatch(doc: Obj, patch: unknown): Obj {
           throw rejected(
             `copy operation does not apply: doc is missing from path: ${String(raw.from)}: missing value`,
           );
-        add(tokens(path, "copy"), structuredClone(got.value), "copy");
+        add(tokens(path, "copy"), cloneJson(got.value), "copy");
         break;
       }
       case "test": {
@@ -170,7 +171,7 @@ function deepEqual(a: unknown, b: unknown): boolean {
 }
 
 export function applyMergePatch(doc: unknown, patch: unknown): unknown {
-  if (!isObj(patch)) return structuredClone(patch);
+  if (!isObj(patch)) return cloneJson(patch);
   const out: Obj = isObj(doc) ? { ...doc } : {};
   for (const [k, v] of Object.entries(patch)) {
     if (v === null) delete out[k];
