@@ -207,6 +207,24 @@ describe("HorizontalPodAutoscaler controller (no metrics API)", () => {
       ["Warning", "ghost", 'deployments.apps "nope" not found'],
     ]);
     expect((await kube(c, "GET", "/apis/apps/v1/namespaces/default/deployments/nope")).status).toBe(404);
+    // A kind the REST mapper does not know.
+    await kube(
+      c,
+      "PATCH",
+      `${HPAS}/ghost`,
+      { spec: { scaleTargetRef: { apiVersion: "apps/v1", kind: "Widget", name: "w" } } },
+      { "content-type": "application/merge-patch+json" },
+    );
+    const unknown = await until("the unknown kind", async () => {
+      const x = await hpa("ghost");
+      return conditionsOf(x)[0]?.[3]?.includes("Widget") ? x : undefined;
+    });
+    expect(conditionsOf(unknown)[0]).toEqual([
+      "AbleToScale",
+      "False",
+      "FailedGetScale",
+      `the HPA controller was unable to get the target's current scale: no matches for kind "Widget" in group "apps"`,
+    ]);
     await ok(["delete", "hpa", "ghost"]);
   });
 
