@@ -187,28 +187,45 @@ function configKeys(m: unknown, field: string): StatusCause[] {
   return out;
 }
 
-/** ValidateObjectMeta's label and annotation checks (keys such as `__proto__` are refused here). */
-function objectMeta(o: Obj): StatusCause[] {
-  const m = isObj(o.metadata) ? o.metadata : {};
+/** ValidateLabels' messages for one label (exported: Nodes leave out a pool label that fails them). */
+export function labelProblems(k: string, v: unknown): { value: string; message: string }[] {
+  const out = qualifiedName(k).map((message) => ({ value: k, message }));
+  if (typeof v !== "string") return out;
+  if (v.length > 63) out.push({ value: v, message: "must be no more than 63 characters" });
+  if (!LABEL_VALUE_RE.test(v))
+    out.push({
+      value: v,
+      message: `a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '${LABEL_VALUE}')`,
+    });
+  return out;
+}
+
+/** ValidateObjectMeta's label and annotation checks at `at` (keys such as `__proto__` are refused here). */
+function labelsAndAnnotations(meta: unknown, at: string): StatusCause[] {
+  const m = isObj(meta) ? meta : {};
   const out: StatusCause[] = [];
   if (isObj(m.labels))
-    for (const [k, v] of Object.entries(m.labels)) {
-      for (const msg of qualifiedName(k)) out.push(invalidValue("metadata.labels", k, msg));
-      if (typeof v !== "string") continue;
-      if (v.length > 63) out.push(invalidValue("metadata.labels", v, "must be no more than 63 characters"));
-      if (!LABEL_VALUE_RE.test(v))
-        out.push(
-          invalidValue(
-            "metadata.labels",
-            v,
-            `a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '${LABEL_VALUE}')`,
-          ),
-        );
-    }
+    for (const [k, v] of Object.entries(m.labels))
+      for (const p of labelProblems(k, v)) out.push(invalidValue(`${at}.labels`, p.value, p.message));
   if (isObj(m.annotations))
     for (const k of Object.keys(m.annotations))
-      for (const msg of qualifiedName(k.toLowerCase()))
-        out.push(invalidValue("metadata.annotations", k, msg));
+      for (const msg of qualifiedName(k.toLowerCase())) out.push(invalidValue(`${at}.annotations`, k, msg));
+  return out;
+}
+
+/** The object's metadata, and its pod template's (and a CronJob's job template's) as upstream validates them. */
+function objectMeta(o: Obj): StatusCause[] {
+  const out = labelsAndAnnotations(o.metadata, "metadata");
+  const spec = isObj(o.spec) ? o.spec : {};
+  if (isObj(spec.template))
+    out.push(...labelsAndAnnotations(spec.template.metadata, "spec.template.metadata"));
+  if (isObj(spec.jobTemplate)) {
+    const jt = spec.jobTemplate;
+    out.push(...labelsAndAnnotations(jt.metadata, "spec.jobTemplate.metadata"));
+    const js = isObj(jt.spec) ? jt.spec : {};
+    if (isObj(js.template))
+      out.push(...labelsAndAnnotations(js.template.metadata, "spec.jobTemplate.spec.template.metadata"));
+  }
   return out;
 }
 

@@ -88,6 +88,21 @@ describe("a `__proto__` key is an ordinary key", () => {
         { reason: "FieldValueInvalid", field, message: `Invalid value: "__proto__": ${NAME_PART}` },
       ]);
     }
+    // A pod template's labels too (the ReplicaSet and pods would carry them).
+    const d = await kube(
+      c,
+      "POST",
+      "/apis/apps/v1/namespaces/default/deployments",
+      '{"metadata":{"name":"d1"},"spec":{"selector":{"matchLabels":{"app":"d1"}},"template":{"metadata":{"labels":{"app":"d1","__proto__":"x"}},"spec":{"containers":[{"name":"c","image":"nginx"}]}}}}',
+    );
+    expect(d.status).toBe(422);
+    expect((d.body as Obj).details.causes).toEqual([
+      {
+        reason: "FieldValueInvalid",
+        field: "spec.template.metadata.labels",
+        message: `Invalid value: "__proto__": ${NAME_PART}`,
+      },
+    ]);
     // A nested object under `__proto__` neither pollutes nor is stored.
     const r = await kube(
       c,

@@ -18,6 +18,7 @@ import type { NodeData } from "../../providers/containerservice/nodes.js";
 import type { NodeNetworking } from "../../providers/containerservice/poolNetworking.js";
 import { nodeKubernetesMeta } from "../../providers/containerservice/poolNetworking.js";
 import { setOwn } from "../ownKeys.js";
+import { labelProblems } from "../validation.js";
 import type { Action } from "./actions.js";
 import { stableUid } from "./actions.js";
 import { formatCpu, formatKi } from "./quantity.js";
@@ -120,8 +121,9 @@ function poolLabels(pool: PoolSpec): Record<string, string> {
   const raw = pool.passthrough.nodeLabels;
   if (!raw || typeof raw !== "object" || Array.isArray(raw)) return {};
   const out: Record<string, string> = {};
+  // AKS refuses such labels at its API; one that got this far is left off rather than failing the Node.
   for (const [k, v] of Object.entries(raw as Record<string, unknown>))
-    if (typeof v === "string") setOwn(out, k, v);
+    if (typeof v === "string" && !labelProblems(k, v).length) setOwn(out, k, v);
   return out;
 }
 

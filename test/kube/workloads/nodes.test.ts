@@ -197,6 +197,25 @@ describe("reconcileNodes", () => {
     expect(n.metadata?.labels?.env).toBe("prod");
     expect(n.spec?.unschedulable).toBe(true);
   });
+
+  it("a pool label Kubernetes would refuse (`__proto__`, a space) is left off; the Node is still made", () => {
+    const s = source(
+      {},
+      {
+        name: "nodepool1",
+        count: 1,
+        mode: "System",
+        maxPods: 110,
+        nodeLabels: JSON.parse('{"__proto__":"x","bad key":"y","team":"not ok!","env":"prod"}'),
+      },
+    );
+    const [created] = reconcileNodes([s], []);
+    expect(created.op).toBe("create");
+    const labels = (created.op === "create" ? (created.object as Node) : {}).metadata?.labels ?? {};
+    expect(Object.getPrototypeOf(labels)).toBe(Object.prototype);
+    expect(labels.env).toBe("prod");
+    for (const k of ["__proto__", "bad key", "team"]) expect(Object.hasOwn(labels, k)).toBe(false);
+  });
 });
 
 describe("Windows nodes", () => {
