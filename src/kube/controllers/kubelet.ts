@@ -123,7 +123,6 @@ export async function syncKubelet(ctx: ControllerContext, cluster: string): Prom
     (p) => p.spec?.nodeName && nodes.has(p.spec.nodeName) && nextStage(p, "0.0.0.0") !== undefined,
   );
   const podType = await ctx.type(cluster, "core/pods");
-  const eventType = await ctx.type(cluster, "core/events");
   let conflict: KubeError | undefined;
   for (let i = 0; i < due.length; i += PODS_PER_BATCH) {
     const chunk = due.slice(i, i + PODS_PER_BATCH);
@@ -198,8 +197,7 @@ export async function syncKubelet(ctx: ControllerContext, cluster: string): Prom
           ...(out.status.containerStatuses ?? []),
         ])
           if (cs.imageID) holds(nodeName).add(cs.image);
-        for (const e of out.events)
-          await w.attempt(() => ctx.api.createTx(w.tx, cluster, eventType, ns, e, KUBELET_W));
+        for (const e of out.events) await ctx.recordEvent(w, cluster, e, KUBELET_W);
       }
       return first;
     });
