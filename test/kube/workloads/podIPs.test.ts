@@ -58,7 +58,7 @@ describe("CNS pool size (dynamic pod subnet)", () => {
   it("keeps B × ⌈0.5 + used / B⌉ addresses, at most maxPods (the design's worked example: 25 used → 48)", () => {
     expect(cnsTargetIpCount(25, 16, 250)).toBe(48);
     expect([0, 7, 8, 9, 23, 24, 25].map((u) => cnsTargetIpCount(u, 16, 250))).toEqual([
-      16, 16, 32, 32, 32, 48, 48,
+      16, 16, 16, 32, 32, 32, 48,
     ]);
     expect(cnsTargetIpCount(30, 16, 30)).toBe(30);
     expect(cnsTargetIpCount(0, 10, 10)).toBe(10);
