@@ -6,7 +6,6 @@
 // so a target pushed outside the bounds is brought back at once (upstream notices on its 15 s
 // resync), and every sync period while the namespace has HPAs, as upstream resyncs.
 import type { HorizontalPodAutoscaler } from "kubernetes-types/autoscaling/v2.js";
-import type { Event } from "kubernetes-types/core/v1.js";
 import type { ResourceType } from "../catalog.js";
 import { KubeError } from "../errors.js";
 import { eventAction } from "../workloads/events.js";
@@ -41,9 +40,8 @@ const SYNC_PERIOD_MS = 15_000;
  * period has passed, as upstream's rate-limited queue does.
  */
 const reconciled = new Map<string, { from: string; at: number }>();
-/** Per process: when an HPA's failing-metric warnings were last recorded, and the events to count on. */
+/** Per process: when an HPA's failing-metric warnings were last recorded. */
 const warned = new Map<string, { at: number; text: string }>();
-const recorded = new Map<string, string>();
 
 export async function syncHorizontalPodAutoscalers(
   ctx: ControllerContext,
@@ -136,8 +134,8 @@ async function targetOf(
 }
 
 /**
- * Records the plan's events. A rescale is always told; metric failures at most once per sync
- * period unless their text changes, counted on the same Event as the client-go recorder does.
+ * Records the plan's events (ctx.apply's recorder counts a repeat on the stored Event). A
+ * rescale is always told; metric failures at most once per sync period unless their text changes.
  */
 async function record(
   ctx: ControllerContext,
@@ -152,38 +150,21 @@ async function record(
   const last = warned.get(uid);
   const quiet = !!last && last.text === text && Date.now() - last.at < SYNC_PERIOD_MS;
   if (warnings.length && !quiet) warned.set(uid, { at: Date.now(), text });
-  const involved = { ...hpa, apiVersion: "autoscaling/v2", kind: "HorizontalPodAutoscaler" };
-  const ns = hpa.metadata?.namespace ?? "default";
-  const now = ctx.now();
-  let seq = 0;
-  for (const e of events) {
-    if (e.type === "Warning" && quiet) continue;
-    const key = `${uid}|${e.type}|${e.reason}|${e.message}`;
-    const name = recorded.get(key);
-    const existing = name ? await ctx.get<Event>(cluster, "core/events", ns, name) : undefined;
-    if (existing) {
-      await ctx.apply(cluster, [
-        {
-          op: "update",
-          resource: "core/events",
-          namespace: ns,
-          object: { ...existing, count: (existing.count ?? 1) + 1, lastTimestamp: now },
-        },
-      ]);
-      continue;
-    }
-    const action = eventAction({
-      involved,
-      reason: e.reason,
-      type: e.type,
-      message: e.message,
-      component: COMPONENT,
-      at: now,
-      seq: seq++,
-    });
-    if (action.op === "create") recorded.set(key, action.object.metadata?.name ?? "");
-    if (recorded.size > 10_000) recorded.clear();
-    await ctx.apply(cluster, [action]);
-  }
   if (warned.size > 10_000) warned.clear();
+  const involved = { ...hpa, apiVersion: "autoscaling/v2", kind: "HorizontalPodAutoscaler" };
+  const now = ctx.now();
+  const actions = events
+    .filter((e) => e.type !== "Warning" || !quiet)
+    .map((e, seq) =>
+      eventAction({
+        involved,
+        reason: e.reason,
+        type: e.type,
+        message: e.message,
+        component: COMPONENT,
+        at: now,
+        seq,
+      }),
+    );
+  if (actions.length) await ctx.apply(cluster, actions);
 }
