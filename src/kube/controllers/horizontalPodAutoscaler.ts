@@ -51,14 +51,22 @@ export async function syncHorizontalPodAutoscalers(
   const t = await ctx.api.find(cluster, "autoscaling", "v2", "horizontalpodautoscalers");
   if (!t) return;
   const { items } = await ctx.api.list(cluster, t, ns || undefined, {});
-  const namespaces = new Set<string>();
-  for (const hpa of items as HorizontalPodAutoscaler[]) {
-    await syncOne(ctx, cluster, t, hpa);
-    namespaces.add(hpa.metadata?.namespace ?? "default");
+  const hpas = items as HorizontalPodAutoscaler[];
+  try {
+    for (const hpa of hpas) {
+      try {
+        await syncOne(ctx, cluster, t, hpa);
+      } catch (e) {
+        // Deleted meanwhile: nothing to do. Anything else is the queue's (a conflict re-runs).
+        if (!(e instanceof KubeError && e.code === 404)) throw e;
+      }
+    }
+  } finally {
+    // Upstream's resync: every HPA is looked at again each sync period (a namespace without
+    // HPAs is not); a change of the namespace's HPAs or targets runs it sooner.
+    for (const n of new Set(hpas.map((h) => h.metadata?.namespace ?? "default")))
+      ctx.queue.add(`hpa|${cluster}|${n}`, SYNC_PERIOD_MS);
   }
-  // Upstream's resync: every HPA is looked at again each sync period (a namespace without
-  // HPAs is not); a change of the namespace's HPAs or targets runs it sooner.
-  for (const n of namespaces) ctx.queue.add(`hpa|${cluster}|${n}`, SYNC_PERIOD_MS);
 }
 
 async function syncOne(
