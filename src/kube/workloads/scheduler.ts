@@ -4,7 +4,9 @@
 // that plugin's reasons only), then scoring and a deterministic choice. When no node fits,
 // the FitError text is built the way framework.FitError.Error() builds it: reasons counted
 // over nodes, "<count> <reason>" strings sorted as Go's sort.Strings sorts them, and the
-// DefaultPreemption post-filter's own sentence appended.
+// DefaultPreemption post-filter's own sentence appended. PodTopologySpread
+// (topologySpread.ts) filters after NodeResourcesFit and scores with the plugin weights of
+// the default profile (SCORE_WEIGHTS).
 import type {
   Container,
   Node,
@@ -15,6 +17,22 @@ import type {
   Toleration,
 } from "kubernetes-types/core/v1.js";
 import { milliValue, unitValue } from "./quantity.js";
+import {
+  type Domains,
+  defaultSelector,
+  hasTopologyKeys,
+  LABEL_HOSTNAME,
+  NO_OWNERS,
+  SPREAD_REASON,
+  type SpreadConstraint,
+  SpreadIndex,
+  type SpreadOwners,
+  SYSTEM_DEFAULT_CONSTRAINTS,
+  scoreForCount,
+  selectorMatchesLabels,
+  spreadConstraints,
+  topologyNormalizingWeight,
+} from "./topologySpread.js";
 
 /** framework.Code: whether preemption could ever help on that node. */
 type Code = "Unschedulable" | "UnschedulableAndUnresolvable";
@@ -31,6 +49,8 @@ export const REASON = {
   tooManyPods: "Too many pods",
   cpu: "Insufficient cpu",
   memory: "Insufficient memory",
+  spread: SPREAD_REASON.constraints,
+  spreadLabel: SPREAD_REASON.missingLabel,
   notHelpful: "Preemption is not helpful for scheduling",
   noVictims: "No preemption victims found for incoming pod",
 } as const;
@@ -39,7 +59,7 @@ const UNSCHEDULABLE_TAINT = "node.kubernetes.io/unschedulable";
 
 // ---- versions ------------------------------------------------------------------------------
 
-function parseVersion(v: string): [number, number, number] {
+export function parseVersion(v: string): [number, number, number] {
   const m = /^v?(\d+)\.(\d+)(?:\.(\d+))?/.exec(v);
   return m ? [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)] : [1, 99, 0];
 }
@@ -237,8 +257,35 @@ export function occupiesNode(p: Pod): boolean {
   return !!p.spec?.nodeName && phase !== "Succeeded" && phase !== "Failed";
 }
 
-export function nodeInfos(nodes: readonly Node[], boundPods: readonly Pod[]): Map<string, NodeInfo> {
-  const infos = new Map<string, NodeInfo>();
+/**
+ * The nodes of one scheduling pass (framework's snapshot): what is bound to each, the spread
+ * counts, and the informers DefaultSelector reads. `bind` accounts a decision so the next pod
+ * of a batch sees it.
+ */
+export class NodeInfos extends Map<string, NodeInfo> {
+  readonly spread = new SpreadIndex();
+  constructor(readonly owners: SpreadOwners = NO_OWNERS) {
+    super();
+  }
+
+  bind(pod: Pod, node: string): void {
+    const info = this.get(node);
+    if (!info) return;
+    addPod(info, pod);
+    this.spread.add(pod, node);
+  }
+
+  *nodes(): Iterable<Node> {
+    for (const i of this.values()) yield i.node;
+  }
+}
+
+export function nodeInfos(
+  nodes: readonly Node[],
+  boundPods: readonly Pod[],
+  owners: SpreadOwners = NO_OWNERS,
+): NodeInfos {
+  const infos = new NodeInfos(owners);
   for (const node of nodes)
     infos.set(node.metadata?.name ?? "", {
       node,
@@ -251,8 +298,8 @@ export function nodeInfos(nodes: readonly Node[], boundPods: readonly Pod[]): Ma
     });
   for (const p of boundPods) {
     if (!occupiesNode(p)) continue;
-    const info = infos.get(p.spec?.nodeName ?? "");
-    if (info) addPod(info, p);
+    const name = p.spec?.nodeName ?? "";
+    if (infos.has(name)) infos.bind(p, name);
   }
   return infos;
 }
@@ -331,9 +378,175 @@ export function filterNode(
   return reasons.length ? { code, reasons } : undefined;
 }
 
+// ---- PodTopologySpread ------------------------------------------------------------------------
+
+/** One pod's constraints of one kind, with the node set each counts over. */
+interface SpreadPlan {
+  constraints: SpreadConstraint[];
+  /** Per constraint: matching pods per topology value (hostname scoring reads nodes directly). */
+  domains: (Domains | undefined)[];
+}
+
+/**
+ * The pod's own constraints of that kind; a pod with none of its own gets the system
+ * defaults of that kind, selecting by DefaultSelector (none when that selector is empty).
+ */
+function spreadFor(
+  pod: Pod,
+  action: "DoNotSchedule" | "ScheduleAnyway",
+  infos: NodeInfos,
+  minor: number,
+): SpreadConstraint[] {
+  const own = pod.spec?.topologySpreadConstraints ?? [];
+  const labels = pod.metadata?.labels;
+  if (own.length) return spreadConstraints(own, labels, action, minor);
+  const cs = spreadConstraints(SYSTEM_DEFAULT_CONSTRAINTS, labels, action, minor);
+  if (!cs.length) return cs;
+  const sel = defaultSelector(pod, infos.owners);
+  return sel ? cs.map((c) => ({ ...c, selector: sel })) : [];
+}
+
+/**
+ * Matching pods per domain over the nodes that count for `c`: with every key of `required`
+ * (when given), matching the pod's required node affinity (nodeAffinityPolicy Honor) and
+ * tolerated (nodeTaintsPolicy Honor). Pods alike (same selector, affinity, tolerations)
+ * share the tally, which `NodeInfos.bind` keeps current.
+ */
+function domainsFor(
+  pod: Pod,
+  c: SpreadConstraint,
+  required: readonly SpreadConstraint[] | undefined,
+  infos: NodeInfos,
+): Domains {
+  const spec = pod.spec;
+  const which = [
+    c.honorAffinity
+      ? JSON.stringify([
+          spec?.nodeSelector ?? null,
+          spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? null,
+        ])
+      : "*",
+    c.honorTaints ? JSON.stringify(spec?.tolerations ?? []) : "*",
+    required ? required.map((r) => r.topologyKey).join(",") : "*",
+  ].join("\n");
+  return infos.spread.domains(
+    pod.metadata?.namespace ?? "default",
+    c.selector,
+    c.topologyKey,
+    which,
+    infos.nodes(),
+    (n) =>
+      (!required || hasTopologyKeys(n, required)) &&
+      (!c.honorAffinity || matchesNodeAffinity(pod, n)) &&
+      (!c.honorTaints || !untoleratedTaint(n.spec?.taints ?? [], spec?.tolerations ?? [])),
+  );
+}
+
+/** PreFilter: the DoNotSchedule constraints, their tallies, global minimums and self-match. */
+interface SpreadFilter {
+  constraints: SpreadConstraint[];
+  domains: Domains[];
+  min: number[];
+  self: number[];
+}
+
+function spreadFilterState(pod: Pod, infos: NodeInfos, minor: number): SpreadFilter | undefined {
+  const constraints = spreadFor(pod, "DoNotSchedule", infos, minor);
+  if (!constraints.length) return undefined;
+  const domains = constraints.map((c) => domainsFor(pod, c, constraints, infos));
+  const min = constraints.map((c, i) => {
+    const d = domains[i];
+    // Fewer eligible domains than minDomains: the global minimum is taken as 0.
+    if (d.counts.size < c.minDomains) return 0;
+    let m = Number.POSITIVE_INFINITY;
+    for (const n of d.counts.values()) if (n < m) m = n;
+    return m;
+  });
+  const self = constraints.map((c) => (selectorMatchesLabels(c.selector, pod.metadata?.labels) ? 1 : 0));
+  return { constraints, domains, min, self };
+}
+
+/** Filter: 'matching pods in the node's domain' + self − global minimum ≤ maxSkew. */
+function spreadFilter(s: SpreadFilter, node: Node): NodeStatus | undefined {
+  const labels = node.metadata?.labels ?? {};
+  for (let i = 0; i < s.constraints.length; i++) {
+    const c = s.constraints[i];
+    if (!Object.hasOwn(labels, c.topologyKey))
+      return { code: "UnschedulableAndUnresolvable", reasons: [REASON.spreadLabel] };
+    const match = s.domains[i].counts.get(labels[c.topologyKey]) ?? 0;
+    if (match + s.self[i] - s.min[i] > c.maxSkew) return { code: "Unschedulable", reasons: [REASON.spread] };
+  }
+  return undefined;
+}
+
+/**
+ * PreScore + Score + NormalizeScore over the feasible nodes: per node the sum over constraints
+ * of count·ln(domains+2) + maxSkew−1, rounded; then fewer matching pods score higher,
+ * 100·(max+min−s)/max; nodes lacking a key of the pod's own constraints score 0. Undefined
+ * when the plugin skips (no soft constraints).
+ */
+function spreadScores(pod: Pod, feasible: readonly NodeInfo[], infos: NodeInfos, minor: number) {
+  const constraints = spreadFor(pod, "ScheduleAnyway", infos, minor);
+  if (!constraints.length) return undefined;
+  // Only the pod's own constraints require every key; system defaults still spread by
+  // hostname on nodes without a zone.
+  const requireAll = (pod.spec?.topologySpreadConstraints ?? []).length > 0;
+  const ignored = feasible.map((i) => requireAll && !hasTopologyKeys(i.node, constraints));
+  const counted = feasible.length - ignored.filter(Boolean).length;
+  const ns = pod.metadata?.namespace ?? "default";
+  const plan: SpreadPlan = {
+    constraints,
+    domains: constraints.map((c) =>
+      c.topologyKey === LABEL_HOSTNAME
+        ? undefined
+        : domainsFor(pod, c, requireAll ? constraints : undefined, infos),
+    ),
+  };
+  const weights = constraints.map((c) => {
+    if (c.topologyKey === LABEL_HOSTNAME) return topologyNormalizingWeight(counted);
+    const values = new Set<string>();
+    feasible.forEach((info, i) => {
+      if (!ignored[i]) values.add(info.node.metadata?.labels?.[c.topologyKey] ?? "");
+    });
+    return topologyNormalizingWeight(values.size);
+  });
+  const raw = feasible.map((info, n) => {
+    if (ignored[n]) return 0;
+    const labels = info.node.metadata?.labels ?? {};
+    const name = info.node.metadata?.name ?? "";
+    let score = 0;
+    plan.constraints.forEach((c, i) => {
+      if (!Object.hasOwn(labels, c.topologyKey)) return;
+      const d = plan.domains[i];
+      const cnt = d ? (d.counts.get(labels[c.topologyKey]) ?? 0) : infos.spread.onNode(ns, c.selector, name);
+      score += scoreForCount(cnt, c.maxSkew, weights[i]);
+    });
+    return Math.round(score);
+  });
+  let min = Number.POSITIVE_INFINITY;
+  let max = 0;
+  raw.forEach((s, i) => {
+    if (ignored[i]) return;
+    if (s < min) min = s;
+    if (s > max) max = s;
+  });
+  return raw.map((s, i) =>
+    ignored[i] ? 0 : max === 0 ? MAX_SCORE : Math.floor((MAX_SCORE * (max + min - s)) / max),
+  );
+}
+
 // ---- scoring --------------------------------------------------------------------------------------
 
 const MAX_SCORE = 100;
+
+/** The default profile's score plugin weights (those modelled here; pkg/scheduler/apis/config/v1). */
+export const SCORE_WEIGHTS = {
+  TaintToleration: 3,
+  NodeAffinity: 2,
+  NodeResourcesFit: 1,
+  PodTopologySpread: 2,
+  NodeResourcesBalancedAllocation: 1,
+} as const;
 
 function leastAllocated(info: NodeInfo, facts: PodFacts): number {
   const alloc = info.alloc;
@@ -371,26 +584,39 @@ function intolerablePreferNoSchedule(pod: Pod, node: Node): number {
 }
 
 /**
- * Scores of the feasible nodes with the default weights: NodeResourcesFit (LeastAllocated) 1,
- * NodeResourcesBalancedAllocation 1, NodeAffinity 2, TaintToleration 3; affinity and taint
- * scores normalised to 0–100 over the feasible nodes as DefaultNormalizeScore does.
+ * Scores of the feasible nodes, each plugin's 0–100 score times its SCORE_WEIGHTS weight:
+ * NodeResourcesFit (LeastAllocated), NodeResourcesBalancedAllocation, NodeAffinity and
+ * TaintToleration (normalised over the feasible nodes as DefaultNormalizeScore does),
+ * PodTopologySpread (its own normalisation; nothing when it skips).
  */
 export function scoreNodes(
   pod: Pod,
   feasible: readonly NodeInfo[],
+  infos: NodeInfos,
+  version: string,
   facts: PodFacts = podFacts(pod),
 ): Map<string, number> {
   const aff = feasible.map((i) => preferredAffinity(pod, i.node));
   const tnt = feasible.map((i) => intolerablePreferNoSchedule(pod, i.node));
-  const maxAff = Math.max(0, ...aff);
-  const maxTnt = Math.max(0, ...tnt);
+  let maxAff = 0;
+  let maxTnt = 0;
+  for (let i = 0; i < feasible.length; i++) {
+    if (aff[i] > maxAff) maxAff = aff[i];
+    if (tnt[i] > maxTnt) maxTnt = tnt[i];
+  }
+  const spread = spreadScores(pod, feasible, infos, parseVersion(version)[1]);
+  const w = SCORE_WEIGHTS;
   const out = new Map<string, number>();
   feasible.forEach((info, i) => {
     const affScore = maxAff > 0 ? Math.floor((aff[i] * MAX_SCORE) / maxAff) : 0;
     const tntScore = maxTnt > 0 ? MAX_SCORE - Math.floor((tnt[i] * MAX_SCORE) / maxTnt) : MAX_SCORE;
     out.set(
       info.node.metadata?.name ?? "",
-      leastAllocated(info, facts) + balancedAllocation(info, facts) + 2 * affScore + 3 * tntScore,
+      w.NodeResourcesFit * leastAllocated(info, facts) +
+        w.NodeResourcesBalancedAllocation * balancedAllocation(info, facts) +
+        w.NodeAffinity * affScore +
+        w.TaintToleration * tntScore +
+        (spread ? w.PodTopologySpread * spread[i] : 0),
     );
   });
   return out;
@@ -447,12 +673,13 @@ export function fitErrorMessage(
  * score wins; ties go to the lexically smallest node name (upstream picks at random among
  * the best; we stay deterministic). `version` is the cluster's Kubernetes version (wording).
  */
-export function schedule(pod: Pod, infos: ReadonlyMap<string, NodeInfo>, version: string): ScheduleResult {
+export function schedule(pod: Pod, infos: NodeInfos, version: string): ScheduleResult {
   const statuses = new Map<string, NodeStatus>();
   const feasible: NodeInfo[] = [];
   const facts = podFacts(pod);
+  const spread = spreadFilterState(pod, infos, parseVersion(version)[1]);
   for (const [name, info] of infos) {
-    const st = filterNode(pod, info, version, facts);
+    const st = filterNode(pod, info, version, facts) ?? (spread && spreadFilter(spread, info.node));
     if (st) statuses.set(name, st);
     else feasible.push(info);
   }
@@ -461,7 +688,8 @@ export function schedule(pod: Pod, infos: ReadonlyMap<string, NodeInfo>, version
       message: fitErrorMessage(pod, statuses, version),
       rejected: new Map([...statuses].map(([k, v]) => [k, v.reasons])),
     };
-  const scores = scoreNodes(pod, feasible, facts);
+  if (feasible.length === 1) return { node: feasible[0].node.metadata?.name ?? "" };
+  const scores = scoreNodes(pod, feasible, infos, version, facts);
   let best: [string, number] | undefined;
   for (const e of scores) if (!best || e[1] > best[1] || (e[1] === best[1] && e[0] < best[0])) best = e;
   return { node: (best as [string, number])[0] };
