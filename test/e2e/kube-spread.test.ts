@@ -1,0 +1,138 @@
+// Pod topology spreading, driven with the machine's real kubectl against a running emulator: a
+// Deployment's replicas land one per node as kube-scheduler's system default constraints place
+// them (the node carrying kube-system add-ons included), and a DoNotSchedule constraint leaves
+// exactly the pods it must Pending, with kube-scheduler's FailedScheduling event.
+import fs from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { TestEmulator } from "../helpers/emulator.js";
+import { tempDir } from "../helpers/emulator.js";
+import { type KubeCluster, kubectl, startKubeEmulator } from "../kube/kube-helpers.js";
+import { makeCluster, pods, until } from "../kube/workload-helpers.js";
+
+let emu: TestEmulator;
+let c: KubeCluster;
+
+beforeAll(async () => {
+  emu = await startKubeEmulator();
+  c = await makeCluster(emu, "spread", { count: 3, version: "1.33" });
+  await until(async () => {
+    const r = await kubectl(c, ["get", "nodes", "--no-headers"]);
+    const rows = r.stdout.trim().split("\n").filter(Boolean);
+    return rows.length === 3 && rows.every((l) => l.split(/\s+/)[1] === "Ready") ? true : undefined;
+  });
+});
+afterAll(async () => {
+  await emu?.close();
+});
+
+function file(content: string): string {
+  const p = path.join(tempDir("aksnet-manifest-"), "m.yaml");
+  fs.writeFileSync(p, content);
+  return p;
+}
+
+const deployment = (name: string, replicas: number, spec = "") => `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: ${name}}
+spec:
+  replicas: ${replicas}
+  selector: {matchLabels: {app: ${name}}}
+  template:
+    metadata: {labels: {app: ${name}}}
+    spec:${spec}
+      containers:
+      - name: web
+        image: nginx:1.27
+`;
+
+describe("topology spreading with kubectl", () => {
+  it("a 3-replica Deployment on 3 nodes: one replica per node, the add-on node included", async () => {
+    // The add-ons (coredns, metrics-server, konnectivity…) load the nodes unequally, so
+    // least-allocated alone would double up on the emptiest nodes.
+    const system = await pods(c, "kube-system");
+    const cpu = new Map<string, number>();
+    for (const p of system)
+      for (const k of p.spec?.containers ?? []) {
+        const q = String(k.resources?.requests?.cpu ?? "0");
+        const m = q.endsWith("m") ? Number(q.slice(0, -1)) : Number(q) * 1000;
+        cpu.set(p.spec?.nodeName ?? "", (cpu.get(p.spec?.nodeName ?? "") ?? 0) + m);
+      }
+    expect(cpu.size).toBe(3);
+    expect(new Set(cpu.values()).size).toBeGreaterThan(1);
+    const r = await kubectl(c, ["apply", "-f", file(deployment("web", 3))]);
+    expect(r.stderr).toBe("");
+    const running = await until(async () => {
+      const all = (await pods(c, "default", "app=web")).filter((p) => p.status?.phase === "Running");
+      return all.length === 3 ? all : undefined;
+    });
+    const nodes = running.map((p) => p.spec?.nodeName).sort();
+    expect(new Set(nodes).size).toBe(3);
+    const all = JSON.parse((await kubectl(c, ["get", "nodes", "-o", "json"])).stdout) as {
+      items: { metadata: { name: string } }[];
+    };
+    expect(nodes).toEqual(all.items.map((n) => n.metadata.name).sort());
+  });
+
+  it("DoNotSchedule with maxSkew 1 and minDomains 4 on 3 nodes: 3 Running, 2 Pending with FailedScheduling", async () => {
+    const nsr = await kubectl(c, [
+      "apply",
+      "-f",
+      file("apiVersion: v1\nkind: Namespace\nmetadata: {name: capped}\n"),
+    ]);
+    expect(nsr.stderr).toBe("");
+    const spec = `
+      topologySpreadConstraints:
+      - maxSkew: 1
+        minDomains: 4
+        topologyKey: kubernetes.io/hostname
+        whenUnsatisfiable: DoNotSchedule
+        labelSelector: {matchLabels: {app: capped}}`;
+    const r = await kubectl(c, ["apply", "-n", "capped", "-f", file(deployment("capped", 5, spec))]);
+    expect(r.stderr).toBe("");
+    expect(r.stdout.trim()).toBe("deployment.apps/capped created");
+    const ps = await until(async () => {
+      const all = await pods(c, "capped");
+      const running = all.filter((p) => p.status?.phase === "Running");
+      const unsched = all.filter((p) =>
+        p.status?.conditions?.some((x) => x.type === "PodScheduled" && x.status === "False"),
+      );
+      return all.length === 5 && running.length === 3 && unsched.length === 2
+        ? { running, unsched }
+        : undefined;
+    });
+    expect(new Set(ps.running.map((p) => p.spec?.nodeName)).size).toBe(3);
+    const want =
+      "0/3 nodes are available: 3 node(s) didn't match pod topology spread constraints. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod.";
+    for (const p of ps.unsched) {
+      expect(p.status?.phase).toBe("Pending");
+      expect(p.spec?.nodeName).toBeUndefined();
+      const ev = await until(async () => {
+        const e = await kubectl(c, [
+          "get",
+          "events",
+          "-n",
+          "capped",
+          "--field-selector",
+          `involvedObject.name=${p.metadata?.name},reason=FailedScheduling`,
+          "-o",
+          "jsonpath={.items[*].message}",
+        ]);
+        return e.stdout || undefined;
+      });
+      expect(ev).toBe(want);
+    }
+    const d = await kubectl(c, ["describe", "pod", "-n", "capped", ps.unsched[0].metadata?.name ?? ""]);
+    expect(d.stdout).toMatch(
+      /Warning\s+FailedScheduling\s+.*default-scheduler\s+0\/3 nodes are available: 3 node\(s\) didn't match pod topology spread constraints\./,
+    );
+    // Scaling to 3 leaves one per node and nothing Pending.
+    const s = await kubectl(c, ["scale", "-n", "capped", "deployment/capped", "--replicas=3"]);
+    expect(s.stderr).toBe("");
+    const after = await until(async () => {
+      const all = await pods(c, "capped");
+      return all.length === 3 && all.every((p) => p.status?.phase === "Running") ? all : undefined;
+    });
+    expect(new Set(after.map((p) => p.spec?.nodeName)).size).toBe(3);
+  });
+});
