@@ -15,6 +15,7 @@ import type {
   Pod,
   Taint,
   Toleration,
+  TopologySpreadConstraint,
 } from "kubernetes-types/core/v1.js";
 import { milliValue, unitValue } from "./quantity.js";
 import {
@@ -264,6 +265,8 @@ export function occupiesNode(p: Pod): boolean {
  */
 export class NodeInfos extends Map<string, NodeInfo> {
   readonly spread = new SpreadIndex();
+  /** Parsed spread constraints per pod shape (see spreadFor). */
+  readonly shapes = new Map<string, SpreadConstraint[]>();
   constructor(readonly owners: SpreadOwners = NO_OWNERS) {
     super();
   }
@@ -380,13 +383,6 @@ export function filterNode(
 
 // ---- PodTopologySpread ------------------------------------------------------------------------
 
-/** One pod's constraints of one kind, with the node set each counts over. */
-interface SpreadPlan {
-  constraints: SpreadConstraint[];
-  /** Per constraint: matching pods per topology value (hostname scoring reads nodes directly). */
-  domains: (Domains | undefined)[];
-}
-
 /**
  * The pod's own constraints of that kind; a pod with none of its own gets the system
  * defaults of that kind, selecting by DefaultSelector (none when that selector is empty).
@@ -398,6 +394,29 @@ function spreadFor(
   minor: number,
 ): SpreadConstraint[] {
   const own = pod.spec?.topologySpreadConstraints ?? [];
+  const labels = pod.metadata?.labels;
+  // Replicas share their shape: parse once per (namespace, controller, labels, constraints).
+  const shape = [
+    action,
+    pod.metadata?.namespace ?? "default",
+    pod.metadata?.ownerReferences?.find((o) => o.controller)?.uid ?? "",
+    JSON.stringify(labels ?? {}),
+    own.length ? JSON.stringify(own) : "",
+  ].join("\n");
+  const known = infos.shapes.get(shape);
+  if (known) return known;
+  const out = spreadShape(pod, own, action, infos, minor);
+  infos.shapes.set(shape, out);
+  return out;
+}
+
+function spreadShape(
+  pod: Pod,
+  own: readonly TopologySpreadConstraint[],
+  action: "DoNotSchedule" | "ScheduleAnyway",
+  infos: NodeInfos,
+  minor: number,
+): SpreadConstraint[] {
   const labels = pod.metadata?.labels;
   if (own.length) return spreadConstraints(own, labels, action, minor);
   const cs = spreadConstraints(SYSTEM_DEFAULT_CONSTRAINTS, labels, action, minor);
@@ -494,14 +513,12 @@ function spreadScores(pod: Pod, feasible: readonly NodeInfo[], infos: NodeInfos,
   const ignored = feasible.map((i) => requireAll && !hasTopologyKeys(i.node, constraints));
   const counted = feasible.length - ignored.filter(Boolean).length;
   const ns = pod.metadata?.namespace ?? "default";
-  const plan: SpreadPlan = {
-    constraints,
-    domains: constraints.map((c) =>
-      c.topologyKey === LABEL_HOSTNAME
-        ? undefined
-        : domainsFor(pod, c, requireAll ? constraints : undefined, infos),
-    ),
-  };
+  // Per constraint: matching pods per node (hostname) or per domain (other keys).
+  const counts = constraints.map((c) =>
+    c.topologyKey === LABEL_HOSTNAME
+      ? { perNode: infos.spread.perNode(ns, c.selector) }
+      : { domains: domainsFor(pod, c, requireAll ? constraints : undefined, infos).counts },
+  );
   const weights = constraints.map((c) => {
     if (c.topologyKey === LABEL_HOSTNAME) return topologyNormalizingWeight(counted);
     const values = new Set<string>();
@@ -515,12 +532,13 @@ function spreadScores(pod: Pod, feasible: readonly NodeInfo[], infos: NodeInfos,
     const labels = info.node.metadata?.labels ?? {};
     const name = info.node.metadata?.name ?? "";
     let score = 0;
-    plan.constraints.forEach((c, i) => {
-      if (!Object.hasOwn(labels, c.topologyKey)) return;
-      const d = plan.domains[i];
-      const cnt = d ? (d.counts.get(labels[c.topologyKey]) ?? 0) : infos.spread.onNode(ns, c.selector, name);
+    for (let i = 0; i < constraints.length; i++) {
+      const c = constraints[i];
+      if (!Object.hasOwn(labels, c.topologyKey)) continue;
+      const k = counts[i];
+      const cnt = k.perNode ? (k.perNode.get(name) ?? 0) : (k.domains?.get(labels[c.topologyKey]) ?? 0);
       score += scoreForCount(cnt, c.maxSkew, weights[i]);
-    });
+    }
     return Math.round(score);
   });
   let min = Number.POSITIVE_INFINITY;

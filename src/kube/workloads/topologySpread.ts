@@ -220,9 +220,9 @@ export class SpreadIndex {
     return c;
   }
 
-  /** countPodsMatchSelector on one node. */
-  onNode(ns: string, selector: Selector, node: string): number {
-    return this.countedFor(ns, selector).perNode.get(node) ?? 0;
+  /** countPodsMatchSelector per node (live: kept current by `add`). */
+  perNode(ns: string, selector: Selector): ReadonlyMap<string, number> {
+    return this.countedFor(ns, selector).perNode;
   }
 
   /**
