@@ -135,4 +135,34 @@ describe("topology spreading with kubectl", () => {
     });
     expect(new Set(after.map((p) => p.spec?.nodeName)).size).toBe(3);
   });
+
+  it("invalid constraints are refused as kube-apiserver refuses them, and nothing is created", async () => {
+    const spec = `
+      topologySpreadConstraints:
+      - maxSkew: 0
+        topologyKey: zone
+        whenUnsatisfiable: ScheduleAnyway
+        minDomains: 2
+        labelSelector: {matchLabels: {app: bad}}
+      - maxSkew: 1
+        topologyKey: zone
+        whenUnsatisfiable: ScheduleAnyway
+        nodeTaintsPolicy: Sometimes
+        matchLabelKeys: [app]
+        labelSelector: {matchLabels: {app: bad}}`;
+    const r = await kubectl(c, ["apply", "-f", file(deployment("bad", 1, spec))]);
+    expect(r.code).toBe(1);
+    // kubectl lists the Status causes one per line.
+    const at = "spec.template.spec.topologySpreadConstraints";
+    expect(r.stderr.trim().split("\n")).toEqual([
+      'The Deployment "bad" is invalid: ',
+      `* ${at}[0].maxSkew: Invalid value: 0: must be greater than zero`,
+      `* ${at}[0].{topologyKey, whenUnsatisfiable}: Duplicate value: "{zone, ScheduleAnyway}"`,
+      `* ${at}[0].minDomains: Invalid value: 2: can only use minDomains if whenUnsatisfiable=DoNotSchedule, not ScheduleAnyway`,
+      `* ${at}[1].nodeTaintsPolicy: Unsupported value: "Sometimes": supported values: "Honor", "Ignore"`,
+      `* ${at}[1].matchLabelKeys[0]: Invalid value: "app": exists in both matchLabelKeys and labelSelector`,
+    ]);
+    const g = await kubectl(c, ["get", "deployment", "bad"]);
+    expect(g.stderr.trim()).toBe('Error from server (NotFound): deployments.apps "bad" not found');
+  });
 });
