@@ -398,6 +398,7 @@ function spreadFor(
   // Replicas share their shape: parse once per (namespace, controller, labels, constraints).
   const shape = [
     action,
+    minor,
     pod.metadata?.namespace ?? "default",
     pod.metadata?.ownerReferences?.find((o) => o.controller)?.uid ?? "",
     JSON.stringify(labels ?? {}),
