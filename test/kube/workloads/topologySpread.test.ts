@@ -2,6 +2,8 @@
 // filters with kube-scheduler's wording, ScheduleAnyway scores), the system default
 // constraints for pods of a ReplicaSet / StatefulSet / Service, and the counts kept current
 // while a batch is placed.
+
+import fc from "fast-check";
 import type { ReplicaSet, StatefulSet } from "kubernetes-types/apps/v1.js";
 import type { Node, Pod, Service, Taint, TopologySpreadConstraint } from "kubernetes-types/core/v1.js";
 import { describe, expect, it } from "vitest";
@@ -11,6 +13,8 @@ import {
   type NodeInfos,
   nodeInfos,
   SCORE_WEIGHTS,
+  type Selector,
+  SpreadIndex,
   type SpreadOwners,
   schedule,
   scoreNodes,
@@ -304,5 +308,66 @@ describe("DoNotSchedule", () => {
       ...replicas(3, { labels: { app: "api" }, spread }),
     ]);
     expect(foreign.pending).toEqual([]);
+  });
+});
+
+describe("SpreadIndex: incremental tallies equal a recount", () => {
+  it("per node and per domain, whenever a tally was first asked for", () => {
+    const label = fc.constantFrom("web", "api", "db");
+    const op = fc.oneof(
+      fc.record({
+        add: fc.record({ app: label, ns: fc.constantFrom("a", "b"), node: fc.integer({ min: 0, max: 5 }) }),
+      }),
+      fc.record({ ask: fc.record({ app: label, ns: fc.constantFrom("a", "b"), zoneOnly: fc.boolean() }) }),
+    );
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 60 }), (ops) => {
+        const nodes = Array.from({ length: 6 }, (_, i) =>
+          node(`n${i}`, { zone: i === 5 ? null : `z${i % 3}` }),
+        );
+        const index = new SpreadIndex();
+        const added: { app: string; ns: string; node: number }[] = [];
+        const asked: { app: string; ns: string; zoneOnly: boolean }[] = [];
+        const sel = (app: string): Selector => ({
+          reqs: [{ key: "app", op: "=", values: [app] }],
+          key: `app=${app}`,
+        });
+        const check = (q: { app: string; ns: string; zoneOnly: boolean }) => {
+          const mine = added.filter((p) => p.app === q.app && p.ns === q.ns);
+          const perNode = index.perNode(q.ns, sel(q.app));
+          for (let i = 0; i < 6; i++)
+            expect(perNode.get(`n${i}`) ?? 0).toBe(mine.filter((p) => p.node === i).length);
+          const d = index.domains(
+            q.ns,
+            sel(q.app),
+            "topology.kubernetes.io/zone",
+            String(q.zoneOnly),
+            nodes,
+            (n) => (q.zoneOnly ? n.metadata?.labels?.["topology.kubernetes.io/zone"] !== undefined : true),
+          );
+          const want = new Map<string, number>();
+          for (let i = 0; i < 6; i++) {
+            const z = nodes[i].metadata?.labels?.["topology.kubernetes.io/zone"];
+            if (q.zoneOnly && z === undefined) continue;
+            want.set(z ?? "", (want.get(z ?? "") ?? 0) + mine.filter((p) => p.node === i).length);
+          }
+          expect(Object.fromEntries(d.counts)).toEqual(Object.fromEntries(want));
+        };
+        for (const o of ops) {
+          if ("add" in o) {
+            added.push(o.add);
+            index.add(
+              pod(`p${added.length}`, { labels: { app: o.add.app }, ns: o.add.ns }, `n${o.add.node}`),
+              `n${o.add.node}`,
+            );
+          } else {
+            asked.push(o.ask);
+            check(o.ask);
+          }
+        }
+        for (const q of asked) check(q);
+      }),
+      { numRuns: 200 },
+    );
   });
 });
