@@ -32,6 +32,8 @@ export async function syncScheduler(ctx: ControllerContext, cluster: string): Pr
         (a.metadata?.creationTimestamp ?? "").localeCompare(b.metadata?.creationTimestamp ?? "") ||
         (a.metadata?.name ?? "").localeCompare(b.metadata?.name ?? ""),
     );
+  // Nothing to place (most runs: the kubelet's status writes queue the scheduler too).
+  if (!pending.length) return;
   const infos = nodeInfos(
     nodes,
     pods.filter((p) => p.spec?.nodeName),
