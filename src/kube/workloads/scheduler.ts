@@ -541,9 +541,15 @@ function spreadScores(
       continue;
     }
     const counts = domainsFor(pod, c, requireAll ? constraints : undefined, infos).counts;
-    const values = new Set<string>();
-    for (let j = 0; j < n; j++) if (!ignored[j]) values.add(feasible[j].node.metadata?.labels?.[key] ?? "");
-    const w = topologyNormalizingWeight(values.size);
+    // Domains among the scored nodes (every feasible node's value is a key of `counts`, so
+    // one domain in all — a non-zonal pool — needs no count).
+    let size = counted > 0 ? 1 : 0;
+    if (counts.size > 1) {
+      const values = new Set<string>();
+      for (let j = 0; j < n; j++) if (!ignored[j]) values.add(feasible[j].node.metadata?.labels?.[key] ?? "");
+      size = values.size;
+    }
+    const w = topologyNormalizingWeight(size);
     for (let j = 0; j < n; j++) {
       const labels = feasible[j].node.metadata?.labels;
       if (ignored[j] || !labels || !Object.hasOwn(labels, key)) continue;

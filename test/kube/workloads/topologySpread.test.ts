@@ -180,6 +180,17 @@ describe("system default constraints (scoring only)", () => {
     });
   });
 
+  it("zones weigh by their own count: ln(2 zones + 2), the pod's zone counted over its nodes", () => {
+    const zoned = [node("a", { zone: "z1" }), node("b", { zone: "z1" }), node("c", { zone: "z2" })];
+    const infos = nodeInfos(zoned, [pod("web-5d8f-0", {}, "c")], owners());
+    // a/b: round(2 + 4) = 6; c: round(ln5 + 2 + ln4 + 4) = 9 → a/b 100, c floor(100·6/9) = 66.
+    expect(Object.fromEntries(scoreNodes(pod("web-5d8f-1"), [...infos.values()], infos, V))).toEqual({
+      a: 95 + 100 + 300 + 2 * 100,
+      b: 95 + 100 + 300 + 2 * 100,
+      c: 90 + 100 + 300 + 2 * 66,
+    });
+  });
+
   it("nodes without a zone label still spread by hostname", () => {
     const zoneless = [node("a", { zone: null }), node("b", { zone: null }), node("c", { zone: null })];
     expect(place(nodeInfos(zoneless, addons, owners()), replicas(3)).placed).toEqual(["b", "c", "a"]);
