@@ -1,7 +1,9 @@
 // Pod topology spreading, driven with the machine's real kubectl against a running emulator: a
 // Deployment's replicas land one per node as kube-scheduler's system default constraints place
 // them (the node carrying kube-system add-ons included), and a DoNotSchedule constraint leaves
-// exactly the pods it must Pending, with kube-scheduler's FailedScheduling event.
+// exactly the pods it must Pending, with kube-scheduler's FailedScheduling event — by hostname
+// with minDomains, and by the zones a zonal scale set gives its nodes. Invalid constraints are
+// refused as kube-apiserver refuses them.
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -164,5 +166,68 @@ describe("topology spreading with kubectl", () => {
     ]);
     const g = await kubectl(c, ["get", "deployment", "bad"]);
     expect(g.stderr.trim()).toBe('Error from server (NotFound): deployments.apps "bad" not found');
+  });
+});
+
+describe("zones from the scale set's availability zones", () => {
+  let z: KubeCluster;
+  beforeAll(async () => {
+    z = await makeCluster(emu, "zonal", {
+      count: 3,
+      version: "1.33",
+      pool: { availabilityZones: ["1", "2", "3"] },
+    });
+  });
+
+  it("DoNotSchedule across zones with nodeAffinityPolicy Ignore: the excluded zone still counts", async () => {
+    const nodes = await until(async () => {
+      const r = await kubectl(z, ["get", "nodes", "-L", "topology.kubernetes.io/zone", "--no-headers"]);
+      const rows = r.stdout.trim().split("\n").filter(Boolean);
+      return rows.length === 3 && rows.every((l) => l.split(/\s+/)[1] === "Ready") ? rows : undefined;
+    });
+    expect(nodes.map((l) => l.split(/\s+/).at(-1)).sort()).toEqual(["eastus-1", "eastus-2", "eastus-3"]);
+    const spec = `
+      affinity:
+        nodeAffinity:
+          requiredDuringSchedulingIgnoredDuringExecution:
+            nodeSelectorTerms:
+            - matchExpressions: [{key: topology.kubernetes.io/zone, operator: NotIn, values: [eastus-3]}]
+      topologySpreadConstraints:
+      - maxSkew: 1
+        topologyKey: topology.kubernetes.io/zone
+        whenUnsatisfiable: DoNotSchedule
+        nodeAffinityPolicy: Ignore
+        labelSelector: {matchLabels: {app: zoned}}`;
+    const r = await kubectl(z, ["apply", "-f", file(deployment("zoned", 4, spec))]);
+    expect(r.stderr).toBe("");
+    const ps = await until(async () => {
+      const all = await pods(z, "default", "app=zoned");
+      const running = all.filter((p) => p.status?.phase === "Running");
+      const unsched = all.filter((p) =>
+        p.status?.conditions?.some((x) => x.type === "PodScheduled" && x.status === "False"),
+      );
+      return all.length === 4 && running.length === 2 && unsched.length === 2
+        ? { running, unsched }
+        : undefined;
+    });
+    const zoneOf = new Map(nodes.map((l) => [l.split(/\s+/)[0], l.split(/\s+/).at(-1)]));
+    expect(ps.running.map((p) => zoneOf.get(p.spec?.nodeName ?? "")).sort()).toEqual([
+      "eastus-1",
+      "eastus-2",
+    ]);
+    const ev = await until(async () => {
+      const e = await kubectl(z, [
+        "get",
+        "events",
+        "--field-selector",
+        `involvedObject.name=${ps.unsched[0].metadata?.name},reason=FailedScheduling`,
+        "-o",
+        "jsonpath={.items[*].message}",
+      ]);
+      return e.stdout || undefined;
+    });
+    expect(ev).toBe(
+      "0/3 nodes are available: 1 node(s) didn't match Pod's node affinity/selector, 2 node(s) didn't match pod topology spread constraints. preemption: 0/3 nodes are available: 1 Preemption is not helpful for scheduling, 2 No preemption victims found for incoming pod.",
+    );
   });
 });
