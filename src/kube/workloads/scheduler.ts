@@ -60,7 +60,7 @@ const UNSCHEDULABLE_TAINT = "node.kubernetes.io/unschedulable";
 
 // ---- versions ------------------------------------------------------------------------------
 
-export function parseVersion(v: string): [number, number, number] {
+function parseVersion(v: string): [number, number, number] {
   const m = /^v?(\d+)\.(\d+)(?:\.(\d+))?/.exec(v);
   return m ? [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)] : [1, 99, 0];
 }
