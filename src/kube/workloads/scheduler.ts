@@ -383,6 +383,8 @@ export function filterNode(
 
 // ---- PodTopologySpread ------------------------------------------------------------------------
 
+const DEFAULT_ACTIONS = new Set(SYSTEM_DEFAULT_CONSTRAINTS.map((c) => c.whenUnsatisfiable));
+
 /**
  * The pod's own constraints of that kind; a pod with none of its own gets the system
  * defaults of that kind, selecting by DefaultSelector (none when that selector is empty).
@@ -394,6 +396,7 @@ function spreadFor(
   minor: number,
 ): SpreadConstraint[] {
   const own = pod.spec?.topologySpreadConstraints ?? [];
+  if (!own.length && !DEFAULT_ACTIONS.has(action)) return []; // the defaults never filter
   const labels = pod.metadata?.labels;
   // Replicas share their shape: parse once per (namespace, controller, labels, constraints).
   const shape = [
