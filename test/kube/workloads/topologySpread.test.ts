@@ -191,6 +191,20 @@ describe("system default constraints (scoring only)", () => {
     });
   });
 
+  it("a pod's own ScheduleAnyway constraint: nodes lacking the key score 0 for the plugin", () => {
+    const racks = [node("a", { labels: { rack: "r1" } }), node("b", { labels: { rack: "r2" } }), node("c")];
+    const infos = nodeInfos(racks, [pod("web-5d8f-0", {}, "a")], owners());
+    const soft = pod("web-5d8f-1", {
+      spread: [{ ...hard("rack"), whenUnsatisfiable: "ScheduleAnyway" }],
+    });
+    // a: round(1·ln4) = 1, b: 0 → a 100·(1+0−1)/1 = 0, b 100; c ignored → 0.
+    expect(Object.fromEntries(scoreNodes(soft, [...infos.values()], infos, V))).toEqual({
+      a: 90 + 100 + 300 + 0,
+      b: 95 + 100 + 300 + 2 * 100,
+      c: 95 + 100 + 300 + 0,
+    });
+  });
+
   it("nodes without a zone label still spread by hostname", () => {
     const zoneless = [node("a", { zone: null }), node("b", { zone: null }), node("c", { zone: null })];
     expect(place(nodeInfos(zoneless, addons, owners()), replicas(3)).placed).toEqual(["b", "c", "a"]);
