@@ -36,20 +36,37 @@ export interface AdmissionRequest {
 /** One step: returns the (possibly changed) object or throws a KubeError. */
 export type AdmissionStep = (req: AdmissionRequest) => Promise<Obj>;
 
-const chains = new WeakMap<Store, AdmissionStep[]>();
+/** A step and the kinds (store keys) it is registered for, as a webhook's rules name them. */
+export interface AdmissionHook {
+  resources: readonly string[];
+  step: AdmissionStep;
+}
+
+const chains = new WeakMap<Store, Map<string, AdmissionStep[]>>();
 
 /** Installs the chain for one store (one emulator). */
-export function registerAdmission(store: Store, steps: AdmissionStep[]): void {
-  chains.set(store, steps);
+export function registerAdmission(store: Store, hooks: AdmissionHook[]): void {
+  const byResource = new Map<string, AdmissionStep[]>();
+  for (const h of hooks)
+    for (const r of h.resources) byResource.set(r, [...(byResource.get(r) ?? []), h.step]);
+  chains.set(store, byResource);
 }
 
 /**
- * Runs the store's chain in order and writes the result into `req.object` (in place, so the
- * caller's object is the admitted one); no chain registered → unchanged.
+ * Whether a write of this kind passes through any step (steps may allocate in the write's
+ * transaction, so a create that would fail anyway is refused before them).
+ */
+export function hasAdmission(store: Store, resource: string): boolean {
+  return (chains.get(store)?.get(resource)?.length ?? 0) > 0;
+}
+
+/**
+ * Runs the store's chain for the kind in order and writes the result into `req.object` (in
+ * place, so the caller's object is the admitted one); no chain registered → unchanged.
  */
 export async function runMutatingAdmission(store: Store, req: AdmissionRequest): Promise<void> {
   let obj = req.object;
-  for (const step of chains.get(store) ?? []) obj = await step({ ...req, object: obj });
+  for (const step of chains.get(store)?.get(req.resource) ?? []) obj = await step({ ...req, object: obj });
   if (obj === req.object) return;
   for (const k of Object.keys(req.object)) if (!(k in obj)) delete req.object[k];
   Object.assign(req.object, obj);

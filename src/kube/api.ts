@@ -8,7 +8,7 @@ import { randomUUID } from "node:crypto";
 import { slicer } from "../providers/slices.js";
 import type { ChangeRecord, KubeObjectRecord, Store, Tx } from "../store/types.js";
 import { StoreConflictError, TooOldError } from "../store/types.js";
-import { runMutatingAdmission } from "./admission.js";
+import { hasAdmission, runMutatingAdmission } from "./admission.js";
 import { BOOTSTRAP } from "./bootstrap.js";
 import { Catalog, CRD_KEY, crdStampKey, NAMESPACE_KEY, type ResourceType, storageTypeOf } from "./catalog.js";
 import { conversionFor } from "./conversions/index.js";
@@ -30,6 +30,7 @@ import {
   unsupportedMediaType,
 } from "./errors.js";
 import { serverSideApply, trackUpdate } from "./fields.js";
+import { cloneJson } from "./json.js";
 import { BUILTIN_KINDS, DEFAULT_NAMESPACES, groupVersion } from "./kinds.js";
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch } from "./patch.js";
 import { type BuiltinSchemas, builtinSchemas, pruneUnknown, type Schema } from "./schemas.js";
@@ -150,7 +151,7 @@ export class KubeApi {
       for (const b of BOOTSTRAP) {
         const name = String(meta(b.body).name);
         if (await tx.getObject(cluster, b.resource, b.namespace, name)) continue;
-        const body = structuredClone(b.body);
+        const body = cloneJson(b.body);
         Object.assign(meta(body), { uid: randomUUID(), creationTimestamp: nowTime() });
         await tx.putObject(
           { cluster, resource: b.resource, namespace: b.namespace, name, body },
@@ -213,8 +214,8 @@ export class KubeApi {
     if (!c) throw new Error(`no conversion for ${gv(t)} ${t.kind}`);
     const warnings: string[] = [];
     const body = decode
-      ? this.admit(t, structuredClone(input), o.fieldValidation ?? "Ignore", warnings)
-      : structuredClone(input);
+      ? this.admit(t, cloneJson(input), o.fieldValidation ?? "Ignore", warnings)
+      : cloneJson(input);
     const res = await write(storageTypeOf(t), c.toStorage(body));
     return {
       ...res,
@@ -441,7 +442,7 @@ export class KubeApi {
     o: WriteOptions,
     warnings: string[] = [],
   ): Promise<Result> {
-    const body = this.admit(t, structuredClone(input) as Obj, o.fieldValidation ?? "Ignore", warnings);
+    const body = this.admit(t, cloneJson(input) as Obj, o.fieldValidation ?? "Ignore", warnings);
     const m = meta(body);
     if (t.namespaced) {
       if (m.namespace !== undefined && m.namespace !== "" && m.namespace !== ns)
@@ -462,7 +463,13 @@ export class KubeApi {
     const nameCauses = this.nameCheck(t, name);
     if (nameCauses.length) throw invalid(t.kind, t.group, name, nameCauses);
     await this.namespaceCheck(tx, cluster, t, ns, name);
-    if (await tx.getObject(cluster, t.key, t.namespaced ? ns : "", name)) throw alreadyExists(q(t), name);
+    // The write itself refuses an existing name (commit); checked first only where something
+    // would act before it: admission steps (they allocate) or a dry run (it writes nothing).
+    if (
+      (o.dryRun || hasAdmission(this.store, t.key)) &&
+      (await tx.getObject(cluster, t.key, t.namespaced ? ns : "", name))
+    )
+      throw alreadyExists(q(t), name);
     m.name = name;
     if (t.namespaced) m.namespace = ns;
     m.uid = randomUUID();
@@ -747,11 +754,11 @@ export class KubeApi {
       !t.subresources?.includes("status") ||
       (o.fieldValidation ?? "Ignore") !== "Ignore"
     )
-      return structuredClone(i);
+      return cloneJson(i);
     const out: Obj = { metadata: isObj(i.metadata) ? { ...i.metadata } : i.metadata };
     if (i.apiVersion !== undefined) out.apiVersion = i.apiVersion;
     if (i.kind !== undefined) out.kind = i.kind;
-    if (i.status !== undefined) out.status = structuredClone(i.status);
+    if (i.status !== undefined) out.status = cloneJson(i.status);
     return out;
   }
 
@@ -806,7 +813,7 @@ export class KubeApi {
           if (t.crd?.terminating) throw crdTerminating(q(t));
           const merged = serverSideApply({
             live: undefined,
-            applied: structuredClone(applied),
+            applied: cloneJson(applied),
             manager: o.fieldManager!,
             force: true,
             apiVersion: gv(t),
@@ -824,7 +831,7 @@ export class KubeApi {
         const live = this.serve(t, old);
         const merged = serverSideApply({
           live,
-          applied: structuredClone(applied),
+          applied: cloneJson(applied),
           manager: o.fieldManager!,
           force: o.force === true,
           apiVersion: gv(t),
@@ -966,7 +973,7 @@ export class KubeApi {
       const rv = (input.metadata as Obj | undefined)?.resourceVersion;
       if (rv !== undefined && rv !== "" && String(rv) !== String(old.revision))
         throw conflict(q(t), name, MODIFIED);
-      const next = structuredClone(old.body);
+      const next = cloneJson(old.body);
       setPath(next, t.scale!.specReplicas, replicas);
       return this.updateWith(tx, cluster, t, ns, name, old, next, o, undefined, []);
     });
@@ -1154,7 +1161,7 @@ export class KubeApi {
           kind: "namespaces",
         },
       );
-    const next = structuredClone(old.body);
+    const next = cloneJson(old.body);
     const nm = meta(next);
     let finalizers = ((nm.finalizers as string[] | undefined) ?? []).map(String);
     const policy =
@@ -1258,7 +1265,7 @@ export class KubeApi {
       for (const rec of await tx.listObjects({ cluster, resource: t.key })) {
         const refs = meta(rec.body).ownerReferences;
         if (!Array.isArray(refs) || !refs.some((r) => isObj(r) && r.uid === uid)) continue;
-        const next = structuredClone(rec.body);
+        const next = cloneJson(rec.body);
         const kept = (refs as Obj[]).filter((r) => r.uid !== uid);
         if (kept.length) meta(next).ownerReferences = kept;
         else delete meta(next).ownerReferences;
@@ -1346,7 +1353,7 @@ export class KubeApi {
                 ((meta(y.rec.body).ownerReferences as Obj[] | undefined) ?? []).some((r) => r.uid === uid),
             );
             if (!deps.length) {
-              const next = structuredClone(x.rec.body);
+              const next = cloneJson(x.rec.body);
               const left = fins.filter((f) => f !== "foregroundDeletion");
               if (left.length) {
                 meta(next).finalizers = left;
@@ -1377,7 +1384,7 @@ export class KubeApi {
               n++;
             }
             if (!String(JSON.stringify(x.rec.body.status)).includes("InstanceDeletionInProgress")) {
-              const next = structuredClone(x.rec.body);
+              const next = cloneJson(x.rec.body);
               setCrdCondition(
                 next,
                 "Terminating",
@@ -1396,7 +1403,7 @@ export class KubeApi {
           if (instances.length) continue;
           const left = fins.filter((f) => f !== CRD_CLEANUP);
           if (left.length) {
-            const next = structuredClone(x.rec.body);
+            const next = cloneJson(x.rec.body);
             meta(next).finalizers = left;
             setCrdCondition(next, "Terminating", "InstanceDeletionCompleted", "removed all instances");
             await tx.putObject(

@@ -7,6 +7,8 @@
 //
 // A few rows are what admission plugins add to a new Pod (ServiceAccount, Priority,
 // DefaultTolerationSeconds): marked `onCreate`, top-level only.
+
+import { cloneJson } from "./json.js";
 import type { Schema } from "./schemas.js";
 
 type Obj = Record<string, unknown>;
@@ -233,7 +235,7 @@ function setIfAbsent(o: Obj, path: string, r: DefaultRule): void {
     return;
   }
   if (cur[last] !== undefined) return;
-  const v = r.compute ? r.compute(o) : typeof r.value === "object" ? structuredClone(r.value) : r.value;
+  const v = r.compute ? r.compute(o) : typeof r.value === "object" ? cloneJson(r.value) : r.value;
   if (v !== undefined) cur[last] = v;
 }
 

@@ -5,6 +5,7 @@
 // and `$deleteFromPrimitiveList/<list>` (k8s.io/apimachinery/pkg/util/strategicpatch).
 import fastJsonPatch from "fast-json-patch";
 import { badRequest, KubeError } from "./errors.js";
+import { cloneJson } from "./json.js";
 import type { Schema } from "./schemas.js";
 
 type Obj = Record<string, unknown>;
@@ -21,7 +22,7 @@ export function applyJsonPatch(doc: Obj, patch: unknown): Obj {
       `the server rejected our request due to an error in our request: ${describe(err)}`,
     );
   try {
-    return fastJsonPatch.applyPatch(structuredClone(doc), patch as fastJsonPatch.Operation[], true, false)
+    return fastJsonPatch.applyPatch(cloneJson(doc), patch as fastJsonPatch.Operation[], true, false)
       .newDocument as Obj;
   } catch (e) {
     throw new KubeError(
@@ -38,7 +39,7 @@ function describe(e: unknown): string {
 }
 
 export function applyMergePatch(doc: unknown, patch: unknown): unknown {
-  if (!isObj(patch)) return structuredClone(patch);
+  if (!isObj(patch)) return cloneJson(patch);
   const out: Obj = isObj(doc) ? { ...doc } : {};
   for (const [k, v] of Object.entries(patch)) {
     if (v === null) delete out[k];

@@ -106,4 +106,29 @@ export const MIGRATIONS: readonly MigrationStatement[][] = [
     // write per change.
     "DROP INDEX IF EXISTS changes_by_at",
   ],
+  [
+    // SQLite: only `INTEGER PRIMARY KEY` makes the revision the rowid; `BIGINT PRIMARY KEY`
+    // kept a second b-tree, written on every change. The log is rebuilt once with the alias.
+    {
+      sqlite: `CREATE TABLE changes_by_revision (
+         revision INTEGER PRIMARY KEY,
+         kind TEXT NOT NULL,
+         key TEXT NOT NULL,
+         type TEXT NOT NULL,
+         object TEXT NOT NULL,
+         cluster TEXT,
+         resource TEXT,
+         namespace TEXT,
+         at BIGINT NOT NULL
+       )`,
+      postgres: "SELECT 1",
+    },
+    {
+      sqlite: `INSERT INTO changes_by_revision (revision, kind, key, type, object, cluster, resource, namespace, at)
+         SELECT revision, kind, key, type, object, cluster, resource, namespace, at FROM changes`,
+      postgres: "SELECT 1",
+    },
+    { sqlite: "DROP TABLE changes", postgres: "SELECT 1" },
+    { sqlite: "ALTER TABLE changes_by_revision RENAME TO changes", postgres: "SELECT 1" },
+  ],
 ];

@@ -82,7 +82,7 @@ function rowToObject(row: Row): KubeObjectRecord {
 
 /**
  * A change-log entry as stored: the object still as its JSON text. The feed parses it only
- * when a watcher takes the change (`toChangeRecord`), once for every watcher; the text is
+ * when a watcher reads the change's object (`toChangeRecord`), once for every watcher; the text is
  * what the log holds, never the writer's object, so a caller changing its object after the
  * write cannot change what watchers see. (A plain object on purpose: records kept until the
  * feed runs must stay cheap for the garbage collector.)
@@ -99,12 +99,19 @@ export interface LoggedChange {
 }
 
 export function toChangeRecord(l: LoggedChange): ChangeRecord {
+  // Parsed on first read: a watcher that routes on the filter columns alone (the controller
+  // manager and the thousands of events it never looks into) costs no parse and no garbage.
+  let parsed: Record<string, unknown> | undefined;
+  const text = l.text;
   const c: ChangeRecord = {
     revision: l.revision,
     kind: l.kind,
     key: l.key,
     type: l.type,
-    object: json(l.text),
+    get object() {
+      parsed ??= json(text);
+      return parsed;
+    },
   };
   if (l.cluster !== undefined) c.cluster = l.cluster;
   if (l.resource !== undefined) c.resource = l.resource;
@@ -197,6 +204,13 @@ export class SqlTx implements Tx {
    */
   private revision: number | undefined;
   private stored: number | undefined;
+  /**
+   * Object rows this transaction read or wrote, by key: a second read of the same object (the
+   * namespace every create checks) costs no query. It holds what the database holds for this
+   * transaction (its own writes update it), and every read parses the text again, so callers
+   * never share an object.
+   */
+  private readonly rows = new Map<string, Row>();
 
   constructor(
     private readonly exec: Exec,
@@ -381,11 +395,16 @@ export class SqlTx implements Tx {
     namespace: string,
     name: string,
   ): Promise<KubeObjectRecord | undefined> {
-    const rows = await this.all(
-      "SELECT * FROM objects WHERE cluster = ? AND resource = ? AND namespace = ? AND name = ?",
-      [cluster, resource, namespace, name],
-    );
-    return rows[0] ? rowToObject(rows[0]) : undefined;
+    const key = objectKey({ cluster, resource, namespace, name });
+    let row = this.rows.get(key);
+    if (!row) {
+      [row] = await this.all(
+        "SELECT * FROM objects WHERE cluster = ? AND resource = ? AND namespace = ? AND name = ?",
+        [cluster, resource, namespace, name],
+      );
+      if (row) this.rows.set(key, row);
+    }
+    return row ? rowToObject(row) : undefined;
   }
 
   /** The stored revision of an object, or undefined (for conflict answers). */
@@ -444,6 +463,7 @@ export class SqlTx implements Tx {
         );
       }
       this.takeRevision(revision);
+      this.rows.set(key, { ...rec, body: text, revision });
       this.recordChange(
         revision,
         {
@@ -504,6 +524,7 @@ export class SqlTx implements Tx {
       type = current === undefined ? "ADDED" : "MODIFIED";
     }
     this.takeRevision(revision);
+    this.rows.set(key, { ...rec, body: text, revision });
     await this.logChange(
       revision,
       { kind: "kube", key, type, cluster: rec.cluster, resource: rec.resource, namespace: rec.namespace },
@@ -522,6 +543,7 @@ export class SqlTx implements Tx {
     if (this.readOnly) throw new StoreReadOnlyError("deleteObject");
     const pk = [cluster, resource, namespace, name];
     const key = objectKey({ cluster, resource, namespace, name });
+    this.rows.delete(key);
     const expected = opts.expectedRevision;
     // The delete itself is the existence (and revision) check; it returns the last state.
     const rows =

@@ -75,6 +75,9 @@ export class SqliteStore implements Store {
     log: (msg: string, err?: unknown) => void = () => undefined,
   ) {
     const db = new Database(file);
+    // Takes effect on a new database only (before its first table): a pod with its
+    // managedFields is ~5 KB, which at the default 4 KB pages always spills into overflow pages.
+    db.pragma("page_size = 16384");
     if (file !== ":memory:") {
       db.pragma("journal_mode = WAL");
       db.pragma("synchronous = NORMAL");

@@ -59,7 +59,7 @@ export interface ChangeRecord {
   key: string;
   type: ChangeType;
   /** arm: the resource body; kube: the object (for DELETED, its last state). */
-  object: Record<string, unknown>;
+  readonly object: Record<string, unknown>;
   /** Kubernetes filter columns. */
   cluster?: string;
   resource?: string;

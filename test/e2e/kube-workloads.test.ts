@@ -108,6 +108,34 @@ describe("seed 003: host-port auto-assignment with kubectl", () => {
       expect(outs.filter((o) => /Normal\s+Pulling\s/.test(o)).length, node).toBe(1);
     // Unique across the cluster: 3 pods × 2 ports.
     expect(all.size).toBe(6);
+    // Who owns what, named as on AKS: the ReplicaSet controller made the pod, the kubelet
+    // wrote its status (the binding adds no entry).
+    const shown = await kubectl(c, [
+      "get",
+      "pod",
+      running[0].metadata?.name ?? "",
+      "-o",
+      "json",
+      "--show-managed-fields",
+    ]);
+    const managed = (
+      JSON.parse(shown.stdout) as {
+        metadata: {
+          managedFields: {
+            manager: string;
+            operation: string;
+            subresource?: string;
+            fieldsV1: Record<string, unknown>;
+          }[];
+        };
+      }
+    ).metadata.managedFields;
+    expect(managed.map((m) => [m.manager, m.operation, m.subresource ?? ""])).toEqual([
+      ["kube-controller-manager", "Update", ""],
+      ["kubelet", "Update", "status"],
+    ]);
+    expect(Object.keys(managed[0].fieldsV1).sort()).toEqual(["f:metadata", "f:spec"]);
+    expect(Object.keys(managed[1].fieldsV1)).toEqual(["f:status"]);
   });
 
   it("the annotation naming an undeclared port is refused with a clear message", async () => {

@@ -29,9 +29,19 @@ const GVP: Record<Resource, [string, string, string]> = {
   "batch/jobs": ["batch", "v1", "jobs"],
 };
 
-export const FIELD_MANAGER = "aksnet-controller-manager";
-/** Write options of every controller write (its field manager). */
-export const W = { fieldManager: FIELD_MANAGER };
+/**
+ * Field managers, named as the real components name themselves (what `kubectl get
+ * --show-managed-fields` shows on AKS): the controllers run in kube-controller-manager, the
+ * pod status and the kubelet's events are the kubelet's.
+ */
+export const MANAGERS = {
+  controllers: "kube-controller-manager",
+  kubelet: "kubelet",
+} as const;
+/** Write options of a controller's writes (its field manager). */
+export const W = { fieldManager: MANAGERS.controllers };
+/** Write options of the simulated kubelet's writes. */
+export const KUBELET_W = { fieldManager: MANAGERS.kubelet };
 
 /**
  * Writes per store transaction in a controller's batch: one commit (one change-feed wake-up,

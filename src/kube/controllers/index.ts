@@ -19,10 +19,10 @@ export async function startKubeControllers(deps: {
   log: (msg: string, err?: unknown) => void;
 }): Promise<ControllerManager> {
   registerAdmission(deps.store, [
-    hostPortAdmission(deps.settings, deps.services),
-    serviceAllocationAdmission(),
-    egressPodAdmission(),
-    daemonSetTemplateGenerationAdmission(),
+    { resources: ["core/pods"], step: hostPortAdmission(deps.settings, deps.services) },
+    { resources: ["core/services"], step: serviceAllocationAdmission() },
+    { resources: ["core/pods"], step: egressPodAdmission() },
+    { resources: ["apps/daemonsets"], step: daemonSetTemplateGenerationAdmission() },
   ]);
   registerServiceLbDeps(deps.store, { settings: deps.settings, services: deps.services });
   registerHciKubeOptions(deps.store, { emulateKnownIssues: deps.settings.emulateKnownIssues ?? false });

@@ -14,7 +14,7 @@ import { nextStage, STAGES } from "../workloads/kubelet.js";
 import { choosePodIp, cnsExhausted, nodeInternalIp, type PodNetwork } from "../workloads/podIPs.js";
 import { armNodes, type PodSubnetNode } from "./arm.js";
 import { recordOf } from "./cache.js";
-import { BATCH_WRITES, type ControllerContext, W } from "./context.js";
+import { BATCH_WRITES, type ControllerContext, KUBELET_W } from "./context.js";
 import { type ClusterSource, clusterSource } from "./source.js";
 import { armContext, egressSandboxBlock } from "./staticGatewayConfiguration.js";
 
@@ -184,7 +184,7 @@ export async function syncKubelet(ctx: ControllerContext, cluster: string): Prom
             ns,
             p.metadata?.name ?? "",
             { ...p, status: out.status },
-            W,
+            KUBELET_W,
             "status",
             recordOf(cluster, "core/pods", p),
           ),
@@ -199,7 +199,7 @@ export async function syncKubelet(ctx: ControllerContext, cluster: string): Prom
         ])
           if (cs.imageID) holds(nodeName).add(cs.image);
         for (const e of out.events)
-          await w.attempt(() => ctx.api.createTx(w.tx, cluster, eventType, ns, e, W));
+          await w.attempt(() => ctx.api.createTx(w.tx, cluster, eventType, ns, e, KUBELET_W));
       }
       return first;
     });

@@ -183,31 +183,34 @@ export class ControllerManager {
     if (c.kind !== "kube" || !c.cluster || !c.resource) return;
     const cluster = c.cluster;
     const ns = c.namespace ?? "";
-    const meta = (c.object.metadata ?? {}) as {
-      name?: string;
-      ownerReferences?: { kind?: string; name?: string; controller?: boolean }[];
-    };
-    const owner = meta.ownerReferences?.find((r) => r.controller);
+    if (c.resource === "core/resourcequotas" || (QUOTA_COUNTED as Set<string>).has(c.resource))
+      this.queue.add(`quota|${cluster}|${ns}`, BURST_MS);
+    // The key ends in the name (names hold no "/"): most changes route without parsing the object.
+    const name = c.key.slice(c.key.lastIndexOf("/") + 1);
     const ownerKey = () => {
+      const refs = (
+        c.object.metadata as
+          | { ownerReferences?: { kind?: string; name?: string; controller?: boolean }[] }
+          | undefined
+      )?.ownerReferences;
+      const owner = refs?.find((r) => r.controller);
       const w = owner?.kind ? BY_KIND.get(owner.kind) : undefined;
       if (w && owner?.name) this.queue.add(`${w.ctrl}|${cluster}|${ns}|${owner.name}`, BURST_MS);
     };
-    if (c.resource === "core/resourcequotas" || (QUOTA_COUNTED as Set<string>).has(c.resource))
-      this.queue.add(`quota|${cluster}|${ns}`, BURST_MS);
     const w = WORKLOADS[c.resource];
     if (w) {
-      this.queue.add(`${w.ctrl}|${cluster}|${ns}|${meta.name ?? ""}`, BURST_MS);
+      this.queue.add(`${w.ctrl}|${cluster}|${ns}|${name}`, BURST_MS);
       ownerKey();
       return;
     }
     if (c.resource === "core/services") {
-      this.queue.add(`endpoints|${cluster}|${ns}|${meta.name ?? ""}`, BURST_MS);
+      this.queue.add(`endpoints|${cluster}|${ns}|${name}`, BURST_MS);
       this.queue.add(`service-lb|${cluster}`, BURST_MS);
       if (c.type === "DELETED") this.queue.add(`services|${cluster}`, BURST_MS);
       return;
     }
     if (c.resource === SGC_KEY) {
-      this.queue.add(`sgc|${cluster}|${ns}|${meta.name ?? ""}`, BURST_MS);
+      this.queue.add(`sgc|${cluster}|${ns}|${name}`, BURST_MS);
       this.queue.add(`kubelet|${cluster}`, BURST_MS); // annotated pods wait for its prefix
       this.queue.add(`egress-peers|${cluster}`, BURST_MS);
       return;

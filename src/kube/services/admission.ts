@@ -12,6 +12,7 @@ import type { Tx } from "../../store/types.js";
 import type { AdmissionStep, Obj } from "../admission.js";
 import { clusterSource, serviceCidrStrings } from "../controllers/source.js";
 import { invalid, type StatusCause } from "../errors.js";
+import { cloneJson } from "../json.js";
 import {
   type AllocationFailure,
   chooseClusterIP,
@@ -98,7 +99,7 @@ const goSlice = (ips: string[]) => `[]string{${ips.map((i) => JSON.stringify(i))
 export function serviceAllocationAdmission(): AdmissionStep {
   return async (req) => {
     if (req.resource !== "core/services") return req.object;
-    const s = structuredClone(req.object) as Service;
+    const s = cloneJson(req.object) as Service;
     const old = req.oldObject as Service | undefined;
     defaults(s, old);
     const spec = s.spec ?? {};

@@ -13,6 +13,7 @@ import type {
   ReplicaSet,
 } from "kubernetes-types/apps/v1.js";
 import type { PodTemplateSpec } from "kubernetes-types/core/v1.js";
+import { cloneJson } from "../json.js";
 import { type Action, coalesceUpdates, controllerRef, differs, isControlledBy } from "./actions.js";
 import { eventAction } from "./events.js";
 import { canonicalJson, podTemplateHash } from "./names.js";
@@ -90,7 +91,7 @@ export function newReplicaSetFor(
   revision: number,
   surge: number,
 ): ReplicaSet {
-  const tpl = structuredClone(d.spec?.template ?? {});
+  const tpl = cloneJson(d.spec?.template ?? {});
   const labels = { ...(tpl.metadata?.labels ?? {}), [HASH_LABEL]: hash };
   return {
     apiVersion: "apps/v1",

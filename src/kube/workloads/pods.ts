@@ -2,6 +2,7 @@
 // builds), which pods count as active/ready, and upstream's order for picking pods to delete.
 import type { Pod, PodTemplateSpec } from "kubernetes-types/core/v1.js";
 import type { LabelSelector } from "kubernetes-types/meta/v1.js";
+import { cloneJson } from "../json.js";
 import { controllerRef, type ObjectWithMeta } from "./actions.js";
 import { matchTerm } from "./scheduler.js";
 
@@ -23,7 +24,7 @@ export function podFromTemplate(
       ...(meta.annotations ? { annotations: { ...meta.annotations } } : {}),
       ownerReferences: [controllerRef(owner)],
     },
-    spec: structuredClone(template?.spec ?? { containers: [] }),
+    spec: cloneJson(template?.spec ?? { containers: [] }),
   };
 }
 

@@ -8,6 +8,11 @@ import { eventAction } from "./events.js";
 import { type Rng, uniqueGeneratedName } from "./names.js";
 
 const COMPONENT = "replicaset-controller";
+/**
+ * Creates or deletes per sync at most (upstream's `BurstReplicas`): a large ReplicaSet fills
+ * over several syncs, each started by the pods the previous one made.
+ */
+export const BURST_REPLICAS = 500;
 
 /** The FailedCreate warning a ReplicaSet records when admission refuses its pod. */
 export function failedCreateMessage(error: string): string {
@@ -80,7 +85,7 @@ export function reconcileReplicaSet(
   }
   const active = owned.filter(isActive);
   const want = rs.spec?.replicas ?? 1;
-  const diff = want - active.length;
+  const diff = Math.max(-BURST_REPLICAS, Math.min(BURST_REPLICAS, want - active.length));
   if (diff > 0) {
     const taken = new Set(takenNames);
     for (let i = 0; i < diff; i++) {

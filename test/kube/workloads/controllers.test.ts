@@ -4,6 +4,7 @@ import type { Event, Pod } from "kubernetes-types/core/v1.js";
 import { describe, expect, it } from "vitest";
 import {
   type Action,
+  BURST_REPLICAS,
   deletionOrder,
   fenceposts,
   HASH_LABEL,
@@ -367,6 +368,25 @@ describe("ReplicaSet", () => {
       "delete core/pods not-ready",
       "delete core/pods new-ready",
     ]);
+  });
+
+  it("creates and deletes at most BurstReplicas (500) pods per sync, as upstream's manageReplicas", () => {
+    const big = { ...rs, spec: { ...rs.spec!, replicas: 1200 } };
+    const rng = seededRng(3);
+    const pods: Pod[] = [];
+    const created: number[] = [];
+    for (let sync = 0; sync < 4; sync++) {
+      const made = reconcileReplicaSet(big, pods, rng, T).flatMap((a) =>
+        a.op === "create" && a.resource === "core/pods" ? [owned(a.object.metadata?.name ?? "")] : [],
+      );
+      created.push(made.length);
+      pods.push(...made);
+    }
+    expect(BURST_REPLICAS).toBe(500);
+    expect(created).toEqual([500, 500, 200, 0]);
+    expect(new Set(pods.map((p) => p.metadata?.name)).size).toBe(1200);
+    const down = reconcileReplicaSet({ ...rs, spec: { ...rs.spec!, replicas: 100 } }, pods, rng, T);
+    expect(down.filter((a) => a.op === "delete")).toHaveLength(500);
   });
 });
 

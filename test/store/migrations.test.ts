@@ -1,0 +1,98 @@
+// Upgrading a SQLite file made by an older build: migration 4 rebuilds the change log so its
+// revision is the rowid (`INTEGER PRIMARY KEY`; the old `BIGINT PRIMARY KEY` kept a second
+// b-tree written on every change), keeping every logged change and the watch/read paths.
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import Database from "better-sqlite3";
+import { afterEach, describe, expect, it } from "vitest";
+import { migrationSql } from "../../src/store/sql.js";
+import { SqliteStore } from "../../src/store/sqlite.js";
+import type { ChangeRecord } from "../../src/store/types.js";
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
+
+describe("SQLite migrations", () => {
+  it("a change log keyed by BIGINT is rebuilt keyed by the rowid, and keeps its changes", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "aksnet-migrate-"));
+    dirs.push(dir);
+    const file = path.join(dir, "old.db");
+    // The database as the build before migration 4 left it, with two logged changes.
+    const old = new Database(file);
+    old.exec("CREATE TABLE schema_version (version INTEGER NOT NULL)");
+    const steps = migrationSql("sqlite");
+    for (const step of steps.slice(0, 3)) for (const sql of step) old.exec(sql);
+    old.prepare("INSERT INTO schema_version (version) VALUES (3)").run();
+    for (const [rev, name] of [
+      [1, "a"],
+      [2, "b"],
+    ] as const) {
+      const body = JSON.stringify({ kind: "Pod", metadata: { name } });
+      old
+        .prepare(
+          "INSERT INTO objects (cluster, resource, namespace, name, body, revision) VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .run("c1", "core/pods", "default", name, body, rev);
+      old
+        .prepare(
+          "INSERT INTO changes (revision, kind, key, type, object, cluster, resource, namespace, at) VALUES (?, 'kube', ?, 'ADDED', ?, 'c1', 'core/pods', 'default', 0)",
+        )
+        .run(rev, `c1/core/pods/default/${name}`, body);
+    }
+    old.prepare("UPDATE revision SET value = 2 WHERE id = 1").run();
+    expect(
+      old
+        .prepare("SELECT count(*) AS n FROM sqlite_master WHERE tbl_name = 'changes' AND type = 'index'")
+        .get(),
+    ).toEqual({ n: 1 }); // the BIGINT key's own index
+    old.close();
+
+    const store = new SqliteStore(file);
+    try {
+      const db = new Database(file, { readonly: true });
+      const table = db.prepare("SELECT sql FROM sqlite_master WHERE name = 'changes'").get() as {
+        sql: string;
+      };
+      expect(table.sql).toMatch(/revision INTEGER PRIMARY KEY/);
+      expect(
+        db
+          .prepare("SELECT count(*) AS n FROM sqlite_master WHERE tbl_name = 'changes' AND type = 'index'")
+          .get(),
+      ).toEqual({ n: 0 });
+      expect(db.prepare("SELECT version FROM schema_version").get()).toEqual({ version: steps.length });
+      db.close();
+      // The old changes replay to a watch from 0, then a new write continues the log.
+      const got: ChangeRecord[] = [];
+      const h = store.watch(0, {}, (c) => got.push(c));
+      await store.transaction((tx) =>
+        tx.putObject({
+          cluster: "c1",
+          resource: "core/pods",
+          namespace: "default",
+          name: "c",
+          body: { kind: "Pod" },
+        }),
+      );
+      const deadline = Date.now() + 5000;
+      while (got.length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      h.close();
+      expect(
+        got.map((c) => [
+          c.revision,
+          c.type,
+          c.key,
+          (c.object.metadata as { name?: string } | undefined)?.name,
+        ]),
+      ).toEqual([
+        [1, "ADDED", "c1/core/pods/default/a", "a"],
+        [2, "ADDED", "c1/core/pods/default/b", "b"],
+        [3, "ADDED", "c1/core/pods/default/c", undefined],
+      ]);
+    } finally {
+      await store.close();
+    }
+  });
+});
