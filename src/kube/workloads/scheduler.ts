@@ -267,6 +267,8 @@ export class NodeInfos extends Map<string, NodeInfo> {
   readonly spread = new SpreadIndex();
   /** Parsed spread constraints per pod shape (see spreadFor). */
   readonly shapes = new Map<string, SpreadConstraint[]>();
+  /** Scratch for spreadScores, reused by every pod of the pass (read before the next pod). */
+  scratch = { ignored: new Uint8Array(0), score: new Float64Array(0) };
   constructor(readonly owners: SpreadOwners = NO_OWNERS) {
     super();
   }
@@ -330,12 +332,24 @@ export function addPod(info: NodeInfo, pod: Pod): void {
 /** What filtering needs from the pod, computed once per scheduling attempt. */
 interface PodFacts {
   ports: HostPortUse[];
+  /** portKey of each of `ports`, built once rather than per node. */
+  portKeys: string[];
   req: Requests;
   nonZero: Requests;
 }
 
 function podFacts(pod: Pod): PodFacts {
-  return { ports: hostPortsOf(pod), req: podRequests(pod), nonZero: podRequests(pod, true) };
+  const ports = hostPortsOf(pod);
+  return { ports, portKeys: ports.map(portKey), req: podRequests(pod), nonZero: podRequests(pod, true) };
+}
+
+/** NodePorts: a wanted port conflicting with one the node's pods hold. */
+function portsTaken(info: NodeInfo, facts: PodFacts): boolean {
+  for (let i = 0; i < facts.ports.length; i++) {
+    const held = info.portIndex.get(facts.portKeys[i]);
+    if (held?.some((u) => portsConflict(facts.ports[i], u))) return true;
+  }
+  return false;
 }
 
 /** Runs the filters in upstream order; undefined when the node fits. */
@@ -360,8 +374,7 @@ export function filterNode(
   if (!matchesNodeAffinity(pod, node))
     return { code: "UnschedulableAndUnresolvable", reasons: [REASON.affinity] };
   // NodePorts
-  const want = facts.ports;
-  if (want.length && want.some((w) => info.portIndex.get(portKey(w))?.some((u) => portsConflict(w, u))))
+  if (facts.ports.length && portsTaken(info, facts))
     return { code: "Unschedulable", reasons: [REASON.ports] };
   // NodeResourcesFit: every insufficient resource is a reason; asking more than the node
   // has at all cannot be fixed by preemption.
@@ -520,7 +533,10 @@ function spreadScores(
   // Only the pod's own constraints require every key; system defaults still spread by
   // hostname on nodes without a zone. (Typed arrays: this runs per pod of a 10,000-pod batch.)
   const requireAll = (pod.spec?.topologySpreadConstraints ?? []).length > 0;
-  const ignored = new Uint8Array(n);
+  if (infos.scratch.score.length < n)
+    infos.scratch = { ignored: new Uint8Array(n), score: new Float64Array(n) };
+  const ignored = infos.scratch.ignored.fill(0, 0, n);
+  const score = infos.scratch.score.fill(0, 0, n);
   let counted = n;
   if (requireAll)
     for (let j = 0; j < n; j++)
@@ -529,7 +545,6 @@ function spreadScores(
         counted--;
       }
   const ns = pod.metadata?.namespace ?? "default";
-  const score = new Float64Array(n);
   // Constraint by constraint, each node's sum is built in upstream's order.
   for (const c of constraints) {
     const key = c.topologyKey;
