@@ -293,7 +293,7 @@ export class KubeApi {
     name: string,
   ): Promise<void> {
     if (!t.namespaced) return;
-    const rec = await tx.getObject(cluster, NAMESPACE_KEY, "", ns);
+    const rec = await tx.peekObject(cluster, NAMESPACE_KEY, "", ns);
     if (!rec) throw notFound({ group: "", resource: "namespaces" }, ns);
     if (meta(rec.body).deletionTimestamp) throw forbiddenNamespaceTerminating(q(t), name, ns);
   }

@@ -211,6 +211,8 @@ export class SqlTx implements Tx {
    * never share an object.
    */
   private readonly rows = new Map<string, Row>();
+  /** Records handed out by peekObject, by key; dropped with the row when the object is written. */
+  private readonly peeked = new Map<string, KubeObjectRecord>();
 
   constructor(
     private readonly exec: Exec,
@@ -407,6 +409,20 @@ export class SqlTx implements Tx {
     return row ? rowToObject(row) : undefined;
   }
 
+  async peekObject(
+    cluster: string,
+    resource: string,
+    namespace: string,
+    name: string,
+  ): Promise<Readonly<KubeObjectRecord> | undefined> {
+    const key = objectKey({ cluster, resource, namespace, name });
+    const have = this.peeked.get(key);
+    if (have) return have;
+    const rec = await this.getObject(cluster, resource, namespace, name);
+    if (rec) this.peeked.set(key, rec);
+    return rec;
+  }
+
   /** The stored revision of an object, or undefined (for conflict answers). */
   private async objectRevision(pk: unknown[]): Promise<number | undefined> {
     const rows = await this.all(
@@ -464,6 +480,7 @@ export class SqlTx implements Tx {
       }
       this.takeRevision(revision);
       this.rows.set(key, { ...rec, body: text, revision });
+      this.peeked.delete(key);
       this.recordChange(
         revision,
         {
@@ -525,6 +542,7 @@ export class SqlTx implements Tx {
     }
     this.takeRevision(revision);
     this.rows.set(key, { ...rec, body: text, revision });
+    this.peeked.delete(key);
     await this.logChange(
       revision,
       { kind: "kube", key, type, cluster: rec.cluster, resource: rec.resource, namespace: rec.namespace },
@@ -544,6 +562,7 @@ export class SqlTx implements Tx {
     const pk = [cluster, resource, namespace, name];
     const key = objectKey({ cluster, resource, namespace, name });
     this.rows.delete(key);
+    this.peeked.delete(key);
     const expected = opts.expectedRevision;
     // The delete itself is the existence (and revision) check; it returns the last state.
     const rows =

@@ -175,6 +175,17 @@ export interface Tx {
     name: string,
   ): Promise<KubeObjectRecord | undefined>;
   /**
+   * getObject for checks that only read: repeated reads of an object in one transaction share
+   * one parsed record (until the transaction writes that object), so the caller must not
+   * change it.
+   */
+  peekObject(
+    cluster: string,
+    resource: string,
+    namespace: string,
+    name: string,
+  ): Promise<Readonly<KubeObjectRecord> | undefined>;
+  /**
    * Insert or replace; returns the new revision (also written to the change log in this tx).
    * `expectedRevision` → StoreConflictError when the stored revision differs (or the object is
    * missing); `create: true` → StoreConflictError when it exists.

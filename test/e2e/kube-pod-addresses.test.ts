@@ -4,6 +4,7 @@
 // ContainerCreating with CNS's FailedCreatePodSandBox event (NC Status SubnetFull).
 import type { Pod } from "kubernetes-types/core/v1.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { subnetPool } from "../../src/providers/network/shared.js";
 import type { TestEmulator } from "../helpers/emulator.js";
 import { type KubeCluster, kubectl, startKubeEmulator } from "../kube/kube-helpers.js";
 import { inCidr, makeCluster, pods, until } from "../kube/workload-helpers.js";
@@ -110,4 +111,24 @@ describe("pod subnet: dynamic allocation until the subnet is full", () => {
     }, 60_000);
     expect(done.every((p) => inCidr(p.status?.podIP ?? "", POD_SUBNET))).toBe(true);
   });
+
+  it("a node hands spare batches back to the subnet: CNS keeps 16 × ⌈0.5 + used/16⌉ addresses", async () => {
+    const held = () =>
+      emu.store.read(async (tx) => (await tx.listAllocations(subnetPool(podSubnetId()))).length);
+    expect(await held()).toBe(27); // 10 pods and the add-ons: 16 × ⌈0.5 + 13/16⌉ = 32, all 27 kept
+    expect((await kubectl(c, ["scale", "deployment", "fill", "--replicas=0"])).code).toBe(0);
+    await until(async () => ((await pods(c, "default", "app=fill")).length === 0 ? true : undefined), 30_000);
+    // Only the add-ons' few pods left: 16 × ⌈0.5 + u/16⌉ = 16 for u ≤ 8; the other 11 go back.
+    const addons = addressed(await pods(c, "kube-system")).length;
+    expect(addons).toBeLessThanOrEqual(8);
+    expect(await until(async () => ((await held()) === 16 ? 16 : undefined), 30_000)).toBe(16);
+    // The add-ons keep theirs.
+    const kept = addressed(await pods(c, "kube-system")).map((p) => p.status?.podIP);
+    expect(kept.every((ip) => ip && inCidr(ip, POD_SUBNET))).toBe(true);
+    const rows = await emu.store.read((tx) => tx.listAllocations(subnetPool(podSubnetId())));
+    for (const ip of kept) expect(rows.map((r) => r.item)).toContain(ip);
+  });
 });
+
+const podSubnetId = () =>
+  `/subscriptions/${emu.subscriptionId}/resourceGroups/${RG}/providers/Microsoft.Network/virtualNetworks/v/subnets/pods`;

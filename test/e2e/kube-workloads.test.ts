@@ -211,6 +211,42 @@ spec:
     expect(new Set(all.map((p) => p.status?.podIP)).size).toBe(all.length);
   });
 
+  it("a ReplicaSet creating 40 pods records events as client-go does: 9, then one combined event counted to 16", async () => {
+    expect((await kubectl(c, ["create", "namespace", "burst"])).code).toBe(0);
+    const made = await kubectl(c, [
+      "-n",
+      "burst",
+      "create",
+      "deployment",
+      "burst",
+      "--image=nginx:1.27",
+      "--replicas=40",
+    ]);
+    expect(made.stdout.trim()).toBe("deployment.apps/burst created");
+    await until(async () => ((await pods(c, "burst", "app=burst")).length === 40 ? true : undefined));
+    const d = await kubectl(c, ["-n", "burst", "describe", "rs", "-l", "app=burst"]);
+    const lines = d.stdout.split("\n").filter((l) => /\sSuccessfulCreate\s/.test(l));
+    expect(lines.filter((l) => /replicaset-controller\s+Created pod: burst-/.test(l))).toHaveLength(9);
+    const combined = lines.filter((l) => /\(combined from similar events\): Created pod: burst-/.test(l));
+    expect(combined).toHaveLength(1);
+    expect(combined[0]).toMatch(
+      /\(x16 over \S+\)\s+replicaset-controller\s+\(combined from similar events\)/,
+    );
+    expect(lines).toHaveLength(10);
+    // What the API holds: 10 events about the ReplicaSet, not 40.
+    const ev = await kubectl(c, [
+      "-n",
+      "burst",
+      "get",
+      "events",
+      "--field-selector",
+      "reason=SuccessfulCreate",
+      "-o",
+      "name",
+    ]);
+    expect(ev.stdout.trim().split("\n")).toHaveLength(10);
+  });
+
   it("kube-system: kube-proxy on every node with the node's IP, kube-dns at the dnsServiceIP", async () => {
     const kp = await until(async () => {
       const ps = await pods(c, "kube-system", "k8s-app=kube-proxy");

@@ -108,6 +108,31 @@ describe.each(backends())("store contract on $name", (backend) => {
     expect(again).toEqual({ ...pod("Web", "default", { spec: { x: 1 } }), revision: r0 + 4 });
   });
 
+  it("within a transaction, reads follow its own writes; peekObject shares one record until the object is written", async () => {
+    const s = await fresh();
+    await s.transaction((tx) => tx.putObject(pod("p")));
+    await s.transaction(async (tx) => {
+      const a = await tx.getObject("c1", "core/pods", "default", "p");
+      const b = await tx.getObject("c1", "core/pods", "default", "p");
+      expect(a).toEqual(b);
+      expect(a).not.toBe(b); // getObject: each caller its own copy
+      const p1 = await tx.peekObject("c1", "core/pods", "default", "p");
+      expect(await tx.peekObject("c1", "core/pods", "default", "p")).toBe(p1);
+      const rev = await tx.putObject(pod("p", "default", { spec: { x: 2 } }), {
+        expectedRevision: p1?.revision,
+      });
+      const p2 = await tx.peekObject("c1", "core/pods", "default", "p");
+      expect(p2).not.toBe(p1);
+      expect(p2).toEqual({ ...pod("p", "default", { spec: { x: 2 } }), revision: rev });
+      expect(await tx.getObject("c1", "core/pods", "default", "p")).toEqual(p2);
+      await tx.deleteObject("c1", "core/pods", "default", "p");
+      expect(await tx.peekObject("c1", "core/pods", "default", "p")).toBeUndefined();
+      expect(await tx.getObject("c1", "core/pods", "default", "p")).toBeUndefined();
+      const again = await tx.putObject(pod("p"), { create: true });
+      expect((await tx.getObject("c1", "core/pods", "default", "p"))?.revision).toBe(again);
+    });
+  });
+
   it("a rolled-back transaction leaves no revision, object or change behind", async () => {
     const s = await fresh();
     const r0 = await s.currentRevision();

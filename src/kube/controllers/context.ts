@@ -2,12 +2,13 @@
 // resourceVersion, validation, admission and watch events are the real ones), typed reads, and
 // `apply`, which writes a pure controller's Actions in order.
 import { setImmediate as nextTurn } from "node:timers/promises";
-import type { Pod } from "kubernetes-types/core/v1.js";
+import type { Event, Pod } from "kubernetes-types/core/v1.js";
 import type { Store, Tx } from "../../store/types.js";
-import type { KubeApi, Obj } from "../api.js";
+import type { KubeApi, Obj, WriteOptions } from "../api.js";
 import type { ResourceType } from "../catalog.js";
 import { KubeError } from "../errors.js";
 import type { Action, KubeObject, Resource } from "../workloads/actions.js";
+import { type Correlated, EventCorrelator } from "../workloads/eventCorrelator.js";
 import type { Rng } from "../workloads/names.js";
 import { CACHED, ObjectCache } from "./cache.js";
 import type { WorkQueue } from "./queue.js";
@@ -60,6 +61,8 @@ export interface BatchWriter {
 export class ControllerContext {
   readonly rng: Rng = { next: Math.random };
   readonly cache: ObjectCache;
+  /** The event recorder's correlation state (in memory, as in each real component). */
+  readonly events = new EventCorrelator();
   /** Built-in types never change within a cluster: looked up once. */
   private readonly types = new Map<string, ResourceType>();
 
@@ -156,9 +159,22 @@ export class ControllerContext {
     for (let i = 0; i < actions.length; i += BATCH_WRITES) {
       const chunk = actions.slice(i, i + BATCH_WRITES);
       const types = await Promise.all(chunk.map((a) => this.type(cluster, a.resource)));
+      // Events go through the recorder's correlation once, outside the transaction (whose body
+      // the store may run again).
+      const now = Date.now();
+      const events = chunk.map((a) =>
+        a.op === "create" && a.resource === "core/events"
+          ? this.events.correlate(a.object as Event, now)
+          : undefined,
+      );
       const r = await this.batch(cluster, async (w) => {
         const out: { refused: { pod: Pod; error: KubeError }[]; conflict?: KubeError } = { refused: [] };
         for (const [j, a] of chunk.entries()) {
+          const ev = events[j];
+          if (ev) {
+            await this.writeEvent(w, cluster, types[j], ev, W);
+            continue;
+          }
           const e = await w.attempt(() => this.applyOne(w.tx, cluster, types[j], a));
           if (!(e instanceof KubeError)) continue;
           if (a.op === "delete" && e.code === 404) continue;
@@ -180,6 +196,34 @@ export class ControllerContext {
     }
     if (conflict) throw conflict;
     return { refused };
+  }
+
+  /**
+   * Records an event as client-go's recorder does (EventCorrelator; `correlate` first): the
+   * update of a counted or combined event falls back to a create when the stored one is gone,
+   * and a refused event is dropped — events are best effort, they never fail a batch.
+   */
+  async recordEvent(w: BatchWriter, cluster: string, event: Event, o: WriteOptions): Promise<void> {
+    const t = await this.type(cluster, "core/events");
+    await this.writeEvent(w, cluster, t, this.events.correlate(event, Date.now()), o);
+  }
+
+  private async writeEvent(
+    w: BatchWriter,
+    cluster: string,
+    t: ResourceType,
+    c: Correlated,
+    o: WriteOptions,
+  ): Promise<void> {
+    if (c.op === "skip") return;
+    const ns = c.event.metadata?.namespace ?? "default";
+    if (c.op === "update") {
+      const updated = await w.attempt(() =>
+        this.api.updateTx(w.tx, cluster, t, ns, c.event.metadata?.name ?? "", c.event, o),
+      );
+      if (!(updated instanceof KubeError) || updated.code !== 404) return;
+    }
+    await w.attempt(() => this.api.createTx(w.tx, cluster, t, ns, c.event, o));
   }
 
   private async applyOne(tx: Tx, cluster: string, t: ResourceType, a: Action): Promise<void> {

@@ -5,13 +5,20 @@
 // so an address is never handed out twice; rows of pods that are gone or finished are
 // released by `sweep`, which also frees the host ports admission allocated.
 import type { Node, Pod } from "kubernetes-types/core/v1.js";
+import { parseIp } from "../../net/cidr.js";
 import { podSubnetBatch } from "../../providers/containerservice/model.js";
 import { allocateSubnetAddressesBatch, subnetFreeAddressCount } from "../../providers/network/internal.js";
 import type { Tx } from "../../store/types.js";
 import { hostPortPool, podOwner } from "../admission.js";
 import type { KubeError } from "../errors.js";
 import { nextStage, STAGES } from "../workloads/kubelet.js";
-import { choosePodIp, cnsExhausted, nodeInternalIp, type PodNetwork } from "../workloads/podIPs.js";
+import {
+  choosePodIp,
+  cnsExhausted,
+  cnsTargetIpCount,
+  nodeInternalIp,
+  type PodNetwork,
+} from "../workloads/podIPs.js";
 import { armNodes, type PodSubnetNode } from "./arm.js";
 import { recordOf } from "./cache.js";
 import { BATCH_WRITES, type ControllerContext, KUBELET_W } from "./context.js";
@@ -123,7 +130,6 @@ export async function syncKubelet(ctx: ControllerContext, cluster: string): Prom
     (p) => p.spec?.nodeName && nodes.has(p.spec.nodeName) && nextStage(p, "0.0.0.0") !== undefined,
   );
   const podType = await ctx.type(cluster, "core/pods");
-  const eventType = await ctx.type(cluster, "core/events");
   let conflict: KubeError | undefined;
   for (let i = 0; i < due.length; i += PODS_PER_BATCH) {
     const chunk = due.slice(i, i + PODS_PER_BATCH);
@@ -198,8 +204,7 @@ export async function syncKubelet(ctx: ControllerContext, cluster: string): Prom
           ...(out.status.containerStatuses ?? []),
         ])
           if (cs.imageID) holds(nodeName).add(cs.image);
-        for (const e of out.events)
-          await w.attempt(() => ctx.api.createTx(w.tx, cluster, eventType, ns, e, KUBELET_W));
+        for (const e of out.events) await ctx.recordEvent(w, cluster, e, KUBELET_W);
       }
       return first;
     });
@@ -214,12 +219,18 @@ export async function syncKubelet(ctx: ControllerContext, cluster: string): Prom
  * of pods gone or finished (their sandbox is gone), host ports of pods gone.
  */
 export async function sweep(ctx: ControllerContext, cluster: string): Promise<number> {
+  const now = ctx.now();
   return ctx.store.transaction(async (tx) => {
     const live = new Map<string, string>();
+    /** Per node, its pods that take a pod address (held or still wanted). */
+    const wanting = new Map<string, number>();
     for (const r of await tx.listObjects({ cluster, resource: "core/pods" })) {
-      const m = (r.body.metadata ?? {}) as { uid?: string };
-      const phase = String(((r.body.status ?? {}) as { phase?: string }).phase ?? "Pending");
-      if (m.uid) live.set(podOwner(cluster, m.uid), phase);
+      const pod = r.body as Pod;
+      const phase = pod.status?.phase ?? "Pending";
+      if (pod.metadata?.uid) live.set(podOwner(cluster, pod.metadata.uid), phase);
+      const node = pod.spec?.nodeName;
+      if (node && !pod.spec?.hostNetwork && phase !== "Succeeded" && phase !== "Failed")
+        wanting.set(node, (wanting.get(node) ?? 0) + 1);
     }
     let n = 0;
     for (const a of await tx.listAllocations(podIpPool(cluster))) {
@@ -235,6 +246,38 @@ export async function sweep(ctx: ControllerContext, cluster: string): Promise<nu
         n++;
       }
     }
-    return n;
+    return n + (await releasePodSubnetBatches(tx, cluster, now, wanting));
   });
+}
+
+/**
+ * Dynamic pod subnets: each node keeps CNS's target count of its addresses (cnsTargetIpCount
+ * of the pods there) and hands the rest back to the subnet, the highest unassigned first.
+ */
+async function releasePodSubnetBatches(
+  tx: Tx,
+  cluster: string,
+  now: string,
+  wanting: ReadonlyMap<string, number>,
+): Promise<number> {
+  const c = await clusterSource(tx, cluster);
+  if (c?.platform !== "aks") return 0;
+  const { podSubnets } = await armNodes(tx, c.arm, now);
+  if (podSubnets.size === 0) return 0;
+  const assigned = new Set((await tx.listAllocations(podIpPool(cluster))).map((a) => a.item));
+  let n = 0;
+  for (const [node, ps] of podSubnets) {
+    const held = await tx.listAllocationsByOwner(ps.owner);
+    const target = cnsTargetIpCount(wanting.get(node) ?? 0, podSubnetBatch(ps.maxPods), ps.maxPods);
+    const spare = held
+      .filter((a) => !assigned.has(a.item))
+      .sort((a, b) => {
+        const d = parseIp(b.item).value - parseIp(a.item).value;
+        return d > 0n ? 1 : d < 0n ? -1 : 0;
+      })
+      .slice(0, Math.max(0, held.length - target));
+    for (const a of spare) await tx.release(a.pool, a.item);
+    n += spare.length;
+  }
+  return n;
 }

@@ -123,3 +123,13 @@ export function cnsExhausted(pod: Pod, ncStatus: string): SandboxFailure {
     `IPAM Invoker Add failed with error: Failed to get IP address from CNS with error: %w: AllocateIPConfig failed: not enough IPs available for ${pod.metadata?.uid ?? ""}, waiting on Azure CNS to allocate more with NC Status: ${ncStatus}, IP config request is [IPConfigRequest: DesiredIPAddress , PodInterfaceID ${sandbox.slice(0, 8)}-eth0, InfraContainerID ${sandbox}, OrchestratorContext ${context}]`,
   );
 }
+
+/**
+ * The pod-subnet addresses CNS keeps on a node for `used` addresses in use (or wanted) there:
+ * B × ⌈0.5 + used / B⌉, at most maxPods — always at least half a batch free, so a node whose
+ * pods went away hands whole batches back to the subnet (azure-container-networking's
+ * idempotent pool scaling, minimum free fraction 0.5).
+ */
+export function cnsTargetIpCount(used: number, batch: number, maxPods: number): number {
+  return Math.min(maxPods, batch * Math.ceil(0.5 + used / batch));
+}

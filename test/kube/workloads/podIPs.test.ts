@@ -1,6 +1,6 @@
 import type { Pod } from "kubernetes-types/core/v1.js";
 import { describe, expect, it } from "vitest";
-import { choosePodIp, sandboxId } from "../../../src/kube/workloads/index.js";
+import { choosePodIp, cnsTargetIpCount, sandboxId } from "../../../src/kube/workloads/index.js";
 
 const pod: Pod = {
   metadata: { name: "web-1", namespace: "default", uid: "11111111-2222-4333-a444-555555555555" },
@@ -51,5 +51,16 @@ describe("pod addresses", () => {
       reason: "FailedCreatePodSandBox",
       message: `Failed to create pod sandbox: rpc error: code = Unknown desc = failed to setup network for sandbox "${sandboxId(pod)}": plugin type="azure-vnet" failed (add): Failed to allocate pool: Failed to allocate address: No available addresses`,
     });
+  });
+});
+
+describe("CNS pool size (dynamic pod subnet)", () => {
+  it("keeps B × ⌈0.5 + used / B⌉ addresses, at most maxPods (the design's worked example: 25 used → 48)", () => {
+    expect(cnsTargetIpCount(25, 16, 250)).toBe(48);
+    expect([0, 7, 8, 9, 23, 24, 25].map((u) => cnsTargetIpCount(u, 16, 250))).toEqual([
+      16, 16, 16, 32, 32, 32, 48,
+    ]);
+    expect(cnsTargetIpCount(30, 16, 30)).toBe(30);
+    expect(cnsTargetIpCount(0, 10, 10)).toBe(10);
   });
 });

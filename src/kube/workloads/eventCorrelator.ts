@@ -1,0 +1,172 @@
+// What client-go's event recorder (tools/record, events_cache.go) does to an event before it
+// reaches the API, for the components that record core/v1 Events this way (kube-controller-
+// manager's controllers, the kubelet):
+//   1. aggregation — the 10th event in 10 minutes that differs from earlier ones about the same
+//      object only by its message becomes "(combined from similar events): <message>", and
+//      later ones update that one;
+//   2. counting — an event seen before (same key) updates the stored one: count + 1, the
+//      first timestamp kept;
+//   3. spam filter — a source may write 25 events about one object at once, then one every
+//      5 minutes; the rest are dropped (after being counted, as upstream).
+// So scaling a ReplicaSet to 10,000 writes 25 SuccessfulCreate events, not 10,000, and
+// `kubectl describe rs` shows "(x16 over …)  (combined from similar events): Created pod: …"
+// as on a real cluster. Pure: the caller passes the clock and writes what it is told.
+import type { Event } from "kubernetes-types/core/v1.js";
+
+const CACHE_ENTRIES = 4096;
+const AGGREGATE_MAX_EVENTS = 10;
+const AGGREGATE_INTERVAL_MS = 600_000;
+const SPAM_BURST = 25;
+const SPAM_QPS = 1 / 300;
+
+export type Correlated =
+  /** Write it as a new event. */
+  | { op: "create"; event: Event }
+  /** Replace the stored event of this name (same object: count, lastTimestamp, message). */
+  | { op: "update"; event: Event }
+  /** Dropped by the spam filter. */
+  | { op: "skip" };
+
+/** A Map kept in use order that forgets its least recently used entry past `max` (groupcache/lru). */
+class Lru<K, V> {
+  private readonly m = new Map<K, V>();
+  constructor(private readonly max: number) {}
+  get(k: K): V | undefined {
+    const v = this.m.get(k);
+    if (v !== undefined) {
+      this.m.delete(k);
+      this.m.set(k, v);
+    }
+    return v;
+  }
+  set(k: K, v: V): void {
+    this.m.delete(k);
+    this.m.set(k, v);
+    if (this.m.size > this.max) this.m.delete(this.m.keys().next().value as K);
+  }
+}
+
+const str = (v: unknown) => (v === undefined || v === null ? "" : String(v));
+
+function objectParts(e: Event): string[] {
+  const o = e.involvedObject;
+  return [str(e.source?.component), str(e.source?.host), str(o.kind), str(o.namespace), str(o.name)];
+}
+
+/** getEventKey: source, object (with its field path), type, reason and message. */
+function eventKey(e: Event): string {
+  const o = e.involvedObject;
+  return [
+    ...objectParts(e),
+    str(o.fieldPath),
+    str(o.uid),
+    str(o.apiVersion),
+    str(e.type),
+    str(e.reason),
+    str(e.message),
+  ].join("");
+}
+
+/** getSpamKey: source and object. */
+function spamKey(e: Event): string {
+  const o = e.involvedObject;
+  return [...objectParts(e), str(o.uid), str(o.apiVersion)].join("");
+}
+
+/** EventAggregatorByReasonFunc: everything but the message (which is the local key). */
+function aggregateKey(e: Event): string {
+  const o = e.involvedObject;
+  return [
+    ...objectParts(e),
+    str(o.uid),
+    str(o.apiVersion),
+    str(e.type),
+    str(e.reason),
+    str(e.reportingComponent),
+    str(e.reportingInstance),
+  ].join("");
+}
+
+/** Metav1.Time as the API writes it (whole seconds). */
+const rfc3339 = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
+
+export class EventCorrelator {
+  private readonly aggregates = new Lru<string, { localKeys: Set<string>; last: number }>(CACHE_ENTRIES);
+  /** eventLog: per key, the event last recorded under it (its name, count, first timestamp). */
+  private readonly logs = new Lru<string, { name: string; count: number; firstTimestamp?: string }>(
+    CACHE_ENTRIES,
+  );
+  private readonly buckets = new Lru<string, { tokens: number; at: number }>(CACHE_ENTRIES);
+
+  /** EventCorrelate: aggregate, observe, filter. `nowMs` is the recorder's clock. */
+  correlate(input: Event, nowMs: number): Correlated {
+    const { event: aggregated, key } = this.aggregate(input, nowMs);
+    const observed = this.observe(aggregated, key);
+    if (this.spam(observed.event, nowMs)) return { op: "skip" };
+    return observed;
+  }
+
+  private aggregate(e: Event, now: number): { event: Event; key: string } {
+    const aKey = aggregateKey(e);
+    let record = this.aggregates.get(aKey);
+    if (!record || now - record.last > AGGREGATE_INTERVAL_MS) record = { localKeys: new Set(), last: now };
+    record.localKeys.add(str(e.message));
+    record.last = now;
+    this.aggregates.set(aKey, record);
+    if (record.localKeys.size < AGGREGATE_MAX_EVENTS) return { event: e, key: eventKey(e) };
+    // Do not grow the set past the maximum (sets.String.PopAny).
+    record.localKeys.delete(record.localKeys.values().next().value as string);
+    const at = rfc3339(now);
+    const combined: Event = {
+      apiVersion: "v1",
+      kind: "Event",
+      metadata: {
+        name: `${e.involvedObject.name ?? ""}.${(BigInt(now) * 1_000_000n).toString(16)}`,
+        namespace: e.metadata?.namespace,
+      },
+      involvedObject: e.involvedObject,
+      reason: e.reason,
+      message: `(combined from similar events): ${str(e.message)}`,
+      source: e.source,
+      firstTimestamp: at,
+      lastTimestamp: at,
+      count: 1,
+      type: e.type,
+    };
+    return { event: combined, key: aKey };
+  }
+
+  private observe(e: Event, key: string): { op: "create" | "update"; event: Event } {
+    const last = this.logs.get(key);
+    let out: { op: "create" | "update"; event: Event } = { op: "create", event: e };
+    if (last) {
+      out = {
+        op: "update",
+        event: {
+          ...e,
+          metadata: { ...e.metadata, name: last.name },
+          firstTimestamp: last.firstTimestamp,
+          count: last.count + 1,
+        },
+      };
+    }
+    this.logs.set(key, {
+      name: out.event.metadata?.name ?? "",
+      count: out.event.count ?? 1,
+      firstTimestamp: out.event.firstTimestamp,
+    });
+    return out;
+  }
+
+  /** True when the source has no token left for this object (token bucket, burst 25, 1 per 5 min). */
+  private spam(e: Event, now: number): boolean {
+    const k = spamKey(e);
+    const b = this.buckets.get(k) ?? { tokens: SPAM_BURST, at: now };
+    b.tokens = Math.min(SPAM_BURST, b.tokens + ((now - b.at) / 1000) * SPAM_QPS);
+    b.at = now;
+    const filtered = b.tokens < 1;
+    if (!filtered) b.tokens -= 1;
+    this.buckets.set(k, b);
+    return filtered;
+  }
+}
