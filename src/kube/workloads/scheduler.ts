@@ -311,19 +311,18 @@ export function nodeInfos(
 
 /** Accounts a pod on a node (after binding, so the next pod of a batch sees it). */
 export function addPod(info: NodeInfo, pod: Pod): void {
-  const r = podRequests(pod);
-  const nz = podRequests(pod, true);
+  const f = podFacts(pod);
   info.pods++;
-  info.requested.cpuMilli += r.cpuMilli;
-  info.requested.memory += r.memory;
-  info.nonZeroRequested.cpuMilli += nz.cpuMilli;
-  info.nonZeroRequested.memory += nz.memory;
-  for (const u of hostPortsOf(pod)) {
+  info.requested.cpuMilli += f.req.cpuMilli;
+  info.requested.memory += f.req.memory;
+  info.nonZeroRequested.cpuMilli += f.nonZero.cpuMilli;
+  info.nonZeroRequested.memory += f.nonZero.memory;
+  for (let i = 0; i < f.ports.length; i++) {
+    const u = f.ports[i];
     info.ports.push(u);
-    const k = portKey(u);
-    const same = info.portIndex.get(k);
+    const same = info.portIndex.get(f.portKeys[i]);
     if (same) same.push(u);
-    else info.portIndex.set(k, [u]);
+    else info.portIndex.set(f.portKeys[i], [u]);
   }
 }
 
@@ -338,9 +337,26 @@ interface PodFacts {
   nonZero: Requests;
 }
 
+/**
+ * By spec object: every pass rebuilds the nodes from all bound pods, and a pod that did not
+ * change since the last pass is the same (read-only) object in the informer cache, so its
+ * quantities are parsed once, not once per pass. Everything here derives from the spec.
+ */
+const factsBySpec = new WeakMap<object, PodFacts>();
+
 function podFacts(pod: Pod): PodFacts {
+  const key = pod.spec;
+  const have = key ? factsBySpec.get(key) : undefined;
+  if (have) return have;
   const ports = hostPortsOf(pod);
-  return { ports, portKeys: ports.map(portKey), req: podRequests(pod), nonZero: podRequests(pod, true) };
+  const facts = {
+    ports,
+    portKeys: ports.map(portKey),
+    req: podRequests(pod),
+    nonZero: podRequests(pod, true),
+  };
+  if (key) factsBySpec.set(key, facts);
+  return facts;
 }
 
 /** NodePorts: a wanted port conflicting with one the node's pods hold. */
