@@ -7,7 +7,8 @@
 // addresses as store rows) until the Deployment reports 10,000 available. Figures: wall time,
 // pods/s bound and Running, heap per pod after gc; as ratios to baselines from the same run
 // (one authenticated ARM GET; a structuredClone of the 10,000 pods the store then holds).
-// BENCH_REPLICAS / BENCH_NODES scale it down.
+// The replicas per node (fewest / most) show the default topology spreading. BENCH_REPLICAS /
+// BENCH_NODES scale it down.
 import fs from "node:fs";
 import https from "node:https";
 import os from "node:os";
@@ -184,6 +185,9 @@ export async function run() {
   const clone = median(clones);
   const ports = new Set(pods.flatMap((p) => p.spec.containers[0].ports.map((x) => x.hostPort)));
   const ips = new Set(pods.map((p) => p.status?.podIP));
+  // Topology spreading: the system default constraints place the replicas evenly.
+  const perNode = new Map();
+  for (const p of pods) perNode.set(p.spec.nodeName, (perNode.get(p.spec.nodeName) ?? 0) + 1);
   const s = (ms) => (ms === undefined ? "-" : (ms / 1000).toFixed(1));
   table(
     `Deployment of ${REPLICAS} replicas, 2 auto-assigned host ports each, ${NODES} nodes, through the API`,
@@ -235,6 +239,12 @@ export async function run() {
       ],
       ["heap retained per pod (after gc), KiB", (heapPerPod / 1024).toFixed(1), "", ""],
       ["distinct host ports / distinct pod IPs", `${ports.size} / ${ips.size}`, "", ""],
+      [
+        `replicas per node, fewest / most (${perNode.size} nodes)`,
+        `${Math.min(...perNode.values())} / ${Math.max(...perNode.values())}`,
+        "",
+        "",
+      ],
     ],
   );
   agent.destroy();

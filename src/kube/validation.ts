@@ -47,6 +47,78 @@ function podSpec(spec: unknown, at: string): StatusCause[] {
       });
     });
   }
+  if (Array.isArray(spec.topologySpreadConstraints))
+    out.push(...topologySpreadConstraints(spec.topologySpreadConstraints, `${at}.topologySpreadConstraints`));
+  return out;
+}
+
+const WHEN_UNSATISFIABLE = ["DoNotSchedule", "ScheduleAnyway"];
+const NODE_INCLUSION_POLICIES = ["Honor", "Ignore"];
+const notSupported = (field: string, value: unknown, supported: string[]): StatusCause => ({
+  reason: "FieldValueNotSupported",
+  field,
+  message: `Unsupported value: ${JSON.stringify(value)}: supported values: ${supported.map((v) => JSON.stringify(v)).join(", ")}`,
+});
+
+/** validateTopologySpreadConstraints (pkg/apis/core/validation), in its order. */
+function topologySpreadConstraints(list: unknown[], at: string): StatusCause[] {
+  const out: StatusCause[] = [];
+  list.forEach((raw, i) => {
+    if (!isObj(raw)) return;
+    const p = `${at}[${i}]`;
+    const { maxSkew, topologyKey, whenUnsatisfiable: when, minDomains } = raw;
+    if (typeof maxSkew !== "number" || maxSkew <= 0)
+      out.push(invalidValue(`${p}.maxSkew`, maxSkew ?? 0, "must be greater than zero"));
+    if (!topologyKey)
+      out.push({ ...required(`${p}.topologyKey`), message: "Required value: can not be empty" });
+    if (!WHEN_UNSATISFIABLE.includes(String(when)))
+      out.push(notSupported(`${p}.whenUnsatisfiable`, when ?? "", WHEN_UNSATISFIABLE));
+    const dup = list
+      .slice(i + 1)
+      .some((o) => isObj(o) && o.topologyKey === topologyKey && o.whenUnsatisfiable === when);
+    if (dup)
+      out.push({
+        reason: "FieldValueDuplicate",
+        field: `${p}.{topologyKey, whenUnsatisfiable}`,
+        message: `Duplicate value: ${JSON.stringify(`{${topologyKey}, ${when}}`)}`,
+      });
+    if (minDomains !== undefined && minDomains !== null) {
+      if (typeof minDomains !== "number" || minDomains <= 0)
+        out.push(invalidValue(`${p}.minDomains`, minDomains, "must be greater than zero"));
+      if (when !== "DoNotSchedule")
+        out.push(
+          invalidValue(
+            `${p}.minDomains`,
+            minDomains,
+            `can only use minDomains if whenUnsatisfiable=DoNotSchedule, not ${String(when ?? "")}`,
+          ),
+        );
+    }
+    for (const f of ["nodeAffinityPolicy", "nodeTaintsPolicy"])
+      if (raw[f] !== undefined && raw[f] !== null && !NODE_INCLUSION_POLICIES.includes(String(raw[f])))
+        out.push(notSupported(`${p}.${f}`, raw[f], NODE_INCLUSION_POLICIES));
+    const keys = Array.isArray(raw.matchLabelKeys) ? raw.matchLabelKeys : [];
+    if (keys.length) {
+      const sel = raw.labelSelector;
+      const selKeys = new Set<string>();
+      if (isObj(sel)) {
+        for (const k of Object.keys(isObj(sel.matchLabels) ? sel.matchLabels : {})) selKeys.add(k);
+        for (const e of Array.isArray(sel.matchExpressions) ? sel.matchExpressions : [])
+          if (isObj(e)) selKeys.add(String(e.key));
+      } else
+        out.push({
+          reason: "FieldValueForbidden",
+          field: `${p}.matchLabelKeys`,
+          message: "Forbidden: must not be specified when labelSelector is not set",
+        });
+      keys.forEach((k, j) => {
+        if (selKeys.has(String(k)))
+          out.push(
+            invalidValue(`${p}.matchLabelKeys[${j}]`, k, "exists in both matchLabelKeys and labelSelector"),
+          );
+      });
+    }
+  });
   return out;
 }
 

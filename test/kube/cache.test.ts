@@ -69,6 +69,14 @@ for (const b of backends()) {
       ]);
       expect(await f.cache.get(C, "core/pods", "default", "a")).toBeUndefined();
       expect(await f.cache.list(C, "core/pods", "other")).toEqual([]);
+      // A name that sorts first, after the order was read: lists stay in name order.
+      await put(s, "0", "Pending");
+      await put(s, "b", "Running");
+      await f.caughtUp();
+      expect((await f.cache.list(C, "core/pods")).map((p) => (p.metadata as { name: string }).name)).toEqual([
+        "0",
+        "b",
+      ]);
       f.close();
     });
 

@@ -37,6 +37,11 @@ interface Shelf {
   listedAt: number;
   /** namespace → name → entry */
   byNs: Map<string, Map<string, Entry>>;
+  /**
+   * Per namespace, its names in list order, kept until a name comes or goes (an update keeps
+   * it): a list of 10,000 pods sorts nothing again.
+   */
+  order: Map<string, string[]>;
 }
 
 /** The object as the API serves it (resourceVersion = the record's revision). */
@@ -104,7 +109,7 @@ export class ObjectCache {
     const cur = names?.get(name);
     if (cur && cur.revision >= c.revision) return;
     if (c.type === "DELETED") {
-      names?.delete(name);
+      if (names?.delete(name)) shelf.order.delete(ns);
       if (names?.size === 0) shelf.byNs.delete(ns);
       return;
     }
@@ -112,6 +117,7 @@ export class ObjectCache {
       names = new Map();
       shelf.byNs.set(ns, names);
     }
+    if (!cur) shelf.order.delete(ns);
     names.set(name, { revision: c.revision, object: served(c.object, c.revision) });
   }
 
@@ -165,7 +171,7 @@ export class ObjectCache {
         }
         if (page.length < 500) break;
       }
-      return { listedAt, byNs };
+      return { listedAt, byNs, order: new Map() };
     });
   }
 
@@ -177,7 +183,12 @@ export class ObjectCache {
     for (const n of spaces) {
       const names = shelf.byNs.get(n);
       if (!names) continue;
-      for (const k of [...names.keys()].sort()) out.push((names.get(k) as Entry).object);
+      let order = shelf.order.get(n);
+      if (!order) {
+        order = [...names.keys()].sort();
+        shelf.order.set(n, order);
+      }
+      for (const k of order) out.push((names.get(k) as Entry).object);
     }
     return out;
   }

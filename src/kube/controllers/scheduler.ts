@@ -4,11 +4,14 @@
 // leaves the pod Pending with PodScheduled=False and a `FailedScheduling` event, written once
 // per distinct message (kube-scheduler de-duplicates too). Decisions are made for a batch of
 // pods in memory (each bound pod counted on its node before the next decision), then written
-// in one transaction.
-import type { Node, Pod } from "kubernetes-types/core/v1.js";
+// in one transaction. DefaultSelector (default topology spreading) reads the cached Services,
+// ReplicaSets and StatefulSets; ReplicationControllers are listed only when a pending pod has one.
+import type { ReplicaSet, StatefulSet } from "kubernetes-types/apps/v1.js";
+import type { Node, Pod, ReplicationController, Service } from "kubernetes-types/core/v1.js";
 import type { KubeError } from "../errors.js";
 import { STAGES } from "../workloads/kubelet.js";
-import { addPod, nodeInfos, schedule } from "../workloads/scheduler.js";
+import { nodeInfos, schedule } from "../workloads/scheduler.js";
+import type { SpreadOwners } from "../workloads/topologySpread.js";
 import { recordOf } from "./cache.js";
 import { BATCH_WRITES, type ControllerContext, W } from "./context.js";
 import { clusterSource } from "./source.js";
@@ -19,10 +22,6 @@ export async function syncScheduler(ctx: ControllerContext, cluster: string): Pr
   const version = `v${c.version}`;
   const nodes = await ctx.list<Node>(cluster, "core/nodes");
   const pods = await ctx.list<Pod>(cluster, "core/pods");
-  const infos = nodeInfos(
-    nodes,
-    pods.filter((p) => p.spec?.nodeName),
-  );
   const pending = pods
     .filter(
       (p) =>
@@ -33,6 +32,13 @@ export async function syncScheduler(ctx: ControllerContext, cluster: string): Pr
         (a.metadata?.creationTimestamp ?? "").localeCompare(b.metadata?.creationTimestamp ?? "") ||
         (a.metadata?.name ?? "").localeCompare(b.metadata?.name ?? ""),
     );
+  // Nothing to place (most runs: the kubelet's status writes queue the scheduler too).
+  if (!pending.length) return;
+  const infos = nodeInfos(
+    nodes,
+    pods.filter((p) => p.spec?.nodeName),
+    await spreadOwners(ctx, cluster, pending),
+  );
   const podType = await ctx.type(cluster, "core/pods");
   const eventType = await ctx.type(cluster, "core/events");
   let conflict: KubeError | undefined;
@@ -47,9 +53,7 @@ export async function syncScheduler(ctx: ControllerContext, cluster: string): Pr
         decisions.push({ pod: p, message: r.message });
         continue;
       }
-      const info = infos.get(r.node);
-      if (info)
-        addPod(info, { ...p, spec: { ...p.spec, containers: p.spec?.containers ?? [], nodeName: r.node } });
+      infos.bind(p, r.node);
       decisions.push({ pod: p, node: r.node });
     }
     if (!decisions.length) continue;
@@ -98,4 +102,42 @@ export async function syncScheduler(ctx: ControllerContext, cluster: string): Pr
     conflict ??= failed;
   }
   if (conflict && conflict.code !== 404) throw conflict;
+}
+
+/** The informers DefaultSelector reads, indexed by namespace/name. */
+async function spreadOwners(
+  ctx: ControllerContext,
+  cluster: string,
+  pending: readonly Pod[],
+): Promise<SpreadOwners> {
+  const byNs = <T extends { metadata?: { namespace?: string; name?: string } }>(items: readonly T[]) => {
+    const m = new Map<string, T[]>();
+    for (const o of items) {
+      const ns = o.metadata?.namespace ?? "default";
+      const list = m.get(ns);
+      if (list) list.push(o);
+      else m.set(ns, [o]);
+    }
+    return m;
+  };
+  const named = <T extends { metadata?: { namespace?: string; name?: string } }>(items: readonly T[]) =>
+    new Map(items.map((o) => [`${o.metadata?.namespace ?? "default"}/${o.metadata?.name ?? ""}`, o]));
+  const services = byNs(await ctx.list<Service>(cluster, "core/services"));
+  const replicaSets = named(await ctx.list<ReplicaSet>(cluster, "apps/replicasets"));
+  const statefulSets = named(await ctx.list<StatefulSet>(cluster, "apps/statefulsets"));
+  let rcs = new Map<string, ReplicationController>();
+  if (
+    pending.some((p) =>
+      p.metadata?.ownerReferences?.some((o) => o.controller && o.kind === "ReplicationController"),
+    )
+  ) {
+    const t = await ctx.api.find(cluster, "", "v1", "replicationcontrollers");
+    if (t) rcs = named((await ctx.api.list(cluster, t, undefined, {})).items as ReplicationController[]);
+  }
+  return {
+    services: (ns) => services.get(ns) ?? [],
+    replicaSet: (ns, name) => replicaSets.get(`${ns}/${name}`),
+    statefulSet: (ns, name) => statefulSets.get(`${ns}/${name}`),
+    replicationController: (ns, name) => rcs.get(`${ns}/${name}`),
+  };
 }

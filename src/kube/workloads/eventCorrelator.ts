@@ -27,17 +27,15 @@ export type Correlated =
   /** Dropped by the spam filter. */
   | { op: "skip" };
 
-/** A Map kept in use order that forgets its least recently used entry past `max` (groupcache/lru). */
+/**
+ * A Map kept in use order that forgets its least recently used entry past `max` (groupcache/lru).
+ * Every read here is followed by a write of the same key, so only `set` moves a key to the end.
+ */
 class Lru<K, V> {
   private readonly m = new Map<K, V>();
   constructor(private readonly max: number) {}
-  get(k: K): V | undefined {
-    const v = this.m.get(k);
-    if (v !== undefined) {
-      this.m.delete(k);
-      this.m.set(k, v);
-    }
-    return v;
+  peek(k: K): V | undefined {
+    return this.m.get(k);
   }
   set(k: K, v: V): void {
     this.m.delete(k);
@@ -108,7 +106,7 @@ export class EventCorrelator {
 
   private aggregate(e: Event, now: number): { event: Event; key: string } {
     const aKey = aggregateKey(e);
-    let record = this.aggregates.get(aKey);
+    let record = this.aggregates.peek(aKey);
     if (!record || now - record.last > AGGREGATE_INTERVAL_MS) record = { localKeys: new Set(), last: now };
     record.localKeys.add(str(e.message));
     record.last = now;
@@ -137,7 +135,7 @@ export class EventCorrelator {
   }
 
   private observe(e: Event, key: string): { op: "create" | "update"; event: Event } {
-    const last = this.logs.get(key);
+    const last = this.logs.peek(key);
     let out: { op: "create" | "update"; event: Event } = { op: "create", event: e };
     if (last) {
       out = {
@@ -161,7 +159,7 @@ export class EventCorrelator {
   /** True when the source has no token left for this object (token bucket, burst 25, 1 per 5 min). */
   private spam(e: Event, now: number): boolean {
     const k = spamKey(e);
-    const b = this.buckets.get(k) ?? { tokens: SPAM_BURST, at: now };
+    const b = this.buckets.peek(k) ?? { tokens: SPAM_BURST, at: now };
     b.tokens = Math.min(SPAM_BURST, b.tokens + ((now - b.at) / 1000) * SPAM_QPS);
     b.at = now;
     const filtered = b.tokens < 1;

@@ -19,4 +19,5 @@ export * from "./replicaset.js";
 export * from "./scheduler.js";
 export * from "./statefulset.js";
 export * from "./system.js";
+export * from "./topologySpread.js";
 export * from "./vmSizes.js";

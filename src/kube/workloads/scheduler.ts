@@ -4,7 +4,9 @@
 // that plugin's reasons only), then scoring and a deterministic choice. When no node fits,
 // the FitError text is built the way framework.FitError.Error() builds it: reasons counted
 // over nodes, "<count> <reason>" strings sorted as Go's sort.Strings sorts them, and the
-// DefaultPreemption post-filter's own sentence appended.
+// DefaultPreemption post-filter's own sentence appended. PodTopologySpread
+// (topologySpread.ts) filters after NodeResourcesFit and scores with the plugin weights of
+// the default profile (SCORE_WEIGHTS).
 import type {
   Container,
   Node,
@@ -13,8 +15,25 @@ import type {
   Pod,
   Taint,
   Toleration,
+  TopologySpreadConstraint,
 } from "kubernetes-types/core/v1.js";
 import { milliValue, unitValue } from "./quantity.js";
+import {
+  type Domains,
+  defaultSelector,
+  hasTopologyKeys,
+  LABEL_HOSTNAME,
+  NO_OWNERS,
+  SPREAD_REASON,
+  type SpreadConstraint,
+  SpreadIndex,
+  type SpreadOwners,
+  SYSTEM_DEFAULT_CONSTRAINTS,
+  scoreForCount,
+  selectorMatchesLabels,
+  spreadConstraints,
+  topologyNormalizingWeight,
+} from "./topologySpread.js";
 
 /** framework.Code: whether preemption could ever help on that node. */
 type Code = "Unschedulable" | "UnschedulableAndUnresolvable";
@@ -31,6 +50,8 @@ export const REASON = {
   tooManyPods: "Too many pods",
   cpu: "Insufficient cpu",
   memory: "Insufficient memory",
+  spread: SPREAD_REASON.constraints,
+  spreadLabel: SPREAD_REASON.missingLabel,
   notHelpful: "Preemption is not helpful for scheduling",
   noVictims: "No preemption victims found for incoming pod",
 } as const;
@@ -237,8 +258,39 @@ export function occupiesNode(p: Pod): boolean {
   return !!p.spec?.nodeName && phase !== "Succeeded" && phase !== "Failed";
 }
 
-export function nodeInfos(nodes: readonly Node[], boundPods: readonly Pod[]): Map<string, NodeInfo> {
-  const infos = new Map<string, NodeInfo>();
+/**
+ * The nodes of one scheduling pass (framework's snapshot): what is bound to each, the spread
+ * counts, and the informers DefaultSelector reads. `bind` accounts a decision so the next pod
+ * of a batch sees it.
+ */
+export class NodeInfos extends Map<string, NodeInfo> {
+  readonly spread = new SpreadIndex();
+  /** Parsed spread constraints per pod shape (see spreadFor). */
+  readonly shapes = new Map<string, SpreadConstraint[]>();
+  /** Scratch for spreadScores, reused by every pod of the pass (read before the next pod). */
+  scratch = { ignored: new Uint8Array(0), score: new Float64Array(0) };
+  constructor(readonly owners: SpreadOwners = NO_OWNERS) {
+    super();
+  }
+
+  bind(pod: Pod, node: string): void {
+    const info = this.get(node);
+    if (!info) return;
+    addPod(info, pod);
+    this.spread.add(pod, node);
+  }
+
+  *nodes(): Iterable<Node> {
+    for (const i of this.values()) yield i.node;
+  }
+}
+
+export function nodeInfos(
+  nodes: readonly Node[],
+  boundPods: readonly Pod[],
+  owners: SpreadOwners = NO_OWNERS,
+): NodeInfos {
+  const infos = new NodeInfos(owners);
   for (const node of nodes)
     infos.set(node.metadata?.name ?? "", {
       node,
@@ -251,27 +303,26 @@ export function nodeInfos(nodes: readonly Node[], boundPods: readonly Pod[]): Ma
     });
   for (const p of boundPods) {
     if (!occupiesNode(p)) continue;
-    const info = infos.get(p.spec?.nodeName ?? "");
-    if (info) addPod(info, p);
+    const name = p.spec?.nodeName ?? "";
+    if (infos.has(name)) infos.bind(p, name);
   }
   return infos;
 }
 
 /** Accounts a pod on a node (after binding, so the next pod of a batch sees it). */
 export function addPod(info: NodeInfo, pod: Pod): void {
-  const r = podRequests(pod);
-  const nz = podRequests(pod, true);
+  const f = podFacts(pod);
   info.pods++;
-  info.requested.cpuMilli += r.cpuMilli;
-  info.requested.memory += r.memory;
-  info.nonZeroRequested.cpuMilli += nz.cpuMilli;
-  info.nonZeroRequested.memory += nz.memory;
-  for (const u of hostPortsOf(pod)) {
+  info.requested.cpuMilli += f.req.cpuMilli;
+  info.requested.memory += f.req.memory;
+  info.nonZeroRequested.cpuMilli += f.nonZero.cpuMilli;
+  info.nonZeroRequested.memory += f.nonZero.memory;
+  for (let i = 0; i < f.ports.length; i++) {
+    const u = f.ports[i];
     info.ports.push(u);
-    const k = portKey(u);
-    const same = info.portIndex.get(k);
+    const same = info.portIndex.get(f.portKeys[i]);
     if (same) same.push(u);
-    else info.portIndex.set(k, [u]);
+    else info.portIndex.set(f.portKeys[i], [u]);
   }
 }
 
@@ -280,12 +331,41 @@ export function addPod(info: NodeInfo, pod: Pod): void {
 /** What filtering needs from the pod, computed once per scheduling attempt. */
 interface PodFacts {
   ports: HostPortUse[];
+  /** portKey of each of `ports`, built once rather than per node. */
+  portKeys: string[];
   req: Requests;
   nonZero: Requests;
 }
 
+/**
+ * By spec object: every pass rebuilds the nodes from all bound pods, and a pod that did not
+ * change since the last pass is the same (read-only) object in the informer cache, so its
+ * quantities are parsed once, not once per pass. Everything here derives from the spec.
+ */
+const factsBySpec = new WeakMap<object, PodFacts>();
+
 function podFacts(pod: Pod): PodFacts {
-  return { ports: hostPortsOf(pod), req: podRequests(pod), nonZero: podRequests(pod, true) };
+  const key = pod.spec;
+  const have = key ? factsBySpec.get(key) : undefined;
+  if (have) return have;
+  const ports = hostPortsOf(pod);
+  const facts = {
+    ports,
+    portKeys: ports.map(portKey),
+    req: podRequests(pod),
+    nonZero: podRequests(pod, true),
+  };
+  if (key) factsBySpec.set(key, facts);
+  return facts;
+}
+
+/** NodePorts: a wanted port conflicting with one the node's pods hold. */
+function portsTaken(info: NodeInfo, facts: PodFacts): boolean {
+  for (let i = 0; i < facts.ports.length; i++) {
+    const held = info.portIndex.get(facts.portKeys[i]);
+    if (held?.some((u) => portsConflict(facts.ports[i], u))) return true;
+  }
+  return false;
 }
 
 /** Runs the filters in upstream order; undefined when the node fits. */
@@ -310,8 +390,7 @@ export function filterNode(
   if (!matchesNodeAffinity(pod, node))
     return { code: "UnschedulableAndUnresolvable", reasons: [REASON.affinity] };
   // NodePorts
-  const want = facts.ports;
-  if (want.length && want.some((w) => info.portIndex.get(portKey(w))?.some((u) => portsConflict(w, u))))
+  if (facts.ports.length && portsTaken(info, facts))
     return { code: "Unschedulable", reasons: [REASON.ports] };
   // NodeResourcesFit: every insufficient resource is a reason; asking more than the node
   // has at all cannot be fixed by preemption.
@@ -331,9 +410,216 @@ export function filterNode(
   return reasons.length ? { code, reasons } : undefined;
 }
 
+// ---- PodTopologySpread ------------------------------------------------------------------------
+
+const DEFAULT_ACTIONS = new Set(SYSTEM_DEFAULT_CONSTRAINTS.map((c) => c.whenUnsatisfiable));
+
+/**
+ * The pod's own constraints of that kind; a pod with none of its own gets the system
+ * defaults of that kind, selecting by DefaultSelector (none when that selector is empty).
+ */
+function spreadFor(
+  pod: Pod,
+  action: "DoNotSchedule" | "ScheduleAnyway",
+  infos: NodeInfos,
+  minor: number,
+): SpreadConstraint[] {
+  const own = pod.spec?.topologySpreadConstraints ?? [];
+  if (!own.length && !DEFAULT_ACTIONS.has(action)) return []; // the defaults never filter
+  const labels = pod.metadata?.labels;
+  // Replicas share their shape: parse once per (namespace, controller, labels, constraints).
+  const shape = [
+    action,
+    minor,
+    pod.metadata?.namespace ?? "default",
+    pod.metadata?.ownerReferences?.find((o) => o.controller)?.uid ?? "",
+    JSON.stringify(labels ?? {}),
+    own.length ? JSON.stringify(own) : "",
+  ].join("\n");
+  const known = infos.shapes.get(shape);
+  if (known) return known;
+  const out = spreadShape(pod, own, action, infos, minor);
+  infos.shapes.set(shape, out);
+  return out;
+}
+
+function spreadShape(
+  pod: Pod,
+  own: readonly TopologySpreadConstraint[],
+  action: "DoNotSchedule" | "ScheduleAnyway",
+  infos: NodeInfos,
+  minor: number,
+): SpreadConstraint[] {
+  const labels = pod.metadata?.labels;
+  if (own.length) return spreadConstraints(own, labels, action, minor);
+  const cs = spreadConstraints(SYSTEM_DEFAULT_CONSTRAINTS, labels, action, minor);
+  if (!cs.length) return cs;
+  const sel = defaultSelector(pod, infos.owners);
+  return sel ? cs.map((c) => ({ ...c, selector: sel })) : [];
+}
+
+/**
+ * Matching pods per domain over the nodes that count for `c`: with every key of `required`
+ * (when given), matching the pod's required node affinity (nodeAffinityPolicy Honor) and
+ * tolerated (nodeTaintsPolicy Honor). Pods alike (same selector, affinity, tolerations)
+ * share the tally, which `NodeInfos.bind` keeps current.
+ */
+function domainsFor(
+  pod: Pod,
+  c: SpreadConstraint,
+  required: readonly SpreadConstraint[] | undefined,
+  infos: NodeInfos,
+): Domains {
+  const spec = pod.spec;
+  const which = [
+    c.honorAffinity
+      ? JSON.stringify([
+          spec?.nodeSelector ?? null,
+          spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? null,
+        ])
+      : "*",
+    c.honorTaints ? JSON.stringify(spec?.tolerations ?? []) : "*",
+    required ? required.map((r) => r.topologyKey).join(",") : "*",
+  ].join("\n");
+  return infos.spread.domains(
+    pod.metadata?.namespace ?? "default",
+    c.selector,
+    c.topologyKey,
+    which,
+    infos.nodes(),
+    (n) =>
+      (!required || hasTopologyKeys(n, required)) &&
+      (!c.honorAffinity || matchesNodeAffinity(pod, n)) &&
+      (!c.honorTaints || !untoleratedTaint(n.spec?.taints ?? [], spec?.tolerations ?? [])),
+  );
+}
+
+/** PreFilter: the DoNotSchedule constraints, their tallies, global minimums and self-match. */
+interface SpreadFilter {
+  constraints: SpreadConstraint[];
+  domains: Domains[];
+  min: number[];
+  self: number[];
+}
+
+function spreadFilterState(pod: Pod, infos: NodeInfos, minor: number): SpreadFilter | undefined {
+  const constraints = spreadFor(pod, "DoNotSchedule", infos, minor);
+  if (!constraints.length) return undefined;
+  const domains = constraints.map((c) => domainsFor(pod, c, constraints, infos));
+  const min = constraints.map((c, i) => {
+    const d = domains[i];
+    // Fewer eligible domains than minDomains: the global minimum is taken as 0.
+    if (d.counts.size < c.minDomains) return 0;
+    let m = Number.POSITIVE_INFINITY;
+    for (const n of d.counts.values()) if (n < m) m = n;
+    return m;
+  });
+  const self = constraints.map((c) => (selectorMatchesLabels(c.selector, pod.metadata?.labels) ? 1 : 0));
+  return { constraints, domains, min, self };
+}
+
+/** Filter: 'matching pods in the node's domain' + self − global minimum ≤ maxSkew. */
+function spreadFilter(s: SpreadFilter, node: Node): NodeStatus | undefined {
+  const labels = node.metadata?.labels ?? {};
+  for (let i = 0; i < s.constraints.length; i++) {
+    const c = s.constraints[i];
+    if (!Object.hasOwn(labels, c.topologyKey))
+      return { code: "UnschedulableAndUnresolvable", reasons: [REASON.spreadLabel] };
+    const match = s.domains[i].counts.get(labels[c.topologyKey]) ?? 0;
+    if (match + s.self[i] - s.min[i] > c.maxSkew) return { code: "Unschedulable", reasons: [REASON.spread] };
+  }
+  return undefined;
+}
+
+/**
+ * PreScore + Score + NormalizeScore over the feasible nodes: per node the sum over constraints
+ * of count·ln(domains+2) + maxSkew−1, rounded; then fewer matching pods score higher,
+ * 100·(max+min−s)/max; nodes lacking a key of the pod's own constraints score 0. Undefined
+ * when the plugin skips (no soft constraints).
+ */
+function spreadScores(
+  pod: Pod,
+  feasible: readonly NodeInfo[],
+  infos: NodeInfos,
+  minor: number,
+): Float64Array | undefined {
+  const constraints = spreadFor(pod, "ScheduleAnyway", infos, minor);
+  if (!constraints.length) return undefined;
+  const n = feasible.length;
+  // Only the pod's own constraints require every key; system defaults still spread by
+  // hostname on nodes without a zone. (Typed arrays: this runs per pod of a 10,000-pod batch.)
+  const requireAll = (pod.spec?.topologySpreadConstraints ?? []).length > 0;
+  if (infos.scratch.score.length < n)
+    infos.scratch = { ignored: new Uint8Array(n), score: new Float64Array(n) };
+  const ignored = infos.scratch.ignored.fill(0, 0, n);
+  const score = infos.scratch.score.fill(0, 0, n);
+  let counted = n;
+  if (requireAll)
+    for (let j = 0; j < n; j++)
+      if (!hasTopologyKeys(feasible[j].node, constraints)) {
+        ignored[j] = 1;
+        counted--;
+      }
+  const ns = pod.metadata?.namespace ?? "default";
+  // Constraint by constraint, each node's sum is built in upstream's order.
+  for (const c of constraints) {
+    const key = c.topologyKey;
+    if (key === LABEL_HOSTNAME) {
+      const perNode = infos.spread.perNode(ns, c.selector);
+      const w = topologyNormalizingWeight(counted);
+      for (let j = 0; j < n; j++) {
+        const meta = feasible[j].node.metadata;
+        if (ignored[j] || !meta?.labels || !Object.hasOwn(meta.labels, key)) continue;
+        score[j] += scoreForCount(perNode.get(meta.name ?? "") ?? 0, c.maxSkew, w);
+      }
+      continue;
+    }
+    const counts = domainsFor(pod, c, requireAll ? constraints : undefined, infos).counts;
+    // Domains among the scored nodes (every feasible node's value is a key of `counts`, so
+    // one domain in all — a non-zonal pool — needs no count).
+    let size = counted > 0 ? 1 : 0;
+    if (counts.size > 1) {
+      const values = new Set<string>();
+      for (let j = 0; j < n; j++) if (!ignored[j]) values.add(feasible[j].node.metadata?.labels?.[key] ?? "");
+      size = values.size;
+    }
+    const w = topologyNormalizingWeight(size);
+    for (let j = 0; j < n; j++) {
+      const labels = feasible[j].node.metadata?.labels;
+      if (ignored[j] || !labels || !Object.hasOwn(labels, key)) continue;
+      score[j] += scoreForCount(counts.get(labels[key]) ?? 0, c.maxSkew, w);
+    }
+  }
+  let min = Number.POSITIVE_INFINITY;
+  let max = 0;
+  for (let j = 0; j < n; j++) {
+    if (ignored[j]) continue;
+    const s = Math.round(score[j]);
+    score[j] = s;
+    if (s < min) min = s;
+    if (s > max) max = s;
+  }
+  for (let j = 0; j < n; j++)
+    score[j] = ignored[j]
+      ? 0
+      : max === 0
+        ? MAX_SCORE
+        : Math.floor((MAX_SCORE * (max + min - score[j])) / max);
+  return score;
+}
+
 // ---- scoring --------------------------------------------------------------------------------------
 
 const MAX_SCORE = 100;
+
+/** The default profile's score plugin weights (those modelled here; pkg/scheduler/apis/config/v1). */
+export const SCORE_WEIGHTS = {
+  TaintToleration: 3,
+  NodeAffinity: 2,
+  NodeResourcesFit: 1,
+  PodTopologySpread: 2,
+  NodeResourcesBalancedAllocation: 1,
+} as const;
 
 function leastAllocated(info: NodeInfo, facts: PodFacts): number {
   const alloc = info.alloc;
@@ -371,26 +657,39 @@ function intolerablePreferNoSchedule(pod: Pod, node: Node): number {
 }
 
 /**
- * Scores of the feasible nodes with the default weights: NodeResourcesFit (LeastAllocated) 1,
- * NodeResourcesBalancedAllocation 1, NodeAffinity 2, TaintToleration 3; affinity and taint
- * scores normalised to 0–100 over the feasible nodes as DefaultNormalizeScore does.
+ * Scores of the feasible nodes, each plugin's 0–100 score times its SCORE_WEIGHTS weight:
+ * NodeResourcesFit (LeastAllocated), NodeResourcesBalancedAllocation, NodeAffinity and
+ * TaintToleration (normalised over the feasible nodes as DefaultNormalizeScore does),
+ * PodTopologySpread (its own normalisation; nothing when it skips).
  */
 export function scoreNodes(
   pod: Pod,
   feasible: readonly NodeInfo[],
+  infos: NodeInfos,
+  version: string,
   facts: PodFacts = podFacts(pod),
 ): Map<string, number> {
   const aff = feasible.map((i) => preferredAffinity(pod, i.node));
   const tnt = feasible.map((i) => intolerablePreferNoSchedule(pod, i.node));
-  const maxAff = Math.max(0, ...aff);
-  const maxTnt = Math.max(0, ...tnt);
+  let maxAff = 0;
+  let maxTnt = 0;
+  for (let i = 0; i < feasible.length; i++) {
+    if (aff[i] > maxAff) maxAff = aff[i];
+    if (tnt[i] > maxTnt) maxTnt = tnt[i];
+  }
+  const spread = spreadScores(pod, feasible, infos, parseVersion(version)[1]);
+  const w = SCORE_WEIGHTS;
   const out = new Map<string, number>();
   feasible.forEach((info, i) => {
     const affScore = maxAff > 0 ? Math.floor((aff[i] * MAX_SCORE) / maxAff) : 0;
     const tntScore = maxTnt > 0 ? MAX_SCORE - Math.floor((tnt[i] * MAX_SCORE) / maxTnt) : MAX_SCORE;
     out.set(
       info.node.metadata?.name ?? "",
-      leastAllocated(info, facts) + balancedAllocation(info, facts) + 2 * affScore + 3 * tntScore,
+      w.NodeResourcesFit * leastAllocated(info, facts) +
+        w.NodeResourcesBalancedAllocation * balancedAllocation(info, facts) +
+        w.NodeAffinity * affScore +
+        w.TaintToleration * tntScore +
+        (spread ? w.PodTopologySpread * spread[i] : 0),
     );
   });
   return out;
@@ -447,12 +746,13 @@ export function fitErrorMessage(
  * score wins; ties go to the lexically smallest node name (upstream picks at random among
  * the best; we stay deterministic). `version` is the cluster's Kubernetes version (wording).
  */
-export function schedule(pod: Pod, infos: ReadonlyMap<string, NodeInfo>, version: string): ScheduleResult {
+export function schedule(pod: Pod, infos: NodeInfos, version: string): ScheduleResult {
   const statuses = new Map<string, NodeStatus>();
   const feasible: NodeInfo[] = [];
   const facts = podFacts(pod);
+  const spread = spreadFilterState(pod, infos, parseVersion(version)[1]);
   for (const [name, info] of infos) {
-    const st = filterNode(pod, info, version, facts);
+    const st = filterNode(pod, info, version, facts) ?? (spread && spreadFilter(spread, info.node));
     if (st) statuses.set(name, st);
     else feasible.push(info);
   }
@@ -461,7 +761,8 @@ export function schedule(pod: Pod, infos: ReadonlyMap<string, NodeInfo>, version
       message: fitErrorMessage(pod, statuses, version),
       rejected: new Map([...statuses].map(([k, v]) => [k, v.reasons])),
     };
-  const scores = scoreNodes(pod, feasible, facts);
+  if (feasible.length === 1) return { node: feasible[0].node.metadata?.name ?? "" };
+  const scores = scoreNodes(pod, feasible, infos, version, facts);
   let best: [string, number] | undefined;
   for (const e of scores) if (!best || e[1] > best[1] || (e[1] === best[1] && e[0] < best[0])) best = e;
   return { node: (best as [string, number])[0] };

@@ -7,7 +7,6 @@ import type { Job } from "kubernetes-types/batch/v1.js";
 import type { Event, Node, Pod } from "kubernetes-types/core/v1.js";
 import {
   type Action,
-  addPod,
   assignHostPorts,
   choosePodIp,
   HOST_PORT_MAX,
@@ -320,7 +319,18 @@ export class Cluster {
   }
 
   private scheduleAll(now: string): void {
-    const infos = nodeInfos([...this.nodes.values()], [...this.pods.values()]);
+    const named = <T extends { metadata?: { namespace?: string; name?: string } }>(store: Store<T>) => {
+      const byName = new Map(
+        [...store.values()].map((o) => [`${o.metadata?.namespace}/${o.metadata?.name}`, o]),
+      );
+      return (ns: string, name: string) => byName.get(`${ns}/${name}`);
+    };
+    const infos = nodeInfos([...this.nodes.values()], [...this.pods.values()], {
+      services: () => [],
+      replicaSet: named(this.replicaSets),
+      statefulSet: named(this.statefulSets),
+      replicationController: () => undefined,
+    });
     for (const [k, p] of [...this.pods].sort(([a], [b]) => (a < b ? -1 : 1))) {
       if (p.spec?.nodeName) continue;
       const r = schedule(p, infos, this.version);
@@ -331,8 +341,7 @@ export class Cluster {
         continue;
       }
       const bound: Pod = { ...p, spec: { ...(p.spec ?? { containers: [] }), nodeName: r.node } };
-      const info = infos.get(r.node);
-      if (info) addPod(info, bound);
+      infos.bind(bound, r.node);
       const out = STAGES.Scheduled({ pod: bound, node: r.node, version: this.version, now });
       this.events.push(...out.events);
       this.pods.set(k, { ...bound, status: out.status });

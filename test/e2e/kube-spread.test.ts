@@ -1,0 +1,233 @@
+// Pod topology spreading, driven with the machine's real kubectl against a running emulator: a
+// Deployment's replicas land one per node as kube-scheduler's system default constraints place
+// them (the node carrying kube-system add-ons included), and a DoNotSchedule constraint leaves
+// exactly the pods it must Pending, with kube-scheduler's FailedScheduling event — by hostname
+// with minDomains, and by the zones a zonal scale set gives its nodes. Invalid constraints are
+// refused as kube-apiserver refuses them.
+import fs from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { TestEmulator } from "../helpers/emulator.js";
+import { tempDir } from "../helpers/emulator.js";
+import { type KubeCluster, kubectl, startKubeEmulator } from "../kube/kube-helpers.js";
+import { makeCluster, pods, until } from "../kube/workload-helpers.js";
+
+let emu: TestEmulator;
+let c: KubeCluster;
+
+beforeAll(async () => {
+  emu = await startKubeEmulator();
+  c = await makeCluster(emu, "spread", { count: 3, version: "1.33" });
+  await until(async () => {
+    const r = await kubectl(c, ["get", "nodes", "--no-headers"]);
+    const rows = r.stdout.trim().split("\n").filter(Boolean);
+    return rows.length === 3 && rows.every((l) => l.split(/\s+/)[1] === "Ready") ? true : undefined;
+  });
+});
+afterAll(async () => {
+  await emu?.close();
+});
+
+function file(content: string): string {
+  const p = path.join(tempDir("aksnet-manifest-"), "m.yaml");
+  fs.writeFileSync(p, content);
+  return p;
+}
+
+const deployment = (name: string, replicas: number, spec = "") => `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: ${name}}
+spec:
+  replicas: ${replicas}
+  selector: {matchLabels: {app: ${name}}}
+  template:
+    metadata: {labels: {app: ${name}}}
+    spec:${spec}
+      containers:
+      - name: web
+        image: nginx:1.27
+`;
+
+describe("topology spreading with kubectl", () => {
+  it("a 3-replica Deployment on 3 nodes: one replica per node, the add-on node included", async () => {
+    // The add-ons (coredns, metrics-server, konnectivity…) load the nodes unequally, so
+    // least-allocated alone would double up on the emptiest nodes.
+    const system = await pods(c, "kube-system");
+    const cpu = new Map<string, number>();
+    for (const p of system)
+      for (const k of p.spec?.containers ?? []) {
+        const q = String(k.resources?.requests?.cpu ?? "0");
+        const m = q.endsWith("m") ? Number(q.slice(0, -1)) : Number(q) * 1000;
+        cpu.set(p.spec?.nodeName ?? "", (cpu.get(p.spec?.nodeName ?? "") ?? 0) + m);
+      }
+    expect(cpu.size).toBe(3);
+    expect(new Set(cpu.values()).size).toBeGreaterThan(1);
+    const r = await kubectl(c, ["apply", "-f", file(deployment("web", 3))]);
+    expect(r.stderr).toBe("");
+    const running = await until(async () => {
+      const all = (await pods(c, "default", "app=web")).filter((p) => p.status?.phase === "Running");
+      return all.length === 3 ? all : undefined;
+    });
+    const nodes = running.map((p) => p.spec?.nodeName).sort();
+    expect(new Set(nodes).size).toBe(3);
+    const all = JSON.parse((await kubectl(c, ["get", "nodes", "-o", "json"])).stdout) as {
+      items: { metadata: { name: string } }[];
+    };
+    expect(nodes).toEqual(all.items.map((n) => n.metadata.name).sort());
+  });
+
+  it("DoNotSchedule with maxSkew 1 and minDomains 4 on 3 nodes: 3 Running, 2 Pending with FailedScheduling", async () => {
+    const nsr = await kubectl(c, [
+      "apply",
+      "-f",
+      file("apiVersion: v1\nkind: Namespace\nmetadata: {name: capped}\n"),
+    ]);
+    expect(nsr.stderr).toBe("");
+    const spec = `
+      topologySpreadConstraints:
+      - maxSkew: 1
+        minDomains: 4
+        topologyKey: kubernetes.io/hostname
+        whenUnsatisfiable: DoNotSchedule
+        labelSelector: {matchLabels: {app: capped}}`;
+    const r = await kubectl(c, ["apply", "-n", "capped", "-f", file(deployment("capped", 5, spec))]);
+    expect(r.stderr).toBe("");
+    expect(r.stdout.trim()).toBe("deployment.apps/capped created");
+    const ps = await until(async () => {
+      const all = await pods(c, "capped");
+      const running = all.filter((p) => p.status?.phase === "Running");
+      const unsched = all.filter((p) =>
+        p.status?.conditions?.some((x) => x.type === "PodScheduled" && x.status === "False"),
+      );
+      return all.length === 5 && running.length === 3 && unsched.length === 2
+        ? { running, unsched }
+        : undefined;
+    });
+    expect(new Set(ps.running.map((p) => p.spec?.nodeName)).size).toBe(3);
+    const want =
+      "0/3 nodes are available: 3 node(s) didn't match pod topology spread constraints. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod.";
+    for (const p of ps.unsched) {
+      expect(p.status?.phase).toBe("Pending");
+      expect(p.spec?.nodeName).toBeUndefined();
+      const ev = await until(async () => {
+        const e = await kubectl(c, [
+          "get",
+          "events",
+          "-n",
+          "capped",
+          "--field-selector",
+          `involvedObject.name=${p.metadata?.name},reason=FailedScheduling`,
+          "-o",
+          "jsonpath={.items[*].message}",
+        ]);
+        return e.stdout || undefined;
+      });
+      expect(ev).toBe(want);
+    }
+    const d = await kubectl(c, ["describe", "pod", "-n", "capped", ps.unsched[0].metadata?.name ?? ""]);
+    expect(d.stdout).toMatch(
+      /Warning\s+FailedScheduling\s+.*default-scheduler\s+0\/3 nodes are available: 3 node\(s\) didn't match pod topology spread constraints\./,
+    );
+    // Scaling to 3 leaves one per node and nothing Pending.
+    const s = await kubectl(c, ["scale", "-n", "capped", "deployment/capped", "--replicas=3"]);
+    expect(s.stderr).toBe("");
+    const after = await until(async () => {
+      const all = await pods(c, "capped");
+      return all.length === 3 && all.every((p) => p.status?.phase === "Running") ? all : undefined;
+    });
+    expect(new Set(after.map((p) => p.spec?.nodeName)).size).toBe(3);
+  });
+
+  it("invalid constraints are refused as kube-apiserver refuses them, and nothing is created", async () => {
+    const spec = `
+      topologySpreadConstraints:
+      - maxSkew: 0
+        topologyKey: zone
+        whenUnsatisfiable: ScheduleAnyway
+        minDomains: 2
+        labelSelector: {matchLabels: {app: bad}}
+      - maxSkew: 1
+        topologyKey: zone
+        whenUnsatisfiable: ScheduleAnyway
+        nodeTaintsPolicy: Sometimes
+        matchLabelKeys: [app]
+        labelSelector: {matchLabels: {app: bad}}`;
+    const r = await kubectl(c, ["apply", "-f", file(deployment("bad", 1, spec))]);
+    expect(r.code).toBe(1);
+    // kubectl lists the Status causes one per line.
+    const at = "spec.template.spec.topologySpreadConstraints";
+    expect(r.stderr.trim().split("\n")).toEqual([
+      'The Deployment "bad" is invalid: ',
+      `* ${at}[0].maxSkew: Invalid value: 0: must be greater than zero`,
+      `* ${at}[0].{topologyKey, whenUnsatisfiable}: Duplicate value: "{zone, ScheduleAnyway}"`,
+      `* ${at}[0].minDomains: Invalid value: 2: can only use minDomains if whenUnsatisfiable=DoNotSchedule, not ScheduleAnyway`,
+      `* ${at}[1].nodeTaintsPolicy: Unsupported value: "Sometimes": supported values: "Honor", "Ignore"`,
+      `* ${at}[1].matchLabelKeys[0]: Invalid value: "app": exists in both matchLabelKeys and labelSelector`,
+    ]);
+    const g = await kubectl(c, ["get", "deployment", "bad"]);
+    expect(g.stderr.trim()).toBe('Error from server (NotFound): deployments.apps "bad" not found');
+  });
+});
+
+describe("zones from the scale set's availability zones", () => {
+  let z: KubeCluster;
+  beforeAll(async () => {
+    z = await makeCluster(emu, "zonal", {
+      count: 3,
+      version: "1.33",
+      pool: { availabilityZones: ["1", "2", "3"] },
+    });
+  });
+
+  it("DoNotSchedule across zones with nodeAffinityPolicy Ignore: the excluded zone still counts", async () => {
+    const nodes = await until(async () => {
+      const r = await kubectl(z, ["get", "nodes", "-L", "topology.kubernetes.io/zone", "--no-headers"]);
+      const rows = r.stdout.trim().split("\n").filter(Boolean);
+      return rows.length === 3 && rows.every((l) => l.split(/\s+/)[1] === "Ready") ? rows : undefined;
+    });
+    expect(nodes.map((l) => l.split(/\s+/).at(-1)).sort()).toEqual(["eastus-1", "eastus-2", "eastus-3"]);
+    const spec = `
+      affinity:
+        nodeAffinity:
+          requiredDuringSchedulingIgnoredDuringExecution:
+            nodeSelectorTerms:
+            - matchExpressions: [{key: topology.kubernetes.io/zone, operator: NotIn, values: [eastus-3]}]
+      topologySpreadConstraints:
+      - maxSkew: 1
+        topologyKey: topology.kubernetes.io/zone
+        whenUnsatisfiable: DoNotSchedule
+        nodeAffinityPolicy: Ignore
+        labelSelector: {matchLabels: {app: zoned}}`;
+    const r = await kubectl(z, ["apply", "-f", file(deployment("zoned", 4, spec))]);
+    expect(r.stderr).toBe("");
+    const ps = await until(async () => {
+      const all = await pods(z, "default", "app=zoned");
+      const running = all.filter((p) => p.status?.phase === "Running");
+      const unsched = all.filter((p) =>
+        p.status?.conditions?.some((x) => x.type === "PodScheduled" && x.status === "False"),
+      );
+      return all.length === 4 && running.length === 2 && unsched.length === 2
+        ? { running, unsched }
+        : undefined;
+    });
+    const zoneOf = new Map(nodes.map((l) => [l.split(/\s+/)[0], l.split(/\s+/).at(-1)]));
+    expect(ps.running.map((p) => zoneOf.get(p.spec?.nodeName ?? "")).sort()).toEqual([
+      "eastus-1",
+      "eastus-2",
+    ]);
+    const ev = await until(async () => {
+      const e = await kubectl(z, [
+        "get",
+        "events",
+        "--field-selector",
+        `involvedObject.name=${ps.unsched[0].metadata?.name},reason=FailedScheduling`,
+        "-o",
+        "jsonpath={.items[*].message}",
+      ]);
+      return e.stdout || undefined;
+    });
+    expect(ev).toBe(
+      "0/3 nodes are available: 1 node(s) didn't match Pod's node affinity/selector, 2 node(s) didn't match pod topology spread constraints. preemption: 0/3 nodes are available: 1 Preemption is not helpful for scheduling, 2 No preemption victims found for incoming pod.",
+    );
+  });
+});
