@@ -16,6 +16,8 @@ export const SWEEP_SLICE = 200;
 /** Frees the cluster's allocations and queues the sweep of its objects, inside the deletion's tx. */
 export async function queueClusterSweep(tx: Tx, uid: string): Promise<void> {
   await tx.releasePoolPrefix(`kube/${uid}/`);
+  // Its metadata rows too (the CRD stamp, the host-port cursor): nothing reads them again.
+  await tx.deleteMetaPrefix(`kube/${uid}/`);
   const before = await tx.currentRevision();
   await tx.enqueueWork({ kind: SWEEP_WORK, key: `${uid}#0`, payload: { uid, before } });
 }

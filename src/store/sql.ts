@@ -746,6 +746,11 @@ export class SqlTx implements Tx {
     );
   }
 
+  async deleteMetaPrefix(prefix: string): Promise<number> {
+    // substr, not LIKE, as releasePoolPrefix.
+    return this.run("deleteMetaPrefix", "DELETE FROM meta WHERE substr(key, 1, ?) = ?", [prefix.length, prefix]);
+  }
+
   async initMeta(key: string, value: string): Promise<string> {
     await this.run("initMeta", "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT DO NOTHING", [
       key,

@@ -246,6 +246,8 @@ export interface Tx {
   setMeta(key: string, value: string): Promise<void>;
   /** Sets it only when absent; returns the stored value (shared key material across processes). */
   initMeta(key: string, value: string): Promise<string>;
+  /** Removes every key that starts with `prefix` (a deleted cluster's `kube/<uid>/…`); returns how many. */
+  deleteMetaPrefix(prefix: string): Promise<number>;
 
   /** The revision of the last committed write as this transaction sees it. */
   currentRevision(): Promise<number>;

@@ -57,6 +57,13 @@ async function leftovers(uid: string) {
   });
 }
 
+/** The cluster's metadata rows that exist (the CRD stamp, the host-port cursor). */
+async function metaKeys(uid: string): Promise<string[]> {
+  const keys = [`kube/${uid}/crd-stamp`, `kube/${uid}/hostport-cursor`];
+  const found = await emu.store.read(async (tx) => Promise.all(keys.map((k) => tx.getMeta(k))));
+  return keys.filter((_, i) => found[i] !== undefined);
+}
+
 async function deleteCluster(name: string): Promise<void> {
   const id = `${clusterId(emu, name)}?api-version=2024-05-01`;
   const del = await emu.arm("DELETE", id);
@@ -91,6 +98,26 @@ describe("deleting a managed cluster sweeps its Kubernetes objects and allocatio
     expect(held.podIPs).toBeGreaterThanOrEqual(3);
     expect(held.nodePorts).toBe(1);
     expect(held.serviceIPs).toBeGreaterThanOrEqual(2); // kubernetes, kube-dns …, web
+    // A CRD stamps the cluster's metadata row (which other processes' catalogs watch).
+    const crd = path.join(tempDir("aksnet-manifest-"), "crd.yaml");
+    fs.writeFileSync(
+      crd,
+      `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: widgets.example.com}
+spec:
+  group: example.com
+  scope: Namespaced
+  names: {plural: widgets, singular: widget, kind: Widget}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}
+`,
+    );
+    expect((await kubectl(c, ["apply", "-f", crd])).code).toBe(0);
+    expect(await metaKeys(c.uid)).toEqual([`kube/${c.uid}/crd-stamp`]);
   });
 
   it("after DELETE: zero objects and zero kube/<uid>/ allocations; the old kubeconfig is refused", async () => {
@@ -101,6 +128,7 @@ describe("deleting a managed cluster sweeps its Kubernetes objects and allocatio
     // The controllers do not bring anything back.
     await new Promise((r) => setTimeout(r, 1500));
     expect(await leftovers(c.uid)).toEqual({ objects: [], allocations: 0 });
+    expect(await metaKeys(c.uid)).toEqual([]);
     expect(await emu.store.read((tx) => tx.getWork("kube-sweep", `${c.uid}#0`))).toBeUndefined();
     const r = await kubectl(c, ["get", "pods"]);
     expect(r.code).toBe(1);

@@ -133,6 +133,27 @@ describe.each(backends())("store contract on $name", (backend) => {
     });
   });
 
+  it("deleteMetaPrefix removes the keys under a prefix only ('_' and '%' are plain characters)", async () => {
+    const s = await fresh();
+    await s.transaction(async (tx) => {
+      for (const k of [
+        "kube/a_1/crd-stamp",
+        "kube/a_1/hostport-cursor",
+        "kube/a%1/x",
+        "kube/ab1/x",
+        "kube/a_10/x",
+      ])
+        await tx.setMeta(k, "v");
+    });
+    expect(await s.transaction((tx) => tx.deleteMetaPrefix("kube/a_1/"))).toBe(2);
+    const left = await s.read(async (tx) =>
+      Promise.all(
+        ["kube/a_1/crd-stamp", "kube/a%1/x", "kube/ab1/x", "kube/a_10/x"].map((k) => tx.getMeta(k)),
+      ),
+    );
+    expect(left).toEqual([undefined, "v", "v", "v"]);
+  });
+
   it("a rolled-back transaction leaves no revision, object or change behind", async () => {
     const s = await fresh();
     const r0 = await s.currentRevision();
