@@ -748,7 +748,10 @@ export class SqlTx implements Tx {
 
   async deleteMetaPrefix(prefix: string): Promise<number> {
     // substr, not LIKE, as releasePoolPrefix.
-    return this.run("deleteMetaPrefix", "DELETE FROM meta WHERE substr(key, 1, ?) = ?", [prefix.length, prefix]);
+    return this.run("deleteMetaPrefix", "DELETE FROM meta WHERE substr(key, 1, ?) = ?", [
+      prefix.length,
+      prefix,
+    ]);
   }
 
   async initMeta(key: string, value: string): Promise<string> {
