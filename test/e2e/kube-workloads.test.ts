@@ -136,6 +136,26 @@ describe("seed 003: host-port auto-assignment with kubectl", () => {
     ]);
     expect(Object.keys(managed[0].fieldsV1).sort()).toEqual(["f:metadata", "f:spec"]);
     expect(Object.keys(managed[1].fieldsV1)).toEqual(["f:status"]);
+    // Its Scheduled event is the scheduler's, the others the kubelet's.
+    const evs = JSON.parse(
+      (
+        await kubectl(c, [
+          "get",
+          "events",
+          "--field-selector",
+          `involvedObject.name=${running[0].metadata?.name ?? ""}`,
+          "-o",
+          "json",
+          "--show-managed-fields",
+        ])
+      ).stdout,
+    ) as { items: { reason: string; metadata: { managedFields: { manager: string }[] } }[] };
+    for (const e of evs.items)
+      expect([e.reason, e.metadata.managedFields[0].manager]).toEqual([
+        e.reason,
+        e.reason === "Scheduled" ? "kube-scheduler" : "kubelet",
+      ]);
+    expect(evs.items.map((e) => e.reason)).toContain("Scheduled");
   });
 
   it("the annotation naming an undeclared port is refused with a clear message", async () => {

@@ -33,16 +33,20 @@ const GVP: Record<Resource, [string, string, string]> = {
 /**
  * Field managers, named as the real components name themselves (what `kubectl get
  * --show-managed-fields` shows on AKS): the controllers run in kube-controller-manager, the
- * pod status and the kubelet's events are the kubelet's.
+ * pod status and the kubelet's events are the kubelet's, an unschedulable pod's condition and
+ * the scheduling events kube-scheduler's.
  */
 export const MANAGERS = {
   controllers: "kube-controller-manager",
   kubelet: "kubelet",
+  scheduler: "kube-scheduler",
 } as const;
 /** Write options of a controller's writes (its field manager). */
 export const W = { fieldManager: MANAGERS.controllers };
 /** Write options of the simulated kubelet's writes. */
 export const KUBELET_W = { fieldManager: MANAGERS.kubelet };
+/** Write options of the scheduler's writes (PodScheduled=False, its events). */
+export const SCHEDULER_W = { fieldManager: MANAGERS.scheduler };
 
 /**
  * Writes per store transaction in a controller's batch: one commit (one change-feed wake-up,

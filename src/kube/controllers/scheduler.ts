@@ -13,7 +13,7 @@ import { STAGES } from "../workloads/kubelet.js";
 import { nodeInfos, schedule } from "../workloads/scheduler.js";
 import type { SpreadOwners } from "../workloads/topologySpread.js";
 import { recordOf } from "./cache.js";
-import { BATCH_WRITES, type ControllerContext, W } from "./context.js";
+import { BATCH_WRITES, type ControllerContext, SCHEDULER_W } from "./context.js";
 import { clusterSource } from "./source.js";
 
 export async function syncScheduler(ctx: ControllerContext, cluster: string): Promise<void> {
@@ -76,7 +76,7 @@ export async function syncScheduler(ctx: ControllerContext, cluster: string): Pr
                 ns,
                 name,
                 { ...d.pod, status: out.status },
-                W,
+                SCHEDULER_W,
                 "status",
               )
             : ctx.api.bindTx(
@@ -86,7 +86,7 @@ export async function syncScheduler(ctx: ControllerContext, cluster: string): Pr
                 ns,
                 name,
                 node,
-                W,
+                SCHEDULER_W,
                 recordOf(cluster, "core/pods", d.pod),
               ),
         );
@@ -95,7 +95,7 @@ export async function syncScheduler(ctx: ControllerContext, cluster: string): Pr
           continue;
         }
         for (const e of out.events)
-          await w.attempt(() => ctx.api.createTx(w.tx, cluster, eventType, ns, e, W));
+          await w.attempt(() => ctx.api.createTx(w.tx, cluster, eventType, ns, e, SCHEDULER_W));
       }
       return first;
     });
