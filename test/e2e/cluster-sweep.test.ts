@@ -2,15 +2,13 @@
 // swept as store work and its `kube/<uid>/` allocations (pod IPs, host ports, service IPs, node
 // ports) freed; its kubeconfig stops working; the same name re-created is a new cluster (new
 // uid) that starts empty.
-import fs from "node:fs";
-import path from "node:path";
+
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hostPortPool } from "../../src/kube/admission.js";
 import { podIpPool } from "../../src/kube/controllers/kubelet.js";
 import { clusterIPPool, nodePortPool } from "../../src/kube/services/admission.js";
 import type { TestEmulator } from "../helpers/emulator.js";
-import { tempDir } from "../helpers/emulator.js";
-import { type KubeCluster, kubectl, startKubeEmulator } from "../kube/kube-helpers.js";
+import { type KubeCluster, kubectl, manifestFile, startKubeEmulator } from "../kube/kube-helpers.js";
 import { clusterId, makeCluster, pods, until } from "../kube/workload-helpers.js";
 
 let emu: TestEmulator;
@@ -75,9 +73,7 @@ describe("deleting a managed cluster sweeps its Kubernetes objects and allocatio
   let c: KubeCluster;
   beforeAll(async () => {
     c = await makeCluster(emu, "swept", { count: 3 });
-    const p = path.join(tempDir("aksnet-manifest-"), "m.yaml");
-    fs.writeFileSync(p, WORKLOAD);
-    const applied = await kubectl(c, ["apply", "-f", p]);
+    const applied = await kubectl(c, ["apply", "-f", manifestFile(WORKLOAD)]);
     expect(applied.stderr).toBe("");
     await until(async () => {
       const ps = await pods(c, "default", "app=web");
@@ -99,9 +95,7 @@ describe("deleting a managed cluster sweeps its Kubernetes objects and allocatio
     expect(held.nodePorts).toBe(1);
     expect(held.serviceIPs).toBeGreaterThanOrEqual(2); // kubernetes, kube-dns …, web
     // A CRD stamps the cluster's metadata row (which other processes' catalogs watch).
-    const crd = path.join(tempDir("aksnet-manifest-"), "crd.yaml");
-    fs.writeFileSync(
-      crd,
+    const crd = manifestFile(
       `apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition
 metadata: {name: widgets.example.com}
@@ -115,6 +109,7 @@ spec:
     storage: true
     schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}
 `,
+      "crd.yaml",
     );
     expect((await kubectl(c, ["apply", "-f", crd])).code).toBe(0);
     expect(await metaKeys(c.uid)).toEqual([`kube/${c.uid}/crd-stamp`]);

@@ -1,14 +1,13 @@
 // The Kubernetes face over raw HTTP, where kubectl hides the wire: watch resume, 410 Gone,
 // bookmarks and timeouts; dry-run; status subresource and generation; fieldValidation;
 // finalizers and owner-reference garbage collection; tables; aggregated discovery; Status errors.
+
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TestEmulator } from "../helpers/emulator.js";
-import { createCluster, type KubeCluster, kube, startKubeEmulator } from "../kube/kube-helpers.js";
+import { createCluster, type KubeCluster, kube, type Obj, startKubeEmulator } from "../kube/kube-helpers.js";
 
 let emu: TestEmulator;
 let c: KubeCluster;
-// biome-ignore lint/suspicious/noExplicitAny: the tests walk arbitrary JSON answers
-type Obj = Record<string, any>;
 
 beforeAll(async () => {
   emu = await startKubeEmulator();

@@ -2,14 +2,19 @@
 // 1.33 protobuf bodies): access reviews answer from the credential (RBAC not enforced: admin and
 // user are cluster admins; the monitoring credential may only read), self subject reviews name
 // AKS's users, and nothing is stored.
+
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TestEmulator } from "../helpers/emulator.js";
-import { createCluster, type KubeCluster, kube, kubectl, startKubeEmulator } from "../kube/kube-helpers.js";
-
-// biome-ignore lint/suspicious/noExplicitAny: the tests walk arbitrary JSON answers
-type Obj = Record<string, any>;
+import {
+  createCluster,
+  type KubeCluster,
+  kube,
+  kubectl,
+  type Obj,
+  startKubeEmulator,
+} from "../kube/kube-helpers.js";
 
 let emu: TestEmulator;
 let c128: KubeCluster;

@@ -2,14 +2,19 @@
 // (no cache staleness), and deleting it deletes its custom objects first — the CRD carries the
 // customresourcecleanup finalizer and a Terminating condition, refuses new objects, waits for
 // objects with finalizers of their own, then goes.
+
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KubeApi } from "../../src/kube/api.js";
 import type { TestEmulator } from "../helpers/emulator.js";
-import { createCluster, type KubeCluster, kube, kubectl, startKubeEmulator } from "../kube/kube-helpers.js";
+import {
+  createCluster,
+  type KubeCluster,
+  kube,
+  kubectl,
+  type Obj,
+  startKubeEmulator,
+} from "../kube/kube-helpers.js";
 import { until } from "../kube/workload-helpers.js";
-
-// biome-ignore lint/suspicious/noExplicitAny: the tests walk arbitrary JSON answers
-type Obj = Record<string, any>;
 
 let emu: TestEmulator;
 let c: KubeCluster;

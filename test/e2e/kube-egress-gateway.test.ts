@@ -3,11 +3,12 @@
 // WireGuard server) filled by the controller, a wrong BYO prefix length reported as a
 // ReconcileError event, hostNetwork pods refused, an annotated pod waiting for its prefix, and
 // delete releasing the ILB rule, the node IPs and the automatic prefix (checked with the SDK).
+
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tempDir } from "../helpers/emulator.js";
-import { type KubeCluster, kubectl } from "../kube/kube-helpers.js";
+import { type KubeCluster, kubectl, manifestFile } from "../kube/kube-helpers.js";
 import { until } from "../kube/workload-helpers.js";
 import { type Clients, clusterBody, nodeRg, startClients } from "./aks-helpers.js";
 import { pool, registerFeature } from "./aks-nodenet-helpers.js";
@@ -18,12 +19,6 @@ const RG = "sgck";
 const NAME = "egk";
 const MC = nodeRg(RG, NAME);
 const CRD = "staticgatewayconfigurations.egressgateway.kubernetes.azure.com";
-
-function file(content: string): string {
-  const p = path.join(tempDir("aksnet-manifest-"), "m.yaml");
-  fs.writeFileSync(p, content);
-  return p;
-}
 
 beforeAll(async () => {
   c = await startClients();
@@ -89,7 +84,7 @@ describe("static egress gateway inside the cluster (seed 001)", () => {
     const applied = await kubectl(k, [
       "apply",
       "-f",
-      file(`apiVersion: egressgateway.kubernetes.azure.com/v1alpha1
+      manifestFile(`apiVersion: egressgateway.kubernetes.azure.com/v1alpha1
 kind: StaticGatewayConfiguration
 metadata:
   name: my-gateway
@@ -174,7 +169,7 @@ spec:
     const r = await kubectl(k, [
       "apply",
       "-f",
-      file(`apiVersion: egressgateway.kubernetes.azure.com/v1alpha1
+      manifestFile(`apiVersion: egressgateway.kubernetes.azure.com/v1alpha1
 kind: StaticGatewayConfiguration
 metadata: {name: byo, namespace: default}
 spec:
@@ -207,7 +202,7 @@ spec:
     await kubectl(k, [
       "apply",
       "-f",
-      file(`apiVersion: egressgateway.kubernetes.azure.com/v1alpha1
+      manifestFile(`apiVersion: egressgateway.kubernetes.azure.com/v1alpha1
 kind: StaticGatewayConfiguration
 metadata: {name: nopool, namespace: default}
 spec: {provisionPublicIps: false, publicIpPrefixId: /x}
@@ -235,7 +230,7 @@ spec: {provisionPublicIps: false, publicIpPrefixId: /x}
     const host = await kubectl(k, [
       "apply",
       "-f",
-      file(`apiVersion: v1
+      manifestFile(`apiVersion: v1
 kind: Pod
 metadata:
   name: hn
@@ -251,13 +246,13 @@ spec:
     const ns = await kubectl(k, [
       "apply",
       "-f",
-      file("apiVersion: v1\nkind: Namespace\nmetadata: {name: other}\n"),
+      manifestFile("apiVersion: v1\nkind: Namespace\nmetadata: {name: other}\n"),
     ]);
     expect(ns.stdout.trim()).toBe("namespace/other created");
     const w = await kubectl(k, [
       "apply",
       "-f",
-      file(`apiVersion: v1
+      manifestFile(`apiVersion: v1
 kind: Pod
 metadata:
   name: waiting

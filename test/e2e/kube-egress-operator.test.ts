@@ -3,11 +3,12 @@
 // `staticEgressGatewayProfile.enabled` and go with it; the CNI manager's PodEndpoint per annotated
 // pod (IP, pod public key, configuration; controlled by the pod) and the gateway daemon's
 // GatewayStatus per gateway node (configurations served as wg-<port>, the peers on them).
+
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tempDir } from "../helpers/emulator.js";
-import { type KubeCluster, kubectl } from "../kube/kube-helpers.js";
+import { type KubeCluster, kubectl, manifestFile } from "../kube/kube-helpers.js";
 import { until } from "../kube/workload-helpers.js";
 import { type Clients, clusterBody, startClients } from "./aks-helpers.js";
 import { pool, registerFeature } from "./aks-nodenet-helpers.js";
@@ -17,12 +18,6 @@ let k: KubeCluster;
 const RG = "sgcop";
 const NAME = "ego";
 const GROUP = "egressgateway.kubernetes.azure.com";
-
-function file(content: string): string {
-  const p = path.join(tempDir("aksnet-manifest-"), "m.yaml");
-  fs.writeFileSync(p, content);
-  return p;
-}
 
 const json = async <T>(...args: string[]): Promise<T> => {
   const r = await kubectl(k, [...args, "-o", "json"]);
@@ -161,7 +156,7 @@ describe("the egress gateway add-on's objects", () => {
     await kubectl(k, [
       "apply",
       "-f",
-      file(`apiVersion: ${GROUP}/v1alpha1
+      manifestFile(`apiVersion: ${GROUP}/v1alpha1
 kind: StaticGatewayConfiguration
 metadata: {name: my-gateway, namespace: default}
 spec: {gatewayNodepoolName: gw}

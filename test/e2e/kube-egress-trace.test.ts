@@ -3,6 +3,7 @@
 // WireGuard to a gateway node and leaves from that node's address in the egress prefix; an excluded
 // destination, IMDS, or a pod without the annotation goes the normal way (kubenet NAT to the node's
 // primary IP, then the cluster load balancer's outbound IP). Both the admin route and the built CLI.
+
 import { execFile } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
@@ -10,7 +11,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PodTraceResult } from "../../src/kube/trace/podTrace.js";
 import { tempDir } from "../helpers/emulator.js";
-import { type KubeCluster, kubectl } from "../kube/kube-helpers.js";
+import { type KubeCluster, kubectl, manifestFile } from "../kube/kube-helpers.js";
 import { until } from "../kube/workload-helpers.js";
 import { type Clients, clusterBody, nodeRg, startClients } from "./aks-helpers.js";
 import { pool, registerFeature } from "./aks-nodenet-helpers.js";
@@ -25,12 +26,6 @@ let dataDir: string;
 const RG = "sgctrace";
 const NAME = "egt";
 const MC = nodeRg(RG, NAME);
-
-function file(content: string): string {
-  const p = path.join(tempDir("aksnet-manifest-"), "m.yaml");
-  fs.writeFileSync(p, content);
-  return p;
-}
 
 async function raw(body: Record<string, unknown>): Promise<{ status: number; json: unknown }> {
   const res = await fetch(`${c.emu.url}/_aksnet/trace`, {
@@ -136,7 +131,7 @@ beforeAll(async () => {
   const applied = await kubectl(k, [
     "apply",
     "-f",
-    file(`apiVersion: egressgateway.kubernetes.azure.com/v1alpha1
+    manifestFile(`apiVersion: egressgateway.kubernetes.azure.com/v1alpha1
 kind: StaticGatewayConfiguration
 metadata:
   name: my-gateway
@@ -427,7 +422,7 @@ describe("aksnet trace --from-pod to destinations outside the cluster", () => {
     await kubectl(k, [
       "apply",
       "-f",
-      file(`apiVersion: egressgateway.kubernetes.azure.com/v1alpha1
+      manifestFile(`apiVersion: egressgateway.kubernetes.azure.com/v1alpha1
 kind: StaticGatewayConfiguration
 metadata: {name: private-gw, namespace: default}
 spec:

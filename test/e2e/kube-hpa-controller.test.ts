@@ -2,6 +2,7 @@
 // served, so — as kube-controller-manager does without metrics — it keeps the target within
 // [minReplicas, maxReplicas], disables itself at 0 replicas, and reports every metric as
 // unreadable with upstream's conditions and events.
+
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import YAML from "yaml";
 import type { TestEmulator } from "../helpers/emulator.js";
@@ -10,12 +11,10 @@ import {
   type KubeCluster,
   kube,
   kubectl,
+  type Obj,
   rows,
   startKubeEmulator,
 } from "../kube/kube-helpers.js";
-
-// biome-ignore lint/suspicious/noExplicitAny: the tests walk arbitrary JSON answers
-type Obj = Record<string, any>;
 
 let emu: TestEmulator;
 let c: KubeCluster;

@@ -4,6 +4,7 @@
 // as `hpa.v1.autoscaling` and asks for the preferred one), and v2-only fields surviving a
 // read-modify-write through v1 (they travel in the `autoscaling.alpha.kubernetes.io/*`
 // annotations, as kube-apiserver's conversion does).
+
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import YAML from "yaml";
 import type { TestEmulator } from "../helpers/emulator.js";
@@ -12,12 +13,10 @@ import {
   type KubeCluster,
   kube,
   kubectl,
+  type Obj,
   rows,
   startKubeEmulator,
 } from "../kube/kube-helpers.js";
-
-// biome-ignore lint/suspicious/noExplicitAny: the tests walk arbitrary JSON answers
-type Obj = Record<string, any>;
 
 let emu: TestEmulator;
 let c128: KubeCluster;

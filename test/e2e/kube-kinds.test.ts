@@ -3,6 +3,7 @@
 // RBAC (stored, not enforced), PodDisruptionBudgets, PriorityClasses, HorizontalPodAutoscalers,
 // StorageClasses, IngressClasses, CronJobs, ControllerRevisions, and service account tokens
 // (TokenRequest) that open their own cluster only, while their service account lives.
+
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TestEmulator } from "../helpers/emulator.js";
 import {
@@ -10,12 +11,10 @@ import {
   type KubeCluster,
   kube,
   kubectl,
+  type Obj,
   rows,
   startKubeEmulator,
 } from "../kube/kube-helpers.js";
-
-// biome-ignore lint/suspicious/noExplicitAny: the tests walk arbitrary JSON answers
-type Obj = Record<string, any>;
 
 let emu: TestEmulator;
 let c: KubeCluster;

@@ -1,11 +1,19 @@
 // The machine's real kubectl (the dispatcher picks kubectl 1.28 or 1.33 from /version)
 // against two emulated clusters, with the kubeconfig listClusterUserCredential returns.
+
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TestEmulator } from "../helpers/emulator.js";
 import { tempDir } from "../helpers/emulator.js";
-import { createCluster, type KubeCluster, kube, kubectl, startKubeEmulator } from "../kube/kube-helpers.js";
+import {
+  createCluster,
+  type KubeCluster,
+  kube,
+  kubectl,
+  manifestFile,
+  startKubeEmulator,
+} from "../kube/kube-helpers.js";
 import { until } from "../kube/workload-helpers.js";
 
 let emu: TestEmulator;
@@ -37,12 +45,6 @@ spec:
         ports: [{containerPort: 80}]
 ${sidecar ? "      - name: sidecar\n        image: busybox:1.36\n        command: [sleep, '3600']\n" : ""}`;
 
-function file(content: string): string {
-  const p = path.join(tempDir("aksnet-manifest-"), "m.yaml");
-  fs.writeFileSync(p, content);
-  return p;
-}
-
 describe.each(["1.28", "1.33"])("kubectl against a cluster reporting %s", (v) => {
   const c = () => clusters[v];
   const ns = `t${v.replace(".", "")}`;
@@ -66,7 +68,7 @@ describe.each(["1.28", "1.33"])("kubectl against a cluster reporting %s", (v) =>
     const created = await kubectl(c(), [
       "apply",
       "-f",
-      file(`apiVersion: v1\nkind: Namespace\nmetadata: {name: ${ns}}\n`),
+      manifestFile(`apiVersion: v1\nkind: Namespace\nmetadata: {name: ${ns}}\n`),
     ]);
     expect(created.stdout.trim()).toBe(`namespace/${ns} created`);
   });
@@ -100,10 +102,10 @@ describe.each(["1.28", "1.33"])("kubectl against a cluster reporting %s", (v) =>
   });
 
   it("client-side apply with default validation, then a re-apply that changes one image keeps the other container", async () => {
-    const first = await kubectl(c(), ["apply", "-n", ns, "-f", file(deployment("nginx:1.27"))]);
+    const first = await kubectl(c(), ["apply", "-n", ns, "-f", manifestFile(deployment("nginx:1.27"))]);
     expect(first.stderr).toBe("");
     expect(first.stdout.trim()).toBe("deployment.apps/web created");
-    const again = await kubectl(c(), ["apply", "-n", ns, "-f", file(deployment("nginx:1.28"))]);
+    const again = await kubectl(c(), ["apply", "-n", ns, "-f", manifestFile(deployment("nginx:1.28"))]);
     expect(again.stdout.trim()).toBe("deployment.apps/web configured");
     const got = await kubectl(c(), [
       "get",
@@ -115,10 +117,10 @@ describe.each(["1.28", "1.33"])("kubectl against a cluster reporting %s", (v) =>
       "jsonpath={.spec.template.spec.containers[*].image} {.metadata.generation}",
     ]);
     expect(got.stdout).toBe("nginx:1.28 busybox:1.36 2");
-    const unchanged = await kubectl(c(), ["apply", "-n", ns, "-f", file(deployment("nginx:1.28"))]);
+    const unchanged = await kubectl(c(), ["apply", "-n", ns, "-f", manifestFile(deployment("nginx:1.28"))]);
     expect(unchanged.stdout.trim()).toBe("deployment.apps/web unchanged");
     // Dropping the sidecar from the manifest removes it (the last-applied annotation says it was ours).
-    await kubectl(c(), ["apply", "-n", ns, "-f", file(deployment("nginx:1.28", false))]);
+    await kubectl(c(), ["apply", "-n", ns, "-f", manifestFile(deployment("nginx:1.28", false))]);
     const one = await kubectl(c(), [
       "get",
       "deploy",
@@ -237,9 +239,21 @@ describe.each(["1.28", "1.33"])("kubectl against a cluster reporting %s", (v) =>
   it("server-side apply owns fields, conflicts with another manager, and --force-conflicts takes them", async () => {
     const cm = (v: string) =>
       `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ssa, namespace: ${ns}}\ndata: {k: "${v}"}\n`;
-    const a = await kubectl(c(), ["apply", "--server-side", "--field-manager=alice", "-f", file(cm("1"))]);
+    const a = await kubectl(c(), [
+      "apply",
+      "--server-side",
+      "--field-manager=alice",
+      "-f",
+      manifestFile(cm("1")),
+    ]);
     expect(a.stdout.trim()).toBe("configmap/ssa serverside-applied");
-    const b = await kubectl(c(), ["apply", "--server-side", "--field-manager=bob", "-f", file(cm("2"))]);
+    const b = await kubectl(c(), [
+      "apply",
+      "--server-side",
+      "--field-manager=bob",
+      "-f",
+      manifestFile(cm("2")),
+    ]);
     expect(b.code).toBe(1);
     expect(b.stderr).toContain('conflict with "alice": .data.k');
     const f = await kubectl(c(), [
@@ -248,7 +262,7 @@ describe.each(["1.28", "1.33"])("kubectl against a cluster reporting %s", (v) =>
       "--field-manager=bob",
       "--force-conflicts",
       "-f",
-      file(cm("2")),
+      manifestFile(cm("2")),
     ]);
     expect(f.stdout.trim()).toBe("configmap/ssa serverside-applied");
     const got = await kubectl(c(), ["get", "cm", "ssa", "-n", ns, "-o", "json", "--show-managed-fields"]);
@@ -381,14 +395,14 @@ spec:
             properties:
               ok: {type: boolean}
 `;
-    const r = await kubectl(c(), ["apply", "-f", file(crd)]);
+    const r = await kubectl(c(), ["apply", "-f", manifestFile(crd)]);
     expect(r.stdout.trim()).toBe("customresourcedefinition.apiextensions.k8s.io/widgets.example.com created");
     const w = await kubectl(c(), [
       "apply",
       "-n",
       ns,
       "-f",
-      file("apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w1}\nspec: {size: 3}\n"),
+      manifestFile("apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w1}\nspec: {size: 3}\n"),
     ]);
     expect(w.stdout.trim()).toBe("widget.example.com/w1 created");
     const g = await kubectl(c(), ["get", "wd", "-n", ns]);
@@ -399,7 +413,7 @@ spec:
       "-n",
       ns,
       "-f",
-      file(
+      manifestFile(
         "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w2}\nspec: {size: 30, color: green}\n",
       ),
     ]);
@@ -414,7 +428,9 @@ spec:
       "-n",
       ns,
       "-f",
-      file("apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w3}\nspec: {size: 3, shape: round}\n"),
+      manifestFile(
+        "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w3}\nspec: {size: 3, shape: round}\n",
+      ),
     ]);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain('unknown field "spec.shape"');
@@ -424,7 +440,9 @@ spec:
       "-n",
       ns,
       "-f",
-      file("apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w1}\nspec: {size: 4, color: blue}\n"),
+      manifestFile(
+        "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w1}\nspec: {size: 4, color: blue}\n",
+      ),
     ]);
     expect(re.stdout.trim()).toBe("widget.example.com/w1 configured");
   });
@@ -451,7 +469,7 @@ spec:
     await kubectl(c(), [
       "create",
       "-f",
-      file(`apiVersion: v1\nkind: ConfigMap\nmetadata: {name: watched, namespace: ${ns}}\n`),
+      manifestFile(`apiVersion: v1\nkind: ConfigMap\nmetadata: {name: watched, namespace: ${ns}}\n`),
     ]);
     expect(await waitFor("configmap/watched")).toBe(true);
     child.kill();

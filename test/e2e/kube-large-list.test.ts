@@ -2,12 +2,17 @@
 // streamed: the answers stay exactly what a one-block answer was (JSON list, kubectl's Table,
 // metadata-only), and `limit`/`continue` pages seek the store's key in one namespace and
 // across namespaces. (How long the event loop is held is measured in bench/kube.mjs.)
+
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TestEmulator } from "../helpers/emulator.js";
-import { createCluster, type KubeCluster, kube, kubectl, startKubeEmulator } from "../kube/kube-helpers.js";
-
-// biome-ignore lint/suspicious/noExplicitAny: the tests walk arbitrary JSON answers
-type Obj = Record<string, any>;
+import {
+  createCluster,
+  type KubeCluster,
+  kube,
+  kubectl,
+  type Obj,
+  startKubeEmulator,
+} from "../kube/kube-helpers.js";
 
 let emu: TestEmulator;
 let c: KubeCluster;

@@ -3,15 +3,20 @@
 // as ordinary map keys (a ConfigMap data key `__proto__` is valid and stored; a label or
 // annotation key `__proto__` is refused by ObjectMeta validation). The emulator runs in this
 // process, so Object.prototype is checked here after every request.
+
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { toFieldsV1, trackUpdate } from "../../src/kube/fields.js";
 import { BUILTIN_KINDS } from "../../src/kube/kinds.js";
 import { builtinSchemas, type Schema } from "../../src/kube/schemas.js";
 import type { TestEmulator } from "../helpers/emulator.js";
-import { createCluster, type KubeCluster, kube, kubectl, startKubeEmulator } from "../kube/kube-helpers.js";
-
-// biome-ignore lint/suspicious/noExplicitAny: the tests walk arbitrary JSON answers
-type Obj = Record<string, any>;
+import {
+  createCluster,
+  type KubeCluster,
+  kube,
+  kubectl,
+  type Obj,
+  startKubeEmulator,
+} from "../kube/kube-helpers.js";
 
 let emu: TestEmulator;
 let c: KubeCluster;

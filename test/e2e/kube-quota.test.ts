@@ -1,6 +1,7 @@
 // ResourceQuotas and LimitRanges (stored, not enforced) with the machine's real kubectl: 1.28's
 // `create quota` sends JSON, 1.33's sends protobuf; the quota controller mirrors spec.hard into
 // status.hard and counts pods/services/configmaps/secrets into status.used.
+
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TestEmulator } from "../helpers/emulator.js";
 import {
@@ -8,12 +9,10 @@ import {
   type KubeCluster,
   kube,
   kubectl,
+  type Obj,
   rows,
   startKubeEmulator,
 } from "../kube/kube-helpers.js";
-
-// biome-ignore lint/suspicious/noExplicitAny: the tests walk arbitrary JSON answers
-type Obj = Record<string, any>;
 
 let emu: TestEmulator;
 let c128: KubeCluster;

@@ -3,12 +3,10 @@
 // and StatefulSets, `wait --for=condition=Available`, `rollout undo` goes back to the old
 // ReplicaSet (history 2, 3 as on a real cluster), and what kube-apiserver defaults is there
 // without making re-applies or `kubectl diff` see changes.
-import fs from "node:fs";
-import path from "node:path";
+
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TestEmulator } from "../helpers/emulator.js";
-import { tempDir } from "../helpers/emulator.js";
-import { type KubeCluster, kubectl, startKubeEmulator } from "../kube/kube-helpers.js";
+import { type KubeCluster, kubectl, manifestFile, startKubeEmulator } from "../kube/kube-helpers.js";
 import { makeCluster, until } from "../kube/workload-helpers.js";
 
 let emu: TestEmulator;
@@ -18,12 +16,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await emu?.close();
 });
-
-function file(content: string): string {
-  const p = path.join(tempDir("aksnet-manifest-"), "m.yaml");
-  fs.writeFileSync(p, content);
-  return p;
-}
 
 const WORKLOADS = `apiVersion: apps/v1
 kind: Deployment
@@ -97,7 +89,7 @@ for (const version of ["1.28", "1.33"]) {
     let manifest: string;
     beforeAll(async () => {
       c = await makeCluster(emu, `roll${version.replace(".", "")}`, { count: 2, version });
-      manifest = file(WORKLOADS);
+      manifest = manifestFile(WORKLOADS);
     });
 
     it("apply, then rollout status returns for a Deployment, a DaemonSet and a StatefulSet", async () => {
@@ -245,7 +237,7 @@ for (const version of ["1.28", "1.33"]) {
     let c: KubeCluster;
     beforeAll(async () => {
       c = await makeCluster(emu, `hist${version.replace(".", "")}`, { count: 2, version });
-      const a = await kubectl(c, ["apply", "-f", file(HISTORY)]);
+      const a = await kubectl(c, ["apply", "-f", manifestFile(HISTORY)]);
       expect(a.stdout).toBe("daemonset.apps/logs created\nstatefulset.apps/kv created\n");
     });
 
@@ -407,7 +399,7 @@ for (const version of ["1.28", "1.33"]) {
     });
 
     it("revisionHistoryLimit 1: once the pods have moved on, only the current revision and one old one stay", async () => {
-      const m = file(`apiVersion: apps/v1
+      const m = manifestFile(`apiVersion: apps/v1
 kind: DaemonSet
 metadata: {name: trim}
 spec:
@@ -442,7 +434,7 @@ spec:
     });
 
     it("a partitioned StatefulSet rollout: a deleted pod below the partition comes back at the old revision", async () => {
-      const m = file(`apiVersion: apps/v1
+      const m = manifestFile(`apiVersion: apps/v1
 kind: StatefulSet
 metadata: {name: part}
 spec:

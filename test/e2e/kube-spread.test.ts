@@ -4,13 +4,11 @@
 // exactly the pods it must Pending, with kube-scheduler's FailedScheduling event — by hostname
 // with minDomains, and by the zones a zonal scale set gives its nodes. Invalid constraints are
 // refused as kube-apiserver refuses them.
-import fs from "node:fs";
-import path from "node:path";
+
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TestEmulator } from "../helpers/emulator.js";
-import { tempDir } from "../helpers/emulator.js";
-import { type KubeCluster, kubectl, startKubeEmulator } from "../kube/kube-helpers.js";
-import { makeCluster, pods, until } from "../kube/workload-helpers.js";
+import { type KubeCluster, kubectl, manifestFile, startKubeEmulator } from "../kube/kube-helpers.js";
+import { makeCluster, pods, until, untilScheduled } from "../kube/workload-helpers.js";
 
 let emu: TestEmulator;
 let c: KubeCluster;
@@ -27,12 +25,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await emu?.close();
 });
-
-function file(content: string): string {
-  const p = path.join(tempDir("aksnet-manifest-"), "m.yaml");
-  fs.writeFileSync(p, content);
-  return p;
-}
 
 const deployment = (name: string, replicas: number, spec = "") => `apiVersion: apps/v1
 kind: Deployment
@@ -62,7 +54,7 @@ describe("topology spreading with kubectl", () => {
       }
     expect(cpu.size).toBe(3);
     expect(new Set(cpu.values()).size).toBeGreaterThan(1);
-    const r = await kubectl(c, ["apply", "-f", file(deployment("web", 3))]);
+    const r = await kubectl(c, ["apply", "-f", manifestFile(deployment("web", 3))]);
     expect(r.stderr).toBe("");
     const running = await until(async () => {
       const all = (await pods(c, "default", "app=web")).filter((p) => p.status?.phase === "Running");
@@ -80,7 +72,7 @@ describe("topology spreading with kubectl", () => {
     const nsr = await kubectl(c, [
       "apply",
       "-f",
-      file("apiVersion: v1\nkind: Namespace\nmetadata: {name: capped}\n"),
+      manifestFile("apiVersion: v1\nkind: Namespace\nmetadata: {name: capped}\n"),
     ]);
     expect(nsr.stderr).toBe("");
     const spec = `
@@ -90,19 +82,10 @@ describe("topology spreading with kubectl", () => {
         topologyKey: kubernetes.io/hostname
         whenUnsatisfiable: DoNotSchedule
         labelSelector: {matchLabels: {app: capped}}`;
-    const r = await kubectl(c, ["apply", "-n", "capped", "-f", file(deployment("capped", 5, spec))]);
+    const r = await kubectl(c, ["apply", "-n", "capped", "-f", manifestFile(deployment("capped", 5, spec))]);
     expect(r.stderr).toBe("");
     expect(r.stdout.trim()).toBe("deployment.apps/capped created");
-    const ps = await until(async () => {
-      const all = await pods(c, "capped");
-      const running = all.filter((p) => p.status?.phase === "Running");
-      const unsched = all.filter((p) =>
-        p.status?.conditions?.some((x) => x.type === "PodScheduled" && x.status === "False"),
-      );
-      return all.length === 5 && running.length === 3 && unsched.length === 2
-        ? { running, unsched }
-        : undefined;
-    });
+    const ps = await untilScheduled(() => pods(c, "capped"), { total: 5, running: 3, unsched: 2 });
     expect(new Set(ps.running.map((p) => p.spec?.nodeName)).size).toBe(3);
     const want =
       "0/3 nodes are available: 3 node(s) didn't match pod topology spread constraints. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod.";
@@ -152,7 +135,7 @@ describe("topology spreading with kubectl", () => {
         nodeTaintsPolicy: Sometimes
         matchLabelKeys: [app]
         labelSelector: {matchLabels: {app: bad}}`;
-    const r = await kubectl(c, ["apply", "-f", file(deployment("bad", 1, spec))]);
+    const r = await kubectl(c, ["apply", "-f", manifestFile(deployment("bad", 1, spec))]);
     expect(r.code).toBe(1);
     // kubectl lists the Status causes one per line.
     const at = "spec.template.spec.topologySpreadConstraints";
@@ -198,17 +181,12 @@ describe("zones from the scale set's availability zones", () => {
         whenUnsatisfiable: DoNotSchedule
         nodeAffinityPolicy: Ignore
         labelSelector: {matchLabels: {app: zoned}}`;
-    const r = await kubectl(z, ["apply", "-f", file(deployment("zoned", 4, spec))]);
+    const r = await kubectl(z, ["apply", "-f", manifestFile(deployment("zoned", 4, spec))]);
     expect(r.stderr).toBe("");
-    const ps = await until(async () => {
-      const all = await pods(z, "default", "app=zoned");
-      const running = all.filter((p) => p.status?.phase === "Running");
-      const unsched = all.filter((p) =>
-        p.status?.conditions?.some((x) => x.type === "PodScheduled" && x.status === "False"),
-      );
-      return all.length === 4 && running.length === 2 && unsched.length === 2
-        ? { running, unsched }
-        : undefined;
+    const ps = await untilScheduled(() => pods(z, "default", "app=zoned"), {
+      total: 4,
+      running: 2,
+      unsched: 2,
     });
     const zoneOf = new Map(nodes.map((l) => [l.split(/\s+/)[0], l.split(/\s+/).at(-1)]));
     expect(ps.running.map((p) => zoneOf.get(p.spec?.nodeName ?? "")).sort()).toEqual([

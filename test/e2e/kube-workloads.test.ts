@@ -1,14 +1,20 @@
 // The cluster comes alive (issue 11), driven with the machine's real kubectl: Nodes follow the
 // scale sets, the seed 003 host-port Deployment gets its ports from admission, the scheduler
 // refuses host-port conflicts the way kube-scheduler words it, pods get addresses per plugin.
-import fs from "node:fs";
-import path from "node:path";
+
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ECHOSERVER_HOSTPORT_YAML } from "../../scenarios/003-node-public-ips.js";
 import type { TestEmulator } from "../helpers/emulator.js";
-import { tempDir } from "../helpers/emulator.js";
-import { type KubeCluster, kubectl, startKubeEmulator } from "../kube/kube-helpers.js";
-import { addGatewayPool, inCidr, makeCluster, pods, poolScale, until } from "../kube/workload-helpers.js";
+import { type KubeCluster, kubectl, manifestFile, startKubeEmulator } from "../kube/kube-helpers.js";
+import {
+  addGatewayPool,
+  inCidr,
+  makeCluster,
+  pods,
+  poolScale,
+  until,
+  untilScheduled,
+} from "../kube/workload-helpers.js";
 
 let emu: TestEmulator;
 
@@ -18,12 +24,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await emu?.close();
 });
-
-function file(content: string): string {
-  const p = path.join(tempDir("aksnet-manifest-"), "m.yaml");
-  fs.writeFileSync(p, content);
-  return p;
-}
 
 // Seed 003, verbatim: the scenario's copy, the one place it is written.
 const ECHOSERVER = ECHOSERVER_HOSTPORT_YAML;
@@ -69,7 +69,7 @@ describe("seed 003: host-port auto-assignment with kubectl", () => {
   });
 
   it("the seed's Deployment: describe pod shows Host Ports and the _HOSTPORT variables", async () => {
-    const applied = await kubectl(c, ["apply", "-f", file(ECHOSERVER)]);
+    const applied = await kubectl(c, ["apply", "-f", manifestFile(ECHOSERVER)]);
     expect(applied.stderr).toBe("");
     expect(applied.stdout.trim()).toBe("deployment.apps/echoserver-hostport created");
     const running = await until(async () => {
@@ -167,7 +167,7 @@ metadata:
 spec:
   containers: [{name: c, image: nginx, ports: [{containerPort: 80}]}]
 `;
-    const r = await kubectl(c, ["apply", "-f", file(pod)]);
+    const r = await kubectl(c, ["apply", "-f", manifestFile(pod)]);
     expect(r.code).toBe(1);
     expect(r.stderr.trim()).toBe(
       'The Pod "badports" is invalid: metadata.annotations[kubernetes.azure.com/assign-hostports-for-containerports]: Invalid value: "9999/tcp": port 9999/TCP is not declared by any container of the pod (spec.containers[*].ports[*].containerPort)',
@@ -181,22 +181,13 @@ spec:
     const nsr = await kubectl(c, [
       "apply",
       "-f",
-      file("apiVersion: v1\nkind: Namespace\nmetadata: {name: conflict}\n"),
+      manifestFile("apiVersion: v1\nkind: Namespace\nmetadata: {name: conflict}\n"),
     ]);
     expect(nsr.stderr).toBe("");
-    const r = await kubectl(c, ["apply", "-n", "conflict", "-f", file(fixedHostPort("fixed", 4))]);
+    const r = await kubectl(c, ["apply", "-n", "conflict", "-f", manifestFile(fixedHostPort("fixed", 4))]);
     expect(r.stderr).toBe("");
     expect(r.stdout.trim()).toBe("deployment.apps/fixed created");
-    const ps = await until(async () => {
-      const all = await pods(c, "conflict");
-      const running = all.filter((p) => p.status?.phase === "Running");
-      const unsched = all.filter((p) =>
-        p.status?.conditions?.some((x) => x.type === "PodScheduled" && x.status === "False"),
-      );
-      return all.length === 4 && running.length === 3 && unsched.length === 1
-        ? { running, unsched }
-        : undefined;
-    });
+    const ps = await untilScheduled(() => pods(c, "conflict"), { total: 4, running: 3, unsched: 1 });
     expect(new Set(ps.running.map((p) => p.spec?.nodeName)).size).toBe(3);
     const name = ps.unsched[0].metadata?.name ?? "";
     const ev = await until(async () => {
@@ -338,7 +329,7 @@ describe("Azure CNI and gateway pools", () => {
     const r = await kubectl(c, [
       "apply",
       "-f",
-      file(fixedHostPort("web", 6).replace(", hostPort: 8088", "")),
+      manifestFile(fixedHostPort("web", 6).replace(", hostPort: 8088", "")),
     ]);
     expect(r.stdout.trim()).toBe("deployment.apps/web created");
     const ps = await until(async () => {
@@ -383,7 +374,7 @@ describe("Azure CNI and gateway pools", () => {
     const r = await kubectl(c, [
       "apply",
       "-f",
-      file(fixedHostPort("spread", 8).replace(", hostPort: 8088", "")),
+      manifestFile(fixedHostPort("spread", 8).replace(", hostPort: 8088", "")),
     ]);
     expect(r.stdout.trim()).toBe("deployment.apps/spread created");
     const ps = await until(async () => {

@@ -9,6 +9,16 @@ import { startTestEmulator, type TestEmulator, tempDir } from "../helpers/emulat
 
 const run = promisify(execFile);
 
+// biome-ignore lint/suspicious/noExplicitAny: the tests walk arbitrary JSON answers
+export type Obj = Record<string, any>;
+
+/** Writes a manifest to a fresh temp file for `kubectl apply -f` (returns its path). */
+export function manifestFile(content: string, name = "m.yaml"): string {
+  const p = path.join(tempDir("aksnet-manifest-"), name);
+  fs.writeFileSync(p, content);
+  return p;
+}
+
 export interface KubeCluster {
   name: string;
   uid: string;

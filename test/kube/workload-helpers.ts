@@ -195,3 +195,23 @@ export async function addGatewayPool(
   if (pp.status >= 300) throw new Error(`pool PUT failed: ${pp.status} ${pp.text}`);
   await waitSucceeded(emu, pid);
 }
+
+/**
+ * Waits until `list()` gives exactly `total` pods, `running` of them Running and `unsched`
+ * Pending with PodScheduled=False (the scheduler's verdict), and returns both groups.
+ */
+export async function untilScheduled(
+  list: () => Promise<Pod[]>,
+  want: { total: number; running: number; unsched: number },
+): Promise<{ running: Pod[]; unsched: Pod[] }> {
+  return until(async () => {
+    const all = await list();
+    const running = all.filter((p) => p.status?.phase === "Running");
+    const unsched = all.filter((p) =>
+      p.status?.conditions?.some((x) => x.type === "PodScheduled" && x.status === "False"),
+    );
+    return all.length === want.total && running.length === want.running && unsched.length === want.unsched
+      ? { running, unsched }
+      : undefined;
+  });
+}

@@ -46,43 +46,25 @@ class Lru<K, V> {
 
 const str = (v: unknown) => (v === undefined || v === null ? "" : String(v));
 
-function objectParts(e: Event): string[] {
-  const o = e.involvedObject;
-  return [str(e.source?.component), str(e.source?.host), str(o.kind), str(o.namespace), str(o.name)];
-}
-
-/** getEventKey: source, object (with its field path), type, reason and message. */
-function eventKey(e: Event): string {
-  const o = e.involvedObject;
-  return [
-    ...objectParts(e),
-    str(o.fieldPath),
-    str(o.uid),
-    str(o.apiVersion),
-    str(e.type),
-    str(e.reason),
-    str(e.message),
-  ].join("");
-}
-
-/** getSpamKey: source and object. */
+/**
+ * getSpamKey: the source and the object. The other keys extend it (upstream joins the same
+ * fields; their order inside a key does not matter, only that keys differ when fields do).
+ */
 function spamKey(e: Event): string {
   const o = e.involvedObject;
-  return [...objectParts(e), str(o.uid), str(o.apiVersion)].join("");
+  return [e.source?.component, e.source?.host, o.kind, o.namespace, o.name, o.uid, o.apiVersion]
+    .map(str)
+    .join("");
+}
+
+/** getEventKey: the object's field path, type, reason and message too. */
+function eventKey(e: Event): string {
+  return [spamKey(e), e.involvedObject.fieldPath, e.type, e.reason, e.message].map(str).join("");
 }
 
 /** EventAggregatorByReasonFunc: everything but the message (which is the local key). */
 function aggregateKey(e: Event): string {
-  const o = e.involvedObject;
-  return [
-    ...objectParts(e),
-    str(o.uid),
-    str(o.apiVersion),
-    str(e.type),
-    str(e.reason),
-    str(e.reportingComponent),
-    str(e.reportingInstance),
-  ].join("");
+  return [spamKey(e), e.type, e.reason, e.reportingComponent, e.reportingInstance].map(str).join("");
 }
 
 /** Metav1.Time as the API writes it (whole seconds). */
