@@ -8,6 +8,7 @@
 // A few rows are what admission plugins add to a new Pod (ServiceAccount, Priority,
 // DefaultTolerationSeconds): marked `onCreate`, top-level only.
 
+import { badRequest } from "./errors.js";
 import { cloneJson } from "./json.js";
 import { getOwn, setOwn } from "./ownKeys.js";
 import type { Schema } from "./schemas.js";
@@ -64,6 +65,10 @@ const HPA_SCALE_UP_POLICIES = [
 ];
 const HPA_SCALE_DOWN_POLICIES = [{ type: "Percent", value: 100, periodSeconds: 15 }];
 
+/** encoding/json's name of a JSON value's type in an UnmarshalTypeError. */
+const goJsonType = (v: unknown) =>
+  Array.isArray(v) ? "array" : typeof v === "boolean" ? "bool" : typeof v === "number" ? "number" : "object";
+
 /**
  * Decode-time folds of write-only fields (kube-apiserver's v1 → internal conversions), run on a
  * top-level object before its defaults: definition name → the fold, in place.
@@ -78,7 +83,12 @@ export const DECODE_FOLDS: Record<string, (o: Obj) => void> = {
     const data = isObj(o.data) ? o.data : {};
     for (const k of Object.keys(sd)) {
       const v = getOwn(sd, k);
-      setOwn(data, k, Buffer.from(typeof v === "string" ? v : "", "utf8").toString("base64"));
+      // Go decodes a null as "" and refuses any other non-string.
+      if (v !== null && typeof v !== "string")
+        throw badRequest(
+          `Secret in version "v1" cannot be handled as a Secret: json: cannot unmarshal ${goJsonType(v)} into Go struct field Secret.stringData of type string`,
+        );
+      setOwn(data, k, Buffer.from(v ?? "", "utf8").toString("base64"));
     }
     o.data = data;
   },

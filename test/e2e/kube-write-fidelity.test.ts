@@ -327,6 +327,22 @@ stringData:
     });
     expect(bad.status).toBe(422);
     expect(((bad.body as Obj).details.causes as Obj[]).map((x) => x.field)).toEqual(["data[a b]"]);
+    const notString = await kube(c, "POST", "/api/v1/namespaces/default/secrets", {
+      metadata: { name: "num" },
+      stringData: { n: 1 },
+    });
+    expect([notString.status, (notString.body as Obj).reason, (notString.body as Obj).message]).toEqual([
+      400,
+      "BadRequest",
+      'Secret in version "v1" cannot be handled as a Secret: json: cannot unmarshal number into Go struct field Secret.stringData of type string',
+    ]);
+    expect((await secret("num")).status).toBe(404);
+    // A null is Go's zero value: an empty entry.
+    const nul = await kube(c, "POST", "/api/v1/namespaces/default/secrets", {
+      metadata: { name: "nul" },
+      stringData: { e: null },
+    });
+    expect([nul.status, (nul.body as Obj).data]).toEqual([201, { e: "" }]);
   });
 });
 
