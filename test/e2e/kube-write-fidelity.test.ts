@@ -1,6 +1,7 @@
 // What kube-apiserver records and keeps on a write, with the machine's real kubectl and raw
 // requests: managedFields name the version the client wrote (an autoscaling/v1 HPA is stored
-// as v2) and the scale subresource (`kubectl scale`, the HPA controller); a Secret's
+// as v2) and the scale subresource (`kubectl scale`, the HPA controller), and a write without
+// fieldManager is its User-Agent's prefix; a Secret's
 // write-only `stringData` is folded into `data`; custom resources' labels and annotations are
 // validated with apimachinery's wording.
 
