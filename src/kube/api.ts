@@ -29,14 +29,14 @@ import {
   type StatusCause,
   unsupportedMediaType,
 } from "./errors.js";
-import { serverSideApply, trackUpdate } from "./fields.js";
+import { serverSideApply, trackUpdate, updateManager } from "./fields.js";
 import { cloneJson } from "./json.js";
 import { BUILTIN_KINDS, DEFAULT_NAMESPACES, groupVersion } from "./kinds.js";
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch } from "./patch.js";
 import { type BuiltinSchemas, builtinSchemas, pruneUnknown, type Schema } from "./schemas.js";
 import { matchFields, matchLabels, parseFieldSelector, parseLabelSelector } from "./selectors.js";
 import { DEFAULT_AUDIENCE, mintServiceAccountToken } from "./tokens.js";
-import { validateBuiltin } from "./validation.js";
+import { validateBuiltin, validateCustomMeta } from "./validation.js";
 
 export type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => !!v && typeof v === "object" && !Array.isArray(v);
@@ -54,6 +54,13 @@ export interface WriteOptions {
   fieldManager?: string;
   fieldValidation?: FieldValidation;
   force?: boolean;
+  /**
+   * Set by a write in a version served by conversion (viaStorage): the group/version the client
+   * used, which managedFields record (kube-apiserver tracks fields in the request's version).
+   */
+  servedVersion?: string;
+  /** The request's User-Agent: an Update without fieldManager is recorded under its prefix. */
+  userAgent?: string;
 }
 
 export interface Result {
@@ -206,7 +213,7 @@ export class KubeApi {
     t: ResourceType,
     input: unknown,
     o: WriteOptions,
-    write: (s: ResourceType, body: Obj) => Promise<Result>,
+    write: (s: ResourceType, body: Obj, o: WriteOptions) => Promise<Result>,
     decode = true,
   ): Promise<Result> {
     if (!isObj(input)) throw badRequest("Object 'Kind' is missing in the request body");
@@ -216,7 +223,7 @@ export class KubeApi {
     const body = decode
       ? this.admit(t, cloneJson(input), o.fieldValidation ?? "Ignore", warnings)
       : cloneJson(input);
-    const res = await write(storageTypeOf(t), c.toStorage(body));
+    const res = await write(storageTypeOf(t), c.toStorage(body), { ...o, servedVersion: gv(t) });
     return {
       ...res,
       body: res.body.kind === t.kind ? c.fromStorage(res.body) : res.body,
@@ -319,8 +326,8 @@ export class KubeApi {
     let out: Obj;
     const name = String(meta(body).name ?? meta(body).generateName ?? "");
     if (t.crd) {
-      const causes: StatusCause[] = [];
       const { metadata, ...rest } = body;
+      const causes: StatusCause[] = validateCustomMeta(metadata);
       const checked = validateCustom(rest, t.crd.schema, "", causes, unknown) as Obj;
       // metadata is always the standard ObjectMeta.
       const mUnknown: string[] = [];
@@ -418,7 +425,8 @@ export class KubeApi {
     input: unknown,
     o: WriteOptions,
   ): Promise<Result> {
-    if (t.storageVersion) return this.viaStorage(t, input, o, (s, b) => this.create(cluster, s, ns, b, o));
+    if (t.storageVersion)
+      return this.viaStorage(t, input, o, (s, b, so) => this.create(cluster, s, ns, b, so));
     if (!isObj(input)) throw badRequest("Object 'Kind' is missing in the request body");
     if (t.crd?.terminating) throw crdTerminating(q(t));
     await this.ensureCluster(cluster);
@@ -481,7 +489,14 @@ export class KubeApi {
     if (t.hasGeneration || t.crd) m.generation = 1;
     else delete m.generation;
     await this.admitCreate(tx, cluster, t, ns, body, o);
-    trackUpdate(undefined, body, o.fieldManager ?? "unknown", gv(t), this.schemaOf(t), this.resolve);
+    trackUpdate(
+      undefined,
+      body,
+      updateManager(o.fieldManager, o.userAgent),
+      o.servedVersion ?? gv(t),
+      this.schemaOf(t),
+      this.resolve,
+    );
     return this.commit(tx, cluster, t, t.namespaced ? ns : "", name, body, undefined, o, 201);
   }
 
@@ -661,7 +676,15 @@ export class KubeApi {
     result.apiVersion = gv(t);
     result.kind = t.kind;
     if (!tracked)
-      trackUpdate(prev, result, o.fieldManager ?? "unknown", gv(t), this.schemaOf(t), this.resolve, sub);
+      trackUpdate(
+        prev,
+        result,
+        updateManager(o.fieldManager, o.userAgent),
+        o.servedVersion ?? gv(t),
+        this.schemaOf(t),
+        this.resolve,
+        sub,
+      );
     // Finalizers all gone on an object being deleted: it goes now.
     if (
       pm.deletionTimestamp &&
@@ -702,7 +725,7 @@ export class KubeApi {
     sub?: string,
   ): Promise<Result> {
     if (t.storageVersion)
-      return this.viaStorage(t, input, o, (s, b) => this.update(cluster, s, ns, name, b, o, sub));
+      return this.viaStorage(t, input, o, (s, b, so) => this.update(cluster, s, ns, name, b, so, sub));
     if (!isObj(input)) throw badRequest("Object 'Kind' is missing in the request body");
     if (sub === "scale") return this.updateScale(cluster, t, ns, name, input, o);
     const res = await this.store.transaction((tx) => this.updateTx(tx, cluster, t, ns, name, input, o, sub));
@@ -817,7 +840,7 @@ export class KubeApi {
             applied: cloneJson(applied),
             manager: o.fieldManager!,
             force: true,
-            apiVersion: gv(t),
+            apiVersion: o.servedVersion ?? gv(t),
             schema: this.schemaOf(t),
             resolve: this.resolve,
             q: q(t),
@@ -835,7 +858,7 @@ export class KubeApi {
           applied: cloneJson(applied),
           manager: o.fieldManager!,
           force: o.force === true,
-          apiVersion: gv(t),
+          apiVersion: o.servedVersion ?? gv(t),
           schema: this.schemaOf(t),
           resolve: this.resolve,
           q: q(t),
@@ -882,7 +905,7 @@ export class KubeApi {
         t,
         patch,
         o,
-        (s, b) => this.patch(cluster, s, ns, name, "apply", b, o, sub),
+        (s, b, so) => this.patch(cluster, s, ns, name, "apply", b, so, sub),
         false,
       );
     if (type === "apply") return this.patch(cluster, storageTypeOf(t), ns, name, type, patch, o, sub);
@@ -897,7 +920,7 @@ export class KubeApi {
         !patchSetsRv(patch)
       )
         delete next.metadata.resourceVersion;
-      return this.viaStorage(t, next, o, (s, b) => this.updateTx(tx, cluster, s, ns, name, b, o, sub));
+      return this.viaStorage(t, next, o, (s, b, so) => this.updateTx(tx, cluster, s, ns, name, b, so, sub));
     });
   }
 
@@ -976,7 +999,9 @@ export class KubeApi {
         throw conflict(q(t), name, MODIFIED);
       const next = cloneJson(old.body);
       setPath(next, t.scale!.specReplicas, replicas);
-      return this.updateWith(tx, cluster, t, ns, name, old, next, o, undefined, []);
+      // managedFields name the scale subresource (kube-apiserver's ScaleHandler: the writer's
+      // entry has subresource "scale", the parent's version and the replicas path).
+      return this.updateWith(tx, cluster, t, ns, name, old, next, o, "scale", []);
     });
     return { ...res, body: toScale(t, res.body) };
   }

@@ -8,7 +8,9 @@
 // A few rows are what admission plugins add to a new Pod (ServiceAccount, Priority,
 // DefaultTolerationSeconds): marked `onCreate`, top-level only.
 
+import { badRequest } from "./errors.js";
 import { cloneJson } from "./json.js";
+import { getOwn, setOwn } from "./ownKeys.js";
 import type { Schema } from "./schemas.js";
 
 type Obj = Record<string, unknown>;
@@ -62,6 +64,35 @@ const HPA_SCALE_UP_POLICIES = [
   { type: "Percent", value: 100, periodSeconds: 15 },
 ];
 const HPA_SCALE_DOWN_POLICIES = [{ type: "Percent", value: 100, periodSeconds: 15 }];
+
+/** encoding/json's name of a JSON value's type in an UnmarshalTypeError. */
+const goJsonType = (v: unknown) =>
+  Array.isArray(v) ? "array" : typeof v === "boolean" ? "bool" : typeof v === "number" ? "number" : "object";
+
+/**
+ * Decode-time folds of write-only fields (kube-apiserver's v1 → internal conversions), run on a
+ * top-level object before its defaults: definition name → the fold, in place.
+ */
+export const DECODE_FOLDS: Record<string, (o: Obj) => void> = {
+  // Convert_v1_Secret_To_core_Secret: each stringData entry overwrites data's (as bytes, so
+  // base64 on the wire); stringData itself is never stored or returned.
+  [`${CORE}.Secret`]: (o) => {
+    const sd = o.stringData;
+    delete o.stringData;
+    if (!isObj(sd) || !Object.keys(sd).length) return;
+    const data = isObj(o.data) ? o.data : {};
+    for (const k of Object.keys(sd)) {
+      const v = getOwn(sd, k);
+      // Go decodes a null as "" and refuses any other non-string.
+      if (v !== null && typeof v !== "string")
+        throw badRequest(
+          `Secret in version "v1" cannot be handled as a Secret: json: cannot unmarshal ${goJsonType(v)} into Go struct field Secret.stringData of type string`,
+        );
+      setOwn(data, k, Buffer.from(v ?? "", "utf8").toString("base64"));
+    }
+    o.data = data;
+  },
+};
 
 /** Definition name → rows. Service defaults live with its address allocation (services/admission.ts). */
 export const DEFAULTS: Record<string, DefaultRule[]> = {
@@ -354,6 +385,7 @@ export function applyDefaults(
   create: boolean,
   top = true,
 ): void {
+  if (top && isObj(obj)) DECODE_FOLDS[name]?.(obj);
   fill(obj, name, plansFor(defs), create, top);
 }
 

@@ -388,6 +388,27 @@ function pathsOf(e: ManagedFieldsEntry): Set<string> {
 }
 
 /**
+ * The manager an Update is recorded under: the request's fieldManager, else its User-Agent up
+ * to the first "/" with unprintable characters left out and cut at 128 bytes (kube-apiserver's
+ * prefixFromUserAgent: `kubectl scale` sends no fieldManager and is recorded as "kubectl").
+ */
+export function updateManager(fieldManager: string | undefined, userAgent: string | undefined): string {
+  if (fieldManager) return fieldManager;
+  let out = "";
+  let bytes = 0;
+  for (const ch of (userAgent ?? "").split("/")[0]) {
+    if (!PRINTABLE.test(ch)) continue;
+    const n = Buffer.byteLength(ch);
+    if (bytes + n > 128) break;
+    out += ch;
+    bytes += n;
+  }
+  return out || "unknown";
+}
+/** Go's unicode.IsPrint: letters, marks, numbers, punctuation, symbols and the ASCII space. */
+const PRINTABLE = /^[\p{L}\p{M}\p{N}\p{P}\p{S} ]$/u;
+
+/**
  * Records an Update by `manager`: fields it set or changed become its own and leave other
  * managers; removed fields leave everybody.
  */
@@ -1006,7 +1027,7 @@ export function serverSideApply(i: ApplyInput): Obj {
       if (p.endsWith(`${SEP}.`) || same(a.value, l.value)) continue;
       conflicts.push({
         reason: "FieldManagerConflict",
-        message: `conflict with "${e.manager}"${e.operation === "Update" ? ` using ${e.apiVersion}` : ""}: ${dotted(p)}`,
+        message: `conflict with "${e.manager}"${e.subresource ? ` with subresource "${e.subresource}"` : ""}${e.operation === "Update" ? ` using ${e.apiVersion}` : ""}: ${dotted(p)}`,
         field: dotted(p),
       });
       if (i.force) s.delete(p);

@@ -285,6 +285,14 @@ function labelsAndAnnotations(meta: unknown, at: string): StatusCause[] {
   return out;
 }
 
+/**
+ * A custom resource's metadata labels and annotations (apiextensions' customResourceValidator
+ * runs ValidateObjectMetaAccessor before the schema, so these causes come first).
+ */
+export function validateCustomMeta(metadata: unknown): StatusCause[] {
+  return labelsAndAnnotations(metadata, "metadata");
+}
+
 /** The object's metadata, and its pod template's (and a CronJob's job template's) as upstream validates them. */
 function objectMeta(o: Obj): StatusCause[] {
   const out = labelsAndAnnotations(o.metadata, "metadata");

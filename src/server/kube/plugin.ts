@@ -270,7 +270,7 @@ function depth(v: unknown): number {
   return max;
 }
 
-function writeOptions(q: URLSearchParams, patch: boolean): WriteOptions {
+function writeOptions(q: URLSearchParams, patch: boolean, userAgent: string | undefined): WriteOptions {
   const dry = q.getAll("dryRun");
   if (dry.some((d) => d !== "All"))
     throw badRequest(`Invalid dry run value: ${JSON.stringify(dry)}: supported values: "All"`);
@@ -284,6 +284,8 @@ function writeOptions(q: URLSearchParams, patch: boolean): WriteOptions {
   return {
     dryRun: dry.length > 0,
     fieldManager: q.get("fieldManager") ?? undefined,
+    // An Update without fieldManager is recorded under the User-Agent's prefix (kube-apiserver).
+    userAgent,
     // kube-apiserver's default is Warn (unknown fields reported as warnings).
     fieldValidation: (fv || "Warn") as FieldValidation,
     force: force === "true",
@@ -415,6 +417,7 @@ async function route(
   if (t.review) return review(t, r, req, reply);
   const cluster = r.cluster.uid;
   const q = r.query;
+  const wo = (patch: boolean) => writeOptions(q, patch, req.headers["user-agent"]);
   const nsArg = t.namespaced ? (ns ?? "") : "";
   if (t.namespaced && name !== undefined && ns === undefined) throw pathNotFound();
 
@@ -445,7 +448,7 @@ async function route(
       if (t.namespaced && ns === undefined)
         throw methodNotAllowed("create", { group: t.group, resource: t.plural });
       const { value } = parseBody(req, false, t);
-      const res = await api.create(cluster, t, nsArg, value, writeOptions(q, false));
+      const res = await api.create(cluster, t, nsArg, value, wo(false));
       return send(reply, res.status, res.body, JSON_CT, res.warnings);
     }
     if (method === "DELETE") {
@@ -493,12 +496,12 @@ async function route(
       t,
       sub === "scale" ? { apiVersion: "autoscaling/v1", kind: "Scale" } : undefined,
     );
-    const res = await api.update(cluster, t, nsArg, name, value, writeOptions(q, false), sub);
+    const res = await api.update(cluster, t, nsArg, name, value, wo(false), sub);
     return send(reply, res.status, res.body, JSON_CT, res.warnings);
   }
   if (method === "PATCH") {
     const { value, patchType } = parseBody(req, true);
-    const res = await api.patch(cluster, t, nsArg, name, patchType!, value, writeOptions(q, true), sub);
+    const res = await api.patch(cluster, t, nsArg, name, patchType!, value, wo(true), sub);
     return send(reply, res.status, res.body, JSON_CT, res.warnings);
   }
   if (method === "DELETE") {
@@ -509,7 +512,7 @@ async function route(
   }
   if (method === "POST" && sub === "binding") {
     const { value } = parseBody(req, false, t, { apiVersion: "v1", kind: "Binding" });
-    const res = await api.bind(cluster, t, nsArg, name, value, writeOptions(q, false));
+    const res = await api.bind(cluster, t, nsArg, name, value, wo(false));
     return send(reply, res.status, res.body);
   }
   if (method === "POST" && sub === "token") {
@@ -521,7 +524,7 @@ async function route(
     return send(reply, res.status, res.body);
   }
   if (method === "POST" && sub === "eviction") {
-    const res = await api.evict(cluster, t, nsArg, name, writeOptions(q, false));
+    const res = await api.evict(cluster, t, nsArg, name, wo(false));
     return send(reply, res.status, res.body);
   }
   throw methodNotAllowed(method.toLowerCase(), { group: t.group, resource: t.plural });

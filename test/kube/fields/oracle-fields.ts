@@ -3,8 +3,9 @@
 // apply: who owns which field, conflicts between field managers, and the merge of an applied
 // configuration into the live object. Lists with a merge key are associative (`k:{…}`),
 // merged primitive lists are sets (`v:…`), other lists are atomic.
-// One change since it was frozen: keys are own properties only (a field or element named
-// `__proto__`, `toString`… is an ordinary key, never the prototype's; src/kube/ownKeys.ts).
+// Changes since it was frozen: keys are own properties only (a field or element named
+// `__proto__`, `toString`… is an ordinary key, never the prototype's; src/kube/ownKeys.ts), and
+// a conflict names the other manager's subresource as kube-apiserver's printManager does.
 import { applyConflict, type Qualified, type StatusCause } from "../../../src/kube/errors.js";
 import { getOwn, setOwn } from "../../../src/kube/ownKeys.js";
 import type { SchemaResolver } from "../../../src/kube/patch.js";
@@ -306,7 +307,7 @@ export function serverSideApply(i: ApplyInput): Obj {
       if (p.endsWith(`${SEP}.`) || same(a.value, l.value)) continue;
       conflicts.push({
         reason: "FieldManagerConflict",
-        message: `conflict with "${e.manager}"${e.operation === "Update" ? ` using ${e.apiVersion}` : ""}: ${dotted(p)}`,
+        message: `conflict with "${e.manager}"${e.subresource ? ` with subresource "${e.subresource}"` : ""}${e.operation === "Update" ? ` using ${e.apiVersion}` : ""}: ${dotted(p)}`,
         field: dotted(p),
       });
       if (i.force) s.delete(p);

@@ -1,0 +1,457 @@
+// What kube-apiserver records and keeps on a write, with the machine's real kubectl and raw
+// requests: managedFields name the version the client wrote (an autoscaling/v1 HPA is stored
+// as v2) and the scale subresource (`kubectl scale`, the HPA controller), and a write without
+// fieldManager is its User-Agent's prefix; a Secret's
+// write-only `stringData` is folded into `data`; custom resources' labels and annotations are
+// validated with apimachinery's wording.
+
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { TestEmulator } from "../helpers/emulator.js";
+import {
+  createCluster,
+  type KubeCluster,
+  kube,
+  kubectl,
+  manifestFile,
+  type Obj,
+  startKubeEmulator,
+} from "../kube/kube-helpers.js";
+
+let emu: TestEmulator;
+let c: KubeCluster;
+beforeAll(async () => {
+  emu = await startKubeEmulator();
+  c = await createCluster(emu, "writes", "1.33", "writes-rg");
+});
+afterAll(async () => {
+  await emu?.close();
+});
+
+async function ok(args: string[], input?: string): Promise<string> {
+  const r = await kubectl(c, args, input);
+  expect(r.stderr).toBe("");
+  expect(r.code).toBe(0);
+  return r.stdout;
+}
+
+/** Polls `probe` every 100 ms until it returns something defined. */
+async function until<T>(what: string, probe: () => Promise<T | undefined>, tries = 200): Promise<T> {
+  for (let i = 0; i < tries; i++) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+type Entry = {
+  manager: string;
+  operation: string;
+  apiVersion: string;
+  subresource?: string;
+  fieldsV1?: Obj;
+};
+/** managedFields without their times, as [manager, operation, apiVersion, subresource]. */
+const managers = (o: Obj) =>
+  ((o.metadata.managedFields ?? []) as Entry[]).map((e) => [
+    e.manager,
+    e.operation,
+    e.apiVersion,
+    e.subresource ?? "",
+  ]);
+const entryOf = (o: Obj, manager: string, subresource = "") =>
+  ((o.metadata.managedFields ?? []) as Entry[]).find(
+    (e) => e.manager === manager && (e.subresource ?? "") === subresource,
+  );
+
+const HPA_V1 = "/apis/autoscaling/v1/namespaces/default/horizontalpodautoscalers";
+const HPA_V2 = "/apis/autoscaling/v2/namespaces/default/horizontalpodautoscalers";
+const DEPLOYS = "/apis/apps/v1/namespaces/default/deployments";
+const b64 = (s: string) => Buffer.from(s, "utf8").toString("base64");
+
+describe("managedFields of writes in a version served by conversion", () => {
+  const v1 = (name: string, max: number) => ({
+    apiVersion: "autoscaling/v1",
+    kind: "HorizontalPodAutoscaler",
+    metadata: { name },
+    spec: {
+      scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: "nothing-here" },
+      minReplicas: 1,
+      maxReplicas: max,
+      targetCPUUtilizationPercentage: 50,
+    },
+  });
+
+  it("an autoscaling/v1 create and update record autoscaling/v1, a v2 update autoscaling/v2", async () => {
+    const created = await kube(c, "POST", `${HPA_V1}?fieldManager=v1-writer`, v1("h1", 3));
+    expect(created.status).toBe(201);
+    expect(entryOf(created.body as Obj, "v1-writer")).toMatchObject({
+      operation: "Update",
+      apiVersion: "autoscaling/v1",
+    });
+    // Read-modify-write through v1 by another manager.
+    const cur = (await kube(c, "GET", `${HPA_V1}/h1`)).body as Obj;
+    cur.spec.maxReplicas = 5;
+    const put = await kube(c, "PUT", `${HPA_V1}/h1?fieldManager=v1-editor`, cur);
+    expect(put.status).toBe(200);
+    // The same record, read in v2: every entry names the version its writer used.
+    const v2 = (await kube(c, "GET", `${HPA_V2}/h1`)).body as Obj;
+    expect(v2.spec.maxReplicas).toBe(5);
+    expect(managers(v2).filter((m) => m[0] !== "kube-controller-manager")).toEqual([
+      ["v1-writer", "Update", "autoscaling/v1", ""],
+      ["v1-editor", "Update", "autoscaling/v1", ""],
+    ]);
+    // A merge patch through v2 by the same editor: its entry now names autoscaling/v2.
+    const patched = await kube(
+      c,
+      "PATCH",
+      `${HPA_V2}/h1?fieldManager=v1-editor`,
+      { spec: { maxReplicas: 6 } },
+      { "content-type": "application/merge-patch+json" },
+    );
+    expect(patched.status).toBe(200);
+    expect(entryOf(patched.body as Obj, "v1-editor")?.apiVersion).toBe("autoscaling/v2");
+  });
+
+  it("kubectl apply of an autoscaling/v1 manifest (client- and server-side) records autoscaling/v1", async () => {
+    const yaml = (name: string, max: number) =>
+      `apiVersion: autoscaling/v1
+kind: HorizontalPodAutoscaler
+metadata:
+  name: ${name}
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: nothing-here}
+  maxReplicas: ${max}
+  targetCPUUtilizationPercentage: 60
+`;
+    expect(await ok(["apply", "-f", manifestFile(yaml("h2", 3))])).toBe(
+      "horizontalpodautoscaler.autoscaling/h2 created\n",
+    );
+    expect(await ok(["apply", "--server-side", "-f", manifestFile(yaml("h3", 3))])).toBe(
+      "horizontalpodautoscaler.autoscaling/h3 serverside-applied\n",
+    );
+    const h2 = (await kube(c, "GET", `${HPA_V1}/h2`)).body as Obj;
+    expect(entryOf(h2, "kubectl-client-side-apply")).toMatchObject({
+      operation: "Update",
+      apiVersion: "autoscaling/v1",
+    });
+    const h3 = (await kube(c, "GET", `${HPA_V1}/h3`)).body as Obj;
+    expect(entryOf(h3, "kubectl")).toMatchObject({ operation: "Apply", apiVersion: "autoscaling/v1" });
+    // Applied again with a change: still the v1 manifest's version.
+    expect(await ok(["apply", "--server-side", "-f", manifestFile(yaml("h3", 4))])).toBe(
+      "horizontalpodautoscaler.autoscaling/h3 serverside-applied\n",
+    );
+    const again = (await kube(c, "GET", `${HPA_V2}/h3`)).body as Obj;
+    expect(again.spec.maxReplicas).toBe(4);
+    expect(entryOf(again, "kubectl")).toMatchObject({ operation: "Apply", apiVersion: "autoscaling/v1" });
+  });
+});
+
+describe("writes through the scale subresource", () => {
+  // kubectl 1.33 PATCHes deployments/web/scale without fieldManager: kube-apiserver records the
+  // User-Agent's prefix ("kubectl/v1.33.1 (linux/amd64) …" → "kubectl").
+  it("kubectl scale: an Update entry of kubectl (its User-Agent) with subresource scale owning spec.replicas", async () => {
+    await ok(["create", "deployment", "web", "--image=nginx", "--replicas=1"]);
+    expect(await ok(["scale", "deployment", "web", "--replicas=3"])).toBe("deployment.apps/web scaled\n");
+    const d = (await kube(c, "GET", `${DEPLOYS}/web`)).body as Obj;
+    expect(d.spec.replicas).toBe(3);
+    expect(entryOf(d, "kubectl", "scale")).toMatchObject({
+      operation: "Update",
+      apiVersion: "apps/v1",
+      fieldsType: "FieldsV1",
+      fieldsV1: { "f:spec": { "f:replicas": {} } },
+    });
+    // The creator no longer owns the replicas it set.
+    const creator = entryOf(d, "kubectl-create");
+    expect(creator?.fieldsV1?.["f:spec"]?.["f:replicas"]).toBeUndefined();
+    expect(creator?.fieldsV1?.["f:spec"]?.["f:template"]).toBeDefined();
+    // An apply that sets replicas conflicts with the scale writer, named as kube-apiserver does.
+    const r = await kube(
+      c,
+      "PATCH",
+      `${DEPLOYS}/web?fieldManager=deployer`,
+      {
+        apiVersion: "apps/v1",
+        kind: "Deployment",
+        metadata: { name: "web" },
+        spec: { replicas: 5 },
+      },
+      { "content-type": "application/apply-patch+yaml" },
+    );
+    expect(r.status).toBe(409);
+    const causes = ((r.body as Obj).details.causes as Obj[]).map((x) => [x.reason, x.field]);
+    expect(causes).toEqual([["FieldManagerConflict", ".spec.replicas"]]);
+    expect((r.body as Obj).message).toBe(
+      'Apply failed with 1 conflict: conflict with "kubectl" with subresource "scale" using apps/v1: .spec.replicas',
+    );
+  });
+
+  it("a scale write by a raw merge patch records its manager under the scale subresource", async () => {
+    const p = await kube(
+      c,
+      "PATCH",
+      `${DEPLOYS}/web/scale?fieldManager=scaler`,
+      { spec: { replicas: 2 } },
+      { "content-type": "application/merge-patch+json" },
+    );
+    expect(p.status).toBe(200);
+    expect((p.body as Obj).kind).toBe("Scale");
+    expect((p.body as Obj).metadata.managedFields).toBeUndefined();
+    const d = (await kube(c, "GET", `${DEPLOYS}/web`)).body as Obj;
+    expect(entryOf(d, "scaler", "scale")?.fieldsV1).toEqual({ "f:spec": { "f:replicas": {} } });
+    // kubectl lost spec.replicas to the newer writer: its entry is gone.
+    expect(entryOf(d, "kubectl", "scale")).toBeUndefined();
+    expect(entryOf(d, "scaler")).toBeUndefined();
+  });
+
+  it("a write without fieldManager is recorded under its User-Agent's prefix, unprintables left out", async () => {
+    const ua = { "user-agent": "my\t-tool/2.0 (linux) extra" };
+    const c1 = await kube(
+      c,
+      "POST",
+      "/api/v1/namespaces/default/configmaps",
+      { metadata: { name: "ua" }, data: { z: "0" } },
+      ua,
+    );
+    expect(c1.status).toBe(201);
+    expect(managers(c1.body as Obj)).toEqual([["my-tool", "Update", "v1", ""]]);
+    const long = { "user-agent": `${"a".repeat(200)}/1` };
+    const c2 = await kube(
+      c,
+      "PATCH",
+      "/api/v1/namespaces/default/configmaps/ua",
+      { data: { a: "1" } },
+      {
+        ...long,
+        "content-type": "application/merge-patch+json",
+      },
+    );
+    expect(c2.status).toBe(200);
+    // Cut at 128 bytes (FieldManagerMaxLength).
+    expect(managers(c2.body as Obj)[1]).toEqual(["a".repeat(128), "Update", "v1", ""]);
+  });
+
+  it("the HPA controller's rescale is kube-controller-manager's scale-subresource entry", async () => {
+    await ok(["create", "deployment", "api", "--image=nginx", "--replicas=1"]);
+    await ok(["autoscale", "deployment", "api", "--min=3", "--max=5", "--cpu-percent=50"]);
+    const d = await until("the HPA's rescale", async () => {
+      const x = (await kube(c, "GET", `${DEPLOYS}/api`)).body as Obj;
+      return x.spec.replicas === 3 ? x : undefined;
+    });
+    expect(entryOf(d, "kube-controller-manager", "scale")).toMatchObject({
+      operation: "Update",
+      apiVersion: "apps/v1",
+      fieldsV1: { "f:spec": { "f:replicas": {} } },
+    });
+  });
+});
+
+describe("Secret stringData", () => {
+  const secret = (name: string) => kube(c, "GET", `/api/v1/namespaces/default/secrets/${name}`);
+
+  it("kubectl create secret --from-literal is data", async () => {
+    await ok(["create", "secret", "generic", "lit", "--from-literal=a=b"]);
+    const s = JSON.parse(await ok(["get", "secret", "lit", "-o", "json"])) as Obj;
+    expect(s.data).toEqual({ a: b64("b") });
+    expect(s.stringData).toBeUndefined();
+  });
+
+  it("stringData is folded into data (winning over data's key) on create and update, and never returned", async () => {
+    const yaml = (x: string) => `apiVersion: v1
+kind: Secret
+metadata:
+  name: sd
+data:
+  a: ${b64("from-data")}
+  keep: ${b64("kept")}
+stringData:
+  a: ${x}
+  b: "hello world"
+`;
+    expect(await ok(["apply", "-f", manifestFile(yaml("first"))])).toBe("secret/sd created\n");
+    const s = JSON.parse(await ok(["get", "secret", "sd", "-o", "json"])) as Obj;
+    expect(s.data).toEqual({ a: b64("first"), keep: b64("kept"), b: b64("hello world") });
+    expect(s.stringData).toBeUndefined();
+    expect(s.type).toBe("Opaque");
+    // Applied again with a new value: an update, folded the same way.
+    await ok(["apply", "-f", manifestFile(yaml("second"))]);
+    const s2 = JSON.parse(await ok(["get", "secret", "sd", "-o", "json"])) as Obj;
+    expect(s2.data).toEqual({ a: b64("second"), keep: b64("kept"), b: b64("hello world") });
+    expect(s2.stringData).toBeUndefined();
+    // A raw PUT and a merge patch with stringData only: data keeps the other keys.
+    const cur = (await secret("sd")).body as Obj;
+    const put = await kube(c, "PUT", "/api/v1/namespaces/default/secrets/sd", {
+      ...cur,
+      stringData: { c: "ü✓" },
+    });
+    expect(put.status).toBe(200);
+    expect((put.body as Obj).stringData).toBeUndefined();
+    expect((put.body as Obj).data.c).toBe(b64("ü✓"));
+    const patched = await kube(
+      c,
+      "PATCH",
+      "/api/v1/namespaces/default/secrets/sd",
+      { stringData: { keep: "changed" } },
+      { "content-type": "application/merge-patch+json" },
+    );
+    expect(patched.status).toBe(200);
+    const stored = (await secret("sd")).body as Obj;
+    expect(stored.data).toEqual({
+      a: b64("second"),
+      keep: b64("changed"),
+      b: b64("hello world"),
+      c: b64("ü✓"),
+    });
+    expect(stored.stringData).toBeUndefined();
+    // Nothing of stringData reaches managedFields of a plain create.
+    const created = await kube(c, "POST", "/api/v1/namespaces/default/secrets?fieldManager=m", {
+      metadata: { name: "only-string" },
+      stringData: { x: "y" },
+    });
+    expect(created.status).toBe(201);
+    expect((created.body as Obj).data).toEqual({ x: b64("y") });
+    expect(JSON.stringify(entryOf(created.body as Obj, "m")?.fieldsV1)).not.toContain("stringData");
+  });
+
+  it("a dry run folds it too, and a bad stringData key is refused as a data key", async () => {
+    const dry = await kube(c, "POST", "/api/v1/namespaces/default/secrets?dryRun=All", {
+      metadata: { name: "dry" },
+      stringData: { k: "v" },
+    });
+    expect(dry.status).toBe(201);
+    expect((dry.body as Obj).data).toEqual({ k: b64("v") });
+    expect((dry.body as Obj).stringData).toBeUndefined();
+    expect((await secret("dry")).status).toBe(404);
+    const bad = await kube(c, "POST", "/api/v1/namespaces/default/secrets", {
+      metadata: { name: "bad" },
+      stringData: { "a b": "v" },
+    });
+    expect(bad.status).toBe(422);
+    expect(((bad.body as Obj).details.causes as Obj[]).map((x) => x.field)).toEqual(["data[a b]"]);
+    const notString = await kube(c, "POST", "/api/v1/namespaces/default/secrets", {
+      metadata: { name: "num" },
+      stringData: { n: 1 },
+    });
+    expect([notString.status, (notString.body as Obj).reason, (notString.body as Obj).message]).toEqual([
+      400,
+      "BadRequest",
+      'Secret in version "v1" cannot be handled as a Secret: json: cannot unmarshal number into Go struct field Secret.stringData of type string',
+    ]);
+    expect((await secret("num")).status).toBe(404);
+    // A null is Go's zero value: an empty entry.
+    const nul = await kube(c, "POST", "/api/v1/namespaces/default/secrets", {
+      metadata: { name: "nul" },
+      stringData: { e: null },
+    });
+    expect([nul.status, (nul.body as Obj).data]).toEqual([201, { e: "" }]);
+  });
+});
+
+describe("custom resources' metadata", () => {
+  const crd = `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: widgets.example.com
+spec:
+  group: example.com
+  scope: Namespaced
+  names: {plural: widgets, singular: widget, kind: Widget}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec:
+            type: object
+            properties:
+              size: {type: integer}
+`;
+  const NAME_PART =
+    "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')";
+  const WIDGETS = "/apis/example.com/v1/namespaces/default/widgets";
+
+  it("a bad label key, label value or annotation key is 422 Invalid with apimachinery's wording", async () => {
+    expect(await ok(["apply", "-f", manifestFile(crd)])).toBe(
+      "customresourcedefinition.apiextensions.k8s.io/widgets.example.com created\n",
+    );
+    await until("the CRD served", async () =>
+      (await kube(c, "GET", WIDGETS)).status === 200 ? true : undefined,
+    );
+    const cr = `apiVersion: example.com/v1
+kind: Widget
+metadata:
+  name: w1
+  labels:
+    "bad key!": x
+spec: {size: 1}
+`;
+    const r = await kubectl(c, ["apply", "-f", manifestFile(cr)]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      `The Widget "w1" is invalid: metadata.labels: Invalid value: "bad key!": ${NAME_PART}`,
+    );
+    const raw = await kube(c, "POST", WIDGETS, {
+      apiVersion: "example.com/v1",
+      kind: "Widget",
+      metadata: {
+        name: "w2",
+        labels: { ok: "bad value!" },
+        annotations: { "example.com/fine": "1", "/nope": "2" },
+      },
+      spec: { size: "big" },
+    });
+    expect(raw.status).toBe(422);
+    const body = raw.body as Obj;
+    expect([body.kind, body.reason, body.details.kind, body.details.group]).toEqual([
+      "Status",
+      "Invalid",
+      "Widget",
+      "example.com",
+    ]);
+    // Metadata first, then the schema's causes (apiextensions' customResourceValidator order).
+    expect((body.details.causes as Obj[]).map((x) => [x.reason, x.field, x.message])).toEqual([
+      [
+        "FieldValueInvalid",
+        "metadata.labels",
+        `Invalid value: "bad value!": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')`,
+      ],
+      ["FieldValueInvalid", "metadata.annotations", 'Invalid value: "/nope": prefix part must be non-empty'],
+      [
+        "FieldValueTypeInvalid",
+        "spec.size",
+        'Invalid value: "string": spec.size in body must be of type integer: "string"',
+      ],
+    ]);
+    expect((await kube(c, "GET", `${WIDGETS}/w1`)).status).toBe(404);
+    expect((await kube(c, "GET", `${WIDGETS}/w2`)).status).toBe(404);
+  });
+
+  it("good metadata is written; an update adding a bad label is refused and changes nothing", async () => {
+    const made = await kube(c, "POST", WIDGETS, {
+      apiVersion: "example.com/v1",
+      kind: "Widget",
+      metadata: { name: "w3", labels: { "app.kubernetes.io/name": "w3" } },
+      spec: { size: 1 },
+    });
+    expect(made.status).toBe(201);
+    const r = await kubectl(c, ["label", "widget", "w3", "a/b/c=x"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('metadata.labels: Invalid value: "a/b/c"');
+    const p = await kube(
+      c,
+      "PATCH",
+      `${WIDGETS}/w3`,
+      { metadata: { annotations: { "bad_prefix/x": "1" } } },
+      { "content-type": "application/merge-patch+json" },
+    );
+    expect(p.status).toBe(422);
+    expect(((p.body as Obj).details.causes as Obj[]).map((x) => x.field)).toEqual(["metadata.annotations"]);
+    const w = (await kube(c, "GET", `${WIDGETS}/w3`)).body as Obj;
+    expect(w.metadata.labels).toEqual({ "app.kubernetes.io/name": "w3" });
+    expect(w.metadata.annotations).toBeUndefined();
+    expect(w.metadata.resourceVersion).toBe((made.body as Obj).metadata.resourceVersion);
+  });
+});
