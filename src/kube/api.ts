@@ -540,7 +540,10 @@ export class KubeApi {
     o: WriteOptions,
     status: number,
   ): Promise<Result> {
-    delete meta(body).resourceVersion;
+    // A copy rather than `delete`: the stored body stays with the watchers' cache, and V8 keeps
+    // an object a key was deleted from in (larger, slower) dictionary mode.
+    const { resourceVersion: _rv, ...m } = meta(body);
+    body.metadata = m;
     if (o.dryRun) {
       return {
         status,
