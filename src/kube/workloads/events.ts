@@ -23,13 +23,15 @@ export interface EventSpec {
 let lastNs = 0n;
 
 /**
- * The recorder's clock in nanoseconds: the wall clock's milliseconds × 10⁶, strictly
- * increasing within the process (events recorded in the same millisecond take the next
- * nanosecond). It runs ahead of the wall clock only past a million events in a millisecond,
- * so a restarted process, whose wall clock is later, cannot give a name the previous one gave.
+ * The recorder's clock in nanoseconds: the wall clock's millisecond with the monotonic clock's
+ * sub-millisecond digits (Go's UnixNano has them too), strictly increasing within the process
+ * (an instant already given moves on by 1 ns). So events recorded in one pass get distinct,
+ * increasing names; a restarted process, its wall clock later, cannot repeat a name the
+ * previous one gave; and two processes on one store would collide only on the same object in
+ * the same nanosecond.
  */
 export function eventNanos(nowMs: number = Date.now()): bigint {
-  const wall = BigInt(Math.floor(nowMs)) * 1_000_000n;
+  const wall = BigInt(Math.floor(nowMs)) * 1_000_000n + (process.hrtime.bigint() % 1_000_000n);
   lastNs = wall > lastNs ? wall : lastNs + 1n;
   return lastNs;
 }
