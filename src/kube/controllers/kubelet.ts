@@ -3,7 +3,8 @@
 // `kubectl describe pod` shows them). The pod address is allocated in the store (pool
 // `kube/<cluster>/podips`, one row per address, owner = the pod) before the status names it,
 // so an address is never handed out twice; rows of pods that are gone or finished are
-// released by `sweep`, which also frees the host ports admission allocated.
+// released by `sweep`, which also frees the host ports admission allocated. A pod-subnet
+// node's batches follow CNS's pool size both ways: grown here ahead of need, handed back there.
 import type { Node, Pod } from "kubernetes-types/core/v1.js";
 import { parseIp } from "../../net/cidr.js";
 import { podSubnetBatch } from "../../providers/containerservice/model.js";
