@@ -66,21 +66,23 @@ async function podIp(
   const owner = podOwner(cluster, pod.metadata?.uid ?? "");
   const pool = podIpPool(cluster);
   const node = pod.spec?.nodeName ?? "";
-  const held = (await tx.listAllocationsByOwner(owner)).find((a) => a.pool === pool);
-  if (held) return { ip: held.item };
-  if (podSubnet) return podSubnetIp(ctx, tx, subscriptionId, pod, owner, pool, podSubnet);
-  // Claim the IPAM's choice; an address found taken is learned and the choice made again —
-  // bounded by the node's range, where reading the whole cluster's pool per pod is not.
-  const taken = new Set<string>();
-  const cursor = cursors.get(`${cluster}/${node}`) ?? 0;
-  let choice = choosePodIp(pod, net, taken, cursor);
-  while (choice.ip !== undefined && !(await tx.allocate(pool, choice.ip, owner))) {
-    taken.add(choice.ip);
-    choice = choosePodIp(pod, net, taken, cursor);
+  {
+    const held = (await tx.listAllocationsByOwner(owner)).find((a) => a.pool === pool);
+    if (held) return { ip: held.item };
+    if (podSubnet) return podSubnetIp(ctx, tx, subscriptionId, pod, owner, pool, podSubnet);
+    // Claim the IPAM's choice; an address found taken is learned and the choice made again —
+    // bounded by the node's range, where reading the whole cluster's pool per pod is not.
+    const taken = new Set<string>();
+    const cursor = cursors.get(`${cluster}/${node}`) ?? 0;
+    let choice = choosePodIp(pod, net, taken, cursor);
+    while (choice.ip !== undefined && !(await tx.allocate(pool, choice.ip, owner))) {
+      taken.add(choice.ip);
+      choice = choosePodIp(pod, net, taken, cursor);
+    }
+    if (choice.ip === undefined) return { message: choice.message };
+    cursors.set(`${cluster}/${node}`, choice.nextCursor);
+    return { ip: choice.ip };
   }
-  if (choice.ip === undefined) return { message: choice.message };
-  cursors.set(`${cluster}/${node}`, choice.nextCursor);
-  return { ip: choice.ip };
 }
 
 /**
