@@ -10,6 +10,9 @@ const caDir = path.resolve("test/.ca");
 if (!fs.existsSync(path.join(caDir, "ca.pem"))) await createCa(caDir);
 process.env.NODE_EXTRA_CA_CERTS = path.join(caDir, "ca.pem");
 process.env.AKSNET_TEST_CA_DIR = caDir;
+// Objects the API hands to the store's watchers are shared: frozen in tests, so code that
+// changes one after the write fails here instead of corrupting the controllers' cache.
+process.env.AKSNET_FREEZE_OWNED = "1";
 
 // The Kubernetes face's schemas are generated from @kubernetes/client-node at build time
 // (scripts/gen-kube-schemas.mjs); make them when tests run before any build.

@@ -544,7 +544,8 @@ export class KubeApi {
     try {
       revision = await tx.putObject(
         { cluster, resource: t.key, namespace: ns, name, body },
-        old ? { expectedRevision: old.revision } : { create: true },
+        // The body is the store's from here: watchers (the controllers' cache) share it.
+        old ? { expectedRevision: old.revision, owned: true } : { create: true, owned: true },
       );
       if (t.key === CRD_KEY) await crdsChanged(tx, cluster);
     } catch (e) {
@@ -1037,7 +1038,7 @@ export class KubeApi {
       try {
         await tx.putObject(
           { cluster, resource: t.key, namespace: ns, name, body: next },
-          { expectedRevision: old.revision },
+          { expectedRevision: old.revision, owned: true },
         );
       } catch (e) {
         if (e instanceof StoreConflictError) throw conflict(q(t), name, MODIFIED);

@@ -188,11 +188,13 @@ export interface Tx {
   /**
    * Insert or replace; returns the new revision (also written to the change log in this tx).
    * `expectedRevision` → StoreConflictError when the stored revision differs (or the object is
-   * missing); `create: true` → StoreConflictError when it exists.
+   * missing); `create: true` → StoreConflictError when it exists. `owned: true` hands `body`
+   * over: watchers get that very object instead of a parse of the text, so the caller (and
+   * anyone it gave the object to) must never change it, or anything in it, afterwards.
    */
   putObject(
     rec: Omit<KubeObjectRecord, "revision">,
-    opts?: { expectedRevision?: number; create?: boolean },
+    opts?: { expectedRevision?: number; create?: boolean; owned?: boolean },
   ): Promise<number>;
   /** Deletes it and returns the revision of the deletion; undefined when there was none. */
   deleteObject(
