@@ -1,7 +1,9 @@
 // Pod addresses run out (issue 11, item 6), seen with the real kubectl: Azure CNI with a pod
 // subnet allocates dynamically — a node starts with a batch of 16 pod-subnet addresses and
 // takes more as its pods need them — and when the pod subnet has none left the pod stays
-// ContainerCreating with CNS's FailedCreatePodSandBox event (NC Status SubnetFull).
+// ContainerCreating with CNS's FailedCreatePodSandBox event (NC Status SubnetFull). A node
+// grows ahead of need (CNS's idempotent pool scaling): half a batch always stays free.
+import { NetworkManagementClient } from "@azure/arm-network";
 import type { Pod } from "kubernetes-types/core/v1.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { subnetPool } from "../../src/providers/network/shared.js";
@@ -132,3 +134,104 @@ describe("pod subnet: dynamic allocation until the subnet is full", () => {
 
 const podSubnetId = () =>
   `/subscriptions/${emu.subscriptionId}/resourceGroups/${RG}/providers/Microsoft.Network/virtualNetworks/v/subnets/pods`;
+
+describe("pod subnet: a node grows ahead of need, keeping half a batch free (16 × ⌈0.5 + pods/16⌉)", () => {
+  const RG2 = "podgrow-rg";
+  const SUBNET = "10.41.1.0/26"; // 59 usable: room for 3 batches
+  let g: KubeCluster;
+  let net: NetworkManagementClient;
+  let addons = 0;
+  const grow = (replicas: number) => fill(replicas).replaceAll("fill", "grow");
+  const subnetId = () =>
+    `/subscriptions/${emu.subscriptionId}/resourceGroups/${RG2}/providers/Microsoft.Network/virtualNetworks/v2/subnets/pods`;
+  /** Addresses the pod subnet has handed out, as ARM's usages report them. */
+  const usage = async () => {
+    for await (const u of net.virtualNetworks.listUsage(RG2, "v2"))
+      if (u.id?.toLowerCase() === subnetId().toLowerCase()) return u.currentValue;
+    return undefined;
+  };
+  const held = () => emu.store.read(async (tx) => (await tx.listAllocations(subnetPool(subnetId()))).length);
+  /** Waits until the deployment's `n` pods run with pod-subnet addresses. */
+  const running = (n: number) =>
+    until(async () => {
+      const ps = (await pods(g, "default", "app=grow")).filter((p) => !p.metadata?.deletionTimestamp);
+      return ps.length === n && ps.every((p) => p.status?.phase === "Running" && p.status.podIP)
+        ? ps
+        : undefined;
+    }, 60_000);
+
+  beforeAll(async () => {
+    net = new NetworkManagementClient(emu.credential, emu.subscriptionId, emu.clientOptions);
+    const sub = `/subscriptions/${emu.subscriptionId}`;
+    await emu.arm("PUT", `${sub}/resourcegroups/${RG2}?api-version=2021-04-01`, { location: "eastus" });
+    const vnet = `${sub}/resourceGroups/${RG2}/providers/Microsoft.Network/virtualNetworks/v2`;
+    const put = await emu.arm("PUT", `${vnet}?api-version=2024-05-01`, {
+      location: "eastus",
+      properties: {
+        addressSpace: { addressPrefixes: ["10.41.0.0/16"] },
+        subnets: [
+          { name: "nodes", properties: { addressPrefix: "10.41.0.0/24" } },
+          { name: "pods", properties: { addressPrefix: SUBNET } },
+        ],
+      },
+    });
+    expect(put.status).toBeLessThan(300);
+    g = await makeCluster(emu, "podgrow", {
+      rg: RG2,
+      plugin: "azure",
+      count: 1,
+      maxPods: 250,
+      pool: { vnetSubnetID: `${vnet}/subnets/nodes`, podSubnetID: `${vnet}/subnets/pods` },
+    });
+    // The add-ons that take a pod address, settled (they count in the node's demand too).
+    addons = await until(async () => {
+      const ks = addressed(await pods(g, "kube-system")).filter((p) => p.spec?.nodeName);
+      return ks.length && ks.every((p) => p.status?.podIP) ? ks.length : undefined;
+    }, 60_000);
+    expect(addons).toBeLessThanOrEqual(7);
+  }, 120_000);
+
+  it("the first pod: the node holds its first batch of 16 (7 or more free)", async () => {
+    expect((await kubectl(g, ["apply", "-f", "-"], grow(1))).stdout.trim()).toBe(
+      "deployment.apps/grow created",
+    );
+    const [p] = await running(1);
+    expect(inCidr(p.status?.podIP ?? "", SUBNET)).toBe(true);
+    expect(await held()).toBe(16);
+    expect(await usage()).toBe(16);
+  });
+
+  it("8 pods on the node: still 16 (8 free = half a batch); the 9th: the next batch, 32, before any runs short", async () => {
+    expect((await kubectl(g, ["scale", "deployment", "grow", `--replicas=${8 - addons}`])).code).toBe(0);
+    await running(8 - addons);
+    expect(await held()).toBe(16);
+    expect(await usage()).toBe(16);
+    expect((await kubectl(g, ["scale", "deployment", "grow", `--replicas=${9 - addons}`])).code).toBe(0);
+    const ps = await running(9 - addons);
+    // 9 used of 16 would leave 7 free: CNS asks for 16 × ⌈0.5 + 9/16⌉ = 32.
+    expect(await held()).toBe(32);
+    expect(await usage()).toBe(32);
+    // Every address is the subnet's, none twice, and all the node holds are rows of its NIC.
+    const ips = [...ps, ...addressed(await pods(g, "kube-system"))].map((p) => p.status?.podIP ?? "");
+    expect(new Set(ips).size).toBe(9);
+    expect(ips.every((ip) => inCidr(ip, SUBNET))).toBe(true);
+    const rows = await emu.store.read((tx) => tx.listAllocations(subnetPool(subnetId())));
+    expect(new Set(rows.map((r) => r.owner)).size).toBe(1);
+    expect(rows[0].owner).toMatch(/\/ipConfigurations\/podipconfig$/i);
+    for (const ip of ips) expect(rows.map((r) => r.item)).toContain(ip);
+  });
+
+  it("24 pods: 32 (8 free); 25: 48 — and back to 8: the spare batches go back to the subnet", async () => {
+    expect((await kubectl(g, ["scale", "deployment", "grow", `--replicas=${24 - addons}`])).code).toBe(0);
+    await running(24 - addons);
+    expect(await held()).toBe(32);
+    expect((await kubectl(g, ["scale", "deployment", "grow", `--replicas=${25 - addons}`])).code).toBe(0);
+    await running(25 - addons);
+    expect(await held()).toBe(48);
+    expect(await usage()).toBe(48);
+    expect((await kubectl(g, ["scale", "deployment", "grow", `--replicas=${8 - addons}`])).code).toBe(0);
+    await running(8 - addons);
+    expect(await until(async () => ((await held()) === 16 ? 16 : undefined), 30_000)).toBe(16);
+    expect(await usage()).toBe(16);
+  });
+});

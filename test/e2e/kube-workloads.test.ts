@@ -258,6 +258,67 @@ spec:
     expect(ev.stdout.trim().split("\n")).toHaveLength(10);
   });
 
+  it("describe pod lists a fresh pod's events in the order they happened: Scheduled, Pulled, Created, Started", async () => {
+    // The kubelet records Pulled, Created and Started within a second, often in the second the
+    // pod was scheduled: kubectl sorts by lastTimestamp (whole seconds) and keeps the API's
+    // order — event names, client-go's `<pod>.<hex UnixNano>` — among equal ones.
+    expect((await kubectl(c, ["create", "namespace", "order"])).code).toBe(0);
+    const made = await kubectl(c, [
+      "-n",
+      "order",
+      "create",
+      "deployment",
+      "order",
+      "--image=nginx:1.27",
+      "--replicas=6",
+    ]);
+    expect(made.stdout.trim()).toBe("deployment.apps/order created");
+    const running = await until(async () => {
+      const ps = await pods(c, "order", "app=order");
+      return ps.length === 6 && ps.every((p) => p.status?.phase === "Running") ? ps : undefined;
+    });
+    const lifecycle = new Set(["Scheduled", "Pulling", "Pulled", "Created", "Started"]);
+    for (const p of running) {
+      const d = await kubectl(c, ["-n", "order", "describe", "pod", p.metadata?.name ?? ""]);
+      expect(d.code).toBe(0);
+      const rows = d.stdout
+        .slice(d.stdout.indexOf("\nEvents:\n"))
+        .split("\n")
+        .map((l) => l.split(/ {2,}/))
+        .filter((f) => f[1] === "Normal" && lifecycle.has(f[2]));
+      const reasons = rows.map((f) => f[2]).filter((r) => r !== "Pulling");
+      expect(reasons, p.metadata?.name).toEqual(["Scheduled", "Pulled", "Created", "Started"]);
+      expect(rows.map((f) => f[4])).toEqual(
+        rows.map((f) => (f[2] === "Scheduled" ? "default-scheduler" : "kubelet")),
+      );
+    }
+    // The API lists them in name order, which is the order they were recorded in.
+    const listed = JSON.parse(
+      (
+        await kubectl(c, [
+          "-n",
+          "order",
+          "get",
+          "events",
+          "--field-selector",
+          `involvedObject.name=${running[0].metadata?.name ?? ""}`,
+          "-o",
+          "json",
+        ])
+      ).stdout,
+    ) as { items: { reason: string; metadata: { name: string } }[] };
+    const names = listed.items.map((e) => e.metadata.name);
+    expect(names.every((n) => new RegExp(`^${running[0].metadata?.name}\\.[0-9a-f]{16}$`).test(n))).toBe(
+      true,
+    );
+    expect(listed.items.map((e) => e.reason).filter((r) => lifecycle.has(r) && r !== "Pulling")).toEqual([
+      "Scheduled",
+      "Pulled",
+      "Created",
+      "Started",
+    ]);
+  });
+
   it("kube-system: kube-proxy on every node with the node's IP, kube-dns at the dnsServiceIP", async () => {
     const kp = await until(async () => {
       const ps = await pods(c, "kube-system", "k8s-app=kube-proxy");

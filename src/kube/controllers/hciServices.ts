@@ -52,7 +52,6 @@ export async function syncHciServiceLoadBalancers(
         ),
     );
   const at = ctx.now();
-  let seq = 0;
   const events: ReturnType<typeof eventAction>[] = [];
   const event = (s: Service, type: "Normal" | "Warning", reason: string, message: string) =>
     events.push(
@@ -63,7 +62,6 @@ export async function syncHciServiceLoadBalancers(
         component: "service-controller",
         at,
         type,
-        seq: seq++,
       }),
     );
 

@@ -163,7 +163,7 @@ async function record(
   const now = ctx.now();
   const actions = events
     .filter((e) => e.type !== "Warning" || !quiet)
-    .map((e, seq) =>
+    .map((e) =>
       eventAction({
         involved,
         reason: e.reason,
@@ -171,7 +171,6 @@ async function record(
         message: e.message,
         component: COMPONENT,
         at: now,
-        seq,
       }),
     );
   if (actions.length) await ctx.apply(cluster, actions);

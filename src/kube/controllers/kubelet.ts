@@ -3,7 +3,8 @@
 // `kubectl describe pod` shows them). The pod address is allocated in the store (pool
 // `kube/<cluster>/podips`, one row per address, owner = the pod) before the status names it,
 // so an address is never handed out twice; rows of pods that are gone or finished are
-// released by `sweep`, which also frees the host ports admission allocated.
+// released by `sweep`, which also frees the host ports admission allocated. A pod-subnet
+// node's batches follow CNS's pool size both ways: grown here ahead of need, handed back there.
 import type { Node, Pod } from "kubernetes-types/core/v1.js";
 import { parseIp } from "../../net/cidr.js";
 import { podSubnetBatch } from "../../providers/containerservice/model.js";
@@ -14,10 +15,13 @@ import type { KubeError } from "../errors.js";
 import { nextStage, STAGES } from "../workloads/kubelet.js";
 import {
   choosePodIp,
+  cnsDemand,
   cnsExhausted,
+  cnsGrowth,
   cnsTargetIpCount,
   nodeInternalIp,
   type PodNetwork,
+  wantsPodAddress,
 } from "../workloads/podIPs.js";
 import { armNodes, type PodSubnetNode } from "./arm.js";
 import { recordOf } from "./cache.js";
@@ -41,6 +45,14 @@ function podNetwork(c: ClusterSource, node: Node, reserved: Map<string, string[]
   return { plugin, podCidr: node.spec.podCIDR };
 }
 
+/** A pod-subnet node as one kubelet transaction sees it (read once, then kept current there). */
+interface PodSubnetPass {
+  /** Its addresses (all its batches). */
+  held: string[];
+  /** Those found or made assigned to pods. */
+  taken: Set<string>;
+}
+
 /** The pod's address: the one it already holds, else a new allocation row (in the batch's transaction). */
 async function podIp(
   ctx: ControllerContext,
@@ -49,7 +61,7 @@ async function podIp(
   subscriptionId: string,
   pod: Pod,
   net: PodNetwork,
-  podSubnet?: PodSubnetNode,
+  podSubnet?: { node: PodSubnetNode; demand: number; passes: Map<string, PodSubnetPass> },
 ): Promise<{ ip?: string; message?: string }> {
   const owner = podOwner(cluster, pod.metadata?.uid ?? "");
   const pool = podIpPool(cluster);
@@ -57,6 +69,7 @@ async function podIp(
   {
     const held = (await tx.listAllocationsByOwner(owner)).find((a) => a.pool === pool);
     if (held) return { ip: held.item };
+    if (podSubnet) return podSubnetIp(ctx, tx, subscriptionId, pod, owner, pool, podSubnet);
     // Claim the IPAM's choice; an address found taken is learned and the choice made again —
     // bounded by the node's range, where reading the whole cluster's pool per pod is not.
     const taken = new Set<string>();
@@ -66,28 +79,63 @@ async function podIp(
       taken.add(choice.ip);
       choice = choosePodIp(pod, net, taken, cursor);
     }
-    if (choice.ip === undefined && podSubnet) {
-      // Dynamic pod subnet: the node's batches are full, so CNS asks for another batch of the
-      // pod subnet (no more than maxPods in all); none left there → SubnetFull.
-      const arm = armContext(ctx.store, tx, subscriptionId);
-      const mine = (await tx.listAllocationsByOwner(podSubnet.owner)).map((a) => a.item);
-      const want = Math.min(podSubnetBatch(podSubnet.maxPods), podSubnet.maxPods - mine.length);
-      const got = Math.min(want, await subnetFreeAddressCount(arm, podSubnet.subnetId));
-      if (got <= 0) return { message: cnsExhausted(pod, want > 0 ? "SubnetFull" : "").message };
-      const [more] = await allocateSubnetAddressesBatch(arm, podSubnet.subnetId, [
-        { owner: podSubnet.owner, count: got },
-      ]);
-      const grown: PodNetwork = { plugin: "azure", addresses: [...mine, ...more] };
-      choice = choosePodIp(pod, grown, taken, 0);
-      while (choice.ip !== undefined && !(await tx.allocate(pool, choice.ip, owner))) {
-        taken.add(choice.ip);
-        choice = choosePodIp(pod, grown, taken, 0);
-      }
-    }
     if (choice.ip === undefined) return { message: choice.message };
     cursors.set(`${cluster}/${node}`, choice.nextCursor);
     return { ip: choice.ip };
   }
+}
+
+/**
+ * Dynamic pod subnet (CNS): the lowest free of the node's addresses; none free → another
+ * batch (no more than maxPods in all; none left in the subnet → SubnetFull). Then the node's
+ * pool grows to CNS's target for its demand (cnsGrowth: half a batch stays free), as CNS's
+ * idempotent pool monitor requests on a demand change — there DNC-RC allocates a moment later,
+ * here in the assignment's transaction, so growth and assignment commit (or not) together.
+ */
+async function podSubnetIp(
+  ctx: ControllerContext,
+  tx: Tx,
+  subscriptionId: string,
+  pod: Pod,
+  owner: string,
+  pool: string,
+  ps: { node: PodSubnetNode; demand: number; passes: Map<string, PodSubnetPass> },
+): Promise<{ ip?: string; message?: string }> {
+  const { subnetId, maxPods } = ps.node;
+  const batch = podSubnetBatch(maxPods);
+  let pass = ps.passes.get(ps.node.owner);
+  if (!pass) {
+    pass = { held: (await tx.listAllocationsByOwner(ps.node.owner)).map((a) => a.item), taken: new Set() };
+    ps.passes.set(ps.node.owner, pass);
+  }
+  const p = pass;
+  const arm = armContext(ctx.store, tx, subscriptionId);
+  const grow = async (count: number) => {
+    const got = count > 0 ? Math.min(count, await subnetFreeAddressCount(arm, subnetId)) : 0;
+    if (got <= 0) return 0;
+    const [more] = await allocateSubnetAddressesBatch(arm, subnetId, [{ owner: ps.node.owner, count: got }]);
+    p.held.push(...more);
+    return got;
+  };
+  const claim = async () => {
+    const net: PodNetwork = { plugin: "azure", addresses: p.held };
+    let choice = choosePodIp(pod, net, p.taken, 0);
+    while (choice.ip !== undefined && !(await tx.allocate(pool, choice.ip, owner))) {
+      p.taken.add(choice.ip);
+      choice = choosePodIp(pod, net, p.taken, 0);
+    }
+    if (choice.ip !== undefined) p.taken.add(choice.ip);
+    return choice;
+  };
+  let choice = await claim();
+  if (choice.ip === undefined) {
+    const want = Math.min(batch, maxPods - p.held.length);
+    if ((await grow(want)) === 0) return { message: cnsExhausted(pod, want > 0 ? "SubnetFull" : "").message };
+    choice = await claim();
+    if (choice.ip === undefined) return { message: choice.message };
+  }
+  await grow(cnsGrowth(ps.demand, p.held.length, batch, maxPods));
+  return { ip: choice.ip };
 }
 
 /** Pods per transaction: each writes a status and up to four events. */
@@ -130,6 +178,7 @@ export async function syncKubelet(ctx: ControllerContext, cluster: string): Prom
     (p) => p.spec?.nodeName && nodes.has(p.spec.nodeName) && nextStage(p, "0.0.0.0") !== undefined,
   );
   const podType = await ctx.type(cluster, "core/pods");
+  const demand = cnsDemand(pods);
   let conflict: KubeError | undefined;
   for (let i = 0; i < due.length; i += PODS_PER_BATCH) {
     const chunk = due.slice(i, i + PODS_PER_BATCH);
@@ -145,6 +194,7 @@ export async function syncKubelet(ctx: ControllerContext, cluster: string): Prom
     const marked: string[] = [];
     const failed = await ctx.batch(cluster, async (w) => {
       marked.length = 0;
+      const passes = new Map<string, PodSubnetPass>();
       let first: KubeError | undefined;
       for (const [j, p] of chunk.entries()) {
         const nodeName = p.spec?.nodeName ?? "";
@@ -157,8 +207,17 @@ export async function syncKubelet(ctx: ControllerContext, cluster: string): Prom
           else if (blocks[j]) message = blocks[j];
           else {
             const net = podNetwork(found.c, node, found.reserved);
+            const ps = found.podSubnets.get(nodeName);
             const got = net
-              ? await podIp(ctx, w.tx, cluster, subscriptionId, p, net, found.podSubnets.get(nodeName))
+              ? await podIp(
+                  ctx,
+                  w.tx,
+                  cluster,
+                  subscriptionId,
+                  p,
+                  net,
+                  ps && { node: ps, demand: demand.get(nodeName) ?? 0, passes },
+                )
               : { message: "no pod network on this node" };
             podIP = got.ip;
             message = got.message;
@@ -229,8 +288,7 @@ export async function sweep(ctx: ControllerContext, cluster: string): Promise<nu
       const phase = pod.status?.phase ?? "Pending";
       if (pod.metadata?.uid) live.set(podOwner(cluster, pod.metadata.uid), phase);
       const node = pod.spec?.nodeName;
-      if (node && !pod.spec?.hostNetwork && phase !== "Succeeded" && phase !== "Failed")
-        wanting.set(node, (wanting.get(node) ?? 0) + 1);
+      if (node && wantsPodAddress(pod)) wanting.set(node, (wanting.get(node) ?? 0) + 1);
     }
     let n = 0;
     for (const a of await tx.listAllocations(podIpPool(cluster))) {

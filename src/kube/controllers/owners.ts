@@ -14,7 +14,6 @@ export async function recordRefusals(
   component: string,
   refused: { pod: Pod; error: KubeError }[],
 ): Promise<void> {
-  let seq = 0;
   for (const r of refused) {
     await ctx.apply(cluster, [
       eventAction({
@@ -24,7 +23,6 @@ export async function recordRefusals(
         message: failedCreateMessage(r.error.message),
         component,
         at: ctx.now(),
-        seq: seq++,
       }),
     ]);
   }

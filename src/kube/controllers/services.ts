@@ -323,7 +323,6 @@ export async function syncServiceLoadBalancers(ctx: ControllerContext, cluster: 
   const changed = all.filter((s) => seen.get(s.metadata?.uid ?? "") !== fp(s));
   const at = ctx.now();
   const events: ReturnType<typeof eventAction>[] = [];
-  let seq = 0;
   const event = (s: Service, type: "Normal" | "Warning", reason: string, message: string) =>
     events.push(
       eventAction({
@@ -333,7 +332,6 @@ export async function syncServiceLoadBalancers(ctx: ControllerContext, cluster: 
         component: COMPONENT,
         at,
         type,
-        seq: seq++,
       }),
     );
   for (const s of changed) event(s, "Normal", "EnsuringLoadBalancer", "Ensuring load balancer");

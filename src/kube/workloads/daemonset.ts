@@ -128,7 +128,6 @@ export function reconcileDaemonSet(
   }
   const eligible = [...nodes].filter((n) => shouldRunOn(ds, n)).map((n) => n.metadata?.name ?? "");
   const eligibleSet = new Set(eligible);
-  let seq = 0;
   const note = (reason: string, message: string) =>
     actions.push(
       eventAction({
@@ -137,7 +136,6 @@ export function reconcileDaemonSet(
         message,
         component: "daemonset-controller",
         at: now,
-        seq: seq++,
       }),
     );
   const del = (p: Pod) => {

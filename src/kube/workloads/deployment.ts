@@ -173,7 +173,6 @@ export function reconcileDeployment(
   let newRS = owned.find((rs) => templateSansHash(rs.spec?.template) === want);
   let old = owned.filter((rs) => rs !== newRS);
   const maxOldRevision = Math.max(0, ...old.map(revisionOf));
-  let seq = 0;
   const scaled = (rs: ReplicaSet, from: number) => {
     const to = specReplicas(rs);
     if (to === from) return;
@@ -184,7 +183,6 @@ export function reconcileDeployment(
         message: `Scaled ${to > from ? "up" : "down"} replica set ${rs.metadata?.name ?? ""} from ${from} to ${to}`,
         component: "deployment-controller",
         at: now,
-        seq: seq++,
       }),
     );
   };

@@ -10,8 +10,10 @@
 //      5 minutes; the rest are dropped (after being counted, as upstream).
 // So scaling a ReplicaSet to 10,000 writes 25 SuccessfulCreate events, not 10,000, and
 // `kubectl describe rs` shows "(x16 over …)  (combined from similar events): Created pod: …"
-// as on a real cluster. Pure: the caller passes the clock and writes what it is told.
+// as on a real cluster. The caller passes the clock and writes what it is told; the combined
+// event is named by the recorder's clock (events.ts) like every other.
 import type { Event } from "kubernetes-types/core/v1.js";
+import { eventName } from "./events.js";
 
 const CACHE_ENTRIES = 4096;
 const AGGREGATE_MAX_EVENTS = 10;
@@ -101,7 +103,7 @@ export class EventCorrelator {
       apiVersion: "v1",
       kind: "Event",
       metadata: {
-        name: `${e.involvedObject.name ?? ""}.${(BigInt(now) * 1_000_000n).toString(16)}`,
+        name: eventName(e.involvedObject.name ?? "", now),
         namespace: e.metadata?.namespace,
       },
       involvedObject: e.involvedObject,

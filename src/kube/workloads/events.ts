@@ -1,7 +1,8 @@
 // core/v1 Events the controllers and the kubelet record, as `kubectl describe` shows them
-// (Type, Reason, From = source.component, Message). Names are `<object>.<16 hex>` like the
-// client-go recorder's, derived from the content and time so replays give the same names.
-import { createHash } from "node:crypto";
+// (Type, Reason, From = source.component, Message). Names are client-go's recorder's,
+// `<object>.<hex of UnixNano>` (tools/record/event.go, makeEvent): the API lists an object's
+// events in name order, and `kubectl describe` keeps that order among events of the same
+// second, so names must grow with the recording order — Scheduled, Pulled, Created, Started.
 import type { Event } from "kubernetes-types/core/v1.js";
 import type { Action, ObjectWithMeta } from "./actions.js";
 
@@ -16,22 +17,38 @@ export interface EventSpec {
   fieldPath?: string;
   /** The node, for kubelet events. */
   host?: string;
-  /** Disambiguates events recorded at the same instant. */
-  seq?: number;
+}
+
+/** The last instant handed out (ns since the epoch). */
+let lastNs = 0n;
+
+/**
+ * The recorder's clock in nanoseconds: the wall clock's millisecond with the monotonic clock's
+ * sub-millisecond digits (Go's UnixNano has them too), strictly increasing within the process
+ * (an instant already given moves on by 1 ns). So events recorded in one pass get distinct,
+ * increasing names; a restarted process, its wall clock later, cannot repeat a name the
+ * previous one gave; and two processes on one store would collide only on the same object in
+ * the same nanosecond.
+ */
+export function eventNanos(nowMs: number = Date.now()): bigint {
+  const wall = BigInt(Math.floor(nowMs)) * 1_000_000n + (process.hrtime.bigint() % 1_000_000n);
+  lastNs = wall > lastNs ? wall : lastNs + 1n;
+  return lastNs;
+}
+
+/** `<object>.<%x of UnixNano>`, the recorder's event name. */
+export function eventName(objectName: string, nowMs?: number): string {
+  return `${objectName}.${eventNanos(nowMs).toString(16)}`;
 }
 
 export function makeEvent(e: EventSpec): Event {
   const meta = e.involved.metadata ?? {};
   const ns = meta.namespace ?? "default";
   const name = meta.name ?? "";
-  const suffix = createHash("sha256")
-    .update([name, e.reason, e.fieldPath ?? "", e.message, e.at, String(e.seq ?? 0)].join("\u0000"))
-    .digest("hex")
-    .slice(0, 16);
   return {
     apiVersion: "v1",
     kind: "Event",
-    metadata: { name: `${name}.${suffix}`, namespace: ns },
+    metadata: { name: eventName(name), namespace: ns },
     involvedObject: {
       apiVersion: e.involved.apiVersion ?? "v1",
       kind: e.involved.kind ?? "",

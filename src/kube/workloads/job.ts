@@ -34,7 +34,6 @@ export function reconcileJob(job: Job, pods: readonly Pod[], rng: Rng, now: stri
   const backoffLimit = job.spec?.backoffLimit ?? 6;
   const indexed = job.spec?.completionMode === "Indexed";
   const conditions: JobCondition[] = [...(job.status?.conditions ?? [])];
-  let seq = 0;
   const note = (reason: string, message: string, type: "Normal" | "Warning" = "Normal") =>
     actions.push(
       eventAction({
@@ -44,7 +43,6 @@ export function reconcileJob(job: Job, pods: readonly Pod[], rng: Rng, now: stri
         type,
         component: "job-controller",
         at: now,
-        seq: seq++,
       }),
     );
   let completionTime = job.status?.completionTime;

@@ -97,7 +97,7 @@ interface PodEventSpec {
   at: string;
 }
 
-function event(pod: Pod, node: string | undefined, e: PodEventSpec, seq: number): Event {
+function event(pod: Pod, node: string | undefined, e: PodEventSpec): Event {
   return makeEvent({
     involved: { apiVersion: "v1", kind: "Pod", metadata: pod.metadata },
     reason: e.reason,
@@ -107,7 +107,6 @@ function event(pod: Pod, node: string | undefined, e: PodEventSpec, seq: number)
     ...(e.type ? { type: e.type } : {}),
     ...(e.fieldPath ? { fieldPath: e.fieldPath } : {}),
     ...(e.component === "kubelet" && node ? { host: node } : {}),
-    seq,
   });
 }
 
@@ -181,18 +180,13 @@ function unschedulable(input: StageInput): StageOutput {
       qosClass: qosClass(input.pod),
     },
     events: [
-      event(
-        input.pod,
-        undefined,
-        {
-          reason: "FailedScheduling",
-          message: msg,
-          type: "Warning",
-          component: "default-scheduler",
-          at: input.now,
-        },
-        0,
-      ),
+      event(input.pod, undefined, {
+        reason: "FailedScheduling",
+        message: msg,
+        type: "Warning",
+        component: "default-scheduler",
+        at: input.now,
+      }),
     ],
   };
 }
@@ -206,17 +200,12 @@ function scheduled(input: StageInput): StageOutput {
       qosClass: qosClass(input.pod),
     },
     events: [
-      event(
-        input.pod,
-        input.node,
-        {
-          reason: "Scheduled",
-          message: scheduledMessage(input.pod, input.node ?? ""),
-          component: "default-scheduler",
-          at: input.now,
-        },
-        0,
-      ),
+      event(input.pod, input.node, {
+        reason: "Scheduled",
+        message: scheduledMessage(input.pod, input.node ?? ""),
+        component: "default-scheduler",
+        at: input.now,
+      }),
     ],
   };
 }
@@ -274,18 +263,13 @@ function containerCreating(input: StageInput): StageOutput {
 function sandboxFailed(input: StageInput): StageOutput {
   const out = containerCreating(input);
   out.events = [
-    event(
-      input.pod,
-      input.node,
-      {
-        reason: "FailedCreatePodSandBox",
-        message: input.message ?? "",
-        type: "Warning",
-        component: "kubelet",
-        at: input.now,
-      },
-      0,
-    ),
+    event(input.pod, input.node, {
+      reason: "FailedCreatePodSandBox",
+      message: input.message ?? "",
+      type: "Warning",
+      component: "kubelet",
+      at: input.now,
+    }),
   ];
   return out;
 }
@@ -295,7 +279,6 @@ function running(input: StageInput): StageOutput {
   const v = minorOf(input.version);
   const events: Event[] = [];
   let t = 0;
-  let seq = 0;
   const statuses: ContainerStatus[] = [];
   const initStatuses: ContainerStatus[] = [];
   const present = new Set(input.imagesOnNode ?? []);
@@ -305,12 +288,13 @@ function running(input: StageInput): StageOutput {
     const fp = fieldPath(x);
     const add = (reason: string, message: string) =>
       events.push(
-        event(
-          input.pod,
-          input.node,
-          { reason, message, component: "kubelet", fieldPath: fp, at: addMs(input.now, t) },
-          seq++,
-        ),
+        event(input.pod, input.node, {
+          reason,
+          message,
+          component: "kubelet",
+          fieldPath: fp,
+          at: addMs(input.now, t),
+        }),
       );
     if (pullPolicy(c) !== "Always" && present.has(normalizeImage(image))) {
       add("Pulled", `Container image "${image}" already present on machine`);

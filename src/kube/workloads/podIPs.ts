@@ -5,7 +5,9 @@
 //   `last_reserved_ip` file), so the first pod gets .2 and a freed address comes back only
 //   after a wrap — next-fit, the same as net/allocator's nextFitBlockIndex.
 // - Azure CNI (flat) and Azure CNI with a pod subnet: from the addresses the ARM side reserved
-//   for the node (its secondary ip configurations / its pod-subnet batch), lowest free first.
+//   for the node (its secondary ip configurations / its pod-subnet batches), lowest free first.
+//   With a pod subnet the node's pool follows CNS's idempotent scaling both ways
+//   (cnsTargetIpCount of its demand): it grows ahead of need and hands spare batches back.
 // - AKS on HCI: Flannel's CNI delegates to bridge + host-local on the node's /24 (as kubenet);
 //   calico-ipam hands out the node's affine /26 block by ordinal, lowest free first, with no
 //   gateway address (Calico routes /32s), so the first pod gets the block's first address.
@@ -132,4 +134,30 @@ export function cnsExhausted(pod: Pod, ncStatus: string): SandboxFailure {
  */
 export function cnsTargetIpCount(used: number, batch: number, maxPods: number): number {
   return Math.min(maxPods, batch * Math.ceil(0.5 + used / batch));
+}
+
+/**
+ * CNS's demand on a node: its pods that take a pod address (bound there, not hostNetwork, not
+ * finished) — what the v2 pool monitor counts from its Pod watcher. Growth and release both
+ * size the node's pool from it, so they agree.
+ */
+export function wantsPodAddress(pod: Pod): boolean {
+  const phase = pod.status?.phase ?? "Pending";
+  return !!pod.spec?.nodeName && !usesHostNetwork(pod) && phase !== "Succeeded" && phase !== "Failed";
+}
+
+/** Per node, its pods that take a pod address (`wantsPodAddress`). */
+export function cnsDemand(pods: Iterable<Pod>): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const p of pods)
+    if (wantsPodAddress(p)) out.set(p.spec?.nodeName ?? "", (out.get(p.spec?.nodeName ?? "") ?? 0) + 1);
+  return out;
+}
+
+/**
+ * Addresses CNS asks the pod subnet for, on a node holding `held` with `demand` pods: up to
+ * cnsTargetIpCount, so at least half a batch stays free (0 when it holds that many already).
+ */
+export function cnsGrowth(demand: number, held: number, batch: number, maxPods: number): number {
+  return Math.max(0, cnsTargetIpCount(demand, batch, maxPods) - held);
 }

@@ -104,12 +104,11 @@ export function reconcileReplicaSet(
           message: `Created pod: ${podName}`,
           component: COMPONENT,
           at: now,
-          seq: i,
         }),
       );
     }
   } else if (diff < 0) {
-    for (const [i, p] of deletionOrder(active).slice(0, -diff).entries()) {
+    for (const p of deletionOrder(active).slice(0, -diff)) {
       const podName = p.metadata?.name ?? "";
       actions.push({ op: "delete", resource: "core/pods", namespace: ns, name: podName });
       actions.push(
@@ -119,7 +118,6 @@ export function reconcileReplicaSet(
           message: `Deleted pod: ${podName}`,
           component: COMPONENT,
           at: now,
-          seq: i,
         }),
       );
     }

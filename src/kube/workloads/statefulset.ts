@@ -77,7 +77,6 @@ export function reconcileStatefulSet(
       if (o !== undefined) owned.set(o, p);
     }
   const healthy = (p: Pod | undefined) => !!p && isActive(p) && p.status?.phase === "Running" && isReady(p);
-  let seq = 0;
   const note = (reason: string, message: string) =>
     actions.push(
       eventAction({
@@ -86,7 +85,6 @@ export function reconcileStatefulSet(
         message,
         component: "statefulset-controller",
         at: now,
-        seq: seq++,
       }),
     );
   const del = (o: number) => {

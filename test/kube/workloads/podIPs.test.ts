@@ -1,6 +1,12 @@
 import type { Pod } from "kubernetes-types/core/v1.js";
 import { describe, expect, it } from "vitest";
-import { choosePodIp, cnsTargetIpCount, sandboxId } from "../../../src/kube/workloads/index.js";
+import {
+  choosePodIp,
+  cnsDemand,
+  cnsGrowth,
+  cnsTargetIpCount,
+  sandboxId,
+} from "../../../src/kube/workloads/index.js";
 
 const pod: Pod = {
   metadata: { name: "web-1", namespace: "default", uid: "11111111-2222-4333-a444-555555555555" },
@@ -62,5 +68,47 @@ describe("CNS pool size (dynamic pod subnet)", () => {
     ]);
     expect(cnsTargetIpCount(30, 16, 30)).toBe(30);
     expect(cnsTargetIpCount(0, 10, 10)).toBe(10);
+  });
+
+  it("grows ahead of need: a node holding 16 takes the next batch when its 9th pod comes (free < B/2)", () => {
+    // Pod by pod on a node that starts with one batch of 16: what CNS asks the subnet for.
+    const steps = [];
+    let held = 16;
+    for (let used = 1; used <= 26; used++) {
+      const more = cnsGrowth(used, held, 16, 250);
+      held += more;
+      steps.push(more);
+      // Never fewer than half a batch free after the growth.
+      expect(held - used).toBeGreaterThanOrEqual(8);
+    }
+    expect(steps.map((m, i) => (m ? `${i + 1}:+${m}` : "")).filter(Boolean)).toEqual(["9:+16", "25:+16"]);
+    expect(held).toBe(48);
+    // A jump in demand asks for several batches at once; holding more than the target asks none.
+    expect(cnsGrowth(30, 16, 16, 250)).toBe(32);
+    expect(cnsGrowth(3, 48, 16, 250)).toBe(0);
+    // maxPods caps it: 30 pods at most, so 30 addresses at most.
+    expect(cnsGrowth(29, 16, 16, 30)).toBe(14);
+    expect(cnsGrowth(29, 30, 16, 30)).toBe(0);
+  });
+
+  it("demand: per node, the pods that take a pod address (not hostNetwork, not finished, bound)", () => {
+    const p = (node: string | undefined, phase: string, hostNetwork = false): Pod => ({
+      metadata: { name: "x" },
+      spec: { containers: [], ...(node ? { nodeName: node } : {}), ...(hostNetwork ? { hostNetwork } : {}) },
+      status: { phase },
+    });
+    const d = cnsDemand([
+      p("n1", "Running"),
+      p("n1", "Pending"),
+      p("n1", "Running", true),
+      p("n1", "Succeeded"),
+      p("n2", "Failed"),
+      p("n2", "Pending"),
+      p(undefined, "Pending"),
+    ]);
+    expect([...d.entries()]).toEqual([
+      ["n1", 2],
+      ["n2", 1],
+    ]);
   });
 });
