@@ -163,23 +163,23 @@ export class ControllerContext {
     for (let i = 0; i < actions.length; i += BATCH_WRITES) {
       const chunk = actions.slice(i, i + BATCH_WRITES);
       const types = await Promise.all(chunk.map((a) => this.type(cluster, a.resource)));
-      // Events go through the recorder's correlation once, outside the transaction (whose body
-      // the store may run again).
+      // An event goes through the recorder's correlation once (kept here: the store may run
+      // the transaction's body again), and only when the write it reports succeeded — an event
+      // follows its write in the actions, as upstream controllers record after the call returns.
       const now = Date.now();
-      const events = chunk.map((a) =>
-        a.op === "create" && a.resource === "core/events"
-          ? this.events.correlate(a.object as Event, now)
-          : undefined,
-      );
+      const events: (Correlated | undefined)[] = [];
       const r = await this.batch(cluster, async (w) => {
         const out: { refused: { pod: Pod; error: KubeError }[]; conflict?: KubeError } = { refused: [] };
+        let failed = false;
         for (const [j, a] of chunk.entries()) {
-          const ev = events[j];
-          if (ev) {
-            await this.writeEvent(w, cluster, types[j], ev, W);
+          if (a.op === "create" && a.resource === "core/events") {
+            if (failed) continue;
+            events[j] ??= this.events.correlate(a.object as Event, now);
+            await this.writeEvent(w, cluster, types[j], events[j], W);
             continue;
           }
           const e = await w.attempt(() => this.applyOne(w.tx, cluster, types[j], a));
+          failed = e instanceof KubeError;
           if (!(e instanceof KubeError)) continue;
           if (a.op === "delete" && e.code === 404) continue;
           if (a.op === "create" && e.code === 409 && e.reason === "AlreadyExists") continue;

@@ -1,0 +1,71 @@
+// ControllerContext.apply records an action's event only when the write before it succeeded,
+// as upstream controllers record after the API call returns (a conflict or a refused create
+// leaves no event, so a re-run does not count it twice).
+import type { Event } from "kubernetes-types/core/v1.js";
+import { afterEach, expect, it } from "vitest";
+import { KubeApi } from "../../../src/kube/api.js";
+import { ControllerContext } from "../../../src/kube/controllers/context.js";
+import { InProcessQueue } from "../../../src/kube/controllers/queue.js";
+import { KubeError } from "../../../src/kube/errors.js";
+import type { Action } from "../../../src/kube/workloads/actions.js";
+import { eventAction } from "../../../src/kube/workloads/events.js";
+import { openStore } from "../../../src/store/open.js";
+import type { Store } from "../../../src/store/types.js";
+
+const C = "c1";
+let store: Store | undefined;
+afterEach(async () => {
+  await store?.close();
+  store = undefined;
+});
+
+const pod = (name: string, image?: string) => ({
+  apiVersion: "v1",
+  kind: "Pod",
+  metadata: { name, namespace: "default" },
+  spec: { containers: [{ name: "c", ...(image === undefined ? {} : { image }) }] },
+});
+const rs = {
+  apiVersion: "apps/v1",
+  kind: "ReplicaSet",
+  metadata: { name: "web", namespace: "default", uid: "u1" },
+};
+const created = (name: string): Action =>
+  eventAction({
+    involved: rs,
+    reason: "SuccessfulCreate",
+    message: `Created pod: ${name}`,
+    component: "replicaset-controller",
+    at: "2026-01-01T00:00:00Z",
+  });
+
+it("an event follows its write: recorded after a create that succeeded, not after a refused one or a conflict", async () => {
+  store = await openStore("sqlite::memory:");
+  const api = new KubeApi(store);
+  await api.ensureCluster(C);
+  const ctx = new ControllerContext(api, store, new InProcessQueue(async () => undefined), () => undefined);
+  const create = (p: ReturnType<typeof pod>): Action => ({
+    op: "create",
+    resource: "core/pods",
+    namespace: "default",
+    object: p,
+  });
+  const { refused } = await ctx.apply(C, [
+    create(pod("ok", "nginx")),
+    created("ok"),
+    create(pod("bad")),
+    created("bad"),
+  ]);
+  // The second pod has no image: admission refuses it, and no SuccessfulCreate names it.
+  expect(refused.map((r) => [r.pod.metadata?.name, r.error.code])).toEqual([["bad", 422]]);
+  const stale = {
+    ...pod("ok", "nginx:2"),
+    metadata: { name: "ok", namespace: "default", resourceVersion: "1" },
+  };
+  const update: Action = { op: "update", resource: "core/pods", namespace: "default", object: stale };
+  const conflict = await ctx.apply(C, [update, created("after-conflict")]).catch((e: unknown) => e);
+  expect(conflict).toBeInstanceOf(KubeError);
+  expect((conflict as KubeError).code).toBe(409);
+  const events = (await api.list(C, await ctx.type(C, "core/events"), "default", {})).items as Event[];
+  expect(events.map((e) => e.message)).toEqual(["Created pod: ok"]);
+});
