@@ -27,6 +27,10 @@ const { resolveOptions } = await import(new URL("server/config.js", dist).href);
 const REPLICAS = Number(process.env.BENCH_REPLICAS ?? 10_000);
 const NODES = Number(process.env.BENCH_NODES ?? 100);
 const API = "api-version=2024-05-01";
+const youngMiB = () =>
+  Math.round(
+    (v8.getHeapSpaceStatistics().find((x) => x.space_name === "new_space")?.space_size ?? 0) / 1048576,
+  );
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 export async function run() {
@@ -238,6 +242,8 @@ export async function run() {
         "",
       ],
       ["heap retained per pod (after gc), KiB", (heapPerPod / 1024).toFixed(1), "", ""],
+      // `aksnet start` and `npm run bench` run node with --max-semi-space-size=64 (bin/aksnet.js).
+      ["V8 new space, MiB (64 MiB semi-spaces under aksnet start)", String(youngMiB()), "", ""],
       ["distinct host ports / distinct pod IPs", `${ports.size} / ${ips.size}`, "", ""],
       [
         `replicas per node, fewest / most (${perNode.size} nodes)`,
