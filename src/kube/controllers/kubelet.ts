@@ -169,16 +169,19 @@ export async function syncKubelet(ctx: ControllerContext, cluster: string): Prom
     }
     return set;
   };
-  for (const p of pods)
-    if (p.spec?.nodeName)
-      for (const cs of [...(p.status?.initContainerStatuses ?? []), ...(p.status?.containerStatuses ?? [])])
-        if (cs.imageID) holds(p.spec.nodeName).add(cs.image);
+  for (const p of pods) {
+    const node = p.spec?.nodeName;
+    if (!node) continue;
+    for (const list of [p.status?.initContainerStatuses, p.status?.containerStatuses])
+      for (const cs of list ?? []) if (cs.imageID) holds(node).add(cs.image);
+  }
   // Pods with something to do: bound to a known node and not settled (any address would do).
   const due = pods.filter(
     (p) => p.spec?.nodeName && nodes.has(p.spec.nodeName) && nextStage(p, "0.0.0.0") !== undefined,
   );
   const podType = await ctx.type(cluster, "core/pods");
-  const demand = cnsDemand(pods);
+  // Only pod-subnet nodes grow by demand (a pass over every pod, so not for other clusters).
+  const demand = found.podSubnets.size > 0 ? cnsDemand(pods) : new Map<string, number>();
   let conflict: KubeError | undefined;
   for (let i = 0; i < due.length; i += PODS_PER_BATCH) {
     const chunk = due.slice(i, i + PODS_PER_BATCH);

@@ -63,8 +63,21 @@ export function normalizeImage(image: string): string {
   return ref;
 }
 
+/** Image IDs already derived (a pure function of the reference; a rollout repeats one image). */
+const imageIds = new Map<string, string>();
+
 /** `repo@sha256:<digest>` (the digest is derived from the reference: stable, not a registry's). */
 export function imageId(image: string): string {
+  let id = imageIds.get(image);
+  if (id === undefined) {
+    if (imageIds.size >= 1024) imageIds.clear();
+    id = deriveImageId(image);
+    imageIds.set(image, id);
+  }
+  return id;
+}
+
+function deriveImageId(image: string): string {
   const n = normalizeImage(image);
   const at = n.indexOf("@");
   const repo = at >= 0 ? n.slice(0, at) : n.slice(0, n.lastIndexOf(":"));
