@@ -378,9 +378,30 @@ function entries(obj: Obj): ManagedFieldsEntry[] {
 function setEntries(obj: Obj, list: ManagedFieldsEntry[]): void {
   if (!isObj(obj.metadata)) obj.metadata = {};
   const meta = obj.metadata as Obj;
-  const kept = list.filter((e) => Object.keys(e.fieldsV1).length > 0);
+  const kept: ManagedFieldsEntry[] = [];
+  for (const e of list) {
+    if (Object.keys(e.fieldsV1).length === 0) continue;
+    const tree = sharedTree(e.fieldsV1);
+    kept.push(tree === e.fieldsV1 ? e : { ...e, fieldsV1: tree });
+  }
   if (kept.length) meta.managedFields = kept;
   else delete meta.managedFields;
+}
+
+/**
+ * FieldsV1 trees by their JSON: equal trees are one object. The pods of a template carry the
+ * same trees (the controller's create entry is identical in all 10,000 of a rollout), and the
+ * controllers' cache keeps every object's latest version; a tree is never changed once it is
+ * set on an entry (every update builds new ones), so sharing is safe. Bounded: emptied when full.
+ */
+const trees = new Map<string, Obj>();
+function sharedTree(tree: Obj): Obj {
+  const key = JSON.stringify(tree);
+  const have = trees.get(key);
+  if (have) return have;
+  if (trees.size >= 20_000) trees.clear();
+  trees.set(key, tree);
+  return tree;
 }
 
 function pathsOf(e: ManagedFieldsEntry): Set<string> {

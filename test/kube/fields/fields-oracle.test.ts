@@ -539,6 +539,37 @@ describe("managedFields tracking equals the oracle", () => {
   });
 });
 
+describe("equal FieldsV1 trees are one object", () => {
+  it("two pods of one template share the creating manager's tree; a later update builds its own", () => {
+    const schema = schemas.defs.get(schemas.topFor("", "v1", "Pod")!);
+    const pod = (name: string, ip?: string): Obj => ({
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name, labels: { app: "web" } },
+      spec: { containers: [{ name: "c", image: "nginx", ports: [{ containerPort: 80 }] }] },
+      ...(ip ? { status: { podIP: ip, podIPs: [{ ip }] } } : {}),
+    });
+    const a = pod("a");
+    const b = pod("b");
+    trackUpdate(undefined, a, "kube-controller-manager", "v1", schema, resolve);
+    trackUpdate(undefined, b, "kube-controller-manager", "v1", schema, resolve);
+    const tree = (o: Obj, i = 0) => ((o.metadata as Obj).managedFields as { fieldsV1: Obj }[])[i].fieldsV1;
+    expect(tree(a)).toBe(tree(b));
+    const fresh = pod("c");
+    oracle.trackUpdate(undefined, fresh, "kube-controller-manager", "v1", schema, resolve);
+    expect(tree(a)).toStrictEqual(tree(fresh));
+    // Status writes of different addresses: different trees; the shared one is left as it was.
+    const before = JSON.stringify(tree(a));
+    const a2 = { ...pod("a", "10.0.0.1"), metadata: structuredClone(a.metadata) };
+    const b2 = { ...pod("b", "10.0.0.2"), metadata: structuredClone(b.metadata) };
+    trackUpdate(a, a2, "kubelet", "v1", schema, resolve, "status");
+    trackUpdate(b, b2, "kubelet", "v1", schema, resolve, "status");
+    expect(tree(a2, 1)).not.toBe(tree(b2, 1));
+    expect(JSON.stringify(tree(a))).toBe(before);
+    expect(tree(a2, 0)).toBe(tree(b2, 0));
+  });
+});
+
 describe("admission's prune and defaults equal the oracle", () => {
   it("pruneUnknown and applyDefaults on random objects, create and update", () => {
     let statusOnly = 0;
