@@ -395,12 +395,16 @@ function setEntries(obj: Obj, list: ManagedFieldsEntry[]): void {
  * set on an entry (every update builds new ones), so sharing is safe. Bounded: emptied when full.
  */
 const trees = new Map<string, Obj>();
+/** Trees already in (or once in) the table: an entry carried over unchanged costs nothing. */
+const shared = new WeakSet<Obj>();
 function sharedTree(tree: Obj): Obj {
+  if (!isObj(tree) || shared.has(tree)) return tree;
   const key = JSON.stringify(tree);
   const have = trees.get(key);
   if (have) return have;
   if (trees.size >= 20_000) trees.clear();
   trees.set(key, tree);
+  shared.add(tree);
   return tree;
 }
 
