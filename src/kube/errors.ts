@@ -71,13 +71,40 @@ export const conflict = (q: Qualified, name: string, why: string) =>
 export const MODIFIED =
   "the object has been modified; please apply your changes to the latest version and try again";
 
-export const applyConflict = (q: Qualified, name: string, causes: StatusCause[]) =>
-  new KubeError(
-    409,
-    "Conflict",
-    `Apply failed with ${causes.length} conflict${causes.length === 1 ? "" : "s"}: ${causes.map((c) => c.message).join("\n")}`,
-    det(q, name, { causes }),
-  );
+/** One field an apply conflicts on: the manager as kube-apiserver prints it, its identity, the field. */
+export interface ApplyConflict {
+  /** `"kubectl" with subresource "scale" using apps/v1` (printManager). */
+  manager: string;
+  /** The manager's identity (what upstream sorts the managers of a message by). */
+  id: string;
+  field: string;
+}
+
+/**
+ * A server-side apply conflict, worded as kube-apiserver's NewConflictError: each cause names the
+ * manager (the field in `field`); the message lists one conflict inline, several by manager.
+ */
+export const applyConflict = (q: Qualified, name: string, conflicts: ApplyConflict[]) => {
+  const causes: StatusCause[] = conflicts.map((c) => ({
+    reason: "FieldManagerConflict",
+    message: `conflict with ${c.manager}`,
+    field: c.field,
+  }));
+  let message: string;
+  if (conflicts.length === 1)
+    message = `Apply failed with 1 conflict: conflict with ${conflicts[0].manager}: ${conflicts[0].field}`;
+  else {
+    const byId = new Map<string, ApplyConflict[]>();
+    for (const c of conflicts) byId.set(c.id, [...(byId.get(c.id) ?? []), c]);
+    const lines: string[] = [];
+    for (const id of [...byId.keys()].sort()) {
+      const list = byId.get(id) ?? [];
+      lines.push(`conflicts with ${list[0].manager}:`, ...list.map((c) => `- ${c.field}`));
+    }
+    message = `Apply failed with ${conflicts.length} conflicts: ${lines.join("\n")}`;
+  }
+  return new KubeError(409, "Conflict", message, det(q, name, { causes }));
+};
 
 export const invalid = (kind: string, group: string, name: string, causes: StatusCause[]) => {
   const parts = causes.map((c) => (c.field ? `${c.field}: ${c.message}` : c.message));

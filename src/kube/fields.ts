@@ -2,7 +2,7 @@
 // apply: who owns which field, conflicts between field managers, and the merge of an applied
 // configuration into the live object. Lists with a merge key are associative (`k:{…}`),
 // merged primitive lists are sets (`v:…`), other lists are atomic.
-import { applyConflict, type Qualified, type StatusCause } from "./errors.js";
+import { type ApplyConflict, applyConflict, type Qualified } from "./errors.js";
 import { getOwn, setOwn } from "./ownKeys.js";
 import type { SchemaResolver } from "./patch.js";
 import type { Schema } from "./schemas.js";
@@ -1034,6 +1034,22 @@ export interface ApplyInput {
   subresource?: string;
 }
 
+/** A manager as kube-apiserver's printManager words it in a conflict. */
+function printManager(e: ManagedFieldsEntry): string {
+  const sub = e.subresource ? ` with subresource "${e.subresource}"` : "";
+  return `"${e.manager}"${sub}${e.operation === "Update" ? ` using ${e.apiVersion}` : ""}`;
+}
+
+/** The manager's identity as structured-merge-diff keys it (JSON; no apiVersion for appliers). */
+function managerId(e: ManagedFieldsEntry): string {
+  return JSON.stringify({
+    manager: e.manager,
+    operation: e.operation,
+    ...(e.operation === "Update" && e.apiVersion ? { apiVersion: e.apiVersion } : {}),
+    ...(e.subresource ? { subresource: e.subresource } : {}),
+  });
+}
+
 /** Server-side apply: conflicts (409 unless force), removal of fields the manager stopped applying, merge, ownership. */
 export function serverSideApply(i: ApplyInput): Obj {
   const ctx = ctxOf(i.resolve);
@@ -1041,7 +1057,7 @@ export function serverSideApply(i: ApplyInput): Obj {
   const appliedPaths = pick(i.applied, i.schema, i.resolve);
   const live = i.live ? structuredClone(i.live) : { metadata: {} };
   const list = entries(live).map((e) => ({ ...e }));
-  const conflicts: StatusCause[] = [];
+  const conflicts: ApplyConflict[] = [];
   for (const e of list) {
     if (e.manager === i.manager && e.operation === "Apply") continue;
     const s = pathsOf(e);
@@ -1050,11 +1066,7 @@ export function serverSideApply(i: ApplyInput): Obj {
       const a = valueAt(i.applied, p);
       const l = valueAt(live, p);
       if (p.endsWith(`${SEP}.`) || same(a.value, l.value)) continue;
-      conflicts.push({
-        reason: "FieldManagerConflict",
-        message: `conflict with "${e.manager}"${e.subresource ? ` with subresource "${e.subresource}"` : ""}${e.operation === "Update" ? ` using ${e.apiVersion}` : ""}: ${dotted(p)}`,
-        field: dotted(p),
-      });
+      conflicts.push({ manager: printManager(e), id: managerId(e), field: dotted(p) });
       if (i.force) s.delete(p);
     }
     if (i.force) e.fieldsV1 = toFieldsV1(s);

@@ -236,6 +236,31 @@ describe.each(["1.28", "1.33"])("kubectl against a cluster reporting %s", (v) =>
     expect(bad.stderr).toContain("the server rejected our request due to an error in our request");
   });
 
+  it("several conflicts are listed per manager, as kube-apiserver words them", async () => {
+    const cm = (data: string) =>
+      `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ssa-many, namespace: ${ns}}\ndata: {${data}}\n`;
+    const ssa = (manager: string, data: string) =>
+      kubectl(c(), ["apply", "--server-side", `--field-manager=${manager}`, "-f", manifestFile(cm(data))]);
+    expect((await ssa("alice", 'k1: "a", k2: "a"')).code).toBe(0);
+    const patched = await kubectl(c(), [
+      "patch",
+      "cm",
+      "ssa-many",
+      "-n",
+      ns,
+      "--type=merge",
+      "--field-manager=carol",
+      "-p",
+      '{"data":{"k3":"c"}}',
+    ]);
+    expect(patched.code).toBe(0);
+    const d = await ssa("dave", 'k1: "d", k2: "d", k3: "d"');
+    expect(d.code).toBe(1);
+    expect(d.stderr).toContain(
+      'Apply failed with 3 conflicts: conflicts with "alice":\n- .data.k1\n- .data.k2\nconflicts with "carol" using v1:\n- .data.k3',
+    );
+  });
+
   it("server-side apply owns fields, conflicts with another manager, and --force-conflicts takes them", async () => {
     const cm = (v: string) =>
       `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ssa, namespace: ${ns}}\ndata: {k: "${v}"}\n`;

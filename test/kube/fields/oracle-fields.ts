@@ -6,7 +6,7 @@
 // Changes since it was frozen: keys are own properties only (a field or element named
 // `__proto__`, `toString`… is an ordinary key, never the prototype's; src/kube/ownKeys.ts), and
 // a conflict names the other manager's subresource as kube-apiserver's printManager does.
-import { applyConflict, type Qualified, type StatusCause } from "../../../src/kube/errors.js";
+import { type ApplyConflict, applyConflict, type Qualified } from "../../../src/kube/errors.js";
 import { getOwn, setOwn } from "../../../src/kube/ownKeys.js";
 import type { SchemaResolver } from "../../../src/kube/patch.js";
 import type { Schema } from "../../../src/kube/schemas.js";
@@ -289,6 +289,22 @@ export interface ApplyInput {
   subresource?: string;
 }
 
+/** A manager as kube-apiserver's printManager words it in a conflict. */
+function printManager(e: ManagedFieldsEntry): string {
+  const sub = e.subresource ? ` with subresource "${e.subresource}"` : "";
+  return `"${e.manager}"${sub}${e.operation === "Update" ? ` using ${e.apiVersion}` : ""}`;
+}
+
+/** The manager's identity as structured-merge-diff keys it (JSON; no apiVersion for appliers). */
+function managerId(e: ManagedFieldsEntry): string {
+  return JSON.stringify({
+    manager: e.manager,
+    operation: e.operation,
+    ...(e.operation === "Update" && e.apiVersion ? { apiVersion: e.apiVersion } : {}),
+    ...(e.subresource ? { subresource: e.subresource } : {}),
+  });
+}
+
 /** Server-side apply: conflicts (409 unless force), removal of fields the manager stopped applying, merge, ownership. */
 export function serverSideApply(i: ApplyInput): Obj {
   const ctx = { resolve: i.resolve };
@@ -296,7 +312,7 @@ export function serverSideApply(i: ApplyInput): Obj {
   const appliedPaths = pick(i.applied, i.schema, i.resolve);
   const live = i.live ? structuredClone(i.live) : { metadata: {} };
   const list = entries(live).map((e) => ({ ...e }));
-  const conflicts: StatusCause[] = [];
+  const conflicts: ApplyConflict[] = [];
   for (const e of list) {
     if (e.manager === i.manager && e.operation === "Apply") continue;
     const s = pathsOf(e);
@@ -305,11 +321,7 @@ export function serverSideApply(i: ApplyInput): Obj {
       const a = valueAt(i.applied, p);
       const l = valueAt(live, p);
       if (p.endsWith(`${SEP}.`) || same(a.value, l.value)) continue;
-      conflicts.push({
-        reason: "FieldManagerConflict",
-        message: `conflict with "${e.manager}"${e.subresource ? ` with subresource "${e.subresource}"` : ""}${e.operation === "Update" ? ` using ${e.apiVersion}` : ""}: ${dotted(p)}`,
-        field: dotted(p),
-      });
+      conflicts.push({ manager: printManager(e), id: managerId(e), field: dotted(p) });
       if (i.force) s.delete(p);
     }
     if (i.force) e.fieldsV1 = toFieldsV1(s);
