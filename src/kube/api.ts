@@ -30,7 +30,7 @@ import {
   unsupportedMediaType,
 } from "./errors.js";
 import { serverSideApply, trackUpdate, updateManager } from "./fields.js";
-import { cloneJson } from "./json.js";
+import { cloneJson, jsonEqual } from "./json.js";
 import { BUILTIN_KINDS, DEFAULT_NAMESPACES, groupVersion } from "./kinds.js";
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch } from "./patch.js";
 import { type BuiltinSchemas, builtinSchemas, pruneUnknown, type Schema } from "./schemas.js";
@@ -704,7 +704,7 @@ export class KubeApi {
     // A status write changes nothing but the status (and managedFields): comparing that is enough.
     const unchanged =
       sub === "status" && prev.apiVersion === gv(t) && prev.kind === t.kind
-        ? JSON.stringify(result.status) === JSON.stringify(prev.status)
+        ? jsonEqual(result.status, prev.status)
         : JSON.stringify({ ...result, metadata: { ...meta(result), managedFields: undefined } }) ===
           JSON.stringify({
             ...prev,
@@ -712,7 +712,7 @@ export class KubeApi {
             kind: t.kind,
             metadata: { ...pm, managedFields: undefined, resourceVersion: undefined },
           });
-    if (unchanged && JSON.stringify(meta(result).managedFields) === JSON.stringify(pm.managedFields))
+    if (unchanged && jsonEqual(meta(result).managedFields, pm.managedFields))
       return { status: 200, body: this.serve(t, old), warnings };
     const res = await this.commit(tx, cluster, t, ns, name, result, old, o, 200);
     return { ...res, warnings };

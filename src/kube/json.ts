@@ -47,3 +47,57 @@ function copy(v: unknown): Json | undefined {
 export function cloneJson<T>(v: T): T {
   return copy(v) as T;
 }
+
+const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+/** JSON.stringify(a) === JSON.stringify(b), without the strings for plain JSON data. */
+export function jsonEqual(a: unknown, b: unknown): boolean {
+  const r = eq(a, b);
+  return r === UNSURE ? same(a, b) : r;
+}
+const UNSURE = 2;
+const odd = (x: unknown) => x === undefined || typeof x === "function" || typeof x === "symbol";
+const plain = (o: object) => {
+  const p = Object.getPrototypeOf(o);
+  return (p === Object.prototype || p === null) && !("toJSON" in o);
+};
+/** true/false when sure; UNSURE where JSON's own rules would decide (undefined, toJSON, NaN…). */
+function eq(a: unknown, b: unknown): boolean | typeof UNSURE {
+  if (a === b) return typeof a === "bigint" ? UNSURE : true;
+  const t = typeof a;
+  if (t !== typeof b) return UNSURE;
+  if (t === "string" || t === "boolean") return false;
+  if (t === "number") return Number.isFinite(a) && Number.isFinite(b) ? false : UNSURE;
+  if (t !== "object" || a === null || b === null) return UNSURE;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || "toJSON" in a || "toJSON" in b) return UNSURE;
+    if (a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) {
+      if (odd(a[i]) || odd(b[i])) return UNSURE;
+      const r = eq(a[i], b[i]);
+      if (r !== true) return r;
+    }
+    return true;
+  }
+  if (Array.isArray(b) || !plain(a as object) || !plain(b as object)) return UNSURE;
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  const kx = Object.keys(x);
+  const ky = Object.keys(y);
+  if (kx.length !== ky.length) {
+    for (const k of kx) if (odd(x[k])) return UNSURE;
+    for (const k of ky) if (odd(y[k])) return UNSURE;
+    return false;
+  }
+  let verdict: boolean | typeof UNSURE = true;
+  for (let i = 0; i < kx.length; i++) {
+    const u = x[kx[i]];
+    const v = y[ky[i]];
+    if (odd(u) || odd(v)) return UNSURE;
+    if (verdict !== true) continue;
+    if (kx[i] !== ky[i]) verdict = false;
+    else verdict = eq(u, v);
+    if (verdict === UNSURE) return UNSURE;
+  }
+  return verdict;
+}

@@ -3,7 +3,7 @@
 // must keep a "__proto__" key as data without touching any prototype.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { cloneJson } from "../../src/kube/json.js";
+import { cloneJson, jsonEqual } from "../../src/kube/json.js";
 
 const viaJson = (v: unknown) => JSON.parse(JSON.stringify(v)) as unknown;
 
@@ -49,5 +49,35 @@ describe("cloneJson", () => {
     expect(JSON.stringify(c)).toBe(JSON.stringify(parsed));
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     expect(Object.keys(c.list[0])).toEqual(["__proto__"]);
+  });
+});
+
+describe("jsonEqual", () => {
+  const sameText = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+  it("agrees with comparing the JSON texts, on random pairs and on near copies", () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.jsonValue(), (a, b) => {
+        expect(jsonEqual(a, b)).toBe(sameText(a, b));
+        const c = cloneJson(a);
+        expect(jsonEqual(a, c)).toBe(true);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("follows JSON where values are not plain data (undefined, NaN, toJSON, key order)", () => {
+    const cases: [unknown, unknown][] = [
+      [{ a: 1, b: undefined }, { a: 1 }],
+      [[undefined], [null]],
+      [Number.NaN, null],
+      [
+        { a: 1, b: 2 },
+        { b: 2, a: 1 },
+      ],
+      [{ t: { toJSON: () => "x" } }, { t: "x" }],
+      [{ d: new Date(0) }, { d: "1970-01-01T00:00:00.000Z" }],
+      [-0, 0],
+    ];
+    for (const [a, b] of cases) expect(jsonEqual(a, b)).toBe(sameText(a, b));
   });
 });
