@@ -69,3 +69,26 @@ it("an event follows its write: recorded after a create that succeeded, not afte
   const events = (await api.list(C, await ctx.type(C, "core/events"), "default", {})).items as Event[];
   expect(events.map((e) => e.message)).toEqual(["Created pod: ok"]);
 });
+
+it("an event whose name is taken is written once more under a fresh name, never lost", async () => {
+  store = await openStore("sqlite::memory:");
+  const api = new KubeApi(store);
+  await api.ensureCluster(C);
+  const ctx = new ControllerContext(api, store, new InProcessQueue(async () => undefined), () => undefined);
+  const events = await ctx.type(C, "core/events");
+  // Another recorder (a second process on this store) already wrote an event under the name.
+  const clash = created("first");
+  const taken = (clash.object as Event).metadata!.name!;
+  await api.create(C, events, "default", { ...(clash.object as Event), message: "the other recorder's" }, {});
+  await ctx.apply(C, [clash]);
+  const list = (await api.list(C, events, "default", {})).items as Event[];
+  expect(list.map((e) => e.message).sort()).toEqual(["Created pod: first", "the other recorder's"]);
+  const mine = list.find((e) => e.message === "Created pod: first")!;
+  expect(mine.metadata?.name).not.toBe(taken);
+  // The recorder's name: `<object>.<hex of UnixNano>`, later than the taken one.
+  expect(mine.metadata?.name).toMatch(/^web\.[0-9a-f]+$/);
+  expect(BigInt(`0x${mine.metadata!.name!.slice(4)}`) > BigInt(`0x${taken.slice(4)}`)).toBe(true);
+  expect(mine.involvedObject).toEqual((clash.object as Event).involvedObject);
+  // The stored event of the other recorder is left as it was.
+  expect(list.find((e) => e.metadata?.name === taken)?.message).toBe("the other recorder's");
+});
