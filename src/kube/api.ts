@@ -36,7 +36,7 @@ import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch } from "./pat
 import { type BuiltinSchemas, builtinSchemas, pruneUnknown, type Schema } from "./schemas.js";
 import { matchFields, matchLabels, parseFieldSelector, parseLabelSelector } from "./selectors.js";
 import { DEFAULT_AUDIENCE, mintServiceAccountToken } from "./tokens.js";
-import { validateBuiltin, validateCustomMeta } from "./validation.js";
+import { validateBuiltin, validateCustomMeta, validateWriteOptions } from "./validation.js";
 
 export type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => !!v && typeof v === "object" && !Array.isArray(v);
@@ -812,10 +812,8 @@ export class KubeApi {
       return this.updateScale(cluster, t, ns, name, next, o);
     }
     if (type === "apply") {
-      if (!o.fieldManager)
-        throw badRequest(
-          'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch',
-        );
+      // The wire validated the options; this is for callers inside the emulator.
+      validateWriteOptions("patch", { fieldManager: o.fieldManager, patchType: "apply" });
       if (!isObj(patch)) throw badRequest("error decoding YAML: the applied configuration is not an object");
     }
     const warnings: string[] = [];

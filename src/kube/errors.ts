@@ -117,6 +117,15 @@ export const invalid = (kind: string, group: string, name: string, causes: Statu
   });
 };
 
+/**
+ * Refused request options (`PatchOptions.meta.k8s.io "" is invalid: …`): NewInvalid with the
+ * options' kind and no name, so details carry no name.
+ */
+export const invalidOptions = (kind: string, causes: StatusCause[]) => {
+  const { message } = invalid(kind, "meta.k8s.io", "", causes);
+  return new KubeError(422, "Invalid", message, { group: "meta.k8s.io", kind, causes });
+};
+
 export const badRequest = (message: string, causes?: StatusCause[]) =>
   new KubeError(400, "BadRequest", message, causes ? { causes } : undefined);
 

@@ -422,7 +422,7 @@ export function updateManager(fieldManager: string | undefined, userAgent: strin
   let out = "";
   let bytes = 0;
   for (const ch of (userAgent ?? "").split("/")[0]) {
-    if (!PRINTABLE.test(ch)) continue;
+    if (!GO_PRINTABLE.test(ch)) continue;
     const n = Buffer.byteLength(ch);
     if (bytes + n > 128) break;
     out += ch;
@@ -431,7 +431,7 @@ export function updateManager(fieldManager: string | undefined, userAgent: strin
   return out || "unknown";
 }
 /** Go's unicode.IsPrint: letters, marks, numbers, punctuation, symbols and the ASCII space. */
-const PRINTABLE = /^[\p{L}\p{M}\p{N}\p{P}\p{S} ]$/u;
+export const GO_PRINTABLE = /^[\p{L}\p{M}\p{N}\p{P}\p{S} ]$/u;
 
 /**
  * Records an Update by `manager`: fields it set or changed become its own and leave other

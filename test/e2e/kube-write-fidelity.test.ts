@@ -455,3 +455,131 @@ spec: {size: 1}
     expect(w.metadata.resourceVersion).toBe((made.body as Obj).metadata.resourceVersion);
   });
 });
+
+describe("write options: fieldManager and force (ValidateCreate/Update/PatchOptions)", () => {
+  const CMS = "/api/v1/namespaces/default/configmaps";
+  const fm = (m: string) => `fieldManager=${encodeURIComponent(m)}`;
+  const MERGE = { "content-type": "application/merge-patch+json" };
+  const APPLY = { "content-type": "application/apply-patch+yaml" };
+  const cm = (name: string) => ({
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: { name },
+    data: { a: "1" },
+  });
+  /** The 422 kube-apiserver answers with NewInvalid(meta.k8s.io/<kind>, "", errs). */
+  const refused = (kind: string, message: string, causes: Obj[]) => ({
+    kind: "Status",
+    apiVersion: "v1",
+    metadata: {},
+    status: "Failure",
+    message: `${kind}.meta.k8s.io "" is invalid: ${message}`,
+    reason: "Invalid",
+    details: { group: "meta.k8s.io", kind, causes },
+    code: 422,
+  });
+  const TOO_LONG = {
+    reason: "FieldValueTooLong",
+    message: "Too long: may not be more than 128 bytes",
+    field: "fieldManager",
+  };
+
+  it("a create's fieldManager longer than 128 bytes is refused, and nothing is made", async () => {
+    // 127 ASCII characters and a two-byte one: 128 characters but 129 bytes.
+    const long = `${"m".repeat(127)}é`;
+    const r = await kube(c, "POST", `${CMS}?${fm(long)}`, cm("fm-long"));
+    expect(r.status).toBe(422);
+    expect(r.body).toEqual(
+      refused("CreateOptions", "fieldManager: Too long: may not be more than 128 bytes", [TOO_LONG]),
+    );
+    expect((await kube(c, "GET", `${CMS}/fm-long`)).status).toBe(404);
+    // Exactly 128 bytes is fine, and is the manager recorded.
+    const edge = `${"m".repeat(126)}é`;
+    const ok = await kube(c, "POST", `${CMS}?${fm(edge)}`, cm("fm-long"));
+    expect(ok.status).toBe(201);
+    expect(managers(ok.body as Obj)).toEqual([[edge, "Update", "v1", ""]]);
+  });
+
+  it("an update's unprintable fieldManager character is named by code point and byte offset", async () => {
+    await kube(c, "POST", CMS, cm("fm-print"));
+    const r = await kube(c, "PUT", `${CMS}/fm-print?${fm("é\tx\u00a0")}`, cm("fm-print"));
+    expect(r.status).toBe(422);
+    // %q of the value; the tab is at byte 2 (after the two bytes of é), NBSP at byte 4.
+    const tab = {
+      reason: "FieldValueInvalid",
+      message: 'Invalid value: "é\\tx\\u00a0": invalid character U+0009 (at position 2)',
+      field: "fieldManager",
+    };
+    const nbsp = {
+      reason: "FieldValueInvalid",
+      message: 'Invalid value: "é\\tx\\u00a0": invalid character U+00A0 (at position 4)',
+      field: "fieldManager",
+    };
+    expect(r.body).toEqual(
+      refused("UpdateOptions", `[fieldManager: ${tab.message}, fieldManager: ${nbsp.message}]`, [tab, nbsp]),
+    );
+  });
+
+  it("a patch: apply needs a fieldManager, force is only for apply, every problem in one answer", async () => {
+    await kube(c, "POST", CMS, cm("fm-patch"));
+    const applied = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "fm-patch" }, data: { b: "2" } };
+    const none = await kube(c, "PATCH", `${CMS}/fm-patch`, applied, APPLY);
+    expect(none.status).toBe(422);
+    expect(none.body).toEqual(
+      refused("PatchOptions", "fieldManager: Required value: is required for apply patch", [
+        {
+          reason: "FieldValueRequired",
+          message: "Required value: is required for apply patch",
+          field: "fieldManager",
+        },
+      ]),
+    );
+    const forced = await kube(c, "PATCH", `${CMS}/fm-patch?force=false`, { data: { b: "2" } }, MERGE);
+    expect(forced.status).toBe(422);
+    const forbidden = {
+      reason: "FieldValueForbidden",
+      message: "Forbidden: may not be specified for non-apply patch",
+      field: "force",
+    };
+    expect(forced.body).toEqual(
+      refused("PatchOptions", "force: Forbidden: may not be specified for non-apply patch", [forbidden]),
+    );
+    // Both at once, in upstream's order; the options are refused before the body is read.
+    const both = await kube(
+      c,
+      "PATCH",
+      `${CMS}/fm-patch?force=true&${fm("x".repeat(129))}`,
+      "{not json",
+      MERGE,
+    );
+    expect(both.status).toBe(422);
+    expect(both.body).toEqual(
+      refused(
+        "PatchOptions",
+        "[force: Forbidden: may not be specified for non-apply patch, fieldManager: Too long: may not be more than 128 bytes]",
+        [forbidden, TOO_LONG],
+      ),
+    );
+    const cur = (await kube(c, "GET", `${CMS}/fm-patch`)).body as Obj;
+    expect(cur.data).toEqual({ a: "1" });
+  });
+
+  it("kubectl's --field-manager gets the same answer", async () => {
+    const r = await kubectl(c, ["create", "configmap", "fm-kubectl", `--field-manager=${"k".repeat(129)}`]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim()).toBe(
+      'error: failed to create configmap: CreateOptions.meta.k8s.io "" is invalid: fieldManager: Too long: may not be more than 128 bytes',
+    );
+    const a = await kubectl(
+      c,
+      ["apply", "--server-side", `--field-manager=bad\u0001manager`, "-f", "-"],
+      "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: fm-kubectl\n",
+    );
+    expect(a.code).toBe(1);
+    expect(a.stderr.trim()).toBe(
+      // kubectl words an Invalid Status with details as "The <kind> <name> is invalid".
+      'The PatchOptions "" is invalid: fieldManager: Invalid value: "bad\\x01manager": invalid character U+0001 (at position 3)',
+    );
+    expect((await kube(c, "GET", `${CMS}/fm-kubectl`)).status).toBe(404);
+  });
+});

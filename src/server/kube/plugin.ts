@@ -48,6 +48,7 @@ import {
   subjectAccessReview,
 } from "../../kube/reviews.js";
 import { tableHead, tableRow } from "../../kube/tables.js";
+import { validateWriteOptions, type WriteVerb } from "../../kube/validation.js";
 import { slicer } from "../../providers/slices.js";
 import type { Store } from "../../store/types.js";
 import { bearerToken } from "../auth.js";
@@ -203,6 +204,25 @@ function aggregatedWanted(accept: string | undefined): "v2" | "v2beta1" | undefi
  * `…/scale`) let a protobuf body of a built-in kind be decoded; custom resources, like
  * kube-apiserver's, read only JSON and YAML.
  */
+const PATCH_TYPES: Record<string, PatchType> = {
+  "application/json-patch+json": "json",
+  "application/merge-patch+json": "merge",
+  "application/strategic-merge-patch+json": "strategic",
+  "application/apply-patch+yaml": "apply",
+  "application/apply-patch+cbor": "apply",
+};
+
+/** A PATCH's type from its media type; 415 for any other. */
+function patchTypeOf(req: FastifyRequest): PatchType {
+  const ct = String(req.headers["content-type"] ?? "application/json")
+    .split(";")[0]
+    .trim()
+    .toLowerCase();
+  const patchType = PATCH_TYPES[ct];
+  if (!patchType || ct.endsWith("cbor")) throw unsupportedMediaType(ct);
+  return patchType;
+}
+
 function parseBody(
   req: FastifyRequest,
   allowPatch: boolean,
@@ -219,18 +239,9 @@ function parseBody(
     const buf = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     return { value: decodeKubeProtobuf(buf, expect ?? { apiVersion: gvOf(t), kind: t.kind }) };
   }
-  const types: Record<string, PatchType> = {
-    "application/json-patch+json": "json",
-    "application/merge-patch+json": "merge",
-    "application/strategic-merge-patch+json": "strategic",
-    "application/apply-patch+yaml": "apply",
-    "application/apply-patch+cbor": "apply",
-  };
   let patchType: PatchType | undefined;
-  if (allowPatch) {
-    patchType = types[ct];
-    if (!patchType || ct.endsWith("cbor")) throw unsupportedMediaType(ct);
-  } else if (ct !== "application/json" && ct !== "application/yaml" && ct !== "*/*")
+  if (allowPatch) patchType = patchTypeOf(req);
+  else if (ct !== "application/json" && ct !== "application/yaml" && ct !== "*/*")
     throw unsupportedMediaType(
       ct,
       t && !t.crd
@@ -270,7 +281,13 @@ function depth(v: unknown): number {
   return max;
 }
 
-function writeOptions(q: URLSearchParams, patch: boolean, userAgent: string | undefined): WriteOptions {
+function writeOptions(
+  q: URLSearchParams,
+  verb: WriteVerb,
+  userAgent: string | undefined,
+  patchType?: PatchType,
+): WriteOptions {
+  const patch = verb === "patch";
   const dry = q.getAll("dryRun");
   if (dry.some((d) => d !== "All"))
     throw badRequest(`Invalid dry run value: ${JSON.stringify(dry)}: supported values: "All"`);
@@ -281,6 +298,7 @@ function writeOptions(q: URLSearchParams, patch: boolean, userAgent: string | un
     );
   const force = q.get("force");
   if (force !== null && !patch) throw badRequest("force is only allowed for apply patch");
+  validateWriteOptions(verb, { fieldManager: q.get("fieldManager") ?? undefined, force, patchType });
   return {
     dryRun: dry.length > 0,
     fieldManager: q.get("fieldManager") ?? undefined,
@@ -417,7 +435,9 @@ async function route(
   if (t.review) return review(t, r, req, reply);
   const cluster = r.cluster.uid;
   const q = r.query;
-  const wo = (patch: boolean) => writeOptions(q, patch, req.headers["user-agent"]);
+  // Options are validated before the body is decoded (kube-apiserver's handlers).
+  const wo = (verb: WriteVerb, patchType?: PatchType) =>
+    writeOptions(q, verb, req.headers["user-agent"], patchType);
   const nsArg = t.namespaced ? (ns ?? "") : "";
   if (t.namespaced && name !== undefined && ns === undefined) throw pathNotFound();
 
@@ -447,8 +467,9 @@ async function route(
     if (method === "POST") {
       if (t.namespaced && ns === undefined)
         throw methodNotAllowed("create", { group: t.group, resource: t.plural });
+      const o = wo("create");
       const { value } = parseBody(req, false, t);
-      const res = await api.create(cluster, t, nsArg, value, wo(false));
+      const res = await api.create(cluster, t, nsArg, value, o);
       return send(reply, res.status, res.body, JSON_CT, res.warnings);
     }
     if (method === "DELETE") {
@@ -490,18 +511,21 @@ async function route(
     return send(reply, 200, obj);
   }
   if (method === "PUT") {
+    const o = wo("update");
     const { value } = parseBody(
       req,
       false,
       t,
       sub === "scale" ? { apiVersion: "autoscaling/v1", kind: "Scale" } : undefined,
     );
-    const res = await api.update(cluster, t, nsArg, name, value, wo(false), sub);
+    const res = await api.update(cluster, t, nsArg, name, value, o, sub);
     return send(reply, res.status, res.body, JSON_CT, res.warnings);
   }
   if (method === "PATCH") {
+    // The media type is refused first, then the options, then the body.
+    const o = wo("patch", patchTypeOf(req));
     const { value, patchType } = parseBody(req, true);
-    const res = await api.patch(cluster, t, nsArg, name, patchType!, value, wo(true), sub);
+    const res = await api.patch(cluster, t, nsArg, name, patchType!, value, o, sub);
     return send(reply, res.status, res.body, JSON_CT, res.warnings);
   }
   if (method === "DELETE") {
@@ -512,7 +536,7 @@ async function route(
   }
   if (method === "POST" && sub === "binding") {
     const { value } = parseBody(req, false, t, { apiVersion: "v1", kind: "Binding" });
-    const res = await api.bind(cluster, t, nsArg, name, value, wo(false));
+    const res = await api.bind(cluster, t, nsArg, name, value, wo("create"));
     return send(reply, res.status, res.body);
   }
   if (method === "POST" && sub === "token") {
@@ -524,7 +548,7 @@ async function route(
     return send(reply, res.status, res.body);
   }
   if (method === "POST" && sub === "eviction") {
-    const res = await api.evict(cluster, t, nsArg, name, wo(false));
+    const res = await api.evict(cluster, t, nsArg, name, wo("create"));
     return send(reply, res.status, res.body);
   }
   throw methodNotAllowed(method.toLowerCase(), { group: t.group, resource: t.plural });
