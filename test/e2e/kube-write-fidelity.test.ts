@@ -46,6 +46,7 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, tries
 
 type Entry = {
   manager: string;
+  time?: string;
   operation: string;
   apiVersion: string;
   subresource?: string;
@@ -161,6 +162,9 @@ describe("writes through the scale subresource", () => {
       fieldsType: "FieldsV1",
       fieldsV1: { "f:spec": { "f:replicas": {} } },
     });
+    // Written through the scale subresource: no time (ScaleHandler.ToParent takes times from
+    // the parent's entries, and kubectl had none there).
+    expect(entryOf(d, "kubectl", "scale")?.time).toBeUndefined();
     // The creator no longer owns the replicas it set.
     const creator = entryOf(d, "kubectl-create");
     expect(creator?.fieldsV1?.["f:spec"]?.["f:replicas"]).toBeUndefined();
@@ -243,6 +247,183 @@ describe("writes through the scale subresource", () => {
       apiVersion: "apps/v1",
       fieldsV1: { "f:spec": { "f:replicas": {} } },
     });
+  });
+});
+
+describe("server-side apply through the scale subresource (ScaleHandler)", () => {
+  const APPLY = { "content-type": "application/apply-patch+yaml" };
+  const scaleOf = (name: string, replicas: number) => ({
+    apiVersion: "autoscaling/v1",
+    kind: "Scale",
+    metadata: { name },
+    spec: { replicas },
+  });
+  const deploy = (name: string, replicas: number) => `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: ${name}
+spec:
+  replicas: ${replicas}
+  selector:
+    matchLabels: { app: ${name} }
+  template:
+    metadata:
+      labels: { app: ${name} }
+    spec:
+      containers:
+      - name: c
+        image: nginx
+`;
+  const applyScale = (name: string, manager: string, replicas: number, force = false) =>
+    kube(
+      c,
+      "PATCH",
+      `${DEPLOYS}/${name}/scale?fieldManager=${manager}${force ? "&force=true" : ""}`,
+      scaleOf(name, replicas),
+      APPLY,
+    );
+  const get = async (name: string) => (await kube(c, "GET", `${DEPLOYS}/${name}`)).body as Obj;
+
+  it("conflicts with the owner of the replicas, shares them at the same value, takes them with force", async () => {
+    await ok(["apply", "--server-side", "--field-manager=deployer", "-f", "-"], deploy("ssa-scale", 2));
+    const refused = await applyScale("ssa-scale", "autoscaler", 4);
+    expect(refused.status).toBe(409);
+    expect(refused.body).toEqual({
+      kind: "Status",
+      apiVersion: "v1",
+      metadata: {},
+      status: "Failure",
+      message: 'Apply failed with 1 conflict: conflict with "deployer": .spec.replicas',
+      reason: "Conflict",
+      details: {
+        causes: [
+          { reason: "FieldManagerConflict", message: 'conflict with "deployer"', field: ".spec.replicas" },
+        ],
+      },
+      code: 409,
+    });
+    expect((await get("ssa-scale")).spec.replicas).toBe(2);
+
+    // The same value is no conflict: both managers own the replicas.
+    const shared = await applyScale("ssa-scale", "autoscaler", 2);
+    expect(shared.status).toBe(200);
+    let d = await get("ssa-scale");
+    expect(entryOf(d, "deployer")?.fieldsV1?.["f:spec"]?.["f:replicas"]).toEqual({});
+    const mine = entryOf(d, "autoscaler", "scale");
+    // The parent's version, the parent's replicas path, and no time (ScaleHandler.ToParent).
+    expect(mine).toEqual({
+      manager: "autoscaler",
+      operation: "Apply",
+      apiVersion: "apps/v1",
+      fieldsType: "FieldsV1",
+      fieldsV1: { "f:spec": { "f:replicas": {} } },
+      subresource: "scale",
+    });
+
+    const forced = await applyScale("ssa-scale", "autoscaler", 4, true);
+    expect(forced.status).toBe(200);
+    expect(forced.body).toMatchObject({
+      apiVersion: "autoscaling/v1",
+      kind: "Scale",
+      metadata: { name: "ssa-scale", namespace: "default" },
+      spec: { replicas: 4 },
+    });
+    expect((forced.body as Obj).metadata.managedFields).toBeUndefined();
+    d = await get("ssa-scale");
+    expect(d.spec.replicas).toBe(4);
+    // The deployer lost the replicas, and only them.
+    expect(entryOf(d, "deployer")?.fieldsV1?.["f:spec"]?.["f:replicas"]).toBeUndefined();
+    expect(entryOf(d, "deployer")?.fieldsV1?.["f:spec"]?.["f:template"]).toBeDefined();
+    expect(entryOf(d, "autoscaler", "scale")?.fieldsV1).toEqual({ "f:spec": { "f:replicas": {} } });
+
+    // The deployer's next apply of other replicas meets the scale applier.
+    const back = await kubectl(
+      c,
+      ["apply", "--server-side", "--field-manager=deployer", "-f", "-"],
+      deploy("ssa-scale", 3),
+    );
+    expect(back.code).toBe(1);
+    expect(back.stderr).toContain(
+      'Apply failed with 1 conflict: conflict with "autoscaler" with subresource "scale": .spec.replicas',
+    );
+    expect((await get("ssa-scale")).spec.replicas).toBe(4);
+  });
+
+  it("a scale applier that stops applying the replicas gives them up; a dry run writes nothing", async () => {
+    await ok(["create", "deployment", "ssa-drop", "--image=nginx", "--replicas=1"]);
+    // kubectl create's Update entry owns the replicas: an apply of others conflicts with it.
+    const conflicted = await applyScale("ssa-drop", "hpa-like", 5);
+    expect(conflicted.status).toBe(409);
+    expect((conflicted.body as Obj).message).toBe(
+      'Apply failed with 1 conflict: conflict with "kubectl-create" using apps/v1: .spec.replicas',
+    );
+    expect((await applyScale("ssa-drop", "hpa-like", 5, true)).status).toBe(200);
+    const dry = await kube(
+      c,
+      "PATCH",
+      `${DEPLOYS}/ssa-drop/scale?fieldManager=other&force=true&dryRun=All`,
+      scaleOf("ssa-drop", 7),
+      APPLY,
+    );
+    expect(dry.status).toBe(200);
+    expect((dry.body as Obj).spec.replicas).toBe(7);
+    let d = await get("ssa-drop");
+    expect(d.spec.replicas).toBe(5);
+    expect(entryOf(d, "other", "scale")).toBeUndefined();
+    // kubectl create's Update entry lost the replicas to the scale applier.
+    expect(entryOf(d, "kubectl-create")?.fieldsV1?.["f:spec"]?.["f:replicas"]).toBeUndefined();
+    // An apply configuration without replicas: the Scale's int32 is left at 0.
+    const none = await kube(
+      c,
+      "PATCH",
+      `${DEPLOYS}/ssa-drop/scale?fieldManager=hpa-like`,
+      { apiVersion: "autoscaling/v1", kind: "Scale", metadata: { name: "ssa-drop" } },
+      APPLY,
+    );
+    expect(none.status).toBe(200);
+    d = await get("ssa-drop");
+    expect(d.spec.replicas).toBe(0);
+    expect(d.metadata.labels).toEqual({ app: "ssa-drop" });
+    expect(entryOf(d, "hpa-like", "scale")).toBeUndefined();
+  });
+
+  it("the apply configuration must be an autoscaling/v1 Scale of that name, of an object that exists", async () => {
+    await ok(["create", "deployment", "ssa-bad", "--image=nginx", "--replicas=1"]);
+    const wrong = await kube(
+      c,
+      "PATCH",
+      `${DEPLOYS}/ssa-bad/scale?fieldManager=m`,
+      { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "ssa-bad" }, spec: { replicas: 3 } },
+      APPLY,
+    );
+    expect(wrong.status).toBe(400);
+    expect((wrong.body as Obj).message).toBe(
+      "Incorrect version specified in apply patch. Specified patch version: apps/v1, expected: autoscaling/v1",
+    );
+    // kubectl apply --subresource=scale sends the manifest it is given: a Deployment is refused so.
+    const k = await kubectl(
+      c,
+      ["apply", "--server-side", "--subresource=scale", "-f", "-"],
+      deploy("ssa-bad", 3),
+    );
+    expect(k.code).toBe(1);
+    expect(k.stderr).toContain(
+      "Incorrect version specified in apply patch. Specified patch version: apps/v1, expected: autoscaling/v1",
+    );
+    const other = await kube(c, "PATCH", `${DEPLOYS}/ssa-bad/scale?fieldManager=m`, scaleOf("x", 3), APPLY);
+    expect(other.status).toBe(400);
+    expect((other.body as Obj).message).toBe(
+      "the name of the object (x) does not match the name on the URL (ssa-bad)",
+    );
+    const negative = await applyScale("ssa-bad", "m", -1, true);
+    expect(negative.status).toBe(422);
+    expect((negative.body as Obj).message).toBe(
+      'Scale.autoscaling "ssa-bad" is invalid: spec.replicas: Invalid value: -1: must be greater than or equal to 0',
+    );
+    const missing = await applyScale("nope", "m", 1);
+    expect(missing.status).toBe(404);
+    expect((missing.body as Obj).message).toBe('deployments.apps "nope" not found');
+    expect((await get("ssa-bad")).spec.replicas).toBe(1);
   });
 });
 
