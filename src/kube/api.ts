@@ -1029,8 +1029,9 @@ export class KubeApi {
   /**
    * A write through the scale subresource (kube-apiserver's scaleUpdatedObjectInfo with its
    * ScaleHandler): the Scale, with the parent's owners of the replicas as its managedFields, is
-   * changed by `change` (an update, a patch or an apply, conflicts included), its replicas go to
-   * the parent's replicas path, and its managedFields back into the parent's.
+   * changed by `change` (an update, a patch or an apply, conflicts included; `tracked` when the
+   * change recorded its manager itself, as an apply does), its replicas go to the parent's
+   * replicas path, and its managedFields back into the parent's.
    */
   private async writeScale(
     cluster: string,

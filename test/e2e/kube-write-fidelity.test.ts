@@ -387,6 +387,74 @@ spec:
     expect(entryOf(d, "hpa-like", "scale")).toBeUndefined();
   });
 
+  it("a custom resource's scale: the replicas path is the CRD's specReplicasPath", async () => {
+    await ok(
+      ["apply", "-f", "-"],
+      `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: pools.scale.example.com
+spec:
+  group: scale.example.com
+  scope: Namespaced
+  names: { plural: pools, singular: pool, kind: Pool }
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    subresources:
+      scale: { specReplicasPath: .spec.size, statusReplicasPath: .status.size }
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec:
+            type: object
+            properties:
+              size: { type: integer }
+              flavour: { type: string }
+          status:
+            type: object
+            properties:
+              size: { type: integer }
+`,
+    );
+    const POOLS = "/apis/scale.example.com/v1/namespaces/default/pools";
+    const pool =
+      "apiVersion: scale.example.com/v1\nkind: Pool\nmetadata:\n  name: p1\nspec:\n  size: 1\n  flavour: small\n";
+    await until("the Pool kind is served", async () => {
+      const r = await kubectl(c, ["apply", "--server-side", "--field-manager=owner", "-f", "-"], pool);
+      return r.code === 0 ? true : undefined;
+    });
+    const scale = (n: number, force: boolean) =>
+      kube(
+        c,
+        "PATCH",
+        `${POOLS}/p1/scale?fieldManager=sizer${force ? "&force=true" : ""}`,
+        scaleOf("p1", n),
+        APPLY,
+      );
+    const refused = await scale(3, false);
+    expect(refused.status).toBe(409);
+    expect((refused.body as Obj).message).toBe(
+      'Apply failed with 1 conflict: conflict with "owner": .spec.replicas',
+    );
+    const forced = await scale(3, true);
+    expect(forced.status).toBe(200);
+    expect((forced.body as Obj).spec).toEqual({ replicas: 3 });
+    const p = (await kube(c, "GET", `${POOLS}/p1`)).body as Obj;
+    expect(p.spec).toEqual({ size: 3, flavour: "small" });
+    expect(entryOf(p, "sizer", "scale")).toEqual({
+      manager: "sizer",
+      operation: "Apply",
+      apiVersion: "scale.example.com/v1",
+      fieldsType: "FieldsV1",
+      fieldsV1: { "f:spec": { "f:size": {} } },
+      subresource: "scale",
+    });
+    expect(entryOf(p, "owner")?.fieldsV1).toEqual({ "f:spec": { "f:flavour": {} } });
+  });
+
   it("the apply configuration must be an autoscaling/v1 Scale of that name, of an object that exists", async () => {
     await ok(["create", "deployment", "ssa-bad", "--image=nginx", "--replicas=1"]);
     const wrong = await kube(
