@@ -809,6 +809,15 @@ describe("write options: fieldManager and force (ValidateCreate/Update/PatchOpti
         [forbidden, TOO_LONG],
       ),
     );
+    // The media type is refused before the options are read.
+    const media = await kube(c, "PATCH", `${CMS}/fm-patch?${fm("x".repeat(129))}`, "{}", {
+      "content-type": "text/plain",
+    });
+    expect(media.status).toBe(415);
+    const created = await kube(c, "POST", `${CMS}?${fm("x".repeat(129))}`, "{}", {
+      "content-type": "text/plain",
+    });
+    expect(created.status).toBe(415);
     const cur = (await kube(c, "GET", `${CMS}/fm-patch`)).body as Obj;
     expect(cur.data).toEqual({ a: "1" });
   });

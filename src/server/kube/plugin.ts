@@ -212,15 +212,34 @@ const PATCH_TYPES: Record<string, PatchType> = {
   "application/apply-patch+cbor": "apply",
 };
 
-/** A PATCH's type from its media type; 415 for any other. */
-function patchTypeOf(req: FastifyRequest): PatchType {
+interface MediaType {
+  ct: string;
+  patchType?: PatchType;
+}
+
+/** A request body's media type, accepted or refused (415) before anything else is read. */
+function mediaTypeOf(req: FastifyRequest, allowPatch: boolean, t?: ResourceType): MediaType {
   const ct = String(req.headers["content-type"] ?? "application/json")
     .split(";")[0]
     .trim()
     .toLowerCase();
-  const patchType = PATCH_TYPES[ct];
-  if (!patchType || ct.endsWith("cbor")) throw unsupportedMediaType(ct);
-  return patchType;
+  if (ct === PROTOBUF_CT && !allowPatch) {
+    if (!t || t.crd) throw unsupportedMediaType(ct, "application/json, application/yaml");
+    return { ct };
+  }
+  if (allowPatch) {
+    const patchType = PATCH_TYPES[ct];
+    if (!patchType || ct.endsWith("cbor")) throw unsupportedMediaType(ct);
+    return { ct, patchType };
+  }
+  if (ct !== "application/json" && ct !== "application/yaml" && ct !== "*/*")
+    throw unsupportedMediaType(
+      ct,
+      t && !t.crd
+        ? `application/json, application/yaml, ${PROTOBUF_CT}`
+        : "application/json, application/yaml",
+    );
+  return { ct };
 }
 
 function parseBody(
@@ -229,25 +248,21 @@ function parseBody(
   t?: ResourceType,
   expect?: TypeMeta,
 ): { value: unknown; patchType?: PatchType } {
+  return decodeBody(req, mediaTypeOf(req, allowPatch, t), t, expect);
+}
+
+/** The body of an accepted media type, decoded. */
+function decodeBody(
+  req: FastifyRequest,
+  { ct, patchType }: MediaType,
+  t?: ResourceType,
+  expect?: TypeMeta,
+): { value: unknown; patchType?: PatchType } {
   const raw = typeof req.body === "string" ? req.body : "";
-  const ct = String(req.headers["content-type"] ?? "application/json")
-    .split(";")[0]
-    .trim()
-    .toLowerCase();
-  if (ct === PROTOBUF_CT && !allowPatch) {
-    if (!t || t.crd) throw unsupportedMediaType(ct, "application/json, application/yaml");
+  if (ct === PROTOBUF_CT && !patchType && t) {
     const buf = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     return { value: decodeKubeProtobuf(buf, expect ?? { apiVersion: gvOf(t), kind: t.kind }) };
   }
-  let patchType: PatchType | undefined;
-  if (allowPatch) patchType = patchTypeOf(req);
-  else if (ct !== "application/json" && ct !== "application/yaml" && ct !== "*/*")
-    throw unsupportedMediaType(
-      ct,
-      t && !t.crd
-        ? `application/json, application/yaml, ${PROTOBUF_CT}`
-        : "application/json, application/yaml",
-    );
   if (!raw.trim()) throw badRequest("the body of the request is empty");
   let value: unknown;
   try {
@@ -467,8 +482,10 @@ async function route(
     if (method === "POST") {
       if (t.namespaced && ns === undefined)
         throw methodNotAllowed("create", { group: t.group, resource: t.plural });
+      // kube-apiserver's order: the media type (415), the options (422), then the body.
+      const mt = mediaTypeOf(req, false, t);
       const o = wo("create");
-      const { value } = parseBody(req, false, t);
+      const { value } = decodeBody(req, mt, t);
       const res = await api.create(cluster, t, nsArg, value, o);
       return send(reply, res.status, res.body, JSON_CT, res.warnings);
     }
@@ -511,10 +528,11 @@ async function route(
     return send(reply, 200, obj);
   }
   if (method === "PUT") {
+    const mt = mediaTypeOf(req, false, t);
     const o = wo("update");
-    const { value } = parseBody(
+    const { value } = decodeBody(
       req,
-      false,
+      mt,
       t,
       sub === "scale" ? { apiVersion: "autoscaling/v1", kind: "Scale" } : undefined,
     );
@@ -522,9 +540,9 @@ async function route(
     return send(reply, res.status, res.body, JSON_CT, res.warnings);
   }
   if (method === "PATCH") {
-    // The media type is refused first, then the options, then the body.
-    const o = wo("patch", patchTypeOf(req));
-    const { value, patchType } = parseBody(req, true);
+    const mt = mediaTypeOf(req, true);
+    const o = wo("patch", mt.patchType);
+    const { value, patchType } = decodeBody(req, mt);
     const res = await api.patch(cluster, t, nsArg, name, patchType!, value, o, sub);
     return send(reply, res.status, res.body, JSON_CT, res.warnings);
   }
