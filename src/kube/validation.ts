@@ -407,6 +407,9 @@ export type WriteVerb = "create" | "update" | "patch";
 /** The query parameters of a write that its options' validation reads. */
 export interface WriteOptionsQuery {
   fieldManager?: string;
+  /** Every `dryRun` parameter given. */
+  dryRun?: string[];
+  fieldValidation?: string;
   /** The raw `force` parameter: set at all (even "false") counts. */
   force?: string | null;
   /** A patch's type (its media type's short name). */
@@ -414,9 +417,9 @@ export interface WriteOptionsQuery {
 }
 
 /**
- * kube-apiserver's Validate{Create,Update,Patch}Options for the options' fieldManager and force
- * (dryRun and fieldValidation are checked as they are parsed): one 422 naming every problem,
- * as the handlers answer before the body is decoded.
+ * kube-apiserver's Validate{Create,Update,Patch}Options: force only with apply, fieldManager
+ * (required for apply), dryRun and fieldValidation, in that order — one 422 naming every
+ * problem, as the handlers answer before the body is decoded.
  */
 export function validateWriteOptions(verb: WriteVerb, o: WriteOptionsQuery): void {
   const causes: StatusCause[] = [];
@@ -437,6 +440,21 @@ export function validateWriteOptions(verb: WriteVerb, o: WriteOptionsQuery): voi
       });
   }
   causes.push(...fieldManagerCauses(o.fieldManager ?? ""));
+  const dry = o.dryRun ?? [];
+  if (dry.some((d) => d !== "All"))
+    causes.push({
+      reason: "FieldValueNotSupported",
+      field: "dryRun",
+      // NotSupported prints a []string with %#v.
+      message: `Unsupported value: []string{${dry.map(goQuote).join(", ")}}: supported values: "All"`,
+    });
+  const fv = o.fieldValidation ?? "";
+  if (!["", "Ignore", "Strict", "Warn"].includes(fv))
+    causes.push({
+      reason: "FieldValueNotSupported",
+      field: "fieldValidation",
+      message: `Unsupported value: ${goQuote(fv)}: supported values: "", "Ignore", "Strict", "Warn"`,
+    });
   if (causes.length) throw invalidOptions(OPTIONS_KIND[verb], causes);
 }
 const OPTIONS_KIND: Record<WriteVerb, string> = {

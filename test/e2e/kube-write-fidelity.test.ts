@@ -769,6 +769,40 @@ describe("write options: fieldManager and force (ValidateCreate/Update/PatchOpti
     );
   });
 
+  it("dryRun and fieldValidation are refused in the same answer, after fieldManager", async () => {
+    const r = await kube(
+      c,
+      "POST",
+      `${CMS}?dryRun=All&dryRun=Some&fieldValidation=Loose&${fm("a\u0001")}`,
+      cm("fm-all"),
+    );
+    expect(r.status).toBe(422);
+    const causes = [
+      {
+        reason: "FieldValueInvalid",
+        message: 'Invalid value: "a\\x01": invalid character U+0001 (at position 1)',
+        field: "fieldManager",
+      },
+      {
+        reason: "FieldValueNotSupported",
+        message: 'Unsupported value: []string{"All", "Some"}: supported values: "All"',
+        field: "dryRun",
+      },
+      {
+        reason: "FieldValueNotSupported",
+        message: 'Unsupported value: "Loose": supported values: "", "Ignore", "Strict", "Warn"',
+        field: "fieldValidation",
+      },
+    ];
+    expect(r.body).toEqual(
+      refused("CreateOptions", `[${causes.map((x) => `${x.field}: ${x.message}`).join(", ")}]`, causes),
+    );
+    // CreateOptions has no force: the parameter is ignored.
+    const made = await kube(c, "POST", `${CMS}?force=true&dryRun=All`, cm("fm-all"));
+    expect(made.status).toBe(201);
+    expect((await kube(c, "GET", `${CMS}/fm-all`)).status).toBe(404);
+  });
+
   it("a patch: apply needs a fieldManager, force is only for apply, every problem in one answer", async () => {
     await kube(c, "POST", CMS, cm("fm-patch"));
     const applied = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "fm-patch" }, data: { b: "2" } };

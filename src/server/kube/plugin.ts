@@ -302,18 +302,17 @@ function writeOptions(
   userAgent: string | undefined,
   patchType?: PatchType,
 ): WriteOptions {
-  const patch = verb === "patch";
   const dry = q.getAll("dryRun");
-  if (dry.some((d) => d !== "All"))
-    throw badRequest(`Invalid dry run value: ${JSON.stringify(dry)}: supported values: "All"`);
   const fv = q.get("fieldValidation") ?? "";
-  if (fv && !["Strict", "Warn", "Ignore"].includes(fv))
-    throw badRequest(
-      `Invalid value: ${JSON.stringify(fv)}: fieldValidation must be one of "Ignore", "Warn", or "Strict"`,
-    );
-  const force = q.get("force");
-  if (force !== null && !patch) throw badRequest("force is only allowed for apply patch");
-  validateWriteOptions(verb, { fieldManager: q.get("fieldManager") ?? undefined, force, patchType });
+  // CreateOptions and UpdateOptions have no force: the parameter is ignored there.
+  const force = verb === "patch" ? q.get("force") : null;
+  validateWriteOptions(verb, {
+    fieldManager: q.get("fieldManager") ?? undefined,
+    dryRun: dry,
+    fieldValidation: fv,
+    force,
+    patchType,
+  });
   return {
     dryRun: dry.length > 0,
     fieldManager: q.get("fieldManager") ?? undefined,
@@ -321,7 +320,8 @@ function writeOptions(
     userAgent,
     // kube-apiserver's default is Warn (unknown fields reported as warnings).
     fieldValidation: (fv || "Warn") as FieldValidation,
-    force: force === "true",
+    // Go's strconv.ParseBool spellings of true.
+    force: force !== null && ["1", "t", "T", "TRUE", "true", "True"].includes(force),
   };
 }
 
