@@ -11,7 +11,11 @@ describe("npm run bench", () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(repo, "package.json"), "utf8")) as {
       scripts: { bench: string };
     };
-    expect(pkg.scripts.bench).toBe("node bench/run.js");
+    // The bench runs with the node settings `aksnet start` runs with (bin/aksnet.js's shebang).
+    const shebang = fs.readFileSync(path.join(repo, "bin", "aksnet.js"), "utf8").split("\n")[0];
+    const settings = shebang.replace(/^#!\/usr\/bin\/env -S /, "");
+    expect(settings).toBe("GLIBC_TUNABLES=glibc.malloc.hugetlb=1 node --max-semi-space-size=64");
+    expect(pkg.scripts.bench).toBe(`${settings} bench/run.js`);
     expect(fs.existsSync(path.join(repo, "bench", "run.js"))).toBe(true);
     const r = await new Promise<{ code: number; stderr: string }>((resolve) =>
       execFile(process.execPath, [path.join(repo, "bench", "run.js"), "nosuch"], (err, _out, stderr) =>
