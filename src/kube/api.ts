@@ -29,14 +29,14 @@ import {
   type StatusCause,
   unsupportedMediaType,
 } from "./errors.js";
-import { serverSideApply, trackUpdate, updateManager } from "./fields.js";
+import { scaleManagedFields, scaleToParent, serverSideApply, trackUpdate, updateManager } from "./fields.js";
 import { cloneJson, jsonEqual } from "./json.js";
 import { BUILTIN_KINDS, DEFAULT_NAMESPACES, groupVersion } from "./kinds.js";
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch } from "./patch.js";
 import { type BuiltinSchemas, builtinSchemas, pruneUnknown, type Schema } from "./schemas.js";
 import { matchFields, matchLabels, parseFieldSelector, parseLabelSelector } from "./selectors.js";
 import { DEFAULT_AUDIENCE, mintServiceAccountToken } from "./tokens.js";
-import { validateBuiltin, validateCustomMeta } from "./validation.js";
+import { validateBuiltin, validateCustomMeta, validateWriteOptions } from "./validation.js";
 
 export type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => !!v && typeof v === "object" && !Array.isArray(v);
@@ -802,20 +802,37 @@ export class KubeApi {
     if (type === "strategic" && t.crd) throw unsupportedMediaType("application/strategic-merge-patch+json");
     if (t.storageVersion) return this.patchViaStorage(cluster, t, ns, name, type, patch, o, sub);
     if (sub === "scale") {
-      const cur = await this.getScale(cluster, t, ns, name);
-      const next = this.patched(
-        cur,
-        type,
-        patch,
-        this.schemas.defs.get(this.schemas.topFor("autoscaling", "v1", "Scale") ?? ""),
-      );
-      return this.updateScale(cluster, t, ns, name, next, o);
+      if (type === "apply") {
+        validateWriteOptions("patch", { fieldManager: o.fieldManager, patchType: "apply" });
+        const applied = this.appliedScale(patch, name);
+        return this.writeScale(cluster, t, ns, name, o, (cur) => ({
+          scale: serverSideApply({
+            live: cur,
+            applied: cloneJson(applied),
+            manager: o.fieldManager!,
+            force: o.force === true,
+            apiVersion: "autoscaling/v1",
+            schema: this.scaleSchema(),
+            resolve: this.resolve,
+            subresource: "scale",
+          }),
+          tracked: true,
+        }));
+      }
+      return this.writeScale(cluster, t, ns, name, o, (cur) => {
+        const next = this.patched(cur, type, patch, this.scaleSchema());
+        if (
+          isObj(next.metadata) &&
+          next.metadata.resourceVersion === (cur.metadata as Obj).resourceVersion &&
+          !patchSetsRv(patch)
+        )
+          delete next.metadata.resourceVersion;
+        return { scale: next, tracked: false };
+      });
     }
     if (type === "apply") {
-      if (!o.fieldManager)
-        throw badRequest(
-          'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch',
-        );
+      // The wire validated the options; this is for callers inside the emulator.
+      validateWriteOptions("patch", { fieldManager: o.fieldManager, patchType: "apply" });
       if (!isObj(patch)) throw badRequest("error decoding YAML: the applied configuration is not an object");
     }
     const warnings: string[] = [];
@@ -846,8 +863,6 @@ export class KubeApi {
             apiVersion: o.servedVersion ?? gv(t),
             schema: this.schemaOf(t),
             resolve: this.resolve,
-            q: q(t),
-            name,
           });
           meta(merged).name = name;
           const mf = meta(merged).managedFields;
@@ -864,8 +879,6 @@ export class KubeApi {
           apiVersion: o.servedVersion ?? gv(t),
           schema: this.schemaOf(t),
           resolve: this.resolve,
-          q: q(t),
-          name,
           subresource: sub,
         });
         delete meta(merged).resourceVersion;
@@ -976,7 +989,33 @@ export class KubeApi {
     return toScale(t, obj);
   }
 
-  private async updateScale(
+  private scaleSchema(): Schema | undefined {
+    return this.schemas.defs.get(this.schemas.topFor("autoscaling", "v1", "Scale") ?? "");
+  }
+
+  /**
+   * An apply configuration of the scale subresource: a Scale of autoscaling/v1 (the
+   * subresource's field manager refuses any other version as upstream's does).
+   */
+  private appliedScale(patch: unknown, name: string): Obj {
+    if (!isObj(patch)) throw badRequest("error decoding YAML: the applied configuration is not an object");
+    if (patch.apiVersion === undefined || patch.kind === undefined)
+      throw badRequest(
+        `${patch.kind === undefined ? "Object 'Kind' is missing" : "Object 'apiVersion' is missing"} in '${JSON.stringify(patch).slice(0, 200)}'`,
+      );
+    if (patch.apiVersion !== "autoscaling/v1")
+      throw badRequest(
+        `Incorrect version specified in apply patch. Specified patch version: ${String(patch.apiVersion)}, expected: autoscaling/v1`,
+      );
+    const am = isObj(patch.metadata) ? patch.metadata : {};
+    if (am.name !== undefined && am.name !== name)
+      throw badRequest(
+        `the name of the object (${String(am.name)}) does not match the name on the URL (${name})`,
+      );
+    return patch;
+  }
+
+  private updateScale(
     cluster: string,
     t: ResourceType,
     ns: string,
@@ -984,27 +1023,72 @@ export class KubeApi {
     input: Obj,
     o: WriteOptions,
   ): Promise<Result> {
-    if (!t.scale) throw notFound(q(t), name);
-    const replicas = (input.spec as Obj | undefined)?.replicas;
-    if (typeof replicas !== "number" || !Number.isInteger(replicas) || replicas < 0)
-      throw invalid("Scale", "autoscaling", name, [
-        {
-          reason: "FieldValueInvalid",
-          field: "spec.replicas",
-          message: `Invalid value: ${JSON.stringify(replicas ?? null)}: must be greater than or equal to 0`,
-        },
-      ]);
+    return this.writeScale(cluster, t, ns, name, o, () => ({ scale: cloneJson(input), tracked: false }));
+  }
+
+  /**
+   * A write through the scale subresource (kube-apiserver's scaleUpdatedObjectInfo with its
+   * ScaleHandler): the Scale, with the parent's owners of the replicas as its managedFields, is
+   * changed by `change` (an update, a patch or an apply, conflicts included; `tracked` when the
+   * change recorded its manager itself, as an apply does), its replicas go to the parent's
+   * replicas path, and its managedFields back into the parent's.
+   */
+  private async writeScale(
+    cluster: string,
+    t: ResourceType,
+    ns: string,
+    name: string,
+    o: WriteOptions,
+    change: (cur: Obj) => { scale: Obj; tracked: boolean },
+  ): Promise<Result> {
+    const sr = t.scale;
+    if (!sr) throw notFound(q(t), name);
     const res = await this.store.transaction(async (tx) => {
       const old = await tx.getObject(cluster, t.key, ns, name);
       if (!old) throw notFound(q(t), name);
-      const rv = (input.metadata as Obj | undefined)?.resourceVersion;
-      if (rv !== undefined && rv !== "" && String(rv) !== String(old.revision))
+      const live = this.serve(t, old);
+      const cur = toScale(t, live);
+      const owners = scaleManagedFields(live, sr.specReplicas);
+      if (owners.length) meta(cur).managedFields = owners;
+      const { scale, tracked } = change(cloneJson(cur));
+      // A Go Scale's replicas is a plain int32: an apply that stops applying them leaves 0.
+      const replicas = tracked
+        ? (((scale.spec as Obj | undefined)?.replicas ?? 0) as unknown)
+        : (scale.spec as Obj | undefined)?.replicas;
+      if (typeof replicas !== "number" || !Number.isInteger(replicas) || replicas < 0)
+        throw invalid("Scale", "autoscaling", name, [
+          {
+            reason: "FieldValueInvalid",
+            field: "spec.replicas",
+            message: `Invalid value: ${JSON.stringify(replicas ?? null)}: must be greater than or equal to 0`,
+          },
+        ]);
+      const rv = (scale.metadata as Obj | undefined)?.resourceVersion;
+      if (!tracked && rv !== undefined && rv !== "" && String(rv) !== String(old.revision))
         throw conflict(q(t), name, MODIFIED);
+      if (!tracked) {
+        // An update without managedFields keeps the live ones (upstream's field manager).
+        const given = meta(scale).managedFields;
+        if (!Array.isArray(given) || !given.length) {
+          if (owners.length) meta(scale).managedFields = owners;
+          else delete meta(scale).managedFields;
+        }
+        trackUpdate(
+          cur,
+          scale,
+          updateManager(o.fieldManager, o.userAgent),
+          gv(t),
+          this.scaleSchema(),
+          this.resolve,
+          "scale",
+        );
+      }
       const next = cloneJson(old.body);
-      setPath(next, t.scale!.specReplicas, replicas);
-      // managedFields name the scale subresource (kube-apiserver's ScaleHandler: the writer's
-      // entry has subresource "scale", the parent's version and the replicas path).
-      return this.updateWith(tx, cluster, t, ns, name, old, next, o, "scale", []);
+      setPath(next, sr.specReplicas, replicas);
+      const mf = scaleToParent(live, scale, sr.specReplicas, gv(t));
+      if (mf.length) meta(next).managedFields = mf;
+      else delete meta(next).managedFields;
+      return this.updateWith(tx, cluster, t, ns, name, old, next, o, "scale", [], true);
     });
     return { ...res, body: toScale(t, res.body) };
   }

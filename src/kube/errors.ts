@@ -84,7 +84,7 @@ export interface ApplyConflict {
  * A server-side apply conflict, worded as kube-apiserver's NewConflictError: each cause names the
  * manager (the field in `field`); the message lists one conflict inline, several by manager.
  */
-export const applyConflict = (q: Qualified, name: string, conflicts: ApplyConflict[]) => {
+export const applyConflict = (conflicts: ApplyConflict[]) => {
   const causes: StatusCause[] = conflicts.map((c) => ({
     reason: "FieldManagerConflict",
     message: `conflict with ${c.manager}`,
@@ -103,7 +103,8 @@ export const applyConflict = (q: Qualified, name: string, conflicts: ApplyConfli
     }
     message = `Apply failed with ${conflicts.length} conflicts: ${lines.join("\n")}`;
   }
-  return new KubeError(409, "Conflict", message, det(q, name, { causes }));
+  // NewApplyConflict: the details carry the causes only.
+  return new KubeError(409, "Conflict", message, { causes });
 };
 
 export const invalid = (kind: string, group: string, name: string, causes: StatusCause[]) => {
@@ -115,6 +116,15 @@ export const invalid = (kind: string, group: string, name: string, causes: Statu
     kind,
     causes,
   });
+};
+
+/**
+ * Refused request options (`PatchOptions.meta.k8s.io "" is invalid: …`): NewInvalid with the
+ * options' kind and no name, so details carry no name.
+ */
+export const invalidOptions = (kind: string, causes: StatusCause[]) => {
+  const { message } = invalid(kind, "meta.k8s.io", "", causes);
+  return new KubeError(422, "Invalid", message, { group: "meta.k8s.io", kind, causes });
 };
 
 export const badRequest = (message: string, causes?: StatusCause[]) =>

@@ -2,7 +2,7 @@
 // apply: who owns which field, conflicts between field managers, and the merge of an applied
 // configuration into the live object. Lists with a merge key are associative (`k:{…}`),
 // merged primitive lists are sets (`v:…`), other lists are atomic.
-import { type ApplyConflict, applyConflict, type Qualified } from "./errors.js";
+import { type ApplyConflict, applyConflict } from "./errors.js";
 import { jsonEqual } from "./json.js";
 import { getOwn, setOwn } from "./ownKeys.js";
 import type { SchemaResolver } from "./patch.js";
@@ -16,7 +16,8 @@ export interface ManagedFieldsEntry {
   manager: string;
   operation: "Apply" | "Update";
   apiVersion: string;
-  time: string;
+  /** Absent on entries written through the scale subresource (ScaleHandler.ToParent). */
+  time?: string;
   fieldsType: "FieldsV1";
   fieldsV1: Obj;
   subresource?: string;
@@ -423,7 +424,7 @@ export function updateManager(fieldManager: string | undefined, userAgent: strin
   let out = "";
   let bytes = 0;
   for (const ch of (userAgent ?? "").split("/")[0]) {
-    if (!PRINTABLE.test(ch)) continue;
+    if (!GO_PRINTABLE.test(ch)) continue;
     const n = Buffer.byteLength(ch);
     if (bytes + n > 128) break;
     out += ch;
@@ -432,7 +433,7 @@ export function updateManager(fieldManager: string | undefined, userAgent: strin
   return out || "unknown";
 }
 /** Go's unicode.IsPrint: letters, marks, numbers, punctuation, symbols and the ASCII space. */
-const PRINTABLE = /^[\p{L}\p{M}\p{N}\p{P}\p{S} ]$/u;
+export const GO_PRINTABLE = /^[\p{L}\p{M}\p{N}\p{P}\p{S} ]$/u;
 
 /**
  * Records an Update by `manager`: fields it set or changed become its own and leave other
@@ -978,8 +979,6 @@ export interface ApplyInput {
   apiVersion: string;
   schema: Schema | undefined;
   resolve: SchemaResolver;
-  q: Qualified;
-  name: string;
   subresource?: string;
 }
 
@@ -1008,7 +1007,9 @@ export function serverSideApply(i: ApplyInput): Obj {
   const list = entries(live).map((e) => ({ ...e }));
   const conflicts: ApplyConflict[] = [];
   for (const e of list) {
-    if (e.manager === i.manager && e.operation === "Apply") continue;
+    // The applier's own entry (its identity includes the subresource) never conflicts.
+    if (e.manager === i.manager && e.operation === "Apply" && (e.subresource ?? "") === (i.subresource ?? ""))
+      continue;
     const s = pathsOf(e);
     for (const p of appliedPaths) {
       if (!s.has(p)) continue;
@@ -1020,7 +1021,7 @@ export function serverSideApply(i: ApplyInput): Obj {
     }
     if (i.force) e.fieldsV1 = toFieldsV1(s);
   }
-  if (conflicts.length && !i.force) throw applyConflict(i.q, i.name, conflicts);
+  if (conflicts.length && !i.force) throw applyConflict(conflicts);
   // Fields this manager applied before and no longer applies go, unless someone else owns them.
   const mine = list.find(
     (e) =>
@@ -1075,6 +1076,67 @@ function dotted(p: string): string {
       const [[k, v]] = Object.entries(JSON.parse(el.slice(2)) as Obj);
       out += `[${k}=${JSON.stringify(v)}]`;
     } else if (el.startsWith("v:")) out += `[=${el.slice(2)}]`;
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- the scale subresource
+
+/** The Scale's replicas, the one field its managers can own (autoscaling/v1 spec.replicas). */
+const SCALE_REPLICAS = `f:spec${SEP}f:replicas`;
+
+/** `.spec.replicas` (a CRD's specReplicasPath) as a field path. */
+function replicasPath(dottedPath: string): string {
+  return dottedPath
+    .split(".")
+    .filter(Boolean)
+    .map((k) => `f:${k}`)
+    .join(SEP);
+}
+
+/**
+ * kube-apiserver's ScaleHandler.ToSubresource: the Scale's managedFields are the parent's
+ * entries that own its replicas, each now owning the Scale's spec.replicas. Entries keep their
+ * identity (the parent's apiVersion), so a conflict names the manager as the parent records it.
+ */
+export function scaleManagedFields(parent: Obj, specReplicasPath: string): ManagedFieldsEntry[] {
+  const path = replicasPath(specReplicasPath);
+  return entries(parent)
+    .filter((e) => pathsOf(e).has(path))
+    .map((e) => ({ ...e, fieldsV1: toFieldsV1([SCALE_REPLICAS]) }));
+}
+
+/**
+ * ScaleHandler.ToParent: the parent's managedFields after a write through the scale
+ * subresource. A parent entry owning the replicas keeps them while its manager still owns the
+ * Scale's spec.replicas, and loses them (the entry goes when nothing is left) otherwise; a
+ * manager new to the replicas gets an entry in the parent's version owning them, without a
+ * time (upstream takes times from the parent's entries, where it has none).
+ */
+export function scaleToParent(
+  parent: Obj,
+  scale: Obj,
+  specReplicasPath: string,
+  apiVersion: string,
+): ManagedFieldsEntry[] {
+  const path = replicasPath(specReplicasPath);
+  const owners = new Map<string, ManagedFieldsEntry>();
+  for (const e of entries(scale))
+    if (isObj(e.fieldsV1) && Object.keys(e.fieldsV1).length) owners.set(managerId(e), e);
+  const out: ManagedFieldsEntry[] = [];
+  for (const e of entries(parent)) {
+    const s = pathsOf(e);
+    if (!s.has(path)) out.push(e);
+    else if (owners.delete(managerId(e))) out.push(e);
+    else {
+      s.delete(path);
+      if (s.size) out.push({ ...e, fieldsV1: toFieldsV1(s) });
+    }
+  }
+  for (const e of owners.values()) {
+    if (!pathsOf(e).has(SCALE_REPLICAS)) continue;
+    const { time: _time, ...rest } = e;
+    out.push({ ...rest, apiVersion, fieldsV1: toFieldsV1([path]) });
   }
   return out;
 }

@@ -2,7 +2,8 @@
 // pkg/apis/*/validation), with kube-apiserver's field paths and wording. Each rule is data:
 // the kind it applies to and a check returning causes.
 import type { ResourceType } from "./catalog.js";
-import type { StatusCause } from "./errors.js";
+import { invalidOptions, type StatusCause } from "./errors.js";
+import { GO_PRINTABLE } from "./fields.js";
 import { getOwn } from "./ownKeys.js";
 
 type Obj = Record<string, unknown>;
@@ -344,3 +345,120 @@ export function validateBuiltin(t: ResourceType, o: Obj, old?: Obj): StatusCause
     });
   return out;
 }
+
+// ---------------------------------------------------------------- write options
+
+/** apimachinery's FieldManagerMaxLength, in bytes. */
+const FIELD_MANAGER_MAX = 128;
+
+/** Go's strconv.Quote (`%q`), with which field errors print a string value. */
+function goQuote(s: string): string {
+  let out = '"';
+  for (const ch of s) {
+    const r = ch.codePointAt(0)!;
+    if (ch === '"' || ch === "\\") out += `\\${ch}`;
+    else if (GO_PRINTABLE.test(ch)) out += ch;
+    else if (GO_ESCAPES[r]) out += GO_ESCAPES[r];
+    else if (r < 0x20 || r === 0x7f) out += `\\x${r.toString(16).padStart(2, "0")}`;
+    else if (r < 0x10000) out += `\\u${r.toString(16).padStart(4, "0")}`;
+    else out += `\\U${r.toString(16).padStart(8, "0")}`;
+  }
+  return `${out}"`;
+}
+const GO_ESCAPES: Record<number, string> = {
+  7: "\\a",
+  8: "\\b",
+  9: "\\t",
+  10: "\\n",
+  11: "\\v",
+  12: "\\f",
+  13: "\\r",
+};
+
+/**
+ * ValidateFieldManager (apimachinery meta/v1/validation): at most 128 bytes, and only
+ * characters Go's unicode.IsPrint accepts, each refused one named by code point and byte offset.
+ */
+export function fieldManagerCauses(fieldManager: string, at = "fieldManager"): StatusCause[] {
+  const out: StatusCause[] = [];
+  if (Buffer.byteLength(fieldManager) > FIELD_MANAGER_MAX)
+    out.push({
+      reason: "FieldValueTooLong",
+      field: at,
+      message: `Too long: may not be more than ${FIELD_MANAGER_MAX} bytes`,
+    });
+  let offset = 0;
+  for (const ch of fieldManager) {
+    if (!GO_PRINTABLE.test(ch)) {
+      const r = ch.codePointAt(0)!;
+      out.push({
+        reason: "FieldValueInvalid",
+        field: at,
+        message: `Invalid value: ${goQuote(fieldManager)}: invalid character U+${r.toString(16).toUpperCase().padStart(4, "0")} (at position ${offset})`,
+      });
+    }
+    offset += Buffer.byteLength(ch);
+  }
+  return out;
+}
+
+export type WriteVerb = "create" | "update" | "patch";
+
+/** The query parameters of a write that its options' validation reads. */
+export interface WriteOptionsQuery {
+  fieldManager?: string;
+  /** Every `dryRun` parameter given. */
+  dryRun?: string[];
+  fieldValidation?: string;
+  /** The raw `force` parameter: set at all (even "false") counts. */
+  force?: string | null;
+  /** A patch's type (its media type's short name). */
+  patchType?: string;
+}
+
+/**
+ * kube-apiserver's Validate{Create,Update,Patch}Options: force only with apply, fieldManager
+ * (required for apply), dryRun and fieldValidation, in that order — one 422 naming every
+ * problem, as the handlers answer before the body is decoded.
+ */
+export function validateWriteOptions(verb: WriteVerb, o: WriteOptionsQuery): void {
+  const causes: StatusCause[] = [];
+  if (verb === "patch") {
+    if (o.patchType !== "apply") {
+      if (o.force !== undefined && o.force !== null)
+        causes.push({
+          reason: "FieldValueForbidden",
+          field: "force",
+          message: "Forbidden: may not be specified for non-apply patch",
+        });
+    } else if (!o.fieldManager)
+      // kubectl defaults it; controllers must set it.
+      causes.push({
+        reason: "FieldValueRequired",
+        field: "fieldManager",
+        message: "Required value: is required for apply patch",
+      });
+  }
+  causes.push(...fieldManagerCauses(o.fieldManager ?? ""));
+  const dry = o.dryRun ?? [];
+  if (dry.some((d) => d !== "All"))
+    causes.push({
+      reason: "FieldValueNotSupported",
+      field: "dryRun",
+      // NotSupported prints a []string with %#v.
+      message: `Unsupported value: []string{${dry.map(goQuote).join(", ")}}: supported values: "All"`,
+    });
+  const fv = o.fieldValidation ?? "";
+  if (!["", "Ignore", "Strict", "Warn"].includes(fv))
+    causes.push({
+      reason: "FieldValueNotSupported",
+      field: "fieldValidation",
+      message: `Unsupported value: ${goQuote(fv)}: supported values: "", "Ignore", "Strict", "Warn"`,
+    });
+  if (causes.length) throw invalidOptions(OPTIONS_KIND[verb], causes);
+}
+const OPTIONS_KIND: Record<WriteVerb, string> = {
+  create: "CreateOptions",
+  update: "UpdateOptions",
+  patch: "PatchOptions",
+};

@@ -46,6 +46,7 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, tries
 
 type Entry = {
   manager: string;
+  time?: string;
   operation: string;
   apiVersion: string;
   subresource?: string;
@@ -161,6 +162,9 @@ describe("writes through the scale subresource", () => {
       fieldsType: "FieldsV1",
       fieldsV1: { "f:spec": { "f:replicas": {} } },
     });
+    // Written through the scale subresource: no time (ScaleHandler.ToParent takes times from
+    // the parent's entries, and kubectl had none there).
+    expect(entryOf(d, "kubectl", "scale")?.time).toBeUndefined();
     // The creator no longer owns the replicas it set.
     const creator = entryOf(d, "kubectl-create");
     expect(creator?.fieldsV1?.["f:spec"]?.["f:replicas"]).toBeUndefined();
@@ -243,6 +247,251 @@ describe("writes through the scale subresource", () => {
       apiVersion: "apps/v1",
       fieldsV1: { "f:spec": { "f:replicas": {} } },
     });
+  });
+});
+
+describe("server-side apply through the scale subresource (ScaleHandler)", () => {
+  const APPLY = { "content-type": "application/apply-patch+yaml" };
+  const scaleOf = (name: string, replicas: number) => ({
+    apiVersion: "autoscaling/v1",
+    kind: "Scale",
+    metadata: { name },
+    spec: { replicas },
+  });
+  const deploy = (name: string, replicas: number) => `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: ${name}
+spec:
+  replicas: ${replicas}
+  selector:
+    matchLabels: { app: ${name} }
+  template:
+    metadata:
+      labels: { app: ${name} }
+    spec:
+      containers:
+      - name: c
+        image: nginx
+`;
+  const applyScale = (name: string, manager: string, replicas: number, force = false) =>
+    kube(
+      c,
+      "PATCH",
+      `${DEPLOYS}/${name}/scale?fieldManager=${manager}${force ? "&force=true" : ""}`,
+      scaleOf(name, replicas),
+      APPLY,
+    );
+  const get = async (name: string) => (await kube(c, "GET", `${DEPLOYS}/${name}`)).body as Obj;
+
+  it("conflicts with the owner of the replicas, shares them at the same value, takes them with force", async () => {
+    await ok(["apply", "--server-side", "--field-manager=deployer", "-f", "-"], deploy("ssa-scale", 2));
+    const refused = await applyScale("ssa-scale", "autoscaler", 4);
+    expect(refused.status).toBe(409);
+    expect(refused.body).toEqual({
+      kind: "Status",
+      apiVersion: "v1",
+      metadata: {},
+      status: "Failure",
+      message: 'Apply failed with 1 conflict: conflict with "deployer": .spec.replicas',
+      reason: "Conflict",
+      details: {
+        causes: [
+          { reason: "FieldManagerConflict", message: 'conflict with "deployer"', field: ".spec.replicas" },
+        ],
+      },
+      code: 409,
+    });
+    expect((await get("ssa-scale")).spec.replicas).toBe(2);
+
+    // The same value is no conflict: both managers own the replicas.
+    const shared = await applyScale("ssa-scale", "autoscaler", 2);
+    expect(shared.status).toBe(200);
+    let d = await get("ssa-scale");
+    expect(entryOf(d, "deployer")?.fieldsV1?.["f:spec"]?.["f:replicas"]).toEqual({});
+    const mine = entryOf(d, "autoscaler", "scale");
+    // The parent's version, the parent's replicas path, and no time (ScaleHandler.ToParent).
+    expect(mine).toEqual({
+      manager: "autoscaler",
+      operation: "Apply",
+      apiVersion: "apps/v1",
+      fieldsType: "FieldsV1",
+      fieldsV1: { "f:spec": { "f:replicas": {} } },
+      subresource: "scale",
+    });
+
+    const forced = await applyScale("ssa-scale", "autoscaler", 4, true);
+    expect(forced.status).toBe(200);
+    expect(forced.body).toMatchObject({
+      apiVersion: "autoscaling/v1",
+      kind: "Scale",
+      metadata: { name: "ssa-scale", namespace: "default" },
+      spec: { replicas: 4 },
+    });
+    expect((forced.body as Obj).metadata.managedFields).toBeUndefined();
+    d = await get("ssa-scale");
+    expect(d.spec.replicas).toBe(4);
+    // The deployer lost the replicas, and only them.
+    expect(entryOf(d, "deployer")?.fieldsV1?.["f:spec"]?.["f:replicas"]).toBeUndefined();
+    expect(entryOf(d, "deployer")?.fieldsV1?.["f:spec"]?.["f:template"]).toBeDefined();
+    expect(entryOf(d, "autoscaler", "scale")?.fieldsV1).toEqual({ "f:spec": { "f:replicas": {} } });
+
+    // The deployer's next apply of other replicas meets the scale applier.
+    const back = await kubectl(
+      c,
+      ["apply", "--server-side", "--field-manager=deployer", "-f", "-"],
+      deploy("ssa-scale", 3),
+    );
+    expect(back.code).toBe(1);
+    expect(back.stderr).toContain(
+      'Apply failed with 1 conflict: conflict with "autoscaler" with subresource "scale": .spec.replicas',
+    );
+    expect((await get("ssa-scale")).spec.replicas).toBe(4);
+  });
+
+  it("a scale applier that stops applying the replicas gives them up; a dry run writes nothing", async () => {
+    await ok(["create", "deployment", "ssa-drop", "--image=nginx", "--replicas=1"]);
+    // kubectl create's Update entry owns the replicas: an apply of others conflicts with it.
+    const conflicted = await applyScale("ssa-drop", "hpa-like", 5);
+    expect(conflicted.status).toBe(409);
+    expect((conflicted.body as Obj).message).toBe(
+      'Apply failed with 1 conflict: conflict with "kubectl-create" using apps/v1: .spec.replicas',
+    );
+    expect((await applyScale("ssa-drop", "hpa-like", 5, true)).status).toBe(200);
+    const dry = await kube(
+      c,
+      "PATCH",
+      `${DEPLOYS}/ssa-drop/scale?fieldManager=other&force=true&dryRun=All`,
+      scaleOf("ssa-drop", 7),
+      APPLY,
+    );
+    expect(dry.status).toBe(200);
+    expect((dry.body as Obj).spec.replicas).toBe(7);
+    let d = await get("ssa-drop");
+    expect(d.spec.replicas).toBe(5);
+    expect(entryOf(d, "other", "scale")).toBeUndefined();
+    // kubectl create's Update entry lost the replicas to the scale applier.
+    expect(entryOf(d, "kubectl-create")?.fieldsV1?.["f:spec"]?.["f:replicas"]).toBeUndefined();
+    // An apply configuration without replicas: the Scale's int32 is left at 0.
+    const none = await kube(
+      c,
+      "PATCH",
+      `${DEPLOYS}/ssa-drop/scale?fieldManager=hpa-like`,
+      { apiVersion: "autoscaling/v1", kind: "Scale", metadata: { name: "ssa-drop" } },
+      APPLY,
+    );
+    expect(none.status).toBe(200);
+    d = await get("ssa-drop");
+    expect(d.spec.replicas).toBe(0);
+    expect(d.metadata.labels).toEqual({ app: "ssa-drop" });
+    expect(entryOf(d, "hpa-like", "scale")).toBeUndefined();
+  });
+
+  it("a custom resource's scale: the replicas path is the CRD's specReplicasPath", async () => {
+    await ok(
+      ["apply", "-f", "-"],
+      `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: pools.scale.example.com
+spec:
+  group: scale.example.com
+  scope: Namespaced
+  names: { plural: pools, singular: pool, kind: Pool }
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    subresources:
+      scale: { specReplicasPath: .spec.size, statusReplicasPath: .status.size }
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec:
+            type: object
+            properties:
+              size: { type: integer }
+              flavour: { type: string }
+          status:
+            type: object
+            properties:
+              size: { type: integer }
+`,
+    );
+    const POOLS = "/apis/scale.example.com/v1/namespaces/default/pools";
+    const pool =
+      "apiVersion: scale.example.com/v1\nkind: Pool\nmetadata:\n  name: p1\nspec:\n  size: 1\n  flavour: small\n";
+    await until("the Pool kind is served", async () => {
+      const r = await kubectl(c, ["apply", "--server-side", "--field-manager=owner", "-f", "-"], pool);
+      return r.code === 0 ? true : undefined;
+    });
+    const scale = (n: number, force: boolean) =>
+      kube(
+        c,
+        "PATCH",
+        `${POOLS}/p1/scale?fieldManager=sizer${force ? "&force=true" : ""}`,
+        scaleOf("p1", n),
+        APPLY,
+      );
+    const refused = await scale(3, false);
+    expect(refused.status).toBe(409);
+    expect((refused.body as Obj).message).toBe(
+      'Apply failed with 1 conflict: conflict with "owner": .spec.replicas',
+    );
+    const forced = await scale(3, true);
+    expect(forced.status).toBe(200);
+    expect((forced.body as Obj).spec).toEqual({ replicas: 3 });
+    const p = (await kube(c, "GET", `${POOLS}/p1`)).body as Obj;
+    expect(p.spec).toEqual({ size: 3, flavour: "small" });
+    expect(entryOf(p, "sizer", "scale")).toEqual({
+      manager: "sizer",
+      operation: "Apply",
+      apiVersion: "scale.example.com/v1",
+      fieldsType: "FieldsV1",
+      fieldsV1: { "f:spec": { "f:size": {} } },
+      subresource: "scale",
+    });
+    expect(entryOf(p, "owner")?.fieldsV1).toEqual({ "f:spec": { "f:flavour": {} } });
+  });
+
+  it("the apply configuration must be an autoscaling/v1 Scale of that name, of an object that exists", async () => {
+    await ok(["create", "deployment", "ssa-bad", "--image=nginx", "--replicas=1"]);
+    const wrong = await kube(
+      c,
+      "PATCH",
+      `${DEPLOYS}/ssa-bad/scale?fieldManager=m`,
+      { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "ssa-bad" }, spec: { replicas: 3 } },
+      APPLY,
+    );
+    expect(wrong.status).toBe(400);
+    expect((wrong.body as Obj).message).toBe(
+      "Incorrect version specified in apply patch. Specified patch version: apps/v1, expected: autoscaling/v1",
+    );
+    // kubectl apply --subresource=scale sends the manifest it is given: a Deployment is refused so.
+    const k = await kubectl(
+      c,
+      ["apply", "--server-side", "--subresource=scale", "-f", "-"],
+      deploy("ssa-bad", 3),
+    );
+    expect(k.code).toBe(1);
+    expect(k.stderr).toContain(
+      "Incorrect version specified in apply patch. Specified patch version: apps/v1, expected: autoscaling/v1",
+    );
+    const other = await kube(c, "PATCH", `${DEPLOYS}/ssa-bad/scale?fieldManager=m`, scaleOf("x", 3), APPLY);
+    expect(other.status).toBe(400);
+    expect((other.body as Obj).message).toBe(
+      "the name of the object (x) does not match the name on the URL (ssa-bad)",
+    );
+    const negative = await applyScale("ssa-bad", "m", -1, true);
+    expect(negative.status).toBe(422);
+    expect((negative.body as Obj).message).toBe(
+      'Scale.autoscaling "ssa-bad" is invalid: spec.replicas: Invalid value: -1: must be greater than or equal to 0',
+    );
+    const missing = await applyScale("nope", "m", 1);
+    expect(missing.status).toBe(404);
+    expect((missing.body as Obj).message).toBe('deployments.apps "nope" not found');
+    expect((await get("ssa-bad")).spec.replicas).toBe(1);
   });
 });
 
@@ -453,5 +702,176 @@ spec: {size: 1}
     expect(w.metadata.labels).toEqual({ "app.kubernetes.io/name": "w3" });
     expect(w.metadata.annotations).toBeUndefined();
     expect(w.metadata.resourceVersion).toBe((made.body as Obj).metadata.resourceVersion);
+  });
+});
+
+describe("write options: fieldManager and force (ValidateCreate/Update/PatchOptions)", () => {
+  const CMS = "/api/v1/namespaces/default/configmaps";
+  const fm = (m: string) => `fieldManager=${encodeURIComponent(m)}`;
+  const MERGE = { "content-type": "application/merge-patch+json" };
+  const APPLY = { "content-type": "application/apply-patch+yaml" };
+  const cm = (name: string) => ({
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: { name },
+    data: { a: "1" },
+  });
+  /** The 422 kube-apiserver answers with NewInvalid(meta.k8s.io/<kind>, "", errs). */
+  const refused = (kind: string, message: string, causes: Obj[]) => ({
+    kind: "Status",
+    apiVersion: "v1",
+    metadata: {},
+    status: "Failure",
+    message: `${kind}.meta.k8s.io "" is invalid: ${message}`,
+    reason: "Invalid",
+    details: { group: "meta.k8s.io", kind, causes },
+    code: 422,
+  });
+  const TOO_LONG = {
+    reason: "FieldValueTooLong",
+    message: "Too long: may not be more than 128 bytes",
+    field: "fieldManager",
+  };
+
+  it("a create's fieldManager longer than 128 bytes is refused, and nothing is made", async () => {
+    // 127 ASCII characters and a two-byte one: 128 characters but 129 bytes.
+    const long = `${"m".repeat(127)}é`;
+    const r = await kube(c, "POST", `${CMS}?${fm(long)}`, cm("fm-long"));
+    expect(r.status).toBe(422);
+    expect(r.body).toEqual(
+      refused("CreateOptions", "fieldManager: Too long: may not be more than 128 bytes", [TOO_LONG]),
+    );
+    expect((await kube(c, "GET", `${CMS}/fm-long`)).status).toBe(404);
+    // Exactly 128 bytes is fine, and is the manager recorded.
+    const edge = `${"m".repeat(126)}é`;
+    const ok = await kube(c, "POST", `${CMS}?${fm(edge)}`, cm("fm-long"));
+    expect(ok.status).toBe(201);
+    expect(managers(ok.body as Obj)).toEqual([[edge, "Update", "v1", ""]]);
+  });
+
+  it("an update's unprintable fieldManager character is named by code point and byte offset", async () => {
+    await kube(c, "POST", CMS, cm("fm-print"));
+    const r = await kube(c, "PUT", `${CMS}/fm-print?${fm("é\tx\u00a0")}`, cm("fm-print"));
+    expect(r.status).toBe(422);
+    // %q of the value; the tab is at byte 2 (after the two bytes of é), NBSP at byte 4.
+    const tab = {
+      reason: "FieldValueInvalid",
+      message: 'Invalid value: "é\\tx\\u00a0": invalid character U+0009 (at position 2)',
+      field: "fieldManager",
+    };
+    const nbsp = {
+      reason: "FieldValueInvalid",
+      message: 'Invalid value: "é\\tx\\u00a0": invalid character U+00A0 (at position 4)',
+      field: "fieldManager",
+    };
+    expect(r.body).toEqual(
+      refused("UpdateOptions", `[fieldManager: ${tab.message}, fieldManager: ${nbsp.message}]`, [tab, nbsp]),
+    );
+  });
+
+  it("dryRun and fieldValidation are refused in the same answer, after fieldManager", async () => {
+    const r = await kube(
+      c,
+      "POST",
+      `${CMS}?dryRun=All&dryRun=Some&fieldValidation=Loose&${fm("a\u0001")}`,
+      cm("fm-all"),
+    );
+    expect(r.status).toBe(422);
+    const causes = [
+      {
+        reason: "FieldValueInvalid",
+        message: 'Invalid value: "a\\x01": invalid character U+0001 (at position 1)',
+        field: "fieldManager",
+      },
+      {
+        reason: "FieldValueNotSupported",
+        message: 'Unsupported value: []string{"All", "Some"}: supported values: "All"',
+        field: "dryRun",
+      },
+      {
+        reason: "FieldValueNotSupported",
+        message: 'Unsupported value: "Loose": supported values: "", "Ignore", "Strict", "Warn"',
+        field: "fieldValidation",
+      },
+    ];
+    expect(r.body).toEqual(
+      refused("CreateOptions", `[${causes.map((x) => `${x.field}: ${x.message}`).join(", ")}]`, causes),
+    );
+    // CreateOptions has no force: the parameter is ignored.
+    const made = await kube(c, "POST", `${CMS}?force=true&dryRun=All`, cm("fm-all"));
+    expect(made.status).toBe(201);
+    expect((await kube(c, "GET", `${CMS}/fm-all`)).status).toBe(404);
+  });
+
+  it("a patch: apply needs a fieldManager, force is only for apply, every problem in one answer", async () => {
+    await kube(c, "POST", CMS, cm("fm-patch"));
+    const applied = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "fm-patch" }, data: { b: "2" } };
+    const none = await kube(c, "PATCH", `${CMS}/fm-patch`, applied, APPLY);
+    expect(none.status).toBe(422);
+    expect(none.body).toEqual(
+      refused("PatchOptions", "fieldManager: Required value: is required for apply patch", [
+        {
+          reason: "FieldValueRequired",
+          message: "Required value: is required for apply patch",
+          field: "fieldManager",
+        },
+      ]),
+    );
+    const forced = await kube(c, "PATCH", `${CMS}/fm-patch?force=false`, { data: { b: "2" } }, MERGE);
+    expect(forced.status).toBe(422);
+    const forbidden = {
+      reason: "FieldValueForbidden",
+      message: "Forbidden: may not be specified for non-apply patch",
+      field: "force",
+    };
+    expect(forced.body).toEqual(
+      refused("PatchOptions", "force: Forbidden: may not be specified for non-apply patch", [forbidden]),
+    );
+    // Both at once, in upstream's order; the options are refused before the body is read.
+    const both = await kube(
+      c,
+      "PATCH",
+      `${CMS}/fm-patch?force=true&${fm("x".repeat(129))}`,
+      "{not json",
+      MERGE,
+    );
+    expect(both.status).toBe(422);
+    expect(both.body).toEqual(
+      refused(
+        "PatchOptions",
+        "[force: Forbidden: may not be specified for non-apply patch, fieldManager: Too long: may not be more than 128 bytes]",
+        [forbidden, TOO_LONG],
+      ),
+    );
+    // The media type is refused before the options are read.
+    const media = await kube(c, "PATCH", `${CMS}/fm-patch?${fm("x".repeat(129))}`, "{}", {
+      "content-type": "text/plain",
+    });
+    expect(media.status).toBe(415);
+    const created = await kube(c, "POST", `${CMS}?${fm("x".repeat(129))}`, "{}", {
+      "content-type": "text/plain",
+    });
+    expect(created.status).toBe(415);
+    const cur = (await kube(c, "GET", `${CMS}/fm-patch`)).body as Obj;
+    expect(cur.data).toEqual({ a: "1" });
+  });
+
+  it("kubectl's --field-manager gets the same answer", async () => {
+    const r = await kubectl(c, ["create", "configmap", "fm-kubectl", `--field-manager=${"k".repeat(129)}`]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim()).toBe(
+      'error: failed to create configmap: CreateOptions.meta.k8s.io "" is invalid: fieldManager: Too long: may not be more than 128 bytes',
+    );
+    const a = await kubectl(
+      c,
+      ["apply", "--server-side", `--field-manager=bad\u0001manager`, "-f", "-"],
+      "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: fm-kubectl\n",
+    );
+    expect(a.code).toBe(1);
+    expect(a.stderr.trim()).toBe(
+      // kubectl words an Invalid Status with details as "The <kind> <name> is invalid".
+      'The PatchOptions "" is invalid: fieldManager: Invalid value: "bad\\x01manager": invalid character U+0001 (at position 3)',
+    );
+    expect((await kube(c, "GET", `${CMS}/fm-kubectl`)).status).toBe(404);
   });
 });

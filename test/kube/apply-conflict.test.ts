@@ -3,19 +3,18 @@
 import { expect, it } from "vitest";
 import { applyConflict } from "../../src/kube/errors.js";
 
-const q = { group: "", resource: "configmaps" };
-
 it("one conflict: inline; causes carry no path in their message", () => {
-  const e = applyConflict(q, "cm", [{ manager: '"alice"', id: "a", field: ".data.k" }]);
+  const e = applyConflict([{ manager: '"alice"', id: "a", field: ".data.k" }]);
   expect(e.message).toBe('Apply failed with 1 conflict: conflict with "alice": .data.k');
   expect(e.code).toBe(409);
-  expect((e.details as { causes: unknown[] }).causes).toEqual([
-    { reason: "FieldManagerConflict", message: 'conflict with "alice"', field: ".data.k" },
-  ]);
+  // NewApplyConflict's details are the causes alone (no name, group or kind).
+  expect(e.details).toEqual({
+    causes: [{ reason: "FieldManagerConflict", message: 'conflict with "alice"', field: ".data.k" }],
+  });
 });
 
 it("several: grouped by manager, managers in identity order, fields in the order found", () => {
-  const e = applyConflict(q, "cm", [
+  const e = applyConflict([
     { manager: '"zed" using v1', id: '{"manager":"zed"}', field: ".data.z" },
     { manager: '"amy"', id: '{"manager":"amy"}', field: ".data.b" },
     { manager: '"amy"', id: '{"manager":"amy"}', field: ".data.a" },

@@ -9,6 +9,7 @@ import type { ResourceType } from "../catalog.js";
 import { KubeError } from "../errors.js";
 import type { Action, KubeObject, Resource } from "../workloads/actions.js";
 import { type Correlated, EventCorrelator } from "../workloads/eventCorrelator.js";
+import { eventName } from "../workloads/events.js";
 import type { Rng } from "../workloads/names.js";
 import { CACHED, ObjectCache } from "./cache.js";
 import type { WorkQueue } from "./queue.js";
@@ -205,7 +206,8 @@ export class ControllerContext {
   /**
    * Records an event as client-go's recorder does (EventCorrelator; `correlate` first): the
    * update of a counted or combined event falls back to a create when the stored one is gone,
-   * and a refused event is dropped — events are best effort, they never fail a batch.
+   * a create whose name is taken is made once more under a fresh name, and an event refused
+   * otherwise is dropped — events are best effort, they never fail a batch.
    */
   async recordEvent(w: BatchWriter, cluster: string, event: Event, o: WriteOptions): Promise<void> {
     const t = await this.type(cluster, "core/events");
@@ -227,7 +229,15 @@ export class ControllerContext {
       );
       if (!(updated instanceof KubeError) || updated.code !== 404) return;
     }
-    await w.attempt(() => this.api.createTx(w.tx, cluster, t, ns, c.event, o));
+    const created = await w.attempt(() => this.api.createTx(w.tx, cluster, t, ns, c.event, o));
+    if (!(created instanceof KubeError) || created.code !== 409 || created.reason !== "AlreadyExists") return;
+    // The name is taken (another recorder on this store, the same object in the same
+    // nanosecond): the event is written once more under a fresh name rather than lost.
+    const fresh: Event = {
+      ...c.event,
+      metadata: { ...c.event.metadata, name: eventName(c.event.involvedObject.name ?? "") },
+    };
+    await w.attempt(() => this.api.createTx(w.tx, cluster, t, ns, fresh, o));
   }
 
   private async applyOne(tx: Tx, cluster: string, t: ResourceType, a: Action): Promise<void> {

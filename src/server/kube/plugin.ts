@@ -48,6 +48,7 @@ import {
   subjectAccessReview,
 } from "../../kube/reviews.js";
 import { tableHead, tableRow } from "../../kube/tables.js";
+import { validateWriteOptions, type WriteVerb } from "../../kube/validation.js";
 import { slicer } from "../../providers/slices.js";
 import type { Store } from "../../store/types.js";
 import { bearerToken } from "../auth.js";
@@ -203,40 +204,65 @@ function aggregatedWanted(accept: string | undefined): "v2" | "v2beta1" | undefi
  * `…/scale`) let a protobuf body of a built-in kind be decoded; custom resources, like
  * kube-apiserver's, read only JSON and YAML.
  */
-function parseBody(
-  req: FastifyRequest,
-  allowPatch: boolean,
-  t?: ResourceType,
-  expect?: TypeMeta,
-): { value: unknown; patchType?: PatchType } {
-  const raw = typeof req.body === "string" ? req.body : "";
+const PATCH_TYPES: Record<string, PatchType> = {
+  "application/json-patch+json": "json",
+  "application/merge-patch+json": "merge",
+  "application/strategic-merge-patch+json": "strategic",
+  "application/apply-patch+yaml": "apply",
+  "application/apply-patch+cbor": "apply",
+};
+
+interface MediaType {
+  ct: string;
+  patchType?: PatchType;
+}
+
+/** A request body's media type, accepted or refused (415) before anything else is read. */
+function mediaTypeOf(req: FastifyRequest, allowPatch: boolean, t?: ResourceType): MediaType {
   const ct = String(req.headers["content-type"] ?? "application/json")
     .split(";")[0]
     .trim()
     .toLowerCase();
   if (ct === PROTOBUF_CT && !allowPatch) {
     if (!t || t.crd) throw unsupportedMediaType(ct, "application/json, application/yaml");
-    const buf = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    return { value: decodeKubeProtobuf(buf, expect ?? { apiVersion: gvOf(t), kind: t.kind }) };
+    return { ct };
   }
-  const types: Record<string, PatchType> = {
-    "application/json-patch+json": "json",
-    "application/merge-patch+json": "merge",
-    "application/strategic-merge-patch+json": "strategic",
-    "application/apply-patch+yaml": "apply",
-    "application/apply-patch+cbor": "apply",
-  };
-  let patchType: PatchType | undefined;
   if (allowPatch) {
-    patchType = types[ct];
+    const patchType = PATCH_TYPES[ct];
     if (!patchType || ct.endsWith("cbor")) throw unsupportedMediaType(ct);
-  } else if (ct !== "application/json" && ct !== "application/yaml" && ct !== "*/*")
+    return { ct, patchType };
+  }
+  if (ct !== "application/json" && ct !== "application/yaml" && ct !== "*/*")
     throw unsupportedMediaType(
       ct,
       t && !t.crd
         ? `application/json, application/yaml, ${PROTOBUF_CT}`
         : "application/json, application/yaml",
     );
+  return { ct };
+}
+
+function parseBody(
+  req: FastifyRequest,
+  allowPatch: boolean,
+  t?: ResourceType,
+  expect?: TypeMeta,
+): { value: unknown; patchType?: PatchType } {
+  return decodeBody(req, mediaTypeOf(req, allowPatch, t), t, expect);
+}
+
+/** The body of an accepted media type, decoded. */
+function decodeBody(
+  req: FastifyRequest,
+  { ct, patchType }: MediaType,
+  t?: ResourceType,
+  expect?: TypeMeta,
+): { value: unknown; patchType?: PatchType } {
+  const raw = typeof req.body === "string" ? req.body : "";
+  if (ct === PROTOBUF_CT && !patchType && t) {
+    const buf = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    return { value: decodeKubeProtobuf(buf, expect ?? { apiVersion: gvOf(t), kind: t.kind }) };
+  }
   if (!raw.trim()) throw badRequest("the body of the request is empty");
   let value: unknown;
   try {
@@ -270,17 +296,23 @@ function depth(v: unknown): number {
   return max;
 }
 
-function writeOptions(q: URLSearchParams, patch: boolean, userAgent: string | undefined): WriteOptions {
+function writeOptions(
+  q: URLSearchParams,
+  verb: WriteVerb,
+  userAgent: string | undefined,
+  patchType?: PatchType,
+): WriteOptions {
   const dry = q.getAll("dryRun");
-  if (dry.some((d) => d !== "All"))
-    throw badRequest(`Invalid dry run value: ${JSON.stringify(dry)}: supported values: "All"`);
   const fv = q.get("fieldValidation") ?? "";
-  if (fv && !["Strict", "Warn", "Ignore"].includes(fv))
-    throw badRequest(
-      `Invalid value: ${JSON.stringify(fv)}: fieldValidation must be one of "Ignore", "Warn", or "Strict"`,
-    );
-  const force = q.get("force");
-  if (force !== null && !patch) throw badRequest("force is only allowed for apply patch");
+  // CreateOptions and UpdateOptions have no force: the parameter is ignored there.
+  const force = verb === "patch" ? q.get("force") : null;
+  validateWriteOptions(verb, {
+    fieldManager: q.get("fieldManager") ?? undefined,
+    dryRun: dry,
+    fieldValidation: fv,
+    force,
+    patchType,
+  });
   return {
     dryRun: dry.length > 0,
     fieldManager: q.get("fieldManager") ?? undefined,
@@ -288,7 +320,8 @@ function writeOptions(q: URLSearchParams, patch: boolean, userAgent: string | un
     userAgent,
     // kube-apiserver's default is Warn (unknown fields reported as warnings).
     fieldValidation: (fv || "Warn") as FieldValidation,
-    force: force === "true",
+    // Go's strconv.ParseBool spellings of true.
+    force: force !== null && ["1", "t", "T", "TRUE", "true", "True"].includes(force),
   };
 }
 
@@ -417,7 +450,9 @@ async function route(
   if (t.review) return review(t, r, req, reply);
   const cluster = r.cluster.uid;
   const q = r.query;
-  const wo = (patch: boolean) => writeOptions(q, patch, req.headers["user-agent"]);
+  // Options are validated before the body is decoded (kube-apiserver's handlers).
+  const wo = (verb: WriteVerb, patchType?: PatchType) =>
+    writeOptions(q, verb, req.headers["user-agent"], patchType);
   const nsArg = t.namespaced ? (ns ?? "") : "";
   if (t.namespaced && name !== undefined && ns === undefined) throw pathNotFound();
 
@@ -447,8 +482,11 @@ async function route(
     if (method === "POST") {
       if (t.namespaced && ns === undefined)
         throw methodNotAllowed("create", { group: t.group, resource: t.plural });
-      const { value } = parseBody(req, false, t);
-      const res = await api.create(cluster, t, nsArg, value, wo(false));
+      // kube-apiserver's order: the media type (415), the options (422), then the body.
+      const mt = mediaTypeOf(req, false, t);
+      const o = wo("create");
+      const { value } = decodeBody(req, mt, t);
+      const res = await api.create(cluster, t, nsArg, value, o);
       return send(reply, res.status, res.body, JSON_CT, res.warnings);
     }
     if (method === "DELETE") {
@@ -490,18 +528,22 @@ async function route(
     return send(reply, 200, obj);
   }
   if (method === "PUT") {
-    const { value } = parseBody(
+    const mt = mediaTypeOf(req, false, t);
+    const o = wo("update");
+    const { value } = decodeBody(
       req,
-      false,
+      mt,
       t,
       sub === "scale" ? { apiVersion: "autoscaling/v1", kind: "Scale" } : undefined,
     );
-    const res = await api.update(cluster, t, nsArg, name, value, wo(false), sub);
+    const res = await api.update(cluster, t, nsArg, name, value, o, sub);
     return send(reply, res.status, res.body, JSON_CT, res.warnings);
   }
   if (method === "PATCH") {
-    const { value, patchType } = parseBody(req, true);
-    const res = await api.patch(cluster, t, nsArg, name, patchType!, value, wo(true), sub);
+    const mt = mediaTypeOf(req, true);
+    const o = wo("patch", mt.patchType);
+    const { value, patchType } = decodeBody(req, mt);
+    const res = await api.patch(cluster, t, nsArg, name, patchType!, value, o, sub);
     return send(reply, res.status, res.body, JSON_CT, res.warnings);
   }
   if (method === "DELETE") {
@@ -512,7 +554,7 @@ async function route(
   }
   if (method === "POST" && sub === "binding") {
     const { value } = parseBody(req, false, t, { apiVersion: "v1", kind: "Binding" });
-    const res = await api.bind(cluster, t, nsArg, name, value, wo(false));
+    const res = await api.bind(cluster, t, nsArg, name, value, wo("create"));
     return send(reply, res.status, res.body);
   }
   if (method === "POST" && sub === "token") {
@@ -524,7 +566,7 @@ async function route(
     return send(reply, res.status, res.body);
   }
   if (method === "POST" && sub === "eviction") {
-    const res = await api.evict(cluster, t, nsArg, name, wo(false));
+    const res = await api.evict(cluster, t, nsArg, name, wo("create"));
     return send(reply, res.status, res.body);
   }
   throw methodNotAllowed(method.toLowerCase(), { group: t.group, resource: t.plural });

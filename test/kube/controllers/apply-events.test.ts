@@ -8,7 +8,7 @@ import { ControllerContext } from "../../../src/kube/controllers/context.js";
 import { InProcessQueue } from "../../../src/kube/controllers/queue.js";
 import { KubeError } from "../../../src/kube/errors.js";
 import type { Action } from "../../../src/kube/workloads/actions.js";
-import { eventAction } from "../../../src/kube/workloads/events.js";
+import { eventAction, makeEvent } from "../../../src/kube/workloads/events.js";
 import { openStore } from "../../../src/store/open.js";
 import type { Store } from "../../../src/store/types.js";
 
@@ -68,4 +68,36 @@ it("an event follows its write: recorded after a create that succeeded, not afte
   expect((conflict as KubeError).code).toBe(409);
   const events = (await api.list(C, await ctx.type(C, "core/events"), "default", {})).items as Event[];
   expect(events.map((e) => e.message)).toEqual(["Created pod: ok"]);
+});
+
+it("an event whose name is taken is written once more under a fresh name, never lost", async () => {
+  store = await openStore("sqlite::memory:");
+  const api = new KubeApi(store);
+  await api.ensureCluster(C);
+  const ctx = new ControllerContext(api, store, new InProcessQueue(async () => undefined), () => undefined);
+  const events = await ctx.type(C, "core/events");
+  const ev = makeEvent({
+    involved: rs,
+    reason: "SuccessfulCreate",
+    message: "Created pod: first",
+    component: "replicaset-controller",
+    at: "2026-01-01T00:00:00Z",
+  });
+  const taken = ev.metadata?.name ?? "";
+  // Another recorder (a second process on this store) already wrote an event under the name.
+  await api.create(C, events, "default", { ...ev, message: "the other recorder's" }, {});
+  await ctx.apply(C, [{ op: "create", resource: "core/events", namespace: "default", object: ev }]);
+  const list = (await api.list(C, events, "default", {})).items;
+  expect(list.map((e) => e.message).sort()).toEqual(["Created pod: first", "the other recorder's"]);
+  const mine = list.find((e) => e.message === "Created pod: first");
+  const name = String((mine?.metadata as { name?: string } | undefined)?.name);
+  expect(name).not.toBe(taken);
+  // The recorder's name: `<object>.<hex of UnixNano>`, later than the taken one.
+  expect(name).toMatch(/^web\.[0-9a-f]+$/);
+  expect(BigInt(`0x${name.slice(4)}`) > BigInt(`0x${taken.slice(4)}`)).toBe(true);
+  expect(mine?.involvedObject).toEqual(ev.involvedObject);
+  // The stored event of the other recorder is left as it was.
+  expect(list.find((e) => (e.metadata as { name?: string }).name === taken)?.message).toBe(
+    "the other recorder's",
+  );
 });

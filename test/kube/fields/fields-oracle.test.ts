@@ -527,8 +527,6 @@ describe("managedFields tracking equals the oracle", () => {
         apiVersion: "v1",
         schema,
         resolve,
-        q: { group: "", resource: "pods" },
-        name: "p",
         ...(r.chance(0.3) ? { subresource: "status" } : {}),
       };
       const copy = () => ({ ...input, live: structuredClone(live), applied: structuredClone(applied) });

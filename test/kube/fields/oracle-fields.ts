@@ -6,7 +6,7 @@
 // Changes since it was frozen: keys are own properties only (a field or element named
 // `__proto__`, `toString`… is an ordinary key, never the prototype's; src/kube/ownKeys.ts), and
 // a conflict names the other manager's subresource as kube-apiserver's printManager does.
-import { type ApplyConflict, applyConflict, type Qualified } from "../../../src/kube/errors.js";
+import { type ApplyConflict, applyConflict } from "../../../src/kube/errors.js";
 import { getOwn, setOwn } from "../../../src/kube/ownKeys.js";
 import type { SchemaResolver } from "../../../src/kube/patch.js";
 import type { Schema } from "../../../src/kube/schemas.js";
@@ -284,8 +284,6 @@ export interface ApplyInput {
   apiVersion: string;
   schema: Schema | undefined;
   resolve: SchemaResolver;
-  q: Qualified;
-  name: string;
   subresource?: string;
 }
 
@@ -314,7 +312,8 @@ export function serverSideApply(i: ApplyInput): Obj {
   const list = entries(live).map((e) => ({ ...e }));
   const conflicts: ApplyConflict[] = [];
   for (const e of list) {
-    if (e.manager === i.manager && e.operation === "Apply") continue;
+    if (e.manager === i.manager && e.operation === "Apply" && (e.subresource ?? "") === (i.subresource ?? ""))
+      continue;
     const s = pathsOf(e);
     for (const p of appliedPaths) {
       if (!s.has(p)) continue;
@@ -326,7 +325,7 @@ export function serverSideApply(i: ApplyInput): Obj {
     }
     if (i.force) e.fieldsV1 = toFieldsV1(s);
   }
-  if (conflicts.length && !i.force) throw applyConflict(i.q, i.name, conflicts);
+  if (conflicts.length && !i.force) throw applyConflict(conflicts);
   // Fields this manager applied before and no longer applies go, unless someone else owns them.
   const mine = list.find(
     (e) =>
