@@ -237,7 +237,8 @@ export class ControllerContext {
       ...c.event,
       metadata: { ...c.event.metadata, name: eventName(c.event.involvedObject.name ?? "") },
     };
-    await w.attempt(() => this.api.createTx(w.tx, cluster, t, ns, fresh, o));
+    const retried = await w.attempt(() => this.api.createTx(w.tx, cluster, t, ns, fresh, o));
+    if (!(retried instanceof KubeError)) this.events.renamed(c.key, fresh.metadata?.name ?? "");
   }
 
   private async applyOne(tx: Tx, cluster: string, t: ResourceType, a: Action): Promise<void> {

@@ -22,10 +22,10 @@ const SPAM_BURST = 25;
 const SPAM_QPS = 1 / 300;
 
 export type Correlated =
-  /** Write it as a new event. */
-  | { op: "create"; event: Event }
+  /** Write it as a new event (`key`: its entry in the correlator's log, see `renamed`). */
+  | { op: "create"; event: Event; key: string }
   /** Replace the stored event of this name (same object: count, lastTimestamp, message). */
-  | { op: "update"; event: Event }
+  | { op: "update"; event: Event; key: string }
   /** Dropped by the spam filter. */
   | { op: "skip" };
 
@@ -118,12 +118,13 @@ export class EventCorrelator {
     return { event: combined, key: aKey };
   }
 
-  private observe(e: Event, key: string): { op: "create" | "update"; event: Event } {
+  private observe(e: Event, key: string): { op: "create" | "update"; event: Event; key: string } {
     const last = this.logs.peek(key);
-    let out: { op: "create" | "update"; event: Event } = { op: "create", event: e };
+    let out: { op: "create" | "update"; event: Event; key: string } = { op: "create", event: e, key };
     if (last) {
       out = {
         op: "update",
+        key,
         event: {
           ...e,
           metadata: { ...e.metadata, name: last.name },
@@ -138,6 +139,15 @@ export class EventCorrelator {
       firstTimestamp: out.event.firstTimestamp,
     });
     return out;
+  }
+
+  /**
+   * The event logged under `key` was written under another name (its own was taken): later
+   * repeats update that one, never the event that holds the first name.
+   */
+  renamed(key: string, name: string): void {
+    const last = this.logs.peek(key);
+    if (last) this.logs.set(key, { ...last, name });
   }
 
   /** True when the source has no token left for this object (token bucket, burst 25, 1 per 5 min). */

@@ -100,4 +100,11 @@ it("an event whose name is taken is written once more under a fresh name, never 
   expect(list.find((e) => (e.metadata as { name?: string }).name === taken)?.message).toBe(
     "the other recorder's",
   );
+  // A repeat counts on the event written under the fresh name, not the other recorder's.
+  await ctx.apply(C, [{ op: "create", resource: "core/events", namespace: "default", object: ev }]);
+  const after = (await api.list(C, events, "default", {})).items as Event[];
+  const byName = new Map(after.map((e) => [e.metadata?.name, e]));
+  expect(byName.get(name)?.count).toBe(2);
+  expect(byName.get(taken)?.message).toBe("the other recorder's");
+  expect(byName.get(taken)?.count ?? 1).toBe(1);
 });
