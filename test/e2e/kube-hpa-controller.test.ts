@@ -10,7 +10,7 @@ import {
   createCluster,
   type KubeCluster,
   kube,
-  kubectl,
+  kubectlOk,
   type Obj,
   rows,
   startKubeEmulator,
@@ -26,12 +26,7 @@ afterAll(async () => {
   await emu?.close();
 });
 
-async function ok(args: string[], input?: string): Promise<string> {
-  const r = await kubectl(c, args, input);
-  expect(r.stderr).toBe("");
-  expect(r.code).toBe(0);
-  return r.stdout;
-}
+const ok = (args: string[], input?: string) => kubectlOk(c, args, input);
 
 const HPAS = "/apis/autoscaling/v2/namespaces/default/horizontalpodautoscalers";
 const hpa = async (name: string) => (await kube(c, "GET", `${HPAS}/${name}`)).body as Obj;

@@ -12,6 +12,7 @@ import {
   type KubeCluster,
   kube,
   kubectl,
+  kubectlOk,
   manifestFile,
   type Obj,
   startKubeEmulator,
@@ -27,12 +28,7 @@ afterAll(async () => {
   await emu?.close();
 });
 
-async function ok(args: string[], input?: string): Promise<string> {
-  const r = await kubectl(c, args, input);
-  expect(r.stderr).toBe("");
-  expect(r.code).toBe(0);
-  return r.stdout;
-}
+const ok = (args: string[], input?: string) => kubectlOk(c, args, input);
 
 /** Polls `probe` every 100 ms until it returns something defined. */
 async function until<T>(what: string, probe: () => Promise<T | undefined>, tries = 200): Promise<T> {

@@ -78,6 +78,14 @@ export interface KubectlResult {
   stderr: string;
 }
 
+/** kubectl that must succeed quietly: its stdout, else an error carrying the exit code and stderr. */
+export async function kubectlOk(c: KubeCluster, args: string[], input?: string): Promise<string> {
+  const r = await kubectl(c, args, input);
+  if (r.code !== 0 || r.stderr !== "")
+    throw new Error(`kubectl ${args.join(" ")} exited ${r.code}: ${r.stderr}`);
+  return r.stdout;
+}
+
 /** Runs the machine's kubectl against a cluster, with a private HOME and cache dir. */
 export async function kubectl(c: KubeCluster, args: string[], input?: string): Promise<KubectlResult> {
   const home = path.join(path.dirname(c.kubeconfigPath), "home");
