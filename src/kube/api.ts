@@ -489,14 +489,7 @@ export class KubeApi {
     if (t.hasGeneration || t.crd) m.generation = 1;
     else delete m.generation;
     await this.admitCreate(tx, cluster, t, ns, body, o);
-    trackUpdate(
-      undefined,
-      body,
-      updateManager(o.fieldManager, o.userAgent),
-      o.servedVersion ?? gv(t),
-      this.schemaOf(t),
-      this.resolve,
-    );
+    this.track(t, undefined, body, o);
     return this.commit(tx, cluster, t, t.namespaced ? ns : "", name, body, undefined, o, 201);
   }
 
@@ -576,6 +569,15 @@ export class KubeApi {
       body: this.serve(t, { cluster, resource: t.key, namespace: ns, name, body, revision }),
       warnings: [],
     };
+  }
+
+  /**
+   * Records an Update in `next`'s managedFields: by the request's field manager (else its
+   * User-Agent's prefix), in the version the client wrote.
+   */
+  private track(t: ResourceType, prev: Obj | undefined, next: Obj, o: WriteOptions, sub?: string): void {
+    const manager = updateManager(o.fieldManager, o.userAgent);
+    trackUpdate(prev, next, manager, o.servedVersion ?? gv(t), this.schemaOf(t), this.resolve, sub);
   }
 
   /** Shared by PUT and PATCH: the new object replaces the old under kube's update rules. */
@@ -678,16 +680,7 @@ export class KubeApi {
     if (t.key === CRD_KEY) acceptCrd(result);
     result.apiVersion = gv(t);
     result.kind = t.kind;
-    if (!tracked)
-      trackUpdate(
-        prev,
-        result,
-        updateManager(o.fieldManager, o.userAgent),
-        o.servedVersion ?? gv(t),
-        this.schemaOf(t),
-        this.resolve,
-        sub,
-      );
+    if (!tracked) this.track(t, prev, result, o, sub);
     // Finalizers all gone on an object being deleted: it goes now.
     if (
       pm.deletionTimestamp &&

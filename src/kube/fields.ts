@@ -3,7 +3,7 @@
 // configuration into the live object. Lists with a merge key are associative (`k:{…}`),
 // merged primitive lists are sets (`v:…`), other lists are atomic.
 import { type ApplyConflict, applyConflict } from "./errors.js";
-import { jsonEqual } from "./json.js";
+import { jsonEqual, sameJson as same } from "./json.js";
 import { getOwn, setOwn } from "./ownKeys.js";
 import type { SchemaResolver } from "./patch.js";
 import type { Schema } from "./schemas.js";
@@ -302,8 +302,6 @@ const MISSING = Symbol("missing");
 
 /** A FieldsV1 tree holds no field name the string form of its paths would not keep. */
 class Unkeyable extends Error {}
-
-const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
 function removeAt(obj: Obj, path: string): void {
   const els = path.split(SEP).filter((e) => e !== ".");

@@ -48,12 +48,13 @@ export function cloneJson<T>(v: T): T {
   return copy(v) as T;
 }
 
-const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+/** Equal as JSON texts (what jsonEqual falls back to where JSON's own rules decide). */
+export const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
 /** JSON.stringify(a) === JSON.stringify(b), without the strings for plain JSON data. */
 export function jsonEqual(a: unknown, b: unknown): boolean {
   const r = eq(a, b);
-  return r === UNSURE ? same(a, b) : r;
+  return r === UNSURE ? sameJson(a, b) : r;
 }
 const UNSURE = 2;
 const odd = (x: unknown) => x === undefined || typeof x === "function" || typeof x === "symbol";
