@@ -142,7 +142,10 @@ export function matchTerm(term: NodeSelectorTerm, node: Node): boolean {
 /** nodeSelector and required node affinity (terms ORed). */
 export function matchesNodeAffinity(pod: Pod, node: Node): boolean {
   const labels = node.metadata?.labels ?? {};
-  for (const [k, v] of Object.entries(pod.spec?.nodeSelector ?? {})) if (labels[k] !== v) return false;
+  const selector = pod.spec?.nodeSelector;
+  // for…in, not Object.entries: this runs per pod per node, and entries allocates each time.
+  if (selector)
+    for (const k in selector) if (Object.hasOwn(selector, k) && labels[k] !== selector[k]) return false;
   const req = pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
   if (req) return req.nodeSelectorTerms.some((t) => matchTerm(t, node));
   return true;
@@ -269,6 +272,11 @@ export class NodeInfos extends Map<string, NodeInfo> {
   readonly shapes = new Map<string, SpreadConstraint[]>();
   /** Scratch for spreadScores, reused by every pod of the pass (read before the next pod). */
   scratch = { ignored: new Uint8Array(0), score: new Float64Array(0) };
+  /**
+   * The nodes holding a host port, by `<protocol>/<port>`: a pod's ports are looked up once per
+   * pod here, and only these nodes are checked closely (not every node per port per pod).
+   */
+  readonly portHolders = new Map<string, Set<NodeInfo>>();
   constructor(readonly owners: SpreadOwners = NO_OWNERS) {
     super();
   }
@@ -277,7 +285,19 @@ export class NodeInfos extends Map<string, NodeInfo> {
     const info = this.get(node);
     if (!info) return;
     addPod(info, pod);
+    for (const key of podFacts(pod).portKeys) {
+      const holders = this.portHolders.get(key);
+      if (holders) holders.add(info);
+      else this.portHolders.set(key, new Set([info]));
+    }
     this.spread.add(pod, node);
+  }
+
+  /** The nodes where one of the pod's host ports is held (only those can conflict). */
+  portSuspects(facts: PodFacts): Set<NodeInfo> {
+    const out = new Set<NodeInfo>();
+    for (const key of facts.portKeys) for (const info of this.portHolders.get(key) ?? []) out.add(info);
+    return out;
   }
 
   *nodes(): Iterable<Node> {
@@ -374,6 +394,7 @@ export function filterNode(
   info: NodeInfo,
   version: string,
   facts: PodFacts = podFacts(pod),
+  portSuspects?: ReadonlySet<NodeInfo>,
 ): NodeStatus | undefined {
   const node = info.node;
   const tolerations = pod.spec?.tolerations ?? [];
@@ -390,7 +411,7 @@ export function filterNode(
   if (!matchesNodeAffinity(pod, node))
     return { code: "UnschedulableAndUnresolvable", reasons: [REASON.affinity] };
   // NodePorts
-  if (facts.ports.length && portsTaken(info, facts))
+  if (facts.ports.length && (portSuspects?.has(info) ?? true) && portsTaken(info, facts))
     return { code: "Unschedulable", reasons: [REASON.ports] };
   // NodeResourcesFit: every insufficient resource is a reason; asking more than the node
   // has at all cannot be fixed by preemption.
@@ -751,9 +772,10 @@ export function schedule(pod: Pod, infos: NodeInfos, version: string): ScheduleR
   const feasible: NodeInfo[] = [];
   const facts = podFacts(pod);
   const spread = spreadFilterState(pod, infos, parseVersion(version)[1]);
-  for (const [name, info] of infos) {
-    const st = filterNode(pod, info, version, facts) ?? (spread && spreadFilter(spread, info.node));
-    if (st) statuses.set(name, st);
+  const suspects = facts.ports.length ? infos.portSuspects(facts) : undefined;
+  for (const info of infos.values()) {
+    const st = filterNode(pod, info, version, facts, suspects) ?? (spread && spreadFilter(spread, info.node));
+    if (st) statuses.set(info.node.metadata?.name ?? "", st);
     else feasible.push(info);
   }
   if (feasible.length === 0)
