@@ -35,6 +35,7 @@ import { BUILTIN_KINDS, DEFAULT_NAMESPACES, groupVersion } from "./kinds.js";
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch } from "./patch.js";
 import { type BuiltinSchemas, builtinSchemas, pruneUnknown, type Schema } from "./schemas.js";
 import { matchFields, matchLabels, parseFieldSelector, parseLabelSelector } from "./selectors.js";
+import { nowRfc3339, rfc3339 } from "./time.js";
 import { DEFAULT_AUDIENCE, mintServiceAccountToken } from "./tokens.js";
 import { validateBuiltin, validateCustomMeta, validateWriteOptions } from "./validation.js";
 
@@ -44,7 +45,6 @@ function meta(o: Obj): Obj {
   if (!isObj(o.metadata)) o.metadata = {};
   return o.metadata as Obj;
 }
-const nowTime = () => new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
 
 export type FieldValidation = "Strict" | "Warn" | "Ignore";
 export type PatchType = "json" | "merge" | "strategic" | "apply";
@@ -145,7 +145,7 @@ export class KubeApi {
               metadata: {
                 name: ns,
                 uid: randomUUID(),
-                creationTimestamp: nowTime(),
+                creationTimestamp: nowRfc3339(),
                 labels: { "kubernetes.io/metadata.name": ns },
               },
               spec: { finalizers: ["kubernetes"] },
@@ -159,7 +159,7 @@ export class KubeApi {
         const name = String(meta(b.body).name);
         if (await tx.getObject(cluster, b.resource, b.namespace, name)) continue;
         const body = cloneJson(b.body);
-        Object.assign(meta(body), { uid: randomUUID(), creationTimestamp: nowTime() });
+        Object.assign(meta(body), { uid: randomUUID(), creationTimestamp: nowRfc3339() });
         await tx.putObject(
           { cluster, resource: b.resource, namespace: b.namespace, name, body },
           { create: true },
@@ -481,7 +481,7 @@ export class KubeApi {
     m.name = name;
     if (t.namespaced) m.namespace = ns;
     m.uid = randomUUID();
-    m.creationTimestamp = nowTime();
+    m.creationTimestamp = nowRfc3339();
     delete m.resourceVersion;
     delete m.deletionTimestamp;
     delete m.deletionGracePeriodSeconds;
@@ -952,7 +952,7 @@ export class KubeApi {
     await this.namespaceCheck(tx, cluster, t, ns, name);
     if (t.namespaced) m.namespace = ns;
     m.uid = randomUUID();
-    m.creationTimestamp = nowTime();
+    m.creationTimestamp = nowRfc3339();
     if (t.hasGeneration || t.crd) m.generation = 1;
     await this.admitCreate(tx, cluster, t, ns, body, o);
     m.managedFields = mf;
@@ -1135,7 +1135,7 @@ export class KubeApi {
         ...status,
         conditions: [
           ...conds,
-          { type: "PodScheduled", status: "True", lastProbeTime: null, lastTransitionTime: nowTime() },
+          { type: "PodScheduled", status: "True", lastProbeTime: null, lastTransitionTime: nowRfc3339() },
         ],
       },
     };
@@ -1195,7 +1195,7 @@ export class KubeApi {
         apiVersion: "authentication.k8s.io/v1",
         metadata: { name, namespace: ns, creationTimestamp: null },
         spec: { audiences, expirationSeconds: exp, boundObjectRef: spec.boundObjectRef ?? null },
-        status: { token, expirationTimestamp: expires.toISOString().replace(/\.\d{3}Z$/, "Z") },
+        status: { token, expirationTimestamp: rfc3339(expires.getTime()) },
       },
       warnings: [],
     };
@@ -1291,7 +1291,7 @@ export class KubeApi {
     if (t.key === NAMESPACE_KEY) {
       // Namespaces terminate: contents go first (in the background), then the namespace.
       if (!nm.deletionTimestamp) {
-        nm.deletionTimestamp = nowTime();
+        nm.deletionTimestamp = nowRfc3339();
         nm.deletionGracePeriodSeconds = 0;
         next.status = { ...(next.status as Obj), phase: "Terminating" };
         if (d.dryRun) return { status: 200, body: this.serve(t, { ...old, body: next }), warnings: [] };
@@ -1305,7 +1305,7 @@ export class KubeApi {
     }
     if (finalizers.length) {
       if (!nm.deletionTimestamp) {
-        nm.deletionTimestamp = nowTime();
+        nm.deletionTimestamp = nowRfc3339();
         nm.deletionGracePeriodSeconds = 0;
       }
       nm.finalizers = finalizers;
@@ -1772,7 +1772,7 @@ function acceptCrd(body: Obj): void {
   const names = (spec.names ?? {}) as Obj;
   names.singular ??= info.singular;
   names.listKind ??= info.listKind;
-  const now = nowTime();
+  const now = nowRfc3339();
   body.status = {
     acceptedNames: { ...names },
     conditions: [
@@ -1806,7 +1806,7 @@ function setCrdCondition(crd: Obj, type: string, reason: string, message: string
   const st = isObj(crd.status) ? crd.status : {};
   crd.status = st;
   const conds = Array.isArray(st.conditions) ? (st.conditions as Obj[]).filter((c) => c.type !== type) : [];
-  conds.push({ type, status: "True", lastTransitionTime: nowTime(), reason, message });
+  conds.push({ type, status: "True", lastTransitionTime: nowRfc3339(), reason, message });
   st.conditions = conds;
 }
 

@@ -7,6 +7,7 @@ import type { Store, Tx } from "../../store/types.js";
 import type { KubeApi, Obj, WriteOptions } from "../api.js";
 import type { ResourceType } from "../catalog.js";
 import { KubeError } from "../errors.js";
+import { nowRfc3339 } from "../time.js";
 import type { Action, KubeObject, Resource } from "../workloads/actions.js";
 import { type Correlated, EventCorrelator } from "../workloads/eventCorrelator.js";
 import { eventName } from "../workloads/events.js";
@@ -81,7 +82,7 @@ export class ControllerContext {
   }
 
   now(): string {
-    return new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
+    return nowRfc3339();
   }
 
   async type(cluster: string, resource: Resource): Promise<ResourceType> {

@@ -13,6 +13,7 @@
 // as on a real cluster. The caller passes the clock and writes what it is told; the combined
 // event is named by the recorder's clock (events.ts) like every other.
 import type { Event } from "kubernetes-types/core/v1.js";
+import { rfc3339 } from "../time.js";
 import { eventName } from "./events.js";
 
 const CACHE_ENTRIES = 4096;
@@ -54,23 +55,26 @@ const str = (v: unknown) => (v === undefined || v === null ? "" : String(v));
  */
 function spamKey(e: Event): string {
   const o = e.involvedObject;
-  return [e.source?.component, e.source?.host, o.kind, o.namespace, o.name, o.uid, o.apiVersion]
-    .map(str)
-    .join("");
+  return (
+    str(e.source?.component) +
+    str(e.source?.host) +
+    str(o.kind) +
+    str(o.namespace) +
+    str(o.name) +
+    str(o.uid) +
+    str(o.apiVersion)
+  );
 }
 
-/** getEventKey: the object's field path, type, reason and message too. */
-function eventKey(e: Event): string {
-  return [spamKey(e), e.involvedObject.fieldPath, e.type, e.reason, e.message].map(str).join("");
+/** getEventKey: the object's field path, type, reason and message too (`spam`: spamKey(e)). */
+function eventKey(e: Event, spam: string): string {
+  return spam + str(e.involvedObject.fieldPath) + str(e.type) + str(e.reason) + str(e.message);
 }
 
 /** EventAggregatorByReasonFunc: everything but the message (which is the local key). */
-function aggregateKey(e: Event): string {
-  return [spamKey(e), e.type, e.reason, e.reportingComponent, e.reportingInstance].map(str).join("");
+function aggregateKey(e: Event, spam: string): string {
+  return spam + str(e.type) + str(e.reason) + str(e.reportingComponent) + str(e.reportingInstance);
 }
-
-/** Metav1.Time as the API writes it (whole seconds). */
-const rfc3339 = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
 
 export class EventCorrelator {
   private readonly aggregates = new Lru<string, { localKeys: Set<string>; last: number }>(CACHE_ENTRIES);
@@ -82,20 +86,22 @@ export class EventCorrelator {
 
   /** EventCorrelate: aggregate, observe, filter. `nowMs` is the recorder's clock. */
   correlate(input: Event, nowMs: number): Correlated {
-    const { event: aggregated, key } = this.aggregate(input, nowMs);
+    // One spam key for all three steps: a combined or counted event keeps the source and object.
+    const spam = spamKey(input);
+    const { event: aggregated, key } = this.aggregate(input, nowMs, spam);
     const observed = this.observe(aggregated, key);
-    if (this.spam(observed.event, nowMs)) return { op: "skip" };
+    if (this.spam(spam, nowMs)) return { op: "skip" };
     return observed;
   }
 
-  private aggregate(e: Event, now: number): { event: Event; key: string } {
-    const aKey = aggregateKey(e);
+  private aggregate(e: Event, now: number, spam: string): { event: Event; key: string } {
+    const aKey = aggregateKey(e, spam);
     let record = this.aggregates.peek(aKey);
     if (!record || now - record.last > AGGREGATE_INTERVAL_MS) record = { localKeys: new Set(), last: now };
     record.localKeys.add(str(e.message));
     record.last = now;
     this.aggregates.set(aKey, record);
-    if (record.localKeys.size < AGGREGATE_MAX_EVENTS) return { event: e, key: eventKey(e) };
+    if (record.localKeys.size < AGGREGATE_MAX_EVENTS) return { event: e, key: eventKey(e, spam) };
     // Do not grow the set past the maximum (sets.String.PopAny).
     record.localKeys.delete(record.localKeys.values().next().value as string);
     const at = rfc3339(now);
@@ -151,8 +157,7 @@ export class EventCorrelator {
   }
 
   /** True when the source has no token left for this object (token bucket, burst 25, 1 per 5 min). */
-  private spam(e: Event, now: number): boolean {
-    const k = spamKey(e);
+  private spam(k: string, now: number): boolean {
     const b = this.buckets.peek(k) ?? { tokens: SPAM_BURST, at: now };
     b.tokens = Math.min(SPAM_BURST, b.tokens + ((now - b.at) / 1000) * SPAM_QPS);
     b.at = now;

@@ -12,6 +12,7 @@ import type {
   PodCondition,
   PodStatus,
 } from "kubernetes-types/core/v1.js";
+import { rfc3339 } from "../time.js";
 import { makeEvent } from "./events.js";
 import { scheduledMessage } from "./scheduler.js";
 
@@ -98,7 +99,7 @@ export function goDuration(ms: number): string {
 }
 
 function addMs(now: string, ms: number): string {
-  return new Date(Date.parse(now) + ms).toISOString().replace(/\.\d{3}Z$/, "Z");
+  return rfc3339(Date.parse(now) + ms);
 }
 
 interface PodEventSpec {
