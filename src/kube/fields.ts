@@ -7,6 +7,7 @@ import { jsonEqual, sameJson as same } from "./json.js";
 import { getOwn, setOwn } from "./ownKeys.js";
 import type { SchemaResolver } from "./patch.js";
 import type { Schema } from "./schemas.js";
+import { nowRfc3339 } from "./time.js";
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => !!v && typeof v === "object" && !Array.isArray(v);
@@ -329,15 +330,6 @@ function removeAt(obj: Obj, path: string): void {
   }
 }
 
-let clock = { second: Number.NaN, text: "" };
-/** Now, to the second (as managedFields' `time`): formatted once per second. */
-function nowTime(): string {
-  const ms = Date.now();
-  const second = Math.floor(ms / 1000);
-  if (second !== clock.second) clock = { second, text: new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z") };
-  return clock.text;
-}
-
 /** `k:{"name":"web"}`: JSON.stringify({ [key]: value }), without the object for scalars. */
 function keyElement(key: string, value: unknown): string {
   const t = typeof value;
@@ -381,7 +373,9 @@ function setEntries(obj: Obj, list: ManagedFieldsEntry[]): void {
   const kept: ManagedFieldsEntry[] = [];
   for (const e of list) {
     if (Object.keys(e.fieldsV1).length === 0) continue;
-    const tree = sharedTree(e.fieldsV1);
+    // A status entry names the object's own facts (addresses, times): it is rarely equal to
+    // another's, so interning it would cost a stringify and a lookup per status write for nothing.
+    const tree = e.subresource === "status" ? e.fieldsV1 : sharedTree(e.fieldsV1);
     kept.push(tree === e.fieldsV1 ? e : { ...e, fieldsV1: tree });
   }
   if (kept.length) meta.managedFields = kept;
@@ -501,7 +495,7 @@ function ownEntry(
 
 /** An entry that gained fields: stamped now, in the request's apiVersion. */
 function touch(e: ManagedFieldsEntry, apiVersion: string): void {
-  e.time = nowTime();
+  e.time = nowRfc3339();
   e.apiVersion = apiVersion;
 }
 
@@ -515,7 +509,7 @@ function newEntry(
     manager,
     operation: "Update",
     apiVersion,
-    time: nowTime(),
+    time: nowRfc3339(),
     fieldsType: "FieldsV1",
     fieldsV1,
     ...(subresource ? { subresource } : {}),
@@ -624,7 +618,7 @@ const enumerable = (o: Obj, k: string) => Object.prototype.propertyIsEnumerable.
 
 /** What the walk makes of a value: an object it descends into, a merged list, or a leaf. */
 function shapeIn(v: unknown, s: Schema | undefined, ctx: Ctx): "object" | "list" | "leaf" {
-  if (isObj(v) && !s?.["x-kubernetes-int-or-string"] && Object.keys(v).length > 0) return "object";
+  if (isObj(v) && !s?.["x-kubernetes-int-or-string"] && !isEmpty(v)) return "object";
   if (Array.isArray(v) && listInfo(ctx.resolve(s))) return "list";
   return "leaf";
 }
@@ -850,7 +844,17 @@ function full(
 const own = (o: Obj | undefined, k: string): Obj | undefined =>
   o && Object.hasOwn(o, k) ? (o[k] as Obj) : undefined;
 
-const isLeaf = (n: Obj | undefined): boolean => !!n && Object.keys(n).length === 0;
+const isLeaf = (n: Obj | undefined): boolean => !!n && isEmpty(n);
+
+/**
+ * No keys. The walks here use for…in rather than Object.keys: about twice as fast on these
+ * small objects, and no array per node. Their objects are plain JSON data (JSON.parse, object
+ * literals): for…in then visits exactly the own keys, in the same order.
+ */
+function isEmpty(o: Obj): boolean {
+  for (const _ in o) return false;
+  return true;
+}
 
 /**
  * An entry's FieldsV1 less the paths changed or removed and those `obj` no longer has (what
@@ -871,8 +875,7 @@ function pruneTree(
     c: Obj | undefined,
     r: Obj | undefined,
   ): Obj | undefined => {
-    const keys = Object.keys(o);
-    if (keys.length === 0) {
+    if (isEmpty(o)) {
       if (!depth) return undefined;
       if (state === MISSING || isLeaf(c) || isLeaf(r)) {
         dirty = true;
@@ -881,7 +884,7 @@ function pruneTree(
       return {};
     }
     let out: Obj | undefined;
-    for (const k of keys) {
+    for (const k in o) {
       const x = o[k];
       if (!isObj(x)) continue;
       if (k.includes(SEP) || k === "__proto__") throw new Unkeyable();
@@ -914,12 +917,12 @@ function pruneTree(
 /** toFieldsV1(fromFieldsV1(f)): leaves kept, nodes without leaves below dropped. */
 function canonical(f: Obj): Obj | undefined {
   let out: Obj | undefined;
-  for (const k of Object.keys(f)) {
+  for (const k in f) {
     const x = f[k];
     if (!isObj(x)) continue;
     // toFieldsV1 would split these, or find the prototype's properties.
     if (k.includes(SEP) || k in Object.prototype) throw new Unkeyable();
-    const sub = Object.keys(x).length === 0 ? {} : canonical(x);
+    const sub = isEmpty(x) ? {} : canonical(x);
     if (!sub) continue;
     out ??= {};
     out[k] = sub;
@@ -1037,7 +1040,7 @@ export function serverSideApply(i: ApplyInput): Obj {
     manager: i.manager,
     operation: "Apply",
     apiVersion: i.apiVersion,
-    time: nowTime(),
+    time: nowRfc3339(),
     fieldsType: "FieldsV1",
     fieldsV1: toFieldsV1(appliedPaths),
     ...(i.subresource ? { subresource: i.subresource } : {}),
