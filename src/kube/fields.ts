@@ -847,9 +847,9 @@ const own = (o: Obj | undefined, k: string): Obj | undefined =>
 const isLeaf = (n: Obj | undefined): boolean => !!n && isEmpty(n);
 
 /**
- * No keys. The walks here use for…in rather than Object.keys: about twice as fast on these
- * small objects, and no array per node. Their objects are plain JSON data (JSON.parse, object
- * literals): for…in then visits exactly the own keys, in the same order.
+ * No keys, without the array Object.keys makes (asked for every node of every tree walked).
+ * Trees and bodies are plain JSON data (JSON.parse, object literals), so for…in sees exactly
+ * their own keys; the same holds for the walks below that use it.
  */
 function isEmpty(o: Obj): boolean {
   for (const _ in o) return false;
