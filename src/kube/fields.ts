@@ -857,6 +857,16 @@ function isEmpty(o: Obj): boolean {
 }
 
 /**
+ * Pairs (part of a FieldsV1 tree, the object's value at that part) found to lose nothing when
+ * nothing was changed or removed under it: the answer depends on those two alone, and neither
+ * changes once written — trees are never edited in place (updates build new ones), and a
+ * written body is the store's (owned: frozen under test). A pod's status writes share the spec
+ * object with the version before, so the creating controller's spec tree is walked once per
+ * spec, not once per write.
+ */
+const keeps = new WeakMap<Obj, WeakSet<Obj>>();
+
+/**
  * An entry's FieldsV1 less the paths changed or removed and those `obj` no longer has (what
  * toFieldsV1 of fromFieldsV1(f) less those gives), and whether anything was dropped.
  */
@@ -905,7 +915,22 @@ function pruneTree(
       if (!isObj(x)) continue;
       if (k.includes(SEP) || k === "__proto__") throw new Unkeyable();
       const next = state === FOUND || state === MISSING ? state : finder.step(state, k);
-      if (drops(x, depth + 1, next, own(c, k), own(r, k))) return true;
+      const ck = own(c, k);
+      const rk = own(r, k);
+      // A top-level part the update did not touch (a status write: spec, metadata) loses nothing
+      // when it lost nothing against this very value before (see `keeps`).
+      if (depth === 0 && !ck && !rk && isObj(next)) {
+        if (keeps.get(x)?.has(next)) continue;
+        if (drops(x, 1, next, undefined, undefined)) return true;
+        let seen = keeps.get(x);
+        if (!seen) {
+          seen = new WeakSet();
+          keeps.set(x, seen);
+        }
+        seen.add(next);
+        continue;
+      }
+      if (drops(x, depth + 1, next, ck, rk)) return true;
     }
     return false;
   };
