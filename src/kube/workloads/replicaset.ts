@@ -25,10 +25,11 @@ import { deletionOrder, isActive, isReady, podFromTemplate, selectorMatches } fr
 export function ownedPods(rs: ReplicaSet, pods: readonly Pod[]): { owned: Pod[]; orphans: Pod[] } {
   const owned: Pod[] = [];
   const orphans: Pod[] = [];
+  const owner = { ...rs, kind: "ReplicaSet" };
   for (const p of pods) {
     if (p.metadata?.namespace !== undefined && p.metadata.namespace !== (rs.metadata?.namespace ?? "default"))
       continue;
-    if (isControlledBy(p, { ...rs, kind: "ReplicaSet" })) owned.push(p);
+    if (isControlledBy(p, owner)) owned.push(p);
     else if (
       !p.metadata?.ownerReferences?.some((r) => r.controller) &&
       !p.metadata?.deletionTimestamp &&
