@@ -98,8 +98,17 @@ export function goDuration(ms: number): string {
   return `${(ms / 1000).toString()}s`;
 }
 
+/** `now` + ms, formatted. A pass asks the same few (now is per second, offsets repeat): kept. */
+const later = new Map<string, string>();
 function addMs(now: string, ms: number): string {
-  return rfc3339(Date.parse(now) + ms);
+  const key = `${now}+${ms}`;
+  let at = later.get(key);
+  if (at === undefined) {
+    if (later.size >= 256) later.clear();
+    at = rfc3339(Date.parse(now) + ms);
+    later.set(key, at);
+  }
+  return at;
 }
 
 interface PodEventSpec {
