@@ -10,15 +10,35 @@ import type { ReplicaSet, StatefulSet } from "kubernetes-types/apps/v1.js";
 import type { Node, Pod, ReplicationController, Service } from "kubernetes-types/core/v1.js";
 import type { KubeError } from "../errors.js";
 import { STAGES } from "../workloads/kubelet.js";
-import { nodeInfos, schedule } from "../workloads/scheduler.js";
+import { NodeView, schedule } from "../workloads/scheduler.js";
 import type { SpreadOwners } from "../workloads/topologySpread.js";
 import { recordOf } from "./cache.js";
 import { BATCH_WRITES, type ControllerContext, SCHEDULER_W } from "./context.js";
 import { clusterSource } from "./source.js";
 
+/** Per controller manager and cluster, the node view kept between passes. */
+const views = new WeakMap<ControllerContext, Map<string, NodeView>>();
+
+function viewOf(ctx: ControllerContext, cluster: string): NodeView {
+  let byCluster = views.get(ctx);
+  if (!byCluster) {
+    byCluster = new Map();
+    views.set(ctx, byCluster);
+  }
+  let view = byCluster.get(cluster);
+  if (!view) {
+    view = new NodeView();
+    byCluster.set(cluster, view);
+  }
+  return view;
+}
+
 export async function syncScheduler(ctx: ControllerContext, cluster: string): Promise<void> {
   const c = await ctx.store.read((tx) => clusterSource(tx, cluster));
-  if (!c) return;
+  if (!c) {
+    views.get(ctx)?.delete(cluster);
+    return;
+  }
   const version = `v${c.version}`;
   const nodes = await ctx.list<Node>(cluster, "core/nodes");
   const pods = await ctx.list<Pod>(cluster, "core/pods");
@@ -34,11 +54,8 @@ export async function syncScheduler(ctx: ControllerContext, cluster: string): Pr
     );
   // Nothing to place (most runs: the kubelet's status writes queue the scheduler too).
   if (!pending.length) return;
-  const infos = nodeInfos(
-    nodes,
-    pods.filter((p) => p.spec?.nodeName),
-    await spreadOwners(ctx, cluster, pending),
-  );
+  const view = viewOf(ctx, cluster);
+  const infos = view.current(nodes, pods, await spreadOwners(ctx, cluster, pending));
   const podType = await ctx.type(cluster, "core/pods");
   const eventType = await ctx.type(cluster, "core/events");
   let conflict: KubeError | undefined;
@@ -53,7 +70,7 @@ export async function syncScheduler(ctx: ControllerContext, cluster: string): Pr
         decisions.push({ pod: p, message: r.message });
         continue;
       }
-      infos.bind(p, r.node);
+      view.bind(p, r.node);
       decisions.push({ pod: p, node: r.node });
     }
     if (!decisions.length) continue;

@@ -17,6 +17,7 @@ import type {
   Toleration,
   TopologySpreadConstraint,
 } from "kubernetes-types/core/v1.js";
+import { jsonEqual } from "../json.js";
 import { milliValue, unitValue } from "./quantity.js";
 import {
   type Domains,
@@ -277,7 +278,7 @@ export class NodeInfos extends Map<string, NodeInfo> {
    * pod here, and only these nodes are checked closely (not every node per port per pod).
    */
   readonly portHolders = new Map<string, Set<NodeInfo>>();
-  constructor(readonly owners: SpreadOwners = NO_OWNERS) {
+  constructor(public owners: SpreadOwners = NO_OWNERS) {
     super();
   }
 
@@ -305,22 +306,25 @@ export class NodeInfos extends Map<string, NodeInfo> {
   }
 }
 
+function emptyInfo(node: Node): NodeInfo {
+  return {
+    node,
+    alloc: allocatableOf(node),
+    pods: 0,
+    requested: { cpuMilli: 0, memory: 0 },
+    nonZeroRequested: { cpuMilli: 0, memory: 0 },
+    ports: [],
+    portIndex: new Map(),
+  };
+}
+
 export function nodeInfos(
   nodes: readonly Node[],
   boundPods: readonly Pod[],
   owners: SpreadOwners = NO_OWNERS,
 ): NodeInfos {
   const infos = new NodeInfos(owners);
-  for (const node of nodes)
-    infos.set(node.metadata?.name ?? "", {
-      node,
-      alloc: allocatableOf(node),
-      pods: 0,
-      requested: { cpuMilli: 0, memory: 0 },
-      nonZeroRequested: { cpuMilli: 0, memory: 0 },
-      ports: [],
-      portIndex: new Map(),
-    });
+  for (const node of nodes) infos.set(node.metadata?.name ?? "", emptyInfo(node));
   for (const p of boundPods) {
     if (!occupiesNode(p)) continue;
     const name = p.spec?.nodeName ?? "";
@@ -343,6 +347,104 @@ export function addPod(info: NodeInfo, pod: Pod): void {
     const same = info.portIndex.get(f.portKeys[i]);
     if (same) same.push(u);
     else info.portIndex.set(f.portKeys[i], [u]);
+  }
+}
+
+/** What a bound pod adds to the node view: everything `nodeInfos` reads from it. */
+interface Mark {
+  node: string;
+  facts: PodFacts;
+  ns: string;
+  labels: unknown;
+  deleting: boolean;
+}
+
+function markOf(p: Pod, node: string): Mark {
+  return {
+    node,
+    facts: podFacts(p),
+    ns: p.metadata?.namespace ?? "default",
+    labels: p.metadata?.labels,
+    deleting: !!p.metadata?.deletionTimestamp,
+  };
+}
+
+function sameFacts(a: PodFacts, b: PodFacts): boolean {
+  return (
+    a === b ||
+    (a.req.cpuMilli === b.req.cpuMilli &&
+      a.req.memory === b.req.memory &&
+      a.nonZero.cpuMilli === b.nonZero.cpuMilli &&
+      a.nonZero.memory === b.nonZero.memory &&
+      jsonEqual(a.ports, b.ports))
+  );
+}
+
+function sameMark(m: Mark, p: Pod, node: string): boolean {
+  const meta = p.metadata;
+  return (
+    m.node === node &&
+    m.ns === (meta?.namespace ?? "default") &&
+    m.deleting === !!meta?.deletionTimestamp &&
+    (m.labels === meta?.labels || jsonEqual(m.labels, meta?.labels)) &&
+    sameFacts(m.facts, podFacts(p))
+  );
+}
+
+/**
+ * The node view kept from one scheduling pass to the next (upstream's scheduler cache keeps its
+ * snapshot the same way). In a rollout the only change between passes is new bindings, so those
+ * are added; anything else — a node changed, a bound pod gone, finished, relabelled or deleting,
+ * a binding of ours that did not land — rebuilds it from the pods, as `nodeInfos` does.
+ */
+export class NodeView {
+  private infos: NodeInfos | undefined;
+  private nodes: readonly Node[] = [];
+  /** Per pod uid, what it added (bound pods seen, and pods this view bound itself). */
+  private marks = new Map<string, Mark>();
+
+  /** The view for a pass over `nodes` and `pods` (every pod of the cluster). */
+  current(nodes: readonly Node[], pods: readonly Pod[], owners: SpreadOwners = NO_OWNERS): NodeInfos {
+    const infos = this.infos;
+    if (infos && nodes.length === this.nodes.length && nodes.every((n, i) => n === this.nodes[i])) {
+      const added: Pod[] = [];
+      let matched = 0;
+      let same = true;
+      for (const p of pods) {
+        const node = p.spec?.nodeName ?? "";
+        if (!occupiesNode(p) || !infos.has(node)) continue;
+        const m = this.marks.get(p.metadata?.uid ?? "");
+        if (!m) added.push(p);
+        else if (sameMark(m, p, node)) matched++;
+        else {
+          same = false;
+          break;
+        }
+      }
+      if (same && matched === this.marks.size) {
+        for (const p of added) this.bind(p, p.spec?.nodeName ?? "");
+        // Spread constraints read the owners (DefaultSelector): this pass's, parsed afresh.
+        infos.owners = owners;
+        infos.shapes.clear();
+        return infos;
+      }
+    }
+    this.nodes = nodes;
+    this.marks = new Map();
+    this.infos = new NodeInfos(owners);
+    for (const node of nodes) this.infos.set(node.metadata?.name ?? "", emptyInfo(node));
+    for (const p of pods) {
+      const node = p.spec?.nodeName ?? "";
+      if (occupiesNode(p) && this.infos.has(node)) this.bind(p, node);
+    }
+    return this.infos;
+  }
+
+  /** Accounts `pod` on `node` (a decision of this pass, or a pod found bound). */
+  bind(pod: Pod, node: string): void {
+    if (!this.infos?.has(node)) return;
+    this.infos.bind(pod, node);
+    this.marks.set(pod.metadata?.uid ?? "", markOf(pod, node));
   }
 }
 
