@@ -353,6 +353,8 @@ export function addPod(info: NodeInfo, pod: Pod): void {
 /** What a bound pod adds to the node view: everything `nodeInfos` reads from it. */
 interface Mark {
   node: string;
+  /** The spec the facts were last found equal for (a pod's spec object changes once, at binding). */
+  spec: unknown;
   facts: PodFacts;
   ns: string;
   labels: unknown;
@@ -362,6 +364,7 @@ interface Mark {
 function markOf(p: Pod, node: string): Mark {
   return {
     node,
+    spec: p.spec,
     facts: podFacts(p),
     ns: p.metadata?.namespace ?? "default",
     labels: p.metadata?.labels,
@@ -382,13 +385,19 @@ function sameFacts(a: PodFacts, b: PodFacts): boolean {
 
 function sameMark(m: Mark, p: Pod, node: string): boolean {
   const meta = p.metadata;
-  return (
-    m.node === node &&
-    m.ns === (meta?.namespace ?? "default") &&
-    m.deleting === !!meta?.deletionTimestamp &&
-    (m.labels === meta?.labels || jsonEqual(m.labels, meta?.labels)) &&
-    sameFacts(m.facts, podFacts(p))
-  );
+  if (
+    m.node !== node ||
+    m.ns !== (meta?.namespace ?? "default") ||
+    m.deleting !== !!meta?.deletionTimestamp ||
+    !(m.labels === meta?.labels || jsonEqual(m.labels, meta?.labels))
+  )
+    return false;
+  if (m.spec === p.spec) return true;
+  const facts = podFacts(p);
+  if (!sameFacts(m.facts, facts)) return false;
+  m.spec = p.spec;
+  m.facts = facts;
+  return true;
 }
 
 /**
