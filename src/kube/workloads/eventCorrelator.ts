@@ -31,19 +31,53 @@ export type Correlated =
   | { op: "skip" };
 
 /**
- * A Map kept in use order that forgets its least recently used entry past `max` (groupcache/lru).
- * Every read here is followed by a write of the same key, so only `set` moves a key to the end.
+ * groupcache/lru: entries in use order (a list through a Map), the least recently used one
+ * forgotten past `max`. Every read here is followed by a write of the same key, so only `set`
+ * moves a key to the front. (A Map alone, re-inserting to reorder and evicting its first key,
+ * left a trail of deleted slots at its start that every eviction walked past.)
  */
+interface LruEntry<K, V> {
+  key: K;
+  value: V;
+  newer?: LruEntry<K, V>;
+  older?: LruEntry<K, V>;
+}
 class Lru<K, V> {
-  private readonly m = new Map<K, V>();
+  private readonly m = new Map<K, LruEntry<K, V>>();
+  private newest?: LruEntry<K, V>;
+  private oldest?: LruEntry<K, V>;
   constructor(private readonly max: number) {}
   peek(k: K): V | undefined {
-    return this.m.get(k);
+    return this.m.get(k)?.value;
   }
   set(k: K, v: V): void {
-    this.m.delete(k);
-    this.m.set(k, v);
-    if (this.m.size > this.max) this.m.delete(this.m.keys().next().value as K);
+    let e = this.m.get(k);
+    if (e) {
+      e.value = v;
+      if (e === this.newest) return;
+      this.unlink(e);
+    } else {
+      e = { key: k, value: v };
+      this.m.set(k, e);
+    }
+    e.older = this.newest;
+    e.newer = undefined;
+    if (this.newest) this.newest.newer = e;
+    this.newest = e;
+    this.oldest ??= e;
+    if (this.m.size > this.max && this.oldest) {
+      const gone = this.oldest;
+      this.unlink(gone);
+      this.m.delete(gone.key);
+    }
+  }
+  private unlink(e: LruEntry<K, V>): void {
+    if (e.newer) e.newer.older = e.older;
+    else this.newest = e.older;
+    if (e.older) e.older.newer = e.newer;
+    else this.oldest = e.newer;
+    e.newer = undefined;
+    e.older = undefined;
   }
 }
 

@@ -60,6 +60,30 @@ describe("EventCorrelator", () => {
     });
   });
 
+  it("remembers the 4,096 most recently used keys: a key used again stays, the least recent is forgotten", () => {
+    const c = new EventCorrelator();
+    const onPod = (name: string) =>
+      makeEvent({
+        involved: { apiVersion: "v1", kind: "Pod", metadata: { name, namespace: "default", uid: `u-${name}` } },
+        reason: "BackOff",
+        message: "Back-off pulling image",
+        component: "kubelet",
+        host: "n1",
+        at: "2026-12-01T10:00:00Z",
+        type: "Warning",
+      });
+    expect(c.correlate(onPod("keep"), T0).op).toBe("create");
+    expect(c.correlate(onPod("drop"), T0).op).toBe("create");
+    for (let i = 0; i < 4000; i++) c.correlate(onPod(`other-${i}`), T0);
+    expect(c.correlate(onPod("keep"), T0)).toMatchObject({ op: "update", event: { count: 2 } });
+    for (let i = 4000; i < 4200; i++) c.correlate(onPod(`other-${i}`), T0);
+    expect(c.correlate(onPod("keep"), T0)).toMatchObject({ op: "update", event: { count: 3 } });
+    expect(c.correlate(onPod("drop"), T0)).toMatchObject({ op: "create", event: { count: 1 } });
+    // The oldest of the flood went too; the newest is still counted.
+    expect(c.correlate(onPod("other-0"), T0).op).toBe("create");
+    expect(c.correlate(onPod("other-4199"), T0)).toMatchObject({ op: "update", event: { count: 2 } });
+  });
+
   it("the same event again is counted on the stored one (first timestamp kept), not written anew", () => {
     const c = new EventCorrelator();
     const pulled = (at: string) =>
