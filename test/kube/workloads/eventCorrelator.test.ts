@@ -64,7 +64,11 @@ describe("EventCorrelator", () => {
     const c = new EventCorrelator();
     const onPod = (name: string) =>
       makeEvent({
-        involved: { apiVersion: "v1", kind: "Pod", metadata: { name, namespace: "default", uid: `u-${name}` } },
+        involved: {
+          apiVersion: "v1",
+          kind: "Pod",
+          metadata: { name, namespace: "default", uid: `u-${name}` },
+        },
         reason: "BackOff",
         message: "Back-off pulling image",
         component: "kubelet",
