@@ -302,6 +302,16 @@ describe("deletion", () => {
     await new Promise((r) => setTimeout(r, 200));
     const dep2 = (await kube(c, "GET", "/api/v1/namespaces/default/configmaps/dep2")).body as Obj;
     expect(dep2.metadata.ownerReferences).toBeUndefined();
+    // The older spelling, as a query parameter read as kube-apiserver reads booleans ("yes" is true).
+    const o2b = (await kube(c, "POST", "/api/v1/namespaces/default/configmaps", cm("owner2b"))).body as Obj;
+    await kube(c, "POST", "/api/v1/namespaces/default/configmaps", {
+      ...cm("dep2b"),
+      metadata: { name: "dep2b", ownerReferences: [{ ...ref[0], name: "owner2b", uid: o2b.metadata.uid }] },
+    });
+    await kube(c, "DELETE", "/api/v1/namespaces/default/configmaps/owner2b?orphanDependents=yes");
+    await new Promise((r) => setTimeout(r, 200));
+    const dep2b = (await kube(c, "GET", "/api/v1/namespaces/default/configmaps/dep2b")).body as Obj;
+    expect(dep2b.metadata.ownerReferences).toBeUndefined();
 
     const o3 = (await kube(c, "POST", "/api/v1/namespaces/default/configmaps", cm("owner3"))).body as Obj;
     await kube(c, "POST", "/api/v1/namespaces/default/configmaps", {

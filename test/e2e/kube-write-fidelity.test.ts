@@ -852,6 +852,36 @@ describe("write options: fieldManager and force (ValidateCreate/Update/PatchOpti
     expect(cur.data).toEqual({ a: "1" });
   });
 
+  it("boolean parameters read as kube-apiserver reads them: only 0 and false (any case) are false", async () => {
+    await kube(c, "POST", `${CMS}?${fm("alice")}`, { ...cm("fm-bool"), data: { a: "1" } });
+    const apply = (force: string) =>
+      kube(
+        c,
+        "PATCH",
+        `${CMS}/fm-bool?${fm("bob")}&force=${force}`,
+        { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "fm-bool" }, data: { a: "2" } },
+        APPLY,
+      );
+    // Not forced: a conflict with alice over data.a.
+    for (const no of ["false", "FALSE", "fAlSe", "0"]) expect((await apply(no)).status, no).toBe(409);
+    // Anything else forces — even a value strconv.ParseBool would refuse, or none at all.
+    for (const yes of ["abc", "", "f"]) {
+      const r = await apply(yes);
+      expect(r.status, yes).toBe(200);
+      expect((r.body as Obj).data).toEqual({ a: "2" });
+    }
+    // watch=yes is a watch (the answer is a stream of events, not a list).
+    const ac = new AbortController();
+    const w = await fetch(`${c.server}${CMS}?watch=yes&resourceVersion=0`, {
+      headers: { authorization: `Bearer ${c.token}` },
+      signal: ac.signal,
+    });
+    const reader = (w.body as ReadableStream<Uint8Array>).getReader();
+    const first = JSON.parse(new TextDecoder().decode((await reader.read()).value).split("\n")[0]) as Obj;
+    ac.abort();
+    expect(first.type).toBe("ADDED");
+  });
+
   it("kubectl's --field-manager gets the same answer", async () => {
     const r = await kubectl(c, ["create", "configmap", "fm-kubectl", `--field-manager=${"k".repeat(129)}`]);
     expect(r.code).toBe(1);

@@ -320,9 +320,19 @@ function writeOptions(
     userAgent,
     // kube-apiserver's default is Warn (unknown fields reported as warnings).
     fieldValidation: (fv || "Warn") as FieldValidation,
-    // Go's strconv.ParseBool spellings of true.
-    force: force !== null && ["1", "t", "T", "TRUE", "true", "True"].includes(force),
+    force: queryBool(q, "force") === true && force !== null,
   };
+}
+
+/**
+ * A boolean query parameter as kube-apiserver reads one (runtime.Convert_Slice_string_To_bool):
+ * absent is undefined; "0" and any case of "false" are false; anything else — "abc", an empty
+ * value — is true. (strings.EqualFold also folds the long s, U+017F.)
+ */
+export function queryBool(q: URLSearchParams, name: string): boolean | undefined {
+  const v = q.get(name);
+  if (v === null) return undefined;
+  return !(v === "0" || /^[fF][aA][lL][sS\u017F][eE]$/u.test(v));
 }
 
 function deleteOptions(q: URLSearchParams, body: unknown): DeleteOptions {
@@ -332,7 +342,7 @@ function deleteOptions(q: URLSearchParams, body: unknown): DeleteOptions {
     throw badRequest(
       `DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Unsupported value: ${JSON.stringify(policy)}: supported values: "Foreground", "Background", "Orphan"`,
     );
-  const orphan = b.orphanDependents;
+  const orphan = queryBool(q, "orphanDependents") ?? b.orphanDependents;
   const dry = q.getAll("dryRun").length > 0 || (Array.isArray(b.dryRun) && b.dryRun.length > 0);
   const grace = q.get("gracePeriodSeconds") ?? b.gracePeriodSeconds;
   return {
@@ -458,7 +468,7 @@ async function route(
 
   if (name === undefined) {
     if (method === "GET") {
-      if (q.get("watch") === "true" || q.get("watch") === "1") return watch(api, t, ns, r, req, reply, opts);
+      if (queryBool(q, "watch")) return watch(api, t, ns, r, req, reply, opts);
       const neg = negotiate(req.headers.accept);
       const lq = listQuery(q);
       const out = await api.list(cluster, t, t.namespaced ? ns : undefined, lq);
@@ -726,7 +736,7 @@ async function watch(
       {
         ...lq,
         resourceVersion: q.get("resourceVersion") ?? undefined,
-        allowWatchBookmarks: q.get("allowWatchBookmarks") === "true",
+        allowWatchBookmarks: queryBool(q, "allowWatchBookmarks") === true,
         timeoutSeconds: timeout ? Number(timeout) : undefined,
         bookmarkMs: opts.bookmarkMs,
       },
