@@ -280,11 +280,25 @@ function labelsAndAnnotations(meta: unknown, at: string): StatusCause[] {
   if (isObj(m.labels))
     for (const [k, v] of Object.entries(m.labels))
       for (const p of labelProblems(k, v)) out.push(invalidValue(`${at}.labels`, p.value, p.message));
-  if (isObj(m.annotations))
-    for (const k of Object.keys(m.annotations))
+  if (isObj(m.annotations)) {
+    let size = 0;
+    for (const [k, v] of Object.entries(m.annotations)) {
       for (const msg of qualifiedName(k.toLowerCase())) out.push(invalidValue(`${at}.annotations`, k, msg));
+      size += Buffer.byteLength(k) + (typeof v === "string" ? Buffer.byteLength(v) : 0);
+    }
+    // ValidateAnnotationsSize: keys and values together, in bytes.
+    if (size > ANNOTATIONS_MAX)
+      out.push({
+        reason: "FieldValueTooLong",
+        field: `${at}.annotations`,
+        message: `Too long: may not be more than ${ANNOTATIONS_MAX} bytes`,
+      });
+  }
   return out;
 }
+
+/** TotalAnnotationSizeLimitB: 256 KiB of annotation keys and values on one object. */
+const ANNOTATIONS_MAX = 256 * 1024;
 
 /**
  * A custom resource's metadata labels and annotations (apiextensions' customResourceValidator

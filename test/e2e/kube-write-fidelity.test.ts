@@ -882,6 +882,34 @@ describe("write options: fieldManager and force (ValidateCreate/Update/PatchOpti
     expect(first.type).toBe("ADDED");
   });
 
+  it("annotations may hold 256 KiB of keys and values in all, counted in bytes", async () => {
+    // Two keys of 1 byte; values filling the limit exactly, the second one multi-byte (é: 2 bytes).
+    const at = (extra: number) => ({
+      ...cm("fm-annotations"),
+      metadata: {
+        name: "fm-annotations",
+        annotations: { a: "x".repeat(131_071), b: "é".repeat(65_535) + "y".repeat(1 + extra) },
+      },
+    });
+    const over = await kube(c, "POST", CMS, at(1));
+    expect(over.status).toBe(422);
+    expect(over.body).toMatchObject({
+      reason: "Invalid",
+      message:
+        'ConfigMap "fm-annotations" is invalid: metadata.annotations: Too long: may not be more than 262144 bytes',
+      details: {
+        causes: [
+          {
+            reason: "FieldValueTooLong",
+            message: "Too long: may not be more than 262144 bytes",
+            field: "metadata.annotations",
+          },
+        ],
+      },
+    });
+    expect((await kube(c, "POST", CMS, at(0))).status).toBe(201);
+  });
+
   it("kubectl's --field-manager gets the same answer", async () => {
     const r = await kubectl(c, ["create", "configmap", "fm-kubectl", `--field-manager=${"k".repeat(129)}`]);
     expect(r.code).toBe(1);
