@@ -146,6 +146,9 @@ async function serve(opts: ServerOptions, logger: Logger, lock: DataDirLock): Pr
   const app: FastifyInstance = Fastify({
     ...(opts.http ? {} : { https: { key: tls.keyPem, cert: tls.certPem } }),
     logger: false,
+    // On close, connections still open are cut: a watch (or any stream) whose client stopped
+    // reading must not hold the shutdown forever.
+    forceCloseConnections: true,
     bodyLimit: MAX_BODY_BYTES,
     routerOptions: { maxParamLength: 8192 },
     rewriteUrl: (req) => (req.url ?? "/").replace(/\/{2,}/g, "/"),

@@ -878,6 +878,7 @@ describe("write options: fieldManager and force (ValidateCreate/Update/PatchOpti
     });
     const reader = (w.body as ReadableStream<Uint8Array>).getReader();
     const first = JSON.parse(new TextDecoder().decode((await reader.read()).value).split("\n")[0]) as Obj;
+    await reader.cancel();
     ac.abort();
     expect(first.type).toBe("ADDED");
   });
