@@ -77,11 +77,7 @@ export class SqliteStore implements Store {
     const db = new Database(file);
     // Takes effect on a new database only (before its first table): a pod with its
     // managedFields is ~5 KB, which at the default 4 KB pages always spills into overflow pages.
-    // In memory, 64 KB: there the page cache is the database, and every commit after a b-tree
-    // split (which renumbers pages through the locking page, 1 GiB / page size + 1) walks its
-    // whole hash table (pcache1TruncateUnsafe). With 64 KB pages that table is a quarter the
-    // size: a 10,000-pod rollout's commits ~690 → ~120 µs each.
-    db.pragma(file === ":memory:" ? "page_size = 65536" : "page_size = 16384");
+    db.pragma("page_size = 16384");
     if (file !== ":memory:") {
       db.pragma("journal_mode = WAL");
       db.pragma("synchronous = NORMAL");
