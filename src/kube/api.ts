@@ -564,9 +564,15 @@ export class KubeApi {
         throw old ? conflict(q(t), name, MODIFIED) : alreadyExists(q(t), name);
       throw e;
     }
+    // Served when read: the controllers' in-transaction writes never read it (a copy per write).
+    let served: Obj | undefined;
+    const serve = () => this.serve(t, { cluster, resource: t.key, namespace: ns, name, body, revision });
     return {
       status,
-      body: this.serve(t, { cluster, resource: t.key, namespace: ns, name, body, revision }),
+      get body(): Obj {
+        served ??= serve();
+        return served;
+      },
       warnings: [],
     };
   }
@@ -708,7 +714,8 @@ export class KubeApi {
     if (unchanged && jsonEqual(meta(result).managedFields, pm.managedFields))
       return { status: 200, body: this.serve(t, old), warnings };
     const res = await this.commit(tx, cluster, t, ns, name, result, old, o, 200);
-    return { ...res, warnings };
+    res.warnings = warnings; // not a spread: that would read (serve) the body
+    return res;
   }
 
   async update(
