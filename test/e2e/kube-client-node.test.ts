@@ -98,9 +98,8 @@ describe("@kubernetes/client-node 1.4", () => {
       k8s.PatchStrategy.ServerSideApply,
     );
     expect((applied as k8s.V1ConfigMap).data).toEqual({ a: "1" });
-    expect(applied.metadata?.managedFields?.map((m) => [m.manager, m.operation])).toEqual([
-      ["client-node", "Apply"],
-    ]);
+    const entries = (applied as k8s.V1ConfigMap).metadata?.managedFields ?? [];
+    expect(entries.map((m) => [m.manager, m.operation])).toEqual([["client-node", "Apply"]]);
   });
 
   it("surfaces kube-apiserver's errors", async () => {
@@ -162,7 +161,7 @@ describe("@kubernetes/client-node 1.4", () => {
                         excludeCidrs: { type: "array", items: { type: "string" } },
                       },
                     },
-                    status: { type: "object", "x-kubernetes-preserve-unknown-fields": true },
+                    status: { type: "object", x_kubernetes_preserve_unknown_fields: true },
                   },
                 },
               },

@@ -45,7 +45,9 @@ const shape = fc.record({
 });
 const op = fc.record({ name: fc.constantFrom(...NAMES), del: fc.boolean(), shape });
 
-function manifest(name: string, s: fc.RecordValue<typeof shape> extends infer R ? R : never) {
+type Shape = typeof shape extends fc.Arbitrary<infer T> ? T : never;
+
+function manifest(name: string, s: Shape) {
   const lb = s.type === "LoadBalancer";
   const annotations: Record<string, string> = {};
   if (lb && s.internal) annotations["service.beta.kubernetes.io/azure-load-balancer-internal"] = "true";

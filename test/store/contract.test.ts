@@ -18,7 +18,11 @@ const rg = (name: string, sub = "S1"): ResourceRecord => ({
   etag: "e1",
 });
 
-const pod = (name: string, ns = "default", extra: Record<string, unknown> = {}) => ({
+const pod = (
+  name: string,
+  ns = "default",
+  extra: Record<string, unknown> = {},
+): Omit<KubeObjectRecord, "revision"> => ({
   cluster: "c1",
   resource: "core/pods",
   namespace: ns,

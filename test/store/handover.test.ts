@@ -8,7 +8,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { StoreConflictError, TooOldError } from "../../src/store/errors.js";
-import type { ChangeRecord, Store } from "../../src/store/types.js";
+import type { ChangeRecord, KubeObjectRecord, Store } from "../../src/store/types.js";
 import { backends, sharedStoreUrl } from "../helpers/stores.js";
 
 const root = path.resolve(import.meta.dirname, "../..");
@@ -19,7 +19,7 @@ afterEach(async () => {
   for (const s of open.splice(0)) await s.close();
 });
 
-const pod = (name: string, extra: Record<string, unknown> = {}) => ({
+const pod = (name: string, extra: Record<string, unknown> = {}): Omit<KubeObjectRecord, "revision"> => ({
   cluster: "c1",
   resource: "core/pods",
   namespace: "default",

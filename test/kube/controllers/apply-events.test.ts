@@ -1,7 +1,7 @@
 // ControllerContext.apply records an action's event only when the write before it succeeded,
 // as upstream controllers record after the API call returns (a conflict or a refused create
 // leaves no event, so a re-run does not count it twice).
-import type { Event } from "kubernetes-types/core/v1.js";
+import type { Event, Pod } from "kubernetes-types/core/v1.js";
 import { afterEach, expect, it } from "vitest";
 import { KubeApi } from "../../../src/kube/api.js";
 import { ControllerContext } from "../../../src/kube/controllers/context.js";
@@ -19,7 +19,7 @@ afterEach(async () => {
   store = undefined;
 });
 
-const pod = (name: string, image?: string) => ({
+const pod = (name: string, image?: string): Pod => ({
   apiVersion: "v1",
   kind: "Pod",
   metadata: { name, namespace: "default" },
@@ -66,7 +66,7 @@ it("an event follows its write: recorded after a create that succeeded, not afte
   const conflict = await ctx.apply(C, [update, created("after-conflict")]).catch((e: unknown) => e);
   expect(conflict).toBeInstanceOf(KubeError);
   expect((conflict as KubeError).code).toBe(409);
-  const events = (await api.list(C, await ctx.type(C, "core/events"), "default", {})).items as Event[];
+  const events = await ctx.list<Event>(C, "core/events", "default");
   expect(events.map((e) => e.message)).toEqual(["Created pod: ok"]);
 });
 
@@ -102,7 +102,7 @@ it("an event whose name is taken is written once more under a fresh name, never 
   );
   // A repeat counts on the event written under the fresh name, not the other recorder's.
   await ctx.apply(C, [{ op: "create", resource: "core/events", namespace: "default", object: ev }]);
-  const after = (await api.list(C, events, "default", {})).items as Event[];
+  const after = await ctx.list<Event>(C, "core/events", "default");
   const byName = new Map(after.map((e) => [e.metadata?.name, e]));
   expect(byName.get(name)?.count).toBe(2);
   expect(byName.get(taken)?.message).toBe("the other recorder's");

@@ -92,9 +92,8 @@ export function objects(): InClusterObjects {
     pod("shop", "client", "10.244.0.30", { app: "client" }),
     pod("default", "hostnet", "10.224.0.4", { app: "hostnet" }, { hostNetwork: true }),
   ];
-  const notReadyWeb = pod("default", "web-3", "10.244.1.13", { app: "web" });
-  notReadyWeb.status = { ...notReadyWeb.status, conditions: [{ type: "Ready", status: "False" }] };
-  pods.push(notReadyWeb);
+  const web3 = pod("default", "web-3", "10.244.1.13", { app: "web" });
+  pods.push({ ...web3, status: { ...web3.status, conditions: [{ type: "Ready", status: "False" }] } });
   const endpoints: Endpoints[] = [
     {
       metadata: { namespace: "default", name: "web" },
