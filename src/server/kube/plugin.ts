@@ -320,7 +320,7 @@ function writeOptions(
     userAgent,
     // kube-apiserver's default is Warn (unknown fields reported as warnings).
     fieldValidation: (fv || "Warn") as FieldValidation,
-    force: queryBool(q, "force") === true && force !== null,
+    force: verb === "patch" && queryBool(q, "force") === true,
   };
 }
 
@@ -460,9 +460,14 @@ async function route(
   if (t.review) return review(t, r, req, reply);
   const cluster = r.cluster.uid;
   const q = r.query;
-  // Options are validated before the body is decoded (kube-apiserver's handlers).
   const wo = (verb: WriteVerb, patchType?: PatchType) =>
     writeOptions(q, verb, req.headers["user-agent"], patchType);
+  /** A write's body and options in kube-apiserver's order: media type (415), options (422), body. */
+  const writeRequest = (verb: WriteVerb, expect?: TypeMeta) => {
+    const mt = verb === "patch" ? mediaTypeOf(req, true) : mediaTypeOf(req, false, t);
+    const o = wo(verb, mt.patchType);
+    return { ...decodeBody(req, mt, verb === "patch" ? undefined : t, expect), o };
+  };
   const nsArg = t.namespaced ? (ns ?? "") : "";
   if (t.namespaced && name !== undefined && ns === undefined) throw pathNotFound();
 
@@ -492,10 +497,7 @@ async function route(
     if (method === "POST") {
       if (t.namespaced && ns === undefined)
         throw methodNotAllowed("create", { group: t.group, resource: t.plural });
-      // kube-apiserver's order: the media type (415), the options (422), then the body.
-      const mt = mediaTypeOf(req, false, t);
-      const o = wo("create");
-      const { value } = decodeBody(req, mt, t);
+      const { value, o } = writeRequest("create");
       const res = await api.create(cluster, t, nsArg, value, o);
       return send(reply, res.status, res.body, JSON_CT, res.warnings);
     }
@@ -538,21 +540,15 @@ async function route(
     return send(reply, 200, obj);
   }
   if (method === "PUT") {
-    const mt = mediaTypeOf(req, false, t);
-    const o = wo("update");
-    const { value } = decodeBody(
-      req,
-      mt,
-      t,
+    const { value, o } = writeRequest(
+      "update",
       sub === "scale" ? { apiVersion: "autoscaling/v1", kind: "Scale" } : undefined,
     );
     const res = await api.update(cluster, t, nsArg, name, value, o, sub);
     return send(reply, res.status, res.body, JSON_CT, res.warnings);
   }
   if (method === "PATCH") {
-    const mt = mediaTypeOf(req, true);
-    const o = wo("patch", mt.patchType);
-    const { value, patchType } = decodeBody(req, mt);
+    const { value, patchType, o } = writeRequest("patch");
     const res = await api.patch(cluster, t, nsArg, name, patchType!, value, o, sub);
     return send(reply, res.status, res.body, JSON_CT, res.warnings);
   }
