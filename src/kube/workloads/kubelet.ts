@@ -161,12 +161,14 @@ function fieldPath(x: { c: Container; init: boolean }): string {
 }
 
 /** Deterministic pull timing for a container: 0.5–3 s, and a plausible image size. */
+/** A pull's time varies per pod; the image's size is the image's own, the same on every node. */
 function pullFigures(pod: Pod, c: Container) {
-  const h = Number.parseInt(
-    hex("pull", pod.metadata?.uid ?? pod.metadata?.name ?? "", c.image ?? "").slice(0, 8),
-    16,
-  );
-  return { ms: 500 + (h % 2500), bytes: 5_000_000 + (h % 95_000_000) };
+  const h = (...parts: string[]) => Number.parseInt(hex(...parts).slice(0, 8), 16);
+  const time = h("pull", pod.metadata?.uid ?? pod.metadata?.name ?? "", c.image ?? "");
+  return {
+    ms: 500 + (time % 2500),
+    bytes: 5_000_000 + (h("size", normalizeImage(c.image ?? "")) % 95_000_000),
+  };
 }
 
 function ips(input: StageInput) {

@@ -60,6 +60,14 @@ describe("simulated kubelet stages", () => {
     expect(ev[1][1]).toMatch(
       /^Successfully pulled image "k8s\.gcr\.io\/echoserver:1\.10" in (\d+ms|\d+(\.\d+)?s) \(\1 including waiting\)\. Image size: \d+ bytes\.$/,
     );
+    // The image's size is its own: another pod pulling it reports the same.
+    const other = STAGES.Running({
+      ...base,
+      version: "v1.33.5",
+      pod: { ...base.pod, metadata: { ...base.pod.metadata, name: "other", uid: "another-uid" } },
+    });
+    const size = (m: string) => /Image size: (\d+) bytes/.exec(m)?.[1];
+    expect(size(other.events[1].message ?? "")).toBe(size(String(ev[1][1])));
     expect(ev.slice(2).map((e) => [e[0], e[1]])).toEqual([
       ["Created", "Created container echoserver-hostport"],
       ["Started", "Started container echoserver-hostport"],
