@@ -131,4 +131,13 @@ export const MIGRATIONS: readonly MigrationStatement[][] = [
     { sqlite: "DROP TABLE changes", postgres: "SELECT 1" },
     { sqlite: "ALTER TABLE changes_by_revision RENAME TO changes", postgres: "SELECT 1" },
   ],
+  [
+    // An object's body is stored once, in the log entry of its last write (which compaction
+    // now keeps). Entries already compacted away are put back from the objects' own copy.
+    `INSERT INTO changes (revision, kind, key, type, object, cluster, resource, namespace, at)
+       SELECT o.revision, 'kube', o.cluster || '/' || o.resource || '/' || o.namespace || '/' || o.name,
+              'MODIFIED', o.body, o.cluster, o.resource, o.namespace, 0
+       FROM objects o WHERE NOT EXISTS (SELECT 1 FROM changes c WHERE c.revision = o.revision)`,
+    "ALTER TABLE objects DROP COLUMN body",
+  ],
 ];

@@ -16,6 +16,7 @@ import pg from "pg";
 import { ChangeFeed } from "./feed.js";
 import {
   CLAIM_CANDIDATES,
+  COMPACT_SQL,
   type Exec,
   type LoggedChange,
   migrationSql,
@@ -313,7 +314,7 @@ export class PostgresStore implements Store {
     await this.serializable(async (exec) => {
       const current = Number((await exec.all("SELECT value FROM compaction WHERE id = 1"))[0]?.value ?? 0);
       if (revision <= current) return;
-      await exec.run("DELETE FROM changes WHERE revision <= ?", [revision]);
+      await exec.run(COMPACT_SQL, [revision]);
       await exec.run("UPDATE compaction SET value = ? WHERE id = 1", [revision]);
     });
     // Live watchers behind the compaction point hear TooOld at the next log read.

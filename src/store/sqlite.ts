@@ -10,6 +10,7 @@ import Database from "better-sqlite3";
 import { ChangeFeed } from "./feed.js";
 import {
   CLAIM_CANDIDATES,
+  COMPACT_SQL,
   type Exec,
   migrationSql,
   RESET_TABLES,
@@ -213,7 +214,7 @@ export class SqliteStore implements Store {
         const current = (db.prepare("SELECT value FROM compaction WHERE id = 1").get() as { value: number })
           .value;
         if (revision <= current) return;
-        db.prepare("DELETE FROM changes WHERE revision <= ?").run(revision);
+        db.prepare(COMPACT_SQL).run(revision);
         db.prepare("UPDATE compaction SET value = ? WHERE id = 1").run(revision);
       })();
       // Before any later commit hands records over: live watchers behind it hear TooOld.

@@ -95,4 +95,66 @@ describe("SQLite migrations", () => {
       await store.close();
     }
   });
+
+  it("objects lose their body column: each body lives in its last log entry, put back where compaction had dropped it", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "aksnet-migrate-"));
+    dirs.push(dir);
+    const file = path.join(dir, "old.db");
+    // The database as the build before migration 5 left it: `a` written at 1, `b` at 2 and 3,
+    // and the log compacted at 2, so only b's last entry is left.
+    const old = new Database(file);
+    old.exec("CREATE TABLE schema_version (version INTEGER NOT NULL)");
+    const steps = migrationSql("sqlite");
+    for (const step of steps.slice(0, 4)) for (const sql of step) old.exec(sql);
+    old.prepare("INSERT INTO schema_version (version) VALUES (4)").run();
+    const body = (name: string, v: number) =>
+      JSON.stringify({ kind: "Pod", metadata: { name }, spec: { v } });
+    const put = old.prepare(
+      "INSERT INTO objects (cluster, resource, namespace, name, body, revision) VALUES ('c1', 'core/pods', 'default', ?, ?, ?)",
+    );
+    put.run("a", body("a", 1), 1);
+    put.run("b", body("b", 3), 3);
+    old
+      .prepare(
+        "INSERT INTO changes (revision, kind, key, type, object, cluster, resource, namespace, at) VALUES (3, 'kube', 'c1/core/pods/default/b', 'MODIFIED', ?, 'c1', 'core/pods', 'default', 0)",
+      )
+      .run(body("b", 3));
+    old.prepare("UPDATE revision SET value = 3 WHERE id = 1").run();
+    old.prepare("UPDATE compaction SET value = 2 WHERE id = 1").run();
+    old.close();
+
+    const store = new SqliteStore(file);
+    try {
+      const db = new Database(file, { readonly: true });
+      const columns = db.prepare("SELECT name FROM pragma_table_info('objects')").all();
+      expect(columns.map((c) => (c as { name: string }).name)).toEqual([
+        "cluster",
+        "resource",
+        "namespace",
+        "name",
+        "revision",
+      ]);
+      expect(db.prepare("SELECT revision, type FROM changes ORDER BY revision").all()).toEqual([
+        { revision: 1, type: "MODIFIED" },
+        { revision: 3, type: "MODIFIED" },
+      ]);
+      db.close();
+      const listed = await store.read((tx) => tx.listObjects({ cluster: "c1", resource: "core/pods" }));
+      expect(listed.map((o) => [o.name, o.revision, o.body.spec])).toEqual([
+        ["a", 1, { v: 1 }],
+        ["b", 3, { v: 3 }],
+      ]);
+      // A watch from the compaction point sees only what is written after it, and the delete
+      // of `a` carries its last state.
+      const got: ChangeRecord[] = [];
+      const h = store.watch(3, {}, (c) => got.push(c));
+      await store.transaction((tx) => tx.deleteObject("c1", "core/pods", "default", "a"));
+      const deadline = Date.now() + 5000;
+      while (got.length < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      h.close();
+      expect(got.map((c) => [c.revision, c.type, c.object.spec])).toEqual([[4, "DELETED", { v: 1 }]]);
+    } finally {
+      await store.close();
+    }
+  });
 });
