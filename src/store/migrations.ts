@@ -138,6 +138,25 @@ export const MIGRATIONS: readonly MigrationStatement[][] = [
        SELECT o.revision, 'kube', o.cluster || '/' || o.resource || '/' || o.namespace || '/' || o.name,
               'MODIFIED', o.body, o.cluster, o.resource, o.namespace, 0
        FROM objects o WHERE NOT EXISTS (SELECT 1 FROM changes c WHERE c.revision = o.revision)`,
-    "ALTER TABLE objects DROP COLUMN body",
+    {
+      // SQLite: without the body the row is its key, so the table is keyed by it (WITHOUT
+      // ROWID): one b-tree written per object write instead of a rowid table and its key index.
+      sqlite: `CREATE TABLE objects_by_key (
+         cluster TEXT NOT NULL,
+         resource TEXT NOT NULL,
+         namespace TEXT NOT NULL,
+         name TEXT NOT NULL,
+         revision BIGINT NOT NULL,
+         PRIMARY KEY (cluster, resource, namespace, name)
+       ) WITHOUT ROWID`,
+      postgres: "ALTER TABLE objects DROP COLUMN body",
+    },
+    {
+      sqlite: `INSERT INTO objects_by_key (cluster, resource, namespace, name, revision)
+         SELECT cluster, resource, namespace, name, revision FROM objects`,
+      postgres: "SELECT 1",
+    },
+    { sqlite: "DROP TABLE objects", postgres: "SELECT 1" },
+    { sqlite: "ALTER TABLE objects_by_key RENAME TO objects", postgres: "SELECT 1" },
   ],
 ];
