@@ -33,7 +33,7 @@ import { scaleManagedFields, scaleToParent, serverSideApply, trackUpdate, update
 import { cloneJson, jsonEqual } from "./json.js";
 import { BUILTIN_KINDS, DEFAULT_NAMESPACES, groupVersion } from "./kinds.js";
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch } from "./patch.js";
-import { type BuiltinSchemas, builtinSchemas, pruneUnknown, type Schema } from "./schemas.js";
+import { type BuiltinSchemas, builtinSchemas, decodeError, pruneUnknown, type Schema } from "./schemas.js";
 import { matchFields, matchLabels, parseFieldSelector, parseLabelSelector } from "./selectors.js";
 import { nowRfc3339, rfc3339 } from "./time.js";
 import { DEFAULT_AUDIENCE, mintServiceAccountToken } from "./tokens.js";
@@ -353,22 +353,24 @@ export class KubeApi {
       // spec is not validated again. (Strict or Warn field validation reads the whole body.)
       const mismatched: string[] = [];
       const statusSchema = this.resolve(this.schemaOf(t))?.properties?.status;
-      const status = pruneUnknown(body.status, statusSchema, this.resolve, "status", unknown, mismatched);
-      if (mismatched.length)
-        throw badRequest(
-          `${t.kind} in version "${t.version}" cannot be handled as a ${t.kind}: json: cannot unmarshal into Go struct field ${mismatched[0]} of type ${t.kind}`,
-        );
+      const status = pruneUnknown(
+        body.status,
+        statusSchema,
+        this.resolve,
+        "status",
+        unknown,
+        mismatched,
+        mismatched,
+      );
+      if (mismatched.length) this.undecodable(t, body.status, statusSchema, "status");
       const ref = (statusSchema as { $ref?: string } | undefined)?.$ref;
       if (ref) applyDefaults(status, ref.slice(ref.lastIndexOf("/") + 1), this.schemas.defs, false, false);
       out = { ...body, status };
       if (status === undefined) delete out.status;
     } else {
       const mismatched: string[] = [];
-      out = pruneUnknown(body, this.schemaOf(t), this.resolve, "", unknown, mismatched) as Obj;
-      if (mismatched.length)
-        throw badRequest(
-          `${t.kind} in version "${t.version}" cannot be handled as a ${t.kind}: json: cannot unmarshal into Go struct field ${mismatched[0]} of type ${t.kind}`,
-        );
+      out = pruneUnknown(body, this.schemaOf(t), this.resolve, "", unknown, mismatched, mismatched) as Obj;
+      if (mismatched.length) this.undecodable(t, body, this.schemaOf(t), "");
       const def = this.schemas.topFor(t.group, t.version, t.kind);
       if (def) applyDefaults(out, def, this.schemas.defs, old === undefined);
       const causes = validateBuiltin(t, out, old);
@@ -773,6 +775,14 @@ export class KubeApi {
    * keeps only metadata and status (admit and updateWith take the rest from the stored object),
    * so only those are copied.
    */
+  /** kube-apiserver's 400 for a body its decoder refuses (a value of the wrong JSON type). */
+  private undecodable(t: ResourceType, value: unknown, schema: Schema | undefined, at: string): never {
+    const why =
+      decodeError(value, schema, this.resolve, t.kind, at) ??
+      `json: cannot unmarshal into Go value of type ${t.kind}`;
+    throw badRequest(`${t.kind} in version "${t.version}" cannot be handled as a ${t.kind}: ${why}`);
+  }
+
   private writable(t: ResourceType, input: object, sub: string | undefined, o: WriteOptions): Obj {
     const i = input as Obj;
     if (

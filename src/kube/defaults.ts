@@ -9,6 +9,7 @@
 // DefaultTolerationSeconds): marked `onCreate`, top-level only.
 
 import { badRequest } from "./errors.js";
+import { goJsonKind } from "./goJson.js";
 import { cloneJson } from "./json.js";
 import { getOwn, setOwn } from "./ownKeys.js";
 import type { Schema } from "./schemas.js";
@@ -66,9 +67,6 @@ const HPA_SCALE_UP_POLICIES = [
 const HPA_SCALE_DOWN_POLICIES = [{ type: "Percent", value: 100, periodSeconds: 15 }];
 
 /** encoding/json's name of a JSON value's type in an UnmarshalTypeError. */
-const goJsonType = (v: unknown) =>
-  Array.isArray(v) ? "array" : typeof v === "boolean" ? "bool" : typeof v === "number" ? "number" : "object";
-
 /**
  * Decode-time folds of write-only fields (kube-apiserver's v1 → internal conversions), run on a
  * top-level object before its defaults: definition name → the fold, in place.
@@ -86,7 +84,7 @@ export const DECODE_FOLDS: Record<string, (o: Obj) => void> = {
       // Go decodes a null as "" and refuses any other non-string.
       if (v !== null && typeof v !== "string")
         throw badRequest(
-          `Secret in version "v1" cannot be handled as a Secret: json: cannot unmarshal ${goJsonType(v)} into Go struct field Secret.stringData of type string`,
+          `Secret in version "v1" cannot be handled as a Secret: json: cannot unmarshal ${goJsonKind(v)} into Go struct field Secret.stringData of type string`,
         );
       setOwn(data, k, Buffer.from(v ?? "", "utf8").toString("base64"));
     }

@@ -5,6 +5,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { goScalarType, goValueOf, markQuantity, scalarFits } from "./goJson.js";
 import { type KindSpec, PATCH_META } from "./kinds.js";
 import { setOwn } from "./ownKeys.js";
 
@@ -149,6 +150,7 @@ export class BuiltinSchemas {
       holder.$ref = `#/definitions/${this.names.get(ref) ?? ref}`;
     });
     for (const [field, s] of Object.entries(copy.properties ?? {})) {
+      markQuantity(cls, field, s);
       const meta = PATCH_META[`${cls}.${field}`];
       if (meta?.strategy) s["x-kubernetes-patch-strategy"] = meta.strategy;
       if (meta?.key) s["x-kubernetes-patch-merge-key"] = meta.key;
@@ -215,8 +217,10 @@ export function pruneUnknown(
   at: string,
   unknown: string[],
   mismatched: string[],
+  /** Built-in kinds: also the paths of scalars of the wrong JSON type (see decodeError). */
+  mistyped?: string[],
 ): unknown {
-  return prune(value, schema, { resolve, resolved: resolvedBy(resolve), unknown, mismatched }, at);
+  return prune(value, schema, { resolve, resolved: resolvedBy(resolve), unknown, mismatched, mistyped }, at);
 }
 
 /** What pruneUnknown does with a value of one (resolved) schema. */
@@ -260,6 +264,7 @@ interface PruneCtx {
   resolved: WeakMap<Schema, Schema | null>;
   unknown: string[];
   mismatched: string[];
+  mistyped: string[] | undefined;
 }
 
 function resolveIn(schema: Schema | undefined, ctx: PruneCtx): Schema | undefined {
@@ -303,7 +308,10 @@ function prune(value: unknown, schema: Schema | undefined, ctx: PruneCtx, at: st
     }
     return value.map((v, i) => prune(v, s.items, ctx, `${at}[${i}]`));
   }
-  if (shape === Shape.Scalar && typeof value === "object") ctx.mismatched.push(at);
+  if (shape === Shape.Scalar) {
+    if (typeof value === "object") ctx.mismatched.push(at);
+    else if (ctx.mistyped && !scalarFits(value, s)) ctx.mistyped.push(at);
+  }
   return value;
 }
 
@@ -315,5 +323,72 @@ function pruneChild(v: unknown, schema: Schema | undefined, ctx: PruneCtx, at: s
   if (!s) return v;
   const shape = shapeOf(s);
   if (shape === Shape.Object || shape === Shape.Array) ctx.mismatched.push(at ? `${at}.${k}` : k);
+  else if (shape === Shape.Scalar && ctx.mistyped && !scalarFits(v, s))
+    ctx.mistyped.push(at ? `${at}.${k}` : k);
   return v;
+}
+
+/**
+ * The error kube-apiserver's decoder gives for the first value of the wrong JSON type in
+ * `value` (document order), or undefined: `json: cannot unmarshal <what> into Go struct field
+ * <Struct>.<path> of type <Go type>` — the path from the top without list indices or map keys,
+ * the struct the innermost field belongs to. Only called once pruneUnknown found one, so it may
+ * walk slowly. `struct`: the Go type holding `value` (the kind); `at`: its path ("" at the top).
+ */
+export function decodeError(
+  value: unknown,
+  schema: Schema | undefined,
+  resolve: (s: Schema | undefined) => Schema | undefined,
+  struct: string,
+  at = "",
+): string | undefined {
+  const goType = (raw: Schema | undefined): string => {
+    const ref = raw?.$ref;
+    if (ref) {
+      const parts = ref.slice(ref.lastIndexOf("/") + 1).split(".");
+      const s = resolve(raw);
+      if (s && shapeOf(s) !== Shape.Object) return goType(s);
+      return parts.length > 1 ? `${parts[parts.length - 2]}.${parts[parts.length - 1]}` : parts[0];
+    }
+    const s = resolve(raw);
+    if (!s) return "interface {}";
+    if (s.type === "array") return `[]${goType(s.items)}`;
+    if (s.additionalProperties && typeof s.additionalProperties === "object")
+      return `map[string]${goType(s.additionalProperties)}`;
+    if (shapeOf(s) === Shape.Scalar) return goScalarType(s);
+    return s.type === "object" ? "map[string]interface {}" : "interface {}";
+  };
+  const fail = (v: unknown, s: Schema | undefined, raw: Schema | undefined, owner: string, path: string) =>
+    `json: cannot unmarshal ${goValueOf(v, s)} into Go struct field ${owner}.${path} of type ${goType(raw)}`;
+  const walk = (v: unknown, raw: Schema | undefined, owner: string, path: string): string | undefined => {
+    const s = resolve(raw);
+    if (!s || v === null || v === undefined) return undefined;
+    const shape = shapeOf(s);
+    if (shape === Shape.Any || shape === Shape.Other) return undefined;
+    if (shape === Shape.Scalar)
+      return typeof v === "object" || !scalarFits(v, s) ? fail(v, s, raw, owner, path) : undefined;
+    if (shape === Shape.Array) {
+      if (!Array.isArray(v)) return fail(v, undefined, raw, owner, path);
+      for (const x of v) {
+        const e = walk(x, s.items, owner, path);
+        if (e) return e;
+      }
+      return undefined;
+    }
+    if (typeof v !== "object" || Array.isArray(v)) return fail(v, undefined, raw, owner, path);
+    // A named struct owns its fields; a map's values stay with the struct that holds the map.
+    const ref = raw?.$ref;
+    const inner = ref ? ref.slice(ref.lastIndexOf(".") + 1) : owner;
+    const props = s.properties;
+    const extra = s.additionalProperties;
+    for (const k of Object.keys(v)) {
+      const x = (v as Record<string, unknown>)[k];
+      let e: string | undefined;
+      if (props && Object.hasOwn(props, k)) e = walk(x, props[k], inner, path ? `${path}.${k}` : k);
+      else if (extra && typeof extra === "object") e = walk(x, extra, owner, path);
+      if (e) return e;
+    }
+    return undefined;
+  };
+  return walk(value, schema, struct, at);
 }
