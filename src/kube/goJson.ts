@@ -53,6 +53,11 @@ export function markQuantity(cls: string, field: string, s: Schema): void {
   quantities.add(scalar);
 }
 
+/** Whether a (resolved) scalar schema stands for a resource.Quantity. */
+export function isQuantity(s: Schema): boolean {
+  return quantities.has(s);
+}
+
 /** The JSON type as Go's decoder names it in an UnmarshalTypeError. */
 export function goJsonKind(v: unknown): string {
   if (Array.isArray(v)) return "array";

@@ -5,9 +5,10 @@
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { goScalarType, goValueOf, markQuantity, scalarFits } from "./goJson.js";
+import { goScalarType, goValueOf, isQuantity, markQuantity, scalarFits } from "./goJson.js";
 import { type KindSpec, PATCH_META } from "./kinds.js";
 import { setOwn } from "./ownKeys.js";
+import { canonicalQuantity, QuantityError } from "./workloads/quantity.js";
 
 export type Schema = Record<string, unknown> & {
   type?: string;
@@ -310,9 +311,28 @@ function prune(value: unknown, schema: Schema | undefined, ctx: PruneCtx, at: st
   }
   if (shape === Shape.Scalar) {
     if (typeof value === "object") ctx.mismatched.push(at);
-    else if (ctx.mistyped && !scalarFits(value, s)) ctx.mistyped.push(at);
+    else if (ctx.mistyped) return decodeScalar(value, s, ctx, at);
   }
   return value;
+}
+
+/**
+ * A scalar as the decoder reads it into a built-in type: a Quantity is parsed and kept in its
+ * canonical form ("0.5" → "500m"); anything of the wrong JSON type is noted.
+ */
+function decodeScalar(v: unknown, s: Schema, ctx: PruneCtx, at: string): unknown {
+  if (!scalarFits(v, s)) {
+    ctx.mistyped?.push(at);
+    return v;
+  }
+  if (!isQuantity(s)) return v;
+  try {
+    return canonicalQuantity(v as string | number);
+  } catch (err) {
+    if (!(err instanceof QuantityError)) throw err;
+    ctx.mistyped?.push(at);
+    return v;
+  }
 }
 
 /** A property's value: scalars are kept without building their path unless they mismatch. */
@@ -323,8 +343,7 @@ function pruneChild(v: unknown, schema: Schema | undefined, ctx: PruneCtx, at: s
   if (!s) return v;
   const shape = shapeOf(s);
   if (shape === Shape.Object || shape === Shape.Array) ctx.mismatched.push(at ? `${at}.${k}` : k);
-  else if (shape === Shape.Scalar && ctx.mistyped && !scalarFits(v, s))
-    ctx.mistyped.push(at ? `${at}.${k}` : k);
+  else if (shape === Shape.Scalar && ctx.mistyped) return decodeScalar(v, s, ctx, at ? `${at}.${k}` : k);
   return v;
 }
 
@@ -358,13 +377,27 @@ export function decodeError(
     if (shapeOf(s) === Shape.Scalar) return goScalarType(s);
     return s.type === "object" ? "map[string]interface {}" : "interface {}";
   };
-  const fail = (v: unknown, s: Schema | undefined, raw: Schema | undefined, owner: string, path: string) =>
-    `json: cannot unmarshal ${goValueOf(v, s)} into Go struct field ${owner}.${path} of type ${goType(raw)}`;
+  // A type error is kept and decoding goes on; a Quantity's own error stops it (Go's decoder
+  // saves the first UnmarshalTypeError but returns an Unmarshaler's error at once).
+  let first: string | undefined;
+  const fail = (v: unknown, s: Schema | undefined, raw: Schema | undefined, owner: string, path: string) => {
+    first ??= `json: cannot unmarshal ${goValueOf(v, s)} into Go struct field ${owner}.${path} of type ${goType(raw)}`;
+    return undefined;
+  };
   const walk = (v: unknown, raw: Schema | undefined, owner: string, path: string): string | undefined => {
     const s = resolve(raw);
     if (!s || v === null || v === undefined) return undefined;
     const shape = shapeOf(s);
     if (shape === Shape.Any || shape === Shape.Other) return undefined;
+    if (shape === Shape.Scalar && isQuantity(s)) {
+      try {
+        canonicalQuantity(typeof v === "string" || typeof v === "number" ? v : JSON.stringify(v));
+        return undefined;
+      } catch (err) {
+        if (!(err instanceof QuantityError)) throw err;
+        return err.message;
+      }
+    }
     if (shape === Shape.Scalar)
       return typeof v === "object" || !scalarFits(v, s) ? fail(v, s, raw, owner, path) : undefined;
     if (shape === Shape.Array) {
@@ -390,5 +423,5 @@ export function decodeError(
     }
     return undefined;
   };
-  return walk(value, schema, struct, at);
+  return walk(value, schema, struct, at) ?? first;
 }

@@ -152,6 +152,59 @@ describe("values of the wrong JSON type", () => {
     expect(quota.status).toBe(201);
   });
 
+  it("quantities are stored and served in their canonical form, and a malformed one stops the decoder", async () => {
+    const made = await kube(
+      c,
+      "POST",
+      PODS,
+      pod(
+        "canonical",
+        {
+          resources: {
+            limits: { cpu: 0.5, memory: "1.5Gi", "ephemeral-storage": "1024Ki" },
+            requests: { cpu: "1000m", memory: 1000 },
+          },
+        },
+        { volumes: [{ name: "scratch", emptyDir: { sizeLimit: "0.5Gi" } }] },
+      ),
+    );
+    expect(made.status).toBe(201);
+    const c0 = (made.body as Obj).spec.containers[0];
+    expect(c0.resources).toEqual({
+      limits: { cpu: "500m", memory: "1536Mi", "ephemeral-storage": "1Mi" },
+      requests: { cpu: "1", memory: "1k" },
+    });
+    expect((made.body as Obj).spec.volumes[0].emptyDir).toEqual({ sizeLimit: "512Mi" });
+    const got = (await kube(c, "GET", `${PODS}/canonical`)).body as Obj;
+    expect(got.spec.containers[0].resources).toEqual(c0.resources);
+    // As ParseQuantity words it, and before any type error earlier in the body.
+    const bad = await kube(
+      c,
+      "POST",
+      PODS,
+      pod("bad-quantity", { args: [1], resources: { limits: { cpu: "two" } } }),
+    );
+    expect(refused(bad)).toEqual(
+      podSays("quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"),
+    );
+    const suffix = await kube(
+      c,
+      "POST",
+      PODS,
+      pod("bad-suffix", { resources: { requests: { memory: "1e" } } }),
+    );
+    expect(refused(suffix)).toEqual(podSays("unable to parse quantity's suffix"));
+    const quota = await kube(c, "POST", "/api/v1/namespaces/default/resourcequotas", {
+      metadata: { name: "flags" },
+      spec: { hard: { pods: true } },
+    });
+    expect(refused(quota)).toEqual([
+      400,
+      "BadRequest",
+      `ResourceQuota in version "v1" cannot be handled as a ResourceQuota: quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'`,
+    ]);
+  });
+
   it("updates, merge patches and status writes are decoded the same way, and change nothing", async () => {
     const made = await kube(c, "POST", PODS, pod("kept", {}));
     expect(made.status).toBe(201);
@@ -182,8 +235,11 @@ describe("values of the wrong JSON type", () => {
     expect(refused(status)).toEqual(
       podSays("json: cannot unmarshal number into Go struct field PodStatus.status.podIP of type string"),
     );
+    // The controllers go on writing the pod; none of the refused values reached it.
     const after = (await kube(c, "GET", `${PODS}/kept`)).body as Obj;
-    expect(after.metadata.resourceVersion).toBe(current.metadata.resourceVersion);
+    expect(after.metadata.labels).toBeUndefined();
+    expect(after.spec.activeDeadlineSeconds).toBeUndefined();
+    expect(after.status?.podIP).not.toBe(10);
   });
 
   it("kubectl apply of a manifest with an unquoted env value shows the server's refusal", async () => {
