@@ -135,7 +135,7 @@ export const PAGE_HTML = `<!doctype html>
   table.nodes th:nth-child(3) { width: 170px; }
   td .badge.taint { white-space: normal; overflow-wrap: anywhere; }
   /* load balancers and egress gateways: frontend → rules → backend pool → nodes */
-  .lb { border: 1px solid var(--line); border-left: 5px solid var(--lb); border-radius: 8px; padding: 8px 12px; margin: 10px 0 0; }
+  div.lb { border: 1px solid var(--line); border-left: 5px solid var(--lb); border-radius: 8px; padding: 8px 12px; margin: 10px 0 0; }
   .flow { display: grid; grid-template-columns: minmax(220px, 1.1fr) 22px minmax(260px, 1.6fr) 22px minmax(150px, .8fr) 22px minmax(160px, 1fr); align-items: center; row-gap: 8px; margin-top: 6px; }
   .flow .arrow { text-align: center; color: var(--muted); font-size: 16px; }
   .fbox { border: 1px solid var(--line); border-radius: 6px; padding: 5px 8px; background: #fafbfc; font-size: 12.5px; min-height: 40px; }
