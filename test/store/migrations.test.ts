@@ -15,17 +15,23 @@ afterEach(() => {
   for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
 });
 
+/** A SQLite file as the build that had applied the first `version` migrations left it. */
+function databaseAt(version: number): { file: string; old: Database.Database; steps: string[][] } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "aksnet-migrate-"));
+  dirs.push(dir);
+  const file = path.join(dir, "old.db");
+  const old = new Database(file);
+  old.exec("CREATE TABLE schema_version (version INTEGER NOT NULL)");
+  const steps = migrationSql("sqlite");
+  for (const step of steps.slice(0, version)) for (const sql of step) old.exec(sql);
+  old.prepare("INSERT INTO schema_version (version) VALUES (?)").run(version);
+  return { file, old, steps };
+}
+
 describe("SQLite migrations", () => {
   it("a change log keyed by BIGINT is rebuilt keyed by the rowid, and keeps its changes", async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "aksnet-migrate-"));
-    dirs.push(dir);
-    const file = path.join(dir, "old.db");
     // The database as the build before migration 4 left it, with two logged changes.
-    const old = new Database(file);
-    old.exec("CREATE TABLE schema_version (version INTEGER NOT NULL)");
-    const steps = migrationSql("sqlite");
-    for (const step of steps.slice(0, 3)) for (const sql of step) old.exec(sql);
-    old.prepare("INSERT INTO schema_version (version) VALUES (3)").run();
+    const { file, old, steps } = databaseAt(3);
     for (const [rev, name] of [
       [1, "a"],
       [2, "b"],
@@ -97,16 +103,9 @@ describe("SQLite migrations", () => {
   });
 
   it("objects lose their body column: each body lives in its last log entry, put back where compaction had dropped it", async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "aksnet-migrate-"));
-    dirs.push(dir);
-    const file = path.join(dir, "old.db");
     // The database as the build before migration 5 left it: `a` written at 1, `b` at 2 and 3,
     // and the log compacted at 2, so only b's last entry is left.
-    const old = new Database(file);
-    old.exec("CREATE TABLE schema_version (version INTEGER NOT NULL)");
-    const steps = migrationSql("sqlite");
-    for (const step of steps.slice(0, 4)) for (const sql of step) old.exec(sql);
-    old.prepare("INSERT INTO schema_version (version) VALUES (4)").run();
+    const { file, old } = databaseAt(4);
     const body = (name: string, v: number) =>
       JSON.stringify({ kind: "Pod", metadata: { name }, spec: { v } });
     const put = old.prepare(
