@@ -93,6 +93,14 @@ export function scalarFits(v: unknown, s: Schema): boolean {
   }
 }
 
+/** IntOrString.UnmarshalJSON: a string, or what decodes into an int32. */
+export function intOrStringFits(v: unknown): boolean {
+  return typeof v === "string" || (typeof v === "number" && Number.isInteger(v) && v >= -INT32 && v < INT32);
+}
+
+/** The schema IntOrString decodes a non-string with. */
+export const INT32_SCHEMA: Schema = { type: "integer", format: "int32" };
+
 /** What the decoder says it found: a number that does not fit an integer field is quoted. */
 export function goValueOf(v: unknown, s: Schema | undefined): string {
   const kind = goJsonKind(v);

@@ -5,7 +5,15 @@
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { goScalarType, goValueOf, isQuantity, markQuantity, scalarFits } from "./goJson.js";
+import {
+  goScalarType,
+  goValueOf,
+  INT32_SCHEMA,
+  intOrStringFits,
+  isQuantity,
+  markQuantity,
+  scalarFits,
+} from "./goJson.js";
 import { type KindSpec, PATCH_META } from "./kinds.js";
 import { setOwn } from "./ownKeys.js";
 import { canonicalQuantity, QuantityError } from "./workloads/quantity.js";
@@ -281,7 +289,10 @@ function prune(value: unknown, schema: Schema | undefined, ctx: PruneCtx, at: st
   const s = resolveIn(schema, ctx);
   if (!s || value === null || value === undefined) return value;
   const shape = shapeOf(s);
-  if (shape === Shape.Any) return value;
+  if (shape === Shape.Any) {
+    if (ctx.mistyped && s["x-kubernetes-int-or-string"] && !intOrStringFits(value)) ctx.mistyped.push(at);
+    return value;
+  }
   if (shape === Shape.Object) {
     if (typeof value !== "object" || Array.isArray(value)) {
       ctx.mismatched.push(at);
@@ -344,6 +355,8 @@ function pruneChild(v: unknown, schema: Schema | undefined, ctx: PruneCtx, at: s
   const shape = shapeOf(s);
   if (shape === Shape.Object || shape === Shape.Array) ctx.mismatched.push(at ? `${at}.${k}` : k);
   else if (shape === Shape.Scalar && ctx.mistyped) return decodeScalar(v, s, ctx, at ? `${at}.${k}` : k);
+  else if (shape === Shape.Any && ctx.mistyped && s["x-kubernetes-int-or-string"] && !intOrStringFits(v))
+    ctx.mistyped.push(at ? `${at}.${k}` : k);
   return v;
 }
 
@@ -388,6 +401,11 @@ export function decodeError(
     const s = resolve(raw);
     if (!s || v === null || v === undefined) return undefined;
     const shape = shapeOf(s);
+    // IntOrString decodes a non-string as an int32, and its error stops the decoder there.
+    if (s["x-kubernetes-int-or-string"])
+      return intOrStringFits(v)
+        ? undefined
+        : `json: cannot unmarshal ${goValueOf(v, INT32_SCHEMA)} into Go struct field ${owner}.${path} of type int32`;
     if (shape === Shape.Any || shape === Shape.Other) return undefined;
     if (shape === Shape.Scalar && isQuantity(s)) {
       try {

@@ -205,6 +205,41 @@ describe("values of the wrong JSON type", () => {
     ]);
   });
 
+  it("int-or-string takes a string or an int32, and anything else stops the decoder as an int32", async () => {
+    const svc = await kube(c, "POST", "/api/v1/namespaces/default/services", {
+      metadata: { name: "web", labels: { tier: 1 } },
+      spec: { ports: [{ port: 80, targetPort: true }] },
+    });
+    expect(refused(svc)).toEqual([
+      400,
+      "BadRequest",
+      'Service in version "v1" cannot be handled as a Service: json: cannot unmarshal bool into Go struct field ServicePort.spec.ports.targetPort of type int32',
+    ]);
+    const dep = await kube(c, "POST", "/apis/apps/v1/namespaces/default/deployments", {
+      metadata: { name: "surge" },
+      spec: {
+        selector: { matchLabels: { app: "s" } },
+        strategy: { rollingUpdate: { maxSurge: 1.5 } },
+        template: { metadata: { labels: { app: "s" } }, spec: { containers: [{ name: "c", image: "x" }] } },
+      },
+    });
+    expect(refused(dep)).toEqual([
+      400,
+      "BadRequest",
+      'Deployment in version "v1" cannot be handled as a Deployment: json: cannot unmarshal number 1.5 into Go struct field RollingUpdateDeployment.spec.strategy.rollingUpdate.maxSurge of type int32',
+    ]);
+    const ok = await kube(c, "POST", "/api/v1/namespaces/default/services", {
+      metadata: { name: "named" },
+      spec: {
+        ports: [
+          { name: "a", port: 80, targetPort: "http" },
+          { name: "b", port: 81, targetPort: 8081 },
+        ],
+      },
+    });
+    expect(ok.status).toBe(201);
+  });
+
   it("updates, merge patches and status writes are decoded the same way, and change nothing", async () => {
     const made = await kube(c, "POST", PODS, pod("kept", {}));
     expect(made.status).toBe(201);
