@@ -360,7 +360,7 @@ export class KubeApi {
         "status",
         unknown,
         mismatched,
-        mismatched,
+        true,
       );
       if (mismatched.length) this.undecodable(t, body.status, statusSchema, "status");
       const ref = (statusSchema as { $ref?: string } | undefined)?.$ref;
@@ -369,7 +369,7 @@ export class KubeApi {
       if (status === undefined) delete out.status;
     } else {
       const mismatched: string[] = [];
-      out = pruneUnknown(body, this.schemaOf(t), this.resolve, "", unknown, mismatched, mismatched) as Obj;
+      out = pruneUnknown(body, this.schemaOf(t), this.resolve, "", unknown, mismatched, true) as Obj;
       if (mismatched.length) this.undecodable(t, body, this.schemaOf(t), "");
       const def = this.schemas.topFor(t.group, t.version, t.kind);
       if (def) applyDefaults(out, def, this.schemas.defs, old === undefined);
@@ -770,11 +770,6 @@ export class KubeApi {
     );
   }
 
-  /**
-   * The caller's object, copied before admission changes it. A built-in kind's status write
-   * keeps only metadata and status (admit and updateWith take the rest from the stored object),
-   * so only those are copied.
-   */
   /** kube-apiserver's 400 for a body its decoder refuses (a value of the wrong JSON type). */
   private undecodable(t: ResourceType, value: unknown, schema: Schema | undefined, at: string): never {
     const why =
@@ -783,6 +778,11 @@ export class KubeApi {
     throw badRequest(`${t.kind} in version "${t.version}" cannot be handled as a ${t.kind}: ${why}`);
   }
 
+  /**
+   * The caller's object, copied before admission changes it. A built-in kind's status write
+   * keeps only metadata and status (admit and updateWith take the rest from the stored object),
+   * so only those are copied.
+   */
   private writable(t: ResourceType, input: object, sub: string | undefined, o: WriteOptions): Obj {
     const i = input as Obj;
     if (

@@ -66,7 +66,6 @@ const HPA_SCALE_UP_POLICIES = [
 ];
 const HPA_SCALE_DOWN_POLICIES = [{ type: "Percent", value: 100, periodSeconds: 15 }];
 
-/** encoding/json's name of a JSON value's type in an UnmarshalTypeError. */
 /**
  * Decode-time folds of write-only fields (kube-apiserver's v1 → internal conversions), run on a
  * top-level object before its defaults: definition name → the fold, in place.

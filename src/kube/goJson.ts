@@ -95,7 +95,7 @@ export function scalarFits(v: unknown, s: Schema): boolean {
 
 /** IntOrString.UnmarshalJSON: a string, or what decodes into an int32. */
 export function intOrStringFits(v: unknown): boolean {
-  return typeof v === "string" || (typeof v === "number" && Number.isInteger(v) && v >= -INT32 && v < INT32);
+  return typeof v === "string" || scalarFits(v, INT32_SCHEMA);
 }
 
 /** The schema IntOrString decodes a non-string with. */

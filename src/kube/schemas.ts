@@ -226,10 +226,13 @@ export function pruneUnknown(
   at: string,
   unknown: string[],
   mismatched: string[],
-  /** Built-in kinds: also the paths of scalars of the wrong JSON type (see decodeError). */
-  mistyped?: string[],
+  /**
+   * Built-in kinds: decode as Go would — scalars of the wrong JSON type and malformed
+   * Quantities also count as mismatched (decodeError words them); Quantities come out canonical.
+   */
+  decode = false,
 ): unknown {
-  return prune(value, schema, { resolve, resolved: resolvedBy(resolve), unknown, mismatched, mistyped }, at);
+  return prune(value, schema, { resolve, resolved: resolvedBy(resolve), unknown, mismatched, decode }, at);
 }
 
 /** What pruneUnknown does with a value of one (resolved) schema. */
@@ -273,7 +276,7 @@ interface PruneCtx {
   resolved: WeakMap<Schema, Schema | null>;
   unknown: string[];
   mismatched: string[];
-  mistyped: string[] | undefined;
+  decode: boolean;
 }
 
 function resolveIn(schema: Schema | undefined, ctx: PruneCtx): Schema | undefined {
@@ -289,10 +292,7 @@ function prune(value: unknown, schema: Schema | undefined, ctx: PruneCtx, at: st
   const s = resolveIn(schema, ctx);
   if (!s || value === null || value === undefined) return value;
   const shape = shapeOf(s);
-  if (shape === Shape.Any) {
-    if (ctx.mistyped && s["x-kubernetes-int-or-string"] && !intOrStringFits(value)) ctx.mistyped.push(at);
-    return value;
-  }
+  if (shape === Shape.Any) return ctx.decode ? decodeScalar(value, s, ctx, at) : value;
   if (shape === Shape.Object) {
     if (typeof value !== "object" || Array.isArray(value)) {
       ctx.mismatched.push(at);
@@ -322,27 +322,30 @@ function prune(value: unknown, schema: Schema | undefined, ctx: PruneCtx, at: st
   }
   if (shape === Shape.Scalar) {
     if (typeof value === "object") ctx.mismatched.push(at);
-    else if (ctx.mistyped) return decodeScalar(value, s, ctx, at);
+    else if (ctx.decode) return decodeScalar(value, s, ctx, at);
   }
   return value;
 }
 
 /**
- * A scalar as the decoder reads it into a built-in type: a Quantity is parsed and kept in its
- * canonical form ("0.5" → "500m"); anything of the wrong JSON type is noted.
+ * A scalar (or an int-or-string) as the decoder reads it into a built-in type: a Quantity is
+ * parsed and kept in its canonical form ("0.5" → "500m"); anything it refuses is noted.
  */
 function decodeScalar(v: unknown, s: Schema, ctx: PruneCtx, at: string): unknown {
-  if (!scalarFits(v, s)) {
-    ctx.mistyped?.push(at);
-    return v;
-  }
-  if (!isQuantity(s)) return v;
+  const fits = s["x-kubernetes-int-or-string"] ? intOrStringFits(v) : scalarFits(v, s);
+  if (fits && !isQuantity(s)) return v;
+  const canonical = fits ? quantityOf(v) : undefined;
+  if (canonical === undefined) ctx.mismatched.push(at);
+  return canonical ?? v;
+}
+
+/** The canonical Quantity, or undefined when ParseQuantity refuses the value. */
+function quantityOf(v: unknown): string | undefined {
   try {
-    return canonicalQuantity(v as string | number);
+    return canonicalQuantity(typeof v === "string" || typeof v === "number" ? v : JSON.stringify(v));
   } catch (err) {
     if (!(err instanceof QuantityError)) throw err;
-    ctx.mistyped?.push(at);
-    return v;
+    return undefined;
   }
 }
 
@@ -354,9 +357,8 @@ function pruneChild(v: unknown, schema: Schema | undefined, ctx: PruneCtx, at: s
   if (!s) return v;
   const shape = shapeOf(s);
   if (shape === Shape.Object || shape === Shape.Array) ctx.mismatched.push(at ? `${at}.${k}` : k);
-  else if (shape === Shape.Scalar && ctx.mistyped) return decodeScalar(v, s, ctx, at ? `${at}.${k}` : k);
-  else if (shape === Shape.Any && ctx.mistyped && s["x-kubernetes-int-or-string"] && !intOrStringFits(v))
-    ctx.mistyped.push(at ? `${at}.${k}` : k);
+  else if (ctx.decode && (shape === Shape.Scalar || shape === Shape.Any))
+    return decodeScalar(v, s, ctx, at ? `${at}.${k}` : k);
   return v;
 }
 
@@ -413,7 +415,7 @@ export function decodeError(
         return undefined;
       } catch (err) {
         if (!(err instanceof QuantityError)) throw err;
-        return err.message;
+        return err.message; // ParseQuantity's own words, which stop the decoder
       }
     }
     if (shape === Shape.Scalar)

@@ -33,7 +33,10 @@ export interface Exec {
 }
 
 const LOG_COLUMNS = "(revision, kind, key, type, object, cluster, resource, namespace, at)";
-const OBJECT_PK = "cluster = ? AND resource = ? AND namespace = ? AND name = ?";
+/** An object's primary key as a WHERE clause, optionally on a table alias (`o.`). */
+const objectPk = (alias = "") =>
+  `${alias}cluster = ? AND ${alias}resource = ? AND ${alias}namespace = ? AND ${alias}name = ?`;
+const OBJECT_PK = objectPk();
 /**
  * An object's body is stored once: in the change-log entry of its last write, which
  * `objects.revision` names (compaction keeps those entries; see COMPACT_SQL). Half the bytes
@@ -41,7 +44,6 @@ const OBJECT_PK = "cluster = ? AND resource = ? AND namespace = ? AND name = ?";
  */
 const OBJECT_ROWS =
   "SELECT o.cluster, o.resource, o.namespace, o.name, o.revision, c.object AS body FROM objects o JOIN changes c ON c.revision = o.revision";
-const OBJECT_PK_O = "o.cluster = ? AND o.resource = ? AND o.namespace = ? AND o.name = ?";
 /**
  * Drops the log up to a revision, except each live object's last entry (its body). A kube
  * entry's name is its key after `cluster/resource/namespace/`.
@@ -445,7 +447,7 @@ export class SqlTx implements Tx {
     const key = objectKey({ cluster, resource, namespace, name });
     let row = this.rows.get(key);
     if (!row) {
-      [row] = await this.all(`${OBJECT_ROWS} WHERE ${OBJECT_PK_O}`, [cluster, resource, namespace, name]);
+      [row] = await this.all(`${OBJECT_ROWS} WHERE ${objectPk("o.")}`, [cluster, resource, namespace, name]);
       if (row) this.rows.set(key, row);
     }
     return row ? rowToObject(row) : undefined;

@@ -30,6 +30,16 @@ const pod = (name: string, container: Obj, spec: Obj = {}, meta: Obj = {}) => ({
   metadata: { name, ...meta },
   spec: { containers: [{ name: "c", image: "registry.k8s.io/pause:3.9", ...container }], ...spec },
 });
+const DEPLOYMENTS = "/apis/apps/v1/namespaces/default/deployments";
+/** A Deployment of one container labelled `app: <name>`, with `spec` added. */
+const deployment = (name: string, spec: Obj) => ({
+  metadata: { name },
+  spec: {
+    selector: { matchLabels: { app: name } },
+    template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: "c", image: "x" }] } },
+    ...spec,
+  },
+});
 const refused = (r: { status: number; body: unknown }) => {
   const b = r.body as Obj;
   return [r.status, b.reason, b.message];
@@ -113,14 +123,7 @@ describe("values of the wrong JSON type", () => {
       "BadRequest",
       'ConfigMap in version "v1" cannot be handled as a ConfigMap: json: cannot unmarshal number into Go struct field ConfigMap.data of type string',
     ]);
-    const dep = await kube(c, "POST", "/apis/apps/v1/namespaces/default/deployments", {
-      metadata: { name: "web" },
-      spec: {
-        replicas: "2",
-        selector: { matchLabels: { app: "web" } },
-        template: { metadata: { labels: { app: "web" } }, spec: { containers: [{ name: "c", image: "x" }] } },
-      },
-    });
+    const dep = await kube(c, "POST", DEPLOYMENTS, deployment("web", { replicas: "2" }));
     expect(refused(dep)).toEqual([
       400,
       "BadRequest",
@@ -145,11 +148,21 @@ describe("values of the wrong JSON type", () => {
       ),
     );
     expect(ok.status).toBe(201);
+    const made = (ok.body as Obj).spec;
+    expect(made.containers[0].resources).toEqual({
+      limits: { cpu: "1", memory: "64Mi" },
+      requests: { cpu: "500m" },
+    });
+    expect([
+      made.containers[0].readinessProbe.httpGet.port,
+      made.containers[0].livenessProbe.httpGet.port,
+    ]).toEqual([8080, "http"]);
+    expect(made.volumes[0].emptyDir).toEqual({ sizeLimit: "1024" });
     const quota = await kube(c, "POST", "/api/v1/namespaces/default/resourcequotas", {
       metadata: { name: "q" },
       spec: { hard: { pods: 10, "requests.cpu": 4 } },
     });
-    expect(quota.status).toBe(201);
+    expect([quota.status, (quota.body as Obj).spec.hard]).toEqual([201, { pods: "10", "requests.cpu": "4" }]);
   });
 
   it("quantities are stored and served in their canonical form, and a malformed one stops the decoder", async () => {
@@ -215,14 +228,12 @@ describe("values of the wrong JSON type", () => {
       "BadRequest",
       'Service in version "v1" cannot be handled as a Service: json: cannot unmarshal bool into Go struct field ServicePort.spec.ports.targetPort of type int32',
     ]);
-    const dep = await kube(c, "POST", "/apis/apps/v1/namespaces/default/deployments", {
-      metadata: { name: "surge" },
-      spec: {
-        selector: { matchLabels: { app: "s" } },
-        strategy: { rollingUpdate: { maxSurge: 1.5 } },
-        template: { metadata: { labels: { app: "s" } }, spec: { containers: [{ name: "c", image: "x" }] } },
-      },
-    });
+    const dep = await kube(
+      c,
+      "POST",
+      DEPLOYMENTS,
+      deployment("surge", { strategy: { rollingUpdate: { maxSurge: 1.5 } } }),
+    );
     expect(refused(dep)).toEqual([
       400,
       "BadRequest",

@@ -160,7 +160,6 @@ function fieldPath(x: { c: Container; init: boolean }): string {
   return `${x.init ? "spec.initContainers" : "spec.containers"}{${x.c.name}}`;
 }
 
-/** Deterministic pull timing for a container: 0.5–3 s, and a plausible image size. */
 /** A pull's time varies per pod; the image's size is the image's own, the same on every node. */
 function pullFigures(pod: Pod, c: Container) {
   const h = (...parts: string[]) => Number.parseInt(hex(...parts).slice(0, 8), 16);

@@ -2,26 +2,13 @@
 // "128Mi", "1G", "2e3". The scheduler compares cpu in millicores and everything else in
 // units, rounding up as Quantity.MilliValue()/Value() do.
 
-const BINARY: Record<string, number> = {
-  Ki: 2 ** 10,
-  Mi: 2 ** 20,
-  Gi: 2 ** 30,
-  Ti: 2 ** 40,
-  Pi: 2 ** 50,
-  Ei: 2 ** 60,
-};
-const DECIMAL: Record<string, number> = {
-  n: 1e-9,
-  u: 1e-6,
-  m: 1e-3,
-  "": 1,
-  k: 1e3,
-  M: 1e6,
-  G: 1e9,
-  T: 1e12,
-  P: 1e15,
-  E: 1e18,
-};
+/** ParseQuantity's suffixes and their exponents (base 10, and base 2 for the binary ones). */
+const DEC_EXP: Record<string, number> = { n: -9, u: -6, m: -3, "": 0, k: 3, M: 6, G: 9, T: 12, P: 15, E: 18 };
+const BIN_EXP: Record<string, number> = { Ki: 10, Mi: 20, Gi: 30, Ti: 40, Pi: 50, Ei: 60 };
+/** Why ParseQuantity refuses a text (its errors, as kube-apiserver's decoder returns them). */
+const ERR_FORMAT =
+  "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'";
+const ERR_SUFFIX = "unable to parse quantity's suffix";
 
 const QUANTITY =
   /^([+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))((?:[eE][+-]?[0-9]+)|Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]?)$/;
@@ -34,14 +21,11 @@ export class QuantityError extends Error {
 export function parseQuantity(q: string | number): number {
   if (typeof q === "number") return q;
   const m = QUANTITY.exec(q.trim());
-  if (!m)
-    throw new QuantityError(
-      `quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$' (got '${q}')`,
-    );
+  if (!m) throw new QuantityError(`${ERR_FORMAT} (got '${q}')`);
   const n = Number(m[1]);
   const suffix = m[2];
-  if (suffix in BINARY) return n * BINARY[suffix];
-  if (suffix in DECIMAL) return n * DECIMAL[suffix];
+  if (suffix in BIN_EXP) return n * 2 ** BIN_EXP[suffix];
+  if (suffix in DEC_EXP) return n * Number(`1e${DEC_EXP[suffix]}`);
   return n * 10 ** Number(suffix.slice(1));
 }
 
@@ -65,25 +49,12 @@ export function formatCpu(milli: number): string {
   return milli % 1000 === 0 ? String(milli / 1000) : `${milli}m`;
 }
 
-/** Why ParseQuantity refuses a text (its errors, as kube-apiserver's decoder returns them). */
-const ERR_FORMAT =
-  "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'";
-const ERR_SUFFIX = "unable to parse quantity's suffix";
-
-const DEC_EXP: Record<string, number> = { n: -9, u: -6, m: -3, "": 0, k: 3, M: 6, G: 9, T: 12, P: 15, E: 18 };
-const BIN_EXP: Record<string, number> = { Ki: 10, Mi: 20, Gi: 30, Ti: 40, Pi: 50, Ei: 60 };
 const DEC_SUFFIX = new Map(Object.entries(DEC_EXP).map(([s, e]) => [e, s]));
 const BIN_SUFFIX = ["", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei"];
 const MAX_INT64 = 2n ** 63n - 1n;
 
-/** parseQuantityString: sign, the number's text (leading zeros kept), its digits, fraction and suffix. */
-function split(str: string): {
-  negative: boolean;
-  value: string;
-  num: string;
-  denom: string;
-  suffix: string;
-} {
+/** parseQuantityString: sign, the digits (leading zeros dropped), the fraction and the suffix. */
+function split(str: string): { negative: boolean; num: string; denom: string; suffix: string } {
   let pos = 0;
   const end = str.length;
   let negative = false;
@@ -92,7 +63,7 @@ function split(str: string): {
     pos++;
   }
   while (pos < end && str[pos] === "0") pos++;
-  if (pos >= end) return { negative, value: "0", num: "0", denom: "", suffix: "" };
+  if (pos >= end) return { negative, num: "0", denom: "", suffix: "" };
   const digits = (from: number) => {
     let i = from;
     while (i < end && str[i] >= "0" && str[i] <= "9") i++;
@@ -106,13 +77,12 @@ function split(str: string): {
     denom = str.slice(i + 1, j);
     i = j;
   }
-  const value = str.slice(0, i);
   const suffixStart = i;
   while (i < end && "eEinumkKMGTP".includes(str[i])) i++;
   if (i < end && (str[i] === "-" || str[i] === "+")) i++;
   i = digits(i);
   if (i < end) throw new QuantityError(ERR_FORMAT);
-  return { negative, value, num, denom, suffix: str.slice(suffixStart) };
+  return { negative, num, denom, suffix: str.slice(suffixStart) };
 }
 
 /** removeFactors: the value without trailing factors of `f`, and how many there were. */
