@@ -48,8 +48,37 @@ function podSpec(spec: unknown, at: string): StatusCause[] {
       });
     });
   }
+  const affinity = isObj(spec.affinity) ? spec.affinity : {};
+  for (const kind of ["podAffinity", "podAntiAffinity"])
+    if (isObj(affinity[kind])) out.push(...podAffinity(affinity[kind], `${at}.affinity.${kind}`));
   if (Array.isArray(spec.topologySpreadConstraints))
     out.push(...topologySpreadConstraints(spec.topologySpreadConstraints, `${at}.topologySpreadConstraints`));
+  return out;
+}
+
+/** validatePodAffinity: each term's topologyKey (a label name), each preferred term's weight. */
+function podAffinity(a: Obj, at: string): StatusCause[] {
+  const out: StatusCause[] = [];
+  const term = (t: unknown, p: string) => {
+    if (!isObj(t)) return;
+    const key = typeof t.topologyKey === "string" ? t.topologyKey : "";
+    if (!key) out.push({ ...required(`${p}.topologyKey`), message: "Required value: can not be empty" });
+    for (const msg of qualifiedName(key)) out.push(invalidValue(`${p}.topologyKey`, key, msg));
+  };
+  const req = `${at}.requiredDuringSchedulingIgnoredDuringExecution`;
+  const pref = `${at}.preferredDuringSchedulingIgnoredDuringExecution`;
+  if (Array.isArray(a.requiredDuringSchedulingIgnoredDuringExecution))
+    a.requiredDuringSchedulingIgnoredDuringExecution.forEach((t, i) => {
+      term(t, `${req}[${i}]`);
+    });
+  if (Array.isArray(a.preferredDuringSchedulingIgnoredDuringExecution))
+    a.preferredDuringSchedulingIgnoredDuringExecution.forEach((w, i) => {
+      if (!isObj(w)) return;
+      const weight = typeof w.weight === "number" ? w.weight : 0;
+      if (weight <= 0 || weight > 100)
+        out.push(invalidValue(`${pref}[${i}].weight`, weight, "must be in the range 1-100"));
+      term(w.podAffinityTerm, `${pref}[${i}].podAffinityTerm`);
+    });
   return out;
 }
 

@@ -3,7 +3,8 @@
 // them (the node carrying kube-system add-ons included), and a DoNotSchedule constraint leaves
 // exactly the pods it must Pending, with kube-scheduler's FailedScheduling event — by hostname
 // with minDomains, and by the zones a zonal scale set gives its nodes. Invalid constraints are
-// refused as kube-apiserver refuses them.
+// refused as kube-apiserver refuses them. Required pod affinity and anti-affinity place and
+// refuse as kube-scheduler's InterPodAffinity does.
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TestEmulator } from "../helpers/emulator.js";
@@ -149,6 +150,120 @@ describe("topology spreading with kubectl", () => {
     ]);
     const g = await kubectl(c, ["get", "deployment", "bad"]);
     expect(g.stderr.trim()).toBe('Error from server (NotFound): deployments.apps "bad" not found');
+  });
+});
+
+describe("pod affinity and anti-affinity with kubectl", () => {
+  const failedScheduling = (ns: string, pod: string) =>
+    until(async () => {
+      const e = await kubectl(c, [
+        "get",
+        "events",
+        "-n",
+        ns,
+        "--field-selector",
+        `involvedObject.name=${pod},reason=FailedScheduling`,
+        "-o",
+        "jsonpath={.items[*].message}",
+      ]);
+      return e.stdout || undefined;
+    });
+  const namespace = async (name: string) => {
+    const r = await kubectl(c, ["create", "namespace", name]);
+    expect(r.stderr).toBe("");
+  };
+
+  it("required anti-affinity on the hostname: one replica per node, the fourth Pending", async () => {
+    await namespace("solo");
+    const spec = `
+      affinity:
+        podAntiAffinity:
+          requiredDuringSchedulingIgnoredDuringExecution:
+          - labelSelector: {matchExpressions: [{key: app, operator: In, values: [solo]}]}
+            topologyKey: kubernetes.io/hostname`;
+    const r = await kubectl(c, ["apply", "-n", "solo", "-f", manifestFile(deployment("solo", 4, spec))]);
+    expect(r.stderr).toBe("");
+    const ps = await untilScheduled(() => pods(c, "solo"), { total: 4, running: 3, unsched: 1 });
+    expect(new Set(ps.running.map((p) => p.spec?.nodeName)).size).toBe(3);
+    expect(await failedScheduling("solo", ps.unsched[0].metadata?.name ?? "")).toBe(
+      "0/3 nodes are available: 3 node(s) didn't match pod anti-affinity rules. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod.",
+    );
+    // A pod the replicas' term selects is kept off their nodes too (their anti-affinity, not its own).
+    const loner = `apiVersion: v1
+kind: Pod
+metadata: {name: intruder, labels: {app: solo}}
+spec:
+  containers: [{name: c, image: nginx:1.27}]
+`;
+    expect((await kubectl(c, ["apply", "-n", "solo", "-f", manifestFile(loner)])).stderr).toBe("");
+    expect(await failedScheduling("solo", "intruder")).toBe(
+      "0/3 nodes are available: 3 node(s) didn't satisfy existing pods anti-affinity rules. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod.",
+    );
+  });
+
+  it("terms without a topology key and weights outside 1-100 are refused as kube-apiserver refuses them", async () => {
+    const spec = `
+      affinity:
+        podAntiAffinity:
+          requiredDuringSchedulingIgnoredDuringExecution:
+          - labelSelector: {matchLabels: {app: x}}
+            topologyKey: ""
+          preferredDuringSchedulingIgnoredDuringExecution:
+          - weight: 101
+            podAffinityTerm: {labelSelector: {matchLabels: {app: x}}, topologyKey: "bad key"}`;
+    const r = await kubectl(c, ["apply", "-f", manifestFile(deployment("badaff", 1, spec))]);
+    expect(r.code).toBe(1);
+    const at = "spec.template.spec.affinity.podAntiAffinity";
+    const name =
+      "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')";
+    expect(r.stderr.trim().split("\n")).toEqual([
+      'The Deployment "badaff" is invalid: ',
+      `* ${at}.requiredDuringSchedulingIgnoredDuringExecution[0].topologyKey: Required value: can not be empty`,
+      `* ${at}.requiredDuringSchedulingIgnoredDuringExecution[0].topologyKey: Invalid value: "": name part must be non-empty`,
+      `* ${at}.requiredDuringSchedulingIgnoredDuringExecution[0].topologyKey: Invalid value: "": ${name}`,
+      `* ${at}.preferredDuringSchedulingIgnoredDuringExecution[0].weight: Invalid value: 101: must be in the range 1-100`,
+      `* ${at}.preferredDuringSchedulingIgnoredDuringExecution[0].podAffinityTerm.topologyKey: Invalid value: "bad key": ${name}`,
+    ]);
+  });
+
+  it("required affinity: replicas follow the pod they select; with none to follow they stay Pending", async () => {
+    await namespace("near");
+    expect((await kubectl(c, ["apply", "-n", "near", "-f", manifestFile(deployment("db", 1))])).stderr).toBe(
+      "",
+    );
+    const [db] = await until(async () => {
+      const all = (await pods(c, "near", "app=db")).filter((p) => p.status?.phase === "Running");
+      return all.length === 1 ? all : undefined;
+    });
+    const spec = (app: string) => `
+      affinity:
+        podAffinity:
+          requiredDuringSchedulingIgnoredDuringExecution:
+          - labelSelector: {matchLabels: {app: ${app}}}
+            topologyKey: kubernetes.io/hostname`;
+    const r = await kubectl(c, ["apply", "-n", "near", "-f", manifestFile(deployment("api", 3, spec("db")))]);
+    expect(r.stderr).toBe("");
+    const api = await until(async () => {
+      const all = (await pods(c, "near", "app=api")).filter((p) => p.status?.phase === "Running");
+      return all.length === 3 ? all : undefined;
+    });
+    expect(api.map((p) => p.spec?.nodeName)).toEqual([
+      db.spec?.nodeName,
+      db.spec?.nodeName,
+      db.spec?.nodeName,
+    ]);
+    const lost = await kubectl(c, [
+      "apply",
+      "-n",
+      "near",
+      "-f",
+      manifestFile(deployment("lost", 1, spec("nothing"))),
+    ]);
+    expect(lost.stderr).toBe("");
+    const ps = await untilScheduled(() => pods(c, "near", "app=lost"), { total: 1, running: 0, unsched: 1 });
+    expect(await failedScheduling("near", ps.unsched[0].metadata?.name ?? "")).toBe(
+      "0/3 nodes are available: 3 node(s) didn't match pod affinity rules. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.",
+    );
   });
 });
 

@@ -16,6 +16,7 @@ type Obj = Record<string, unknown>;
 
 /** The kinds held in memory (events, secrets and config maps are read rarely or never). */
 export const CACHED: ReadonlySet<Resource> = new Set<Resource>([
+  "core/namespaces",
   "core/nodes",
   "core/pods",
   "core/services",

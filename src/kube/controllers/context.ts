@@ -17,6 +17,7 @@ import type { WorkQueue } from "./queue.js";
 
 /** group, version, plural of the store keys the controllers write. */
 const GVP: Record<Resource, [string, string, string]> = {
+  "core/namespaces": ["", "v1", "namespaces"],
   "core/nodes": ["", "v1", "nodes"],
   "core/pods": ["", "v1", "pods"],
   "core/events": ["", "v1", "events"],

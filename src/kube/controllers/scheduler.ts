@@ -7,7 +7,7 @@
 // in one transaction. DefaultSelector (default topology spreading) reads the cached Services,
 // ReplicaSets and StatefulSets; ReplicationControllers are listed only when a pending pod has one.
 import type { ReplicaSet, StatefulSet } from "kubernetes-types/apps/v1.js";
-import type { Node, Pod, ReplicationController, Service } from "kubernetes-types/core/v1.js";
+import type { Namespace, Node, Pod, ReplicationController, Service } from "kubernetes-types/core/v1.js";
 import type { KubeError } from "../errors.js";
 import { STAGES } from "../workloads/kubelet.js";
 import { NodeView, schedule } from "../workloads/scheduler.js";
@@ -56,6 +56,13 @@ export async function syncScheduler(ctx: ControllerContext, cluster: string): Pr
   if (!pending.length) return;
   const view = viewOf(ctx, cluster);
   const infos = view.current(nodes, pods, await spreadOwners(ctx, cluster, pending));
+  // Pod affinity terms may select namespaces by their labels.
+  infos.namespaces = new Map(
+    (await ctx.list<Namespace>(cluster, "core/namespaces")).map((n) => [
+      n.metadata?.name ?? "",
+      n.metadata?.labels,
+    ]),
+  );
   const podType = await ctx.type(cluster, "core/pods");
   const eventType = await ctx.type(cluster, "core/events");
   let conflict: KubeError | undefined;

@@ -14,6 +14,7 @@ import type { Event, Node, Pod, ResourceQuota, Service } from "kubernetes-types/
 import type { ObjectMeta, OwnerReference } from "kubernetes-types/meta/v1.js";
 
 export type Resource =
+  | "core/namespaces"
   | "core/nodes"
   | "core/pods"
   | "core/events"

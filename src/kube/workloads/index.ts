@@ -8,6 +8,7 @@ export * from "./deployment.js";
 export * from "./events.js";
 export * from "./history.js";
 export * from "./hostports.js";
+export * from "./interPodAffinity.js";
 export * from "./job.js";
 export * from "./kubelet.js";
 export * from "./names.js";

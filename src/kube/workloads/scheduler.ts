@@ -5,8 +5,8 @@
 // the FitError text is built the way framework.FitError.Error() builds it: reasons counted
 // over nodes, "<count> <reason>" strings sorted as Go's sort.Strings sorts them, and the
 // DefaultPreemption post-filter's own sentence appended. PodTopologySpread
-// (topologySpread.ts) filters after NodeResourcesFit and scores with the plugin weights of
-// the default profile (SCORE_WEIGHTS).
+// (topologySpread.ts) filters after NodeResourcesFit, InterPodAffinity (interPodAffinity.ts)
+// after it; both score with the plugin weights of the default profile (SCORE_WEIGHTS).
 import type {
   Container,
   Node,
@@ -18,6 +18,14 @@ import type {
   TopologySpreadConstraint,
 } from "kubernetes-types/core/v1.js";
 import { jsonEqual } from "../json.js";
+import {
+  AFFINITY_REASON,
+  affinityFilter,
+  affinityFilterState,
+  affinityScores,
+  hasPodAffinity,
+  hasRequiredAntiAffinity,
+} from "./interPodAffinity.js";
 import { milliValue, unitValue } from "./quantity.js";
 import {
   type Domains,
@@ -252,6 +260,9 @@ export interface NodeInfo {
   ports: HostPortUse[];
   /** The same ports by `<protocol>/<port>` (a conflict needs both equal): no scan of a full node. */
   portIndex: Map<string, HostPortUse[]>;
+  /** The pods bound here (InterPodAffinity counts them), and those with pod (anti-)affinity. */
+  podList: Pod[];
+  affine: Pod[];
 }
 
 const portKey = (u: HostPortUse) => `${u.protocol}/${u.port}`;
@@ -278,6 +289,11 @@ export class NodeInfos extends Map<string, NodeInfo> {
    * pod here, and only these nodes are checked closely (not every node per port per pod).
    */
   readonly portHolders = new Map<string, Set<NodeInfo>>();
+  /** Nodes holding pods with required anti-affinity, and with any pod (anti-)affinity. */
+  readonly antiHolders = new Set<NodeInfo>();
+  readonly affineHolders = new Set<NodeInfo>();
+  /** Namespace labels by name (namespaceSelector of pod affinity terms). */
+  namespaces: ReadonlyMap<string, Record<string, string> | undefined> = new Map();
   constructor(public owners: SpreadOwners = NO_OWNERS) {
     super();
   }
@@ -292,6 +308,10 @@ export class NodeInfos extends Map<string, NodeInfo> {
       else this.portHolders.set(key, new Set([info]));
     }
     this.spread.add(pod, node);
+    if (hasPodAffinity(pod)) {
+      this.affineHolders.add(info);
+      if (hasRequiredAntiAffinity(pod)) this.antiHolders.add(info);
+    }
   }
 
   /** The nodes where one of the pod's host ports is held (only those can conflict). */
@@ -315,6 +335,8 @@ function emptyInfo(node: Node): NodeInfo {
     nonZeroRequested: { cpuMilli: 0, memory: 0 },
     ports: [],
     portIndex: new Map(),
+    podList: [],
+    affine: [],
   };
 }
 
@@ -337,6 +359,8 @@ export function nodeInfos(
 export function addPod(info: NodeInfo, pod: Pod): void {
   const f = podFacts(pod);
   info.pods++;
+  info.podList.push(pod);
+  if (hasPodAffinity(pod)) info.affine.push(pod);
   info.requested.cpuMilli += f.req.cpuMilli;
   info.requested.memory += f.req.memory;
   info.nonZeroRequested.cpuMilli += f.nonZero.cpuMilli;
@@ -650,6 +674,15 @@ function spreadFilterState(pod: Pod, infos: NodeInfos, minor: number): SpreadFil
   return { constraints, domains, min, self };
 }
 
+/** InterPodAffinity's Filter status: a pod affinity miss cannot be fixed by preemption. */
+function affinityStatus(reason: keyof typeof AFFINITY_REASON | undefined): NodeStatus | undefined {
+  if (!reason) return undefined;
+  return {
+    code: reason === "affinity" ? "UnschedulableAndUnresolvable" : "Unschedulable",
+    reasons: [AFFINITY_REASON[reason]],
+  };
+}
+
 /** Filter: 'matching pods in the node's domain' + self − global minimum ≤ maxSkew. */
 function spreadFilter(s: SpreadFilter, node: Node): NodeStatus | undefined {
   const labels = node.metadata?.labels ?? {};
@@ -751,6 +784,7 @@ export const SCORE_WEIGHTS = {
   NodeResourcesFit: 1,
   PodTopologySpread: 2,
   NodeResourcesBalancedAllocation: 1,
+  InterPodAffinity: 2,
 } as const;
 
 function leastAllocated(info: NodeInfo, facts: PodFacts): number {
@@ -810,6 +844,7 @@ export function scoreNodes(
     if (tnt[i] > maxTnt) maxTnt = tnt[i];
   }
   const spread = spreadScores(pod, feasible, infos, parseVersion(version)[1]);
+  const inter = affinityScores(pod, feasible, infos);
   const w = SCORE_WEIGHTS;
   const out = new Map<string, number>();
   feasible.forEach((info, i) => {
@@ -821,7 +856,8 @@ export function scoreNodes(
         w.NodeResourcesBalancedAllocation * balancedAllocation(info, facts) +
         w.NodeAffinity * affScore +
         w.TaintToleration * tntScore +
-        (spread ? w.PodTopologySpread * spread[i] : 0),
+        (spread ? w.PodTopologySpread * spread[i] : 0) +
+        (inter ? w.InterPodAffinity * inter[i] : 0),
     );
   });
   return out;
@@ -884,8 +920,12 @@ export function schedule(pod: Pod, infos: NodeInfos, version: string): ScheduleR
   const facts = podFacts(pod);
   const spread = spreadFilterState(pod, infos, parseVersion(version)[1]);
   const suspects = facts.ports.length ? infos.portSuspects(facts) : undefined;
+  const affinity = affinityFilterState(pod, infos);
   for (const info of infos.values()) {
-    const st = filterNode(pod, info, version, facts, suspects) ?? (spread && spreadFilter(spread, info.node));
+    const st =
+      filterNode(pod, info, version, facts, suspects) ??
+      (spread && spreadFilter(spread, info.node)) ??
+      (affinity && affinityStatus(affinityFilter(affinity, info.node)));
     if (st) statuses.set(info.node.metadata?.name ?? "", st);
     else feasible.push(info);
   }
