@@ -305,8 +305,11 @@ function prune(value: unknown, schema: Schema | undefined, ctx: PruneCtx, at: st
     for (const k of Object.keys(o)) {
       const v = o[k];
       // Map keys are the client's: `__proto__` must stay an ordinary own key (ownKeys.ts).
-      if (props && Object.hasOwn(props, k)) out[k] = pruneChild(v, props[k], ctx, at, k);
-      else if (extra && typeof extra === "object") setOwn(out, k, pruneChild(v, extra, ctx, at, k));
+      if (props && Object.hasOwn(props, k)) {
+        // Go decodes null into a field as its zero value, which the object then leaves out.
+        if (v !== null || !ctx.decode) out[k] = pruneChild(v, props[k], ctx, at, k);
+      } else if (extra && typeof extra === "object")
+        setOwn(out, k, v === null && ctx.decode ? zeroOf(extra, ctx) : pruneChild(v, extra, ctx, at, k));
       else if (extra === true || (!props && !extra)) setOwn(out, k, v);
       else if (s["x-kubernetes-preserve-unknown-fields"] === true) setOwn(out, k, v);
       else ctx.unknown.push(at ? `${at}.${k}` : k);
@@ -325,6 +328,14 @@ function prune(value: unknown, schema: Schema | undefined, ctx: PruneCtx, at: st
     else if (ctx.decode) return decodeScalar(value, s, ctx, at);
   }
   return value;
+}
+
+/** A map value of null as Go decodes it: the element type's zero value (a Quantity's is "0"). */
+function zeroOf(schema: Schema, ctx: PruneCtx): unknown {
+  const s = resolveIn(schema, ctx);
+  if (!s || shapeOf(s) !== Shape.Scalar) return null;
+  if (isQuantity(s)) return "0";
+  return s.type === "string" ? "" : s.type === "boolean" ? false : 0;
 }
 
 /**

@@ -158,6 +158,28 @@ describe("values of the wrong JSON type", () => {
       made.containers[0].livenessProbe.httpGet.port,
     ]).toEqual([8080, "http"]);
     expect(made.volumes[0].emptyDir).toEqual({ sizeLimit: "1024" });
+    // A null field is left out; a null map value is the element's zero value.
+    expect(made.containers[0].env).toEqual([{ name: "EMPTY" }]);
+    const nulls = await kube(
+      c,
+      "POST",
+      PODS,
+      pod(
+        "nulls",
+        { resources: { limits: { cpu: null, memory: "64Mi" } }, workingDir: null },
+        { nodeSelector: null, hostname: null },
+        { labels: { tier: null, app: "x" }, annotations: null },
+      ),
+    );
+    expect(nulls.status).toBe(201);
+    const n = nulls.body as Obj;
+    expect([n.metadata.labels, "annotations" in n.metadata]).toEqual([{ tier: "", app: "x" }, false]);
+    expect(["nodeSelector" in n.spec, "hostname" in n.spec, "workingDir" in n.spec.containers[0]]).toEqual([
+      false,
+      false,
+      false,
+    ]);
+    expect(n.spec.containers[0].resources.limits).toEqual({ cpu: "0", memory: "64Mi" });
     const quota = await kube(c, "POST", "/api/v1/namespaces/default/resourcequotas", {
       metadata: { name: "q" },
       spec: { hard: { pods: 10, "requests.cpu": 4 } },
