@@ -500,6 +500,66 @@ spec:
     child.kill();
   });
 
+  it("get -w prints every event as a row of the table, under one header", async () => {
+    const home = path.dirname(c().kubeconfigPath);
+    const { spawn } = await import("node:child_process");
+    const child = spawn(
+      "/usr/bin/kubectl",
+      ["get", "cm", "-n", ns, "-w", "--cache-dir", path.join(home, "home", "cache")],
+      { env: { ...process.env, KUBECONFIG: c().kubeconfigPath, HOME: path.join(home, "home") } },
+    );
+    let out = "";
+    child.stdout.on("data", (d) => {
+      out += String(d);
+    });
+    const waitFor = async (re: RegExp) => {
+      for (let i = 0; i < 100 && !re.test(out); i++) await new Promise((r) => setTimeout(r, 100));
+      return re.test(out);
+    };
+    expect(await waitFor(/^ssa\s+\d+\s+\S+$/m)).toBe(true);
+    await kubectl(c(), [
+      "create",
+      "-f",
+      manifestFile(
+        `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: tabled, namespace: ${ns}}\ndata: {a: "1", b: "2"}\n`,
+      ),
+    ]);
+    expect(await waitFor(/^tabled\s+2\s+\d+s$/m)).toBe(true);
+    child.kill();
+    const lines = out.trim().split("\n");
+    expect(lines[0]).toMatch(/^NAME\s+DATA\s+AGE$/);
+    expect(lines.filter((l) => l.startsWith("NAME"))).toHaveLength(1);
+    // On the wire: one-row Tables, column definitions only in the first event.
+    const ctl = new AbortController();
+    const res = await fetch(`${c().server}/api/v1/namespaces/${ns}/configmaps?watch=1`, {
+      headers: {
+        authorization: `Bearer ${c().token}`,
+        accept: "application/json;as=Table;v=v1;g=meta.k8s.io,application/json",
+      },
+      signal: ctl.signal,
+    });
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    let text = "";
+    while (text.split("\n").length < 3) text += new TextDecoder().decode((await reader.read()).value);
+    ctl.abort();
+    const [first, second] = text.split("\n").map((l) => (l ? JSON.parse(l) : undefined));
+    expect([first.type, first.object.kind, first.object.apiVersion, first.object.rows.length]).toEqual([
+      "ADDED",
+      "Table",
+      "meta.k8s.io/v1",
+      1,
+    ]);
+    expect(first.object.columnDefinitions.map((col: { name: string }) => col.name)).toEqual([
+      "Name",
+      "Data",
+      "Age",
+    ]);
+    expect(second.object.columnDefinitions).toBeNull();
+    expect(second.object.metadata.resourceVersion).toBe(
+      second.object.rows[0].object.metadata.resourceVersion,
+    );
+  });
+
   it("delete, and namespace termination removes everything inside", async () => {
     const d = await kubectl(c(), ["delete", "deploy", "web", "-n", ns]);
     expect(d.stdout.trim()).toBe('deployment.apps "web" deleted');

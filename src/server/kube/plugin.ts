@@ -698,6 +698,37 @@ async function openapi(api: KubeApi, r: Req, req: FastifyRequest, reply: Fastify
   throw pathNotFound();
 }
 
+/**
+ * Each watch event's object in the form the Accept header asked for: a one-row Table (column
+ * definitions on the first event only, as kube-apiserver's watch encoder sets NoHeaders after
+ * it, so `kubectl get -w` keeps its columns) or PartialObjectMetadata. BOOKMARK and ERROR
+ * events keep their own objects.
+ */
+function watchShape(
+  t: ResourceType,
+  q: URLSearchParams,
+  neg: ReturnType<typeof negotiate>,
+): (e: { type: string; object: Obj }) => unknown {
+  if (neg.as === "object") return (e) => e;
+  const rows = (e: { type: string }) => e.type === "ADDED" || e.type === "MODIFIED" || e.type === "DELETED";
+  if (neg.as === "partial") return (e) => (rows(e) ? { type: e.type, object: partialItem(e.object) } : e);
+  let headers = true;
+  tableParts(t, {}, q, neg.tableVersion); // refuses a bad includeObject before the stream starts
+  return (e) => {
+    if (!rows(e)) return e;
+    const rv = (e.object.metadata as Obj | undefined)?.resourceVersion;
+    const { head, row } = tableParts(t, {}, q, neg.tableVersion); // AGE as of the event
+    const table: Obj = {
+      ...head,
+      metadata: rv === undefined ? {} : { resourceVersion: rv },
+      rows: [row(e.object)],
+    };
+    if (!headers) table.columnDefinitions = null;
+    headers = false;
+    return { type: e.type, object: table };
+  };
+}
+
 async function watch(
   api: KubeApi,
   t: ResourceType,
@@ -710,6 +741,7 @@ async function watch(
   const q = r.query;
   const timeout = q.get("timeoutSeconds");
   const lq = listQuery(q);
+  const shape = watchShape(t, q, negotiate(req.headers.accept));
   reply.hijack();
   const res = reply.raw;
   let started = false;
@@ -738,7 +770,7 @@ async function watch(
       },
       (e) => {
         begin();
-        res.write(`${JSON.stringify(e)}\n`);
+        res.write(`${JSON.stringify(shape(e))}\n`);
       },
       () => {
         begin();
