@@ -35,6 +35,7 @@ import { BUILTIN_KINDS, DEFAULT_NAMESPACES, groupVersion } from "./kinds.js";
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch } from "./patch.js";
 import { type BuiltinSchemas, builtinSchemas, decodeError, pruneUnknown, type Schema } from "./schemas.js";
 import { matchFields, matchLabels, parseFieldSelector, parseLabelSelector } from "./selectors.js";
+import { PREPARE_FOR_CREATE } from "./strategies.js";
 import { nowRfc3339, rfc3339 } from "./time.js";
 import { DEFAULT_AUDIENCE, mintServiceAccountToken } from "./tokens.js";
 import { validateBuiltin, validateCustomMeta, validateWriteOptions } from "./validation.js";
@@ -509,6 +510,7 @@ export class KubeApi {
     o: WriteOptions,
   ) {
     this.statusOnCreate(t, body);
+    PREPARE_FOR_CREATE[t.key]?.(body);
     await runMutatingAdmission(this.store, {
       tx,
       cluster,

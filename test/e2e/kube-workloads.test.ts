@@ -343,6 +343,37 @@ spec:
     expect(r.stdout).toMatch(/simulated; no process runs/);
   });
 
+  it("kubectl create job: a generated selector and labels, so logs and describe find the Job's own pod", async () => {
+    const r = await kubectl(c, ["create", "job", "once", "--image=busybox:1.36", "--", "echo", "hi"]);
+    expect(r.stdout.trim()).toBe("job.batch/once created");
+    const job = JSON.parse((await kubectl(c, ["get", "job", "once", "-o", "json"])).stdout);
+    const uid = job.metadata.uid;
+    const want = {
+      "batch.kubernetes.io/controller-uid": uid,
+      "batch.kubernetes.io/job-name": "once",
+      "controller-uid": uid,
+      "job-name": "once",
+    };
+    expect(job.spec.selector).toEqual({ matchLabels: { "batch.kubernetes.io/controller-uid": uid } });
+    expect(job.spec.template.metadata.labels).toEqual(want);
+    expect(job.metadata.labels).toEqual(want);
+    const done = await until(async () => {
+      const j = JSON.parse((await kubectl(c, ["get", "job", "once", "-o", "json"])).stdout);
+      return j.status?.succeeded === 1 && j.status.conditions?.length === 2 ? j : undefined;
+    });
+    expect(done.status.conditions.map((x: { type: string; reason: string }) => [x.type, x.reason])).toEqual([
+      ["SuccessCriteriaMet", "CompletionsReached"],
+      ["Complete", "CompletionsReached"],
+    ]);
+    const wide = await kubectl(c, ["get", "job", "once", "-o", "wide", "--no-headers"]);
+    expect(wide.stdout).toContain(`batch.kubernetes.io/controller-uid=${uid}`);
+    // With other pods in the namespace, logs picks the Job's pod by its selector.
+    const logs = await kubectl(c, ["logs", "job/once"]);
+    expect(logs.stderr).not.toMatch(/Found \d+ pods/);
+    const own = (await pods(c, "default", `job-name=once`)).map((p) => p.metadata?.name);
+    expect(own).toHaveLength(1);
+  });
+
   it("scale-in removes the nodes; their pods are replaced; the DaemonSet follows", async () => {
     await poolScale(emu, c, "nodepool1", 2);
     const nodes = await until(async () => {

@@ -11,14 +11,28 @@ import { isActive, isReady, podFromTemplate } from "./pods.js";
 
 const COMPLETION_INDEX = "batch.kubernetes.io/job-completion-index";
 
+function condition(type: string, why: { reason?: string; message?: string }, now: string): JobCondition {
+  return { type, status: "True", ...why, lastProbeTime: now, lastTransitionTime: now };
+}
+
 function finished(job: Job): boolean {
   return (job.status?.conditions ?? []).some(
     (c) => (c.type === "Complete" || c.type === "Failed") && c.status === "True",
   );
 }
 
-/** One sync of a Job over the namespace's pods; `now` stamps start/completion times and conditions. */
-export function reconcileJob(job: Job, pods: readonly Pod[], rng: Rng, now: string): Action[] {
+/**
+ * From 1.31 (JobSuccessPolicy beta, and the terminal condition delayed since JobPodReplacementPolicy)
+ * the controller first sets SuccessCriteriaMet / FailureTarget, then Complete / Failed, both
+ * with the reason and message; before, Complete carried neither.
+ */
+const TARGET_CONDITIONS_SINCE = 31;
+
+/**
+ * One sync of a Job over the namespace's pods; `now` stamps start/completion times and
+ * conditions; `minor` is the cluster's Kubernetes minor version (the conditions it writes).
+ */
+export function reconcileJob(job: Job, pods: readonly Pod[], rng: Rng, now: string, minor = 99): Action[] {
   const ns = job.metadata?.namespace ?? "default";
   const name = job.metadata?.name ?? "";
   const uid = job.metadata?.uid ?? "";
@@ -56,23 +70,16 @@ export function reconcileJob(job: Job, pods: readonly Pod[], rng: Rng, now: stri
       for (const p of active)
         actions.push({ op: "delete", resource: "core/pods", namespace: ns, name: p.metadata?.name ?? "" });
       note("BackoffLimitExceeded", "Job has reached the specified backoff limit", "Warning");
-      conditions.push({
-        type: "Failed",
-        status: "True",
-        reason: "BackoffLimitExceeded",
-        message: "Job has reached the specified backoff limit",
-        lastProbeTime: now,
-        lastTransitionTime: now,
-      });
+      const why = { reason: "BackoffLimitExceeded", message: "Job has reached the specified backoff limit" };
+      if (minor >= TARGET_CONDITIONS_SINCE) conditions.push(condition("FailureTarget", why, now));
+      conditions.push(condition("Failed", why, now));
     } else if (done) {
-      conditions.push({
-        type: "Complete",
-        status: "True",
-        reason: "CompletionsReached",
-        message: "Reached expected number of succeeded pods",
-        lastProbeTime: now,
-        lastTransitionTime: now,
-      });
+      const why =
+        minor >= TARGET_CONDITIONS_SINCE
+          ? { reason: "CompletionsReached", message: "Reached expected number of succeeded pods" }
+          : {};
+      if (minor >= TARGET_CONDITIONS_SINCE) conditions.push(condition("SuccessCriteriaMet", why, now));
+      conditions.push(condition("Complete", why, now));
       completionTime = now;
       note("Completed", "Job completed");
     } else {

@@ -13,6 +13,7 @@ import {
   REVISION,
   REVISION_HISTORY,
   reconcileDeployment,
+  reconcileJob,
   reconcileReplicaSet,
   reconcileStatefulSet,
   seededRng,
@@ -574,10 +575,47 @@ describe("Job", () => {
     expect(maxActive).toBe(2);
     const j = c.jobs.get("default/pi") as Job;
     expect(j.status).toMatchObject({ succeeded: 5, active: 0, failed: 0 });
+    // From 1.31 the controller sets SuccessCriteriaMet before Complete, both with the reason.
     expect(j.status?.conditions?.map((x) => [x.type, x.status, x.reason])).toEqual([
+      ["SuccessCriteriaMet", "True", "CompletionsReached"],
       ["Complete", "True", "CompletionsReached"],
     ]);
     expect(c.livePods().every((p) => p.metadata?.labels?.["job-name"] === "pi")).toBe(true);
+  });
+
+  it("before 1.31 a finished Job has Complete alone, without reason or message; a failed one Failed alone", () => {
+    const pods = (phase: string, n: number): Pod[] =>
+      Array.from({ length: n }, (_, i) => ({
+        metadata: {
+          name: `old-${i}`,
+          namespace: "default",
+          ownerReferences: [
+            { apiVersion: "batch/v1", kind: "Job", name: "old", uid: "u1", controller: true },
+          ],
+        },
+        status: { phase },
+      }));
+    const job: Job = {
+      metadata: { name: "old", namespace: "default", uid: "u1" },
+      spec: { completions: 2, backoffLimit: 1, template: { spec: { containers: [] } } },
+    };
+    const conds = (ps: Pod[], minor: number) => {
+      const up = reconcileJob(job, ps, seededRng(1), "2026-01-01T00:00:00Z", minor).find(
+        (a) => a.op === "updateStatus",
+      );
+      return ((up as { object: Job } | undefined)?.object.status?.conditions ?? []).map((x) => [
+        x.type,
+        x.reason ?? "",
+        x.message ?? "",
+      ]);
+    };
+    expect(conds(pods("Succeeded", 2), 30)).toEqual([["Complete", "", ""]]);
+    const backoff = ["BackoffLimitExceeded", "Job has reached the specified backoff limit"];
+    expect(conds(pods("Failed", 2), 30)).toEqual([["Failed", ...backoff]]);
+    expect(conds(pods("Failed", 2), 31)).toEqual([
+      ["FailureTarget", ...backoff],
+      ["Failed", ...backoff],
+    ]);
   });
 });
 

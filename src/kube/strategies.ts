@@ -1,0 +1,37 @@
+// What kube-apiserver's registry strategies do to a new object of some kinds before it is
+// stored (PrepareForCreate), once it has its uid, as a table by resource.
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => !!v && typeof v === "object" && !Array.isArray(v);
+
+function child(o: Obj, key: string): Obj {
+  if (!isObj(o[key])) o[key] = {};
+  return o[key] as Obj;
+}
+
+/**
+ * The Job strategy's generateSelector (unless spec.manualSelector): the template gets the
+ * job-name and controller-uid labels (legacy and batch.kubernetes.io/ forms, where absent) and
+ * the selector matches batch.kubernetes.io/controller-uid. A Job without labels of its own then
+ * has the template's (SetDefaults_Job, applied again when the stored object is read back).
+ */
+function generateJobSelector(job: Obj): void {
+  const spec = child(job, "spec");
+  if (spec.manualSelector === true) return;
+  const meta = child(job, "metadata");
+  const name = String(meta.name ?? "");
+  const uid = String(meta.uid ?? "");
+  const labels = child(child(spec, "template"), "metadata");
+  const template = child(labels, "labels");
+  for (const key of ["job-name", "batch.kubernetes.io/job-name"])
+    if (!Object.hasOwn(template, key)) template[key] = name;
+  for (const key of ["controller-uid", "batch.kubernetes.io/controller-uid"])
+    if (!Object.hasOwn(template, key)) template[key] = uid;
+  const match = child(child(spec, "selector"), "matchLabels");
+  if (!Object.hasOwn(match, "batch.kubernetes.io/controller-uid"))
+    match["batch.kubernetes.io/controller-uid"] = uid;
+  if (!isObj(meta.labels) || Object.keys(meta.labels).length === 0) meta.labels = { ...template };
+}
+
+export const PREPARE_FOR_CREATE: Readonly<Record<string, (body: Obj) => void>> = {
+  "batch/jobs": generateJobSelector,
+};
