@@ -193,6 +193,13 @@ for (const version of ["1.28", "1.33"]) {
       expect(set.stdout).toBe("deployment.apps/web image updated\n");
       const st = await kubectl(c, ["rollout", "status", "deployment/web", "--timeout=30s"]);
       expect(st.code).toBe(0);
+      // The change-cause is copied to the newest ReplicaSet; undo puts back the first one's (none).
+      const ann = await kubectl(c, ["annotate", "deployment/web", "kubernetes.io/change-cause=to 1.28"]);
+      expect(ann.stdout).toBe("deployment.apps/web annotated\n");
+      await until(async () => {
+        const h = await kubectl(c, ["rollout", "history", "deployment/web"]);
+        return h.stdout.includes("to 1.28") || undefined;
+      });
       const undo = await kubectl(c, ["rollout", "undo", "deployment/web"]);
       expect(undo.stdout).toBe("deployment.apps/web rolled back\n");
       const st2 = await kubectl(c, ["rollout", "status", "deployment/web", "--timeout=30s"]);
@@ -201,9 +208,10 @@ for (const version of ["1.28", "1.33"]) {
       expect(rs.stdout.trim().split("\n")).toHaveLength(2);
       const h = await kubectl(c, ["rollout", "history", "deployment/web"]);
       expect(h.stdout.split("\n").filter((l) => /^\d/.test(l))).toEqual([
-        "2         <none>",
+        "2         to 1.28",
         "3         <none>",
       ]);
+      expect(await jp(c, "deployment/web", "{.metadata.annotations.kubernetes\\.io/change-cause}")).toBe("");
     });
 
     it("rollout status waits through a DaemonSet and a StatefulSet template change", async () => {

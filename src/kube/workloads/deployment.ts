@@ -83,6 +83,29 @@ function withReplicas(rs: ReplicaSet, replicas: number, d: Deployment, surge: nu
   };
 }
 
+/**
+ * Deployment annotations a ReplicaSet does not take (deployment/util annotationsToSkip): the
+ * controller's own and kubectl's last-applied configuration. The rest (kubernetes.io/change-cause
+ * for `rollout history`) is copied to the newest ReplicaSet.
+ */
+const ANNOTATIONS_NOT_COPIED = new Set([
+  "kubectl.kubernetes.io/last-applied-configuration",
+  REVISION,
+  REVISION_HISTORY,
+  DESIRED_REPLICAS,
+  MAX_REPLICAS,
+  "deprecated.deployment.rollback.to",
+]);
+
+/** copyDeploymentAnnotationsToReplicaSet: the ReplicaSet with them, or undefined when it has them. */
+function withDeploymentAnnotations(d: Deployment, rs: ReplicaSet): ReplicaSet | undefined {
+  const have = rs.metadata?.annotations ?? {};
+  let out: Record<string, string> | undefined;
+  for (const [k, v] of Object.entries(d.metadata?.annotations ?? {}))
+    if (!ANNOTATIONS_NOT_COPIED.has(k) && have[k] !== v) (out ??= { ...have })[k] = v;
+  return out && { ...rs, metadata: { ...rs.metadata, annotations: out } };
+}
+
 /** The ReplicaSet a Deployment creates for its current template. */
 export function newReplicaSetFor(
   d: Deployment,
@@ -93,7 +116,7 @@ export function newReplicaSetFor(
 ): ReplicaSet {
   const tpl = cloneJson(d.spec?.template ?? {});
   const labels = { ...(tpl.metadata?.labels ?? {}), [HASH_LABEL]: hash };
-  return {
+  const rs: ReplicaSet = {
     apiVersion: "apps/v1",
     kind: "ReplicaSet",
     metadata: {
@@ -117,6 +140,7 @@ export function newReplicaSetFor(
       template: { ...tpl, metadata: { ...(tpl.metadata ?? {}), labels } },
     },
   };
+  return withDeploymentAnnotations(d, rs) ?? rs;
 }
 
 /** deploymentutil.NewRSNewReplicas for RollingUpdate: scale up within maxSurge. */
@@ -227,7 +251,14 @@ export function reconcileDeployment(
         },
       },
     };
+    newRS = withDeploymentAnnotations(d, newRS) ?? newRS;
     update(newRS);
+  } else {
+    const annotated = withDeploymentAnnotations(d, newRS);
+    if (annotated) {
+      newRS = annotated;
+      update(newRS);
+    }
   }
 
   if (d.spec?.strategy?.type === "Recreate") {
