@@ -34,6 +34,31 @@ const groups = async () =>
   );
 const admin = () => ({ authorization: `Bearer ${emu.adminSecret}` });
 
+describe("spellings of the admin paths", () => {
+  it("percent-encoded and case-varied spellings that route to an admin path are refused without credentials", async () => {
+    const before = await groups();
+    const tries: [string, string][] = [
+      ["GET", "/%5Faksnet/status"],
+      ["GET", "/%5faksnet/topology"],
+      ["GET", "/_aksnet%2Fstatus"],
+      ["GET", "/%5F%61ksnet/status"],
+      ["POST", "/%5Faksnet/reset"],
+      ["POST", "/%5Faksnet/login"],
+      ["POST", "/%5Faksnet/trace"],
+    ];
+    for (const [method, p] of tries) {
+      const res = await fetch(`${emu.url}${p}`, {
+        method,
+        headers: { "content-type": "application/json" },
+        body: method === "POST" ? "{}" : undefined,
+      });
+      expect([p, res.status === 401 || res.status === 404]).toEqual([p, true]);
+      expect(await res.text()).not.toMatch(/storeBytes|revision|subscriptionId/);
+    }
+    expect(await groups()).toBe(before);
+  });
+});
+
 async function session(): Promise<string> {
   const res = await fetch(emu.loginUrl(), { redirect: "manual" });
   expect(res.status).toBe(303);

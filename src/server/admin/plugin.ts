@@ -59,7 +59,9 @@ export async function adminPlugin(app: FastifyInstance, deps: FaceDeps): Promise
 
   const who = new WeakMap<FastifyRequest, AdminPrincipal>();
   app.addHook("onRequest", async (req: FastifyRequest, reply: FastifyReply) => {
-    const p = req.url.split("?")[0];
+    // The route that matched, not the raw URL: `/%5Faksnet/status` is routed to
+    // `/_aksnet/status` and must be authenticated as it.
+    const p = req.routeOptions.url ?? req.url.split("?")[0];
     const isPage = p === "/";
     if (!isPage && !(p.startsWith("/_aksnet/") && p !== "/_aksnet/health")) return;
     if (isPage) {
@@ -88,7 +90,12 @@ export async function adminPlugin(app: FastifyInstance, deps: FaceDeps): Promise
       throw forbidden("Cross-site requests may not change the emulator's state.");
     who.set(req, found);
   });
-  const whoIs = (req: FastifyRequest): AdminPrincipal => who.get(req) ?? { kind: "tenant", tenantId: "" };
+  // Fails closed: a route reached without a principal is refused, never served as nobody.
+  const whoIs = (req: FastifyRequest): AdminPrincipal => {
+    const found = who.get(req);
+    if (!found) throw authenticationFailed("The admin API needs the emulator's admin credential.");
+    return found;
+  };
 
   // Liveness for scripts and probes: says only that it is up.
   app.get("/_aksnet/health", async () => ({ status: "ok" }));
