@@ -321,6 +321,11 @@ function prune(value: unknown, schema: Schema | undefined, ctx: PruneCtx, at: st
       ctx.mismatched.push(at);
       return value;
     }
+    // Go decodes a null list item as the item type's zero value (an empty struct, "", 0).
+    if (ctx.decode)
+      return value.map((v, i) =>
+        v === null ? itemZero(s.items, ctx) : prune(v, s.items, ctx, `${at}[${i}]`),
+      );
     return value.map((v, i) => prune(v, s.items, ctx, `${at}[${i}]`));
   }
   if (shape === Shape.Scalar) {
@@ -328,6 +333,13 @@ function prune(value: unknown, schema: Schema | undefined, ctx: PruneCtx, at: st
     else if (ctx.decode) return decodeScalar(value, s, ctx, at);
   }
   return value;
+}
+
+/** A list item of null as Go decodes it: a struct's zero value is an empty object. */
+function itemZero(schema: Schema | undefined, ctx: PruneCtx): unknown {
+  const s = resolveIn(schema, ctx);
+  if (s && shapeOf(s) === Shape.Object && s.properties) return {};
+  return s ? zeroOf(s, ctx) : null;
 }
 
 /** A map value of null as Go decodes it: the element type's zero value (a Quantity's is "0"). */

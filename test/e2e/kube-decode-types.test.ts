@@ -180,6 +180,15 @@ describe("values of the wrong JSON type", () => {
       false,
     ]);
     expect(n.spec.containers[0].resources.limits).toEqual({ cpu: "0", memory: "64Mi" });
+    // A null list item is the item's zero value: an empty container, which validation refuses.
+    const empty = await kube(c, "POST", PODS, {
+      metadata: { name: "nullc" },
+      spec: { containers: [null], tolerations: [null] },
+    });
+    expect([empty.status, (empty.body as Obj).message]).toEqual([
+      422,
+      'Pod "nullc" is invalid: [spec.containers[0].name: Required value, spec.containers[0].image: Required value]',
+    ]);
     const quota = await kube(c, "POST", "/api/v1/namespaces/default/resourcequotas", {
       metadata: { name: "q" },
       spec: { hard: { pods: 10, "requests.cpu": 4 } },

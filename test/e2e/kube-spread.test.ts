@@ -201,6 +201,29 @@ spec:
     );
   });
 
+  it("a pod for another scheduler waits for it; the default scheduler leaves it alone", async () => {
+    const pod = (name: string, scheduler?: string) => `apiVersion: v1
+kind: Pod
+metadata: {name: ${name}}
+spec:${scheduler ? `\n  schedulerName: ${scheduler}` : ""}
+  containers: [{name: c, image: nginx:1.27}]
+`;
+    expect((await kubectl(c, ["apply", "-f", manifestFile(pod("elsewhere", "my-scheduler"))])).stderr).toBe(
+      "",
+    );
+    expect((await kubectl(c, ["apply", "-f", manifestFile(pod("here"))])).stderr).toBe("");
+    await until(async () => {
+      const here = (await pods(c, "default")).find((p) => p.metadata?.name === "here");
+      return here?.status?.phase === "Running" || undefined;
+    });
+    const other = (await pods(c, "default")).find((p) => p.metadata?.name === "elsewhere");
+    expect([other?.spec?.nodeName, other?.status?.phase, other?.status?.conditions]).toEqual([
+      undefined,
+      "Pending",
+      undefined,
+    ]);
+  });
+
   it("terms without a topology key and weights outside 1-100 are refused as kube-apiserver refuses them", async () => {
     const spec = `
       affinity:

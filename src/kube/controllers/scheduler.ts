@@ -16,6 +16,9 @@ import { recordOf } from "./cache.js";
 import { BATCH_WRITES, type ControllerContext, SCHEDULER_W } from "./context.js";
 import { clusterSource } from "./source.js";
 
+/** The profile this scheduler serves (spec.schedulerName's default). */
+const DEFAULT_SCHEDULER = "default-scheduler";
+
 /** Per controller manager and cluster, the node view kept between passes. */
 const views = new WeakMap<ControllerContext, Map<string, NodeView>>();
 
@@ -42,10 +45,14 @@ export async function syncScheduler(ctx: ControllerContext, cluster: string): Pr
   const version = `v${c.version}`;
   const nodes = await ctx.list<Node>(cluster, "core/nodes");
   const pods = await ctx.list<Pod>(cluster, "core/pods");
+  // Pods naming another scheduler are that scheduler's (they wait, as with kube-scheduler).
   const pending = pods
     .filter(
       (p) =>
-        !p.spec?.nodeName && !p.metadata?.deletionTimestamp && (p.status?.phase ?? "Pending") === "Pending",
+        !p.spec?.nodeName &&
+        !p.metadata?.deletionTimestamp &&
+        (p.status?.phase ?? "Pending") === "Pending" &&
+        (p.spec?.schedulerName ?? DEFAULT_SCHEDULER) === DEFAULT_SCHEDULER,
     )
     .sort(
       (a, b) =>
@@ -70,7 +77,14 @@ export async function syncScheduler(ctx: ControllerContext, cluster: string): Pr
     const now = ctx.now();
     const decisions: { pod: Pod; node?: string; message?: string }[] = [];
     for (const p of pending.slice(i, i + BATCH_WRITES)) {
-      const r = schedule(p, infos, version);
+      let r: ReturnType<typeof schedule>;
+      try {
+        r = schedule(p, infos, version);
+      } catch (err) {
+        // One pod the scheduler cannot read must not stop every other pod of the cluster.
+        ctx.log(`scheduler skipped pod ${p.metadata?.namespace}/${p.metadata?.name}`, err);
+        continue;
+      }
       if (r.node === undefined) {
         const cond = p.status?.conditions?.find((x) => x.type === "PodScheduled");
         if (cond?.status === "False" && cond.message === r.message) continue;
