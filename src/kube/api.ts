@@ -493,6 +493,8 @@ export class KubeApi {
     else delete m.generation;
     await this.admitCreate(tx, cluster, t, ns, body, o);
     this.track(t, undefined, body, o);
+    // After the field manager, as in kube-apiserver: what the strategy generates is nobody's.
+    PREPARE_FOR_CREATE[t.key]?.(body);
     return this.commit(tx, cluster, t, t.namespaced ? ns : "", name, body, undefined, o, 201);
   }
 
@@ -510,7 +512,6 @@ export class KubeApi {
     o: WriteOptions,
   ) {
     this.statusOnCreate(t, body);
-    PREPARE_FOR_CREATE[t.key]?.(body);
     await runMutatingAdmission(this.store, {
       tx,
       cluster,
@@ -605,9 +606,23 @@ export class KubeApi {
     tracked = false,
   ): Promise<Result> {
     const prev = old.body;
+    const pm = meta(prev);
+    // Preconditions first: storage's update refuses a stale write before the strategy validates it.
+    const sent = isObj(next.metadata) ? next.metadata : {};
+    if (
+      sent.resourceVersion !== undefined &&
+      sent.resourceVersion !== "" &&
+      String(sent.resourceVersion) !== String(old.revision)
+    )
+      throw conflict(q(t), name, MODIFIED);
+    if (sent.uid !== undefined && sent.uid !== "" && sent.uid !== pm.uid)
+      throw conflict(
+        q(t),
+        name,
+        `Precondition failed: UID in precondition: ${String(sent.uid)}, UID in object meta: ${String(pm.uid)}`,
+      );
     const body = this.admit(t, next, o.fieldValidation ?? "Ignore", warnings, prev, sub);
     const m = meta(body);
-    const pm = meta(prev);
     if (m.name !== undefined && m.name !== name)
       throw badRequest(
         `the name of the object (${String(m.name)}) does not match the name on the URL (${name})`,
@@ -615,18 +630,6 @@ export class KubeApi {
     if (t.namespaced && m.namespace !== undefined && m.namespace !== "" && m.namespace !== ns)
       throw badRequest(
         "the namespace of the provided object does not match the namespace sent on the request",
-      );
-    if (
-      m.resourceVersion !== undefined &&
-      m.resourceVersion !== "" &&
-      String(m.resourceVersion) !== String(old.revision)
-    )
-      throw conflict(q(t), name, MODIFIED);
-    if (m.uid !== undefined && m.uid !== "" && m.uid !== pm.uid)
-      throw conflict(
-        q(t),
-        name,
-        `Precondition failed: UID in precondition: ${String(m.uid)}, UID in object meta: ${String(pm.uid)}`,
       );
     // System fields are the server's.
     m.name = name;
@@ -974,6 +977,7 @@ export class KubeApi {
     m.creationTimestamp = nowRfc3339();
     if (t.hasGeneration || t.crd) m.generation = 1;
     await this.admitCreate(tx, cluster, t, ns, body, o);
+    PREPARE_FOR_CREATE[t.key]?.(body);
     m.managedFields = mf;
     return this.commit(tx, cluster, t, ns, name, body, undefined, o, 201);
   }

@@ -353,9 +353,86 @@ function objectMeta(o: Obj): StatusCause[] {
   return out;
 }
 
+/** ValidatePodUpdate's list of what an update may change in a pod's spec. */
+const UPDATABLE_POD_SPEC =
+  "`spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)";
+
+/**
+ * ValidatePodUpdate: a pod's spec is fixed once created but for container images, a shorter
+ * activeDeadlineSeconds, added tolerations, removed scheduling gates and a negative grace
+ * period set to 1 — so a pod's host ports, node and addresses never change under it. (The
+ * spec diff kube-apiserver appends to the message is Go's cmp.Diff; it is not reproduced.)
+ */
+function podUpdate(o: Obj, old: Obj): StatusCause[] {
+  const out: StatusCause[] = [];
+  const was = isObj(old.spec) ? old.spec : {};
+  const munged: Obj = { ...(isObj(o.spec) ? o.spec : {}) };
+  for (const key of ["containers", "initContainers"]) {
+    const now = munged[key];
+    const before = was[key];
+    if (Array.isArray(now) && Array.isArray(before) && now.length === before.length)
+      munged[key] = now.map((c, i) =>
+        isObj(c) && isObj(before[i]) ? { ...c, image: (before[i] as Obj).image } : c,
+      );
+  }
+  const ads = munged.activeDeadlineSeconds;
+  const oldAds = was.activeDeadlineSeconds;
+  if (typeof ads === "number") {
+    if (ads < 0 || ads > 2147483647)
+      out.push(
+        invalidValue("spec.activeDeadlineSeconds", ads, "must be between 0 and 2147483647, inclusive"),
+      );
+    else if (typeof oldAds === "number" && oldAds < ads)
+      out.push(
+        invalidValue("spec.activeDeadlineSeconds", ads, "must be less than or equal to previous value"),
+      );
+  } else if (typeof oldAds === "number")
+    out.push(
+      invalidValue(
+        "spec.activeDeadlineSeconds",
+        null,
+        "must not update from a positive integer to nil value",
+      ),
+    );
+  if (out.length) return out;
+  munged.activeDeadlineSeconds = oldAds;
+  if (!Object.hasOwn(was, "activeDeadlineSeconds")) delete munged.activeDeadlineSeconds;
+  const sans = (t: unknown) => (isObj(t) ? JSON.stringify({ ...t, tolerationSeconds: undefined }) : "");
+  const tolerations = new Set((Array.isArray(munged.tolerations) ? munged.tolerations : []).map(sans));
+  if ((Array.isArray(was.tolerations) ? was.tolerations : []).some((t) => !tolerations.has(sans(t))))
+    out.push({
+      reason: "FieldValueForbidden",
+      field: "spec.tolerations",
+      message: "Forbidden: existing toleration can not be modified except its tolerationSeconds",
+    });
+  for (const key of ["tolerations", "schedulingGates"]) {
+    if (Object.hasOwn(was, key)) munged[key] = was[key];
+    else delete munged[key];
+  }
+  const grace = was.terminationGracePeriodSeconds;
+  if (typeof grace === "number" && grace < 0 && munged.terminationGracePeriodSeconds === 1)
+    munged.terminationGracePeriodSeconds = grace;
+  if (JSON.stringify(canonicalJson(munged)) !== JSON.stringify(canonicalJson(was)))
+    out.push({
+      reason: "FieldValueForbidden",
+      field: "spec",
+      message: `Forbidden: pod updates may not change fields other than ${UPDATABLE_POD_SPEC}`,
+    });
+  return out;
+}
+
+/** A JSON value with object keys sorted (key order is not a change). */
+function canonicalJson(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(canonicalJson);
+  if (!isObj(v)) return v;
+  const out: Obj = {};
+  for (const k of Object.keys(v).sort()) if (v[k] !== undefined) out[k] = canonicalJson(v[k]);
+  return out;
+}
+
 const RULES: Record<string, ((o: Obj, old?: Obj) => StatusCause[])[]> = {
   "autoscaling/horizontalpodautoscalers": [horizontalPodAutoscaler],
-  "core/pods": [(o) => podSpec(o.spec, "spec")],
+  "core/pods": [(o) => podSpec(o.spec, "spec"), (o, old) => (old ? podUpdate(o, old) : [])],
   "apps/deployments": [replicas, selectorMatchesTemplate],
   "apps/replicasets": [replicas, selectorMatchesTemplate],
   "apps/statefulsets": [replicas, selectorMatchesTemplate],

@@ -221,38 +221,49 @@ describe("writes", () => {
   });
 
   it("strategic merge patch directives: $patch delete, $retainKeys, $deleteFromPrimitiveList, $setElementOrder", async () => {
-    const pod = {
-      apiVersion: "v1",
-      kind: "Pod",
+    // A Deployment's pod template (a Pod's own containers may not change after creation).
+    const deployment = {
+      apiVersion: "apps/v1",
+      kind: "Deployment",
       metadata: { name: "smp", finalizers: ["a/b", "c/d"] },
       spec: {
-        containers: [
-          { name: "a", image: "x" },
-          { name: "b", image: "y" },
-          { name: "c", image: "z" },
-        ],
+        selector: { matchLabels: { app: "smp" } },
+        template: {
+          metadata: { labels: { app: "smp" } },
+          spec: {
+            containers: [
+              { name: "a", image: "x" },
+              { name: "b", image: "y" },
+              { name: "c", image: "z" },
+            ],
+          },
+        },
       },
     };
-    await kube(c, "POST", "/api/v1/namespaces/default/pods", pod);
+    await kube(c, "POST", "/apis/apps/v1/namespaces/default/deployments", deployment);
     const r = await kube(
       c,
       "PATCH",
-      "/api/v1/namespaces/default/pods/smp",
+      "/apis/apps/v1/namespaces/default/deployments/smp",
       {
         metadata: { "$deleteFromPrimitiveList/finalizers": ["a/b"] },
         spec: {
-          "$setElementOrder/containers": [{ name: "c" }, { name: "a" }],
-          containers: [
-            { name: "b", $patch: "delete" },
-            { name: "c", image: "z2" },
-          ],
+          template: {
+            spec: {
+              "$setElementOrder/containers": [{ name: "c" }, { name: "a" }],
+              containers: [
+                { name: "b", $patch: "delete" },
+                { name: "c", image: "z2" },
+              ],
+            },
+          },
         },
       },
       { "content-type": "application/strategic-merge-patch+json" },
     );
     expect(r.status).toBe(200);
     const b = r.body as Obj;
-    expect(b.spec.containers.map((x: Obj) => `${x.name}=${x.image}`)).toEqual(["c=z2", "a=x"]);
+    expect(b.spec.template.spec.containers.map((x: Obj) => `${x.name}=${x.image}`)).toEqual(["c=z2", "a=x"]);
     expect(b.metadata.finalizers).toEqual(["c/d"]);
   });
 });

@@ -134,7 +134,11 @@ function comparable(o: Obj): Obj {
   const c = structuredClone(o);
   const m = c.metadata as Obj;
   for (const k of ["uid", "resourceVersion", "creationTimestamp"]) delete m[k];
-  for (const mf of (m.managedFields as Obj[] | undefined) ?? []) delete mf.time;
+  // Status is the controllers' and words differ by version (a Job's conditions from 1.31).
+  m.managedFields = ((m.managedFields as Obj[] | undefined) ?? []).filter(
+    (mf) => mf.subresource !== "status",
+  );
+  for (const mf of m.managedFields as Obj[]) delete mf.time;
   for (const o of (m.ownerReferences as Obj[] | undefined) ?? []) delete o.uid;
   delete c.status;
   const spec = (c.spec ?? {}) as Obj;
