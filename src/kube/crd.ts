@@ -1,6 +1,7 @@
 // CustomResourceDefinitions: checking a CRD as apiextensions-apiserver does (names, versions,
 // structural schema), and validating, pruning and defaulting custom resources against a
 // version's openAPIV3Schema with apiextensions' error wording.
+import { RE2JS } from "re2js";
 import type { StatusCause } from "./errors.js";
 import type { KindSpec, PrinterColumn } from "./kinds.js";
 import { setOwn } from "./ownKeys.js";
@@ -186,11 +187,52 @@ function structural(s: Schema, at: string, causes: StatusCause[], root: boolean)
       field: `${at}.type`,
       message: `Invalid value: ${JSON.stringify(s.type ?? "")}: must be object at the root`,
     });
+  // Patterns are Go (RE2) regular expressions: compiled as apiextensions' validation compiles them.
+  if (typeof s.pattern === "string") {
+    const err = patternError(s.pattern);
+    if (err)
+      causes.push({
+        reason: "FieldValueInvalid",
+        field: `${at}.pattern`,
+        message: `Invalid value: ${JSON.stringify(s.pattern)}: must be a valid regular expression, but isn't: ${err}`,
+      });
+  }
   for (const [k, v] of Object.entries(s.properties ?? {}))
     if (isObj(v)) structural(v as Schema, `${at}.properties[${k}]`, causes, false);
   if (isObj(s.items)) structural(s.items as Schema, `${at}.items`, causes, false);
   if (isObj(s.additionalProperties))
     structural(s.additionalProperties as Schema, `${at}.additionalProperties`, causes, false);
+}
+
+/**
+ * Compiled patterns. RE2 (re2js), as Go's regexp: linear in the input whatever the pattern, so a
+ * pattern such as `^(a+)+$` cannot hold the process (JavaScript's backtracking engine would).
+ */
+const patterns = new Map<string, RE2JS | string>();
+function compiled(pattern: string): RE2JS | string {
+  let p = patterns.get(pattern);
+  if (p === undefined) {
+    try {
+      p = RE2JS.compile(pattern);
+    } catch (err) {
+      p = err instanceof Error ? err.message : String(err);
+    }
+    if (patterns.size >= 1000) patterns.clear();
+    patterns.set(pattern, p);
+  }
+  return p;
+}
+
+/** Go's regexp.Compile error for a pattern, or undefined when it compiles. */
+function patternError(pattern: string): string | undefined {
+  const p = compiled(pattern);
+  return typeof p === "string" ? p : undefined;
+}
+
+/** Whether `value` matches (a pattern that does not compile matches nothing). */
+function patternMatches(pattern: string, value: string): boolean {
+  const p = compiled(pattern);
+  return typeof p !== "string" && p.matcher(value).find();
 }
 
 /** Validates `value` against a CR schema, applying defaults and pruning unknown fields. */
@@ -270,7 +312,7 @@ export function validateCustom(
         field: at,
         message: `Invalid value: ${shown}: ${at} in body should be at least ${s.minLength} chars long`,
       });
-    if (typeof s.pattern === "string" && !new RegExp(s.pattern, "u").test(value))
+    if (typeof s.pattern === "string" && !patternMatches(s.pattern, value))
       causes.push({
         reason: "FieldValueInvalid",
         field: at,

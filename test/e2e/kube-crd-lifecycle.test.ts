@@ -143,3 +143,66 @@ describe("CRD lifecycle", () => {
     expect((fresh.body as Obj).items).toEqual([]);
   });
 });
+
+describe("schema patterns are Go regular expressions", () => {
+  const withPattern = (plural: string, pattern: string) => {
+    const d = crd(plural);
+    d.spec.versions[0].schema = {
+      openAPIV3Schema: {
+        type: "object",
+        properties: { spec: { type: "object", properties: { name: { type: "string", pattern } } } },
+      },
+    } as unknown as (typeof d.spec.versions)[0]["schema"];
+    return d;
+  };
+
+  it("a pattern Go's regexp does not compile is refused with the CRD, naming the field", async () => {
+    for (const pattern of ["(?<=a)b[", "^(?=a)a$"]) {
+      const r = await kube(
+        c,
+        "POST",
+        "/apis/apiextensions.k8s.io/v1/customresourcedefinitions",
+        withPattern("lookers", pattern),
+      );
+      expect(r.status).toBe(422);
+      const cause = ((r.body as Obj).details.causes as Obj[])[0];
+      expect(cause.field).toBe(
+        "spec.versions[0].schema.openAPIV3Schema.properties[spec].properties[name].pattern",
+      );
+      expect(cause.message).toMatch(
+        /^Invalid value: ".*": must be a valid regular expression, but isn't: error parsing regexp: /,
+      );
+    }
+  });
+
+  it("a backtracking-prone pattern is matched in linear time: the answer is prompt and the server stays responsive", async () => {
+    const r = await kube(
+      c,
+      "POST",
+      "/apis/apiextensions.k8s.io/v1/customresourcedefinitions",
+      withPattern("nesteds", "^(a+)+$"),
+    );
+    expect(r.status).toBe(201);
+    await until(async () =>
+      (await kube(c, "GET", "/apis/example.com/v1/nesteds")).status === 200 ? true : undefined,
+    );
+    const [bad, good] = await Promise.all([
+      kube(c, "POST", "/apis/example.com/v1/namespaces/default/nesteds", {
+        apiVersion: "example.com/v1",
+        kind: "Nested",
+        metadata: { name: "evil" },
+        spec: { name: `${"a".repeat(5000)}!` },
+      }),
+      kube(c, "POST", "/apis/example.com/v1/namespaces/default/nesteds", {
+        apiVersion: "example.com/v1",
+        kind: "Nested",
+        metadata: { name: "fine" },
+        spec: { name: "aaaa" },
+      }),
+    ]);
+    // A backtracking engine needs about 2^5000 steps for the first: it would never answer (the
+    // test's time limit fails it).
+    expect([bad.status, good.status]).toEqual([422, 201]);
+    expect((bad.body as Obj).message).toContain("spec.name in body should match '^(a+)+$'");
+  });
+});
