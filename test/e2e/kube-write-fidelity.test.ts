@@ -930,3 +930,28 @@ describe("write options: fieldManager and force (ValidateCreate/Update/PatchOpti
     expect((await kube(c, "GET", `${CMS}/fm-kubectl`)).status).toBe(404);
   });
 });
+
+describe("YAML bodies", () => {
+  const APPLY = { "content-type": "application/apply-patch+yaml" };
+  const path = (name: string) => `/api/v1/namespaces/default/configmaps/${name}?fieldManager=yaml-test`;
+
+  it("a YAML body of 100,000 keys is read in one pass (each key checked once), and answered", async () => {
+    let doc = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: wide\ndata:\n";
+    for (let i = 0; i < 100_000; i++) doc += `  k${i}: v${i}\n`;
+    const r = await kube(c, "PATCH", path("wide"), doc, APPLY);
+    expect(r.status).toBe(201);
+    expect(Object.keys((r.body as Obj).data)).toHaveLength(100_000);
+  });
+
+  it("a key given twice in one mapping is refused, as before", async () => {
+    const doc =
+      "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: twice\ndata:\n  a: '1'\n  b: '2'\n  a: '3'\n";
+    const r = await kube(c, "PATCH", path("twice"), doc, APPLY);
+    expect([r.status, (r.body as Obj).message]).toEqual([
+      400,
+      "error converting YAML to JSON: Map keys must be unique",
+    ]);
+    const nested = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: twice\n  labels: {x: a, x: b}\n";
+    expect((await kube(c, "PATCH", path("twice"), nested, APPLY)).status).toBe(400);
+  });
+});
