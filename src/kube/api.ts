@@ -29,6 +29,7 @@ import {
   type StatusCause,
   unsupportedMediaType,
 } from "./errors.js";
+import { checkEviction } from "./eviction.js";
 import { scaleManagedFields, scaleToParent, serverSideApply, trackUpdate, updateManager } from "./fields.js";
 import { cloneJson, jsonEqual } from "./json.js";
 import { BUILTIN_KINDS, DEFAULT_NAMESPACES, groupVersion } from "./kinds.js";
@@ -1224,8 +1225,45 @@ export class KubeApi {
     };
   }
 
-  async evict(cluster: string, t: ResourceType, ns: string, name: string, o: WriteOptions): Promise<Result> {
-    await this.delete(cluster, t, ns, name, { dryRun: o.dryRun });
+  /**
+   * pods/eviction: the Eviction body names the pod; the pod's PodDisruptionBudget must allow it
+   * (eviction.ts: 429 otherwise, which kubectl drain retries); then it is deleted.
+   */
+  async evict(
+    cluster: string,
+    t: ResourceType,
+    ns: string,
+    name: string,
+    body: unknown,
+    o: WriteOptions,
+  ): Promise<Result> {
+    if (!isObj(body)) throw badRequest("the body of the request must be an Eviction");
+    const named = isObj(body.metadata) ? body.metadata.name : undefined;
+    if (named !== undefined && named !== "" && named !== name)
+      throw badRequest("name in URL does not match name in Eviction object");
+    const opts = isObj(body.deleteOptions) ? body.deleteOptions : {};
+    await this.store.transaction(async (tx) => {
+      const pod = await tx.getObject(cluster, t.key, ns, name);
+      if (!pod) throw notFound(q(t), name);
+      const budgets = await tx.listObjects({
+        cluster,
+        resource: "policy/poddisruptionbudgets",
+        namespace: ns,
+      });
+      if (budgets.length) {
+        const pods = await tx.listObjects({ cluster, resource: t.key, namespace: ns });
+        checkEviction(
+          pod.body,
+          budgets.map((b) => b.body),
+          pods.map((p) => p.body),
+        );
+      }
+      const grace = opts.gracePeriodSeconds;
+      await this.deleteTx(tx, cluster, t, ns, name, {
+        dryRun: o.dryRun,
+        ...(typeof grace === "number" ? { gracePeriodSeconds: grace } : {}),
+      });
+    });
     return { status: 201, body: successStatus(), warnings: [] };
   }
 

@@ -172,6 +172,15 @@ export const methodNotAllowed = (verb: string, q: Qualified) =>
     det(q, "", {}),
   );
 
+/** A path that exists but not with this HTTP method (kube-apiserver's router, no details). */
+export const methodNotServed = () =>
+  new KubeError(
+    405,
+    "MethodNotAllowed",
+    "the server does not allow this method on the requested resource",
+    {},
+  );
+
 /** A custom resource create while its CRD is being deleted (apiextensions-apiserver's wording). */
 export const crdTerminating = (q: Qualified) =>
   new KubeError(

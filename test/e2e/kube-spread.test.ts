@@ -8,7 +8,14 @@
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TestEmulator } from "../helpers/emulator.js";
-import { type KubeCluster, kubectl, manifestFile, startKubeEmulator } from "../kube/kube-helpers.js";
+import {
+  type KubeCluster,
+  kube,
+  kubectl,
+  manifestFile,
+  type Obj,
+  startKubeEmulator,
+} from "../kube/kube-helpers.js";
 import { makeCluster, pods, until, untilScheduled } from "../kube/workload-helpers.js";
 
 let emu: TestEmulator;
@@ -287,6 +294,86 @@ spec:${scheduler ? `\n  schedulerName: ${scheduler}` : ""}
     expect(await failedScheduling("near", ps.unsched[0].metadata?.name ?? "")).toBe(
       "0/3 nodes are available: 3 node(s) didn't match pod affinity rules. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.",
     );
+  });
+});
+
+describe("evictions and PodDisruptionBudgets", () => {
+  it("an eviction the budget cannot afford is 429 with the budget's numbers; one it can is 201", async () => {
+    const ns = "budget";
+    expect((await kubectl(c, ["create", "namespace", ns])).stderr).toBe("");
+    expect((await kubectl(c, ["apply", "-n", ns, "-f", manifestFile(deployment("guarded", 3))])).stderr).toBe(
+      "",
+    );
+    const ready = await until(async () => {
+      const all = (await pods(c, ns)).filter((p) =>
+        p.status?.conditions?.some((x) => x.type === "Ready" && x.status === "True"),
+      );
+      return all.length === 3 ? all : undefined;
+    });
+    const pdb = await kubectl(c, [
+      "create",
+      "pdb",
+      "guard",
+      "-n",
+      ns,
+      "--selector=app=guarded",
+      "--min-available=3",
+    ]);
+    expect(pdb.stderr).toBe("");
+    const evict = (pod: string, body: object) =>
+      kube(c, "POST", `/api/v1/namespaces/${ns}/pods/${pod}/eviction`, body);
+    const victim = ready[0].metadata?.name ?? "";
+    const eviction = { apiVersion: "policy/v1", kind: "Eviction", metadata: { name: victim, namespace: ns } };
+    const refused = await evict(victim, eviction);
+    expect([refused.status, (refused.body as Obj).reason, (refused.body as Obj).message]).toEqual([
+      429,
+      "TooManyRequests",
+      "Cannot evict pod as it would violate the pod's disruption budget.",
+    ]);
+    expect((refused.body as Obj).details.causes).toEqual([
+      {
+        reason: "DisruptionBudget",
+        message: "The disruption budget guard needs 3 healthy pods and has 3 currently",
+      },
+    ]);
+    const other = await evict(ready[1].metadata?.name ?? "", eviction);
+    expect([other.status, (other.body as Obj).message]).toEqual([
+      400,
+      "name in URL does not match name in Eviction object",
+    ]);
+    // Verbs the subresource does not serve.
+    for (const [method, sub] of [
+      ["GET", "eviction"],
+      ["PATCH", "eviction"],
+      ["GET", "binding"],
+      ["PUT", "binding"],
+      ["PATCH", "log"],
+    ]) {
+      const body = method === "GET" ? undefined : { metadata: { labels: { x: "1" } } };
+      const r = await kube(c, method, `/api/v1/namespaces/${ns}/pods/${victim}/${sub}`, body, {
+        "content-type": "application/merge-patch+json",
+      });
+      expect([method, sub, r.status, (r.body as Obj).reason]).toEqual([method, sub, 405, "MethodNotAllowed"]);
+    }
+    expect((await pods(c, ns)).find((p) => p.metadata?.name === victim)?.metadata?.labels?.x).toBeUndefined();
+    // With room in the budget, kubectl's eviction goes through.
+    expect(
+      (
+        await kubectl(c, [
+          "patch",
+          "pdb",
+          "guard",
+          "-n",
+          ns,
+          "--type=merge",
+          "-p",
+          '{"spec":{"minAvailable":2}}',
+        ])
+      ).stderr,
+    ).toBe("");
+    const ok = await evict(victim, eviction);
+    expect(ok.status).toBe(201);
+    expect((await kube(c, "GET", `/api/v1/namespaces/${ns}/pods/${victim}`)).status).toBe(404);
   });
 });
 

@@ -28,6 +28,7 @@ import {
   internalError,
   KubeError,
   methodNotAllowed,
+  methodNotServed,
   notAcceptable,
   pathNotFound,
   readOnlyCredential,
@@ -483,6 +484,9 @@ async function route(
     !(t.key === "core/namespaces" && sub === "finalize")
   )
     throw pathNotFound();
+  // Each subresource is served for its own verbs only (pods/binding is create-only, pods/log get-only).
+  if (sub !== undefined && !(SUBRESOURCE_METHODS[sub] ?? []).includes(method === "HEAD" ? "GET" : method))
+    throw methodNotServed();
   if (t.review) return review(t, r, req, reply);
   const cluster = r.cluster.uid;
   const q = r.query;
@@ -598,11 +602,23 @@ async function route(
     return send(reply, res.status, res.body);
   }
   if (method === "POST" && sub === "eviction") {
-    const res = await api.evict(cluster, t, nsArg, name, wo("create"));
+    const { value } = parseBody(req, false, t, { apiVersion: "policy/v1", kind: "Eviction" });
+    const res = await api.evict(cluster, t, nsArg, name, value, wo("create"));
     return send(reply, res.status, res.body);
   }
   throw methodNotAllowed(method.toLowerCase(), { group: t.group, resource: t.plural });
 }
+
+/** The HTTP methods kube-apiserver registers for each subresource. */
+const SUBRESOURCE_METHODS: Readonly<Record<string, readonly string[]>> = {
+  status: ["GET", "PUT", "PATCH"],
+  scale: ["GET", "PUT", "PATCH"],
+  binding: ["POST"],
+  eviction: ["POST"],
+  token: ["POST"],
+  log: ["GET"],
+  finalize: ["PUT"],
+};
 
 /** DeleteOptions from a DELETE body: JSON, or protobuf from typed clients. */
 function deleteBody(req: FastifyRequest): unknown {
