@@ -125,6 +125,36 @@ describe("watch", () => {
     expect(ev).toEqual([]);
     expect(Date.now() - t0).toBeLessThan(4000);
   });
+
+  it("a timeoutSeconds of a month keeps the watch open (not ended at once); a malformed one is 400", async () => {
+    const ev = await watchEvents(
+      "/api/v1/namespaces/default/configmaps?watch=true&timeoutSeconds=2592000&resourceVersion=0",
+      99,
+      async () => {
+        await new Promise((r) => setTimeout(r, 300));
+        await kube(c, "POST", "/api/v1/namespaces/default/configmaps", { metadata: { name: "long-watch" } });
+      },
+      1500,
+    );
+    expect(ev.map((e) => [e.type, e.object.metadata.name])).toContainEqual(["ADDED", "long-watch"]);
+    for (const bad of ["abc", "0.5", "99999999999999999999"]) {
+      const r = await kube(
+        c,
+        "GET",
+        `/api/v1/namespaces/default/configmaps?watch=true&timeoutSeconds=${bad}`,
+      );
+      expect([bad, r.status]).toEqual([bad, 400]);
+    }
+  });
+
+  it("limit takes any int64: the largest lists everything; beyond int64 is 400, never 500", async () => {
+    const all = await kube(c, "GET", "/api/v1/namespaces/kube-system/configmaps?limit=9223372036854775807");
+    expect(all.status).toBe(200);
+    const plain = await kube(c, "GET", "/api/v1/namespaces/kube-system/configmaps");
+    expect((all.body as Obj).items.length).toBe((plain.body as Obj).items.length);
+    const over = await kube(c, "GET", "/api/v1/namespaces/kube-system/configmaps?limit=99999999999999999999");
+    expect([over.status, (over.body as Obj).reason]).toEqual([400, "BadRequest"]);
+  });
 });
 
 describe("writes", () => {
@@ -341,6 +371,22 @@ describe("deletion", () => {
       if (!both) await new Promise((r) => setTimeout(r, 50));
     }
     expect(both).toBe(true);
+  });
+
+  it("namespaces have no deletecollection: DELETE of the collection is 405 and deletes nothing", async () => {
+    expect((await kube(c, "POST", "/api/v1/namespaces", { metadata: { name: "aaa-keep" } })).status).toBe(
+      201,
+    );
+    const r = await kube(c, "DELETE", "/api/v1/namespaces");
+    expect([r.status, (r.body as Obj).reason]).toEqual([405, "MethodNotAllowed"]);
+    const sel = await kube(
+      c,
+      "DELETE",
+      "/api/v1/namespaces?labelSelector=kubernetes.io/metadata.name%3Daaa-keep",
+    );
+    expect(sel.status).toBe(405);
+    const ns = await kube(c, "GET", "/api/v1/namespaces/aaa-keep");
+    expect([ns.status, (ns.body as Obj).status.phase]).toEqual([200, "Active"]);
   });
 
   it("refuses to delete the default namespace and to create in a terminating one", async () => {

@@ -532,6 +532,8 @@ async function route(
       return send(reply, res.status, res.body, JSON_CT, res.warnings);
     }
     if (method === "DELETE") {
+      // Kinds without deletecollection (namespaces) have no such route: nothing is deleted.
+      if (!t.verbs.includes("deletecollection")) throw methodNotServed();
       const body = deleteBody(req);
       const res = await api.deleteCollection(
         cluster,
@@ -637,13 +639,30 @@ function safeJson(s: string): unknown {
   }
 }
 
+/** An int64 query parameter as Go's strconv.ParseInt reads it (beyond int64: out of range). */
+function int64Param(q: URLSearchParams, name: string): bigint | undefined {
+  const v = q.get(name);
+  if (v === null || v === "") return undefined;
+  if (!/^[-+]?\d+$/.test(v))
+    throw badRequest(`invalid ${name}: strconv.ParseInt: parsing ${JSON.stringify(v)}: invalid syntax`);
+  const n = BigInt(v);
+  if (n > 9223372036854775807n || n < -9223372036854775808n)
+    throw badRequest(`invalid ${name}: strconv.ParseInt: parsing ${JSON.stringify(v)}: value out of range`);
+  return n;
+}
+
+const MAX_WATCH_S = BigInt(Math.floor(2147483647 / 1000));
+
+/** More than any store holds: a larger limit (up to int64) lists everything, as it would. */
+const LIMIT_CAP = 1_000_000_000;
+
 function listQuery(q: URLSearchParams) {
-  const limit = q.get("limit");
-  if (limit !== null && !/^\d+$/.test(limit)) throw badRequest(`invalid limit: ${limit}`);
+  const limit = int64Param(q, "limit");
+  if (limit !== undefined && limit < 0n) throw badRequest(`invalid limit: ${q.get("limit")}`);
   return {
     labelSelector: q.get("labelSelector") ?? undefined,
     fieldSelector: q.get("fieldSelector") ?? undefined,
-    limit: limit ? Number(limit) : undefined,
+    limit: limit ? Number(limit > BigInt(LIMIT_CAP) ? BigInt(LIMIT_CAP) : limit) : undefined,
     continue: q.get("continue") ?? undefined,
   };
 }
@@ -781,7 +800,7 @@ async function watch(
   opts: KubePluginOptions,
 ) {
   const q = r.query;
-  const timeout = q.get("timeoutSeconds");
+  const timeout = int64Param(q, "timeoutSeconds");
   const lq = listQuery(q);
   const shape = watchShape(t, q, negotiate(req.headers.accept));
   reply.hijack();
@@ -807,7 +826,8 @@ async function watch(
         ...lq,
         resourceVersion: q.get("resourceVersion") ?? undefined,
         allowWatchBookmarks: queryBool(q, "allowWatchBookmarks") === true,
-        timeoutSeconds: timeout ? Number(timeout) : undefined,
+        // A timer holds at most 2^31−1 ms (~24 days); a longer watch ends then instead of at once.
+        timeoutSeconds: timeout ? Number(timeout > MAX_WATCH_S ? MAX_WATCH_S : timeout) : undefined,
         bookmarkMs: opts.bookmarkMs,
       },
       (e) => {
