@@ -102,6 +102,34 @@ const q = (t: ResourceType): Qualified => ({ group: t.group, resource: t.plural 
 const gv = (t: ResourceType) => groupVersion(t);
 
 /** One cluster's API, bound to its uid. */
+/** The name rules of kube-apiserver's strategies: most kinds take a DNS-1123 subdomain. */
+interface NameRule {
+  re: RegExp;
+  max: number;
+  message: string;
+}
+const DNS1123_SUBDOMAIN: NameRule = {
+  re: /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/,
+  max: 253,
+  message:
+    "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')",
+};
+const NAME_RULES: Readonly<Record<string, NameRule>> = {
+  [NAMESPACE_KEY]: {
+    re: /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/,
+    max: 63,
+    message:
+      "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')",
+  },
+  // ValidateServiceName: a DNS-1035 label (it becomes a DNS name and environment variables).
+  "core/services": {
+    re: /^[a-z]([-a-z0-9]*[a-z0-9])?$/,
+    max: 63,
+    message:
+      "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')",
+  },
+};
+
 export class KubeApi {
   readonly catalog = new Catalog();
   readonly schemas: BuiltinSchemas;
@@ -388,20 +416,17 @@ export class KubeApi {
   }
 
   private nameCheck(t: ResourceType, name: string): StatusCause[] {
-    const label = t.key === NAMESPACE_KEY || t.key === "core/services";
-    const re = label
-      ? /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/
-      : /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-    if (re.test(name) && name.length <= (label ? 63 : 253)) return [];
-    return [
-      {
+    const rule = NAME_RULES[t.key] ?? DNS1123_SUBDOMAIN;
+    const out: StatusCause[] = [];
+    const bad = (msg: string) =>
+      out.push({
         reason: "FieldValueInvalid",
         field: "metadata.name",
-        message: label
-          ? `Invalid value: ${JSON.stringify(name)}: a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')`
-          : `Invalid value: ${JSON.stringify(name)}: a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')`,
-      },
-    ];
+        message: `Invalid value: ${JSON.stringify(name)}: ${msg}`,
+      });
+    if (name.length > rule.max) bad(`must be no more than ${rule.max} characters`);
+    if (!rule.re.test(name)) bad(rule.message);
+    return out;
   }
 
   private statusOnCreate(t: ResourceType, body: Obj): void {

@@ -30,6 +30,8 @@ export interface DefaultRule {
   dropNull?: true;
   /** An empty list is dropped (a `len(x) == 0` default in Go takes it as absent). */
   dropEmpty?: true;
+  /** Or a default that fills in items of a list already there, in place. */
+  adjust?: (o: Obj) => void;
   /** Only on create (admission plugins' additions). */
   onCreate?: true;
 }
@@ -91,6 +93,16 @@ export const DECODE_FOLDS: Record<string, (o: Obj) => void> = {
   },
 };
 
+function defaultHostNetworkPorts(spec: Obj): void {
+  for (const key of ["containers", "initContainers"]) {
+    const list = spec[key];
+    if (!Array.isArray(list)) continue;
+    for (const c of list)
+      for (const p of isObj(c) && Array.isArray(c.ports) ? c.ports : [])
+        if (isObj(p) && (p.hostPort === undefined || p.hostPort === 0)) p.hostPort = p.containerPort;
+  }
+}
+
 /** Definition name → rows. Service defaults live with its address allocation (services/admission.ts). */
 export const DEFAULTS: Record<string, DefaultRule[]> = {
   "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta": [{ field: "creationTimestamp", dropNull: true }],
@@ -112,6 +124,9 @@ export const DEFAULTS: Record<string, DefaultRule[]> = {
     { field: "securityContext", value: {} },
     { field: "terminationGracePeriodSeconds", value: 30 },
     { field: "schedulerName", value: "default-scheduler" },
+    // defaultHostNetworkPorts: on the host network a container port is also its host port.
+    { field: "containers", adjust: defaultHostNetworkPorts, when: (o) => o.hostNetwork === true },
+    { field: "initContainers", adjust: defaultHostNetworkPorts, when: (o) => o.hostNetwork === true },
   ],
   [`${CORE}.Container`]: [
     {
@@ -392,7 +407,8 @@ function fill(obj: unknown, name: string, plans: Map<string, Plan>, create: bool
   for (const r of plan.rows) {
     if (r.onCreate && !(create && top)) continue;
     if (r.when && !r.when(obj)) continue;
-    setIfAbsent(obj, r.field, r);
+    if (r.adjust) r.adjust(obj);
+    else setIfAbsent(obj, r.field, r);
   }
   for (const d of plan.descents) {
     const v = obj[d.field];

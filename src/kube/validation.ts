@@ -48,6 +48,20 @@ function podSpec(spec: unknown, at: string): StatusCause[] {
       });
     });
   }
+  // validateHostNetwork: on the host network a container listens on the node's port itself.
+  if (spec.hostNetwork === true)
+    (Array.isArray(cs) ? cs : []).forEach((c, i) => {
+      (isObj(c) && Array.isArray(c.ports) ? c.ports : []).forEach((port, j) => {
+        if (isObj(port) && port.hostPort !== port.containerPort)
+          out.push(
+            invalidValue(
+              `${at}.containers[${i}].ports[${j}].containerPort`,
+              port.containerPort,
+              "must match `hostPort` when `hostNetwork` is true",
+            ),
+          );
+      });
+    });
   const affinity = isObj(spec.affinity) ? spec.affinity : {};
   for (const kind of ["podAffinity", "podAntiAffinity"])
     if (isObj(affinity[kind])) out.push(...podAffinity(affinity[kind], `${at}.affinity.${kind}`));
@@ -353,6 +367,25 @@ function objectMeta(o: Obj): StatusCause[] {
   return out;
 }
 
+/**
+ * ValidateConfigMapUpdate / ValidateSecretUpdate: once `immutable: true`, it stays so and the
+ * contents never change.
+ */
+function immutableContents(o: Obj, old: Obj, fields: string[]): StatusCause[] {
+  if (old.immutable !== true) return [];
+  const forbidden = (field: string): StatusCause => ({
+    reason: "FieldValueForbidden",
+    field,
+    message: "Forbidden: field is immutable when `immutable` is set",
+  });
+  const out: StatusCause[] = [];
+  if (o.immutable !== true) out.push(forbidden("immutable"));
+  for (const f of fields)
+    if (JSON.stringify(canonicalJson(o[f] ?? {})) !== JSON.stringify(canonicalJson(old[f] ?? {})))
+      out.push(forbidden(f));
+  return out;
+}
+
 /** ValidatePodUpdate's list of what an update may change in a pod's spec. */
 const UPDATABLE_POD_SPEC =
   "`spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)";
@@ -441,8 +474,14 @@ const RULES: Record<string, ((o: Obj, old?: Obj) => StatusCause[])[]> = {
     (o) => podSpec(((o.spec as Obj | undefined)?.template as Obj | undefined)?.spec, "spec.template.spec"),
   ],
   "core/services": [service],
-  "core/configmaps": [(o) => [...configKeys(o.data, "data"), ...configKeys(o.binaryData, "binaryData")]],
-  "core/secrets": [(o) => [...configKeys(o.data, "data"), ...configKeys(o.stringData, "data")]],
+  "core/configmaps": [
+    (o) => [...configKeys(o.data, "data"), ...configKeys(o.binaryData, "binaryData")],
+    (o, old) => (old ? immutableContents(o, old, ["data", "binaryData"]) : []),
+  ],
+  "core/secrets": [
+    (o) => [...configKeys(o.data, "data"), ...configKeys(o.stringData, "data")],
+    (o, old) => (old ? immutableContents(o, old, ["data"]) : []),
+  ],
 };
 
 export function validateBuiltin(t: ResourceType, o: Obj, old?: Obj): StatusCause[] {

@@ -298,6 +298,101 @@ describe("writes", () => {
   });
 });
 
+describe("validation kube-apiserver does on these kinds", () => {
+  it("a Service name is a DNS-1035 label (it must start with a letter)", async () => {
+    const r = await kube(c, "POST", "/api/v1/namespaces/default/services", {
+      metadata: { name: "1abc" },
+      spec: { ports: [{ port: 80 }] },
+    });
+    expect([r.status, (r.body as Obj).message]).toEqual([
+      422,
+      "Service \"1abc\" is invalid: metadata.name: Invalid value: \"1abc\": a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')",
+    ]);
+  });
+
+  it("on the host network a container port is its host port: defaulted so, and refused otherwise", async () => {
+    const pod = (name: string, port: Obj) => ({
+      metadata: { name },
+      spec: { hostNetwork: true, containers: [{ name: "c", image: "nginx", ports: [port] }] },
+    });
+    const ok = await kube(
+      c,
+      "POST",
+      "/api/v1/namespaces/default/pods",
+      pod("hostnet", { containerPort: 8080 }),
+    );
+    expect([ok.status, (ok.body as Obj).spec.containers[0].ports[0]]).toEqual([
+      201,
+      { containerPort: 8080, hostPort: 8080, protocol: "TCP" },
+    ]);
+    const bad = await kube(
+      c,
+      "POST",
+      "/api/v1/namespaces/default/pods",
+      pod("hostnet2", { containerPort: 80, hostPort: 81 }),
+    );
+    expect([bad.status, (bad.body as Obj).message]).toEqual([
+      422,
+      'Pod "hostnet2" is invalid: spec.containers[0].ports[0].containerPort: Invalid value: 80: must match `hostPort` when `hostNetwork` is true',
+    ]);
+  });
+
+  it("an immutable ConfigMap or Secret keeps its contents and stays immutable", async () => {
+    const cm = await kube(c, "POST", "/api/v1/namespaces/default/configmaps", {
+      metadata: { name: "frozen" },
+      data: { a: "1" },
+      immutable: true,
+    });
+    expect(cm.status).toBe(201);
+    const MERGE = { "content-type": "application/merge-patch+json" };
+    const change = await kube(
+      c,
+      "PATCH",
+      "/api/v1/namespaces/default/configmaps/frozen",
+      { data: { a: "2" } },
+      MERGE,
+    );
+    expect([change.status, (change.body as Obj).message]).toEqual([
+      422,
+      'ConfigMap "frozen" is invalid: data: Forbidden: field is immutable when `immutable` is set',
+    ]);
+    const thaw = await kube(
+      c,
+      "PATCH",
+      "/api/v1/namespaces/default/configmaps/frozen",
+      { immutable: false },
+      MERGE,
+    );
+    expect((thaw.body as Obj).message).toBe(
+      'ConfigMap "frozen" is invalid: immutable: Forbidden: field is immutable when `immutable` is set',
+    );
+    const labels = await kube(
+      c,
+      "PATCH",
+      "/api/v1/namespaces/default/configmaps/frozen",
+      { metadata: { labels: { a: "b" } } },
+      MERGE,
+    );
+    expect(labels.status).toBe(200);
+    await kube(c, "POST", "/api/v1/namespaces/default/secrets", {
+      metadata: { name: "frozen" },
+      data: { a: "MQ==" },
+      immutable: true,
+    });
+    const s2 = await kube(
+      c,
+      "PATCH",
+      "/api/v1/namespaces/default/secrets/frozen",
+      { data: { a: "Mg==" } },
+      MERGE,
+    );
+    expect([s2.status, (s2.body as Obj).message]).toEqual([
+      422,
+      'Secret "frozen" is invalid: data: Forbidden: field is immutable when `immutable` is set',
+    ]);
+  });
+});
+
 describe("deletion", () => {
   it("finalizers hold an object with a deletionTimestamp until they are removed", async () => {
     await kube(c, "POST", "/api/v1/namespaces/default/configmaps", {
