@@ -102,7 +102,10 @@ function withDeploymentAnnotations(d: Deployment, rs: ReplicaSet): ReplicaSet | 
   const have = rs.metadata?.annotations ?? {};
   let out: Record<string, string> | undefined;
   for (const [k, v] of Object.entries(d.metadata?.annotations ?? {}))
-    if (!ANNOTATIONS_NOT_COPIED.has(k) && have[k] !== v) (out ??= { ...have })[k] = v;
+    if (!ANNOTATIONS_NOT_COPIED.has(k) && have[k] !== v) {
+      out ??= { ...have };
+      out[k] = v;
+    }
   return out && { ...rs, metadata: { ...rs.metadata, annotations: out } };
 }
 
