@@ -297,6 +297,30 @@ spec:${scheduler ? `\n  schedulerName: ${scheduler}` : ""}
   });
 });
 
+describe("cordon", () => {
+  it("a cordoned node is tainted node.kubernetes.io/unschedulable:NoSchedule until it is uncordoned", async () => {
+    const node = JSON.parse((await kubectl(c, ["get", "nodes", "-o", "json"])).stdout).items[0].metadata.name;
+    expect((await kubectl(c, ["cordon", node])).stdout).toBe(`node/${node} cordoned\n`);
+    const taint = await until(async () => {
+      const n = JSON.parse((await kubectl(c, ["get", "node", node, "-o", "json"])).stdout);
+      return n.spec.taints?.find((t: { key: string }) => t.key === "node.kubernetes.io/unschedulable");
+    });
+    expect(taint).toMatchObject({ key: "node.kubernetes.io/unschedulable", effect: "NoSchedule" });
+    expect(Number.isNaN(Date.parse(taint.timeAdded))).toBe(false);
+    const d = await kubectl(c, ["describe", "node", node]);
+    expect(d.stdout).toMatch(/Taints:\s+node\.kubernetes\.io\/unschedulable:NoSchedule/);
+    expect(d.stdout).toMatch(/Unschedulable:\s+true/);
+    expect((await kubectl(c, ["uncordon", node])).stdout).toBe(`node/${node} uncordoned\n`);
+    await until(async () => {
+      const n = JSON.parse((await kubectl(c, ["get", "node", node, "-o", "json"])).stdout);
+      return (
+        (n.spec.taints ?? []).every((t: { key: string }) => t.key !== "node.kubernetes.io/unschedulable") ||
+        undefined
+      );
+    });
+  });
+});
+
 describe("evictions and PodDisruptionBudgets", () => {
   it("an eviction the budget cannot afford is 429 with the budget's numbers; one it can is 201", async () => {
     const ns = "budget";

@@ -25,7 +25,7 @@ import { GATEWAYSTATUS_KEY, PODENDPOINT_KEY, syncEgressPeers } from "./egressPee
 import { HPA_TRIGGERS, syncHorizontalPodAutoscalers } from "./horizontalPodAutoscaler.js";
 import { syncJob } from "./job.js";
 import { sweep, syncKubelet } from "./kubelet.js";
-import { syncNodes } from "./nodes.js";
+import { syncNodeLifecycle, syncNodes } from "./nodes.js";
 import { InProcessQueue, type WorkQueue } from "./queue.js";
 import { QUOTA_COUNTED, syncQuotas } from "./quota.js";
 import { syncReplicaSet } from "./replicaset.js";
@@ -243,6 +243,7 @@ export class ControllerManager {
       this.queue.add(`daemonsets|${cluster}`, BURST_MS);
       this.queue.add(`scheduler|${cluster}`, BURST_MS);
       this.queue.add(`kubelet|${cluster}`, BURST_MS);
+      this.queue.add(`node-lifecycle|${cluster}`, BURST_MS);
     }
   }
 
@@ -284,6 +285,8 @@ export class ControllerManager {
         return;
       case "system":
         return syncSystem(ctx, cluster);
+      case "node-lifecycle":
+        return syncNodeLifecycle(ctx, cluster);
       case "egress-all":
         for (const c of await this.store.read((tx) => armClusters(tx))) this.queue.add(`egress|${c.uid}`);
         return;

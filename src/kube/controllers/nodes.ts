@@ -4,7 +4,7 @@
 // their controllers replace them.
 import type { Node, Pod } from "kubernetes-types/core/v1.js";
 import { HCI_NODE_NAME } from "../workloads/hciNodes.js";
-import { reconcileNodeObjects, reconcileNodes } from "../workloads/nodes.js";
+import { reconcileNodeObjects, reconcileNodes, unschedulableTaints } from "../workloads/nodes.js";
 import { armNodes } from "./arm.js";
 import type { ControllerContext } from "./context.js";
 import { clusterSource, hciNodes } from "./source.js";
@@ -44,4 +44,9 @@ export async function syncNodes(ctx: ControllerContext, cluster: string): Promis
     })),
   );
   return true;
+}
+
+/** The node lifecycle controller's part that follows the Nodes themselves: cordon taints. */
+export async function syncNodeLifecycle(ctx: ControllerContext, cluster: string): Promise<void> {
+  await ctx.apply(cluster, unschedulableTaints(await ctx.list<Node>(cluster, "core/nodes"), ctx.now()));
 }

@@ -343,6 +343,30 @@ export function reconcileNodes(sources: readonly NodeSource[], observed: readonl
   return reconcileNodeObjects(sources.map(buildNode), observed, AKS_NODE_NAME);
 }
 
+/** The taint the node lifecycle controller puts on a cordoned (unschedulable) node. */
+export const UNSCHEDULABLE_TAINT = "node.kubernetes.io/unschedulable";
+
+/**
+ * The node lifecycle controller's TaintNodesByCondition for `spec.unschedulable`: a cordoned
+ * node gets `node.kubernetes.io/unschedulable:NoSchedule` (stamped with when it was added, as
+ * SwapNodeControllerTaint does), an uncordoned one loses it.
+ */
+export function unschedulableTaints(nodes: readonly Node[], now: string): Action[] {
+  const actions: Action[] = [];
+  for (const n of nodes) {
+    const taints = n.spec?.taints ?? [];
+    const has = taints.some((t) => t.key === UNSCHEDULABLE_TAINT && t.effect === "NoSchedule");
+    const want = n.spec?.unschedulable === true;
+    if (has === want) continue;
+    const next = want
+      ? [...taints, { key: UNSCHEDULABLE_TAINT, effect: "NoSchedule", timeAdded: now }]
+      : taints.filter((t) => !(t.key === UNSCHEDULABLE_TAINT && t.effect === "NoSchedule"));
+    const spec = { ...n.spec, taints: next.length ? next : undefined };
+    actions.push({ op: "update", resource: "core/nodes", namespace: "", object: { ...n, spec } });
+  }
+  return actions;
+}
+
 /** reconcileNodes over built Nodes (AKS or AKS-on-HCI); only names matching `ours` are deleted. */
 export function reconcileNodeObjects(
   built: readonly Node[],
@@ -358,18 +382,23 @@ export function reconcileNodeObjects(
       actions.push({ op: "create", resource: "core/nodes", namespace: "", object: node });
       continue;
     }
-    const owned = (n: Node) =>
-      JSON.stringify([n.spec?.podCIDR, n.spec?.podCIDRs, n.spec?.providerID, n.spec?.taints ?? []]);
+    // The node lifecycle controller's taint of a cordoned node stays (syncNodeLifecycle's).
+    const taints = [
+      ...(node.spec?.taints ?? []),
+      ...(cur.spec?.taints ?? []).filter((t) => t.key === UNSCHEDULABLE_TAINT),
+    ];
+    const owned = (n: Node, ts: readonly Taint[]) =>
+      JSON.stringify([n.spec?.podCIDR, n.spec?.podCIDRs, n.spec?.providerID, ts]);
     const same =
       JSON.stringify(cur.metadata?.labels ?? {}) === JSON.stringify(node.metadata?.labels) &&
-      owned(cur) === owned(node) &&
+      owned(cur, cur.spec?.taints ?? []) === owned(node, taints) &&
       JSON.stringify(cur.status?.addresses) === JSON.stringify(node.status?.addresses) &&
       JSON.stringify(cur.status?.allocatable) === JSON.stringify(node.status?.allocatable);
     if (!same) {
       const updated: Node = {
         ...cur,
         metadata: { ...cur.metadata, labels: node.metadata?.labels },
-        spec: { ...cur.spec, ...node.spec, taints: node.spec?.taints },
+        spec: { ...cur.spec, ...node.spec, taints: taints.length ? taints : undefined },
         status: { ...cur.status, ...node.status },
       };
       actions.push({ op: "update", resource: "core/nodes", namespace: "", object: updated });

@@ -7,7 +7,9 @@ import {
   type NodeSource,
   nodeResources,
   parseTaint,
+  reconcileNodeObjects,
   reconcileNodes,
+  unschedulableTaints,
 } from "../../../src/kube/workloads/index.js";
 import { computerName } from "../../../src/providers/containerservice/model.js";
 import { pool } from "./harness.js";
@@ -224,5 +226,62 @@ describe("Windows nodes", () => {
     const w = nodeResources("Standard_D4s_v3", 30, "1.33.5", "windows");
     expect(l.allocatable.memoryBytes - w.allocatable.memoryBytes).toBe(2 * 1024 * MiB);
     expect(l.allocatable.memoryBytes).toBe((16 * 1024 - 650 - 100) * MiB);
+  });
+});
+
+describe("cordon (node lifecycle controller)", () => {
+  const node = (name: string, spec: Node["spec"] = {}): Node => ({
+    metadata: { name, labels: {} },
+    spec,
+    status: {},
+  });
+  const TAINT = {
+    key: "node.kubernetes.io/unschedulable",
+    effect: "NoSchedule",
+    timeAdded: "2026-01-01T00:00:00Z",
+  };
+
+  it("taints a cordoned node, untaints an uncordoned one, leaves the rest", () => {
+    const actions = unschedulableTaints(
+      [
+        node("a", { unschedulable: true }),
+        node("b", { taints: [TAINT] }),
+        node("c"),
+        node("d", { unschedulable: true, taints: [TAINT] }),
+      ],
+      "2026-02-02T00:00:00Z",
+    );
+    expect(
+      actions.map((a) =>
+        a.op === "update" ? [a.object.metadata?.name, (a.object as Node).spec?.taints] : a.op,
+      ),
+    ).toEqual([
+      [
+        "a",
+        [
+          {
+            key: "node.kubernetes.io/unschedulable",
+            effect: "NoSchedule",
+            timeAdded: "2026-02-02T00:00:00Z",
+          },
+        ],
+      ],
+      ["b", undefined],
+    ]);
+  });
+
+  it("the scale-set sync keeps the cordon taint next to the pool's taints", () => {
+    const built = node("a", { taints: [{ key: "pool", value: "x", effect: "NoSchedule" }] });
+    const cur = node("a", {
+      unschedulable: true,
+      taints: [{ key: "pool", value: "x", effect: "NoSchedule" }, TAINT],
+    });
+    expect(reconcileNodeObjects([built], [cur], /^a$/)).toEqual([]);
+    const relabelled = { ...built, metadata: { name: "a", labels: { new: "1" } } };
+    const [update] = reconcileNodeObjects([relabelled], [cur], /^a$/);
+    expect(update.op === "update" && (update.object as Node).spec?.taints).toEqual([
+      { key: "pool", value: "x", effect: "NoSchedule" },
+      TAINT,
+    ]);
   });
 });
