@@ -336,7 +336,15 @@ function running(input: StageInput): StageOutput {
       present.add(normalizeImage(image));
     }
     t += 100;
-    add("Created", v >= 35 ? "Container created" : `Created container ${c.name}`);
+    // 1.33's kuberuntime (the one with the allocation manager) words it "Created container: <name>".
+    add(
+      "Created",
+      v >= 35
+        ? "Container created"
+        : v >= 33
+          ? `Created container: ${c.name}`
+          : `Created container ${c.name}`,
+    );
     t += 50;
     add("Started", v >= 35 ? "Container started" : `Started container ${c.name}`);
     const startedAt = addMs(input.now, t);

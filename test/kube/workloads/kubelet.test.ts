@@ -69,7 +69,7 @@ describe("simulated kubelet stages", () => {
     const size = (m: string) => /Image size: (\d+) bytes/.exec(m)?.[1];
     expect(size(other.events[1].message ?? "")).toBe(size(String(ev[1][1])));
     expect(ev.slice(2).map((e) => [e[0], e[1]])).toEqual([
-      ["Created", "Created container echoserver-hostport"],
+      ["Created", "Created container: echoserver-hostport"],
       ["Started", "Started container echoserver-hostport"],
     ]);
     expect(out.status.phase).toBe("Running");
@@ -107,6 +107,18 @@ describe("simulated kubelet stages", () => {
       ["Pulled", 'Container image "k8s.gcr.io/echoserver:1.10" already present on machine'],
       ["Created", "Container created"],
       ["Started", "Container started"],
+    ]);
+  });
+
+  it("before 1.33 the Created event has no colon", () => {
+    const out = STAGES.Running({
+      ...base,
+      version: "v1.32.7",
+      imagesOnNode: new Set(["k8s.gcr.io/echoserver:1.10"]),
+    });
+    expect(out.events.map((e) => e.message).slice(1)).toEqual([
+      "Created container echoserver-hostport",
+      "Started container echoserver-hostport",
     ]);
   });
 
