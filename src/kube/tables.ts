@@ -82,6 +82,11 @@ function cell(c: PrinterColumn, o: Obj, now: number): unknown {
       return since(now, meta.creationTimestamp);
     case "since":
       return since(now, getPath(o, arg));
+    case "sinceOrNone": {
+      // printCronJob's LAST SCHEDULE: "<none>" until the first run.
+      const ts = getPath(o, arg);
+      return typeof ts === "string" && ts ? since(now, ts) : "<none>";
+    }
     case "int":
       return Number(getPath(o, arg) ?? 0);
     case "ratio": {
@@ -168,13 +173,23 @@ function cell(c: PrinterColumn, o: Obj, now: number): unknown {
       return ps.length ? ps.join(",") : "<none>";
     }
     case "endpoints.list": {
+      // formatEndpoints: port by port, each port's addresses; three shown, the rest counted.
+      const subsets = arr(o.subsets);
+      if (!subsets.length) return "<none>";
       const out: string[] = [];
-      for (const s of arr(o.subsets))
-        for (const a of arr(s.addresses))
-          for (const p of arr(s.ports).length ? arr(s.ports) : [{}])
-            out.push(p.port ? `${a.ip}:${p.port}` : String(a.ip));
-      if (!out.length) return "<none>";
-      return out.length > 3 ? `${out.slice(0, 3).join(",")} + ${out.length - 3} more...` : out.join(",");
+      let count = 0;
+      for (const s of subsets) {
+        const addrs = arr(s.addresses);
+        for (const p of arr(s.ports).length ? arr(s.ports) : [undefined]) {
+          count += addrs.length;
+          for (const a of addrs) {
+            if (out.length === 3) break;
+            const ip = String(a.ip);
+            out.push(p ? `${ip.includes(":") ? `[${ip}]` : ip}:${p.port}` : ip);
+          }
+        }
+      }
+      return count > 3 ? `${out.join(",")} + ${count - 3} more...` : out.join(",");
     }
     case "event.lastSeen":
       return since(now, o.lastTimestamp ?? o.eventTime ?? meta.creationTimestamp);
@@ -228,6 +243,11 @@ function cell(c: PrinterColumn, o: Obj, now: number): unknown {
     }
     case "bool":
       return getPath(o, arg) === true ? "true" : "false";
+    case "boolPtr": {
+      // printBoolPtr: "True" / "False", "<unset>" when absent.
+      const v = getPath(o, arg);
+      return v === undefined || v === null ? "<unset>" : v === true ? "True" : "False";
+    }
     case "controllerRevision.controller": {
       const ref = arr(meta.ownerReferences).find((r) => r.controller === true);
       if (!ref) return "<none>";

@@ -129,6 +129,9 @@ describe("kinds beyond workloads", () => {
       cj.spec.successfulJobsHistoryLimit,
       cj.spec.failedJobsHistoryLimit,
     ]).toEqual(["Allow", false, 3, 1]);
+    // printCronJob: LAST SCHEDULE is <none> until the first run.
+    const row = (await kubectl(c, ["get", "cronjob", "tick", "--no-headers"])).stdout.trim().split(/\s{2,}/);
+    expect(row.slice(0, 6)).toEqual(["tick", "*/5 * * * *", "<none>", "False", "0", "<none>"]);
   });
 
   it("a RoleBinding and an HPA through JSON, with their columns", async () => {

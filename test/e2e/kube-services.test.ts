@@ -222,6 +222,17 @@ describe("Endpoints and EndpointSlices", () => {
       [...podIps].sort(),
     );
     expect(slices.items[0].ports[0]).toEqual({ name: "", port: 8080, protocol: "TCP" });
+    // The ENDPOINTS column as formatEndpoints prints it: port by port, three shown, the rest counted.
+    const dns = JSON.parse(await ok(["get", "endpoints", "kube-dns", "-n", "kube-system", "-o", "json"]));
+    const ips: string[] = dns.subsets[0].addresses.map((a: { ip: string }) => a.ip);
+    const ports: number[] = dns.subsets[0].ports.map((p: { port: number }) => p.port);
+    const all = ports.flatMap((p) => ips.map((ip) => `${ip}:${p}`));
+    const shown = all.length > 3 ? `${all.slice(0, 3).join(",")} + ${all.length - 3} more...` : all.join(",");
+    const row = (await ok(["get", "endpoints", "kube-dns", "-n", "kube-system", "--no-headers"]))
+      .trim()
+      .split(/\s+/);
+    expect(row[1]).toBe(shown.split(" ")[0]);
+    expect(row.slice(1, -1).join(" ")).toBe(shown);
     await ok(["scale", "deployment", "echo", "--replicas=1"]);
     await until(async () => {
       const o = JSON.parse(await ok(["get", "endpoints", "echo", "-o", "json"]));
