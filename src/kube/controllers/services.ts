@@ -9,7 +9,7 @@
 //     reconcile in one ARM transaction), then `status.loadBalancer.ingress` and the events
 //     `EnsuringLoadBalancer` / `EnsuredLoadBalancer` / `SyncLoadBalancerFailed`.
 import { createHash } from "node:crypto";
-import type { Pod, Service } from "kubernetes-types/core/v1.js";
+import type { Node, Pod, Service } from "kubernetes-types/core/v1.js";
 import type { EmulatorSettings, Services } from "../../providers/context.js";
 import type { Store } from "../../store/types.js";
 import type { Obj } from "../api.js";
@@ -286,6 +286,9 @@ const ensured = new WeakMap<Store, Map<string, string>>();
 
 const COMPONENT = "service-controller";
 
+/** The node names each cluster's load balancers were last synced with (UpdatedLoadBalancer). */
+const hosts = new WeakMap<Store, Map<string, string>>();
+
 function toLike(s: Service): ServiceLike {
   return {
     metadata: {
@@ -335,6 +338,20 @@ export async function syncServiceLoadBalancers(ctx: ControllerContext, cluster: 
       }),
     );
   for (const s of changed) event(s, "Normal", "EnsuringLoadBalancer", "Ensuring load balancer");
+  // nodeSyncLoop: when the set of nodes changes, every load balancer already ensured gets its
+  // new backend hosts, and says so once.
+  let hostSets = hosts.get(ctx.store);
+  if (!hostSets) {
+    hostSets = new Map();
+    hosts.set(ctx.store, hostSets);
+  }
+  const nodeSet = (await ctx.list<Node>(cluster, "core/nodes"))
+    .map((n) => n.metadata?.name ?? "")
+    .sort()
+    .join(",");
+  const before = hostSets.get(cluster);
+  hostSets.set(cluster, nodeSet);
+  const rehosted = before !== undefined && before !== nodeSet ? all.filter((s) => !changed.includes(s)) : [];
 
   const desired: DesiredServiceLoadBalancer[] = [];
   const failed = new Map<string, string>();
@@ -372,6 +389,8 @@ export async function syncServiceLoadBalancers(ctx: ControllerContext, cluster: 
           `Error syncing load balancer: failed to ensure load balancer: ${err}`,
         );
     } else if (wasChanged) event(s, "Normal", "EnsuredLoadBalancer", "Ensured load balancer");
+    else if (rehosted.includes(s))
+      event(s, "Normal", "UpdatedLoadBalancer", "Updated load balancer with new hosts");
     const ingress = o?.ingressIP ? [{ ip: o.ingressIP, ipMode: "VIP" }] : undefined;
     const cur = s.status?.loadBalancer?.ingress;
     if (JSON.stringify(cur ?? null) !== JSON.stringify(ingress ?? null)) {
