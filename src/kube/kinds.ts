@@ -56,6 +56,19 @@ export interface KindSpec {
    * stored in that version and converted on every read and write in this one.
    */
   storageVersion?: string;
+  /**
+   * Deprecated from this minor version on: every request gets kube-apiserver's deprecation
+   * Warning, `<gv> <Kind> is deprecated in v1.<since>+; use <replacement>`.
+   */
+  deprecated?: { since: number; replacement: string };
+}
+
+/** The deprecation Warning a request on `k` gets on a cluster of Kubernetes `version` ("1.33.5"). */
+export function deprecationWarning(k: KindSpec, version: string): string | undefined {
+  const d = k.deprecated;
+  const minor = Number(/^v?1\.(\d+)/.exec(version)?.[1] ?? 0);
+  if (!d || minor < d.since) return undefined;
+  return `${groupVersion(k)} ${k.kind} is deprecated in v1.${d.since}+; use ${d.replacement}`;
 }
 
 const age: PrinterColumn = { name: "Age", type: "string", cell: "age" };
@@ -184,6 +197,8 @@ export const BUILTIN_KINDS: KindSpec[] = [
     shortNames: ["ep"],
     verbs: ALL_VERBS,
     schema: "V1Endpoints",
+    // KEP-4974: Endpoints gives way to EndpointSlice.
+    deprecated: { since: 33, replacement: "discovery.k8s.io/v1 EndpointSlice" },
     columns: [name, { name: "Endpoints", type: "string", cell: "endpoints.list" }, age],
   },
   {

@@ -383,6 +383,28 @@ describe.each(["1.28", "1.33"])("kubectl against a cluster reporting %s", (v) =>
     expect(d.stdout).toMatch(/Normal\s+Scheduled\s+\S+\s+default-scheduler\s+Successfully assigned p1/);
   });
 
+  it("v1 Endpoints carry kube-apiserver's deprecation warning from 1.33 on", async () => {
+    const r = await kubectl(c(), ["get", "endpoints", "kube-dns", "-n", "kube-system"]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe(
+      v === "1.33"
+        ? "Warning: v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice\n"
+        : "",
+    );
+    const slices = await kubectl(c(), ["get", "endpointslices", "-n", "kube-system"]);
+    expect(slices.stderr).toBe("");
+    // Every warning of a response is its own header: the deprecation and an unknown field's.
+    const res = await fetch(`${c().server}/api/v1/namespaces/default/endpoints?fieldValidation=Warn`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${c().token}`, "content-type": "application/json" },
+      body: JSON.stringify({ metadata: { name: `warned-${ns}` }, bogus: 1 }),
+    });
+    expect(res.status).toBe(201);
+    const warnings = res.headers.get("warning") ?? "";
+    expect(warnings).toContain('299 - "unknown field \\"bogus\\""');
+    expect(warnings.includes("v1 Endpoints is deprecated in v1.33+")).toBe(v === "1.33");
+  });
+
   it("explain reads the served OpenAPI", async () => {
     const r = await kubectl(c(), ["explain", "pod.spec.containers.ports"]);
     expect(r.code).toBe(0);

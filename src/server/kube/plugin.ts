@@ -36,7 +36,7 @@ import {
   unauthorized,
   unsupportedMediaType,
 } from "../../kube/errors.js";
-import { BUILTIN_KINDS } from "../../kube/kinds.js";
+import { BUILTIN_KINDS, deprecationWarning } from "../../kube/kinds.js";
 import { podLog } from "../../kube/logs.js";
 import { hashDoc, openapiV2, openapiV3, openapiV3Index } from "../../kube/openapi.js";
 import { encodeOpenApiV2, OPENAPI_V2_PROTOBUF } from "../../kube/openapiProto.js";
@@ -142,8 +142,16 @@ function sendStatus(reply: FastifyReply, err: KubeError) {
   return reply.code(err.code).type(JSON_CT).send(JSON.stringify(err.toStatus()));
 }
 
+/** Adds Warning headers (one per message; reply.header alone would keep only the last). */
+function addWarnings(reply: FastifyReply, warnings: readonly string[]): void {
+  if (!warnings.length) return;
+  const have = reply.getHeader("Warning");
+  const list = have === undefined ? [] : Array.isArray(have) ? have.map(String) : [String(have)];
+  reply.header("Warning", [...list, ...warnings.map((w) => `299 - ${JSON.stringify(w)}`)]);
+}
+
 function send(reply: FastifyReply, status: number, body: unknown, ct = JSON_CT, warnings: string[] = []) {
-  for (const w of warnings) reply.header("Warning", `299 - ${JSON.stringify(w)}`);
+  addWarnings(reply, warnings);
   // Set as a raw header: reply.type() would quote the discovery media type's parameters.
   return reply
     .code(status)
@@ -487,6 +495,8 @@ async function route(
   // Each subresource is served for its own verbs only (pods/binding is create-only, pods/log get-only).
   if (sub !== undefined && !(SUBRESOURCE_METHODS[sub] ?? []).includes(method === "HEAD" ? "GET" : method))
     throw methodNotServed();
+  const deprecation = deprecationWarning(t, r.cluster.version);
+  if (deprecation) addWarnings(reply, [deprecation]);
   if (t.review) return review(t, r, req, reply);
   const cluster = r.cluster.uid;
   const q = r.query;
@@ -809,10 +819,12 @@ async function watch(
   const begin = () => {
     if (started) return;
     started = true;
+    const warning = reply.getHeader("Warning");
     res.writeHead(200, {
       "Content-Type": JSON_CT,
       "Transfer-Encoding": "chunked",
       "Cache-Control": "no-cache, private",
+      ...(warning === undefined ? {} : { Warning: warning }),
     });
     // Clients wait for the headers before they read events; an idle watch must still send them.
     res.flushHeaders();
