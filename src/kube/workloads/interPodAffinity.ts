@@ -37,6 +37,7 @@ export interface AffinityTerms {
 /** What the node view keeps for the plugin: a node, its pods, and those with pod (anti-)affinity. */
 export interface AffinityNode {
   node: Node;
+  /** Each pod's metadata.namespace and metadata.labels (all the terms match on). */
   podList: Pod[];
   /** The node's pods with podAffinity or podAntiAffinity (HavePodsWithAffinityList). */
   affine: Pod[];
@@ -247,9 +248,13 @@ export function affinityScores(
   for (const info of nodes) {
     const labels = info.node.metadata?.labels;
     if (!labels || Object.keys(labels).length === 0) continue;
-    for (const other of hasPreferred ? info.podList : info.affine) {
-      for (const t of preferredAffinity) add(t, t.weight, other, undefined, info.node);
-      for (const t of preferredAnti) add(t, -t.weight, other, undefined, info.node);
+    if (hasPreferred)
+      for (const other of info.podList) {
+        for (const t of preferredAffinity) add(t, t.weight, other, undefined, info.node);
+        for (const t of preferredAnti) add(t, -t.weight, other, undefined, info.node);
+      }
+    // Only pods with pod affinity have terms of their own.
+    for (const other of info.affine) {
       const theirs = termsOf(other);
       for (const t of theirs.requiredAffinity) add(t, HARD_POD_AFFINITY_WEIGHT, pod, nsLabels, info.node);
       for (const t of theirs.preferredAffinity) add(t, t.weight, pod, nsLabels, info.node);

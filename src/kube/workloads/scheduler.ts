@@ -260,7 +260,7 @@ export interface NodeInfo {
   ports: HostPortUse[];
   /** The same ports by `<protocol>/<port>` (a conflict needs both equal): no scan of a full node. */
   portIndex: Map<string, HostPortUse[]>;
-  /** The pods bound here (InterPodAffinity counts them), and those with pod (anti-)affinity. */
+  /** The pods bound here, namespace and labels only (InterPodAffinity matches them), and those with pod (anti-)affinity. */
   podList: Pod[];
   affine: Pod[];
 }
@@ -359,7 +359,8 @@ export function nodeInfos(
 export function addPod(info: NodeInfo, pod: Pod): void {
   const f = podFacts(pod);
   info.pods++;
-  info.podList.push(pod);
+  // Only what affinity terms match on (the node view outlives the pod's versions: no whole pods).
+  info.podList.push({ metadata: { namespace: pod.metadata?.namespace, labels: pod.metadata?.labels } });
   if (hasPodAffinity(pod)) info.affine.push(pod);
   info.requested.cpuMilli += f.req.cpuMilli;
   info.requested.memory += f.req.memory;
