@@ -31,7 +31,7 @@ import {
 } from "./errors.js";
 import { checkEviction } from "./eviction.js";
 import { scaleManagedFields, scaleToParent, serverSideApply, trackUpdate, updateManager } from "./fields.js";
-import { cloneJson, jsonEqual } from "./json.js";
+import { cloneJson, jsonEqual, sameUnordered } from "./json.js";
 import { BUILTIN_KINDS, DEFAULT_NAMESPACES, groupVersion } from "./kinds.js";
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch } from "./patch.js";
 import { type BuiltinSchemas, builtinSchemas, decodeError, pruneUnknown, type Schema } from "./schemas.js";
@@ -102,6 +102,21 @@ const q = (t: ResourceType): Qualified => ({ group: t.group, resource: t.plural 
 const gv = (t: ResourceType) => groupVersion(t);
 
 /** One cluster's API, bound to its uid. */
+/** DecodeManagedFields would accept it: entries of a manager, Apply or Update, with field sets. */
+function decodableManagedFields(v: unknown): boolean {
+  return (
+    Array.isArray(v) &&
+    v.length > 0 &&
+    v.every(
+      (e) =>
+        isObj(e) &&
+        typeof e.manager === "string" &&
+        (e.operation === "Apply" || e.operation === "Update") &&
+        (e.fieldsV1 === undefined || isObj(e.fieldsV1)),
+    )
+  );
+}
+
 /** The name rules of kube-apiserver's strategies: most kinds take a DNS-1123 subdomain. */
 interface NameRule {
   re: RegExp;
@@ -667,7 +682,19 @@ export class KubeApi {
       if (pm[k] !== undefined) m[k] = pm[k];
       else delete m[k];
     }
-    if (!tracked) m.managedFields = pm.managedFields;
+    // The field manager's Update: managedFields the request sets are taken as they are (how
+    // kubectl moves client-side apply's fields to server-side apply), `[{}]` clears them all, and
+    // a request without valid ones (or a subresource's) keeps the live ones.
+    const given = m.managedFields;
+    const reset =
+      !tracked &&
+      sub === undefined &&
+      Array.isArray(given) &&
+      given.length > 0 &&
+      given.every((e) => isObj(e) && !Object.keys(e).length);
+    if (!tracked && !reset && !(sub === undefined && decodableManagedFields(given)))
+      m.managedFields = pm.managedFields;
+    if (reset) delete m.managedFields;
     let result: Obj = body;
     if (sub === "status") {
       result = { ...prev, status: body.status, metadata: { ...pm, managedFields: m.managedFields } };
@@ -694,16 +721,16 @@ export class KubeApi {
     }
     // generation: spec (everything but metadata and status) changes only.
     if (t.hasGeneration || t.crd) {
-      const strip = (x: Obj) =>
-        JSON.stringify({
-          ...x,
-          metadata: undefined,
-          status: undefined,
-          apiVersion: undefined,
-          kind: undefined,
-        });
+      // Key order is no change (a field removed and defaulted again comes back last).
+      const strip = (x: Obj): Obj => ({
+        ...x,
+        metadata: undefined,
+        status: undefined,
+        apiVersion: undefined,
+        kind: undefined,
+      });
       const g = Number(pm.generation ?? 1);
-      meta(result).generation = sub !== "status" && strip(result) !== strip(prev) ? g + 1 : g;
+      meta(result).generation = sub !== "status" && !sameUnordered(strip(result), strip(prev)) ? g + 1 : g;
     }
     if (sub === undefined && !pm.deletionTimestamp)
       await runMutatingAdmission(this.store, {
@@ -719,7 +746,7 @@ export class KubeApi {
     if (t.key === CRD_KEY) acceptCrd(result);
     result.apiVersion = gv(t);
     result.kind = t.kind;
-    if (!tracked) this.track(t, prev, result, o, sub);
+    if (!tracked && !reset) this.track(t, prev, result, o, sub);
     // Finalizers all gone on an object being deleted: it goes now.
     if (
       pm.deletionTimestamp &&

@@ -102,3 +102,16 @@ function eq(a: unknown, b: unknown): boolean | typeof UNSURE {
   }
   return verdict;
 }
+
+/** Equal as JSON values with object keys in any order (Go's DeepEqual of decoded objects). */
+export function sameUnordered(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a))
+    return Array.isArray(b) && a.length === b.length && a.every((x, i) => sameUnordered(x, b[i]));
+  if (!a || !b || typeof a !== "object" || typeof b !== "object" || Array.isArray(b)) return jsonEqual(a, b);
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  const kx = Object.keys(x).filter((k) => x[k] !== undefined);
+  const ky = Object.keys(y).filter((k) => y[k] !== undefined);
+  return kx.length === ky.length && kx.every((k) => Object.hasOwn(y, k) && sameUnordered(x[k], y[k]));
+}

@@ -4,6 +4,7 @@
 import type { ResourceType } from "./catalog.js";
 import { invalidOptions, type StatusCause } from "./errors.js";
 import { GO_PRINTABLE } from "./fields.js";
+import { sameUnordered } from "./json.js";
 import { getOwn } from "./ownKeys.js";
 
 type Obj = Record<string, unknown>;
@@ -380,9 +381,7 @@ function immutableContents(o: Obj, old: Obj, fields: string[]): StatusCause[] {
   });
   const out: StatusCause[] = [];
   if (o.immutable !== true) out.push(forbidden("immutable"));
-  for (const f of fields)
-    if (JSON.stringify(canonicalJson(o[f] ?? {})) !== JSON.stringify(canonicalJson(old[f] ?? {})))
-      out.push(forbidden(f));
+  for (const f of fields) if (!sameUnordered(o[f] ?? {}, old[f] ?? {})) out.push(forbidden(f));
   return out;
 }
 
@@ -445,21 +444,12 @@ function podUpdate(o: Obj, old: Obj): StatusCause[] {
   const grace = was.terminationGracePeriodSeconds;
   if (typeof grace === "number" && grace < 0 && munged.terminationGracePeriodSeconds === 1)
     munged.terminationGracePeriodSeconds = grace;
-  if (JSON.stringify(canonicalJson(munged)) !== JSON.stringify(canonicalJson(was)))
+  if (!sameUnordered(munged, was))
     out.push({
       reason: "FieldValueForbidden",
       field: "spec",
       message: `Forbidden: pod updates may not change fields other than ${UPDATABLE_POD_SPEC}`,
     });
-  return out;
-}
-
-/** A JSON value with object keys sorted (key order is not a change). */
-function canonicalJson(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(canonicalJson);
-  if (!isObj(v)) return v;
-  const out: Obj = {};
-  for (const k of Object.keys(v).sort()) if (v[k] !== undefined) out[k] = canonicalJson(v[k]);
   return out;
 }
 

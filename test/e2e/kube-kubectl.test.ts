@@ -261,6 +261,43 @@ describe.each(["1.28", "1.33"])("kubectl against a cluster reporting %s", (v) =>
     );
   });
 
+  it("client-side apply, then server-side apply: kubectl moves the fields over, and a changed re-apply has no conflict", async () => {
+    const cm = (v: string) =>
+      `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: moved, namespace: ${ns}}\ndata: {a: "${v}", b: "x"}\n`;
+    expect((await kubectl(c(), ["apply", "-f", manifestFile(cm("1"))])).stdout.trim()).toBe(
+      "configmap/moved created",
+    );
+    const first = await kubectl(c(), ["apply", "--server-side", "-f", manifestFile(cm("1"))]);
+    expect([first.stderr, first.stdout.trim()]).toEqual(["", "configmap/moved serverside-applied"]);
+    const changed = await kubectl(c(), ["apply", "--server-side", "-f", manifestFile(cm("2"))]);
+    expect([changed.stderr, changed.stdout.trim()]).toEqual(["", "configmap/moved serverside-applied"]);
+    const o = JSON.parse(
+      (await kubectl(c(), ["get", "cm", "moved", "-n", ns, "-o", "json", "--show-managed-fields"])).stdout,
+    );
+    expect(o.data).toEqual({ a: "2", b: "x" });
+    const managers = o.metadata.managedFields.map(
+      (e: { manager: string; operation: string }) => `${e.manager}/${e.operation}`,
+    );
+    expect(managers).toContain("kubectl/Apply");
+    expect(managers).not.toContain("kubectl-client-side-apply/Update");
+    // [{}] clears managedFields altogether.
+    const reset = await kubectl(c(), [
+      "patch",
+      "cm",
+      "moved",
+      "-n",
+      ns,
+      "--type=merge",
+      "-p",
+      '{"metadata":{"managedFields":[{}]}}',
+    ]);
+    expect(reset.stderr).toBe("");
+    const after = JSON.parse(
+      (await kubectl(c(), ["get", "cm", "moved", "-n", ns, "-o", "json", "--show-managed-fields"])).stdout,
+    );
+    expect(after.metadata.managedFields).toBeUndefined();
+  });
+
   it("server-side apply owns fields, conflicts with another manager, and --force-conflicts takes them", async () => {
     const cm = (v: string) =>
       `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ssa, namespace: ${ns}}\ndata: {k: "${v}"}\n`;
