@@ -344,48 +344,26 @@ describe("validation kube-apiserver does on these kinds", () => {
       immutable: true,
     });
     expect(cm.status).toBe(201);
-    const MERGE = { "content-type": "application/merge-patch+json" };
-    const change = await kube(
-      c,
-      "PATCH",
-      "/api/v1/namespaces/default/configmaps/frozen",
-      { data: { a: "2" } },
-      MERGE,
-    );
+    const patch = (kind: string, body: Obj) =>
+      kube(c, "PATCH", `/api/v1/namespaces/default/${kind}/frozen`, body, {
+        "content-type": "application/merge-patch+json",
+      });
+    const change = await patch("configmaps", { data: { a: "2" } });
     expect([change.status, (change.body as Obj).message]).toEqual([
       422,
       'ConfigMap "frozen" is invalid: data: Forbidden: field is immutable when `immutable` is set',
     ]);
-    const thaw = await kube(
-      c,
-      "PATCH",
-      "/api/v1/namespaces/default/configmaps/frozen",
-      { immutable: false },
-      MERGE,
-    );
+    const thaw = await patch("configmaps", { immutable: false });
     expect((thaw.body as Obj).message).toBe(
       'ConfigMap "frozen" is invalid: immutable: Forbidden: field is immutable when `immutable` is set',
     );
-    const labels = await kube(
-      c,
-      "PATCH",
-      "/api/v1/namespaces/default/configmaps/frozen",
-      { metadata: { labels: { a: "b" } } },
-      MERGE,
-    );
-    expect(labels.status).toBe(200);
+    expect((await patch("configmaps", { metadata: { labels: { a: "b" } } })).status).toBe(200);
     await kube(c, "POST", "/api/v1/namespaces/default/secrets", {
       metadata: { name: "frozen" },
       data: { a: "MQ==" },
       immutable: true,
     });
-    const s2 = await kube(
-      c,
-      "PATCH",
-      "/api/v1/namespaces/default/secrets/frozen",
-      { data: { a: "Mg==" } },
-      MERGE,
-    );
+    const s2 = await patch("secrets", { data: { a: "Mg==" } });
     expect([s2.status, (s2.body as Obj).message]).toEqual([
       422,
       'Secret "frozen" is invalid: data: Forbidden: field is immutable when `immutable` is set',
