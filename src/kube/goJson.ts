@@ -38,19 +38,27 @@ const QUANTITY_FIELDS = new Set([
   "V2MetricValueStatus.averageValue",
 ]);
 
+/**
+ * Fields of Go type []byte (maps of it), which the generated schemas give as plain strings:
+ * encoding/json takes only base64 text there. Their schemas get `format: byte`, as upstream's.
+ */
+const BYTES_FIELDS = new Set(["V1Secret.data", "V1ConfigMap.binaryData"]);
+
 /** The scalar schemas that stand for a Quantity (filled as the built-in schemas are built). */
 const quantities = new WeakSet<Schema>();
 
-/** Marks a model field's schema when it is a Quantity (its values, for a map or a list). */
+/** Marks a model field's schema when it is a Quantity or []byte (its values, for a map or a list). */
 export function markQuantity(cls: string, field: string, s: Schema): void {
-  if (!QUANTITY_FIELDS.has(`${cls}.${field}`)) return;
+  const bytes = BYTES_FIELDS.has(`${cls}.${field}`);
+  if (!bytes && !QUANTITY_FIELDS.has(`${cls}.${field}`)) return;
   const scalar =
     s.type === "object" && s.additionalProperties && typeof s.additionalProperties === "object"
       ? s.additionalProperties
       : s.type === "array" && s.items
         ? s.items
         : s;
-  quantities.add(scalar);
+  if (bytes) scalar.format = "byte";
+  else quantities.add(scalar);
 }
 
 /** Whether a (resolved) scalar schema stands for a resource.Quantity. */
@@ -121,4 +129,43 @@ export function goScalarType(s: Schema): string {
     default:
       return "interface {}";
   }
+}
+
+const BASE64 = /^[A-Za-z0-9+/]$/;
+
+/**
+ * Go's base64.StdEncoding decode error for a `[]byte` field's text (Secret data …), or
+ * undefined when it decodes: encoding/base64's decodeQuantum, quantum by quantum, CR and LF
+ * skipped, with its offsets (a short last quantum is reported at its start).
+ */
+export function base64Error(src: string): string | undefined {
+  const corrupt = (at: number) => `illegal base64 data at input byte ${at}`;
+  const newline = (c: string) => c === "\n" || c === "\r";
+  let si = 0;
+  while (si < src.length) {
+    let j = 0;
+    for (; j < 4; j++) {
+      if (si === src.length) {
+        if (j === 0) return undefined;
+        return corrupt(si - j);
+      }
+      const c = src[si++];
+      if (BASE64.test(c)) continue;
+      if (newline(c)) {
+        j--;
+        continue;
+      }
+      if (c !== "=") return corrupt(si - 1);
+      if (j < 2) return corrupt(si - 1);
+      if (j === 2) {
+        while (si < src.length && newline(src[si])) si++;
+        if (si === src.length) return corrupt(src.length);
+        if (src[si] !== "=") return corrupt(si - 1);
+        si++;
+      }
+      while (si < src.length && newline(src[si])) si++;
+      return si < src.length ? corrupt(si) : undefined;
+    }
+  }
+  return undefined;
 }

@@ -6,6 +6,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import {
+  base64Error,
   goScalarType,
   goValueOf,
   INT32_SCHEMA,
@@ -355,6 +356,11 @@ function zeroOf(schema: Schema, ctx: PruneCtx): unknown {
  * parsed and kept in its canonical form ("0.5" → "500m"); anything it refuses is noted.
  */
 function decodeScalar(v: unknown, s: Schema, ctx: PruneCtx, at: string): unknown {
+  // A []byte field takes base64 text only (decodeError words the refusal).
+  if (s.format === "byte" && typeof v === "string" && base64Error(v) !== undefined) {
+    ctx.mismatched.push(at);
+    return v;
+  }
   const fits = s["x-kubernetes-int-or-string"] ? intOrStringFits(v) : scalarFits(v, s);
   if (fits && !isQuantity(s)) return v;
   const canonical = fits ? quantityOf(v) : undefined;
@@ -440,6 +446,11 @@ export function decodeError(
         if (!(err instanceof QuantityError)) throw err;
         return err.message; // ParseQuantity's own words, which stop the decoder
       }
+    }
+    // encoding/json keeps a []byte field's base64 error like a type error: the first one wins.
+    if (shape === Shape.Scalar && s.format === "byte" && typeof v === "string") {
+      first ??= base64Error(v);
+      return undefined;
     }
     if (shape === Shape.Scalar)
       return typeof v === "object" || !scalarFits(v, s) ? fail(v, s, raw, owner, path) : undefined;

@@ -180,6 +180,15 @@ describe("values of the wrong JSON type", () => {
       false,
     ]);
     expect(n.spec.containers[0].resources.limits).toEqual({ cpu: "0", memory: "64Mi" });
+    // A Secret's data is []byte: base64 or Go's decode error.
+    const secret = await kube(c, "POST", "/api/v1/namespaces/default/secrets", {
+      metadata: { name: "b64" },
+      data: { ok: "YWJj", bad: "!!!" },
+    });
+    expect([secret.status, (secret.body as Obj).message]).toEqual([
+      400,
+      'Secret in version "v1" cannot be handled as a Secret: illegal base64 data at input byte 0',
+    ]);
     // A null list item is the item's zero value: an empty container, which validation refuses.
     const empty = await kube(c, "POST", PODS, {
       metadata: { name: "nullc" },
