@@ -101,7 +101,6 @@ export interface WatchEvent {
 const q = (t: ResourceType): Qualified => ({ group: t.group, resource: t.plural });
 const gv = (t: ResourceType) => groupVersion(t);
 
-/** One cluster's API, bound to its uid. */
 /** DecodeManagedFields would accept it: entries of a manager, Apply or Update, with field sets. */
 function decodableManagedFields(v: unknown): boolean {
   return (
@@ -145,6 +144,12 @@ const NAME_RULES: Readonly<Record<string, NameRule>> = {
   },
 };
 
+/** `[{}]`: the request clears managedFields altogether. */
+function resetsManagedFields(v: unknown): boolean {
+  return Array.isArray(v) && v.length > 0 && v.every((e) => isObj(e) && !Object.keys(e).length);
+}
+
+/** One cluster's API, bound to its uid. */
 export class KubeApi {
   readonly catalog = new Catalog();
   readonly schemas: BuiltinSchemas;
@@ -685,16 +690,10 @@ export class KubeApi {
     // The field manager's Update: managedFields the request sets are taken as they are (how
     // kubectl moves client-side apply's fields to server-side apply), `[{}]` clears them all, and
     // a request without valid ones (or a subresource's) keeps the live ones.
-    const given = m.managedFields;
-    const reset =
-      !tracked &&
-      sub === undefined &&
-      Array.isArray(given) &&
-      given.length > 0 &&
-      given.every((e) => isObj(e) && !Object.keys(e).length);
-    if (!tracked && !reset && !(sub === undefined && decodableManagedFields(given)))
-      m.managedFields = pm.managedFields;
+    const reset = !tracked && sub === undefined && resetsManagedFields(m.managedFields);
     if (reset) delete m.managedFields;
+    else if (!tracked && !(sub === undefined && decodableManagedFields(m.managedFields)))
+      m.managedFields = pm.managedFields;
     let result: Obj = body;
     if (sub === "status") {
       result = { ...prev, status: body.status, metadata: { ...pm, managedFields: m.managedFields } };

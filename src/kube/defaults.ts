@@ -126,7 +126,6 @@ export const DEFAULTS: Record<string, DefaultRule[]> = {
     { field: "schedulerName", value: "default-scheduler" },
     // defaultHostNetworkPorts: on the host network a container port is also its host port.
     { field: "containers", adjust: defaultHostNetworkPorts, when: (o) => o.hostNetwork === true },
-    { field: "initContainers", adjust: defaultHostNetworkPorts, when: (o) => o.hostNetwork === true },
   ],
   [`${CORE}.Container`]: [
     {

@@ -33,12 +33,11 @@ export function checkEviction(pod: Obj, budgets: readonly Obj[], pods: readonly 
   const phase = isObj(pod.status) ? pod.status.phase : undefined;
   if (meta(pod).deletionTimestamp || phase === "Succeeded" || phase === "Failed" || phase === "Pending")
     return;
-  const labels = (meta(pod).labels ?? {}) as Record<string, string>;
-  const selects = (pdb: Obj) => {
-    const reqs = labelSelectorRequirements(isObj(pdb.spec) ? pdb.spec.selector : undefined);
-    return reqs !== undefined && reqs.length > 0 && matchLabels(reqs, labels);
-  };
-  const mine = budgets.filter(selects);
+  const labelsOf = (p: Obj) => (meta(p).labels ?? {}) as Record<string, string>;
+  // An empty or missing selector selects nothing (policy/v1).
+  const mine = budgets
+    .map((pdb) => ({ pdb, reqs: labelSelectorRequirements(isObj(pdb.spec) ? pdb.spec.selector : undefined) }))
+    .filter(({ reqs }) => reqs !== undefined && reqs.length > 0 && matchLabels(reqs, labelsOf(pod)));
   if (mine.length === 0) return;
   if (mine.length > 1)
     throw new KubeError(
@@ -46,16 +45,11 @@ export function checkEviction(pod: Obj, budgets: readonly Obj[], pods: readonly 
       "InternalError",
       "This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.",
     );
-  const pdb = mine[0];
+  const { pdb, reqs = [] } = mine[0];
   const spec = isObj(pdb.spec) ? pdb.spec : {};
-  const reqs = labelSelectorRequirements(spec.selector) ?? [];
   const selected = pods.filter((p) => {
     const ph = isObj(p.status) ? p.status.phase : undefined;
-    return (
-      ph !== "Succeeded" &&
-      ph !== "Failed" &&
-      matchLabels(reqs, (meta(p).labels ?? {}) as Record<string, string>)
-    );
+    return ph !== "Succeeded" && ph !== "Failed" && matchLabels(reqs, labelsOf(p));
   });
   const expected = selected.length;
   const healthy = selected.filter(ready).length;

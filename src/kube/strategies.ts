@@ -20,8 +20,7 @@ function generateJobSelector(job: Obj): void {
   const meta = child(job, "metadata");
   const name = String(meta.name ?? "");
   const uid = String(meta.uid ?? "");
-  const labels = child(child(spec, "template"), "metadata");
-  const template = child(labels, "labels");
+  const template = child(child(child(spec, "template"), "metadata"), "labels");
   for (const key of ["job-name", "batch.kubernetes.io/job-name"])
     if (!Object.hasOwn(template, key)) template[key] = name;
   for (const key of ["controller-uid", "batch.kubernetes.io/controller-uid"])

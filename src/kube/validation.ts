@@ -427,17 +427,17 @@ function podUpdate(o: Obj, old: Obj): StatusCause[] {
       ),
     );
   if (out.length) return out;
-  munged.activeDeadlineSeconds = oldAds;
-  if (!Object.hasOwn(was, "activeDeadlineSeconds")) delete munged.activeDeadlineSeconds;
-  const sans = (t: unknown) => (isObj(t) ? JSON.stringify({ ...t, tolerationSeconds: undefined }) : "");
-  const tolerations = new Set((Array.isArray(munged.tolerations) ? munged.tolerations : []).map(sans));
-  if ((Array.isArray(was.tolerations) ? was.tolerations : []).some((t) => !tolerations.has(sans(t))))
+  const sans = (t: unknown) => (isObj(t) ? { ...t, tolerationSeconds: undefined } : t);
+  const tolerations = (Array.isArray(munged.tolerations) ? munged.tolerations : []).map(sans);
+  const kept = (t: unknown) => tolerations.some((n) => sameUnordered(n, sans(t)));
+  if (!(Array.isArray(was.tolerations) ? was.tolerations : []).every(kept))
     out.push({
       reason: "FieldValueForbidden",
       field: "spec.tolerations",
       message: "Forbidden: existing toleration can not be modified except its tolerationSeconds",
     });
-  for (const key of ["tolerations", "schedulingGates"]) {
+  // What may change (checked above, or only shrink: scheduling gates) is taken from before.
+  for (const key of ["activeDeadlineSeconds", "tolerations", "schedulingGates"]) {
     if (Object.hasOwn(was, key)) munged[key] = was[key];
     else delete munged[key];
   }

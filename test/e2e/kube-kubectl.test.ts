@@ -531,12 +531,13 @@ spec:
     expect(re.stdout.trim()).toBe("widget.example.com/w1 configured");
   });
 
-  it("get -w streams changes", async () => {
+  /** `kubectl get … -w` running: what it printed so far, and a wait for a line to appear. */
+  const watching = async (args: string[]) => {
     const home = path.dirname(c().kubeconfigPath);
     const { spawn } = await import("node:child_process");
     const child = spawn(
       "/usr/bin/kubectl",
-      ["get", "cm", "-n", ns, "-w", "-o", "name", "--cache-dir", path.join(home, "home", "cache")],
+      [...args, "-w", "--cache-dir", path.join(home, "home", "cache")],
       {
         env: { ...process.env, KUBECONFIG: c().kubeconfigPath, HOME: path.join(home, "home") },
       },
@@ -545,37 +546,32 @@ spec:
     child.stdout.on("data", (d) => {
       out += String(d);
     });
-    const waitFor = async (s: string) => {
-      for (let i = 0; i < 100 && !out.includes(s); i++) await new Promise((r) => setTimeout(r, 100));
-      return out.includes(s);
+    const seen = (want: string | RegExp) => (typeof want === "string" ? out.includes(want) : want.test(out));
+    return {
+      out: () => out,
+      waitFor: async (want: string | RegExp) => {
+        for (let i = 0; i < 100 && !seen(want); i++) await new Promise((r) => setTimeout(r, 100));
+        return seen(want);
+      },
+      stop: () => child.kill(),
     };
-    expect(await waitFor("configmap/ssa")).toBe(true);
+  };
+
+  it("get -w streams changes", async () => {
+    const w = await watching(["get", "cm", "-n", ns, "-o", "name"]);
+    expect(await w.waitFor("configmap/ssa")).toBe(true);
     await kubectl(c(), [
       "create",
       "-f",
       manifestFile(`apiVersion: v1\nkind: ConfigMap\nmetadata: {name: watched, namespace: ${ns}}\n`),
     ]);
-    expect(await waitFor("configmap/watched")).toBe(true);
-    child.kill();
+    expect(await w.waitFor("configmap/watched")).toBe(true);
+    w.stop();
   });
 
   it("get -w prints every event as a row of the table, under one header", async () => {
-    const home = path.dirname(c().kubeconfigPath);
-    const { spawn } = await import("node:child_process");
-    const child = spawn(
-      "/usr/bin/kubectl",
-      ["get", "cm", "-n", ns, "-w", "--cache-dir", path.join(home, "home", "cache")],
-      { env: { ...process.env, KUBECONFIG: c().kubeconfigPath, HOME: path.join(home, "home") } },
-    );
-    let out = "";
-    child.stdout.on("data", (d) => {
-      out += String(d);
-    });
-    const waitFor = async (re: RegExp) => {
-      for (let i = 0; i < 100 && !re.test(out); i++) await new Promise((r) => setTimeout(r, 100));
-      return re.test(out);
-    };
-    expect(await waitFor(/^ssa\s+\d+\s+\S+$/m)).toBe(true);
+    const w = await watching(["get", "cm", "-n", ns]);
+    expect(await w.waitFor(/^ssa\s+\d+\s+\S+$/m)).toBe(true);
     await kubectl(c(), [
       "create",
       "-f",
@@ -583,9 +579,9 @@ spec:
         `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: tabled, namespace: ${ns}}\ndata: {a: "1", b: "2"}\n`,
       ),
     ]);
-    expect(await waitFor(/^tabled\s+2\s+\d+s$/m)).toBe(true);
-    child.kill();
-    const lines = out.trim().split("\n");
+    expect(await w.waitFor(/^tabled\s+2\s+\d+s$/m)).toBe(true);
+    w.stop();
+    const lines = w.out().trim().split("\n");
     expect(lines[0]).toMatch(/^NAME\s+DATA\s+AGE$/);
     expect(lines.filter((l) => l.startsWith("NAME"))).toHaveLength(1);
     // On the wire: one-row Tables, column definitions only in the first event.

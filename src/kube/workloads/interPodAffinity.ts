@@ -224,8 +224,8 @@ export function affinityScores(
   const nsLabels = view.namespaces.get(pod.metadata?.namespace ?? "default");
   const preferredAffinity = merged(own.preferredAffinity, view);
   const preferredAnti = merged(own.preferredAnti, view);
-  // topology key → value → score
-  const topo = new Map<string, Map<string, number>>();
+  // Score per topology pair, kept as the filter keeps its counts (`bump`).
+  const topo = new Map<string, number>();
   const add = (
     t: AffinityTerm,
     weight: number,
@@ -233,16 +233,7 @@ export function affinityScores(
     labels: Record<string, string> | undefined,
     node: Node,
   ) => {
-    if (!matches(t, target, labels)) return;
-    const nodeLabels = node.metadata?.labels;
-    if (!nodeLabels || !Object.hasOwn(nodeLabels, t.topologyKey)) return;
-    let byValue = topo.get(t.topologyKey);
-    if (!byValue) {
-      byValue = new Map();
-      topo.set(t.topologyKey, byValue);
-    }
-    const v = nodeLabels[t.topologyKey];
-    byValue.set(v, (byValue.get(v) ?? 0) + weight);
+    if (matches(t, target, labels)) bump(topo, node, t.topologyKey, weight);
   };
   const nodes = hasPreferred ? [...view.values()] : [...view.affineHolders];
   for (const info of nodes) {
@@ -265,7 +256,7 @@ export function affinityScores(
   const raw = feasible.map((info) => {
     const labels = info.node.metadata?.labels ?? {};
     let s = 0;
-    for (const [key, byValue] of topo) if (Object.hasOwn(labels, key)) s += byValue.get(labels[key]) ?? 0;
+    for (const key of Object.keys(labels)) s += topo.get(pair(key, labels[key])) ?? 0;
     return s;
   });
   let min = Number.POSITIVE_INFINITY;

@@ -788,12 +788,9 @@ function watchShape(
   return (e) => {
     if (!rows(e)) return e;
     const rv = (e.object.metadata as Obj | undefined)?.resourceVersion;
-    const { head, row } = tableParts(t, {}, q, neg.tableVersion); // AGE as of the event
-    const table: Obj = {
-      ...head,
-      metadata: rv === undefined ? {} : { resourceVersion: rv },
-      rows: [row(e.object)],
-    };
+    const meta = rv === undefined ? {} : { resourceVersion: rv };
+    const { head, row } = tableParts(t, meta, q, neg.tableVersion); // AGE as of the event
+    const table: Obj = { ...head, rows: [row(e.object)] };
     if (!headers) table.columnDefinitions = null;
     headers = false;
     return { type: e.type, object: table };

@@ -46,6 +46,9 @@ const term = (app: string, topologyKey = HOST, extra: Partial<PodAffinityTerm> =
 const antiOn = (...terms: PodAffinityTerm[]): Affinity => ({
   podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: terms },
 });
+const preferring = (kind: "podAffinity" | "podAntiAffinity", weight: number, app: string): Affinity => ({
+  [kind]: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight, podAffinityTerm: term(app) }] },
+});
 const withPods = (...terms: PodAffinityTerm[]): Affinity => ({
   podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: terms },
 });
@@ -139,17 +142,7 @@ describe("InterPodAffinity score", () => {
 
   it("preferred affinity outweighs the emptier node; preferred anti-affinity the fuller one", () => {
     const cache = pod("cache-0", { app: "cache" }, { node: "b" });
-    const near = pod(
-      "app-0",
-      { app: "app" },
-      {
-        affinity: {
-          podAffinity: {
-            preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 50, podAffinityTerm: term("cache") }],
-          },
-        },
-      },
-    );
+    const near = pod("app-0", { app: "app" }, { affinity: preferring("podAffinity", 50, "cache") });
     const infos = nodeInfos(two, [cache]);
     const feasible = [...infos.values()];
     const s = Object.fromEntries(scoreNodes(near, feasible, infos, V));
@@ -159,17 +152,7 @@ describe("InterPodAffinity score", () => {
     expect(s.b - plain.b).toBe(200);
     expect(s.a - plain.a).toBe(0);
     expect(schedule(near, infos, V)).toEqual({ node: "b" });
-    const away = pod(
-      "app-1",
-      { app: "app" },
-      {
-        affinity: {
-          podAntiAffinity: {
-            preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 10, podAffinityTerm: term("cache") }],
-          },
-        },
-      },
-    );
+    const away = pod("app-1", { app: "app" }, { affinity: preferring("podAntiAffinity", 10, "cache") });
     expect(schedule(away, nodeInfos(two, [cache, pod("busy", {}, { node: "a" })]), V)).toEqual({ node: "a" });
   });
 
