@@ -40,6 +40,7 @@ import { PREPARE_FOR_CREATE } from "./strategies.js";
 import { nowRfc3339, rfc3339 } from "./time.js";
 import { DEFAULT_AUDIENCE, mintServiceAccountToken } from "./tokens.js";
 import { validateBuiltin, validateCustomMeta, validateWriteOptions } from "./validation.js";
+import { randomNameSuffix } from "./workloads/names.js";
 
 export type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => !!v && typeof v === "object" && !Array.isArray(v);
@@ -204,6 +205,15 @@ export class KubeApi {
           },
           { create: true },
         );
+        // What a namespace is born with (its default ServiceAccount …), as for any other.
+        await runMutatingAdmission(this.store, {
+          tx,
+          cluster,
+          resource: NAMESPACE_KEY,
+          namespace: "",
+          operation: "CREATE",
+          object: { metadata: { name: ns } },
+        });
       }
       for (const b of BOOTSTRAP) {
         const name = String(meta(b.body).name);
@@ -508,7 +518,7 @@ export class KubeApi {
         );
     } else delete m.namespace;
     let name = String(m.name ?? "");
-    if (!name && m.generateName) name = `${String(m.generateName)}${randomSuffix()}`;
+    if (!name && m.generateName) name = `${String(m.generateName)}${randomNameSuffix()}`;
     if (!name)
       throw invalid(t.kind, t.group, "", [
         {
@@ -653,14 +663,21 @@ export class KubeApi {
   ): Promise<Result> {
     const prev = old.body;
     const pm = meta(prev);
-    // Preconditions first: storage's update refuses a stale write before the strategy validates it.
+    // Preconditions first: storage's update refuses a stale write before the strategy validates
+    // it — but after the handler decoded the body, so a body it cannot decode is still a 400.
     const sent = isObj(next.metadata) ? next.metadata : {};
     if (
       sent.resourceVersion !== undefined &&
       sent.resourceVersion !== "" &&
       String(sent.resourceVersion) !== String(old.revision)
-    )
+    ) {
+      try {
+        this.admit(t, cloneJson(next), o.fieldValidation ?? "Ignore", [], prev, sub);
+      } catch (e) {
+        if (e instanceof KubeError && e.code === 400) throw e;
+      }
       throw conflict(q(t), name, MODIFIED);
+    }
     if (sent.uid !== undefined && sent.uid !== "" && sent.uid !== pm.uid)
       throw conflict(
         q(t),
@@ -1790,13 +1807,6 @@ function patchSetsRv(patch: unknown): boolean {
   if (Array.isArray(patch))
     return patch.some((op) => isObj(op) && String(op.path ?? "").startsWith("/metadata/resourceVersion"));
   return isObj(patch) && isObj(patch.metadata) && "resourceVersion" in patch.metadata;
-}
-
-function randomSuffix(): string {
-  const alphabet = "bcdfghjklmnpqrstvwxz2456789";
-  let s = "";
-  for (let i = 0; i < 5; i++) s += alphabet[Math.floor(Math.random() * alphabet.length)];
-  return s;
 }
 
 export function encodeContinue(key: string, rv: number): string {

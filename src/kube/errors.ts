@@ -148,6 +148,10 @@ export const readOnlyCredential = (method: string, path: string) =>
     `forbidden: User "clusterMonitoringUser" cannot ${method.toLowerCase()} ${path}: the monitoring credential may only get, list and watch`,
   );
 
+/** An admission plugin's refusal (admission.NewForbidden): `pods "x" is forbidden: <why>`. */
+export const admissionForbidden = (q: Qualified, name: string, why: string) =>
+  new KubeError(403, "Forbidden", `${qname(q)} "${name}" is forbidden: ${why}`, det(q, name));
+
 export const forbiddenNamespaceTerminating = (q: Qualified, name: string, ns: string) =>
   new KubeError(
     403,

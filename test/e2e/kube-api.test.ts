@@ -117,7 +117,7 @@ describe("watch", () => {
   it("ends at timeoutSeconds", async () => {
     const t0 = Date.now();
     const ev = await watchEvents(
-      "/api/v1/namespaces/kube-system/configmaps?watch=true&timeoutSeconds=1",
+      "/api/v1/namespaces/kube-system/configmaps?watch=true&timeoutSeconds=1&labelSelector=none%3Dnone",
       99,
       undefined,
       5000,

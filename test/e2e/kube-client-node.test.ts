@@ -225,8 +225,8 @@ describe("@kubernetes/client-node 1.4", () => {
     const core = kc.makeApiClient(k8s.CoreV1Api);
     await core.createNamespacedConfigMap({ namespace: "default", body: { metadata: { name: "w1" } } });
     await core.deleteNamespacedConfigMap({ name: "w1", namespace: "default" });
-    for (let i = 0; i < 50 && seen.length < 3; i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 50 && seen.length < 4; i++) await new Promise((r) => setTimeout(r, 50));
     ac.abort();
-    expect(seen).toEqual(["ADDED ssa", "ADDED w1", "DELETED w1"]);
+    expect(seen).toEqual(["ADDED kube-root-ca.crt", "ADDED ssa", "ADDED w1", "DELETED w1"]);
   });
 });

@@ -55,22 +55,22 @@ describe("resource quotas and limit ranges", () => {
       expect((await kubectl(c, ["create", "configmap", "one", "--from-literal=a=b"])).code).toBe(0);
       const q = await until(
         async () => (await kube(c, "GET", "/api/v1/namespaces/default/resourcequotas/q")).body as Obj,
-        (o) => o.status?.used?.configmaps === "1",
+        (o) => o.status?.used?.configmaps === "2",
       );
       expect(q.spec.hard).toEqual({ pods: "10", services: "5", configmaps: "3" });
       expect(q.status.hard).toEqual({ pods: "10", services: "5", configmaps: "3" });
-      // default holds the `kubernetes` service and the config map just made.
-      expect(q.status.used).toEqual({ pods: "0", services: "1", configmaps: "1" });
+      // default holds the `kubernetes` service, kube-root-ca.crt and the config map just made.
+      expect(q.status.used).toEqual({ pods: "0", services: "1", configmaps: "2" });
       const get = await kubectl(c, ["get", "quota"]);
       expect(get.stderr).toBe("");
       const [head, row] = rows(get.stdout);
       expect(head).toEqual(["NAME", "AGE", "REQUEST", "LIMIT"]);
       expect(row[0]).toBe("q");
-      expect(row[2]).toBe("configmaps: 1/3, pods: 0/10, services: 1/5");
+      expect(row[2]).toBe("configmaps: 2/3, pods: 0/10, services: 1/5");
       const d = await kubectl(c, ["describe", "quota", "q"]);
       expect(d.stderr).toBe("");
       const lines = d.stdout.split("\n").map((l) => l.trim().split(/\s+/));
-      expect(lines).toContainEqual(["configmaps", "1", "3"]);
+      expect(lines).toContainEqual(["configmaps", "2", "3"]);
       expect(lines).toContainEqual(["pods", "0", "10"]);
       expect(lines).toContainEqual(["services", "1", "5"]);
       // spec changes show up in status.hard.

@@ -24,6 +24,7 @@ const GVP: Record<Resource, [string, string, string]> = {
   "core/services": ["", "v1", "services"],
   "core/configmaps": ["", "v1", "configmaps"],
   "core/secrets": ["", "v1", "secrets"],
+  "core/serviceaccounts": ["", "v1", "serviceaccounts"],
   "core/resourcequotas": ["", "v1", "resourcequotas"],
   "apps/deployments": ["apps", "v1", "deployments"],
   "apps/replicasets": ["apps", "v1", "replicasets"],

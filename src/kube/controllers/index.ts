@@ -7,6 +7,7 @@ import { serviceAllocationAdmission } from "../services/admission.js";
 import { daemonSetTemplateGenerationAdmission } from "./daemonset.js";
 import { registerHciKubeOptions } from "./hciServices.js";
 import { ControllerManager } from "./manager.js";
+import { namespaceDefaultsAdmission, registerRootCa, serviceAccountAdmission } from "./serviceAccounts.js";
 import { registerServiceLbDeps } from "./services.js";
 import { egressPodAdmission, registerEgressArm } from "./staticGatewayConfiguration.js";
 
@@ -18,7 +19,11 @@ export async function startKubeControllers(deps: {
   services: Services;
   log: (msg: string, err?: unknown) => void;
 }): Promise<ControllerManager> {
+  registerRootCa(deps.store, deps.settings.caCertPem);
   registerAdmission(deps.store, [
+    // Built-in plugins first (ServiceAccount), then the webhooks', as kube-apiserver orders them.
+    { resources: ["core/namespaces"], step: namespaceDefaultsAdmission(deps.store) },
+    { resources: ["core/pods"], step: serviceAccountAdmission() },
     { resources: ["core/pods"], step: hostPortAdmission(deps.settings, deps.services) },
     { resources: ["core/services"], step: serviceAllocationAdmission() },
     { resources: ["core/pods"], step: egressPodAdmission() },

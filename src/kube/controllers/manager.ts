@@ -7,6 +7,7 @@
 //   Pod                                                    → its controlling owner, scheduler, kubelet
 //   Node                                                   → the cluster's DaemonSets, scheduler, kubelet
 //   HPA, Deployment, ReplicaSet, StatefulSet               → the namespace's HPAs
+//   Namespace, its default ServiceAccount, kube-root-ca.crt → that namespace's defaults
 //
 // A key names one object (`deployment|<cluster>|<ns>|<name>`) or one cluster-wide pass
 // (`scheduler|<cluster>`); the queue de-duplicates, so a burst of changes is one run. Each
@@ -30,6 +31,7 @@ import { InProcessQueue, type WorkQueue } from "./queue.js";
 import { QUOTA_COUNTED, syncQuotas } from "./quota.js";
 import { syncReplicaSet } from "./replicaset.js";
 import { syncScheduler } from "./scheduler.js";
+import { DEFAULT_SERVICE_ACCOUNT, ROOT_CA_CONFIGMAP, syncNamespaceDefaults } from "./serviceAccounts.js";
 import { syncEndpoints, syncServiceLoadBalancers, syncServices } from "./services.js";
 import { clusterSource, clusterSources } from "./source.js";
 import { syncStatefulSet } from "./statefulset.js";
@@ -212,6 +214,15 @@ export class ControllerManager {
       if (c.type === "DELETED") this.queue.add(`services|${cluster}`, BURST_MS);
       return;
     }
+    // The serviceaccount controller and root-ca-cert-publisher follow their objects.
+    if (
+      (c.resource === "core/namespaces" && c.type !== "DELETED") ||
+      (c.resource === "core/serviceaccounts" && c.type === "DELETED" && name === DEFAULT_SERVICE_ACCOUNT) ||
+      (c.resource === "core/configmaps" && name === ROOT_CA_CONFIGMAP)
+    ) {
+      this.queue.add(`ns-defaults|${cluster}|${c.resource === "core/namespaces" ? name : ns}`, BURST_MS);
+      return;
+    }
     if (c.resource === SGC_KEY) {
       this.queue.add(`sgc|${cluster}|${ns}|${name}`, BURST_MS);
       this.queue.add(`kubelet|${cluster}`, BURST_MS); // annotated pods wait for its prefix
@@ -316,6 +327,8 @@ export class ControllerManager {
           this.queue.add(`endpoints|${cluster}|${o.metadata?.namespace ?? ""}|${o.metadata?.name ?? ""}`);
         for (const o of await ctx.list<{ metadata?: { namespace?: string } }>(cluster, "core/resourcequotas"))
           this.queue.add(`quota|${cluster}|${o.metadata?.namespace ?? ""}`);
+        for (const o of await ctx.list<{ metadata?: { name?: string } }>(cluster, "core/namespaces"))
+          this.queue.add(`ns-defaults|${cluster}|${o.metadata?.name ?? ""}`);
         this.queue.add(`hpa|${cluster}|`);
         this.queue.add(`services|${cluster}`);
         this.queue.add(`service-lb|${cluster}`);
@@ -347,6 +360,8 @@ export class ControllerManager {
         return syncServiceLoadBalancers(ctx, cluster);
       case "quota":
         return syncQuotas(ctx, cluster, ns);
+      case "ns-defaults":
+        return syncNamespaceDefaults(ctx, cluster, ns);
       case "hpa":
         return syncHorizontalPodAutoscalers(ctx, cluster, ns);
       case "scheduler":

@@ -21,6 +21,7 @@ export type Resource =
   | "core/services"
   | "core/configmaps"
   | "core/secrets"
+  | "core/serviceaccounts"
   | "core/resourcequotas"
   | "apps/deployments"
   | "apps/replicasets"

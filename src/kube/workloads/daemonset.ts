@@ -73,11 +73,17 @@ export function templateHash(ds: DaemonSet): string {
  */
 export function daemonPodFor(ds: DaemonSet, node: string, name: string, hash = templateHash(ds)): Pod {
   const self = { ...ds, apiVersion: "apps/v1", kind: "DaemonSet" };
-  const pod = podFromTemplate(self, ds.spec?.template, name, {
-    [CONTROLLER_REVISION_HASH]: hash,
-    "pod-template-generation":
-      ds.metadata?.annotations?.[TEMPLATE_GENERATION] ?? String(ds.metadata?.generation ?? 1),
-  });
+  const pod = podFromTemplate(
+    self,
+    ds.spec?.template,
+    name,
+    {
+      [CONTROLLER_REVISION_HASH]: hash,
+      "pod-template-generation":
+        ds.metadata?.annotations?.[TEMPLATE_GENERATION] ?? String(ds.metadata?.generation ?? 1),
+    },
+    `${ds.metadata?.name ?? ""}-`,
+  );
   const spec = pod.spec ?? { containers: [] };
   pod.spec = {
     ...spec,

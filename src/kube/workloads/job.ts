@@ -95,16 +95,17 @@ export function reconcileJob(job: Job, pods: readonly Pod[], rng: Rng, now: stri
           "controller-uid": uid,
           "job-name": name,
         };
-        let podName: string;
+        let prefix = `${name}-`;
         let index: number | undefined;
         if (indexed) {
           while (busy.has(String(nextIndex))) nextIndex++;
           index = nextIndex++;
           labels[COMPLETION_INDEX] = String(index);
-          podName = uniqueGeneratedName(`${name}-${index}-`, rng, taken);
-        } else podName = uniqueGeneratedName(`${name}-`, rng, taken);
+          prefix = `${name}-${index}-`;
+        }
+        const podName = uniqueGeneratedName(prefix, rng, taken);
         taken.add(podName);
-        const pod = podFromTemplate(self, job.spec?.template, podName, labels);
+        const pod = podFromTemplate(self, job.spec?.template, podName, labels, prefix);
         if (index !== undefined)
           pod.metadata = {
             ...pod.metadata,

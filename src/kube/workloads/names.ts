@@ -99,3 +99,11 @@ export function uniqueGeneratedName(base: string, rng: Rng, taken: ReadonlySet<s
   }
   throw new Error(`could not generate a free name for prefix '${base}'`);
 }
+
+/** SimpleNameGenerator's 5 characters, from Math.random (generateName, kube-api-access-…). */
+export function randomNameSuffix(): string {
+  let s = "";
+  for (let i = 0; i < RANDOM_LENGTH; i++)
+    s += SAFE_ALPHABET[Math.floor(Math.random() * SAFE_ALPHABET.length)];
+  return s;
+}

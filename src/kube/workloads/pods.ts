@@ -6,18 +6,23 @@ import { cloneJson } from "../json.js";
 import { controllerRef, type ObjectWithMeta } from "./actions.js";
 import { matchTerm } from "./scheduler.js";
 
-/** A new pod of `owner` from `template`, named `name`, with extra labels. */
+/**
+ * A new pod of `owner` from `template`, named `name`, with extra labels. `generateName`: the
+ * prefix the name was generated from, which the pod keeps (controllers create with it upstream).
+ */
 export function podFromTemplate(
   owner: ObjectWithMeta,
   template: PodTemplateSpec | undefined,
   name: string,
   extraLabels: Record<string, string> = {},
+  generateName?: string,
 ): Pod {
   const meta = template?.metadata ?? {};
   return {
     apiVersion: "v1",
     kind: "Pod",
     metadata: {
+      ...(generateName ? { generateName } : {}),
       name,
       namespace: owner.metadata?.namespace ?? "default",
       labels: { ...(meta.labels ?? {}), ...extraLabels },

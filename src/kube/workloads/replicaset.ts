@@ -96,7 +96,7 @@ export function reconcileReplicaSet(
         op: "create",
         resource: "core/pods",
         namespace: ns,
-        object: podFromTemplate(self, rs.spec?.template, podName),
+        object: podFromTemplate(self, rs.spec?.template, podName, {}, `${name}-`),
       });
       actions.push(
         eventAction({
