@@ -13,32 +13,26 @@ interface Sub {
   verbs: string[];
 }
 
+/** How discovery lists each subresource (kind `undefined`: the parent's kind). */
+const SUBRESOURCE_DISCOVERY: Readonly<
+  Record<NonNullable<ResourceType["subresources"]>[number], Omit<Sub, "name" | "kind"> & { kind?: string }>
+> = {
+  status: { verbs: ["get", "patch", "update"] },
+  scale: { kind: "Scale", group: "autoscaling", version: "v1", verbs: ["get", "patch", "update"] },
+  binding: { kind: "Binding", verbs: ["create"] },
+  eviction: { kind: "Eviction", group: "policy", version: "v1", verbs: ["create"] },
+  log: { kind: "Pod", verbs: ["get"] },
+  exec: { kind: "PodExecOptions", verbs: ["create", "get"] },
+  attach: { kind: "PodAttachOptions", verbs: ["create", "get"] },
+  portforward: { kind: "PodPortForwardOptions", verbs: ["create", "get"] },
+  token: { kind: "TokenRequest", group: "authentication.k8s.io", version: "v1", verbs: ["create"] },
+};
+
 function subresources(t: ResourceType): Sub[] {
-  const out: Sub[] = [];
-  for (const s of t.subresources ?? []) {
-    if (s === "status") out.push({ name: "status", kind: t.kind, verbs: ["get", "patch", "update"] });
-    if (s === "scale")
-      out.push({
-        name: "scale",
-        kind: "Scale",
-        group: "autoscaling",
-        version: "v1",
-        verbs: ["get", "patch", "update"],
-      });
-    if (s === "binding") out.push({ name: "binding", kind: "Binding", verbs: ["create"] });
-    if (s === "eviction")
-      out.push({ name: "eviction", kind: "Eviction", group: "policy", version: "v1", verbs: ["create"] });
-    if (s === "log") out.push({ name: "log", kind: "Pod", verbs: ["get"] });
-    if (s === "token")
-      out.push({
-        name: "token",
-        kind: "TokenRequest",
-        group: "authentication.k8s.io",
-        version: "v1",
-        verbs: ["create"],
-      });
-  }
-  return out;
+  return (t.subresources ?? []).map((s) => {
+    const d = SUBRESOURCE_DISCOVERY[s];
+    return { ...d, name: s, kind: d.kind ?? t.kind };
+  });
 }
 
 /** Groups in discovery order: core first, then built-in groups, then CRD groups by name. */

@@ -217,8 +217,9 @@ export const gone = (message: string) => new KubeError(410, "Expired", message);
 export const tooOldResourceVersion = (rv: number | string, oldest: number | string) =>
   new KubeError(410, "Expired", `too old resource version: ${rv} (${oldest})`);
 
+/** Details present but empty, as kube-apiserver sends them (kubectl debug reads details.name). */
 export const pathNotFound = () =>
-  new KubeError(404, "NotFound", "the server could not find the requested resource");
+  new KubeError(404, "NotFound", "the server could not find the requested resource", {});
 
 export const requestEntityTooLarge = () =>
   new KubeError(413, "RequestEntityTooLarge", "Request entity too large");

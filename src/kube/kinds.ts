@@ -36,7 +36,17 @@ export interface KindSpec {
   shortNames?: string[];
   categories?: string[];
   verbs: Verb[];
-  subresources?: ("status" | "scale" | "binding" | "eviction" | "log" | "token")[];
+  subresources?: (
+    | "status"
+    | "scale"
+    | "binding"
+    | "eviction"
+    | "log"
+    | "exec"
+    | "attach"
+    | "portforward"
+    | "token"
+  )[];
   /** Definition name in generated/kube-schemas.json. */
   schema: string;
   columns: PrinterColumn[];
@@ -141,7 +151,7 @@ export const BUILTIN_KINDS: KindSpec[] = [
     shortNames: ["po"],
     categories: ["all"],
     verbs: ALL_VERBS,
-    subresources: ["status", "binding", "eviction", "log"],
+    subresources: ["status", "binding", "eviction", "log", "exec", "attach", "portforward"],
     schema: "V1Pod",
     columns: [
       name,
@@ -177,6 +187,7 @@ export const BUILTIN_KINDS: KindSpec[] = [
     verbs: ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"],
     subresources: ["status"],
     schema: "V1Service",
+    fieldSelectors: ["spec.clusterIP", "spec.type"],
     columns: [
       name,
       { name: "Type", type: "string", cell: ".spec.type" },
@@ -367,6 +378,7 @@ export const BUILTIN_KINDS: KindSpec[] = [
     verbs: ALL_VERBS,
     subresources: ["status", "scale"],
     schema: "V1ReplicaSet",
+    fieldSelectors: ["status.replicas"],
     hasGeneration: true,
     scale: {
       specReplicas: ".spec.replicas",
@@ -445,6 +457,7 @@ export const BUILTIN_KINDS: KindSpec[] = [
     verbs: ALL_VERBS,
     subresources: ["status"],
     schema: "V1Job",
+    fieldSelectors: ["status.successful"],
     hasGeneration: true,
     columns: [
       name,

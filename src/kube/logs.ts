@@ -1,10 +1,28 @@
-// pods/log for simulated pods: no process runs, so the answer is an explanation, at once
-// (never a hang, `-f` included), with kubelet's refusals for a wrong container or a container
-// that has not started.
+// pods/log, exec, attach and portforward for simulated pods: no process runs, so the answer is
+// an explanation, at once (never a hang, `-f` included), with kubelet's refusals for a wrong
+// container or a container that has not started.
 import type { Pod } from "kubernetes-types/core/v1.js";
 import type { Obj } from "./api.js";
 import { badRequest } from "./errors.js";
 import { simulatedLogs } from "./workloads/kubelet.js";
+
+/** What an exec, attach or port-forward to a simulated pod can honestly answer: a refusal. */
+const CONNECT_WHAT: Record<string, string> = {
+  exec: "there is nothing to exec into",
+  attach: "there is nothing to attach to",
+  portforward: "nothing listens on its ports to forward to",
+};
+
+export function podConnect(obj: Obj, sub: string, container: string | undefined): never {
+  const pod = obj as Pod;
+  const name = pod.metadata?.name ?? "";
+  const names = (pod.spec?.containers ?? []).map((c) => c.name);
+  if (container && !names.includes(container))
+    throw badRequest(`container ${container} is not valid for pod ${name}`);
+  throw badRequest(
+    `pod "${name}" is simulated by aksnet: its containers run no process, so ${CONNECT_WHAT[sub] ?? "there is nothing to connect to"}`,
+  );
+}
 
 export function podLog(obj: Obj, container: string | undefined): string {
   const pod = obj as Pod;

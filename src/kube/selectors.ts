@@ -127,16 +127,27 @@ export function parseFieldSelector(s: string | undefined, supported: string[]): 
   });
 }
 
+/**
+ * Selectable fields that are not read at their own path (`status.successful` is a Job's
+ * `status.succeeded`, an Event's `source` its component) or whose absent value prints as Go's
+ * zero value (a bool `false`, an int `0`), as each kind's ToSelectableFields builds them.
+ */
+const FIELD_READS: Readonly<Record<string, { path?: string; zero?: string }>> = {
+  source: { path: "source.component" },
+  "spec.unschedulable": { zero: "false" },
+  "spec.hostNetwork": { zero: "false" },
+  "status.replicas": { zero: "0" },
+  "status.successful": { path: "status.succeeded", zero: "0" },
+};
+
 export function fieldValue(obj: Record<string, unknown>, field: string): string {
+  const read = FIELD_READS[field];
   let cur: unknown = obj;
-  for (const p of field.split(".")) {
-    if (!cur || typeof cur !== "object") return "";
+  for (const p of (read?.path ?? field).split(".")) {
+    if (!cur || typeof cur !== "object") return read?.zero ?? "";
     cur = (cur as Record<string, unknown>)[p];
   }
-  if (field === "source" && cur && typeof cur === "object")
-    return String((cur as { component?: string }).component ?? "");
-  if (cur === undefined || cur === null)
-    return field === "spec.unschedulable" || field === "spec.hostNetwork" ? "false" : "";
+  if (cur === undefined || cur === null) return read?.zero ?? "";
   return String(cur);
 }
 

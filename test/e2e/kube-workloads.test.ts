@@ -343,6 +343,33 @@ spec:
     expect(r.stdout).toMatch(/simulated; no process runs/);
   });
 
+  it("exec, attach, port-forward and debug end at once with a reason, never a hang or a panic", async () => {
+    const p = (await pods(c, "default", "app=echoserver-hostport"))[0].metadata?.name ?? "";
+    const why = `pod "${p}" is simulated by aksnet: its containers run no process, so`;
+    const exec = await kubectl(c, ["exec", p, "--", "ls"]);
+    expect([exec.code, exec.stderr]).toEqual([
+      1,
+      `Error from server (BadRequest): ${why} there is nothing to exec into\n`,
+    ]);
+    const attach = await kubectl(c, ["attach", p]);
+    expect(attach.code).toBe(1);
+    expect(attach.stderr).toContain(`Error from server (BadRequest): ${why} there is nothing to attach to\n`);
+    const pf = await kubectl(c, ["port-forward", `pod/${p}`, "0:8080"]);
+    expect([pf.code, pf.stderr]).toEqual([
+      1,
+      `error: error upgrading connection: ${why} nothing listens on its ports to forward to\n`,
+    ]);
+    const wrong = await kubectl(c, ["exec", p, "-c", "nope", "--", "ls"]);
+    expect(wrong.stderr).toBe(`Error from server (BadRequest): container nope is not valid for pod ${p}\n`);
+    // pods/ephemeralcontainers is not served: kubectl reads the 404's (empty) details, as upstream's.
+    const debug = await kubectl(c, ["debug", p, "--image=busybox", "--profile=general", "--", "sh"]);
+    expect(debug.code).toBe(1);
+    expect(debug.stderr).toContain(
+      'error: ephemeral containers are disabled for this cluster (error from server: "the server could not find the requested resource")',
+    );
+    expect(debug.stderr).not.toContain("panic");
+  });
+
   it("a pod's spec is fixed once created: its host port cannot be patched; its image and tolerations can", async () => {
     const p = (await pods(c, "default", "app=echoserver-hostport"))[0];
     const name = p.metadata?.name ?? "";

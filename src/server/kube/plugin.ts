@@ -37,7 +37,7 @@ import {
   unsupportedMediaType,
 } from "../../kube/errors.js";
 import { BUILTIN_KINDS, deprecationWarning } from "../../kube/kinds.js";
-import { podLog } from "../../kube/logs.js";
+import { podConnect, podLog } from "../../kube/logs.js";
 import { hashDoc, openapiV2, openapiV3, openapiV3Index } from "../../kube/openapi.js";
 import { encodeOpenApiV2, OPENAPI_V2_PROTOBUF } from "../../kube/openapiProto.js";
 import { decodeKubeProtobuf, PROTOBUF_CT, type TypeMeta } from "../../kube/proto/decode.js";
@@ -557,6 +557,9 @@ async function route(
     throw methodNotAllowed(method.toLowerCase(), { group: t.group, resource: t.plural });
   }
 
+  // Streams to a container: the pod must exist, then kube/logs.ts explains why none opens.
+  if (sub === "exec" || sub === "attach" || sub === "portforward")
+    podConnect(await api.get(cluster, t, nsArg, name), sub, q.get("container") ?? undefined);
   if (method === "GET") {
     const neg = negotiate(req.headers.accept);
     if (sub === "scale") return send(reply, 200, await api.getScale(cluster, t, nsArg, name));
@@ -629,6 +632,9 @@ const SUBRESOURCE_METHODS: Readonly<Record<string, readonly string[]>> = {
   eviction: ["POST"],
   token: ["POST"],
   log: ["GET"],
+  exec: ["GET", "POST"],
+  attach: ["GET", "POST"],
+  portforward: ["GET", "POST"],
   finalize: ["PUT"],
 };
 
