@@ -39,7 +39,13 @@ import { matchFields, matchLabels, parseFieldSelector, parseLabelSelector } from
 import { PREPARE_FOR_CREATE } from "./strategies.js";
 import { nowRfc3339, rfc3339 } from "./time.js";
 import { DEFAULT_AUDIENCE, mintServiceAccountToken } from "./tokens.js";
-import { validateBuiltin, validateCustomMeta, validateWriteOptions } from "./validation.js";
+import {
+  DNS1123_LABEL_MESSAGE,
+  DNS1123_LABEL_RE,
+  validateBuiltin,
+  validateCustomMeta,
+  validateWriteOptions,
+} from "./validation.js";
 import { randomNameSuffix } from "./workloads/names.js";
 
 export type Obj = Record<string, unknown>;
@@ -130,12 +136,7 @@ const DNS1123_SUBDOMAIN: NameRule = {
     "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')",
 };
 const NAME_RULES: Readonly<Record<string, NameRule>> = {
-  [NAMESPACE_KEY]: {
-    re: /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/,
-    max: 63,
-    message:
-      "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')",
-  },
+  [NAMESPACE_KEY]: { re: DNS1123_LABEL_RE, max: 63, message: DNS1123_LABEL_MESSAGE },
   // ValidateServiceName: a DNS-1035 label (it becomes a DNS name and environment variables).
   "core/services": {
     re: /^[a-z]([-a-z0-9]*[a-z0-9])?$/,

@@ -6,6 +6,7 @@ import { invalidOptions, type StatusCause } from "./errors.js";
 import { GO_PRINTABLE } from "./fields.js";
 import { sameUnordered } from "./json.js";
 import { getOwn } from "./ownKeys.js";
+import { parseQuantity } from "./workloads/quantity.js";
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => !!v && typeof v === "object" && !Array.isArray(v);
@@ -20,35 +21,169 @@ const invalidValue = (field: string, value: unknown, msg: string): StatusCause =
   message: `Invalid value: ${typeof value === "string" ? JSON.stringify(value) : JSON.stringify(value)}: ${msg}`,
 });
 
-function podSpec(spec: unknown, at: string): StatusCause[] {
+const PORT_PROTOCOLS = ["SCTP", "TCP", "UDP"];
+// Listed in upstream's order (NotSupported prints them as given).
+const RESTART_POLICIES = ["Always", "OnFailure", "Never"];
+const PULL_POLICIES = ["Always", "IfNotPresent", "Never"];
+const DNS_POLICIES = ["ClusterFirstWithHostNet", "ClusterFirst", "Default", "None"];
+const notSupported = (field: string, value: unknown, supported: string[]): StatusCause => ({
+  reason: "FieldValueNotSupported",
+  field,
+  message: `Unsupported value: ${JSON.stringify(value)}: supported values: ${supported.map((v) => JSON.stringify(v)).join(", ")}`,
+});
+const duplicate = (field: string, value: string): StatusCause => ({
+  reason: "FieldValueDuplicate",
+  field,
+  message: `Duplicate value: ${JSON.stringify(value)}`,
+});
+const oneOf = (field: string, value: unknown, supported: string[]): StatusCause[] =>
+  value === undefined || supported.includes(String(value)) ? [] : [notSupported(field, value, supported)];
+const portNumber = (field: string, v: unknown): StatusCause[] =>
+  typeof v === "number" && v >= 1 && v <= 65535
+    ? []
+    : [invalidValue(field, v ?? 0, "must be between 1 and 65535, inclusive")];
+
+/** validation.IsValidPortName: an IANA_SVC_NAME. */
+export function portNameErrors(name: string): string[] {
+  const out: string[] = [];
+  if (name.length > 15) out.push("must be no more than 15 characters");
+  if (!/^[-a-z0-9]+$/.test(name))
+    out.push("must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)");
+  if (!/[a-z]/.test(name)) out.push("must contain at least one letter (a-z)");
+  if (name.includes("--")) out.push("must not contain consecutive hyphens");
+  if (name.startsWith("-") || name.endsWith("-")) out.push("must not begin or end with a hyphen");
+  return out;
+}
+
+/** validateContainerPorts. */
+function containerPorts(ports: unknown[], at: string): StatusCause[] {
+  const out: StatusCause[] = [];
+  const names = new Set<string>();
+  ports.forEach((port, j) => {
+    if (!isObj(port)) return;
+    const p = `${at}[${j}]`;
+    const name = typeof port.name === "string" ? port.name : "";
+    if (name) {
+      const errs = portNameErrors(name);
+      for (const e of errs) out.push(invalidValue(`${p}.name`, name, e));
+      if (!errs.length && names.has(name)) out.push(duplicate(`${p}.name`, name));
+      names.add(name);
+    }
+    if (port.containerPort === undefined || port.containerPort === 0)
+      out.push(required(`${p}.containerPort`));
+    else out.push(...portNumber(`${p}.containerPort`, port.containerPort));
+    if (port.hostPort !== undefined && port.hostPort !== 0)
+      out.push(...portNumber(`${p}.hostPort`, port.hostPort));
+    out.push(...oneOf(`${p}.protocol`, port.protocol, PORT_PROTOCOLS));
+  });
+  return out;
+}
+
+/** validateVolumes' names (a volume without a source was defaulted to emptyDir); returns them for the mounts. */
+function volumes(list: unknown, at: string, out: StatusCause[]): Set<string> {
+  const names = new Set<string>();
+  (Array.isArray(list) ? list : []).forEach((v, i) => {
+    if (!isObj(v)) return;
+    const p = `${at}[${i}]`;
+    const name = typeof v.name === "string" ? v.name : "";
+    if (!name) out.push(required(`${p}.name`));
+    else if (names.has(name)) out.push(duplicate(`${p}.name`, name));
+    names.add(name);
+  });
+  return names;
+}
+
+/** validateVolumeMounts: each names a volume of the pod; mount paths unique per container. */
+function volumeMounts(list: unknown, vols: Set<string>, at: string): StatusCause[] {
+  const out: StatusCause[] = [];
+  const paths = new Set<string>();
+  (Array.isArray(list) ? list : []).forEach((m, i) => {
+    if (!isObj(m)) return;
+    const p = `${at}[${i}]`;
+    const name = typeof m.name === "string" ? m.name : "";
+    if (!name) out.push(required(`${p}.name`));
+    if (!vols.has(name))
+      out.push({
+        reason: "FieldValueNotFound",
+        field: `${p}.name`,
+        message: `Not found: ${JSON.stringify(name)}`,
+      });
+    const path = typeof m.mountPath === "string" ? m.mountPath : "";
+    if (!path) out.push(required(`${p}.mountPath`));
+    if (paths.has(path)) out.push(invalidValue(`${p}.mountPath`, path, "must be unique"));
+    paths.add(path);
+  });
+  return out;
+}
+
+/** ValidateResourceRequirements: a request never above its limit. */
+function requestsWithinLimits(resources: unknown, at: string): StatusCause[] {
+  if (!isObj(resources) || !isObj(resources.requests) || !isObj(resources.limits)) return [];
+  const out: StatusCause[] = [];
+  for (const [name, q] of Object.entries(resources.requests)) {
+    const limit = resources.limits[name];
+    if (limit === undefined || (typeof q !== "string" && typeof q !== "number")) continue;
+    if (typeof limit !== "string" && typeof limit !== "number") continue;
+    try {
+      if (parseQuantity(q) > parseQuantity(limit))
+        out.push(
+          invalidValue(
+            `${at}.requests[${name}]`,
+            String(q),
+            `must be less than or equal to ${name} limit of ${String(limit)}`,
+          ),
+        );
+    } catch {
+      // an unparsable quantity was refused by the decoder already
+    }
+  }
+  return out;
+}
+
+/** validateContainers (+ checkHostPortConflicts across them), for containers or initContainers. */
+function containers(list: unknown[], vols: Set<string>, at: string, hostPorts: Set<string>): StatusCause[] {
+  const out: StatusCause[] = [];
+  const seen = new Set<string>();
+  list.forEach((c, i) => {
+    const p = `${at}[${i}]`;
+    if (!isObj(c)) return;
+    if (!c.name) out.push(required(`${p}.name`));
+    else if (seen.has(String(c.name))) out.push(duplicate(`${p}.name`, String(c.name)));
+    seen.add(String(c.name));
+    if (!c.image) out.push(required(`${p}.image`));
+    out.push(...containerPorts(Array.isArray(c.ports) ? c.ports : [], `${p}.ports`));
+    (Array.isArray(c.env) ? c.env : []).forEach((e, j) => {
+      if (isObj(e) && !e.name) out.push(required(`${p}.env[${j}].name`));
+    });
+    out.push(...volumeMounts(c.volumeMounts, vols, `${p}.volumeMounts`));
+    out.push(...requestsWithinLimits(c.resources, `${p}.resources`));
+    out.push(...oneOf(`${p}.imagePullPolicy`, c.imagePullPolicy, PULL_POLICIES));
+  });
+  // AccumulateUniqueHostPorts: one hostIP/protocol/hostPort once per pod.
+  list.forEach((c, i) => {
+    (isObj(c) && Array.isArray(c.ports) ? c.ports : []).forEach((port, j) => {
+      if (!isObj(port) || !port.hostPort) return;
+      const key = `${String(port.hostIP ?? "")}/${String(port.protocol ?? "TCP")}/${String(port.hostPort)}`;
+      if (hostPorts.has(key)) out.push(duplicate(`${at}[${i}].ports[${j}].hostPort`, key));
+      hostPorts.add(key);
+    });
+  });
+  return out;
+}
+
+/** `claims`: a StatefulSet's volumeClaimTemplates, which its pods' mounts may name too. */
+function podSpec(spec: unknown, at: string, claims: string[] = []): StatusCause[] {
   const out: StatusCause[] = [];
   if (!isObj(spec)) return [required(at)];
+  const vols = volumes(spec.volumes, `${at}.volumes`, out);
+  for (const c of claims) vols.add(c);
   const cs = spec.containers;
   if (!Array.isArray(cs) || cs.length === 0) out.push(required(`${at}.containers`));
-  else {
-    const seen = new Set<string>();
-    cs.forEach((c, i) => {
-      const p = `${at}.containers[${i}]`;
-      if (!isObj(c)) return;
-      if (!c.name) out.push(required(`${p}.name`));
-      else if (seen.has(String(c.name)))
-        out.push({
-          reason: "FieldValueDuplicate",
-          field: `${p}.name`,
-          message: `Duplicate value: ${JSON.stringify(c.name)}`,
-        });
-      seen.add(String(c.name));
-      if (!c.image) out.push(required(`${p}.image`));
-      const ports = Array.isArray(c.ports) ? c.ports : [];
-      ports.forEach((port, j) => {
-        const cp = isObj(port) ? port.containerPort : undefined;
-        if (typeof cp !== "number" || cp < 1 || cp > 65535)
-          out.push(
-            invalidValue(`${p}.ports[${j}].containerPort`, cp ?? 0, "must be between 1 and 65535, inclusive"),
-          );
-      });
-    });
-  }
+  else out.push(...containers(cs, vols, `${at}.containers`, new Set()));
+  if (Array.isArray(spec.initContainers))
+    out.push(...containers(spec.initContainers, vols, `${at}.initContainers`, new Set()));
+  out.push(...oneOf(`${at}.restartPolicy`, spec.restartPolicy, RESTART_POLICIES));
+  out.push(...oneOf(`${at}.dnsPolicy`, spec.dnsPolicy, DNS_POLICIES));
   // validateHostNetwork: on the host network a container listens on the node's port itself.
   if (spec.hostNetwork === true)
     (Array.isArray(cs) ? cs : []).forEach((c, i) => {
@@ -99,11 +234,6 @@ function podAffinity(a: Obj, at: string): StatusCause[] {
 
 const WHEN_UNSATISFIABLE = ["DoNotSchedule", "ScheduleAnyway"];
 const NODE_INCLUSION_POLICIES = ["Honor", "Ignore"];
-const notSupported = (field: string, value: unknown, supported: string[]): StatusCause => ({
-  reason: "FieldValueNotSupported",
-  field,
-  message: `Unsupported value: ${JSON.stringify(value)}: supported values: ${supported.map((v) => JSON.stringify(v)).join(", ")}`,
-});
 
 /** validateTopologySpreadConstraints (pkg/apis/core/validation), in its order. */
 function topologySpreadConstraints(list: unknown[], at: string): StatusCause[] {
@@ -185,7 +315,10 @@ function selectorMatchesTemplate(o: Obj): StatusCause[] {
         .map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`)
         .join(", ")}}: \`selector\` does not match template \`labels\``,
     });
-  out.push(...podSpec((spec.template as Obj | undefined)?.spec, "spec.template.spec"));
+  const claims = (Array.isArray(spec.volumeClaimTemplates) ? spec.volumeClaimTemplates : []).map((c) =>
+    String(((c as Obj).metadata as Obj | undefined)?.name ?? ""),
+  );
+  out.push(...podSpec((spec.template as Obj | undefined)?.spec, "spec.template.spec", claims));
   return out;
 }
 
@@ -196,23 +329,68 @@ function replicas(o: Obj): StatusCause[] {
   return [];
 }
 
+/** IsDNS1123Label's wording (a namespace name, a Service port's name). */
+export const DNS1123_LABEL_MESSAGE =
+  "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
+export const DNS1123_LABEL_RE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/** How Go's %#v prints the internal ServicePort key of a duplicate (protocol, port) pair. */
+const servicePortKey = (protocol: string, port: unknown) =>
+  `core.ServicePort{Name:"", Protocol:"${protocol}", AppProtocol:(*string)(nil), Port:${String(port)}, TargetPort:intstr.IntOrString{Type:0, IntVal:0, StrVal:""}, NodePort:0}`;
+
+/** ValidateService's type and ports (validateServicePort, then duplicate ports and node ports). */
 function service(o: Obj): StatusCause[] {
   const spec = (o.spec ?? {}) as Obj;
   const out: StatusCause[] = [];
   const type = spec.type ?? "ClusterIP";
   if (!["ClusterIP", "NodePort", "LoadBalancer", "ExternalName"].includes(String(type)))
-    out.push({
-      reason: "FieldValueNotSupported",
-      field: "spec.type",
-      message: `Unsupported value: ${JSON.stringify(type)}: supported values: "ClusterIP", "ExternalName", "LoadBalancer", "NodePort"`,
-    });
+    out.push(notSupported("spec.type", type, ["ClusterIP", "ExternalName", "LoadBalancer", "NodePort"]));
   const ports = Array.isArray(spec.ports) ? spec.ports : [];
   if (type !== "ExternalName" && spec.clusterIP !== "None" && ports.length === 0)
     out.push(required("spec.ports"));
+  const names = new Set<string>();
   ports.forEach((p, i) => {
-    const port = isObj(p) ? p.port : undefined;
-    if (typeof port !== "number" || port < 1 || port > 65535)
-      out.push(invalidValue(`spec.ports[${i}].port`, port ?? 0, "must be between 1 and 65535, inclusive"));
+    const at = `spec.ports[${i}]`;
+    const port = isObj(p) ? p : {};
+    const name = typeof port.name === "string" ? port.name : "";
+    if (ports.length > 1 && !name) out.push(required(`${at}.name`));
+    else if (name) {
+      if (name.length > 63) out.push(invalidValue(`${at}.name`, name, "must be no more than 63 characters"));
+      if (!DNS1123_LABEL_RE.test(name)) out.push(invalidValue(`${at}.name`, name, DNS1123_LABEL_MESSAGE));
+      if (names.has(name)) out.push(duplicate(`${at}.name`, name));
+      names.add(name);
+    }
+    out.push(...portNumber(`${at}.port`, port.port));
+    out.push(...oneOf(`${at}.protocol`, port.protocol, PORT_PROTOCOLS));
+    const target = port.targetPort;
+    if (typeof target === "number") out.push(...portNumber(`${at}.targetPort`, target));
+    else if (typeof target === "string")
+      for (const msg of portNameErrors(target)) out.push(invalidValue(`${at}.targetPort`, target, msg));
+  });
+  const nodePorts = new Set<string>();
+  ports.forEach((p, i) => {
+    if (!isObj(p) || !p.nodePort) return;
+    const key = `${String(p.protocol ?? "TCP")}/${String(p.nodePort)}`;
+    if (nodePorts.has(key))
+      out.push({
+        reason: "FieldValueDuplicate",
+        field: `spec.ports[${i}].nodePort`,
+        message: `Duplicate value: ${String(p.nodePort)}`,
+      });
+    nodePorts.add(key);
+  });
+  const pairs = new Set<string>();
+  ports.forEach((p, i) => {
+    if (!isObj(p)) return;
+    const protocol = String(p.protocol ?? "TCP");
+    const key = `${protocol}/${String(p.port)}`;
+    if (pairs.has(key))
+      out.push({
+        reason: "FieldValueDuplicate",
+        field: `spec.ports[${i}]`,
+        message: `Duplicate value: ${servicePortKey(protocol, p.port)}`,
+      });
+    pairs.add(key);
   });
   return out;
 }
@@ -453,16 +631,46 @@ function podUpdate(o: Obj, old: Obj): StatusCause[] {
   return out;
 }
 
+const templateSpec = (o: Obj): unknown => ((o.spec as Obj | undefined)?.template as Obj | undefined)?.spec;
+
+/** ValidatePodTemplateSpecForReplicaSet (and its kin): the template's pods restart Always. */
+const alwaysRestarts =
+  (kind: string) =>
+  (o: Obj): StatusCause[] => {
+    const spec = templateSpec(o);
+    if (!isObj(spec)) return [];
+    const out = oneOf("spec.template.spec.restartPolicy", spec.restartPolicy ?? "Always", ["Always"]);
+    if (spec.activeDeadlineSeconds !== undefined)
+      out.push({
+        reason: "FieldValueForbidden",
+        field: "spec.template.spec.activeDeadlineSeconds",
+        message: `Forbidden: activeDeadlineSeconds in ${kind} is not Supported`,
+      });
+    return out;
+  };
+
+/** validateJobSpec's restart rule: a Job's pods restart OnFailure or Never, never Always. */
+function jobRestarts(spec: unknown, at: string): StatusCause[] {
+  if (!isObj(spec)) return [];
+  const policy = spec.restartPolicy ?? "";
+  if (policy === "Always" || policy === "")
+    return [
+      { ...required(`${at}.restartPolicy`), message: 'Required value: valid values: "OnFailure", "Never"' },
+    ];
+  return oneOf(`${at}.restartPolicy`, policy, ["OnFailure", "Never"]);
+}
+
+const workloadTemplate = (o: Obj) => podSpec(templateSpec(o), "spec.template.spec");
+
 const RULES: Record<string, ((o: Obj, old?: Obj) => StatusCause[])[]> = {
   "autoscaling/horizontalpodautoscalers": [horizontalPodAutoscaler],
   "core/pods": [(o) => podSpec(o.spec, "spec"), (o, old) => (old ? podUpdate(o, old) : [])],
-  "apps/deployments": [replicas, selectorMatchesTemplate],
-  "apps/replicasets": [replicas, selectorMatchesTemplate],
-  "apps/statefulsets": [replicas, selectorMatchesTemplate],
-  "apps/daemonsets": [selectorMatchesTemplate],
-  "batch/jobs": [
-    (o) => podSpec(((o.spec as Obj | undefined)?.template as Obj | undefined)?.spec, "spec.template.spec"),
-  ],
+  // Deployments share ReplicaSet's template rule (ValidatePodTemplateSpecForReplicaSet), words and all.
+  "apps/deployments": [replicas, selectorMatchesTemplate, alwaysRestarts("ReplicaSet")],
+  "apps/replicasets": [replicas, selectorMatchesTemplate, alwaysRestarts("ReplicaSet")],
+  "apps/statefulsets": [replicas, selectorMatchesTemplate, alwaysRestarts("StatefulSet")],
+  "apps/daemonsets": [selectorMatchesTemplate, alwaysRestarts("DaemonSet")],
+  "batch/jobs": [workloadTemplate, (o) => jobRestarts(templateSpec(o), "spec.template.spec")],
   "core/services": [service],
   "core/configmaps": [
     (o) => [...configKeys(o.data, "data"), ...configKeys(o.binaryData, "binaryData")],

@@ -1,0 +1,243 @@
+// kube-apiserver's validation of what a networking user writes most — Service ports, container
+// ports and host ports, volumes and mounts, restart and pull policies, requests within limits,
+// the restart rules of workload templates — refused with its field paths and words (pkg/apis/core,
+// apps and batch validation), through the real kubectl and the raw API.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { TestEmulator } from "../helpers/emulator.js";
+import {
+  type KubeCluster,
+  kube,
+  kubectl,
+  kubectlOk,
+  type Obj,
+  startKubeEmulator,
+} from "../kube/kube-helpers.js";
+import { makeCluster } from "../kube/workload-helpers.js";
+
+let emu: TestEmulator;
+let c: KubeCluster;
+
+beforeAll(async () => {
+  emu = await startKubeEmulator();
+  c = await makeCluster(emu, "valid", { count: 1, version: "1.33" });
+});
+afterAll(async () => {
+  await emu?.close();
+});
+
+/** The 422's message for a POST of `body` to `path`. */
+async function refused(path: string, body: Obj): Promise<string> {
+  const r = await kube(c, "POST", path, body);
+  expect(r.status).toBe(422);
+  return (r.body as Obj).message;
+}
+const SVC = "/api/v1/namespaces/default/services";
+const PODS = "/api/v1/namespaces/default/pods";
+const svc = (name: string, ports: Obj[]) => ({
+  apiVersion: "v1",
+  kind: "Service",
+  metadata: { name },
+  spec: { ports },
+});
+const pod = (name: string, spec: Obj) => ({ apiVersion: "v1", kind: "Pod", metadata: { name }, spec });
+
+describe("Service ports", () => {
+  it("protocol, names of a multi-port Service, duplicates, target port names", async () => {
+    expect(await refused(SVC, svc("s1", [{ port: 80, protocol: "XTP" }]))).toBe(
+      'Service "s1" is invalid: spec.ports[0].protocol: Unsupported value: "XTP": supported values: "SCTP", "TCP", "UDP"',
+    );
+    expect(await refused(SVC, svc("s2", [{ port: 80 }, { port: 443 }]))).toBe(
+      'Service "s2" is invalid: [spec.ports[0].name: Required value, spec.ports[1].name: Required value]',
+    );
+    expect(
+      await refused(
+        SVC,
+        svc("s3", [
+          { name: "a", port: 80 },
+          { name: "a", port: 81 },
+        ]),
+      ),
+    ).toBe('Service "s3" is invalid: spec.ports[1].name: Duplicate value: "a"');
+    expect(
+      await refused(
+        SVC,
+        svc("s4", [
+          { name: "a", port: 80 },
+          { name: "b", port: 80 },
+        ]),
+      ),
+    ).toBe(
+      'Service "s4" is invalid: spec.ports[1]: Duplicate value: core.ServicePort{Name:"", Protocol:"TCP", AppProtocol:(*string)(nil), Port:80, TargetPort:intstr.IntOrString{Type:0, IntVal:0, StrVal:""}, NodePort:0}',
+    );
+    expect(await refused(SVC, svc("s5", [{ port: 80, targetPort: "Web_Port" }]))).toBe(
+      'Service "s5" is invalid: spec.ports[0].targetPort: Invalid value: "Web_Port": must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)',
+    );
+    // The same port on another protocol is another port.
+    const ok = await kube(
+      c,
+      "POST",
+      SVC,
+      svc("dns", [
+        { name: "udp", port: 53, protocol: "UDP" },
+        { name: "tcp", port: 53 },
+      ]),
+    );
+    expect(ok.status).toBe(201);
+  });
+
+  it("kubectl prints the refusal", async () => {
+    const r = await kubectl(
+      c,
+      ["create", "-f", "-"],
+      JSON.stringify(svc("s6", [{ port: 80 }, { port: 81 }])),
+    );
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(
+      'The Service "s6" is invalid: \n* spec.ports[0].name: Required value\n* spec.ports[1].name: Required value\n',
+    );
+  });
+});
+
+describe("pod specs", () => {
+  const c1 = (extra: Obj = {}) => ({ name: "a", image: "nginx", ...extra });
+
+  it("container ports: names, a port of 0, protocols, and one host port per pod", async () => {
+    expect(
+      await refused(
+        PODS,
+        pod("p1", {
+          containers: [
+            c1({ ports: [{ containerPort: 8080, hostPort: 8080 }] }),
+            { name: "b", image: "nginx", ports: [{ containerPort: 9090, hostPort: 8080 }] },
+          ],
+        }),
+      ),
+    ).toBe('Pod "p1" is invalid: spec.containers[1].ports[0].hostPort: Duplicate value: "/TCP/8080"');
+    expect(
+      await refused(
+        PODS,
+        pod("p2", {
+          containers: [
+            c1({
+              ports: [
+                { name: "http", containerPort: 80 },
+                { name: "http", containerPort: 81 },
+                { name: "way-too-long-port-name", containerPort: 0, protocol: "ICMP" },
+              ],
+            }),
+          ],
+        }),
+      ),
+    ).toBe(
+      'Pod "p2" is invalid: [spec.containers[0].ports[1].name: Duplicate value: "http", spec.containers[0].ports[2].name: Invalid value: "way-too-long-port-name": must be no more than 15 characters, spec.containers[0].ports[2].containerPort: Required value, spec.containers[0].ports[2].protocol: Unsupported value: "ICMP": supported values: "SCTP", "TCP", "UDP"]',
+    );
+    // The same host port on UDP is another port.
+    const ok = await kube(
+      c,
+      "POST",
+      PODS,
+      pod("dns", {
+        containers: [
+          c1({
+            ports: [
+              { containerPort: 53, hostPort: 53, protocol: "UDP" },
+              { containerPort: 53, hostPort: 53 },
+            ],
+          }),
+        ],
+      }),
+    );
+    expect(ok.status).toBe(201);
+  });
+
+  it("volumes and mounts, policies, requests within limits", async () => {
+    expect(
+      await refused(
+        PODS,
+        pod("p3", {
+          // A volume without a source is an emptyDir (v1 defaulting), not an error.
+          volumes: [{ name: "data", emptyDir: {} }, { name: "data", emptyDir: {} }, { name: "bare" }],
+          containers: [
+            c1({
+              volumeMounts: [
+                { name: "data", mountPath: "/d" },
+                { name: "cache", mountPath: "/d" },
+              ],
+            }),
+          ],
+        }),
+      ),
+    ).toBe(
+      'Pod "p3" is invalid: [spec.volumes[1].name: Duplicate value: "data", spec.containers[0].volumeMounts[1].name: Not found: "cache", spec.containers[0].volumeMounts[1].mountPath: Invalid value: "/d": must be unique]',
+    );
+    expect(
+      await refused(
+        PODS,
+        pod("p4", {
+          restartPolicy: "Sometimes",
+          containers: [
+            c1({
+              imagePullPolicy: "Sometimes",
+              env: [{ value: "x" }],
+              resources: { requests: { cpu: "2" }, limits: { cpu: "1" } },
+            }),
+          ],
+        }),
+      ),
+    ).toBe(
+      'Pod "p4" is invalid: [spec.containers[0].env[0].name: Required value, spec.containers[0].resources.requests[cpu]: Invalid value: "2": must be less than or equal to cpu limit of 1, spec.containers[0].imagePullPolicy: Unsupported value: "Sometimes": supported values: "Always", "IfNotPresent", "Never", spec.restartPolicy: Unsupported value: "Sometimes": supported values: "Always", "OnFailure", "Never"]',
+    );
+  });
+});
+
+describe("workload templates", () => {
+  const template = (spec: Obj) => ({
+    metadata: { labels: { app: "x" } },
+    spec: { containers: [{ name: "a", image: "nginx" }], ...spec },
+  });
+
+  it("a Deployment's pods restart Always; a Job's OnFailure or Never", async () => {
+    expect(
+      await refused("/apis/apps/v1/namespaces/default/deployments", {
+        apiVersion: "apps/v1",
+        kind: "Deployment",
+        metadata: { name: "d1" },
+        spec: { selector: { matchLabels: { app: "x" } }, template: template({ restartPolicy: "Never" }) },
+      }),
+    ).toBe(
+      'Deployment.apps "d1" is invalid: spec.template.spec.restartPolicy: Unsupported value: "Never": supported values: "Always"',
+    );
+    expect(
+      await refused("/apis/batch/v1/namespaces/default/jobs", {
+        apiVersion: "batch/v1",
+        kind: "Job",
+        metadata: { name: "j1" },
+        spec: { template: template({}) },
+      }),
+    ).toBe(
+      'Job.batch "j1" is invalid: spec.template.spec.restartPolicy: Required value: valid values: "OnFailure", "Never"',
+    );
+  });
+
+  it("a StatefulSet's mounts may name its volume claim templates", async () => {
+    const out = await kubectlOk(
+      c,
+      ["apply", "-f", "-"],
+      `apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db}
+spec:
+  serviceName: db
+  selector: {matchLabels: {app: db}}
+  template:
+    metadata: {labels: {app: db}}
+    spec:
+      containers: [{name: a, image: nginx, volumeMounts: [{name: data, mountPath: /data}]}]
+  volumeClaimTemplates:
+  - metadata: {name: data}
+    spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}
+`,
+    );
+    expect(out).toBe("statefulset.apps/db created\n");
+  });
+});
