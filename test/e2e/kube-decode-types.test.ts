@@ -214,7 +214,8 @@ describe("values of the wrong JSON type", () => {
         "canonical",
         {
           resources: {
-            limits: { cpu: 0.5, memory: "1.5Gi", "ephemeral-storage": "1024Ki" },
+            // (a request may not exceed its limit: 1000m ≤ 1.5)
+            limits: { cpu: 1.5, memory: "1.5Gi", "ephemeral-storage": "1024Ki" },
             requests: { cpu: "1000m", memory: 1000 },
           },
         },
@@ -224,7 +225,7 @@ describe("values of the wrong JSON type", () => {
     expect(made.status).toBe(201);
     const c0 = (made.body as Obj).spec.containers[0];
     expect(c0.resources).toEqual({
-      limits: { cpu: "500m", memory: "1536Mi", "ephemeral-storage": "1Mi" },
+      limits: { cpu: "1500m", memory: "1536Mi", "ephemeral-storage": "1Mi" },
       requests: { cpu: "1", memory: "1k" },
     });
     expect((made.body as Obj).spec.volumes[0].emptyDir).toEqual({ sizeLimit: "512Mi" });
