@@ -570,3 +570,71 @@ spec:
     });
   });
 }
+
+describe("the Progressing condition with kubectl 1.33", () => {
+  let c: KubeCluster;
+  beforeAll(async () => {
+    c = await makeCluster(emu, "progress", { count: 1, version: "1.33" });
+  });
+  const progressing = async (name: string) => {
+    const out = await kubectl(c, [
+      "get",
+      "deploy",
+      name,
+      "-o",
+      'jsonpath={range .status.conditions[?(@.type=="Progressing")]}{.status} {.reason} {.message}{end}',
+    ]);
+    return out.stdout;
+  };
+
+  it("a rollout that makes no progress for progressDeadlineSeconds fails `rollout status`", async () => {
+    const r = await kubectl(
+      c,
+      ["apply", "-f", "-"],
+      `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: big}
+spec:
+  progressDeadlineSeconds: 2
+  selector: {matchLabels: {app: big}}
+  template:
+    metadata: {labels: {app: big}}
+    spec:
+      containers: [{name: c, image: nginx, resources: {requests: {cpu: "500"}}}]
+`,
+    );
+    expect(r.stdout).toBe("deployment.apps/big created\n");
+    const stuck = await until(async () => {
+      const p = await progressing("big");
+      return p.includes("ProgressDeadlineExceeded") ? p : undefined;
+    }, 20_000);
+    expect(stuck).toMatch(
+      /^False ProgressDeadlineExceeded ReplicaSet "big-[a-z0-9]+" has timed out progressing\.$/,
+    );
+    const status = await kubectl(c, ["rollout", "status", "deploy/big", "--timeout=20s"]);
+    expect(status.code).toBe(1);
+    expect(status.stderr).toBe('error: deployment "big" exceeded its progress deadline\n');
+  });
+
+  it("pause and resume are recorded on the condition; the rollout then completes", async () => {
+    await kubectl(c, ["create", "deployment", "web", "--image=nginx"]);
+    await until(async () =>
+      (await progressing("web")).includes("NewReplicaSetAvailable") ? true : undefined,
+    );
+    expect((await kubectl(c, ["rollout", "pause", "deploy/web"])).stdout).toBe(
+      "deployment.apps/web paused\n",
+    );
+    await until(async () =>
+      (await progressing("web")) === "Unknown DeploymentPaused Deployment is paused" ? true : undefined,
+    );
+    await kubectl(c, ["set", "image", "deploy/web", "nginx=nginx:1.27"]);
+    expect((await kubectl(c, ["rollout", "resume", "deploy/web"])).stdout).toBe(
+      "deployment.apps/web resumed\n",
+    );
+    const status = await kubectl(c, ["rollout", "status", "deploy/web", "--timeout=30s"]);
+    expect(status.stdout).toContain('deployment "web" successfully rolled out');
+    expect(await progressing("web")).toMatch(
+      /^True NewReplicaSetAvailable ReplicaSet "web-[a-z0-9]+" has successfully progressed\.$/,
+    );
+  });
+});

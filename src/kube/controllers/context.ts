@@ -87,6 +87,21 @@ export class ControllerContext {
     return nowRfc3339();
   }
 
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  /**
+   * Queues `key` once `delayMs` has passed (the latest call per key wins). A deadline far ahead
+   * is not pending work: it does not hold the queue's idle(), nor the process.
+   */
+  later(key: string, delayMs: number): void {
+    clearTimeout(this.timers.get(key));
+    const t = setTimeout(() => {
+      this.timers.delete(key);
+      this.queue.add(key);
+    }, delayMs);
+    t.unref();
+    this.timers.set(key, t);
+  }
+
   async type(cluster: string, resource: Resource): Promise<ResourceType> {
     const key = `${cluster}|${resource}`;
     const have = this.types.get(key);

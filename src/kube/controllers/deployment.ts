@@ -2,7 +2,7 @@
 // reconcileDeployment (template hash, rolling update, scale, rollback) → the API.
 import type { Deployment, ReplicaSet } from "kubernetes-types/apps/v1.js";
 import { coalesceUpdates } from "../workloads/actions.js";
-import { reconcileDeployment } from "../workloads/deployment.js";
+import { progressCheckDelay, reconcileDeployment } from "../workloads/deployment.js";
 import type { ControllerContext } from "./context.js";
 
 export async function syncDeployment(
@@ -14,5 +14,10 @@ export async function syncDeployment(
   const d = await ctx.get<Deployment>(cluster, "apps/deployments", ns, name);
   if (!d) return;
   const rss = await ctx.list<ReplicaSet>(cluster, "apps/replicasets", ns);
-  await ctx.apply(cluster, coalesceUpdates(reconcileDeployment(d, rss, ctx.now())));
+  const actions = coalesceUpdates(reconcileDeployment(d, rss, ctx.now()));
+  await ctx.apply(cluster, actions);
+  // A rollout that makes no progress is looked at again when its deadline passes.
+  const written = actions.findLast((a) => a.op === "updateStatus")?.object as Deployment | undefined;
+  const delay = progressCheckDelay(written ?? d, Date.now());
+  if (delay !== undefined) ctx.later(`deployment|${cluster}|${ns}|${name}`, delay);
 }

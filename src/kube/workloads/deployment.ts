@@ -368,6 +368,91 @@ function scaleDownOld(
   return next;
 }
 
+/** `progressDeadlineSeconds` as HasProgressDeadline reads it (MaxInt32: none). */
+function progressDeadline(d: Deployment): number | undefined {
+  const s = d.spec?.progressDeadlineSeconds;
+  return s === undefined || s === 2147483647 ? undefined : s;
+}
+
+const PROGRESS_SETTLED = new Set(["NewReplicaSetAvailable", "ProgressDeadlineExceeded"]);
+
+/**
+ * The Progressing condition as the deployment controller keeps it: checkPausedConditions
+ * (DeploymentPaused / DeploymentResumed, Unknown), the new ReplicaSet's creation, then
+ * syncRolloutStatus — complete, progress (any of updated, ready or available up, old pods
+ * down: lastUpdateTime moves), or no progress for progressDeadlineSeconds since the last update:
+ * False ProgressDeadlineExceeded, which `kubectl rollout status` fails on. No deadline: none.
+ */
+function progressingCondition(
+  d: Deployment,
+  prev: DeploymentCondition[] | undefined,
+  o: {
+    createdName: string | undefined;
+    rsName: string;
+    complete: boolean;
+    statusReplicas: number;
+    updated: number;
+    ready: number;
+    available: number;
+    now: string;
+  },
+): DeploymentCondition | undefined {
+  const deadline = progressDeadline(d);
+  if (deadline === undefined) return undefined;
+  let cur = prev?.find((c) => c.type === "Progressing");
+  const set = (status: "True" | "False" | "Unknown", reason: string, message: string) => {
+    if (cur?.status === status && cur.reason === reason) return cur;
+    return {
+      type: "Progressing",
+      status,
+      lastUpdateTime: o.now,
+      lastTransitionTime: cur?.status === status ? (cur.lastTransitionTime ?? o.now) : o.now,
+      reason,
+      message,
+    };
+  };
+  if (d.spec?.paused)
+    return cur?.reason === "ProgressDeadlineExceeded" ? cur : set("Unknown", "DeploymentPaused", "Deployment is paused");
+  if (cur?.reason === "DeploymentPaused") cur = set("Unknown", "DeploymentResumed", "Deployment is resumed");
+  if (o.createdName) cur = set("True", "NewReplicaSetCreated", `Created new replica set "${o.createdName}"`);
+  else if (!cur && o.rsName) cur = set("True", "FoundNewReplicaSet", `Found new replica set "${o.rsName}"`);
+  if (o.statusReplicas === o.updated && cur?.reason === "NewReplicaSetAvailable") return cur;
+  if (o.complete) return set("True", "NewReplicaSetAvailable", `ReplicaSet "${o.rsName}" has successfully progressed.`);
+  const was = d.status ?? {};
+  const progressed =
+    o.updated > (was.updatedReplicas ?? 0) ||
+    o.statusReplicas - o.updated < (was.replicas ?? 0) - (was.updatedReplicas ?? 0) ||
+    o.ready > (was.readyReplicas ?? 0) ||
+    o.available > (was.availableReplicas ?? 0);
+  if (progressed && !o.createdName)
+    return {
+      type: "Progressing",
+      status: "True",
+      lastUpdateTime: o.now,
+      lastTransitionTime: cur?.status === "True" ? (cur.lastTransitionTime ?? o.now) : o.now,
+      reason: "ReplicaSetUpdated",
+      message: `ReplicaSet "${o.rsName}" is progressing.`,
+    };
+  if (cur && !PROGRESS_SETTLED.has(cur.reason ?? "")) {
+    const since = Date.parse(cur.lastUpdateTime ?? o.now);
+    if (since + deadline * 1000 < Date.parse(o.now))
+      return set("False", "ProgressDeadlineExceeded", `ReplicaSet "${o.rsName}" has timed out progressing.`);
+  }
+  return cur;
+}
+
+/**
+ * requeueStuckDeployment: when a rollout still in progress will hit its deadline (ms from
+ * `nowMs`), so the controller looks again then; undefined when nothing is pending.
+ */
+export function progressCheckDelay(d: Deployment, nowMs: number): number | undefined {
+  const deadline = progressDeadline(d);
+  const cond = d.status?.conditions?.find((c) => c.type === "Progressing");
+  if (deadline === undefined || d.spec?.paused || !cond || PROGRESS_SETTLED.has(cond.reason ?? "")) return undefined;
+  // Conditions keep whole seconds; the deadline has passed once a second more has.
+  return Math.max(0, Date.parse(cond.lastUpdateTime ?? "") + (deadline + 1) * 1000 - nowMs);
+}
+
 function statusActions(
   d: Deployment,
   newRS: ReplicaSet | undefined,
@@ -390,32 +475,16 @@ function statusActions(
     availableReplicas >= replicas &&
     oldPods === 0 &&
     specReplicas(newRS ?? {}) === replicas;
-  const progressing = createdName
-    ? condition(
-        prev,
-        "Progressing",
-        "True",
-        "NewReplicaSetCreated",
-        `Created new replica set "${createdName}"`,
-        now,
-      )
-    : complete
-      ? condition(
-          prev,
-          "Progressing",
-          "True",
-          "NewReplicaSetAvailable",
-          `ReplicaSet "${rsName}" has successfully progressed.`,
-          now,
-        )
-      : condition(
-          prev,
-          "Progressing",
-          "True",
-          "ReplicaSetUpdated",
-          `ReplicaSet "${rsName}" is progressing.`,
-          now,
-        );
+  const progressing = progressingCondition(d, prev, {
+    createdName,
+    rsName,
+    complete,
+    statusReplicas: sum((rs) => rs.status?.replicas ?? 0),
+    updated,
+    ready: sum((rs) => rs.status?.readyReplicas ?? 0),
+    available: availableReplicas,
+    now,
+  });
   const availableCond =
     availableReplicas >= replicas - maxUnavailable
       ? condition(
@@ -443,7 +512,7 @@ function statusActions(
     ...(Math.max(0, replicas - availableReplicas) > 0
       ? { unavailableReplicas: replicas - availableReplicas }
       : {}),
-    conditions: d.spec?.paused ? (prev ?? []) : [availableCond, progressing],
+    conditions: progressing ? [availableCond, progressing] : [availableCond],
     ...(d.status?.collisionCount !== undefined ? { collisionCount: d.status.collisionCount } : {}),
   };
   const out: Action[] = [];

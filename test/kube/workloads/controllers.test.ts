@@ -32,6 +32,7 @@ function web(
     metadata: { name: "web", namespace: "default", uid: "d-uid", generation: 1 },
     spec: {
       replicas,
+      progressDeadlineSeconds: 600, // as the API defaults it
       selector: { matchLabels: { app: "web" } },
       ...(strategy ? { strategy } : {}),
       template: { metadata: { labels: { app: "web" } }, spec: { containers: [{ name: "web", image }] } },

@@ -433,6 +433,7 @@ export function echoserverDeployment(replicas = 3, name = "echoserver-hostport")
     metadata: { name, namespace: "default", labels: { app: name } },
     spec: {
       replicas,
+      progressDeadlineSeconds: 600, // as the API defaults it
       selector: { matchLabels: { app: name } },
       template: {
         metadata: {
