@@ -464,6 +464,64 @@ spec:
     expect(own).toHaveLength(1);
   });
 
+  it("a suspended Job creates no pods until resumed; resuming restarts its clock", async () => {
+    const r = await kubectl(
+      c,
+      ["apply", "-f", "-"],
+      `apiVersion: batch/v1
+kind: Job
+metadata: {name: later}
+spec:
+  suspend: true
+  template:
+    spec:
+      restartPolicy: Never
+      containers: [{name: c, image: busybox:1.36}]
+`,
+    );
+    expect(r.stdout).toBe("job.batch/later created\n");
+    const suspended = await until(async () => {
+      const j = JSON.parse((await kubectl(c, ["get", "job", "later", "-o", "json"])).stdout);
+      return j.status?.conditions?.some((x: { type: string }) => x.type === "Suspended") ? j : undefined;
+    });
+    expect(suspended.status.startTime).toBeUndefined();
+    expect(suspended.status.conditions).toEqual([
+      expect.objectContaining({
+        type: "Suspended",
+        status: "True",
+        reason: "JobSuspended",
+        message: "Job suspended",
+      }),
+    ]);
+    const row = (await kubectl(c, ["get", "job", "later", "--no-headers"])).stdout.trim().split(/\s+/);
+    expect(row.slice(0, 3)).toEqual(["later", "Suspended", "0/1"]);
+    expect((await kubectl(c, ["get", "pods", "-l", "job-name=later", "-o", "name"])).stdout).toBe("");
+    await kubectl(c, ["patch", "job", "later", "--type=merge", "-p", '{"spec":{"suspend":false}}']);
+    const done = await until(async () => {
+      const j = JSON.parse((await kubectl(c, ["get", "job", "later", "-o", "json"])).stdout);
+      return j.status?.succeeded === 1 ? j : undefined;
+    });
+    expect(done.status.startTime).toBeDefined();
+    expect(done.status.conditions[0]).toMatchObject({
+      type: "Suspended",
+      status: "False",
+      reason: "JobResumed",
+    });
+    const events = (
+      await kubectl(c, [
+        "get",
+        "events",
+        "--field-selector",
+        "involvedObject.name=later",
+        "-o",
+        "jsonpath={.items[*].reason}",
+      ])
+    ).stdout;
+    expect(events.split(" ")).toEqual(
+      expect.arrayContaining(["Suspended", "Resumed", "SuccessfulCreate", "Completed"]),
+    );
+  });
+
   it("scale-in removes the nodes; their pods are replaced; the DaemonSet follows", async () => {
     await poolScale(emu, c, "nodepool1", 2);
     const nodes = await until(async () => {

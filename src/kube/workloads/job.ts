@@ -60,8 +60,29 @@ export function reconcileJob(job: Job, pods: readonly Pod[], rng: Rng, now: stri
       }),
     );
   let completionTime = job.status?.completionTime;
+  const suspended = job.spec?.suspend === true && !finished(job);
+  let startTime = job.status?.startTime ?? (suspended ? undefined : now);
+  // ensureJobConditionStatus: Suspended True while suspended; False (JobResumed) once resumed,
+  // which restarts the clock (activeDeadlineSeconds counts continuous activity).
+  const suspendedCond = conditions.findIndex((c) => c.type === "Suspended");
+  const setSuspended = (status: "True" | "False", reason: string, message: string) => {
+    const cur = conditions[suspendedCond];
+    if (cur?.status === status) return false;
+    const next = { type: "Suspended", status, reason, message, lastProbeTime: now, lastTransitionTime: now };
+    if (cur) conditions[suspendedCond] = next;
+    else conditions.push(next);
+    return true;
+  };
+  if (suspended) {
+    for (const p of active)
+      actions.push({ op: "delete", resource: "core/pods", namespace: ns, name: p.metadata?.name ?? "" });
+    if (setSuspended("True", "JobSuspended", "Job suspended")) note("Suspended", "Job suspended");
+  } else if (suspendedCond >= 0 && !finished(job) && setSuspended("False", "JobResumed", "Job resumed")) {
+    note("Resumed", "Job resumed");
+    startTime = now;
+  }
 
-  if (!finished(job)) {
+  if (!finished(job) && !suspended) {
     const done =
       completions !== undefined
         ? succeeded.length >= completions
@@ -118,9 +139,9 @@ export function reconcileJob(job: Job, pods: readonly Pod[], rng: Rng, now: stri
   }
   const ended = conditions.some((c) => (c.type === "Complete" || c.type === "Failed") && c.status === "True");
   const status: JobStatus = {
-    startTime: job.status?.startTime ?? now,
-    active: ended ? 0 : active.length,
-    ready: ended ? 0 : active.filter(isReady).length,
+    ...(startTime ? { startTime } : {}),
+    active: ended || suspended ? 0 : active.length,
+    ready: ended || suspended ? 0 : active.filter(isReady).length,
     succeeded: succeeded.length,
     failed: failed.length,
     ...(conditions.length ? { conditions } : {}),
