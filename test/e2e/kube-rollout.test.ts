@@ -638,3 +638,60 @@ spec:
     );
   });
 });
+
+describe("ownership follows the selector (ClaimPods, ClaimReplicaSets)", () => {
+  let c: KubeCluster;
+  beforeAll(async () => {
+    c = await makeCluster(emu, "claims", { count: 1, version: "1.33" });
+  });
+  const json = async (args: string[]) => JSON.parse((await kubectl(c, [...args, "-o", "json"])).stdout);
+
+  it("a pod relabelled out of its ReplicaSet is released and replaced", async () => {
+    await kubectl(c, ["create", "deployment", "web", "--image=nginx", "--replicas=2"]);
+    const two = await until(async () => {
+      const items = (await json(["get", "pods", "-l", "app=web"])).items;
+      return items.length === 2 &&
+        items.every((p: { status: { phase: string } }) => p.status.phase === "Running")
+        ? items
+        : undefined;
+    });
+    const name = two[0].metadata.name;
+    expect((await kubectl(c, ["label", "pod", name, "app-"])).stdout).toBe(`pod/${name} unlabeled\n`);
+    const freed = await until(async () => {
+      const p = await json(["get", "pod", name]);
+      return p.metadata.ownerReferences === undefined ? p : undefined;
+    });
+    expect(freed.status.phase).toBe("Running");
+    const replaced = await until(async () => {
+      const items = (await json(["get", "pods", "-l", "app=web"])).items;
+      return items.length === 2 &&
+        !items.some((p: { metadata: { name: string } }) => p.metadata.name === name)
+        ? items
+        : undefined;
+    });
+    expect(replaced).toHaveLength(2);
+  });
+
+  it("a Deployment deleted with --cascade=orphan and made again adopts its ReplicaSet", async () => {
+    await kubectl(c, ["create", "deployment", "ad", "--image=nginx", "--replicas=2"]);
+    await until(async () =>
+      (await json(["get", "deploy", "ad"])).status?.availableReplicas === 2 ? true : undefined,
+    );
+    const rs = (await json(["get", "rs", "-l", "app=ad"])).items;
+    expect(rs).toHaveLength(1);
+    expect((await kubectl(c, ["delete", "deploy", "ad", "--cascade=orphan"])).stdout).toBe(
+      'deployment.apps "ad" deleted\n',
+    );
+    await kubectl(c, ["create", "deployment", "ad", "--image=nginx", "--replicas=2"]);
+    const back = await until(async () => {
+      const items = (await json(["get", "rs", "-l", "app=ad"])).items;
+      return items.length === 1 && items[0].metadata.ownerReferences?.[0]?.name === "ad" ? items : undefined;
+    });
+    expect(back[0].metadata.name).toBe(rs[0].metadata.name);
+    await until(async () =>
+      (await json(["get", "deploy", "ad"])).status?.availableReplicas === 2 ? true : undefined,
+    );
+    expect((await json(["get", "pods", "-l", "app=ad"])).items).toHaveLength(2);
+    expect((await json(["get", "deploy", "ad"])).status.collisionCount).toBeUndefined();
+  });
+});

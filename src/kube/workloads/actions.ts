@@ -109,3 +109,10 @@ export function coalesceUpdates(actions: readonly Action[]): Action[] {
     return !k || last.get(k) === i;
   });
 }
+
+/** Metadata without the owner reference of `uid` (ReleaseOwner); no list left, no field. */
+export function withoutOwner(m: ObjectMeta, uid: string | undefined): ObjectMeta {
+  const { ownerReferences, ...rest } = m;
+  const left = (ownerReferences ?? []).filter((r) => r.uid !== uid);
+  return left.length ? { ...rest, ownerReferences: left } : rest;
+}

@@ -14,9 +14,17 @@ import type {
 } from "kubernetes-types/apps/v1.js";
 import type { PodTemplateSpec } from "kubernetes-types/core/v1.js";
 import { cloneJson } from "../json.js";
-import { type Action, coalesceUpdates, controllerRef, differs, isControlledBy } from "./actions.js";
+import {
+  type Action,
+  coalesceUpdates,
+  controllerRef,
+  differs,
+  isControlledBy,
+  withoutOwner,
+} from "./actions.js";
 import { eventAction } from "./events.js";
 import { canonicalJson, podTemplateHash } from "./names.js";
+import { selectorMatches } from "./pods.js";
 
 export const REVISION = "deployment.kubernetes.io/revision";
 export const REVISION_HISTORY = "deployment.kubernetes.io/revision-history";
@@ -193,9 +201,34 @@ export function reconcileDeployment(
   if (d.metadata?.deletionTimestamp) return actions;
   const replicas = d.spec?.replicas ?? 1;
   const { surge, unavailable } = fenceposts(d);
-  const owned = replicaSets
-    .filter((rs) => isControlledBy(rs, self) && !rs.metadata?.deletionTimestamp)
-    .sort(byAge);
+  // ClaimReplicaSets: its own that still match, orphans that match are adopted, its own that no
+  // longer match are released (so a re-created Deployment takes back an orphaned ReplicaSet).
+  const claimed: ReplicaSet[] = [];
+  for (const rs of replicaSets) {
+    if (rs.metadata?.deletionTimestamp) continue;
+    const matches = selectorMatches(d.spec?.selector, rs.metadata?.labels);
+    if (isControlledBy(rs, self)) {
+      if (matches) claimed.push(rs);
+      else
+        actions.push({
+          op: "update",
+          resource: "apps/replicasets",
+          namespace: ns,
+          object: { ...rs, metadata: withoutOwner(rs.metadata ?? {}, d.metadata?.uid) },
+        });
+    } else if (matches && !rs.metadata?.ownerReferences?.some((r) => r.controller)) {
+      const adopted = {
+        ...rs,
+        metadata: {
+          ...rs.metadata,
+          ownerReferences: [...(rs.metadata?.ownerReferences ?? []), controllerRef(self)],
+        },
+      };
+      actions.push({ op: "update", resource: "apps/replicasets", namespace: ns, object: adopted });
+      claimed.push(adopted);
+    }
+  }
+  const owned = claimed.sort(byAge);
   const want = templateSansHash(d.spec?.template);
   let newRS = owned.find((rs) => templateSansHash(rs.spec?.template) === want);
   let old = owned.filter((rs) => rs !== newRS);
@@ -412,12 +445,15 @@ function progressingCondition(
     };
   };
   if (d.spec?.paused)
-    return cur?.reason === "ProgressDeadlineExceeded" ? cur : set("Unknown", "DeploymentPaused", "Deployment is paused");
+    return cur?.reason === "ProgressDeadlineExceeded"
+      ? cur
+      : set("Unknown", "DeploymentPaused", "Deployment is paused");
   if (cur?.reason === "DeploymentPaused") cur = set("Unknown", "DeploymentResumed", "Deployment is resumed");
   if (o.createdName) cur = set("True", "NewReplicaSetCreated", `Created new replica set "${o.createdName}"`);
   else if (!cur && o.rsName) cur = set("True", "FoundNewReplicaSet", `Found new replica set "${o.rsName}"`);
   if (o.statusReplicas === o.updated && cur?.reason === "NewReplicaSetAvailable") return cur;
-  if (o.complete) return set("True", "NewReplicaSetAvailable", `ReplicaSet "${o.rsName}" has successfully progressed.`);
+  if (o.complete)
+    return set("True", "NewReplicaSetAvailable", `ReplicaSet "${o.rsName}" has successfully progressed.`);
   const was = d.status ?? {};
   const progressed =
     o.updated > (was.updatedReplicas ?? 0) ||
@@ -448,7 +484,8 @@ function progressingCondition(
 export function progressCheckDelay(d: Deployment, nowMs: number): number | undefined {
   const deadline = progressDeadline(d);
   const cond = d.status?.conditions?.find((c) => c.type === "Progressing");
-  if (deadline === undefined || d.spec?.paused || !cond || PROGRESS_SETTLED.has(cond.reason ?? "")) return undefined;
+  if (deadline === undefined || d.spec?.paused || !cond || PROGRESS_SETTLED.has(cond.reason ?? ""))
+    return undefined;
   // Conditions keep whole seconds; the deadline has passed once a second more has.
   return Math.max(0, Date.parse(cond.lastUpdateTime ?? "") + (deadline + 1) * 1000 - nowMs);
 }

@@ -3,7 +3,7 @@
 // delete the surplus in upstream's order, and report status from the pods observed.
 import type { ReplicaSet, ReplicaSetStatus } from "kubernetes-types/apps/v1.js";
 import type { Pod } from "kubernetes-types/core/v1.js";
-import { type Action, controllerRef, differs, isControlledBy } from "./actions.js";
+import { type Action, controllerRef, differs, isControlledBy, withoutOwner } from "./actions.js";
 import { eventAction } from "./events.js";
 import { type Rng, uniqueGeneratedName } from "./names.js";
 
@@ -21,23 +21,32 @@ export function failedCreateMessage(error: string): string {
 
 import { deletionOrder, isActive, isReady, podFromTemplate, selectorMatches } from "./pods.js";
 
-/** The pods this ReplicaSet controls (and orphans it should adopt), from a namespace's pods. */
-export function ownedPods(rs: ReplicaSet, pods: readonly Pod[]): { owned: Pod[]; orphans: Pod[] } {
+/**
+ * The pods this ReplicaSet controls, the orphans it should adopt and the pods it controls whose
+ * labels no longer match its selector, which it releases (ClaimPods), from a namespace's pods.
+ */
+export function ownedPods(
+  rs: ReplicaSet,
+  pods: readonly Pod[],
+): { owned: Pod[]; orphans: Pod[]; released: Pod[] } {
   const owned: Pod[] = [];
   const orphans: Pod[] = [];
+  const released: Pod[] = [];
   const owner = { ...rs, kind: "ReplicaSet" };
   for (const p of pods) {
     if (p.metadata?.namespace !== undefined && p.metadata.namespace !== (rs.metadata?.namespace ?? "default"))
       continue;
-    if (isControlledBy(p, owner)) owned.push(p);
-    else if (
+    if (isControlledBy(p, owner)) {
+      if (selectorMatches(rs.spec?.selector, p.metadata?.labels)) owned.push(p);
+      else released.push(p);
+    } else if (
       !p.metadata?.ownerReferences?.some((r) => r.controller) &&
       !p.metadata?.deletionTimestamp &&
       selectorMatches(rs.spec?.selector, p.metadata?.labels)
     )
       orphans.push(p);
   }
-  return { owned, orphans };
+  return { owned, orphans, released };
 }
 
 /** The status a ReplicaSet reports for the pods it owns. */
@@ -72,7 +81,18 @@ export function reconcileReplicaSet(
   const self = { ...rs, apiVersion: "apps/v1", kind: "ReplicaSet" };
   const actions: Action[] = [];
   if (rs.metadata?.deletionTimestamp) return actions;
-  const { owned, orphans } = ownedPods(rs, pods);
+  const { owned, orphans, released } = ownedPods(rs, pods);
+  // Relabelled out of the selector: the pod goes its own way (and is replaced below).
+  for (const p of released)
+    actions.push({
+      op: "update",
+      resource: "core/pods",
+      namespace: ns,
+      object: {
+        ...p,
+        metadata: withoutOwner(p.metadata ?? {}, rs.metadata?.uid),
+      },
+    });
   for (const p of orphans) {
     const adopted: Pod = {
       ...p,

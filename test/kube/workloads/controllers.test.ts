@@ -157,6 +157,7 @@ describe("Deployment", () => {
         name,
         namespace: "default",
         ownerReferences: owner,
+        labels: { app: "web" }, // the template's, as the controller labels its ReplicaSets
         annotations: { [REVISION]: rev },
         creationTimestamp: `2026-01-0${rev}T00:00:00Z`,
       },
@@ -189,7 +190,13 @@ describe("Deployment", () => {
       { apiVersion: "apps/v1", kind: "Deployment", name: "web", uid: "d-uid", controller: true },
     ];
     const rs = (name: string, tpl: typeof oldT, replicas: number, rev: string): ReplicaSet => ({
-      metadata: { name, namespace: "default", ownerReferences: owner, annotations: { [REVISION]: rev } },
+      metadata: {
+        name,
+        namespace: "default",
+        ownerReferences: owner,
+        labels: { app: "web" },
+        annotations: { [REVISION]: rev },
+      },
       spec: { replicas, selector: {}, template: tpl },
       status: { replicas, availableReplicas: replicas },
     });
