@@ -2,6 +2,7 @@
 // scale sets, the seed 003 host-port Deployment gets its ports from admission, the scheduler
 // refuses host-port conflicts the way kube-scheduler words it, pods get addresses per plugin.
 
+import type { Pod } from "kubernetes-types/core/v1.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ECHOSERVER_HOSTPORT_YAML } from "../../scenarios/003-node-public-ips.js";
 import type { TestEmulator } from "../helpers/emulator.js";
@@ -382,7 +383,8 @@ spec:
       name,
       "--type=json",
       "-p",
-      '[{"op":"replace","path":"/spec/containers/0/ports/0/hostPort","value":40001}]',
+      // (a port the pod's other container port does not hold: that would be a Duplicate value too)
+      '[{"op":"replace","path":"/spec/containers/0/ports/0/hostPort","value":45999}]',
     ]);
     expect(port.code).toBe(1);
     expect(port.stderr).toContain(`The Pod "${name}" is invalid: ${forbidden}`);
@@ -462,6 +464,52 @@ spec:
     expect(logs.stderr).not.toMatch(/Found \d+ pods/);
     const own = (await pods(c, "default", `job-name=once`)).map((p) => p.metadata?.name);
     expect(own).toHaveLength(1);
+  });
+
+  it("an Indexed Job: each pod's hostname and JOB_COMPLETION_INDEX, completedIndexes as ranges", async () => {
+    await kubectl(
+      c,
+      ["apply", "-f", "-"],
+      `apiVersion: batch/v1
+kind: Job
+metadata: {name: idx}
+spec:
+  completionMode: Indexed
+  completions: 4
+  parallelism: 2
+  template:
+    spec:
+      restartPolicy: Never
+      containers: [{name: c, image: busybox:1.36}]
+`,
+    );
+    const job = await until(async () => {
+      const j = JSON.parse((await kubectl(c, ["get", "job", "idx", "-o", "json"])).stdout);
+      return j.status?.succeeded === 4 ? j : undefined;
+    });
+    expect(job.status.completedIndexes).toBe("0-3");
+    const pods = JSON.parse(
+      (await kubectl(c, ["get", "pods", "-l", "job-name=idx", "-o", "json"])).stdout,
+    ).items;
+    expect(pods.map((p: Pod) => p.spec?.hostname).sort()).toEqual(["idx-0", "idx-1", "idx-2", "idx-3"]);
+    for (const p of pods as Pod[]) {
+      expect(p.metadata?.generateName).toBe(
+        `idx-${p.metadata?.annotations?.["batch.kubernetes.io/job-completion-index"]}-`,
+      );
+      expect(p.spec?.containers[0].env).toEqual([
+        {
+          name: "JOB_COMPLETION_INDEX",
+          valueFrom: {
+            fieldRef: {
+              apiVersion: "v1",
+              fieldPath: "metadata.annotations['batch.kubernetes.io/job-completion-index']",
+            },
+          },
+        },
+      ]);
+    }
+    const described = (await kubectl(c, ["describe", "job", "idx"])).stdout;
+    expect(described).toMatch(/Completed Indexes:\s+0-3/);
   });
 
   it("a suspended Job creates no pods until resumed; resuming restarts its clock", async () => {

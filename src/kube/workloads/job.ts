@@ -3,7 +3,7 @@
 // with Complete (succeeded ≥ completions) or Failed (failures beyond backoffLimit, active
 // pods removed). Pods carry the job-name / controller-uid labels the controller adds.
 import type { Job, JobCondition, JobStatus } from "kubernetes-types/batch/v1.js";
-import type { Pod } from "kubernetes-types/core/v1.js";
+import type { Pod, PodSpec } from "kubernetes-types/core/v1.js";
 import { type Action, differs, isControlledBy } from "./actions.js";
 import { eventAction } from "./events.js";
 import { type Rng, uniqueGeneratedName } from "./names.js";
@@ -27,6 +27,39 @@ function finished(job: Job): boolean {
  * with the reason and message; before, Complete carried neither.
  */
 const TARGET_CONDITIONS_SINCE = 31;
+
+/**
+ * What the job controller gives an Indexed Job's pod: the hostname `<job>-<index>` (unless the
+ * template names one) and JOB_COMPLETION_INDEX, read from the index annotation, in every container.
+ */
+function indexedPodSpec(spec: PodSpec, job: string, index: number): void {
+  spec.hostname ||= `${job}-${index}`;
+  const env = {
+    name: "JOB_COMPLETION_INDEX",
+    valueFrom: { fieldRef: { fieldPath: `metadata.annotations['${COMPLETION_INDEX}']` } },
+  };
+  for (const c of [...(spec.initContainers ?? []), ...spec.containers])
+    if (!c.env?.some((e) => e.name === env.name)) c.env = [...(c.env ?? []), env];
+}
+
+/** status.completedIndexes: the succeeded indexes as ranges, `0-3,5`. */
+function indexRanges(succeeded: readonly Pod[]): string {
+  const ix = [
+    ...new Set(
+      succeeded
+        .map((p) => Number(p.metadata?.annotations?.[COMPLETION_INDEX]))
+        .filter((n) => Number.isInteger(n) && n >= 0),
+    ),
+  ].sort((a, b) => a - b);
+  const out: string[] = [];
+  for (let i = 0; i < ix.length; ) {
+    let j = i;
+    while (j + 1 < ix.length && ix[j + 1] === ix[j] + 1) j++;
+    out.push(i === j ? String(ix[i]) : `${ix[i]}-${ix[j]}`);
+    i = j + 1;
+  }
+  return out.join(",");
+}
 
 /**
  * One sync of a Job over the namespace's pods; `now` stamps start/completion times and
@@ -83,10 +116,12 @@ export function reconcileJob(job: Job, pods: readonly Pod[], rng: Rng, now: stri
   }
 
   if (!finished(job) && !suspended) {
+    // An Indexed Job completes when every index has succeeded once.
+    const succeededCount = indexed
+      ? new Set(succeeded.map((p) => p.metadata?.annotations?.[COMPLETION_INDEX])).size
+      : succeeded.length;
     const done =
-      completions !== undefined
-        ? succeeded.length >= completions
-        : succeeded.length > 0 && active.length === 0;
+      completions !== undefined ? succeededCount >= completions : succeeded.length > 0 && active.length === 0;
     if (failed.length > backoffLimit) {
       for (const p of active)
         actions.push({ op: "delete", resource: "core/pods", namespace: ns, name: p.metadata?.name ?? "" });
@@ -127,19 +162,23 @@ export function reconcileJob(job: Job, pods: readonly Pod[], rng: Rng, now: stri
         const podName = uniqueGeneratedName(prefix, rng, taken);
         taken.add(podName);
         const pod = podFromTemplate(self, job.spec?.template, podName, labels, prefix);
-        if (index !== undefined)
+        if (index !== undefined) {
           pod.metadata = {
             ...pod.metadata,
             annotations: { ...(pod.metadata?.annotations ?? {}), [COMPLETION_INDEX]: String(index) },
           };
+          if (pod.spec) indexedPodSpec(pod.spec, name, index);
+        }
         actions.push({ op: "create", resource: "core/pods", namespace: ns, object: pod });
         note("SuccessfulCreate", `Created pod: ${podName}`);
       }
     }
   }
   const ended = conditions.some((c) => (c.type === "Complete" || c.type === "Failed") && c.status === "True");
+  const completedIndexes = indexed ? indexRanges(succeeded) : "";
   const status: JobStatus = {
     ...(startTime ? { startTime } : {}),
+    ...(completedIndexes ? { completedIndexes } : {}),
     active: ended || suspended ? 0 : active.length,
     ready: ended || suspended ? 0 : active.filter(isReady).length,
     succeeded: succeeded.length,
