@@ -695,3 +695,52 @@ describe("ownership follows the selector (ClaimPods, ClaimReplicaSets)", () => {
     expect((await json(["get", "deploy", "ad"])).status.collisionCount).toBeUndefined();
   });
 });
+
+describe("minReadySeconds", () => {
+  let c: KubeCluster;
+  beforeAll(async () => {
+    c = await makeCluster(emu, "minready", { count: 1, version: "1.33" });
+  });
+  const deploy = async () => JSON.parse((await kubectl(c, ["get", "deploy", "mr", "-o", "json"])).stdout);
+
+  it("a pod counts as available only once Ready for minReadySeconds; the rollout waits for it", async () => {
+    await kubectl(
+      c,
+      ["apply", "-f", "-"],
+      `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: mr}
+spec:
+  replicas: 2
+  minReadySeconds: 3
+  selector: {matchLabels: {app: mr}}
+  template:
+    metadata: {labels: {app: mr}}
+    spec:
+      containers: [{name: c, image: nginx}]
+`,
+    );
+    const ready = await until(async () => {
+      const d = await deploy();
+      return d.status?.readyReplicas === 2 ? d : undefined;
+    });
+    const readyAt = Date.now();
+    // Ready, not yet available (unless this machine took the whole 3 s to answer).
+    if (Date.now() - Date.parse(ready.metadata.creationTimestamp) < 2000)
+      expect(ready.status.availableReplicas ?? 0).toBe(0);
+    const available = await until(async () => {
+      const d = await deploy();
+      return d.status?.availableReplicas === 2 ? d : undefined;
+    });
+    expect(Date.now() - readyAt).toBeGreaterThanOrEqual(1000);
+    expect(available.status.conditions.find((x: { type: string }) => x.type === "Available").status).toBe(
+      "True",
+    );
+    // A rolling update keeps the old pods until the new ones have been Ready for 3 s.
+    await kubectl(c, ["set", "image", "deploy/mr", "c=nginx:1.27"]);
+    const t0 = Date.now();
+    const r = await kubectl(c, ["rollout", "status", "deploy/mr", "--timeout=60s"]);
+    expect(r.stdout).toContain('deployment "mr" successfully rolled out');
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(3000);
+  });
+});

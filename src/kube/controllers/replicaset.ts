@@ -3,7 +3,7 @@
 import type { ReplicaSet } from "kubernetes-types/apps/v1.js";
 import type { Pod } from "kubernetes-types/core/v1.js";
 import { coalesceUpdates } from "../workloads/actions.js";
-import { reconcileReplicaSet } from "../workloads/replicaset.js";
+import { nextAvailableIn, reconcileReplicaSet } from "../workloads/replicaset.js";
 import type { ControllerContext } from "./context.js";
 import { recordRefusals } from "./owners.js";
 
@@ -20,6 +20,9 @@ export async function syncReplicaSet(
     cluster,
     coalesceUpdates(reconcileReplicaSet(rs, pods, ctx.rng, ctx.now())),
   );
+  // Ready pods become available after minReadySeconds: look again then.
+  const wait = nextAvailableIn(rs, pods, Date.now());
+  if (wait !== undefined) ctx.later(`replicaset|${cluster}|${ns}|${name}`, wait + 1000);
   await recordRefusals(
     ctx,
     cluster,

@@ -49,10 +49,41 @@ export function ownedPods(
   return { owned, orphans, released };
 }
 
-/** The status a ReplicaSet reports for the pods it owns. */
-export function replicaSetStatus(rs: ReplicaSet, owned: readonly Pod[]): ReplicaSetStatus {
+/**
+ * IsPodAvailable: Ready for at least minReadySeconds (by the Ready condition's transition time,
+ * whole seconds as the API keeps it) at `nowMs`.
+ */
+export function isAvailable(p: Pod, minReadySeconds: number, nowMs: number): boolean {
+  if (!isReady(p)) return false;
+  if (minReadySeconds <= 0) return true;
+  const since = p.status?.conditions?.find((c) => c.type === "Ready")?.lastTransitionTime;
+  return since !== undefined && Date.parse(since) + minReadySeconds * 1000 <= nowMs;
+}
+
+/**
+ * When the next of the ReplicaSet's Ready pods becomes available (ms after `nowMs`), so the
+ * controller looks again then (upstream re-queues after minReadySeconds); undefined: none waits.
+ */
+export function nextAvailableIn(rs: ReplicaSet, pods: readonly Pod[], nowMs: number): number | undefined {
+  const min = rs.spec?.minReadySeconds ?? 0;
+  if (min <= 0) return undefined;
+  let next: number | undefined;
+  for (const p of pods) {
+    if (!isControlledBy(p, { ...rs, kind: "ReplicaSet" }) || !isActive(p) || !isReady(p) || isAvailable(p, min, nowMs))
+      continue;
+    const since = Date.parse(p.status?.conditions?.find((c) => c.type === "Ready")?.lastTransitionTime ?? "");
+    if (Number.isNaN(since)) continue;
+    const at = since + min * 1000 - nowMs;
+    next = next === undefined ? at : Math.min(next, at);
+  }
+  return next === undefined ? undefined : Math.max(0, next);
+}
+
+/** The status a ReplicaSet reports for the pods it owns (`nowMs`: for minReadySeconds). */
+export function replicaSetStatus(rs: ReplicaSet, owned: readonly Pod[], nowMs = Date.now()): ReplicaSetStatus {
   const active = owned.filter(isActive);
   const ready = active.filter(isReady).length;
+  const min = rs.spec?.minReadySeconds ?? 0;
   const labels = rs.spec?.template?.metadata?.labels ?? {};
   return {
     replicas: active.length,
@@ -60,7 +91,7 @@ export function replicaSetStatus(rs: ReplicaSet, owned: readonly Pod[]): Replica
       Object.entries(labels).every(([k, v]) => p.metadata?.labels?.[k] === v),
     ).length,
     readyReplicas: ready,
-    availableReplicas: ready,
+    availableReplicas: min > 0 ? active.filter((p) => isAvailable(p, min, nowMs)).length : ready,
     ...(rs.metadata?.generation !== undefined ? { observedGeneration: rs.metadata.generation } : {}),
   };
 }
@@ -143,7 +174,7 @@ export function reconcileReplicaSet(
       );
     }
   }
-  const status = replicaSetStatus(rs, owned);
+  const status = replicaSetStatus(rs, owned, Date.parse(now));
   if (differs(status, rs.status))
     actions.push({
       op: "updateStatus",
