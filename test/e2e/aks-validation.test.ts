@@ -369,3 +369,88 @@ describe("outbound types", () => {
     await c.aks.managedClusters.delete(RG, "u3");
   });
 });
+
+describe("Kubernetes versions", () => {
+  const NOT_SUPPORTED = (v: string) =>
+    `Version ${v} is not supported in this region. Please use [az aks get-versions] command to get the supported version list in this region. For more information, please check https://aka.ms/supported-version-list`;
+
+  it("refuses versions AKS does not serve, for the cluster and for a pool", async () => {
+    for (const [i, v] of ["1.99", "1.5", "1.35", "1.33.99", "2.0", "latest"].entries()) {
+      const e = await refused(
+        `kv${i}`,
+        { ...body({}), kubernetesVersion: v },
+        "K8sVersionNotSupported",
+        "properties.kubernetesVersion",
+      );
+      expect(e.message).toBe(NOT_SUPPORTED(v));
+    }
+    const e = await refused(
+      "kvp",
+      {
+        ...body({}),
+        agentPoolProfiles: [{ name: "np", count: 1, mode: "System", orchestratorVersion: "1.34.9" }],
+      },
+      "AgentPoolK8sVersionNotSupported",
+      "agentPoolProfile.orchestratorVersion",
+    );
+    expect(e.message).toBe(NOT_SUPPORTED("1.34.9"));
+  });
+
+  it("accepts the supported patches and any patch of the older minors (1.19-1.29)", async () => {
+    for (const [name, v, current] of [
+      ["ka", "1.34.1", "1.34.1"],
+      ["kb", "1.29.99", "1.29.99"],
+      ["kc", "1.19", "1.19.0"],
+    ] as const) {
+      const mc = await c.aks.managedClusters.createOrUpdate(RG, name, { ...body({}), kubernetesVersion: v });
+      expect([mc.kubernetesVersion, mc.currentKubernetesVersion]).toEqual([v, current]);
+      await c.aks.managedClusters.delete(RG, name);
+    }
+  });
+
+  it("upgrades one minor at a time, never down; a pool is no newer a minor than the control plane", async () => {
+    const mc = await c.aks.managedClusters.createOrUpdate(RG, "kup", {
+      ...body({}),
+      kubernetesVersion: "1.31",
+    });
+    expect(mc.currentKubernetesVersion).toBe("1.31.13");
+    const skip = await errorOf(
+      c.aks.managedClusters.createOrUpdate(RG, "kup", { ...mc, kubernetesVersion: "1.33" }),
+    );
+    expect({ status: skip.statusCode, code: skip.code, message: skip.message }).toEqual({
+      status: 400,
+      code: "OperationNotAllowed",
+      message:
+        "Upgrading Kubernetes version 1.31.13 to 1.33.5 is not allowed. Available upgrades: [1.32.9]. Please see https://aka.ms/aks-supported-k8s-ver for version details.",
+    });
+    const down = await errorOf(
+      c.aks.managedClusters.createOrUpdate(RG, "kup", { ...mc, kubernetesVersion: "1.30.14" }),
+    );
+    expect({ code: down.code, message: down.message }).toEqual({
+      code: "OperationNotAllowed",
+      message:
+        "Downgrading Kubernetes version 1.31.13 to 1.30.14 is not allowed. Available upgrades: [1.32.9]. Please see https://aka.ms/aks-supported-k8s-ver for version details.",
+    });
+    const ahead = await errorOf(
+      c.aks.agentPools.createOrUpdate(RG, "kup", "ahead", {
+        count: 1,
+        mode: "User",
+        orchestratorVersion: "1.32",
+      }),
+    );
+    expect({ code: ahead.code, message: ahead.message }).toEqual({
+      code: "NodePoolMcVersionIncompatible",
+      message:
+        "Node pool version 1.32.9 and control plane version 1.31.13 are incompatible. Minor version of node pool version 32 is bigger than control plane version 31. For more information, please check https://aka.ms/version-skew-policy",
+    });
+    const up = await c.aks.managedClusters.createOrUpdate(RG, "kup", { ...mc, kubernetesVersion: "1.32" });
+    expect(up.currentKubernetesVersion).toBe("1.32.9");
+    const pool = await c.aks.agentPools.createOrUpdate(RG, "kup", "ahead", {
+      count: 1,
+      mode: "User",
+      orchestratorVersion: "1.32",
+    });
+    expect(pool.currentOrchestratorVersion).toBe("1.32.9");
+    await c.aks.managedClusters.delete(RG, "kup");
+  });
+});

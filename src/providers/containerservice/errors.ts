@@ -148,6 +148,47 @@ export const systemPoolRequired = (why: string) =>
     "agentPoolProfile.mode",
   );
 
+// ---- Kubernetes versions (Azure's codes and wording, as real clusters answer) ------------------
+
+const versionNotSupported = (code: string, version: string, target: string) =>
+  bad(
+    code,
+    `Version ${version} is not supported in this region. Please use [az aks get-versions] command to get the supported version list in this region. For more information, please check https://aka.ms/supported-version-list`,
+    target,
+  );
+
+/** A cluster's kubernetesVersion outside the accepted versions. */
+export const k8sVersionNotSupported = (version: string) =>
+  versionNotSupported("K8sVersionNotSupported", version, "properties.kubernetesVersion");
+
+/** A pool's orchestratorVersion outside the accepted versions. */
+export const agentPoolK8sVersionNotSupported = (version: string, target: string) =>
+  versionNotSupported("AgentPoolK8sVersionNotSupported", version, target);
+
+/** Go's %v of a string slice: `[1.29.7 1.29.6]`. */
+const goList = (items: string[]) => `[${items.join(" ")}]`;
+
+/** A cluster version change AKS refuses: a downgrade, or an upgrade that skips a minor. */
+export const versionChangeNotAllowed = (
+  kind: "downgrade" | "skip",
+  from: string,
+  to: string,
+  upgrades: string[],
+) =>
+  bad(
+    "OperationNotAllowed",
+    `${kind === "downgrade" ? "Downgrading" : "Upgrading"} Kubernetes version ${from} to ${to} is not allowed. Available upgrades: ${goList(upgrades)}. Please see https://aka.ms/aks-supported-k8s-ver for version details.`,
+    "properties.kubernetesVersion",
+  );
+
+/** A pool whose minor is newer than the control plane's (version skew policy). */
+export const nodePoolMcVersionIncompatible = (pool: string, cp: string, target: string) =>
+  bad(
+    "NodePoolMcVersionIncompatible",
+    `Node pool version ${pool} and control plane version ${cp} are incompatible. Minor version of node pool version ${pool.split(".")[1]} is bigger than control plane version ${cp.split(".")[1]}. For more information, please check https://aka.ms/version-skew-policy`,
+    target,
+  );
+
 export const operationInProgress = (what: string) =>
   new ArmError(
     409,

@@ -5,18 +5,18 @@ import { DEFAULT_MAX_PODS } from "../../net/index.js";
 import { asObject, field, normalizeLocation, propertiesOf, readTags } from "../common.js";
 import type { ArmContext } from "../context.js";
 import { invalidRequestContent } from "../errors.js";
-import { invalidParameter } from "./errors.js";
+import { invalidParameter, k8sVersionNotSupported } from "./errors.js";
 import { readStaticEgressGateway } from "./gatewayPools.js";
 import {
   type ClusterSpec,
   DEFAULT_KUBERNETES_VERSION,
   defaultNodeResourceGroup,
   type IdentitySpec,
-  KUBERNETES_VERSIONS,
   type NetworkSpec,
   type PoolMode,
   type PoolSpec,
 } from "./model.js";
+import { currentOf, isAcceptedVersion } from "./versions.js";
 
 const PLUGINS = ["kubenet", "azure", "none"] as const;
 const POLICIES = ["none", "calico", "azure", "cilium"] as const;
@@ -71,16 +71,9 @@ function resolveVersion(
   requested: string | undefined,
   fallback: string,
 ): { version: string; current: string } {
-  const v = requested && requested !== "" ? requested : fallback;
-  const m = /^(\d+)\.(\d+)(?:\.(\d+))?$/.exec(v);
-  if (!m)
-    throw invalidParameter(
-      "kubernetesVersion",
-      `'${v}' is not a Kubernetes version (major.minor or major.minor.patch).`,
-    );
-  const minor = `${m[1]}.${m[2]}`;
-  const current = m[3] !== undefined ? v : (KUBERNETES_VERSIONS[minor] ?? `${minor}.0`);
-  return { version: v, current };
+  const version = requested && requested !== "" ? requested : fallback;
+  if (!isAcceptedVersion(version)) throw k8sVersionNotSupported(version);
+  return { version, current: currentOf(version) };
 }
 
 export function parseNetwork(

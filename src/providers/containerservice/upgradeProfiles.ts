@@ -3,8 +3,7 @@
 //   GET …/managedClusters/{c}/upgradeProfiles/default            (ManagedClusters_GetUpgradeProfile)
 //   GET …/managedClusters/{c}/agentPools/{p}/upgradeProfiles/default (AgentPools_GetUpgradeProfile)
 //   GET …/managedClusters/{c}/availableAgentPoolVersions         (AgentPools_GetAvailableAgentPoolVersions)
-// AKS upgrades one minor at a time: a version's upgrades are the newer patches of its minor and
-// the next minor's patch.
+// AKS upgrades one minor at a time (versions.ts upgradesOf).
 import { requireResourceGroup } from "../common.js";
 import type { ArmContext } from "../context.js";
 import { ArmError, resourceNotFound } from "../errors.js";
@@ -18,31 +17,8 @@ import {
   POOL_TYPE,
 } from "./model.js";
 import { type ClusterRecord, getCluster, listPools } from "./records.js";
+import { currentOf, supportedVersions, upgradesOf } from "./versions.js";
 import { NODE_IMAGE } from "./wire.js";
-
-const minorOf = (v: string) => /^(\d+)\.(\d+)/.exec(v)?.slice(1, 3).map(Number) ?? [0, 0];
-
-/** Full versions (patches) the emulator serves, oldest first. */
-function supported(): string[] {
-  return Object.values(KUBERNETES_VERSIONS).sort((a, b) => {
-    const [am, an] = minorOf(a);
-    const [bm, bn] = minorOf(b);
-    return am - bm || an - bn || a.localeCompare(b, undefined, { numeric: true });
-  });
-}
-
-/** What `version` may be upgraded to: later patches of its minor, the next minor's patches. */
-export function upgradesOf(version: string): { kubernetesVersion: string }[] {
-  const [maj, min] = minorOf(version);
-  return supported()
-    .filter((v) => {
-      const [m, n] = minorOf(v);
-      if (m !== maj) return false;
-      if (n === min) return v.localeCompare(version, undefined, { numeric: true }) > 0;
-      return n === min + 1;
-    })
-    .map((kubernetesVersion) => ({ kubernetesVersion }));
-}
 
 async function requireCluster(ctx: ArmContext, ref: ResourceRef): Promise<ClusterRecord> {
   await requireResourceGroup(ctx, ref);
@@ -90,10 +66,6 @@ export const clusterUpgradeProfiles: ResourceTypeHandler = {
   },
 };
 
-function currentOf(v: string): string {
-  return /^\d+\.\d+\.\d+$/.test(v) ? v : (KUBERNETES_VERSIONS[v] ?? `${v}.0`);
-}
-
 export const poolUpgradeProfiles: ResourceTypeHandler = {
   type: `${POOL_TYPE}/upgradeProfiles`,
   apiVersions: AKS_API_VERSIONS,
@@ -135,7 +107,7 @@ export async function availableAgentPoolVersions(ctx: ArmContext, ref: ResourceR
     name: "default",
     type: `${CLUSTER_TYPE}/availableAgentpoolVersions`,
     properties: {
-      agentPoolVersions: supported().map((kubernetesVersion) => ({
+      agentPoolVersions: supportedVersions().map((kubernetesVersion) => ({
         kubernetesVersion,
         ...(kubernetesVersion === dflt ? { default: true } : {}),
       })),

@@ -24,6 +24,7 @@ import { stableGuid } from "../ids.js";
 import { subnetFreeAddressCount } from "../network/internal.js";
 import { isManagedBy } from "../resources/resourceGroups.js";
 import {
+  agentPoolK8sVersionNotSupported,
   cidrParseError,
   customRouteTableNeedsUserAssignedIdentity,
   defaultRouteRequiredForUdr,
@@ -35,6 +36,7 @@ import {
   kubenetNodeLimit,
   natGatewayRequiredForUserAssignedNat,
   networkPolicyNotSupported,
+  nodePoolMcVersionIncompatible,
   nodeResourceGroupAlreadyExists,
   nodeResourceGroupSameAsResourceGroup,
   outboundTypeMigrationNotSupported,
@@ -49,6 +51,7 @@ import {
   subnetUsedByKubenetCluster,
   systemPoolRequired,
   userAssignedIdentityNotFound,
+  versionChangeNotAllowed,
   windowsRequiresAzureCni,
 } from "./errors.js";
 import {
@@ -65,6 +68,7 @@ import {
 } from "./model.js";
 import { readSubnet, type SubnetInfo } from "./network.js";
 import { validateNodeNetworking } from "./poolNetworking.js";
+import { currentOf, isAcceptedVersion, minorOf, upgradesOf, versionChangeRefusal } from "./versions.js";
 
 export const SUBNET_JOIN = "Microsoft.Network/virtualNetworks/subnets/join/action";
 export const SUBNET_READ = "Microsoft.Network/virtualNetworks/subnets/read";
@@ -292,6 +296,33 @@ export function checkPool(spec: ClusterSpec, pool: PoolSpec): void {
       "agentPoolProfile.podSubnetID",
       "podSubnetID can only be used with Azure CNI (networkPlugin 'azure' without overlay).",
     );
+  checkPoolVersion(spec, pool);
+}
+
+/** A pool's version is one AKS accepts and, by the version skew policy, no newer a minor than the control plane's. */
+function checkPoolVersion(spec: ClusterSpec, pool: PoolSpec): void {
+  const target = "agentPoolProfile.orchestratorVersion";
+  if (!isAcceptedVersion(pool.orchestratorVersion))
+    throw agentPoolK8sVersionNotSupported(pool.orchestratorVersion, target);
+  const current = currentOf(pool.orchestratorVersion);
+  if (minorOf(current) > minorOf(spec.currentKubernetesVersion))
+    throw nodePoolMcVersionIncompatible(current, spec.currentKubernetesVersion, target);
+}
+
+/** An existing cluster's version goes up by at most one minor, never down. */
+function checkVersionChange(spec: ClusterSpec, prev: ClusterSpec): void {
+  const from = prev.currentKubernetesVersion;
+  const to = spec.currentKubernetesVersion;
+  const refusal = versionChangeRefusal(from, to);
+  if (refusal)
+    throw versionChangeNotAllowed(
+      refusal,
+      from,
+      to,
+      upgradesOf(from)
+        .map((u) => u.kubernetesVersion)
+        .reverse(),
+    );
 }
 
 function checkImmutable(
@@ -409,8 +440,10 @@ export async function validateCluster(
   hash: string,
 ): Promise<ValidationResult> {
   const { spec, prev, pools, prevPools } = input;
-  if (prev) checkImmutable(spec, prev.spec, pools, prevPools);
-  else await checkNodeResourceGroup(ctx, input);
+  if (prev) {
+    checkImmutable(spec, prev.spec, pools, prevPools);
+    checkVersionChange(spec, prev.spec);
+  } else await checkNodeResourceGroup(ctx, input);
   const { service, pod } = checkNetworkProfile(spec);
 
   // Pools: names unique, each valid, a System pool kept.
