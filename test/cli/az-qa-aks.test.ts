@@ -143,3 +143,38 @@ describe("get-credentials", () => {
     expect(fs.readFileSync(file, "utf8")).toMatch(/current-context: c1\n/);
   });
 });
+
+describe("get-versions", () => {
+  it("az aks get-versions -l prints the region's versions (json) and az's version table", async () => {
+    const j = JSON.parse((await ok("az aks get-versions -l eastus")).stdout);
+    expect(j.values.map((v: { version: string }) => v.version)).toEqual([
+      "1.30",
+      "1.31",
+      "1.32",
+      "1.33",
+      "1.34",
+    ]);
+    expect(j.values[3]).toEqual({
+      version: "1.33",
+      isDefault: true,
+      capabilities: { supportPlan: ["KubernetesOfficial"] },
+      patchVersions: { "1.33.5": { upgrades: ["1.34.1"] } },
+    });
+    expect(j.values[4].patchVersions).toEqual({ "1.34.1": { upgrades: [] } });
+    const table = (await ok("az aks get-versions -l eastus -o table")).stdout;
+    expect(table).toBe(
+      [
+        "KubernetesVersion    Upgrades        SupportPlan",
+        "-------------------  --------------  ------------------",
+        "1.34.1               None available  KubernetesOfficial",
+        "1.33.5               1.34.1          KubernetesOfficial",
+        "1.32.9               1.33.5          KubernetesOfficial",
+        "1.31.13              1.32.9          KubernetesOfficial",
+        "1.30.14              1.31.13         KubernetesOfficial",
+        "",
+      ].join("\n"),
+    );
+    const dflt = await ok('az aks get-versions -l eastus --query "values[?isDefault].version" -o tsv');
+    expect(dflt.stdout).toBe("1.33\n");
+  });
+});

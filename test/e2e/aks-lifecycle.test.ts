@@ -191,6 +191,59 @@ describe("versions", () => {
   });
 });
 
+describe("region versions (az aks get-versions)", () => {
+  it("kubernetesVersions: each supported minor with its patches and their upgrades, the default flagged", async () => {
+    const r = await c.aks.managedClusters.listKubernetesVersions("eastus");
+    expect(r.values?.map((v) => [v.version, v.isDefault ?? false])).toEqual([
+      ["1.30", false],
+      ["1.31", false],
+      ["1.32", false],
+      ["1.33", true],
+      ["1.34", false],
+    ]);
+    expect(r.values?.[1]).toEqual({
+      version: "1.31",
+      capabilities: { supportPlan: ["KubernetesOfficial"] },
+      patchVersions: { "1.31.13": { upgrades: ["1.32.9"] } },
+    });
+    expect((await errorOf(c.aks.managedClusters.listKubernetesVersions("nowhere"))).statusCode).toBe(400);
+  });
+
+  it("orchestrators?resource-type=managedClusters (az before 2.50): one entry per patch", async () => {
+    const sub = c.emu.subscriptionId;
+    const res = await c.emu.arm(
+      "GET",
+      `/subscriptions/${sub}/providers/Microsoft.ContainerService/locations/eastus/orchestrators?api-version=2022-11-01&resource-type=managedClusters`,
+    );
+    expect(res.status).toBe(200);
+    const b = res.body as {
+      id: string;
+      name: string;
+      type: string;
+      properties: { orchestrators: unknown[] };
+    };
+    expect([b.id, b.name, b.type]).toEqual([
+      `/subscriptions/${sub}/providers/Microsoft.ContainerService/locations/eastus/orchestrators`,
+      "default",
+      "Microsoft.ContainerService/locations/orchestrators",
+    ]);
+    expect(b.properties.orchestrators.slice(2)).toEqual([
+      {
+        orchestratorType: "Kubernetes",
+        orchestratorVersion: "1.32.9",
+        upgrades: [{ orchestratorType: "Kubernetes", orchestratorVersion: "1.33.5" }],
+      },
+      {
+        orchestratorType: "Kubernetes",
+        orchestratorVersion: "1.33.5",
+        default: true,
+        upgrades: [{ orchestratorType: "Kubernetes", orchestratorVersion: "1.34.1" }],
+      },
+      { orchestratorType: "Kubernetes", orchestratorVersion: "1.34.1" },
+    ]);
+  });
+});
+
 describe("credentials and names", () => {
   it("the monitoring user's kubeconfig reads but cannot write", async () => {
     const m = await c.aks.managedClusters.listClusterMonitoringUserCredentials(RG, "life");

@@ -35,6 +35,7 @@ const MAP_FIELDS = new Set([
   "labels",
   "annotations",
   "customHeaders",
+  "patchVersions",
 ]);
 
 /** Autorest (modelerfour) snake_case of a wire name: managedOutboundIPs → managed_outbound_i_ps. */

@@ -2,11 +2,12 @@
 import type { ResourceTypeHandler } from "../registry.js";
 import { agentPools } from "./agentPools.js";
 import { managedClusters } from "./managedClusters.js";
-import { clusterUpgradeProfiles, poolUpgradeProfiles } from "./upgradeProfiles.js";
+import { clusterUpgradeProfiles, locationVersions, poolUpgradeProfiles } from "./upgradeProfiles.js";
 
 export const containerServiceHandlers: ResourceTypeHandler[] = [
   managedClusters,
   agentPools,
   clusterUpgradeProfiles,
   poolUpgradeProfiles,
+  locationVersions,
 ];

@@ -3,8 +3,9 @@
 //   GET …/managedClusters/{c}/upgradeProfiles/default            (ManagedClusters_GetUpgradeProfile)
 //   GET …/managedClusters/{c}/agentPools/{p}/upgradeProfiles/default (AgentPools_GetUpgradeProfile)
 //   GET …/managedClusters/{c}/availableAgentPoolVersions         (AgentPools_GetAvailableAgentPoolVersions)
+//   GET …/providers/Microsoft.ContainerService/locations/{loc}/kubernetesVersions | orchestrators
 // AKS upgrades one minor at a time (versions.ts upgradesOf).
-import { requireResourceGroup } from "../common.js";
+import { normalizeLocation, requireResourceGroup } from "../common.js";
 import type { ArmContext } from "../context.js";
 import { ArmError, resourceNotFound } from "../errors.js";
 import { buildId, type ResourceRef } from "../ids.js";
@@ -14,6 +15,7 @@ import {
   CLUSTER_TYPE,
   DEFAULT_KUBERNETES_VERSION,
   KUBERNETES_VERSIONS,
+  NS,
   POOL_TYPE,
 } from "./model.js";
 import { type ClusterRecord, getCluster, listPools } from "./records.js";
@@ -114,3 +116,59 @@ export async function availableAgentPoolVersions(ctx: ArmContext, ref: ResourceR
     },
   };
 }
+
+/** `GET …/providers/Microsoft.ContainerService/locations/{loc}/kubernetesVersions` (ManagedClusters_ListKubernetesVersions). */
+async function kubernetesVersions(ctx: ArmContext, ref: ResourceRef): Promise<Wire> {
+  normalizeLocation(ctx, ref.names[0]);
+  const byMinor = new Map<string, string[]>();
+  for (const v of supportedVersions()) {
+    const minor = v.split(".").slice(0, 2).join(".");
+    byMinor.set(minor, [...(byMinor.get(minor) ?? []), v]);
+  }
+  return {
+    values: [...byMinor].map(([version, patches]) => ({
+      version,
+      ...(version === DEFAULT_KUBERNETES_VERSION ? { isDefault: true } : {}),
+      capabilities: { supportPlan: ["KubernetesOfficial"] },
+      patchVersions: Object.fromEntries(
+        patches.map((p) => [p, { upgrades: upgradesOf(p).map((u) => u.kubernetesVersion) }]),
+      ),
+    })),
+  };
+}
+
+/**
+ * `GET …/locations/{loc}/orchestrators?resource-type=managedClusters` (ContainerServices_ListOrchestrators,
+ * what az before 2.50 calls for `aks get-versions`): one entry per supported patch.
+ */
+async function orchestrators(ctx: ArmContext, ref: ResourceRef): Promise<Wire> {
+  normalizeLocation(ctx, ref.names[0]);
+  const dflt = KUBERNETES_VERSIONS[DEFAULT_KUBERNETES_VERSION];
+  return {
+    id: `/subscriptions/${ctx.subscriptionId}/providers/${NS}/locations/${ref.names[0]}/orchestrators`,
+    name: "default",
+    type: `${NS}/locations/orchestrators`,
+    properties: {
+      orchestrators: supportedVersions().map((v) => {
+        const upgrades = upgradesOf(v).map((u) => ({
+          orchestratorType: "Kubernetes",
+          orchestratorVersion: u.kubernetesVersion,
+        }));
+        return {
+          orchestratorType: "Kubernetes",
+          orchestratorVersion: v,
+          ...(v === dflt ? { default: true } : {}),
+          ...(upgrades.length ? { upgrades } : {}),
+        };
+      }),
+    },
+  };
+}
+
+/** The region-level version lists, GET actions on `locations/{loc}`. */
+export const locationVersions: ResourceTypeHandler = {
+  type: `${NS}/locations`,
+  apiVersions: AKS_API_VERSIONS,
+  scope: "subscription",
+  readActions: { kubernetesversions: kubernetesVersions, orchestrators },
+};

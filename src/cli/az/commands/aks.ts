@@ -1,4 +1,4 @@
-// az aks create|show|list|update|delete|scale|get-credentials (Microsoft.ContainerService).
+// az aks create|show|list|update|delete|scale|get-credentials|get-versions (Microsoft.ContainerService).
 
 import { join } from "node:path";
 import {
@@ -199,6 +199,47 @@ const clusterRow = (r: Json): Json => {
     ProvisioningState: o.provisioningState ?? null,
     Fqdn: o.fqdn ?? o.privateFqdn ?? null,
   };
+};
+
+/**
+ * az's aks_versions_table_format: one row per patch (flatten_version_table: isPreview and the
+ * support plans from its minor), upgrades sorted as versions (or "None available"), rows newest first.
+ */
+const versionToTuple = (v: string) =>
+  v
+    .replace(/\(preview\)$/, "")
+    .split(".")
+    .map(Number);
+const byVersion = (a: string, b: string) => {
+  const x = versionToTuple(a);
+  const y = versionToTuple(b);
+  for (let i = 0; i < Math.max(x.length, y.length); i++) {
+    const d = (x[i] ?? -1) - (y[i] ?? -1);
+    if (d) return d;
+  }
+  return 0;
+};
+const versionRows = (r: Json): Json => {
+  const values = isObject(r) && Array.isArray(r.values) ? r.values : [];
+  const rows: { kubernetesVersion: string; isPreview: Json; upgrades: string; supportPlan: string }[] = [];
+  for (const release of values) {
+    if (!isObject(release)) continue;
+    const caps = isObject(release.capabilities) ? release.capabilities : {};
+    const plans = Array.isArray(caps.supportPlan) ? caps.supportPlan.map(String) : [];
+    const patches = isObject(release.patchVersions) ? release.patchVersions : {};
+    for (const [version, info] of Object.entries(patches)) {
+      const ups = isObject(info) && Array.isArray(info.upgrades) ? info.upgrades.map(String) : [];
+      const sorted = ups.some((u) => versionToTuple(u).some(Number.isNaN)) ? ups : [...ups].sort(byVersion);
+      rows.push({
+        kubernetesVersion: version,
+        // az's dict keeps an unset isPreview as None, which the table leaves out.
+        isPreview: release.isPreview ?? null,
+        upgrades: (sorted.length ? sorted : ["None available"]).join(", "),
+        supportPlan: plans.join(", "),
+      });
+    }
+  }
+  return rows.sort((a, b) => byVersion(b.kubernetesVersion, a.kubernetesVersion));
 };
 
 /** azure-cli's subnet_role_assignment_exists: Network Contributor assigned exactly at the subnet. */
@@ -628,6 +669,19 @@ export const COMMANDS: CommandTable = {
       if (pool.enableAutoScaling) throw new CliError("Cannot scale cluster autoscaler enabled node pool.");
       pool.count = a.int("nodeCount");
       return arm.lro("PUT", path, API.containerService, mc, { noWait: a.bool("noWait") });
+    },
+  },
+  "aks get-versions": {
+    summary: "Get the versions available for creating a managed Kubernetes cluster.",
+    table: versionRows,
+    flags: [flag("--location -l", "Location. Values from: `az account list-locations`.", { required: true })],
+    run: async (ctx) => {
+      const arm = await ctx.arm();
+      const location = encodeURIComponent(String(ctx.args.str("location")));
+      return arm.get(
+        `/subscriptions/${await ctx.subscription()}/providers/${NS}/locations/${location}/kubernetesVersions`,
+        API.containerService,
+      );
     },
   },
   "aks get-credentials": {
