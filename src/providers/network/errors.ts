@@ -289,6 +289,14 @@ export const invalidRouteAddressPrefix = (routeId: string, value: string, target
     target,
   );
 
+/** Two routes of a table with one addressPrefix (Azure's wording, cloud-provider-azure#657). */
+export const routeConflict = (route: string, other: string, target: string) =>
+  bad(
+    "RouteConflict",
+    `Route: ${route} conflicts with Route: ${other}. Routes cannot have the same AddressPrefix.`,
+    target,
+  );
+
 export const routeTableLimitReached = (tableId: string, limit: number, route: string) =>
   bad(
     "RouteTableLimitReached",

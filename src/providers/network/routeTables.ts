@@ -11,7 +11,15 @@ import {
   routeTableLimitReached,
   routeTableUsedByOtherCluster,
 } from "./errors.js";
-import { normalizeRoute, ROUTE_LIMIT, removeRoute, requireRouteTable, storeRoute } from "./routes.js";
+import {
+  checkDistinctPrefixes,
+  normalizeRoute,
+  prefixKey,
+  ROUTE_LIMIT,
+  removeRoute,
+  requireRouteTable,
+  storeRoute,
+} from "./routes.js";
 import {
   checkSameLocation,
   idOfType,
@@ -63,10 +71,15 @@ export async function writeRouteTable(
     ...r,
     wire: normalizeRoute(`${tableId}/routes/${r.name}`, r.props, r.path),
   }));
+  const kids = await ctx.tx.listResources({ type: TYPES.route, parentId: rec.id });
+  checkDistinctPrefixes(
+    normalized,
+    new Map(kids.map((k) => [nameOf(k.id).toLowerCase(), prefixKey(propsOf(k).addressPrefix)])),
+  );
   const keep = new Set(normalized.map((r) => r.name.toLowerCase()));
-  for (const k of await ctx.tx.listResources({ type: TYPES.route, parentId: rec.id }))
-    if (!keep.has(nameOf(k.id).toLowerCase())) await removeRoute(ctx, k);
-  for (const r of normalized) await storeRoute(ctx, rec, r.name, r.wire, { countOthers: 0 });
+  for (const k of kids) if (!keep.has(nameOf(k.id).toLowerCase())) await removeRoute(ctx, k);
+  for (const r of normalized)
+    await storeRoute(ctx, rec, r.name, r.wire, { countOthers: 0, siblingsChecked: true });
   return rec;
 }
 

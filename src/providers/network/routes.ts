@@ -2,7 +2,9 @@
 // VirtualAppliance, refused otherwise), destination a CIDR or a service tag, at most
 // ROUTE_LIMIT routes per table, and cluster ownership: a route written for a cluster
 // (internal.managedBy) cannot be changed or deleted through the Network API — the
-// kubenet routes AKS writes — while user routes may be added freely.
+// kubenet routes AKS writes — while user routes may be added freely, each with an addressPrefix
+// no other route of the table has (RouteConflict; the cluster's own writes are not checked, so a
+// user's route can never make a scale-out fail).
 import { parseIp } from "../../net/index.js";
 import type { ResourceRecord } from "../../store/types.js";
 import { asObject, field, propertiesOf } from "../common.js";
@@ -16,6 +18,7 @@ import {
   networkNotFound,
   nextHopIpNotAllowed,
   nextHopIpRequired,
+  routeConflict,
   routeTableLimitReached,
 } from "./errors.js";
 import { NETWORK_LIMITS } from "./limits.js";
@@ -86,6 +89,29 @@ export interface RouteWriteOptions {
   managedBy?: string;
   /** Routes the table will hold besides this one (inline PUT); default: the stored siblings. */
   countOthers?: number;
+  /** Set by an inline PUT, which checks its whole new list for duplicate prefixes instead. */
+  siblingsChecked?: boolean;
+}
+
+export const prefixKey = (p: unknown) => String(p).toLowerCase();
+
+/**
+ * Refuses a route whose addressPrefix an earlier route of the list has; `stored` (name → prefix of
+ * the table's routes now) lets a pair that is already stored as it is pass, as a re-PUT would.
+ */
+export function checkDistinctPrefixes(
+  list: { name: string; wire: Wire; path: string }[],
+  stored: ReadonlyMap<string, string>,
+): void {
+  const seen = new Map<string, string>();
+  const kept = (name: string, key: string) => stored.get(name.toLowerCase()) === key;
+  for (const r of list) {
+    const key = prefixKey(r.wire.addressPrefix);
+    const other = seen.get(key);
+    if (other !== undefined && !(kept(r.name, key) && kept(other, key)))
+      throw routeConflict(r.name, other, `${r.path}.addressPrefix`);
+    if (other === undefined) seen.set(key, r.name);
+  }
 }
 
 export async function storeRoute(
@@ -102,6 +128,16 @@ export async function storeRoute(
   if (owner && owner.toLowerCase() !== (opts.managedBy ?? "").toLowerCase()) {
     if (same(propsOf(existing as ResourceRecord), props)) return existing as ResourceRecord;
     throw managedByCluster("Route", nameOf(id), table.id, owner);
+  }
+  // Only a prefix new to this route is checked: a re-PUT stays idempotent even beside a cluster's
+  // route that took the same prefix later.
+  const prefixChanged =
+    !existing || prefixKey(propsOf(existing).addressPrefix) !== prefixKey(props.addressPrefix);
+  if (!opts.managedBy && !opts.siblingsChecked && prefixChanged) {
+    const clash = kids.find(
+      (k) => k !== existing && prefixKey(propsOf(k).addressPrefix) === prefixKey(props.addressPrefix),
+    );
+    if (clash) throw routeConflict(nameOf(id), nameOf(clash.id), "properties.addressPrefix");
   }
   const others = opts.countOthers ?? kids.length - (existing ? 1 : 0);
   if (!existing && others + 1 > ROUTE_LIMIT) throw routeTableLimitReached(table.id, ROUTE_LIMIT, name);

@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { parseResourceId } from "../../../src/providers/ids.js";
 import * as net from "../../../src/providers/network/internal.js";
 import { routes } from "../../../src/providers/network/routes.js";
+import { routeTables } from "../../../src/providers/network/routeTables.js";
 import { securityRules } from "../../../src/providers/network/securityRules.js";
 import { failure, type Harness, harness, makeGroup, nid } from "./harness.js";
 
@@ -145,6 +146,86 @@ describe("public IPs", () => {
 describe("cluster-owned routes and rules", () => {
   const RT = () => nid("g", "routeTables/rt");
   const NSG = () => nid("g", "networkSecurityGroups/nsg");
+
+  it("refuses a user's route with another route's addressPrefix (RouteConflict), never the cluster's own", async () => {
+    await h.run((ctx) => net.putRouteTable(ctx, RT(), { location: "eastus" }));
+    const user = (name: string, addressPrefix: string) =>
+      h.run((ctx) =>
+        routes.put!(
+          ctx,
+          parseResourceId(`${RT()}/routes/${name}`),
+          { properties: { addressPrefix, nextHopType: "None" } },
+          {},
+        ),
+      );
+    await user("mine", "10.244.0.0/24");
+    // the cluster's write of the same prefix goes through: a user's route never fails a scale-out
+    await h.run((ctx) =>
+      net.putRoute(
+        ctx,
+        RT(),
+        "aks-nodepool1-12345678-vmss000000",
+        { addressPrefix: "10.244.0.0/24", nextHopType: "VirtualAppliance", nextHopIpAddress: "10.1.0.4" },
+        { managedBy: CLUSTER },
+      ),
+    );
+    await user("mine", "10.244.0.0/24"); // re-putting a route is not a conflict with itself
+    expect(await failure(user("other", "10.244.0.0/24"))).toMatchObject({
+      status: 400,
+      code: "RouteConflict",
+      message: "Route: other conflicts with Route: mine. Routes cannot have the same AddressPrefix.",
+    });
+    // a GET echoed back as an inline PUT keeps both as they are
+    const table = await h.run((ctx) => routeTables.get!(ctx, parseResourceId(RT())));
+    await h.run((ctx) => routeTables.put!(ctx, parseResourceId(RT()), table, {}));
+    await h.run((ctx) => net.deleteNetworkResource(ctx, `${RT()}/routes/mine`));
+    expect(await failure(user("mine", "10.244.0.0/24"))).toMatchObject({
+      code: "RouteConflict",
+      message:
+        "Route: mine conflicts with Route: aks-nodepool1-12345678-vmss000000. Routes cannot have the same AddressPrefix.",
+    });
+  });
+
+  it("refuses duplicate prefixes within a route table PUT's routes", async () => {
+    const put = (list: { name: string; addressPrefix: string }[]) =>
+      h.run((ctx) =>
+        routeTables.put!(
+          ctx,
+          parseResourceId(nid("g", "routeTables/inline")),
+          {
+            location: "eastus",
+            properties: {
+              routes: list.map((r) => ({
+                name: r.name,
+                properties: { addressPrefix: r.addressPrefix, nextHopType: "None" },
+              })),
+            },
+          },
+          {},
+        ),
+      );
+    expect(
+      await failure(
+        put([
+          { name: "a", addressPrefix: "10.1.0.0/24" },
+          { name: "b", addressPrefix: "10.2.0.0/24" },
+          { name: "c", addressPrefix: "10.1.0.0/24" },
+        ]),
+      ),
+    ).toMatchObject({
+      code: "RouteConflict",
+      message: "Route: c conflicts with Route: a. Routes cannot have the same AddressPrefix.",
+    });
+    await put([
+      { name: "a", addressPrefix: "10.1.0.0/24" },
+      { name: "b", addressPrefix: "10.2.0.0/24" },
+    ]);
+    // swapping two routes' prefixes in one PUT is no conflict
+    await put([
+      { name: "a", addressPrefix: "10.2.0.0/24" },
+      { name: "b", addressPrefix: "10.1.0.0/24" },
+    ]);
+  });
 
   it("refuses Network-API changes to a cluster's route but lets the cluster and users work", async () => {
     await h.run((ctx) => net.putRouteTable(ctx, RT(), { location: "eastus" }));
