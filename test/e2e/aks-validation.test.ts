@@ -165,11 +165,12 @@ describe("agent pools", () => {
       "InvalidParameter",
       "agentPoolProfile.count",
     );
-    await refused(
+    const none = await refused(
       "c3",
       { ...body({}), agentPoolProfiles: [{ name: "user", count: 1, mode: "User" }] },
-      "SystemPoolRequired",
+      "MustDefineAtLeastOneSystemPool",
     );
+    expect(none.message).toBe("Must define at least one system pool.");
     const ok = await c.aks.managedClusters.createOrUpdate(
       RG,
       "c4",

@@ -430,7 +430,20 @@ describe("lifecycle", () => {
     for await (const v of c.compute.virtualMachineScaleSets.list(nodeRg(rg, "c1"))) vmss.push(v.name ?? "");
     expect(vmss).toHaveLength(1);
     const last = await errorOf(c.aks.agentPools.delete(rg, "c1", "nodepool1"));
-    expect(last.code).toBe("SystemPoolRequired");
+    expect({ status: last.statusCode, code: last.code, message: last.message }).toEqual({
+      status: 400,
+      code: "OperationNotAllowed",
+      message: "There has to be at least one system agent pool.",
+    });
+    // nor may it become a User pool
+    const system = await c.aks.agentPools.get(rg, "c1", "nodepool1");
+    const toUser = await errorOf(
+      c.aks.agentPools.createOrUpdate(rg, "c1", "nodepool1", { ...system, mode: "User" }),
+    );
+    expect({ code: toUser.code, message: toUser.message }).toEqual({
+      code: "OperationNotAllowed",
+      message: "There has to be at least one system agent pool.",
+    });
   });
 
   it("lists, patches tags with new eTags, returns kubeconfigs", async () => {

@@ -7,7 +7,7 @@ import { ArmError, resourceNotFound } from "../errors.js";
 import { lastName, newGuid, type ResourceRef } from "../ids.js";
 import { startOperation } from "../operations.js";
 import type { ResourceTypeHandler } from "../registry.js";
-import { clusterStopped, nothingToAbort, operationInProgress, systemPoolRequired } from "./errors.js";
+import { clusterStopped, lastSystemPool, nothingToAbort, operationInProgress } from "./errors.js";
 import { cancelOperation } from "./managedClusters.js";
 import { AKS_API_VERSIONS, CLUSTER_TYPE, NS, POOL_TYPE, type PoolInternal } from "./model.js";
 import { vmssIdOf } from "./nodes.js";
@@ -85,6 +85,13 @@ export const agentPools: ResourceTypeHandler = {
     });
     const prevPools = new Map(all.map((p) => [p.internal.spec.name.toLowerCase(), p.internal]));
     const pools = all.filter((p) => p !== existing && !p.internal.deleting).map((p) => p.internal.spec);
+    // Making the last System pool a User pool is refused as deleting it is.
+    if (
+      existing?.internal.spec.mode === "System" &&
+      spec.mode !== "System" &&
+      !pools.some((p) => p.mode === "System")
+    )
+      throw lastSystemPool();
     pools.push(spec);
     const v = await validateCluster(
       ctx,
@@ -136,7 +143,7 @@ export const agentPools: ResourceTypeHandler = {
       (o) => o.rec.id !== p.rec.id && !o.internal.deleting,
     );
     if (p.internal.spec.mode === "System" && !others.some((o) => o.internal.spec.mode === "System"))
-      throw systemPoolRequired(`'${p.internal.spec.name}' is the cluster's last System pool.`);
+      throw lastSystemPool();
     const op = await startOperation(ctx, {
       namespace: NS,
       location: c.internal.spec.location,

@@ -141,12 +141,13 @@ export const networkPolicyNotSupported = (policy: string, plugin: string) =>
     "networkProfile.networkPolicy",
   );
 
-export const systemPoolRequired = (why: string) =>
-  bad(
-    "SystemPoolRequired",
-    `A cluster must keep at least one System mode agent pool: ${why}`,
-    "agentPoolProfile.mode",
-  );
+/** A cluster whose pools are all User mode (Azure/AKS#1568). */
+export const mustDefineSystemPool = () =>
+  bad("MustDefineAtLeastOneSystemPool", "Must define at least one system pool.", "agentPoolProfile.mode");
+
+/** Deleting the last System pool, or making it a User pool (cluster-api-provider-azure#1355). */
+export const lastSystemPool = () =>
+  bad("OperationNotAllowed", "There has to be at least one system agent pool.", "agentPoolProfile.mode");
 
 // ---- Kubernetes versions (Azure's codes and wording, as real clusters answer) ------------------
 

@@ -34,6 +34,7 @@ import {
   invalidDnsServiceIP,
   invalidParameter,
   kubenetNodeLimit,
+  mustDefineSystemPool,
   natGatewayRequiredForUserAssignedNat,
   networkPolicyNotSupported,
   nodePoolMcVersionIncompatible,
@@ -49,7 +50,6 @@ import {
   serviceCidrOverlapsSubnet,
   subnetNotFound,
   subnetUsedByKubenetCluster,
-  systemPoolRequired,
   userAssignedIdentityNotFound,
   versionChangeNotAllowed,
   windowsRequiresAzureCni,
@@ -456,7 +456,7 @@ export async function validateCluster(
   }
   if (pools.length === 0)
     throw invalidParameter("agentPoolProfiles", "A cluster needs at least one agent pool.");
-  if (!pools.some((p) => p.mode === "System")) throw systemPoolRequired("no agent pool has mode 'System'.");
+  if (!pools.some((p) => p.mode === "System")) throw mustDefineSystemPool();
 
   // Identity.
   let principalId: string | undefined;
