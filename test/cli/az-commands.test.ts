@@ -856,6 +856,7 @@ describe("commands", () => {
         return { body: { name: "gw", properties: { count: 2, mode: "Gateway" } } };
       if (is(r, "PUT", /agentPools\/gw$/)) return { body: {} };
       if (is(r, "DELETE", /agentPools\/gw$/)) return { status: 204 };
+      if (is(r, "GET", /agentPools$/)) return { body: { value: [{ name: "gw" }] } };
       return undefined;
     });
     const home = scratchHome();
@@ -889,6 +890,7 @@ describe("commands", () => {
       "GET Microsoft.ContainerService/managedClusters",
       "GET agentPools/gw",
       "PUT agentPools/gw",
+      "GET c/agentPools",
       "DELETE agentPools/gw",
     ]);
     const env = { AZURE_DEFAULTS_GROUP: "other" };

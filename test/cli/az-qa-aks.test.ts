@@ -178,3 +178,13 @@ describe("get-versions", () => {
     expect(dflt.stdout).toBe("1.33\n");
   });
 });
+
+describe("nodepool delete", () => {
+  it("of a pool the cluster does not have: az's own message, exit 1", async () => {
+    const r = await t.az("az aks nodepool delete -g qa --cluster-name c1 -n nosuch");
+    expect({ code: r.code, stderr: r.stderr }).toEqual({
+      code: 1,
+      stderr: "ERROR: Node pool nosuch doesnt exist, use 'aks nodepool list' to get current node pool list\n",
+    });
+  });
+});

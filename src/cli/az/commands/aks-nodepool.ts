@@ -241,6 +241,13 @@ export const COMMANDS: CommandTable = {
     run: async (ctx) => {
       const arm = await ctx.arm();
       let path = poolPath(ctx, await ctx.subscription());
+      // aks_agentpool_delete lists the pools first and names a missing one itself.
+      const name = String(ctx.args.str("name"));
+      const pools = await arm.list(path.slice(0, path.lastIndexOf("/")), API.containerService);
+      if (!pools.some((p) => String(p.name).toLowerCase() === name.toLowerCase()))
+        throw new CliError(
+          `Node pool ${name} doesnt exist, use 'aks nodepool list' to get current node pool list`,
+        );
       if (ctx.args.bool("ignorePodDisruptionBudget")) path += "?ignore-pod-disruption-budget=true";
       await arm.lro("DELETE", path, API.containerService, undefined, { noWait: ctx.args.bool("noWait") });
       return undefined;
