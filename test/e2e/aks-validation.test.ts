@@ -371,6 +371,30 @@ describe("outbound types", () => {
   });
 });
 
+describe("dnsPrefix", () => {
+  it("is 1-54 letters, digits and hyphens, starting and ending with a letter or digit", async () => {
+    for (const [i, p] of ["-aks", "aks-", "my_aks", "a.b", "a".repeat(55)].entries()) {
+      const e = await refused(
+        `dp${i}`,
+        { ...body({}), dnsPrefix: p },
+        "InvalidParameter",
+        "properties.dnsPrefix",
+      );
+      expect(e.message).toBe(
+        "The value of parameter dnsPrefix is invalid. Please see https://aka.ms/aks-naming-rules for more details.",
+      );
+    }
+    for (const [name, p] of [
+      ["dpa", "a"],
+      ["dpb", `1${"a-".repeat(26)}z`],
+    ] as const) {
+      const mc = await c.aks.managedClusters.createOrUpdate(RG, name, { ...body({}), dnsPrefix: p });
+      expect(mc.dnsPrefix).toBe(p);
+      await c.aks.managedClusters.delete(RG, name);
+    }
+  });
+});
+
 describe("Kubernetes versions", () => {
   const NOT_SUPPORTED = (v: string) =>
     `Version ${v} is not supported in this region. Please use [az aks get-versions] command to get the supported version list in this region. For more information, please check https://aka.ms/supported-version-list`;

@@ -208,6 +208,14 @@ export const clusterStopped = (name: string) =>
 export const nothingToAbort = (what: string) =>
   new ArmError(409, "OperationNotAllowed", `There is no in progress operation on ${what} to abort.`);
 
+/** A dnsPrefix outside 1-54 letters, digits and hyphens starting and ending alphanumeric (AKS's naming-rules wording). */
+export const invalidDnsPrefix = () =>
+  bad(
+    "InvalidParameter",
+    "The value of parameter dnsPrefix is invalid. Please see https://aka.ms/aks-naming-rules for more details.",
+    "properties.dnsPrefix",
+  );
+
 export const nodeResourceGroupSameAsResourceGroup = (nodeRg: string, rg: string) =>
   bad(
     "NodeResourceGroupSameAsResourceGroup",

@@ -5,7 +5,7 @@ import { DEFAULT_MAX_PODS } from "../../net/index.js";
 import { asObject, field, normalizeLocation, propertiesOf, readTags } from "../common.js";
 import type { ArmContext } from "../context.js";
 import { invalidRequestContent } from "../errors.js";
-import { invalidParameter, k8sVersionNotSupported } from "./errors.js";
+import { invalidDnsPrefix, invalidParameter, k8sVersionNotSupported } from "./errors.js";
 import { readStaticEgressGateway } from "./gatewayPools.js";
 import {
   type ClusterSpec,
@@ -32,6 +32,8 @@ const OS_TYPES = ["Linux", "Windows"] as const;
 const DEFAULT_IPV6_POD_CIDR = "fd12:3456:789a::/64";
 const DEFAULT_IPV6_SERVICE_CIDR = "fd12:3456:789a:1::/108";
 const MODES = ["System", "User", "Gateway"] as const;
+/** AKS naming rules: 1-54 letters, digits and hyphens, starting and ending with a letter or digit. */
+const DNS_PREFIX_RE = /^[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,52}[a-zA-Z0-9])?$/;
 
 /** Read-only pool properties a client may send back from a GET; never taken as input. */
 const POOL_READ_ONLY = new Set([
@@ -368,7 +370,9 @@ export function parseCluster(
       throw invalidParameter(`agentPoolProfiles[${i}].name`, "Every agent pool profile needs a name.");
     return { name, props: o };
   });
-  const dnsPrefix = field.string(props, "dnsPrefix", "properties.dnsPrefix") ?? prev?.dnsPrefix;
+  const givenPrefix = field.string(props, "dnsPrefix", "properties.dnsPrefix");
+  if (givenPrefix && !DNS_PREFIX_RE.test(givenPrefix)) throw invalidDnsPrefix();
+  const dnsPrefix = givenPrefix ?? prev?.dnsPrefix;
   const fqdnSubdomain =
     field.string(props, "fqdnSubdomain", "properties.fqdnSubdomain") ?? prev?.fqdnSubdomain;
   const spec: ClusterSpec = {
