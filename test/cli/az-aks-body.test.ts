@@ -152,6 +152,15 @@ describe("aks create body", () => {
     });
     expect(() => validatePool({ mode: "User", gatewayPrefixSize: 30 })).toThrow(/Gateway-mode/);
   });
+
+  it("refuses a node count outside the autoscaler's range (__validate_counts_in_autoscaler)", () => {
+    const auto = { mode: "User", enableClusterAutoscaler: true, minCount: 1, maxCount: 3 };
+    for (const count of [0, 4])
+      expect(() => validatePool({ ...auto, count })).toThrow(
+        new CliError("node-count is not in the range of min-count and max-count"),
+      );
+    expect(() => validatePool({ ...auto, count: 3 })).not.toThrow();
+  });
 });
 
 describe("client-side format checks", () => {

@@ -183,6 +183,59 @@ describe("agent pools", () => {
     await c.aks.managedClusters.delete(RG, "c4");
   });
 
+  it("checks the cluster autoscaler's counts: min and max given, min <= count <= max <= 1000", async () => {
+    const auto = (o: { count: number; minCount?: number; maxCount?: number }) => ({
+      ...body({}),
+      agentPoolProfiles: [{ name: "nodepool1", mode: "System", enableAutoScaling: true, ...o }],
+    });
+    const cases: [string, ReturnType<typeof auto>, string, string][] = [
+      [
+        "a1",
+        auto({ count: 1, maxCount: 3 }),
+        "agentPoolProfile.minCount",
+        "agentPoolProfile.minCount must be specified when enableAutoScaling is true.",
+      ],
+      [
+        "a2",
+        auto({ count: 1, minCount: 1 }),
+        "agentPoolProfile.maxCount",
+        "agentPoolProfile.maxCount must be specified when enableAutoScaling is true.",
+      ],
+      [
+        "a3",
+        auto({ count: 3, minCount: 3, maxCount: 2 }),
+        "agentPoolProfile.minCount",
+        "agentPoolProfile.minCount was 3. It must be less than or equal to maxCount:2.",
+      ],
+      [
+        "a4",
+        auto({ count: 1, minCount: 1, maxCount: 1001 }),
+        "agentPoolProfile.maxCount",
+        "agentPoolProfile.maxCount was 1001. It must be less than or equal to 1000.",
+      ],
+      [
+        "a5",
+        auto({ count: 5, minCount: 1, maxCount: 3 }),
+        "agentPoolProfile.count",
+        "agentPoolProfile.count was 5. It must be greater or equal to minCount:1 and less than or equal to maxCount:3.",
+      ],
+    ];
+    for (const [name, b, target, message] of cases)
+      expect((await refused(name, b, "InvalidParameter", target)).message).toBe(message);
+    const ok = await c.aks.managedClusters.createOrUpdate(
+      RG,
+      "a6",
+      auto({ count: 2, minCount: 1, maxCount: 3 }),
+    );
+    expect(ok.agentPoolProfiles?.[0]).toMatchObject({
+      enableAutoScaling: true,
+      minCount: 1,
+      maxCount: 3,
+      count: 2,
+    });
+    await c.aks.managedClusters.delete(RG, "a6");
+  });
+
   it("refuses a missing subnet or identity", async () => {
     await refused("s1", body({ subnetId: `${subnet24}x` }), "SubnetNotFound");
     await refused(

@@ -68,6 +68,9 @@ export const kubenetNodeLimit = (nodes: number) =>
     "agentPoolProfile.count",
   );
 
+/** Cluster autoscaler counts out of order; Azure's wording ("agentPoolProfile.count was 0. It must be …"). */
+export const autoscalerCount = (target: string, message: string) => bad("InvalidParameter", message, target);
+
 export const windowsRequiresAzureCni = (pool: string) =>
   bad(
     "WindowsPoolRequiresAzureCNI",

@@ -25,6 +25,7 @@ import { subnetFreeAddressCount } from "../network/internal.js";
 import { isManagedBy } from "../resources/resourceGroups.js";
 import {
   agentPoolK8sVersionNotSupported,
+  autoscalerCount,
   cidrParseError,
   customRouteTableNeedsUserAssignedIdentity,
   defaultRouteRequiredForUdr,
@@ -274,6 +275,7 @@ export function checkPool(spec: ClusterSpec, pool: PoolSpec): void {
       "agentPoolProfile.name",
       `Windows agent pool name '${pool.name}' must be 6 characters or fewer.`,
     );
+  checkAutoscaler(pool);
   const min = pool.mode === "System" ? 1 : 0;
   if (pool.count < min || pool.count > 1000)
     throw invalidParameter(
@@ -297,6 +299,37 @@ export function checkPool(spec: ClusterSpec, pool: PoolSpec): void {
       "podSubnetID can only be used with Azure CNI (networkPlugin 'azure' without overlay).",
     );
   checkPoolVersion(spec, pool);
+}
+
+const MAX_NODES_PER_POOL = 1000;
+
+/** With enableAutoScaling: minCount and maxCount given, minCount ≤ count ≤ maxCount ≤ 1000. */
+function checkAutoscaler(pool: PoolSpec): void {
+  const p = pool.passthrough;
+  if (p.enableAutoScaling !== true) return;
+  const f = "agentPoolProfile";
+  const num = (v: unknown) => (typeof v === "number" ? v : undefined);
+  const min = num(p.minCount);
+  const max = num(p.maxCount);
+  if (min === undefined)
+    throw autoscalerCount(`${f}.minCount`, `${f}.minCount must be specified when enableAutoScaling is true.`);
+  if (max === undefined)
+    throw autoscalerCount(`${f}.maxCount`, `${f}.maxCount must be specified when enableAutoScaling is true.`);
+  if (max > MAX_NODES_PER_POOL)
+    throw autoscalerCount(
+      `${f}.maxCount`,
+      `${f}.maxCount was ${max}. It must be less than or equal to ${MAX_NODES_PER_POOL}.`,
+    );
+  if (min > max)
+    throw autoscalerCount(
+      `${f}.minCount`,
+      `${f}.minCount was ${min}. It must be less than or equal to maxCount:${max}.`,
+    );
+  if (pool.count < min || pool.count > max)
+    throw autoscalerCount(
+      `${f}.count`,
+      `${f}.count was ${pool.count}. It must be greater or equal to minCount:${min} and less than or equal to maxCount:${max}.`,
+    );
 }
 
 /** A pool's version is one AKS accepts and, by the version skew policy, no newer a minor than the control plane's. */

@@ -200,6 +200,8 @@ export function validatePool(p: AgentPoolInput): void {
     }
     if (p.minCount > p.maxCount)
       throw new CliError("Value of min-count should be less than or equal to value of max-count");
+    if (p.count !== undefined && (p.count < p.minCount || p.count > p.maxCount))
+      throw new CliError("node-count is not in the range of min-count and max-count");
   } else if (p.minCount !== undefined || p.maxCount !== undefined) {
     throw new CliError(
       "min-count and max-count are required for --enable-cluster-autoscaler, please use the flag",
