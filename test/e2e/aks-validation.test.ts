@@ -236,6 +236,37 @@ describe("agent pools", () => {
     await c.aks.managedClusters.delete(RG, "a6");
   });
 
+  it("refuses a System pool on a VM size below 2 vCPUs and 4 GiB, on create and on a change to System", async () => {
+    const small = (vmSize: string) => ({
+      ...body({}),
+      agentPoolProfiles: [{ name: "np", count: 1, mode: "System", vmSize }],
+    });
+    for (const [i, size] of ["Standard_B1s", "Standard_B1ms", "Standard_B2ts_v2"].entries()) {
+      const e = await refused(`sk${i}`, small(size), "SystemPoolSkuTooLow", "agentPoolProfile.vmSize");
+      expect(e.message).toBe(
+        "System node pool must use VM sku with more than 2 cores and 4GB memory. Nodepool name: np.",
+      );
+    }
+    // 2 vCPUs and 4 GiB are enough; a size the emulator does not know is accepted
+    for (const [name, size] of [
+      ["sk3", "Standard_B2s"],
+      ["sk4", "Standard_Unknown_v9"],
+    ] as const) {
+      await c.aks.managedClusters.createOrUpdate(RG, name, small(size));
+      await c.aks.managedClusters.delete(RG, name);
+    }
+    await c.aks.managedClusters.createOrUpdate(RG, "sk5", body({}));
+    const user = await c.aks.agentPools.createOrUpdate(RG, "sk5", "tiny", {
+      count: 1,
+      mode: "User",
+      vmSize: "Standard_B1s",
+    });
+    const e = await errorOf(c.aks.agentPools.createOrUpdate(RG, "sk5", "tiny", { ...user, mode: "System" }));
+    expect({ status: e.statusCode, code: e.code }).toEqual({ status: 400, code: "SystemPoolSkuTooLow" });
+    expect((await c.aks.agentPools.get(RG, "sk5", "tiny")).mode).toBe("User");
+    await c.aks.managedClusters.delete(RG, "sk5");
+  });
+
   it("refuses a missing subnet or identity", async () => {
     await refused("s1", body({ subnetId: `${subnet24}x` }), "SubnetNotFound");
     await refused(

@@ -10,6 +10,11 @@ export interface VmSize {
 
 /** Common AKS node sizes (Azure's published figures). Unknown sizes fall back to DEFAULT_VM_SIZE. */
 export const VM_SIZES: Readonly<Record<string, VmSize>> = {
+  // Burstable sizes below AKS's System-pool floor (2 vCPUs, 4 GiB).
+  Standard_B1s: { vcpus: 1, memoryGiB: 1, arch: "amd64" },
+  Standard_B1ms: { vcpus: 1, memoryGiB: 2, arch: "amd64" },
+  Standard_B2ts_v2: { vcpus: 2, memoryGiB: 1, arch: "amd64" },
+  Standard_A1_v2: { vcpus: 1, memoryGiB: 2, arch: "amd64" },
   Standard_B2s: { vcpus: 2, memoryGiB: 4, arch: "amd64" },
   Standard_B2ms: { vcpus: 2, memoryGiB: 8, arch: "amd64" },
   Standard_B4ms: { vcpus: 4, memoryGiB: 16, arch: "amd64" },
@@ -56,10 +61,15 @@ export const VM_SIZES: Readonly<Record<string, VmSize>> = {
 
 export const DEFAULT_VM_SIZE = "Standard_DS2_v2";
 
+/** The size's figures, case-insensitively, when the table knows it. */
+export function knownVmSize(name: string): VmSize | undefined {
+  const key = Object.keys(VM_SIZES).find((k) => k.toLowerCase() === name.toLowerCase());
+  return key ? VM_SIZES[key] : undefined;
+}
+
 /** The size's figures, case-insensitively; unknown names get DEFAULT_VM_SIZE's (documented). */
 export function vmSizeOf(name: string): VmSize {
-  const key = Object.keys(VM_SIZES).find((k) => k.toLowerCase() === name.toLowerCase());
-  return VM_SIZES[key ?? DEFAULT_VM_SIZE];
+  return knownVmSize(name) ?? VM_SIZES[DEFAULT_VM_SIZE];
 }
 
 /** kube-reserved CPU by core count, as the AKS table lists it. */

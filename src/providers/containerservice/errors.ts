@@ -71,6 +71,14 @@ export const kubenetNodeLimit = (nodes: number) =>
 /** Cluster autoscaler counts out of order; Azure's wording ("agentPoolProfile.count was 0. It must be …"). */
 export const autoscalerCount = (target: string, message: string) => bad("InvalidParameter", message, target);
 
+/** A System pool on a VM size below 2 vCPUs / 4 GiB (Azure's wording). */
+export const systemPoolSkuTooLow = (pool: string) =>
+  bad(
+    "SystemPoolSkuTooLow",
+    `System node pool must use VM sku with more than 2 cores and 4GB memory. Nodepool name: ${pool}.`,
+    "agentPoolProfile.vmSize",
+  );
+
 export const windowsRequiresAzureCni = (pool: string) =>
   bad(
     "WindowsPoolRequiresAzureCNI",

@@ -1,6 +1,8 @@
 // Every rule AKS enforces on a cluster's network, pools and identity, checked before anything
 // is created or changed. `validateCluster` returns what the reconciler needs (each pool's
 // subnet, the route table, the capacity figures) so nothing is looked up twice.
+
+import { knownVmSize } from "../../kube/workloads/vmSizes.js";
 import {
   type Cidr,
   containsIp,
@@ -51,6 +53,7 @@ import {
   serviceCidrOverlapsSubnet,
   subnetNotFound,
   subnetUsedByKubenetCluster,
+  systemPoolSkuTooLow,
   userAssignedIdentityNotFound,
   versionChangeNotAllowed,
   windowsRequiresAzureCni,
@@ -291,6 +294,10 @@ export function checkPool(spec: ClusterSpec, pool: PoolSpec): void {
     );
   if (pool.osType === "Windows" && spec.network.plugin === "kubenet")
     throw windowsRequiresAzureCni(pool.name);
+  // Sizes the table does not know are accepted.
+  const size = pool.mode === "System" ? knownVmSize(pool.vmSize) : undefined;
+  if (size && (size.vcpus < SYSTEM_POOL_MIN.vcpus || size.memoryGiB < SYSTEM_POOL_MIN.memoryGiB))
+    throw systemPoolSkuTooLow(pool.name);
   if (pool.osType === "Windows" && pool.mode === "System")
     throw invalidParameter("agentPoolProfile.mode", `System agent pool '${pool.name}' must run Linux.`);
   if (pool.podSubnetID && !(spec.network.plugin === "azure" && spec.network.pluginMode !== "overlay"))
@@ -302,6 +309,8 @@ export function checkPool(spec: ClusterSpec, pool: PoolSpec): void {
 }
 
 const MAX_NODES_PER_POOL = 1000;
+/** AKS's floor for a System pool's VM size. */
+const SYSTEM_POOL_MIN = { vcpus: 2, memoryGiB: 4 };
 
 /** With enableAutoScaling: minCount and maxCount given, minCount ≤ count ≤ maxCount ≤ 1000. */
 function checkAutoscaler(pool: PoolSpec): void {
