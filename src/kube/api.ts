@@ -548,8 +548,10 @@ export class KubeApi {
     delete m.managedFields;
     if (t.hasGeneration || t.crd) m.generation = 1;
     else delete m.generation;
-    await this.admitCreate(tx, cluster, t, ns, body, o);
-    this.track(t, undefined, body, o);
+    // The field manager before admission, as kube-apiserver's create handler runs them: what
+    // admission adds (a pod's token volume, AKS's host ports) is nobody's — and a pod's
+    // managedFields tree stays the one its template's pods share.
+    await this.admitCreate(tx, cluster, t, ns, body, o, () => this.track(t, undefined, body, o));
     // After the field manager, as in kube-apiserver: what the strategy generates is nobody's.
     PREPARE_FOR_CREATE[t.key]?.(body);
     return this.commit(tx, cluster, t, t.namespaced ? ns : "", name, body, undefined, o, 201);
@@ -557,8 +559,9 @@ export class KubeApi {
 
   /**
    * The last steps before a new object is written, shared by create and server-side-apply create:
-   * status reset, mutating admission (kube/admission.ts: AKS's host-port webhook …) in this
-   * transaction, CRD acceptance, and the served apiVersion/kind.
+   * status reset, `track` (create's field manager), mutating admission (kube/admission.ts: the
+   * ServiceAccount plugin, AKS's host-port webhook …) in this transaction, CRD acceptance, and
+   * the served apiVersion/kind.
    */
   private async admitCreate(
     tx: Tx,
@@ -567,8 +570,10 @@ export class KubeApi {
     ns: string,
     body: Obj,
     o: WriteOptions,
+    track?: () => void,
   ) {
     this.statusOnCreate(t, body);
+    track?.();
     await runMutatingAdmission(this.store, {
       tx,
       cluster,

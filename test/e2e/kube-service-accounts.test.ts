@@ -77,6 +77,14 @@ describe("namespace defaults and the ServiceAccount admission plugin", () => {
     expect(pod.spec?.containers[0].volumeMounts).toEqual([
       { name: vol?.name, readOnly: true, mountPath: TOKEN_PATH },
     ]);
+    // Admission runs after create's field manager: the volume is nobody's (and a template's
+    // pods keep one shared managedFields tree).
+    const managed = JSON.parse(
+      await kubectlOk(c, ["get", "pod", "web", "-n", "shop", "-o", "json", "--show-managed-fields"]),
+    ).metadata.managedFields;
+    expect(managed.length).toBeGreaterThan(0);
+    expect(JSON.stringify(managed)).not.toContain("kube-api-access");
+    expect(JSON.stringify(managed)).not.toContain("f:volumeMounts");
     const describe = await kubectlOk(c, ["describe", "pod", "web", "-n", "shop"]);
     expect(describe).toContain(`${TOKEN_PATH} from ${vol?.name} (ro)`);
     expect(describe).toMatch(/ConfigMapName:\s+kube-root-ca\.crt/);

@@ -69,7 +69,12 @@ export function nextAvailableIn(rs: ReplicaSet, pods: readonly Pod[], nowMs: num
   if (min <= 0) return undefined;
   let next: number | undefined;
   for (const p of pods) {
-    if (!isControlledBy(p, { ...rs, kind: "ReplicaSet" }) || !isActive(p) || !isReady(p) || isAvailable(p, min, nowMs))
+    if (
+      !isControlledBy(p, { ...rs, kind: "ReplicaSet" }) ||
+      !isActive(p) ||
+      !isReady(p) ||
+      isAvailable(p, min, nowMs)
+    )
       continue;
     const since = Date.parse(p.status?.conditions?.find((c) => c.type === "Ready")?.lastTransitionTime ?? "");
     if (Number.isNaN(since)) continue;
@@ -80,7 +85,11 @@ export function nextAvailableIn(rs: ReplicaSet, pods: readonly Pod[], nowMs: num
 }
 
 /** The status a ReplicaSet reports for the pods it owns (`nowMs`: for minReadySeconds). */
-export function replicaSetStatus(rs: ReplicaSet, owned: readonly Pod[], nowMs = Date.now()): ReplicaSetStatus {
+export function replicaSetStatus(
+  rs: ReplicaSet,
+  owned: readonly Pod[],
+  nowMs = Date.now(),
+): ReplicaSetStatus {
   const active = owned.filter(isActive);
   const ready = active.filter(isReady).length;
   const min = rs.spec?.minReadySeconds ?? 0;
