@@ -33,6 +33,17 @@ export interface AdmissionRequest {
   object: Obj;
 }
 
+/**
+ * The name an admission refusal gives (`pods "<name>" is forbidden`): upstream admission runs
+ * before the name is generated, so an object made from generateName is named by its prefix.
+ */
+export function requestName(o: Obj): string {
+  const m = (o.metadata ?? {}) as { name?: string; generateName?: string };
+  const base = m.generateName?.slice(0, 58);
+  if (base && m.name?.startsWith(base) && m.name.length === base.length + 5) return m.generateName ?? "";
+  return m.name ?? "";
+}
+
 /** One step: returns the (possibly changed) object or throws a KubeError. */
 export type AdmissionStep = (req: AdmissionRequest) => Promise<Obj>;
 

@@ -1,6 +1,7 @@
-// ResourceQuotas and LimitRanges (stored, not enforced) with the machine's real kubectl: 1.28's
-// `create quota` sends JSON, 1.33's sends protobuf; the quota controller mirrors spec.hard into
-// status.hard and counts pods/services/configmaps/secrets into status.used.
+// ResourceQuotas and LimitRanges with the machine's real kubectl: 1.28's `create quota` sends
+// JSON, 1.33's sends protobuf; the quota controller mirrors spec.hard into status.hard and sums
+// what pods/services/configmaps/secrets use into status.used; the ResourceQuota admission plugin
+// refuses what would pass a hard limit (LimitRanges are stored, not applied).
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TestEmulator } from "../helpers/emulator.js";
@@ -108,5 +109,124 @@ describe("resource quotas and limit ranges", () => {
     expect(row[1]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     const got = (await kube(c133, "GET", "/api/v1/namespaces/default/limitranges/lr")).body as Obj;
     expect(got.spec.limits[0].default).toEqual({ cpu: "500m" });
+  });
+});
+
+describe("quotas are enforced at admission (kubectl 1.33)", () => {
+  const ns = "/api/v1/namespaces/limited";
+  const create = (path: string, body: Obj) => kube(c133, "POST", `${ns}/${path}`, body);
+  const pod = (name: string, resources?: Obj) => ({
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name },
+    spec: { containers: [{ name: "c", image: "nginx", ...(resources ? { resources } : {}) }] },
+  });
+  const quota = (name: string, hard: Obj) => ({
+    apiVersion: "v1",
+    kind: "ResourceQuota",
+    metadata: { name },
+    spec: { hard },
+  });
+  const message = (r: { body: unknown }) => (r.body as Obj).message;
+
+  beforeAll(async () => {
+    expect((await kubectl(c133, ["create", "namespace", "limited"])).code).toBe(0);
+  });
+
+  it("a pod past the count is refused with the quota's numbers; a Deployment stops at the limit", async () => {
+    // Right after its create, before the controller has counted: admission counts itself.
+    expect((await create("resourcequotas", quota("qq", { pods: "2" }))).status).toBe(201);
+    expect((await create("pods", pod("a"))).status).toBe(201);
+    expect((await create("pods", pod("b"))).status).toBe(201);
+    const third = await create("pods", pod("c"));
+    expect([third.status, message(third)]).toEqual([
+      403,
+      'pods "c" is forbidden: exceeded quota: qq, requested: pods=1, used: pods=2, limited: pods=2',
+    ]);
+    const q = (await kube(c133, "GET", `${ns}/resourcequotas/qq`)).body as Obj;
+    expect(q.status.used).toEqual({ pods: "2" });
+    await kubectl(c133, ["delete", "pod", "b", "-n", "limited", "--wait=false"]);
+    await until(
+      async () => (await kube(c133, "GET", `${ns}/resourcequotas/qq`)).body as Obj,
+      (o) => o.status?.used?.pods === "1",
+    );
+    await kubectl(c133, ["create", "deployment", "web", "-n", "limited", "--image=nginx", "--replicas=3"]);
+    const ev = await until(
+      async () =>
+        JSON.parse(
+          (
+            await kubectl(c133, [
+              "get",
+              "events",
+              "-n",
+              "limited",
+              "--field-selector",
+              "reason=FailedCreate",
+              "-o",
+              "json",
+            ])
+          ).stdout,
+        ).items as Obj[],
+      (items) => items.length > 0,
+    );
+    expect(ev[0].message).toMatch(
+      /^Error creating: pods "web-[a-z0-9]+-" is forbidden: exceeded quota: qq, requested: pods=1, used: pods=2, limited: pods=2$/,
+    );
+    const web = JSON.parse(
+      (await kubectl(c133, ["get", "pods", "-n", "limited", "-l", "app=web", "-o", "json"])).stdout,
+    );
+    expect(web.items).toHaveLength(1);
+    await kubectl(c133, ["delete", "deployment", "web", "-n", "limited"]);
+    await kubectl(c133, ["delete", "quota", "qq", "-n", "limited"]);
+  });
+
+  it("a quota on cpu makes every container ask for it, and sums what they ask", async () => {
+    expect(
+      (await create("resourcequotas", quota("cq", { "requests.cpu": "1", "limits.memory": "1Gi" }))).status,
+    ).toBe(201);
+    const bare = await create("pods", pod("bare"));
+    expect([bare.status, message(bare)]).toEqual([
+      403,
+      'pods "bare" is forbidden: failed quota: cq: must specify limits.memory for: c; requests.cpu for: c',
+    ]);
+    const res = { requests: { cpu: "600m" }, limits: { memory: "256Mi" } };
+    expect((await create("pods", pod("p1", res))).status).toBe(201);
+    const over = await create("pods", pod("p2", res));
+    expect([over.status, message(over)]).toEqual([
+      403,
+      'pods "p2" is forbidden: exceeded quota: cq, requested: requests.cpu=600m, used: requests.cpu=600m, limited: requests.cpu=1',
+    ]);
+    const q = await until(
+      async () => (await kube(c133, "GET", `${ns}/resourcequotas/cq`)).body as Obj,
+      (o) => o.status?.used?.["limits.memory"] === "256Mi",
+    );
+    expect(q.status.used).toEqual({ "requests.cpu": "600m", "limits.memory": "256Mi" });
+    const d = await kubectl(c133, ["describe", "quota", "cq", "-n", "limited"]);
+    expect(d.stdout.split("\n").map((l) => l.trim().split(/\s+/))).toContainEqual([
+      "requests.cpu",
+      "600m",
+      "1",
+    ]);
+  });
+
+  it("services.loadbalancers and services.nodeports count Service types", async () => {
+    expect((await create("resourcequotas", quota("sq", { "services.loadbalancers": "0" }))).status).toBe(201);
+    const lb = await create("services", {
+      apiVersion: "v1",
+      kind: "Service",
+      metadata: { name: "edge" },
+      spec: { type: "LoadBalancer", ports: [{ port: 80 }] },
+    });
+    expect([lb.status, message(lb)]).toEqual([
+      403,
+      'services "edge" is forbidden: exceeded quota: sq, requested: services.loadbalancers=1, used: services.loadbalancers=0, limited: services.loadbalancers=0',
+    ]);
+    const plain = await create("services", {
+      apiVersion: "v1",
+      kind: "Service",
+      metadata: { name: "inner" },
+      spec: { ports: [{ port: 80 }] },
+    });
+    expect(plain.status).toBe(201);
   });
 });

@@ -7,6 +7,7 @@ import { serviceAllocationAdmission } from "../services/admission.js";
 import { daemonSetTemplateGenerationAdmission } from "./daemonset.js";
 import { registerHciKubeOptions } from "./hciServices.js";
 import { ControllerManager } from "./manager.js";
+import { QUOTA_COUNTED, quotaAdmission } from "./quota.js";
 import { namespaceDefaultsAdmission, registerRootCa, serviceAccountAdmission } from "./serviceAccounts.js";
 import { registerServiceLbDeps } from "./services.js";
 import { egressPodAdmission, registerEgressArm } from "./staticGatewayConfiguration.js";
@@ -28,6 +29,8 @@ export async function startKubeControllers(deps: {
     { resources: ["core/services"], step: serviceAllocationAdmission() },
     { resources: ["core/pods"], step: egressPodAdmission() },
     { resources: ["apps/daemonsets"], step: daemonSetTemplateGenerationAdmission() },
+    // ResourceQuota last, as upstream orders it: it sees what every step before made.
+    { resources: [...QUOTA_COUNTED], step: quotaAdmission() },
   ]);
   registerServiceLbDeps(deps.store, { settings: deps.settings, services: deps.services });
   registerHciKubeOptions(deps.store, { emulateKnownIssues: deps.settings.emulateKnownIssues ?? false });

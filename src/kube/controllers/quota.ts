@@ -1,49 +1,179 @@
-// Resource quota controller (status only): status.hard mirrors spec.hard and status.used counts
-// the object-count resources it can see (pods, services, configmaps, secrets), as
-// kube-controller-manager's resourcequota controller reports them. Quotas are not enforced.
-import type { ResourceQuota } from "kubernetes-types/core/v1.js";
+// Resource quotas, both halves:
+// - the resourcequota controller (status): status.hard mirrors spec.hard and status.used sums
+//   what the namespace's objects use, as kube-controller-manager's evaluators count it — object
+//   counts (`pods`, `count/pods`, `services.loadbalancers`, `services.nodeports` …) and a pod's
+//   compute requests and limits (`requests.cpu`, `cpu`, `limits.memory` …);
+// - the ResourceQuota admission plugin (plugin/pkg/admission/resourcequota) on create: a pod
+//   that a quota tracking cpu or memory covers must name them (`failed quota: q: must specify
+//   requests.cpu for: c`), and a create that would take a tracked resource past its hard limit
+//   is refused (`exceeded quota: q, requested: pods=1, used: pods=1, limited: pods=1`); an
+//   admitted create adds its usage to the quota's status.used in the same transaction, so the
+//   next create sees it, as upstream's evaluator does.
+import type { Pod, ResourceQuota, Service } from "kubernetes-types/core/v1.js";
+import type { Tx } from "../../store/types.js";
+import { type AdmissionStep, requestName } from "../admission.js";
+import { admissionForbidden } from "../errors.js";
 import { setOwn } from "../ownKeys.js";
 import type { Resource } from "../workloads/actions.js";
+import { canonicalQuantity, parseQuantity } from "../workloads/quantity.js";
 import type { ControllerContext } from "./context.js";
 
-/** Quota resource names (and their `count/…` forms) → the store key they count. */
-const COUNTED: Record<string, Resource> = {
-  pods: "core/pods",
-  services: "core/services",
-  configmaps: "core/configmaps",
-  secrets: "core/secrets",
-  "count/pods": "core/pods",
-  "count/services": "core/services",
-  "count/configmaps": "core/configmaps",
-  "count/secrets": "core/secrets",
+type Obj = Record<string, unknown>;
+
+/** An amount in thousandths of its unit, and whether it was written with a binary suffix. */
+interface Amount {
+  milli: number;
+  binary: boolean;
+}
+type Usage = Map<string, Amount>;
+
+const one = (): Amount => ({ milli: 1000, binary: false });
+
+function amountOf(q: unknown): Amount | undefined {
+  if (typeof q !== "string" && typeof q !== "number") return undefined;
+  try {
+    return { milli: Math.round(parseQuantity(q) * 1000), binary: typeof q === "string" && /i$/.test(q) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** quota.Add: the format of the first operand is kept, as Quantity.Add keeps it. */
+function add(into: Usage, name: string, a: Amount): void {
+  const cur = into.get(name);
+  into.set(name, cur ? { milli: cur.milli + a.milli, binary: cur.binary } : { ...a });
+}
+
+/** How Quantity.String prints the amount (BinarySI when it came that way and divides evenly). */
+function format(a: Amount): string {
+  if (a.binary && a.milli % 1000 === 0) {
+    let v = a.milli / 1000;
+    const suffixes = ["", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei"];
+    let k = 0;
+    while (v !== 0 && v % 1024 === 0 && k < suffixes.length - 1) {
+      v /= 1024;
+      k++;
+    }
+    if (k > 0) return `${v}${suffixes[k]}`;
+  }
+  return canonicalQuantity(`${a.milli}m`);
+}
+
+/** The compute resources a quota on cpu or memory makes every container name. */
+const MUST_SPECIFY = ["cpu", "memory", "requests.cpu", "requests.memory", "limits.cpu", "limits.memory"];
+const COMPUTE = ["cpu", "memory", "ephemeral-storage"];
+
+/** podComputeUsageHelper over requests and limits. */
+function computeUsage(requests: Usage, limits: Usage): Usage {
+  const u: Usage = new Map();
+  for (const r of COMPUTE) {
+    const req = requests.get(r);
+    if (req) {
+      u.set(r, req);
+      u.set(`requests.${r}`, req);
+    }
+    const lim = limits.get(r);
+    if (lim) u.set(`limits.${r}`, lim);
+  }
+  return u;
+}
+
+/** A container's requests and limits as amounts (unparsable values were refused on decode). */
+function containerResources(c: unknown): { requests: Usage; limits: Usage } {
+  const r = ((c as Obj | undefined)?.resources ?? {}) as Obj;
+  const read = (list: unknown) => {
+    const u: Usage = new Map();
+    for (const [k, v] of Object.entries((list ?? {}) as Obj)) {
+      const a = amountOf(v);
+      if (a) u.set(k, a);
+    }
+    return u;
+  };
+  return { requests: read(r.requests), limits: read(r.limits) };
+}
+
+/** PodUsageFunc: count/pods always; pods and compute while the pod is not finished. */
+function podUsage(pod: Pod): Usage {
+  const u: Usage = new Map([["count/pods", one()]]);
+  const phase = pod.status?.phase;
+  if (phase === "Succeeded" || phase === "Failed") return u;
+  u.set("pods", one());
+  const requests: Usage = new Map();
+  const limits: Usage = new Map();
+  for (const c of pod.spec?.containers ?? []) {
+    const r = containerResources(c);
+    for (const [k, a] of r.requests) add(requests, k, a);
+    for (const [k, a] of r.limits) add(limits, k, a);
+  }
+  // Init containers run one at a time: the largest counts against the app containers' sum.
+  for (const c of pod.spec?.initContainers ?? []) {
+    const r = containerResources(c);
+    for (const [into, list] of [
+      [requests, r.requests],
+      [limits, r.limits],
+    ] as const)
+      for (const [k, a] of list) if (a.milli > (into.get(k)?.milli ?? -1)) into.set(k, a);
+  }
+  for (const [k, v] of computeUsage(requests, limits)) u.set(k, v);
+  return u;
+}
+
+/** ServiceUsageFunc: the Service, its load balancer, its node ports. */
+function serviceUsage(svc: Service): Usage {
+  const u: Usage = new Map([
+    ["count/services", one()],
+    ["services", one()],
+  ]);
+  const ports = svc.spec?.ports?.length ?? 0;
+  const n = (count: number): Amount => ({ milli: count * 1000, binary: false });
+  if (svc.spec?.type === "NodePort") u.set("services.nodeports", n(ports));
+  if (svc.spec?.type === "LoadBalancer") {
+    u.set("services.loadbalancers", one());
+    if (svc.spec.allocateLoadBalancerNodePorts !== false) u.set("services.nodeports", n(ports));
+  }
+  return u;
+}
+
+/** Each counted kind's usage function (the evaluators upstream registers). */
+const USAGE: Partial<Record<Resource, (o: Obj) => Usage>> = {
+  "core/pods": (o) => podUsage(o as Pod),
+  "core/services": (o) => serviceUsage(o as Service),
+  "core/configmaps": () =>
+    new Map([
+      ["count/configmaps", one()],
+      ["configmaps", one()],
+    ]),
+  "core/secrets": () =>
+    new Map([
+      ["count/secrets", one()],
+      ["secrets", one()],
+    ]),
 };
 
 /** Store keys whose changes move some quota's `used`. */
-export const QUOTA_COUNTED = new Set(Object.values(COUNTED));
+export const QUOTA_COUNTED = new Set(Object.keys(USAGE) as Resource[]);
+
+/** What the namespace's objects of the kinds a quota tracks use, summed. */
+function sumUsage(objects: Iterable<[Resource, Obj]>): Usage {
+  const total: Usage = new Map();
+  for (const [r, o] of objects) for (const [k, v] of USAGE[r]?.(o) ?? []) add(total, k, v);
+  return total;
+}
+
+const hardOf = (q: ResourceQuota): Record<string, string> => ({ ...(q.status?.hard ?? q.spec?.hard ?? {}) });
 
 export async function syncQuotas(ctx: ControllerContext, cluster: string, ns: string): Promise<void> {
   const quotas = await ctx.list<ResourceQuota>(cluster, "core/resourcequotas", ns);
   if (quotas.length === 0) return;
-  const counts = new Map<Resource, number>();
-  const count = async (r: Resource) => {
-    if (!counts.has(r)) {
-      const items = await ctx.list<{ status?: { phase?: string } }>(cluster, r, ns);
-      // The quota controller does not charge terminal pods.
-      const live =
-        r === "core/pods"
-          ? items.filter((p) => p.status?.phase !== "Succeeded" && p.status?.phase !== "Failed")
-          : items;
-      counts.set(r, live.length);
-    }
-    return counts.get(r) ?? 0;
-  };
+  const objects: [Resource, Obj][] = [];
+  for (const r of QUOTA_COUNTED) for (const o of await ctx.list<Obj>(cluster, r, ns)) objects.push([r, o]);
+  const total = sumUsage(objects);
   for (const q of quotas) {
     const hard = { ...(q.spec?.hard ?? {}) };
     const used: Record<string, string> = {};
     for (const k of Object.keys(hard)) {
-      const r = COUNTED[k];
-      // Compute resources (cpu, memory…) are reported as used 0: nothing here consumes them.
-      setOwn(used, k, r ? String(await count(r)) : (q.status?.used?.[k] ?? "0"));
+      const a = total.get(k);
+      setOwn(used, k, a ? format(a) : "0");
     }
     const status = { hard, used };
     if (JSON.stringify(status) === JSON.stringify({ hard: q.status?.hard ?? {}, used: q.status?.used ?? {} }))
@@ -52,4 +182,105 @@ export async function syncQuotas(ctx: ControllerContext, cluster: string, ns: st
       { op: "updateStatus", resource: "core/resourcequotas", namespace: ns, object: { ...q, status } },
     ]);
   }
+}
+
+/** PodEvaluator.Constraints: each container names every cpu/memory resource a quota tracks. */
+function missingCompute(pod: Pod, tracked: string[]): string | undefined {
+  const required = tracked.filter((r) => MUST_SPECIFY.includes(r));
+  if (!required.length) return undefined;
+  const missing = new Map<string, Set<string>>();
+  for (const c of [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])]) {
+    const r = containerResources(c);
+    const has = computeUsage(r.requests, r.limits);
+    for (const need of required)
+      if (!has.has(need)) missing.set(need, (missing.get(need) ?? new Set()).add(c.name));
+  }
+  if (!missing.size) return undefined;
+  return `must specify ${[...missing.keys()]
+    .sort()
+    .map((r) => `${r} for: ${[...(missing.get(r) ?? [])].sort().join(",")}`)
+    .join("; ")}`;
+}
+
+const pretty = (u: Map<string, string>) =>
+  [...u.keys()]
+    .sort()
+    .map((k) => `${k}=${u.get(k)}`)
+    .join(",");
+
+/** The ResourceQuota admission plugin, on create of the kinds quotas count. */
+export function quotaAdmission(): AdmissionStep {
+  return async (req) => {
+    const usageOf = USAGE[req.resource as Resource];
+    if (req.operation !== "CREATE" || !usageOf) return req.object;
+    const quotas = await req.tx.listObjects({
+      cluster: req.cluster,
+      resource: "core/resourcequotas",
+      namespace: req.namespace,
+    });
+    if (!quotas.length) return req.object;
+    const delta = usageOf(req.object);
+    const plural = req.resource.slice(req.resource.indexOf("/") + 1);
+    const name = requestName(req.object);
+    const writes: { rec: (typeof quotas)[number]; used: Record<string, string> }[] = [];
+    let live: Usage | undefined;
+    for (const rec of quotas) {
+      const q = rec.body as ResourceQuota;
+      const hard = hardOf(q);
+      const tracked = Object.keys(hard);
+      if (req.resource === "core/pods") {
+        const why = missingCompute(req.object as Pod, tracked);
+        if (why)
+          throw admissionForbidden(
+            { group: "", resource: plural },
+            name,
+            `failed quota: ${q.metadata?.name}: ${why}`,
+          );
+      }
+      const requested = tracked.filter((k) => (delta.get(k)?.milli ?? 0) > 0);
+      if (!requested.length) continue;
+      // status.used, or (a quota the controller has not counted yet) what the namespace holds now.
+      const usedOf = async (k: string): Promise<Amount> => {
+        const s = amountOf(q.status?.used?.[k]);
+        if (s) return s;
+        live ??= await liveUsage(req.tx, req.cluster, req.namespace);
+        return live.get(k) ?? { milli: 0, binary: false };
+      };
+      const exceeded = new Map<string, [Amount, Amount, Amount]>();
+      const used: Record<string, string> = { ...(q.status?.used ?? {}) };
+      for (const k of requested) {
+        const was = await usedOf(k);
+        const want = delta.get(k) as Amount;
+        const limit = amountOf(hard[k]) ?? { milli: 0, binary: false };
+        if (was.milli + want.milli > limit.milli) exceeded.set(k, [want, was, limit]);
+        setOwn(used, k, format({ milli: was.milli + want.milli, binary: was.binary || want.binary }));
+      }
+      if (exceeded.size) {
+        const part = (i: 0 | 1 | 2) => pretty(new Map([...exceeded].map(([k, v]) => [k, format(v[i])])));
+        throw admissionForbidden(
+          { group: "", resource: plural },
+          name,
+          `exceeded quota: ${q.metadata?.name}, requested: ${part(0)}, used: ${part(1)}, limited: ${part(2)}`,
+        );
+      }
+      writes.push({ rec, used });
+    }
+    if (req.dryRun) return req.object;
+    for (const { rec, used } of writes) {
+      const q = rec.body as ResourceQuota;
+      const { cluster, resource, namespace, name: quotaName } = rec;
+      await req.tx.putObject(
+        { cluster, resource, namespace, name: quotaName, body: { ...q, status: { hard: hardOf(q), used } } },
+        { expectedRevision: rec.revision },
+      );
+    }
+    return req.object;
+  };
+}
+
+async function liveUsage(tx: Tx, cluster: string, namespace: string): Promise<Usage> {
+  const objects: [Resource, Obj][] = [];
+  for (const r of QUOTA_COUNTED)
+    for (const rec of await tx.listObjects({ cluster, resource: r, namespace })) objects.push([r, rec.body]);
+  return sumUsage(objects);
 }

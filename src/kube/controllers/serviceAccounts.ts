@@ -15,7 +15,7 @@
 import { randomUUID } from "node:crypto";
 import type { ConfigMap, Container, Pod, ServiceAccount, Volume } from "kubernetes-types/core/v1.js";
 import type { Store, Tx } from "../../store/types.js";
-import type { AdmissionStep } from "../admission.js";
+import { type AdmissionStep, requestName } from "../admission.js";
 import { admissionForbidden } from "../errors.js";
 import { nowRfc3339 } from "../time.js";
 import { randomNameSuffix } from "../workloads/names.js";
@@ -79,14 +79,6 @@ export function namespaceDefaultsAdmission(store: Store): AdmissionStep {
   };
 }
 
-/** `pods "<name or generateName>"`: admission runs before the name is generated upstream. */
-function admissionName(pod: Pod): string {
-  const m = pod.metadata ?? {};
-  const base = m.generateName?.slice(0, 58);
-  if (base && m.name?.startsWith(base) && m.name.length === base.length + 5) return m.generateName ?? "";
-  return m.name ?? "";
-}
-
 /** The projected volume kube-apiserver's plugin adds (TokenVolumeSource). */
 function tokenVolume(name: string): Volume {
   return {
@@ -119,7 +111,7 @@ export function serviceAccountAdmission(): AdmissionStep {
     if (!rec)
       throw admissionForbidden(
         { group: "", resource: "pods" },
-        admissionName(pod),
+        requestName(req.object),
         `error looking up service account ${req.namespace}/${saName}: serviceaccount "${saName}" not found`,
       );
     const sa = rec.body as ServiceAccount;
