@@ -1579,7 +1579,10 @@ export class KubeApi {
               await this.deleteIn(tx, cluster, x.t, x.rec, {
                 propagationPolicy: ownersDeleting.length ? "Foreground" : "Background",
               });
-              uids.delete(String(m.uid));
+              // Still there (finalizers, or dependents of its own to wait for): it still blocks
+              // a foreground owner.
+              if (!(await tx.getObject(cluster, x.t.key, x.rec.namespace, x.rec.name)))
+                uids.delete(String(m.uid));
               n++;
               continue;
             }
@@ -1588,22 +1591,28 @@ export class KubeApi {
           const fins = ((m.finalizers as string[] | undefined) ?? []).map(String);
           if (m.deletionTimestamp && fins.includes("foregroundDeletion")) {
             const uid = String(m.uid);
+            // Only dependents whose reference blocks owner deletion hold the owner back.
             const deps = all.filter(
               (y) =>
                 uids.has(String(meta(y.rec.body).uid)) &&
-                ((meta(y.rec.body).ownerReferences as Obj[] | undefined) ?? []).some((r) => r.uid === uid),
+                ((meta(y.rec.body).ownerReferences as Obj[] | undefined) ?? []).some(
+                  (r) => r.uid === uid && r.blockOwnerDeletion === true,
+                ),
             );
             if (!deps.length) {
               const next = cloneJson(x.rec.body);
               const left = fins.filter((f) => f !== "foregroundDeletion");
               if (left.length) {
+                // Other finalizers hold it: it stays, and still blocks its own owners.
                 meta(next).finalizers = left;
                 await tx.putObject(
                   { cluster, resource: x.t.key, namespace: x.rec.namespace, name: x.rec.name, body: next },
                   { expectedRevision: x.rec.revision },
                 );
-              } else await tx.deleteObject(cluster, x.t.key, x.rec.namespace, x.rec.name);
-              uids.delete(uid);
+              } else {
+                await tx.deleteObject(cluster, x.t.key, x.rec.namespace, x.rec.name);
+                uids.delete(uid);
+              }
               n++;
             }
           }
@@ -1657,10 +1666,13 @@ export class KubeApi {
         }
         // 5. terminating namespaces that are empty
         for (const ns of terminating) {
-          const left = all.some(
+          const left = all.filter(
             (x) => x.t.namespaced && x.rec.namespace === ns && uids.has(String(meta(x.rec.body).uid)),
           );
-          if (left) continue;
+          if (left.length) {
+            if (await this.namespaceDeletionConditions(tx, cluster, ns, left)) n++;
+            continue;
+          }
           const rec = await tx.getObject(cluster, NAMESPACE_KEY, "", ns);
           if (rec) {
             await tx.deleteObject(cluster, NAMESPACE_KEY, "", ns);
@@ -1671,6 +1683,93 @@ export class KubeApi {
       })();
       if (!changed) return;
     }
+  }
+
+  /**
+   * The namespace controller's conditions on a terminating namespace whose content is not gone
+   * yet (namespaced_resources_deleter.go): what remains per resource and per finalizer, and the
+   * three deletion steps as done. Returns whether the namespace changed.
+   */
+  private async namespaceDeletionConditions(
+    tx: Tx,
+    cluster: string,
+    ns: string,
+    left: { t: ResourceType; rec: KubeObjectRecord }[],
+  ): Promise<boolean> {
+    const rec = await tx.getObject(cluster, NAMESPACE_KEY, "", ns);
+    if (!rec) return false;
+    const byResource = new Map<string, number>();
+    const byFinalizer = new Map<string, number>();
+    for (const x of left) {
+      const k = `${x.t.plural}.${x.t.group}`;
+      byResource.set(k, (byResource.get(k) ?? 0) + 1);
+      for (const f of (meta(x.rec.body).finalizers as string[] | undefined) ?? [])
+        byFinalizer.set(f, (byFinalizer.get(f) ?? 0) + 1);
+    }
+    const list = (m: Map<string, number>, f: (k: string, n: number) => string) =>
+      [...m]
+        .map(([k, n]) => f(k, n))
+        .sort()
+        .join(", ");
+    const wanted: [string, string, string, string][] = [
+      [
+        "NamespaceDeletionDiscoveryFailure",
+        "False",
+        "ResourcesDiscovered",
+        "All resources successfully discovered",
+      ],
+      [
+        "NamespaceDeletionGroupVersionParsingFailure",
+        "False",
+        "ParsedGroupVersions",
+        "All legacy kube types successfully parsed",
+      ],
+      [
+        "NamespaceDeletionContentFailure",
+        "False",
+        "ContentDeleted",
+        "All content successfully deleted, may be waiting on finalization",
+      ],
+      [
+        "NamespaceContentRemaining",
+        "True",
+        "SomeResourcesRemain",
+        `Some resources are remaining: ${list(byResource, (k, n) => `${k} has ${n} resource instances`)}`,
+      ],
+      byFinalizer.size
+        ? [
+            "NamespaceFinalizersRemaining",
+            "True",
+            "SomeFinalizersRemain",
+            `Some content in the namespace has finalizers remaining: ${list(byFinalizer, (k, n) => `${k} in ${n} resource instances`)}`,
+          ]
+        : [
+            "NamespaceFinalizersRemaining",
+            "False",
+            "ContentHasNoFinalizers",
+            "All content-preserving finalizers finished",
+          ],
+    ];
+    const status = (rec.body.status ?? {}) as Obj;
+    const have = (Array.isArray(status.conditions) ? status.conditions : []) as Obj[];
+    const now = nowRfc3339();
+    const conditions = wanted.map(([type, st, reason, message]) => {
+      const cur = have.find((c) => c.type === type);
+      const same = cur?.status === st && cur.reason === reason && cur.message === message;
+      return same ? cur : { type, status: st, lastTransitionTime: now, reason, message };
+    });
+    if (conditions.every((c, i) => c === have[i]) && have.length === conditions.length) return false;
+    await tx.putObject(
+      {
+        cluster,
+        resource: NAMESPACE_KEY,
+        namespace: "",
+        name: ns,
+        body: { ...rec.body, status: { ...status, conditions } },
+      },
+      { expectedRevision: rec.revision },
+    );
+    return true;
   }
 
   // ---------------------------------------------------------------- watch

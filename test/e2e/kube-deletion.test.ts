@@ -1,0 +1,97 @@
+// Deletion that waits, with the real kubectl: a foreground owner stays (deletionTimestamp,
+// foregroundDeletion) while a dependent that blocks owner deletion is held by a finalizer, and a
+// terminating namespace says what it waits for in the namespace controller's conditions.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { TestEmulator } from "../helpers/emulator.js";
+import { type KubeCluster, kubectl, kubectlOk, startKubeEmulator } from "../kube/kube-helpers.js";
+import { makeCluster, until } from "../kube/workload-helpers.js";
+
+let emu: TestEmulator;
+let c: KubeCluster;
+
+beforeAll(async () => {
+  emu = await startKubeEmulator();
+  c = await makeCluster(emu, "deletion", { count: 1, version: "1.33" });
+});
+afterAll(async () => {
+  await emu?.close();
+});
+
+const HOLD = '{"metadata":{"finalizers":["example.com/hold"]}}';
+const RELEASE = '{"metadata":{"finalizers":null}}';
+const get = async (args: string[]) => {
+  const r = await kubectl(c, [...args, "-o", "json"]);
+  return r.code === 0 ? JSON.parse(r.stdout) : undefined;
+};
+
+describe("deletion that waits", () => {
+  it("a foreground-deleted Deployment stays until its pod, held by a finalizer, is gone", async () => {
+    await kubectlOk(c, ["create", "deployment", "fz", "--image=nginx"]);
+    const pod = await until(async () => (await get(["get", "pods", "-l", "app=fz"]))?.items?.[0]);
+    const name = pod.metadata.name;
+    await kubectlOk(c, ["patch", "pod", name, "--type=merge", "-p", HOLD]);
+    await kubectlOk(c, ["delete", "deploy", "fz", "--cascade=foreground", "--wait=false"]);
+    // The pod is terminating; the ReplicaSet and Deployment wait for it.
+    await until(async () =>
+      (await get(["get", "pod", name]))?.metadata?.deletionTimestamp ? true : undefined,
+    );
+    await new Promise((r) => setTimeout(r, 1000));
+    const d = await get(["get", "deploy", "fz"]);
+    expect(d?.metadata.deletionTimestamp).toBeDefined();
+    expect(d?.metadata.finalizers).toEqual(["foregroundDeletion"]);
+    expect((await get(["get", "rs", "-l", "app=fz"]))?.items).toHaveLength(1);
+    await kubectlOk(c, ["patch", "pod", name, "--type=merge", "-p", RELEASE]);
+    await until(async () => ((await kubectl(c, ["get", "deploy", "fz"])).code === 1 ? true : undefined));
+    expect((await get(["get", "rs", "-l", "app=fz"]))?.items).toEqual([]);
+  });
+
+  it("a terminating namespace names the resources and finalizers it waits for", async () => {
+    await kubectlOk(c, ["create", "namespace", "fin"]);
+    await kubectlOk(c, ["create", "configmap", "kept", "-n", "fin", "--from-literal=a=b"]);
+    await kubectlOk(c, ["patch", "configmap", "kept", "-n", "fin", "--type=merge", "-p", HOLD]);
+    await kubectlOk(c, ["delete", "namespace", "fin", "--wait=false"]);
+    const ns = await until(async () => {
+      const n = await get(["get", "namespace", "fin"]);
+      return n?.status?.conditions?.length === 5 ? n : undefined;
+    });
+    expect(ns.status.phase).toBe("Terminating");
+    expect(
+      ns.status.conditions.map((x: Record<string, string>) => [x.type, x.status, x.reason, x.message]),
+    ).toEqual([
+      [
+        "NamespaceDeletionDiscoveryFailure",
+        "False",
+        "ResourcesDiscovered",
+        "All resources successfully discovered",
+      ],
+      [
+        "NamespaceDeletionGroupVersionParsingFailure",
+        "False",
+        "ParsedGroupVersions",
+        "All legacy kube types successfully parsed",
+      ],
+      [
+        "NamespaceDeletionContentFailure",
+        "False",
+        "ContentDeleted",
+        "All content successfully deleted, may be waiting on finalization",
+      ],
+      [
+        "NamespaceContentRemaining",
+        "True",
+        "SomeResourcesRemain",
+        "Some resources are remaining: configmaps. has 1 resource instances",
+      ],
+      [
+        "NamespaceFinalizersRemaining",
+        "True",
+        "SomeFinalizersRemain",
+        "Some content in the namespace has finalizers remaining: example.com/hold in 1 resource instances",
+      ],
+    ]);
+    const described = await kubectlOk(c, ["describe", "namespace", "fin"]);
+    expect(described).toContain("Status:       Terminating");
+    await kubectlOk(c, ["patch", "configmap", "kept", "-n", "fin", "--type=merge", "-p", RELEASE]);
+    await until(async () => ((await kubectl(c, ["get", "namespace", "fin"])).code === 1 ? true : undefined));
+  });
+});
