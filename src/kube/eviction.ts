@@ -25,6 +25,36 @@ function scaled(v: unknown, total: number): number {
 }
 
 /**
+ * A budget's numbers over the namespace's pods: the selected pods that are not finished
+ * (expected), those Ready and not terminating (healthy), and how many must stay (desired).
+ */
+export function budgetNumbers(
+  pdb: Obj,
+  pods: readonly Obj[],
+): { expected: number; healthy: number; desired: number } {
+  const spec = isObj(pdb.spec) ? pdb.spec : {};
+  const reqs = labelSelectorRequirements(spec.selector) ?? [];
+  // An empty or missing selector selects nothing (policy/v1).
+  const selected = reqs.length
+    ? pods.filter((p) => {
+        const ph = isObj(p.status) ? p.status.phase : undefined;
+        return (
+          ph !== "Succeeded" &&
+          ph !== "Failed" &&
+          matchLabels(reqs, (meta(p).labels ?? {}) as Record<string, string>)
+        );
+      })
+    : [];
+  const expected = selected.length;
+  const healthy = selected.filter(ready).length;
+  const desired =
+    spec.minAvailable !== undefined
+      ? scaled(spec.minAvailable, expected)
+      : Math.max(0, expected - scaled(spec.maxUnavailable, expected));
+  return { expected, healthy, desired };
+}
+
+/**
  * Refuses the eviction (429 TooManyRequests, as kube-apiserver) when the pod's budget allows no
  * disruption. A pod that is not running (Pending, Succeeded, Failed) or already terminating may
  * always go; more than one budget selecting the pod is an error upstream, here too.
@@ -45,18 +75,8 @@ export function checkEviction(pod: Obj, budgets: readonly Obj[], pods: readonly 
       "InternalError",
       "This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.",
     );
-  const { pdb, reqs = [] } = mine[0];
-  const spec = isObj(pdb.spec) ? pdb.spec : {};
-  const selected = pods.filter((p) => {
-    const ph = isObj(p.status) ? p.status.phase : undefined;
-    return ph !== "Succeeded" && ph !== "Failed" && matchLabels(reqs, labelsOf(p));
-  });
-  const expected = selected.length;
-  const healthy = selected.filter(ready).length;
-  const desired =
-    spec.minAvailable !== undefined
-      ? scaled(spec.minAvailable, expected)
-      : Math.max(0, expected - scaled(spec.maxUnavailable, expected));
+  const { pdb } = mine[0];
+  const { healthy, desired } = budgetNumbers(pdb, pods);
   // IfHealthyBudget (the default): an unready pod may go while the budget is met.
   const allowed = ready(pod) ? healthy - desired > 0 : healthy >= desired;
   if (allowed) return;

@@ -344,6 +344,32 @@ describe("evictions and PodDisruptionBudgets", () => {
       "--min-available=3",
     ]);
     expect(pdb.stderr).toBe("");
+    // The disruption controller's status: kubectl get pdb shows ALLOWED DISRUPTIONS from it.
+    const status = await until(async () => {
+      const b = (await kube(c, "GET", `/apis/policy/v1/namespaces/${ns}/poddisruptionbudgets/guard`))
+        .body as Obj;
+      return b.status?.expectedPods === 3 ? b.status : undefined;
+    });
+    expect(status).toMatchObject({
+      observedGeneration: 1,
+      disruptionsAllowed: 0,
+      currentHealthy: 3,
+      desiredHealthy: 3,
+      expectedPods: 3,
+      conditions: [
+        {
+          type: "DisruptionAllowed",
+          status: "False",
+          reason: "InsufficientPods",
+          message: "",
+          observedGeneration: 1,
+        },
+      ],
+    });
+    const row = (await kubectl(c, ["get", "pdb", "guard", "-n", ns, "--no-headers"])).stdout
+      .trim()
+      .split(/\s+/);
+    expect(row.slice(0, 4)).toEqual(["guard", "3", "N/A", "0"]);
     const evict = (pod: string, body: object) =>
       kube(c, "POST", `/api/v1/namespaces/${ns}/pods/${pod}/eviction`, body);
     const victim = ready[0].metadata?.name ?? "";
@@ -395,6 +421,13 @@ describe("evictions and PodDisruptionBudgets", () => {
         ])
       ).stderr,
     ).toBe("");
+    await until(async () => {
+      const b = (await kube(c, "GET", `/apis/policy/v1/namespaces/${ns}/poddisruptionbudgets/guard`))
+        .body as Obj;
+      return b.status?.disruptionsAllowed === 1 && b.status.conditions[0].reason === "SufficientPods"
+        ? true
+        : undefined;
+    });
     const ok = await evict(victim, eviction);
     expect(ok.status).toBe(201);
     expect((await kube(c, "GET", `/api/v1/namespaces/${ns}/pods/${victim}`)).status).toBe(404);

@@ -8,6 +8,7 @@
 //   Node                                                   → the cluster's DaemonSets, scheduler, kubelet
 //   HPA, Deployment, ReplicaSet, StatefulSet               → the namespace's HPAs
 //   Namespace, its default ServiceAccount, kube-root-ca.crt → that namespace's defaults
+//   PodDisruptionBudget, Pod                               → the namespace's budgets' status
 //
 // A key names one object (`deployment|<cluster>|<ns>|<name>`) or one cluster-wide pass
 // (`scheduler|<cluster>`); the queue de-duplicates, so a burst of changes is one run. Each
@@ -22,6 +23,7 @@ import { armClusters } from "./arm.js";
 import { ControllerContext } from "./context.js";
 import { syncDaemonSet } from "./daemonset.js";
 import { syncDeployment } from "./deployment.js";
+import { PDB_KEY, syncDisruptionBudgets } from "./disruption.js";
 import { GATEWAYSTATUS_KEY, PODENDPOINT_KEY, syncEgressPeers } from "./egressPeers.js";
 import { HPA_TRIGGERS, syncHorizontalPodAutoscalers } from "./horizontalPodAutoscaler.js";
 import { syncJob } from "./job.js";
@@ -202,6 +204,9 @@ export class ControllerManager {
       if (w && owner?.name) this.queue.add(`${w.ctrl}|${cluster}|${ns}|${owner.name}`, BURST_MS);
     };
     if (HPA_TRIGGERS.has(c.resource)) this.queue.add(`hpa|${cluster}|${ns}`, BURST_MS);
+    // The disruption controller follows its budgets and the namespace's pods.
+    if (c.resource === PDB_KEY || c.resource === "core/pods")
+      this.queue.add(`pdb|${cluster}|${ns}`, BURST_MS);
     const w = WORKLOADS[c.resource];
     if (w) {
       this.queue.add(`${w.ctrl}|${cluster}|${ns}|${name}`, BURST_MS);
@@ -327,8 +332,10 @@ export class ControllerManager {
           this.queue.add(`endpoints|${cluster}|${o.metadata?.namespace ?? ""}|${o.metadata?.name ?? ""}`);
         for (const o of await ctx.list<{ metadata?: { namespace?: string } }>(cluster, "core/resourcequotas"))
           this.queue.add(`quota|${cluster}|${o.metadata?.namespace ?? ""}`);
-        for (const o of await ctx.list<{ metadata?: { name?: string } }>(cluster, "core/namespaces"))
+        for (const o of await ctx.list<{ metadata?: { name?: string } }>(cluster, "core/namespaces")) {
           this.queue.add(`ns-defaults|${cluster}|${o.metadata?.name ?? ""}`);
+          this.queue.add(`pdb|${cluster}|${o.metadata?.name ?? ""}`);
+        }
         this.queue.add(`hpa|${cluster}|`);
         this.queue.add(`services|${cluster}`);
         this.queue.add(`service-lb|${cluster}`);
@@ -362,6 +369,8 @@ export class ControllerManager {
         return syncQuotas(ctx, cluster, ns);
       case "ns-defaults":
         return syncNamespaceDefaults(ctx, cluster, ns);
+      case "pdb":
+        return syncDisruptionBudgets(ctx, cluster, ns);
       case "hpa":
         return syncHorizontalPodAutoscalers(ctx, cluster, ns);
       case "scheduler":
