@@ -466,6 +466,46 @@ spec:
     expect(own).toHaveLength(1);
   });
 
+  it("an image changed in place restarts the container: Killing, then the new image's start", async () => {
+    expect((await kubectl(c, ["run", "img", "--image=nginx:1.25"])).stdout).toBe("pod/img created\n");
+    const get = async () => JSON.parse((await kubectl(c, ["get", "pod", "img", "-o", "json"])).stdout) as Pod;
+    const before = await until(async () => {
+      const p = await get();
+      return p.status?.phase === "Running" ? p : undefined;
+    });
+    const was = before.status?.containerStatuses?.[0];
+    expect((await kubectl(c, ["set", "image", "pod/img", "img=nginx:1.27"])).stdout).toBe(
+      "pod/img image updated\n",
+    );
+    const after = await until(async () => {
+      const p = await get();
+      return p.status?.containerStatuses?.[0].restartCount === 1 ? p : undefined;
+    });
+    const now = after.status?.containerStatuses?.[0];
+    expect(now?.image).toBe("docker.io/library/nginx:1.27");
+    expect(now?.containerID).not.toBe(was?.containerID);
+    expect(now?.state?.running?.startedAt).toBeDefined();
+    expect(now?.lastState?.terminated).toMatchObject({
+      exitCode: 0,
+      reason: "Completed",
+      containerID: was?.containerID,
+    });
+    expect(after.status?.phase).toBe("Running");
+    const events = JSON.parse(
+      (await kubectl(c, ["get", "events", "--field-selector", "involvedObject.name=img", "-o", "json"]))
+        .stdout,
+    ).items as { reason: string; message: string }[];
+    expect(events.map((e) => [e.reason, e.message])).toContainEqual([
+      "Killing",
+      "Container img definition changed, will be restarted",
+    ]);
+    // Pulled (or already on the node from an earlier test), then started again.
+    expect(events.some((e) => e.reason === "Pulled" && e.message.includes('"nginx:1.27"'))).toBe(true);
+    const described = (await kubectl(c, ["describe", "pod", "img"])).stdout;
+    expect(described).toMatch(/Restart Count:\s+1/);
+    expect(described).toMatch(/Last State:\s+Terminated/);
+  });
+
   it("an Indexed Job: each pod's hostname and JOB_COMPLETION_INDEX, completedIndexes as ranges", async () => {
     await kubectl(
       c,

@@ -22,6 +22,7 @@ export type StageName =
   | "ContainerCreating"
   | "SandboxFailed"
   | "Running"
+  | "Restarted"
   | "Completed";
 
 export interface StageInput {
@@ -298,6 +299,116 @@ function sandboxFailed(input: StageInput): StageOutput {
   return out;
 }
 
+/**
+ * One container's start as the kubelet reports it — pulled (or already present), created,
+ * started — from `t` ms after the stage's time; returns the time it started at.
+ */
+function startContainer(
+  input: StageInput,
+  x: { c: Container; init: boolean },
+  t0: number,
+  present: Set<string>,
+  events: Event[],
+): number {
+  const v = minorOf(input.version);
+  const c = x.c;
+  const image = c.image ?? "";
+  let t = t0;
+  const add = (reason: string, message: string) =>
+    events.push(
+      event(input.pod, input.node, {
+        reason,
+        message,
+        component: "kubelet",
+        fieldPath: fieldPath(x),
+        at: addMs(input.now, t),
+      }),
+    );
+  if (pullPolicy(c) !== "Always" && present.has(normalizeImage(image))) {
+    add("Pulled", `Container image "${image}" already present on machine`);
+  } else {
+    const f = pullFigures(input.pod, c);
+    add("Pulling", `Pulling image "${image}"`);
+    t += f.ms;
+    const waited = goDuration(f.ms);
+    add(
+      "Pulled",
+      v >= 30
+        ? `Successfully pulled image "${image}" in ${waited} (${waited} including waiting). Image size: ${f.bytes} bytes.`
+        : `Successfully pulled image "${image}" in ${waited} (${waited} including waiting)`,
+    );
+    present.add(normalizeImage(image));
+  }
+  t += 100;
+  // 1.33's kuberuntime (the one with the allocation manager) words it "Created container: <name>".
+  add(
+    "Created",
+    v >= 35 ? "Container created" : v >= 33 ? `Created container: ${c.name}` : `Created container ${c.name}`,
+  );
+  t += 50;
+  add("Started", v >= 35 ? "Container started" : `Started container ${c.name}`);
+  return t;
+}
+
+/** Containers of a running pod whose image the spec has changed since they started. */
+function changedContainers(pod: Pod): Container[] {
+  const statuses = pod.status?.containerStatuses ?? [];
+  return (pod.spec?.containers ?? []).filter((c) => {
+    const st = statuses.find((s) => s.name === c.name);
+    return st !== undefined && st.image !== normalizeImage(c.image ?? "");
+  });
+}
+
+/**
+ * A container whose image was changed in place (the one pod spec change allowed): the kubelet
+ * kills it ("definition changed, will be restarted") and starts it from the new image —
+ * restartCount + 1, the old run kept as lastState.
+ */
+function restarted(input: StageInput): StageOutput {
+  const prev = input.pod.status ?? {};
+  const events: Event[] = [];
+  const present = new Set(input.imagesOnNode ?? []);
+  const changed = new Set(changedContainers(input.pod).map((c) => c.name));
+  let t = 0;
+  const containerStatuses = (prev.containerStatuses ?? []).map((cs) => {
+    const c = input.pod.spec?.containers.find((x) => x.name === cs.name);
+    if (!c || !changed.has(cs.name)) return cs;
+    const x = { c, init: false };
+    events.push(
+      event(input.pod, input.node, {
+        reason: "Killing",
+        message: `Container ${c.name} definition changed, will be restarted`,
+        component: "kubelet",
+        fieldPath: fieldPath(x),
+        at: addMs(input.now, t),
+      }),
+    );
+    t = startContainer(input, x, t + 100, present, events);
+    const restartCount = (cs.restartCount ?? 0) + 1;
+    const id = `containerd://${hex("container", input.pod.metadata?.uid ?? "", c.name, String(restartCount))}`;
+    return {
+      ...cs,
+      image: normalizeImage(c.image ?? ""),
+      imageID: imageId(c.image ?? ""),
+      containerID: id,
+      restartCount,
+      started: true,
+      ready: true,
+      state: { running: { startedAt: addMs(input.now, t) } },
+      lastState: {
+        terminated: {
+          exitCode: 0,
+          reason: "Completed",
+          startedAt: cs.state?.running?.startedAt ?? input.now,
+          finishedAt: input.now,
+          ...(cs.containerID ? { containerID: cs.containerID } : {}),
+        },
+      },
+    };
+  });
+  return { status: { ...prev, containerStatuses }, events };
+}
+
 /** Every container pulled, created, started: Running, Ready, with the kubelet's events. */
 function running(input: StageInput): StageOutput {
   const v = minorOf(input.version);
@@ -309,44 +420,7 @@ function running(input: StageInput): StageOutput {
   for (const x of allContainers(input.pod)) {
     const c = x.c;
     const image = c.image ?? "";
-    const fp = fieldPath(x);
-    const add = (reason: string, message: string) =>
-      events.push(
-        event(input.pod, input.node, {
-          reason,
-          message,
-          component: "kubelet",
-          fieldPath: fp,
-          at: addMs(input.now, t),
-        }),
-      );
-    if (pullPolicy(c) !== "Always" && present.has(normalizeImage(image))) {
-      add("Pulled", `Container image "${image}" already present on machine`);
-    } else {
-      const f = pullFigures(input.pod, c);
-      add("Pulling", `Pulling image "${image}"`);
-      t += f.ms;
-      const waited = goDuration(f.ms);
-      add(
-        "Pulled",
-        v >= 30
-          ? `Successfully pulled image "${image}" in ${waited} (${waited} including waiting). Image size: ${f.bytes} bytes.`
-          : `Successfully pulled image "${image}" in ${waited} (${waited} including waiting)`,
-      );
-      present.add(normalizeImage(image));
-    }
-    t += 100;
-    // 1.33's kuberuntime (the one with the allocation manager) words it "Created container: <name>".
-    add(
-      "Created",
-      v >= 35
-        ? "Container created"
-        : v >= 33
-          ? `Created container: ${c.name}`
-          : `Created container ${c.name}`,
-    );
-    t += 50;
-    add("Started", v >= 35 ? "Container started" : `Started container ${c.name}`);
+    t = startContainer(input, x, t, present, events);
     const startedAt = addMs(input.now, t);
     const id = `containerd://${hex("container", input.pod.metadata?.uid ?? input.pod.metadata?.name ?? "", c.name)}`;
     const base = {
@@ -441,6 +515,7 @@ export const STAGES: Readonly<Record<StageName, (input: StageInput) => StageOutp
   ContainerCreating: containerCreating,
   SandboxFailed: sandboxFailed,
   Running: running,
+  Restarted: restarted,
   Completed: completed,
 };
 
@@ -452,8 +527,10 @@ export const STAGES: Readonly<Record<StageName, (input: StageInput) => StageOutp
 export function nextStage(pod: Pod, podIP: string | undefined): StageName | undefined {
   const phase = pod.status?.phase ?? "Pending";
   if (pod.metadata?.deletionTimestamp) return undefined;
-  if (phase === "Running")
-    return (pod.spec?.restartPolicy ?? "Always") !== "Always" ? "Completed" : undefined;
+  if (phase === "Running") {
+    if ((pod.spec?.restartPolicy ?? "Always") !== "Always") return "Completed";
+    return changedContainers(pod).length ? "Restarted" : undefined;
+  }
   if (phase !== "Pending") return undefined;
   if (!pod.spec?.nodeName) return undefined;
   const scheduledCond = pod.status?.conditions?.find((c) => c.type === "PodScheduled");
