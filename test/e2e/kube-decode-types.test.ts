@@ -203,6 +203,8 @@ describe("values of the wrong JSON type", () => {
       spec: { hard: { pods: 10, "requests.cpu": 4 } },
     });
     expect([quota.status, (quota.body as Obj).spec.hard]).toEqual([201, { pods: "10", "requests.cpu": "4" }]);
+    // Quotas are enforced: this one would make the later pods name a cpu request.
+    expect((await kube(c, "DELETE", "/api/v1/namespaces/default/resourcequotas/q")).status).toBe(200);
   });
 
   it("quantities are stored and served in their canonical form, and a malformed one stops the decoder", async () => {
