@@ -93,6 +93,26 @@ export const DECODE_FOLDS: Record<string, (o: Obj) => void> = {
   },
 };
 
+/**
+ * SetDefaults_Pod: a container that sets a limit but no request for a resource requests its limit
+ * (on Pods only, not templates), keys in Go's map order.
+ */
+function requestsFromLimits(pod: Obj): void {
+  const spec = isObj(pod.spec) ? pod.spec : {};
+  for (const key of ["containers", "initContainers"]) {
+    const list = spec[key];
+    if (!Array.isArray(list)) continue;
+    for (const c of list) {
+      const res = isObj(c) && isObj(c.resources) ? c.resources : undefined;
+      if (!res || !isObj(res.limits)) continue;
+      const merged: Obj = { ...res.limits, ...(isObj(res.requests) ? res.requests : {}) };
+      const requests: Obj = {};
+      for (const k of Object.keys(merged).sort()) setOwn(requests, k, merged[k]);
+      res.requests = requests;
+    }
+  }
+}
+
 function defaultHostNetworkPorts(spec: Obj): void {
   for (const key of ["containers", "initContainers"]) {
     const list = spec[key];
@@ -107,7 +127,14 @@ function defaultHostNetworkPorts(spec: Obj): void {
 export const DEFAULTS: Record<string, DefaultRule[]> = {
   "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta": [{ field: "creationTimestamp", dropNull: true }],
   [`${CORE}.Pod`]: [
+    { field: "spec", adjust: requestsFromLimits },
     { field: "spec.enableServiceLinks", value: true },
+    // The deprecated serviceAccount names the account when serviceAccountName does not (v1 conversion).
+    {
+      field: "spec.serviceAccountName",
+      compute: (o) => get(o, "spec.serviceAccount") || undefined,
+      onCreate: true,
+    },
     { field: "spec.serviceAccountName", value: "default", onCreate: true },
     { field: "spec.serviceAccount", compute: (o) => get(o, "spec.serviceAccountName"), onCreate: true },
     { field: "spec.priority", value: 0, onCreate: true },

@@ -196,15 +196,22 @@ describe("quotas are enforced at admission (kubectl 1.33)", () => {
       403,
       'pods "p2" is forbidden: exceeded quota: cq, requested: requests.cpu=600m, used: requests.cpu=600m, limited: requests.cpu=1',
     ]);
+    // A container that sets only limits requests them (SetDefaults_Pod), so it names requests.cpu.
+    const limitsOnly = await create("pods", pod("p3", { limits: { cpu: "300m", memory: "128Mi" } }));
+    expect(limitsOnly.status).toBe(201);
+    expect((limitsOnly.body as Obj).spec.containers[0].resources).toEqual({
+      limits: { cpu: "300m", memory: "128Mi" },
+      requests: { cpu: "300m", memory: "128Mi" },
+    });
     const q = await until(
       async () => (await kube(c133, "GET", `${ns}/resourcequotas/cq`)).body as Obj,
-      (o) => o.status?.used?.["limits.memory"] === "256Mi",
+      (o) => o.status?.used?.["limits.memory"] === "384Mi",
     );
-    expect(q.status.used).toEqual({ "requests.cpu": "600m", "limits.memory": "256Mi" });
+    expect(q.status.used).toEqual({ "requests.cpu": "900m", "limits.memory": "384Mi" });
     const d = await kubectl(c133, ["describe", "quota", "cq", "-n", "limited"]);
     expect(d.stdout.split("\n").map((l) => l.trim().split(/\s+/))).toContainEqual([
       "requests.cpu",
-      "600m",
+      "900m",
       "1",
     ]);
   });

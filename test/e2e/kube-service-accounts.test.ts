@@ -126,6 +126,19 @@ spec:
     const off = await getPod("shop", "p-off");
     expect(off.spec?.volumes).toBeUndefined();
     expect(off.spec?.containers[0].volumeMounts).toBeUndefined();
+    // The deprecated spec.serviceAccount names the account when serviceAccountName does not.
+    await kubectlOk(c, [
+      "run",
+      "old-style",
+      "-n",
+      "shop",
+      "--image=nginx",
+      "--overrides",
+      '{"spec":{"serviceAccount":"quiet"}}',
+    ]);
+    const oldStyle = await getPod("shop", "old-style");
+    expect([oldStyle.spec?.serviceAccountName, oldStyle.spec?.serviceAccount]).toEqual(["quiet", "quiet"]);
+    expect(oldStyle.spec?.volumes).toBeUndefined();
     const saOff = await getPod("shop", "sa-off");
     expect(saOff.spec?.volumes).toBeUndefined();
     expect(saOff.spec?.imagePullSecrets).toEqual([{ name: "regcred" }]);

@@ -97,7 +97,9 @@ export function applyDefaults(
   for (const r of DEFAULTS[name] ?? []) {
     if (r.onCreate && !(create && top)) continue;
     if (r.when && !r.when(obj)) continue;
-    setIfAbsent(obj, r.field, r);
+    // A rule that adjusts in place is the rule itself, not the walk this oracle checks.
+    if (r.adjust) r.adjust(obj);
+    else setIfAbsent(obj, r.field, r);
   }
   const s = defs.get(name);
   for (const [k, ps] of Object.entries(s?.properties ?? {})) {
