@@ -550,6 +550,13 @@ spec:
     }
     const described = (await kubectl(c, ["describe", "job", "idx"])).stdout;
     expect(described).toMatch(/Completed Indexes:\s+0-3/);
+    // The counts stay when the finished pods go (kubectl delete pods, a drain …).
+    await kubectl(c, ["delete", "pods", "-l", "job-name=idx"]);
+    await new Promise((r) => setTimeout(r, 500));
+    const kept = JSON.parse((await kubectl(c, ["get", "job", "idx", "-o", "json"])).stdout);
+    expect([kept.status.succeeded, kept.status.completedIndexes]).toEqual([4, "0-3"]);
+    const row = (await kubectl(c, ["get", "job", "idx", "--no-headers"])).stdout.trim().split(/\s+/);
+    expect(row.slice(0, 3)).toEqual(["idx", "Complete", "4/4"]);
   });
 
   it("a suspended Job creates no pods until resumed; resuming restarts its clock", async () => {

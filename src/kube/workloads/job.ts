@@ -42,14 +42,28 @@ function indexedPodSpec(spec: PodSpec, job: string, index: number): void {
     if (!c.env?.some((e) => e.name === env.name)) c.env = [...(c.env ?? []), env];
 }
 
-/** status.completedIndexes: the succeeded indexes as ranges, `0-3,5`. */
-function indexRanges(succeeded: readonly Pod[]): string {
+/** The indexes a completedIndexes text names (`0-3,5` → 0, 1, 2, 3, 5). */
+function parseRanges(text: string | undefined): number[] {
+  const out: number[] = [];
+  for (const part of (text ?? "").split(",").filter(Boolean)) {
+    const [a, b = a] = part.split("-").map(Number);
+    for (let i = a; i <= b && Number.isInteger(i); i++) out.push(i);
+  }
+  return out;
+}
+
+/**
+ * status.completedIndexes: the succeeded indexes as ranges, `0-3,5` — those already recorded
+ * included, as the controller never forgets a completed index (its pods may be deleted since).
+ */
+function indexRanges(succeeded: readonly Pod[], recorded?: string): string {
   const ix = [
-    ...new Set(
-      succeeded
+    ...new Set([
+      ...parseRanges(recorded),
+      ...succeeded
         .map((p) => Number(p.metadata?.annotations?.[COMPLETION_INDEX]))
         .filter((n) => Number.isInteger(n) && n >= 0),
-    ),
+    ]),
   ].sort((a, b) => a - b);
   const out: string[] = [];
   for (let i = 0; i < ix.length; ) {
@@ -115,14 +129,17 @@ export function reconcileJob(job: Job, pods: readonly Pod[], rng: Rng, now: stri
     startTime = now;
   }
 
+  // Finished pods are counted once and stay counted when deleted (upstream tracks them with a
+  // finalizer; here the recorded counts never go down).
+  const succeededTotal = Math.max(succeeded.length, job.status?.succeeded ?? 0);
+  const failedTotal = Math.max(failed.length, job.status?.failed ?? 0);
+  const completedIndexes = indexed ? indexRanges(succeeded, job.status?.completedIndexes) : "";
   if (!finished(job) && !suspended) {
     // An Indexed Job completes when every index has succeeded once.
-    const succeededCount = indexed
-      ? new Set(succeeded.map((p) => p.metadata?.annotations?.[COMPLETION_INDEX])).size
-      : succeeded.length;
+    const succeededCount = indexed ? parseRanges(completedIndexes).length : succeededTotal;
     const done =
       completions !== undefined ? succeededCount >= completions : succeeded.length > 0 && active.length === 0;
-    if (failed.length > backoffLimit) {
+    if (failedTotal > backoffLimit) {
       for (const p of active)
         actions.push({ op: "delete", resource: "core/pods", namespace: ns, name: p.metadata?.name ?? "" });
       note("BackoffLimitExceeded", "Job has reached the specified backoff limit", "Warning");
@@ -139,10 +156,13 @@ export function reconcileJob(job: Job, pods: readonly Pod[], rng: Rng, now: stri
       completionTime = now;
       note("Completed", "Job completed");
     } else {
-      const remaining = completions !== undefined ? completions - succeeded.length : parallelism;
+      const remaining = completions !== undefined ? completions - succeededCount : parallelism;
       const want = Math.max(0, Math.min(parallelism, remaining) - active.length);
       const taken = new Set(pods.map((p) => p.metadata?.name ?? ""));
-      const busy = new Set([...active, ...succeeded].map((p) => p.metadata?.annotations?.[COMPLETION_INDEX]));
+      const busy = new Set([
+        ...[...active, ...succeeded].map((p) => p.metadata?.annotations?.[COMPLETION_INDEX]),
+        ...parseRanges(completedIndexes).map(String),
+      ]);
       let nextIndex = 0;
       for (let i = 0; i < want; i++) {
         const labels: Record<string, string> = {
@@ -175,14 +195,13 @@ export function reconcileJob(job: Job, pods: readonly Pod[], rng: Rng, now: stri
     }
   }
   const ended = conditions.some((c) => (c.type === "Complete" || c.type === "Failed") && c.status === "True");
-  const completedIndexes = indexed ? indexRanges(succeeded) : "";
   const status: JobStatus = {
     ...(startTime ? { startTime } : {}),
     ...(completedIndexes ? { completedIndexes } : {}),
     active: ended || suspended ? 0 : active.length,
     ready: ended || suspended ? 0 : active.filter(isReady).length,
-    succeeded: succeeded.length,
-    failed: failed.length,
+    succeeded: succeededTotal,
+    failed: failedTotal,
     ...(conditions.length ? { conditions } : {}),
     ...(completionTime ? { completionTime } : {}),
     uncountedTerminatedPods: {},
