@@ -235,5 +235,19 @@ describe("quotas are enforced at admission (kubectl 1.33)", () => {
       spec: { ports: [{ port: 80 }] },
     });
     expect(plain.status).toBe(201);
+    // An update is charged what it adds: turning it into a LoadBalancer asks for one.
+    const turned = await kubectl(c133, [
+      "patch",
+      "svc",
+      "inner",
+      "-n",
+      "limited",
+      "-p",
+      '{"spec":{"type":"LoadBalancer"}}',
+    ]);
+    expect(turned.code).toBe(1);
+    expect(turned.stderr).toBe(
+      'Error from server (Forbidden): services "inner" is forbidden: exceeded quota: sq, requested: services.loadbalancers=1, used: services.loadbalancers=0, limited: services.loadbalancers=0\n',
+    );
   });
 });

@@ -3,7 +3,8 @@
 //   what the namespace's objects use, as kube-controller-manager's evaluators count it — object
 //   counts (`pods`, `count/pods`, `services.loadbalancers`, `services.nodeports` …) and a pod's
 //   compute requests and limits (`requests.cpu`, `cpu`, `limits.memory` …);
-// - the ResourceQuota admission plugin (plugin/pkg/admission/resourcequota) on create: a pod
+// - the ResourceQuota admission plugin (plugin/pkg/admission/resourcequota) on create and
+//   update (charged what the update adds): a pod
 //   that a quota tracking cpu or memory covers must name them (`failed quota: q: must specify
 //   requests.cpu for: c`), and a create that would take a tracked resource past its hard limit
 //   is refused (`exceeded quota: q, requested: pods=1, used: pods=1, limited: pods=1`); an
@@ -208,18 +209,24 @@ const pretty = (u: Map<string, string>) =>
     .map((k) => `${k}=${u.get(k)}`)
     .join(",");
 
-/** The ResourceQuota admission plugin, on create of the kinds quotas count. */
+/** The ResourceQuota admission plugin, on create and update of the kinds quotas count. */
 export function quotaAdmission(): AdmissionStep {
   return async (req) => {
     const usageOf = USAGE[req.resource as Resource];
-    if (req.operation !== "CREATE" || !usageOf) return req.object;
+    if (!usageOf || (req.operation === "UPDATE" && !req.oldObject)) return req.object;
     const quotas = await req.tx.listObjects({
       cluster: req.cluster,
       resource: "core/resourcequotas",
       namespace: req.namespace,
     });
     if (!quotas.length) return req.object;
+    // An update is charged what it adds (a Service turned LoadBalancer: one load balancer more).
     const delta = usageOf(req.object);
+    if (req.operation === "UPDATE" && req.oldObject)
+      for (const [k, a] of usageOf(req.oldObject)) {
+        const now = delta.get(k);
+        if (now) delta.set(k, { ...now, milli: Math.max(0, now.milli - a.milli) });
+      }
     const plural = req.resource.slice(req.resource.indexOf("/") + 1);
     const name = requestName(req.object);
     const writes: { rec: (typeof quotas)[number]; used: Record<string, string> }[] = [];
@@ -228,7 +235,7 @@ export function quotaAdmission(): AdmissionStep {
       const q = rec.body as ResourceQuota;
       const hard = hardOf(q);
       const tracked = Object.keys(hard);
-      if (req.resource === "core/pods") {
+      if (req.resource === "core/pods" && req.operation === "CREATE") {
         const why = missingCompute(req.object as Pod, tracked);
         if (why)
           throw admissionForbidden(
