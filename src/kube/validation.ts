@@ -662,6 +662,57 @@ function jobRestarts(spec: unknown, at: string): StatusCause[] {
 
 const workloadTemplate = (o: Obj) => podSpec(templateSpec(o), "spec.template.spec");
 
+/** ValidateImmutableField: `<path>: Invalid value: <new>: field is immutable`. */
+function immutable(o: Obj, old: Obj | undefined, paths: string[]): StatusCause[] {
+  if (!old) return [];
+  const at = (x: Obj, path: string) =>
+    path.split(".").reduce<unknown>((v, k) => (isObj(v) ? v[k] : undefined), x);
+  return paths
+    .filter((p) => !sameUnordered(at(o, p), at(old, p)))
+    .map((p) => invalidValue(p, at(o, p) ?? null, "field is immutable"));
+}
+
+const PDB_EVICTION_POLICIES = ["AlwaysAllow", "IfHealthyBudget"];
+const PERCENT_MESSAGE =
+  "a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')";
+
+/** IntOrString values print through their String method: no quotes. */
+const intOrPercentInvalid = (field: string, v: unknown, msg: string): StatusCause => ({
+  reason: "FieldValueInvalid",
+  field,
+  message: `Invalid value: ${String(v)}: ${msg}`,
+});
+
+/** ValidatePositiveIntOrPercent + IsNotMoreThan100Percent. */
+function positiveIntOrPercent(v: unknown, at: string): StatusCause[] {
+  if (v === undefined) return [];
+  if (typeof v === "number") return v < 0 ? [invalidValue(at, v, "must be greater than or equal to 0")] : [];
+  const text = String(v);
+  if (!/^[0-9]+%$/.test(text)) return [intOrPercentInvalid(at, text, PERCENT_MESSAGE)];
+  return Number(text.slice(0, -1)) > 100
+    ? [intOrPercentInvalid(at, text, "must not be greater than 100%")]
+    : [];
+}
+
+/** ValidatePodDisruptionBudgetSpec: one of minAvailable and maxUnavailable, each 0+ or 0–100%. */
+function podDisruptionBudget(o: Obj): StatusCause[] {
+  const spec = isObj(o.spec) ? o.spec : {};
+  const out: StatusCause[] = [];
+  if (spec.minAvailable !== undefined && spec.maxUnavailable !== undefined)
+    out.push({
+      reason: "FieldValueInvalid",
+      field: "spec",
+      // Go prints the spec struct with its pointers; the addresses are its own.
+      message: `Invalid value: policy.PodDisruptionBudgetSpec{MinAvailable:(*intstr.IntOrString)(0xc000a1c2e0), Selector:(*v1.LabelSelector)(0xc000a1c300), MaxUnavailable:(*intstr.IntOrString)(0xc000a1c320), UnhealthyPodEvictionPolicy:(*policy.UnhealthyPodEvictionPolicyType)(nil)}: minAvailable and maxUnavailable cannot be both set`,
+    });
+  out.push(...positiveIntOrPercent(spec.minAvailable, "spec.minAvailable"));
+  out.push(...positiveIntOrPercent(spec.maxUnavailable, "spec.maxUnavailable"));
+  out.push(
+    ...oneOf("spec.unhealthyPodEvictionPolicy", spec.unhealthyPodEvictionPolicy, PDB_EVICTION_POLICIES),
+  );
+  return out;
+}
+
 const RULES: Record<string, ((o: Obj, old?: Obj) => StatusCause[])[]> = {
   "autoscaling/horizontalpodautoscalers": [horizontalPodAutoscaler],
   "core/pods": [(o) => podSpec(o.spec, "spec"), (o, old) => (old ? podUpdate(o, old) : [])],
@@ -670,7 +721,23 @@ const RULES: Record<string, ((o: Obj, old?: Obj) => StatusCause[])[]> = {
   "apps/replicasets": [replicas, selectorMatchesTemplate, alwaysRestarts("ReplicaSet")],
   "apps/statefulsets": [replicas, selectorMatchesTemplate, alwaysRestarts("StatefulSet")],
   "apps/daemonsets": [selectorMatchesTemplate, alwaysRestarts("DaemonSet")],
-  "batch/jobs": [workloadTemplate, (o) => jobRestarts(templateSpec(o), "spec.template.spec")],
+  "batch/jobs": [
+    workloadTemplate,
+    (o) => jobRestarts(templateSpec(o), "spec.template.spec"),
+    (o) =>
+      oneOf("spec.completionMode", (o.spec as Obj | undefined)?.completionMode, ["Indexed", "NonIndexed"]),
+    // ValidateJobSpecUpdate (a suspended Job's scheduling fields may change upstream; not here).
+    (o, old) =>
+      immutable(o, old, [
+        "spec.completions",
+        "spec.selector",
+        "spec.template",
+        "spec.completionMode",
+        "spec.podFailurePolicy",
+        "spec.backoffLimitPerIndex",
+      ]),
+  ],
+  "policy/poddisruptionbudgets": [podDisruptionBudget],
   "core/services": [service],
   "core/configmaps": [
     (o) => [...configKeys(o.data, "data"), ...configKeys(o.binaryData, "binaryData")],

@@ -241,3 +241,71 @@ spec:
     expect(out).toBe("statefulset.apps/db created\n");
   });
 });
+
+describe("PodDisruptionBudgets and Job updates", () => {
+  const PDBS = "/apis/policy/v1/namespaces/default/poddisruptionbudgets";
+  const pdb = (name: string, spec: Obj) => ({
+    apiVersion: "policy/v1",
+    kind: "PodDisruptionBudget",
+    metadata: { name },
+    spec: { selector: { matchLabels: { app: "x" } }, ...spec },
+  });
+
+  it("a budget sets one of minAvailable and maxUnavailable, each a count or 0–100%", async () => {
+    expect(await refused(PDBS, pdb("b1", { minAvailable: 1, maxUnavailable: 1 }))).toMatch(
+      /^PodDisruptionBudget\.policy "b1" is invalid: spec: Invalid value: policy\.PodDisruptionBudgetSpec\{.*\}: minAvailable and maxUnavailable cannot be both set$/,
+    );
+    expect(await refused(PDBS, pdb("b2", { minAvailable: "150%" }))).toBe(
+      'PodDisruptionBudget.policy "b2" is invalid: spec.minAvailable: Invalid value: 150%: must not be greater than 100%',
+    );
+    expect(await refused(PDBS, pdb("b3", { maxUnavailable: -1 }))).toBe(
+      'PodDisruptionBudget.policy "b3" is invalid: spec.maxUnavailable: Invalid value: -1: must be greater than or equal to 0',
+    );
+    expect(await refused(PDBS, pdb("b4", { minAvailable: "abc", unhealthyPodEvictionPolicy: "Never" }))).toBe(
+      "PodDisruptionBudget.policy \"b4\" is invalid: [spec.minAvailable: Invalid value: abc: a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%'), spec.unhealthyPodEvictionPolicy: Unsupported value: \"Never\": supported values: \"AlwaysAllow\", \"IfHealthyBudget\"]",
+    );
+    expect((await kube(c, "POST", PDBS, pdb("ok", { maxUnavailable: "25%" }))).status).toBe(201);
+  });
+
+  it("a Job's completions, template and mode are fixed once made; suspend is not", async () => {
+    await kubectlOk(
+      c,
+      ["apply", "-f", "-"],
+      `apiVersion: batch/v1
+kind: Job
+metadata: {name: fixed}
+spec:
+  suspend: true
+  completions: 2
+  template:
+    spec:
+      restartPolicy: Never
+      containers: [{name: c, image: busybox}]
+`,
+    );
+    const r = await kubectl(c, ["patch", "job", "fixed", "--type=merge", "-p", '{"spec":{"completions":5}}']);
+    expect(r.stderr).toBe(
+      'The Job "fixed" is invalid: spec.completions: Invalid value: 5: field is immutable\n',
+    );
+    const img = await kubectl(c, ["set", "image", "job/fixed", "c=busybox:1.36"]);
+    expect(img.stderr).toContain(
+      'error: failed to patch image update to pod template: Job.batch "fixed" is invalid: spec.template: Invalid value:',
+    );
+    expect(img.stderr).toContain("field is immutable");
+    expect(
+      (await kubectl(c, ["patch", "job", "fixed", "--type=merge", "-p", '{"spec":{"suspend":false}}'])).code,
+    ).toBe(0);
+    const mode = await kube(c, "POST", "/apis/batch/v1/namespaces/default/jobs", {
+      apiVersion: "batch/v1",
+      kind: "Job",
+      metadata: { name: "weird" },
+      spec: {
+        completionMode: "Weird",
+        template: { spec: { restartPolicy: "Never", containers: [{ name: "c", image: "busybox" }] } },
+      },
+    });
+    expect((mode.body as Obj).message).toBe(
+      'Job.batch "weird" is invalid: spec.completionMode: Unsupported value: "Weird": supported values: "Indexed", "NonIndexed"',
+    );
+  });
+});
