@@ -72,6 +72,20 @@ export class ClusterDirectory {
     return found;
   }
 
+  /**
+   * The cluster a credential belongs to, and who it is there: each cluster's credentials are
+   * tried (`kubectl get --raw` sends paths from the server's root, without `/clusters/<uid>`).
+   */
+  async findByToken(token: string): Promise<{ info: ClusterInfo; who: Identity } | undefined> {
+    await this.find(""); // fills the cache with every cluster
+    for (const { info } of [...this.cache.values()]) {
+      if (!info) continue;
+      const who = await this.verify(info.uid, token);
+      if (who) return { info, who };
+    }
+    return undefined;
+  }
+
   /** The install's kube token key (service account tokens are signed with a key derived from it). */
   async tokenKey(): Promise<Buffer> {
     this.key ??= await this.store.transaction((tx) => kubeTokenKey(tx));

@@ -107,6 +107,30 @@ export async function kubePlugin(app: FastifyInstance, opts: KubePluginOptions):
     }
     const who = token ? await clusters.verify(cluster.uid, token) : undefined;
     if (!who && !publicPath) throw unauthorized();
+    return serve(req, reply, url, cluster, who, rest, `/clusters/${cluster.uid}`);
+  };
+
+  // `kubectl get --raw <path>` sends the path from the server's root (client-go's RequestURI
+  // drops the kubeconfig's `/clusters/<uid>`): the API's root paths are served for the cluster
+  // whose credential the request carries, and refused without one.
+  const rootHandler = async (req: FastifyRequest, reply: FastifyReply) => {
+    const url = new URL(req.url, "https://x");
+    const token = bearerToken(req.headers.authorization);
+    const found = token ? await clusters.findByToken(token) : undefined;
+    if (!found) throw unauthorized();
+    const rest = url.pathname.split("/").filter(Boolean).map(decodeURIComponent);
+    return serve(req, reply, url, found.info, found.who, rest, "");
+  };
+
+  const serve = async (
+    req: FastifyRequest,
+    reply: FastifyReply,
+    url: URL,
+    cluster: ClusterInfo,
+    who: Identity | undefined,
+    rest: string[],
+    prefix: string,
+  ) => {
     if (
       who?.kind === "monitoring" &&
       req.method !== "GET" &&
@@ -117,7 +141,7 @@ export async function kubePlugin(app: FastifyInstance, opts: KubePluginOptions):
     const r: Req = {
       cluster,
       who,
-      prefix: `/clusters/${cluster.uid}`,
+      prefix,
       rest,
       query: url.searchParams,
       tokenKey: () => clusters.tokenKey(),
@@ -127,6 +151,10 @@ export async function kubePlugin(app: FastifyInstance, opts: KubePluginOptions):
   };
   app.all("/clusters/:uid", handler);
   app.all("/clusters/:uid/*", handler);
+  for (const root of ["/api", "/apis", "/version", "/healthz", "/livez", "/readyz", "/openapi"]) {
+    app.all(root, rootHandler);
+    app.all(`${root}/*`, rootHandler);
+  }
 }
 
 /** Reviews that answer for the caller's own credential: read-only, so open to the monitoring one. */
