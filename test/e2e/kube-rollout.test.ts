@@ -672,6 +672,27 @@ describe("ownership follows the selector (ClaimPods, ClaimReplicaSets)", () => {
     expect(replaced).toHaveLength(2);
   });
 
+  it("a bare pod that a ReplicaSet's selector matches is adopted (and the surplus pod goes)", async () => {
+    const before = (await json(["get", "pods", "-l", "app=web"])).items.length;
+    expect(before).toBe(2);
+    // A Deployment's ReplicaSet selects its pod-template-hash too.
+    const hash = (await json(["get", "rs", "-l", "app=web"])).items[0].metadata.labels["pod-template-hash"];
+    await kubectl(c, ["run", "stray", "--image=nginx", `--labels=app=web,pod-template-hash=${hash}`]);
+    // Adopted, it is the surplus, and the least ready: the ReplicaSet deletes it (only its own).
+    const deleted = await until(async () => {
+      const ev = (await json(["get", "events", "--field-selector", "reason=SuccessfulDelete"])).items as {
+        message: string;
+        involvedObject: { kind: string; name: string };
+      }[];
+      return ev.find((e) => e.message === "Deleted pod: stray");
+    });
+    expect(deleted.involvedObject.kind).toBe("ReplicaSet");
+    expect(deleted.involvedObject.name).toMatch(/^web-/);
+    await until(async () =>
+      (await json(["get", "pods", "-l", "app=web"])).items.length === 2 ? true : undefined,
+    );
+  });
+
   it("a Deployment deleted with --cascade=orphan and made again adopts its ReplicaSet", async () => {
     await kubectl(c, ["create", "deployment", "ad", "--image=nginx", "--replicas=2"]);
     await until(async () =>

@@ -15,10 +15,14 @@
 // run re-reads through KubeApi, calls a pure reconcile (kube/workloads) and writes its
 // actions through KubeApi; a conflict re-runs it with backoff. Nothing is remembered between
 // runs, so a restart only needs the resync `start` does.
+
+import type { LabelSelector, ObjectMeta } from "kubernetes-types/meta/v1.js";
 import type { ChangeRecord, Store, WatchHandle } from "../../store/types.js";
 import { KubeApi } from "../api.js";
 import { SGC_POD_ANNOTATION } from "../egress/staticGatewayConfiguration.js";
 import { KubeError } from "../errors.js";
+import type { Resource } from "../workloads/actions.js";
+import { selectorMatches } from "../workloads/pods.js";
 import { armClusters } from "./arm.js";
 import { ControllerContext } from "./context.js";
 import { syncDaemonSet } from "./daemonset.js";
@@ -194,14 +198,18 @@ export class ControllerManager {
     // The key ends in the name (names hold no "/"): most changes route without parsing the object.
     const name = c.key.slice(c.key.lastIndexOf("/") + 1);
     const ownerKey = () => {
-      const refs = (
-        c.object.metadata as
-          | { ownerReferences?: { kind?: string; name?: string; controller?: boolean }[] }
-          | undefined
-      )?.ownerReferences;
-      const owner = refs?.find((r) => r.controller);
+      const m = c.object.metadata as
+        | {
+            ownerReferences?: { kind?: string; name?: string; controller?: boolean }[];
+            deletionTimestamp?: string;
+          }
+        | undefined;
+      const owner = m?.ownerReferences?.find((r) => r.controller);
       const w = owner?.kind ? BY_KIND.get(owner.kind) : undefined;
       if (w && owner?.name) this.queue.add(`${w.ctrl}|${cluster}|${ns}|${owner.name}`, BURST_MS);
+      // An orphan (a bare pod, a ReplicaSet left by --cascade=orphan): whoever selects it adopts it.
+      else if (!owner && c.type !== "DELETED" && !m?.deletionTimestamp)
+        this.queue.add(`adopt|${cluster}|${ns}`, BURST_MS);
     };
     if (HPA_TRIGGERS.has(c.resource)) this.queue.add(`hpa|${cluster}|${ns}`, BURST_MS);
     // The disruption controller follows its budgets and the namespace's pods.
@@ -261,6 +269,24 @@ export class ControllerManager {
       this.queue.add(`kubelet|${cluster}`, BURST_MS);
       this.queue.add(`node-lifecycle|${cluster}`, BURST_MS);
     }
+  }
+
+  /** Queues the controllers whose selector matches an orphan of the namespace (they adopt it). */
+  private async adopters(cluster: string, ns: string): Promise<void> {
+    type Owned = { metadata?: ObjectMeta; spec?: { selector?: LabelSelector } };
+    const orphans = async (resource: Resource) =>
+      (await this.ctx.list<Owned>(cluster, resource, ns)).filter(
+        (o) => !o.metadata?.deletionTimestamp && !o.metadata?.ownerReferences?.some((r) => r.controller),
+      );
+    const claim = async (children: Owned[], owners: Resource[]) => {
+      if (!children.length) return;
+      for (const resource of owners)
+        for (const o of await this.ctx.list<Owned>(cluster, resource, ns))
+          if (children.some((p) => selectorMatches(o.spec?.selector, p.metadata?.labels)))
+            this.queue.add(`${WORKLOADS[resource].ctrl}|${cluster}|${ns}|${o.metadata?.name ?? ""}`);
+    };
+    await claim(await orphans("core/pods"), ["apps/replicasets", "apps/statefulsets"]);
+    await claim(await orphans("apps/replicasets"), ["apps/deployments"]);
   }
 
   private async run(key: string): Promise<void> {
@@ -367,6 +393,8 @@ export class ControllerManager {
         return syncServiceLoadBalancers(ctx, cluster);
       case "quota":
         return syncQuotas(ctx, cluster, ns);
+      case "adopt":
+        return this.adopters(cluster, ns);
       case "ns-defaults":
         return syncNamespaceDefaults(ctx, cluster, ns);
       case "pdb":

@@ -110,6 +110,11 @@ export function coalesceUpdates(actions: readonly Action[]): Action[] {
   });
 }
 
+/** Metadata with `owner` as its controller (AdoptOwner: the reference added to the others). */
+export function withOwner(m: ObjectMeta, owner: ObjectWithMeta): ObjectMeta {
+  return { ...m, ownerReferences: [...(m.ownerReferences ?? []), controllerRef(owner)] };
+}
+
 /** Metadata without the owner reference of `uid` (ReleaseOwner); no list left, no field. */
 export function withoutOwner(m: ObjectMeta, uid: string | undefined): ObjectMeta {
   const { ownerReferences, ...rest } = m;

@@ -20,6 +20,7 @@ import {
   controllerRef,
   differs,
   isControlledBy,
+  withOwner,
   withoutOwner,
 } from "./actions.js";
 import { eventAction } from "./events.js";
@@ -219,10 +220,7 @@ export function reconcileDeployment(
     } else if (matches && !rs.metadata?.ownerReferences?.some((r) => r.controller)) {
       const adopted = {
         ...rs,
-        metadata: {
-          ...rs.metadata,
-          ownerReferences: [...(rs.metadata?.ownerReferences ?? []), controllerRef(self)],
-        },
+        metadata: withOwner(rs.metadata ?? {}, self),
       };
       actions.push({ op: "update", resource: "apps/replicasets", namespace: ns, object: adopted });
       claimed.push(adopted);

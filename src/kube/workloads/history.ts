@@ -8,7 +8,7 @@
 import type { ControllerRevision, DaemonSet, StatefulSet } from "kubernetes-types/apps/v1.js";
 import type { Pod, PodTemplateSpec } from "kubernetes-types/core/v1.js";
 import type { LabelSelector } from "kubernetes-types/meta/v1.js";
-import { type Action, controllerRef, isControlledBy } from "./actions.js";
+import { type Action, controllerRef, isControlledBy, withOwner } from "./actions.js";
 import { canonicalJson, podTemplateHash, safeEncode } from "./names.js";
 import { selectorMatches } from "./pods.js";
 
@@ -133,10 +133,7 @@ function claim(
     if (r.metadata?.ownerReferences?.some((o) => o.controller) || r.metadata?.deletionTimestamp) return [];
     const adopted: ControllerRevision = {
       ...r,
-      metadata: {
-        ...r.metadata,
-        ownerReferences: [...(r.metadata?.ownerReferences ?? []), controllerRef(owner)],
-      },
+      metadata: withOwner(r.metadata ?? {}, owner),
     };
     actions.push({
       op: "update",

@@ -3,7 +3,7 @@
 // delete the surplus in upstream's order, and report status from the pods observed.
 import type { ReplicaSet, ReplicaSetStatus } from "kubernetes-types/apps/v1.js";
 import type { Pod } from "kubernetes-types/core/v1.js";
-import { type Action, controllerRef, differs, isControlledBy, withoutOwner } from "./actions.js";
+import { type Action, differs, isControlledBy, withOwner, withoutOwner } from "./actions.js";
 import { eventAction } from "./events.js";
 import { type Rng, uniqueGeneratedName } from "./names.js";
 
@@ -136,10 +136,7 @@ export function reconcileReplicaSet(
   for (const p of orphans) {
     const adopted: Pod = {
       ...p,
-      metadata: {
-        ...p.metadata,
-        ownerReferences: [...(p.metadata?.ownerReferences ?? []), controllerRef(self)],
-      },
+      metadata: withOwner(p.metadata ?? {}, self),
     };
     actions.push({ op: "update", resource: "core/pods", namespace: ns, object: adopted });
     owned.push(adopted);
