@@ -113,6 +113,24 @@ function requestsFromLimits(pod: Obj): void {
   }
 }
 
+/**
+ * SetDefaults_LimitRangeItem (Container items): a default limit from max, then a default request
+ * from the default limit, else from min.
+ */
+function limitRangeItemDefaults(item: Obj): void {
+  const fill = (into: string, from: unknown) => {
+    if (!isObj(from)) return;
+    const target: Obj = isObj(item[into]) ? { ...(item[into] as Obj) } : {};
+    for (const [k, v] of Object.entries(from)) if (target[k] === undefined) setOwn(target, k, v);
+    const sorted: Obj = {};
+    for (const k of Object.keys(target).sort()) setOwn(sorted, k, target[k]);
+    if (Object.keys(sorted).length) item[into] = sorted;
+  };
+  fill("default", item.max);
+  fill("defaultRequest", item.default);
+  fill("defaultRequest", item.min);
+}
+
 function defaultHostNetworkPorts(spec: Obj): void {
   for (const key of ["containers", "initContainers"]) {
     const list = spec[key];
@@ -173,6 +191,9 @@ export const DEFAULTS: Record<string, DefaultRule[]> = {
     { field: "terminationMessagePolicy", value: "File" },
   ],
   [`${CORE}.ContainerPort`]: [{ field: "protocol", value: "TCP" }],
+  [`${CORE}.LimitRangeItem`]: [
+    { field: "default", adjust: limitRangeItemDefaults, when: (o) => o.type === "Container" },
+  ],
   [`${CORE}.Probe`]: [
     { field: "timeoutSeconds", value: 1 },
     { field: "periodSeconds", value: 10 },

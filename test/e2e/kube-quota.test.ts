@@ -251,3 +251,62 @@ describe("quotas are enforced at admission (kubectl 1.33)", () => {
     );
   });
 });
+
+describe("LimitRanges are applied at admission (kubectl 1.33)", () => {
+  const ns = "/api/v1/namespaces/ranged";
+  beforeAll(async () => {
+    expect((await kubectl(c133, ["create", "namespace", "ranged"])).code).toBe(0);
+    const lr = {
+      apiVersion: "v1",
+      kind: "LimitRange",
+      metadata: { name: "lr" },
+      spec: {
+        limits: [{ type: "Container", max: { cpu: "1" }, default: { cpu: "500m" }, min: { memory: "64Mi" } }],
+      },
+    };
+    expect((await kube(c133, "POST", `${ns}/limitranges`, lr)).status).toBe(201);
+  });
+  const pod = (name: string, resources?: Obj) => ({
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name },
+    spec: { containers: [{ name: "c", image: "nginx", ...(resources ? { resources } : {}) }] },
+  });
+
+  it("a LimitRange is defaulted as the API does: defaultRequest from default, then from min", async () => {
+    const got = (await kube(c133, "GET", `${ns}/limitranges/lr`)).body as Obj;
+    expect(got.spec.limits[0]).toEqual({
+      type: "Container",
+      max: { cpu: "1" },
+      min: { memory: "64Mi" },
+      default: { cpu: "500m" },
+      defaultRequest: { cpu: "500m", memory: "64Mi" },
+    });
+  });
+
+  it("a container without requests or limits gets the defaults, noted in an annotation", async () => {
+    const r = await kube(c133, "POST", `${ns}/pods`, pod("plain"));
+    expect(r.status).toBe(201);
+    const body = r.body as Obj;
+    expect(body.spec.containers[0].resources).toEqual({
+      limits: { cpu: "500m" },
+      requests: { cpu: "500m", memory: "64Mi" },
+    });
+    expect(body.metadata.annotations["kubernetes.io/limit-ranger"]).toBe(
+      "LimitRanger plugin set: cpu, memory request for container c; cpu limit for container c",
+    );
+  });
+
+  it("a container past max or under min is refused in the plugin's words", async () => {
+    const r = await kube(
+      c133,
+      "POST",
+      `${ns}/pods`,
+      pod("big", { limits: { cpu: "2" }, requests: { memory: "32Mi" } }),
+    );
+    expect([r.status, (r.body as Obj).message]).toEqual([
+      403,
+      'pods "big" is forbidden: [minimum memory usage per Container is 64Mi, but request is 32Mi, maximum cpu usage per Container is 1, but limit is 2]',
+    ]);
+  });
+});

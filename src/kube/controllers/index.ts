@@ -6,6 +6,7 @@ import { hostPortAdmission, registerAdmission } from "../admission.js";
 import { serviceAllocationAdmission } from "../services/admission.js";
 import { daemonSetTemplateGenerationAdmission } from "./daemonset.js";
 import { registerHciKubeOptions } from "./hciServices.js";
+import { limitRangerAdmission } from "./limitRanger.js";
 import { ControllerManager } from "./manager.js";
 import { QUOTA_COUNTED, quotaAdmission } from "./quota.js";
 import { namespaceDefaultsAdmission, registerRootCa, serviceAccountAdmission } from "./serviceAccounts.js";
@@ -22,7 +23,8 @@ export async function startKubeControllers(deps: {
 }): Promise<ControllerManager> {
   registerRootCa(deps.store, deps.settings.caCertPem);
   registerAdmission(deps.store, [
-    // Built-in plugins first (ServiceAccount), then the webhooks', as kube-apiserver orders them.
+    // Built-in plugins first (LimitRanger, ServiceAccount), then the webhooks', as kube-apiserver orders them.
+    { resources: ["core/pods"], step: limitRangerAdmission() },
     { resources: ["core/namespaces"], step: namespaceDefaultsAdmission(deps.store) },
     { resources: ["core/pods"], step: serviceAccountAdmission() },
     { resources: ["core/pods"], step: hostPortAdmission(deps.settings, deps.services) },
