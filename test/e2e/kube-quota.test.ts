@@ -1,7 +1,8 @@
 // ResourceQuotas and LimitRanges with the machine's real kubectl: 1.28's `create quota` sends
 // JSON, 1.33's sends protobuf; the quota controller mirrors spec.hard into status.hard and sums
 // what pods/services/configmaps/secrets use into status.used; the ResourceQuota admission plugin
-// refuses what would pass a hard limit (LimitRanges are stored, not applied).
+// refuses what would pass a hard limit; the LimitRanger fills containers' defaults and refuses
+// what is outside a LimitRange.
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TestEmulator } from "../helpers/emulator.js";
