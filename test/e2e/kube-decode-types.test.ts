@@ -151,7 +151,8 @@ describe("values of the wrong JSON type", () => {
     const made = (ok.body as Obj).spec;
     expect(made.containers[0].resources).toEqual({
       limits: { cpu: "1", memory: "64Mi" },
-      requests: { cpu: "500m" },
+      // A limit without a request is requested (SetDefaults_Pod).
+      requests: { cpu: "500m", memory: "64Mi" },
     });
     expect([
       made.containers[0].readinessProbe.httpGet.port,
@@ -228,7 +229,7 @@ describe("values of the wrong JSON type", () => {
     const c0 = (made.body as Obj).spec.containers[0];
     expect(c0.resources).toEqual({
       limits: { cpu: "1500m", memory: "1536Mi", "ephemeral-storage": "1Mi" },
-      requests: { cpu: "1", memory: "1k" },
+      requests: { cpu: "1", "ephemeral-storage": "1Mi", memory: "1k" },
     });
     expect((made.body as Obj).spec.volumes[0].emptyDir).toEqual({ sizeLimit: "512Mi" });
     const got = (await kube(c, "GET", `${PODS}/canonical`)).body as Obj;
