@@ -177,6 +177,30 @@ describe("quotas are enforced at admission (kubectl 1.33)", () => {
       (await kubectl(c133, ["get", "pods", "-n", "limited", "-l", "app=web", "-o", "json"])).stdout,
     );
     expect(web.items).toHaveLength(1);
+    // The refusal stays on the ReplicaSet and the Deployment as ReplicaFailure (kubectl describe shows it).
+    const failure = await until(
+      async () =>
+        (
+          JSON.parse(
+            (await kubectl(c133, ["get", "deploy", "web", "-n", "limited", "-o", "json"])).stdout,
+          ) as Obj
+        ).status?.conditions as Obj[] | undefined,
+      (conds) => !!conds?.some((x) => x.type === "ReplicaFailure"),
+    );
+    expect(failure?.find((x) => x.type === "ReplicaFailure")).toMatchObject({
+      status: "True",
+      reason: "FailedCreate",
+      message: expect.stringMatching(
+        /^pods "web-[a-z0-9]+-" is forbidden: exceeded quota: qq, requested: pods=1/,
+      ),
+    });
+    const rs = JSON.parse(
+      (await kubectl(c133, ["get", "rs", "-n", "limited", "-l", "app=web", "-o", "json"])).stdout,
+    );
+    expect(rs.items[0].status.conditions[0]).toMatchObject({
+      type: "ReplicaFailure",
+      reason: "FailedCreate",
+    });
     await kubectl(c133, ["delete", "deployment", "web", "-n", "limited"]);
     await kubectl(c133, ["delete", "quota", "qq", "-n", "limited"]);
   });

@@ -3,7 +3,7 @@
 import type { ReplicaSet } from "kubernetes-types/apps/v1.js";
 import type { Pod } from "kubernetes-types/core/v1.js";
 import { coalesceUpdates } from "../workloads/actions.js";
-import { nextAvailableIn, reconcileReplicaSet } from "../workloads/replicaset.js";
+import { nextAvailableIn, reconcileReplicaSet, replicaFailure } from "../workloads/replicaset.js";
 import type { ControllerContext } from "./context.js";
 import { recordRefusals } from "./owners.js";
 
@@ -23,6 +23,15 @@ export async function syncReplicaSet(
   // Ready pods become available after minReadySeconds: look again then.
   const wait = nextAvailableIn(rs, pods, Date.now());
   if (wait !== undefined) ctx.later(`replicaset|${cluster}|${ns}|${name}`, wait + 1000);
+  // A refused create leaves ReplicaFailure on the ReplicaSet (the Deployment shows it too).
+  if (refused.length) {
+    const fresh = await ctx.get<ReplicaSet>(cluster, "apps/replicasets", ns, name);
+    const failed = fresh && replicaFailure(fresh, refused[0].error.message, ctx.now());
+    if (failed)
+      await ctx.apply(cluster, [
+        { op: "updateStatus", resource: "apps/replicasets", namespace: ns, object: failed },
+      ]);
+  }
   await recordRefusals(
     ctx,
     cluster,

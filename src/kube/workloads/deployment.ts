@@ -399,6 +399,25 @@ function scaleDownOld(
   return next;
 }
 
+/** GetReplicaFailures: the newest ReplicaSet's ReplicaFailure (else an old one's), as the Deployment's. */
+function replicaFailures(newRS: ReplicaSet | undefined, old: ReplicaSet[]): DeploymentCondition[] {
+  for (const rs of [...(newRS ? [newRS] : []), ...old]) {
+    const c = rs.status?.conditions?.find((x) => x.type === "ReplicaFailure" && x.status === "True");
+    if (c)
+      return [
+        {
+          type: "ReplicaFailure",
+          status: "True",
+          lastUpdateTime: c.lastTransitionTime,
+          lastTransitionTime: c.lastTransitionTime,
+          reason: c.reason,
+          message: c.message,
+        },
+      ];
+  }
+  return [];
+}
+
 /** `progressDeadlineSeconds` as HasProgressDeadline reads it (MaxInt32: none). */
 function progressDeadline(d: Deployment): number | undefined {
   const s = d.spec?.progressDeadlineSeconds;
@@ -547,7 +566,7 @@ function statusActions(
     ...(Math.max(0, replicas - availableReplicas) > 0
       ? { unavailableReplicas: replicas - availableReplicas }
       : {}),
-    conditions: progressing ? [availableCond, progressing] : [availableCond],
+    conditions: [availableCond, ...(progressing ? [progressing] : []), ...replicaFailures(newRS, old)],
     ...(d.status?.collisionCount !== undefined ? { collisionCount: d.status.collisionCount } : {}),
   };
   const out: Action[] = [];

@@ -94,6 +94,9 @@ export function replicaSetStatus(
   const ready = active.filter(isReady).length;
   const min = rs.spec?.minReadySeconds ?? 0;
   const labels = rs.spec?.template?.metadata?.labels ?? {};
+  // ReplicaFailure (a create admission refused) holds while the ReplicaSet is short of pods.
+  const failure = rs.status?.conditions?.find((c) => c.type === "ReplicaFailure");
+  const short = active.length < (rs.spec?.replicas ?? 1);
   return {
     replicas: active.length,
     fullyLabeledReplicas: active.filter((p) =>
@@ -102,7 +105,22 @@ export function replicaSetStatus(
     readyReplicas: ready,
     availableReplicas: min > 0 ? active.filter((p) => isAvailable(p, min, nowMs)).length : ready,
     ...(rs.metadata?.generation !== undefined ? { observedGeneration: rs.metadata.generation } : {}),
+    ...(failure && short ? { conditions: [failure] } : {}),
   };
+}
+
+/** The ReplicaFailure condition a refused create leaves on the ReplicaSet (calculateStatus). */
+export function replicaFailure(rs: ReplicaSet, message: string, now: string): ReplicaSet | undefined {
+  if (rs.status?.conditions?.some((c) => c.type === "ReplicaFailure")) return undefined;
+  const cond = {
+    type: "ReplicaFailure",
+    status: "True",
+    lastTransitionTime: now,
+    reason: "FailedCreate",
+    message,
+  };
+  const status = { replicas: 0, ...rs.status, conditions: [...(rs.status?.conditions ?? []), cond] };
+  return { ...rs, status };
 }
 
 /**
