@@ -241,6 +241,31 @@ describe("quotas are enforced at admission (kubectl 1.33)", () => {
     ]);
   });
 
+  it("a scoped quota covers only the pods in its scopes", async () => {
+    const scoped = {
+      ...quota("nbe", { pods: "1" }),
+      spec: { hard: { pods: "1" }, scopes: ["NotBestEffort"] },
+    };
+    const sns = "/api/v1/namespaces/scoped";
+    expect((await kubectl(c133, ["create", "namespace", "scoped"])).code).toBe(0);
+    expect((await kube(c133, "POST", `${sns}/resourcequotas`, scoped)).status).toBe(201);
+    const mk = (n: string, resources?: Obj) => kube(c133, "POST", `${sns}/pods`, pod(n, resources));
+    // BestEffort pods are outside the scope: any number of them.
+    expect((await mk("be1")).status).toBe(201);
+    expect((await mk("be2")).status).toBe(201);
+    expect((await mk("burst1", { requests: { cpu: "100m" } })).status).toBe(201);
+    const second = await mk("burst2", { requests: { cpu: "100m" } });
+    expect([second.status, message(second)]).toEqual([
+      403,
+      'pods "burst2" is forbidden: exceeded quota: nbe, requested: pods=1, used: pods=1, limited: pods=1',
+    ]);
+    const q = await until(
+      async () => (await kube(c133, "GET", `${sns}/resourcequotas/nbe`)).body as Obj,
+      (o) => o.status?.used?.pods !== undefined,
+    );
+    expect(q.status.used).toEqual({ pods: "1" });
+  });
+
   it("services.loadbalancers and services.nodeports count Service types", async () => {
     expect((await create("resourcequotas", quota("sq", { "services.loadbalancers": "0" }))).status).toBe(201);
     const lb = await create("services", {

@@ -1,4 +1,5 @@
-// Resource quotas, both halves:
+// Resource quotas, both halves (a scoped quota — scopes, scopeSelector — covers only the pods in
+// every one of its scopes):
 // - the resourcequota controller (status): status.hard mirrors spec.hard and status.used sums
 //   what the namespace's objects use, as kube-controller-manager's evaluators count it — object
 //   counts (`pods`, `count/pods`, `services.loadbalancers`, `services.nodeports` …) and a pod's
@@ -16,6 +17,7 @@ import { type AdmissionStep, requestName } from "../admission.js";
 import { admissionForbidden } from "../errors.js";
 import { setOwn } from "../ownKeys.js";
 import type { Resource } from "../workloads/actions.js";
+import { qosClass } from "../workloads/kubelet.js";
 import { canonicalQuantity, parseQuantity } from "../workloads/quantity.js";
 import type { ControllerContext } from "./context.js";
 
@@ -154,10 +156,61 @@ const USAGE: Partial<Record<Resource, (o: Obj) => Usage>> = {
 /** Store keys whose changes move some quota's `used`. */
 export const QUOTA_COUNTED = new Set(Object.keys(USAGE) as Resource[]);
 
-/** What the namespace's objects of the kinds a quota tracks use, summed. */
-function sumUsage(objects: Iterable<[Resource, Obj]>): Usage {
+type Scope = { scopeName: string; operator: string; values?: string[] };
+
+/** A quota's scopes, `scopes` and `scopeSelector` alike (all must match). */
+function scopesOf(q: ResourceQuota): Scope[] {
+  return [
+    ...(q.spec?.scopes ?? []).map((scopeName) => ({ scopeName, operator: "Exists" })),
+    ...((q.spec?.scopeSelector?.matchExpressions ?? []) as Scope[]),
+  ];
+}
+
+/** The pod evaluator's scope functions (podMatchesScopeFunc). */
+function podInScope(pod: Pod, s: Scope): boolean {
+  const spec = pod.spec;
+  switch (s.scopeName) {
+    case "Terminating":
+      return spec?.activeDeadlineSeconds !== undefined && spec.activeDeadlineSeconds >= 0;
+    case "NotTerminating":
+      return spec?.activeDeadlineSeconds === undefined;
+    case "BestEffort":
+      return qosClass(pod) === "BestEffort";
+    case "NotBestEffort":
+      return qosClass(pod) !== "BestEffort";
+    case "PriorityClass": {
+      const name = spec?.priorityClassName ?? "";
+      if (s.operator === "Exists") return name !== "";
+      if (s.operator === "DoesNotExist") return name === "";
+      const listed = (s.values ?? []).includes(name);
+      return s.operator === "In" ? listed : !listed;
+    }
+    case "CrossNamespacePodAffinity": {
+      const terms = [spec?.affinity?.podAffinity, spec?.affinity?.podAntiAffinity].flatMap((a) => [
+        ...(a?.requiredDuringSchedulingIgnoredDuringExecution ?? []),
+        ...(a?.preferredDuringSchedulingIgnoredDuringExecution ?? []).map((w) => w.podAffinityTerm),
+      ]);
+      return terms.some((t) => (t.namespaces?.length ?? 0) > 0 || t.namespaceSelector !== undefined);
+    }
+    default:
+      return false;
+  }
+}
+
+/** Whether a quota covers the object: unscoped, or a pod in every one of its scopes. */
+function covers(q: ResourceQuota, resource: Resource, o: Obj): boolean {
+  const scopes = scopesOf(q);
+  if (!scopes.length) return true;
+  return resource === "core/pods" && scopes.every((s) => podInScope(o as Pod, s));
+}
+
+/** What the namespace's objects of the kinds a quota tracks use, summed (those it covers). */
+function sumUsage(objects: Iterable<[Resource, Obj]>, q?: ResourceQuota): Usage {
   const total: Usage = new Map();
-  for (const [r, o] of objects) for (const [k, v] of USAGE[r]?.(o) ?? []) add(total, k, v);
+  for (const [r, o] of objects) {
+    if (q && !covers(q, r, o)) continue;
+    for (const [k, v] of USAGE[r]?.(o) ?? []) add(total, k, v);
+  }
   return total;
 }
 
@@ -168,8 +221,8 @@ export async function syncQuotas(ctx: ControllerContext, cluster: string, ns: st
   if (quotas.length === 0) return;
   const objects: [Resource, Obj][] = [];
   for (const r of QUOTA_COUNTED) for (const o of await ctx.list<Obj>(cluster, r, ns)) objects.push([r, o]);
-  const total = sumUsage(objects);
   for (const q of quotas) {
+    const total = sumUsage(objects, q);
     const hard = { ...(q.spec?.hard ?? {}) };
     const used: Record<string, string> = {};
     for (const k of Object.keys(hard)) {
@@ -230,9 +283,9 @@ export function quotaAdmission(): AdmissionStep {
     const plural = req.resource.slice(req.resource.indexOf("/") + 1);
     const name = requestName(req.object);
     const writes: { rec: (typeof quotas)[number]; used: Record<string, string> }[] = [];
-    let live: Usage | undefined;
     for (const rec of quotas) {
       const q = rec.body as ResourceQuota;
+      if (!covers(q, req.resource as Resource, req.object)) continue;
       const hard = hardOf(q);
       const tracked = Object.keys(hard);
       if (req.resource === "core/pods" && req.operation === "CREATE") {
@@ -250,9 +303,10 @@ export function quotaAdmission(): AdmissionStep {
       const usedOf = async (k: string): Promise<Amount> => {
         const s = amountOf(q.status?.used?.[k]);
         if (s) return s;
-        live ??= await liveUsage(req.tx, req.cluster, req.namespace);
+        live ??= await liveUsage(req.tx, req.cluster, req.namespace, q);
         return live.get(k) ?? { milli: 0, binary: false };
       };
+      let live: Usage | undefined;
       const exceeded = new Map<string, [Amount, Amount, Amount]>();
       const used: Record<string, string> = { ...(q.status?.used ?? {}) };
       for (const k of requested) {
@@ -285,9 +339,9 @@ export function quotaAdmission(): AdmissionStep {
   };
 }
 
-async function liveUsage(tx: Tx, cluster: string, namespace: string): Promise<Usage> {
+async function liveUsage(tx: Tx, cluster: string, namespace: string, q: ResourceQuota): Promise<Usage> {
   const objects: [Resource, Obj][] = [];
   for (const r of QUOTA_COUNTED)
     for (const rec of await tx.listObjects({ cluster, resource: r, namespace })) objects.push([r, rec.body]);
-  return sumUsage(objects);
+  return sumUsage(objects, q);
 }
