@@ -20,6 +20,9 @@ export interface ClusterInfo {
   platform: "aks" | "hci";
 }
 
+/** How long a lookup is trusted (requests come in bursts; a list of every cluster per request is not needed). */
+const CACHE_MS = 400;
+
 export class ClusterDirectory {
   private cache = new Map<string, { at: number; info: ClusterInfo | undefined }>();
   private key: Buffer | undefined;
@@ -28,7 +31,9 @@ export class ClusterDirectory {
 
   async find(uid: string): Promise<ClusterInfo | undefined> {
     const hit = this.cache.get(uid);
-    if (hit && Date.now() - hit.at < 2000) return hit.info;
+    // Short-lived: a deleted cluster's credentials must be refused soon after (a stale hit would
+    // also let ensureCluster write its default namespaces again after the sweep).
+    if (hit && Date.now() - hit.at < CACHE_MS) return hit.info;
     const [all, hci] = await this.store.read(
       async (tx) => [await tx.listResources({ type: CLUSTER_TYPE }), await hciClusters(tx)] as const,
     );
