@@ -11,7 +11,7 @@
 import { badRequest } from "./errors.js";
 import { goJsonKind } from "./goJson.js";
 import { cloneJson } from "./json.js";
-import { getOwn, setOwn } from "./ownKeys.js";
+import { getOwn, setOwn, withMissing } from "./ownKeys.js";
 import type { Schema } from "./schemas.js";
 
 type Obj = Record<string, unknown>;
@@ -105,10 +105,7 @@ function requestsFromLimits(pod: Obj): void {
     for (const c of list) {
       const res = isObj(c) && isObj(c.resources) ? c.resources : undefined;
       if (!res || !isObj(res.limits)) continue;
-      const merged: Obj = { ...res.limits, ...(isObj(res.requests) ? res.requests : {}) };
-      const requests: Obj = {};
-      for (const k of Object.keys(merged).sort()) setOwn(requests, k, merged[k]);
-      res.requests = requests;
+      res.requests = withMissing(isObj(res.requests) ? res.requests : undefined, res.limits).merged;
     }
   }
 }
@@ -120,11 +117,8 @@ function requestsFromLimits(pod: Obj): void {
 function limitRangeItemDefaults(item: Obj): void {
   const fill = (into: string, from: unknown) => {
     if (!isObj(from)) return;
-    const target: Obj = isObj(item[into]) ? { ...(item[into] as Obj) } : {};
-    for (const [k, v] of Object.entries(from)) if (target[k] === undefined) setOwn(target, k, v);
-    const sorted: Obj = {};
-    for (const k of Object.keys(target).sort()) setOwn(sorted, k, target[k]);
-    if (Object.keys(sorted).length) item[into] = sorted;
+    const { merged } = withMissing(isObj(item[into]) ? item[into] : undefined, from);
+    if (Object.keys(merged).length) item[into] = merged;
   };
   fill("default", item.max);
   fill("defaultRequest", item.default);

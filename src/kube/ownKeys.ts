@@ -16,3 +16,19 @@ export function setOwn(o: Obj, k: string, v: unknown): void {
 export function getOwn(o: Obj, k: string): unknown {
   return Object.hasOwn(o, k) ? o[k] : undefined;
 }
+
+/**
+ * `have` with every key of `from` it lacks, keys sorted as Go writes a map (defaults into a
+ * ResourceList: requests from limits, LimitRange defaults), and the keys that were added.
+ */
+export function withMissing(have: Obj | undefined, from: Obj): { merged: Obj; added: string[] } {
+  const base = have ?? {};
+  const added = Object.keys(from)
+    .filter((k) => getOwn(base, k) === undefined)
+    .sort();
+  const all: Obj = { ...base };
+  for (const k of added) setOwn(all, k, from[k]);
+  const merged: Obj = {};
+  for (const k of Object.keys(all).sort()) setOwn(merged, k, all[k]);
+  return { merged, added };
+}

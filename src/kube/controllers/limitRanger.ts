@@ -7,7 +7,7 @@
 import type { Container, LimitRange, Pod } from "kubernetes-types/core/v1.js";
 import { type AdmissionStep, requestName } from "../admission.js";
 import { admissionForbidden } from "../errors.js";
-import { setOwn } from "../ownKeys.js";
+import { withMissing } from "../ownKeys.js";
 import { parseQuantity } from "../workloads/quantity.js";
 
 type Quantities = Record<string, string | number>;
@@ -27,15 +27,9 @@ function mergeDefaults(c: Container, limits: Quantities, requests: Quantities, p
   c.resources ??= {};
   const res = c.resources;
   const set = (into: "limits" | "requests", from: Quantities) => {
-    const have: Quantities = { ...(res[into] ?? {}) };
-    const added = Object.keys(from).filter((k) => have[k] === undefined);
-    for (const k of added) setOwn(have, k, from[k]);
-    if (added.length) {
-      const sorted: Quantities = {};
-      for (const k of Object.keys(have).sort()) setOwn(sorted, k, have[k]);
-      res[into] = sorted as NonNullable<Container["resources"]>["limits"];
-    }
-    return added.sort();
+    const { merged, added } = withMissing(res[into], from);
+    if (added.length) res[into] = merged as NonNullable<Container["resources"]>["limits"];
+    return added;
   };
   const limitsSet = set("limits", limits);
   const requestsSet = set("requests", requests);
