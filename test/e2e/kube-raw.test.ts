@@ -42,4 +42,25 @@ describe("kubectl get --raw", () => {
     const bad = await kubectl(a, ["get", "--raw", "/api/v1/namespaces", "--token", "nope"]);
     expect(bad.code).toBe(1);
   });
+
+  it("lists the health checks as kube-apiserver does (verbose, exclude, one check)", async () => {
+    const ready = await kubectlOk(a, ["get", "--raw", "/readyz?verbose"]);
+    const lines = ready.trimEnd().split("\n");
+    expect(lines.slice(0, 4)).toEqual(["[+]ping ok", "[+]log ok", "[+]etcd ok", "[+]etcd-readiness ok"]);
+    expect(lines).toContain("[+]poststarthook/rbac/bootstrap-roles ok");
+    expect(lines.slice(-2)).toEqual(["[+]shutdown ok", "readyz check passed"]);
+    // Liveness leaves out the readiness-only checks.
+    const live = await kubectlOk(a, ["get", "--raw", "/livez?verbose"]);
+    expect(live).not.toContain("etcd-readiness");
+    expect(live).not.toContain("shutdown");
+    expect(live.trimEnd().split("\n").at(-1)).toBe("livez check passed");
+    const excluded = await kubectlOk(a, ["get", "--raw", "/readyz?verbose&exclude=etcd&exclude=nope"]);
+    expect(excluded).toContain("[+]etcd excluded: ok\n");
+    expect(excluded).toContain('warn: some health checks cannot be excluded: no matches for "nope"\n');
+    expect(await kubectlOk(a, ["get", "--raw", "/readyz/etcd"])).toBe("ok");
+    expect(await kubectlOk(a, ["get", "--raw", "/readyz/poststarthook/rbac/bootstrap-roles"])).toBe("ok");
+    const unknown = await kubectl(a, ["get", "--raw", "/livez/etcd-readiness"]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain("NotFound");
+  });
 });

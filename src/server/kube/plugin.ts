@@ -36,6 +36,7 @@ import {
   unauthorized,
   unsupportedMediaType,
 } from "../../kube/errors.js";
+import { health } from "../../kube/health.js";
 import { BUILTIN_KINDS, deprecationWarning } from "../../kube/kinds.js";
 import { podConnect, podLog } from "../../kube/logs.js";
 import { hashDoc, openapiV2, openapiV3, openapiV3Index } from "../../kube/openapi.js";
@@ -72,11 +73,17 @@ interface Req {
   query: URLSearchParams;
   /** The install's kube token key (service account tokens). */
   tokenKey: () => Promise<Buffer>;
+  /** True once the server has begun to close (readyz's shutdown check). */
+  stopping: () => boolean;
 }
 
 export async function kubePlugin(app: FastifyInstance, opts: KubePluginOptions): Promise<void> {
   const api = new KubeApi(opts.store, opts.log);
   const clusters = new ClusterDirectory(opts.store);
+  let stopping = false;
+  app.addHook("preClose", async () => {
+    stopping = true;
+  });
 
   // Protobuf bodies are binary: keep them as bytes (the app's catch-all parser reads text).
   app.addContentTypeParser(PROTOBUF_CT, { parseAs: "buffer" }, (_req, body, done) => done(null, body));
@@ -145,6 +152,7 @@ export async function kubePlugin(app: FastifyInstance, opts: KubePluginOptions):
       rest,
       query: url.searchParams,
       tokenKey: () => clusters.tokenKey(),
+      stopping: () => stopping,
     };
     await api.ensureCluster(cluster.uid);
     return route(api, r, req, reply, opts);
@@ -447,8 +455,19 @@ async function route(
       ],
     });
   if (first === "version" && tail.length === 0) return send(reply, 200, versionInfo(version));
-  if ((first === "healthz" || first === "livez" || first === "readyz") && method === "GET")
-    return reply.code(200).type("text/plain; charset=utf-8").send("ok");
+  if (
+    (first === "healthz" || first === "livez" || first === "readyz") &&
+    (method === "GET" || method === "HEAD")
+  ) {
+    const env = { store: opts.store, cluster: r.cluster.uid, stopping: r.stopping };
+    const a = await health(env, first, r.query, tail.length ? tail.join("/") : undefined);
+    for (const f of a.failures) opts.log(`kube /${first} of cluster ${r.cluster.uid}: ${f}`);
+    return reply
+      .code(a.status)
+      .type("text/plain; charset=utf-8")
+      .header("x-content-type-options", "nosniff")
+      .send(a.text);
+  }
   if (first === "openapi") return openapi(api, r, req, reply, tail);
   if (first !== "api" && first !== "apis") throw pathNotFound();
   const types = await api.types(r.cluster.uid);
