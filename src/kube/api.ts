@@ -5,6 +5,7 @@
 // collection, namespace termination, and watches over the store's change feed. No HTTP here:
 // the wire (server/kube/) parses requests into these calls and serialises their results.
 import { randomUUID } from "node:crypto";
+import type { Pod } from "kubernetes-types/core/v1.js";
 import { slicer } from "../providers/slices.js";
 import type { ChangeRecord, KubeObjectRecord, Store, Tx } from "../store/types.js";
 import { StoreConflictError, TooOldError } from "../store/types.js";
@@ -769,9 +770,11 @@ export class KubeApi {
     result.apiVersion = gv(t);
     result.kind = t.kind;
     if (!tracked && !reset) this.track(t, prev, result, o, sub);
-    // Finalizers all gone on an object being deleted: it goes now.
+    // Finalizers all gone on an object being deleted: it goes now — unless a grace period is
+    // still running (a Terminating pod; its kubelet deletes it): ShouldDeleteDuringUpdate.
     if (
       pm.deletionTimestamp &&
+      !((pm.deletionGracePeriodSeconds as number | undefined) ?? 0) &&
       !((meta(result).finalizers as unknown[] | undefined) ?? []).length &&
       sub !== "status"
     ) {
@@ -1371,6 +1374,52 @@ export class KubeApi {
     return r;
   }
 
+  /**
+   * A pod on a node is deleted gracefully (rest.BeforeDelete with the pod strategy's
+   * CheckGracefulDelete): it stays, Terminating, with deletionTimestamp = now + the grace period
+   * (the request's, else terminationGracePeriodSeconds, else 30), until its kubelet has stopped
+   * its containers and deletes it with grace 0. An unscheduled or finished pod, or grace 0, goes
+   * at once. A pending graceful deletion can only be shortened; otherwise it answers the pod as
+   * it is. Undefined: delete now (the caller's finalizer and removal steps).
+   */
+  private async gracefulPodDelete(
+    tx: Tx,
+    cluster: string,
+    t: ResourceType,
+    old: KubeObjectRecord,
+    next: Obj,
+    finalizers: string[],
+    d: DeleteOptions,
+  ): Promise<Result | undefined> {
+    const pod = old.body as Pod;
+    const nm = meta(next);
+    const phase = pod.status?.phase;
+    let grace = d.gracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30;
+    if (!pod.spec?.nodeName || phase === "Succeeded" || phase === "Failed") grace = 0;
+    if (grace < 0) grace = 1;
+    const pending = pod.metadata?.deletionGracePeriodSeconds;
+    if (pod.metadata?.deletionTimestamp) {
+      if (pending === undefined || pending === 0) return undefined;
+      if (d.gracePeriodSeconds === undefined || grace >= pending)
+        return { status: 200, body: this.serve(t, old), warnings: [] };
+      nm.deletionTimestamp = rfc3339(
+        Date.parse(pod.metadata.deletionTimestamp) - pending * 1000 + grace * 1000,
+      );
+    } else {
+      if (grace === 0) return undefined;
+      nm.deletionTimestamp = rfc3339(Date.now() + grace * 1000);
+      if (finalizers.length) nm.finalizers = finalizers;
+    }
+    nm.deletionGracePeriodSeconds = grace;
+    if (grace === 0 && !finalizers.length) return undefined;
+    if (d.dryRun) return { status: 200, body: this.serve(t, { ...old, body: next }), warnings: [] };
+    const rev = await tx.putObject(
+      { cluster, resource: t.key, namespace: old.namespace, name: old.name, body: next },
+      { expectedRevision: old.revision },
+    );
+    return { status: 200, body: this.serve(t, { ...old, body: next, revision: rev }), warnings: [] };
+  }
+
   private async deleteIn(
     tx: Tx,
     cluster: string,
@@ -1413,6 +1462,10 @@ export class KubeApi {
     }
     if (policy === "Foreground" && !finalizers.includes("foregroundDeletion"))
       finalizers = [...finalizers, "foregroundDeletion"];
+    if (t.key === "core/pods") {
+      const graceful = await this.gracefulPodDelete(tx, cluster, t, old, next, finalizers, d);
+      if (graceful) return graceful;
+    }
     if (t.key === CRD_KEY && !nm.deletionTimestamp) {
       // kube-apiserver: the CRD waits, Terminating, while its custom objects are deleted (collect).
       if (!finalizers.includes(CRD_CLEANUP)) finalizers = [...finalizers, CRD_CLEANUP];

@@ -25,6 +25,35 @@ const get = async (args: string[]) => {
 };
 
 describe("deletion that waits", () => {
+  it("kubectl delete pod: Terminating with its grace period, then the kubelet stops it (Killing) and deletes it", async () => {
+    await kubectlOk(c, ["run", "gr", "--image=nginx"]);
+    await kubectlOk(c, ["wait", "--for=condition=Ready", "pod/gr", "--timeout=30s"]);
+    // The watch sees the pod Terminating before it is gone.
+    const watch = kubectl(c, [
+      "get",
+      "pod",
+      "gr",
+      "--watch",
+      "--output-watch-events",
+      "--request-timeout=4s",
+    ]);
+    await new Promise((r) => setTimeout(r, 500));
+    await kubectlOk(c, ["delete", "pod", "gr"]);
+    expect((await kubectl(c, ["get", "pod", "gr"])).code).toBe(1);
+    const lines = (await watch).stdout.split("\n").filter((l) => /\bgr\b/.test(l));
+    expect(lines.map((l) => l.split(/\s+/)[0])).toEqual(["ADDED", "MODIFIED", "DELETED"]);
+    expect(lines[1]).toContain("Terminating");
+    const events = await kubectlOk(c, [
+      "get",
+      "events",
+      "--field-selector",
+      "involvedObject.name=gr,reason=Killing",
+      "-o",
+      "jsonpath={.items[*].message}|{.items[*].source.component}",
+    ]);
+    expect(events).toBe("Stopping container gr|kubelet");
+  });
+
   it("a foreground-deleted Deployment stays until its pod, held by a finalizer, is gone", async () => {
     await kubectlOk(c, ["create", "deployment", "fz", "--image=nginx"]);
     const pod = await until(async () => (await get(["get", "pods", "-l", "app=fz"]))?.items?.[0]);

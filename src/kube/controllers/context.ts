@@ -261,7 +261,10 @@ export class ControllerContext {
 
   private async applyOne(tx: Tx, cluster: string, t: ResourceType, a: Action): Promise<void> {
     if (a.op === "delete") {
-      await this.api.deleteTx(tx, cluster, t, a.namespace, a.name, {});
+      await this.api.deleteTx(tx, cluster, t, a.namespace, a.name, {
+        ...(a.gracePeriodSeconds !== undefined ? { gracePeriodSeconds: a.gracePeriodSeconds } : {}),
+        ...(a.uid ? { preconditions: { uid: a.uid } } : {}),
+      });
       return;
     }
     // createTx/updateTx copy what they are given: the action's object is only read here.

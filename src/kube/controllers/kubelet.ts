@@ -12,7 +12,7 @@ import { allocateSubnetAddressesBatch, subnetFreeAddressCount } from "../../prov
 import type { Tx } from "../../store/types.js";
 import { hostPortPool, podOwner } from "../admission.js";
 import type { KubeError } from "../errors.js";
-import { nextStage, STAGES } from "../workloads/kubelet.js";
+import { isStopping, nextStage, STAGES, stoppingEvents } from "../workloads/kubelet.js";
 import {
   choosePodIp,
   cnsDemand,
@@ -179,6 +179,11 @@ export async function syncKubelet(ctx: ControllerContext, cluster: string): Prom
     for (const list of [p.status?.initContainerStatuses, p.status?.containerStatuses])
       for (const cs of list ?? []) if (cs.imageID) holds(node).add(cs.image);
   }
+  await stopPods(
+    ctx,
+    cluster,
+    pods.filter((p) => isStopping(p) && nodes.has(p.spec?.nodeName ?? "")),
+  );
   // Pods with something to do: bound to a known node and not settled (any address would do).
   const due = pods.filter(
     (p) => p.spec?.nodeName && nodes.has(p.spec.nodeName) && nextStage(p, "0.0.0.0") !== undefined,
@@ -278,6 +283,35 @@ export async function syncKubelet(ctx: ControllerContext, cluster: string): Prom
     conflict ??= failed;
   }
   if (conflict && conflict.code !== 404) throw conflict;
+}
+
+/**
+ * Pods deleted gracefully on this kubelet's nodes: their containers are stopped ("Killing"
+ * events) and the pod is deleted with grace 0 — on the condition that it is still the pod
+ * that was stopped (its uid), as the kubelet's status manager deletes it.
+ */
+async function stopPods(ctx: ControllerContext, cluster: string, pods: Pod[]): Promise<void> {
+  if (!pods.length) return;
+  const podType = await ctx.type(cluster, "core/pods");
+  const now = ctx.now();
+  for (let i = 0; i < pods.length; i += PODS_PER_BATCH) {
+    const chunk = pods.slice(i, i + PODS_PER_BATCH);
+    await ctx.batch(cluster, async (w) => {
+      for (const p of chunk) {
+        const ns = p.metadata?.namespace ?? "default";
+        const gone = await w.attempt(() =>
+          ctx.api.deleteTx(w.tx, cluster, podType, ns, p.metadata?.name ?? "", {
+            gracePeriodSeconds: 0,
+            preconditions: { uid: p.metadata?.uid ?? "" },
+          }),
+        );
+        // Already gone, or replaced by a pod of the same name: nothing of this one to stop.
+        if (gone instanceof Error) continue;
+        for (const e of stoppingEvents(p, p.spec?.nodeName ?? "", now))
+          await ctx.recordEvent(w, cluster, e, KUBELET_W);
+      }
+    });
+  }
 }
 
 /**

@@ -41,6 +41,8 @@ export async function syncNodes(ctx: ControllerContext, cluster: string): Promis
       resource: "core/pods" as const,
       namespace: p.metadata?.namespace ?? "default",
       name: p.metadata?.name ?? "",
+      // PodGC force-deletes: no kubelet is left to stop the pod gracefully.
+      gracePeriodSeconds: 0,
     })),
   );
   return true;

@@ -57,7 +57,19 @@ export type Action =
   | { op: "update"; resource: Resource; namespace: string; object: KubeObject }
   /** Write the status subresource only. */
   | { op: "updateStatus"; resource: Resource; namespace: string; object: KubeObject }
-  | { op: "delete"; resource: Resource; namespace: string; name: string };
+  /**
+   * A pod is deleted gracefully (Terminating until its kubelet stops it) unless
+   * `gracePeriodSeconds` is 0 (the pod garbage collector's force delete); `uid` is the
+   * precondition that the object is still the one the controller saw.
+   */
+  | {
+      op: "delete";
+      resource: Resource;
+      namespace: string;
+      name: string;
+      gracePeriodSeconds?: number;
+      uid?: string;
+    };
 
 /** A deterministic RFC 4122-shaped uid from parts (nodes' machine ids, tests). */
 export function stableUid(...parts: string[]): string {

@@ -539,6 +539,38 @@ export function nextStage(pod: Pod, podIP: string | undefined): StageName | unde
   return podIP || pod.spec?.hostNetwork ? "Running" : "SandboxFailed";
 }
 
+/**
+ * A pod being deleted gracefully, as its kubelet stops it: "Killing" for each container that
+ * runs (kuberuntime's killContainer); then the kubelet deletes the pod with grace 0. The
+ * simulated containers stop on the signal, so the grace period is not waited out.
+ */
+export function stoppingEvents(pod: Pod, node: string, now: string): Event[] {
+  const out: Event[] = [];
+  for (const [init, statuses, specs] of [
+    [true, pod.status?.initContainerStatuses, pod.spec?.initContainers],
+    [false, pod.status?.containerStatuses, pod.spec?.containers],
+  ] as const)
+    for (const cs of statuses ?? []) {
+      const c = specs?.find((x) => x.name === cs.name);
+      if (!c || !cs.state?.running) continue;
+      out.push(
+        event(pod, node, {
+          reason: "Killing",
+          message: `Stopping container ${c.name}`,
+          component: "kubelet",
+          fieldPath: fieldPath({ c, init }),
+          at: now,
+        }),
+      );
+    }
+  return out;
+}
+
+/** Whether the kubelet has a gracefully deleted pod to stop (grace 0 is the API's own delete). */
+export function isStopping(pod: Pod): boolean {
+  return !!pod.metadata?.deletionTimestamp && (pod.metadata.deletionGracePeriodSeconds ?? 0) > 0;
+}
+
 /** What `kubectl logs` answers for a simulated container: an honest explanation, at once. */
 export function simulatedLogs(pod: Pod, container: string): string {
   return `aksnet: container "${container}" of pod ${pod.metadata?.namespace ?? "default"}/${pod.metadata?.name ?? ""} is simulated; no process runs, so there is no log output.\n`;
