@@ -59,6 +59,9 @@ export const SCHEDULER_W = { fieldManager: MANAGERS.scheduler };
  */
 export const BATCH_WRITES = 100;
 
+/** setTimeout's longest delay (2^31 − 1 ms, about 24.8 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** What one batch writes with: the transaction, and the API's in-transaction writes. */
 export interface BatchWriter {
   tx: Tx;
@@ -94,10 +97,15 @@ export class ControllerContext {
    */
   later(key: string, delayMs: number): void {
     clearTimeout(this.timers.get(key));
-    const t = setTimeout(() => {
-      this.timers.delete(key);
-      this.queue.add(key);
-    }, delayMs);
+    // Node fires a longer timeout at once (a yearly CronJob would spin): the key runs at the
+    // longest delay a timer takes and arms itself again.
+    const t = setTimeout(
+      () => {
+        this.timers.delete(key);
+        this.queue.add(key);
+      },
+      Math.min(delayMs, MAX_TIMER_MS),
+    );
     t.unref();
     this.timers.set(key, t);
   }
