@@ -4,8 +4,10 @@
 import type { ResourceType } from "./catalog.js";
 import { invalidOptions, type StatusCause } from "./errors.js";
 import { GO_PRINTABLE } from "./fields.js";
+import { goQuote } from "./goText.js";
 import { sameUnordered } from "./json.js";
 import { getOwn } from "./ownKeys.js";
+import { loadLocationError, parseStandard, ScheduleError } from "./workloads/cronSchedule.js";
 import { parseQuantity } from "./workloads/quantity.js";
 
 type Obj = Record<string, unknown>;
@@ -672,6 +674,127 @@ function immutable(o: Obj, old: Obj | undefined, paths: string[]): StatusCause[]
     .map((p) => invalidValue(p, at(o, p) ?? null, "field is immutable"));
 }
 
+/** validTimeZoneCharacters: one part of an IANA zone name (digits and `+` kept for legacy names). */
+const TIME_ZONE_PART = /^[A-Za-z.\-_0-9+]{1,14}$/;
+
+/** validateTimeZone: a name Go's LoadLocation knows, never "Local". */
+function timeZone(tz: unknown, at: string): StatusCause[] {
+  if (tz === undefined || tz === null) return [];
+  const v = String(tz);
+  if (v === "") return [invalidValue(at, v, "timeZone must be nil or non-empty string")];
+  for (const part of v.split("/"))
+    if (part === "." || part === ".." || part.startsWith("-") || !TIME_ZONE_PART.test(part))
+      return [invalidValue(at, v, `unknown time zone ${v}`)];
+  const out: StatusCause[] = [];
+  if (v.toLowerCase() === "local")
+    out.push(
+      invalidValue(
+        at,
+        v,
+        "timeZone must be an explicit time zone as defined in https://www.iana.org/time-zones",
+      ),
+    );
+  const err = loadLocationError(v);
+  if (err) out.push(invalidValue(at, v, err));
+  return out;
+}
+
+/** A metav1.LabelSelector as Go's `%#v` prints it (field errors print structs so). */
+function goSelector(sel: Obj): string {
+  const str = (v: unknown) => goQuote(String(v));
+  const labels = isObj(sel.matchLabels)
+    ? `map[string]string{${Object.keys(sel.matchLabels)
+        .sort()
+        .map((k) => `${str(k)}:${str((sel.matchLabels as Obj)[k])}`)
+        .join(", ")}}`
+    : "map[string]string(nil)";
+  const reqs = Array.isArray(sel.matchExpressions)
+    ? `[]v1.LabelSelectorRequirement{${sel.matchExpressions
+        .filter(isObj)
+        .map((r) => {
+          const values = Array.isArray(r.values)
+            ? `[]string{${r.values.map(str).join(", ")}}`
+            : "[]string(nil)";
+          return `v1.LabelSelectorRequirement{Key:${str(r.key ?? "")}, Operator:${str(r.operator ?? "")}, Values:${values}}`;
+        })
+        .join(", ")}}`
+    : "[]v1.LabelSelectorRequirement(nil)";
+  return `v1.LabelSelector{MatchLabels:${labels}, MatchExpressions:${reqs}}`;
+}
+
+/**
+ * validateCronJobSpec: the schedule (robfig's words; no TZ prefix on a new one), a known time
+ * zone, the policy, non-negative deadline and history limits, and the job template as a Job's
+ * spec with the selector left to the Job's creation.
+ */
+function cronJobSpec(o: Obj, old?: Obj): StatusCause[] {
+  const spec = isObj(o.spec) ? o.spec : {};
+  const was = old && isObj(old.spec) ? old.spec : undefined;
+  const out: StatusCause[] = [];
+  const schedule = typeof spec.schedule === "string" ? spec.schedule : "";
+  if (!schedule) out.push(required("spec.schedule"));
+  else {
+    try {
+      parseStandard(schedule);
+    } catch (e) {
+      if (!(e instanceof ScheduleError)) throw e;
+      out.push(invalidValue("spec.schedule", schedule, e.message));
+    }
+    const allowTZ = typeof was?.schedule === "string" && was.schedule.includes("TZ");
+    if (allowTZ && schedule.includes("TZ") && spec.timeZone !== undefined && spec.timeZone !== null)
+      out.push(
+        invalidValue(
+          "spec.schedule",
+          schedule,
+          "cannot use both timeZone field and TZ or CRON_TZ in schedule",
+        ),
+      );
+    else if (!allowTZ && schedule.includes("TZ"))
+      out.push(
+        invalidValue(
+          "spec.schedule",
+          schedule,
+          "cannot use TZ or CRON_TZ in schedule, use timeZone field instead",
+        ),
+      );
+  }
+  const nonNegative = (field: string) => {
+    const v = spec[field];
+    if (typeof v === "number" && v < 0)
+      out.push(invalidValue(`spec.${field}`, v, "must be greater than or equal to 0"));
+  };
+  nonNegative("startingDeadlineSeconds");
+  if (!was || !sameUnordered(was.timeZone ?? null, spec.timeZone ?? null))
+    out.push(...timeZone(spec.timeZone, "spec.timeZone"));
+  if (spec.concurrencyPolicy === "") out.push(required("spec.concurrencyPolicy"));
+  else out.push(...oneOf("spec.concurrencyPolicy", spec.concurrencyPolicy, ["Allow", "Forbid", "Replace"]));
+  const jt = isObj(spec.jobTemplate) ? spec.jobTemplate : {};
+  const js = isObj(jt.spec) ? jt.spec : {};
+  const podAt = "spec.jobTemplate.spec.template.spec";
+  const pod = isObj(js.template) ? js.template.spec : undefined;
+  out.push(...podSpec(pod, podAt), ...jobRestarts(pod, podAt));
+  out.push(...oneOf("spec.jobTemplate.spec.completionMode", js.completionMode, ["Indexed", "NonIndexed"]));
+  if (isObj(js.selector))
+    out.push({
+      reason: "FieldValueInvalid",
+      field: "spec.jobTemplate.spec.selector",
+      message: `Invalid value: ${goSelector(js.selector)}: \`selector\` will be auto-generated`,
+    });
+  if (js.manualSelector === true)
+    out.push(notSupported("spec.jobTemplate.spec.manualSelector", true, ["nil", "false"]));
+  nonNegative("successfulJobsHistoryLimit");
+  nonNegative("failedJobsHistoryLimit");
+  return out;
+}
+
+/** ValidateCronJobCreate: room for the Job name's `-<minutes>` suffix (not checked on update). */
+function cronJobName(o: Obj, old?: Obj): StatusCause[] {
+  const name = String((o.metadata as Obj | undefined)?.name ?? "");
+  return !old && name.length > 52
+    ? [invalidValue("metadata.name", name, "must be no more than 52 characters")]
+    : [];
+}
+
 const PDB_EVICTION_POLICIES = ["AlwaysAllow", "IfHealthyBudget"];
 const PERCENT_MESSAGE =
   "a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')";
@@ -737,6 +860,7 @@ const RULES: Record<string, ((o: Obj, old?: Obj) => StatusCause[])[]> = {
         "spec.backoffLimitPerIndex",
       ]),
   ],
+  "batch/cronjobs": [cronJobSpec, cronJobName],
   "policy/poddisruptionbudgets": [podDisruptionBudget],
   "core/services": [service],
   "core/configmaps": [
@@ -774,30 +898,6 @@ export function validateBuiltin(t: ResourceType, o: Obj, old?: Obj): StatusCause
 
 /** apimachinery's FieldManagerMaxLength, in bytes. */
 const FIELD_MANAGER_MAX = 128;
-
-/** Go's strconv.Quote (`%q`), with which field errors print a string value. */
-function goQuote(s: string): string {
-  let out = '"';
-  for (const ch of s) {
-    const r = ch.codePointAt(0)!;
-    if (ch === '"' || ch === "\\") out += `\\${ch}`;
-    else if (GO_PRINTABLE.test(ch)) out += ch;
-    else if (GO_ESCAPES[r]) out += GO_ESCAPES[r];
-    else if (r < 0x20 || r === 0x7f) out += `\\x${r.toString(16).padStart(2, "0")}`;
-    else if (r < 0x10000) out += `\\u${r.toString(16).padStart(4, "0")}`;
-    else out += `\\U${r.toString(16).padStart(8, "0")}`;
-  }
-  return `${out}"`;
-}
-const GO_ESCAPES: Record<number, string> = {
-  7: "\\a",
-  8: "\\b",
-  9: "\\t",
-  10: "\\n",
-  11: "\\v",
-  12: "\\f",
-  13: "\\r",
-};
 
 /**
  * ValidateFieldManager (apimachinery meta/v1/validation): at most 128 bytes, and only

@@ -118,7 +118,7 @@ describe("kinds beyond workloads", () => {
     expect(await out(["create", "priorityclass", "high", "--value=1000", "--description=batch"])).toBe(
       "priorityclass.scheduling.k8s.io/high created\n",
     );
-    expect(await out(["create", "cronjob", "tick", "--image=busybox:1.36", "--schedule=*/5 * * * *"])).toBe(
+    expect(await out(["create", "cronjob", "tick", "--image=busybox:1.36", "--schedule=5 4 1 1 *"])).toBe(
       "cronjob.batch/tick created\n",
     );
     const cj = (await kube(c, "GET", "/apis/batch/v1/namespaces/default/cronjobs/tick")).body as Obj;
@@ -131,7 +131,7 @@ describe("kinds beyond workloads", () => {
     ]).toEqual(["Allow", false, 3, 1]);
     // printCronJob: LAST SCHEDULE is <none> until the first run.
     const row = (await kubectl(c, ["get", "cronjob", "tick", "--no-headers"])).stdout.trim().split(/\s{2,}/);
-    expect(row.slice(0, 6)).toEqual(["tick", "*/5 * * * *", "<none>", "False", "0", "<none>"]);
+    expect(row.slice(0, 6)).toEqual(["tick", "5 4 1 1 *", "<none>", "False", "0", "<none>"]);
   });
 
   it("a RoleBinding and an HPA through JSON, with their columns", async () => {

@@ -123,7 +123,7 @@ const MORE: [string[], string, string][] = [
     "clusterrolebinding/crb-pb",
   ],
   [
-    ["create", "cronjob", "cj", "--image=busybox", "--schedule=*/5 * * * *"],
+    ["create", "cronjob", "cj", "--image=busybox", "--schedule=5 4 1 1 *"],
     "cronjob.batch/cj created",
     "cronjob/cj",
   ],

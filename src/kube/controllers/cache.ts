@@ -26,6 +26,7 @@ export const CACHED: ReadonlySet<Resource> = new Set<Resource>([
   "apps/daemonsets",
   "apps/statefulsets",
   "batch/jobs",
+  "batch/cronjobs",
 ]);
 
 interface Entry {

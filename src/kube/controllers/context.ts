@@ -32,6 +32,7 @@ const GVP: Record<Resource, [string, string, string]> = {
   "apps/statefulsets": ["apps", "v1", "statefulsets"],
   "apps/controllerrevisions": ["apps", "v1", "controllerrevisions"],
   "batch/jobs": ["batch", "v1", "jobs"],
+  "batch/cronjobs": ["batch", "v1", "cronjobs"],
 };
 
 /**

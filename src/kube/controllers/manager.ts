@@ -3,7 +3,8 @@
 // alike — and turns each change into work-queue keys:
 //
 //   ARM cluster / pool / scale set / instance / public IP  → nodes of every cluster
-//   Deployment, ReplicaSet, DaemonSet, StatefulSet, Job    → that object (and its owner)
+//   Deployment, ReplicaSet, DaemonSet, StatefulSet, Job,
+//   CronJob                                                → that object (and its owner)
 //   Pod                                                    → its controlling owner, scheduler, kubelet
 //   Node                                                   → the cluster's DaemonSets, scheduler, kubelet
 //   HPA, Deployment, ReplicaSet, StatefulSet               → the namespace's HPAs
@@ -25,6 +26,7 @@ import type { Resource } from "../workloads/actions.js";
 import { selectorMatches } from "../workloads/pods.js";
 import { armClusters } from "./arm.js";
 import { ControllerContext } from "./context.js";
+import { syncCronJob } from "./cronjob.js";
 import { syncDaemonSet } from "./daemonset.js";
 import { syncDeployment } from "./deployment.js";
 import { PDB_KEY, syncDisruptionBudgets } from "./disruption.js";
@@ -58,6 +60,7 @@ const WORKLOADS: Record<string, { ctrl: string; kind: string; sync: ObjectSync }
   "apps/daemonsets": { ctrl: "daemonset", kind: "DaemonSet", sync: syncDaemonSet },
   "apps/statefulsets": { ctrl: "statefulset", kind: "StatefulSet", sync: syncStatefulSet },
   "batch/jobs": { ctrl: "job", kind: "Job", sync: syncJob },
+  "batch/cronjobs": { ctrl: "cronjob", kind: "CronJob", sync: syncCronJob },
 };
 const BY_CTRL = new Map(Object.entries(WORKLOADS).map(([resource, w]) => [w.ctrl, { resource, ...w }]));
 const BY_KIND = new Map(Object.entries(WORKLOADS).map(([resource, w]) => [w.kind, { resource, ...w }]));

@@ -9,7 +9,7 @@ import type {
   ReplicaSet,
   StatefulSet,
 } from "kubernetes-types/apps/v1.js";
-import type { Job } from "kubernetes-types/batch/v1.js";
+import type { CronJob, Job } from "kubernetes-types/batch/v1.js";
 import type { Event, Node, Pod, ResourceQuota, Service } from "kubernetes-types/core/v1.js";
 import type { ObjectMeta, OwnerReference } from "kubernetes-types/meta/v1.js";
 
@@ -28,7 +28,8 @@ export type Resource =
   | "apps/daemonsets"
   | "apps/statefulsets"
   | "apps/controllerrevisions"
-  | "batch/jobs";
+  | "batch/jobs"
+  | "batch/cronjobs";
 
 /** Any object with Kubernetes metadata (owner checks, references). */
 export interface ObjectWithMeta {
@@ -49,6 +50,7 @@ export type KubeObject =
   | StatefulSet
   | ControllerRevision
   | Job
+  | CronJob
   | ResourceQuota;
 
 export type Action =

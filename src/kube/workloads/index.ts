@@ -3,6 +3,8 @@
 // kubelet, and the workload controllers. No I/O: each controller is
 // `reconcile(desired, observed) → Action[]`; docs/ARCHITECTURE.md says how they are wired.
 export * from "./actions.js";
+export * from "./cronjob.js";
+export * from "./cronSchedule.js";
 export * from "./daemonset.js";
 export * from "./deployment.js";
 export * from "./events.js";
