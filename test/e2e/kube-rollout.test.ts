@@ -747,6 +747,17 @@ spec:
       return d.status?.readyReplicas === 2 ? d : undefined;
     });
     expect(ready.status.availableReplicas ?? 0).toBe(0);
+    // minReadySeconds is no template field: the same ReplicaSet takes the new value, as
+    // getNewReplicaSet copies it, and its Ready pods are available at once.
+    await kubectl(c, ["patch", "deploy", "slow", "--type=merge", "-p", '{"spec":{"minReadySeconds":0}}']);
+    const available = await until(async () => {
+      const d = await get();
+      return d.status?.availableReplicas === 2 ? d : undefined;
+    });
+    expect(available.status.updatedReplicas).toBe(2);
+    const rss = JSON.parse((await kubectl(c, ["get", "rs", "-l", "app=slow", "-o", "json"])).stdout).items;
+    expect(rss).toHaveLength(1);
+    expect(rss[0].spec.minReadySeconds).toBeUndefined();
   });
 
   it("a pod counts as available only once Ready for minReadySeconds; the rollout waits for it", async () => {

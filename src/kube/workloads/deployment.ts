@@ -118,6 +118,21 @@ function withDeploymentAnnotations(d: Deployment, rs: ReplicaSet): ReplicaSet | 
   return out && { ...rs, metadata: { ...rs.metadata, annotations: out } };
 }
 
+/**
+ * getNewReplicaSet on an existing one: the Deployment's annotations and its minReadySeconds
+ * (a change of either alone is no new template, yet reaches the current ReplicaSet); the
+ * ReplicaSet with them, or undefined when it has them.
+ */
+function withDeploymentFields(d: Deployment, rs: ReplicaSet): ReplicaSet | undefined {
+  const annotated = withDeploymentAnnotations(d, rs);
+  const want = d.spec?.minReadySeconds ?? 0;
+  if ((rs.spec?.minReadySeconds ?? 0) === want) return annotated;
+  const base = annotated ?? rs;
+  const { minReadySeconds: _old, ...spec } = base.spec ?? { selector: {} };
+  // omitempty: zero is no field.
+  return { ...base, spec: { ...spec, selector: spec.selector, ...(want ? { minReadySeconds: want } : {}) } };
+}
+
 /** The ReplicaSet a Deployment creates for its current template. */
 export function newReplicaSetFor(
   d: Deployment,
@@ -285,10 +300,10 @@ export function reconcileDeployment(
         },
       },
     };
-    newRS = withDeploymentAnnotations(d, newRS) ?? newRS;
+    newRS = withDeploymentFields(d, newRS) ?? newRS;
     update(newRS);
   } else {
-    const annotated = withDeploymentAnnotations(d, newRS);
+    const annotated = withDeploymentFields(d, newRS);
     if (annotated) {
       newRS = annotated;
       update(newRS);

@@ -52,6 +52,27 @@ const ops = (actions: Action[]) =>
   );
 
 describe("Deployment", () => {
+  it("a minReadySeconds change without a template change reaches the current ReplicaSet (getNewReplicaSet)", () => {
+    const d = { ...web(2), spec: { ...web(2).spec!, minReadySeconds: 30 } };
+    const rs = (reconcileDeployment(d, [], T)[0] as { object: ReplicaSet }).object;
+    const current = { ...rs, metadata: { ...rs.metadata, uid: "rs-uid" } };
+    expect(current.spec?.minReadySeconds).toBe(30);
+    const shorter = { ...d, spec: { ...d.spec, minReadySeconds: 5 } };
+    const updated = reconcileDeployment(shorter, [current], T).find(
+      (a) => a.op === "update" && a.resource === "apps/replicasets",
+    );
+    expect((updated as { object: ReplicaSet } | undefined)?.object.spec?.minReadySeconds).toBe(5);
+    // Back to none: the field goes (omitempty), the ReplicaSet stays the same one.
+    const none = { ...d, spec: { ...d.spec, minReadySeconds: undefined } };
+    const cleared = reconcileDeployment(none, [current], T).find(
+      (a) => a.op === "update" && a.resource === "apps/replicasets",
+    ) as { object: ReplicaSet } | undefined;
+    expect(cleared?.object.metadata?.name).toBe(current.metadata?.name);
+    expect(cleared?.object.spec).not.toHaveProperty("minReadySeconds");
+    // Unchanged: no write.
+    expect(reconcileDeployment(d, [current], T).some((a) => a.resource === "apps/replicasets")).toBe(false);
+  });
+
   it("creates its ReplicaSet named <deployment>-<pod-template-hash> with revision 1", () => {
     const d = web(3);
     const actions = reconcileDeployment(d, [], "2026-01-01T00:00:00Z");
