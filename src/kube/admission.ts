@@ -14,6 +14,7 @@ import { isFeatureRegistered } from "../providers/resources/features.js";
 import type { Store, Tx } from "../store/types.js";
 import { type ArmCluster, clusterRecord } from "./controllers/arm.js";
 import { invalid, KubeError, type StatusDetails } from "./errors.js";
+import { podHostPortCauses } from "./validation.js";
 import { assignHostPorts, HostPortAssignError, hostPortRefusalStatus } from "./workloads/hostports.js";
 
 export type Obj = Record<string, unknown>;
@@ -103,7 +104,8 @@ export function hostPortAdmission(settings: EmulatorSettings, services: Services
   return async (req) => {
     if (req.resource !== "core/pods" || req.operation !== "CREATE") return req.object;
     const pod = req.object as Pod;
-    if (!pod.metadata?.annotations?.["kubernetes.azure.com/assign-hostports-for-containerports"])
+    // An empty value is a request too (refused: the list is empty), not the annotation's absence.
+    if (pod.metadata?.annotations?.["kubernetes.azure.com/assign-hostports-for-containerports"] === undefined)
       return req.object;
     // Once per transaction and cluster: a controller's batch creates hundreds of pods in one.
     let facts = seen.get(req.tx)?.get(req.cluster);
@@ -143,7 +145,11 @@ export function hostPortAdmission(settings: EmulatorSettings, services: Services
     // again. After a few refusals (a wrapped, crowded range) the pool is read once instead.
     const assign = (taken: ReadonlySet<number>) => {
       try {
-        return assignHostPorts(pod, { featureRegistered, kubernetesVersion: arm.version, taken, cursor });
+        const r = assignHostPorts(pod, { featureRegistered, kubernetesVersion: arm.version, taken, cursor });
+        // Validation follows mutation: two containers declaring one port both got its host port.
+        const causes = r.changed ? podHostPortCauses(r.pod.spec) : [];
+        if (causes.length) throw invalid("Pod", "", pod.metadata?.name ?? "", causes);
+        return r;
       } catch (e) {
         if (!(e instanceof HostPortAssignError)) throw e;
         const name = pod.metadata?.name ?? "";

@@ -161,16 +161,39 @@ function containers(list: unknown[], vols: Set<string>, at: string, hostPorts: S
     out.push(...requestsWithinLimits(c.resources, `${p}.resources`));
     out.push(...oneOf(`${p}.imagePullPolicy`, c.imagePullPolicy, PULL_POLICIES));
   });
-  // AccumulateUniqueHostPorts: one hostIP/protocol/hostPort once per pod.
+  out.push(...uniqueHostPorts(list, at, hostPorts));
+  return out;
+}
+
+/** AccumulateUniqueHostPorts: one hostIP/protocol/hostPort once in a list of containers. */
+function uniqueHostPorts(list: unknown[], at: string, seen: Set<string>): StatusCause[] {
+  const out: StatusCause[] = [];
   list.forEach((c, i) => {
     (isObj(c) && Array.isArray(c.ports) ? c.ports : []).forEach((port, j) => {
       if (!isObj(port) || !port.hostPort) return;
       const key = `${String(port.hostIP ?? "")}/${String(port.protocol ?? "TCP")}/${String(port.hostPort)}`;
-      if (hostPorts.has(key)) out.push(duplicate(`${at}[${i}].ports[${j}].hostPort`, key));
-      hostPorts.add(key);
+      if (seen.has(key)) out.push(duplicate(`${at}[${i}].ports[${j}].hostPort`, key));
+      seen.add(key);
     });
   });
   return out;
+}
+
+/**
+ * The host-port part of pod validation, for a pod a mutating admission step gave host ports
+ * (validation runs after mutation in kube-apiserver, so what the step made must pass it too).
+ */
+export function podHostPortCauses(spec: unknown): StatusCause[] {
+  if (!isObj(spec)) return [];
+  // Each list on its own, as validatePodSpec checks them.
+  return [
+    ...uniqueHostPorts(Array.isArray(spec.containers) ? spec.containers : [], "spec.containers", new Set()),
+    ...uniqueHostPorts(
+      Array.isArray(spec.initContainers) ? spec.initContainers : [],
+      "spec.initContainers",
+      new Set(),
+    ),
+  ];
 }
 
 /** `claims`: a StatefulSet's volumeClaimTemplates, which its pods' mounts may name too. */

@@ -177,6 +177,42 @@ spec:
     expect(g.stderr.trim()).toBe('Error from server (NotFound): pods "badports" not found');
   });
 
+  it("an empty annotation is refused, and two containers declaring the port fail validation after assignment", async () => {
+    const empty = await kubectl(c, [
+      "apply",
+      "-f",
+      manifestFile(`apiVersion: v1
+kind: Pod
+metadata:
+  name: emptyports
+  annotations: {kubernetes.azure.com/assign-hostports-for-containerports: ""}
+spec:
+  containers: [{name: c, image: nginx, ports: [{containerPort: 80}]}]
+`),
+    ]);
+    expect(empty.code).toBe(1);
+    expect(empty.stderr).toContain('Invalid value: "": the list is empty');
+    const twice = await kubectl(c, [
+      "apply",
+      "-f",
+      manifestFile(`apiVersion: v1
+kind: Pod
+metadata:
+  name: twiceports
+  annotations: {kubernetes.azure.com/assign-hostports-for-containerports: 8080/tcp}
+spec:
+  containers:
+  - {name: a, image: nginx, ports: [{containerPort: 8080}]}
+  - {name: b, image: nginx, ports: [{containerPort: 8080}]}
+`),
+    ]);
+    expect(twice.code).toBe(1);
+    expect(twice.stderr.trim()).toMatch(
+      /^The Pod "twiceports" is invalid: spec\.containers\[1\]\.ports\[0\]\.hostPort: Duplicate value: "\/TCP\/\d+"$/,
+    );
+    expect((await kubectl(c, ["get", "pod", "twiceports"])).code).toBe(1);
+  });
+
   it("a fixed hostPort on 3 nodes: 4 replicas → exactly one Pending with kube-scheduler's FailedScheduling", async () => {
     // (apply, not `kubectl create`: imperative create sends protobuf, which the face does not speak yet)
     const nsr = await kubectl(c, [
