@@ -486,6 +486,39 @@ function qualifiedName(v: string): string[] {
 }
 
 /** IsConfigMapKey for every key of a ConfigMap's or Secret's map (`__proto__` is a valid key). */
+/** core.MaxSecretSize: the most a ConfigMap's or Secret's values may hold together, in bytes. */
+const MAX_CONFIG_BYTES = 1024 * 1024;
+
+/** Each key's value size in bytes: text as UTF-8. */
+function textBytes(m: unknown): Record<string, number> {
+  if (!isObj(m)) return {};
+  return Object.fromEntries(
+    Object.entries(m).map(([k, v]) => [k, typeof v === "string" ? Buffer.byteLength(v) : 0]),
+  );
+}
+
+/** Each key's value size in bytes once decoded from base64 (as Go holds a []byte). */
+function base64Bytes(m: unknown): Record<string, number> {
+  if (!isObj(m)) return {};
+  return Object.fromEntries(
+    Object.entries(m).map(([k, v]) => [k, typeof v === "string" ? Buffer.from(v, "base64").length : 0]),
+  );
+}
+
+function tooLarge(field: string, sizes: Record<string, number>): StatusCause[] {
+  let total = 0;
+  for (const n of Object.values(sizes)) total += n;
+  return total > MAX_CONFIG_BYTES
+    ? [
+        {
+          reason: "FieldValueTooLong",
+          field,
+          message: `Too long: may not be more than ${MAX_CONFIG_BYTES} bytes`,
+        },
+      ]
+    : [];
+}
+
 function configKeys(m: unknown, field: string): StatusCause[] {
   if (!isObj(m)) return [];
   const out: StatusCause[] = [];
@@ -888,10 +921,14 @@ const RULES: Record<string, ((o: Obj, old?: Obj) => StatusCause[])[]> = {
   "core/services": [service],
   "core/configmaps": [
     (o) => [...configKeys(o.data, "data"), ...configKeys(o.binaryData, "binaryData")],
+    // ValidateConfigMap: data and binaryData together; the cause names the whole object.
+    (o) => tooLarge("[]", { ...textBytes(o.data), ...base64Bytes(o.binaryData) }),
     (o, old) => (old ? immutableContents(o, old, ["data", "binaryData"]) : []),
   ],
   "core/secrets": [
     (o) => [...configKeys(o.data, "data"), ...configKeys(o.stringData, "data")],
+    // ValidateSecret, after stringData is merged into data (a stringData key wins).
+    (o) => tooLarge("data", { ...base64Bytes(o.data), ...textBytes(o.stringData) }),
     (o, old) => (old ? immutableContents(o, old, ["data"]) : []),
   ],
 };

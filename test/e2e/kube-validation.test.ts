@@ -2,6 +2,9 @@
 // ports and host ports, volumes and mounts, restart and pull policies, requests within limits,
 // the restart rules of workload templates — refused with its field paths and words (pkg/apis/core,
 // apps and batch validation), through the real kubectl and the raw API.
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TestEmulator } from "../helpers/emulator.js";
 import {
@@ -306,6 +309,36 @@ spec:
     });
     expect((mode.body as Obj).message).toBe(
       'Job.batch "weird" is invalid: spec.completionMode: Unsupported value: "Weird": supported values: "Indexed", "NonIndexed"',
+    );
+  });
+});
+
+describe("ConfigMaps and Secrets", () => {
+  it("hold at most 1 MiB of values together (core.MaxSecretSize), counted as stored bytes", async () => {
+    const half = "x".repeat(600 * 1024);
+    expect(
+      await refused("/api/v1/namespaces/default/configmaps", {
+        apiVersion: "v1",
+        kind: "ConfigMap",
+        metadata: { name: "big" },
+        data: { a: half },
+        binaryData: { b: Buffer.from(half).toString("base64") },
+      }),
+    ).toBe('ConfigMap "big" is invalid: []: Too long: may not be more than 1048576 bytes');
+    // Base64 is counted decoded: 900 KiB of bytes (1.2 MB as text) fits.
+    const ok = await kube(c, "POST", "/api/v1/namespaces/default/secrets", {
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name: "fits" },
+      data: { a: Buffer.alloc(900 * 1024, 1).toString("base64") },
+    });
+    expect(ok.status).toBe(201);
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "cfg-")), "k");
+    fs.writeFileSync(file, Buffer.alloc(1024 * 1024 + 1, 65));
+    const r = await kubectl(c, ["create", "secret", "generic", "bigs", `--from-file=k=${file}`]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim()).toBe(
+      'error: failed to create secret Secret "bigs" is invalid: data: Too long: may not be more than 1048576 bytes',
     );
   });
 });
