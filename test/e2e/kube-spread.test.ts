@@ -430,7 +430,12 @@ describe("evictions and PodDisruptionBudgets", () => {
     });
     const ok = await evict(victim, eviction);
     expect(ok.status).toBe(201);
-    expect((await kube(c, "GET", `/api/v1/namespaces/${ns}/pods/${victim}`)).status).toBe(404);
+    // An eviction is a graceful delete: Terminating first, then gone once its kubelet stopped it.
+    const after = await kube(c, "GET", `/api/v1/namespaces/${ns}/pods/${victim}`);
+    expect([after.status, (after.body as Obj).metadata?.deletionGracePeriodSeconds]).toEqual([200, 30]);
+    await until(async () =>
+      (await kube(c, "GET", `/api/v1/namespaces/${ns}/pods/${victim}`)).status === 404 ? true : undefined,
+    );
   });
 });
 

@@ -92,6 +92,11 @@ export class ControllerContext {
   }
 
   private readonly timers = new Map<string, NodeJS.Timeout>();
+  /** Queues `key` after `delayMs` as pending work (idle() waits for it): a step due shortly. */
+  soon(key: string, delayMs: number): void {
+    this.queue.add(key, delayMs);
+  }
+
   /**
    * Queues `key` once `delayMs` has passed (the latest call per key wins). A deadline far ahead
    * is not pending work: it does not hold the queue's idle(), nor the process.

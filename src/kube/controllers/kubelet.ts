@@ -286,32 +286,72 @@ export async function syncKubelet(ctx: ControllerContext, cluster: string): Prom
 }
 
 /**
+ * How long a stopped container takes to exit and the kubelet to delete its pod (a process that
+ * ends on SIGTERM: about a second, as on a real node). It also keeps `kubectl delete` honest:
+ * kubectl reads the pod, then lists and watches it by name until it is deleted — a pod gone and
+ * recreated under the same name (a StatefulSet's) within that gap would leave it waiting.
+ */
+export const STOP_MS = 1000;
+/** Pods whose containers this process stopped, by uid: when (ms). */
+const stopped = new Map<string, number>();
+
+/**
  * Pods deleted gracefully on this kubelet's nodes: their containers are stopped ("Killing"
- * events) and the pod is deleted with grace 0 — on the condition that it is still the pod
- * that was stopped (its uid), as the kubelet's status manager deletes it.
+ * events), and STOP_MS later the pod is deleted with grace 0 — on the condition that it is
+ * still the pod that was stopped (its uid), as the kubelet's status manager deletes it.
  */
 async function stopPods(ctx: ControllerContext, cluster: string, pods: Pod[]): Promise<void> {
+  const key = (p: Pod) => `${cluster}/${p.metadata?.uid ?? ""}`;
+  // Forget pods no longer stopping here (deleted by someone else meanwhile).
+  const live = new Set(pods.map(key));
+  for (const k of stopped.keys()) if (k.startsWith(`${cluster}/`) && !live.has(k)) stopped.delete(k);
   if (!pods.length) return;
   const podType = await ctx.type(cluster, "core/pods");
   const now = ctx.now();
+  const nowMs = Date.now();
+  let wait: number | undefined;
   for (let i = 0; i < pods.length; i += PODS_PER_BATCH) {
     const chunk = pods.slice(i, i + PODS_PER_BATCH);
+    // Recorded once committed (the store may run a transaction body again).
+    const began: string[] = [];
+    const ended: string[] = [];
     await ctx.batch(cluster, async (w) => {
+      began.length = 0;
+      ended.length = 0;
       for (const p of chunk) {
-        const ns = p.metadata?.namespace ?? "default";
-        const gone = await w.attempt(() =>
-          ctx.api.deleteTx(w.tx, cluster, podType, ns, p.metadata?.name ?? "", {
-            gracePeriodSeconds: 0,
-            preconditions: { uid: p.metadata?.uid ?? "" },
-          }),
+        const since = stopped.get(key(p));
+        if (since === undefined) {
+          for (const e of stoppingEvents(p, p.spec?.nodeName ?? "", now))
+            await ctx.recordEvent(w, cluster, e, KUBELET_W);
+          began.push(key(p));
+          wait = Math.min(wait ?? STOP_MS, STOP_MS);
+          continue;
+        }
+        if (nowMs - since < STOP_MS) {
+          wait = Math.min(wait ?? STOP_MS, STOP_MS - (nowMs - since));
+          continue;
+        }
+        // Already gone, or replaced by a pod of the same name: nothing of this one is left.
+        await w.attempt(() =>
+          ctx.api.deleteTx(
+            w.tx,
+            cluster,
+            podType,
+            p.metadata?.namespace ?? "default",
+            p.metadata?.name ?? "",
+            {
+              gracePeriodSeconds: 0,
+              preconditions: { uid: p.metadata?.uid ?? "" },
+            },
+          ),
         );
-        // Already gone, or replaced by a pod of the same name: nothing of this one to stop.
-        if (gone instanceof Error) continue;
-        for (const e of stoppingEvents(p, p.spec?.nodeName ?? "", now))
-          await ctx.recordEvent(w, cluster, e, KUBELET_W);
+        ended.push(key(p));
       }
     });
+    for (const k of began) stopped.set(k, nowMs);
+    for (const k of ended) stopped.delete(k);
   }
+  if (wait !== undefined) ctx.soon(`kubelet|${cluster}`, wait);
 }
 
 /**
