@@ -3,7 +3,7 @@
 // terminating namespace says what it waits for in the namespace controller's conditions.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TestEmulator } from "../helpers/emulator.js";
-import { type KubeCluster, kubectl, kubectlOk, startKubeEmulator } from "../kube/kube-helpers.js";
+import { type KubeCluster, kubectl, kubectlOk, manifestFile, startKubeEmulator } from "../kube/kube-helpers.js";
 import { makeCluster, until } from "../kube/workload-helpers.js";
 
 let emu: TestEmulator;
@@ -122,5 +122,75 @@ describe("deletion that waits", () => {
     expect(described).toContain("Status:       Terminating");
     await kubectlOk(c, ["patch", "configmap", "kept", "-n", "fin", "--type=merge", "-p", RELEASE]);
     await until(async () => ((await kubectl(c, ["get", "namespace", "fin"])).code === 1 ? true : undefined));
+  });
+});
+
+describe("NoExecute taints (the taint eviction controller)", () => {
+  it("evict the pods that do not tolerate them, after tolerationSeconds those that do for a while, never those that do for good", async () => {
+    await kubectlOk(c, ["create", "namespace", "taints"]);
+    const pod = (name: string, toleration?: string) =>
+      manifestFile(`apiVersion: v1
+kind: Pod
+metadata: {name: ${name}, namespace: taints}
+spec:
+  containers: [{name: c, image: nginx}]
+${toleration ? `  tolerations: [${toleration}]\n` : ""}`);
+    await kubectlOk(c, ["apply", "-f", pod("plain")]);
+    await kubectlOk(c, [
+      "apply",
+      "-f",
+      pod("brief", "{key: drain, operator: Exists, effect: NoExecute, tolerationSeconds: 2}"),
+    ]);
+    await kubectlOk(c, [
+      "apply",
+      "-f",
+      pod("patient", "{key: drain, operator: Exists, effect: NoExecute, tolerationSeconds: 3600}"),
+    ]);
+    await kubectlOk(c, ["apply", "-f", pod("forever", "{key: drain, operator: Exists, effect: NoExecute}")]);
+    await kubectlOk(c, ["wait", "-n", "taints", "--for=condition=Ready", "pod", "--all", "--timeout=30s"]);
+    const node = (await kubectlOk(c, ["get", "nodes", "-o", "jsonpath={.items[0].metadata.name}"])).trim();
+    const names = async () =>
+      (
+        await kubectlOk(c, ["get", "pods", "-n", "taints", "-o", "jsonpath={.items[*].metadata.name}"])
+      ).trim();
+    try {
+      await kubectlOk(c, ["taint", "node", node, "drain=now:NoExecute"]);
+      await until(async () => ((await names()) === "brief forever patient" ? true : undefined));
+      const plainEvents = await kubectlOk(c, [
+        "get",
+        "events",
+        "-n",
+        "taints",
+        "--field-selector",
+        "involvedObject.name=plain",
+        "-o",
+        "jsonpath={range .items[*]}{.reason}/{.source.component}: {.message}{'\\n'}{end}",
+      ]);
+      expect(plainEvents).toContain(
+        "TaintManagerEviction/taint-eviction-controller: Marking for deletion Pod taints/plain\n",
+      );
+      expect(plainEvents).toContain("Killing/kubelet: Stopping container c\n");
+      // Tolerating for 2 s: gone after them.
+      await until(async () => ((await names()) === "forever patient" ? true : undefined));
+      // The taint goes: the booked eviction of the patient pod is cancelled.
+      await kubectlOk(c, ["taint", "node", node, "drain-"]);
+      const cancelled = await until(async () => {
+        const r = await kubectlOk(c, [
+          "get",
+          "events",
+          "-n",
+          "taints",
+          "--field-selector",
+          "involvedObject.name=patient,reason=TaintManagerEviction",
+          "-o",
+          "jsonpath={.items[*].message}",
+        ]);
+        return r.includes("Cancelling") ? r : undefined;
+      });
+      expect(cancelled).toBe("Cancelling deletion of Pod taints/patient");
+      expect(await names()).toBe("forever patient");
+    } finally {
+      await kubectl(c, ["taint", "node", node, "drain-"]);
+    }
   });
 });

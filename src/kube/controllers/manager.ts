@@ -50,6 +50,7 @@ import {
   syncStaticGatewayConfiguration,
 } from "./staticGatewayConfiguration.js";
 import { syncSystem } from "./system.js";
+import { syncTaintEviction } from "./taintEviction.js";
 
 type ObjectSync = (ctx: ControllerContext, cluster: string, ns: string, name: string) => Promise<void>;
 
@@ -257,6 +258,7 @@ export class ControllerManager {
       ownerKey();
       this.queue.add(`scheduler|${cluster}`, BURST_MS);
       this.queue.add(`kubelet|${cluster}`, BURST_MS);
+      this.queue.add(`taint-eviction|${cluster}`, BURST_MS);
       if (c.type === "DELETED") this.dirty.add(cluster);
       return;
     }
@@ -271,6 +273,7 @@ export class ControllerManager {
       this.queue.add(`scheduler|${cluster}`, BURST_MS);
       this.queue.add(`kubelet|${cluster}`, BURST_MS);
       this.queue.add(`node-lifecycle|${cluster}`, BURST_MS);
+      this.queue.add(`taint-eviction|${cluster}`, BURST_MS);
     }
   }
 
@@ -332,6 +335,8 @@ export class ControllerManager {
         return syncSystem(ctx, cluster);
       case "node-lifecycle":
         return syncNodeLifecycle(ctx, cluster);
+      case "taint-eviction":
+        return syncTaintEviction(ctx, cluster);
       case "egress-all":
         for (const c of await this.store.read((tx) => armClusters(tx))) this.queue.add(`egress|${c.uid}`);
         return;
@@ -366,6 +371,7 @@ export class ControllerManager {
           this.queue.add(`pdb|${cluster}|${o.metadata?.name ?? ""}`);
         }
         this.queue.add(`hpa|${cluster}|`);
+        this.queue.add(`taint-eviction|${cluster}`);
         this.queue.add(`services|${cluster}`);
         this.queue.add(`service-lb|${cluster}`);
         this.queue.add(`egress|${cluster}`);
