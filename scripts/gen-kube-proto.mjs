@@ -98,6 +98,8 @@ const ROOTS = {
   "v1/LimitRange": "k8s.io.api.core.v1.LimitRange",
   "v1/PersistentVolume": "k8s.io.api.core.v1.PersistentVolume",
   "v1/PersistentVolumeClaim": "k8s.io.api.core.v1.PersistentVolumeClaim",
+  "v1/ReplicationController": "k8s.io.api.core.v1.ReplicationController",
+  "v1/PodTemplate": "k8s.io.api.core.v1.PodTemplate",
   "events.k8s.io/v1/Event": "k8s.io.api.events.v1.Event",
   "apps/v1/Deployment": "k8s.io.api.apps.v1.Deployment",
   "apps/v1/ReplicaSet": "k8s.io.api.apps.v1.ReplicaSet",

@@ -213,6 +213,32 @@ export const DEFAULTS: Record<string, DefaultRule[]> = {
   [`${CORE}.HostPathVolumeSource`]: [{ field: "type", value: "" }],
   [`${CORE}.ObjectFieldSelector`]: [{ field: "apiVersion", value: "v1" }],
   [`${CORE}.Secret`]: [{ field: "type", value: "Opaque" }],
+  // SetDefaults_PersistentVolume(Claim)(Spec): a claim's template in a StatefulSet gets them too.
+  [`${CORE}.PersistentVolumeClaim`]: [{ field: "status.phase", value: "Pending" }],
+  [`${CORE}.PersistentVolumeClaimSpec`]: [{ field: "volumeMode", value: "Filesystem" }],
+  [`${CORE}.PersistentVolume`]: [{ field: "status.phase", value: "Pending" }],
+  [`${CORE}.PersistentVolumeSpec`]: [
+    { field: "persistentVolumeReclaimPolicy", value: "Retain" },
+    { field: "volumeMode", value: "Filesystem" },
+  ],
+  // SetDefaults_ReplicationController: selector and labels from the template's labels.
+  [`${CORE}.ReplicationController`]: [
+    {
+      field: "spec.selector",
+      compute: (o) => get(o, "spec.template.metadata.labels"),
+      when: (o) =>
+        isObj(get(o, "spec.template.metadata.labels")) &&
+        !Object.keys((get(o, "spec.selector") as Obj | undefined) ?? {}).length,
+    },
+    {
+      field: "metadata.labels",
+      compute: (o) => get(o, "spec.template.metadata.labels"),
+      when: (o) =>
+        isObj(get(o, "spec.template.metadata.labels")) &&
+        !Object.keys((get(o, "metadata.labels") as Obj | undefined) ?? {}).length,
+    },
+  ],
+  [`${CORE}.ReplicationControllerSpec`]: [{ field: "replicas", value: 1 }],
   [`${APPS}.DeploymentSpec`]: [
     { field: "replicas", value: 1 },
     { field: "strategy.type", value: "RollingUpdate" },

@@ -31,6 +31,13 @@ function generateJobSelector(job: Obj): void {
   if (!isObj(meta.labels) || Object.keys(meta.labels).length === 0) meta.labels = { ...template };
 }
 
+/** The claim and volume strategies start a new object's status over; SetDefaults makes it Pending. */
+function pendingStatus(o: Obj): void {
+  o.status = { phase: "Pending" };
+}
+
 export const PREPARE_FOR_CREATE: Readonly<Record<string, (body: Obj) => void>> = {
   "batch/jobs": generateJobSelector,
+  "core/persistentvolumeclaims": pendingStatus,
+  "core/persistentvolumes": pendingStatus,
 };

@@ -49,6 +49,20 @@ const since = (now: number, ts: unknown) =>
 const arr = (v: unknown): Obj[] => (Array.isArray(v) ? (v.filter(isObj) as Obj[]) : []);
 const str = (v: unknown) => (v === undefined || v === null || v === "" ? "<none>" : String(v));
 
+/** GetAccessModesAsString: always in the order RWO, ROX, RWX, RWOP. */
+function accessModesString(modes: unknown): string {
+  const have = new Set(Array.isArray(modes) ? modes.map(String) : []);
+  return [
+    ["ReadWriteOnce", "RWO"],
+    ["ReadOnlyMany", "ROX"],
+    ["ReadWriteMany", "RWX"],
+    ["ReadWriteOncePod", "RWOP"],
+  ]
+    .filter(([m]) => have.has(m))
+    .map(([, s]) => s)
+    .join(",");
+}
+
 function podStatus(pod: Obj): string {
   const st = (pod.status ?? {}) as Obj;
   let reason = String(st.reason ?? st.phase ?? "Pending");
@@ -289,6 +303,37 @@ function cell(c: PrinterColumn, o: Obj, now: number): unknown {
         ann["storageclass.kubernetes.io/is-default-class"] === "true" ||
         ann["storageclass.beta.kubernetes.io/is-default-class"] === "true";
       return `${String(meta.name)}${dflt ? " (default)" : ""}`;
+    }
+    // printPersistentVolume / printPersistentVolumeClaim (pkg/printers/internalversion).
+    case "text": {
+      // A Go string printed as is: empty stays empty.
+      const v = getPath(o, arg);
+      return v === undefined || v === null ? "" : String(v);
+    }
+    case "unset": {
+      const v = getPath(o, arg);
+      return v === undefined || v === null ? "<unset>" : String(v);
+    }
+    case "accessModes":
+      return accessModesString(getPath(o, arg));
+    case "volume.phase":
+      return meta.deletionTimestamp ? "Terminating" : String(status.phase ?? "");
+    case "volume.class": {
+      // GetPersistentVolume(Claim)Class: the beta annotation first.
+      const ann = (meta.annotations ?? {}) as Obj;
+      const beta = ann["volume.beta.kubernetes.io/storage-class"];
+      return typeof beta === "string" ? beta : String(spec.storageClassName ?? "");
+    }
+    case "pvc.bound": {
+      // Capacity and access modes are the claim's status, shown once it names its volume.
+      if (!spec.volumeName) return "";
+      if (arg === "accessModes") return accessModesString(status.accessModes);
+      const v = getPath(o, arg);
+      return v === undefined || v === null ? "0" : String(v);
+    }
+    case "pv.claim": {
+      const ref = spec.claimRef as Obj | undefined;
+      return ref ? `${String(ref.namespace ?? "")}/${String(ref.name ?? "")}` : "";
     }
     case "ingressClass.parameters": {
       const p = spec.parameters as Obj | undefined;

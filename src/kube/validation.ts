@@ -454,6 +454,7 @@ const QUALIFIED_EG =
   "(e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '" + QUALIFIED + "')";
 const SUBDOMAIN = "[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*";
 const SUBDOMAIN_RE = new RegExp(`^${SUBDOMAIN}$`);
+const SUBDOMAIN_MESSAGE = `a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '${SUBDOMAIN}')`;
 const LABEL_VALUE = "(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?";
 const LABEL_VALUE_RE = new RegExp(`^${LABEL_VALUE}$`);
 
@@ -892,6 +893,152 @@ function podDisruptionBudget(o: Obj): StatusCause[] {
   return out;
 }
 
+// ---------------------------------------------------------------- claims and volumes
+
+const ACCESS_MODES = ["ReadOnlyMany", "ReadWriteMany", "ReadWriteOnce", "ReadWriteOncePod"];
+const VOLUME_MODES = ["Block", "Filesystem"];
+const RECLAIM_POLICIES = ["Delete", "Recycle", "Retain"];
+const forbidden = (field: string, msg: string): StatusCause => ({
+  reason: "FieldValueForbidden",
+  field,
+  message: `Forbidden: ${msg}`,
+});
+
+/** The access-mode checks ValidatePersistentVolume(Claim)Spec share. */
+function accessModes(modes: unknown, at: string, requiredMsg: string): StatusCause[] {
+  const list = Array.isArray(modes) ? modes : [];
+  if (!list.length)
+    return [{ ...required(at), message: `Required value${requiredMsg ? `: ${requiredMsg}` : ""}` }];
+  const out = list
+    .filter((m) => !ACCESS_MODES.includes(String(m)))
+    .map((m) => notSupported(at, m, ACCESS_MODES));
+  const once = list.includes("ReadWriteOncePod");
+  if (once && list.some((m) => m !== "ReadWriteOncePod" && ACCESS_MODES.includes(String(m))))
+    out.push(forbidden(at, "may not use ReadWriteOncePod with other access modes"));
+  return out;
+}
+
+/** ValidatePositiveQuantityValue. */
+function positiveQuantity(q: unknown, at: string): StatusCause[] {
+  try {
+    return parseQuantity(q as string | number) > 0
+      ? []
+      : [invalidValue(at, String(q), "must be greater than zero")];
+  } catch {
+    return []; // an unparsable quantity was refused by the decoder already
+  }
+}
+
+/** ValidatePersistentVolumeClaimSpec (also a StatefulSet's claim templates'). */
+function claimSpec(spec: unknown, at: string): StatusCause[] {
+  const s = isObj(spec) ? spec : {};
+  const out = accessModes(s.accessModes, `${at}.accessModes`, "at least 1 access mode is required");
+  const requests = isObj(s.resources) && isObj(s.resources.requests) ? s.resources.requests : {};
+  const storage = getOwn(requests, "storage");
+  if (storage === undefined) out.push(required(`${at}.resources[storage]`));
+  else out.push(...positiveQuantity(storage, `${at}.resources[storage]`));
+  if (typeof s.storageClassName === "string" && s.storageClassName && !SUBDOMAIN_RE.test(s.storageClassName))
+    out.push(invalidValue(`${at}.storageClassName`, s.storageClassName, SUBDOMAIN_MESSAGE));
+  out.push(...oneOf(`${at}.volumeMode`, s.volumeMode, VOLUME_MODES));
+  return out;
+}
+
+/**
+ * ValidatePersistentVolumeClaimUpdate: a claim's spec is fixed once created, but for its
+ * volumeName (set once, by the binder) and, once Bound, its storage request, which may grow.
+ * (The spec diff kube-apiserver appends to the message is Go's cmp.Diff; it is not reproduced.)
+ */
+function claimUpdate(o: Obj, old: Obj): StatusCause[] {
+  const out: StatusCause[] = [];
+  const spec = isObj(o.spec) ? o.spec : {};
+  const was = isObj(old.spec) ? old.spec : {};
+  const munged: Obj = { ...spec };
+  // volumeName may be set once (the binder's write).
+  if (!was.volumeName) delete munged.volumeName;
+  const storageOf = (x: Obj): unknown =>
+    isObj(x.resources) && isObj(x.resources.requests) ? getOwn(x.resources.requests, "storage") : undefined;
+  const status = isObj(o.status) ? o.status : isObj(old.status) ? old.status : {};
+  if (status.phase === "Bound" && isObj(munged.resources) && isObj(munged.resources.requests))
+    munged.resources = {
+      ...munged.resources,
+      requests: { ...munged.resources.requests, storage: storageOf(was) },
+    };
+  munged.volumeAttributesClassName = was.volumeAttributesClassName;
+  if (munged.volumeAttributesClassName === undefined) delete munged.volumeAttributesClassName;
+  if (!sameUnordered(munged, was))
+    out.push(
+      forbidden(
+        "spec",
+        "spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims",
+      ),
+    );
+  try {
+    const size = (x: unknown) => (x === undefined ? 0 : parseQuantity(x as string | number));
+    const capacity =
+      isObj(old.status) && isObj(old.status.capacity) ? old.status.capacity.storage : undefined;
+    // RecoverVolumeExpansionFailure: a request may go back down, never to the capacity or below.
+    if (size(storageOf(spec)) < size(storageOf(was)) && size(storageOf(spec)) <= size(capacity))
+      out.push(forbidden("spec.resources.requests.storage", "field can not be less than status.capacity"));
+  } catch {
+    // unparsable quantities were refused by the decoder
+  }
+  return out;
+}
+
+/** Volume sources a PersistentVolume may name (one of them). */
+const PV_SOURCES = [
+  "hostPath",
+  "gcePersistentDisk",
+  "awsElasticBlockStore",
+  "glusterfs",
+  "flocker",
+  "nfs",
+  "rbd",
+  "quobyte",
+  "cephfs",
+  "iscsi",
+  "cinder",
+  "fc",
+  "flexVolume",
+  "azureFile",
+  "vsphereVolume",
+  "photonPersistentDisk",
+  "portworxVolume",
+  "azureDisk",
+  "scaleIO",
+  "local",
+  "storageos",
+  "csi",
+];
+
+/** ValidatePersistentVolumeSpec (the common parts), and ValidatePersistentVolumeUpdate. */
+function persistentVolume(o: Obj, old?: Obj): StatusCause[] {
+  const s = isObj(o.spec) ? o.spec : {};
+  const out = accessModes(s.accessModes, "spec.accessModes", "");
+  const capacity = isObj(s.capacity) ? s.capacity : {};
+  if (!Object.keys(capacity).length) out.push(required("spec.capacity"));
+  for (const k of Object.keys(capacity))
+    out.push(...positiveQuantity(getOwn(capacity, k), `spec.capacity[${k}]`));
+  out.push(...oneOf("spec.persistentVolumeReclaimPolicy", s.persistentVolumeReclaimPolicy, RECLAIM_POLICIES));
+  const sources = PV_SOURCES.filter((k) => s[k] !== undefined && s[k] !== null);
+  if (!sources.length)
+    out.push({ ...required("spec"), message: "Required value: must specify a volume type" });
+  for (const k of sources.slice(1))
+    out.push(forbidden(`spec.${k}`, "may not specify more than 1 volume type"));
+  if (typeof s.storageClassName === "string" && s.storageClassName && !SUBDOMAIN_RE.test(s.storageClassName))
+    out.push(invalidValue("spec.storageClassName", s.storageClassName, SUBDOMAIN_MESSAGE));
+  out.push(...oneOf("spec.volumeMode", s.volumeMode, VOLUME_MODES));
+  if (old) {
+    const was = isObj(old.spec) ? old.spec : {};
+    if (PV_SOURCES.some((k) => !sameUnordered(s[k], was[k])))
+      out.push(
+        forbidden("spec.persistentvolumesource", "spec.persistentvolumesource is immutable after creation"),
+      );
+    out.push(...immutable(o, old, ["spec.volumeMode"]).map((c) => ({ ...c, field: "volumeMode" })));
+  }
+  return out;
+}
+
 const RULES: Record<string, ((o: Obj, old?: Obj) => StatusCause[])[]> = {
   "autoscaling/horizontalpodautoscalers": [horizontalPodAutoscaler],
   "core/pods": [(o) => podSpec(o.spec, "spec"), (o, old) => (old ? podUpdate(o, old) : [])],
@@ -917,6 +1064,17 @@ const RULES: Record<string, ((o: Obj, old?: Obj) => StatusCause[])[]> = {
       ]),
   ],
   "batch/cronjobs": [cronJobSpec, cronJobName],
+  "core/persistentvolumeclaims": [
+    (o) => claimSpec(o.spec, "spec"),
+    (o, old) => (old ? claimUpdate(o, old) : []),
+  ],
+  "core/persistentvolumes": [persistentVolume],
+  "core/replicationcontrollers": [
+    replicas,
+    (o) => podSpec(templateSpec(o), "spec.template.spec"),
+    alwaysRestarts("ReplicationController"),
+  ],
+  "core/podtemplates": [(o) => podSpec((o.template as Obj | undefined)?.spec, "template.spec")],
   "policy/poddisruptionbudgets": [podDisruptionBudget],
   "core/services": [service],
   "core/configmaps": [

@@ -96,9 +96,31 @@ describe.each(["1.28", "1.33"])("kubectl against a cluster reporting %s", (v) =>
       "false",
       "CustomResourceDefinition",
     ]);
-    // 31 stored kinds + resourcequotas, limitranges and the four review kinds (create-only);
-    // autoscaling/v1 HPAs are not a row of their own (api-resources shows preferred versions).
-    expect(rows.length).toBe(37);
+    // 35 stored kinds (claims, volumes, replication controllers and pod templates among them) +
+    // resourcequotas, limitranges and the four review kinds (create-only); autoscaling/v1 HPAs
+    // are not a row of their own (api-resources shows preferred versions).
+    expect(byName("persistentvolumeclaims", "v1")).toEqual([
+      "persistentvolumeclaims",
+      "pvc",
+      "v1",
+      "true",
+      "PersistentVolumeClaim",
+    ]);
+    expect(byName("persistentvolumes", "v1")).toEqual([
+      "persistentvolumes",
+      "pv",
+      "v1",
+      "false",
+      "PersistentVolume",
+    ]);
+    expect(byName("replicationcontrollers", "v1")).toEqual([
+      "replicationcontrollers",
+      "rc",
+      "v1",
+      "true",
+      "ReplicationController",
+    ]);
+    expect(rows.length).toBe(41);
   });
 
   it("client-side apply with default validation, then a re-apply that changes one image keeps the other container", async () => {

@@ -22,6 +22,8 @@ export const KINDS: Record<string, string> = {
   "v1/LimitRange": "core.v1.LimitRange",
   "v1/PersistentVolume": "core.v1.PersistentVolume",
   "v1/PersistentVolumeClaim": "core.v1.PersistentVolumeClaim",
+  "v1/ReplicationController": "core.v1.ReplicationController",
+  "v1/PodTemplate": "core.v1.PodTemplate",
   "events.k8s.io/v1/Event": "events.v1.Event",
   "apps/v1/Deployment": "apps.v1.Deployment",
   "apps/v1/ReplicaSet": "apps.v1.ReplicaSet",
@@ -2104,6 +2106,12 @@ export const MESSAGES: MessageTable = {
       [15, "resourceClaimStatuses", "core.v1.PodResourceClaimStatus", "ro"],
     ],
   },
+  "core.v1.PodTemplate": {
+    fields: [
+      [1, "metadata", "apis.meta.v1.ObjectMeta", "o"],
+      [2, "template", "core.v1.PodTemplateSpec", "o"],
+    ],
+  },
   "core.v1.PodTemplateSpec": {
     fields: [
       [1, "metadata", "apis.meta.v1.ObjectMeta", "o"],
@@ -2187,6 +2195,40 @@ export const MESSAGES: MessageTable = {
       [6, "keyring", "string", "o"],
       [7, "secretRef", "core.v1.LocalObjectReference", "po"],
       [8, "readOnly", "bool", "o"],
+    ],
+  },
+  "core.v1.ReplicationController": {
+    fields: [
+      [1, "metadata", "apis.meta.v1.ObjectMeta", "o"],
+      [2, "spec", "core.v1.ReplicationControllerSpec", "o"],
+      [3, "status", "core.v1.ReplicationControllerStatus", "o"],
+    ],
+  },
+  "core.v1.ReplicationControllerCondition": {
+    fields: [
+      [1, "type", "string", ""],
+      [2, "status", "string", ""],
+      [3, "lastTransitionTime", "apis.meta.v1.Time", "o"],
+      [4, "reason", "string", "o"],
+      [5, "message", "string", "o"],
+    ],
+  },
+  "core.v1.ReplicationControllerSpec": {
+    fields: [
+      [1, "replicas", "int32", "po"],
+      [4, "minReadySeconds", "int32", "o"],
+      [2, "selector", "string", "mo", "string"],
+      [3, "template", "core.v1.PodTemplateSpec", "po"],
+    ],
+  },
+  "core.v1.ReplicationControllerStatus": {
+    fields: [
+      [1, "replicas", "int32", ""],
+      [2, "fullyLabeledReplicas", "int32", "o"],
+      [4, "readyReplicas", "int32", "o"],
+      [5, "availableReplicas", "int32", "o"],
+      [3, "observedGeneration", "int64", "o"],
+      [6, "conditions", "core.v1.ReplicationControllerCondition", "ro"],
     ],
   },
   "core.v1.ResourceClaim": {
