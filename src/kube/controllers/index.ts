@@ -12,6 +12,7 @@ import { QUOTA_COUNTED, quotaAdmission } from "./quota.js";
 import { namespaceDefaultsAdmission, registerRootCa, serviceAccountAdmission } from "./serviceAccounts.js";
 import { registerServiceLbDeps } from "./services.js";
 import { egressPodAdmission, registerEgressArm } from "./staticGatewayConfiguration.js";
+import { storageAdmission, VOLUME_KINDS } from "./volumes.js";
 
 export { ControllerManager } from "./manager.js";
 
@@ -29,6 +30,8 @@ export async function startKubeControllers(deps: {
     { resources: ["core/pods"], step: serviceAccountAdmission() },
     { resources: ["core/pods"], step: hostPortAdmission(deps.settings, deps.services) },
     { resources: ["core/services"], step: serviceAllocationAdmission() },
+    // DefaultStorageClass, StorageObjectInUseProtection.
+    { resources: [...VOLUME_KINDS], step: storageAdmission() },
     { resources: ["core/pods"], step: egressPodAdmission() },
     { resources: ["apps/daemonsets"], step: daemonSetTemplateGenerationAdmission() },
     // ResourceQuota last, as upstream orders it: it sees what every step before made.

@@ -51,6 +51,7 @@ import {
 } from "./staticGatewayConfiguration.js";
 import { syncSystem } from "./system.js";
 import { syncTaintEviction } from "./taintEviction.js";
+import { podUsesClaims, syncVolumes, VOLUME_KINDS } from "./volumes.js";
 
 type ObjectSync = (ctx: ControllerContext, cluster: string, ns: string, name: string) => Promise<void>;
 
@@ -225,6 +226,12 @@ export class ControllerManager {
       ownerKey();
       return;
     }
+    // Claims and volumes: the PV controller's pass; pods waiting for a claim are scheduled again.
+    if (VOLUME_KINDS.has(c.resource)) {
+      this.queue.add(`volumes|${cluster}`, BURST_MS);
+      this.queue.add(`scheduler|${cluster}`, BURST_MS);
+      return;
+    }
     if (c.resource === "core/services") {
       this.queue.add(`endpoints|${cluster}|${ns}|${name}`, BURST_MS);
       this.queue.add(`service-lb|${cluster}`, BURST_MS);
@@ -254,6 +261,7 @@ export class ControllerManager {
       const annotations = (c.object.metadata as { annotations?: Record<string, string> } | undefined)
         ?.annotations;
       if (annotations?.[SGC_POD_ANNOTATION]) this.queue.add(`egress-peers|${cluster}`, BURST_MS);
+      if (podUsesClaims(c.object)) this.queue.add(`volumes|${cluster}`, BURST_MS); // pvc-protection
       this.queue.add(`endpoints-ns|${cluster}|${ns}`, BURST_MS);
       ownerKey();
       this.queue.add(`scheduler|${cluster}`, BURST_MS);
@@ -378,6 +386,7 @@ export class ControllerManager {
         for (const o of await listStaticGatewayConfigurations(ctx, cluster))
           this.queue.add(`sgc|${cluster}|${o.namespace}|${o.name}`);
         this.queue.add(`egress-peers|${cluster}`);
+        this.queue.add(`volumes|${cluster}`);
         this.dirty.add(cluster);
         this.queue.add(`scheduler|${cluster}`);
         this.queue.add(`kubelet|${cluster}`);
@@ -410,6 +419,8 @@ export class ControllerManager {
         return syncDisruptionBudgets(ctx, cluster, ns);
       case "hpa":
         return syncHorizontalPodAutoscalers(ctx, cluster, ns);
+      case "volumes":
+        return syncVolumes(ctx, cluster);
       case "scheduler":
         return syncScheduler(ctx, cluster);
       case "kubelet":

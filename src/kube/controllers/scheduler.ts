@@ -7,11 +7,27 @@
 // in one transaction. DefaultSelector (default topology spreading) reads the cached Services,
 // ReplicaSets and StatefulSets; ReplicationControllers are listed only when a pending pod has one.
 import type { ReplicaSet, StatefulSet } from "kubernetes-types/apps/v1.js";
-import type { Namespace, Node, Pod, ReplicationController, Service } from "kubernetes-types/core/v1.js";
+import type {
+  Namespace,
+  Node,
+  PersistentVolume,
+  PersistentVolumeClaim,
+  Pod,
+  ReplicationController,
+  Service,
+} from "kubernetes-types/core/v1.js";
+import type { StorageClass } from "kubernetes-types/storage/v1.js";
 import type { KubeError } from "../errors.js";
 import { STAGES } from "../workloads/kubelet.js";
 import { NodeView, schedule } from "../workloads/scheduler.js";
 import type { SpreadOwners } from "../workloads/topologySpread.js";
+import {
+  claimNames,
+  type PodVolumeCheck,
+  podVolumeCheck,
+  SELECTED_NODE,
+  type VolumeWorld,
+} from "../workloads/volumes.js";
 import { recordOf } from "./cache.js";
 import { BATCH_WRITES, type ControllerContext, SCHEDULER_W } from "./context.js";
 import { clusterSource } from "./source.js";
@@ -72,14 +88,19 @@ export async function syncScheduler(ctx: ControllerContext, cluster: string): Pr
   );
   const podType = await ctx.type(cluster, "core/pods");
   const eventType = await ctx.type(cluster, "core/events");
+  // VolumeBinding reads claims, volumes and classes only when a pending pod names a claim.
+  const world = pending.some((p) => claimNames(p).length) ? await volumeWorld(ctx, cluster) : undefined;
+  const claimType = world ? await ctx.type(cluster, "core/persistentvolumeclaims") : undefined;
   let conflict: KubeError | undefined;
   for (let i = 0; i < pending.length; i += BATCH_WRITES) {
     const now = ctx.now();
-    const decisions: { pod: Pod; node?: string; message?: string }[] = [];
+    const decisions: { pod: Pod; node?: string; message?: string; volumes?: PodVolumeCheck }[] = [];
     for (const p of pending.slice(i, i + BATCH_WRITES)) {
       let r: ReturnType<typeof schedule>;
+      let volumes: PodVolumeCheck | undefined;
       try {
-        r = schedule(p, infos, version);
+        volumes = world && podVolumeCheck(p, world);
+        r = schedule(p, infos, version, volumes);
       } catch (err) {
         // One pod the scheduler cannot read must not stop every other pod of the cluster.
         ctx.log(`scheduler skipped pod ${p.metadata?.namespace}/${p.metadata?.name}`, err);
@@ -92,7 +113,7 @@ export async function syncScheduler(ctx: ControllerContext, cluster: string): Pr
         continue;
       }
       view.bind(p, r.node);
-      decisions.push({ pod: p, node: r.node });
+      decisions.push({ pod: p, node: r.node, volumes });
     }
     if (!decisions.length) continue;
     const failed = await ctx.batch(cluster, async (w) => {
@@ -131,6 +152,18 @@ export async function syncScheduler(ctx: ControllerContext, cluster: string): Pr
         if (wrote instanceof Error) {
           first ??= wrote; // bound meanwhile, gone, or changed: the next pass sees it
           continue;
+        }
+        // Claims waiting for their first consumer learn its node (the provisioner's zone).
+        for (const c of d.volumes?.waiting ?? []) {
+          if (node === undefined || !claimType || c.metadata?.annotations?.[SELECTED_NODE] === node) continue;
+          const annotated: PersistentVolumeClaim = {
+            ...c,
+            metadata: { ...c.metadata, annotations: { ...c.metadata?.annotations, [SELECTED_NODE]: node } },
+          };
+          const set = await w.attempt(() =>
+            ctx.api.updateTx(w.tx, cluster, claimType, ns, c.metadata?.name ?? "", annotated, SCHEDULER_W),
+          );
+          if (set instanceof Error) first ??= set;
         }
         for (const e of out.events)
           await w.attempt(() => ctx.api.createTx(w.tx, cluster, eventType, ns, e, SCHEDULER_W));
@@ -177,5 +210,17 @@ async function spreadOwners(
     replicaSet: (ns, name) => replicaSets.get(`${ns}/${name}`),
     statefulSet: (ns, name) => statefulSets.get(`${ns}/${name}`),
     replicationController: (ns, name) => rcs.get(`${ns}/${name}`),
+  };
+}
+
+/** The claims, volumes and classes VolumeBinding reads. */
+async function volumeWorld(ctx: ControllerContext, cluster: string): Promise<VolumeWorld> {
+  const claims = await ctx.list<PersistentVolumeClaim>(cluster, "core/persistentvolumeclaims");
+  const volumes = await ctx.list<PersistentVolume>(cluster, "core/persistentvolumes");
+  const classes = await ctx.list<StorageClass>(cluster, "storage.k8s.io/storageclasses");
+  return {
+    claims: new Map(claims.map((c) => [`${c.metadata?.namespace}/${c.metadata?.name}`, c])),
+    volumes: new Map(volumes.map((v) => [v.metadata?.name ?? "", v])),
+    classes: new Map(classes.map((c) => [c.metadata?.name ?? "", c])),
   };
 }

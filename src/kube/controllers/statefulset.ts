@@ -1,7 +1,7 @@
 // StatefulSet controller: ordinal pods <name>-0…n-1, in order; its ControllerRevisions
 // (history) first, which name the current and update revisions the pods and status carry.
 import type { ControllerRevision, StatefulSet } from "kubernetes-types/apps/v1.js";
-import type { Pod } from "kubernetes-types/core/v1.js";
+import type { PersistentVolumeClaim, Pod } from "kubernetes-types/core/v1.js";
 import { coalesceUpdates, isControlledBy } from "../workloads/actions.js";
 import { statefulSetHistory } from "../workloads/history.js";
 import { reconcileStatefulSet } from "../workloads/statefulset.js";
@@ -24,9 +24,12 @@ export async function syncStatefulSet(
     revisions,
     pods.filter((p) => isControlledBy(p, self)),
   );
+  const claims = sts.spec?.volumeClaimTemplates?.length
+    ? await ctx.list<PersistentVolumeClaim>(cluster, "core/persistentvolumeclaims", ns)
+    : [];
   const { refused } = await ctx.apply(
     cluster,
-    coalesceUpdates([...history.actions, ...reconcileStatefulSet(sts, pods, ctx.now(), history)]),
+    coalesceUpdates([...history.actions, ...reconcileStatefulSet(sts, pods, ctx.now(), history, claims)]),
   );
   await recordRefusals(ctx, cluster, self, "statefulset-controller", refused);
 }

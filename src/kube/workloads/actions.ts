@@ -10,7 +10,15 @@ import type {
   StatefulSet,
 } from "kubernetes-types/apps/v1.js";
 import type { CronJob, Job } from "kubernetes-types/batch/v1.js";
-import type { Event, Node, Pod, ResourceQuota, Service } from "kubernetes-types/core/v1.js";
+import type {
+  Event,
+  Node,
+  PersistentVolume,
+  PersistentVolumeClaim,
+  Pod,
+  ResourceQuota,
+  Service,
+} from "kubernetes-types/core/v1.js";
 import type { ObjectMeta, OwnerReference } from "kubernetes-types/meta/v1.js";
 
 export type Resource =
@@ -23,6 +31,9 @@ export type Resource =
   | "core/secrets"
   | "core/serviceaccounts"
   | "core/resourcequotas"
+  | "core/persistentvolumeclaims"
+  | "core/persistentvolumes"
+  | "storage.k8s.io/storageclasses"
   | "apps/deployments"
   | "apps/replicasets"
   | "apps/daemonsets"
@@ -44,6 +55,8 @@ export type KubeObject =
   | Node
   | Event
   | Service
+  | PersistentVolumeClaim
+  | PersistentVolume
   | Deployment
   | ReplicaSet
   | DaemonSet

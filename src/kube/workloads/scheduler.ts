@@ -891,10 +891,12 @@ export function fitErrorMessage(
   pod: Pod,
   statuses: ReadonlyMap<string, NodeStatus>,
   version: string,
+  preFilter?: string,
 ): string {
   const n = statuses.size;
   if (n === 0) return "no nodes available to schedule pods";
-  let msg = `0/${n} nodes are available: ${histogram([...statuses.values()].map((s) => s.reasons))}.`;
+  // A PreFilter refusal stands for every node: its message replaces the histogram.
+  let msg = `0/${n} nodes are available: ${preFilter ?? histogram([...statuses.values()].map((s) => s.reasons))}.`;
   let post: string;
   if (pod.spec?.preemptionPolicy === "Never")
     post = "preemption: not eligible due to preemptionPolicy=Never.";
@@ -915,9 +917,35 @@ export function fitErrorMessage(
  * score wins; ties go to the lexically smallest node name (upstream picks at random among
  * the best; we stay deterministic). `version` is the cluster's Kubernetes version (wording).
  */
-export function schedule(pod: Pod, infos: NodeInfos, version: string): ScheduleResult {
+/** The VolumeBinding plugin's answer for one pod (workloads/volumes.ts: podVolumeCheck). */
+export interface VolumeFilter {
+  preFilter?: string;
+  nodeReason: (node: Node) => string | undefined;
+}
+
+export function schedule(
+  pod: Pod,
+  infos: NodeInfos,
+  version: string,
+  volumes?: VolumeFilter,
+): ScheduleResult {
   const statuses = new Map<string, NodeStatus>();
   const feasible: NodeInfo[] = [];
+  if (volumes?.preFilter) {
+    for (const info of infos.values())
+      statuses.set(info.node.metadata?.name ?? "", {
+        code: "UnschedulableAndUnresolvable",
+        reasons: [volumes.preFilter],
+      });
+    return {
+      message: fitErrorMessage(pod, statuses, version, volumes.preFilter),
+      rejected: new Map([...statuses].map(([k, v]) => [k, v.reasons])),
+    };
+  }
+  const volumeStatus = (node: Node): NodeStatus | undefined => {
+    const r = volumes?.nodeReason(node);
+    return r ? { code: "UnschedulableAndUnresolvable", reasons: [r] } : undefined;
+  };
   const facts = podFacts(pod);
   const spread = spreadFilterState(pod, infos, parseVersion(version)[1]);
   const suspects = facts.ports.length ? infos.portSuspects(facts) : undefined;
@@ -925,6 +953,7 @@ export function schedule(pod: Pod, infos: NodeInfos, version: string): ScheduleR
   for (const info of infos.values()) {
     const st =
       filterNode(pod, info, version, facts, suspects) ??
+      volumeStatus(info.node) ??
       (spread && spreadFilter(spread, info.node)) ??
       (affinity && affinityStatus(affinityFilter(affinity, info.node)));
     if (st) statuses.set(info.node.metadata?.name ?? "", st);

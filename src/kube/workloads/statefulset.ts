@@ -4,7 +4,7 @@
 // Running and Ready, and removes the highest ordinal first, one at a time; Parallel does all
 // at once. A template change replaces pods from the highest ordinal down (RollingUpdate).
 import type { StatefulSet, StatefulSetStatus } from "kubernetes-types/apps/v1.js";
-import type { Pod, PodTemplateSpec } from "kubernetes-types/core/v1.js";
+import type { PersistentVolumeClaim, Pod, PodTemplateSpec, Volume } from "kubernetes-types/core/v1.js";
 import { type Action, differs, isControlledBy } from "./actions.js";
 import { eventAction } from "./events.js";
 import { controllerRevisionName, hashControllerRevision, revisionPatch } from "./history.js";
@@ -37,12 +37,62 @@ export function statefulPodFor(
     [POD_NAME_LABEL]: name,
     [POD_INDEX_LABEL]: String(ordinal),
   });
+  // updateStorage: each claim template becomes the pod's volume of that name, on its own claim.
+  const claims: Volume[] = (sts.spec?.volumeClaimTemplates ?? []).map((t) => ({
+    name: t.metadata?.name ?? "",
+    persistentVolumeClaim: { claimName: claimName(sts, t, ordinal) },
+  }));
+  const volumes = claims.length
+    ? [...(pod.spec?.volumes ?? []).filter((v) => !claims.some((c) => c.name === v.name)), ...claims]
+    : pod.spec?.volumes;
   pod.spec = {
     ...(pod.spec ?? { containers: [] }),
+    ...(volumes ? { volumes } : {}),
     hostname: name,
     ...(sts.spec?.serviceName ? { subdomain: sts.spec.serviceName } : {}),
   };
   return pod;
+}
+
+/** getPersistentVolumeClaimName: `<template>-<set>-<ordinal>`. */
+export function claimName(sts: StatefulSet, template: PersistentVolumeClaim, ordinal: number): string {
+  return `${template.metadata?.name ?? ""}-${sts.metadata?.name ?? ""}-${ordinal}`;
+}
+
+/**
+ * getPersistentVolumeClaims: the ordinal's claims from the templates, labelled with the set's
+ * matchLabels; owned by the set only when its retention policy deletes them with it (the
+ * default, Retain, leaves them unowned, so they outlive the set and its scale-downs).
+ */
+export function statefulClaimsFor(sts: StatefulSet, ordinal: number): PersistentVolumeClaim[] {
+  const match = sts.spec?.selector?.matchLabels ?? {};
+  const owned = sts.spec?.persistentVolumeClaimRetentionPolicy?.whenDeleted === "Delete";
+  return (sts.spec?.volumeClaimTemplates ?? []).map((t) => {
+    const { status: _status, ...rest } = t;
+    return {
+      ...rest,
+      apiVersion: "v1",
+      kind: "PersistentVolumeClaim",
+      metadata: {
+        ...t.metadata,
+        name: claimName(sts, t, ordinal),
+        namespace: sts.metadata?.namespace ?? "default",
+        labels: { ...t.metadata?.labels, ...match },
+        ...(owned
+          ? {
+              ownerReferences: [
+                {
+                  apiVersion: "apps/v1",
+                  kind: "StatefulSet",
+                  name: sts.metadata?.name ?? "",
+                  uid: sts.metadata?.uid ?? "",
+                },
+              ],
+            }
+          : {}),
+      },
+    };
+  });
 }
 
 /** The set's revisions as its history has them (statefulSetHistory). */
@@ -60,6 +110,7 @@ export function reconcileStatefulSet(
   pods: readonly Pod[],
   now: string,
   revisions: StatefulSetRevisions = { updateRevision: revisionName(sts) },
+  claims: readonly PersistentVolumeClaim[] = [],
 ): Action[] {
   const ns = sts.metadata?.namespace ?? "default";
   const setName = sts.metadata?.name ?? "";
@@ -112,6 +163,21 @@ export function reconcileStatefulSet(
     const p = owned.get(o);
     if (!p) {
       if (!blocked || parallel) {
+        // createPersistentVolumeClaims: the pod's claims first; a claim being deleted holds it back.
+        const wanted = statefulClaimsFor(sts, o);
+        const have = wanted.map((c) => claims.find((x) => x.metadata?.name === c.metadata?.name));
+        if (have.some((c) => c?.metadata?.deletionTimestamp)) {
+          if (!parallel) blocked = true;
+          continue;
+        }
+        wanted.forEach((c, i) => {
+          if (have[i]) return;
+          actions.push({ op: "create", resource: "core/persistentvolumeclaims", namespace: ns, object: c });
+          note(
+            "SuccessfulCreate",
+            `create Claim ${c.metadata?.name ?? ""} Pod ${setName}-${o} in StatefulSet ${setName} success`,
+          );
+        });
         actions.push({
           op: "create",
           resource: "core/pods",
