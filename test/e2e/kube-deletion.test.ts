@@ -3,7 +3,13 @@
 // terminating namespace says what it waits for in the namespace controller's conditions.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TestEmulator } from "../helpers/emulator.js";
-import { type KubeCluster, kubectl, kubectlOk, manifestFile, startKubeEmulator } from "../kube/kube-helpers.js";
+import {
+  type KubeCluster,
+  kubectl,
+  kubectlOk,
+  manifestFile,
+  startKubeEmulator,
+} from "../kube/kube-helpers.js";
 import { makeCluster, until } from "../kube/workload-helpers.js";
 
 let emu: TestEmulator;
