@@ -260,6 +260,16 @@ for (const version of ["1.28", "1.33"]) {
       const r = await kubectl(c, ["rollout", "status", what, "--timeout=30s"]);
       expect(r.stderr).toBe("");
       expect(r.code).toBe(0);
+      // A finished rollout may still have old pods Terminating (deleted gracefully): wait them out.
+      await until(async () => {
+        const t = await kubectl(c, [
+          "get",
+          "pods",
+          "-o",
+          "jsonpath={.items[?(@.metadata.deletionTimestamp)].metadata.name}",
+        ]);
+        return t.stdout.trim() === "" ? true : undefined;
+      });
     };
 
     /**
