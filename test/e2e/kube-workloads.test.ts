@@ -6,7 +6,13 @@ import type { Pod } from "kubernetes-types/core/v1.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ECHOSERVER_HOSTPORT_YAML } from "../../scenarios/003-node-public-ips.js";
 import type { TestEmulator } from "../helpers/emulator.js";
-import { type KubeCluster, kubectl, manifestFile, startKubeEmulator } from "../kube/kube-helpers.js";
+import {
+  type KubeCluster,
+  kubectl,
+  kubectlOk,
+  manifestFile,
+  startKubeEmulator,
+} from "../kube/kube-helpers.js";
 import {
   addGatewayPool,
   inCidr,
@@ -211,6 +217,74 @@ spec:
       /^The Pod "twiceports" is invalid: spec\.containers\[1\]\.ports\[0\]\.hostPort: Duplicate value: "\/TCP\/\d+"$/,
     );
     expect((await kubectl(c, ["get", "pod", "twiceports"])).code).toBe(1);
+  });
+
+  it("pods bound by spec.nodeName pass the kubelet's admission or fail with its reason (OutOfcpu, NodePorts, NodeAffinity)", async () => {
+    await kubectlOk(c, ["create", "namespace", "admit"]);
+    const node = (await kubectlOk(c, ["get", "nodes", "-o", "jsonpath={.items[0].metadata.name}"])).trim();
+    const alloc = (
+      await kubectlOk(c, ["get", "node", node, "-o", "jsonpath={.status.allocatable.cpu}"])
+    ).trim();
+    const pod = (name: string, spec: string) =>
+      manifestFile(`apiVersion: v1
+kind: Pod
+metadata: {name: ${name}, namespace: admit}
+spec:
+  nodeName: ${node}
+${spec}`);
+    const port = "  containers: [{name: c, image: nginx, ports: [{containerPort: 80, hostPort: 9177}]}]\n";
+    await kubectlOk(c, ["apply", "-f", pod("port-a", port)]);
+    await kubectlOk(c, ["wait", "-n", "admit", "--for=condition=Ready", "pod/port-a", "--timeout=30s"]);
+    await kubectlOk(c, ["apply", "-f", pod("port-b", port)]);
+    await kubectlOk(c, [
+      "apply",
+      "-f",
+      pod("huge", '  containers: [{name: c, image: nginx, resources: {requests: {cpu: "500"}}}]\n'),
+    ]);
+    await kubectlOk(c, [
+      "apply",
+      "-f",
+      pod("picky", "  nodeSelector: {disk: none}\n  containers: [{name: c, image: nginx}]\n"),
+    ]);
+    const status = async (name: string) =>
+      (
+        await kubectlOk(c, [
+          "get",
+          "pod",
+          name,
+          "-n",
+          "admit",
+          "-o",
+          "jsonpath={.status.phase}|{.status.reason}|{.status.message}",
+        ])
+      ).trim();
+    const failed = (name: string) =>
+      until(async () => {
+        const s = await status(name);
+        return s.startsWith("Failed|") ? s : undefined;
+      });
+    expect(await failed("port-b")).toBe("Failed|NodePorts|Pod was rejected: Predicate NodePorts failed");
+    expect(await failed("picky")).toBe("Failed|NodeAffinity|Pod was rejected: Predicate NodeAffinity failed");
+    const huge = await failed("huge");
+    expect(huge).toMatch(
+      new RegExp(
+        `^Failed\\|OutOfcpu\\|Pod was rejected: Node didn't have enough resource: cpu, requested: 500000, used: \\d+, capacity: ${Number.parseInt(alloc, 10)}$`,
+      ),
+    );
+    const rows = await kubectlOk(c, ["get", "pods", "-n", "admit", "--no-headers"]);
+    expect(rows).toMatch(/^huge\s+0\/1\s+OutOfcpu\s/m);
+    const events = await kubectlOk(c, [
+      "get",
+      "events",
+      "-n",
+      "admit",
+      "--field-selector",
+      "type=Warning",
+      "-o",
+      "jsonpath={range .items[*]}{.reason}/{.source.component}: {.message}{'\\n'}{end}",
+    ]);
+    expect(events).toContain("NodePorts/kubelet: Predicate NodePorts failed\n");
+    await kubectlOk(c, ["delete", "namespace", "admit"]);
   });
 
   it("a fixed hostPort on 3 nodes: 4 replicas → exactly one Pending with kube-scheduler's FailedScheduling", async () => {

@@ -12,7 +12,17 @@ import { allocateSubnetAddressesBatch, subnetFreeAddressCount } from "../../prov
 import type { Tx } from "../../store/types.js";
 import { hostPortPool, podOwner } from "../admission.js";
 import type { KubeError } from "../errors.js";
-import { isStopping, nextStage, STAGES, stoppingEvents } from "../workloads/kubelet.js";
+import {
+  addUse,
+  emptyUse,
+  isStopping,
+  kubeletRejection,
+  type NodeUse,
+  nextStage,
+  rejectedStage,
+  STAGES,
+  stoppingEvents,
+} from "../workloads/kubelet.js";
 import {
   choosePodIp,
   cnsDemand,
@@ -23,6 +33,7 @@ import {
   type PodNetwork,
   wantsPodAddress,
 } from "../workloads/podIPs.js";
+import { occupiesNode } from "../workloads/scheduler.js";
 import { armNodes, type PodSubnetNode } from "./arm.js";
 import { recordOf } from "./cache.js";
 import { BATCH_WRITES, type ControllerContext, KUBELET_W } from "./context.js";
@@ -189,6 +200,24 @@ export async function syncKubelet(ctx: ControllerContext, cluster: string): Prom
     (p) => p.spec?.nodeName && nodes.has(p.spec.nodeName) && nextStage(p, "0.0.0.0") !== undefined,
   );
   const podType = await ctx.type(cluster, "core/pods");
+  // What each node's kubelet has admitted (pods it started), for the admission of the next.
+  let uses: Map<string, NodeUse> | undefined;
+  const useOf = (node: string): NodeUse => {
+    if (!uses) {
+      const built = new Map<string, NodeUse>();
+      for (const p of pods)
+        if (occupiesNode(p) && p.status?.startTime) {
+          const n = p.spec?.nodeName ?? "";
+          const u = built.get(n) ?? emptyUse();
+          built.set(n, u);
+          addUse(u, p);
+        }
+      uses = built;
+    }
+    const u = uses.get(node) ?? emptyUse();
+    uses.set(node, u);
+    return u;
+  };
   // Only pod-subnet nodes grow by demand (a pass over every pod, so not for other clusters).
   const demand = found.podSubnets.size > 0 ? cnsDemand(pods) : new Map<string, number>();
   let conflict: KubeError | undefined;
@@ -204,8 +233,11 @@ export async function syncKubelet(ctx: ControllerContext, cluster: string): Prom
     );
     // Recorded once committed (the store may run a transaction body again).
     const marked: string[] = [];
+    // Admitted in this batch, by node: folded into `useOf` once committed (a body run again starts over).
+    let admitted = new Map<string, NodeUse>();
     const failed = await ctx.batch(cluster, async (w) => {
       marked.length = 0;
+      admitted = new Map();
       const passes = new Map<string, PodSubnetPass>();
       let first: KubeError | undefined;
       for (const [j, p] of chunk.entries()) {
@@ -242,7 +274,7 @@ export async function syncKubelet(ctx: ControllerContext, cluster: string): Prom
           if (sandboxFailed.has(uid)) continue;
           marked.push(uid);
         } else sandboxFailed.delete(uid);
-        const out = STAGES[stage]({
+        const input = {
           pod: p,
           node: nodeName,
           hostIP,
@@ -251,7 +283,19 @@ export async function syncKubelet(ctx: ControllerContext, cluster: string): Prom
           now,
           message,
           imagesOnNode: holds(nodeName),
-        });
+        };
+        // Not yet admitted by its node's kubelet (no startTime): admission first.
+        let out: ReturnType<(typeof STAGES)[typeof stage]>;
+        if ((stage === "Scheduled" || stage === "ContainerCreating") && !p.status?.startTime) {
+          const mine = admitted.get(nodeName) ?? emptyUse();
+          admitted.set(nodeName, mine);
+          const refused = kubeletRejection(p, node, [useOf(nodeName), mine]);
+          if (refused) out = rejectedStage(input, refused);
+          else {
+            out = STAGES[stage](input);
+            if (stage === "ContainerCreating") addUse(mine, p);
+          }
+        } else out = STAGES[stage](input);
         const ns = p.metadata?.namespace ?? "default";
         const wrote = await w.attempt(() =>
           ctx.api.updateTx(
@@ -280,6 +324,13 @@ export async function syncKubelet(ctx: ControllerContext, cluster: string): Prom
       return first;
     });
     for (const uid of marked) sandboxFailed.add(uid);
+    for (const [n, u] of admitted) {
+      const base = useOf(n);
+      base.cpuMilli += u.cpuMilli;
+      base.memory += u.memory;
+      base.pods += u.pods;
+      base.ports.push(...u.ports);
+    }
     conflict ??= failed;
   }
   if (conflict && conflict.code !== 404) throw conflict;

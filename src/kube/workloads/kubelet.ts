@@ -8,13 +8,23 @@ import type {
   Container,
   ContainerStatus,
   Event,
+  Node,
   Pod,
   PodCondition,
   PodStatus,
 } from "kubernetes-types/core/v1.js";
 import { rfc3339 } from "../time.js";
 import { makeEvent } from "./events.js";
-import { scheduledMessage } from "./scheduler.js";
+import {
+  allocatableOf,
+  type HostPortUse,
+  hostPortsOf,
+  matchesNodeAffinity,
+  podRequests,
+  portsConflict,
+  scheduledMessage,
+  untoleratedTaint,
+} from "./scheduler.js";
 
 export type StageName =
   | "Unschedulable"
@@ -569,6 +579,89 @@ export function stoppingEvents(pod: Pod, node: string, now: string): Event[] {
 /** Whether the kubelet has a gracefully deleted pod to stop (grace 0 is the API's own delete). */
 export function isStopping(pod: Pod): boolean {
   return !!pod.metadata?.deletionTimestamp && (pod.metadata.deletionGracePeriodSeconds ?? 0) > 0;
+}
+
+// ---- the kubelet's admission (pkg/kubelet/lifecycle, predicateAdmitHandler) ---------------------
+
+/** What the pods a kubelet has admitted hold on its node (or a part of them). */
+export interface NodeUse {
+  cpuMilli: number;
+  memory: number;
+  pods: number;
+  ports: HostPortUse[];
+}
+
+export const emptyUse = (): NodeUse => ({ cpuMilli: 0, memory: 0, pods: 0, ports: [] });
+
+export function addUse(use: NodeUse, pod: Pod): void {
+  const r = podRequests(pod);
+  use.cpuMilli += r.cpuMilli;
+  use.memory += r.memory;
+  use.pods++;
+  use.ports.push(...hostPortsOf(pod));
+}
+
+export interface Rejection {
+  reason: string;
+  message: string;
+}
+
+/**
+ * Whether the node's kubelet refuses a pod bound to it (one that skipped the scheduler, by
+ * spec.nodeName, or a lost race): the first failure of AdmissionCheck — resources (pods, cpu,
+ * memory: InsufficientResourceError), NodeAffinity, NodePorts — then a NoExecute taint it does
+ * not tolerate. Undefined: admitted.
+ */
+export function kubeletRejection(pod: Pod, node: Node, uses: readonly NodeUse[]): Rejection | undefined {
+  const use = emptyUse();
+  for (const u of uses) {
+    use.cpuMilli += u.cpuMilli;
+    use.memory += u.memory;
+    use.pods += u.pods;
+  }
+  const alloc = allocatableOf(node);
+  const req = podRequests(pod);
+  const short = (resource: string, requested: number, used: number, capacity: number): Rejection => ({
+    reason: `OutOf${resource}`,
+    message: `Node didn't have enough resource: ${resource}, requested: ${requested}, used: ${used}, capacity: ${capacity}`,
+  });
+  const failed = (predicate: string): Rejection => ({
+    reason: predicate,
+    message: `Predicate ${predicate} failed`,
+  });
+  if (use.pods + 1 > alloc.pods) return short("pods", 1, use.pods, alloc.pods);
+  if (req.cpuMilli > 0 && req.cpuMilli > alloc.cpuMilli - use.cpuMilli)
+    return short("cpu", req.cpuMilli, use.cpuMilli, alloc.cpuMilli);
+  if (req.memory > 0 && req.memory > alloc.memory - use.memory)
+    return short("memory", req.memory, use.memory, alloc.memory);
+  if (!matchesNodeAffinity(pod, node)) return failed("NodeAffinity");
+  if (hostPortsOf(pod).some((p) => uses.some((u) => u.ports.some((q) => portsConflict(p, q)))))
+    return failed("NodePorts");
+  const noExecute = (node.spec?.taints ?? []).filter((t) => t.effect === "NoExecute");
+  if (untoleratedTaint(noExecute, pod.spec?.tolerations ?? [])) return failed("TaintToleration");
+  return undefined;
+}
+
+/** rejectPod: Failed with the reason, "Pod was rejected: …", and the reason as a Warning event. */
+export function rejectedStage(input: StageInput, r: Rejection): StageOutput {
+  return {
+    status: {
+      ...input.pod.status,
+      phase: "Failed",
+      reason: r.reason,
+      message: `Pod was rejected: ${r.message}`,
+      qosClass: qosClass(input.pod),
+    },
+    events: [
+      event(input.pod, input.node, {
+        reason: r.reason,
+        message: r.message,
+        type: "Warning",
+        component: "kubelet",
+        at: input.now,
+      }),
+    ],
+  };
 }
 
 /** What `kubectl logs` answers for a simulated container: an honest explanation, at once. */

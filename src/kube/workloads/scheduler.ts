@@ -238,7 +238,7 @@ export interface Allocatable {
   pods: number;
 }
 
-function allocatableOf(node: Node): Allocatable {
+export function allocatableOf(node: Node): Allocatable {
   const a = node.status?.allocatable ?? {};
   return {
     cpuMilli: a.cpu !== undefined ? milliValue(a.cpu) : 0,
