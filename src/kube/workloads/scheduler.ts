@@ -81,6 +81,8 @@ function parseVersion(v: string): [number, number, number] {
 export function taintReason(taint: Taint, version: string): string {
   const [, minor, patch] = parseVersion(version);
   if (minor >= 35 || (minor === 34 && patch >= 2)) return "node(s) had untolerated taint(s)";
+  // kubernetes#109119 (1.24) reworded it.
+  if (minor < 24) return `node(s) had taint {${taint.key}: ${taint.value ?? ""}}, that the pod didn't tolerate`;
   return `node(s) had untolerated taint {${taint.key}: ${taint.value ?? ""}}`;
 }
 
@@ -908,7 +910,11 @@ export function fitErrorMessage(
     ]);
     post = `preemption: 0/${n} nodes are available: ${histogram(per)}.`;
   }
-  msg += ` ${draPostFilter(version)}${post}`;
+  const minor = parseVersion(version)[1];
+  // The PostFilter's message joined the FitError in 1.24 (kubernetes#107775); until 1.30 the
+  // " %v." separator put a second period after the preemption message's own.
+  if (minor < 24) return msg;
+  msg += ` ${draPostFilter(version)}${post}${minor < 30 ? "." : ""}`;
   return msg;
 }
 

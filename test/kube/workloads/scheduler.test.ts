@@ -84,6 +84,20 @@ describe("FailedScheduling wording", () => {
     ]);
   });
 
+  it("before 1.30 the preemption sentence ends in two periods; before 1.24 there is none, and the taint is worded as then", () => {
+    const m = (v: string) => {
+      const r = schedule(want, nodeInfos(nodes, bound), v);
+      return r.node === undefined ? r.message : "";
+    };
+    expect(m("v1.28.5")).toBe(
+      "0/3 nodes are available: 1 node(s) had untolerated taint {kubeegressgateway.azure.com/mode: true}, 2 node(s) didn't have free ports for the requested pod ports. preemption: 0/3 nodes are available: 1 Preemption is not helpful for scheduling, 2 No preemption victims found for incoming pod..",
+    );
+    expect(m("v1.30.0").endsWith("incoming pod.")).toBe(true);
+    expect(m("v1.23.12")).toBe(
+      "0/3 nodes are available: 1 node(s) had taint {kubeegressgateway.azure.com/mode: true}, that the pod didn't tolerate, 2 node(s) didn't have free ports for the requested pod ports.",
+    );
+  });
+
   it("1.34.1 adds the DRA post-filter; 1.34.2+ and 1.35 stop naming the taint", () => {
     const m = (v: string) => {
       const r = schedule(want, nodeInfos(nodes, bound), v);
