@@ -765,6 +765,22 @@ spec:
       return ps.length === 2 ? ps : undefined;
     });
     expect(new Set(kp.map((p) => p.spec?.nodeName))).toEqual(live);
+    // Each node's heartbeat Lease, owned by its Node, goes with it.
+    const leases = await until(async () => {
+      const r = await kubectl(c, [
+        "get",
+        "leases",
+        "-n",
+        "kube-node-lease",
+        "-o",
+        "jsonpath={range .items[*]}{.metadata.name} {.spec.holderIdentity} {.metadata.ownerReferences[0].kind}{'\\n'}{end}",
+      ]);
+      const l = r.stdout.trim().split("\n").filter(Boolean);
+      return l.length === 2 ? l : undefined;
+    });
+    expect(leases.sort()).toEqual([...live].sort().map((n) => `${n} ${n} Node`));
+    const described = await kubectl(c, ["describe", "node", [...live][0]]);
+    expect(described.stdout).toMatch(new RegExp(`Lease:\\s+HolderIdentity:\\s+${[...live][0]}\\n`));
   });
 });
 

@@ -36,6 +36,7 @@ const GVP: Record<Resource, [string, string, string]> = {
   "apps/controllerrevisions": ["apps", "v1", "controllerrevisions"],
   "batch/jobs": ["batch", "v1", "jobs"],
   "batch/cronjobs": ["batch", "v1", "cronjobs"],
+  "coordination.k8s.io/leases": ["coordination.k8s.io", "v1", "leases"],
 };
 
 /**

@@ -2,9 +2,16 @@
 // arm.ts), created, relabelled and removed as pools are created, scaled, updated and deleted;
 // then the pod garbage collector's rule: pods bound to a Node that is gone are deleted, and
 // their controllers replace them.
+import type { Lease } from "kubernetes-types/coordination/v1.js";
 import type { Node, Pod } from "kubernetes-types/core/v1.js";
 import { HCI_NODE_NAME } from "../workloads/hciNodes.js";
-import { reconcileNodeObjects, reconcileNodes, unschedulableTaints } from "../workloads/nodes.js";
+import {
+  NODE_LEASE_NS,
+  nodeLeases,
+  reconcileNodeObjects,
+  reconcileNodes,
+  unschedulableTaints,
+} from "../workloads/nodes.js";
 import { armNodes } from "./arm.js";
 import type { ControllerContext } from "./context.js";
 import { clusterSource, hciNodes } from "./source.js";
@@ -48,7 +55,10 @@ export async function syncNodes(ctx: ControllerContext, cluster: string): Promis
   return true;
 }
 
-/** The node lifecycle controller's part that follows the Nodes themselves: cordon taints. */
+/** The node lifecycle controller's part that follows the Nodes themselves: cordon taints; and the kubelets' node Leases. */
 export async function syncNodeLifecycle(ctx: ControllerContext, cluster: string): Promise<void> {
-  await ctx.apply(cluster, unschedulableTaints(await ctx.list<Node>(cluster, "core/nodes"), ctx.now()));
+  const nodes = await ctx.list<Node>(cluster, "core/nodes");
+  await ctx.apply(cluster, unschedulableTaints(nodes, ctx.now()));
+  const leases = await ctx.list<Lease>(cluster, "coordination.k8s.io/leases", NODE_LEASE_NS);
+  await ctx.apply(cluster, nodeLeases(nodes, leases, ctx.now()));
 }

@@ -10,6 +10,7 @@ import type {
   StatefulSet,
 } from "kubernetes-types/apps/v1.js";
 import type { CronJob, Job } from "kubernetes-types/batch/v1.js";
+import type { Lease } from "kubernetes-types/coordination/v1.js";
 import type {
   Event,
   Node,
@@ -40,7 +41,8 @@ export type Resource =
   | "apps/statefulsets"
   | "apps/controllerrevisions"
   | "batch/jobs"
-  | "batch/cronjobs";
+  | "batch/cronjobs"
+  | "coordination.k8s.io/leases";
 
 /** Any object with Kubernetes metadata (owner checks, references). */
 export interface ObjectWithMeta {
@@ -64,7 +66,8 @@ export type KubeObject =
   | ControllerRevision
   | Job
   | CronJob
-  | ResourceQuota;
+  | ResourceQuota
+  | Lease;
 
 export type Action =
   | { op: "create"; resource: Resource; namespace: string; object: KubeObject }

@@ -4,6 +4,7 @@
 // Kubernetes face on the instance), the /24 the ARM side took from the pod CIDR (the block its
 // route points at), the NIC and public addresses, capacity from the VM size, Ready.
 // `desiredNodes` + `reconcileNodes` turn the ARM records into create/update/delete actions.
+import type { Lease } from "kubernetes-types/coordination/v1.js";
 import type { Node, NodeAddress, NodeCondition, Taint } from "kubernetes-types/core/v1.js";
 import type { InstanceInfo } from "../../providers/compute/scaleSets.js";
 import {
@@ -365,6 +366,50 @@ export function unschedulableTaints(nodes: readonly Node[], now: string): Action
     actions.push({ op: "update", resource: "core/nodes", namespace: "", object: { ...n, spec } });
   }
   return actions;
+}
+
+/** Where each kubelet keeps its heartbeat Lease. */
+export const NODE_LEASE_NS = "kube-node-lease";
+
+/**
+ * The node lease controller's part of each kubelet: a Lease named for its Node in
+ * kube-node-lease, held by the node (40 s, the kubelet's default), owned by the Node so it goes
+ * with it. Written when the Node appears; the simulated kubelet does not renew it every 10 s
+ * (nothing here reads a stale lease as a dead node).
+ */
+export function nodeLeases(nodes: readonly Node[], leases: readonly Lease[], now: string): Action[] {
+  const have = new Map(leases.map((l) => [l.metadata?.name ?? "", l]));
+  const out: Action[] = [];
+  for (const n of nodes) {
+    const name = n.metadata?.name ?? "";
+    const uid = n.metadata?.uid;
+    if (!uid || n.metadata?.deletionTimestamp) continue;
+    const l = have.get(name);
+    if (l?.metadata?.ownerReferences?.some((r) => r.uid === uid)) continue;
+    const lease: Lease = {
+      apiVersion: "coordination.k8s.io/v1",
+      kind: "Lease",
+      metadata: {
+        name,
+        namespace: NODE_LEASE_NS,
+        ownerReferences: [{ apiVersion: "v1", kind: "Node", name, uid }],
+      },
+      spec: {
+        holderIdentity: name,
+        leaseDurationSeconds: 40,
+        renewTime: now.replace("Z", ".000000Z"),
+      },
+    };
+    // A Lease left by an earlier Node of this name is replaced.
+    if (l) out.push({ op: "delete", resource: "coordination.k8s.io/leases", namespace: NODE_LEASE_NS, name });
+    out.push({
+      op: "create",
+      resource: "coordination.k8s.io/leases",
+      namespace: NODE_LEASE_NS,
+      object: lease,
+    });
+  }
+  return out;
 }
 
 /** reconcileNodes over built Nodes (AKS or AKS-on-HCI); only names matching `ours` are deleted. */

@@ -82,7 +82,8 @@ export function taintReason(taint: Taint, version: string): string {
   const [, minor, patch] = parseVersion(version);
   if (minor >= 35 || (minor === 34 && patch >= 2)) return "node(s) had untolerated taint(s)";
   // kubernetes#109119 (1.24) reworded it.
-  if (minor < 24) return `node(s) had taint {${taint.key}: ${taint.value ?? ""}}, that the pod didn't tolerate`;
+  if (minor < 24)
+    return `node(s) had taint {${taint.key}: ${taint.value ?? ""}}, that the pod didn't tolerate`;
   return `node(s) had untolerated taint {${taint.key}: ${taint.value ?? ""}}`;
 }
 
