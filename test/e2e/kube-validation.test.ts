@@ -342,3 +342,31 @@ describe("ConfigMaps and Secrets", () => {
     );
   });
 });
+
+describe("bodies that do not decode", () => {
+  it("are refused in Go's encoding/json words, as each path of kube-apiserver words them", async () => {
+    await kubectlOk(c, ["create", "configmap", "pj", "--from-literal=a=b"]);
+    const smp = await kubectl(c, ["patch", "configmap", "pj", "-p", "{bad json"]);
+    expect(smp.stderr.trim()).toBe(
+      "Error from server (BadRequest): invalid character 'b' looking for beginning of object key string",
+    );
+    const merge = await kubectl(c, ["patch", "configmap", "pj", "--type=merge", "-p", "{bad json"]);
+    expect(merge.stderr.trim()).toBe("Error from server (BadRequest): Invalid JSON Patch");
+    const strict = await kube(
+      c,
+      "PATCH",
+      "/api/v1/namespaces/default/configmaps/pj?fieldValidation=Strict",
+      '{"data":{"a":"b"} "x"}',
+      { "content-type": "application/merge-patch+json" },
+    );
+    expect([strict.status, (strict.body as Obj).message]).toEqual([
+      400,
+      `error decoding patch: invalid character '"' after object key:value pair`,
+    ]);
+    const create = await kube(c, "POST", "/api/v1/namespaces/default/configmaps", '{"apiVersion":"v1",');
+    expect([create.status, (create.body as Obj).message]).toEqual([
+      400,
+      "couldn't get version/kind; json parse error: unexpected end of JSON input",
+    ]);
+  });
+});

@@ -36,6 +36,7 @@ import {
   unauthorized,
   unsupportedMediaType,
 } from "../../kube/errors.js";
+import { goJsonSyntaxError } from "../../kube/goText.js";
 import { health } from "../../kube/health.js";
 import { BUILTIN_KINDS, deprecationWarning } from "../../kube/kinds.js";
 import { podConnect, podLog } from "../../kube/logs.js";
@@ -314,12 +315,24 @@ function decodeBody(
     if (patchType === "apply" || ct === "application/yaml") value = yamlValue(raw);
     else value = JSON.parse(raw);
   } catch (e) {
-    // A document nested past the parser's stack is refused as too deep, not with V8's words.
+    const yaml = patchType === "apply" || ct === "application/yaml";
+    // A document nested past the parser's stack is refused as too deep, not with V8's words;
+    // JSON is faulted in Go's words (kube-apiserver decodes with encoding/json's scanner).
     const msg =
-      e instanceof RangeError ? `exceeded max depth ${MAX_DEPTH}` : (e as Error).message.split("\n")[0];
-    throw badRequest(
-      `${patchType === "apply" || ct === "application/yaml" ? "error converting YAML to JSON" : "couldn't get version/kind; json parse error"}: ${msg}`,
-    );
+      e instanceof RangeError
+        ? `exceeded max depth ${MAX_DEPTH}`
+        : ((yaml ? undefined : goJsonError(raw)) ?? (e as Error).message.split("\n")[0]);
+    if (yaml) throw badRequest(`error converting YAML to JSON: ${msg}`);
+    // How each patch path words it (apiserver's patch.go): the strategic and JSON patch decoders'
+    // error as it is; a merge patch's, decoded strictly first when fields are validated.
+    if (patchType === "strategic" || patchType === "json") throw badRequest(msg);
+    if (patchType === "merge") {
+      const fv = new URL(req.url, "https://x").searchParams.get("fieldValidation") ?? "";
+      throw badRequest(
+        fv === "Strict" || fv === "Warn" ? `error decoding patch: ${msg}` : "Invalid JSON Patch",
+      );
+    }
+    throw badRequest(`couldn't get version/kind; json parse error: ${msg}`);
   }
   // The patch engines and validators recurse; refuse what would overflow them.
   if (depth(value) > MAX_DEPTH) throw badRequest(`json: exceeded max depth ${MAX_DEPTH}`);
@@ -698,7 +711,16 @@ function safeJson(s: string): unknown {
   try {
     return JSON.parse(s);
   } catch (e) {
-    throw badRequest(`json parse error: ${(e as Error).message}`);
+    throw badRequest(`json parse error: ${goJsonError(s) ?? (e as Error).message}`);
+  }
+}
+
+/** Go's words for a JSON fault (undefined: none found, or nested too deep to look). */
+function goJsonError(s: string): string | undefined {
+  try {
+    return goJsonSyntaxError(s);
+  } catch {
+    return undefined;
   }
 }
 
