@@ -17,6 +17,7 @@ import {
   emptyUse,
   isStopping,
   kubeletRejection,
+  mergeUse,
   type NodeUse,
   nextStage,
   rejectedStage,
@@ -324,13 +325,7 @@ export async function syncKubelet(ctx: ControllerContext, cluster: string): Prom
       return first;
     });
     for (const uid of marked) sandboxFailed.add(uid);
-    for (const [n, u] of admitted) {
-      const base = useOf(n);
-      base.cpuMilli += u.cpuMilli;
-      base.memory += u.memory;
-      base.pods += u.pods;
-      base.ports.push(...u.ports);
-    }
+    for (const [n, u] of admitted) mergeUse(useOf(n), u);
     conflict ??= failed;
   }
   if (conflict && conflict.code !== 404) throw conflict;

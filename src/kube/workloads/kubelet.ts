@@ -16,11 +16,11 @@ import type {
 import { rfc3339 } from "../time.js";
 import { makeEvent } from "./events.js";
 import {
+  type Allocatable,
   allocatableOf,
   type HostPortUse,
-  hostPortsOf,
   matchesNodeAffinity,
-  podRequests,
+  podFacts,
   portsConflict,
   scheduledMessage,
   untoleratedTaint,
@@ -588,18 +588,34 @@ export interface NodeUse {
   cpuMilli: number;
   memory: number;
   pods: number;
-  ports: HostPortUse[];
+  /** Host ports held, by `<protocol>/<port>` (a conflict needs both equal). */
+  ports: Map<string, HostPortUse[]>;
 }
 
-export const emptyUse = (): NodeUse => ({ cpuMilli: 0, memory: 0, pods: 0, ports: [] });
+export const emptyUse = (): NodeUse => ({ cpuMilli: 0, memory: 0, pods: 0, ports: new Map() });
 
 export function addUse(use: NodeUse, pod: Pod): void {
-  const r = podRequests(pod);
-  use.cpuMilli += r.cpuMilli;
-  use.memory += r.memory;
+  const f = podFacts(pod);
+  use.cpuMilli += f.req.cpuMilli;
+  use.memory += f.req.memory;
   use.pods++;
-  use.ports.push(...hostPortsOf(pod));
+  f.ports.forEach((u, k) => {
+    const same = use.ports.get(f.portKeys[k]);
+    if (same) same.push(u);
+    else use.ports.set(f.portKeys[k], [u]);
+  });
 }
+
+/** Adds `more` to `use` (a batch's admissions, once committed). */
+export function mergeUse(use: NodeUse, more: NodeUse): void {
+  use.cpuMilli += more.cpuMilli;
+  use.memory += more.memory;
+  use.pods += more.pods;
+  for (const [k, list] of more.ports) use.ports.set(k, [...(use.ports.get(k) ?? []), ...list]);
+}
+
+/** Each Node object's allocatable, parsed once (the informer cache hands out the same object). */
+const allocBy = new WeakMap<Node, Allocatable>();
 
 export interface Rejection {
   reason: string;
@@ -619,8 +635,10 @@ export function kubeletRejection(pod: Pod, node: Node, uses: readonly NodeUse[])
     use.memory += u.memory;
     use.pods += u.pods;
   }
-  const alloc = allocatableOf(node);
-  const req = podRequests(pod);
+  const alloc = allocBy.get(node) ?? allocatableOf(node);
+  allocBy.set(node, alloc);
+  const f = podFacts(pod);
+  const req = f.req;
   const short = (resource: string, requested: number, used: number, capacity: number): Rejection => ({
     reason: `OutOf${resource}`,
     message: `Node didn't have enough resource: ${resource}, requested: ${requested}, used: ${used}, capacity: ${capacity}`,
@@ -635,8 +653,10 @@ export function kubeletRejection(pod: Pod, node: Node, uses: readonly NodeUse[])
   if (req.memory > 0 && req.memory > alloc.memory - use.memory)
     return short("memory", req.memory, use.memory, alloc.memory);
   if (!matchesNodeAffinity(pod, node)) return failed("NodeAffinity");
-  if (hostPortsOf(pod).some((p) => uses.some((u) => u.ports.some((q) => portsConflict(p, q)))))
-    return failed("NodePorts");
+  const taken = f.ports.some((p, k) =>
+    uses.some((u) => u.ports.get(f.portKeys[k])?.some((q) => portsConflict(p, q))),
+  );
+  if (taken) return failed("NodePorts");
   const noExecute = (node.spec?.taints ?? []).filter((t) => t.effect === "NoExecute");
   if (untoleratedTaint(noExecute, pod.spec?.tolerations ?? [])) return failed("TaintToleration");
   return undefined;

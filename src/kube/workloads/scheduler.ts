@@ -488,7 +488,7 @@ export class NodeView {
 // ---- filters ----------------------------------------------------------------------------------------
 
 /** What filtering needs from the pod, computed once per scheduling attempt. */
-interface PodFacts {
+export interface PodFacts {
   ports: HostPortUse[];
   /** portKey of each of `ports`, built once rather than per node. */
   portKeys: string[];
@@ -503,7 +503,7 @@ interface PodFacts {
  */
 const factsBySpec = new WeakMap<object, PodFacts>();
 
-function podFacts(pod: Pod): PodFacts {
+export function podFacts(pod: Pod): PodFacts {
   const key = pod.spec;
   const have = key ? factsBySpec.get(key) : undefined;
   if (have) return have;
