@@ -196,6 +196,21 @@ export async function syncKubelet(ctx: ControllerContext, cluster: string): Prom
     cluster,
     pods.filter((p) => isStopping(p) && nodes.has(p.spec?.nodeName ?? "")),
   );
+  // Terminating on a node that is gone: no kubelet is left to stop it, so the pod garbage
+  // collector force-deletes it (gcOrphaned), as it does the pods of a node as it goes.
+  await ctx.apply(
+    cluster,
+    pods
+      .filter((p) => isStopping(p) && !nodes.has(p.spec?.nodeName ?? ""))
+      .map((p) => ({
+        op: "delete" as const,
+        resource: "core/pods" as const,
+        namespace: p.metadata?.namespace ?? "default",
+        name: p.metadata?.name ?? "",
+        gracePeriodSeconds: 0,
+        uid: p.metadata?.uid ?? "",
+      })),
+  );
   // Pods with something to do: bound to a known node and not settled (any address would do).
   const due = pods.filter(
     (p) => p.spec?.nodeName && nodes.has(p.spec.nodeName) && nextStage(p, "0.0.0.0") !== undefined,
