@@ -1336,6 +1336,10 @@ export class KubeApi {
         );
       }
       const grace = opts.gracePeriodSeconds;
+      if (grace !== undefined && grace !== null && !Number.isSafeInteger(grace))
+        throw badRequest(
+          `json: cannot unmarshal ${typeof grace === "number" ? `number ${grace}` : typeof grace === "string" ? "string" : "object"} into Go struct field DeleteOptions.deleteOptions.gracePeriodSeconds of type int64`,
+        );
       await this.deleteTx(tx, cluster, t, ns, name, {
         dryRun: o.dryRun,
         ...(typeof grace === "number" ? { gracePeriodSeconds: grace } : {}),
@@ -1402,12 +1406,13 @@ export class KubeApi {
       if (pending === undefined || pending === 0) return undefined;
       if (d.gracePeriodSeconds === undefined || grace >= pending)
         return { status: 200, body: this.serve(t, old), warnings: [] };
-      nm.deletionTimestamp = rfc3339(
-        Date.parse(pod.metadata.deletionTimestamp) - pending * 1000 + grace * 1000,
+      nm.deletionTimestamp = graceDeadline(
+        Date.parse(pod.metadata.deletionTimestamp) - pending * 1000,
+        grace,
       );
     } else {
       if (grace === 0) return undefined;
-      nm.deletionTimestamp = rfc3339(Date.now() + grace * 1000);
+      nm.deletionTimestamp = graceDeadline(Date.now(), grace);
       if (finalizers.length) nm.finalizers = finalizers;
     }
     nm.deletionGracePeriodSeconds = grace;
@@ -2093,4 +2098,14 @@ function setCrdCondition(crd: Obj, type: string, reason: string, message: string
 /** Every process's catalog compares this stamp (in the store) with the one it cached. */
 async function crdsChanged(tx: Tx, cluster: string): Promise<void> {
   await tx.setMeta(crdStampKey(cluster), randomUUID());
+}
+
+/**
+ * `from` + `grace` seconds as a metav1.Time; a grace period past what a date can hold (int64
+ * seconds are allowed) ends at the latest date JavaScript writes, not in an exception.
+ */
+function graceDeadline(from: number, grace: number): string {
+  const LATEST = 8_640_000_000_000_000;
+  const at = from + grace * 1000;
+  return rfc3339(Number.isFinite(at) ? Math.max(-LATEST, Math.min(LATEST, at)) : LATEST);
 }

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TestEmulator } from "../helpers/emulator.js";
 import {
   type KubeCluster,
+  kube,
   kubectl,
   kubectlOk,
   manifestFile,
@@ -128,6 +129,39 @@ describe("deletion that waits", () => {
     expect(described).toContain("Status:       Terminating");
     await kubectlOk(c, ["patch", "configmap", "kept", "-n", "fin", "--type=merge", "-p", RELEASE]);
     await until(async () => ((await kubectl(c, ["get", "namespace", "fin"])).code === 1 ? true : undefined));
+  });
+});
+
+describe("delete options", () => {
+  it("a grace period that is not an int64 is a 400 in Go's words, never a crash", async () => {
+    await kubectlOk(c, ["run", "opts", "--image=nginx"]);
+    const del = (q: string, body?: unknown) =>
+      kube(c, "DELETE", `/api/v1/namespaces/default/pods/opts?dryRun=All${q}`, body);
+    const cases: [Promise<{ status: number; body: unknown }>, string][] = [
+      [del("&gracePeriodSeconds=abc"), 'strconv.ParseInt: parsing "abc": invalid syntax'],
+      [
+        del("&gracePeriodSeconds=99999999999999999999"),
+        'strconv.ParseInt: parsing "99999999999999999999": value out of range',
+      ],
+      [
+        del("", { gracePeriodSeconds: "x" }),
+        "json: cannot unmarshal string into Go struct field DeleteOptions.gracePeriodSeconds of type int64",
+      ],
+      [
+        del("", { gracePeriodSeconds: 1.5 }),
+        "json: cannot unmarshal number 1.5 into Go struct field DeleteOptions.gracePeriodSeconds of type int64",
+      ],
+    ];
+    for (const [r, message] of cases) {
+      const got = await r;
+      expect([got.status, (got.body as { message?: string }).message]).toEqual([400, message]);
+    }
+    // The largest int64 is a grace period too: the deadline is as late as a date goes.
+    const far = await del("&gracePeriodSeconds=9223372036854775807");
+    expect(far.status).toBe(200);
+    expect((far.body as { metadata: { deletionTimestamp: string } }).metadata.deletionTimestamp).toMatch(
+      /^\+?\d{4,6}-/,
+    );
   });
 });
 

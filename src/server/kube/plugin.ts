@@ -428,7 +428,7 @@ function deleteOptions(q: URLSearchParams, body: unknown): DeleteOptions {
     );
   const orphan = queryBool(q, "orphanDependents") ?? b.orphanDependents;
   const dry = q.getAll("dryRun").length > 0 || (Array.isArray(b.dryRun) && b.dryRun.length > 0);
-  const grace = q.get("gracePeriodSeconds") ?? b.gracePeriodSeconds;
+  const grace = graceSeconds(q, b.gracePeriodSeconds);
   return {
     dryRun: dry,
     ...(grace !== undefined && grace !== null ? { gracePeriodSeconds: Number(grace) } : {}),
@@ -722,6 +722,37 @@ function goJsonError(s: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * DeleteOptions.gracePeriodSeconds: from the query as the parameter codec converts it
+ * (strconv.ParseInt's error), else from the body as encoding/json decodes an int64.
+ */
+function graceSeconds(q: URLSearchParams, body: unknown): number | undefined {
+  const v = q.get("gracePeriodSeconds");
+  if (v !== null && v !== "") {
+    if (!/^[-+]?\d+$/.test(v))
+      throw badRequest(`strconv.ParseInt: parsing ${JSON.stringify(v)}: invalid syntax`);
+    const n = BigInt(v);
+    if (n > 9223372036854775807n || n < -9223372036854775808n)
+      throw badRequest(`strconv.ParseInt: parsing ${JSON.stringify(v)}: value out of range`);
+    return Number(n);
+  }
+  if (body === undefined || body === null) return undefined;
+  if (typeof body === "number" && Number.isSafeInteger(body)) return body;
+  const what =
+    typeof body === "number"
+      ? `number ${body}`
+      : typeof body === "string"
+        ? "string"
+        : typeof body === "boolean"
+          ? "bool"
+          : Array.isArray(body)
+            ? "array"
+            : "object";
+  throw badRequest(
+    `json: cannot unmarshal ${what} into Go struct field DeleteOptions.gracePeriodSeconds of type int64`,
+  );
 }
 
 /** An int64 query parameter as Go's strconv.ParseInt reads it (beyond int64: out of range). */
