@@ -1634,8 +1634,14 @@ export class KubeApi {
               );
             });
             if (live.length === 0 || (ownersDeleting.length && ownersDeleting.length === live.length)) {
+              // attemptToDeleteItem: in the foreground only what has dependents of its own to
+              // wait for; a leaf (a pod) goes in the background, gracefully.
+              const uid = String(m.uid);
+              const hasDependents = all.some((y) =>
+                ((meta(y.rec.body).ownerReferences as Obj[] | undefined) ?? []).some((r) => r.uid === uid),
+              );
               await this.deleteIn(tx, cluster, x.t, x.rec, {
-                propagationPolicy: ownersDeleting.length ? "Foreground" : "Background",
+                propagationPolicy: ownersDeleting.length && hasDependents ? "Foreground" : "Background",
               });
               // Still there (finalizers, or dependents of its own to wait for): it still blocks
               // a foreground owner.
@@ -1660,9 +1666,12 @@ export class KubeApi {
             if (!deps.length) {
               const next = cloneJson(x.rec.body);
               const left = fins.filter((f) => f !== "foregroundDeletion");
-              if (left.length) {
+              // A grace period still running (a Terminating pod) keeps it too: its kubelet deletes it.
+              const grace = (m.deletionGracePeriodSeconds as number | undefined) ?? 0;
+              if (left.length || grace > 0) {
                 // Other finalizers hold it: it stays, and still blocks its own owners.
-                meta(next).finalizers = left;
+                if (left.length) meta(next).finalizers = left;
+                else delete meta(next).finalizers;
                 await tx.putObject(
                   { cluster, resource: x.t.key, namespace: x.rec.namespace, name: x.rec.name, body: next },
                   { expectedRevision: x.rec.revision },

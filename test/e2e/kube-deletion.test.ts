@@ -9,6 +9,7 @@ import {
   kubectl,
   kubectlOk,
   manifestFile,
+  type Obj,
   startKubeEmulator,
 } from "../kube/kube-helpers.js";
 import { makeCluster, until } from "../kube/workload-helpers.js";
@@ -79,6 +80,31 @@ describe("deletion that waits", () => {
     await kubectlOk(c, ["patch", "pod", name, "--type=merge", "-p", RELEASE]);
     await until(async () => ((await kubectl(c, ["get", "deploy", "fz"])).code === 1 ? true : undefined));
     expect((await get(["get", "rs", "-l", "app=fz"]))?.items).toEqual([]);
+  });
+
+  it("a foreground cascade deletes the pods gracefully (no foregroundDeletion on a leaf); the owners wait for them", async () => {
+    await kubectlOk(c, ["create", "deployment", "fgc", "--image=nginx", "--replicas=2"]);
+    await kubectlOk(c, ["rollout", "status", "deployment/fgc", "--timeout=30s"]);
+    await kubectlOk(c, ["delete", "deployment", "fgc", "--cascade=foreground", "--wait=false"]);
+    const terminating = await until(async () => {
+      const l = await get(["get", "pods", "-l", "app=fgc"]);
+      const t = (l?.items ?? []).filter((p: Obj) => p.metadata.deletionTimestamp);
+      return t.length === 2 ? t : undefined;
+    });
+    for (const p of terminating) {
+      expect(p.metadata.finalizers).toBeUndefined();
+      expect(p.metadata.deletionGracePeriodSeconds).toBe(30);
+    }
+    await until(async () => ((await kubectl(c, ["get", "deploy", "fgc"])).code === 1 ? true : undefined));
+    const killed = await kubectlOk(c, [
+      "get",
+      "events",
+      "--field-selector",
+      "reason=Killing",
+      "-o",
+      "jsonpath={range .items[*]}{.involvedObject.name}{'\\n'}{end}",
+    ]);
+    for (const p of terminating) expect(killed).toContain(p.metadata.name);
   });
 
   it("a terminating namespace names the resources and finalizers it waits for", async () => {
