@@ -49,8 +49,10 @@ describe("deletion that waits", () => {
     await kubectlOk(c, ["delete", "pod", "gr"]);
     expect((await kubectl(c, ["get", "pod", "gr"])).code).toBe(1);
     const lines = (await watch).stdout.split("\n").filter((l) => /\bgr\b/.test(l));
-    expect(lines.map((l) => l.split(/\s+/)[0])).toEqual(["ADDED", "MODIFIED", "DELETED"]);
+    // Terminating, then terminal (its containers exited), then gone.
+    expect(lines.map((l) => l.split(/\s+/)[0])).toEqual(["ADDED", "MODIFIED", "MODIFIED", "DELETED"]);
     expect(lines[1]).toContain("Terminating");
+    expect(lines[2]).toMatch(/0\/1\s+Terminating/);
     const events = await kubectlOk(c, [
       "get",
       "events",
@@ -60,6 +62,27 @@ describe("deletion that waits", () => {
       "jsonpath={.items[*].message}|{.items[*].source.component}",
     ]);
     expect(events).toBe("Stopping container gr|kubelet");
+  });
+
+  it("a stopped pod is terminal before it goes: a finalizer keeps it, Succeeded, its containers terminated", async () => {
+    await kubectlOk(c, ["run", "held", "--image=nginx"]);
+    await kubectlOk(c, ["wait", "--for=condition=Ready", "pod/held", "--timeout=30s"]);
+    await kubectlOk(c, ["patch", "pod", "held", "--type=merge", "-p", HOLD]);
+    await kubectlOk(c, ["delete", "pod", "held", "--wait=false"]);
+    const stopped = await until(async () => {
+      const p = await get(["get", "pod", "held"]);
+      return p?.status?.phase === "Succeeded" ? p : undefined;
+    });
+    expect(stopped.metadata.deletionGracePeriodSeconds).toBe(0);
+    expect(stopped.status.containerStatuses[0].state.terminated).toMatchObject({
+      exitCode: 0,
+      reason: "Completed",
+    });
+    expect(stopped.status.conditions.find((x: Obj) => x.type === "Ready").status).toBe("False");
+    const row = (await kubectlOk(c, ["get", "pod", "held", "--no-headers"])).trim().split(/\s+/);
+    expect(row.slice(0, 3)).toEqual(["held", "0/1", "Terminating"]);
+    await kubectlOk(c, ["patch", "pod", "held", "--type=merge", "-p", RELEASE]);
+    await until(async () => ((await kubectl(c, ["get", "pod", "held"])).code === 1 ? true : undefined));
   });
 
   it("a foreground-deleted Deployment stays until its pod, held by a finalizer, is gone", async () => {

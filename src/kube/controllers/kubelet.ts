@@ -194,6 +194,7 @@ export async function syncKubelet(ctx: ControllerContext, cluster: string): Prom
   await stopPods(
     ctx,
     cluster,
+    version,
     pods.filter((p) => isStopping(p) && nodes.has(p.spec?.nodeName ?? "")),
   );
   // Terminating on a node that is gone: no kubelet is left to stop it, so the pod garbage
@@ -361,7 +362,12 @@ const stopped = new Map<string, number>();
  * events), and STOP_MS later the pod is deleted with grace 0 — on the condition that it is
  * still the pod that was stopped (its uid), as the kubelet's status manager deletes it.
  */
-async function stopPods(ctx: ControllerContext, cluster: string, pods: Pod[]): Promise<void> {
+async function stopPods(
+  ctx: ControllerContext,
+  cluster: string,
+  version: string,
+  pods: Pod[],
+): Promise<void> {
   const key = (p: Pod) => `${cluster}/${p.metadata?.uid ?? ""}`;
   // Forget pods no longer stopping here (deleted by someone else meanwhile).
   const live = new Set(pods.map(key));
@@ -391,6 +397,26 @@ async function stopPods(ctx: ControllerContext, cluster: string, pods: Pod[]): P
         if (nowMs - since < STOP_MS) {
           wait = Math.min(wait ?? STOP_MS, STOP_MS - (nowMs - since));
           continue;
+        }
+        // Its containers have exited (on SIGTERM, code 0): the terminal status first, as the
+        // kubelet's status manager writes it before the grace-0 delete (finalizers may keep
+        // the pod, Succeeded, a while longer).
+        if (p.status?.phase === "Running") {
+          const out = STAGES.Completed({ pod: p, node: p.spec?.nodeName, version, now });
+          const wrote = await w.attempt(() =>
+            ctx.api.updateTx(
+              w.tx,
+              cluster,
+              podType,
+              p.metadata?.namespace ?? "default",
+              p.metadata?.name ?? "",
+              { ...p, status: out.status },
+              KUBELET_W,
+              "status",
+              recordOf(cluster, "core/pods", p),
+            ),
+          );
+          if (wrote instanceof Error) continue; // changed meanwhile: the next pass sees it
         }
         // Already gone, or replaced by a pod of the same name: nothing of this one is left.
         await w.attempt(() =>
