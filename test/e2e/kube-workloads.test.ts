@@ -263,8 +263,13 @@ ${spec}`);
         const s = await status(name);
         return s.startsWith("Failed|") ? s : undefined;
       });
-    expect(await failed("port-b")).toBe("Failed|NodePorts|Pod was rejected: Predicate NodePorts failed");
-    expect(await failed("picky")).toBe("Failed|NodeAffinity|Pod was rejected: Predicate NodeAffinity failed");
+    // 1.31+ name the filter's reason (kubernetes#125498).
+    expect(await failed("port-b")).toBe(
+      "Failed|NodePorts|Pod was rejected: Predicate NodePorts failed: node(s) didn't have free ports for the requested pod ports",
+    );
+    expect(await failed("picky")).toBe(
+      "Failed|NodeAffinity|Pod was rejected: Predicate NodeAffinity failed: node(s) didn't match Pod's node affinity/selector",
+    );
     const huge = await failed("huge");
     expect(huge).toMatch(
       new RegExp(
@@ -283,7 +288,21 @@ ${spec}`);
       "-o",
       "jsonpath={range .items[*]}{.reason}/{.source.component}: {.message}{'\\n'}{end}",
     ]);
-    expect(events).toContain("NodePorts/kubelet: Predicate NodePorts failed\n");
+    expect(events).toContain(
+      "NodePorts/kubelet: Predicate NodePorts failed: node(s) didn't have free ports for the requested pod ports\n",
+    );
+    // The scheduler never saw these pods: none has a Scheduled event.
+    const scheduled = await kubectlOk(c, [
+      "get",
+      "events",
+      "-n",
+      "admit",
+      "--field-selector",
+      "reason=Scheduled",
+      "-o",
+      "name",
+    ]);
+    expect(scheduled.trim()).toBe("");
     await kubectlOk(c, ["delete", "namespace", "admit"]);
   });
 

@@ -306,10 +306,13 @@ export async function syncKubelet(ctx: ControllerContext, cluster: string): Prom
         if ((stage === "Scheduled" || stage === "ContainerCreating") && !p.status?.startTime) {
           const mine = admitted.get(nodeName) ?? emptyUse();
           admitted.set(nodeName, mine);
-          const refused = kubeletRejection(p, node, [useOf(nodeName), mine]);
+          const refused = kubeletRejection(p, node, [useOf(nodeName), mine], version);
           if (refused) out = rejectedStage(input, refused);
           else {
             out = STAGES[stage](input);
+            // Found bound without a PodScheduled condition, the pod skipped the scheduler
+            // (spec.nodeName at create): the kubelet reports the condition; no Scheduled event.
+            if (stage === "Scheduled") out = { ...out, events: [] };
             if (stage === "ContainerCreating") addUse(mine, p);
           }
         } else out = STAGES[stage](input);

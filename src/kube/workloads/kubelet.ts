@@ -614,6 +614,13 @@ export function mergeUse(use: NodeUse, more: NodeUse): void {
   for (const [k, list] of more.ports) use.ports.set(k, [...(use.ports.get(k) ?? []), ...list]);
 }
 
+/** The scheduler plugins' filter reasons the kubelet's admission quotes. */
+const PREDICATE_REASONS = {
+  NodeAffinity: "node(s) didn't match Pod's node affinity/selector",
+  NodePorts: "node(s) didn't have free ports for the requested pod ports",
+  TaintToleration: "node(s) had taints that the pod didn't tolerate",
+} as const;
+
 /** Each Node object's allocatable, parsed once (the informer cache hands out the same object). */
 const allocBy = new WeakMap<Node, Allocatable>();
 
@@ -628,7 +635,12 @@ export interface Rejection {
  * memory: InsufficientResourceError), NodeAffinity, NodePorts — then a NoExecute taint it does
  * not tolerate. Undefined: admitted.
  */
-export function kubeletRejection(pod: Pod, node: Node, uses: readonly NodeUse[]): Rejection | undefined {
+export function kubeletRejection(
+  pod: Pod,
+  node: Node,
+  uses: readonly NodeUse[],
+  version: string,
+): Rejection | undefined {
   const use = emptyUse();
   for (const u of uses) {
     use.cpuMilli += u.cpuMilli;
@@ -643,9 +655,13 @@ export function kubeletRejection(pod: Pod, node: Node, uses: readonly NodeUse[])
     reason: `OutOf${resource}`,
     message: `Node didn't have enough resource: ${resource}, requested: ${requested}, used: ${used}, capacity: ${capacity}`,
   });
-  const failed = (predicate: string): Rejection => ({
+  // PredicateFailureError names the filter's reason from 1.31 (kubernetes#125498).
+  const failed = (predicate: keyof typeof PREDICATE_REASONS): Rejection => ({
     reason: predicate,
-    message: `Predicate ${predicate} failed`,
+    message:
+      minorOf(version) >= 31
+        ? `Predicate ${predicate} failed: ${PREDICATE_REASONS[predicate]}`
+        : `Predicate ${predicate} failed`,
   });
   if (use.pods + 1 > alloc.pods) return short("pods", 1, use.pods, alloc.pods);
   if (req.cpuMilli > 0 && req.cpuMilli > alloc.cpuMilli - use.cpuMilli)
@@ -671,6 +687,8 @@ export function rejectedStage(input: StageInput, r: Rejection): StageOutput {
       reason: r.reason,
       message: `Pod was rejected: ${r.message}`,
       qosClass: qosClass(input.pod),
+      // The status manager stamps startTime on the pod's first status, a rejection's too.
+      startTime: input.pod.status?.startTime ?? input.now,
     },
     events: [
       event(input.pod, input.node, {
