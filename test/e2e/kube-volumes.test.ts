@@ -399,4 +399,31 @@ spec: {capacity: {storage: 1Gi}, accessModes: [ReadWriteOnce]}
       return r.code !== 0 && r.stderr.includes("NotFound") ? true : undefined;
     });
   });
+
+  it("a volume deleted while bound waits for its claim; once the claim goes it is Released and goes too", async () => {
+    await kubectlOk(c, [
+      "apply",
+      "-f",
+      manifestFile(`apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: early}
+spec:
+  accessModes: [ReadWriteMany]
+  storageClassName: azurefile-csi
+  resources: {requests: {storage: 1Gi}}
+`),
+    ]);
+    const volume = await until(async () => {
+      const cl = await json(["get", "pvc", "early"]);
+      return cl.status?.phase === "Bound" ? (cl.spec.volumeName as string) : undefined;
+    });
+    await kubectlOk(c, ["delete", "pv", volume, "--wait=false"]);
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await json(["get", "pv", volume])).status.phase).toBe("Bound");
+    await kubectlOk(c, ["delete", "pvc", "early"]);
+    await until(async () => {
+      const r = await kubectl(c, ["get", "pv", volume]);
+      return r.code !== 0 && r.stderr.includes("NotFound") ? true : undefined;
+    });
+  });
 });

@@ -442,7 +442,18 @@ export function reconcileVolumes(
   for (const v of w.volumes.values()) {
     const phase = v.status?.phase ?? "Pending";
     if (v.metadata?.deletionTimestamp) {
-      // pv-protection: the finalizer goes once no claim is bound to the volume.
+      // Still synced while being deleted: a Bound volume whose claim is gone is Released…
+      const gone = v.spec?.claimRef?.uid;
+      if (phase === "Bound" && gone && !claimsByUid.get(gone)) {
+        actions.push({
+          op: "updateStatus",
+          resource: "core/persistentvolumes",
+          namespace: "",
+          object: { ...v, status: { ...v.status, phase: "Released" } },
+        });
+        continue;
+      }
+      // …and pv-protection lets it go once no claim is bound to it.
       if (v.metadata.finalizers?.includes(VOLUME_PROTECTION) && phase !== "Bound")
         actions.push({
           op: "update",
