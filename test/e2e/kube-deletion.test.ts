@@ -214,6 +214,35 @@ describe("delete options", () => {
   });
 });
 
+describe("pods bound to a node that does not exist (PodGC)", () => {
+  it("a delete completes at once; left alone, the pod is failed and removed after the 40 s quarantine", async () => {
+    const ghost = (name: string) =>
+      manifestFile(`apiVersion: v1
+kind: Pod
+metadata: {name: ${name}}
+spec:
+  nodeName: no-such-node
+  containers: [{name: c, image: nginx}]
+`);
+    await kubectlOk(c, ["apply", "-f", ghost("ghost-a")]);
+    await kubectlOk(c, ["apply", "-f", ghost("ghost-b")]);
+    const t0 = Date.now();
+    const watch = kubectl(c, ["get", "pod", "ghost-b", "--watch", "-o", "json", "--request-timeout=50s"]);
+    await kubectlOk(c, ["delete", "pod", "ghost-a", "--timeout=20s"]);
+    expect(Date.now() - t0).toBeLessThan(20_000);
+    await new Promise((r) => setTimeout(r, 15_000));
+    expect((await kubectl(c, ["get", "pod", "ghost-b"])).code).toBe(0);
+    await until(
+      async () => ((await kubectl(c, ["get", "pod", "ghost-b"])).code === 1 ? true : undefined),
+      60_000,
+    );
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(40_000);
+    const seen = (await watch).stdout;
+    expect(seen).toContain('"reason": "DeletionByPodGC"');
+    expect(seen).toContain('"message": "PodGC: node no longer exists"');
+  }, 120_000);
+});
+
 describe("NoExecute taints (the taint eviction controller)", () => {
   it("evict the pods that do not tolerate them, after tolerationSeconds those that do for a while, never those that do for good", async () => {
     await kubectlOk(c, ["create", "namespace", "taints"]);

@@ -12,6 +12,7 @@ import { allocateSubnetAddressesBatch, subnetFreeAddressCount } from "../../prov
 import type { Tx } from "../../store/types.js";
 import { hostPortPool, podOwner } from "../admission.js";
 import type { KubeError } from "../errors.js";
+import type { Action } from "../workloads/actions.js";
 import {
   addUse,
   emptyUse,
@@ -197,6 +198,7 @@ export async function syncKubelet(ctx: ControllerContext, cluster: string): Prom
     version,
     pods.filter((p) => isStopping(p) && nodes.has(p.spec?.nodeName ?? "")),
   );
+  await collectOrphans(ctx, cluster, pods, nodes);
   // Terminating on a node that is gone: no kubelet is left to stop it, so the pod garbage
   // collector force-deletes it (gcOrphaned), as it does the pods of a node as it goes.
   await ctx.apply(
@@ -348,6 +350,80 @@ export async function syncKubelet(ctx: ControllerContext, cluster: string): Prom
     conflict ??= failed;
   }
   if (conflict && conflict.code !== 404) throw conflict;
+}
+
+/** PodGC's quarantine: a pod bound to a node that does not exist waits this long (ms). */
+export const ORPHAN_QUARANTINE_MS = 40_000;
+/** Pods bound to a missing node, by `<cluster>/<uid>`: since when (ms). */
+const orphaned = new Map<string, number>();
+
+/**
+ * PodGC's gcOrphaned: a pod bound to a node that does not exist (spec.nodeName naming none)
+ * is marked Failed with the DisruptionTarget condition and force-deleted once the quarantine
+ * has passed — the node did not turn up meanwhile.
+ */
+async function collectOrphans(
+  ctx: ControllerContext,
+  cluster: string,
+  pods: readonly Pod[],
+  nodes: ReadonlyMap<string, Node>,
+): Promise<void> {
+  const nowMs = Date.now();
+  const at = ctx.now();
+  const seen = new Set<string>();
+  const actions: Action[] = [];
+  let wait: number | undefined;
+  for (const p of pods) {
+    const node = p.spec?.nodeName;
+    if (!node || nodes.has(node) || p.metadata?.deletionTimestamp) continue;
+    const k = `${cluster}/${p.metadata?.uid ?? ""}`;
+    seen.add(k);
+    const since = orphaned.get(k) ?? nowMs;
+    orphaned.set(k, since);
+    const left = since + ORPHAN_QUARANTINE_MS - nowMs;
+    if (left > 0) {
+      wait = Math.min(wait ?? left, left);
+      continue;
+    }
+    const ns = p.metadata?.namespace ?? "default";
+    const terminal = p.status?.phase === "Succeeded" || p.status?.phase === "Failed";
+    const condition = {
+      type: "DisruptionTarget",
+      status: "True",
+      lastTransitionTime: at,
+      reason: "DeletionByPodGC",
+      message: "PodGC: node no longer exists",
+    };
+    actions.push(
+      {
+        op: "updateStatus",
+        resource: "core/pods",
+        namespace: ns,
+        object: {
+          ...p,
+          status: {
+            ...p.status,
+            ...(terminal ? {} : { phase: "Failed" }),
+            conditions: [
+              ...(p.status?.conditions ?? []).filter((c) => c.type !== "DisruptionTarget"),
+              condition,
+            ],
+          },
+        },
+      },
+      {
+        op: "delete",
+        resource: "core/pods",
+        namespace: ns,
+        name: p.metadata?.name ?? "",
+        gracePeriodSeconds: 0,
+        uid: p.metadata?.uid ?? "",
+      },
+    );
+  }
+  for (const k of orphaned.keys()) if (k.startsWith(`${cluster}/`) && !seen.has(k)) orphaned.delete(k);
+  await ctx.apply(cluster, actions);
+  if (wait !== undefined) ctx.later(`kubelet|${cluster}`, wait);
 }
 
 /**
