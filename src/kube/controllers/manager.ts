@@ -270,6 +270,11 @@ export class ControllerManager {
       if (c.type === "DELETED") this.dirty.add(cluster);
       return;
     }
+    // A node's heartbeat Lease deleted: its kubelet writes it again.
+    if (c.resource === "coordination.k8s.io/leases" && ns === "kube-node-lease" && c.type === "DELETED") {
+      this.queue.add(`node-lifecycle|${cluster}`, BURST_MS);
+      return;
+    }
     if (c.resource === "core/nodes") {
       // A gateway pool that scaled: every configuration re-applies (ip configurations, public IPs).
       if (c.type !== "MODIFIED") {

@@ -198,10 +198,11 @@ export function reconcileJob(job: Job, pods: readonly Pod[], rng: Rng, now: stri
   const status: JobStatus = {
     ...(startTime ? { startTime } : {}),
     ...(completedIndexes ? { completedIndexes } : {}),
-    active: ended || suspended ? 0 : active.length,
+    // int32 with omitempty (only the pointer `ready` shows a 0), as JobStatus encodes.
+    ...(!ended && !suspended && active.length ? { active: active.length } : {}),
     ready: ended || suspended ? 0 : active.filter(isReady).length,
-    succeeded: succeededTotal,
-    failed: failedTotal,
+    ...(succeededTotal ? { succeeded: succeededTotal } : {}),
+    ...(failedTotal ? { failed: failedTotal } : {}),
     ...(conditions.length ? { conditions } : {}),
     ...(completionTime ? { completionTime } : {}),
     uncountedTerminatedPods: {},
