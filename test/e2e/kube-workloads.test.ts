@@ -800,6 +800,13 @@ spec:
     expect(leases.sort()).toEqual([...live].sort().map((n) => `${n} ${n} Node`));
     const described = await kubectl(c, ["describe", "node", [...live][0]]);
     expect(described.stdout).toMatch(new RegExp(`Lease:\\s+HolderIdentity:\\s+${[...live][0]}\\n`));
+    // A Lease deleted is written again (the kubelet's next heartbeat).
+    await kubectlOk(c, ["delete", "lease", "-n", "kube-node-lease", [...live][0]]);
+    await until(async () =>
+      (await kubectl(c, ["get", "lease", "-n", "kube-node-lease", [...live][0]])).code === 0
+        ? true
+        : undefined,
+    );
   });
 });
 
