@@ -366,7 +366,7 @@ describe("bodies that do not decode", () => {
     const create = await kube(c, "POST", "/api/v1/namespaces/default/configmaps", '{"apiVersion":"v1",');
     expect([create.status, (create.body as Obj).message]).toEqual([
       400,
-      "couldn't get version/kind; json parse error: unexpected end of JSON input",
+      'the object provided is unrecognized (must be of type ConfigMap): couldn\'t get version/kind; json parse error: unexpected end of JSON input ({"apiVersion":"v1",)',
     ]);
   });
 });

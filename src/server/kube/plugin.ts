@@ -332,7 +332,13 @@ function decodeBody(
         fv === "Strict" || fv === "Warn" ? `error decoding patch: ${msg}` : "Invalid JSON Patch",
       );
     }
-    throw badRequest(`couldn't get version/kind; json parse error: ${msg}`);
+    const base = `couldn't get version/kind; json parse error: ${msg}`;
+    // transformDecodeError: the kind the endpoint wanted, and the start of what was sent.
+    throw badRequest(
+      t
+        ? `the object provided is unrecognized (must be of type ${t.kind}): ${base} (${summarizeData(raw)})`
+        : base,
+    );
   }
   // The patch engines and validators recurse; refuse what would overflow them.
   if (depth(value) > MAX_DEPTH) throw badRequest(`json: exceeded max depth ${MAX_DEPTH}`);
@@ -340,6 +346,15 @@ function decodeBody(
 }
 
 const MAX_DEPTH = 1000;
+
+/** apiserver's summarizeData: the first 30 bytes, as text when they open an object, else in hex. */
+function summarizeData(raw: string, max = 30): string {
+  const b = Buffer.from(raw, "utf8");
+  if (!b.length) return "<empty>";
+  const head = b.subarray(0, max);
+  const more = b.length > max ? " ..." : "";
+  return b[0] === 0x7b ? `${head.toString("latin1")}${more}` : `${head.toString("hex")}${more}`;
+}
 
 /**
  * A YAML body as a value. The parser's own unique-keys check compares every key of a mapping
