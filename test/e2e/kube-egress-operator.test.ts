@@ -265,8 +265,11 @@ spec:
       async () => ((await crds()).length === 0 && (await operatorObjects()).length === 0 ? true : undefined),
       30_000,
     );
-    expect((await kubectl(k, ["get", "pods", "-n", "kube-system", "-o", "name"])).stdout).not.toContain(
-      "egress-gateway",
+    // Their pods go gracefully (Terminating until their kubelet stopped them).
+    await until(async () =>
+      (await kubectl(k, ["get", "pods", "-n", "kube-system", "-o", "name"])).stdout.includes("egress-gateway")
+        ? undefined
+        : true,
     );
   }, 120_000);
 });
