@@ -233,11 +233,27 @@ describe("Endpoints and EndpointSlices", () => {
       .split(/\s+/);
     expect(row[1]).toBe(shown.split(" ")[0]);
     expect(row.slice(1, -1).join(" ")).toBe(shown);
+    // Scaling down: the pod going is Terminating a while — the EndpointSlice keeps it, serving
+    // but not ready (podToEndpoint), while Endpoints drops it at once.
+    const watch = kc([
+      "get",
+      "endpointslices",
+      "-l",
+      "kubernetes.io/service-name=echo",
+      "--watch",
+      "--output-watch-events",
+      "-o",
+      "json",
+      "--request-timeout=8s",
+    ]);
+    await new Promise((r) => setTimeout(r, 500));
     await ok(["scale", "deployment", "echo", "--replicas=1"]);
     await until(async () => {
       const o = JSON.parse(await ok(["get", "endpoints", "echo", "-o", "json"]));
       return o.subsets?.[0]?.addresses?.length === 1 ? true : undefined;
     }, 60_000);
+    const seen = (await watch).stdout;
+    expect(seen).toMatch(/"ready":\s*false,\s*"serving":\s*true,\s*"terminating":\s*true/);
   });
 });
 

@@ -180,10 +180,14 @@ export async function syncEndpoints(
     }
     return;
   }
-  const pods = (await ctx.list<Pod>(cluster, "core/pods", ns))
-    .filter((p) => selects(sel, p) && p.status?.podIP && !p.metadata?.deletionTimestamp)
+  // ShouldPodBeInEndpoints: an address, not finished; a terminating pod only in the
+  // EndpointSlice (its conditions say so) — in Endpoints only with publishNotReadyAddresses.
+  const publish = svc.spec?.publishNotReadyAddresses === true;
+  const selected = (await ctx.list<Pod>(cluster, "core/pods", ns))
+    .filter((p) => selects(sel, p) && p.status?.podIP)
     .filter((p) => p.status?.phase !== "Succeeded" && p.status?.phase !== "Failed")
     .sort((a, b) => String(a.status?.podIP).localeCompare(String(b.status?.podIP), "en", { numeric: true }));
+  const pods = selected.filter((p) => publish || !p.metadata?.deletionTimestamp);
   const ports = svc.spec?.ports ?? [];
   const ref = (p: Pod) => ({
     kind: "Pod",
@@ -228,7 +232,7 @@ export async function syncEndpoints(
         }
       : {}),
   });
-  const first = pods[0];
+  const first = selected[0];
   await upsert(ctx, cluster, "discovery.k8s.io", "endpointslices", ns, {
     apiVersion: "discovery.k8s.io/v1",
     kind: "EndpointSlice",
@@ -252,9 +256,14 @@ export async function syncEndpoints(
       ],
     },
     addressType: svc.spec?.ipFamilies?.[0] === "IPv6" ? "IPv6" : "IPv4",
-    endpoints: pods.map((p) => ({
+    endpoints: selected.map((p) => ({
       addresses: [p.status?.podIP],
-      conditions: { ready: isReady(p), serving: isReady(p), terminating: false },
+      // podToEndpoint: a terminating pod is never ready (unless published), though it may serve.
+      conditions: {
+        ready: publish || (isReady(p) && !p.metadata?.deletionTimestamp),
+        serving: isReady(p),
+        terminating: !!p.metadata?.deletionTimestamp,
+      },
       ...(p.spec?.nodeName ? { nodeName: p.spec.nodeName } : {}),
       targetRef: ref(p),
     })),
