@@ -32,6 +32,7 @@ import {
 } from "./errors.js";
 import { checkEviction } from "./eviction.js";
 import { scaleManagedFields, scaleToParent, serverSideApply, trackUpdate, updateManager } from "./fields.js";
+import { goInt64FieldError } from "./goText.js";
 import { cloneJson, jsonEqual, sameUnordered } from "./json.js";
 import { BUILTIN_KINDS, DEFAULT_NAMESPACES, groupVersion } from "./kinds.js";
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch } from "./patch.js";
@@ -1336,10 +1337,8 @@ export class KubeApi {
         );
       }
       const grace = opts.gracePeriodSeconds;
-      if (grace !== undefined && grace !== null && !Number.isSafeInteger(grace))
-        throw badRequest(
-          `json: cannot unmarshal ${typeof grace === "number" ? `number ${grace}` : typeof grace === "string" ? "string" : "object"} into Go struct field DeleteOptions.deleteOptions.gracePeriodSeconds of type int64`,
-        );
+      const refused = goInt64FieldError(grace, "DeleteOptions.deleteOptions.gracePeriodSeconds");
+      if (refused) throw badRequest(refused);
       await this.deleteTx(tx, cluster, t, ns, name, {
         dryRun: o.dryRun,
         ...(typeof grace === "number" ? { gracePeriodSeconds: grace } : {}),

@@ -26,6 +26,26 @@ const GO_ESCAPES: Record<number, string> = {
   13: "\\r",
 };
 
+/**
+ * encoding/json's UnmarshalTypeError for a decoded JSON `value` that does not fit the int64
+ * struct field `field` (`Type.field`), or undefined when it fits (or is absent).
+ */
+export function goInt64FieldError(value: unknown, field: string): string | undefined {
+  if (value === undefined || value === null || (typeof value === "number" && Number.isSafeInteger(value)))
+    return undefined;
+  const what =
+    typeof value === "number"
+      ? `number ${value}`
+      : typeof value === "string"
+        ? "string"
+        : typeof value === "boolean"
+          ? "bool"
+          : Array.isArray(value)
+            ? "array"
+            : "object";
+  return `json: cannot unmarshal ${what} into Go struct field ${field} of type int64`;
+}
+
 /** encoding/json's maxNestingDepth. */
 const MAX_NESTING = 10000;
 

@@ -35,6 +35,7 @@ import {
   type PodNetwork,
   wantsPodAddress,
 } from "../workloads/podIPs.js";
+import { withDisruptionTarget } from "../workloads/pods.js";
 import { occupiesNode } from "../workloads/scheduler.js";
 import { armNodes, type PodSubnetNode } from "./arm.js";
 import { recordOf } from "./cache.js";
@@ -387,29 +388,13 @@ async function collectOrphans(
     }
     const ns = p.metadata?.namespace ?? "default";
     const terminal = p.status?.phase === "Succeeded" || p.status?.phase === "Failed";
-    const condition = {
-      type: "DisruptionTarget",
-      status: "True",
-      lastTransitionTime: at,
-      reason: "DeletionByPodGC",
-      message: "PodGC: node no longer exists",
-    };
+    const status = withDisruptionTarget(p, "DeletionByPodGC", "PodGC: node no longer exists", at);
     actions.push(
       {
         op: "updateStatus",
         resource: "core/pods",
         namespace: ns,
-        object: {
-          ...p,
-          status: {
-            ...p.status,
-            ...(terminal ? {} : { phase: "Failed" }),
-            conditions: [
-              ...(p.status?.conditions ?? []).filter((c) => c.type !== "DisruptionTarget"),
-              condition,
-            ],
-          },
-        },
+        object: { ...p, status: terminal ? status : { ...status, phase: "Failed" } },
       },
       {
         op: "delete",

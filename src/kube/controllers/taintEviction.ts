@@ -4,9 +4,11 @@
 // with the DisruptionTarget condition and a TaintManagerEviction event; pods tolerating it for
 // tolerationSeconds go once that has passed, and a booked eviction the taint's removal makes
 // needless is cancelled with an event. Which pods, and when: workloads/taintEviction.ts.
-import type { Node, Pod, PodCondition } from "kubernetes-types/core/v1.js";
+import type { Node, Pod } from "kubernetes-types/core/v1.js";
+import { minorOf } from "../../providers/containerservice/versions.js";
 import type { Action } from "../workloads/actions.js";
 import { eventAction } from "../workloads/events.js";
+import { withDisruptionTarget } from "../workloads/pods.js";
 import { noExecuteTaints, taintEvictionComponent, taintVerdicts } from "../workloads/taintEviction.js";
 import type { ControllerContext } from "./context.js";
 import { clusterSource } from "./source.js";
@@ -27,8 +29,8 @@ export async function syncTaintEviction(ctx: ControllerContext, cluster: string)
   if (!tainted.size && ![...booked.keys()].some((k) => k.startsWith(prefix))) return;
   const c = await ctx.store.read((tx) => clusterSource(tx, cluster));
   if (!c) return;
-  const version = `v${c.version}`;
-  const component = taintEvictionComponent(version);
+  const minor = minorOf(c.version);
+  const component = taintEvictionComponent(minor);
   const pods = await ctx.list<Pod>(cluster, "core/pods");
   const nowMs = Date.now();
   const at = ctx.now();
@@ -47,7 +49,7 @@ export async function syncTaintEviction(ctx: ControllerContext, cluster: string)
       continue;
     }
     evicted.push(k);
-    actions.push(...evictionActions(v.pod, component, at, version));
+    actions.push(...evictionActions(v.pod, component, at, minor));
   }
   for (const [k, b] of booked) {
     if (!k.startsWith(prefix) || wanted.has(k)) continue;
@@ -77,33 +79,24 @@ function podEvent(pod: Pod, what: string, component: string, at: string): Action
  * addConditionAndDeletePod: the DisruptionTarget condition (PodDisruptionConditions, on from
  * 1.26), then a graceful delete on the pod's uid, then the event.
  */
-function evictionActions(pod: Pod, component: string, at: string, version: string): Action[] {
+function evictionActions(pod: Pod, component: string, at: string, minor: number): Action[] {
   const ns = pod.metadata?.namespace ?? "default";
   const out: Action[] = [];
-  const minor = Number(/^v?\d+\.(\d+)/.exec(version)?.[1] ?? 0);
-  if (minor >= 26) {
-    const conditions = pod.status?.conditions ?? [];
-    const was = conditions.find((x) => x.type === "DisruptionTarget");
-    const cond: PodCondition = {
-      type: "DisruptionTarget",
-      status: "True",
-      lastTransitionTime: was?.status === "True" ? was.lastTransitionTime : at,
-      reason: "DeletionByTaintManager",
-      message: "Taint manager: deleting due to NoExecute taint",
-    };
+  if (minor >= 26)
     out.push({
       op: "updateStatus",
       resource: "core/pods",
       namespace: ns,
       object: {
         ...pod,
-        status: {
-          ...pod.status,
-          conditions: [...conditions.filter((x) => x.type !== "DisruptionTarget"), cond],
-        },
+        status: withDisruptionTarget(
+          pod,
+          "DeletionByTaintManager",
+          "Taint manager: deleting due to NoExecute taint",
+          at,
+        ),
       },
     });
-  }
   out.push({
     op: "delete",
     resource: "core/pods",

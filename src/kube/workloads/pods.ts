@@ -1,6 +1,6 @@
 // Pod helpers every controller shares: a pod from a template (what controller.GetPodFromTemplate
 // builds), which pods count as active/ready, and upstream's order for picking pods to delete.
-import type { Pod, PodTemplateSpec } from "kubernetes-types/core/v1.js";
+import type { Pod, PodStatus, PodTemplateSpec } from "kubernetes-types/core/v1.js";
 import type { LabelSelector } from "kubernetes-types/meta/v1.js";
 import { cloneJson } from "../json.js";
 import { controllerRef, type ObjectWithMeta } from "./actions.js";
@@ -87,4 +87,26 @@ export function deletionOrder(pods: readonly Pod[]): Pod[] {
     const nb = b.metadata?.name ?? "";
     return na > nb ? -1 : na < nb ? 1 : 0;
   });
+}
+
+/**
+ * The pod's status with the DisruptionTarget condition (True) set for why it is going
+ * (PodDisruptionConditions: the taint manager's, PodGC's); an earlier one keeps its time.
+ */
+export function withDisruptionTarget(pod: Pod, reason: string, message: string, at: string): PodStatus {
+  const conditions = pod.status?.conditions ?? [];
+  const was = conditions.find((c) => c.type === "DisruptionTarget");
+  return {
+    ...pod.status,
+    conditions: [
+      ...conditions.filter((c) => c.type !== "DisruptionTarget"),
+      {
+        type: "DisruptionTarget",
+        status: "True",
+        lastTransitionTime: was?.status === "True" && was.lastTransitionTime ? was.lastTransitionTime : at,
+        reason,
+        message,
+      },
+    ],
+  };
 }

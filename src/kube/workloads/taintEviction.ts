@@ -66,7 +66,6 @@ export function taintVerdicts(tainted: ReadonlyMap<string, Taint[]>, pods: reado
 }
 
 /** The component that records the controller's events: renamed when it left node lifecycle (1.29). */
-export function taintEvictionComponent(version: string): string {
-  const minor = Number(/^v?\d+\.(\d+)/.exec(version)?.[1] ?? 0);
+export function taintEvictionComponent(minor: number): string {
   return minor >= 29 ? "taint-eviction-controller" : "taint-controller";
 }

@@ -36,7 +36,7 @@ import {
   unauthorized,
   unsupportedMediaType,
 } from "../../kube/errors.js";
-import { goJsonSyntaxError } from "../../kube/goText.js";
+import { goInt64FieldError, goJsonSyntaxError } from "../../kube/goText.js";
 import { health } from "../../kube/health.js";
 import { BUILTIN_KINDS, deprecationWarning } from "../../kube/kinds.js";
 import { podConnect, podLog } from "../../kube/logs.js";
@@ -744,41 +744,23 @@ function goJsonError(s: string): string | undefined {
  * (strconv.ParseInt's error), else from the body as encoding/json decodes an int64.
  */
 function graceSeconds(q: URLSearchParams, body: unknown): number | undefined {
-  const v = q.get("gracePeriodSeconds");
-  if (v !== null && v !== "") {
-    if (!/^[-+]?\d+$/.test(v))
-      throw badRequest(`strconv.ParseInt: parsing ${JSON.stringify(v)}: invalid syntax`);
-    const n = BigInt(v);
-    if (n > 9223372036854775807n || n < -9223372036854775808n)
-      throw badRequest(`strconv.ParseInt: parsing ${JSON.stringify(v)}: value out of range`);
-    return Number(n);
-  }
-  if (body === undefined || body === null) return undefined;
-  if (typeof body === "number" && Number.isSafeInteger(body)) return body;
-  const what =
-    typeof body === "number"
-      ? `number ${body}`
-      : typeof body === "string"
-        ? "string"
-        : typeof body === "boolean"
-          ? "bool"
-          : Array.isArray(body)
-            ? "array"
-            : "object";
-  throw badRequest(
-    `json: cannot unmarshal ${what} into Go struct field DeleteOptions.gracePeriodSeconds of type int64`,
-  );
+  // The parameter codec's error is strconv's alone (no "invalid <name>:" as lists say).
+  const n = int64Param(q, "gracePeriodSeconds", "");
+  if (n !== undefined) return Number(n);
+  const refused = goInt64FieldError(body, "DeleteOptions.gracePeriodSeconds");
+  if (refused) throw badRequest(refused);
+  return typeof body === "number" ? body : undefined;
 }
 
 /** An int64 query parameter as Go's strconv.ParseInt reads it (beyond int64: out of range). */
-function int64Param(q: URLSearchParams, name: string): bigint | undefined {
+function int64Param(q: URLSearchParams, name: string, prefix = `invalid ${name}: `): bigint | undefined {
   const v = q.get(name);
   if (v === null || v === "") return undefined;
   if (!/^[-+]?\d+$/.test(v))
-    throw badRequest(`invalid ${name}: strconv.ParseInt: parsing ${JSON.stringify(v)}: invalid syntax`);
+    throw badRequest(`${prefix}strconv.ParseInt: parsing ${JSON.stringify(v)}: invalid syntax`);
   const n = BigInt(v);
   if (n > 9223372036854775807n || n < -9223372036854775808n)
-    throw badRequest(`invalid ${name}: strconv.ParseInt: parsing ${JSON.stringify(v)}: value out of range`);
+    throw badRequest(`${prefix}strconv.ParseInt: parsing ${JSON.stringify(v)}: value out of range`);
   return n;
 }
 
