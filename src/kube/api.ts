@@ -1513,8 +1513,14 @@ export class KubeApi {
       await tx.deleteObject(cluster, t.key, old.namespace, name);
       if (t.key === CRD_KEY) await crdsChanged(tx, cluster);
     }
-    // Pods and custom resources answer with the object; other kinds with a Status.
-    if (t.key === "core/pods" || t.crd) return { status: 200, body: this.serve(t, old), warnings: [] };
+    // Pods and custom resources answer with the object; other kinds with a Status. A pod deleted
+    // at once answers as the registry last wrote it: stamped now, grace 0 (BeforeDelete).
+    if (t.key === "core/pods") {
+      if (!nm.deletionTimestamp) nm.deletionTimestamp = nowRfc3339();
+      nm.deletionGracePeriodSeconds = 0;
+      return { status: 200, body: this.serve(t, { ...old, body: next }), warnings: [] };
+    }
+    if (t.crd) return { status: 200, body: this.serve(t, old), warnings: [] };
     return {
       status: 200,
       body: successStatus({

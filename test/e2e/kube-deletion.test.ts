@@ -205,7 +205,9 @@ describe("delete options", () => {
       const got = await r;
       expect([got.status, (got.body as { message?: string }).message]).toEqual([400, message]);
     }
-    // The largest int64 is a grace period too: the deadline is as late as a date goes.
+    // The largest int64 is a grace period too: the deadline is as late as a date goes. Only a
+    // scheduled pod is deleted gracefully; an unscheduled one goes at once, stamped now.
+    await kubectlOk(c, ["wait", "--for=condition=PodScheduled", "pod/opts", "--timeout=30s"]);
     const far = await del("&gracePeriodSeconds=9223372036854775807");
     expect(far.status).toBe(200);
     expect((far.body as { metadata: { deletionTimestamp: string } }).metadata.deletionTimestamp).toMatch(

@@ -75,8 +75,12 @@ it("the default grace period is 30 s; unscheduled and finished pods, and grace 0
   expect((r.body as Pod).metadata?.deletionGracePeriodSeconds).toBe(30);
 
   await pod("pending", {}, "Pending");
-  await api.delete(C, t, "default", "pending", {});
+  const gone = await api.delete(C, t, "default", "pending", {});
   expect(await get("pending")).toBeUndefined();
+  // It answers as the registry last wrote it: stamped now, grace 0.
+  const gm = (gone.body as Pod).metadata;
+  expect(gm?.deletionGracePeriodSeconds).toBe(0);
+  expect(Math.abs(Date.parse(gm?.deletionTimestamp ?? "") - Date.now())).toBeLessThan(5_000);
   await pod("done", { nodeName: "n1" }, "Succeeded");
   await api.delete(C, t, "default", "done", {});
   expect(await get("done")).toBeUndefined();
