@@ -439,6 +439,7 @@ export class KubeApi {
       const causes = validateBuiltin(t, out, old);
       if (t.key === CRD_KEY) causes.push(...validateCrd(out));
       if (causes.length) throw invalid(t.kind, t.group, name, causes);
+      if (t.inert) warnings.push(t.inert);
     }
     if (unknown.length) {
       const msgs = unknown.map((u) => `unknown field "${u}"`);

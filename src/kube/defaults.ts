@@ -56,6 +56,14 @@ const CORE = "io.k8s.api.core.v1";
 const APPS = "io.k8s.api.apps.v1";
 const BATCH = "io.k8s.api.batch.v1";
 const NET = "io.k8s.api.networking.v1";
+const ADMISSION = "io.k8s.api.admissionregistration.v1";
+const WEBHOOK_DEFAULTS: DefaultRule[] = [
+  { field: "failurePolicy", value: "Fail" },
+  { field: "matchPolicy", value: "Equivalent" },
+  { field: "namespaceSelector", value: {} },
+  { field: "objectSelector", value: {} },
+  { field: "timeoutSeconds", value: 10 },
+];
 const HPA_V2 = "io.k8s.api.autoscaling.v2";
 
 /** pkg/apis/autoscaling/v2/defaults.go: the CPU target an HPA without metrics gets, and behavior's rules. */
@@ -321,6 +329,11 @@ export const DEFAULTS: Record<string, DefaultRule[]> = {
     },
   ],
   [`${NET}.NetworkPolicyPort`]: [{ field: "protocol", value: "TCP" }],
+  // admissionregistration/v1 SetDefaults_{Validating,Mutating}Webhook, _Rule, _ServiceReference.
+  [`${ADMISSION}.ValidatingWebhook`]: WEBHOOK_DEFAULTS,
+  [`${ADMISSION}.MutatingWebhook`]: [...WEBHOOK_DEFAULTS, { field: "reinvocationPolicy", value: "Never" }],
+  [`${ADMISSION}.RuleWithOperations`]: [{ field: "scope", value: "*" }],
+  [`${ADMISSION}.ServiceReference`]: [{ field: "port", value: 443 }],
   ["io.k8s.api.autoscaling.v1.HorizontalPodAutoscalerSpec"]: [{ field: "minReplicas", value: 1 }],
   [`${HPA_V2}.HorizontalPodAutoscalerSpec`]: [
     { field: "minReplicas", value: 1 },

@@ -71,6 +71,8 @@ export interface KindSpec {
    * Warning, `<gv> <Kind> is deprecated in v1.<since>+; use <replacement>`.
    */
   deprecated?: { since: number; replacement: string };
+  /** A Warning every write gets: what the emulator stores but does not act on. */
+  inert?: string;
 }
 
 /** The deprecation Warning a request on `k` gets on a cluster of Kubernetes `version` ("1.33.5"). */
@@ -765,6 +767,22 @@ export const BUILTIN_KINDS: KindSpec[] = [
       age,
     ],
   },
+  // Admission webhooks are stored and served, not called: no container runs to answer them
+  // (the write says so in a warning). Charts that register one install as they do on AKS.
+  ...(["MutatingWebhookConfiguration", "ValidatingWebhookConfiguration"] as const).map(
+    (kind): KindSpec => ({
+      group: "admissionregistration.k8s.io",
+      version: "v1",
+      kind,
+      plural: `${kind.toLowerCase()}s`,
+      singular: kind.toLowerCase(),
+      namespaced: false,
+      verbs: ALL_VERBS,
+      schema: `V1${kind}`,
+      columns: [name, { name: "Webhooks", type: "integer", cell: "len:.webhooks" }, age],
+      inert: `aksnet stores ${kind}s but never calls their webhooks: no container runs to answer them`,
+    }),
+  ),
   // RBAC objects are stored and served, not enforced: both AKS credentials act as cluster admin.
   {
     group: "rbac.authorization.k8s.io",
@@ -929,6 +947,8 @@ export const PATCH_META: Record<string, { strategy: string; key?: string }> = {
   "V1StatefulSetStatus.conditions": { strategy: "merge", key: "type" },
   "V1JobStatus.conditions": { strategy: "merge", key: "type" },
   "V1IngressLoadBalancerStatus.ingress": { strategy: "atomic" },
+  "V1MutatingWebhookConfiguration.webhooks": { strategy: "merge", key: "name" },
+  "V1ValidatingWebhookConfiguration.webhooks": { strategy: "merge", key: "name" },
 };
 
 export function groupVersion(k: Pick<KindSpec, "group" | "version">): string {

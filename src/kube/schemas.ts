@@ -88,6 +88,7 @@ const GROUP_PKG: Record<string, string> = {
   "scheduling.k8s.io": "io.k8s.api.scheduling",
   "storage.k8s.io": "io.k8s.api.storage",
   "authentication.k8s.io": "io.k8s.api.authentication",
+  "admissionregistration.k8s.io": "io.k8s.api.admissionregistration",
 };
 
 /** The built-in kinds' schemas, renamed to kube-apiserver's definition names. */

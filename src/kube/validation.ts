@@ -1039,7 +1039,318 @@ function persistentVolume(o: Obj, old?: Obj): StatusCause[] {
   return out;
 }
 
+// ---------------------------------------------------------------- admission webhooks
+
+/** ValidateLabelSelector (metav1 validation): labels, operators and their values. */
+function labelSelectorCauses(sel: unknown, at: string): StatusCause[] {
+  if (!isObj(sel)) return [];
+  const out: StatusCause[] = [];
+  if (isObj(sel.matchLabels))
+    for (const [k, v] of Object.entries(sel.matchLabels))
+      for (const p of labelProblems(k, v)) out.push(invalidValue(`${at}.matchLabels`, p.value, p.message));
+  const exprs = Array.isArray(sel.matchExpressions) ? sel.matchExpressions : [];
+  exprs.forEach((e, i) => {
+    if (!isObj(e)) return;
+    const p = `${at}.matchExpressions[${i}]`;
+    const values = Array.isArray(e.values) ? e.values : [];
+    if (e.operator === "In" || e.operator === "NotIn") {
+      if (!values.length)
+        out.push({
+          ...required(`${p}.values`),
+          message: "Required value: must be specified when `operator` is 'In' or 'NotIn'",
+        });
+    } else if (e.operator === "Exists" || e.operator === "DoesNotExist") {
+      if (values.length)
+        out.push({
+          reason: "FieldValueForbidden",
+          field: `${p}.values`,
+          message: "Forbidden: may not be specified when `operator` is 'Exists' or 'DoesNotExist'",
+        });
+    } else out.push(invalidValue(`${p}.operator`, e.operator ?? "", "not a valid selector operator"));
+    for (const msg of qualifiedName(String(e.key ?? "")))
+      out.push(invalidValue(`${p}.key`, e.key ?? "", msg));
+    values.forEach((v, j) => {
+      for (const x of labelProblems("a", v)) out.push(invalidValue(`${p}.values[${j}]`, v, x.message));
+    });
+  });
+  return out;
+}
+
+/** Go's %#v of a string slice, as field.Invalid prints a list it names. */
+const goStrings = (type: string, v: unknown[]) => `${type}{${v.map((x) => goQuote(String(x))).join(", ")}}`;
+const invalidList = (field: string, type: string, v: unknown[], msg: string): StatusCause => ({
+  reason: "FieldValueInvalid",
+  field,
+  message: `Invalid value: ${goStrings(type, v)}: ${msg}`,
+});
+const DNS1035_RE = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+const DNS1035_MESSAGE =
+  "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')";
+
+/** IsDNS1123Subdomain's messages. */
+function subdomainProblems(v: string): string[] {
+  const out: string[] = [];
+  if (v.length > 253) out.push("must be no more than 253 characters");
+  if (!SUBDOMAIN_RE.test(v)) out.push(SUBDOMAIN_MESSAGE);
+  return out;
+}
+
+/** utilvalidation.IsFullyQualifiedName: a subdomain of three or more segments (a final dot dropped). */
+function fullyQualifiedName(at: string, raw: unknown): StatusCause[] {
+  const name = typeof raw === "string" ? raw.replace(/\.$/, "") : "";
+  if (!raw) return [required(at)];
+  const errs = subdomainProblems(name);
+  if (errs.length) return [invalidValue(at, name, errs.join(","))];
+  if (name.split(".").length < 3)
+    return [invalidValue(at, name, "should be a domain with at least three segments separated by dots")];
+  return [];
+}
+
+const WEBHOOK_OPERATIONS = ["*", "CONNECT", "CREATE", "DELETE", "UPDATE"];
+const NO_SIDE_EFFECTS = ["None", "NoneOnDryRun"];
+const ALL_SIDE_EFFECTS = ["None", "NoneOnDryRun", "Some", "Unknown"];
+const REVIEW_VERSIONS = ["v1", "v1beta1"];
+const hasStar = (l: unknown[]) => l.includes("*");
+const strings = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+
+/** validateResources: rules' resources, with their subresource wildcards. */
+function webhookResources(resources: unknown[], at: string): StatusCause[] {
+  const out: StatusCause[] = [];
+  if (!resources.length) out.push(required(at));
+  const resWild = new Set<string>();
+  const subWild = new Set<string>();
+  let doubleWild = false;
+  let singleWild = false;
+  let plain = false;
+  resources.forEach((r, i) => {
+    const rs = String(r ?? "");
+    if (!rs) return out.push(required(`${at}[${i}]`));
+    if (rs === "*/*") doubleWild = true;
+    if (rs === "*") singleWild = true;
+    const slash = rs.indexOf("/");
+    if (slash < 0) {
+      plain = rs !== "*";
+      return;
+    }
+    const res = rs.slice(0, slash);
+    const sub = rs.slice(slash + 1);
+    if (resWild.has(res))
+      out.push(invalidValue(`${at}[${i}]`, rs, `if '${res}/*' is present, must not specify ${rs}`));
+    if (subWild.has(sub))
+      out.push(invalidValue(`${at}[${i}]`, rs, `if '*/${sub}' is present, must not specify ${rs}`));
+    if (sub === "*") resWild.add(res);
+    if (res === "*") subWild.add(sub);
+  });
+  if (resources.length > 1 && doubleWild)
+    out.push(invalidList(at, "[]string", resources, "if '*/*' is present, must not specify other resources"));
+  if (singleWild && plain)
+    out.push(
+      invalidList(
+        at,
+        "[]string",
+        resources,
+        "if '*' is present, must not specify other resources without subresources",
+      ),
+    );
+  return out;
+}
+
+/** validateRuleWithOperations. */
+function webhookRule(rule: Obj, at: string): StatusCause[] {
+  const out: StatusCause[] = [];
+  const ops = strings(rule.operations);
+  if (!ops.length) out.push(required(`${at}.operations`));
+  if (ops.length > 1 && hasStar(ops))
+    out.push(
+      invalidList(
+        `${at}.operations`,
+        "[]admissionregistration.OperationType",
+        ops,
+        "if '*' is present, must not specify other operations",
+      ),
+    );
+  ops.forEach((op, i) => out.push(...oneOf(`${at}.operations[${i}]`, op, WEBHOOK_OPERATIONS)));
+  const groups = strings(rule.apiGroups);
+  if (!groups.length) out.push(required(`${at}.apiGroups`));
+  if (groups.length > 1 && hasStar(groups))
+    out.push(
+      invalidList(
+        `${at}.apiGroups`,
+        "[]string",
+        groups,
+        "if '*' is present, must not specify other API groups",
+      ),
+    );
+  const versions = strings(rule.apiVersions);
+  if (!versions.length) out.push(required(`${at}.apiVersions`));
+  if (versions.length > 1 && hasStar(versions))
+    out.push(
+      invalidList(
+        `${at}.apiVersions`,
+        "[]string",
+        versions,
+        "if '*' is present, must not specify other API versions",
+      ),
+    );
+  versions.forEach((v, i) => {
+    if (v === "" || v === null) out.push(required(`${at}.apiVersions[${i}]`));
+  });
+  out.push(...webhookResources(strings(rule.resources), `${at}.resources`));
+  out.push(...oneOf(`${at}.scope`, rule.scope, ["*", "Cluster", "Namespaced"]));
+  return out;
+}
+
+/** Go's url.Parse, as far as ValidateWebhookURL reads it: scheme, userinfo, host, query, fragment. */
+function goUrl(raw: string): {
+  scheme: string;
+  user?: string;
+  host: string;
+  query: string;
+  fragment: string;
+} {
+  let rest = raw;
+  let fragment = "";
+  const hash = rest.indexOf("#");
+  if (hash >= 0) {
+    fragment = rest.slice(hash + 1);
+    rest = rest.slice(0, hash);
+  }
+  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(rest)?.[1] ?? "";
+  if (scheme) rest = rest.slice(scheme.length + 1);
+  let query = "";
+  const qm = rest.indexOf("?");
+  if (qm >= 0) {
+    query = rest.slice(qm + 1);
+    rest = rest.slice(0, qm);
+  }
+  if (!rest.startsWith("//")) return { scheme, host: "", query, fragment };
+  const authority = rest.slice(2).split("/")[0];
+  const at = authority.lastIndexOf("@");
+  return at >= 0
+    ? { scheme, user: authority.slice(0, at), host: authority.slice(at + 1), query, fragment }
+    : { scheme, host: authority, query, fragment };
+}
+
+/** webhook.ValidateWebhookURL (https forced) and ValidateWebhookService. */
+function webhookClientConfig(cc: unknown, at: string): StatusCause[] {
+  const c = isObj(cc) ? cc : {};
+  const hasUrl = typeof c.url === "string";
+  const svc = isObj(c.service) ? c.service : undefined;
+  if (hasUrl === !!svc)
+    return [{ ...required(at), message: "Required value: exactly one of url or service is required" }];
+  const out: StatusCause[] = [];
+  if (hasUrl) {
+    const form = "; desired format: https://host[/path]";
+    const u = goUrl(String(c.url));
+    const f = `${at}.url`;
+    if (u.scheme !== "https")
+      out.push(invalidValue(f, u.scheme, `'https' is the only allowed URL scheme${form}`));
+    if (!u.host) out.push(invalidValue(f, u.host, `host must be specified${form}`));
+    if (u.user !== undefined)
+      out.push(invalidValue(f, u.user, "user information is not permitted in the URL"));
+    if (u.fragment) out.push(invalidValue(f, u.fragment, "fragments are not permitted in the URL"));
+    if (u.query) out.push(invalidValue(f, u.query, "query parameters are not permitted in the URL"));
+    return out;
+  }
+  const s = svc ?? {};
+  const f = `${at}.service`;
+  // The caller hands over (name, namespace) to a function declared (namespace, name), so each
+  // missing field is reported under the other's name (kubernetes#141353) — as the server says.
+  if (!s.namespace) out.push(required(`${f}.name`));
+  if (!s.name) out.push(required(`${f}.namespace`));
+  const port = s.port;
+  if (typeof port === "number" && (port < 1 || port > 65535))
+    out.push(invalidValue(`${f}.port`, port, "port is not valid: must be between 1 and 65535, inclusive"));
+  const path = typeof s.path === "string" ? s.path : "";
+  if (path === "" || path === "/") return out;
+  if (path === "//") return [...out, invalidValue(`${f}.path`, path, "segment[0] may not be empty")];
+  if (!path.startsWith("/")) out.push(invalidValue(`${f}.path`, path, "must start with a '/'"));
+  let check = path.slice(1);
+  if (check.endsWith("/")) check = check.slice(0, -1);
+  check.split("/").forEach((step, i) => {
+    if (!step) return out.push(invalidValue(`${f}.path`, path, `segment[${i}] may not be empty`));
+    for (const m of subdomainProblems(step)) out.push(invalidValue(`${f}.path`, path, `segment[${i}]: ${m}`));
+  });
+  return out;
+}
+
+/** validateAdmissionReviewVersions. */
+function reviewVersions(v: unknown, at: string, requireKnown: boolean): StatusCause[] {
+  const list = strings(v);
+  if (!list.length)
+    return [
+      { ...required(at), message: `Required value: must specify one of ${REVIEW_VERSIONS.join(", ")}` },
+    ];
+  const out: StatusCause[] = [];
+  const seen = new Set<string>();
+  list.forEach((x, i) => {
+    const s = String(x);
+    if (seen.has(s)) return out.push(invalidValue(`${at}[${i}]`, s, "duplicate version"));
+    seen.add(s);
+    if (s.length > 63) out.push(invalidValue(`${at}[${i}]`, s, "must be no more than 63 characters"));
+    if (!DNS1035_RE.test(s)) out.push(invalidValue(`${at}[${i}]`, s, DNS1035_MESSAGE));
+  });
+  if (requireKnown && !list.some((x) => REVIEW_VERSIONS.includes(String(x))))
+    out.push(invalidList(at, "[]string", list, `must include at least one of ${REVIEW_VERSIONS.join(", ")}`));
+  return out;
+}
+
+/**
+ * Validate{Validating,Mutating}WebhookConfiguration(Update): on update, a rule the old object
+ * already broke (side effects, review versions, duplicate names) is not enforced anew.
+ */
+function webhookConfiguration(mutating: boolean) {
+  return (o: Obj, old?: Obj): StatusCause[] => {
+    const hooks = strings(o.webhooks).map((h) => (isObj(h) ? h : {}));
+    const before = old ? strings(old.webhooks).map((h) => (isObj(h) ? h : {})) : undefined;
+    const noSideEffects = before
+      ? before.every((h) => NO_SIDE_EFFECTS.includes(String(h.sideEffects)))
+      : true;
+    const knownVersions = before
+      ? before.every((h) => {
+          const v = strings(h.admissionReviewVersions);
+          return !v.length || v.some((x) => REVIEW_VERSIONS.includes(String(x)));
+        })
+      : true;
+    const uniqueNames = before ? new Set(before.map((h) => h.name)).size === before.length : true;
+    const allowed = noSideEffects ? NO_SIDE_EFFECTS : ALL_SIDE_EFFECTS;
+    const out: StatusCause[] = [];
+    const names = new Set<unknown>();
+    hooks.forEach((h, i) => {
+      const at = `webhooks[${i}]`;
+      out.push(...fullyQualifiedName(`${at}.name`, h.name));
+      strings(h.rules).forEach((r, j) => out.push(...webhookRule(isObj(r) ? r : {}, `${at}.rules[${j}]`)));
+      out.push(...oneOf(`${at}.failurePolicy`, h.failurePolicy, ["Fail", "Ignore"]));
+      out.push(...oneOf(`${at}.matchPolicy`, h.matchPolicy, ["Equivalent", "Exact"]));
+      if (h.sideEffects === undefined || h.sideEffects === null)
+        out.push({
+          ...required(`${at}.sideEffects`),
+          message: `Required value: must specify one of ${allowed.join(", ")}`,
+        });
+      else out.push(...oneOf(`${at}.sideEffects`, h.sideEffects, allowed));
+      const timeout = h.timeoutSeconds;
+      if (typeof timeout === "number" && (timeout > 30 || timeout < 1))
+        out.push(
+          invalidValue(`${at}.timeoutSeconds`, timeout, "the timeout value must be between 1 and 30 seconds"),
+        );
+      out.push(...labelSelectorCauses(h.namespaceSelector, `${at}.namespaceSelector`));
+      out.push(...labelSelectorCauses(h.objectSelector, `${at}.objectSelector`));
+      if (mutating)
+        out.push(...oneOf(`${at}.reinvocationPolicy`, h.reinvocationPolicy, ["IfNeeded", "Never"]));
+      out.push(...webhookClientConfig(h.clientConfig, `${at}.clientConfig`));
+      out.push(...reviewVersions(h.admissionReviewVersions, `${at}.admissionReviewVersions`, knownVersions));
+      if (uniqueNames && h.name) {
+        if (names.has(h.name)) out.push(duplicate(`${at}.name`, String(h.name)));
+        names.add(h.name);
+      }
+    });
+    return out;
+  };
+}
+
 const RULES: Record<string, ((o: Obj, old?: Obj) => StatusCause[])[]> = {
+  "admissionregistration.k8s.io/mutatingwebhookconfigurations": [webhookConfiguration(true)],
+  "admissionregistration.k8s.io/validatingwebhookconfigurations": [webhookConfiguration(false)],
   "autoscaling/horizontalpodautoscalers": [horizontalPodAutoscaler],
   "core/pods": [(o) => podSpec(o.spec, "spec"), (o, old) => (old ? podUpdate(o, old) : [])],
   // Deployments share ReplicaSet's template rule (ValidatePodTemplateSpecForReplicaSet), words and all.

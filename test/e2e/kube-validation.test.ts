@@ -370,3 +370,131 @@ describe("bodies that do not decode", () => {
     ]);
   });
 });
+
+describe("admission webhook configurations", () => {
+  const VWC = "/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations";
+  const MWC = "/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations";
+  const hook = (extra: Obj) => ({
+    name: "validate.nginx.ingress.kubernetes.io",
+    rules: [
+      {
+        apiGroups: ["networking.k8s.io"],
+        apiVersions: ["v1"],
+        operations: ["CREATE"],
+        resources: ["ingresses"],
+      },
+    ],
+    sideEffects: "None",
+    admissionReviewVersions: ["v1"],
+    clientConfig: { service: { namespace: "ingress-nginx", name: "admission" } },
+    ...extra,
+  });
+  const config = (kind: string, name: string, webhooks: Obj[]) => ({
+    apiVersion: "admissionregistration.k8s.io/v1",
+    kind,
+    metadata: { name },
+    webhooks,
+  });
+
+  it("a chart's webhook installs with upstream's defaults and columns, and the write warns it is never called", async () => {
+    const file = path.join(os.tmpdir(), `vwc-${process.pid}.json`);
+    fs.writeFileSync(
+      file,
+      JSON.stringify(config("ValidatingWebhookConfiguration", "ingress-nginx-admission", [hook({})])),
+    );
+    const applied = await kubectl(c, ["apply", "-f", file]);
+    expect(applied.stdout.trim()).toBe(
+      "validatingwebhookconfiguration.admissionregistration.k8s.io/ingress-nginx-admission created",
+    );
+    expect(applied.stderr).toContain(
+      "Warning: aksnet stores ValidatingWebhookConfigurations but never calls their webhooks: no container runs to answer them",
+    );
+    const got = JSON.parse(
+      await kubectlOk(c, ["get", "validatingwebhookconfiguration", "ingress-nginx-admission", "-o", "json"]),
+    );
+    expect(got.webhooks[0]).toMatchObject({
+      failurePolicy: "Fail",
+      matchPolicy: "Equivalent",
+      namespaceSelector: {},
+      objectSelector: {},
+      timeoutSeconds: 10,
+      clientConfig: { service: { port: 443 } },
+      rules: [{ scope: "*" }],
+    });
+    expect(got.webhooks[0].reinvocationPolicy).toBeUndefined();
+    const table = await kubectlOk(c, ["get", "validatingwebhookconfigurations"]);
+    expect(table.split("\n")[0].split(/\s+/)).toEqual(["NAME", "WEBHOOKS", "AGE"]);
+    expect(table).toMatch(/ingress-nginx-admission\s+1\s+\d+s/);
+    const m = await kube(
+      c,
+      "POST",
+      MWC,
+      config("MutatingWebhookConfiguration", "m", [hook({ name: "a.b.c" })]),
+    );
+    expect(m.status).toBe(201);
+    expect((m.body as Obj).webhooks[0].reinvocationPolicy).toBe("Never");
+  });
+
+  it("refuses what ValidateValidatingWebhookConfiguration refuses, in its words and order", async () => {
+    const r = await kube(
+      c,
+      "POST",
+      VWC,
+      config("ValidatingWebhookConfiguration", "bad", [
+        hook({
+          name: "two.parts",
+          rules: [
+            {
+              apiGroups: ["*", "apps"],
+              apiVersions: [],
+              operations: ["CREATE", "*"],
+              resources: ["*", "pods"],
+            },
+          ],
+          sideEffects: "Some",
+          timeoutSeconds: 31,
+          admissionReviewVersions: ["v2"],
+          clientConfig: { url: "http://x.example.com/hook?a=b" },
+        }),
+        hook({ name: "two.parts", sideEffects: undefined, clientConfig: {} }),
+      ]),
+    );
+    expect(r.status).toBe(422);
+    expect((r.body as Obj).message).toBe(
+      'ValidatingWebhookConfiguration.admissionregistration.k8s.io "bad" is invalid: [' +
+        [
+          'webhooks[0].name: Invalid value: "two.parts": should be a domain with at least three segments separated by dots',
+          'webhooks[0].rules[0].operations: Invalid value: []admissionregistration.OperationType{"CREATE", "*"}: if \'*\' is present, must not specify other operations',
+          'webhooks[0].rules[0].apiGroups: Invalid value: []string{"*", "apps"}: if \'*\' is present, must not specify other API groups',
+          "webhooks[0].rules[0].apiVersions: Required value",
+          'webhooks[0].rules[0].resources: Invalid value: []string{"*", "pods"}: if \'*\' is present, must not specify other resources without subresources',
+          'webhooks[0].sideEffects: Unsupported value: "Some": supported values: "None", "NoneOnDryRun"',
+          "webhooks[0].timeoutSeconds: Invalid value: 31: the timeout value must be between 1 and 30 seconds",
+          "webhooks[0].clientConfig.url: Invalid value: \"http\": 'https' is the only allowed URL scheme; desired format: https://host[/path]",
+          'webhooks[0].clientConfig.url: Invalid value: "a=b": query parameters are not permitted in the URL',
+          'webhooks[0].admissionReviewVersions: Invalid value: []string{"v2"}: must include at least one of v1, v1beta1',
+          'webhooks[1].name: Invalid value: "two.parts": should be a domain with at least three segments separated by dots',
+          "webhooks[1].sideEffects: Required value: must specify one of None, NoneOnDryRun",
+          "webhooks[1].clientConfig: Required value: exactly one of url or service is required",
+          'webhooks[1].name: Duplicate value: "two.parts"',
+        ].join(", ") +
+        "]",
+    );
+    // On update the rules hold as on create while the stored webhooks kept them (no side effects).
+    const ok = await kube(
+      c,
+      "POST",
+      VWC,
+      config("ValidatingWebhookConfiguration", "fx", [hook({ name: "a.b.c" })]),
+    );
+    expect(ok.status).toBe(201);
+    const some = await kube(c, "PUT", `${VWC}/fx`, {
+      ...(ok.body as Obj),
+      webhooks: [hook({ name: "a.b.c", sideEffects: "Some" })],
+    });
+    expect([some.status, (some.body as Obj).message]).toEqual([
+      422,
+      'ValidatingWebhookConfiguration.admissionregistration.k8s.io "fx" is invalid: webhooks[0].sideEffects: Unsupported value: "Some": supported values: "None", "NoneOnDryRun"',
+    ]);
+  });
+});
