@@ -1124,7 +1124,10 @@ function webhookResources(resources: unknown[], at: string): StatusCause[] {
   let plain = false;
   resources.forEach((r, i) => {
     const rs = String(r ?? "");
-    if (!rs) return out.push(required(`${at}[${i}]`));
+    if (!rs) {
+      out.push(required(`${at}[${i}]`));
+      return;
+    }
     if (rs === "*/*") doubleWild = true;
     if (rs === "*") singleWild = true;
     const slash = rs.indexOf("/");
@@ -1169,7 +1172,7 @@ function webhookRule(rule: Obj, at: string): StatusCause[] {
         "if '*' is present, must not specify other operations",
       ),
     );
-  ops.forEach((op, i) => out.push(...oneOf(`${at}.operations[${i}]`, op, WEBHOOK_OPERATIONS)));
+  for (const [i, op] of ops.entries()) out.push(...oneOf(`${at}.operations[${i}]`, op, WEBHOOK_OPERATIONS));
   const groups = strings(rule.apiGroups);
   if (!groups.length) out.push(required(`${at}.apiGroups`));
   if (groups.length > 1 && hasStar(groups))
@@ -1268,7 +1271,10 @@ function webhookClientConfig(cc: unknown, at: string): StatusCause[] {
   let check = path.slice(1);
   if (check.endsWith("/")) check = check.slice(0, -1);
   check.split("/").forEach((step, i) => {
-    if (!step) return out.push(invalidValue(`${f}.path`, path, `segment[${i}] may not be empty`));
+    if (!step) {
+      out.push(invalidValue(`${f}.path`, path, `segment[${i}] may not be empty`));
+      return;
+    }
     for (const m of subdomainProblems(step)) out.push(invalidValue(`${f}.path`, path, `segment[${i}]: ${m}`));
   });
   return out;
@@ -1285,7 +1291,10 @@ function reviewVersions(v: unknown, at: string, requireKnown: boolean): StatusCa
   const seen = new Set<string>();
   list.forEach((x, i) => {
     const s = String(x);
-    if (seen.has(s)) return out.push(invalidValue(`${at}[${i}]`, s, "duplicate version"));
+    if (seen.has(s)) {
+      out.push(invalidValue(`${at}[${i}]`, s, "duplicate version"));
+      return;
+    }
     seen.add(s);
     if (s.length > 63) out.push(invalidValue(`${at}[${i}]`, s, "must be no more than 63 characters"));
     if (!DNS1035_RE.test(s)) out.push(invalidValue(`${at}[${i}]`, s, DNS1035_MESSAGE));
@@ -1319,7 +1328,8 @@ function webhookConfiguration(mutating: boolean) {
     hooks.forEach((h, i) => {
       const at = `webhooks[${i}]`;
       out.push(...fullyQualifiedName(`${at}.name`, h.name));
-      strings(h.rules).forEach((r, j) => out.push(...webhookRule(isObj(r) ? r : {}, `${at}.rules[${j}]`)));
+      for (const [j, r] of strings(h.rules).entries())
+        out.push(...webhookRule(isObj(r) ? r : {}, `${at}.rules[${j}]`));
       out.push(...oneOf(`${at}.failurePolicy`, h.failurePolicy, ["Fail", "Ignore"]));
       out.push(...oneOf(`${at}.matchPolicy`, h.matchPolicy, ["Equivalent", "Exact"]));
       if (h.sideEffects === undefined || h.sideEffects === null)

@@ -154,7 +154,6 @@ export function operationWork(
                 "InternalOperationError",
                 "The operation failed unexpectedly; see the emulator log.",
               );
-      if (!(err instanceof ArmError)) log(`operation ${op.id} (${op.kind}) failed`, err);
       const kind = byKind.get(op.kind);
       if (kind?.onFailure) await kind.onFailure(armContext(ctx, op), op, armError);
       await ctx.tx.putOperation({
@@ -168,6 +167,8 @@ export function operationWork(
         },
         endTime: new Date().toISOString(),
       });
+      if (!(err instanceof ArmError))
+        ctx.afterCommit(() => log(`operation ${op.id} (${op.kind}) failed`, err));
     },
   };
 }

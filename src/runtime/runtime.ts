@@ -26,6 +26,11 @@ export interface WorkContext {
   now: Date;
   /** The attempt number (1 = first). */
   attempt: number;
+  /**
+   * Runs `fn` once the transaction has committed (a log line): the store may run a body again
+   * (a PostgreSQL retry), so side effects inside it could happen twice.
+   */
+  afterCommit(fn: () => void): void;
 }
 
 export interface WorkKind {
@@ -33,7 +38,7 @@ export interface WorkKind {
   /** One attempt, inside `ctx.tx`; throwing rolls its writes back. */
   run(ctx: WorkContext, item: WorkItem): Promise<void>;
   /** After the last attempt or a permanent error, in its own transaction: record the failure
-   *  (through `ctx.tx` only: a store retry of that transaction may run it again). */
+   *  (through `ctx.tx` and `ctx.afterCommit` only: a store retry of that transaction may run it again). */
   giveUp?(ctx: WorkContext, item: WorkItem, error: Error): Promise<void>;
   /** false: fail at once (a deterministic error); default: every error is retried. */
   retryable?(error: Error): boolean;
@@ -226,14 +231,26 @@ export class Runtime {
     }
   }
 
-  private context(tx: Tx, item: WorkItem): WorkContext {
+  /** A context for one run of a transaction body; `after` collects its after-commit steps. */
+  private context(tx: Tx, item: WorkItem, after: (() => void)[]): WorkContext {
+    after.length = 0;
     return {
       tx,
       settings: this.settings,
       services: this.services(),
       now: new Date(),
       attempt: item.attempts,
+      afterCommit: (fn) => after.push(fn),
     };
+  }
+
+  private runAfter(after: (() => void)[]): void {
+    for (const fn of after.splice(0))
+      try {
+        fn();
+      } catch (e) {
+        this.log("an after-commit step failed", e);
+      }
   }
 
   private async attempt(kind: WorkKind, item: WorkItem): Promise<void> {
@@ -245,13 +262,15 @@ export class Runtime {
         // Every attempt so far ended without a verdict (e.g. its process died): stop here.
         throw new AttemptsExhausted(item, this.opts.maxAttempts);
       }
+      const after: (() => void)[] = [];
       await this.store.transaction(
         async (tx) => {
-          await kind.run(this.context(tx, item), item);
+          await kind.run(this.context(tx, item, after), item);
           if (!(await tx.finishWork(item.kind, item.key, this.owner))) throw new LeaseLost(item);
         },
         { timeoutMs: this.opts.attemptTimeoutMs },
       );
+      this.runAfter(after);
       this.counters.succeeded++;
     } catch (e) {
       const err = e instanceof Error ? e : new Error(String(e));
@@ -273,14 +292,16 @@ export class Runtime {
         return;
       }
       this.counters.givenUp++;
+      const after: (() => void)[] = [];
       await this.store
         .transaction(
           async (tx) => {
-            await kind.giveUp?.(this.context(tx, item), item, err);
+            await kind.giveUp?.(this.context(tx, item, after), item, err);
             await tx.finishWork(item.kind, item.key, this.owner);
           },
           { timeoutMs: this.opts.attemptTimeoutMs },
         )
+        .then(() => this.runAfter(after))
         .catch((ge) => this.log(`work ${item.kind}/${item.key}: recording the failure failed`, ge));
     } finally {
       this.held.delete(id);

@@ -209,6 +209,64 @@ describe.each(backends())("runtime on $name", (backend) => {
     expect((await store.read((tx) => tx.getOperation("op2")))?.status).toBe("Succeeded");
   });
 
+  it("the failure is logged once even when the store runs the transaction body again", async () => {
+    const inner = await fresh();
+    // Every transaction body runs twice, the first run rolled back: what a PostgreSQL retry after
+    // a serialization failure does.
+    class Replay extends Error {}
+    const store: Store = Object.create(inner, {
+      transaction: {
+        value: async <T>(
+          fn: Parameters<Store["transaction"]>[0],
+          opts?: Parameters<Store["transaction"]>[1],
+        ) => {
+          await inner
+            .transaction(async (tx) => {
+              await fn(tx);
+              throw new Replay();
+            }, opts)
+            .catch((e) => {
+              if (!(e instanceof Replay)) throw e;
+            });
+          return inner.transaction(fn, opts) as Promise<T>;
+        },
+      },
+    });
+    const logged: string[] = [];
+    const rt = runtimeOn(store, [], { maxAttempts: 1 });
+    rt.register(
+      operationWork(
+        [
+          {
+            kind: "boom",
+            worker: async () => {
+              throw new TypeError("x is not a function");
+            },
+          },
+        ],
+        (m) => logged.push(m),
+      ),
+    );
+    await inner.transaction(async (tx) => {
+      await tx.putOperation({
+        subscriptionId: "s",
+        namespace: "Microsoft.Network",
+        location: "eastus",
+        target: "/x",
+        id: "op9",
+        kind: "boom",
+        status: "InProgress",
+        startTime: "2026-01-01T00:00:00Z",
+      });
+      await tx.enqueueWork({ kind: OPERATION_WORK, key: "op9" });
+    });
+    await rt.start();
+    await until(async () => (await inner.read((tx) => tx.getOperation("op9")))?.status === "Failed");
+    await until(() => logged.length > 0);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(logged).toEqual(["operation op9 (boom) failed"]);
+  });
+
   it("two runtimes on one store commit each item exactly once", async () => {
     const store = await fresh();
     const runs = new Map<string, number>();
