@@ -72,6 +72,8 @@ export interface WriteOptions {
   servedVersion?: string;
   /** The request's User-Agent: an Update without fieldManager is recorded under its prefix. */
   userAgent?: string;
+  /** Set by patch(): the patch handler words a strict decoding error without the kind's prefix. */
+  patching?: boolean;
 }
 
 export interface Result {
@@ -376,6 +378,7 @@ export class KubeApi {
     warnings: string[],
     old?: Obj,
     sub?: string,
+    patching = false,
   ): Obj {
     if (body.apiVersion !== undefined && body.apiVersion !== gv(t))
       throw badRequest(
@@ -443,7 +446,11 @@ export class KubeApi {
     }
     if (unknown.length) {
       const msgs = unknown.map((u) => `unknown field "${u}"`);
-      if (fv === "Strict") throw badRequest(`strict decoding error: ${msgs.join(", ")}`);
+      // The create and update handlers pass it through transformDecodeError; patch.go does not.
+      if (fv === "Strict")
+        throw badRequest(
+          `${patching ? "" : `${t.kind} in version "${t.version}" cannot be handled as a ${t.kind}: `}strict decoding error: ${msgs.join(", ")}`,
+        );
       if (fv === "Warn") warnings.push(...msgs);
     }
     return out;
@@ -675,25 +682,28 @@ export class KubeApi {
     // Preconditions first: storage's update refuses a stale write before the strategy validates
     // it — but after the handler decoded the body, so a body it cannot decode is still a 400.
     const sent = isObj(next.metadata) ? next.metadata : {};
-    if (
+    // The UID is a storage precondition (checked before the update function runs), so it is
+    // answered before a stale resourceVersion.
+    const wrongUid = sent.uid !== undefined && sent.uid !== "" && sent.uid !== pm.uid;
+    const stale =
       sent.resourceVersion !== undefined &&
       sent.resourceVersion !== "" &&
-      String(sent.resourceVersion) !== String(old.revision)
-    ) {
+      String(sent.resourceVersion) !== String(old.revision);
+    if (wrongUid || stale) {
       try {
-        this.admit(t, cloneJson(next), o.fieldValidation ?? "Ignore", [], prev, sub);
+        this.admit(t, cloneJson(next), o.fieldValidation ?? "Ignore", [], prev, sub, o.patching);
       } catch (e) {
         if (e instanceof KubeError && e.code === 400) throw e;
       }
+      if (wrongUid)
+        throw conflict(
+          q(t),
+          name,
+          `Precondition failed: UID in precondition: ${String(sent.uid)}, UID in object meta: ${String(pm.uid)}`,
+        );
       throw conflict(q(t), name, MODIFIED);
     }
-    if (sent.uid !== undefined && sent.uid !== "" && sent.uid !== pm.uid)
-      throw conflict(
-        q(t),
-        name,
-        `Precondition failed: UID in precondition: ${String(sent.uid)}, UID in object meta: ${String(pm.uid)}`,
-      );
-    const body = this.admit(t, next, o.fieldValidation ?? "Ignore", warnings, prev, sub);
+    const body = this.admit(t, next, o.fieldValidation ?? "Ignore", warnings, prev, sub, o.patching);
     const m = meta(body);
     if (m.name !== undefined && m.name !== name)
       throw badRequest(
@@ -989,7 +999,7 @@ export class KubeApi {
         !patchSetsRv(patch)
       )
         delete next.metadata.resourceVersion;
-      return this.updateWith(tx, cluster, t, k, name, old, next, o, sub, warnings);
+      return this.updateWith(tx, cluster, t, k, name, old, next, { ...o, patching: true }, sub, warnings);
     });
     if (t.key === CRD_KEY) this.catalog.invalidate(cluster);
     return res;

@@ -193,7 +193,32 @@ describe("writes", () => {
       body,
     );
     expect(strict.status).toBe(400);
-    expect((strict.body as Obj).message).toBe('strict decoding error: unknown field "spec"');
+    expect((strict.body as Obj).message).toBe(
+      'ConfigMap in version "v1" cannot be handled as a ConfigMap: strict decoding error: unknown field "spec"',
+    );
+    // A patch is decoded by patch.go, which words it without the kind.
+    await kube(c, "POST", "/api/v1/namespaces/default/configmaps", cm("fvp"));
+    const patched = await kube(
+      c,
+      "PATCH",
+      "/api/v1/namespaces/default/configmaps/fvp?fieldValidation=Strict",
+      { spec: { nope: 1 } },
+      { "content-type": "application/merge-patch+json" },
+    );
+    expect([patched.status, (patched.body as Obj).message]).toEqual([
+      400,
+      'strict decoding error: unknown field "spec"',
+    ]);
+    // A replace of an object made again under the same name: its UID is a storage precondition,
+    // answered before the stale resourceVersion.
+    const first = (await kube(c, "GET", "/api/v1/namespaces/default/configmaps/fvp")).body as Obj;
+    await kube(c, "DELETE", "/api/v1/namespaces/default/configmaps/fvp");
+    const again = (await kube(c, "POST", "/api/v1/namespaces/default/configmaps", cm("fvp"))).body as Obj;
+    const replaced = await kube(c, "PUT", "/api/v1/namespaces/default/configmaps/fvp", first);
+    expect([replaced.status, (replaced.body as Obj).message]).toEqual([
+      409,
+      `Operation cannot be fulfilled on configmaps "fvp": Precondition failed: UID in precondition: ${first.metadata.uid}, UID in object meta: ${again.metadata.uid}`,
+    ]);
     const warn = await kube(c, "POST", "/api/v1/namespaces/default/configmaps?fieldValidation=Warn", body);
     expect(warn.status).toBe(201);
     expect(warn.headers.get("warning")).toBe('299 - "unknown field \\"spec\\""');

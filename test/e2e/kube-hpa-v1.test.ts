@@ -446,7 +446,9 @@ describe("autoscaling/v1 HorizontalPodAutoscaler", () => {
       },
     );
     expect(r.status).toBe(400);
-    expect((r.body as Obj).message).toBe('strict decoding error: unknown field "spec.metrics"');
+    expect((r.body as Obj).message).toBe(
+      'HorizontalPodAutoscaler in version "v1" cannot be handled as a HorizontalPodAutoscaler: strict decoding error: unknown field "spec.metrics"',
+    );
     // Validated once converted, as kube-apiserver validates the internal object: v2 field paths.
     const bad = await kube(c133, "POST", "/apis/autoscaling/v1/namespaces/default/horizontalpodautoscalers", {
       apiVersion: "autoscaling/v1",
