@@ -350,7 +350,17 @@ export class KubeApi {
         if (more || !hasNext) break;
       }
       const m: Obj = { resourceVersion: String(rv) };
-      if (more) m.continue = encodeContinue(lastKey, rv);
+      if (more) {
+        m.continue = encodeContinue(lastKey, rv);
+        // The storage counts what is left only when nothing is filtered (etcd3's list).
+        if (!labels.length && !fields.length)
+          m.remainingItemCount = await tx.countObjects({
+            cluster,
+            resource: t.key,
+            namespace: ns,
+            after: lastKey,
+          });
+      }
       return { items, meta: m };
     });
   }

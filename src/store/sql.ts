@@ -630,7 +630,8 @@ export class SqlTx implements Tx {
     return revision;
   }
 
-  async listObjects(q: ObjectQuery): Promise<KubeObjectRecord[]> {
+  /** The WHERE clause of an object query (without its limit). */
+  private objectWhere(q: ObjectQuery): { where: string; args: unknown[] } {
     const where = ["o.cluster = ?", "o.resource = ?"];
     const args: unknown[] = [q.cluster, q.resource];
     if (q.namespace !== undefined) {
@@ -653,12 +654,23 @@ export class SqlTx implements Tx {
         args.push(ns, name);
       }
     }
-    let sql = `${OBJECT_ROWS} WHERE ${where.join(" AND ")} ORDER BY o.namespace, o.name`;
+    return { where: where.join(" AND "), args };
+  }
+
+  async listObjects(q: ObjectQuery): Promise<KubeObjectRecord[]> {
+    const { where, args } = this.objectWhere(q);
+    let sql = `${OBJECT_ROWS} WHERE ${where} ORDER BY o.namespace, o.name`;
     if (q.limit !== undefined) {
       sql += " LIMIT ?";
       args.push(q.limit);
     }
     return (await this.all(sql, args)).map(rowToObject);
+  }
+
+  async countObjects(q: Omit<ObjectQuery, "limit">): Promise<number> {
+    const { where, args } = this.objectWhere(q);
+    const rows = await this.all(`SELECT COUNT(*) AS n FROM objects o WHERE ${where}`, args);
+    return num(rows[0]?.n ?? 0);
   }
 
   async listClusterObjects(

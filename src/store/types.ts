@@ -206,6 +206,8 @@ export interface Tx {
   ): Promise<number | undefined>;
   /** Ordered by (namespace, name) in byte order; `after` = continue key "namespace/name". */
   listObjects(q: ObjectQuery): Promise<KubeObjectRecord[]>;
+  /** How many objects `listObjects` would give without a limit (a list's remainingItemCount). */
+  countObjects(q: Omit<ObjectQuery, "limit">): Promise<number>;
   /** Up to `limit` objects of a cluster, every resource, last written at or before `maxRevision` (a deleted cluster's sweep). */
   listClusterObjects(
     cluster: string,

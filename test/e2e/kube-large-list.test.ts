@@ -95,6 +95,7 @@ describe("large lists", () => {
   it("limit/continue pages in one namespace and across namespaces", async () => {
     for (const path of ["/api/v1/namespaces/default/configmaps", "/api/v1/configmaps"]) {
       const seen: string[] = [];
+      const remaining: (number | undefined)[] = [];
       let cont = "";
       for (let i = 0; i < 20; i++) {
         const r = await kube(
@@ -106,12 +107,17 @@ describe("large lists", () => {
         const b = r.body as Obj;
         seen.push(...b.items.map((x: Obj) => `${x.metadata.namespace}/${x.metadata.name}`));
         cont = b.metadata.continue ?? "";
+        remaining.push(b.metadata.remainingItemCount);
         if (!cont) break;
       }
       const want = ((await kube(c, "GET", path)).body as Obj).items.map(
         (x: Obj) => `${x.metadata.namespace}/${x.metadata.name}`,
       );
       expect(seen).toEqual(want);
+      // Each page but the last counts what is left after it; the last has none.
+      expect(remaining).toEqual(
+        remaining.map((_, i) => (i === remaining.length - 1 ? undefined : want.length - 500 * (i + 1))),
+      );
       expect(new Set(seen).size).toBe(seen.length);
     }
   });
@@ -121,5 +127,11 @@ describe("large lists", () => {
     expect(r.code).toBe(0);
     const rows = r.stdout.trim().split("\n");
     expect(rows.filter((l) => /\scm-\d{4}\s/.test(l))).toHaveLength(2 * N);
+  });
+
+  it("a filtered page does not count what is left (the storage cannot without filtering)", async () => {
+    const r = await kube(c, "GET", "/api/v1/configmaps?limit=5&labelSelector=nope!=x");
+    expect((r.body as Obj).metadata.continue).toBeTruthy();
+    expect((r.body as Obj).metadata.remainingItemCount).toBeUndefined();
   });
 });
