@@ -96,7 +96,8 @@ describe.each(["1.28", "1.33"])("kubectl against a cluster reporting %s", (v) =>
       "false",
       "CustomResourceDefinition",
     ]);
-    // 35 stored kinds (claims, volumes, replication controllers and pod templates among them) +
+    // 37 stored kinds (claims, volumes, replication controllers, pod templates and the two
+    // webhook configurations among them) +
     // resourcequotas, limitranges and the four review kinds (create-only); autoscaling/v1 HPAs
     // are not a row of their own (api-resources shows preferred versions).
     expect(byName("persistentvolumeclaims", "v1")).toEqual([
@@ -120,7 +121,13 @@ describe.each(["1.28", "1.33"])("kubectl against a cluster reporting %s", (v) =>
       "true",
       "ReplicationController",
     ]);
-    expect(rows.length).toBe(41);
+    expect(byName("validatingwebhookconfigurations", "admissionregistration.k8s.io/v1")).toEqual([
+      "validatingwebhookconfigurations",
+      "admissionregistration.k8s.io/v1",
+      "false",
+      "ValidatingWebhookConfiguration",
+    ]);
+    expect(rows.length).toBe(43);
   });
 
   it("client-side apply with default validation, then a re-apply that changes one image keeps the other container", async () => {
