@@ -7,6 +7,7 @@ import { GO_PRINTABLE } from "./fields.js";
 import { goQuote } from "./goText.js";
 import { sameUnordered } from "./json.js";
 import { getOwn } from "./ownKeys.js";
+import { labelSelectorRequirements, matchLabels } from "./selectors.js";
 import { loadLocationError, parseStandard, ScheduleError } from "./workloads/cronSchedule.js";
 import { parseQuantity } from "./workloads/quantity.js";
 
@@ -322,29 +323,51 @@ function topologySpreadConstraints(list: unknown[], at: string): StatusCause[] {
   return out;
 }
 
-function selectorMatchesTemplate(o: Obj): StatusCause[] {
-  const spec = (o.spec ?? {}) as Obj;
-  const out: StatusCause[] = [];
-  const sel = spec.selector;
-  if (!isObj(sel) || (!isObj(sel.matchLabels) && !Array.isArray(sel.matchExpressions))) {
-    out.push(required("spec.selector"));
+/**
+ * Validate{Deployment,ReplicaSet,StatefulSet,DaemonSet}Spec's selector: strictly valid
+ * (ValidateLabelSelector), not empty (upstream's words name `word`), convertible
+ * (LabelSelectorAsSelector) and matching the template's labels; then the template's spec.
+ */
+function selectorMatchesTemplate(word: string) {
+  return (o: Obj): StatusCause[] => {
+    const spec = (o.spec ?? {}) as Obj;
+    const out: StatusCause[] = [];
+    const sel = spec.selector;
+    const template = (spec.template ?? {}) as Obj;
+    const labels = ((template.metadata as Obj | undefined)?.labels ?? {}) as Record<string, string>;
+    if (!isObj(sel)) out.push(required("spec.selector"));
+    else {
+      const causes = labelSelectorCauses(sel, "spec.selector");
+      out.push(...causes);
+      const ml = isObj(sel.matchLabels) ? sel.matchLabels : {};
+      const exprs = Array.isArray(sel.matchExpressions) ? sel.matchExpressions : [];
+      if (!Object.keys(ml).length && !exprs.length)
+        out.push({
+          reason: "FieldValueInvalid",
+          field: "spec.selector",
+          message: `Invalid value: ${goSelector(sel)}: empty selector is invalid for ${word}`,
+        });
+      else if (causes.length)
+        out.push({
+          reason: "FieldValueInvalid",
+          field: "spec.selector",
+          message: `Invalid value: ${goSelector(sel)}: invalid label selector`,
+        });
+      else if (!matchLabels(labelSelectorRequirements(sel) ?? [], labels))
+        out.push({
+          reason: "FieldValueInvalid",
+          field: "spec.template.metadata.labels",
+          message: `Invalid value: map[string]string{${Object.entries(labels)
+            .map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`)
+            .join(", ")}}: \`selector\` does not match template \`labels\``,
+        });
+    }
+    const claims = (Array.isArray(spec.volumeClaimTemplates) ? spec.volumeClaimTemplates : []).map((c) =>
+      String(((c as Obj).metadata as Obj | undefined)?.name ?? ""),
+    );
+    out.push(...podSpec(template.spec, "spec.template.spec", claims));
     return out;
-  }
-  const labels = (((spec.template as Obj | undefined)?.metadata as Obj | undefined)?.labels ?? {}) as Obj;
-  const ml = (sel.matchLabels ?? {}) as Obj;
-  if (Object.entries(ml).some(([k, v]) => getOwn(labels, k) !== v))
-    out.push({
-      reason: "FieldValueInvalid",
-      field: "spec.template.metadata.labels",
-      message: `Invalid value: map[string]string{${Object.entries(labels)
-        .map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`)
-        .join(", ")}}: \`selector\` does not match template \`labels\``,
-    });
-  const claims = (Array.isArray(spec.volumeClaimTemplates) ? spec.volumeClaimTemplates : []).map((c) =>
-    String(((c as Obj).metadata as Obj | undefined)?.name ?? ""),
-  );
-  out.push(...podSpec((spec.template as Obj | undefined)?.spec, "spec.template.spec", claims));
-  return out;
+  };
 }
 
 function replicas(o: Obj): StatusCause[] {
@@ -863,15 +886,74 @@ const intOrPercentInvalid = (field: string, v: unknown, msg: string): StatusCaus
   message: `Invalid value: ${String(v)}: ${msg}`,
 });
 
-/** ValidatePositiveIntOrPercent + IsNotMoreThan100Percent. */
-function positiveIntOrPercent(v: unknown, at: string): StatusCause[] {
+/** ValidatePositiveIntOrPercent + (unless `over100`) IsNotMoreThan100Percent. */
+function positiveIntOrPercent(v: unknown, at: string, over100 = false): StatusCause[] {
   if (v === undefined) return [];
   if (typeof v === "number") return v < 0 ? [invalidValue(at, v, "must be greater than or equal to 0")] : [];
   const text = String(v);
   if (!/^[0-9]+%$/.test(text)) return [intOrPercentInvalid(at, text, PERCENT_MESSAGE)];
-  return Number(text.slice(0, -1)) > 100
+  return !over100 && Number(text.slice(0, -1)) > 100
     ? [intOrPercentInvalid(at, text, "must not be greater than 100%")]
     : [];
+}
+
+/** getIntOrPercentValue: a count, a valid percent's number, anything else 0 (IntValue of a string). */
+const intOrPercentValue = (v: unknown): number =>
+  typeof v === "number" ? v : /^[0-9]+%$/.test(String(v)) ? Number(String(v).slice(0, -1)) : 0;
+
+/** ValidateDeploymentStrategy and ValidateRollingUpdateDeployment. */
+function deploymentStrategy(o: Obj): StatusCause[] {
+  const spec = isObj(o.spec) ? o.spec : {};
+  const st = isObj(spec.strategy) ? spec.strategy : {};
+  const at = "spec.strategy";
+  const ru = st.rollingUpdate;
+  if (st.type === "Recreate")
+    return ru === undefined || ru === null
+      ? []
+      : [
+          {
+            reason: "FieldValueForbidden",
+            field: `${at}.rollingUpdate`,
+            message: "Forbidden: may not be specified when strategy `type` is 'Recreate'",
+          },
+        ];
+  if (st.type === "RollingUpdate") {
+    if (!isObj(ru))
+      return [
+        {
+          ...required(`${at}.rollingUpdate`),
+          message: "Required value: this should be defaulted and never be nil",
+        },
+      ];
+    const out = [
+      ...positiveIntOrPercent(ru.maxUnavailable, `${at}.rollingUpdate.maxUnavailable`, true),
+      ...positiveIntOrPercent(ru.maxSurge, `${at}.rollingUpdate.maxSurge`, true),
+    ];
+    if (intOrPercentValue(ru.maxUnavailable) === 0 && intOrPercentValue(ru.maxSurge) === 0)
+      out.push(
+        intOrPercentInvalid(
+          `${at}.rollingUpdate.maxUnavailable`,
+          ru.maxUnavailable ?? 0,
+          "may not be 0 when `maxSurge` is 0",
+        ),
+      );
+    // IsNotMoreThan100Percent: maxUnavailable only (a surge may double the set).
+    const mu = ru.maxUnavailable;
+    if (typeof mu === "string" && /^[0-9]+%$/.test(mu) && Number(mu.slice(0, -1)) > 100)
+      out.push(
+        intOrPercentInvalid(`${at}.rollingUpdate.maxUnavailable`, mu, "must not be greater than 100%"),
+      );
+    return out;
+  }
+  // NotSupported prints the strategy struct, its pointer as an address.
+  const ptr = ru === undefined || ru === null ? "(nil)" : "(0xc000b8e3a0)";
+  return [
+    {
+      reason: "FieldValueNotSupported",
+      field: at,
+      message: `Unsupported value: apps.DeploymentStrategy{Type:${goQuote(String(st.type ?? ""))}, RollingUpdate:(*apps.RollingUpdateDeployment)${ptr}}: supported values: "Recreate", "RollingUpdate"`,
+    },
+  ];
 }
 
 /** ValidatePodDisruptionBudgetSpec: one of minAvailable and maxUnavailable, each 0+ or 0–100%. */
@@ -1037,6 +1119,33 @@ function persistentVolume(o: Obj, old?: Obj): StatusCause[] {
     out.push(...immutable(o, old, ["spec.volumeMode"]).map((c) => ({ ...c, field: "volumeMode" })));
   }
   return out;
+}
+
+/** The spec fields a StatefulSet update may change (ValidateStatefulSetUpdate). */
+const STATEFULSET_MUTABLE = [
+  "replicas",
+  "ordinals",
+  "template",
+  "updateStrategy",
+  "revisionHistoryLimit",
+  "persistentVolumeClaimRetentionPolicy",
+  "minReadySeconds",
+];
+/** ValidateStatefulSetUpdate: any other spec change (claims, serviceName, podManagementPolicy …) is refused. */
+function statefulSetUpdate(o: Obj, old: Obj): StatusCause[] {
+  const rest = (spec: unknown) =>
+    Object.fromEntries(
+      Object.entries(isObj(spec) ? spec : {}).filter(([k]) => !STATEFULSET_MUTABLE.includes(k)),
+    );
+  if (sameUnordered(rest(o.spec), rest(old.spec))) return [];
+  return [
+    {
+      reason: "FieldValueForbidden",
+      field: "spec",
+      message:
+        "Forbidden: updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'revisionHistoryLimit', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden",
+    },
+  ];
 }
 
 // ---------------------------------------------------------------- admission webhooks
@@ -1364,10 +1473,21 @@ const RULES: Record<string, ((o: Obj, old?: Obj) => StatusCause[])[]> = {
   "autoscaling/horizontalpodautoscalers": [horizontalPodAutoscaler],
   "core/pods": [(o) => podSpec(o.spec, "spec"), (o, old) => (old ? podUpdate(o, old) : [])],
   // Deployments share ReplicaSet's template rule (ValidatePodTemplateSpecForReplicaSet), words and all.
-  "apps/deployments": [replicas, selectorMatchesTemplate, alwaysRestarts("ReplicaSet")],
-  "apps/replicasets": [replicas, selectorMatchesTemplate, alwaysRestarts("ReplicaSet")],
-  "apps/statefulsets": [replicas, selectorMatchesTemplate, alwaysRestarts("StatefulSet")],
-  "apps/daemonsets": [selectorMatchesTemplate, alwaysRestarts("DaemonSet")],
+  "apps/deployments": [
+    replicas,
+    selectorMatchesTemplate("deployment"),
+    alwaysRestarts("ReplicaSet"),
+    deploymentStrategy,
+  ],
+  // ValidateReplicaSetSpec says "deployment" too (upstream's words).
+  "apps/replicasets": [replicas, selectorMatchesTemplate("deployment"), alwaysRestarts("ReplicaSet")],
+  "apps/statefulsets": [
+    replicas,
+    selectorMatchesTemplate("statefulset"),
+    alwaysRestarts("StatefulSet"),
+    (o, old) => (old ? statefulSetUpdate(o, old) : []),
+  ],
+  "apps/daemonsets": [selectorMatchesTemplate("daemonset"), alwaysRestarts("DaemonSet")],
   "batch/jobs": [
     workloadTemplate,
     (o) => jobRestarts(templateSpec(o), "spec.template.spec"),

@@ -498,3 +498,130 @@ describe("admission webhook configurations", () => {
     ]);
   });
 });
+
+describe("workload selectors, strategies and updates", () => {
+  const DEPLOY = "/apis/apps/v1/namespaces/default/deployments";
+  const deploy = (name: string, spec: Obj) => ({
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: { name },
+    spec: {
+      template: { metadata: { labels: { a: "c" } }, spec: { containers: [{ name: "c", image: "nginx" }] } },
+      ...spec,
+    },
+  });
+
+  it("a selector with an unknown operator is refused — it once made pods without end", async () => {
+    expect(
+      await refused(
+        DEPLOY,
+        deploy("dsb", { selector: { matchExpressions: [{ key: "a", operator: "Foo", values: ["c"] }] } }),
+      ),
+    ).toBe(
+      'Deployment.apps "dsb" is invalid: [spec.selector.matchExpressions[0].operator: Invalid value: "Foo": not a valid selector operator, spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string(nil), MatchExpressions:[]v1.LabelSelectorRequirement{v1.LabelSelectorRequirement{Key:"a", Operator:"Foo", Values:[]string{"c"}}}}: invalid label selector]',
+    );
+    expect(await refused(DEPLOY, deploy("empty", { selector: {} }))).toBe(
+      'Deployment.apps "empty" is invalid: spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string(nil), MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: empty selector is invalid for deployment',
+    );
+    // Expressions count in the template match, not only matchLabels.
+    expect(
+      await refused(
+        DEPLOY,
+        deploy("miss", { selector: { matchExpressions: [{ key: "a", operator: "In", values: ["d"] }] } }),
+      ),
+    ).toBe(
+      'Deployment.apps "miss" is invalid: spec.template.metadata.labels: Invalid value: map[string]string{"a":"c"}: `selector` does not match template `labels`',
+    );
+    const ok = await kube(
+      c,
+      "POST",
+      DEPLOY,
+      deploy("expr", { selector: { matchExpressions: [{ key: "a", operator: "In", values: ["c"] }] } }),
+    );
+    expect(ok.status).toBe(201);
+  });
+
+  it("a Deployment's strategy: a known type, counts or percents, not both zero", async () => {
+    const sel = { selector: { matchLabels: { a: "c" } } };
+    expect(
+      await refused(
+        DEPLOY,
+        deploy("s1", { ...sel, strategy: { type: "Rolling", rollingUpdate: { maxSurge: "abc%" } } }),
+      ),
+    ).toBe(
+      'Deployment.apps "s1" is invalid: spec.strategy: Unsupported value: apps.DeploymentStrategy{Type:"Rolling", RollingUpdate:(*apps.RollingUpdateDeployment)(0xc000b8e3a0)}: supported values: "Recreate", "RollingUpdate"',
+    );
+    expect(
+      await refused(
+        DEPLOY,
+        deploy("s2", {
+          ...sel,
+          strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 0, maxUnavailable: 0 } },
+        }),
+      ),
+    ).toBe(
+      'Deployment.apps "s2" is invalid: spec.strategy.rollingUpdate.maxUnavailable: Invalid value: 0: may not be 0 when `maxSurge` is 0',
+    );
+    expect(
+      await refused(
+        DEPLOY,
+        deploy("s3", {
+          ...sel,
+          strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: "abc%", maxUnavailable: "150%" } },
+        }),
+      ),
+    ).toBe(
+      `Deployment.apps "s3" is invalid: [spec.strategy.rollingUpdate.maxSurge: Invalid value: abc%: a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%'), spec.strategy.rollingUpdate.maxUnavailable: Invalid value: 150%: must not be greater than 100%]`,
+    );
+    expect(
+      await refused(
+        DEPLOY,
+        deploy("s4", { ...sel, strategy: { type: "Recreate", rollingUpdate: { maxSurge: 1 } } }),
+      ),
+    ).toBe(
+      "Deployment.apps \"s4\" is invalid: spec.strategy.rollingUpdate: Forbidden: may not be specified when strategy `type` is 'Recreate'",
+    );
+    // A surge over 100% is allowed (IsNotMoreThan100Percent checks maxUnavailable only).
+    const big = await kube(
+      c,
+      "POST",
+      DEPLOY,
+      deploy("s5", { ...sel, strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: "200%" } } }),
+    );
+    expect(big.status).toBe(201);
+  });
+
+  it("a StatefulSet's spec beyond its mutable fields is fixed once made", async () => {
+    const sts = {
+      apiVersion: "apps/v1",
+      kind: "StatefulSet",
+      metadata: { name: "fixed" },
+      spec: {
+        serviceName: "fixed",
+        selector: { matchLabels: { a: "c" } },
+        template: { metadata: { labels: { a: "c" } }, spec: { containers: [{ name: "c", image: "nginx" }] } },
+      },
+    };
+    const made = await kube(c, "POST", "/apis/apps/v1/namespaces/default/statefulsets", sts);
+    expect(made.status).toBe(201);
+    const path = "/apis/apps/v1/namespaces/default/statefulsets/fixed";
+    const merge = { "content-type": "application/merge-patch+json" };
+    const bad = await kube(
+      c,
+      "PATCH",
+      path,
+      { spec: { serviceName: "other", podManagementPolicy: "Parallel" } },
+      merge,
+    );
+    expect([bad.status, (bad.body as Obj).message]).toEqual([
+      422,
+      "StatefulSet.apps \"fixed\" is invalid: spec: Forbidden: updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'revisionHistoryLimit', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden",
+    ]);
+    const fine = await kube(c, "PATCH", path, { spec: { replicas: 3, minReadySeconds: 5 } }, merge);
+    expect(fine.status).toBe(200);
+    // A whole replace that sends the same spec in another key order is no change.
+    const cur = (await kube(c, "GET", path)).body as Obj;
+    const reordered = { ...cur, spec: Object.fromEntries(Object.entries(cur.spec as Obj).reverse()) };
+    expect((await kube(c, "PUT", path, reordered)).status).toBe(200);
+  });
+});
