@@ -2,6 +2,7 @@
 // the running emulator. Kept apart from server.ts so `aksnet trace` does not load the server.
 import fs from "node:fs";
 import path from "node:path";
+import { DataDirInUse, lockDataDir } from "../server/lock.js";
 
 export interface InfoFile {
   armEndpoint: string;
@@ -25,13 +26,19 @@ export function readInfo(dataDir: string): InfoFile | undefined {
   }
 }
 
-/** Whether a process with this pid exists (signal 0 only checks). */
-export function alive(pid: number): boolean {
+/**
+ * Whether an emulator runs on this data dir: whether its lock is held (server/lock.ts). The
+ * operating system drops the lock when the process dies, however it dies; a pid would still
+ * answer while the killed process waits to be reaped, or once the number is reused.
+ */
+export function running(dataDir: string): boolean {
+  if (!fs.existsSync(path.join(dataDir, "aksnet.lock"))) return false;
   try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
+    lockDataDir(dataDir).release();
     return false;
+  } catch (e) {
+    if (e instanceof DataDirInUse) return true;
+    throw e;
   }
 }
 

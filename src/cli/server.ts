@@ -14,7 +14,7 @@ import {
 import { writeFileAtomic } from "../server/files.js";
 import { DataDirInUse } from "../server/lock.js";
 import { describeStore, parseStoreUrl } from "../store/open.js";
-import { alive, type InfoFile, infoPath, readAdminToken, readInfo } from "./info.js";
+import { type InfoFile, infoPath, readAdminToken, readInfo, running } from "./info.js";
 
 const int = (v: string) => {
   const n = Number(v);
@@ -121,20 +121,19 @@ export async function runServerCommand(
 }
 
 async function start(opts: ServerOptions): Promise<number> {
-  const previous = readInfo(opts.dataDir);
-  if (previous && previous.pid !== process.pid && alive(previous.pid)) {
-    process.stderr.write(
-      `aksnet: an emulator (pid ${previous.pid}) already serves ${opts.dataDir} at ${previous.armEndpoint}; stop it first or use another --data-dir.\n`,
-    );
-    return 1;
-  }
   const t0 = performance.now();
   let emu: Awaited<ReturnType<typeof startEmulator>>;
   try {
     emu = await startEmulator(opts);
   } catch (err) {
+    // The data dir's lock decides (a pid in aksnet.json may be a killed process not yet reaped).
     if (err instanceof DataDirInUse) {
-      process.stderr.write(`aksnet start: ${err.message}\n`);
+      const previous = readInfo(opts.dataDir);
+      process.stderr.write(
+        previous
+          ? `aksnet: an emulator (pid ${previous.pid}) already serves ${opts.dataDir} at ${previous.armEndpoint}; stop it first or use another --data-dir.\n`
+          : `aksnet start: ${err.message}\n`,
+      );
       return 1;
     }
     if (err instanceof ConfigError) {
@@ -200,7 +199,7 @@ async function start(opts: ServerOptions): Promise<number> {
 
 async function status(dataDir: string): Promise<number> {
   const info = readInfo(dataDir);
-  if (!info || !alive(info.pid)) {
+  if (!info || !running(dataDir)) {
     process.stdout.write(
       `aksnet is not running for ${dataDir} (start it with: aksnet start --data-dir ${dataDir})\n`,
     );
@@ -240,7 +239,7 @@ async function status(dataDir: string): Promise<number> {
 
 async function reset(dataDir: string): Promise<number> {
   const info = readInfo(dataDir);
-  if (info && alive(info.pid)) {
+  if (info && running(dataDir)) {
     const res = (await request(
       "POST",
       `${info.armEndpoint}/_aksnet/reset`,

@@ -11,7 +11,7 @@ import type { EndpointHop } from "../kube/trace/podToService.js";
 import type { PodTraceResult } from "../kube/trace/podTrace.js";
 import type { NodeEgressTraceResult } from "../providers/views/nodeEgressTrace.js";
 import type { NodeTrace } from "../providers/views/reachability.js";
-import { alive, readAdminToken, readInfo } from "./info.js";
+import { readAdminToken, readInfo, running } from "./info.js";
 
 interface Options {
   resourceGroup: string;
@@ -72,7 +72,7 @@ export async function runTraceCommand(args: string[]): Promise<number> {
   }
   const dataDir = path.resolve(o.dataDir ?? process.env.AKSNET_DATA_DIR ?? ".aksnet");
   const info = readInfo(dataDir);
-  if (!info || !alive(info.pid)) {
+  if (!info || !running(dataDir)) {
     process.stderr.write(
       `aksnet is not running for ${dataDir} (start it with: aksnet start --data-dir ${dataDir})\n`,
     );

@@ -1,4 +1,5 @@
 // `aksnet start` as a user runs it (the built bin/aksnet.js): flags, environment, refusals.
+import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import tls from "node:tls";
@@ -114,6 +115,31 @@ describe("one aksnet per data dir, and whole TLS material (issue 8 item 6)", () 
     first.proc.kill("SIGKILL");
     await exited;
     running.push(await startCli(dir, ["--in-memory"]));
+  });
+
+  it("a pid in aksnet.json that holds no lock (a killed emulator not yet reaped, a reused number) blocks nothing", async () => {
+    const dir = tempDir();
+    seedTestCa(dir);
+    const first = await startCli(dir, ["--in-memory"]);
+    const info = fs.readFileSync(path.join(dir, "aksnet.json"), "utf8");
+    await stopCli(first);
+    // A live process under the recorded pid that is not an emulator.
+    const other = spawn("sleep", ["30"]);
+    try {
+      fs.writeFileSync(
+        path.join(dir, "aksnet.json"),
+        JSON.stringify({ ...JSON.parse(info), pid: other.pid }),
+      );
+      const st = await runCli(["status", "--data-dir", dir]);
+      expect([st.code, st.stdout.split("\n")[0]]).toEqual([
+        3,
+        `aksnet is not running for ${dir} (start it with: aksnet start --data-dir ${dir})`,
+      ]);
+      running.push(await startCli(dir, ["--in-memory"]));
+      expect((await runCli(["status", "--data-dir", dir])).stdout).toContain("aksnet is running");
+    } finally {
+      other.kill();
+    }
   });
 
   it("a broken tls/ (a server certificate from another CA, a truncated key) is detected and made anew", async () => {
