@@ -2042,8 +2042,15 @@ function getPathValue(o: Obj, p: string): unknown {
 function toScale(t: ResourceType, obj: Obj): Obj {
   const m = meta(obj);
   const sel = t.scale?.labelSelector ? getPathValue(obj, t.scale.labelSelector) : undefined;
+  const map = t.scale?.selectorMap ? getPathValue(obj, t.scale.selectorMap) : undefined;
   let selector = "";
-  if (isObj(sel)) {
+  // labels.SelectorFromSet(…).String(): the pairs in key order.
+  if (isObj(map))
+    selector = Object.keys(map)
+      .sort()
+      .map((k) => `${k}=${String(map[k])}`)
+      .join(",");
+  else if (isObj(sel)) {
     const ml = (sel.matchLabels ?? {}) as Obj;
     selector = Object.entries(ml)
       .map(([k, v]) => `${k}=${String(v)}`)

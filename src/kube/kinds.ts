@@ -52,8 +52,11 @@ export interface KindSpec {
   columns: PrinterColumn[];
   /** Fields that, when changed, do not bump metadata.generation (kube: status and metadata). */
   hasGeneration?: boolean;
-  /** Where `scale` reads and writes replicas (apps kinds). */
-  scale?: { specReplicas: string; statusReplicas: string; labelSelector?: string };
+  /**
+   * Where `scale` reads and writes replicas; its status.selector from a LabelSelector
+   * (`labelSelector`) or a label map (`selectorMap`: a ReplicationController's, as scaleFromRC).
+   */
+  scale?: { specReplicas: string; statusReplicas: string; labelSelector?: string; selectorMap?: string };
   /** Extra field selectors beyond metadata.name/metadata.namespace. */
   fieldSelectors?: string[];
   /**
@@ -335,7 +338,7 @@ export const BUILTIN_KINDS: KindSpec[] = [
       wide({ name: "VolumeMode", type: "string", cell: "unset:.spec.volumeMode" }),
     ],
   },
-  // Served and stored; no ReplicationController controller runs (Deployments are the way).
+  // Acted on by the ReplicaSet controller's code (controllers/replicationcontroller.ts).
   {
     group: "",
     version: "v1",
@@ -350,7 +353,11 @@ export const BUILTIN_KINDS: KindSpec[] = [
     schema: "V1ReplicationController",
     hasGeneration: true,
     fieldSelectors: ["status.replicas"],
-    scale: { specReplicas: ".spec.replicas", statusReplicas: ".status.replicas" },
+    scale: {
+      specReplicas: ".spec.replicas",
+      statusReplicas: ".status.replicas",
+      selectorMap: ".spec.selector",
+    },
     columns: [
       name,
       { name: "Desired", type: "integer", cell: "int:.spec.replicas" },

@@ -353,14 +353,7 @@ function selectorMatchesTemplate(word: string) {
           field: "spec.selector",
           message: `Invalid value: ${goSelector(sel)}: invalid label selector`,
         });
-      else if (!matchLabels(labelSelectorRequirements(sel) ?? [], labels))
-        out.push({
-          reason: "FieldValueInvalid",
-          field: "spec.template.metadata.labels",
-          message: `Invalid value: map[string]string{${Object.entries(labels)
-            .map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`)
-            .join(", ")}}: \`selector\` does not match template \`labels\``,
-        });
+      else if (!matchLabels(labelSelectorRequirements(sel) ?? [], labels)) out.push(templateMismatch(labels));
     }
     const claims = (Array.isArray(spec.volumeClaimTemplates) ? spec.volumeClaimTemplates : []).map((c) =>
       String(((c as Obj).metadata as Obj | undefined)?.name ?? ""),
@@ -369,6 +362,36 @@ function selectorMatchesTemplate(word: string) {
     return out;
   };
 }
+
+/** The template's labels do not carry the selector's. */
+const templateMismatch = (labels: Obj): StatusCause => ({
+  reason: "FieldValueInvalid",
+  field: "spec.template.metadata.labels",
+  message: `Invalid value: map[string]string{${Object.entries(labels)
+    .map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`)
+    .join(", ")}}: \`selector\` does not match template \`labels\``,
+});
+
+/** The template's labels must carry the selector's map (`spec.template.metadata.labels`). */
+function templateLabelsMatch(spec: Obj, matchLabels: Obj): StatusCause[] {
+  const labels = (((spec.template as Obj | undefined)?.metadata as Obj | undefined)?.labels ?? {}) as Obj;
+  if (!Object.entries(matchLabels).some(([k, v]) => getOwn(labels, k) !== v)) return [];
+  return [templateMismatch(labels)];
+}
+
+/**
+ * A ReplicationController's selector is a label map (after the defaults, the template's labels):
+ * ValidateNonEmptySelector, and ValidatePodTemplateSpecForRC's label check after the replicas —
+ * the controller would otherwise own every pod of the namespace, or none of its own.
+ */
+const rcSelectorMap = (o: Obj): Obj => {
+  const sel = (o.spec as Obj | undefined)?.selector;
+  return isObj(sel) ? sel : {};
+};
+const rcSelector = (o: Obj): StatusCause[] =>
+  Object.keys(rcSelectorMap(o)).length ? [] : [required("spec.selector")];
+const rcTemplateLabels = (o: Obj): StatusCause[] =>
+  Object.keys(rcSelectorMap(o)).length ? templateLabelsMatch((o.spec ?? {}) as Obj, rcSelectorMap(o)) : [];
 
 function replicas(o: Obj): StatusCause[] {
   const r = (o.spec as Obj | undefined)?.replicas;
@@ -1511,7 +1534,9 @@ const RULES: Record<string, ((o: Obj, old?: Obj) => StatusCause[])[]> = {
   ],
   "core/persistentvolumes": [persistentVolume],
   "core/replicationcontrollers": [
+    rcSelector,
     replicas,
+    rcTemplateLabels,
     (o) => podSpec(templateSpec(o), "spec.template.spec"),
     alwaysRestarts("ReplicationController"),
   ],

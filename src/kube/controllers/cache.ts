@@ -21,6 +21,7 @@ export const CACHED: ReadonlySet<Resource> = new Set<Resource>([
   "core/pods",
   "core/services",
   "core/resourcequotas",
+  "core/replicationcontrollers",
   "apps/deployments",
   "apps/replicasets",
   "apps/daemonsets",

@@ -28,6 +28,7 @@ const GVP: Record<Resource, [string, string, string]> = {
   "core/resourcequotas": ["", "v1", "resourcequotas"],
   "core/persistentvolumeclaims": ["", "v1", "persistentvolumeclaims"],
   "core/persistentvolumes": ["", "v1", "persistentvolumes"],
+  "core/replicationcontrollers": ["", "v1", "replicationcontrollers"],
   "storage.k8s.io/storageclasses": ["storage.k8s.io", "v1", "storageclasses"],
   "apps/deployments": ["apps", "v1", "deployments"],
   "apps/replicasets": ["apps", "v1", "replicasets"],

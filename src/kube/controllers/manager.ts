@@ -3,8 +3,8 @@
 // alike — and turns each change into work-queue keys:
 //
 //   ARM cluster / pool / scale set / instance / public IP  → nodes of every cluster
-//   Deployment, ReplicaSet, DaemonSet, StatefulSet, Job,
-//   CronJob                                                → that object (and its owner)
+//   Deployment, ReplicaSet, ReplicationController,
+//   DaemonSet, StatefulSet, Job, CronJob                   → that object (and its owner)
 //   Pod                                                    → its controlling owner, scheduler, kubelet
 //   Node                                                   → the cluster's DaemonSets, scheduler, kubelet
 //   HPA, Deployment, ReplicaSet, StatefulSet               → the namespace's HPAs
@@ -38,6 +38,7 @@ import { syncNodeLifecycle, syncNodes } from "./nodes.js";
 import { InProcessQueue, type WorkQueue } from "./queue.js";
 import { QUOTA_COUNTED, syncQuotas } from "./quota.js";
 import { syncReplicaSet } from "./replicaset.js";
+import { syncReplicationController } from "./replicationcontroller.js";
 import { syncScheduler } from "./scheduler.js";
 import { DEFAULT_SERVICE_ACCOUNT, ROOT_CA_CONFIGMAP, syncNamespaceDefaults } from "./serviceAccounts.js";
 import { syncEndpoints, syncServiceLoadBalancers, syncServices } from "./services.js";
@@ -54,11 +55,24 @@ import { syncTaintEviction } from "./taintEviction.js";
 import { podUsesClaims, syncVolumes, VOLUME_KINDS } from "./volumes.js";
 
 type ObjectSync = (ctx: ControllerContext, cluster: string, ns: string, name: string) => Promise<void>;
+type Selecting = { spec?: { selector?: LabelSelector | Record<string, string> } };
 
-/** Workload kinds: store key → controller name and sync. */
-const WORKLOADS: Record<string, { ctrl: string; kind: string; sync: ObjectSync }> = {
+/**
+ * Workload kinds: store key → controller name and sync; `selector` reads a kind whose
+ * spec.selector is not a LabelSelector (a ReplicationController's is a label map).
+ */
+const WORKLOADS: Record<
+  string,
+  { ctrl: string; kind: string; sync: ObjectSync; selector?: (o: Selecting) => LabelSelector }
+> = {
   "apps/deployments": { ctrl: "deployment", kind: "Deployment", sync: syncDeployment },
   "apps/replicasets": { ctrl: "replicaset", kind: "ReplicaSet", sync: syncReplicaSet },
+  "core/replicationcontrollers": {
+    ctrl: "replicationcontroller",
+    kind: "ReplicationController",
+    sync: syncReplicationController,
+    selector: (o) => ({ matchLabels: { ...(o.spec?.selector as Record<string, string> | undefined) } }),
+  },
   "apps/daemonsets": { ctrl: "daemonset", kind: "DaemonSet", sync: syncDaemonSet },
   "apps/statefulsets": { ctrl: "statefulset", kind: "StatefulSet", sync: syncStatefulSet },
   "batch/jobs": { ctrl: "job", kind: "Job", sync: syncJob },
@@ -292,19 +306,27 @@ export class ControllerManager {
 
   /** Queues the controllers whose selector matches an orphan of the namespace (they adopt it). */
   private async adopters(cluster: string, ns: string): Promise<void> {
-    type Owned = { metadata?: ObjectMeta; spec?: { selector?: LabelSelector } };
+    type Owned = { metadata?: ObjectMeta } & Selecting;
     const orphans = async (resource: Resource) =>
       (await this.ctx.list<Owned>(cluster, resource, ns)).filter(
         (o) => !o.metadata?.deletionTimestamp && !o.metadata?.ownerReferences?.some((r) => r.controller),
       );
     const claim = async (children: Owned[], owners: Resource[]) => {
       if (!children.length) return;
-      for (const resource of owners)
-        for (const o of await this.ctx.list<Owned>(cluster, resource, ns))
-          if (children.some((p) => selectorMatches(o.spec?.selector, p.metadata?.labels)))
-            this.queue.add(`${WORKLOADS[resource].ctrl}|${cluster}|${ns}|${o.metadata?.name ?? ""}`);
+      for (const resource of owners) {
+        const w = WORKLOADS[resource];
+        for (const o of await this.ctx.list<Owned>(cluster, resource, ns)) {
+          const selector = w.selector ? w.selector(o) : (o.spec?.selector as LabelSelector | undefined);
+          if (children.some((p) => selectorMatches(selector, p.metadata?.labels)))
+            this.queue.add(`${w.ctrl}|${cluster}|${ns}|${o.metadata?.name ?? ""}`);
+        }
+      }
     };
-    await claim(await orphans("core/pods"), ["apps/replicasets", "apps/statefulsets"]);
+    await claim(await orphans("core/pods"), [
+      "apps/replicasets",
+      "core/replicationcontrollers",
+      "apps/statefulsets",
+    ]);
     await claim(await orphans("apps/replicasets"), ["apps/deployments"]);
   }
 

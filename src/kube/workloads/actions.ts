@@ -17,6 +17,7 @@ import type {
   PersistentVolume,
   PersistentVolumeClaim,
   Pod,
+  ReplicationController,
   ResourceQuota,
   Service,
 } from "kubernetes-types/core/v1.js";
@@ -34,6 +35,7 @@ export type Resource =
   | "core/resourcequotas"
   | "core/persistentvolumeclaims"
   | "core/persistentvolumes"
+  | "core/replicationcontrollers"
   | "storage.k8s.io/storageclasses"
   | "apps/deployments"
   | "apps/replicasets"
@@ -61,6 +63,7 @@ export type KubeObject =
   | PersistentVolume
   | Deployment
   | ReplicaSet
+  | ReplicationController
   | DaemonSet
   | StatefulSet
   | ControllerRevision

@@ -19,6 +19,7 @@ export * from "./podIPs.js";
 export * from "./pods.js";
 export * from "./quantity.js";
 export * from "./replicaset.js";
+export * from "./replicationcontroller.js";
 export * from "./scheduler.js";
 export * from "./statefulset.js";
 export * from "./system.js";

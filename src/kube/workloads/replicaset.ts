@@ -3,11 +3,30 @@
 // delete the surplus in upstream's order, and report status from the pods observed.
 import type { ReplicaSet, ReplicaSetStatus } from "kubernetes-types/apps/v1.js";
 import type { Pod } from "kubernetes-types/core/v1.js";
-import { type Action, differs, isControlledBy, withOwner, withoutOwner } from "./actions.js";
+import { type Action, differs, isControlledBy, type Resource, withOwner, withoutOwner } from "./actions.js";
 import { eventAction } from "./events.js";
 import { type Rng, uniqueGeneratedName } from "./names.js";
 
-const COMPONENT = "replicaset-controller";
+/**
+ * The kind this code runs for. Upstream's BaseController is built with a GroupVersionKind and an
+ * event source, and kube-controller-manager runs it for ReplicationControllers too (seen as
+ * ReplicaSets through pkg/controller/replication's adapters; `replicationcontroller.ts`).
+ */
+export interface ReplicaSetKind {
+  apiVersion: string;
+  kind: string;
+  /** Where its status is written. */
+  resource: Resource;
+  /** The component its events come from. */
+  component: string;
+}
+
+export const REPLICA_SET_KIND: ReplicaSetKind = {
+  apiVersion: "apps/v1",
+  kind: "ReplicaSet",
+  resource: "apps/replicasets",
+  component: "replicaset-controller",
+};
 /**
  * Creates or deletes per sync at most (upstream's `BurstReplicas`): a large ReplicaSet fills
  * over several syncs, each started by the pods the previous one made.
@@ -28,11 +47,12 @@ import { deletionOrder, isActive, isReady, podFromTemplate, selectorMatches } fr
 export function ownedPods(
   rs: ReplicaSet,
   pods: readonly Pod[],
+  kind: ReplicaSetKind = REPLICA_SET_KIND,
 ): { owned: Pod[]; orphans: Pod[]; released: Pod[] } {
   const owned: Pod[] = [];
   const orphans: Pod[] = [];
   const released: Pod[] = [];
-  const owner = { ...rs, kind: "ReplicaSet" };
+  const owner = { ...rs, kind: kind.kind };
   for (const p of pods) {
     if (p.metadata?.namespace !== undefined && p.metadata.namespace !== (rs.metadata?.namespace ?? "default"))
       continue;
@@ -64,18 +84,18 @@ export function isAvailable(p: Pod, minReadySeconds: number, nowMs: number): boo
  * When the next of the ReplicaSet's Ready pods becomes available (ms after `nowMs`), so the
  * controller looks again then (upstream re-queues after minReadySeconds); undefined: none waits.
  */
-export function nextAvailableIn(rs: ReplicaSet, pods: readonly Pod[], nowMs: number): number | undefined {
+export function nextAvailableIn(
+  rs: ReplicaSet,
+  pods: readonly Pod[],
+  nowMs: number,
+  kind: ReplicaSetKind = REPLICA_SET_KIND,
+): number | undefined {
   const min = rs.spec?.minReadySeconds ?? 0;
   if (min <= 0) return undefined;
+  const owner = { ...rs, kind: kind.kind };
   let next: number | undefined;
   for (const p of pods) {
-    if (
-      !isControlledBy(p, { ...rs, kind: "ReplicaSet" }) ||
-      !isActive(p) ||
-      !isReady(p) ||
-      isAvailable(p, min, nowMs)
-    )
-      continue;
+    if (!isControlledBy(p, owner) || !isActive(p) || !isReady(p) || isAvailable(p, min, nowMs)) continue;
     const since = Date.parse(p.status?.conditions?.find((c) => c.type === "Ready")?.lastTransitionTime ?? "");
     if (Number.isNaN(since)) continue;
     const at = since + min * 1000 - nowMs;
@@ -124,22 +144,24 @@ export function replicaFailure(rs: ReplicaSet, message: string, now: string): Re
 }
 
 /**
- * One sync of a ReplicaSet. `pods` are the namespace's pods; `takenNames` the pod names
- * already in use there (generated names avoid them); `rng` draws the name suffixes.
+ * One sync of a ReplicaSet (or of another kind seen as one, `kind`). `pods` are the namespace's
+ * pods; `takenNames` the pod names already in use there (generated names avoid them); `rng`
+ * draws the name suffixes.
  */
 export function reconcileReplicaSet(
   rs: ReplicaSet,
   pods: readonly Pod[],
   rng: Rng,
   now: string,
+  kind: ReplicaSetKind = REPLICA_SET_KIND,
   takenNames: ReadonlySet<string> = new Set(pods.map((p) => p.metadata?.name ?? "")),
 ): Action[] {
   const ns = rs.metadata?.namespace ?? "default";
   const name = rs.metadata?.name ?? "";
-  const self = { ...rs, apiVersion: "apps/v1", kind: "ReplicaSet" };
+  const self = { ...rs, apiVersion: kind.apiVersion, kind: kind.kind };
   const actions: Action[] = [];
   if (rs.metadata?.deletionTimestamp) return actions;
-  const { owned, orphans, released } = ownedPods(rs, pods);
+  const { owned, orphans, released } = ownedPods(rs, pods, kind);
   // Relabelled out of the selector: the pod goes its own way (and is replaced below).
   for (const p of released)
     actions.push({
@@ -178,7 +200,7 @@ export function reconcileReplicaSet(
           involved: self,
           reason: "SuccessfulCreate",
           message: `Created pod: ${podName}`,
-          component: COMPONENT,
+          component: kind.component,
           at: now,
         }),
       );
@@ -192,7 +214,7 @@ export function reconcileReplicaSet(
           involved: self,
           reason: "SuccessfulDelete",
           message: `Deleted pod: ${podName}`,
-          component: COMPONENT,
+          component: kind.component,
           at: now,
         }),
       );
@@ -202,7 +224,7 @@ export function reconcileReplicaSet(
   if (differs(status, rs.status))
     actions.push({
       op: "updateStatus",
-      resource: "apps/replicasets",
+      resource: kind.resource,
       namespace: ns,
       object: { ...rs, status },
     });
