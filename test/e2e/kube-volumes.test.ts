@@ -201,6 +201,58 @@ describe("a StatefulSet with volumeClaimTemplates", () => {
   });
 });
 
+describe("a StatefulSet whose claims go with it (persistentVolumeClaimRetentionPolicy Delete/Delete)", () => {
+  const GONE = STS.replace(/\bvol\b/g, "gone").replace(
+    "  replicas: 2\n",
+    "  replicas: 2\n  persistentVolumeClaimRetentionPolicy: {whenScaled: Delete, whenDeleted: Delete}\n",
+  );
+  const claims = async () =>
+    ((await json(["get", "pvc", "-l", "app=gone"])).items as Obj[]).filter(
+      (x) => !x.metadata.deletionTimestamp,
+    );
+
+  it("its claims are controlled by the set; scaled down, the condemned pod's claim and volume go after it", async () => {
+    await kubectlOk(c, ["apply", "-f", manifestFile(GONE)]);
+    await until(
+      async () => ((await json(["get", "sts", "gone"])).status?.readyReplicas === 2 ? true : undefined),
+      60_000,
+    );
+    const sts = await json(["get", "sts", "gone"]);
+    const before = await until(async () => {
+      const l = await claims();
+      return l.length === 2 && l.every((x) => x.status?.phase === "Bound") ? l : undefined;
+    });
+    for (const claim of before)
+      expect(claim.metadata.ownerReferences).toEqual([
+        {
+          apiVersion: "apps/v1",
+          kind: "StatefulSet",
+          name: "gone",
+          uid: sts.metadata.uid,
+          controller: true,
+          blockOwnerDeletion: true,
+        },
+      ]);
+    const volume = before[1].spec.volumeName;
+    await kubectlOk(c, ["scale", "sts", "gone", "--replicas=1"]);
+    await until(async () => {
+      const l = await claims();
+      return l.length === 1 && l[0].metadata.name === "data-gone-0" ? true : undefined;
+    }, 60_000);
+    // The claim's volume (reclaim policy Delete) goes too; pod 0's claim keeps the set as owner.
+    await until(
+      async () => ((await kubectl(c, ["get", "pv", volume])).code !== 0 ? true : undefined),
+      60_000,
+    );
+    expect((await claims())[0].metadata.ownerReferences.map((r: Obj) => r.kind)).toEqual(["StatefulSet"]);
+  });
+
+  it("deleting the set takes the remaining claim", async () => {
+    await kubectlOk(c, ["delete", "sts", "gone"]);
+    await until(async () => ((await claims()).length === 0 ? true : undefined), 60_000);
+  });
+});
+
 describe("claims on their own", () => {
   it("an Immediate class (azurefile-csi) provisions at once; a Deployment mounts the claim", async () => {
     await kubectlOk(

@@ -3,9 +3,12 @@
 // OrderedReady (default) creates the lowest missing ordinal only once every lower one is
 // Running and Ready, and removes the highest ordinal first, one at a time; Parallel does all
 // at once. A template change replaces pods from the highest ordinal down (RollingUpdate).
+// Claims from volumeClaimTemplates come before their pod; their owners follow the set's
+// persistentVolumeClaimRetentionPolicy (the set, or a scaled-away pod, or nobody).
 import type { StatefulSet, StatefulSetStatus } from "kubernetes-types/apps/v1.js";
 import type { PersistentVolumeClaim, Pod, PodTemplateSpec, Volume } from "kubernetes-types/core/v1.js";
-import { type Action, differs, isControlledBy } from "./actions.js";
+import type { OwnerReference } from "kubernetes-types/meta/v1.js";
+import { type Action, controllerRef, differs, isControlledBy } from "./actions.js";
 import { eventAction } from "./events.js";
 import { controllerRevisionName, hashControllerRevision, revisionPatch } from "./history.js";
 import { isActive, isReady, podFromTemplate } from "./pods.js";
@@ -61,15 +64,17 @@ export function claimName(sts: StatefulSet, template: PersistentVolumeClaim, ord
 
 /**
  * getPersistentVolumeClaims: the ordinal's claims from the templates, labelled with the set's
- * matchLabels; owned by the set only when its retention policy deletes them with it (the
- * default, Retain, leaves them unowned, so they outlive the set and its scale-downs).
+ * matchLabels. Upstream creates them bare and sets their owners right after the pod
+ * (UpdatePodClaimForRetentionPolicy); a new ordinal is in range, so that is the set as
+ * controller with `whenDeleted: Delete`, and nothing under the default, Retain (the claims
+ * outlive the set) — written here at creation.
  */
 export function statefulClaimsFor(sts: StatefulSet, ordinal: number): PersistentVolumeClaim[] {
   const match = sts.spec?.selector?.matchLabels ?? {};
-  const owned = sts.spec?.persistentVolumeClaimRetentionPolicy?.whenDeleted === "Delete";
+  const pod: Pod = { metadata: { name: `${sts.metadata?.name ?? ""}-${ordinal}` } };
   return (sts.spec?.volumeClaimTemplates ?? []).map((t) => {
     const { status: _status, ...rest } = t;
-    return {
+    const claim: PersistentVolumeClaim = {
       ...rest,
       apiVersion: "v1",
       kind: "PersistentVolumeClaim",
@@ -78,21 +83,103 @@ export function statefulClaimsFor(sts: StatefulSet, ordinal: number): Persistent
         name: claimName(sts, t, ordinal),
         namespace: sts.metadata?.namespace ?? "default",
         labels: { ...t.metadata?.labels, ...match },
-        ...(owned
-          ? {
-              ownerReferences: [
-                {
-                  apiVersion: "apps/v1",
-                  kind: "StatefulSet",
-                  name: sts.metadata?.name ?? "",
-                  uid: sts.metadata?.uid ?? "",
-                },
-              ],
-            }
-          : {}),
       },
     };
+    return claimWithOwners(claim, sts, pod);
   });
+}
+
+const SET_KIND = { apiVersion: "apps/v1", kind: "StatefulSet" };
+const POD_KIND = { apiVersion: "v1", kind: "Pod" };
+type Owner = { apiVersion: string; kind: string; metadata?: { name?: string; uid?: string } };
+
+/** matchesRef: the reference names this object (group-version, kind and name; not the uid). */
+const matchesRef = (r: OwnerReference, o: Owner) =>
+  r.apiVersion === o.apiVersion && r.kind === o.kind && r.name === o.metadata?.name;
+const hasOwnerRef = (c: PersistentVolumeClaim, o: Owner) =>
+  (c.metadata?.ownerReferences ?? []).some((r) => r.uid === (o.metadata?.uid ?? ""));
+/** hasStaleOwnerRef: the first reference naming the object has another uid (a former incarnation's). */
+const hasStaleOwnerRef = (c: PersistentVolumeClaim, o: Owner) => {
+  const r = (c.metadata?.ownerReferences ?? []).find((x) => matchesRef(x, o));
+  return !!r && r.uid !== (o.metadata?.uid ?? "");
+};
+
+/**
+ * Which of set and pod should own a claim under the set's persistentVolumeClaimRetentionPolicy
+ * (upstream's four cases, isClaimOwnerUpToDate's table): the pod once its ordinal is scaled away
+ * with `whenScaled: Delete` (the garbage collector takes the claim after the pod), else the set
+ * with `whenDeleted: Delete`.
+ */
+function wantedOwners(sts: StatefulSet, pod: Pod): { set: boolean; pod: boolean } {
+  const policy = sts.spec?.persistentVolumeClaimRetentionPolicy;
+  const ordinal = ordinalOf(sts.metadata?.name ?? "", pod.metadata?.name ?? "") ?? -1;
+  const start = sts.spec?.ordinals?.start ?? 0;
+  const scaledDown = ordinal < start || ordinal >= start + (sts.spec?.replicas ?? 1);
+  const byPod = policy?.whenScaled === "Delete" && scaledDown;
+  return { pod: byPod, set: policy?.whenDeleted === "Delete" && !byPod };
+}
+
+/**
+ * hasUnexpectedController: under a policy that deletes, a controller of the claim other than
+ * this set and pod (or a reference to either with another uid) means hands off.
+ */
+function hasUnexpectedController(c: PersistentVolumeClaim, sts: StatefulSet, pod: Owner): boolean {
+  const policy = sts.spec?.persistentVolumeClaimRetentionPolicy;
+  if (policy?.whenScaled !== "Delete" && policy?.whenDeleted !== "Delete") return false;
+  const set = { ...sts, ...SET_KIND };
+  for (const r of c.metadata?.ownerReferences ?? []) {
+    if (matchesRef(r, set)) {
+      if (r.uid !== (set.metadata?.uid ?? "")) return true;
+    } else if (matchesRef(r, pod)) {
+      if (r.uid !== (pod.metadata?.uid ?? "")) return true;
+    } else if (r.controller) return true;
+  }
+  return false;
+}
+
+/**
+ * isClaimOwnerUpToDate: the claim's owners are what the retention policy wants for this pod's
+ * ordinal. A stale reference, or an unexpected controller when neither set nor pod owns it, is
+ * left alone (reported up to date), as upstream does.
+ */
+export function claimOwnersUpToDate(claim: PersistentVolumeClaim, sts: StatefulSet, pod: Pod): boolean {
+  const set = { ...sts, ...SET_KIND };
+  const p = { ...pod, ...POD_KIND };
+  if (hasStaleOwnerRef(claim, set) || hasStaleOwnerRef(claim, p)) return true;
+  if (hasUnexpectedController(claim, sts, p)) return !hasOwnerRef(claim, set) && !hasOwnerRef(claim, p);
+  const uids = [set.metadata?.uid, p.metadata?.uid];
+  // hasNonControllerOwner: set or pod owns it without being its controller.
+  if ((claim.metadata?.ownerReferences ?? []).some((r) => uids.includes(r.uid) && !r.controller))
+    return false;
+  const want = wantedOwners(sts, pod);
+  return hasOwnerRef(claim, set) === want.set && hasOwnerRef(claim, p) === want.pod;
+}
+
+/**
+ * updateClaimOwnerRefForSetAndPod: the claim with the references to this set and pod scrubbed,
+ * then the wanted one added as controller (unless another controller holds it).
+ */
+export function claimWithOwners(
+  claim: PersistentVolumeClaim,
+  sts: StatefulSet,
+  pod: Pod,
+): PersistentVolumeClaim {
+  const set = { ...sts, ...SET_KIND };
+  const p = { ...pod, ...POD_KIND };
+  const unexpected = hasUnexpectedController(claim, sts, p);
+  const refs = (claim.metadata?.ownerReferences ?? []).filter(
+    (r) => !matchesRef(r, set) && !matchesRef(r, p),
+  );
+  if (!unexpected) {
+    const want = wantedOwners(sts, pod);
+    for (const [wanted, owner] of [
+      [want.pod, p],
+      [want.set, set],
+    ] as const)
+      if (wanted && !refs.some((r) => r.uid === (owner.metadata?.uid ?? ""))) refs.push(controllerRef(owner));
+  }
+  const { ownerReferences: _refs, ...metadata } = claim.metadata ?? {};
+  return { ...claim, metadata: refs.length ? { ...metadata, ownerReferences: refs } : metadata };
 }
 
 /** The set's revisions as its history has them (statefulSetHistory). */
@@ -142,6 +229,23 @@ export function reconcileStatefulSet(
     actions.push({ op: "delete", resource: "core/pods", namespace: ns, name: `${setName}-${o}` });
     note("SuccessfulDelete", `delete Pod ${setName}-${o} in StatefulSet ${setName} successful`);
   };
+  // The retention policy's owners on the pod's claims (UpdatePodClaimForRetentionPolicy); true
+  // when a claim was rewritten.
+  const fixClaims = (o: number, pod: Pod): boolean => {
+    let fixed = false;
+    for (const t of sts.spec?.volumeClaimTemplates ?? []) {
+      const c = claims.find((x) => x.metadata?.name === claimName(sts, t, o));
+      if (!c || claimOwnersUpToDate(c, sts, pod)) continue;
+      actions.push({
+        op: "update",
+        resource: "core/persistentvolumeclaims",
+        namespace: ns,
+        object: claimWithOwners(c, sts, pod),
+      });
+      fixed = true;
+    }
+    return fixed;
+  };
 
   // newVersionedStatefulSetPod: below the partition a missing pod comes back at the current
   // revision (its template from the revision's data), so a partitioned rollout stays put.
@@ -178,23 +282,28 @@ export function reconcileStatefulSet(
             `create Claim ${c.metadata?.name ?? ""} Pod ${setName}-${o} in StatefulSet ${setName} success`,
           );
         });
-        actions.push({
-          op: "create",
-          resource: "core/pods",
-          namespace: ns,
-          object: versionedPod(o),
-        });
+        const pod = versionedPod(o);
+        actions.push({ op: "create", resource: "core/pods", namespace: ns, object: pod });
+        // Claims kept from before (a scale-down under Retain) take the policy's owners now.
+        fixClaims(o, pod);
         note("SuccessfulCreate", `create Pod ${setName}-${o} in StatefulSet ${setName} successful`);
         if (!parallel) blocked = true;
       }
       continue;
     }
+    // processReplica: once the pod (and, OrderedReady, every one before it) is healthy, claims
+    // whose owners are not the policy's are fixed and the pod "updated" (UpdateStatefulPod).
+    if ((parallel || (!blocked && healthy(p))) && p.status?.phase !== "Failed" && fixClaims(o, p))
+      note("SuccessfulUpdate", `update Pod ${setName}-${o} in StatefulSet ${setName} successful`);
     if (!parallel && !healthy(p)) blocked = true;
   }
   // Condemned ordinals (outside [start, start+replicas)), highest first.
   const condemned = [...owned.keys()].filter((o) => o < start || o >= start + replicas).sort((a, b) => b - a);
   const allHealthy = [...owned.values()].every((p) => healthy(p) || !!p.metadata?.deletionTimestamp);
   if (condemned.length && (parallel || allHealthy)) {
+    // Every condemned pod's claims first: with whenScaled Delete the pod becomes their owner, so
+    // the garbage collector removes them once it is gone.
+    for (const [o, p] of owned) if (o < start || o >= start + replicas) fixClaims(o, p);
     for (const o of parallel ? condemned : condemned.slice(0, 1))
       if (!owned.get(o)?.metadata?.deletionTimestamp) del(o);
   } else if (!condemned.length && (sts.spec?.updateStrategy?.type ?? "RollingUpdate") === "RollingUpdate") {
