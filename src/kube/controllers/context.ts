@@ -121,6 +121,17 @@ export class ControllerContext {
     this.timers.set(key, t);
   }
 
+  /** Clears every `later` timer (the manager stops: nothing is queued any more). */
+  clearTimers(): void {
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
+  }
+
+  /** `later`, unless a timer for `key` is already set (a heartbeat another change must not push back). */
+  ensureLater(key: string, delayMs: number): void {
+    if (!this.timers.has(key)) this.later(key, delayMs);
+  }
+
   async type(cluster: string, resource: Resource): Promise<ResourceType> {
     const key = `${cluster}|${resource}`;
     const have = this.types.get(key);

@@ -7,6 +7,7 @@
 //   DaemonSet, StatefulSet, Job, CronJob                   → that object (and its owner)
 //   Pod                                                    → its controlling owner, scheduler, kubelet
 //   Node                                                   → the cluster's DaemonSets, scheduler, kubelet
+//   (a timer, every 10 s)                                  → the cluster's node Leases renewed
 //   HPA, Deployment, ReplicaSet, StatefulSet               → the namespace's HPAs
 //   Namespace, its default ServiceAccount, kube-root-ca.crt → that namespace's defaults
 //   PodDisruptionBudget, Pod                               → the namespace's budgets' status
@@ -34,6 +35,7 @@ import { GATEWAYSTATUS_KEY, PODENDPOINT_KEY, syncEgressPeers } from "./egressPee
 import { HPA_TRIGGERS, syncHorizontalPodAutoscalers } from "./horizontalPodAutoscaler.js";
 import { syncJob } from "./job.js";
 import { sweep, syncKubelet } from "./kubelet.js";
+import { nodeLeaseKey, renewNodeLeases } from "./nodeLeases.js";
 import { syncNodeLifecycle, syncNodes } from "./nodes.js";
 import { InProcessQueue, type WorkQueue } from "./queue.js";
 import { QUOTA_COUNTED, syncQuotas } from "./quota.js";
@@ -169,6 +171,7 @@ export class ControllerManager {
     this.stopped = true;
     this.watch?.close();
     this.queue.stop();
+    this.ctx.clearTimers();
     this.feedAt = Number.POSITIVE_INFINITY;
     this.releaseWaiters();
   }
@@ -370,6 +373,8 @@ export class ControllerManager {
         return syncSystem(ctx, cluster);
       case "node-lifecycle":
         return syncNodeLifecycle(ctx, cluster);
+      case "node-leases":
+        return renewNodeLeases(ctx, cluster);
       case "taint-eviction":
         return syncTaintEviction(ctx, cluster);
       case "egress-all":
@@ -407,6 +412,7 @@ export class ControllerManager {
         }
         this.queue.add(`hpa|${cluster}|`);
         this.queue.add(`taint-eviction|${cluster}`);
+        this.queue.add(nodeLeaseKey(cluster)); // the heartbeat, on its own timer from here
         this.queue.add(`services|${cluster}`);
         this.queue.add(`service-lb|${cluster}`);
         this.queue.add(`egress|${cluster}`);

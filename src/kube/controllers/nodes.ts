@@ -7,6 +7,7 @@ import type { Node, Pod } from "kubernetes-types/core/v1.js";
 import { HCI_NODE_NAME } from "../workloads/hciNodes.js";
 import {
   NODE_LEASE_NS,
+  NODE_LEASE_RENEW_MS,
   nodeLeases,
   reconcileNodeObjects,
   reconcileNodes,
@@ -14,6 +15,7 @@ import {
 } from "../workloads/nodes.js";
 import { armNodes } from "./arm.js";
 import type { ControllerContext } from "./context.js";
+import { nodeLeaseKey } from "./nodeLeases.js";
 import { clusterSource, hciNodes } from "./source.js";
 
 export async function syncNodes(ctx: ControllerContext, cluster: string): Promise<boolean> {
@@ -61,4 +63,6 @@ export async function syncNodeLifecycle(ctx: ControllerContext, cluster: string)
   await ctx.apply(cluster, unschedulableTaints(nodes, ctx.now()));
   const leases = await ctx.list<Lease>(cluster, "coordination.k8s.io/leases", NODE_LEASE_NS);
   await ctx.apply(cluster, nodeLeases(nodes, leases, ctx.now()));
+  // The heartbeat runs while there are Nodes (renewNodeLeases re-arms itself).
+  if (nodes.length) ctx.ensureLater(nodeLeaseKey(cluster), NODE_LEASE_RENEW_MS);
 }

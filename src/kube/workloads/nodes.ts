@@ -374,8 +374,7 @@ export const NODE_LEASE_NS = "kube-node-lease";
 /**
  * The node lease controller's part of each kubelet: a Lease named for its Node in
  * kube-node-lease, held by the node (40 s, the kubelet's default), owned by the Node so it goes
- * with it. Written when the Node appears; the simulated kubelet does not renew it every 10 s
- * (nothing here reads a stale lease as a dead node).
+ * with it. Written when the Node appears; `renewedLeases` keeps it fresh.
  */
 export function nodeLeases(nodes: readonly Node[], leases: readonly Lease[], now: string): Action[] {
   const have = new Map(leases.map((l) => [l.metadata?.name ?? "", l]));
@@ -408,6 +407,31 @@ export function nodeLeases(nodes: readonly Node[], leases: readonly Lease[], now
       namespace: NODE_LEASE_NS,
       object: lease,
     });
+  }
+  return out;
+}
+
+/** How often a kubelet renews its Lease: leaseDurationSeconds 40 × renewIntervalFraction 0.25. */
+export const NODE_LEASE_RENEW_MS = 10_000;
+
+/** metav1.MicroTime as the API writes it: RFC 3339 in UTC with six fraction digits. */
+export const microTime = (ms: number): string => new Date(ms).toISOString().replace(/Z$/, "000Z");
+
+/**
+ * One renewal pass of every kubelet's node lease controller: the Lease of each Node still
+ * there (owned by that very Node, by uid) with renewTime `nowMs`; others are left as they are —
+ * a Lease whose Node went is the collector's.
+ */
+export function renewedLeases(nodes: readonly Node[], leases: readonly Lease[], nowMs: number): Lease[] {
+  const live = new Map<string, string>();
+  for (const n of nodes)
+    if (n.metadata?.uid && !n.metadata.deletionTimestamp) live.set(n.metadata.name ?? "", n.metadata.uid);
+  const renewTime = microTime(nowMs);
+  const out: Lease[] = [];
+  for (const l of leases) {
+    const uid = live.get(l.metadata?.name ?? "");
+    if (!uid || !l.metadata?.ownerReferences?.some((r) => r.uid === uid)) continue;
+    out.push({ ...l, spec: { ...l.spec, renewTime } });
   }
   return out;
 }
