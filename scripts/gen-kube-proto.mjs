@@ -112,6 +112,10 @@ const ROOTS = {
   "networking.k8s.io/v1/NetworkPolicy": "k8s.io.api.networking.v1.NetworkPolicy",
   "networking.k8s.io/v1/Ingress": "k8s.io.api.networking.v1.Ingress",
   "networking.k8s.io/v1/IngressClass": "k8s.io.api.networking.v1.IngressClass",
+  "admissionregistration.k8s.io/v1/MutatingWebhookConfiguration":
+    "k8s.io.api.admissionregistration.v1.MutatingWebhookConfiguration",
+  "admissionregistration.k8s.io/v1/ValidatingWebhookConfiguration":
+    "k8s.io.api.admissionregistration.v1.ValidatingWebhookConfiguration",
   "coordination.k8s.io/v1/Lease": "k8s.io.api.coordination.v1.Lease",
   "apiextensions.k8s.io/v1/CustomResourceDefinition":
     "k8s.io.apiextensions_apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinition",

@@ -36,6 +36,10 @@ export const KINDS: Record<string, string> = {
   "networking.k8s.io/v1/NetworkPolicy": "networking.v1.NetworkPolicy",
   "networking.k8s.io/v1/Ingress": "networking.v1.Ingress",
   "networking.k8s.io/v1/IngressClass": "networking.v1.IngressClass",
+  "admissionregistration.k8s.io/v1/MutatingWebhookConfiguration":
+    "admissionregistration.v1.MutatingWebhookConfiguration",
+  "admissionregistration.k8s.io/v1/ValidatingWebhookConfiguration":
+    "admissionregistration.v1.ValidatingWebhookConfiguration",
   "coordination.k8s.io/v1/Lease": "coordination.v1.Lease",
   "apiextensions.k8s.io/v1/CustomResourceDefinition": "apiextensions.v1.CustomResourceDefinition",
   "rbac.authorization.k8s.io/v1/Role": "rbac.v1.Role",
@@ -58,6 +62,84 @@ export const KINDS: Record<string, string> = {
 };
 
 export const MESSAGES: MessageTable = {
+  "admissionregistration.v1.MatchCondition": {
+    fields: [
+      [1, "name", "string", ""],
+      [2, "expression", "string", ""],
+    ],
+  },
+  "admissionregistration.v1.MutatingWebhook": {
+    fields: [
+      [1, "name", "string", ""],
+      [2, "clientConfig", "admissionregistration.v1.WebhookClientConfig", ""],
+      [3, "rules", "admissionregistration.v1.RuleWithOperations", "ro"],
+      [4, "failurePolicy", "string", "po"],
+      [9, "matchPolicy", "string", "po"],
+      [5, "namespaceSelector", "apis.meta.v1.LabelSelector", "po"],
+      [11, "objectSelector", "apis.meta.v1.LabelSelector", "po"],
+      [6, "sideEffects", "string", "p"],
+      [7, "timeoutSeconds", "int32", "po"],
+      [8, "admissionReviewVersions", "string", "r"],
+      [10, "reinvocationPolicy", "string", "po"],
+      [12, "matchConditions", "admissionregistration.v1.MatchCondition", "ro"],
+    ],
+  },
+  "admissionregistration.v1.MutatingWebhookConfiguration": {
+    fields: [
+      [1, "metadata", "apis.meta.v1.ObjectMeta", "o"],
+      [2, "webhooks", "admissionregistration.v1.MutatingWebhook", "ro"],
+    ],
+  },
+  "admissionregistration.v1.Rule": {
+    fields: [
+      [1, "apiGroups", "string", "ro"],
+      [2, "apiVersions", "string", "ro"],
+      [3, "resources", "string", "ro"],
+      [4, "scope", "string", "po"],
+    ],
+  },
+  "admissionregistration.v1.RuleWithOperations": {
+    fields: [
+      [1, "operations", "string", "ro"],
+      [2, "", "admissionregistration.v1.Rule", "i"],
+    ],
+  },
+  "admissionregistration.v1.ServiceReference": {
+    fields: [
+      [1, "namespace", "string", ""],
+      [2, "name", "string", ""],
+      [3, "path", "string", "po"],
+      [4, "port", "int32", "po"],
+    ],
+  },
+  "admissionregistration.v1.ValidatingWebhook": {
+    fields: [
+      [1, "name", "string", ""],
+      [2, "clientConfig", "admissionregistration.v1.WebhookClientConfig", ""],
+      [3, "rules", "admissionregistration.v1.RuleWithOperations", "ro"],
+      [4, "failurePolicy", "string", "po"],
+      [9, "matchPolicy", "string", "po"],
+      [5, "namespaceSelector", "apis.meta.v1.LabelSelector", "po"],
+      [10, "objectSelector", "apis.meta.v1.LabelSelector", "po"],
+      [6, "sideEffects", "string", "p"],
+      [7, "timeoutSeconds", "int32", "po"],
+      [8, "admissionReviewVersions", "string", "r"],
+      [11, "matchConditions", "admissionregistration.v1.MatchCondition", "ro"],
+    ],
+  },
+  "admissionregistration.v1.ValidatingWebhookConfiguration": {
+    fields: [
+      [1, "metadata", "apis.meta.v1.ObjectMeta", "o"],
+      [2, "webhooks", "admissionregistration.v1.ValidatingWebhook", "ro"],
+    ],
+  },
+  "admissionregistration.v1.WebhookClientConfig": {
+    fields: [
+      [3, "url", "string", "po"],
+      [1, "service", "admissionregistration.v1.ServiceReference", "po"],
+      [2, "caBundle", "bytes", "o"],
+    ],
+  },
   "api.resource.Quantity": { special: "quantity", fields: [[1, "string", "string", ""]] },
   "apiextensions.v1.CustomResourceColumnDefinition": {
     fields: [
