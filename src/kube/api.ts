@@ -715,9 +715,10 @@ export class KubeApi {
     }
     const body = this.admit(t, next, o.fieldValidation ?? "Ignore", warnings, prev, sub, o.patching);
     const m = meta(body);
-    if (m.name !== undefined && m.name !== name)
+    // checkName: a body (or a patch's result) without the name does not match it either.
+    if ((m.name ?? "") !== name)
       throw badRequest(
-        `the name of the object (${String(m.name)}) does not match the name on the URL (${name})`,
+        `the name of the object (${String(m.name ?? "")}) does not match the name on the URL (${name})`,
       );
     if (t.namespaced && m.namespace !== undefined && m.namespace !== "" && m.namespace !== ns)
       throw badRequest(

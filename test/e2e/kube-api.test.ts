@@ -323,6 +323,26 @@ describe("writes", () => {
   });
 });
 
+describe("a write must name its object", () => {
+  it("a patch that removes the name is refused (checkName), the labels untouched", async () => {
+    await kube(c, "POST", "/api/v1/namespaces/default/configmaps", {
+      ...cm("named"),
+      metadata: { name: "named", labels: { x: "y" } },
+    });
+    const path = "/api/v1/namespaces/default/configmaps/named";
+    const msg = "the name of the object () does not match the name on the URL (named)";
+    for (const [body, type] of [
+      [[{ op: "remove", path: "/metadata" }], "application/json-patch+json"],
+      [[{ op: "remove", path: "/metadata/name" }], "application/json-patch+json"],
+      [{ metadata: { name: null } }, "application/merge-patch+json"],
+    ] as const) {
+      const r = await kube(c, "PATCH", path, body, { "content-type": type });
+      expect([r.status, (r.body as Obj).message]).toEqual([400, msg]);
+    }
+    expect(((await kube(c, "GET", path)).body as Obj).metadata.labels).toEqual({ x: "y" });
+  });
+});
+
 describe("validation kube-apiserver does on these kinds", () => {
   it("a Service name is a DNS-1035 label (it must start with a letter)", async () => {
     const r = await kube(c, "POST", "/api/v1/namespaces/default/services", {

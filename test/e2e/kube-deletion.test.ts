@@ -182,6 +182,24 @@ describe("deletion that waits", () => {
 });
 
 describe("delete options", () => {
+  it("are validated as ValidateDeleteOptions does: one 422 naming each problem, nothing deleted", async () => {
+    await kubectlOk(c, ["create", "configmap", "keep"]);
+    const path = "/api/v1/namespaces/default/configmaps/keep";
+    const r = await kube(c, "DELETE", `${path}?dryRun=Maybe&propagationPolicy=Foo`);
+    expect([r.status, (r.body as { message?: string }).message]).toEqual([
+      422,
+      'DeleteOptions.meta.k8s.io "" is invalid: [propagationPolicy: Unsupported value: "Foo": supported values: "Foreground", "Background", "Orphan", "nil", dryRun: Unsupported value: []string{"Maybe"}: supported values: "All"]',
+    ]);
+    const both = await kube(c, "DELETE", path, { orphanDependents: true, propagationPolicy: "Orphan" });
+    expect([both.status, (both.body as { message?: string }).message]).toEqual([
+      422,
+      'DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Invalid value: "Orphan": orphanDependents and deletionPropagation cannot be both set',
+    ]);
+    const coll = await kube(c, "DELETE", "/api/v1/namespaces/default/configmaps?dryRun=Maybe");
+    expect(coll.status).toBe(422);
+    expect((await kube(c, "GET", path)).status).toBe(200);
+  });
+
   it("a grace period that is not an int64 is a 400 in Go's words, never a crash", async () => {
     await kubectlOk(c, ["run", "opts", "--image=nginx"]);
     const del = (q: string, body?: unknown) =>

@@ -26,6 +26,7 @@ import {
 import {
   badRequest,
   internalError,
+  invalidOptions,
   KubeError,
   methodNotAllowed,
   methodNotServed,
@@ -33,10 +34,11 @@ import {
   pathNotFound,
   readOnlyCredential,
   requestEntityTooLarge,
+  type StatusCause,
   unauthorized,
   unsupportedMediaType,
 } from "../../kube/errors.js";
-import { goInt64FieldError, goJsonSyntaxError } from "../../kube/goText.js";
+import { goInt64FieldError, goJsonSyntaxError, goQuote } from "../../kube/goText.js";
 import { health } from "../../kube/health.js";
 import { BUILTIN_KINDS, deprecationWarning } from "../../kube/kinds.js";
 import { podConnect, podLog } from "../../kube/logs.js";
@@ -437,12 +439,34 @@ export function queryBool(q: URLSearchParams, name: string): boolean | undefined
 function deleteOptions(q: URLSearchParams, body: unknown): DeleteOptions {
   const b = (body && typeof body === "object" ? body : {}) as Obj;
   const policy = (q.get("propagationPolicy") ?? b.propagationPolicy) as string | undefined;
-  if (policy !== undefined && !["Foreground", "Background", "Orphan"].includes(policy))
-    throw badRequest(
-      `DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Unsupported value: ${JSON.stringify(policy)}: supported values: "Foreground", "Background", "Orphan"`,
-    );
   const orphan = queryBool(q, "orphanDependents") ?? b.orphanDependents;
-  const dry = q.getAll("dryRun").length > 0 || (Array.isArray(b.dryRun) && b.dryRun.length > 0);
+  const dryRuns = q.getAll("dryRun").length
+    ? q.getAll("dryRun")
+    : Array.isArray(b.dryRun)
+      ? b.dryRun.map(String)
+      : [];
+  // ValidateDeleteOptions: one 422 naming every problem.
+  const causes: StatusCause[] = [];
+  if (orphan !== undefined && orphan !== null && policy !== undefined)
+    causes.push({
+      reason: "FieldValueInvalid",
+      field: "propagationPolicy",
+      message: `Invalid value: ${goQuote(policy)}: orphanDependents and deletionPropagation cannot be both set`,
+    });
+  if (policy !== undefined && !["Foreground", "Background", "Orphan"].includes(policy))
+    causes.push({
+      reason: "FieldValueNotSupported",
+      field: "propagationPolicy",
+      message: `Unsupported value: ${goQuote(String(policy))}: supported values: "Foreground", "Background", "Orphan", "nil"`,
+    });
+  if (dryRuns.some((d) => d !== "All"))
+    causes.push({
+      reason: "FieldValueNotSupported",
+      field: "dryRun",
+      message: `Unsupported value: []string{${dryRuns.map(goQuote).join(", ")}}: supported values: "All"`,
+    });
+  if (causes.length) throw invalidOptions("DeleteOptions", causes);
+  const dry = dryRuns.length > 0;
   const grace = graceSeconds(q, b.gracePeriodSeconds);
   return {
     dryRun: dry,
