@@ -28,6 +28,7 @@ import {
   notFound,
   type Qualified,
   type StatusCause,
+  tooLargeResourceVersion,
   unsupportedMediaType,
 } from "./errors.js";
 import { checkEviction } from "./eviction.js";
@@ -87,6 +88,8 @@ export interface ListQuery {
   fieldSelector?: string;
   limit?: number;
   continue?: string;
+  resourceVersion?: string;
+  resourceVersionMatch?: string;
 }
 
 export interface DeleteOptions {
@@ -315,6 +318,14 @@ export class KubeApi {
     if (lq.continue) after = decodeContinue(lq.continue);
     return this.store.read(async (tx) => {
       const rv = await tx.currentRevision();
+      // The store serves its current state only: a revision ahead of it is too large; an exact
+      // one behind it is gone (as a compacted one is).
+      const want = lq.resourceVersion && !lq.continue ? Number(lq.resourceVersion) : Number.NaN;
+      if (Number.isInteger(want) && want > 0) {
+        if (want > rv) throw tooLargeResourceVersion(want, rv);
+        if (lq.resourceVersionMatch === "Exact" && want < rv)
+          throw gone("The resourceVersion for the provided list is too old.");
+      }
       const items: Obj[] = [];
       // Pages of 500 with yields between items: a list of thousands never holds the event loop.
       const page = limit ? Math.max(limit, 500) : 500;

@@ -214,6 +214,13 @@ export const unsupportedMediaType = (
 
 export const gone = (message: string) => new KubeError(410, "Expired", message);
 
+/** storage.NewTooLargeResourceVersionError: a list at a revision the store has not reached. */
+export const tooLargeResourceVersion = (rv: number, current: number) =>
+  new KubeError(504, "Timeout", `Timeout: Too large resource version: ${rv}, current: ${current}`, {
+    causes: [{ reason: "ResourceVersionTooLarge", message: "Too large resource version" }],
+    retryAfterSeconds: 1,
+  });
+
 export const tooOldResourceVersion = (rv: number | string, oldest: number | string) =>
   new KubeError(410, "Expired", `too old resource version: ${rv} (${oldest})`);
 

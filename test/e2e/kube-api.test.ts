@@ -323,6 +323,49 @@ describe("writes", () => {
   });
 });
 
+describe("list options", () => {
+  it("are validated as ValidateListOptions does; the store serves only its current revision", async () => {
+    const base = "/api/v1/namespaces/default/configmaps";
+    const bad = await kube(c, "GET", `${base}?resourceVersionMatch=Frob&continue=x`);
+    expect([bad.status, (bad.body as Obj).message]).toEqual([
+      422,
+      'ListOptions.meta.k8s.io "" is invalid: [resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided, resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden when continue is provided, resourceVersionMatch: Unsupported value: "Frob": supported values: "Exact", "NotOlderThan", ""]',
+    ]);
+    const zero = await kube(c, "GET", `${base}?resourceVersion=0&resourceVersionMatch=Exact`);
+    expect((zero.body as Obj).message).toBe(
+      'ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: Forbidden: resourceVersionMatch "exact" is forbidden for resourceVersion "0"',
+    );
+    const watchMatch = await kube(
+      c,
+      "GET",
+      `${base}?watch=1&resourceVersion=1&resourceVersionMatch=NotOlderThan`,
+    );
+    expect(watchMatch.status).toBe(422);
+    const now = Number(((await kube(c, "GET", base)).body as Obj).metadata.resourceVersion);
+    const ahead = await kube(
+      c,
+      "GET",
+      `${base}?resourceVersion=${now + 1000000}&resourceVersionMatch=NotOlderThan`,
+    );
+    expect([ahead.status, (ahead.body as Obj).reason, (ahead.body as Obj).details]).toEqual([
+      504,
+      "Timeout",
+      {
+        causes: [{ reason: "ResourceVersionTooLarge", message: "Too large resource version" }],
+        retryAfterSeconds: 1,
+      },
+    ]);
+    const old = await kube(c, "GET", `${base}?resourceVersion=1&resourceVersionMatch=Exact`);
+    expect([old.status, (old.body as Obj).message]).toEqual([
+      410,
+      "The resourceVersion for the provided list is too old.",
+    ]);
+    expect((await kube(c, "GET", `${base}?resourceVersion=1&resourceVersionMatch=NotOlderThan`)).status).toBe(
+      200,
+    );
+  });
+});
+
 describe("a write must name its object", () => {
   it("a patch that removes the name is refused (checkName), the labels untouched", async () => {
     await kube(c, "POST", "/api/v1/namespaces/default/configmaps", {

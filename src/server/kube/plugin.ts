@@ -793,14 +793,41 @@ const MAX_WATCH_S = BigInt(Math.floor(2147483647 / 1000));
 /** More than any store holds: a larger limit (up to int64) lists everything, as it would. */
 const LIMIT_CAP = 1_000_000_000;
 
-function listQuery(q: URLSearchParams) {
+function listQuery(q: URLSearchParams, watching = false) {
   const limit = int64Param(q, "limit");
   if (limit !== undefined && limit < 0n) throw badRequest(`invalid limit: ${q.get("limit")}`);
+  const rv = q.get("resourceVersion") ?? "";
+  const match = q.get("resourceVersionMatch") ?? "";
+  const cont = q.get("continue") ?? "";
+  // ValidateListOptions: one 422 naming each problem.
+  const causes: StatusCause[] = [];
+  const forbid = (message: string) =>
+    causes.push({
+      reason: "FieldValueForbidden",
+      field: "resourceVersionMatch",
+      message: `Forbidden: ${message}`,
+    });
+  if (match) {
+    if (watching) forbid("resourceVersionMatch is forbidden for watch");
+    if (!rv) forbid("resourceVersionMatch is forbidden unless resourceVersion is provided");
+    if (cont) forbid("resourceVersionMatch is forbidden when continue is provided");
+    if (match !== "Exact" && match !== "NotOlderThan")
+      causes.push({
+        reason: "FieldValueNotSupported",
+        field: "resourceVersionMatch",
+        message: `Unsupported value: ${goQuote(match)}: supported values: "Exact", "NotOlderThan", ""`,
+      });
+    if (match === "Exact" && rv === "0")
+      forbid('resourceVersionMatch "exact" is forbidden for resourceVersion "0"');
+  }
+  if (causes.length) throw invalidOptions("ListOptions", causes);
   return {
     labelSelector: q.get("labelSelector") ?? undefined,
     fieldSelector: q.get("fieldSelector") ?? undefined,
     limit: limit ? Number(limit > BigInt(LIMIT_CAP) ? BigInt(LIMIT_CAP) : limit) : undefined,
-    continue: q.get("continue") ?? undefined,
+    continue: cont || undefined,
+    ...(rv ? { resourceVersion: rv } : {}),
+    ...(match ? { resourceVersionMatch: match } : {}),
   };
 }
 
@@ -935,7 +962,7 @@ async function watch(
 ) {
   const q = r.query;
   const timeout = int64Param(q, "timeoutSeconds");
-  const lq = listQuery(q);
+  const lq = listQuery(q, true);
   const shape = watchShape(t, q, negotiate(req.headers.accept));
   reply.hijack();
   const res = reply.raw;
