@@ -5,8 +5,9 @@
 // SetObjectDefaults_* functions do, so a PodSpec inside a Deployment's template gets the same
 // defaults as a Pod's. Applied on every create and update, before validation and storage.
 //
-// A few rows are what admission plugins add to a new Pod (ServiceAccount, Priority,
-// DefaultTolerationSeconds): marked `onCreate`, top-level only.
+// A few rows are what admission plugins add to a new Pod (ServiceAccount,
+// DefaultTolerationSeconds): marked `onCreate`, top-level only. (Priority needs the
+// PriorityClasses: it is an admission step, controllers/priority.ts.)
 
 import { badRequest } from "./errors.js";
 import { goJsonKind } from "./goJson.js";
@@ -157,8 +158,6 @@ export const DEFAULTS: Record<string, DefaultRule[]> = {
     },
     { field: "spec.serviceAccountName", value: "default", onCreate: true },
     { field: "spec.serviceAccount", compute: (o) => get(o, "spec.serviceAccountName"), onCreate: true },
-    { field: "spec.priority", value: 0, onCreate: true },
-    { field: "spec.preemptionPolicy", value: "PreemptLowerPriority", onCreate: true },
     {
       field: "spec.tolerations",
       compute: (o) => defaultTolerations(get(o, "spec.tolerations")),
@@ -332,6 +331,8 @@ export const DEFAULTS: Record<string, DefaultRule[]> = {
   // admissionregistration/v1 SetDefaults_{Validating,Mutating}Webhook, _Rule, _ServiceReference.
   [`${ADMISSION}.ValidatingWebhook`]: WEBHOOK_DEFAULTS,
   [`${ADMISSION}.MutatingWebhook`]: [...WEBHOOK_DEFAULTS, { field: "reinvocationPolicy", value: "Never" }],
+  // pkg/apis/scheduling/v1/defaults.go: SetDefaults_PriorityClass.
+  "io.k8s.api.scheduling.v1.PriorityClass": [{ field: "preemptionPolicy", value: "PreemptLowerPriority" }],
   [`${ADMISSION}.RuleWithOperations`]: [{ field: "scope", value: "*" }],
   [`${ADMISSION}.ServiceReference`]: [{ field: "port", value: 443 }],
   ["io.k8s.api.autoscaling.v1.HorizontalPodAutoscalerSpec"]: [{ field: "minReplicas", value: 1 }],

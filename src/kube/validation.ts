@@ -720,6 +720,9 @@ function podUpdate(o: Obj, old: Obj): StatusCause[] {
       message: "Forbidden: existing toleration can not be modified except its tolerationSeconds",
     });
   // What may change (checked above, or only shrink: scheduling gates) is taken from before.
+  // Left out, priority and preemptionPolicy are the old ones: Priority admission (mutating, so
+  // before validation upstream) puts them back.
+  for (const key of ["priority", "preemptionPolicy"]) if (munged[key] === undefined) munged[key] = was[key];
   for (const key of ["activeDeadlineSeconds", "tolerations", "schedulingGates"]) {
     if (Object.hasOwn(was, key)) munged[key] = was[key];
     else delete munged[key];

@@ -1,5 +1,5 @@
 // Starts what makes an emulated cluster alive, once per emulator: the mutating admission
-// chain (host-port auto-assignment) for the store, and the controller manager.
+// chain (built-in plugins, host-port auto-assignment …) for the store, and the controller manager.
 import type { EmulatorSettings, Services } from "../../providers/context.js";
 import type { Store } from "../../store/types.js";
 import { hostPortAdmission, registerAdmission } from "../admission.js";
@@ -8,6 +8,7 @@ import { daemonSetTemplateGenerationAdmission } from "./daemonset.js";
 import { registerHciKubeOptions } from "./hciServices.js";
 import { limitRangerAdmission } from "./limitRanger.js";
 import { ControllerManager } from "./manager.js";
+import { PRIORITY_CLASS_KEY, priorityAdmission } from "./priority.js";
 import { QUOTA_COUNTED, quotaAdmission } from "./quota.js";
 import { namespaceDefaultsAdmission, registerRootCa, serviceAccountAdmission } from "./serviceAccounts.js";
 import { registerServiceLbDeps } from "./services.js";
@@ -24,10 +25,11 @@ export async function startKubeControllers(deps: {
 }): Promise<ControllerManager> {
   registerRootCa(deps.store, deps.settings.caCertPem);
   registerAdmission(deps.store, [
-    // Built-in plugins first (LimitRanger, ServiceAccount), then the webhooks', as kube-apiserver orders them.
+    // Built-in plugins first (LimitRanger, ServiceAccount, Priority), then the webhooks', as kube-apiserver orders them.
     { resources: ["core/pods"], step: limitRangerAdmission() },
     { resources: ["core/namespaces"], step: namespaceDefaultsAdmission(deps.store) },
     { resources: ["core/pods"], step: serviceAccountAdmission() },
+    { resources: ["core/pods", PRIORITY_CLASS_KEY], step: priorityAdmission() },
     { resources: ["core/pods"], step: hostPortAdmission(deps.settings, deps.services) },
     { resources: ["core/services"], step: serviceAllocationAdmission() },
     // DefaultStorageClass, StorageObjectInUseProtection.
