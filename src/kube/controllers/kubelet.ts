@@ -14,6 +14,7 @@ import { hostPortPool, podOwner } from "../admission.js";
 import type { KubeError } from "../errors.js";
 import type { Action } from "../workloads/actions.js";
 import {
+  activeDeadlineLeftMs,
   addUse,
   emptyUse,
   isStopping,
@@ -187,11 +188,20 @@ export async function syncKubelet(ctx: ControllerContext, cluster: string): Prom
     }
     return set;
   };
+  // Pods past spec.activeDeadlineSeconds (the activeDeadlineHandler), and when the next one is due.
+  const nowMs = Date.now();
+  const expired = new Set<Pod>();
+  let wait: number | undefined;
   for (const p of pods) {
     const node = p.spec?.nodeName;
     if (!node) continue;
     for (const list of [p.status?.initContainerStatuses, p.status?.containerStatuses])
       for (const cs of list ?? []) if (cs.imageID) holds(node).add(cs.image);
+    if (p.spec?.activeDeadlineSeconds === undefined || !nodes.has(node)) continue;
+    const left = activeDeadlineLeftMs(p, nowMs);
+    if (left === undefined) continue;
+    if (left <= 0) expired.add(p);
+    else wait = Math.min(wait ?? left, left);
   }
   await stopPods(
     ctx,
@@ -199,7 +209,10 @@ export async function syncKubelet(ctx: ControllerContext, cluster: string): Prom
     version,
     pods.filter((p) => isStopping(p) && nodes.has(p.spec?.nodeName ?? "")),
   );
-  await collectOrphans(ctx, cluster, pods, nodes);
+  const orphanWait = await collectOrphans(ctx, cluster, pods, nodes);
+  if (orphanWait !== undefined) wait = Math.min(wait ?? orphanWait, orphanWait);
+  // One timer per cluster (the latest call wins): the nearest of both.
+  if (wait !== undefined) ctx.later(`kubelet|${cluster}`, wait);
   // Terminating on a node that is gone: no kubelet is left to stop it, so the pod garbage
   // collector force-deletes it (gcOrphaned), as it does the pods of a node as it goes.
   await ctx.apply(
@@ -217,7 +230,9 @@ export async function syncKubelet(ctx: ControllerContext, cluster: string): Prom
   );
   // Pods with something to do: bound to a known node and not settled (any address would do).
   const due = pods.filter(
-    (p) => p.spec?.nodeName && nodes.has(p.spec.nodeName) && nextStage(p, "0.0.0.0") !== undefined,
+    (p) =>
+      expired.has(p) ||
+      (p.spec?.nodeName && nodes.has(p.spec.nodeName) && nextStage(p, "0.0.0.0") !== undefined),
   );
   const podType = await ctx.type(cluster, "core/pods");
   // What each node's kubelet has admitted (pods it started), for the admission of the next.
@@ -266,7 +281,7 @@ export async function syncKubelet(ctx: ControllerContext, cluster: string): Prom
         const hostIP = nodeInternalIp(node);
         let podIP = p.status?.podIP;
         let message: string | undefined;
-        if (!podIP && p.status?.startTime && !p.metadata?.deletionTimestamp) {
+        if (!podIP && p.status?.startTime && !p.metadata?.deletionTimestamp && !expired.has(p)) {
           if (p.spec?.hostNetwork) podIP = hostIP;
           else if (blocks[j]) message = blocks[j];
           else {
@@ -287,7 +302,7 @@ export async function syncKubelet(ctx: ControllerContext, cluster: string): Prom
             message = got.message;
           }
         }
-        const stage = nextStage(p, podIP);
+        const stage = expired.has(p) ? "DeadlineExceeded" : nextStage(p, podIP);
         if (!stage) continue;
         const uid = p.metadata?.uid ?? "";
         if (stage === "SandboxFailed") {
@@ -361,14 +376,15 @@ const orphaned = new Map<string, number>();
 /**
  * PodGC's gcOrphaned: a pod bound to a node that does not exist (spec.nodeName naming none)
  * is marked Failed with the DisruptionTarget condition and force-deleted once the quarantine
- * has passed — the node did not turn up meanwhile.
+ * has passed — the node did not turn up meanwhile. Returns the ms until the next quarantine
+ * ends (the caller arms the kubelet's one timer).
  */
 async function collectOrphans(
   ctx: ControllerContext,
   cluster: string,
   pods: readonly Pod[],
   nodes: ReadonlyMap<string, Node>,
-): Promise<void> {
+): Promise<number | undefined> {
   const nowMs = Date.now();
   const at = ctx.now();
   const seen = new Set<string>();
@@ -408,7 +424,7 @@ async function collectOrphans(
   }
   for (const k of orphaned.keys()) if (k.startsWith(`${cluster}/`) && !seen.has(k)) orphaned.delete(k);
   await ctx.apply(cluster, actions);
-  if (wait !== undefined) ctx.later(`kubelet|${cluster}`, wait);
+  return wait;
 }
 
 /**

@@ -75,6 +75,22 @@ function indexRanges(succeeded: readonly Pod[], recorded?: string): string {
   return out.join(",");
 }
 
+/** The job controller's failure by activeDeadlineSeconds (JobReasonDeadlineExceeded). */
+const DEADLINE = { reason: "DeadlineExceeded", message: "Job was active longer than specified deadline" };
+
+/**
+ * Milliseconds until a running Job's `activeDeadlineSeconds` runs out, counted from
+ * status.startTime (≤ 0: past it; pastActiveDeadline); undefined when it has none, has not
+ * started, is suspended or has finished — the controller syncs it again then.
+ */
+export function jobDeadlineLeftMs(job: Job, nowMs: number): number | undefined {
+  const ads = job.spec?.activeDeadlineSeconds;
+  const start = job.status?.startTime;
+  if (ads === undefined || ads === null || !start || job.spec?.suspend === true || finished(job))
+    return undefined;
+  return Date.parse(start) + ads * 1000 - nowMs;
+}
+
 /**
  * One sync of a Job over the namespace's pods; `now` stamps start/completion times and
  * conditions; `minor` is the cluster's Kubernetes minor version (the conditions it writes).
@@ -132,20 +148,30 @@ export function reconcileJob(job: Job, pods: readonly Pod[], rng: Rng, now: stri
   // Finished pods are counted once and stay counted when deleted (upstream tracks them with a
   // finalizer; here the recorded counts never go down).
   const succeededTotal = Math.max(succeeded.length, job.status?.succeeded ?? 0);
-  const failedTotal = Math.max(failed.length, job.status?.failed ?? 0);
+  let failedTotal = Math.max(failed.length, job.status?.failed ?? 0);
   const completedIndexes = indexed ? indexRanges(succeeded, job.status?.completedIndexes) : "";
   if (!finished(job) && !suspended) {
     // An Indexed Job completes when every index has succeeded once.
     const succeededCount = indexed ? parseRanges(completedIndexes).length : succeededTotal;
     const done =
       completions !== undefined ? succeededCount >= completions : succeeded.length > 0 && active.length === 0;
-    if (failedTotal > backoffLimit) {
+    // Backoff first, then the deadline, as syncJob checks them (a deadline counts from the
+    // startTime this sync keeps: a resumed Job's clock restarts).
+    const deadlineLeft = jobDeadlineLeftMs({ ...job, status: { startTime } }, Date.parse(now));
+    const failure =
+      failedTotal > backoffLimit
+        ? { reason: "BackoffLimitExceeded", message: "Job has reached the specified backoff limit" }
+        : deadlineLeft !== undefined && deadlineLeft <= 0
+          ? DEADLINE
+          : undefined;
+    if (failure) {
       for (const p of active)
         actions.push({ op: "delete", resource: "core/pods", namespace: ns, name: p.metadata?.name ?? "" });
-      note("BackoffLimitExceeded", "Job has reached the specified backoff limit", "Warning");
-      const why = { reason: "BackoffLimitExceeded", message: "Job has reached the specified backoff limit" };
-      if (minor >= TARGET_CONDITIONS_SINCE) conditions.push(condition("FailureTarget", why, now));
-      conditions.push(condition("Failed", why, now));
+      // A finished Job counts every pod not yet terminated as failed (trackJobStatusAndRemoveFinalizers).
+      failedTotal += active.length;
+      note(failure.reason, failure.message, "Warning");
+      if (minor >= TARGET_CONDITIONS_SINCE) conditions.push(condition("FailureTarget", failure, now));
+      conditions.push(condition("Failed", failure, now));
     } else if (done) {
       const why =
         minor >= TARGET_CONDITIONS_SINCE

@@ -33,7 +33,8 @@ export type StageName =
   | "SandboxFailed"
   | "Running"
   | "Restarted"
-  | "Completed";
+  | "Completed"
+  | "DeadlineExceeded";
 
 export interface StageInput {
   pod: Pod;
@@ -518,6 +519,82 @@ function completed(input: StageInput): StageOutput {
   };
 }
 
+/** The kubelet's activeDeadlineHandler: its reason and message (pkg/kubelet/active_deadline.go). */
+export const ACTIVE_DEADLINE = {
+  reason: "DeadlineExceeded",
+  message: "Pod was active on the node longer than the specified deadline",
+} as const;
+
+/**
+ * Milliseconds until a started pod's `spec.activeDeadlineSeconds` runs out (≤ 0: past it), from
+ * its startTime as the handler counts; undefined when it has none, has not started, has
+ * finished or is being deleted.
+ */
+export function activeDeadlineLeftMs(pod: Pod, nowMs: number): number | undefined {
+  const ads = pod.spec?.activeDeadlineSeconds;
+  const start = pod.status?.startTime;
+  const phase = pod.status?.phase ?? "Pending";
+  if (ads === undefined || ads === null || !start || pod.metadata?.deletionTimestamp) return undefined;
+  if (phase !== "Pending" && phase !== "Running") return undefined;
+  return Date.parse(start) + ads * 1000 - nowMs;
+}
+
+/**
+ * Past its active deadline, the kubelet evicts the pod: Failed with the handler's reason and
+ * message (its Normal event), its running containers killed ("Killing"; they exit on the
+ * signal, as a graceful stop's do) and not ready.
+ */
+function deadlineExceeded(input: StageInput): StageOutput {
+  const prev = input.pod.status ?? {};
+  const at = input.now;
+  const stop = (cs: ContainerStatus): ContainerStatus =>
+    cs.state?.running
+      ? {
+          ...cs,
+          ready: false,
+          started: false,
+          state: {
+            terminated: {
+              exitCode: 0,
+              reason: "Completed",
+              startedAt: cs.state.running.startedAt ?? at,
+              finishedAt: at,
+              ...(cs.containerID ? { containerID: cs.containerID } : {}),
+            },
+          },
+        }
+      : { ...cs, ready: false };
+  const containerStatuses = (prev.containerStatuses ?? []).map(stop);
+  const notReady = `containers with unready status: [${(input.pod.spec?.containers ?? []).map((c) => c.name).join(" ")}]`;
+  const initDone = (prev.conditions ?? []).find((c) => c.type === "Initialized")?.status === "True";
+  return {
+    status: {
+      ...prev,
+      phase: "Failed",
+      reason: ACTIVE_DEADLINE.reason,
+      message: ACTIVE_DEADLINE.message,
+      conditions: [
+        ...(minorOf(input.version) >= 29 ? [condition("PodReadyToStartContainers", "False", at)] : []),
+        condition(
+          "Initialized",
+          initDone ? "True" : "False",
+          at,
+          initDone ? undefined : "ContainersNotInitialized",
+        ),
+        condition("Ready", "False", at, "ContainersNotReady", notReady),
+        condition("ContainersReady", "False", at, "ContainersNotReady", notReady),
+        condition("PodScheduled", "True", prev.startTime ?? at),
+      ],
+      ...(prev.initContainerStatuses ? { initContainerStatuses: prev.initContainerStatuses.map(stop) } : {}),
+      containerStatuses,
+    },
+    events: [
+      event(input.pod, input.node, { ...ACTIVE_DEADLINE, component: "kubelet", at }),
+      ...stoppingEvents(input.pod, input.node ?? "", at),
+    ],
+  };
+}
+
 /** The stages, in order, kwok-style: which one applies is decided by `nextStage`. */
 export const STAGES: Readonly<Record<StageName, (input: StageInput) => StageOutput>> = {
   Unschedulable: unschedulable,
@@ -527,6 +604,8 @@ export const STAGES: Readonly<Record<StageName, (input: StageInput) => StageOutp
   Running: running,
   Restarted: restarted,
   Completed: completed,
+  // Not `nextStage`'s: chosen by the kubelet's clock (activeDeadlineLeftMs).
+  DeadlineExceeded: deadlineExceeded,
 };
 
 /**

@@ -8,6 +8,7 @@ import {
   deletionOrder,
   fenceposts,
   HASH_LABEL,
+  jobDeadlineLeftMs,
   kubeDnsService,
   podTemplateHash,
   REVISION,
@@ -648,6 +649,54 @@ describe("Job", () => {
       ["FailureTarget", ...backoff],
       ["Failed", ...backoff],
     ]);
+  });
+});
+
+describe("Job activeDeadlineSeconds", () => {
+  const owned = (name: string, phase: string): Pod => ({
+    metadata: {
+      name,
+      namespace: "default",
+      ownerReferences: [{ apiVersion: "batch/v1", kind: "Job", name: "slow", uid: "u2", controller: true }],
+    },
+    status: { phase },
+  });
+  const job: Job = {
+    metadata: { name: "slow", namespace: "default", uid: "u2" },
+    spec: { activeDeadlineSeconds: 30, template: { spec: { containers: [] } } },
+    status: { startTime: "2026-01-01T00:00:00Z", active: 1 },
+  };
+  it("counts from startTime; past it the Job fails DeadlineExceeded and its active pods go, counted failed", () => {
+    const start = Date.parse("2026-01-01T00:00:00Z");
+    expect(jobDeadlineLeftMs(job, start + 12_000)).toBe(18_000);
+    expect(jobDeadlineLeftMs({ ...job, spec: { ...job.spec!, suspend: true } }, start)).toBeUndefined();
+    expect(jobDeadlineLeftMs({ ...job, status: {} }, start)).toBeUndefined();
+    // Before the deadline: nothing happens to the running pod.
+    const early = reconcileJob(job, [owned("slow-a", "Running")], seededRng(1), "2026-01-01T00:00:29Z");
+    expect(early.some((a) => a.op === "delete")).toBe(false);
+    const late = reconcileJob(job, [owned("slow-a", "Running")], seededRng(1), "2026-01-01T00:00:30Z");
+    expect(late.filter((a) => a.op === "delete").map((a) => (a as { name: string }).name)).toEqual([
+      "slow-a",
+    ]);
+    const ev = late.find((a) => a.op === "create" && a.resource === "core/events") as { object: Event };
+    expect([ev.object.type, ev.object.reason, ev.object.message]).toEqual([
+      "Warning",
+      "DeadlineExceeded",
+      "Job was active longer than specified deadline",
+    ]);
+    const st = (late.find((a) => a.op === "updateStatus") as { object: Job }).object.status;
+    expect(st?.failed).toBe(1);
+    expect(st?.active).toBeUndefined();
+    expect(st?.conditions?.map((x) => [x.type, x.reason, x.message])).toEqual([
+      ["FailureTarget", "DeadlineExceeded", "Job was active longer than specified deadline"],
+      ["Failed", "DeadlineExceeded", "Job was active longer than specified deadline"],
+    ]);
+    // Failed: no deadline, no new pods.
+    const failed = { ...job, status: st };
+    expect(jobDeadlineLeftMs(failed, start + 60_000)).toBeUndefined();
+    expect(
+      reconcileJob(failed, [], seededRng(1), "2026-01-01T00:01:00Z").some((a) => a.op === "create"),
+    ).toBe(false);
   });
 });
 

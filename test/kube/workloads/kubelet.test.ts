@@ -1,6 +1,7 @@
 import type { Pod } from "kubernetes-types/core/v1.js";
 import { describe, expect, it } from "vitest";
 import {
+  activeDeadlineLeftMs,
   canonicalJson,
   fnv32a,
   formatCpu,
@@ -178,6 +179,45 @@ describe("simulated kubelet stages", () => {
     const done = STAGES.Completed({ ...base, pod: job, version: "1.33" }).status;
     expect(done.phase).toBe("Succeeded");
     expect(done.containerStatuses?.[0].state?.terminated).toMatchObject({ exitCode: 0, reason: "Completed" });
+  });
+
+  it("activeDeadlineSeconds: counted from startTime; past it the pod is Failed DeadlineExceeded, its containers killed", () => {
+    const running = STAGES.Running({ ...base, version: "v1.33.5" });
+    const p: Pod = { ...pod, spec: { ...pod.spec!, activeDeadlineSeconds: 30 }, status: running.status };
+    const start = Date.parse(base.now);
+    expect(activeDeadlineLeftMs(p, start + 10_000)).toBe(20_000);
+    expect(activeDeadlineLeftMs(p, start + 30_000)).toBe(0);
+    expect(activeDeadlineLeftMs({ ...p, spec: pod.spec }, start)).toBeUndefined();
+    expect(
+      activeDeadlineLeftMs({ ...p, status: { ...p.status, startTime: undefined } }, start),
+    ).toBeUndefined();
+    const out = STAGES.DeadlineExceeded({ ...base, pod: p, version: "v1.33.5", now: "2023-01-12T18:03:15Z" });
+    expect(out.status).toMatchObject({
+      phase: "Failed",
+      reason: "DeadlineExceeded",
+      message: "Pod was active on the node longer than the specified deadline",
+      podIP: "10.244.0.2",
+    });
+    expect(out.status.containerStatuses?.[0]).toMatchObject({
+      ready: false,
+      state: { terminated: { exitCode: 0 } },
+    });
+    expect(out.status.conditions?.find((c) => c.type === "Ready")).toMatchObject({
+      status: "False",
+      reason: "ContainersNotReady",
+      message: "containers with unready status: [echoserver-hostport]",
+    });
+    expect(out.events.map((e) => [e.type, e.reason, e.message, e.source?.component])).toEqual([
+      [
+        "Normal",
+        "DeadlineExceeded",
+        "Pod was active on the node longer than the specified deadline",
+        "kubelet",
+      ],
+      ["Normal", "Killing", "Stopping container echoserver-hostport", "kubelet"],
+    ]);
+    // Finished: no deadline any more.
+    expect(activeDeadlineLeftMs({ ...p, status: out.status }, start + 60_000)).toBeUndefined();
   });
 
   it("logs answer at once and say why they are empty; QoS classes", () => {
