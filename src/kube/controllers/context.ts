@@ -294,6 +294,7 @@ export class ControllerContext {
       await this.api.deleteTx(tx, cluster, t, a.namespace, a.name, {
         ...(a.gracePeriodSeconds !== undefined ? { gracePeriodSeconds: a.gracePeriodSeconds } : {}),
         ...(a.uid ? { preconditions: { uid: a.uid } } : {}),
+        ...(a.propagationPolicy ? { propagationPolicy: a.propagationPolicy } : {}),
       });
       return;
     }

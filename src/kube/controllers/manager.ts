@@ -11,6 +11,7 @@
 //   HPA, Deployment, ReplicaSet, StatefulSet               → the namespace's HPAs
 //   Namespace, its default ServiceAccount, kube-root-ca.crt → that namespace's defaults
 //   PodDisruptionBudget, Pod                               → the namespace's budgets' status
+//   Job finished with ttlSecondsAfterFinished              → the TTL-after-finished controller
 //
 // A key names one object (`deployment|<cluster>|<ns>|<name>`) or one cluster-wide pass
 // (`scheduler|<cluster>`); the queue de-duplicates, so a burst of changes is one run. Each
@@ -18,6 +19,7 @@
 // actions through KubeApi; a conflict re-runs it with backoff. Nothing is remembered between
 // runs, so a restart only needs the resync `start` does.
 
+import type { Job } from "kubernetes-types/batch/v1.js";
 import type { LabelSelector, ObjectMeta } from "kubernetes-types/meta/v1.js";
 import type { ChangeRecord, Store, WatchHandle } from "../../store/types.js";
 import { KubeApi } from "../api.js";
@@ -54,6 +56,7 @@ import {
 } from "./staticGatewayConfiguration.js";
 import { syncSystem } from "./system.js";
 import { syncTaintEviction } from "./taintEviction.js";
+import { needsTtlCleanup, syncTtlAfterFinished } from "./ttlAfterFinished.js";
 import { podUsesClaims, syncVolumes, VOLUME_KINDS } from "./volumes.js";
 
 type ObjectSync = (ctx: ControllerContext, cluster: string, ns: string, name: string) => Promise<void>;
@@ -237,6 +240,8 @@ export class ControllerManager {
     // The disruption controller follows its budgets and the namespace's pods.
     if (c.resource === PDB_KEY || c.resource === "core/pods")
       this.queue.add(`pdb|${cluster}|${ns}`, BURST_MS);
+    if (c.resource === "batch/jobs" && c.type !== "DELETED" && needsTtlCleanup(c.object as Job))
+      this.queue.add(`ttl|${cluster}|${ns}|${name}`, BURST_MS);
     const w = WORKLOADS[c.resource];
     if (w) {
       this.queue.add(`${w.ctrl}|${cluster}|${ns}|${name}`, BURST_MS);
@@ -399,6 +404,9 @@ export class ControllerManager {
             resource as never,
           ))
             this.queue.add(`${wl.ctrl}|${cluster}|${o.metadata?.namespace ?? ""}|${o.metadata?.name ?? ""}`);
+        for (const j of await ctx.list<Job>(cluster, "batch/jobs"))
+          if (needsTtlCleanup(j))
+            this.queue.add(`ttl|${cluster}|${j.metadata?.namespace ?? ""}|${j.metadata?.name ?? ""}`);
         for (const o of await ctx.list<{ metadata?: { namespace?: string; name?: string } }>(
           cluster,
           "core/services",
@@ -452,6 +460,8 @@ export class ControllerManager {
         return syncDisruptionBudgets(ctx, cluster, ns);
       case "hpa":
         return syncHorizontalPodAutoscalers(ctx, cluster, ns);
+      case "ttl":
+        return syncTtlAfterFinished(ctx, cluster, ns, name);
       case "volumes":
         return syncVolumes(ctx, cluster);
       case "scheduler":

@@ -81,7 +81,8 @@ export type Action =
   /**
    * A pod is deleted gracefully (Terminating until its kubelet stops it) unless
    * `gracePeriodSeconds` is 0 (the pod garbage collector's force delete); `uid` is the
-   * precondition that the object is still the one the controller saw.
+   * precondition that the object is still the one the controller saw; `propagationPolicy` as
+   * the request's (Foreground: the dependents go first).
    */
   | {
       op: "delete";
@@ -90,6 +91,7 @@ export type Action =
       name: string;
       gracePeriodSeconds?: number;
       uid?: string;
+      propagationPolicy?: "Foreground" | "Background" | "Orphan";
     };
 
 /** A deterministic RFC 4122-shaped uid from parts (nodes' machine ids, tests). */

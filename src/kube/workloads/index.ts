@@ -24,4 +24,5 @@ export * from "./scheduler.js";
 export * from "./statefulset.js";
 export * from "./system.js";
 export * from "./topologySpread.js";
+export * from "./ttlAfterFinished.js";
 export * from "./vmSizes.js";
