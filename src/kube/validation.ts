@@ -1493,7 +1493,57 @@ function webhookConfiguration(mutating: boolean) {
   };
 }
 
+/** The system classes a `system-` name must be, with their value (scheduling.SystemPriorityClasses). */
+const SYSTEM_PRIORITY_CLASSES: Record<string, number> = {
+  "system-node-critical": 2000001000,
+  "system-cluster-critical": 2000000000,
+};
+/** scheduling.HighestUserDefinablePriority. */
+const HIGHEST_USER_PRIORITY = 1000000000;
+
+/** ValidatePriorityClass(Update): reserved names, the user ceiling, the policy; value and policy fixed once made. */
+function priorityClass(o: Obj, old?: Obj): StatusCause[] {
+  const out: StatusCause[] = [];
+  const name = String((o.metadata as Obj | undefined)?.name ?? "");
+  const value = typeof o.value === "number" ? o.value : 0;
+  const forbidden = (field: string, message: string): StatusCause => ({
+    reason: "FieldValueForbidden",
+    field,
+    message: `Forbidden: ${message}`,
+  });
+  if (name.startsWith("system-")) {
+    const known = SYSTEM_PRIORITY_CLASSES[name];
+    const why =
+      known === undefined
+        ? `${name} is not a known system priority class`
+        : value !== known
+          ? `value of ${name} PriorityClass must be ${known}`
+          : o.globalDefault === true
+            ? `globalDefault of ${name} PriorityClass must be false`
+            : undefined;
+    if (why)
+      out.push(
+        forbidden(
+          "metadata.name",
+          `priority class names with 'system-' prefix are reserved for system use only. error: ${why}`,
+        ),
+      );
+  } else if (value > HIGHEST_USER_PRIORITY)
+    out.push(
+      forbidden("value", `maximum allowed value of a user defined priority is ${HIGHEST_USER_PRIORITY}`),
+    );
+  out.push(...oneOf("preemptionPolicy", o.preemptionPolicy, ["PreemptLowerPriority", "Never"]));
+  if (old) {
+    if (value !== (typeof old.value === "number" ? old.value : 0))
+      out.push(forbidden("value", "may not be changed in an update."));
+    if (old.preemptionPolicy !== undefined && o.preemptionPolicy !== old.preemptionPolicy)
+      out.push(invalidValue("preemptionPolicy", o.preemptionPolicy ?? null, "field is immutable"));
+  }
+  return out;
+}
+
 const RULES: Record<string, ((o: Obj, old?: Obj) => StatusCause[])[]> = {
+  "scheduling.k8s.io/priorityclasses": [priorityClass],
   "admissionregistration.k8s.io/mutatingwebhookconfigurations": [webhookConfiguration(true)],
   "admissionregistration.k8s.io/validatingwebhookconfigurations": [webhookConfiguration(false)],
   "autoscaling/horizontalpodautoscalers": [horizontalPodAutoscaler],

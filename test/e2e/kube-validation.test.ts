@@ -625,3 +625,37 @@ describe("workload selectors, strategies and updates", () => {
     expect((await kube(c, "PUT", path, reordered)).status).toBe(200);
   });
 });
+
+describe("PriorityClasses", () => {
+  const PC = "/apis/scheduling.k8s.io/v1/priorityclasses";
+  const pc = (name: string, value: number, extra: Obj = {}) => ({
+    apiVersion: "scheduling.k8s.io/v1",
+    kind: "PriorityClass",
+    metadata: { name },
+    value,
+    ...extra,
+  });
+  it("system- names are reserved, user values stop at 1e9, value and policy are fixed once made", async () => {
+    expect(await refused(PC, pc("system-mine", 5))).toBe(
+      "PriorityClass.scheduling.k8s.io \"system-mine\" is invalid: metadata.name: Forbidden: priority class names with 'system-' prefix are reserved for system use only. error: system-mine is not a known system priority class",
+    );
+    expect(await refused(PC, pc("huge", 1000000001, { preemptionPolicy: "Sometimes" }))).toBe(
+      'PriorityClass.scheduling.k8s.io "huge" is invalid: [value: Forbidden: maximum allowed value of a user defined priority is 1000000000, preemptionPolicy: Unsupported value: "Sometimes": supported values: "PreemptLowerPriority", "Never"]',
+    );
+    const made = await kube(c, "POST", PC, pc("mid", 1000));
+    expect([made.status, (made.body as Obj).preemptionPolicy]).toEqual([201, "PreemptLowerPriority"]);
+    const changed = await kube(
+      c,
+      "PATCH",
+      `${PC}/mid`,
+      { value: 2000, preemptionPolicy: "Never" },
+      {
+        "content-type": "application/merge-patch+json",
+      },
+    );
+    expect([changed.status, (changed.body as Obj).message]).toEqual([
+      422,
+      'PriorityClass.scheduling.k8s.io "mid" is invalid: [value: Forbidden: may not be changed in an update., preemptionPolicy: Invalid value: "Never": field is immutable]',
+    ]);
+  });
+});
