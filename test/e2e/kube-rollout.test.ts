@@ -6,7 +6,13 @@
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TestEmulator } from "../helpers/emulator.js";
-import { type KubeCluster, kubectl, manifestFile, startKubeEmulator } from "../kube/kube-helpers.js";
+import {
+  type KubeCluster,
+  kubectl,
+  kubectlOk,
+  manifestFile,
+  startKubeEmulator,
+} from "../kube/kube-helpers.js";
 import { makeCluster, until } from "../kube/workload-helpers.js";
 
 let emu: TestEmulator;
@@ -800,5 +806,84 @@ spec:
     const r = await kubectl(c, ["rollout", "status", "deploy/mr", "--timeout=60s"]);
     expect(r.stdout).toContain('deployment "mr" successfully rolled out');
     expect(Date.now() - t0).toBeGreaterThanOrEqual(3000);
+  });
+});
+
+describe("scaling mid-rollout (sync.go scale) with kubectl 1.33", () => {
+  let c: KubeCluster;
+  beforeAll(async () => {
+    c = await makeCluster(emu, "scaling", { count: 1, version: "1.33" });
+  });
+  const json = async (args: string[]) => JSON.parse(await kubectlOk(c, [...args, "-o", "json"]));
+  /** spec.replicas of the Deployment's ReplicaSets, oldest revision first. */
+  const sizes = async (app: string) =>
+    (
+      (await json(["get", "rs", "-l", `app=${app}`])).items as {
+        metadata: { annotations: Record<string, string> };
+        spec: { replicas: number };
+      }[]
+    )
+      .sort(
+        (a, b) =>
+          Number(a.metadata.annotations["deployment.kubernetes.io/revision"]) -
+          Number(b.metadata.annotations["deployment.kubernetes.io/revision"]),
+      )
+      .map((rs) => rs.spec.replicas);
+  const settled = (app: string, want: number[], available: number) =>
+    until(async () => {
+      const d = await json(["get", "deploy", app]);
+      return JSON.stringify(await sizes(app)) === JSON.stringify(want) &&
+        (d.status?.availableReplicas ?? 0) === available
+        ? true
+        : undefined;
+    }, 30_000);
+
+  it("kubectl scale during a stuck rollout resizes every ReplicaSet in proportion; the old pods stay available", async () => {
+    await kubectlOk(c, ["create", "deploy", "prop", "--image=nginx", "--replicas=10"]);
+    await settled("prop", [10], 10);
+    // The new pods cannot be scheduled: the rollout stops at 8 old available + 5 new pending.
+    await kubectlOk(c, [
+      "patch",
+      "deploy",
+      "prop",
+      "-p",
+      '{"spec":{"template":{"spec":{"nodeSelector":{"nope":"x"}}}}}',
+    ]);
+    await settled("prop", [8, 5], 8);
+    await kubectlOk(c, ["scale", "deploy", "prop", "--replicas=20"]);
+    // Upstream's numbers: to add 25 − 13 = 12; old round(8·25/13) − 8 = 7, new the other 5.
+    await settled("prop", [15, 10], 15);
+    await kubectlOk(c, ["scale", "deploy", "prop", "--replicas=5"]);
+    // To remove 25 − 7 = 18: old round(15·7/25) − 15 = −11, new −7. Never zero available.
+    await settled("prop", [4, 3], 4);
+    const [oldName, newName] = (
+      (await json(["get", "rs", "-l", "app=prop"])).items as {
+        metadata: { name: string; annotations: Record<string, string> };
+      }[]
+    )
+      .sort(
+        (a, b) =>
+          Number(a.metadata.annotations["deployment.kubernetes.io/revision"]) -
+          Number(b.metadata.annotations["deployment.kubernetes.io/revision"]),
+      )
+      .map((rs) => rs.metadata.name);
+    const events = (
+      (await json(["get", "events", "--field-selector", "involvedObject.name=prop,reason=ScalingReplicaSet"]))
+        .items as { message: string }[]
+    ).map((e) => e.message);
+    expect(events).toEqual(
+      expect.arrayContaining([
+        `Scaled up replica set ${oldName} from 8 to 15`,
+        `Scaled up replica set ${newName} from 5 to 10`,
+        `Scaled down replica set ${oldName} from 15 to 4`,
+        `Scaled down replica set ${newName} from 10 to 3`,
+      ]),
+    );
+    // Every ReplicaSet is annotated with the size it was scaled for.
+    for (const rs of (await json(["get", "rs", "-l", "app=prop"])).items)
+      expect([
+        rs.metadata.annotations["deployment.kubernetes.io/desired-replicas"],
+        rs.metadata.annotations["deployment.kubernetes.io/max-replicas"],
+      ]).toEqual(["5", "7"]);
   });
 });

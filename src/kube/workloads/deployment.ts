@@ -1,7 +1,8 @@
 // Deployment controller (pkg/controller/deployment) as a pure step over the Deployment and
 // the namespace's ReplicaSets: find or create the ReplicaSet of the current template
 // (`<deployment>-<pod-template-hash>`), move replicas from old to new within maxSurge /
-// maxUnavailable (RollingUpdate) or old-to-zero-then-new (Recreate), keep the revision
+// maxUnavailable (RollingUpdate) or old-to-zero-then-new (Recreate), resize the active
+// ReplicaSets in proportion on a scaling event or while paused (sync.go scale), keep the revision
 // annotations (a template that returns to an old ReplicaSet's is a rollback: that ReplicaSet
 // becomes the newest revision again), prune history beyond revisionHistoryLimit, and report
 // status and conditions. Each call is one step; the wiring calls it again when the
@@ -61,6 +62,14 @@ export function fenceposts(d: Deployment): { surge: number; unavailable: number 
   return { surge, unavailable };
 }
 
+/** deploymentutil.IsRollingUpdate; the API defaults a missing type to RollingUpdate. */
+const isRollingUpdate = (d: Deployment) => d.spec?.strategy?.type !== "Recreate";
+
+/** deploymentutil.MaxSurge: the rolling update's surge; Recreate has none. */
+export function maxSurge(d: Deployment): number {
+  return isRollingUpdate(d) ? fenceposts(d).surge : 0;
+}
+
 function templateSansHash(t: PodTemplateSpec | undefined): string {
   const labels = { ...(t?.metadata?.labels ?? {}) };
   delete labels[HASH_LABEL];
@@ -77,7 +86,8 @@ const byAge = (a: ReplicaSet, b: ReplicaSet) => {
   return (a.metadata?.name ?? "") < (b.metadata?.name ?? "") ? -1 : 1;
 };
 
-function withReplicas(rs: ReplicaSet, replicas: number, d: Deployment, surge: number): ReplicaSet {
+/** The ReplicaSet at `replicas`, annotated with the Deployment's size (SetReplicasAnnotations). */
+function withReplicas(rs: ReplicaSet, replicas: number, d: Deployment): ReplicaSet {
   return {
     ...rs,
     metadata: {
@@ -85,11 +95,24 @@ function withReplicas(rs: ReplicaSet, replicas: number, d: Deployment, surge: nu
       annotations: {
         ...(rs.metadata?.annotations ?? {}),
         [DESIRED_REPLICAS]: String(d.spec?.replicas ?? 1),
-        [MAX_REPLICAS]: String((d.spec?.replicas ?? 1) + surge),
+        [MAX_REPLICAS]: String((d.spec?.replicas ?? 1) + maxSurge(d)),
       },
     },
     spec: { ...(rs.spec ?? { selector: {} }), replicas },
   };
+}
+
+/** ReplicasAnnotationsNeedUpdate: desired-replicas or max-replicas no longer the Deployment's. */
+function replicasAnnotationsNeedUpdate(rs: ReplicaSet, d: Deployment): boolean {
+  const a = rs.metadata?.annotations;
+  const replicas = d.spec?.replicas ?? 1;
+  return a?.[DESIRED_REPLICAS] !== String(replicas) || a?.[MAX_REPLICAS] !== String(replicas + maxSurge(d));
+}
+
+/** getIntFromAnnotation: strconv.Atoi of the annotation, undefined when absent or not a number. */
+function intAnnotation(rs: ReplicaSet, key: string): number | undefined {
+  const v = rs.metadata?.annotations?.[key];
+  return v !== undefined && /^[+-]?\d+$/.test(v) ? Number(v) : undefined;
 }
 
 /**
@@ -139,7 +162,6 @@ export function newReplicaSetFor(
   hash: string,
   replicas: number,
   revision: number,
-  surge: number,
 ): ReplicaSet {
   const tpl = cloneJson(d.spec?.template ?? {});
   const labels = { ...(tpl.metadata?.labels ?? {}), [HASH_LABEL]: hash };
@@ -152,7 +174,7 @@ export function newReplicaSetFor(
       labels,
       annotations: {
         [DESIRED_REPLICAS]: String(d.spec?.replicas ?? 1),
-        [MAX_REPLICAS]: String((d.spec?.replicas ?? 1) + surge),
+        [MAX_REPLICAS]: String((d.spec?.replicas ?? 1) + maxSurge(d)),
         [REVISION]: String(revision),
       },
       ownerReferences: [controllerRef({ ...d, apiVersion: "apps/v1", kind: "Deployment" })],
@@ -202,8 +224,8 @@ function condition(
 }
 
 /**
- * One sync. `replicaSets` are the namespace's ReplicaSets (the function picks the ones the
- * Deployment controls); `now` stamps conditions. Returns the writes in order.
+ * One sync (syncDeployment). `replicaSets` are the namespace's ReplicaSets (the function picks
+ * the ones the Deployment controls); `now` stamps conditions. Returns the writes in order.
  */
 export function reconcileDeployment(
   d: Deployment,
@@ -265,27 +287,27 @@ export function reconcileDeployment(
     scaled(rs, before.get(rs.metadata?.name ?? "") ?? 0);
   };
   let createdName: string | undefined;
+  /** Keeps newRS / old current with a write. */
+  const replace = (next: ReplicaSet) => {
+    const n = next.metadata?.name;
+    if (newRS && newRS.metadata?.name === n) newRS = next;
+    else old = old.map((rs) => (rs.metadata?.name === n ? next : rs));
+  };
+  /** scaleReplicaSet: a new size or stale replica annotations are written; a new size is an event. */
+  const scaleTo = (rs: ReplicaSet, n: number) => {
+    if (specReplicas(rs) === n && !replicasAnnotationsNeedUpdate(rs, d)) return;
+    const next = withReplicas(rs, n, d);
+    update(next);
+    replace(next);
+  };
+  /** scaleReplicaSetAndRecordEvent: only a new size is written. */
+  const resize = (rs: ReplicaSet, n: number) => {
+    if (specReplicas(rs) !== n) scaleTo(rs, n);
+  };
 
-  if (d.spec?.paused) return [...actions, ...statusActions(d, newRS, old, unavailable, now, undefined)];
-
-  if (!newRS) {
-    const collisionCount = d.status?.collisionCount;
-    const hash = podTemplateHash(d.spec?.template, collisionCount);
-    const clash = replicaSets.find((rs) => rs.metadata?.name === `${dName}-${hash}`);
-    if (clash) {
-      // Same name, other template: bump collisionCount so the next hash differs (upstream).
-      const status: DeploymentStatus = { ...(d.status ?? {}), collisionCount: (collisionCount ?? 0) + 1 };
-      return [{ op: "updateStatus", resource: "apps/deployments", namespace: ns, object: { ...d, status } }];
-    }
-    const recreate = d.spec?.strategy?.type === "Recreate";
-    const oldActive = old.reduce((s, rs) => s + specReplicas(rs) + (rs.status?.replicas ?? 0), 0);
-    const draft = newReplicaSetFor(d, hash, 0, maxOldRevision + 1, surge);
-    const initial = recreate ? (oldActive === 0 ? replicas : 0) : rollingNewReplicas(d, old, draft, surge);
-    newRS = { ...draft, spec: { ...(draft.spec ?? { selector: {} }), replicas: initial } };
-    createdName = newRS.metadata?.name;
-    actions.push({ op: "create", resource: "apps/replicasets", namespace: ns, object: newRS });
-    scaled(newRS, 0);
-  } else if (revisionOf(newRS) <= maxOldRevision) {
+  // getAllReplicaSetsAndSyncRevision: an existing new ReplicaSet takes the newest revision and
+  // the Deployment's annotations and minReadySeconds on every path.
+  if (newRS && revisionOf(newRS) <= maxOldRevision) {
     // Rollback to an older template: that ReplicaSet becomes the newest revision again.
     const prevRev = String(revisionOf(newRS));
     const history = newRS.metadata?.annotations?.[REVISION_HISTORY];
@@ -302,7 +324,7 @@ export function reconcileDeployment(
     };
     newRS = withDeploymentFields(d, newRS) ?? newRS;
     update(newRS);
-  } else {
+  } else if (newRS) {
     const annotated = withDeploymentFields(d, newRS);
     if (annotated) {
       newRS = annotated;
@@ -310,51 +332,57 @@ export function reconcileDeployment(
     }
   }
 
-  if (d.spec?.strategy?.type === "Recreate") {
-    const running = old.filter((rs) => specReplicas(rs) > 0);
-    if (running.length) {
-      old = old.map((rs) => (specReplicas(rs) > 0 ? withReplicas(rs, 0, d, 0) : rs));
-      for (const rs of old) if (running.some((r) => r.metadata?.name === rs.metadata?.name)) update(rs);
-    } else if (
-      !old.some((rs) => (rs.status?.replicas ?? 0) > 0) &&
-      specReplicas(newRS) !== replicas &&
-      !createdName
-    ) {
-      newRS = withReplicas(newRS, replicas, d, 0);
-      update(newRS);
-    }
-  } else if (!createdName) {
-    const activeOld = old.filter((rs) => specReplicas(rs) > 0);
-    const total = specReplicas(newRS) + activeOld.reduce((s, rs) => s + specReplicas(rs), 0);
-    if (activeOld.length === 0) {
-      // Only the new ReplicaSet is active: a scale event sets it straight to the replicas.
-      if (specReplicas(newRS) !== replicas) {
-        newRS = withReplicas(newRS, replicas, d, surge);
-        update(newRS);
+  /** getNewReplicaSet creating it, at `initial(draft)` replicas; undefined when its name clashed. */
+  const create = (initial: (draft: ReplicaSet) => number): ReplicaSet | undefined => {
+    const collisionCount = d.status?.collisionCount;
+    const hash = podTemplateHash(d.spec?.template, collisionCount);
+    if (replicaSets.some((rs) => rs.metadata?.name === `${dName}-${hash}`)) return undefined;
+    const draft = newReplicaSetFor(d, hash, 0, maxOldRevision + 1);
+    const rs = { ...draft, spec: { ...(draft.spec ?? { selector: {} }), replicas: initial(draft) } };
+    createdName = rs.metadata?.name;
+    actions.push({ op: "create", resource: "apps/replicasets", namespace: ns, object: rs });
+    scaled(rs, 0);
+    return rs;
+  };
+  // Same name, other template: bump collisionCount so the next hash differs (upstream).
+  const collided = (): Action[] => {
+    const status: DeploymentStatus = {
+      ...(d.status ?? {}),
+      collisionCount: (d.status?.collisionCount ?? 0) + 1,
+    };
+    return [{ op: "updateStatus", resource: "apps/deployments", namespace: ns, object: { ...d, status } }];
+  };
+
+  if (d.spec?.paused || isScalingEvent(d, newRS, old)) {
+    // sync(): a paused Deployment or a new spec.replicas resizes what runs, no rollout step.
+    scaleProportionally(d, newRS, old, resize, scaleTo);
+  } else if (!isRollingUpdate(d)) {
+    // rolloutRecreate: old ReplicaSets to zero; the new one only once no old pod runs.
+    let scaledDown = false;
+    for (const rs of old)
+      if (specReplicas(rs) > 0) {
+        resize(rs, 0);
+        scaledDown = true;
       }
-    } else if (total > replicas + surge) {
-      // Scaled down mid-rollout. Upstream spreads the cut proportionally; we take it from
-      // the oldest ReplicaSets first, then the new one (same total, simpler split).
-      let excess = total - (replicas + surge);
-      old = old.map((rs) => {
-        if (excess <= 0 || specReplicas(rs) === 0) return rs;
-        const cut = Math.min(excess, specReplicas(rs));
-        excess -= cut;
-        const next = withReplicas(rs, specReplicas(rs) - cut, d, surge);
-        update(next);
-        return next;
-      });
-      if (excess > 0) {
-        newRS = withReplicas(newRS, specReplicas(newRS) - excess, d, surge);
-        update(newRS);
+    if (!scaledDown && !old.some((rs) => (rs.status?.replicas ?? 0) > 0)) {
+      if (!newRS) {
+        const created = create(() => replicas);
+        if (!created) return collided();
+        newRS = created;
       }
-    } else {
-      const target = rollingNewReplicas(d, [newRS, ...activeOld], newRS, surge);
-      if (target !== specReplicas(newRS)) {
-        newRS = withReplicas(newRS, target, d, surge);
-        update(newRS);
-      } else old = scaleDownOld(d, newRS, old, unavailable, update, surge);
+      resize(newRS, replicas);
     }
+  } else {
+    // rolloutRolling: reconcileNewReplicaSet, and only when it scaled nothing reconcileOldReplicaSets.
+    if (!newRS) {
+      const created = create((draft) => rollingNewReplicas(d, old, draft, surge));
+      if (!created) return collided();
+      newRS = created;
+    }
+    const cur = specReplicas(newRS);
+    const target = cur > replicas ? replicas : rollingNewReplicas(d, [newRS, ...old], newRS, surge);
+    if (target !== cur) resize(newRS, target);
+    else scaleDownOld(d, newRS, old, unavailable, resize);
   }
 
   // History beyond revisionHistoryLimit: the oldest fully scaled-down ReplicaSets go.
@@ -371,47 +399,157 @@ export function reconcileDeployment(
   return coalesceUpdates([...actions, ...statusActions(d, newRS, old, unavailable, now, createdName)]);
 }
 
+/**
+ * isScalingEvent: an active ReplicaSet's desired-replicas annotation is not the Deployment's
+ * spec.replicas (ReplicaSets without it do not count).
+ */
+function isScalingEvent(d: Deployment, newRS: ReplicaSet | undefined, old: readonly ReplicaSet[]): boolean {
+  const replicas = d.spec?.replicas ?? 1;
+  for (const rs of newRS ? [...old, newRS] : old) {
+    if (specReplicas(rs) === 0) continue;
+    const desired = intAnnotation(rs, DESIRED_REPLICAS);
+    if (desired !== undefined && desired !== replicas) return true;
+  }
+  return false;
+}
+
+/** IsSaturated: the new ReplicaSet runs, wants and has all the Deployment's replicas available. */
+function isSaturated(d: Deployment, rs: ReplicaSet | undefined): boolean {
+  if (!rs) return false;
+  const desired = intAnnotation(rs, DESIRED_REPLICAS);
+  const replicas = d.spec?.replicas ?? 1;
+  return (
+    desired !== undefined &&
+    specReplicas(rs) === replicas &&
+    desired === replicas &&
+    available(rs) === replicas
+  );
+}
+
+/** ReplicaSetsByCreationTimestamp: oldest first, then by name. */
+const byCreation = (a: ReplicaSet, b: ReplicaSet) => {
+  const ta = Date.parse(a.metadata?.creationTimestamp ?? "") || 0;
+  const tb = Date.parse(b.metadata?.creationTimestamp ?? "") || 0;
+  if (ta !== tb) return ta - tb;
+  const na = a.metadata?.name ?? "";
+  const nb = b.metadata?.name ?? "";
+  return na < nb ? -1 : na > nb ? 1 : 0;
+};
+
+/**
+ * getReplicaSetFraction: what the ReplicaSet would have at the Deployment's new maximum
+ * (replicas + maxSurge), in proportion to the maximum it was sized for (its max-replicas
+ * annotation, else the Deployment's status.replicas), minus what it has.
+ */
+function replicaSetFraction(rs: ReplicaSet, d: Deployment): number {
+  const replicas = d.spec?.replicas ?? 1;
+  if (replicas === 0) return -specReplicas(rs);
+  const maxNow = replicas + maxSurge(d);
+  let maxBefore = intAnnotation(rs, MAX_REPLICAS) ?? 0;
+  if (maxBefore === 0) {
+    maxBefore = d.status?.replicas ?? 0;
+    if (maxBefore === 0) return 0; // never observed: nothing to scale against
+  }
+  // integer.RoundToInt32: floor(x + 0.5).
+  return Math.floor((specReplicas(rs) * maxNow) / maxBefore + 0.5) - specReplicas(rs);
+}
+
+/** GetReplicaSetProportion: the fraction, within what is still to add (or remove). */
+function replicaSetProportion(rs: ReplicaSet, d: Deployment, toAdd: number, added: number): number {
+  if (specReplicas(rs) === 0 || toAdd === 0 || toAdd === added) return 0;
+  const fraction = replicaSetFraction(rs, d);
+  const allowed = toAdd - added;
+  return toAdd > 0 ? Math.min(fraction, allowed) : Math.max(fraction, allowed);
+}
+
+/**
+ * sync.go scale(): one active ReplicaSet (or none: the newest) takes spec.replicas; a saturated
+ * new ReplicaSet leaves the old ones at zero; otherwise (RollingUpdate) the change of
+ * replicas + maxSurge is spread over the active ReplicaSets in proportion to their size —
+ * largest first (newer first when growing, older first when shrinking), the rounding leftover
+ * to the first — so a scale mid-rollout neither hastens nor undoes it.
+ */
+function scaleProportionally(
+  d: Deployment,
+  newRS: ReplicaSet | undefined,
+  old: readonly ReplicaSet[],
+  resize: (rs: ReplicaSet, n: number) => void,
+  scaleTo: (rs: ReplicaSet, n: number) => void,
+): void {
+  const replicas = d.spec?.replicas ?? 1;
+  // FindActiveOrLatest
+  if (!newRS && old.length === 0) return;
+  const newestOldFirst = [...old].sort((a, b) => byCreation(b, a));
+  const active = [...newestOldFirst, ...(newRS ? [newRS] : [])].filter((rs) => specReplicas(rs) > 0);
+  if (active.length <= 1) {
+    const target = active[0] ?? newRS ?? newestOldFirst[0];
+    resize(target, replicas);
+    return;
+  }
+  if (isSaturated(d, newRS)) {
+    for (const rs of active) if (rs !== newRS) resize(rs, 0);
+    return;
+  }
+  if (!isRollingUpdate(d)) return;
+  const allowed = replicas > 0 ? replicas + maxSurge(d) : 0;
+  const toAdd = allowed - active.reduce((s, rs) => s + specReplicas(rs), 0);
+  // ReplicaSetsBySizeNewer / BySizeOlder: largest first; ties newer first up, older first down.
+  if (toAdd > 0) active.sort((a, b) => specReplicas(b) - specReplicas(a) || byCreation(b, a));
+  else if (toAdd < 0) active.sort((a, b) => specReplicas(b) - specReplicas(a) || byCreation(a, b));
+  let added = 0;
+  const sizes = active.map((rs) => {
+    if (toAdd === 0) return specReplicas(rs);
+    const p = replicaSetProportion(rs, d, toAdd, added);
+    added += p;
+    return specReplicas(rs) + p;
+  });
+  // The rounding leftover goes to (or comes from) the first, the largest.
+  if (toAdd !== 0) sizes[0] = Math.max(0, sizes[0] + toAdd - added);
+  active.forEach((rs, i) => {
+    scaleTo(rs, sizes[i]);
+  });
+}
+
 /** reconcileOldReplicaSets: first the unhealthy old replicas, then old ones down to minAvailable. */
 function scaleDownOld(
   d: Deployment,
   newRS: ReplicaSet,
   old: ReplicaSet[],
   maxUnavailable: number,
-  update: (rs: ReplicaSet) => void,
-  surge: number,
-): ReplicaSet[] {
+  resize: (rs: ReplicaSet, n: number) => void,
+): void {
   const replicas = d.spec?.replicas ?? 1;
   const all = [newRS, ...old];
   const allPods = all.reduce((s, rs) => s + specReplicas(rs), 0);
   const minAvailable = replicas - maxUnavailable;
   const newUnavailable = specReplicas(newRS) - available(newRS);
   let budget = allPods - minAvailable - newUnavailable;
-  if (budget <= 0) return old;
-  const next = old.map((rs) => ({ ...rs }));
-  const changed = new Set<number>();
+  if (budget <= 0) return;
+  const sizes = old.map(specReplicas);
   // cleanupUnhealthyReplicas
-  for (const [i, rs] of next.entries()) {
+  for (const [i, rs] of old.entries()) {
     if (budget <= 0) break;
-    const unhealthy = specReplicas(rs) - available(rs);
+    const unhealthy = sizes[i] - available(rs);
     if (unhealthy <= 0) continue;
     const down = Math.min(budget, unhealthy);
-    next[i] = withReplicas(rs, specReplicas(rs) - down, d, surge);
+    sizes[i] -= down;
     budget -= down;
-    changed.add(i);
   }
   // scaleDownOldReplicaSetsForRollingUpdate
-  const availableNow = [newRS, ...next].reduce((s, rs) => s + Math.min(available(rs), specReplicas(rs)), 0);
+  const availableNow = old.reduce(
+    (s, rs, i) => s + Math.min(available(rs), sizes[i]),
+    Math.min(available(newRS), specReplicas(newRS)),
+  );
   let total = availableNow - minAvailable;
-  for (const [i, rs] of next.entries()) {
+  for (const i of sizes.keys()) {
     if (total <= 0) break;
-    if (specReplicas(rs) === 0) continue;
-    const down = Math.min(specReplicas(rs), total);
-    next[i] = withReplicas(rs, specReplicas(rs) - down, d, surge);
+    if (sizes[i] === 0) continue;
+    const down = Math.min(sizes[i], total);
+    sizes[i] -= down;
     total -= down;
-    changed.add(i);
   }
-  for (const i of [...changed].sort((a, b) => a - b)) update(next[i]);
-  return next;
+  // One write per ReplicaSet, at its final size.
+  for (const [i, rs] of old.entries()) resize(rs, sizes[i]);
 }
 
 /** GetReplicaFailures: the newest ReplicaSet's ReplicaFailure (else an old one's), as the Deployment's. */

@@ -1,6 +1,6 @@
 import type { DaemonSet, Deployment, ReplicaSet, StatefulSet } from "kubernetes-types/apps/v1.js";
 import type { Job } from "kubernetes-types/batch/v1.js";
-import type { Event, Pod } from "kubernetes-types/core/v1.js";
+import type { Event, Pod, PodTemplateSpec } from "kubernetes-types/core/v1.js";
 import { describe, expect, it } from "vitest";
 import {
   type Action,
@@ -231,15 +231,159 @@ describe("Deployment", () => {
       "update apps/replicasets web-new",
       "event ScalingReplicaSet: Scaled down replica set web-new from 1 to 0",
     ]);
-    // Scaled down mid-rollout: the cut comes from the old ReplicaSet first.
-    const mid = reconcileDeployment(
-      web(2, "nginx:1.26"),
-      [rs("web-old", oldT, 4, "1"), rs("web-new", d.spec?.template, 1, "2")],
+  });
+
+  // The tester's repro (kubectl create deploy --replicas=10; a template whose pods cannot be
+  // scheduled; kubectl scale 20, then 5), through sync.go scale() by hand.
+  const sized = (
+    name: string,
+    tpl: PodTemplateSpec | undefined,
+    replicas: number,
+    avail: number,
+    rev: string,
+    desired: number,
+    max: number,
+  ): ReplicaSet => ({
+    metadata: {
+      name,
+      namespace: "default",
+      ownerReferences: [
+        { apiVersion: "apps/v1", kind: "Deployment", name: "web", uid: "d-uid", controller: true },
+      ],
+      labels: { app: "web" },
+      annotations: {
+        [REVISION]: rev,
+        "deployment.kubernetes.io/desired-replicas": String(desired),
+        "deployment.kubernetes.io/max-replicas": String(max),
+      },
+      creationTimestamp: `2026-01-0${rev}T00:00:00Z`,
+    },
+    spec: { replicas, selector: {}, template: tpl },
+    status: { replicas, availableReplicas: avail, readyReplicas: avail },
+  });
+  const rsWrites = (actions: Action[]) =>
+    actions
+      .filter((a) => a.op === "update" && a.resource === "apps/replicasets")
+      .map((a) => {
+        const rs = (a as { object: ReplicaSet }).object;
+        const ann = rs.metadata?.annotations ?? {};
+        return `${rs.metadata?.name}=${rs.spec?.replicas} (${ann["deployment.kubernetes.io/desired-replicas"]}/${ann["deployment.kubernetes.io/max-replicas"]})`;
+      });
+  const scalingEvents = (actions: Action[]) =>
+    ops(actions).filter((x) => x.startsWith("event ScalingReplicaSet"));
+
+  it("a scale mid-rollout is proportional: 10 → 20 → 5 keeps the old ReplicaSet's available pods (sync.go scale)", () => {
+    const oldT = web(1, "nginx:1.25").spec?.template;
+    const newT = web(1, "nginx:1.26").spec?.template;
+    // Stuck at 8 old available + 5 new pending, both sized for 10 (max 13).
+    const up = reconcileDeployment(
+      web(20, "nginx:1.26"),
+      [sized("web-old", oldT, 8, 8, "1", 10, 13), sized("web-new", newT, 5, 0, "2", 10, 13)],
       T,
     );
-    expect(ops(mid).filter((x) => x.startsWith("event"))).toEqual([
-      "event ScalingReplicaSet: Scaled down replica set web-old from 4 to 2",
+    // allowed 25, to add 12: old round(8·25/13) − 8 = 7, new the remaining 5; largest first.
+    expect(rsWrites(up)).toEqual(["web-old=15 (20/25)", "web-new=10 (20/25)"]);
+    expect(scalingEvents(up)).toEqual([
+      "event ScalingReplicaSet: Scaled up replica set web-old from 8 to 15",
+      "event ScalingReplicaSet: Scaled up replica set web-new from 5 to 10",
     ]);
+    const down = reconcileDeployment(
+      web(5, "nginx:1.26"),
+      [sized("web-old", oldT, 15, 15, "1", 20, 25), sized("web-new", newT, 10, 0, "2", 20, 25)],
+      T,
+    );
+    // allowed 7, to remove 18: old round(15·7/25) − 15 = −11, new round(10·7/25) − 10 = −7.
+    expect(rsWrites(down)).toEqual(["web-old=4 (5/7)", "web-new=3 (5/7)"]);
+    expect(scalingEvents(down)).toEqual([
+      "event ScalingReplicaSet: Scaled down replica set web-old from 15 to 4",
+      "event ScalingReplicaSet: Scaled down replica set web-new from 10 to 3",
+    ]);
+    // Once sized (annotations current) it is no scaling event: the rollout step leaves them be
+    // while the new pods are unavailable.
+    const after = reconcileDeployment(
+      web(5, "nginx:1.26"),
+      [sized("web-old", oldT, 4, 4, "1", 5, 7), sized("web-new", newT, 3, 0, "2", 5, 7)],
+      T,
+    );
+    expect(rsWrites(after)).toEqual([]);
+  });
+
+  it("proportional ties: scaling up grows the newer ReplicaSet first, scaling down the rounding leftover comes from the older", () => {
+    const oldT = web(1, "nginx:1.25").spec?.template;
+    const newT = web(1, "nginx:1.26").spec?.template;
+    const two = (desired: number, max: number) => [
+      sized("web-old", oldT, 2, 2, "1", desired, max),
+      sized("web-new", newT, 2, 0, "2", desired, max),
+    ];
+    // 3 → 4: allowed 5, to add 1; equal sizes, newer first: new round(2·5/4) − 2 = 1.
+    expect(rsWrites(reconcileDeployment(web(4, "nginx:1.26"), two(3, 4), T))).toEqual([
+      "web-new=3 (4/5)",
+      "web-old=2 (4/5)",
+    ]);
+    // 3 → 2: allowed 3, to remove 1; each round(2·3/4) − 2 = 0, the leftover −1 from the
+    // first, the older; the other still gets its annotations.
+    expect(rsWrites(reconcileDeployment(web(2, "nginx:1.26"), two(3, 4), T))).toEqual([
+      "web-old=1 (2/3)",
+      "web-new=2 (2/3)",
+    ]);
+    // To zero: every active ReplicaSet goes.
+    expect(rsWrites(reconcileDeployment(web(0, "nginx:1.26"), two(3, 4), T))).toEqual([
+      "web-old=0 (0/0)",
+      "web-new=0 (0/0)",
+    ]);
+  });
+
+  it("a paused Deployment scales proportionally too, and starts no rollout", () => {
+    const oldT = web(1, "nginx:1.25").spec?.template;
+    const newT = web(1, "nginx:1.26").spec?.template;
+    const d = { ...web(20, "nginx:1.26"), spec: { ...web(20, "nginx:1.26").spec!, paused: true } };
+    const acts = reconcileDeployment(
+      d,
+      [sized("web-old", oldT, 8, 8, "1", 10, 13), sized("web-new", newT, 5, 5, "2", 10, 13)],
+      T,
+    );
+    expect(rsWrites(acts)).toEqual(["web-old=15 (20/25)", "web-new=10 (20/25)"]);
+    // Paused with a template no ReplicaSet has: the old one takes the new size, nothing is created.
+    const paused = { ...web(6, "nginx:1.27"), spec: { ...web(6, "nginx:1.27").spec!, paused: true } };
+    const only = reconcileDeployment(paused, [sized("web-old", oldT, 4, 4, "1", 4, 5)], T);
+    expect(ops(only).filter((x) => !x.startsWith("updateStatus"))).toEqual([
+      "update apps/replicasets web-old",
+      "event ScalingReplicaSet: Scaled up replica set web-old from 4 to 6",
+    ]);
+  });
+
+  it("kubectl scale during a stuck rollout never takes the old ReplicaSet's available pods (the tester's outage)", () => {
+    const c = new Cluster("kubenet", [{ name: "np", count: 3, maxPods: 110 }]);
+    c.create("apps/deployments", web(10));
+    c.settle();
+    const set = (f: (d: Deployment) => Deployment) =>
+      c.deployments.set("default/web", f(c.deployments.get("default/web") as Deployment));
+    set((d) => ({
+      ...d,
+      spec: {
+        ...d.spec!,
+        template: { ...d.spec!.template, spec: { ...d.spec!.template.spec!, nodeSelector: { nope: "x" } } },
+      },
+    }));
+    c.settle();
+    const state = () =>
+      [...c.replicaSets.values()]
+        .sort(
+          (a, b) => Number(a.metadata?.annotations?.[REVISION]) - Number(b.metadata?.annotations?.[REVISION]),
+        )
+        .map((r) => r.spec?.replicas);
+    const running = () => c.livePods().filter((p) => p.status?.phase === "Running").length;
+    expect(state()).toEqual([8, 5]);
+    expect(running()).toBe(8);
+    for (const [replicas, want, run] of [
+      [20, [15, 10], 15],
+      [5, [4, 3], 4],
+    ] as const) {
+      set((d) => ({ ...d, spec: { ...d.spec!, replicas } }));
+      c.settle();
+      expect(state()).toEqual(want);
+      expect(running()).toBe(run);
+    }
   });
 
   it("rollback to the old template reuses its ReplicaSet (same hash) as revision 3", () => {
