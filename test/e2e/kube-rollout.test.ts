@@ -809,7 +809,7 @@ spec:
   });
 });
 
-describe("scaling mid-rollout (sync.go scale) with kubectl 1.33", () => {
+describe("scaling mid-rollout (sync.go scale) and Recreate (recreate.go) with kubectl 1.33", () => {
   let c: KubeCluster;
   beforeAll(async () => {
     c = await makeCluster(emu, "scaling", { count: 1, version: "1.33" });
@@ -885,5 +885,54 @@ describe("scaling mid-rollout (sync.go scale) with kubectl 1.33", () => {
         rs.metadata.annotations["deployment.kubernetes.io/desired-replicas"],
         rs.metadata.annotations["deployment.kubernetes.io/max-replicas"],
       ]).toEqual(["5", "7"]);
+  });
+
+  it("Recreate starts the new pods only once every old pod is gone, Terminating ones included", async () => {
+    await kubectlOk(
+      c,
+      ["apply", "-f", "-"],
+      `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: rc}
+spec:
+  replicas: 2
+  strategy: {type: Recreate}
+  selector: {matchLabels: {app: rc}}
+  template:
+    metadata: {labels: {app: rc}}
+    spec:
+      containers: [{name: c, image: "nginx:1.26"}]
+`,
+    );
+    await settled("rc", [2], 2);
+    const old = new Set(
+      ((await json(["get", "pods", "-l", "app=rc"])).items as { metadata: { name: string } }[]).map(
+        (p) => p.metadata.name,
+      ),
+    );
+    const watch = kubectl(c, [
+      "get",
+      "pods",
+      "-l",
+      "app=rc",
+      "--watch",
+      "--output-watch-events",
+      "--no-headers",
+      "--request-timeout=15s",
+    ]);
+    await new Promise((r) => setTimeout(r, 500));
+    await kubectlOk(c, ["set", "image", "deploy/rc", "c=nginx:1.27"]);
+    const status = await kubectl(c, ["rollout", "status", "deploy/rc", "--timeout=60s"]);
+    expect(status.stdout).toContain('deployment "rc" successfully rolled out');
+    const seen = (await watch).stdout
+      .trim()
+      .split("\n")
+      .map((l) => l.trim().split(/\s+/));
+    const lastOldGone = seen.findLastIndex(([type, name]) => type === "DELETED" && old.has(name));
+    const firstNew = seen.findIndex(([type, name]) => type === "ADDED" && !old.has(name));
+    // The old pods were seen Terminating (graceful deletion), and gone before any new pod.
+    expect(seen.some(([, name, , phase]) => old.has(name) && phase === "Terminating")).toBe(true);
+    expect(lastOldGone).toBeGreaterThan(0);
+    expect(firstNew).toBeGreaterThan(lastOldGone);
   });
 });

@@ -6,6 +6,7 @@
 //   Deployment, ReplicaSet, ReplicationController,
 //   DaemonSet, StatefulSet, Job, CronJob                   → that object (and its owner)
 //   Pod                                                    → its controlling owner, scheduler, kubelet
+//                                                            (deleted: a Recreate Deployment too)
 //   Node                                                   → the cluster's DaemonSets, scheduler, kubelet
 //   (a timer, every 10 s)                                  → the cluster's node Leases renewed
 //   HPA, Deployment, ReplicaSet, StatefulSet               → the namespace's HPAs
@@ -286,6 +287,15 @@ export class ControllerManager {
       if (podUsesClaims(c.object)) this.queue.add(`volumes|${cluster}`, BURST_MS); // pvc-protection
       this.queue.add(`endpoints-ns|${cluster}|${ns}`, BURST_MS);
       ownerKey();
+      // deletePod: a Recreate Deployment waits for its old pods to be gone, a change no
+      // ReplicaSet status shows (a terminating pod no longer counts there).
+      if (c.type === "DELETED") {
+        const owner = (
+          c.object.metadata as { ownerReferences?: { kind?: string; name?: string; controller?: boolean }[] }
+        )?.ownerReferences?.find((r) => r.controller);
+        if (owner?.kind === "ReplicaSet" && owner.name)
+          this.queue.add(`recreate-pod-gone|${cluster}|${ns}|${owner.name}`, BURST_MS);
+      }
       this.queue.add(`scheduler|${cluster}`, BURST_MS);
       this.queue.add(`kubelet|${cluster}`, BURST_MS);
       this.queue.add(`taint-eviction|${cluster}`, BURST_MS);
@@ -454,6 +464,19 @@ export class ControllerManager {
         return syncQuotas(ctx, cluster, ns);
       case "adopt":
         return this.adopters(cluster, ns);
+      case "recreate-pod-gone": {
+        type Owned = {
+          metadata?: { ownerReferences?: { kind?: string; name?: string; controller?: boolean }[] };
+          spec?: { strategy?: { type?: string } };
+        };
+        const rs = await ctx.get<Owned>(cluster, "apps/replicasets", ns, name);
+        const owner = rs?.metadata?.ownerReferences?.find((r) => r.controller);
+        if (owner?.kind !== "Deployment" || !owner.name) return;
+        const d = await ctx.get<Owned>(cluster, "apps/deployments", ns, owner.name);
+        if (d?.spec?.strategy?.type === "Recreate")
+          this.queue.add(`deployment|${cluster}|${ns}|${owner.name}`);
+        return;
+      }
       case "ns-defaults":
         return syncNamespaceDefaults(ctx, cluster, ns);
       case "pdb":

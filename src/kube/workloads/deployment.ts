@@ -13,7 +13,7 @@ import type {
   DeploymentStatus,
   ReplicaSet,
 } from "kubernetes-types/apps/v1.js";
-import type { PodTemplateSpec } from "kubernetes-types/core/v1.js";
+import type { Pod, PodTemplateSpec } from "kubernetes-types/core/v1.js";
 import { cloneJson } from "../json.js";
 import {
   type Action,
@@ -225,12 +225,14 @@ function condition(
 
 /**
  * One sync (syncDeployment). `replicaSets` are the namespace's ReplicaSets (the function picks
- * the ones the Deployment controls); `now` stamps conditions. Returns the writes in order.
+ * the ones the Deployment controls); `pods` the namespace's pods, read by Recreate only (it waits
+ * for the old ones, terminating included); `now` stamps conditions. Returns the writes in order.
  */
 export function reconcileDeployment(
   d: Deployment,
   replicaSets: readonly ReplicaSet[],
   now: string,
+  pods: readonly Pod[] = [],
 ): Action[] {
   const ns = d.metadata?.namespace ?? "default";
   const dName = d.metadata?.name ?? "";
@@ -364,7 +366,7 @@ export function reconcileDeployment(
         resize(rs, 0);
         scaledDown = true;
       }
-    if (!scaledDown && !old.some((rs) => (rs.status?.replicas ?? 0) > 0)) {
+    if (!scaledDown && !oldPodsRunning(d, newRS, old, replicaSets, pods)) {
       if (!newRS) {
         const created = create(() => replicas);
         if (!created) return collided();
@@ -507,6 +509,36 @@ function scaleProportionally(
   if (toAdd !== 0) sizes[0] = Math.max(0, sizes[0] + toAdd - added);
   active.forEach((rs, i) => {
     scaleTo(rs, sizes[i]);
+  });
+}
+
+/**
+ * recreate.go oldPodsRunning: an old ReplicaSet still counts pods, or a pod of the
+ * Deployment's other ReplicaSets (by controller reference, terminating ones included) is not
+ * Succeeded or Failed.
+ */
+function oldPodsRunning(
+  d: Deployment,
+  newRS: ReplicaSet | undefined,
+  old: readonly ReplicaSet[],
+  replicaSets: readonly ReplicaSet[],
+  pods: readonly Pod[],
+): boolean {
+  if (old.some((rs) => (rs.status?.replicas ?? 0) > 0)) return true;
+  const self = { ...d, kind: "Deployment" };
+  const oldUids = new Set<string>();
+  for (const rs of replicaSets)
+    if (rs.metadata?.uid && rs.metadata.uid !== newRS?.metadata?.uid && isControlledBy(rs, self))
+      oldUids.add(rs.metadata.uid);
+  if (!oldUids.size) return false;
+  const ns = d.metadata?.namespace ?? "default";
+  return pods.some((p) => {
+    if ((p.metadata?.namespace ?? ns) !== ns) return false;
+    const ref = p.metadata?.ownerReferences?.find((r) => r.controller);
+    if (!ref || !oldUids.has(ref.uid)) return false;
+    if (!selectorMatches(d.spec?.selector, p.metadata?.labels)) return false;
+    const phase = p.status?.phase;
+    return phase !== "Succeeded" && phase !== "Failed";
   });
 }
 

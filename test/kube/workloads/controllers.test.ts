@@ -425,8 +425,8 @@ describe("Deployment", () => {
     ).toBe(true);
   });
 
-  it("Recreate scales the old ReplicaSet to zero before the new one starts", () => {
-    const c = new Cluster("kubenet", [{ name: "np", count: 2, maxPods: 110 }]);
+  it("Recreate scales the old ReplicaSet to zero, and starts the new one only once no old pod is left, Terminating ones included", () => {
+    const c = new Cluster("kubenet", [{ name: "np", count: 2, maxPods: 110 }], 1, true, 24, true);
     c.create("apps/deployments", web(3, "a:1", { type: "Recreate" }));
     c.settle();
     const d = c.deployments.get("default/web") as Deployment;
@@ -437,12 +437,59 @@ describe("Deployment", () => {
         template: { ...d.spec!.template, spec: { containers: [{ name: "web", image: "a:2" }] } },
       },
     });
+    let sawTerminating = false;
     for (let i = 0; i < 50; i++) {
       const images = new Set(c.livePods().map((p) => p.spec?.containers[0].image));
       expect(images.size).toBeLessThanOrEqual(1);
+      sawTerminating ||= c.livePods().some((p) => p.metadata?.deletionTimestamp);
       if (!c.step()) break;
     }
+    expect(sawTerminating).toBe(true);
     expect(c.livePods().map((p) => p.spec?.containers[0].image)).toEqual(["a:2", "a:2", "a:2"]);
+  });
+
+  it("Recreate: oldPodsRunning counts a Terminating pod of an old ReplicaSet, not a finished one (recreate.go)", () => {
+    const d = web(3, "a:2", { type: "Recreate" });
+    const oldRS: ReplicaSet = {
+      metadata: {
+        name: "web-old",
+        namespace: "default",
+        uid: "rs-old",
+        labels: { app: "web" },
+        annotations: { [REVISION]: "1" },
+        ownerReferences: [
+          { apiVersion: "apps/v1", kind: "Deployment", name: "web", uid: "d-uid", controller: true },
+        ],
+      },
+      spec: { replicas: 0, selector: {}, template: web(3, "a:1").spec?.template },
+      // The ReplicaSet no longer counts a terminating pod (FilterActivePods).
+      status: { replicas: 0 },
+    };
+    const pod = (phase: string, terminating: boolean): Pod => ({
+      metadata: {
+        name: "web-old-abcde",
+        namespace: "default",
+        labels: { app: "web" },
+        ownerReferences: [
+          { apiVersion: "apps/v1", kind: "ReplicaSet", name: "web-old", uid: "rs-old", controller: true },
+        ],
+        ...(terminating ? { deletionTimestamp: T, deletionGracePeriodSeconds: 30 } : {}),
+      },
+      spec: { containers: [{ name: "web", image: "a:1" }] },
+      status: { phase },
+    });
+    const created = (pods: Pod[]) =>
+      ops(reconcileDeployment(d, [oldRS], T, pods)).filter((x) => !x.startsWith("update"));
+    const hash = podTemplateHash(d.spec?.template);
+    // Still stopping: nothing is created, the new ReplicaSet included.
+    expect(created([pod("Running", true)])).toEqual([]);
+    // Gone, or stopped (a terminal phase): the new ReplicaSet at full size, in one step.
+    const start = [
+      `create apps/replicasets web-${hash}`,
+      `event ScalingReplicaSet: Scaled up replica set web-${hash} from 0 to 3`,
+    ];
+    expect(created([])).toEqual(start);
+    expect(created([pod("Succeeded", true)])).toEqual(start);
   });
 
   it("a hash clash with someone else's ReplicaSet bumps collisionCount", () => {

@@ -93,6 +93,11 @@ export class Cluster {
     readonly hostPortFlag = true,
     /** Size of each node's pod block; AKS uses /24, tests may shrink it to force wrap-around. */
     readonly podBlockPrefix = 24,
+    /**
+     * Controllers' pod deletes are graceful, as through the API: the pod is Terminating (its
+     * deletionTimestamp set) for three steps before the kubelet removes it.
+     */
+    readonly gracefulPods = false,
   ) {
     this.rng = seededRng(seed);
     for (const p of pools) this.setPool(p);
@@ -226,7 +231,15 @@ export class Cluster {
       if (a.resource === "core/nodes") continue;
       const store = this.storeFor(a.resource);
       if (a.op === "create") this.create(a.resource, a.object);
-      else if (a.op === "delete") this.remove(a.resource, a.namespace, a.name);
+      else if (a.op === "delete" && a.resource === "core/pods" && this.gracefulPods) {
+        const k = key(a.namespace, a.name);
+        const p = this.pods.get(k);
+        if (p && !p.metadata?.deletionTimestamp)
+          this.pods.set(k, {
+            ...p,
+            metadata: { ...p.metadata, deletionTimestamp: this.now(), deletionGracePeriodSeconds: 30 },
+          });
+      } else if (a.op === "delete") this.remove(a.resource, a.namespace, a.name);
       else {
         const k = key(a.namespace, a.object.metadata?.name);
         const cur = store.get(k);
@@ -299,7 +312,8 @@ export class Cluster {
     }
     const now = this.now();
     const rs = [...this.replicaSets.values()];
-    for (const d of [...this.deployments.values()]) this.apply(reconcileDeployment(d, rs, now));
+    for (const d of [...this.deployments.values()])
+      this.apply(reconcileDeployment(d, rs, now, [...this.pods.values()]));
     for (const r of [...this.replicaSets.values()])
       this.apply(reconcileReplicaSet(r, [...this.pods.values()], this.rng, now));
     for (const ds of [...this.daemonSets.values()])
@@ -349,6 +363,11 @@ export class Cluster {
   }
 
   private kubelet(now: string): void {
+    // A pod marked for deletion three steps ago has stopped: it goes.
+    for (const [k, p] of [...this.pods]) {
+      const since = p.metadata?.deletionTimestamp;
+      if (since && Date.parse(since) + 2000 < Date.parse(now)) this.pods.delete(k);
+    }
     for (const [k, p] of [...this.pods].sort(([a], [b]) => (a < b ? -1 : 1))) {
       const nodeName = p.spec?.nodeName;
       const node = nodeName ? this.nodes.get(nodeName) : undefined;
