@@ -32,7 +32,18 @@ export function readInfo(dataDir: string): InfoFile | undefined {
  * answer while the killed process waits to be reaped, or once the number is reused.
  */
 export function running(dataDir: string): boolean {
-  if (!fs.existsSync(path.join(dataDir, "aksnet.lock"))) return false;
+  // Every emulator makes the lock file; a dir without one (written by hand, or by a test for an
+  // emulator it runs itself) has only its info file's pid to go by.
+  if (!fs.existsSync(path.join(dataDir, "aksnet.lock"))) {
+    const pid = readInfo(dataDir)?.pid;
+    if (pid === undefined) return false;
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  }
   try {
     lockDataDir(dataDir).release();
     return false;
