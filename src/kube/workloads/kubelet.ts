@@ -481,14 +481,9 @@ function running(input: StageInput): StageOutput {
   };
 }
 
-/**
- * Containers of run-to-completion pods (restartPolicy Never/OnFailure, e.g. Jobs) exit 0:
- * Succeeded, containers terminated Completed, Ready False with reason PodCompleted.
- */
-function completed(input: StageInput): StageOutput {
-  const prev = input.pod.status ?? {};
-  const at = input.now;
-  const containerStatuses = (prev.containerStatuses ?? []).map((cs) => ({
+/** A container ended on its own or on the signal: exit 0 `Completed`, not ready, not started. */
+function terminated(cs: ContainerStatus, at: string): ContainerStatus {
+  return {
     ...cs,
     ready: false,
     started: false,
@@ -501,7 +496,17 @@ function completed(input: StageInput): StageOutput {
         ...(cs.containerID ? { containerID: cs.containerID } : {}),
       },
     },
-  }));
+  };
+}
+
+/**
+ * Containers of run-to-completion pods (restartPolicy Never/OnFailure, e.g. Jobs) exit 0:
+ * Succeeded, containers terminated Completed, Ready False with reason PodCompleted.
+ */
+function completed(input: StageInput): StageOutput {
+  const prev = input.pod.status ?? {};
+  const at = input.now;
+  const containerStatuses = (prev.containerStatuses ?? []).map((cs) => terminated(cs, at));
   return {
     status: {
       ...prev,
@@ -548,22 +553,7 @@ function deadlineExceeded(input: StageInput): StageOutput {
   const prev = input.pod.status ?? {};
   const at = input.now;
   const stop = (cs: ContainerStatus): ContainerStatus =>
-    cs.state?.running
-      ? {
-          ...cs,
-          ready: false,
-          started: false,
-          state: {
-            terminated: {
-              exitCode: 0,
-              reason: "Completed",
-              startedAt: cs.state.running.startedAt ?? at,
-              finishedAt: at,
-              ...(cs.containerID ? { containerID: cs.containerID } : {}),
-            },
-          },
-        }
-      : { ...cs, ready: false };
+    cs.state?.running ? terminated(cs, at) : { ...cs, ready: false };
   const containerStatuses = (prev.containerStatuses ?? []).map(stop);
   const notReady = `containers with unready status: [${(input.pod.spec?.containers ?? []).map((c) => c.name).join(" ")}]`;
   const initDone = (prev.conditions ?? []).find((c) => c.type === "Initialized")?.status === "True";
