@@ -10,6 +10,7 @@ import { median, request, signIn, startEmulator, table, tempDir } from "./lib.mj
 const NSG_RULES = Number(process.env.BENCH_NSG_RULES ?? 1000);
 const SUBNETS = Number(process.env.BENCH_SUBNETS ?? 3000);
 const PIPS = Number(process.env.BENCH_PIPS ?? 300);
+const ENV_VARS = Number(process.env.BENCH_ENV_VARS ?? 12000);
 
 function nsgBody(n) {
   const securityRules = Array.from({ length: n }, (_, i) => ({
@@ -165,6 +166,71 @@ export async function run() {
           headers: auth,
         });
         if (g.status === 404) return { status: 200, text: "" };
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    }),
+  );
+
+  // The Kubernetes face: a Deployment of ~1.5 MB (12,000 env variables, as an attacker or a
+  // generated chart sends), from the POST until it is Available — the controllers hash its
+  // template, copy it into a ReplicaSet and a pod and write each several times.
+  const id = `${sub}/resourceGroups/probe/providers/Microsoft.ContainerService/managedClusters/kb`;
+  await must(
+    request(agent, "PUT", `${emu.url}${id}?api-version=2024-05-01`, {
+      headers: auth,
+      body: {
+        location: "eastus",
+        identity: { type: "SystemAssigned" },
+        properties: {
+          kubernetesVersion: "1.33",
+          dnsPrefix: "kb",
+          agentPoolProfiles: [
+            { name: "nodepool1", count: 1, vmSize: "Standard_DS2_v2", mode: "System", osType: "Linux" },
+          ],
+        },
+      },
+    }),
+    "cluster",
+  );
+  const cred = await must(
+    request(agent, "POST", `${emu.url}${id}/listClusterUserCredential?api-version=2024-05-01`, {
+      headers: auth,
+    }),
+    "credentials",
+  );
+  const kubeconfig = Buffer.from(cred.json().kubeconfigs[0].value, "base64").toString("utf8");
+  const server = /server: (\S+)/.exec(kubeconfig)[1];
+  const kauth = { authorization: `Bearer ${/token: (\S+)/.exec(kubeconfig)[1]}` };
+  const env = Array.from({ length: ENV_VARS }, (_, i) => ({
+    name: `VAR_${i}_${"x".repeat(40)}`,
+    value: "v".repeat(60),
+  }));
+  const deployment = {
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: { name: "big" },
+    spec: {
+      replicas: 1,
+      selector: { matchLabels: { app: "big" } },
+      template: {
+        metadata: { labels: { app: "big" } },
+        spec: { containers: [{ name: "c", image: "nginx", env }] },
+      },
+    },
+  };
+  const mib = (JSON.stringify(deployment).length / 1048576).toFixed(1);
+  rows.push(
+    await underLoad(`Deployment of ${mib} MB (${ENV_VARS} env vars) to Available`, async () => {
+      const created = await request(agent, "POST", `${server}/apis/apps/v1/namespaces/default/deployments`, {
+        headers: kauth,
+        body: deployment,
+      });
+      if (created.status !== 201) return created;
+      for (;;) {
+        const d = await request(agent, "GET", `${server}/apis/apps/v1/namespaces/default/deployments/big`, {
+          headers: kauth,
+        });
+        if (d.json().status?.availableReplicas === 1) return d;
         await new Promise((r) => setTimeout(r, 20));
       }
     }),

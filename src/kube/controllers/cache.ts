@@ -9,6 +9,7 @@
 // goes through KubeApi with optimistic concurrency, so a stale read costs a retry, never a
 // wrong write. Objects handed out are shared: callers treat them as read-only (the pure
 // reconciles build new objects; ControllerContext.apply copies before writing).
+import { setImmediate as nextTurn } from "node:timers/promises";
 import type { ChangeRecord, KubeObjectRecord, Store } from "../../store/types.js";
 import type { Resource } from "../workloads/actions.js";
 
@@ -173,6 +174,8 @@ export class ObjectCache {
           after = `${r.namespace}/${r.name}`;
         }
         if (page.length < 500) break;
+        // Between pages, requests get a turn: a resync of thousands of objects is many pages.
+        await nextTurn();
       }
       return { listedAt, byNs, order: new Map() };
     });

@@ -68,6 +68,9 @@ export const BATCH_WRITES = 100;
 /** setTimeout's longest delay (2^31 − 1 ms, about 24.8 days). */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
+/** Longest run of writes inside one batch before it lets the event loop take a turn. */
+const SLICE_MS = 20;
+
 /** What one batch writes with: the transaction, and the API's in-transaction writes. */
 export interface BatchWriter {
   tx: Tx;
@@ -182,10 +185,17 @@ export class ControllerContext {
     // A run of many batches is all promise continuations: give the event loop a turn before
     // each, so requests waiting on sockets are read and queue their transactions in between.
     await nextTurn();
-    return this.store.transaction((tx) =>
-      fn({
+    return this.store.transaction((tx) => {
+      // Inside one transaction too: writes of very large objects (a 1.5 MB template) take tens
+      // of milliseconds each, so a batch of them yields between writes once a slice is used up.
+      let turn = performance.now();
+      return fn({
         tx,
         attempt: async <R>(write: () => Promise<R>) => {
+          if (performance.now() - turn > SLICE_MS) {
+            await nextTurn();
+            turn = performance.now();
+          }
           try {
             return await write();
           } catch (e) {
@@ -193,8 +203,8 @@ export class ControllerContext {
             throw e;
           }
         },
-      }),
-    );
+      });
+    });
   }
 
   /**

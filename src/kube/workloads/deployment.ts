@@ -70,7 +70,23 @@ export function maxSurge(d: Deployment): number {
   return isRollingUpdate(d) ? fenceposts(d).surge : 0;
 }
 
+/**
+ * Per template object: the informer cache hands out the same object until it changes, so a
+ * Deployment and its ReplicaSets' templates are made canonical once, not on every pass.
+ */
+const sansHash = new WeakMap<PodTemplateSpec, string>();
+
 function templateSansHash(t: PodTemplateSpec | undefined): string {
+  if (!t) return canonicalWithoutHash(t);
+  let s = sansHash.get(t);
+  if (s === undefined) {
+    s = canonicalWithoutHash(t);
+    sansHash.set(t, s);
+  }
+  return s;
+}
+
+function canonicalWithoutHash(t: PodTemplateSpec | undefined): string {
   const labels = { ...(t?.metadata?.labels ?? {}) };
   delete labels[HASH_LABEL];
   return canonicalJson({ ...t, metadata: { ...(t?.metadata ?? {}), labels } });
