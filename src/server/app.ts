@@ -7,6 +7,7 @@
 //   4. the ARM router runs the request in one store transaction;
 //   5. the error handler turns typed errors into ARM's envelope — never a stack trace.
 import fs from "node:fs";
+import http from "node:http";
 import path from "node:path";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { GC_WORK, KubeApi } from "../kube/api.js";
@@ -156,6 +157,11 @@ async function serve(opts: ServerOptions, logger: Logger, lock: DataDirLock): Pr
     frameworkErrors: (err, req, reply) => sendError(err, req, reply),
     clientErrorHandler: clientErrorHandler((what) => logger.warn(`refused a malformed request: ${what}`)),
   });
+  // Every method Node parses reaches a face (WebDAV's PROPFIND, MKCOL…), so each answers in its
+  // own shape (a Status 405, ARM's 401/404) rather than Fastify's bare 404. CONNECT never
+  // reaches the router (Node hands it to a 'connect' listener, or closes it).
+  for (const m of http.METHODS)
+    if (m !== "CONNECT" && !app.supportedMethods.includes(m)) app.addHttpMethod(m);
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("*", { parseAs: "string" }, (_req, body, done) => done(null, body));
 

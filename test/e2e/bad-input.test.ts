@@ -193,6 +193,27 @@ describe("HTTP-level refusals are ARM-shaped (defect: Fastify/Node bodies or 500
     );
   });
 
+  it("a method no face serves (WebDAV's PROPFIND, MKCOL) is refused in the face's shape, credentials first (defect: Fastify's bare 404)", async () => {
+    const call = async (method: string, p: string, auth = true) => {
+      const res = await fetch(`${emu.url}${p}`, {
+        method,
+        headers: auth ? { authorization: `Bearer ${await emu.token()}` } : {},
+      });
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    };
+    for (const method of ["PROPFIND", "MKCOL"]) {
+      const armed = await call(method, rg("webdav"));
+      expect([armed.status, errorOf(armed.body).code], method).toEqual([405, "MethodNotAllowed"]);
+      expect(errorOf(armed.body).message).toBe(
+        `The requested resource does not support http method '${method}'.`,
+      );
+      const anon = await call(method, rg("webdav"), false);
+      expect([anon.status, errorOf(anon.body).code]).toEqual([401, "AuthenticationFailed"]);
+      const kube = await call(method, "/clusters/0123456789abcdef/api/v1/pods", false);
+      expect([kube.status, kube.body.kind, kube.body.reason]).toEqual([401, "Status", "Unauthorized"]);
+    }
+  });
+
   it("the token endpoint answers a bad media type in OAuth2's shape", async () => {
     const res = await fetch(`${emu.url}/${emu.tenantId}/oauth2/v2.0/token`, {
       method: "POST",
