@@ -96,6 +96,35 @@ describe("resource groups, features, providers", () => {
     expect(l.stdout).toMatch(/^Name +CloudName +SubscriptionId +TenantId +State +IsDefault\n/);
   });
 
+  it("account get-access-token prints a token the emulator's ARM accepts, and one for Microsoft Graph", async () => {
+    const t = JSON.parse((await ok("az account get-access-token")).stdout);
+    expect(Object.keys(t).sort()).toEqual([
+      "accessToken",
+      "expiresOn",
+      "expires_on",
+      "subscription",
+      "tenant",
+      "tokenType",
+    ]);
+    expect(t).toMatchObject({ subscription: emu.subscriptionId, tenant: emu.tenantId, tokenType: "Bearer" });
+    expect(t.expiresOn).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.000000$/);
+    expect(t.expires_on * 1000).toBeGreaterThan(Date.now());
+    const get = (token: string, p: string) =>
+      fetch(`${emu.url}${p}`, { headers: { authorization: `Bearer ${token}` } });
+    expect((await get(t.accessToken, "/subscriptions?api-version=2020-01-01")).status).toBe(200);
+    const graph = (
+      await ok("az account get-access-token --resource-type ms-graph --query accessToken -o tsv")
+    ).stdout.trim();
+    expect((await get(graph, "/v1.0/servicePrincipals?$top=1")).status).toBe(200);
+    // Each token is for its own audience.
+    expect((await get(t.accessToken, "/v1.0/servicePrincipals?$top=1")).status).toBe(401);
+    const both = await az("az account get-access-token --resource https://management.azure.com --scope x");
+    expect([both.code, both.stderr.trim()]).toEqual([
+      2,
+      "ERROR: usage error: --resource/--resource-type/--scope",
+    ]);
+  });
+
   it("extension add / update (seed 001) succeed without touching the emulator", async () => {
     await ok("az extension add --name aks-preview");
     await ok("az extension update --name aks-preview");

@@ -20,6 +20,8 @@ export interface ArmTarget {
 
 export const DEFAULT_CLIENT_ID = "aksnet-cli";
 export const DEFAULT_CLIENT_SECRET = "aksnet";
+/** What az asks for by default (the cloud's active_directory_resource_id + `/.default`). */
+export const ARM_SCOPE = "https://management.azure.com/.default";
 
 /** Where the emulator is: AKSNET_ENDPOINT, else `<data dir>/aksnet.json`. Throws a one-line CliError. */
 export function resolveTarget(io: Io): ArmTarget {
@@ -277,13 +279,34 @@ export class ArmClient {
       this.tokenValue = saved.token.accessToken;
       return this.tokenValue;
     }
+    const got = await this.fetchToken(ARM_SCOPE);
+    this.tokenValue = got.accessToken;
+    updateEndpoint(this.io, key, (p) => {
+      p.token = got;
+      p.tenantId ??= this.target.tenantId;
+    });
+    return this.tokenValue;
+  }
+
+  /** The token as saved (ARM's audience) or, for another scope, a fresh one (not saved). */
+  async tokenFor(scope: string): Promise<{ accessToken: string; expiresOn: number }> {
+    if (scope === ARM_SCOPE) {
+      await this.token();
+      const t = loadProfile(this.io).endpoints[this.profileKey]?.token;
+      if (t) return t;
+    }
+    return this.fetchToken(scope);
+  }
+
+  private async fetchToken(scope: string): Promise<{ accessToken: string; expiresOn: number }> {
+    const saved = loadProfile(this.io).endpoints[this.profileKey] ?? {};
     const tenant = this.target.tenantId ?? saved.tenantId ?? "common";
     const form = new URLSearchParams({
       grant_type: "client_credentials",
       // Without `az login`, the usual CI variables, else a built-in principal the emulator accepts by default.
       client_id: saved.clientId ?? this.io.env.AZURE_CLIENT_ID ?? DEFAULT_CLIENT_ID,
       client_secret: saved.clientSecret ?? this.io.env.AZURE_CLIENT_SECRET ?? DEFAULT_CLIENT_SECRET,
-      scope: "https://management.azure.com/.default",
+      scope,
     }).toString();
     const res = await this.send(
       "POST",
@@ -304,12 +327,7 @@ export class ArmClient {
       );
     }
     const expiresIn = Number(b.expires_in ?? 3600);
-    this.tokenValue = b.access_token;
-    updateEndpoint(this.io, key, (p) => {
-      p.token = { accessToken: b.access_token as string, expiresOn: Date.now() + expiresIn * 1000 };
-      p.tenantId ??= this.target.tenantId;
-    });
-    return this.tokenValue;
+    return { accessToken: b.access_token, expiresOn: Date.now() + expiresIn * 1000 };
   }
 
   async request(method: string, pathOrUrl: string, opts: RequestOptions = {}): Promise<ArmResponse> {

@@ -1,6 +1,6 @@
 // az login / logout / account show|list|set, kept in the front-end's profile file.
 
-import { DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET } from "../arm.js";
+import { ARM_SCOPE, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET } from "../arm.js";
 import { CliError } from "../io.js";
 import { flag } from "../parser.js";
 import type { EndpointProfile } from "../profile.js";
@@ -28,6 +28,26 @@ async function ensureSubscriptions(ctx: Ctx): Promise<EndpointProfile> {
   const entry = loadProfile(ctx.io).endpoints[arm.profileKey];
   if (!entry?.subscriptions?.length) await refreshSubscriptions(arm, ctx.io);
   return loadProfile(ctx.io).endpoints[arm.profileKey] ?? {};
+}
+
+/** `--resource-type` values az knows, as the resource each stands for. */
+const RESOURCE_TYPES: Record<string, string> = {
+  arm: "https://management.core.windows.net/",
+  "ms-graph": "https://graph.microsoft.com/",
+  "aad-graph": "https://graph.windows.net/",
+};
+
+/** azure.cli.core.auth.util.resource_to_scopes. */
+const resourceToScope = (r: string) => `${r.endsWith("/") ? r : `${r}/`}.default`;
+
+/** az prints expiresOn in local time, microseconds included: `2026-12-02 14:51:33.000000`. */
+function localTime(ms: number): string {
+  const d = new Date(ms);
+  const p = (n: number) => String(n).padStart(2, "0");
+  return (
+    `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ` +
+    `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.000000`
+  );
 }
 
 export const COMMANDS: CommandTable = {
@@ -119,6 +139,39 @@ export const COMMANDS: CommandTable = {
       if (ctx.args.bool("refresh")) await refreshSubscriptions(await ctx.arm(), ctx.io);
       const p = await ensureSubscriptions(ctx);
       return accountEntries(p, "cloudName");
+    },
+  },
+  "account get-access-token": {
+    summary: "Get a token for utilities to access Azure.",
+    long: "The token is the emulator's: it is accepted by this emulator only.",
+    style: "raw",
+    flags: [
+      flag("--resource", "Azure resource endpoints in AAD v1.0."),
+      flag("--resource-type", "Type of well-known resource.", { choices: Object.keys(RESOURCE_TYPES) }),
+      flag("--scope", "Space-separated AAD scopes in AAD v2.0. Default to Azure Resource Manager."),
+      flag("--tenant -t", "Tenant ID for which the token is acquired."),
+    ],
+    run: async (ctx) => {
+      const a = ctx.args;
+      const given = ["resource", "resourceType", "scope"].filter((k) => a.str(k) !== undefined);
+      if (given.length > 1) throw new CliError("usage error: --resource/--resource-type/--scope", 2);
+      const resource = a.str("resource") ?? RESOURCE_TYPES[a.str("resourceType") ?? ""];
+      const scope = a.str("scope") ?? (resource ? resourceToScope(resource) : ARM_SCOPE);
+      const arm = await ctx.arm();
+      const tenant = a.str("tenant");
+      if (tenant && !arm.target.tenantId) arm.target.tenantId = tenant;
+      const t = await arm.tokenFor(scope);
+      const out: Record<string, unknown> = {
+        accessToken: t.accessToken,
+        expiresOn: localTime(t.expiresOn),
+        expires_on: Math.floor(t.expiresOn / 1000),
+      };
+      // With --tenant, az gets a token for the tenant alone: no subscription in the output.
+      if (!tenant) out.subscription = await ctx.subscription();
+      const p = await ensureSubscriptions(ctx);
+      out.tenant = tenant ?? p.subscriptions?.find((s) => s.id === out.subscription)?.tenantId ?? p.tenantId;
+      out.tokenType = "Bearer";
+      return out;
     },
   },
   "account set": {
