@@ -764,9 +764,8 @@ function statusActions(
     updatedReplicas: updated,
     readyReplicas: sum((rs) => rs.status?.readyReplicas ?? 0),
     availableReplicas,
-    ...(Math.max(0, replicas - availableReplicas) > 0
-      ? { unavailableReplicas: replicas - availableReplicas }
-      : {}),
+    // calculateStatus: the ReplicaSets' wanted total, surge included, less what is available.
+    ...(sum(specReplicas) - availableReplicas > 0 ? { unavailableReplicas: sum(specReplicas) - availableReplicas } : {}),
     conditions: [availableCond, ...(progressing ? [progressing] : []), ...replicaFailures(newRS, old)],
     ...(d.status?.collisionCount !== undefined ? { collisionCount: d.status.collisionCount } : {}),
   };

@@ -205,6 +205,38 @@ describe("Deployment", () => {
     expect(step(1, 3)).toEqual(["web-new=2"]);
   });
 
+  it("counts unavailable replicas against the ReplicaSets' wanted total, surge included (calculateStatus)", () => {
+    const strategy = { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } };
+    const d = web(4, "nginx:1.26", strategy);
+    const owner = [
+      { apiVersion: "apps/v1", kind: "Deployment", name: "web", uid: "d-uid", controller: true },
+    ];
+    const rs = (name: string, image: string, replicas: number, avail: number, rev: string): ReplicaSet => ({
+      metadata: {
+        name,
+        namespace: "default",
+        ownerReferences: owner,
+        labels: { app: "web" },
+        annotations: { [REVISION]: rev },
+        creationTimestamp: `2026-01-0${rev}T00:00:00Z`,
+      },
+      spec: { replicas, selector: {}, template: web(4, image).spec?.template },
+      status: { replicas, availableReplicas: avail },
+    });
+    // Mid-rollout: 4 old (all available) + 1 surged new one not yet available: 5 wanted, 4 there.
+    const actions = reconcileDeployment(
+      d,
+      [rs("web-old", "nginx:1.25", 4, 4, "1"), rs("web-new", "nginx:1.26", 1, 0, "2")],
+      "2026-01-03T00:00:00Z",
+    );
+    const status = actions.find((a) => a.op === "updateStatus");
+    expect((status as { object: Deployment }).object.status).toMatchObject({
+      replicas: 5,
+      availableReplicas: 4,
+      unavailableReplicas: 1,
+    });
+  });
+
   it("scales with history present: straight to the replicas when only the new ReplicaSet is active", () => {
     const oldT = web(1, "nginx:1.25").spec?.template;
     const d = web(0, "nginx:1.26");
