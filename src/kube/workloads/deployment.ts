@@ -765,7 +765,9 @@ function statusActions(
     readyReplicas: sum((rs) => rs.status?.readyReplicas ?? 0),
     availableReplicas,
     // calculateStatus: the ReplicaSets' wanted total, surge included, less what is available.
-    ...(sum(specReplicas) - availableReplicas > 0 ? { unavailableReplicas: sum(specReplicas) - availableReplicas } : {}),
+    ...(sum(specReplicas) - availableReplicas > 0
+      ? { unavailableReplicas: sum(specReplicas) - availableReplicas }
+      : {}),
     conditions: [availableCond, ...(progressing ? [progressing] : []), ...replicaFailures(newRS, old)],
     ...(d.status?.collisionCount !== undefined ? { collisionCount: d.status.collisionCount } : {}),
   };
