@@ -126,11 +126,16 @@ export function reconcileDaemonSet(
   const self = { ...ds, apiVersion: "apps/v1", kind: "DaemonSet" };
   if (ds.metadata?.deletionTimestamp) return [];
   const actions: Action[] = [];
-  const owned = pods.filter((p) => isControlledBy(p, self) && isActive(p));
+  // Per node, every pod of this DaemonSet (nodeToDaemonPods): one still terminating there keeps
+  // the node from getting a new one until it is gone (no overlap without maxSurge); `byNode`
+  // holds the live ones (not finished, not being deleted), which are counted and replaced.
+  const anyByNode = new Map<string, Pod[]>();
   const byNode = new Map<string, Pod[]>();
-  for (const p of owned) {
+  for (const p of pods) {
+    if (!isControlledBy(p, self)) continue;
     const n = daemonPodNode(p) ?? "";
-    byNode.set(n, [...(byNode.get(n) ?? []), p]);
+    anyByNode.set(n, [...(anyByNode.get(n) ?? []), p]);
+    if (isActive(p)) byNode.set(n, [...(byNode.get(n) ?? []), p]);
   }
   const eligible = [...nodes].filter((n) => shouldRunOn(ds, n)).map((n) => n.metadata?.name ?? "");
   const eligibleSet = new Set(eligible);
@@ -153,7 +158,28 @@ export function reconcileDaemonSet(
     const here = (byNode.get(node) ?? []).sort((a, b) =>
       (a.metadata?.creationTimestamp ?? "") < (b.metadata?.creationTimestamp ?? "") ? -1 : 1,
     );
-    if (here.length === 0) {
+    const all = anyByNode.get(node) ?? [];
+    // podsShouldBeOnNode: a failed (or succeeded) daemon pod is deleted; its replacement comes
+    // on the sync after it is gone.
+    for (const p of all)
+      if (
+        !p.metadata?.deletionTimestamp &&
+        (p.status?.phase === "Failed" || p.status?.phase === "Succeeded")
+      ) {
+        if (p.status.phase === "Failed")
+          actions.push(
+            eventAction({
+              involved: self,
+              reason: "FailedDaemonPod",
+              message: `Found failed daemon pod ${ns}/${p.metadata?.name ?? ""} on node ${node}, will try to kill it`,
+              component: "daemonset-controller",
+              at: now,
+              type: "Warning",
+            }),
+          );
+        del(p);
+      }
+    if (all.length === 0) {
       const podName = uniqueGeneratedName(`${name}-`, rng, taken);
       taken.add(podName);
       actions.push({
@@ -165,8 +191,8 @@ export function reconcileDaemonSet(
       note("SuccessfulCreate", `Created pod: ${podName}`);
     } else for (const extra of here.slice(1)) del(extra);
   }
-  for (const [node, list] of [...byNode].sort(([a], [b]) => (a < b ? -1 : 1)))
-    if (!eligibleSet.has(node)) for (const p of list) del(p);
+  for (const [node, list] of [...anyByNode].sort(([a], [b]) => (a < b ? -1 : 1)))
+    if (!eligibleSet.has(node)) for (const p of list) if (!p.metadata?.deletionTimestamp) del(p);
 
   // RollingUpdate: replace out-of-date pods while at most maxUnavailable are not ready.
   if ((ds.spec?.updateStrategy?.type ?? "RollingUpdate") === "RollingUpdate") {
@@ -184,12 +210,12 @@ export function reconcileDaemonSet(
   }
 
   const desired = eligible.length;
-  const scheduled = eligible.filter((n) => byNode.has(n)).length;
+  const scheduled = eligible.filter((n) => anyByNode.has(n)).length;
   const ready = eligible.filter((n) => (byNode.get(n) ?? []).some(isReady)).length;
   const status: DaemonSetStatus = {
     currentNumberScheduled: scheduled,
     desiredNumberScheduled: desired,
-    numberMisscheduled: [...byNode.keys()].filter((n) => !eligibleSet.has(n)).length,
+    numberMisscheduled: [...anyByNode.keys()].filter((n) => !eligibleSet.has(n)).length,
     numberReady: ready,
     numberAvailable: ready,
     ...(desired - ready > 0 ? { numberUnavailable: desired - ready } : {}),

@@ -13,6 +13,7 @@ import {
   podTemplateHash,
   REVISION,
   REVISION_HISTORY,
+  reconcileDaemonSet,
   reconcileDeployment,
   reconcileJob,
   reconcileReplicaSet,
@@ -703,6 +704,76 @@ describe("DaemonSet", () => {
     });
     c.settle();
     expect(c.livePods().filter((p) => p.metadata?.name?.startsWith("cnm-")).length).toBe(3);
+  });
+});
+
+describe("DaemonSet pods being replaced (podsShouldBeOnNode)", () => {
+  const ds: DaemonSet = {
+    apiVersion: "apps/v1",
+    kind: "DaemonSet",
+    metadata: { name: "agent", namespace: "kube-system", uid: "ds-uid" },
+    spec: {
+      selector: { matchLabels: { app: "agent" } },
+      updateStrategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 1, maxSurge: 0 } },
+      template: {
+        metadata: { labels: { app: "agent" } },
+        spec: { containers: [{ name: "agent", image: "agent:2" }] },
+      },
+    },
+  };
+  const node = (name: string) => ({ metadata: { name }, spec: {} });
+  const pod = (
+    name: string,
+    nodeName: string,
+    extra: Partial<Pod["metadata"]> = {},
+    phase = "Running",
+  ): Pod => ({
+    metadata: {
+      name,
+      namespace: "kube-system",
+      labels: { app: "agent", "controller-revision-hash": "old" },
+      ownerReferences: [
+        { apiVersion: "apps/v1", kind: "DaemonSet", name: "agent", uid: "ds-uid", controller: true },
+      ],
+      creationTimestamp: T,
+      ...extra,
+    },
+    spec: { nodeName, containers: [{ name: "agent", image: "agent:1" }] },
+    status: {
+      phase,
+      conditions: [{ type: "Ready", status: phase === "Running" ? "True" : "False" }],
+    },
+  });
+  const summary = (actions: Action[]) =>
+    actions
+      .filter((a) => a.resource === "core/pods" || a.resource === "core/events")
+      .map((a) =>
+        a.op === "create" && a.resource === "core/events"
+          ? `event ${(a.object as Event).reason}`
+          : a.op === "create"
+            ? `create on ${(a.object as Pod).spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms[0]?.matchFields?.[0]?.values?.[0]}`
+            : `${a.op} ${"name" in a ? a.name : ""}`,
+      );
+
+  it("a node whose old pod is still terminating gets no new pod until it is gone (no overlap without surge)", () => {
+    const nodes = [node("n1"), node("n2")];
+    const terminating = pod("agent-old1", "n1", { deletionTimestamp: T });
+    const other = pod("agent-old2", "n2");
+    const acts = reconcileDaemonSet(ds, nodes, [terminating, other], seededRng(1), T, "new");
+    // n1 is the one unavailable pod maxUnavailable allows: n2's old pod waits, and n1 gets nothing yet.
+    expect(summary(acts)).toEqual([]);
+    const gone = reconcileDaemonSet(ds, nodes, [other], seededRng(1), T, "new");
+    expect(summary(gone)).toEqual(["create on n1", "event SuccessfulCreate"]);
+  });
+
+  it("a failed daemon pod is deleted with FailedDaemonPod; its replacement comes once it is gone", () => {
+    const failed = pod("agent-f", "n1", {}, "Failed");
+    const acts = reconcileDaemonSet(ds, [node("n1")], [failed], seededRng(1), T, "old");
+    expect(summary(acts)).toEqual(["event FailedDaemonPod", "delete agent-f", "event SuccessfulDelete"]);
+    const msg = acts.find((a) => a.op === "create" && (a.object as Event).reason === "FailedDaemonPod");
+    expect((msg as { object: Event }).object.message).toBe(
+      "Found failed daemon pod kube-system/agent-f on node n1, will try to kill it",
+    );
   });
 });
 
