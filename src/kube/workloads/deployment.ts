@@ -65,6 +65,16 @@ export function fenceposts(d: Deployment): { surge: number; unavailable: number 
 /** deploymentutil.IsRollingUpdate; the API defaults a missing type to RollingUpdate. */
 const isRollingUpdate = (d: Deployment) => d.spec?.strategy?.type !== "Recreate";
 
+/**
+ * deploymentutil.MaxUnavailable, what the Available condition allows: none for Recreate or
+ * zero replicas, else the fencepost, at most the replicas.
+ */
+function maxUnavailable(d: Deployment): number {
+  const replicas = d.spec?.replicas ?? 1;
+  if (!isRollingUpdate(d) || replicas === 0) return 0;
+  return Math.min(fenceposts(d).unavailable, replicas);
+}
+
 /** deploymentutil.MaxSurge: the rolling update's surge; Recreate has none. */
 export function maxSurge(d: Deployment): number {
   return isRollingUpdate(d) ? fenceposts(d).surge : 0;
@@ -414,7 +424,7 @@ export function reconcileDeployment(
       name: rs.metadata?.name ?? "",
     });
 
-  return coalesceUpdates([...actions, ...statusActions(d, newRS, old, unavailable, now, createdName)]);
+  return coalesceUpdates([...actions, ...statusActions(d, newRS, old, maxUnavailable(d), now, createdName)]);
 }
 
 /**

@@ -206,6 +206,25 @@ describe("Deployment", () => {
     expect(step(1, 3)).toEqual(["web-new=2"]);
   });
 
+  it("a Recreate Deployment is Available only with every replica available (MaxUnavailable is 0 for Recreate)", () => {
+    const availability = (type: "Recreate" | "RollingUpdate") => {
+      const d = web(4, "nginx:1.25", { type });
+      const created = (reconcileDeployment(d, [], T)[0] as { object: ReplicaSet }).object;
+      const rs: ReplicaSet = {
+        ...created,
+        metadata: { ...created.metadata, uid: "rs-uid", creationTimestamp: T },
+        status: { replicas: 4, readyReplicas: 3, availableReplicas: 3 },
+      };
+      const status = reconcileDeployment(d, [rs], T).find((a) => a.op === "updateStatus") as
+        | { object: Deployment }
+        | undefined;
+      return status?.object.status?.conditions?.find((c) => c.type === "Available")?.reason;
+    };
+    expect(availability("Recreate")).toBe("MinimumReplicasUnavailable");
+    // The default 25% lets a rolling Deployment of 4 be Available with 3.
+    expect(availability("RollingUpdate")).toBe("MinimumReplicasAvailable");
+  });
+
   it("counts unavailable replicas against the ReplicaSets' wanted total, surge included (calculateStatus)", () => {
     const strategy = { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } };
     const d = web(4, "nginx:1.26", strategy);
