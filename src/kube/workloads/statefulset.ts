@@ -307,11 +307,16 @@ export function reconcileStatefulSet(
     for (const o of parallel ? condemned : condemned.slice(0, 1))
       if (!owned.get(o)?.metadata?.deletionTimestamp) del(o);
   } else if (!condemned.length && (sts.spec?.updateStrategy?.type ?? "RollingUpdate") === "RollingUpdate") {
-    // Replace the highest out-of-date pod once every pod is healthy.
-    const stale = [...owned]
-      .filter(([o, p]) => o >= start + partition && p.metadata?.labels?.["controller-revision-hash"] !== rev)
-      .sort(([a], [b]) => b - a);
-    if (stale.length && allHealthy && owned.size === replicas) del(stale[0][0]);
+    // Replace the highest out-of-date pod once every pod is healthy, from the top down: one
+    // already terminating (or any other unhealthy one) is waited for, never deleted again.
+    if (allHealthy && owned.size === replicas)
+      for (const [o, p] of [...owned].filter(([o]) => o >= start + partition).sort(([a], [b]) => b - a)) {
+        if (p.metadata?.labels?.["controller-revision-hash"] !== rev && !p.metadata?.deletionTimestamp) {
+          del(o);
+          break;
+        }
+        if (!healthy(p)) break;
+      }
   }
 
   const active = [...owned.values()].filter(isActive);

@@ -810,6 +810,32 @@ describe("StatefulSet", () => {
     },
   };
 
+  it("a rolling update deletes the highest stale pod once, then waits while it terminates", () => {
+    const pods = [0, 1, 2].map((o) => {
+      const p = (reconcileStatefulSet(sts, [], T, { updateRevision: "db-old" })[0] as { object: Pod }).object;
+      const name = `db-${o}`;
+      return {
+        ...p,
+        metadata: {
+          ...p.metadata,
+          name,
+          labels: { ...p.metadata?.labels, "statefulset.kubernetes.io/pod-name": name },
+        },
+        status: { phase: "Running", conditions: [{ type: "Ready", status: "True" }] },
+      } as Pod;
+    });
+    const deletes = (ps: Pod[]) =>
+      ops(reconcileStatefulSet(sts, ps, T, { updateRevision: "db-new" })).filter(
+        (x) => x.startsWith("delete") || x.includes("SuccessfulDelete"),
+      );
+    expect(deletes(pods)).toEqual([
+      "delete core/pods db-2",
+      "event SuccessfulDelete: delete Pod db-2 in StatefulSet db successful",
+    ]);
+    const terminating = { ...pods[2], metadata: { ...pods[2].metadata, deletionTimestamp: T } };
+    expect(deletes([pods[0], pods[1], terminating])).toEqual([]);
+  });
+
   it("OrderedReady: db-0 first, the next only once the previous is Running and Ready", () => {
     const first = reconcileStatefulSet(sts, [], T);
     expect(ops(first).filter((x) => x.startsWith("create"))).toEqual(["create core/pods db-0"]);
