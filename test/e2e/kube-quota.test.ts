@@ -302,6 +302,94 @@ describe("quotas are enforced at admission (kubectl 1.33)", () => {
   });
 });
 
+describe("object-count and storage quotas (kubectl 1.33)", () => {
+  beforeAll(async () => {
+    expect((await kubectl(c133, ["create", "namespace", "counted"])).code).toBe(0);
+  });
+
+  it("count/deployments.apps and count/jobs.batch stop the next create; status.used counts them and follows deletes", async () => {
+    const q = await kubectl(c133, [
+      "create",
+      "quota",
+      "objects",
+      "-n",
+      "counted",
+      "--hard=count/deployments.apps=1,count/jobs.batch=0,count/replicasets.apps=10",
+    ]);
+    expect(q.stderr).toBe("");
+    expect(
+      (await kubectl(c133, ["create", "deployment", "one", "--image=nginx", "-n", "counted"])).code,
+    ).toBe(0);
+    const two = await kubectl(c133, ["create", "deployment", "two", "--image=nginx", "-n", "counted"]);
+    expect([two.code, two.stderr]).toEqual([
+      1,
+      'error: failed to create deployment: deployments.apps "two" is forbidden: exceeded quota: objects, requested: count/deployments.apps=1, used: count/deployments.apps=1, limited: count/deployments.apps=1\n',
+    ]);
+    const job = await kubectl(c133, ["create", "job", "j", "--image=busybox", "-n", "counted"]);
+    expect(job.stderr).toContain(
+      'jobs.batch "j" is forbidden: exceeded quota: objects, requested: count/jobs.batch=1',
+    );
+    // The controller counts the ReplicaSet the Deployment made.
+    const used = await until(
+      async () =>
+        ((await kube(c133, "GET", "/api/v1/namespaces/counted/resourcequotas/objects")).body as Obj).status
+          ?.used,
+      (u) => u?.["count/replicasets.apps"] === "1",
+    );
+    expect(used).toEqual({
+      "count/deployments.apps": "1",
+      "count/jobs.batch": "0",
+      "count/replicasets.apps": "1",
+    });
+    // A delete gives the count back.
+    expect((await kubectl(c133, ["delete", "deployment", "one", "-n", "counted"])).code).toBe(0);
+    const after = await until(
+      async () =>
+        ((await kube(c133, "GET", "/api/v1/namespaces/counted/resourcequotas/objects")).body as Obj).status
+          ?.used,
+      (u) => u?.["count/deployments.apps"] === "0",
+    );
+    expect(after["count/deployments.apps"]).toBe("0");
+    expect(
+      (await kubectl(c133, ["create", "deployment", "two", "--image=nginx", "-n", "counted"])).code,
+    ).toBe(0);
+  });
+
+  it("persistentvolumeclaims and requests.storage, overall and per storage class", async () => {
+    const q = await kubectl(c133, [
+      "create",
+      "quota",
+      "storage",
+      "-n",
+      "counted",
+      "--hard=persistentvolumeclaims=2,requests.storage=5Gi,managed-csi.storageclass.storage.k8s.io/requests.storage=1Gi",
+    ]);
+    expect(q.stderr).toBe("");
+    const claim = (name: string, size: string, cls: string) => ({
+      apiVersion: "v1",
+      kind: "PersistentVolumeClaim",
+      metadata: { name },
+      spec: {
+        accessModes: ["ReadWriteOnce"],
+        storageClassName: cls,
+        resources: { requests: { storage: size } },
+      },
+    });
+    const post = (b: Obj) => kube(c133, "POST", "/api/v1/namespaces/counted/persistentvolumeclaims", b);
+    const big = await post(claim("big", "2Gi", "managed-csi"));
+    expect([big.status, (big.body as Obj).message]).toEqual([
+      403,
+      'persistentvolumeclaims "big" is forbidden: exceeded quota: storage, requested: managed-csi.storageclass.storage.k8s.io/requests.storage=2Gi, used: managed-csi.storageclass.storage.k8s.io/requests.storage=0, limited: managed-csi.storageclass.storage.k8s.io/requests.storage=1Gi',
+    ]);
+    expect((await post(claim("files", "4Gi", "azurefile-csi"))).status).toBe(201);
+    const more = await post(claim("more", "2Gi", "azurefile-csi"));
+    expect([more.status, (more.body as Obj).message]).toEqual([
+      403,
+      'persistentvolumeclaims "more" is forbidden: exceeded quota: storage, requested: requests.storage=2Gi, used: requests.storage=4Gi, limited: requests.storage=5Gi',
+    ]);
+  });
+});
+
 describe("LimitRanges are applied at admission (kubectl 1.33)", () => {
   const ns = "/api/v1/namespaces/ranged";
   beforeAll(async () => {

@@ -11,7 +11,7 @@
 //   is refused (`exceeded quota: q, requested: pods=1, used: pods=1, limited: pods=1`); an
 //   admitted create adds its usage to the quota's status.used in the same transaction, so the
 //   next create sees it, as upstream's evaluator does.
-import type { Pod, ResourceQuota, Service } from "kubernetes-types/core/v1.js";
+import type { PersistentVolumeClaim, Pod, ResourceQuota, Service } from "kubernetes-types/core/v1.js";
 import type { Tx } from "../../store/types.js";
 import { type AdmissionStep, requestName } from "../admission.js";
 import { admissionForbidden } from "../errors.js";
@@ -137,8 +137,46 @@ function serviceUsage(svc: Service): Usage {
   return u;
 }
 
+/**
+ * PersistentVolumeClaim evaluator: the claim and its requested storage, also per storage class
+ * (`<class>.storageclass.storage.k8s.io/requests.storage`).
+ */
+function claimUsage(pvc: PersistentVolumeClaim): Usage {
+  const u: Usage = new Map([
+    ["count/persistentvolumeclaims", one()],
+    ["persistentvolumeclaims", one()],
+  ]);
+  const cls = pvc.spec?.storageClassName;
+  const byClass = (k: string) => `${cls}.storageclass.storage.k8s.io/${k}`;
+  if (cls) u.set(byClass("persistentvolumeclaims"), one());
+  // The larger of what is asked and what a resize has already allocated (upstream takes both).
+  const asked = amountOf(pvc.spec?.resources?.requests?.storage);
+  const allocated = amountOf(pvc.status?.allocatedResources?.storage);
+  const storage = asked && allocated && allocated.milli > asked.milli ? allocated : (asked ?? allocated);
+  if (storage) {
+    u.set("requests.storage", storage);
+    if (cls) u.set(byClass("requests.storage"), storage);
+  }
+  return u;
+}
+
+/** The generic object-count evaluator: `count/<resource>[.<group>]` (and a legacy name). */
+const counted =
+  (...names: string[]) =>
+  (): Usage =>
+    new Map(names.map((n) => [n, one()]));
+
 /** Each counted kind's usage function (the evaluators upstream registers). */
 const USAGE: Partial<Record<Resource, (o: Obj) => Usage>> = {
+  "core/persistentvolumeclaims": (o) => claimUsage(o as PersistentVolumeClaim),
+  "core/replicationcontrollers": counted("count/replicationcontrollers", "replicationcontrollers"),
+  "core/resourcequotas": counted("count/resourcequotas", "resourcequotas"),
+  "apps/deployments": counted("count/deployments.apps"),
+  "apps/replicasets": counted("count/replicasets.apps"),
+  "apps/statefulsets": counted("count/statefulsets.apps"),
+  "apps/daemonsets": counted("count/daemonsets.apps"),
+  "batch/jobs": counted("count/jobs.batch"),
+  "batch/cronjobs": counted("count/cronjobs.batch"),
   "core/pods": (o) => podUsage(o as Pod),
   "core/services": (o) => serviceUsage(o as Service),
   "core/configmaps": () =>
@@ -281,6 +319,8 @@ export function quotaAdmission(): AdmissionStep {
         if (now) delta.set(k, { ...now, milli: Math.max(0, now.milli - a.milli) });
       }
     const plural = req.resource.slice(req.resource.indexOf("/") + 1);
+    const prefix = req.resource.slice(0, req.resource.indexOf("/"));
+    const group = prefix === "core" ? "" : prefix;
     const name = requestName(req.object);
     const writes: { rec: (typeof quotas)[number]; used: Record<string, string> }[] = [];
     for (const rec of quotas) {
@@ -292,7 +332,7 @@ export function quotaAdmission(): AdmissionStep {
         const why = missingCompute(req.object as Pod, tracked);
         if (why)
           throw admissionForbidden(
-            { group: "", resource: plural },
+            { group, resource: plural },
             name,
             `failed quota: ${q.metadata?.name}: ${why}`,
           );
@@ -319,7 +359,7 @@ export function quotaAdmission(): AdmissionStep {
       if (exceeded.size) {
         const part = (i: 0 | 1 | 2) => pretty(new Map([...exceeded].map(([k, v]) => [k, format(v[i])])));
         throw admissionForbidden(
-          { group: "", resource: plural },
+          { group, resource: plural },
           name,
           `exceeded quota: ${q.metadata?.name}, requested: ${part(0)}, used: ${part(1)}, limited: ${part(2)}`,
         );
