@@ -1897,16 +1897,19 @@ export class KubeApi {
     const matches = (o: Obj) =>
       matchLabels(labels, meta(o).labels as Record<string, string>) && matchFields(fields, o);
     let from: number;
+    // What the client holds of a selective watch (the objects that match), as of `seeded`.
     const visible = new Set<string>();
+    let seeded = 0;
     const rv = wq.resourceVersion;
     if (rv !== undefined && rv !== "" && rv !== "0") {
       from = Number(rv);
       if (!Number.isInteger(from) || from < 0) throw badRequest(`invalid resource version: ${rv}`);
       if (selective) {
-        const { items } = await this.list(cluster, t, ns, {
+        const { items, meta: lm } = await this.list(cluster, t, ns, {
           labelSelector: wq.labelSelector,
           fieldSelector: wq.fieldSelector,
         });
+        seeded = Number(lm.resourceVersion);
         for (const it of items) visible.add(`${String(meta(it).namespace ?? "")}/${String(meta(it).name)}`);
       }
     } else {
@@ -1921,6 +1924,8 @@ export class KubeApi {
       }
     }
     let last = from;
+    /** Keys a change at or before `seeded` already settled (later ones go by `visible`). */
+    const settled = new Set<string>();
     let closed = false;
     const timers: NodeJS.Timeout[] = [];
     const finish = () => {
@@ -1951,18 +1956,21 @@ export class KubeApi {
           return;
         }
         const now = c.type !== "DELETED" && matches(obj);
-        const was = visible.has(key);
-        if (c.type === "DELETED") {
-          if (was) send({ type: "DELETED", object: obj });
-          visible.delete(key);
-        } else if (now && was) send({ type: "MODIFIED", object: obj });
-        else if (now) {
-          visible.add(key);
-          send({ type: "ADDED", object: obj });
-        } else if (was) {
-          visible.delete(key);
-          send({ type: "DELETED", object: obj });
-        }
+        let was: boolean;
+        if (c.revision <= seeded && !settled.has(key)) {
+          // A change made before the list that seeded `visible`: that list shows the object as
+          // it is after this change, not as the client (which listed at `from`) has it. What was
+          // there before is known from the change itself, as the watch cache's prevObject: a
+          // new object was not there; a deleted one was as it last was (the DELETED a waiting
+          // `kubectl delete` needs); a modification is taken as keeping it on its side of
+          // the selector.
+          settled.add(key);
+          was = c.type !== "ADDED" && matches(obj);
+        } else was = visible.has(key);
+        if (now) visible.add(key);
+        else visible.delete(key);
+        if (now) send({ type: was ? "MODIFIED" : "ADDED", object: obj });
+        else if (was) send({ type: "DELETED", object: obj });
       },
       (e: Error) => {
         if (closed) return;
