@@ -17,6 +17,9 @@ export interface EventSpec {
   fieldPath?: string;
   /** The node, for kubelet events. */
   host?: string;
+  /** events.k8s.io's `related` object and `action` (the scheduler's preemption events). */
+  related?: ObjectWithMeta;
+  action?: string;
 }
 
 /** The last instant handed out (ns since the epoch). */
@@ -60,6 +63,18 @@ export function makeEvent(e: EventSpec): Event {
     reason: e.reason,
     message: e.message,
     type: e.type ?? "Normal",
+    ...(e.action ? { action: e.action } : {}),
+    ...(e.related
+      ? {
+          related: {
+            apiVersion: e.related.apiVersion ?? "v1",
+            kind: e.related.kind ?? "",
+            namespace: e.related.metadata?.namespace ?? "default",
+            name: e.related.metadata?.name ?? "",
+            ...(e.related.metadata?.uid ? { uid: e.related.metadata.uid } : {}),
+          },
+        }
+      : {}),
     source: { component: e.component, ...(e.host ? { host: e.host } : {}) },
     reportingComponent: e.component,
     reportingInstance: e.host ?? "",

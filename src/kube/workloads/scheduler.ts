@@ -4,9 +4,13 @@
 // that plugin's reasons only), then scoring and a deterministic choice. When no node fits,
 // the FitError text is built the way framework.FitError.Error() builds it: reasons counted
 // over nodes, "<count> <reason>" strings sorted as Go's sort.Strings sorts them, and the
-// DefaultPreemption post-filter's own sentence appended. PodTopologySpread
-// (topologySpread.ts) filters after NodeResourcesFit, InterPodAffinity (interPodAffinity.ts)
-// after it; both score with the plugin weights of the default profile (SCORE_WEIGHTS).
+// PostFilter's sentence appended (DefaultPreemption, preemption.ts, when the pass gives one;
+// otherwise the sentence of a cluster where no pod is below this one). Pending pods go in
+// PrioritySort's order (queueOrder); nodes with nominated pods (a preemptor waiting for its
+// victims to go) are filtered with those of the pod's priority or higher on them.
+// PodTopologySpread (topologySpread.ts) filters after NodeResourcesFit, InterPodAffinity
+// (interPodAffinity.ts) after it; both score with the plugin weights of the default profile
+// (SCORE_WEIGHTS).
 import type {
   Container,
   Node,
@@ -45,9 +49,9 @@ import {
 } from "./topologySpread.js";
 
 /** framework.Code: whether preemption could ever help on that node. */
-type Code = "Unschedulable" | "UnschedulableAndUnresolvable";
+export type Code = "Unschedulable" | "UnschedulableAndUnresolvable";
 
-interface NodeStatus {
+export interface NodeStatus {
   code: Code;
   reasons: string[];
 }
@@ -72,6 +76,11 @@ const UNSCHEDULABLE_TAINT = "node.kubernetes.io/unschedulable";
 function parseVersion(v: string): [number, number, number] {
   const m = /^v?(\d+)\.(\d+)(?:\.(\d+))?/.exec(v);
   return m ? [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)] : [1, 99, 0];
+}
+
+/** The minor of a cluster version as the scheduler is given it (`v1.33.5`); 99 when unreadable. */
+export function versionMinor(version: string): number {
+  return parseVersion(version)[1];
 }
 
 /**
@@ -518,13 +527,65 @@ export function podFacts(pod: Pod): PodFacts {
   return facts;
 }
 
-/** NodePorts: a wanted port conflicting with one the node's pods hold. */
-function portsTaken(info: NodeInfo, facts: PodFacts): boolean {
+/**
+ * NodePorts: a wanted port conflicting with one the node's pods hold. `removed` (preemption's
+ * dry run): ports of pods taken off the node, each a copy of one the node holds, so a conflict
+ * counted there is one fewer held.
+ */
+function portsTaken(info: NodeInfo, facts: PodFacts, removed?: readonly HostPortUse[]): boolean {
   for (let i = 0; i < facts.ports.length; i++) {
+    const want = facts.ports[i];
     const held = info.portIndex.get(facts.portKeys[i]);
-    if (held?.some((u) => portsConflict(facts.ports[i], u))) return true;
+    if (!held) continue;
+    if (!removed) {
+      if (held.some((u) => portsConflict(want, u))) return true;
+      continue;
+    }
+    let n = 0;
+    for (const u of held) if (portsConflict(want, u)) n++;
+    for (const u of removed) if (portsConflict(want, u)) n--;
+    if (n > 0) return true;
   }
   return false;
+}
+
+/** What preemption's dry run takes off a node: its victims' pod count, requests and host ports. */
+export interface Removed {
+  pods: number;
+  cpuMilli: number;
+  memory: number;
+  ports: HostPortUse[];
+}
+
+/**
+ * NodePorts and NodeResourcesFit, the filters removing pods can satisfy: every insufficient
+ * resource is a reason; asking more than the node has at all cannot be fixed by preemption.
+ */
+export function nodeFit(info: NodeInfo, facts: PodFacts, removed?: Removed): NodeStatus | undefined {
+  if (facts.ports.length && portsTaken(info, facts, removed?.ports))
+    return { code: "Unschedulable", reasons: [REASON.ports] };
+  return resourcesFit(info, facts, removed);
+}
+
+/** NodeResourcesFit (pods, cpu, memory), with `removed` taken off the node. */
+function resourcesFit(info: NodeInfo, facts: PodFacts, removed?: Removed): NodeStatus | undefined {
+  const alloc = info.alloc;
+  const req = facts.req;
+  const pods = info.pods - (removed?.pods ?? 0);
+  const cpu = info.requested.cpuMilli - (removed?.cpuMilli ?? 0);
+  const memory = info.requested.memory - (removed?.memory ?? 0);
+  const reasons: string[] = [];
+  let code: Code = "Unschedulable";
+  if (pods + 1 > alloc.pods) reasons.push(REASON.tooManyPods);
+  if (req.cpuMilli > 0 && alloc.cpuMilli < req.cpuMilli + cpu) {
+    reasons.push(REASON.cpu);
+    if (req.cpuMilli > alloc.cpuMilli) code = "UnschedulableAndUnresolvable";
+  }
+  if (req.memory > 0 && alloc.memory < req.memory + memory) {
+    reasons.push(REASON.memory);
+    if (req.memory > alloc.memory) code = "UnschedulableAndUnresolvable";
+  }
+  return reasons.length ? { code, reasons } : undefined;
 }
 
 /** Runs the filters in upstream order; undefined when the node fits. */
@@ -552,22 +613,109 @@ export function filterNode(
   // NodePorts
   if (facts.ports.length && (portSuspects?.has(info) ?? true) && portsTaken(info, facts))
     return { code: "Unschedulable", reasons: [REASON.ports] };
-  // NodeResourcesFit: every insufficient resource is a reason; asking more than the node
-  // has at all cannot be fixed by preemption.
-  const alloc = info.alloc;
-  const req = facts.req;
-  const reasons: string[] = [];
-  let code: Code = "Unschedulable";
-  if (info.pods + 1 > alloc.pods) reasons.push(REASON.tooManyPods);
-  if (req.cpuMilli > 0 && alloc.cpuMilli < req.cpuMilli + info.requested.cpuMilli) {
-    reasons.push(REASON.cpu);
-    if (req.cpuMilli > alloc.cpuMilli) code = "UnschedulableAndUnresolvable";
+  // NodeResourcesFit
+  return resourcesFit(info, facts);
+}
+
+// ---- priority: the queue's order, nominated pods ------------------------------------------------
+
+/** corev1helpers.PodPriority: spec.priority, 0 when unset. */
+export function podPriority(p: Pod): number {
+  return p.spec?.priority ?? 0;
+}
+
+/**
+ * PrioritySort (the QueueSort plugin): higher `spec.priority` first, then the one queued first
+ * (its creation here; upstream, the time it entered the queue); the name keeps it deterministic.
+ */
+export function queueOrder(a: Pod, b: Pod): number {
+  return (
+    podPriority(b) - podPriority(a) ||
+    (a.metadata?.creationTimestamp ?? "").localeCompare(b.metadata?.creationTimestamp ?? "") ||
+    (a.metadata?.name ?? "").localeCompare(b.metadata?.name ?? "")
+  );
+}
+
+const podKey = (p: Pod) => `${p.metadata?.namespace ?? "default"}/${p.metadata?.name ?? ""}`;
+
+/**
+ * The scheduler's PodNominator: pending pods waiting on the node their preemption is freeing
+ * (`status.nominatedNodeName`), by node. Filters count those of a priority at least the pod's
+ * on their node (RunFilterPluginsWithNominatedPods), so the room victims leave goes to the pod
+ * that made it, not to a lower-priority pod scheduled first.
+ */
+export class Nominations {
+  private readonly byNode = new Map<string, Map<string, Pod>>();
+  private readonly nodeOf = new Map<string, string>();
+
+  get size(): number {
+    return this.nodeOf.size;
   }
-  if (req.memory > 0 && alloc.memory < req.memory + info.requested.memory) {
-    reasons.push(REASON.memory);
-    if (req.memory > alloc.memory) code = "UnschedulableAndUnresolvable";
+
+  /** Nominates `pod` to `node`; no node drops its nomination. */
+  set(pod: Pod, node: string | undefined): void {
+    this.delete(pod);
+    if (!node) return;
+    const key = podKey(pod);
+    this.nodeOf.set(key, node);
+    const on = this.byNode.get(node);
+    if (on) on.set(key, pod);
+    else this.byNode.set(node, new Map([[key, pod]]));
   }
-  return reasons.length ? { code, reasons } : undefined;
+
+  delete(pod: Pod): void {
+    const key = podKey(pod);
+    const node = this.nodeOf.get(key);
+    if (node === undefined) return;
+    this.nodeOf.delete(key);
+    const on = this.byNode.get(node);
+    on?.delete(key);
+    if (on?.size === 0) this.byNode.delete(node);
+  }
+
+  /** The node `pod` is nominated to, if any. */
+  nodeFor(pod: Pod): string | undefined {
+    return this.nodeOf.get(podKey(pod));
+  }
+
+  /** The pods nominated to `node`. */
+  on(node: string): Pod[] {
+    return [...(this.byNode.get(node)?.values() ?? [])];
+  }
+
+  /**
+   * For each node holding nominations of `pod`'s priority or higher (itself aside), the node's
+   * view with those pods added; the others are unchanged.
+   */
+  views(pod: Pod, infos: NodeInfos): Map<NodeInfo, NodeInfo> | undefined {
+    let out: Map<NodeInfo, NodeInfo> | undefined;
+    const prio = podPriority(pod);
+    const self = podKey(pod);
+    for (const [node, pods] of this.byNode) {
+      const info = infos.get(node);
+      if (!info) continue;
+      const more = [...pods].filter(([k, p]) => k !== self && podPriority(p) >= prio).map(([, p]) => p);
+      if (!more.length) continue;
+      out ??= new Map();
+      out.set(info, withPods(info, more));
+    }
+    return out;
+  }
+}
+
+/** A copy of a node's view with more pods accounted (the original is left as it is). */
+export function withPods(info: NodeInfo, pods: readonly Pod[]): NodeInfo {
+  const copy: NodeInfo = {
+    ...info,
+    requested: { ...info.requested },
+    nonZeroRequested: { ...info.nonZeroRequested },
+    ports: [...info.ports],
+    portIndex: new Map([...info.portIndex].map(([k, v]) => [k, [...v]])),
+    podList: [...info.podList],
+    affine: [...info.affine],
+  };
+  for (const p of pods) addPod(copy, p);
+  return copy;
 }
 
 // ---- PodTopologySpread ------------------------------------------------------------------------
@@ -877,10 +1025,17 @@ export type ScheduleResult =
       message: string;
       /** Per node, the reasons it was rejected with (for explanations and tests). */
       rejected: Map<string, string[]>;
+      /**
+       * The PostFilter's nomination (status.nominatedNodeName): a node, "" to clear it;
+       * absent leaves it as it is.
+       */
+      nominatedNode?: string;
+      /** Pods to preempt (graceful delete) so the pod fits on `nominatedNode` later. */
+      victims?: Pod[];
     };
 
 /** Go's sort.Strings over "<count> <reason>". */
-function histogram(statuses: Iterable<string[]>): string {
+export function histogram(statuses: Iterable<readonly string[]>): string {
   const counts = new Map<string, number>();
   for (const reasons of statuses) for (const r of reasons) counts.set(r, (counts.get(r) ?? 0) + 1);
   return [...counts]
@@ -889,88 +1044,135 @@ function histogram(statuses: Iterable<string[]>): string {
     .join(", ");
 }
 
-/** framework.FitError.Error() with DefaultPreemption's post-filter message. */
+/**
+ * DefaultPreemption's message when no node offers victims (every pod has the pod's priority or
+ * more): nodes preemption could help get "No preemption victims found", the others "not helpful".
+ */
+export function noVictimsMessage(pod: Pod, statuses: ReadonlyMap<string, NodeStatus>): string {
+  if (pod.spec?.preemptionPolicy === "Never")
+    return "preemption: not eligible due to preemptionPolicy=Never.";
+  const per = [...statuses.values()].map((s) => [
+    s.code === "UnschedulableAndUnresolvable" ? REASON.notHelpful : REASON.noVictims,
+  ]);
+  return `preemption: 0/${statuses.size} nodes are available: ${histogram(per)}.`;
+}
+
+/**
+ * framework.FitError.Error() with the PostFilter plugins' message (`postFilter`; empty when
+ * preemption nominated a node, as upstream appends nothing then).
+ */
 export function fitErrorMessage(
   pod: Pod,
   statuses: ReadonlyMap<string, NodeStatus>,
   version: string,
   preFilter?: string,
+  postFilter: string = noVictimsMessage(pod, statuses),
 ): string {
   const n = statuses.size;
   if (n === 0) return "no nodes available to schedule pods";
   // A PreFilter refusal stands for every node: its message replaces the histogram.
   let msg = `0/${n} nodes are available: ${preFilter ?? histogram([...statuses.values()].map((s) => s.reasons))}.`;
-  let post: string;
-  if (pod.spec?.preemptionPolicy === "Never")
-    post = "preemption: not eligible due to preemptionPolicy=Never.";
-  else {
-    // Every pod here has the same priority, so no node offers victims: nodes preemption could
-    // help get "No preemption victims found", the others "not helpful".
-    const per = [...statuses.values()].map((s) => [
-      s.code === "UnschedulableAndUnresolvable" ? REASON.notHelpful : REASON.noVictims,
-    ]);
-    post = `preemption: 0/${n} nodes are available: ${histogram(per)}.`;
-  }
   const minor = parseVersion(version)[1];
   // The PostFilter's message joined the FitError in 1.24 (kubernetes#107775); until 1.30 the
   // " %v." separator put a second period after the preemption message's own.
-  if (minor < 24) return msg;
-  msg += ` ${draPostFilter(version)}${post}${minor < 30 ? "." : ""}`;
+  if (minor < 24 || !postFilter) return msg;
+  msg += ` ${draPostFilter(version)}${postFilter}${minor < 30 ? "." : ""}`;
   return msg;
 }
 
 /**
- * Picks a node for `pod` among `nodes`, given the node views (`nodeInfos`). The highest
- * score wins; ties go to the lexically smallest node name (upstream picks at random among
- * the best; we stay deterministic). `version` is the cluster's Kubernetes version (wording).
+ * The PostFilter extension point (DefaultPreemption, workloads/preemption.ts): what it makes of
+ * a pod no node took. `recheck` runs the pod's other filters (volumes, spread, inter-pod
+ * affinity) on a node; `view` is a node as the filters saw it (nominated pods included).
  */
+export interface PostFilter {
+  postFilter(
+    pod: Pod,
+    statuses: ReadonlyMap<string, NodeStatus>,
+    infos: NodeInfos,
+    facts: PodFacts,
+    recheck: (info: NodeInfo) => NodeStatus | undefined,
+    view: (info: NodeInfo) => NodeInfo,
+  ): PostFilterResult;
+}
+
+export interface PostFilterResult {
+  /** Appended to the FitError ("preemption: …"); empty when a node was nominated. */
+  message: string;
+  nominatedNode?: string;
+  victims?: Pod[];
+}
+
+/** What one scheduling pass adds to a pod's cycle: the nominated pods, and the PostFilter. */
+export interface Cycle {
+  nominations?: Nominations;
+  postFilter?: PostFilter;
+}
+
 /** The VolumeBinding plugin's answer for one pod (workloads/volumes.ts: podVolumeCheck). */
 export interface VolumeFilter {
   preFilter?: string;
   nodeReason: (node: Node) => string | undefined;
 }
 
+/**
+ * Picks a node for `pod` among `nodes`, given the node views (`nodeInfos`). The highest
+ * score wins; ties go to the lexically smallest node name (upstream picks at random among
+ * the best; we stay deterministic). `version` is the cluster's Kubernetes version (wording).
+ * With no node, the PostFilter (`cycle.postFilter`, preemption) has its say.
+ */
 export function schedule(
   pod: Pod,
   infos: NodeInfos,
   version: string,
   volumes?: VolumeFilter,
+  cycle?: Cycle,
 ): ScheduleResult {
   const statuses = new Map<string, NodeStatus>();
   const feasible: NodeInfo[] = [];
+  const facts = podFacts(pod);
+  const fail = (
+    preFilter?: string,
+    recheck: (info: NodeInfo) => NodeStatus | undefined = () => undefined,
+  ) => {
+    const post = cycle?.postFilter?.postFilter(pod, statuses, infos, facts, recheck, view);
+    return {
+      message: fitErrorMessage(pod, statuses, version, preFilter, post?.message),
+      rejected: new Map([...statuses].map(([k, v]) => [k, v.reasons])),
+      ...(post?.nominatedNode !== undefined ? { nominatedNode: post.nominatedNode } : {}),
+      ...(post?.victims?.length ? { victims: post.victims } : {}),
+    };
+  };
+  // Nodes with nominated pods of this priority or higher are filtered with those pods on them.
+  const nominated = cycle?.nominations?.size ? cycle.nominations.views(pod, infos) : undefined;
+  const view = (info: NodeInfo) => nominated?.get(info) ?? info;
   if (volumes?.preFilter) {
     for (const info of infos.values())
       statuses.set(info.node.metadata?.name ?? "", {
         code: "UnschedulableAndUnresolvable",
         reasons: [volumes.preFilter],
       });
-    return {
-      message: fitErrorMessage(pod, statuses, version, volumes.preFilter),
-      rejected: new Map([...statuses].map(([k, v]) => [k, v.reasons])),
-    };
+    return fail(volumes.preFilter);
   }
   const volumeStatus = (node: Node): NodeStatus | undefined => {
     const r = volumes?.nodeReason(node);
     return r ? { code: "UnschedulableAndUnresolvable", reasons: [r] } : undefined;
   };
-  const facts = podFacts(pod);
   const spread = spreadFilterState(pod, infos, parseVersion(version)[1]);
   const suspects = facts.ports.length ? infos.portSuspects(facts) : undefined;
   const affinity = affinityFilterState(pod, infos);
+  const others = (info: NodeInfo) =>
+    volumeStatus(info.node) ??
+    (spread && spreadFilter(spread, info.node)) ??
+    (affinity && affinityStatus(affinityFilter(affinity, info.node)));
   for (const info of infos.values()) {
-    const st =
-      filterNode(pod, info, version, facts, suspects) ??
-      volumeStatus(info.node) ??
-      (spread && spreadFilter(spread, info.node)) ??
-      (affinity && affinityStatus(affinityFilter(affinity, info.node)));
+    const seen = view(info);
+    // A node seen with its nominated pods added is not in the port index: checked in full.
+    const st = filterNode(pod, seen, version, facts, seen === info ? suspects : undefined) ?? others(info);
     if (st) statuses.set(info.node.metadata?.name ?? "", st);
     else feasible.push(info);
   }
-  if (feasible.length === 0)
-    return {
-      message: fitErrorMessage(pod, statuses, version),
-      rejected: new Map([...statuses].map(([k, v]) => [k, v.reasons])),
-    };
+  if (feasible.length === 0) return fail(undefined, others);
   if (feasible.length === 1) return { node: feasible[0].node.metadata?.name ?? "" };
   const scores = scoreNodes(pod, feasible, infos, version, facts);
   let best: [string, number] | undefined;
