@@ -17,6 +17,7 @@ export * from "./names.js";
 export * from "./nodes.js";
 export * from "./podIPs.js";
 export * from "./pods.js";
+export * from "./preemption.js";
 export * from "./quantity.js";
 export * from "./replicaset.js";
 export * from "./replicationcontroller.js";
