@@ -1165,6 +1165,12 @@ export function schedule(
     volumeStatus(info.node) ??
     (spread && spreadFilter(spread, info.node)) ??
     (affinity && affinityStatus(affinityFilter(affinity, info.node)));
+  // evaluateNominatedNode: a pod its preemption nominated takes that node as soon as it fits
+  // there, before any other node is looked at.
+  const nominatedNode = pod.status?.nominatedNodeName;
+  const mine = nominatedNode ? infos.get(nominatedNode) : undefined;
+  if (mine && !filterNode(pod, view(mine), version, facts) && !others(mine))
+    return { node: nominatedNode ?? "" };
   for (const info of infos.values()) {
     const seen = view(info);
     // A node seen with its nominated pods added is not in the port index: checked in full.

@@ -201,9 +201,12 @@ describe("DefaultPreemption", () => {
   });
 
   it("while its victims terminate on the nominated node, the preemptor waits (not eligible)", () => {
-    const going = pod("b2", { cpu: "900m", node: "b" });
-    going.metadata = { ...going.metadata, deletionTimestamp: "2025-06-01T11:59:50Z" };
-    going.status = victimStatus(going, high, "2025-06-01T11:59:50Z");
+    const b2 = pod("b2", { cpu: "900m", node: "b" });
+    const going: Pod = {
+      ...b2,
+      metadata: { ...b2.metadata, deletionTimestamp: "2025-06-01T11:59:50Z" },
+      status: victimStatus(b2, high, "2025-06-01T11:59:50Z"),
+    };
     const waiting = { ...high, status: { phase: "Pending", nominatedNodeName: "b" } };
     const r = attempt(waiting, nodes, [...bound.filter((p) => p.metadata?.name !== "b2"), going]);
     expect(r).toEqual({
@@ -279,6 +282,18 @@ describe("nominated pods", () => {
     ).toEqual({
       node: "a",
     });
+  });
+
+  it("a nominated pod takes its node when it fits there, though another scores higher", () => {
+    const nodes = [node("a"), node("b")];
+    const bound = [pod("busy", { cpu: "900m", node: "a" })];
+    const plain = pod("p", { cpu: "500m", priority: 1000 });
+    expect(schedule(plain, nodeInfos(nodes, bound), V)).toEqual({ node: "b" });
+    const nominated: Pod = { ...plain, status: { phase: "Pending", nominatedNodeName: "a" } };
+    expect(schedule(nominated, nodeInfos(nodes, bound), V)).toEqual({ node: "a" });
+    // It no longer fits there: the other nodes are tried as usual.
+    const big: Pod = { ...pod("p", { cpu: "1500m", priority: 1000 }), status: nominated.status };
+    expect(schedule(big, nodeInfos(nodes, bound), V)).toEqual({ node: "b" });
   });
 
   it("preemption makes room for the nominated pods of its priority or higher as well", () => {
