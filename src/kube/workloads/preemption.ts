@@ -143,7 +143,12 @@ function take(r: Removed, p: Pod, sign: 1 | -1): void {
   r.cpuMilli += sign * f.req.cpuMilli;
   r.memory += sign * f.req.memory;
   if (sign > 0) r.ports.push(...f.ports);
-  else for (const u of f.ports) r.ports.splice(r.ports.indexOf(u), 1);
+  else
+    for (const u of f.ports) {
+      // The same objects were pushed (podFacts keeps them per spec): found by identity.
+      const at = r.ports.indexOf(u);
+      if (at >= 0) r.ports.splice(at, 1);
+    }
 }
 
 /**
