@@ -151,6 +151,12 @@ const NAME_RULES: Readonly<Record<string, NameRule>> = {
     message:
       "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')",
   },
+  // ValidateAPIService: a path segment (`v1.` names the core group's), `<version>.<group>`.
+  "apiregistration.k8s.io/apiservices": {
+    re: /^(?!\.\.?$)[^/%]*$/,
+    max: Number.MAX_SAFE_INTEGER,
+    message: "may not contain '/' or '%', and may not be '.' or '..'",
+  },
 };
 
 /** `[{}]`: the request clears managedFields altogether. */
@@ -1598,7 +1604,7 @@ export class KubeApi {
 
   private async orphanDependents(tx: Tx, cluster: string, uid: string): Promise<void> {
     for (const t of await this.catalog.types(tx, cluster)) {
-      if ((t.crd && t.crd.storage === false) || t.storageVersion) continue;
+      if ((t.crd && t.crd.storage === false) || t.storageVersion || t.metrics) continue;
       for (const rec of await tx.listObjects({ cluster, resource: t.key })) {
         const refs = meta(rec.body).ownerReferences;
         if (!Array.isArray(refs) || !refs.some((r) => isObj(r) && r.uid === uid)) continue;
@@ -1636,7 +1642,7 @@ export class KubeApi {
     for (let round = 0; round < 20; round++) {
       const changed = await (async () => {
         const types = (await this.catalog.types(tx, cluster)).filter(
-          (t) => (!t.crd || t.crd.storage) && !t.storageVersion,
+          (t) => (!t.crd || t.crd.storage) && !t.storageVersion && !t.metrics,
         );
         const all: { t: ResourceType; rec: KubeObjectRecord }[] = [];
         for (const t of types)

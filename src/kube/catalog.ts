@@ -2,13 +2,18 @@
 // served versions. Resolves URL segments (group, version, plural) to a resource type.
 import type { Tx } from "../store/types.js";
 import { type CrdVersionInfo, crdInfo, crdKinds } from "./crd.js";
-import { BUILTIN_KINDS, type KindSpec, resourceKey } from "./kinds.js";
+import { BUILTIN_KINDS, type KindSpec, METRICS_KINDS, resourceKey } from "./kinds.js";
 
 export interface ResourceType extends KindSpec {
   /** The store's resource key, `<group>/<plural>`. */
   key: string;
   /** Present for custom resources. */
   crd?: CrdVersionInfo;
+  /**
+   * An aggregated API whose APIService is not Available: listed in discovery, every request
+   * answered 503 as kube-aggregator does when the service behind it does not answer.
+   */
+  unavailable?: boolean;
 }
 
 export const CRD_KEY = "apiextensions.k8s.io/customresourcedefinitions";
@@ -29,6 +34,15 @@ export function storageTypeOf(t: ResourceType): ResourceType {
 
 /** Meta key whose value changes in every transaction that writes a CRD of the cluster. */
 export const crdStampKey = (cluster: string) => `kube/${cluster}/crd-stamp`;
+
+/**
+ * Meta key: whether the cluster's `v1beta1.metrics.k8s.io` APIService is there and Available
+ * (`available` / `unavailable`; `none` or absent: not there). Written with a new CRD stamp by the
+ * APIService controller, so reading it costs nothing per request.
+ */
+export const metricsApiKey = (cluster: string) => `kube/${cluster}/metrics-api`;
+
+const metricsTypes: ResourceType[] = METRICS_KINDS.map((k) => ({ ...k, key: resourceKey(k) }));
 
 /**
  * Per-cluster cache of the CRD-derived types. Valid while the cluster's CRD stamp (written in
@@ -53,7 +67,14 @@ export class Catalog {
       if (!info?.established) continue;
       for (const k of crdKinds(info)) custom.push({ ...k, key: `${info.group}/${info.plural}` });
     }
-    const types = [...builtins, ...custom];
+    const metrics = await tx.getMeta(metricsApiKey(cluster));
+    const aggregated =
+      metrics === "available"
+        ? metricsTypes
+        : metrics === "unavailable"
+          ? metricsTypes.map((t) => ({ ...t, unavailable: true }))
+          : [];
+    const types = [...builtins, ...custom, ...aggregated];
     this.cache.set(cluster, { stamp, types });
     return types;
   }

@@ -76,6 +76,11 @@ export interface KindSpec {
   deprecated?: { since: number; replacement: string };
   /** A Warning every write gets: what the emulator stores but does not act on. */
   inert?: string;
+  /**
+   * Served by the simulated metrics-server (kube/metrics.ts: usage computed on request, never
+   * stored, get/list only), and only while its APIService is there (see METRICS_KINDS).
+   */
+  metrics?: "nodes" | "pods";
 }
 
 /** The deprecation Warning a request on `k` gets on a cluster of Kubernetes `version` ("1.33.5"). */
@@ -96,6 +101,15 @@ const containers = (base: string): PrinterColumn[] => [
 const selector = wide({ name: "Selector", type: "string", cell: "selector:.spec.selector" });
 
 // The cells read the storage (v2) shape; tables.ts converts a v1 object before reading it.
+// kube-aggregator's APIService table (registry/apiservice/etcd): SERVICE is `Local` or
+// `<namespace>/<name>`, AVAILABLE the condition's status, with its reason unless True.
+const apiServiceColumns: PrinterColumn[] = [
+  name,
+  { name: "Service", type: "string", cell: "apiService.service" },
+  { name: "Available", type: "string", cell: "apiService.available" },
+  age,
+];
+
 const hpaColumns: PrinterColumn[] = [
   name,
   { name: "Reference", type: "string", cell: "hpa.reference" },
@@ -865,6 +879,19 @@ export const BUILTIN_KINDS: KindSpec[] = [
     columns: [name, { name: "Created At", type: "date", cell: ".metadata.creationTimestamp" }],
   },
   {
+    group: "apiregistration.k8s.io",
+    version: "v1",
+    kind: "APIService",
+    plural: "apiservices",
+    singular: "apiservice",
+    namespaced: false,
+    categories: ["api-extensions"],
+    verbs: ALL_VERBS,
+    subresources: ["status"],
+    schema: "V1APIService",
+    columns: apiServiceColumns,
+  },
+  {
     group: "authorization.k8s.io",
     version: "v1",
     kind: "SelfSubjectAccessReview",
@@ -911,6 +938,46 @@ export const BUILTIN_KINDS: KindSpec[] = [
     schema: "V1SelfSubjectReview",
     columns: [],
     review: "self",
+  },
+];
+
+/**
+ * metrics.k8s.io/v1beta1 as metrics-server registers it (pkg/api/install.go: NodeMetrics and
+ * PodMetrics, get and list only, no short names). Not built in: a cluster serves them while its
+ * `v1beta1.metrics.k8s.io` APIService is there (catalog.ts).
+ */
+// metrics-server's ConvertToTable (pkg/api/table.go): the usage's names sorted, then Window.
+const metricsColumns: PrinterColumn[] = [
+  name,
+  { name: "cpu", type: "string", format: "quantity", cell: "metrics.usage:cpu" },
+  { name: "memory", type: "string", format: "quantity", cell: "metrics.usage:memory" },
+  { name: "Window", type: "string", format: "duration", cell: ".window" },
+];
+
+export const METRICS_KINDS: KindSpec[] = [
+  {
+    group: "metrics.k8s.io",
+    version: "v1beta1",
+    kind: "NodeMetrics",
+    plural: "nodes",
+    singular: "",
+    namespaced: false,
+    verbs: ["get", "list"],
+    schema: "",
+    columns: metricsColumns,
+    metrics: "nodes",
+  },
+  {
+    group: "metrics.k8s.io",
+    version: "v1beta1",
+    kind: "PodMetrics",
+    plural: "pods",
+    singular: "",
+    namespaced: true,
+    verbs: ["get", "list"],
+    schema: "",
+    columns: metricsColumns,
+    metrics: "pods",
   },
 ];
 

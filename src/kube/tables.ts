@@ -4,7 +4,9 @@
 
 import { inStorageShape } from "./conversions/index.js";
 import type { PrinterColumn } from "./kinds.js";
+import { cpuQuantity, memoryQuantity } from "./metrics.js";
 import { formatLabelSelector } from "./selectors.js";
+import { parseQuantity } from "./workloads/quantity.js";
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => !!v && typeof v === "object" && !Array.isArray(v);
@@ -269,6 +271,24 @@ function cell(c: PrinterColumn, o: Obj, now: number): unknown {
         ? `.${String(ref.apiVersion).split("/")[0]}`
         : "";
       return `${String(ref.kind).toLowerCase()}${group}/${String(ref.name)}`;
+    }
+    case "metrics.usage": {
+      // A NodeMetrics' usage, or the sum of a PodMetrics' containers (addPodMetricsToTable).
+      if (isObj(o.usage)) return String(o.usage[arg] ?? "0");
+      let total = 0;
+      for (const c of arr(o.containers))
+        total += parseQuantity(String((c.usage as Obj | undefined)?.[arg] ?? "0"));
+      return arg === "cpu" ? cpuQuantity(Math.round(total * 1e9)) : memoryQuantity(Math.round(total));
+    }
+    case "apiService.service": {
+      const svc = spec.service as Obj | undefined | null;
+      return svc ? `${String(svc.namespace ?? "")}/${String(svc.name ?? "")}` : "Local";
+    }
+    case "apiService.available": {
+      const c = arr(status.conditions).find((x) => x.type === "Available");
+      if (!c) return "Unknown";
+      if (c.status === "True" || !c.reason) return String(c.status ?? "");
+      return `${String(c.status ?? "")} (${String(c.reason)})`;
     }
     case "hpa.reference": {
       const r = (spec.scaleTargetRef ?? {}) as Obj;

@@ -24,10 +24,12 @@ import type { Job } from "kubernetes-types/batch/v1.js";
 import type { LabelSelector, ObjectMeta } from "kubernetes-types/meta/v1.js";
 import type { ChangeRecord, Store, WatchHandle } from "../../store/types.js";
 import { KubeApi } from "../api.js";
+import { CRD_KEY } from "../catalog.js";
 import { SGC_POD_ANNOTATION } from "../egress/staticGatewayConfiguration.js";
 import { KubeError } from "../errors.js";
 import type { Resource } from "../workloads/actions.js";
 import { selectorMatches } from "../workloads/pods.js";
+import { APISERVICE_KEY, syncApiServices } from "./apiServices.js";
 import { armClusters } from "./arm.js";
 import { ControllerContext } from "./context.js";
 import { syncCronJob } from "./cronjob.js";
@@ -238,6 +240,13 @@ export class ControllerManager {
         this.queue.add(`adopt|${cluster}|${ns}`, BURST_MS);
     };
     if (HPA_TRIGGERS.has(c.resource)) this.queue.add(`hpa|${cluster}|${ns}`, BURST_MS);
+    // Autoregister and availability: the served groups, and the services APIServices name.
+    if (
+      c.resource === APISERVICE_KEY ||
+      c.resource === CRD_KEY ||
+      (ns === "kube-system" && (c.resource === "core/endpoints" || c.resource === "core/services"))
+    )
+      this.queue.add(`apiservices|${cluster}`, BURST_MS);
     // The disruption controller follows its budgets and the namespace's pods.
     if (c.resource === PDB_KEY || c.resource === "core/pods")
       this.queue.add(`pdb|${cluster}|${ns}`, BURST_MS);
@@ -385,7 +394,11 @@ export class ControllerManager {
         }
         return;
       case "system":
-        return syncSystem(ctx, cluster);
+        await syncSystem(ctx, cluster);
+        this.queue.add(`apiservices|${cluster}`);
+        return;
+      case "apiservices":
+        return syncApiServices(ctx, cluster);
       case "node-lifecycle":
         return syncNodeLifecycle(ctx, cluster);
       case "node-leases":
@@ -429,6 +442,7 @@ export class ControllerManager {
           this.queue.add(`pdb|${cluster}|${o.metadata?.name ?? ""}`);
         }
         this.queue.add(`hpa|${cluster}|`);
+        this.queue.add(`apiservices|${cluster}`);
         this.queue.add(`taint-eviction|${cluster}`);
         this.queue.add(nodeLeaseKey(cluster)); // the heartbeat, on its own timer from here
         this.queue.add(`services|${cluster}`);

@@ -3,7 +3,12 @@
 // manager does.
 import type { Service } from "kubernetes-types/core/v1.js";
 import type { Action } from "../workloads/actions.js";
-import { kubeDnsService, type SystemInput, systemWorkloads } from "../workloads/system.js";
+import {
+  kubeDnsService,
+  metricsServerService,
+  type SystemInput,
+  systemWorkloads,
+} from "../workloads/system.js";
 import type { ControllerContext } from "./context.js";
 import { clusterSource, dnsServiceIP } from "./source.js";
 
@@ -33,8 +38,11 @@ export async function syncSystem(ctx: ControllerContext, cluster: string): Promi
     if (!(await ctx.get(cluster, resource, "kube-system", w.metadata?.name ?? "")))
       actions.push({ op: "create", resource, namespace: "kube-system", object: w });
   }
-  const dns: Service = kubeDnsService(input);
-  if (!(await ctx.get(cluster, "core/services", "kube-system", dns.metadata?.name ?? "")))
-    actions.push({ op: "create", resource: "core/services", namespace: "kube-system", object: dns });
+  const services: Service[] = [kubeDnsService(input)];
+  const metrics = metricsServerService(input);
+  if (metrics) services.push(metrics);
+  for (const svc of services)
+    if (!(await ctx.get(cluster, "core/services", "kube-system", svc.metadata?.name ?? "")))
+      actions.push({ op: "create", resource: "core/services", namespace: "kube-system", object: svc });
   await ctx.apply(cluster, actions);
 }

@@ -288,3 +288,27 @@ export function kubeDnsService(input: SystemInput): Service {
     },
   };
 }
+
+/** Service metrics-server: what the `v1beta1.metrics.k8s.io` APIService points at (AKS only). */
+export function metricsServerService(input: SystemInput): Service | undefined {
+  if (!aks(input)) return undefined;
+  return {
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: {
+      name: "metrics-server",
+      namespace: NS,
+      labels: {
+        "k8s-app": "metrics-server",
+        "kubernetes.io/cluster-service": "true",
+        "addonmanager.kubernetes.io/mode": "Reconcile",
+      },
+    },
+    spec: {
+      type: "ClusterIP",
+      selector: { "k8s-app": "metrics-server" },
+      ports: [{ name: "https", port: 443, protocol: "TCP", targetPort: "https" }],
+      sessionAffinity: "None",
+    },
+  };
+}

@@ -4,6 +4,7 @@
 // watches, and calls src/kube/ (api.ts semantics, discovery.ts, openapi.ts, tables.ts).
 import { Readable } from "node:stream";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { Node, Pod } from "kubernetes-types/core/v1.js";
 import { isMap, isScalar, isSeq, parseDocument } from "yaml";
 import {
   type DeleteOptions,
@@ -42,6 +43,7 @@ import { goInt64FieldError, goJsonSyntaxError, goQuote } from "../../kube/goText
 import { health } from "../../kube/health.js";
 import { BUILTIN_KINDS, deprecationWarning } from "../../kube/kinds.js";
 import { podConnect, podLog } from "../../kube/logs.js";
+import { getMetrics, listMetrics, type MetricsSource } from "../../kube/metrics.js";
 import { hashDoc, openapiV2, openapiV3, openapiV3Index } from "../../kube/openapi.js";
 import { encodeOpenApiV2, OPENAPI_V2_PROTOBUF } from "../../kube/openapiProto.js";
 import { decodeKubeProtobuf, PROTOBUF_CT, type TypeMeta } from "../../kube/proto/decode.js";
@@ -55,7 +57,7 @@ import {
 import { tableHead, tableRow } from "../../kube/tables.js";
 import { validateWriteOptions, type WriteVerb } from "../../kube/validation.js";
 import { slicer } from "../../providers/slices.js";
-import type { Store } from "../../store/types.js";
+import type { KubeObjectRecord, Store } from "../../store/types.js";
 import { bearerToken } from "../auth.js";
 
 export interface KubePluginOptions {
@@ -597,6 +599,7 @@ async function route(
   const deprecation = deprecationWarning(t, r.cluster.version);
   if (deprecation) addWarnings(reply, [deprecation]);
   if (t.review) return review(t, r, req, reply);
+  if (t.metrics) return metricsRequest(opts.store, t, r, req, reply, ns, name);
   const cluster = r.cluster.uid;
   const q = r.query;
   const wo = (verb: WriteVerb, patchType?: PatchType) =>
@@ -896,7 +899,8 @@ function sendList(
 }
 
 async function openapi(api: KubeApi, r: Req, req: FastifyRequest, reply: FastifyReply, tail: string[]) {
-  const types = await api.types(r.cluster.uid);
+  // The metrics API's schemas are metrics-server's to publish; it has none we generate.
+  const types = (await api.types(r.cluster.uid)).filter((t) => !t.metrics);
   const version = r.cluster.version;
   if (tail[0] === "v2" && tail.length === 1) {
     const acc = req.headers.accept ?? "";
@@ -1013,6 +1017,71 @@ async function watch(
       res.end(JSON.stringify(err.toStatus()));
     } else res.end();
   }
+}
+
+/**
+ * metrics.k8s.io: what metrics-server answers, computed from the store's nodes and pods at the
+ * time of the request. Read-only (get/list): a watch is MethodNotSupported, any other method has
+ * no route (405). While its APIService is not Available, kube-aggregator's 503.
+ */
+async function metricsRequest(
+  store: Store,
+  t: ResourceType,
+  r: Req,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  ns: string | undefined,
+  name: string | undefined,
+) {
+  if (req.method !== "GET" && req.method !== "HEAD") throw methodNotServed();
+  // kube-aggregator's proxyError: http.Error's plain text, which client-go words as "the server
+  // is currently unable to handle the request (get nodes.metrics.k8s.io)".
+  if (t.unavailable)
+    return reply
+      .code(503)
+      .type("text/plain; charset=utf-8")
+      .header("x-content-type-options", "nosniff")
+      .send("service unavailable\n");
+  const which = t.metrics!;
+  const cluster = r.cluster.uid;
+  const q = r.query;
+  // The store's bodies, read only (never changed here).
+  const node = (rec: KubeObjectRecord | undefined) => rec?.body as Node | undefined;
+  const pod = (rec: KubeObjectRecord | undefined) => rec?.body as Pod | undefined;
+  const src: MetricsSource = {
+    nodes: () =>
+      store.read(async (tx) =>
+        (await tx.listObjects({ cluster, resource: "core/nodes" })).map((x) => x.body as Node),
+      ),
+    node: (n) => store.read(async (tx) => node(await tx.getObject(cluster, "core/nodes", "", n))),
+    pods: (n) =>
+      store.read(async (tx) =>
+        (await tx.listObjects({ cluster, resource: "core/pods", ...(n ? { namespace: n } : {}) })).map(
+          (x) => x.body as Pod,
+        ),
+      ),
+    pod: (n, x) => store.read(async (tx) => pod(await tx.getObject(cluster, "core/pods", n, x))),
+  };
+  const now = Date.now();
+  const neg = negotiate(req.headers.accept);
+  if (name === undefined) {
+    if (queryBool(q, "watch")) throw methodNotAllowed("watch", { group: t.group, resource: t.plural });
+    const list = await listMetrics(
+      src,
+      which,
+      t.namespaced ? ns : undefined,
+      {
+        labelSelector: q.get("labelSelector") ?? undefined,
+        fieldSelector: q.get("fieldSelector") ?? undefined,
+      },
+      now,
+    );
+    if (neg.as === "table") return send(reply, 200, table(t, list.items as Obj[], {}, q, neg.tableVersion));
+    return send(reply, 200, list);
+  }
+  const one = await getMetrics(src, which, ns ?? "", name, now);
+  if (neg.as === "table") return send(reply, 200, table(t, [one], {}, q, neg.tableVersion));
+  return send(reply, 200, one);
 }
 
 /** POST of a review kind: answered from the caller's identity, never stored (kube/reviews.ts). */
