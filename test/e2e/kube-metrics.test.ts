@@ -9,7 +9,6 @@ import {
   createCluster,
   type KubeCluster,
   kube,
-  kubectl,
   kubectlOk,
   type Obj,
   rows,
