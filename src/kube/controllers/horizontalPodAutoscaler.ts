@@ -6,13 +6,20 @@
 // so a target pushed outside the bounds is brought back at once (upstream notices on its 15 s
 // resync), and every sync period while the namespace has HPAs, as upstream resyncs.
 import type { HorizontalPodAutoscaler } from "kubernetes-types/autoscaling/v2.js";
+import type { Node, Pod } from "kubernetes-types/core/v1.js";
 import type { ResourceType } from "../catalog.js";
 import { KubeError } from "../errors.js";
+import { containerUsage, hasMetrics } from "../metrics.js";
+import { matchLabels, parseLabelSelector } from "../selectors.js";
 import { eventAction } from "../workloads/events.js";
 import {
   type HpaEvent,
+  type HpaHistory,
   type HpaPlan,
+  newHistory,
   planHorizontalPodAutoscaler,
+  type ResourceMetricsView,
+  recordScaleEvent,
   rescaled,
   rescaleFailed,
   type ScaleRead,
@@ -40,6 +47,8 @@ const SYNC_PERIOD_MS = 15_000;
  * period has passed, as upstream's rate-limited queue does.
  */
 const reconciled = new Map<string, { from: string; at: number }>();
+/** Per process: each HPA's recommendations and scale events (upstream keeps them in memory too). */
+const histories = new Map<string, HpaHistory>();
 /** Per process: when an HPA's failing-metric warnings were last recorded. */
 const warned = new Map<string, { at: number; text: string }>();
 
@@ -83,10 +92,24 @@ async function syncOne(
   const from = JSON.stringify([hpa.metadata?.generation, hpa.spec, target.read]);
   const last = reconciled.get(uid);
   if (last && last.from === from && Date.now() - last.at < SYNC_PERIOD_MS) return;
-  let plan: HpaPlan = planHorizontalPodAutoscaler(hpa, target.read, now);
+  const view = "error" in target.read ? undefined : await metricsView(ctx, cluster, ns, target.read.selector);
+  const history = histories.get(uid) ?? newHistory();
+  let plan: HpaPlan = planHorizontalPodAutoscaler(hpa, target.read, now, view, history);
+  if (plan.history) {
+    if (histories.size > 10_000) histories.clear();
+    histories.set(uid, plan.history);
+  }
   if (plan.rescale && target.write) {
     try {
       await target.write(plan.rescale.replicas);
+      if (!("error" in target.read))
+        recordScaleEvent(
+          plan.history ?? history,
+          hpa,
+          target.read.replicas,
+          plan.rescale.replicas,
+          Date.now(),
+        );
       plan = rescaled(hpa, plan, now);
     } catch (e) {
       if (!(e instanceof KubeError) || e.code === 409) throw e;
@@ -107,6 +130,53 @@ async function syncOne(
   // Only once done: a conflict above re-runs this reconcile in full.
   if (reconciled.size > 10_000) reconciled.clear();
   reconciled.set(uid, { from, at: Date.now() });
+}
+
+/**
+ * What the metrics client would read from metrics.k8s.io for the target's pods: whether the
+ * API is served (its APIService there and Available), and each pod's usage in milli-units as
+ * the simulated metrics-server reports it (kube/metrics.ts) — read from the informer cache.
+ */
+async function metricsView(
+  ctx: ControllerContext,
+  cluster: string,
+  ns: string,
+  selector: string,
+): Promise<ResourceMetricsView> {
+  const nowMs = Date.now();
+  const t = (await ctx.api.types(cluster)).find((x) => x.metrics === "pods");
+  const api = !t ? "absent" : t.unavailable ? "unavailable" : "available";
+  let pods: Pod[] = [];
+  const usage: ResourceMetricsView["usage"] = new Map();
+  if (api === "available" && selector) {
+    let reqs: ReturnType<typeof parseLabelSelector>;
+    try {
+      reqs = parseLabelSelector(selector);
+    } catch {
+      reqs = [];
+    }
+    pods = (await ctx.list<Pod>(cluster, "core/pods", ns)).filter((p) =>
+      matchLabels(reqs, p.metadata?.labels),
+    );
+    const nodes = new Map(
+      (await ctx.list<Node>(cluster, "core/nodes")).map((n) => [n.metadata?.name ?? "", n]),
+    );
+    // The metric's sample time as served (whole seconds); its window, metrics-server's 15 s.
+    const timestamp = Math.floor(nowMs / 1000) * 1000;
+    for (const p of pods)
+      if (hasMetrics(p, nodes.get(p.spec?.nodeName ?? "")))
+        usage.set(p.metadata?.name ?? "", {
+          // Quantity.MilliValue(): nanocores rounded up to millicores; bytes × 1000.
+          containers: containerUsage(p).map((c) => ({
+            name: c.name,
+            cpu: Math.ceil(c.cpu / 1e6),
+            memory: c.memory * 1000,
+          })),
+          timestamp,
+          window: 15_000,
+        });
+  }
+  return { api, pods, usage, now: nowMs };
 }
 
 /** The target's scale (or the error the controller would report) and how to write it. */
