@@ -74,6 +74,13 @@ describe.each(["1.28", "1.33"])("kubectl against a cluster reporting %s", (v) =>
   });
 
   it("api-resources lists every built-in kind with short names", async () => {
+    // metrics.k8s.io is listed once metrics-server's APIService is Available (its pods run).
+    await until(async () => {
+      const a = await kube(c(), "GET", "/apis/apiregistration.k8s.io/v1/apiservices/v1beta1.metrics.k8s.io");
+      const conds =
+        (a.body as { status?: { conditions?: { type: string; status: string }[] } }).status?.conditions ?? [];
+      return conds.some((x) => x.type === "Available" && x.status === "True") ? true : undefined;
+    });
     const r = await kubectl(c(), ["api-resources", "--no-headers"]);
     expect(r.code).toBe(0);
     const rows = r.stdout
@@ -127,7 +134,18 @@ describe.each(["1.28", "1.33"])("kubectl against a cluster reporting %s", (v) =>
       "false",
       "ValidatingWebhookConfiguration",
     ]);
-    expect(rows.length).toBe(43);
+    // The aggregation layer's apiservices, and metrics-server's nodes and pods (no short names).
+    expect(byName("apiservices", "apiregistration.k8s.io/v1")).toEqual([
+      "apiservices",
+      "apiregistration.k8s.io/v1",
+      "false",
+      "APIService",
+    ]);
+    expect(rows.filter((x) => x.includes("metrics.k8s.io/v1beta1"))).toEqual([
+      ["nodes", "metrics.k8s.io/v1beta1", "false", "NodeMetrics"],
+      ["pods", "metrics.k8s.io/v1beta1", "true", "PodMetrics"],
+    ]);
+    expect(rows.length).toBe(46);
   });
 
   it("client-side apply with default validation, then a re-apply that changes one image keeps the other container", async () => {

@@ -132,8 +132,10 @@ describe("ClusterIP and NodePort allocation", () => {
   it("ClusterIP from the upper band, a requested one honoured, outside the range refused, headless", async () => {
     await ok(["create", "service", "clusterip", "web", "--tcp=80:8080"]);
     const web = await svc("web");
-    expect(web.spec?.clusterIP).toBe("10.0.1.0"); // 10.0.0.0/16: static band is the first 256
-    expect(web.spec?.clusterIPs).toEqual(["10.0.1.0"]);
+    // 10.0.0.0/16: static band is the first 256; kube-system's metrics-server took 10.0.1.0.
+    expect((await svc("metrics-server", "kube-system")).spec?.clusterIP).toBe("10.0.1.0");
+    expect(web.spec?.clusterIP).toBe("10.0.1.1");
+    expect(web.spec?.clusterIPs).toEqual(["10.0.1.1"]);
     expect(web.spec?.ipFamilies).toEqual(["IPv4"]);
     await ok(["create", "service", "clusterip", "fixed", "--tcp=80:80", "--clusterip=10.0.0.5"]);
     expect((await svc("fixed")).spec?.clusterIP).toBe("10.0.0.5");
@@ -178,7 +180,7 @@ describe("ClusterIP and NodePort allocation", () => {
     );
     const table = await ok(["get", "svc", "np2", "web", "headless"]);
     expect(table).toMatch(/np2\s+NodePort\s+10\.0\.\d+\.\d+\s+<none>\s+80:30080\/TCP/);
-    expect(table).toMatch(/web\s+ClusterIP\s+10\.0\.1\.0\s+<none>\s+80\/TCP/);
+    expect(table).toMatch(/web\s+ClusterIP\s+10\.0\.1\.1\s+<none>\s+80\/TCP/);
     expect(table).toMatch(/headless\s+ClusterIP\s+None\s+<none>\s+<none>/);
     // Type change back to ClusterIP drops the node port; it can be taken again.
     await ok(["patch", "svc", "np2", "-p", '{"spec":{"type":"ClusterIP"}}']);
