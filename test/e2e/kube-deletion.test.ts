@@ -36,16 +36,21 @@ describe("deletion that waits", () => {
   it("kubectl delete pod: Terminating with its grace period, then the kubelet stops it (Killing) and deletes it", async () => {
     await kubectlOk(c, ["run", "gr", "--image=nginx"]);
     await kubectlOk(c, ["wait", "--for=condition=Ready", "pod/gr", "--timeout=30s"]);
-    // The watch sees the pod Terminating before it is gone.
-    const watch = kubectl(c, [
-      "get",
-      "pod",
-      "gr",
-      "--watch",
-      "--output-watch-events",
-      "--request-timeout=4s",
-    ]);
-    await new Promise((r) => setTimeout(r, 500));
+    // The watch sees the pod Terminating before it is gone: the delete waits for the watch's
+    // first line (a fixed pause lost the race on a loaded machine: kubectl listed after the delete).
+    let started: () => void = () => undefined;
+    const listed = new Promise<void>((r) => {
+      started = r;
+    });
+    const watch = kubectl(
+      c,
+      ["get", "pod", "gr", "--watch", "--output-watch-events", "--request-timeout=8s"],
+      undefined,
+      (chunk) => {
+        if (/\bgr\b/.test(chunk)) started();
+      },
+    );
+    await listed;
     await kubectlOk(c, ["delete", "pod", "gr"]);
     expect((await kubectl(c, ["get", "pod", "gr"])).code).toBe(1);
     const lines = (await watch).stdout.split("\n").filter((l) => /\bgr\b/.test(l));

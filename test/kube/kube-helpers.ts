@@ -87,7 +87,13 @@ export async function kubectlOk(c: KubeCluster, args: string[], input?: string):
 }
 
 /** Runs the machine's kubectl against a cluster, with a private HOME and cache dir. */
-export async function kubectl(c: KubeCluster, args: string[], input?: string): Promise<KubectlResult> {
+export async function kubectl(
+  c: KubeCluster,
+  args: string[],
+  input?: string,
+  /** Sees stdout as it comes (a `--watch` the test acts on once it has started). */
+  onStdout?: (chunk: string) => void,
+): Promise<KubectlResult> {
   const home = path.join(path.dirname(c.kubeconfigPath), "home");
   fs.mkdirSync(home, { recursive: true });
   const full = [...args, "--cache-dir", path.join(home, "cache")];
@@ -106,6 +112,7 @@ export async function kubectl(c: KubeCluster, args: string[], input?: string): P
         resolve({ code, stdout: String(stdout), stderr: String(stderr) });
       },
     );
+    if (onStdout) child.stdout?.on("data", (d) => onStdout(String(d)));
     if (input !== undefined) child.stdin?.end(input);
   });
 }
