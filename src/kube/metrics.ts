@@ -15,6 +15,7 @@
 //   BinarySI; both canonical, so 250000000n prints `250m` and 104857600 `100Mi`); the window is
 //   15s, the scrape interval of AKS's `--metric-resolution=15s`; the timestamp is now.
 import type { Node, Pod } from "kubernetes-types/core/v1.js";
+import type { Store } from "../store/types.js";
 import { notFound } from "./errors.js";
 import { matchFields, matchLabels, parseFieldSelector, parseLabelSelector } from "./selectors.js";
 import { canonicalQuantity, parseQuantity, QuantityError } from "./workloads/quantity.js";
@@ -185,6 +186,26 @@ const GR = {
   nodes: { group: "metrics.k8s.io", resource: "nodes" },
   pods: { group: "metrics.k8s.io", resource: "pods" },
 };
+
+/** The metrics a cluster's store holds now: its nodes and pods, read only (never changed). */
+export function storeMetricsSource(store: Store, cluster: string): MetricsSource {
+  return {
+    nodes: () =>
+      store.read(async (tx) =>
+        (await tx.listObjects({ cluster, resource: "core/nodes" })).map((x) => x.body as Node),
+      ),
+    node: (n) =>
+      store.read(async (tx) => (await tx.getObject(cluster, "core/nodes", "", n))?.body as Node | undefined),
+    pods: (n) =>
+      store.read(async (tx) =>
+        (await tx.listObjects({ cluster, resource: "core/pods", ...(n ? { namespace: n } : {}) })).map(
+          (x) => x.body as Pod,
+        ),
+      ),
+    pod: (n, x) =>
+      store.read(async (tx) => (await tx.getObject(cluster, "core/pods", n, x))?.body as Pod | undefined),
+  };
+}
 
 /**
  * GET of one NodeMetrics / PodMetrics, as metrics-server answers: the object's own NotFound

@@ -4,7 +4,6 @@
 // watches, and calls src/kube/ (api.ts semantics, discovery.ts, openapi.ts, tables.ts).
 import { Readable } from "node:stream";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import type { Node, Pod } from "kubernetes-types/core/v1.js";
 import { isMap, isScalar, isSeq, parseDocument } from "yaml";
 import {
   type DeleteOptions,
@@ -43,7 +42,7 @@ import { goInt64FieldError, goJsonSyntaxError, goQuote } from "../../kube/goText
 import { health } from "../../kube/health.js";
 import { BUILTIN_KINDS, deprecationWarning } from "../../kube/kinds.js";
 import { podConnect, podLog } from "../../kube/logs.js";
-import { getMetrics, listMetrics, type MetricsSource } from "../../kube/metrics.js";
+import { getMetrics, listMetrics, storeMetricsSource } from "../../kube/metrics.js";
 import { hashDoc, openapiV2, openapiV3, openapiV3Index } from "../../kube/openapi.js";
 import { encodeOpenApiV2, OPENAPI_V2_PROTOBUF } from "../../kube/openapiProto.js";
 import { decodeKubeProtobuf, PROTOBUF_CT, type TypeMeta } from "../../kube/proto/decode.js";
@@ -57,7 +56,7 @@ import {
 import { tableHead, tableRow } from "../../kube/tables.js";
 import { validateWriteOptions, type WriteVerb } from "../../kube/validation.js";
 import { slicer } from "../../providers/slices.js";
-import type { KubeObjectRecord, Store } from "../../store/types.js";
+import type { Store } from "../../store/types.js";
 import { bearerToken } from "../auth.js";
 
 export interface KubePluginOptions {
@@ -1045,23 +1044,7 @@ async function metricsRequest(
   const which = t.metrics!;
   const cluster = r.cluster.uid;
   const q = r.query;
-  // The store's bodies, read only (never changed here).
-  const node = (rec: KubeObjectRecord | undefined) => rec?.body as Node | undefined;
-  const pod = (rec: KubeObjectRecord | undefined) => rec?.body as Pod | undefined;
-  const src: MetricsSource = {
-    nodes: () =>
-      store.read(async (tx) =>
-        (await tx.listObjects({ cluster, resource: "core/nodes" })).map((x) => x.body as Node),
-      ),
-    node: (n) => store.read(async (tx) => node(await tx.getObject(cluster, "core/nodes", "", n))),
-    pods: (n) =>
-      store.read(async (tx) =>
-        (await tx.listObjects({ cluster, resource: "core/pods", ...(n ? { namespace: n } : {}) })).map(
-          (x) => x.body as Pod,
-        ),
-      ),
-    pod: (n, x) => store.read(async (tx) => pod(await tx.getObject(cluster, "core/pods", n, x))),
-  };
+  const src = storeMetricsSource(store, cluster);
   const now = Date.now();
   const neg = negotiate(req.headers.accept);
   if (name === undefined) {
