@@ -39,7 +39,7 @@ import { BUILTIN_KINDS, DEFAULT_NAMESPACES, groupVersion } from "./kinds.js";
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch } from "./patch.js";
 import { type BuiltinSchemas, builtinSchemas, decodeError, pruneUnknown, type Schema } from "./schemas.js";
 import { matchFields, matchLabels, parseFieldSelector, parseLabelSelector } from "./selectors.js";
-import { PREPARE_FOR_CREATE } from "./strategies.js";
+import { ephemeralContainersOnly, PREPARE_FOR_CREATE } from "./strategies.js";
 import { nowRfc3339, rfc3339 } from "./time.js";
 import { DEFAULT_AUDIENCE, mintServiceAccountToken } from "./tokens.js";
 import {
@@ -47,6 +47,7 @@ import {
   DNS1123_LABEL_RE,
   validateBuiltin,
   validateCustomMeta,
+  validateEphemeralContainersUpdate,
   validateWriteOptions,
 } from "./validation.js";
 import { randomNameSuffix } from "./workloads/names.js";
@@ -466,7 +467,10 @@ export class KubeApi {
       if (mismatched.length) this.undecodable(t, body, this.schemaOf(t), "");
       const def = this.schemas.topFor(t.group, t.version, t.kind);
       if (def) applyDefaults(out, def, this.schemas.defs, old === undefined);
-      const causes = validateBuiltin(t, out, old);
+      // pods/ephemeralcontainers: only the ephemeral containers change, and by their own rules.
+      const ephemeral = sub === "ephemeralcontainers" && old !== undefined;
+      if (ephemeral) out = ephemeralContainersOnly(out, old);
+      const causes = ephemeral ? validateEphemeralContainersUpdate(out, old) : validateBuiltin(t, out, old);
       if (t.key === CRD_KEY) causes.push(...validateCrd(out));
       if (causes.length) throw invalid(t.kind, t.group, name, causes);
       if (t.inert) warnings.push(t.inert);

@@ -26,6 +26,7 @@ const SUBRESOURCE_DISCOVERY: Readonly<
   attach: { kind: "PodAttachOptions", verbs: ["create", "get"] },
   portforward: { kind: "PodPortForwardOptions", verbs: ["create", "get"] },
   token: { kind: "TokenRequest", group: "authentication.k8s.io", version: "v1", verbs: ["create"] },
+  ephemeralcontainers: { verbs: ["get", "patch", "update"] },
 };
 
 function subresources(t: ResourceType): Sub[] {

@@ -46,6 +46,7 @@ export interface KindSpec {
     | "attach"
     | "portforward"
     | "token"
+    | "ephemeralcontainers"
   )[];
   /** Definition name in generated/kube-schemas.json. */
   schema: string;
@@ -170,7 +171,16 @@ export const BUILTIN_KINDS: KindSpec[] = [
     shortNames: ["po"],
     categories: ["all"],
     verbs: ALL_VERBS,
-    subresources: ["status", "binding", "eviction", "log", "exec", "attach", "portforward"],
+    subresources: [
+      "status",
+      "binding",
+      "eviction",
+      "log",
+      "exec",
+      "attach",
+      "portforward",
+      "ephemeralcontainers",
+    ],
     schema: "V1Pod",
     columns: [
       name,

@@ -13,11 +13,20 @@ const CONNECT_WHAT: Record<string, string> = {
   portforward: "nothing listens on its ports to forward to",
 };
 
+/** Every container of a pod by kind — the names pods/log and the streams accept. */
+function containerNames(pod: Pod): { main: string[]; init: string[]; ephemeral: string[] } {
+  return {
+    main: (pod.spec?.containers ?? []).map((c) => c.name),
+    init: (pod.spec?.initContainers ?? []).map((c) => c.name),
+    ephemeral: (pod.spec?.ephemeralContainers ?? []).map((c) => c.name),
+  };
+}
+
 export function podConnect(obj: Obj, sub: string, container: string | undefined): never {
   const pod = obj as Pod;
   const name = pod.metadata?.name ?? "";
-  const names = (pod.spec?.containers ?? []).map((c) => c.name);
-  if (container && !names.includes(container))
+  const { main, init, ephemeral } = containerNames(pod);
+  if (container && ![...main, ...init, ...ephemeral].includes(container))
     throw badRequest(`container ${container} is not valid for pod ${name}`);
   throw badRequest(
     `pod "${name}" is simulated by aksnet: its containers run no process, so ${CONNECT_WHAT[sub] ?? "there is nothing to connect to"}`,
@@ -27,17 +36,25 @@ export function podConnect(obj: Obj, sub: string, container: string | undefined)
 export function podLog(obj: Obj, container: string | undefined): string {
   const pod = obj as Pod;
   const name = pod.metadata?.name ?? "";
-  const names = (pod.spec?.containers ?? []).map((c) => c.name);
+  const { main, init, ephemeral } = containerNames(pod);
   let c = container;
   if (!c) {
-    if (names.length !== 1)
+    // The pod strategy's LogLocation words: init and ephemeral containers named only when there are some.
+    if (main.length !== 1)
       throw badRequest(
-        `a container name must be specified for pod ${name}, choose one of: [${names.join(" ")}]`,
+        `a container name must be specified for pod ${name}, choose one of: [${main.join(" ")}]` +
+          (init.length ? ` or one of the init containers: [${init.join(" ")}]` : "") +
+          (ephemeral.length ? ` or one of the ephemeral containers: [${ephemeral.join(" ")}]` : ""),
       );
-    c = names[0];
+    c = main[0];
   }
-  if (!names.includes(c)) throw badRequest(`container ${c} is not valid for pod ${name}`);
-  const st = pod.status?.containerStatuses?.find((s) => s.name === c);
+  if (![...main, ...init, ...ephemeral].includes(c))
+    throw badRequest(`container ${c} is not valid for pod ${name}`);
+  const st = [
+    ...(pod.status?.containerStatuses ?? []),
+    ...(pod.status?.initContainerStatuses ?? []),
+    ...(pod.status?.ephemeralContainerStatuses ?? []),
+  ].find((s) => s.name === c);
   if (!st?.state?.running && !st?.state?.terminated) {
     const reason = st?.state?.waiting?.reason ?? "ContainerCreating";
     throw badRequest(`container "${c}" in pod "${name}" is waiting to start: ${reason}`);

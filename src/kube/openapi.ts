@@ -168,7 +168,7 @@ function paths(
     };
     if (t.namespaced) out[`${base}/${t.plural}`] = { get: op("list", "ForAllNamespaces", resp(listName)) };
     for (const s of t.subresources ?? []) {
-      if (s !== "status" && s !== "scale") continue;
+      if (s !== "status" && s !== "scale" && s !== "ephemeralcontainers") continue;
       const n = s === "scale" ? "io.k8s.api.autoscaling.v1.Scale" : schema;
       out[`${coll}/{name}/${s}`] = {
         get: op("get", s, resp(n)),

@@ -307,7 +307,11 @@ function mergeList(orig: unknown, patch: unknown[], schema: Schema | undefined, 
 /** `$setElementOrder`: listed elements take the listed order; others keep their relative place after them. */
 function reorder(list: unknown[], order: unknown[], key: string | undefined): unknown[] {
   const id = (x: unknown) => JSON.stringify(key && isObj(x) ? x[key] : x);
-  const rank = new Map(order.map((o, i) => [id(o), i]));
+  // A key listed twice (kubectl debug reusing a container's name) keeps its first place.
+  const rank = new Map<string, number>();
+  order.forEach((o, i) => {
+    if (!rank.has(id(o))) rank.set(id(o), i);
+  });
   const listed = list.filter((x) => rank.has(id(x))).sort((a, b) => rank.get(id(a))! - rank.get(id(b))!);
   const others = list.filter((x) => !rank.has(id(x)));
   return [...listed, ...others];

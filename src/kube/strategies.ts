@@ -41,3 +41,25 @@ export const PREPARE_FOR_CREATE: Readonly<Record<string, (body: Obj) => void>> =
   "core/persistentvolumeclaims": pendingStatus,
   "core/persistentvolumes": pendingStatus,
 };
+
+/** Metadata a status-like write keeps from the request (ResetObjectMetaForStatus keeps these). */
+const KEPT_META = ["name", "namespace", "uid", "resourceVersion", "managedFields"];
+
+/**
+ * pods/ephemeralcontainers' PrepareForUpdate (dropNonEphemeralContainerUpdates): the stored
+ * pod, its metadata reset as for a status write, with the request's spec.ephemeralContainers
+ * and nothing else of the request.
+ */
+export function ephemeralContainersOnly(next: Obj, old: Obj): Obj {
+  const spec: Obj = { ...(isObj(old.spec) ? old.spec : {}) };
+  const wanted = isObj(next.spec) ? next.spec.ephemeralContainers : undefined;
+  if (wanted === undefined || wanted === null) delete spec.ephemeralContainers;
+  else spec.ephemeralContainers = wanted;
+  const metadata: Obj = { ...(isObj(old.metadata) ? old.metadata : {}) };
+  const sent = isObj(next.metadata) ? next.metadata : {};
+  for (const k of KEPT_META) {
+    if (sent[k] !== undefined) metadata[k] = sent[k];
+    else delete metadata[k];
+  }
+  return { ...old, spec, metadata };
+}

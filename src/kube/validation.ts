@@ -208,6 +208,8 @@ function podSpec(spec: unknown, at: string, claims: string[] = []): StatusCause[
   else out.push(...containers(cs, vols, `${at}.containers`, new Set()));
   if (Array.isArray(spec.initContainers))
     out.push(...containers(spec.initContainers, vols, `${at}.initContainers`, new Set()));
+  if (Array.isArray(spec.ephemeralContainers))
+    out.push(...ephemeralContainers(spec, spec.ephemeralContainers, vols, `${at}.ephemeralContainers`));
   out.push(...oneOf(`${at}.restartPolicy`, spec.restartPolicy, RESTART_POLICIES));
   out.push(...oneOf(`${at}.dnsPolicy`, spec.dnsPolicy, DNS_POLICIES));
   // validateHostNetwork: on the host network a container listens on the node's port itself.
@@ -229,6 +231,105 @@ function podSpec(spec: unknown, at: string, claims: string[] = []): StatusCause[
     if (isObj(affinity[kind])) out.push(...podAffinity(affinity[kind], `${at}.affinity.${kind}`));
   if (Array.isArray(spec.topologySpreadConstraints))
     out.push(...topologySpreadConstraints(spec.topologySpreadConstraints, `${at}.topologySpreadConstraints`));
+  return out;
+}
+
+/**
+ * What an ephemeral container may not set (validateEphemeralContainers' allow list, inverted):
+ * it is for debugging, never part of the workload, so it gets no ports, resources, probes or hooks.
+ */
+const EPHEMERAL_FORBIDDEN = [
+  "ports",
+  "resources",
+  "resizePolicy",
+  "restartPolicy",
+  "livenessProbe",
+  "readinessProbe",
+  "startupProbe",
+  "lifecycle",
+];
+const EPHEMERAL_ONLY = "cannot be set for an Ephemeral Container";
+
+/** validateEphemeralContainers: names unique across every container, targets that exist, the allow list. */
+function ephemeralContainers(spec: Obj, list: unknown[], vols: Set<string>, at: string): StatusCause[] {
+  const out: StatusCause[] = [];
+  const others = new Set<string>();
+  for (const key of ["containers", "initContainers"])
+    for (const c of Array.isArray(spec[key]) ? spec[key] : []) if (isObj(c)) others.add(String(c.name ?? ""));
+  const all = new Set(others);
+  list.forEach((c, i) => {
+    const p = `${at}[${i}]`;
+    if (!isObj(c)) return;
+    const name = String(c.name ?? "");
+    if (!name) out.push(required(`${p}.name`));
+    if (!c.image) out.push(required(`${p}.image`));
+    (Array.isArray(c.env) ? c.env : []).forEach((e, j) => {
+      if (isObj(e) && !e.name) out.push(required(`${p}.env[${j}].name`));
+    });
+    out.push(...volumeMounts(c.volumeMounts, vols, `${p}.volumeMounts`));
+    out.push(...oneOf(`${p}.imagePullPolicy`, c.imagePullPolicy, PULL_POLICIES));
+    if (name && all.has(name)) out.push(duplicate(`${p}.name`, name));
+    all.add(name);
+    const target = c.targetContainerName;
+    if (typeof target === "string" && target !== "" && !others.has(target))
+      out.push({
+        reason: "FieldValueNotFound",
+        field: `${p}.targetContainerName`,
+        message: `Not found: ${JSON.stringify(target)}`,
+      });
+    // A zero value (absent, null, an empty struct) is not "set".
+    for (const f of EPHEMERAL_FORBIDDEN) {
+      const v = c[f];
+      if (v !== undefined && v !== null && !(isObj(v) && Object.keys(v).length === 0))
+        out.push(forbidden(`${p}.${f}`, EPHEMERAL_ONLY));
+    }
+    (Array.isArray(c.volumeMounts) ? c.volumeMounts : []).forEach((m, j) => {
+      if (!isObj(m)) return;
+      for (const f of ["subPath", "subPathExpr"])
+        if (m[f]) out.push(forbidden(`${p}.volumeMounts[${j}].${f}`, EPHEMERAL_ONLY));
+    });
+  });
+  return out;
+}
+
+/** ValidatePodCreate: ephemeral containers come only through pods/ephemeralcontainers. */
+function noEphemeralOnCreate(o: Obj): StatusCause[] {
+  const spec = isObj(o.spec) ? o.spec : {};
+  return Array.isArray(spec.ephemeralContainers) && spec.ephemeralContainers.length
+    ? [forbidden("spec.ephemeralContainers", "cannot be set on create")]
+    : [];
+}
+
+/**
+ * ValidatePodEphemeralContainersUpdate, on the pod the ephemeral-containers strategy made (the
+ * stored pod with the request's spec.ephemeralContainers): the pod is valid, and containers
+ * already added are neither removed nor changed — they can only be added to.
+ */
+export function validateEphemeralContainersUpdate(o: Obj, old: Obj): StatusCause[] {
+  const out = podSpec(o.spec, "spec");
+  const now = isObj(o.spec) && Array.isArray(o.spec.ephemeralContainers) ? o.spec.ephemeralContainers : [];
+  const was =
+    isObj(old.spec) && Array.isArray(old.spec.ephemeralContainers) ? old.spec.ephemeralContainers : [];
+  const byName = new Map(now.filter(isObj).map((c) => [String(c.name ?? ""), c]));
+  for (const c of was) {
+    if (!isObj(c)) continue;
+    const name = String(c.name ?? "");
+    const next = byName.get(name);
+    if (!next)
+      out.push(
+        forbidden(
+          "spec.ephemeralContainers",
+          `existing ephemeral containers ${JSON.stringify(name)} may not be removed\n`,
+        ),
+      );
+    else if (!sameUnordered(next, c))
+      out.push(
+        forbidden(
+          "spec.ephemeralContainers",
+          `existing ephemeral containers ${JSON.stringify(name)} may not be changed\n`,
+        ),
+      );
+  }
   return out;
 }
 
@@ -1547,7 +1648,10 @@ const RULES: Record<string, ((o: Obj, old?: Obj) => StatusCause[])[]> = {
   "admissionregistration.k8s.io/mutatingwebhookconfigurations": [webhookConfiguration(true)],
   "admissionregistration.k8s.io/validatingwebhookconfigurations": [webhookConfiguration(false)],
   "autoscaling/horizontalpodautoscalers": [horizontalPodAutoscaler],
-  "core/pods": [(o) => podSpec(o.spec, "spec"), (o, old) => (old ? podUpdate(o, old) : [])],
+  "core/pods": [
+    (o) => podSpec(o.spec, "spec"),
+    (o, old) => (old ? podUpdate(o, old) : noEphemeralOnCreate(o)),
+  ],
   // Deployments share ReplicaSet's template rule (ValidatePodTemplateSpecForReplicaSet), words and all.
   "apps/deployments": [
     replicas,

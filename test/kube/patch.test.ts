@@ -34,6 +34,16 @@ describe("strategic merge patch", () => {
     expect(out.spec.containers[0].ports).toEqual([{ containerPort: 80 }]);
   });
 
+  it("$setElementOrder naming a key twice keeps the first place (kubectl debug reusing a name)", () => {
+    const out = smp(pod, {
+      spec: {
+        "$setElementOrder/containers": [{ name: "web" }, { name: "side" }, { name: "web" }],
+        containers: [{ name: "web", image: "nginx:1" }],
+      },
+    }) as typeof pod;
+    expect(out.spec.containers.map((c) => c.name)).toEqual(["web", "side"]);
+  });
+
   it("replaces lists without a patch strategy (tolerations) and merges primitive merge lists (finalizers)", () => {
     const out = smp(pod, {
       metadata: { finalizers: ["z"] },

@@ -195,7 +195,11 @@ export async function syncKubelet(ctx: ControllerContext, cluster: string): Prom
   for (const p of pods) {
     const node = p.spec?.nodeName;
     if (!node) continue;
-    for (const list of [p.status?.initContainerStatuses, p.status?.containerStatuses])
+    for (const list of [
+      p.status?.initContainerStatuses,
+      p.status?.containerStatuses,
+      p.status?.ephemeralContainerStatuses,
+    ])
       for (const cs of list ?? []) if (cs.imageID) holds(node).add(cs.image);
     if (p.spec?.activeDeadlineSeconds === undefined || !nodes.has(node)) continue;
     const left = activeDeadlineLeftMs(p, nowMs);
@@ -355,6 +359,7 @@ export async function syncKubelet(ctx: ControllerContext, cluster: string): Prom
         for (const cs of [
           ...(out.status.initContainerStatuses ?? []),
           ...(out.status.containerStatuses ?? []),
+          ...(out.status.ephemeralContainerStatuses ?? []),
         ])
           if (cs.imageID) holds(nodeName).add(cs.image);
         for (const e of out.events) await ctx.recordEvent(w, cluster, e, KUBELET_W);

@@ -7,6 +7,7 @@ import { createHash } from "node:crypto";
 import type {
   Container,
   ContainerStatus,
+  EphemeralContainer,
   Event,
   Node,
   Pod,
@@ -34,6 +35,7 @@ export type StageName =
   | "Running"
   | "Restarted"
   | "Completed"
+  | "EphemeralStarted"
   | "DeadlineExceeded";
 
 export interface StageInput {
@@ -168,8 +170,9 @@ function allContainers(pod: Pod): { c: Container; init: boolean; index: number }
   ];
 }
 
-function fieldPath(x: { c: Container; init: boolean }): string {
-  return `${x.init ? "spec.initContainers" : "spec.containers"}{${x.c.name}}`;
+function fieldPath(x: { c: Container; init: boolean; ephemeral?: boolean }): string {
+  const list = x.ephemeral ? "spec.ephemeralContainers" : x.init ? "spec.initContainers" : "spec.containers";
+  return `${list}{${x.c.name}}`;
 }
 
 /** A pull's time varies per pod; the image's size is the image's own, the same on every node. */
@@ -316,7 +319,7 @@ function sandboxFailed(input: StageInput): StageOutput {
  */
 function startContainer(
   input: StageInput,
-  x: { c: Container; init: boolean },
+  x: { c: Container; init: boolean; ephemeral?: boolean },
   t0: number,
   present: Set<string>,
   events: Event[],
@@ -418,6 +421,42 @@ function restarted(input: StageInput): StageOutput {
     };
   });
   return { status: { ...prev, containerStatuses }, events };
+}
+
+/** Ephemeral containers added to the pod (kubectl debug) that its kubelet has not started yet. */
+function unstartedEphemeral(pod: Pod): EphemeralContainer[] {
+  const have = new Set((pod.status?.ephemeralContainerStatuses ?? []).map((s) => s.name));
+  return (pod.spec?.ephemeralContainers ?? []).filter((c) => !have.has(c.name));
+}
+
+/**
+ * The kubelet starts a running pod's new ephemeral containers — pulled, created, started, as any
+ * container — and reports them in ephemeralContainerStatuses: running, never ready (no probes),
+ * never restarted; the pod's own containers and conditions are untouched.
+ */
+function ephemeralStarted(input: StageInput): StageOutput {
+  const prev = input.pod.status ?? {};
+  const events: Event[] = [];
+  const present = new Set(input.imagesOnNode ?? []);
+  let t = 0;
+  const added: ContainerStatus[] = unstartedEphemeral(input.pod).map((c) => {
+    t = startContainer(input, { c, init: false, ephemeral: true }, t, present, events);
+    const image = c.image ?? "";
+    return {
+      name: c.name,
+      image: normalizeImage(image),
+      imageID: imageId(image),
+      containerID: `containerd://${hex("container", input.pod.metadata?.uid ?? input.pod.metadata?.name ?? "", c.name)}`,
+      ready: false,
+      restartCount: 0,
+      state: { running: { startedAt: addMs(input.now, t) } },
+      lastState: {},
+    };
+  });
+  return {
+    status: { ...prev, ephemeralContainerStatuses: [...(prev.ephemeralContainerStatuses ?? []), ...added] },
+    events,
+  };
 }
 
 /** Every container pulled, created, started: Running, Ready, with the kubelet's events. */
@@ -594,6 +633,7 @@ export const STAGES: Readonly<Record<StageName, (input: StageInput) => StageOutp
   Running: running,
   Restarted: restarted,
   Completed: completed,
+  EphemeralStarted: ephemeralStarted,
   // Not `nextStage`'s: chosen by the kubelet's clock (activeDeadlineLeftMs).
   DeadlineExceeded: deadlineExceeded,
 };
@@ -608,7 +648,8 @@ export function nextStage(pod: Pod, podIP: string | undefined): StageName | unde
   if (pod.metadata?.deletionTimestamp) return undefined;
   if (phase === "Running") {
     if ((pod.spec?.restartPolicy ?? "Always") !== "Always") return "Completed";
-    return changedContainers(pod).length ? "Restarted" : undefined;
+    if (changedContainers(pod).length) return "Restarted";
+    return unstartedEphemeral(pod).length ? "EphemeralStarted" : undefined;
   }
   if (phase !== "Pending") return undefined;
   if (!pod.spec?.nodeName) return undefined;
@@ -625,10 +666,12 @@ export function nextStage(pod: Pod, podIP: string | undefined): StageName | unde
  */
 export function stoppingEvents(pod: Pod, node: string, now: string): Event[] {
   const out: Event[] = [];
-  for (const [init, statuses, specs] of [
-    [true, pod.status?.initContainerStatuses, pod.spec?.initContainers],
-    [false, pod.status?.containerStatuses, pod.spec?.containers],
-  ] as const)
+  const lists: [boolean, boolean, ContainerStatus[] | undefined, Container[] | undefined][] = [
+    [true, false, pod.status?.initContainerStatuses, pod.spec?.initContainers],
+    [false, false, pod.status?.containerStatuses, pod.spec?.containers],
+    [false, true, pod.status?.ephemeralContainerStatuses, pod.spec?.ephemeralContainers],
+  ];
+  for (const [init, ephemeral, statuses, specs] of lists)
     for (const cs of statuses ?? []) {
       const c = specs?.find((x) => x.name === cs.name);
       if (!c || !cs.state?.running) continue;
@@ -637,7 +680,7 @@ export function stoppingEvents(pod: Pod, node: string, now: string): Event[] {
           reason: "Killing",
           message: `Stopping container ${c.name}`,
           component: "kubelet",
-          fieldPath: fieldPath({ c, init }),
+          fieldPath: fieldPath({ c, init, ephemeral }),
           at: now,
         }),
       );

@@ -736,6 +736,7 @@ const SUBRESOURCE_METHODS: Readonly<Record<string, readonly string[]>> = {
   exec: ["GET", "POST"],
   attach: ["GET", "POST"],
   portforward: ["GET", "POST"],
+  ephemeralcontainers: ["GET", "PUT", "PATCH"],
   finalize: ["PUT"],
 };
 
