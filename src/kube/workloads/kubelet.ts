@@ -425,6 +425,8 @@ function restarted(input: StageInput): StageOutput {
 
 /** Ephemeral containers added to the pod (kubectl debug) that its kubelet has not started yet. */
 function unstartedEphemeral(pod: Pod): EphemeralContainer[] {
+  // Asked of every running pod on every kubelet pass: most have none.
+  if (!pod.spec?.ephemeralContainers?.length) return [];
   const have = new Set((pod.status?.ephemeralContainerStatuses ?? []).map((s) => s.name));
   return (pod.spec?.ephemeralContainers ?? []).filter((c) => !have.has(c.name));
 }
