@@ -42,8 +42,50 @@ export async function generate() {
       ...(required.length ? { required } : {}),
     };
   }
+  fillRefDescriptions(definitions, path.dirname(require.resolve("kubernetes-types/package.json")));
   const info = JSON.parse(fs.readFileSync(path.join(pkgDir, "package.json"), "utf8"));
   return { source: `@kubernetes/client-node@${info.version}`, definitions };
+}
+
+/**
+ * The models drop the description of a field whose type is another model (a $ref: a
+ * container's `resources`, a strategy's `rollingUpdate`), which `kubectl explain` prints.
+ * kubernetes-types' .d.ts (from the same upstream OpenAPI) keeps them: each such field takes
+ * its description from the interface of the same name and version there.
+ */
+function fillRefDescriptions(definitions, typesDir) {
+  const interfaces = new Map(); // `${version}/${name}` → [{ dir, fields }]
+  for (const dir of fs.readdirSync(typesDir)) {
+    const d = path.join(typesDir, dir);
+    if (!fs.statSync(d).isDirectory()) continue;
+    for (const f of fs.readdirSync(d).filter((x) => x.endsWith(".d.ts"))) {
+      const version = f.slice(0, -".d.ts".length);
+      const src = fs.readFileSync(path.join(d, f), "utf8");
+      for (const block of src.split(/^export interface /m).slice(1)) {
+        const name = /^(\w+)/.exec(block)?.[1];
+        if (!name) continue;
+        const body = block.slice(0, block.search(/^}/m) + 1);
+        const fields = new Map();
+        const re = /\/\*\*((?:(?!\*\/)[\s\S])*)\*\/\s*(\w+)\??:/g;
+        for (let m = re.exec(body); m; m = re.exec(body)) fields.set(m[2], clean(m[1]));
+        const k = `${version}/${name}`;
+        interfaces.set(k, [...(interfaces.get(k) ?? []), { dir, fields }]);
+      }
+    }
+  }
+  for (const [cls, def] of Object.entries(definitions)) {
+    const m = /^([A-Z][a-z]+)?(V\d+(?:alpha\d+|beta\d+)?)(.+)$/.exec(cls);
+    if (!m) continue;
+    const group = m[1]?.toLowerCase();
+    const found = (interfaces.get(`${m[2].toLowerCase()}/${m[3]}`) ?? []).filter(
+      (c) => !group || c.dir.startsWith(group),
+    );
+    for (const [field, s] of Object.entries(def.properties ?? {})) {
+      if (s.description) continue;
+      const d = found.map((c) => c.fields.get(field)).find(Boolean);
+      if (d) s.description = d;
+    }
+  }
 }
 
 function typeSchema(type, format) {

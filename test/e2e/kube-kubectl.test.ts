@@ -493,6 +493,9 @@ describe.each(["1.28", "1.33"])("kubectl against a cluster reporting %s", (v) =>
     const r = await kubectl(c(), ["explain", "pod.spec.containers.ports"]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/containerPort\s+<integer>( -required-)?/);
+    // A field whose type is another definition has its own description too (kubectl prints both).
+    const res = await kubectl(c(), ["explain", "deployment.spec.strategy"]);
+    expect(res.stdout).toMatch(/rollingUpdate\s+<RollingUpdateDeployment>\n\s+Rolling update config params/);
   });
 
   it("CRDs: established, served with printer columns and short names, schema refusal", async () => {
