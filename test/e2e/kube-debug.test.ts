@@ -12,6 +12,7 @@ import {
   type Obj,
   startKubeEmulator,
 } from "../kube/kube-helpers.js";
+import { until } from "../kube/workload-helpers.js";
 
 let emu: TestEmulator;
 let c: KubeCluster;
@@ -19,7 +20,7 @@ beforeAll(async () => {
   emu = await startKubeEmulator();
   c = await createCluster(emu, "debug", "1.31", "debug-rg");
   await kubectlOk(c, ["run", "web", "--image=nginx:1.27"]);
-  await until("web to run", async () => {
+  await until(async () => {
     const p = (await kube(c, "GET", "/api/v1/namespaces/default/pods/web")).body as Obj;
     return p.status?.phase === "Running" ? true : undefined;
   });
@@ -27,15 +28,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await emu?.close();
 });
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, tries = 300): Promise<T> {
-  for (let i = 0; i < tries; i++) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 const pod = async (name = "web") =>
   (await kube(c, "GET", `/api/v1/namespaces/default/pods/${name}`)).body as Obj;
@@ -61,7 +53,7 @@ describe("kubectl debug: ephemeral containers", () => {
       "--profile=general",
     ]);
     expect(r.code).toBe(0);
-    const p = await until("the ephemeral container to start", async () => {
+    const p = await until(async () => {
       const x = await pod();
       return x.status?.ephemeralContainerStatuses?.length ? x : undefined;
     });
