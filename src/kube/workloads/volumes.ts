@@ -405,10 +405,12 @@ export function reconcileVolumes(
       );
       continue;
     }
-    if (waits) {
+    // Also when a node was chosen before any pass saw the claim waiting (the controllers take
+    // turns here; upstream the PV controller meets a claim the moment it is created, long
+    // before its pod is scheduled): the wait is reported either way, once (the caller dedups).
+    if (sc.volumeBindingMode === "WaitForFirstConsumer")
       claimEvent(c, "WaitForFirstConsumer", "waiting for first consumer to be created before binding");
-      continue;
-    }
+    if (waits) continue;
     claimEvent(
       c,
       "ExternalProvisioning",
