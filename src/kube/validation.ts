@@ -4,7 +4,8 @@
 import type { ResourceType } from "./catalog.js";
 import { invalidOptions, type StatusCause } from "./errors.js";
 import { GO_PRINTABLE } from "./fields.js";
-import { goQuote } from "./goText.js";
+import { goJsonKind } from "./goJson.js";
+import { goJsonSyntaxError, goQuote } from "./goText.js";
 import { sameUnordered } from "./json.js";
 import { getOwn } from "./ownKeys.js";
 import { labelSelectorRequirements, matchLabels } from "./selectors.js";
@@ -631,6 +632,63 @@ function qualifiedName(v: string): string[] {
       `name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character ${QUALIFIED_EG}`,
     );
   return out;
+}
+
+/** A Secret's values as bytes once stringData is merged into data (a stringData key wins). */
+function secretValues(o: Obj): Map<string, Buffer> {
+  const out = new Map<string, Buffer>();
+  if (isObj(o.data))
+    for (const [k, v] of Object.entries(o.data)) out.set(k, Buffer.from(typeof v === "string" ? v : "", "base64"));
+  if (isObj(o.stringData))
+    for (const [k, v] of Object.entries(o.stringData)) out.set(k, Buffer.from(typeof v === "string" ? v : ""));
+  return out;
+}
+
+/** json.Unmarshal into a map[string]interface{}: its error, or undefined. */
+function jsonObjectError(b: Buffer): string | undefined {
+  const text = b.toString("utf8");
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return goJsonSyntaxError(text) ?? "unexpected end of JSON input";
+  }
+  if (isObj(v) || v === null) return undefined;
+  return `json: cannot unmarshal ${goJsonKind(v)} into Go value of type map[string]interface {}`;
+}
+
+/** ValidateSecret's rules per well-known type: the keys each one must carry. */
+function secretType(o: Obj): StatusCause[] {
+  const data = secretValues(o);
+  const key = (k: string) => `data[${k}]`;
+  const need = (k: string) => (data.has(k) ? [] : [required(key(k))]);
+  const wellFormed = (k: string): StatusCause[] => {
+    const b = data.get(k);
+    if (!b) return [required(key(k))];
+    const err = jsonObjectError(b);
+    return err ? [invalidValue(key(k), "<secret contents redacted>", err)] : [];
+  };
+  switch (o.type) {
+    case "kubernetes.io/service-account-token": {
+      const a = isObj(o.metadata) && isObj(o.metadata.annotations) ? o.metadata.annotations : {};
+      return a["kubernetes.io/service-account.name"]
+        ? []
+        : [required("metadata.annotations[kubernetes.io/service-account.name]")];
+    }
+    case "kubernetes.io/dockercfg":
+      return wellFormed(".dockercfg");
+    case "kubernetes.io/dockerconfigjson":
+      return wellFormed(".dockerconfigjson");
+    case "kubernetes.io/basic-auth":
+      // Either may be empty, but one must be there.
+      return data.has("username") || data.has("password") ? [] : [...need("username"), ...need("password")];
+    case "kubernetes.io/ssh-auth":
+      return data.get("ssh-privatekey")?.length ? [] : [required(key("ssh-privatekey"))];
+    case "kubernetes.io/tls":
+      return [...need("tls.crt"), ...need("tls.key")];
+    default:
+      return [];
+  }
 }
 
 /** IsConfigMapKey for every key of a ConfigMap's or Secret's map (`__proto__` is a valid key). */
@@ -1707,7 +1765,10 @@ const RULES: Record<string, ((o: Obj, old?: Obj) => StatusCause[])[]> = {
     (o, old) => (old ? immutableContents(o, old, ["data", "binaryData"]) : []),
   ],
   "core/secrets": [
+    // ValidateSecretUpdate: the type first, then ValidateSecret.
+    (o, old) => immutable(o, old, ["type"]),
     (o) => [...configKeys(o.data, "data"), ...configKeys(o.stringData, "data")],
+    secretType,
     // ValidateSecret, after stringData is merged into data (a stringData key wins).
     (o) => tooLarge("data", { ...base64Bytes(o.data), ...textBytes(o.stringData) }),
     (o, old) => (old ? immutableContents(o, old, ["data"]) : []),

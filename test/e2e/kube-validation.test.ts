@@ -341,6 +341,62 @@ describe("ConfigMaps and Secrets", () => {
       'error: failed to create secret Secret "bigs" is invalid: data: Too long: may not be more than 1048576 bytes',
     );
   });
+
+  it("of a well-known type carry its keys (ValidateSecret), and keep their type", async () => {
+    const tls = await kubectl(c, [
+      "create",
+      "secret",
+      "generic",
+      "t1",
+      "--type=kubernetes.io/tls",
+      "--from-literal=x=y",
+    ]);
+    expect(tls.stderr.trim()).toBe(
+      'error: failed to create secret Secret "t1" is invalid: [data[tls.crt]: Required value, data[tls.key]: Required value]',
+    );
+    const dcj = await kubectl(c, [
+      "create",
+      "secret",
+      "generic",
+      "t2",
+      "--type=kubernetes.io/dockerconfigjson",
+      "--from-literal=.dockerconfigjson={bad",
+    ]);
+    expect(dcj.stderr.trim()).toBe(
+      'error: failed to create secret Secret "t2" is invalid: data[.dockerconfigjson]: Invalid value: "<secret contents redacted>": invalid character \'b\' looking for beginning of object key string',
+    );
+    const basic = await kubectl(c, [
+      "create",
+      "secret",
+      "generic",
+      "t3",
+      "--type=kubernetes.io/basic-auth",
+      "--from-literal=x=y",
+    ]);
+    expect(basic.stderr).toContain("[data[username]: Required value, data[password]: Required value]");
+    // An empty username is a username.
+    await kubectlOk(c, [
+      "create",
+      "secret",
+      "generic",
+      "t4",
+      "--type=kubernetes.io/basic-auth",
+      "--from-literal=username=",
+    ]);
+    await kubectlOk(c, [
+      "create",
+      "secret",
+      "docker-registry",
+      "t5",
+      "--docker-server=r",
+      "--docker-username=u",
+      "--docker-password=p",
+    ]);
+    await kubectlOk(c, ["create", "secret", "generic", "t6", "--from-literal=a=b"]);
+    const retype = await kubectl(c, ["patch", "secret", "t6", "-p", '{"type":"kubernetes.io/ssh-auth"}']);
+    expect(retype.stderr).toContain('type: Invalid value: "kubernetes.io/ssh-auth": field is immutable');
+    expect(retype.stderr).toContain("data[ssh-privatekey]: Required value");
+  });
 });
 
 describe("bodies that do not decode", () => {
