@@ -638,9 +638,11 @@ function qualifiedName(v: string): string[] {
 function secretValues(o: Obj): Map<string, Buffer> {
   const out = new Map<string, Buffer>();
   if (isObj(o.data))
-    for (const [k, v] of Object.entries(o.data)) out.set(k, Buffer.from(typeof v === "string" ? v : "", "base64"));
+    for (const [k, v] of Object.entries(o.data))
+      out.set(k, Buffer.from(typeof v === "string" ? v : "", "base64"));
   if (isObj(o.stringData))
-    for (const [k, v] of Object.entries(o.stringData)) out.set(k, Buffer.from(typeof v === "string" ? v : ""));
+    for (const [k, v] of Object.entries(o.stringData))
+      out.set(k, Buffer.from(typeof v === "string" ? v : ""));
   return out;
 }
 
