@@ -309,7 +309,12 @@ function prune(value: unknown, schema: Schema | undefined, ctx: PruneCtx, at: st
       // Map keys are the client's: `__proto__` must stay an ordinary own key (ownKeys.ts).
       if (props && Object.hasOwn(props, k)) {
         // Go decodes null into a field as its zero value, which the object then leaves out.
-        if (v !== null || !ctx.decode) out[k] = pruneChild(v, props[k], ctx, at, k);
+        if (v === null && ctx.decode) continue;
+        const x = pruneChild(v, props[k], ctx, at, k);
+        // An empty optional list or map is stored as nothing (protobuf has no empty repeated
+        // field) and `omitempty` leaves it out: `labels: {}` reads back as no labels.
+        if (ctx.decode && isEmptyCollection(x, props[k], ctx) && !s.required?.includes(k)) continue;
+        out[k] = x;
       } else if (extra && typeof extra === "object")
         setOwn(out, k, v === null && ctx.decode ? zeroOf(extra, ctx) : pruneChild(v, extra, ctx, at, k));
       else if (extra === true || (!props && !extra)) setOwn(out, k, v);
@@ -335,6 +340,15 @@ function prune(value: unknown, schema: Schema | undefined, ctx: PruneCtx, at: st
     else if (ctx.decode) return decodeScalar(value, s, ctx, at);
   }
   return value;
+}
+
+/** An empty list, or an empty map (additionalProperties, not a struct: `emptyDir: {}` stays). */
+function isEmptyCollection(v: unknown, schema: Schema | undefined, ctx: PruneCtx): boolean {
+  if (Array.isArray(v)) return v.length === 0;
+  if (!v || typeof v !== "object") return false;
+  for (const _ in v) return false;
+  const s = resolveIn(schema, ctx);
+  return !!s && !s.properties && typeof s.additionalProperties === "object";
 }
 
 /** A list item of null as Go decodes it: a struct's zero value is an empty object. */

@@ -955,3 +955,36 @@ describe("YAML bodies", () => {
     expect((await kube(c, "PATCH", path("twice"), nested, APPLY)).status).toBe(400);
   });
 });
+
+describe("empty lists and maps, as protobuf storage and omitempty keep them", () => {
+  it("an empty optional map or list is stored as nothing; an empty struct stays", async () => {
+    await ok(["create", "configmap", "empties", "--from-literal=a=b"]);
+    // Nothing to store: kubectl says so, and `kubectl diff` of the same object finds no labels: {}.
+    expect(
+      await ok(["patch", "configmap", "empties", "-p", '{"metadata":{"annotations":{},"labels":{}}}']),
+    ).toBe("configmap/empties patched (no change)\n");
+    const cm = (await kube(c, "GET", "/api/v1/namespaces/default/configmaps/empties")).body as Obj;
+    expect(Object.keys(cm.metadata)).not.toContain("labels");
+    expect(Object.keys(cm.metadata)).not.toContain("annotations");
+    const pod = await kube(c, "POST", "/api/v1/namespaces/default/pods", {
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name: "empties", labels: {}, finalizers: [] },
+      spec: {
+        nodeSelector: {},
+        tolerations: [],
+        volumes: [{ name: "scratch", emptyDir: {} }],
+        containers: [{ name: "c", image: "nginx", args: [], resources: {} }],
+      },
+    });
+    expect(pod.status).toBe(201);
+    const p = pod.body as Obj;
+    expect(p.metadata.labels).toBeUndefined();
+    expect(p.metadata.finalizers).toBeUndefined();
+    expect(p.spec.nodeSelector).toBeUndefined();
+    expect(p.spec.containers[0].args).toBeUndefined();
+    // Structs are not omitted when empty: emptyDir {} is the volume's source; resources {} stays.
+    expect(p.spec.volumes[0]).toEqual({ name: "scratch", emptyDir: {} });
+    expect(p.spec.containers[0].resources).toEqual({});
+  });
+});
