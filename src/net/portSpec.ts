@@ -24,14 +24,16 @@ export interface ContainerPort {
 }
 
 const FORMAT_HINT = "expected <port>[-<port>]/<tcp|udp>, e.g. 80/tcp or 40000-60000/udp";
+/** The annotation's grammar has no ranges: its hint does not offer one. */
+const SINGLE_HINT = "expected <port>/<tcp|udp>, e.g. 8080/tcp";
 
 function fail(reason: ConstructorParameters<typeof NetError>[0], entry: string, why: string): never {
   throw new NetError(reason, `Invalid port entry '${entry}': ${why}.`, { input: entry });
 }
 
-function parsePort(text: string, entry: string): number {
+function parsePort(text: string, entry: string, hint = FORMAT_HINT): number {
   if (!/^[0-9]+$/.test(text)) {
-    fail("InvalidPortNumber", entry, `'${text}' is not a number; ${FORMAT_HINT}`);
+    fail("InvalidPortNumber", entry, `'${text}' is not a number; ${hint}`);
   }
   const port = Number(text);
   if (port < 1 || port > 65535) {
@@ -54,20 +56,21 @@ function splitEntries(spec: string): string[] {
 }
 
 function parseEntry(entry: string, position: number, spec: string, allowRange: boolean): PortRange {
+  const hint = allowRange ? FORMAT_HINT : SINGLE_HINT;
   if (entry === "") {
     throw new NetError(
       "EmptyEntry",
-      `Invalid port list '${spec}': entry ${position + 1} is empty; ${FORMAT_HINT}, separated by commas.`,
+      `Invalid port list '${spec}': entry ${position + 1} is empty; ${hint}, separated by commas.`,
       { input: spec },
     );
   }
   const slash = entry.indexOf("/");
-  if (slash < 0) fail("MissingProtocol", entry, `the protocol is missing; ${FORMAT_HINT}`);
+  if (slash < 0) fail("MissingProtocol", entry, `the protocol is missing; ${hint}`);
   const portsText = entry.slice(0, slash);
   const protocol = parseProtocol(entry.slice(slash + 1), entry);
   const dash = portsText.indexOf("-");
   if (dash < 0) {
-    const port = parsePort(portsText, entry);
+    const port = parsePort(portsText, entry, hint);
     return { portStart: port, portEnd: port, protocol };
   }
   if (!allowRange) {

@@ -143,7 +143,12 @@ describe("parseContainerPortSpec", () => {
     const e = netError(() => parseContainerPortSpec("8080-8090/tcp"));
     expect(e.reason).toBe("RangeNotAllowed");
     expect(e.message).toContain("'8080-8090/tcp'");
-    expect(netError(() => parseContainerPortSpec("8080")).reason).toBe("MissingProtocol");
+    const missing = netError(() => parseContainerPortSpec("8080"));
+    expect(missing.reason).toBe("MissingProtocol");
+    // Its hint offers no range, which this grammar refuses.
+    expect(missing.message).toBe(
+      "Invalid port entry '8080': the protocol is missing; expected <port>/<tcp|udp>, e.g. 8080/tcp.",
+    );
     expect(netError(() => parseContainerPortSpec("8080/sctp")).reason).toBe("InvalidProtocol");
     expect(netError(() => parseContainerPortSpec("99999/tcp")).reason).toBe("PortOutOfRange");
     expect(netError(() => parseContainerPortSpec("8080/tcp,,8443/tcp")).reason).toBe("EmptyEntry");
