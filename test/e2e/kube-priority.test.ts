@@ -144,6 +144,23 @@ describe("Priority admission", () => {
     expect(rows.some((l) => l.startsWith("kube-proxy-"))).toBe(true);
   });
 
+  it("the add-ons keep one replica up through a drain: AKS's PodDisruptionBudgets", async () => {
+    const pdbs = await until(async () => {
+      const out = await kubectlOk(c, [
+        "get",
+        "pdb",
+        "-n",
+        "kube-system",
+        "-o",
+        "jsonpath={range .items[*]}{.metadata.name} {.spec.minAvailable} {.status.disruptionsAllowed}{'\\n'}{end}",
+      ]);
+      const lines = out.split("\n").filter(Boolean).sort();
+      // The disruption controller counts each add-on's two healthy replicas: one may go.
+      return lines.length === 3 && lines.every((l) => l.endsWith(" 1 1")) ? lines : undefined;
+    }, 60_000);
+    expect(pdbs).toEqual(["coredns-pdb 1 1", "konnectivity-agent 1 1", "metrics-server-pdb 1 1"]);
+  });
+
   it("a globalDefault class is every classless pod's, and only one may exist", async () => {
     await kubectlOk(c, ["apply", "-f", "-"], pc("dflt", 100, { globalDefault: true }));
     const second = await kubectl(c, ["apply", "-f", "-"], pc("dflt2", 200, { globalDefault: true }));

@@ -38,6 +38,7 @@ const GVP: Record<Resource, [string, string, string]> = {
   "batch/jobs": ["batch", "v1", "jobs"],
   "batch/cronjobs": ["batch", "v1", "cronjobs"],
   "coordination.k8s.io/leases": ["coordination.k8s.io", "v1", "leases"],
+  "policy/poddisruptionbudgets": ["policy", "v1", "poddisruptionbudgets"],
 };
 
 /**

@@ -7,6 +7,7 @@ import {
   kubeDnsService,
   metricsServerService,
   type SystemInput,
+  systemBudgets,
   systemWorkloads,
 } from "../workloads/system.js";
 import type { ControllerContext } from "./context.js";
@@ -44,5 +45,13 @@ export async function syncSystem(ctx: ControllerContext, cluster: string): Promi
   for (const svc of services)
     if (!(await ctx.get(cluster, "core/services", "kube-system", svc.metadata?.name ?? "")))
       actions.push({ op: "create", resource: "core/services", namespace: "kube-system", object: svc });
+  for (const pdb of systemBudgets(input))
+    if (!(await ctx.get(cluster, "policy/poddisruptionbudgets", "kube-system", pdb.metadata?.name ?? "")))
+      actions.push({
+        op: "create",
+        resource: "policy/poddisruptionbudgets",
+        namespace: "kube-system",
+        object: pdb,
+      });
   await ctx.apply(cluster, actions);
 }

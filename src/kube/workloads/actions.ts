@@ -22,6 +22,7 @@ import type {
   Service,
 } from "kubernetes-types/core/v1.js";
 import type { ObjectMeta, OwnerReference } from "kubernetes-types/meta/v1.js";
+import type { PodDisruptionBudget } from "kubernetes-types/policy/v1.js";
 
 export type Resource =
   | "core/namespaces"
@@ -44,7 +45,8 @@ export type Resource =
   | "apps/controllerrevisions"
   | "batch/jobs"
   | "batch/cronjobs"
-  | "coordination.k8s.io/leases";
+  | "coordination.k8s.io/leases"
+  | "policy/poddisruptionbudgets";
 
 /** Any object with Kubernetes metadata (owner checks, references). */
 export interface ObjectWithMeta {
@@ -55,6 +57,7 @@ export interface ObjectWithMeta {
 
 /** The kinds the controllers write. */
 export type KubeObject =
+  | PodDisruptionBudget
   | Pod
   | Node
   | Event

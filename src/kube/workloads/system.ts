@@ -6,6 +6,7 @@
 // Data, not code: one row per add-on.
 import type { DaemonSet, Deployment } from "kubernetes-types/apps/v1.js";
 import type { Container, PodSpec, Service, Toleration } from "kubernetes-types/core/v1.js";
+import type { PodDisruptionBudget } from "kubernetes-types/policy/v1.js";
 
 export interface SystemInput {
   /** Cluster Kubernetes version, e.g. "1.33.5". */
@@ -311,4 +312,26 @@ export function metricsServerService(input: SystemInput): Service | undefined {
       sessionAffinity: "None",
     },
   };
+}
+
+/**
+ * The PodDisruptionBudgets AKS ships with its add-ons (AKS only): one replica of each stays up
+ * through a `kubectl drain` or an upgrade — which is why draining the last node holding one waits.
+ */
+export function systemBudgets(input: SystemInput): PodDisruptionBudget[] {
+  if (!aks(input)) return [];
+  return [
+    ["coredns-pdb", "kube-dns"],
+    ["konnectivity-agent", "konnectivity-agent"],
+    ["metrics-server-pdb", "metrics-server"],
+  ].map(([name, app]) => ({
+    apiVersion: "policy/v1",
+    kind: "PodDisruptionBudget",
+    metadata: {
+      name,
+      namespace: NS,
+      labels: { "k8s-app": app, "addonmanager.kubernetes.io/mode": "Reconcile" },
+    },
+    spec: { minAvailable: 1, selector: { matchLabels: { "k8s-app": app } } },
+  }));
 }
