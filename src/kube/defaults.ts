@@ -58,6 +58,7 @@ const APPS = "io.k8s.api.apps.v1";
 const BATCH = "io.k8s.api.batch.v1";
 const NET = "io.k8s.api.networking.v1";
 const ADMISSION = "io.k8s.api.admissionregistration.v1";
+const FLOWCONTROL = "io.k8s.api.flowcontrol.v1";
 const WEBHOOK_DEFAULTS: DefaultRule[] = [
   { field: "failurePolicy", value: "Fail" },
   { field: "matchPolicy", value: "Equivalent" },
@@ -333,6 +334,40 @@ export const DEFAULTS: Record<string, DefaultRule[]> = {
   [`${ADMISSION}.MutatingWebhook`]: [...WEBHOOK_DEFAULTS, { field: "reinvocationPolicy", value: "Never" }],
   // pkg/apis/scheduling/v1/defaults.go: SetDefaults_PriorityClass.
   "io.k8s.api.scheduling.v1.PriorityClass": [{ field: "preemptionPolicy", value: "PreemptLowerPriority" }],
+  // storage/v1 SetDefaults_CSIDriver (SELinuxMount is beta and on from 1.27).
+  "io.k8s.api.storage.v1.CSIDriverSpec": [
+    { field: "attachRequired", value: true },
+    { field: "podInfoOnMount", value: false },
+    { field: "storageCapacity", value: false },
+    { field: "fsGroupPolicy", value: "ReadWriteOnceWithFSType" },
+    { field: "volumeLifecycleModes", value: ["Persistent"] },
+    { field: "requiresRepublish", value: false },
+    { field: "seLinuxMount", value: false },
+  ],
+  // admissionregistration/v1 SetDefaults_ValidatingAdmissionPolicySpec, _MatchResources, _ParamRef.
+  [`${ADMISSION}.ValidatingAdmissionPolicySpec`]: [{ field: "failurePolicy", value: "Fail" }],
+  [`${ADMISSION}.MatchResources`]: [
+    { field: "namespaceSelector", value: {} },
+    { field: "objectSelector", value: {} },
+    { field: "matchPolicy", value: "Equivalent" },
+  ],
+  [`${ADMISSION}.NamedRuleWithOperations`]: [{ field: "scope", value: "*" }],
+  // flowcontrol/v1 SetDefaults_FlowSchemaSpec, _LimitedPriorityLevelConfiguration,
+  // _ExemptPriorityLevelConfiguration, _QueuingConfiguration.
+  [`${FLOWCONTROL}.FlowSchemaSpec`]: [{ field: "matchingPrecedence", value: 1000 }],
+  [`${FLOWCONTROL}.LimitedPriorityLevelConfiguration`]: [
+    { field: "nominalConcurrencyShares", value: 30 },
+    { field: "lendablePercent", value: 0 },
+  ],
+  [`${FLOWCONTROL}.ExemptPriorityLevelConfiguration`]: [
+    { field: "nominalConcurrencyShares", value: 0 },
+    { field: "lendablePercent", value: 0 },
+  ],
+  [`${FLOWCONTROL}.QueuingConfiguration`]: [
+    { field: "queues", value: 64 },
+    { field: "handSize", value: 8 },
+    { field: "queueLengthLimit", value: 50 },
+  ],
   [`${ADMISSION}.RuleWithOperations`]: [{ field: "scope", value: "*" }],
   [`${ADMISSION}.ServiceReference`]: [{ field: "port", value: 443 }],
   ["io.k8s.api.autoscaling.v1.HorizontalPodAutoscalerSpec"]: [{ field: "minReplicas", value: 1 }],

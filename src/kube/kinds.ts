@@ -72,9 +72,10 @@ export interface KindSpec {
   storageVersion?: string;
   /**
    * Deprecated from this minor version on: every request gets kube-apiserver's deprecation
-   * Warning, `<gv> <Kind> is deprecated in v1.<since>+; use <replacement>`.
+   * Warning, `<gv> <Kind> is deprecated in v1.<since>+; use <replacement>` (no `; use` part
+   * when nothing replaces it: ComponentStatus).
    */
-  deprecated?: { since: number; replacement: string };
+  deprecated?: { since: number; replacement?: string };
   /** A Warning every write gets: what the emulator stores but does not act on. */
   inert?: string;
   /**
@@ -89,7 +90,8 @@ export function deprecationWarning(k: KindSpec, version: string): string | undef
   const d = k.deprecated;
   const minor = Number(/^v?1\.(\d+)/.exec(version)?.[1] ?? 0);
   if (!d || minor < d.since) return undefined;
-  return `${groupVersion(k)} ${k.kind} is deprecated in v1.${d.since}+; use ${d.replacement}`;
+  const base = `${groupVersion(k)} ${k.kind} is deprecated in v1.${d.since}+`;
+  return d.replacement ? `${base}; use ${d.replacement}` : base;
 }
 
 const age: PrinterColumn = { name: "Age", type: "string", cell: "age" };
@@ -160,6 +162,27 @@ export const BUILTIN_KINDS: KindSpec[] = [
       wide({ name: "Container-Runtime", type: "string", cell: ".status.nodeInfo.containerRuntimeVersion" }),
     ],
     fieldSelectors: ["spec.unschedulable"],
+  },
+  // Answered, not stored by anyone: kube-apiserver's componentstatus REST probes the scheduler,
+  // controller-manager and etcd; AKS's control plane is healthy, so bootstrap.ts keeps the three
+  // rows kube-apiserver answers with. Get and list only.
+  {
+    group: "",
+    version: "v1",
+    kind: "ComponentStatus",
+    plural: "componentstatuses",
+    singular: "componentstatus",
+    namespaced: false,
+    shortNames: ["cs"],
+    verbs: ["get", "list"],
+    schema: "V1ComponentStatus",
+    deprecated: { since: 19 },
+    columns: [
+      name,
+      { name: "Status", type: "string", cell: "componentStatus.status" },
+      { name: "Message", type: "string", cell: "componentStatus.message" },
+      { name: "Error", type: "string", cell: "componentStatus.error" },
+    ],
   },
   {
     group: "",
@@ -766,6 +789,39 @@ export const BUILTIN_KINDS: KindSpec[] = [
   {
     group: "storage.k8s.io",
     version: "v1",
+    kind: "CSIDriver",
+    plural: "csidrivers",
+    singular: "csidriver",
+    namespaced: false,
+    verbs: ALL_VERBS,
+    schema: "V1CSIDriver",
+    // printCSIDriver: an unset attachRequired prints true, the other flags false.
+    columns: [
+      name,
+      { name: "AttachRequired", type: "boolean", cell: "boolOr:.spec.attachRequired,true" },
+      { name: "PodInfoOnMount", type: "boolean", cell: "boolOr:.spec.podInfoOnMount,false" },
+      { name: "StorageCapacity", type: "boolean", cell: "boolOr:.spec.storageCapacity,false" },
+      { name: "TokenRequests", type: "string", cell: "csiDriver.tokenRequests" },
+      { name: "RequiresRepublish", type: "boolean", cell: "boolOr:.spec.requiresRepublish,false" },
+      { name: "Modes", type: "string", cell: "joinOrNone:.spec.volumeLifecycleModes" },
+      age,
+    ],
+  },
+  // One per Node, kept by controllers/csiNodes.ts (the kubelet's CSI plugin registration).
+  {
+    group: "storage.k8s.io",
+    version: "v1",
+    kind: "CSINode",
+    plural: "csinodes",
+    singular: "csinode",
+    namespaced: false,
+    verbs: ALL_VERBS,
+    schema: "V1CSINode",
+    columns: [name, { name: "Drivers", type: "integer", cell: "len:.spec.drivers" }, age],
+  },
+  {
+    group: "storage.k8s.io",
+    version: "v1",
     kind: "StorageClass",
     plural: "storageclasses",
     singular: "storageclass",
@@ -779,6 +835,26 @@ export const BUILTIN_KINDS: KindSpec[] = [
       { name: "ReclaimPolicy", type: "string", cell: ".reclaimPolicy" },
       { name: "VolumeBindingMode", type: "string", cell: ".volumeBindingMode" },
       { name: "AllowVolumeExpansion", type: "string", cell: "bool:.allowVolumeExpansion" },
+      age,
+    ],
+  },
+  // Served and validated; nothing attaches (the emulator's disks are records, not devices).
+  {
+    group: "storage.k8s.io",
+    version: "v1",
+    kind: "VolumeAttachment",
+    plural: "volumeattachments",
+    singular: "volumeattachment",
+    namespaced: false,
+    verbs: ALL_VERBS,
+    subresources: ["status"],
+    schema: "V1VolumeAttachment",
+    columns: [
+      name,
+      { name: "Attacher", type: "string", format: "name", cell: ".spec.attacher" },
+      { name: "PV", type: "string", cell: "text:.spec.source.persistentVolumeName" },
+      { name: "Node", type: "string", cell: "text:.spec.nodeName" },
+      { name: "Attached", type: "boolean", cell: "boolOr:.status.attached,false" },
       age,
     ],
   },
@@ -814,6 +890,121 @@ export const BUILTIN_KINDS: KindSpec[] = [
       inert: `aksnet stores ${kind}s but never calls their webhooks: no container runs to answer them`,
     }),
   ),
+  // Stored and validated; their CEL is not evaluated (the write says so in a warning).
+  {
+    group: "admissionregistration.k8s.io",
+    version: "v1",
+    kind: "ValidatingAdmissionPolicy",
+    plural: "validatingadmissionpolicies",
+    singular: "validatingadmissionpolicy",
+    namespaced: false,
+    verbs: ALL_VERBS,
+    subresources: ["status"],
+    schema: "V1ValidatingAdmissionPolicy",
+    hasGeneration: true,
+    columns: [
+      name,
+      { name: "Validations", type: "integer", cell: "len:.spec.validations" },
+      { name: "ParamKind", type: "string", cell: "admissionPolicy.paramKind" },
+      age,
+    ],
+    inert: "aksnet stores ValidatingAdmissionPolicies but does not evaluate their CEL expressions",
+  },
+  {
+    group: "admissionregistration.k8s.io",
+    version: "v1",
+    kind: "ValidatingAdmissionPolicyBinding",
+    plural: "validatingadmissionpolicybindings",
+    singular: "validatingadmissionpolicybinding",
+    namespaced: false,
+    verbs: ALL_VERBS,
+    schema: "V1ValidatingAdmissionPolicyBinding",
+    hasGeneration: true,
+    columns: [
+      name,
+      { name: "PolicyName", type: "string", cell: ".spec.policyName" },
+      { name: "ParamRef", type: "string", cell: "admissionPolicy.paramRef" },
+      age,
+    ],
+    inert:
+      "aksnet stores ValidatingAdmissionPolicyBindings but does not evaluate their policies' CEL expressions",
+  },
+  {
+    group: "node.k8s.io",
+    version: "v1",
+    kind: "RuntimeClass",
+    plural: "runtimeclasses",
+    singular: "runtimeclass",
+    namespaced: false,
+    verbs: ALL_VERBS,
+    schema: "V1RuntimeClass",
+    columns: [name, { name: "Handler", type: "string", cell: ".handler" }, age],
+  },
+  // kubectl certificate approve|deny writes the approval subresource; the emulator signs nothing
+  // (status.certificate stays empty), as a cluster whose signer has not answered yet.
+  {
+    group: "certificates.k8s.io",
+    version: "v1",
+    kind: "CertificateSigningRequest",
+    plural: "certificatesigningrequests",
+    singular: "certificatesigningrequest",
+    namespaced: false,
+    shortNames: ["csr"],
+    verbs: ALL_VERBS,
+    subresources: ["status"],
+    schema: "V1CertificateSigningRequest",
+    columns: [
+      name,
+      age,
+      { name: "SignerName", type: "string", cell: ".spec.signerName" },
+      { name: "Requestor", type: "string", cell: "text:.spec.username" },
+      { name: "RequestedDuration", type: "string", cell: "csr.requestedDuration" },
+      { name: "Condition", type: "string", cell: "csr.condition" },
+    ],
+  },
+  // API Priority and Fairness objects: the apiserver's bootstrap configuration (bootstrap.ts),
+  // stored and served; requests are not queued by them.
+  {
+    group: "flowcontrol.apiserver.k8s.io",
+    version: "v1",
+    kind: "FlowSchema",
+    plural: "flowschemas",
+    singular: "flowschema",
+    namespaced: false,
+    verbs: ALL_VERBS,
+    subresources: ["status"],
+    schema: "V1FlowSchema",
+    hasGeneration: true,
+    columns: [
+      name,
+      { name: "PriorityLevel", type: "string", cell: ".spec.priorityLevelConfiguration.name" },
+      { name: "MatchingPrecedence", type: "string", cell: "int:.spec.matchingPrecedence" },
+      { name: "DistinguisherMethod", type: "string", cell: ".spec.distinguisherMethod.type" },
+      age,
+      { name: "MissingPL", type: "string", cell: "flowSchema.missingPL" },
+    ],
+  },
+  {
+    group: "flowcontrol.apiserver.k8s.io",
+    version: "v1",
+    kind: "PriorityLevelConfiguration",
+    plural: "prioritylevelconfigurations",
+    singular: "prioritylevelconfiguration",
+    namespaced: false,
+    verbs: ALL_VERBS,
+    subresources: ["status"],
+    schema: "V1PriorityLevelConfiguration",
+    hasGeneration: true,
+    columns: [
+      name,
+      { name: "Type", type: "string", cell: ".spec.type" },
+      { name: "NominalConcurrencyShares", type: "string", cell: "plc:nominalConcurrencyShares" },
+      { name: "Queues", type: "string", cell: "plc:queues" },
+      { name: "HandSize", type: "string", cell: "plc:handSize" },
+      { name: "QueueLengthLimit", type: "string", cell: "plc:queueLengthLimit" },
+      age,
+    ],
+  },
   // RBAC objects are stored and served, not enforced: both AKS credentials act as cluster admin.
   {
     group: "rbac.authorization.k8s.io",

@@ -324,6 +324,69 @@ function cell(c: PrinterColumn, o: Obj, now: number): unknown {
         ann["storageclass.beta.kubernetes.io/is-default-class"] === "true";
       return `${String(meta.name)}${dflt ? " (default)" : ""}`;
     }
+    case "boolOr": {
+      // A *bool printed as a bool, its default when unset (printCSIDriver, printVolumeAttachment).
+      const [p, dflt] = arg.split(",");
+      const v = getPath(o, p);
+      return typeof v === "boolean" ? v : dflt === "true";
+    }
+    case "joinOrNone": {
+      const v = getPath(o, arg);
+      return Array.isArray(v) && v.length ? v.map(String).join(",") : "<none>";
+    }
+    case "csiDriver.tokenRequests": {
+      // An empty list that is there prints as an empty cell, an absent one as <unset>.
+      const t = spec.tokenRequests;
+      return Array.isArray(t)
+        ? arr(t)
+            .map((x) => String(x.audience ?? ""))
+            .join(",")
+        : "<unset>";
+    }
+    // printComponentStatus: the Healthy condition's status, message and error.
+    case "componentStatus.status":
+    case "componentStatus.message":
+    case "componentStatus.error": {
+      const c = arr(o.conditions).find((x) => x.type === "Healthy");
+      if (fn === "componentStatus.status")
+        return c ? (c.status === "True" ? "Healthy" : "Unhealthy") : "Unknown";
+      return String((fn === "componentStatus.message" ? c?.message : c?.error) ?? "");
+    }
+    case "csr.requestedDuration": {
+      const s = spec.expirationSeconds;
+      return typeof s === "number" ? humanDuration(s * 1000) : "<none>";
+    }
+    case "csr.condition": {
+      // extractCSRStatus: Denied over Approved over Pending, then Failed and Issued.
+      const types = new Set(arr(status.conditions).map((x) => x.type));
+      let out = types.has("Denied") ? "Denied" : types.has("Approved") ? "Approved" : "Pending";
+      if (types.has("Failed")) out += ",Failed";
+      if (typeof status.certificate === "string" && status.certificate) out += ",Issued";
+      return out;
+    }
+    case "admissionPolicy.paramKind": {
+      const k = spec.paramKind as Obj | undefined;
+      return k ? `${String(k.apiVersion ?? "")}/${String(k.kind ?? "")}` : "<unset>";
+    }
+    case "admissionPolicy.paramRef": {
+      // Without a namespace the param may be cluster-scoped or in the request's: `*/<name>`.
+      const r = spec.paramRef as Obj | undefined;
+      if (!r) return "<unset>";
+      if (r.name) return `${r.namespace ? String(r.namespace) : "*"}/${String(r.name)}`;
+      return r.selector ? formatLabelSelector(r.selector) : "<unset>";
+    }
+    case "flowSchema.missingPL": {
+      const c = arr(status.conditions).find((x) => x.type === "Dangling");
+      return c ? String(c.status ?? "") : "?";
+    }
+    case "plc": {
+      // printPriorityLevelConfiguration: <none> unless Limited (and Queue for the queuing cells).
+      const limited = spec.limited as Obj | undefined;
+      if (!limited) return "<none>";
+      if (arg === "nominalConcurrencyShares") return Number(limited.nominalConcurrencyShares ?? 0);
+      const q = (limited.limitResponse as Obj | undefined)?.queuing as Obj | undefined;
+      return q ? Number(q[arg] ?? 0) : "<none>";
+    }
     // printPersistentVolume / printPersistentVolumeClaim (pkg/printers/internalversion).
     case "text": {
       // A Go string printed as is: empty stays empty.

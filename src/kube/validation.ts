@@ -1703,8 +1703,344 @@ function priorityClass(o: Obj, old?: Obj): StatusCause[] {
   return out;
 }
 
+// ---------------------------------------------------------------- storage, node, certificates, flowcontrol
+
+const requiredBecause = (field: string, detail: string): StatusCause => ({
+  reason: "FieldValueRequired",
+  field,
+  message: `Required value: ${detail}`,
+});
+const specOf = (o: Obj): Obj => (isObj(o.spec) ? o.spec : {});
+
+/** storage validation's CSI driver name (ValidateCSIDriverName). */
+const CSI_DRIVER_NAME_RE = /^[a-zA-Z0-9][-a-zA-Z0-9_.]{0,61}[a-zA-Z-0-9]$/;
+function csiDriverName(v: unknown, at: string): StatusCause[] {
+  if (v === undefined || v === null || v === "") return [required(at)];
+  const name = String(v);
+  if (name.length > 63)
+    return [{ reason: "FieldValueTooLong", field: at, message: `Too long: may not be more than 63 bytes` }];
+  if (!CSI_DRIVER_NAME_RE.test(name))
+    return [
+      invalidValue(
+        at,
+        name,
+        "a valid CSI driver name must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-zA-Z0-9][-a-zA-Z0-9_.]{0,61}[a-zA-Z-0-9]')",
+      ),
+    ];
+  return [];
+}
+
+/** ValidateCSIDriver(Update): the modes and policies it knows, token requests, fixed attach flags. */
+function csiDriver(o: Obj, old?: Obj): StatusCause[] {
+  const spec = specOf(o);
+  const out = csiDriverName((o.metadata as Obj | undefined)?.name, "metadata.name");
+  if (spec.attachRequired === undefined) out.push(required("spec.attachRequired"));
+  if (spec.podInfoOnMount === undefined) out.push(required("spec.podInfoOnMount"));
+  out.push(...oneOf("spec.fsGroupPolicy", spec.fsGroupPolicy, ["File", "None", "ReadWriteOnceWithFSType"]));
+  strings(spec.volumeLifecycleModes).forEach((m, i) => {
+    out.push(...oneOf(`spec.volumeLifecycleModes[${i}]`, m, ["Ephemeral", "Persistent"]));
+  });
+  const audiences = new Set<string>();
+  (Array.isArray(spec.tokenRequests) ? spec.tokenRequests : []).forEach((t: unknown, i: number) => {
+    const r = isObj(t) ? t : {};
+    const a = String(r.audience ?? "");
+    if (audiences.has(a)) out.push(duplicate(`spec.tokenRequests[${i}].audience`, a));
+    audiences.add(a);
+    const e = r.expirationSeconds;
+    if (typeof e === "number" && e < 600)
+      out.push(
+        invalidValue(
+          `spec.tokenRequests[${i}].expirationSeconds`,
+          e,
+          "may not specify a duration less than 10 minutes",
+        ),
+      );
+    else if (typeof e === "number" && e > 2 ** 32)
+      out.push(
+        invalidValue(
+          `spec.tokenRequests[${i}].expirationSeconds`,
+          e,
+          "may not specify a duration larger than 2^32 seconds",
+        ),
+      );
+  });
+  // attachRequired, fsGroupPolicy and the modes are fixed once made.
+  out.push(...immutable(o, old, ["spec.attachRequired", "spec.fsGroupPolicy", "spec.volumeLifecycleModes"]));
+  return out;
+}
+
+/** ValidateCSINode: each driver once, a valid name, a node ID, a non-negative allocatable count. */
+function csiNode(o: Obj): StatusCause[] {
+  const out: StatusCause[] = [];
+  const seen = new Set<string>();
+  (Array.isArray(specOf(o).drivers) ? (specOf(o).drivers as unknown[]) : []).forEach((d, i) => {
+    const r = isObj(d) ? d : {};
+    const at = `spec.drivers[${i}]`;
+    out.push(...csiDriverName(r.name, `${at}.name`));
+    if (seen.has(String(r.name))) out.push(duplicate(`${at}.name`, String(r.name)));
+    seen.add(String(r.name));
+    if (!r.nodeID) out.push(required(`${at}.nodeID`));
+    const count = isObj(r.allocatable) ? r.allocatable.count : undefined;
+    if (typeof count === "number" && count < 0)
+      out.push(invalidValue(`${at}.allocatable.count`, count, "must be greater than or equal to 0"));
+  });
+  return out;
+}
+
+/** ValidateVolumeAttachment(Update): attacher, node and exactly one source; the spec fixed once made. */
+function volumeAttachment(o: Obj, old?: Obj): StatusCause[] {
+  const spec = specOf(o);
+  const out = csiDriverName(spec.attacher, "spec.attacher");
+  if (!spec.nodeName) out.push(required("spec.nodeName"));
+  const src = isObj(spec.source) ? spec.source : {};
+  const both = "must specify exactly one of inlineVolumeSpec and persistentVolumeName";
+  if (src.inlineVolumeSpec === undefined && src.persistentVolumeName === undefined)
+    out.push(requiredBecause("spec.source", both));
+  else if (src.inlineVolumeSpec !== undefined && src.persistentVolumeName !== undefined)
+    out.push({ reason: "FieldValueForbidden", field: "spec.source", message: `Forbidden: ${both}` });
+  else if (src.persistentVolumeName === "")
+    out.push(
+      requiredBecause("spec.source.persistentVolumeName", "must specify non empty persistentVolumeName"),
+    );
+  if (old && !sameUnordered(o.spec, old.spec))
+    out.push(invalidValue("spec", o.spec ?? null, "field is immutable"));
+  return out;
+}
+
+/** ValidateRuntimeClass(Update): the handler is a DNS label, fixed once made. */
+function runtimeClass(o: Obj, old?: Obj): StatusCause[] {
+  const h = o.handler;
+  if (h === undefined || h === null || h === "") return [required("handler")];
+  const out: StatusCause[] = [];
+  if (String(h).length > 63) out.push(invalidValue("handler", h, "must be no more than 63 characters"));
+  if (!DNS1123_LABEL_RE.test(String(h))) out.push(invalidValue("handler", h, DNS1123_LABEL_MESSAGE));
+  out.push(...immutable(o, old, ["handler"]));
+  return out;
+}
+
+/** certificates/v1 KeyUsage values (ValidateCertificateSigningRequest's allowedUsages). */
+const KEY_USAGES = [
+  "signing",
+  "digital signature",
+  "content commitment",
+  "key encipherment",
+  "key agreement",
+  "data encipherment",
+  "cert sign",
+  "crl sign",
+  "encipher only",
+  "decipher only",
+  "any",
+  "server auth",
+  "client auth",
+  "code signing",
+  "email protection",
+  "s/mime",
+  "ipsec end system",
+  "ipsec tunnel",
+  "ipsec user",
+  "timestamping",
+  "ocsp signing",
+  "microsoft sgc",
+  "netscape sgc",
+];
+
+/** Go's %#v of a []byte, as field.Invalid prints a CSR's request. */
+const goBytes = (b: Uint8Array): string =>
+  `[]byte{${Array.from(b, (x) => `0x${x.toString(16)}`).join(", ")}}`;
+
+/**
+ * validateCSR's request check: the first PEM block must be a CERTIFICATE REQUEST whose body is
+ * one DER SEQUENCE (the envelope x509.ParseCertificateRequest starts with).
+ */
+function csrRequestProblem(der: Buffer): string | undefined {
+  const text = der.toString("latin1");
+  const m = /-----BEGIN ([A-Z0-9 ]+)-----\r?\n([\s\S]*?)-----END \1-----/.exec(text);
+  if (m?.[1] !== "CERTIFICATE REQUEST") return "PEM block type must be CERTIFICATE REQUEST";
+  const body = Buffer.from(m[2].replace(/^[A-Za-z-]+:.*$/gm, "").replace(/\s+/g, ""), "base64");
+  if (body.length < 2 || body[0] !== 0x30) return "asn1: structure error: tags don't match";
+  let len = body[1];
+  let head = 2;
+  if (len & 0x80) {
+    const n = len & 0x7f;
+    len = 0;
+    for (let i = 0; i < n; i++) len = len * 256 + (body[2 + i] ?? 0);
+    head = 2 + n;
+  }
+  if (head + len > body.length) return "asn1: syntax error: data truncated";
+  if (head + len < body.length) return "x509: trailing data";
+  return undefined;
+}
+
+/**
+ * ValidateCertificateSigningRequestCreate: a parseable request, a qualified signer name, known
+ * usages once each, a lifetime of at least ten minutes.
+ */
+function certificateSigningRequest(o: Obj, old?: Obj): StatusCause[] {
+  const spec = specOf(o);
+  const out: StatusCause[] = [];
+  if (!old) {
+    const req = typeof spec.request === "string" ? Buffer.from(spec.request, "base64") : undefined;
+    if (!req || req.length === 0) out.push(required("spec.request"));
+    else {
+      const problem = csrRequestProblem(req);
+      if (problem)
+        out.push({
+          reason: "FieldValueInvalid",
+          field: "spec.request",
+          message: `Invalid value: ${goBytes(req)}: ${problem}`,
+        });
+    }
+  }
+  const signer = spec.signerName;
+  if (signer === undefined || signer === "") out.push(required("spec.signerName"));
+  else if (!/^[^/]+\.[^/]+\/.+$/.test(String(signer)))
+    out.push(
+      invalidValue(
+        "spec.signerName",
+        signer,
+        "must be a fully qualified domain and path of the form 'example.com/signer-name'",
+      ),
+    );
+  const usages = strings(spec.usages);
+  if (!usages.length) out.push(required("spec.usages"));
+  const seen = new Set<string>();
+  usages.forEach((u, i) => {
+    out.push(...oneOf(`spec.usages[${i}]`, u, KEY_USAGES));
+    if (seen.has(String(u))) out.push(duplicate(`spec.usages[${i}]`, String(u)));
+    seen.add(String(u));
+  });
+  const exp = spec.expirationSeconds;
+  if (typeof exp === "number" && exp < 600)
+    out.push(
+      invalidValue(
+        "spec.expirationSeconds",
+        exp,
+        "may not specify a duration less than 600 seconds (10 minutes)",
+      ),
+    );
+  // The spec is fixed once made (ValidateCertificateSigningRequestUpdate).
+  if (old && !sameUnordered(o.spec, old.spec))
+    out.push(invalidValue("spec", o.spec ?? null, "field is immutable"));
+  // Approved and Denied exclude each other (validateConditions).
+  const types = new Set(
+    (isObj(o.status) && Array.isArray(o.status.conditions) ? o.status.conditions : []).map((c: unknown) =>
+      isObj(c) ? c.type : undefined,
+    ),
+  );
+  if (types.has("Approved") && types.has("Denied"))
+    out.push(
+      invalidValue("status.conditions", "Approved", "Approved and Denied conditions are mutually exclusive"),
+    );
+  return out;
+}
+
+/** ValidateValidatingAdmissionPolicy: something to check, where it applies, known failure policy. */
+function validatingAdmissionPolicy(o: Obj): StatusCause[] {
+  const spec = specOf(o);
+  const out: StatusCause[] = [];
+  const validations = Array.isArray(spec.validations) ? spec.validations : [];
+  const audits = Array.isArray(spec.auditAnnotations) ? spec.auditAnnotations : [];
+  if (!validations.length && !audits.length)
+    out.push(
+      requiredBecause("spec.validations", "validations or auditAnnotations must contain at least one item"),
+    );
+  validations.forEach((v: unknown, i: number) => {
+    if (!isObj(v) || !v.expression) out.push(required(`spec.validations[${i}].expression`));
+  });
+  if (!isObj(spec.matchConstraints)) out.push(required("spec.matchConstraints"));
+  else if (!Array.isArray(spec.matchConstraints.resourceRules) || !spec.matchConstraints.resourceRules.length)
+    out.push(required("spec.matchConstraints.resourceRules"));
+  out.push(...oneOf("spec.failurePolicy", spec.failurePolicy, ["Fail", "Ignore"]));
+  if (isObj(spec.paramKind)) {
+    if (!spec.paramKind.apiVersion) out.push(required("spec.paramKind.apiVersion"));
+    if (!spec.paramKind.kind) out.push(required("spec.paramKind.kind"));
+  }
+  return out;
+}
+
+/** ValidateValidatingAdmissionPolicyBinding: a policy and at least one known action, once each. */
+function validatingAdmissionPolicyBinding(o: Obj): StatusCause[] {
+  const spec = specOf(o);
+  const out: StatusCause[] = [];
+  if (!spec.policyName) out.push(required("spec.policyName"));
+  const actions = strings(spec.validationActions);
+  if (!actions.length) out.push(required("spec.validationActions"));
+  const seen = new Set<string>();
+  actions.forEach((a, i) => {
+    out.push(...oneOf(`spec.validationActions[${i}]`, a, ["Audit", "Deny", "Warn"]));
+    if (seen.has(String(a))) out.push(duplicate(`spec.validationActions[${i}]`, String(a)));
+    seen.add(String(a));
+  });
+  return out;
+}
+
+/** ValidateFlowSchema: a level, a precedence within 1…10000, a known distinguisher, rules with subjects. */
+function flowSchema(o: Obj): StatusCause[] {
+  const spec = specOf(o);
+  const out: StatusCause[] = [];
+  const pl = isObj(spec.priorityLevelConfiguration) ? spec.priorityLevelConfiguration.name : undefined;
+  if (!pl) out.push(required("spec.priorityLevelConfiguration.name"));
+  const p = spec.matchingPrecedence;
+  if (typeof p === "number" && (p <= 0 || p > 10000))
+    out.push(invalidValue("spec.matchingPrecedence", p, "must be a positive value no more than 10000"));
+  if (isObj(spec.distinguisherMethod))
+    out.push(
+      ...oneOf("spec.distinguisherMethod.type", spec.distinguisherMethod.type, ["ByNamespace", "ByUser"]),
+    );
+  (Array.isArray(spec.rules) ? spec.rules : []).forEach((r: unknown, i: number) => {
+    const rule = isObj(r) ? r : {};
+    if (!strings(rule.subjects).length) out.push(required(`spec.rules[${i}].subjects`));
+    if (!strings(rule.resourceRules).length && !strings(rule.nonResourceRules).length)
+      out.push(
+        requiredBecause(
+          `spec.rules[${i}]`,
+          "at least one of resourceRules and nonResourceRules has to be non-empty",
+        ),
+      );
+  });
+  return out;
+}
+
+/** ValidatePriorityLevelConfiguration: a known type, its limited/queuing part when it needs one. */
+function priorityLevelConfiguration(o: Obj): StatusCause[] {
+  const spec = specOf(o);
+  const out = oneOf("spec.type", spec.type, ["Exempt", "Limited"]);
+  if (spec.type === undefined) out.push(required("spec.type"));
+  if (spec.type === "Limited") {
+    if (!isObj(spec.limited))
+      out.push(requiredBecause("spec.limited", "must not be empty when type is Limited"));
+    else {
+      const lr = isObj(spec.limited.limitResponse) ? spec.limited.limitResponse : {};
+      out.push(...oneOf("spec.limited.limitResponse.type", lr.type, ["Queue", "Reject"]));
+      if (lr.type === "Queue" && !isObj(lr.queuing))
+        out.push(
+          requiredBecause(
+            "spec.limited.limitResponse.queuing",
+            "must not be empty if limited.limitResponse.type is Queue",
+          ),
+        );
+    }
+  } else if (spec.type === "Exempt" && spec.limited !== undefined)
+    out.push({
+      reason: "FieldValueForbidden",
+      field: "spec.limited",
+      message: "Forbidden: must be nil if the type is not Limited",
+    });
+  return out;
+}
+
 const RULES: Record<string, ((o: Obj, old?: Obj) => StatusCause[])[]> = {
   "scheduling.k8s.io/priorityclasses": [priorityClass],
+  "storage.k8s.io/csidrivers": [csiDriver],
+  "storage.k8s.io/csinodes": [csiNode],
+  "storage.k8s.io/volumeattachments": [volumeAttachment],
+  "node.k8s.io/runtimeclasses": [runtimeClass],
+  "certificates.k8s.io/certificatesigningrequests": [certificateSigningRequest],
+  "admissionregistration.k8s.io/validatingadmissionpolicies": [validatingAdmissionPolicy],
+  "admissionregistration.k8s.io/validatingadmissionpolicybindings": [validatingAdmissionPolicyBinding],
+  "flowcontrol.apiserver.k8s.io/flowschemas": [flowSchema],
+  "flowcontrol.apiserver.k8s.io/prioritylevelconfigurations": [priorityLevelConfiguration],
   "admissionregistration.k8s.io/mutatingwebhookconfigurations": [webhookConfiguration(true)],
   "admissionregistration.k8s.io/validatingwebhookconfigurations": [webhookConfiguration(false)],
   "autoscaling/horizontalpodautoscalers": [horizontalPodAutoscaler],
