@@ -33,6 +33,7 @@ import { APISERVICE_KEY, syncApiServices } from "./apiServices.js";
 import { armClusters } from "./arm.js";
 import { ControllerContext } from "./context.js";
 import { syncCronJob } from "./cronjob.js";
+import { csiNodesKey, syncCsiNodes } from "./csiNodes.js";
 import { syncDaemonSet } from "./daemonset.js";
 import { syncDeployment } from "./deployment.js";
 import { PDB_KEY, syncDisruptionBudgets } from "./disruption.js";
@@ -316,9 +317,15 @@ export class ControllerManager {
       this.queue.add(`node-lifecycle|${cluster}`, BURST_MS);
       return;
     }
+    // A kubelet registers its CSINode again when it goes.
+    if (c.resource === "storage.k8s.io/csinodes" && c.type === "DELETED") {
+      this.queue.add(csiNodesKey(cluster), BURST_MS);
+      return;
+    }
     if (c.resource === "core/nodes") {
       // A gateway pool that scaled: every configuration re-applies (ip configurations, public IPs).
       if (c.type !== "MODIFIED") {
+        this.queue.add(csiNodesKey(cluster), BURST_MS);
         this.queue.add(`sgc-all|${cluster}`, BURST_MS);
         this.queue.add(`egress-peers|${cluster}`, BURST_MS);
       }
@@ -403,6 +410,10 @@ export class ControllerManager {
         return syncNodeLifecycle(ctx, cluster);
       case "node-leases":
         return renewNodeLeases(ctx, cluster);
+      case "csi-nodes": {
+        const source = await this.store.read((tx) => clusterSource(tx, cluster));
+        return source ? syncCsiNodes(ctx, cluster, source.platform) : undefined;
+      }
       case "taint-eviction":
         return syncTaintEviction(ctx, cluster);
       case "egress-all":
@@ -444,6 +455,7 @@ export class ControllerManager {
         this.queue.add(`hpa|${cluster}|`);
         this.queue.add(`apiservices|${cluster}`);
         this.queue.add(`taint-eviction|${cluster}`);
+        this.queue.add(csiNodesKey(cluster));
         this.queue.add(nodeLeaseKey(cluster)); // the heartbeat, on its own timer from here
         this.queue.add(`services|${cluster}`);
         this.queue.add(`service-lb|${cluster}`);
