@@ -145,7 +145,22 @@ describe.each(["1.28", "1.33"])("kubectl against a cluster reporting %s", (v) =>
       ["nodes", "metrics.k8s.io/v1beta1", "false", "NodeMetrics"],
       ["pods", "metrics.k8s.io/v1beta1", "true", "PodMetrics"],
     ]);
-    expect(rows.length).toBe(46);
+    // + the storage, node, certificates, flowcontrol and admission-policy kinds and
+    // componentstatuses (kube-more-kinds.test.ts).
+    expect(byName("csidrivers", "storage.k8s.io/v1")).toEqual([
+      "csidrivers",
+      "storage.k8s.io/v1",
+      "false",
+      "CSIDriver",
+    ]);
+    expect(byName("componentstatuses", "v1")).toEqual([
+      "componentstatuses",
+      "cs",
+      "v1",
+      "false",
+      "ComponentStatus",
+    ]);
+    expect(rows.length).toBe(56);
   });
 
   it("client-side apply with default validation, then a re-apply that changes one image keeps the other container", async () => {

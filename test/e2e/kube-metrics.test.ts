@@ -72,7 +72,9 @@ describe("metrics API and kubectl top", () => {
     expect(byName.get("v1.apps")).toEqual(["Local", "True"]);
     expect(byName.get("v2.autoscaling")).toEqual(["Local", "True"]);
     expect(byName.get("v1beta1.metrics.k8s.io")).toEqual(["kube-system/metrics-server", "True"]);
-    expect(r.length - 1).toBe(19);
+    // certificates.k8s.io, node.k8s.io and flowcontrol.apiserver.k8s.io among them.
+    expect(byName.get("v1.flowcontrol.apiserver.k8s.io")).toEqual(["Local", "True"]);
+    expect(r.length - 1).toBe(22);
     const m = (await kube(c, "GET", "/apis/apiregistration.k8s.io/v1/apiservices/v1beta1.metrics.k8s.io"))
       .body as Obj;
     expect(m.spec).toEqual({
