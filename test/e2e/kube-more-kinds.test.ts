@@ -334,6 +334,10 @@ spec:
       "500",
       "<none>",
     ]);
+    // APF's configuration controller: the level it names exists.
+    await until(async () =>
+      rows(await kubectlOk(c, ["get", "flowschema", name]))[1].at(-1) === "False" ? true : undefined,
+    );
     expect(await kubectlOk(c, ["describe", "runtimeclass", name])).toMatch(/Handler:\s+kata/);
     const deleted = await kubectl(c, ["delete", "-f", "-"], manifest);
     expect(deleted.code, deleted.stderr).toBe(0);

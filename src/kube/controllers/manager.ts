@@ -38,6 +38,7 @@ import { syncDaemonSet } from "./daemonset.js";
 import { syncDeployment } from "./deployment.js";
 import { PDB_KEY, syncDisruptionBudgets } from "./disruption.js";
 import { GATEWAYSTATUS_KEY, PODENDPOINT_KEY, syncEgressPeers } from "./egressPeers.js";
+import { apfKey, syncFlowSchemaStatus } from "./flowSchemas.js";
 import { HPA_TRIGGERS, syncHorizontalPodAutoscalers } from "./horizontalPodAutoscaler.js";
 import { syncJob } from "./job.js";
 import { sweep, syncKubelet } from "./kubelet.js";
@@ -317,6 +318,13 @@ export class ControllerManager {
       this.queue.add(`node-lifecycle|${cluster}`, BURST_MS);
       return;
     }
+    if (
+      c.resource === "flowcontrol.apiserver.k8s.io/flowschemas" ||
+      c.resource === "flowcontrol.apiserver.k8s.io/prioritylevelconfigurations"
+    ) {
+      this.queue.add(apfKey(cluster), BURST_MS);
+      return;
+    }
     // A kubelet registers its CSINode again when it goes.
     if (c.resource === "storage.k8s.io/csinodes" && c.type === "DELETED") {
       this.queue.add(csiNodesKey(cluster), BURST_MS);
@@ -410,6 +418,8 @@ export class ControllerManager {
         return syncNodeLifecycle(ctx, cluster);
       case "node-leases":
         return renewNodeLeases(ctx, cluster);
+      case "apf":
+        return syncFlowSchemaStatus(ctx, cluster);
       case "csi-nodes": {
         const source = await this.store.read((tx) => clusterSource(tx, cluster));
         return source ? syncCsiNodes(ctx, cluster, source.platform) : undefined;
@@ -456,6 +466,7 @@ export class ControllerManager {
         this.queue.add(`apiservices|${cluster}`);
         this.queue.add(`taint-eviction|${cluster}`);
         this.queue.add(csiNodesKey(cluster));
+        this.queue.add(apfKey(cluster));
         this.queue.add(nodeLeaseKey(cluster)); // the heartbeat, on its own timer from here
         this.queue.add(`services|${cluster}`);
         this.queue.add(`service-lb|${cluster}`);
