@@ -203,4 +203,21 @@ describe.skipIf(!azVersion)(`the real az (${azVersion ?? "absent"})`, { timeout:
     expect(kube["current-context"]).toBe("myAKSCluster");
     expect(kube.clusters[0].cluster.server).toMatch(new RegExp(`^${emu.url}/clusters/[0-9a-f]+$`));
   });
+
+  it("az vmss nic list|show on the node resource group (2.45's hybrid profile sends api-version 2016-03-30)", async () => {
+    const nodeRg = `MC_${RG}_myAKSCluster_eastus`;
+    const vmss = (await ok(`vmss list -g ${nodeRg} --query [0].name -o tsv`)).trim();
+    expect(vmss).toMatch(/^aks-nodepool1-\d{8}-vmss$/);
+    // kubenet on the BYO /24: the nodes take its first usable addresses.
+    expect(
+      await ok(
+        `vmss nic list -g ${nodeRg} --vmss-name ${vmss} --query [].ipConfigurations[0].privateIPAddress -o tsv`,
+      ),
+    ).toBe("192.168.1.4\n192.168.1.5\n");
+    expect(
+      await ok(
+        `vmss nic show -g ${nodeRg} --vmss-name ${vmss} --instance-id 1 -n ${vmss} --query [primary,ipConfigurations[0].privateIPAddress] -o tsv`,
+      ),
+    ).toBe("true\n192.168.1.5\n");
+  });
 });

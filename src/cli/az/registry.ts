@@ -58,6 +58,7 @@ export const GROUPS: Record<string, GroupEntry> = {
     summary: "Manage groupings of virtual machines in an Azure Virtual Machine Scale Set (VMSS).",
     load: vmss,
   },
+  "vmss nic": { summary: "Manage network interfaces of a VMSS.", load: vmss },
   feature: { summary: "Manage resource provider features.", load: feature },
   provider: { summary: "Manage resource providers.", load: provider },
   extension: { summary: "Manage and update CLI extensions.", load: extension },

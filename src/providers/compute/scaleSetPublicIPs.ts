@@ -21,8 +21,11 @@ import { publicIPsHeldBy, subnetAddressesHeldBy } from "../network/publicIPHolde
 import type { ResourceTypeHandler, Wire } from "../registry.js";
 import { type InstanceInfo, listInstances, type ScaleSetSpec, VMSS_TYPE } from "./scaleSets.js";
 
-/** The Network spec pins these operations' api-version parameter (`ApiVersionVmssParameter`). */
-export const VMSS_NETWORK_API_VERSIONS = ["2018-10-01", "2017-03-30"] as const;
+/**
+ * The Network spec pins these operations' api-version parameter (`ApiVersionVmssParameter`);
+ * 2016-03-30 is what az 2.45 sends on its 2020-09-01-hybrid profile (`az vmss nic list`).
+ */
+export const VMSS_NETWORK_API_VERSIONS = ["2018-10-01", "2017-03-30", "2016-03-30"] as const;
 
 /** The model of a scale set as its owner last wrote it. */
 export async function scaleSetSpecOf(ctx: ArmContext, vmssId: string): Promise<ScaleSetSpec | undefined> {

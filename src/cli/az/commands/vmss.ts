@@ -1,11 +1,12 @@
-// az vmss list|show|list-instance-public-ips (scale sets AKS creates in the node resource group).
+// az vmss list|show|list-instance-public-ips and az vmss nic list|list-vm-nics|show (scale sets
+// AKS creates in the node resource group; their NICs are Microsoft.Network's view of them).
 
 import { API, idFlags, providerPath, rgFlag, targetsFromArgs } from "../common.js";
 import type { Json } from "../output.js";
 import { isObject } from "../output.js";
 import { flag } from "../parser.js";
 import { listCommand } from "../resource.js";
-import type { CommandTable } from "../types.js";
+import type { CommandTable, Ctx } from "../types.js";
 
 const NS = "Microsoft.Compute";
 
@@ -29,6 +30,22 @@ const vmssRow = (r: Json): Json => {
     UpgradePolicy: upgrade.mode ?? null,
   };
 };
+
+/** `--vmss-name` and `-g`: the scale set whose NICs `az vmss nic …` reads. */
+const vmssNicFlags = () => [
+  rgFlag(),
+  flag("--vmss-name --virtual-machine-scale-set-name", "Scale set name.", { required: true }),
+];
+
+function vmssPath(ctx: Ctx, sub: string, nameDest: string): string {
+  return providerPath(
+    sub,
+    String(ctx.args.str("resourceGroup")),
+    NS,
+    "virtualMachineScaleSets",
+    String(ctx.args.str(nameDest)),
+  );
+}
 
 export const COMMANDS: CommandTable = {
   "vmss list": listCommand(
@@ -73,13 +90,7 @@ export const COMMANDS: CommandTable = {
     run: async (ctx) => {
       const arm = await ctx.arm();
       const sub = await ctx.subscription();
-      const path = providerPath(
-        sub,
-        String(ctx.args.str("resourceGroup")),
-        NS,
-        "virtualMachineScaleSets",
-        String(ctx.args.str("name")),
-      );
+      const path = vmssPath(ctx, sub, "name");
       // az reads the scale set first (a missing one is a ResourceNotFound, not an empty list).
       await arm.get(path, API.compute);
       const ips = await arm.list(`${path}/publicipaddresses`, API.vmssPublicIps);
@@ -88,6 +99,48 @@ export const COMMANDS: CommandTable = {
         const p = (ip.properties ?? ip) as Record<string, unknown>;
         return Boolean(p.ipAddress);
       });
+    },
+  },
+  // az's vm module reads these through the Network SDK (snake_case models, flattened properties).
+  "vmss nic list": {
+    summary: "Get all network interfaces in a virtual machine scale set.",
+    style: "sdk",
+    flags: vmssNicFlags(),
+    run: async (ctx) => {
+      const arm = await ctx.arm();
+      const path = vmssPath(ctx, await ctx.subscription(), "vmssName");
+      return arm.list(`${path}/networkInterfaces`, API.vmssPublicIps);
+    },
+  },
+  "vmss nic list-vm-nics": {
+    summary:
+      "Get information about all network interfaces in a virtual machine in a virtual machine scale set.",
+    style: "sdk",
+    flags: [
+      ...vmssNicFlags(),
+      flag("--instance-id --virtualmachine-index", "The virtual machine index.", { required: true }),
+    ],
+    run: async (ctx) => {
+      const arm = await ctx.arm();
+      const path = vmssPath(ctx, await ctx.subscription(), "vmssName");
+      const instance = encodeURIComponent(String(ctx.args.str("instanceId")));
+      return arm.list(`${path}/virtualMachines/${instance}/networkInterfaces`, API.vmssPublicIps);
+    },
+  },
+  "vmss nic show": {
+    summary: "Get the specified network interface in a virtual machine scale set.",
+    style: "sdk",
+    flags: [
+      ...vmssNicFlags(),
+      flag("--instance-id --virtualmachine-index", "The virtual machine index.", { required: true }),
+      flag("--name -n --network-interface-name", "The network interface (NIC).", { required: true }),
+    ],
+    run: async (ctx) => {
+      const arm = await ctx.arm();
+      const path = vmssPath(ctx, await ctx.subscription(), "vmssName");
+      const instance = encodeURIComponent(String(ctx.args.str("instanceId")));
+      const nic = encodeURIComponent(String(ctx.args.str("name")));
+      return arm.get(`${path}/virtualMachines/${instance}/networkInterfaces/${nic}`, API.vmssPublicIps);
     },
   },
 };
