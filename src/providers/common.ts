@@ -209,3 +209,6 @@ export async function listRecords(ctx: ArmContext, coll: CollectionRef): Promise
     resourceGroup: coll.resourceGroup,
   });
 }
+
+/** The zones of a zonal Azure region: every one has three, named "1" to "3". */
+export const AVAILABILITY_ZONES: readonly string[] = ["1", "2", "3"];

@@ -55,3 +55,77 @@ describe("az vmss nic: the node NICs of an Azure CNI pool", () => {
     expect(r.stderr).toContain("nope-vmss");
   });
 });
+
+describe("availability zones: 1, 2 and 3 only", () => {
+  it("az rejects another --zone/--zones before sending anything (exit 2)", async () => {
+    await ok("az group create -n zn -l eastus -o none");
+    for (const line of [
+      "az network public-ip create -g zn -n ip4 --zone 4",
+      "az network public-ip prefix create -g zn -n p4 --length 31 --zone 1 4",
+      "az network nat gateway create -g zn -n nat4 --zone 0",
+    ]) {
+      const r = await az(line);
+      expect(r.code, line).toBe(2);
+      expect(r.stderr, line).toMatch(/invalid choice: '[04]' \(choose from '1', '2', '3'\)/);
+    }
+    expect((await ok("az network public-ip list -g zn --query length(@)")).stdout).toBe("0\n");
+    expect(
+      (await ok("az network public-ip create -g zn -n ip1 --zone 1 2 3 --query publicIp.zones -o tsv"))
+        .stdout,
+    ).toBe("1\n2\n3\n");
+  });
+
+  it("Network refuses a zone the region does not have: InvalidAvailabilityZone on zones, nothing written", async () => {
+    const sub = t.emu.subscriptionId;
+    const base = `/subscriptions/${sub}/resourceGroups/zn/providers/Microsoft.Network`;
+    const cases: [string, unknown][] = [
+      ["publicIPAddresses/ipz", { properties: { publicIPAllocationMethod: "Static" } }],
+      ["publicIPPrefixes/pz", { properties: { prefixLength: 31 } }],
+      ["natGateways/nz", { properties: {} }],
+    ];
+    for (const [path, body] of cases) {
+      const type = path.split("/")[0];
+      const r = await t.emu.arm("PUT", `${base}/${path}?api-version=2024-05-01`, {
+        location: "eastus",
+        sku: { name: "Standard" },
+        zones: ["1", "4"],
+        ...(body as object),
+      });
+      expect(r.status, path).toBe(400);
+      expect(r.body, path).toEqual({
+        error: {
+          code: "InvalidAvailabilityZone",
+          message: `The zone(s) '4' for resource 'Microsoft.Network/${type}/${path.split("/")[1]}' is not supported. The supported zones for location 'eastus' are '1,2,3'`,
+          target: "zones",
+        },
+      });
+      expect((await t.emu.arm("GET", `${base}/${path}?api-version=2024-05-01`)).status, path).toBe(404);
+    }
+  });
+
+  it("AKS refuses a pool zone the region does not have: AvailabilityZoneNotSupported", async () => {
+    await ok("az aks create -g zn -n zc --node-count 1 --zones 1 2 3 --generate-ssh-keys -o none");
+    const sub = t.emu.subscriptionId;
+    const pool = `/subscriptions/${sub}/resourceGroups/zn/providers/Microsoft.ContainerService/managedClusters/zc/agentPools/np4?api-version=2024-05-01`;
+    const r = await t.emu.arm("PUT", pool, {
+      properties: { count: 1, mode: "User", availabilityZones: ["2", "4"] },
+    });
+    expect(r.status).toBe(400);
+    expect(r.body).toEqual({
+      error: {
+        code: "AvailabilityZoneNotSupported",
+        message:
+          "The zone(s) '4' for resource 'np4' is not supported. The supported zones for location 'eastus' are '1,2,3'.",
+        target: "agentPoolProfile.availabilityZones",
+      },
+    });
+    expect((await t.emu.arm("GET", pool)).status).toBe(404);
+    expect(
+      (
+        await ok(
+          "az aks nodepool list -g zn --cluster-name zc --query [].[name,join(',',availabilityZones)] -o tsv",
+        )
+      ).stdout,
+    ).toBe("nodepool1\t1,2,3\n");
+  });
+});

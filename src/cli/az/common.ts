@@ -18,6 +18,9 @@ export const API = {
   providers: "2021-04-01",
 } as const;
 
+/** az's zone arguments take 1, 2 or 3 (`'4' is not a valid value for '--zone'`). */
+export const AVAILABILITY_ZONES = ["1", "2", "3"] as const;
+
 export const rgFlag = (opts: FlagOptions = { required: true }): FlagSpec =>
   flag(
     "--resource-group -g",

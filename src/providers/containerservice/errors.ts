@@ -266,3 +266,16 @@ export const outboundTypeMigrationNotSupported = (from: string, to: string, mana
     `Updating outboundType from '${from}' to '${to}' is not supported for a cluster with ${managedVnet ? "the AKS-managed virtual network" : "a virtual network of your own (BYO)"}.`,
     "networkProfile.outboundType",
   );
+
+/** A pool zone the region does not have (AvailabilityZoneNotSupported, as AKS words it). */
+export const availabilityZoneNotSupported = (
+  zones: string[],
+  pool: string,
+  location: string,
+  supported: readonly string[],
+) =>
+  bad(
+    "AvailabilityZoneNotSupported",
+    `The zone(s) '${zones.join(",")}' for resource '${pool}' is not supported. The supported zones for location '${location}' are '${supported.join(",")}'.`,
+    "agentPoolProfile.availabilityZones",
+  );

@@ -19,7 +19,7 @@ import {
   usableSubnetAddresses,
 } from "../../net/index.js";
 import { missingPermissions } from "../authorization/permissions.js";
-import { rgId } from "../common.js";
+import { AVAILABILITY_ZONES, rgId } from "../common.js";
 import type { ArmContext } from "../context.js";
 import { getIdentityPrincipal, identityGuids } from "../identity/userAssignedIdentities.js";
 import { stableGuid } from "../ids.js";
@@ -28,6 +28,7 @@ import { isManagedBy } from "../resources/resourceGroups.js";
 import {
   agentPoolK8sVersionNotSupported,
   autoscalerCount,
+  availabilityZoneNotSupported,
   cidrParseError,
   customRouteTableNeedsUserAssignedIdentity,
   defaultRouteRequiredForUdr,
@@ -305,7 +306,22 @@ export function checkPool(spec: ClusterSpec, pool: PoolSpec): void {
       "agentPoolProfile.podSubnetID",
       "podSubnetID can only be used with Azure CNI (networkPlugin 'azure' without overlay).",
     );
+  checkPoolZones(spec, pool);
   checkPoolVersion(spec, pool);
+}
+
+/** availabilityZones (kept as sent) may only name zones the cluster's region has. */
+function checkPoolZones(spec: ClusterSpec, pool: PoolSpec): void {
+  const zones = pool.passthrough.availabilityZones;
+  if (zones === undefined || zones === null) return;
+  if (!Array.isArray(zones) || zones.some((z) => typeof z !== "string"))
+    throw invalidParameter(
+      "agentPoolProfile.availabilityZones",
+      `availabilityZones of agent pool '${pool.name}' must be a list of zone names, e.g. ["1","2","3"].`,
+    );
+  const unknown = zones.filter((z: string) => !AVAILABILITY_ZONES.includes(z));
+  if (unknown.length > 0)
+    throw availabilityZoneNotSupported(unknown, pool.name, spec.location, AVAILABILITY_ZONES);
 }
 
 const MAX_NODES_PER_POOL = 1000;

@@ -413,3 +413,16 @@ export const natGatewayMultipleZones = (natId: string, zones: string[]) =>
     `NAT Gateway ${natId} lists zones ${zones.join(", ")}; a NAT gateway is zonal in at most one zone.`,
     "zones",
   );
+
+/** A zone the region does not have (InvalidAvailabilityZone, as NRP words it). */
+export const invalidAvailabilityZone = (
+  zones: string[],
+  resource: string,
+  location: string,
+  supported: readonly string[],
+) =>
+  bad(
+    "InvalidAvailabilityZone",
+    `The zone(s) '${zones.join(",")}' for resource '${resource}' is not supported. The supported zones for location '${location}' are '${supported.join(",")}'`,
+    "zones",
+  );

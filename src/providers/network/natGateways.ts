@@ -22,6 +22,7 @@ import {
   ATTACH_ITEM,
   checkSameLocation,
   checkSameRegion,
+  checkZones,
   idOfType,
   makeHandler,
   prefixAttachPool,
@@ -179,7 +180,9 @@ export const natGateways = makeHandler({
   // Before public IPs (200) and prefixes (300), which it holds.
   cascadeOrder: 150,
   async putWire(ctx, id, body, existing) {
-    return writeNatGateway(ctx, id, natGatewaySpecFromWire(ctx, body), existing);
+    const spec = natGatewaySpecFromWire(ctx, body);
+    checkZones(id, spec.zones, spec.location);
+    return writeNatGateway(ctx, id, spec, existing);
   },
   present: presentNatGateway,
   async remove(ctx, rec, cascade) {

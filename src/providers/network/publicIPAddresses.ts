@@ -28,6 +28,7 @@ import {
   attachPool,
   checkSameLocation,
   checkSameRegion,
+  checkZones,
   fmt,
   idOfType,
   makeHandler,
@@ -257,7 +258,9 @@ export const publicIPAddresses = makeHandler({
   tracked: true,
   cascadeOrder: 200,
   async putWire(ctx, id, body, existing) {
-    return writePublicIPAddress(ctx, id, specFromWire(ctx, body), existing);
+    const spec = specFromWire(ctx, body);
+    checkZones(id, spec.zones, spec.location);
+    return writePublicIPAddress(ctx, id, spec, existing);
   },
   present: presentPublicIPAddress,
   async remove(ctx, rec) {

@@ -29,6 +29,7 @@ import {
 } from "./errors.js";
 import {
   checkSameLocation,
+  checkZones,
   fmt,
   idOfType,
   lowestFreeAddresses,
@@ -206,7 +207,9 @@ export const publicIPPrefixes = makeHandler({
   tracked: true,
   cascadeOrder: 300,
   async putWire(ctx, id, body, existing) {
-    return writePublicIPPrefix(ctx, id, specFromWire(ctx, body), existing);
+    const spec = specFromWire(ctx, body);
+    checkZones(id, spec.zones, spec.location);
+    return writePublicIPPrefix(ctx, id, spec, existing);
   },
   present: presentPublicIPPrefix,
   async remove(ctx, rec) {

@@ -8,6 +8,7 @@
 import { type Cidr, formatIp, NetError, parseCidr, parseIp, usableRange } from "../../net/index.js";
 import type { ResourceRecord } from "../../store/types.js";
 import {
+  AVAILABILITY_ZONES,
   asObject,
   checkPreconditions,
   field,
@@ -37,6 +38,7 @@ import { completedOperation } from "../operations.js";
 import type { ResourceTypeHandler, Wire } from "../registry.js";
 import {
   invalidAddressPrefixFormat,
+  invalidAvailabilityZone,
   invalidCidrNotation,
   invalidResourceReference,
   linkedWrongType,
@@ -524,6 +526,15 @@ export function readNamedEntries(
 
 /** Internal error for impossible states (never user input). */
 export const internal = (msg: string) => new ArmError(500, "InternalError", msg);
+
+/** A zonal resource's `zones` must name zones its region has. */
+export function checkZones(id: string, zones: readonly string[] | undefined, location: string): void {
+  const unknown = (zones ?? []).filter((z) => !AVAILABILITY_ZONES.includes(z));
+  if (unknown.length === 0) return;
+  const ref = parseResourceId(id);
+  const resource = `${fullType(ref)}/${ref.names[ref.names.length - 1]}`;
+  throw invalidAvailabilityZone(unknown, resource, location, AVAILABILITY_ZONES);
+}
 
 /** A tracked resource keeps its region; ARM refuses a PUT that moves it. */
 export function checkSameLocation(existing: ResourceRecord | undefined, location: string): void {

@@ -3,6 +3,7 @@
 import { join } from "node:path";
 import {
   API,
+  AVAILABILITY_ZONES,
   isResourceId,
   locationFlag,
   nameFlag,
@@ -111,11 +112,10 @@ export function poolFlags(forCreate: boolean): FlagSpec[] {
           "--asg-ids",
           "The IDs of the application security groups to which the node pool's network interface should belong (comma-separated).",
         ),
-    flag(
-      "--zones -z:list",
-      "Space-separated list of availability zones where agent nodes will be placed.",
-      G,
-    ),
+    flag("--zones -z:list", "Space-separated list of availability zones where agent nodes will be placed.", {
+      choices: AVAILABILITY_ZONES,
+      ...G,
+    }),
     forCreate
       ? flag(
           "--nodepool-labels:list",

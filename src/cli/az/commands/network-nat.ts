@@ -1,6 +1,6 @@
 // az network nat gateway create|show|list|delete.
 
-import { toResourceId } from "../common.js";
+import { AVAILABILITY_ZONES, toResourceId } from "../common.js";
 import { flag } from "../parser.js";
 import { createCommand, deleteCommand, listCommand, networkKind, showCommand } from "../resource.js";
 import type { CommandTable } from "../types.js";
@@ -17,7 +17,10 @@ export const COMMANDS: CommandTable = {
       flag("--public-ip-addresses:list", "Space-separated list of public IP addresses (names or IDs)."),
       flag("--public-ip-prefixes:list", "Space-separated list of public IP prefixes (names or IDs)."),
       flag("--idle-timeout", "Idle timeout in minutes."),
-      flag("--zone -z:list", "Availability zone into which to provision the resource.", { dest: "zone" }),
+      flag("--zone -z:list", "Availability zone into which to provision the resource.", {
+        dest: "zone",
+        choices: AVAILABILITY_ZONES,
+      }),
     ],
     examples: [
       {

@@ -1,6 +1,6 @@
 // az network public-ip create|show|list|delete and az network public-ip prefix create|show|list|delete.
 
-import { toResourceId } from "../common.js";
+import { AVAILABILITY_ZONES, toResourceId } from "../common.js";
 import { CliError } from "../io.js";
 import { flag } from "../parser.js";
 import { createCommand, deleteCommand, listCommand, networkKind, showCommand } from "../resource.js";
@@ -50,6 +50,7 @@ export const COMMANDS: CommandTable = {
       flag(
         "--zone -z:list",
         "Space-separated list of availability zones into which to provision the resource.",
+        { choices: AVAILABILITY_ZONES },
       ),
     ],
     examples: [
@@ -93,6 +94,7 @@ export const COMMANDS: CommandTable = {
       flag(
         "--zone -z:list",
         "Space-separated list of availability zones into which to provision the resource.",
+        { choices: AVAILABILITY_ZONES },
       ),
       flag("--ip-tags:list", "The list of tags associated with the public IP prefix (TYPE=VAL ...)."),
       flag("--custom-ip-prefix-name", "A custom prefix from which the public prefix derived."),
