@@ -129,3 +129,17 @@ describe("availability zones: 1, 2 and 3 only", () => {
     ).toBe("nodepool1\t1,2,3\n");
   });
 });
+
+describe("outbound types that need a subnet of your own", () => {
+  it("--outbound-type userDefinedRouting / userAssignedNATGateway without --vnet-subnet-id: az's own error, nothing sent", async () => {
+    await ok("az group create -n ob -l eastus -o none");
+    for (const type of ["userDefinedRouting", "userAssignedNATGateway"]) {
+      const r = await az(`az aks create -g ob -n c-${type} --outbound-type ${type} --generate-ssh-keys`);
+      expect(r.code, type).toBe(1);
+      expect(r.stderr, type).toBe(
+        "ERROR: --vnet-subnet-id must be specified for userDefinedRouting and it must be pre-configured with a route table with egress rules\n",
+      );
+    }
+    expect((await ok("az aks list -g ob --query length(@)")).stdout).toBe("0\n");
+  });
+});

@@ -309,6 +309,15 @@ async function aksCreate(ctx: Ctx): Promise<unknown> {
   if (networkPlugin === "azure" && a.str("podCidr") && a.str("networkPluginMode") !== "overlay") {
     throw new CliError("Please use kubenet as the network plugin type when pod_cidr is specified");
   }
+  // az checks this before sending anything (RequiredArgumentMissingError).
+  const outboundType = a.str("outboundType");
+  if (
+    (outboundType === "userDefinedRouting" || outboundType === "userAssignedNATGateway") &&
+    !pool.vnetSubnetId
+  )
+    throw new CliError(
+      "--vnet-subnet-id must be specified for userDefinedRouting and it must be pre-configured with a route table with egress rules",
+    );
   const assignIdentity = a.str("assignIdentity");
   if (assignIdentity && !isResourceId(assignIdentity))
     throw new CliError("--assign-identity is not a valid Azure resource ID.");
