@@ -143,3 +143,64 @@ describe("outbound types that need a subnet of your own", () => {
     expect((await ok("az aks list -g ob --query length(@)")).stdout).toBe("0\n");
   });
 });
+
+describe("az aks nodepool update: the cluster autoscaler flags", () => {
+  it("enable, update, disable with az 2.45's checks, warnings and early exits", async () => {
+    await ok("az group create -n as -l eastus -o none");
+    await ok("az aks create -g as -n c1 --node-count 1 --generate-ssh-keys -o none");
+    await ok("az aks nodepool add -g as --cluster-name c1 -n np2 --node-count 2 -o none");
+    const q = "--query [enableAutoScaling,minCount,maxCount] -o tsv";
+    const upd = (flags: string) => az(`az aks nodepool update -g as --cluster-name c1 -n np2 ${flags}`);
+
+    let r = await upd(`--update-cluster-autoscaler --min-count 1 --max-count 3 ${q}`);
+    expect([r.code, r.stderr]).toEqual([
+      1,
+      'ERROR: Cluster autoscaler is not enabled for this node pool.\nRun "az aks nodepool update --enable-cluster-autoscaler" to enable cluster with min-count and max-count.\n',
+    ]);
+    expect((await upd(`--enable-cluster-autoscaler --min-count 1 --max-count 3 ${q}`)).stdout).toBe(
+      "true\n1\n3\n",
+    );
+    r = await upd(`-e --min-count 1 --max-count 3 ${q}`);
+    expect([r.code, r.stdout]).toEqual([0, ""]);
+    expect(r.stderr).toBe(
+      'WARNING: Cluster autoscaler is already enabled for this node pool.\nPlease run "az aks --update-cluster-autoscaler" if you want to update min-count or max-count.\n',
+    );
+    expect((await upd(`-u --min-count 2 --max-count 5 ${q}`)).stdout).toBe("true\n2\n5\n");
+    expect((await upd(`--disable-cluster-autoscaler ${q}`)).stdout).toBe("false\nNone\nNone\n");
+    r = await upd("-d");
+    expect([r.code, r.stdout, r.stderr]).toEqual([
+      0,
+      "",
+      "WARNING: Cluster autoscaler is already disabled for this node pool.\n",
+    ]);
+
+    for (const [flags, msg] of [
+      [
+        "-e -d",
+        "Can only specify one of --enable-cluster-autoscaler, --update-cluster-autoscaler and --disable-cluster-autoscaler",
+      ],
+      [
+        "--min-count 2",
+        "min-count and max-count are required for --enable-cluster-autoscaler or --update-cluster-autoscaler, please use the flag",
+      ],
+      [
+        "-e --min-count 1",
+        "Please specify both min-count and max-count when --enable-cluster-autoscaler enabled",
+      ],
+      [
+        "-e --min-count 3 --max-count 2",
+        "Value of min-count should be less than or equal to value of max-count",
+      ],
+    ]) {
+      const e = await upd(flags);
+      expect([e.code, e.stderr], flags).toEqual([1, `ERROR: ${msg}\n`]);
+    }
+    const sys = await az(
+      "az aks nodepool update -g as --cluster-name c1 -n nodepool1 -e --min-count 0 --max-count 2",
+    );
+    expect([sys.code, sys.stderr]).toEqual([
+      1,
+      "ERROR: Value of min-count should be greater than or equal to 1 for System node pools\n",
+    ]);
+  });
+});

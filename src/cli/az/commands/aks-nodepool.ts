@@ -162,17 +162,37 @@ export const COMMANDS: CommandTable = {
       }),
       flag("--labels:list", "The node labels for the node pool (key=value ...).", { minValues: 0 }),
       flag("--node-taints", 'The node taints for the node pool (comma-separated; "" clears them).'),
+      flag("--enable-cluster-autoscaler -e:bool", "Enable cluster autoscaler."),
+      flag("--disable-cluster-autoscaler -d:bool", "Disable cluster autoscaler."),
+      flag("--update-cluster-autoscaler -u:bool", "Update min-count or max-count for cluster autoscaler."),
+      flag(
+        "--min-count:int",
+        'Minimum nodes count used for autoscaler, when "--enable-cluster-autoscaler" specified.',
+      ),
+      flag(
+        "--max-count:int",
+        'Maximum nodes count used for autoscaler, when "--enable-cluster-autoscaler" specified.',
+      ),
       tagsFlag(),
       noWaitFlag(),
     ],
     run: async (ctx) => {
       const a = ctx.args;
-      const changes = ["allowedHostPorts", "asgIds", "mode", "labels", "nodeTaints", "tags"].filter((d) =>
-        a.has(d),
-      );
+      const autoscaler = autoscalerUpdate(a);
+      const changes = [
+        "allowedHostPorts",
+        "asgIds",
+        "mode",
+        "labels",
+        "nodeTaints",
+        "tags",
+        "enableClusterAutoscaler",
+        "disableClusterAutoscaler",
+        "updateClusterAutoscaler",
+      ].filter((d) => a.has(d));
       if (changes.length === 0) {
         throw new CliError(
-          'Please specify one or more of "--tags" or "--mode" or "--labels" or "--node-taints" or "--allowed-host-ports" or "--asg-ids".',
+          'Please specify one or more of "--enable-cluster-autoscaler" or "--disable-cluster-autoscaler" or "--update-cluster-autoscaler" or "--tags" or "--mode" or "--labels" or "--node-taints" or "--allowed-host-ports" or "--asg-ids".',
         );
       }
       const hostPorts = a.has("allowedHostPorts")
@@ -184,6 +204,37 @@ export const COMMANDS: CommandTable = {
       // az: GET the pool, change it, PUT it back.
       const pool = await arm.get(path, API.containerService);
       const props: Obj = isObject(pool.properties as Json) ? { ...(pool.properties as Obj) } : {};
+      if (autoscaler) {
+        // az 2.45's AKSAgentPoolUpdateDecorator: warnings and early exits, then the three fields.
+        const enabled = props.enableAutoScaling === true;
+        if (autoscaler.action === "enable" && enabled) {
+          ctx.warn(
+            'Cluster autoscaler is already enabled for this node pool.\nPlease run "az aks --update-cluster-autoscaler" if you want to update min-count or max-count.',
+          );
+          return undefined;
+        }
+        if (autoscaler.action === "update" && !enabled)
+          throw new CliError(
+            'Cluster autoscaler is not enabled for this node pool.\nRun "az aks nodepool update --enable-cluster-autoscaler" to enable cluster with min-count and max-count.',
+          );
+        if (autoscaler.action === "disable" && !enabled) {
+          ctx.warn("Cluster autoscaler is already disabled for this node pool.");
+          return undefined;
+        }
+        if (autoscaler.action === "disable") {
+          props.enableAutoScaling = false;
+          props.minCount = null;
+          props.maxCount = null;
+        } else {
+          if (props.mode === "System" && (autoscaler.minCount ?? 0) < 1)
+            throw new CliError(
+              "Value of min-count should be greater than or equal to 1 for System node pools",
+            );
+          props.enableAutoScaling = true;
+          props.minCount = autoscaler.minCount;
+          props.maxCount = autoscaler.maxCount;
+        }
+      }
       if (hostPorts || asgIds) {
         const net: Obj = isObject(props.networkProfile as Json) ? { ...(props.networkProfile as Obj) } : {};
         if (hostPorts) net.allowedHostPorts = hostPorts;
@@ -254,3 +305,34 @@ export const COMMANDS: CommandTable = {
     },
   },
 };
+
+/** `aks nodepool update`'s autoscaler flags, checked as az does before it reads the pool. */
+function autoscalerUpdate(
+  a: Ctx["args"],
+): { action: "enable" | "update" | "disable"; minCount?: number; maxCount?: number } | undefined {
+  const enable = a.bool("enableClusterAutoscaler") === true;
+  const update = a.bool("updateClusterAutoscaler") === true;
+  const disable = a.bool("disableClusterAutoscaler") === true;
+  if (Number(enable) + Number(update) + Number(disable) > 1)
+    throw new CliError(
+      "Can only specify one of --enable-cluster-autoscaler, --update-cluster-autoscaler and --disable-cluster-autoscaler",
+    );
+  const minCount = a.int("minCount");
+  const maxCount = a.int("maxCount");
+  if (enable || update) {
+    if (minCount === undefined || maxCount === undefined)
+      throw new CliError(
+        "Please specify both min-count and max-count when --enable-cluster-autoscaler enabled",
+      );
+    if (minCount > maxCount)
+      throw new CliError("Value of min-count should be less than or equal to value of max-count");
+  } else if (minCount !== undefined || maxCount !== undefined) {
+    throw new CliError(
+      "min-count and max-count are required for --enable-cluster-autoscaler or --update-cluster-autoscaler, please use the flag",
+    );
+  }
+  if (enable) return { action: "enable", minCount, maxCount };
+  if (update) return { action: "update", minCount, maxCount };
+  if (disable) return { action: "disable" };
+  return undefined;
+}
