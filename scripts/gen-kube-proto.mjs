@@ -136,6 +136,19 @@ const ROOTS = {
   "authorization.k8s.io/v1/SubjectAccessReview": "k8s.io.api.authorization.v1.SubjectAccessReview",
   "authentication.k8s.io/v1/SelfSubjectReview": "k8s.io.api.authentication.v1.SelfSubjectReview",
   "meta.k8s.io/v1/DeleteOptions": "k8s.io.apimachinery.pkg.apis.meta.v1.DeleteOptions",
+  "storage.k8s.io/v1/CSIDriver": "k8s.io.api.storage.v1.CSIDriver",
+  "storage.k8s.io/v1/CSINode": "k8s.io.api.storage.v1.CSINode",
+  "storage.k8s.io/v1/VolumeAttachment": "k8s.io.api.storage.v1.VolumeAttachment",
+  "node.k8s.io/v1/RuntimeClass": "k8s.io.api.node.v1.RuntimeClass",
+  "certificates.k8s.io/v1/CertificateSigningRequest": "k8s.io.api.certificates.v1.CertificateSigningRequest",
+  "flowcontrol.apiserver.k8s.io/v1/FlowSchema": "k8s.io.api.flowcontrol.v1.FlowSchema",
+  "flowcontrol.apiserver.k8s.io/v1/PriorityLevelConfiguration":
+    "k8s.io.api.flowcontrol.v1.PriorityLevelConfiguration",
+  "admissionregistration.k8s.io/v1/ValidatingAdmissionPolicy":
+    "k8s.io.api.admissionregistration.v1.ValidatingAdmissionPolicy",
+  "admissionregistration.k8s.io/v1/ValidatingAdmissionPolicyBinding":
+    "k8s.io.api.admissionregistration.v1.ValidatingAdmissionPolicyBinding",
+  "v1/ComponentStatus": "k8s.io.api.core.v1.ComponentStatus",
 };
 
 // Messages whose Go types marshal to JSON by hand (MarshalJSON); the decoder knows each.

@@ -39,7 +39,7 @@ import { BUILTIN_KINDS, DEFAULT_NAMESPACES, groupVersion } from "./kinds.js";
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch } from "./patch.js";
 import { type BuiltinSchemas, builtinSchemas, decodeError, pruneUnknown, type Schema } from "./schemas.js";
 import { matchFields, matchLabels, parseFieldSelector, parseLabelSelector } from "./selectors.js";
-import { ephemeralContainersOnly, PREPARE_FOR_CREATE } from "./strategies.js";
+import { approvalOnly, ephemeralContainersOnly, PREPARE_FOR_CREATE } from "./strategies.js";
 import { nowRfc3339, rfc3339 } from "./time.js";
 import { DEFAULT_AUDIENCE, mintServiceAccountToken } from "./tokens.js";
 import {
@@ -470,6 +470,7 @@ export class KubeApi {
       // pods/ephemeralcontainers: only the ephemeral containers change, and by their own rules.
       const ephemeral = sub === "ephemeralcontainers" && old !== undefined;
       if (ephemeral) out = ephemeralContainersOnly(out, old);
+      if (sub === "approval" && old !== undefined) out = approvalOnly(out, old, nowRfc3339());
       const causes = ephemeral ? validateEphemeralContainersUpdate(out, old) : validateBuiltin(t, out, old);
       if (t.key === CRD_KEY) causes.push(...validateCrd(out));
       if (causes.length) throw invalid(t.kind, t.group, name, causes);
@@ -766,7 +767,11 @@ export class KubeApi {
     if (sub === "status") {
       result = { ...prev, status: body.status, metadata: { ...pm, managedFields: m.managedFields } };
       if (body.status === undefined) delete result.status;
-    } else if (t.subresources?.includes("status") && !(t.key === NAMESPACE_KEY && sub === "finalize")) {
+    } else if (
+      t.subresources?.includes("status") &&
+      !(t.key === NAMESPACE_KEY && sub === "finalize") &&
+      sub !== "approval"
+    ) {
       if (prev.status !== undefined) result.status = prev.status;
       else delete result.status;
     }

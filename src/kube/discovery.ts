@@ -27,6 +27,7 @@ const SUBRESOURCE_DISCOVERY: Readonly<
   portforward: { kind: "PodPortForwardOptions", verbs: ["create", "get"] },
   token: { kind: "TokenRequest", group: "authentication.k8s.io", version: "v1", verbs: ["create"] },
   ephemeralcontainers: { verbs: ["get", "patch", "update"] },
+  approval: { verbs: ["get", "patch", "update"] },
 };
 
 function subresources(t: ResourceType): Sub[] {

@@ -47,6 +47,7 @@ export interface KindSpec {
     | "portforward"
     | "token"
     | "ephemeralcontainers"
+    | "approval"
   )[];
   /** Definition name in generated/kube-schemas.json. */
   schema: string;
@@ -951,7 +952,7 @@ export const BUILTIN_KINDS: KindSpec[] = [
     namespaced: false,
     shortNames: ["csr"],
     verbs: ALL_VERBS,
-    subresources: ["status"],
+    subresources: ["status", "approval"],
     schema: "V1CertificateSigningRequest",
     columns: [
       name,

@@ -89,6 +89,9 @@ const GROUP_PKG: Record<string, string> = {
   "storage.k8s.io": "io.k8s.api.storage",
   "authentication.k8s.io": "io.k8s.api.authentication",
   "admissionregistration.k8s.io": "io.k8s.api.admissionregistration",
+  "node.k8s.io": "io.k8s.api.node",
+  "certificates.k8s.io": "io.k8s.api.certificates",
+  "flowcontrol.apiserver.k8s.io": "io.k8s.api.flowcontrol",
 };
 
 /** The built-in kinds' schemas, renamed to kube-apiserver's definition names. */

@@ -63,3 +63,33 @@ export function ephemeralContainersOnly(next: Obj, old: Obj): Obj {
   }
   return { ...old, spec, metadata };
 }
+
+/**
+ * certificatesigningrequests/approval's PrepareForUpdate: only status.conditions change (the
+ * spec and the rest of the status are the stored ones); a condition without times gets now.
+ */
+export function approvalOnly(next: Obj, old: Obj, now: string): Obj {
+  const was = isObj(old.status) ? old.status : {};
+  const sent =
+    isObj(next.status) && Array.isArray(next.status.conditions) ? next.status.conditions : undefined;
+  const before = Array.isArray(was.conditions) ? was.conditions.filter(isObj) : [];
+  const conditions = sent?.filter(isObj).map((c) => {
+    const prior = before.find((b) => b.type === c.type);
+    const changed = !prior || prior.status !== c.status;
+    return {
+      ...c,
+      lastUpdateTime: c.lastUpdateTime ?? now,
+      lastTransitionTime: c.lastTransitionTime ?? (changed ? now : (prior?.lastTransitionTime ?? now)),
+    };
+  });
+  const status: Obj = { ...was };
+  if (conditions) status.conditions = conditions;
+  else delete status.conditions;
+  const metadata: Obj = { ...(isObj(old.metadata) ? old.metadata : {}) };
+  const m = isObj(next.metadata) ? next.metadata : {};
+  for (const k of KEPT_META) {
+    if (m[k] !== undefined) metadata[k] = m[k];
+    else delete metadata[k];
+  }
+  return { ...old, metadata, status };
+}

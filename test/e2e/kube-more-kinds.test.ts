@@ -413,27 +413,25 @@ spec:
     expect(t[1][0]).toBe(name);
     expect(t[1].slice(2)).toEqual(["kubernetes.io/kube-apiserver-client", "24h", "Pending"]);
     expect(await kubectlOk(c, ["describe", "csr", name])).toMatch(/Common Name:\s+alice/);
-    // The approver's write, through the status subresource: CONDITION follows the conditions.
-    const csr = (await kube(c, "GET", `/apis/certificates.k8s.io/v1/certificatesigningrequests/${name}`))
+    // kubectl certificate approve writes the condition through the approval subresource.
+    expect(await kubectlOk(c, ["certificate", "approve", name])).toBe(
+      `certificatesigningrequest.certificates.k8s.io/${name} approved\n`,
+    );
+    const approved = (await kube(c, "GET", `/apis/certificates.k8s.io/v1/certificatesigningrequests/${name}`))
       .body as Obj;
-    csr.status = {
-      conditions: [
-        {
-          type: "Approved",
-          status: "True",
-          reason: "KubectlApprove",
-          message: "This CSR was approved by kubectl certificate approve.",
-          lastUpdateTime: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
-        },
-      ],
-    };
-    const put = await kube(
+    expect(approved.status.conditions).toMatchObject([
+      { type: "Approved", status: "True", reason: "KubectlApprove" },
+    ]);
+    expect(approved.status.conditions[0].lastTransitionTime).toMatch(/Z$/);
+    // Only the conditions: a spec sent along is not taken.
+    const sneaky = await kube(
       c,
       "PUT",
-      `/apis/certificates.k8s.io/v1/certificatesigningrequests/${name}/status`,
-      csr,
+      `/apis/certificates.k8s.io/v1/certificatesigningrequests/${name}/approval`,
+      { ...approved, spec: { ...approved.spec, usages: ["server auth"] } },
     );
-    expect(put.status, put.text).toBe(200);
+    expect(sneaky.status, sneaky.text).toBe(200);
+    expect((sneaky.body as Obj).spec.usages).toEqual(["client auth"]);
     expect(rows(await kubectlOk(c, ["get", "csr", name]))[1].at(-1)).toBe("Approved");
     await kubectlOk(c, ["delete", "csr", name]);
 

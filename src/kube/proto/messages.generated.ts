@@ -59,13 +59,46 @@ export const KINDS: Record<string, string> = {
   "authorization.k8s.io/v1/SubjectAccessReview": "authorization.v1.SubjectAccessReview",
   "authentication.k8s.io/v1/SelfSubjectReview": "authentication.v1.SelfSubjectReview",
   "meta.k8s.io/v1/DeleteOptions": "apis.meta.v1.DeleteOptions",
+  "storage.k8s.io/v1/CSIDriver": "storage.v1.CSIDriver",
+  "storage.k8s.io/v1/CSINode": "storage.v1.CSINode",
+  "storage.k8s.io/v1/VolumeAttachment": "storage.v1.VolumeAttachment",
+  "node.k8s.io/v1/RuntimeClass": "node.v1.RuntimeClass",
+  "certificates.k8s.io/v1/CertificateSigningRequest": "certificates.v1.CertificateSigningRequest",
+  "flowcontrol.apiserver.k8s.io/v1/FlowSchema": "flowcontrol.v1.FlowSchema",
+  "flowcontrol.apiserver.k8s.io/v1/PriorityLevelConfiguration": "flowcontrol.v1.PriorityLevelConfiguration",
+  "admissionregistration.k8s.io/v1/ValidatingAdmissionPolicy":
+    "admissionregistration.v1.ValidatingAdmissionPolicy",
+  "admissionregistration.k8s.io/v1/ValidatingAdmissionPolicyBinding":
+    "admissionregistration.v1.ValidatingAdmissionPolicyBinding",
+  "v1/ComponentStatus": "core.v1.ComponentStatus",
 };
 
 export const MESSAGES: MessageTable = {
+  "admissionregistration.v1.AuditAnnotation": {
+    fields: [
+      [1, "key", "string", ""],
+      [2, "valueExpression", "string", ""],
+    ],
+  },
+  "admissionregistration.v1.ExpressionWarning": {
+    fields: [
+      [2, "fieldRef", "string", ""],
+      [3, "warning", "string", ""],
+    ],
+  },
   "admissionregistration.v1.MatchCondition": {
     fields: [
       [1, "name", "string", ""],
       [2, "expression", "string", ""],
+    ],
+  },
+  "admissionregistration.v1.MatchResources": {
+    fields: [
+      [1, "namespaceSelector", "apis.meta.v1.LabelSelector", "po"],
+      [2, "objectSelector", "apis.meta.v1.LabelSelector", "po"],
+      [3, "resourceRules", "admissionregistration.v1.NamedRuleWithOperations", "ro"],
+      [4, "excludeResourceRules", "admissionregistration.v1.NamedRuleWithOperations", "ro"],
+      [7, "matchPolicy", "string", "po"],
     ],
   },
   "admissionregistration.v1.MutatingWebhook": {
@@ -90,6 +123,26 @@ export const MESSAGES: MessageTable = {
       [2, "webhooks", "admissionregistration.v1.MutatingWebhook", "ro"],
     ],
   },
+  "admissionregistration.v1.NamedRuleWithOperations": {
+    fields: [
+      [1, "resourceNames", "string", "ro"],
+      [2, "", "admissionregistration.v1.RuleWithOperations", "i"],
+    ],
+  },
+  "admissionregistration.v1.ParamKind": {
+    fields: [
+      [1, "apiVersion", "string", "o"],
+      [2, "kind", "string", "o"],
+    ],
+  },
+  "admissionregistration.v1.ParamRef": {
+    fields: [
+      [1, "name", "string", "o"],
+      [2, "namespace", "string", "o"],
+      [3, "selector", "apis.meta.v1.LabelSelector", "po"],
+      [4, "parameterNotFoundAction", "string", "po"],
+    ],
+  },
   "admissionregistration.v1.Rule": {
     fields: [
       [1, "apiGroups", "string", "ro"],
@@ -112,6 +165,48 @@ export const MESSAGES: MessageTable = {
       [4, "port", "int32", "po"],
     ],
   },
+  "admissionregistration.v1.TypeChecking": {
+    fields: [[1, "expressionWarnings", "admissionregistration.v1.ExpressionWarning", "ro"]],
+  },
+  "admissionregistration.v1.ValidatingAdmissionPolicy": {
+    fields: [
+      [1, "metadata", "apis.meta.v1.ObjectMeta", "o"],
+      [2, "spec", "admissionregistration.v1.ValidatingAdmissionPolicySpec", "o"],
+      [3, "status", "admissionregistration.v1.ValidatingAdmissionPolicyStatus", "o"],
+    ],
+  },
+  "admissionregistration.v1.ValidatingAdmissionPolicyBinding": {
+    fields: [
+      [1, "metadata", "apis.meta.v1.ObjectMeta", "o"],
+      [2, "spec", "admissionregistration.v1.ValidatingAdmissionPolicyBindingSpec", "o"],
+    ],
+  },
+  "admissionregistration.v1.ValidatingAdmissionPolicyBindingSpec": {
+    fields: [
+      [1, "policyName", "string", "o"],
+      [2, "paramRef", "admissionregistration.v1.ParamRef", "po"],
+      [3, "matchResources", "admissionregistration.v1.MatchResources", "po"],
+      [4, "validationActions", "string", "ro"],
+    ],
+  },
+  "admissionregistration.v1.ValidatingAdmissionPolicySpec": {
+    fields: [
+      [1, "paramKind", "admissionregistration.v1.ParamKind", "po"],
+      [2, "matchConstraints", "admissionregistration.v1.MatchResources", "po"],
+      [3, "validations", "admissionregistration.v1.Validation", "ro"],
+      [4, "failurePolicy", "string", "po"],
+      [5, "auditAnnotations", "admissionregistration.v1.AuditAnnotation", "ro"],
+      [6, "matchConditions", "admissionregistration.v1.MatchCondition", "ro"],
+      [7, "variables", "admissionregistration.v1.Variable", "ro"],
+    ],
+  },
+  "admissionregistration.v1.ValidatingAdmissionPolicyStatus": {
+    fields: [
+      [1, "observedGeneration", "int64", "o"],
+      [2, "typeChecking", "admissionregistration.v1.TypeChecking", "po"],
+      [3, "conditions", "apis.meta.v1.Condition", "ro"],
+    ],
+  },
   "admissionregistration.v1.ValidatingWebhook": {
     fields: [
       [1, "name", "string", ""],
@@ -131,6 +226,20 @@ export const MESSAGES: MessageTable = {
     fields: [
       [1, "metadata", "apis.meta.v1.ObjectMeta", "o"],
       [2, "webhooks", "admissionregistration.v1.ValidatingWebhook", "ro"],
+    ],
+  },
+  "admissionregistration.v1.Validation": {
+    fields: [
+      [1, "expression", "string", ""],
+      [2, "message", "string", "o"],
+      [3, "reason", "string", "po"],
+      [4, "messageExpression", "string", "o"],
+    ],
+  },
+  "admissionregistration.v1.Variable": {
+    fields: [
+      [1, "name", "string", ""],
+      [2, "expression", "string", ""],
     ],
   },
   "admissionregistration.v1.WebhookClientConfig": {
@@ -1132,6 +1241,42 @@ export const MESSAGES: MessageTable = {
       [2, "failed", "string", "ro"],
     ],
   },
+  "certificates.v1.CertificateSigningRequest": {
+    fields: [
+      [1, "metadata", "apis.meta.v1.ObjectMeta", "o"],
+      [2, "spec", "certificates.v1.CertificateSigningRequestSpec", ""],
+      [3, "status", "certificates.v1.CertificateSigningRequestStatus", "o"],
+    ],
+  },
+  "certificates.v1.CertificateSigningRequestCondition": {
+    fields: [
+      [1, "type", "string", ""],
+      [6, "status", "string", ""],
+      [2, "reason", "string", "o"],
+      [3, "message", "string", "o"],
+      [4, "lastUpdateTime", "apis.meta.v1.Time", "o"],
+      [5, "lastTransitionTime", "apis.meta.v1.Time", "o"],
+    ],
+  },
+  "certificates.v1.CertificateSigningRequestSpec": {
+    fields: [
+      [1, "request", "bytes", ""],
+      [7, "signerName", "string", ""],
+      [8, "expirationSeconds", "int32", "po"],
+      [5, "usages", "string", "ro"],
+      [2, "username", "string", "o"],
+      [3, "uid", "string", "o"],
+      [4, "groups", "string", "ro"],
+      [6, "extra", "certificates.v1.ExtraValue", "mo", "string"],
+    ],
+  },
+  "certificates.v1.CertificateSigningRequestStatus": {
+    fields: [
+      [1, "conditions", "certificates.v1.CertificateSigningRequestCondition", "ro"],
+      [2, "certificate", "bytes", "o"],
+    ],
+  },
+  "certificates.v1.ExtraValue": { special: "items", fields: [[1, "items", "string", "r"]] },
   "coordination.v1.Lease": {
     fields: [
       [1, "metadata", "apis.meta.v1.ObjectMeta", "o"],
@@ -1280,6 +1425,20 @@ export const MESSAGES: MessageTable = {
       [3, "labelSelector", "apis.meta.v1.LabelSelector", "po"],
       [5, "optional", "bool", "po"],
       [4, "path", "string", ""],
+    ],
+  },
+  "core.v1.ComponentCondition": {
+    fields: [
+      [1, "type", "string", ""],
+      [2, "status", "string", ""],
+      [3, "message", "string", "o"],
+      [4, "error", "string", "o"],
+    ],
+  },
+  "core.v1.ComponentStatus": {
+    fields: [
+      [1, "metadata", "apis.meta.v1.ObjectMeta", "o"],
+      [2, "conditions", "core.v1.ComponentCondition", "ro"],
     ],
   },
   "core.v1.ConfigMap": {
@@ -2794,6 +2953,126 @@ export const MESSAGES: MessageTable = {
       [2, "lastObservedTime", "apis.meta.v1.MicroTime", ""],
     ],
   },
+  "flowcontrol.v1.ExemptPriorityLevelConfiguration": {
+    fields: [
+      [1, "nominalConcurrencyShares", "int32", "po"],
+      [2, "lendablePercent", "int32", "po"],
+    ],
+  },
+  "flowcontrol.v1.FlowDistinguisherMethod": { fields: [[1, "type", "string", ""]] },
+  "flowcontrol.v1.FlowSchema": {
+    fields: [
+      [1, "metadata", "apis.meta.v1.ObjectMeta", "o"],
+      [2, "spec", "flowcontrol.v1.FlowSchemaSpec", "o"],
+      [3, "status", "flowcontrol.v1.FlowSchemaStatus", "o"],
+    ],
+  },
+  "flowcontrol.v1.FlowSchemaCondition": {
+    fields: [
+      [1, "type", "string", "o"],
+      [2, "status", "string", "o"],
+      [3, "lastTransitionTime", "apis.meta.v1.Time", "o"],
+      [4, "reason", "string", "o"],
+      [5, "message", "string", "o"],
+    ],
+  },
+  "flowcontrol.v1.FlowSchemaSpec": {
+    fields: [
+      [1, "priorityLevelConfiguration", "flowcontrol.v1.PriorityLevelConfigurationReference", ""],
+      [2, "matchingPrecedence", "int32", ""],
+      [3, "distinguisherMethod", "flowcontrol.v1.FlowDistinguisherMethod", "po"],
+      [4, "rules", "flowcontrol.v1.PolicyRulesWithSubjects", "ro"],
+    ],
+  },
+  "flowcontrol.v1.FlowSchemaStatus": {
+    fields: [[1, "conditions", "flowcontrol.v1.FlowSchemaCondition", "ro"]],
+  },
+  "flowcontrol.v1.GroupSubject": { fields: [[1, "name", "string", ""]] },
+  "flowcontrol.v1.LimitResponse": {
+    fields: [
+      [1, "type", "string", ""],
+      [2, "queuing", "flowcontrol.v1.QueuingConfiguration", "po"],
+    ],
+  },
+  "flowcontrol.v1.LimitedPriorityLevelConfiguration": {
+    fields: [
+      [1, "nominalConcurrencyShares", "int32", "p"],
+      [2, "limitResponse", "flowcontrol.v1.LimitResponse", "o"],
+      [3, "lendablePercent", "int32", "po"],
+      [4, "borrowingLimitPercent", "int32", "po"],
+    ],
+  },
+  "flowcontrol.v1.NonResourcePolicyRule": {
+    fields: [
+      [1, "verbs", "string", "r"],
+      [6, "nonResourceURLs", "string", "r"],
+    ],
+  },
+  "flowcontrol.v1.PolicyRulesWithSubjects": {
+    fields: [
+      [1, "subjects", "flowcontrol.v1.Subject", "r"],
+      [2, "resourceRules", "flowcontrol.v1.ResourcePolicyRule", "ro"],
+      [3, "nonResourceRules", "flowcontrol.v1.NonResourcePolicyRule", "ro"],
+    ],
+  },
+  "flowcontrol.v1.PriorityLevelConfiguration": {
+    fields: [
+      [1, "metadata", "apis.meta.v1.ObjectMeta", "o"],
+      [2, "spec", "flowcontrol.v1.PriorityLevelConfigurationSpec", "o"],
+      [3, "status", "flowcontrol.v1.PriorityLevelConfigurationStatus", "o"],
+    ],
+  },
+  "flowcontrol.v1.PriorityLevelConfigurationCondition": {
+    fields: [
+      [1, "type", "string", "o"],
+      [2, "status", "string", "o"],
+      [3, "lastTransitionTime", "apis.meta.v1.Time", "o"],
+      [4, "reason", "string", "o"],
+      [5, "message", "string", "o"],
+    ],
+  },
+  "flowcontrol.v1.PriorityLevelConfigurationReference": { fields: [[1, "name", "string", ""]] },
+  "flowcontrol.v1.PriorityLevelConfigurationSpec": {
+    fields: [
+      [1, "type", "string", ""],
+      [2, "limited", "flowcontrol.v1.LimitedPriorityLevelConfiguration", "po"],
+      [3, "exempt", "flowcontrol.v1.ExemptPriorityLevelConfiguration", "po"],
+    ],
+  },
+  "flowcontrol.v1.PriorityLevelConfigurationStatus": {
+    fields: [[1, "conditions", "flowcontrol.v1.PriorityLevelConfigurationCondition", "ro"]],
+  },
+  "flowcontrol.v1.QueuingConfiguration": {
+    fields: [
+      [1, "queues", "int32", ""],
+      [2, "handSize", "int32", ""],
+      [3, "queueLengthLimit", "int32", ""],
+    ],
+  },
+  "flowcontrol.v1.ResourcePolicyRule": {
+    fields: [
+      [1, "verbs", "string", "r"],
+      [2, "apiGroups", "string", "r"],
+      [3, "resources", "string", "r"],
+      [4, "clusterScope", "bool", "o"],
+      [5, "namespaces", "string", "r"],
+    ],
+  },
+  "flowcontrol.v1.ServiceAccountSubject": {
+    fields: [
+      [1, "namespace", "string", ""],
+      [2, "name", "string", ""],
+    ],
+  },
+  "flowcontrol.v1.Subject": {
+    fields: [
+      [1, "kind", "string", ""],
+      [2, "user", "flowcontrol.v1.UserSubject", "po"],
+      [3, "group", "flowcontrol.v1.GroupSubject", "po"],
+      [4, "serviceAccount", "flowcontrol.v1.ServiceAccountSubject", "po"],
+    ],
+  },
+  "flowcontrol.v1.UserSubject": { fields: [[1, "name", "string", ""]] },
   "networking.v1.HTTPIngressPath": {
     fields: [
       [1, "path", "string", "o"],
@@ -2935,6 +3214,21 @@ export const MESSAGES: MessageTable = {
       [2, "number", "int32", "o"],
     ],
   },
+  "node.v1.Overhead": { fields: [[1, "podFixed", "api.resource.Quantity", "mo", "string"]] },
+  "node.v1.RuntimeClass": {
+    fields: [
+      [1, "metadata", "apis.meta.v1.ObjectMeta", "o"],
+      [2, "handler", "string", ""],
+      [3, "overhead", "node.v1.Overhead", "po"],
+      [4, "scheduling", "node.v1.Scheduling", "po"],
+    ],
+  },
+  "node.v1.Scheduling": {
+    fields: [
+      [1, "nodeSelector", "string", "mo", "string"],
+      [2, "tolerations", "core.v1.Toleration", "ro"],
+    ],
+  },
   "policy.v1.Eviction": {
     fields: [
       [1, "metadata", "apis.meta.v1.ObjectMeta", "o"],
@@ -3029,6 +3323,40 @@ export const MESSAGES: MessageTable = {
       [5, "preemptionPolicy", "string", "po"],
     ],
   },
+  "storage.v1.CSIDriver": {
+    fields: [
+      [1, "metadata", "apis.meta.v1.ObjectMeta", "o"],
+      [2, "spec", "storage.v1.CSIDriverSpec", ""],
+    ],
+  },
+  "storage.v1.CSIDriverSpec": {
+    fields: [
+      [1, "attachRequired", "bool", "po"],
+      [2, "podInfoOnMount", "bool", "po"],
+      [3, "volumeLifecycleModes", "string", "ro"],
+      [4, "storageCapacity", "bool", "po"],
+      [5, "fsGroupPolicy", "string", "po"],
+      [6, "tokenRequests", "storage.v1.TokenRequest", "ro"],
+      [7, "requiresRepublish", "bool", "po"],
+      [8, "seLinuxMount", "bool", "po"],
+      [9, "nodeAllocatableUpdatePeriodSeconds", "int64", "po"],
+    ],
+  },
+  "storage.v1.CSINode": {
+    fields: [
+      [1, "metadata", "apis.meta.v1.ObjectMeta", "o"],
+      [2, "spec", "storage.v1.CSINodeSpec", ""],
+    ],
+  },
+  "storage.v1.CSINodeDriver": {
+    fields: [
+      [1, "name", "string", ""],
+      [2, "nodeID", "string", ""],
+      [3, "topologyKeys", "string", "r"],
+      [4, "allocatable", "storage.v1.VolumeNodeResources", "po"],
+    ],
+  },
+  "storage.v1.CSINodeSpec": { fields: [[1, "drivers", "storage.v1.CSINodeDriver", "r"]] },
   "storage.v1.StorageClass": {
     fields: [
       [1, "metadata", "apis.meta.v1.ObjectMeta", "o"],
@@ -3041,6 +3369,48 @@ export const MESSAGES: MessageTable = {
       [8, "allowedTopologies", "core.v1.TopologySelectorTerm", "ro"],
     ],
   },
+  "storage.v1.TokenRequest": {
+    fields: [
+      [1, "audience", "string", ""],
+      [2, "expirationSeconds", "int64", "po"],
+    ],
+  },
+  "storage.v1.VolumeAttachment": {
+    fields: [
+      [1, "metadata", "apis.meta.v1.ObjectMeta", "o"],
+      [2, "spec", "storage.v1.VolumeAttachmentSpec", ""],
+      [3, "status", "storage.v1.VolumeAttachmentStatus", "o"],
+    ],
+  },
+  "storage.v1.VolumeAttachmentSource": {
+    fields: [
+      [1, "persistentVolumeName", "string", "po"],
+      [2, "inlineVolumeSpec", "core.v1.PersistentVolumeSpec", "po"],
+    ],
+  },
+  "storage.v1.VolumeAttachmentSpec": {
+    fields: [
+      [1, "attacher", "string", ""],
+      [2, "source", "storage.v1.VolumeAttachmentSource", ""],
+      [3, "nodeName", "string", ""],
+    ],
+  },
+  "storage.v1.VolumeAttachmentStatus": {
+    fields: [
+      [1, "attached", "bool", ""],
+      [2, "attachmentMetadata", "string", "mo", "string"],
+      [3, "attachError", "storage.v1.VolumeError", "po"],
+      [4, "detachError", "storage.v1.VolumeError", "po"],
+    ],
+  },
+  "storage.v1.VolumeError": {
+    fields: [
+      [1, "time", "apis.meta.v1.Time", "o"],
+      [2, "message", "string", "o"],
+      [3, "errorCode", "int32", "po"],
+    ],
+  },
+  "storage.v1.VolumeNodeResources": { fields: [[1, "count", "int32", "po"]] },
   "util.intstr.IntOrString": {
     special: "intOrString",
     fields: [

@@ -40,7 +40,7 @@ import {
 } from "../../kube/errors.js";
 import { goInt64FieldError, goJsonSyntaxError, goQuote } from "../../kube/goText.js";
 import { health } from "../../kube/health.js";
-import { BUILTIN_KINDS, deprecationWarning } from "../../kube/kinds.js";
+import { BUILTIN_KINDS, deprecationWarning, type Verb } from "../../kube/kinds.js";
 import { podConnect, podLog } from "../../kube/logs.js";
 import { getMetrics, listMetrics, storeMetricsSource } from "../../kube/metrics.js";
 import { hashDoc, openapiV2, openapiV3, openapiV3Index } from "../../kube/openapi.js";
@@ -595,6 +595,10 @@ async function route(
   // Each subresource is served for its own verbs only (pods/binding is create-only, pods/log get-only).
   if (sub !== undefined && !(SUBRESOURCE_METHODS[sub] ?? []).includes(method === "HEAD" ? "GET" : method))
     throw methodNotServed();
+  // A kind is served for its own verbs only (componentstatuses: get and list): no route, 405.
+  const verb =
+    sub === undefined ? verbOf(method, name !== undefined, queryBool(r.query, "watch") === true) : undefined;
+  if (verb && !t.review && !t.metrics && !t.verbs.includes(verb)) throw methodNotServed();
   const deprecation = deprecationWarning(t, r.cluster.version);
   if (deprecation) addWarnings(reply, [deprecation]);
   if (t.review) return review(t, r, req, reply);
@@ -725,6 +729,25 @@ async function route(
   throw methodNotAllowed(method.toLowerCase(), { group: t.group, resource: t.plural });
 }
 
+/** The API verb of a request to a kind's own path (undefined: no verb of the table's). */
+function verbOf(method: string, named: boolean, watch: boolean): Verb | undefined {
+  switch (method) {
+    case "GET":
+    case "HEAD":
+      return watch ? "watch" : named ? "get" : "list";
+    case "POST":
+      return named ? undefined : "create";
+    case "PUT":
+      return named ? "update" : undefined;
+    case "PATCH":
+      return named ? "patch" : undefined;
+    case "DELETE":
+      return named ? "delete" : "deletecollection";
+    default:
+      return undefined;
+  }
+}
+
 /** The HTTP methods kube-apiserver registers for each subresource. */
 const SUBRESOURCE_METHODS: Readonly<Record<string, readonly string[]>> = {
   status: ["GET", "PUT", "PATCH"],
@@ -737,6 +760,7 @@ const SUBRESOURCE_METHODS: Readonly<Record<string, readonly string[]>> = {
   attach: ["GET", "POST"],
   portforward: ["GET", "POST"],
   ephemeralcontainers: ["GET", "PUT", "PATCH"],
+  approval: ["GET", "PUT", "PATCH"],
   finalize: ["PUT"],
 };
 
