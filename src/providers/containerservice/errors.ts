@@ -279,3 +279,29 @@ export const availabilityZoneNotSupported = (
     `The zone(s) '${zones.join(",")}' for resource '${pool}' is not supported. The supported zones for location '${location}' are '${supported.join(",")}'.`,
     "agentPoolProfile.availabilityZones",
   );
+
+/** More than one of managedOutboundIPs / outboundIPs / outboundIPPrefixes (AKS's code and wording). */
+export const loadBalancerProfileConflict = (given: string[]) =>
+  bad(
+    "InvalidLoadBalancerProfile",
+    `Load balancer profile must specify one of ManagedOutboundIPs, OutboundIPPrefixes and OutboundIPs, not ${given.join(" and ")}.`,
+    "networkProfile.loadBalancerProfile",
+  );
+
+/**
+ * A BYO outbound public IP AKS cannot use: AKS's code and message; `detail` is AKS's token
+ * (LoadBalancerProfileOutboundIPNotExist for a missing one) or, where none is public, why.
+ */
+export const invalidOutboundIP = (index: number, detail: string) =>
+  bad(
+    "InvalidLoadBalancerProfileOutboundIPs",
+    `Error in validating load balancer profile outbound IPs, error details: ${detail}`,
+    `networkProfile.loadBalancerProfile.outboundIPs.publicIPs[${index}].id`,
+  );
+
+/** Basic load balancers are retired on AKS (no new clusters since 31 March 2025, retired 30 September 2025). */
+export const basicLoadBalancerRetired = () =>
+  invalidParameter(
+    "networkProfile.loadBalancerSku",
+    "The Basic load balancer SKU is retired and can no longer be used for AKS clusters. Use loadBalancerSku 'standard'.",
+  );

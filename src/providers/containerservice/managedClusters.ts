@@ -14,7 +14,7 @@ import { invalidResourceName, resourceNotFound } from "../errors.js";
 import { buildId, lastName, newGuid, type ResourceRef } from "../ids.js";
 import { completedOperation, startOperation } from "../operations.js";
 import type { ActionOutcome, ResourceTypeHandler, Wire } from "../registry.js";
-import { clusterStopped, nothingToAbort, operationInProgress } from "./errors.js";
+import { clusterStopped, invalidParameter, nothingToAbort, operationInProgress } from "./errors.js";
 import { type CredentialKind, clusterToken, credentialResults, kubeTokenKey } from "./kubeconfig.js";
 import {
   AKS_API_VERSIONS,
@@ -150,8 +150,14 @@ async function put(ctx: ArmContext, ref: ResourceRef, raw: unknown, pre: Precond
   return { created: !existing, body, operation: op };
 }
 
+/** listClusterUserCredential's `format` query parameter: the API knows `azure` and `exec` only. */
+const CREDENTIAL_FORMATS = ["azure", "exec"];
+
 async function credentials(ctx: ArmContext, ref: ResourceRef, kind: CredentialKind): Promise<ActionOutcome> {
   const c = await requireCluster(ctx, ref);
+  const format = Object.entries(ctx.query).find(([k]) => k.toLowerCase() === "format")?.[1];
+  if (kind === "user" && format !== undefined && !CREDENTIAL_FORMATS.includes(format.toLowerCase()))
+    throw invalidParameter("format", `Allowed values are 'azure' and 'exec', not '${format}'.`);
   return {
     status: 200,
     body: credentialResults({

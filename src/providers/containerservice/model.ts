@@ -105,6 +105,11 @@ export interface NetworkSpec {
   outboundType: string;
   loadBalancerSku: string;
   managedOutboundIPs: number;
+  /**
+   * loadBalancerProfile.outboundIPs.publicIPs: public IPs of the user's own as the outbound LB's
+   * frontends instead of managed ones (then managedOutboundIPs is only the count to return to).
+   */
+  outboundIPs?: string[];
   /** loadBalancerProfile.allocatedOutboundPorts (0 = Azure's dynamic allocation); absent in old records = 0. */
   allocatedOutboundPorts?: number;
   /** loadBalancerProfile.idleTimeoutInMinutes (4–120); absent in old records = 30. */

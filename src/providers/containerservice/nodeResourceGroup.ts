@@ -52,12 +52,15 @@ export function infraIds(ctx: ArmContext, clusterName: string, internal: Cluster
     vnetId: net(nodeRgId, "virtualNetworks", names.vnet(internal.hash)),
     ownRouteTableId: net(nodeRgId, "routeTables", names.routeTable(internal.hash)),
     lbId: net(nodeRgId, "loadBalancers", names.lb),
+    /** The outbound LB's public IPs: the user's own (outboundIPs) or the managed ones. */
     outboundIpIds:
-      n.outboundType === "loadBalancer"
-        ? Array.from({ length: n.managedOutboundIPs }, (_, i) =>
-            net(nodeRgId, "publicIPAddresses", stableGuid("aks-outbound-ip", nodeRgId, String(i))),
-          )
-        : [],
+      n.outboundType !== "loadBalancer"
+        ? []
+        : n.outboundIPs
+          ? [...n.outboundIPs]
+          : Array.from({ length: n.managedOutboundIPs }, (_, i) =>
+              net(nodeRgId, "publicIPAddresses", stableGuid("aks-outbound-ip", nodeRgId, String(i))),
+            ),
     natGatewayId: net(nodeRgId, "natGateways", names.natGateway),
     natOutboundIpIds:
       n.outboundType === "managedNATGateway"
@@ -148,19 +151,26 @@ export async function ensureInfrastructure(
     }
   }
 
-  for (const id of ids.outboundIpIds)
-    if (!(await ctx.tx.getResource(id)))
-      await putPublicIPAddress(ctx, id, {
-        location,
-        tags: { ...tags, "aks-managed-type": "aks-slb-managed-outbound-ip" },
-      });
+  // Managed outbound IPs are created here; the user's own were checked to exist (outboundIPs.ts).
+  if (!spec.network.outboundIPs)
+    for (const id of ids.outboundIpIds)
+      if (!(await ctx.tx.getResource(id)))
+        await putPublicIPAddress(ctx, id, {
+          location,
+          tags: { ...tags, "aks-managed-type": "aks-slb-managed-outbound-ip" },
+        });
 
   // outboundType loadBalancer: the `kubernetes` Standard LB, one frontend per outbound IP,
   // backend pool `kubernetes` (the nodes) and the outbound rule AKS writes. A changed
-  // managedOutboundIPs.count reshapes the frontends and the rule, and drops the IPs let go.
+  // managedOutboundIPs.count or outboundIPs list reshapes the frontends and the rule, and drops
+  // the managed IPs let go (the user's own are only detached).
   let lbBackendPoolIds: string[] = [];
   if (ids.outboundIpIds.length) {
-    const fe = (pip: string) => pip.split("/").pop() as string;
+    // A managed IP's name is already a GUID; the user's own IPs may share a name across groups.
+    const fe = (pip: string) =>
+      spec.network.outboundIPs
+        ? stableGuid("aks-outbound-frontend", pip.toLowerCase())
+        : (pip.split("/").pop() as string);
     const backend = `${ids.lbId}/backendAddressPools/kubernetes`;
     const frontends = ids.outboundIpIds.map((pip) => ({
       name: fe(pip),
@@ -296,32 +306,60 @@ async function ensureManagedNatGateway(
     });
 }
 
-/** Removes AKS's outbound rule and managed outbound frontends from the LB and deletes those IPs. */
-async function dropOutbound(ctx: ArmContext, body: Obj, lbId: string, clusterId: string): Promise<void> {
+/** Names (lower-cased) of the frontends the `aksOutboundRule` of an LB body uses. */
+function outboundRuleFrontends(props: Obj): Set<string> {
+  const rule = ((props.outboundRules ?? []) as Obj[]).find((r) => r.name === "aksOutboundRule");
+  const refs = ((rule?.properties as Obj | undefined)?.frontendIPConfigurations ?? []) as Obj[];
+  return new Set(
+    refs.map(
+      (r) =>
+        String(r.id ?? "")
+          .split("/")
+          .pop()
+          ?.toLowerCase() ?? "",
+    ),
+  );
+}
+
+/**
+ * AKS's outbound frontends on the LB: those holding a managed outbound IP, and those the outbound
+ * rule uses (the user's own outbound IPs). Service frontends are neither.
+ */
+async function outboundFrontendTest(lbId: string, props: Obj, ctx: ArmContext) {
   const managed = (await taggedIps(ctx, parseResourceId(lbId).resourceGroup ?? "", OUTBOUND_IP_TAG)).map(
     (x) => x.toLowerCase(),
   );
+  const ruleFrontends = outboundRuleFrontends(props);
+  const isOutbound = (f: Obj) => {
+    const pip = ((f.properties as Obj | undefined)?.publicIPAddress as Obj | undefined)?.id;
+    return (
+      ruleFrontends.has(String(f.name).toLowerCase()) ||
+      (typeof pip === "string" && managed.includes(pip.toLowerCase()))
+    );
+  };
+  return { managed, isOutbound };
+}
+
+/** Removes AKS's outbound rule and outbound frontends from the LB and deletes the managed IPs. */
+async function dropOutbound(ctx: ArmContext, body: Obj, lbId: string, clusterId: string): Promise<void> {
   const props = (body.properties ?? {}) as Obj;
+  const { managed, isOutbound } = await outboundFrontendTest(lbId, props, ctx);
   const frontends = (props.frontendIPConfigurations ?? []) as Obj[];
   const rules = (props.outboundRules ?? []) as Obj[];
-  const isManaged = (f: Obj) => {
-    const pip = ((f.properties as Obj | undefined)?.publicIPAddress as Obj | undefined)?.id;
-    return typeof pip === "string" && managed.includes(pip.toLowerCase());
-  };
-  if (!rules.some((r) => r.name === "aksOutboundRule") && !frontends.some(isManaged) && !managed.length)
+  if (!rules.some((r) => r.name === "aksOutboundRule") && !frontends.some(isOutbound) && !managed.length)
     return;
   await putLoadBalancer(ctx, lbId, {
     ...body,
     properties: {
       ...props,
-      frontendIPConfigurations: frontends.filter((f) => !isManaged(f)),
+      frontendIPConfigurations: frontends.filter((f) => !isOutbound(f)),
       outboundRules: rules.filter((r) => r.name !== "aksOutboundRule"),
     },
   });
   for (const id of managed) await deleteNetworkResource(ctx, id, { managedBy: clusterId });
 }
 
-/** Brings an existing `kubernetes` LB to the wanted managed outbound IPs; deletes the others. */
+/** Brings an existing `kubernetes` LB to the wanted outbound IPs; deletes the managed ones let go. */
 async function reshapeOutbound(
   ctx: ArmContext,
   body: Obj,
@@ -331,25 +369,10 @@ async function reshapeOutbound(
   outboundRule: Obj,
   clusterId: string,
 ): Promise<void> {
-  const rgOf = parseResourceId(lbId).resourceGroup;
-  const managed = (
-    await ctx.tx.listResources({
-      type: "Microsoft.Network/publicIPAddresses",
-      subscriptionId: ctx.subscriptionId,
-      ...(rgOf ? { resourceGroup: rgOf } : {}),
-    })
-  )
-    .filter(
-      (r) => (r.body.tags as Record<string, string> | undefined)?.["aks-managed-type"] === OUTBOUND_IP_TAG,
-    )
-    .map((r) => r.id.toLowerCase());
-  const isManaged = (f: Obj) => {
-    const pip = ((f.properties as Obj | undefined)?.publicIPAddress as Obj | undefined)?.id;
-    return typeof pip === "string" && managed.includes(pip.toLowerCase());
-  };
   const props = (body.properties ?? {}) as Obj;
+  const { managed, isOutbound } = await outboundFrontendTest(lbId, props, ctx);
   const current = (props.frontendIPConfigurations ?? []) as Obj[];
-  const have = current.filter(isManaged).map((f) => String(f.name).toLowerCase());
+  const have = current.filter(isOutbound).map((f) => String(f.name).toLowerCase());
   const want = frontends.map((f) => String(f.name).toLowerCase());
   const rule = ((props.outboundRules ?? []) as Obj[]).find((r) => r.name === "aksOutboundRule");
   const ruleProps = (rule?.properties ?? {}) as Obj;
@@ -363,7 +386,7 @@ async function reshapeOutbound(
     ...body,
     properties: {
       ...props,
-      frontendIPConfigurations: [...current.filter((f) => !isManaged(f)), ...frontends],
+      frontendIPConfigurations: [...current.filter((f) => !isOutbound(f)), ...frontends],
       outboundRules: [...rules, outboundRule],
     },
   });

@@ -5,7 +5,13 @@ import { DEFAULT_MAX_PODS } from "../../net/index.js";
 import { asObject, field, normalizeLocation, propertiesOf, readTags } from "../common.js";
 import type { ArmContext } from "../context.js";
 import { invalidRequestContent } from "../errors.js";
-import { invalidDnsPrefix, invalidParameter, k8sVersionNotSupported } from "./errors.js";
+import {
+  basicLoadBalancerRetired,
+  invalidDnsPrefix,
+  invalidParameter,
+  k8sVersionNotSupported,
+  loadBalancerProfileConflict,
+} from "./errors.js";
 import { readStaticEgressGateway } from "./gatewayPools.js";
 import {
   type ClusterSpec,
@@ -120,20 +126,20 @@ export function parseNetwork(
     field.string(np, "dnsServiceIP", `${p}.dnsServiceIP`) ?? prev?.dnsServiceIP ?? "10.0.0.10";
   const outboundType =
     field.enumOf(np, "outboundType", `${p}.outboundType`, OUTBOUND) ?? prev?.outboundType ?? "loadBalancer";
-  const loadBalancerSku = (field.enumOf(np, "loadBalancerSku", `${p}.loadBalancerSku`, [
-    "standard",
-    "basic",
-  ] as const) ??
-    prev?.loadBalancerSku ??
-    "standard") as string;
+  const sku = field.enumOf(np, "loadBalancerSku", `${p}.loadBalancerSku`, ["standard", "basic"] as const);
+  if (sku === "basic") throw basicLoadBalancerRetired();
+  const loadBalancerSku = (sku ?? prev?.loadBalancerSku ?? "standard") as string;
   const lbp = field.object(np, "loadBalancerProfile", `${p}.loadBalancerProfile`);
   const mo = lbp
     ? field.object(lbp, "managedOutboundIPs", `${p}.loadBalancerProfile.managedOutboundIPs`)
     : undefined;
-  const managedOutboundIPs =
-    (mo ? field.int(mo, "count", `${p}.loadBalancerProfile.managedOutboundIPs.count`) : undefined) ??
-    prev?.managedOutboundIPs ??
-    1;
+  const moCount = mo
+    ? field.int(mo, "count", `${p}.loadBalancerProfile.managedOutboundIPs.count`)
+    : undefined;
+  const managedOutboundIPs = moCount ?? prev?.managedOutboundIPs ?? 1;
+  // Other outbound types have no outbound IPs of the LB (checkOutboundProfiles refuses them there).
+  const byo = outboundType === "loadBalancer" ? readOutboundIPs(lbp, moCount !== undefined) : "managed";
+  const outboundIPs = byo === "managed" ? undefined : (byo ?? prev?.outboundIPs);
   if (managedOutboundIPs < 1 || managedOutboundIPs > 100)
     throw invalidParameter(
       `${p}.loadBalancerProfile.managedOutboundIPs.count`,
@@ -201,6 +207,7 @@ export function parseNetwork(
     outboundType,
     loadBalancerSku,
     managedOutboundIPs,
+    ...(outboundIPs ? { outboundIPs } : {}),
     allocatedOutboundPorts: ports,
     lbIdleTimeoutInMinutes: idle,
     ...nat,
@@ -236,6 +243,47 @@ function readNatGatewayProfile(
   if (t < 4 || t > 120)
     throw invalidParameter(`${p}.idleTimeoutInMinutes`, "It must be between 4 and 120 inclusive.");
   return { natManagedOutboundIPs: n, natIdleTimeoutInMinutes: t };
+}
+
+/** A resource-id list (`{<key>: [{id}]}`) of the load balancer profile; empty = not given. */
+function idList(lbp: Record<string, unknown>, key: string, listKey: string): string[] | undefined {
+  const path = `networkProfile.loadBalancerProfile.${key}`;
+  const o = field.object(lbp, key, path);
+  const list = o ? field.array(o, listKey, `${path}.${listKey}`) : undefined;
+  if (!list?.length) return undefined;
+  return list.map((v, i) => {
+    const id = field.string(asObject(v, `${path}.${listKey}[${i}]`), "id", `${path}.${listKey}[${i}].id`);
+    if (!id) throw invalidParameter(`${path}.${listKey}[${i}].id`, "Every entry needs a resource id.");
+    return id;
+  });
+}
+
+/**
+ * Which outbound IPs the profile asks for: AKS takes exactly one of managedOutboundIPs,
+ * outboundIPs and outboundIPPrefixes. `managed` when the count was given, the BYO ids when those
+ * were, undefined when neither (an update keeps what the cluster had).
+ */
+function readOutboundIPs(
+  lbp: Record<string, unknown> | undefined,
+  countGiven: boolean,
+): string[] | "managed" | undefined {
+  if (!lbp) return countGiven ? "managed" : undefined;
+  const ips = idList(lbp, "outboundIPs", "publicIPs");
+  const prefixes = idList(lbp, "outboundIPPrefixes", "publicIPPrefixes");
+  const given = [
+    ...(countGiven ? ["ManagedOutboundIPs"] : []),
+    ...(ips ? ["OutboundIPs"] : []),
+    ...(prefixes ? ["OutboundIPPrefixes"] : []),
+  ];
+  if (given.length > 1) throw loadBalancerProfileConflict(given);
+  // The emulated load balancer's frontends take public IP addresses only, not prefixes: refused
+  // plainly rather than accepted and ignored.
+  if (prefixes)
+    throw invalidParameter(
+      "networkProfile.loadBalancerProfile.outboundIPPrefixes",
+      "outboundIPPrefixes is not supported by this emulator (its load balancer frontends take public IP addresses, not prefixes); use outboundIPs or managedOutboundIPs.",
+    );
+  return ips ?? (countGiven ? "managed" : undefined);
 }
 
 const LB_IP_KEYS = ["managedOutboundIPs", "outboundIPs", "outboundIPPrefixes"] as const;

@@ -72,6 +72,7 @@ import {
   usesPodCidr,
 } from "./model.js";
 import { readSubnet, type SubnetInfo } from "./network.js";
+import { checkOutboundIPs } from "./outboundIPs.js";
 import { validateNodeNetworking } from "./poolNetworking.js";
 import { currentOf, isAcceptedVersion, minorOf, upgradesOf, versionChangeRefusal } from "./versions.js";
 
@@ -574,6 +575,7 @@ export async function validateCluster(
   }
 
   await checkOutboundType(ctx, input, managed, subnetOf, cache);
+  await checkOutboundIPs(ctx, spec);
 
   // VNet ranges against the reserved ranges, the service and the pod CIDR.
   const vnets = new Map<string, SubnetInfo>();

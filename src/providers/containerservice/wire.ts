@@ -128,7 +128,9 @@ export function clusterWire(v: ClusterView): Wire {
     ...(n.outboundType === "loadBalancer"
       ? {
           loadBalancerProfile: {
-            managedOutboundIPs: { count: n.managedOutboundIPs },
+            ...(n.outboundIPs
+              ? { outboundIPs: { publicIPs: n.outboundIPs.map((id) => ({ id })) } }
+              : { managedOutboundIPs: { count: n.managedOutboundIPs } }),
             effectiveOutboundIPs: v.outboundIpIds.map((id) => ({ id })),
             allocatedOutboundPorts: n.allocatedOutboundPorts ?? 0,
             idleTimeoutInMinutes: n.lbIdleTimeoutInMinutes ?? 30,
