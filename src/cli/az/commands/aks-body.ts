@@ -239,6 +239,9 @@ export interface ManagedClusterInput {
     enableStaticEgressGateway?: boolean;
     natGatewayManagedOutboundIpCount?: number;
     natGatewayIdleTimeout?: number;
+    loadBalancerManagedOutboundIpCount?: number;
+    loadBalancerOutboundIps?: string;
+    loadBalancerOutboundIpPrefixes?: string;
   };
 }
 
@@ -262,6 +265,12 @@ export function buildManagedCluster(i: ManagedClusterInput): Obj {
   if (n.enableStaticEgressGateway) net.staticEgressGatewayProfile = { enabled: true };
   const ngp = natGatewayProfile(n.natGatewayManagedOutboundIpCount, n.natGatewayIdleTimeout);
   if (ngp) net.natGatewayProfile = ngp;
+  const lbp = loadBalancerProfile(
+    n.loadBalancerManagedOutboundIpCount,
+    n.loadBalancerOutboundIps,
+    n.loadBalancerOutboundIpPrefixes,
+  );
+  if (lbp) net.loadBalancerProfile = lbp;
 
   const props: Obj = {
     kubernetesVersion: i.kubernetesVersion ?? "",
@@ -296,5 +305,35 @@ export function natGatewayProfile(count: number | undefined, idle: number | unde
   return {
     ...(count !== undefined ? { managedOutboundIPProfile: { count } } : {}),
     ...(idle !== undefined ? { idleTimeoutInMinutes: idle } : {}),
+  };
+}
+
+/**
+ * `--load-balancer-managed-outbound-ip-count` / `--load-balancer-outbound-ips` /
+ * `--load-balancer-outbound-ip-prefixes` (comma-separated ids) applied to a load balancer
+ * profile as azure-cli does: when any is given, all three are cleared and the given ones set (the
+ * service refuses more than one). Undefined when none is given.
+ */
+export function loadBalancerProfile(
+  count: number | undefined,
+  ips: string | undefined,
+  prefixes: string | undefined,
+  current: Obj = {},
+): Obj | undefined {
+  const refs = (list: string | undefined) =>
+    list
+      ?.split(",")
+      .map((x) => x.trim())
+      .filter((x) => x !== "")
+      .map((id) => ({ id }));
+  const ipRefs = refs(ips);
+  const prefixRefs = refs(prefixes);
+  if (!count && !ipRefs?.length && !prefixRefs?.length) return undefined;
+  const { managedOutboundIPs: _m, outboundIPs: _o, outboundIPPrefixes: _p, ...rest } = current;
+  return {
+    ...rest,
+    ...(count ? { managedOutboundIPs: { count } } : {}),
+    ...(ipRefs?.length ? { outboundIPs: { publicIPs: ipRefs } } : {}),
+    ...(prefixRefs?.length ? { outboundIPPrefixes: { publicIPPrefixes: prefixRefs } } : {}),
   };
 }

@@ -28,6 +28,7 @@ import type { AgentPoolInput } from "./aks-body.js";
 import {
   buildManagedCluster,
   commaList,
+  loadBalancerProfile,
   natGatewayProfile,
   parseAllowedHostPorts,
   parseAsgIds,
@@ -368,6 +369,9 @@ async function aksCreate(ctx: Ctx): Promise<unknown> {
       enableStaticEgressGateway: a.bool("enableStaticEgressGateway"),
       natGatewayManagedOutboundIpCount: a.int("natGatewayManagedOutboundIpCount"),
       natGatewayIdleTimeout: a.int("natGatewayIdleTimeout"),
+      loadBalancerManagedOutboundIpCount: a.int("loadBalancerManagedOutboundIpCount"),
+      loadBalancerOutboundIps: a.str("loadBalancerOutboundIps"),
+      loadBalancerOutboundIpPrefixes: a.str("loadBalancerOutboundIpPrefixes"),
     },
   });
 
@@ -403,6 +407,27 @@ async function aksCreate(ctx: Ctx): Promise<unknown> {
 
 function clusterFlags(): FlagSpec[] {
   return [rgFlag(), nameFlag("Name of the managed cluster.")];
+}
+
+/** The load balancer's outbound IP flags of `aks create` and `aks update` (az's wording). */
+function loadBalancerOutboundFlags(): FlagSpec[] {
+  return [
+    flag(
+      "--load-balancer-managed-outbound-ip-count:int",
+      "Load balancer managed outbound IP count. Desired number of managed outbound IPs for load balancer outbound connection.",
+      { group: "Network Arguments" },
+    ),
+    flag(
+      "--load-balancer-outbound-ips",
+      "Load balancer outbound IP resource IDs. Comma-separated public IP resource IDs for load balancer outbound connection.",
+      { group: "Network Arguments" },
+    ),
+    flag(
+      "--load-balancer-outbound-ip-prefixes",
+      "Load balancer outbound IP prefix resource IDs. Comma-separated public IP prefix resource IDs for load balancer outbound connection.",
+      { group: "Network Arguments" },
+    ),
+  ];
 }
 
 export const COMMANDS: CommandTable = {
@@ -519,6 +544,7 @@ export const COMMANDS: CommandTable = {
       flag("--nat-gateway-idle-timeout:int", "NAT gateway idle timeout in minutes (4-120).", {
         group: "Network Arguments",
       }),
+      ...loadBalancerOutboundFlags(),
       tagsFlag(),
       noWaitFlag(),
       yesFlag(),
@@ -596,6 +622,7 @@ export const COMMANDS: CommandTable = {
       flag("--nat-gateway-idle-timeout:int", "NAT gateway idle timeout in minutes (4-120).", {
         group: "Network Arguments",
       }),
+      ...loadBalancerOutboundFlags(),
       tagsFlag(),
       noWaitFlag(),
       yesFlag(),
@@ -614,9 +641,15 @@ export const COMMANDS: CommandTable = {
         a.int("natGatewayManagedOutboundIpCount"),
         a.int("natGatewayIdleTimeout"),
       );
-      if (!enable && !disable && !a.has("tags") && !outbound && !ngp) {
+      const lbFlags = [
+        a.int("loadBalancerManagedOutboundIpCount"),
+        a.str("loadBalancerOutboundIps"),
+        a.str("loadBalancerOutboundIpPrefixes"),
+      ] as const;
+      const lbGiven = loadBalancerProfile(...lbFlags) !== undefined;
+      if (!enable && !disable && !a.has("tags") && !outbound && !ngp && !lbGiven) {
         throw new CliError(
-          'Please specify one or more of "--enable-static-egress-gateway" or "--disable-static-egress-gateway" or "--outbound-type" or "--nat-gateway-managed-outbound-ip-count" or "--nat-gateway-idle-timeout" or "--tags".',
+          'Please specify one or more of "--enable-static-egress-gateway" or "--disable-static-egress-gateway" or "--outbound-type" or "--nat-gateway-managed-outbound-ip-count" or "--nat-gateway-idle-timeout" or "--load-balancer-managed-outbound-ip-count" or "--load-balancer-outbound-ips" or "--load-balancer-outbound-ip-prefixes" or "--tags".',
         );
       }
       const arm = await ctx.arm();
@@ -641,6 +674,12 @@ export const COMMANDS: CommandTable = {
           const cur = isObject(net.natGatewayProfile as Json) ? (net.natGatewayProfile as Obj) : {};
           net.natGatewayProfile = { ...cur, ...ngp };
         }
+        props.networkProfile = net;
+      }
+      if (lbGiven) {
+        const net = isObject(props.networkProfile as Json) ? (props.networkProfile as Obj) : {};
+        const cur = isObject(net.loadBalancerProfile as Json) ? (net.loadBalancerProfile as Obj) : {};
+        net.loadBalancerProfile = loadBalancerProfile(...lbFlags, cur);
         props.networkProfile = net;
       }
       if (a.has("tags")) mc.tags = parseTags(a.list("tags")) ?? {};
