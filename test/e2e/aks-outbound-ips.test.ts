@@ -75,6 +75,7 @@ beforeAll(async () => {
     ["ip1", "eastus"],
     ["ip2", "eastus"],
     ["ip3", "eastus"],
+    ["ip6", "eastus"],
     ["west", "westus"],
   ]) {
     const p = await c.net.publicIPAddresses.beginCreateOrUpdateAndWait(RG, name, {
@@ -190,7 +191,7 @@ describe("AKS outbound IPs of your own", () => {
       ],
       [{ outboundIPs: ips("west") }, "InvalidLoadBalancerProfileOutboundIPs", "publicIPs[0].id", "westus"],
       [
-        { outboundIPs: ips("ip1", "ip1") },
+        { outboundIPs: ips("ip6", "ip6") },
         "InvalidLoadBalancerProfileOutboundIPs",
         "publicIPs[1].id",
         "more than once",
@@ -219,6 +220,10 @@ describe("AKS outbound IPs of your own", () => {
       expect(e.target).toContain(target);
       expect(e.message).toContain(text);
     }
+    // Another cluster's outbound IP ("oi" holds ip1).
+    const taken = await refusedPut("bad", body({ outboundIPs: ips("ip2") }));
+    expect([taken.status, taken.code]).toEqual([400, "InvalidLoadBalancerProfileOutboundIPs"]);
+    expect(taken.message).toContain("/managedClusters/oi");
     // Another subscription's IP: ARM's linked-access check (the caller has no rights there) answers first.
     const f = await refusedPut("bad", body({ outboundIPs: ips("ip1", foreign) }));
     expect([f.status, f.code]).toEqual([403, "LinkedAuthorizationFailed"]);

@@ -6,12 +6,22 @@ import type { ArmContext } from "../context.js";
 import { isIdOfType } from "../ids.js";
 import { NETWORK_TYPES } from "../network/internal.js";
 import { invalidOutboundIP } from "./errors.js";
-import type { ClusterSpec } from "./model.js";
+import type { ClusterInternal, ClusterSpec } from "./model.js";
 
 const NOT_EXIST = "LoadBalancerProfileOutboundIPNotExist";
 
-export async function checkOutboundIPs(ctx: ArmContext, spec: ClusterSpec): Promise<void> {
+/** `others`: the subscription's other clusters, whose outbound IPs these cannot also be. */
+export async function checkOutboundIPs(
+  ctx: ArmContext,
+  spec: ClusterSpec,
+  others: { id: string; internal: ClusterInternal }[],
+): Promise<void> {
   const ids = spec.network.outboundType === "loadBalancer" ? (spec.network.outboundIPs ?? []) : [];
+  if (!ids.length) return;
+  const usedBy = new Map<string, string>();
+  for (const o of others)
+    if (o.internal.spec.network.outboundType === "loadBalancer")
+      for (const id of o.internal.spec.network.outboundIPs ?? []) usedBy.set(id.toLowerCase(), o.id);
   const seen = new Set<string>();
   for (const [i, id] of ids.entries()) {
     if (!isIdOfType(id, NETWORK_TYPES.pip))
@@ -24,6 +34,8 @@ export async function checkOutboundIPs(ctx: ArmContext, spec: ClusterSpec): Prom
       );
     if (seen.has(id.toLowerCase())) throw invalidOutboundIP(i, `public IP ${id} is listed more than once.`);
     seen.add(id.toLowerCase());
+    const other = usedBy.get(id.toLowerCase());
+    if (other) throw invalidOutboundIP(i, `public IP ${id} is already an outbound IP of cluster ${other}.`);
     const pip = await ctx.tx.getResource(id);
     if (!pip) throw invalidOutboundIP(i, `${NOT_EXIST}: public IP ${id} was not found.`);
     const body = pip.body as {

@@ -575,7 +575,7 @@ export async function validateCluster(
   }
 
   await checkOutboundType(ctx, input, managed, subnetOf, cache);
-  await checkOutboundIPs(ctx, spec);
+  await checkOutboundIPs(ctx, spec, await otherClusters(ctx, input.clusterId));
 
   // VNet ranges against the reserved ranges, the service and the pod CIDR.
   const vnets = new Map<string, SubnetInfo>();
