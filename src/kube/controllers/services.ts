@@ -6,7 +6,8 @@
 //     endpoints and endpointslice controllers;
 //   - `service-lb|<cluster>`: cloud-provider-azure's service controller: every LoadBalancer
 //     Service of the cluster, in creation order, handed to `applyServiceLoadBalancers` (a full
-//     reconcile in one ARM transaction), then `status.loadBalancer.ingress` and the events
+//     reconcile in one ARM transaction; a Service Azure refuses is left out with its error, so it
+//     never blocks the others), then `status.loadBalancer.ingress` and the events
 //     `EnsuringLoadBalancer` / `EnsuredLoadBalancer` / `SyncLoadBalancerFailed`.
 import { createHash } from "node:crypto";
 import type { Node, Pod, Service } from "kubernetes-types/core/v1.js";
@@ -15,7 +16,7 @@ import type { Store } from "../../store/types.js";
 import type { Obj } from "../api.js";
 import { KubeError } from "../errors.js";
 import { sweepServiceAllocations } from "../services/admission.js";
-import { applyServiceLoadBalancers } from "../services/azureApply.js";
+import { applyEachServiceLoadBalancer, applyServiceLoadBalancers } from "../services/azureApply.js";
 import {
   type DesiredServiceLoadBalancer,
   desiredServiceLoadBalancer,
@@ -369,22 +370,34 @@ export async function syncServiceLoadBalancers(ctx: ControllerContext, cluster: 
     if (d.ok) desired.push(d.value);
     else failed.set(key(s), d.message);
   }
-  const outcome = await ctx.store.transaction((tx) =>
-    applyServiceLoadBalancers(
-      {
-        tx,
-        subscriptionId: arm.subscriptionId,
-        tenantId: deps.settings.tenantId,
-        apiVersion: "",
-        query: {},
-        settings: deps.settings,
-        services: deps.services,
-        now: new Date(),
-      },
-      arm.id,
-      desired,
-    ),
-  );
+  // A trial (commit false) rolls its transaction back by throwing this after the write.
+  const rollback = new Error("trial");
+  const { result: outcome, refused } = await applyEachServiceLoadBalancer(desired, async (set, commit) => {
+    try {
+      return await ctx.store.transaction(async (tx) => {
+        const out = await applyServiceLoadBalancers(
+          {
+            tx,
+            subscriptionId: arm.subscriptionId,
+            tenantId: deps.settings.tenantId,
+            apiVersion: "",
+            query: {},
+            settings: deps.settings,
+            services: deps.services,
+            now: new Date(),
+          },
+          arm.id,
+          set,
+        );
+        if (!commit) throw rollback;
+        return out;
+      });
+    } catch (e) {
+      if (e === rollback) return new Map();
+      throw e;
+    }
+  });
+  for (const [service, message] of refused) failed.set(service, message);
   for (const s of all) {
     const o = outcome.get(key(s));
     const err = failed.get(key(s)) ?? o?.error;

@@ -10,6 +10,7 @@ import { rgId } from "../../providers/common.js";
 import { infraIds } from "../../providers/containerservice/nodeResourceGroup.js";
 import { getCluster } from "../../providers/containerservice/records.js";
 import type { ArmContext } from "../../providers/context.js";
+import { ArmError } from "../../providers/errors.js";
 import {
   applySecurityRules,
   deleteNetworkResource,
@@ -18,7 +19,7 @@ import {
   putPublicIPAddress,
 } from "../../providers/network/internal.js";
 import type { ResourceRecord } from "../../store/types.js";
-import type { DesiredServiceLoadBalancer } from "./azureLoadBalancer.js";
+import { type DesiredServiceLoadBalancer, SHARED_PROBE } from "./azureLoadBalancer.js";
 import { planSecurityRules, type ServiceFrontends } from "./securityRules.js";
 
 type Obj = Record<string, unknown>;
@@ -32,6 +33,40 @@ export interface ServiceLbOutcome {
   ingressIP?: string;
   /** The `SyncLoadBalancerFailed` message when it is not. */
   error?: string;
+}
+
+/** An Azure refusal as the provider words it in `SyncLoadBalancerFailed` (its retriable-error text). */
+export function syncFailure(e: ArmError): string {
+  return `Retriable: false, RetryAfter: 0s, HTTPStatusCode: ${e.status}, RawError: ${JSON.stringify(e.toBody())}`;
+}
+
+/**
+ * Runs `attempt` (one transaction each call) so that one Service Azure refuses never stops the
+ * others, as the provider reconciles each Service on its own: first all of them together; if Azure
+ * refuses that, Services are added one at a time, in order, each trial rolled back, and one whose
+ * addition is refused is left out with its error; the rest are then applied together.
+ */
+export async function applyEachServiceLoadBalancer<T>(
+  services: readonly DesiredServiceLoadBalancer[],
+  attempt: (set: readonly DesiredServiceLoadBalancer[], commit: boolean) => Promise<T>,
+): Promise<{ result: T; refused: Map<string, string> }> {
+  const refused = new Map<string, string>();
+  try {
+    return { result: await attempt(services, true), refused };
+  } catch (e) {
+    if (!(e instanceof ArmError)) throw e;
+  }
+  const accepted: DesiredServiceLoadBalancer[] = [];
+  for (const lb of services) {
+    try {
+      await attempt([...accepted, lb], false);
+      accepted.push(lb);
+    } catch (e) {
+      if (!(e instanceof ArmError)) throw e;
+      refused.set(lb.service, syncFailure(e));
+    }
+  }
+  return { result: await attempt(accepted, true), refused };
 }
 
 /** Frontends, rules and probes cloud-provider-azure owns are named `a` + 31 hex digits (a Service UID). */
@@ -184,7 +219,13 @@ async function writeServiceParts(
     properties: { backendAddressPools: [{ name: backendPool }] },
   }) as Obj;
   const p = props(body);
-  const keep = (list: unknown) => ((list ?? []) as Obj[]).filter((x) => !SERVICE_PART.test(String(x.name)));
+  // The shared probe is ours too: it stays while some Service given still uses it.
+  const keep = (list: unknown) =>
+    ((list ?? []) as Obj[]).filter(
+      (x) => !SERVICE_PART.test(String(x.name)) && String(x.name) !== SHARED_PROBE.name,
+    );
+  const probes = new Map<string, Obj>();
+  for (const x of [...keep(p.probes), ...parts.flatMap((x) => x.probes)]) probes.set(String(x.name), x);
   const frontends = [...keep(p.frontendIPConfigurations), ...parts.map((x) => x.frontend)];
   if (existing && frontends.length === 0) {
     // An internal LB with no Service left goes away, as the provider deletes it.
@@ -197,7 +238,7 @@ async function writeServiceParts(
       ...p,
       frontendIPConfigurations: frontends,
       loadBalancingRules: [...keep(p.loadBalancingRules), ...parts.flatMap((x) => x.rules)],
-      probes: [...keep(p.probes), ...parts.flatMap((x) => x.probes)],
+      probes: [...probes.values()],
     },
   };
   return putLoadBalancer(ctx, lbId, next);

@@ -7,7 +7,8 @@
 //   - one rule per port (`<frontend>-<TCP|UDP>-<port>`, with `-<subnet>` before the protocol for an
 //     internal subnet), floating IP on, idle timeout 4 (4–100 by annotation), TCP reset on;
 //   - probes per TCP port on its node port (TCP, or HTTP/HTTPS by appProtocol or annotation), or one
-//     HTTP probe on the health-check node port for `externalTrafficPolicy: Local`.
+//     HTTP probe on the health-check node port for `externalTrafficPolicy: Local`, or the shared
+//     kube-proxy probe (HTTP 10256 /healthz) for a port without a node port.
 // The caller turns this into Azure resources (providers/network/internal.ts) and fills in the
 // frontend addresses; securityRules.ts then derives the NSG rules shared by all Services.
 import { type Cidr, formatCidr, NetError, parseCidr } from "../../net/cidr.js";
@@ -104,6 +105,20 @@ export interface DesiredServiceLoadBalancer {
 }
 
 export type Translation = { ok: true; value: DesiredServiceLoadBalancer } | { ok: false; message: string };
+
+/**
+ * The probe cloud-provider-azure's shared health-probe mode gives Cluster-policy ports: kube-proxy's
+ * health endpoint on every node. A port without a node port (`allocateLoadBalancerNodePorts: false`)
+ * has nothing else to probe, so it gets this one (one per load balancer, shared by its Services).
+ */
+export const SHARED_PROBE: DesiredProbe = {
+  name: "cluster-service-shared-health-probe",
+  protocol: "Http",
+  port: 10256,
+  requestPath: "/healthz",
+  intervalInSeconds: 5,
+  probeThreshold: 2,
+};
 
 const RULE_NAME_MAX = 80 - 5; // LoadBalancerRuleNameMaxLength − IPFamilySuffixLength
 const FRONTEND_NAME_MAX = 80 - 5;
@@ -337,14 +352,18 @@ export function desiredServiceLoadBalancer(svc: ServiceLike, ctx: LoadBalancerCo
     };
     if (protocol === "Tcp") rule.enableTcpReset = !isTrue(ann, A.disableTcpReset);
 
-    if (protocol === "Tcp" && !healthProbe) {
+    const nodePort = p.nodePort;
+    if (protocol === "Tcp" && !healthProbe && nodePort === undefined) {
+      rule.probe = SHARED_PROBE.name;
+      if (!probes.some((x) => x.name === SHARED_PROBE.name)) probes.push({ ...SHARED_PROBE });
+    } else if (protocol === "Tcp" && !healthProbe && nodePort !== undefined) {
       const settings = probeSettings(svc, p.port);
       if (!settings.ok) return settings;
       const pp = probeProtocol(svc, p);
       const probe: DesiredProbe = {
         name,
         protocol: pp,
-        port: p.nodePort ?? 0,
+        port: nodePort,
         intervalInSeconds: settings.interval,
         probeThreshold: settings.threshold,
       };

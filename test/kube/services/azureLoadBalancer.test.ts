@@ -93,6 +93,32 @@ describe("LoadBalancer Service → Azure load balancer (cloud-provider-azure nam
     ]);
   });
 
+  it("no node ports (allocateLoadBalancerNodePorts: false): TCP ports use the shared kube-proxy probe", () => {
+    const r = desiredServiceLoadBalancer(
+      svc({
+        ports: [
+          { protocol: "TCP", port: 80 },
+          { protocol: "TCP", port: 443 },
+        ],
+      }),
+    );
+    if (!r.ok) throw new Error(r.message);
+    expect(r.value.probes).toEqual([
+      {
+        name: "cluster-service-shared-health-probe",
+        protocol: "Http",
+        port: 10256,
+        requestPath: "/healthz",
+        intervalInSeconds: 5,
+        probeThreshold: 2,
+      },
+    ]);
+    expect(r.value.rules.map((x) => x.probe)).toEqual([
+      "cluster-service-shared-health-probe",
+      "cluster-service-shared-health-probe",
+    ]);
+  });
+
   it("internal with a subnet: kubernetes-internal, subnet in frontend and rule names, no Internet source", () => {
     const r = desiredServiceLoadBalancer(svc({}, { [A.internal]: "true", [A.internalSubnet]: "apps" }));
     if (!r.ok) throw new Error(r.message);
