@@ -98,4 +98,41 @@ describe("one refused LoadBalancer Service does not block the others", () => {
     expect(rule?.properties.probe?.id).toMatch(/\/probes\/cluster-service-shared-health-probe$/);
     expect((await kubectl(c, ["get", "svc", "no-node-ports"])).stdout).toMatch(/85\/TCP/);
   });
+
+  it("Services naming one public IP share its frontend; a port clash refuses the later one", async () => {
+    const PIP = "service.beta.kubernetes.io/azure-pip-name";
+    await kubectlOk(
+      c,
+      ["apply", "-f", "-"],
+      [
+        lbService("share-1", 90, { [PIP]: "sharedpip" }),
+        lbService("share-2", 91, { [PIP]: "sharedpip" }),
+        lbService("share-3", 90, { [PIP]: "sharedpip" }),
+      ].join(""),
+    );
+    const ip = await until(async () => (await external("share-1")) || undefined);
+    await until(async () => ((await external("share-2")) === ip ? true : undefined));
+    const f = await until(async () => (await failures()).get("share-3"));
+    expect(f).toMatch(
+      /^Warning Error syncing load balancer: failed to ensure load balancer: checkLoadBalancerResourcesConflicts: service port {2}is trying to consume the port 90 which is being referenced by an existing loadBalancing rule a[0-9a-f]{31}-TCP-90 with the same protocol Tcp and frontend IP config with ID \/subscriptions\/.+\/loadBalancers\/kubernetes\/frontendIPConfigurations\/a[0-9a-f]{31}$/,
+    );
+    expect(await external("share-3")).toBe("");
+    const r = await emu.arm(
+      "GET",
+      `/subscriptions/${emu.subscriptionId}/resourceGroups/${mc}/providers/Microsoft.Network/loadBalancers/kubernetes?${API}`,
+    );
+    const props = (r.body as { properties: Record<string, unknown> }).properties as {
+      frontendIPConfigurations: { id: string; properties: { publicIPAddress?: { id: string } } }[];
+      loadBalancingRules: { properties: { frontendPort: number; frontendIPConfiguration: { id: string } } }[];
+    };
+    const fes = props.frontendIPConfigurations.filter((x) =>
+      x.properties.publicIPAddress?.id.endsWith("/publicIPAddresses/sharedpip"),
+    );
+    expect(fes).toHaveLength(1);
+    const onShared = props.loadBalancingRules
+      .filter((x) => x.properties.frontendIPConfiguration.id === fes[0].id)
+      .map((x) => x.properties.frontendPort)
+      .sort();
+    expect(onShared).toEqual([90, 91]);
+  });
 });

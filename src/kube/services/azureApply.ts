@@ -4,7 +4,7 @@
 // caller's transaction (a failure changes nothing). It is a full reconcile: given every
 // LoadBalancer Service of the cluster it removes what no Service needs any more (rules, probes,
 // frontends, the IPs a Service created; never a user's IP), so create, update and delete are the
-// same call.
+// same call. Services naming one public IP share its frontend (the first one's), each with its own rules.
 import { hasPermission } from "../../providers/authorization/permissions.js";
 import { rgId } from "../../providers/common.js";
 import { infraIds } from "../../providers/containerservice/nodeResourceGroup.js";
@@ -170,8 +170,14 @@ async function ensurePublicIP(
   return { id: rec.id, address: String(props(rec.body).ipAddress) };
 }
 
-function lbParts(lbId: string, lb: DesiredServiceLoadBalancer, frontend: Obj) {
-  const feId = `${lbId}/frontendIPConfigurations/${lb.frontendName}`;
+/** `frontend` undefined: the Service's rules go on another Service's frontend (`frontendName`). */
+function lbParts(
+  lbId: string,
+  lb: DesiredServiceLoadBalancer,
+  frontend: Obj | undefined,
+  frontendName = lb.frontendName,
+) {
+  const feId = `${lbId}/frontendIPConfigurations/${frontendName}`;
   const poolId = `${lbId}/backendAddressPools/${lb.backendPoolName}`;
   const probes = lb.probes.map((p) => ({
     name: p.name,
@@ -200,7 +206,7 @@ function lbParts(lbId: string, lb: DesiredServiceLoadBalancer, frontend: Obj) {
       ...(r.probe ? { probe: { id: `${lbId}/probes/${r.probe}` } } : {}),
     },
   }));
-  return { frontend: { name: lb.frontendName, properties: frontend }, probes, rules };
+  return { frontend: frontend && { name: lb.frontendName, properties: frontend }, probes, rules };
 }
 
 /** Rewrites one load balancer: parts of the Services given replace every Service-owned part it held. */
@@ -226,7 +232,7 @@ async function writeServiceParts(
     );
   const probes = new Map<string, Obj>();
   for (const x of [...keep(p.probes), ...parts.flatMap((x) => x.probes)]) probes.set(String(x.name), x);
-  const frontends = [...keep(p.frontendIPConfigurations), ...parts.map((x) => x.frontend)];
+  const frontends = [...keep(p.frontendIPConfigurations), ...parts.flatMap((x) => x.frontend ?? [])];
   if (existing && frontends.length === 0) {
     // An internal LB with no Service left goes away, as the provider deletes it.
     await deleteNetworkResource(ctx, lbId);
@@ -261,6 +267,7 @@ export async function applyServiceLoadBalancers(
   const internalLbId = `${cluster.ids.lbId}-internal`;
   const usedPips = new Set<string>();
   const pips = new PublicIPIndex(ctx);
+  const sharedFrontends = new Map<string, { name: string; rules: Map<string, string> }>();
 
   for (const lb of services) {
     if (lb.internal) {
@@ -278,7 +285,21 @@ export async function applyServiceLoadBalancers(
     try {
       const pip = await ensurePublicIP(ctx, cluster, lb, pips);
       usedPips.add(lower(pip.id));
-      publicParts.push(lbParts(cluster.ids.lbId, lb, { publicIPAddress: { id: pip.id } }));
+      // Services naming one public IP share its frontend, each with its own rules, as long as no
+      // two of them claim one port and protocol (the first keeps it; the later one is refused).
+      const fe = sharedFrontends.get(lower(pip.id));
+      if (fe) {
+        const clash = lb.rules.find((r) => fe.rules.has(`${r.protocol}:${r.frontendPort}`));
+        if (clash) {
+          throw `checkLoadBalancerResourcesConflicts: service port  is trying to consume the port ${clash.frontendPort} which is being referenced by an existing loadBalancing rule ${fe.rules.get(`${clash.protocol}:${clash.frontendPort}`)} with the same protocol ${clash.protocol} and frontend IP config with ID ${cluster.ids.lbId}/frontendIPConfigurations/${fe.name}`;
+        }
+        publicParts.push(lbParts(cluster.ids.lbId, lb, undefined, fe.name));
+      } else {
+        publicParts.push(lbParts(cluster.ids.lbId, lb, { publicIPAddress: { id: pip.id } }));
+        sharedFrontends.set(lower(pip.id), { name: lb.frontendName, rules: new Map() });
+      }
+      const rules = sharedFrontends.get(lower(pip.id))?.rules;
+      for (const r of lb.rules) rules?.set(`${r.protocol}:${r.frontendPort}`, r.name);
       out.set(lb.service, { ingressIP: pip.address });
     } catch (e) {
       if (typeof e !== "string") throw e;
