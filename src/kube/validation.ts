@@ -1,6 +1,7 @@
 // Validation rules of the built-in kinds that clients meet most (k8s.io/kubernetes
 // pkg/apis/*/validation), with kube-apiserver's field paths and wording. Each rule is data:
 // the kind it applies to and a check returning causes.
+import { isIP } from "node:net";
 import type { ResourceType } from "./catalog.js";
 import { invalidOptions, type StatusCause } from "./errors.js";
 import { GO_PRINTABLE } from "./fields.js";
@@ -511,13 +512,80 @@ export const DNS1123_LABEL_RE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const servicePortKey = (protocol: string, port: unknown) =>
   `core.ServicePort{Name:"", Protocol:"${protocol}", AppProtocol:(*string)(nil), Port:${String(port)}, TargetPort:intstr.IntOrString{Type:0, IntVal:0, StrVal:""}, NodePort:0}`;
 
-/** ValidateService's type and ports (validateServicePort, then duplicate ports and node ports). */
-function service(o: Obj): StatusCause[] {
+/** netutils.ParseCIDRSloppy's acceptance: an address, "/", a prefix length within its family. */
+function sloppyCidr(v: string): boolean {
+  const i = v.indexOf("/");
+  const len = v.slice(i + 1);
+  if (i < 0 || !/^\d{1,3}$/.test(len)) return false;
+  const family = isIP(v.slice(0, i));
+  return family !== 0 && Number(len) <= (family === 4 ? 32 : 128);
+}
+
+/**
+ * ValidateService's type and ports (validateServicePort, then duplicate ports and node ports), the
+ * external name, headless LoadBalancer/NodePort, externalTrafficPolicy and source ranges. On update
+ * a value the Service already had is left to the registry's dropTypeDependentFields (admission).
+ */
+function service(o: Obj, old?: Obj): StatusCause[] {
   const spec = (o.spec ?? {}) as Obj;
+  const oldSpec = (old?.spec ?? {}) as Obj;
   const out: StatusCause[] = [];
   const type = spec.type ?? "ClusterIP";
   if (!["ClusterIP", "NodePort", "LoadBalancer", "ExternalName"].includes(String(type)))
     out.push(notSupported("spec.type", type, ["ClusterIP", "ExternalName", "LoadBalancer", "NodePort"]));
+  if (type === "ExternalName") {
+    // A CNAME may end in a dot (fully qualified).
+    const cname = String(spec.externalName ?? "").replace(/\.$/, "");
+    if (!cname) out.push(required("spec.externalName"));
+    else {
+      if (cname.length > 253)
+        out.push(invalidValue("spec.externalName", cname, "must be no more than 253 characters"));
+      if (!SUBDOMAIN_RE.test(cname)) out.push(invalidValue("spec.externalName", cname, SUBDOMAIN_MESSAGE));
+    }
+  }
+  const clusterIPs = Array.isArray(spec.clusterIPs) ? spec.clusterIPs : [];
+  if ((type === "LoadBalancer" || type === "NodePort") && (spec.clusterIP ?? clusterIPs[0]) === "None")
+    out.push(
+      invalidValue("spec.clusterIPs[0]", "None", `may not be set to 'None' for ${String(type)} services`),
+    );
+  const externalIPs = Array.isArray(spec.externalIPs) ? spec.externalIPs : [];
+  const externallyAccessible =
+    type === "LoadBalancer" || type === "NodePort" || (type === "ClusterIP" && externalIPs.length > 0);
+  if (
+    !externallyAccessible &&
+    spec.externalTrafficPolicy !== undefined &&
+    spec.externalTrafficPolicy !== "" &&
+    spec.externalTrafficPolicy !== oldSpec.externalTrafficPolicy
+  )
+    out.push(
+      invalidValue(
+        "spec.externalTrafficPolicy",
+        spec.externalTrafficPolicy,
+        "may only be set for externally-accessible services",
+      ),
+    );
+  const ranges = Array.isArray(spec.loadBalancerSourceRanges) ? spec.loadBalancerSourceRanges : [];
+  if (ranges.length > 0) {
+    // The field path keeps its historical capital L.
+    if (type !== "LoadBalancer")
+      out.push({
+        reason: "FieldValueForbidden",
+        field: "spec.LoadBalancerSourceRanges",
+        message: "Forbidden: may only be used when `type` is 'LoadBalancer'",
+      });
+    ranges.forEach((r, i) => {
+      // Space-padded values are allowed (they came from an annotation once).
+      const v = String(r).trim();
+      if (!sloppyCidr(v))
+        out.push(
+          invalidValue(
+            `spec.LoadBalancerSourceRanges[${i}]`,
+            v,
+            "must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)",
+          ),
+        );
+    });
+  }
   const ports = Array.isArray(spec.ports) ? spec.ports : [];
   if (type !== "ExternalName" && spec.clusterIP !== "None" && ports.length === 0)
     out.push(required("spec.ports"));

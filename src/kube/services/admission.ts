@@ -86,6 +86,11 @@ function defaults(s: Service, old: Service | undefined): void {
     }
   if (o && !needsHealthCheck(s) && spec.healthCheckNodePort === o.healthCheckNodePort)
     delete spec.healthCheckNodePort;
+  if (o?.type === "LoadBalancer" && spec.type !== "LoadBalancer") {
+    if (spec.allocateLoadBalancerNodePorts === o.allocateLoadBalancerNodePorts)
+      delete spec.allocateLoadBalancerNodePorts;
+    if (spec.loadBalancerClass === o.loadBalancerClass) delete spec.loadBalancerClass;
+  }
 }
 
 const fail = (s: Service, causes: StatusCause[]) => invalid("Service", "", s.metadata?.name ?? "", causes);
@@ -146,6 +151,19 @@ export function serviceAllocationAdmission(): AdmissionStep {
             message: `Invalid value: "RequireDualStack": this cluster is not configured for dual-stack services`,
           },
         ]);
+      // initIPFamilyFields: a family the cluster has no service CIDR for is refused.
+      const causes = (spec.ipFamilies ?? []).flatMap((f, i): StatusCause[] =>
+        ranges.some((r) => r.family === f)
+          ? []
+          : [
+              {
+                reason: "FieldValueInvalid",
+                field: `spec.ipFamilies[${i}]`,
+                message: `Invalid value: ${JSON.stringify(f)}: not configured on this cluster`,
+              },
+            ],
+      );
+      if (causes.length) throw fail(s, causes);
       const use = dual ? ranges : ranges.slice(0, 1);
       const requested = spec.clusterIPs?.length ? spec.clusterIPs : spec.clusterIP ? [spec.clusterIP] : [];
       const takenAll = new Set(
