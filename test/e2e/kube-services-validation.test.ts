@@ -1,9 +1,10 @@
 // kube-apiserver's Service refusals (ValidateService, the registry's IP families) and
-// dropTypeDependentFields on a type change, with the real kubectl.
+// dropTypeDependentFields on a type change, with the real kubectl; and the EndpointSlice
+// controller's placeholder slice of a Service without endpoints (no ports).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TestEmulator } from "../helpers/emulator.js";
 import { type KubeCluster, kubectl, kubectlOk, startKubeEmulator } from "../kube/kube-helpers.js";
-import { makeCluster } from "../kube/workload-helpers.js";
+import { makeCluster, until } from "../kube/workload-helpers.js";
 
 let emu: TestEmulator;
 let c: KubeCluster;
@@ -87,5 +88,18 @@ describe("Service validation", () => {
     ])
       expect(spec[f], f).toBeUndefined();
     expect(spec.ports[0].nodePort).toBeUndefined();
+  });
+});
+
+describe("EndpointSlice of a Service without endpoints", () => {
+  it("is the controller's placeholder: no ports (kubectl shows <unset>)", async () => {
+    expect(
+      (await create("lonely", "{selector: {app: nobody}, ports: [{port: 80, targetPort: 8080}]}")).code,
+    ).toBe(0);
+    const line = await until(async () => {
+      const out = await kubectlOk(c, ["get", "endpointslices", "-l", "kubernetes.io/service-name=lonely"]);
+      return out.split("\n").find((l) => l.startsWith("lonely-"));
+    });
+    expect(line).toMatch(/^lonely-\S+\s+IPv4\s+<unset>\s+<unset>\s+/);
   });
 });

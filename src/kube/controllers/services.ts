@@ -268,15 +268,15 @@ export async function syncEndpoints(
       ...(p.spec?.nodeName ? { nodeName: p.spec.nodeName } : {}),
       targetRef: ref(p),
     })),
-    ports: ports.map((sp) => ({
-      ...(sp.name ? { name: sp.name } : { name: "" }),
-      port: first
-        ? targetPort(first, sp.targetPort, sp.port)
-        : typeof sp.targetPort === "number"
-          ? sp.targetPort
-          : sp.port,
-      protocol: sp.protocol ?? "TCP",
-    })),
+    // No endpoints: the controller's placeholder slice has no ports either (kubectl: <unset>).
+    ports:
+      first === undefined
+        ? null
+        : ports.map((sp) => ({
+            ...(sp.name ? { name: sp.name } : { name: "" }),
+            port: targetPort(first, sp.targetPort, sp.port),
+            protocol: sp.protocol ?? "TCP",
+          })),
   });
 }
 
