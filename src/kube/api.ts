@@ -2020,7 +2020,8 @@ export class KubeApi {
       };
       timers.push(setTimeout(tick, period));
     }
-    const timeout = (wq.timeoutSeconds && wq.timeoutSeconds > 0 ? wq.timeoutSeconds : 1800) * 1000;
+    // kube-apiserver arms its timer with the value as given: a negative one has already fired.
+    const timeout = wq.timeoutSeconds ? Math.max(0, wq.timeoutSeconds * 1000) : 1_800_000;
     timers.push(setTimeout(finish, timeout));
     return { close: finish };
   }

@@ -105,7 +105,7 @@ export async function kubePlugin(app: FastifyInstance, opts: KubePluginOptions):
 
   const handler = async (req: FastifyRequest, reply: FastifyReply) => {
     const url = new URL(req.url, "https://x");
-    const segs = url.pathname.split("/").filter(Boolean).map(decodeURIComponent);
+    const segs = pathSegments(req.url);
     const uid = segs[1] ?? "";
     const rest = segs.slice(2);
     const publicPath = rest.length === 1 && ["version", "healthz", "livez", "readyz"].includes(rest[0]);
@@ -129,7 +129,7 @@ export async function kubePlugin(app: FastifyInstance, opts: KubePluginOptions):
     const token = bearerToken(req.headers.authorization);
     const found = token ? await clusters.findByToken(token) : undefined;
     if (!found) throw unauthorized();
-    const rest = url.pathname.split("/").filter(Boolean).map(decodeURIComponent);
+    const rest = pathSegments(req.url);
     return serve(req, reply, url, found.info, found.who, rest, "");
   };
 
@@ -149,6 +149,10 @@ export async function kubePlugin(app: FastifyInstance, opts: KubePluginOptions):
       !(req.method === "POST" && SELF_REVIEW_PATHS.has(rest.join("/")))
     )
       throw readOnlyCredential(req.method, `/${rest.join("/")}`);
+    // kube-apiserver's router takes `.` and `..` as names (IsValidPathSegmentName refuses them);
+    // resolving them like a browser would make `pods/..` read the namespace.
+    const dots = rest.find((s) => s === "." || s === "..");
+    if (dots !== undefined) throw badRequest(`Name parameter invalid: "${dots}": may not be '${dots}'`);
     const r: Req = {
       cluster,
       who,
@@ -168,6 +172,9 @@ export async function kubePlugin(app: FastifyInstance, opts: KubePluginOptions):
     app.all(`${root}/*`, rootHandler);
   }
 }
+
+/** The path's segments as sent: WHATWG URL parsing would resolve `..` and `%2e%2e` away. */
+const pathSegments = (url: string) => url.split("?")[0].split("/").filter(Boolean).map(decodeURIComponent);
 
 /** Reviews that answer for the caller's own credential: read-only, so open to the monitoring one. */
 const SELF_REVIEW_PATHS = new Set(
@@ -647,8 +654,10 @@ async function route(
       return send(reply, res.status, res.body, JSON_CT, res.warnings);
     }
     if (method === "DELETE") {
-      // Kinds without deletecollection (namespaces) have no such route: nothing is deleted.
-      if (!t.verbs.includes("deletecollection")) throw methodNotServed();
+      // The all-namespaces path serves list and watch only: a DELETE there must not empty every
+      // namespace. Kinds without deletecollection (namespaces) have no such route either.
+      if (!t.verbs.includes("deletecollection") || (t.namespaced && ns === undefined))
+        throw methodNotServed();
       const body = deleteBody(req);
       const res = await api.deleteCollection(
         cluster,
