@@ -170,6 +170,15 @@ async function serve(opts: ServerOptions, logger: Logger, lock: DataDirLock): Pr
     reply.header("x-ms-request-id", requestId);
     reply.header("x-ms-correlation-request-id", correlationId);
   });
+  // A body over the limit is refused before it is read. Closing the connection with the upload
+  // still arriving resets it, and the client (still writing) gets EPIPE instead of the 413. Kept
+  // open, Node reads the rest and discards it, so the refusal is what the client reads; a client
+  // that asked to close does so once it has read the answer.
+  app.addHook("onSend", async (req, reply) => {
+    if (reply.statusCode !== 413 || req.raw.complete) return;
+    reply.removeHeader("connection");
+    reply.raw.shouldKeepAlive = true;
+  });
   installRequestLogging(app, logger, (reply) => String(reply.getHeader("x-ms-request-id") ?? ""));
 
   // Typed errors become the face's envelope; anything else is a bug: logged with its stack,
