@@ -16,10 +16,14 @@ afterEach(() => {
   child = undefined;
 });
 
-async function start(dir: string): Promise<{ url: string; proc: ChildProcess }> {
-  const proc = spawn(process.execPath, [bin, "start", "--port", "0", "--data-dir", dir, "--quiet"], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+async function start(dir: string, extra: string[] = []): Promise<{ url: string; proc: ChildProcess }> {
+  const proc = spawn(
+    process.execPath,
+    [bin, "start", "--port", "0", "--data-dir", dir, "--quiet", ...extra],
+    {
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   child = proc;
   const url = await new Promise<string>((resolve, reject) => {
     let out = "";
@@ -168,6 +172,76 @@ describe("kill -9 at random moments (SQLite file store)", () => {
     for (const p of ips) expect(p.properties.ipAddress, `${p.name} has no address`).toBeTruthy();
     const addrs = ips.map((p) => p.properties.ipAddress);
     expect(new Set(addrs).size, `addresses: ${addrs.join(" ")}`).toBe(addrs.length);
+  }, 90_000);
+
+  it("kill -9 during a node pool scale: the restarted emulator finishes it, each node address once", async () => {
+    const emu = await boot();
+    const mcId = `${emu.rg}/providers/Microsoft.ContainerService/managedClusters/c1`;
+    const cluster = {
+      location: "eastus",
+      identity: { type: "SystemAssigned" },
+      properties: {
+        dnsPrefix: "c1",
+        agentPoolProfiles: [{ name: "nodepool1", count: 2, vmSize: "Standard_DS2_v2", mode: "System" }],
+        networkProfile: { networkPlugin: "kubenet" },
+      },
+    };
+    expect(
+      (await call(emu.ca, `${emu.url}${mcId}?api-version=2024-05-01`, "PUT", emu.arm, cluster)).status,
+    ).toBe(201);
+    const state = async () =>
+      (
+        JSON.parse((await call(emu.ca, `${emu.url}${mcId}?api-version=2024-05-01`, "GET", emu.arm)).body) as {
+          properties: { provisioningState: string; nodeResourceGroup: string };
+        }
+      ).properties;
+    for (const until = Date.now() + 20_000; (await state()).provisioningState !== "Succeeded"; )
+      if (Date.now() > until) expect.fail("create did not finish");
+    // Restart with long-running operations held back, so the kill lands inside the scale.
+    emu.proc.kill("SIGKILL");
+    await new Promise((r) => emu.proc.on("exit", r));
+    Object.assign(emu, await start(emu.dir, ["--operation-delay", "60000"]));
+    const pool = `${mcId}/agentPools/nodepool1?api-version=2024-05-01`;
+    const scaled = await call(emu.ca, emu.url + pool, "PUT", emu.arm, {
+      properties: { count: 5, vmSize: "Standard_DS2_v2", mode: "System" },
+    });
+    expect(scaled.status, scaled.body).toBeLessThan(300);
+    expect((await state()).provisioningState).not.toBe("Succeeded"); // held by the delay: the kill cuts it
+    emu.proc.kill("SIGKILL");
+    await new Promise((r) => emu.proc.on("exit", r));
+    Object.assign(emu, await start(emu.dir));
+    for (const until = Date.now() + 30_000; (await state()).provisioningState !== "Succeeded"; ) {
+      if (Date.now() > until) expect.fail(`scale did not finish: ${(await state()).provisioningState}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const got = JSON.parse((await call(emu.ca, emu.url + pool, "GET", emu.arm)).body) as {
+      properties: { count: number; provisioningState: string };
+    };
+    expect(got.properties).toMatchObject({ count: 5, provisioningState: "Succeeded" });
+    const nics = JSON.parse(
+      (
+        await call(
+          emu.ca,
+          `${emu.url}${emu.rg.replace(/\/k$/, "")}/${(await state()).nodeResourceGroup}/providers/Microsoft.Compute/virtualMachineScaleSets?api-version=2024-07-01`,
+          "GET",
+          emu.arm,
+        )
+      ).body,
+    ) as { value: { sku: { capacity: number } }[] };
+    expect(nics.value.map((v) => v.sku.capacity)).toEqual([5]);
+    const vnets = JSON.parse(
+      (
+        await call(
+          emu.ca,
+          `${emu.url}${emu.rg.replace(/\/k$/, "")}/${(await state()).nodeResourceGroup}/providers/Microsoft.Network/virtualNetworks?api-version=2024-05-01`,
+          "GET",
+          emu.arm,
+        )
+      ).body,
+    ) as { value: { properties: { subnets: { properties: { ipConfigurations?: { id: string }[] } }[] } }[] };
+    const holders = vnets.value[0].properties.subnets[0].properties.ipConfigurations ?? [];
+    expect(holders).toHaveLength(5);
+    expect(new Set(holders.map((h) => h.id.toLowerCase())).size).toBe(5);
   }, 90_000);
 
   it(`${ROUNDS} kills during concurrent host-port pod creates (seed ${SEED}): every acknowledged pod is there, no host port or pod IP held twice`, async () => {
