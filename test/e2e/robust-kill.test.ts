@@ -174,7 +174,7 @@ describe("kill -9 at random moments (SQLite file store)", () => {
     expect(new Set(addrs).size, `addresses: ${addrs.join(" ")}`).toBe(addrs.length);
   }, 90_000);
 
-  it("kill -9 during a node pool scale: the restarted emulator finishes it, each node address once", async () => {
+  it("kill -9 during a cluster scale (az aks scale's PUT): the restarted emulator finishes it, each node address once", async () => {
     const emu = await boot();
     const mcId = `${emu.rg}/providers/Microsoft.ContainerService/managedClusters/c1`;
     const cluster = {
@@ -202,9 +202,9 @@ describe("kill -9 at random moments (SQLite file store)", () => {
     await new Promise((r) => emu.proc.on("exit", r));
     Object.assign(emu, await start(emu.dir, ["--operation-delay", "60000"]));
     const pool = `${mcId}/agentPools/nodepool1?api-version=2024-05-01`;
-    const scaled = await call(emu.ca, emu.url + pool, "PUT", emu.arm, {
-      properties: { count: 5, vmSize: "Standard_DS2_v2", mode: "System" },
-    });
+    const bigger = structuredClone(cluster);
+    bigger.properties.agentPoolProfiles[0].count = 5;
+    const scaled = await call(emu.ca, `${emu.url}${mcId}?api-version=2024-05-01`, "PUT", emu.arm, bigger);
     expect(scaled.status, scaled.body).toBeLessThan(300);
     expect((await state()).provisioningState).not.toBe("Succeeded"); // held by the delay: the kill cuts it
     emu.proc.kill("SIGKILL");
