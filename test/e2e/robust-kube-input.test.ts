@@ -83,3 +83,32 @@ describe("watch timeoutSeconds (defect: a negative value held the stream for 30 
     expect(Date.now() - t0).toBeLessThan(5000);
   }, 15_000);
 });
+
+describe("YAML nested past the parser's stack (defect: the 400 quoted V8's 'Maximum call stack size exceeded')", () => {
+  it("is refused as too deep, in the decoder's words, for a create and an apply", async () => {
+    const deep = `${"[".repeat(50_000)}${"]".repeat(50_000)}`;
+    const create = await kube(
+      c,
+      "POST",
+      "/api/v1/namespaces/default/configmaps",
+      `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: deep\nx: ${deep}\n`,
+      { "content-type": "application/yaml" },
+    );
+    const apply = await kube(
+      c,
+      "PATCH",
+      "/api/v1/namespaces/default/configmaps/deep?fieldManager=t",
+      `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: deep\nx: ${deep}\n`,
+      { "content-type": "application/apply-patch+yaml" },
+    );
+    for (const res of [create, apply]) {
+      expect(res.status).toBe(400);
+      expect(res.body).toMatchObject({
+        kind: "Status",
+        reason: "BadRequest",
+        message: "error converting YAML to JSON: exceeded max depth 1000",
+      });
+    }
+    expect((await kube(c, "GET", "/api/v1/namespaces/default/configmaps/deep")).status).toBe(404);
+  }, 30_000);
+});

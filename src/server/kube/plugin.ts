@@ -328,10 +328,12 @@ function decodeBody(
     const yaml = patchType === "apply" || ct === "application/yaml";
     // A document nested past the parser's stack is refused as too deep, not with V8's words;
     // JSON is faulted in Go's words (kube-apiserver decodes with encoding/json's scanner).
-    const msg =
-      e instanceof RangeError
-        ? `exceeded max depth ${MAX_DEPTH}`
-        : ((yaml ? undefined : goJsonError(raw)) ?? (e as Error).message.split("\n")[0]);
+    // The YAML parser rethrows V8's RangeError inside its own error: the words give it away.
+    const tooDeep =
+      e instanceof RangeError || /Maximum call stack size exceeded/.test(String((e as Error).message));
+    const msg = tooDeep
+      ? `exceeded max depth ${MAX_DEPTH}`
+      : ((yaml ? undefined : goJsonError(raw)) ?? (e as Error).message.split("\n")[0]);
     if (yaml) throw badRequest(`error converting YAML to JSON: ${msg}`);
     // How each patch path words it (apiserver's patch.go): the strategic and JSON patch decoders'
     // error as it is; a merge patch's, decoded strictly first when fields are validated.
