@@ -152,7 +152,7 @@ export const scenario: Scenario = {
       fill: { "<number-of-nodes>": "2", "<prefix-size>": "27" },
       run: NODEPOOL_ADD,
       expectExit: 2,
-      check: (r) => assert.match(r.stderr, /argument --gateway-prefix-size: invalid choice: '27'/),
+      check: (r) => assert.match(r.stderr, /'27' is not a valid value for '--gateway-prefix-size'/),
     },
     {
       name: "a /30 gateway pool of 5 nodes is refused (a /30 holds 4)",

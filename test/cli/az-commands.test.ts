@@ -70,10 +70,10 @@ describe("errors and usage", () => {
     expect(gw).toMatchObject({
       code: 2,
       stderr:
-        "ERROR: argument --gateway-prefix-size: invalid choice: '27' (choose from '28', '29', '30', '31')\n",
+        "ERROR: az aks nodepool add: '27' is not a valid value for '--gateway-prefix-size'. Allowed values: 28, 29, 30, 31.\n",
     });
     expect((await runAz(["group", "list", "-o", "xml"])).stderr).toMatch(
-      /argument --output\/-o: invalid choice: 'xml'/,
+      /'xml' is not a valid value for '--output'\. Allowed values: json, jsonc, none, table, tsv, yaml, yamlc\./,
     );
     expect((await runAz(["group", "list", "--query", "[?"])).stderr).toMatch(
       /argument --query: invalid jmespath_type value/,

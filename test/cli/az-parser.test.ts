@@ -115,10 +115,10 @@ describe("parseArgs", () => {
 
   it("reports invalid choices with the list of choices", () => {
     expect(errorOf(["-g", "g", "-n", "v", "--gateway-prefix-size", "27"])).toBe(
-      "argument --gateway-prefix-size: invalid choice: '27' (choose from '28', '29', '30', '31')",
+      "'27' is not a valid value for '--gateway-prefix-size'. Allowed values: 28, 29, 30, 31.",
     );
     expect(errorOf(["--mode", "Spot"])).toBe(
-      "argument --mode: invalid choice: 'Spot' (choose from 'System', 'User', 'Gateway')",
+      "'Spot' is not a valid value for '--mode'. Allowed values: System, User, Gateway.",
     );
   });
 

@@ -66,7 +66,9 @@ describe("availability zones: 1, 2 and 3 only", () => {
     ]) {
       const r = await az(line);
       expect(r.code, line).toBe(2);
-      expect(r.stderr, line).toMatch(/invalid choice: '[04]' \(choose from '1', '2', '3'\)/);
+      expect(r.stderr, line).toMatch(
+        /'[04]' is not a valid value for '--zones?'\. Allowed values: 1, 2, 3\./,
+      );
     }
     expect((await ok("az network public-ip list -g zn --query length(@)")).stdout).toBe("0\n");
     expect(

@@ -10,7 +10,7 @@ import { CliError, processIo } from "./io.js";
 import type { OutputFormat } from "./output.js";
 import { loadJmespath, OUTPUT_FORMATS, render, TableUnavailable, transformResult } from "./output.js";
 import type { FlagSpec } from "./parser.js";
-import { flag, parseArgs, UsageError } from "./parser.js";
+import { flag, InvalidChoiceError, parseArgs, UsageError } from "./parser.js";
 import { loadProfile } from "./profile.js";
 import { GROUPS, ROOT_COMMANDS } from "./registry.js";
 import { resolveSubscription } from "./subscriptions.js";
@@ -86,12 +86,14 @@ export async function main(argv: string[], ioIn?: Io): Promise<number> {
     if (!onlyErrors) io.stderr(color ? `\x1b[33m${msg}\x1b[0m\n` : `WARNING: ${msg}\n`);
   };
   let progressShown = false;
+  let commandPath = "";
   try {
     if (argv.length === 1 && argv[0] === "--version") {
       io.stdout("azure-cli                         2.45.0 (aksnet)\n");
       return 0;
     }
     const resolved = await resolveCommand(argv);
+    commandPath = resolved.path;
     if (resolved.kind === "group") {
       const bad = resolved.rest.filter((t) => t !== "-h" && t !== "--help");
       if (bad.length > 0 && !resolved.rest.includes("-h") && !resolved.rest.includes("--help")) {
@@ -167,6 +169,11 @@ export async function main(argv: string[], ioIn?: Io): Promise<number> {
     return 0;
   } catch (err) {
     if (progressShown) io.stderr("\r\x1b[K");
+    if (err instanceof InvalidChoiceError) {
+      printError(`az${commandPath ? ` ${commandPath}` : ""}: ${err.message}`);
+      if (err.suggestion) io.stderr(`Did you mean '${err.suggestion}' ?\n`);
+      return 2;
+    }
     if (err instanceof UsageError) {
       printError(err.message);
       return 2;

@@ -42,6 +42,44 @@ export class UsageError extends Error {
 }
 
 /**
+ * A value outside a flag's choices. az words it `az <command>: 'v' is not a valid value for
+ * '--flag'. Allowed values: a, b.` (the command is prefixed where it is known) and adds
+ * `Did you mean 'x' ?` for the closest choice (difflib, cutoff 0.7).
+ */
+export class InvalidChoiceError extends UsageError {
+  readonly suggestion?: string;
+  constructor(value: string, spec: FlagSpec, choices: readonly string[]) {
+    super(`'${value}' is not a valid value for '${spec.names[0]}'. Allowed values: ${choices.join(", ")}.`);
+    this.suggestion = closestMatch(value, choices);
+  }
+}
+
+/** Characters two strings share in difflib's matching blocks (longest match first, recursively). */
+function matchedChars(a: string, b: string, alo: number, ahi: number, blo: number, bhi: number): number {
+  let [bi, bj, bk] = [alo, blo, 0];
+  for (let i = alo; i < ahi; i++)
+    for (let j = blo; j < bhi; j++) {
+      let k = 0;
+      while (i + k < ahi && j + k < bhi && a[i + k] === b[j + k]) k++;
+      if (k > bk) [bi, bj, bk] = [i, j, k];
+    }
+  if (bk === 0) return 0;
+  return bk + matchedChars(a, b, alo, bi, blo, bj) + matchedChars(a, b, bi + bk, ahi, bj + bk, bhi);
+}
+
+/** difflib.get_close_matches(word, choices, cutoff=0.7)[0]: the best SequenceMatcher ratio. */
+export function closestMatch(word: string, choices: readonly string[]): string | undefined {
+  let best: { score: number; choice: string } | undefined;
+  for (const c of choices) {
+    const score = (2 * matchedChars(c, word, 0, c.length, 0, word.length)) / (c.length + word.length);
+    if (score < 0.7) continue;
+    // Ties go to the larger string, as heapq.nlargest over (score, x) pairs does.
+    if (!best || score > best.score || (score === best.score && c > best.choice)) best = { score, choice: c };
+  }
+  return best?.choice;
+}
+
+/**
  * Declares a flag from its option strings and an optional kind suffix, e.g.
  * `flag("--resource-group -g", "Name of resource group.", { required: true })` or
  * `flag("--node-count -c:int", "Number of nodes.")`. Kinds: str (default), int, bool, tri, list.
@@ -209,7 +247,7 @@ export function parseArgs(tokens: readonly string[], specs: readonly FlagSpec[])
         } else if (TRI_FALSE.includes(raw.toLowerCase())) {
           values[spec.dest] = false;
         } else {
-          throw new UsageError(`argument ${argName}: invalid choice: '${raw}' (choose from 'true', 'false')`);
+          throw new InvalidChoiceError(raw, spec, ["true", "false"]);
         }
         break;
       }
@@ -263,10 +301,6 @@ function isTriWord(token: string): boolean {
 function checkChoice(spec: FlagSpec, value: string): string {
   if (!spec.choices) return value;
   const hit = spec.choices.find((c) => c.toLowerCase() === value.toLowerCase());
-  if (hit === undefined) {
-    throw new UsageError(
-      `argument ${displayName(spec)}: invalid choice: '${value}' (choose from ${spec.choices.map((c) => `'${c}'`).join(", ")})`,
-    );
-  }
+  if (hit === undefined) throw new InvalidChoiceError(value, spec, spec.choices);
   return hit;
 }
