@@ -91,8 +91,11 @@ export function scalarFits(v: unknown, s: Schema): boolean {
     case "boolean":
       return typeof v === "boolean";
     case "integer":
+      // int64 past ±2^63 does not decode (2^63 itself is how JSON.parse reads the largest int64).
       return (
-        typeof v === "number" && Number.isInteger(v) && (s.format !== "int32" || (v >= -INT32 && v < INT32))
+        typeof v === "number" &&
+        Number.isInteger(v) &&
+        (s.format !== "int32" ? Math.abs(v) <= 2 ** 63 : v >= -INT32 && v < INT32)
       );
     case "number":
       return typeof v === "number";

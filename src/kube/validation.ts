@@ -214,6 +214,9 @@ function podSpec(spec: unknown, at: string, claims: string[] = []): StatusCause[
     out.push(...ephemeralContainers(spec, spec.ephemeralContainers, vols, `${at}.ephemeralContainers`));
   out.push(...oneOf(`${at}.restartPolicy`, spec.restartPolicy, RESTART_POLICIES));
   out.push(...oneOf(`${at}.dnsPolicy`, spec.dnsPolicy, DNS_POLICIES));
+  const ads = spec.activeDeadlineSeconds;
+  if (typeof ads === "number" && (ads < 1 || ads > 2147483647))
+    out.push(invalidValue(`${at}.activeDeadlineSeconds`, ads, "must be between 1 and 2147483647, inclusive"));
   // validateHostNetwork: on the host network a container listens on the node's port itself.
   if (spec.hostNetwork === true)
     (Array.isArray(cs) ? cs : []).forEach((c, i) => {

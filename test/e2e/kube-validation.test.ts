@@ -153,6 +153,17 @@ describe("pod specs", () => {
     expect(ok.status).toBe(201);
   });
 
+  it("activeDeadlineSeconds: 1 to 2^31-1 seconds, and an int64 that does not decode is a 400", async () => {
+    expect(await refused(PODS, pod("dl", { activeDeadlineSeconds: -5, containers: [c1()] }))).toBe(
+      'Pod "dl" is invalid: spec.activeDeadlineSeconds: Invalid value: -5: must be between 1 and 2147483647, inclusive',
+    );
+    const huge = await kube(c, "POST", PODS, pod("dl2", { activeDeadlineSeconds: 1e23, containers: [c1()] }));
+    expect(huge.status).toBe(400);
+    expect((huge.body as Obj).message).toContain(
+      "into Go struct field PodSpec.spec.activeDeadlineSeconds of type int64",
+    );
+  });
+
   it("volumes and mounts, policies, requests within limits", async () => {
     expect(
       await refused(
