@@ -100,15 +100,10 @@ export const inUseSubnetCannotBeDeleted = (subnetId: string, users: string[]) =>
     subnetId,
   );
 
-export const inUseSubnetCannotBeUpdated = (
-  subnetId: string,
-  address: string,
-  owner: string,
-  target: string,
-) =>
+export const inUsePrefixCannotBeDeleted = (subnetId: string, prefix: string, target: string) =>
   bad(
-    "InUseSubnetCannotBeUpdated",
-    `Subnet ${lastSegment(subnetId)} is in use and its address prefix cannot be changed: address ${address} held by ${owner} would fall outside it.`,
+    "InUsePrefixCannotBeDeleted",
+    `IpPrefix ${prefix} on Subnet ${lastSegment(subnetId)} has active allocations and cannot be deleted.`,
     target,
   );
 

@@ -26,7 +26,7 @@ import { invalidRequestContent } from "../errors.js";
 import type { Wire } from "../registry.js";
 import {
   inUseSubnetCannotBeDeleted,
-  inUseSubnetCannotBeUpdated,
+  inUsePrefixCannotBeDeleted,
   invalidSubnet,
   missingProperty,
   networkNotFound,
@@ -264,12 +264,17 @@ export async function storeSubnet(
       delegation(d, id, `${path}.delegations[${i}]`),
     );
   if (existing) {
+    // A prefix with addresses in use is never taken away, even by one that would still hold
+    // them (Azure: a subnet's range changes only while nothing is deployed in it); adding one is fine.
     const target = spec.plural ? `${path}.addressPrefixes` : `${path}.addressPrefix`;
-    for (const row of await ctx.tx.listAllocations(subnetPool(id))) {
-      const ip = parseIp(row.item);
-      if (!cidrs.some((c) => containsIp(c, ip)))
-        throw inUseSubnetCannotBeUpdated(id, row.item, row.owner, target);
-    }
+    const kept = new Set(cidrs.map(formatCidr));
+    const dropped = subnetCidrs(existing).filter((c) => !kept.has(formatCidr(c)));
+    if (dropped.length)
+      for (const row of await ctx.tx.listAllocations(subnetPool(id))) {
+        const ip = parseIp(row.item);
+        const held = dropped.find((c) => containsIp(c, ip));
+        if (held) throw inUsePrefixCannotBeDeleted(id, formatCidr(held), target);
+      }
   }
   return saveRecord(ctx, { id, type: TYPES.subnet, body: childBody(id, TYPES.subnet, props) }, existing);
 }

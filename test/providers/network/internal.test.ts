@@ -70,7 +70,15 @@ describe("subnet allocation", () => {
     });
     expect(
       await failure(h.run((ctx) => net.putSubnet(ctx, SUBNET(), { addressPrefix: "10.1.1.0/24" }))),
-    ).toMatchObject({ code: "InUseSubnetCannotBeUpdated" });
+    ).toMatchObject({ code: "InUsePrefixCannotBeDeleted" });
+    // Even a smaller prefix that still holds the address: the in-use prefix itself may not go.
+    expect(
+      await failure(h.run((ctx) => net.putSubnet(ctx, SUBNET(), { addressPrefix: "10.1.0.0/25" }))),
+    ).toMatchObject({
+      code: "InUsePrefixCannotBeDeleted",
+      message: "IpPrefix 10.1.0.0/24 on Subnet s has active allocations and cannot be deleted.",
+    });
+
     expect(
       await failure(
         h.run((ctx) =>
