@@ -25,8 +25,8 @@ import type { ArmContext } from "../context.js";
 import { invalidRequestContent } from "../errors.js";
 import type { Wire } from "../registry.js";
 import {
-  inUseSubnetCannotBeDeleted,
   inUsePrefixCannotBeDeleted,
+  inUseSubnetCannotBeDeleted,
   invalidSubnet,
   missingProperty,
   networkNotFound,
