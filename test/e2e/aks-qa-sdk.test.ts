@@ -469,3 +469,16 @@ describe("api-versions, credentials, tags, ETags, deletes", () => {
     expect(e3.statusCode).toBe(412);
   });
 });
+
+describe("agent pool operations", () => {
+  it("upgradeNodeImageVersion: accepted and finished at once with the pool (already on the newest image)", async () => {
+    await c.aks.managedClusters.beginCreateOrUpdateAndWait(RG, "img1", clusterBody({ count: 1 }));
+    const before = await c.aks.agentPools.get(RG, "img1", "nodepool1");
+    await c.aks.agentPools.beginUpgradeNodeImageVersionAndWait(RG, "img1", "nodepool1");
+    const after = await c.aks.agentPools.get(RG, "img1", "nodepool1");
+    expect(after.nodeImageVersion).toBe(before.nodeImageVersion);
+    expect(after.provisioningState).toBe("Succeeded");
+    const missing = await errorOf(c.aks.agentPools.beginUpgradeNodeImageVersionAndWait(RG, "img1", "nope"));
+    expect(missing.statusCode).toBe(404);
+  });
+});

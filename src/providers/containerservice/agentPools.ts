@@ -5,7 +5,7 @@ import { asObject, checkPreconditions, propertiesOf, requireResourceGroup, rgId 
 import type { ArmContext } from "../context.js";
 import { ArmError, resourceNotFound } from "../errors.js";
 import { lastName, newGuid, type ResourceRef } from "../ids.js";
-import { startOperation } from "../operations.js";
+import { completedOperation, startOperation } from "../operations.js";
 import type { ResourceTypeHandler } from "../registry.js";
 import { clusterStopped, lastSystemPool, nothingToAbort, operationInProgress } from "./errors.js";
 import { cancelOperation } from "./managedClusters.js";
@@ -161,6 +161,24 @@ export const agentPools: ResourceTypeHandler = {
   },
 
   actions: {
+    /**
+     * The node image is already the newest one the emulator knows (wire.ts NODE_IMAGE): the
+     * upgrade has nothing to roll, so it is accepted (202) and finishes at once with the pool
+     * as it is — refused, as AKS refuses it, while another operation runs on the pool or cluster.
+     */
+    upgradenodeimageversion: async (ctx, ref) => {
+      const c = await requireCluster(ctx, ref);
+      const p = await findPool(ctx, c, lastName(ref));
+      if (!p) throw poolNotFound(ref);
+      if ((await busy(ctx, p.internal.operationId)) || (await busy(ctx, c.internal.operationId)))
+        throw operationInProgress(`agent pool '${lastName(ref)}'`);
+      const operation = await completedOperation(
+        ctx,
+        { namespace: NS, location: c.internal.spec.location, target: p.rec.id, result: "resource" },
+        200,
+      );
+      return { status: 202, body: renderPool(c.rec.id, c.internal, p.internal), operation };
+    },
     abort: async (ctx, ref) => {
       const c = await requireCluster(ctx, ref);
       const p = await findPool(ctx, c, lastName(ref));
