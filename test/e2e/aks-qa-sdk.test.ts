@@ -482,3 +482,39 @@ describe("agent pool operations", () => {
     expect(missing.statusCode).toBe(404);
   });
 });
+
+describe("outbound network dependencies", () => {
+  it("lists the egress a cluster needs by category; no Windows or GPU category without such a pool", async () => {
+    await c.aks.managedClusters.beginCreateOrUpdateAndWait(RG, "deps1", clusterBody({ count: 1 }));
+    const cats: {
+      category?: string;
+      endpoints?: { domainName?: string; endpointDetails?: { port?: number }[] }[];
+    }[] = [];
+    for await (const x of c.aks.managedClusters.listOutboundNetworkDependenciesEndpoints(RG, "deps1"))
+      cats.push(x);
+    expect(cats.map((x) => x.category)).toEqual([
+      "azure-resource-management",
+      "images",
+      "artifacts",
+      "time-sync",
+      "ubuntu-optional",
+      "apiserver",
+      "tunnel-classic",
+    ]);
+    const images = cats.find((x) => x.category === "images");
+    expect(images?.endpoints?.map((e) => e.domainName)).toEqual([
+      "mcr.microsoft.com",
+      "*.data.mcr.microsoft.com",
+    ]);
+    expect(cats.find((x) => x.category === "tunnel-classic")?.endpoints?.[0].endpointDetails?.[0].port).toBe(
+      9000,
+    );
+    const missing = await errorOf(
+      (async () => {
+        for await (const _ of c.aks.managedClusters.listOutboundNetworkDependenciesEndpoints(RG, "nope"))
+          break;
+      })(),
+    );
+    expect(missing.statusCode).toBe(404);
+  });
+});

@@ -26,6 +26,7 @@ import {
   resourceUID,
 } from "./model.js";
 import { vmssIdOf } from "./nodes.js";
+import { outboundNetworkDependenciesEndpoints } from "./outboundDependencies.js";
 import { parseCluster, parsePool } from "./parse.js";
 import { KIND, purgeCluster } from "./reconcile.js";
 import {
@@ -270,6 +271,8 @@ export const managedClusters: ResourceTypeHandler = {
 
 managedClusters.readActions = {
   availableagentpoolversions: availableAgentPoolVersions,
+  outboundnetworkdependenciesendpoints: async (ctx, ref) =>
+    outboundNetworkDependenciesEndpoints(ctx, await requireCluster(ctx, ref)),
 };
 
 /**
