@@ -494,7 +494,7 @@ ${spec}`);
     // kubectl debug adds an ephemeral container (pods/ephemeralcontainers; see kube-debug.test.ts).
     const debug = await kubectl(c, ["debug", p, "--image=busybox", "--profile=general", "--", "sh"]);
     expect(debug.code).toBe(0);
-    expect(debug.stderr).toMatch(/Defaulting debug container name to debugger-/);
+    expect(`${debug.stdout}${debug.stderr}`).toMatch(/Defaulting debug container name to debugger-/);
     expect(debug.stderr).not.toContain("panic");
   });
 
