@@ -216,4 +216,43 @@ describe("load balancers", () => {
     expect(e.statusCode).toBe(400);
     expect(e.message).toMatch(/frontendIPConfiguration/);
   });
+
+  it("two rules without floating IP may not share a pool, protocol and backend port; with it they may", async () => {
+    const v = await c.net.virtualNetworks.beginCreateOrUpdateAndWait(RG, "lbv3", {
+      location: "eastus",
+      addressSpace: { addressPrefixes: ["10.19.0.0/16"] },
+      subnets: [{ name: "s", addressPrefix: "10.19.0.0/24" }],
+    });
+    const id = `/subscriptions/${c.emu.subscriptionId}/resourceGroups/${RG}/providers/Microsoft.Network/loadBalancers/lb3`;
+    const rule = (name: string, frontendPort: number, enableFloatingIP = false) => ({
+      name,
+      frontendIPConfiguration: { id: `${id}/frontendIPConfigurations/fe` },
+      backendAddressPool: { id: `${id}/backendAddressPools/be` },
+      protocol: "Tcp",
+      frontendPort,
+      backendPort: 8080,
+      enableFloatingIP,
+    });
+    const body = (rules: ReturnType<typeof rule>[]) => ({
+      location: "eastus",
+      sku: { name: "Standard" },
+      frontendIPConfigurations: [{ name: "fe", subnet: { id: v.subnets?.[0]?.id } }],
+      backendAddressPools: [{ name: "be" }],
+      loadBalancingRules: rules,
+    });
+    const e = await errorOf(
+      c.net.loadBalancers.beginCreateOrUpdateAndWait(RG, "lb3", body([rule("r80", 80), rule("r81", 81)])),
+    );
+    expect(e.statusCode).toBe(400);
+    expect(e.code).toBe("RulesUseSameBackendPortProtocolAndPool");
+    expect(e.message).toBe(
+      `Load balancing rules ${id}/loadBalancingRules/r80 and ${id}/loadBalancingRules/r81 with floating IP disabled use the same protocol Tcp and backend port 8080, and must not be used with the same backend address pool ${id}/backendAddressPools/be.`,
+    );
+    const ok = await c.net.loadBalancers.beginCreateOrUpdateAndWait(
+      RG,
+      "lb3",
+      body([rule("r80", 80, true), rule("r81", 81, true)]),
+    );
+    expect(ok.loadBalancingRules?.length).toBe(2);
+  });
 });

@@ -421,3 +421,18 @@ export const invalidAvailabilityZone = (
     `The zone(s) '${zones.join(",")}' for resource '${resource}' is not supported. The supported zones for location '${location}' are '${supported.join(",")}'`,
     "zones",
   );
+
+/** Two load-balancing rules without floating IP on one pool, protocol and backend port (Azure's words). */
+export const rulesUseSameBackendPortProtocolAndPool = (
+  first: string,
+  second: string,
+  protocol: string,
+  port: number,
+  pool: string,
+  target: string,
+) =>
+  bad(
+    "RulesUseSameBackendPortProtocolAndPool",
+    `Load balancing rules ${first} and ${second} with floating IP disabled use the same protocol ${protocol} and backend port ${port}, and must not be used with the same backend address pool ${pool}.`,
+    target,
+  );

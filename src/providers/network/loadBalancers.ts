@@ -7,7 +7,11 @@ import { asObject, field, normalizeLocation, propertiesOf, readTags } from "../c
 import type { ArmContext } from "../context.js";
 import { badRequest, invalidRequestContent } from "../errors.js";
 import type { Wire } from "../registry.js";
-import { invalidResourceReference, missingProperty } from "./errors.js";
+import {
+  invalidResourceReference,
+  missingProperty,
+  rulesUseSameBackendPortProtocolAndPool,
+} from "./errors.js";
 import { attachPublicIP, detachPublicIPs } from "./publicIPAddresses.js";
 import {
   checkSameLocation,
@@ -196,6 +200,26 @@ export async function writeLoadBalancer(
     const probe = ownRef("probes", field.ref(r.props, "probe", `${r.path}.probe`), `${r.path}.probe.id`);
     if (probe) rp.probe = probe;
     return { name: r.name, id: partId("loadBalancingRules", r.name), properties: rp };
+  });
+  // Without floating IP the backend port is what tells flows apart on a pool: two rules may not
+  // share it (with the protocol) on the same pool.
+  const byBackend = new Map<string, Wire>();
+  (out.loadBalancingRules as Wire[]).forEach((r, i) => {
+    const rp = r.properties as Wire;
+    const pool = (rp.backendAddressPool as Wire | undefined)?.id;
+    if (rp.enableFloatingIP || !pool || !rp.backendPort) return;
+    const key = `${String(pool).toLowerCase()}|${String(rp.protocol)}|${String(rp.backendPort)}`;
+    const first = byBackend.get(key);
+    if (first)
+      throw rulesUseSameBackendPortProtocolAndPool(
+        String(first.id),
+        String(r.id),
+        String(rp.protocol),
+        Number(rp.backendPort),
+        String(pool),
+        `properties.loadBalancingRules[${i}].properties.backendPort`,
+      );
+    byBackend.set(key, r);
   });
   out.outboundRules = parts.outboundRules.map((o) => {
     const fes = readRefList(o.props, "frontendIPConfigurations", `${o.path}.frontendIPConfigurations`).map(
