@@ -45,6 +45,17 @@ export const PREPARE_FOR_CREATE: Readonly<Record<string, (body: Obj) => void>> =
 /** Metadata a status-like write keeps from the request (ResetObjectMetaForStatus keeps these). */
 const KEPT_META = ["name", "namespace", "uid", "resourceVersion", "managedFields"];
 
+/** ResetObjectMetaForStatus: the stored metadata, but for what the request may carry (KEPT_META). */
+function resetMetaForStatus(next: Obj, old: Obj): Obj {
+  const metadata: Obj = { ...(isObj(old.metadata) ? old.metadata : {}) };
+  const sent = isObj(next.metadata) ? next.metadata : {};
+  for (const k of KEPT_META) {
+    if (sent[k] !== undefined) metadata[k] = sent[k];
+    else delete metadata[k];
+  }
+  return metadata;
+}
+
 /**
  * pods/ephemeralcontainers' PrepareForUpdate (dropNonEphemeralContainerUpdates): the stored
  * pod, its metadata reset as for a status write, with the request's spec.ephemeralContainers
@@ -55,13 +66,7 @@ export function ephemeralContainersOnly(next: Obj, old: Obj): Obj {
   const wanted = isObj(next.spec) ? next.spec.ephemeralContainers : undefined;
   if (wanted === undefined || wanted === null) delete spec.ephemeralContainers;
   else spec.ephemeralContainers = wanted;
-  const metadata: Obj = { ...(isObj(old.metadata) ? old.metadata : {}) };
-  const sent = isObj(next.metadata) ? next.metadata : {};
-  for (const k of KEPT_META) {
-    if (sent[k] !== undefined) metadata[k] = sent[k];
-    else delete metadata[k];
-  }
-  return { ...old, spec, metadata };
+  return { ...old, spec, metadata: resetMetaForStatus(next, old) };
 }
 
 /**
@@ -85,11 +90,5 @@ export function approvalOnly(next: Obj, old: Obj, now: string): Obj {
   const status: Obj = { ...was };
   if (conditions) status.conditions = conditions;
   else delete status.conditions;
-  const metadata: Obj = { ...(isObj(old.metadata) ? old.metadata : {}) };
-  const m = isObj(next.metadata) ? next.metadata : {};
-  for (const k of KEPT_META) {
-    if (m[k] !== undefined) metadata[k] = m[k];
-    else delete metadata[k];
-  }
-  return { ...old, metadata, status };
+  return { ...old, metadata: resetMetaForStatus(next, old), status };
 }

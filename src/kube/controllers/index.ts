@@ -4,6 +4,7 @@ import type { EmulatorSettings, Services } from "../../providers/context.js";
 import type { Store } from "../../store/types.js";
 import { hostPortAdmission, registerAdmission } from "../admission.js";
 import { serviceAllocationAdmission } from "../services/admission.js";
+import { registerArmDeps } from "./armContext.js";
 import { daemonSetTemplateGenerationAdmission } from "./daemonset.js";
 import { registerHciKubeOptions } from "./hciServices.js";
 import { limitRangerAdmission } from "./limitRanger.js";
@@ -11,8 +12,7 @@ import { ControllerManager } from "./manager.js";
 import { PRIORITY_CLASS_KEY, priorityAdmission } from "./priority.js";
 import { QUOTA_COUNTED, quotaAdmission } from "./quota.js";
 import { namespaceDefaultsAdmission, registerRootCa, serviceAccountAdmission } from "./serviceAccounts.js";
-import { registerServiceLbDeps } from "./services.js";
-import { egressPodAdmission, registerEgressArm } from "./staticGatewayConfiguration.js";
+import { egressPodAdmission } from "./staticGatewayConfiguration.js";
 import { storageAdmission, VOLUME_KINDS } from "./volumes.js";
 
 export { ControllerManager } from "./manager.js";
@@ -39,9 +39,8 @@ export async function startKubeControllers(deps: {
     // ResourceQuota last, as upstream orders it: it sees what every step before made.
     { resources: [...QUOTA_COUNTED], step: quotaAdmission() },
   ]);
-  registerServiceLbDeps(deps.store, { settings: deps.settings, services: deps.services });
+  registerArmDeps(deps.store, deps.settings, deps.services);
   registerHciKubeOptions(deps.store, { emulateKnownIssues: deps.settings.emulateKnownIssues ?? false });
-  registerEgressArm(deps.store, deps.settings, deps.services);
   const m = new ControllerManager(deps.store, deps.log);
   await m.start();
   return m;

@@ -39,10 +39,11 @@ import {
 import { withDisruptionTarget } from "../workloads/pods.js";
 import { occupiesNode } from "../workloads/scheduler.js";
 import { armNodes, type PodSubnetNode } from "./arm.js";
+import { armContext } from "./armContext.js";
 import { recordOf } from "./cache.js";
 import { BATCH_WRITES, type ControllerContext, KUBELET_W } from "./context.js";
 import { type ClusterSource, clusterSource } from "./source.js";
-import { armContext, egressSandboxBlock } from "./staticGatewayConfiguration.js";
+import { egressSandboxBlock } from "./staticGatewayConfiguration.js";
 
 export const podIpPool = (cluster: string) => `kube/${cluster}/podips`;
 

@@ -11,7 +11,6 @@
 //     `EnsuringLoadBalancer` / `EnsuredLoadBalancer` / `SyncLoadBalancerFailed`.
 import { createHash } from "node:crypto";
 import type { Node, Pod, Service } from "kubernetes-types/core/v1.js";
-import type { EmulatorSettings, Services } from "../../providers/context.js";
 import type { Store } from "../../store/types.js";
 import type { Obj } from "../api.js";
 import { KubeError } from "../errors.js";
@@ -24,6 +23,7 @@ import {
 } from "../services/azureLoadBalancer.js";
 import { eventAction } from "../workloads/events.js";
 import { clusterRecord } from "./arm.js";
+import { armContext, hasArmDeps } from "./armContext.js";
 import { type ControllerContext, W } from "./context.js";
 import { syncHciServiceLoadBalancers } from "./hciServices.js";
 import { clusterSource, serviceCidrStrings } from "./source.js";
@@ -282,15 +282,6 @@ export async function syncEndpoints(
 
 // ---------------------------------------------------------------- cloud-provider-azure's service controller
 
-const armDeps = new WeakMap<Store, { settings: EmulatorSettings; services: Services }>();
-/** What the LB controller needs to act on ARM (registered by controllers/index.ts). */
-export function registerServiceLbDeps(
-  store: Store,
-  deps: { settings: EmulatorSettings; services: Services },
-) {
-  armDeps.set(store, deps);
-}
-
 /** What was last ensured per Service uid (spec + annotations), so events follow changes only. */
 const ensured = new WeakMap<Store, Map<string, string>>();
 
@@ -314,8 +305,7 @@ function toLike(s: Service): ServiceLike {
 export async function syncServiceLoadBalancers(ctx: ControllerContext, cluster: string): Promise<void> {
   const src = await ctx.store.read((tx) => clusterSource(tx, cluster));
   if (src?.platform === "hci") return syncHciServiceLoadBalancers(ctx, cluster, src.hci);
-  const deps = armDeps.get(ctx.store);
-  if (!deps) return;
+  if (!hasArmDeps(ctx.store)) return;
   const arm = await ctx.store.read((tx) => clusterRecord(tx, cluster));
   if (!arm) return;
   let seen = ensured.get(ctx.store);
@@ -376,16 +366,7 @@ export async function syncServiceLoadBalancers(ctx: ControllerContext, cluster: 
     try {
       return await ctx.store.transaction(async (tx) => {
         const out = await applyServiceLoadBalancers(
-          {
-            tx,
-            subscriptionId: arm.subscriptionId,
-            tenantId: deps.settings.tenantId,
-            apiVersion: "",
-            query: {},
-            settings: deps.settings,
-            services: deps.services,
-            now: new Date(),
-          },
+          armContext(ctx.store, tx, arm.subscriptionId),
           arm.id,
           set,
         );

@@ -10,8 +10,6 @@
 // namespace) has an egress prefix, as the CNI plugin makes it wait.
 import { createHash } from "node:crypto";
 import type { Pod } from "kubernetes-types/core/v1.js";
-import type { ArmContext, EmulatorSettings, Services } from "../../providers/context.js";
-import type { Store, Tx } from "../../store/types.js";
 import type { AdmissionStep } from "../admission.js";
 import type { Obj } from "../api.js";
 import type { ResourceType } from "../catalog.js";
@@ -34,6 +32,7 @@ import {
 import { invalid, KubeError } from "../errors.js";
 import { eventAction } from "../workloads/events.js";
 import { clusterRecord } from "./arm.js";
+import { armContext } from "./armContext.js";
 import { type ControllerContext, W } from "./context.js";
 
 const PLURAL = "staticgatewayconfigurations";
@@ -57,30 +56,6 @@ interface Sgc {
   };
   spec?: StaticGatewayConfigurationSpec;
   status?: StaticGatewayConfigurationStatus;
-}
-
-// ---------------------------------------------------------------- the ARM context
-
-/** The ARM facts the controller needs (settings, services), per store, set by the composition root. */
-const armDeps = new WeakMap<Store, { settings: EmulatorSettings; services: Services }>();
-
-export function registerEgressArm(store: Store, settings: EmulatorSettings, services: Services): void {
-  armDeps.set(store, { settings, services });
-}
-
-export function armContext(store: Store, tx: Tx, subscriptionId: string): ArmContext {
-  const deps = armDeps.get(store);
-  if (!deps) throw new Error("egress controller: ARM services not registered for this store");
-  return {
-    tx,
-    subscriptionId,
-    tenantId: deps.settings.tenantId,
-    apiVersion: "",
-    query: {},
-    settings: deps.settings,
-    services: deps.services,
-    now: new Date(),
-  };
 }
 
 // ---------------------------------------------------------------- the CRD follows the ARM flag
